@@ -1,0 +1,216 @@
+package dev.adjoint.core;
+
+import dev.adjoint.core.kernel.Elementwise;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Entry points of the autodiff engine: gradients of an output with respect to chosen inputs, and
+ * the per-thread grad and anomaly modes.
+ *
+ * <p>Both modes are per thread: a {@link #noGrad()} scope on one thread never affects another, and
+ * independent graphs built on different threads never interfere.
+ */
+public final class Autograd {
+    private Autograd() {
+    }
+
+    /** A mode switched on until {@link #close()}; use with try-with-resources. */
+    public interface Scope extends AutoCloseable {
+        /** Leaves the mode (idempotent). */
+        @Override
+        void close();
+    }
+
+    static final class ThreadState {
+        int noGrad;
+        int anomaly;
+        /** Inside an op's backward formula: anomalies are attributed to that op, not to its pieces. */
+        int inBackward;
+    }
+
+    private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
+
+    static ThreadState state() {
+        return STATE.get();
+    }
+
+    /**
+     * Gradients of a scalar {@code output} with respect to {@code inputs}, returned rather than
+     * accumulated: no tensor's {@link Tensor#grad()} is touched. An input that {@code output} does
+     * not depend on gets zeros. With {@code createGraph} the backward pass is itself recorded, so the
+     * returned gradients can be differentiated again (Hessian-vector products, gradient penalties);
+     * without it the pass runs unrecorded.
+     *
+     * @param output a scalar that requires grad
+     * @param inputs tensors that require grad (leaves or intermediate results)
+     * @param createGraph whether to record the backward pass for higher-order gradients
+     * @return one gradient per input, each of that input's shape
+     */
+    public static List<Tensor> grad(Tensor output, List<Tensor> inputs, boolean createGraph) {
+        if (output == null) {
+            throw new IllegalArgumentException("grad: output is null");
+        }
+        if (output.size() != 1) {
+            throw new IllegalStateException("grad: output has shape " + Arrays.toString(output.shape())
+                    + "; gradients can only be created implicitly for a scalar output (use grad(output, gradOutput, inputs, createGraph))");
+        }
+        return grad(output, Tensor.ones(output.shape()), inputs, createGraph);
+    }
+
+    /**
+     * Vector-Jacobian products {@code gradOutput^T d output / d input} for each input.
+     *
+     * @param output any tensor that requires grad
+     * @param gradOutput the vector, of {@code output}'s shape
+     * @param inputs tensors that require grad
+     * @param createGraph whether to record the backward pass
+     * @return one gradient per input
+     */
+    public static List<Tensor> grad(Tensor output, Tensor gradOutput, List<Tensor> inputs, boolean createGraph) {
+        if (inputs == null) {
+            throw new IllegalArgumentException("grad: inputs is null");
+        }
+        Tensor[] targets = inputs.toArray(new Tensor[0]);
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] == null) {
+                throw new IllegalArgumentException("grad: input " + i + " is null");
+            }
+            if (!targets[i].requiresGrad()) {
+                throw new IllegalStateException("grad: input " + i + " of shape " + Arrays.toString(targets[i].shape())
+                        + " does not require grad; call requiresGrad(true) on it before building the graph");
+            }
+        }
+        Tensor[] results = Engine.backward(output, gradOutput, createGraph, targets);
+        List<Tensor> out = new ArrayList<>(targets.length);
+        for (int i = 0; i < targets.length; i++) {
+            out.add(results[i] != null ? results[i] : Tensor.zeros(targets[i].shape()));
+        }
+        return out;
+    }
+
+    /**
+     * Switches recording off on this thread until the scope closes: ops still compute, but build no
+     * graph and their results do not require grad. Scopes nest.
+     *
+     * @return the scope to close
+     */
+    public static Scope noGrad() {
+        ThreadState s = state();
+        s.noGrad++;
+        return scope(s, () -> s.noGrad--);
+    }
+
+    /**
+     * Anomaly detection on this thread until the scope closes: the first op whose forward output or
+     * backward gradient holds NaN or infinity throws {@link ArithmeticException} naming the op and
+     * the line of user code that created it. Slower (it captures a call site per op).
+     *
+     * @return the scope to close
+     */
+    public static Scope detectAnomaly() {
+        ThreadState s = state();
+        s.anomaly++;
+        return scope(s, () -> s.anomaly--);
+    }
+
+    /** Whether ops on this thread are being recorded now. */
+    public static boolean isGradEnabled() {
+        return state().noGrad == 0;
+    }
+
+    private static Scope scope(ThreadState s, Runnable exit) {
+        Thread owner = Thread.currentThread();
+        return new Scope() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                if (closed) {
+                    return;
+                }
+                if (Thread.currentThread() != owner) {
+                    throw new IllegalStateException("Autograd.Scope: closed on thread " + Thread.currentThread().getName()
+                            + " but opened on " + owner.getName() + "; modes are per thread");
+                }
+                closed = true;
+                exit.run();
+            }
+        };
+    }
+
+    /** Runs an op's forward and records it when grad mode is on and some input requires grad. */
+    static Tensor apply(CustomOp op, Tensor[] inputs) {
+        if (op == null) {
+            throw new IllegalArgumentException("apply: op is null");
+        }
+        if (inputs == null) {
+            throw new IllegalArgumentException(op.name() + ": inputs array is null");
+        }
+        boolean anyGrad = false;
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor t = inputs[i];
+            if (t == null) {
+                throw new IllegalArgumentException(op.name() + ": input " + i + " is null");
+            }
+            anyGrad |= t.requiresGrad();
+        }
+        ThreadState s = state();
+        Node node = anyGrad && s.noGrad == 0 ? new Node(op, inputs.clone()) : null;
+        Tensor out;
+        s.noGrad++;
+        try {
+            out = op.forward(node != null ? node : Node.DISCARD, inputs);
+        } finally {
+            s.noGrad--;
+        }
+        if (out == null) {
+            throw new IllegalStateException(op.name() + ": forward returned null");
+        }
+        if (s.anomaly > 0 && s.inBackward == 0 && !Elementwise.allFinite(out.value())) {
+            throw new ArithmeticException(op.name() + ": forward produced NaN or infinity (output shape "
+                    + Arrays.toString(out.shape()) + ") at " + callSite());
+        }
+        if (node == null) {
+            return out;
+        }
+        if (out.node() != null || out.requiresGrad() || isOneOf(out, inputs)) {
+            out = Tensor.of(out.value());
+        }
+        if (s.anomaly > 0) {
+            node.site = callSite();
+        }
+        out.attach(node);
+        return out;
+    }
+
+    private static boolean isOneOf(Tensor t, Tensor[] ts) {
+        for (Tensor x : ts) {
+            if (x == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    private static final java.net.URL CORE_LOCATION = location(Autograd.class);
+
+    private static java.net.URL location(Class<?> c) {
+        java.security.CodeSource cs = c.getProtectionDomain().getCodeSource();
+        return cs == null ? null : cs.getLocation();
+    }
+
+    /** The first stack frame outside Adjoint's core classes: the user's line that created an op. */
+    static String callSite() {
+        return WALKER.walk(frames -> frames
+                .filter(f -> CORE_LOCATION == null
+                        ? !f.getClassName().startsWith("dev.adjoint.core.")
+                        : !CORE_LOCATION.equals(location(f.getDeclaringClass())))
+                .findFirst()
+                .map(StackWalker.StackFrame::toStackTraceElement)
+                .map(StackTraceElement::toString)
+                .orElse("unknown location"));
+    }
+}

@@ -1,0 +1,69 @@
+package dev.adjoint.core;
+
+/**
+ * A differentiable operation: a forward computation plus its vector-Jacobian product.
+ *
+ * <p>Built-in ops implement this same interface, so a user's op is recorded, checked and
+ * differentiated exactly like {@code exp} or {@code matmul}. {@link #forward} runs with recording
+ * switched off and may save tensors (inputs, the output, anything else) in the {@link Context};
+ * {@link #backward} receives the gradient of the loss with respect to the output and returns one
+ * gradient per input, of that input's shape ({@code null} where an input gets no gradient). Write
+ * the backward with tensor operations: then it is itself differentiable, and second-order
+ * gradients ({@link Autograd#grad} with {@code createGraph}) work through the op for free.
+ *
+ * <pre>{@code
+ * CustomOp softsign = new CustomOp() {
+ *     public Tensor forward(Context ctx, Tensor... in) {
+ *         ctx.save(in[0]);
+ *         return in[0].div(in[0].abs().add(1));
+ *     }
+ *     public Tensor[] backward(Context ctx, Tensor gradOutput) {
+ *         Tensor x = ctx.saved(0);
+ *         // d/dx x / (1 + |x|) = 1 / (1 + |x|)^2
+ *         return new Tensor[] {gradOutput.div(x.abs().add(1).pow(2))};
+ *     }
+ * };
+ * Tensor y = softsign.apply(x);
+ * }</pre>
+ */
+public interface CustomOp {
+
+    /**
+     * Computes the output from the inputs. Runs unrecorded; save what {@link #backward} needs.
+     *
+     * @param ctx where to save tensors for the backward pass
+     * @param inputs the inputs, as passed to {@link #apply}
+     * @return the output (a new tensor)
+     */
+    Tensor forward(Context ctx, Tensor... inputs);
+
+    /**
+     * Computes the gradient of the loss with respect to each input.
+     *
+     * @param ctx the context {@link #forward} saved into
+     * @param gradOutput the gradient with respect to the output, of the output's shape
+     * @return one gradient per input, each of its input's shape, or {@code null} for no gradient
+     */
+    Tensor[] backward(Context ctx, Tensor gradOutput);
+
+    /**
+     * Runs {@link #forward} and, when grad mode is on and an input requires grad, records this op
+     * in the graph so that {@link Tensor#backward()} reaches through it.
+     *
+     * @param inputs the inputs
+     * @return the output, attached to the graph when recorded
+     */
+    default Tensor apply(Tensor... inputs) {
+        return Autograd.apply(this, inputs);
+    }
+
+    /**
+     * The op's name in error messages, anomaly reports and graph pictures; the class name by default.
+     *
+     * @return a short name such as {@code "matmul"}
+     */
+    default String name() {
+        String simple = getClass().getSimpleName();
+        return simple.isEmpty() ? getClass().getName() : simple;
+    }
+}

@@ -1,0 +1,170 @@
+package dev.adjoint.core;
+
+import dev.adjoint.core.kernel.Elementwise;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The reverse sweep: an iterative topological sort of the graph behind an output, then one pass in
+ * reverse order that calls each op's backward and accumulates ({@code +=}) the gradients of its
+ * inputs, so a value used twice receives both contributions.
+ *
+ * <p>NOTE: a node's visit mark and pending gradient live on the node, so two threads must not run
+ * backward through the same intermediate nodes at once; sharing leaves between concurrently
+ * back-propagated graphs is fine (leaf accumulation is synchronised on the leaf).
+ */
+final class Engine {
+    private Engine() {
+    }
+
+    private static final AtomicInteger EPOCH = new AtomicInteger();
+
+    /**
+     * Back-propagates {@code gradOutput} from {@code root}. With {@code targets == null} gradients
+     * are accumulated into the leaves' {@code grad()}; otherwise they are returned, one per target.
+     */
+    static Tensor[] backward(Tensor root, Tensor gradOutput, boolean createGraph, Tensor[] targets) {
+        String what = targets == null ? "backward" : "grad";
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException(what + ": the output of shape " + Arrays.toString(root.shape())
+                    + " does not require grad: no input of the computation had requiresGrad(true), or it ran under noGrad()");
+        }
+        if (gradOutput == null) {
+            throw new IllegalArgumentException(what + ": gradOutput is null");
+        }
+        if (!Arrays.equals(gradOutput.shape(), root.shape())) {
+            throw new IllegalArgumentException(what + ": gradOutput has shape " + Arrays.toString(gradOutput.shape())
+                    + " but the output has shape " + Arrays.toString(root.shape()));
+        }
+        Tensor[] results = targets == null ? null : new Tensor[targets.length];
+        Autograd.ThreadState state = Autograd.state();
+        if (!createGraph) {
+            state.noGrad++;
+        }
+        try {
+            if (root.node() == null) {
+                deliver(root, gradOutput, createGraph, targets, results);
+                return results;
+            }
+            Tensor[] order = topologicalOrder(root);
+            root.node().pending = gradOutput;
+            for (int i = order.length - 1; i >= 0; i--) {
+                Tensor t = order[i];
+                Node node = t.node();
+                Tensor g = node.pending;
+                node.pending = null;
+                if (g == null) {
+                    continue;
+                }
+                if (targets != null) {
+                    collect(t, g, targets, results);
+                }
+                Tensor[] grads = callBackward(node, g, state);
+                for (int k = 0; k < grads.length; k++) {
+                    Tensor input = node.inputs[k];
+                    Tensor gk = grads[k];
+                    if (gk == null || !input.requiresGrad()) {
+                        continue;
+                    }
+                    Node in = input.node();
+                    if (in != null) {
+                        in.pending = in.pending == null ? gk : in.pending.add(gk);
+                    } else {
+                        deliver(input, gk, createGraph, targets, results);
+                    }
+                }
+            }
+            return results;
+        } finally {
+            if (!createGraph) {
+                state.noGrad--;
+            }
+        }
+    }
+
+    private static Tensor[] callBackward(Node node, Tensor g, Autograd.ThreadState state) {
+        CustomOp op = node.op;
+        Tensor[] grads;
+        state.inBackward++;
+        try {
+            grads = op.backward(node, g);
+        } finally {
+            state.inBackward--;
+        }
+        if (grads == null || grads.length != node.inputs.length) {
+            throw new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned "
+                    + (grads == null ? "null" : grads.length + " gradients") + " for " + node.inputs.length + " inputs");
+        }
+        for (int k = 0; k < grads.length; k++) {
+            if (grads[k] != null && !Arrays.equals(grads[k].shape(), node.inputs[k].shape())) {
+                throw new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned a gradient of shape "
+                        + Arrays.toString(grads[k].shape()) + " for input " + k + " of shape " + Arrays.toString(node.inputs[k].shape()));
+            }
+            if (state.anomaly > 0 && grads[k] != null && !Elementwise.allFinite(grads[k].value())) {
+                throw new ArithmeticException(op.name() + ": backward produced NaN or infinity in the gradient for input " + k
+                        + " (shape " + Arrays.toString(node.inputs[k].shape()) + "); op created at "
+                        + (node.site == null ? "unknown location (enable detectAnomaly() before the forward pass)" : node.site));
+            }
+        }
+        return grads;
+    }
+
+    private static void deliver(Tensor leaf, Tensor g, boolean createGraph, Tensor[] targets, Tensor[] results) {
+        if (targets == null) {
+            leaf.accumulateGrad(g, createGraph);
+        } else {
+            collect(leaf, g, targets, results);
+        }
+    }
+
+    private static void collect(Tensor t, Tensor g, Tensor[] targets, Tensor[] results) {
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] == t) {
+                results[i] = results[i] == null ? g : results[i].add(g);
+            }
+        }
+    }
+
+    /** Interior tensors reachable from {@code root} (root included), each after everything it depends on. */
+    private static Tensor[] topologicalOrder(Tensor root) {
+        int epoch = EPOCH.incrementAndGet();
+        Tensor[] order = new Tensor[16];
+        int count = 0;
+        Tensor[] stack = new Tensor[16];
+        int[] next = new int[16];
+        int top = 0;
+        stack[0] = root;
+        next[0] = 0;
+        root.node().mark = epoch;
+        while (top >= 0) {
+            Tensor t = stack[top];
+            Tensor[] inputs = t.node().inputs;
+            int i = next[top];
+            while (i < inputs.length) {
+                Node n = inputs[i].node();
+                if (n != null && n.mark != epoch) {
+                    break;
+                }
+                i++;
+            }
+            if (i < inputs.length) {
+                next[top] = i + 1;
+                Tensor child = inputs[i];
+                child.node().mark = epoch;
+                if (++top == stack.length) {
+                    stack = Arrays.copyOf(stack, top * 2);
+                    next = Arrays.copyOf(next, top * 2);
+                }
+                stack[top] = child;
+                next[top] = 0;
+            } else {
+                if (count == order.length) {
+                    order = Arrays.copyOf(order, count * 2);
+                }
+                order[count++] = t;
+                top--;
+            }
+        }
+        return Arrays.copyOf(order, count);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.adjoint.core;
+
+import java.util.Arrays;
+
+/**
+ * The record of one op application in the graph: the op, its inputs and what its forward saved.
+ * A tensor produced by a recorded op points at its node; leaves have none.
+ */
+final class Node implements Context {
+    /** A context that keeps nothing, for ops run while nothing is recorded. */
+    static final Context DISCARD = new Context() {
+        @Override
+        public void save(Tensor... tensors) {
+        }
+
+        @Override
+        public Tensor saved(int index) {
+            throw new IllegalStateException("saved: nothing is saved when an op is not recorded");
+        }
+    };
+
+    private static final Tensor[] NONE = new Tensor[0];
+
+    final CustomOp op;
+    final Tensor[] inputs;
+    private Tensor[] saved = NONE;
+    private int[] savedVersions;
+    /** Where the user created this op; captured only in anomaly mode. */
+    String site;
+
+    // Scratch state of the backward pass that is currently walking this node.
+    int mark;
+    Tensor pending;
+
+    Node(CustomOp op, Tensor[] inputs) {
+        this.op = op;
+        this.inputs = inputs;
+    }
+
+    @Override
+    public void save(Tensor... tensors) {
+        int n = saved.length;
+        saved = Arrays.copyOf(saved, n + tensors.length);
+        savedVersions = savedVersions == null ? new int[tensors.length] : Arrays.copyOf(savedVersions, n + tensors.length);
+        for (int i = 0; i < tensors.length; i++) {
+            if (tensors[i] == null) {
+                throw new IllegalArgumentException(op.name() + ": cannot save a null tensor (argument " + i + ")");
+            }
+            saved[n + i] = tensors[i];
+            savedVersions[n + i] = tensors[i].value().version();
+        }
+    }
+
+    @Override
+    public Tensor saved(int index) {
+        if (index < 0 || index >= saved.length) {
+            throw new IllegalArgumentException(op.name() + ": saved index " + index + " out of range; " + saved.length + " saved");
+        }
+        Tensor t = saved[index];
+        int now = t.value().version();
+        if (now != savedVersions[index]) {
+            throw new IllegalStateException(op.name() + ": a tensor of shape " + Arrays.toString(t.shape())
+                    + " saved for backward was modified in place (version " + savedVersions[index] + " when saved, "
+                    + now + " now); recompute the forward pass after the update" + (site == null ? "" : " (op created at " + site + ")"));
+        }
+        return t;
+    }
+
+    @Override
+    public boolean needsInputGrad(int index) {
+        return inputs[index].requiresGrad();
+    }
+}

@@ -1,0 +1,597 @@
+package dev.adjoint.core;
+
+import dev.adjoint.core.kernel.NDArray;
+import dev.adjoint.core.kernel.Shapes;
+import dev.adjoint.core.ops.Activations;
+import dev.adjoint.core.ops.Arithmetic;
+import dev.adjoint.core.ops.Exponentials;
+import dev.adjoint.core.ops.MatMul;
+import dev.adjoint.core.ops.Reductions;
+import dev.adjoint.core.ops.ShapeOps;
+import dev.adjoint.core.ops.Trigonometry;
+import java.util.Arrays;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * An n-dimensional array of doubles (float64, row-major, any rank including 0) that can take part
+ * in reverse-mode differentiation.
+ *
+ * <p>A tensor is a value plus, when it was produced by a recorded op, the graph node that produced
+ * it, plus (for leaves that {@link #requiresGrad(boolean) require grad}) the gradient accumulated by
+ * {@link #backward()}. Values are immutable except through {@link #modify}, the one in-place
+ * update, which bumps a version counter so a graph that saved the old value refuses to
+ * back-propagate through it. Elementwise ops broadcast like NumPy; bad shapes fail fast with an
+ * {@link IllegalArgumentException} that names the op and the shapes.
+ *
+ * <pre>{@code
+ * Tensor x = Tensor.of(new double[] {1, 2, 3}, 3).requiresGrad(true);
+ * Tensor y = x.mul(x).sum();      // y = sum x^2
+ * y.backward();
+ * x.grad();                       // [2, 4, 6]
+ * }</pre>
+ */
+public final class Tensor {
+    private final NDArray value;
+    private Node node;
+    private boolean requiresGrad;
+    private Tensor grad;
+
+    private Tensor(NDArray value) {
+        this.value = value;
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /**
+     * A tensor holding a copy of {@code data}, read row-major into {@code shape}.
+     *
+     * @param data the elements
+     * @param shape the dimensions (none for a scalar)
+     * @return a new leaf
+     * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
+     */
+    public static Tensor of(double[] data, int... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("of: data is null");
+        }
+        Shapes.checkShape("of", shape);
+        int n = Shapes.size(shape);
+        if (data.length != n) {
+            throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Arrays.toString(shape)
+                    + " (" + n + " elements)");
+        }
+        return new Tensor(NDArray.of(data, shape));
+    }
+
+    /**
+     * A tensor over an existing value, sharing it (no copy). For op implementations.
+     *
+     * @param value the value
+     * @return a new leaf that does not require grad
+     */
+    public static Tensor of(NDArray value) {
+        if (value == null) {
+            throw new IllegalArgumentException("of: value is null");
+        }
+        return new Tensor(value);
+    }
+
+    /** A rank-0 tensor. @param value the value @return a new leaf */
+    public static Tensor scalar(double value) {
+        return new Tensor(NDArray.scalar(value));
+    }
+
+    /** A tensor of zeros. @param shape the dimensions @return a new leaf */
+    public static Tensor zeros(int... shape) {
+        return full(0.0, shape);
+    }
+
+    /** A tensor of ones. @param shape the dimensions @return a new leaf */
+    public static Tensor ones(int... shape) {
+        return full(1.0, shape);
+    }
+
+    /** A tensor with every element {@code value}. @param value the fill @param shape the dimensions @return a new leaf */
+    public static Tensor full(double value, int... shape) {
+        return new Tensor(NDArray.full(value, Shapes.checkShape("full", shape)));
+    }
+
+    /**
+     * Uniform samples in [0, 1).
+     *
+     * @param rng the source of randomness
+     * @param shape the dimensions
+     * @return a new leaf
+     */
+    public static Tensor rand(RandomGenerator rng, int... shape) {
+        double[] d = new double[Shapes.size(Shapes.checkShape("rand", shape))];
+        requireRng("rand", rng);
+        for (int i = 0; i < d.length; i++) {
+            d[i] = rng.nextDouble();
+        }
+        return new Tensor(NDArray.of(d, shape));
+    }
+
+    /**
+     * Standard normal samples.
+     *
+     * @param rng the source of randomness
+     * @param shape the dimensions
+     * @return a new leaf
+     */
+    public static Tensor randn(RandomGenerator rng, int... shape) {
+        double[] d = new double[Shapes.size(Shapes.checkShape("randn", shape))];
+        requireRng("randn", rng);
+        for (int i = 0; i < d.length; i++) {
+            d[i] = rng.nextGaussian();
+        }
+        return new Tensor(NDArray.of(d, shape));
+    }
+
+    private static void requireRng(String op, RandomGenerator rng) {
+        if (rng == null) {
+            throw new IllegalArgumentException(op + ": random generator is null");
+        }
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    /** The dimensions; a copy. @return the shape */
+    public int[] shape() {
+        return value.shape();
+    }
+
+    /** The number of dimensions. @return the rank */
+    public int rank() {
+        return value.rank();
+    }
+
+    /** The number of elements. @return the size */
+    public int size() {
+        return value.size();
+    }
+
+    /**
+     * The value behind this tensor, shared, for op implementations.
+     *
+     * @return the value
+     */
+    public NDArray value() {
+        return value;
+    }
+
+    /**
+     * The single element of a one-element tensor.
+     *
+     * @return the element
+     * @throws IllegalStateException if the tensor has more or fewer than one element
+     */
+    public double item() {
+        if (value.size() != 1) {
+            throw new IllegalStateException("item: tensor of shape " + Arrays.toString(shape()) + " has " + size()
+                    + " elements, not 1");
+        }
+        return value.item();
+    }
+
+    /**
+     * One element.
+     *
+     * @param index one index per dimension
+     * @return the element
+     * @throws IllegalArgumentException if the index has the wrong length or is out of bounds
+     */
+    public double get(int... index) {
+        int[] s = value.shapeView();
+        if (index == null || index.length != s.length) {
+            throw new IllegalArgumentException("get: index " + Arrays.toString(index) + " does not match shape " + Arrays.toString(s)
+                    + " (needs " + s.length + " indices)");
+        }
+        for (int i = 0; i < s.length; i++) {
+            if (index[i] < 0 || index[i] >= s[i]) {
+                throw new IllegalArgumentException("get: index " + Arrays.toString(index) + " is out of bounds for shape "
+                        + Arrays.toString(s) + " at axis " + i);
+            }
+        }
+        return value.get(index);
+    }
+
+    /** The elements in row-major order; a copy. @return the elements */
+    public double[] toArray() {
+        return value.toArray();
+    }
+
+    /**
+     * Copies the elements in row-major order into {@code dst}, without allocating.
+     *
+     * @param dst an array of at least {@link #size()} elements
+     */
+    public void copyTo(double[] dst) {
+        if (dst == null || dst.length < size()) {
+            throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
+                    + " is smaller than the tensor's " + size() + " elements");
+        }
+        value.copyTo(dst);
+    }
+
+    // ---------------------------------------------------------------- autograd state
+
+    /**
+     * Marks this leaf as a variable whose gradient {@link #backward()} computes.
+     *
+     * @param on whether to require grad
+     * @return this tensor
+     * @throws IllegalStateException if this tensor was produced by a recorded op (use {@link #detach()})
+     */
+    public Tensor requiresGrad(boolean on) {
+        if (node != null) {
+            throw new IllegalStateException("requiresGrad: only a leaf can change requiresGrad; this tensor was produced by "
+                    + node.op.name() + " (use detach() to get a leaf)");
+        }
+        requiresGrad = on;
+        return this;
+    }
+
+    /** Whether gradients flow to this tensor: a marked leaf, or the result of a recorded op. @return the flag */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Whether this tensor was not produced by a recorded op. @return the flag */
+    public boolean isLeaf() {
+        return node == null;
+    }
+
+    /**
+     * The gradient accumulated by {@link #backward()} into this leaf: {@code null} until a backward
+     * pass reaches it. Only leaves keep gradients.
+     *
+     * @return the gradient, of this tensor's shape, or null
+     */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Resets the accumulated gradient to zeros (reusing its buffer), if there is one. */
+    public void zeroGrad() {
+        synchronized (this) {
+            if (grad == null) {
+                return;
+            }
+            if (grad.node == null && grad.value.isContiguous() && grad.value.size() > 0) {
+                grad.value.fillZero();
+            } else {
+                grad = null;
+            }
+        }
+    }
+
+    /**
+     * Back-propagates from this scalar, accumulating {@code d this / d leaf} into every leaf that
+     * requires grad.
+     *
+     * @throws IllegalStateException if this tensor is not a scalar or does not require grad
+     */
+    public void backward() {
+        if (size() != 1) {
+            throw new IllegalStateException("backward: output has shape " + Arrays.toString(shape())
+                    + "; only a scalar output can seed its own gradient, so pass gradOutput: backward(gradOutput)");
+        }
+        Engine.backward(this, ones(shape()), false, null);
+    }
+
+    /**
+     * Back-propagates {@code gradOutput} (the gradient of some loss with respect to this tensor).
+     *
+     * @param gradOutput a tensor of this tensor's shape
+     */
+    public void backward(Tensor gradOutput) {
+        Engine.backward(this, gradOutput, false, null);
+    }
+
+    /** A leaf sharing this tensor's value, cut from the graph. @return the detached tensor */
+    public Tensor detach() {
+        return new Tensor(value);
+    }
+
+    /**
+     * Updates the values in place: {@code update} receives the row-major buffer (exactly
+     * {@link #size()} long) and overwrites it. This is how optimizers change parameters. The version
+     * counter is bumped, so a graph that saved this tensor before the update refuses to
+     * back-propagate ({@link IllegalStateException}, "modified") instead of using stale values.
+     *
+     * @param update code that overwrites the buffer; it must not keep a reference to it
+     * @return this tensor
+     * @throws IllegalStateException if this tensor is an intermediate result of a recorded op, or a view
+     */
+    public Tensor modify(Consumer<double[]> update) {
+        if (node != null) {
+            throw new IllegalStateException("modify: cannot modify an intermediate result of " + node.op.name()
+                    + " in place; only leaves can be updated");
+        }
+        if (update == null) {
+            throw new IllegalArgumentException("modify: update is null");
+        }
+        value.modify(update);
+        return this;
+    }
+
+    /** How often this tensor's buffer was modified in place. @return the version */
+    public int version() {
+        return value.version();
+    }
+
+    Node node() {
+        return node;
+    }
+
+    void attach(Node n) {
+        node = n;
+        requiresGrad = true;
+    }
+
+    /** Adds a gradient contribution into this leaf's {@code grad()}. */
+    void accumulateGrad(Tensor g, boolean createGraph) {
+        synchronized (this) {
+            if (grad == null) {
+                grad = createGraph ? g : new Tensor(NDArray.of(g.value.toArray(), g.value.shapeView()));
+            } else if (createGraph || grad.node != null) {
+                grad = grad.add(g);
+            } else {
+                grad.value.addInPlace(g.value);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** Elementwise sum, broadcasting. @param other the addend @return this + other */
+    public Tensor add(Tensor other) {
+        return binary(Arithmetic.ADD, other);
+    }
+
+    /** Adds a constant. @param c the constant @return this + c */
+    public Tensor add(double c) {
+        return add(scalar(c));
+    }
+
+    /** Elementwise difference, broadcasting. @param other the subtrahend @return this - other */
+    public Tensor sub(Tensor other) {
+        return binary(Arithmetic.SUB, other);
+    }
+
+    /** Subtracts a constant. @param c the constant @return this - c */
+    public Tensor sub(double c) {
+        return sub(scalar(c));
+    }
+
+    /** Elementwise product, broadcasting. @param other the factor @return this * other */
+    public Tensor mul(Tensor other) {
+        return binary(Arithmetic.MUL, other);
+    }
+
+    /** Multiplies by a constant. @param c the constant @return this * c */
+    public Tensor mul(double c) {
+        return mul(scalar(c));
+    }
+
+    /** Elementwise quotient, broadcasting. @param other the divisor @return this / other */
+    public Tensor div(Tensor other) {
+        return binary(Arithmetic.DIV, other);
+    }
+
+    /** Divides by a constant. @param c the constant @return this / c */
+    public Tensor div(double c) {
+        return div(scalar(c));
+    }
+
+    private Tensor binary(CustomOp op, Tensor other) {
+        if (other == null) {
+            throw new IllegalArgumentException(op.name() + ": other tensor is null");
+        }
+        int[] out = Shapes.broadcast(op.name(), value.shapeView(), other.value.shapeView());
+        return op.apply(expand(out), other.expand(out));
+    }
+
+    /** @return -this */
+    public Tensor neg() {
+        return Arithmetic.NEG.apply(this);
+    }
+
+    /** Elementwise power with a constant exponent. @param exponent p @return this^p */
+    public Tensor pow(double exponent) {
+        return Exponentials.pow(exponent).apply(this);
+    }
+
+    /** @return e^this, elementwise */
+    public Tensor exp() {
+        return Exponentials.EXP.apply(this);
+    }
+
+    /** @return the natural logarithm, elementwise */
+    public Tensor log() {
+        return Exponentials.LOG.apply(this);
+    }
+
+    /** @return the square root, elementwise */
+    public Tensor sqrt() {
+        return Exponentials.SQRT.apply(this);
+    }
+
+    /** @return |this|, elementwise (gradient 0 at 0) */
+    public Tensor abs() {
+        return Activations.ABS.apply(this);
+    }
+
+    /** @return sin, elementwise */
+    public Tensor sin() {
+        return Trigonometry.SIN.apply(this);
+    }
+
+    /** @return cos, elementwise */
+    public Tensor cos() {
+        return Trigonometry.COS.apply(this);
+    }
+
+    /** @return tanh, elementwise */
+    public Tensor tanh() {
+        return Trigonometry.TANH.apply(this);
+    }
+
+    /** @return the logistic function 1 / (1 + e^-x), elementwise */
+    public Tensor sigmoid() {
+        return Activations.SIGMOID.apply(this);
+    }
+
+    /** @return max(x, 0), elementwise (gradient 0 at 0) */
+    public Tensor relu() {
+        return Activations.RELU.apply(this);
+    }
+
+    // ---------------------------------------------------------------- linear algebra and shape
+
+    /**
+     * Matrix product like {@code numpy.matmul}: 2-D x 2-D, 1-D operands promoted to a row or column
+     * vector (and the added axis removed), and rank >= 3 as a batch of matrices whose batch axes
+     * broadcast.
+     *
+     * @param other the right operand
+     * @return the product
+     */
+    public Tensor matmul(Tensor other) {
+        return MatMul.matmul(this, other);
+    }
+
+    /** Swaps the last two axes (a view, no copy). @return the transpose */
+    public Tensor transpose() {
+        return ShapeOps.transpose(this);
+    }
+
+    /**
+     * The same elements in a new shape; one dimension may be -1 and is then inferred.
+     *
+     * @param shape the new dimensions
+     * @return the reshaped tensor
+     */
+    public Tensor reshape(int... shape) {
+        return ShapeOps.reshape(this, shape);
+    }
+
+    /**
+     * Broadcasts to a larger shape by NumPy rules (a view: nothing is copied); its gradient is
+     * summed back.
+     *
+     * @param shape the target shape
+     * @return the expanded tensor
+     */
+    public Tensor expand(int... shape) {
+        return ShapeOps.expand(this, shape);
+    }
+
+    /**
+     * Sums down to a shape that broadcasts to this one (the reverse of {@link #expand}).
+     *
+     * @param shape the target shape
+     * @return the reduced tensor
+     */
+    public Tensor sumTo(int... shape) {
+        return ShapeOps.sumTo(this, shape);
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    /** @return the sum of all elements, as a scalar */
+    public Tensor sum() {
+        return sumTo();
+    }
+
+    /**
+     * Sum along one axis.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the sum
+     */
+    public Tensor sum(int axis, boolean keepDim) {
+        return Reductions.sum(this, axis, keepDim);
+    }
+
+    /** @return the mean of all elements, as a scalar */
+    public Tensor mean() {
+        return Reductions.mean(this);
+    }
+
+    /**
+     * Mean along one axis.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the mean
+     */
+    public Tensor mean(int axis, boolean keepDim) {
+        return Reductions.mean(this, axis, keepDim);
+    }
+
+    /**
+     * Maximum along one axis; the gradient flows to the first maximal element of each slice.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the maximum
+     */
+    public Tensor max(int axis, boolean keepDim) {
+        return Reductions.max(this, axis, keepDim);
+    }
+
+    /**
+     * {@code log(sum(exp(x)))} along one axis, computed stably (max-subtracted).
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the log-sum-exp
+     */
+    public Tensor logSumExp(int axis, boolean keepDim) {
+        return Reductions.logSumExp(this, axis, keepDim);
+    }
+
+    /**
+     * Softmax along one axis, computed stably (max-subtracted).
+     *
+     * @param axis the axis; negative counts from the end
+     * @return exp(x) / sum(exp(x)) along the axis
+     */
+    public Tensor softmax(int axis) {
+        return Reductions.softmax(this, axis);
+    }
+
+    /**
+     * Log-softmax along one axis: {@code x - logSumExp(x)}, stable.
+     *
+     * @param axis the axis; negative counts from the end
+     * @return the log-probabilities
+     */
+    public Tensor logSoftmax(int axis) {
+        return Reductions.logSoftmax(this, axis);
+    }
+
+    /**
+     * NumPy-like text: the values (summarised when large), the shape, and the autograd state.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return TensorFormat.format(this);
+    }
+
+    String gradState() {
+        if (node != null) {
+            return "gradFn=" + node.op.name();
+        }
+        if (!requiresGrad) {
+            return "";
+        }
+        return "requiresGrad=true, grad=" + (grad == null ? "none" : "set");
+    }
+}

@@ -1,0 +1,143 @@
+package dev.adjoint.core.kernel;
+
+/**
+ * Elementwise kernels: one loop per operation over contiguous data, and a strided loop for views
+ * (broadcasts and transposes) so that a broadcast operand is never materialised.
+ */
+public final class Elementwise {
+    private Elementwise() {
+    }
+
+    /** Unary elementwise functions. */
+    public enum Unary { NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, SIGN, STEP }
+
+    /** Binary elementwise functions. */
+    public enum Binary { ADD, SUB, MUL, DIV }
+
+    /** Applies {@code f} to every element; the result is contiguous. */
+    public static NDArray map(Unary f, NDArray x) {
+        NDArray c = x.contiguous();
+        int n = c.size;
+        double[] a = c.data;
+        int o = c.offset;
+        double[] r = new double[n];
+        switch (f) {
+            case NEG -> { for (int i = 0; i < n; i++) r[i] = -a[o + i]; }
+            case EXP -> { for (int i = 0; i < n; i++) r[i] = Math.exp(a[o + i]); }
+            case LOG -> { for (int i = 0; i < n; i++) r[i] = Math.log(a[o + i]); }
+            case SQRT -> { for (int i = 0; i < n; i++) r[i] = Math.sqrt(a[o + i]); }
+            case ABS -> { for (int i = 0; i < n; i++) r[i] = Math.abs(a[o + i]); }
+            case SIN -> { for (int i = 0; i < n; i++) r[i] = Math.sin(a[o + i]); }
+            case COS -> { for (int i = 0; i < n; i++) r[i] = Math.cos(a[o + i]); }
+            case TANH -> { for (int i = 0; i < n; i++) r[i] = Math.tanh(a[o + i]); }
+            case SIGMOID -> { for (int i = 0; i < n; i++) r[i] = sigmoid(a[o + i]); }
+            case RELU -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = v > 0 ? v : 0.0 * v; } }
+            case SIGN -> { for (int i = 0; i < n; i++) r[i] = Math.signum(a[o + i]); }
+            case STEP -> { for (int i = 0; i < n; i++) r[i] = a[o + i] > 0 ? 1.0 : 0.0; }
+        }
+        return NDArray.wrap(r, c.shape.clone());
+    }
+
+    /** Numerically stable logistic function: never evaluates exp of a large positive number. */
+    static double sigmoid(double v) {
+        if (v >= 0) {
+            return 1.0 / (1.0 + Math.exp(-v));
+        }
+        double e = Math.exp(v);
+        return e / (1.0 + e);
+    }
+
+    /** {@code x^p} elementwise. */
+    public static NDArray pow(NDArray x, double p) {
+        NDArray c = x.contiguous();
+        int n = c.size;
+        double[] a = c.data;
+        int o = c.offset;
+        double[] r = new double[n];
+        if (p == 2.0) {
+            for (int i = 0; i < n; i++) {
+                double v = a[o + i];
+                r[i] = v * v;
+            }
+        } else if (p == 1.0) {
+            System.arraycopy(a, o, r, 0, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                r[i] = Math.pow(a[o + i], p);
+            }
+        }
+        return NDArray.wrap(r, c.shape.clone());
+    }
+
+    /** {@code a (f) b} for two arrays of the same shape (either may be a strided view). */
+    public static NDArray zip(Binary f, NDArray a, NDArray b) {
+        int n = a.size;
+        double[] r = new double[n];
+        if (a.isContiguous() && b.isContiguous()) {
+            inner(f, r, 0, a.data, a.offset, 1, b.data, b.offset, 1, n);
+            return NDArray.wrap(r, a.shape.clone());
+        }
+        int rank = a.shape.length;
+        if (n == 0) {
+            return NDArray.wrap(r, a.shape.clone());
+        }
+        int inner = a.shape[rank - 1];
+        int sa = a.strides[rank - 1];
+        int sb = b.strides[rank - 1];
+        int[] counter = new int[rank];
+        int pa = a.offset;
+        int pb = b.offset;
+        for (int out = 0; out < n; out += inner) {
+            inner(f, r, out, a.data, pa, sa, b.data, pb, sb, inner);
+            for (int d = rank - 2; d >= 0; d--) {
+                if (++counter[d] < a.shape[d]) {
+                    pa += a.strides[d];
+                    pb += b.strides[d];
+                    break;
+                }
+                pa -= a.strides[d] * (a.shape[d] - 1);
+                pb -= b.strides[d] * (b.shape[d] - 1);
+                counter[d] = 0;
+            }
+        }
+        return NDArray.wrap(r, a.shape.clone());
+    }
+
+    private static void inner(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
+        if (sa == 1 && sb == 1) {
+            switch (f) {
+                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i]; }
+                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i]; }
+                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * b[bo + i]; }
+                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i]; }
+            }
+        } else if (sb == 0) {
+            double bv = b[bo];
+            switch (f) {
+                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] + bv; }
+                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - bv; }
+                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * bv; }
+                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / bv; }
+            }
+        } else {
+            switch (f) {
+                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] + b[bo + i * sb]; }
+                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - b[bo + i * sb]; }
+                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * b[bo + i * sb]; }
+                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / b[bo + i * sb]; }
+            }
+        }
+    }
+
+    /** Whether every element is finite (no NaN, no infinity). */
+    public static boolean allFinite(NDArray x) {
+        NDArray c = x.contiguous();
+        double[] a = c.data;
+        for (int i = c.offset, end = c.offset + c.size; i < end; i++) {
+            if (!Double.isFinite(a[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,215 @@
+package dev.adjoint.core.kernel;
+
+import java.util.Arrays;
+
+/**
+ * An n-dimensional array of doubles: the value half of a tensor, with no autograd.
+ *
+ * <p>Row-major with explicit strides, so that transposes and broadcasts ({@link #expand}) are
+ * views that share their base's buffer instead of copies. Arrays are immutable through this API;
+ * the only mutation is {@link #modify}, which bumps the version counter shared by the buffer and
+ * all its views, so that a backward pass can tell a saved value was changed under it.
+ */
+public final class NDArray {
+    final double[] data;
+    final int[] shape;
+    final int[] strides;
+    final int offset;
+    final int size;
+    private final Version version;
+
+    static final class Version {
+        volatile int value;
+    }
+
+    NDArray(double[] data, int[] shape, int[] strides, int offset, Version version) {
+        this.data = data;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.size = Shapes.size(shape);
+        this.version = version;
+    }
+
+    /** A contiguous array over {@code data}, which it takes ownership of (no copy). */
+    static NDArray wrap(double[] data, int[] shape) {
+        return new NDArray(data, shape, Shapes.contiguousStrides(shape), 0, new Version());
+    }
+
+    /** A contiguous array holding a copy of {@code data}. */
+    public static NDArray of(double[] data, int[] shape) {
+        return wrap(data.clone(), shape.clone());
+    }
+
+    /** A contiguous array filled with {@code value}. */
+    public static NDArray full(double value, int[] shape) {
+        double[] d = new double[Shapes.size(shape)];
+        if (value != 0.0) {
+            Arrays.fill(d, value);
+        }
+        return wrap(d, shape.clone());
+    }
+
+    /** A rank-0 array. */
+    public static NDArray scalar(double value) {
+        return wrap(new double[] {value}, new int[0]);
+    }
+
+    /** The shape; a copy. */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** The shape without copying: callers must not modify it. */
+    public int[] shapeView() {
+        return shape;
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int dim(int axis) {
+        return shape[axis];
+    }
+
+    /** The version counter of the underlying buffer, bumped by each {@link #modify}. */
+    public int version() {
+        return version.value;
+    }
+
+    /** Whether the elements sit at consecutive positions from {@code offset} in row-major order. */
+    public boolean isContiguous() {
+        int expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    /** This array if contiguous, else a contiguous copy. */
+    public NDArray contiguous() {
+        return isContiguous() ? this : wrap(toArray(), shape.clone());
+    }
+
+    /** The element at a full index (bounds already checked by the caller). */
+    public double get(int[] index) {
+        int p = offset;
+        for (int i = 0; i < index.length; i++) {
+            p += index[i] * strides[i];
+        }
+        return data[p];
+    }
+
+    /** The single element of a size-1 array. */
+    public double item() {
+        return data[offset];
+    }
+
+    /** The elements in row-major order, as a new array. */
+    public double[] toArray() {
+        double[] out = new double[size];
+        copyTo(out);
+        return out;
+    }
+
+    /** Copies the elements in row-major order into {@code dst[0..size)}. */
+    public void copyTo(double[] dst) {
+        if (isContiguous()) {
+            System.arraycopy(data, offset, dst, 0, size);
+            return;
+        }
+        if (size == 0) {
+            return;
+        }
+        int rank = shape.length;
+        int[] counter = new int[rank];
+        int p = offset;
+        for (int i = 0; i < size; i++) {
+            dst[i] = data[p];
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++counter[d] < shape[d]) {
+                    p += strides[d];
+                    break;
+                }
+                p -= strides[d] * (shape[d] - 1);
+                counter[d] = 0;
+            }
+        }
+    }
+
+    /** A view with a new shape of the same size; copies only if this array is not contiguous. */
+    public NDArray reshape(int[] newShape) {
+        NDArray c = contiguous();
+        return new NDArray(c.data, newShape.clone(), Shapes.contiguousStrides(newShape), c.offset, c.version);
+    }
+
+    /** A view that swaps two axes. */
+    public NDArray swapAxes(int a, int b) {
+        int[] s = shape.clone();
+        int[] st = strides.clone();
+        s[a] = shape[b];
+        s[b] = shape[a];
+        st[a] = strides[b];
+        st[b] = strides[a];
+        return new NDArray(data, s, st, offset, version);
+    }
+
+    /**
+     * A broadcast view with stride 0 along expanded axes. {@code target} must be broadcast-compatible
+     * with this shape and at least as long (checked by the caller).
+     */
+    public NDArray expand(int[] target) {
+        int lead = target.length - shape.length;
+        int[] st = new int[target.length];
+        for (int i = 0; i < shape.length; i++) {
+            st[lead + i] = shape[i] == target[lead + i] ? strides[i] : 0;
+        }
+        return new NDArray(data, target.clone(), st, offset, version);
+    }
+
+    /**
+     * Overwrites the elements in place: {@code update} receives the buffer (row-major, exactly
+     * {@code size} long) and bumps the version. Only for a contiguous array that owns its whole buffer.
+     */
+    public void modify(java.util.function.Consumer<double[]> update) {
+        if (offset != 0 || data.length != size || !isContiguous()) {
+            throw new IllegalStateException("modify: only a contiguous tensor that owns its buffer can be modified in place; shape "
+                    + Arrays.toString(shape));
+        }
+        update.accept(data);
+        version.value++;
+    }
+
+    /** Adds {@code other} (same shape) into this array in place, bumping the version. */
+    public void addInPlace(NDArray other) {
+        if (offset != 0 || data.length != size || !isContiguous()) {
+            throw new IllegalStateException("addInPlace: target must own a contiguous buffer");
+        }
+        if (other.isContiguous()) {
+            double[] o = other.data;
+            int off = other.offset;
+            for (int i = 0; i < size; i++) {
+                data[i] += o[off + i];
+            }
+        } else {
+            double[] tmp = other.toArray();
+            for (int i = 0; i < size; i++) {
+                data[i] += tmp[i];
+            }
+        }
+        version.value++;
+    }
+
+    /** Sets every element to zero in place, bumping the version. */
+    public void fillZero() {
+        modify(d -> Arrays.fill(d, 0.0));
+    }
+}

@@ -1,0 +1,108 @@
+package dev.adjoint.core.kernel;
+
+import java.util.Arrays;
+
+/** Shape arithmetic shared by ops and kernels: sizes, strides, broadcasting, axis checks. */
+public final class Shapes {
+    private Shapes() {
+    }
+
+    /** The number of elements of a shape; 1 for rank 0. */
+    public static int size(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has " + n
+                    + " elements, more than a Java array can hold");
+        }
+        return (int) n;
+    }
+
+    /** Row-major strides for a contiguous array of this shape. */
+    public static int[] contiguousStrides(int[] shape) {
+        int[] st = new int[shape.length];
+        int s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            st[i] = s;
+            s *= shape[i];
+        }
+        return st;
+    }
+
+    /** Throws unless every dimension is non-negative; {@code op} names the caller. */
+    public static int[] checkShape(String op, int[] shape) {
+        if (shape == null) {
+            throw new IllegalArgumentException(op + ": shape is null");
+        }
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(op + ": negative dimension " + d + " in shape " + Arrays.toString(shape));
+            }
+        }
+        size(shape);
+        return shape;
+    }
+
+    /** The NumPy broadcast of two shapes, or an exception naming {@code op} and both shapes. */
+    public static int[] broadcast(String op, int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da == db || db == 1) {
+                out[i] = da;
+            } else if (da == 1) {
+                out[i] = db;
+            } else {
+                throw new IllegalArgumentException(op + ": cannot broadcast " + Arrays.toString(a) + " with " + Arrays.toString(b));
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code from} can be expanded to {@code to} by NumPy rules. */
+    public static boolean canExpand(int[] from, int[] to) {
+        if (from.length > to.length) {
+            return false;
+        }
+        int lead = to.length - from.length;
+        for (int i = 0; i < from.length; i++) {
+            if (from[i] != to[lead + i] && from[i] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Normalises a possibly negative axis for an array of rank {@code rank}. */
+    public static int axis(String op, int axis, int rank) {
+        if (axis < -rank || axis >= rank || rank == 0) {
+            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for rank " + rank
+                    + (rank == 0 ? " (a scalar has no axes)" : " (valid: " + -rank + " to " + (rank - 1) + ")"));
+        }
+        return axis < 0 ? axis + rank : axis;
+    }
+
+    /** The shape with {@code axis} set to 1 (keepDim) or removed. */
+    public static int[] reduced(int[] shape, int axis, boolean keepDim) {
+        if (keepDim) {
+            int[] s = shape.clone();
+            s[axis] = 1;
+            return s;
+        }
+        int[] s = new int[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (i != axis) {
+                s[j++] = shape[i];
+            }
+        }
+        return s;
+    }
+
+    public static String str(int[] shape) {
+        return Arrays.toString(shape);
+    }
+}

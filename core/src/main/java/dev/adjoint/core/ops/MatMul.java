@@ -1,0 +1,84 @@
+package dev.adjoint.core.ops;
+
+import dev.adjoint.core.Context;
+import dev.adjoint.core.Tensor;
+import dev.adjoint.core.kernel.Gemm;
+import dev.adjoint.core.kernel.Shapes;
+import java.util.Arrays;
+
+/**
+ * Matrix multiplication. The primitive multiplies operands with equal batch shapes; {@link #matmul}
+ * promotes 1-D operands and broadcasts batch axes with explicit expands first, as numpy.matmul.
+ */
+public final class MatMul {
+    private MatMul() {
+    }
+
+    /** @param a left operand @param b right operand @return a @ b with numpy.matmul semantics */
+    public static Tensor matmul(Tensor a, Tensor b) {
+        if (b == null) {
+            throw new IllegalArgumentException("matmul: other tensor is null");
+        }
+        int[] sa = a.shape();
+        int[] sb = b.shape();
+        if (sa.length == 0 || sb.length == 0) {
+            throw new IllegalArgumentException("matmul: " + Arrays.toString(sa) + " and " + Arrays.toString(sb)
+                    + ": scalars cannot be multiplied as matrices (use mul)");
+        }
+        boolean vecA = sa.length == 1;
+        boolean vecB = sb.length == 1;
+        Tensor a2 = vecA ? a.reshape(1, sa[0]) : a;
+        Tensor b2 = vecB ? b.reshape(sb[0], 1) : b;
+        int[] ma = a2.shape();
+        int[] mb = b2.shape();
+        int k = ma[ma.length - 1];
+        if (k != mb[mb.length - 2]) {
+            throw new IllegalArgumentException("matmul: " + Arrays.toString(sa) + " and " + Arrays.toString(sb)
+                    + " are not aligned: " + k + " columns on the left, " + mb[mb.length - 2] + " rows on the right");
+        }
+        int[] batchA = Arrays.copyOf(ma, ma.length - 2);
+        int[] batchB = Arrays.copyOf(mb, mb.length - 2);
+        int[] batch;
+        try {
+            batch = Shapes.broadcast("matmul", batchA, batchB);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("matmul: batch axes of " + Arrays.toString(sa) + " and " + Arrays.toString(sb)
+                    + " cannot broadcast", e);
+        }
+        Tensor r = PRODUCT.apply(a2.expand(withMatrix(batch, ma)), b2.expand(withMatrix(batch, mb)));
+        if (vecA || vecB) {
+            int[] rs = r.shape();
+            int[] out = Arrays.copyOf(rs, rs.length - (vecA ? 1 : 0) - (vecB ? 1 : 0));
+            if (vecA && !vecB) {
+                out[out.length - 1] = rs[rs.length - 1];
+            }
+            r = r.reshape(out);
+        }
+        return r;
+    }
+
+    private static int[] withMatrix(int[] batch, int[] shape) {
+        int[] s = Arrays.copyOf(batch, batch.length + 2);
+        s[batch.length] = shape[shape.length - 2];
+        s[batch.length + 1] = shape[shape.length - 1];
+        return s;
+    }
+
+    private static final Primitive PRODUCT = new Primitive("matmul") {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0], in[1]);
+            return wrap(Gemm.matmul(in[0].value(), in[1].value()));
+        }
+
+        // d(A B) = dA B + A dB, so gA = g B^T and gB = A^T g
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Tensor a = ctx.saved(0);
+            Tensor b = ctx.saved(1);
+            return new Tensor[] {
+                ctx.needsInputGrad(0) ? g.matmul(b.transpose()) : null,
+                ctx.needsInputGrad(1) ? a.transpose().matmul(g) : null};
+        }
+    };
+}

@@ -1,0 +1,186 @@
+package dev.adjoint.core.ops;
+
+import dev.adjoint.core.Context;
+import dev.adjoint.core.Tensor;
+import dev.adjoint.core.kernel.Reductions;
+import dev.adjoint.core.kernel.Shapes;
+import java.util.Arrays;
+
+/**
+ * reshape, transpose, expand and its reverse sumTo. Expand is the one place broadcasting is
+ * differentiated: its backward sums the gradient back to the input's shape.
+ */
+public final class ShapeOps {
+    private ShapeOps() {
+    }
+
+    /**
+     * @param x the tensor
+     * @param shape the new shape, with at most one -1
+     * @return x in the new shape
+     */
+    public static Tensor reshape(Tensor x, int[] shape) {
+        int[] from = x.shape();
+        int[] to = inferShape(from, shape);
+        if (Arrays.equals(from, to)) {
+            return x;
+        }
+        return new Reshape(from, to).apply(x);
+    }
+
+    private static int[] inferShape(int[] from, int[] shape) {
+        if (shape == null) {
+            throw new IllegalArgumentException("reshape: shape is null");
+        }
+        int[] to = shape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < to.length; i++) {
+            if (to[i] == -1 && infer < 0) {
+                infer = i;
+            } else if (to[i] < 0) {
+                throw new IllegalArgumentException("reshape: invalid dimension " + to[i] + " in " + Arrays.toString(shape)
+                        + " (only one -1 is allowed)");
+            } else {
+                known *= to[i];
+            }
+        }
+        int n = Shapes.size(from);
+        if (infer >= 0) {
+            if (known == 0 || n % known != 0) {
+                throw new IllegalArgumentException("reshape: " + Arrays.toString(from) + " (" + n + " elements) cannot be viewed as "
+                        + Arrays.toString(shape));
+            }
+            to[infer] = (int) (n / known);
+            known = n;
+        }
+        if (known != n) {
+            throw new IllegalArgumentException("reshape: " + Arrays.toString(from) + " (" + n + " elements) to "
+                    + Arrays.toString(shape) + " (" + known + " elements)");
+        }
+        return to;
+    }
+
+    private static final class Reshape extends Primitive {
+        private final int[] from;
+        private final int[] to;
+
+        Reshape(int[] from, int[] to) {
+            super("reshape");
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return wrap(in[0].value().reshape(to));
+        }
+
+        // the gradient is the output's, read back in the input's shape
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {g.reshape(from)};
+        }
+    }
+
+    /** @param x a tensor of rank >= 2 @return x with its last two axes swapped */
+    public static Tensor transpose(Tensor x) {
+        if (x.rank() < 2) {
+            throw new IllegalArgumentException("transpose: needs rank >= 2 to swap the last two axes, got shape "
+                    + Arrays.toString(x.shape()));
+        }
+        return TRANSPOSE.apply(x);
+    }
+
+    private static final Primitive TRANSPOSE = new Primitive("transpose") {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            int r = in[0].rank();
+            return wrap(in[0].value().swapAxes(r - 2, r - 1));
+        }
+
+        // the transpose of the gradient
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {g.transpose()};
+        }
+    };
+
+    /**
+     * @param x the tensor
+     * @param shape a shape x broadcasts to
+     * @return a broadcast view of x
+     */
+    public static Tensor expand(Tensor x, int[] shape) {
+        Shapes.checkShape("expand", shape);
+        int[] from = x.value().shapeView();
+        if (Arrays.equals(from, shape)) {
+            return x;
+        }
+        if (!Shapes.canExpand(from, shape)) {
+            throw new IllegalArgumentException("expand: cannot broadcast " + Arrays.toString(from) + " to " + Arrays.toString(shape));
+        }
+        return new Expand(from.clone(), shape.clone()).apply(x);
+    }
+
+    private static final class Expand extends Primitive {
+        private final int[] from;
+        private final int[] to;
+
+        Expand(int[] from, int[] to) {
+            super("expand");
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return wrap(in[0].value().expand(to));
+        }
+
+        // every copy of an element contributes: sum the gradient back to the input's shape
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {g.sumTo(from)};
+        }
+    }
+
+    /**
+     * @param x the tensor
+     * @param shape a shape that broadcasts to x's shape
+     * @return x summed down to that shape
+     */
+    public static Tensor sumTo(Tensor x, int[] shape) {
+        Shapes.checkShape("sumTo", shape);
+        int[] from = x.value().shapeView();
+        if (Arrays.equals(from, shape)) {
+            return x;
+        }
+        if (!Shapes.canExpand(shape, from)) {
+            throw new IllegalArgumentException("sumTo: cannot sum " + Arrays.toString(from) + " down to " + Arrays.toString(shape));
+        }
+        return new SumTo(from.clone(), shape.clone()).apply(x);
+    }
+
+    private static final class SumTo extends Primitive {
+        private final int[] from;
+        private final int[] to;
+
+        SumTo(int[] from, int[] to) {
+            super("sum");
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return wrap(Reductions.sumTo(in[0].value(), to));
+        }
+
+        // each summed element receives the gradient of its sum
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {g.expand(from)};
+        }
+    }
+}

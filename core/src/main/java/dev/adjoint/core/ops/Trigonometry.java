@@ -1,0 +1,52 @@
+package dev.adjoint.core.ops;
+
+import dev.adjoint.core.CustomOp;
+import dev.adjoint.core.Tensor;
+import dev.adjoint.core.kernel.Elementwise;
+import dev.adjoint.core.kernel.Elementwise.Unary;
+import dev.adjoint.core.kernel.NDArray;
+
+/** sin, cos and tanh. */
+public final class Trigonometry {
+    private Trigonometry() {
+    }
+
+    public static final CustomOp SIN = new Primitive.OfInput("sin") {
+        @Override
+        NDArray compute(NDArray x) {
+            return Elementwise.map(Unary.SIN, x);
+        }
+
+        // d/dx sin x = cos x
+        @Override
+        Tensor gradient(Tensor g, Tensor x) {
+            return g.mul(x.cos());
+        }
+    };
+
+    public static final CustomOp COS = new Primitive.OfInput("cos") {
+        @Override
+        NDArray compute(NDArray x) {
+            return Elementwise.map(Unary.COS, x);
+        }
+
+        // d/dx cos x = -sin x
+        @Override
+        Tensor gradient(Tensor g, Tensor x) {
+            return g.mul(x.sin()).neg();
+        }
+    };
+
+    public static final CustomOp TANH = new Primitive.OfOutput("tanh") {
+        @Override
+        NDArray compute(NDArray x) {
+            return Elementwise.map(Unary.TANH, x);
+        }
+
+        // d/dx tanh x = 1 - tanh^2 x = 1 - y^2
+        @Override
+        Tensor gradient(Tensor g, Tensor y) {
+            return g.mul(y.mul(y).neg().add(1.0));
+        }
+    };
+}

@@ -1,0 +1,220 @@
+package dev.adjoint.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EngineTest {
+
+    private static Tensor vec(double... v) {
+        return Tensor.of(v, v.length).requiresGrad(true);
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardPassesUntilZeroGrad() {
+        Tensor x = vec(1, 2, 3);
+        x.mul(x).sum().backward();
+        assertArrayEquals(new double[] {2, 4, 6}, x.grad().toArray());
+        x.mul(x).sum().backward();
+        assertArrayEquals(new double[] {4, 8, 12}, x.grad().toArray());
+        x.zeroGrad();
+        assertArrayEquals(new double[] {0, 0, 0}, x.grad().toArray());
+        x.mul(3.0).sum().backward();
+        assertArrayEquals(new double[] {3, 3, 3}, x.grad().toArray());
+    }
+
+    @Test
+    void aValueUsedTwiceGetsBothContributions() {
+        Tensor x = vec(2);
+        Tensor y = x.exp();
+        // z = y * y + y: dz/dx = (2y + 1) y
+        Tensor z = y.mul(y).add(y).sum();
+        z.backward();
+        double e = Math.exp(2);
+        assertEquals((2 * e + 1) * e, x.grad().item(), 1e-12);
+    }
+
+    @Test
+    void onlyLeavesKeepGradients() {
+        Tensor x = vec(1, 2);
+        Tensor h = x.mul(2.0);
+        h.sum().backward();
+        assertNull(h.grad());
+        assertTrue(h.requiresGrad());
+        assertArrayEquals(new double[] {2, 2}, x.grad().toArray());
+    }
+
+    @Test
+    void gradIsNullUntilBackwardReachesTheLeaf() {
+        Tensor x = vec(1, 2);
+        Tensor unused = vec(5);
+        x.sum().backward();
+        assertNull(unused.grad());
+    }
+
+    @Test
+    void backwardOnNonScalarWithoutGradOutputFails() {
+        Tensor x = vec(1, 2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> x.mul(2.0).backward());
+        assertTrue(e.getMessage().contains("[2]"), e.getMessage());
+        assertTrue(e.getMessage().contains("scalar"), e.getMessage());
+    }
+
+    @Test
+    void backwardOnNonScalarWithGradOutputComputesVectorJacobianProduct() {
+        Tensor x = vec(1, 2);
+        x.mul(x).backward(Tensor.of(new double[] {10, 100}, 2));
+        assertArrayEquals(new double[] {20, 400}, x.grad().toArray());
+    }
+
+    @Test
+    void backwardOnOutputNotRequiringGradFails() {
+        Tensor x = Tensor.of(new double[] {1, 2}, 2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> x.sum().backward());
+        assertTrue(e.getMessage().contains("does not require grad"), e.getMessage());
+    }
+
+    @Test
+    void broadcastGradientsAreSummedBackToEachInputsShape() {
+        Tensor a = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {10, 20, 30}, 3).requiresGrad(true);
+        Tensor c = Tensor.of(new double[] {7, 8}, 2, 1).requiresGrad(true);
+        a.mul(b).add(c).sum().backward();
+        assertArrayEquals(new double[] {5, 7, 9}, b.grad().toArray());
+        assertArrayEquals(new int[] {3}, b.grad().shape());
+        assertArrayEquals(new double[] {3, 3}, c.grad().toArray());
+        assertArrayEquals(new int[] {2, 1}, c.grad().shape());
+        assertArrayEquals(new double[] {10, 20, 30, 10, 20, 30}, a.grad().toArray());
+    }
+
+    @Test
+    void secondDerivativeThroughCreateGraph() {
+        Tensor x = vec(1.5);
+        Tensor y = x.pow(3).sum();
+        Tensor dy = Autograd.grad(y, List.of(x), true).get(0);
+        assertEquals(3 * 1.5 * 1.5, dy.item(), 1e-12);
+        Tensor d2y = Autograd.grad(dy.sum(), List.of(x), false).get(0);
+        assertEquals(6 * 1.5, d2y.item(), 1e-12);
+    }
+
+    @Test
+    void hessianVectorProduct() {
+        // f(x) = sum(x_i^2 x_j) over i, j = (sum x^2)(sum x); H v computed by double backward
+        Tensor x = vec(1, 2, 3);
+        Tensor f = x.mul(x).sum().mul(x.sum());
+        Tensor g = Autograd.grad(f, List.of(x), true).get(0);
+        Tensor v = Tensor.of(new double[] {1, -1, 0.5}, 3);
+        Tensor hv = Autograd.grad(g.mul(v).sum(), List.of(x), false).get(0);
+        // H = 2 S I + 2 x 1^T + 2 1 x^T, S = sum x = 6
+        double[] xs = {1, 2, 3};
+        double[] vs = {1, -1, 0.5};
+        double xv = 1 - 2 + 1.5;
+        double sv = 0.5;
+        double[] expected = new double[3];
+        for (int i = 0; i < 3; i++) {
+            expected[i] = 2 * 6 * vs[i] + 2 * xs[i] * sv + 2 * xv;
+        }
+        assertArrayEquals(expected, hv.toArray(), 1e-12);
+    }
+
+    @Test
+    void gradWithoutCreateGraphIsNotRecordedAndDoesNotTouchGrad() {
+        Tensor x = vec(2);
+        Tensor g = Autograd.grad(x.mul(x).sum(), List.of(x), false).get(0);
+        assertEquals(4, g.item(), 0);
+        assertTrue(!g.requiresGrad());
+        assertNull(x.grad());
+    }
+
+    @Test
+    void gradOfUnusedInputIsZeros() {
+        Tensor x = vec(2);
+        Tensor unused = Tensor.zeros(2, 2).requiresGrad(true);
+        List<Tensor> gs = Autograd.grad(x.mul(x).sum(), List.of(x, unused), false);
+        assertArrayEquals(new double[4], gs.get(1).toArray());
+    }
+
+    @Test
+    void gradWithRespectToAnIntermediateTensor() {
+        Tensor x = vec(1, 2);
+        Tensor h = x.mul(3.0);
+        Tensor y = h.mul(h).sum();
+        Tensor gh = Autograd.grad(y, List.of(h), false).get(0);
+        assertArrayEquals(new double[] {6, 12}, gh.toArray());
+    }
+
+    @Test
+    void longChainDoesNotOverflowTheStack() {
+        Tensor x = vec(0.5);
+        Tensor y = x;
+        for (int i = 0; i < 200_000; i++) {
+            y = y.mul(1.0);
+        }
+        y.sum().backward();
+        assertEquals(1.0, x.grad().item(), 0);
+    }
+
+    @Test
+    void modifyingASavedTensorMakesBackwardFail() {
+        Tensor w = vec(1, 2);
+        Tensor y = w.mul(w).sum();
+        w.modify(d -> d[0] = 5);
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("modified"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("mul"), e.getMessage());
+    }
+
+    @Test
+    void modifyingAParameterSeenThroughATransposeViewIsCaught() {
+        Tensor w = Tensor.ones(2, 2).requiresGrad(true);
+        Tensor x = Tensor.ones(3, 2).requiresGrad(true);
+        Tensor y = x.matmul(w.transpose()).sum();
+        w.modify(d -> d[1] = 3);
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("modified"), e.getMessage());
+    }
+
+    @Test
+    void modifyBumpsVersionAndRefusesIntermediates() {
+        Tensor w = vec(1, 2);
+        int v = w.version();
+        w.modify(d -> d[1] = 7);
+        assertEquals(v + 1, w.version());
+        assertEquals(7, w.get(1));
+        Tensor h = w.mul(2.0);
+        assertThrows(IllegalStateException.class, () -> h.modify(d -> d[0] = 1));
+    }
+
+    @Test
+    void requiresGradOnANonLeafFails() {
+        Tensor h = vec(1).exp();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> h.requiresGrad(false));
+        assertTrue(e.getMessage().contains("exp"), e.getMessage());
+    }
+
+    @Test
+    void noGradStopsRecording() {
+        Tensor x = vec(1, 2);
+        Tensor y;
+        try (Autograd.Scope s = Autograd.noGrad()) {
+            y = x.mul(x);
+            assertTrue(!Autograd.isGradEnabled());
+        }
+        assertTrue(Autograd.isGradEnabled());
+        assertTrue(!y.requiresGrad());
+        assertTrue(y.isLeaf());
+    }
+
+    @Test
+    void detachCutsTheGraph() {
+        Tensor x = vec(3);
+        Tensor y = x.mul(x).detach().mul(x).sum();
+        y.backward();
+        assertEquals(9, x.grad().item(), 0);
+    }
+}
