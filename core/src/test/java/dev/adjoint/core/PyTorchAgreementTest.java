@@ -1,0 +1,176 @@
+package dev.adjoint.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replays random op compositions recorded from PyTorch 1.13 in float64 (see
+ * src/test/python/generate_pytorch_cases.py) and requires values and gradients to agree to 1e-9
+ * relative.
+ */
+class PyTorchAgreementTest {
+    private static final double RTOL = 1e-9;
+    private static final double ATOL = 1e-12;
+
+    @Test
+    void valuesAndGradientsAgreeWithPyTorch() throws IOException {
+        List<List<String>> cases = readCases();
+        assertTrue(cases.size() >= 300, "expected the recorded cases, found " + cases.size());
+        List<String> failures = new ArrayList<>();
+        for (List<String> c : cases) {
+            String failure = replay(c);
+            if (failure != null) {
+                failures.add(c.get(0) + ": " + failure + "\n  " + String.join("\n  ", c));
+            }
+        }
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " of " + cases.size() + " cases disagree with PyTorch; first:\n" + failures.get(0));
+        }
+    }
+
+    private static List<List<String>> readCases() throws IOException {
+        List<List<String>> cases = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(Objects.requireNonNull(
+                PyTorchAgreementTest.class.getResourceAsStream("/pytorch-cases.txt")), StandardCharsets.UTF_8))) {
+            List<String> current = null;
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("case ")) {
+                    current = new ArrayList<>();
+                }
+                if (current != null) {
+                    current.add(line);
+                }
+                if (line.equals("end")) {
+                    cases.add(current);
+                    current = null;
+                }
+            }
+        }
+        return cases;
+    }
+
+    private static String replay(List<String> lines) {
+        List<Tensor> regs = new ArrayList<>();
+        List<Tensor> inputs = new ArrayList<>();
+        Tensor weight = null;
+        for (String line : lines.subList(1, lines.size() - 1)) {
+            String[] w = line.split(" ");
+            switch (w[0]) {
+                case "input" -> {
+                    Tensor t = Tensor.of(numbers(w, 2 + shapeWords(w, 2)), shape(w, 2)).requiresGrad(true);
+                    inputs.add(t);
+                    regs.add(t);
+                }
+                case "weight" -> weight = Tensor.of(numbers(w, 1 + shapeWords(w, 1)), shape(w, 1));
+                case "value" -> {
+                    Tensor out = regs.get(reg(w[1]));
+                    if (!Arrays.equals(out.shape(), shape(w, 2))) {
+                        return "shape " + Arrays.toString(out.shape()) + " but PyTorch has " + Arrays.toString(shape(w, 2));
+                    }
+                    String bad = compare("value", out.toArray(), numbers(w, 2 + shapeWords(w, 2)));
+                    if (bad != null) {
+                        return bad;
+                    }
+                    out.mul(weight).sum().backward();
+                }
+                case "grad" -> {
+                    Tensor in = inputs.get(reg(w[1]));
+                    double[] g = in.grad() == null ? new double[in.size()] : in.grad().toArray();
+                    String bad = compare("grad of " + w[1], g, numbers(w, 2));
+                    if (bad != null) {
+                        return bad;
+                    }
+                }
+                default -> regs.add(op(w, regs));
+            }
+        }
+        return null;
+    }
+
+    private static Tensor op(String[] w, List<Tensor> regs) {
+        assertEquals("r" + regs.size(), w[0], "registers are numbered in order");
+        String op = w[2];
+        Tensor a = regs.get(reg(w[3]));
+        return switch (op) {
+            case "add" -> a.add(regs.get(reg(w[4])));
+            case "sub" -> a.sub(regs.get(reg(w[4])));
+            case "mul" -> a.mul(regs.get(reg(w[4])));
+            case "div" -> a.div(regs.get(reg(w[4])));
+            case "matmul" -> a.matmul(regs.get(reg(w[4])));
+            case "add_s" -> a.add(Double.parseDouble(w[4]));
+            case "sub_s" -> a.sub(Double.parseDouble(w[4]));
+            case "mul_s" -> a.mul(Double.parseDouble(w[4]));
+            case "div_s" -> a.div(Double.parseDouble(w[4]));
+            case "pow" -> a.pow(Double.parseDouble(w[4]));
+            case "neg" -> a.neg();
+            case "exp" -> a.exp();
+            case "log" -> a.log();
+            case "sqrt" -> a.sqrt();
+            case "abs" -> a.abs();
+            case "sin" -> a.sin();
+            case "cos" -> a.cos();
+            case "tanh" -> a.tanh();
+            case "sigmoid" -> a.sigmoid();
+            case "relu" -> a.relu();
+            case "transpose" -> a.transpose();
+            case "reshape" -> a.reshape(Integer.parseInt(w[4]));
+            case "sum_axis" -> a.sum(Integer.parseInt(w[4]), w[5].equals("1"));
+            case "mean_axis" -> a.mean(Integer.parseInt(w[4]), w[5].equals("1"));
+            case "max_axis" -> a.max(Integer.parseInt(w[4]), w[5].equals("1"));
+            case "logsumexp" -> a.logSumExp(Integer.parseInt(w[4]), w[5].equals("1"));
+            case "softmax" -> a.softmax(Integer.parseInt(w[4]));
+            case "log_softmax" -> a.logSoftmax(Integer.parseInt(w[4]));
+            default -> throw new IllegalArgumentException("unknown op in recorded case: " + op);
+        };
+    }
+
+    private static String compare(String what, double[] actual, double[] expected) {
+        if (actual.length != expected.length) {
+            return what + ": " + actual.length + " elements, PyTorch " + expected.length;
+        }
+        for (int i = 0; i < actual.length; i++) {
+            double diff = Math.abs(actual[i] - expected[i]);
+            if (!(diff <= ATOL + RTOL * Math.abs(expected[i])) && !(Double.isNaN(actual[i]) && Double.isNaN(expected[i]))) {
+                return what + "[" + i + "]: Adjoint " + actual[i] + ", PyTorch " + expected[i];
+            }
+        }
+        return null;
+    }
+
+    private static int reg(String word) {
+        return Integer.parseInt(word.substring(1));
+    }
+
+    private static int shapeWords(String[] w, int from) {
+        int i = from;
+        while (!w[i].endsWith("]")) {
+            i++;
+        }
+        return i - from + 1;
+    }
+
+    private static int[] shape(String[] w, int from) {
+        String joined = String.join(" ", Arrays.copyOfRange(w, from, from + shapeWords(w, from)));
+        String inner = joined.substring(1, joined.length() - 1).trim();
+        return inner.isEmpty() ? new int[0] : Arrays.stream(inner.split(" ")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private static double[] numbers(String[] w, int from) {
+        double[] out = new double[w.length - from];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Double.parseDouble(w[from + i]);
+        }
+        return out;
+    }
+}
