@@ -96,7 +96,7 @@ final class Engine {
                     + (grads == null ? "null" : grads.length + " gradients") + " for " + node.inputs.length + " inputs");
         }
         for (int k = 0; k < grads.length; k++) {
-            if (grads[k] != null && !Arrays.equals(grads[k].shape(), node.inputs[k].shape())) {
+            if (grads[k] != null && !Arrays.equals(grads[k].value().shapeView(), node.inputs[k].value().shapeView())) {
                 throw new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned a gradient of shape "
                         + Arrays.toString(grads[k].shape()) + " for input " + k + " of shape " + Arrays.toString(node.inputs[k].shape()));
             }

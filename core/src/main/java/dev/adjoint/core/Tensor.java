@@ -1,5 +1,6 @@
 package dev.adjoint.core;
 
+import dev.adjoint.core.kernel.Elementwise.Binary;
 import dev.adjoint.core.kernel.NDArray;
 import dev.adjoint.core.kernel.Shapes;
 import dev.adjoint.core.ops.Activations;
@@ -353,7 +354,7 @@ public final class Tensor {
 
     /** Adds a constant. @param c the constant @return this + c */
     public Tensor add(double c) {
-        return add(scalar(c));
+        return Arithmetic.scalar(Binary.ADD, c).apply(this);
     }
 
     /** Elementwise difference, broadcasting. @param other the subtrahend @return this - other */
@@ -363,7 +364,8 @@ public final class Tensor {
 
     /** Subtracts a constant. @param c the constant @return this - c */
     public Tensor sub(double c) {
-        return sub(scalar(c));
+        // x - c is exactly x + (-c) in IEEE arithmetic
+        return Arithmetic.scalar(Binary.ADD, -c).apply(this);
     }
 
     /** Elementwise product, broadcasting. @param other the factor @return this * other */
@@ -373,7 +375,7 @@ public final class Tensor {
 
     /** Multiplies by a constant. @param c the constant @return this * c */
     public Tensor mul(double c) {
-        return mul(scalar(c));
+        return Arithmetic.scalar(Binary.MUL, c).apply(this);
     }
 
     /** Elementwise quotient, broadcasting. @param other the divisor @return this / other */
@@ -383,14 +385,19 @@ public final class Tensor {
 
     /** Divides by a constant. @param c the constant @return this / c */
     public Tensor div(double c) {
-        return div(scalar(c));
+        return Arithmetic.scalar(Binary.DIV, c).apply(this);
     }
 
     private Tensor binary(CustomOp op, Tensor other) {
         if (other == null) {
             throw new IllegalArgumentException(op.name() + ": other tensor is null");
         }
-        int[] out = Shapes.broadcast(op.name(), value.shapeView(), other.value.shapeView());
+        int[] sa = value.shapeView();
+        int[] sb = other.value.shapeView();
+        if (Arrays.equals(sa, sb)) {
+            return op.apply(this, other);
+        }
+        int[] out = Shapes.broadcast(op.name(), sa, sb);
         return op.apply(expand(out), other.expand(out));
     }
 

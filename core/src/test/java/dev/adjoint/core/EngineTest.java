@@ -217,4 +217,37 @@ class EngineTest {
         y.backward();
         assertEquals(9, x.grad().item(), 0);
     }
+
+    @Test
+    void fusedActivationBackwardsHaveExactSecondAndThirdDerivatives() {
+        double v = 0.3;
+        Tensor x = vec(v);
+        Tensor s1 = Autograd.grad(x.sigmoid().sum(), List.of(x), true).get(0);
+        Tensor s2 = Autograd.grad(s1.sum(), List.of(x), true).get(0);
+        Tensor s3 = Autograd.grad(s2.sum(), List.of(x), false).get(0);
+        double s = 1 / (1 + Math.exp(-v));
+        assertEquals(s * (1 - s), s1.item(), 1e-15);
+        assertEquals(s * (1 - s) * (1 - 2 * s), s2.item(), 1e-15);
+        assertEquals(s * (1 - s) * (1 - 6 * s + 6 * s * s), s3.item(), 1e-15);
+
+        Tensor t1 = Autograd.grad(x.tanh().sum(), List.of(x), true).get(0);
+        Tensor t2 = Autograd.grad(t1.sum(), List.of(x), true).get(0);
+        Tensor t3 = Autograd.grad(t2.sum(), List.of(x), false).get(0);
+        double t = Math.tanh(v);
+        assertEquals(1 - t * t, t1.item(), 1e-15);
+        assertEquals(-2 * t * (1 - t * t), t2.item(), 1e-15);
+        assertEquals(-2 * (1 - t * t) * (1 - 3 * t * t), t3.item(), 1e-15);
+    }
+
+    @Test
+    void scalarOverloadsMatchTensorOverloads() {
+        Tensor x = vec(1.5, -2, 0.25);
+        Tensor c = Tensor.scalar(0.7);
+        assertArrayEquals(x.add(c).toArray(), x.add(0.7).toArray(), 0);
+        assertArrayEquals(x.sub(c).toArray(), x.sub(0.7).toArray(), 0);
+        assertArrayEquals(x.mul(c).toArray(), x.mul(0.7).toArray(), 0);
+        assertArrayEquals(x.div(c).toArray(), x.div(0.7).toArray(), 0);
+        x.div(0.7).mul(3.0).sub(1.0).add(2.0).sum().backward();
+        assertArrayEquals(new double[] {3 / 0.7, 3 / 0.7, 3 / 0.7}, x.grad().toArray(), 1e-15);
+    }
 }

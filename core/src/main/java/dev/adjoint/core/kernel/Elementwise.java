@@ -12,7 +12,13 @@ public final class Elementwise {
     public enum Unary { NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, SIGN, STEP }
 
     /** Binary elementwise functions. */
-    public enum Binary { ADD, SUB, MUL, DIV }
+    public enum Binary {
+        ADD, SUB, MUL, DIV,
+        /** {@code a (1 - b) b}: the sigmoid's backward, a = gradient, b = sigmoid output. */
+        SIGMOID_GRAD,
+        /** {@code a (1 - b^2)}: tanh's backward, a = gradient, b = tanh output. */
+        TANH_GRAD
+    }
 
     /** Applies {@code f} to every element; the result is contiguous. */
     public static NDArray map(Unary f, NDArray x) {
@@ -35,7 +41,7 @@ public final class Elementwise {
             case SIGN -> { for (int i = 0; i < n; i++) r[i] = Math.signum(a[o + i]); }
             case STEP -> { for (int i = 0; i < n; i++) r[i] = a[o + i] > 0 ? 1.0 : 0.0; }
         }
-        return NDArray.wrap(r, c.shape.clone());
+        return NDArray.wrapLike(r, c);
     }
 
     /** Numerically stable logistic function: never evaluates exp of a large positive number. */
@@ -66,7 +72,7 @@ public final class Elementwise {
                 r[i] = Math.pow(a[o + i], p);
             }
         }
-        return NDArray.wrap(r, c.shape.clone());
+        return NDArray.wrapLike(r, c);
     }
 
     /** {@code a (f) b} for two arrays of the same shape (either may be a strided view). */
@@ -75,11 +81,11 @@ public final class Elementwise {
         double[] r = new double[n];
         if (a.isContiguous() && b.isContiguous()) {
             inner(f, r, 0, a.data, a.offset, 1, b.data, b.offset, 1, n);
-            return NDArray.wrap(r, a.shape.clone());
+            return NDArray.wrapLike(r, a);
         }
         int rank = a.shape.length;
         if (n == 0) {
-            return NDArray.wrap(r, a.shape.clone());
+            return NDArray.wrapLike(r, a);
         }
         int inner = a.shape[rank - 1];
         int sa = a.strides[rank - 1];
@@ -100,7 +106,7 @@ public final class Elementwise {
                 counter[d] = 0;
             }
         }
-        return NDArray.wrap(r, a.shape.clone());
+        return NDArray.wrapLike(r, a);
     }
 
     private static void inner(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
@@ -110,6 +116,8 @@ public final class Elementwise {
                 case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i]; }
                 case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * b[bo + i]; }
                 case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i]; }
+                case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y) * y; } }
+                case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y * y); } }
             }
         } else if (sb == 0) {
             double bv = b[bo];
@@ -118,6 +126,8 @@ public final class Elementwise {
                 case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - bv; }
                 case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * bv; }
                 case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / bv; }
+                case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv) * bv; }
+                case TANH_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv * bv); }
             }
         } else {
             switch (f) {
@@ -125,8 +135,18 @@ public final class Elementwise {
                 case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - b[bo + i * sb]; }
                 case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * b[bo + i * sb]; }
                 case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / b[bo + i * sb]; }
+                case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y) * y; } }
+                case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y * y); } }
             }
         }
+    }
+
+    /** {@code a (f) c} for every element a of {@code x} and a constant c. */
+    public static NDArray zipScalar(Binary f, NDArray x, double c) {
+        NDArray a = x.contiguous();
+        double[] r = new double[a.size];
+        inner(f, r, 0, a.data, a.offset, 1, new double[] {c}, 0, 0, a.size);
+        return NDArray.wrapLike(r, a);
     }
 
     /** Whether every element is finite (no NaN, no infinity). */

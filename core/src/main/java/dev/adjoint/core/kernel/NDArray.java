@@ -36,6 +36,17 @@ public final class NDArray {
         return new NDArray(data, shape, Shapes.contiguousStrides(shape), 0, new Version());
     }
 
+    /**
+     * A contiguous array over {@code data} with the shape of {@code like}, sharing its (immutable)
+     * shape and, when {@code like} is contiguous, its strides: kernels allocate only the data.
+     */
+    static NDArray wrapLike(double[] data, NDArray like) {
+        // Any contiguous layout's strides address a fresh contiguous buffer correctly (strides of
+        // size-1 axes are never used to move).
+        int[] st = like.isContiguous() ? like.strides : Shapes.contiguousStrides(like.shape);
+        return new NDArray(data, like.shape, st, 0, new Version());
+    }
+
     /** A contiguous array holding a copy of {@code data}. */
     public static NDArray of(double[] data, int[] shape) {
         return wrap(data.clone(), shape.clone());

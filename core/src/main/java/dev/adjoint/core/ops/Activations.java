@@ -1,8 +1,10 @@
 package dev.adjoint.core.ops;
 
+import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Elementwise;
+import dev.adjoint.core.kernel.Elementwise.Binary;
 import dev.adjoint.core.kernel.Elementwise.Unary;
 import dev.adjoint.core.kernel.NDArray;
 
@@ -23,7 +25,29 @@ public final class Activations {
         // d/dx s(x) = s(x) (1 - s(x)) = y (1 - y)
         @Override
         Tensor gradient(Tensor g, Tensor y) {
-            return g.mul(y.neg().add(1.0)).mul(y);
+            return SIGMOID_BACKWARD.apply(g, y);
+        }
+    };
+
+    /**
+     * {@code g (1 - y) y} as one fused, differentiable op (PyTorch's sigmoid_backward): one loop
+     * instead of four ops, and its own derivative keeps higher orders exact.
+     */
+    static final CustomOp SIGMOID_BACKWARD = new Primitive("sigmoid") {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0], in[1]);
+            return wrap(Elementwise.zip(Binary.SIGMOID_GRAD, in[0].value(), in[1].value()));
+        }
+
+        // d/dg = gOut (1 - y) y; d/dy = gOut g (1 - 2y)
+        @Override
+        public Tensor[] backward(Context ctx, Tensor gOut) {
+            Tensor g = ctx.saved(0);
+            Tensor y = ctx.saved(1);
+            return new Tensor[] {
+                ctx.needsInputGrad(0) ? apply(gOut, y) : null,
+                ctx.needsInputGrad(1) ? gOut.mul(g).mul(y.mul(-2.0).add(1.0)) : null};
         }
     };
 

@@ -90,4 +90,40 @@ public final class Arithmetic {
             return new Tensor[] {g.neg()};
         }
     };
+
+    /**
+     * {@code x + c}, {@code x * c} or {@code x / c} for a constant c: no scalar tensor, no broadcast.
+     *
+     * @param kernel ADD, MUL or DIV
+     * @param c the constant
+     * @return the op
+     */
+    public static CustomOp scalar(Binary kernel, double c) {
+        return new ScalarOp(kernel, c);
+    }
+
+    private static final class ScalarOp extends Primitive {
+        private final Binary kernel;
+        private final double c;
+
+        ScalarOp(Binary kernel, double c) {
+            super(kernel.name().toLowerCase(java.util.Locale.ROOT));
+            if (kernel != Binary.ADD && kernel != Binary.MUL && kernel != Binary.DIV) {
+                throw new IllegalArgumentException("scalar: unsupported kernel " + kernel);
+            }
+            this.kernel = kernel;
+            this.c = c;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return wrap(Elementwise.zipScalar(kernel, in[0].value(), c));
+        }
+
+        // d(x + c) = dx; d(x c) = c dx; d(x / c) = dx / c
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {kernel == Binary.ADD ? g : kernel == Binary.MUL ? g.mul(c) : g.div(c)};
+        }
+    }
 }

@@ -19,8 +19,11 @@ public final class MatMul {
         if (b == null) {
             throw new IllegalArgumentException("matmul: other tensor is null");
         }
-        int[] sa = a.shape();
-        int[] sb = b.shape();
+        int[] sa = a.value().shapeView();
+        int[] sb = b.value().shapeView();
+        if (sa.length == 2 && sb.length == 2 && sa[1] == sb[0]) {
+            return PRODUCT.apply(a, b);
+        }
         if (sa.length == 0 || sb.length == 0) {
             throw new IllegalArgumentException("matmul: " + Arrays.toString(sa) + " and " + Arrays.toString(sb)
                     + ": scalars cannot be multiplied as matrices (use mul)");

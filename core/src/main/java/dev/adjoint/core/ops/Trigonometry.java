@@ -1,8 +1,10 @@
 package dev.adjoint.core.ops;
 
+import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Elementwise;
+import dev.adjoint.core.kernel.Elementwise.Binary;
 import dev.adjoint.core.kernel.Elementwise.Unary;
 import dev.adjoint.core.kernel.NDArray;
 
@@ -46,7 +48,26 @@ public final class Trigonometry {
         // d/dx tanh x = 1 - tanh^2 x = 1 - y^2
         @Override
         Tensor gradient(Tensor g, Tensor y) {
-            return g.mul(y.mul(y).neg().add(1.0));
+            return TANH_BACKWARD.apply(g, y);
+        }
+    };
+
+    /** {@code g (1 - y^2)} as one fused, differentiable op (PyTorch's tanh_backward). */
+    static final CustomOp TANH_BACKWARD = new Primitive("tanh") {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0], in[1]);
+            return wrap(Elementwise.zip(Binary.TANH_GRAD, in[0].value(), in[1].value()));
+        }
+
+        // d/dg = gOut (1 - y^2); d/dy = -2 gOut g y
+        @Override
+        public Tensor[] backward(Context ctx, Tensor gOut) {
+            Tensor g = ctx.saved(0);
+            Tensor y = ctx.saved(1);
+            return new Tensor[] {
+                ctx.needsInputGrad(0) ? apply(gOut, y) : null,
+                ctx.needsInputGrad(1) ? gOut.mul(g).mul(y).mul(-2.0) : null};
         }
     };
 }
