@@ -40,8 +40,9 @@ final class Node implements Context {
     @Override
     public void save(Tensor... tensors) {
         int n = saved.length;
-        saved = Arrays.copyOf(saved, n + tensors.length);
-        savedVersions = savedVersions == null ? new int[tensors.length] : Arrays.copyOf(savedVersions, n + tensors.length);
+        // NOTE: the first array passed is kept, not copied (a varargs array is the caller's own).
+        saved = n == 0 ? tensors : Arrays.copyOf(saved, n + tensors.length);
+        savedVersions = n == 0 ? new int[tensors.length] : Arrays.copyOf(savedVersions, n + tensors.length);
         for (int i = 0; i < tensors.length; i++) {
             if (tensors[i] == null) {
                 throw new IllegalArgumentException(op.name() + ": cannot save a null tensor (argument " + i + ")");

@@ -398,7 +398,7 @@ public final class Tensor {
             return op.apply(this, other);
         }
         int[] out = Shapes.broadcast(op.name(), sa, sb);
-        return op.apply(expand(out), other.expand(out));
+        return op.apply(ShapeOps.broadcastTo(this, out), ShapeOps.broadcastTo(other, out));
     }
 
     /** @return -this */

@@ -16,24 +16,40 @@ public final class NDArray {
     final int[] strides;
     final int offset;
     final int size;
-    private final Version version;
+    /** Whether the elements sit at consecutive positions from {@code offset} in row-major order. */
+    private final boolean contiguous;
+    /** The array that owns the buffer (itself, or the base of a view): it holds the version. */
+    private final NDArray owner;
+    private volatile int version;
 
-    static final class Version {
-        volatile int value;
+    NDArray(double[] data, int[] shape, int[] strides, int offset, NDArray owner) {
+        this(data, shape, strides, offset, Shapes.size(shape), owner);
     }
 
-    NDArray(double[] data, int[] shape, int[] strides, int offset, Version version) {
+    private NDArray(double[] data, int[] shape, int[] strides, int offset, int size, NDArray owner) {
         this.data = data;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
-        this.size = Shapes.size(shape);
-        this.version = version;
+        this.size = size;
+        this.owner = owner == null ? this : owner;
+        this.contiguous = computeContiguous(shape, strides);
+    }
+
+    private static boolean computeContiguous(int[] shape, int[] strides) {
+        int expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 
     /** A contiguous array over {@code data}, which it takes ownership of (no copy). */
     static NDArray wrap(double[] data, int[] shape) {
-        return new NDArray(data, shape, Shapes.contiguousStrides(shape), 0, new Version());
+        return new NDArray(data, shape, Shapes.contiguousStrides(shape), 0, data.length, null);
     }
 
     /**
@@ -43,8 +59,8 @@ public final class NDArray {
     static NDArray wrapLike(double[] data, NDArray like) {
         // Any contiguous layout's strides address a fresh contiguous buffer correctly (strides of
         // size-1 axes are never used to move).
-        int[] st = like.isContiguous() ? like.strides : Shapes.contiguousStrides(like.shape);
-        return new NDArray(data, like.shape, st, 0, new Version());
+        int[] st = like.contiguous ? like.strides : Shapes.contiguousStrides(like.shape);
+        return new NDArray(data, like.shape, st, 0, data.length, null);
     }
 
     /** A contiguous array holding a copy of {@code data}. */
@@ -90,19 +106,12 @@ public final class NDArray {
 
     /** The version counter of the underlying buffer, bumped by each {@link #modify}. */
     public int version() {
-        return version.value;
+        return owner.version;
     }
 
     /** Whether the elements sit at consecutive positions from {@code offset} in row-major order. */
     public boolean isContiguous() {
-        int expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && strides[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return contiguous;
     }
 
     /** This array if contiguous, else a contiguous copy. */
@@ -159,7 +168,7 @@ public final class NDArray {
     /** A view with a new shape of the same size; copies only if this array is not contiguous. */
     public NDArray reshape(int[] newShape) {
         NDArray c = contiguous();
-        return new NDArray(c.data, newShape.clone(), Shapes.contiguousStrides(newShape), c.offset, c.version);
+        return new NDArray(c.data, newShape.clone(), Shapes.contiguousStrides(newShape), c.offset, c.size, c.owner);
     }
 
     /** A view that swaps two axes. */
@@ -170,12 +179,12 @@ public final class NDArray {
         s[b] = shape[a];
         st[a] = strides[b];
         st[b] = strides[a];
-        return new NDArray(data, s, st, offset, version);
+        return new NDArray(data, s, st, offset, size, owner);
     }
 
     /**
      * A broadcast view with stride 0 along expanded axes. {@code target} must be broadcast-compatible
-     * with this shape and at least as long (checked by the caller).
+     * with this shape and at least as long (checked by the caller); it is not copied.
      */
     public NDArray expand(int[] target) {
         int lead = target.length - shape.length;
@@ -183,7 +192,7 @@ public final class NDArray {
         for (int i = 0; i < shape.length; i++) {
             st[lead + i] = shape[i] == target[lead + i] ? strides[i] : 0;
         }
-        return new NDArray(data, target.clone(), st, offset, version);
+        return new NDArray(data, target, st, offset, owner);
     }
 
     /**
@@ -196,7 +205,7 @@ public final class NDArray {
                     + Arrays.toString(shape));
         }
         update.accept(data);
-        version.value++;
+        owner.version++;
     }
 
     /** Adds {@code other} (same shape) into this array in place, bumping the version. */
@@ -216,7 +225,7 @@ public final class NDArray {
                 data[i] += tmp[i];
             }
         }
-        version.value++;
+        owner.version++;
     }
 
     /** Sets every element to zero in place, bumping the version. */

@@ -3,6 +3,7 @@ package dev.adjoint.core.ops;
 import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Gemm;
+import dev.adjoint.core.kernel.NDArray;
 import dev.adjoint.core.kernel.Shapes;
 import java.util.Arrays;
 
@@ -67,21 +68,53 @@ public final class MatMul {
         return s;
     }
 
-    private static final Primitive PRODUCT = new Primitive("matmul") {
+    /** The four products {@code op(A) op(B)}, op = identity or transpose of the last two axes. */
+    private static final Product[] PRODUCTS = {
+        new Product(false, false), new Product(false, true), new Product(true, false), new Product(true, true)};
+    private static final Product PRODUCT = PRODUCTS[0];
+
+    private static Tensor product(boolean transA, boolean transB, Tensor a, Tensor b) {
+        return PRODUCTS[(transA ? 2 : 0) + (transB ? 1 : 0)].apply(a, b);
+    }
+
+    /**
+     * {@code op(A) op(B)} with operands of equal batch shape. Backward products read their operands
+     * transposed in place instead of recording transpose ops.
+     */
+    private static final class Product extends Primitive {
+        private final boolean transA;
+        private final boolean transB;
+
+        Product(boolean transA, boolean transB) {
+            super("matmul");
+            this.transA = transA;
+            this.transB = transB;
+        }
+
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(Gemm.matmul(in[0].value(), in[1].value()));
+            NDArray a = in[0].value();
+            NDArray b = in[1].value();
+            return wrap(Gemm.matmul(transA ? a.swapAxes(a.rank() - 2, a.rank() - 1) : a,
+                    transB ? b.swapAxes(b.rank() - 2, b.rank() - 1) : b));
         }
 
-        // d(A B) = dA B + A dB, so gA = g B^T and gB = A^T g
+        // d(op(A) op(B)) = d op(A) op(B) + op(A) d op(B): with G = gradOutput,
+        // d op(A) = G op(B)^T and d op(B) = op(A)^T G, transposed back where op is a transpose.
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor a = ctx.saved(0);
             Tensor b = ctx.saved(1);
-            return new Tensor[] {
-                ctx.needsInputGrad(0) ? g.matmul(b.transpose()) : null,
-                ctx.needsInputGrad(1) ? a.transpose().matmul(g) : null};
+            Tensor ga = null;
+            Tensor gb = null;
+            if (ctx.needsInputGrad(0)) {
+                ga = transA ? product(transB, true, b, g) : product(false, !transB, g, b);
+            }
+            if (ctx.needsInputGrad(1)) {
+                gb = transB ? product(true, transA, g, a) : product(!transA, false, a, g);
+            }
+            return new Tensor[] {ga, gb};
         }
-    };
+    }
 }

@@ -120,7 +120,20 @@ public final class ShapeOps {
         if (!Shapes.canExpand(from, shape)) {
             throw new IllegalArgumentException("expand: cannot broadcast " + Arrays.toString(from) + " to " + Arrays.toString(shape));
         }
-        return new Expand(from.clone(), shape.clone()).apply(x);
+        return new Expand(from, shape.clone()).apply(x);
+    }
+
+    /**
+     * {@link #expand} for a target shape already known to be a valid broadcast of x's shape and
+     * owned by the caller (not copied): the broadcasting path of binary ops.
+     *
+     * @param x the tensor
+     * @param shape the broadcast shape, which must not be modified afterwards
+     * @return x, or a broadcast view of it
+     */
+    public static Tensor broadcastTo(Tensor x, int[] shape) {
+        int[] from = x.value().shapeView();
+        return Arrays.equals(from, shape) ? x : new Expand(from, shape).apply(x);
     }
 
     private static final class Expand extends Primitive {
