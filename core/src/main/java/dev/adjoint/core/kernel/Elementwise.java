@@ -17,7 +17,9 @@ public final class Elementwise {
         /** {@code a (1 - b) b}: the sigmoid's backward, a = gradient, b = sigmoid output. */
         SIGMOID_GRAD,
         /** {@code a (1 - b^2)}: tanh's backward, a = gradient, b = tanh output. */
-        TANH_GRAD
+        TANH_GRAD,
+        /** {@code a [b > 0]}: relu's backward, a = gradient, b = relu input. */
+        RELU_GRAD
     }
 
     /** Applies {@code f} to every element; the result is contiguous. */
@@ -118,6 +120,7 @@ public final class Elementwise {
                 case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i]; }
                 case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y) * y; } }
                 case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y * y); } }
+                case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = b[bo + i] > 0 ? a[ao + i] : 0.0; }
             }
         } else if (sb == 0) {
             double bv = b[bo];
@@ -128,6 +131,7 @@ public final class Elementwise {
                 case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / bv; }
                 case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv) * bv; }
                 case TANH_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv * bv); }
+                case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = bv > 0 ? a[ao + i * sa] : 0.0; }
             }
         } else {
             switch (f) {
@@ -137,6 +141,7 @@ public final class Elementwise {
                 case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / b[bo + i * sb]; }
                 case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y) * y; } }
                 case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y * y); } }
+                case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = b[bo + i * sb] > 0 ? a[ao + i * sa] : 0.0; }
             }
         }
     }

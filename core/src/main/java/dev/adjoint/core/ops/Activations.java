@@ -60,7 +60,25 @@ public final class Activations {
         // d/dx max(x, 0) = [x > 0]
         @Override
         Tensor gradient(Tensor g, Tensor x) {
-            return g.mul(wrap(Elementwise.map(Unary.STEP, x.value())));
+            return RELU_BACKWARD.apply(g, x);
+        }
+    };
+
+    /**
+     * {@code g [x > 0]} as one fused op: one pass, no mask array. Linear in g with a constant mask, so
+     * its own derivative is itself for g and 0 for x.
+     */
+    static final CustomOp RELU_BACKWARD = new Primitive("relu") {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[1]);
+            return wrap(Elementwise.zip(Binary.RELU_GRAD, in[0].value(), in[1].value()));
+        }
+
+        // d/dg = gOut [x > 0]; d/dx = 0 almost everywhere
+        @Override
+        public Tensor[] backward(Context ctx, Tensor gOut) {
+            return new Tensor[] {ctx.needsInputGrad(0) ? apply(gOut, ctx.saved(0)) : null, null};
         }
     };
 
