@@ -9,7 +9,7 @@ public final class Elementwise {
     }
 
     /** Unary elementwise functions. */
-    public enum Unary { NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, SIGN, STEP }
+    public enum Unary { NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, SIGN }
 
     /** Binary elementwise functions. */
     public enum Binary {
@@ -41,7 +41,6 @@ public final class Elementwise {
             case SIGMOID -> { for (int i = 0; i < n; i++) r[i] = sigmoid(a[o + i]); }
             case RELU -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = v > 0 ? v : 0.0 * v; } }
             case SIGN -> { for (int i = 0; i < n; i++) r[i] = Math.signum(a[o + i]); }
-            case STEP -> { for (int i = 0; i < n; i++) r[i] = a[o + i] > 0 ? 1.0 : 0.0; }
         }
         return NDArray.wrapLike(r, c);
     }
