@@ -73,8 +73,18 @@ public final class Losses {
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target) {
         requireSameShape("binaryCrossEntropyWithLogits", logits, target);
-        Tensor softplus = logits.abs().neg().exp().add(1.0).log();
-        return logits.relu().sub(logits.mul(target)).add(softplus).mean();
+        // NOTE: relu() and abs() would take gradient 0 at x = 0 and lose the kinks' cancelling halves
+        // (the true gradient there is 0.5 - t). A constant branch mask keeps every piece smooth.
+        double[] positive = logits.toArray();
+        double[] sign = new double[positive.length];
+        for (int i = 0; i < positive.length; i++) {
+            positive[i] = positive[i] >= 0 ? 1.0 : 0.0;
+            sign[i] = 2 * positive[i] - 1;
+        }
+        int[] shape = logits.shape();
+        Tensor max = logits.mul(Tensor.of(positive, shape));
+        Tensor softplus = logits.mul(Tensor.of(sign, shape)).neg().exp().add(1.0).log();
+        return max.sub(logits.mul(target)).add(softplus).mean();
     }
 
     /**
