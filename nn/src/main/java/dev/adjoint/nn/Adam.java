@@ -1,0 +1,145 @@
+package dev.adjoint.nn;
+
+import dev.adjoint.core.Tensor;
+import java.util.List;
+
+/**
+ * Adam, exactly as PyTorch's {@code torch.optim.Adam} (defaults: betas 0.9 and 0.999, eps 1e-8,
+ * weight decay 0, no AMSGrad). For each parameter {@code p} with gradient {@code g}, at its step
+ * {@code t = 1, 2, ...}:
+ * <pre>
+ * g = g + weightDecay * p                                  (L2 penalty, if weightDecay != 0)
+ * m = beta1 * m + (1 - beta1) * g
+ * v = beta2 * v + (1 - beta2) * g^2
+ * vmax = max(vmax, v)                                      (AMSGrad only; then v = vmax below)
+ * p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * </pre>
+ * i.e. {@code p - lr * mhat / (sqrt(vhat) + eps)} with the bias-corrected moments, eps added after
+ * the square root. {@link AdamW} differs only in how weight decay is applied.
+ */
+public class Adam extends Optimizer {
+    private final boolean decoupled;
+    private double beta1 = 0.9;
+    private double beta2 = 0.999;
+    private double eps = 1e-8;
+    private double weightDecay;
+    private boolean amsgrad;
+    private final int[] steps;
+    private final double[][] firstMoments;
+    private final double[][] secondMoments;
+    private final double[][] maxSecondMoments;
+
+    /**
+     * Adam with PyTorch's defaults.
+     *
+     * @param parameters the tensors to optimize
+     * @param learningRate the learning rate, finite and non-negative (PyTorch's default is 1e-3)
+     */
+    public Adam(List<Tensor> parameters, double learningRate) {
+        this("Adam", parameters, learningRate, 0.0, false);
+    }
+
+    Adam(String name, List<Tensor> parameters, double learningRate, double weightDecay, boolean decoupled) {
+        super(name, parameters, learningRate);
+        this.decoupled = decoupled;
+        this.weightDecay = nonNegative("weight decay", weightDecay);
+        int n = parameters.size();
+        this.steps = new int[n];
+        this.firstMoments = new double[n][];
+        this.secondMoments = new double[n][];
+        this.maxSecondMoments = new double[n][];
+    }
+
+    /**
+     * @param beta1 decay of the first moment, in [0, 1) (default 0.9)
+     * @param beta2 decay of the second moment, in [0, 1) (default 0.999)
+     * @return this optimizer
+     */
+    public Adam betas(double beta1, double beta2) {
+        this.beta1 = unitInterval("beta1", beta1);
+        this.beta2 = unitInterval("beta2", beta2);
+        return this;
+    }
+
+    /** @param eps the term added to the denominator, finite and non-negative (default 1e-8) @return this optimizer */
+    public Adam eps(double eps) {
+        this.eps = nonNegative("eps", eps);
+        return this;
+    }
+
+    /**
+     * @param weightDecay the weight decay, finite and non-negative (Adam: an L2 penalty added to the
+     *     gradient, default 0; AdamW: decoupled, default 0.01)
+     * @return this optimizer
+     */
+    public Adam weightDecay(double weightDecay) {
+        this.weightDecay = nonNegative("weight decay", weightDecay);
+        return this;
+    }
+
+    /** @param amsgrad whether to use the AMSGrad variant (default false) @return this optimizer */
+    public Adam amsgrad(boolean amsgrad) {
+        this.amsgrad = amsgrad;
+        return this;
+    }
+
+    /** @return beta1 */
+    public double beta1() {
+        return beta1;
+    }
+
+    /** @return beta2 */
+    public double beta2() {
+        return beta2;
+    }
+
+    /** @return eps */
+    public double eps() {
+        return eps;
+    }
+
+    /** @return the weight decay */
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    /** @return whether AMSGrad is on */
+    public boolean amsgrad() {
+        return amsgrad;
+    }
+
+    @Override
+    protected final void update(int index, double[] p, double[] g, int n) {
+        double[] m = firstMoments[index];
+        if (m == null) {
+            m = firstMoments[index] = new double[n];
+            secondMoments[index] = new double[n];
+        }
+        double[] v = secondMoments[index];
+        double[] vmax = maxSecondMoments[index];
+        if (amsgrad && vmax == null) {
+            vmax = maxSecondMoments[index] = new double[n];
+        }
+        int t = ++steps[index];
+        double lr = learningRate();
+        double b1 = beta1;
+        double b2 = beta2;
+        double stepSize = lr / (1 - Math.pow(b1, t));
+        double correction2Sqrt = Math.sqrt(1 - Math.pow(b2, t));
+        double l2 = decoupled ? 0.0 : weightDecay;
+        double shrink = decoupled ? 1 - lr * weightDecay : 1.0;
+        for (int i = 0; i < n; i++) {
+            double gi = l2 != 0 ? g[i] + l2 * p[i] : g[i];
+            double pi = p[i] * shrink;
+            double mi = b1 * m[i] + (1 - b1) * gi;
+            double vi = b2 * v[i] + (1 - b2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            if (amsgrad) {
+                vi = Math.max(vmax[i], vi);
+                vmax[i] = vi;
+            }
+            p[i] = pi - stepSize * mi / (Math.sqrt(vi) / correction2Sqrt + eps);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.adjoint.nn;
+
+import dev.adjoint.core.Tensor;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A fully connected layer: {@code y = x.matmul(W) + b}, with the weight {@code W} of shape
+ * {@code [in, out]} and the bias {@code b} of shape {@code [out]}. The input may be a single example
+ * {@code [in]} or any batch {@code [..., in]}; the output replaces the last axis with {@code out}.
+ */
+public final class Linear implements Layer {
+    /** Seed of the default initializer; mixed with the shape so differently sized layers differ. */
+    static final long DEFAULT_SEED = 0x5DEECE66DL;
+
+    private final int in;
+    private final int out;
+    private final Tensor weight;
+    private final Tensor bias;
+
+    /**
+     * A layer whose weight and bias are both filled by {@code init} with fan-in {@code in} and
+     * fan-out {@code out}; {@code Init.constant(1)} gives an all-ones layer.
+     *
+     * @param in the number of input features, positive
+     * @param out the number of output features, positive
+     * @param init the initializer for weight and bias
+     */
+    public Linear(int in, int out, Init init) {
+        if (in <= 0 || out <= 0) {
+            throw new IllegalArgumentException("Linear: in and out features must be positive, got in " + in + ", out " + out);
+        }
+        if (init == null) {
+            throw new IllegalArgumentException("Linear: init is null");
+        }
+        this.in = in;
+        this.out = out;
+        this.weight = init.parameter(in, out, in, out);
+        this.bias = init.parameter(in, out, out);
+    }
+
+    /**
+     * A layer with PyTorch's default initialization: weight and bias uniform in
+     * {@code [-1/sqrt(in), 1/sqrt(in))} ({@link Init#fanInUniform}). The samples come from a
+     * {@link SplittableRandom} seeded from a fixed constant and the shape, so the result is
+     * reproducible: layers of the same shape start equal. Pass an {@link Init} with your own
+     * generator ({@link #Linear(int, int, Init)}) to control the randomness.
+     *
+     * @param in the number of input features, positive
+     * @param out the number of output features, positive
+     */
+    public Linear(int in, int out) {
+        this(in, out, Init.fanInUniform(new SplittableRandom(DEFAULT_SEED ^ (31L * in + out) * 0x9E3779B97F4A7C15L)));
+    }
+
+    /** The weight, shape {@code [in, out]}. @return the weight parameter */
+    public Tensor weight() {
+        return weight;
+    }
+
+    /** The bias, shape {@code [out]}. @return the bias parameter */
+    public Tensor bias() {
+        return bias;
+    }
+
+    /** @return the number of input features */
+    public int inFeatures() {
+        return in;
+    }
+
+    /** @return the number of output features */
+    public int outFeatures() {
+        return out;
+    }
+
+    /**
+     * {@code x.matmul(weight).add(bias)}.
+     *
+     * @param x input of shape {@code [in]} or {@code [..., in]}
+     * @return output of shape {@code [out]} or {@code [..., out]}
+     * @throws IllegalArgumentException if the last axis of {@code x} is not {@code in}
+     */
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x == null) {
+            throw new IllegalArgumentException("Linear: input is null");
+        }
+        int[] shape = x.shape();
+        if (shape.length == 0 || shape[shape.length - 1] != in) {
+            throw new IllegalArgumentException("Linear: expected input with " + in + " features in its last axis, got shape "
+                    + Arrays.toString(shape));
+        }
+        return x.matmul(weight).add(bias);
+    }
+
+    /** @return weight, then bias */
+    @Override
+    public List<Tensor> parameters() {
+        return List.of(weight, bias);
+    }
+
+    @Override
+    public String toString() {
+        return "Linear(" + in + ", " + out + ")";
+    }
+}

@@ -1,0 +1,178 @@
+package dev.adjoint.nn;
+
+import dev.adjoint.core.Context;
+import dev.adjoint.core.CustomOp;
+import dev.adjoint.core.Tensor;
+import java.util.Arrays;
+
+/**
+ * Loss functions. Each returns a scalar tensor; the "mean" losses average over every element (or,
+ * for {@link #crossEntropy}, over the batch), as PyTorch's {@code reduction="mean"}.
+ */
+public final class Losses {
+    private Losses() {
+    }
+
+    /**
+     * {@code sum((pred - target)^2)} over every element.
+     *
+     * @param pred the prediction
+     * @param target the target, of the same shape
+     * @return the scalar loss
+     */
+    public static Tensor sumSquaredError(Tensor pred, Tensor target) {
+        requireSameShape("sumSquaredError", pred, target);
+        Tensor d = pred.sub(target);
+        return d.mul(d).sum();
+    }
+
+    /**
+     * Mean squared error: {@code mean((pred - target)^2)} over every element.
+     *
+     * @param pred the prediction
+     * @param target the target, of the same shape
+     * @return the scalar loss
+     */
+    public static Tensor mse(Tensor pred, Tensor target) {
+        requireSameShape("mse", pred, target);
+        Tensor d = pred.sub(target);
+        return d.mul(d).mean();
+    }
+
+    /**
+     * Binary cross-entropy of probabilities:
+     * {@code mean(-(t log p + (1 - t) log(1 - p)))}, with each log clamped at -100 as PyTorch's
+     * {@code BCELoss} does, so {@code p} of exactly 0 or 1 gives a finite loss.
+     *
+     * @param prob probabilities in [0, 1]
+     * @param target targets (usually 0 or 1), of the same shape
+     * @return the scalar loss
+     * @throws IllegalArgumentException if the shapes differ or a probability is outside [0, 1]
+     */
+    public static Tensor binaryCrossEntropy(Tensor prob, Tensor target) {
+        requireSameShape("binaryCrossEntropy", prob, target);
+        double[] p = prob.toArray();
+        for (int i = 0; i < p.length; i++) {
+            if (!(p[i] >= 0 && p[i] <= 1)) {
+                throw new IllegalArgumentException("binaryCrossEntropy: probabilities must be in [0, 1], got " + p[i]
+                        + " at flat index " + i + " (pass logits to binaryCrossEntropyWithLogits instead)");
+            }
+        }
+        Tensor logP = CLAMPED_LOG.apply(prob);
+        Tensor logNotP = CLAMPED_LOG.apply(prob.neg().add(1.0));
+        return target.mul(logP).add(target.neg().add(1.0).mul(logNotP)).mean().neg();
+    }
+
+    /**
+     * Binary cross-entropy of logits, {@code mean(-(t log s(x) + (1 - t) log(1 - s(x))))} with
+     * {@code s} the sigmoid, computed stably as {@code max(x, 0) - x t + log(1 + e^-|x|)}.
+     *
+     * @param logits raw scores
+     * @param target targets (usually 0 or 1), of the same shape
+     * @return the scalar loss
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target) {
+        requireSameShape("binaryCrossEntropyWithLogits", logits, target);
+        // NOTE: relu() and abs() would take gradient 0 at x = 0 and lose the kinks' cancelling halves
+        // (the true gradient there is 0.5 - t). A constant branch mask keeps every piece smooth.
+        double[] positive = logits.toArray();
+        double[] sign = new double[positive.length];
+        for (int i = 0; i < positive.length; i++) {
+            positive[i] = positive[i] >= 0 ? 1.0 : 0.0;
+            sign[i] = 2 * positive[i] - 1;
+        }
+        int[] shape = logits.shape();
+        Tensor max = logits.mul(Tensor.of(positive, shape));
+        Tensor softplus = logits.mul(Tensor.of(sign, shape)).neg().exp().add(1.0).log();
+        return max.sub(logits.mul(target)).add(softplus).mean();
+    }
+
+    /**
+     * Softmax cross-entropy averaged over the batch: {@code mean_i(logSumExp(x_i) - x_i[c_i])},
+     * computed with the stable log-softmax.
+     *
+     * @param logits raw scores, shape {@code [batch, classes]}
+     * @param classes the true class of each row, each in {@code [0, classes)}
+     * @return the scalar loss
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] classes) {
+        if (logits == null || classes == null) {
+            throw new IllegalArgumentException("crossEntropy: " + (logits == null ? "logits" : "classes") + " is null");
+        }
+        int[] shape = logits.shape();
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("crossEntropy: logits must have shape [batch, classes], got "
+                    + Arrays.toString(shape));
+        }
+        int n = shape[0];
+        int c = shape[1];
+        if (classes.length != n) {
+            throw new IllegalArgumentException("crossEntropy: " + classes.length + " class labels for a batch of " + n
+                    + " (logits shape " + Arrays.toString(shape) + ")");
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("crossEntropy: empty batch (logits shape " + Arrays.toString(shape) + ")");
+        }
+        double[] oneHot = new double[n * c];
+        for (int i = 0; i < n; i++) {
+            if (classes[i] < 0 || classes[i] >= c) {
+                throw new IllegalArgumentException("crossEntropy: class " + classes[i] + " at index " + i
+                        + " is out of range for " + c + " classes");
+            }
+            oneHot[i * c + classes[i]] = 1.0;
+        }
+        return logits.logSoftmax(1).mul(Tensor.of(oneHot, n, c)).sum().div(-n);
+    }
+
+    private static void requireSameShape(String loss, Tensor a, Tensor b) {
+        if (a == null || b == null) {
+            throw new IllegalArgumentException(loss + ": " + (a == null ? "prediction" : "target") + " is null");
+        }
+        int[] sa = a.shape();
+        int[] sb = b.shape();
+        if (!Arrays.equals(sa, sb)) {
+            throw new IllegalArgumentException(loss + ": prediction shape " + Arrays.toString(sa)
+                    + " does not match target shape " + Arrays.toString(sb));
+        }
+    }
+
+    /** The smallest log value, as in PyTorch's BCELoss. */
+    private static final double LOG_FLOOR = -100.0;
+
+    /** {@code max(log x, -100)}, elementwise; gradient {@code 1/x} where not clamped, 0 where clamped. */
+    private static final CustomOp CLAMPED_LOG = new CustomOp() {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            double[] x = in[0].toArray();
+            double[] y = new double[x.length];
+            double[] clamped = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                double l = Math.log(x[i]);
+                if (l > LOG_FLOOR) {
+                    y[i] = l;
+                } else {
+                    y[i] = LOG_FLOOR;
+                    clamped[i] = 1.0;
+                }
+            }
+            int[] shape = in[0].shape();
+            ctx.save(in[0], Tensor.of(clamped, shape));
+            return Tensor.of(y, shape);
+        }
+
+        // d/dx log x = 1/x where not clamped, 0 where clamped. The clamp mask is a constant; adding it
+        // to x keeps the division finite where the gradient is then zeroed anyway.
+        @Override
+        public Tensor[] backward(Context ctx, Tensor gradOutput) {
+            Tensor x = ctx.saved(0);
+            Tensor clamped = ctx.saved(1);
+            Tensor open = clamped.neg().add(1.0);
+            return new Tensor[] {gradOutput.mul(open).div(x.add(clamped))};
+        }
+
+        @Override
+        public String name() {
+            return "clampedLog";
+        }
+    };
+}

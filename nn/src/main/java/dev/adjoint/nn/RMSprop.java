@@ -1,0 +1,140 @@
+package dev.adjoint.nn;
+
+import dev.adjoint.core.Tensor;
+import java.util.List;
+
+/**
+ * RMSprop, exactly as PyTorch's {@code torch.optim.RMSprop} (defaults: alpha 0.99, eps 1e-8, no
+ * weight decay, no momentum, not centered). For each parameter {@code p} with gradient {@code g}:
+ * <pre>
+ * g = g + weightDecay * p                   (if weightDecay != 0)
+ * v = alpha * v + (1 - alpha) * g^2
+ * a = alpha * a + (1 - alpha) * g           (centered only)
+ * d = sqrt(v - a^2) + eps                   (centered)  or  sqrt(v) + eps
+ * b = momentum * b + g / d; p = p - lr * b  (momentum &gt; 0)
+ * p = p - lr * g / d                        (otherwise)
+ * </pre>
+ * with {@code v}, {@code a} and {@code b} starting at zero.
+ */
+public final class RMSprop extends Optimizer {
+    private double alpha = 0.99;
+    private double eps = 1e-8;
+    private double weightDecay;
+    private double momentum;
+    private boolean centered;
+    private final double[][] squareAverages;
+    private final double[][] gradientAverages;
+    private final double[][] buffers;
+
+    /**
+     * RMSprop with PyTorch's defaults.
+     *
+     * @param parameters the tensors to optimize
+     * @param learningRate the learning rate, finite and non-negative (PyTorch's default is 1e-2)
+     */
+    public RMSprop(List<Tensor> parameters, double learningRate) {
+        super("RMSprop", parameters, learningRate);
+        int n = parameters.size();
+        this.squareAverages = new double[n][];
+        this.gradientAverages = new double[n][];
+        this.buffers = new double[n][];
+    }
+
+    /** @param alpha the smoothing constant, finite and non-negative (default 0.99) @return this optimizer */
+    public RMSprop alpha(double alpha) {
+        this.alpha = nonNegative("alpha", alpha);
+        return this;
+    }
+
+    /** @param eps the term added to the denominator, finite and non-negative (default 1e-8) @return this optimizer */
+    public RMSprop eps(double eps) {
+        this.eps = nonNegative("eps", eps);
+        return this;
+    }
+
+    /** @param weightDecay the L2 penalty factor, finite and non-negative (default 0) @return this optimizer */
+    public RMSprop weightDecay(double weightDecay) {
+        this.weightDecay = nonNegative("weight decay", weightDecay);
+        return this;
+    }
+
+    /** @param momentum the momentum factor, finite and non-negative (default 0) @return this optimizer */
+    public RMSprop momentum(double momentum) {
+        this.momentum = nonNegative("momentum", momentum);
+        return this;
+    }
+
+    /**
+     * @param centered whether to normalise by the estimated variance instead of the raw second
+     *     moment (default false)
+     * @return this optimizer
+     */
+    public RMSprop centered(boolean centered) {
+        this.centered = centered;
+        return this;
+    }
+
+    /** @return alpha */
+    public double alpha() {
+        return alpha;
+    }
+
+    /** @return eps */
+    public double eps() {
+        return eps;
+    }
+
+    /** @return the weight decay */
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    /** @return the momentum factor */
+    public double momentum() {
+        return momentum;
+    }
+
+    /** @return whether the centered variant is on */
+    public boolean centered() {
+        return centered;
+    }
+
+    @Override
+    protected void update(int index, double[] p, double[] g, int n) {
+        double[] v = squareAverages[index];
+        if (v == null) {
+            v = squareAverages[index] = new double[n];
+        }
+        double[] a = gradientAverages[index];
+        if (centered && a == null) {
+            a = gradientAverages[index] = new double[n];
+        }
+        double[] b = buffers[index];
+        if (momentum > 0 && b == null) {
+            b = buffers[index] = new double[n];
+        }
+        double lr = learningRate();
+        double al = alpha;
+        double wd = weightDecay;
+        double mu = momentum;
+        for (int i = 0; i < n; i++) {
+            double gi = wd != 0 ? g[i] + wd * p[i] : g[i];
+            double vi = al * v[i] + (1 - al) * gi * gi;
+            v[i] = vi;
+            double variance = vi;
+            if (centered) {
+                double ai = al * a[i] + (1 - al) * gi;
+                a[i] = ai;
+                variance = vi - ai * ai;
+            }
+            double d = Math.sqrt(variance) + eps;
+            if (mu > 0) {
+                double bi = mu * b[i] + gi / d;
+                b[i] = bi;
+                p[i] -= lr * bi;
+            } else {
+                p[i] -= lr * gi / d;
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.adjoint.nn;
+
+import dev.adjoint.core.Tensor;
+import java.util.List;
+
+/**
+ * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and (L2)
+ * weight decay, exactly as PyTorch's {@code torch.optim.SGD}. For each parameter {@code p} with
+ * gradient {@code g}, step {@code t}:
+ * <pre>
+ * g = g + weightDecay * p                      (if weightDecay != 0)
+ * if momentum != 0:
+ *     b = g                                    (t = 1)
+ *     b = momentum * b + (1 - dampening) * g   (t > 1)
+ *     g = nesterov ? g + momentum * b : b
+ * p = p - lr * g
+ * </pre>
+ * Configure with the fluent setters: {@code new SGD(params, 0.1).momentum(0.9).nesterov(true)}.
+ */
+public final class SGD extends Optimizer {
+    private double momentum;
+    private double dampening;
+    private double weightDecay;
+    private boolean nesterov;
+    private final double[][] buffers;
+
+    /**
+     * Plain SGD: {@code p = p - lr * g}.
+     *
+     * @param parameters the tensors to optimize
+     * @param learningRate the learning rate, finite and non-negative
+     */
+    public SGD(List<Tensor> parameters, double learningRate) {
+        super("SGD", parameters, learningRate);
+        this.buffers = new double[parameters.size()][];
+    }
+
+    /**
+     * SGD with momentum.
+     *
+     * @param parameters the tensors to optimize
+     * @param learningRate the learning rate, finite and non-negative
+     * @param momentum the momentum factor, finite and non-negative
+     */
+    public SGD(List<Tensor> parameters, double learningRate, double momentum) {
+        this(parameters, learningRate);
+        momentum(momentum);
+    }
+
+    /** @param momentum the momentum factor, finite and non-negative (default 0) @return this optimizer */
+    public SGD momentum(double momentum) {
+        this.momentum = nonNegative("momentum", momentum);
+        return this;
+    }
+
+    /** @param dampening the dampening of the momentum, finite and non-negative (default 0) @return this optimizer */
+    public SGD dampening(double dampening) {
+        this.dampening = nonNegative("dampening", dampening);
+        return this;
+    }
+
+    /** @param weightDecay the L2 penalty factor, finite and non-negative (default 0) @return this optimizer */
+    public SGD weightDecay(double weightDecay) {
+        this.weightDecay = nonNegative("weight decay", weightDecay);
+        return this;
+    }
+
+    /**
+     * @param nesterov whether to use Nesterov momentum (needs momentum &gt; 0 and dampening 0)
+     * @return this optimizer
+     */
+    public SGD nesterov(boolean nesterov) {
+        this.nesterov = nesterov;
+        return this;
+    }
+
+    /** @return the momentum factor */
+    public double momentum() {
+        return momentum;
+    }
+
+    /** @return the dampening */
+    public double dampening() {
+        return dampening;
+    }
+
+    /** @return the weight decay */
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    /** @return whether Nesterov momentum is on */
+    public boolean nesterov() {
+        return nesterov;
+    }
+
+    @Override
+    protected void validate() {
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalStateException("SGD: Nesterov momentum requires momentum > 0 and dampening = 0, got momentum "
+                    + momentum + ", dampening " + dampening);
+        }
+    }
+
+    @Override
+    protected void update(int index, double[] p, double[] g, int n) {
+        double lr = learningRate();
+        double wd = weightDecay;
+        if (momentum == 0) {
+            for (int i = 0; i < n; i++) {
+                p[i] -= lr * (g[i] + wd * p[i]);
+            }
+            return;
+        }
+        double[] b = buffers[index];
+        boolean first = b == null;
+        if (first) {
+            b = new double[n];
+            buffers[index] = b;
+        }
+        double mu = momentum;
+        double keep = 1 - dampening;
+        for (int i = 0; i < n; i++) {
+            double gi = wd != 0 ? g[i] + wd * p[i] : g[i];
+            double bi = first ? gi : mu * b[i] + keep * gi;
+            b[i] = bi;
+            p[i] -= lr * (nesterov ? gi + mu * bi : bi);
+        }
+    }
+}

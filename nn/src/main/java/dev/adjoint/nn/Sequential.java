@@ -1,0 +1,70 @@
+package dev.adjoint.nn;
+
+import dev.adjoint.core.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.StringJoiner;
+
+/** Layers applied one after another; its parameters are its layers' parameters, in order. */
+public final class Sequential implements Layer {
+    private final List<Layer> layers;
+
+    /**
+     * Chains {@code layers}: the output of each is the input of the next.
+     *
+     * @param layers the layers, at least one
+     */
+    public Sequential(Layer... layers) {
+        if (layers == null || layers.length == 0) {
+            throw new IllegalArgumentException("Sequential: needs at least one layer");
+        }
+        for (int i = 0; i < layers.length; i++) {
+            if (layers[i] == null) {
+                throw new IllegalArgumentException("Sequential: layer " + i + " is null");
+            }
+        }
+        this.layers = List.of(layers);
+    }
+
+    /** The layers, in order; unmodifiable. @return the layers */
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor h = x;
+        for (Layer layer : layers) {
+            h = layer.forward(h);
+        }
+        return h;
+    }
+
+    /** @return every layer's parameters, in layer order; unmodifiable */
+    @Override
+    public List<Tensor> parameters() {
+        List<Tensor> all = new ArrayList<>();
+        for (Layer layer : layers) {
+            all.addAll(layer.parameters());
+        }
+        return Collections.unmodifiableList(all);
+    }
+
+    /** Passes the mode on to every layer. @param training whether to train */
+    @Override
+    public void train(boolean training) {
+        for (Layer layer : layers) {
+            layer.train(training);
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringJoiner j = new StringJoiner(", ", "Sequential(", ")");
+        for (Layer layer : layers) {
+            j.add(layer.toString());
+        }
+        return j.toString();
+    }
+}

@@ -1,0 +1,282 @@
+package dev.adjoint.nn;
+
+import dev.adjoint.core.Tensor;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.random.RandomGenerator;
+
+/**
+ * A small training loop: for each mini-batch, {@code zeroGrad}, forward, loss, backward, optional
+ * gradient clipping, {@code step}; returns the loss of every step.
+ *
+ * <pre>{@code
+ * Trainer trainer = new Trainer(model, new Adam(model.parameters(), 0.01),
+ *         (prediction, batch) -> Losses.crossEntropy(prediction, batch.labels()));
+ * double[] history = trainer.fit(data, 20, 32, new SplittableRandom(1));
+ * }</pre>
+ *
+ * <p>On a terminal ({@code System.console() != null}) it keeps one progress line on
+ * {@code System.err} up to date (step, loss, steps per second), a few times a second; elsewhere
+ * (tests, CI logs, pipes) it is quiet unless {@link #progress(PrintStream)} says otherwise.
+ * {@link Listener}s see the start (before the first step: the place for diagnostics that inspect
+ * the model and a first batch), every step and the end.
+ */
+public final class Trainer {
+
+    /** Computes the scalar loss of a prediction for a batch. */
+    @FunctionalInterface
+    public interface LossFunction {
+        /**
+         * @param prediction the model's output for {@code batch.inputs()}
+         * @param batch the batch, with its targets or labels
+         * @return a scalar loss
+         */
+        Tensor loss(Tensor prediction, Batch batch);
+    }
+
+    /** Callbacks around training; every method does nothing by default. */
+    public interface Listener {
+        /**
+         * Called once per {@code fit}, before the first step.
+         *
+         * @param trainer the trainer (its model, optimizer and loss function)
+         * @param firstBatch the batch the first step will use
+         */
+        default void onStart(Trainer trainer, Batch firstBatch) {
+        }
+
+        /**
+         * Called after every step.
+         *
+         * @param step the step, from 0
+         * @param loss the loss of that step (computed before the update)
+         */
+        default void onStep(int step, double loss) {
+        }
+
+        /**
+         * Called once at the end of {@code fit}.
+         *
+         * @param history the loss of every step
+         */
+        default void onEnd(double[] history) {
+        }
+    }
+
+    private static final long PROGRESS_INTERVAL_NANOS = 200_000_000L;
+
+    private final Layer model;
+    private final Optimizer optimizer;
+    private final LossFunction lossFunction;
+    private final List<Listener> listeners = new ArrayList<>();
+    private LearningRateSchedule schedule;
+    private double clipNorm;
+    private PrintStream progress;
+
+    /**
+     * @param model the model to train
+     * @param optimizer an optimizer over (usually) {@code model.parameters()}
+     * @param lossFunction the loss of a prediction for a batch
+     */
+    public Trainer(Layer model, Optimizer optimizer, LossFunction lossFunction) {
+        if (model == null || optimizer == null || lossFunction == null) {
+            throw new IllegalArgumentException("Trainer: " + (model == null ? "model" : optimizer == null ? "optimizer"
+                    : "loss function") + " is null");
+        }
+        this.model = model;
+        this.optimizer = optimizer;
+        this.lossFunction = lossFunction;
+        this.progress = System.console() != null ? System.err : null;
+    }
+
+    /** @return the model */
+    public Layer model() {
+        return model;
+    }
+
+    /** @return the optimizer */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** @return the loss function */
+    public LossFunction lossFunction() {
+        return lossFunction;
+    }
+
+    /**
+     * Sets the optimizer's learning rate at the start of each epoch from {@code schedule}, with the
+     * rate the optimizer had when {@code fit} began as the base rate.
+     *
+     * @param schedule the schedule, or {@code null} for none
+     * @return this trainer
+     */
+    public Trainer schedule(LearningRateSchedule schedule) {
+        this.schedule = schedule;
+        return this;
+    }
+
+    /**
+     * Clips the gradients to a global L2 norm of at most {@code maxNorm} before each step
+     * ({@link GradientClipping#clipByGlobalNorm}); 0 switches clipping off.
+     *
+     * @param maxNorm the largest norm, positive and finite, or 0
+     * @return this trainer
+     */
+    public Trainer clipGradNorm(double maxNorm) {
+        if (!(maxNorm >= 0 && maxNorm < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("Trainer: maxNorm must be a finite number >= 0, got " + maxNorm);
+        }
+        this.clipNorm = maxNorm;
+        return this;
+    }
+
+    /**
+     * Where to print the progress line, overriding the terminal detection; {@code null} for quiet.
+     *
+     * @param out the stream, or null
+     * @return this trainer
+     */
+    public Trainer progress(PrintStream out) {
+        this.progress = out;
+        return this;
+    }
+
+    /**
+     * Adds a listener.
+     *
+     * @param listener the listener
+     * @return this trainer
+     */
+    public Trainer listener(Listener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("Trainer: listener is null");
+        }
+        listeners.add(listener);
+        return this;
+    }
+
+    /**
+     * Full-batch training: {@code steps} steps on the whole data set (one step per epoch).
+     *
+     * @param data the data set
+     * @param steps the number of steps, at least 0
+     * @return the loss of every step
+     */
+    public double[] fit(Dataset data, int steps) {
+        if (data == null) {
+            throw new IllegalArgumentException("Trainer: data set is null");
+        }
+        return fit(data, steps, data.size(), null);
+    }
+
+    /**
+     * Mini-batch training for {@code epochs} passes over {@code data}.
+     *
+     * @param data the data set
+     * @param epochs the number of epochs, at least 0
+     * @param batchSize the batch size, positive
+     * @param shuffle the source of each epoch's shuffle, or {@code null} to keep the order
+     * @return the loss of every step (there are {@code epochs * ceil(size / batchSize)} steps)
+     * @throws ArithmeticException if the loss becomes NaN or infinite
+     */
+    public double[] fit(Dataset data, int epochs, int batchSize, RandomGenerator shuffle) {
+        if (data == null) {
+            throw new IllegalArgumentException("Trainer: data set is null");
+        }
+        if (epochs < 0) {
+            throw new IllegalArgumentException("Trainer: epochs must be >= 0, got " + epochs);
+        }
+        Batcher batcher = new Batcher(data.size(), batchSize, shuffle);
+        int perEpoch = batcher.batchesPerEpoch();
+        int total = Math.multiplyExact(epochs, perEpoch);
+        double[] history = new double[total];
+        double baseRate = optimizer.learningRate();
+        model.train(true);
+        Progress line = progress == null ? null : new Progress(progress, total);
+        int step = 0;
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            if (schedule != null) {
+                schedule.apply(optimizer, baseRate, epoch);
+            }
+            for (int[] indices : batcher.nextEpoch()) {
+                Batch batch = data.batch(indices);
+                if (step == 0) {
+                    for (Listener l : listeners) {
+                        l.onStart(this, batch);
+                    }
+                }
+                double loss = step(batch);
+                if (!Double.isFinite(loss)) {
+                    throw new ArithmeticException("Trainer: loss is " + loss + " at step " + step + " (epoch " + epoch
+                            + "); try a smaller learning rate, gradient clipping, or Autograd.detectAnomaly() to find the op");
+                }
+                history[step] = loss;
+                for (Listener l : listeners) {
+                    l.onStep(step, loss);
+                }
+                step++;
+                if (line != null) {
+                    line.update(step, loss, false);
+                }
+            }
+        }
+        if (line != null && total > 0) {
+            line.update(step, history[total - 1], true);
+        }
+        for (Listener l : listeners) {
+            l.onEnd(history);
+        }
+        return history;
+    }
+
+    /**
+     * One optimization step on one batch.
+     *
+     * @param batch the batch
+     * @return the loss before the update
+     */
+    public double step(Batch batch) {
+        optimizer.zeroGrad();
+        Tensor loss = lossFunction.loss(model.forward(batch.inputs()), batch);
+        if (loss == null || loss.size() != 1) {
+            throw new IllegalStateException("Trainer: the loss function must return a scalar, got "
+                    + (loss == null ? "null" : "shape " + java.util.Arrays.toString(loss.shape())));
+        }
+        loss.backward();
+        if (clipNorm > 0) {
+            GradientClipping.clipByGlobalNorm(optimizer.parameters(), clipNorm);
+        }
+        optimizer.step();
+        return loss.item();
+    }
+
+    /** The progress line: rewritten in place with a carriage return, at most a few times a second. */
+    private static final class Progress {
+        private final PrintStream out;
+        private final int total;
+        private final long start = System.nanoTime();
+        private long last = start;
+
+        Progress(PrintStream out, int total) {
+            this.out = out;
+            this.total = total;
+        }
+
+        void update(int done, double loss, boolean end) {
+            long now = System.nanoTime();
+            if (!end && now - last < PROGRESS_INTERVAL_NANOS) {
+                return;
+            }
+            last = now;
+            double seconds = Math.max(1e-9, (now - start) / 1e9);
+            out.print(String.format(Locale.ROOT, "\rstep %d/%d  loss %.6g  %.1f steps/s    ", done, total, loss, done / seconds));
+            if (end) {
+                out.println();
+            }
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.adjoint.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.adjoint.core.Tensor;
+import org.junit.jupiter.api.Test;
+
+class LossesTest {
+    private static final double TOL = 1e-12;
+
+    private static Tensor leaf(double[] v, int... shape) {
+        return Tensor.of(v, shape).requiresGrad(true);
+    }
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    @Test
+    void squaredErrors() {
+        Tensor pred = leaf(new double[] {1, 2, 3, 4}, 2, 2);
+        Tensor target = Tensor.of(new double[] {0, 2, 5, 3}, 2, 2);
+        Tensor sse = Losses.sumSquaredError(pred, target);
+        assertEquals(0, sse.rank());
+        assertEquals(1 + 0 + 4 + 1, sse.item(), TOL);
+        sse.backward();
+        assertArrayEquals(new double[] {2, 0, -4, 2}, pred.grad().toArray(), TOL);
+        assertEquals(6.0 / 4, Losses.mse(pred, target).item(), TOL);
+    }
+
+    @Test
+    void binaryCrossEntropyValueAndGradient() {
+        Tensor p = leaf(new double[] {0.3, 0.8}, 2);
+        Tensor t = Tensor.of(new double[] {1, 0}, 2);
+        Tensor loss = Losses.binaryCrossEntropy(p, t);
+        assertEquals(-(Math.log(0.3) + Math.log(0.2)) / 2, loss.item(), TOL);
+        loss.backward();
+        // d/dp = (p - t) / (p (1 - p)) / N
+        assertArrayEquals(new double[] {(0.3 - 1) / (0.3 * 0.7) / 2, 0.8 / (0.8 * 0.2) / 2}, p.grad().toArray(), TOL);
+    }
+
+    @Test
+    void binaryCrossEntropyClampsTheLogAtMinus100LikePyTorch() {
+        Tensor p = leaf(new double[] {0, 1, 0, 1}, 4);
+        Tensor t = Tensor.of(new double[] {0, 1, 1, 0}, 4);
+        Tensor loss = Losses.binaryCrossEntropy(p, t);
+        assertEquals(200.0 / 4, loss.item(), TOL);
+        loss.backward();
+        for (double g : p.grad().toArray()) {
+            assertTrue(Double.isFinite(g));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Losses.binaryCrossEntropy(Tensor.of(new double[] {1.5}, 1), Tensor.of(new double[] {1}, 1)));
+        assertTrue(e.getMessage().contains("binaryCrossEntropy") && e.getMessage().contains("1.5"), e.getMessage());
+    }
+
+    @Test
+    void binaryCrossEntropyWithLogitsIsStableAndMatchesTheSigmoidForm() {
+        double[] x = {-3, -0.5, 0, 2};
+        double[] t = {0, 1, 1, 0};
+        Tensor logits = leaf(x, 4);
+        Tensor loss = Losses.binaryCrossEntropyWithLogits(logits, Tensor.of(t, 4));
+        double expected = 0;
+        for (int i = 0; i < 4; i++) {
+            double s = sigmoid(x[i]);
+            expected -= t[i] * Math.log(s) + (1 - t[i]) * Math.log(1 - s);
+        }
+        assertEquals(expected / 4, loss.item(), TOL);
+        loss.backward();
+        double[] g = logits.grad().toArray();
+        for (int i = 0; i < 4; i++) {
+            assertEquals((sigmoid(x[i]) - t[i]) / 4, g[i], TOL);
+        }
+        Tensor huge = Losses.binaryCrossEntropyWithLogits(Tensor.of(new double[] {1000, -1000, 1000}, 3),
+                Tensor.of(new double[] {0, 0, 1}, 3));
+        assertEquals(1000.0 / 3, huge.item(), TOL);
+    }
+
+    @Test
+    void crossEntropyValueAndGradient() {
+        double[] x = {1, 2, 3, -1, 0, 1};
+        Tensor logits = leaf(x, 2, 3);
+        int[] classes = {2, 0};
+        Tensor loss = Losses.crossEntropy(logits, classes);
+        double lse0 = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
+        double lse1 = Math.log(Math.exp(-1) + Math.exp(0) + Math.exp(1));
+        assertEquals(((lse0 - 3) + (lse1 + 1)) / 2, loss.item(), TOL);
+        loss.backward();
+        // d/dx = (softmax(x) - onehot) / N
+        double[] g = logits.grad().toArray();
+        for (int r = 0; r < 2; r++) {
+            double lse = r == 0 ? lse0 : lse1;
+            for (int c = 0; c < 3; c++) {
+                double expected = (Math.exp(x[3 * r + c] - lse) - (c == classes[r] ? 1 : 0)) / 2;
+                assertEquals(expected, g[3 * r + c], TOL);
+            }
+        }
+    }
+
+    @Test
+    void crossEntropyIsStableForHugeLogits() {
+        Tensor loss = Losses.crossEntropy(Tensor.of(new double[] {1000, 0, -1000, 1e4}, 2, 2), new int[] {1, 1});
+        assertEquals((1000 + 0) / 2.0, loss.item(), 1e-9);
+    }
+
+    @Test
+    void badInputsAreNamed() {
+        Tensor logits = Tensor.zeros(2, 3);
+        assertMessage(() -> Losses.crossEntropy(logits, new int[] {0, 3}), "crossEntropy", "class 3");
+        assertMessage(() -> Losses.crossEntropy(logits, new int[] {0}), "crossEntropy", "1 class labels");
+        assertMessage(() -> Losses.crossEntropy(Tensor.zeros(3), new int[] {0, 1, 2}), "crossEntropy", "[3]");
+        assertMessage(() -> Losses.mse(Tensor.zeros(2), Tensor.zeros(3)), "mse", "[2]", "[3]");
+        assertMessage(() -> Losses.sumSquaredError(Tensor.zeros(2), null), "sumSquaredError", "null");
+        assertMessage(() -> Losses.binaryCrossEntropyWithLogits(Tensor.zeros(2, 1), Tensor.zeros(2)),
+                "binaryCrossEntropyWithLogits", "[2, 1]");
+    }
+
+    private static void assertMessage(Runnable r, String... parts) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
+        for (String part : parts) {
+            assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' should mention '" + part + "'");
+        }
+    }
+}
