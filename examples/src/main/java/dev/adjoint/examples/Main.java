@@ -1,0 +1,100 @@
+package dev.adjoint.examples;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs one of Adjoint's walkthroughs: {@code java -jar adjoint-examples.jar <example> [options]}.
+ * {@code --help} lists them; an unknown example or option prints the usage and exits with 2.
+ */
+public final class Main {
+    /** One runnable walkthrough. */
+    interface Example {
+        /**
+         * Runs it.
+         *
+         * @param args the arguments after the example's name
+         * @param out where to print
+         * @throws Exception when the example fails
+         */
+        void run(String[] args, PrintStream out) throws Exception;
+    }
+
+    private record Entry(String summary, Example example) {
+    }
+
+    private static final Map<String, Entry> EXAMPLES = new LinkedHashMap<>();
+
+    static {
+        EXAMPLES.put("seed", new Entry("the seed story: a 2-3-3-2 sigmoid net with every weight 1, diagnosed and fixed",
+                SeedWalkthrough::run));
+    }
+
+    private Main() {
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args the example's name followed by its arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Runs an example and returns the process exit code (0 on success, 2 on bad usage, 1 on failure).
+     *
+     * @param args the example's name followed by its arguments
+     * @param out standard output
+     * @param err standard error
+     * @return the exit code
+     */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            usage(err);
+            return 2;
+        }
+        if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            usage(out);
+            return 0;
+        }
+        Entry entry = EXAMPLES.get(args[0]);
+        if (entry == null) {
+            err.println("adjoint-examples: unknown example '" + args[0] + "'");
+            usage(err);
+            return 2;
+        }
+        try {
+            entry.example().run(Arrays.copyOfRange(args, 1, args.length), out);
+            return 0;
+        } catch (UsageException e) {
+            err.println("adjoint-examples " + args[0] + ": " + e.getMessage());
+            usage(err);
+            return 2;
+        } catch (Exception e) {
+            err.println("adjoint-examples " + args[0] + " failed: " + e);
+            return 1;
+        }
+    }
+
+    private static void usage(PrintStream s) {
+        s.println("usage: java -jar examples/target/adjoint-examples.jar <example> [options]");
+        s.println();
+        s.println("examples:");
+        EXAMPLES.forEach((name, e) -> s.printf("  %-10s %s%n", name, e.summary()));
+        s.println();
+        s.println("options (examples that write files): --out DIR   where to write pictures (default adjoint-output)");
+    }
+
+    /** Bad arguments to an example. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,282 @@
+package dev.adjoint.nn;
+
+import dev.adjoint.core.Autograd;
+import dev.adjoint.core.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Examines a network before (or during) training and names what will keep it from learning: hidden
+ * units stuck in symmetry, saturated sigmoid/tanh layers, dead ReLU units, vanishing or exploding
+ * gradients, and NaN or infinity anywhere.
+ *
+ * <p>{@link #examine} runs one forward pass on the given input and one backward pass of a synthetic
+ * loss, {@code mean over the batch of <output, r>} for a fixed random direction r, so the figures do
+ * not depend on the batch size or on the user's loss. Gradients are taken with
+ * {@link Autograd#grad}, so the model's parameters and their {@code grad()} are left exactly as they
+ * were. Layers are looked at one by one when the model is a {@link Sequential} (nested ones are
+ * flattened); any other model is examined as a whole.
+ *
+ * <p>Thresholds:
+ * <ul>
+ *   <li>SYMMETRY: two or more units of a {@link Linear} layer with bitwise identical incoming
+ *       weights and bias, whose outgoing weights in the next Linear layer (through elementwise
+ *       layers only) are identical too. Output units are never reported: their targets differ.</li>
+ *   <li>SATURATION: more than {@value #SATURATED_FRACTION} of a Sigmoid layer's outputs below
+ *       {@value #SIGMOID_MARGIN} or above 1 - {@value #SIGMOID_MARGIN} (derivative under ~0.01), or
+ *       of a Tanh layer's outputs with |y| above 1 - {@value #TANH_MARGIN}.</li>
+ *   <li>DEAD_UNITS: at least {@value #DEAD_FRACTION} of a ReLU layer's units output 0 for every
+ *       sample (use a batch of 16 or more samples: with a handful, units can be silent by chance).</li>
+ *   <li>VANISHING_GRADIENT / EXPLODING_GRADIENT: the RMS gradient reaching the first Linear layer's
+ *       input differs from the one reaching the last Linear layer's input by more than a factor
+ *       {@value #GRADIENT_RATIO}, or the relative parameter gradient |dW|/|W| of the first Linear
+ *       layer differs from the last one's by more than that factor.</li>
+ *   <li>NON_FINITE: any NaN or infinity, reported where it is first seen: the input, then the
+ *       parameters, then activations in forward order, then gradients from the output backwards.</li>
+ * </ul>
+ */
+public final class Doctor {
+    /** Fraction of a sigmoid/tanh layer's outputs that must be saturated to report it. */
+    public static final double SATURATED_FRACTION = 0.5;
+    /** A sigmoid output this close to 0 or 1 counts as saturated. */
+    public static final double SIGMOID_MARGIN = 0.01;
+    /** A tanh output this close to -1 or 1 counts as saturated. */
+    public static final double TANH_MARGIN = 0.01;
+    /** Fraction of a ReLU layer's units that must be dead to report it. */
+    public static final double DEAD_FRACTION = 0.25;
+    /** Factor between first and last layer gradients that counts as vanishing or exploding. */
+    public static final double GRADIENT_RATIO = 1000.0;
+
+    private Doctor() {
+    }
+
+    /**
+     * Examines {@code model} on a batch.
+     *
+     * @param model the network
+     * @param input a batch of inputs, batch along the first axis
+     * @return the problems found, in the order: non-finite values, symmetry, saturation, dead units,
+     *     gradient scale; empty for a healthy network
+     */
+    public static List<Finding> examine(Layer model, Tensor input) {
+        if (model == null || input == null) {
+            throw new IllegalArgumentException("Doctor.examine: model and input are required");
+        }
+        List<Layer> layers = flatten(model);
+        List<Finding> findings = new ArrayList<>();
+        Tensor x = input.detach().requiresGrad(true);
+        Tensor[] acts = new Tensor[layers.size() + 1];
+        acts[0] = x;
+        for (int i = 0; i < layers.size(); i++) {
+            acts[i + 1] = layers.get(i).forward(acts[i]);
+        }
+        Tensor out = acts[layers.size()];
+        int batch = input.rank() == 0 ? 1 : input.shape()[0];
+        Tensor direction = Tensor.randn(new SplittableRandom(42), out.shape());
+        Tensor loss = out.mul(direction).sum().div(Math.max(batch, 1));
+
+        List<Tensor> targets = new ArrayList<>();
+        for (Tensor a : acts) {
+            if (a.requiresGrad()) {
+                targets.add(a);
+            }
+        }
+        List<Tensor> params = model.parameters();
+        targets.addAll(params);
+        List<Tensor> grads = loss.requiresGrad() ? Autograd.grad(loss, targets, false) : List.of();
+
+        nonFinite(layers, input, params, acts, targets, grads).ifPresent(findings::add);
+        findings.addAll(Symmetry.find(layers));
+        for (int i = 0; i < layers.size(); i++) {
+            saturation(i, layers.get(i), acts[i + 1]).ifPresent(findings::add);
+            deadUnits(i, layers.get(i), acts[i + 1]).ifPresent(findings::add);
+        }
+        if (findings.stream().noneMatch(f -> f.kind() == Finding.Kind.NON_FINITE) && !grads.isEmpty()) {
+            gradientScale(layers, acts, targets, grads).ifPresent(findings::add);
+        }
+        return findings;
+    }
+
+    private static List<Layer> flatten(Layer model) {
+        List<Layer> out = new ArrayList<>();
+        List<Layer> stack = new ArrayList<>(List.of(model));
+        while (!stack.isEmpty()) {
+            Layer l = stack.remove(stack.size() - 1);
+            if (l instanceof Sequential s) {
+                List<Layer> inner = s.layers();
+                for (int i = inner.size() - 1; i >= 0; i--) {
+                    stack.add(inner.get(i));
+                }
+            } else {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    static String describe(int index, Layer layer) {
+        return "layer " + index + " (" + layer + ")";
+    }
+
+    private static java.util.Optional<Finding> nonFinite(List<Layer> layers, Tensor input, List<Tensor> params, Tensor[] acts,
+                                                          List<Tensor> targets, List<Tensor> grads) {
+        List<String> places = new ArrayList<>();
+        if (!finite(input)) {
+            places.add("the input");
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            List<Tensor> ps = layers.get(i).parameters();
+            for (int p = 0; p < ps.size(); p++) {
+                if (!finite(ps.get(p))) {
+                    places.add("parameter " + p + " of " + describe(i, layers.get(i)));
+                }
+            }
+        }
+        for (int i = 1; i < acts.length; i++) {
+            if (!finite(acts[i])) {
+                places.add("the output of " + describe(i - 1, layers.get(i - 1)));
+            }
+        }
+        for (int i = acts.length - 1; i >= 0; i--) {
+            int t = indexOf(targets, acts[i]);
+            if (t >= 0 && t < grads.size() && !finite(grads.get(t))) {
+                places.add(i == 0 ? "the gradient reaching the input" : "the gradient reaching the output of "
+                        + describe(i - 1, layers.get(i - 1)));
+            }
+        }
+        if (places.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Finding(Finding.Kind.NON_FINITE, "NaN or infinity first seen in " + places.get(0)
+                + (places.size() > 1 ? " (and " + (places.size() - 1) + " more places after it)" : "")
+                + ": check the input data, lower the learning rate, clip gradients, and keep log/sqrt/div arguments in range"));
+    }
+
+    private static int indexOf(List<Tensor> ts, Tensor t) {
+        for (int i = 0; i < ts.size(); i++) {
+            if (ts.get(i) == t) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static boolean finite(Tensor t) {
+        for (double v : t.toArray()) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static java.util.Optional<Finding> saturation(int index, Layer layer, Tensor out) {
+        boolean sigmoid = layer instanceof Sigmoid;
+        if (!sigmoid && !(layer instanceof Tanh)) {
+            return java.util.Optional.empty();
+        }
+        double[] y = out.toArray();
+        if (y.length == 0) {
+            return java.util.Optional.empty();
+        }
+        int saturated = 0;
+        for (double v : y) {
+            if (sigmoid ? v < SIGMOID_MARGIN || v > 1 - SIGMOID_MARGIN : Math.abs(v) > 1 - TANH_MARGIN) {
+                saturated++;
+            }
+        }
+        double fraction = (double) saturated / y.length;
+        if (fraction <= SATURATED_FRACTION) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Finding(Finding.Kind.SATURATION, String.format(Locale.ROOT,
+                "%s: %.0f%% of its outputs are saturated (within %.2f of %s), where its derivative is nearly 0 and "
+                        + "learning stalls; scale the inputs, use a smaller initialisation (e.g. Init.xavierUniform), "
+                        + "or use ReLU", describe(index, layer), 100 * fraction, sigmoid ? SIGMOID_MARGIN : TANH_MARGIN,
+                sigmoid ? "0 or 1" : "-1 or 1")));
+    }
+
+    private static java.util.Optional<Finding> deadUnits(int index, Layer layer, Tensor out) {
+        if (!(layer instanceof ReLU) || out.rank() < 2) {
+            return java.util.Optional.empty();
+        }
+        int[] shape = out.shape();
+        int units = shape[shape.length - 1];
+        int rows = out.size() / Math.max(units, 1);
+        double[] y = out.toArray();
+        List<Integer> dead = new ArrayList<>();
+        for (int u = 0; u < units; u++) {
+            boolean alive = false;
+            for (int r = 0; r < rows && !alive; r++) {
+                alive = y[r * units + u] > 0;
+            }
+            if (!alive) {
+                dead.add(u);
+            }
+        }
+        double fraction = units == 0 ? 0 : (double) dead.size() / units;
+        if (dead.isEmpty() || fraction < DEAD_FRACTION) {
+            return java.util.Optional.empty();
+        }
+        String which = dead.size() <= 8 ? "units " + dead : dead.size() + " units";
+        return java.util.Optional.of(new Finding(Finding.Kind.DEAD_UNITS, String.format(Locale.ROOT,
+                "%s: %s of %d (%.0f%%) output 0 for all %d samples, so they get no gradient and cannot recover; "
+                        + "use He initialisation (Init.heUniform), a smaller learning rate, or LeakyReLU",
+                describe(index, layer), which, units, 100 * fraction, rows)));
+    }
+
+    private static java.util.Optional<Finding> gradientScale(List<Layer> layers, Tensor[] acts, List<Tensor> targets,
+                                                              List<Tensor> grads) {
+        int first = -1;
+        int last = -1;
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) instanceof Linear) {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        if (first < 0 || first == last) {
+            return java.util.Optional.empty();
+        }
+        double gFirst = rms(grads.get(indexOf(targets, acts[first])));
+        double gLast = rms(grads.get(indexOf(targets, acts[last])));
+        Linear lf = (Linear) layers.get(first);
+        Linear ll = (Linear) layers.get(last);
+        double uFirst = relative(grads.get(indexOf(targets, lf.weight())), lf.weight());
+        double uLast = relative(grads.get(indexOf(targets, ll.weight())), ll.weight());
+        double inputRatio = gFirst / gLast;
+        double paramRatio = uFirst / uLast;
+        String where = String.format(Locale.ROOT, "from %s back to %s", describe(last, ll), describe(first, lf));
+        if (inputRatio < 1 / GRADIENT_RATIO || paramRatio < 1 / GRADIENT_RATIO) {
+            return java.util.Optional.of(new Finding(Finding.Kind.VANISHING_GRADIENT, String.format(Locale.ROOT,
+                    "gradients shrink %s: RMS input gradient %.3g -> %.3g (x%.2g), relative weight gradient |dW|/|W| "
+                            + "%.3g -> %.3g (x%.2g); the first layers will barely learn: use ReLU instead of "
+                            + "sigmoid/tanh, Xavier/He initialisation, or fewer layers",
+                    where, gLast, gFirst, inputRatio, uLast, uFirst, paramRatio)));
+        }
+        if (inputRatio > GRADIENT_RATIO || paramRatio > GRADIENT_RATIO) {
+            return java.util.Optional.of(new Finding(Finding.Kind.EXPLODING_GRADIENT, String.format(Locale.ROOT,
+                    "gradients grow %s: RMS input gradient %.3g -> %.3g (x%.2g), relative weight gradient |dW|/|W| "
+                            + "%.3g -> %.3g (x%.2g); training will diverge: use a smaller initialisation "
+                            + "(Init.xavierUniform / Init.heUniform), a lower learning rate, or gradient clipping",
+                    where, gLast, gFirst, inputRatio, uLast, uFirst, paramRatio)));
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static double rms(Tensor t) {
+        double[] v = t.toArray();
+        double s = 0;
+        for (double d : v) {
+            s += d * d;
+        }
+        return v.length == 0 ? 0 : Math.sqrt(s / v.length);
+    }
+
+    private static double relative(Tensor grad, Tensor param) {
+        double p = rms(param);
+        return rms(grad) / (p == 0 ? 1 : p);
+    }
+}
