@@ -63,7 +63,10 @@ public abstract class Optimizer {
         setLearningRate(learningRate);
     }
 
-    /** The parameters, in order; unmodifiable. @return the parameters */
+    /**
+     * The parameters, in order; unmodifiable.
+     * @return the parameters
+     */
     public final List<Tensor> parameters() {
         return parameters;
     }

@@ -173,7 +173,8 @@ public final class Trainer {
     }
 
     /**
-     * Mini-batch training for {@code epochs} passes over {@code data}.
+     * Mini-batch training for {@code epochs} passes over {@code data}, with the model in training
+     * mode ({@code model.train(true)}).
      *
      * @param data the data set
      * @param epochs the number of epochs, at least 0

@@ -55,8 +55,11 @@ class ClassificationTest {
         assertEquals(150 * 4, history.length);
         Batch all = data.all();
         double[] logits;
-        try (Autograd.Scope s = Autograd.noGrad()) {
+        Autograd.Scope noGrad = Autograd.noGrad();
+        try {
             logits = model.forward(all.inputs()).toArray();
+        } finally {
+            noGrad.close();
         }
         int correct = 0;
         for (int i = 0; i < all.size(); i++) {
