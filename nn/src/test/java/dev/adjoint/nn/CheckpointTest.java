@@ -110,6 +110,15 @@ class CheckpointTest {
     }
 
     @Test
+    void savedFilesGetTheUsualPermissionsNotTemporaryFileOnes() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path file = dir.resolve("model.ckpt");
+        Checkpoint.save(model(1), file);
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file));
+    }
+
+    @Test
     void aFailedSaveLeavesThePreviousFileAndNoTemporaryFiles() throws IOException {
         Path file = dir.resolve("model.ckpt");
         Checkpoint.save(model(1), file);

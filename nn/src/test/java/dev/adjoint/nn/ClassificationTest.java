@@ -68,4 +68,37 @@ class ClassificationTest {
         }
         assertEquals(all.size(), correct, "training accuracy " + correct + "/" + all.size());
     }
+
+    /** Two interleaved spirals, 1.5 turns each, with a little noise. */
+    static Dataset spirals(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[][] x = new double[n][];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            int c = i % 2;
+            double t = (double) (i / 2) / (n / 2);
+            double r = 0.1 + t;
+            double angle = 3 * Math.PI * t + c * Math.PI;
+            x[i] = new double[] {r * Math.cos(angle) + 0.01 * rng.nextGaussian(), r * Math.sin(angle) + 0.01 * rng.nextGaussian()};
+            labels[i] = c;
+        }
+        return Dataset.of(x, labels);
+    }
+
+    @Test
+    void twoSpiralsAreLearned() {
+        Dataset data = spirals(200, 5);
+        Sequential model = MLP.of(new int[] {2, 32, 32, 2}, Tanh::new, Init.xavierUniform(new SplittableRandom(8)));
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), 0.02),
+                (prediction, batch) -> Losses.crossEntropy(prediction, batch.labels()));
+        trainer.fit(data, 1500);
+        Batch all = data.all();
+        double[] logits = model.forward(all.inputs()).toArray();
+        int correct = 0;
+        for (int i = 0; i < all.size(); i++) {
+            int predicted = logits[2 * i + 1] > logits[2 * i] ? 1 : 0;
+            correct += predicted == all.labels()[i] ? 1 : 0;
+        }
+        assertEquals(all.size(), correct, "training accuracy " + correct + "/" + all.size());
+    }
 }
