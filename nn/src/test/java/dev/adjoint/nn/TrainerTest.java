@@ -93,8 +93,10 @@ class TrainerTest {
         Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.constant(0.1));
         Trainer trainer = new Trainer(model, new SGD(model.parameters(), 0.1),
                 (prediction, batch) -> prediction.sum().mul(Double.NaN));
+        double[] before = model.parameters().get(0).toArray();
         ArithmeticException e = assertThrows(ArithmeticException.class, () -> trainer.fit(SEED_DATA, 3));
         assertTrue(e.getMessage().contains("step 0"), e.getMessage());
+        assertArrayEquals(before, model.parameters().get(0).toArray(), 0.0);
     }
 
     @Test
