@@ -156,6 +156,12 @@ class LayersTest {
     }
 
     @Test
+    void dropoutLayersWithoutAGeneratorDrawDifferentMasks() {
+        Tensor x = Tensor.ones(64);
+        assertFalse(java.util.Arrays.equals(new Dropout(0.5).forward(x).toArray(), new Dropout(0.5).forward(x).toArray()));
+    }
+
+    @Test
     void dropoutGradientFollowsTheMask() {
         Dropout dropout = new Dropout(0.5, new SplittableRandom(9));
         Tensor x = Tensor.ones(50).requiresGrad(true);
