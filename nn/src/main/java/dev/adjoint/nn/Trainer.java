@@ -89,6 +89,8 @@ public final class Trainer {
         this.model = model;
         this.optimizer = optimizer;
         this.lossFunction = lossFunction;
+        // NOTE: on JDK 22+ System.console() is non-null even when redirected (Console.isTerminal()
+        // tells them apart there); on the Java 17 this targets, null means "not a terminal".
         this.progress = System.console() != null ? System.err : null;
     }
 
