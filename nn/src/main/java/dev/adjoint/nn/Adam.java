@@ -61,7 +61,10 @@ public class Adam extends Optimizer {
         return this;
     }
 
-    /** @param eps the term added to the denominator, finite and non-negative (default 1e-8) @return this optimizer */
+    /**
+     * @param eps the term added to the denominator, finite and non-negative (default 1e-8)
+     * @return this optimizer
+     */
     public Adam eps(double eps) {
         this.eps = nonNegative("eps", eps);
         return this;
@@ -77,7 +80,10 @@ public class Adam extends Optimizer {
         return this;
     }
 
-    /** @param amsgrad whether to use the AMSGrad variant (default false) @return this optimizer */
+    /**
+     * @param amsgrad whether to use the AMSGrad variant (default false)
+     * @return this optimizer
+     */
     public Adam amsgrad(boolean amsgrad) {
         this.amsgrad = amsgrad;
         return this;

@@ -33,7 +33,10 @@ public final class AdamW extends Adam {
         return this;
     }
 
-    /** @param weightDecay the decoupled weight decay, finite and non-negative (default 0.01) @return this optimizer */
+    /**
+     * @param weightDecay the decoupled weight decay, finite and non-negative (default 0.01)
+     * @return this optimizer
+     */
     @Override
     public AdamW weightDecay(double weightDecay) {
         super.weightDecay(weightDecay);

@@ -54,6 +54,7 @@ public final class Checkpoint {
     private static final int HEADER = 20;
     private static final int CHECKSUM = 4;
     private static final int MAX_RANK = 64;
+    private static final long MAX_FILE = Integer.MAX_VALUE - 16;
 
     private Checkpoint() {
     }
@@ -72,10 +73,12 @@ public final class Checkpoint {
         ByteBuffer bytes = encode(model.parameters());
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        // NOTE: not Files.createTempFile: it creates owner-only files, and the rename would carry
+        // those permissions over to the checkpoint. CREATE_NEW gives the usual umask permissions.
+        Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         boolean moved = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 while (bytes.hasRemaining()) {
                     ch.write(bytes);
                 }
@@ -110,6 +113,10 @@ public final class Checkpoint {
         }
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            if (size > MAX_FILE) {
+                throw new IOException("Checkpoint " + file + ": " + size + " bytes is too large to be a checkpoint");
+            }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new IOException("Checkpoint " + file + ": file does not exist", e);
@@ -128,7 +135,7 @@ public final class Checkpoint {
             body += 4 + 4L * p.rank() + 8L * p.size();
         }
         long total = HEADER + body + CHECKSUM;
-        if (total > Integer.MAX_VALUE - 16) {
+        if (total > MAX_FILE) {
             throw new IOException("Checkpoint: " + total + " bytes of parameters are too many for one checkpoint file");
         }
         ByteBuffer buf = ByteBuffer.allocate((int) total).order(ByteOrder.BIG_ENDIAN);

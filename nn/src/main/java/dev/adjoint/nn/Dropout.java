@@ -3,6 +3,7 @@ package dev.adjoint.nn;
 import dev.adjoint.core.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 
 /**
@@ -12,21 +13,24 @@ import java.util.random.RandomGenerator;
  * parameters.
  */
 public final class Dropout implements Layer {
-    /** Seed of the generator used when none is given. */
+    /** Seed of the generators used when none is given; mixed with a construction counter. */
     static final long DEFAULT_SEED = 0x0D20_0A17L;
+    private static final AtomicLong CREATED = new AtomicLong();
 
     private final double p;
     private final RandomGenerator rng;
     private boolean training = true;
 
     /**
-     * Dropout drawing its masks from a {@link SplittableRandom} with a fixed seed, so runs are
-     * reproducible; use {@link #Dropout(double, RandomGenerator)} to choose the generator.
+     * Dropout drawing its masks from a {@link SplittableRandom} seeded from a fixed constant and
+     * the number of {@code Dropout}s created before it in this JVM: two dropout layers never share
+     * masks, and a program that builds its layers in the same order gets the same masks on every
+     * run. Use {@link #Dropout(double, RandomGenerator)} to choose the generator.
      *
      * @param p the probability of zeroing an element, in [0, 1)
      */
     public Dropout(double p) {
-        this(p, new SplittableRandom(DEFAULT_SEED));
+        this(p, new SplittableRandom(DEFAULT_SEED + 0x9E3779B97F4A7C15L * CREATED.getAndIncrement()));
     }
 
     /**

@@ -54,12 +54,18 @@ public final class Linear implements Layer {
         this(in, out, Init.fanInUniform(new SplittableRandom(DEFAULT_SEED ^ (31L * in + out) * 0x9E3779B97F4A7C15L)));
     }
 
-    /** The weight, shape {@code [in, out]}. @return the weight parameter */
+    /**
+     * The weight, shape {@code [in, out]}.
+     * @return the weight parameter
+     */
     public Tensor weight() {
         return weight;
     }
 
-    /** The bias, shape {@code [out]}. @return the bias parameter */
+    /**
+     * The bias, shape {@code [out]}.
+     * @return the bias parameter
+     */
     public Tensor bias() {
         return bias;
     }

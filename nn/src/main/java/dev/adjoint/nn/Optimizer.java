@@ -4,7 +4,9 @@ import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -35,6 +37,7 @@ public abstract class Optimizer {
             throw new IllegalArgumentException(name + ": parameter list is null");
         }
         List<Tensor> copy = new ArrayList<>(parameters.size());
+        Map<Tensor, Integer> positions = new IdentityHashMap<>();
         int largest = 0;
         for (int i = 0; i < parameters.size(); i++) {
             Tensor p = parameters.get(i);
@@ -45,11 +48,10 @@ public abstract class Optimizer {
                 throw new IllegalArgumentException(name + ": parameter " + i + " of shape " + Arrays.toString(p.shape())
                         + " must be a leaf that requires grad");
             }
-            for (int j = 0; j < i; j++) {
-                if (copy.get(j) == p) {
-                    throw new IllegalArgumentException(name + ": parameter " + i + " is the same tensor as parameter " + j
-                            + "; list each parameter once");
-                }
+            Integer earlier = positions.putIfAbsent(p, i);
+            if (earlier != null) {
+                throw new IllegalArgumentException(name + ": parameter " + i + " is the same tensor as parameter " + earlier
+                        + "; list each parameter once");
             }
             copy.add(p);
             largest = Math.max(largest, p.size());
@@ -63,7 +65,10 @@ public abstract class Optimizer {
         setLearningRate(learningRate);
     }
 
-    /** The parameters, in order; unmodifiable. @return the parameters */
+    /**
+     * The parameters, in order; unmodifiable.
+     * @return the parameters
+     */
     public final List<Tensor> parameters() {
         return parameters;
     }

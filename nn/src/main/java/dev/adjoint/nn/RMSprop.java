@@ -40,25 +40,37 @@ public final class RMSprop extends Optimizer {
         this.buffers = new double[n][];
     }
 
-    /** @param alpha the smoothing constant, finite and non-negative (default 0.99) @return this optimizer */
+    /**
+     * @param alpha the smoothing constant, finite and non-negative (default 0.99)
+     * @return this optimizer
+     */
     public RMSprop alpha(double alpha) {
         this.alpha = nonNegative("alpha", alpha);
         return this;
     }
 
-    /** @param eps the term added to the denominator, finite and non-negative (default 1e-8) @return this optimizer */
+    /**
+     * @param eps the term added to the denominator, finite and non-negative (default 1e-8)
+     * @return this optimizer
+     */
     public RMSprop eps(double eps) {
         this.eps = nonNegative("eps", eps);
         return this;
     }
 
-    /** @param weightDecay the L2 penalty factor, finite and non-negative (default 0) @return this optimizer */
+    /**
+     * @param weightDecay the L2 penalty factor, finite and non-negative (default 0)
+     * @return this optimizer
+     */
     public RMSprop weightDecay(double weightDecay) {
         this.weightDecay = nonNegative("weight decay", weightDecay);
         return this;
     }
 
-    /** @param momentum the momentum factor, finite and non-negative (default 0) @return this optimizer */
+    /**
+     * @param momentum the momentum factor, finite and non-negative (default 0)
+     * @return this optimizer
+     */
     public RMSprop momentum(double momentum) {
         this.momentum = nonNegative("momentum", momentum);
         return this;

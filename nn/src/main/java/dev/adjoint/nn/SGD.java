@@ -47,19 +47,28 @@ public final class SGD extends Optimizer {
         momentum(momentum);
     }
 
-    /** @param momentum the momentum factor, finite and non-negative (default 0) @return this optimizer */
+    /**
+     * @param momentum the momentum factor, finite and non-negative (default 0)
+     * @return this optimizer
+     */
     public SGD momentum(double momentum) {
         this.momentum = nonNegative("momentum", momentum);
         return this;
     }
 
-    /** @param dampening the dampening of the momentum, finite and non-negative (default 0) @return this optimizer */
+    /**
+     * @param dampening the dampening of the momentum, finite and non-negative (default 0)
+     * @return this optimizer
+     */
     public SGD dampening(double dampening) {
         this.dampening = nonNegative("dampening", dampening);
         return this;
     }
 
-    /** @param weightDecay the L2 penalty factor, finite and non-negative (default 0) @return this optimizer */
+    /**
+     * @param weightDecay the L2 penalty factor, finite and non-negative (default 0)
+     * @return this optimizer
+     */
     public SGD weightDecay(double weightDecay) {
         this.weightDecay = nonNegative("weight decay", weightDecay);
         return this;

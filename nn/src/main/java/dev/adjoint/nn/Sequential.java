@@ -3,7 +3,9 @@ package dev.adjoint.nn;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /** Layers applied one after another; its parameters are its layers' parameters, in order. */
@@ -27,7 +29,10 @@ public final class Sequential implements Layer {
         this.layers = List.of(layers);
     }
 
-    /** The layers, in order; unmodifiable. @return the layers */
+    /**
+     * The layers, in order; unmodifiable.
+     * @return the layers
+     */
     public List<Layer> layers() {
         return layers;
     }
@@ -41,17 +46,30 @@ public final class Sequential implements Layer {
         return h;
     }
 
-    /** @return every layer's parameters, in layer order; unmodifiable */
+    /**
+     * Every layer's parameters in layer order, each tensor once: a layer (or tensor) used at two
+     * places, i.e. shared weights, is listed at its first place only, as PyTorch does.
+     *
+     * @return the parameters; unmodifiable
+     */
     @Override
     public List<Tensor> parameters() {
         List<Tensor> all = new ArrayList<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Layer layer : layers) {
-            all.addAll(layer.parameters());
+            for (Tensor p : layer.parameters()) {
+                if (seen.add(p)) {
+                    all.add(p);
+                }
+            }
         }
         return Collections.unmodifiableList(all);
     }
 
-    /** Passes the mode on to every layer. @param training whether to train */
+    /**
+     * Passes the mode on to every layer.
+     * @param training whether to train
+     */
     @Override
     public void train(boolean training) {
         for (Layer layer : layers) {

@@ -3,6 +3,7 @@ package dev.adjoint.nn;
 import dev.adjoint.core.Tensor;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.random.RandomGenerator;
@@ -88,6 +89,8 @@ public final class Trainer {
         this.model = model;
         this.optimizer = optimizer;
         this.lossFunction = lossFunction;
+        // NOTE: on JDK 22+ System.console() is non-null even when redirected (Console.isTerminal()
+        // tells them apart there); on the Java 17 this targets, null means "not a terminal".
         this.progress = System.console() != null ? System.err : null;
     }
 
@@ -173,7 +176,8 @@ public final class Trainer {
     }
 
     /**
-     * Mini-batch training for {@code epochs} passes over {@code data}.
+     * Mini-batch training for {@code epochs} passes over {@code data}, with the model in training
+     * mode ({@code model.train(true)}).
      *
      * @param data the data set
      * @param epochs the number of epochs, at least 0
@@ -208,11 +212,7 @@ public final class Trainer {
                         l.onStart(this, batch);
                     }
                 }
-                double loss = step(batch);
-                if (!Double.isFinite(loss)) {
-                    throw new ArithmeticException("Trainer: loss is " + loss + " at step " + step + " (epoch " + epoch
-                            + "); try a smaller learning rate, gradient clipping, or Autograd.detectAnomaly() to find the op");
-                }
+                double loss = step(batch, "step " + step + " (epoch " + epoch + ")");
                 history[step] = loss;
                 for (Listener l : listeners) {
                     l.onStep(step, loss);
@@ -233,24 +233,37 @@ public final class Trainer {
     }
 
     /**
-     * One optimization step on one batch.
+     * One optimization step on one batch: zeroGrad, forward, loss, backward, optional clipping, step.
      *
      * @param batch the batch
      * @return the loss before the update
+     * @throws ArithmeticException if the loss is NaN or infinite (then nothing is updated)
      */
     public double step(Batch batch) {
+        return step(batch, "this step");
+    }
+
+    private double step(Batch batch, String where) {
+        if (batch == null) {
+            throw new IllegalArgumentException("Trainer: batch is null");
+        }
         optimizer.zeroGrad();
         Tensor loss = lossFunction.loss(model.forward(batch.inputs()), batch);
         if (loss == null || loss.size() != 1) {
             throw new IllegalStateException("Trainer: the loss function must return a scalar, got "
-                    + (loss == null ? "null" : "shape " + java.util.Arrays.toString(loss.shape())));
+                    + (loss == null ? "null" : "shape " + Arrays.toString(loss.shape())));
+        }
+        double value = loss.item();
+        if (!Double.isFinite(value)) {
+            throw new ArithmeticException("Trainer: loss is " + value + " at " + where + "; parameters left as they were."
+                    + " Try a smaller learning rate, gradient clipping, or Autograd.detectAnomaly() to find the op");
         }
         loss.backward();
         if (clipNorm > 0) {
             GradientClipping.clipByGlobalNorm(optimizer.parameters(), clipNorm);
         }
         optimizer.step();
-        return loss.item();
+        return value;
     }
 
     /** The progress line: rewritten in place with a carriage return, at most a few times a second. */

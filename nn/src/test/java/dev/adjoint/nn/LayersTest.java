@@ -92,6 +92,14 @@ class LayersTest {
     }
 
     @Test
+    void sharedLayersContributeTheirParametersOnce() {
+        Linear shared = new Linear(2, 2);
+        Sequential net = new Sequential(shared, new Tanh(), shared);
+        assertEquals(List.of(shared.weight(), shared.bias()), net.parameters());
+        assertEquals(2, new SGD(net.parameters(), 0.1).parameters().size());
+    }
+
+    @Test
     void activations() {
         Tensor x = Tensor.of(new double[] {-2, 0, 3}, 3);
         assertArrayEquals(new double[] {0, 0, 3}, new ReLU().forward(x).toArray(), 0.0);
@@ -145,6 +153,12 @@ class LayersTest {
         assertFalse(((Dropout) net.layers().get(1)).isTraining());
         assertThrows(IllegalArgumentException.class, () -> new Dropout(1.0));
         assertThrows(IllegalArgumentException.class, () -> new Dropout(-0.1));
+    }
+
+    @Test
+    void dropoutLayersWithoutAGeneratorDrawDifferentMasks() {
+        Tensor x = Tensor.ones(64);
+        assertFalse(java.util.Arrays.equals(new Dropout(0.5).forward(x).toArray(), new Dropout(0.5).forward(x).toArray()));
     }
 
     @Test

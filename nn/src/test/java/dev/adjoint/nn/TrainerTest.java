@@ -1,0 +1,127 @@
+package dev.adjoint.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.adjoint.core.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+    private static final Dataset SEED_DATA = Dataset.of(new double[][] {{0.8, 0.4}, {0.3, 0.3}},
+            new double[][] {{0.2, 0.4}, {1, 0}});
+
+    private static Trainer seedTrainer(Sequential model) {
+        return new Trainer(model, new SGD(model.parameters(), 0.5),
+                (prediction, batch) -> Losses.sumSquaredError(prediction, batch.targets()));
+    }
+
+    @Test
+    void fullBatchTrainingReproducesTheSeedAndReturnsTheLossHistory() {
+        Sequential model = MLP.of(new int[] {2, 3, 3, 2}, Sigmoid::new, Sigmoid::new, Init.constant(1));
+        double[] history = seedTrainer(model).fit(SEED_DATA, 1000);
+        assertEquals(1000, history.length);
+        assertTrue(history[999] < history[0]);
+        assertArrayEquals(new double[] {0.5992708, 0.1997655, 0.5993174, 0.2004307},
+                model.forward(SEED_DATA.all().inputs()).toArray(), 1e-6);
+    }
+
+    @Test
+    void listenersSeeTheStartBeforeTheFirstStepThenEveryStepThenTheEnd() {
+        Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.constant(0.1));
+        List<String> events = new ArrayList<>();
+        Trainer trainer = seedTrainer(model);
+        trainer.listener(new Trainer.Listener() {
+            @Override
+            public void onStart(Trainer t, Batch firstBatch) {
+                assertSame(trainer, t);
+                assertEquals(0, model.parameters().get(0).version(), "onStart must run before any update");
+                assertEquals(1, firstBatch.size());
+                events.add("start");
+            }
+
+            @Override
+            public void onStep(int step, double loss) {
+                events.add("step" + step);
+            }
+
+            @Override
+            public void onEnd(double[] history) {
+                events.add("end" + history.length);
+            }
+        });
+        trainer.fit(SEED_DATA, 2, 1, new SplittableRandom(1));
+        assertEquals(List.of("start", "step0", "step1", "step2", "step3", "end4"), events);
+    }
+
+    @Test
+    void progressLineShowsStepLossAndSpeedWhenAsked() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.constant(0.1));
+        seedTrainer(model).progress(new PrintStream(out, true, StandardCharsets.UTF_8)).fit(SEED_DATA, 20);
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("step 20/20") && text.contains("loss ") && text.contains("steps/s"), text);
+        assertTrue(text.endsWith(System.lineSeparator()), "the last update ends the line");
+    }
+
+    @Test
+    void quietWhenNotOnATerminal() {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.constant(0.1));
+            seedTrainer(model).fit(SEED_DATA, 5);
+        } finally {
+            System.setErr(original);
+        }
+        if (System.console() == null) {
+            assertEquals("", captured.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aNonFiniteLossStopsTrainingWithTheStep() {
+        Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.constant(0.1));
+        Trainer trainer = new Trainer(model, new SGD(model.parameters(), 0.1),
+                (prediction, batch) -> prediction.sum().mul(Double.NaN));
+        double[] before = model.parameters().get(0).toArray();
+        ArithmeticException e = assertThrows(ArithmeticException.class, () -> trainer.fit(SEED_DATA, 3));
+        assertTrue(e.getMessage().contains("step 0"), e.getMessage());
+        assertArrayEquals(before, model.parameters().get(0).toArray(), 0.0);
+    }
+
+    @Test
+    void clippingAndScheduleAreApplied() {
+        Linear layer = new Linear(1, 1, Init.constant(0));
+        Dataset data = Dataset.of(new double[][] {{1}}, new double[][] {{100}});
+        SGD sgd = new SGD(layer.parameters(), 1.0);
+        Trainer trainer = new Trainer(layer, sgd, (prediction, batch) -> Losses.sumSquaredError(prediction, batch.targets()))
+                .clipGradNorm(1.0)
+                .schedule(LearningRateSchedule.exponential(0.5));
+        trainer.fit(data, 1);
+        // the gradient [-200, -200] is clipped to norm 1: each entry -1/sqrt(2); lr 1
+        assertEquals(1 / Math.sqrt(2), layer.weight().item(), 1e-6);
+        trainer.fit(data, 2);
+        assertEquals(0.5, sgd.learningRate(), 0.0);
+    }
+
+    @Test
+    void theLossMustBeAScalar() {
+        Linear layer = new Linear(1, 2, Init.constant(0));
+        Trainer trainer = new Trainer(layer, new SGD(layer.parameters(), 1.0), (prediction, batch) -> prediction);
+        Dataset data = Dataset.of(new double[][] {{1}}, new double[][] {{1, 2}});
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer.fit(data, 1));
+        assertTrue(e.getMessage().contains("scalar"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Trainer(null, new SGD(layer.parameters(), 1.0),
+                (p, b) -> Tensor.scalar(0)));
+    }
+}
