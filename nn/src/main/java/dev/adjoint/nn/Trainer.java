@@ -75,6 +75,8 @@ public final class Trainer {
     private LearningRateSchedule schedule;
     private double clipNorm;
     private PrintStream progress;
+    private PrintStream doctor = System.err;
+    private List<Finding> findings = List.of();
 
     /**
      * @param model the model to train
@@ -148,6 +150,30 @@ public final class Trainer {
     }
 
     /**
+     * Where the {@link Doctor}'s findings go: before the first step of each {@code fit}, the trainer
+     * examines the model on the first batch (in eval mode, leaving parameters, gradients and any
+     * dropout randomness untouched) and prints one line per finding. {@code System.err} by default;
+     * {@code null} switches the examination off. A healthy network prints nothing.
+     *
+     * @param out the stream, or null
+     * @return this trainer
+     */
+    public Trainer doctor(PrintStream out) {
+        this.doctor = out;
+        return this;
+    }
+
+    /**
+     * What the doctor found before the first step of the last {@code fit} (empty if it found nothing
+     * or was switched off).
+     *
+     * @return the findings
+     */
+    public List<Finding> findings() {
+        return findings;
+    }
+
+    /**
      * Adds a listener.
      *
      * @param listener the listener
@@ -208,6 +234,7 @@ public final class Trainer {
             for (int[] indices : batcher.nextEpoch()) {
                 Batch batch = data.batch(indices);
                 if (step == 0) {
+                    examine(batch);
                     for (Listener l : listeners) {
                         l.onStart(this, batch);
                     }
@@ -230,6 +257,22 @@ public final class Trainer {
             l.onEnd(history);
         }
         return history;
+    }
+
+    private void examine(Batch batch) {
+        findings = List.of();
+        if (doctor == null) {
+            return;
+        }
+        model.train(false);
+        try {
+            findings = Doctor.examine(model, batch.inputs());
+        } finally {
+            model.train(true);
+        }
+        for (Finding f : findings) {
+            doctor.println("Doctor: " + f);
+        }
     }
 
     /**

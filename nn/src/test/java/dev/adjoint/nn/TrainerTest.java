@@ -78,7 +78,8 @@ class TrainerTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.constant(0.1));
+            // a healthy model, so the doctor has nothing to say either
+            Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.xavierUniform(new SplittableRandom(1)));
             seedTrainer(model).fit(SEED_DATA, 5);
         } finally {
             System.setErr(original);
@@ -123,5 +124,32 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("scalar"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Trainer(null, new SGD(layer.parameters(), 1.0),
                 (p, b) -> Tensor.scalar(0)));
+    }
+
+    @Test
+    void theDoctorExaminesTheModelBeforeTheFirstStepAndPrintsItsFindings() {
+        Sequential model = MLP.of(new int[] {2, 3, 3, 2}, Sigmoid::new, Sigmoid::new, Init.constant(1));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Trainer trainer = seedTrainer(model).doctor(new PrintStream(out, true, StandardCharsets.UTF_8));
+        trainer.fit(SEED_DATA, 3);
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(2, trainer.findings().size(), printed);
+        assertTrue(printed.startsWith("Doctor: SYMMETRY: layer 0 (Linear(2, 3))"), printed);
+        assertTrue(printed.contains("symmetry"), printed);
+    }
+
+    @Test
+    void aHealthyModelGetsNoFindingsAndTheDoctorCanBeSwitchedOff() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Sequential healthy = MLP.of(new int[] {2, 8, 2}, Tanh::new, Init.xavierUniform(new SplittableRandom(3)));
+        Trainer t = seedTrainer(healthy).doctor(new PrintStream(out, true, StandardCharsets.UTF_8));
+        t.fit(SEED_DATA, 2);
+        assertEquals(List.of(), t.findings());
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
+
+        Sequential stuck = MLP.of(new int[] {2, 3, 3, 2}, Sigmoid::new, Sigmoid::new, Init.constant(1));
+        Trainer off = seedTrainer(stuck).doctor(null);
+        off.fit(SEED_DATA, 2);
+        assertEquals(List.of(), off.findings());
     }
 }
