@@ -30,6 +30,10 @@ public final class Main {
     static {
         EXAMPLES.put("seed", new Entry("the seed story: a 2-3-3-2 sigmoid net with every weight 1, diagnosed and fixed",
                 SeedWalkthrough::run));
+        EXAMPLES.put("xor", new Entry("a 2-8-1 MLP learns XOR with Adam; writes its loss curve and decision boundary",
+                XorExample::run));
+        EXAMPLES.put("moons", new Entry("a 2-16-16-2 MLP separates two noisy half-moons with mini-batch Adam; writes pictures",
+                MoonsExample::run));
     }
 
     private Main() {
