@@ -83,7 +83,7 @@ final class MoonsExample {
                 100.0 * correct / POINTS, correct, POINTS, options.count(), history.length, seconds,
                 history[history.length - 1]);
 
-        Path loss = Plot.lossCurve(options.out().resolve("moons-loss.png"), "Moons: mini-batch cross-entropy", history,
+        Path loss = Plot.lossCurve(options.out().resolve("moons-loss.png"), "Moons: cross-entropy per mini-batch of 20, Adam lr 0.01", history,
                 perEpoch);
         Path boundary = Plot.decisionBoundary(options.out().resolve("moons-boundary.png"),
                 "Moons: p(class 1) from a 2-16-16-2 MLP", moons.points(), moons.labels(), new double[] {-1.5, 2.5, -1, 1.5},

@@ -52,6 +52,9 @@ final class Plot {
      * @throws IOException if the file cannot be written
      */
     static Path lossCurve(Path file, String title, double[] values, int window) throws IOException {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("lossCurve: no values to draw");
+        }
         int width = 640;
         int height = 420;
         double lo = Double.POSITIVE_INFINITY;
@@ -65,7 +68,7 @@ final class Plot {
         if (logHi <= logLo) {
             logHi = logLo + 1;
         }
-        Axes axes = new Axes(0, Math.max(1, values.length - 1), logLo, logHi, width, height);
+        Axes axes = new Axes(0, Math.max(1, values.length), logLo, logHi, width, height);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(image);
         axes.draw(g, title, "step", "loss (log scale)", true);
@@ -107,8 +110,8 @@ final class Plot {
         double[] grid = new double[2 * plotWidth * plotHeight];
         for (int r = 0; r < plotHeight; r++) {
             for (int c = 0; c < plotWidth; c++) {
-                grid[2 * (r * plotWidth + c)] = axes.x(c + LEFT + 0.5);
-                grid[2 * (r * plotWidth + c) + 1] = axes.y(r + TOP + 0.5);
+                grid[2 * (r * plotWidth + c)] = range[0] + (c + 0.5) / plotWidth * (range[1] - range[0]);
+                grid[2 * (r * plotWidth + c) + 1] = range[3] - (r + 0.5) / plotHeight * (range[3] - range[2]);
             }
         }
         Tensor p;
@@ -117,7 +120,7 @@ final class Plot {
         }
         int stride = p.shape()[1];
         double[] all = p.toArray();
-        BufferedImage image = new BufferedImage(axes.width, axes.height, BufferedImage.TYPE_INT_RGB);
+        BufferedImage image = new BufferedImage(axes.width(), axes.height(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(image);
         for (int r = 0; r < plotHeight; r++) {
             for (int c = 0; c < plotWidth; c++) {
@@ -134,12 +137,12 @@ final class Plot {
         for (int i = 0; i < points.length; i++) {
             dot(g, axes.px(points[i][0]), axes.py(points[i][1]), radius, labels[i] == 0 ? CLASS0 : CLASS1);
         }
-        int y = axes.height - 22;
-        dot(g, axes.width - RIGHT - 150, y - 4, 5, CLASS0);
-        dot(g, axes.width - RIGHT - 75, y - 4, 5, CLASS1);
+        int y = axes.height() - 22;
+        dot(g, axes.width() - RIGHT - 150, y - 4, 5, CLASS0);
+        dot(g, axes.width() - RIGHT - 75, y - 4, 5, CLASS1);
         g.setColor(Color.DARK_GRAY);
-        g.drawString("class 0", axes.width - RIGHT - 140, y);
-        g.drawString("class 1", axes.width - RIGHT - 65, y);
+        g.drawString("class 0", axes.width() - RIGHT - 140, y);
+        g.drawString("class 1", axes.width() - RIGHT - 65, y);
         return write(image, file);
     }
 
@@ -179,24 +182,8 @@ final class Plot {
         return file;
     }
 
-    /** Maps data coordinates to pixels inside the margins, and draws the frame, ticks and labels. */
-    private static final class Axes {
-        final double x0;
-        final double x1;
-        final double y0;
-        final double y1;
-        final int width;
-        final int height;
-
-        Axes(double x0, double x1, double y0, double y1, int width, int height) {
-            this.x0 = x0;
-            this.x1 = x1;
-            this.y0 = y0;
-            this.y1 = y1;
-            this.width = width;
-            this.height = height;
-        }
-
+    /** Maps data coordinates to pixels inside the margins of a {@code width x height} picture, and draws the frame. */
+    private record Axes(double x0, double x1, double y0, double y1, int width, int height) {
         double px(double x) {
             return LEFT + (x - x0) / (x1 - x0) * (width - LEFT - RIGHT);
         }
@@ -205,24 +192,12 @@ final class Plot {
             return height - BOTTOM - (y - y0) / (y1 - y0) * (height - TOP - BOTTOM);
         }
 
-        double x(double px) {
-            return x0 + (px - LEFT) / (width - LEFT - RIGHT) * (x1 - x0);
-        }
-
-        double y(double py) {
-            return y0 + (height - BOTTOM - py) / (height - TOP - BOTTOM) * (y1 - y0);
-        }
-
-        /** Plots {@code log10(values[i])} at x = i. */
+        /** Plots {@code log10(values[i])} at x = i + 1: the loss of step 1 is the first. */
         void line(Graphics2D g, double[] values, Color color, float stroke) {
             Path2D path = new Path2D.Double();
-            for (int i = 0; i < values.length; i++) {
-                double v = Math.log10(Math.max(values[i], 1e-12));
-                if (i == 0) {
-                    path.moveTo(px(i), py(v));
-                } else {
-                    path.lineTo(px(i), py(v));
-                }
+            path.moveTo(px(1), py(Math.log10(Math.max(values[0], 1e-12))));
+            for (int i = 1; i < values.length; i++) {
+                path.lineTo(px(i + 1), py(Math.log10(Math.max(values[i], 1e-12))));
             }
             g.setColor(color);
             g.setStroke(new BasicStroke(stroke));
