@@ -91,7 +91,8 @@ final class HessianExample {
         double[][] byHand = hessianByHand(x, y);
         double[] hvByHand = {byHand[0][0] * v[0] + byHand[0][1] * v[1], byHand[1][0] * v[0] + byHand[1][1] * v[1]};
         out.println("v = " + vector(v) + ", H v = " + vector(hv) + "   by hand " + vector(hvByHand));
-        out.printf(Locale.ROOT, "largest difference %.1e%n", Math.max(Math.abs(hv[0] - hvByHand[0]), Math.abs(hv[1] - hvByHand[1])));
+        double hvDifference = Math.max(Math.abs(hv[0] - hvByHand[0]), Math.abs(hv[1] - hvByHand[1]));
+        out.printf(Locale.ROOT, "largest difference %.1e%n", hvDifference);
 
         out.println();
         out.println("== The full Hessian, one column per Hessian-vector product with a unit vector ==");
@@ -116,7 +117,8 @@ final class HessianExample {
             double norm = Math.hypot(g[0], g[1]);
             out.printf(Locale.ROOT, "%4d %22.16f %22.16f %12.4e %12.4e%n", step, x, y, f.item(), norm);
             if (norm < TOLERANCE) {
-                out.printf(Locale.ROOT, "converged after %d Newton steps to (%.12f, %.12f); the minimum is (1, 1)%n", step, x, y);
+                out.printf(Locale.ROOT, "converged after %d Newton steps to (%.12f, %.12f); the minimum is (1, 1)%n",
+                        step, x, y);
                 out.println("f may rise on the way (plain Newton has no line search); near the minimum each step squares the error.");
                 return;
             }

@@ -3,7 +3,6 @@ package dev.adjoint.examples;
 import dev.adjoint.core.Autograd;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Adam;
-import dev.adjoint.nn.Batcher;
 import dev.adjoint.nn.Dataset;
 import dev.adjoint.nn.Init;
 import dev.adjoint.nn.Losses;
@@ -76,15 +75,14 @@ final class MoonsExample {
                 correct += predicted == moons.labels()[i] ? 1 : 0;
             }
         }
-        int perEpoch = new Batcher(POINTS, BATCH_SIZE, null).batchesPerEpoch();
         out.printf(Locale.ROOT, "%d points, noise %.2f; 2-16-16-2 ReLU MLP, Adam lr 0.01, batches of %d%n", POINTS, NOISE,
                 BATCH_SIZE);
         out.printf(Locale.ROOT, "training accuracy %.1f%% (%d/%d) after %d epochs = %d steps in %.2f s; final loss %.3g%n",
                 100.0 * correct / POINTS, correct, POINTS, options.count(), history.length, seconds,
                 history[history.length - 1]);
 
-        Path loss = Plot.lossCurve(options.out().resolve("moons-loss.png"), "Moons: cross-entropy per mini-batch of 20, Adam lr 0.01", history,
-                perEpoch);
+        Path loss = Plot.lossCurve(options.out().resolve("moons-loss.png"),
+                "Moons: cross-entropy per mini-batch of " + BATCH_SIZE + ", Adam lr 0.01", history, history.length / options.count());
         Path boundary = Plot.decisionBoundary(options.out().resolve("moons-boundary.png"),
                 "Moons: p(class 1) from a 2-16-16-2 MLP", moons.points(), moons.labels(), new double[] {-1.5, 2.5, -1, 1.5},
                 points -> model.forward(points).softmax(1));

@@ -257,7 +257,8 @@ final class Plot {
         }
 
         private static String label(double v) {
-            return Math.abs(v - Math.rint(v)) < 1e-9 ? String.valueOf((long) Math.rint(v)) : String.format(Locale.ROOT, "%.1f", v);
+            boolean whole = Math.abs(v - Math.rint(v)) < 1e-9;
+            return whole ? String.valueOf((long) Math.rint(v)) : String.format(Locale.ROOT, "%.1f", v);
         }
 
         /** About five ticks at multiples of 1, 2 or 5 times a power of ten. */
