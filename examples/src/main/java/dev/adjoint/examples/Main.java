@@ -30,6 +30,12 @@ public final class Main {
     static {
         EXAMPLES.put("seed", new Entry("the seed story: a 2-3-3-2 sigmoid net with every weight 1, diagnosed and fixed",
                 SeedWalkthrough::run));
+        EXAMPLES.put("xor", new Entry("a 2-8-1 MLP learns XOR with Adam; writes its loss curve and decision boundary",
+                XorExample::run));
+        EXAMPLES.put("moons", new Entry("a 2-16-16-2 MLP separates two noisy half-moons with mini-batch Adam; writes pictures",
+                MoonsExample::run));
+        EXAMPLES.put("hessian", new Entry("Hessian-vector products of Rosenbrock's function, checked by hand; Newton's method",
+                HessianExample::run));
     }
 
     private Main() {
@@ -86,7 +92,10 @@ public final class Main {
         s.println("examples:");
         EXAMPLES.forEach((name, e) -> s.printf("  %-10s %s%n", name, e.summary()));
         s.println();
-        s.println("options (examples that write files): --out DIR   where to write pictures (default adjoint-output)");
+        s.println("options of xor and moons:");
+        s.println("  --out DIR      where to write the pictures (default " + Options.DEFAULT_OUT + ")");
+        s.println("  --steps N      xor: training steps (default " + XorExample.DEFAULT_STEPS + ")");
+        s.println("  --epochs N     moons: passes over the data (default " + MoonsExample.DEFAULT_EPOCHS + ")");
     }
 
     /** Bad arguments to an example. */

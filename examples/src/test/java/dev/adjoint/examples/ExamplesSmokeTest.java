@@ -1,12 +1,21 @@
 package dev.adjoint.examples;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,10 +45,116 @@ class ExamplesSmokeTest {
     }
 
     @Test
-    void helpListsEveryExample() {
+    void xorReachesFullAccuracyAndDrawsItsLossAndBoundary() throws IOException {
+        Result r = run("xor", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("accuracy 100% (4/4) after " + XorExample.DEFAULT_STEPS + " Adam steps"), r.out());
+        assertTrue(r.out().contains("wrote " + dir.resolve("xor-loss.png")), r.out());
+        assertPicture(dir.resolve("xor-loss.png"));
+        assertTwoClassPicture(dir.resolve("xor-boundary.png"));
+    }
+
+    @Test
+    void xorTakesItsStepCount() {
+        Result r = run("xor", "--steps", "3", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("after 3 Adam steps"), r.out());
+    }
+
+    @Test
+    void moonsReachesFullTrainingAccuracyWithMiniBatches() throws IOException {
+        Result r = run("moons", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        int steps = MoonsExample.DEFAULT_EPOCHS * MoonsExample.POINTS / MoonsExample.BATCH_SIZE;
+        assertTrue(r.out().contains("training accuracy 100.0% (200/200) after " + MoonsExample.DEFAULT_EPOCHS + " epochs = "
+                + steps + " steps"), r.out());
+        assertPicture(dir.resolve("moons-loss.png"));
+        assertTwoClassPicture(dir.resolve("moons-boundary.png"));
+    }
+
+    @Test
+    void moonsAreTwoBalancedNoisyHalfCircles() {
+        MoonsExample.Moons m = MoonsExample.moons(200, 0.1, new java.util.SplittableRandom(42));
+        assertEquals(100, Arrays.stream(m.labels()).filter(l -> l == 1).count());
+        for (int i = 0; i < 200; i++) {
+            double cx = m.labels()[i] == 0 ? 0 : 1;
+            double cy = m.labels()[i] == 0 ? 0 : 0.5;
+            double radius = Math.hypot(m.points()[i][0] - cx, m.points()[i][1] - cy);
+            assertTrue(Math.abs(radius - 1) < 0.5, "point " + i + " is " + radius + " from its moon's centre");
+        }
+    }
+
+    @Test
+    void hessianMatchesTheHandWorkedOneAndNewtonConverges() {
+        Result r = run("hessian");
+        assertEquals(0, r.code(), r.err());
+        Matcher differences = Pattern.compile("largest difference (\\S+)").matcher(r.out());
+        int found = 0;
+        while (differences.find()) {
+            found++;
+            assertTrue(Double.parseDouble(differences.group(1)) < 1e-9, r.out());
+        }
+        assertEquals(2, found, r.out());
+        assertTrue(r.out().contains("converged after"), r.out());
+        assertTrue(r.out().contains("(1.000000000000, 1.000000000000)"), r.out());
+    }
+
+    @Test
+    void helpListsEveryExampleAndOption() {
         Result r = run("--help");
         assertEquals(0, r.code());
-        assertTrue(r.out().contains("seed"), r.out());
+        for (String expected : new String[] {"seed", "xor", "moons", "hessian", "--out DIR", "--steps N", "--epochs N"}) {
+            assertTrue(r.out().contains(expected), "missing " + expected + " in:\n" + r.out());
+        }
+    }
+
+    @Test
+    void badOptionsGiveTheirReasonTheUsageAndExitCode2() {
+        String[][] cases = {
+            {"xor", "--steps", "0"}, {"xor", "--steps", "many"}, {"xor", "--out"}, {"xor", "--epochs", "5"},
+            {"moons", "--steps", "5"}, {"moons", "--epochs", "-1"}, {"hessian", "--out", "x"},
+        };
+        String[] reasons = {
+            "--steps needs a whole number from 1 to 1000000, got '0'", "got 'many'", "--out needs a value",
+            "unknown option '--epochs'", "unknown option '--steps'", "got '-1'", "takes no options",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            Result r = run(cases[i]);
+            assertEquals(2, r.code(), String.join(" ", cases[i]));
+            assertTrue(r.err().contains(reasons[i]) && r.err().contains("usage:"), String.join(" ", cases[i]) + ":\n" + r.err());
+        }
+    }
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    /** A readable PNG of a sensible size that is more than a blank canvas. */
+    private static BufferedImage assertPicture(Path file) throws IOException {
+        assertTrue(Files.isRegularFile(file), file + " was not written");
+        assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(Files.readAllBytes(file), 8), file + " is not a PNG");
+        BufferedImage image = ImageIO.read(file.toFile());
+        assertNotNull(image, file + " is not readable by ImageIO");
+        assertTrue(image.getWidth() >= 400 && image.getWidth() <= 2000 && image.getHeight() >= 300 && image.getHeight() <= 2000,
+                file + " is " + image.getWidth() + "x" + image.getHeight());
+        long colours = Arrays.stream(image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth()))
+                .distinct().count();
+        assertTrue(colours > 20, file + " has only " + colours + " colours");
+        return image;
+    }
+
+    /** A boundary picture: both classes' colours cover a good share of it. */
+    private static void assertTwoClassPicture(Path file) throws IOException {
+        BufferedImage image = assertPicture(file);
+        int bluish = 0;
+        int reddish = 0;
+        for (int rgb : image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth())) {
+            int red = (rgb >> 16) & 0xff;
+            int blue = rgb & 0xff;
+            bluish += blue > red + 40 ? 1 : 0;
+            reddish += red > blue + 40 ? 1 : 0;
+        }
+        int pixels = image.getWidth() * image.getHeight();
+        assertTrue(bluish > pixels / 10 && reddish > pixels / 10, file + ": " + bluish + " bluish, " + reddish
+                + " reddish of " + pixels + " pixels");
     }
 
     @Test
