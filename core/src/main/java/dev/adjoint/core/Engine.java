@@ -37,13 +37,17 @@ final class Engine {
                     + " but the output has shape " + Arrays.toString(root.shape()));
         }
         Tensor[] results = targets == null ? null : new Tensor[targets.length];
+        // Leaf gradients are applied only once the whole sweep has succeeded, so a backward that
+        // fails half way (a modified saved tensor, an anomaly, a bad custom op) leaves every grad() as it was.
+        LeafGradients leaves = targets == null ? new LeafGradients() : null;
         Autograd.ThreadState state = Autograd.state();
         if (!createGraph) {
             state.noGrad++;
         }
         try {
             if (root.node() == null) {
-                deliver(root, gradOutput, createGraph, targets, results);
+                deliver(root, gradOutput, leaves, targets, results);
+                leaves.apply(createGraph);
                 return results;
             }
             Tensor[] order = topologicalOrder(root);
@@ -70,9 +74,12 @@ final class Engine {
                     if (in != null) {
                         in.pending = in.pending == null ? gk : in.pending.add(gk);
                     } else {
-                        deliver(input, gk, createGraph, targets, results);
+                        deliver(input, gk, leaves, targets, results);
                     }
                 }
+            }
+            if (leaves != null) {
+                leaves.apply(createGraph);
             }
             return results;
         } finally {
@@ -109,9 +116,9 @@ final class Engine {
         return grads;
     }
 
-    private static void deliver(Tensor leaf, Tensor g, boolean createGraph, Tensor[] targets, Tensor[] results) {
+    private static void deliver(Tensor leaf, Tensor g, LeafGradients leaves, Tensor[] targets, Tensor[] results) {
         if (targets == null) {
-            leaf.accumulateGrad(g, createGraph);
+            leaves.add(leaf, g);
         } else {
             collect(leaf, g, targets, results);
         }
@@ -121,6 +128,28 @@ final class Engine {
         for (int i = 0; i < targets.length; i++) {
             if (targets[i] == t) {
                 results[i] = results[i] == null ? g : results[i].add(g);
+            }
+        }
+    }
+
+    /** Gradient contributions for leaves, held until the sweep has finished. */
+    private static final class LeafGradients {
+        private Tensor[] leaves = new Tensor[8];
+        private Tensor[] grads = new Tensor[8];
+        private int count;
+
+        void add(Tensor leaf, Tensor g) {
+            if (count == leaves.length) {
+                leaves = Arrays.copyOf(leaves, count * 2);
+                grads = Arrays.copyOf(grads, count * 2);
+            }
+            leaves[count] = leaf;
+            grads[count++] = g;
+        }
+
+        void apply(boolean createGraph) {
+            for (int i = 0; i < count; i++) {
+                leaves[i].accumulateGrad(grads[i], createGraph);
             }
         }
     }

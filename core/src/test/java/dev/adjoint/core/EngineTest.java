@@ -250,4 +250,18 @@ class EngineTest {
         x.div(0.7).mul(3.0).sub(1.0).add(2.0).sum().backward();
         assertArrayEquals(new double[] {3 / 0.7, 3 / 0.7, 3 / 0.7}, x.grad().toArray(), 1e-15);
     }
+
+    @Test
+    void aBackwardThatFailsHalfWayLeavesEveryGradientUntouched() {
+        Tensor a = vec(1, 2);
+        Tensor w = vec(3, 4);
+        a.mul(2.0).sum().backward();
+        double[] before = a.grad().toArray();
+        // a's contribution through add is reached before the mul that saved w
+        Tensor y = a.add(w.mul(w)).sum();
+        w.modify(d -> d[0] = 9);
+        assertThrows(IllegalStateException.class, y::backward);
+        assertArrayEquals(before, a.grad().toArray());
+        assertNull(w.grad());
+    }
 }
