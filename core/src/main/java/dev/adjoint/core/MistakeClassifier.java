@@ -58,7 +58,7 @@ final class MistakeClassifier {
             }
             if (transposed(analytic[c], numeric[c], shapes.get(c), atol, rtol)) {
                 out.add(who + ": the analytic gradient is the transpose of the numeric one (its last two axes are swapped):"
-                        + " a transposed factor in the backward, e.g. gradOutput.matmul(b) where gradOutput.matmul(b.transpose()) was meant");
+                        + " the backward returns the gradient transposed, e.g. b.matmul(g.transpose()) where g.matmul(b.transpose()) was meant");
                 continue;
             }
             for (int d = 0; d < failed.length; d++) {
