@@ -100,12 +100,12 @@ final class Engine {
         }
         if (grads == null || grads.length != node.inputs.length) {
             throw new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned "
-                    + (grads == null ? "null" : grads.length + " gradients") + " for " + node.inputs.length + " inputs");
+                    + (grads == null ? "null" : grads.length + " gradients") + " for " + node.inputs.length + " inputs of shapes "
+                    + shapes(node.inputs) + " (output gradient of shape " + Arrays.toString(g.shape()) + ")");
         }
         for (int k = 0; k < grads.length; k++) {
             if (grads[k] != null && !Arrays.equals(grads[k].value().shapeView(), node.inputs[k].value().shapeView())) {
-                throw new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned a gradient of shape "
-                        + Arrays.toString(grads[k].shape()) + " for input " + k + " of shape " + Arrays.toString(node.inputs[k].shape()));
+                throw new BackwardShapeException(op, k, grads[k].shape(), node.inputs[k].shape());
             }
             if (state.anomaly > 0 && grads[k] != null && !Elementwise.allFinite(grads[k].value())) {
                 throw new ArithmeticException(op.name() + ": backward produced NaN or infinity in the gradient for input " + k
@@ -114,6 +114,14 @@ final class Engine {
             }
         }
         return grads;
+    }
+
+    private static String shapes(Tensor[] ts) {
+        StringBuilder sb = new StringBuilder();
+        for (Tensor t : ts) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(Arrays.toString(t.shape()));
+        }
+        return sb.toString();
     }
 
     private static void deliver(Tensor leaf, Tensor g, LeafGradients leaves, Tensor[] targets, Tensor[] results) {

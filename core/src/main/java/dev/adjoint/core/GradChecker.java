@@ -1,0 +1,263 @@
+package dev.adjoint.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * A configured gradient checker: tolerances and mode. Immutable; each {@code with...} method
+ * returns a new checker. Obtain one from {@link GradCheck#withTolerances} or
+ * {@link GradCheck#randomDirections}; see {@link GradCheck} for what a check does.
+ *
+ * <pre>{@code
+ * GradCheck.Report r = GradCheck.withTolerances(1e-6, 1e-7, 1e-5)
+ *         .randomDirections(8, new SplittableRandom(1))
+ *         .check(in -> model(in.get(0)).sum(), List.of(weights));
+ * }</pre>
+ */
+public final class GradChecker {
+    /** Seed of the random vectors of second-order checks when no generator was configured: reproducible reports. */
+    private static final long DEFAULT_SEED = 0x5EEDL;
+
+    private final double eps;
+    private final double atol;
+    private final double rtol;
+    private final int directions;
+    private final RandomGenerator rng;
+
+    GradChecker(double eps, double atol, double rtol, int directions, RandomGenerator rng) {
+        if (!(eps > 0) || !Double.isFinite(eps)) {
+            throw new IllegalArgumentException("GradCheck: eps must be positive and finite, got " + eps);
+        }
+        if (!(atol >= 0) || !(rtol >= 0) || !Double.isFinite(atol) || !Double.isFinite(rtol)) {
+            throw new IllegalArgumentException("GradCheck: atol and rtol must be non-negative and finite, got atol=" + atol
+                    + ", rtol=" + rtol);
+        }
+        if (directions < 0) {
+            throw new IllegalArgumentException("GradCheck: the number of random directions must be at least 1, got " + directions);
+        }
+        this.eps = eps;
+        this.atol = atol;
+        this.rtol = rtol;
+        this.directions = directions;
+        this.rng = rng;
+    }
+
+    /**
+     * This checker with other tolerances.
+     *
+     * @param eps the finite-difference step, relative to max(1, |x|); positive
+     * @param atol the absolute tolerance; non-negative
+     * @param rtol the relative tolerance; non-negative
+     * @return the new checker
+     */
+    public GradChecker withTolerances(double eps, double atol, double rtol) {
+        return new GradChecker(eps, atol, rtol, directions, rng);
+    }
+
+    /**
+     * This checker in random-direction mode: {@code count} comparisons of {@code <J u, v>}
+     * (finite differences along u) with {@code <u, J^T v>} (one backward pass) for random u, v.
+     * A failing direction is then localised to an input and an element by bisection.
+     *
+     * @param count the number of directions; at least 1
+     * @param rng the source of the directions
+     * @return the new checker
+     */
+    public GradChecker randomDirections(int count, RandomGenerator rng) {
+        if (count < 1) {
+            throw new IllegalArgumentException("randomDirections: count must be at least 1, got " + count);
+        }
+        if (rng == null) {
+            throw new IllegalArgumentException("randomDirections: random generator is null");
+        }
+        return new GradChecker(eps, atol, rtol, count, rng);
+    }
+
+    /** @return this checker comparing the full Jacobian, element by element (the default mode) */
+    public GradChecker fullJacobian() {
+        return new GradChecker(eps, atol, rtol, 0, rng);
+    }
+
+    /** @return the relative finite-difference step */
+    public double eps() {
+        return eps;
+    }
+
+    /** @return the absolute tolerance */
+    public double atol() {
+        return atol;
+    }
+
+    /** @return the relative tolerance */
+    public double rtol() {
+        return rtol;
+    }
+
+    /** @return the number of random directions, or 0 in full-Jacobian mode */
+    public int directions() {
+        return directions;
+    }
+
+    /**
+     * Checks the first derivatives of {@code f} at {@code inputs}.
+     *
+     * @param f any deterministic function of the inputs built from tensor ops
+     * @param inputs leaf tensors; those that require grad are checked
+     * @return the report
+     */
+    public GradCheck.Report check(Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
+        requireFunction(f);
+        Evaluation e = (xs, analytic) -> {
+            if (analytic) {
+                return f.apply(xs);
+            }
+            try (Autograd.Scope s = Autograd.noGrad()) {
+                return f.apply(xs);
+            }
+        };
+        return run(e, inputs, "first order");
+    }
+
+    /**
+     * Checks the second derivatives of {@code f} at {@code inputs}: the function
+     * {@code x -> sum_i <grad_i(<f(x), v>), w_i>} for fixed random v, w, whose gradients come from a
+     * backward pass recorded with {@code createGraph}, is checked like a first-order function.
+     *
+     * @param f any deterministic function of the inputs built from tensor ops
+     * @param inputs leaf tensors; those that require grad are checked
+     * @return the report
+     */
+    public GradCheck.Report checkSecondOrder(Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
+        requireFunction(f);
+        CheckedInputs in = CheckedInputs.of(inputs);
+        try {
+            RandomGenerator r = rng != null ? rng : new SplittableRandom(DEFAULT_SEED);
+            Tensor probe;
+            try (Autograd.Scope s = Autograd.noGrad()) {
+                probe = f.apply(inputs);
+            }
+            requireOutput(probe);
+            Tensor v = Tensor.randn(r, probe.shape());
+            List<Tensor> checked = in.checkedTensors();
+            List<Tensor> w = new ArrayList<>();
+            for (Tensor t : checked) {
+                w.add(Tensor.randn(r, t.shape()));
+            }
+            Evaluation e = (xs, analytic) -> {
+                Tensor y = f.apply(xs);
+                requireOutput(y);
+                if (!y.requiresGrad()) {
+                    return Tensor.scalar(0);
+                }
+                List<Tensor> g = Autograd.grad(y, v, checked, analytic);
+                Tensor s = Tensor.scalar(0);
+                for (int i = 0; i < g.size(); i++) {
+                    s = s.add(g.get(i).mul(w.get(i)).sum());
+                }
+                return s;
+            };
+            return run(e, inputs, "second order (gradient of <J^T v, w> for random v, w)");
+        } finally {
+            in.restoreMarks();
+        }
+    }
+
+    private GradCheck.Report run(Evaluation f, List<Tensor> inputs, String order) {
+        CheckedInputs in = CheckedInputs.of(inputs);
+        try {
+            CheckRun run = new CheckRun(this, f, in);
+            return directions == 0 ? run.fullJacobian(order) : run.projected(order, directions, rng);
+        } finally {
+            in.restoreMarks();
+        }
+    }
+
+    private static void requireFunction(Function<List<Tensor>, Tensor> f) {
+        if (f == null) {
+            throw new IllegalArgumentException("GradCheck: function is null");
+        }
+    }
+
+    static void requireOutput(Tensor y) {
+        if (y == null) {
+            throw new IllegalArgumentException("GradCheck: the function returned null");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GradChecker[eps=" + eps + ", atol=" + atol + ", rtol=" + rtol
+                + (directions == 0 ? ", full Jacobian]" : ", " + directions + " random directions]");
+    }
+
+    /** The checked function: recorded for the analytic pass, plain (cheaper) for finite differences. */
+    interface Evaluation {
+        Tensor apply(List<Tensor> xs, boolean analytic);
+    }
+
+    /** The inputs of one check: which are checked, and the requiresGrad marks to undo afterwards. */
+    static final class CheckedInputs {
+        final List<Tensor> all;
+        final int[] checked;
+        private final boolean marked;
+
+        private CheckedInputs(List<Tensor> all, int[] checked, boolean marked) {
+            this.all = all;
+            this.checked = checked;
+            this.marked = marked;
+        }
+
+        static CheckedInputs of(List<Tensor> inputs) {
+            if (inputs == null) {
+                throw new IllegalArgumentException("GradCheck: inputs is null");
+            }
+            List<Tensor> all = new ArrayList<>(inputs);
+            int[] checked = new int[all.size()];
+            int n = 0;
+            for (int i = 0; i < all.size(); i++) {
+                Tensor t = all.get(i);
+                if (t == null) {
+                    throw new IllegalArgumentException("GradCheck: input " + i + " is null");
+                }
+                if (!t.isLeaf()) {
+                    throw new IllegalArgumentException("GradCheck: input " + i + " of shape " + Arrays.toString(t.shape())
+                            + " is the result of " + t.node().op.name()
+                            + "; the checker perturbs inputs in place, so pass leaves (detach() it, or move the op into the function)");
+                }
+                if (t.requiresGrad()) {
+                    checked[n++] = i;
+                }
+            }
+            boolean marked = false;
+            if (n == 0) {
+                // Nothing marked: the caller evidently means all of them.
+                for (int i = 0; i < all.size(); i++) {
+                    all.get(i).requiresGrad(true);
+                    checked[n++] = i;
+                }
+                marked = true;
+            }
+            return new CheckedInputs(all, Arrays.copyOf(checked, n), marked);
+        }
+
+        List<Tensor> checkedTensors() {
+            List<Tensor> out = new ArrayList<>(checked.length);
+            for (int i : checked) {
+                out.add(all.get(i));
+            }
+            return out;
+        }
+
+        void restoreMarks() {
+            if (marked) {
+                for (Tensor t : all) {
+                    t.requiresGrad(false);
+                }
+            }
+        }
+    }
+}

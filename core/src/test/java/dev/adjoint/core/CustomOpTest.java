@@ -1,0 +1,194 @@
+package dev.adjoint.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** User-written ops: the same contract and the same checks as the built-ins. */
+class CustomOpTest {
+
+    /** softsign(x) = x / (1 + |x|), with its backward written in tensor ops (so it is differentiable). */
+    static final class Softsign implements CustomOp {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0]);
+            return in[0].div(in[0].abs().add(1));
+        }
+
+        // d/dx x / (1 + |x|) = 1 / (1 + |x|)^2
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {g.div(ctx.saved(0).abs().add(1).pow(2))};
+        }
+    }
+
+    /** Returns a fixed gradient array, to provoke the engine's checks. */
+    static final class Broken implements CustomOp {
+        private final Tensor[] grads;
+
+        Broken(Tensor... grads) {
+            this.grads = grads;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return in[0].mul(in[1]);
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return grads;
+        }
+    }
+
+    private static Tensor randn(long seed, int... shape) {
+        return Tensor.randn(new SplittableRandom(seed), shape).requiresGrad(true);
+    }
+
+    @Test
+    void aCustomOpPassesFirstAndSecondOrderChecks() {
+        Tensor x = Tensor.of(new double[] {-2, -0.7, 0.4, 1.3, 2.5, -0.1}, 2, 3).requiresGrad(true);
+        CustomOp softsign = new Softsign();
+        GradCheck.Report first = GradCheck.check(in -> softsign.apply(in.get(0)), List.of(x));
+        assertTrue(first.passed(), first::toString);
+        GradCheck.Report second = GradCheck.checkSecondOrder(in -> softsign.apply(in.get(0)).mul(in.get(0)).sum(), List.of(x));
+        assertTrue(second.passed(), second::toString);
+        assertFalse(second.vacuous(), second::toString);
+    }
+
+    @Test
+    void secondDerivativeOfACustomOpMatchesTheFormula() {
+        // softsign''(x) = -2 sign(x) / (1 + |x|)^3
+        Tensor x = Tensor.of(new double[] {0.5, -1.5}, 2).requiresGrad(true);
+        Tensor y = new Softsign().apply(x).sum();
+        Tensor g = Autograd.grad(y, List.of(x), true).get(0);
+        Tensor h = Autograd.grad(g.sum(), List.of(x), false).get(0);
+        assertEquals(-2 / Math.pow(1.5, 3), h.get(0), 1e-12);
+        assertEquals(2 / Math.pow(2.5, 3), h.get(1), 1e-12);
+    }
+
+    @Test
+    void aCustomOpComposesWithBuiltIns() {
+        Tensor w = randn(1, 3, 4);
+        Tensor x = randn(2, 5, 3);
+        CustomOp softsign = new Softsign();
+        GradCheck.Report r = GradCheck.check(in -> softsign.apply(in.get(1).matmul(in.get(0))).logSoftmax(1).sum(0, false),
+                List.of(w, x));
+        assertTrue(r.passed(), r::toString);
+        GradCheck.Report second = GradCheck.checkSecondOrder(in -> softsign.apply(in.get(1).matmul(in.get(0)).tanh()).sum(),
+                List.of(w, x));
+        assertTrue(second.passed(), second::toString);
+    }
+
+    @Test
+    void theWrongNumberOfGradientsNamesTheOpClassAndTheShapes() {
+        Tensor a = randn(3, 2, 3);
+        Tensor b = randn(4, 3);
+        Tensor y = new Broken(Tensor.ones(2, 3)).apply(a, b).sum();
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        String m = e.getMessage();
+        assertTrue(m.contains(Broken.class.getName()), m);
+        assertTrue(m.contains("1 gradients for 2 inputs"), m);
+        assertTrue(m.contains("[2, 3], [3]"), m);
+    }
+
+    @Test
+    void aBackwardReturningNullInsteadOfAnArrayIsReported() {
+        Tensor a = randn(5, 2);
+        Tensor y = new Broken((Tensor[]) null).apply(a, a).sum();
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("returned null"), e.getMessage());
+        assertTrue(e.getMessage().contains(Broken.class.getName()), e.getMessage());
+    }
+
+    @Test
+    void aGradientOfTheWrongShapeNamesTheOpClassAndTheShapes() {
+        Tensor a = randn(6, 2, 3);
+        Tensor b = randn(7, 2, 3);
+        Tensor y = new Broken(Tensor.ones(2, 3), Tensor.ones(3, 2)).apply(a, b).sum();
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        String m = e.getMessage();
+        assertTrue(m.contains(Broken.class.getName()), m);
+        assertTrue(m.contains("gradient of shape [3, 2] for input 1 of shape [2, 3]"), m);
+    }
+
+    @Test
+    void nullGradientsMeanNoGradient() {
+        Tensor a = randn(8, 2);
+        Tensor b = randn(9, 2);
+        Tensor y = new Broken(Tensor.of(new double[] {5, 6}, 2), null).apply(a, b).sum();
+        y.backward();
+        assertArrayEquals(new double[] {5, 6}, a.grad().toArray());
+        assertEquals(null, b.grad());
+        List<Tensor> g = Autograd.grad(new Broken(Tensor.ones(2), null).apply(a, b).sum(), List.of(a, b), false);
+        assertArrayEquals(new double[] {0, 0}, g.get(1).toArray());
+    }
+
+    @Test
+    void aSavedTensorModifiedBeforeBackwardIsRefused() {
+        Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+        Tensor y = new Softsign().apply(x).sum();
+        x.modify(d -> d[0] = 3);
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("modified"), e.getMessage());
+        assertTrue(e.getMessage().contains("Softsign"), e.getMessage());
+    }
+
+    @Test
+    void needsInputGradTellsTheBackwardWhatIsUnused() {
+        boolean[] asked = new boolean[2];
+        CustomOp op = new CustomOp() {
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                ctx.save(in[0], in[1]);
+                return in[0].mul(in[1]);
+            }
+
+            @Override
+            public Tensor[] backward(Context ctx, Tensor g) {
+                asked[0] = ctx.needsInputGrad(0);
+                asked[1] = ctx.needsInputGrad(1);
+                return new Tensor[] {g.mul(ctx.saved(1)), null};
+            }
+        };
+        Tensor a = randn(10, 3);
+        Tensor constant = Tensor.ones(3);
+        op.apply(a, constant).sum().backward();
+        assertTrue(asked[0]);
+        assertFalse(asked[1]);
+    }
+
+    @Test
+    void builtInOpsGoThroughTheSameMechanism() {
+        // A built-in op records a node whose op is a CustomOp, exactly as a user's op does.
+        Tensor x = randn(11, 2);
+        Tensor y = x.exp();
+        assertTrue(y.node().op instanceof CustomOp);
+        assertEquals("exp", y.node().op.name());
+        Tensor z = new Softsign().apply(x);
+        assertEquals("Softsign", z.node().op.name());
+    }
+
+    @Test
+    void aForwardReturningNullIsRefused() {
+        CustomOp op = new CustomOp() {
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                return null;
+            }
+
+            @Override
+            public Tensor[] backward(Context ctx, Tensor g) {
+                return new Tensor[] {g};
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> op.apply(randn(12, 2)));
+        assertTrue(e.getMessage().contains("forward returned null"), e.getMessage());
+    }
+}

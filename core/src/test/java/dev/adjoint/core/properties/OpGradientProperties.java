@@ -1,0 +1,257 @@
+package dev.adjoint.core.properties;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.adjoint.core.GradCheck;
+import dev.adjoint.core.Tensor;
+import dev.adjoint.core.properties.TensorArbitraries.Domain;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * Every differentiable public op of {@link Tensor}, first and second order, through
+ * {@link GradCheck}. Linear ops are followed by {@code sin} so that their second-order check has
+ * something to check (a linear function's second derivative is zero, a vacuous pass). Each
+ * property names the methods it covers; {@link OpCoverageTest} keeps the list complete.
+ */
+class OpGradientProperties {
+
+    /** Checks f's first and second derivatives at the inputs; the report is the failure message. */
+    static void assertGradients(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
+        assertGradients(f, false, inputs);
+    }
+
+    /** As above; {@code mayBeConstant} where the op is constant for some shapes (softmax over one element). */
+    static void assertGradients(Function<List<Tensor>, Tensor> f, boolean mayBeConstant, Tensor... inputs) {
+        List<Tensor> xs = List.of(inputs);
+        GradCheck.Report first = GradCheck.check(f, xs);
+        assertTrue(first.passed(), first::toString);
+        if (!mayBeConstant) {
+            assertFalse(first.vacuous(), first::toString);
+        }
+        GradCheck.Report second = GradCheck.checkSecondOrder(f, xs);
+        assertTrue(second.passed(), second::toString);
+    }
+
+    // ---------------------------------------------------------------- arithmetic
+
+    @Property
+    @Covers("add(Tensor)")
+    void add(@ForAll("pairs") Tensor[] p) {
+        assertGradients(in -> in.get(0).add(in.get(1)).sin(), p);
+    }
+
+    @Property
+    @Covers("sub(Tensor)")
+    void sub(@ForAll("pairs") Tensor[] p) {
+        assertGradients(in -> in.get(0).sub(in.get(1)).sin(), p);
+    }
+
+    @Property
+    @Covers("mul(Tensor)")
+    void mul(@ForAll("pairs") Tensor[] p) {
+        assertGradients(in -> in.get(0).mul(in.get(1)), p);
+    }
+
+    @Property
+    @Covers("div(Tensor)")
+    void div(@ForAll("divisionPairs") Tensor[] p) {
+        assertGradients(in -> in.get(0).div(in.get(1)), p);
+    }
+
+    @Property
+    @Covers({"add(double)", "sub(double)", "mul(double)", "div(double)"})
+    void arithmeticWithConstants(@ForAll("any") Tensor x, @ForAll("nonZero") double c) {
+        assertGradients(in -> in.get(0).add(c).sin(), x);
+        assertGradients(in -> in.get(0).sub(c).sin(), x);
+        assertGradients(in -> in.get(0).mul(c).sin(), x);
+        assertGradients(in -> in.get(0).div(c).sin(), x);
+    }
+
+    @Property
+    @Covers("neg()")
+    void neg(@ForAll("any") Tensor x) {
+        assertGradients(in -> in.get(0).neg().sin(), x);
+    }
+
+    // ---------------------------------------------------------------- elementwise functions
+
+    @Property
+    @Covers("pow(double)")
+    void pow(@ForAll("positive") Tensor x, @ForAll("exponents") double p) {
+        assertGradients(in -> in.get(0).pow(p), x);
+    }
+
+    @Property
+    @Covers({"exp()", "sin()", "cos()", "tanh()", "sigmoid()"})
+    void smoothUnaryFunctions(@ForAll("any") Tensor x) {
+        assertGradients(in -> in.get(0).exp(), x);
+        assertGradients(in -> in.get(0).sin(), x);
+        assertGradients(in -> in.get(0).cos(), x);
+        assertGradients(in -> in.get(0).tanh(), x);
+        assertGradients(in -> in.get(0).sigmoid(), x);
+    }
+
+    @Property
+    @Covers({"log()", "sqrt()"})
+    void functionsOfPositiveValues(@ForAll("positive") Tensor x) {
+        assertGradients(in -> in.get(0).log(), x);
+        assertGradients(in -> in.get(0).sqrt(), x);
+    }
+
+    @Property
+    @Covers({"abs()", "relu()"})
+    void piecewiseLinearFunctions(@ForAll("awayFromZero") Tensor x) {
+        assertGradients(in -> in.get(0).abs().sin(), x);
+        GradCheck.Report relu = GradCheck.check(in -> in.get(0).relu().sin(), List.of(x));
+        assertTrue(relu.passed(), relu::toString);
+        GradCheck.Report second = GradCheck.checkSecondOrder(in -> in.get(0).relu().sin(), List.of(x));
+        assertTrue(second.passed(), second::toString);
+    }
+
+    // ---------------------------------------------------------------- linear algebra and shape
+
+    @Property
+    @Covers("matmul(Tensor)")
+    void matmul(@ForAll("matmulPairs") Tensor[] p) {
+        assertGradients(in -> in.get(0).matmul(in.get(1)), p);
+    }
+
+    @Property
+    @Covers("transpose()")
+    void transpose(@ForAll("matrices") Tensor x) {
+        assertGradients(in -> in.get(0).transpose().sin(), x);
+    }
+
+    @Property
+    @Covers("reshape(int[])")
+    void reshape(@ForAll("any") Tensor x) {
+        int[] reversed = x.shape();
+        for (int i = 0; i < reversed.length / 2; i++) {
+            int t = reversed[i];
+            reversed[i] = reversed[reversed.length - 1 - i];
+            reversed[reversed.length - 1 - i] = t;
+        }
+        // distinct weights, so that an element routed to the wrong place changes the value
+        Tensor w = Tensor.of(IntStream.range(0, x.size()).mapToDouble(i -> 0.5 + i).toArray(), reversed);
+        assertGradients(in -> in.get(0).reshape(reversed).mul(w).sin(), x);
+        assertGradients(in -> in.get(0).reshape(-1).sin(), x);
+    }
+
+    @Property
+    @Covers("expand(int[])")
+    void expand(@ForAll("expandable") int[][] shapes, @ForAll("seeds") long seed) {
+        Tensor x = Tensor.randn(new java.util.SplittableRandom(seed), shapes[0]).requiresGrad(true);
+        assertGradients(in -> in.get(0).expand(shapes[1]).sin(), x);
+    }
+
+    @Property
+    @Covers("sumTo(int[])")
+    void sumTo(@ForAll("expandable") int[][] shapes, @ForAll("seeds") long seed) {
+        Tensor x = Tensor.randn(new java.util.SplittableRandom(seed), shapes[1]).requiresGrad(true);
+        assertGradients(in -> in.get(0).sumTo(shapes[0]).sin(), x);
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Property
+    @Covers({"sum()", "mean()"})
+    void fullReductions(@ForAll("any") Tensor x) {
+        assertGradients(in -> in.get(0).sum().sin(), x);
+        assertGradients(in -> in.get(0).mean().sin(), x);
+    }
+
+    @Property
+    @Covers({"sum(int,boolean)", "mean(int,boolean)", "max(int,boolean)", "logSumExp(int,boolean)"})
+    void axisReductions(@ForAll("axisCases") AxisCase c) {
+        assertGradients(in -> in.get(0).sum(c.axis(), c.keepDim()).sin(), c.x());
+        assertGradients(in -> in.get(0).mean(c.axis(), c.keepDim()).sin(), c.x());
+        assertGradients(in -> in.get(0).max(c.axis(), c.keepDim()).sin(), c.x());
+        assertGradients(in -> in.get(0).logSumExp(c.axis(), c.keepDim()), c.x());
+    }
+
+    @Property
+    @Covers({"softmax(int)", "logSoftmax(int)"})
+    void softmaxes(@ForAll("axisCases") AxisCase c) {
+        int[] shape = c.x().shape();
+        boolean single = shape[c.axis() < 0 ? c.axis() + shape.length : c.axis()] == 1;
+        assertGradients(in -> in.get(0).softmax(c.axis()), single, c.x());
+        assertGradients(in -> in.get(0).logSoftmax(c.axis()), single, c.x());
+    }
+
+    // ---------------------------------------------------------------- generators
+
+    /** A tensor of rank at least 1 and an axis of it (possibly negative). */
+    record AxisCase(Tensor x, int axis, boolean keepDim) {
+    }
+
+    @Provide
+    Arbitrary<Tensor> any() {
+        return TensorArbitraries.tensors(0, 3, Domain.ANY);
+    }
+
+    @Provide
+    Arbitrary<Tensor> positive() {
+        return TensorArbitraries.tensors(0, 3, Domain.POSITIVE);
+    }
+
+    @Provide
+    Arbitrary<Tensor> awayFromZero() {
+        return TensorArbitraries.tensors(0, 3, Domain.AWAY_FROM_ZERO);
+    }
+
+    @Provide
+    Arbitrary<Tensor> matrices() {
+        return TensorArbitraries.tensors(2, 3, Domain.ANY);
+    }
+
+    @Provide
+    Arbitrary<Tensor[]> pairs() {
+        return TensorArbitraries.broadcastPairs(Domain.ANY, Domain.ANY);
+    }
+
+    @Provide
+    Arbitrary<Tensor[]> divisionPairs() {
+        return TensorArbitraries.broadcastPairs(Domain.ANY, Domain.AWAY_FROM_ZERO);
+    }
+
+    @Provide
+    Arbitrary<Tensor[]> matmulPairs() {
+        return TensorArbitraries.matmulPairs(Domain.ANY);
+    }
+
+    @Provide
+    Arbitrary<int[][]> expandable() {
+        return TensorArbitraries.expandableShapes();
+    }
+
+    @Provide
+    Arbitrary<Long> seeds() {
+        return Arbitraries.longs();
+    }
+
+    @Provide
+    Arbitrary<Double> nonZero() {
+        return Combinators.combine(Arbitraries.doubles().between(0.5, 3), Arbitraries.of(1.0, -1.0)).as((m, s) -> m * s);
+    }
+
+    @Provide
+    Arbitrary<Double> exponents() {
+        return Arbitraries.of(2.0, 3.0, 0.5, -1.0, 1.5, -0.5, 1.0);
+    }
+
+    @Provide
+    Arbitrary<AxisCase> axisCases() {
+        return TensorArbitraries.tensors(1, 3, Domain.ANY).flatMap(x -> Combinators.combine(
+                Arbitraries.integers().between(-x.rank(), x.rank() - 1), Arbitraries.of(true, false))
+                .as((axis, keep) -> new AxisCase(x, axis, keep)));
+    }
+}
