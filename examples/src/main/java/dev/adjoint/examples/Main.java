@@ -36,6 +36,10 @@ public final class Main {
                 MoonsExample::run));
         EXAMPLES.put("hessian", new Entry("Hessian-vector products of Rosenbrock's function, checked by hand; Newton's method",
                 HessianExample::run));
+        EXAMPLES.put("custom-op", new Entry("swish with a hand-written backward, gradient-checked; a broken copy caught",
+                CustomOpExample::run));
+        EXAMPLES.put("graph", new Entry("a small network's graph after backward, written as Graphviz DOT",
+                GraphExample::run));
     }
 
     private Main() {
@@ -92,10 +96,11 @@ public final class Main {
         s.println("examples:");
         EXAMPLES.forEach((name, e) -> s.printf("  %-10s %s%n", name, e.summary()));
         s.println();
-        s.println("options of xor and moons:");
-        s.println("  --out DIR      where to write the pictures (default " + Options.DEFAULT_OUT + ")");
+        s.println("options of xor, moons and graph:");
+        s.println("  --out DIR      where to write pictures and files (default " + Options.DEFAULT_OUT + ")");
         s.println("  --steps N      xor: training steps (default " + XorExample.DEFAULT_STEPS + ")");
         s.println("  --epochs N     moons: passes over the data (default " + MoonsExample.DEFAULT_EPOCHS + ")");
+        s.println("  --batch N      graph: batch size of the pictured forward pass (default " + GraphExample.DEFAULT_BATCH + ")");
     }
 
     /** Bad arguments to an example. */

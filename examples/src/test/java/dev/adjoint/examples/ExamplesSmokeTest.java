@@ -100,10 +100,31 @@ class ExamplesSmokeTest {
     }
 
     @Test
+    void customOpExamplePassesTheCorrectOpAndCatchesTheBrokenOne() {
+        Result r = run("custom-op");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("first order: GradCheck PASSED"), r.out());
+        assertTrue(r.out().contains("second order: GradCheck PASSED"), r.out());
+        assertTrue(r.out().contains("GradCheck FAILED"), r.out());
+        assertTrue(r.out().contains("worst mismatches"), r.out());
+    }
+
+    @Test
+    void graphExampleWritesADotFile() throws Exception {
+        Result r = run("graph", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        String dot = java.nio.file.Files.readString(dir.resolve("graph.dot"));
+        assertTrue(dot.startsWith("digraph"), dot);
+        assertTrue(dot.contains("matmul") && dot.contains("tanh") && dot.contains("|grad|"), dot);
+        assertTrue(r.out().contains("dot -Tpng"), r.out());
+    }
+
+    @Test
     void helpListsEveryExampleAndOption() {
         Result r = run("--help");
         assertEquals(0, r.code());
-        for (String expected : new String[] {"seed", "xor", "moons", "hessian", "--out DIR", "--steps N", "--epochs N"}) {
+        for (String expected : new String[] {"seed", "xor", "moons", "hessian", "custom-op", "graph", "--out DIR", "--steps N",
+            "--epochs N"}) {
             assertTrue(r.out().contains(expected), "missing " + expected + " in:\n" + r.out());
         }
     }
