@@ -1,19 +1,47 @@
 package dev.adjoint.core.kernel;
 
+import java.util.Arrays;
+
 /**
  * Matrix multiplication: {@code C = op(A) op(B)} on row-major matrices, where {@code op} is the
  * identity or the transpose. This is the one place to tune matmul speed.
+ *
+ * <p>Three paths, by size. Small products (a few thousand multiply-adds, or a single row or column)
+ * run as direct loops with no packing and no allocation, because tiny graphs are dominated by
+ * per-call overhead. Larger ones go to a packed, cache-blocked {@link GemmKernel}: the Vector API
+ * kernel when the JVM runs with {@code --add-modules jdk.incubator.vector}, a scalar kernel
+ * otherwise (see {@link KernelProvider}; {@code -Dadjoint.vector=false} forces the scalar one).
+ * Products above about two million multiply-adds are split over a fork/join pool with one thread
+ * per core ({@link ParallelGemm}).
  */
 public final class Gemm {
+    /** Multiply-adds up to which the direct loops beat packing. */
+    static final long SMALL_WORK = 4096;
+
     private Gemm() {
     }
 
     /**
      * Batched product of {@code a} [..., m, k] and {@code b} [..., k, n] with equal batch shapes
      * (either may be a view: stride-0 batch axes and transposed matrices are read in place).
+     *
+     * @param a left operand, rank at least 2
+     * @param b right operand, same rank and batch shape as {@code a}
+     * @return a new contiguous array of shape [..., m, n]
+     * @throws IllegalArgumentException if the ranks, batch shapes or inner dimensions differ
      */
     public static NDArray matmul(NDArray a, NDArray b) {
+        return matmul(a, b, KernelProvider.kernel());
+    }
+
+    static NDArray matmul(NDArray a, NDArray b, GemmKernel kernel) {
         int rank = a.shape.length;
+        if (rank < 2 || b.shape.length != rank
+                || !Arrays.equals(a.shape, 0, rank - 2, b.shape, 0, rank - 2)
+                || a.shape[rank - 1] != b.shape[rank - 2]) {
+            throw new IllegalArgumentException("matmul: shapes " + Arrays.toString(a.shape) + " and "
+                    + Arrays.toString(b.shape) + " do not form a batched product [..., m, k] x [..., k, n]");
+        }
         int m = a.shape[rank - 2];
         int k = a.shape[rank - 1];
         int n = b.shape[rank - 1];
@@ -24,20 +52,16 @@ public final class Gemm {
             batch *= a.shape[i];
         }
         double[] c = new double[batch * m * n];
-        if (c.length == 0) {
+        if (c.length == 0 || k == 0) {
             return NDArray.wrap(c, outShape);
         }
         MatrixLayout la = MatrixLayout.of(a);
         MatrixLayout lb = MatrixLayout.of(b);
-        int[] counter = new int[Math.max(rank - 2, 0)];
+        int[] counter = new int[rank - 2];
         int pa = a.offset;
         int pb = b.offset;
         for (int t = 0; t < batch; t++) {
-            if (k == 0) {
-                break;
-            }
-            multiply(la.data(a, pa), la.offset(pa), la.transposed,
-                    lb.data(b, pb), lb.offset(pb), lb.transposed, c, t * m * n, m, n, k);
+            multiply(kernel, la.operand(a, pa), lb.operand(b, pb), c, t * m * n, n, m, n, k);
             for (int d = rank - 3; d >= 0; d--) {
                 if (++counter[d] < a.shape[d]) {
                     pa += a.strides[d];
@@ -52,7 +76,10 @@ public final class Gemm {
         return NDArray.wrap(c, outShape);
     }
 
-    /** How one matrix of a batch is laid out: row-major, column-major, or neither (then copied). */
+    /**
+     * How one matrix of a batch is laid out: rows apart by a stride with unit column stride
+     * (row-major), the reverse (a transposed view), or neither (then each matrix is copied).
+     */
     private record MatrixLayout(boolean transposed, boolean copy, int rows, int cols, int rs, int cs) {
         static MatrixLayout of(NDArray x) {
             int r = x.shape.length;
@@ -60,18 +87,18 @@ public final class Gemm {
             int cols = x.shape[r - 1];
             int rs = x.strides[r - 2];
             int cs = x.strides[r - 1];
-            if ((cs == 1 || cols == 1) && (rs == cols || rows == 1)) {
-                return new MatrixLayout(false, false, rows, cols, rs, cs);
+            if (cs == 1 || cols == 1) {
+                return new MatrixLayout(false, false, rows, cols, rows == 1 ? cols : rs, cs);
             }
-            if ((rs == 1 || rows == 1) && (cs == rows || cols == 1)) {
+            if (rs == 1 || rows == 1) {
                 return new MatrixLayout(true, false, rows, cols, rs, cs);
             }
             return new MatrixLayout(false, true, rows, cols, rs, cs);
         }
 
-        double[] data(NDArray x, int p) {
+        Operand operand(NDArray x, int p) {
             if (!copy) {
-                return x.data;
+                return new Operand(x.data, p, transposed ? cs : rs, transposed);
             }
             double[] out = new double[rows * cols];
             for (int i = 0; i < rows; i++) {
@@ -79,33 +106,80 @@ public final class Gemm {
                     out[i * cols + j] = x.data[p + i * rs + j * cs];
                 }
             }
-            return out;
-        }
-
-        int offset(int p) {
-            return copy ? 0 : p;
+            return new Operand(out, 0, cols, false);
         }
     }
 
     /**
-     * {@code C[m x n] = op(A)[m x k] * op(B)[k x n]}, overwriting C. Without transpose A is stored
-     * m x k and B k x n; with it, A is stored k x m and B n x k.
+     * {@code C[m x n] = op(A)[m x k] * op(B)[k x n]}, overwriting C (row-major, rows n apart).
+     * Without transpose A is stored m x k and B k x n; with it, A is stored k x m and B n x k.
+     *
+     * @throws IllegalArgumentException if a size or offset is negative or a matrix does not fit in
+     *     its array
      */
     public static void multiply(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
                                 double[] c, int cOff, int m, int n, int k) {
-        java.util.Arrays.fill(c, cOff, cOff + m * n, 0.0);
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("multiply: negative size m=" + m + ", n=" + n + ", k=" + k);
+        }
+        checkFits("A", a, aOff, (long) m * k);
+        checkFits("B", b, bOff, (long) k * n);
+        checkFits("C", c, cOff, (long) m * n);
+        multiply(KernelProvider.kernel(), new Operand(a, aOff, transA ? m : k, transA),
+                new Operand(b, bOff, transB ? k : n, transB), c, cOff, n, m, n, k);
+    }
+
+    private static void checkFits(String name, double[] x, int off, long size) {
+        if (x == null) {
+            throw new IllegalArgumentException("multiply: " + name + " is null");
+        }
+        if (off < 0 || off + size > x.length) {
+            throw new IllegalArgumentException("multiply: " + name + " needs " + size + " elements from offset " + off
+                    + " but its array has length " + x.length);
+        }
+    }
+
+    /** The one internal entry: overwrites the m x n block of C at cOff (rows ldc apart) with A B. */
+    static void multiply(GemmKernel kernel, Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
+            }
+            return;
+        }
+        if ((long) m * n * k <= SMALL_WORK || m == 1 || n == 1) {
+            direct(a, b, c, cOff, ldc, m, n, k);
+        } else {
+            ParallelGemm.multiply(kernel, a, b, c, cOff, ldc, m, n, k);
+        }
+    }
+
+    /** Unblocked loops: row of C += A[i, p] times row p of B, or dot products when B is transposed. */
+    static void direct(Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
+        double[] bd = b.data();
+        int bOff = b.offset();
+        int ldb = b.stride();
         for (int i = 0; i < m; i++) {
-            int ci = cOff + i * n;
-            for (int p = 0; p < k; p++) {
-                double av = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
-                if (transB) {
-                    for (int j = 0; j < n; j++) {
-                        c[ci + j] += av * b[bOff + j * k + p];
+            int ci = cOff + i * ldc;
+            if (b.transposed()) {
+                for (int j = 0; j < n; j++) {
+                    int bj = bOff + j * ldb;
+                    double s = 0.0;
+                    for (int p = 0; p < k; p++) {
+                        s += a.get(i, p) * bd[bj + p];
                     }
-                } else {
-                    int bp = bOff + p * n;
+                    c[ci + j] = s;
+                }
+            } else {
+                Arrays.fill(c, ci, ci + n, 0.0);
+                for (int p = 0; p < k; p++) {
+                    double av = a.get(i, p);
+                    int bp = bOff + p * ldb;
                     for (int j = 0; j < n; j++) {
-                        c[ci + j] += av * b[bp + j];
+                        c[ci + j] += av * bd[bp + j];
                     }
                 }
             }

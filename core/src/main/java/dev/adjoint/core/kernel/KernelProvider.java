@@ -1,0 +1,77 @@
+package dev.adjoint.core.kernel;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Picks the matrix-multiply kernel once per JVM: the Vector API kernel when the incubator module
+ * {@code jdk.incubator.vector} is in the boot layer (the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}), the scalar kernel otherwise. The choice is logged as
+ * one INFO line of the {@code dev.adjoint.core.kernel} {@link System.Logger} on first use.
+ *
+ * <p>The system property {@code adjoint.vector=false} ({@code -Dadjoint.vector=false}) forces the
+ * scalar kernel even when the module is present.
+ */
+final class KernelProvider {
+    /** Name of the system property that can switch the vector kernel off. */
+    static final String PROPERTY = "adjoint.vector";
+    static final String MODULE = "jdk.incubator.vector";
+
+    private KernelProvider() {
+    }
+
+    /** The kernel chosen for this JVM; decided, and logged, on first call. */
+    static GemmKernel kernel() {
+        return Holder.KERNEL;
+    }
+
+    /** Whether the Vector API module is present in the boot layer. */
+    static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule(MODULE).isPresent();
+    }
+
+    /** The vector kernel, or null when this JVM cannot run it (module absent, or vectors too narrow). */
+    static GemmKernel vectorKernelOrNull() {
+        if (!vectorModulePresent()) {
+            return null;
+        }
+        try {
+            // NOTE: the only reference to VectorGemmKernel; its class (and jdk.incubator.vector)
+            // is not loaded unless this line runs.
+            return VectorGemmKernel.lanes() >= 2 ? new VectorGemmKernel() : null;
+        } catch (LinkageError e) {
+            return null;
+        }
+    }
+
+    /**
+     * The kernel to use: the vector one if {@code vectorAllowed} and this JVM can run it, else
+     * the scalar one; {@code reason} receives why the scalar one was chosen.
+     */
+    static GemmKernel select(boolean vectorAllowed, StringBuilder reason) {
+        if (!vectorAllowed) {
+            reason.append("vector kernel disabled by -D" + PROPERTY + "=false");
+            return new ScalarGemmKernel();
+        }
+        GemmKernel vector = vectorKernelOrNull();
+        if (vector != null) {
+            return vector;
+        }
+        reason.append(vectorModulePresent()
+                ? "the Vector API is present but its vectors are too narrow on this CPU"
+                : "start the JVM with --add-modules " + MODULE + " for the faster vector kernel");
+        return new ScalarGemmKernel();
+    }
+
+    // Initialization-on-demand: the choice happens once, lazily, without locking on later calls.
+    private static final class Holder {
+        static final GemmKernel KERNEL = choose();
+
+        private static GemmKernel choose() {
+            StringBuilder reason = new StringBuilder();
+            GemmKernel k = select(Boolean.parseBoolean(System.getProperty(PROPERTY, "true")), reason);
+            System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint matmul kernel: " + k.description()
+                    + (reason.length() == 0 ? "" : "; " + reason));
+            return k;
+        }
+    }
+}

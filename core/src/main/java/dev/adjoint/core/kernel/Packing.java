@@ -1,0 +1,113 @@
+package dev.adjoint.core.kernel;
+
+/**
+ * Copies blocks of the operands into the order the kernels read them, and keeps the per-thread
+ * buffers they are copied into.
+ *
+ * <p>A packed A block holds panels of {@code mr} rows: within a panel, column p's {@code mr}
+ * values sit together, so a micro-kernel walks its panel with unit stride. A packed B block holds
+ * panels of {@code nr} columns, row p's {@code nr} values together. Panels past the edge of the
+ * matrix are padded with zeros, so micro-kernels never need bounds logic in the inner loop.
+ */
+final class Packing {
+    /** Buffer slots, one array per slot and thread. */
+    static final int A_BLOCK = 0;
+    static final int B_BLOCK = 1;
+    static final int TILE = 2;
+
+    // Reused across calls: a training step runs thousands of products of the same shapes, and
+    // fresh megabyte buffers per call would cost allocation and zeroing.
+    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[3][]);
+
+    private Packing() {
+    }
+
+    /** This thread's buffer for {@code slot}, at least {@code size} long; contents are garbage. */
+    static double[] buffer(int slot, int size) {
+        double[][] buffers = BUFFERS.get();
+        double[] b = buffers[slot];
+        if (b == null || b.length < size) {
+            b = new double[size];
+            buffers[slot] = b;
+        }
+        return b;
+    }
+
+    /**
+     * Packs rows {@code [i0, i0 + rows)} and columns {@code [p0, p0 + depth)} of A into panels of
+     * {@code mr} rows; the last panel is zero-padded.
+     */
+    static void packA(Operand a, int i0, int rows, int p0, int depth, int mr, double[] dst) {
+        double[] src = a.data();
+        int stride = a.stride();
+        int out = 0;
+        for (int ir = 0; ir < rows; ir += mr) {
+            int live = Math.min(mr, rows - ir);
+            if (a.transposed()) {
+                // stored k x m: the panel's column p is a contiguous run of the stored row p
+                int base = a.offset() + p0 * stride + i0 + ir;
+                for (int p = 0; p < depth; p++) {
+                    System.arraycopy(src, base + p * stride, dst, out, live);
+                    for (int r = live; r < mr; r++) {
+                        dst[out + r] = 0.0;
+                    }
+                    out += mr;
+                }
+            } else {
+                for (int r = 0; r < mr; r++) {
+                    int d = out + r;
+                    if (r < live) {
+                        int s = a.offset() + (i0 + ir + r) * stride + p0;
+                        for (int p = 0; p < depth; p++, d += mr) {
+                            dst[d] = src[s + p];
+                        }
+                    } else {
+                        for (int p = 0; p < depth; p++, d += mr) {
+                            dst[d] = 0.0;
+                        }
+                    }
+                }
+                out += mr * depth;
+            }
+        }
+    }
+
+    /**
+     * Packs rows {@code [p0, p0 + depth)} and columns {@code [j0, j0 + cols)} of B into panels of
+     * {@code nr} columns; the last panel is zero-padded. With {@code nr >= cols} this is a plain
+     * row-major copy of the block with rows {@code nr} apart.
+     */
+    static void packB(Operand b, int p0, int depth, int j0, int cols, int nr, double[] dst) {
+        double[] src = b.data();
+        int stride = b.stride();
+        int out = 0;
+        for (int jr = 0; jr < cols; jr += nr) {
+            int live = Math.min(nr, cols - jr);
+            if (b.transposed()) {
+                for (int c = 0; c < nr; c++) {
+                    int d = out + c;
+                    if (c < live) {
+                        int s = b.offset() + (j0 + jr + c) * stride + p0;
+                        for (int p = 0; p < depth; p++, d += nr) {
+                            dst[d] = src[s + p];
+                        }
+                    } else {
+                        for (int p = 0; p < depth; p++, d += nr) {
+                            dst[d] = 0.0;
+                        }
+                    }
+                }
+                out += nr * depth;
+            } else {
+                int base = b.offset() + p0 * stride + j0 + jr;
+                for (int p = 0; p < depth; p++) {
+                    System.arraycopy(src, base + p * stride, dst, out, live);
+                    for (int c = live; c < nr; c++) {
+                        dst[out + c] = 0.0;
+                    }
+                    out += nr;
+                }
+            }
+        }
+    }
+}

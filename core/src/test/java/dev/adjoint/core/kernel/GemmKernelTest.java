@@ -1,0 +1,178 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Both kernels, and the parallel split over them, against a naive triple loop. Entries are small
+ * integers, so every summation order gives the exact same doubles and results compare exactly.
+ */
+class GemmKernelTest {
+
+    /** Set by the Maven build, which starts the test JVM with the vector module. */
+    private static final boolean VECTOR_REQUIRED = Boolean.getBoolean("adjoint.test.requireVector");
+
+    static List<GemmKernel> kernels() {
+        List<GemmKernel> kernels = new ArrayList<>();
+        kernels.add(new ScalarGemmKernel());
+        GemmKernel vector = KernelProvider.vectorKernelOrNull();
+        if (vector != null) {
+            kernels.add(vector);
+        }
+        return kernels;
+    }
+
+    @Test
+    void theMavenBuildExercisesTheVectorKernel() {
+        if (VECTOR_REQUIRED) {
+            assertNotNull(KernelProvider.vectorKernelOrNull(), "surefire must run with --add-modules jdk.incubator.vector");
+            assertInstanceOf(VectorGemmKernel.class, KernelProvider.select(true, new StringBuilder()));
+        }
+    }
+
+    @Test
+    void thePropertyCanForceTheScalarKernel() {
+        StringBuilder reason = new StringBuilder();
+        assertInstanceOf(ScalarGemmKernel.class, KernelProvider.select(false, reason));
+        assertTrue(reason.toString().contains("adjoint.vector=false"), reason.toString());
+    }
+
+    /** m, n, k: degenerate, odd, not multiples of any tile or block, and past KC, NC and MC. */
+    static final int[][] SIZES = {
+        {1, 1, 1}, {1, 17, 5}, {17, 1, 5}, {1, 1, 300}, {9, 11, 1}, {7, 13, 5}, {4, 16, 8}, {5, 17, 9},
+        {17, 33, 19}, {37, 29, 41}, {3, 200, 7}, {200, 3, 7}, {31, 10, 300}, {65, 130, 33}, {20, 300, 40},
+        {530, 20, 9}, {12, 270, 520},
+    };
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (GemmKernel kernel : kernels()) {
+            for (int[] s : SIZES) {
+                for (int t = 0; t < 4; t++) {
+                    out.add(Arguments.of(kernel, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}: {1}x{2}x{3} transA={4} transB={5}")
+    @MethodSource("cases")
+    void kernelMatchesTheNaiveProduct(GemmKernel kernel, int m, int n, int k, boolean transA, boolean transB) {
+        Problem p = new Problem(m, n, k, transA, transB, m * 31 + n * 7 + k);
+        kernel.multiply(p.a, p.b, p.c, p.cOff, p.ldc, m, n, k);
+        p.check();
+    }
+
+    static Stream<Arguments> parallelCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (GemmKernel kernel : kernels()) {
+            for (int t = 0; t < 4; t++) {
+                // rows split (m >= n) and columns split, three uneven parts, sizes not multiples of 16
+                out.add(Arguments.of(kernel, 203, 97, 331, (t & 1) != 0, (t & 2) != 0));
+                out.add(Arguments.of(kernel, 90, 251, 300, (t & 1) != 0, (t & 2) != 0));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}: {1}x{2}x{3} transA={4} transB={5}")
+    @MethodSource("parallelCases")
+    void parallelSplitMatchesTheNaiveProduct(GemmKernel kernel, int m, int n, int k, boolean transA, boolean transB) {
+        assertTrue((long) m * n * k >= 3 * ParallelGemm.PARALLEL_THRESHOLD, "the case must be big enough for 3 parts");
+        Problem p = new Problem(m, n, k, transA, transB, 42);
+        ParallelGemm.multiply(3, kernel, p.a, p.b, p.c, p.cOff, p.ldc, m, n, k);
+        p.check();
+    }
+
+    @ParameterizedTest(name = "{1}x{2}x{3} transA={4} transB={5}")
+    @MethodSource("cases")
+    void directLoopsMatchTheNaiveProduct(GemmKernel ignored, int m, int n, int k, boolean transA, boolean transB) {
+        Problem p = new Problem(m, n, k, transA, transB, 7);
+        Gemm.direct(p.a, p.b, p.c, p.cOff, p.ldc, m, n, k);
+        p.check();
+    }
+
+    @Test
+    void anEmptySharedDimensionGivesZeros() {
+        for (GemmKernel kernel : kernels()) {
+            double[] c = {5, 5, 5, 5, 5, 5};
+            Gemm.multiply(kernel, new Operand(new double[0], 0, 0, false), new Operand(new double[0], 0, 3, false),
+                    c, 0, 3, 2, 3, 0);
+            assertArrayEquals(new double[6], c);
+        }
+    }
+
+    /**
+     * One product with operands placed inside larger buffers (nonzero offsets, rows further apart
+     * than the matrix is wide) and C inside a larger buffer whose other elements must stay put.
+     */
+    static final class Problem {
+        static final double SENTINEL = -12345.0;
+        final int m;
+        final int n;
+        final int k;
+        final Operand a;
+        final Operand b;
+        final double[] c;
+        final int cOff;
+        final int ldc;
+
+        Problem(int m, int n, int k, boolean transA, boolean transB, long seed) {
+            SplittableRandom random = new SplittableRandom(seed);
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            int lda = (transA ? m : k) + 3;
+            int ldb = (transB ? k : n) + 2;
+            a = new Operand(randomInts(random, 5 + lda * (transA ? k : m)), 5, lda, transA);
+            b = new Operand(randomInts(random, 3 + ldb * (transB ? n : k)), 3, ldb, transB);
+            ldc = n + 4;
+            cOff = 2;
+            c = new double[cOff + ldc * m + 1];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = SENTINEL + random.nextInt(100);
+            }
+        }
+
+        private static double[] randomInts(SplittableRandom random, int size) {
+            double[] x = new double[size];
+            for (int i = 0; i < size; i++) {
+                x[i] = random.nextInt(-4, 5);
+            }
+            return x;
+        }
+
+        void check() {
+            boolean[] inside = new boolean[c.length];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double expected = 0;
+                    for (int p = 0; p < k; p++) {
+                        expected += a.get(i, p) * b.get(p, j);
+                    }
+                    int at = cOff + i * ldc + j;
+                    inside[at] = true;
+                    assertEquals(expected, c[at], 0.0, "C[" + i + ", " + j + "]");
+                }
+            }
+            for (int i = 0; i < c.length; i++) {
+                if (!inside[i]) {
+                    assertTrue(c[i] <= SENTINEL + 100 && c[i] >= SENTINEL, "element " + i + " outside C was written");
+                }
+            }
+        }
+    }
+}
