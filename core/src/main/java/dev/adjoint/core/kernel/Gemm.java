@@ -55,6 +55,10 @@ public final class Gemm {
         if (c.length == 0 || k == 0) {
             return NDArray.wrap(c, outShape);
         }
+        if (rank == 2 && (long) m * n * k <= SMALL_WORK) {
+            tiny(a, b, c, m, n, k);
+            return NDArray.wrap(c, outShape);
+        }
         MatrixLayout la = MatrixLayout.of(a);
         MatrixLayout lb = MatrixLayout.of(b);
         int[] counter = new int[rank - 2];
@@ -74,6 +78,27 @@ public final class Gemm {
             }
         }
         return NDArray.wrap(c, outShape);
+    }
+
+    /** A small 2-D product read through the operands' strides: no layout records, no packing. */
+    private static void tiny(NDArray a, NDArray b, double[] c, int m, int n, int k) {
+        double[] ad = a.data;
+        double[] bd = b.data;
+        int ars = a.strides[0];
+        int acs = a.strides[1];
+        int brs = b.strides[0];
+        int bcs = b.strides[1];
+        for (int i = 0; i < m; i++) {
+            int ai = a.offset + i * ars;
+            for (int j = 0; j < n; j++) {
+                int bj = b.offset + j * bcs;
+                double s = 0.0;
+                for (int p = 0; p < k; p++) {
+                    s += ad[ai + p * acs] * bd[bj + p * brs];
+                }
+                c[i * n + j] = s;
+            }
+        }
     }
 
     /**

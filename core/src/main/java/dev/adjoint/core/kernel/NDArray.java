@@ -27,13 +27,17 @@ public final class NDArray {
     }
 
     private NDArray(double[] data, int[] shape, int[] strides, int offset, int size, NDArray owner) {
+        this(data, shape, strides, offset, size, owner, computeContiguous(shape, strides));
+    }
+
+    private NDArray(double[] data, int[] shape, int[] strides, int offset, int size, NDArray owner, boolean contiguous) {
         this.data = data;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
         this.size = size;
         this.owner = owner == null ? this : owner;
-        this.contiguous = computeContiguous(shape, strides);
+        this.contiguous = contiguous;
     }
 
     private static boolean computeContiguous(int[] shape, int[] strides) {
@@ -49,7 +53,7 @@ public final class NDArray {
 
     /** A contiguous array over {@code data}, which it takes ownership of (no copy). */
     static NDArray wrap(double[] data, int[] shape) {
-        return new NDArray(data, shape, Shapes.contiguousStrides(shape), 0, data.length, null);
+        return new NDArray(data, shape, Shapes.contiguousStrides(shape), 0, data.length, null, true);
     }
 
     /**
@@ -60,7 +64,7 @@ public final class NDArray {
         // Any contiguous layout's strides address a fresh contiguous buffer correctly (strides of
         // size-1 axes are never used to move).
         int[] st = like.contiguous ? like.strides : Shapes.contiguousStrides(like.shape);
-        return new NDArray(data, like.shape, st, 0, data.length, null);
+        return new NDArray(data, like.shape, st, 0, data.length, null, true);
     }
 
     /** A contiguous array holding a copy of {@code data}. */

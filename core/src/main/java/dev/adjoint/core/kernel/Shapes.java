@@ -4,6 +4,9 @@ import java.util.Arrays;
 
 /** Shape arithmetic shared by ops and kernels: sizes, strides, broadcasting, axis checks. */
 public final class Shapes {
+    private static final int[] NO_STRIDES = new int[0];
+    private static final int[] UNIT_STRIDE = {1};
+
     private Shapes() {
     }
 
@@ -22,6 +25,13 @@ public final class Shapes {
 
     /** Row-major strides for a contiguous array of this shape. */
     public static int[] contiguousStrides(int[] shape) {
+        // Stride arrays are never modified, so the common small ranks share constants.
+        if (shape.length == 0) {
+            return NO_STRIDES;
+        }
+        if (shape.length == 1) {
+            return UNIT_STRIDE;
+        }
         int[] st = new int[shape.length];
         int s = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
