@@ -127,10 +127,12 @@ public final class GradCheck {
         private final GradChecker settings;
         private final List<int[]> inputShapes;
         private final int[] outputShape;
+        private final int mismatchCount;
 
         Report(boolean passed, String mode, double maxAbsError, Element worst, List<Element> mismatches,
                List<Element> nonDifferentiable, List<String> diagnoses, boolean vacuous, int compared,
-               int recheckedByStencil, GradChecker settings, List<int[]> inputShapes, int[] outputShape) {
+               int recheckedByStencil, GradChecker settings, List<int[]> inputShapes, int[] outputShape, int mismatchCount) {
+            this.mismatchCount = mismatchCount;
             this.inputShapes = List.copyOf(inputShapes);
             this.outputShape = outputShape;
             this.passed = passed;
@@ -174,6 +176,11 @@ public final class GradCheck {
         /** @return the confirmed mismatches, worst first (at most a few) */
         public List<Element> mismatches() {
             return mismatches;
+        }
+
+        /** @return how many compared values disagreed (the table shows only the worst few) */
+        public int mismatchCount() {
+            return mismatchCount;
         }
 
         /** @return elements set aside because the function has a kink there (at most a few) */

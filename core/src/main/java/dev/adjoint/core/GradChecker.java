@@ -115,8 +115,11 @@ public final class GradChecker {
             if (analytic) {
                 return f.apply(xs);
             }
-            try (Autograd.Scope s = Autograd.noGrad()) {
+            Autograd.Scope plain = Autograd.noGrad();
+            try {
                 return f.apply(xs);
+            } finally {
+                plain.close();
             }
         };
         return run(e, inputs, "first order");
@@ -137,8 +140,11 @@ public final class GradChecker {
         try {
             RandomGenerator r = rng != null ? rng : new SplittableRandom(DEFAULT_SEED);
             Tensor probe;
-            try (Autograd.Scope s = Autograd.noGrad()) {
+            Autograd.Scope plain = Autograd.noGrad();
+            try {
                 probe = f.apply(inputs);
+            } finally {
+                plain.close();
             }
             requireOutput(probe);
             Tensor v = Tensor.randn(r, probe.shape());
@@ -169,8 +175,8 @@ public final class GradChecker {
     private GradCheck.Report run(Evaluation f, List<Tensor> inputs, String order) {
         CheckedInputs in = CheckedInputs.of(inputs);
         try {
-            CheckRun run = new CheckRun(this, f, in);
-            return directions == 0 ? run.fullJacobian(order) : run.projected(order, directions, rng);
+            return directions == 0 ? new CheckRun(this, f, in).fullJacobian(order)
+                    : new DirectionalCheck(this, f, in).projected(order, directions, rng);
         } finally {
             in.restoreMarks();
         }

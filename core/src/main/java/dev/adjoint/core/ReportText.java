@@ -38,7 +38,9 @@ final class ReportText {
                             num(w.numeric()), w.error()));
         }
         if (!r.mismatches().isEmpty()) {
-            sb.append("  worst mismatches:").append(System.lineSeparator());
+            sb.append("  mismatches: ").append(r.mismatchCount()).append(" of ").append(r.compared())
+                    .append(r.mismatchCount() > r.mismatches().size() ? ", the worst " + r.mismatches().size() + " (error relative to tolerance):"
+                            : ", worst first:").append(System.lineSeparator());
             sb.append(String.format(Locale.ROOT, "    %-6s %-8s %-12s %-7s %17s %17s %11s%n", "input", "element", "position",
                     "output", "analytic", "numeric", "|error|"));
             for (Element e : r.mismatches()) {

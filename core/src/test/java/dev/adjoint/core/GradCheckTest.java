@@ -250,6 +250,6 @@ class GradCheckTest {
         assertTrue(text.contains("eps=1.0e-06, atol=1.0e-05, rtol=1.0e-03"), text);
         assertTrue(text.contains("worst: input 0 [3], element 1 [1]"), text);
         assertTrue(text.contains("analytic 3.30000000 vs numeric 3.00000000"), text);
-        assertTrue(text.contains("worst mismatches:"), text);
+        assertTrue(text.contains("mismatches: 1 of 3, worst first:"), text);
     }
 }

@@ -23,7 +23,7 @@ import org.apache.commons.math3.analysis.differentiation.DerivativeStructure;
  * vector) differentiated three ways that share no code: Adjoint's reverse mode (first and second
  * order), commons-math3's forward-mode DerivativeStructure, and finite differences (GradCheck).
  */
-class RandomExpressionProperties {
+class RandomExpressionPropertiesTest {
     /** a, b and the three elements of v. */
     private static final int PARAMETERS = 5;
 

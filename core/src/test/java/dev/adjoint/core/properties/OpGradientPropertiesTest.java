@@ -22,7 +22,7 @@ import net.jqwik.api.Provide;
  * something to check (a linear function's second derivative is zero, a vacuous pass). Each
  * property names the methods it covers; {@link OpCoverageTest} keeps the list complete.
  */
-class OpGradientProperties {
+class OpGradientPropertiesTest {
 
     /** Checks f's first and second derivatives at the inputs; the report is the failure message. */
     static void assertGradients(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
