@@ -174,7 +174,10 @@ class OpGradientPropertiesTest {
     void axisReductions(@ForAll("axisCases") AxisCase c) {
         assertGradients(in -> in.get(0).sum(c.axis(), c.keepDim()).sin(), c.x());
         assertGradients(in -> in.get(0).mean(c.axis(), c.keepDim()).sin(), c.x());
-        assertGradients(in -> in.get(0).max(c.axis(), c.keepDim()).sin(), c.x());
+        // max is flat along tied elements (kinks, set aside by the checker), so a tie may leave nothing to compare
+        double[] values = c.x().toArray();
+        boolean ties = java.util.Arrays.stream(values).distinct().count() < values.length;
+        assertGradients(in -> in.get(0).max(c.axis(), c.keepDim()).sin(), ties, c.x());
         assertGradients(in -> in.get(0).logSumExp(c.axis(), c.keepDim()), c.x());
     }
 
