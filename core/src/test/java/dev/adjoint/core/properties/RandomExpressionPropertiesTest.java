@@ -27,7 +27,7 @@ class RandomExpressionPropertiesTest {
     /** a, b and the three elements of v. */
     private static final int PARAMETERS = 5;
 
-    @Property(tries = 50)
+    @Property(tries = 200)
     void reverseModeMatchesForwardModeToFirstAndSecondOrder(@ForAll("expressions") RandomExpression e,
                                                             @ForAll("points") double[] point) {
         Tensor a = Tensor.scalar(point[0]).requiresGrad(true);
@@ -61,7 +61,7 @@ class RandomExpressionPropertiesTest {
         }
     }
 
-    @Property(tries = 30)
+    @Property(tries = 50)
     void reverseModeMatchesFiniteDifferences(@ForAll("expressions") RandomExpression e, @ForAll("points") double[] point) {
         Tensor a = Tensor.scalar(point[0]).requiresGrad(true);
         Tensor b = Tensor.scalar(point[1]).requiresGrad(true);
@@ -85,7 +85,7 @@ class RandomExpressionPropertiesTest {
 
     @Provide
     Arbitrary<RandomExpression> expressions() {
-        return Arbitraries.integers().between(0, 10_000).list().ofMinSize(3).ofMaxSize(45).map(RandomExpression::fromChoices);
+        return Arbitraries.integers().between(0, 10_000).list().ofMinSize(3).ofMaxSize(60).map(RandomExpression::fromChoices);
     }
 
     @Provide
