@@ -6,6 +6,7 @@ import dev.adjoint.core.GradCheck.Report.Element;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import java.util.random.RandomGenerator;
 
@@ -18,6 +19,10 @@ import java.util.random.RandomGenerator;
 class CheckRun {
     /** Confirming costs a few evaluations per element; past this many suspects the central difference stands. */
     private static final int MAX_CONFIRMATIONS = 256;
+    /** Above this many Jacobian entries (analytic plus numeric: 2 x 8 bytes each) the check projects instead. */
+    private static final long MAX_JACOBIAN_ENTRIES = 4_000_000;
+    private static final int FALLBACK_DIRECTIONS = 16;
+    private static final long FALLBACK_SEED = 0x5EEDL;
     /** Rows in the report's table. */
     static final int SHOWN = 5;
 
@@ -49,6 +54,16 @@ class CheckRun {
         GradChecker.requireOutput(y);
         int[] yShape = y.shape();
         int m = y.size();
+        long entries = 0;
+        for (double[] o : original) {
+            entries += (long) m * o.length;
+        }
+        if (entries > MAX_JACOBIAN_ENTRIES) {
+            // Two Jacobians of this size would not fit comfortably in memory; projections still check every entry's
+            // contribution, and the report says which mode ran.
+            return new DirectionalCheck(settings, f, in).projected(order + " (the full Jacobian would have " + entries
+                    + " entries)", FALLBACK_DIRECTIONS, new SplittableRandom(FALLBACK_SEED));
+        }
         String mode = order + ", full Jacobian";
         double[][][] analytic = new double[xs.length][m][];
         try {

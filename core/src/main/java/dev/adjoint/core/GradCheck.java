@@ -31,7 +31,9 @@ import java.util.random.RandomGenerator;
  * be leaves. Non-scalar outputs are checked through their full Jacobian, one backward pass per
  * output element; for large inputs or outputs, {@link #randomDirections} compares
  * {@code <J u, v>} with {@code <u, J^T v>} for a few random {@code u, v} instead and then localises
- * a failure by bisection.
+ * a failure by bisection. A full Jacobian of more than 4 million entries (output size times input
+ * size) is checked through 16 random directions instead, and the report's {@link Report#mode()}
+ * says so.
  */
 public final class GradCheck {
     /** The default finite-difference step, relative to max(1, |x|). */

@@ -242,6 +242,15 @@ class GradCheckTest {
     }
 
     @Test
+    void aJacobianTooLargeForMemoryIsCheckedThroughRandomDirections() {
+        Tensor x = randn(10, 2100);
+        GradCheck.Report r = GradCheck.check(in -> in.get(0).sin(), List.of(x));
+        assertTrue(r.passed(), r::toString);
+        assertTrue(r.mode().contains("the full Jacobian would have 4410000 entries"), r::toString);
+        assertTrue(r.mode().endsWith("16 random directions"), r::toString);
+    }
+
+    @Test
     void theReportReadsWellInATestFailure() {
         Tensor x = Tensor.of(new double[] {0.5, 1.0, 1.5}, 3).requiresGrad(true);
         GradCheck.Report r = GradCheck.check(in -> cube(1, 1.1).apply(in.get(0)).sum(), List.of(x));
