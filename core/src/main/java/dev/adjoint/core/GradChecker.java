@@ -238,16 +238,34 @@ public final class GradChecker {
                     checked[n++] = i;
                 }
             }
-            boolean marked = false;
-            if (n == 0) {
+            boolean marked = n == 0;
+            if (marked) {
                 // Nothing marked: the caller evidently means all of them.
                 for (int i = 0; i < all.size(); i++) {
-                    all.get(i).requiresGrad(true);
                     checked[n++] = i;
                 }
-                marked = true;
+            }
+            for (int k = 0; k < n; k++) {
+                requirePerturbable(all.get(checked[k]), checked[k]);
+            }
+            if (marked) {
+                for (Tensor t : all) {
+                    t.requiresGrad(true);
+                }
             }
             return new CheckedInputs(all, Arrays.copyOf(checked, n), marked);
+        }
+
+        /** Fails before any work if the input is a view, which cannot be perturbed in place. */
+        private static void requirePerturbable(Tensor t, int i) {
+            try {
+                // An empty update: it only bumps the version, which the perturbations would do anyway.
+                t.modify(d -> { });
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("GradCheck: input " + i + " of shape " + Arrays.toString(t.shape())
+                        + " is a view of another tensor's buffer (a detached transpose or expand) and cannot be perturbed"
+                        + " in place; pass a copy: Tensor.of(x.toArray(), x.shape())", e);
+            }
         }
 
         List<Tensor> checkedTensors() {

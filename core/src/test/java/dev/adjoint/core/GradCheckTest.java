@@ -209,6 +209,14 @@ class GradCheckTest {
     }
 
     @Test
+    void aViewInputIsRefusedBeforeAnyWork() {
+        Tensor view = randn(6, 2, 3).transpose().detach().requiresGrad(true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GradCheck.check(in -> in.get(0).sum(), List.of(view)));
+        assertTrue(e.getMessage().contains("input 0 of shape [3, 2] is a view"), e.getMessage());
+    }
+
+    @Test
     void badSettingsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> GradCheck.withTolerances(0, 1e-5, 1e-3));
         assertThrows(IllegalArgumentException.class, () -> GradCheck.withTolerances(1e-6, -1, 1e-3));
