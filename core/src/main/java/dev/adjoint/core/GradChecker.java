@@ -111,18 +111,7 @@ public final class GradChecker {
      */
     public GradCheck.Report check(Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
         requireFunction(f);
-        Evaluation e = (xs, analytic) -> {
-            if (analytic) {
-                return f.apply(xs);
-            }
-            Autograd.Scope plain = Autograd.noGrad();
-            try {
-                return f.apply(xs);
-            } finally {
-                plain.close();
-            }
-        };
-        return run(e, inputs, "first order");
+        return run(new PlainEvaluation(f), inputs, "first order");
     }
 
     /**
@@ -139,13 +128,7 @@ public final class GradChecker {
         CheckedInputs in = CheckedInputs.of(inputs);
         try {
             RandomGenerator r = rng != null ? rng : new SplittableRandom(DEFAULT_SEED);
-            Tensor probe;
-            Autograd.Scope plain = Autograd.noGrad();
-            try {
-                probe = f.apply(inputs);
-            } finally {
-                plain.close();
-            }
+            Tensor probe = new PlainEvaluation(f).apply(inputs, false);
             requireOutput(probe);
             Tensor v = Tensor.randn(r, probe.shape());
             List<Tensor> checked = in.checkedTensors();
@@ -203,6 +186,36 @@ public final class GradChecker {
     /** The checked function: recorded for the analytic pass, plain (cheaper) for finite differences. */
     interface Evaluation {
         Tensor apply(List<Tensor> xs, boolean analytic);
+    }
+
+    /**
+     * A first-order function: recorded for the analytic pass, unrecorded (cheaper) for finite
+     * differences, unless it needs recording itself because it differentiates internally (a
+     * gradient penalty calls {@link Autograd#grad}), which fails under noGrad.
+     */
+    private static final class PlainEvaluation implements Evaluation {
+        private final Function<List<Tensor>, Tensor> f;
+        private boolean record;
+
+        PlainEvaluation(Function<List<Tensor>, Tensor> f) {
+            this.f = f;
+        }
+
+        @Override
+        public Tensor apply(List<Tensor> xs, boolean analytic) {
+            if (analytic || record) {
+                return f.apply(xs);
+            }
+            Autograd.Scope plain = Autograd.noGrad();
+            try {
+                return f.apply(xs);
+            } catch (IllegalStateException e) {
+                record = true;
+            } finally {
+                plain.close();
+            }
+            return f.apply(xs);
+        }
     }
 
     /** The inputs of one check: which are checked, and the requiresGrad marks to undo afterwards. */
