@@ -160,7 +160,13 @@ public final class GradCheck {
             return maxAbsError;
         }
 
-        /** @return the position in the input list of the worst element, or -1 if nothing was compared */
+        /**
+         * The input holding the worst element: the one whose error is largest relative to its
+         * tolerance {@code atol + rtol * |numeric|} (so a failing element outranks a large but
+         * tolerated error elsewhere).
+         *
+         * @return its position in the input list, or -1 if nothing was compared
+         */
         public int worstInput() {
             return worst == null ? -1 : worst.input();
         }
