@@ -265,7 +265,15 @@ class CheckRun {
         List<String> d = new ArrayList<>();
         d.add(e.getMessage());
         d.add(MistakeClassifier.describeShapeMistake(e.op, e.input, e.gradientShape, e.inputShape));
-        return failure(mode, d, yShape);
+        Element worst = null;
+        for (int i = 0; i < in.all.size(); i++) {
+            if (in.all.get(i) == e.inputTensor) {
+                // The op was applied to this input directly: name it, though no element can be singled out.
+                worst = new Element(i, -1, new int[0], -1, Double.NaN, Double.NaN, Double.NaN);
+            }
+        }
+        return new GradCheck.Report(false, mode, Double.NaN, worst, List.of(), List.of(), d, false, 0, 0, settings,
+                allShapes(), yShape, 0);
     }
 
     GradCheck.Report notFinite(String mode, int[] yShape) {

@@ -32,7 +32,9 @@ final class ReportText {
         }
         sb.append(System.lineSeparator());
         Element w = r.worst();
-        if (w != null) {
+        if (w != null && w.index() < 0 && w.output() < 0) {
+            sb.append("  at fault: the gradient for input ").append(w.input()).append(System.lineSeparator());
+        } else if (w != null) {
             sb.append(r.passed() ? "  largest error relative to tolerance: " : "  worst: ").append(describe(w, shapes))
                     .append(String.format(Locale.ROOT, ": analytic %s vs numeric %s (|error| %.3e)%n", num(w.analytic()),
                             num(w.numeric()), w.error()));
