@@ -15,14 +15,17 @@ final class BackwardShapeException extends IllegalStateException {
     final transient CustomOp op;
     /** The input whose gradient had the wrong shape. */
     final int input;
+    /** That input itself, so a caller can tell which of its tensors it was. */
+    final transient Tensor inputTensor;
     final int[] gradientShape;
     final int[] inputShape;
 
-    BackwardShapeException(CustomOp op, int input, int[] gradientShape, int[] inputShape) {
+    BackwardShapeException(CustomOp op, int input, Tensor inputTensor, int[] gradientShape, int[] inputShape) {
         super(op.name() + " (" + op.getClass().getName() + "): backward returned a gradient of shape "
                 + Arrays.toString(gradientShape) + " for input " + input + " of shape " + Arrays.toString(inputShape));
         this.op = op;
         this.input = input;
+        this.inputTensor = inputTensor;
         this.gradientShape = gradientShape.clone();
         this.inputShape = inputShape.clone();
     }

@@ -6,26 +6,33 @@ import dev.adjoint.core.GradCheck.Report.Element;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import java.util.random.RandomGenerator;
 
 /**
- * One gradient check: the analytic pass first (while the graph's saved values are current), then
- * the finite differences, which perturb the inputs in place and always put the original bits back.
+ * One gradient check through the full Jacobian, plus the machinery every mode shares: the
+ * analytic pass comes first (while the graph's saved values are current), then the finite
+ * differences, which perturb the inputs in place and always put the original bits back.
+ * {@link DirectionalCheck} is the random-direction mode.
  */
-final class CheckRun {
+class CheckRun {
     /** Confirming costs a few evaluations per element; past this many suspects the central difference stands. */
     private static final int MAX_CONFIRMATIONS = 256;
+    /** Above this many Jacobian entries (analytic plus numeric: 2 x 8 bytes each) the check projects instead. */
+    private static final long MAX_JACOBIAN_ENTRIES = 4_000_000;
+    private static final int FALLBACK_DIRECTIONS = 16;
+    private static final long FALLBACK_SEED = 0x5EEDL;
     /** Rows in the report's table. */
-    private static final int SHOWN = 5;
+    static final int SHOWN = 5;
 
-    private final GradChecker settings;
-    private final GradChecker.Evaluation f;
-    private final GradChecker.CheckedInputs in;
-    private final Tensor[] xs;
-    private final double[][] original;
-    private final double atol;
-    private final double rtol;
+    final GradChecker settings;
+    final GradChecker.Evaluation f;
+    final GradChecker.CheckedInputs in;
+    final Tensor[] xs;
+    final double[][] original;
+    final double atol;
+    final double rtol;
 
     CheckRun(GradChecker settings, GradChecker.Evaluation f, GradChecker.CheckedInputs in) {
         this.settings = settings;
@@ -47,6 +54,16 @@ final class CheckRun {
         GradChecker.requireOutput(y);
         int[] yShape = y.shape();
         int m = y.size();
+        long entries = 0;
+        for (double[] o : original) {
+            entries += (long) m * o.length;
+        }
+        if (entries > MAX_JACOBIAN_ENTRIES) {
+            // Two Jacobians of this size would not fit comfortably in memory; projections still check every entry's
+            // contribution, and the report says which mode ran.
+            return new DirectionalCheck(settings, f, in).projected(order + " (the full Jacobian would have " + entries
+                    + " entries)", FALLBACK_DIRECTIONS, new SplittableRandom(FALLBACK_SEED));
+        }
         String mode = order + ", full Jacobian";
         double[][][] analytic = new double[xs.length][m][];
         try {
@@ -181,172 +198,13 @@ final class CheckRun {
                     + " move the inputs off flat regions (relu below 0, saturated sigmoid) or check a function that depends on them");
         }
         return new GradCheck.Report(passed, mode, maxAbs, worst, mismatches.subList(0, Math.min(SHOWN, mismatches.size())),
-                kinks, diagnoses, vacuous, compared, rechecked, settings, allShapes(), yShape);
-    }
-
-    // ---------------------------------------------------------------- random directions
-
-    GradCheck.Report projected(String order, int count, RandomGenerator rng) {
-        Tensor y = f.apply(in.all, true);
-        GradChecker.requireOutput(y);
-        int[] yShape = y.shape();
-        String mode = order + ", " + count + " random directions";
-        double[][] projections = new double[count][];
-        double[][][] directions = new double[count][xs.length][];
-        double[][][] gradients = new double[count][][];
-        double[] analytic = new double[count];
-        try {
-            for (int k = 0; k < count; k++) {
-                Tensor v = Tensor.randn(rng, yShape);
-                projections[k] = v.toArray();
-                gradients[k] = vectorJacobian(y, v);
-                double norm = 0;
-                for (int c = 0; c < xs.length; c++) {
-                    directions[k][c] = Tensor.randn(rng, xs[c].shape()).toArray();
-                    for (double d : directions[k][c]) {
-                        norm = Math.max(norm, Math.abs(d));
-                    }
-                }
-                // Unit max-norm, so that the step eps * scale moves no element by more than eps * scale.
-                for (double[] d : directions[k]) {
-                    for (int j = 0; j < d.length; j++) {
-                        d[j] /= norm == 0 ? 1 : norm;
-                    }
-                }
-                analytic[k] = dot(directions[k], gradients[k]);
-            }
-        } catch (BackwardShapeException e) {
-            return shapeFailure(mode, e, yShape);
-        }
-        double[] f0 = evaluate();
-        if (!allFinite(f0)) {
-            return notFinite(mode, yShape);
-        }
-        double scale = 1;
-        for (double[] o : original) {
-            for (double x : o) {
-                scale = Math.max(scale, Math.abs(x));
-            }
-        }
-        double step = settings.eps() * scale;
-        double maxAbs = 0;
-        int worstK = -1;
-        double worstRatio = 1;
-        int rechecked = 0;
-        List<Element> mismatches = new ArrayList<>();
-        List<Element> kinks = new ArrayList<>();
-        double[] numeric = new double[count];
-        Kind[] kinds = new Kind[count];
-        for (int k = 0; k < count; k++) {
-            double[] v = projections[k];
-            double[][] u = directions[k];
-            DoubleUnaryOperator phi = t -> dot(v, evaluateAlong(u, t));
-            double fp = phi.applyAsDouble(step);
-            double fm = phi.applyAsDouble(-step);
-            double n = (fp - fm) / (2 * step);
-            kinds[k] = Kind.AGREES;
-            if (!(Math.abs(analytic[k] - n) <= FiniteDifferences.tolerance(n, atol, rtol))) {
-                Verdict verdict = FiniteDifferences.confirm(phi, analytic[k], dot(v, f0), fp, fm, step, step, atol, rtol);
-                n = verdict.numeric();
-                kinds[k] = verdict.kind();
-                rechecked += verdict.kind() == Kind.AGREES ? 1 : 0;
-            }
-            numeric[k] = n;
-            Element e = new Element(-1, -1, new int[0], k, analytic[k], n, Math.abs(analytic[k] - n));
-            if (kinds[k] == Kind.NON_DIFFERENTIABLE) {
-                kinks.add(e);
-                continue;
-            }
-            maxAbs = Math.max(maxAbs, e.error());
-            if (kinds[k] == Kind.MISMATCH) {
-                mismatches.add(e);
-                if (ratio(analytic[k], n) >= worstRatio) {
-                    worstRatio = ratio(analytic[k], n);
-                    worstK = k;
-                }
-            }
-        }
-        Element worst = null;
-        List<String> diagnoses = new ArrayList<>();
-        if (worstK >= 0) {
-            worst = localise(projections[worstK], directions[worstK], gradients[worstK], step);
-            maxAbs = Math.max(maxAbs, worst.error());
-            mismatches.add(0, worst);
-            diagnoses.add("localised by bisection over direction " + worstK + ": the error concentrates on input " + worst.input()
-                    + ", element " + worst.index());
-            MistakeClassifier.describeRatios(analytic, numeric, kinds, atol).ifPresent(diagnoses::add);
-        }
-        if (!kinks.isEmpty()) {
-            diagnoses.add(kinks.size() + " direction(s) cross a kink of the function; not counted as failures");
-        }
-        boolean passed = worstK < 0;
-        boolean vacuous = passed && allSmall(analytic, numeric);
-        if (vacuous) {
-            diagnoses.add("vacuous: every directional derivative is zero (within atol), so this check tests nothing");
-        }
-        return new GradCheck.Report(passed, mode, maxAbs, worst, mismatches.subList(0, Math.min(SHOWN, mismatches.size())),
-                kinks, diagnoses, vacuous, count, rechecked, settings, allShapes(), yShape);
-    }
-
-    /**
-     * Finds the element behind a failing direction. The error of a direction is linear in the
-     * direction, so restricting it to one input, then to halves of that input, and following the
-     * larger error leads to a culprit in about 2 log2(n) evaluations.
-     */
-    private Element localise(double[] v, double[][] u, double[][] g, double step) {
-        int bestC = 0;
-        double bestErr = -1;
-        for (int c = 0; c < xs.length; c++) {
-            double err = Math.abs(restrictedError(v, u, g, c, 0, u[c].length, step));
-            if (err > bestErr) {
-                bestErr = err;
-                bestC = c;
-            }
-        }
-        int lo = 0;
-        int hi = u[bestC].length;
-        while (hi - lo > 1) {
-            int mid = (lo + hi) >>> 1;
-            double left = Math.abs(restrictedError(v, u, g, bestC, lo, mid, step));
-            double right = Math.abs(restrictedError(v, u, g, bestC, mid, hi, step));
-            if (left >= right) {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        int c = bestC;
-        int j = lo;
-        double x0 = original[c][j];
-        double h = settings.eps() * Math.max(1, Math.abs(x0));
-        DoubleUnaryOperator phi = t -> dot(v, evaluateWith(c, j, x0 + t));
-        double f0 = phi.applyAsDouble(0);
-        double fp = phi.applyAsDouble(h);
-        double fm = phi.applyAsDouble(-h);
-        double a = g[c][j];
-        double n = (fp - fm) / (2 * h);
-        if (!(Math.abs(a - n) <= FiniteDifferences.tolerance(n, atol, rtol))) {
-            n = FiniteDifferences.confirm(phi, a, f0, fp, fm, h, h, atol, rtol).numeric();
-        }
-        return element(c, j, xs[c].shape(), -1, a, n);
-    }
-
-    private double restrictedError(double[] v, double[][] u, double[][] g, int c, int lo, int hi, double step) {
-        double[][] d = new double[xs.length][];
-        d[c] = new double[u[c].length];
-        System.arraycopy(u[c], lo, d[c], lo, hi - lo);
-        double analytic = 0;
-        for (int j = lo; j < hi; j++) {
-            analytic += u[c][j] * g[c][j];
-        }
-        double numeric = (dot(v, evaluateAlong(d, step)) - dot(v, evaluateAlong(d, -step))) / (2 * step);
-        return analytic - numeric;
+                kinks, diagnoses, vacuous, compared, rechecked, settings, allShapes(), yShape, mismatches.size());
     }
 
     // ---------------------------------------------------------------- evaluation
 
     /** Rows of the vector-Jacobian product gradOutput^T J, one per checked input. */
-    private double[][] vectorJacobian(Tensor y, Tensor gradOutput) {
+    double[][] vectorJacobian(Tensor y, Tensor gradOutput) {
         double[][] rows = new double[xs.length][];
         if (!y.requiresGrad()) {
             // The output does not depend on any checked input: every derivative is zero.
@@ -362,13 +220,13 @@ final class CheckRun {
         return rows;
     }
 
-    private double[] evaluate() {
+    double[] evaluate() {
         Tensor y = f.apply(in.all, false);
         GradChecker.requireOutput(y);
         return y.toArray();
     }
 
-    private double[] evaluateWith(int c, int j, double value) {
+    double[] evaluateWith(int c, int j, double value) {
         try {
             xs[c].modify(d -> d[j] = value);
             return evaluate();
@@ -377,7 +235,7 @@ final class CheckRun {
         }
     }
 
-    private double[] evaluateAlong(double[][] direction, double t) {
+    double[] evaluateAlong(double[][] direction, double t) {
         try {
             for (int c = 0; c < xs.length; c++) {
                 double[] u = direction[c];
@@ -403,21 +261,29 @@ final class CheckRun {
 
     // ---------------------------------------------------------------- failures before any comparison
 
-    private GradCheck.Report shapeFailure(String mode, BackwardShapeException e, int[] yShape) {
+    GradCheck.Report shapeFailure(String mode, BackwardShapeException e, int[] yShape) {
         List<String> d = new ArrayList<>();
         d.add(e.getMessage());
         d.add(MistakeClassifier.describeShapeMistake(e.op, e.input, e.gradientShape, e.inputShape));
-        return failure(mode, d, yShape);
+        Element worst = null;
+        for (int i = 0; i < in.all.size(); i++) {
+            if (in.all.get(i) == e.inputTensor) {
+                // The op was applied to this input directly: name it, though no element can be singled out.
+                worst = new Element(i, -1, new int[0], -1, Double.NaN, Double.NaN, Double.NaN);
+            }
+        }
+        return new GradCheck.Report(false, mode, Double.NaN, worst, List.of(), List.of(), d, false, 0, 0, settings,
+                allShapes(), yShape, 0);
     }
 
-    private GradCheck.Report notFinite(String mode, int[] yShape) {
+    GradCheck.Report notFinite(String mode, int[] yShape) {
         return failure(mode, List.of("the function is not finite (NaN or infinity) at the given inputs,"
                 + " so it has no derivative there to check; move the inputs into its domain"), yShape);
     }
 
     private GradCheck.Report failure(String mode, List<String> diagnoses, int[] yShape) {
         return new GradCheck.Report(false, mode, Double.NaN, null, List.of(), List.of(), diagnoses, false, 0, 0, settings,
-                allShapes(), yShape);
+                allShapes(), yShape, 0);
     }
 
     // ---------------------------------------------------------------- small helpers
@@ -431,12 +297,12 @@ final class CheckRun {
     }
 
     /** Error in units of the tolerance; NaN counts as the worst possible. */
-    private double ratio(double a, double n) {
+    double ratio(double a, double n) {
         double e = Math.abs(a - n);
         return Double.isNaN(e) ? Double.POSITIVE_INFINITY : e / (FiniteDifferences.tolerance(n, atol, rtol) + Double.MIN_VALUE);
     }
 
-    private Element element(int c, int j, int[] shape, int r, double a, double n) {
+    Element element(int c, int j, int[] shape, int r, double a, double n) {
         return new Element(in.checked[c], j, position(j, shape), r, a, n, Math.abs(a - n));
     }
 
@@ -457,7 +323,7 @@ final class CheckRun {
         return s;
     }
 
-    private List<int[]> allShapes() {
+    List<int[]> allShapes() {
         List<int[]> s = new ArrayList<>();
         for (Tensor x : in.all) {
             s.add(x.shape());
@@ -471,7 +337,7 @@ final class CheckRun {
         return Tensor.of(d, shape);
     }
 
-    private static double dot(double[] a, double[] b) {
+    static double dot(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
             s += a[i] * b[i];
@@ -479,7 +345,7 @@ final class CheckRun {
         return s;
     }
 
-    private static double dot(double[][] a, double[][] b) {
+    static double dot(double[][] a, double[][] b) {
         double s = 0;
         for (int c = 0; c < a.length; c++) {
             s += dot(a[c], b[c]);
@@ -487,7 +353,7 @@ final class CheckRun {
         return s;
     }
 
-    private static boolean allFinite(double[] v) {
+    static boolean allFinite(double[] v) {
         for (double d : v) {
             if (!Double.isFinite(d)) {
                 return false;
@@ -496,7 +362,7 @@ final class CheckRun {
         return true;
     }
 
-    private boolean allSmall(double[] a, double[] n) {
+    boolean allSmall(double[] a, double[] n) {
         for (int k = 0; k < a.length; k++) {
             if (Math.abs(a[k]) > atol || Math.abs(n[k]) > atol) {
                 return false;

@@ -105,7 +105,7 @@ final class Engine {
         }
         for (int k = 0; k < grads.length; k++) {
             if (grads[k] != null && !Arrays.equals(grads[k].value().shapeView(), node.inputs[k].value().shapeView())) {
-                throw new BackwardShapeException(op, k, grads[k].shape(), node.inputs[k].shape());
+                throw new BackwardShapeException(op, k, node.inputs[k], grads[k].shape(), node.inputs[k].shape());
             }
             if (state.anomaly > 0 && grads[k] != null && !Elementwise.allFinite(grads[k].value())) {
                 throw new ArithmeticException(op.name() + ": backward produced NaN or infinity in the gradient for input " + k

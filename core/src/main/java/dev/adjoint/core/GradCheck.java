@@ -31,7 +31,9 @@ import java.util.random.RandomGenerator;
  * be leaves. Non-scalar outputs are checked through their full Jacobian, one backward pass per
  * output element; for large inputs or outputs, {@link #randomDirections} compares
  * {@code <J u, v>} with {@code <u, J^T v>} for a few random {@code u, v} instead and then localises
- * a failure by bisection.
+ * a failure by bisection. A full Jacobian of more than 4 million entries (output size times input
+ * size) is checked through 16 random directions instead, and the report's {@link Report#mode()}
+ * says so.
  */
 public final class GradCheck {
     /** The default finite-difference step, relative to max(1, |x|). */
@@ -127,10 +129,12 @@ public final class GradCheck {
         private final GradChecker settings;
         private final List<int[]> inputShapes;
         private final int[] outputShape;
+        private final int mismatchCount;
 
         Report(boolean passed, String mode, double maxAbsError, Element worst, List<Element> mismatches,
                List<Element> nonDifferentiable, List<String> diagnoses, boolean vacuous, int compared,
-               int recheckedByStencil, GradChecker settings, List<int[]> inputShapes, int[] outputShape) {
+               int recheckedByStencil, GradChecker settings, List<int[]> inputShapes, int[] outputShape, int mismatchCount) {
+            this.mismatchCount = mismatchCount;
             this.inputShapes = List.copyOf(inputShapes);
             this.outputShape = outputShape;
             this.passed = passed;
@@ -156,7 +160,13 @@ public final class GradCheck {
             return maxAbsError;
         }
 
-        /** @return the position in the input list of the worst element, or -1 if nothing was compared */
+        /**
+         * The input holding the worst element: the one whose error is largest relative to its
+         * tolerance {@code atol + rtol * |numeric|} (so a failing element outranks a large but
+         * tolerated error elsewhere).
+         *
+         * @return its position in the input list, or -1 if nothing was compared
+         */
         public int worstInput() {
             return worst == null ? -1 : worst.input();
         }
@@ -174,6 +184,11 @@ public final class GradCheck {
         /** @return the confirmed mismatches, worst first (at most a few) */
         public List<Element> mismatches() {
             return mismatches;
+        }
+
+        /** @return how many compared values disagreed (the table shows only the worst few) */
+        public int mismatchCount() {
+            return mismatchCount;
         }
 
         /** @return elements set aside because the function has a kink there (at most a few) */

@@ -111,15 +111,7 @@ public final class GradChecker {
      */
     public GradCheck.Report check(Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
         requireFunction(f);
-        Evaluation e = (xs, analytic) -> {
-            if (analytic) {
-                return f.apply(xs);
-            }
-            try (Autograd.Scope s = Autograd.noGrad()) {
-                return f.apply(xs);
-            }
-        };
-        return run(e, inputs, "first order");
+        return run(new PlainEvaluation(f), inputs, "first order");
     }
 
     /**
@@ -136,10 +128,7 @@ public final class GradChecker {
         CheckedInputs in = CheckedInputs.of(inputs);
         try {
             RandomGenerator r = rng != null ? rng : new SplittableRandom(DEFAULT_SEED);
-            Tensor probe;
-            try (Autograd.Scope s = Autograd.noGrad()) {
-                probe = f.apply(inputs);
-            }
+            Tensor probe = new PlainEvaluation(f).apply(inputs, false);
             requireOutput(probe);
             Tensor v = Tensor.randn(r, probe.shape());
             List<Tensor> checked = in.checkedTensors();
@@ -169,8 +158,8 @@ public final class GradChecker {
     private GradCheck.Report run(Evaluation f, List<Tensor> inputs, String order) {
         CheckedInputs in = CheckedInputs.of(inputs);
         try {
-            CheckRun run = new CheckRun(this, f, in);
-            return directions == 0 ? run.fullJacobian(order) : run.projected(order, directions, rng);
+            return directions == 0 ? new CheckRun(this, f, in).fullJacobian(order)
+                    : new DirectionalCheck(this, f, in).projected(order, directions, rng);
         } finally {
             in.restoreMarks();
         }
@@ -197,6 +186,36 @@ public final class GradChecker {
     /** The checked function: recorded for the analytic pass, plain (cheaper) for finite differences. */
     interface Evaluation {
         Tensor apply(List<Tensor> xs, boolean analytic);
+    }
+
+    /**
+     * A first-order function: recorded for the analytic pass, unrecorded (cheaper) for finite
+     * differences, unless it needs recording itself because it differentiates internally (a
+     * gradient penalty calls {@link Autograd#grad}), which fails under noGrad.
+     */
+    private static final class PlainEvaluation implements Evaluation {
+        private final Function<List<Tensor>, Tensor> f;
+        private boolean record;
+
+        PlainEvaluation(Function<List<Tensor>, Tensor> f) {
+            this.f = f;
+        }
+
+        @Override
+        public Tensor apply(List<Tensor> xs, boolean analytic) {
+            if (analytic || record) {
+                return f.apply(xs);
+            }
+            Autograd.Scope plain = Autograd.noGrad();
+            try {
+                return f.apply(xs);
+            } catch (IllegalStateException e) {
+                record = true;
+            } finally {
+                plain.close();
+            }
+            return f.apply(xs);
+        }
     }
 
     /** The inputs of one check: which are checked, and the requiresGrad marks to undo afterwards. */
@@ -232,16 +251,34 @@ public final class GradChecker {
                     checked[n++] = i;
                 }
             }
-            boolean marked = false;
-            if (n == 0) {
+            boolean marked = n == 0;
+            if (marked) {
                 // Nothing marked: the caller evidently means all of them.
                 for (int i = 0; i < all.size(); i++) {
-                    all.get(i).requiresGrad(true);
                     checked[n++] = i;
                 }
-                marked = true;
+            }
+            for (int k = 0; k < n; k++) {
+                requirePerturbable(all.get(checked[k]), checked[k]);
+            }
+            if (marked) {
+                for (Tensor t : all) {
+                    t.requiresGrad(true);
+                }
             }
             return new CheckedInputs(all, Arrays.copyOf(checked, n), marked);
+        }
+
+        /** Fails before any work if the input is a view, which cannot be perturbed in place. */
+        private static void requirePerturbable(Tensor t, int i) {
+            try {
+                // An empty update: it only bumps the version, which the perturbations would do anyway.
+                t.modify(d -> { });
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("GradCheck: input " + i + " of shape " + Arrays.toString(t.shape())
+                        + " is a view of another tensor's buffer (a detached transpose or expand) and cannot be perturbed"
+                        + " in place; pass a copy: Tensor.of(x.toArray(), x.shape())", e);
+            }
         }
 
         List<Tensor> checkedTensors() {

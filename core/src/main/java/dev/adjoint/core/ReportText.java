@@ -32,13 +32,17 @@ final class ReportText {
         }
         sb.append(System.lineSeparator());
         Element w = r.worst();
-        if (w != null) {
+        if (w != null && w.index() < 0 && w.output() < 0) {
+            sb.append("  at fault: the gradient for input ").append(w.input()).append(System.lineSeparator());
+        } else if (w != null) {
             sb.append(r.passed() ? "  largest error relative to tolerance: " : "  worst: ").append(describe(w, shapes))
                     .append(String.format(Locale.ROOT, ": analytic %s vs numeric %s (|error| %.3e)%n", num(w.analytic()),
                             num(w.numeric()), w.error()));
         }
         if (!r.mismatches().isEmpty()) {
-            sb.append("  worst mismatches:").append(System.lineSeparator());
+            sb.append("  mismatches: ").append(r.mismatchCount()).append(" of ").append(r.compared())
+                    .append(r.mismatchCount() > r.mismatches().size() ? ", the worst " + r.mismatches().size() + " (error relative to tolerance):"
+                            : ", worst first:").append(System.lineSeparator());
             sb.append(String.format(Locale.ROOT, "    %-6s %-8s %-12s %-7s %17s %17s %11s%n", "input", "element", "position",
                     "output", "analytic", "numeric", "|error|"));
             for (Element e : r.mismatches()) {

@@ -63,6 +63,28 @@ class CustomOpTest {
     }
 
     @Test
+    void aCustomOpThatSavesItsOutputIsDifferentiableTwice() {
+        // exp saves y = e^x and returns g * y: the second derivative flows back through y itself.
+        CustomOp exp = new CustomOp() {
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                Tensor y = in[0].exp();
+                ctx.save(y);
+                return y;
+            }
+
+            @Override
+            public Tensor[] backward(Context ctx, Tensor g) {
+                return new Tensor[] {g.mul(ctx.saved(0))};
+            }
+        };
+        Tensor x = randn(13, 2, 2);
+        GradCheck.Report second = GradCheck.checkSecondOrder(in -> exp.apply(in.get(0)).sum(), List.of(x));
+        assertTrue(second.passed(), second::toString);
+        assertFalse(second.vacuous(), second::toString);
+    }
+
+    @Test
     void secondDerivativeOfACustomOpMatchesTheFormula() {
         // softsign''(x) = -2 sign(x) / (1 + |x|)^3
         Tensor x = Tensor.of(new double[] {0.5, -1.5}, 2).requiresGrad(true);

@@ -1,5 +1,6 @@
 package dev.adjoint.core;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,7 +91,10 @@ class GradCheckMistakesTest {
         // x [2, 3] + b [3]: the gradient of b must be summed over the broadcast axis, not returned as is
         CustomOp addBias = op(Tensor::add, (g, x, b) -> new Tensor[] {g, g});
         GradCheck.Report r = check(addBias, randn(9, 2, 3), randn(10, 3));
-        assertDiagnosed(r, "missing broadcast sum", "shape [2, 3] for its input 1 of shape [3]", "sumTo(3)");
+        assertDiagnosed(r, "missing broadcast sum", "shape [2, 3] for its input 1 of shape [3]", "sumTo(3)",
+                "at fault: the gradient for input 1");
+        assertEquals(1, r.worstInput());
+        assertEquals(-1, r.worstIndex());
     }
 
     @Test

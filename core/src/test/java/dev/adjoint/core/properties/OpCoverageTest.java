@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps {@link OpGradientProperties} complete: every public instance method of Tensor that returns
+ * Keeps {@link OpGradientPropertiesTest} complete: every public instance method of Tensor that returns
  * a Tensor is either checked by a gradient property or listed below as not differentiable, so a
  * new op cannot ship without a gradient check.
  */
@@ -46,7 +46,7 @@ class OpCoverageTest {
 
     static Set<String> covered() {
         Set<String> covered = new TreeSet<>();
-        for (Method m : OpGradientProperties.class.getDeclaredMethods()) {
+        for (Method m : OpGradientPropertiesTest.class.getDeclaredMethods()) {
             Covers c = m.getAnnotation(Covers.class);
             if (c != null) {
                 covered.addAll(Arrays.asList(c.value()));
@@ -60,7 +60,7 @@ class OpCoverageTest {
         Set<String> missing = new TreeSet<>(tensorOps());
         missing.removeAll(NOT_OPS);
         missing.removeAll(covered());
-        assertTrue(missing.isEmpty(), "Tensor methods without a gradient property in OpGradientProperties: " + missing
+        assertTrue(missing.isEmpty(), "Tensor methods without a gradient property in OpGradientPropertiesTest: " + missing
                 + " (add a property with @Covers, or list the method in OpCoverageTest.NOT_OPS with the reason)");
     }
 

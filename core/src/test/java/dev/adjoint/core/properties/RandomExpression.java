@@ -84,7 +84,7 @@ final class RandomExpression {
      */
     private int pick(int choice) {
         int n = steps.size();
-        int window = choice % 4 == 0 ? n : Math.min(n, 3 + choice % 3);
+        int window = choice % 4 == 0 ? n : Math.min(n, 1 + choice % 2);
         for (int tries = 0; tries < window; tries++) {
             int candidate = n - 1 - Math.floorMod(choice / 4 + tries, window);
             if (depth.get(candidate) < MAX_DEPTH) {
@@ -95,19 +95,35 @@ final class RandomExpression {
     }
 
     int depth() {
-        return depth.get(depth.size() - 1);
+        return depth.stream().mapToInt(Integer::intValue).max().orElse(0);
     }
 
-    /** Evaluates every node in order (each shared node once) and returns the last one, summed to a scalar. */
+    /**
+     * Evaluates every node in order (each shared node once) and returns the sum of the sinks (the
+     * nodes nothing else uses, each summed to a scalar), so every step contributes to the result.
+     */
     <T> T evaluate(Algebra<T> algebra) {
         List<T> values = new ArrayList<>();
+        boolean[] used = new boolean[steps.size()];
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
+            if (s != null) {
+                used[s.left()] = true;
+                if (s.right() >= 0) {
+                    used[s.right()] = true;
+                }
+            }
             values.add(s == null ? algebra.variable(i)
                     : algebra.apply(s.op(), values.get(s.left()), s.right() < 0 ? null : values.get(s.right())));
         }
-        T last = values.get(values.size() - 1);
-        return algebra.isVector(last) ? algebra.sum(last) : last;
+        T total = null;
+        for (int i = 0; i < steps.size(); i++) {
+            if (!used[i] && (steps.get(i) != null || steps.size() == 3)) {
+                T x = algebra.isVector(values.get(i)) ? algebra.sum(values.get(i)) : values.get(i);
+                total = total == null ? x : algebra.apply(Op.ADD, total, x);
+            }
+        }
+        return total;
     }
 
     @Override

@@ -22,7 +22,7 @@ import net.jqwik.api.Provide;
  * something to check (a linear function's second derivative is zero, a vacuous pass). Each
  * property names the methods it covers; {@link OpCoverageTest} keeps the list complete.
  */
-class OpGradientProperties {
+class OpGradientPropertiesTest {
 
     /** Checks f's first and second derivatives at the inputs; the report is the failure message. */
     static void assertGradients(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
@@ -174,7 +174,10 @@ class OpGradientProperties {
     void axisReductions(@ForAll("axisCases") AxisCase c) {
         assertGradients(in -> in.get(0).sum(c.axis(), c.keepDim()).sin(), c.x());
         assertGradients(in -> in.get(0).mean(c.axis(), c.keepDim()).sin(), c.x());
-        assertGradients(in -> in.get(0).max(c.axis(), c.keepDim()).sin(), c.x());
+        // max is flat along tied elements (kinks, set aside by the checker), so a tie may leave nothing to compare
+        double[] values = c.x().toArray();
+        boolean ties = java.util.Arrays.stream(values).distinct().count() < values.length;
+        assertGradients(in -> in.get(0).max(c.axis(), c.keepDim()).sin(), ties, c.x());
         assertGradients(in -> in.get(0).logSumExp(c.axis(), c.keepDim()), c.x());
     }
 

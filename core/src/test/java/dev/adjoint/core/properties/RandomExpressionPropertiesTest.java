@@ -23,11 +23,11 @@ import org.apache.commons.math3.analysis.differentiation.DerivativeStructure;
  * vector) differentiated three ways that share no code: Adjoint's reverse mode (first and second
  * order), commons-math3's forward-mode DerivativeStructure, and finite differences (GradCheck).
  */
-class RandomExpressionProperties {
+class RandomExpressionPropertiesTest {
     /** a, b and the three elements of v. */
     private static final int PARAMETERS = 5;
 
-    @Property(tries = 50)
+    @Property(tries = 200)
     void reverseModeMatchesForwardModeToFirstAndSecondOrder(@ForAll("expressions") RandomExpression e,
                                                             @ForAll("points") double[] point) {
         Tensor a = Tensor.scalar(point[0]).requiresGrad(true);
@@ -61,7 +61,7 @@ class RandomExpressionProperties {
         }
     }
 
-    @Property(tries = 30)
+    @Property(tries = 50)
     void reverseModeMatchesFiniteDifferences(@ForAll("expressions") RandomExpression e, @ForAll("points") double[] point) {
         Tensor a = Tensor.scalar(point[0]).requiresGrad(true);
         Tensor b = Tensor.scalar(point[1]).requiresGrad(true);
@@ -85,7 +85,7 @@ class RandomExpressionProperties {
 
     @Provide
     Arbitrary<RandomExpression> expressions() {
-        return Arbitraries.integers().between(0, 10_000).list().ofMinSize(3).ofMaxSize(45).map(RandomExpression::fromChoices);
+        return Arbitraries.integers().between(0, 10_000).list().ofMinSize(3).ofMaxSize(60).map(RandomExpression::fromChoices);
     }
 
     @Provide
