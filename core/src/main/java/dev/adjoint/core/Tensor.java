@@ -6,6 +6,7 @@ import dev.adjoint.core.kernel.Shapes;
 import dev.adjoint.core.ops.Activations;
 import dev.adjoint.core.ops.Arithmetic;
 import dev.adjoint.core.ops.Exponentials;
+import dev.adjoint.core.ops.Indexing;
 import dev.adjoint.core.ops.MatMul;
 import dev.adjoint.core.ops.Reductions;
 import dev.adjoint.core.ops.ShapeOps;
@@ -411,6 +412,32 @@ public final class Tensor {
         return Exponentials.pow(exponent).apply(this);
     }
 
+    /** @return log(1 + this), elementwise, accurate near 0 */
+    public Tensor log1p() {
+        return Exponentials.LOG1P.apply(this);
+    }
+
+    /** @return log(1 + e^this), elementwise, computed without overflow; its derivative is the sigmoid */
+    public Tensor softplus() {
+        return Activations.SOFTPLUS.apply(this);
+    }
+
+    /**
+     * Limits every element to [min, max]; the gradient is 1 strictly inside, 0 outside and at the bounds.
+     *
+     * @param min the lower bound
+     * @param max the upper bound, at least min
+     * @return the clamped tensor
+     */
+    public Tensor clamp(double min, double max) {
+        if (!(min <= max)) {
+            throw new IllegalArgumentException("clamp: min " + min + " must not exceed max " + max);
+        }
+        // min + relu(x - min) raises the floor; max - relu(max - y) lowers the ceiling
+        Tensor floored = sub(min).relu().add(min);
+        return floored.neg().add(max).relu().neg().add(max);
+    }
+
     /** @return e^this, elementwise */
     public Tensor exp() {
         return Exponentials.EXP.apply(this);
@@ -504,6 +531,42 @@ public final class Tensor {
      */
     public Tensor sumTo(int... shape) {
         return ShapeOps.sumTo(this, shape);
+    }
+
+    /**
+     * The positions [start, start + length) along one axis, as a view (no copy); the gradient flows
+     * back to those positions.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param start the first position
+     * @param length how many positions
+     * @return the slice
+     */
+    public Tensor narrow(int axis, int start, int length) {
+        return Indexing.narrow(this, axis, start, length);
+    }
+
+    /**
+     * The slice at one position along an axis, with that axis removed ({@code x[:, i]} is
+     * {@code x.select(1, i)}).
+     *
+     * @param axis the axis; negative counts from the end
+     * @param index the position; negative counts from the end
+     * @return the slice
+     */
+    public Tensor select(int axis, int index) {
+        return Indexing.select(this, axis, index);
+    }
+
+    /**
+     * Joins tensors along an axis; their shapes must agree on every other axis.
+     *
+     * @param tensors the tensors, at least one
+     * @param axis the axis; negative counts from the end
+     * @return the concatenation
+     */
+    public static Tensor concat(java.util.List<Tensor> tensors, int axis) {
+        return Indexing.concat(tensors, axis);
     }
 
     // ---------------------------------------------------------------- reductions

@@ -137,4 +137,36 @@ class ShapesAndErrorsTest {
         assertTrue(message(() -> Tensor.of(null, 2)).startsWith("of"));
         assertTrue(message(() -> Tensor.rand(null, 2)).startsWith("rand"));
     }
+
+    @Test
+    void narrowSelectAndConcat() {
+        Tensor a = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        assertArrayEquals(new double[] {2, 3, 5, 6}, a.narrow(1, 1, 2).toArray());
+        assertArrayEquals(new int[] {2, 2}, a.narrow(-1, 1, 2).shape());
+        assertArrayEquals(new double[] {3, 6}, a.select(1, -1).toArray());
+        assertArrayEquals(new double[] {4, 5, 6}, a.select(0, 1).toArray());
+        Tensor c = Tensor.concat(java.util.List.of(a, Tensor.of(new double[] {7, 8}, 2, 1)), 1);
+        assertArrayEquals(new int[] {2, 4}, c.shape());
+        assertArrayEquals(new double[] {1, 2, 3, 7, 4, 5, 6, 8}, c.toArray());
+        Tensor x = a.requiresGrad(true);
+        x.narrow(1, 1, 2).mul(Tensor.of(new double[] {1, 2, 3, 4}, 2, 2)).sum().backward();
+        assertArrayEquals(new double[] {0, 1, 2, 0, 3, 4}, x.grad().toArray());
+        assertTrue(message(() -> a.narrow(1, 2, 2)).startsWith("narrow: positions [2, 4)"));
+        assertTrue(message(() -> a.select(0, 2)).startsWith("select: index 2"));
+        assertTrue(message(() -> Tensor.concat(java.util.List.of(a, Tensor.zeros(3, 3)), 1)).contains("[3, 3]"));
+        assertTrue(message(() -> Tensor.concat(java.util.List.of(), 0)).startsWith("concat"));
+    }
+
+    @Test
+    void clampLog1pAndSoftplus() {
+        Tensor x = Tensor.of(new double[] {-2, -0.5, 0.3, 5}, 4).requiresGrad(true);
+        assertArrayEquals(new double[] {-1, -0.5, 0.3, 1}, x.clamp(-1, 1).toArray(), 1e-15);
+        x.clamp(-1, 1).sum().backward();
+        assertArrayEquals(new double[] {0, 1, 1, 0}, x.grad().toArray(), 0.0);
+        assertTrue(message(() -> x.clamp(1, 0)).startsWith("clamp: min 1.0"));
+        assertEquals(1e-20, Tensor.scalar(1e-20).log1p().item(), 1e-35);
+        assertEquals(1000, Tensor.scalar(1000).softplus().item(), 0);
+        assertEquals(Math.log(2), Tensor.scalar(0).softplus().item(), 1e-15);
+        assertEquals(Math.exp(-1000), Tensor.scalar(-1000).softplus().item(), 1e-300);
+    }
 }

@@ -9,7 +9,7 @@ public final class Elementwise {
     }
 
     /** Unary elementwise functions. */
-    public enum Unary { NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, SIGN }
+    public enum Unary { NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, SIGN, LOG1P, SOFTPLUS }
 
     /** Binary elementwise functions. */
     public enum Binary {
@@ -41,6 +41,8 @@ public final class Elementwise {
             case SIGMOID -> { for (int i = 0; i < n; i++) r[i] = sigmoid(a[o + i]); }
             case RELU -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = v > 0 ? v : 0.0 * v; } }
             case SIGN -> { for (int i = 0; i < n; i++) r[i] = Math.signum(a[o + i]); }
+            case LOG1P -> { for (int i = 0; i < n; i++) r[i] = Math.log1p(a[o + i]); }
+            case SOFTPLUS -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))); } }
         }
         return NDArray.wrapLike(r, c);
     }

@@ -187,6 +187,20 @@ public final class NDArray {
     }
 
     /**
+     * A view of positions [start, start + length) along {@code axis} (checked by the caller).
+     *
+     * @param axis the axis, non-negative
+     * @param start the first position
+     * @param length how many positions
+     * @return the view, sharing this array's buffer
+     */
+    public NDArray narrow(int axis, int start, int length) {
+        int[] s = shape.clone();
+        s[axis] = length;
+        return new NDArray(data, s, strides, offset + start * strides[axis], owner);
+    }
+
+    /**
      * A broadcast view with stride 0 along expanded axes. {@code target} must be broadcast-compatible
      * with this shape and at least as long (checked by the caller); it is not copied.
      */

@@ -9,7 +9,7 @@ import dev.adjoint.core.kernel.Elementwise.Unary;
 import dev.adjoint.core.kernel.NDArray;
 
 /**
- * sigmoid, relu and abs. The kinks of relu and abs take gradient 0 at 0 (as PyTorch); their masks
+ * sigmoid, softplus, relu and abs. The kinks of relu and abs take gradient 0 at 0 (as PyTorch); their masks
  * are constants, so second derivatives are 0 almost everywhere, as they should be.
  */
 public final class Activations {
@@ -79,6 +79,19 @@ public final class Activations {
         @Override
         public Tensor[] backward(Context ctx, Tensor gOut) {
             return new Tensor[] {ctx.needsInputGrad(0) ? apply(gOut, ctx.saved(0)) : null, null};
+        }
+    };
+
+    public static final CustomOp SOFTPLUS = new Primitive.OfInput("softplus") {
+        @Override
+        NDArray compute(NDArray x) {
+            return Elementwise.map(Unary.SOFTPLUS, x);
+        }
+
+        // d/dx log(1 + e^x) = s(x), computed as max(x, 0) + log1p(e^-|x|) so it never overflows
+        @Override
+        Tensor gradient(Tensor g, Tensor x) {
+            return g.mul(x.sigmoid());
         }
     };
 

@@ -7,7 +7,7 @@ import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.Elementwise.Unary;
 import dev.adjoint.core.kernel.NDArray;
 
-/** exp, log, sqrt and pow with a constant exponent. */
+/** exp, log, log1p, sqrt and pow with a constant exponent. */
 public final class Exponentials {
     private Exponentials() {
     }
@@ -35,6 +35,19 @@ public final class Exponentials {
         @Override
         Tensor gradient(Tensor g, Tensor x) {
             return g.div(x);
+        }
+    };
+
+    public static final CustomOp LOG1P = new Primitive.OfInput("log1p") {
+        @Override
+        NDArray compute(NDArray x) {
+            return Elementwise.map(Unary.LOG1P, x);
+        }
+
+        // d/dx log(1 + x) = 1 / (1 + x)
+        @Override
+        Tensor gradient(Tensor g, Tensor x) {
+            return g.div(x.add(1.0));
         }
     };
 

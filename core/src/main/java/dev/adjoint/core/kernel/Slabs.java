@@ -1,0 +1,81 @@
+package dev.adjoint.core.kernel;
+
+import java.util.List;
+
+/**
+ * Copies along one axis: concatenation and its adjoint, padding a slab into zeros. An array of shape
+ * [..., n, ...] is seen as [outer, n, inner] around the axis, so every copy is a run of n * inner
+ * contiguous elements per outer index.
+ */
+public final class Slabs {
+    private Slabs() {
+    }
+
+    /**
+     * Concatenates arrays whose shapes agree except along {@code axis}.
+     *
+     * @param parts the arrays (shapes checked by the caller)
+     * @param axis the axis, non-negative
+     * @return a new contiguous array
+     */
+    public static NDArray concat(List<NDArray> parts, int axis) {
+        int[] shape = parts.get(0).shape.clone();
+        int total = 0;
+        for (NDArray p : parts) {
+            total += p.shape[axis];
+        }
+        shape[axis] = total;
+        int outer = outer(shape, axis);
+        int inner = inner(shape, axis);
+        double[] out = new double[Shapes.size(shape)];
+        int at = 0;
+        for (NDArray p : parts) {
+            NDArray c = p.contiguous();
+            int run = p.shape[axis] * inner;
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(c.data, c.offset + o * run, out, (o * total + at) * inner, run);
+            }
+            at += p.shape[axis];
+        }
+        return NDArray.wrap(out, shape);
+    }
+
+    /**
+     * Zeros of {@code shape} with {@code slab} placed at positions [start, start + slab's length)
+     * along {@code axis}: the adjoint of narrowing.
+     *
+     * @param slab the values to place
+     * @param shape the full shape
+     * @param axis the axis, non-negative
+     * @param start where the slab begins along the axis
+     * @return a new contiguous array
+     */
+    public static NDArray pad(NDArray slab, int[] shape, int axis, int start) {
+        int outer = outer(shape, axis);
+        int inner = inner(shape, axis);
+        int total = shape[axis];
+        NDArray c = slab.contiguous();
+        int run = slab.shape[axis] * inner;
+        double[] out = new double[Shapes.size(shape)];
+        for (int o = 0; o < outer; o++) {
+            System.arraycopy(c.data, c.offset + o * run, out, (o * total + start) * inner, run);
+        }
+        return NDArray.wrap(out, shape.clone());
+    }
+
+    private static int outer(int[] shape, int axis) {
+        int n = 1;
+        for (int i = 0; i < axis; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+
+    private static int inner(int[] shape, int axis) {
+        int n = 1;
+        for (int i = axis + 1; i < shape.length; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+}

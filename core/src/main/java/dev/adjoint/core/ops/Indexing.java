@@ -1,0 +1,177 @@
+package dev.adjoint.core.ops;
+
+import dev.adjoint.core.Context;
+import dev.adjoint.core.Tensor;
+import dev.adjoint.core.kernel.NDArray;
+import dev.adjoint.core.kernel.Shapes;
+import dev.adjoint.core.kernel.Slabs;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * narrow (a slice along one axis, as a view), its adjoint pad, and concat. select is a composite:
+ * a narrow of length 1 with the axis reshaped away.
+ */
+public final class Indexing {
+    private Indexing() {
+    }
+
+    /**
+     * @param x the tensor
+     * @param axis the axis; negative counts from the end
+     * @param start the first position along it
+     * @param length how many positions
+     * @return the slice, a view
+     */
+    public static Tensor narrow(Tensor x, int axis, int start, int length) {
+        int[] shape = x.shape();
+        int a = Shapes.axis("narrow", axis, shape.length);
+        if (start < 0 || length < 0 || (long) start + length > shape[a]) {
+            throw new IllegalArgumentException("narrow: positions [" + start + ", " + ((long) start + length) + ") are out of range for axis "
+                    + axis + " of shape " + Arrays.toString(shape));
+        }
+        if (start == 0 && length == shape[a]) {
+            return x;
+        }
+        return new Narrow(a, start, length, shape).apply(x);
+    }
+
+    /**
+     * @param x the tensor
+     * @param axis the axis; negative counts from the end
+     * @param index the position along it; negative counts from the end
+     * @return the slice at that position, with the axis removed
+     */
+    public static Tensor select(Tensor x, int axis, int index) {
+        int[] shape = x.shape();
+        int a = Shapes.axis("select", axis, shape.length);
+        if (index < -shape[a] || index >= shape[a]) {
+            throw new IllegalArgumentException("select: index " + index + " is out of range for axis " + axis + " of shape "
+                    + Arrays.toString(shape));
+        }
+        int i = index < 0 ? index + shape[a] : index;
+        return narrow(x, a, i, 1).reshape(Shapes.reduced(shape, a, false));
+    }
+
+    private static final class Narrow extends Primitive {
+        private final int axis;
+        private final int start;
+        private final int length;
+        private final int[] from;
+
+        Narrow(int axis, int start, int length, int[] from) {
+            super("narrow");
+            this.axis = axis;
+            this.start = start;
+            this.length = length;
+            this.from = from;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return wrap(in[0].value().narrow(axis, start, length));
+        }
+
+        // the slice's gradient goes back to its positions, zeros elsewhere
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {new Pad(axis, start, length, from).apply(g)};
+        }
+    }
+
+    private static final class Pad extends Primitive {
+        private final int axis;
+        private final int start;
+        private final int length;
+        private final int[] to;
+
+        Pad(int axis, int start, int length, int[] to) {
+            super("pad");
+            this.axis = axis;
+            this.start = start;
+            this.length = length;
+            this.to = to;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return wrap(Slabs.pad(in[0].value(), to, axis, start));
+        }
+
+        // pad is linear; its adjoint reads the slab back out
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {narrow(g, axis, start, length)};
+        }
+    }
+
+    /**
+     * @param parts tensors whose shapes agree except along {@code axis}
+     * @param axis the axis; negative counts from the end
+     * @return the tensors joined along the axis
+     */
+    public static Tensor concat(List<Tensor> parts, int axis) {
+        if (parts == null || parts.isEmpty()) {
+            throw new IllegalArgumentException("concat: needs at least one tensor");
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            if (parts.get(i) == null) {
+                throw new IllegalArgumentException("concat: tensor " + i + " is null");
+            }
+        }
+        int[] first = parts.get(0).shape();
+        int a = Shapes.axis("concat", axis, first.length);
+        for (int i = 1; i < parts.size(); i++) {
+            int[] s = parts.get(i).shape();
+            boolean ok = s.length == first.length;
+            for (int d = 0; ok && d < s.length; d++) {
+                ok = d == a || s[d] == first[d];
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("concat: shape " + Arrays.toString(s) + " of tensor " + i + " does not match "
+                        + Arrays.toString(first) + " except along axis " + axis);
+            }
+        }
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        int[] lengths = new int[parts.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = parts.get(i).shape()[a];
+        }
+        return new Concat(a, lengths).apply(parts.toArray(new Tensor[0]));
+    }
+
+    private static final class Concat extends Primitive {
+        private final int axis;
+        private final int[] lengths;
+
+        Concat(int axis, int[] lengths) {
+            super("concat");
+            this.axis = axis;
+            this.lengths = lengths;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            List<NDArray> values = new ArrayList<>(in.length);
+            for (Tensor t : in) {
+                values.add(t.value());
+            }
+            return wrap(Slabs.concat(values, axis));
+        }
+
+        // each input's gradient is its slab of the output's
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Tensor[] grads = new Tensor[lengths.length];
+            int at = 0;
+            for (int i = 0; i < grads.length; i++) {
+                grads[i] = ctx.needsInputGrad(i) ? narrow(g, axis, at, lengths[i]) : null;
+                at += lengths[i];
+            }
+            return grads;
+        }
+    }
+}
