@@ -65,7 +65,8 @@ public final class Losses {
 
     /**
      * Binary cross-entropy of logits, {@code mean(-(t log s(x) + (1 - t) log(1 - s(x))))} with
-     * {@code s} the sigmoid, computed stably as {@code max(x, 0) - x t + log(1 + e^-|x|)}.
+     * {@code s} the sigmoid, computed stably as {@code softplus(x) - x t} (softplus never overflows and
+     * its derivative is exactly the sigmoid, so the gradient is {@code s(x) - t} everywhere).
      *
      * @param logits raw scores
      * @param target targets (usually 0 or 1), of the same shape
@@ -73,18 +74,7 @@ public final class Losses {
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target) {
         requireSameShape("binaryCrossEntropyWithLogits", logits, target);
-        // NOTE: relu() and abs() would take gradient 0 at x = 0 and lose the kinks' cancelling halves
-        // (the true gradient there is 0.5 - t). A constant branch mask keeps every piece smooth.
-        double[] positive = logits.toArray();
-        double[] sign = new double[positive.length];
-        for (int i = 0; i < positive.length; i++) {
-            positive[i] = positive[i] >= 0 ? 1.0 : 0.0;
-            sign[i] = 2 * positive[i] - 1;
-        }
-        int[] shape = logits.shape();
-        Tensor max = logits.mul(Tensor.of(positive, shape));
-        Tensor softplus = logits.mul(Tensor.of(sign, shape)).neg().exp().add(1.0).log();
-        return max.sub(logits.mul(target)).add(softplus).mean();
+        return logits.softplus().sub(logits.mul(target)).mean();
     }
 
     /**
