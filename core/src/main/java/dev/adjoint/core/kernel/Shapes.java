@@ -14,11 +14,17 @@ public final class Shapes {
     public static int size(int[] shape) {
         long n = 1;
         for (int d : shape) {
-            n *= d;
+            if (d == 0) {
+                return 0;
+            }
         }
-        if (n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has " + n
-                    + " elements, more than a Java array can hold");
+        for (int d : shape) {
+            // checked at every step: the running product of dimensions up to 2^31 each cannot wrap a long
+            n *= d;
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than "
+                        + Integer.MAX_VALUE + " elements, more than a Java array can hold");
+            }
         }
         return (int) n;
     }
@@ -51,7 +57,11 @@ public final class Shapes {
                 throw new IllegalArgumentException(op + ": negative dimension " + d + " in shape " + Arrays.toString(shape));
             }
         }
-        size(shape);
+        try {
+            size(shape);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
+        }
         return shape;
     }
 
