@@ -42,7 +42,8 @@ public final class ShapeOps {
                 throw new IllegalArgumentException("reshape: invalid dimension " + to[i] + " in " + Arrays.toString(shape)
                         + " (only one -1 is allowed)");
             } else {
-                known *= to[i];
+                // saturate: no valid count exceeds Integer.MAX_VALUE, and a long must not wrap
+                known = Math.min(known * to[i], (long) Integer.MAX_VALUE + 1);
             }
         }
         int n = Shapes.size(from);
@@ -56,7 +57,8 @@ public final class ShapeOps {
         }
         if (known != n) {
             throw new IllegalArgumentException("reshape: " + Arrays.toString(from) + " (" + n + " elements) to "
-                    + Arrays.toString(shape) + " (" + known + " elements)");
+                    + Arrays.toString(shape) + " (" + (known > Integer.MAX_VALUE ? "more than " + Integer.MAX_VALUE : known)
+                    + " elements)");
         }
         return to;
     }
