@@ -69,6 +69,9 @@ public final class Autograd {
      * @return one gradient per input
      */
     public static List<Tensor> grad(Tensor output, Tensor gradOutput, List<Tensor> inputs, boolean createGraph) {
+        if (output == null) {
+            throw new IllegalArgumentException("grad: output is null");
+        }
         if (inputs == null) {
             throw new IllegalArgumentException("grad: inputs is null");
         }

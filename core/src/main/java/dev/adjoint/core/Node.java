@@ -39,6 +39,9 @@ final class Node implements Context {
 
     @Override
     public void save(Tensor... tensors) {
+        if (tensors == null) {
+            throw new IllegalArgumentException(op.name() + ": save was given a null array");
+        }
         int n = saved.length;
         // NOTE: the first array passed is kept, not copied (a varargs array is the caller's own).
         saved = n == 0 ? tensors : Arrays.copyOf(saved, n + tensors.length);
@@ -69,6 +72,10 @@ final class Node implements Context {
 
     @Override
     public boolean needsInputGrad(int index) {
+        if (index < 0 || index >= inputs.length) {
+            throw new IllegalArgumentException(op.name() + ": needsInputGrad index " + index + " out of range; the op has "
+                    + inputs.length + " inputs");
+        }
         return inputs[index].requiresGrad();
     }
 }

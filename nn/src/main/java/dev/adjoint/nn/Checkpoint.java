@@ -73,6 +73,12 @@ public final class Checkpoint {
         ByteBuffer bytes = encode(model.parameters());
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
+        if (dir == null || target.getFileName() == null) {
+            throw new IOException("Checkpoint " + file + ": not a file path (it has no parent directory)");
+        }
+        if (Files.isDirectory(target)) {
+            throw new IOException("Checkpoint " + file + ": is a directory");
+        }
         // NOTE: not Files.createTempFile: it creates owner-only files, and the rename would carry
         // those permissions over to the checkpoint. CREATE_NEW gives the usual umask permissions.
         Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
@@ -120,6 +126,9 @@ public final class Checkpoint {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new IOException("Checkpoint " + file + ": file does not exist", e);
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith("Checkpoint ") ? e
+                    : new IOException("Checkpoint " + file + ": cannot be read (" + e.getMessage() + ")", e);
         }
         double[][] values = decode(bytes, model.parameters(), file);
         List<Tensor> params = model.parameters();

@@ -75,6 +75,11 @@ public final class Dataset {
         if (rows == null || rows.length == 0) {
             throw new IllegalArgumentException("Dataset: " + what + " must hold at least one row");
         }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] == null) {
+                throw new IllegalArgumentException("Dataset: " + what + " row " + i + " is null");
+            }
+        }
         return rows.length;
     }
 
@@ -87,7 +92,12 @@ public final class Dataset {
 
     private static double[] flatten(String what, double[][] rows) {
         int w = width(what, rows);
-        double[] flat = new double[Math.multiplyExact(rows.length, w)];
+        long cells = (long) rows.length * w;
+        if (cells > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Dataset: " + rows.length + " rows of " + w + " " + what
+                    + " are more values than a Java array holds");
+        }
+        double[] flat = new double[(int) cells];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i] == null || rows[i].length != w) {
                 throw new IllegalArgumentException("Dataset: " + what + " row " + i + " has "

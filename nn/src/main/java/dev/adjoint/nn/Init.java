@@ -46,14 +46,20 @@ public interface Init {
         if (fanIn <= 0 || fanOut <= 0) {
             throw new IllegalArgumentException("Init: fan-in and fan-out must be positive, got " + fanIn + " and " + fanOut);
         }
-        int n = 1;
+        if (shape == null) {
+            throw new IllegalArgumentException("Init: shape is null");
+        }
+        long n = 1;
         for (int d : shape) {
             if (d < 0) {
                 throw new IllegalArgumentException("Init: negative dimension in shape " + Arrays.toString(shape));
             }
-            n = Math.multiplyExact(n, d);
+            n = Math.min(n * d, (long) Integer.MAX_VALUE + 1);
         }
-        double[] values = new double[n];
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Init: shape " + Arrays.toString(shape) + " has more elements than a Java array holds");
+        }
+        double[] values = new double[(int) n];
         fill(values, shape.clone(), fanIn, fanOut);
         return Tensor.of(values, shape).requiresGrad(true);
     }

@@ -34,6 +34,9 @@ public interface LearningRateSchedule {
      * @param epoch the epoch, from 0
      */
     default void apply(Optimizer optimizer, double baseRate, int epoch) {
+        if (optimizer == null) {
+            throw new IllegalArgumentException("LearningRateSchedule: optimizer is null");
+        }
         if (epoch < 0) {
             throw new IllegalArgumentException("LearningRateSchedule: epoch must be >= 0, got " + epoch);
         }

@@ -34,6 +34,10 @@ public final class Linear implements Layer {
         if (init == null) {
             throw new IllegalArgumentException("Linear: init is null");
         }
+        if ((long) in * out > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Linear: in " + in + " x out " + out + " = " + (long) in * out
+                    + " weights, more than a Java array holds");
+        }
         this.in = in;
         this.out = out;
         this.weight = init.parameter(in, out, in, out);

@@ -221,7 +221,12 @@ public final class Trainer {
         }
         Batcher batcher = new Batcher(data.size(), batchSize, shuffle);
         int perEpoch = batcher.batchesPerEpoch();
-        int total = Math.multiplyExact(epochs, perEpoch);
+        long steps = (long) epochs * perEpoch;
+        if (steps > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Trainer: " + epochs + " epochs of " + perEpoch + " batches are " + steps
+                    + " steps, more than a loss history can hold");
+        }
+        int total = (int) steps;
         double[] history = new double[total];
         double baseRate = optimizer.learningRate();
         model.train(true);

@@ -75,10 +75,18 @@ public final class Reductions {
         }
     }
 
+    private static int nonEmptyAxis(String op, int axis, int[] shape) {
+        int a = Shapes.axis(op, axis, shape.length);
+        if (shape[a] == 0) {
+            throw new IllegalArgumentException(op + ": axis " + axis + " of shape " + Arrays.toString(shape) + " is empty");
+        }
+        return a;
+    }
+
     /** @param x the tensor @param axis the axis @param keepDim keep it as size 1 @return log(sum(exp(x))) */
     public static Tensor logSumExp(Tensor x, int axis, boolean keepDim) {
         int[] shape = x.shape();
-        int a = Shapes.axis("logSumExp", axis, shape.length);
+        int a = nonEmptyAxis("logSumExp", axis, shape);
         Tensor m = x.max(a, true).detach();
         Tensor r = x.sub(m).exp().sum(a, true).log().add(m);
         return keepDim ? r : r.reshape(Shapes.reduced(shape, a, false));
@@ -86,14 +94,14 @@ public final class Reductions {
 
     /** @param x the tensor @param axis the axis @return the softmax along it */
     public static Tensor softmax(Tensor x, int axis) {
-        int a = Shapes.axis("softmax", axis, x.rank());
+        int a = nonEmptyAxis("softmax", axis, x.shape());
         Tensor e = x.sub(x.max(a, true).detach()).exp();
         return e.div(e.sum(a, true));
     }
 
     /** @param x the tensor @param axis the axis @return the log-softmax along it */
     public static Tensor logSoftmax(Tensor x, int axis) {
-        int a = Shapes.axis("logSoftmax", axis, x.rank());
+        int a = nonEmptyAxis("logSoftmax", axis, x.shape());
         return x.sub(logSumExp(x, a, true));
     }
 }
