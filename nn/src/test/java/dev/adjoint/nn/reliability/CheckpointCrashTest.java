@@ -60,7 +60,7 @@ class CheckpointCrashTest {
                 Thread.sleep(20);
             } else {
                 child.awaitReady();
-                Thread.sleep(rng.nextInt(120));
+                Thread.sleep(rng.nextInt(250));
             }
             child.process.destroyForcibly();
             assertTrue(child.process.waitFor(30, TimeUnit.SECONDS), "child did not die");
@@ -126,6 +126,45 @@ class CheckpointCrashTest {
     }
 
     /**
+     * The control experiment: the same harness against a writer that overwrites the file in place
+     * (truncate, then write in pieces) must see torn checkpoints, or the test above proves nothing.
+     * Every torn file must still be refused with an {@link IOException}, never loaded as garbage.
+     */
+    @Test
+    void theSameKillsCatchAWriterThatOverwritesTheFileInPlace() throws Exception {
+        SplittableRandom rng = new SplittableRandom(7);
+        Path file = dir.resolve("naive.ckpt");
+        Path logs = Files.createDirectory(dir.resolve("naive-logs"));
+        Layer first = CheckpointWriterMain.model();
+        CheckpointWriterMain.fill(first, 1);
+        Checkpoint.save(first, file);
+        long generation = 1;
+        int torn = 0;
+        int kills = 20;
+        for (int kill = 0; kill < kills; kill++) {
+            Child child = Child.start(file, generation + 1, logs.resolve("naive-" + kill + ".out"), "in-place");
+            child.awaitReady();
+            Thread.sleep(rng.nextInt(50, 400)); // past the cold first save, into the steady loop
+            child.process.destroyForcibly();
+            assertTrue(child.process.waitFor(30, TimeUnit.SECONDS), "child did not die");
+            Layer loaded = CheckpointWriterMain.model();
+            try {
+                Checkpoint.load(loaded, file);
+                long g = CheckpointWriterMain.generationOf(loaded);
+                assertTrue(g > 0, "a torn file was loaded as garbage");
+                generation = g;
+            } catch (IOException e) {
+                torn++;
+                CheckpointWriterMain.fill(first, ++generation);
+                Checkpoint.save(first, file);
+            }
+        }
+        System.out.printf(Locale.ROOT, "checkpoint crash control: %d of %d kills left a torn file behind a writer that overwrites in"
+                + " place (each refused with IOException)%n", torn, kills);
+        assertTrue(torn > 0, "no kill caught the in-place writer mid-write: the harness cannot see torn files");
+    }
+
+    /**
      * A running {@link CheckpointWriterMain}. Its standard output goes to a file, read only after the
      * child is dead: reading a pipe while the process is killed races with the JDK closing the pipe
      * on exit ("Stream closed"), which loses the last reports.
@@ -139,12 +178,13 @@ class CheckpointCrashTest {
             this.log = log;
         }
 
-        static Child start(Path file, long firstGeneration, Path log) throws IOException {
+        static Child start(Path file, long firstGeneration, Path log, String... extra) throws IOException {
             String java = ProcessHandle.current().info().command()
                     .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
             List<String> cmd = new ArrayList<>(List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
                     "-cp", System.getProperty("java.class.path"), CheckpointWriterMain.class.getName(), file.toString(),
                     Long.toString(firstGeneration)));
+            cmd.addAll(List.of(extra));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD)
                     .redirectOutput(log.toFile());
             return new Child(pb.start(), log);

@@ -7,7 +7,11 @@ import dev.adjoint.nn.Layer;
 import dev.adjoint.nn.MLP;
 import dev.adjoint.nn.Tanh;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -15,7 +19,9 @@ import java.util.List;
  * loop, generation after generation, and prints {@code saved <generation>} after each save has
  * returned. The parent kills it with SIGKILL at a random moment.
  *
- * <p>Usage: {@code CheckpointWriterMain <file> <first generation>}.
+ * <p>Usage: {@code CheckpointWriterMain <file> <first generation> [in-place]}. With {@code in-place}
+ * it writes the same bytes the naive way instead, straight over the target in small synced chunks,
+ * as a control: the crash test must catch that.
  */
 public final class CheckpointWriterMain {
     private CheckpointWriterMain() {
@@ -64,16 +70,34 @@ public final class CheckpointWriterMain {
     public static void main(String[] args) throws Exception {
         Path file = Path.of(args[0]);
         long generation = Long.parseLong(args[1]);
+        boolean inPlace = args.length > 2 && args[2].equals("in-place");
+        Path side = file.resolveSibling(file.getFileName() + ".side");
         Layer model = model();
         PrintStream out = System.out;
         out.println("ready");
         out.flush();
         while (true) {
             fill(model, generation);
-            Checkpoint.save(model, file);
+            if (inPlace) {
+                Checkpoint.save(model, side);
+                writeInPlace(Files.readAllBytes(side), file);
+            } else {
+                Checkpoint.save(model, file);
+            }
             out.println("saved " + generation);
             out.flush();
             generation++;
+        }
+    }
+
+    /** The non-atomic way: truncate the target, then write it 64 bytes at a time, syncing each piece. */
+    private static void writeInPlace(byte[] bytes, Path file) throws java.io.IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (int from = 0; from < bytes.length; from += 64) {
+                ch.write(ByteBuffer.wrap(bytes, from, Math.min(64, bytes.length - from)));
+                ch.force(false);
+            }
         }
     }
 }
