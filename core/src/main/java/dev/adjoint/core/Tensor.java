@@ -86,12 +86,12 @@ public final class Tensor {
 
     /** A tensor of zeros. @param shape the dimensions @return a new leaf */
     public static Tensor zeros(int... shape) {
-        return full(0.0, shape);
+        return new Tensor(NDArray.full(0.0, Shapes.checkShape("zeros", shape)));
     }
 
     /** A tensor of ones. @param shape the dimensions @return a new leaf */
     public static Tensor ones(int... shape) {
-        return full(1.0, shape);
+        return new Tensor(NDArray.full(1.0, Shapes.checkShape("ones", shape)));
     }
 
     /** A tensor with every element {@code value}. @param value the fill @param shape the dimensions @return a new leaf */

@@ -79,6 +79,10 @@ public final class Checkpoint {
         if (Files.isDirectory(target)) {
             throw new IOException("Checkpoint " + file + ": is a directory");
         }
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("Checkpoint " + file + ": directory " + dir + " does not exist");
+        }
+        removeAbandonedTemporaries(dir, target.getFileName().toString());
         // NOTE: not Files.createTempFile: it creates owner-only files, and the rename would carry
         // those permissions over to the checkpoint. CREATE_NEW gives the usual umask permissions.
         Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
@@ -102,6 +106,31 @@ public final class Checkpoint {
             }
         }
         forceDirectory(dir);
+    }
+
+    /**
+     * Deletes temporary files of earlier saves of this checkpoint whose writing process is gone (a
+     * save killed mid-way leaves one behind). Temporaries of live processes are left alone.
+     */
+    private static void removeAbandonedTemporaries(Path dir, String name) {
+        String prefix = "." + name + ".";
+        try (java.nio.file.DirectoryStream<Path> stream = Files.newDirectoryStream(dir, prefix + "*.tmp")) {
+            for (Path p : stream) {
+                String rest = p.getFileName().toString().substring(prefix.length());
+                int dot = rest.indexOf('.');
+                long pid;
+                try {
+                    pid = Long.parseLong(dot < 0 ? rest : rest.substring(0, dot));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            // Cleaning up is a courtesy: a directory we cannot list must not stop the save.
+        }
     }
 
     /**

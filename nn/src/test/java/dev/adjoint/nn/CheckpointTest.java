@@ -227,4 +227,28 @@ class CheckpointTest {
         Path file = Files.write(dir.resolve("bad.ckpt"), b.array());
         assertRejected(model(1), file, "impossible parameter count");
     }
+
+    @Test
+    void saveRemovesTemporariesAbandonedByDeadWritersButNotLiveOnes() throws Exception {
+        Path file = dir.resolve("model.ckpt");
+        // pid 999999999 is above Linux's pid_max, so no such process exists
+        Path abandoned = dir.resolve(".model.ckpt.999999999.123.tmp");
+        Path live = dir.resolve(".model.ckpt." + ProcessHandle.current().pid() + ".456.tmp");
+        Path other = dir.resolve(".other.ckpt.999999999.1.tmp");
+        java.nio.file.Files.write(abandoned, new byte[] {1, 2, 3});
+        java.nio.file.Files.write(live, new byte[] {4});
+        java.nio.file.Files.write(other, new byte[] {5});
+        Checkpoint.save(model(1), file);
+        org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(abandoned));
+        org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.exists(live));
+        org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.exists(other));
+    }
+
+    @Test
+    void saveIntoAMissingDirectoryNamesTheCheckpoint() {
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> Checkpoint.save(model(1), dir.resolve("missing").resolve("model.ckpt")));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("Checkpoint ") && e.getMessage().contains("does not exist"),
+                e.getMessage());
+    }
 }
