@@ -5,7 +5,9 @@ Usage: compare_table.py PYTHON_RESULTS.jsonl NAME=JMH_RESULT.json [NAME=JMH_RESU
 
 PYTHON_RESULTS.jsonl holds the lines of pytorch_workloads.py; each JMH_RESULT.json is JMH's
 `-rf json` output of MatmulBenchmark (average time in microseconds per product), labelled NAME
-(e.g. vector, scalar). Ratios are Adjoint's GFLOP/s over numpy's (OpenBLAS) and torch's.
+(e.g. vector, scalar). Ratios are Adjoint's GFLOP/s over numpy's (OpenBLAS) and torch's. When a
+workload was measured in several rounds (repeated lines, repeated labels), the best round of
+each side counts: on a shared machine the best round is the one least disturbed.
 """
 import json
 import sys
@@ -25,19 +27,22 @@ def main():
             if "info" in r:
                 print(r["info"])
                 continue
-            python[(r["workload"], r["backend"])] = r["gflops"]
+            key = (r["workload"], r["backend"])
+            python[key] = max(python.get(key, 0.0), r["gflops"])
             flops[r["workload"]] = r["flops"]
     adjoint = {}
     labels = []
     for arg in sys.argv[2:]:
         label, path = arg.split("=", 1)
-        labels.append(label)
+        if label not in labels:
+            labels.append(label)
         with open(path) as f:
             for r in json.load(f):
                 name = r["params"]["workload"]
                 micros = r["primaryMetric"]["score"]
                 if name in flops:
-                    adjoint[(name, label)] = flops[name] / (micros * 1e-6) / 1e9
+                    gflops = flops[name] / (micros * 1e-6) / 1e9
+                    adjoint[(name, label)] = max(adjoint.get((name, label), 0.0), gflops)
     backends = [b for b in ("numpy", "torch") if any(k[1] == b for k in python)]
     header = ["workload"] + [f"{b} GF/s" for b in backends] + [f"adjoint {l} GF/s" for l in labels]
     for label in labels:
