@@ -23,13 +23,28 @@ final class ScalarGemmKernel implements GemmKernel {
     static final int NC = 64;
 
     /**
-     * Whether {@link Math#fma} compiles to a hardware instruction. With it the update loop runs
-     * about three times faster; without it Math.fma is a slow software routine.
+     * Whether to use {@link Math#fma}: with a hardware instruction behind it the update loop runs
+     * about three times faster; without one Math.fma is a slow software routine.
      */
-    private static final boolean FMA = hardwareFma();
+    private final boolean fma;
 
     /** Per-thread buffers: B rows, then two C row buffers. */
     private static final ThreadLocal<double[][]> ROWS = ThreadLocal.withInitial(() -> new double[KC + 2][NC]);
+
+    /** The kernel for this JVM: Math.fma where HotSpot has a hardware FMA. */
+    ScalarGemmKernel() {
+        this(hardwareFma());
+    }
+
+    /** The kernel with or without Math.fma in its inner loop (tests run both). */
+    ScalarGemmKernel(boolean fma) {
+        this.fma = fma;
+    }
+
+    @Override
+    public String toString() {
+        return "scalar (fma=" + fma + ")";
+    }
 
     @Override
     public String description() {
@@ -62,7 +77,7 @@ final class ScalarGemmKernel implements GemmKernel {
                     int c0 = cOff + i * ldc + jc;
                     load(c, c0, row0, nc, accumulate);
                     load(c, c0 + ldc, row1, nc, accumulate);
-                    twoRows(ab, i, p0, kc, rows, nc, row0, row1);
+                    twoRows(ab, i, p0, kc, rows, nc, row0, row1, fma);
                     System.arraycopy(row0, 0, c, c0, nc);
                     System.arraycopy(row1, 0, c, c0 + ldc, nc);
                 }
@@ -102,7 +117,8 @@ final class ScalarGemmKernel implements GemmKernel {
     }
 
     /** row0, row1 += A[i .. i+1, pc .. pc+kc) times the packed rows. */
-    private static void twoRows(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0, double[] row1) {
+    private static void twoRows(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0, double[] row1,
+                                boolean fma) {
         int p = 0;
         for (; p + 3 < kc; p += 4) {
             double x0 = a.get(i, pc + p);
@@ -113,7 +129,7 @@ final class ScalarGemmKernel implements GemmKernel {
             double y1 = a.get(i + 1, pc + p + 1);
             double y2 = a.get(i + 1, pc + p + 2);
             double y3 = a.get(i + 1, pc + p + 3);
-            update(b[p], b[p + 1], b[p + 2], b[p + 3], x0, x1, x2, x3, y0, y1, y2, y3, nc, row0, row1);
+            update(b[p], b[p + 1], b[p + 2], b[p + 3], x0, x1, x2, x3, y0, y1, y2, y3, nc, row0, row1, fma);
         }
         for (; p < kc; p++) {
             double x = a.get(i, pc + p);
@@ -130,8 +146,8 @@ final class ScalarGemmKernel implements GemmKernel {
     /** Four rank-1 updates of two rows: the loop the JIT vectorizes. */
     private static void update(double[] b0, double[] b1, double[] b2, double[] b3, double x0, double x1, double x2,
                                double x3, double y0, double y1, double y2, double y3, int nc, double[] row0,
-                               double[] row1) {
-        if (!FMA) {
+                               double[] row1, boolean fma) {
+        if (!fma) {
             for (int j = 0; j < nc; j++) {
                 double v0 = b0[j];
                 double v1 = b1[j];

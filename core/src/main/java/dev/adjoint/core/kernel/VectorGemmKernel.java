@@ -31,6 +31,11 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     @Override
+    public String toString() {
+        return "vector";
+    }
+
+    @Override
     public String description() {
         return "vector (DoubleVector " + SPECIES.vectorBitSize() + "-bit, " + MR + "x" + NR + " tile)";
     }
