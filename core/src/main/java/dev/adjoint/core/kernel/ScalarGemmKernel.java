@@ -21,6 +21,7 @@ import java.lang.management.ManagementFactory;
 final class ScalarGemmKernel implements GemmKernel {
     static final int KC = 128;
     static final int NC = 64;
+    static final int MC = 512;
 
     /**
      * Whether to use {@link Math#fma}: with a hardware instruction behind it the update loop runs
@@ -53,6 +54,13 @@ final class ScalarGemmKernel implements GemmKernel {
 
     @Override
     public void multiply(Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
+        if (m > MC) {
+            // row blocks bound the copy of a transposed A below to MC x KC
+            for (int ic = 0; ic < m; ic += MC) {
+                multiply(a.fromRow(ic), b, c, cOff + ic * ldc, ldc, Math.min(MC, m - ic), n, k);
+            }
+            return;
+        }
         double[][] rows = ROWS.get();
         double[] row0 = rows[KC];
         double[] row1 = rows[KC + 1];
