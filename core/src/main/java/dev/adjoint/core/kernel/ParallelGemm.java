@@ -16,7 +16,7 @@ import java.util.concurrent.RecursiveAction;
  */
 final class ParallelGemm {
     /** Multiply-adds below which one thread does the whole product (about 50-100 microseconds). */
-    static final long PARALLEL_THRESHOLD = 1L << 21;
+    static final long PARALLEL_THRESHOLD = 1L << 19;
     private static final int GRAIN = 16;
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
     // Created on first parallel product, not at class load: tiny-graph users never start threads.

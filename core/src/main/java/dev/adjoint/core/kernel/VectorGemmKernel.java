@@ -31,6 +31,11 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     @Override
+    public String toString() {
+        return "vector";
+    }
+
+    @Override
     public String description() {
         return "vector (DoubleVector " + SPECIES.vectorBitSize() + "-bit, " + MR + "x" + NR + " tile)";
     }
@@ -42,26 +47,46 @@ final class VectorGemmKernel implements GemmKernel {
         double[] ap = Packing.buffer(Packing.A_BLOCK, mcMax * Math.min(KC, k));
         double[] bp = Packing.buffer(Packing.B_BLOCK, ncMax * Math.min(KC, k));
         double[] tile = Packing.buffer(Packing.TILE, MR * NR);
+        // With a single column panel each element of A feeds one tile only, so packing A would
+        // cost as much as the product itself: full row panels are then read where they lie.
+        boolean packA = n > NR;
+        double[] src = a.data();
+        int lda = a.stride();
         for (int ic = 0; ic < m; ic += MC) {
             int mc = Math.min(MC, m - ic);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean accumulate = pc > 0;
-                Packing.packA(a, ic, mc, pc, kc, MR, ap);
+                if (packA) {
+                    Packing.packA(a, ic, mc, pc, kc, MR, ap);
+                }
                 for (int jc = 0; jc < n; jc += NC) {
                     int nc = Math.min(NC, n - jc);
                     Packing.packB(b, pc, kc, jc, nc, NR, bp);
                     for (int ir = 0; ir < mc; ir += MR) {
                         int rows = Math.min(MR, mc - ir);
-                        int aPanel = ir * kc;
+                        double[] aArray = ap;
+                        int aAt = ir * kc;
+                        int rowStep = 1;
+                        int depthStep = MR;
+                        if (!packA && rows == MR) {
+                            aArray = src;
+                            aAt = a.transposed() ? a.offset() + pc * lda + ic + ir : a.offset() + (ic + ir) * lda + pc;
+                            rowStep = a.transposed() ? 1 : lda;
+                            depthStep = a.transposed() ? lda : 1;
+                        } else if (!packA) {
+                            // the last, partial row panel: pad it to MR rows
+                            Packing.packA(a, ic + ir, rows, pc, kc, MR, ap);
+                            aAt = 0;
+                        }
                         for (int jr = 0; jr < nc; jr += NR) {
                             int cols = Math.min(NR, nc - jr);
-                            int bPanel = jr * kc;
+                            int bAt = jr * kc;
                             int cAt = cOff + (ic + ir) * ldc + jc + jr;
                             if (rows == MR && cols == NR) {
-                                fourRows(kc, ap, aPanel, bp, bPanel, c, cAt, ldc, accumulate);
+                                fourRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, c, cAt, ldc, accumulate);
                             } else {
-                                fourRows(kc, ap, aPanel, bp, bPanel, tile, 0, NR, false);
+                                fourRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, tile, 0, NR, false);
                                 merge(tile, c, cAt, ldc, rows, cols, accumulate);
                             }
                         }
@@ -93,25 +118,29 @@ final class VectorGemmKernel implements GemmKernel {
     // The accumulators are named locals, not an array, so that C2 keeps every one in a register.
     // Four rows measured faster than six or eight on JDK 17 with 512-bit vectors: more
     // accumulators made C2 spill.
-    private static void fourRows(int kc, double[] ap, int aAt, double[] bp, int bAt, double[] c, int cAt, int ldc,
-                                 boolean accumulate) {
+    // A(r, p) of the panel is a[aAt + r * rowStep + p * depthStep]: packed panels have (1, MR).
+    private static void fourRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
+                                 double[] c, int cAt, int ldc, boolean accumulate) {
         DoubleVector z = DoubleVector.zero(SPECIES);
         DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        int r1 = rowStep;
+        int r2 = 2 * rowStep;
+        int r3 = 3 * rowStep;
         int ai = aAt;
         int bi = bAt;
-        for (int p = 0; p < kc; p++, ai += 4, bi += NR) {
+        for (int p = 0; p < kc; p++, ai += depthStep, bi += NR) {
             DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
             DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + LANES);
-            DoubleVector x = DoubleVector.broadcast(SPECIES, ap[ai]);
+            DoubleVector x = DoubleVector.broadcast(SPECIES, a[ai]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = DoubleVector.broadcast(SPECIES, ap[ai + 1]);
+            x = DoubleVector.broadcast(SPECIES, a[ai + r1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = DoubleVector.broadcast(SPECIES, ap[ai + 2]);
+            x = DoubleVector.broadcast(SPECIES, a[ai + r2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = DoubleVector.broadcast(SPECIES, ap[ai + 3]);
+            x = DoubleVector.broadcast(SPECIES, a[ai + r3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }

@@ -26,7 +26,8 @@ class GemmKernelTest {
 
     static List<GemmKernel> kernels() {
         List<GemmKernel> kernels = new ArrayList<>();
-        kernels.add(new ScalarGemmKernel());
+        kernels.add(new ScalarGemmKernel(true));
+        kernels.add(new ScalarGemmKernel(false));
         GemmKernel vector = KernelProvider.vectorKernelOrNull();
         if (vector != null) {
             kernels.add(vector);
@@ -97,9 +98,19 @@ class GemmKernelTest {
         p.check();
     }
 
-    @ParameterizedTest(name = "{1}x{2}x{3} transA={4} transB={5}")
-    @MethodSource("cases")
-    void directLoopsMatchTheNaiveProduct(GemmKernel ignored, int m, int n, int k, boolean transA, boolean transB) {
+    static Stream<Arguments> directCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : SIZES) {
+            for (int t = 0; t < 4; t++) {
+                out.add(Arguments.of(s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2} transA={3} transB={4}")
+    @MethodSource("directCases")
+    void directLoopsMatchTheNaiveProduct(int m, int n, int k, boolean transA, boolean transB) {
         Problem p = new Problem(m, n, k, transA, transB, 7);
         Gemm.direct(p.a, p.b, p.c, p.cOff, p.ldc, m, n, k);
         p.check();

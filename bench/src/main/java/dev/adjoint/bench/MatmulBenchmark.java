@@ -1,0 +1,60 @@
+package dev.adjoint.bench;
+
+import dev.adjoint.core.kernel.Gemm;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One float64 matrix product per call, {@code C = op(A) op(B)}, through the public
+ * {@link Gemm#multiply} entry the graph code uses. Time per product; GFLOP/s is
+ * {@code 2 m n k / time} (bench/compare-pytorch.sh does the division).
+ *
+ * <p>The vector kernel needs the forked JVM to get {@code --add-modules jdk.incubator.vector}
+ * (pass {@code -jvmArgsAppend "--add-modules jdk.incubator.vector"}); without it, or with
+ * {@code -Dadjoint.vector=false}, the scalar kernel runs. Each fork logs which one.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class MatmulBenchmark {
+    /** A {@link Workload#id}. */
+    @Param({"matmul_1024", "mlp1_forward", "mlp1_grad_input", "mlp1_grad_weight", "mlp2_forward", "mlp2_grad_input",
+        "mlp2_grad_weight"})
+    public String workload;
+
+    private Workload w;
+    private double[] a;
+    private double[] b;
+    private double[] c;
+
+    /** Fills the operands with uniform values in [-1, 1). */
+    @Setup
+    public void setUp() {
+        w = Workload.byId(workload);
+        SplittableRandom random = new SplittableRandom(42);
+        a = random.doubles((long) w.m * w.k, -1, 1).toArray();
+        b = random.doubles((long) w.k * w.n, -1, 1).toArray();
+        c = new double[w.m * w.n];
+    }
+
+    /** One product; returns C so that the JIT cannot drop the work. */
+    @Benchmark
+    public double[] multiply() {
+        Gemm.multiply(a, 0, w.transA, b, 0, w.transB, c, 0, w.m, w.n, w.k);
+        return c;
+    }
+}
