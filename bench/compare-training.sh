@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs whole training iterations and elementwise work in PyTorch (float64) and in Adjoint's JMH
+# harness in one go, and prints time per call and the speed ratio. Usage:
+#   bench/compare-training.sh [workload ...]     (seedStep mlpStep biasRelu softmax; default all)
+# Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
+# JMH_ARGS (extra JMH options, e.g. "-prof gc"), PYTHON (default /usr/bin/python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+THREADS="${THREADS:-2}"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+WORKLOADS=("$@")
+if [ ${#WORKLOADS[@]} -eq 0 ]; then
+  WORKLOADS=(seedStep mlpStep biasRelu softmax)
+fi
+JAR=bench/target/benchmarks.jar
+if [ ! -f "$JAR" ]; then
+  mvn -B -ntp -q -pl bench -am package -DskipTests
+fi
+OUT="$(mktemp -d)"
+REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark)\\.(${WORKLOADS[*]})\$")"
+
+echo "== PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), float64, $THREADS threads"
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" bench/pytorch_training.py --threads "$THREADS" "${WORKLOADS[@]}" \
+  | tee "$OUT/torch.jsonl"
+
+echo "== Adjoint, $(java -version 2>&1 | head -1), $THREADS threads"
+# shellcheck disable=SC2086
+java -jar "$JAR" "$REGEX" -rf json -rff "$OUT/adjoint.json" ${JMH_ARGS:-} \
+  -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector" \
+  | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark)"
+
+"$PYTHON" - "$OUT/torch.jsonl" "$OUT/adjoint.json" <<'PY'
+import json, sys
+torch = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    torch[r["workload"]] = r["us"]
+adjoint = {}
+for r in json.load(open(sys.argv[2])):
+    adjoint[r["benchmark"].rsplit(".", 1)[1]] = r["primaryMetric"]["score"]
+print()
+print(f"{'workload':<10} {'PyTorch us':>12} {'Adjoint us':>12} {'speed-up':>9}")
+for name, us in torch.items():
+    a = adjoint.get(name)
+    if a:
+        print(f"{name:<10} {us:>12.2f} {a:>12.2f} {us / a:>8.1f}x")
+PY
+echo "(raw results in $OUT)"

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Times the training workloads of TrainingBenchmark and ElementwiseBenchmark in PyTorch (float64).
+
+Usage: pytorch_training.py [--threads N] [--min-time S] WORKLOAD...
+Workloads: seedStep (1 thread, as the target says), mlpStep, biasRelu, softmax. Prints one JSON
+line per workload: {"workload", "backend": "torch", "threads", "us"} (microseconds per call, the
+median of 5 rounds of at least --min-time seconds each, after warm-up).
+"""
+import argparse
+import json
+import statistics
+import time
+
+
+def seed_step(torch):
+    x = torch.tensor([[0.8, 0.4], [0.3, 0.3]])
+    t = torch.tensor([[0.2, 0.4], [1.0, 0.0]])
+    layers = [torch.nn.Linear(2, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 3), torch.nn.Sigmoid(),
+              torch.nn.Linear(3, 2), torch.nn.Sigmoid()]
+    net = torch.nn.Sequential(*layers)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.fill_(1.0)
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)
+
+    def step():
+        opt.zero_grad()
+        loss = ((net(x) - t) ** 2).sum()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def mlp_step(torch):
+    torch.manual_seed(1)
+    net = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
+                              torch.nn.Linear(512, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x = torch.randn(256, 784)
+    y = torch.randint(0, 10, (256,))
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def bias_relu(torch):
+    h = torch.randn(256, 512, requires_grad=True)
+    b = torch.randn(512, requires_grad=True)
+
+    def step():
+        h.grad = None
+        b.grad = None
+        torch.relu(h + b).sum().backward()
+    return step
+
+
+def softmax(torch):
+    x = torch.randn(256, 1000, requires_grad=True)
+    w = torch.randn(256, 1000)
+
+    def step():
+        x.grad = None
+        (torch.softmax(x, -1) * w).sum().backward()
+    return step
+
+
+WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "biasRelu": (bias_relu, None),
+             "softmax": (softmax, None)}
+
+
+def time_call(fn, min_time, rounds=5):
+    for _ in range(20):
+        fn()
+    reps = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        if time.perf_counter() - start >= min_time:
+            break
+        reps *= 2
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        samples.append((time.perf_counter() - start) / reps)
+    return statistics.median(samples)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--min-time", type=float, default=0.5)
+    parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
+    args = parser.parse_args()
+    import torch
+    torch.set_default_dtype(torch.float64)
+    for name in args.workloads:
+        make, threads = WORKLOADS[name]
+        threads = threads or args.threads
+        torch.set_num_threads(threads)
+        seconds = time_call(make(torch), args.min_time)
+        print(json.dumps({"workload": name, "backend": "torch", "threads": threads, "us": seconds * 1e6}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+package dev.adjoint.bench;
+
+import dev.adjoint.core.Tensor;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
+ * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
+ * ({@code softmax}), each with a backward pass into the inputs.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class ElementwiseBenchmark {
+    Tensor h;
+    Tensor bias;
+    Tensor logits;
+    Tensor weight;
+
+    /** Random inputs. */
+    @Setup
+    public void setUp() {
+        SplittableRandom rng = new SplittableRandom(3);
+        h = Tensor.randn(rng, 256, 512).requiresGrad(true);
+        bias = Tensor.randn(rng, 512).requiresGrad(true);
+        logits = Tensor.randn(rng, 256, 1000).requiresGrad(true);
+        weight = Tensor.randn(rng, 256, 1000);
+    }
+
+    /** relu(h + b), then backward of its sum into h and b. */
+    @Benchmark
+    public Tensor biasRelu() {
+        h.zeroGrad();
+        bias.zeroGrad();
+        h.add(bias).relu().sum().backward();
+        return bias.grad();
+    }
+
+    /** softmax(x) weighted and summed, then backward into x. */
+    @Benchmark
+    public Tensor softmax() {
+        logits.zeroGrad();
+        logits.softmax(-1).mul(weight).sum().backward();
+        return logits.grad();
+    }
+}

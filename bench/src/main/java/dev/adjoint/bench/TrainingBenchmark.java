@@ -1,0 +1,104 @@
+package dev.adjoint.bench;
+
+import dev.adjoint.core.Tensor;
+import dev.adjoint.nn.Adam;
+import dev.adjoint.nn.Init;
+import dev.adjoint.nn.Linear;
+import dev.adjoint.nn.Losses;
+import dev.adjoint.nn.MLP;
+import dev.adjoint.nn.ReLU;
+import dev.adjoint.nn.SGD;
+import dev.adjoint.nn.Sequential;
+import dev.adjoint.nn.Sigmoid;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Whole training iterations (zeroGrad, forward, loss, backward, optimizer step), the same as
+ * bench/pytorch_training.py runs in PyTorch:
+ * <ul>
+ *   <li>{@code seedStep}: the seed's 2-3-3-2 sigmoid network, batch 2, sum of squared errors, SGD
+ *       lr 0.5 (per-op overhead dominates: about 30 ops forward and backward);</li>
+ *   <li>{@code mlpStep}: a 784-512-512-10 ReLU MLP, batch 256, softmax cross-entropy, Adam
+ *       (matmul dominates: about 1 GFLOP per step).</li>
+ * </ul>
+ * Run with {@code -prof gc} for bytes allocated per step.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class TrainingBenchmark {
+
+    /** The seed network and its data. */
+    @State(Scope.Thread)
+    public static class Seed {
+        Sequential net;
+        SGD sgd;
+        Tensor x;
+        Tensor target;
+
+        /** Builds the all-ones seed network. */
+        @Setup
+        public void setUp() {
+            net = new Sequential(new Linear(2, 3, Init.constant(1)), new Sigmoid(), new Linear(3, 3, Init.constant(1)),
+                    new Sigmoid(), new Linear(3, 2, Init.constant(1)), new Sigmoid());
+            sgd = new SGD(net.parameters(), 0.5);
+            x = Tensor.of(new double[] {0.8, 0.4, 0.3, 0.3}, 2, 2);
+            target = Tensor.of(new double[] {0.2, 0.4, 1, 0}, 2, 2);
+        }
+    }
+
+    /** The MLP and a fixed batch. */
+    @State(Scope.Thread)
+    public static class Mlp {
+        Sequential net;
+        Adam adam;
+        Tensor x;
+        int[] classes;
+
+        /** He-initialised 784-512-512-10 ReLU network, a random batch of 256. */
+        @Setup
+        public void setUp() {
+            SplittableRandom rng = new SplittableRandom(1);
+            net = MLP.of(new int[] {784, 512, 512, 10}, ReLU::new, Init.heUniform(rng));
+            adam = new Adam(net.parameters(), 1e-3);
+            x = Tensor.randn(rng, 256, 784);
+            classes = new int[256];
+            for (int i = 0; i < classes.length; i++) {
+                classes[i] = rng.nextInt(10);
+            }
+        }
+    }
+
+    /** One SGD iteration of the seed network; returns the loss. */
+    @Benchmark
+    public double seedStep(Seed s) {
+        s.sgd.zeroGrad();
+        Tensor loss = Losses.sumSquaredError(s.net.forward(s.x), s.target);
+        loss.backward();
+        s.sgd.step();
+        return loss.item();
+    }
+
+    /** One Adam iteration of the MLP; returns the loss. */
+    @Benchmark
+    public double mlpStep(Mlp s) {
+        s.adam.zeroGrad();
+        Tensor loss = Losses.crossEntropy(s.net.forward(s.x), s.classes);
+        loss.backward();
+        s.adam.step();
+        return loss.item();
+    }
+}
