@@ -8,8 +8,8 @@ median of 5 rounds of at least --min-time seconds each, after warm-up).
 """
 import argparse
 import json
-import statistics
-import time
+
+from pytorch_workloads import time_call
 
 
 def seed_step(torch):
@@ -71,26 +71,6 @@ def softmax(torch):
 
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "biasRelu": (bias_relu, None),
              "softmax": (softmax, None)}
-
-
-def time_call(fn, min_time, rounds=5):
-    for _ in range(20):
-        fn()
-    reps = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        if time.perf_counter() - start >= min_time:
-            break
-        reps *= 2
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        samples.append((time.perf_counter() - start) / reps)
-    return statistics.median(samples)
 
 
 def main():

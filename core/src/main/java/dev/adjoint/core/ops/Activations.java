@@ -33,21 +33,11 @@ public final class Activations {
      * {@code g (1 - y) y} as one fused, differentiable op (PyTorch's sigmoid_backward): one loop
      * instead of four ops, and its own derivative keeps higher orders exact.
      */
-    static final CustomOp SIGMOID_BACKWARD = new Primitive("sigmoid") {
-        @Override
-        public Tensor forward(Context ctx, Tensor... in) {
-            ctx.save(in[0], in[1]);
-            return wrap(Elementwise.zip(Binary.SIGMOID_GRAD, in[0].value(), in[1].value()));
-        }
-
+    static final CustomOp SIGMOID_BACKWARD = new Primitive.FusedGradient("sigmoid", Binary.SIGMOID_GRAD) {
         // d/dg = gOut (1 - y) y; d/dy = gOut g (1 - 2y)
         @Override
-        public Tensor[] backward(Context ctx, Tensor gOut) {
-            Tensor g = ctx.saved(0);
-            Tensor y = ctx.saved(1);
-            return new Tensor[] {
-                ctx.needsInputGrad(0) ? apply(gOut, y) : null,
-                ctx.needsInputGrad(1) ? gOut.mul(g).mul(y.mul(-2.0).add(1.0)) : null};
+        Tensor gradientOfSecond(Tensor gOut, Tensor g, Tensor y) {
+            return gOut.mul(g).mul(y.mul(-2.0).add(1.0));
         }
     };
 

@@ -1,6 +1,5 @@
 package dev.adjoint.core.ops;
 
-import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Elementwise;
@@ -53,21 +52,11 @@ public final class Trigonometry {
     };
 
     /** {@code g (1 - y^2)} as one fused, differentiable op (PyTorch's tanh_backward). */
-    static final CustomOp TANH_BACKWARD = new Primitive("tanh") {
-        @Override
-        public Tensor forward(Context ctx, Tensor... in) {
-            ctx.save(in[0], in[1]);
-            return wrap(Elementwise.zip(Binary.TANH_GRAD, in[0].value(), in[1].value()));
-        }
-
+    static final CustomOp TANH_BACKWARD = new Primitive.FusedGradient("tanh", Binary.TANH_GRAD) {
         // d/dg = gOut (1 - y^2); d/dy = -2 gOut g y
         @Override
-        public Tensor[] backward(Context ctx, Tensor gOut) {
-            Tensor g = ctx.saved(0);
-            Tensor y = ctx.saved(1);
-            return new Tensor[] {
-                ctx.needsInputGrad(0) ? apply(gOut, y) : null,
-                ctx.needsInputGrad(1) ? gOut.mul(g).mul(y).mul(-2.0) : null};
+        Tensor gradientOfSecond(Tensor gOut, Tensor g, Tensor y) {
+            return gOut.mul(g).mul(y).mul(-2.0);
         }
     };
 }
