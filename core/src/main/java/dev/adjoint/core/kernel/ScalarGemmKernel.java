@@ -83,8 +83,6 @@ final class ScalarGemmKernel implements GemmKernel {
         }
     }
 
-    // NOTE: kept out of multiply() on purpose. Inlined there, next to the copy loops, C2 compiled
-    // the update loop two to three times slower whenever a transposed A came first.
     /** C[0 .. m, 0 .. nc) at cAt (+)= A[0 .. m, p0 .. p0+kc) times the packed rows. */
     private void rowsTimesBlock(Operand a, int p0, int kc, double[][] rows, int nc, double[] c, int cAt, int ldc, int m,
                                 boolean accumulate) {
