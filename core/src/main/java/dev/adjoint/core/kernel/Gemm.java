@@ -11,7 +11,7 @@ import java.util.Arrays;
  * per-call overhead. Larger ones go to a packed, cache-blocked {@link GemmKernel}: the Vector API
  * kernel when the JVM runs with {@code --add-modules jdk.incubator.vector}, a scalar kernel
  * otherwise (see {@link KernelProvider}; {@code -Dadjoint.vector=false} forces the scalar one).
- * Products above about two million multiply-adds are split over a fork/join pool with one thread
+ * Products above about a million multiply-adds are split over a fork/join pool with one thread
  * per core ({@link ParallelGemm}).
  */
 public final class Gemm {

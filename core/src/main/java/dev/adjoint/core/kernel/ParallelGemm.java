@@ -15,7 +15,7 @@ import java.util.concurrent.RecursiveAction;
  * of A; along the longer side that repeated packing is the smaller share of the work.
  */
 final class ParallelGemm {
-    /** Multiply-adds below which one thread does the whole product (about 50-100 microseconds). */
+    /** Multiply-adds per part below which splitting does not pay (one part is ~10-30 microseconds). */
     static final long PARALLEL_THRESHOLD = 1L << 19;
     private static final int GRAIN = 16;
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
