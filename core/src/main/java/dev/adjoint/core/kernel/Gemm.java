@@ -31,7 +31,8 @@ public final class Gemm {
      * @throws IllegalArgumentException if the ranks, batch shapes or inner dimensions differ
      */
     public static NDArray matmul(NDArray a, NDArray b) {
-        return matmul(a, b, KernelProvider.kernel());
+        // null: the default kernel, looked up (and logged) only when a product is big enough to need it
+        return matmul(a, b, null);
     }
 
     static NDArray matmul(NDArray a, NDArray b, GemmKernel kernel) {
@@ -150,7 +151,7 @@ public final class Gemm {
         checkFits("A", a, aOff, (long) m * k);
         checkFits("B", b, bOff, (long) k * n);
         checkFits("C", c, cOff, (long) m * n);
-        multiply(KernelProvider.kernel(), new Operand(a, aOff, transA ? m : k, transA),
+        multiply(null, new Operand(a, aOff, transA ? m : k, transA),
                 new Operand(b, bOff, transB ? k : n, transB), c, cOff, n, m, n, k);
     }
 
@@ -178,7 +179,7 @@ public final class Gemm {
         if ((long) m * n * k <= SMALL_WORK || m == 1 || n == 1) {
             direct(a, b, c, cOff, ldc, m, n, k);
         } else {
-            ParallelGemm.multiply(kernel, a, b, c, cOff, ldc, m, n, k);
+            ParallelGemm.multiply(kernel == null ? KernelProvider.kernel() : kernel, a, b, c, cOff, ldc, m, n, k);
         }
     }
 
