@@ -9,7 +9,9 @@ import java.util.List;
  * commons-math3 DerivativeStructures (forward mode). Each step applies an op to earlier nodes,
  * chosen with reuse, so subexpressions are shared; depth is capped. Every op is total on the reals
  * (log and sqrt see {@code x^2 + 1}, division divides by {@code y^2 + 1}, exp sees {@code tanh x})
- * so any random expression is finite and smooth.
+ * so any random expression is smooth; it is not always well conditioned: chains of additions and
+ * cubes grow without bound (eight nested cubes overflow), so the properties measure how large the
+ * intermediate values and derivatives get and skip expressions beyond what float64 can check.
  */
 final class RandomExpression {
     static final int MAX_DEPTH = 8;
