@@ -32,8 +32,26 @@ public final class Autograd {
 
     private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
 
+    /** A thread and its state; immutable, so it is safely published through a plain field. */
+    private record Owned(Thread thread, ThreadState state) {
+    }
+
+    /**
+     * The last thread to look up its state: every op reads the state, and a ThreadLocal lookup costs
+     * more than a tiny op's arithmetic. A thread that finds another thread here takes the
+     * ThreadLocal path and puts itself here; the check on the owner keeps every thread on its own state.
+     */
+    private static Owned last = new Owned(null, null);
+
     static ThreadState state() {
-        return STATE.get();
+        Owned o = last;
+        Thread t = Thread.currentThread();
+        if (o.thread() == t) {
+            return o.state();
+        }
+        ThreadState s = STATE.get();
+        last = new Owned(t, s);
+        return s;
     }
 
     /**

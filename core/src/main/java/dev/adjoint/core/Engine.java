@@ -1,6 +1,7 @@
 package dev.adjoint.core;
 
 import dev.adjoint.core.kernel.Elementwise;
+import dev.adjoint.core.kernel.Shapes;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -104,7 +105,7 @@ final class Engine {
                     + shapes(node.inputs) + " (output gradient of shape " + Arrays.toString(g.shape()) + ")");
         }
         for (int k = 0; k < grads.length; k++) {
-            if (grads[k] != null && !Arrays.equals(grads[k].value().shapeView(), node.inputs[k].value().shapeView())) {
+            if (grads[k] != null && !Shapes.same(grads[k].value().shapeView(), node.inputs[k].value().shapeView())) {
                 throw new BackwardShapeException(op, k, node.inputs[k], grads[k].shape(), node.inputs[k].shape());
             }
             if (state.anomaly > 0 && grads[k] != null && !Elementwise.allFinite(grads[k].value())) {

@@ -144,6 +144,17 @@ public final class Tensor {
         return value.shape();
     }
 
+    /**
+     * The length of one axis, without copying the shape.
+     *
+     * @param axis the axis; negative counts from the end
+     * @return its length
+     * @throws IllegalArgumentException if the axis is out of range
+     */
+    public int dim(int axis) {
+        return value.dim(Shapes.axis("dim", axis, value.rank()));
+    }
+
     /** The number of dimensions. @return the rank */
     public int rank() {
         return value.rank();
@@ -395,7 +406,7 @@ public final class Tensor {
         }
         int[] sa = value.shapeView();
         int[] sb = other.value.shapeView();
-        if (Arrays.equals(sa, sb)) {
+        if (Shapes.same(sa, sb)) {
             return op.apply(this, other);
         }
         int[] out = Shapes.broadcast(op.name(), sa, sb);
@@ -495,6 +506,30 @@ public final class Tensor {
      */
     public Tensor matmul(Tensor other) {
         return MatMul.matmul(this, other);
+    }
+
+    /**
+     * {@code this.matmul(weight).add(bias)}, the affine map of a dense layer, as a single op when
+     * this is a matrix [m, k], {@code weight} [k, n] and {@code bias} [n] (as PyTorch's
+     * {@code addmm}); other shapes compute the same composite.
+     *
+     * @param weight the right operand
+     * @param bias added to every row (broadcast); null for none
+     * @return this @ weight + bias
+     */
+    public Tensor affine(Tensor weight, Tensor bias) {
+        return MatMul.affine(this, weight, bias);
+    }
+
+    /**
+     * {@code sum((this - other)^2)}, the sum-of-squares loss, as one op (one pass forward, one
+     * backward); shapes broadcast as in {@link #sub}.
+     *
+     * @param other the tensor to compare with
+     * @return the scalar sum of squared differences
+     */
+    public Tensor sumSquaredDifference(Tensor other) {
+        return Reductions.sumSquaredDifference(this, other);
     }
 
     /** Swaps the last two axes (a view, no copy). @return the transpose */

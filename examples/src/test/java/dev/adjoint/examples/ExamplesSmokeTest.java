@@ -115,7 +115,7 @@ class ExamplesSmokeTest {
         assertEquals(0, r.code(), r.err());
         String dot = java.nio.file.Files.readString(dir.resolve("graph.dot"));
         assertTrue(dot.startsWith("digraph"), dot);
-        assertTrue(dot.contains("matmul") && dot.contains("tanh") && dot.contains("|grad|"), dot);
+        assertTrue(dot.contains("affine") && dot.contains("tanh") && dot.contains("|grad|"), dot);
         assertTrue(r.out().contains("dot -Tpng"), r.out());
     }
 

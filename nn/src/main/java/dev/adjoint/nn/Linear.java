@@ -96,12 +96,11 @@ public final class Linear implements Layer {
         if (x == null) {
             throw new IllegalArgumentException("Linear: input is null");
         }
-        int[] shape = x.shape();
-        if (shape.length == 0 || shape[shape.length - 1] != in) {
+        if (x.rank() == 0 || x.dim(-1) != in) {
             throw new IllegalArgumentException("Linear: expected input with " + in + " features in its last axis, got shape "
-                    + Arrays.toString(shape));
+                    + Arrays.toString(x.shape()));
         }
-        return x.matmul(weight).add(bias);
+        return x.affine(weight, bias);
     }
 
     /** @return weight, then bias */

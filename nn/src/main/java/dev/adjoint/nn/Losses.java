@@ -22,8 +22,7 @@ public final class Losses {
      */
     public static Tensor sumSquaredError(Tensor pred, Tensor target) {
         requireSameShape("sumSquaredError", pred, target);
-        Tensor d = pred.sub(target);
-        return d.mul(d).sum();
+        return pred.sumSquaredDifference(target);
     }
 
     /**
@@ -35,8 +34,10 @@ public final class Losses {
      */
     public static Tensor mse(Tensor pred, Tensor target) {
         requireSameShape("mse", pred, target);
-        Tensor d = pred.sub(target);
-        return d.mul(d).mean();
+        if (pred.size() == 0) {
+            throw new IllegalArgumentException("mse: tensors of shape " + Arrays.toString(pred.shape()) + " are empty");
+        }
+        return pred.sumSquaredDifference(target).div(pred.size());
     }
 
     /**
@@ -118,11 +119,13 @@ public final class Losses {
         if (a == null || b == null) {
             throw new IllegalArgumentException(loss + ": " + (a == null ? "prediction" : "target") + " is null");
         }
-        int[] sa = a.shape();
-        int[] sb = b.shape();
-        if (!Arrays.equals(sa, sb)) {
-            throw new IllegalArgumentException(loss + ": prediction shape " + Arrays.toString(sa)
-                    + " does not match target shape " + Arrays.toString(sb));
+        boolean same = a.rank() == b.rank();
+        for (int i = 0; same && i < a.rank(); i++) {
+            same = a.dim(i) == b.dim(i);
+        }
+        if (!same) {
+            throw new IllegalArgumentException(loss + ": prediction shape " + Arrays.toString(a.shape())
+                    + " does not match target shape " + Arrays.toString(b.shape()));
         }
     }
 

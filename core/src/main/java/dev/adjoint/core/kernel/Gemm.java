@@ -35,6 +35,35 @@ public final class Gemm {
         return matmul(a, b, null);
     }
 
+    /**
+     * {@code x w + b}: the product of matrices {@code x} [m, k] and {@code w} [k, n] with the vector
+     * {@code b} [n] added to every row (one pass over the result, no broadcast copy of {@code b}).
+     *
+     * @param x left operand [m, k]
+     * @param w right operand [k, n]
+     * @param b bias [n]
+     * @return a new contiguous [m, n] array
+     * @throws IllegalArgumentException if the shapes do not fit
+     */
+    public static NDArray affine(NDArray x, NDArray w, NDArray b) {
+        if (x.shape.length != 2 || w.shape.length != 2 || b.shape.length != 1
+                || x.shape[1] != w.shape[0] || b.shape[0] != w.shape[1]) {
+            throw new IllegalArgumentException("affine: shapes " + Arrays.toString(x.shape) + ", " + Arrays.toString(w.shape)
+                    + " and bias " + Arrays.toString(b.shape) + " do not form [m, k] x [k, n] + [n]");
+        }
+        NDArray c = matmul(x, w, null);
+        double[] cd = c.data;
+        double[] bd = b.data;
+        int n = w.shape[1];
+        int bs = b.strides[0];
+        for (int row = 0; row < cd.length; row += n) {
+            for (int j = 0, q = b.offset; j < n; j++, q += bs) {
+                cd[row + j] += bd[q];
+            }
+        }
+        return c;
+    }
+
     static NDArray matmul(NDArray a, NDArray b, GemmKernel kernel) {
         int rank = a.shape.length;
         if (rank < 2 || b.shape.length != rank
@@ -83,16 +112,16 @@ public final class Gemm {
 
     /** A small 2-D product read through the operands' strides: no layout records, no packing. */
     private static void tiny(NDArray a, NDArray b, double[] c, int m, int n, int k) {
-        double[] ad = a.data;
-        double[] bd = b.data;
-        int ars = a.strides[0];
-        int acs = a.strides[1];
-        int brs = b.strides[0];
-        int bcs = b.strides[1];
+        tiny(a.data, a.offset, a.strides[0], a.strides[1], b.data, b.offset, b.strides[0], b.strides[1], c, m, n, k);
+    }
+
+    /** Dot products over any strides: A[i, p] at ao + i ars + p acs, B[p, j] at bo + p brs + j bcs. */
+    private static void tiny(double[] ad, int ao, int ars, int acs, double[] bd, int bo, int brs, int bcs,
+                             double[] c, int m, int n, int k) {
         for (int i = 0; i < m; i++) {
-            int ai = a.offset + i * ars;
+            int ai = ao + i * ars;
             for (int j = 0; j < n; j++) {
-                int bj = b.offset + j * bcs;
+                int bj = bo + j * bcs;
                 double s = 0.0;
                 for (int p = 0; p < k; p++) {
                     s += ad[ai + p * acs] * bd[bj + p * brs];
@@ -100,6 +129,31 @@ public final class Gemm {
                 c[i * n + j] = s;
             }
         }
+    }
+
+    /**
+     * {@code op(a) op(b)} for matrices, op the identity or the transpose: small products read the
+     * operands transposed in place, with no view objects; others go through {@link #matmul(NDArray, NDArray)}.
+     *
+     * @param a left matrix
+     * @param transA whether to use a's transpose
+     * @param b right matrix
+     * @param transB whether to use b's transpose
+     * @return a new contiguous [m, n] array
+     */
+    public static NDArray matmul(NDArray a, boolean transA, NDArray b, boolean transB) {
+        if (a.shape.length == 2 && b.shape.length == 2) {
+            int m = a.shape[transA ? 1 : 0];
+            int k = a.shape[transA ? 0 : 1];
+            int n = b.shape[transB ? 0 : 1];
+            if (k == b.shape[transB ? 1 : 0] && k > 0 && (long) m * n * k <= SMALL_WORK) {
+                double[] c = new double[m * n];
+                tiny(a.data, a.offset, a.strides[transA ? 1 : 0], a.strides[transA ? 0 : 1],
+                        b.data, b.offset, b.strides[transB ? 1 : 0], b.strides[transB ? 0 : 1], c, m, n, k);
+                return NDArray.wrap(c, new int[] {m, n});
+            }
+        }
+        return matmul(transA ? a.swapAxes(a.rank() - 2, a.rank() - 1) : a, transB ? b.swapAxes(b.rank() - 2, b.rank() - 1) : b);
     }
 
     /**

@@ -20,7 +20,22 @@ public final class NDArray {
     private final boolean contiguous;
     /** The array that owns the buffer (itself, or the base of a view): it holds the version. */
     private final NDArray owner;
-    private volatile int version;
+    /**
+     * Read with acquire and written with release ordering (through {@link #VERSION}): a thread that
+     * sees a new version also sees the update behind it, without the full fence of a volatile
+     * write on every optimizer step.
+     */
+    private int version;
+
+    private static final java.lang.invoke.VarHandle VERSION;
+
+    static {
+        try {
+            VERSION = java.lang.invoke.MethodHandles.lookup().findVarHandle(NDArray.class, "version", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     NDArray(double[] data, int[] shape, int[] strides, int offset, NDArray owner) {
         this(data, shape, strides, offset, Shapes.size(shape), owner);
@@ -110,7 +125,7 @@ public final class NDArray {
 
     /** The version counter of the underlying buffer, bumped by each {@link #modify}. */
     public int version() {
-        return owner.version;
+        return (int) VERSION.getAcquire(owner);
     }
 
     /** Whether the elements sit at consecutive positions from {@code offset} in row-major order. */
@@ -223,7 +238,7 @@ public final class NDArray {
                     + Arrays.toString(shape));
         }
         update.accept(data);
-        owner.version++;
+        bumpVersion();
     }
 
     /** Adds {@code other} (same shape) into this array in place, bumping the version. */
@@ -243,7 +258,13 @@ public final class NDArray {
                 data[i] += tmp[i];
             }
         }
-        owner.version++;
+        bumpVersion();
+    }
+
+    private void bumpVersion() {
+        // only the thread updating the buffer writes its version; the increment needs no atomicity
+        // beyond what the update itself has
+        VERSION.setRelease(owner, (int) VERSION.get(owner) + 1);
     }
 
     /** Sets every element to zero in place, bumping the version. */

@@ -63,6 +63,33 @@ public final class Reductions {
         return NDArray.wrap(r, target.clone());
     }
 
+    /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */
+    public static double sumSquaredDifference(NDArray a, NDArray b) {
+        NDArray ca = a.contiguous();
+        NDArray cb = b.contiguous();
+        double[] x = ca.data;
+        double[] y = cb.data;
+        double s = 0;
+        for (int i = 0, p = ca.offset, q = cb.offset; i < ca.size; i++) {
+            double d = x[p + i] - y[q + i];
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** {@code c (a - b)} elementwise over arrays of equal shape. */
+    public static NDArray scaledDifference(double c, NDArray a, NDArray b) {
+        NDArray ca = a.contiguous();
+        NDArray cb = b.contiguous();
+        double[] x = ca.data;
+        double[] y = cb.data;
+        double[] r = new double[ca.size];
+        for (int i = 0, p = ca.offset, q = cb.offset; i < r.length; i++) {
+            r[i] = c * (x[p + i] - y[q + i]);
+        }
+        return NDArray.wrapLike(r, ca);
+    }
+
     /** Max along {@code axis} (kept as size 1) and, in {@code oneHot}, a 1 at the first maximum of each slice. */
     public static NDArray[] maxWithMask(NDArray x, int axis) {
         NDArray c = x.contiguous();

@@ -10,6 +10,19 @@ public final class Shapes {
     private Shapes() {
     }
 
+    /** Whether two shapes are equal; a plain loop, cheaper than Arrays.equals for a few axes. */
+    public static boolean same(int[] a, int[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The number of elements of a shape; 1 for rank 0. */
     public static int size(int[] shape) {
         long n = 1;

@@ -75,6 +75,67 @@ public final class Reductions {
         }
     }
 
+    /**
+     * {@code sum((a - b)^2)} as one op when the shapes are equal (the sum-of-squares loss): one
+     * node forward and one fused node backward instead of sub, mul, sum and their gradients. Other
+     * shapes broadcast through the composite.
+     *
+     * @param a one tensor
+     * @param b the other
+     * @return the scalar sum of squared differences
+     */
+    public static Tensor sumSquaredDifference(Tensor a, Tensor b) {
+        if (b == null) {
+            throw new IllegalArgumentException("sumSquaredDifference: other tensor is null");
+        }
+        if (Shapes.same(a.value().shapeView(), b.value().shapeView())) {
+            return SUM_SQUARED_DIFFERENCE.apply(a, b);
+        }
+        try {
+            Tensor d = a.sub(b);
+            return d.mul(d).sum();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("sumSquaredDifference: " + e.getMessage(), e);
+        }
+    }
+
+    // d sum((a - b)^2) = sum(2 (a - b) (da - db))
+    private static final Primitive SUM_SQUARED_DIFFERENCE = new Primitive("sumSquaredDifference") {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0], in[1]);
+            return wrap(NDArray.scalar(dev.adjoint.core.kernel.Reductions.sumSquaredDifference(in[0].value(), in[1].value())));
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Tensor ga = DIFFERENCE_GRADIENT.apply(g, ctx.saved(0), ctx.saved(1));
+            return new Tensor[] {ctx.needsInputGrad(0) ? ga : null, ctx.needsInputGrad(1) ? ga.neg() : null};
+        }
+    };
+
+    /** {@code 2 g (a - b)} for a scalar g, as one differentiable op (the gradient above). */
+    private static final Primitive DIFFERENCE_GRADIENT = new Primitive("sumSquaredDifference") {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0], in[1], in[2]);
+            return wrap(dev.adjoint.core.kernel.Reductions.scaledDifference(2 * in[0].item(), in[1].value(), in[2].value()));
+        }
+
+        // linear in g, and in (a - b): d/dg = sum(gOut 2 (a - b)), d/da = 2 g gOut, d/db = -2 g gOut
+        @Override
+        public Tensor[] backward(Context ctx, Tensor gOut) {
+            Tensor g = ctx.saved(0);
+            Tensor a = ctx.saved(1);
+            Tensor b = ctx.saved(2);
+            Tensor da = ctx.needsInputGrad(1) || ctx.needsInputGrad(2) ? gOut.mul(g.mul(2)) : null;
+            return new Tensor[] {
+                ctx.needsInputGrad(0) ? gOut.mul(a.sub(b)).sum().mul(2) : null,
+                ctx.needsInputGrad(1) ? da : null,
+                ctx.needsInputGrad(2) ? da.neg() : null};
+        }
+    };
+
     private static int nonEmptyAxis(String op, int axis, int[] shape) {
         int a = Shapes.axis(op, axis, shape.length);
         if (shape[a] == 0) {

@@ -116,7 +116,7 @@ public final class ShapeOps {
     public static Tensor expand(Tensor x, int[] shape) {
         Shapes.checkShape("expand", shape);
         int[] from = x.value().shapeView();
-        if (Arrays.equals(from, shape)) {
+        if (Shapes.same(from, shape)) {
             return x;
         }
         if (!Shapes.canExpand(from, shape)) {
@@ -135,7 +135,7 @@ public final class ShapeOps {
      */
     public static Tensor broadcastTo(Tensor x, int[] shape) {
         int[] from = x.value().shapeView();
-        return Arrays.equals(from, shape) ? x : new Expand(from, shape).apply(x);
+        return Shapes.same(from, shape) ? x : new Expand(from, shape).apply(x);
     }
 
     private static final class Expand extends Primitive {
@@ -168,13 +168,14 @@ public final class ShapeOps {
     public static Tensor sumTo(Tensor x, int[] shape) {
         Shapes.checkShape("sumTo", shape);
         int[] from = x.value().shapeView();
-        if (Arrays.equals(from, shape)) {
+        if (Shapes.same(from, shape)) {
             return x;
         }
         if (!Shapes.canExpand(shape, from)) {
             throw new IllegalArgumentException("sumTo: cannot sum " + Arrays.toString(from) + " down to " + Arrays.toString(shape));
         }
-        return new SumTo(from.clone(), shape.clone()).apply(x);
+        // a shape view is never modified: only the caller's array needs a copy
+        return new SumTo(from, shape.clone()).apply(x);
     }
 
     private static final class SumTo extends Primitive {

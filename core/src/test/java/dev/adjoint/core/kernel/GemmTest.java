@@ -105,6 +105,31 @@ class GemmTest {
     }
 
     @Test
+    void transposeFlagsMatchTransposedViewsForSmallAndLargeProducts() {
+        // {m, k, n}: tiny (read in place with the flags), just over the direct-loop limit, and blocked
+        int[][] sizes = {{1, 1, 1}, {2, 3, 2}, {3, 1, 4}, {1, 7, 1}, {16, 16, 16}, {17, 16, 16}, {40, 33, 21}};
+        long seed = 20;
+        for (int[] s : sizes) {
+            for (int flags = 0; flags < 4; flags++) {
+                boolean ta = (flags & 2) != 0;
+                boolean tb = (flags & 1) != 0;
+                NDArray a = ta ? randomInts(seed++, s[1], s[0]) : randomInts(seed++, s[0], s[1]);
+                NDArray b = tb ? randomInts(seed++, s[2], s[1]) : randomInts(seed++, s[1], s[2]);
+                NDArray opA = ta ? a.swapAxes(0, 1) : a;
+                NDArray opB = tb ? b.swapAxes(0, 1) : b;
+                NDArray c = Gemm.matmul(a, ta, b, tb);
+                assertArrayEquals(new int[] {s[0], s[2]}, c.shape(), () -> java.util.Arrays.toString(s));
+                assertArrayEquals(naiveMatmul(opA, opB), c.toArray(), () -> java.util.Arrays.toString(s) + " transA=" + ta + " transB=" + tb);
+            }
+        }
+        // strided operands: a column slice of a wider matrix, read transposed
+        NDArray wide = randomInts(99, 5, 9).narrow(1, 2, 3);
+        NDArray b = randomInts(98, 5, 4);
+        assertArrayEquals(naiveMatmul(wide.swapAxes(0, 1), b), Gemm.matmul(wide, true, b, false).toArray());
+        assertThrows(IllegalArgumentException.class, () -> Gemm.matmul(randomInts(1, 2, 3), true, randomInts(2, 3, 3), false));
+    }
+
+    @Test
     void emptyAndZeroDepthProducts() {
         NDArray c = Gemm.matmul(NDArray.full(1, new int[] {2, 3, 0}), NDArray.full(1, new int[] {2, 0, 4}));
         assertArrayEquals(new int[] {2, 3, 4}, c.shape());

@@ -229,6 +229,35 @@ class OpGradientPropertiesTest {
         assertGradients(in -> in.get(0).clamp(-0.7, 0.9).sin(), true, x);
     }
 
+    @Property
+    @Covers("affine(Tensor,Tensor)")
+    void affine(@ForAll("matmulPairs") Tensor[] p, @ForAll("seeds") long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        // the fused path: x [m, k], w [k, n], b [n]
+        int m = 1 + rng.nextInt(4);
+        int k = 1 + rng.nextInt(4);
+        int n = 1 + rng.nextInt(4);
+        Tensor x = Tensor.randn(rng, m, k).requiresGrad(true);
+        Tensor w = Tensor.randn(rng, k, n).requiresGrad(true);
+        Tensor b = Tensor.randn(rng, n).requiresGrad(true);
+        assertGradients(in -> in.get(0).affine(in.get(1), in.get(2)).sin(), x, w, b);
+        // any other matmul shapes take the composite, with a bias broadcast along the last axis
+        int[] s = p[0].matmul(p[1]).shape();
+        Tensor bias = Tensor.randn(rng, s.length == 0 ? new int[0] : new int[] {s[s.length - 1]}).requiresGrad(true);
+        assertGradients(in -> in.get(0).affine(in.get(1), in.get(2)).sin(), p[0], p[1], bias);
+    }
+
+    @Property
+    @Covers("sumSquaredDifference(Tensor)")
+    void sumSquaredDifference(@ForAll("pairs") Tensor[] p, @ForAll("any") Tensor x, @ForAll("seeds") long seed) {
+        // equal shapes take the fused op, others broadcast through the composite; the first-order
+        // gradient 2 (a - b) is zero where the generator drew equal tensors (the Hessian is still checked)
+        Tensor y = Tensor.randn(new java.util.SplittableRandom(seed), x.shape()).requiresGrad(true);
+        assertGradients(in -> in.get(0).sumSquaredDifference(in.get(1)), x, y);
+        boolean equal = p[0].sub(p[1]).abs().sum().item() == 0;
+        assertGradients(in -> in.get(0).sumSquaredDifference(in.get(1)), equal, p);
+    }
+
     // ---------------------------------------------------------------- generators
 
     /** A tensor of rank at least 1 and an axis of it (possibly negative). */
