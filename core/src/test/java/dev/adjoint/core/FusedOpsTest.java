@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fused ops ({@code affine}, {@code sumSquaredDifference}) give the values and gradients of
+ * The fused ops ({@code affine}, {@code sumSquaredDifference}, {@code softmax}, {@code logSoftmax}) give the values and gradients of
  * the composites they replace, on contiguous operands and on views, and name themselves in errors.
  */
 class FusedOpsTest {
@@ -119,5 +119,60 @@ class FusedOpsTest {
         assertTrue(e.getMessage().startsWith("sumSquaredDifference:") && e.getMessage().contains("[3]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> a.sumSquaredDifference(null));
         assertTrue(e.getMessage().contains("sumSquaredDifference") && e.getMessage().contains("null"), e.getMessage());
+    }
+
+    /** The composite softmax the fused op replaced: exp(x - max) / sum, along an axis. */
+    private static Tensor compositeSoftmax(Tensor x, int axis) {
+        Tensor e = x.sub(x.max(axis, true).detach()).exp();
+        return e.div(e.sum(axis, true));
+    }
+
+    @Test
+    void softmaxAndLogSoftmaxEqualTheCompositeAlongEveryAxisAndOnViews() {
+        SplittableRandom rng = new SplittableRandom(7);
+        Tensor x = Tensor.randn(rng, 3, 4, 5).mul(3).requiresGrad(true);
+        Tensor view = Tensor.randn(rng, 5, 4).transpose();
+        for (int axis = -3; axis < 3; axis++) {
+            Tensor expected = compositeSoftmax(x, axis);
+            assertClose(expected, x.softmax(axis));
+            assertClose(expected.log(), x.logSoftmax(axis));
+            Tensor w = Tensor.randn(rng, 3, 4, 5);
+            List<Tensor> gf = Autograd.grad(x.softmax(axis).mul(w).sum(), List.of(x), false);
+            List<Tensor> gc = Autograd.grad(expected.mul(w).sum(), List.of(x), false);
+            assertClose(gc.get(0), gf.get(0));
+            List<Tensor> lf = Autograd.grad(x.logSoftmax(axis).mul(w).sum(), List.of(x), false);
+            List<Tensor> lc = Autograd.grad(expected.log().mul(w).sum(), List.of(x), false);
+            assertClose(lc.get(0), lf.get(0));
+        }
+        assertClose(compositeSoftmax(view, 1), view.softmax(1));
+        assertClose(compositeSoftmax(view, 0), view.softmax(0));
+    }
+
+    @Test
+    void softmaxIsStableForHugeLogitsAndMaskedEntries() {
+        Tensor x = Tensor.of(new double[] {1000, 1001, 999, Double.NEGATIVE_INFINITY, 0, 1}, 2, 3);
+        double[] y = x.softmax(1).toArray();
+        double z = 1 + Math.E + Math.exp(-1);
+        assertArrayEquals(new double[] {1 / z, Math.E / z, Math.exp(-1) / z, 0, 1 / (1 + Math.E), Math.E / (1 + Math.E)}, y, 1e-15);
+        double[] l = x.logSoftmax(1).toArray();
+        assertEquals(-1 - Math.log(z) + 1, l[0], 1e-12);
+        assertEquals(Double.NEGATIVE_INFINITY, l[3]);
+        for (double v : Tensor.full(-1e300, 4).logSoftmax(0).toArray()) {
+            assertEquals(-Math.log(4), v, 1e-12);
+        }
+    }
+
+    @Test
+    void softmaxGradientsCheckToSecondOrder() {
+        SplittableRandom rng = new SplittableRandom(8);
+        Tensor x = Tensor.randn(rng, 2, 3, 4).requiresGrad(true);
+        Tensor w = Tensor.randn(rng, 2, 3, 4);
+        for (int axis = 0; axis < 3; axis++) {
+            int a = axis;
+            GradCheck.Report s = GradCheck.checkSecondOrder(in -> in.get(0).softmax(a).mul(w).sum().sin(), List.of(x));
+            assertTrue(s.passed(), s::toString);
+            GradCheck.Report l = GradCheck.checkSecondOrder(in -> in.get(0).logSoftmax(a).mul(w).sum().sin(), List.of(x));
+            assertTrue(l.passed(), l::toString);
+        }
     }
 }

@@ -63,6 +63,100 @@ public final class Reductions {
         return NDArray.wrap(r, target.clone());
     }
 
+    /**
+     * Softmax (or log-softmax) along {@code axis}: each slice has its maximum subtracted before
+     * {@code exp}, so no slice overflows. One pass for the max, one for the sum, one to write.
+     *
+     * @param x the array
+     * @param axis the axis, non-negative
+     * @param log whether to return the log-softmax
+     * @return a new contiguous array of x's shape
+     */
+    public static NDArray softmax(NDArray x, int axis, boolean log) {
+        NDArray c = x.contiguous();
+        double[] a = c.data;
+        double[] r = new double[c.size];
+        int n = c.shape[axis];
+        int inner = 1;
+        for (int d = axis + 1; d < c.shape.length; d++) {
+            inner *= c.shape[d];
+        }
+        int outer = n == 0 || inner == 0 ? 0 : c.size / (n * inner);
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                int pa = c.offset + base;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0, p = pa; j < n; j++, p += inner) {
+                    max = Math.max(max, a[p]);
+                }
+                if (max == Double.NEGATIVE_INFINITY) {
+                    max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
+                }
+                double sum = 0;
+                for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+                    double e = Math.exp(a[p] - max);
+                    r[q] = e;
+                    sum += e;
+                }
+                if (log) {
+                    // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
+                    double logSum = Math.log(sum);
+                    for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+                        r[q] = (a[p] - max) - logSum;
+                    }
+                } else {
+                    double inv = 1 / sum;
+                    for (int j = 0, q = base; j < n; j++, q += inner) {
+                        r[q] *= inv;
+                    }
+                }
+            }
+        }
+        return NDArray.wrapLike(r, c);
+    }
+
+    /**
+     * The gradient of softmax or log-softmax along {@code axis} from the output {@code y} and the
+     * output gradient {@code g}: {@code y (g - sum(g y))} for softmax, {@code g - exp(y) sum(g)}
+     * for log-softmax, sums taken along the axis.
+     *
+     * @param g the output gradient
+     * @param y the forward output, of g's shape
+     * @param axis the axis, non-negative
+     * @param log whether y is a log-softmax
+     * @return a new contiguous array of y's shape
+     */
+    public static NDArray softmaxBackward(NDArray g, NDArray y, int axis, boolean log) {
+        NDArray cg = g.contiguous();
+        NDArray cy = y.contiguous();
+        double[] gd = cg.data;
+        double[] yd = cy.data;
+        double[] r = new double[cy.size];
+        int n = cy.shape[axis];
+        int inner = 1;
+        for (int d = axis + 1; d < cy.shape.length; d++) {
+            inner *= cy.shape[d];
+        }
+        int outer = n == 0 || inner == 0 ? 0 : cy.size / (n * inner);
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                int pg = cg.offset + base;
+                int py = cy.offset + base;
+                double s = 0;
+                for (int j = 0, off = 0; j < n; j++, off += inner) {
+                    s += log ? gd[pg + off] : gd[pg + off] * yd[py + off];
+                }
+                for (int j = 0, off = 0; j < n; j++, off += inner) {
+                    double yv = yd[py + off];
+                    r[base + off] = log ? gd[pg + off] - Math.exp(yv) * s : yv * (gd[pg + off] - s);
+                }
+            }
+        }
+        return NDArray.wrapLike(r, cy);
+    }
+
     /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */
     public static double sumSquaredDifference(NDArray a, NDArray b) {
         NDArray ca = a.contiguous();

@@ -7,9 +7,10 @@ import dev.adjoint.core.kernel.Shapes;
 import java.util.Arrays;
 
 /**
- * Reductions along an axis. sum and mean are composites of sumTo; max is a primitive; logSumExp,
- * softmax and logSoftmax are composites that subtract the (detached) max for stability: the max's
- * gradient contributions cancel exactly, so detaching it changes no derivative.
+ * Reductions along an axis. sum and mean are composites of sumTo; max is a primitive; logSumExp is
+ * a composite that subtracts the (detached) max for stability: the max's gradient contributions
+ * cancel exactly, so detaching it changes no derivative. softmax and logSoftmax are fused
+ * primitives (max-subtracted too), forward and backward each one pass over the data.
  */
 public final class Reductions {
     private Reductions() {
@@ -156,13 +157,90 @@ public final class Reductions {
     /** @param x the tensor @param axis the axis @return the softmax along it */
     public static Tensor softmax(Tensor x, int axis) {
         int a = nonEmptyAxis("softmax", axis, x.shape());
-        Tensor e = x.sub(x.max(a, true).detach()).exp();
-        return e.div(e.sum(a, true));
+        return new Softmax(a, false).apply(x);
     }
 
     /** @param x the tensor @param axis the axis @return the log-softmax along it */
     public static Tensor logSoftmax(Tensor x, int axis) {
         int a = nonEmptyAxis("logSoftmax", axis, x.shape());
-        return x.sub(logSumExp(x, a, true));
+        return new Softmax(a, true).apply(x);
+    }
+
+    /**
+     * Softmax or log-softmax along an axis as one fused op, max-subtracted for stability; its
+     * gradient is one fused op too ({@link SoftmaxBackward}).
+     */
+    private static final class Softmax extends Primitive {
+        private final int axis;
+        private final boolean log;
+
+        Softmax(int axis, boolean log) {
+            super(log ? "logSoftmax" : "softmax");
+            this.axis = axis;
+            this.log = log;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            Tensor y = wrap(dev.adjoint.core.kernel.Reductions.softmax(in[0].value(), axis, log));
+            ctx.save(y);
+            return y;
+        }
+
+        // softmax: dx = y (g - sum(g y)); log-softmax: dx = g - exp(y) sum(g), sums along the axis
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {new SoftmaxBackward(axis, log).apply(g, ctx.saved(0))};
+        }
+    }
+
+    /**
+     * h(g, y) = y (g - S(g y)) for softmax, g - exp(y) S(g) for log-softmax, S the sum along the
+     * axis (kept). Its own gradient, for higher orders, is built from recorded ops.
+     */
+    private static final class SoftmaxBackward extends Primitive {
+        private final int axis;
+        private final boolean log;
+
+        SoftmaxBackward(int axis, boolean log) {
+            super(log ? "logSoftmax" : "softmax");
+            this.axis = axis;
+            this.log = log;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0], in[1]);
+            return wrap(dev.adjoint.core.kernel.Reductions.softmaxBackward(in[0].value(), in[1].value(), axis, log));
+        }
+
+        // With v = gOut:
+        //   softmax:     dh/dg^T v = y (v - S(v y));           dh/dy^T v = v (g - S(g y)) - g S(v y)
+        //   log-softmax: dh/dg^T v = v - S(v exp(y));          dh/dy^T v = -v exp(y) S(g)
+        @Override
+        public Tensor[] backward(Context ctx, Tensor v) {
+            Tensor g = ctx.saved(0);
+            Tensor y = ctx.saved(1);
+            Tensor gg = null;
+            Tensor gy = null;
+            if (log) {
+                Tensor e = y.exp();
+                if (ctx.needsInputGrad(0)) {
+                    gg = v.sub(v.mul(e).sum(axis, true));
+                }
+                if (ctx.needsInputGrad(1)) {
+                    gy = v.mul(e).mul(g.sum(axis, true)).neg();
+                }
+            } else {
+                Tensor vy = v.mul(y).sum(axis, true);
+                if (ctx.needsInputGrad(0)) {
+                    gg = y.mul(v.sub(vy));
+                }
+                if (ctx.needsInputGrad(1)) {
+                    gy = v.mul(g.sub(g.mul(y).sum(axis, true))).sub(g.mul(vy));
+                }
+            }
+            return new Tensor[] {gg, gy};
+        }
     }
 }
