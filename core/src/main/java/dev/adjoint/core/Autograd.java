@@ -28,6 +28,9 @@ public final class Autograd {
         int anomaly;
         /** Inside an op's backward formula: anomalies are attributed to that op, not to its pieces. */
         int inBackward;
+        /** The depth-first stack of the engine's topological sort, reused (and cleared) by each sort on this thread. */
+        Tensor[] sortStack = new Tensor[32];
+        int[] sortNext = new int[32];
     }
 
     private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);

@@ -51,10 +51,13 @@ final class Engine {
                 leaves.apply(createGraph);
                 return results;
             }
-            Tensor[] order = topologicalOrder(root);
+            Tensor[] order = topologicalOrder(root, state);
             root.node().pending = gradOutput;
             for (int i = order.length - 1; i >= 0; i--) {
                 Tensor t = order[i];
+                if (t == null) {
+                    continue; // unused capacity at the end of the order
+                }
                 Node node = t.node();
                 Tensor g = node.pending;
                 node.pending = null;
@@ -163,14 +166,18 @@ final class Engine {
         }
     }
 
-    /** Interior tensors reachable from {@code root} (root included), each after everything it depends on. */
-    private static Tensor[] topologicalOrder(Tensor root) {
+    /**
+     * Interior tensors reachable from {@code root} (root included), each after everything it depends
+     * on, followed by nulls where the array has room to spare.
+     */
+    private static Tensor[] topologicalOrder(Tensor root, Autograd.ThreadState state) {
         int epoch = EPOCH.incrementAndGet();
         Tensor[] order = new Tensor[16];
         int count = 0;
-        Tensor[] stack = new Tensor[16];
-        int[] next = new int[16];
+        Tensor[] stack = state.sortStack;
+        int[] next = state.sortNext;
         int top = 0;
+        int deepest = 0;
         stack[0] = root;
         next[0] = 0;
         root.node().mark = epoch;
@@ -192,7 +199,10 @@ final class Engine {
                 if (++top == stack.length) {
                     stack = Arrays.copyOf(stack, top * 2);
                     next = Arrays.copyOf(next, top * 2);
+                    state.sortStack = stack;
+                    state.sortNext = next;
                 }
+                deepest = Math.max(deepest, top);
                 stack[top] = child;
                 next[top] = 0;
             } else {
@@ -203,6 +213,13 @@ final class Engine {
                 top--;
             }
         }
-        return Arrays.copyOf(order, count);
+        // the scratch stack must not keep this graph alive, nor a deep graph's stack stay allocated
+        if (stack.length > 4096) {
+            state.sortStack = new Tensor[32];
+            state.sortNext = new int[32];
+        } else {
+            Arrays.fill(stack, 0, deepest + 1, null);
+        }
+        return order;
     }
 }

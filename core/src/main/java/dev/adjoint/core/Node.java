@@ -24,7 +24,10 @@ final class Node implements Context {
     final CustomOp op;
     final Tensor[] inputs;
     private Tensor[] saved = NONE;
-    private int[] savedVersions;
+    /** Versions of the saved tensors when saved: the first two inline (most ops save one or two), the rest in an array. */
+    private int version0;
+    private int version1;
+    private int[] moreVersions;
     /** Where the user created this op; captured only in anomaly mode. */
     String site;
 
@@ -42,17 +45,35 @@ final class Node implements Context {
         if (tensors == null) {
             throw new IllegalArgumentException(op.name() + ": save was given a null array");
         }
-        int n = saved.length;
-        // NOTE: the first array passed is kept, not copied (a varargs array is the caller's own).
-        saved = n == 0 ? tensors : Arrays.copyOf(saved, n + tensors.length);
-        savedVersions = n == 0 ? new int[tensors.length] : Arrays.copyOf(savedVersions, n + tensors.length);
         for (int i = 0; i < tensors.length; i++) {
             if (tensors[i] == null) {
                 throw new IllegalArgumentException(op.name() + ": cannot save a null tensor (argument " + i + ")");
             }
-            saved[n + i] = tensors[i];
-            savedVersions[n + i] = tensors[i].value().version();
         }
+        int n = saved.length;
+        // NOTE: the first array passed is kept, not copied (a varargs array is the caller's own).
+        saved = n == 0 ? tensors : Arrays.copyOf(saved, n + tensors.length);
+        for (int i = 0; i < tensors.length; i++) {
+            saved[n + i] = tensors[i];
+            setVersion(n + i, tensors[i].value().version());
+        }
+    }
+
+    private void setVersion(int index, int version) {
+        if (index == 0) {
+            version0 = version;
+        } else if (index == 1) {
+            version1 = version;
+        } else {
+            if (moreVersions == null || moreVersions.length < index - 1) {
+                moreVersions = moreVersions == null ? new int[Math.max(2, index - 1)] : Arrays.copyOf(moreVersions, 2 * (index - 1));
+            }
+            moreVersions[index - 2] = version;
+        }
+    }
+
+    private int versionWhenSaved(int index) {
+        return index == 0 ? version0 : index == 1 ? version1 : moreVersions[index - 2];
     }
 
     @Override
@@ -62,9 +83,10 @@ final class Node implements Context {
         }
         Tensor t = saved[index];
         int now = t.value().version();
-        if (now != savedVersions[index]) {
+        int then = versionWhenSaved(index);
+        if (now != then) {
             throw new IllegalStateException(op.name() + ": a tensor of shape " + Arrays.toString(t.shape())
-                    + " saved for backward was modified in place (version " + savedVersions[index] + " when saved, "
+                    + " saved for backward was modified in place (version " + then + " when saved, "
                     + now + " now); recompute the forward pass after the update" + (site == null ? "" : " (op created at " + site + ")"));
         }
         return t;
