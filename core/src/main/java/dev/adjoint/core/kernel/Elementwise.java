@@ -138,6 +138,18 @@ public final class Elementwise {
                 case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y * y); } }
                 case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i], b[bo + i]); }
             }
+        } else if (sa == 0 && sb == 1) {
+            // a broadcast first operand (the gradient of a sum reaching an elementwise backward)
+            double av = a[ao];
+            switch (f) {
+                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = av + b[bo + i]; }
+                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = av - b[bo + i]; }
+                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = av * b[bo + i]; }
+                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = av / b[bo + i]; }
+                case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y) * y; } }
+                case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y * y); } }
+                case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(av, b[bo + i]); }
+            }
         } else if (sb == 0) {
             double bv = b[bo];
             switch (f) {

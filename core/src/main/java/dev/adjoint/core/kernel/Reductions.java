@@ -18,11 +18,7 @@ public final class Reductions {
         }
         if (r.length == 1) {
             NDArray c = x.contiguous();
-            double s = 0;
-            for (int i = c.offset, end = c.offset + c.size; i < end; i++) {
-                s += c.data[i];
-            }
-            r[0] = s;
+            r[0] = sum(c.data, c.offset, c.size);
             return NDArray.wrap(r, target.clone());
         }
         // Stride of each x axis within the result: 0 where the axis is summed.
@@ -40,11 +36,7 @@ public final class Reductions {
         int pa = c.offset;
         for (int done = 0; done < c.size; done += inner) {
             if (rsInner == 0) {
-                double s = 0;
-                for (int i = 0; i < inner; i++) {
-                    s += a[pa + i];
-                }
-                r[pr] += s;
+                r[pr] += sum(a, pa, inner);
             } else {
                 for (int i = 0; i < inner; i++) {
                     r[pr + i] += a[pa + i];
@@ -155,6 +147,29 @@ public final class Reductions {
             }
         }
         return NDArray.wrapLike(r, cy);
+    }
+
+    /**
+     * The sum of {@code n} consecutive elements from {@code from}, with four running sums: one sum
+     * waits on each addition's latency, four keep the adder busy (and round no worse).
+     */
+    static double sum(double[] a, int from, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = from;
+        int end = from + n;
+        for (; i + 3 < end; i += 4) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+        }
+        for (; i < end; i++) {
+            s0 += a[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */
