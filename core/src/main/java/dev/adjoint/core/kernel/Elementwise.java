@@ -29,6 +29,15 @@ public final class Elementwise {
         double[] a = c.data;
         int o = c.offset;
         double[] r = new double[n];
+        if (n >= MathKernel.MIN_LENGTH && (f == Unary.EXP || f == Unary.TANH || f == Unary.SIGMOID)) {
+            MathKernel m = KernelProvider.math();
+            switch (f) {
+                case EXP -> m.exp(a, o, r, 0, n);
+                case TANH -> m.tanh(a, o, r, 0, n);
+                default -> m.sigmoid(a, o, r, 0, n);
+            }
+            return NDArray.wrapLike(r, c);
+        }
         switch (f) {
             case NEG -> { for (int i = 0; i < n; i++) r[i] = -a[o + i]; }
             case EXP -> { for (int i = 0; i < n; i++) r[i] = Math.exp(a[o + i]); }
@@ -128,6 +137,10 @@ public final class Elementwise {
     }
 
     private static void inner(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
+        if (f == Binary.RELU_GRAD && sb == 1 && (sa == 1 || sa == 0) && n >= MathKernel.MIN_LENGTH) {
+            KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
+            return;
+        }
         if (sa == 1 && sb == 1) {
             switch (f) {
                 case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i]; }

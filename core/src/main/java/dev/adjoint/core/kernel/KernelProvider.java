@@ -3,13 +3,15 @@ package dev.adjoint.core.kernel;
 import java.lang.System.Logger.Level;
 
 /**
- * Picks the matrix-multiply kernel once per JVM: the Vector API kernel when the incubator module
+ * Picks the kernels once per JVM, the matrix multiply ({@link GemmKernel}) and the elementwise
+ * math ({@link MathKernel}) together: the Vector API kernels when the incubator module
  * {@code jdk.incubator.vector} is in the boot layer (the JVM was started with
- * {@code --add-modules jdk.incubator.vector}), the scalar kernel otherwise. The choice is logged as
- * one INFO line of the {@code dev.adjoint.core.kernel} {@link System.Logger} on first use.
+ * {@code --add-modules jdk.incubator.vector}), the scalar ones otherwise. The choice is logged as
+ * one INFO line of the {@code dev.adjoint.core.kernel} {@link System.Logger} on first use (the first
+ * product or elementwise run big enough to need them; tiny graphs never do).
  *
  * <p>The system property {@code adjoint.vector=false} ({@code -Dadjoint.vector=false}) forces the
- * scalar kernel even when the module is present.
+ * scalar kernels even when the module is present.
  */
 final class KernelProvider {
     /** Name of the system property that can switch the vector kernel off. */
@@ -22,6 +24,18 @@ final class KernelProvider {
     /** The kernel chosen for this JVM; decided, and logged, on first call. */
     static GemmKernel kernel() {
         return Holder.KERNEL;
+    }
+
+    /** The elementwise math chosen with {@link #kernel()}: vector exactly when the matmul kernel is. */
+    static MathKernel math() {
+        return Holder.MATH;
+    }
+
+    /** The math kernel that goes with a matmul kernel. */
+    static MathKernel mathFor(GemmKernel kernel) {
+        // NOTE: the only reference to VectorMathKernel, reached only when the vector matmul kernel
+        // (and so the module) is in use.
+        return kernel instanceof VectorGemmKernel ? new VectorMathKernel() : new ScalarMathKernel();
     }
 
     /** Whether the Vector API module is present in the boot layer. */
@@ -65,12 +79,13 @@ final class KernelProvider {
     // Initialization-on-demand: the choice happens once, lazily, without locking on later calls.
     private static final class Holder {
         static final GemmKernel KERNEL = choose();
+        static final MathKernel MATH = mathFor(KERNEL);
 
         private static GemmKernel choose() {
             StringBuilder reason = new StringBuilder();
             GemmKernel k = select(Boolean.parseBoolean(System.getProperty(PROPERTY, "true")), reason);
-            System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint matmul kernel: " + k.description()
-                    + (reason.length() == 0 ? "" : "; " + reason));
+            System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint kernels: matmul " + k.description()
+                    + ", elementwise " + mathFor(k).description() + (reason.length() == 0 ? "" : "; " + reason));
             return k;
         }
     }

@@ -85,11 +85,16 @@ public final class Reductions {
                 if (max == Double.NEGATIVE_INFINITY) {
                     max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
                 }
-                double sum = 0;
-                for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
-                    double e = Math.exp(a[p] - max);
-                    r[q] = e;
-                    sum += e;
+                double sum;
+                if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
+                    sum = KernelProvider.math().expShifted(a, pa, max, r, base, n);
+                } else {
+                    sum = 0;
+                    for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+                        double e = Math.exp(a[p] - max);
+                        r[q] = e;
+                        sum += e;
+                    }
                 }
                 if (log) {
                     // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)

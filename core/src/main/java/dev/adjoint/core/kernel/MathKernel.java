@@ -1,0 +1,34 @@
+package dev.adjoint.core.kernel;
+
+/**
+ * Elementwise functions over contiguous runs of doubles that gain from SIMD: {@code exp} and the
+ * functions built on it, and relu's backward (a select, which scalar code can only do with a
+ * branch or bit tricks). {@link KernelProvider} picks the implementation with the matmul kernel:
+ * {@link VectorMathKernel} on the Vector API, {@link ScalarMathKernel} otherwise. Callers use it for
+ * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
+ *
+ * <p>The two implementations agree to within a couple of units in the last place (the Vector
+ * API's {@code exp} is not bit-for-bit {@link Math#exp}); relu's backward is exact in both.
+ */
+interface MathKernel {
+    /** Runs shorter than this stay on the scalar loops: too short to pay for the vector setup. */
+    int MIN_LENGTH = 64;
+
+    /** A short description for the log line. */
+    String description();
+
+    /** {@code r[ro + i] = exp(a[ao + i])} for i in [0, n). */
+    void exp(double[] a, int ao, double[] r, int ro, int n);
+
+    /** {@code r[ro + i] = tanh(a[ao + i])}. */
+    void tanh(double[] a, int ao, double[] r, int ro, int n);
+
+    /** {@code r[ro + i] = 1 / (1 + exp(-a[ao + i]))}, computed without overflow. */
+    void sigmoid(double[] a, int ao, double[] r, int ro, int n);
+
+    /** {@code r[ro + i] = x[xo + i] > 0 ? g[go + i * gs] : +0}; {@code gs} is 1, or 0 for a broadcast g. */
+    void reluGrad(double[] g, int go, int gs, double[] x, int xo, double[] r, int ro, int n);
+
+    /** {@code r[ro + i] = exp(a[ao + i] - shift)}, returning the sum of what it wrote. */
+    double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n);
+}

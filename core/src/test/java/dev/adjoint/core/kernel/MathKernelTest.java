@@ -1,0 +1,129 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Both elementwise math kernels against the plain definitions: every length from 0 past a few
+ * vectors (so every tail length), offsets, special values (infinities, NaN, signed zeros, values
+ * where exp overflows), within a few ulps; relu's backward bit for bit.
+ */
+class MathKernelTest {
+
+    static List<MathKernel> kernels() {
+        List<MathKernel> kernels = new ArrayList<>();
+        kernels.add(new ScalarMathKernel());
+        GemmKernel vector = KernelProvider.vectorKernelOrNull();
+        if (vector != null) {
+            kernels.add(KernelProvider.mathFor(vector));
+        }
+        return kernels;
+    }
+
+    private static final double[] SPECIAL = {
+        0.0, -0.0, 1e-300, -1e-300, 1.0, -1.0, 20.0, -20.0, 36.5, -36.5, 700.0, -700.0, 710.0, -710.0, 746.0, -746.0,
+        Double.MAX_VALUE, -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
+
+    /** Random values and the special ones, at an offset of 3 in a longer array. */
+    private static double[] input(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] a = new double[n + 5];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = rng.nextInt(4) == 0 ? SPECIAL[rng.nextInt(SPECIAL.length)] : rng.nextDouble(-30, 30);
+        }
+        return a;
+    }
+
+    private static void assertClose(double expected, double actual, String what) {
+        if (Double.isNaN(expected)) {
+            assertTrue(Double.isNaN(actual), what + ": expected NaN, got " + actual);
+        } else if (Double.isInfinite(expected) || expected == 0) {
+            assertEquals(expected, actual, what);
+        } else {
+            assertEquals(expected, actual, 4 * Math.ulp(expected), what);
+        }
+    }
+
+    private interface Op {
+        void run(MathKernel k, double[] a, int ao, double[] r, int ro, int n);
+    }
+
+    private static void checkUnary(MathKernel k, Op op, DoubleUnaryOperator reference, String name) {
+        for (int n = 0; n <= 70; n++) {
+            double[] a = input(n, n);
+            double[] r = new double[n + 4];
+            r[0] = 42;
+            r[n + 3] = 43;
+            op.run(k, a, 3, r, 2, n);
+            assertEquals(42, r[0], name + " wrote before its range");
+            assertEquals(43, r[n + 3], name + " wrote after its range");
+            for (int i = 0; i < n; i++) {
+                assertClose(reference.applyAsDouble(a[3 + i]), r[2 + i], k + " " + name + "(" + a[3 + i] + ")");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void expTanhAndSigmoidMatchTheDefinitions(MathKernel k) {
+        checkUnary(k, MathKernel::exp, Math::exp, "exp");
+        checkUnary(k, MathKernel::tanh, Math::tanh, "tanh");
+        checkUnary(k, MathKernel::sigmoid, Elementwise::sigmoid, "sigmoid");
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void expShiftedWritesAndSumsExpOfTheShiftedValues(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            double[] a = new double[n + 3];
+            SplittableRandom rng = new SplittableRandom(n);
+            for (int i = 0; i < a.length; i++) {
+                a[i] = rng.nextDouble(-10, 10);
+            }
+            double[] r = new double[n];
+            double sum = k.expShifted(a, 3, 4.5, r, 0, n);
+            double expected = 0;
+            for (int i = 0; i < n; i++) {
+                double e = Math.exp(a[3 + i] - 4.5);
+                assertClose(e, r[i], "exp shifted");
+                expected += e;
+            }
+            assertEquals(expected, sum, 1e-12 * Math.max(1, expected), "sum of " + n);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void reluGradIsExactForEveryLayoutAndValue(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            double[] x = input(n, 100 + n);
+            double[] g = input(n, 200 + n);
+            for (int gs = 0; gs <= 1; gs++) {
+                double[] r = new double[n];
+                k.reluGrad(g, 2, gs, x, 1, r, 0, n);
+                for (int i = 0; i < n; i++) {
+                    double expected = x[1 + i] > 0 ? g[2 + i * gs] : 0.0;
+                    assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(r[i]),
+                            k + " reluGrad(g=" + g[2 + i * gs] + ", x=" + x[1 + i] + ")");
+                }
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void theMathKernelFollowsTheMatmulKernel() {
+        assertInstanceOf(ScalarMathKernel.class, KernelProvider.mathFor(new ScalarGemmKernel()));
+        GemmKernel vector = KernelProvider.vectorKernelOrNull();
+        if (vector != null) {
+            assertInstanceOf(VectorMathKernel.class, KernelProvider.mathFor(vector));
+        }
+    }
+}
