@@ -38,6 +38,12 @@ public final class Tensor {
     private Node node;
     private boolean requiresGrad;
     private Tensor grad;
+    /**
+     * Set by {@link #zeroGrad()} instead of filling the gradient buffer with zeros: the buffer reads
+     * as zeros from then on, and the next backward overwrites it rather than adding to it (one pass
+     * over the gradient per step instead of two).
+     */
+    private boolean gradZeroed;
 
     private Tensor(NDArray value) {
         this.value = value;
@@ -263,17 +269,30 @@ public final class Tensor {
      * @return the gradient, of this tensor's shape, or null
      */
     public Tensor grad() {
+        if (gradZeroed) {
+            synchronized (this) {
+                if (gradZeroed) {
+                    grad.value.fillZero();
+                    gradZeroed = false;
+                }
+            }
+        }
         return grad;
     }
 
-    /** Resets the accumulated gradient to zeros (reusing its buffer), if there is one. */
+    /**
+     * Resets the accumulated gradient to zeros, if there is one. The buffer is kept and reused: the
+     * next backward pass writes its gradient into it (no separate pass filling zeros), and
+     * {@link #grad()} reads zeros until then. A reference to the old gradient tensor taken before
+     * the reset keeps its values until one of those happens.
+     */
     public void zeroGrad() {
         synchronized (this) {
             if (grad == null) {
                 return;
             }
             if (grad.node == null && grad.value.isContiguous() && grad.value.size() > 0) {
-                grad.value.fillZero();
+                gradZeroed = true;
             } else {
                 grad = null;
             }
@@ -347,8 +366,15 @@ public final class Tensor {
     /** Adds a gradient contribution into this leaf's {@code grad()}. */
     void accumulateGrad(Tensor g, boolean createGraph) {
         synchronized (this) {
-            if (grad == null) {
-                grad = createGraph ? g : new Tensor(NDArray.of(g.value.toArray(), g.value.shapeView()));
+            if (gradZeroed) {
+                gradZeroed = false;
+                if (createGraph) {
+                    grad = g;
+                } else {
+                    grad.value.copyFrom(g.value);
+                }
+            } else if (grad == null) {
+                grad = createGraph ? g : new Tensor(g.value.copy());
             } else if (createGraph || grad.node != null) {
                 grad = grad.add(g);
             } else {

@@ -1,6 +1,7 @@
 package dev.adjoint.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,6 +27,28 @@ class EngineTest {
         assertArrayEquals(new double[] {0, 0, 0}, x.grad().toArray());
         x.mul(3.0).sum().backward();
         assertArrayEquals(new double[] {3, 3, 3}, x.grad().toArray());
+    }
+
+    @Test
+    void zeroGradReusesTheBufferAndTheNextBackwardOverwritesIt() {
+        Tensor x = vec(1, 2, 3);
+        x.mul(x).sum().backward();
+        Tensor g = x.grad();
+        int version = g.version();
+        // zeroGrad without reading: the next backward writes the new gradient into the same buffer
+        x.zeroGrad();
+        x.mul(5.0).sum().backward();
+        assertSame(g, x.grad(), "the gradient buffer is reused across steps");
+        assertArrayEquals(new double[] {5, 5, 5}, x.grad().toArray());
+        assertTrue(g.version() > version, "overwriting bumps the version");
+        // zeroed twice it reads as zeros; zeroed, then two backward passes: the second adds to the first
+        x.zeroGrad();
+        x.zeroGrad();
+        assertArrayEquals(new double[] {0, 0, 0}, x.grad().toArray());
+        x.zeroGrad();
+        x.mul(x).sum().backward(Tensor.scalar(1.0));
+        x.mul(2.0).sum().backward();
+        assertArrayEquals(new double[] {4, 6, 8}, x.grad().toArray());
     }
 
     @Test

@@ -241,6 +241,24 @@ public final class NDArray {
         bumpVersion();
     }
 
+    /** A contiguous copy that owns its buffer. @return the copy */
+    public NDArray copy() {
+        return wrap(toArray(), shape.clone());
+    }
+
+    /** Overwrites this array with {@code other} (same shape) in place, bumping the version. */
+    public void copyFrom(NDArray other) {
+        if (offset != 0 || data.length != size || !isContiguous()) {
+            throw new IllegalStateException("copyFrom: target must own a contiguous buffer");
+        }
+        if (other.isContiguous()) {
+            System.arraycopy(other.data, other.offset, data, 0, size);
+        } else {
+            System.arraycopy(other.toArray(), 0, data, 0, size);
+        }
+        bumpVersion();
+    }
+
     /** Adds {@code other} (same shape) into this array in place, bumping the version. */
     public void addInPlace(NDArray other) {
         if (offset != 0 || data.length != size || !isContiguous()) {
