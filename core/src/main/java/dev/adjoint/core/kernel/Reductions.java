@@ -55,6 +55,15 @@ public final class Reductions {
         return NDArray.wrap(r, target.clone());
     }
 
+    /** The number of elements after {@code axis} in row-major order: the stride of the axis in a contiguous array. */
+    private static int innerSize(int[] shape, int axis) {
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        return inner;
+    }
+
     /**
      * Softmax (or log-softmax) along {@code axis}: each slice has its maximum subtracted before
      * {@code exp}, so no slice overflows. One pass for the max, one for the sum, one to write.
@@ -69,10 +78,7 @@ public final class Reductions {
         double[] a = c.data;
         double[] r = new double[c.size];
         int n = c.shape[axis];
-        int inner = 1;
-        for (int d = axis + 1; d < c.shape.length; d++) {
-            inner *= c.shape[d];
-        }
+        int inner = innerSize(c.shape, axis);
         int outer = n == 0 || inner == 0 ? 0 : c.size / (n * inner);
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
@@ -131,10 +137,7 @@ public final class Reductions {
         double[] yd = cy.data;
         double[] r = new double[cy.size];
         int n = cy.shape[axis];
-        int inner = 1;
-        for (int d = axis + 1; d < cy.shape.length; d++) {
-            inner *= cy.shape[d];
-        }
+        int inner = innerSize(cy.shape, axis);
         int outer = n == 0 || inner == 0 ? 0 : cy.size / (n * inner);
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
