@@ -149,6 +149,25 @@ class FusedOpsTest {
     }
 
     @Test
+    void softmaxOnLongRowsMatchesTheCompositeToo() {
+        // rows of 130 and 67 take the math kernel's exp and the contiguous backward loops
+        SplittableRandom rng = new SplittableRandom(11);
+        for (int[] shape : new int[][] {{3, 130}, {2, 67}, {130, 2}}) {
+            Tensor x = Tensor.randn(rng, shape).mul(4).requiresGrad(true);
+            Tensor w = Tensor.randn(rng, shape);
+            for (int axis : new int[] {0, 1}) {
+                Tensor expected = compositeSoftmax(x, axis);
+                assertClose(expected, x.softmax(axis));
+                assertClose(expected.log(), x.logSoftmax(axis));
+                assertClose(Autograd.grad(expected.mul(w).sum(), List.of(x), false).get(0),
+                        Autograd.grad(x.softmax(axis).mul(w).sum(), List.of(x), false).get(0));
+                assertClose(Autograd.grad(expected.log().mul(w).sum(), List.of(x), false).get(0),
+                        Autograd.grad(x.logSoftmax(axis).mul(w).sum(), List.of(x), false).get(0));
+            }
+        }
+    }
+
+    @Test
     void softmaxIsStableForHugeLogitsAndMaskedEntries() {
         Tensor x = Tensor.of(new double[] {1000, 1001, 999, Double.NEGATIVE_INFINITY, 0, 1}, 2, 3);
         double[] y = x.softmax(1).toArray();

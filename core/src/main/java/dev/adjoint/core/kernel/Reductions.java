@@ -144,6 +144,10 @@ public final class Reductions {
                 int base = o * n * inner + i;
                 int pg = cg.offset + base;
                 int py = cy.offset + base;
+                if (inner == 1) {
+                    contiguousSoftmaxBackward(gd, pg, yd, py, r, base, n, log);
+                    continue;
+                }
                 double s = 0;
                 for (int j = 0, off = 0; j < n; j++, off += inner) {
                     s += log ? gd[pg + off] : gd[pg + off] * yd[py + off];
@@ -155,6 +159,47 @@ public final class Reductions {
             }
         }
         return NDArray.wrapLike(r, cy);
+    }
+
+    /** One contiguous slice of {@link #softmaxBackward}: sums with several accumulators, exp on the math kernel. */
+    private static void contiguousSoftmaxBackward(double[] g, int pg, double[] y, int py, double[] r, int pr, int n, boolean log) {
+        if (log) {
+            double s = sum(g, pg, n);
+            if (n >= MathKernel.MIN_LENGTH) {
+                KernelProvider.math().exp(y, py, r, pr, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    r[pr + j] = Math.exp(y[py + j]);
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                r[pr + j] = g[pg + j] - r[pr + j] * s;
+            }
+        } else {
+            double s = dot(g, pg, y, py, n);
+            for (int j = 0; j < n; j++) {
+                r[pr + j] = y[py + j] * (g[pg + j] - s);
+            }
+        }
+    }
+
+    /** The dot product of {@code n} consecutive elements of a and b, with four running sums. */
+    static double dot(double[] a, int pa, double[] b, int pb, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            s0 += a[pa + j] * b[pb + j];
+            s1 += a[pa + j + 1] * b[pb + j + 1];
+            s2 += a[pa + j + 2] * b[pb + j + 2];
+            s3 += a[pa + j + 3] * b[pb + j + 3];
+        }
+        for (; j < n; j++) {
+            s0 += a[pa + j] * b[pb + j];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**

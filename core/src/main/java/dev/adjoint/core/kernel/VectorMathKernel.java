@@ -88,7 +88,13 @@ final class VectorMathKernel implements MathKernel {
             e.intoArray(r, ro + i);
             sums = sums.add(e);
         }
-        double sum = sums.reduceLanes(VectorOperators.ADD);
+        // lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector code
+        double[] lanes = new double[LANES];
+        sums.intoArray(lanes, 0);
+        double sum = 0;
+        for (double l : lanes) {
+            sum += l;
+        }
         for (; i < n; i++) {
             double e = Math.exp(a[ao + i] - shift);
             r[ro + i] = e;
