@@ -87,8 +87,9 @@ public interface Init {
      */
     static Init uniform(double low, double high, RandomGenerator rng) {
         requireRng("uniform", rng);
-        if (!Double.isFinite(low) || !Double.isFinite(high) || !(low < high)) {
-            throw new IllegalArgumentException("Init.uniform: need finite low < high, got low " + low + ", high " + high);
+        if (!Double.isFinite(low) || !Double.isFinite(high) || !(low < high) || !Double.isFinite(high - low)) {
+            throw new IllegalArgumentException("Init.uniform: need finite low < high with a finite width high - low, got low "
+                    + low + ", high " + high);
         }
         return (values, shape, fanIn, fanOut) -> fillUniform(values, low, high, rng);
     }
@@ -184,7 +185,9 @@ public interface Init {
     private static void fillUniform(double[] values, double low, double high, RandomGenerator rng) {
         double width = high - low;
         for (int i = 0; i < values.length; i++) {
-            values[i] = low + width * rng.nextDouble();
+            // low + width * u rounds up to high for u close to 1: keep the interval half-open
+            double v = low + width * rng.nextDouble();
+            values[i] = v < high ? v : Math.nextDown(high);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.adjoint.core.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
@@ -57,10 +58,19 @@ class GradientCheckTest {
     @Property(tries = 20)
     void layerInputGradientsMatchFiniteDifferences(@ForAll long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        Sequential net = new Sequential(new Linear(3, 4, Init.normal(0, 1, rng)), new LeakyReLU(0.1),
+        Linear first = new Linear(3, 4, Init.normal(0, 1, rng));
+        Sequential net = new Sequential(first, new LeakyReLU(0.1),
                 new Linear(4, 4, Init.normal(0, 1, rng)), new Tanh(), new Linear(4, 2, Init.normal(0, 1, rng)), new Softmax());
         Tensor weights = Tensor.of(new double[] {1, -2, 0.5, 3}, 2, 2);
-        check(x -> net.forward(x).mul(weights).sum(), uniform(rng, 6, -1, 1), 2, 3);
+        double[] x0 = uniform(rng, 6, -1, 1);
+        // a finite difference straddling LeakyReLU's kink measures neither slope: skip samples
+        // with a pre-activation within a few steps of zero
+        double nearestKink = Double.POSITIVE_INFINITY;
+        for (double z : first.forward(Tensor.of(x0, 2, 3)).toArray()) {
+            nearestKink = Math.min(nearestKink, Math.abs(z));
+        }
+        Assume.that(nearestKink > 1e-3);
+        check(x -> net.forward(x).mul(weights).sum(), x0, 2, 3);
     }
 
     @Test

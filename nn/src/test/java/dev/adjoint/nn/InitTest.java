@@ -98,7 +98,22 @@ class InitTest {
     }
 
     @Test
+    void uniformNeverReturnsItsUpperBound() {
+        // the largest nextDouble(), 1 - 2^-53: 1 + (1 - 2^-53) rounds to 2 in double arithmetic
+        java.util.random.RandomGenerator top = () -> -1L;
+        assertEquals(1 - 0x1p-53, top.nextDouble());
+        double[] v = new double[4];
+        Init.uniform(1, 2, top).fill(v, new int[] {4}, 1, 1);
+        for (double x : v) {
+            assertEquals(Math.nextDown(2.0), x);
+        }
+    }
+
+    @Test
     void badArgumentsAreRejected() {
+        IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
+                () -> Init.uniform(-1e308, 1e308, new SplittableRandom()));
+        assertTrue(wide.getMessage().contains("Init.uniform") && wide.getMessage().contains("width"), wide.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Init.uniform(1, 1, new SplittableRandom()));
         assertThrows(IllegalArgumentException.class, () -> Init.uniform(0, 1, null));
         assertThrows(IllegalArgumentException.class, () -> Init.normal(0, -1, new SplittableRandom()));

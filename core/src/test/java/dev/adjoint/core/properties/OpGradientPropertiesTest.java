@@ -18,11 +18,21 @@ import net.jqwik.api.Provide;
 
 /**
  * Every differentiable public op of {@link Tensor}, first and second order, through
- * {@link GradCheck}. Linear ops are followed by {@code sin} so that their second-order check has
+ * {@link GradCheck}. Linear ops are followed by {@link #bend} so that their second-order check has
  * something to check (a linear function's second derivative is zero, a vacuous pass). Each
  * property names the methods it covers; {@link OpCoverageTest} keeps the list complete.
  */
 class OpGradientPropertiesTest {
+
+    /**
+     * {@code u + sin(u)/2}: curved everywhere (second derivative {@code -sin(u)/2}) but with a
+     * slope between 1/2 and 3/2, never zero. A plain {@code sin} wrapper made the check flaky: when
+     * a reduced value landed near pi/2 + k pi every first derivative vanished and the check
+     * reported the sample as vacuous.
+     */
+    static Tensor bend(Tensor u) {
+        return u.add(u.sin().mul(0.5));
+    }
 
     /** Checks f's first and second derivatives at the inputs; the report is the failure message. */
     static void assertGradients(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
@@ -46,13 +56,13 @@ class OpGradientPropertiesTest {
     @Property
     @Covers("add(Tensor)")
     void add(@ForAll("pairs") Tensor[] p) {
-        assertGradients(in -> in.get(0).add(in.get(1)).sin(), p);
+        assertGradients(in -> bend(in.get(0).add(in.get(1))), p);
     }
 
     @Property
     @Covers("sub(Tensor)")
     void sub(@ForAll("pairs") Tensor[] p) {
-        assertGradients(in -> in.get(0).sub(in.get(1)).sin(), p);
+        assertGradients(in -> bend(in.get(0).sub(in.get(1))), p);
     }
 
     @Property
@@ -70,16 +80,16 @@ class OpGradientPropertiesTest {
     @Property
     @Covers({"add(double)", "sub(double)", "mul(double)", "div(double)"})
     void arithmeticWithConstants(@ForAll("any") Tensor x, @ForAll("nonZero") double c) {
-        assertGradients(in -> in.get(0).add(c).sin(), x);
-        assertGradients(in -> in.get(0).sub(c).sin(), x);
-        assertGradients(in -> in.get(0).mul(c).sin(), x);
-        assertGradients(in -> in.get(0).div(c).sin(), x);
+        assertGradients(in -> bend(in.get(0).add(c)), x);
+        assertGradients(in -> bend(in.get(0).sub(c)), x);
+        assertGradients(in -> bend(in.get(0).mul(c)), x);
+        assertGradients(in -> bend(in.get(0).div(c)), x);
     }
 
     @Property
     @Covers("neg()")
     void neg(@ForAll("any") Tensor x) {
-        assertGradients(in -> in.get(0).neg().sin(), x);
+        assertGradients(in -> bend(in.get(0).neg()), x);
     }
 
     // ---------------------------------------------------------------- elementwise functions
@@ -110,10 +120,10 @@ class OpGradientPropertiesTest {
     @Property
     @Covers({"abs()", "relu()"})
     void piecewiseLinearFunctions(@ForAll("awayFromZero") Tensor x) {
-        assertGradients(in -> in.get(0).abs().sin(), x);
-        GradCheck.Report relu = GradCheck.check(in -> in.get(0).relu().sin(), List.of(x));
+        assertGradients(in -> bend(in.get(0).abs()), x);
+        GradCheck.Report relu = GradCheck.check(in -> bend(in.get(0).relu()), List.of(x));
         assertTrue(relu.passed(), relu::toString);
-        GradCheck.Report second = GradCheck.checkSecondOrder(in -> in.get(0).relu().sin(), List.of(x));
+        GradCheck.Report second = GradCheck.checkSecondOrder(in -> bend(in.get(0).relu()), List.of(x));
         assertTrue(second.passed(), second::toString);
     }
 
@@ -128,7 +138,7 @@ class OpGradientPropertiesTest {
     @Property
     @Covers("transpose()")
     void transpose(@ForAll("matrices") Tensor x) {
-        assertGradients(in -> in.get(0).transpose().sin(), x);
+        assertGradients(in -> bend(in.get(0).transpose()), x);
     }
 
     @Property
@@ -142,22 +152,22 @@ class OpGradientPropertiesTest {
         }
         // distinct weights, so that an element routed to the wrong place changes the value
         Tensor w = Tensor.of(IntStream.range(0, x.size()).mapToDouble(i -> 0.5 + i).toArray(), reversed);
-        assertGradients(in -> in.get(0).reshape(reversed).mul(w).sin(), x);
-        assertGradients(in -> in.get(0).reshape(-1).sin(), x);
+        assertGradients(in -> bend(in.get(0).reshape(reversed).mul(w)), x);
+        assertGradients(in -> bend(in.get(0).reshape(-1)), x);
     }
 
     @Property
     @Covers("expand(int[])")
     void expand(@ForAll("expandable") int[][] shapes, @ForAll("seeds") long seed) {
         Tensor x = Tensor.randn(new java.util.SplittableRandom(seed), shapes[0]).requiresGrad(true);
-        assertGradients(in -> in.get(0).expand(shapes[1]).sin(), x);
+        assertGradients(in -> bend(in.get(0).expand(shapes[1])), x);
     }
 
     @Property
     @Covers("sumTo(int[])")
     void sumTo(@ForAll("expandable") int[][] shapes, @ForAll("seeds") long seed) {
         Tensor x = Tensor.randn(new java.util.SplittableRandom(seed), shapes[1]).requiresGrad(true);
-        assertGradients(in -> in.get(0).sumTo(shapes[0]).sin(), x);
+        assertGradients(in -> bend(in.get(0).sumTo(shapes[0])), x);
     }
 
     // ---------------------------------------------------------------- reductions
@@ -165,19 +175,19 @@ class OpGradientPropertiesTest {
     @Property
     @Covers({"sum()", "mean()"})
     void fullReductions(@ForAll("any") Tensor x) {
-        assertGradients(in -> in.get(0).sum().sin(), x);
-        assertGradients(in -> in.get(0).mean().sin(), x);
+        assertGradients(in -> bend(in.get(0).sum()), x);
+        assertGradients(in -> bend(in.get(0).mean()), x);
     }
 
     @Property
     @Covers({"sum(int,boolean)", "mean(int,boolean)", "max(int,boolean)", "logSumExp(int,boolean)"})
     void axisReductions(@ForAll("axisCases") AxisCase c) {
-        assertGradients(in -> in.get(0).sum(c.axis(), c.keepDim()).sin(), c.x());
-        assertGradients(in -> in.get(0).mean(c.axis(), c.keepDim()).sin(), c.x());
+        assertGradients(in -> bend(in.get(0).sum(c.axis(), c.keepDim())), c.x());
+        assertGradients(in -> bend(in.get(0).mean(c.axis(), c.keepDim())), c.x());
         // max is flat along tied elements (kinks, set aside by the checker), so a tie may leave nothing to compare
         double[] values = c.x().toArray();
         boolean ties = java.util.Arrays.stream(values).distinct().count() < values.length;
-        assertGradients(in -> in.get(0).max(c.axis(), c.keepDim()).sin(), ties, c.x());
+        assertGradients(in -> bend(in.get(0).max(c.axis(), c.keepDim())), ties, c.x());
         assertGradients(in -> in.get(0).logSumExp(c.axis(), c.keepDim()), c.x());
     }
 
@@ -200,8 +210,8 @@ class OpGradientPropertiesTest {
         java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
         int start = rng.nextInt(shape[axis]);
         int length = 1 + rng.nextInt(shape[axis] - start);
-        assertGradients(in -> in.get(0).narrow(c.axis(), start, length).sin(), c.x());
-        assertGradients(in -> in.get(0).select(c.axis(), start).sin(), c.x());
+        assertGradients(in -> bend(in.get(0).narrow(c.axis(), start, length)), c.x());
+        assertGradients(in -> bend(in.get(0).select(c.axis(), start)), c.x());
     }
 
     // concat is static, so outside the coverage scan of instance methods; checked here all the same
@@ -212,7 +222,7 @@ class OpGradientPropertiesTest {
         int[] other = shape.clone();
         other[axis] = 1 + new java.util.SplittableRandom(seed).nextInt(3);
         Tensor y = Tensor.randn(new java.util.SplittableRandom(seed), other).requiresGrad(true);
-        assertGradients(in -> Tensor.concat(List.of(in.get(0), in.get(1), in.get(0)), c.axis()).sin(), c.x(), y);
+        assertGradients(in -> bend(Tensor.concat(List.of(in.get(0), in.get(1), in.get(0)), c.axis())), c.x(), y);
     }
 
     @Property
@@ -226,7 +236,7 @@ class OpGradientPropertiesTest {
     @Covers("clamp(double,double)")
     void clamp(@ForAll("any") Tensor x) {
         // kinks at the bounds are set aside by the checker; inside, the gradient is that of sin
-        assertGradients(in -> in.get(0).clamp(-0.7, 0.9).sin(), true, x);
+        assertGradients(in -> bend(in.get(0).clamp(-0.7, 0.9)), true, x);
     }
 
     @Property
@@ -240,11 +250,11 @@ class OpGradientPropertiesTest {
         Tensor x = Tensor.randn(rng, m, k).requiresGrad(true);
         Tensor w = Tensor.randn(rng, k, n).requiresGrad(true);
         Tensor b = Tensor.randn(rng, n).requiresGrad(true);
-        assertGradients(in -> in.get(0).affine(in.get(1), in.get(2)).sin(), x, w, b);
+        assertGradients(in -> bend(in.get(0).affine(in.get(1), in.get(2))), x, w, b);
         // any other matmul shapes take the composite, with a bias broadcast along the last axis
         int[] s = p[0].matmul(p[1]).shape();
         Tensor bias = Tensor.randn(rng, s.length == 0 ? new int[0] : new int[] {s[s.length - 1]}).requiresGrad(true);
-        assertGradients(in -> in.get(0).affine(in.get(1), in.get(2)).sin(), p[0], p[1], bias);
+        assertGradients(in -> bend(in.get(0).affine(in.get(1), in.get(2))), p[0], p[1], bias);
     }
 
     @Property

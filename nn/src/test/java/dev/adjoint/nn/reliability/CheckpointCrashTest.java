@@ -52,6 +52,9 @@ class CheckpointCrashTest {
         List<String> otherOutput = new ArrayList<>();
         Path logs = Files.createDirectory(dir.resolve("logs"));
         long start = System.nanoTime();
+        // The kill window scales with how long a child takes to its first save: on a loaded machine
+        // a fixed window would kill most children before they saved anything.
+        double firstSaveMillis = 50;
         for (int kill = 0; kill < kills; kill++) {
             // The first kill comes while the child JVM is still starting: no save has completed.
             boolean early = kill == 0;
@@ -60,7 +63,14 @@ class CheckpointCrashTest {
                 Thread.sleep(20);
             } else {
                 child.awaitReady();
-                Thread.sleep(rng.nextInt(250));
+                long window = Math.max(250, Math.round(5 * firstSaveMillis));
+                long sleep = rng.nextLong(window);
+                long seen = child.sleepWatchingFirstSave(sleep);
+                if (seen >= 0) {
+                    firstSaveMillis = 0.7 * firstSaveMillis + 0.3 * seen;
+                } else if (sleep > firstSaveMillis) {
+                    firstSaveMillis = 1.5 * sleep; // slower than we thought: no save yet
+                }
             }
             child.process.destroyForcibly();
             assertTrue(child.process.waitFor(30, TimeUnit.SECONDS), "child did not die");
@@ -140,8 +150,11 @@ class CheckpointCrashTest {
         Checkpoint.save(first, file);
         long generation = 1;
         int torn = 0;
-        int kills = 20;
-        for (int kill = 0; kill < kills; kill++) {
+        int kills = 0;
+        // 20 kills, more (up to 80) if none has caught a write yet: a loaded machine stretches the
+        // time between writes more than the writes themselves
+        for (; kills < 20 || (torn == 0 && kills < 80); kills++) {
+            int kill = kills;
             Child child = Child.start(file, generation + 1, logs.resolve("naive-" + kill + ".out"), "in-place");
             child.awaitReady();
             Thread.sleep(rng.nextInt(50, 400)); // past the cold first save, into the steady loop
@@ -199,6 +212,23 @@ class CheckpointCrashTest {
                 }
                 Thread.sleep(5);
             }
+        }
+
+        /**
+         * Sleeps about {@code millis} in small steps, watching the output; returns the milliseconds
+         * from the call to the first "saved" line, or -1 if none came while sleeping.
+         */
+        long sleepWatchingFirstSave(long millis) throws Exception {
+            long start = System.nanoTime();
+            long end = start + TimeUnit.MILLISECONDS.toNanos(millis);
+            long first = -1;
+            while (System.nanoTime() < end) {
+                Thread.sleep(Math.min(5, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
+                if (first < 0 && completeLines().stream().anyMatch(l -> l.startsWith("saved "))) {
+                    first = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                }
+            }
+            return first;
         }
 
         /** The newline-terminated lines written so far; a line torn by the kill is not one of them. */
