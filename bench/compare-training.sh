@@ -3,11 +3,14 @@
 # harness in one go, and prints time per call and the speed ratio. Usage:
 #   bench/compare-training.sh [workload ...]     (seedStep mlpStep biasRelu softmax; default all)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
+# ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
+# which is fair to both on a shared machine whose speed drifts over minutes),
 # JMH_ARGS (extra JMH options, e.g. "-prof gc"), PYTHON (default /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 THREADS="${THREADS:-2}"
+ROUNDS="${ROUNDS:-1}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 WORKLOADS=("$@")
 if [ ${#WORKLOADS[@]} -eq 0 ]; then
@@ -20,25 +23,31 @@ fi
 OUT="$(mktemp -d)"
 REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark)\\.(${WORKLOADS[*]})\$")"
 
-echo "== PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), float64, $THREADS threads"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" bench/pytorch_training.py --threads "$THREADS" "${WORKLOADS[@]}" \
-  | tee "$OUT/torch.jsonl"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "=== round $round of $ROUNDS"
+  echo "== PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), float64, $THREADS threads"
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" bench/pytorch_training.py --threads "$THREADS" "${WORKLOADS[@]}" \
+    | tee -a "$OUT/torch.jsonl"
 
-echo "== Adjoint, $(java -version 2>&1 | head -1), $THREADS threads"
-# shellcheck disable=SC2086
-java -jar "$JAR" "$REGEX" -rf json -rff "$OUT/adjoint.json" ${JMH_ARGS:-} \
-  -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector" \
-  | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark)"
+  echo "== Adjoint, $(java -version 2>&1 | head -1), $THREADS threads"
+  # shellcheck disable=SC2086
+  java -jar "$JAR" "$REGEX" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
+    -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector" \
+    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark)"
+done
 
-"$PYTHON" - "$OUT/torch.jsonl" "$OUT/adjoint.json" <<'PY'
+"$PYTHON" - "$OUT/torch.jsonl" "$OUT"/adjoint-*.json <<'PY'
 import json, sys
+# each side's best (lowest) time over the rounds
 torch = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    torch[r["workload"]] = r["us"]
+    torch[r["workload"]] = min(r["us"], torch.get(r["workload"], float("inf")))
 adjoint = {}
-for r in json.load(open(sys.argv[2])):
-    adjoint[r["benchmark"].rsplit(".", 1)[1]] = r["primaryMetric"]["score"]
+for path in sys.argv[2:]:
+    for r in json.load(open(path)):
+        name = r["benchmark"].rsplit(".", 1)[1]
+        adjoint[name] = min(r["primaryMetric"]["score"], adjoint.get(name, float("inf")))
 print()
 print(f"{'workload':<10} {'PyTorch us':>12} {'Adjoint us':>12} {'speed-up':>9}")
 for name, us in torch.items():

@@ -46,6 +46,16 @@ final class Packing {
             if (a.transposed()) {
                 // stored k x m: the panel's column p is a contiguous run of the stored row p
                 int base = a.offset() + p0 * stride + i0 + ir;
+                if (live == 4 && mr == 4) {
+                    // a call to arraycopy per four elements cost more than the copy itself
+                    for (int p = 0, s = base; p < depth; p++, s += stride, out += 4) {
+                        dst[out] = src[s];
+                        dst[out + 1] = src[s + 1];
+                        dst[out + 2] = src[s + 2];
+                        dst[out + 3] = src[s + 3];
+                    }
+                    continue;
+                }
                 for (int p = 0; p < depth; p++) {
                     System.arraycopy(src, base + p * stride, dst, out, live);
                     for (int r = live; r < mr; r++) {
