@@ -1,7 +1,9 @@
 package dev.adjoint.core;
 
+import dev.adjoint.core.kernel.Buffers;
 import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.Shapes;
+import dev.adjoint.core.ops.Builtins;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -45,9 +47,14 @@ final class Engine {
         if (!createGraph) {
             state.noGrad++;
         }
+        // A plain backward() recycles the large arrays of its intermediate gradients (Buffers): none
+        // of them outlives the sweep, since leaf gradients are copied out of them afterwards.
+        Object pass = targets == null && !createGraph ? Buffers.beginPass() : null;
         try {
             if (root.node() == null) {
                 deliver(root, gradOutput, leaves, targets, results);
+                Buffers.endPass(pass, true);
+                pass = null;
                 leaves.apply(createGraph);
                 return results;
             }
@@ -82,11 +89,15 @@ final class Engine {
                     }
                 }
             }
+            // closed before the leaves copy their gradients: those copies belong to the user
+            Buffers.endPass(pass, true);
+            pass = null;
             if (leaves != null) {
                 leaves.apply(createGraph);
             }
             return results;
         } finally {
+            Buffers.endPass(pass, false);
             if (!createGraph) {
                 state.noGrad--;
             }
@@ -95,6 +106,9 @@ final class Engine {
 
     private static Tensor[] callBackward(Node node, Tensor g, Autograd.ThreadState state) {
         CustomOp op = node.op;
+        if (!Builtins.isBuiltin(op)) {
+            Buffers.taintPass(); // a user's backward may keep the gradient it is given
+        }
         Tensor[] grads;
         state.inBackward++;
         try {

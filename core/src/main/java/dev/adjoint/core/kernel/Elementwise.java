@@ -28,7 +28,7 @@ public final class Elementwise {
         int n = c.size;
         double[] a = c.data;
         int o = c.offset;
-        double[] r = new double[n];
+        double[] r = Buffers.uninitialized(n);
         if (n >= MathKernel.MIN_LENGTH && (f == Unary.EXP || f == Unary.TANH || f == Unary.SIGMOID)) {
             MathKernel m = KernelProvider.math();
             switch (f) {
@@ -86,7 +86,7 @@ public final class Elementwise {
         int n = c.size;
         double[] a = c.data;
         int o = c.offset;
-        double[] r = new double[n];
+        double[] r = Buffers.uninitialized(n);
         if (p == 2.0) {
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
@@ -105,7 +105,7 @@ public final class Elementwise {
     /** {@code a (f) b} for two arrays of the same shape (either may be a strided view). */
     public static NDArray zip(Binary f, NDArray a, NDArray b) {
         int n = a.size;
-        double[] r = new double[n];
+        double[] r = Buffers.uninitialized(n);
         if (a.isContiguous() && b.isContiguous()) {
             inner(f, r, 0, a.data, a.offset, 1, b.data, b.offset, 1, n);
             return NDArray.wrapLike(r, a);
@@ -190,7 +190,7 @@ public final class Elementwise {
     /** {@code a (f) c} for every element a of {@code x} and a constant c. */
     public static NDArray zipScalar(Binary f, NDArray x, double c) {
         NDArray a = x.contiguous();
-        double[] r = new double[a.size];
+        double[] r = Buffers.uninitialized(a.size);
         inner(f, r, 0, a.data, a.offset, 1, new double[] {c}, 0, 0, a.size);
         return NDArray.wrapLike(r, a);
     }

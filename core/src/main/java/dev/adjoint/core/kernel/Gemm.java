@@ -81,10 +81,11 @@ public final class Gemm {
         for (int i = 0; i < rank - 2; i++) {
             batch *= a.shape[i];
         }
-        double[] c = new double[batch * m * n];
-        if (c.length == 0 || k == 0) {
-            return NDArray.wrap(c, outShape);
+        if (batch * m * n == 0 || k == 0) {
+            return NDArray.wrap(new double[batch * m * n], outShape);
         }
+        // every path below writes all of C
+        double[] c = Buffers.uninitialized(batch * m * n);
         if (rank == 2 && (long) m * n * k <= SMALL_WORK) {
             tiny(a, b, c, m, n, k);
             return NDArray.wrap(c, outShape);

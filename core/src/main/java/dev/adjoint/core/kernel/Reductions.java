@@ -76,7 +76,7 @@ public final class Reductions {
     public static NDArray softmax(NDArray x, int axis, boolean log) {
         NDArray c = x.contiguous();
         double[] a = c.data;
-        double[] r = new double[c.size];
+        double[] r = Buffers.uninitialized(c.size);
         int n = c.shape[axis];
         int inner = innerSize(c.shape, axis);
         int outer = n == 0 || inner == 0 ? 0 : c.size / (n * inner);
@@ -135,7 +135,7 @@ public final class Reductions {
         NDArray cy = y.contiguous();
         double[] gd = cg.data;
         double[] yd = cy.data;
-        double[] r = new double[cy.size];
+        double[] r = Buffers.uninitialized(cy.size);
         int n = cy.shape[axis];
         int inner = innerSize(cy.shape, axis);
         int outer = n == 0 || inner == 0 ? 0 : cy.size / (n * inner);
@@ -245,7 +245,7 @@ public final class Reductions {
         NDArray cb = b.contiguous();
         double[] x = ca.data;
         double[] y = cb.data;
-        double[] r = new double[ca.size];
+        double[] r = Buffers.uninitialized(ca.size);
         for (int i = 0, p = ca.offset, q = cb.offset; i < r.length; i++) {
             r[i] = c * (x[p + i] - y[q + i]);
         }
