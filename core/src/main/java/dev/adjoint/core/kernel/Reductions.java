@@ -21,6 +21,17 @@ public final class Reductions {
             r[0] = sum(c.data, c.offset, c.size);
             return NDArray.wrap(r, target.clone());
         }
+        if (rank == 2 && target.length == 1 && x.isContiguous()) {
+            // [m, n] -> [n], a bias gradient: add the rows up
+            int n = x.shape[1];
+            double[] a = x.data;
+            for (int row = x.offset, end = x.offset + x.size; row < end; row += n) {
+                for (int j = 0; j < n; j++) {
+                    r[j] += a[row + j];
+                }
+            }
+            return NDArray.wrap(r, target.clone());
+        }
         // Stride of each x axis within the result: 0 where the axis is summed.
         int[] rStrides = new int[rank];
         int[] tStrides = Shapes.contiguousStrides(target);

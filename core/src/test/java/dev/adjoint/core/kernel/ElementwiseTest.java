@@ -1,5 +1,6 @@
 package dev.adjoint.core.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
@@ -155,5 +156,21 @@ class ElementwiseTest {
             }
             assertEquals(s, cols[j], 1e-14);
         }
+        // [m, n] -> [n] (a bias gradient): the contiguous fast path, a view at an offset, and a
+        // transposed view through the general loop
+        double[] column = Reductions.sumTo(m, new int[] {11}).toArray();
+        double[] fromRow1 = Reductions.sumTo(m.narrow(0, 1, 5), new int[] {11}).toArray();
+        double[] transposed = Reductions.sumTo(m.swapAxes(0, 1), new int[] {6}).toArray();
+        for (int j = 0; j < 11; j++) {
+            double all = 0;
+            double below = 0;
+            for (int i = 0; i < 6; i++) {
+                all += d[i * 11 + j];
+                below += i > 0 ? d[i * 11 + j] : 0;
+            }
+            assertEquals(all, column[j], 1e-14);
+            assertEquals(below, fromRow1[j], 1e-14);
+        }
+        assertArrayEquals(rows, transposed, 1e-14);
     }
 }
