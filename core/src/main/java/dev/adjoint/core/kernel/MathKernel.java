@@ -7,8 +7,9 @@ package dev.adjoint.core.kernel;
  * {@link VectorMathKernel} on the Vector API, {@link ScalarMathKernel} otherwise. Callers use it for
  * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
  *
- * <p>The two implementations agree to within a couple of units in the last place (the Vector
- * API's {@code exp} is not bit-for-bit {@link Math#exp}); relu's backward is exact in both.
+ * <p>The two implementations agree to within a few units in the last place (the vector kernel's
+ * polynomial {@code exp} is not bit-for-bit {@link Math#exp}); relu's backward is exact in both.
+ * Each is deterministic: the same inputs give the same bits, compiled or interpreted.
  */
 interface MathKernel {
     /** Runs shorter than this stay on the scalar loops: too short to pay for the vector setup. */

@@ -6,28 +6,209 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link MathKernel} on the Vector API: the JDK's vectorised {@code exp} and {@code tanh} (SVML
- * on x86), and masks and blends for the selects. Tails shorter than a vector take the scalar
- * formulas. Only loaded when the {@code jdk.incubator.vector} module is present.
+ * {@link MathKernel} on the Vector API, with its own {@code exp}: Cody-Waite range reduction, a
+ * degree-13 polynomial evaluated with fused multiply-adds, and the power of two built in the
+ * exponent bits. {@code tanh} and {@code sigmoid} are built on it. Only exact IEEE operations
+ * (add, multiply, fma, bit moves) are used, so the results are the same bits whether the JIT has
+ * compiled this code or the JVM still interprets the Vector API's Java fallback. The JDK's own
+ * {@code lanewise(EXP)} calls SVML when compiled and {@link Math#exp} lane by lane when not, and
+ * those differ in the last place: the same training run could then give different bits depending
+ * on when the JIT got there. Lanes outside [-708, 708], and NaN, take {@link Math#exp}; tails
+ * shorter than a vector take the same polynomial in scalar code, so a value's result does not
+ * depend on where it sits in the array. Only loaded when the {@code jdk.incubator.vector} module
+ * is present.
  */
 final class VectorMathKernel implements MathKernel {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     private static final DoubleVector ONE = DoubleVector.broadcast(SPECIES, 1.0);
 
+    /** The polynomial path covers |x| <= this; e^-708 is still a normal double, e^708 finite. */
+    static final double RANGE = 708.0;
+    private static final double LOG2E = 1.4426950408889634;
+    // ln 2 split so that k * LN2_HI is exact for |k| < 2^20 (fdlibm's constants)
+    private static final double LN2_HI = 6.93147180369123816490e-01;
+    private static final double LN2_LO = 1.90821492927058770002e-10;
+    /** Adding 1.5 * 2^52 rounds to an integer, which then sits in the low bits of the sum. */
+    private static final double SHIFTER = 0x1.8p52;
+    private static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
+    private static final long SIGN_BIT = Long.MIN_VALUE;
+    /** 1/k! for k = 13 down to 1: expm1(r) = r (1 + r/2 + r^2/6 + ...), |r| <= ln2/2. */
+    private static final double[] C = {
+        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
+        1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0};
+    private static final double C1 = C[1], C2 = C[2], C3 = C[3], C4 = C[4], C5 = C[5], C6 = C[6], C7 = C[7],
+            C8 = C[8], C9 = C[9], C10 = C[10], C11 = C[11], C12 = C[12];
+    /** 1/k! for k = 17 down to 1: expm1 on [0, ln 2], where tanh reduces (no cancellation, r >= 0). */
+    private static final double[] D = inverseFactorials(17);
+    private static final double D0 = D[0], D1 = D[1], D2 = D[2], D3 = D[3], D4 = D[4], D5 = D[5], D6 = D[6], D7 = D[7],
+            D8 = D[8], D9 = D[9], D10 = D[10], D11 = D[11], D12 = D[12], D13 = D[13], D14 = D[14], D15 = D[15], D16 = D[16];
+    private static final DoubleVector LN2_HI_VECTOR = DoubleVector.broadcast(SPECIES, LN2_HI);
+    private static final DoubleVector LN2_LO_VECTOR = DoubleVector.broadcast(SPECIES, LN2_LO);
+
+    /** 1/n!, 1/(n-1)!, ..., 1/1! (each factorial is exact in a double for n <= 18). */
+    private static double[] inverseFactorials(int n) {
+        double[] d = new double[n];
+        double factorial = 1;
+        for (int k = 1; k <= n; k++) {
+            factorial *= k;
+            d[n - k] = 1.0 / factorial;
+        }
+        return d;
+    }
+
     @Override
     public String description() {
         return "vector (DoubleVector " + SPECIES.vectorBitSize() + "-bit exp, tanh, sigmoid, relu)";
     }
 
+    // ---------------------------------------------------------------- the polynomial, scalar and vector
+
+    /** exp(x) for |x| <= RANGE by the polynomial; the same operations as {@link #expVector}. */
+    static double expPoly(double x) {
+        double t = x * LOG2E + SHIFTER;
+        double k = t - SHIFTER;
+        double r = Math.fma(-k, LN2_HI, x);
+        r = Math.fma(-k, LN2_LO, r);
+        double q = expm1Reduced(r);
+        double scale = Double.longBitsToDouble((Double.doubleToRawLongBits(t) - SHIFTER_BITS + 1023) << 52);
+        return (1.0 + q) * scale;
+    }
+
+    /** expm1(r) for |r| <= ln2/2 (a little more is fine). */
+    private static double expm1Reduced(double r) {
+        double p = C[0];
+        for (int i = 1; i < C.length; i++) {
+            p = Math.fma(p, r, C[i]);
+        }
+        return p * r;
+    }
+
+    /** exp of every lane, all of them within [-RANGE, RANGE]. */
+    private static DoubleVector expVector(DoubleVector x) {
+        DoubleVector t = x.mul(LOG2E).add(SHIFTER);
+        DoubleVector k = t.sub(SHIFTER);
+        DoubleVector r = k.neg().fma(LN2_HI_VECTOR, x);
+        r = k.neg().fma(LN2_LO_VECTOR, r);
+        DoubleVector q = expm1ReducedVector(r);
+        DoubleVector scale = t.reinterpretAsLongs().sub(SHIFTER_BITS - 1023).lanewise(VectorOperators.LSHL, 52)
+                .reinterpretAsDoubles();
+        return q.add(1.0).mul(scale);
+    }
+
+    // Unrolled, with each coefficient broadcast where it is used: vectors kept in an array are
+    // boxed objects to C2 and made this kernel a hundred times slower.
+    private static DoubleVector expm1ReducedVector(DoubleVector r) {
+        DoubleVector p = DoubleVector.broadcast(SPECIES, C[0]);
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C1));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C2));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C3));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C4));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C5));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C6));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C7));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C8));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C9));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C10));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C11));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, C12));
+        return p.mul(r);
+    }
+
+    /** Whether every lane is within the polynomial's range (false for NaN). */
+    private static boolean inRange(DoubleVector x) {
+        return x.lanewise(VectorOperators.ABS).compare(VectorOperators.LE, RANGE).allTrue();
+    }
+
+    /** exp by the polynomial in range, {@link Math#exp} outside (overflow, underflow, NaN). */
+    static double exp(double x) {
+        return Math.abs(x) <= RANGE ? expPoly(x) : Math.exp(x);
+    }
+
+    /**
+     * expm1(y) for 0 <= y <= 2 RANGE: y = k ln2 + r with k = floor(y / ln2), so r is in [0, ln 2]
+     * and expm1(y) = 2^k expm1(r) + (2^k - 1) adds two non-negative terms (rounding k to nearest,
+     * as exp does, lets expm1(r) go negative and cancel, costing tanh two more ulps).
+     */
+    static double expm1NonNegative(double y) {
+        double t = (y * LOG2E - 0.5) + SHIFTER;
+        double k = t - SHIFTER;
+        double r = Math.fma(-k, LN2_HI, y);
+        r = Math.fma(-k, LN2_LO, r);
+        double p = D[0];
+        for (int i = 1; i < D.length; i++) {
+            p = Math.fma(p, r, D[i]);
+        }
+        double q = p * r;
+        double scale = Double.longBitsToDouble((Double.doubleToRawLongBits(t) - SHIFTER_BITS + 1023) << 52);
+        return Math.fma(scale, q, scale - 1.0);
+    }
+
+    private static DoubleVector expm1NonNegativeVector(DoubleVector y) {
+        DoubleVector t = y.mul(LOG2E).sub(0.5).add(SHIFTER);
+        DoubleVector k = t.sub(SHIFTER);
+        DoubleVector r = k.neg().fma(LN2_HI_VECTOR, y);
+        r = k.neg().fma(LN2_LO_VECTOR, r);
+        DoubleVector p = DoubleVector.broadcast(SPECIES, D0);
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D1));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D2));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D3));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D4));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D5));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D6));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D7));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D8));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D9));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D10));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D11));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D12));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D13));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D14));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D15));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, D16));
+        DoubleVector q = p.mul(r);
+        DoubleVector scale = t.reinterpretAsLongs().sub(SHIFTER_BITS - 1023).lanewise(VectorOperators.LSHL, 52)
+                .reinterpretAsDoubles();
+        return scale.fma(q, scale.sub(1.0));
+    }
+
+    /**
+     * tanh(x) = sign(x) e / (e + 2) with e = expm1(2 |x|), which keeps full relative precision near
+     * 0; |x| > 20 gives +-1 (and NaN stays NaN).
+     */
+    static double tanh(double x) {
+        double ax = Math.abs(x);
+        if (!(ax <= 20.0)) {
+            return Double.isNaN(x) ? x : Math.copySign(1.0, x);
+        }
+        double e = expm1NonNegative(2.0 * ax);
+        return Math.copySign(e / (e + 2.0), x);
+    }
+
+    /** 1 / (1 + exp(-x)), with exp(-|x|) so that nothing overflows. */
+    static double sigmoid(double x) {
+        double e = exp(-Math.abs(x));
+        double s = 1.0 / (1.0 + e);
+        return x < 0 ? e * s : s;
+    }
+
+    // ---------------------------------------------------------------- the kernels
+
     @Override
     public void exp(double[] a, int ao, double[] r, int ro, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector.fromArray(SPECIES, a, ao + i).lanewise(VectorOperators.EXP).intoArray(r, ro + i);
+            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i);
+            if (inRange(x)) {
+                expVector(x).intoArray(r, ro + i);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    r[ro + j] = exp(a[ao + j]);
+                }
+            }
         }
         for (; i < n; i++) {
-            r[ro + i] = Math.exp(a[ao + i]);
+            r[ro + i] = exp(a[ao + i]);
         }
     }
 
@@ -35,10 +216,21 @@ final class VectorMathKernel implements MathKernel {
     public void tanh(double[] a, int ao, double[] r, int ro, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector.fromArray(SPECIES, a, ao + i).lanewise(VectorOperators.TANH).intoArray(r, ro + i);
+            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i);
+            DoubleVector ax = x.lanewise(VectorOperators.ABS);
+            if (ax.compare(VectorOperators.LE, 20.0).allTrue()) {
+                DoubleVector e = expm1NonNegativeVector(ax.add(ax));
+                DoubleVector t = e.div(e.add(2.0));
+                // copy x's sign onto t (t >= 0)
+                t.reinterpretAsLongs().or(x.reinterpretAsLongs().and(SIGN_BIT)).reinterpretAsDoubles().intoArray(r, ro + i);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    r[ro + j] = tanh(a[ao + j]);
+                }
+            }
         }
         for (; i < n; i++) {
-            r[ro + i] = Math.tanh(a[ao + i]);
+            r[ro + i] = tanh(a[ao + i]);
         }
     }
 
@@ -46,14 +238,21 @@ final class VectorMathKernel implements MathKernel {
     public void sigmoid(double[] a, int ao, double[] r, int ro, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            // e = exp(-|x|) never overflows; s = 1 / (1 + e) for x >= 0, e s below
             DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i);
-            DoubleVector e = x.lanewise(VectorOperators.ABS).neg().lanewise(VectorOperators.EXP);
-            DoubleVector s = ONE.div(e.add(1.0));
-            s.blend(e.mul(s), x.lt(0.0)).intoArray(r, ro + i);
+            DoubleVector negAbs = x.lanewise(VectorOperators.ABS).neg();
+            if (inRange(negAbs)) {
+                // e = exp(-|x|) never overflows; s = 1 / (1 + e) for x >= 0, e s below
+                DoubleVector e = expVector(negAbs);
+                DoubleVector s = ONE.div(e.add(1.0));
+                s.blend(e.mul(s), x.lt(0.0)).intoArray(r, ro + i);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    r[ro + j] = sigmoid(a[ao + j]);
+                }
+            }
         }
         for (; i < n; i++) {
-            r[ro + i] = Elementwise.sigmoid(a[ao + i]);
+            r[ro + i] = sigmoid(a[ao + i]);
         }
     }
 
@@ -83,20 +282,29 @@ final class VectorMathKernel implements MathKernel {
     public double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n) {
         int i = 0;
         DoubleVector sums = DoubleVector.zero(SPECIES);
+        double sum = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector e = DoubleVector.fromArray(SPECIES, a, ao + i).sub(shift).lanewise(VectorOperators.EXP);
-            e.intoArray(r, ro + i);
-            sums = sums.add(e);
+            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i).sub(shift);
+            if (inRange(x)) {
+                DoubleVector e = expVector(x);
+                e.intoArray(r, ro + i);
+                sums = sums.add(e);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    double e = exp(a[ao + j] - shift);
+                    r[ro + j] = e;
+                    sum += e;
+                }
+            }
         }
         // lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector code
         double[] lanes = new double[LANES];
         sums.intoArray(lanes, 0);
-        double sum = 0;
         for (double l : lanes) {
             sum += l;
         }
         for (; i < n; i++) {
-            double e = Math.exp(a[ao + i] - shift);
+            double e = exp(a[ao + i] - shift);
             r[ro + i] = e;
             sum += e;
         }

@@ -118,6 +118,51 @@ class MathKernelTest {
         }
     }
 
+    /**
+     * The vector kernel gives the same bits compiled as interpreted: a child JVM with {@code -Xint}
+     * runs the Vector API's Java fallback, this JVM its compiled code after a warm-up. (With the
+     * JDK's own {@code lanewise(EXP)} and {@code TANH}, 4% and 33% of these results differed.)
+     */
+    @org.junit.jupiter.api.Test
+    void theVectorKernelGivesTheSameBitsInterpretedAndCompiled() throws Exception {
+        GemmKernel vector = KernelProvider.vectorKernelOrNull();
+        org.junit.jupiter.api.Assumptions.assumeTrue(vector != null, "no Vector API in this JVM");
+        MathKernel k = KernelProvider.mathFor(vector);
+        String compiled = null;
+        for (int i = 0; i < 3000; i++) {
+            compiled = MathKernelBits.digest(k);
+        }
+        String launcher = ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + java.io.File.separator + "bin" + java.io.File.separator + "java");
+        Process child = new ProcessBuilder(launcher, "-Xint", "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), MathKernelBits.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String interpreted = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the -Xint child did not finish");
+        assertEquals(0, child.exitValue(), "the -Xint child failed");
+        assertEquals(compiled, interpreted);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void aValueGetsTheSameBitsInAVectorLaneAsInTheTail(MathKernel k) {
+        double[] a = MathKernelBits.inputs();
+        for (int i = 0; i < 80; i++) {
+            double[] one = {a[i]};
+            double[] alone = new double[1];
+            double[] all = new double[a.length];
+            k.exp(a, 0, all, 0, a.length);
+            k.exp(one, 0, alone, 0, 1);
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(all[i]), "exp(" + a[i] + ")");
+            k.tanh(a, 0, all, 0, a.length);
+            k.tanh(one, 0, alone, 0, 1);
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(all[i]), "tanh(" + a[i] + ")");
+            k.sigmoid(a, 0, all, 0, a.length);
+            k.sigmoid(one, 0, alone, 0, 1);
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(all[i]), "sigmoid(" + a[i] + ")");
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void theMathKernelFollowsTheMatmulKernel() {
         assertInstanceOf(ScalarMathKernel.class, KernelProvider.mathFor(new ScalarGemmKernel()));

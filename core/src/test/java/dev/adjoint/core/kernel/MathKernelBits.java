@@ -1,0 +1,61 @@
+package dev.adjoint.core.kernel;
+
+import java.util.SplittableRandom;
+
+/**
+ * Prints the bits of the vector math kernel's results on fixed inputs, one line per function; run
+ * by {@link MathKernelTest} in a child JVM with {@code -Xint}, where the Vector API is never
+ * compiled, to compare with the JIT-compiled results of the test's own JVM.
+ */
+public final class MathKernelBits {
+    private MathKernelBits() {
+    }
+
+    /** Fixed inputs: values in every range the polynomial covers, and a few outside it. */
+    static double[] inputs() {
+        SplittableRandom rng = new SplittableRandom(20261202L);
+        double[] a = new double[1003];
+        double[] scales = {1e-8, 0.3, 1, 5, 30, 700};
+        for (int i = 0; i < a.length; i++) {
+            a[i] = rng.nextDouble(-1, 1) * scales[i % scales.length];
+        }
+        a[17] = 709.5;
+        a[400] = -745.5;
+        a[801] = Double.NaN;
+        return a;
+    }
+
+    /** One line per function: its name and a hash of its results' bits. */
+    static String digest(MathKernel k) {
+        double[] a = inputs();
+        int n = a.length;
+        double[] r = new double[n];
+        StringBuilder sb = new StringBuilder();
+        k.exp(a, 0, r, 0, n);
+        sb.append("exp ").append(hash(r)).append('\n');
+        k.tanh(a, 0, r, 0, n);
+        sb.append("tanh ").append(hash(r)).append('\n');
+        k.sigmoid(a, 0, r, 0, n);
+        sb.append("sigmoid ").append(hash(r)).append('\n');
+        double sum = k.expShifted(a, 0, 3.0, r, 0, n);
+        sb.append("expShifted ").append(hash(r)).append(' ').append(Double.doubleToRawLongBits(sum)).append('\n');
+        return sb.toString();
+    }
+
+    private static long hash(double[] r) {
+        long h = 1;
+        for (double v : r) {
+            h = 31 * h + Double.doubleToRawLongBits(v);
+        }
+        return h;
+    }
+
+    /**
+     * Prints the digest of the vector kernel.
+     *
+     * @param args unused
+     */
+    public static void main(String[] args) {
+        System.out.print(digest(KernelProvider.mathFor(KernelProvider.vectorKernelOrNull())));
+    }
+}
