@@ -54,8 +54,9 @@ final class Engine {
             if (root.node() == null) {
                 deliver(root, gradOutput, leaves, targets, results);
                 Buffers.endPass(pass, true);
-                pass = null;
                 leaves.apply(createGraph);
+                Buffers.recycle(pass);
+                pass = null;
                 return results;
             }
             Tensor[] order = topologicalOrder(root, state);
@@ -89,12 +90,14 @@ final class Engine {
                     }
                 }
             }
-            // closed before the leaves copy their gradients: those copies belong to the user
+            // closed before the leaves take their gradients (nothing they allocate is logged: it is
+            // the user's), recycled after they have copied them out
             Buffers.endPass(pass, true);
-            pass = null;
             if (leaves != null) {
                 leaves.apply(createGraph);
             }
+            Buffers.recycle(pass);
+            pass = null;
             return results;
         } finally {
             Buffers.endPass(pass, false);

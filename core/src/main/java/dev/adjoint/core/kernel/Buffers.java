@@ -80,8 +80,10 @@ public final class Buffers {
     }
 
     /**
-     * Closes the pass opened last; when it is the outermost, untainted and {@code succeeded}, the
-     * arrays it logged become reusable.
+     * Closes the pass opened last: nothing more is logged. When it is the outermost, untainted
+     * and {@code succeeded}, its arrays are kept for {@link #recycle(Object)}; otherwise they are
+     * dropped. Between the two calls no array of the pass is handed out again, so the caller can
+     * still read them (the engine copies leaf gradients out of them).
      *
      * @param pass what {@link #beginPass()} returned on this thread
      * @param succeeded whether the sweep finished without an exception
@@ -89,6 +91,18 @@ public final class Buffers {
     public static void endPass(Object pass, boolean succeeded) {
         if (pass != null) {
             ((Recycler) pass).end(succeeded);
+        }
+    }
+
+    /**
+     * Makes the arrays of a pass closed with {@link #endPass(Object, boolean)} reusable; does
+     * nothing for a nested, tainted or failed pass.
+     *
+     * @param pass what {@link #beginPass()} returned on this thread
+     */
+    public static void recycle(Object pass) {
+        if (pass != null) {
+            ((Recycler) pass).recycle();
         }
     }
 
@@ -142,7 +156,13 @@ public final class Buffers {
             return r;
         }
 
+        /** A closed pass whose logged arrays wait for {@link #recycle()}. */
+        boolean closed;
+
         void begin() {
+            if (depth == 0 && closed) {
+                clearLog(); // a pass closed but never recycled (its caller failed in between)
+            }
             if (depth++ > 0) {
                 tainted = true;
             }
@@ -150,18 +170,30 @@ public final class Buffers {
 
         void end(boolean succeeded) {
             if (depth == 0) {
+                if (!succeeded) {
+                    clearLog(); // failed after it was closed, before recycle: drop the arrays
+                }
                 return;
             }
             if (--depth > 0) {
                 return;
             }
             if (succeeded && !tainted) {
-                for (int i = 0; i < Math.min(logged, CAPACITY); i++) {
-                    give(log[i]);
-                }
+                closed = true;
+            } else {
+                clearLog();
+            }
+            tainted = false;
+        }
+
+        void recycle() {
+            if (depth > 0 || !closed) {
+                return;
+            }
+            for (int i = 0; i < Math.min(logged, CAPACITY); i++) {
+                give(log[i]);
             }
             clearLog();
-            tainted = false;
         }
 
         private void give(double[] a) {
@@ -181,6 +213,7 @@ public final class Buffers {
         void clearLog() {
             Arrays.fill(log, null);
             logged = 0;
+            closed = false;
         }
     }
 }

@@ -37,6 +37,9 @@ class BuffersTest {
         Object pass = Buffers.beginPass();
         double[] a = Buffers.uninitialized(N);
         Buffers.endPass(pass, true);
+        assertEquals(0, Buffers.pooled(), "closed, not yet recycled: the caller may still read its arrays");
+        assertNotSame(a, Buffers.uninitialized(N));
+        Buffers.recycle(pass);
         assertEquals(1, Buffers.pooled());
         assertNotSame(a, Buffers.uninitialized(N + 1), "another length is a new array");
         assertSame(a, Buffers.uninitialized(N));
@@ -49,6 +52,15 @@ class BuffersTest {
         Object failed = Buffers.beginPass();
         Buffers.uninitialized(N);
         Buffers.endPass(failed, false);
+        Buffers.recycle(failed);
+        assertEquals(0, Buffers.pooled());
+
+        // closed, then the caller failed before recycling: the engine's finally drops the arrays
+        Object late = Buffers.beginPass();
+        Buffers.uninitialized(N);
+        Buffers.endPass(late, true);
+        Buffers.endPass(late, false);
+        Buffers.recycle(late);
         assertEquals(0, Buffers.pooled());
 
         Object tainted = Buffers.beginPass();
@@ -56,14 +68,17 @@ class BuffersTest {
         Buffers.taintPass();
         Buffers.uninitialized(N);
         Buffers.endPass(tainted, true);
+        Buffers.recycle(tainted);
         assertEquals(0, Buffers.pooled());
 
         Object outer = Buffers.beginPass();
         Object inner = Buffers.beginPass();
         Buffers.uninitialized(N);
         Buffers.endPass(inner, true);
+        Buffers.recycle(inner);
         Buffers.uninitialized(N);
         Buffers.endPass(outer, true);
+        Buffers.recycle(outer);
         assertEquals(0, Buffers.pooled());
 
         // outside any pass nothing is logged, and a stray taint does not carry into the next pass
@@ -72,6 +87,7 @@ class BuffersTest {
         Object next = Buffers.beginPass();
         Buffers.uninitialized(N);
         Buffers.endPass(next, true);
+        Buffers.recycle(next);
         assertEquals(1, Buffers.pooled());
     }
 
@@ -82,6 +98,7 @@ class BuffersTest {
             Buffers.uninitialized(N + i);
         }
         Buffers.endPass(pass, true);
+        Buffers.recycle(pass);
         assertEquals(Buffers.CAPACITY, Buffers.pooled());
     }
 
@@ -92,6 +109,7 @@ class BuffersTest {
         double[] a = Buffers.uninitialized(N);
         java.util.Arrays.fill(a, 1.0);
         Buffers.endPass(pass, true);
+        Buffers.recycle(pass);
         double[] b = Buffers.uninitialized(N);
         assertSame(a, b);
         assertTrue(Double.isNaN(b[0]) && Double.isNaN(b[N - 1]));
