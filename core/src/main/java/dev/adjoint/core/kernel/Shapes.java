@@ -6,6 +6,14 @@ import java.util.Arrays;
 public final class Shapes {
     private static final int[] NO_STRIDES = new int[0];
     private static final int[] UNIT_STRIDE = {1};
+    /** {n, 1}, the strides of a contiguous [m, n] matrix, shared for n below this table's length. */
+    private static final int[][] MATRIX_STRIDES = new int[1024][];
+
+    static {
+        for (int n = 0; n < MATRIX_STRIDES.length; n++) {
+            MATRIX_STRIDES[n] = new int[] {n, 1};
+        }
+    }
 
     private Shapes() {
     }
@@ -50,6 +58,9 @@ public final class Shapes {
         }
         if (shape.length == 1) {
             return UNIT_STRIDE;
+        }
+        if (shape.length == 2 && shape[1] >= 0 && shape[1] < MATRIX_STRIDES.length) {
+            return MATRIX_STRIDES[shape[1]];
         }
         int[] st = new int[shape.length];
         int s = 1;
