@@ -34,9 +34,7 @@ final class VectorMathKernel implements MathKernel {
     private static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
     private static final long SIGN_BIT = Long.MIN_VALUE;
     /** 1/k! for k = 13 down to 1: expm1(r) = r (1 + r/2 + r^2/6 + ...), |r| <= ln2/2. */
-    private static final double[] C = {
-        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
-        1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0};
+    private static final double[] C = inverseFactorials(13);
     private static final double C1 = C[1], C2 = C[2], C3 = C[3], C4 = C[4], C5 = C[5], C6 = C[6], C7 = C[7],
             C8 = C[8], C9 = C[9], C10 = C[10], C11 = C[11], C12 = C[12];
     /** 1/k! for k = 17 down to 1: expm1 on [0, ln 2], where tanh reduces (no cancellation, r >= 0). */
