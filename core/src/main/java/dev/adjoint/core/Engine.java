@@ -52,43 +52,9 @@ final class Engine {
         Object pass = targets == null && !createGraph ? Buffers.beginPass() : null;
         try {
             if (root.node() == null) {
-                deliver(root, gradOutput, leaves, targets, results);
-                Buffers.endPass(pass, true);
-                leaves.apply(createGraph);
-                Buffers.recycle(pass);
-                pass = null;
-                return results;
-            }
-            Tensor[] order = topologicalOrder(root, state);
-            root.node().pending = gradOutput;
-            for (int i = order.length - 1; i >= 0; i--) {
-                Tensor t = order[i];
-                if (t == null) {
-                    continue; // unused capacity at the end of the order
-                }
-                Node node = t.node();
-                Tensor g = node.pending;
-                node.pending = null;
-                if (g == null) {
-                    continue;
-                }
-                if (targets != null) {
-                    collect(t, g, targets, results);
-                }
-                Tensor[] grads = callBackward(node, g, state);
-                for (int k = 0; k < grads.length; k++) {
-                    Tensor input = node.inputs[k];
-                    Tensor gk = grads[k];
-                    if (gk == null || !input.requiresGrad()) {
-                        continue;
-                    }
-                    Node in = input.node();
-                    if (in != null) {
-                        in.pending = in.pending == null ? gk : in.pending.add(gk);
-                    } else {
-                        deliver(input, gk, leaves, targets, results);
-                    }
-                }
+                deliver(root, gradOutput, leaves, targets, results); // the output is itself a leaf
+            } else {
+                sweep(root, gradOutput, state, leaves, targets, results);
             }
             // closed before the leaves take their gradients (nothing they allocate is logged: it is
             // the user's), recycled after they have copied them out
@@ -103,6 +69,42 @@ final class Engine {
             Buffers.endPass(pass, false);
             if (!createGraph) {
                 state.noGrad--;
+            }
+        }
+    }
+
+    /** The reverse sweep over the interior nodes behind {@code root}, delivering leaf gradients. */
+    private static void sweep(Tensor root, Tensor gradOutput, Autograd.ThreadState state, LeafGradients leaves,
+                              Tensor[] targets, Tensor[] results) {
+        Tensor[] order = topologicalOrder(root, state);
+        root.node().pending = gradOutput;
+        for (int i = order.length - 1; i >= 0; i--) {
+            Tensor t = order[i];
+            if (t == null) {
+                continue; // unused capacity at the end of the order
+            }
+            Node node = t.node();
+            Tensor g = node.pending;
+            node.pending = null;
+            if (g == null) {
+                continue;
+            }
+            if (targets != null) {
+                collect(t, g, targets, results);
+            }
+            Tensor[] grads = callBackward(node, g, state);
+            for (int k = 0; k < grads.length; k++) {
+                Tensor input = node.inputs[k];
+                Tensor gk = grads[k];
+                if (gk == null || !input.requiresGrad()) {
+                    continue;
+                }
+                Node in = input.node();
+                if (in != null) {
+                    in.pending = in.pending == null ? gk : in.pending.add(gk);
+                } else {
+                    deliver(input, gk, leaves, targets, results);
+                }
             }
         }
     }

@@ -17,6 +17,17 @@ class EngineTest {
     }
 
     @Test
+    void gradOfALeafWithRespectToItselfIsItsGradOutput() {
+        // the output needs no sweep at all (it threw NullPointerException before)
+        Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+        Tensor y = Tensor.scalar(3).requiresGrad(true);
+        List<Tensor> g = Autograd.grad(x, Tensor.of(new double[] {5, 7}, 2), List.of(x), false);
+        assertArrayEquals(new double[] {5, 7}, g.get(0).toArray(), 0.0);
+        assertEquals(1.0, Autograd.grad(y, List.of(y), false).get(0).item());
+        assertNull(x.grad(), "grad() is left alone");
+    }
+
+    @Test
     void gradientsAccumulateAcrossBackwardPassesUntilZeroGrad() {
         Tensor x = vec(1, 2, 3);
         x.mul(x).sum().backward();
