@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link MathKernel} on the Vector API, with its own {@code exp}: Cody-Waite range reduction, a
- * degree-13 polynomial evaluated with fused multiply-adds, and the power of two built in the
+ * Taylor polynomial evaluated with fused multiply-adds, and the power of two built in the
  * exponent bits. {@code tanh} and {@code sigmoid} are built on it. Only exact IEEE operations
  * (add, multiply, fma, bit moves) are used, so the results are the same bits whether the JIT has
  * compiled this code or the JVM still interprets the Vector API's Java fallback. The JDK's own
@@ -33,11 +33,7 @@ final class VectorMathKernel implements MathKernel {
     private static final double SHIFTER = 0x1.8p52;
     private static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
     private static final long SIGN_BIT = Long.MIN_VALUE;
-    /** 1/k! for k = 13 down to 1: expm1(r) = r (1 + r/2 + r^2/6 + ...), |r| <= ln2/2. */
-    private static final double[] C = inverseFactorials(13);
-    private static final double C1 = C[1], C2 = C[2], C3 = C[3], C4 = C[4], C5 = C[5], C6 = C[6], C7 = C[7],
-            C8 = C[8], C9 = C[9], C10 = C[10], C11 = C[11], C12 = C[12];
-    /** 1/k! for k = 17 down to 1: expm1 on [0, ln 2], where tanh reduces (no cancellation, r >= 0). */
+    /** 1/k! for k = 17 down to 1: expm1(r) = r (1 + r/2 + r^2/6 + ...) on the reduced ranges. */
     private static final double[] D = inverseFactorials(17);
     private static final double D0 = D[0], D1 = D[1], D2 = D[2], D3 = D[3], D4 = D[4], D5 = D[5], D6 = D[6], D7 = D[7],
             D8 = D[8], D9 = D[9], D10 = D[10], D11 = D[11], D12 = D[12], D13 = D[13], D14 = D[14], D15 = D[15], D16 = D[16];
@@ -61,92 +57,76 @@ final class VectorMathKernel implements MathKernel {
     }
 
     // ---------------------------------------------------------------- the polynomial, scalar and vector
+    //
+    // y = k ln2 + r, and then exp(y) = 2^k (1 + expm1(r)), expm1(y) = 2^k expm1(r) + (2^k - 1).
+    // exp rounds k to nearest (|r| <= ln2 / 2: small x keep k = 0 and full precision); expm1 takes
+    // k = floor(y / ln2), so r is in [0, ln 2] and, for y >= 0, the two terms are non-negative
+    // (rounded to nearest, expm1(r) could go negative and cancel, costing tanh two more ulps). One
+    // polynomial (degree 17) serves both ranges. The scalar and vector code are the same
+    // operations in the same order.
 
-    /** exp(x) for |x| <= RANGE by the polynomial; the same operations as {@link #expVector}. */
-    static double expPoly(double x) {
-        double t = x * LOG2E + SHIFTER;
-        double k = t - SHIFTER;
-        double r = Math.fma(-k, LN2_HI, x);
-        r = Math.fma(-k, LN2_LO, r);
-        double q = expm1Reduced(r);
-        double scale = Double.longBitsToDouble((Double.doubleToRawLongBits(t) - SHIFTER_BITS + 1023) << 52);
-        return (1.0 + q) * scale;
+    /** Rounds k to nearest in {@link #shifted}. */
+    private static final double NEAREST = 0.0;
+    /** Rounds k down in {@link #shifted}. */
+    private static final double FLOOR = -0.5;
+
+    /** k + 1.5 * 2^52 for k = y / ln2 rounded (NEAREST or FLOOR): k sits in the low bits (see {@link #SHIFTER}). */
+    private static double shifted(double y, double rounding) {
+        return (y * LOG2E + rounding) + SHIFTER;
     }
 
-    /** expm1(r) for |r| <= ln2/2 (a little more is fine). */
+    /** y - k ln2 for the k that {@code t} holds. */
+    private static double reduced(double y, double t) {
+        double k = t - SHIFTER;
+        return Math.fma(-k, LN2_LO, Math.fma(-k, LN2_HI, y));
+    }
+
+    /** 2^k for the k that {@code t} holds (|k| <= 1022), built in the exponent bits. */
+    private static double powerOfTwo(double t) {
+        return Double.longBitsToDouble((Double.doubleToRawLongBits(t) - SHIFTER_BITS + 1023) << 52);
+    }
+
+    /** expm1(r) for r in [-ln2 / 2, ln 2] (a little outside is fine). */
     private static double expm1Reduced(double r) {
-        double p = C[0];
-        for (int i = 1; i < C.length; i++) {
-            p = Math.fma(p, r, C[i]);
-        }
-        return p * r;
-    }
-
-    /** exp of every lane, all of them within [-RANGE, RANGE]. */
-    private static DoubleVector expVector(DoubleVector x) {
-        DoubleVector t = x.mul(LOG2E).add(SHIFTER);
-        DoubleVector k = t.sub(SHIFTER);
-        DoubleVector r = k.neg().fma(LN2_HI_VECTOR, x);
-        r = k.neg().fma(LN2_LO_VECTOR, r);
-        DoubleVector q = expm1ReducedVector(r);
-        DoubleVector scale = t.reinterpretAsLongs().sub(SHIFTER_BITS - 1023).lanewise(VectorOperators.LSHL, 52)
-                .reinterpretAsDoubles();
-        return q.add(1.0).mul(scale);
-    }
-
-    // Unrolled, with each coefficient broadcast where it is used: vectors kept in an array are
-    // boxed objects to C2 and made this kernel a hundred times slower.
-    private static DoubleVector expm1ReducedVector(DoubleVector r) {
-        DoubleVector p = DoubleVector.broadcast(SPECIES, C[0]);
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C1));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C2));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C3));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C4));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C5));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C6));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C7));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C8));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C9));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C10));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C11));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, C12));
-        return p.mul(r);
-    }
-
-    /** Whether every lane is within the polynomial's range (false for NaN). */
-    private static boolean inRange(DoubleVector x) {
-        return x.lanewise(VectorOperators.ABS).compare(VectorOperators.LE, RANGE).allTrue();
-    }
-
-    /** exp by the polynomial in range, {@link Math#exp} outside (overflow, underflow, NaN). */
-    static double exp(double x) {
-        return Math.abs(x) <= RANGE ? expPoly(x) : Math.exp(x);
-    }
-
-    /**
-     * expm1(y) for 0 <= y <= 2 RANGE: y = k ln2 + r with k = floor(y / ln2), so r is in [0, ln 2]
-     * and expm1(y) = 2^k expm1(r) + (2^k - 1) adds two non-negative terms (rounding k to nearest,
-     * as exp does, lets expm1(r) go negative and cancel, costing tanh two more ulps).
-     */
-    static double expm1NonNegative(double y) {
-        double t = (y * LOG2E - 0.5) + SHIFTER;
-        double k = t - SHIFTER;
-        double r = Math.fma(-k, LN2_HI, y);
-        r = Math.fma(-k, LN2_LO, r);
         double p = D[0];
         for (int i = 1; i < D.length; i++) {
             p = Math.fma(p, r, D[i]);
         }
-        double q = p * r;
-        double scale = Double.longBitsToDouble((Double.doubleToRawLongBits(t) - SHIFTER_BITS + 1023) << 52);
-        return Math.fma(scale, q, scale - 1.0);
+        return p * r;
     }
 
-    private static DoubleVector expm1NonNegativeVector(DoubleVector y) {
-        DoubleVector t = y.mul(LOG2E).sub(0.5).add(SHIFTER);
-        DoubleVector k = t.sub(SHIFTER);
-        DoubleVector r = k.neg().fma(LN2_HI_VECTOR, y);
-        r = k.neg().fma(LN2_LO_VECTOR, r);
+    /** exp(x) for |x| <= RANGE by the polynomial. */
+    static double expPoly(double x) {
+        double t = shifted(x, NEAREST);
+        return (1.0 + expm1Reduced(reduced(x, t))) * powerOfTwo(t);
+    }
+
+    /** expm1(y) for 0 <= y <= 2 RANGE. */
+    static double expm1NonNegative(double y) {
+        double t = shifted(y, FLOOR);
+        double scale = powerOfTwo(t);
+        return Math.fma(scale, expm1Reduced(reduced(y, t)), scale - 1.0);
+    }
+
+    private static DoubleVector shifted(DoubleVector y, double rounding) {
+        return y.mul(LOG2E).add(rounding).add(SHIFTER);
+    }
+
+    private static DoubleVector reduced(DoubleVector y, DoubleVector t) {
+        DoubleVector minusK = t.sub(SHIFTER).neg();
+        return minusK.fma(LN2_LO_VECTOR, minusK.fma(LN2_HI_VECTOR, y));
+    }
+
+    private static DoubleVector powerOfTwo(DoubleVector t) {
+        return t.reinterpretAsLongs().sub(SHIFTER_BITS - 1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+    }
+
+    // Unrolled, with each coefficient broadcast where it is used: vectors kept in an array are
+    // boxed objects to C2 and made this kernel a hundred times slower.
+
+    // One method, unrolled: split into calls, or with the vectors in an array, C2 left vectors
+    // boxed and the kernel ran ten to a hundred times slower.
+    private static DoubleVector expm1Reduced(DoubleVector r) {
         DoubleVector p = DoubleVector.broadcast(SPECIES, D0);
         p = p.fma(r, DoubleVector.broadcast(SPECIES, D1));
         p = p.fma(r, DoubleVector.broadcast(SPECIES, D2));
@@ -164,10 +144,30 @@ final class VectorMathKernel implements MathKernel {
         p = p.fma(r, DoubleVector.broadcast(SPECIES, D14));
         p = p.fma(r, DoubleVector.broadcast(SPECIES, D15));
         p = p.fma(r, DoubleVector.broadcast(SPECIES, D16));
-        DoubleVector q = p.mul(r);
-        DoubleVector scale = t.reinterpretAsLongs().sub(SHIFTER_BITS - 1023).lanewise(VectorOperators.LSHL, 52)
-                .reinterpretAsDoubles();
-        return scale.fma(q, scale.sub(1.0));
+        return p.mul(r);
+    }
+
+    /** exp of every lane, all of them within [-RANGE, RANGE]. */
+    private static DoubleVector expVector(DoubleVector x) {
+        DoubleVector t = shifted(x, NEAREST);
+        return expm1Reduced(reduced(x, t)).add(1.0).mul(powerOfTwo(t));
+    }
+
+    /** expm1 of every lane, all of them within [0, 2 RANGE]. */
+    private static DoubleVector expm1NonNegativeVector(DoubleVector y) {
+        DoubleVector t = shifted(y, FLOOR);
+        DoubleVector scale = powerOfTwo(t);
+        return scale.fma(expm1Reduced(reduced(y, t)), scale.sub(1.0));
+    }
+
+    /** Whether every lane is within the polynomial's range (false for NaN). */
+    private static boolean inRange(DoubleVector x) {
+        return x.lanewise(VectorOperators.ABS).compare(VectorOperators.LE, RANGE).allTrue();
+    }
+
+    /** exp by the polynomial in range, {@link Math#exp} outside (overflow, underflow, NaN). */
+    static double exp(double x) {
+        return Math.abs(x) <= RANGE ? expPoly(x) : Math.exp(x);
     }
 
     /**
