@@ -130,6 +130,8 @@ public final class Buffers {
         int logged;
         int depth;
         boolean tainted;
+        /** A closed pass whose logged arrays wait for {@link #recycle()}. */
+        boolean closed;
 
         double[] take(int n) {
             double[] r = null;
@@ -155,9 +157,6 @@ public final class Buffers {
             }
             return r;
         }
-
-        /** A closed pass whose logged arrays wait for {@link #recycle()}. */
-        boolean closed;
 
         void begin() {
             if (depth == 0 && closed) {
@@ -196,12 +195,9 @@ public final class Buffers {
             clearLog();
         }
 
+        // A logged array is never in the pool: it was taken out (or newly made) during the pass,
+        // and the pool takes arrays back only when no pass is open.
         private void give(double[] a) {
-            for (int i = 0; i < pooled; i++) {
-                if (pool[i].get() == a) {
-                    return; // already pooled (cannot happen for a logged array, but never pool one twice)
-                }
-            }
             if (pooled == CAPACITY) {
                 // drop the oldest
                 System.arraycopy(pool, 1, pool, 0, CAPACITY - 1);

@@ -46,22 +46,14 @@ final class Packing {
             if (a.transposed()) {
                 // stored k x m: the panel's column p is a contiguous run of the stored row p
                 int base = a.offset() + p0 * stride + i0 + ir;
-                if (live == 4 && mr == 4) {
-                    // a call to arraycopy per four elements cost more than the copy itself
-                    for (int p = 0, s = base; p < depth; p++, s += stride, out += 4) {
-                        dst[out] = src[s];
-                        dst[out + 1] = src[s + 1];
-                        dst[out + 2] = src[s + 2];
-                        dst[out + 3] = src[s + 3];
+                // element by element: an arraycopy call per panel column (4 doubles) cost more than the copy
+                for (int p = 0, s = base; p < depth; p++, s += stride, out += mr) {
+                    for (int r = 0; r < live; r++) {
+                        dst[out + r] = src[s + r];
                     }
-                    continue;
-                }
-                for (int p = 0; p < depth; p++) {
-                    System.arraycopy(src, base + p * stride, dst, out, live);
                     for (int r = live; r < mr; r++) {
                         dst[out + r] = 0.0;
                     }
-                    out += mr;
                 }
             } else {
                 for (int r = 0; r < mr; r++) {

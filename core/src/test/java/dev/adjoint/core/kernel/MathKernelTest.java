@@ -143,23 +143,25 @@ class MathKernelTest {
         assertEquals(compiled, interpreted);
     }
 
-    @ParameterizedTest
-    @MethodSource("kernels")
-    void aValueGetsTheSameBitsInAVectorLaneAsInTheTail(MathKernel k) {
+    @org.junit.jupiter.api.Test
+    void aValueGetsTheSameBitsInAVectorLaneAsInTheTail() {
+        GemmKernel vector = KernelProvider.vectorKernelOrNull();
+        org.junit.jupiter.api.Assumptions.assumeTrue(vector != null, "no Vector API in this JVM");
+        MathKernel k = KernelProvider.mathFor(vector);
         double[] a = MathKernelBits.inputs();
+        double[][] all = new double[3][a.length];
+        k.exp(a, 0, all[0], 0, a.length);
+        k.tanh(a, 0, all[1], 0, a.length);
+        k.sigmoid(a, 0, all[2], 0, a.length);
+        double[] alone = new double[1];
         for (int i = 0; i < 80; i++) {
             double[] one = {a[i]};
-            double[] alone = new double[1];
-            double[] all = new double[a.length];
-            k.exp(a, 0, all, 0, a.length);
             k.exp(one, 0, alone, 0, 1);
-            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(all[i]), "exp(" + a[i] + ")");
-            k.tanh(a, 0, all, 0, a.length);
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(all[0][i]), "exp(" + a[i] + ")");
             k.tanh(one, 0, alone, 0, 1);
-            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(all[i]), "tanh(" + a[i] + ")");
-            k.sigmoid(a, 0, all, 0, a.length);
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(all[1][i]), "tanh(" + a[i] + ")");
             k.sigmoid(one, 0, alone, 0, 1);
-            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(all[i]), "sigmoid(" + a[i] + ")");
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(all[2][i]), "sigmoid(" + a[i] + ")");
         }
     }
 
