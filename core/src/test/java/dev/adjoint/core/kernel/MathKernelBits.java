@@ -42,12 +42,8 @@ public final class MathKernelBits {
         return sb.toString();
     }
 
-    private static long hash(double[] r) {
-        long h = 1;
-        for (double v : r) {
-            h = 31 * h + Double.doubleToRawLongBits(v);
-        }
-        return h;
+    private static int hash(double[] r) {
+        return java.util.Arrays.hashCode(r); // over each value's bits
     }
 
     /**
