@@ -1,6 +1,7 @@
 package dev.adjoint.core;
 
 import dev.adjoint.core.kernel.Elementwise;
+import dev.adjoint.core.ops.Builtins;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,9 +29,6 @@ public final class Autograd {
         int anomaly;
         /** Inside an op's backward formula: anomalies are attributed to that op, not to its pieces. */
         int inBackward;
-        /** The depth-first stack of the engine's topological sort, reused (and cleared) by each sort on this thread. */
-        Tensor[] sortStack = new Tensor[32];
-        int[] sortNext = new int[32];
     }
 
     private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
@@ -164,8 +162,33 @@ public final class Autograd {
         };
     }
 
-    /** Runs an op's forward and records it when grad mode is on and some input requires grad. */
+    /**
+     * Runs an op's forward and records it when grad mode is on and some input requires grad.
+     *
+     * <p>NOTE: kept under C2's hot-method inlining limit (FreqInlineSize, 325 bytecodes) so that it
+     * inlines into each op's call site, where {@code op.forward} then has one receiver and inlines
+     * too; the checks that throw live in the methods below.
+     */
     static Tensor apply(CustomOp op, Tensor[] inputs) {
+        boolean anyGrad = checkInputs(op, inputs);
+        ThreadState s = state();
+        // a user's array may be changed after the call; built-in ops pass a fresh varargs array
+        Node node = anyGrad && s.noGrad == 0 ? new Node(op, Builtins.isBuiltin(op) ? inputs : inputs.clone()) : null;
+        Tensor out;
+        s.noGrad++;
+        try {
+            out = op.forward(node != null ? node : Node.DISCARD, inputs);
+        } finally {
+            s.noGrad--;
+        }
+        if (out == null || s.anomaly > 0) {
+            checkForward(op, out, s);
+        }
+        return node == null ? out : record(out, node, inputs, s);
+    }
+
+    /** Refuses a null op, input array or input. @return whether any input requires grad */
+    private static boolean checkInputs(CustomOp op, Tensor[] inputs) {
         if (op == null) {
             throw new IllegalArgumentException("apply: op is null");
         }
@@ -180,15 +203,10 @@ public final class Autograd {
             }
             anyGrad |= t.requiresGrad();
         }
-        ThreadState s = state();
-        Node node = anyGrad && s.noGrad == 0 ? new Node(op, inputs.clone()) : null;
-        Tensor out;
-        s.noGrad++;
-        try {
-            out = op.forward(node != null ? node : Node.DISCARD, inputs);
-        } finally {
-            s.noGrad--;
-        }
+        return anyGrad;
+    }
+
+    private static void checkForward(CustomOp op, Tensor out, ThreadState s) {
         if (out == null) {
             throw new IllegalStateException(op.name() + ": forward returned null");
         }
@@ -196,9 +214,10 @@ public final class Autograd {
             throw new ArithmeticException(op.name() + ": forward produced NaN or infinity (output shape "
                     + Arrays.toString(out.shape()) + ") at " + callSite());
         }
-        if (node == null) {
-            return out;
-        }
+    }
+
+    /** Attaches {@code node} to the forward's result (to a fresh tensor if the result is not a new, unrecorded one). */
+    private static Tensor record(Tensor out, Node node, Tensor[] inputs, ThreadState s) {
         if (out.node() != null || out.requiresGrad() || isOneOf(out, inputs)) {
             out = Tensor.of(out.value());
         }

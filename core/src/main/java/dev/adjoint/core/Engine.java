@@ -76,7 +76,7 @@ final class Engine {
     /** The reverse sweep over the interior nodes behind {@code root}, delivering leaf gradients. */
     private static void sweep(Tensor root, Tensor gradOutput, Autograd.ThreadState state, LeafGradients leaves,
                               Tensor[] targets, Tensor[] results) {
-        Tensor[] order = topologicalOrder(root, state);
+        Tensor[] order = topologicalOrder(root);
         root.node().pending = gradOutput;
         for (int i = order.length - 1; i >= 0; i--) {
             Tensor t = order[i];
@@ -189,14 +189,15 @@ final class Engine {
      * Interior tensors reachable from {@code root} (root included), each after everything it depends
      * on, followed by nulls where the array has room to spare.
      */
-    private static Tensor[] topologicalOrder(Tensor root, Autograd.ThreadState state) {
+    private static Tensor[] topologicalOrder(Tensor root) {
         int epoch = EPOCH.incrementAndGet();
         Tensor[] order = new Tensor[16];
         int count = 0;
-        Tensor[] stack = state.sortStack;
-        int[] next = state.sortNext;
+        // NOTE: fresh scratch arrays, not per-thread ones: storing young tensors into a long-lived
+        // array takes G1's slow write-barrier path on every push, which cost the seed step ~7%.
+        Tensor[] stack = new Tensor[16];
+        int[] next = new int[16];
         int top = 0;
-        int deepest = 0;
         stack[0] = root;
         next[0] = 0;
         root.node().mark = epoch;
@@ -218,10 +219,7 @@ final class Engine {
                 if (++top == stack.length) {
                     stack = Arrays.copyOf(stack, top * 2);
                     next = Arrays.copyOf(next, top * 2);
-                    state.sortStack = stack;
-                    state.sortNext = next;
                 }
-                deepest = Math.max(deepest, top);
                 stack[top] = child;
                 next[top] = 0;
             } else {
@@ -231,13 +229,6 @@ final class Engine {
                 order[count++] = t;
                 top--;
             }
-        }
-        // the scratch stack must not keep this graph alive, nor a deep graph's stack stay allocated
-        if (stack.length > 4096) {
-            state.sortStack = new Tensor[32];
-            state.sortNext = new int[32];
-        } else {
-            Arrays.fill(stack, 0, deepest + 1, null);
         }
         return order;
     }

@@ -187,6 +187,35 @@ class CustomOpTest {
     }
 
     @Test
+    void changingTheInputArrayAfterApplyLeavesTheGraphAlone() {
+        CustomOp times = new CustomOp() {
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                ctx.save(in[0], in[1]);
+                return in[0].mul(in[1]);
+            }
+
+            // d(a b) = da b + a db
+            @Override
+            public Tensor[] backward(Context ctx, Tensor g) {
+                return new Tensor[] {g.mul(ctx.saved(1)), g.mul(ctx.saved(0))};
+            }
+        };
+        Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+        Tensor y = Tensor.of(new double[] {3, 5}, 2).requiresGrad(true);
+        Tensor z = Tensor.of(new double[] {7, 11}, 2).requiresGrad(true);
+        Tensor[] inputs = {x, y};
+        Tensor product = times.apply(inputs);
+        // the caller reuses its array: the recorded graph must still be x * y
+        inputs[0] = z;
+        inputs[1] = z;
+        product.sum().backward();
+        assertArrayEquals(new double[] {3, 5}, x.grad().toArray(), 0);
+        assertArrayEquals(new double[] {1, 2}, y.grad().toArray(), 0);
+        assertEquals(null, z.grad());
+    }
+
+    @Test
     void builtInOpsGoThroughTheSameMechanism() {
         // A built-in op records a node whose op is a CustomOp, exactly as a user's op does.
         Tensor x = randn(11, 2);
