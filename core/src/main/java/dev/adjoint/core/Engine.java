@@ -165,22 +165,21 @@ final class Engine {
 
     /** Gradient contributions for leaves, held until the sweep has finished. */
     private static final class LeafGradients {
-        private Tensor[] leaves = new Tensor[8];
-        private Tensor[] grads = new Tensor[8];
+        /** Leaf and gradient pairs: one array, not two, since every backward makes one. */
+        private Tensor[] pairs = new Tensor[16];
         private int count;
 
         void add(Tensor leaf, Tensor g) {
-            if (count == leaves.length) {
-                leaves = Arrays.copyOf(leaves, count * 2);
-                grads = Arrays.copyOf(grads, count * 2);
+            if (count == pairs.length) {
+                pairs = Arrays.copyOf(pairs, count * 2);
             }
-            leaves[count] = leaf;
-            grads[count++] = g;
+            pairs[count++] = leaf;
+            pairs[count++] = g;
         }
 
         void apply(boolean createGraph) {
-            for (int i = 0; i < count; i++) {
-                leaves[i].accumulateGrad(grads[i], createGraph);
+            for (int i = 0; i < count; i += 2) {
+                pairs[i].accumulateGrad(pairs[i + 1], createGraph);
             }
         }
     }

@@ -89,8 +89,8 @@ public abstract class Optimizer {
 
     /** Zeroes every parameter's gradient (in place; parameters without one are left alone). */
     public final void zeroGrad() {
-        for (Tensor p : parameters) {
-            p.zeroGrad();
+        for (int i = 0; i < slots.length; i++) {
+            parameters.get(i).zeroGrad(); // indexed: an iterator would be allocated every step
         }
     }
 

@@ -65,6 +65,21 @@ public final class Gemm {
     }
 
     static NDArray matmul(NDArray a, NDArray b, GemmKernel kernel) {
+        // small matrices first, in a method short enough to inline (tiny graphs are all overhead)
+        if (a.shape.length == 2 && b.shape.length == 2 && a.shape[1] == b.shape[0]) {
+            int m = a.shape[0];
+            int k = a.shape[1];
+            int n = b.shape[1];
+            if (k > 0 && (long) m * n * k <= SMALL_WORK) {
+                double[] c = Buffers.uninitialized(m * n); // tiny writes all of it
+                tiny(a, b, c, m, n, k);
+                return NDArray.wrap(c, new int[] {m, n});
+            }
+        }
+        return batched(a, b, kernel);
+    }
+
+    private static NDArray batched(NDArray a, NDArray b, GemmKernel kernel) {
         int rank = a.shape.length;
         if (rank < 2 || b.shape.length != rank
                 || !Arrays.equals(a.shape, 0, rank - 2, b.shape, 0, rank - 2)
@@ -86,10 +101,6 @@ public final class Gemm {
         }
         // every path below writes all of C
         double[] c = Buffers.uninitialized(batch * m * n);
-        if (rank == 2 && (long) m * n * k <= SMALL_WORK) {
-            tiny(a, b, c, m, n, k);
-            return NDArray.wrap(c, outShape);
-        }
         MatrixLayout la = MatrixLayout.of(a);
         MatrixLayout lb = MatrixLayout.of(b);
         int[] counter = new int[rank - 2];

@@ -20,6 +20,9 @@ public final class Shapes {
 
     /** Whether two shapes are equal; a plain loop, cheaper than Arrays.equals for a few axes. */
     public static boolean same(int[] a, int[] b) {
+        if (a == b) {
+            return true; // results of kernels share their operand's shape array
+        }
         if (a.length != b.length) {
             return false;
         }
