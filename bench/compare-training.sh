@@ -5,7 +5,8 @@
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
 # which is fair to both on a shared machine whose speed drifts over minutes),
-# JMH_ARGS (extra JMH options, e.g. "-prof gc"), PYTHON (default /usr/bin/python3).
+# JMH_ARGS (extra JMH options, e.g. "-prof gc"), JVM_ARGS (extra options for the benchmark JVMs,
+# e.g. "-XX:+UseSerialGC"), PYTHON (default /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,10 +30,10 @@ for round in $(seq 1 "$ROUNDS"); do
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" bench/pytorch_training.py --threads "$THREADS" "${WORKLOADS[@]}" \
     | tee -a "$OUT/torch.jsonl"
 
-  echo "== Adjoint, $(java -version 2>&1 | head -1), $THREADS threads"
+  echo "== Adjoint, $(java -version 2>&1 | head -1), $THREADS threads${JVM_ARGS:+, $JVM_ARGS}"
   # shellcheck disable=SC2086
   java -jar "$JAR" "$REGEX" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
-    -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector" \
+    -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector ${JVM_ARGS:-}" \
     | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark)"
 done
 

@@ -29,6 +29,9 @@ public final class Autograd {
         int anomaly;
         /** Inside an op's backward formula: anomalies are attributed to that op, not to its pieces. */
         int inBackward;
+        /** This thread's next visit mark for the engine's sort, and the end of its block of them. */
+        int epoch;
+        int epochEnd;
     }
 
     private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);

@@ -20,7 +20,12 @@ final class Engine {
     private Engine() {
     }
 
-    private static final AtomicInteger EPOCH = new AtomicInteger();
+    /**
+     * Visit marks of the topological sort: each sort uses a number no other sort has used (0 is
+     * a new node's mark). Threads take them in blocks, so a backward costs no atomic operation.
+     */
+    private static final AtomicInteger EPOCHS = new AtomicInteger(1);
+    private static final int EPOCH_BLOCK = 1024;
 
     /**
      * Back-propagates {@code gradOutput} from {@code root}. With {@code targets == null} gradients
@@ -35,7 +40,7 @@ final class Engine {
         if (gradOutput == null) {
             throw new IllegalArgumentException(what + ": gradOutput is null");
         }
-        if (!Arrays.equals(gradOutput.shape(), root.shape())) {
+        if (!Shapes.same(gradOutput.value().shapeView(), root.value().shapeView())) {
             throw new IllegalArgumentException(what + ": gradOutput has shape " + Arrays.toString(gradOutput.shape())
                     + " but the output has shape " + Arrays.toString(root.shape()));
         }
@@ -76,7 +81,7 @@ final class Engine {
     /** The reverse sweep over the interior nodes behind {@code root}, delivering leaf gradients. */
     private static void sweep(Tensor root, Tensor gradOutput, Autograd.ThreadState state, LeafGradients leaves,
                               Tensor[] targets, Tensor[] results) {
-        Tensor[] order = topologicalOrder(root);
+        Tensor[] order = topologicalOrder(root, state);
         root.node().pending = gradOutput;
         for (int i = order.length - 1; i >= 0; i--) {
             Tensor t = order[i];
@@ -188,8 +193,12 @@ final class Engine {
      * Interior tensors reachable from {@code root} (root included), each after everything it depends
      * on, followed by nulls where the array has room to spare.
      */
-    private static Tensor[] topologicalOrder(Tensor root) {
-        int epoch = EPOCH.incrementAndGet();
+    private static Tensor[] topologicalOrder(Tensor root, Autograd.ThreadState state) {
+        if (state.epoch == state.epochEnd) {
+            state.epoch = EPOCHS.getAndAdd(EPOCH_BLOCK);
+            state.epochEnd = state.epoch + EPOCH_BLOCK;
+        }
+        int epoch = state.epoch++;
         Tensor[] order = new Tensor[16];
         int count = 0;
         // NOTE: fresh scratch arrays, not per-thread ones: storing young tensors into a long-lived
