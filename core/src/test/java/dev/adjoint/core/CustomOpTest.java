@@ -28,6 +28,21 @@ class CustomOpTest {
         }
     }
 
+    /** The elementwise product a * b. */
+    static class Times implements CustomOp {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0], in[1]);
+            return in[0].mul(in[1]);
+        }
+
+        // d(a b) = da b + a db
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {g.mul(ctx.saved(1)), g.mul(ctx.saved(0))};
+        }
+    }
+
     /** Returns a fixed gradient array, to provoke the engine's checks. */
     static final class Broken implements CustomOp {
         private final Tensor[] grads;
@@ -165,13 +180,7 @@ class CustomOpTest {
     @Test
     void needsInputGradTellsTheBackwardWhatIsUnused() {
         boolean[] asked = new boolean[2];
-        CustomOp op = new CustomOp() {
-            @Override
-            public Tensor forward(Context ctx, Tensor... in) {
-                ctx.save(in[0], in[1]);
-                return in[0].mul(in[1]);
-            }
-
+        CustomOp op = new Times() {
             @Override
             public Tensor[] backward(Context ctx, Tensor g) {
                 asked[0] = ctx.needsInputGrad(0);
@@ -188,19 +197,7 @@ class CustomOpTest {
 
     @Test
     void changingTheInputArrayAfterApplyLeavesTheGraphAlone() {
-        CustomOp times = new CustomOp() {
-            @Override
-            public Tensor forward(Context ctx, Tensor... in) {
-                ctx.save(in[0], in[1]);
-                return in[0].mul(in[1]);
-            }
-
-            // d(a b) = da b + a db
-            @Override
-            public Tensor[] backward(Context ctx, Tensor g) {
-                return new Tensor[] {g.mul(ctx.saved(1)), g.mul(ctx.saved(0))};
-            }
-        };
+        CustomOp times = new Times();
         Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
         Tensor y = Tensor.of(new double[] {3, 5}, 2).requiresGrad(true);
         Tensor z = Tensor.of(new double[] {7, 11}, 2).requiresGrad(true);
