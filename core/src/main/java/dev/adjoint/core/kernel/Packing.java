@@ -1,5 +1,7 @@
 package dev.adjoint.core.kernel;
 
+import java.lang.ref.SoftReference;
+
 /**
  * Copies blocks of the operands into the order the kernels read them, and keeps the per-thread
  * buffers they are copied into.
@@ -16,21 +18,30 @@ final class Packing {
     static final int TILE = 2;
 
     // Reused across calls: a training step runs thousands of products of the same shapes, and
-    // fresh megabyte buffers per call would cost allocation and zeroing.
-    private static final ThreadLocal<double[][]> BUFFERS = ThreadLocal.withInitial(() -> new double[3][]);
+    // fresh megabyte buffers per call would cost allocation and zeroing. Softly held, so that a
+    // thread that once ran a big product and then sits idle (a pool thread, say) does not keep
+    // its 1.5 MB for good: the collector takes buffers back when memory runs short.
+    @SuppressWarnings("unchecked")
+    private static final ThreadLocal<SoftReference<double[]>[]> BUFFERS = ThreadLocal.withInitial(() -> new SoftReference[3]);
 
     private Packing() {
     }
 
     /** This thread's buffer for {@code slot}, at least {@code size} long; contents are garbage. */
     static double[] buffer(int slot, int size) {
-        double[][] buffers = BUFFERS.get();
-        double[] b = buffers[slot];
+        SoftReference<double[]>[] buffers = BUFFERS.get();
+        SoftReference<double[]> held = buffers[slot];
+        double[] b = held == null ? null : held.get();
         if (b == null || b.length < size) {
             b = new double[size];
-            buffers[slot] = b;
+            buffers[slot] = new SoftReference<>(b);
         }
         return b;
+    }
+
+    /** Drops this thread's buffers, as the collector may at any time (for tests). */
+    static void releaseBuffers() {
+        java.util.Arrays.fill(BUFFERS.get(), null);
     }
 
     /**
