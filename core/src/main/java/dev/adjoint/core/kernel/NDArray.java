@@ -21,11 +21,13 @@ public final class NDArray {
     /** The array that owns the buffer (itself, or the base of a view): it holds the version. */
     private final NDArray owner;
     /**
-     * Read with acquire and written with release ordering (through {@link #VERSION}): a thread that
-     * sees a new version also sees the update behind it, without the full fence of a volatile
-     * write on every optimizer step.
+     * Read as a volatile (acquire ordering, a plain load on x86) and written with release ordering
+     * through {@link #VERSION}: a thread that sees a new version also sees the update behind it,
+     * without the full fence of a volatile write on every optimizer step. The read is a field read,
+     * not {@code VERSION.getAcquire}: every recorded op reads versions, and the JIT did not always
+     * inline the VarHandle call.
      */
-    private int version;
+    private volatile int version;
 
     private static final java.lang.invoke.VarHandle VERSION;
 
@@ -125,7 +127,7 @@ public final class NDArray {
 
     /** The version counter of the underlying buffer, bumped by each {@link #modify}. */
     public int version() {
-        return (int) VERSION.getAcquire(owner);
+        return owner.version;
     }
 
     /** Whether the elements sit at consecutive positions from {@code offset} in row-major order. */
