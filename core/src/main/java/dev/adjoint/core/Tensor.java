@@ -326,7 +326,8 @@ public final class Tensor {
             throw new IllegalStateException("backward: output has shape " + Arrays.toString(shape())
                     + "; only a scalar output can seed its own gradient, so pass gradOutput: backward(gradOutput)");
         }
-        Engine.backward(this, new Tensor(NDArray.full(1.0, value.shapeView())), false, null);
+        NDArray one = value.rank() == 0 ? NDArray.scalar(1.0) : NDArray.full(1.0, value.shapeView());
+        Engine.backward(this, new Tensor(one), false, null);
     }
 
     /**

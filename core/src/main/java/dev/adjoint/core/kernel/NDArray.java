@@ -100,7 +100,7 @@ public final class NDArray {
 
     /** A rank-0 array. */
     public static NDArray scalar(double value) {
-        return wrap(new double[] {value}, new int[0]);
+        return wrap(new double[] {value}, Shapes.SCALAR);
     }
 
     /** The shape; a copy. */

@@ -5,6 +5,8 @@ import java.util.Arrays;
 /** Shape arithmetic shared by ops and kernels: sizes, strides, broadcasting, axis checks. */
 public final class Shapes {
     private static final int[] NO_STRIDES = new int[0];
+    /** The shape of every rank-0 array: shape arrays are never modified, so one serves all. */
+    static final int[] SCALAR = new int[0];
     private static final int[] UNIT_STRIDE = {1};
     /** {n, 1}, the strides of a contiguous [m, n] matrix, shared for n below this table's length. */
     private static final int[][] MATRIX_STRIDES = new int[1024][];
