@@ -288,7 +288,9 @@ public final class Tensor {
      * Resets the accumulated gradient to zeros, if there is one. The buffer is kept and reused: the
      * next backward pass writes its gradient into it (no separate pass filling zeros), and
      * {@link #grad()} reads zeros until then. A reference to the old gradient tensor taken before
-     * the reset keeps its values until one of those happens.
+     * the reset keeps its values until one of those happens. A backward pass that another thread
+     * runs into this tensor at the same time adds its whole contribution either before the reset
+     * or after it.
      */
     public void zeroGrad() {
         Tensor g = grad;
