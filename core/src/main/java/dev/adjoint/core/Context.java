@@ -15,6 +15,26 @@ public interface Context {
     void save(Tensor... tensors);
 
     /**
+     * Saves one tensor: the same as {@code save(new Tensor[] {tensor})}, without the array (most
+     * ops save one or two tensors, and a recorded op pays for every allocation).
+     *
+     * @param tensor the tensor to save
+     */
+    default void save(Tensor tensor) {
+        save(new Tensor[] {tensor});
+    }
+
+    /**
+     * Saves two tensors, in order: the same as {@code save(new Tensor[] {first, second})}.
+     *
+     * @param first the first tensor to save
+     * @param second the second
+     */
+    default void save(Tensor first, Tensor second) {
+        save(new Tensor[] {first, second});
+    }
+
+    /**
      * A tensor saved by {@link #save}, counting from 0 across all calls.
      *
      * @param index the position

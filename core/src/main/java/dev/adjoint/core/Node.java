@@ -14,20 +14,32 @@ final class Node implements Context {
         }
 
         @Override
+        public void save(Tensor tensor) {
+        }
+
+        @Override
+        public void save(Tensor first, Tensor second) {
+        }
+
+        @Override
         public Tensor saved(int index) {
             throw new IllegalStateException("saved: nothing is saved when an op is not recorded");
         }
     };
 
-    private static final Tensor[] NONE = new Tensor[0];
-
     final CustomOp op;
     final Tensor[] inputs;
-    private Tensor[] saved = NONE;
-    /** Versions of the saved tensors when saved: the first two inline (most ops save one or two), the rest in an array. */
+    /**
+     * The saved tensors and their versions when saved: the first two inline (most ops save one or
+     * two, and then no array is made), the rest in arrays.
+     */
+    private Tensor saved0;
+    private Tensor saved1;
+    private Tensor[] moreSaved;
     private int version0;
     private int version1;
     private int[] moreVersions;
+    private int savedCount;
     /** Where the user created this op; captured only in anomaly mode. */
     String site;
 
@@ -46,44 +58,61 @@ final class Node implements Context {
             throw new IllegalArgumentException(op.name() + ": save was given a null array");
         }
         for (int i = 0; i < tensors.length; i++) {
-            if (tensors[i] == null) {
-                throw new IllegalArgumentException(op.name() + ": cannot save a null tensor (argument " + i + ")");
-            }
+            requireTensor(tensors[i], i);
         }
-        int n = saved.length;
-        // NOTE: the first array passed is kept, not copied (a varargs array is the caller's own).
-        saved = n == 0 ? tensors : Arrays.copyOf(saved, n + tensors.length);
-        for (int i = 0; i < tensors.length; i++) {
-            saved[n + i] = tensors[i];
-            setVersion(n + i, tensors[i].value().version());
+        for (Tensor t : tensors) {
+            keep(t);
         }
     }
 
-    private void setVersion(int index, int version) {
+    @Override
+    public void save(Tensor tensor) {
+        requireTensor(tensor, 0);
+        keep(tensor);
+    }
+
+    @Override
+    public void save(Tensor first, Tensor second) {
+        requireTensor(first, 0);
+        requireTensor(second, 1);
+        keep(first);
+        keep(second);
+    }
+
+    private void requireTensor(Tensor t, int argument) {
+        if (t == null) {
+            throw new IllegalArgumentException(op.name() + ": cannot save a null tensor (argument " + argument + ")");
+        }
+    }
+
+    private void keep(Tensor t) {
+        int index = savedCount++;
+        int version = t.value().version();
         if (index == 0) {
+            saved0 = t;
             version0 = version;
         } else if (index == 1) {
+            saved1 = t;
             version1 = version;
         } else {
-            if (moreVersions == null || moreVersions.length < index - 1) {
-                moreVersions = moreVersions == null ? new int[Math.max(2, index - 1)] : Arrays.copyOf(moreVersions, 2 * (index - 1));
+            if (moreSaved == null || moreSaved.length < index - 1) {
+                int length = Math.max(2, 2 * (index - 1));
+                moreSaved = moreSaved == null ? new Tensor[length] : Arrays.copyOf(moreSaved, length);
+                moreVersions = moreVersions == null ? new int[length] : Arrays.copyOf(moreVersions, length);
             }
+            moreSaved[index - 2] = t;
             moreVersions[index - 2] = version;
         }
     }
 
-    private int versionWhenSaved(int index) {
-        return index == 0 ? version0 : index == 1 ? version1 : moreVersions[index - 2];
-    }
-
     @Override
     public Tensor saved(int index) {
-        if (index < 0 || index >= saved.length) {
-            throw new IllegalArgumentException(op.name() + ": saved index " + index + " out of range; " + saved.length + " saved");
+        if (index < 0 || index >= savedCount) {
+            throw new IllegalArgumentException(op.name() + ": saved index " + index + " out of range; " + savedCount + " saved");
         }
-        Tensor t = saved[index];
+        Tensor t = index == 0 ? saved0 : index == 1 ? saved1 : moreSaved[index - 2];
+        int then = index == 0 ? version0 : index == 1 ? version1 : moreVersions[index - 2];
         int now = t.value().version();
-        int then = versionWhenSaved(index);
         if (now != then) {
             throw new IllegalStateException(op.name() + ": a tensor of shape " + Arrays.toString(t.shape())
                     + " saved for backward was modified in place (version " + then + " when saved, "

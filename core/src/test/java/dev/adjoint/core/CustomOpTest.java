@@ -177,6 +177,77 @@ class CustomOpTest {
         assertTrue(e.getMessage().contains("Softsign"), e.getMessage());
     }
 
+    /** Saves its five inputs as an array of two, then one, then two, and checks what comes back. */
+    static final class SavesFive implements CustomOp {
+        final List<Tensor> seen = new java.util.ArrayList<>();
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            Tensor[] firstTwo = {in[0], in[1]};
+            ctx.save(firstTwo);
+            firstTwo[0] = in[4]; // the op's own array, changed after saving: what was saved stays
+            ctx.save(in[2]);
+            ctx.save(in[3], in[4]);
+            return in[0].add(in[1]).add(in[2]).add(in[3]).add(in[4]);
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            for (int i = 0; i < 5; i++) {
+                seen.add(ctx.saved(i));
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ctx.saved(5));
+            assertTrue(e.getMessage().contains("out of range; 5 saved"), e.getMessage());
+            return new Tensor[] {g, g, g, g, g};
+        }
+    }
+
+    @Test
+    void savedTensorsComeBackInOrderHoweverTheyWereSaved() {
+        Tensor[] in = new Tensor[5];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = Tensor.of(new double[] {i}, 1).requiresGrad(true);
+        }
+        SavesFive op = new SavesFive();
+        op.apply(in).sum().backward();
+        assertEquals(List.of(in), op.seen);
+
+        // the fifth (kept past the two inline slots) is still checked for changes in place
+        Tensor y = new SavesFive().apply(in).sum();
+        in[4].modify(d -> d[0] = 7);
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("modified"), e.getMessage());
+    }
+
+    @Test
+    void savingNullIsRefusedNamingTheArgument() {
+        Tensor a = Tensor.of(new double[] {1}, 1).requiresGrad(true);
+        String[] expected = {"null array", "argument 0", "argument 1", "argument 1"};
+        for (int variant = 0; variant < expected.length; variant++) {
+            int v = variant;
+            CustomOp op = new CustomOp() {
+                @Override
+                public Tensor forward(Context ctx, Tensor... in) {
+                    switch (v) {
+                        case 0 -> ctx.save((Tensor[]) null);
+                        case 1 -> ctx.save((Tensor) null);
+                        case 2 -> ctx.save(in[0], null);
+                        default -> ctx.save(new Tensor[] {in[0], null});
+                    }
+                    return in[0].mul(2.0);
+                }
+
+                @Override
+                public Tensor[] backward(Context ctx, Tensor g) {
+                    return new Tensor[] {g.mul(2.0)};
+                }
+            };
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> op.apply(a));
+            assertTrue(e.getMessage().contains("cannot save") || e.getMessage().contains("save was given"), e.getMessage());
+            assertTrue(e.getMessage().contains(expected[v]), e.getMessage());
+        }
+    }
+
     @Test
     void needsInputGradTellsTheBackwardWhatIsUnused() {
         boolean[] asked = new boolean[2];
