@@ -81,35 +81,45 @@ final class Engine {
     /** The reverse sweep over the interior nodes behind {@code root}, delivering leaf gradients. */
     private static void sweep(Tensor root, Tensor gradOutput, Autograd.ThreadState state, LeafGradients leaves,
                               Tensor[] targets, Tensor[] results) {
-        Tensor[] order = topologicalOrder(root, state);
         root.node().pending = gradOutput;
-        for (int i = order.length - 1; i >= 0; i--) {
-            Tensor t = order[i];
-            if (t == null) {
-                continue; // unused capacity at the end of the order
-            }
-            Node node = t.node();
-            Tensor g = node.pending;
-            node.pending = null;
-            if (g == null) {
-                continue;
-            }
-            if (targets != null) {
-                collect(t, g, targets, results);
-            }
-            Tensor[] grads = callBackward(node, g, state);
-            for (int k = 0; k < grads.length; k++) {
-                Tensor input = node.inputs[k];
-                Tensor gk = grads[k];
-                if (gk == null || !input.requiresGrad()) {
+        Tensor next = topologicalOrder(root, state);
+        try {
+            while (next != null) {
+                Tensor t = next;
+                Node node = t.node();
+                next = node.sweepNext;
+                node.sweepNext = null;
+                Tensor g = node.pending;
+                node.pending = null;
+                if (g == null) {
                     continue;
                 }
-                Node in = input.node();
-                if (in != null) {
-                    in.pending = in.pending == null ? gk : in.pending.add(gk);
-                } else {
-                    deliver(input, gk, leaves, targets, results);
+                if (targets != null) {
+                    collect(t, g, targets, results);
                 }
+                Tensor[] grads = callBackward(node, g, state);
+                for (int k = 0; k < grads.length; k++) {
+                    Tensor input = node.inputs[k];
+                    Tensor gk = grads[k];
+                    if (gk == null || !input.requiresGrad()) {
+                        continue;
+                    }
+                    Node in = input.node();
+                    if (in != null) {
+                        in.pending = in.pending == null ? gk : in.pending.add(gk);
+                    } else {
+                        deliver(input, gk, leaves, targets, results);
+                    }
+                }
+            }
+        } finally {
+            // after a failure, gradients already delivered to nodes not yet reached must not stay
+            // pending: a retried backward would count them twice
+            for (Tensor t = next; t != null; ) {
+                Node node = t.node();
+                t = node.sweepNext;
+                node.sweepNext = null;
+                node.pending = null;
             }
         }
     }
@@ -190,29 +200,27 @@ final class Engine {
     }
 
     /**
-     * Interior tensors reachable from {@code root} (root included), each after everything it depends
-     * on, followed by nulls where the array has room to spare.
+     * Sorts the interior tensors reachable from {@code root} (root included) so that each comes
+     * after everything it depends on, and returns the last: the sweep's first. Each tensor's node
+     * links to the next one for the sweep ({@code sweepNext}). The depth-first stack runs through
+     * the nodes too ({@code sortBelow}, {@code sortNext}), so the sort allocates nothing.
      */
-    private static Tensor[] topologicalOrder(Tensor root, Autograd.ThreadState state) {
+    private static Tensor topologicalOrder(Tensor root, Autograd.ThreadState state) {
         if (state.epoch == state.epochEnd) {
             state.epoch = EPOCHS.getAndAdd(EPOCH_BLOCK);
             state.epochEnd = state.epoch + EPOCH_BLOCK;
         }
         int epoch = state.epoch++;
-        Tensor[] order = new Tensor[16];
-        int count = 0;
-        // NOTE: fresh scratch arrays, not per-thread ones: storing young tensors into a long-lived
-        // array takes G1's slow write-barrier path on every push, which cost the seed step ~7%.
-        Tensor[] stack = new Tensor[16];
-        int[] next = new int[16];
-        int top = 0;
-        stack[0] = root;
-        next[0] = 0;
-        root.node().mark = epoch;
-        while (top >= 0) {
-            Tensor t = stack[top];
-            Tensor[] inputs = t.node().inputs;
-            int i = next[top];
+        Node rootNode = root.node();
+        rootNode.mark = epoch;
+        rootNode.sortNext = 0;
+        rootNode.sortBelow = null;
+        Tensor top = root;
+        Tensor sweepFirst = null;
+        while (top != null) {
+            Node node = top.node();
+            Tensor[] inputs = node.inputs;
+            int i = node.sortNext;
             while (i < inputs.length) {
                 Node n = inputs[i].node();
                 if (n != null && n.mark != epoch) {
@@ -221,23 +229,21 @@ final class Engine {
                 i++;
             }
             if (i < inputs.length) {
-                next[top] = i + 1;
+                node.sortNext = i + 1;
                 Tensor child = inputs[i];
-                child.node().mark = epoch;
-                if (++top == stack.length) {
-                    stack = Arrays.copyOf(stack, top * 2);
-                    next = Arrays.copyOf(next, top * 2);
-                }
-                stack[top] = child;
-                next[top] = 0;
+                Node c = child.node();
+                c.mark = epoch;
+                c.sortNext = 0;
+                c.sortBelow = top;
+                top = child;
             } else {
-                if (count == order.length) {
-                    order = Arrays.copyOf(order, count * 2);
-                }
-                order[count++] = t;
-                top--;
+                // all inputs done: this tensor comes before everything already in the sweep's list
+                node.sweepNext = sweepFirst;
+                sweepFirst = top;
+                top = node.sortBelow;
+                node.sortBelow = null;
             }
         }
-        return order;
+        return sweepFirst;
     }
 }

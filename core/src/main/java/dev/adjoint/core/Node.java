@@ -43,9 +43,14 @@ final class Node implements Context {
     /** Where the user created this op; captured only in anomaly mode. */
     String site;
 
-    // Scratch state of the backward pass that is currently walking this node.
+    // Scratch state of the backward pass that is currently walking this node: its visit mark and
+    // pending gradient; the sort's stack (the tensor below this one, the next input to visit) and
+    // order (the tensor after this one in the sweep) run through the nodes, not through arrays.
     int mark;
     Tensor pending;
+    Tensor sortBelow;
+    int sortNext;
+    Tensor sweepNext;
 
     Node(CustomOp op, Tensor[] inputs) {
         this.op = op;

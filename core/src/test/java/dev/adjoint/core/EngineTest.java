@@ -298,4 +298,34 @@ class EngineTest {
         assertArrayEquals(before, a.grad().toArray());
         assertNull(w.grad());
     }
+
+    @Test
+    void aBackwardRetriedAfterAFailureCountsEachContributionOnce() {
+        // a feeds both the op that fails and the add: the add delivers a's gradient before the
+        // failure, and the retry must not find that gradient still pending on a's node
+        boolean[] failNext = {true};
+        CustomOp flaky = new CustomOp() {
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                return in[0].mul(3.0);
+            }
+
+            @Override
+            public Tensor[] backward(Context ctx, Tensor g) {
+                if (failNext[0]) {
+                    failNext[0] = false;
+                    throw new IllegalStateException("flaky: failing once");
+                }
+                return new Tensor[] {g.mul(3.0)};
+            }
+        };
+        Tensor x = vec(1, 2);
+        Tensor a = x.mul(2.0);
+        Tensor y = flaky.apply(a).add(a).sum();
+        assertThrows(IllegalStateException.class, y::backward);
+        assertNull(x.grad());
+        y.backward();
+        // d/dx (3 (2x) + 2x) = 8
+        assertArrayEquals(new double[] {8, 8}, x.grad().toArray());
+    }
 }
