@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reverse order that calls each op's backward and accumulates ({@code +=}) the gradients of its
  * inputs, so a value used twice receives both contributions.
  *
- * <p>NOTE: a node's visit mark and pending gradient live on the node, so two threads must not run
- * backward through the same intermediate nodes at once; sharing leaves between concurrently
- * back-propagated graphs is fine (leaf accumulation is synchronised on the leaf).
+ * <p>NOTE: a node's visit mark, pending gradient and links of the sort's stack and order live on
+ * the node, so two threads must not run backward through the same intermediate nodes at once (nor
+ * a backward through nodes of a sweep still running on the same thread); sharing leaves between
+ * concurrently back-propagated graphs is fine (leaf accumulation is synchronised on the leaf).
  */
 final class Engine {
     private Engine() {
