@@ -66,17 +66,28 @@ public final class Gemm {
 
     static NDArray matmul(NDArray a, NDArray b, GemmKernel kernel) {
         // small matrices first, in a method short enough to inline (tiny graphs are all overhead)
-        if (a.shape.length == 2 && b.shape.length == 2 && a.shape[1] == b.shape[0]) {
-            int m = a.shape[0];
-            int k = a.shape[1];
-            int n = b.shape[1];
-            if (k > 0 && (long) m * n * k <= SMALL_WORK) {
-                double[] c = Buffers.uninitialized(m * n); // tiny writes all of it
-                tiny(a, b, c, m, n, k);
-                return NDArray.wrap(c, new int[] {m, n});
-            }
+        NDArray c = small(a, false, b, false);
+        return c != null ? c : batched(a, b, kernel);
+    }
+
+    /**
+     * {@code op(a) op(b)} by direct loops when both are matrices that fit and the product is small
+     * (the operands read transposed in place, no view objects); null when it is not such a product.
+     */
+    private static NDArray small(NDArray a, boolean transA, NDArray b, boolean transB) {
+        if (a.shape.length != 2 || b.shape.length != 2) {
+            return null;
         }
-        return batched(a, b, kernel);
+        int m = a.shape[transA ? 1 : 0];
+        int k = a.shape[transA ? 0 : 1];
+        int n = b.shape[transB ? 0 : 1];
+        if (k != b.shape[transB ? 1 : 0] || k == 0 || (long) m * n * k > SMALL_WORK) {
+            return null;
+        }
+        double[] c = Buffers.uninitialized(m * n); // tiny writes all of it
+        tiny(a.data, a.offset, a.strides[transA ? 1 : 0], a.strides[transA ? 0 : 1],
+                b.data, b.offset, b.strides[transB ? 1 : 0], b.strides[transB ? 0 : 1], c, m, n, k);
+        return NDArray.wrap(c, new int[] {m, n});
     }
 
     private static NDArray batched(NDArray a, NDArray b, GemmKernel kernel) {
@@ -122,11 +133,6 @@ public final class Gemm {
         return NDArray.wrap(c, outShape);
     }
 
-    /** A small 2-D product read through the operands' strides: no layout records, no packing. */
-    private static void tiny(NDArray a, NDArray b, double[] c, int m, int n, int k) {
-        tiny(a.data, a.offset, a.strides[0], a.strides[1], b.data, b.offset, b.strides[0], b.strides[1], c, m, n, k);
-    }
-
     /** Dot products over any strides: A[i, p] at ao + i ars + p acs, B[p, j] at bo + p brs + j bcs. */
     private static void tiny(double[] ad, int ao, int ars, int acs, double[] bd, int bo, int brs, int bcs,
                              double[] c, int m, int n, int k) {
@@ -154,16 +160,9 @@ public final class Gemm {
      * @return a new contiguous [m, n] array
      */
     public static NDArray matmul(NDArray a, boolean transA, NDArray b, boolean transB) {
-        if (a.shape.length == 2 && b.shape.length == 2) {
-            int m = a.shape[transA ? 1 : 0];
-            int k = a.shape[transA ? 0 : 1];
-            int n = b.shape[transB ? 0 : 1];
-            if (k == b.shape[transB ? 1 : 0] && k > 0 && (long) m * n * k <= SMALL_WORK) {
-                double[] c = new double[m * n];
-                tiny(a.data, a.offset, a.strides[transA ? 1 : 0], a.strides[transA ? 0 : 1],
-                        b.data, b.offset, b.strides[transB ? 1 : 0], b.strides[transB ? 0 : 1], c, m, n, k);
-                return NDArray.wrap(c, new int[] {m, n});
-            }
+        NDArray c = small(a, transA, b, transB);
+        if (c != null) {
+            return c;
         }
         return matmul(transA ? a.swapAxes(a.rank() - 2, a.rank() - 1) : a, transB ? b.swapAxes(b.rank() - 2, b.rank() - 1) : b);
     }

@@ -100,7 +100,7 @@ public final class NDArray {
 
     /** A rank-0 array. */
     public static NDArray scalar(double value) {
-        return wrap(new double[] {value}, Shapes.SCALAR);
+        return wrap(new double[] {value}, Shapes.NONE);
     }
 
     /** The shape; a copy. */

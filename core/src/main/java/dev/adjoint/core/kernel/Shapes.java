@@ -4,9 +4,8 @@ import java.util.Arrays;
 
 /** Shape arithmetic shared by ops and kernels: sizes, strides, broadcasting, axis checks. */
 public final class Shapes {
-    private static final int[] NO_STRIDES = new int[0];
-    /** The shape of every rank-0 array: shape arrays are never modified, so one serves all. */
-    static final int[] SCALAR = new int[0];
+    /** The shape and the strides of every rank-0 array: such arrays are never modified, so one serves all. */
+    static final int[] NONE = new int[0];
     private static final int[] UNIT_STRIDE = {1};
     /** {n, 1}, the strides of a contiguous [m, n] matrix, shared for n below this table's length. */
     private static final int[][] MATRIX_STRIDES = new int[1024][];
@@ -59,7 +58,7 @@ public final class Shapes {
     public static int[] contiguousStrides(int[] shape) {
         // Stride arrays are never modified, so the common small ranks share constants.
         if (shape.length == 0) {
-            return NO_STRIDES;
+            return NONE;
         }
         if (shape.length == 1) {
             return UNIT_STRIDE;
