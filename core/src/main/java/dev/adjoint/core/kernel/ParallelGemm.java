@@ -58,7 +58,15 @@ final class ParallelGemm {
             // already one of our workers (a product inside a parallel product): fork in place
             ForkJoinTask.invokeAll(tasks);
         } else {
-            p.invoke(action(() -> ForkJoinTask.invokeAll(tasks)));
+            // the calling thread is already running: it takes the first part itself, so that a
+            // two-way split wakes one pool thread instead of two and waits for no hand-off
+            for (int t = 1; t < tasks.size(); t++) {
+                p.execute(tasks.get(t));
+            }
+            tasks.get(0).invoke();
+            for (int t = 1; t < tasks.size(); t++) {
+                tasks.get(t).join();
+            }
         }
     }
 

@@ -31,6 +31,8 @@ class GemmKernelTest {
         GemmKernel vector = KernelProvider.vectorKernelOrNull();
         if (vector != null) {
             kernels.add(vector);
+            // the other tile height too: this CPU picks one, the next may pick the other
+            kernels.add(new VectorGemmKernel(vector.toString().contains(" 8x") ? VectorGemmKernel.MR_NARROW : VectorGemmKernel.MR_WIDE));
         }
         return kernels;
     }
@@ -50,11 +52,11 @@ class GemmKernelTest {
         assertTrue(reason.toString().contains("adjoint.vector=false"), reason.toString());
     }
 
-    /** m, n, k: degenerate, odd, not multiples of any tile or block, and past KC, NC and MC. */
+    /** m, n, k: degenerate, odd, not multiples of any tile or block, past KC, NC and MC, and depths that split unevenly. */
     static final int[][] SIZES = {
         {1, 1, 1}, {1, 17, 5}, {17, 1, 5}, {1, 1, 300}, {9, 11, 1}, {7, 13, 5}, {4, 16, 8}, {5, 17, 9},
         {17, 33, 19}, {37, 29, 41}, {3, 200, 7}, {200, 3, 7}, {31, 10, 300}, {65, 130, 33}, {20, 300, 40},
-        {530, 70, 9}, {12, 270, 520},
+        {530, 70, 9}, {12, 270, 520}, {9, 40, 515}, {23, 35, 777},
     };
 
     static Stream<Arguments> cases() {
