@@ -63,9 +63,16 @@ final class ParallelGemm {
             for (int t = 1; t < tasks.size(); t++) {
                 p.execute(tasks.get(t));
             }
-            tasks.get(0).invoke();
+            try {
+                tasks.get(0).invoke();
+            } finally {
+                // even when the first part failed: no part may still be writing C after return
+                for (int t = 1; t < tasks.size(); t++) {
+                    tasks.get(t).quietlyJoin();
+                }
+            }
             for (int t = 1; t < tasks.size(); t++) {
-                tasks.get(t).join();
+                tasks.get(t).join(); // rethrows a part's failure
             }
         }
     }
