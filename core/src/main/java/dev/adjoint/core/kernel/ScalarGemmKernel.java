@@ -22,6 +22,15 @@ final class ScalarGemmKernel implements GemmKernel {
     static final int KC = 128;
     static final int NC = 64;
     static final int MC = 512;
+    /**
+     * Blocks shallower than this take one rank-1 update per pass ({@link #twoRowsShallow}).
+     *
+     * <p>NOTE: not for their own speed but for everyone else's. When C2 compiled twoRows after
+     * seeing only blocks of four passes or fewer (depth 10 or 16, say), it did not vectorize the
+     * update loop, and kept that code for the deep blocks that came later: a product of depth 10
+     * made every later large product two to three times slower (JDK 17). Depth 20 did not.
+     */
+    static final int SHALLOW = 20;
 
     /**
      * Whether to use {@link Math#fma}: with a hardware instruction behind it the update loop runs
@@ -93,7 +102,11 @@ final class ScalarGemmKernel implements GemmKernel {
             int c0 = cAt + i * ldc;
             load(c, c0, row0, nc, accumulate);
             load(c, c0 + ldc, row1, nc, accumulate);
-            twoRows(a, i, p0, kc, rows, nc, row0, row1, fma);
+            if (kc < SHALLOW) {
+                twoRowsShallow(a, i, p0, kc, rows, nc, row0, row1);
+            } else {
+                twoRows(a, i, p0, kc, rows, nc, row0, row1, fma);
+            }
             System.arraycopy(row0, 0, c, c0, nc);
             System.arraycopy(row1, 0, c, c0 + ldc, nc);
         }
@@ -160,16 +173,25 @@ final class ScalarGemmKernel implements GemmKernel {
      */
     private static void twoRows(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0, double[] row1,
                                 boolean fma) {
+        // A(r, q) = ad[x + (r - i) * rs + (q - pc) * cs], by index arithmetic rather than ten inlined
+        // Operand.get calls: 12 -> 28 GF/s on one thread in a JVM that had run products of several
+        // shapes (JDK 17; how C2's code differed was not pinned down)
+        double[] ad = a.data();
+        int rs = a.transposed() ? 1 : a.stride();
+        int cs = a.transposed() ? a.stride() : 1;
+        int x = a.offset() + i * rs + pc * cs;
+        int y = x + rs;
         int p = 0;
         for (; p + 3 < kc; p += 4) {
-            double x0 = a.get(i, pc + p);
-            double x1 = a.get(i, pc + p + 1);
-            double x2 = a.get(i, pc + p + 2);
-            double x3 = a.get(i, pc + p + 3);
-            double y0 = a.get(i + 1, pc + p);
-            double y1 = a.get(i + 1, pc + p + 1);
-            double y2 = a.get(i + 1, pc + p + 2);
-            double y3 = a.get(i + 1, pc + p + 3);
+            int q = p * cs;
+            double x0 = ad[x + q];
+            double x1 = ad[x + q + cs];
+            double x2 = ad[x + q + 2 * cs];
+            double x3 = ad[x + q + 3 * cs];
+            double y0 = ad[y + q];
+            double y1 = ad[y + q + cs];
+            double y2 = ad[y + q + 2 * cs];
+            double y3 = ad[y + q + 3 * cs];
             double[] b0 = b[p];
             double[] b1 = b[p + 1];
             double[] b2 = b[p + 2];
@@ -194,26 +216,50 @@ final class ScalarGemmKernel implements GemmKernel {
                 }
             }
         }
-        for (; p < kc; p++) {
-            double x = a.get(i, pc + p);
-            double y = a.get(i + 1, pc + p);
+        if (p < kc) {
+            twoRowsTail(ad, x, y, cs, p, kc, b, nc, row0, row1);
+        }
+    }
+
+    /** row0, row1 += A[i .. i+1, pc .. pc+kc) times the packed rows, for blocks shallower than {@link #SHALLOW}. */
+    private static void twoRowsShallow(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0,
+                                       double[] row1) {
+        int rs = a.transposed() ? 1 : a.stride();
+        int cs = a.transposed() ? a.stride() : 1;
+        int x = a.offset() + i * rs + pc * cs;
+        twoRowsTail(a.data(), x, x + rs, cs, 0, kc, b, nc, row0, row1);
+    }
+
+    /**
+     * row0, row1 += rank-1 updates p0 .. kc-1 of the block, one per pass: the last one to three of
+     * twoRows, and all of a shallow block's.
+     */
+    private static void twoRowsTail(double[] ad, int x, int y, int cs, int p0, int kc, double[][] b, int nc,
+                                    double[] row0, double[] row1) {
+        for (int p = p0; p < kc; p++) {
+            double xv = ad[x + p * cs];
+            double yv = ad[y + p * cs];
             double[] b0 = b[p];
             for (int j = 0; j < nc; j++) {
                 double v = b0[j];
-                row0[j] += x * v;
-                row1[j] += y * v;
+                row0[j] += xv * v;
+                row1[j] += yv * v;
             }
         }
     }
 
     /** row0 += A[i, pc .. pc+kc) times the packed rows (the odd row left over). */
     private static void oneRow(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0) {
+        double[] ad = a.data();
+        int cs = a.transposed() ? a.stride() : 1;
+        int x = a.offset() + i * (a.transposed() ? 1 : a.stride()) + pc * cs;
         int p = 0;
         for (; p + 3 < kc; p += 4) {
-            double x0 = a.get(i, pc + p);
-            double x1 = a.get(i, pc + p + 1);
-            double x2 = a.get(i, pc + p + 2);
-            double x3 = a.get(i, pc + p + 3);
+            int q = x + p * cs;
+            double x0 = ad[q];
+            double x1 = ad[q + cs];
+            double x2 = ad[q + 2 * cs];
+            double x3 = ad[q + 3 * cs];
             double[] b0 = b[p];
             double[] b1 = b[p + 1];
             double[] b2 = b[p + 2];
@@ -223,10 +269,10 @@ final class ScalarGemmKernel implements GemmKernel {
             }
         }
         for (; p < kc; p++) {
-            double x = a.get(i, pc + p);
+            double xv = ad[x + p * cs];
             double[] b0 = b[p];
             for (int j = 0; j < nc; j++) {
-                row0[j] += x * b0[j];
+                row0[j] += xv * b0[j];
             }
         }
     }
