@@ -13,6 +13,11 @@ import java.util.concurrent.RecursiveAction;
  * <p>The split is along the longer of m and n, in multiples of 16 so that every part but the last
  * fills whole register tiles. Splitting rows means each part packs all of B, splitting columns all
  * of A; along the longer side that repeated packing is the smaller share of the work.
+ *
+ * <p>A caller from outside the pool computes the first part itself and hands the others to the
+ * pool, so a two-way split wakes one pool thread, not two, and the caller does not sit idle: the
+ * MLP shapes ran 5-10% faster on two threads than when the caller waited for the pool to do
+ * both parts.
  */
 final class ParallelGemm {
     /** Multiply-adds per part below which splitting does not pay (one part is ~10-30 microseconds). */
