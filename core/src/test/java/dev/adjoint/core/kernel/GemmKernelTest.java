@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -116,6 +118,71 @@ class GemmKernelTest {
         Problem p = new Problem(m, n, k, transA, transB, 7);
         Gemm.direct(p.a, p.b, p.c, p.cOff, p.ldc, m, n, k);
         p.check();
+    }
+
+    /** A kernel whose first part (the one at C's offset 0) fails at once while the others run on. */
+    private static final class FailingFirstPart implements GemmKernel {
+        final AtomicInteger finished = new AtomicInteger();
+
+        @Override
+        public String description() {
+            return "failing first part";
+        }
+
+        @Override
+        public void multiply(Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
+            if (cOff == 0) {
+                throw new IllegalStateException("part 0 failed");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            finished.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aFailedPartIsReportedOnlyAfterEveryOtherPartHasFinished() {
+        // the caller runs the first part itself: its failure must not return while a pool thread
+        // may still be writing into C
+        FailingFirstPart kernel = new FailingFirstPart();
+        int m = 300;
+        int n = 100;
+        int k = 200;
+        double[] data = new double[m * k + k * n];
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ParallelGemm.multiply(3, kernel, new Operand(data, 0, k, false), new Operand(data, 0, n, false),
+                        new double[m * n], 0, n, m, n, k));
+        assertEquals("part 0 failed", e.getMessage());
+        assertEquals(2, kernel.finished.get(), "both other parts finished before multiply returned");
+    }
+
+    @Test
+    void aPartFailingOnAPoolThreadReachesTheCaller() {
+        GemmKernel kernel = new GemmKernel() {
+            @Override
+            public String description() {
+                return "failing later part";
+            }
+
+            @Override
+            public void multiply(Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
+                if (cOff != 0) {
+                    throw new IllegalStateException("a later part failed");
+                }
+            }
+        };
+        int m = 300;
+        int n = 100;
+        int k = 200;
+        double[] data = new double[m * k + k * n];
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ParallelGemm.multiply(3, kernel, new Operand(data, 0, k, false), new Operand(data, 0, n, false),
+                        new double[m * n], 0, n, m, n, k));
+        // the fork/join pool rethrows it as an exception of the same type with the original as cause
+        assertTrue(e.getMessage().contains("a later part failed"), e.getMessage());
     }
 
     @Test
