@@ -1,5 +1,6 @@
 package dev.adjoint.core.ops;
 
+import dev.adjoint.core.Autograd;
 import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Gemm;
@@ -108,6 +109,14 @@ public final class MatMul {
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor x = ctx.saved(0);
             Tensor w = ctx.saved(1);
+            if (!Autograd.isGradEnabled()) {
+                // a plain backward records nothing: the same arrays, without three op dispatches
+                NDArray gv = g.value();
+                return new Tensor[] {
+                    ctx.needsInputGrad(0) ? wrap(Gemm.matmul(gv, false, w.value(), true)) : null,
+                    ctx.needsInputGrad(1) ? wrap(Gemm.matmul(x.value(), true, gv, false)) : null,
+                    ctx.needsInputGrad(2) ? wrap(dev.adjoint.core.kernel.Reductions.sumTo(gv, new int[] {w.value().dim(1)})) : null};
+            }
             return new Tensor[] {
                 ctx.needsInputGrad(0) ? product(false, true, g, w) : null,
                 ctx.needsInputGrad(1) ? product(true, false, x, g) : null,
