@@ -143,18 +143,22 @@ class GemmKernelTest {
         }
     }
 
+    /** A 300 x 100 x 200 product split by rows into three parts, at C offsets 0, 11200 and 22400. */
+    private static void inThreeParts(GemmKernel kernel) {
+        int m = 300;
+        int n = 100;
+        int k = 200;
+        double[] data = new double[m * k + k * n];
+        ParallelGemm.multiply(3, kernel, new Operand(data, 0, k, false), new Operand(data, 0, n, false),
+                new double[m * n], 0, n, m, n, k);
+    }
+
     @Test
     void aFailedPartIsReportedOnlyAfterEveryOtherPartHasFinished() {
         // the caller runs the first part itself: its failure must not return while a pool thread
         // may still be writing into C
         FailingFirstPart kernel = new FailingFirstPart();
-        int m = 300;
-        int n = 100;
-        int k = 200;
-        double[] data = new double[m * k + k * n];
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> ParallelGemm.multiply(3, kernel, new Operand(data, 0, k, false), new Operand(data, 0, n, false),
-                        new double[m * n], 0, n, m, n, k));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> inThreeParts(kernel));
         assertEquals("part 0 failed", e.getMessage());
         assertEquals(2, kernel.finished.get(), "both other parts finished before multiply returned");
     }
@@ -174,13 +178,7 @@ class GemmKernelTest {
                 }
             }
         };
-        int m = 300;
-        int n = 100;
-        int k = 200;
-        double[] data = new double[m * k + k * n];
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> ParallelGemm.multiply(3, kernel, new Operand(data, 0, k, false), new Operand(data, 0, n, false),
-                        new double[m * n], 0, n, m, n, k));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> inThreeParts(kernel));
         // the fork/join pool rethrows it as an exception of the same type with the original as cause
         assertTrue(e.getMessage().contains("a later part failed"), e.getMessage());
     }
