@@ -37,13 +37,26 @@ public final class Tensor {
     private final NDArray value;
     private Node node;
     private boolean requiresGrad;
-    private Tensor grad;
+    /** Written under this tensor's lock; volatile because {@link #zeroGrad()} and {@link #grad()} read it without. */
+    private volatile Tensor grad;
     /**
      * Set by {@link #zeroGrad()} instead of filling the gradient buffer with zeros: the buffer reads
      * as zeros from then on, and the next backward overwrites it rather than adding to it (one pass
-     * over the gradient per step instead of two).
+     * over the gradient per step instead of two). Read as a volatile, written with release ordering
+     * through {@link #GRAD_ZEROED} (no fence on the per-step path), like {@code NDArray}'s version:
+     * {@code zeroGrad} sets it without taking the lock, and a thread that sees it set also sees
+     * everything before the reset.
      */
-    private boolean gradZeroed;
+    private volatile boolean gradZeroed;
+    private static final java.lang.invoke.VarHandle GRAD_ZEROED;
+
+    static {
+        try {
+            GRAD_ZEROED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Tensor.class, "gradZeroed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private Tensor(NDArray value) {
         this.value = value;
@@ -272,7 +285,7 @@ public final class Tensor {
         if (gradZeroed) {
             synchronized (this) {
                 if (gradZeroed) {
-                    gradZeroed = false;
+                    GRAD_ZEROED.setRelease(this, false);
                     if (reusable(grad)) {
                         grad.value.fillZero();
                     } else {
@@ -303,7 +316,7 @@ public final class Tensor {
             // The flag is consumed under the lock by accumulateGrad and grad(), which check again
             // that the buffer can be reused: a backward racing with this reset lands either before
             // or after it.
-            gradZeroed = true;
+            GRAD_ZEROED.setRelease(this, true);
         } else {
             synchronized (this) {
                 if (grad == g) {
@@ -386,7 +399,7 @@ public final class Tensor {
     void accumulateGrad(Tensor g, boolean createGraph) {
         synchronized (this) {
             if (gradZeroed) {
-                gradZeroed = false;
+                GRAD_ZEROED.setRelease(this, false);
                 if (createGraph) {
                     grad = g;
                 } else if (reusable(grad)) {

@@ -89,7 +89,7 @@ public abstract class Optimizer {
 
     /** Zeroes every parameter's gradient (in place; parameters without one are left alone). */
     public final void zeroGrad() {
-        for (int i = 0; i < slots.length; i++) {
+        for (int i = 0, n = parameters.size(); i < n; i++) {
             parameters.get(i).zeroGrad(); // indexed: an iterator would be allocated every step
         }
     }

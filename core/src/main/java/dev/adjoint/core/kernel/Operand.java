@@ -15,6 +15,16 @@ record Operand(double[] data, int offset, int stride, boolean transposed) {
         return transposed ? data[offset + c * stride + r] : data[offset + r * stride + c];
     }
 
+    /** How far apart in {@code data} the logical matrix's rows are: element (r, c) is at offset + r rowStep() + c columnStep(). */
+    int rowStep() {
+        return transposed ? 1 : stride;
+    }
+
+    /** How far apart in {@code data} the logical matrix's columns are. */
+    int columnStep() {
+        return transposed ? stride : 1;
+    }
+
     /** The logical matrix from row {@code r} on: the same buffer, a later start. */
     Operand fromRow(int r) {
         return new Operand(data, offset + (transposed ? r : r * stride), stride, transposed);

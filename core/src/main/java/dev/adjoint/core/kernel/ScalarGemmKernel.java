@@ -177,8 +177,8 @@ final class ScalarGemmKernel implements GemmKernel {
         // Operand.get calls: 12 -> 28 GF/s on one thread in a JVM that had run products of several
         // shapes (JDK 17; how C2's code differed was not pinned down)
         double[] ad = a.data();
-        int rs = a.transposed() ? 1 : a.stride();
-        int cs = a.transposed() ? a.stride() : 1;
+        int rs = a.rowStep();
+        int cs = a.columnStep();
         int x = a.offset() + i * rs + pc * cs;
         int y = x + rs;
         int p = 0;
@@ -224,10 +224,9 @@ final class ScalarGemmKernel implements GemmKernel {
     /** row0, row1 += A[i .. i+1, pc .. pc+kc) times the packed rows, for blocks shallower than {@link #SHALLOW}. */
     private static void twoRowsShallow(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0,
                                        double[] row1) {
-        int rs = a.transposed() ? 1 : a.stride();
-        int cs = a.transposed() ? a.stride() : 1;
-        int x = a.offset() + i * rs + pc * cs;
-        twoRowsTail(a.data(), x, x + rs, cs, 0, kc, b, nc, row0, row1);
+        int cs = a.columnStep();
+        int x = a.offset() + i * a.rowStep() + pc * cs;
+        twoRowsTail(a.data(), x, x + a.rowStep(), cs, 0, kc, b, nc, row0, row1);
     }
 
     /**
@@ -251,8 +250,8 @@ final class ScalarGemmKernel implements GemmKernel {
     /** row0 += A[i, pc .. pc+kc) times the packed rows (the odd row left over). */
     private static void oneRow(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0) {
         double[] ad = a.data();
-        int cs = a.transposed() ? a.stride() : 1;
-        int x = a.offset() + i * (a.transposed() ? 1 : a.stride()) + pc * cs;
+        int cs = a.columnStep();
+        int x = a.offset() + i * a.rowStep() + pc * cs;
         int p = 0;
         for (; p + 3 < kc; p += 4) {
             int q = x + p * cs;

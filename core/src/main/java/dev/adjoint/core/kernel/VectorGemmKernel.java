@@ -79,7 +79,6 @@ final class VectorGemmKernel implements GemmKernel {
         // mid-sized products. A transposed A is packed unless each element feeds one tile only.
         boolean packA = a.transposed() && n > NR;
         double[] src = a.data();
-        int lda = a.stride();
         for (int ic = 0; ic < m; ic += MC) {
             int mc = Math.min(MC, m - ic);
             for (int pc = 0; pc < k; pc += kc0) {
@@ -99,9 +98,9 @@ final class VectorGemmKernel implements GemmKernel {
                         int depthStep = mr;
                         if (!packA && rows == mr) {
                             aArray = src;
-                            aAt = a.transposed() ? a.offset() + pc * lda + ic + ir : a.offset() + (ic + ir) * lda + pc;
-                            rowStep = a.transposed() ? 1 : lda;
-                            depthStep = a.transposed() ? lda : 1;
+                            rowStep = a.rowStep();
+                            depthStep = a.columnStep();
+                            aAt = a.offset() + (ic + ir) * rowStep + pc * depthStep;
                         } else if (!packA) {
                             // the last, partial row panel: pad it to whole tile rows
                             Packing.packA(a, ic + ir, rows, pc, kc, mr, ap);

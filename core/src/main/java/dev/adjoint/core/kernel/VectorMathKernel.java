@@ -121,11 +121,9 @@ final class VectorMathKernel implements MathKernel {
         return t.reinterpretAsLongs().sub(SHIFTER_BITS - 1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
     }
 
-    // Unrolled, with each coefficient broadcast where it is used: vectors kept in an array are
-    // boxed objects to C2 and made this kernel a hundred times slower.
-
-    // One method, unrolled: split into calls, or with the vectors in an array, C2 left vectors
-    // boxed and the kernel ran ten to a hundred times slower.
+    // Unrolled, with each coefficient broadcast where it is used: with the vectors in an array, or
+    // split into calls C2 did not inline, it left vectors boxed and the kernel ran ten to a hundred
+    // times slower.
     private static DoubleVector expm1Reduced(DoubleVector r) {
         DoubleVector p = DoubleVector.broadcast(SPECIES, D0);
         p = p.fma(r, DoubleVector.broadcast(SPECIES, D1));
