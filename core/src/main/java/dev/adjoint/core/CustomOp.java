@@ -58,6 +58,20 @@ public interface CustomOp {
     }
 
     /**
+     * Whether {@link #backward} may keep a reference, after it returns, to {@code gradOutput} or
+     * to any tensor it computed (in a field, a cache, a collection). The default, {@code true}, is
+     * always safe. An op that returns {@code false} promises it keeps none of them; a plain
+     * {@link Tensor#backward()} whose every op makes that promise reuses the memory of its
+     * intermediate gradients for later work, which is faster on large tensors. Breaking the
+     * promise is a silent wrong result, never an exception.
+     *
+     * @return whether backward may retain its gradients
+     */
+    default boolean retainsGradients() {
+        return true;
+    }
+
+    /**
      * The op's name in error messages, anomaly reports and graph pictures; the class name by default.
      *
      * @return a short name such as {@code "matmul"}

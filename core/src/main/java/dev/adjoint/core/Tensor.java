@@ -270,6 +270,16 @@ public final class Tensor {
         return requiresGrad;
     }
 
+    /**
+     * The name of the op that produced this tensor ({@code "matmul"}, {@code "sigmoid"}, ...), as
+     * PyTorch's {@code grad_fn}.
+     *
+     * @return the name, or {@code null} for a leaf
+     */
+    public String gradFnName() {
+        return node == null ? null : node.op.name();
+    }
+
     /** Whether this tensor was not produced by a recorded op. @return the flag */
     public boolean isLeaf() {
         return node == null;
