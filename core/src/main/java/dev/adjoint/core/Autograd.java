@@ -1,7 +1,6 @@
 package dev.adjoint.core;
 
 import dev.adjoint.core.kernel.Elementwise;
-import dev.adjoint.core.ops.Builtins;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,9 +28,14 @@ public final class Autograd {
         int anomaly;
         /** Inside an op's backward formula: anomalies are attributed to that op, not to its pieces. */
         int inBackward;
-        /** This thread's next visit mark for the engine's sort, and the end of its block of them. */
-        int epoch;
-        int epochEnd;
+        /** Backward passes running on this thread now (an op's backward may run one of its own). */
+        int passDepth;
+        /** How many backward passes on this thread met an op that may retain its gradients. */
+        long retainingBackwards;
+        /** A finished backward pass, kept for this thread's next call. */
+        BackwardPass spare;
+        /** Counts the nodes this thread records, for their hash. */
+        int nodes;
     }
 
     private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
@@ -167,16 +171,18 @@ public final class Autograd {
 
     /**
      * Runs an op's forward and records it when grad mode is on and some input requires grad.
+     * {@code owned} says the caller made {@code inputs} for this call alone (the varargs array of a
+     * built-in op); another array is copied, since its owner may change it afterwards.
      *
      * <p>NOTE: kept under C2's hot-method inlining limit (FreqInlineSize, 325 bytecodes) so that it
      * inlines into each op's call site, where {@code op.forward} then has one receiver and inlines
      * too; the checks that throw live in the methods below.
      */
-    static Tensor apply(CustomOp op, Tensor[] inputs) {
+    static Tensor apply(CustomOp op, Tensor[] inputs, boolean owned) {
         boolean anyGrad = checkInputs(op, inputs);
         ThreadState s = state();
-        // a user's array may be changed after the call; built-in ops pass a fresh varargs array
-        Node node = anyGrad && s.noGrad == 0 ? new Node(op, Builtins.isBuiltin(op) ? inputs : inputs.clone()) : null;
+        // Fibonacci hashing: consecutive nodes of a thread land in distinct table slots of a pass
+        Node node = anyGrad && s.noGrad == 0 ? new Node(op, owned ? inputs : inputs.clone(), ++s.nodes * 0x9E3779B9) : null;
         Tensor out;
         s.noGrad++;
         try {
@@ -190,7 +196,11 @@ public final class Autograd {
         return node == null ? out : record(out, node, inputs, s);
     }
 
-    /** Refuses a null op, input array or input. @return whether any input requires grad */
+    /**
+     * Refuses a null op, input array or input.
+     *
+     * @return whether any input requires grad
+     */
     private static boolean checkInputs(CustomOp op, Tensor[] inputs) {
         if (op == null) {
             throw new IllegalArgumentException("apply: op is null");
@@ -222,7 +232,7 @@ public final class Autograd {
     /** Attaches {@code node} to the forward's result (to a fresh tensor if the result is not a new, unrecorded one). */
     private static Tensor record(Tensor out, Node node, Tensor[] inputs, ThreadState s) {
         if (out.node() != null || out.requiresGrad() || isOneOf(out, inputs)) {
-            out = Tensor.of(out.value());
+            out = Tensor.over(out.value());
         }
         if (s.anomaly > 0) {
             node.site = callSite();

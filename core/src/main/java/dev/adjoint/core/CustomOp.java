@@ -54,7 +54,7 @@ public interface CustomOp {
      * @return the output, attached to the graph when recorded
      */
     default Tensor apply(Tensor... inputs) {
-        return Autograd.apply(this, inputs);
+        return Autograd.apply(this, inputs, false);
     }
 
     /**

@@ -4,7 +4,9 @@ import java.util.Arrays;
 
 /**
  * The record of one op application in the graph: the op, its inputs and what its forward saved.
- * A tensor produced by a recorded op points at its node; leaves have none.
+ * A tensor produced by a recorded op points at its node; leaves have none. A node never changes
+ * after its op's forward has returned: everything one backward pass needs lives in that pass's
+ * {@link BackwardPass}, so any number of passes may run through a node at once.
  */
 final class Node implements Context {
     /** A context that keeps nothing, for ops run while nothing is recorded. */
@@ -43,18 +45,16 @@ final class Node implements Context {
     /** Where the user created this op; captured only in anomaly mode. */
     String site;
 
-    // Scratch state of the backward pass that is currently walking this node: its visit mark and
-    // pending gradient; the sort's stack (the tensor below this one, the next input to visit) and
-    // order (the tensor after this one in the sweep) run through the nodes, not through arrays.
-    int mark;
-    Tensor pending;
-    Tensor sortBelow;
-    int sortNext;
-    Tensor sweepNext;
+    /**
+     * A well-mixed number for the hash tables of backward passes, fixed at creation: cheaper than
+     * {@link System#identityHashCode}, which is slow the first time it is asked of an object.
+     */
+    final int hash;
 
-    Node(CustomOp op, Tensor[] inputs) {
+    Node(CustomOp op, Tensor[] inputs, int hash) {
         this.op = op;
         this.inputs = inputs;
+        this.hash = hash;
     }
 
     @Override

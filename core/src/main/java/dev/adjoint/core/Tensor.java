@@ -1,8 +1,8 @@
 package dev.adjoint.core;
 
-import dev.adjoint.core.kernel.Elementwise.Binary;
 import dev.adjoint.core.kernel.NDArray;
 import dev.adjoint.core.kernel.Shapes;
+import dev.adjoint.core.ops.Access;
 import dev.adjoint.core.ops.Activations;
 import dev.adjoint.core.ops.Arithmetic;
 import dev.adjoint.core.ops.Exponentials;
@@ -51,6 +51,23 @@ public final class Tensor {
     private static final java.lang.invoke.VarHandle GRAD_ZEROED;
 
     static {
+        // first: ops may run while the rest of this class initializes
+        Access.install(new Access.Bridge() {
+            @Override
+            public NDArray value(Tensor t) {
+                return t.value;
+            }
+
+            @Override
+            public Tensor wrap(NDArray v) {
+                return new Tensor(v);
+            }
+
+            @Override
+            public Tensor apply(CustomOp op, Tensor[] inputs) {
+                return Autograd.apply(op, inputs, true);
+            }
+        });
         try {
             GRAD_ZEROED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Tensor.class, "gradZeroed", boolean.class);
         } catch (ReflectiveOperationException e) {
@@ -85,35 +102,48 @@ public final class Tensor {
         return new Tensor(NDArray.of(data, shape));
     }
 
-    /**
-     * A tensor over an existing value, sharing it (no copy). For op implementations.
-     *
-     * @param value the value
-     * @return a new leaf that does not require grad
-     */
-    public static Tensor of(NDArray value) {
-        if (value == null) {
-            throw new IllegalArgumentException("of: value is null");
-        }
+    /** A new leaf over a value, sharing it (no copy). */
+    static Tensor over(NDArray value) {
         return new Tensor(value);
     }
 
-    /** A rank-0 tensor. @param value the value @return a new leaf */
+    /**
+     * A rank-0 tensor.
+     *
+     * @param value the value
+     * @return a new leaf
+     */
     public static Tensor scalar(double value) {
         return new Tensor(NDArray.scalar(value));
     }
 
-    /** A tensor of zeros. @param shape the dimensions @return a new leaf */
+    /**
+     * A tensor of zeros.
+     *
+     * @param shape the dimensions
+     * @return a new leaf
+     */
     public static Tensor zeros(int... shape) {
         return new Tensor(NDArray.full(0.0, Shapes.checkShape("zeros", shape)));
     }
 
-    /** A tensor of ones. @param shape the dimensions @return a new leaf */
+    /**
+     * A tensor of ones.
+     *
+     * @param shape the dimensions
+     * @return a new leaf
+     */
     public static Tensor ones(int... shape) {
         return new Tensor(NDArray.full(1.0, Shapes.checkShape("ones", shape)));
     }
 
-    /** A tensor with every element {@code value}. @param value the fill @param shape the dimensions @return a new leaf */
+    /**
+     * A tensor with every element {@code value}.
+     *
+     * @param value the fill
+     * @param shape the dimensions
+     * @return a new leaf
+     */
     public static Tensor full(double value, int... shape) {
         return new Tensor(NDArray.full(value, Shapes.checkShape("full", shape)));
     }
@@ -158,7 +188,11 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- inspection
 
-    /** The dimensions; a copy. @return the shape */
+    /**
+     * The dimensions; a copy.
+     *
+     * @return the shape
+     */
     public int[] shape() {
         return value.shape();
     }
@@ -174,22 +208,26 @@ public final class Tensor {
         return value.dim(Shapes.axis("dim", axis, value.rank()));
     }
 
-    /** The number of dimensions. @return the rank */
+    /**
+     * The number of dimensions.
+     *
+     * @return the rank
+     */
     public int rank() {
         return value.rank();
     }
 
-    /** The number of elements. @return the size */
+    /**
+     * The number of elements.
+     *
+     * @return the size
+     */
     public int size() {
         return value.size();
     }
 
-    /**
-     * The value behind this tensor, shared, for op implementations.
-     *
-     * @return the value
-     */
-    public NDArray value() {
+    /** The value behind this tensor, shared. */
+    NDArray value() {
         return value;
     }
 
@@ -229,7 +267,11 @@ public final class Tensor {
         return value.get(index);
     }
 
-    /** The elements in row-major order; a copy. @return the elements */
+    /**
+     * The elements in row-major order; a copy.
+     *
+     * @return the elements
+     */
     public double[] toArray() {
         return value.toArray();
     }
@@ -265,7 +307,11 @@ public final class Tensor {
         return this;
     }
 
-    /** Whether gradients flow to this tensor: a marked leaf, or the result of a recorded op. @return the flag */
+    /**
+     * Whether gradients flow to this tensor: a marked leaf, or the result of a recorded op.
+     *
+     * @return the flag
+     */
     public boolean requiresGrad() {
         return requiresGrad;
     }
@@ -280,7 +326,11 @@ public final class Tensor {
         return node == null ? null : node.op.name();
     }
 
-    /** Whether this tensor was not produced by a recorded op. @return the flag */
+    /**
+     * Whether this tensor was not produced by a recorded op.
+     *
+     * @return the flag
+     */
     public boolean isLeaf() {
         return node == null;
     }
@@ -364,7 +414,11 @@ public final class Tensor {
         Engine.backward(this, gradOutput, false, null);
     }
 
-    /** A leaf sharing this tensor's value, cut from the graph. @return the detached tensor */
+    /**
+     * A leaf sharing this tensor's value, cut from the graph.
+     *
+     * @return the detached tensor
+     */
     public Tensor detach() {
         return new Tensor(value);
     }
@@ -391,7 +445,11 @@ public final class Tensor {
         return this;
     }
 
-    /** How often this tensor's buffer was modified in place. @return the version */
+    /**
+     * How often this tensor's buffer was modified in place.
+     *
+     * @return the version
+     */
     public int version() {
         return value.version();
     }
@@ -429,78 +487,122 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- elementwise
 
-    /** Elementwise sum, broadcasting. @param other the addend @return this + other */
+    /**
+     * Elementwise sum, broadcasting.
+     *
+     * @param other the addend
+     * @return this + other
+     */
     public Tensor add(Tensor other) {
-        return binary(Arithmetic.ADD, other);
+        return Arithmetic.add(this, other);
     }
 
-    /** Adds a constant. @param c the constant @return this + c */
+    /**
+     * Adds a constant.
+     *
+     * @param c the constant
+     * @return this + c
+     */
     public Tensor add(double c) {
-        return Arithmetic.scalar(Binary.ADD, c).apply(this);
+        return Arithmetic.add(this, c);
     }
 
-    /** Elementwise difference, broadcasting. @param other the subtrahend @return this - other */
+    /**
+     * Elementwise difference, broadcasting.
+     *
+     * @param other the subtrahend
+     * @return this - other
+     */
     public Tensor sub(Tensor other) {
-        return binary(Arithmetic.SUB, other);
+        return Arithmetic.sub(this, other);
     }
 
-    /** Subtracts a constant. @param c the constant @return this - c */
+    /**
+     * Subtracts a constant.
+     *
+     * @param c the constant
+     * @return this - c
+     */
     public Tensor sub(double c) {
         // x - c is exactly x + (-c) in IEEE arithmetic
-        return Arithmetic.scalar(Binary.ADD, -c).apply(this);
+        return Arithmetic.add(this, -c);
     }
 
-    /** Elementwise product, broadcasting. @param other the factor @return this * other */
+    /**
+     * Elementwise product, broadcasting.
+     *
+     * @param other the factor
+     * @return this * other
+     */
     public Tensor mul(Tensor other) {
-        return binary(Arithmetic.MUL, other);
+        return Arithmetic.mul(this, other);
     }
 
-    /** Multiplies by a constant. @param c the constant @return this * c */
+    /**
+     * Multiplies by a constant.
+     *
+     * @param c the constant
+     * @return this * c
+     */
     public Tensor mul(double c) {
-        return Arithmetic.scalar(Binary.MUL, c).apply(this);
+        return Arithmetic.mul(this, c);
     }
 
-    /** Elementwise quotient, broadcasting. @param other the divisor @return this / other */
+    /**
+     * Elementwise quotient, broadcasting.
+     *
+     * @param other the divisor
+     * @return this / other
+     */
     public Tensor div(Tensor other) {
-        return binary(Arithmetic.DIV, other);
+        return Arithmetic.div(this, other);
     }
 
-    /** Divides by a constant. @param c the constant @return this / c */
+    /**
+     * Divides by a constant.
+     *
+     * @param c the constant
+     * @return this / c
+     */
     public Tensor div(double c) {
-        return Arithmetic.scalar(Binary.DIV, c).apply(this);
+        return Arithmetic.div(this, c);
     }
 
-    private Tensor binary(CustomOp op, Tensor other) {
-        if (other == null) {
-            throw new IllegalArgumentException(op.name() + ": other tensor is null");
-        }
-        int[] sa = value.shapeView();
-        int[] sb = other.value.shapeView();
-        if (Shapes.same(sa, sb)) {
-            return op.apply(this, other);
-        }
-        int[] out = Shapes.broadcast(op.name(), sa, sb);
-        return op.apply(ShapeOps.broadcastTo(this, out), ShapeOps.broadcastTo(other, out));
-    }
-
-    /** @return -this */
+    /**
+     * Returns -this.
+     *
+     * @return -this
+     */
     public Tensor neg() {
-        return Arithmetic.NEG.apply(this);
+        return Arithmetic.neg(this);
     }
 
-    /** Elementwise power with a constant exponent. @param exponent p @return this^p */
+    /**
+     * Elementwise power with a constant exponent.
+     *
+     * @param exponent p
+     * @return this^p
+     */
     public Tensor pow(double exponent) {
-        return Exponentials.pow(exponent).apply(this);
+        return Exponentials.pow(this, exponent);
     }
 
-    /** @return log(1 + this), elementwise, accurate near 0 */
+    /**
+     * Returns log(1 + this), elementwise, accurate near 0.
+     *
+     * @return log(1 + this), elementwise, accurate near 0
+     */
     public Tensor log1p() {
-        return Exponentials.LOG1P.apply(this);
+        return Exponentials.log1p(this);
     }
 
-    /** @return log(1 + e^this), elementwise, computed without overflow; its derivative is the sigmoid */
+    /**
+     * Returns log(1 + e^this), elementwise, computed without overflow; its derivative is the sigmoid.
+     *
+     * @return log(1 + e^this), elementwise, computed without overflow; its derivative is the sigmoid
+     */
     public Tensor softplus() {
-        return Activations.SOFTPLUS.apply(this);
+        return Activations.softplus(this);
     }
 
     /**
@@ -519,49 +621,85 @@ public final class Tensor {
         return floored.neg().add(max).relu().neg().add(max);
     }
 
-    /** @return e^this, elementwise */
+    /**
+     * Returns e^this, elementwise.
+     *
+     * @return e^this, elementwise
+     */
     public Tensor exp() {
-        return Exponentials.EXP.apply(this);
+        return Exponentials.exp(this);
     }
 
-    /** @return the natural logarithm, elementwise */
+    /**
+     * Returns the natural logarithm, elementwise.
+     *
+     * @return the natural logarithm, elementwise
+     */
     public Tensor log() {
-        return Exponentials.LOG.apply(this);
+        return Exponentials.log(this);
     }
 
-    /** @return the square root, elementwise */
+    /**
+     * Returns the square root, elementwise.
+     *
+     * @return the square root, elementwise
+     */
     public Tensor sqrt() {
-        return Exponentials.SQRT.apply(this);
+        return Exponentials.sqrt(this);
     }
 
-    /** @return |this|, elementwise (gradient 0 at 0) */
+    /**
+     * Returns |this|, elementwise (gradient 0 at 0).
+     *
+     * @return |this|, elementwise (gradient 0 at 0)
+     */
     public Tensor abs() {
-        return Activations.ABS.apply(this);
+        return Activations.abs(this);
     }
 
-    /** @return sin, elementwise */
+    /**
+     * Returns sin, elementwise.
+     *
+     * @return sin, elementwise
+     */
     public Tensor sin() {
-        return Trigonometry.SIN.apply(this);
+        return Trigonometry.sin(this);
     }
 
-    /** @return cos, elementwise */
+    /**
+     * Returns cos, elementwise.
+     *
+     * @return cos, elementwise
+     */
     public Tensor cos() {
-        return Trigonometry.COS.apply(this);
+        return Trigonometry.cos(this);
     }
 
-    /** @return tanh, elementwise */
+    /**
+     * Returns tanh, elementwise.
+     *
+     * @return tanh, elementwise
+     */
     public Tensor tanh() {
-        return Trigonometry.TANH.apply(this);
+        return Trigonometry.tanh(this);
     }
 
-    /** @return the logistic function 1 / (1 + e^-x), elementwise */
+    /**
+     * Returns the logistic function 1 / (1 + e^-x), elementwise.
+     *
+     * @return the logistic function 1 / (1 + e^-x), elementwise
+     */
     public Tensor sigmoid() {
-        return Activations.SIGMOID.apply(this);
+        return Activations.sigmoid(this);
     }
 
-    /** @return max(x, 0), elementwise (gradient 0 at 0) */
+    /**
+     * Returns max(x, 0), elementwise (gradient 0 at 0).
+     *
+     * @return max(x, 0), elementwise (gradient 0 at 0)
+     */
     public Tensor relu() {
-        return Activations.RELU.apply(this);
+        return Activations.relu(this);
     }
 
     // ---------------------------------------------------------------- linear algebra and shape
@@ -602,7 +740,11 @@ public final class Tensor {
         return Reductions.sumSquaredDifference(this, other);
     }
 
-    /** Swaps the last two axes (a view, no copy). @return the transpose */
+    /**
+     * Swaps the last two axes (a view, no copy).
+     *
+     * @return the transpose
+     */
     public Tensor transpose() {
         return ShapeOps.transpose(this);
     }
@@ -676,7 +818,11 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- reductions
 
-    /** @return the sum of all elements, as a scalar */
+    /**
+     * Returns the sum of all elements, as a scalar.
+     *
+     * @return the sum of all elements, as a scalar
+     */
     public Tensor sum() {
         return sumTo();
     }
@@ -692,7 +838,11 @@ public final class Tensor {
         return Reductions.sum(this, axis, keepDim);
     }
 
-    /** @return the mean of all elements, as a scalar */
+    /**
+     * Returns the mean of all elements, as a scalar.
+     *
+     * @return the mean of all elements, as a scalar
+     */
     public Tensor mean() {
         return Reductions.mean(this);
     }

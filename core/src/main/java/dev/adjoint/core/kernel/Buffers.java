@@ -4,25 +4,22 @@ import java.lang.ref.SoftReference;
 import java.util.Arrays;
 
 /**
- * Recycles the large arrays a backward pass allocates for its intermediate gradients, so that the
- * next ops reuse warm memory instead of fresh arrays the JVM must zero (a profile of softmax
- * forward and backward on [256, 1000] spent a third of its time zeroing new arrays).
+ * A per-thread pool of large arrays, so that kernels can reuse warm memory instead of fresh arrays
+ * the JVM must zero.
  *
- * <p>Only arrays that are provably dead are recycled. The engine opens a <em>pass</em> around a
- * plain {@code backward()} sweep (no {@code createGraph}, no {@code Autograd.grad} results, which
- * would hand arrays to the caller); every large array allocated through
- * {@link #uninitialized(int)} on this thread while the pass is open is logged. Those arrays carry
- * gradients between built-in ops and die when the sweep ends: leaf gradients are copied out of
- * them, after the pass has closed. The pass is <em>tainted</em>, and nothing is recycled, when a
- * user's op runs its backward inside it (it could keep the gradient it was given), when passes
- * nest, or when the sweep fails.
+ * <p>Kernels take arrays with {@link #uninitialized(int)}: an array from there holds garbage, so
+ * only a kernel that overwrites every element may use it. Arrays come back to the pool only
+ * through a {@link Scope}: while a scope is open on a thread, it remembers the large arrays taken
+ * on that thread (the last {@link #CAPACITY} of them, the warmest); its owner, who alone knows
+ * whether those arrays are dead, then either {@link Scope#release() releases} them into the pool
+ * or {@link Scope#discard() discards} the record. The pool itself knows nothing of what the arrays
+ * hold.
  *
- * <p>An array from {@link #uninitialized(int)} holds garbage, so only kernels that overwrite every
- * element use it. Pooled arrays are softly referenced (the GC may take them back under memory
- * pressure) and bounded per thread. Two system properties exist for testing and opting out:
- * {@code adjoint.recycle=false} turns recycling off; {@code adjoint.recycle.test=true} recycles
- * arrays of every length and fills each reused array with NaN first, so that a kernel that fails
- * to overwrite its output, or an array recycled while still in use, shows up as NaN in the suite.
+ * <p>Pooled arrays are softly referenced (the GC may take them back under memory pressure) and
+ * bounded per thread. Two system properties exist for testing and opting out:
+ * {@code adjoint.recycle=false} turns the pool off; {@code adjoint.recycle.test=true} pools arrays
+ * of every length and fills each reused array with NaN first, so that a kernel that fails to
+ * overwrite its output, or an array released while still in use, shows up as NaN in the suite.
  */
 public final class Buffers {
     /** Whether recycling is on ({@code -Dadjoint.recycle=false} turns it off). */
@@ -33,7 +30,7 @@ public final class Buffers {
     static final int MIN_LENGTH = TEST_MODE ? 1 : 1 << 15;
     /** Arrays longer than this (2M doubles, 16 MB) are not kept. */
     static final int MAX_LENGTH = 1 << 21;
-    /** Arrays kept per thread, in the pool and in a pass's log each. */
+    /** Arrays kept per thread, in the pool and in a scope's record each. */
     static final int CAPACITY = 6;
 
     private static final ThreadLocal<Recycler> RECYCLER = ThreadLocal.withInitial(Recycler::new);
@@ -56,53 +53,90 @@ public final class Buffers {
     }
 
     /**
-     * Opens a pass on this thread (see the class comment); passes nest, and nesting taints.
+     * Opens a scope on this thread that remembers the arrays taken until {@link Scope#stop()}.
+     * Scopes do not nest: while one is open on this thread, this returns {@code null}, and the
+     * open one goes on remembering.
      *
-     * @return the handle to give {@link #endPass(Object, boolean)}
+     * @return the scope, or null when the pool is off or a scope is already open on this thread
      */
-    public static Object beginPass() {
+    public static Scope open() {
         if (!ENABLED) {
             return null;
         }
         Recycler r = RECYCLER.get();
-        r.begin();
-        return r;
+        if (r.open != null) {
+            return null;
+        }
+        // one scope object per thread, reused: a backward pass on a tiny graph pays no allocation
+        Scope scope = r.spare != null ? r.spare : new Scope(r);
+        r.spare = null;
+        scope.logged = 0;
+        scope.stopped = false;
+        scope.done = false;
+        r.open = scope;
+        return scope;
     }
 
-    /** Marks the open pass, if any, as one whose arrays may still be in use when it ends. */
-    public static void taintPass() {
-        if (ENABLED) {
-            Recycler r = RECYCLER.get();
-            if (r.depth > 0) {
-                r.tainted = true;
+    /**
+     * The arrays taken on one thread while it was open. Use it on the thread that opened it:
+     * {@link #stop()} ends the record, then {@link #release()} or {@link #discard()} decides.
+     */
+    public static final class Scope {
+        private final Recycler recycler;
+        /** The last {@link #CAPACITY} arrays taken while open (a ring): the warmest ones. */
+        private final double[][] log = new double[CAPACITY][];
+        private int logged;
+        private boolean stopped;
+        private boolean done;
+
+        private Scope(Recycler recycler) {
+            this.recycler = recycler;
+        }
+
+        /** Stops remembering: arrays taken from now on are not this scope's. Idempotent. */
+        public void stop() {
+            if (!stopped) {
+                stopped = true;
+                if (recycler.open == this) {
+                    recycler.open = null;
+                }
             }
         }
-    }
 
-    /**
-     * Closes the pass opened last: nothing more is logged. When it is the outermost, untainted
-     * and {@code succeeded}, its arrays are kept for {@link #recycle(Object)}; otherwise they are
-     * dropped. Between the two calls no array of the pass is handed out again, so the caller can
-     * still read them (the engine copies leaf gradients out of them).
-     *
-     * @param pass what {@link #beginPass()} returned on this thread
-     * @param succeeded whether the sweep finished without an exception
-     */
-    public static void endPass(Object pass, boolean succeeded) {
-        if (pass != null) {
-            ((Recycler) pass).end(succeeded);
+        /**
+         * Returns the remembered arrays to this thread's pool: the caller guarantees that nothing
+         * will read or write them again. Stops the scope first if needed; afterwards the scope is
+         * empty.
+         */
+        public void release() {
+            stop();
+            if (!done) {
+                done = true;
+                for (int i = 0; i < Math.min(logged, CAPACITY); i++) {
+                    recycler.give(log[i]);
+                    log[i] = null;
+                }
+                recycler.spare = this;
+            }
         }
-    }
 
-    /**
-     * Makes the arrays of a pass closed with {@link #endPass(Object, boolean)} reusable; does
-     * nothing for a nested, tainted or failed pass.
-     *
-     * @param pass what {@link #beginPass()} returned on this thread
-     */
-    public static void recycle(Object pass) {
-        if (pass != null) {
-            ((Recycler) pass).recycle();
+        /** Forgets the remembered arrays (they may still be in use). Stops the scope first if needed. */
+        public void discard() {
+            stop();
+            if (!done) {
+                done = true;
+                Arrays.fill(log, null);
+                recycler.spare = this;
+            }
+        }
+
+        /** Whether no array was taken while this scope was open. @return true if it remembers none */
+        public boolean isEmpty() {
+            return logged == 0;
+        }
+
+        void remember(double[] a) {
+            log[logged++ % CAPACITY] = a;
         }
     }
 
@@ -111,27 +145,22 @@ public final class Buffers {
         return RECYCLER.get().pooled;
     }
 
-    /** Empties this thread's pool and closes any pass (for tests). */
+    /** Empties this thread's pool and forgets any open scope (for tests). */
     static void reset() {
         Recycler r = RECYCLER.get();
         Arrays.fill(r.pool, null);
         r.pooled = 0;
-        r.clearLog();
-        r.depth = 0;
-        r.tainted = false;
+        r.open = null;
+        r.spare = null;
     }
 
     private static final class Recycler {
         @SuppressWarnings({"unchecked", "rawtypes"})
         final SoftReference<double[]>[] pool = new SoftReference[CAPACITY];
         int pooled;
-        /** The last {@link #CAPACITY} arrays handed out in the open pass (a ring): the warmest ones. */
-        final double[][] log = new double[CAPACITY][];
-        int logged;
-        int depth;
-        boolean tainted;
-        /** A closed pass whose logged arrays wait for {@link #recycle()}. */
-        boolean closed;
+        Scope open;
+        /** A finished scope, for the next {@link Buffers#open()}. */
+        Scope spare;
 
         double[] take(int n) {
             double[] r = null;
@@ -152,64 +181,21 @@ public final class Buffers {
             if (r == null) {
                 r = new double[n];
             }
-            if (depth > 0 && !tainted) {
-                log[logged++ % CAPACITY] = r;
+            if (open != null) {
+                open.remember(r);
             }
             return r;
         }
 
-        void begin() {
-            if (depth == 0 && closed) {
-                clearLog(); // a pass closed but never recycled (its caller failed in between)
-            }
-            if (depth++ > 0) {
-                tainted = true;
-            }
-        }
-
-        void end(boolean succeeded) {
-            if (depth == 0) {
-                if (!succeeded) {
-                    clearLog(); // failed after it was closed, before recycle: drop the arrays
-                }
-                return;
-            }
-            if (--depth > 0) {
-                return;
-            }
-            if (succeeded && !tainted) {
-                closed = true;
-            } else {
-                clearLog();
-            }
-            tainted = false;
-        }
-
-        void recycle() {
-            if (depth > 0 || !closed) {
-                return;
-            }
-            for (int i = 0; i < Math.min(logged, CAPACITY); i++) {
-                give(log[i]);
-            }
-            clearLog();
-        }
-
-        // A logged array is never in the pool: it was taken out (or newly made) during the pass,
-        // and the pool takes arrays back only when no pass is open.
-        private void give(double[] a) {
+        // A remembered array is never in the pool: it was taken out (or newly made) while its
+        // scope was open, and is given back at most once, by that scope's release.
+        void give(double[] a) {
             if (pooled == CAPACITY) {
                 // drop the oldest
                 System.arraycopy(pool, 1, pool, 0, CAPACITY - 1);
                 pooled--;
             }
             pool[pooled++] = new SoftReference<>(a);
-        }
-
-        void clearLog() {
-            Arrays.fill(log, null);
-            logged = 0;
-            closed = false;
         }
     }
 }

@@ -1,7 +1,8 @@
 package dev.adjoint.core.ops;
 
+import static dev.adjoint.core.ops.Access.value;
+
 import dev.adjoint.core.Context;
-import dev.adjoint.core.CustomOp;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.Elementwise.Binary;
@@ -16,7 +17,47 @@ public final class Activations {
     private Activations() {
     }
 
-    public static final CustomOp SIGMOID = new Primitive.OfOutput("sigmoid") {
+    /**
+     * The logistic function.
+     *
+     * @param x the input
+     * @return 1 / (1 + e^-x), elementwise
+     */
+    public static Tensor sigmoid(Tensor x) {
+        return SIGMOID.apply(x);
+    }
+
+    /**
+     * The rectifier.
+     *
+     * @param x the input
+     * @return max(x, 0), elementwise
+     */
+    public static Tensor relu(Tensor x) {
+        return RELU.apply(x);
+    }
+
+    /**
+     * The softplus function.
+     *
+     * @param x the input
+     * @return log(1 + e^x), elementwise
+     */
+    public static Tensor softplus(Tensor x) {
+        return SOFTPLUS.apply(x);
+    }
+
+    /**
+     * The absolute value.
+     *
+     * @param x the input
+     * @return |x|, elementwise
+     */
+    public static Tensor abs(Tensor x) {
+        return ABS.apply(x);
+    }
+
+    private static final Primitive SIGMOID = new Primitive.OfOutput("sigmoid") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.SIGMOID, x);
@@ -33,7 +74,7 @@ public final class Activations {
      * {@code g (1 - y) y} as one fused, differentiable op (PyTorch's sigmoid_backward): one loop
      * instead of four ops, and its own derivative keeps higher orders exact.
      */
-    static final CustomOp SIGMOID_BACKWARD = new Primitive.FusedGradient("sigmoid", Binary.SIGMOID_GRAD) {
+    private static final Primitive SIGMOID_BACKWARD = new Primitive.FusedGradient("sigmoidBackward", Binary.SIGMOID_GRAD) {
         // d/dg = gOut (1 - y) y; d/dy = gOut g (1 - 2y)
         @Override
         Tensor gradientOfSecond(Tensor gOut, Tensor g, Tensor y) {
@@ -41,7 +82,7 @@ public final class Activations {
         }
     };
 
-    public static final CustomOp RELU = new Primitive.OfInput("relu") {
+    private static final Primitive RELU = new Primitive.OfInput("relu") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.RELU, x);
@@ -58,11 +99,11 @@ public final class Activations {
      * {@code g [x > 0]} as one fused op: one pass, no mask array. Linear in g with a constant mask, so
      * its own derivative is itself for g and 0 for x.
      */
-    static final CustomOp RELU_BACKWARD = new Primitive("relu") {
+    private static final Primitive RELU_BACKWARD = new Primitive("reluBackward") {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[1]);
-            return wrap(Elementwise.zip(Binary.RELU_GRAD, in[0].value(), in[1].value()));
+            return wrap(Elementwise.zip(Binary.RELU_GRAD, value(in[0]), value(in[1])));
         }
 
         // d/dg = gOut [x > 0]; d/dx = 0 almost everywhere
@@ -72,7 +113,7 @@ public final class Activations {
         }
     };
 
-    public static final CustomOp SOFTPLUS = new Primitive.OfInput("softplus") {
+    private static final Primitive SOFTPLUS = new Primitive.OfInput("softplus") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.SOFTPLUS, x);
@@ -85,7 +126,7 @@ public final class Activations {
         }
     };
 
-    public static final CustomOp ABS = new Primitive.OfInput("abs") {
+    private static final Primitive ABS = new Primitive.OfInput("abs") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.ABS, x);
@@ -94,7 +135,7 @@ public final class Activations {
         // d/dx |x| = sign x
         @Override
         Tensor gradient(Tensor g, Tensor x) {
-            return g.mul(wrap(Elementwise.map(Unary.SIGN, x.value())));
+            return g.mul(wrap(Elementwise.map(Unary.SIGN, value(x))));
         }
     };
 }

@@ -1,17 +1,121 @@
 package dev.adjoint.core.ops;
 
+import static dev.adjoint.core.ops.Access.value;
+
 import dev.adjoint.core.Context;
-import dev.adjoint.core.CustomOp;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.Elementwise.Binary;
+import dev.adjoint.core.kernel.Shapes;
 
 /**
- * add, sub, mul, div on operands of equal shape (Tensor broadcasts them first with an explicit
- * expand, whose backward does the summing), and neg.
+ * add, sub, mul, div and neg. The primitives take operands of equal shape: the functions here
+ * broadcast them first with an explicit expand, whose backward does the summing. A constant
+ * operand is folded into its op (ScalarOp) instead.
  */
 public final class Arithmetic {
     private Arithmetic() {
+    }
+
+    /**
+     * Elementwise sum, broadcasting.
+     *
+     * @param a one operand
+     * @param b the other
+     * @return a + b
+     */
+    public static Tensor add(Tensor a, Tensor b) {
+        return broadcasting(ADD, a, b);
+    }
+
+    /**
+     * Elementwise difference, broadcasting.
+     *
+     * @param a the minuend
+     * @param b the subtrahend
+     * @return a - b
+     */
+    public static Tensor sub(Tensor a, Tensor b) {
+        return broadcasting(SUB, a, b);
+    }
+
+    /**
+     * Elementwise product, broadcasting.
+     *
+     * @param a one factor
+     * @param b the other
+     * @return a b
+     */
+    public static Tensor mul(Tensor a, Tensor b) {
+        return broadcasting(MUL, a, b);
+    }
+
+    /**
+     * Elementwise quotient, broadcasting.
+     *
+     * @param a the dividend
+     * @param b the divisor
+     * @return a / b
+     */
+    public static Tensor div(Tensor a, Tensor b) {
+        return broadcasting(DIV, a, b);
+    }
+
+    /**
+     * Adds a constant: no scalar tensor, no broadcast.
+     *
+     * @param x the tensor
+     * @param c the constant
+     * @return x + c
+     */
+    public static Tensor add(Tensor x, double c) {
+        return new ScalarOp(Binary.ADD, c).apply(x);
+    }
+
+    /**
+     * Multiplies by a constant.
+     *
+     * @param x the tensor
+     * @param c the constant
+     * @return x c
+     */
+    public static Tensor mul(Tensor x, double c) {
+        return new ScalarOp(Binary.MUL, c).apply(x);
+    }
+
+    /**
+     * Divides by a constant.
+     *
+     * @param x the tensor
+     * @param c the constant
+     * @return x / c
+     */
+    public static Tensor div(Tensor x, double c) {
+        return new ScalarOp(Binary.DIV, c).apply(x);
+    }
+
+    /**
+     * Negation.
+     *
+     * @param x the tensor
+     * @return -x
+     */
+    public static Tensor neg(Tensor x) {
+        return NEG.apply(x);
+    }
+
+    /** Applies a two-input op, first expanding both operands to their common broadcast shape. */
+    private static Tensor broadcasting(Primitive op, Tensor a, Tensor b) {
+        if (b == null) {
+            throw new IllegalArgumentException(op.name() + ": other tensor is null");
+        }
+        int[] sa = value(a).shapeView();
+        int[] sb = value(b).shapeView();
+        if (Shapes.same(sa, sb)) {
+            return op.apply(a, b);
+        }
+        int[] out = Shapes.broadcast(op.name(), sa, sb);
+        return op.apply(ShapeOps.broadcastTo(a, out), ShapeOps.broadcastTo(b, out));
     }
 
     /** Base of the two-input ops: both inputs are saved when a backward needs them. */
@@ -26,14 +130,14 @@ public final class Arithmetic {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(Elementwise.zip(kernel, in[0].value(), in[1].value()));
+            return wrap(Elementwise.zip(kernel, value(in[0]), value(in[1])));
         }
     }
 
-    public static final CustomOp ADD = new BinaryOp("add", Binary.ADD) {
+    private static final Primitive ADD = new BinaryOp("add", Binary.ADD) {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(Elementwise.zip(Binary.ADD, in[0].value(), in[1].value()));
+            return wrap(Elementwise.zip(Binary.ADD, value(in[0]), value(in[1])));
         }
 
         // d(a + b) = da + db
@@ -43,10 +147,10 @@ public final class Arithmetic {
         }
     };
 
-    public static final CustomOp SUB = new BinaryOp("sub", Binary.SUB) {
+    private static final Primitive SUB = new BinaryOp("sub", Binary.SUB) {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(Elementwise.zip(Binary.SUB, in[0].value(), in[1].value()));
+            return wrap(Elementwise.zip(Binary.SUB, value(in[0]), value(in[1])));
         }
 
         // d(a - b) = da - db
@@ -56,7 +160,7 @@ public final class Arithmetic {
         }
     };
 
-    public static final CustomOp MUL = new BinaryOp("mul", Binary.MUL) {
+    private static final Primitive MUL = new BinaryOp("mul", Binary.MUL) {
         // d(a b) = b da + a db
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
@@ -66,7 +170,7 @@ public final class Arithmetic {
         }
     };
 
-    public static final CustomOp DIV = new BinaryOp("div", Binary.DIV) {
+    private static final Primitive DIV = new BinaryOp("div", Binary.DIV) {
         // d(a / b) = da / b - a db / b^2
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
@@ -78,10 +182,10 @@ public final class Arithmetic {
         }
     };
 
-    public static final CustomOp NEG = new Primitive("neg") {
+    private static final Primitive NEG = new Primitive("neg") {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(Elementwise.map(Elementwise.Unary.NEG, in[0].value()));
+            return wrap(Elementwise.map(Elementwise.Unary.NEG, value(in[0])));
         }
 
         // d(-x) = -dx
@@ -91,33 +195,20 @@ public final class Arithmetic {
         }
     };
 
-    /**
-     * {@code x + c}, {@code x * c} or {@code x / c} for a constant c: no scalar tensor, no broadcast.
-     *
-     * @param kernel ADD, MUL or DIV
-     * @param c the constant
-     * @return the op
-     */
-    public static CustomOp scalar(Binary kernel, double c) {
-        return new ScalarOp(kernel, c);
-    }
-
+    /** {@code x + c}, {@code x c} or {@code x / c} for a constant c (the kernel ADD, MUL or DIV). */
     private static final class ScalarOp extends Primitive {
         private final Binary kernel;
         private final double c;
 
         ScalarOp(Binary kernel, double c) {
             super(kernel.name().toLowerCase(java.util.Locale.ROOT));
-            if (kernel != Binary.ADD && kernel != Binary.MUL && kernel != Binary.DIV) {
-                throw new IllegalArgumentException("scalar: unsupported kernel " + kernel);
-            }
             this.kernel = kernel;
             this.c = c;
         }
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(Elementwise.zipScalar(kernel, in[0].value(), c));
+            return wrap(Elementwise.zipScalar(kernel, value(in[0]), c));
         }
 
         // d(x + c) = dx; d(x c) = c dx; d(x / c) = dx / c

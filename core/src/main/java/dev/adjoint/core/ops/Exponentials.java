@@ -1,7 +1,8 @@
 package dev.adjoint.core.ops;
 
+import static dev.adjoint.core.ops.Access.value;
+
 import dev.adjoint.core.Context;
-import dev.adjoint.core.CustomOp;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.Elementwise.Unary;
@@ -12,7 +13,47 @@ public final class Exponentials {
     private Exponentials() {
     }
 
-    public static final CustomOp EXP = new Primitive.OfOutput("exp") {
+    /**
+     * The exponential.
+     *
+     * @param x the input
+     * @return e^x, elementwise
+     */
+    public static Tensor exp(Tensor x) {
+        return EXP.apply(x);
+    }
+
+    /**
+     * The natural logarithm.
+     *
+     * @param x the input
+     * @return log x, elementwise
+     */
+    public static Tensor log(Tensor x) {
+        return LOG.apply(x);
+    }
+
+    /**
+     * log(1 + x), accurate near 0.
+     *
+     * @param x the input
+     * @return log(1 + x), elementwise
+     */
+    public static Tensor log1p(Tensor x) {
+        return LOG1P.apply(x);
+    }
+
+    /**
+     * The square root.
+     *
+     * @param x the input
+     * @return sqrt x, elementwise
+     */
+    public static Tensor sqrt(Tensor x) {
+        return SQRT.apply(x);
+    }
+
+    private static final Primitive EXP = new Primitive.OfOutput("exp") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.EXP, x);
@@ -25,7 +66,7 @@ public final class Exponentials {
         }
     };
 
-    public static final CustomOp LOG = new Primitive.OfInput("log") {
+    private static final Primitive LOG = new Primitive.OfInput("log") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.LOG, x);
@@ -38,7 +79,7 @@ public final class Exponentials {
         }
     };
 
-    public static final CustomOp LOG1P = new Primitive.OfInput("log1p") {
+    private static final Primitive LOG1P = new Primitive.OfInput("log1p") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.LOG1P, x);
@@ -51,7 +92,7 @@ public final class Exponentials {
         }
     };
 
-    public static final CustomOp SQRT = new Primitive.OfOutput("sqrt") {
+    private static final Primitive SQRT = new Primitive.OfOutput("sqrt") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.SQRT, x);
@@ -65,13 +106,14 @@ public final class Exponentials {
     };
 
     /**
-     * {@code x^p} for a constant p.
+     * A constant power.
      *
+     * @param x the input
      * @param p the exponent
-     * @return the op
+     * @return x^p, elementwise
      */
-    public static CustomOp pow(double p) {
-        return new Pow(p);
+    public static Tensor pow(Tensor x, double p) {
+        return new Pow(p).apply(x);
     }
 
     private static final class Pow extends Primitive {
@@ -85,7 +127,7 @@ public final class Exponentials {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0]);
-            return wrap(Elementwise.pow(in[0].value(), p));
+            return wrap(Elementwise.pow(value(in[0]), p));
         }
 
         // d/dx x^p = p x^(p-1); p = 0 gives 0 everywhere (even at x = 0)

@@ -1,5 +1,7 @@
 package dev.adjoint.core.ops;
 
+import static dev.adjoint.core.ops.Access.value;
+
 import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.NDArray;
@@ -70,7 +72,7 @@ public final class Indexing {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(in[0].value().narrow(axis, start, length));
+            return wrap(value(in[0]).narrow(axis, start, length));
         }
 
         // the slice's gradient goes back to its positions, zeros elsewhere
@@ -96,7 +98,7 @@ public final class Indexing {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(Slabs.pad(in[0].value(), to, axis, start));
+            return wrap(Slabs.pad(value(in[0]), to, axis, start));
         }
 
         // pad is linear; its adjoint reads the slab back out
@@ -157,7 +159,7 @@ public final class Indexing {
         public Tensor forward(Context ctx, Tensor... in) {
             List<NDArray> values = new ArrayList<>(in.length);
             for (Tensor t : in) {
-                values.add(t.value());
+                values.add(value(t));
             }
             return wrap(Slabs.concat(values, axis));
         }

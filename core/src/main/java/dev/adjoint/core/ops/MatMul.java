@@ -1,5 +1,7 @@
 package dev.adjoint.core.ops;
 
+import static dev.adjoint.core.ops.Access.value;
+
 import dev.adjoint.core.Autograd;
 import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
@@ -16,13 +18,19 @@ public final class MatMul {
     private MatMul() {
     }
 
-    /** @param a left operand @param b right operand @return a @ b with numpy.matmul semantics */
+    /**
+     * Returns a @ b with numpy.matmul semantics.
+     *
+     * @param a left operand
+     * @param b right operand
+     * @return a @ b with numpy.matmul semantics
+     */
     public static Tensor matmul(Tensor a, Tensor b) {
         if (b == null) {
             throw new IllegalArgumentException("matmul: other tensor is null");
         }
-        int[] sa = a.value().shapeView();
-        int[] sb = b.value().shapeView();
+        int[] sa = value(a).shapeView();
+        int[] sb = value(b).shapeView();
         if (sa.length == 2 && sb.length == 2 && sa[1] == sb[0]) {
             return PRODUCT.apply(a, b);
         }
@@ -80,9 +88,9 @@ public final class MatMul {
         if (b == null) {
             return matmul(x, w);
         }
-        int[] sx = x.value().shapeView();
-        int[] sw = w.value().shapeView();
-        int[] sb = b.value().shapeView();
+        int[] sx = value(x).shapeView();
+        int[] sw = value(w).shapeView();
+        int[] sb = value(b).shapeView();
         if (sx.length == 2 && sw.length == 2 && sb.length == 1 && sx[1] == sw[0] && sb[0] == sw[1]) {
             return AFFINE.apply(x, w, b);
         }
@@ -102,7 +110,7 @@ public final class MatMul {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(Gemm.affine(in[0].value(), in[1].value(), in[2].value()));
+            return wrap(Gemm.affine(value(in[0]), value(in[1]), value(in[2])));
         }
 
         @Override
@@ -111,16 +119,16 @@ public final class MatMul {
             Tensor w = ctx.saved(1);
             if (!Autograd.isGradEnabled()) {
                 // a plain backward records nothing: the same arrays, without three op dispatches
-                NDArray gv = g.value();
+                NDArray gv = value(g);
                 return new Tensor[] {
-                    ctx.needsInputGrad(0) ? wrap(Gemm.matmul(gv, false, w.value(), true)) : null,
-                    ctx.needsInputGrad(1) ? wrap(Gemm.matmul(x.value(), true, gv, false)) : null,
-                    ctx.needsInputGrad(2) ? wrap(dev.adjoint.core.kernel.Reductions.sumTo(gv, new int[] {w.value().dim(1)})) : null};
+                    ctx.needsInputGrad(0) ? wrap(Gemm.matmul(gv, false, value(w), true)) : null,
+                    ctx.needsInputGrad(1) ? wrap(Gemm.matmul(value(x), true, gv, false)) : null,
+                    ctx.needsInputGrad(2) ? wrap(dev.adjoint.core.kernel.Reductions.sumTo(gv, new int[] {value(w).dim(1)})) : null};
             }
             return new Tensor[] {
                 ctx.needsInputGrad(0) ? product(false, true, g, w) : null,
                 ctx.needsInputGrad(1) ? product(true, false, x, g) : null,
-                ctx.needsInputGrad(2) ? g.sumTo(w.value().dim(1)) : null};
+                ctx.needsInputGrad(2) ? g.sumTo(value(w).dim(1)) : null};
         }
     };
 
@@ -157,8 +165,8 @@ public final class MatMul {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            NDArray a = in[0].value();
-            NDArray b = in[1].value();
+            NDArray a = value(in[0]);
+            NDArray b = value(in[1]);
             return wrap(Gemm.matmul(a, transA, b, transB));
         }
 

@@ -1,11 +1,18 @@
 package dev.adjoint.core.ops;
 
+import static dev.adjoint.core.ops.Access.value;
+
 import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.NDArray;
 
-/** Base of the built-in ops: a fixed name, and helpers for one-input ops. */
+/**
+ * Base of the built-in ops: a fixed name, the op contract's promise that backward keeps none of
+ * its gradients, and helpers for one-input ops. A built-in op is applied only through the
+ * functions of its family, which check shapes first, never directly by users.
+ */
 abstract class Primitive implements CustomOp {
     private final String name;
 
@@ -18,8 +25,19 @@ abstract class Primitive implements CustomOp {
         return name;
     }
 
+    @Override
+    public final boolean retainsGradients() {
+        return false;
+    }
+
+    /** Applies the op; the varargs array is made for this call, so the engine need not copy it. */
+    @Override
+    public final Tensor apply(Tensor... inputs) {
+        return Access.apply(this, inputs);
+    }
+
     static Tensor wrap(NDArray v) {
-        return Tensor.of(v);
+        return Access.wrap(v);
     }
 
     /**
@@ -27,9 +45,9 @@ abstract class Primitive implements CustomOp {
      * instead of several ops when training, with its own derivative so higher orders stay exact.
      */
     abstract static class FusedGradient extends Primitive {
-        private final dev.adjoint.core.kernel.Elementwise.Binary kernel;
+        private final Elementwise.Binary kernel;
 
-        FusedGradient(String name, dev.adjoint.core.kernel.Elementwise.Binary kernel) {
+        FusedGradient(String name, Elementwise.Binary kernel) {
             super(name);
             this.kernel = kernel;
         }
@@ -37,7 +55,7 @@ abstract class Primitive implements CustomOp {
         @Override
         public final Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(dev.adjoint.core.kernel.Elementwise.zip(kernel, in[0].value(), in[1].value()));
+            return wrap(Elementwise.zip(kernel, value(in[0]), value(in[1])));
         }
 
         @Override
@@ -65,7 +83,7 @@ abstract class Primitive implements CustomOp {
         @Override
         public final Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0]);
-            return wrap(compute(in[0].value()));
+            return wrap(compute(value(in[0])));
         }
 
         @Override
@@ -86,7 +104,7 @@ abstract class Primitive implements CustomOp {
 
         @Override
         public final Tensor forward(Context ctx, Tensor... in) {
-            Tensor y = wrap(compute(in[0].value()));
+            Tensor y = wrap(compute(value(in[0])));
             ctx.save(y);
             return y;
         }

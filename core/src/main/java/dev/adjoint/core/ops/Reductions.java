@@ -1,5 +1,7 @@
 package dev.adjoint.core.ops;
 
+import static dev.adjoint.core.ops.Access.value;
+
 import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.NDArray;
@@ -16,7 +18,14 @@ public final class Reductions {
     private Reductions() {
     }
 
-    /** @param x the tensor @param axis the axis @param keepDim keep it as size 1 @return the sum */
+    /**
+     * Returns the sum.
+     *
+     * @param x the tensor
+     * @param axis the axis
+     * @param keepDim keep it as size 1
+     * @return the sum
+     */
     public static Tensor sum(Tensor x, int axis, boolean keepDim) {
         int[] shape = x.shape();
         int a = Shapes.axis("sum", axis, shape.length);
@@ -24,7 +33,12 @@ public final class Reductions {
         return keepDim ? s : s.reshape(Shapes.reduced(shape, a, false));
     }
 
-    /** @param x the tensor @return the mean of all elements */
+    /**
+     * Returns the mean of all elements.
+     *
+     * @param x the tensor
+     * @return the mean of all elements
+     */
     public static Tensor mean(Tensor x) {
         if (x.size() == 0) {
             throw new IllegalArgumentException("mean: tensor of shape " + Arrays.toString(x.shape()) + " is empty");
@@ -32,7 +46,14 @@ public final class Reductions {
         return x.sum().div(x.size());
     }
 
-    /** @param x the tensor @param axis the axis @param keepDim keep it as size 1 @return the mean */
+    /**
+     * Returns the mean.
+     *
+     * @param x the tensor
+     * @param axis the axis
+     * @param keepDim keep it as size 1
+     * @return the mean
+     */
     public static Tensor mean(Tensor x, int axis, boolean keepDim) {
         int[] shape = x.shape();
         int a = Shapes.axis("mean", axis, shape.length);
@@ -42,7 +63,14 @@ public final class Reductions {
         return sum(x, a, keepDim).div(shape[a]);
     }
 
-    /** @param x the tensor @param axis the axis @param keepDim keep it as size 1 @return the maximum */
+    /**
+     * Returns the maximum.
+     *
+     * @param x the tensor
+     * @param axis the axis
+     * @param keepDim keep it as size 1
+     * @return the maximum
+     */
     public static Tensor max(Tensor x, int axis, boolean keepDim) {
         int[] shape = x.shape();
         int a = Shapes.axis("max", axis, shape.length);
@@ -63,7 +91,7 @@ public final class Reductions {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            NDArray[] maxAndMask = dev.adjoint.core.kernel.Reductions.maxWithMask(in[0].value(), axis);
+            NDArray[] maxAndMask = dev.adjoint.core.kernel.Reductions.maxWithMask(value(in[0]), axis);
             ctx.save(wrap(maxAndMask[1]));
             return wrap(maxAndMask[0]);
         }
@@ -89,7 +117,7 @@ public final class Reductions {
         if (b == null) {
             throw new IllegalArgumentException("sumSquaredDifference: other tensor is null");
         }
-        if (Shapes.same(a.value().shapeView(), b.value().shapeView())) {
+        if (Shapes.same(value(a).shapeView(), value(b).shapeView())) {
             return SUM_SQUARED_DIFFERENCE.apply(a, b);
         }
         try {
@@ -105,7 +133,7 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(NDArray.scalar(dev.adjoint.core.kernel.Reductions.sumSquaredDifference(in[0].value(), in[1].value())));
+            return wrap(NDArray.scalar(dev.adjoint.core.kernel.Reductions.sumSquaredDifference(value(in[0]), value(in[1]))));
         }
 
         @Override
@@ -116,11 +144,11 @@ public final class Reductions {
     };
 
     /** {@code 2 g (a - b)} for a scalar g, as one differentiable op (the gradient above). */
-    private static final Primitive DIFFERENCE_GRADIENT = new Primitive("sumSquaredDifference") {
+    private static final Primitive DIFFERENCE_GRADIENT = new Primitive("sumSquaredDifferenceBackward") {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1], in[2]);
-            return wrap(dev.adjoint.core.kernel.Reductions.scaledDifference(2 * in[0].item(), in[1].value(), in[2].value()));
+            return wrap(dev.adjoint.core.kernel.Reductions.scaledDifference(2 * in[0].item(), value(in[1]), value(in[2])));
         }
 
         // linear in g, and in (a - b): d/dg = sum(gOut 2 (a - b)), d/da = 2 g gOut, d/db = -2 g gOut
@@ -145,7 +173,14 @@ public final class Reductions {
         return a;
     }
 
-    /** @param x the tensor @param axis the axis @param keepDim keep it as size 1 @return log(sum(exp(x))) */
+    /**
+     * Returns log(sum(exp(x))).
+     *
+     * @param x the tensor
+     * @param axis the axis
+     * @param keepDim keep it as size 1
+     * @return log(sum(exp(x)))
+     */
     public static Tensor logSumExp(Tensor x, int axis, boolean keepDim) {
         int[] shape = x.shape();
         int a = nonEmptyAxis("logSumExp", axis, shape);
@@ -154,13 +189,25 @@ public final class Reductions {
         return keepDim ? r : r.reshape(Shapes.reduced(shape, a, false));
     }
 
-    /** @param x the tensor @param axis the axis @return the softmax along it */
+    /**
+     * Returns the softmax along it.
+     *
+     * @param x the tensor
+     * @param axis the axis
+     * @return the softmax along it
+     */
     public static Tensor softmax(Tensor x, int axis) {
         int a = nonEmptyAxis("softmax", axis, x.shape());
         return new Softmax(a, false).apply(x);
     }
 
-    /** @param x the tensor @param axis the axis @return the log-softmax along it */
+    /**
+     * Returns the log-softmax along it.
+     *
+     * @param x the tensor
+     * @param axis the axis
+     * @return the log-softmax along it
+     */
     public static Tensor logSoftmax(Tensor x, int axis) {
         int a = nonEmptyAxis("logSoftmax", axis, x.shape());
         return new Softmax(a, true).apply(x);
@@ -182,7 +229,7 @@ public final class Reductions {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            Tensor y = wrap(dev.adjoint.core.kernel.Reductions.softmax(in[0].value(), axis, log));
+            Tensor y = wrap(dev.adjoint.core.kernel.Reductions.softmax(value(in[0]), axis, log));
             ctx.save(y);
             return y;
         }
@@ -203,7 +250,7 @@ public final class Reductions {
         private final boolean log;
 
         SoftmaxBackward(int axis, boolean log) {
-            super(log ? "logSoftmax" : "softmax");
+            super(log ? "logSoftmaxBackward" : "softmaxBackward");
             this.axis = axis;
             this.log = log;
         }
@@ -211,7 +258,7 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(dev.adjoint.core.kernel.Reductions.softmaxBackward(in[0].value(), in[1].value(), axis, log));
+            return wrap(dev.adjoint.core.kernel.Reductions.softmaxBackward(value(in[0]), value(in[1]), axis, log));
         }
 
         // With v = gOut:

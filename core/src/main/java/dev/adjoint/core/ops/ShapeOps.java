@@ -1,5 +1,7 @@
 package dev.adjoint.core.ops;
 
+import static dev.adjoint.core.ops.Access.value;
+
 import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Reductions;
@@ -75,7 +77,7 @@ public final class ShapeOps {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(in[0].value().reshape(to));
+            return wrap(value(in[0]).reshape(to));
         }
 
         // the gradient is the output's, read back in the input's shape
@@ -85,7 +87,12 @@ public final class ShapeOps {
         }
     }
 
-    /** @param x a tensor of rank >= 2 @return x with its last two axes swapped */
+    /**
+     * Returns x with its last two axes swapped.
+     *
+     * @param x a tensor of rank >= 2
+     * @return x with its last two axes swapped
+     */
     public static Tensor transpose(Tensor x) {
         if (x.rank() < 2) {
             throw new IllegalArgumentException("transpose: needs rank >= 2 to swap the last two axes, got shape "
@@ -98,7 +105,7 @@ public final class ShapeOps {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             int r = in[0].rank();
-            return wrap(in[0].value().swapAxes(r - 2, r - 1));
+            return wrap(value(in[0]).swapAxes(r - 2, r - 1));
         }
 
         // the transpose of the gradient
@@ -115,7 +122,7 @@ public final class ShapeOps {
      */
     public static Tensor expand(Tensor x, int[] shape) {
         Shapes.checkShape("expand", shape);
-        int[] from = x.value().shapeView();
+        int[] from = value(x).shapeView();
         if (Shapes.same(from, shape)) {
             return x;
         }
@@ -134,7 +141,7 @@ public final class ShapeOps {
      * @return x, or a broadcast view of it
      */
     public static Tensor broadcastTo(Tensor x, int[] shape) {
-        int[] from = x.value().shapeView();
+        int[] from = value(x).shapeView();
         return Shapes.same(from, shape) ? x : new Expand(from, shape).apply(x);
     }
 
@@ -150,7 +157,7 @@ public final class ShapeOps {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(in[0].value().expand(to));
+            return wrap(value(in[0]).expand(to));
         }
 
         // every copy of an element contributes: sum the gradient back to the input's shape
@@ -167,7 +174,7 @@ public final class ShapeOps {
      */
     public static Tensor sumTo(Tensor x, int[] shape) {
         Shapes.checkShape("sumTo", shape);
-        int[] from = x.value().shapeView();
+        int[] from = value(x).shapeView();
         if (Shapes.same(from, shape)) {
             return x;
         }
@@ -183,14 +190,14 @@ public final class ShapeOps {
         private final int[] to;
 
         SumTo(int[] from, int[] to) {
-            super("sum");
+            super("sumTo");
             this.from = from;
             this.to = to;
         }
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(Reductions.sumTo(in[0].value(), to));
+            return wrap(Reductions.sumTo(value(in[0]), to));
         }
 
         // each summed element receives the gradient of its sum

@@ -1,6 +1,5 @@
 package dev.adjoint.core.ops;
 
-import dev.adjoint.core.CustomOp;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.Elementwise.Binary;
@@ -12,7 +11,37 @@ public final class Trigonometry {
     private Trigonometry() {
     }
 
-    public static final CustomOp SIN = new Primitive.OfInput("sin") {
+    /**
+     * The sine.
+     *
+     * @param x the input
+     * @return sin x, elementwise
+     */
+    public static Tensor sin(Tensor x) {
+        return SIN.apply(x);
+    }
+
+    /**
+     * The cosine.
+     *
+     * @param x the input
+     * @return cos x, elementwise
+     */
+    public static Tensor cos(Tensor x) {
+        return COS.apply(x);
+    }
+
+    /**
+     * The hyperbolic tangent.
+     *
+     * @param x the input
+     * @return tanh x, elementwise
+     */
+    public static Tensor tanh(Tensor x) {
+        return TANH.apply(x);
+    }
+
+    private static final Primitive SIN = new Primitive.OfInput("sin") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.SIN, x);
@@ -25,7 +54,7 @@ public final class Trigonometry {
         }
     };
 
-    public static final CustomOp COS = new Primitive.OfInput("cos") {
+    private static final Primitive COS = new Primitive.OfInput("cos") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.COS, x);
@@ -38,7 +67,7 @@ public final class Trigonometry {
         }
     };
 
-    public static final CustomOp TANH = new Primitive.OfOutput("tanh") {
+    private static final Primitive TANH = new Primitive.OfOutput("tanh") {
         @Override
         NDArray compute(NDArray x) {
             return Elementwise.map(Unary.TANH, x);
@@ -52,7 +81,7 @@ public final class Trigonometry {
     };
 
     /** {@code g (1 - y^2)} as one fused, differentiable op (PyTorch's tanh_backward). */
-    static final CustomOp TANH_BACKWARD = new Primitive.FusedGradient("tanh", Binary.TANH_GRAD) {
+    private static final Primitive TANH_BACKWARD = new Primitive.FusedGradient("tanhBackward", Binary.TANH_GRAD) {
         // d/dg = gOut (1 - y^2); d/dy = -2 gOut g y
         @Override
         Tensor gradientOfSecond(Tensor gOut, Tensor g, Tensor y) {

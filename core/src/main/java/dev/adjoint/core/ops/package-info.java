@@ -1,12 +1,13 @@
 /**
- * The built-in ops, one small file per family, each a {@link dev.adjoint.core.CustomOp} with its
- * forward next to its backward and the derivative in a comment. The primitives are: add, sub, mul,
- * div, neg and the constant-scalar forms ({@code Arithmetic}); exp, log, log1p, sqrt, pow
- * ({@code Exponentials}); sin, cos, tanh ({@code Trigonometry}); sigmoid, softplus, relu, abs
- * ({@code Activations}); reshape, transpose, expand, sumTo ({@code ShapeOps}); max
- * ({@code Reductions}); matmul ({@code MatMul}); narrow, pad, concat ({@code Indexing}). The fused
- * sigmoid/tanh/relu backward ops are primitives for speed, each with its own derivative so higher
- * orders stay exact. Everything else (mean, logSumExp, softmax, logSoftmax, select, clamp,
- * broadcasting, batched and vector matmul) is a composite of these.
+ * The built-in ops (internal: not exported by the module). One small file per family
+ * ({@code Arithmetic}, {@code Exponentials}, {@code Trigonometry}, {@code Activations},
+ * {@code ShapeOps}, {@code Indexing}, {@code Reductions}, {@code MatMul}); each family's public
+ * static functions check their arguments and are what {@link dev.adjoint.core.Tensor} delegates to.
+ * A primitive is a subclass of {@code Primitive}: a {@link dev.adjoint.core.CustomOp} like any
+ * user's, its forward next to its backward with the derivative in a comment, its backward written
+ * with tensor ops so that it is differentiable again. A primitive earns its place by numerical
+ * stability or speed (matmul, affine, the fused softmax and the fused activation backward ops,
+ * named {@code sigmoidBackward} and so on); everything else (mean, logSumExp, select, clamp,
+ * broadcasting, batched matmul) is a composite of primitives.
  */
 package dev.adjoint.core.ops;

@@ -3,6 +3,7 @@ package dev.adjoint.core.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,13 +34,13 @@ class BuffersTest {
     }
 
     @Test
-    void theArraysOfAFinishedPassAreReusedAtTheirExactLength() {
-        Object pass = Buffers.beginPass();
+    void theArraysOfAReleasedScopeAreReusedAtTheirExactLength() {
+        Buffers.Scope scope = Buffers.open();
         double[] a = Buffers.uninitialized(N);
-        Buffers.endPass(pass, true);
-        assertEquals(0, Buffers.pooled(), "closed, not yet recycled: the caller may still read its arrays");
+        scope.stop();
+        assertEquals(0, Buffers.pooled(), "stopped, not yet released: the owner may still read its arrays");
         assertNotSame(a, Buffers.uninitialized(N));
-        Buffers.recycle(pass);
+        scope.release();
         assertEquals(1, Buffers.pooled());
         assertNotSame(a, Buffers.uninitialized(N + 1), "another length is a new array");
         assertSame(a, Buffers.uninitialized(N));
@@ -48,68 +49,54 @@ class BuffersTest {
     }
 
     @Test
-    void failedTaintedAndNestedPassesRecycleNothing() {
-        Object failed = Buffers.beginPass();
+    void discardedNestedAndStoppedScopesGiveNothingBack() {
+        Buffers.Scope discarded = Buffers.open();
         Buffers.uninitialized(N);
-        Buffers.endPass(failed, false);
-        Buffers.recycle(failed);
-        assertEquals(0, Buffers.pooled());
+        discarded.discard();
+        discarded.release();
+        assertEquals(0, Buffers.pooled(), "a discarded scope stays discarded");
 
-        // closed, then the caller failed before recycling: the engine's finally drops the arrays
-        Object late = Buffers.beginPass();
+        Buffers.Scope outer = Buffers.open();
+        assertNull(Buffers.open(), "scopes do not nest: the open one goes on remembering");
         Buffers.uninitialized(N);
-        Buffers.endPass(late, true);
-        Buffers.endPass(late, false);
-        Buffers.recycle(late);
-        assertEquals(0, Buffers.pooled());
-
-        Object tainted = Buffers.beginPass();
-        Buffers.uninitialized(N);
-        Buffers.taintPass();
-        Buffers.uninitialized(N);
-        Buffers.endPass(tainted, true);
-        Buffers.recycle(tainted);
-        assertEquals(0, Buffers.pooled());
-
-        Object outer = Buffers.beginPass();
-        Object inner = Buffers.beginPass();
-        Buffers.uninitialized(N);
-        Buffers.endPass(inner, true);
-        Buffers.recycle(inner);
-        Buffers.uninitialized(N);
-        Buffers.endPass(outer, true);
-        Buffers.recycle(outer);
-        assertEquals(0, Buffers.pooled());
-
-        // outside any pass nothing is logged, and a stray taint does not carry into the next pass
-        Buffers.uninitialized(N);
-        Buffers.taintPass();
-        Object next = Buffers.beginPass();
-        Buffers.uninitialized(N);
-        Buffers.endPass(next, true);
-        Buffers.recycle(next);
+        outer.stop();
+        Buffers.uninitialized(N); // after stop: not the scope's
+        outer.release();
         assertEquals(1, Buffers.pooled());
+
+        Buffers.Scope twice = Buffers.open();
+        Buffers.uninitialized(N + 2);
+        twice.release();
+        twice.release();
+        assertEquals(2, Buffers.pooled(), "released once, however often asked");
+        assertTrue(Buffers.open().isEmpty(), "a reused scope starts empty");
+    }
+
+    @Test
+    void outsideAScopeNothingComesBack() {
+        Buffers.uninitialized(N);
+        Buffers.Scope next = Buffers.open();
+        next.release();
+        assertEquals(0, Buffers.pooled());
     }
 
     @Test
     void thePoolIsBounded() {
-        Object pass = Buffers.beginPass();
+        Buffers.Scope scope = Buffers.open();
         for (int i = 0; i < 3 * Buffers.CAPACITY; i++) {
             Buffers.uninitialized(N + i);
         }
-        Buffers.endPass(pass, true);
-        Buffers.recycle(pass);
+        scope.release();
         assertEquals(Buffers.CAPACITY, Buffers.pooled());
     }
 
     @Test
     void testModePoisonsReusedArrays() {
         assumeTrue(Buffers.TEST_MODE);
-        Object pass = Buffers.beginPass();
+        Buffers.Scope scope = Buffers.open();
         double[] a = Buffers.uninitialized(N);
         java.util.Arrays.fill(a, 1.0);
-        Buffers.endPass(pass, true);
-        Buffers.recycle(pass);
+        scope.release();
         double[] b = Buffers.uninitialized(N);
         assertSame(a, b);
         assertTrue(Double.isNaN(b[0]) && Double.isNaN(b[N - 1]));

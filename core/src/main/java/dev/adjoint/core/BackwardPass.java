@@ -1,0 +1,272 @@
+package dev.adjoint.core;
+
+import dev.adjoint.core.kernel.Buffers;
+import java.util.Arrays;
+
+/**
+ * Everything one {@code backward} or {@code grad} call needs, made for that call (PyTorch's
+ * {@code GraphTask}, tinygrad's call-local gradients): the interior nodes behind the output in
+ * topological order, the gradient pending for each, and the leaf gradients to apply once the sweep
+ * has succeeded. Nothing of it lives on the graph, so a pass is reentrant (an op's backward may run
+ * a pass of its own) and any number of passes may run through shared nodes at once.
+ *
+ * <p>Nodes are numbered in the order the sort meets them (their <em>slots</em>); an open-addressing
+ * table keyed on {@link Node#hash} finds a node's slot. A thread keeps one finished pass for its
+ * next call ({@link Engine}), so a backward through a tiny graph allocates nothing here.
+ */
+final class BackwardPass {
+    /** A pass that grew past this many nodes is not kept for reuse (its arrays would stay large). */
+    private static final int KEEP_LIMIT = 1 << 12;
+
+    private Node[] nodes = new Node[16];
+    private Tensor[] pending = new Tensor[16];
+    /** Per slot: where its inputs' slots start in {@link #edgeSlots}. */
+    private int[] firstEdge = new int[16];
+    /** Per input of every node: the input's slot, or -1 for a leaf. */
+    private int[] edgeSlots = new int[32];
+    /** Slots in topological order: each after all its inputs; the root last. */
+    private int[] order = new int[16];
+    /** The depth-first sort's stack: slots and the next input to look at. */
+    private int[] stackSlots = new int[16];
+    private int[] stackNext = new int[16];
+    /** Open addressing on the node's hash: slot + 1, 0 when empty; {@link #tableIndex} per slot for clearing. */
+    private int[] table = new int[32];
+    private int[] tableIndex = new int[16];
+    private int count;
+    private int edgeCount;
+    /** Leaf and gradient pairs, applied only once the whole sweep has succeeded. */
+    private Tensor[] leaves = new Tensor[16];
+    private int leafCount;
+
+    private Tensor[] targets;
+    private Tensor[] results;
+
+    /**
+     * Back-propagates {@code gradOutput} from {@code root}: into the leaves' {@code grad()} when
+     * {@code targets} is null, otherwise into the returned array, one gradient per target.
+     */
+    Tensor[] run(Tensor root, Tensor gradOutput, boolean createGraph, Tensor[] targets, Autograd.ThreadState state) {
+        this.targets = targets;
+        this.results = targets == null ? null : new Tensor[targets.length];
+        // A plain backward() may hand the large arrays of its intermediate gradients back to the
+        // pool: none outlives the sweep, since leaf gradients are copied out of them.
+        Buffers.Scope scope = targets == null && !createGraph ? Buffers.open() : null;
+        long retainingBefore = state.retainingBackwards;
+        boolean succeeded = false;
+        try {
+            if (root.node() == null) {
+                deliver(root, gradOutput); // the output is itself a leaf
+            } else {
+                sort(root.node());
+                sweep(gradOutput, state);
+            }
+            if (scope != null) {
+                scope.stop(); // what the leaves allocate below is the user's
+            }
+            for (int i = 0; i < leafCount; i += 2) {
+                leaves[i].accumulateGrad(leaves[i + 1], createGraph);
+            }
+            succeeded = true;
+            return results;
+        } finally {
+            noteRetention(state, scope);
+            if (scope != null) {
+                if (succeeded && state.retainingBackwards == retainingBefore) {
+                    scope.release();
+                } else {
+                    scope.discard();
+                }
+            }
+        }
+    }
+
+    /** The reverse sweep: each node's backward, its gradients accumulated ({@code +=}) into its inputs. */
+    private void sweep(Tensor gradOutput, Autograd.ThreadState state) {
+        pending[0] = gradOutput; // the root's slot
+        for (int i = count - 1; i >= 0; i--) {
+            int slot = order[i];
+            Tensor g = pending[slot];
+            if (g == null) {
+                continue; // no path from the root carries a gradient here
+            }
+            pending[slot] = null;
+            Node node = nodes[slot];
+            if (targets != null) {
+                collectInterior(node, g);
+            }
+            Tensor[] grads = Engine.callBackward(node, g, state);
+            for (int k = 0, edge = firstEdge[slot]; k < grads.length; k++) {
+                Tensor gk = grads[k];
+                if (gk == null || !node.inputs[k].requiresGrad()) {
+                    continue;
+                }
+                int in = edgeSlots[edge + k];
+                if (in >= 0) {
+                    pending[in] = pending[in] == null ? gk : pending[in].add(gk);
+                } else {
+                    deliver(node.inputs[k], gk);
+                }
+            }
+        }
+    }
+
+    /**
+     * Numbers the nodes reachable from {@code root} (slot 0) and lists them in {@link #order},
+     * each after its inputs: an iterative depth-first search, so a 100,000-node chain needs no
+     * call stack.
+     */
+    private void sort(Node root) {
+        add(root);
+        int depth = 0;
+        stackSlots[0] = 0;
+        stackNext[0] = 0;
+        int ordered = 0;
+        while (depth >= 0) {
+            int slot = stackSlots[depth];
+            Tensor[] inputs = nodes[slot].inputs;
+            int i = stackNext[depth];
+            if (i == 0) {
+                firstEdge[slot] = edgeCount;
+                reserveEdges(inputs.length);
+            }
+            int child = -1;
+            while (i < inputs.length && child < 0) {
+                Node in = inputs[i].node();
+                int edge = firstEdge[slot] + i++;
+                if (in == null) {
+                    edgeSlots[edge] = -1;
+                } else {
+                    int found = find(in);
+                    edgeSlots[edge] = found >= 0 ? found : (child = add(in));
+                }
+            }
+            if (child >= 0) {
+                stackNext[depth] = i;
+                depth++;
+                stackSlots[depth] = child;
+                stackNext[depth] = 0;
+            } else {
+                order[ordered++] = slot;
+                depth--;
+            }
+        }
+    }
+
+    private int find(Node n) {
+        int mask = table.length - 1;
+        for (int t = n.hash & mask; ; t = (t + 1) & mask) {
+            int s = table[t] - 1;
+            if (s < 0) {
+                return -1;
+            }
+            if (nodes[s] == n) {
+                return s;
+            }
+        }
+    }
+
+    private int add(Node n) {
+        if (count == nodes.length) {
+            grow();
+        }
+        int slot = count++;
+        nodes[slot] = n;
+        int mask = table.length - 1;
+        int t = n.hash & mask;
+        while (table[t] != 0) {
+            t = (t + 1) & mask;
+        }
+        table[t] = slot + 1;
+        tableIndex[slot] = t;
+        return slot;
+    }
+
+    private void grow() {
+        int n = nodes.length * 2;
+        nodes = Arrays.copyOf(nodes, n);
+        pending = Arrays.copyOf(pending, n);
+        firstEdge = Arrays.copyOf(firstEdge, n);
+        order = Arrays.copyOf(order, n);
+        stackSlots = Arrays.copyOf(stackSlots, n);
+        stackNext = Arrays.copyOf(stackNext, n);
+        tableIndex = Arrays.copyOf(tableIndex, n);
+        table = new int[2 * n];
+        int mask = table.length - 1;
+        for (int s = 0; s < count; s++) {
+            int t = nodes[s].hash & mask;
+            while (table[t] != 0) {
+                t = (t + 1) & mask;
+            }
+            table[t] = s + 1;
+            tableIndex[s] = t;
+        }
+    }
+
+    private void reserveEdges(int n) {
+        if (edgeCount + n > edgeSlots.length) {
+            edgeSlots = Arrays.copyOf(edgeSlots, Math.max(2 * edgeSlots.length, edgeCount + n));
+        }
+        edgeCount += n;
+    }
+
+    private void deliver(Tensor leaf, Tensor g) {
+        if (targets == null) {
+            if (leafCount == leaves.length) {
+                leaves = Arrays.copyOf(leaves, 2 * leafCount);
+            }
+            leaves[leafCount++] = leaf;
+            leaves[leafCount++] = g;
+            return;
+        }
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] == leaf) {
+                results[i] = results[i] == null ? g : results[i].add(g);
+            }
+        }
+    }
+
+    private void collectInterior(Node node, Tensor g) {
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i].node() == node) {
+                results[i] = results[i] == null ? g : results[i].add(g);
+            }
+        }
+    }
+
+    /**
+     * Counts, on this thread, the ops of this pass that may have kept a gradient, when someone may
+     * recycle memory this pass allocated: its own scope if that took any array, or an enclosing
+     * pass's scope (this pass runs inside another's sweep on this thread).
+     */
+    private void noteRetention(Autograd.ThreadState state, Buffers.Scope scope) {
+        if (scope == null ? state.passDepth <= 1 : scope.isEmpty()) {
+            return;
+        }
+        for (int s = 0; s < count; s++) {
+            if (nodes[s].op.retainsGradients()) {
+                state.retainingBackwards++;
+                return;
+            }
+        }
+    }
+
+    /**
+     * Forgets this call, so that the next one starts empty.
+     *
+     * @return whether the pass is worth keeping
+     */
+    boolean clear() {
+        for (int s = 0; s < count; s++) {
+            nodes[s] = null;
+            pending[s] = null;
+            table[tableIndex[s]] = 0;
+        }
+        Arrays.fill(leaves, 0, leafCount, null);
+        count = 0;
+        edgeCount = 0;
+        leafCount = 0;
+        targets = null;
+        results = null;
+        return nodes.length <= KEEP_LIMIT;
+    }
+}
