@@ -5,7 +5,7 @@
  * into a graph when an input requires grad; {@link dev.adjoint.core.Tensor#backward()} walks that
  * graph once in reverse, and {@link dev.adjoint.core.Autograd#grad} returns gradients (optionally
  * differentiable again, for second order). Grad mode and anomaly mode are per thread.
- * {@link dev.adjoint.core.GradCheck} checks any function's gradients against finite differences
+ * {@link dev.adjoint.core.gradcheck.GradCheck} checks any function's gradients against finite differences
  * and explains what it finds; {@link dev.adjoint.core.GraphExport} draws a graph as Graphviz DOT.
  */
 package dev.adjoint.core;

@@ -2,8 +2,8 @@ package dev.adjoint.examples;
 
 import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
-import dev.adjoint.core.GradCheck;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.core.gradcheck.GradCheck;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.SplittableRandom;

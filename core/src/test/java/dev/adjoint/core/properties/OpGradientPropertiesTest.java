@@ -3,8 +3,8 @@ package dev.adjoint.core.properties;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.adjoint.core.GradCheck;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.core.gradcheck.GradCheck;
 import dev.adjoint.core.properties.TensorArbitraries.Domain;
 import java.util.List;
 import java.util.function.Function;

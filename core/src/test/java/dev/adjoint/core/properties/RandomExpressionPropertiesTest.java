@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adjoint.core.Autograd;
-import dev.adjoint.core.GradCheck;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.core.gradcheck.GradCheck;
 import dev.adjoint.core.properties.RandomExpression.Op;
 import java.util.ArrayList;
 import java.util.Arrays;

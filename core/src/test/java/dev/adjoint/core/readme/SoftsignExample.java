@@ -2,8 +2,8 @@ package dev.adjoint.core.readme;
 
 import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
-import dev.adjoint.core.GradCheck;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.core.gradcheck.GradCheck;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;

@@ -1,6 +1,6 @@
-package dev.adjoint.core;
+package dev.adjoint.core.gradcheck;
 
-import dev.adjoint.core.GradCheck.Report.Element;
+import dev.adjoint.core.gradcheck.GradCheck.Report.Element;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.adjoint.core;
+package dev.adjoint.core.gradcheck;
 
 import java.util.function.DoubleUnaryOperator;
 import org.apache.commons.math3.analysis.UnivariateFunction;

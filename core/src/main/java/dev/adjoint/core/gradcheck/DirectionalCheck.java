@@ -1,8 +1,10 @@
-package dev.adjoint.core;
+package dev.adjoint.core.gradcheck;
 
-import dev.adjoint.core.FiniteDifferences.Kind;
-import dev.adjoint.core.FiniteDifferences.Verdict;
-import dev.adjoint.core.GradCheck.Report.Element;
+import dev.adjoint.core.BackwardShapeException;
+import dev.adjoint.core.Tensor;
+import dev.adjoint.core.gradcheck.FiniteDifferences.Kind;
+import dev.adjoint.core.gradcheck.FiniteDifferences.Verdict;
+import dev.adjoint.core.gradcheck.GradCheck.Report.Element;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;

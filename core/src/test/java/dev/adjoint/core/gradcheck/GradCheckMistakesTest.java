@@ -1,9 +1,12 @@
-package dev.adjoint.core;
+package dev.adjoint.core.gradcheck;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.core.Context;
+import dev.adjoint.core.CustomOp;
+import dev.adjoint.core.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;

@@ -1,5 +1,6 @@
-package dev.adjoint.core;
+package dev.adjoint.core.gradcheck;
 
+import dev.adjoint.core.Tensor;
 import java.util.List;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
@@ -150,12 +151,20 @@ public final class GradCheck {
             this.settings = settings;
         }
 
-        /** @return whether every differentiable element agreed within tolerance */
+        /**
+         * Whether every differentiable element agreed within tolerance.
+         *
+         * @return the verdict
+         */
         public boolean passed() {
             return passed;
         }
 
-        /** @return the largest |analytic - numeric| over the differentiable elements (NaN if the check could not run) */
+        /**
+         * The largest {@code |analytic - numeric|} over the differentiable elements.
+         *
+         * @return the error, or NaN if the check could not run
+         */
         public double maxAbsError() {
             return maxAbsError;
         }
@@ -171,32 +180,56 @@ public final class GradCheck {
             return worst == null ? -1 : worst.input();
         }
 
-        /** @return the row-major index of the worst element within its input, or -1 if unknown */
+        /**
+         * The row-major index of the worst element (see {@link #worstInput()}) within its input.
+         *
+         * @return the index, or -1 if unknown
+         */
         public int worstIndex() {
             return worst == null ? -1 : worst.index();
         }
 
-        /** @return the worst element with its analytic and numeric values, or null if nothing was compared */
+        /**
+         * The worst element (see {@link #worstInput()}) with its analytic and numeric values.
+         *
+         * @return the element, or null if nothing was compared
+         */
         public Element worst() {
             return worst;
         }
 
-        /** @return the confirmed mismatches, worst first (at most a few) */
+        /**
+         * The confirmed mismatches, worst first; at most a few, as the report's table shows.
+         *
+         * @return the mismatches
+         */
         public List<Element> mismatches() {
             return mismatches;
         }
 
-        /** @return how many compared values disagreed (the table shows only the worst few) */
+        /**
+         * How many compared values disagreed; {@link #mismatches()} lists only the worst few.
+         *
+         * @return the count
+         */
         public int mismatchCount() {
             return mismatchCount;
         }
 
-        /** @return elements set aside because the function has a kink there (at most a few) */
+        /**
+         * Elements set aside because the function has a kink there; at most a few.
+         *
+         * @return the elements
+         */
         public List<Element> nonDifferentiable() {
             return nonDifferentiable;
         }
 
-        /** @return recognised mistakes and other findings, in words; empty when there is nothing to say */
+        /**
+         * Recognised mistakes and other findings, in words.
+         *
+         * @return the findings; empty when there is nothing to say
+         */
         public List<String> diagnoses() {
             return diagnoses;
         }
@@ -211,12 +244,20 @@ public final class GradCheck {
             return vacuous;
         }
 
-        /** @return how many quantities were compared */
+        /**
+         * How many quantities were compared: gradient elements, or directional derivatives.
+         *
+         * @return the count
+         */
         public int compared() {
             return compared;
         }
 
-        /** @return what was checked: order and mode */
+        /**
+         * What was checked: the order (first or second) and the mode (full Jacobian or random directions).
+         *
+         * @return the description
+         */
         public String mode() {
             return mode;
         }
@@ -239,7 +280,11 @@ public final class GradCheck {
             return outputShape;
         }
 
-        /** @return a multi-line account of the check */
+        /**
+         * A multi-line account of the check, written to be read in a test failure.
+         *
+         * @return the text
+         */
         @Override
         public String toString() {
             return ReportText.format(this);

@@ -1,8 +1,11 @@
-package dev.adjoint.core;
+package dev.adjoint.core.gradcheck;
 
-import dev.adjoint.core.FiniteDifferences.Kind;
-import dev.adjoint.core.FiniteDifferences.Verdict;
-import dev.adjoint.core.GradCheck.Report.Element;
+import dev.adjoint.core.Autograd;
+import dev.adjoint.core.BackwardShapeException;
+import dev.adjoint.core.Tensor;
+import dev.adjoint.core.gradcheck.FiniteDifferences.Kind;
+import dev.adjoint.core.gradcheck.FiniteDifferences.Verdict;
+import dev.adjoint.core.gradcheck.GradCheck.Report.Element;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -68,7 +71,7 @@ class CheckRun {
         double[][][] analytic = new double[xs.length][m][];
         try {
             for (int r = 0; r < m; r++) {
-                double[][] rows = vectorJacobian(y, unit(yShape, r));
+                double[][] rows = vectorJacobian(y, unit(yShape, m, r));
                 for (int c = 0; c < xs.length; c++) {
                     analytic[c][r] = rows[c];
                 }
@@ -264,10 +267,10 @@ class CheckRun {
     GradCheck.Report shapeFailure(String mode, BackwardShapeException e, int[] yShape) {
         List<String> d = new ArrayList<>();
         d.add(e.getMessage());
-        d.add(MistakeClassifier.describeShapeMistake(e.op, e.input, e.gradientShape, e.inputShape));
+        d.add(MistakeClassifier.describeShapeMistake(e.op(), e.input(), e.gradientShape(), e.inputShape()));
         Element worst = null;
         for (int i = 0; i < in.all.size(); i++) {
-            if (in.all.get(i) == e.inputTensor) {
+            if (in.all.get(i) == e.inputTensor()) {
                 // The op was applied to this input directly: name it, though no element can be singled out.
                 worst = new Element(i, -1, new int[0], -1, Double.NaN, Double.NaN, Double.NaN);
             }
@@ -331,8 +334,8 @@ class CheckRun {
         return s;
     }
 
-    private static Tensor unit(int[] shape, int r) {
-        double[] d = new double[dev.adjoint.core.kernel.Shapes.size(shape)];
+    private static Tensor unit(int[] shape, int size, int r) {
+        double[] d = new double[size];
         d[r] = 1;
         return Tensor.of(d, shape);
     }

@@ -1,5 +1,7 @@
-package dev.adjoint.core;
+package dev.adjoint.core.gradcheck;
 
+import dev.adjoint.core.Autograd;
+import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -77,27 +79,47 @@ public final class GradChecker {
         return new GradChecker(eps, atol, rtol, count, rng);
     }
 
-    /** @return this checker comparing the full Jacobian, element by element (the default mode) */
+    /**
+     * This checker comparing the full Jacobian, element by element (the default mode).
+     *
+     * @return the new checker
+     */
     public GradChecker fullJacobian() {
         return new GradChecker(eps, atol, rtol, 0, rng);
     }
 
-    /** @return the relative finite-difference step */
+    /**
+     * The finite-difference step, relative to max(1, |x|).
+     *
+     * @return the step
+     */
     public double eps() {
         return eps;
     }
 
-    /** @return the absolute tolerance */
+    /**
+     * The absolute tolerance {@code atol} in {@code |analytic - numeric| <= atol + rtol * |numeric|}.
+     *
+     * @return the tolerance
+     */
     public double atol() {
         return atol;
     }
 
-    /** @return the relative tolerance */
+    /**
+     * The relative tolerance {@code rtol} in {@code |analytic - numeric| <= atol + rtol * |numeric|}.
+     *
+     * @return the tolerance
+     */
     public double rtol() {
         return rtol;
     }
 
-    /** @return the number of random directions, or 0 in full-Jacobian mode */
+    /**
+     * The number of random directions compared per check.
+     *
+     * @return the number, or 0 in full-Jacobian mode
+     */
     public int directions() {
         return directions;
     }
@@ -177,6 +199,11 @@ public final class GradChecker {
         }
     }
 
+    /**
+     * The settings, for a test's failure message.
+     *
+     * @return the tolerances and the mode
+     */
     @Override
     public String toString() {
         return "GradChecker[eps=" + eps + ", atol=" + atol + ", rtol=" + rtol
@@ -244,7 +271,7 @@ public final class GradChecker {
                 }
                 if (!t.isLeaf()) {
                     throw new IllegalArgumentException("GradCheck: input " + i + " of shape " + Arrays.toString(t.shape())
-                            + " is the result of " + t.node().op.name()
+                            + " is the result of " + t.gradFnName()
                             + "; the checker perturbs inputs in place, so pass leaves (detach() it, or move the op into the function)");
                 }
                 if (t.requiresGrad()) {

@@ -1,4 +1,4 @@
-package dev.adjoint.core;
+package dev.adjoint.core.gradcheck;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.core.Autograd;
+import dev.adjoint.core.Context;
+import dev.adjoint.core.CustomOp;
+import dev.adjoint.core.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;

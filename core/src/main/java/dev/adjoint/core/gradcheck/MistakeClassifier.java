@@ -1,7 +1,7 @@
-package dev.adjoint.core;
+package dev.adjoint.core.gradcheck;
 
-import dev.adjoint.core.FiniteDifferences.Kind;
-import dev.adjoint.core.kernel.Shapes;
+import dev.adjoint.core.CustomOp;
+import dev.adjoint.core.gradcheck.FiniteDifferences.Kind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -101,14 +101,14 @@ final class MistakeClassifier {
     static String describeShapeMistake(CustomOp op, int input, int[] gradientShape, int[] inputShape) {
         String where = "the backward of " + op.name() + " returned a gradient of shape " + Arrays.toString(gradientShape)
                 + " for its input " + input + " of shape " + Arrays.toString(inputShape);
-        if (Shapes.canExpand(inputShape, gradientShape)) {
+        if (canExpand(inputShape, gradientShape)) {
             return "missing broadcast sum: " + where + ", which is the shape after broadcasting; sum the gradient back"
                     + " over the broadcast axes, e.g. grad.sumTo(" + Arrays.toString(inputShape).replaceAll("[\\[\\]]", "") + ")";
         }
         if (isReversedMatrix(gradientShape, inputShape)) {
             return "transposed gradient: " + where + "; transpose it (or the factor it was computed from)";
         }
-        if (Shapes.size(gradientShape) == Shapes.size(inputShape)) {
+        if (size(gradientShape) == size(inputShape)) {
             return "wrong layout: " + where + "; the number of elements is right, so a reshape to the input's shape is missing";
         }
         return "wrong shape: " + where + "; a backward must return one gradient per input, of that input's shape";
@@ -145,11 +145,34 @@ final class MistakeClassifier {
     }
 
     private static long broadcastCopies(int[] inputShape, int[] outputShape) {
-        if (inputShape == null || outputShape == null || !Shapes.canExpand(inputShape, outputShape)) {
+        if (inputShape == null || outputShape == null || !canExpand(inputShape, outputShape)) {
             return -1;
         }
-        int in = Shapes.size(inputShape);
-        return in == 0 ? -1 : Shapes.size(outputShape) / in;
+        long in = size(inputShape);
+        return in == 0 ? -1 : size(outputShape) / in;
+    }
+
+    /** Whether {@code from} broadcasts to {@code to} (NumPy's rule, aligned at the last axis). */
+    private static boolean canExpand(int[] from, int[] to) {
+        if (from.length > to.length) {
+            return false;
+        }
+        int lead = to.length - from.length;
+        for (int i = 0; i < from.length; i++) {
+            if (from[i] != to[lead + i] && from[i] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The number of elements of a tensor of this shape. */
+    private static long size(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return n;
     }
 
     private static boolean transposed(double[][] a, double[][] n, int[] shape, double atol, double rtol) {
