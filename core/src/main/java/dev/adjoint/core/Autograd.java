@@ -132,6 +132,21 @@ public final class Autograd {
     }
 
     /**
+     * Switches recording back on on this thread until the scope closes, inside a {@link #noGrad()}
+     * scope or an op's forward or backward (which run unrecorded): for example a custom op whose
+     * backward differentiates a graph of its own with {@link #grad}. When the scope closes, the
+     * mode before it returns.
+     *
+     * @return the scope to close
+     */
+    public static Scope enableGrad() {
+        ThreadState s = state();
+        int saved = s.noGrad;
+        s.noGrad = 0;
+        return scope(s, () -> s.noGrad = saved);
+    }
+
+    /**
      * Anomaly detection on this thread until the scope closes: the first op whose forward output or
      * backward gradient holds NaN or infinity throws {@link ArithmeticException} naming the op and
      * the line of user code that created it. Slower (it captures a call site per op).

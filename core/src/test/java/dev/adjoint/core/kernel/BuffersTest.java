@@ -163,6 +163,83 @@ class BuffersTest {
     }
 
     @Test
+    void aUsersOpThatPromisesToKeepNoGradientIsTreatedLikeABuiltIn() {
+        CustomOp scaled = new CustomOp() {
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                return in[0].mul(3.0);
+            }
+
+            @Override
+            public Tensor[] backward(Context ctx, Tensor gradOutput) {
+                return new Tensor[] {gradOutput.mul(3.0)};
+            }
+
+            @Override
+            public boolean retainsGradients() {
+                return false;
+            }
+        };
+        SplittableRandom rng = new SplittableRandom(9);
+        Tensor x = Tensor.randn(rng, 200, 200).requiresGrad(true);
+        Tensor w = Tensor.randn(rng, 200, 200);
+        scaled.apply(x.tanh()).mul(w).sum().backward();
+        assertTrue(Buffers.pooled() > 0, "the promise was not honoured: nothing recycled");
+        double[] first = x.grad().toArray();
+        x.zeroGrad();
+        scaled.apply(x.tanh()).mul(w).sum().backward();
+        assertArrayEquals(first, x.grad().toArray(), 0.0);
+    }
+
+    @Test
+    void anOpThatKeepsItsGradientInsideANestedPassStopsTheOuterPassFromRecycling() {
+        List<Tensor> seen = new ArrayList<>();
+        CustomOp keeper = new CustomOp() {
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                return in[0].mul(1.0);
+            }
+
+            @Override
+            public Tensor[] backward(Context ctx, Tensor gradOutput) {
+                Tensor kept = gradOutput.mul(1.0);
+                seen.add(kept); // kept beyond the call: this op does not make the promise
+                return new Tensor[] {kept};
+            }
+        };
+        SplittableRandom rng = new SplittableRandom(10);
+        Tensor inner = Tensor.randn(rng, 200, 200).requiresGrad(true);
+        Tensor innerWeight = Tensor.randn(rng, 200, 200);
+        CustomOp nesting = new CustomOp() {
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                return in[0].mul(2.0);
+            }
+
+            @Override
+            public Tensor[] backward(Context ctx, Tensor gradOutput) {
+                try (Autograd.Scope recording = Autograd.enableGrad()) {
+                    keeper.apply(inner.tanh()).mul(innerWeight).sum().backward();
+                }
+                return new Tensor[] {gradOutput.mul(2.0)};
+            }
+
+            @Override
+            public boolean retainsGradients() {
+                return false; // this op keeps nothing itself; the op in its nested pass does
+            }
+        };
+        Tensor x = Tensor.randn(rng, 200, 200).requiresGrad(true);
+        nesting.apply(x.tanh()).mul(innerWeight).sum().backward();
+        assertEquals(0, Buffers.pooled(), "the outer pass recycled arrays that a nested pass's op may keep");
+        double[] kept = seen.get(0).toArray();
+        for (int step = 0; step < 3; step++) {
+            loss(x, innerWeight).backward();
+        }
+        assertArrayEquals(kept, seen.get(0).toArray(), 0.0);
+    }
+
+    @Test
     void gradientsReturnedByAutogradGradAndTheUsersGradOutputKeepTheirValues() {
         SplittableRandom rng = new SplittableRandom(7);
         Tensor x = Tensor.randn(rng, 200, 200).requiresGrad(true);
