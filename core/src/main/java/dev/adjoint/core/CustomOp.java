@@ -1,15 +1,33 @@
 package dev.adjoint.core;
 
 /**
- * A differentiable operation: a forward computation plus its vector-Jacobian product.
+ * A differentiable operation: a forward computation plus its vector-Jacobian product. This page is
+ * the whole op contract; Adjoint's built-in ops implement this same interface and keep the same
+ * contract, and the engine treats every op alike.
  *
- * <p>Built-in ops implement this same interface, so a user's op is recorded, checked and
- * differentiated exactly like {@code exp} or {@code matmul}. {@link #forward} runs with recording
- * switched off and may save tensors (inputs, the output, anything else) in the {@link Context};
- * {@link #backward} receives the gradient of the loss with respect to the output and returns one
- * gradient per input, of that input's shape ({@code null} where an input gets no gradient). Write
- * the backward with tensor operations: then it is itself differentiable, and second-order
- * gradients ({@link Autograd#grad} with {@code createGraph}) work through the op for free.
+ * <ol>
+ *   <li><b>Forward.</b> {@link #forward} computes the output from the inputs, with recording
+ *       switched off. It must not modify its inputs. It may save tensors (inputs, the output,
+ *       anything else) in the {@link Context} for the backward pass; a saved tensor that is later
+ *       modified in place makes {@link Context#saved} throw instead of giving a stale value.</li>
+ *   <li><b>Backward.</b> {@link #backward} receives the gradient of the loss with respect to the
+ *       output, of the output's shape, and returns an array with exactly one entry per input:
+ *       that input's gradient, of exactly the input's shape, or {@code null} for none
+ *       ({@link Context#needsInputGrad} says which are wanted). The engine checks the count and
+ *       every shape and throws {@link IllegalStateException} naming the op otherwise.</li>
+ *   <li><b>Differentiable backward.</b> Write the backward with tensor operations: then it is
+ *       itself differentiable, and second-order gradients ({@link Autograd#grad} with
+ *       {@code createGraph}) work through the op for free. With {@code createGraph} off the same
+ *       formulas run unrecorded, as plain array code.</li>
+ *   <li><b>Reentrant and shareable.</b> A backward may start backward passes of its own (through
+ *       {@link Autograd#grad}, under {@link Autograd#enableGrad()}), and several threads may run
+ *       backward through the same recorded op at once: keep the op free of mutable state, or
+ *       guard it.</li>
+ *   <li><b>The buffer promise</b> (optional). An op whose {@link #retainsGradients()} returns
+ *       {@code false} promises that its backward keeps no reference, after it returns, to the
+ *       gradient it was given or to anything it computed; a plain {@link Tensor#backward()} whose
+ *       every op keeps that promise reuses the memory of its intermediate gradients.</li>
+ * </ol>
  *
  * <pre>{@code
  * CustomOp softsign = new CustomOp() {
@@ -21,6 +39,9 @@ package dev.adjoint.core;
  *         Tensor x = ctx.saved(0);
  *         // d/dx x / (1 + |x|) = 1 / (1 + |x|)^2
  *         return new Tensor[] {gradOutput.div(x.abs().add(1).pow(2))};
+ *     }
+ *     public boolean retainsGradients() {
+ *         return false;
  *     }
  * };
  * Tensor y = softsign.apply(x);
@@ -59,11 +80,11 @@ public interface CustomOp {
 
     /**
      * Whether {@link #backward} may keep a reference, after it returns, to {@code gradOutput} or
-     * to any tensor it computed (in a field, a cache, a collection). The default, {@code true}, is
-     * always safe. An op that returns {@code false} promises it keeps none of them; a plain
-     * {@link Tensor#backward()} whose every op makes that promise reuses the memory of its
-     * intermediate gradients for later work, which is faster on large tensors. Breaking the
-     * promise is a silent wrong result, never an exception.
+     * to any tensor it computed, directly or through other ops (in a field, a cache, a
+     * collection). The default, {@code true}, is always safe. An op that returns {@code false}
+     * promises it keeps none of them; a plain {@link Tensor#backward()} whose every op makes that
+     * promise reuses the memory of its intermediate gradients for later work, which is faster on
+     * large tensors. Breaking the promise gives silently wrong values, not an exception.
      *
      * @return whether backward may retain its gradients
      */

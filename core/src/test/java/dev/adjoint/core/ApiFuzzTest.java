@@ -17,7 +17,7 @@ import net.jqwik.api.Provide;
  * succeed or fail with IllegalArgumentException / IllegalStateException, never with a stray
  * exception such as NullPointerException or ArrayIndexOutOfBoundsException.
  */
-class ApiFuzzTest {
+public class ApiFuzzTest {
 
     record Call(String op, int[] shapeA, int[] shapeB, int axis, double value, boolean grad) {
         @Override
@@ -27,7 +27,8 @@ class ApiFuzzTest {
         }
     }
 
-    private static final List<String> OPS = List.of("add", "sub", "mul", "div", "matmul", "addScalar", "pow", "exp", "log",
+    /** The calls the fuzzer makes; OpCoverageTest checks that every op of Tensor is among them. */
+    public static final List<String> OPS = List.of("add", "sub", "mul", "div", "matmul", "addScalar", "pow", "exp", "log",
             "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "transpose", "reshape", "expand", "sumTo", "sum",
             "sumAxis", "mean", "meanAxis", "max", "softmax", "logSoftmax", "logSumExp", "get", "item", "of", "backward",
             "backwardWith", "grad", "zeros", "full");

@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.adjoint.core.Tensor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -72,6 +77,88 @@ class OpCoverageTest {
         Set<String> staleExclusions = new TreeSet<>(NOT_OPS);
         staleExclusions.removeAll(tensorOps());
         assertTrue(staleExclusions.isEmpty(), "NOT_OPS names that are not Tensor methods: " + staleExclusions);
+    }
+
+    /** The names of Tensor's differentiable ops (overloads collapsed). */
+    static Set<String> opNames() {
+        Set<String> names = new TreeSet<>();
+        for (String signature : tensorOps()) {
+            if (!NOT_OPS.contains(signature)) {
+                names.add(signature.substring(0, signature.indexOf('(')));
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Checks one of the other suites' op lists against the ops of Tensor: every op is in the list
+     * (under its own name or an alias) or exempted with a reason, and nothing exempted or aliased
+     * is stale.
+     */
+    private static void assertListCoversEveryOp(String suite, Set<String> listed, Map<String, String> aliases, Set<String> exempt) {
+        Set<String> present = new TreeSet<>();
+        for (String name : listed) {
+            present.add(aliases.getOrDefault(name, name));
+        }
+        Set<String> missing = new TreeSet<>(opNames());
+        missing.removeAll(present);
+        missing.removeAll(exempt);
+        assertTrue(missing.isEmpty(), suite + " does not exercise the Tensor ops " + missing
+                + " (add them to it, or exempt them in OpCoverageTest with the reason)");
+        Set<String> staleExempt = new TreeSet<>(exempt);
+        staleExempt.retainAll(present);
+        assertTrue(staleExempt.isEmpty(), suite + " exercises the exempted ops " + staleExempt + ": remove the exemption");
+        Set<String> unknown = new TreeSet<>(aliases.values());
+        unknown.removeAll(opNames());
+        assertTrue(unknown.isEmpty(), "aliases for " + suite + " name no Tensor op: " + unknown);
+    }
+
+    @Test
+    void theFuzzerCallsEveryOp() {
+        assertListCoversEveryOp("ApiFuzzTest", Set.copyOf(dev.adjoint.core.ApiFuzzTest.OPS),
+                Map.of("addScalar", "add", "sumAxis", "sum", "meanAxis", "mean"),
+                // composites and views whose argument checks the malformed-input catalogue covers
+                Set.of("affine", "clamp", "log1p", "narrow", "select", "softplus", "sumSquaredDifference"));
+    }
+
+    @Test
+    void thePyTorchCorpusRecordsEveryOp() throws IOException {
+        Set<String> recorded = new TreeSet<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(
+                OpCoverageTest.class.getResourceAsStream("/pytorch-cases.txt"), StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                String[] w = line.split(" ");
+                if (w.length > 2 && w[1].equals("=")) {
+                    recorded.add(w[2]);
+                }
+            }
+        }
+        assertListCoversEveryOp("the PyTorch agreement corpus (pytorch-cases.txt)", recorded,
+                Map.of("add_s", "add", "sub_s", "sub", "mul_s", "mul", "div_s", "div", "sum_axis", "sum",
+                        "mean_axis", "mean", "max_axis", "max", "logsumexp", "logSumExp", "log_softmax", "logSoftmax"),
+                // composites of recorded ops (affine = matmul + add, clamp = relus, select = narrow +
+                // reshape, sum = sumTo, sumSquaredDifference = sub, mul, sum), and ops the corpus
+                // generator predates (log1p, softplus, narrow, expand, sumTo): their gradients are
+                // checked numerically by OpGradientPropertiesTest
+                Set.of("affine", "clamp", "expand", "log1p", "narrow", "select", "softplus", "sumSquaredDifference", "sumTo"));
+    }
+
+    @Test
+    void randomExpressionsUseEverySmoothScalarOp() {
+        Set<String> used = new TreeSet<>();
+        for (RandomExpression.Op op : RandomExpression.Op.values()) {
+            used.add(op.name());
+        }
+        assertListCoversEveryOp("RandomExpression (third derivatives)", used,
+                Map.ofEntries(Map.entry("ADD", "add"), Map.entry("SUB", "sub"), Map.entry("MUL", "mul"), Map.entry("DIV", "div"),
+                        Map.entry("NEG", "neg"), Map.entry("SIN", "sin"), Map.entry("COS", "cos"), Map.entry("TANH", "tanh"),
+                        Map.entry("SIGMOID", "sigmoid"), Map.entry("EXP", "exp"), Map.entry("LOG", "log"), Map.entry("SQRT", "sqrt"),
+                        Map.entry("CUBE", "pow"), Map.entry("SUM", "sum"), Map.entry("MEAN", "mean"),
+                        Map.entry("LOG_SUM_EXP", "logSumExp")),
+                // kinks (relu, abs, clamp, max) have no third derivative; shape, matrix and fused ops
+                // are not scalar expressions; each is checked to second order by OpGradientPropertiesTest
+                Set.of("abs", "affine", "clamp", "expand", "log1p", "logSoftmax", "matmul", "max", "narrow", "relu", "reshape",
+                        "select", "softmax", "softplus", "sumSquaredDifference", "sumTo", "transpose"));
     }
 
     @Test

@@ -13,11 +13,11 @@ import java.util.List;
  * cubes grow without bound (eight nested cubes overflow), so the properties measure how large the
  * intermediate values and derivatives get and skip expressions beyond what float64 can check.
  */
-final class RandomExpression {
+public final class RandomExpression {
     static final int MAX_DEPTH = 8;
     static final int VECTOR_LENGTH = 3;
 
-    enum Op {
+    public enum Op {
         ADD(2), SUB(2), MUL(2), DIV(2), NEG(1), SIN(1), COS(1), TANH(1), SIGMOID(1), EXP(1), LOG(1), SQRT(1), CUBE(1),
         SUM(1), MEAN(1), LOG_SUM_EXP(1);
 
