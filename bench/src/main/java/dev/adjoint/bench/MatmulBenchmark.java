@@ -1,6 +1,6 @@
 package dev.adjoint.bench;
 
-import dev.adjoint.core.kernel.Gemm;
+import dev.adjoint.core.Tensor;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,9 +16,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One float64 matrix product per call, {@code C = op(A) op(B)}, through the public
- * {@link Gemm#multiply} entry the graph code uses. Time per product; GFLOP/s is
- * {@code 2 m n k / time} (bench/compare-pytorch.sh does the division).
+ * One float64 matrix product per call, {@code C = op(A) op(B)}, through the public API:
+ * {@link Tensor#matmul} on tensors that do not require grad (so nothing is recorded), with a
+ * transposed operand passed as a {@link Tensor#transpose} view of its stored layout, as
+ * bench/pytorch_workloads.py passes {@code a.T}. Each call allocates its result, as PyTorch's
+ * {@code a @ b} does. Time per product; GFLOP/s is {@code 2 m n k / time}
+ * (bench/compare-pytorch.sh does the division).
  *
  * <p>The vector kernel needs the forked JVM to get {@code --add-modules jdk.incubator.vector}
  * (pass {@code -jvmArgsAppend "--add-modules jdk.incubator.vector"}); without it, or with
@@ -36,25 +39,27 @@ public class MatmulBenchmark {
         "mlp2_grad_weight"})
     public String workload;
 
-    private Workload w;
-    private double[] a;
-    private double[] b;
-    private double[] c;
+    private Tensor a;
+    private Tensor b;
 
-    /** Fills the operands with uniform values in [-1, 1). */
+    /** Fills the operands, in their stored layouts, with uniform values in [-1, 1). */
     @Setup
     public void setUp() {
-        w = Workload.byId(workload);
+        Workload w = Workload.byId(workload);
         SplittableRandom random = new SplittableRandom(42);
-        a = random.doubles((long) w.m * w.k, -1, 1).toArray();
-        b = random.doubles((long) w.k * w.n, -1, 1).toArray();
-        c = new double[w.m * w.n];
+        double[] aData = random.doubles((long) w.m * w.k, -1, 1).toArray();
+        double[] bData = random.doubles((long) w.k * w.n, -1, 1).toArray();
+        a = w.transA ? Tensor.of(aData, w.k, w.m).transpose() : Tensor.of(aData, w.m, w.k);
+        b = w.transB ? Tensor.of(bData, w.n, w.k).transpose() : Tensor.of(bData, w.k, w.n);
     }
 
-    /** One product; returns C so that the JIT cannot drop the work. */
+    /**
+     * One product.
+     *
+     * @return C, so that the JIT cannot drop the work
+     */
     @Benchmark
-    public double[] multiply() {
-        Gemm.multiply(a, 0, w.transA, b, 0, w.transB, c, 0, w.m, w.n, w.k);
-        return c;
+    public Tensor multiply() {
+        return a.matmul(b);
     }
 }

@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
 /**
  * A/B test of two builds of the core jar on the matmul workloads, in one JVM: each build's
  * {@code Gemm} is loaded by a class loader of its own, and the two take turns call by call on the
- * same operands. A drifting machine then slows both alike, which separate JMH forks cannot promise;
- * on the shared development machine this told 5% changes apart where alternating forks could not.
+ * same operands. A drifting machine then slows both alike, which separate JMH forks cannot promise,
+ * so this resolves smaller differences than alternating forks do.
  *
  * <pre>
  * cp core/target/adjoint-core-*.jar /tmp/before.jar        # then change the code and rebuild

@@ -35,6 +35,12 @@ final class CustomOpExample {
             return new Tensor[] {gradOutput.mul(derivative)};
         }
 
+        // Keeps nothing from backward once it returns, so the engine may reuse gradient memory.
+        @Override
+        public boolean retainsGradients() {
+            return false;
+        }
+
         @Override
         public String name() {
             return "swish";
@@ -53,6 +59,11 @@ final class CustomOpExample {
         public Tensor[] backward(Context ctx, Tensor gradOutput) {
             Tensor s = ctx.saved(0).sigmoid();
             return new Tensor[] {gradOutput.mul(s.add(s.mul(s.neg().add(1))))};
+        }
+
+        @Override
+        public boolean retainsGradients() {
+            return false;
         }
 
         @Override

@@ -89,27 +89,47 @@ public class Adam extends Optimizer {
         return this;
     }
 
-    /** @return beta1 */
+    /**
+     * The decay rate of the first-moment (mean) estimate.
+     *
+     * @return beta1
+     */
     public double beta1() {
         return beta1;
     }
 
-    /** @return beta2 */
+    /**
+     * The decay rate of the second-moment (uncentered variance) estimate.
+     *
+     * @return beta2
+     */
     public double beta2() {
         return beta2;
     }
 
-    /** @return eps */
+    /**
+     * The term added to the denominator for numerical stability.
+     *
+     * @return eps
+     */
     public double eps() {
         return eps;
     }
 
-    /** @return the weight decay */
+    /**
+     * The weight decay.
+     *
+     * @return the weight decay
+     */
     public double weightDecay() {
         return weightDecay;
     }
 
-    /** @return whether AMSGrad is on */
+    /**
+     * Whether AMSGrad is on.
+     *
+     * @return whether AMSGrad is on
+     */
     public boolean amsgrad() {
         return amsgrad;
     }

@@ -14,7 +14,11 @@ import dev.adjoint.core.Tensor;
  */
 public record Batch(Tensor inputs, Tensor targets, int[] labels, int[] indices) {
 
-    /** @return the number of rows */
+    /**
+     * The number of rows.
+     *
+     * @return the number of rows
+     */
     public int size() {
         return indices.length;
     }

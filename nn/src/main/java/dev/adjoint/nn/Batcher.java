@@ -35,7 +35,11 @@ public final class Batcher {
         }
     }
 
-    /** @return the number of batches per epoch */
+    /**
+     * The number of batches per epoch.
+     *
+     * @return the number of batches per epoch
+     */
     public int batchesPerEpoch() {
         return (size + batchSize - 1) / batchSize;
     }

@@ -108,17 +108,29 @@ public final class Dataset {
         return flat;
     }
 
-    /** @return the number of examples */
+    /**
+     * The number of examples.
+     *
+     * @return the number of examples
+     */
     public int size() {
         return size;
     }
 
-    /** @return the number of input features */
+    /**
+     * The number of input features.
+     *
+     * @return the number of input features
+     */
     public int inputWidth() {
         return inputWidth;
     }
 
-    /** @return whether the data set holds class labels */
+    /**
+     * Whether the data set holds class labels.
+     *
+     * @return whether the data set holds class labels
+     */
     public boolean hasLabels() {
         return labels != null;
     }
@@ -154,7 +166,11 @@ public final class Dataset {
         return new Batch(Tensor.of(x, b, inputWidth), targetTensor, l, rows);
     }
 
-    /** @return every example, in order, as one batch */
+    /**
+     * The whole data set as one batch.
+     *
+     * @return every example, in order, as one batch
+     */
     public Batch all() {
         int[] all = new int[size];
         for (int i = 0; i < size; i++) {

@@ -14,7 +14,9 @@ import java.util.SplittableRandom;
  *
  * <p>{@link #examine} runs one forward pass on the given input and one backward pass of a synthetic
  * loss, {@code mean over the batch of <output, r>} for a fixed random direction r, so the figures do
- * not depend on the batch size or on the user's loss. Gradients are taken with
+ * not depend on the batch size or on the user's loss. r is a standard normal sample drawn from
+ * {@code new SplittableRandom(42)}, made afresh on every call: the examination is deterministic
+ * and reads or changes no global state. Gradients are taken with
  * {@link Autograd#grad}, so the model's parameters and their {@code grad()} are left exactly as they
  * were. Layers are looked at one by one when the model is a {@link Sequential} (nested ones are
  * flattened); any other model is examined as a whole.

@@ -2,8 +2,6 @@ package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
 import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 
 /**
@@ -13,27 +11,21 @@ import java.util.random.RandomGenerator;
  * parameters.
  */
 public final class Dropout implements Layer {
-    /** Seed of the generators used when none is given; mixed with a construction counter. */
-    static final long DEFAULT_SEED = 0x0D20_0A17L;
-    private static final AtomicLong CREATED = new AtomicLong();
-
     private final double p;
     private final RandomGenerator rng;
     private boolean training = true;
 
     /**
-     * Dropout drawing its masks from a {@link SplittableRandom} seeded from a fixed constant and
-     * the number of {@code Dropout}s created before it in this JVM: two dropout layers never share
-     * masks, and a program that builds its layers in the same order gets the same masks on every
-     * run. Use {@link #Dropout(double, RandomGenerator)} to choose the generator.
+     * Dropout drawing its masks from {@code rng}, and from nothing else: the layer keeps the
+     * generator and takes {@code x.size()} doubles from it on every training-mode forward pass
+     * with {@code p > 0}, so a seeded generator gives the same masks on every run. Layers may share
+     * one generator (they then draw in turn; generators such as {@link java.util.SplittableRandom}
+     * are not thread-safe) or each get their own, e.g. a {@code split()} of one: two layers with
+     * equally seeded generators of their own drop the same positions.
      *
-     * @param p the probability of zeroing an element, in [0, 1)
-     */
-    public Dropout(double p) {
-        this(p, new SplittableRandom(DEFAULT_SEED + 0x9E3779B97F4A7C15L * CREATED.getAndIncrement()));
-    }
-
-    /**
+     * <p>There is deliberately no {@code Dropout(p)} without a generator: a hidden default would
+     * either be shared mutable state or give every dropout layer the same masks.
+     *
      * @param p the probability of zeroing an element, in [0, 1)
      * @param rng the source of the masks
      */
@@ -48,12 +40,20 @@ public final class Dropout implements Layer {
         this.rng = rng;
     }
 
-    /** @return the drop probability */
+    /**
+     * The drop probability.
+     *
+     * @return the drop probability
+     */
     public double p() {
         return p;
     }
 
-    /** @return whether the layer is in training mode */
+    /**
+     * Whether the layer is in training mode.
+     *
+     * @return whether the layer is in training mode
+     */
     public boolean isTraining() {
         return training;
     }
@@ -79,7 +79,11 @@ public final class Dropout implements Layer {
         return x.mul(Tensor.of(mask, x.shape()));
     }
 
-    /** @return an empty list */
+    /**
+     * No parameters: this layer has none.
+     *
+     * @return an empty list
+     */
     @Override
     public List<Tensor> parameters() {
         return List.of();

@@ -27,7 +27,11 @@ public final class LeakyReLU implements Layer {
         this.slope = slope;
     }
 
-    /** @return the negative slope */
+    /**
+     * The negative slope.
+     *
+     * @return the negative slope
+     */
     public double slope() {
         return slope;
     }
@@ -44,7 +48,11 @@ public final class LeakyReLU implements Layer {
         return x.mul(Tensor.of(mask, x.shape()));
     }
 
-    /** @return an empty list */
+    /**
+     * No parameters: this layer has none.
+     *
+     * @return an empty list
+     */
     @Override
     public List<Tensor> parameters() {
         return List.of();

@@ -43,7 +43,11 @@ public interface LearningRateSchedule {
         optimizer.setLearningRate(rate(baseRate, epoch));
     }
 
-    /** @return the schedule that keeps the base rate */
+    /**
+     * A schedule that never changes the rate.
+     *
+     * @return the schedule that keeps the base rate
+     */
     static LearningRateSchedule constant() {
         return (baseRate, epoch) -> baseRate;
     }

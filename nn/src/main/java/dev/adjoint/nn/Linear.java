@@ -4,6 +4,7 @@ import dev.adjoint.core.Tensor;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * A fully connected layer: {@code y = x.matmul(W) + b}, with the weight {@code W} of shape
@@ -11,7 +12,7 @@ import java.util.SplittableRandom;
  * {@code [in]} or any batch {@code [..., in]}; the output replaces the last axis with {@code out}.
  */
 public final class Linear implements Layer {
-    /** Seed of the default initializer; mixed with the shape so differently sized layers differ. */
+    /** The fixed seed behind {@link #Linear(int, int)} and {@link MLP#of(int...)}. */
     static final long DEFAULT_SEED = 0x5DEECE66DL;
 
     private final int in;
@@ -45,17 +46,48 @@ public final class Linear implements Layer {
     }
 
     /**
-     * A layer with PyTorch's default initialization: weight and bias uniform in
-     * {@code [-1/sqrt(in), 1/sqrt(in))} ({@link Init#fanInUniform}). The samples come from a
-     * {@link SplittableRandom} seeded from a fixed constant and the shape, so the result is
-     * reproducible: layers of the same shape start equal. Pass an {@link Init} with your own
-     * generator ({@link #Linear(int, int, Init)}) to control the randomness.
+     * A layer with PyTorch's default initialization, weight and bias uniform in
+     * {@code [-1/sqrt(in), 1/sqrt(in))} ({@link Init#fanInUniform}), drawn from {@code rng}.
+     *
+     * @param in the number of input features, positive
+     * @param out the number of output features, positive
+     * @param rng the source of the initial weights and bias
+     */
+    public Linear(int in, int out, RandomGenerator rng) {
+        this(in, out, Init.fanInUniform(requireRng(rng)));
+    }
+
+    /**
+     * A layer with PyTorch's default initialization ({@link Init#fanInUniform}) drawn from a
+     * <b>fixed seed derived from the shape</b>. It is exactly
+     * <pre>{@code
+     * new Linear(in, out, new SplittableRandom(0x5DEECE66DL ^ (31L * in + out) * 0x9E3779B97F4A7C15L))
+     * }</pre>
+     *
+     * <p>So the weights depend on {@code (in, out)} alone: every {@code new Linear(in, out)} of the
+     * same shape, in this program or any other run, starts with <b>identical</b> weights (two
+     * {@code Linear(16, 16)} layers of one network are equal copies at the start). Nothing is
+     * shared between calls and no global state is read or changed. Unlike PyTorch, the result does
+     * not depend on a global seed or on how many layers were built before. For your own randomness
+     * use {@link #Linear(int, int, RandomGenerator)} or {@link #Linear(int, int, Init)}.
      *
      * @param in the number of input features, positive
      * @param out the number of output features, positive
      */
     public Linear(int in, int out) {
-        this(in, out, Init.fanInUniform(new SplittableRandom(DEFAULT_SEED ^ (31L * in + out) * 0x9E3779B97F4A7C15L)));
+        this(in, out, defaultGenerator(in, out));
+    }
+
+    /** The generator {@link #Linear(int, int)} draws from, made afresh for every call. */
+    static RandomGenerator defaultGenerator(int in, int out) {
+        return new SplittableRandom(DEFAULT_SEED ^ (31L * in + out) * 0x9E3779B97F4A7C15L);
+    }
+
+    private static RandomGenerator requireRng(RandomGenerator rng) {
+        if (rng == null) {
+            throw new IllegalArgumentException("Linear: random generator is null");
+        }
+        return rng;
     }
 
     /**
@@ -74,12 +106,20 @@ public final class Linear implements Layer {
         return bias;
     }
 
-    /** @return the number of input features */
+    /**
+     * The number of input features.
+     *
+     * @return the number of input features
+     */
     public int inFeatures() {
         return in;
     }
 
-    /** @return the number of output features */
+    /**
+     * The number of output features.
+     *
+     * @return the number of output features
+     */
     public int outFeatures() {
         return out;
     }
@@ -103,7 +143,11 @@ public final class Linear implements Layer {
         return x.affine(weight, bias);
     }
 
-    /** @return weight, then bias */
+    /**
+     * The trainable tensors, in checkpoint order.
+     *
+     * @return weight, then bias
+     */
     @Override
     public List<Tensor> parameters() {
         return List.of(weight, bias);

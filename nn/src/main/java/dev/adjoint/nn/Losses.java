@@ -132,8 +132,12 @@ public final class Losses {
     /** The smallest log value, as in PyTorch's BCELoss. */
     private static final double LOG_FLOOR = -100.0;
 
-    /** {@code max(log x, -100)}, elementwise; gradient {@code 1/x} where not clamped, 0 where clamped. */
-    private static final CustomOp CLAMPED_LOG = new CustomOp() {
+    /**
+     * {@code max(log x, -100)}, elementwise; gradient {@code 1/x} where not clamped, 0 where
+     * clamped. Its backward keeps nothing it computed, so it makes the
+     * {@link CustomOp#retainsGradients()} promise.
+     */
+    static final CustomOp CLAMPED_LOG = new CustomOp() {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             double[] x = in[0].toArray();
@@ -161,6 +165,11 @@ public final class Losses {
             Tensor clamped = ctx.saved(1);
             Tensor open = clamped.neg().add(1.0);
             return new Tensor[] {gradOutput.mul(open).div(x.add(clamped))};
+        }
+
+        @Override
+        public boolean retainsGradients() {
+            return false;
         }
 
         @Override

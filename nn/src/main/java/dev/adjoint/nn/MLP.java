@@ -21,9 +21,15 @@ public final class MLP {
 
     /**
      * {@code Linear(sizes[0], sizes[1]), ReLU, ..., Linear(sizes[n-2], sizes[n-1])} with PyTorch's
-     * default initialization ({@link Init#fanInUniform}) drawn from one {@link SplittableRandom}
-     * with a fixed seed, so the network is reproducible and its layers differ; the output is left
-     * linear (logits).
+     * default initialization, the output left linear (logits). <b>Deterministic:</b> every layer
+     * draws in turn from one generator made afresh for this call,
+     * {@code new SplittableRandom(0x5DEECE66DL)}, so the same sizes always give the same network
+     * (in every run; no global state is read or changed) and its layers differ from each other.
+     * It is exactly
+     * <pre>{@code
+     * MLP.of(sizes, ReLU::new, Init.fanInUniform(new SplittableRandom(0x5DEECE66DL)))
+     * }</pre>
+     * Pass your own generator that way to choose the randomness.
      *
      * @param sizes the layer widths, input first, at least two
      * @return the network

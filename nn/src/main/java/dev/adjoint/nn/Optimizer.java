@@ -73,7 +73,11 @@ public abstract class Optimizer {
         return parameters;
     }
 
-    /** @return the current learning rate */
+    /**
+     * The current learning rate.
+     *
+     * @return the current learning rate
+     */
     public final double learningRate() {
         return learningRate;
     }
@@ -162,7 +166,11 @@ public abstract class Optimizer {
         return value;
     }
 
-    /** @return the optimizer's name */
+    /**
+     * The optimizer's name.
+     *
+     * @return the optimizer's name
+     */
     protected final String name() {
         return name;
     }

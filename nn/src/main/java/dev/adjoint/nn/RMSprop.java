@@ -86,27 +86,47 @@ public final class RMSprop extends Optimizer {
         return this;
     }
 
-    /** @return alpha */
+    /**
+     * The smoothing constant of the squared-gradient average.
+     *
+     * @return alpha
+     */
     public double alpha() {
         return alpha;
     }
 
-    /** @return eps */
+    /**
+     * The term added to the denominator for numerical stability.
+     *
+     * @return eps
+     */
     public double eps() {
         return eps;
     }
 
-    /** @return the weight decay */
+    /**
+     * The weight decay.
+     *
+     * @return the weight decay
+     */
     public double weightDecay() {
         return weightDecay;
     }
 
-    /** @return the momentum factor */
+    /**
+     * The momentum factor.
+     *
+     * @return the momentum factor
+     */
     public double momentum() {
         return momentum;
     }
 
-    /** @return whether the centered variant is on */
+    /**
+     * Whether the centered variant is on.
+     *
+     * @return whether the centered variant is on
+     */
     public boolean centered() {
         return centered;
     }

@@ -18,7 +18,11 @@ public final class ReLU implements Layer {
         return x.relu();
     }
 
-    /** @return an empty list */
+    /**
+     * No parameters: this layer has none.
+     *
+     * @return an empty list
+     */
     @Override
     public List<Tensor> parameters() {
         return List.of();

@@ -83,22 +83,38 @@ public final class SGD extends Optimizer {
         return this;
     }
 
-    /** @return the momentum factor */
+    /**
+     * The momentum factor.
+     *
+     * @return the momentum factor
+     */
     public double momentum() {
         return momentum;
     }
 
-    /** @return the dampening */
+    /**
+     * The dampening.
+     *
+     * @return the dampening
+     */
     public double dampening() {
         return dampening;
     }
 
-    /** @return the weight decay */
+    /**
+     * The weight decay.
+     *
+     * @return the weight decay
+     */
     public double weightDecay() {
         return weightDecay;
     }
 
-    /** @return whether Nesterov momentum is on */
+    /**
+     * Whether Nesterov momentum is on.
+     *
+     * @return whether Nesterov momentum is on
+     */
     public boolean nesterov() {
         return nesterov;
     }

@@ -18,7 +18,11 @@ public final class Sigmoid implements Layer {
         return x.sigmoid();
     }
 
-    /** @return an empty list */
+    /**
+     * No parameters: this layer has none.
+     *
+     * @return an empty list
+     */
     @Override
     public List<Tensor> parameters() {
         return List.of();

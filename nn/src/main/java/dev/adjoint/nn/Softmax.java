@@ -16,7 +16,11 @@ public final class Softmax implements Layer {
         this(-1);
     }
 
-    /** @param axis the axis to normalise over; negative counts from the end */
+    /**
+     * Softmax along {@code axis}.
+     *
+     * @param axis the axis to normalise over; negative counts from the end
+     */
     public Softmax(int axis) {
         this.axis = axis;
     }
@@ -29,7 +33,11 @@ public final class Softmax implements Layer {
         return x.softmax(axis);
     }
 
-    /** @return an empty list */
+    /**
+     * No parameters: this layer has none.
+     *
+     * @return an empty list
+     */
     @Override
     public List<Tensor> parameters() {
         return List.of();

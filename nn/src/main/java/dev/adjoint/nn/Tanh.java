@@ -18,7 +18,11 @@ public final class Tanh implements Layer {
         return x.tanh();
     }
 
-    /** @return an empty list */
+    /**
+     * No parameters: this layer has none.
+     *
+     * @return an empty list
+     */
     @Override
     public List<Tensor> parameters() {
         return List.of();

@@ -96,17 +96,29 @@ public final class Trainer {
         this.progress = System.console() != null ? System.err : null;
     }
 
-    /** @return the model */
+    /**
+     * The model.
+     *
+     * @return the model
+     */
     public Layer model() {
         return model;
     }
 
-    /** @return the optimizer */
+    /**
+     * The optimizer.
+     *
+     * @return the optimizer
+     */
     public Optimizer optimizer() {
         return optimizer;
     }
 
-    /** @return the loss function */
+    /**
+     * The loss function.
+     *
+     * @return the loss function
+     */
     public LossFunction lossFunction() {
         return lossFunction;
     }

@@ -8,6 +8,8 @@
  * a small training loop ({@link dev.adjoint.nn.Trainer}) and crash-safe, validated checkpoints
  * ({@link dev.adjoint.nn.Checkpoint}). Everything here uses only core's public tensor API; a layer
  * is plain composition and lists its parameters explicitly, and all randomness comes from an
- * explicit {@link java.util.random.RandomGenerator}.
+ * explicit {@link java.util.random.RandomGenerator}. The only exceptions are two conveniences,
+ * {@code new Linear(in, out)} and {@code MLP.of(sizes)}, which draw from a fresh generator with a
+ * fixed seed (spelled out in their Javadoc): deterministic, and sharing no state.
  */
 package dev.adjoint.nn;

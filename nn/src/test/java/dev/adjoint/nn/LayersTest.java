@@ -53,6 +53,58 @@ class LayersTest {
     }
 
     @Test
+    void theGeneratorlessLinearIsExactlyWhatItsJavadocSays() {
+        for (int[] shape : new int[][] {{1, 1}, {3, 2}, {16, 8}, {784, 10}}) {
+            int in = shape[0];
+            int out = shape[1];
+            Linear documented = new Linear(in, out,
+                    new SplittableRandom(0x5DEECE66DL ^ (31L * in + out) * 0x9E3779B97F4A7C15L));
+            Linear plain = new Linear(in, out);
+            assertArrayEquals(documented.weight().toArray(), plain.weight().toArray(), 0.0);
+            assertArrayEquals(documented.bias().toArray(), plain.bias().toArray(), 0.0);
+        }
+    }
+
+    @Test
+    void linearDrawsItsDefaultInitFromTheCallersGenerator() {
+        Linear a = new Linear(5, 4, new SplittableRandom(8));
+        Linear b = new Linear(5, 4, Init.fanInUniform(new SplittableRandom(8)));
+        assertArrayEquals(b.weight().toArray(), a.weight().toArray(), 0.0);
+        assertArrayEquals(b.bias().toArray(), a.bias().toArray(), 0.0);
+        assertFalse(java.util.Arrays.equals(a.weight().toArray(), new Linear(5, 4, new SplittableRandom(9)).weight().toArray()));
+        // one generator shared by two layers: they draw in turn, so they differ
+        SplittableRandom shared = new SplittableRandom(8);
+        Linear first = new Linear(5, 4, shared);
+        Linear second = new Linear(5, 4, shared);
+        assertArrayEquals(a.weight().toArray(), first.weight().toArray(), 0.0);
+        assertFalse(java.util.Arrays.equals(first.weight().toArray(), second.weight().toArray()));
+        double bound = 1 / Math.sqrt(5);
+        for (double w : second.weight().toArray()) {
+            assertTrue(Math.abs(w) <= bound);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Linear(2, 2, (java.util.random.RandomGenerator) null));
+        assertTrue(e.getMessage().contains("Linear"), e.getMessage());
+    }
+
+    @Test
+    void theGeneratorlessMlpIsExactlyWhatItsJavadocSays() {
+        Sequential plain = MLP.of(3, 8, 8, 8, 2);
+        Sequential documented = MLP.of(new int[] {3, 8, 8, 8, 2}, ReLU::new,
+                Init.fanInUniform(new SplittableRandom(0x5DEECE66DL)));
+        assertEquals(documented.toString(), plain.toString());
+        List<Tensor> expected = documented.parameters();
+        List<Tensor> actual = plain.parameters();
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i).toArray(), actual.get(i).toArray(), 0.0);
+        }
+        // its two 8 x 8 layers differ, where two new Linear(8, 8) are equal copies
+        assertFalse(java.util.Arrays.equals(actual.get(2).toArray(), actual.get(4).toArray()));
+        assertArrayEquals(new Linear(8, 8).weight().toArray(), new Linear(8, 8).weight().toArray(), 0.0);
+    }
+
+    @Test
     void initGetsFanInAndFanOutForWeightAndBias() {
         int[][] seen = new int[2][];
         int[] calls = {0};
@@ -73,7 +125,7 @@ class LayersTest {
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> layer.forward(Tensor.scalar(1)));
         assertThrows(IllegalArgumentException.class, () -> new Linear(0, 2));
-        assertThrows(IllegalArgumentException.class, () -> new Linear(2, 2, null));
+        assertThrows(IllegalArgumentException.class, () -> new Linear(2, 2, (Init) null));
     }
 
     @Test
@@ -109,7 +161,7 @@ class LayersTest {
         assertArrayEquals(new double[] {-0.4, 0, 3}, new LeakyReLU(0.2).forward(x).toArray(), 1e-15);
         double z = Math.exp(-2) + 1 + Math.exp(3);
         assertArrayEquals(new double[] {Math.exp(-2) / z, 1 / z, Math.exp(3) / z}, new Softmax().forward(x).toArray(), 1e-15);
-        for (Layer l : List.of(new ReLU(), new Tanh(), new Sigmoid(), new LeakyReLU(), new Softmax(), new Dropout(0.5))) {
+        for (Layer l : List.of(new ReLU(), new Tanh(), new Sigmoid(), new LeakyReLU(), new Softmax(), new Dropout(0.5, new SplittableRandom(1)))) {
             assertTrue(l.parameters().isEmpty(), l.toString());
         }
     }
@@ -148,17 +200,42 @@ class LayersTest {
         dropout.train(false);
         assertFalse(dropout.isTraining());
         assertSame(x, dropout.forward(x));
-        Sequential net = new Sequential(new Linear(2, 2), new Dropout(0.5));
+        Sequential net = new Sequential(new Linear(2, 2), new Dropout(0.5, new SplittableRandom(2)));
         net.train(false);
         assertFalse(((Dropout) net.layers().get(1)).isTraining());
-        assertThrows(IllegalArgumentException.class, () -> new Dropout(1.0));
-        assertThrows(IllegalArgumentException.class, () -> new Dropout(-0.1));
+        assertThrows(IllegalArgumentException.class, () -> new Dropout(1.0, new SplittableRandom(1)));
+        assertThrows(IllegalArgumentException.class, () -> new Dropout(-0.1, new SplittableRandom(1)));
+        assertThrows(IllegalArgumentException.class, () -> new Dropout(0.5, null));
     }
 
     @Test
-    void dropoutLayersWithoutAGeneratorDrawDifferentMasks() {
+    void dropoutMasksComeFromItsGeneratorAlone() {
         Tensor x = Tensor.ones(64);
-        assertFalse(java.util.Arrays.equals(new Dropout(0.5).forward(x).toArray(), new Dropout(0.5).forward(x).toArray()));
+        // equally seeded generators: the same masks, however many other Dropouts exist
+        Dropout a = new Dropout(0.5, new SplittableRandom(4));
+        new Dropout(0.5, new SplittableRandom(5)).forward(x);
+        Dropout b = new Dropout(0.5, new SplittableRandom(4));
+        assertArrayEquals(a.forward(x).toArray(), b.forward(x).toArray(), 0.0);
+        // the mask is exactly the generator's next draws: zero where u < p, 1 / (1 - p) elsewhere
+        SplittableRandom reference = new SplittableRandom(4);
+        for (int i = 0; i < 64; i++) {
+            reference.nextDouble(); // the first pass's draws
+        }
+        double[] second = a.forward(x).toArray();
+        for (int i = 0; i < 64; i++) {
+            assertEquals(reference.nextDouble() < 0.5 ? 0.0 : 2.0, second[i], 0.0, "element " + i);
+        }
+        // two layers sharing one generator draw in turn, so their masks differ
+        SplittableRandom shared = new SplittableRandom(6);
+        assertFalse(java.util.Arrays.equals(new Dropout(0.5, shared).forward(x).toArray(),
+                new Dropout(0.5, shared).forward(x).toArray()));
+        // evaluation mode and p = 0 take nothing from the generator
+        SplittableRandom untouched = new SplittableRandom(7);
+        Dropout idle = new Dropout(0.5, untouched);
+        idle.train(false);
+        idle.forward(x);
+        new Dropout(0.0, untouched).forward(x);
+        assertEquals(new SplittableRandom(7).nextLong(), untouched.nextLong());
     }
 
     @Test

@@ -2,10 +2,12 @@ package dev.adjoint.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adjoint.core.Tensor;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class LossesTest {
@@ -55,6 +57,68 @@ class LossesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Losses.binaryCrossEntropy(Tensor.of(new double[] {1.5}, 1), Tensor.of(new double[] {1}, 1)));
         assertTrue(e.getMessage().contains("binaryCrossEntropy") && e.getMessage().contains("1.5"), e.getMessage());
+    }
+
+    /**
+     * The clamped log promises not to retain its gradients, which lets a plain backward recycle
+     * intermediate gradient arrays (the suite poisons recycled arrays with NaN). Over many passes,
+     * with other work recycling memory in between, BCE's gradients must stay exact: through a
+     * sigmoid ({@code s(z) - t}) and straight into probabilities, clamped entries included.
+     */
+    @Test
+    void binaryCrossEntropyGradientsStayCorrectOverRepeatedBackwardPasses() {
+        assertFalse(Losses.CLAMPED_LOG.retainsGradients());
+        int rows = 4;
+        int cols = 193;
+        int n = rows * cols;
+        SplittableRandom rng = new SplittableRandom(17);
+        double[] z = new double[n];
+        double[] t = new double[n];
+        double[] p = new double[n];
+        double[] tp = new double[n];
+        double[] sigmoidExpected = new double[n];
+        double[] probExpected = new double[n];
+        // (p, t) -> d/dp: (0, 0) -> 1, (1, 1) -> -1 (the clamped log contributes 0), (0.25, 1) -> -4, (0.9, 0) -> 10
+        double[][] cases = {{0, 0, 1}, {1, 1, -1}, {0.25, 1, -4}, {0.9, 0, 10}};
+        for (int i = 0; i < n; i++) {
+            z[i] = rng.nextDouble(-4, 4);
+            t[i] = rng.nextInt(2);
+            sigmoidExpected[i] = (sigmoid(z[i]) - t[i]) / n;
+            double[] c = cases[i % cases.length];
+            p[i] = c[0];
+            tp[i] = c[1];
+            probExpected[i] = c[2] / n;
+        }
+        Tensor logits = leaf(z, rows, cols);
+        Tensor probs = leaf(p, rows, cols);
+        Tensor target = Tensor.of(t, rows, cols);
+        Tensor probTarget = Tensor.of(tp, rows, cols);
+        double[] firstPass = null;
+        for (int pass = 0; pass < 25; pass++) {
+            logits.zeroGrad();
+            probs.zeroGrad();
+            Losses.binaryCrossEntropy(logits.sigmoid(), target).add(Losses.binaryCrossEntropy(probs, probTarget)).backward();
+            double[] g = logits.grad().toArray();
+            assertArrayEquals(sigmoidExpected, g, 1e-15, "pass " + pass);
+            assertArrayEquals(probExpected, probs.grad().toArray(), 1e-15, "pass " + pass);
+            if (firstPass == null) {
+                firstPass = g;
+            } else {
+                assertArrayEquals(firstPass, g, 0.0, "pass " + pass + " differs from the first");
+            }
+            // unrelated work of the same sizes, to pick up any array the backward pass gave back
+            Tensor noise = Tensor.randn(rng, rows, cols).requiresGrad(true);
+            noise.mul(noise).sigmoid().sum().backward();
+        }
+        // without zeroGrad, passes accumulate
+        logits.zeroGrad();
+        for (int pass = 0; pass < 3; pass++) {
+            Losses.binaryCrossEntropy(logits.sigmoid(), target).backward();
+        }
+        double[] g = logits.grad().toArray();
+        for (int i = 0; i < n; i++) {
+            assertEquals(3 * sigmoidExpected[i], g[i], 1e-15);
+        }
     }
 
     @Test

@@ -69,7 +69,7 @@ class CheckpointCrashTest {
                 if (seen >= 0) {
                     firstSaveMillis = 0.7 * firstSaveMillis + 0.3 * seen;
                 } else if (sleep > firstSaveMillis) {
-                    firstSaveMillis = 1.5 * sleep; // slower than we thought: no save yet
+                    firstSaveMillis = 1.5 * sleep; // no save inside the window: widen it
                 }
             }
             child.process.destroyForcibly();

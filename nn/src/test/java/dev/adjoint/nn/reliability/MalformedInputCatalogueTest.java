@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -261,7 +262,8 @@ class MalformedInputCatalogueTest {
         // ---- nn: layers
         cs.add(c("Linear: zero inputs", IAE, () -> new Linear(0, 3), "Linear", "in 0", "out 3"));
         cs.add(c("Linear: negative outputs", IAE, () -> new Linear(3, -1, Init.constant(1)), "Linear", "out -1"));
-        cs.add(c("Linear: null init", IAE, () -> new Linear(2, 3, null), "Linear", "init is null"));
+        cs.add(c("Linear: null init", IAE, () -> new Linear(2, 3, (Init) null), "Linear", "init is null"));
+        cs.add(c("Linear: null generator", IAE, () -> new Linear(2, 3, (RandomGenerator) null), "Linear", "generator is null"));
         cs.add(c("Linear: more weights than an array holds", IAE, () -> new Linear(65536, 65536, Init.constant(0)), "65536"));
         cs.add(c("Linear: wrong input width", IAE, () -> new Linear(3, 2).forward(t(2, 4)), "Linear", "3", "[2, 4]"));
         cs.add(c("Linear: scalar input", IAE, () -> new Linear(3, 2).forward(Tensor.scalar(1)), "Linear", "[]"));
@@ -272,9 +274,9 @@ class MalformedInputCatalogueTest {
                 "[1, 5]"));
         cs.add(c("Softmax layer: axis past the rank", IAE, () -> new Softmax(3).forward(t(2, 2)), "softmax", "axis 3"));
         cs.add(c("LeakyReLU: infinite slope", IAE, () -> new LeakyReLU(Double.POSITIVE_INFINITY), "LeakyReLU", "Infinity"));
-        cs.add(c("Dropout: p = 1", IAE, () -> new Dropout(1.0), "Dropout", "1.0"));
-        cs.add(c("Dropout: negative p", IAE, () -> new Dropout(-0.1), "Dropout", "-0.1"));
-        cs.add(c("Dropout: NaN p", IAE, () -> new Dropout(Double.NaN), "Dropout", "NaN"));
+        cs.add(c("Dropout: p = 1", IAE, () -> new Dropout(1.0, new SplittableRandom(1)), "Dropout", "1.0"));
+        cs.add(c("Dropout: negative p", IAE, () -> new Dropout(-0.1, new SplittableRandom(1)), "Dropout", "-0.1"));
+        cs.add(c("Dropout: NaN p", IAE, () -> new Dropout(Double.NaN, new SplittableRandom(1)), "Dropout", "NaN"));
         cs.add(c("Dropout: null generator", IAE, () -> new Dropout(0.5, null), "Dropout", "null"));
         cs.add(c("MLP: a single size", IAE, () -> MLP.of(3), "MLP", "[3]"));
         cs.add(c("MLP: zero width", IAE, () -> MLP.of(2, 0, 1), "MLP", "[2, 0, 1]"));
