@@ -371,9 +371,8 @@ public final class Tensor {
             return;
         }
         if (reusable(g)) {
-            // NOTE: no lock here (uncontended, a lock still costs two compare-and-swaps per
-            // parameter per step; the seed step ran 11% faster with no leaf locks at all).
-            // The flag is consumed under the lock by accumulateGrad and grad(), which check again
+            // NOTE: no lock here: even uncontended, a lock costs two compare-and-swaps per
+            // parameter per step, which shows in a tiny network's step. The flag is consumed under the lock by accumulateGrad and grad(), which check again
             // that the buffer can be reused: a backward racing with this reset lands either before
             // or after it.
             GRAD_ZEROED.setRelease(this, true);
