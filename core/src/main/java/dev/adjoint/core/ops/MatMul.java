@@ -115,7 +115,7 @@ public final class MatMul {
                 return new Tensor[] {
                     ctx.needsInputGrad(0) ? wrap(Gemm.matmul(gv, false, w.value(), true)) : null,
                     ctx.needsInputGrad(1) ? wrap(Gemm.matmul(x.value(), true, gv, false)) : null,
-                    ctx.needsInputGrad(2) ? wrap(dev.adjoint.core.kernel.Reductions.sumTo(gv, new int[] {w.value().dim(1)})) : null};
+                    ctx.needsInputGrad(2) ? wrap(dev.adjoint.core.kernel.ReduceKernels.sumTo(gv, new int[] {w.value().dim(1)})) : null};
             }
             return new Tensor[] {
                 ctx.needsInputGrad(0) ? product(false, true, g, w) : null,

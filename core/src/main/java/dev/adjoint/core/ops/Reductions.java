@@ -63,7 +63,7 @@ public final class Reductions {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            NDArray[] maxAndMask = dev.adjoint.core.kernel.Reductions.maxWithMask(in[0].value(), axis);
+            NDArray[] maxAndMask = dev.adjoint.core.kernel.ReduceKernels.maxWithMask(in[0].value(), axis);
             ctx.save(wrap(maxAndMask[1]));
             return wrap(maxAndMask[0]);
         }
@@ -105,7 +105,7 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(NDArray.scalar(dev.adjoint.core.kernel.Reductions.sumSquaredDifference(in[0].value(), in[1].value())));
+            return wrap(NDArray.scalar(dev.adjoint.core.kernel.ReduceKernels.sumSquaredDifference(in[0].value(), in[1].value())));
         }
 
         @Override
@@ -120,7 +120,7 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1], in[2]);
-            return wrap(dev.adjoint.core.kernel.Reductions.scaledDifference(2 * in[0].item(), in[1].value(), in[2].value()));
+            return wrap(dev.adjoint.core.kernel.ReduceKernels.scaledDifference(2 * in[0].item(), in[1].value(), in[2].value()));
         }
 
         // linear in g, and in (a - b): d/dg = sum(gOut 2 (a - b)), d/da = 2 g gOut, d/db = -2 g gOut
@@ -182,7 +182,7 @@ public final class Reductions {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            Tensor y = wrap(dev.adjoint.core.kernel.Reductions.softmax(in[0].value(), axis, log));
+            Tensor y = wrap(dev.adjoint.core.kernel.ReduceKernels.softmax(in[0].value(), axis, log));
             ctx.save(y);
             return y;
         }
@@ -211,7 +211,7 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(dev.adjoint.core.kernel.Reductions.softmaxBackward(in[0].value(), in[1].value(), axis, log));
+            return wrap(dev.adjoint.core.kernel.ReduceKernels.softmaxBackward(in[0].value(), in[1].value(), axis, log));
         }
 
         // With v = gOut:

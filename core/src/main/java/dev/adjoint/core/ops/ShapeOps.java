@@ -2,7 +2,7 @@ package dev.adjoint.core.ops;
 
 import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
-import dev.adjoint.core.kernel.Reductions;
+import dev.adjoint.core.kernel.ReduceKernels;
 import dev.adjoint.core.kernel.Shapes;
 import java.util.Arrays;
 
@@ -190,7 +190,7 @@ public final class ShapeOps {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(Reductions.sumTo(in[0].value(), to));
+            return wrap(ReduceKernels.sumTo(in[0].value(), to));
         }
 
         // each summed element receives the gradient of its sum
