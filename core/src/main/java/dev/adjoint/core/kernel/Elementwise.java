@@ -1,59 +1,125 @@
 package dev.adjoint.core.kernel;
 
 /**
- * Elementwise kernels: one loop per operation over contiguous data, and a strided loop for views
+ * Elementwise kernels: one loop per operation over contiguous data, and strided loops for views
  * (broadcasts and transposes) so that a broadcast operand is never materialised.
+ *
+ * <p>The loops are picked by switch expressions over {@link Unary} and {@link Binary}, which must
+ * cover every constant: a new function does not compile until it has all its loops, so no output
+ * array is left unwritten. Each constant's {@code apply} is the scalar definition its loops match.
+ *
+ * <p>NOTE: every function keeps loops of its own with the arithmetic written out, not a call to
+ * {@code apply} per element: a virtual call in the loop would stop C2 from vectorizing it.
  */
 public final class Elementwise {
     private Elementwise() {
     }
 
-    /** Unary elementwise functions. */
-    public enum Unary { NEG, EXP, LOG, SQRT, ABS, SIN, COS, TANH, SIGMOID, RELU, SIGN, LOG1P, SOFTPLUS }
+    /**
+     * Unary elementwise functions. Each constant's {@link #apply} is its definition; {@link #map}
+     * gives exactly its bits, except where it hands a long run to the math kernel.
+     */
+    public enum Unary {
+        NEG { @Override public double apply(double x) { return -x; } },
+        EXP { @Override public double apply(double x) { return Math.exp(x); } },
+        LOG { @Override public double apply(double x) { return Math.log(x); } },
+        SQRT { @Override public double apply(double x) { return Math.sqrt(x); } },
+        ABS { @Override public double apply(double x) { return Math.abs(x); } },
+        SIN { @Override public double apply(double x) { return Math.sin(x); } },
+        COS { @Override public double apply(double x) { return Math.cos(x); } },
+        TANH { @Override public double apply(double x) { return Math.tanh(x); } },
+        SIGMOID { @Override public double apply(double x) { return sigmoid(x); } },
+        RELU { @Override public double apply(double x) { return Math.max(x, 0.0); } },
+        SIGN { @Override public double apply(double x) { return Math.signum(x); } },
+        LOG1P { @Override public double apply(double x) { return Math.log1p(x); } },
+        SOFTPLUS { @Override public double apply(double x) { return softplus(x); } };
 
-    /** Binary elementwise functions. */
-    public enum Binary {
-        ADD, SUB, MUL, DIV,
-        /** {@code a (1 - b) b}: the sigmoid's backward, a = gradient, b = sigmoid output. */
-        SIGMOID_GRAD,
-        /** {@code a (1 - b^2)}: tanh's backward, a = gradient, b = tanh output. */
-        TANH_GRAD,
-        /** {@code a [b > 0]}: relu's backward, a = gradient, b = relu input. */
-        RELU_GRAD
+        /**
+         * The function at one value.
+         *
+         * @param x the argument
+         * @return f(x)
+         */
+        public abstract double apply(double x);
     }
 
-    /** Applies {@code f} to every element; the result is contiguous. */
+    /**
+     * Binary elementwise functions. Each constant's {@link #apply} is its definition; {@link #zip}
+     * and {@link #zipScalar} give exactly its bits on every layout.
+     */
+    public enum Binary {
+        ADD { @Override public double apply(double a, double b) { return a + b; } },
+        SUB { @Override public double apply(double a, double b) { return a - b; } },
+        MUL { @Override public double apply(double a, double b) { return a * b; } },
+        DIV { @Override public double apply(double a, double b) { return a / b; } },
+        /** {@code a (1 - b) b}: the sigmoid's backward, a = gradient, b = sigmoid output. */
+        SIGMOID_GRAD { @Override public double apply(double a, double b) { return a * (1 - b) * b; } },
+        /** {@code a (1 - b^2)}: tanh's backward, a = gradient, b = tanh output. */
+        TANH_GRAD { @Override public double apply(double a, double b) { return a * (1 - b * b); } },
+        /** {@code a [b > 0]}: relu's backward, a = gradient, b = relu input. */
+        RELU_GRAD { @Override public double apply(double a, double b) { return reluGrad(a, b); } };
+
+        /**
+         * The function at one pair of values.
+         *
+         * @param a the first argument
+         * @param b the second argument
+         * @return f(a, b)
+         */
+        public abstract double apply(double a, double b);
+    }
+
+    /**
+     * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
+     * MathKernel#MIN_LENGTH} of exp, tanh and sigmoid go to the math kernel, which agrees with
+     * {@link Unary#apply} within a few ulps; everything else is {@code f.apply} to the bit.
+     */
     public static NDArray map(Unary f, NDArray x) {
         NDArray c = x.contiguous();
         int n = c.size;
-        double[] a = c.data;
-        int o = c.offset;
         double[] r = Buffers.uninitialized(n);
-        if (n >= MathKernel.MIN_LENGTH && (f == Unary.EXP || f == Unary.TANH || f == Unary.SIGMOID)) {
-            MathKernel m = KernelProvider.math();
-            switch (f) {
-                case EXP -> m.exp(a, o, r, 0, n);
-                case TANH -> m.tanh(a, o, r, 0, n);
-                default -> m.sigmoid(a, o, r, 0, n);
-            }
-            return NDArray.wrapLike(r, c);
-        }
-        switch (f) {
-            case NEG -> { for (int i = 0; i < n; i++) r[i] = -a[o + i]; }
-            case EXP -> { for (int i = 0; i < n; i++) r[i] = Math.exp(a[o + i]); }
-            case LOG -> { for (int i = 0; i < n; i++) r[i] = Math.log(a[o + i]); }
-            case SQRT -> { for (int i = 0; i < n; i++) r[i] = Math.sqrt(a[o + i]); }
-            case ABS -> { for (int i = 0; i < n; i++) r[i] = Math.abs(a[o + i]); }
-            case SIN -> { for (int i = 0; i < n; i++) r[i] = Math.sin(a[o + i]); }
-            case COS -> { for (int i = 0; i < n; i++) r[i] = Math.cos(a[o + i]); }
-            case TANH -> { for (int i = 0; i < n; i++) r[i] = Math.tanh(a[o + i]); }
-            case SIGMOID -> { for (int i = 0; i < n; i++) r[i] = sigmoid(a[o + i]); }
-            case RELU -> { for (int i = 0; i < n; i++) r[i] = Math.max(a[o + i], 0.0); }
-            case SIGN -> { for (int i = 0; i < n; i++) r[i] = Math.signum(a[o + i]); }
-            case LOG1P -> { for (int i = 0; i < n; i++) r[i] = Math.log1p(a[o + i]); }
-            case SOFTPLUS -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))); } }
+        if (n < MathKernel.MIN_LENGTH || !onMathKernel(f, c.data, c.offset, r, n)) {
+            loop(f, c.data, c.offset, r, n);
         }
         return NDArray.wrapLike(r, c);
+    }
+
+    /**
+     * Writes {@code f(a[o + i])} to {@code r[i]}, i in [0, n), on the math kernel if it has f, and
+     * says whether it did.
+     */
+    private static boolean onMathKernel(Unary f, double[] a, int o, double[] r, int n) {
+        // a switch expression, so that a new constant does not compile until it is placed here
+        return switch (f) {
+            case EXP -> { KernelProvider.math().exp(a, o, r, 0, n); yield true; }
+            case TANH -> { KernelProvider.math().tanh(a, o, r, 0, n); yield true; }
+            case SIGMOID -> { KernelProvider.math().sigmoid(a, o, r, 0, n); yield true; }
+            case NEG, LOG, SQRT, ABS, SIN, COS, RELU, SIGN, LOG1P, SOFTPLUS -> false;
+        };
+    }
+
+    /** {@code r[i] = f(a[o + i])} for i in [0, n); returns r. */
+    private static double[] loop(Unary f, double[] a, int o, double[] r, int n) {
+        return switch (f) {
+            case NEG -> { for (int i = 0; i < n; i++) r[i] = -a[o + i]; yield r; }
+            case EXP -> { for (int i = 0; i < n; i++) r[i] = Math.exp(a[o + i]); yield r; }
+            case LOG -> { for (int i = 0; i < n; i++) r[i] = Math.log(a[o + i]); yield r; }
+            case SQRT -> { for (int i = 0; i < n; i++) r[i] = Math.sqrt(a[o + i]); yield r; }
+            case ABS -> { for (int i = 0; i < n; i++) r[i] = Math.abs(a[o + i]); yield r; }
+            case SIN -> { for (int i = 0; i < n; i++) r[i] = Math.sin(a[o + i]); yield r; }
+            case COS -> { for (int i = 0; i < n; i++) r[i] = Math.cos(a[o + i]); yield r; }
+            case TANH -> { for (int i = 0; i < n; i++) r[i] = Math.tanh(a[o + i]); yield r; }
+            case SIGMOID -> { for (int i = 0; i < n; i++) r[i] = sigmoid(a[o + i]); yield r; }
+            case RELU -> { for (int i = 0; i < n; i++) r[i] = Math.max(a[o + i], 0.0); yield r; }
+            case SIGN -> { for (int i = 0; i < n; i++) r[i] = Math.signum(a[o + i]); yield r; }
+            case LOG1P -> { for (int i = 0; i < n; i++) r[i] = Math.log1p(a[o + i]); yield r; }
+            case SOFTPLUS -> { for (int i = 0; i < n; i++) r[i] = softplus(a[o + i]); yield r; }
+        };
+    }
+
+    /** {@code log(1 + exp(v))} without overflow: {@code max(v, 0) + log1p(exp(-|v|))}. */
+    static double softplus(double v) {
+        return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
     }
 
     /**
@@ -136,55 +202,71 @@ public final class Elementwise {
         return NDArray.wrapLike(r, a);
     }
 
+    /**
+     * {@code r[ro + i] = f(a[ao + i sa], b[bo + i sb])} for i in [0, n): one loop per function for
+     * each stride pattern (both contiguous, a broadcast first operand, a broadcast second one, any).
+     */
     private static void inner(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
         if (f == Binary.RELU_GRAD && sb == 1 && (sa == 1 || sa == 0) && n >= MathKernel.MIN_LENGTH) {
             KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
-            return;
-        }
-        if (sa == 1 && sb == 1) {
-            switch (f) {
-                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i]; }
-                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i]; }
-                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * b[bo + i]; }
-                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i]; }
-                case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y) * y; } }
-                case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y * y); } }
-                case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i], b[bo + i]); }
-            }
+        } else if (sa == 1 && sb == 1) {
+            contiguous(f, r, ro, a, ao, b, bo, n);
         } else if (sa == 0 && sb == 1) {
-            // a broadcast first operand (the gradient of a sum reaching an elementwise backward)
-            double av = a[ao];
-            switch (f) {
-                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = av + b[bo + i]; }
-                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = av - b[bo + i]; }
-                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = av * b[bo + i]; }
-                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = av / b[bo + i]; }
-                case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y) * y; } }
-                case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y * y); } }
-                case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(av, b[bo + i]); }
-            }
+            // the gradient of a sum reaching an elementwise backward
+            broadcastFirst(f, r, ro, a[ao], b, bo, n);
         } else if (sb == 0) {
-            double bv = b[bo];
-            switch (f) {
-                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] + bv; }
-                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - bv; }
-                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * bv; }
-                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / bv; }
-                case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv) * bv; }
-                case TANH_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv * bv); }
-                case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], bv); }
-            }
+            broadcastSecond(f, r, ro, a, ao, sa, b[bo], n);
         } else {
-            switch (f) {
-                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] + b[bo + i * sb]; }
-                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - b[bo + i * sb]; }
-                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * b[bo + i * sb]; }
-                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / b[bo + i * sb]; }
-                case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y) * y; } }
-                case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y * y); } }
-                case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], b[bo + i * sb]); }
-            }
+            strided(f, r, ro, a, ao, sa, b, bo, sb, n);
         }
+    }
+
+    private static double[] contiguous(Binary f, double[] r, int ro, double[] a, int ao, double[] b, int bo, int n) {
+        return switch (f) {
+            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i]; yield r; }
+            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i]; yield r; }
+            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * b[bo + i]; yield r; }
+            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i]; yield r; }
+            case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y) * y; } yield r; }
+            case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y * y); } yield r; }
+            case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i], b[bo + i]); yield r; }
+        };
+    }
+
+    private static double[] broadcastFirst(Binary f, double[] r, int ro, double av, double[] b, int bo, int n) {
+        return switch (f) {
+            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = av + b[bo + i]; yield r; }
+            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = av - b[bo + i]; yield r; }
+            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = av * b[bo + i]; yield r; }
+            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = av / b[bo + i]; yield r; }
+            case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y) * y; } yield r; }
+            case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y * y); } yield r; }
+            case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(av, b[bo + i]); yield r; }
+        };
+    }
+
+    private static double[] broadcastSecond(Binary f, double[] r, int ro, double[] a, int ao, int sa, double bv, int n) {
+        return switch (f) {
+            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] + bv; yield r; }
+            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - bv; yield r; }
+            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * bv; yield r; }
+            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / bv; yield r; }
+            case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv) * bv; yield r; }
+            case TANH_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv * bv); yield r; }
+            case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], bv); yield r; }
+        };
+    }
+
+    private static double[] strided(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
+        return switch (f) {
+            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] + b[bo + i * sb]; yield r; }
+            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - b[bo + i * sb]; yield r; }
+            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * b[bo + i * sb]; yield r; }
+            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / b[bo + i * sb]; yield r; }
+            case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y) * y; } yield r; }
+            case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y * y); } yield r; }
+            case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], b[bo + i * sb]); yield r; }
+        };
     }
 
     /** {@code a (f) c} for every element a of {@code x} and a constant c. */

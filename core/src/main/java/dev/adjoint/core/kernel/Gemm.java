@@ -84,9 +84,9 @@ public final class Gemm {
         if (k != b.shape[transB ? 1 : 0] || k == 0 || (long) m * n * k > SMALL_WORK) {
             return null;
         }
-        double[] c = Buffers.uninitialized(m * n); // tiny writes all of it
-        tiny(a.data, a.offset, a.strides[transA ? 1 : 0], a.strides[transA ? 0 : 1],
-                b.data, b.offset, b.strides[transB ? 1 : 0], b.strides[transB ? 0 : 1], c, m, n, k);
+        double[] c = Buffers.uninitialized(m * n); // direct writes all of it
+        direct(a.data, a.offset, a.strides[transA ? 1 : 0], a.strides[transA ? 0 : 1],
+                b.data, b.offset, b.strides[transB ? 1 : 0], b.strides[transB ? 0 : 1], c, 0, n, m, n, k);
         return NDArray.wrap(c, new int[] {m, n});
     }
 
@@ -131,22 +131,6 @@ public final class Gemm {
             }
         }
         return NDArray.wrap(c, outShape);
-    }
-
-    /** Dot products over any strides: A[i, p] at ao + i ars + p acs, B[p, j] at bo + p brs + j bcs. */
-    private static void tiny(double[] ad, int ao, int ars, int acs, double[] bd, int bo, int brs, int bcs,
-                             double[] c, int m, int n, int k) {
-        for (int i = 0; i < m; i++) {
-            int ai = ao + i * ars;
-            for (int j = 0; j < n; j++) {
-                int bj = bo + j * bcs;
-                double s = 0.0;
-                for (int p = 0; p < k; p++) {
-                    s += ad[ai + p * acs] * bd[bj + p * brs];
-                }
-                c[i * n + j] = s;
-            }
-        }
     }
 
     /**
@@ -242,36 +226,48 @@ public final class Gemm {
             return;
         }
         if ((long) m * n * k <= SMALL_WORK || m == 1 || n == 1) {
-            direct(a, b, c, cOff, ldc, m, n, k);
+            direct(a.data(), a.offset(), a.rowStep(), a.columnStep(), b.data(), b.offset(), b.rowStep(), b.columnStep(),
+                    c, cOff, ldc, m, n, k);
         } else {
             ParallelGemm.multiply(kernel == null ? KernelProvider.kernel() : kernel, a, b, c, cOff, ldc, m, n, k);
         }
     }
 
-    /** Unblocked loops: row of C += A[i, p] times row p of B, or dot products when B is transposed. */
-    static void direct(Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
-        double[] bd = b.data();
-        int bOff = b.offset();
-        int ldb = b.stride();
-        for (int i = 0; i < m; i++) {
-            int ci = cOff + i * ldc;
-            if (b.transposed()) {
-                for (int j = 0; j < n; j++) {
-                    int bj = bOff + j * ldb;
-                    double s = 0.0;
-                    for (int p = 0; p < k; p++) {
-                        s += a.get(i, p) * bd[bj + p];
-                    }
-                    c[ci + j] = s;
-                }
-            } else {
+    /**
+     * {@code C = A B} by unblocked loops, for products too small to pay for packing. A[i, p] is
+     * {@code a[ao + i ars + p acs]} and B[p, j] is {@code b[bo + p brs + j bcs]}, any strides (a
+     * transposed or broadcast operand is read in place); C's rows start {@code ldc} apart from
+     * {@code cOff}. Every element is a sum in order of p, from +0.0, of unfused products, so the loop
+     * order, chosen by B's layout, does not change a bit of the result.
+     */
+    static void direct(double[] a, int ao, int ars, int acs, double[] b, int bo, int brs, int bcs,
+                       double[] c, int cOff, int ldc, int m, int n, int k) {
+        if (bcs == 1 && n > 1) {
+            // B's rows are contiguous: row i of C += A[i, p] times row p of B, unit strides over j
+            for (int i = 0; i < m; i++) {
+                int ai = ao + i * ars;
+                int ci = cOff + i * ldc;
                 Arrays.fill(c, ci, ci + n, 0.0);
                 for (int p = 0; p < k; p++) {
-                    double av = a.get(i, p);
-                    int bp = bOff + p * ldb;
+                    double av = a[ai + p * acs];
+                    int bp = bo + p * brs;
                     for (int j = 0; j < n; j++) {
-                        c[ci + j] += av * bd[bp + j];
+                        c[ci + j] += av * b[bp + j];
                     }
+                }
+            }
+        } else {
+            // one running sum per element of C
+            for (int i = 0; i < m; i++) {
+                int ai = ao + i * ars;
+                int ci = cOff + i * ldc;
+                for (int j = 0; j < n; j++) {
+                    int bj = bo + j * bcs;
+                    double s = 0.0;
+                    for (int p = 0; p < k; p++) {
+                        s += a[ai + p * acs] * b[bj + p * brs];
+                    }
+                    c[ci + j] = s;
                 }
             }
         }

@@ -24,7 +24,7 @@ public final class NDArray {
      * Read as a volatile (acquire ordering, a plain load on x86) and written with release ordering
      * through {@link #VERSION}: a thread that sees a new version also sees the update behind it,
      * without the full fence of a volatile write on every optimizer step. The read is a field read,
-     * not {@code VERSION.getAcquire}: every recorded op reads versions, and the JIT did not always
+     * not {@code VERSION.getAcquire}: every recorded op reads versions, and the JIT does not always
      * inline the VarHandle call.
      */
     private volatile int version;

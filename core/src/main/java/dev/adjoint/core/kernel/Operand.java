@@ -10,11 +10,6 @@ package dev.adjoint.core.kernel;
  */
 record Operand(double[] data, int offset, int stride, boolean transposed) {
 
-    /** Element {@code (r, c)} of the logical matrix. */
-    double get(int r, int c) {
-        return transposed ? data[offset + c * stride + r] : data[offset + r * stride + c];
-    }
-
     /** How far apart in {@code data} the logical matrix's rows are: element (r, c) is at offset + r rowStep() + c columnStep(). */
     int rowStep() {
         return transposed ? 1 : stride;

@@ -57,7 +57,7 @@ final class Packing {
             if (a.transposed()) {
                 // stored k x m: the panel's column p is a contiguous run of the stored row p
                 int base = a.offset() + p0 * stride + i0 + ir;
-                // element by element: an arraycopy call per panel column (4 doubles) cost more than the copy
+                // NOTE: element by element: an arraycopy call per panel column of mr doubles costs more than the copy
                 for (int p = 0, s = base; p < depth; p++, s += stride, out += mr) {
                     for (int r = 0; r < live; r++) {
                         dst[out + r] = src[s + r];

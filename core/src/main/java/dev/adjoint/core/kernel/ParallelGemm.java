@@ -15,12 +15,10 @@ import java.util.concurrent.RecursiveAction;
  * of A; along the longer side that repeated packing is the smaller share of the work.
  *
  * <p>A caller from outside the pool computes the first part itself and hands the others to the
- * pool, so a two-way split wakes one pool thread, not two, and the caller does not sit idle: the
- * MLP shapes ran 5-10% faster on two threads than when the caller waited for the pool to do
- * both parts.
+ * pool, so a two-way split wakes one pool thread, not two, and the caller does not sit idle.
  */
 final class ParallelGemm {
-    /** Multiply-adds per part below which splitting does not pay (one part is ~10-30 microseconds). */
+    /** Multiply-adds per part below which splitting does not pay for the hand-off. */
     static final long PARALLEL_THRESHOLD = 1L << 19;
     private static final int GRAIN = 16;
     private static final int THREADS = Runtime.getRuntime().availableProcessors();

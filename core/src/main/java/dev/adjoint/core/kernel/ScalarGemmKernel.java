@@ -11,12 +11,18 @@ import java.lang.management.ManagementFactory;
  * arrays; two rows of C at a time are copied into row buffers and take four rank-1 updates per
  * pass, {@code c[j] = fma(a3, b3[j], fma(a2, b2[j], fma(a1, b1[j], fma(a0, b0[j], c[j]))))}, so each
  * loaded element of B serves two rows and each load and store of C carries four multiply-adds.
- * The block sizes are measured, not derived: on JDK 17 rows of 64 vectorize far better than rows
- * of 96 or 128.
  *
- * <p>NOTE: every array in the inner loop is indexed from 0 with the loop variable alone. C2 in
- * JDK 17 declines to vectorize a loop whose arrays start at different run-time offsets, which
- * makes the same arithmetic on one big packed buffer three times slower.
+ * <p>Every row of C gets the same arithmetic, whether it is computed in a pair or as the odd row
+ * left over: per depth block, groups of four updates as above (without a hardware FMA, {@code
+ * c[j] += a0 b0[j] + a1 b1[j] + a2 b2[j] + a3 b3[j]}), then the one to three left over, or all of a
+ * block shallower than {@link #SHALLOW}, as {@code c[j] += a b[j]}. So a row's bits do not depend
+ * on how many rows its product has.
+ *
+ * <p>NOTE: {@link #NC} is 64 because C2 (JDK 17) vectorizes rows of 64 far better than rows of 96
+ * or 128; measure before widening it.
+ *
+ * <p>NOTE: every array in the inner loop is indexed from 0 with the loop variable alone: C2 in
+ * JDK 17 declines to vectorize a loop whose arrays start at different run-time offsets.
  */
 final class ScalarGemmKernel implements GemmKernel {
     static final int KC = 128;
@@ -25,16 +31,15 @@ final class ScalarGemmKernel implements GemmKernel {
     /**
      * Blocks shallower than this take one rank-1 update per pass ({@link #twoRowsShallow}).
      *
-     * <p>NOTE: not for their own speed but for everyone else's. When C2 compiled twoRows after
-     * seeing only blocks of four passes or fewer (depth 10 or 16, say), it did not vectorize the
-     * update loop, and kept that code for the deep blocks that came later: a product of depth 10
-     * made every later large product two to three times slower (JDK 17). Depth 20 did not.
+     * <p>NOTE: not for their own speed but for everyone else's: shallow blocks must never reach
+     * {@link #twoRows}. When C2 compiles twoRows after seeing only blocks of a few passes, it does
+     * not vectorize the update loop, and keeps that code for the deep blocks that come later.
      */
     static final int SHALLOW = 20;
 
     /**
-     * Whether to use {@link Math#fma}: with a hardware instruction behind it the update loop runs
-     * about three times faster; without one Math.fma is a slow software routine.
+     * Whether to use {@link Math#fma}: only where a hardware instruction is behind it, since without
+     * one Math.fma is a slow software routine.
      */
     private final boolean fma;
 
@@ -113,7 +118,12 @@ final class ScalarGemmKernel implements GemmKernel {
         if (i < m) {
             int c0 = cAt + i * ldc;
             load(c, c0, row0, nc, accumulate);
-            oneRow(a, i, p0, kc, rows, nc, row0);
+            if (kc < SHALLOW) {
+                int cs = a.columnStep();
+                oneRowTail(a.data(), a.offset() + i * a.rowStep() + p0 * cs, cs, 0, kc, rows, nc, row0);
+            } else {
+                oneRow(a, i, p0, kc, rows, nc, row0, fma);
+            }
             System.arraycopy(row0, 0, c, c0, nc);
         }
     }
@@ -168,14 +178,13 @@ final class ScalarGemmKernel implements GemmKernel {
      * the loop the JIT vectorizes.
      *
      * <p>NOTE: keep this method above HotSpot's inlining size (FreqInlineSize, 325 bytes of
-     * bytecode). Compiled on its own it ran two to three times faster than when C2 inlined it into
-     * the row loop, where the vectorization of the update loop degrades.
+     * bytecode): inlined into the row loop, its update loop vectorizes worse than compiled on its own.
      */
     private static void twoRows(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0, double[] row1,
                                 boolean fma) {
-        // A(r, q) = ad[x + (r - i) * rs + (q - pc) * cs], by index arithmetic rather than ten inlined
-        // Operand.get calls: 12 -> 28 GF/s on one thread in a JVM that had run products of several
-        // shapes (JDK 17; how C2's code differed was not pinned down)
+        // A(r, q) = ad[x + (r - i) * rs + (q - pc) * cs].
+        // NOTE: plain index arithmetic, not an element accessor on Operand: with ten inlined accessor
+        // calls C2 compiles a slower loop.
         double[] ad = a.data();
         int rs = a.rowStep();
         int cs = a.columnStep();
@@ -247,8 +256,11 @@ final class ScalarGemmKernel implements GemmKernel {
         }
     }
 
-    /** row0 += A[i, pc .. pc+kc) times the packed rows (the odd row left over). */
-    private static void oneRow(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0) {
+    /**
+     * row0 += A[i, pc .. pc+kc) times the packed rows, for the odd row left over: {@link #twoRows}
+     * for one row, the same operations in the same order.
+     */
+    private static void oneRow(Operand a, int i, int pc, int kc, double[][] b, int nc, double[] row0, boolean fma) {
         double[] ad = a.data();
         int cs = a.columnStep();
         int x = a.offset() + i * a.rowStep() + pc * cs;
@@ -263,11 +275,24 @@ final class ScalarGemmKernel implements GemmKernel {
             double[] b1 = b[p + 1];
             double[] b2 = b[p + 2];
             double[] b3 = b[p + 3];
-            for (int j = 0; j < nc; j++) {
-                row0[j] += x0 * b0[j] + x1 * b1[j] + x2 * b2[j] + x3 * b3[j];
+            if (fma) {
+                for (int j = 0; j < nc; j++) {
+                    row0[j] = Math.fma(x3, b3[j], Math.fma(x2, b2[j], Math.fma(x1, b1[j], Math.fma(x0, b0[j], row0[j]))));
+                }
+            } else {
+                for (int j = 0; j < nc; j++) {
+                    row0[j] += x0 * b0[j] + x1 * b1[j] + x2 * b2[j] + x3 * b3[j];
+                }
             }
         }
-        for (; p < kc; p++) {
+        if (p < kc) {
+            oneRowTail(ad, x, cs, p, kc, b, nc, row0);
+        }
+    }
+
+    /** row0 += rank-1 updates p0 .. kc-1 of the block, one per pass: {@link #twoRowsTail} for one row. */
+    private static void oneRowTail(double[] ad, int x, int cs, int p0, int kc, double[][] b, int nc, double[] row0) {
+        for (int p = p0; p < kc; p++) {
             double xv = ad[x + p * cs];
             double[] b0 = b[p];
             for (int j = 0; j < nc; j++) {

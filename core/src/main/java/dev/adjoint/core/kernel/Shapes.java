@@ -149,8 +149,4 @@ public final class Shapes {
         }
         return s;
     }
-
-    public static String str(int[] shape) {
-        return Arrays.toString(shape);
-    }
 }

@@ -12,8 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * row, broadcasts {@code mr} values of a packed A column, and does {@code 2 mr} fused
  * multiply-adds. On AVX-512 (32 vector registers) the tile is 8 x 16, sixteen accumulators; with
  * narrower vectors (AVX2's 16 registers) it is 4 x 8, eight accumulators. Sixteen accumulators keep
- * both FMA units busy through the FMA latency: on its own, the 8 x 16 micro-kernel ran 7-11%
- * faster than a 4 x 16 one (Zen 5, JDK 17).
+ * both FMA units busy through the FMA latency.
  * Blocks: an A panel ({@code mr x KC}) stays in L1 while the B panels of a {@code KC x NC} block
  * (L2) stream past it; the shared dimension is cut into equal blocks of at most {@code KC}. B is
  * always packed; A only when stored transposed (then the packed {@code MC x KC} block is reused for
@@ -75,8 +74,8 @@ final class VectorGemmKernel implements GemmKernel {
         double[] bp = Packing.buffer(Packing.B_BLOCK, ncMax * kc0);
         double[] tile = Packing.buffer(Packing.TILE, mr * NR);
         // A row-major A is read where it lies: a panel's rows are sequential streams that stay in
-        // L1 while the B panels pass, and copying them cost up to a sixth of the time of
-        // mid-sized products. A transposed A is packed unless each element feeds one tile only.
+        // L1 while the B panels pass, so copying them would be pure overhead. A transposed A is
+        // packed unless each element feeds one tile only.
         boolean packA = a.transposed() && n > NR;
         double[] src = a.data();
         for (int ic = 0; ic < m; ic += MC) {
@@ -187,8 +186,8 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     // Eight rows: sixteen accumulators, two B vectors and one broadcast, within AVX-512's 32
-    // registers. The stores are written out rather than passed to a helper: handing this many
-    // vectors to a method C2 did not inline made it box them (5x slower).
+    // registers. NOTE: the stores are written out rather than passed to a helper: C2 boxes this
+    // many vectors handed to a method it does not inline.
     private static void eightRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
                                   double[] c, int cAt, int ldc, boolean accumulate) {
         DoubleVector z = DoubleVector.zero(SPECIES);

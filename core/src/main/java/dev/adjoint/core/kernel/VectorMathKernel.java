@@ -121,9 +121,8 @@ final class VectorMathKernel implements MathKernel {
         return t.reinterpretAsLongs().sub(SHIFTER_BITS - 1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
     }
 
-    // Unrolled, with each coefficient broadcast where it is used: with the vectors in an array, or
-    // split into calls C2 did not inline, it left vectors boxed and the kernel ran ten to a hundred
-    // times slower.
+    // NOTE: unrolled, with each coefficient broadcast where it is used: with the vectors in an
+    // array, or split into calls C2 does not inline, C2 leaves the vectors boxed.
     private static DoubleVector expm1Reduced(DoubleVector r) {
         DoubleVector p = DoubleVector.broadcast(SPECIES, D0);
         p = p.fma(r, DoubleVector.broadcast(SPECIES, D1));
@@ -293,7 +292,7 @@ final class VectorMathKernel implements MathKernel {
                 }
             }
         }
-        // lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector code
+        // NOTE: lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector code
         double[] lanes = new double[LANES];
         sums.intoArray(lanes, 0);
         for (double l : lanes) {

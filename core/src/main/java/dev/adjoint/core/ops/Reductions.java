@@ -91,7 +91,11 @@ public final class Reductions {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
+<<<<<<< HEAD
             NDArray[] maxAndMask = dev.adjoint.core.kernel.Reductions.maxWithMask(value(in[0]), axis);
+=======
+            NDArray[] maxAndMask = dev.adjoint.core.kernel.ReduceKernels.maxWithMask(in[0].value(), axis);
+>>>>>>> wt-kernel
             ctx.save(wrap(maxAndMask[1]));
             return wrap(maxAndMask[0]);
         }
@@ -133,7 +137,11 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
+<<<<<<< HEAD
             return wrap(NDArray.scalar(dev.adjoint.core.kernel.Reductions.sumSquaredDifference(value(in[0]), value(in[1]))));
+=======
+            return wrap(NDArray.scalar(dev.adjoint.core.kernel.ReduceKernels.sumSquaredDifference(in[0].value(), in[1].value())));
+>>>>>>> wt-kernel
         }
 
         @Override
@@ -148,7 +156,11 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1], in[2]);
+<<<<<<< HEAD
             return wrap(dev.adjoint.core.kernel.Reductions.scaledDifference(2 * in[0].item(), value(in[1]), value(in[2])));
+=======
+            return wrap(dev.adjoint.core.kernel.ReduceKernels.scaledDifference(2 * in[0].item(), in[1].value(), in[2].value()));
+>>>>>>> wt-kernel
         }
 
         // linear in g, and in (a - b): d/dg = sum(gOut 2 (a - b)), d/da = 2 g gOut, d/db = -2 g gOut
@@ -229,7 +241,11 @@ public final class Reductions {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
+<<<<<<< HEAD
             Tensor y = wrap(dev.adjoint.core.kernel.Reductions.softmax(value(in[0]), axis, log));
+=======
+            Tensor y = wrap(dev.adjoint.core.kernel.ReduceKernels.softmax(in[0].value(), axis, log));
+>>>>>>> wt-kernel
             ctx.save(y);
             return y;
         }
@@ -258,7 +274,11 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
+<<<<<<< HEAD
             return wrap(dev.adjoint.core.kernel.Reductions.softmaxBackward(value(in[0]), value(in[1]), axis, log));
+=======
+            return wrap(dev.adjoint.core.kernel.ReduceKernels.softmaxBackward(in[0].value(), in[1].value(), axis, log));
+>>>>>>> wt-kernel
         }
 
         // With v = gOut:

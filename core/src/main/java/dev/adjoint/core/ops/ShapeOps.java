@@ -4,7 +4,7 @@ import static dev.adjoint.core.ops.Access.value;
 
 import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
-import dev.adjoint.core.kernel.Reductions;
+import dev.adjoint.core.kernel.ReduceKernels;
 import dev.adjoint.core.kernel.Shapes;
 import java.util.Arrays;
 
@@ -197,7 +197,7 @@ public final class ShapeOps {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            return wrap(Reductions.sumTo(value(in[0]), to));
+            return wrap(ReduceKernels.sumTo(value(in[0]), to));
         }
 
         // each summed element receives the gradient of its sum

@@ -3,12 +3,16 @@ package dev.adjoint.core.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
  * The branch-free scalar forms (relu's backward mask, the sign-selected sigmoid) against their
- * plain definitions, on special values and on many random ones.
+ * plain definitions, on special values and on many random ones; every elementwise function's
+ * loops against its scalar definition; sums.
  */
 class ElementwiseTest {
     private static final double[] SPECIAL = {
@@ -75,16 +79,110 @@ class ElementwiseTest {
         assertEquals(0.0, r[5]);
     }
 
-    private static double reference(Elementwise.Binary f, double a, double b) {
-        return switch (f) {
-            case ADD -> a + b;
-            case SUB -> a - b;
-            case MUL -> a * b;
-            case DIV -> a / b;
-            case SIGMOID_GRAD -> a * (1 - b) * b;
-            case TANH_GRAD -> a * (1 - b * b);
-            case RELU_GRAD -> b > 0 ? a : 0.0;
-        };
+    /** Special values first, then random ones in [-3, 3]. */
+    private static double[] values(long seed, int n) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i < SPECIAL.length ? SPECIAL[(int) ((i + seed) % SPECIAL.length)] : rng.nextDouble(-3, 3);
+        }
+        return x;
+    }
+
+    /**
+     * Arrays of {@code shape} [rows, cols] in every layout that picks a different loop: contiguous,
+     * a slice (contiguous rows, rows further apart), transposed (last stride rows), a broadcast
+     * column (last stride 0) and a broadcast scalar (all strides 0).
+     */
+    private static NDArray[] layouts(long seed, int rows, int cols) {
+        int[] shape = {rows, cols};
+        return new NDArray[] {
+            NDArray.of(values(seed, rows * cols), shape),
+            NDArray.of(values(seed + 1, rows * (cols + 3)), new int[] {rows, cols + 3}).narrow(1, 2, cols),
+            NDArray.of(values(seed + 2, rows * cols), new int[] {cols, rows}).swapAxes(0, 1),
+            NDArray.of(values(seed + 3, rows), new int[] {rows, 1}).expand(shape),
+            NDArray.of(values(seed + 4, 1), new int[] {1, 1}).expand(shape)};
+    }
+
+    private static void assertSameBits(double expected, double actual, String what) {
+        // NaNs compare as NaN: the bits of a NaN's payload are not part of any function's definition
+        assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(actual),
+                () -> what + ": expected " + expected + ", got " + actual);
+    }
+
+    /** The loop zip picks for operands with these layouts, named as in Elementwise. */
+    private static String pattern(NDArray a, NDArray b) {
+        int sa = a.strides[1];
+        int sb = b.strides[1];
+        if ((a.isContiguous() && b.isContiguous()) || (sa == 1 && sb == 1)) {
+            return "contiguous";
+        }
+        return sa == 0 && sb == 1 ? "broadcastFirst" : sb == 0 ? "broadcastSecond" : "strided";
+    }
+
+    /**
+     * Every binary function on every stride pattern against its {@code apply}, bit for bit: rows
+     * shorter than {@link MathKernel#MIN_LENGTH} (the scalar loops) and longer (where relu's
+     * backward runs on the math kernel, exact as well), and zipScalar. The functions come from
+     * {@code values()}, so a new one is covered without touching this test.
+     */
+    @Test
+    void zipGivesEachFunctionsBitsOnEveryStridePattern() {
+        Set<String> patterns = new TreeSet<>();
+        for (int cols : new int[] {7, MathKernel.MIN_LENGTH + 6}) {
+            NDArray[] as = layouts(1, 3, cols);
+            NDArray[] bs = layouts(11, 3, cols);
+            for (Elementwise.Binary f : Elementwise.Binary.values()) {
+                for (NDArray a : as) {
+                    for (NDArray b : bs) {
+                        String where = f + " on " + pattern(a, b) + " " + Arrays.toString(a.strides) + ", "
+                                + Arrays.toString(b.strides);
+                        patterns.add(pattern(a, b));
+                        double[] r = Elementwise.zip(f, a, b).toArray();
+                        double[] x = a.toArray();
+                        double[] y = b.toArray();
+                        for (int i = 0; i < r.length; i++) {
+                            assertSameBits(f.apply(x[i], y[i]), r[i], where + " at " + i);
+                        }
+                    }
+                    double[] x = a.toArray();
+                    for (double c : new double[] {0.5, -0.0, Double.NaN, Double.POSITIVE_INFINITY}) {
+                        double[] r = Elementwise.zipScalar(f, a, c).toArray();
+                        for (int i = 0; i < r.length; i++) {
+                            assertSameBits(f.apply(x[i], c), r[i], f + " with the scalar " + c + " at " + i);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(Set.of("contiguous", "broadcastFirst", "broadcastSecond", "strided"), patterns, "stride patterns covered");
+    }
+
+    /**
+     * Every unary function on every layout against its {@code apply}: bit for bit on runs shorter
+     * than {@link MathKernel#MIN_LENGTH}; on longer runs within the math kernel's few ulps, since
+     * exp, tanh and sigmoid go there (the others run the same loops as on short runs).
+     */
+    @Test
+    void mapGivesEachFunctionsBitsOnEveryLayout() {
+        for (int cols : new int[] {7, MathKernel.MIN_LENGTH + 6}) {
+            boolean shortRun = 3 * cols < MathKernel.MIN_LENGTH;
+            for (Elementwise.Unary f : Elementwise.Unary.values()) {
+                for (NDArray a : layouts(21, 3, cols)) {
+                    double[] r = Elementwise.map(f, a).toArray();
+                    double[] x = a.toArray();
+                    for (int i = 0; i < r.length; i++) {
+                        double expected = f.apply(x[i]);
+                        String what = f + " of " + x[i] + " on strides " + Arrays.toString(a.strides);
+                        if (shortRun || Double.isNaN(expected) || Double.isInfinite(expected) || expected == 0) {
+                            assertSameBits(expected, r[i], what);
+                        } else {
+                            assertEquals(expected, r[i], 4 * Math.ulp(expected), what);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private static NDArray random(long seed, int... shape) {
@@ -94,31 +192,6 @@ class ElementwiseTest {
             x[i] = rng.nextDouble(-2, 2);
         }
         return NDArray.of(x, shape);
-    }
-
-    @Test
-    void zipMatchesTheDefinitionOnEveryLayout() {
-        int[] shape = {5, 7};
-        NDArray contiguous = random(1, 5, 7);
-        NDArray[] layouts = {
-            contiguous,
-            random(2, 7, 5).swapAxes(0, 1),                       // transposed
-            random(3).expand(shape),                              // a broadcast scalar: strides (0, 0)
-            random(4, 7).expand(shape),                           // a broadcast row: strides (0, 1)
-            random(5, 5, 1).expand(shape),                        // a broadcast column: strides (1, 0)
-            random(6, 5, 9).narrow(1, 1, 7)};                     // a slice with row stride 9
-        for (Elementwise.Binary f : Elementwise.Binary.values()) {
-            for (NDArray a : layouts) {
-                for (NDArray b : layouts) {
-                    double[] r = Elementwise.zip(f, a, b).toArray();
-                    double[] x = a.toArray();
-                    double[] y = b.toArray();
-                    for (int i = 0; i < r.length; i++) {
-                        assertEquals(reference(f, x[i], y[i]), r[i], 1e-15 * (1 + Math.abs(r[i])), f + " at " + i);
-                    }
-                }
-            }
-        }
     }
 
     @Test
@@ -133,14 +206,14 @@ class ElementwiseTest {
             for (int i = 3; i < a.length; i++) {
                 plain += a[i];
             }
-            assertEquals(plain, Reductions.sum(a, 3, n), 1e-14, "n=" + n);
+            assertEquals(plain, ReduceKernels.sum(a, 3, n), 1e-14, "n=" + n);
             NDArray x = NDArray.of(java.util.Arrays.copyOfRange(a, 3, a.length), new int[] {n});
-            assertEquals(plain, Reductions.sumTo(x, new int[0]).item(), 1e-14, "n=" + n);
+            assertEquals(plain, ReduceKernels.sumTo(x, new int[0]).item(), 1e-14, "n=" + n);
         }
         // rows summed along the last axis, and a column-major view summed through its copy
         NDArray m = random(10, 6, 11);
-        double[] rows = Reductions.sumTo(m, new int[] {6, 1}).toArray();
-        double[] cols = Reductions.sumTo(m.swapAxes(0, 1), new int[] {11, 1}).toArray();
+        double[] rows = ReduceKernels.sumTo(m, new int[] {6, 1}).toArray();
+        double[] cols = ReduceKernels.sumTo(m.swapAxes(0, 1), new int[] {11, 1}).toArray();
         double[] d = m.toArray();
         for (int i = 0; i < 6; i++) {
             double s = 0;
@@ -158,9 +231,9 @@ class ElementwiseTest {
         }
         // [m, n] -> [n] (a bias gradient): the contiguous fast path, a view at an offset, and a
         // transposed view through the general loop
-        double[] column = Reductions.sumTo(m, new int[] {11}).toArray();
-        double[] fromRow1 = Reductions.sumTo(m.narrow(0, 1, 5), new int[] {11}).toArray();
-        double[] transposed = Reductions.sumTo(m.swapAxes(0, 1), new int[] {6}).toArray();
+        double[] column = ReduceKernels.sumTo(m, new int[] {11}).toArray();
+        double[] fromRow1 = ReduceKernels.sumTo(m.narrow(0, 1, 5), new int[] {11}).toArray();
+        double[] transposed = ReduceKernels.sumTo(m.swapAxes(0, 1), new int[] {6}).toArray();
         for (int j = 0; j < 11; j++) {
             double all = 0;
             double below = 0;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Both kernels, and the parallel split over them, against a naive triple loop. Entries are small
- * integers, so every summation order gives the exact same doubles and results compare exactly.
+ * integers, so every summation order gives the exact same doubles and results compare exactly;
+ * the tests of rounding (the direct loops' summation order, a row's bits in batches of any size)
+ * use random doubles instead.
  */
 class GemmKernelTest {
 
@@ -111,12 +114,57 @@ class GemmKernelTest {
         return out.stream();
     }
 
+    /**
+     * Random doubles round differently in every summation order, so this checks the promise of the
+     * direct loops' Javadoc: whichever loop order B's layout picks, each element is the naive loop's
+     * sum in order of p, to the bit.
+     */
     @ParameterizedTest(name = "{0}x{1}x{2} transA={3} transB={4}")
     @MethodSource("directCases")
-    void directLoopsMatchTheNaiveProduct(int m, int n, int k, boolean transA, boolean transB) {
-        Problem p = new Problem(m, n, k, transA, transB, 7);
-        Gemm.direct(p.a, p.b, p.c, p.cOff, p.ldc, m, n, k);
+    void directLoopsGiveTheNaiveProductsBitsInEitherLoopOrder(int m, int n, int k, boolean transA, boolean transB) {
+        Problem p = new Problem(m, n, k, transA, transB, 7, false);
+        Gemm.direct(p.a.data(), p.a.offset(), p.a.rowStep(), p.a.columnStep(),
+                p.b.data(), p.b.offset(), p.b.rowStep(), p.b.columnStep(), p.c, p.cOff, p.ldc, m, n, k);
         p.check();
+    }
+
+    static Stream<Arguments> rowCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (GemmKernel kernel : kernels()) {
+            // shallower than ScalarGemmKernel.SHALLOW; groups of four and one left over; two depth
+            // blocks of either kernel
+            for (int k : new int[] {9, 37, 150, 300}) {
+                for (int t = 0; t < 4; t++) {
+                    out.add(Arguments.of(kernel, k, (t & 1) != 0, (t & 2) != 0));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * Row r of A times B gives the same bits computed alone and as row r of every product of A's
+     * first m rows, m = r+1 .. 10: in batches of even and odd size, first, last, paired or not, in a
+     * whole register tile or in the padded last one. Random doubles, so any change of arithmetic
+     * (fused or not, another grouping) between rows shows.
+     */
+    @ParameterizedTest(name = "{0}: depth {1} transA={2} transB={3}")
+    @MethodSource("rowCases")
+    void aRowHasTheSameBitsAloneAndInBatchesOfEitherParity(GemmKernel kernel, int k, boolean transA, boolean transB) {
+        int rows = 10;
+        int n = 70; // past ScalarGemmKernel.NC, and not a multiple of the vector kernel's tile width
+        Problem p = new Problem(rows, n, k, transA, transB, k, false);
+        double[][] alone = new double[rows][n];
+        for (int r = 0; r < rows; r++) {
+            kernel.multiply(p.a.fromRow(r), p.b, alone[r], 0, n, 1, n, k);
+        }
+        for (int m = 2; m <= rows; m++) {
+            double[] c = new double[m * n];
+            kernel.multiply(p.a, p.b, c, 0, n, m, n, k);
+            for (int r = 0; r < m; r++) {
+                assertArrayEquals(alone[r], Arrays.copyOfRange(c, r * n, r * n + n), "row " + r + " of a product of " + m + " rows");
+            }
+        }
     }
 
     /** A kernel whose first part (the one at C's offset 0) fails at once while the others run on. */
@@ -208,14 +256,19 @@ class GemmKernelTest {
         final int ldc;
 
         Problem(int m, int n, int k, boolean transA, boolean transB, long seed) {
+            this(m, n, k, transA, transB, seed, true);
+        }
+
+        /** With {@code integers} false the entries are random doubles in [-1, 1). */
+        Problem(int m, int n, int k, boolean transA, boolean transB, long seed, boolean integers) {
             SplittableRandom random = new SplittableRandom(seed);
             this.m = m;
             this.n = n;
             this.k = k;
             int lda = (transA ? m : k) + 3;
             int ldb = (transB ? k : n) + 2;
-            a = new Operand(randomInts(random, 5 + lda * (transA ? k : m)), 5, lda, transA);
-            b = new Operand(randomInts(random, 3 + ldb * (transB ? n : k)), 3, ldb, transB);
+            a = new Operand(random(random, 5 + lda * (transA ? k : m), integers), 5, lda, transA);
+            b = new Operand(random(random, 3 + ldb * (transB ? n : k), integers), 3, ldb, transB);
             ldc = n + 4;
             cOff = 2;
             c = new double[cOff + ldc * m + 1];
@@ -224,12 +277,17 @@ class GemmKernelTest {
             }
         }
 
-        private static double[] randomInts(SplittableRandom random, int size) {
+        private static double[] random(SplittableRandom random, int size, boolean integers) {
             double[] x = new double[size];
             for (int i = 0; i < size; i++) {
-                x[i] = random.nextInt(-4, 5);
+                x[i] = integers ? random.nextInt(-4, 5) : random.nextDouble(-1, 1);
             }
             return x;
+        }
+
+        /** Element (r, c) of the operand's logical matrix, as Operand's Javadoc defines it. */
+        static double get(Operand x, int r, int c) {
+            return x.data()[x.transposed() ? x.offset() + c * x.stride() + r : x.offset() + r * x.stride() + c];
         }
 
         void check() {
@@ -238,7 +296,7 @@ class GemmKernelTest {
                 for (int j = 0; j < n; j++) {
                     double expected = 0;
                     for (int p = 0; p < k; p++) {
-                        expected += a.get(i, p) * b.get(p, j);
+                        expected += get(a, i, p) * get(b, p, j);
                     }
                     int at = cOff + i * ldc + j;
                     inside[at] = true;

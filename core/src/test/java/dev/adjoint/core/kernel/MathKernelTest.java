@@ -120,8 +120,7 @@ class MathKernelTest {
 
     /**
      * The vector kernel gives the same bits compiled as interpreted: a child JVM with {@code -Xint}
-     * runs the Vector API's Java fallback, this JVM its compiled code after a warm-up. (With the
-     * JDK's own {@code lanewise(EXP)} and {@code TANH}, 4% and 33% of these results differed.)
+     * runs the Vector API's Java fallback, this JVM its compiled code after a warm-up.
      */
     @org.junit.jupiter.api.Test
     void theVectorKernelGivesTheSameBitsInterpretedAndCompiled() throws Exception {

@@ -1,8 +1,12 @@
 package dev.adjoint.core.kernel;
 
-/** Reduction kernels: sums to a broadcast-compatible shape, and max along one axis. */
-public final class Reductions {
-    private Reductions() {
+/**
+ * Kernels that reduce along axes: sums down to a broadcast-compatible shape, the maximum along an
+ * axis with a mask of where it was, softmax and its gradient (a maximum and a sum per slice), and
+ * the sum of squared differences with its gradient.
+ */
+public final class ReduceKernels {
+    private ReduceKernels() {
     }
 
     /**
