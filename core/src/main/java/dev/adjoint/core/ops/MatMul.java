@@ -121,15 +121,9 @@ public final class MatMul {
                 // a plain backward records nothing: the same arrays, without three op dispatches
                 NDArray gv = value(g);
                 return new Tensor[] {
-<<<<<<< HEAD
                     ctx.needsInputGrad(0) ? wrap(Gemm.matmul(gv, false, value(w), true)) : null,
                     ctx.needsInputGrad(1) ? wrap(Gemm.matmul(value(x), true, gv, false)) : null,
-                    ctx.needsInputGrad(2) ? wrap(dev.adjoint.core.kernel.Reductions.sumTo(gv, new int[] {value(w).dim(1)})) : null};
-=======
-                    ctx.needsInputGrad(0) ? wrap(Gemm.matmul(gv, false, w.value(), true)) : null,
-                    ctx.needsInputGrad(1) ? wrap(Gemm.matmul(x.value(), true, gv, false)) : null,
-                    ctx.needsInputGrad(2) ? wrap(dev.adjoint.core.kernel.ReduceKernels.sumTo(gv, new int[] {w.value().dim(1)})) : null};
->>>>>>> wt-kernel
+                    ctx.needsInputGrad(2) ? wrap(dev.adjoint.core.kernel.ReduceKernels.sumTo(gv, new int[] {value(w).dim(1)})) : null};
             }
             return new Tensor[] {
                 ctx.needsInputGrad(0) ? product(false, true, g, w) : null,

@@ -91,11 +91,7 @@ public final class Reductions {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-<<<<<<< HEAD
-            NDArray[] maxAndMask = dev.adjoint.core.kernel.Reductions.maxWithMask(value(in[0]), axis);
-=======
-            NDArray[] maxAndMask = dev.adjoint.core.kernel.ReduceKernels.maxWithMask(in[0].value(), axis);
->>>>>>> wt-kernel
+            NDArray[] maxAndMask = dev.adjoint.core.kernel.ReduceKernels.maxWithMask(value(in[0]), axis);
             ctx.save(wrap(maxAndMask[1]));
             return wrap(maxAndMask[0]);
         }
@@ -137,11 +133,7 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-<<<<<<< HEAD
-            return wrap(NDArray.scalar(dev.adjoint.core.kernel.Reductions.sumSquaredDifference(value(in[0]), value(in[1]))));
-=======
-            return wrap(NDArray.scalar(dev.adjoint.core.kernel.ReduceKernels.sumSquaredDifference(in[0].value(), in[1].value())));
->>>>>>> wt-kernel
+            return wrap(NDArray.scalar(dev.adjoint.core.kernel.ReduceKernels.sumSquaredDifference(value(in[0]), value(in[1]))));
         }
 
         @Override
@@ -156,11 +148,7 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1], in[2]);
-<<<<<<< HEAD
-            return wrap(dev.adjoint.core.kernel.Reductions.scaledDifference(2 * in[0].item(), value(in[1]), value(in[2])));
-=======
-            return wrap(dev.adjoint.core.kernel.ReduceKernels.scaledDifference(2 * in[0].item(), in[1].value(), in[2].value()));
->>>>>>> wt-kernel
+            return wrap(dev.adjoint.core.kernel.ReduceKernels.scaledDifference(2 * in[0].item(), value(in[1]), value(in[2])));
         }
 
         // linear in g, and in (a - b): d/dg = sum(gOut 2 (a - b)), d/da = 2 g gOut, d/db = -2 g gOut
@@ -241,11 +229,7 @@ public final class Reductions {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-<<<<<<< HEAD
-            Tensor y = wrap(dev.adjoint.core.kernel.Reductions.softmax(value(in[0]), axis, log));
-=======
-            Tensor y = wrap(dev.adjoint.core.kernel.ReduceKernels.softmax(in[0].value(), axis, log));
->>>>>>> wt-kernel
+            Tensor y = wrap(dev.adjoint.core.kernel.ReduceKernels.softmax(value(in[0]), axis, log));
             ctx.save(y);
             return y;
         }
@@ -274,11 +258,7 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-<<<<<<< HEAD
-            return wrap(dev.adjoint.core.kernel.Reductions.softmaxBackward(value(in[0]), value(in[1]), axis, log));
-=======
-            return wrap(dev.adjoint.core.kernel.ReduceKernels.softmaxBackward(in[0].value(), in[1].value(), axis, log));
->>>>>>> wt-kernel
+            return wrap(dev.adjoint.core.kernel.ReduceKernels.softmaxBackward(value(in[0]), value(in[1]), axis, log));
         }
 
         // With v = gOut:
