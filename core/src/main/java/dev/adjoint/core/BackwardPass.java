@@ -5,14 +5,17 @@ import java.util.Arrays;
 
 /**
  * Everything one {@code backward} or {@code grad} call needs, made for that call (PyTorch's
- * {@code GraphTask}, tinygrad's call-local gradients): the interior nodes behind the output in
- * topological order, the gradient pending for each, and the leaf gradients to apply once the sweep
- * has succeeded. Nothing of it lives on the graph, so a pass is reentrant (an op's backward may run
+ * {@code GraphTask}, tinygrad's call-local gradients): the interior nodes behind the output and
+ * how often each is used, the gradient pending for each, and the leaf gradients to apply once the
+ * sweep has succeeded. Nothing of it lives on the graph, so a pass is reentrant (an op's backward may run
  * a pass of its own) and any number of passes may run through shared nodes at once.
  *
- * <p>Nodes are numbered in the order the sort meets them (their <em>slots</em>); an open-addressing
- * table keyed on {@link Node#hash} finds a node's slot. A thread keeps one finished pass for its
- * next call ({@link Engine}), so a backward through a tiny graph allocates nothing here.
+ * <p>Nodes are numbered in the order the discovery meets them (their <em>slots</em>); an
+ * open-addressing table keyed on {@link Node#hash} finds a node's slot. The sweep visits a node once
+ * every node that uses it has delivered its gradient (a count of dependencies per slot, as
+ * PyTorch's engine does), so no recursion and no sorted order are needed. A thread keeps one
+ * finished pass for its next call ({@link Engine}), so a backward through a tiny graph allocates
+ * nothing here.
  */
 final class BackwardPass {
     /** A pass that grew past this many nodes is not kept for reuse (its arrays would stay large). */
@@ -24,11 +27,10 @@ final class BackwardPass {
     private int[] firstEdge = new int[16];
     /** Per input of every node: the input's slot, or -1 for a leaf. */
     private int[] edgeSlots = new int[32];
-    /** Slots in topological order: each after all its inputs; the root last. */
-    private int[] order = new int[16];
-    /** The depth-first sort's stack: slots and the next input to look at. */
-    private int[] stackSlots = new int[16];
-    private int[] stackNext = new int[16];
+    /** Per slot: how many uses of it (edges from nodes of this pass) have not delivered yet. */
+    private int[] dependencies = new int[16];
+    /** The sweep's stack of slots whose every use has delivered. */
+    private int[] ready = new int[16];
     /** Open addressing on the node's hash: slot + 1, 0 when empty; {@link #tableIndex} per slot for clearing. */
     private int[] table = new int[32];
     private int[] tableIndex = new int[16];
@@ -57,7 +59,7 @@ final class BackwardPass {
             if (root.node() == null) {
                 deliver(root, gradOutput); // the output is itself a leaf
             } else {
-                sort(root.node());
+                discover(root.node());
                 sweep(gradOutput, state);
             }
             if (scope != null) {
@@ -83,99 +85,79 @@ final class BackwardPass {
     /** The reverse sweep: each node's backward, its gradients accumulated ({@code +=}) into its inputs. */
     private void sweep(Tensor gradOutput, Autograd.ThreadState state) {
         pending[0] = gradOutput; // the root's slot
-        for (int i = count - 1; i >= 0; i--) {
-            int slot = order[i];
-            Tensor g = pending[slot];
-            if (g == null) {
-                continue; // no path from the root carries a gradient here
-            }
-            pending[slot] = null;
+        ready[0] = 0;
+        for (int top = 1; top > 0; ) {
+            int slot = ready[--top];
             Node node = nodes[slot];
-            if (targets != null) {
-                collectInterior(node, g);
-            }
-            Tensor[] grads = Engine.callBackward(node, g, state);
-            for (int k = 0, edge = firstEdge[slot]; k < grads.length; k++) {
-                Tensor gk = grads[k];
-                if (gk == null || !node.inputs[k].requiresGrad()) {
-                    continue;
-                }
+            Tensor g = pending[slot];
+            pending[slot] = null;
+            // null when no path from the root carries a gradient here: then only the counts move
+            Tensor[] grads = g == null ? null : backward(node, g, state);
+            for (int k = 0, edge = firstEdge[slot]; k < node.inputs.length; k++) {
+                Tensor gk = grads == null ? null : grads[k];
                 int in = edgeSlots[edge + k];
-                if (in >= 0) {
-                    pending[in] = pending[in] == null ? gk : pending[in].add(gk);
-                } else {
-                    deliver(node.inputs[k], gk);
+                if (gk != null && node.inputs[k].requiresGrad()) {
+                    if (in < 0) {
+                        deliver(node.inputs[k], gk);
+                    } else {
+                        pending[in] = pending[in] == null ? gk : pending[in].add(gk);
+                    }
+                }
+                if (in >= 0 && --dependencies[in] == 0) {
+                    ready[top++] = in;
                 }
             }
         }
+    }
+
+    private Tensor[] backward(Node node, Tensor g, Autograd.ThreadState state) {
+        if (targets != null) {
+            collectInterior(node, g);
+        }
+        return Engine.callBackward(node, g, state);
     }
 
     /**
-     * Numbers the nodes reachable from {@code root} (slot 0) and lists them in {@link #order},
-     * each after its inputs: an iterative depth-first search, so a 100,000-node chain needs no
-     * call stack.
+     * Numbers the nodes reachable from {@code root} (slot 0), breadth first (the node array is the
+     * queue), and counts each one's uses: no recursion, so a 100,000-node chain needs no call stack.
      */
-    private void sort(Node root) {
-        add(root);
-        int depth = 0;
-        stackSlots[0] = 0;
-        stackNext[0] = 0;
-        int ordered = 0;
-        while (depth >= 0) {
-            int slot = stackSlots[depth];
+    private void discover(Node root) {
+        slotOf(root);
+        for (int slot = 0; slot < count; slot++) {
             Tensor[] inputs = nodes[slot].inputs;
-            int i = stackNext[depth];
-            if (i == 0) {
-                firstEdge[slot] = edgeCount;
-                reserveEdges(inputs.length);
+            int first = edgeCount;
+            if (first + inputs.length > edgeSlots.length) {
+                edgeSlots = Arrays.copyOf(edgeSlots, Math.max(2 * edgeSlots.length, first + inputs.length));
             }
-            int child = -1;
-            while (i < inputs.length && child < 0) {
+            firstEdge[slot] = first;
+            edgeCount = first + inputs.length;
+            for (int i = 0; i < inputs.length; i++) {
                 Node in = inputs[i].node();
-                int edge = firstEdge[slot] + i++;
-                if (in == null) {
-                    edgeSlots[edge] = -1;
-                } else {
-                    int found = find(in);
-                    edgeSlots[edge] = found >= 0 ? found : (child = add(in));
+                int found = in == null ? -1 : slotOf(in);
+                edgeSlots[first + i] = found;
+                if (found >= 0) {
+                    dependencies[found]++;
                 }
-            }
-            if (child >= 0) {
-                stackNext[depth] = i;
-                depth++;
-                stackSlots[depth] = child;
-                stackNext[depth] = 0;
-            } else {
-                order[ordered++] = slot;
-                depth--;
             }
         }
     }
 
-    private int find(Node n) {
+    /** The slot of {@code n}, which is added (with no uses counted yet) if it has none. */
+    private int slotOf(Node n) {
         int mask = table.length - 1;
-        for (int t = n.hash & mask; ; t = (t + 1) & mask) {
-            int s = table[t] - 1;
-            if (s < 0) {
-                return -1;
-            }
+        int t = n.hash & mask;
+        for (int s; (s = table[t] - 1) >= 0; t = (t + 1) & mask) {
             if (nodes[s] == n) {
                 return s;
             }
         }
-    }
-
-    private int add(Node n) {
         if (count == nodes.length) {
             grow();
+            return slotOf(n); // the table was rebuilt
         }
         int slot = count++;
         nodes[slot] = n;
-        int mask = table.length - 1;
-        int t = n.hash & mask;
-        while (table[t] != 0) {
-            t = (t + 1) & mask;
-        }
+        dependencies[slot] = 0;
         table[t] = slot + 1;
         tableIndex[slot] = t;
         return slot;
@@ -186,9 +168,8 @@ final class BackwardPass {
         nodes = Arrays.copyOf(nodes, n);
         pending = Arrays.copyOf(pending, n);
         firstEdge = Arrays.copyOf(firstEdge, n);
-        order = Arrays.copyOf(order, n);
-        stackSlots = Arrays.copyOf(stackSlots, n);
-        stackNext = Arrays.copyOf(stackNext, n);
+        dependencies = Arrays.copyOf(dependencies, n);
+        ready = Arrays.copyOf(ready, n);
         tableIndex = Arrays.copyOf(tableIndex, n);
         table = new int[2 * n];
         int mask = table.length - 1;
@@ -200,13 +181,6 @@ final class BackwardPass {
             table[t] = s + 1;
             tableIndex[s] = t;
         }
-    }
-
-    private void reserveEdges(int n) {
-        if (edgeCount + n > edgeSlots.length) {
-            edgeSlots = Arrays.copyOf(edgeSlots, Math.max(2 * edgeSlots.length, edgeCount + n));
-        }
-        edgeCount += n;
     }
 
     private void deliver(Tensor leaf, Tensor g) {

@@ -240,9 +240,15 @@ public final class Gemm {
      * {@code cOff}. Every element is a sum in order of p, from +0.0, of unfused products, so the loop
      * order, chosen by B's layout, does not change a bit of the result.
      */
+    /**
+     * Rows narrower than this take running sums: a row update's fill and short inner loop cost
+     * more than they save on the few-unit layers of tiny networks.
+     */
+    private static final int ROW_UPDATE_MIN_COLUMNS = 8;
+
     static void direct(double[] a, int ao, int ars, int acs, double[] b, int bo, int brs, int bcs,
                        double[] c, int cOff, int ldc, int m, int n, int k) {
-        if (bcs == 1 && n > 1) {
+        if (bcs == 1 && n >= ROW_UPDATE_MIN_COLUMNS) {
             // B's rows are contiguous: row i of C += A[i, p] times row p of B, unit strides over j
             for (int i = 0; i < m; i++) {
                 int ai = ao + i * ars;
