@@ -36,7 +36,22 @@ public final class Autograd {
         BackwardPass spare;
         /** Counts the nodes this thread records, for their hash. */
         int nodes;
+        /** This thread's next backward-pass serial, and the end of its block of them. */
+        long passSerial;
+        long passSerialEnd;
+
+        /** A serial no other backward pass has had (threads take them in blocks: no atomic per pass). */
+        long nextPassSerial() {
+            if (passSerial == passSerialEnd) {
+                passSerial = PASS_SERIALS.getAndAdd(PASS_SERIAL_BLOCK);
+                passSerialEnd = passSerial + PASS_SERIAL_BLOCK;
+            }
+            return passSerial++;
+        }
     }
+
+    private static final java.util.concurrent.atomic.AtomicLong PASS_SERIALS = new java.util.concurrent.atomic.AtomicLong(1);
+    private static final int PASS_SERIAL_BLOCK = 1024;
 
     private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
 

@@ -10,12 +10,19 @@ import java.util.Arrays;
  * sweep has succeeded. Nothing of it lives on the graph, so a pass is reentrant (an op's backward may run
  * a pass of its own) and any number of passes may run through shared nodes at once.
  *
- * <p>Nodes are numbered in the order the discovery meets them (their <em>slots</em>); an
- * open-addressing table keyed on {@link Node#hash} finds a node's slot. The sweep visits a node once
- * every node that uses it has delivered its gradient (a count of dependencies per slot, as
- * PyTorch's engine does), so no recursion and no sorted order are needed. A thread keeps one
- * finished pass for its next call ({@link Engine}), so a backward through a tiny graph allocates
- * nothing here.
+ * <p>Nodes are numbered in the order the discovery meets them (their <em>slots</em>). The sweep
+ * visits a node once every node that uses it has delivered its gradient (a count of dependencies
+ * per slot, as PyTorch's engine does), so no recursion and no sorted order are needed. A thread
+ * keeps one finished pass for its next call ({@link Engine}), so a backward through a tiny graph
+ * allocates nothing here.
+ *
+ * <p>Finding a node's slot is the one place that touches the graph, and only as a hint that is never
+ * trusted: each node carries the stamp (pass serial and slot) of the last pass that numbered it
+ * ({@link Node#visit()}). A stamp of this pass is checked against this pass's own slots before it
+ * is used; a node with any other stamp is new unless this pass's bit set on node hashes says it may
+ * already be here, and then (another pass overwrote the stamp, or two hashes met) the discovery
+ * starts again with an exact hash table, which never looks at stamps. So concurrent passes through
+ * shared nodes cost speed, never correctness.
  */
 final class BackwardPass {
     /** A pass that grew past this many nodes is not kept for reuse (its arrays would stay large). */
@@ -31,9 +38,19 @@ final class BackwardPass {
     private int[] dependencies = new int[16];
     /** The sweep's stack of slots whose every use has delivered. */
     private int[] ready = new int[16];
-    /** Open addressing on the node's hash: slot + 1, 0 when empty; {@link #tableIndex} per slot for clearing. */
-    private int[] table = new int[32];
-    private int[] tableIndex = new int[16];
+    /** Bits of the stamp that hold the slot; the rest hold the pass serial. */
+    private static final int SLOT_BITS = 24;
+    private static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
+    /** This run's serial, as it appears in stamps. */
+    private long serial;
+    /** One bit per node hash (modulo its size) of every node numbered in this run. */
+    private long[] seen = new long[2];
+    /**
+     * The exact fallback: open addressing on the node's hash, the node ({@code null} when empty)
+     * and its slot; null until a run needs it, and then used for the whole run.
+     */
+    private Node[] tableKeys;
+    private int[] tableSlots;
     private int count;
     private int edgeCount;
     /** Leaf and gradient pairs, applied only once the whole sweep has succeeded. */
@@ -59,7 +76,7 @@ final class BackwardPass {
             if (root.node() == null) {
                 deliver(root, gradOutput); // the output is itself a leaf
             } else {
-                discover(root.node());
+                discover(root.node(), state);
                 sweep(gradOutput, state);
             }
             if (scope != null) {
@@ -121,8 +138,34 @@ final class BackwardPass {
      * Numbers the nodes reachable from {@code root} (slot 0), breadth first (the node array is the
      * queue), and counts each one's uses: no recursion, so a 100,000-node chain needs no call stack.
      */
-    private void discover(Node root) {
-        slotOf(root);
+    /** Whether every run numbers exactly, with the hash table (for tests of that path). */
+    private final boolean exactOnly;
+
+    BackwardPass() {
+        this(false);
+    }
+
+    BackwardPass(boolean exactOnly) {
+        this.exactOnly = exactOnly;
+    }
+
+    private void discover(Node root, Autograd.ThreadState state) {
+        // 40 bits, so serials repeat only after 2^40 passes; an old stamp with an equal serial
+        // still has to name this pass's own node at its slot before it is used
+        serial = state.nextPassSerial() & (-1L >>> SLOT_BITS);
+        if (exactOnly || !numberNodes(root)) {
+            forgetNodes();
+            tableKeys = new Node[2 * nodes.length];
+            tableSlots = new int[2 * nodes.length];
+            numberNodes(root);
+        }
+    }
+
+    /** @return false if the stamps could not be trusted, and the numbering must start again exactly */
+    private boolean numberNodes(Node root) {
+        if (slotOf(root) < 0) {
+            return false;
+        }
         for (int slot = 0; slot < count; slot++) {
             Tensor[] inputs = nodes[slot].inputs;
             int first = edgeCount;
@@ -133,33 +176,82 @@ final class BackwardPass {
             edgeCount = first + inputs.length;
             for (int i = 0; i < inputs.length; i++) {
                 Node in = inputs[i].node();
-                int found = in == null ? -1 : slotOf(in);
+                int found = -1;
+                if (in != null && (found = slotOf(in)) < 0) {
+                    return false;
+                }
                 edgeSlots[first + i] = found;
                 if (found >= 0) {
                     dependencies[found]++;
                 }
             }
         }
+        return true;
     }
 
-    /** The slot of {@code n}, which is added (with no uses counted yet) if it has none. */
+    /**
+     * The slot of {@code n}, which is added (with no uses counted yet) if it has none; -1 when the
+     * stamps cannot tell (see the class comment).
+     */
     private int slotOf(Node n) {
-        int mask = table.length - 1;
-        int t = n.hash & mask;
-        for (int s; (s = table[t] - 1) >= 0; t = (t + 1) & mask) {
-            if (nodes[s] == n) {
+        if (tableKeys != null) {
+            return exactSlotOf(n);
+        }
+        long stamp = n.visit();
+        if (stamp >>> SLOT_BITS == serial) {
+            int s = (int) (stamp & SLOT_MASK);
+            if (s < count && nodes[s] == n) {
                 return s;
             }
         }
+        int bit = n.hash & (64 * seen.length - 1);
+        if ((seen[bit >>> 6] & (1L << bit)) != 0 || count > SLOT_MASK) {
+            return -1;
+        }
+        seen[bit >>> 6] |= 1L << bit;
+        int slot = append(n);
+        n.visit(serial << SLOT_BITS | slot);
+        return slot;
+    }
+
+    private int exactSlotOf(Node n) {
+        int mask = tableKeys.length - 1;
+        int t = n.hash & mask;
+        for (Node k; (k = tableKeys[t]) != null; t = (t + 1) & mask) {
+            if (k == n) {
+                return tableSlots[t];
+            }
+        }
+        if (2 * (count + 1) > tableKeys.length) {
+            Node[] keys = tableKeys;
+            int[] slots = tableSlots;
+            tableKeys = new Node[2 * keys.length];
+            tableSlots = new int[2 * keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != null) {
+                    int u = keys[i].hash & (tableKeys.length - 1);
+                    while (tableKeys[u] != null) {
+                        u = (u + 1) & (tableKeys.length - 1);
+                    }
+                    tableKeys[u] = keys[i];
+                    tableSlots[u] = slots[i];
+                }
+            }
+            return exactSlotOf(n);
+        }
+        int slot = append(n);
+        tableKeys[t] = n;
+        tableSlots[t] = slot;
+        return slot;
+    }
+
+    private int append(Node n) {
         if (count == nodes.length) {
             grow();
-            return slotOf(n); // the table was rebuilt
         }
         int slot = count++;
         nodes[slot] = n;
         dependencies[slot] = 0;
-        table[t] = slot + 1;
-        tableIndex[slot] = t;
         return slot;
     }
 
@@ -170,17 +262,13 @@ final class BackwardPass {
         firstEdge = Arrays.copyOf(firstEdge, n);
         dependencies = Arrays.copyOf(dependencies, n);
         ready = Arrays.copyOf(ready, n);
-        tableIndex = Arrays.copyOf(tableIndex, n);
-        table = new int[2 * n];
-        int mask = table.length - 1;
+        // keep the bit set sparse: 8 bits per possible node; the nodes so far keep their bits
+        long[] bits = new long[n / 8];
         for (int s = 0; s < count; s++) {
-            int t = nodes[s].hash & mask;
-            while (table[t] != 0) {
-                t = (t + 1) & mask;
-            }
-            table[t] = s + 1;
-            tableIndex[s] = t;
+            int bit = nodes[s].hash & (64 * bits.length - 1);
+            bits[bit >>> 6] |= 1L << bit;
         }
+        seen = bits;
     }
 
     private void deliver(Tensor leaf, Tensor g) {
@@ -207,6 +295,18 @@ final class BackwardPass {
         }
     }
 
+    /** Empties the numbering: slots, pending gradients, edges and the bit set. */
+    private void forgetNodes() {
+        for (int s = 0; s < count; s++) {
+            int bit = nodes[s].hash & (64 * seen.length - 1);
+            seen[bit >>> 6] = 0;
+            nodes[s] = null;
+            pending[s] = null;
+        }
+        count = 0;
+        edgeCount = 0;
+    }
+
     /**
      * Counts, on this thread, the ops of this pass that may have kept a gradient, when someone may
      * recycle memory this pass allocated: its own scope if that took any array, or an enclosing
@@ -230,14 +330,10 @@ final class BackwardPass {
      * @return whether the pass is worth keeping
      */
     boolean clear() {
-        for (int s = 0; s < count; s++) {
-            nodes[s] = null;
-            pending[s] = null;
-            table[tableIndex[s]] = 0;
-        }
+        forgetNodes();
+        tableKeys = null;
+        tableSlots = null;
         Arrays.fill(leaves, 0, leafCount, null);
-        count = 0;
-        edgeCount = 0;
         leafCount = 0;
         targets = null;
         results = null;

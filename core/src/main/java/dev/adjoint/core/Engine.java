@@ -18,17 +18,8 @@ final class Engine {
      * are accumulated into the leaves' {@code grad()}; otherwise they are returned, one per target.
      */
     static Tensor[] backward(Tensor root, Tensor gradOutput, boolean createGraph, Tensor[] targets) {
-        String what = targets == null ? "backward" : "grad";
-        if (!root.requiresGrad()) {
-            throw new IllegalStateException(what + ": the output of shape " + Arrays.toString(root.shape())
-                    + " does not require grad: no input of the computation had requiresGrad(true), or it ran under noGrad()");
-        }
-        if (gradOutput == null) {
-            throw new IllegalArgumentException(what + ": gradOutput is null");
-        }
-        if (!Shapes.same(gradOutput.value().shapeView(), root.value().shapeView())) {
-            throw new IllegalArgumentException(what + ": gradOutput has shape " + Arrays.toString(gradOutput.shape())
-                    + " but the output has shape " + Arrays.toString(root.shape()));
+        if (!root.requiresGrad() || gradOutput == null || !Shapes.same(gradOutput.value().shapeView(), root.value().shapeView())) {
+            throw refusal(root, gradOutput, targets == null ? "backward" : "grad");
         }
         Autograd.ThreadState state = Autograd.state();
         BackwardPass pass = state.spare != null ? state.spare : new BackwardPass();
@@ -50,38 +41,63 @@ final class Engine {
         }
     }
 
+    private static RuntimeException refusal(Tensor root, Tensor gradOutput, String what) {
+        if (!root.requiresGrad()) {
+            return new IllegalStateException(what + ": the output of shape " + Arrays.toString(root.shape())
+                    + " does not require grad: no input of the computation had requiresGrad(true), or it ran under noGrad()");
+        }
+        if (gradOutput == null) {
+            return new IllegalArgumentException(what + ": gradOutput is null");
+        }
+        return new IllegalArgumentException(what + ": gradOutput has shape " + Arrays.toString(gradOutput.shape())
+                + " but the output has shape " + Arrays.toString(root.shape()));
+    }
+
     /** Runs {@code node}'s backward and checks what it returned against the op contract. */
     static Tensor[] callBackward(Node node, Tensor g, Autograd.ThreadState state) {
-        CustomOp op = node.op;
         Tensor[] grads;
         state.inBackward++;
         try {
-            grads = op.backward(node, g);
+            grads = node.op.backward(node, g);
         } finally {
             state.inBackward--;
         }
         if (grads == null || grads.length != node.inputs.length) {
-            throw new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned "
-                    + (grads == null ? "null" : grads.length + " gradients") + " for " + node.inputs.length + " inputs of shapes "
-                    + shapes(node.inputs) + " (output gradient of shape " + Arrays.toString(g.shape()) + ")");
+            throw wrongCount(node, g, grads);
         }
         for (int k = 0; k < grads.length; k++) {
-            if (grads[k] == null) {
-                continue;
-            }
             // most gradients share their input's shape array, which makes the check one comparison
-            int[] got = grads[k].value().shapeView();
-            int[] want = node.inputs[k].value().shapeView();
-            if (got != want && !Shapes.same(got, want)) {
-                throw new BackwardShapeException(op, k, node.inputs[k], grads[k].shape(), node.inputs[k].shape());
-            }
-            if (state.anomaly > 0 && !Elementwise.allFinite(grads[k].value())) {
-                throw new ArithmeticException(op.name() + ": backward produced NaN or infinity in the gradient for input " + k
-                        + " (shape " + Arrays.toString(node.inputs[k].shape()) + "); op created at "
-                        + (node.site == null ? "unknown location (enable detectAnomaly() before the forward pass)" : node.site));
+            if (grads[k] != null && (!sameShape(grads[k], node.inputs[k]) || state.anomaly > 0)) {
+                check(node, k, grads[k], state);
             }
         }
         return grads;
+    }
+
+    private static boolean sameShape(Tensor a, Tensor b) {
+        int[] x = a.value().shapeView();
+        int[] y = b.value().shapeView();
+        return x == y || Shapes.same(x, y);
+    }
+
+    private static IllegalStateException wrongCount(Node node, Tensor g, Tensor[] grads) {
+        CustomOp op = node.op;
+        return new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned "
+                + (grads == null ? "null" : grads.length + " gradients") + " for " + node.inputs.length + " inputs of shapes "
+                + shapes(node.inputs) + " (output gradient of shape " + Arrays.toString(g.shape()) + ")");
+    }
+
+    /** Throws for a gradient of the wrong shape, or (in anomaly mode) one that holds NaN or infinity. */
+    private static void check(Node node, int k, Tensor gradient, Autograd.ThreadState state) {
+        CustomOp op = node.op;
+        if (!sameShape(gradient, node.inputs[k])) {
+            throw new BackwardShapeException(op, k, node.inputs[k], gradient.shape(), node.inputs[k].shape());
+        }
+        if (state.anomaly > 0 && !Elementwise.allFinite(gradient.value())) {
+            throw new ArithmeticException(op.name() + ": backward produced NaN or infinity in the gradient for input " + k
+                    + " (shape " + Arrays.toString(node.inputs[k].shape()) + "); op created at "
+                    + (node.site == null ? "unknown location (enable detectAnomaly() before the forward pass)" : node.site));
+        }
     }
 
     private static String shapes(Tensor[] ts) {

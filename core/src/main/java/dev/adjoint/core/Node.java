@@ -51,6 +51,32 @@ final class Node implements Context {
      */
     final int hash;
 
+    /**
+     * The stamp of the last backward pass that numbered this node (its serial and this node's slot
+     * there): a hint for that pass's discovery, which checks it against its own records before it
+     * uses it, so that concurrent passes overwriting it cost speed, never correctness. Read and
+     * written opaquely: atomically, without fences.
+     */
+    @SuppressWarnings("unused")
+    private long visit;
+    private static final java.lang.invoke.VarHandle VISIT;
+
+    static {
+        try {
+            VISIT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Node.class, "visit", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    long visit() {
+        return (long) VISIT.getOpaque(this);
+    }
+
+    void visit(long stamp) {
+        VISIT.setOpaque(this, stamp);
+    }
+
     Node(CustomOp op, Tensor[] inputs, int hash) {
         this.op = op;
         this.inputs = inputs;

@@ -401,7 +401,7 @@ public final class Tensor {
             throw new IllegalStateException("backward: output has shape " + Arrays.toString(shape())
                     + "; only a scalar output can seed its own gradient, so pass gradOutput: backward(gradOutput)");
         }
-        Engine.backward(this, new Tensor(NDArray.full(1.0, value.shapeView())), false, null);
+        Engine.backward(this, new Tensor(NDArray.fullLike(1.0, value)), false, null);
     }
 
     /**

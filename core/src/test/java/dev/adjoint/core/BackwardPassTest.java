@@ -163,6 +163,36 @@ class BackwardPassTest {
     }
 
     @Test
+    void theExactNumberingGivesTheSameBitsAsTheStampedOne() {
+        // the exact path is what a pass falls back to when another pass overwrote its stamps
+        SplittableRandom rng = new SplittableRandom(12);
+        Tensor x = Tensor.randn(rng, 6, 5).requiresGrad(true);
+        Tensor w = Tensor.randn(rng, 5, 5).requiresGrad(true);
+        Tensor h = sharedInterior(x, w);
+        Tensor loss = h.mul(h).sum().add(h.narrow(0, 1, 3).sum()).mul(x.tanh().sum());
+        List<Tensor> stamped = Autograd.grad(loss, List.of(x, w, h), false);
+        Tensor[] exact;
+        try (Autograd.Scope off = Autograd.noGrad()) {
+            BackwardPass pass = new BackwardPass(true);
+            exact = pass.run(loss, Tensor.scalar(1.0), false, new Tensor[] {x, w, h}, Autograd.state());
+        }
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(stamped.get(i).toArray(), exact[i].toArray(), 0.0, "target " + i);
+        }
+    }
+
+    @Test
+    void aLongChainIsNumberedAndSweptWithoutRecursion() {
+        Tensor x = Tensor.of(new double[] {1}, 1).requiresGrad(true);
+        Tensor y = x;
+        for (int i = 0; i < 100_000; i++) {
+            y = y.add(y.mul(1e-6)); // each node used twice
+        }
+        y.sum().backward();
+        assertEquals(Math.pow(1 + 1e-6, 100_000), x.grad().item(), 1e-9);
+    }
+
+    @Test
     void enableGradRestoresTheModeItFound() {
         try (Autograd.Scope off = Autograd.noGrad()) {
             try (Autograd.Scope on = Autograd.enableGrad()) {

@@ -84,6 +84,21 @@ public final class NDArray {
         return new NDArray(data, like.shape, st, 0, data.length, null, true);
     }
 
+    /**
+     * A contiguous array of {@code like}'s shape (shared, not copied) filled with {@code value}.
+     *
+     * @param value the fill
+     * @param like the array whose shape to take
+     * @return the new array
+     */
+    public static NDArray fullLike(double value, NDArray like) {
+        double[] d = new double[like.size];
+        if (value != 0.0) {
+            Arrays.fill(d, value);
+        }
+        return wrapLike(d, like);
+    }
+
     /** A contiguous array holding a copy of {@code data}. */
     public static NDArray of(double[] data, int[] shape) {
         return wrap(data.clone(), shape.clone());
