@@ -43,6 +43,23 @@ class BackwardPassTest {
             List<Tensor> g = Autograd.grad(interior.mul(c).sum(), List.of(x, w), false);
             expected.add(new double[][] {g.get(0).toArray(), g.get(1).toArray()});
         }
+        onEightThreadsAtOnce(thread -> {
+            Tensor loss = interior.mul(weights.get(thread)).sum();
+            for (int i = 0; i < 300; i++) {
+                List<Tensor> g = Autograd.grad(loss, List.of(x, w), false);
+                assertArrayEquals(expected.get(thread)[0], g.get(0).toArray(), 0.0, "thread " + thread + ", pass " + i);
+                assertArrayEquals(expected.get(thread)[1], g.get(1).toArray(), 0.0, "thread " + thread + ", pass " + i);
+            }
+        });
+    }
+
+    /** Work for one of the threads, given its number. */
+    private interface ThreadBody {
+        void run(int thread) throws Exception;
+    }
+
+    /** Runs {@code body} on eight threads released together, and rethrows the first failure. */
+    private static void onEightThreadsAtOnce(ThreadBody body) throws Exception {
         CountDownLatch start = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
@@ -51,12 +68,7 @@ class BackwardPassTest {
                 int thread = t;
                 futures.add(pool.submit(() -> {
                     start.await();
-                    Tensor loss = interior.mul(weights.get(thread)).sum();
-                    for (int i = 0; i < 300; i++) {
-                        List<Tensor> g = Autograd.grad(loss, List.of(x, w), false);
-                        assertArrayEquals(expected.get(thread)[0], g.get(0).toArray(), 0.0, "thread " + thread + ", pass " + i);
-                        assertArrayEquals(expected.get(thread)[1], g.get(1).toArray(), 0.0, "thread " + thread + ", pass " + i);
-                    }
+                    body.run(thread);
                     return null;
                 }));
             }
@@ -79,26 +91,11 @@ class BackwardPassTest {
         double[] once = x.grad().toArray();
         x.zeroGrad();
         int passes = 250;
-        CountDownLatch start = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    for (int i = 0; i < passes; i++) {
-                        loss.backward();
-                    }
-                    return null;
-                }));
+        onEightThreadsAtOnce(thread -> {
+            for (int i = 0; i < passes; i++) {
+                loss.backward();
             }
-            start.countDown();
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
         double[] total = x.grad().toArray();
         for (int i = 0; i < once.length; i++) {
             assertEquals(once[i] * THREADS * passes, total[i], 0.0, "element " + i);
