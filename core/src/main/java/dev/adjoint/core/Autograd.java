@@ -211,7 +211,7 @@ public final class Autograd {
     static Tensor apply(CustomOp op, Tensor[] inputs, boolean owned) {
         boolean anyGrad = checkInputs(op, inputs);
         ThreadState s = state();
-        // Fibonacci hashing: consecutive nodes of a thread land in distinct table slots of a pass
+        // Fibonacci hashing: consecutive nodes of a thread land on distinct bits of a pass's bit set
         Node node = anyGrad && s.noGrad == 0 ? new Node(op, owned ? inputs : inputs.clone(), ++s.nodes * 0x9E3779B9) : null;
         Tensor out;
         s.noGrad++;
