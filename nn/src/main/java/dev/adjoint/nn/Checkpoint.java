@@ -6,13 +6,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32;
 
 /**
@@ -41,26 +43,45 @@ import java.util.zip.CRC32;
  * {@link #save} writes a temporary file in the target's directory, forces it to disk, then
  * atomically renames it over the target (falling back to a plain replacing move where the file
  * system cannot rename atomically) and forces the directory: a crash leaves either the old file or
- * the new one, never half of one. {@link #load} reads the whole file and validates everything
- * (magic, length, checksum, version, structure, then the parameter count and every shape against
- * the model) before touching the model; on any problem it throws {@link IOException} saying what is
- * wrong and the model is unchanged.
+ * the new one, never half of one. It works for any file name the file system accepts, removes no
+ * file but its own temporary one, and throws only {@link IOException}.
+ *
+ * <p>{@link #load} treats the file as untrusted. It refuses anything but a regular file (a device
+ * such as {@code /dev/zero}, a FIFO or a socket is refused before it is opened), reads at most as
+ * many bytes as a checkpoint of the model has, compares the parameter count and each shape with
+ * the model's as they are read, and allocates nothing in proportion to what the file claims, so a
+ * file of any claimed size is refused at once. A file no larger than the model's checkpoint is
+ * validated whole (magic, length, checksum, version, structure, then the parameter count and every
+ * shape against the model) before the model is touched; a larger one cannot fit the model and is
+ * refused with what does not fit, its values unread. On any problem {@code load} throws
+ * {@link IOException} saying what is wrong, and the model is unchanged.
  */
 public final class Checkpoint {
     /** The format version this class writes and reads. */
     public static final int FORMAT_VERSION = 1;
 
-    private static final byte[] MAGIC = {(byte) 0x89, 'A', 'D', 'J', 'C', 'K', 'P', '\n'};
-    private static final int HEADER = 20;
-    private static final int CHECKSUM = 4;
-    private static final int MAX_RANK = 64;
     private static final long MAX_FILE = Integer.MAX_VALUE - 16;
+    /** Linux's limit on symbolic links followed in one lookup. */
+    private static final int MAX_LINKS = 40;
+    /** The most characters of the checkpoint's name a temporary file's name borrows. */
+    private static final int TEMPORARY_PREFIX = 16;
 
     private Checkpoint() {
     }
 
     /**
      * Writes {@code model}'s parameters to {@code file}, replacing it atomically.
+     *
+     * <p>If {@code file} is a symbolic link (or a chain of them), the link is followed: the file it
+     * points to is replaced, in that file's directory, and the link is left as it is, as writing to
+     * the path would do; a dangling link gets the file it names created.
+     *
+     * <p>While saving, a temporary file named {@code .<up to 16 letters, digits, '-', '_' or '.'
+     * from the start of the name>.<16 hex digits>.tmp} lives next to the target. It is removed when
+     * the save ends, whether it succeeds or fails; only a process killed mid-save leaves one behind.
+     * Temporary files of other saves are never touched, even ones that look abandoned (a writer in
+     * another container or on another host cannot be told from a dead one), so such a leftover is
+     * the user's to delete when no save is running.
      *
      * @param model the model
      * @param file the checkpoint file; its directory must exist
@@ -71,7 +92,7 @@ public final class Checkpoint {
             throw new IllegalArgumentException("Checkpoint.save: " + (model == null ? "model" : "file") + " is null");
         }
         ByteBuffer bytes = encode(model.parameters());
-        Path target = file.toAbsolutePath();
+        Path target = followLinks(file);
         Path dir = target.getParent();
         if (dir == null || target.getFileName() == null) {
             throw new IOException("Checkpoint " + file + ": not a file path (it has no parent directory)");
@@ -82,17 +103,26 @@ public final class Checkpoint {
         if (!Files.isDirectory(dir)) {
             throw new IOException("Checkpoint " + file + ": directory " + dir + " does not exist");
         }
-        removeAbandonedTemporaries(dir, target.getFileName().toString());
-        // NOTE: not Files.createTempFile: it creates owner-only files, and the rename would carry
-        // those permissions over to the checkpoint. CREATE_NEW gives the usual umask permissions.
-        Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+        String prefix = temporaryPrefix(target.getFileName().toString());
+        Path tmp = null;
         boolean moved = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
-                while (bytes.hasRemaining()) {
-                    ch.write(bytes);
+            FileChannel ch = null;
+            while (ch == null) {
+                tmp = dir.resolve("." + prefix + "." + String.format("%016x", ThreadLocalRandom.current().nextLong()) + ".tmp");
+                try {
+                    // NOTE: not Files.createTempFile: it creates owner-only files, and the rename would carry
+                    // those permissions over to the checkpoint. CREATE_NEW gives the usual umask permissions.
+                    ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+                } catch (FileAlreadyExistsException e) {
+                    tmp = null; // another save's name: never ours to remove
                 }
-                ch.force(true);
+            }
+            try (FileChannel out = ch) {
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
+                out.force(true);
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -101,66 +131,80 @@ public final class Checkpoint {
             }
             moved = true;
         } finally {
-            if (!moved) {
+            if (!moved && tmp != null) {
                 Files.deleteIfExists(tmp);
             }
         }
         forceDirectory(dir);
     }
 
-    /**
-     * Deletes temporary files of earlier saves of this checkpoint whose writing process is gone (a
-     * save killed mid-way leaves one behind). Temporaries of live processes are left alone.
-     */
-    private static void removeAbandonedTemporaries(Path dir, String name) {
-        String prefix = "." + name + ".";
-        try (java.nio.file.DirectoryStream<Path> stream = Files.newDirectoryStream(dir, prefix + "*.tmp")) {
-            for (Path p : stream) {
-                String rest = p.getFileName().toString().substring(prefix.length());
-                int dot = rest.indexOf('.');
-                long pid;
-                try {
-                    pid = Long.parseLong(dot < 0 ? rest : rest.substring(0, dot));
-                } catch (NumberFormatException e) {
-                    continue;
-                }
-                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty()) {
-                    Files.deleteIfExists(p);
-                }
+    /** The file {@code file} finally names, following symbolic links on its last component. */
+    private static Path followLinks(Path file) throws IOException {
+        Path target = file.toAbsolutePath();
+        for (int hops = 0; Files.isSymbolicLink(target); hops++) {
+            if (hops == MAX_LINKS) {
+                throw new IOException("Checkpoint " + file + ": too many levels of symbolic links");
             }
-        } catch (IOException e) {
-            // Cleaning up is a courtesy: a directory we cannot list must not stop the save.
+            // a relative link is relative to the link's directory; resolve keeps an absolute one as it is
+            target = target.getParent().resolve(Files.readSymbolicLink(target));
         }
+        return target;
+    }
+
+    /**
+     * The start of a temporary file's name: characters every file system accepts and no shell or
+     * glob treats specially, few enough that the temporary name is never near a length limit.
+     */
+    private static String temporaryPrefix(String name) {
+        StringBuilder prefix = new StringBuilder();
+        for (int i = 0; i < name.length() && prefix.length() < TEMPORARY_PREFIX; i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
+                break;
+            }
+            prefix.append(c);
+        }
+        return prefix.length() == 0 ? "checkpoint" : prefix.toString();
     }
 
     /**
      * Replaces {@code model}'s parameter values with those in {@code file}, after validating the
-     * whole file against the model.
+     * file against the model (see the class description for what is refused and how).
      *
      * @param model the model, whose parameters must match the checkpoint's in number and shape
-     * @param file the checkpoint file
-     * @throws IOException if the file cannot be read, is not a valid checkpoint, or does not fit
-     *     the model; the message says which, and the model is left unchanged
+     * @param file the checkpoint file, a regular file or a symbolic link to one
+     * @throws IOException if the file cannot be read, is not a regular file, is not a valid
+     *     checkpoint, or does not fit the model; the message says which, and the model is left
+     *     unchanged
      */
     public static void load(Layer model, Path file) throws IOException {
         if (model == null || file == null) {
             throw new IllegalArgumentException("Checkpoint.load: " + (model == null ? "model" : "file") + " is null");
         }
-        byte[] bytes;
-        try {
-            long size = Files.size(file);
-            if (size > MAX_FILE) {
-                throw new IOException("Checkpoint " + file + ": " + size + " bytes is too large to be a checkpoint");
-            }
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new IOException("Checkpoint " + file + ": file does not exist", e);
-        } catch (IOException e) {
-            throw e.getMessage() != null && e.getMessage().startsWith("Checkpoint ") ? e
-                    : new IOException("Checkpoint " + file + ": cannot be read (" + e.getMessage() + ")", e);
-        }
-        double[][] values = decode(bytes, model.parameters(), file);
+        String where = "Checkpoint " + file + ": ";
         List<Tensor> params = model.parameters();
+        BasicFileAttributes attributes;
+        FileChannel ch;
+        try {
+            // NOTE: the type is checked on the path before opening: opening a FIFO with no writer blocks
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            if (attributes.isDirectory()) {
+                throw new IOException(where + "is a directory, not a checkpoint file");
+            }
+            if (!attributes.isRegularFile()) {
+                throw new IOException(where + "not a regular file (a device, FIFO or socket), so not a checkpoint; refused unread");
+            }
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new IOException(where + "file does not exist", e);
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith(where) ? e
+                    : new IOException(where + "cannot be read (" + e.getMessage() + ")", e);
+        }
+        double[][] values;
+        try (ch) {
+            values = CheckpointReader.read(ch, attributes.size(), params, where);
+        }
         for (int i = 0; i < values.length; i++) {
             double[] v = values[i];
             params.get(i).modify(buffer -> System.arraycopy(v, 0, buffer, 0, v.length));
@@ -168,16 +212,13 @@ public final class Checkpoint {
     }
 
     static ByteBuffer encode(List<Tensor> params) throws IOException {
-        long body = 4;
-        for (Tensor p : params) {
-            body += 4 + 4L * p.rank() + 8L * p.size();
-        }
-        long total = HEADER + body + CHECKSUM;
+        long body = CheckpointReader.bodyLength(params);
+        long total = CheckpointReader.HEADER + body + CheckpointReader.CHECKSUM;
         if (total > MAX_FILE) {
             throw new IOException("Checkpoint: " + total + " bytes of parameters are too many for one checkpoint file");
         }
         ByteBuffer buf = ByteBuffer.allocate((int) total).order(ByteOrder.BIG_ENDIAN);
-        buf.put(MAGIC).putInt(FORMAT_VERSION).putLong(body).putInt(params.size());
+        buf.put(CheckpointReader.MAGIC).putInt(FORMAT_VERSION).putLong(body).putInt(params.size());
         for (Tensor p : params) {
             int[] shape = p.shape();
             buf.putInt(shape.length);
@@ -194,99 +235,6 @@ public final class Checkpoint {
         buf.putInt((int) crc.getValue());
         buf.flip();
         return buf;
-    }
-
-    /** Validates everything and returns the values per parameter; throws before anything is changed. */
-    private static double[][] decode(byte[] bytes, List<Tensor> params, Path file) throws IOException {
-        String where = "Checkpoint " + file + ": ";
-        if (bytes.length == 0) {
-            throw new IOException(where + "file is empty");
-        }
-        if (bytes.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
-            throw new IOException(where + "not an Adjoint checkpoint (the file does not start with the checkpoint magic bytes)");
-        }
-        if (bytes.length < HEADER + 4 + CHECKSUM) {
-            throw new IOException(where + "truncated: " + bytes.length + " bytes, but even an empty checkpoint has "
-                    + (HEADER + 4 + CHECKSUM));
-        }
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
-        int version = buf.getInt(MAGIC.length);
-        long body = buf.getLong(12);
-        long expected = HEADER + body + CHECKSUM;
-        if (body < 4 || expected != bytes.length) {
-            throw new IOException(where + (body >= 4 && bytes.length < expected ? "truncated" : "corrupted") + ": the header declares "
-                    + (body < 0 || body > Integer.MAX_VALUE ? "an impossible size" : expected + " bytes") + " but the file has "
-                    + bytes.length);
-        }
-        int end = bytes.length - CHECKSUM;
-        CRC32 crc = new CRC32();
-        crc.update(bytes, 0, end);
-        int stored = buf.getInt(end);
-        if ((int) crc.getValue() != stored) {
-            throw new IOException(where + "corrupted: checksum mismatch (stored " + hex(stored) + ", computed "
-                    + hex((int) crc.getValue()) + ")");
-        }
-        if (version != FORMAT_VERSION) {
-            throw new IOException(where + "unsupported format version " + version + " (this library reads version "
-                    + FORMAT_VERSION + ")");
-        }
-        buf.position(HEADER).limit(end);
-        int count = buf.getInt();
-        if (count < 0 || count > buf.remaining() / 4) {
-            throw new IOException(where + "corrupted: impossible parameter count " + count);
-        }
-        int[][] shapes = new int[count][];
-        double[][] values = new double[count][];
-        for (int i = 0; i < count; i++) {
-            if (buf.remaining() < 4) {
-                throw new IOException(where + "corrupted: body ends inside parameter " + i);
-            }
-            int rank = buf.getInt();
-            if (rank < 0 || rank > MAX_RANK || buf.remaining() < 4L * rank) {
-                throw new IOException(where + "corrupted: impossible rank " + rank + " for parameter " + i);
-            }
-            int[] shape = new int[rank];
-            long size = 1;
-            for (int k = 0; k < rank; k++) {
-                shape[k] = buf.getInt();
-                if (shape[k] < 0) {
-                    throw new IOException(where + "corrupted: negative dimension in shape " + Arrays.toString(shape)
-                            + " of parameter " + i);
-                }
-                size *= shape[k];
-                if (size > buf.remaining()) {
-                    throw new IOException(where + "corrupted: shape of parameter " + i + " is larger than the file");
-                }
-            }
-            if (8 * size > buf.remaining()) {
-                throw new IOException(where + "corrupted: parameter " + i + " of shape " + Arrays.toString(shape)
-                        + " needs " + 8 * size + " bytes but only " + buf.remaining() + " remain");
-            }
-            double[] v = new double[(int) size];
-            buf.asDoubleBuffer().get(v);
-            buf.position(buf.position() + 8 * v.length);
-            shapes[i] = shape;
-            values[i] = v;
-        }
-        if (buf.hasRemaining()) {
-            throw new IOException(where + "corrupted: " + buf.remaining() + " unexpected bytes after the last parameter");
-        }
-        if (count != params.size()) {
-            throw new IOException(where + "does not fit the model: the checkpoint has " + count
-                    + " parameters but the model has " + params.size());
-        }
-        for (int i = 0; i < count; i++) {
-            int[] modelShape = params.get(i).shape();
-            if (!Arrays.equals(shapes[i], modelShape)) {
-                throw new IOException(where + "does not fit the model: parameter " + i + " has shape "
-                        + Arrays.toString(shapes[i]) + " in the checkpoint but " + Arrays.toString(modelShape) + " in the model");
-            }
-        }
-        return values;
-    }
-
-    private static String hex(int v) {
-        return String.format("0x%08x", v);
     }
 
     /** Makes the rename durable where the platform allows opening a directory; elsewhere a no-op. */

@@ -229,19 +229,49 @@ class CheckpointTest {
     }
 
     @Test
-    void saveRemovesTemporariesAbandonedByDeadWritersButNotLiveOnes() throws Exception {
+    void saveNeverRemovesAnotherWritersTemporaryFile() throws Exception {
         Path file = dir.resolve("model.ckpt");
-        // pid 999999999 is above Linux's pid_max, so no such process exists
-        Path abandoned = dir.resolve(".model.ckpt.999999999.123.tmp");
-        Path live = dir.resolve(".model.ckpt." + ProcessHandle.current().pid() + ".456.tmp");
-        Path other = dir.resolve(".other.ckpt.999999999.1.tmp");
-        java.nio.file.Files.write(abandoned, new byte[] {1, 2, 3});
-        java.nio.file.Files.write(live, new byte[] {4});
-        java.nio.file.Files.write(other, new byte[] {5});
+        // pid 999999999 is above Linux's pid_max: to this process its writer looks dead, as a live
+        // writer in another PID namespace (container) or on another host does
+        List<Path> others = List.of(dir.resolve(".model.ckpt.999999999.123.tmp"),
+                dir.resolve(".model.ckpt." + ProcessHandle.current().pid() + ".456.tmp"),
+                dir.resolve(".model.ckpt.0123456789abcdef.tmp"), dir.resolve(".other.ckpt.999999999.1.tmp"));
+        for (Path p : others) {
+            Files.write(p, new byte[] {1, 2, 3});
+        }
         Checkpoint.save(model(1), file);
-        org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(abandoned));
-        org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.exists(live));
-        org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.exists(other));
+        Checkpoint.save(model(2), file);
+        for (Path p : others) {
+            assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(p), p + " was touched");
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(others.size() + 1, files.count(), "a save left its own temporary file behind");
+        }
+    }
+
+    @Test
+    void savingThroughASymbolicLinkReplacesTheFileItPointsToAndKeepsTheLink() throws IOException {
+        Path real = Files.createDirectory(dir.resolve("real")).resolve("model.ckpt");
+        Path link;
+        try {
+            link = Files.createSymbolicLink(dir.resolve("latest.ckpt"), Path.of("real", "model.ckpt"));
+        } catch (UnsupportedOperationException | IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no symbolic links here: " + e);
+            return;
+        }
+        Sequential first = model(1);
+        Checkpoint.save(first, link); // dangling: the file it names is created
+        assertTrue(Files.isSymbolicLink(link));
+        assertTrue(Files.isRegularFile(real, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        Sequential second = model(2);
+        Checkpoint.save(second, link);
+        assertTrue(Files.isSymbolicLink(link));
+        Sequential loaded = model(3);
+        Checkpoint.load(loaded, real);
+        assertArrayEquals(second.parameters().get(0).toArray(), loaded.parameters().get(0).toArray(), 0.0);
+        try (Stream<Path> files = Files.list(real.getParent())) {
+            assertEquals(List.of(real.getFileName()), files.map(Path::getFileName).toList());
+        }
     }
 
     @Test

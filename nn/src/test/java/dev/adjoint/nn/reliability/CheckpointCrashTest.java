@@ -30,6 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * any save has completed it must fail cleanly with {@link IOException}. Temporary files left behind
  * by killed saves must not disturb later loads or saves.
  *
+ * <p>Saves also work under any name the file system accepts (glob and shell characters, 250
+ * characters, 254 bytes of UTF-8) and never remove another writer's temporary file, including one
+ * whose process looks dead from here, as a live writer in another container does.
+ *
  * <p>{@value #DEFAULT_KILLS} kills by default ({@code -Dadjoint.crash.kills=N} for more; the
  * {@code soak} profile runs 500).
  */
@@ -133,6 +137,35 @@ class CheckpointCrashTest {
         Layer again = CheckpointWriterMain.model();
         Checkpoint.load(again, file);
         assertEquals(verified + 1, CheckpointWriterMain.generationOf(again));
+    }
+
+    @Test
+    void anyNameTheFileSystemAcceptsSavesAndLoadsAndOtherWritersTemporariesSurvive() throws IOException {
+        List<String> names = List.of("model[1].ckpt", "model[.ckpt", "{a,b}.ckpt", "model{.ckpt", "*.ckpt", "a*b?.ckpt", "]",
+                "back\\slash", "with space.ckpt", "-dash", ".hidden", "ünïcødé-名前.ckpt", "x".repeat(250), "é".repeat(127));
+        // temporaries of other writers in the naming of older versions, some of whose names the
+        // names above would match as globs; pid 999999999 looks dead here, as a writer in another
+        // PID namespace does
+        List<Path> others = new ArrayList<>();
+        for (String name : List.of("model1.ckpt", "xyz.ckpt", "a-b-.ckpt", "model[1].ckpt", "{a,b}.ckpt")) {
+            others.add(Files.write(dir.resolve("." + name + ".999999999.1.tmp"), new byte[] {7}));
+        }
+        Layer model = CheckpointWriterMain.model();
+        for (int i = 0; i < names.size(); i++) {
+            CheckpointWriterMain.fill(model, i + 1);
+            Checkpoint.save(model, dir.resolve(names.get(i)));
+        }
+        for (int i = 0; i < names.size(); i++) {
+            Layer loaded = CheckpointWriterMain.model();
+            Checkpoint.load(loaded, dir.resolve(names.get(i)));
+            assertEquals(i + 1, CheckpointWriterMain.generationOf(loaded), names.get(i));
+        }
+        for (Path p : others) {
+            assertTrue(Files.exists(p), "a save removed another writer's " + p.getFileName());
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(names.size() + others.size(), files.count(), "a save left a temporary file behind");
+        }
     }
 
     /**
