@@ -21,6 +21,13 @@ import java.util.SplittableRandom;
  * were. Layers are looked at one by one when the model is a {@link Sequential} (nested ones are
  * flattened); any other model is examined as a whole.
  *
+ * <p>Frozen parameters ({@code requiresGrad(false)}, as in fine-tuning) and layers whose output
+ * does not require grad (preprocessing run under {@link Autograd#noGrad}, or anything not
+ * differentiable) are normal: their values are examined, and the gradient checks cover what the
+ * synthetic loss's gradient reaches (the layers after the last such layer, and the parameters that
+ * require grad). What could not be examined is named in a {@link Finding.Kind#NOT_EXAMINED}
+ * finding, so a clean bill of health says how much it covers.
+ *
  * <p>Thresholds:
  * <ul>
  *   <li>SYMMETRY: two or more units of a {@link Linear} layer with bitwise identical incoming
@@ -37,6 +44,8 @@ import java.util.SplittableRandom;
  *       layer differs from the last one's by more than that factor.</li>
  *   <li>NON_FINITE: any NaN or infinity, reported where it is first seen: the input, then the
  *       parameters, then activations in forward order, then gradients from the output backwards.</li>
+ *   <li>NOT_EXAMINED: frozen parameters, whose gradients are not computed, and the layers before
+ *       the last layer whose output does not require grad, which no gradient reaches.</li>
  * </ul>
  */
 public final class Doctor {
@@ -60,7 +69,8 @@ public final class Doctor {
      * @param model the network
      * @param input a batch of inputs, batch along the first axis
      * @return the problems found, in the order: non-finite values, symmetry, saturation, dead units,
-     *     gradient scale; empty for a healthy network
+     *     gradient scale, then what was not examined; empty for a healthy network whose layers and
+     *     parameters are all differentiable
      */
     public static List<Finding> examine(Layer model, Tensor input) {
         if (model == null || input == null) {
@@ -79,17 +89,31 @@ public final class Doctor {
         Tensor direction = Tensor.randn(new SplittableRandom(42), out.shape());
         Tensor loss = out.mul(direction).sum().div(Math.max(batch, 1));
 
-        List<Tensor> targets = new ArrayList<>();
-        for (Tensor a : acts) {
-            if (a.requiresGrad()) {
-                targets.add(a);
+        // the gradient reaches the activations after the last one that does not require grad (cut), and the layers from it on
+        int cut = 0;
+        for (int i = acts.length - 1; i > 0 && cut == 0; i--) {
+            if (!acts[i].requiresGrad()) {
+                cut = i;
             }
         }
-        List<Tensor> params = model.parameters();
-        targets.addAll(params);
-        List<Tensor> grads = loss.requiresGrad() ? Autograd.grad(loss, targets, false) : List.of();
+        List<Tensor> targets = new ArrayList<>();
+        if (loss.requiresGrad()) {
+            for (int i = cut; i < acts.length; i++) {
+                if (acts[i].requiresGrad()) {
+                    targets.add(acts[i]);
+                }
+            }
+            for (int i = cut; i < layers.size(); i++) {
+                for (Tensor p : layers.get(i).parameters()) {
+                    if (p.requiresGrad() && indexOf(targets, p) < 0) {
+                        targets.add(p);
+                    }
+                }
+            }
+        }
+        List<Tensor> grads = targets.isEmpty() ? List.of() : Autograd.grad(loss, targets, false);
 
-        nonFinite(layers, input, params, acts, targets, grads).ifPresent(findings::add);
+        nonFinite(layers, input, acts, targets, grads).ifPresent(findings::add);
         findings.addAll(Symmetry.find(layers));
         for (int i = 0; i < layers.size(); i++) {
             saturation(i, layers.get(i), acts[i + 1]).ifPresent(findings::add);
@@ -98,7 +122,39 @@ public final class Doctor {
         if (findings.stream().noneMatch(f -> f.kind() == Finding.Kind.NON_FINITE) && !grads.isEmpty()) {
             gradientScale(layers, acts, targets, grads).ifPresent(findings::add);
         }
+        notExamined(layers, acts, cut).forEach(findings::add);
         return findings;
+    }
+
+    /** What the gradient checks could not cover: frozen parameters, and the layers before a cut in the graph. */
+    private static List<Finding> notExamined(List<Layer> layers, Tensor[] acts, int cut) {
+        List<Finding> out = new ArrayList<>();
+        List<String> frozen = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            List<Tensor> ps = layers.get(i).parameters();
+            for (int p = 0; p < ps.size(); p++) {
+                if (!ps.get(p).requiresGrad()) {
+                    frozen.add("parameter " + p + " of " + describe(i, layers.get(i)));
+                }
+            }
+        }
+        if (!frozen.isEmpty()) {
+            out.add(new Finding(Finding.Kind.NOT_EXAMINED, (frozen.size() <= 4 ? String.join(", ", frozen)
+                    : frozen.get(0) + " and " + (frozen.size() - 1) + " more parameters") + (frozen.size() == 1 ? " is" : " are")
+                    + " frozen (requiresGrad(false)): " + (frozen.size() == 1 ? "its values were" : "their values were")
+                    + " examined, gradients were not, and no optimizer step will change " + (frozen.size() == 1 ? "it" : "them")));
+        }
+        if (cut > 0) {
+            int culprit = cut - 1; // the first of the layers that pass on a tensor without grad
+            while (culprit > 0 && !acts[culprit].requiresGrad()) {
+                culprit--;
+            }
+            out.add(new Finding(Finding.Kind.NOT_EXAMINED, describe(culprit, layers.get(culprit)) + " returns a tensor that"
+                    + " does not require grad (it runs under Autograd.noGrad, detaches, or is not differentiable), so no"
+                    + " gradient reaches " + (cut == 1 ? "layer 0" : "layers 0 to " + (cut - 1)) + " or the input:"
+                    + " their values were examined, gradients only from layer " + cut + " on"));
+        }
+        return out;
     }
 
     private static List<Layer> flatten(Layer model) {
@@ -122,7 +178,7 @@ public final class Doctor {
         return "layer " + index + " (" + layer + ")";
     }
 
-    private static java.util.Optional<Finding> nonFinite(List<Layer> layers, Tensor input, List<Tensor> params, Tensor[] acts,
+    private static java.util.Optional<Finding> nonFinite(List<Layer> layers, Tensor input, Tensor[] acts,
                                                           List<Tensor> targets, List<Tensor> grads) {
         List<String> places = new ArrayList<>();
         if (!finite(input)) {
@@ -143,7 +199,7 @@ public final class Doctor {
         }
         for (int i = acts.length - 1; i >= 0; i--) {
             int t = indexOf(targets, acts[i]);
-            if (t >= 0 && t < grads.size() && !finite(grads.get(t))) {
+            if (t >= 0 && !finite(grads.get(t))) {
                 places.add(i == 0 ? "the gradient reaching the input" : "the gradient reaching the output of "
                         + describe(i - 1, layers.get(i - 1)));
             }
@@ -231,10 +287,11 @@ public final class Doctor {
 
     private static java.util.Optional<Finding> gradientScale(List<Layer> layers, Tensor[] acts, List<Tensor> targets,
                                                               List<Tensor> grads) {
+        // Linear layers the gradient reaches (their input or their weight); each ratio only where both ends have it
         int first = -1;
         int last = -1;
         for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i) instanceof Linear) {
+            if (layers.get(i) instanceof Linear l && (indexOf(targets, acts[i]) >= 0 || indexOf(targets, l.weight()) >= 0)) {
                 first = first < 0 ? i : first;
                 last = i;
             }
@@ -242,28 +299,34 @@ public final class Doctor {
         if (first < 0 || first == last) {
             return java.util.Optional.empty();
         }
-        double gFirst = rms(grads.get(indexOf(targets, acts[first])));
-        double gLast = rms(grads.get(indexOf(targets, acts[last])));
+        int xFirst = indexOf(targets, acts[first]);
+        int xLast = indexOf(targets, acts[last]);
+        boolean inputs = xFirst >= 0 && xLast >= 0;
+        double gFirst = inputs ? rms(grads.get(xFirst)) : Double.NaN;
+        double gLast = inputs ? rms(grads.get(xLast)) : Double.NaN;
         Linear lf = (Linear) layers.get(first);
         Linear ll = (Linear) layers.get(last);
-        double uFirst = relative(grads.get(indexOf(targets, lf.weight())), lf.weight());
-        double uLast = relative(grads.get(indexOf(targets, ll.weight())), ll.weight());
+        int wFirst = indexOf(targets, lf.weight());
+        int wLast = indexOf(targets, ll.weight());
+        boolean weights = wFirst >= 0 && wLast >= 0;
+        double uFirst = weights ? relative(grads.get(wFirst), lf.weight()) : Double.NaN;
+        double uLast = weights ? relative(grads.get(wLast), ll.weight()) : Double.NaN;
         double inputRatio = gFirst / gLast;
-        double paramRatio = uFirst / uLast;
+        double paramRatio = uFirst / uLast; // NaN (beyond no threshold) when a weight is frozen; likewise inputRatio
         String where = String.format(Locale.ROOT, "from %s back to %s", describe(last, ll), describe(first, lf));
+        String figures = (inputs ? String.format(Locale.ROOT, "RMS input gradient %.3g -> %.3g (x%.2g), ", gLast, gFirst,
+                inputRatio) : "RMS input gradient not compared (no gradient reaches the first one's input), ")
+                + (weights ? String.format(Locale.ROOT, "relative weight gradient |dW|/|W| %.3g -> %.3g (x%.2g)", uLast, uFirst,
+                        paramRatio) : "relative weight gradient not compared (a weight is frozen)");
         if (inputRatio < 1 / GRADIENT_RATIO || paramRatio < 1 / GRADIENT_RATIO) {
-            return java.util.Optional.of(new Finding(Finding.Kind.VANISHING_GRADIENT, String.format(Locale.ROOT,
-                    "gradients shrink %s: RMS input gradient %.3g -> %.3g (x%.2g), relative weight gradient |dW|/|W| "
-                            + "%.3g -> %.3g (x%.2g); the first layers will barely learn: use ReLU instead of "
-                            + "sigmoid/tanh, Xavier/He initialisation, or fewer layers",
-                    where, gLast, gFirst, inputRatio, uLast, uFirst, paramRatio)));
+            return java.util.Optional.of(new Finding(Finding.Kind.VANISHING_GRADIENT, "gradients shrink " + where + ": " + figures
+                    + "; the first layers will barely learn: use ReLU instead of sigmoid/tanh, Xavier/He initialisation,"
+                    + " or fewer layers"));
         }
         if (inputRatio > GRADIENT_RATIO || paramRatio > GRADIENT_RATIO) {
-            return java.util.Optional.of(new Finding(Finding.Kind.EXPLODING_GRADIENT, String.format(Locale.ROOT,
-                    "gradients grow %s: RMS input gradient %.3g -> %.3g (x%.2g), relative weight gradient |dW|/|W| "
-                            + "%.3g -> %.3g (x%.2g); training will diverge: use a smaller initialisation "
-                            + "(Init.xavierUniform / Init.heUniform), a lower learning rate, or gradient clipping",
-                    where, gLast, gFirst, inputRatio, uLast, uFirst, paramRatio)));
+            return java.util.Optional.of(new Finding(Finding.Kind.EXPLODING_GRADIENT, "gradients grow " + where + ": " + figures
+                    + "; training will diverge: use a smaller initialisation (Init.xavierUniform / Init.heUniform),"
+                    + " a lower learning rate, or gradient clipping"));
         }
         return java.util.Optional.empty();
     }

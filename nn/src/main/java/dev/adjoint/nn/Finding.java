@@ -1,7 +1,7 @@
 package dev.adjoint.nn;
 
 /**
- * One problem the {@link Doctor} found in a network.
+ * One problem the {@link Doctor} found in a network, or one part of it that it could not examine.
  *
  * @param kind what kind of problem
  * @param message one line naming the layer (index and type), the measured figure and what to do
@@ -21,7 +21,12 @@ public record Finding(Kind kind, String message) {
         /** ReLU units that output 0 for every sample of the batch, so they get no gradient. */
         DEAD_UNITS,
         /** NaN or infinity in the input, a parameter, an activation or a gradient. */
-        NON_FINITE
+        NON_FINITE,
+        /**
+         * Not a problem: a part of the network whose gradients the doctor could not examine, because
+         * its parameters are frozen or no gradient reaches it (a layer before it runs under noGrad).
+         */
+        NOT_EXAMINED
     }
 
     /**

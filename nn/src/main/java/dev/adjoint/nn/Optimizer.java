@@ -98,18 +98,35 @@ public abstract class Optimizer {
         }
     }
 
-    /** Updates every parameter that has a gradient, once. */
+    /**
+     * Updates every parameter that has a gradient, once. Everything that can be refused (the
+     * hyper-parameters, the gradients' shapes) is checked before the first parameter changes, so a
+     * refused step changes nothing.
+     *
+     * <p>The gradients' values are not checked: a NaN or infinite gradient is applied as it is (as
+     * in PyTorch) and spoils the parameters and the optimizer's state. {@link Trainer} refuses such
+     * a step before calling this; a hand-written loop can do the same with
+     * {@link GradientClipping#globalNorm}, one read of the gradients.
+     *
+     * @throws IllegalStateException if the hyper-parameters conflict or a gradient's shape does not
+     *     match its parameter's (then no parameter is changed)
+     */
     public final void step() {
         validate();
         for (int i = 0; i < slots.length; i++) {
             Tensor p = parameters.get(i);
             Tensor g = p.grad();
+            if (g != null && g.size() != p.size()) {
+                throw new IllegalStateException(name + ": gradient of shape " + Arrays.toString(g.shape())
+                        + " does not match parameter " + i + " of shape " + Arrays.toString(p.shape())
+                        + "; no parameter was changed");
+            }
+        }
+        for (int i = 0; i < slots.length; i++) {
+            Tensor p = parameters.get(i);
+            Tensor g = p.grad();
             if (g == null) {
                 continue;
-            }
-            if (g.size() != p.size()) {
-                throw new IllegalStateException(name + ": gradient of shape " + Arrays.toString(g.shape())
-                        + " does not match parameter " + i + " of shape " + Arrays.toString(p.shape()));
             }
             g.copyTo(gradient);
             p.modify(slots[i]);

@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.random.RandomGenerator;
 
 /**
- * A small training loop: for each mini-batch, {@code zeroGrad}, forward, loss, backward, optional
- * gradient clipping, {@code step}; returns the loss of every step.
+ * A small training loop: for each mini-batch, {@code zeroGrad}, forward, loss, backward, a check of
+ * the gradients, optional gradient clipping, {@code step}; returns the loss of every step.
  *
  * <pre>{@code
  * Trainer trainer = new Trainer(model, new Adam(model.parameters(), 0.01),
@@ -23,6 +23,16 @@ import java.util.random.RandomGenerator;
  * (tests, CI logs, pipes) it is quiet unless {@link #progress(PrintStream)} says otherwise.
  * {@link Listener}s see the start (before the first step: the place for diagnostics that inspect
  * the model and a first batch), every step and the end.
+ *
+ * <p>Training stops before damage: a step whose loss is NaN or infinite, or whose loss is finite but
+ * whose gradient holds NaN or infinity (found in the one pass that computes the global gradient
+ * norm, which clipping uses too), is refused before {@code optimizer.step()} with a
+ * {@link TrainingStoppedException} that names the step and carries the losses of the steps before
+ * it; the parameters and the optimizer's state stay as the previous step left them.
+ *
+ * <p>The trainer keeps no loss tensor beyond its step (only {@code item()} values), so each step's
+ * graph and activations can be collected as soon as the step ends. Loss functions and listeners
+ * should do the same: a kept loss tensor keeps its whole graph alive.
  */
 public final class Trainer {
 
@@ -77,6 +87,8 @@ public final class Trainer {
     private PrintStream progress;
     private PrintStream doctor = System.err;
     private List<Finding> findings = List.of();
+    private double[] gradientScratch = new double[0];
+    private double[] gradientNorms = new double[0];
 
     /**
      * @param model the model to train
@@ -165,7 +177,9 @@ public final class Trainer {
      * Where the {@link Doctor}'s findings go: before the first step of each {@code fit}, the trainer
      * examines the model on the first batch (in eval mode, leaving parameters, gradients and any
      * dropout randomness untouched) and prints one line per finding. {@code System.err} by default;
-     * {@code null} switches the examination off. A healthy network prints nothing.
+     * {@code null} switches the examination off. A healthy network prints nothing; one with frozen
+     * parameters or a layer under {@code noGrad} gets a {@link Finding.Kind#NOT_EXAMINED} line saying
+     * what the examination could not cover.
      *
      * @param out the stream, or null
      * @return this trainer
@@ -205,6 +219,8 @@ public final class Trainer {
      * @param data the data set
      * @param steps the number of steps, at least 0
      * @return the loss of every step
+     * @throws TrainingStoppedException if a step's loss or gradient is NaN or infinite (nothing of
+     *     that step is applied; the exception carries the losses of the steps before it)
      */
     public double[] fit(Dataset data, int steps) {
         if (data == null) {
@@ -222,7 +238,9 @@ public final class Trainer {
      * @param batchSize the batch size, positive
      * @param shuffle the source of each epoch's shuffle, or {@code null} to keep the order
      * @return the loss of every step (there are {@code epochs * ceil(size / batchSize)} steps)
-     * @throws ArithmeticException if the loss becomes NaN or infinite
+     * @throws TrainingStoppedException (an {@link ArithmeticException}) if a step's loss or
+     *     gradient is NaN or infinite: that step applies nothing, and the exception names it and
+     *     carries the losses of the steps before it ({@link TrainingStoppedException#history()})
      */
     public double[] fit(Dataset data, int epochs, int batchSize, RandomGenerator shuffle) {
         if (data == null) {
@@ -256,7 +274,15 @@ public final class Trainer {
                         l.onStart(this, batch);
                     }
                 }
-                double loss = step(batch, "step " + step + " (epoch " + epoch + ")");
+                double loss;
+                try {
+                    loss = step(batch, step, "step " + step + " (epoch " + epoch + ")", history);
+                } catch (TrainingStoppedException e) {
+                    if (line != null) {
+                        line.update(step, step == 0 ? e.loss() : history[step - 1], true);
+                    }
+                    throw e;
+                }
                 history[step] = loss;
                 for (Listener l : listeners) {
                     l.onStep(step, loss);
@@ -293,17 +319,22 @@ public final class Trainer {
     }
 
     /**
-     * One optimization step on one batch: zeroGrad, forward, loss, backward, optional clipping, step.
+     * One optimization step on one batch: zeroGrad, forward, loss, backward, a check of the
+     * gradients, optional clipping, step.
      *
      * @param batch the batch
      * @return the loss before the update
-     * @throws ArithmeticException if the loss is NaN or infinite (then nothing is updated)
+     * @throws TrainingStoppedException (an {@link ArithmeticException}) if the loss or a gradient
+     *     is NaN or infinite (then nothing is updated); it reports step 0 and an empty history
      */
     public double step(Batch batch) {
-        return step(batch, "this step");
+        return step(batch, 0, "this step", new double[0]);
     }
 
-    private double step(Batch batch, String where) {
+    /**
+     * @param history the losses of the steps before this one (its first {@code step} elements)
+     */
+    private double step(Batch batch, int step, String where, double[] history) {
         if (batch == null) {
             throw new IllegalArgumentException("Trainer: batch is null");
         }
@@ -315,15 +346,42 @@ public final class Trainer {
         }
         double value = loss.item();
         if (!Double.isFinite(value)) {
-            throw new ArithmeticException("Trainer: loss is " + value + " at " + where + "; parameters left as they were."
-                    + " Try a smaller learning rate, gradient clipping, or Autograd.detectAnomaly() to find the op");
+            throw new TrainingStoppedException("Trainer: loss is " + value + " at " + where + "; parameters left as they were."
+                    + " Try a smaller learning rate, gradient clipping, or Autograd.detectAnomaly() to find the op",
+                    step, value, Arrays.copyOf(history, step));
         }
         loss.backward();
+        List<Tensor> parameters = optimizer.parameters();
+        double norm = GradientClipping.globalNorm(parameters, gradientScratch(parameters), gradientNorms(parameters));
+        if (!Double.isFinite(norm)) {
+            throw new TrainingStoppedException("Trainer: the gradient norm is " + norm + " at " + where + " although the loss "
+                    + value + " is finite: " + GradientClipping.firstNonFinite(parameters) + "; parameters left as they were."
+                    + " Run the step under Autograd.detectAnomaly() to find the op (a derivative at the edge of its domain,"
+                    + " such as sqrt or log at 0, is the usual cause)", step, value, Arrays.copyOf(history, step));
+        }
         if (clipNorm > 0) {
-            GradientClipping.clipByGlobalNorm(optimizer.parameters(), clipNorm);
+            GradientClipping.scale(parameters, clipNorm, norm);
         }
         optimizer.step();
         return value;
+    }
+
+    private double[] gradientScratch(List<Tensor> parameters) {
+        if (gradientScratch.length == 0) {
+            int largest = 0;
+            for (Tensor p : parameters) {
+                largest = Math.max(largest, p.size());
+            }
+            gradientScratch = new double[largest];
+        }
+        return gradientScratch;
+    }
+
+    private double[] gradientNorms(List<Tensor> parameters) {
+        if (gradientNorms.length < parameters.size()) {
+            gradientNorms = new double[parameters.size()];
+        }
+        return gradientNorms;
     }
 
     /** The progress line: rewritten in place with a carriage return, at most a few times a second. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.core.Autograd;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -184,5 +185,93 @@ class DoctorTest {
         for (Finding f : findings) {
             assertTrue(f.message().contains("layer "), f.message());
         }
+    }
+
+    /** Preprocessing that runs unrecorded, as a frozen feature extractor or a non-differentiable step would. */
+    private static final class NoGradScale implements Layer {
+        @Override
+        public Tensor forward(Tensor x) {
+            Autograd.Scope off = Autograd.noGrad();
+            try {
+                return x.mul(0.5);
+            } finally {
+                off.close();
+            }
+        }
+
+        @Override
+        public List<Tensor> parameters() {
+            return List.of();
+        }
+
+        @Override
+        public String toString() {
+            return "NoGradScale()";
+        }
+    }
+
+    private static Sequential prepend(Layer first, Sequential rest) {
+        List<Layer> layers = new ArrayList<>(List.of(first));
+        layers.addAll(rest.layers());
+        return new Sequential(layers.toArray(new Layer[0]));
+    }
+
+    @Test
+    void frozenParametersAreExaminedAsFarAsTheyCanBeAndNamed() {
+        RandomGenerator rng = new SplittableRandom(7);
+        Sequential net = mlp(rng, 3, 16, Init.xavierUniform(rng), Tanh::new);
+        Linear first = (Linear) net.layers().get(0);
+        first.weight().requiresGrad(false);
+        first.bias().requiresGrad(false);
+        List<Finding> findings = Doctor.examine(net, Tensor.randn(rng, 64, 4));
+        assertEquals(1, findings.size(), findings.toString());
+        assertEquals(Finding.Kind.NOT_EXAMINED, findings.get(0).kind());
+        assertTrue(findings.get(0).message().startsWith("parameter 0 of layer 0 (Linear(4, 16)), parameter 1 of layer 0 "
+                + "(Linear(4, 16)) are frozen"), findings.get(0).message());
+
+        // the input-gradient ratio still sees the vanishing gradient when the first weight is frozen
+        RandomGenerator rng2 = new SplittableRandom(14);
+        Sequential deep = mlp(rng2, 10, 16, Init.normal(0, 0.1, rng2), Sigmoid::new);
+        ((Linear) deep.layers().get(0)).weight().requiresGrad(false);
+        List<Finding> deepFindings = Doctor.examine(deep, Tensor.randn(rng2, 64, 4));
+        List<Finding> vanishing = of(deepFindings, Finding.Kind.VANISHING_GRADIENT);
+        assertEquals(1, vanishing.size(), deepFindings.toString());
+        assertTrue(vanishing.get(0).message().contains("not compared (a weight is frozen)"), vanishing.get(0).message());
+    }
+
+    @Test
+    void aLayerUnderNoGradIsExaminedForValuesAndTheGradientChecksCoverTheLayersAfterIt() {
+        RandomGenerator rng = new SplittableRandom(14);
+        Sequential deep = prepend(new NoGradScale(), mlp(rng, 10, 16, Init.normal(0, 0.1, rng), Sigmoid::new));
+        List<Finding> findings = Doctor.examine(deep, Tensor.randn(rng, 64, 4));
+        List<Finding> vanishing = of(findings, Finding.Kind.VANISHING_GRADIENT);
+        assertEquals(1, vanishing.size(), findings.toString());
+        assertTrue(vanishing.get(0).message().contains("back to layer 1 (Linear(4, 16))"), vanishing.get(0).message());
+        assertTrue(vanishing.get(0).message().contains("input gradient not compared"), vanishing.get(0).message());
+        List<Finding> skipped = of(findings, Finding.Kind.NOT_EXAMINED);
+        assertEquals(1, skipped.size(), findings.toString());
+        assertTrue(skipped.get(0).message().startsWith("layer 0 (NoGradScale()) returns a tensor that does not require grad"),
+                skipped.get(0).message());
+        assertTrue(skipped.get(0).message().contains("gradients only from layer 1 on"), skipped.get(0).message());
+    }
+
+    @Test
+    void aNoGradLayerInTheMiddleIsNamedAndCausesNoFalseGradientFinding() {
+        RandomGenerator rng = new SplittableRandom(7);
+        Sequential net = new Sequential(new Linear(4, 16, Init.xavierUniform(rng)), new Tanh(), new NoGradScale(),
+                new Linear(16, 16, Init.xavierUniform(rng)), new Tanh(), new Linear(16, 3, Init.xavierUniform(rng)));
+        List<Finding> findings = Doctor.examine(net, Tensor.randn(rng, 64, 4));
+        assertEquals(1, findings.size(), findings.toString());
+        assertTrue(findings.get(0).message().startsWith("layer 2 (NoGradScale())"), findings.get(0).message());
+        assertTrue(findings.get(0).message().contains("no gradient reaches layers 0 to 2 or the input"), findings.get(0).message());
+
+        Tensor bad = Tensor.randn(rng, 8, 4);
+        ((Linear) net.layers().get(3)).bias().modify(b -> b[0] = Double.NaN);
+        List<Finding> nonFinite = of(Doctor.examine(net, bad), Finding.Kind.NON_FINITE);
+        assertEquals(1, nonFinite.size());
+        assertTrue(nonFinite.get(0).message().contains("parameter 1 of layer 3"), nonFinite.get(0).message());
+
+        List<Finding> whole = Doctor.examine(new NoGradScale(), bad);
+        assertEquals(List.of(Finding.Kind.NOT_EXAMINED), whole.stream().map(Finding::kind).toList());
     }
 }

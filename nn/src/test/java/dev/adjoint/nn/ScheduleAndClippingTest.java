@@ -3,6 +3,7 @@ package dev.adjoint.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adjoint.core.Tensor;
 import java.util.List;
@@ -71,5 +72,38 @@ class ScheduleAndClippingTest {
         Tensor a = Tensor.of(new double[] {0}, 1).requiresGrad(true);
         a.log().sum().backward();
         assertThrows(ArithmeticException.class, () -> GradientClipping.clipByGlobalNorm(List.of(a), 1.0));
+    }
+
+    private static Tensor withGradient(double... gradient) {
+        Tensor p = Tensor.zeros(gradient.length).requiresGrad(true);
+        p.mul(Tensor.of(gradient, gradient.length)).sum().backward();
+        return p;
+    }
+
+    @Test
+    void clippingGradientsOf1e155GivesTheClippedValuesWithoutOverflow() {
+        Tensor a = withGradient(3e155, 0);
+        Tensor b = withGradient(-4e155);
+        double norm = GradientClipping.clipByGlobalNorm(List.of(a, b), 1.0);
+        assertEquals(5e155, norm, 5e155 * 1e-15);
+        assertArrayEquals(new double[] {0.6, 0}, a.grad().toArray(), 1e-15);
+        assertArrayEquals(new double[] {-0.8}, b.grad().toArray(), 1e-15);
+    }
+
+    @Test
+    void theGlobalNormIsExactFromTheSmallestToTheLargestMagnitudesAndNonFiniteOnlyForNonFiniteGradients() {
+        assertEquals(5e-170, GradientClipping.globalNorm(List.of(withGradient(3e-170), withGradient(4e-170))), 5e-170 * 1e-15);
+        assertEquals(5e300, GradientClipping.globalNorm(List.of(withGradient(3e300, 4e300))), 5e300 * 1e-15);
+        assertEquals(Double.MIN_VALUE, GradientClipping.globalNorm(List.of(withGradient(Double.MIN_VALUE, 0))));
+        assertEquals(Math.sqrt(2) * (Double.MAX_VALUE / 2),
+                GradientClipping.globalNorm(List.of(withGradient(Double.MAX_VALUE / 2), withGradient(Double.MAX_VALUE / 2))),
+                Double.MAX_VALUE * 1e-15);
+        assertEquals(0.0, GradientClipping.globalNorm(List.of(withGradient(0, 0), Tensor.zeros(2).requiresGrad(true))));
+        assertEquals(Double.POSITIVE_INFINITY, GradientClipping.globalNorm(List.of(withGradient(1, Double.NEGATIVE_INFINITY))));
+        assertTrue(Double.isNaN(GradientClipping.globalNorm(List.of(withGradient(Double.POSITIVE_INFINITY), withGradient(Double.NaN)))));
+        assertTrue(Double.isNaN(GradientClipping.globalNorm(List.of(withGradient(1e300, Double.NaN)))));
+        ArithmeticException e = assertThrows(ArithmeticException.class,
+                () -> GradientClipping.clipByGlobalNorm(List.of(withGradient(1), withGradient(2, Double.NaN)), 1.0));
+        assertTrue(e.getMessage().contains("parameter 1") && e.getMessage().contains("index 1"), e.getMessage());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.core.Autograd;
 import dev.adjoint.core.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -151,5 +152,103 @@ class TrainerTest {
         Trainer off = seedTrainer(stuck).doctor(null);
         off.fit(SEED_DATA, 2);
         assertEquals(List.of(), off.findings());
+    }
+
+    /** Loss 0 with a NaN gradient: d/dp sqrt(p - p) = inf * (1 - 1). */
+    private static Tensor nanGradient(Tensor prediction) {
+        return prediction.sub(prediction).sqrt().sum();
+    }
+
+    private static long[] bits(List<Tensor> parameters) {
+        return parameters.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.toArray()))
+                .mapToLong(Double::doubleToRawLongBits).toArray();
+    }
+
+    @Test
+    void aFiniteLossWithANanGradientIsRefusedAtStepZeroAndLeavesTheParametersBitIdentical() {
+        Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.xavierUniform(new SplittableRandom(4)));
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), 0.1), (prediction, batch) -> nanGradient(prediction));
+        long[] before = bits(model.parameters());
+        ArithmeticException e = assertThrows(ArithmeticException.class, () -> trainer.fit(SEED_DATA, 3));
+        assertTrue(e.getMessage().contains("step 0") && e.getMessage().contains("gradient") && e.getMessage().contains("NaN"),
+                e.getMessage());
+        assertArrayEquals(before, bits(model.parameters()), "the refused step must not touch the parameters");
+        TrainingStoppedException stopped = (TrainingStoppedException) e;
+        assertEquals(0, stopped.step());
+        assertEquals(0.0, stopped.loss());
+        assertEquals(0, stopped.history().length);
+    }
+
+    @Test
+    void aRefusedStepKeepsTheLossesBeforeItAndTheOptimizersStateSoTrainingCanGoOnAsIfItHadNotHappened() {
+        Dataset data = Dataset.of(new double[][] {{0.8, 0.4}}, new double[][] {{0.2, 0.4}});
+        Sequential a = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.xavierUniform(new SplittableRandom(5)));
+        Sequential b = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.xavierUniform(new SplittableRandom(5)));
+        int[] calls = {0};
+        Trainer.LossFunction sometimesBroken = (prediction, batch) -> calls[0]++ == 2
+                ? nanGradient(prediction).add(Losses.mse(prediction, batch.targets()))
+                : Losses.mse(prediction, batch.targets());
+        Trainer broken = new Trainer(a, new Adam(a.parameters(), 0.05), sometimesBroken).doctor(null);
+        Trainer clean = new Trainer(b, new Adam(b.parameters(), 0.05),
+                (prediction, batch) -> Losses.mse(prediction, batch.targets())).doctor(null);
+        double[] expected = clean.fit(data, 2);
+        TrainingStoppedException e = assertThrows(TrainingStoppedException.class, () -> broken.fit(data, 5));
+        assertEquals(2, e.step());
+        assertArrayEquals(expected, e.history(), 0.0);
+        assertTrue(Double.isFinite(e.loss()), "the loss was finite; only the gradient was not");
+        assertArrayEquals(bits(b.parameters()), bits(a.parameters()));
+        // Adam's moments and step count did not see the refused step either
+        broken.fit(data, 3);
+        clean.fit(data, 3);
+        assertArrayEquals(bits(b.parameters()), bits(a.parameters()));
+    }
+
+    @Test
+    void clippingTamesGradientsOf1e155InsteadOfBlamingANanThatIsNotThere() {
+        Linear layer = new Linear(1, 1, Init.constant(0));
+        Dataset data = Dataset.of(new double[][] {{1}}, new double[][] {{0}});
+        Trainer trainer = new Trainer(layer, new SGD(layer.parameters(), 1.0),
+                (prediction, batch) -> prediction.mul(1e155).sum()).clipGradNorm(1.0).doctor(null);
+        trainer.fit(data, 1);
+        // gradients [1e155] and [1e155]: global norm sqrt(2) * 1e155, clipped to 1
+        assertEquals(-1 / Math.sqrt(2), layer.weight().item(), 1e-12);
+        assertEquals(-1 / Math.sqrt(2), layer.bias().item(), 1e-12);
+    }
+
+    @Test
+    void aModelWithAFrozenParameterAndANoGradLayerTrainsWithTheDefaultDoctor() {
+        Layer preprocessing = new Layer() {
+            @Override
+            public Tensor forward(Tensor x) {
+                Autograd.Scope off = Autograd.noGrad();
+                try {
+                    return x.mul(2.0);
+                } finally {
+                    off.close();
+                }
+            }
+
+            @Override
+            public List<Tensor> parameters() {
+                return List.of();
+            }
+        };
+        Sequential model = new Sequential(preprocessing, new Linear(2, 4, Init.xavierUniform(new SplittableRandom(6))),
+                new Tanh(), new Linear(4, 2, Init.xavierUniform(new SplittableRandom(7))));
+        Linear frozen = (Linear) model.layers().get(1);
+        frozen.weight().requiresGrad(false);
+        List<Tensor> trainable = model.parameters().stream().filter(Tensor::requiresGrad).toList();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Trainer trainer = new Trainer(model, new SGD(trainable, 0.1),
+                (prediction, batch) -> Losses.mse(prediction, batch.targets()))
+                .doctor(new PrintStream(out, true, StandardCharsets.UTF_8));
+        double[] frozenBefore = frozen.weight().toArray();
+        double[] history = trainer.fit(SEED_DATA, 20);
+        assertTrue(history[19] < history[0], java.util.Arrays.toString(history));
+        assertArrayEquals(frozenBefore, frozen.weight().toArray(), 0.0);
+        assertEquals(List.of(Finding.Kind.NOT_EXAMINED, Finding.Kind.NOT_EXAMINED),
+                trainer.findings().stream().map(Finding::kind).toList(), trainer.findings().toString());
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("parameter 0 of layer 1 (Linear(2, 4)) is frozen") && printed.contains("layer 0 ("), printed);
     }
 }
