@@ -26,6 +26,12 @@ import java.util.random.RandomGenerator;
  * back-propagate through it. Elementwise ops broadcast like NumPy; bad shapes fail fast with an
  * {@link IllegalArgumentException} that names the op and the shapes.
  *
+ * <p>A shape has at most {@code Integer.MAX_VALUE - 8} elements (2,147,483,639), the longest
+ * {@code double[]} every JVM can allocate. Every op that makes a shape (the factories, reshape,
+ * expand and broadcasting, matmul, concat, sumTo) counts its elements in {@code long} and refuses a
+ * larger one. Broadcast views are held to the same limit although they allocate nothing: a view's
+ * gradient has its shape, and reading it whole materialises it.
+ *
  * <pre>{@code
  * Tensor x = Tensor.of(new double[] {1, 2, 3}, 3).requiresGrad(true);
  * Tensor y = x.mul(x).sum();      // y = sum x^2

@@ -107,11 +107,13 @@ public final class Gemm {
         for (int i = 0; i < rank - 2; i++) {
             batch *= a.shape[i];
         }
-        if (batch * m * n == 0 || k == 0) {
-            return NDArray.wrap(new double[batch * m * n], outShape);
+        // counted in long (the op checked it; int products of the dimensions would wrap)
+        int size = Shapes.size(outShape);
+        if (size == 0 || k == 0) {
+            return NDArray.wrap(new double[size], outShape);
         }
         // every path below writes all of C
-        double[] c = Buffers.uninitialized(batch * m * n);
+        double[] c = Buffers.uninitialized(size);
         MatrixLayout la = MatrixLayout.of(a);
         MatrixLayout lb = MatrixLayout.of(b);
         int[] counter = new int[rank - 2];

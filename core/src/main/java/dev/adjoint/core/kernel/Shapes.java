@@ -1,5 +1,6 @@
 package dev.adjoint.core.kernel;
 
+import java.math.BigInteger;
 import java.util.Arrays;
 
 /** Shape arithmetic shared by ops and kernels: sizes, strides, broadcasting, axis checks. */
@@ -35,23 +36,66 @@ public final class Shapes {
         return true;
     }
 
-    /** The number of elements of a shape; 1 for rank 0. */
+    /**
+     * The most elements a shape may have: the longest {@code double[]} every JVM can allocate
+     * ({@code Integer.MAX_VALUE - 8}, the soft limit of the JDK's own growable arrays; HotSpot
+     * refuses a few lengths above it whatever the heap). Views are held to the same bound although
+     * they allocate nothing: a view's gradient has the view's shape, and {@code toArray} and every
+     * op that reads it materialise it.
+     */
+    public static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /**
+     * The number of elements of a shape of non-negative dimensions; 1 for rank 0.
+     *
+     * @throws IllegalArgumentException if it exceeds {@link #MAX_ELEMENTS}
+     */
     public static int size(int[] shape) {
-        long n = 1;
+        long n = count(shape);
+        if (n > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(tooLarge(shape));
+        }
+        return (int) n;
+    }
+
+    /**
+     * The element count of a shape of non-negative dimensions, computed in {@code long}: exact up to
+     * {@link #MAX_ELEMENTS}; above it, some value above it (the product stops growing there, so it
+     * never wraps, even for counts beyond a {@code long}).
+     */
+    public static long count(int[] shape) {
         for (int d : shape) {
             if (d == 0) {
                 return 0;
             }
         }
+        long n = 1;
         for (int d : shape) {
-            // checked at every step: the running product of dimensions up to 2^31 each cannot wrap a long
+            // a running product at most MAX_ELEMENTS times a dimension below 2^31 cannot wrap a long
             n *= d;
-            if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than "
-                        + Integer.MAX_VALUE + " elements, more than a Java array can hold");
+            if (n > MAX_ELEMENTS) {
+                return n;
             }
         }
-        return (int) n;
+        return n;
+    }
+
+    /** Whether a shape of non-negative dimensions has at most {@link #MAX_ELEMENTS} elements. */
+    public static boolean fits(int[] shape) {
+        return count(shape) <= MAX_ELEMENTS;
+    }
+
+    /**
+     * "shape [..] has N elements, more than the M a Java array can hold", N exact however large: the
+     * end of every message that refuses a shape for its size.
+     */
+    public static String tooLarge(int[] shape) {
+        BigInteger n = BigInteger.ONE;
+        for (int d : shape) {
+            n = n.multiply(BigInteger.valueOf(d));
+        }
+        return "shape " + Arrays.toString(shape) + " has " + n + " elements, more than the " + MAX_ELEMENTS
+                + " a Java array can hold";
     }
 
     /** Row-major strides for a contiguous array of this shape. */
@@ -75,7 +119,10 @@ public final class Shapes {
         return st;
     }
 
-    /** Throws unless every dimension is non-negative; {@code op} names the caller. */
+    /**
+     * Throws unless every dimension is non-negative and the element count is at most
+     * {@link #MAX_ELEMENTS}; {@code op} names the caller.
+     */
     public static int[] checkShape(String op, int[] shape) {
         if (shape == null) {
             throw new IllegalArgumentException(op + ": shape is null");
@@ -85,16 +132,31 @@ public final class Shapes {
                 throw new IllegalArgumentException(op + ": negative dimension " + d + " in shape " + Arrays.toString(shape));
             }
         }
-        try {
-            size(shape);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
+        if (!fits(shape)) {
+            throw new IllegalArgumentException(op + ": " + tooLarge(shape));
         }
         return shape;
     }
 
-    /** The NumPy broadcast of two shapes, or an exception naming {@code op} and both shapes. */
+    /**
+     * The NumPy broadcast of two shapes, or an exception naming {@code op} and both shapes when they
+     * do not broadcast or their broadcast has more than {@link #MAX_ELEMENTS} elements.
+     */
     public static int[] broadcast(String op, int[] a, int[] b) {
+        int[] out = broadcastAxes(op, a, b);
+        if (!fits(out)) {
+            throw new IllegalArgumentException(op + ": cannot broadcast " + Arrays.toString(a) + " with " + Arrays.toString(b)
+                    + ": the broadcast " + tooLarge(out));
+        }
+        return out;
+    }
+
+    /**
+     * The NumPy broadcast of two shapes whatever its element count (batch axes, whose count the caller
+     * checks together with the axes that follow them), or an exception naming {@code op} and both
+     * shapes when they do not broadcast.
+     */
+    public static int[] broadcastAxes(String op, int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);
         int[] out = new int[rank];
         for (int i = 0; i < rank; i++) {

@@ -22,7 +22,7 @@ public final class Slabs {
         int[] shape = parts.get(0).shape.clone();
         int total = 0;
         for (NDArray p : parts) {
-            total += p.shape[axis];
+            total = Math.addExact(total, p.shape[axis]); // the op refuses what does not fit: never wrap
         }
         shape[axis] = total;
         int outer = outer(shape, axis);

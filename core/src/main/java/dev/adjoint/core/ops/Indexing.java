@@ -139,10 +139,35 @@ public final class Indexing {
             return parts.get(0);
         }
         int[] lengths = new int[parts.size()];
+        long total = 0;
         for (int i = 0; i < lengths.length; i++) {
             lengths[i] = parts.get(i).shape()[a];
+            total += lengths[i];
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("concat: cannot join " + shapes(parts) + " along axis " + axis + ": its length would be "
+                    + total + ", more than an int dimension holds");
+        }
+        int[] joined = first.clone();
+        joined[a] = (int) total;
+        if (!Shapes.fits(joined)) {
+            throw new IllegalArgumentException("concat: cannot join " + shapes(parts) + " along axis " + axis + ": the result's "
+                    + Shapes.tooLarge(joined));
         }
         return new Concat(a, lengths).apply(parts.toArray(new Tensor[0]));
+    }
+
+    /** The shapes of the parts, for a message: all of them, or the first few and how many more. */
+    private static String shapes(List<Tensor> parts) {
+        StringBuilder b = new StringBuilder();
+        int shown = Math.min(parts.size(), 8);
+        for (int i = 0; i < shown; i++) {
+            b.append(i == 0 ? "" : i == parts.size() - 1 ? " and " : ", ").append(Arrays.toString(parts.get(i).shape()));
+        }
+        if (shown < parts.size()) {
+            b.append(" and ").append(parts.size() - shown).append(" more tensors");
+        }
+        return b.toString();
     }
 
     private static final class Concat extends Primitive {

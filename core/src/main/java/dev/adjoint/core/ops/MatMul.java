@@ -32,6 +32,9 @@ public final class MatMul {
         int[] sa = value(a).shapeView();
         int[] sb = value(b).shapeView();
         if (sa.length == 2 && sb.length == 2 && sa[1] == sb[0]) {
+            if ((long) sa[0] * sb[1] > Shapes.MAX_ELEMENTS) {
+                throw tooLarge("matmul", sa, sb, "the product's", new int[] {sa[0], sb[1]});
+            }
             return PRODUCT.apply(a, b);
         }
         if (sa.length == 0 || sb.length == 0) {
@@ -53,12 +56,25 @@ public final class MatMul {
         int[] batchB = Arrays.copyOf(mb, mb.length - 2);
         int[] batch;
         try {
-            batch = Shapes.broadcast("matmul", batchA, batchB);
+            batch = Shapes.broadcastAxes("matmul", batchA, batchB);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("matmul: batch axes of " + Arrays.toString(sa) + " and " + Arrays.toString(sb)
                     + " cannot broadcast", e);
         }
-        Tensor r = PRODUCT.apply(a2.expand(withMatrix(batch, ma)), b2.expand(withMatrix(batch, mb)));
+        int[] left = withMatrix(batch, ma[ma.length - 2], k);
+        int[] right = withMatrix(batch, k, mb[mb.length - 1]);
+        int[] product = withMatrix(batch, ma[ma.length - 2], mb[mb.length - 1]);
+        if (!Shapes.fits(product)) {
+            throw tooLarge("matmul", sa, sb, "the product's", product);
+        }
+        // the operands broadcast to the batch are views, but their gradients have those shapes
+        if (!Shapes.fits(left)) {
+            throw tooLarge("matmul", sa, sb, "broadcast to the batch, the left operand's", left);
+        }
+        if (!Shapes.fits(right)) {
+            throw tooLarge("matmul", sa, sb, "broadcast to the batch, the right operand's", right);
+        }
+        Tensor r = PRODUCT.apply(a2.expand(left), b2.expand(right));
         if (vecA || vecB) {
             int[] rs = r.shape();
             int[] out = Arrays.copyOf(rs, rs.length - (vecA ? 1 : 0) - (vecB ? 1 : 0));
@@ -92,6 +108,9 @@ public final class MatMul {
         int[] sw = value(w).shapeView();
         int[] sb = value(b).shapeView();
         if (sx.length == 2 && sw.length == 2 && sb.length == 1 && sx[1] == sw[0] && sb[0] == sw[1]) {
+            if ((long) sx[0] * sw[1] > Shapes.MAX_ELEMENTS) {
+                throw tooLarge("affine", sx, sw, "the product's", new int[] {sx[0], sw[1]});
+            }
             return AFFINE.apply(x, w, b);
         }
         try {
@@ -132,11 +151,20 @@ public final class MatMul {
         }
     };
 
-    private static int[] withMatrix(int[] batch, int[] shape) {
+    private static int[] withMatrix(int[] batch, int rows, int columns) {
         int[] s = Arrays.copyOf(batch, batch.length + 2);
-        s[batch.length] = shape[shape.length - 2];
-        s[batch.length + 1] = shape[shape.length - 1];
+        s[batch.length] = rows;
+        s[batch.length + 1] = columns;
         return s;
+    }
+
+    /**
+     * The refusal of a product, or of an operand broadcast to the batch, with more elements than an
+     * array holds (the kernels' int arithmetic would wrap, to an empty or a negative buffer).
+     */
+    private static IllegalArgumentException tooLarge(String op, int[] sa, int[] sb, String what, int[] shape) {
+        return new IllegalArgumentException(op + ": cannot multiply " + Arrays.toString(sa) + " by " + Arrays.toString(sb)
+                + ": " + what + " " + Shapes.tooLarge(shape));
     }
 
     /** The four products {@code op(A) op(B)}, op = identity or transpose of the last two axes. */

@@ -123,6 +123,12 @@ class MalformedInputCatalogueTest {
         cs.add(c("zeros: more elements than an array holds", IAE, () -> Tensor.zeros(1 << 20, 1 << 20), "[1048576, 1048576]"));
         cs.add(c("zeros: element count overflowing a long", IAE, () -> Tensor.zeros(65536, 65536, 65536, 65536),
                 "[65536, 65536, 65536, 65536]"));
+        cs.add(c("zeros: one element more than an array holds", IAE, () -> Tensor.zeros(Integer.MAX_VALUE - 7), "zeros",
+                "[2147483640]", "2147483639"));
+        cs.add(c("ones: Integer.MAX_VALUE elements", IAE, () -> Tensor.ones(Integer.MAX_VALUE), "ones", "[2147483647]",
+                "2147483639"));
+        cs.add(c("randn: one element more than an array holds", IAE, () -> Tensor.randn(rng, 8, 268_435_455), "randn",
+                "[8, 268435455]", "2147483640"));
         cs.add(c("rand: null generator", IAE, () -> Tensor.rand(null, 2), "rand", "null"));
         cs.add(c("randn: negative dimension", IAE, () -> Tensor.randn(rng, 3, -2), "randn", "-2"));
 
@@ -145,6 +151,19 @@ class MalformedInputCatalogueTest {
         cs.add(c("matmul: vectors of different length", IAE, () -> t(3).matmul(t(4)), "matmul", "[3]", "[4]"));
         cs.add(c("matmul: scalar operand", IAE, () -> Tensor.scalar(2).matmul(t(2, 2)), "matmul", "[]", "[2, 2]"));
         cs.add(c("matmul: batch axes do not broadcast", IAE, () -> t(2, 2, 3).matmul(t(3, 3, 4)), "matmul", "[2, 2, 3]", "[3, 3, 4]"));
+        cs.add(c("matmul: product whose element count overflows an int", IAE, () -> t(65536, 1).matmul(t(1, 65536)), "matmul",
+                "[65536, 1]", "[1, 65536]", "[65536, 65536]", "4294967296"));
+        cs.add(c("matmul: product with a negative int element count", IAE, () -> t(46341, 1).matmul(t(1, 46341)), "matmul",
+                "[46341, 1]", "[1, 46341]", "2147488281"));
+        cs.add(c("matmul: batched product too large", IAE, () -> t(2, 32768, 1).matmul(t(1, 1, 65536)), "matmul", "[2, 32768, 1]",
+                "[1, 1, 65536]", "[2, 32768, 65536]"));
+        cs.add(c("matmul: operand broadcast to the batch too large", IAE,
+                () -> Tensor.ones(1, 1, 1).expand(1, 1024, 2048).matmul(Tensor.ones(1, 1, 1).expand(1024, 2048, 1)), "matmul",
+                "[1, 1024, 2048]", "[1024, 2048, 1]", "[1024, 1024, 2048]"));
+        cs.add(c("affine: product too large", IAE, () -> t(65536, 1).affine(t(1, 65536), t(65536)), "affine", "[65536, 1]",
+                "[1, 65536]", "[65536, 65536]"));
+        cs.add(c("add: broadcast too large", IAE, () -> t(65536, 1).add(t(1, 65536)), "add", "[65536, 1]", "[1, 65536]",
+                "[65536, 65536]"));
         cs.add(c("matmul: null operand", IAE, () -> t(2, 2).matmul(null), "matmul", "null"));
 
         // ---- core: shape ops
@@ -156,6 +175,16 @@ class MalformedInputCatalogueTest {
         cs.add(c("transpose: rank 1", IAE, () -> t(3).transpose(), "transpose", "[3]"));
         cs.add(c("expand: incompatible target", IAE, () -> t(3).expand(2, 4), "expand", "[3]", "[2, 4]"));
         cs.add(c("expand: negative dimension", IAE, () -> t(1).expand(-1, 2), "expand", "-1"));
+        cs.add(c("expand: more elements than an array holds", IAE, () -> t(1).expand(Integer.MAX_VALUE), "expand", "[2147483647]",
+                "2147483639"));
+        cs.add(c("sumTo: target with more elements than an array holds", IAE, () -> t(0, Integer.MAX_VALUE).sumTo(1, Integer.MAX_VALUE),
+                "sumTo", "[1, 2147483647]"));
+        cs.add(c("reshape: element count overflowing a long", IAE, () -> t(6).reshape(65536, 65536, 65536, 65536), "reshape",
+                "[6]", "[65536, 65536, 65536, 65536]"));
+        cs.add(c("concat: length past Integer.MAX_VALUE", IAE, () -> Tensor.concat(List.of(t(Integer.MAX_VALUE, 0), t(1, 0)), 0),
+                "concat", "[2147483647, 0]", "[1, 0]", "2147483648"));
+        cs.add(c("concat: more elements than an array holds", IAE, () -> Tensor.concat(List.of(Tensor.ones(1, 1)
+                .expand(Integer.MAX_VALUE - 16, 1), t(9, 1)), 0), "concat", "[2147483631, 1]", "[9, 1]", "[2147483640, 1]"));
         cs.add(c("sumTo: not a broadcast of the target", IAE, () -> t(2, 3).sumTo(4), "sumTo", "[2, 3]", "[4]"));
 
         // ---- core: axes and reductions
