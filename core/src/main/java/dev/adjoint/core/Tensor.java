@@ -605,19 +605,17 @@ public final class Tensor {
     }
 
     /**
-     * Limits every element to [min, max]; the gradient is 1 strictly inside, 0 outside and at the bounds.
+     * Limits every element to [min, max]: {@code x < min ? min : x > max ? max : x}, exact (the
+     * identity inside the range, whatever the bounds' magnitude), NaN passing through, as PyTorch's
+     * {@code clamp}. The gradient is 1 strictly inside, 0 outside and at the bounds.
      *
      * @param min the lower bound
      * @param max the upper bound, at least min
      * @return the clamped tensor
+     * @throws IllegalArgumentException if min exceeds max or either is NaN
      */
     public Tensor clamp(double min, double max) {
-        if (!(min <= max)) {
-            throw new IllegalArgumentException("clamp: min " + min + " must not exceed max " + max);
-        }
-        // min + relu(x - min) raises the floor; max - relu(max - y) lowers the ceiling
-        Tensor floored = sub(min).relu().add(min);
-        return floored.neg().add(max).relu().neg().add(max);
+        return Activations.clamp(this, min, max);
     }
 
     /**
