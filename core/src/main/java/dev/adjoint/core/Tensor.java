@@ -156,12 +156,9 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor rand(RandomGenerator rng, int... shape) {
-        double[] d = new double[Shapes.size(Shapes.checkShape("rand", shape))];
+        Shapes.checkShape("rand", shape);
         requireRng("rand", rng);
-        for (int i = 0; i < d.length; i++) {
-            d[i] = rng.nextDouble();
-        }
-        return new Tensor(NDArray.of(d, shape));
+        return new Tensor(NDArray.generate(rng::nextDouble, shape));
     }
 
     /**
@@ -172,12 +169,9 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor randn(RandomGenerator rng, int... shape) {
-        double[] d = new double[Shapes.size(Shapes.checkShape("randn", shape))];
+        Shapes.checkShape("randn", shape);
         requireRng("randn", rng);
-        for (int i = 0; i < d.length; i++) {
-            d[i] = rng.nextGaussian();
-        }
-        return new Tensor(NDArray.of(d, shape));
+        return new Tensor(NDArray.generate(rng::nextGaussian, shape));
     }
 
     private static void requireRng(String op, RandomGenerator rng) {
