@@ -144,6 +144,23 @@ class OpCoverageTest {
     }
 
     @Test
+    void theSpecialValuesCorpusRecordsEveryOp() throws IOException {
+        Set<String> recorded = new TreeSet<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(
+                OpCoverageTest.class.getResourceAsStream("/special-values.txt"), StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                if (line.startsWith("case ")) {
+                    recorded.add(line.split(" ")[1]);
+                }
+            }
+        }
+        assertListCoversEveryOp("the special-values corpus (special-values.txt)", recorded,
+                Map.of("add_s", "add", "sub_s", "sub", "mul_s", "mul", "div_s", "div", "sum_axis", "sum",
+                        "mean_axis", "mean", "max_axis", "max", "logsumexp", "logSumExp", "log_softmax", "logSoftmax"),
+                Set.of());
+    }
+
+    @Test
     void randomExpressionsUseEverySmoothScalarOp() {
         Set<String> used = new TreeSet<>();
         for (RandomExpression.Op op : RandomExpression.Op.values()) {
