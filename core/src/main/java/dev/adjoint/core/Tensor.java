@@ -162,12 +162,9 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor rand(RandomGenerator rng, int... shape) {
-        double[] d = new double[Shapes.size(Shapes.checkShape("rand", shape))];
+        Shapes.checkShape("rand", shape);
         requireRng("rand", rng);
-        for (int i = 0; i < d.length; i++) {
-            d[i] = rng.nextDouble();
-        }
-        return new Tensor(NDArray.of(d, shape));
+        return new Tensor(NDArray.generate(rng::nextDouble, shape));
     }
 
     /**
@@ -178,12 +175,9 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor randn(RandomGenerator rng, int... shape) {
-        double[] d = new double[Shapes.size(Shapes.checkShape("randn", shape))];
+        Shapes.checkShape("randn", shape);
         requireRng("randn", rng);
-        for (int i = 0; i < d.length; i++) {
-            d[i] = rng.nextGaussian();
-        }
-        return new Tensor(NDArray.of(d, shape));
+        return new Tensor(NDArray.generate(rng::nextGaussian, shape));
     }
 
     private static void requireRng(String op, RandomGenerator rng) {
@@ -611,19 +605,17 @@ public final class Tensor {
     }
 
     /**
-     * Limits every element to [min, max]; the gradient is 1 strictly inside, 0 outside and at the bounds.
+     * Limits every element to [min, max]: {@code x < min ? min : x > max ? max : x}, exact (the
+     * identity inside the range, whatever the bounds' magnitude), NaN passing through, as PyTorch's
+     * {@code clamp}. The gradient is 1 strictly inside, 0 outside and at the bounds.
      *
      * @param min the lower bound
      * @param max the upper bound, at least min
      * @return the clamped tensor
+     * @throws IllegalArgumentException if min exceeds max or either is NaN
      */
     public Tensor clamp(double min, double max) {
-        if (!(min <= max)) {
-            throw new IllegalArgumentException("clamp: min " + min + " must not exceed max " + max);
-        }
-        // min + relu(x - min) raises the floor; max - relu(max - y) lowers the ceiling
-        Tensor floored = sub(min).relu().add(min);
-        return floored.neg().add(max).relu().neg().add(max);
+        return Activations.clamp(this, min, max);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.adjoint.core;
 
+import dev.adjoint.core.kernel.NDArray;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -11,10 +12,21 @@ final class TensorFormat {
     private TensorFormat() {
     }
 
+    /**
+     * Formats a tensor. Above {@value #SUMMARISE_ABOVE} elements every axis longer than
+     * {@code 2 * EDGE} shows its first and last {@value #EDGE} positions around {@code ...}, as
+     * NumPy and PyTorch print; only the elements shown are read (a broadcast view is never
+     * materialised) and they alone decide the number format.
+     */
     static String format(Tensor t) {
-        double[] v = t.toArray();
-        int[] shape = t.shape();
-        boolean summarise = v.length > SUMMARISE_ABOVE;
+        NDArray value = t.value();
+        int[] shape = value.shape();
+        boolean summarise = value.size() > SUMMARISE_ABOVE;
+        int[][] shown = new int[shape.length][];
+        for (int axis = 0; axis < shape.length; axis++) {
+            shown[axis] = shownPositions(shape[axis], summarise);
+        }
+        double[] v = shownElements(value, shown);
         boolean scientific = useScientific(v);
         boolean integral = !scientific && allIntegral(v);
         StringBuilder sb = new StringBuilder("tensor(");
@@ -22,7 +34,11 @@ final class TensorFormat {
         for (double d : v) {
             width = Math.max(width, number(d, scientific, integral).length());
         }
-        write(sb, v, shape, 0, 0, width, scientific, integral, summarise, "tensor(".length());
+        int[] lengths = new int[shape.length];
+        for (int axis = 0; axis < shape.length; axis++) {
+            lengths[axis] = shown[axis].length;
+        }
+        write(sb, v, shape, lengths, 0, 0, width, scientific, integral, "tensor(".length());
         sb.append(", shape=").append(Arrays.toString(shape));
         String state = t.gradState();
         if (!state.isEmpty()) {
@@ -31,8 +47,55 @@ final class TensorFormat {
         return sb.append(')').toString();
     }
 
-    private static void write(StringBuilder sb, double[] v, int[] shape, int axis, int offset, int width,
-                              boolean sci, boolean integral, boolean summarise, int indent) {
+    /** The positions of one axis that are printed: all, or the first and last EDGE. */
+    private static int[] shownPositions(int n, boolean summarise) {
+        if (summarise && n > 2 * EDGE) {
+            int[] p = new int[2 * EDGE];
+            for (int i = 0; i < EDGE; i++) {
+                p[i] = i;
+                p[EDGE + i] = n - EDGE + i;
+            }
+            return p;
+        }
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        return p;
+    }
+
+    /** The printed elements, in row-major order over the shown positions, read one by one. */
+    private static double[] shownElements(NDArray value, int[][] shown) {
+        int count = 1;
+        for (int[] positions : shown) {
+            count *= positions.length;
+        }
+        double[] out = new double[count];
+        int rank = shown.length;
+        int[] counter = new int[rank];
+        int[] index = new int[rank];
+        for (int k = 0; k < count; k++) {
+            for (int axis = 0; axis < rank; axis++) {
+                index[axis] = shown[axis][counter[axis]];
+            }
+            out[k] = value.get(index);
+            for (int axis = rank - 1; axis >= 0; axis--) {
+                if (++counter[axis] < shown[axis].length) {
+                    break;
+                }
+                counter[axis] = 0;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes the sub-tensor at {@code offset} of the shown elements {@code v} (row-major over
+     * {@code lengths}); where an axis shows fewer positions than {@code shape} has, {@code ...}
+     * stands between its first and last EDGE.
+     */
+    private static void write(StringBuilder sb, double[] v, int[] shape, int[] lengths, int axis, int offset, int width,
+                              boolean sci, boolean integral, int indent) {
         if (axis == shape.length) {
             String s = number(v[offset], sci, integral);
             sb.append(" ".repeat(Math.max(0, width - s.length()))).append(s);
@@ -40,20 +103,20 @@ final class TensorFormat {
         }
         int stride = 1;
         for (int i = axis + 1; i < shape.length; i++) {
-            stride *= shape[i];
+            stride *= lengths[i];
         }
+        boolean last = axis == shape.length - 1;
+        String separator = last ? ", " : ",\n" + "\n".repeat(Math.max(0, shape.length - axis - 2)) + " ".repeat(indent + axis + 1);
+        int n = lengths[axis];
+        boolean elided = n < shape[axis];
         sb.append('[');
-        int n = shape[axis];
         for (int i = 0; i < n; i++) {
-            if (summarise && n > 2 * EDGE && i == EDGE) {
-                sb.append(axis == shape.length - 1 ? "..., " : "...,\n" + " ".repeat(indent + axis + 1));
-                i = n - EDGE - 1;
-                continue;
+            if (elided && i == EDGE) {
+                sb.append(last ? "..., " : "...,\n" + " ".repeat(indent + axis + 1));
             }
-            write(sb, v, shape, axis + 1, offset + i * stride, width, sci, integral, summarise, indent);
+            write(sb, v, shape, lengths, axis + 1, offset + i * stride, width, sci, integral, indent);
             if (i < n - 1) {
-                sb.append(axis == shape.length - 1 ? ", " : ",\n" + "\n".repeat(Math.max(0, shape.length - axis - 2))
-                        + " ".repeat(indent + axis + 1));
+                sb.append(separator);
             }
         }
         sb.append(']');

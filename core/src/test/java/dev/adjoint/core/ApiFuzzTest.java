@@ -29,7 +29,7 @@ public class ApiFuzzTest {
 
     /** The calls the fuzzer makes; OpCoverageTest checks that every op of Tensor is among them. */
     public static final List<String> OPS = List.of("add", "sub", "mul", "div", "matmul", "addScalar", "pow", "exp", "log",
-            "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "transpose", "reshape", "expand", "sumTo", "sum",
+            "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "neg", "transpose", "reshape", "expand", "sumTo", "sum",
             "sumAxis", "mean", "meanAxis", "max", "softmax", "logSoftmax", "logSumExp", "get", "item", "of", "backward",
             "backwardWith", "grad", "zeros", "full");
 
@@ -126,6 +126,7 @@ public class ApiFuzzTest {
             case "tanh" -> (x, y) -> x.tanh();
             case "sigmoid" -> (x, y) -> x.sigmoid();
             case "relu" -> (x, y) -> x.relu();
+            case "clamp" -> (x, y) -> x.clamp(c.value, c.axis);
             case "neg" -> (x, y) -> x.neg();
             case "transpose" -> (x, y) -> x.transpose();
             case "reshape" -> (x, y) -> x.reshape(c.shapeB);

@@ -29,8 +29,10 @@ public final class Elementwise {
         COS { @Override public double apply(double x) { return Math.cos(x); } },
         TANH { @Override public double apply(double x) { return Math.tanh(x); } },
         SIGMOID { @Override public double apply(double x) { return sigmoid(x); } },
-        RELU { @Override public double apply(double x) { return Math.max(x, 0.0); } },
-        SIGN { @Override public double apply(double x) { return Math.signum(x); } },
+        /** {@code x < 0 ? +0 : x}: NaN and -0 pass through, as in PyTorch (not {@link Math#max}, which turns -0 into +0). */
+        RELU { @Override public double apply(double x) { return x < 0 ? 0.0 : x; } },
+        /** {@code [x > 0] - [x < 0]}: +0 at both zeros and at NaN, as PyTorch's sign (abs's gradient is 0 there). */
+        SIGN { @Override public double apply(double x) { return sign(x); } },
         LOG1P { @Override public double apply(double x) { return Math.log1p(x); } },
         SOFTPLUS { @Override public double apply(double x) { return softplus(x); } };
 
@@ -110,11 +112,16 @@ public final class Elementwise {
             case COS -> { for (int i = 0; i < n; i++) r[i] = Math.cos(a[o + i]); yield r; }
             case TANH -> { for (int i = 0; i < n; i++) r[i] = Math.tanh(a[o + i]); yield r; }
             case SIGMOID -> { for (int i = 0; i < n; i++) r[i] = sigmoid(a[o + i]); yield r; }
-            case RELU -> { for (int i = 0; i < n; i++) r[i] = Math.max(a[o + i], 0.0); yield r; }
-            case SIGN -> { for (int i = 0; i < n; i++) r[i] = Math.signum(a[o + i]); yield r; }
+            case RELU -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = v < 0 ? 0.0 : v; } yield r; }
+            case SIGN -> { for (int i = 0; i < n; i++) r[i] = sign(a[o + i]); yield r; }
             case LOG1P -> { for (int i = 0; i < n; i++) r[i] = Math.log1p(a[o + i]); yield r; }
             case SOFTPLUS -> { for (int i = 0; i < n; i++) r[i] = softplus(a[o + i]); yield r; }
         };
+    }
+
+    /** {@code [v > 0] - [v < 0]}: +0 for both zeros and for NaN. */
+    static double sign(double v) {
+        return (v > 0 ? 1.0 : 0.0) - (v < 0 ? 1.0 : 0.0);
     }
 
     /** {@code log(1 + exp(v))} without overflow: {@code max(v, 0) + log1p(exp(-|v|))}. */
@@ -146,7 +153,10 @@ public final class Elementwise {
         return Double.longBitsToDouble(Double.doubleToRawLongBits(g) & mask);
     }
 
-    /** {@code x^p} elementwise. */
+    /**
+     * {@code x^p} elementwise, with C99's (and PyTorch's) {@code pow}: {@code 1^p = 1} for every p, NaN
+     * included, and {@code (-1)^(+-inf) = 1}, where {@link Math#pow} gives NaN. p = 2 is {@code x x}.
+     */
     public static NDArray pow(NDArray x, double p) {
         NDArray c = x.contiguous();
         int n = c.size;
@@ -160,10 +170,60 @@ public final class Elementwise {
             }
         } else if (p == 1.0) {
             System.arraycopy(a, o, r, 0, n);
-        } else {
+        } else if (Double.isFinite(p)) {
             for (int i = 0; i < n; i++) {
                 r[i] = Math.pow(a[o + i], p);
             }
+        } else {
+            for (int i = 0; i < n; i++) {
+                double v = a[o + i];
+                r[i] = v == 1.0 || (v == -1.0 && Double.isInfinite(p)) ? 1.0 : Math.pow(v, p);
+            }
+        }
+        return NDArray.wrapLike(r, c);
+    }
+
+    /**
+     * {@code x} limited to [lo, hi] (lo <= hi, checked by the caller): {@code x < lo ? lo : x > hi ? hi : x},
+     * exact, with NaN passing through, as PyTorch's clamp.
+     */
+    public static NDArray clamp(NDArray x, double lo, double hi) {
+        NDArray c = x.contiguous();
+        int n = c.size;
+        double[] a = c.data;
+        int o = c.offset;
+        double[] r = Buffers.uninitialized(n);
+        for (int i = 0; i < n; i++) {
+            double v = a[o + i];
+            r[i] = v < lo ? lo : v > hi ? hi : v;
+        }
+        return NDArray.wrapLike(r, c);
+    }
+
+    /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
+    public static NDArray strictlyInside(NDArray x, double lo, double hi) {
+        NDArray c = x.contiguous();
+        int n = c.size;
+        double[] a = c.data;
+        int o = c.offset;
+        double[] r = new double[n];
+        for (int i = 0; i < n; i++) {
+            double v = a[o + i];
+            r[i] = lo < v && v < hi ? 1.0 : 0.0;
+        }
+        return NDArray.wrapLike(r, c);
+    }
+
+    /** A copy with every infinite element replaced by 0 (NaN kept): logSumExp's shift, as PyTorch's. */
+    public static NDArray infinitiesToZero(NDArray x) {
+        NDArray c = x.contiguous();
+        int n = c.size;
+        double[] a = c.data;
+        int o = c.offset;
+        double[] r = new double[n];
+        for (int i = 0; i < n; i++) {
+            double v = a[o + i];
+            r[i] = Double.isInfinite(v) ? 0.0 : v;
         }
         return NDArray.wrapLike(r, c);
     }

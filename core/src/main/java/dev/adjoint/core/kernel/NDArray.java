@@ -113,6 +113,22 @@ public final class NDArray {
         return wrap(d, shape.clone());
     }
 
+    /**
+     * A contiguous array whose elements, in row-major order, are successive values of
+     * {@code source}: the one copy of generated data (random samples).
+     *
+     * @param source called once per element
+     * @param shape the dimensions (checked by the caller)
+     * @return the new array
+     */
+    public static NDArray generate(java.util.function.DoubleSupplier source, int[] shape) {
+        double[] d = new double[Shapes.size(shape)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = source.getAsDouble();
+        }
+        return wrap(d, shape.clone());
+    }
+
     /** A rank-0 array. */
     public static NDArray scalar(double value) {
         return wrap(new double[] {value}, Shapes.NONE);

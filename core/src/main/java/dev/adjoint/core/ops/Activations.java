@@ -10,8 +10,9 @@ import dev.adjoint.core.kernel.Elementwise.Unary;
 import dev.adjoint.core.kernel.NDArray;
 
 /**
- * sigmoid, softplus, relu and abs. The kinks of relu and abs take gradient 0 at 0 (as PyTorch); their masks
- * are constants, so second derivatives are 0 almost everywhere, as they should be.
+ * sigmoid, softplus, relu, clamp and abs. The kinks of relu and abs take gradient 0 at 0 (as
+ * PyTorch), clamp's gradient is 0 at its bounds; their masks are constants, so second derivatives
+ * are 0 almost everywhere, as they should be.
  */
 public final class Activations {
     private Activations() {
@@ -35,6 +36,22 @@ public final class Activations {
      */
     public static Tensor relu(Tensor x) {
         return RELU.apply(x);
+    }
+
+    /**
+     * Limits every element to [min, max], exactly: the identity inside, NaN passes through.
+     *
+     * @param x the input
+     * @param min the lower bound
+     * @param max the upper bound, at least min
+     * @return {@code x < min ? min : x > max ? max : x}, elementwise
+     * @throws IllegalArgumentException if min exceeds max or either is NaN
+     */
+    public static Tensor clamp(Tensor x, double min, double max) {
+        if (!(min <= max)) {
+            throw new IllegalArgumentException("clamp: min " + min + " must not exceed max " + max);
+        }
+        return new Clamp(min, max).apply(x);
     }
 
     /**
@@ -95,23 +112,55 @@ public final class Activations {
         }
     };
 
+    private static final Primitive RELU_BACKWARD = new MaskedGradient("reluBackward");
+
     /**
-     * {@code g [x > 0]} as one fused op: one pass, no mask array. Linear in g with a constant mask, so
-     * its own derivative is itself for g and 0 for x.
+     * {@code g [m > 0]} as one fused op: one pass, no mask array beyond m (relu's input, or clamp's
+     * 0/1 mask). Linear in g with a constant mask, so its own derivative is itself for g and 0 for m.
      */
-    private static final Primitive RELU_BACKWARD = new Primitive("reluBackward") {
+    private static final class MaskedGradient extends Primitive {
+        MaskedGradient(String name) {
+            super(name);
+        }
+
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[1]);
             return wrap(Elementwise.zip(Binary.RELU_GRAD, value(in[0]), value(in[1])));
         }
 
-        // d/dg = gOut [x > 0]; d/dx = 0 almost everywhere
+        // d/dg = gOut [m > 0]; d/dm = 0 almost everywhere
         @Override
         public Tensor[] backward(Context ctx, Tensor gOut) {
             return new Tensor[] {ctx.needsInputGrad(0) ? apply(gOut, ctx.saved(0)) : null, null};
         }
-    };
+    }
+
+    private static final Primitive CLAMP_BACKWARD = new MaskedGradient("clampBackward");
+
+    /** clamp as one exact loop; a composite of shifted relus rounds ({@code (x - min) + min != x}). */
+    private static final class Clamp extends Primitive {
+        private final double min;
+        private final double max;
+
+        Clamp(double min, double max) {
+            super("clamp");
+            this.min = min;
+            this.max = max;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0]);
+            return wrap(Elementwise.clamp(value(in[0]), min, max));
+        }
+
+        // d/dx clamp(x, min, max) = [min < x < max], a constant mask (made only when a backward needs it)
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {CLAMP_BACKWARD.apply(g, wrap(Elementwise.strictlyInside(value(ctx.saved(0)), min, max)))};
+        }
+    }
 
     private static final Primitive SOFTPLUS = new Primitive.OfInput("softplus") {
         @Override

@@ -171,14 +171,15 @@ public final class Arithmetic {
     };
 
     private static final Primitive DIV = new BinaryOp("div", Binary.DIV) {
-        // d(a / b) = da / b - a db / b^2
+        // d(a / b) = da / b - (a / b) / b db; dividing twice, as PyTorch does, because b^2
+        // overflows or underflows for |b| beyond 1e154 or below 1e-154 where the quotient does not
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor a = ctx.saved(0);
             Tensor b = ctx.saved(1);
             return new Tensor[] {
                 ctx.needsInputGrad(0) ? g.div(b) : null,
-                ctx.needsInputGrad(1) ? g.neg().mul(a).div(b.mul(b)) : null};
+                ctx.needsInputGrad(1) ? g.neg().mul(a.div(b).div(b)) : null};
         }
     };
 

@@ -140,10 +140,11 @@ public final class Exponentials {
             if (p == 1.0) {
                 return new Tensor[] {g};
             }
+            // g (p x^(p-1)), in PyTorch's order: g x 2 underflows where g (2 x) does not
             if (p == 2.0) {
-                return new Tensor[] {g.mul(x).mul(2.0)};
+                return new Tensor[] {g.mul(x.mul(2.0))};
             }
-            return new Tensor[] {g.mul(x.pow(p - 1.0)).mul(p)};
+            return new Tensor[] {g.mul(x.pow(p - 1.0).mul(p))};
         }
     }
 }

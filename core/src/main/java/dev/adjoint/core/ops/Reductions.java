@@ -4,13 +4,14 @@ import static dev.adjoint.core.ops.Access.value;
 
 import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.NDArray;
 import dev.adjoint.core.kernel.Shapes;
 import java.util.Arrays;
 
 /**
  * Reductions along an axis. sum and mean are composites of sumTo; max is a primitive; logSumExp is
- * a composite that subtracts the (detached) max for stability: the max's gradient contributions
+ * a composite that subtracts the (detached) max for stability (0 where the max is infinite): the max's gradient contributions
  * cancel exactly, so detaching it changes no derivative. softmax and logSoftmax are fused
  * primitives (max-subtracted too), forward and backward each one pass over the data.
  */
@@ -184,7 +185,9 @@ public final class Reductions {
     public static Tensor logSumExp(Tensor x, int axis, boolean keepDim) {
         int[] shape = x.shape();
         int a = nonEmptyAxis("logSumExp", axis, shape);
-        Tensor m = x.max(a, true).detach();
+        // an infinite max shifts by 0 instead (as PyTorch): -inf - -inf would be NaN where the
+        // answer is -inf (all -inf) or +inf (any +inf)
+        Tensor m = Primitive.wrap(Elementwise.infinitiesToZero(value(x.max(a, true))));
         Tensor r = x.sub(m).exp().sum(a, true).log().add(m);
         return keepDim ? r : r.reshape(Shapes.reduced(shape, a, false));
     }

@@ -7,7 +7,8 @@
  * user's, its forward next to its backward with the derivative in a comment, its backward written
  * with tensor ops so that it is differentiable again. A primitive earns its place by numerical
  * stability or speed (matmul, affine, the fused softmax and the fused activation backward ops,
- * named {@code sigmoidBackward} and so on); everything else (mean, logSumExp, select, clamp,
+ * named {@code sigmoidBackward} and so on), or by exactness (clamp, which shifted relus round);
+ * everything else (mean, logSumExp, select,
  * broadcasting, batched matmul) is a composite of primitives.
  */
 package dev.adjoint.core.ops;
