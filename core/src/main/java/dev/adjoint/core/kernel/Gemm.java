@@ -66,7 +66,7 @@ public final class Gemm {
 
     static NDArray matmul(NDArray a, NDArray b, GemmKernel kernel) {
         // small matrices first, in a method short enough to inline (tiny graphs are all overhead)
-        NDArray c = small(a, false, b, false);
+        NDArray c = small(a, false, b, false, null);
         return c != null ? c : batched(a, b, kernel);
     }
 
@@ -74,7 +74,7 @@ public final class Gemm {
      * {@code op(a) op(b)} by direct loops when both are matrices that fit and the product is small
      * (the operands read transposed in place, no view objects); null when it is not such a product.
      */
-    private static NDArray small(NDArray a, boolean transA, NDArray b, boolean transB) {
+    private static NDArray small(NDArray a, boolean transA, NDArray b, boolean transB, int[] shareShape) {
         if (a.shape.length != 2 || b.shape.length != 2) {
             return null;
         }
@@ -87,7 +87,8 @@ public final class Gemm {
         double[] c = Buffers.uninitialized(m * n); // direct writes all of it
         direct(a.data, a.offset, a.strides[transA ? 1 : 0], a.strides[transA ? 0 : 1],
                 b.data, b.offset, b.strides[transB ? 1 : 0], b.strides[transB ? 0 : 1], c, 0, n, m, n, k);
-        return NDArray.wrap(c, new int[] {m, n});
+        boolean share = shareShape != null && shareShape.length == 2 && shareShape[0] == m && shareShape[1] == n;
+        return NDArray.wrap(c, share ? shareShape : new int[] {m, n});
     }
 
     private static NDArray batched(NDArray a, NDArray b, GemmKernel kernel) {
@@ -146,7 +147,23 @@ public final class Gemm {
      * @return a new contiguous [m, n] array
      */
     public static NDArray matmul(NDArray a, boolean transA, NDArray b, boolean transB) {
-        NDArray c = small(a, transA, b, transB);
+        return matmul(a, transA, b, transB, null);
+    }
+
+    /**
+     * {@link #matmul(NDArray, boolean, NDArray, boolean)} whose small products take {@code shareShape}
+     * as their shape array when it equals [m, n]: an input's (immutable) shape, so that a gradient
+     * and its input share one array and comparing their shapes costs one comparison.
+     *
+     * @param a left matrix
+     * @param transA whether to use a's transpose
+     * @param b right matrix
+     * @param transB whether to use b's transpose
+     * @param shareShape a shape array that is never modified, or null
+     * @return a new contiguous [m, n] array
+     */
+    public static NDArray matmul(NDArray a, boolean transA, NDArray b, boolean transB, int[] shareShape) {
+        NDArray c = small(a, transA, b, transB, shareShape);
         if (c != null) {
             return c;
         }

@@ -138,10 +138,11 @@ public final class MatMul {
             Tensor w = ctx.saved(1);
             if (!Autograd.isGradEnabled()) {
                 // a plain backward records nothing: the same arrays, without three op dispatches
+                // the gradients share their inputs' shape arrays, which makes the engine's shape check one comparison
                 NDArray gv = value(g);
                 return new Tensor[] {
-                    ctx.needsInputGrad(0) ? wrap(Gemm.matmul(gv, false, value(w), true)) : null,
-                    ctx.needsInputGrad(1) ? wrap(Gemm.matmul(value(x), true, gv, false)) : null,
+                    ctx.needsInputGrad(0) ? wrap(Gemm.matmul(gv, false, value(w), true, value(x).shapeView())) : null,
+                    ctx.needsInputGrad(1) ? wrap(Gemm.matmul(value(x), true, gv, false, value(w).shapeView())) : null,
                     ctx.needsInputGrad(2) ? wrap(dev.adjoint.core.kernel.ReduceKernels.sumTo(gv, new int[] {value(w).dim(1)})) : null};
             }
             return new Tensor[] {
