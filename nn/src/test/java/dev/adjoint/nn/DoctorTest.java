@@ -187,29 +187,6 @@ class DoctorTest {
         }
     }
 
-    /** Preprocessing that runs unrecorded, as a frozen feature extractor or a non-differentiable step would. */
-    private static final class NoGradScale implements Layer {
-        @Override
-        public Tensor forward(Tensor x) {
-            Autograd.Scope off = Autograd.noGrad();
-            try {
-                return x.mul(0.5);
-            } finally {
-                off.close();
-            }
-        }
-
-        @Override
-        public List<Tensor> parameters() {
-            return List.of();
-        }
-
-        @Override
-        public String toString() {
-            return "NoGradScale()";
-        }
-    }
-
     private static Sequential prepend(Layer first, Sequential rest) {
         List<Layer> layers = new ArrayList<>(List.of(first));
         layers.addAll(rest.layers());

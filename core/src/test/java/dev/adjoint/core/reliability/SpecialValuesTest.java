@@ -1,5 +1,8 @@
 package dev.adjoint.core.reliability;
 
+import static dev.adjoint.core.CaseWords.numbers;
+import static dev.adjoint.core.CaseWords.shape;
+import static dev.adjoint.core.CaseWords.shapeWords;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adjoint.core.Tensor;
@@ -296,27 +299,5 @@ class SpecialValuesTest {
             }
         }
         return cases;
-    }
-
-    private static int shapeWords(String[] w, int from) {
-        int i = from;
-        while (!w[i].endsWith("]")) {
-            i++;
-        }
-        return i - from + 1;
-    }
-
-    private static int[] shape(String[] w, int from) {
-        String joined = String.join(" ", Arrays.copyOfRange(w, from, from + shapeWords(w, from)));
-        String inner = joined.substring(1, joined.length() - 1).trim();
-        return inner.isEmpty() ? new int[0] : Arrays.stream(inner.split(" ")).mapToInt(Integer::parseInt).toArray();
-    }
-
-    private static double[] numbers(String[] w, int from) {
-        double[] out = new double[w.length - from];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = Double.parseDouble(w[from + i]);
-        }
-        return out;
     }
 }

@@ -1,5 +1,6 @@
 package dev.adjoint.nn.reliability;
 
+import dev.adjoint.nn.NoGradScale;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -149,29 +150,6 @@ class TrainingSafetyTest {
                 double expected = coefficient < 1 ? before[i] * coefficient : before[i];
                 assertEquals(expected, after[i], Math.abs(expected) * 1e-15 + Double.MIN_VALUE, "1e" + exponent + ", element " + i);
             }
-        }
-    }
-
-    /** Preprocessing that runs unrecorded. */
-    private static final class NoGradScale implements Layer {
-        @Override
-        public Tensor forward(Tensor x) {
-            Autograd.Scope off = Autograd.noGrad();
-            try {
-                return x.mul(0.5);
-            } finally {
-                off.close();
-            }
-        }
-
-        @Override
-        public List<Tensor> parameters() {
-            return List.of();
-        }
-
-        @Override
-        public String toString() {
-            return "NoGradScale()";
         }
     }
 
