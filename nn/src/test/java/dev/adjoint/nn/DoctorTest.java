@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.adjoint.core.Autograd;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.adjoint.core.Autograd;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Adam;
 import dev.adjoint.nn.AdamW;
