@@ -12,7 +12,16 @@ import java.util.Arrays;
  * kernel when the JVM runs with {@code --add-modules jdk.incubator.vector}, a scalar kernel
  * otherwise (see {@link KernelProvider}; {@code -Dadjoint.vector=false} forces the scalar one).
  * Products above about a million multiply-adds are split over a fork/join pool with one thread
- * per core ({@link ParallelGemm}).
+ * per core, or as many as the system property {@code adjoint.threads} says ({@link ParallelGemm}).
+ *
+ * <p>Determinism: with one kernel choice a product gives the same bits on every call, whatever the
+ * thread count, since the split never cuts the shared dimension. The direct loops and the blocked
+ * kernels round differently: the direct loops sum unfused products in order of p from +0.0, the
+ * vector kernel chains fused multiply-adds through each depth block, the scalar kernel takes the
+ * depth four at a time. So a row of C has the same bits in every product that takes the blocked
+ * path (m and n at least 2, more than {@value #SMALL_WORK} multiply-adds), however many rows it
+ * has, but may differ in its last bits from the same row computed alone (m = 1) or in a product of
+ * at most {@value #SMALL_WORK} multiply-adds.
  */
 public final class Gemm {
     /** Multiply-adds up to which the direct loops beat packing. */

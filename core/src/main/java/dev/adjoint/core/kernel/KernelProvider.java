@@ -11,7 +11,13 @@ import java.lang.System.Logger.Level;
  * product or elementwise run big enough to need them; tiny graphs never do).
  *
  * <p>The system property {@code adjoint.vector=false} ({@code -Dadjoint.vector=false}) forces the
- * scalar kernels even when the module is present.
+ * scalar kernels even when the module is present. (The number of threads of large products is the
+ * other property of the kernels, {@code adjoint.threads}: see {@link ParallelGemm}.)
+ *
+ * <p>The choice decides the bits of large products: the vector kernel fuses each multiply-add, the
+ * scalar one fuses groups of four where the CPU has an FMA instruction (HotSpot's {@code UseFMA})
+ * and fuses nothing where it does not. Within one choice the bits do not depend on the thread
+ * count or the tile height.
  */
 final class KernelProvider {
     /** Name of the system property that can switch the vector kernel off. */

@@ -7,45 +7,99 @@ import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
 
 /**
- * Runs a kernel over a product, split across a {@link ForkJoinPool} with one worker per core when
- * the product is big enough to pay for the hand-off.
+ * Runs a kernel over a product, split across a {@link ForkJoinPool} when the product is big enough
+ * to pay for the hand-off.
+ *
+ * <p>The number of threads is the system property {@value #PROPERTY}
+ * ({@code -Dadjoint.threads=4}), a whole number from 1 to {@value #MAX_THREADS}; without it, one
+ * per available processor ({@link Runtime#availableProcessors()}, which
+ * {@code -XX:ActiveProcessorCount} sets). It is read on the first product big enough for a
+ * {@link GemmKernel}; an invalid value makes that product, and every later one, throw an
+ * {@link IllegalArgumentException} that names the property and the value. A large product runs on
+ * the calling thread and at most {@code threads - 1} threads of one pool that all callers share;
+ * with 1 no pool is ever started. Set it where several workers share one JVM's cores (one Spark
+ * task per core, say).
  *
  * <p>The split is along the longer of m and n, in multiples of 16 so that every part but the last
  * fills whole register tiles. Splitting rows means each part packs all of B, splitting columns all
  * of A; along the longer side that repeated packing is the smaller share of the work.
  *
+ * <p>The split never cuts the shared dimension k, and the kernels compute every element of C by
+ * the same operations in the same order wherever its row and column fall in a block (see
+ * {@link ScalarGemmKernel} and {@link VectorGemmKernel}): so the thread count changes which thread
+ * computes an element, never its bits.
+ *
  * <p>A caller from outside the pool computes the first part itself and hands the others to the
  * pool, so a two-way split wakes one pool thread, not two, and the caller does not sit idle.
  */
 final class ParallelGemm {
+    /** Name of the system property that sets the number of threads of large products. */
+    static final String PROPERTY = "adjoint.threads";
+    /** The largest thread count accepted: a {@link ForkJoinPool}'s limit. */
+    static final int MAX_THREADS = 32767;
     /** Multiply-adds per part below which splitting does not pay for the hand-off. */
     static final long PARALLEL_THRESHOLD = 1L << 19;
     private static final int GRAIN = 16;
-    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+    // 0 until the first product reads the property; then its valid value, for good
+    private static volatile int threads;
     // Created on first parallel product, not at class load: tiny-graph users never start threads.
     private static volatile ForkJoinPool pool;
 
     private ParallelGemm() {
     }
 
-    /** Overwrites the m x n block of C at cOff (rows ldc apart) with A B, on up to one thread per core. */
-    static void multiply(GemmKernel kernel, Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
-        multiply(THREADS, kernel, a, b, c, cOff, ldc, m, n, k);
+    /**
+     * The thread count of large products: {@value #PROPERTY}, or the available processors.
+     *
+     * @throws IllegalArgumentException if the property is set to anything but a whole number from
+     *     1 to {@value #MAX_THREADS}
+     */
+    static int threads() {
+        int t = threads;
+        if (t == 0) {
+            t = parseThreads(System.getProperty(PROPERTY), Runtime.getRuntime().availableProcessors());
+            threads = t;
+        }
+        return t;
     }
 
-    /** As above, split into at most {@code maxParts} parts (tests use more parts than this machine has cores). */
+    /** The thread count that the property's value (null when unset) asks for. */
+    static int parseThreads(String value, int availableProcessors) {
+        if (value == null) {
+            return Math.min(availableProcessors, MAX_THREADS);
+        }
+        int t;
+        try {
+            t = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            t = 0;
+        }
+        if (t < 1 || t > MAX_THREADS) {
+            throw new IllegalArgumentException("matmul: -D" + PROPERTY + "=" + value
+                    + " is not a thread count (a whole number from 1 to " + MAX_THREADS + ")");
+        }
+        return t;
+    }
+
+    /** Overwrites the m x n block of C at cOff (rows ldc apart) with A B, on up to {@link #threads()} threads. */
+    static void multiply(GemmKernel kernel, Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
+        multiply(threads(), kernel, a, b, c, cOff, ldc, m, n, k);
+    }
+
+    /**
+     * As above, split for {@code maxParts} threads, whatever {@value #PROPERTY} says (tests compare
+     * thread counts in one JVM, and use more parts than this machine has cores).
+     */
     static void multiply(int maxParts, GemmKernel kernel, Operand a, Operand b, double[] c, int cOff, int ldc,
                          int m, int n, int k) {
-        long work = (long) m * n * k;
-        int parts = (int) Math.min(maxParts, work / PARALLEL_THRESHOLD);
-        boolean byRows = m >= n;
-        int length = byRows ? m : n;
-        parts = Math.min(parts, (length + GRAIN - 1) / GRAIN);
+        int parts = parts(maxParts, m, n, k);
         if (parts <= 1) {
             kernel.multiply(a, b, c, cOff, ldc, m, n, k);
             return;
         }
-        int chunk = (length / parts + GRAIN - 1) / GRAIN * GRAIN;
+        boolean byRows = m >= n;
+        int length = byRows ? m : n;
+        int chunk = chunk(length, parts);
         List<RecursiveAction> tasks = new ArrayList<>(parts);
         for (int start = 0; start < length; start += chunk) {
             int from = start;
@@ -80,13 +134,30 @@ final class ParallelGemm {
         }
     }
 
+    /** How many parts an m x n x k product is split into for {@code maxParts} threads. */
+    static int parts(int maxParts, int m, int n, int k) {
+        long work = (long) m * n * k;
+        int length = Math.max(m, n);
+        int parts = (int) Math.min(Math.min(maxParts, work / PARALLEL_THRESHOLD), (length + GRAIN - 1) / GRAIN);
+        return parts <= 1 ? 1 : (length + chunk(length, parts) - 1) / chunk(length, parts);
+    }
+
+    /**
+     * Rows or columns per part: length / parts rounded up to whole grains. The rounding can leave a
+     * short extra part (9 parts of at most 16 for 130 rows in 8), which a busy pool thread picks up.
+     */
+    private static int chunk(int length, int parts) {
+        return (length / parts + GRAIN - 1) / GRAIN * GRAIN;
+    }
+
     private static ForkJoinPool pool() {
         ForkJoinPool p = pool;
         if (p == null) {
             synchronized (ParallelGemm.class) {
                 p = pool;
                 if (p == null) {
-                    p = new ForkJoinPool(THREADS);
+                    // the caller computes a part too: threads - 1 pool threads make threads in all
+                    p = new ForkJoinPool(Math.max(1, threads() - 1));
                     pool = p;
                 }
             }
