@@ -4,6 +4,15 @@ package dev.adjoint.core;
  * What a {@link CustomOp}'s forward leaves for its backward: the tensors it saved. A saved tensor
  * that is modified in place before the backward pass makes {@link #saved} throw
  * {@link IllegalStateException} (its message says "modified"), so a stale value is never used.
+ *
+ * <p>With another thread updating a tensor ({@link Tensor#modify}) while a recorded op reads it,
+ * the op never yields a result built from a half-updated buffer: an input already being modified
+ * when the op starts, or modified before its forward returns, makes the op throw
+ * {@link IllegalStateException} ("modified"), and a tensor that was being modified when it was
+ * saved (one the forward reached other than through its inputs) makes {@link #saved} throw. A
+ * backward that calls {@code saved} after the forward sees the tensor as it was during the forward
+ * or is refused; it should read a saved tensor's values right after {@code saved} returns it, since
+ * an update that starts after that check is not detected.
  */
 public interface Context {
 
@@ -39,7 +48,8 @@ public interface Context {
      *
      * @param index the position
      * @return the saved tensor
-     * @throws IllegalStateException if it was modified in place since it was saved
+     * @throws IllegalStateException if it was modified in place since it was saved, or was being
+     *     modified when it was saved
      */
     Tensor saved(int index);
 

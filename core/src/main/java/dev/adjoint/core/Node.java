@@ -7,6 +7,14 @@ import java.util.Arrays;
  * A tensor produced by a recorded op points at its node; leaves have none. A node never changes
  * after its op's forward has returned: everything one backward pass needs lives in that pass's
  * {@link BackwardPass}, so any number of passes may run through a node at once.
+ *
+ * <p>A node is the reader side of the sequence lock on its inputs' buffers (see {@code NDArray}):
+ * it reads their versions when it is made, before the forward reads them (refusing an odd one),
+ * and again, after an acquire fence, when the forward's result is attached to it; a change means
+ * the forward may have read a half-updated buffer, and the op is refused. Versions only grow, so
+ * comparing their sums compares them all. A saved tensor's version, read when it is saved (after
+ * the forward's reads, so inside that window for an input or a view of one), is compared again by
+ * {@link #saved}; an odd one was being modified when saved and is refused there.
  */
 final class Node implements Context {
     /** A context that keeps nothing, for ops run while nothing is recorded. */
@@ -38,9 +46,11 @@ final class Node implements Context {
     private Tensor saved0;
     private Tensor saved1;
     private Tensor[] moreSaved;
-    private int version0;
-    private int version1;
-    private int[] moreVersions;
+    private long version0;
+    private long version1;
+    private long[] moreVersions;
+    /** The sum of the inputs' versions before the forward read them. */
+    private final long inputVersions;
     private int savedCount;
     /** Where the user created this op; captured only in anomaly mode. */
     String site;
@@ -81,6 +91,43 @@ final class Node implements Context {
         this.op = op;
         this.inputs = inputs;
         this.hash = hash;
+        long sum = 0;
+        for (int i = 0; i < inputs.length; i++) {
+            long v = inputs[i].value().version();
+            if ((v & 1) != 0) {
+                throw new IllegalStateException(op.name() + ": input " + i + " of shape " + Arrays.toString(inputs[i].shape())
+                        + " is being modified in place while this op would read it; parameters must not be updated during a"
+                        + " forward pass that uses them");
+            }
+            sum += v;
+        }
+        inputVersions = sum;
+    }
+
+    /**
+     * Refuses the forward's result if an input was modified while the forward read it: called
+     * after the forward, before its result joins the graph.
+     */
+    void checkInputsUnchanged() {
+        // orders the forward's plain reads of the buffers before the version reads below
+        java.lang.invoke.VarHandle.acquireFence();
+        long sum = 0;
+        for (Tensor t : inputs) {
+            sum += t.value().version();
+        }
+        if (sum != inputVersions) {
+            throw new IllegalStateException(op.name() + ": an input (shapes " + shapes(inputs)
+                    + ") was modified in place while this op's forward read it, so its result may mix old and new values;"
+                    + " parameters must not be updated during a forward pass that uses them");
+        }
+    }
+
+    private static String shapes(Tensor[] ts) {
+        StringBuilder b = new StringBuilder();
+        for (Tensor t : ts) {
+            b.append(b.length() == 0 ? "" : ", ").append(Arrays.toString(t.shape()));
+        }
+        return b.toString();
     }
 
     @Override
@@ -118,7 +165,7 @@ final class Node implements Context {
 
     private void keep(Tensor t) {
         int index = savedCount++;
-        int version = t.value().version();
+        long version = t.value().version();
         if (index == 0) {
             saved0 = t;
             version0 = version;
@@ -129,7 +176,7 @@ final class Node implements Context {
             if (moreSaved == null || moreSaved.length < index - 1) {
                 int length = Math.max(2, 2 * (index - 1));
                 moreSaved = moreSaved == null ? new Tensor[length] : Arrays.copyOf(moreSaved, length);
-                moreVersions = moreVersions == null ? new int[length] : Arrays.copyOf(moreVersions, length);
+                moreVersions = moreVersions == null ? new long[length] : Arrays.copyOf(moreVersions, length);
             }
             moreSaved[index - 2] = t;
             moreVersions[index - 2] = version;
@@ -142,14 +189,25 @@ final class Node implements Context {
             throw new IllegalArgumentException(op.name() + ": saved index " + index + " out of range; " + savedCount + " saved");
         }
         Tensor t = index == 0 ? saved0 : index == 1 ? saved1 : moreSaved[index - 2];
-        int then = index == 0 ? version0 : index == 1 ? version1 : moreVersions[index - 2];
-        int now = t.value().version();
-        if (now != then) {
-            throw new IllegalStateException(op.name() + ": a tensor of shape " + Arrays.toString(t.shape())
-                    + " saved for backward was modified in place (version " + then + " when saved, "
-                    + now + " now); recompute the forward pass after the update" + (site == null ? "" : " (op created at " + site + ")"));
+        long then = index == 0 ? version0 : index == 1 ? version1 : moreVersions[index - 2];
+        long now = t.value().version();
+        if (now != then || (then & 1) != 0) {
+            throw modified(t, then, now);
         }
         return t;
+    }
+
+    private IllegalStateException modified(Tensor t, long then, long now) {
+        String where = site == null ? "" : " (op created at " + site + ")";
+        if ((then & 1) != 0) {
+            return new IllegalStateException(op.name() + ": a tensor of shape " + Arrays.toString(t.shape())
+                    + " saved for backward was being modified in place when it was saved, so it may hold a mix of old and new"
+                    + " values; parameters must not be updated during a forward pass that uses them" + where);
+        }
+        // versions count two per update (odd while one is in progress): report whole updates
+        return new IllegalStateException(op.name() + ": a tensor of shape " + Arrays.toString(t.shape())
+                + " saved for backward was modified in place (version " + (then >>> 1) + " when saved, "
+                + (now >>> 1) + (now % 2 != 0 ? ", an update in progress" : "") + " now); recompute the forward pass after the update" + where);
     }
 
     @Override

@@ -428,9 +428,22 @@ public final class Tensor {
      * counter is bumped, so a graph that saved this tensor before the update refuses to
      * back-propagate ({@link IllegalStateException}, "modified") instead of using stale values.
      *
+     * <p>Parameters must not be updated while a forward pass on another thread reads them; this is
+     * enforced for recorded ops. The buffer's version is odd from before {@code update}'s first
+     * write until after its last (a sequence lock), so a recorded op whose forward started while
+     * the update was in progress, or overlapped it, throws {@link IllegalStateException} ("modified")
+     * instead of returning a result computed from a half-updated buffer, and a graph whose forward
+     * read this tensor before the update refuses to back-propagate. A second {@code modify} of the
+     * same tensor while one is in progress is refused the same way, never interleaved. What is not
+     * checked: reads that are not a recorded op's forward ({@link #toArray()}, {@link #item()}, ops
+     * run under {@link Autograd#noGrad()} or on inputs none of which requires grad), which may see
+     * the buffer half-updated, and a backward formula's reads of a saved tensor, which are checked
+     * against the version only before they start.
+     *
      * @param update code that overwrites the buffer; it must not keep a reference to it
      * @return this tensor
-     * @throws IllegalStateException if this tensor is an intermediate result of a recorded op, or a view
+     * @throws IllegalStateException if this tensor is an intermediate result of a recorded op, or a
+     *     view, or is already being modified (by another thread, or by {@code update} itself)
      */
     public Tensor modify(Consumer<double[]> update) {
         if (node != null) {
@@ -445,12 +458,13 @@ public final class Tensor {
     }
 
     /**
-     * How often this tensor's buffer was modified in place.
+     * How often this tensor's buffer was modified in place (updates completed, modulo 2^32; one in
+     * progress is not counted). The graph's own check uses a 64-bit counter that never wraps.
      *
      * @return the version
      */
     public int version() {
-        return value.version();
+        return (int) (value.version() >>> 1);
     }
 
     Node node() {
@@ -458,6 +472,7 @@ public final class Tensor {
     }
 
     void attach(Node n) {
+        n.checkInputsUnchanged();
         node = n;
         requiresGrad = true;
     }

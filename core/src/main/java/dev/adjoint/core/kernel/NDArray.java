@@ -7,8 +7,16 @@ import java.util.Arrays;
  *
  * <p>Row-major with explicit strides, so that transposes and broadcasts ({@link #expand}) are
  * views that share their base's buffer instead of copies. Arrays are immutable through this API;
- * the only mutation is {@link #modify}, which bumps the version counter shared by the buffer and
- * all its views, so that a backward pass can tell a saved value was changed under it.
+ * the only mutations are {@link #modify} and the in-place helpers below, which bump the version
+ * shared by the buffer and all its views, so that a backward pass can tell a saved value was
+ * changed under it.
+ *
+ * <p>The version is a sequence lock's counter: odd while an update is in progress, even (and
+ * larger) after it. A reader that sees the same even version before and after its plain reads of
+ * the buffer (with an acquire fence before the second read) read an untorn buffer: the writer
+ * makes the version odd before its first write to the buffer and even again, with release
+ * ordering, after its last. It is a {@code long}: at two steps per update it wraps after 2^62
+ * updates (centuries at a nanosecond each), so two different states never share a version.
  */
 public final class NDArray {
     final double[] data;
@@ -21,19 +29,21 @@ public final class NDArray {
     /** The array that owns the buffer (itself, or the base of a view): it holds the version. */
     private final NDArray owner;
     /**
-     * Read as a volatile (acquire ordering, a plain load on x86) and written with release ordering
-     * through {@link #VERSION}: a thread that sees a new version also sees the update behind it,
-     * without the full fence of a volatile write on every optimizer step. The read is a field read,
-     * not {@code VERSION.getAcquire}: every recorded op reads versions, and the JIT does not always
+     * Odd while an update is in progress. Read as a volatile (acquire ordering, a plain load on
+     * x86). An update enters by compare-and-set from even to odd (which is how a second, concurrent
+     * update is refused, and which orders the odd value before the update's writes) and leaves with
+     * a release store of the next even value (which orders the writes before it), so a thread that
+     * sees the new version also sees the update behind it. The read is a field read, not
+     * {@code VERSION.getAcquire}: every recorded op reads versions, and the JIT does not always
      * inline the VarHandle call.
      */
-    private volatile int version;
+    private volatile long version;
 
     private static final java.lang.invoke.VarHandle VERSION;
 
     static {
         try {
-            VERSION = java.lang.invoke.MethodHandles.lookup().findVarHandle(NDArray.class, "version", int.class);
+            VERSION = java.lang.invoke.MethodHandles.lookup().findVarHandle(NDArray.class, "version", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -156,8 +166,14 @@ public final class NDArray {
         return shape[axis];
     }
 
-    /** The version counter of the underlying buffer, bumped by each {@link #modify}. */
-    public int version() {
+    /**
+     * The sequence number of the underlying buffer: odd while an update is in progress, and two
+     * more after each update. An acquire read: the caller's later reads of the buffer see at least
+     * the updates this number counts.
+     *
+     * @return the sequence number
+     */
+    public long version() {
         return owner.version;
     }
 
@@ -263,15 +279,29 @@ public final class NDArray {
 
     /**
      * Overwrites the elements in place: {@code update} receives the buffer (row-major, exactly
-     * {@code size} long) and bumps the version. Only for a contiguous array that owns its whole buffer.
+     * {@code size} long). The version is odd while {@code update} runs and two more than before
+     * once it returns or throws. Only for a contiguous array that owns its whole buffer.
+     *
+     * @param update code that overwrites the buffer
+     * @throws IllegalStateException if the array is a view, or an update of its buffer is already in
+     *     progress (on another thread, or this update's own code modifying it again)
      */
     public void modify(java.util.function.Consumer<double[]> update) {
         if (offset != 0 || data.length != size || !isContiguous()) {
             throw new IllegalStateException("modify: only a contiguous tensor that owns its buffer can be modified in place; shape "
                     + Arrays.toString(shape));
         }
-        update.accept(data);
-        bumpVersion();
+        long v = owner.version;
+        if ((v & 1) != 0 || !VERSION.compareAndSet(owner, v, v + 1)) {
+            throw new IllegalStateException("modify: the tensor of shape " + Arrays.toString(shape)
+                    + " is already being modified in place (by another thread, or by the update itself); concurrent in-place"
+                    + " updates of one tensor are refused, not interleaved");
+        }
+        try {
+            update.accept(data);
+        } finally {
+            VERSION.setRelease(owner, v + 2);
+        }
     }
 
     /** A contiguous copy that owns its buffer. @return the copy */
@@ -284,12 +314,13 @@ public final class NDArray {
         if (offset != 0 || data.length != size || !isContiguous()) {
             throw new IllegalStateException("copyFrom: target must own a contiguous buffer");
         }
+        long v = beginWrite("copyFrom");
         if (other.isContiguous()) {
             System.arraycopy(other.data, other.offset, data, 0, size);
         } else {
             System.arraycopy(other.toArray(), 0, data, 0, size);
         }
-        bumpVersion();
+        endWrite(v);
     }
 
     /** Adds {@code other} (same shape) into this array in place, bumping the version. */
@@ -297,6 +328,7 @@ public final class NDArray {
         if (offset != 0 || data.length != size || !isContiguous()) {
             throw new IllegalStateException("addInPlace: target must own a contiguous buffer");
         }
+        long v = beginWrite("addInPlace");
         if (other.isContiguous()) {
             double[] o = other.data;
             int off = other.offset;
@@ -309,13 +341,29 @@ public final class NDArray {
                 data[i] += tmp[i];
             }
         }
-        bumpVersion();
+        endWrite(v);
     }
 
-    private void bumpVersion() {
-        // only the thread updating the buffer writes its version; the increment needs no atomicity
-        // beyond what the update itself has
-        VERSION.setRelease(owner, (int) VERSION.get(owner) + 1);
+    /**
+     * Makes the version odd before an internal in-place write and returns the even value it had.
+     * These writers (gradient accumulation) run under the lock of the tensor that owns the buffer,
+     * so they skip {@link #modify}'s compare-and-set (a {@code modify} already in progress is still
+     * refused, though not atomically): an opaque store and a release fence (no instruction on x86)
+     * keep the odd value ahead of the writes.
+     */
+    private long beginWrite(String what) {
+        long v = owner.version;
+        if ((v & 1) != 0) {
+            throw new IllegalStateException(what + ": the array of shape " + Arrays.toString(shape)
+                    + " is being modified in place by another thread");
+        }
+        VERSION.setOpaque(owner, v + 1);
+        java.lang.invoke.VarHandle.releaseFence();
+        return v;
+    }
+
+    private void endWrite(long v) {
+        VERSION.setRelease(owner, v + 2);
     }
 
     /** Sets every element to zero in place, bumping the version. */
