@@ -234,7 +234,10 @@ public final class Elementwise {
         double[] r = Buffers.uninitialized(n);
         if (a.isContiguous() && b.isContiguous()) {
             inner(f, r, 0, a.data, a.offset, 1, b.data, b.offset, 1, n);
-            return NDArray.wrapLike(r, a);
+            // the second operand's shape array: in an activation's backward (gradient, then the
+            // saved input or output) that is the shape array of the input the result is the
+            // gradient of, so the engine's shape check is one comparison
+            return NDArray.wrapLike(r, b);
         }
         int rank = a.shape.length;
         if (n == 0) {
