@@ -1,20 +1,17 @@
 package dev.adjoint.core;
 
-import static dev.adjoint.core.CaseWords.numbers;
-import static dev.adjoint.core.CaseWords.shape;
-import static dev.adjoint.core.CaseWords.shapeWords;
+import static dev.adjoint.core.CaseFiles.numbers;
+import static dev.adjoint.core.CaseFiles.readCases;
+import static dev.adjoint.core.CaseFiles.shape;
+import static dev.adjoint.core.CaseFiles.shapeWords;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +25,7 @@ class PyTorchAgreementTest {
 
     @Test
     void valuesAndGradientsAgreeWithPyTorch() throws IOException {
-        List<List<String>> cases = readCases();
+        List<List<String>> cases = readCases("/pytorch-cases.txt");
         assertTrue(cases.size() >= 340, "expected the recorded cases, found " + cases.size());
         List<String> failures = new ArrayList<>();
         for (List<String> c : cases) {
@@ -40,27 +37,6 @@ class PyTorchAgreementTest {
         if (!failures.isEmpty()) {
             fail(failures.size() + " of " + cases.size() + " cases disagree with PyTorch; first:\n" + failures.get(0));
         }
-    }
-
-    private static List<List<String>> readCases() throws IOException {
-        List<List<String>> cases = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(Objects.requireNonNull(
-                PyTorchAgreementTest.class.getResourceAsStream("/pytorch-cases.txt")), StandardCharsets.UTF_8))) {
-            List<String> current = null;
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith("case ")) {
-                    current = new ArrayList<>();
-                }
-                if (current != null) {
-                    current.add(line);
-                }
-                if (line.equals("end")) {
-                    cases.add(current);
-                    current = null;
-                }
-            }
-        }
-        return cases;
     }
 
     private static String replay(List<String> lines) {

@@ -34,7 +34,9 @@ public final class Elementwise {
         /** {@code [x > 0] - [x < 0]}: +0 at both zeros and at NaN, as PyTorch's sign (abs's gradient is 0 there). */
         SIGN { @Override public double apply(double x) { return sign(x); } },
         LOG1P { @Override public double apply(double x) { return Math.log1p(x); } },
-        SOFTPLUS { @Override public double apply(double x) { return softplus(x); } };
+        SOFTPLUS { @Override public double apply(double x) { return softplus(x); } },
+        /** {@code x}, with an infinity replaced by 0 (NaN kept): logSumExp's shift, as PyTorch's. */
+        INFINITY_TO_ZERO { @Override public double apply(double x) { return Double.isInfinite(x) ? 0.0 : x; } };
 
         /**
          * The function at one value.
@@ -96,7 +98,7 @@ public final class Elementwise {
             case EXP -> { KernelProvider.math().exp(a, o, r, 0, n); yield true; }
             case TANH -> { KernelProvider.math().tanh(a, o, r, 0, n); yield true; }
             case SIGMOID -> { KernelProvider.math().sigmoid(a, o, r, 0, n); yield true; }
-            case NEG, LOG, SQRT, ABS, SIN, COS, RELU, SIGN, LOG1P, SOFTPLUS -> false;
+            case NEG, LOG, SQRT, ABS, SIN, COS, RELU, SIGN, LOG1P, SOFTPLUS, INFINITY_TO_ZERO -> false;
         };
     }
 
@@ -116,6 +118,7 @@ public final class Elementwise {
             case SIGN -> { for (int i = 0; i < n; i++) r[i] = sign(a[o + i]); yield r; }
             case LOG1P -> { for (int i = 0; i < n; i++) r[i] = Math.log1p(a[o + i]); yield r; }
             case SOFTPLUS -> { for (int i = 0; i < n; i++) r[i] = softplus(a[o + i]); yield r; }
+            case INFINITY_TO_ZERO -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = Double.isInfinite(v) ? 0.0 : v; } yield r; }
         };
     }
 
@@ -210,20 +213,6 @@ public final class Elementwise {
         for (int i = 0; i < n; i++) {
             double v = a[o + i];
             r[i] = lo < v && v < hi ? 1.0 : 0.0;
-        }
-        return NDArray.wrapLike(r, c);
-    }
-
-    /** A copy with every infinite element replaced by 0 (NaN kept): logSumExp's shift, as PyTorch's. */
-    public static NDArray infinitiesToZero(NDArray x) {
-        NDArray c = x.contiguous();
-        int n = c.size;
-        double[] a = c.data;
-        int o = c.offset;
-        double[] r = new double[n];
-        for (int i = 0; i < n; i++) {
-            double v = a[o + i];
-            r[i] = Double.isInfinite(v) ? 0.0 : v;
         }
         return NDArray.wrapLike(r, c);
     }

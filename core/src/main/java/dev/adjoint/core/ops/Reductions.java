@@ -187,7 +187,7 @@ public final class Reductions {
         int a = nonEmptyAxis("logSumExp", axis, shape);
         // an infinite max shifts by 0 instead (as PyTorch): -inf - -inf would be NaN where the
         // answer is -inf (all -inf) or +inf (any +inf)
-        Tensor m = Primitive.wrap(Elementwise.infinitiesToZero(value(x.max(a, true))));
+        Tensor m = Primitive.wrap(Elementwise.map(Elementwise.Unary.INFINITY_TO_ZERO, value(x.max(a, true))));
         Tensor r = x.sub(m).exp().sum(a, true).log().add(m);
         return keepDim ? r : r.reshape(Shapes.reduced(shape, a, false));
     }

@@ -2,14 +2,14 @@ package dev.adjoint.core.properties;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.core.CaseFiles;
 import dev.adjoint.core.Tensor;
+import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -121,21 +121,23 @@ class OpCoverageTest {
                 Set.of("affine", "log1p", "narrow", "select", "softplus", "sumSquaredDifference"));
     }
 
+    /** The corpora's names for Tensor ops, where they differ (the generators use PyTorch's). */
+    private static final Map<String, String> CORPUS_NAMES = Map.of("add_s", "add", "sub_s", "sub", "mul_s", "mul",
+            "div_s", "div", "sum_axis", "sum", "mean_axis", "mean", "max_axis", "max", "logsumexp", "logSumExp",
+            "log_softmax", "logSoftmax");
+
     @Test
     void thePyTorchCorpusRecordsEveryOp() throws IOException {
         Set<String> recorded = new TreeSet<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                OpCoverageTest.class.getResourceAsStream("/pytorch-cases.txt"), StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
+        for (List<String> c : CaseFiles.readCases("/pytorch-cases.txt")) {
+            for (String line : c) {
                 String[] w = line.split(" ");
                 if (w.length > 2 && w[1].equals("=")) {
                     recorded.add(w[2]);
                 }
             }
         }
-        assertListCoversEveryOp("the PyTorch agreement corpus (pytorch-cases.txt)", recorded,
-                Map.of("add_s", "add", "sub_s", "sub", "mul_s", "mul", "div_s", "div", "sum_axis", "sum",
-                        "mean_axis", "mean", "max_axis", "max", "logsumexp", "logSumExp", "log_softmax", "logSoftmax"),
+        assertListCoversEveryOp("the PyTorch agreement corpus (pytorch-cases.txt)", recorded, CORPUS_NAMES,
                 // composites of recorded ops (affine = matmul + add, select = narrow + reshape, sum =
                 // sumTo, sumSquaredDifference = sub, mul, sum), and ops the corpus generator predates
                 // (log1p, softplus, narrow, expand, sumTo): their gradients are checked numerically by
@@ -146,18 +148,10 @@ class OpCoverageTest {
     @Test
     void theSpecialValuesCorpusRecordsEveryOp() throws IOException {
         Set<String> recorded = new TreeSet<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                OpCoverageTest.class.getResourceAsStream("/special-values.txt"), StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (line.startsWith("case ")) {
-                    recorded.add(line.split(" ")[1]);
-                }
-            }
+        for (List<String> c : CaseFiles.readCases("/special-values.txt")) {
+            recorded.add(c.get(0).split(" ")[1]);
         }
-        assertListCoversEveryOp("the special-values corpus (special-values.txt)", recorded,
-                Map.of("add_s", "add", "sub_s", "sub", "mul_s", "mul", "div_s", "div", "sum_axis", "sum",
-                        "mean_axis", "mean", "max_axis", "max", "logsumexp", "logSumExp", "log_softmax", "logSoftmax"),
-                Set.of());
+        assertListCoversEveryOp("the special-values corpus (special-values.txt)", recorded, CORPUS_NAMES, Set.of());
     }
 
     @Test

@@ -1,19 +1,16 @@
 package dev.adjoint.core.reliability;
 
-import static dev.adjoint.core.CaseWords.numbers;
-import static dev.adjoint.core.CaseWords.shape;
-import static dev.adjoint.core.CaseWords.shapeWords;
+import static dev.adjoint.core.CaseFiles.numbers;
+import static dev.adjoint.core.CaseFiles.readCases;
+import static dev.adjoint.core.CaseFiles.shape;
+import static dev.adjoint.core.CaseFiles.shapeWords;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adjoint.core.Tensor;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -91,7 +88,7 @@ class SpecialValuesTest {
 
     @Test
     void everyOpMatchesPyTorchOnSpecialValues() throws IOException {
-        List<List<String>> cases = readCases();
+        List<List<String>> cases = readCases("/special-values.txt");
         assertTrue(cases.size() >= 250, "expected the recorded cases, found " + cases.size());
         List<String> failures = new ArrayList<>();
         Set<String> opsSeen = new TreeSet<>();
@@ -278,26 +275,5 @@ class SpecialValuesTest {
             s[0] *= tiles;
         }
         return s;
-    }
-
-    private static List<List<String>> readCases() throws IOException {
-        List<List<String>> cases = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(Objects.requireNonNull(
-                SpecialValuesTest.class.getResourceAsStream("/special-values.txt")), StandardCharsets.UTF_8))) {
-            List<String> current = null;
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith("case ")) {
-                    current = new ArrayList<>();
-                }
-                if (current != null) {
-                    current.add(line);
-                }
-                if (line.equals("end")) {
-                    cases.add(current);
-                    current = null;
-                }
-            }
-        }
-        return cases;
     }
 }

@@ -1,14 +1,49 @@
 package dev.adjoint.core;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * Reading the recorded PyTorch case files ({@code pytorch-cases.txt}, {@code special-values.txt}):
  * a line is words; a shape is written {@code [2 3]} (possibly spread over several words) and is
- * followed by numbers.
+ * followed by numbers. A case runs from a line starting {@code case } to a line {@code end}.
  */
-public final class CaseWords {
-    private CaseWords() {
+public final class CaseFiles {
+    private CaseFiles() {
+    }
+
+    /**
+     * The cases of a case file on the test class path, each as its lines.
+     *
+     * @param resource the file, e.g. {@code "/pytorch-cases.txt"}
+     * @return the cases
+     * @throws IOException if the file cannot be read
+     */
+    public static List<List<String>> readCases(String resource) throws IOException {
+        List<List<String>> cases = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(Objects.requireNonNull(
+                CaseFiles.class.getResourceAsStream(resource), resource), StandardCharsets.UTF_8))) {
+            List<String> current = null;
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("case ")) {
+                    current = new ArrayList<>();
+                }
+                if (current != null) {
+                    current.add(line);
+                }
+                if (line.equals("end")) {
+                    cases.add(current);
+                    current = null;
+                }
+            }
+        }
+        return cases;
     }
 
     /**
