@@ -39,10 +39,19 @@ class OpCoverageTest {
                 .collect(Collectors.joining(",", "(", ")"));
     }
 
+    /**
+     * Tensor's ops: its public instance methods that return a Tensor, and its public static methods
+     * that return a Tensor made from other tensors ({@code concat}, {@code where}, {@code stack});
+     * the static factories ({@code zeros}, {@code of}, {@code arange}) take no tensor and are not ops.
+     */
     static Set<String> tensorOps() {
         Set<String> ops = new TreeSet<>();
         for (Method m : Tensor.class.getMethods()) {
-            if (m.getDeclaringClass() == Tensor.class && !Modifier.isStatic(m.getModifiers()) && m.getReturnType() == Tensor.class) {
+            if (m.getDeclaringClass() != Tensor.class || m.getReturnType() != Tensor.class) {
+                continue;
+            }
+            boolean takesTensors = Arrays.stream(m.getParameterTypes()).anyMatch(t -> t == Tensor.class || t == List.class);
+            if (!Modifier.isStatic(m.getModifiers()) || takesTensors) {
                 ops.add(signature(m));
             }
         }
@@ -118,7 +127,7 @@ class OpCoverageTest {
         assertListCoversEveryOp("ApiFuzzTest", Set.copyOf(dev.adjoint.core.ApiFuzzTest.OPS),
                 Map.of("addScalar", "add", "sumAxis", "sum", "meanAxis", "mean"),
                 // composites and views whose argument checks the malformed-input catalogue covers
-                Set.of("affine", "log1p", "narrow", "select", "softplus", "sumSquaredDifference"));
+                Set.of("affine", "concat", "log1p", "narrow", "select", "softplus", "sumSquaredDifference"));
     }
 
     /** The corpora's names for Tensor ops, where they differ (the generators use PyTorch's). */
@@ -126,9 +135,14 @@ class OpCoverageTest {
             "div_s", "div", "sum_axis", "sum", "mean_axis", "mean", "max_axis", "max", "logsumexp", "logSumExp",
             "log_softmax", "logSoftmax");
 
+    /**
+     * The agreement corpora together: the random compositions of {@code pytorch-cases.txt} (values
+     * and gradients) and the per-op programs of {@code op-cases/} (values, gradients and
+     * Hessian-vector products; every op added since has its cases there).
+     */
     @Test
     void thePyTorchCorpusRecordsEveryOp() throws IOException {
-        Set<String> recorded = new TreeSet<>();
+        Set<String> recorded = new TreeSet<>(dev.adjoint.core.PyTorchOpAgreementTest.recordedOps());
         for (List<String> c : CaseFiles.readCases("/pytorch-cases.txt")) {
             for (String line : c) {
                 String[] w = line.split(" ");
@@ -137,7 +151,7 @@ class OpCoverageTest {
                 }
             }
         }
-        assertListCoversEveryOp("the PyTorch agreement corpus (pytorch-cases.txt)", recorded, CORPUS_NAMES,
+        assertListCoversEveryOp("the PyTorch agreement corpora (pytorch-cases.txt, op-cases/)", recorded, CORPUS_NAMES,
                 // composites of recorded ops (affine = matmul + add, select = narrow + reshape, sum =
                 // sumTo, sumSquaredDifference = sub, mul, sum), and ops the corpus generator predates
                 // (log1p, softplus, narrow, expand, sumTo): their gradients are checked numerically by
@@ -168,7 +182,7 @@ class OpCoverageTest {
                         Map.entry("LOG_SUM_EXP", "logSumExp")),
                 // kinks (relu, abs, clamp, max) have no third derivative; shape, matrix and fused ops
                 // are not scalar expressions; each is checked to second order by OpGradientPropertiesTest
-                Set.of("abs", "affine", "clamp", "expand", "log1p", "logSoftmax", "matmul", "max", "narrow", "relu", "reshape",
+                Set.of("abs", "affine", "clamp", "concat", "expand", "log1p", "logSoftmax", "matmul", "max", "narrow", "relu", "reshape",
                         "select", "softmax", "softplus", "sumSquaredDifference", "sumTo", "transpose"));
     }
 

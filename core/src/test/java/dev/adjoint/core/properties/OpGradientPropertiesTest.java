@@ -214,8 +214,8 @@ class OpGradientPropertiesTest {
         assertGradients(in -> bend(in.get(0).select(c.axis(), start)), c.x());
     }
 
-    // concat is static, so outside the coverage scan of instance methods; checked here all the same
     @Property
+    @Covers("concat(List,int)")
     void concatenation(@ForAll("axisCases") AxisCase c, @ForAll("seeds") long seed) {
         int[] shape = c.x().shape();
         int axis = c.axis() < 0 ? c.axis() + shape.length : c.axis();
