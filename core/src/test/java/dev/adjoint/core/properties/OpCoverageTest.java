@@ -7,6 +7,8 @@ import dev.adjoint.core.Tensor;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.Arrays;
 import java.util.List;
@@ -58,15 +60,41 @@ class OpCoverageTest {
         return ops;
     }
 
+    /**
+     * The names in the {@link Covers} annotations of every gradient-property class of this package
+     * ({@link OpGradientPropertiesTest} and the families' own, such as {@code ConvolutionPropertiesTest}).
+     */
     static Set<String> covered() {
         Set<String> covered = new TreeSet<>();
-        for (Method m : OpGradientPropertiesTest.class.getDeclaredMethods()) {
-            Covers c = m.getAnnotation(Covers.class);
-            if (c != null) {
-                covered.addAll(Arrays.asList(c.value()));
+        for (Class<?> k : propertyClasses()) {
+            for (Method m : k.getDeclaredMethods()) {
+                Covers c = m.getAnnotation(Covers.class);
+                if (c != null) {
+                    covered.addAll(Arrays.asList(c.value()));
+                }
             }
         }
         return covered;
+    }
+
+    /** The top-level classes of this package whose names end in PropertiesTest. */
+    static List<Class<?>> propertyClasses() {
+        try {
+            Path dir = Path.of(OpCoverageTest.class.getResource("OpCoverageTest.class").toURI()).getParent();
+            List<Class<?>> classes = new java.util.ArrayList<>();
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.endsWith("PropertiesTest.class")) {
+                        classes.add(Class.forName(OpCoverageTest.class.getPackageName() + "." + name.replace(".class", "")));
+                    }
+                }
+            }
+            assertTrue(classes.contains(OpGradientPropertiesTest.class), "the scan of " + dir + " found " + classes);
+            return classes;
+        } catch (IOException | java.net.URISyntaxException | ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
