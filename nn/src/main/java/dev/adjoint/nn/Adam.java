@@ -1,7 +1,9 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adam, exactly as PyTorch's {@code torch.optim.Adam} (defaults: betas 0.9 and 0.999, eps 1e-8,
@@ -132,6 +134,31 @@ public class Adam extends Optimizer {
      */
     public boolean amsgrad() {
         return amsgrad;
+    }
+
+    /**
+     * The moments by PyTorch's names: {@code exp_avg}, {@code exp_avg_sq} and, with AMSGrad,
+     * {@code max_exp_avg_sq}.
+     *
+     * @return the live state arrays
+     */
+    @Override
+    protected final Map<String, double[][]> stateArrays() {
+        Map<String, double[][]> state = new LinkedHashMap<>();
+        state.put("exp_avg", firstMoments);
+        state.put("exp_avg_sq", secondMoments);
+        state.put("max_exp_avg_sq", maxSecondMoments);
+        return state;
+    }
+
+    /**
+     * The bias-correction step count per parameter, {@code step}.
+     *
+     * @return the live counters
+     */
+    @Override
+    protected final Map<String, int[]> stateCounters() {
+        return Map.of("step", steps);
     }
 
     @Override

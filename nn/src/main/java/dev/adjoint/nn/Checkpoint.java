@@ -57,7 +57,11 @@ import java.util.zip.CRC32;
  * {@link IOException} saying what is wrong, and the model is unchanged.
  */
 public final class Checkpoint {
-    /** The format version this class writes and reads. */
+    /**
+     * The format version of a checkpoint of parameters only, which this class writes for a model
+     * without buffers and no optimizer; version 2 (named entries: parameters, buffers and optimizer
+     * state) is written otherwise. Both are read.
+     */
     public static final int FORMAT_VERSION = 1;
 
     private static final long MAX_FILE = Integer.MAX_VALUE - 16;
@@ -91,7 +95,35 @@ public final class Checkpoint {
         if (model == null || file == null) {
             throw new IllegalArgumentException("Checkpoint.save: " + (model == null ? "model" : "file") + " is null");
         }
-        ByteBuffer bytes = encode(model.parameters());
+        write(model.namedBuffers().isEmpty() ? encode(model.parameters())
+                : CheckpointEntries.encode(CheckpointEntries.entries(model, null), MAX_FILE), file);
+    }
+
+    /**
+     * Writes {@code model}'s parameters and buffers and {@code optimizer}'s state (its name, learning
+     * rate and per-parameter state such as Adam's moments and step counts, by parameter name) to
+     * {@code file}, replacing it atomically as {@link #save(Layer, Path)} does. Loading it with
+     * {@link #load(Layer, Optimizer, Path)} into a fresh model and optimizer of the same kind lets
+     * training continue bit for bit as if it had never stopped. The optimizer's hyper-parameters
+     * other than the learning rate (momentum, betas, weight decay) are not saved: build the
+     * optimizer with the same ones.
+     *
+     * @param model the model
+     * @param optimizer the optimizer, whose parameters must all be parameters of {@code model}
+     * @param file the checkpoint file; its directory must exist
+     * @throws IOException if writing fails (the previous file, if any, is then left as it was)
+     * @throws IllegalArgumentException if an argument is null or the optimizer has a parameter the
+     *     model does not
+     */
+    public static void save(Layer model, Optimizer optimizer, Path file) throws IOException {
+        if (model == null || optimizer == null || file == null) {
+            throw new IllegalArgumentException("Checkpoint.save: " + (model == null ? "model" : optimizer == null ? "optimizer" : "file")
+                    + " is null");
+        }
+        write(CheckpointEntries.encode(CheckpointEntries.entries(model, optimizer), MAX_FILE), file);
+    }
+
+    private static void write(ByteBuffer bytes, Path file) throws IOException {
         Path target = followLinks(file);
         Path dir = target.getParent();
         if (dir == null || target.getFileName() == null) {
@@ -181,7 +213,31 @@ public final class Checkpoint {
         if (model == null || file == null) {
             throw new IllegalArgumentException("Checkpoint.load: " + (model == null ? "model" : "file") + " is null");
         }
-        String where = "Checkpoint " + file + ": ";
+        load(model, null, file, "Checkpoint " + file + ": ");
+    }
+
+    /**
+     * Replaces {@code model}'s parameters and buffers and {@code optimizer}'s state with those in
+     * {@code file}, written by {@link #save(Layer, Optimizer, Path)}, after validating all of it:
+     * the file is refused (an {@link IOException} naming the problem, with the model and the
+     * optimizer unchanged) if it is damaged, holds no optimizer state or the state of another kind
+     * of optimizer ("holds the state of a Adam optimizer, not of SGD"), or if a parameter or a
+     * state array has another shape than in the model (naming the parameter and both shapes).
+     *
+     * @param model the model
+     * @param optimizer the optimizer, whose parameters must all be parameters of {@code model}
+     * @param file the checkpoint file
+     * @throws IOException if the file cannot be read or does not fit; nothing is changed then
+     */
+    public static void load(Layer model, Optimizer optimizer, Path file) throws IOException {
+        if (model == null || optimizer == null || file == null) {
+            throw new IllegalArgumentException("Checkpoint.load: " + (model == null ? "model" : optimizer == null ? "optimizer" : "file")
+                    + " is null");
+        }
+        load(model, optimizer, file, "Checkpoint " + file + ": ");
+    }
+
+    private static void load(Layer model, Optimizer optimizer, Path file, String where) throws IOException {
         List<Tensor> params = model.parameters();
         BasicFileAttributes attributes;
         FileChannel ch;
@@ -203,6 +259,21 @@ public final class Checkpoint {
         }
         double[][] values;
         try (ch) {
+            if (CheckpointReader.version(ch, attributes.size()) == CheckpointEntries.VERSION) {
+                long max = CheckpointEntries.maxLength(model, optimizer);
+                if (attributes.size() > max) {
+                    throw new IOException(where + "does not fit the model: " + attributes.size()
+                            + " bytes, more than any checkpoint of the model" + (optimizer == null ? "" : " and its optimizer")
+                            + " can have (" + max + ")");
+                }
+                byte[] bytes = CheckpointReader.readAll(ch, attributes.size(), where);
+                CheckpointEntries.check(CheckpointEntries.decode(bytes, where), model, optimizer, where).apply(optimizer);
+                return;
+            }
+            if (optimizer != null) {
+                throw new IOException(where + "holds no optimizer state (it is a format version " + Checkpoint.FORMAT_VERSION
+                        + " checkpoint, saved without an optimizer)");
+            }
             values = CheckpointReader.read(ch, attributes.size(), params, where);
         }
         for (int i = 0; i < values.length; i++) {

@@ -45,6 +45,48 @@ final class CheckpointReader {
         this.buf = ByteBuffer.allocate(capacity).order(ByteOrder.BIG_ENDIAN).limit(0);
     }
 
+    /**
+     * The format version a file declares, or -1 if it does not start like a checkpoint (the
+     * reader of version 1 then says what is wrong). Reads the first 12 bytes only.
+     */
+    static int version(FileChannel channel, long size) throws IOException {
+        if (size < MAGIC.length + 4) {
+            return -1;
+        }
+        ByteBuffer head = ByteBuffer.allocate(MAGIC.length + 4);
+        while (head.hasRemaining() && channel.read(head, head.position()) > 0) {
+            // reads until the header is complete or the file ends
+        }
+        if (head.hasRemaining() || !Arrays.equals(Arrays.copyOf(head.array(), MAGIC.length), MAGIC)) {
+            return -1;
+        }
+        return head.getInt(MAGIC.length);
+    }
+
+    /**
+     * The whole file of {@code size} bytes (already bounded by the caller), after checking that the
+     * header's declared length matches it.
+     */
+    static byte[] readAll(FileChannel channel, long size, String where) throws IOException {
+        if (size < HEADER + 4 + CHECKSUM) {
+            throw new IOException(where + "truncated: " + size + " bytes, but even an empty checkpoint has " + (HEADER + 4 + CHECKSUM));
+        }
+        ByteBuffer all = ByteBuffer.allocate((int) size);
+        while (all.hasRemaining()) {
+            if (channel.read(all, all.position()) <= 0) {
+                throw new IOException(where + "truncated: the file ended at byte " + all.position() + " while being read (it had "
+                        + size + " bytes when opened)");
+            }
+        }
+        long body = all.getLong(MAGIC.length + 4);
+        if (body < 4 || HEADER + body + CHECKSUM != size) {
+            throw new IOException(where + (body >= 4 && size < HEADER + body + CHECKSUM ? "truncated" : "corrupted")
+                    + ": the header declares " + (body >= 4 && body < Long.MAX_VALUE / 2 ? (HEADER + body + CHECKSUM) + " bytes"
+                    : "an impossible size") + " but the file has " + size);
+        }
+        return all.array();
+    }
+
     /** The number of bytes a checkpoint of {@code params} has. */
     static long fileLength(List<Tensor> params) {
         return HEADER + bodyLength(params) + CHECKSUM;
@@ -172,8 +214,8 @@ final class CheckpointReader {
     }
 
     private IOException unsupported(int version) {
-        return new IOException(where + "unsupported format version " + version + " (this library reads version "
-                + Checkpoint.FORMAT_VERSION + ")");
+        return new IOException(where + "unsupported format version " + version + " (this library reads versions "
+                + Checkpoint.FORMAT_VERSION + " and " + CheckpointEntries.VERSION + ")");
     }
 
     /** The file offset of the next unread byte. */

@@ -1,7 +1,10 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A differentiable function with trainable parameters: the building block of a network.
@@ -26,6 +29,34 @@ public interface Layer {
      * @return the parameters; empty for a layer without any
      */
     List<Tensor> parameters();
+
+    /**
+     * The parameters by name, in {@link #parameters()} order, with PyTorch's {@code state_dict}
+     * names: a {@link Linear} has {@code "weight"} and {@code "bias"}, and a {@link Sequential}
+     * prefixes each layer's names with its position ({@code "0.weight"}, {@code "2.bias"}). A layer
+     * that does not override this names its parameters by position ({@code "0"}, {@code "1"}).
+     *
+     * @return the parameters by name, unmodifiable, in order
+     */
+    default Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        List<Tensor> params = parameters();
+        for (int i = 0; i < params.size(); i++) {
+            named.put(Integer.toString(i), params.get(i));
+        }
+        return Collections.unmodifiableMap(named);
+    }
+
+    /**
+     * State that is not trained by gradients but belongs to the model, such as a batch
+     * normalization's running statistics, by PyTorch's names ({@code "running_mean"}); saved by
+     * {@link Checkpoint} and {@link SafeTensors} next to the parameters. Empty by default.
+     *
+     * @return the buffers by name, unmodifiable, in a fixed order
+     */
+    default Map<String, Tensor> namedBuffers() {
+        return Map.of();
+    }
 
     /**
      * Switches between training mode (the default) and evaluation mode. Only layers that behave

@@ -2,7 +2,10 @@ package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
@@ -151,6 +154,20 @@ public final class Linear implements Layer {
     @Override
     public List<Tensor> parameters() {
         return List.of(weight, bias);
+    }
+
+    /**
+     * The parameters by PyTorch's names.
+     *
+     * @return {@code "weight"} (shape [in, out]; PyTorch stores the transpose, see {@link SafeTensors})
+     *     and {@code "bias"}
+     */
+    @Override
+    public Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        named.put("weight", weight);
+        named.put("bias", bias);
+        return Collections.unmodifiableMap(named);
     }
 
     @Override

@@ -153,6 +153,28 @@ public abstract class Optimizer {
     protected abstract void update(int index, double[] param, double[] grad, int size);
 
     /**
+     * The optimizer's per-parameter state, for {@link Checkpoint}: by PyTorch's state names
+     * ({@code "exp_avg"}, {@code "momentum_buffer"}), the live array of arrays indexed by parameter
+     * position, whose entry stays {@code null} until the first step that creates it. The default
+     * is none (plain SGD).
+     *
+     * @return the state arrays by name; a checkpoint saves the non-null entries and restores them
+     */
+    protected Map<String, double[][]> stateArrays() {
+        return Map.of();
+    }
+
+    /**
+     * The optimizer's per-parameter step counters by PyTorch's names ({@code "step"}), for
+     * {@link Checkpoint}; live arrays indexed by parameter position. The default is none.
+     *
+     * @return the counters by name
+     */
+    protected Map<String, int[]> stateCounters() {
+        return Map.of();
+    }
+
+    /**
      * Checks that a hyper-parameter is a finite number {@code >= 0}, for subclasses.
      *
      * @param what the hyper-parameter's name
@@ -184,11 +206,12 @@ public abstract class Optimizer {
     }
 
     /**
-     * The optimizer's name.
+     * The optimizer's name ({@code "Adam"}, {@code "SGD"}): what a {@link Checkpoint} records to
+     * refuse loading one optimizer's state into another.
      *
      * @return the optimizer's name
      */
-    protected final String name() {
+    public final String name() {
         return name;
     }
 

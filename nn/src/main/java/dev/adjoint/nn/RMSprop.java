@@ -1,7 +1,9 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * RMSprop, exactly as PyTorch's {@code torch.optim.RMSprop} (defaults: alpha 0.99, eps 1e-8, no
@@ -129,6 +131,21 @@ public final class RMSprop extends Optimizer {
      */
     public boolean centered() {
         return centered;
+    }
+
+    /**
+     * The averages by PyTorch's names: {@code square_avg}, {@code grad_avg} (centered) and
+     * {@code momentum_buffer}.
+     *
+     * @return the live state arrays
+     */
+    @Override
+    protected Map<String, double[][]> stateArrays() {
+        Map<String, double[][]> state = new LinkedHashMap<>();
+        state.put("square_avg", squareAverages);
+        state.put("grad_avg", gradientAverages);
+        state.put("momentum_buffer", buffers);
+        return state;
     }
 
     @Override

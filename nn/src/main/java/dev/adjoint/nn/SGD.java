@@ -2,6 +2,7 @@ package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and (L2)
@@ -117,6 +118,16 @@ public final class SGD extends Optimizer {
      */
     public boolean nesterov() {
         return nesterov;
+    }
+
+    /**
+     * The momentum buffers by PyTorch's name, {@code momentum_buffer}.
+     *
+     * @return the live state arrays
+     */
+    @Override
+    protected Map<String, double[][]> stateArrays() {
+        return Map.of("momentum_buffer", buffers);
     }
 
     @Override

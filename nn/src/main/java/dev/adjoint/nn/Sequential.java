@@ -4,6 +4,8 @@ import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.StringJoiner;
@@ -64,6 +66,42 @@ public final class Sequential implements Layer {
             }
         }
         return Collections.unmodifiableList(all);
+    }
+
+    /**
+     * Every layer's parameters by name, each prefixed with the layer's position ({@code "0.weight"},
+     * {@code "0.bias"}, {@code "2.weight"}), in {@link #parameters()} order; a tensor shared by two
+     * layers is listed under its first name only, as PyTorch does.
+     *
+     * @return the parameters by name, unmodifiable
+     */
+    @Override
+    public Map<String, Tensor> namedParameters() {
+        return prefixed(true);
+    }
+
+    /**
+     * Every layer's buffers by name, prefixed like {@link #namedParameters()} ({@code "1.running_mean"}).
+     *
+     * @return the buffers by name, unmodifiable
+     */
+    @Override
+    public Map<String, Tensor> namedBuffers() {
+        return prefixed(false);
+    }
+
+    private Map<String, Tensor> prefixed(boolean parameters) {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            for (Map.Entry<String, Tensor> e : (parameters ? layer.namedParameters() : layer.namedBuffers()).entrySet()) {
+                if (seen.add(e.getValue())) {
+                    named.put(i + "." + e.getKey(), e.getValue());
+                }
+            }
+        }
+        return Collections.unmodifiableMap(named);
     }
 
     /**
