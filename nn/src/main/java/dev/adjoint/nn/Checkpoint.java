@@ -124,16 +124,24 @@ public final class Checkpoint {
     }
 
     private static void write(ByteBuffer bytes, Path file) throws IOException {
+        writeAtomically(bytes, file, "Checkpoint");
+    }
+
+    /**
+     * Writes {@code bytes} to {@code file} by way of a temporary file in its directory and an atomic
+     * rename (see {@link #save(Layer, Path)}); {@code what} starts the error messages.
+     */
+    static void writeAtomically(ByteBuffer bytes, Path file, String what) throws IOException {
         Path target = followLinks(file);
         Path dir = target.getParent();
         if (dir == null || target.getFileName() == null) {
-            throw new IOException("Checkpoint " + file + ": not a file path (it has no parent directory)");
+            throw new IOException(what + " " + file + ": not a file path (it has no parent directory)");
         }
         if (Files.isDirectory(target)) {
-            throw new IOException("Checkpoint " + file + ": is a directory");
+            throw new IOException(what + " " + file + ": is a directory");
         }
         if (!Files.isDirectory(dir)) {
-            throw new IOException("Checkpoint " + file + ": directory " + dir + " does not exist");
+            throw new IOException(what + " " + file + ": directory " + dir + " does not exist");
         }
         String prefix = temporaryPrefix(target.getFileName().toString());
         Path tmp = null;
