@@ -1,7 +1,10 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -21,14 +24,139 @@ public final class Dataset {
     private final double[] inputs;
     private final double[] targets;
     private final int[] labels;
+    /** The name of each class, by label; null when the data set has none (or no labels). */
+    private final List<String> classNames;
 
     private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels) {
+        this(size, inputWidth, targetWidth, inputs, targets, labels, null);
+    }
+
+    private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels,
+            List<String> classNames) {
         this.size = size;
         this.inputWidth = inputWidth;
         this.targetWidth = targetWidth;
         this.inputs = inputs;
         this.targets = targets;
         this.labels = labels;
+        this.classNames = classNames;
+    }
+
+    /** A labelled data set over arrays this class owns (not copied). */
+    static Dataset labelled(int size, int inputWidth, double[] inputs, int[] labels, List<String> classNames) {
+        double[] asNumbers = new double[size];
+        for (int i = 0; i < size; i++) {
+            asNumbers[i] = labels[i];
+        }
+        return new Dataset(size, inputWidth, 0, inputs, asNumbers, labels, classNames == null ? null : List.copyOf(classNames));
+    }
+
+    /**
+     * Reads images and labels in the IDX format of MNIST and Fashion-MNIST, gzip-compressed or
+     * plain (told apart by their first bytes). Each image becomes one row of {@code rows * cols}
+     * inputs scaled from 0..255 to [0, 1], so a batch is {@code [n, rows * cols]}; a convolutional
+     * network reshapes it to {@code [n, 1, rows, cols]}. Labels become classes.
+     *
+     * <p>The files are untrusted: a wrong magic number, counts that disagree between the two files,
+     * a truncated or over-long file and a label above 254 are each an {@link IOException} naming the
+     * file and the problem. Memory grows with the data actually read, never with what a header claims.
+     *
+     * @param images an {@code idx3-ubyte} file (magic 0x00000803)
+     * @param labels an {@code idx1-ubyte} file (magic 0x00000801)
+     * @return the labelled data set
+     * @throws IOException if a file cannot be read or is not valid IDX
+     */
+    public static Dataset readIdx(Path images, Path labels) throws IOException {
+        return DataFiles.readIdx(images, labels);
+    }
+
+    /**
+     * Reads a CSV file with a header row: every column but {@code labelColumn} must hold numbers
+     * and becomes an input feature, in file order; the label column's distinct values become the
+     * classes, in sorted order (numerically if they are all numbers), and {@link #classNames()}
+     * keeps their text. Fields may be quoted ({@code "a, b"}, with {@code ""} for a quote).
+     *
+     * @param file the CSV file (UTF-8)
+     * @param labelColumn the header name of the label column
+     * @return the labelled data set
+     * @throws IOException if the file cannot be read, has no such column, a row has another number
+     *     of fields than the header, or a feature is not a number (naming the line, the column and
+     *     the value)
+     */
+    public static Dataset readCsv(Path file, String labelColumn) throws IOException {
+        return DataFiles.readCsv(file, labelColumn);
+    }
+
+    /**
+     * Splits the examples at random into two data sets, as PyTorch's {@code random_split}.
+     *
+     * @param fraction the share of examples in the first (training) part, in (0, 1); the first part
+     *     gets {@code round(fraction * size())} examples
+     * @param rng the shuffling source
+     * @return two data sets, {@code [train, validation]}, each non-empty, together holding every example once
+     * @throws IllegalArgumentException if the fraction is outside (0, 1) or leaves a part empty
+     */
+    public Dataset[] split(double fraction, RandomGenerator rng) {
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new IllegalArgumentException("Dataset.split: fraction must be in (0, 1), got " + fraction);
+        }
+        if (rng == null) {
+            throw new IllegalArgumentException("Dataset.split: rng is null");
+        }
+        int first = (int) Math.round(fraction * size);
+        if (first == 0 || first == size) {
+            throw new IllegalArgumentException("Dataset.split: a fraction of " + fraction + " of " + size
+                    + " examples leaves one part empty");
+        }
+        int[] order = new int[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+        }
+        for (int i = size - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return new Dataset[] {subset(Arrays.copyOfRange(order, 0, first)), subset(Arrays.copyOfRange(order, first, size))};
+    }
+
+    private Dataset subset(int[] rows) {
+        int tw = labels == null ? targetWidth : 1;
+        double[] x = new double[rows.length * inputWidth];
+        double[] y = new double[rows.length * tw];
+        int[] l = labels == null ? null : new int[rows.length];
+        for (int k = 0; k < rows.length; k++) {
+            System.arraycopy(inputs, rows[k] * inputWidth, x, k * inputWidth, inputWidth);
+            System.arraycopy(targets, rows[k] * tw, y, k * tw, tw);
+            if (l != null) {
+                l[k] = labels[rows[k]];
+            }
+        }
+        return new Dataset(rows.length, inputWidth, targetWidth, x, y, l, classNames);
+    }
+
+    /**
+     * The class names, by label, when the data set was read from a file that names them
+     * ({@link #readCsv}); otherwise empty.
+     *
+     * @return the class names, unmodifiable
+     */
+    public List<String> classNames() {
+        return classNames == null ? List.of() : classNames;
+    }
+
+    /**
+     * The class label of each example, in order.
+     *
+     * @return a copy of the labels
+     * @throws IllegalStateException if the data set holds targets, not labels
+     */
+    public int[] labels() {
+        if (labels == null) {
+            throw new IllegalStateException("Dataset: this data set holds target rows, not class labels");
+        }
+        return labels.clone();
     }
 
     /**
