@@ -26,7 +26,8 @@ import java.util.Map;
  * <p>The format: an 8-byte little-endian header length, a JSON header mapping each name to its
  * {@code dtype}, {@code shape} and {@code data_offsets}, then the raw little-endian data. Adjoint
  * writes {@code F64}; it reads {@code F64}, {@code F32}, {@code F16} and {@code BF16} (PyTorch saves
- * float32 by default), widening to double exactly.
+ * float32 by default), widening to double exactly, and {@code I64} and {@code I32} (batch
+ * normalization's {@code num_batches_tracked} counter).
  *
  * <p>Layouts: a {@link Linear}'s weight is {@code [in, out]} in Adjoint and {@code [out, in]} in
  * PyTorch, so it is transposed on the way out and on the way in; every other tensor keeps its
@@ -192,10 +193,11 @@ public final class SafeTensors {
                     + " in the file but " + Arrays.toString(want.shape()) + " in the model (in PyTorch's layout)");
         }
         int width = switch (dtype) {
-            case "F64" -> 8;
-            case "F32" -> 4;
+            case "F64", "I64" -> 8;
+            case "F32", "I32" -> 4;
             case "F16", "BF16" -> 2;
-            default -> throw new IOException(where + "tensor " + name + " has dtype " + dtype + "; only F64, F32, F16 and BF16 load");
+            default -> throw new IOException(where + "tensor " + name + " has dtype " + dtype
+                    + "; only F64, F32, F16, BF16, I64 and I32 load");
         };
         if (!(offsets.get(0) instanceof Long begin) || !(offsets.get(1) instanceof Long end) || begin < 0 || end < begin
                 || end > data.limit()) {
@@ -210,11 +212,13 @@ public final class SafeTensors {
         double[] v = new double[(int) n];
         int at = (int) (long) begin;
         for (int i = 0; i < v.length; i++, at += width) {
-            v[i] = switch (width) {
-                case 8 -> data.getDouble(at);
-                case 4 -> data.getFloat(at);
-                default -> dtype.equals("BF16") ? Float.intBitsToFloat((data.getShort(at) & 0xffff) << 16)
-                        : halfToFloat(data.getShort(at));
+            v[i] = switch (dtype) {
+                case "F64" -> data.getDouble(at);
+                case "F32" -> data.getFloat(at);
+                case "I64" -> data.getLong(at); // counters such as num_batches_tracked
+                case "I32" -> data.getInt(at);
+                case "BF16" -> Float.intBitsToFloat((data.getShort(at) & 0xffff) << 16);
+                default -> halfToFloat(data.getShort(at));
             };
         }
         return v;

@@ -1,0 +1,171 @@
+package dev.adjoint.nn;
+
+import dev.adjoint.core.Autograd;
+import dev.adjoint.core.Tensor;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Batch normalization over the channel axis (axis 1), as PyTorch's {@code BatchNorm1d} and
+ * {@code BatchNorm2d} with their defaults (eps 1e-5, momentum 0.1, affine, running statistics
+ * tracked). In training mode each channel is normalized with the batch's mean and biased variance,
+ * and the running mean and the running unbiased variance move toward them by {@code momentum}; in
+ * evaluation mode ({@code train(false)}) the running statistics are used instead.
+ *
+ * <p>Parameters {@code weight} (ones) and {@code bias} (zeros), buffers {@code running_mean}
+ * (zeros), {@code running_var} (ones) and {@code num_batches_tracked}, all PyTorch's names.
+ */
+public abstract sealed class BatchNorm implements Layer permits BatchNorm1d, BatchNorm2d {
+    private static final double EPS = 1e-5;
+    private static final double MOMENTUM = 0.1;
+    private final String name;
+    private final int channels;
+    private final int[] ranks;
+    private final Tensor weight;
+    private final Tensor bias;
+    private final Tensor runningMean;
+    private final Tensor runningVar;
+    private final Tensor batchesTracked = Tensor.zeros();
+    private boolean training = true;
+
+    BatchNorm(String name, int channels, int... ranks) {
+        if (channels <= 0) {
+            throw new IllegalArgumentException(name + ": the number of channels must be positive, got " + channels);
+        }
+        this.name = name;
+        this.channels = channels;
+        this.ranks = ranks;
+        this.weight = Tensor.ones(channels).requiresGrad(true);
+        this.bias = Tensor.zeros(channels).requiresGrad(true);
+        this.runningMean = Tensor.zeros(channels);
+        this.runningVar = Tensor.ones(channels);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        int[] s = x.shape();
+        if (Arrays.stream(ranks).noneMatch(r -> r == s.length) || s[1] != channels) {
+            throw new IllegalArgumentException(name + ": expected input of rank " + Arrays.toString(ranks).replaceAll("[\\[\\]]", "")
+                    .replace(", ", " or ") + " with " + channels + " channels in axis 1, got shape " + Arrays.toString(s));
+        }
+        // the statistics have the input's rank with 1 everywhere but the channel axis
+        int[] statShape = new int[s.length];
+        Arrays.fill(statShape, 1);
+        statShape[1] = channels;
+        Tensor mean;
+        Tensor var;
+        if (training) {
+            long count = (long) x.size() / channels;
+            if (count < 2) {
+                throw new IllegalArgumentException(name + ": expected more than one value per channel in training mode, got input shape "
+                        + Arrays.toString(s));
+            }
+            mean = reduceMean(x);
+            Tensor centered = x.sub(mean);
+            var = reduceMean(centered.mul(centered));
+            updateRunningStatistics(mean, var, count);
+        } else {
+            mean = runningMean.reshape(statShape);
+            var = runningVar.reshape(statShape);
+        }
+        Tensor normalized = x.sub(mean).div(var.add(EPS).sqrt());
+        return normalized.mul(weight.reshape(statShape)).add(bias.reshape(statShape));
+    }
+
+    /** The mean over every axis but the channel axis, keeping them as size 1. */
+    private static Tensor reduceMean(Tensor x) {
+        Tensor m = x.mean(0, true);
+        for (int axis = 2; axis < x.rank(); axis++) {
+            m = m.mean(axis, true);
+        }
+        return m;
+    }
+
+    private void updateRunningStatistics(Tensor mean, Tensor var, long count) {
+        double[] m;
+        double[] v;
+        try (Autograd.Scope off = Autograd.noGrad()) {
+            m = mean.toArray();
+            v = var.toArray();
+        }
+        double unbiased = (double) count / (count - 1);
+        runningMean.modify(r -> {
+            for (int c = 0; c < channels; c++) {
+                r[c] = (1 - MOMENTUM) * r[c] + MOMENTUM * m[c];
+            }
+        });
+        runningVar.modify(r -> {
+            for (int c = 0; c < channels; c++) {
+                r[c] = (1 - MOMENTUM) * r[c] + MOMENTUM * v[c] * unbiased;
+            }
+        });
+        batchesTracked.modify(b -> b[0] += 1);
+    }
+
+    @Override
+    public List<Tensor> parameters() {
+        return List.of(weight, bias);
+    }
+
+    @Override
+    public Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        named.put("weight", weight);
+        named.put("bias", bias);
+        return Collections.unmodifiableMap(named);
+    }
+
+    /**
+     * The running statistics and the count of training batches, by PyTorch's names.
+     *
+     * @return {@code running_mean}, {@code running_var}, {@code num_batches_tracked}
+     */
+    @Override
+    public Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        named.put("running_mean", runningMean);
+        named.put("running_var", runningVar);
+        named.put("num_batches_tracked", batchesTracked);
+        return Collections.unmodifiableMap(named);
+    }
+
+    @Override
+    public void train(boolean training) {
+        this.training = training;
+    }
+
+    /**
+     * Whether the layer is in training mode.
+     *
+     * @return whether the layer normalizes with batch statistics
+     */
+    public boolean isTraining() {
+        return training;
+    }
+
+    /**
+     * The running mean, a copy.
+     *
+     * @return the running mean per channel
+     */
+    public double[] runningMean() {
+        return runningMean.toArray();
+    }
+
+    /**
+     * The running (unbiased) variance, a copy.
+     *
+     * @return the running variance per channel
+     */
+    public double[] runningVar() {
+        return runningVar.toArray();
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + channels + ")";
+    }
+}
