@@ -20,8 +20,8 @@ import java.util.function.UnaryOperator;
 import javax.imageio.ImageIO;
 
 /**
- * Two small PNG pictures drawn with the JDK alone (no plotting library): a loss curve and a
- * classifier's decision boundary.
+ * Small PNG pictures drawn with the JDK alone (no plotting library): a loss curve, a classifier's
+ * decision boundary, accuracy curves and a confusion matrix.
  */
 final class Plot {
     private static final int LEFT = 80;
@@ -146,6 +146,113 @@ final class Plot {
         return write(image, file);
     }
 
+    /**
+     * Accuracy per epoch of one or more series (train and test), on a linear y axis.
+     *
+     * @param file the PNG to write
+     * @param title the title
+     * @param names the series' names, for the legend
+     * @param series the accuracies per epoch, in [0, 1], one array per name, all of the same length
+     * @return the file
+     * @throws IOException if the file cannot be written
+     */
+    static Path accuracyCurves(Path file, String title, List<String> names, List<double[]> series) throws IOException {
+        int width = 640;
+        int height = 420;
+        double lo = 100;
+        int epochs = series.get(0).length;
+        for (double[] s : series) {
+            for (double v : s) {
+                lo = Math.min(lo, 100 * v);
+            }
+        }
+        lo = Math.max(0, 5 * Math.floor(lo / 5 - 0.2));
+        Axes axes = new Axes(1, Math.max(2, epochs), lo, 100, width, height);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(image);
+        axes.draw(g, title, "epoch", "accuracy (%)", false);
+        Color[] colors = {CLASS0, CLASS1, new Color(60, 140, 60)};
+        for (int k = 0; k < series.size(); k++) {
+            double[] s = series.get(k);
+            Path2D path = new Path2D.Double();
+            path.moveTo(axes.px(1), axes.py(100 * s[0]));
+            for (int i = 1; i < s.length; i++) {
+                path.lineTo(axes.px(i + 1), axes.py(100 * s[i]));
+            }
+            g.setColor(colors[k % colors.length]);
+            g.setStroke(new BasicStroke(2.2f));
+            g.draw(path);
+            for (int i = 0; i < s.length; i++) {
+                dot(g, axes.px(i + 1), axes.py(100 * s[i]), 4, colors[k % colors.length]);
+            }
+            g.setStroke(new BasicStroke(1));
+            String legend = String.format(Locale.ROOT, "%s (last %.1f%%)", names.get(k), 100 * s[s.length - 1]);
+            g.setColor(colors[k % colors.length]);
+            g.drawString(legend, width - RIGHT - 10 - g.getFontMetrics().stringWidth(legend), height - BOTTOM - 15 - 18 * k);
+        }
+        return write(image, file);
+    }
+
+    /**
+     * A confusion matrix: rows are the true classes, columns the predicted ones, each cell shaded
+     * by its share of the row and labelled with its count.
+     *
+     * @param file the PNG to write
+     * @param title the title
+     * @param matrix {@code matrix[true][predicted]} counts
+     * @param classes the class names, by label
+     * @return the file
+     * @throws IOException if the file cannot be written
+     */
+    static Path confusionMatrix(Path file, String title, int[][] matrix, List<String> classes) throws IOException {
+        int n = matrix.length;
+        int cell = 52;
+        int left = 110;
+        int top = 60;
+        int width = left + n * cell + 90;
+        int height = top + n * cell + 100;
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(image);
+        for (int r = 0; r < n; r++) {
+            long total = 0;
+            for (int c = 0; c < n; c++) {
+                total += matrix[r][c];
+            }
+            for (int c = 0; c < n; c++) {
+                double share = total == 0 ? 0 : (double) matrix[r][c] / total;
+                Color fill = r == c ? shadeOf(CLASS0, share) : shadeOf(CLASS1, Math.min(1, 4 * share));
+                g.setColor(fill);
+                g.fillRect(left + c * cell, top + r * cell, cell, cell);
+                g.setColor(share > 0.6 ? Color.WHITE : Color.DARK_GRAY);
+                String count = String.valueOf(matrix[r][c]);
+                g.drawString(count, left + c * cell + (cell - g.getFontMetrics().stringWidth(count)) / 2, top + r * cell + cell / 2 + 5);
+            }
+            g.setColor(Color.DARK_GRAY);
+            String name = classes.get(r);
+            g.drawString(name, left - 8 - g.getFontMetrics().stringWidth(name), top + r * cell + cell / 2 + 5);
+        }
+        AffineTransform saved = g.getTransform();
+        for (int c = 0; c < n; c++) {
+            g.setTransform(saved);
+            g.translate(left + c * cell + cell / 2 + 4, top + n * cell + 8);
+            g.rotate(Math.PI / 4);
+            g.drawString(classes.get(c), 0, 0);
+        }
+        g.setTransform(saved);
+        g.drawRect(left, top, n * cell, n * cell);
+        Font font = g.getFont();
+        g.setFont(font.deriveFont(Font.BOLD, 16f));
+        g.drawString(title, (width - g.getFontMetrics().stringWidth(title)) / 2, 28);
+        g.setFont(font);
+        g.drawString("rows: true class; columns: predicted", left, 48);
+        return write(image, file);
+    }
+
+    private static Color shadeOf(Color end, double t) {
+        return new Color((int) (255 + t * (end.getRed() - 255)), (int) (255 + t * (end.getGreen() - 255)),
+                (int) (255 + t * (end.getBlue() - 255)));
+    }
+
     private static void dot(Graphics2D g, double x, double y, int radius, Color color) {
         int left = (int) Math.round(x) - radius;
         int top = (int) Math.round(y) - radius;
@@ -163,7 +270,7 @@ final class Plot {
                 (int) (255 + t * (end.getBlue() - 255)));
     }
 
-    private static Graphics2D canvas(BufferedImage image) {
+    static Graphics2D canvas(BufferedImage image) {
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -173,7 +280,7 @@ final class Plot {
         return g;
     }
 
-    private static Path write(BufferedImage image, Path file) throws IOException {
+    static Path write(BufferedImage image, Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         if (!ImageIO.write(image, "png", file.toFile())) {

@@ -190,4 +190,69 @@ class ExamplesSmokeTest {
         assertEquals(2, extra.code());
         assertTrue(extra.err().contains("usage:"), extra.err());
     }
+
+    /**
+     * Writes a small Fashion-MNIST look-alike in gzip IDX: 10 classes, each a bright block at its
+     * own place on a noisy 28x28 image, so that a model can learn it in one epoch.
+     */
+    private static void writeFakeFashionMnist(Path dir, int train, int test) throws IOException {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(9);
+        for (String[] part : new String[][] {{"train", String.valueOf(train)}, {"t10k", String.valueOf(test)}}) {
+            int n = Integer.parseInt(part[1]);
+            java.nio.ByteBuffer images = java.nio.ByteBuffer.allocate(16 + n * 784).putInt(0x803).putInt(n).putInt(28).putInt(28);
+            java.nio.ByteBuffer labels = java.nio.ByteBuffer.allocate(8 + n).putInt(0x801).putInt(n);
+            for (int i = 0; i < n; i++) {
+                int label = i % 10;
+                labels.put((byte) label);
+                for (int p = 0; p < 784; p++) {
+                    int r = p / 28;
+                    int c = p % 28;
+                    boolean block = r / 7 == label / 4 && c / 7 == label % 4;
+                    images.put((byte) (block ? 200 + rng.nextInt(50) : rng.nextInt(60)));
+                }
+            }
+            gzip(dir.resolve(part[0] + "-images-idx3-ubyte.gz"), images.array());
+            gzip(dir.resolve(part[0] + "-labels-idx1-ubyte.gz"), labels.array());
+        }
+    }
+
+    private static void gzip(Path file, byte[] bytes) throws IOException {
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(Files.newOutputStream(file))) {
+            z.write(bytes);
+        }
+    }
+
+    @Test
+    void fashionMnistTrainsDrawsSavesAndResumesExactly() throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        writeFakeFashionMnist(data, 600, 200);
+        Path straight = dir.resolve("straight");
+        Result r = run("fashion-mnist", "--data", data.toString(), "--epochs", "2", "--out", straight.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        Matcher m = Pattern.compile("epoch 2/2: loss [0-9.]+, train accuracy ([0-9.]+)%, test accuracy ([0-9.]+)%").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Double.parseDouble(m.group(2)) > 90, "the synthetic classes are easy: " + r.out());
+        assertTrue(r.out().contains("images/s"), "a progress line: " + r.out());
+        for (String picture : new String[] {"loss", "accuracy", "confusion"}) {
+            assertPicture(straight.resolve("fashion-mnist-mlp-" + picture + ".png"));
+        }
+        // stop after epoch 1, then resume: the epoch-2 checkpoint is the same, byte for byte
+        Path stopped = dir.resolve("stopped");
+        assertEquals(0, run("fashion-mnist", "--data", data.toString(), "--epochs", "2", "--out", stopped.toString()).code());
+        Files.delete(stopped.resolve("fashion-mnist-mlp-epoch2.ckpt"));
+        Result resumed = run("fashion-mnist", "--data", data.toString(), "--epochs", "2", "--out", stopped.toString(), "--resume");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("resumed from") && resumed.out().contains("after epoch 1"), resumed.out());
+        assertArrayEquals(Files.readAllBytes(straight.resolve("fashion-mnist-mlp-epoch2.ckpt")),
+                Files.readAllBytes(stopped.resolve("fashion-mnist-mlp-epoch2.ckpt")), "a resumed run must match an unbroken one");
+    }
+
+    @Test
+    void fashionMnistWithoutDataSaysHowToGetIt() {
+        Result r = run("fashion-mnist", "--data", dir.resolve("nowhere").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.out().contains("apt-get install dataset-fashion-mnist") && r.out().contains("--data DIR"), r.out());
+        assertEquals(2, run("fashion-mnist", "--model", "lstm").code());
+    }
 }
