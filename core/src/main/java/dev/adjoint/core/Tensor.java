@@ -232,7 +232,8 @@ public final class Tensor {
 
     /**
      * The values {@code start + i step} that lie in [start, end) (or (end, start] for a negative
-     * step), as {@code torch.arange}: {@code ceil((end - start) / step)} of them.
+     * step), as {@code torch.arange}: {@code ceil((end - start) / step)} of them, so
+     * {@code arange(0, 1, 0.1)} has 10.
      *
      * @param start the first value
      * @param end the bound, not included
@@ -261,7 +262,8 @@ public final class Tensor {
 
     /**
      * {@code count} evenly spaced values from start to end inclusive, as {@code torch.linspace}:
-     * both ends exact, {@code [start]} for a count of 1, empty for 0.
+     * both ends exact (the first half counts up from start, the rest down from end),
+     * {@code [start]} for a count of 1, empty for 0.
      *
      * @param start the first value
      * @param end the last value
@@ -991,7 +993,7 @@ public final class Tensor {
     }
 
     /**
-     * Returns the error function {@code erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt}, elementwise, within 2 ulps.
+     * Returns the error function {@code erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt}, elementwise, within 3 ulps.
      *
      * @return erf, elementwise
      */

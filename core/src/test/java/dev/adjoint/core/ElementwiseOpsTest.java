@@ -130,7 +130,7 @@ class ElementwiseOpsTest {
     }
 
     @Test
-    void erfIsWithinTwoUlpsOfTheCorrectlyRoundedValue() {
+    void erfIsWithinThreeUlpsOfTheCorrectlyRoundedValue() {
         // {x, erf(x)} correctly rounded, from mpmath at 200 bits
         double[][] table = {
             {1e-300, 1.1283791670955126e-300}, {5e-324, 5e-324}, {1e-10, 1.1283791670955126e-10},
@@ -146,7 +146,7 @@ class ElementwiseOpsTest {
                 double x = sign * row[0];
                 double actual = Tensor.scalar(x).erf().item();
                 double expected = sign * row[1];
-                assertTrue(Math.abs(actual - expected) <= 2 * Math.ulp(expected), "erf(" + x + ") = " + actual + ", expected " + expected);
+                assertTrue(Math.abs(actual - expected) <= 3 * Math.ulp(expected), "erf(" + x + ") = " + actual + ", expected " + expected);
             }
         }
         double[] special = Tensor.of(new double[] {-0.0, NAN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}).erf().toArray();

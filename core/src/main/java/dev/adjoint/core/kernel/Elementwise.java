@@ -37,7 +37,7 @@ public final class Elementwise {
         SOFTPLUS { @Override public double apply(double x) { return softplus(x); } },
         /** {@code x}, with an infinity replaced by 0 (NaN kept): logSumExp's shift, as PyTorch's. */
         INFINITY_TO_ZERO { @Override public double apply(double x) { return Double.isInfinite(x) ? 0.0 : x; } },
-        /** The error function, within 2 ulps (see {@link ErrorFunction}). */
+        /** The error function, within 3 ulps (see {@link ErrorFunction}). */
         ERF { @Override public double apply(double x) { return ErrorFunction.erf(x); } };
 
         /**

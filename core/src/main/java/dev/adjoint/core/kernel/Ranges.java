@@ -9,7 +9,8 @@ public final class Ranges {
     }
 
     /**
-     * {@code start + i step} for i in [0, n), as PyTorch's arange computes each element.
+     * {@code start + i step} for i in [0, n), PyTorch's definition (its vectorized loop rounds some
+     * elements differently, by up to 2 ulps of the range's magnitude).
      *
      * @param start the first value
      * @param step the spacing
@@ -26,7 +27,8 @@ public final class Ranges {
 
     /**
      * {@code count} evenly spaced values from start to end, both exact: the first half counted up
-     * from start, the rest down from end, as PyTorch's linspace does.
+     * from start, the rest down from end, PyTorch's definition (its vectorized loop rounds some
+     * elements differently, by up to 2 ulps of the range's magnitude).
      *
      * @param start the first value
      * @param end the last value
