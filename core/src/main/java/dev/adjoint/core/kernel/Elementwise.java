@@ -202,14 +202,14 @@ public final class Elementwise {
      * (any of them may be a strided or broadcast view); the result is contiguous.
      */
     public static NDArray where(NDArray c, NDArray a, NDArray b) {
-        double[] cv = c.contiguous().toArray();
-        double[] av = a.contiguous().toArray();
-        double[] bv = b.contiguous().toArray();
-        double[] r = Buffers.uninitialized(cv.length);
+        NDArray cc = c.contiguous();
+        NDArray ac = a.contiguous();
+        NDArray bc = b.contiguous();
+        double[] r = Buffers.uninitialized(cc.size);
         for (int i = 0; i < r.length; i++) {
-            r[i] = cv[i] != 0 ? av[i] : bv[i];
+            r[i] = cc.data[cc.offset + i] != 0 ? ac.data[ac.offset + i] : bc.data[bc.offset + i];
         }
-        return NDArray.wrap(r, c.shape());
+        return NDArray.wrapLike(r, cc);
     }
 
     /**
