@@ -124,6 +124,17 @@ def cases():
     yield case("narrow", [m], lambda x: x.narrow(1, 1, 2))
     yield case("select", [m], lambda x: x.select(1, 2))
     yield case("concat", [m, [[-0.0], [NAN]]], lambda x, y: torch.cat([x, y], 1))
+    # the elementwise family added with the comparisons (after the older cases, which stay as they were)
+    F = torch.nn.functional
+    for name, f in {"erf": torch.erf, "gelu": F.gelu, "silu": F.silu}.items():
+        yield case(name, [SPECIAL], f)
+    for slope in [0.01, 0.2, -0.5, 0.0]:
+        yield case(f"leakyRelu {text(slope)}", [SPECIAL], lambda x: F.leaky_relu(x, slope))
+    yield case("maximum", [a, b], torch.maximum)
+    yield case("minimum", [a, b], torch.minimum)
+    yield case("pow tensor", [a, b], torch.pow)
+    # the condition is a (NaN counts as non-zero), the picked values b and reversed a
+    yield case("where", [a, b, a[::-1]], lambda c, x, y: torch.where(c != 0, x, y))
 
 
 def main():

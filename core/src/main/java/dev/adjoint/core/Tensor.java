@@ -1,10 +1,13 @@
 package dev.adjoint.core;
 
+import dev.adjoint.core.kernel.Elementwise.Binary;
 import dev.adjoint.core.kernel.NDArray;
+import dev.adjoint.core.kernel.Ranges;
 import dev.adjoint.core.kernel.Shapes;
 import dev.adjoint.core.ops.Access;
 import dev.adjoint.core.ops.Activations;
 import dev.adjoint.core.ops.Arithmetic;
+import dev.adjoint.core.ops.Comparison;
 import dev.adjoint.core.ops.Exponentials;
 import dev.adjoint.core.ops.Indexing;
 import dev.adjoint.core.ops.MatMul;
@@ -91,7 +94,8 @@ public final class Tensor {
      * A tensor holding a copy of {@code data}, read row-major into {@code shape}.
      *
      * @param data the elements
-     * @param shape the dimensions (none for a scalar)
+     * @param shape the dimensions ({@code new int[0]} for a scalar; with none at all the call is
+     *     {@link #of(double[])}, a vector)
      * @return a new leaf
      * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
      */
@@ -178,6 +182,113 @@ public final class Tensor {
         Shapes.checkShape("randn", shape);
         requireRng("randn", rng);
         return new Tensor(NDArray.generate(rng::nextGaussian, shape));
+    }
+
+    /**
+     * A vector holding a copy of {@code data}: shape {@code [data.length]}.
+     *
+     * @param data the elements
+     * @return a new 1-D leaf
+     * @throws IllegalArgumentException if {@code data} is null
+     */
+    public static Tensor of(double[] data) {
+        if (data == null) {
+            throw new IllegalArgumentException("of: data is null");
+        }
+        return new Tensor(NDArray.of(data, new int[] {data.length}));
+    }
+
+    /**
+     * A matrix holding a copy of {@code rows}: shape {@code [rows.length, rows[0].length]}, or
+     * {@code [0, 0]} for no rows.
+     *
+     * @param rows the rows, all of the same length
+     * @return a new 2-D leaf
+     * @throws IllegalArgumentException if {@code rows} or a row is null, or the rows differ in length
+     */
+    public static Tensor of(double[][] rows) {
+        if (rows == null) {
+            throw new IllegalArgumentException("of: rows is null");
+        }
+        int cols = 0;
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] == null) {
+                throw new IllegalArgumentException("of: row " + i + " is null");
+            }
+            if (i == 0) {
+                cols = rows[0].length;
+            } else if (rows[i].length != cols) {
+                throw new IllegalArgumentException("of: row " + i + " has " + rows[i].length + " values but row 0 has " + cols
+                        + " (rows must have equal lengths)");
+            }
+        }
+        int[] shape = Shapes.checkShape("of", new int[] {rows.length, cols});
+        double[] data = new double[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, data, i * cols, cols);
+        }
+        return new Tensor(NDArray.of(data, shape));
+    }
+
+    /**
+     * The values {@code start + i step} that lie in [start, end) (or (end, start] for a negative
+     * step), as {@code torch.arange}: {@code ceil((end - start) / step)} of them, so
+     * {@code arange(0, 1, 0.1)} has 10.
+     *
+     * @param start the first value
+     * @param end the bound, not included
+     * @param step the spacing, non-zero and pointing from start towards end (or start equal to end)
+     * @return a new 1-D leaf
+     * @throws IllegalArgumentException if an argument is not finite, the step is 0 or points away
+     *     from end, or the length exceeds the element limit
+     */
+    public static Tensor arange(double start, double end, double step) {
+        String values = "start " + start + ", end " + end + ", step " + step;
+        if (!Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
+            throw new IllegalArgumentException("arange: arguments must be finite (" + values + ")");
+        }
+        if (step == 0) {
+            throw new IllegalArgumentException("arange: step must not be 0 (" + values + ")");
+        }
+        if (step > 0 ? end < start : end > start) {
+            throw new IllegalArgumentException("arange: step has the wrong sign for the range (" + values + ")");
+        }
+        double n = Math.ceil((end - start) / step);
+        if (!(n <= Shapes.MAX_ELEMENTS)) {
+            throw new IllegalArgumentException("arange: " + n + " elements exceed the limit of " + Shapes.MAX_ELEMENTS + " (" + values + ")");
+        }
+        return new Tensor(Ranges.arange(start, step, (int) n));
+    }
+
+    /**
+     * {@code count} evenly spaced values from start to end inclusive, as {@code torch.linspace}:
+     * both ends exact (the first half counts up from start, the rest down from end),
+     * {@code [start]} for a count of 1, empty for 0.
+     *
+     * @param start the first value
+     * @param end the last value
+     * @param count how many values, at least 0
+     * @return a new 1-D leaf
+     * @throws IllegalArgumentException if count is negative or exceeds the element limit
+     */
+    public static Tensor linspace(double start, double end, int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("linspace: count must be non-negative, got " + count);
+        }
+        Shapes.checkShape("linspace", new int[] {count});
+        return new Tensor(Ranges.linspace(start, end, count));
+    }
+
+    /**
+     * The n-by-n identity matrix.
+     *
+     * @param n the number of rows and columns, at least 0
+     * @return a new [n, n] leaf
+     * @throws IllegalArgumentException if n is negative or n^2 exceeds the element limit
+     */
+    public static Tensor eye(int n) {
+        Shapes.checkShape("eye", new int[] {n, n});
+        return new Tensor(Ranges.eye(n));
     }
 
     private static void requireRng(String op, RandomGenerator rng) {
@@ -712,6 +823,212 @@ public final class Tensor {
      */
     public Tensor relu() {
         return Activations.relu(this);
+    }
+
+    /**
+     * Elementwise {@code this > other}, broadcasting: 1 where it holds, 0 elsewhere (NaN
+     * compares false). The result never requires grad.
+     *
+     * @param other the right operand
+     * @return a mask of 0s and 1s
+     * @throws IllegalArgumentException if the shapes do not broadcast
+     */
+    public Tensor gt(Tensor other) {
+        return Comparison.compare("gt", Binary.GT, this, other);
+    }
+
+    /**
+     * Elementwise {@code this > c}: 1 where it holds, 0 elsewhere (NaN compares false). The
+     * result never requires grad.
+     *
+     * @param c the constant
+     * @return a mask of 0s and 1s
+     */
+    public Tensor gt(double c) {
+        return Comparison.compare(Binary.GT, this, c);
+    }
+
+    /**
+     * Elementwise {@code this >= other}, broadcasting: 1 where it holds, 0 elsewhere (NaN
+     * compares false). The result never requires grad.
+     *
+     * @param other the right operand
+     * @return a mask of 0s and 1s
+     * @throws IllegalArgumentException if the shapes do not broadcast
+     */
+    public Tensor ge(Tensor other) {
+        return Comparison.compare("ge", Binary.GE, this, other);
+    }
+
+    /**
+     * Elementwise {@code this >= c}: 1 where it holds, 0 elsewhere (NaN compares false). The
+     * result never requires grad.
+     *
+     * @param c the constant
+     * @return a mask of 0s and 1s
+     */
+    public Tensor ge(double c) {
+        return Comparison.compare(Binary.GE, this, c);
+    }
+
+    /**
+     * Elementwise {@code this < other}, broadcasting: 1 where it holds, 0 elsewhere (NaN
+     * compares false). The result never requires grad.
+     *
+     * @param other the right operand
+     * @return a mask of 0s and 1s
+     * @throws IllegalArgumentException if the shapes do not broadcast
+     */
+    public Tensor lt(Tensor other) {
+        return Comparison.compare("lt", Binary.LT, this, other);
+    }
+
+    /**
+     * Elementwise {@code this < c}: 1 where it holds, 0 elsewhere (NaN compares false). The
+     * result never requires grad.
+     *
+     * @param c the constant
+     * @return a mask of 0s and 1s
+     */
+    public Tensor lt(double c) {
+        return Comparison.compare(Binary.LT, this, c);
+    }
+
+    /**
+     * Elementwise {@code this <= other}, broadcasting: 1 where it holds, 0 elsewhere (NaN
+     * compares false). The result never requires grad.
+     *
+     * @param other the right operand
+     * @return a mask of 0s and 1s
+     * @throws IllegalArgumentException if the shapes do not broadcast
+     */
+    public Tensor le(Tensor other) {
+        return Comparison.compare("le", Binary.LE, this, other);
+    }
+
+    /**
+     * Elementwise {@code this <= c}: 1 where it holds, 0 elsewhere (NaN compares false). The
+     * result never requires grad.
+     *
+     * @param c the constant
+     * @return a mask of 0s and 1s
+     */
+    public Tensor le(double c) {
+        return Comparison.compare(Binary.LE, this, c);
+    }
+
+    /**
+     * Elementwise {@code this == other}, broadcasting: 1 where it holds, 0 elsewhere (NaN
+     * compares false). The result never requires grad.
+     *
+     * @param other the right operand
+     * @return a mask of 0s and 1s
+     * @throws IllegalArgumentException if the shapes do not broadcast
+     */
+    public Tensor eq(Tensor other) {
+        return Comparison.compare("eq", Binary.EQ, this, other);
+    }
+
+    /**
+     * Elementwise {@code this == c}: 1 where it holds, 0 elsewhere (NaN compares false). The
+     * result never requires grad.
+     *
+     * @param c the constant
+     * @return a mask of 0s and 1s
+     */
+    public Tensor eq(double c) {
+        return Comparison.compare(Binary.EQ, this, c);
+    }
+
+    /**
+     * Picks {@code a} where {@code condition} is non-zero (NaN included) and {@code b} elsewhere, as
+     * {@code torch.where}; the three shapes broadcast together. The gradient flows to the picked
+     * operand (summed back over broadcast axes); the condition never receives one.
+     *
+     * @param condition the mask, such as {@code x.gt(0)}
+     * @param a the values where the condition holds
+     * @param b the values elsewhere
+     * @return the selection
+     * @throws IllegalArgumentException if an argument is null or the shapes do not broadcast
+     */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        return Comparison.where(condition, a, b);
+    }
+
+    /**
+     * Elementwise maximum, broadcasting; NaN where either is NaN, and +0 above -0. At a tie the
+     * gradient is split evenly between the operands, as PyTorch.
+     *
+     * @param other the other operand
+     * @return max(this, other)
+     * @throws IllegalArgumentException if the shapes do not broadcast
+     */
+    public Tensor maximum(Tensor other) {
+        return Comparison.maximum(this, other);
+    }
+
+    /**
+     * Elementwise minimum, broadcasting; NaN where either is NaN, and -0 below +0. At a tie the
+     * gradient is split evenly between the operands, as PyTorch.
+     *
+     * @param other the other operand
+     * @return min(this, other)
+     * @throws IllegalArgumentException if the shapes do not broadcast
+     */
+    public Tensor minimum(Tensor other) {
+        return Comparison.minimum(this, other);
+    }
+
+    /**
+     * Elementwise power with a tensor exponent, broadcasting, with C99's pow ({@code 1^e = 1},
+     * {@code x^0 = 1}). The gradient is {@code e x^(e-1)} for the base (0 where e = 0) and
+     * {@code x^e log x} for the exponent (0 where x = 0 and e >= 0), as PyTorch.
+     *
+     * @param exponent the exponent
+     * @return this^exponent
+     * @throws IllegalArgumentException if the shapes do not broadcast
+     */
+    public Tensor pow(Tensor exponent) {
+        return Exponentials.pow(this, exponent);
+    }
+
+    /**
+     * Returns the error function {@code erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt}, elementwise, within 3 ulps.
+     *
+     * @return erf, elementwise
+     */
+    public Tensor erf() {
+        return Exponentials.erf(this);
+    }
+
+    /**
+     * Returns the Gaussian error linear unit {@code x/2 (1 + erf(x / sqrt 2))}, elementwise, the exact form
+     * (PyTorch's default, not the tanh approximation).
+     *
+     * @return gelu, elementwise
+     */
+    public Tensor gelu() {
+        return Activations.gelu(this);
+    }
+
+    /**
+     * Returns the sigmoid-weighted linear unit {@code x sigmoid(x)} (swish), elementwise.
+     *
+     * @return silu, elementwise
+     */
+    public Tensor silu() {
+        return Activations.silu(this);
+    }
+
+    /**
+     * The leaky rectifier {@code x > 0 ? x : slope x}, elementwise; the gradient is the slope at 0.
+     *
+     * @param slope the factor for non-positive inputs, such as 0.01
+     * @return leaky relu, elementwise
+     * @throws IllegalArgumentException if the slope is not finite
+     */
+    public Tensor leakyRelu(double slope) {
+        return Activations.leakyRelu(this, slope);
     }
 
     // ---------------------------------------------------------------- linear algebra and shape

@@ -31,7 +31,8 @@ public class ApiFuzzTest {
     public static final List<String> OPS = List.of("add", "sub", "mul", "div", "matmul", "addScalar", "pow", "exp", "log",
             "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "neg", "transpose", "reshape", "expand", "sumTo", "sum",
             "sumAxis", "mean", "meanAxis", "max", "softmax", "logSoftmax", "logSumExp", "get", "item", "of", "backward",
-            "backwardWith", "grad", "zeros", "full");
+            "backwardWith", "grad", "zeros", "full", "maximum", "minimum", "powTensor", "where", "gt", "eq", "erf", "gelu", "silu",
+            "leakyRelu", "ofVector", "ofRows", "arange", "linspace", "eye");
 
     @Provide
     Arbitrary<int[]> shapes() {
@@ -107,6 +108,27 @@ public class ApiFuzzTest {
             Tensor.full(c.value, c.shapeA);
             return;
         }
+        if (c.op.equals("ofVector")) {
+            Tensor.of(c.axis < 0 ? null : new double[c.axis]);
+            return;
+        }
+        if (c.op.equals("ofRows")) {
+            // a negative dimension makes a null row; unequal dimensions make ragged rows
+            Tensor.of(Arrays.stream(c.shapeA).mapToObj(d -> d < 0 ? null : new double[d]).toArray(double[][]::new));
+            return;
+        }
+        if (c.op.equals("arange")) {
+            Tensor.arange(c.axis, c.value, c.shapeA.length - 2.0);
+            return;
+        }
+        if (c.op.equals("linspace")) {
+            Tensor.linspace(c.value, c.axis, c.axis);
+            return;
+        }
+        if (c.op.equals("eye")) {
+            Tensor.eye(c.axis);
+            return;
+        }
         Tensor a = make(c.shapeA, c.grad);
         Tensor b = make(c.shapeB, !c.grad);
         BiFunction<Tensor, Tensor, Object> f = switch (c.op) {
@@ -128,6 +150,16 @@ public class ApiFuzzTest {
             case "relu" -> (x, y) -> x.relu();
             case "clamp" -> (x, y) -> x.clamp(c.value, c.axis);
             case "neg" -> (x, y) -> x.neg();
+            case "maximum" -> (x, y) -> x.maximum(y);
+            case "minimum" -> (x, y) -> x.minimum(y);
+            case "powTensor" -> (x, y) -> x.pow(y);
+            case "where" -> (x, y) -> Tensor.where(y.gt(c.value), x, y);
+            case "gt" -> (x, y) -> x.gt(y);
+            case "eq" -> (x, y) -> x.eq(c.value);
+            case "erf" -> (x, y) -> x.erf();
+            case "gelu" -> (x, y) -> x.gelu();
+            case "silu" -> (x, y) -> x.silu();
+            case "leakyRelu" -> (x, y) -> x.leakyRelu(c.value);
             case "transpose" -> (x, y) -> x.transpose();
             case "reshape" -> (x, y) -> x.reshape(c.shapeB);
             case "expand" -> (x, y) -> x.expand(c.shapeB);

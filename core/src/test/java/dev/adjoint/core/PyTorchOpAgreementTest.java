@@ -169,6 +169,15 @@ public class PyTorchOpAgreementTest {
             case "max" -> a.max(integer(w[4]), bool(w[5]));
             case "softmax" -> a.softmax(integer(w[4]));
             case "logSumExp" -> a.logSumExp(integer(w[4]), bool(w[5]));
+            case "maximum" -> a.maximum(named.get(w[4]));
+            case "minimum" -> a.minimum(named.get(w[4]));
+            case "where" -> Tensor.where(a, named.get(w[4]), named.get(w[5]));
+            case "gt" -> a.gt(named.get(w[4]));
+            case "pow" -> a.pow(named.get(w[4]));
+            case "erf" -> a.erf();
+            case "gelu" -> a.gelu();
+            case "silu" -> a.silu();
+            case "leakyRelu" -> a.leakyRelu(Double.parseDouble(w[4]));
             default -> throw new IllegalArgumentException("unknown op in recorded case: " + op);
         };
     }

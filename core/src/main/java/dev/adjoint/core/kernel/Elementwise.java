@@ -36,7 +36,9 @@ public final class Elementwise {
         LOG1P { @Override public double apply(double x) { return Math.log1p(x); } },
         SOFTPLUS { @Override public double apply(double x) { return softplus(x); } },
         /** {@code x}, with an infinity replaced by 0 (NaN kept): logSumExp's shift, as PyTorch's. */
-        INFINITY_TO_ZERO { @Override public double apply(double x) { return Double.isInfinite(x) ? 0.0 : x; } };
+        INFINITY_TO_ZERO { @Override public double apply(double x) { return Double.isInfinite(x) ? 0.0 : x; } },
+        /** The error function, within 3 ulps (see {@link ErrorFunction}). */
+        ERF { @Override public double apply(double x) { return ErrorFunction.erf(x); } };
 
         /**
          * The function at one value.
@@ -61,7 +63,32 @@ public final class Elementwise {
         /** {@code a (1 - b^2)}: tanh's backward, a = gradient, b = tanh output. */
         TANH_GRAD { @Override public double apply(double a, double b) { return a * (1 - b * b); } },
         /** {@code a [b > 0]}: relu's backward, a = gradient, b = relu input. */
-        RELU_GRAD { @Override public double apply(double a, double b) { return reluGrad(a, b); } };
+        RELU_GRAD { @Override public double apply(double a, double b) { return reluGrad(a, b); } },
+        /** {@code [a > b]} as 0 or 1; false at NaN. */
+        GT { @Override public double apply(double a, double b) { return a > b ? 1.0 : 0.0; } },
+        /** {@code [a >= b]} as 0 or 1; false at NaN. */
+        GE { @Override public double apply(double a, double b) { return a >= b ? 1.0 : 0.0; } },
+        /** {@code [a < b]} as 0 or 1; false at NaN. */
+        LT { @Override public double apply(double a, double b) { return a < b ? 1.0 : 0.0; } },
+        /** {@code [a <= b]} as 0 or 1; false at NaN. */
+        LE { @Override public double apply(double a, double b) { return a <= b ? 1.0 : 0.0; } },
+        /** {@code [a == b]} as 0 or 1; false at NaN, true for -0 and +0. */
+        EQ { @Override public double apply(double a, double b) { return a == b ? 1.0 : 0.0; } },
+        /** {@link Math#max}: NaN if either is NaN, and +0 above -0. */
+        MAXIMUM { @Override public double apply(double a, double b) { return Math.max(a, b); } },
+        /** {@link Math#min}: NaN if either is NaN, and -0 below +0. */
+        MINIMUM { @Override public double apply(double a, double b) { return Math.min(a, b); } },
+        /**
+         * The share of maximum(a, b)'s gradient that goes to a: 1 if a > b, 0 if a < b, 1/2 at a tie,
+         * and 1 where either is NaN (as PyTorch's maximum backward, which passes it to both).
+         */
+        MAXIMUM_SHARE { @Override public double apply(double a, double b) { return maximumShare(a, b); } },
+        /** {@code a^b} with C99's pow, as {@link Elementwise#pow(NDArray, double)}. */
+        POW { @Override public double apply(double a, double b) { return pow(a, b); } },
+        /** {@code a > 0 ? a : a b}: leaky relu of a with slope b. */
+        LEAKY_RELU { @Override public double apply(double a, double b) { return a > 0 ? a : a * b; } },
+        /** {@code a > 0 ? 1 : b}: leaky relu's derivative at a with slope b (b at NaN, as PyTorch). */
+        LEAKY_RELU_SLOPE { @Override public double apply(double a, double b) { return a > 0 ? 1.0 : b; } };
 
         /**
          * The function at one pair of values.
@@ -98,7 +125,7 @@ public final class Elementwise {
             case EXP -> { KernelProvider.math().exp(a, o, r, 0, n); yield true; }
             case TANH -> { KernelProvider.math().tanh(a, o, r, 0, n); yield true; }
             case SIGMOID -> { KernelProvider.math().sigmoid(a, o, r, 0, n); yield true; }
-            case NEG, LOG, SQRT, ABS, SIN, COS, RELU, SIGN, LOG1P, SOFTPLUS, INFINITY_TO_ZERO -> false;
+            case NEG, LOG, SQRT, ABS, SIN, COS, RELU, SIGN, LOG1P, SOFTPLUS, INFINITY_TO_ZERO, ERF -> false;
         };
     }
 
@@ -119,6 +146,7 @@ public final class Elementwise {
             case LOG1P -> { for (int i = 0; i < n; i++) r[i] = Math.log1p(a[o + i]); yield r; }
             case SOFTPLUS -> { for (int i = 0; i < n; i++) r[i] = softplus(a[o + i]); yield r; }
             case INFINITY_TO_ZERO -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = Double.isInfinite(v) ? 0.0 : v; } yield r; }
+            case ERF -> { for (int i = 0; i < n; i++) r[i] = ErrorFunction.erf(a[o + i]); yield r; }
         };
     }
 
@@ -154,6 +182,34 @@ public final class Elementwise {
         long u = Double.doubleToRawLongBits(x) - 1;
         long mask = ((u - 0x7FF0000000000000L) & ~u) >> 63;
         return Double.longBitsToDouble(Double.doubleToRawLongBits(g) & mask);
+    }
+
+    /** 1 if a > b, 0 if a < b, 1/2 at a tie, 1 where either is NaN: maximum's gradient share of a. */
+    static double maximumShare(double a, double b) {
+        return a > b ? 1.0 : a < b ? 0.0 : a == b ? 0.5 : 1.0;
+    }
+
+    /**
+     * C99's (and PyTorch's) {@code pow}: {@code 1^b = 1} for every b, NaN included, and
+     * {@code (-1)^(+-inf) = 1}, where {@link Math#pow} gives NaN; otherwise {@link Math#pow}.
+     */
+    static double pow(double a, double b) {
+        return a == 1.0 || (a == -1.0 && Double.isInfinite(b)) ? 1.0 : Math.pow(a, b);
+    }
+
+    /**
+     * {@code c != 0 ? a : b} elementwise (NaN counts as true) for three arrays of the same shape
+     * (any of them may be a strided or broadcast view); the result is contiguous.
+     */
+    public static NDArray where(NDArray c, NDArray a, NDArray b) {
+        NDArray cc = c.contiguous();
+        NDArray ac = a.contiguous();
+        NDArray bc = b.contiguous();
+        double[] r = Buffers.uninitialized(cc.size);
+        for (int i = 0; i < r.length; i++) {
+            r[i] = cc.data[cc.offset + i] != 0 ? ac.data[ac.offset + i] : bc.data[bc.offset + i];
+        }
+        return NDArray.wrapLike(r, cc);
     }
 
     /**
@@ -282,6 +338,17 @@ public final class Elementwise {
             case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y) * y; } yield r; }
             case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y * y); } yield r; }
             case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i], b[bo + i]); yield r; }
+            case GT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] > b[bo + i] ? 1.0 : 0.0; yield r; }
+            case GE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] >= b[bo + i] ? 1.0 : 0.0; yield r; }
+            case LT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] < b[bo + i] ? 1.0 : 0.0; yield r; }
+            case LE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] <= b[bo + i] ? 1.0 : 0.0; yield r; }
+            case EQ -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] == b[bo + i] ? 1.0 : 0.0; yield r; }
+            case MAXIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i], b[bo + i]); yield r; }
+            case MINIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i], b[bo + i]); yield r; }
+            case MAXIMUM_SHARE -> { for (int i = 0; i < n; i++) r[ro + i] = maximumShare(a[ao + i], b[bo + i]); yield r; }
+            case POW -> { for (int i = 0; i < n; i++) r[ro + i] = pow(a[ao + i], b[bo + i]); yield r; }
+            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = a[ao + i]; r[ro + i] = v > 0 ? v : v * b[bo + i]; } yield r; }
+            case LEAKY_RELU_SLOPE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] > 0 ? 1.0 : b[bo + i]; yield r; }
         };
     }
 
@@ -294,6 +361,17 @@ public final class Elementwise {
             case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y) * y; } yield r; }
             case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y * y); } yield r; }
             case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(av, b[bo + i]); yield r; }
+            case GT -> { for (int i = 0; i < n; i++) r[ro + i] = av > b[bo + i] ? 1.0 : 0.0; yield r; }
+            case GE -> { for (int i = 0; i < n; i++) r[ro + i] = av >= b[bo + i] ? 1.0 : 0.0; yield r; }
+            case LT -> { for (int i = 0; i < n; i++) r[ro + i] = av < b[bo + i] ? 1.0 : 0.0; yield r; }
+            case LE -> { for (int i = 0; i < n; i++) r[ro + i] = av <= b[bo + i] ? 1.0 : 0.0; yield r; }
+            case EQ -> { for (int i = 0; i < n; i++) r[ro + i] = av == b[bo + i] ? 1.0 : 0.0; yield r; }
+            case MAXIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.max(av, b[bo + i]); yield r; }
+            case MINIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.min(av, b[bo + i]); yield r; }
+            case MAXIMUM_SHARE -> { for (int i = 0; i < n; i++) r[ro + i] = maximumShare(av, b[bo + i]); yield r; }
+            case POW -> { for (int i = 0; i < n; i++) r[ro + i] = pow(av, b[bo + i]); yield r; }
+            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = av; r[ro + i] = v > 0 ? v : v * b[bo + i]; } yield r; }
+            case LEAKY_RELU_SLOPE -> { for (int i = 0; i < n; i++) r[ro + i] = av > 0 ? 1.0 : b[bo + i]; yield r; }
         };
     }
 
@@ -306,6 +384,17 @@ public final class Elementwise {
             case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv) * bv; yield r; }
             case TANH_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv * bv); yield r; }
             case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], bv); yield r; }
+            case GT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > bv ? 1.0 : 0.0; yield r; }
+            case GE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] >= bv ? 1.0 : 0.0; yield r; }
+            case LT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] < bv ? 1.0 : 0.0; yield r; }
+            case LE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] <= bv ? 1.0 : 0.0; yield r; }
+            case EQ -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] == bv ? 1.0 : 0.0; yield r; }
+            case MAXIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i * sa], bv); yield r; }
+            case MINIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i * sa], bv); yield r; }
+            case MAXIMUM_SHARE -> { for (int i = 0; i < n; i++) r[ro + i] = maximumShare(a[ao + i * sa], bv); yield r; }
+            case POW -> { for (int i = 0; i < n; i++) r[ro + i] = pow(a[ao + i * sa], bv); yield r; }
+            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = a[ao + i * sa]; r[ro + i] = v > 0 ? v : v * bv; } yield r; }
+            case LEAKY_RELU_SLOPE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > 0 ? 1.0 : bv; yield r; }
         };
     }
 
@@ -318,6 +407,17 @@ public final class Elementwise {
             case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y) * y; } yield r; }
             case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y * y); } yield r; }
             case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], b[bo + i * sb]); yield r; }
+            case GT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > b[bo + i * sb] ? 1.0 : 0.0; yield r; }
+            case GE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] >= b[bo + i * sb] ? 1.0 : 0.0; yield r; }
+            case LT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] < b[bo + i * sb] ? 1.0 : 0.0; yield r; }
+            case LE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] <= b[bo + i * sb] ? 1.0 : 0.0; yield r; }
+            case EQ -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] == b[bo + i * sb] ? 1.0 : 0.0; yield r; }
+            case MAXIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i * sa], b[bo + i * sb]); yield r; }
+            case MINIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i * sa], b[bo + i * sb]); yield r; }
+            case MAXIMUM_SHARE -> { for (int i = 0; i < n; i++) r[ro + i] = maximumShare(a[ao + i * sa], b[bo + i * sb]); yield r; }
+            case POW -> { for (int i = 0; i < n; i++) r[ro + i] = pow(a[ao + i * sa], b[bo + i * sb]); yield r; }
+            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = a[ao + i * sa]; r[ro + i] = v > 0 ? v : v * b[bo + i * sb]; } yield r; }
+            case LEAKY_RELU_SLOPE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > 0 ? 1.0 : b[bo + i * sb]; yield r; }
         };
     }
 

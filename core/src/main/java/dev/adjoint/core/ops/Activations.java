@@ -10,8 +10,8 @@ import dev.adjoint.core.kernel.Elementwise.Unary;
 import dev.adjoint.core.kernel.NDArray;
 
 /**
- * sigmoid, softplus, relu, clamp and abs. The kinks of relu and abs take gradient 0 at 0 (as
- * PyTorch), clamp's gradient is 0 at its bounds; their masks are constants, so second derivatives
+ * sigmoid, silu, gelu, softplus, relu, leakyRelu, clamp and abs. The kinks of relu and abs take
+ * gradient 0 at 0 (as PyTorch), leakyRelu's takes its slope there, clamp's gradient is 0 at its bounds; their masks are constants, so second derivatives
  * are 0 almost everywhere, as they should be.
  */
 public final class Activations {
@@ -73,6 +73,62 @@ public final class Activations {
     public static Tensor abs(Tensor x) {
         return ABS.apply(x);
     }
+
+    /**
+     * The leaky rectifier.
+     *
+     * @param x the input
+     * @param slope the factor applied to non-positive inputs
+     * @return {@code x > 0 ? x : slope x}, elementwise
+     * @throws IllegalArgumentException if the slope is not finite
+     */
+    public static Tensor leakyRelu(Tensor x, double slope) {
+        if (!Double.isFinite(slope)) {
+            throw new IllegalArgumentException("leakyRelu: slope must be finite, got " + slope);
+        }
+        return new LeakyRelu(slope).apply(x);
+    }
+
+    /**
+     * The Gaussian error linear unit in its exact form (PyTorch's default), a composite of erf.
+     *
+     * @param x the input
+     * @return {@code x/2 (1 + erf(x / sqrt 2))}, elementwise
+     */
+    public static Tensor gelu(Tensor x) {
+        // PyTorch's order of operations: x * 0.5 * (1 + erf(x * (1 / sqrt 2)))
+        return x.mul(0.5).mul(Exponentials.erf(x.mul(SQRT_HALF)).add(1.0));
+    }
+
+    private static final double SQRT_HALF = Math.sqrt(0.5);
+
+    /**
+     * The sigmoid-weighted linear unit (swish).
+     *
+     * @param x the input
+     * @return {@code x sigmoid(x)}, elementwise
+     */
+    public static Tensor silu(Tensor x) {
+        return SILU.apply(x);
+    }
+
+    /**
+     * One op rather than {@code x.mul(x.sigmoid())}: one node, and PyTorch's backward formula, whose
+     * signed zeros where the sigmoid underflows match PyTorch's.
+     */
+    private static final Primitive SILU = new Primitive.OfInput("silu") {
+        @Override
+        NDArray compute(NDArray x) {
+            return Elementwise.zip(Binary.MUL, x, Elementwise.map(Unary.SIGMOID, x));
+        }
+
+        // d/dx x s(x) = s(x) (1 + x (1 - s(x)))
+        @Override
+        Tensor gradient(Tensor g, Tensor x) {
+            Tensor s = x.sigmoid();
+            return g.mul(s.mul(x.mul(s.neg().add(1.0)).add(1.0)));
+        }
+    };
 
     private static final Primitive SIGMOID = new Primitive.OfOutput("sigmoid") {
         @Override
@@ -159,6 +215,28 @@ public final class Activations {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {CLAMP_BACKWARD.apply(g, wrap(Elementwise.strictlyInside(value(ctx.saved(0)), min, max)))};
+        }
+    }
+
+    /** {@code x > 0 ? x : slope x} as one exact loop (a composite of relus rounds -0 and underflows). */
+    private static final class LeakyRelu extends Primitive {
+        private final double slope;
+
+        LeakyRelu(double slope) {
+            super("leakyRelu");
+            this.slope = slope;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0]);
+            return wrap(Elementwise.zipScalar(Binary.LEAKY_RELU, value(in[0]), slope));
+        }
+
+        // d/dx leakyRelu(x) = x > 0 ? 1 : slope, a constant mask (slope at 0 and at NaN, as PyTorch)
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {g.mul(wrap(Elementwise.zipScalar(Binary.LEAKY_RELU_SLOPE, value(ctx.saved(0)), slope)))};
         }
     }
 

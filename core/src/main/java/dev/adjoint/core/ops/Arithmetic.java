@@ -104,8 +104,11 @@ public final class Arithmetic {
         return NEG.apply(x);
     }
 
-    /** Applies a two-input op, first expanding both operands to their common broadcast shape. */
-    private static Tensor broadcasting(Primitive op, Tensor a, Tensor b) {
+    /**
+     * Applies a two-input op, first expanding both operands to their common broadcast shape (the
+     * broadcasting path of every binary op, pow and maximum included).
+     */
+    static Tensor broadcasting(Primitive op, Tensor a, Tensor b) {
         if (b == null) {
             throw new IllegalArgumentException(op.name() + ": other tensor is null");
         }

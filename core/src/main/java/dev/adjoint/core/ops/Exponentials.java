@@ -8,7 +8,7 @@ import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.Elementwise.Unary;
 import dev.adjoint.core.kernel.NDArray;
 
-/** exp, log, log1p, sqrt and pow with a constant exponent. */
+/** exp, log, log1p, sqrt, erf, and pow with a constant or a tensor exponent. */
 public final class Exponentials {
     private Exponentials() {
     }
@@ -51,6 +51,16 @@ public final class Exponentials {
      */
     public static Tensor sqrt(Tensor x) {
         return SQRT.apply(x);
+    }
+
+    /**
+     * The error function.
+     *
+     * @param x the input
+     * @return erf x, elementwise
+     */
+    public static Tensor erf(Tensor x) {
+        return ERF.apply(x);
     }
 
     private static final Primitive EXP = new Primitive.OfOutput("exp") {
@@ -102,6 +112,60 @@ public final class Exponentials {
         @Override
         Tensor gradient(Tensor g, Tensor y) {
             return g.div(y.mul(2.0));
+        }
+    };
+
+    private static final Primitive ERF = new Primitive.OfInput("erf") {
+        @Override
+        NDArray compute(NDArray x) {
+            return Elementwise.map(Unary.ERF, x);
+        }
+
+        // d/dx erf x = 2/sqrt(pi) e^(-x^2)
+        @Override
+        Tensor gradient(Tensor g, Tensor x) {
+            return g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI));
+        }
+    };
+
+    private static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);
+
+    /**
+     * A power with a tensor exponent, broadcasting; C99's pow, as PyTorch.
+     *
+     * @param x the base
+     * @param exponent the exponent
+     * @return x^exponent, elementwise
+     */
+    public static Tensor pow(Tensor x, Tensor exponent) {
+        return Arithmetic.broadcasting(POW, x, exponent);
+    }
+
+    private static final Primitive POW = new Primitive("pow") {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            Tensor y = wrap(Elementwise.zip(Elementwise.Binary.POW, value(in[0]), value(in[1])));
+            ctx.save(in[0], in[1], y);
+            return y;
+        }
+
+        // d/dx x^e = e x^(e-1), taken as 0 where e = 0 (even at x = 0);
+        // d/de x^e = x^e log x, taken as 0 where x = 0 and e >= 0 (PyTorch's choices: 0^e is
+        // constant in e there, from the right)
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Tensor x = ctx.saved(0);
+            Tensor e = ctx.saved(1);
+            Tensor zero = wrap(NDArray.scalar(0.0));
+            Tensor gx = null;
+            if (ctx.needsInputGrad(0)) {
+                gx = Comparison.where(e.eq(0.0), zero, g.mul(e.mul(x.pow(e.sub(1.0)))));
+            }
+            Tensor ge = null;
+            if (ctx.needsInputGrad(1)) {
+                ge = g.mul(Comparison.where(x.eq(0.0).mul(e.ge(0.0)), zero, ctx.saved(2).mul(x.log())));
+            }
+            return new Tensor[] {gx, ge};
         }
     };
 

@@ -34,7 +34,11 @@ class OpCoverageTest {
             // reads the accumulated gradient
             "grad()",
             // the in-place update for optimizers; it refuses to run on recorded results
-            "modify(Consumer)");
+            "modify(Consumer)",
+            // comparisons: step functions whose results are 0/1 masks that never require grad (not
+            // recorded); ElementwiseOpsTest checks that they never do
+            "gt(Tensor)", "gt(double)", "ge(Tensor)", "ge(double)", "lt(Tensor)", "lt(double)",
+            "le(Tensor)", "le(double)", "eq(Tensor)", "eq(double)");
 
     static String signature(Method m) {
         return m.getName() + Arrays.stream(m.getParameterTypes()).map(Class::getSimpleName)
@@ -207,11 +211,14 @@ class OpCoverageTest {
                         Map.entry("NEG", "neg"), Map.entry("SIN", "sin"), Map.entry("COS", "cos"), Map.entry("TANH", "tanh"),
                         Map.entry("SIGMOID", "sigmoid"), Map.entry("EXP", "exp"), Map.entry("LOG", "log"), Map.entry("SQRT", "sqrt"),
                         Map.entry("CUBE", "pow"), Map.entry("SUM", "sum"), Map.entry("MEAN", "mean"),
-                        Map.entry("LOG_SUM_EXP", "logSumExp")),
+                        Map.entry("LOG_SUM_EXP", "logSumExp"), Map.entry("ERF", "erf"), Map.entry("GELU", "gelu"),
+                        Map.entry("SILU", "silu")),
                 // kinks (relu, abs, clamp, max) have no third derivative; shape, matrix and fused ops
                 // are not scalar expressions; each is checked to second order by OpGradientPropertiesTest
                 Set.of("abs", "affine", "clamp", "concat", "expand", "log1p", "logSoftmax", "matmul", "max", "narrow", "relu", "reshape",
-                        "select", "softmax", "softplus", "sumSquaredDifference", "sumTo", "transpose"));
+                        "select", "softmax", "softplus", "sumSquaredDifference", "sumTo", "transpose",
+                        // kinks and selections: leakyRelu, maximum, minimum and where are piecewise linear
+                        "leakyRelu", "maximum", "minimum", "where"));
     }
 
     @Test

@@ -204,8 +204,21 @@ class RandomExpressionPropertiesTest {
                 case SUM -> x.sum();
                 case MEAN -> x.mean();
                 case LOG_SUM_EXP -> x.logSumExp(0, false);
+                case ERF -> x.erf();
+                case GELU -> x.gelu();
+                case SILU -> x.silu();
             };
         }
+    }
+
+    /**
+     * erf of a DerivativeStructure of order 2: commons-math3's Erf for the value, and
+     * erf' = 2/sqrt(pi) e^(-x^2), erf'' = -2x erf'.
+     */
+    private static DerivativeStructure erf(DerivativeStructure p) {
+        double x = p.getValue();
+        double d1 = 2 / Math.sqrt(Math.PI) * Math.exp(-x * x);
+        return p.compose(org.apache.commons.math3.special.Erf.erf(x), d1, -2 * x * d1);
     }
 
     /**
@@ -294,6 +307,9 @@ class RandomExpressionPropertiesTest {
                     case LOG -> p.multiply(p).add(1).log();
                     case SQRT -> p.multiply(p).add(1).sqrt();
                     case CUBE -> p.pow(3);
+                    case ERF -> erf(p);
+                    case GELU -> p.multiply(0.5).multiply(erf(p.multiply(Math.sqrt(0.5))).add(1));
+                    case SILU -> p.multiply(p.negate().exp().add(1).reciprocal());
                     default -> throw new IllegalStateException("not elementwise: " + op);
                 });
             }

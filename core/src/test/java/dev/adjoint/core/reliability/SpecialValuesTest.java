@@ -82,6 +82,17 @@ class SpecialValuesTest {
                             && (Double.doubleToLongBits(at[0]) == Double.doubleToLongBits(-0.0) || at[0] == Double.NEGATIVE_INFINITY),
                     "Adjoint's pow is C99's (and NumPy's): pow(-0, 0.5) = +0, pow(-inf, 0.5) = +inf, pow(-0, -0.5) = +inf; "
                             + "PyTorch computes x^0.5 as sqrt(x) (-0, NaN) and x^-0.5 as 1/sqrt(x); 1.5's gradient takes x^0.5"),
+            new Known("silu", "", (h, at, a, e) -> at[0] == -745 && Math.abs(a) < 1e-320 && e == 0,
+                    "silu(-745) = -745 sigmoid(-745) with sigmoid's least subnormal (see sigmoid) is -3.7e-321, and its gradient "
+                            + "likewise; PyTorch's x / (1 + e^745) is -0"),
+            new Known("maximum", "value", (h, at, a, e) -> a == 0 && e == 0 && at[0] == 0 && at[1] == 0,
+                    "Adjoint's maximum is Math.max, IEEE 754-2019's maximum: +0 above -0 in either order; PyTorch's vectorized "
+                            + "kernel returns its second operand at equal values (-0 for maximum(+0, -0)), its scalar loop the first"),
+            new Known("minimum", "value", (h, at, a, e) -> a == 0 && e == 0 && at[0] == 0 && at[1] == 0,
+                    "Adjoint's minimum is Math.min: -0 below +0 in either order; PyTorch's vectorized kernel returns its second "
+                            + "operand at equal values (+0 for minimum(-0, +0))"),
+            new Known("pow", "value", (h, at, a, e) -> h[2].equals("tensor") && at[0] == MAX && at[1] == 1 && a == MAX,
+                    "MAX^1 is MAX (Math.pow, exact); PyTorch's vectorized pow with a tensor exponent overflows to infinity there"),
             new Known("sumSquaredDifference", "grad", (h, at, a, e) -> Double.isInfinite(e) && Math.abs(a) >= 1e308,
                     "the fused backward scales a - b by 2g once (2 x 0.5 here, exactly MAX); the composite PyTorch ran doubles "
                             + "a - b first and overflows"));
@@ -127,7 +138,7 @@ class SpecialValuesTest {
     }
 
     private static final Set<String> ELEMENTWISE = Set.of("neg", "exp", "log", "log1p", "sqrt", "abs", "sin", "cos", "tanh",
-            "sigmoid", "relu", "softplus", "add_s", "sub_s", "mul_s", "div_s", "pow", "clamp");
+            "sigmoid", "relu", "softplus", "add_s", "sub_s", "mul_s", "div_s", "pow", "clamp", "erf", "gelu", "silu", "leakyRelu");
 
     /** Runs one recorded case with each input repeated {@code tiles} times and compares. */
     private static void replay(List<String> lines, int tiles, List<String> failures, Set<Known> used) {
@@ -199,7 +210,14 @@ class SpecialValuesTest {
             case "sub_s" -> x.sub(p.apply(2));
             case "mul_s" -> x.mul(p.apply(2));
             case "div_s" -> x.div(p.apply(2));
-            case "pow" -> x.pow(p.apply(2));
+            case "pow" -> h[2].equals("tensor") ? x.pow(in.get(1)) : x.pow(p.apply(2));
+            case "erf" -> x.erf();
+            case "gelu" -> x.gelu();
+            case "silu" -> x.silu();
+            case "leakyRelu" -> x.leakyRelu(p.apply(2));
+            case "maximum" -> x.maximum(in.get(1));
+            case "minimum" -> x.minimum(in.get(1));
+            case "where" -> Tensor.where(x, in.get(1), in.get(2));
             case "clamp" -> x.clamp(p.apply(2), p.apply(3));
             case "sum" -> x.sum();
             case "mean" -> x.mean();

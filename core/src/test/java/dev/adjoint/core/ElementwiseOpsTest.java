@@ -1,0 +1,224 @@
+package dev.adjoint.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exact values of the elementwise family added with the comparisons: comparisons on NaN, ties and
+ * signed zeros, where with broadcasting, tie splitting in maximum and minimum, the gradients of
+ * pow at zero, erf against 200-bit values, and the range factories against PyTorch 1.13's output.
+ */
+class ElementwiseOpsTest {
+    private static final double NAN = Double.NaN;
+
+    @Test
+    void comparisonsFollowIeeeAndNanComparesFalse() {
+        Tensor a = Tensor.of(new double[] {1, 2, 3, NAN, -0.0, NAN});
+        Tensor b = Tensor.of(new double[] {2, 2, 2, 1, 0.0, NAN});
+        assertArrayEquals(new double[] {0, 0, 1, 0, 0, 0}, a.gt(b).toArray());
+        assertArrayEquals(new double[] {0, 1, 1, 0, 1, 0}, a.ge(b).toArray());
+        assertArrayEquals(new double[] {1, 0, 0, 0, 0, 0}, a.lt(b).toArray());
+        assertArrayEquals(new double[] {1, 1, 0, 0, 1, 0}, a.le(b).toArray());
+        assertArrayEquals(new double[] {0, 1, 0, 0, 1, 0}, a.eq(b).toArray());
+        assertArrayEquals(new double[] {0, 1, 0, 0, 0, 0}, a.eq(2).toArray());
+        assertArrayEquals(new double[] {0, 0, 0, 0, 0, 0}, a.eq(NAN).toArray());
+        assertArrayEquals(new double[] {1, 1, 1, 0, 0, 0}, a.gt(0).toArray());
+        assertArrayEquals(new double[] {0, 0, 0, 0, 1, 0}, a.le(0).toArray());
+        assertArrayEquals(new double[] {1, 0, 0, 0, 1, 0}, a.lt(2).toArray());
+        assertArrayEquals(new double[] {0, 1, 1, 0, 0, 0}, a.ge(2).toArray());
+    }
+
+    @Test
+    void comparisonsBroadcastLikeAdd() {
+        Tensor a = Tensor.of(new double[][] {{1, 5}, {3, 0}});
+        Tensor b = Tensor.of(new double[] {2, 1});
+        Tensor r = a.gt(b);
+        assertArrayEquals(new int[] {2, 2}, r.shape());
+        assertArrayEquals(new double[] {0, 1, 1, 0}, r.toArray());
+        assertArrayEquals(new double[] {0, 1, 1, 0}, b.lt(a).toArray());
+        assertArrayEquals(new int[] {3, 2}, Tensor.zeros(3, 1).le(Tensor.zeros(2)).shape());
+    }
+
+    @Test
+    void comparisonsNeverRequireGrad() {
+        Tensor x = Tensor.of(new double[] {1, -2, 3}).requiresGrad(true);
+        Tensor y = x.mul(2);
+        for (Tensor r : List.of(x.gt(y), x.ge(y), x.lt(y), x.le(y), x.eq(y), y.gt(0), y.ge(0), y.lt(0), y.le(0), y.eq(2))) {
+            assertFalse(r.requiresGrad());
+            assertTrue(r.isLeaf());
+            assertNull(r.gradFnName());
+        }
+    }
+
+    @Test
+    void wherePicksByConditionAndBroadcasts() {
+        Tensor condition = Tensor.of(new double[] {1, 0, NAN});               // [3]: NaN is non-zero
+        Tensor a = Tensor.of(new double[][] {{10}, {20}}).requiresGrad(true); // [2, 1]
+        Tensor b = Tensor.scalar(-1).requiresGrad(true);                      // []
+        Tensor r = Tensor.where(condition, a, b);
+        assertArrayEquals(new int[] {2, 3}, r.shape());
+        assertArrayEquals(new double[] {10, -1, 10, 20, -1, 20}, r.toArray());
+        r.mul(Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}})).sum().backward();
+        assertArrayEquals(new double[] {1 + 3, 4 + 6}, a.grad().toArray());
+        assertArrayEquals(new double[] {2 + 5}, b.grad().reshape(1).toArray());
+    }
+
+    @Test
+    void whereGivesTheConditionNoGradient() {
+        Tensor condition = Tensor.of(new double[] {1, 0}).requiresGrad(true);
+        Tensor a = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {3, 4}).requiresGrad(true);
+        Tensor.where(condition, a, b).sum().backward();
+        assertNull(condition.grad());
+        assertArrayEquals(new double[] {1, 0}, a.grad().toArray());
+        assertArrayEquals(new double[] {0, 1}, b.grad().toArray());
+    }
+
+    @Test
+    void maximumAndMinimumSplitTheGradientEvenlyAtTies() {
+        Tensor a = Tensor.of(new double[] {1, 2, 3, NAN}).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {2, 2, 1, 1}).requiresGrad(true);
+        Tensor max = a.maximum(b);
+        assertArrayEquals(new double[] {2, 2, 3, NAN}, max.toArray());
+        max.sum().backward();
+        // NaN: both operands get the whole gradient, as PyTorch's maximum backward gives
+        assertArrayEquals(new double[] {0, 0.5, 1, 1}, a.grad().toArray());
+        assertArrayEquals(new double[] {1, 0.5, 0, 1}, b.grad().toArray());
+        a.zeroGrad();
+        b.zeroGrad();
+        Tensor min = a.minimum(b);
+        assertArrayEquals(new double[] {1, 2, 1, NAN}, min.toArray());
+        min.mul(4).sum().backward();
+        assertArrayEquals(new double[] {4, 2, 0, 4}, a.grad().toArray());
+        assertArrayEquals(new double[] {0, 2, 4, 4}, b.grad().toArray());
+    }
+
+    @Test
+    void maximumBroadcastsAndSumsTheGradientBack() {
+        Tensor a = Tensor.of(new double[][] {{1, 5}, {3, 0}}).requiresGrad(true);
+        Tensor b = Tensor.scalar(2).requiresGrad(true);
+        Tensor r = a.maximum(b);
+        assertArrayEquals(new double[] {2, 5, 3, 2}, r.toArray());
+        r.sum().backward();
+        assertArrayEquals(new double[] {0, 1, 1, 0}, a.grad().toArray());
+        assertEquals(2.0, b.grad().item());
+        // signed zeros: +0 is the larger, in either order
+        double max = Tensor.scalar(-0.0).maximum(Tensor.scalar(0.0)).item();
+        double min = Tensor.scalar(0.0).minimum(Tensor.scalar(-0.0)).item();
+        assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(max));
+        assertEquals(Double.doubleToLongBits(-0.0), Double.doubleToLongBits(min));
+    }
+
+    @Test
+    void powGradientsAtZeroAreThoseOfPyTorch() {
+        // recorded from PyTorch 1.13: x^e, d/dx and d/de at (0, 0), (0, 1), (0, -1), (-0, 2), (2, 0), (-2, 0.5)
+        Tensor x = Tensor.of(new double[] {0, 0, 0, -0.0, 2, -2}).requiresGrad(true);
+        Tensor e = Tensor.of(new double[] {0, 1, -1, 2, 0, 0.5}).requiresGrad(true);
+        Tensor y = x.pow(e);
+        assertArrayEquals(new double[] {1, 0, Double.POSITIVE_INFINITY, 0, 1, NAN}, y.toArray());
+        List<Tensor> g = Autograd.grad(y.sum(), List.of(x, e), false);
+        assertArrayEquals(new double[] {0, 1, Double.NEGATIVE_INFINITY, -0.0, 0, NAN}, g.get(0).toArray());
+        assertArrayEquals(new double[] {0, 0, Double.NEGATIVE_INFINITY, 0, Math.log(2), NAN}, g.get(1).toArray());
+        // C99's pow: 1^NaN = 1 and (-1)^inf = 1
+        assertArrayEquals(new double[] {1, 1}, Tensor.of(new double[] {1, -1}).pow(Tensor.of(new double[] {NAN, Double.POSITIVE_INFINITY})).toArray());
+    }
+
+    @Test
+    void erfIsWithinThreeUlpsOfTheCorrectlyRoundedValue() {
+        // {x, erf(x)} correctly rounded, from mpmath at 200 bits
+        double[][] table = {
+            {1e-300, 1.1283791670955126e-300}, {5e-324, 5e-324}, {1e-10, 1.1283791670955126e-10},
+            {0.001, 0.0011283787909692365}, {0.1, 0.1124629160182849}, {0.3, 0.3286267594591274},
+            {0.5, 0.5204998778130465}, {0.7, 0.6778011938374184}, {0.9, 0.7969082124228322},
+            {0.99, 0.8385080695553698}, {1.0, 0.8427007929497149}, {1.1, 0.8802050695740817},
+            {1.3, 0.9340079449406524}, {1.7, 0.9837904585907745}, {2.0, 0.9953222650189527},
+            {2.4, 0.999311486103355}, {2.6, 0.9997639655834707}, {3.0, 0.9999779095030014},
+            {3.7, 0.9999998328489421}, {4.5, 0.9999999998033839}, {5.5, 0.9999999999999927},
+            {5.9, 0.9999999999999999}, {6.0, 1.0}, {7.0, 1.0}};
+        for (double[] row : table) {
+            for (double sign : new double[] {1, -1}) {
+                double x = sign * row[0];
+                double actual = Tensor.scalar(x).erf().item();
+                double expected = sign * row[1];
+                assertTrue(Math.abs(actual - expected) <= 3 * Math.ulp(expected), "erf(" + x + ") = " + actual + ", expected " + expected);
+            }
+        }
+        double[] special = Tensor.of(new double[] {-0.0, NAN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}).erf().toArray();
+        assertEquals(Double.doubleToLongBits(-0.0), Double.doubleToLongBits(special[0]));
+        assertTrue(Double.isNaN(special[1]));
+        assertEquals(1.0, special[2]);
+        assertEquals(-1.0, special[3]);
+    }
+
+    @Test
+    void activationsAtKnownPoints() {
+        Tensor x = Tensor.of(new double[] {-2, -0.0, 0, 1.5});
+        assertArrayEquals(new double[] {-0.02, -0.0, 0, 1.5}, x.leakyRelu(0.01).toArray());
+        assertEquals(1.5 * 0.5 * (1 + 0.8663855974622839), x.gelu().toArray()[3], 1e-15);
+        assertEquals(-2 / (1 + Math.exp(2)), x.silu().toArray()[0], 1e-15);
+        Tensor v = Tensor.of(new double[] {-2, 0, 3}).requiresGrad(true);
+        v.leakyRelu(0.1).sum().backward();
+        // at 0 the gradient is the slope, as PyTorch's
+        assertArrayEquals(new double[] {0.1, 0.1, 1}, v.grad().toArray());
+    }
+
+    @Test
+    void vectorsAndMatricesFromArrays() {
+        Tensor v = Tensor.of(new double[] {1, 2, 3});
+        assertArrayEquals(new int[] {3}, v.shape());
+        assertArrayEquals(new int[] {0}, Tensor.of(new double[0]).shape());
+        Tensor m = Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}});
+        assertArrayEquals(new int[] {2, 3}, m.shape());
+        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6}, m.toArray());
+        assertArrayEquals(new int[] {0, 0}, Tensor.of(new double[0][]).shape());
+        assertArrayEquals(new int[] {2, 0}, Tensor.of(new double[2][0]).shape());
+        // a copy: later changes to the array do not reach the tensor
+        double[][] rows = {{1}};
+        Tensor copy = Tensor.of(rows);
+        rows[0][0] = 7;
+        assertEquals(1.0, copy.item());
+    }
+
+    @Test
+    void arangeHasPyTorchsLengthsAndValues() {
+        // torch.arange(0, 1, 0.1) has 10 elements (1 / 0.1 rounds to 10)
+        assertArrayEquals(new double[] {0.0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6000000000000001, 0.7000000000000001, 0.8, 0.9},
+                Tensor.arange(0, 1, 0.1).toArray());
+        assertArrayEquals(new double[] {1.0, 1.5, 2.0}, Tensor.arange(1, 2.5, 0.5).toArray());
+        assertArrayEquals(new double[] {0, 3, 6, 9}, Tensor.arange(0, 10, 3).toArray());
+        assertArrayEquals(new double[] {5.0, 3.5, 2.0, 0.5}, Tensor.arange(5, 0, -1.5).toArray());
+        assertArrayEquals(new int[] {0}, Tensor.arange(2, 2, 1).shape());
+        assertArrayEquals(new int[] {1}, Tensor.arange(0, 1e-9, 1).shape());
+    }
+
+    @Test
+    void linspaceEndpointsAreExact() {
+        for (int n = 2; n < 40; n++) {
+            double[] v = Tensor.linspace(-1.3, 2.7, n).toArray();
+            assertEquals(n, v.length);
+            assertEquals(-1.3, v[0]);
+            assertEquals(2.7, v[n - 1]);
+            for (int i = 1; i < n; i++) {
+                assertTrue(v[i] > v[i - 1], "linspace(-1.3, 2.7, " + n + ") is not increasing at " + i);
+            }
+        }
+        assertArrayEquals(new double[] {-1.3}, Tensor.linspace(-1.3, 2.7, 1).toArray());
+        assertArrayEquals(new int[] {0}, Tensor.linspace(0, 1, 0).shape());
+        assertArrayEquals(new double[] {0, 0.25, 0.5, 0.75, 1}, Tensor.linspace(0, 1, 5).toArray());
+        assertArrayEquals(new double[] {1, 0.5, 0}, Tensor.linspace(1, 0, 3).toArray());
+    }
+
+    @Test
+    void eyeIsTheIdentity() {
+        assertArrayEquals(new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, Tensor.eye(3).toArray());
+        assertArrayEquals(new int[] {0, 0}, Tensor.eye(0).shape());
+        Tensor m = Tensor.of(new double[][] {{1, 2}, {3, 4}});
+        assertArrayEquals(m.toArray(), Tensor.eye(2).matmul(m).toArray());
+    }
+}
