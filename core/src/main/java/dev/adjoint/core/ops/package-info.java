@@ -1,14 +1,17 @@
 /**
  * The built-in ops (internal: not exported by the module). One small file per family
  * ({@code Arithmetic}, {@code Exponentials}, {@code Trigonometry}, {@code Activations},
- * {@code ShapeOps}, {@code Indexing}, {@code Reductions}, {@code MatMul}); each family's public
+ * {@code ShapeOps}, {@code Indexing}, {@code Gathering}, {@code Reductions}, {@code Extremes},
+ * {@code Statistics}, {@code MatMul}); each family's public
  * static functions check their arguments and are what {@link dev.adjoint.core.Tensor} delegates to.
  * A primitive is a subclass of {@code Primitive}: a {@link dev.adjoint.core.CustomOp} like any
  * user's, its forward next to its backward with the derivative in a comment, its backward written
  * with tensor ops so that it is differentiable again. A primitive earns its place by numerical
  * stability or speed (matmul, affine, the fused softmax and the fused activation backward ops,
- * named {@code sigmoidBackward} and so on), or by exactness (clamp, which shifted relus round);
- * everything else (mean, logSumExp, select,
+ * named {@code sigmoidBackward} and so on), or by exactness (clamp, which shifted relus round;
+ * std and norm, whose gradient at 0 would be 0/0 as composites); the index ops (gather and its
+ * adjoint scatter, indexSelect and its adjoint indexAdd) and cumsum are primitives in pairs, each
+ * the other's backward. Everything else (mean, logSumExp, var, prod, select, stack, unsqueeze,
  * broadcasting, batched matmul) is a composite of primitives.
  */
 package dev.adjoint.core.ops;
