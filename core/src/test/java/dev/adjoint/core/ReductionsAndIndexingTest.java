@@ -175,6 +175,31 @@ class ReductionsAndIndexingTest {
         assertArrayEquals(new double[] {1, 1, 0, 4, 3, 0}, gradient(t -> x.scatterAdd(1, index, t).mul(w), s));
     }
 
+    @Test
+    void negativeAxesCountFromTheEndInEveryAxisOp() {
+        Tensor x = Tensor.of(java.util.stream.IntStream.range(0, 24).mapToDouble(i -> (i * 7) % 11 + 0.5 * i).toArray(), 2, 3, 4);
+        List<java.util.function.IntFunction<Tensor>> ops = List.of(
+                a -> x.sum(a, false), a -> x.mean(a, true), a -> x.max(a, false), a -> x.min(a, true),
+                a -> x.logSumExp(a, false), a -> x.softmax(a), a -> x.logSoftmax(a), a -> x.narrow(a, 1, 1),
+                a -> x.select(a, 0), a -> Tensor.concat(List.of(x, x), a), a -> x.argmax(a, false), a -> x.argmin(a, true),
+                a -> x.var(a, false), a -> x.std(a, true), a -> x.cumsum(a), a -> x.prod(a, false), a -> x.indexSelect(a, 1, 0),
+                a -> x.gather(a, Tensor.zeros(1, 1, 1)), a -> x.scatterAdd(a, Tensor.zeros(1, 1, 1), Tensor.ones(1, 1, 1)),
+                a -> x.squeeze(a), a -> x.flatten(a));
+        for (int k = 0; k < ops.size(); k++) {
+            for (int axis = 0; axis < 3; axis++) {
+                Tensor positive = ops.get(k).apply(axis);
+                Tensor negative = ops.get(k).apply(axis - 3);
+                assertArrayEquals(positive.shape(), negative.shape(), "op " + k + " axis " + axis);
+                assertArrayEquals(positive.toArray(), negative.toArray(), "op " + k + " axis " + axis);
+            }
+        }
+        for (int axis = 0; axis <= 3; axis++) {
+            assertArrayEquals(x.unsqueeze(axis).shape(), x.unsqueeze(axis - 4).shape());
+            assertArrayEquals(Tensor.stack(List.of(x, x), axis).toArray(), Tensor.stack(List.of(x, x), axis - 4).toArray());
+        }
+        assertArrayEquals(x.permute(2, 0, 1).toArray(), x.permute(-1, -3, -2).toArray());
+    }
+
     // ---------------------------------------------------------------- shape
 
     @Test
