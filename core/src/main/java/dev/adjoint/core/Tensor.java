@@ -9,10 +9,13 @@ import dev.adjoint.core.ops.Activations;
 import dev.adjoint.core.ops.Arithmetic;
 import dev.adjoint.core.ops.Comparison;
 import dev.adjoint.core.ops.Exponentials;
+import dev.adjoint.core.ops.Extremes;
+import dev.adjoint.core.ops.Gathering;
 import dev.adjoint.core.ops.Indexing;
 import dev.adjoint.core.ops.MatMul;
 import dev.adjoint.core.ops.Reductions;
 import dev.adjoint.core.ops.ShapeOps;
+import dev.adjoint.core.ops.Statistics;
 import dev.adjoint.core.ops.Trigonometry;
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -1145,6 +1148,20 @@ public final class Tensor {
         return Indexing.concat(tensors, axis);
     }
 
+    /**
+     * Joins tensors of one shape along a new axis ({@code [3, 4]} pieces stacked at axis 1 give
+     * {@code [3, n, 4]}); rank-0 pieces stack into a 1-D tensor.
+     *
+     * @param tensors the tensors, at least one, all of the same shape
+     * @param axis the new axis's position in the result, in [-(rank + 1), rank]; negative counts from the end
+     * @return the stacked tensor
+     * @throws IllegalArgumentException if the list is empty or holds null, or the shapes differ
+     *     (the message names both)
+     */
+    public static Tensor stack(java.util.List<Tensor> tensors, int axis) {
+        return Indexing.stack(tensors, axis);
+    }
+
     // ---------------------------------------------------------------- reductions
 
     /**
@@ -1188,7 +1205,8 @@ public final class Tensor {
     }
 
     /**
-     * Maximum along one axis; the gradient flows to the first maximal element of each slice.
+     * Maximum along one axis; the gradient flows to the first maximal element of each slice (the
+     * one {@link #argmax} returns, as PyTorch's {@code max(dim)}), and a NaN in a slice is its maximum.
      *
      * @param axis the axis; negative counts from the end
      * @param keepDim whether to keep the axis with size 1
@@ -1227,6 +1245,240 @@ public final class Tensor {
      */
     public Tensor logSoftmax(int axis) {
         return Reductions.logSoftmax(this, axis);
+    }
+
+    /**
+     * The largest element, as a scalar. A NaN anywhere makes it NaN (as PyTorch). The gradient is
+     * shared evenly among tied elements: with k elements equal to the maximum (or k NaNs), each
+     * receives 1/k of it (as PyTorch's {@code x.max()}; {@link #max(int, boolean)} gives it to one).
+     *
+     * @return the maximum
+     * @throws IllegalArgumentException if the tensor is empty
+     */
+    public Tensor max() {
+        return Extremes.max(this);
+    }
+
+    /**
+     * The smallest element, as a scalar; NaN and ties as {@link #max()}: a NaN anywhere makes it
+     * NaN, and k tied minima (or k NaNs) each receive 1/k of the gradient.
+     *
+     * @return the minimum
+     * @throws IllegalArgumentException if the tensor is empty
+     */
+    public Tensor min() {
+        return Extremes.min(this);
+    }
+
+    /**
+     * Minimum along one axis; the gradient flows to the first minimal element of each slice (the
+     * one {@link #argmin} returns), and a NaN in a slice is its minimum.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the minimum
+     * @throws IllegalArgumentException if the axis is out of range or empty
+     */
+    public Tensor min(int axis, boolean keepDim) {
+        return Reductions.min(this, axis, keepDim);
+    }
+
+    /**
+     * {@code log(sum(exp(x)))} over all elements, as a scalar, computed stably (max-subtracted).
+     *
+     * @return the log-sum-exp
+     * @throws IllegalArgumentException if the tensor is empty
+     */
+    public Tensor logSumExp() {
+        return Statistics.logSumExp(this);
+    }
+
+    /**
+     * The position of the maximum of each slice along an axis, as whole numbers held in doubles. On
+     * ties the first position wins; a NaN counts as the maximum (the first NaN's position), as
+     * PyTorch. Not differentiable: the result never requires grad.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the positions
+     * @throws IllegalArgumentException if the axis is out of range or empty
+     */
+    public Tensor argmax(int axis, boolean keepDim) {
+        return Extremes.argmax(this, axis, keepDim);
+    }
+
+    /**
+     * The position of the minimum of each slice along an axis, as whole numbers held in doubles. On
+     * ties the first position wins; a NaN counts as the minimum (the first NaN's position), as
+     * PyTorch. Not differentiable: the result never requires grad.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the positions
+     * @throws IllegalArgumentException if the axis is out of range or empty
+     */
+    public Tensor argmin(int axis, boolean keepDim) {
+        return Extremes.argmin(this, axis, keepDim);
+    }
+
+    /**
+     * Unbiased variance along one axis, {@code sum((x - mean)^2) / (n - 1)} (correction 1, as
+     * PyTorch's default); NaN where the axis has one element.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the variance
+     * @throws IllegalArgumentException if the axis is out of range or empty
+     */
+    public Tensor var(int axis, boolean keepDim) {
+        return Statistics.var(this, axis, keepDim);
+    }
+
+    /**
+     * Unbiased standard deviation along one axis, the square root of {@link #var}; its gradient is
+     * 0 where it is 0 (a constant slice), as PyTorch's.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the standard deviation
+     * @throws IllegalArgumentException if the axis is out of range or empty
+     */
+    public Tensor std(int axis, boolean keepDim) {
+        return Statistics.std(this, axis, keepDim);
+    }
+
+    /**
+     * Running sums along one axis: element k is the sum of elements 0 to k. Its gradient is the
+     * running sum of the output gradient taken from the end.
+     *
+     * @param axis the axis; negative counts from the end
+     * @return the cumulative sums, of this tensor's shape
+     * @throws IllegalArgumentException if the axis is out of range
+     */
+    public Tensor cumsum(int axis) {
+        return Statistics.cumsum(this, axis);
+    }
+
+    /**
+     * Product along one axis (1 along an empty axis). Computed without division, so the gradient
+     * (the product of the other elements) is exact when the slice holds zeros, as are higher
+     * derivatives.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param keepDim whether to keep the axis with size 1
+     * @return the product
+     * @throws IllegalArgumentException if the axis is out of range
+     */
+    public Tensor prod(int axis, boolean keepDim) {
+        return Statistics.prod(this, axis, keepDim);
+    }
+
+    /**
+     * The Euclidean norm of all elements, {@code sqrt(sum(x^2))}, as a scalar (0 for an empty
+     * tensor); its gradient {@code x / norm} is taken as 0 where the norm is 0, as PyTorch's.
+     *
+     * @return the norm
+     */
+    public Tensor norm() {
+        return Statistics.norm(this);
+    }
+
+    /**
+     * The slabs at the given positions along an axis, in that order ({@code x[:, [2, 0, 2]]} is
+     * {@code x.indexSelect(1, 2, 0, 2)}); an embedding lookup. Repeated positions accumulate their
+     * gradients.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param indices positions along the axis, each in [0, size)
+     * @return a tensor of this shape with the axis as long as {@code indices}
+     * @throws IllegalArgumentException if the axis or an index is out of range (the message names the
+     *     index, the axis and its size)
+     */
+    public Tensor indexSelect(int axis, int... indices) {
+        return Gathering.indexSelect(this, axis, indices);
+    }
+
+    /**
+     * Reads along an axis at positions given by an index tensor, as {@code torch.gather}: for every
+     * position p of {@code index}, {@code out[p] = this[p with p[axis] replaced by index[p]]}. The
+     * index has this tensor's rank and is no larger along the other axes; its values are whole
+     * numbers in [0, dim(axis)). The gradient is scattered back ({@link #scatterAdd}); the index gets
+     * none.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param index the positions
+     * @return a tensor of the index's shape
+     * @throws IllegalArgumentException if the ranks differ, the index is too large, or a value is not
+     *     a whole number or is out of range (the message names it, the axis and its size)
+     */
+    public Tensor gather(int axis, Tensor index) {
+        return Gathering.gather(this, axis, index);
+    }
+
+    /**
+     * A copy of this tensor with {@code source} added at positions given by an index tensor, as
+     * {@code torch.scatter_add} (out of place): for every position p of {@code index},
+     * {@code out[p with p[axis] replaced by index[p]] += source[p]}; repeated positions accumulate.
+     * The index has this tensor's rank, is no larger than {@code source} on any axis nor than this
+     * tensor on the others, and holds whole numbers in [0, dim(axis)). It is the adjoint of
+     * {@link #gather}: differentiable in this tensor and in {@code source} (whose gradient is a
+     * gather), not in the index.
+     *
+     * @param axis the axis; negative counts from the end
+     * @param index the positions
+     * @param source the values to add (of the same rank)
+     * @return the sum, of this tensor's shape
+     * @throws IllegalArgumentException if the ranks differ, the index is too large, or a value is not
+     *     a whole number or is out of range
+     */
+    public Tensor scatterAdd(int axis, Tensor index, Tensor source) {
+        return Gathering.scatterAdd(this, axis, index, source);
+    }
+
+    /**
+     * Reorders the axes (a view, no copy): axis i of the result is axis {@code axes[i]} of this one.
+     *
+     * @param axes a permutation of the axes; negative ones count from the end
+     * @return the permuted tensor
+     * @throws IllegalArgumentException if an axis is out of range, repeated or missing
+     */
+    public Tensor permute(int... axes) {
+        return ShapeOps.permute(this, axes);
+    }
+
+    /**
+     * Inserts an axis of size 1.
+     *
+     * @param axis its position in the result, in [-(rank + 1), rank]; negative counts from the end
+     * @return the reshaped tensor
+     * @throws IllegalArgumentException if the axis is out of range
+     */
+    public Tensor unsqueeze(int axis) {
+        return ShapeOps.unsqueeze(this, axis);
+    }
+
+    /**
+     * Removes an axis of size 1; an axis of another size leaves the tensor unchanged (as PyTorch's
+     * {@code squeeze(dim)}, which does not fail).
+     *
+     * @param axis the axis; negative counts from the end (0 or -1 for a scalar, which is returned as is)
+     * @return the squeezed tensor, or this tensor
+     * @throws IllegalArgumentException if the axis is out of range
+     */
+    public Tensor squeeze(int axis) {
+        return ShapeOps.squeeze(this, axis);
+    }
+
+    /**
+     * Merges the axes from {@code startAxis} to the last into one ({@code flatten(1)} turns
+     * {@code [n, c, h, w]} into {@code [n, c * h * w]}); a scalar becomes {@code [1]}.
+     *
+     * @param startAxis the first axis merged; negative counts from the end
+     * @return the reshaped tensor
+     * @throws IllegalArgumentException if the axis is out of range
+     */
+    public Tensor flatten(int startAxis) {
+        return ShapeOps.flatten(this, startAxis);
     }
 
     /**

@@ -32,7 +32,8 @@ public class ApiFuzzTest {
             "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "neg", "transpose", "reshape", "expand", "sumTo", "sum",
             "sumAxis", "mean", "meanAxis", "max", "softmax", "logSoftmax", "logSumExp", "get", "item", "of", "backward",
             "backwardWith", "grad", "zeros", "full", "maximum", "minimum", "powTensor", "where", "gt", "eq", "erf", "gelu", "silu",
-            "leakyRelu", "ofVector", "ofRows", "arange", "linspace", "eye");
+            "leakyRelu", "ofVector", "ofRows", "arange", "linspace", "eye", "maxAll", "min", "minAll", "logSumExpAll", "argmax", "argmin", "var", "std",
+            "cumsum", "prod", "norm", "indexSelect", "gather", "scatterAdd", "permute", "unsqueeze", "squeeze", "flatten", "stack");
 
     @Provide
     Arbitrary<int[]> shapes() {
@@ -172,6 +173,26 @@ public class ApiFuzzTest {
             case "softmax" -> (x, y) -> x.softmax(c.axis);
             case "logSoftmax" -> (x, y) -> x.logSoftmax(c.axis);
             case "logSumExp" -> (x, y) -> x.logSumExp(c.axis, c.grad);
+            case "maxAll" -> (x, y) -> x.max();
+            case "min" -> (x, y) -> x.min(c.axis, c.grad);
+            case "minAll" -> (x, y) -> x.min();
+            case "logSumExpAll" -> (x, y) -> x.logSumExp();
+            case "argmax" -> (x, y) -> x.argmax(c.axis, c.grad);
+            case "argmin" -> (x, y) -> x.argmin(c.axis, !c.grad);
+            case "var" -> (x, y) -> x.var(c.axis, c.grad);
+            case "std" -> (x, y) -> x.std(c.axis, !c.grad);
+            case "cumsum" -> (x, y) -> x.cumsum(c.axis);
+            case "prod" -> (x, y) -> x.prod(c.axis, c.grad);
+            case "norm" -> (x, y) -> x.norm();
+            case "indexSelect" -> (x, y) -> x.indexSelect(c.axis, c.shapeB);
+            // y's values are 0.25 + 0.5 k: doubled less a half, whole numbers 0 to 6 (often out of range)
+            case "gather" -> (x, y) -> x.gather(c.axis, c.value == 0.5 ? y : y.mul(2).sub(0.5));
+            case "scatterAdd" -> (x, y) -> x.scatterAdd(c.axis, c.value == 0.5 ? y : y.mul(2).sub(0.5), y);
+            case "permute" -> (x, y) -> x.permute(c.shapeB);
+            case "unsqueeze" -> (x, y) -> x.unsqueeze(c.axis);
+            case "squeeze" -> (x, y) -> x.squeeze(c.axis);
+            case "flatten" -> (x, y) -> x.flatten(c.axis);
+            case "stack" -> (x, y) -> Tensor.stack(List.of(x, y, x), c.axis);
             case "get" -> (x, y) -> x.get(c.shapeB);
             case "item" -> (x, y) -> x.item();
             case "backward" -> (x, y) -> {

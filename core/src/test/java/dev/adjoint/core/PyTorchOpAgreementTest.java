@@ -166,9 +166,9 @@ public class PyTorchOpAgreementTest {
             case "mul" -> a.mul(named.get(w[4]));
             case "concat" -> Tensor.concat(operands(w, 4, named), integer(w[3]));
             case "matmul" -> a.matmul(named.get(w[4]));
-            case "max" -> a.max(integer(w[4]), bool(w[5]));
+            case "max" -> w.length == 4 ? a.max() : a.max(integer(w[4]), bool(w[5]));
+            case "min" -> w.length == 4 ? a.min() : a.min(integer(w[4]), bool(w[5]));
             case "softmax" -> a.softmax(integer(w[4]));
-            case "logSumExp" -> a.logSumExp(integer(w[4]), bool(w[5]));
             case "maximum" -> a.maximum(named.get(w[4]));
             case "minimum" -> a.minimum(named.get(w[4]));
             case "where" -> Tensor.where(a, named.get(w[4]), named.get(w[5]));
@@ -178,6 +178,20 @@ public class PyTorchOpAgreementTest {
             case "gelu" -> a.gelu();
             case "silu" -> a.silu();
             case "leakyRelu" -> a.leakyRelu(Double.parseDouble(w[4]));
+            case "logSumExp" -> w.length == 4 ? a.logSumExp() : a.logSumExp(integer(w[4]), bool(w[5]));
+            case "var" -> a.var(integer(w[4]), bool(w[5]));
+            case "std" -> a.std(integer(w[4]), bool(w[5]));
+            case "cumsum" -> a.cumsum(integer(w[4]));
+            case "prod" -> a.prod(integer(w[4]), bool(w[5]));
+            case "norm" -> a.norm();
+            case "indexSelect" -> a.indexSelect(integer(w[4]), integers(w, 5));
+            case "gather" -> a.gather(integer(w[4]), named.get(w[5]));
+            case "scatterAdd" -> a.scatterAdd(integer(w[4]), named.get(w[5]), named.get(w[6]));
+            case "permute" -> a.permute(integers(w, 4));
+            case "unsqueeze" -> a.unsqueeze(integer(w[4]));
+            case "squeeze" -> a.squeeze(integer(w[4]));
+            case "flatten" -> a.flatten(integer(w[4]));
+            case "stack" -> Tensor.stack(operands(w, 4, named), integer(w[3]));
             default -> throw new IllegalArgumentException("unknown op in recorded case: " + op);
         };
     }
@@ -185,6 +199,11 @@ public class PyTorchOpAgreementTest {
     /** The tensors named from word {@code from} to the end of the line. */
     private static List<Tensor> operands(String[] w, int from, Map<String, Tensor> named) {
         return Arrays.stream(w, from, w.length).map(named::get).toList();
+    }
+
+    /** The integers from word {@code from} to the end of the line. */
+    private static int[] integers(String[] w, int from) {
+        return Arrays.stream(w, from, w.length).mapToInt(Integer::parseInt).toArray();
     }
 
     private static int integer(String word) {

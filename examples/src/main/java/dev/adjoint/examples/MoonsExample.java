@@ -69,10 +69,10 @@ final class MoonsExample {
 
         int correct = 0;
         try (Autograd.Scope ignored = Autograd.noGrad()) {
-            Tensor logits = model.forward(data.all().inputs());
+            // the predicted class of each point is the position of its largest logit
+            double[] predicted = model.forward(data.all().inputs()).argmax(1, false).toArray();
             for (int i = 0; i < POINTS; i++) {
-                int predicted = logits.get(i, 1) > logits.get(i, 0) ? 1 : 0;
-                correct += predicted == moons.labels()[i] ? 1 : 0;
+                correct += predicted[i] == moons.labels()[i] ? 1 : 0;
             }
         }
         out.printf(Locale.ROOT, "%d points, noise %.2f; 2-16-16-2 ReLU MLP, Adam lr 0.01, batches of %d%n", POINTS, NOISE,

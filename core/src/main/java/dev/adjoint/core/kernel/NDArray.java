@@ -251,6 +251,23 @@ public final class NDArray {
     }
 
     /**
+     * A view whose axis {@code i} is this array's axis {@code axes[i]} (a permutation, checked by
+     * the caller).
+     *
+     * @param axes a permutation of 0 to rank - 1
+     * @return the view, sharing this array's buffer
+     */
+    public NDArray permute(int[] axes) {
+        int[] s = new int[axes.length];
+        int[] st = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            s[i] = shape[axes[i]];
+            st[i] = strides[axes[i]];
+        }
+        return new NDArray(data, s, st, offset, size, owner);
+    }
+
+    /**
      * A view of positions [start, start + length) along {@code axis} (checked by the caller).
      *
      * @param axis the axis, non-negative

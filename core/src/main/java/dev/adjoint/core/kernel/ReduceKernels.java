@@ -267,8 +267,11 @@ public final class ReduceKernels {
         return NDArray.wrapLike(r, ca);
     }
 
-    /** Max along {@code axis} (kept as size 1) and, in {@code oneHot}, a 1 at the first maximum of each slice. */
-    public static NDArray[] maxWithMask(NDArray x, int axis) {
+    /**
+     * Max (or min) along {@code axis} (kept as size 1) and a mask with a 1 at the first maximum (or
+     * minimum) of each slice; a NaN counts as the extreme (the first one wins).
+     */
+    public static NDArray[] extremeWithMask(NDArray x, int axis, boolean min) {
         NDArray c = x.contiguous();
         int[] shape = c.shape;
         int outer = 1;
@@ -292,7 +295,7 @@ public final class ReduceKernels {
                 for (int k = 1; k < len; k++) {
                     double v = a[off + base + k * inner];
                     // NaN propagates, as in NumPy and PyTorch.
-                    if (v > bv || (Double.isNaN(v) && !Double.isNaN(bv))) {
+                    if ((min ? v < bv : v > bv) || (Double.isNaN(v) && !Double.isNaN(bv))) {
                         bv = v;
                         best = k;
                     }

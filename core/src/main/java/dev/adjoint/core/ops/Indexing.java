@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * narrow (a slice along one axis, as a view), its adjoint pad, and concat. select is a composite:
- * a narrow of length 1 with the axis reshaped away.
+ * a narrow of length 1 with the axis reshaped away; stack is a concat of unsqueezed tensors.
  */
 public final class Indexing {
     private Indexing() {
@@ -155,6 +155,36 @@ public final class Indexing {
                     + Shapes.tooLarge(joined));
         }
         return new Concat(a, lengths).apply(parts.toArray(new Tensor[0]));
+    }
+
+    /**
+     * @param parts tensors of one shape (rank-0 ones too)
+     * @param axis where the new axis goes, in [-(rank + 1), rank]; negative counts from the end of the result
+     * @return the tensors joined along a new axis of length {@code parts.size()}
+     */
+    public static Tensor stack(List<Tensor> parts, int axis) {
+        if (parts == null || parts.isEmpty()) {
+            throw new IllegalArgumentException("stack: needs at least one tensor");
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            if (parts.get(i) == null) {
+                throw new IllegalArgumentException("stack: tensor " + i + " is null");
+            }
+        }
+        int[] first = parts.get(0).shape();
+        for (int i = 1; i < parts.size(); i++) {
+            int[] s = parts.get(i).shape();
+            if (!Arrays.equals(s, first)) {
+                throw new IllegalArgumentException("stack: tensor " + i + " has shape " + Arrays.toString(s) + " but tensor 0 has "
+                        + Arrays.toString(first));
+            }
+        }
+        int a = Shapes.axis("stack", axis, first.length + 1);
+        List<Tensor> pieces = new ArrayList<>(parts.size());
+        for (Tensor t : parts) {
+            pieces.add(t.unsqueeze(a));
+        }
+        return concat(pieces, a);
     }
 
     /** The shapes of the parts, for a message: all of them, or the first few and how many more. */

@@ -10,7 +10,7 @@ import dev.adjoint.core.kernel.Shapes;
 import java.util.Arrays;
 
 /**
- * Reductions along an axis. sum and mean are composites of sumTo; max is a primitive; logSumExp is
+ * Reductions along an axis. sum and mean are composites of sumTo; max and min are primitives; logSumExp is
  * a composite that subtracts the (detached) max for stability (0 where the max is infinite): the max's gradient contributions
  * cancel exactly, so detaching it changes no derivative. softmax and logSoftmax are fused
  * primitives (max-subtracted too), forward and backward each one pass over the data.
@@ -65,7 +65,8 @@ public final class Reductions {
     }
 
     /**
-     * Returns the maximum.
+     * Returns the maximum along an axis; the gradient goes to the first maximal element of each
+     * slice (the one PyTorch's {@code max(dim)} returns), and a NaN in a slice is its maximum.
      *
      * @param x the tensor
      * @param axis the axis
@@ -73,31 +74,47 @@ public final class Reductions {
      * @return the maximum
      */
     public static Tensor max(Tensor x, int axis, boolean keepDim) {
+        return extreme("max", x, axis, keepDim);
+    }
+
+    /**
+     * Returns the minimum along an axis; the gradient goes to the first minimal element of each
+     * slice, and a NaN in a slice is its minimum.
+     *
+     * @param x the tensor
+     * @param axis the axis
+     * @param keepDim keep it as size 1
+     * @return the minimum
+     */
+    public static Tensor min(Tensor x, int axis, boolean keepDim) {
+        return extreme("min", x, axis, keepDim);
+    }
+
+    private static Tensor extreme(String op, Tensor x, int axis, boolean keepDim) {
         int[] shape = x.shape();
-        int a = Shapes.axis("max", axis, shape.length);
-        if (shape[a] == 0) {
-            throw new IllegalArgumentException("max: axis " + axis + " of shape " + Arrays.toString(shape) + " is empty");
-        }
-        Tensor m = new Max(a).apply(x);
+        int a = nonEmptyAxis(op, axis, shape);
+        Tensor m = new Extreme(op, a).apply(x);
         return keepDim ? m : m.reshape(Shapes.reduced(shape, a, false));
     }
 
-    private static final class Max extends Primitive {
+    private static final class Extreme extends Primitive {
         private final int axis;
+        private final boolean min;
 
-        Max(int axis) {
-            super("max");
+        Extreme(String name, int axis) {
+            super(name);
             this.axis = axis;
+            this.min = name.equals("min");
         }
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            NDArray[] maxAndMask = dev.adjoint.core.kernel.ReduceKernels.maxWithMask(value(in[0]), axis);
-            ctx.save(wrap(maxAndMask[1]));
-            return wrap(maxAndMask[0]);
+            NDArray[] extremeAndMask = dev.adjoint.core.kernel.ReduceKernels.extremeWithMask(value(in[0]), axis, min);
+            ctx.save(wrap(extremeAndMask[1]));
+            return wrap(extremeAndMask[0]);
         }
 
-        // d max = dx at the (first) maximal element, 0 elsewhere
+        // d max = dx at the (first) extreme element, 0 elsewhere
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor mask = ctx.saved(0);

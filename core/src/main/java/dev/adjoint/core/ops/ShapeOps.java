@@ -6,10 +6,13 @@ import dev.adjoint.core.Context;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.ReduceKernels;
 import dev.adjoint.core.kernel.Shapes;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * reshape, transpose, expand and its reverse sumTo. Expand is the one place broadcasting is
+ * reshape, transpose, permute, expand and its reverse sumTo; unsqueeze, squeeze and flatten are
+ * reshapes. Expand is the one place broadcasting is
  * differentiated: its backward sums the gradient back to the input's shape.
  */
 public final class ShapeOps {
@@ -114,6 +117,119 @@ public final class ShapeOps {
             return new Tensor[] {g.transpose()};
         }
     };
+
+    /**
+     * @param x the tensor
+     * @param axes a permutation of x's axes (negative ones count from the end)
+     * @return the view whose axis i is x's axis {@code axes[i]}
+     */
+    public static Tensor permute(Tensor x, int[] axes) {
+        int rank = x.rank();
+        if (axes == null) {
+            throw new IllegalArgumentException("permute: axes are null");
+        }
+        if (axes.length != rank) {
+            throw new IllegalArgumentException("permute: axes " + Arrays.toString(axes) + " name " + axes.length + " axes but shape "
+                    + Arrays.toString(x.shape()) + " has " + rank);
+        }
+        int[] order = new int[rank];
+        int[] count = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            order[i] = Shapes.axis("permute", axes[i], rank);
+            count[order[i]]++;
+        }
+        List<Integer> repeated = new ArrayList<>();
+        List<Integer> missing = new ArrayList<>();
+        for (int k = 0; k < rank; k++) {
+            if (count[k] > 1) {
+                repeated.add(k);
+            } else if (count[k] == 0) {
+                missing.add(k);
+            }
+        }
+        if (!repeated.isEmpty()) {
+            throw new IllegalArgumentException("permute: axes " + Arrays.toString(axes) + " repeat axis " + repeated + " and miss axis "
+                    + missing + " of shape " + Arrays.toString(x.shape()));
+        }
+        boolean identity = true;
+        for (int i = 0; i < rank; i++) {
+            identity &= order[i] == i;
+        }
+        return identity ? x : new Permute(order).apply(x);
+    }
+
+    private static final class Permute extends Primitive {
+        private final int[] axes;
+
+        Permute(int[] axes) {
+            super("permute");
+            this.axes = axes;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return wrap(value(in[0]).permute(axes));
+        }
+
+        // the gradient is permuted back by the inverse permutation
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            int[] inverse = new int[axes.length];
+            for (int i = 0; i < axes.length; i++) {
+                inverse[axes[i]] = i;
+            }
+            return new Tensor[] {permute(g, inverse)};
+        }
+    }
+
+    /**
+     * @param x the tensor
+     * @param axis where the new axis goes, in [-(rank + 1), rank]; negative counts from the end of the result
+     * @return x with a new axis of size 1 there
+     */
+    public static Tensor unsqueeze(Tensor x, int axis) {
+        int[] shape = x.shape();
+        int a = Shapes.axis("unsqueeze", axis, shape.length + 1);
+        int[] to = new int[shape.length + 1];
+        for (int i = 0, j = 0; i < to.length; i++) {
+            to[i] = i == a ? 1 : shape[j++];
+        }
+        return x.reshape(to);
+    }
+
+    /**
+     * @param x the tensor
+     * @param axis the axis; negative counts from the end (a scalar takes 0 or -1)
+     * @return x without that axis if its size is 1, else x unchanged (as PyTorch)
+     */
+    public static Tensor squeeze(Tensor x, int axis) {
+        int[] shape = x.shape();
+        int a = Shapes.axis("squeeze", axis, Math.max(shape.length, 1));
+        if (shape.length == 0 || shape[a] != 1) {
+            return x;
+        }
+        return x.reshape(Shapes.reduced(shape, a, false));
+    }
+
+    /**
+     * @param x the tensor
+     * @param startAxis the first axis to merge; negative counts from the end (a scalar takes 0 or -1)
+     * @return x with the axes from startAxis to the last merged into one
+     */
+    public static Tensor flatten(Tensor x, int startAxis) {
+        int[] shape = x.shape();
+        int a = Shapes.axis("flatten", startAxis, Math.max(shape.length, 1));
+        if (shape.length == 0) {
+            return x.reshape(1);
+        }
+        int[] to = Arrays.copyOf(shape, a + 1);
+        long n = 1;
+        for (int i = a; i < shape.length; i++) {
+            n *= shape[i];
+        }
+        to[a] = (int) n;
+        return x.reshape(to);
+    }
 
     /**
      * @param x the tensor

@@ -19,7 +19,7 @@ public final class RandomExpression {
 
     public enum Op {
         ADD(2), SUB(2), MUL(2), DIV(2), NEG(1), SIN(1), COS(1), TANH(1), SIGMOID(1), EXP(1), LOG(1), SQRT(1), CUBE(1),
-        SUM(1), MEAN(1), LOG_SUM_EXP(1), ERF(1), GELU(1), SILU(1);
+        SUM(1), MEAN(1), LOG_SUM_EXP(1), ERF(1), GELU(1), SILU(1), VAR(1);
 
         final int arity;
 
@@ -28,7 +28,7 @@ public final class RandomExpression {
         }
 
         boolean reduces() {
-            return this == SUM || this == MEAN || this == LOG_SUM_EXP;
+            return this == SUM || this == MEAN || this == LOG_SUM_EXP || this == VAR;
         }
     }
 

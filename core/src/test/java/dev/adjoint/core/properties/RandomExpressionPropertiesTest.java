@@ -207,6 +207,7 @@ class RandomExpressionPropertiesTest {
                 case ERF -> x.erf();
                 case GELU -> x.gelu();
                 case SILU -> x.silu();
+                case VAR -> x.var(0, false);
             };
         }
     }
@@ -273,12 +274,24 @@ class RandomExpressionPropertiesTest {
             return track(List.of(s));
         }
 
+        /** The unbiased variance of the elements: {@code sum((x - mean)^2) / (n - 1)}. */
+        private DerivativeStructure variance(List<DerivativeStructure> x) {
+            DerivativeStructure mean = sum(x).get(0).divide(x.size());
+            DerivativeStructure s = null;
+            for (DerivativeStructure d : x) {
+                DerivativeStructure e = d.subtract(mean);
+                s = s == null ? e.multiply(e) : s.add(e.multiply(e));
+            }
+            return s.divide(x.size() - 1);
+        }
+
         @Override
         public List<DerivativeStructure> apply(Op op, List<DerivativeStructure> x, List<DerivativeStructure> y) {
             if (op.reduces()) {
                 return switch (op) {
                     case SUM -> sum(x);
                     case MEAN -> track(List.of(sum(x).get(0).divide(x.size())));
+                    case VAR -> track(List.of(variance(x)));
                     default -> {
                         List<DerivativeStructure> e = new ArrayList<>();
                         for (DerivativeStructure d : x) {

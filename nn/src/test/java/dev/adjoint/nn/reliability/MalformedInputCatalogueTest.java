@@ -199,6 +199,18 @@ class MalformedInputCatalogueTest {
         cs.add(c("mean: empty axis", IAE, () -> t(2, 0).mean(1, false), "mean", "[2, 0]", "empty"));
         cs.add(c("max: empty axis", IAE, () -> t(2, 0).max(-1, true), "max", "[2, 0]", "empty"));
         cs.add(c("softmax: empty axis", IAE, () -> t(2, 0).softmax(1), "softmax", "[2, 0]", "empty"));
+        cs.add(c("max: empty tensor", IAE, () -> t(0).max(), "max", "[0]", "empty"));
+        cs.add(c("argmax: empty axis", IAE, () -> t(2, 0).argmax(1, false), "argmax", "[2, 0]", "empty"));
+        cs.add(c("gather: index out of range", IAE, () -> t(2, 3).gather(1, Tensor.of(new double[] {5}, 1, 1)), "gather", "index 5",
+                "axis 1", "size 3"));
+        cs.add(c("gather: fractional index", IAE, () -> t(2, 3).gather(1, Tensor.of(new double[] {1.5}, 1, 1)), "gather", "1.5",
+                "whole number"));
+        cs.add(c("gather: index of another rank", IAE, () -> t(2, 3).gather(0, Tensor.zeros(2)), "gather", "[2]", "[2, 3]", "rank"));
+        cs.add(c("scatterAdd: source of another rank", IAE, () -> t(2, 3).scatterAdd(0, Tensor.zeros(1, 1), t(3)), "scatterAdd",
+                "[3]", "[2, 3]"));
+        cs.add(c("indexSelect: index out of range", IAE, () -> t(2, 3).indexSelect(0, 2), "indexSelect", "index 2", "axis 0", "size 2"));
+        cs.add(c("stack: shapes differ", IAE, () -> Tensor.stack(List.of(t(3, 2), t(2, 3)), 0), "stack", "[2, 3]", "[3, 2]"));
+        cs.add(c("permute: repeated axis", IAE, () -> t(2, 3).permute(1, 1), "permute", "[1, 1]", "repeat axis [1]", "miss axis [0]"));
         cs.add(c("logSumExp: empty axis", IAE, () -> t(3, 0).logSumExp(1, false), "logSumExp", "[3, 0]", "empty"));
 
         // ---- core: autograd state and backward misuse

@@ -1,0 +1,249 @@
+package dev.adjoint.core.kernel;
+
+/**
+ * Kernels that walk one axis at a time: the position of the extreme of each slice, the extreme of a
+ * whole array with its ties, cumulative sums, and the index kernels (indexSelect and its adjoint
+ * indexAdd, gather and its adjoint scatter). Axes are non-negative and indices in range: the ops
+ * check them first.
+ */
+public final class AxisKernels {
+    private AxisKernels() {
+    }
+
+    /** The product of the dimensions before {@code axis}. */
+    private static int outer(int[] shape, int axis) {
+        int n = 1;
+        for (int i = 0; i < axis; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+
+    /** The product of the dimensions after {@code axis}. */
+    private static int inner(int[] shape, int axis) {
+        int n = 1;
+        for (int i = axis + 1; i < shape.length; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+
+    /** Whether {@code v} beats the best so far {@code best}: larger (smaller), or the first NaN. */
+    private static boolean beats(double v, double best, boolean min) {
+        return (min ? v < best : v > best) || (Double.isNaN(v) && !Double.isNaN(best));
+    }
+
+    /**
+     * The position of the first maximum (or minimum) of each slice along {@code axis}, as a double,
+     * the axis kept as size 1; a NaN beats every number, and the first NaN wins.
+     *
+     * @param x the array, non-empty along the axis
+     * @param axis the axis
+     * @param min whether to find the minimum
+     * @return the positions
+     */
+    public static NDArray argExtreme(NDArray x, int axis, boolean min) {
+        NDArray c = x.contiguous();
+        int len = c.shape[axis];
+        int outer = outer(c.shape, axis);
+        int inner = inner(c.shape, axis);
+        double[] a = c.data;
+        double[] r = new double[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = c.offset + o * len * inner + i;
+                int best = 0;
+                double bv = a[base];
+                for (int k = 1; k < len; k++) {
+                    double v = a[base + k * inner];
+                    if (beats(v, bv, min)) {
+                        bv = v;
+                        best = k;
+                    }
+                }
+                r[o * inner + i] = best;
+            }
+        }
+        return NDArray.wrap(r, Shapes.reduced(c.shape, axis, true));
+    }
+
+    /**
+     * The maximum (or minimum) of a whole non-empty array, as a rank-0 array, and a mask of x's shape
+     * holding {@code 1/k} at each of the k elements equal to it (or, if there are NaNs, at each NaN,
+     * which is then the result).
+     *
+     * @param x the array
+     * @param min whether to find the minimum
+     * @return the extreme and the mask
+     */
+    public static NDArray[] extremeWithTies(NDArray x, boolean min) {
+        NDArray c = x.contiguous();
+        double[] a = c.data;
+        double best = a[c.offset];
+        for (int i = 1; i < c.size; i++) {
+            double v = a[c.offset + i];
+            if (beats(v, best, min)) {
+                best = v;
+            }
+        }
+        double[] mask = new double[c.size];
+        int ties = 0;
+        for (int i = 0; i < c.size; i++) {
+            double v = a[c.offset + i];
+            if (v == best || (Double.isNaN(v) && Double.isNaN(best))) {
+                mask[i] = 1;
+                ties++;
+            }
+        }
+        double share = 1.0 / ties;
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] *= share;
+        }
+        return new NDArray[] {NDArray.scalar(best), NDArray.wrap(mask, c.shape.clone())};
+    }
+
+    /**
+     * Running sums along {@code axis}: from the first position forwards, or (reverse) from the last
+     * backwards.
+     *
+     * @param x the array
+     * @param axis the axis
+     * @param reverse whether to sum from the end
+     * @return a new contiguous array of x's shape
+     */
+    public static NDArray cumsum(NDArray x, int axis, boolean reverse) {
+        NDArray c = x.contiguous();
+        int len = c.shape[axis];
+        int outer = outer(c.shape, axis);
+        int inner = inner(c.shape, axis);
+        double[] a = c.data;
+        double[] r = new double[c.size];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * len * inner + i;
+                double s = 0;
+                for (int k = 0; k < len; k++) {
+                    int p = base + (reverse ? len - 1 - k : k) * inner;
+                    s += a[c.offset + p];
+                    r[p] = s;
+                }
+            }
+        }
+        return NDArray.wrap(r, c.shape.clone());
+    }
+
+    /**
+     * The slabs of x at the given positions along {@code axis}, in their order.
+     *
+     * @param x the array
+     * @param axis the axis
+     * @param indices positions along it, each in range
+     * @return a new array, of x's shape with the axis as long as {@code indices}
+     */
+    public static NDArray indexSelect(NDArray x, int axis, int[] indices) {
+        NDArray c = x.contiguous();
+        int len = c.shape[axis];
+        int outer = outer(c.shape, axis);
+        int inner = inner(c.shape, axis);
+        int[] shape = c.shape.clone();
+        shape[axis] = indices.length;
+        double[] r = new double[Shapes.size(shape)];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < indices.length; j++) {
+                System.arraycopy(c.data, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
+            }
+        }
+        return NDArray.wrap(r, shape);
+    }
+
+    /**
+     * The adjoint of {@link #indexSelect}: zeros of {@code length} positions along the axis, with
+     * slab j of g added at position {@code indices[j]} (repeated positions accumulate).
+     *
+     * @param g the array, as long as {@code indices} along the axis
+     * @param axis the axis
+     * @param indices positions, each below {@code length}
+     * @param length the axis's length in the result
+     * @return a new array
+     */
+    public static NDArray indexAdd(NDArray g, int axis, int[] indices, int length) {
+        NDArray c = g.contiguous();
+        int outer = outer(c.shape, axis);
+        int inner = inner(c.shape, axis);
+        int[] shape = c.shape.clone();
+        shape[axis] = length;
+        double[] r = new double[Shapes.size(shape)];
+        double[] a = c.data;
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < indices.length; j++) {
+                int from = c.offset + (o * indices.length + j) * inner;
+                int to = (o * length + indices[j]) * inner;
+                for (int i = 0; i < inner; i++) {
+                    r[to + i] += a[from + i];
+                }
+            }
+        }
+        return NDArray.wrap(r, shape);
+    }
+
+    /**
+     * {@code out[p] = x[p with p[axis] replaced by index[p]]} for every position p of the index
+     * shape (torch.gather).
+     *
+     * @param x the array
+     * @param axis the axis
+     * @param index the positions along the axis, row-major in {@code indexShape}
+     * @param indexShape x's rank, no larger than x's shape except along the axis
+     * @return a new array of the index's shape
+     */
+    public static NDArray gather(NDArray x, int axis, int[] index, int[] indexShape) {
+        NDArray c = x.contiguous();
+        int[] strides = Shapes.contiguousStrides(c.shape);
+        double[] r = new double[index.length];
+        int[] counter = new int[indexShape.length];
+        for (int p = 0; p < r.length; p++) {
+            r[p] = c.data[c.offset + position(counter, strides, axis, index[p])];
+            step(counter, indexShape);
+        }
+        return NDArray.wrap(r, indexShape.clone());
+    }
+
+    /**
+     * The adjoint of {@link #gather}: zeros of {@code shape} with {@code src[p]} added at
+     * {@code p with p[axis] replaced by index[p]} (repeated positions accumulate).
+     *
+     * @param src the values, of the index's shape
+     * @param axis the axis
+     * @param index the positions along the axis, row-major in src's shape
+     * @param shape the result's shape
+     * @return a new array
+     */
+    public static NDArray scatterAdd(NDArray src, int axis, int[] index, int[] shape) {
+        NDArray c = src.contiguous();
+        int[] strides = Shapes.contiguousStrides(shape);
+        double[] r = new double[Shapes.size(shape)];
+        int[] counter = new int[c.shape.length];
+        for (int p = 0; p < index.length; p++) {
+            r[position(counter, strides, axis, index[p])] += c.data[c.offset + p];
+            step(counter, c.shape);
+        }
+        return NDArray.wrap(r, shape.clone());
+    }
+
+    private static int position(int[] counter, int[] strides, int axis, int along) {
+        int q = 0;
+        for (int d = 0; d < counter.length; d++) {
+            q += (d == axis ? along : counter[d]) * strides[d];
+        }
+        return q;
+    }
+
+    private static void step(int[] counter, int[] shape) {
+        for (int d = counter.length - 1; d >= 0; d--) {
+            if (++counter[d] < shape[d]) {
+                return;
+            }
+            counter[d] = 0;
+        }
+    }
+}
