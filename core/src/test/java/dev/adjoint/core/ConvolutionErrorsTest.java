@@ -57,10 +57,11 @@ class ConvolutionErrorsTest {
         assertMentions(message(() -> Tensor.zeros(1, 1, 4, 4).conv2d(Tensor.zeros(1, 1, 5, 5), null, 1, 0)),
                 "conv2d", "[1, 1, 5, 5]", "[1, 1, 4, 4]", "spans 5", "only 4");
         assertMentions(message(() -> Tensor.zeros(1, 1, 4, 4).conv2d(Tensor.zeros(1, 1, 3, 3), null, ONE, ZERO, new int[] {2, 1}, 1)),
-                "conv2d", "dilation [2, 1]", "spans 5");
+                "conv2d", "spans 5 (dilation 2)", "only 4");
         // padding makes room, as in PyTorch
         assertEquals(2, Tensor.zeros(1, 1, 4, 4).conv2d(Tensor.zeros(1, 1, 5, 5), null, 1, 1).dim(2));
-        assertMentions(message(() -> Tensor.zeros(1, 1, 2, 4).conv1d(Tensor.zeros(1, 1, 5), null, 1, 0)), "conv1d");
+        assertEquals("conv1d: kernel [1, 1, 5] spans 5 (dilation 1) but input [1, 1, 4] padded by 0 on each side has only 4",
+                message(() -> Tensor.zeros(1, 1, 4).conv1d(Tensor.zeros(1, 1, 5), null, 1, 0)));
         assertMentions(message(() -> Tensor.zeros(1, 1, 2, 2).maxPool2d(3, 1, 0)), "maxPool2d", "kernel 3", "[1, 1, 2, 2]");
         assertMentions(message(() -> Tensor.zeros(1, 1, 1, 5).avgPool2d(3, 1, 0)), "avgPool2d", "kernel 3", "[1, 1, 1, 5]");
     }

@@ -126,8 +126,8 @@ public final class Convolution {
             long padded = (long) sx[axis] + 2L * padding[axis - 2];
             long extent = (long) dilation[axis - 2] * (sw[axis] - 1) + 1;
             if (extent > padded) {
-                throw new IllegalArgumentException(op + ": kernel " + w + " (dilation " + Arrays.toString(dilation)
-                        + ") spans " + extent + " but input " + x + " padded by " + Arrays.toString(padding) + " has only " + padded);
+                throw new IllegalArgumentException(op + ": kernel " + w + " spans " + extent + " (dilation " + dilation[axis - 2]
+                        + ") but input " + x + " padded by " + padding[axis - 2] + " on each side has only " + padded);
             }
         }
         Geometry g = new Geometry(sx[0], sx[1], sx[2], sx[3], sw[0], sw[2], sw[3], stride[0], stride[1], padding[0], padding[1],
