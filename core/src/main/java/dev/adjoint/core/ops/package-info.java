@@ -2,15 +2,15 @@
  * The built-in ops (internal: not exported by the module). One small file per family
  * ({@code Arithmetic}, {@code Exponentials}, {@code Trigonometry}, {@code Activations},
  * {@code ShapeOps}, {@code Indexing}, {@code Reductions}, {@code MatMul}, {@code Convolution},
- * {@code Pooling}); each family's public
- * static functions check their arguments and are what {@link dev.adjoint.core.Tensor} delegates to.
- * A primitive is a subclass of {@code Primitive}: a {@link dev.adjoint.core.CustomOp} like any
- * user's, its forward next to its backward with the derivative in a comment, its backward written
- * with tensor ops so that it is differentiable again. A primitive earns its place by numerical
- * stability or speed (matmul, affine, conv2d with its input and weight gradients
- * {@code conv2dBackwardInput} and {@code conv2dBackwardWeight}, max and average pooling with their
- * backward ops {@code maxPool2dBackward} and {@code avgPool2dBackward}, the fused softmax and the fused activation backward ops,
- * named {@code sigmoidBackward} and so on), or by exactness (clamp, which shifted relus round);
+ * {@code Pooling}); each family's public static functions check their arguments and are what
+ * {@link dev.adjoint.core.Tensor} delegates to. A primitive is a subclass of {@code Primitive}: a
+ * {@link dev.adjoint.core.CustomOp} like any user's, its forward next to its backward with the
+ * derivative in a comment, its backward written with tensor ops so that it is differentiable
+ * again. A primitive earns its place by numerical stability or speed (matmul, affine, conv2d with
+ * its gradients {@code conv2dBackwardInput} and {@code conv2dBackwardWeight}, max and average
+ * pooling with their backward ops {@code maxPool2dBackward} and {@code avgPool2dBackward} and max
+ * pooling's gather {@code maxPool2dGather}, the fused softmax and the fused activation backward
+ * ops, named {@code sigmoidBackward} and so on), or by exactness (clamp, which shifted relus round);
  * everything else (mean, logSumExp, select,
  * broadcasting, batched matmul) is a composite of primitives.
  */
