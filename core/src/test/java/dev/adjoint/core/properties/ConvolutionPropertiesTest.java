@@ -14,8 +14,10 @@ import net.jqwik.api.Provide;
 /**
  * Convolution and pooling, first and second order, through GradCheck on small random geometries
  * (batch at most 2, at most 3 channels, sides at most 6): strides, padding, dilation, groups and
- * a missing bias (and padding narrower than the kernel, so that no output is a constant of the padding alone). The ops are bilinear or linear, so they are followed by {@code bend}, and the
- * input of a convolution goes through tanh first, so that every second derivative is non-zero.
+ * a missing bias, with padding narrower than the kernel so that few outputs see only padding. The
+ * ops are bilinear or linear, so they are followed by {@code bend}, and the input of a
+ * convolution goes through tanh first, so that every second derivative is non-zero. Max pooling
+ * gets inputs without ties; ConvolutionTest checks its tie breaking exactly.
  */
 class ConvolutionPropertiesTest {
 
