@@ -64,6 +64,22 @@ class ConvolutionTest {
     }
 
     @Test
+    void viewsAndBroadcastGradientsAreReadLikeTheirCopies() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+        Tensor base = Tensor.randn(rng, 2, 3, 5, 4);
+        Tensor view = base.transpose(); // [2, 3, 4, 5], not contiguous
+        Tensor copy = Tensor.of(view.toArray(), view.shape());
+        Tensor w = Tensor.randn(rng, 2, 3, 2, 2);
+        assertArrayEquals(copy.conv2d(w, null, 1, 1).toArray(), view.conv2d(w, null, 1, 1).toArray());
+        assertArrayEquals(copy.maxPool2d(2, 1, 1).toArray(), view.maxPool2d(2, 1, 1).toArray());
+        assertArrayEquals(copy.avgPool2d(3, 2, 1).toArray(), view.avgPool2d(3, 2, 1).toArray());
+        // sum's gradient is a broadcast scalar (stride 0): every input position counted once per window
+        Tensor x = Tensor.ones(1, 1, 3, 3).requiresGrad(true);
+        x.avgPool2d(2, 1, 0).sum().backward();
+        assertArrayEquals(new double[] {0.25, 0.5, 0.25, 0.5, 1, 0.5, 0.25, 0.5, 0.25}, x.grad().toArray());
+    }
+
+    @Test
     void thirdDerivativesReachThroughTheBackwardOps() {
         // with 1x1 maps, f(x, w) = sum(conv(x, w)^2) = (x w)^2: df/dx = 2 x w^2, d2f/dx dw = 4 x w = 24
         // and d3f/dx dw dw = 4 x = 12 at x = 3, w = 2
