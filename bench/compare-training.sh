@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs whole training iterations and elementwise work in PyTorch (float64) and in Adjoint's JMH
 # harness in one go, and prints time per call and the speed ratio. Usage:
-#   bench/compare-training.sh [workload ...]     (seedStep mlpStep biasRelu softmax; default all)
+#   bench/compare-training.sh [workload ...]     (seedStep mlpStep biasRelu softmax conv2d maxPool2d;
+#                                                  default the first four)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
 # which is fair to both on a shared machine whose speed drifts over minutes),
@@ -22,7 +23,7 @@ if [ ! -f "$JAR" ]; then
   mvn -B -ntp -q -pl bench -am package -DskipTests
 fi
 OUT="$(mktemp -d)"
-REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark)\\.(${WORKLOADS[*]})\$")"
+REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark)\\.(${WORKLOADS[*]})\$")"
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "=== round $round of $ROUNDS"
@@ -34,7 +35,7 @@ for round in $(seq 1 "$ROUNDS"); do
   # shellcheck disable=SC2086
   java -jar "$JAR" "$REGEX" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
     -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector ${JVM_ARGS:-}" \
-    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark)"
+    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark)"
 done
 
 "$PYTHON" - "$OUT/torch.jsonl" "$OUT"/adjoint-*.json <<'PY'

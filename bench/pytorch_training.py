@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Times the training workloads of TrainingBenchmark and ElementwiseBenchmark in PyTorch (float64).
+"""Times the workloads of TrainingBenchmark, ElementwiseBenchmark and ConvBenchmark in PyTorch (float64).
 
 Usage: pytorch_training.py [--threads N] [--min-time S] WORKLOAD...
-Workloads: seedStep (1 thread, as the target says), mlpStep, biasRelu, softmax. Prints one JSON
+Workloads: seedStep (1 thread, as the target says), mlpStep, biasRelu, softmax, conv2d, maxPool2d
+(those two as ConvBenchmark). Prints one JSON
 line per workload: {"workload", "backend": "torch", "threads", "us"} (microseconds per call, the
 median of 5 rounds of at least --min-time seconds each, after warm-up).
 """
@@ -69,8 +70,28 @@ def softmax(torch):
     return step
 
 
+def conv2d(torch):
+    x = torch.randn(64, 32, 14, 14, requires_grad=True)
+    w = (torch.randn(64, 32, 3, 3) * 0.06).requires_grad_(True)
+
+    def step():
+        x.grad = None
+        w.grad = None
+        torch.nn.functional.conv2d(x, w, None, 1, 1).sum().backward()
+    return step
+
+
+def max_pool2d(torch):
+    x = torch.randn(64, 32, 28, 28, requires_grad=True)
+
+    def step():
+        x.grad = None
+        torch.nn.functional.max_pool2d(x, 2, 2, 0).sum().backward()
+    return step
+
+
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "biasRelu": (bias_relu, None),
-             "softmax": (softmax, None)}
+             "softmax": (softmax, None), "conv2d": (conv2d, None), "maxPool2d": (max_pool2d, None)}
 
 
 def main():

@@ -8,11 +8,13 @@ import dev.adjoint.core.ops.Access;
 import dev.adjoint.core.ops.Activations;
 import dev.adjoint.core.ops.Arithmetic;
 import dev.adjoint.core.ops.Comparison;
+import dev.adjoint.core.ops.Convolution;
 import dev.adjoint.core.ops.Exponentials;
 import dev.adjoint.core.ops.Extremes;
 import dev.adjoint.core.ops.Gathering;
 import dev.adjoint.core.ops.Indexing;
 import dev.adjoint.core.ops.MatMul;
+import dev.adjoint.core.ops.Pooling;
 import dev.adjoint.core.ops.Reductions;
 import dev.adjoint.core.ops.ShapeOps;
 import dev.adjoint.core.ops.Statistics;
@@ -1059,6 +1061,101 @@ public final class Tensor {
      */
     public Tensor affine(Tensor weight, Tensor bias) {
         return MatMul.affine(this, weight, bias);
+    }
+
+    /**
+     * One-dimensional convolution of this input [N, C, L] with {@code weight} [O, C, K], as
+     * {@code torch.nn.functional.conv1d}: a cross-correlation,
+     * {@code y[n, o, i] = bias[o] + sum_{c, k} weight[o, c, k] x[n, c, i stride - padding + k]}
+     * with zeros outside the input, of length floor((L + 2 padding - K) / stride) + 1.
+     *
+     * @param weight the kernels [O, C, K]
+     * @param bias [O], or null for none
+     * @param stride the step between windows, at least 1
+     * @param padding zeros added at both ends, at least 0
+     * @return the output [N, O, Lout]
+     * @throws IllegalArgumentException if a rank, the channel counts or the bias's shape do not fit,
+     *     stride or padding is out of range, or the kernel is longer than the padded input
+     */
+    public Tensor conv1d(Tensor weight, Tensor bias, int stride, int padding) {
+        return Convolution.conv1d(this, weight, bias, stride, padding);
+    }
+
+    /**
+     * Two-dimensional convolution of this input [N, C, H, W] with {@code weight} [O, C, kH, kW], the
+     * same stride and padding on both axes: {@link #conv2d(Tensor, Tensor, int[], int[], int[], int)}
+     * with dilation 1 and one group.
+     *
+     * @param weight the kernels [O, C, kH, kW]
+     * @param bias [O], or null for none
+     * @param stride the step between windows on both axes, at least 1
+     * @param padding zeros added on every side, at least 0
+     * @return the output [N, O, outH, outW]
+     * @throws IllegalArgumentException as the general form
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, int stride, int padding) {
+        return Convolution.conv2d(this, weight, bias, new int[] {stride, stride}, new int[] {padding, padding},
+                new int[] {1, 1}, 1);
+    }
+
+    /**
+     * Two-dimensional convolution as {@code torch.nn.functional.conv2d} (a cross-correlation, NCHW):
+     * with this input x [N, C, H, W], {@code weight} [O, C / groups, kH, kW] and G = groups, output
+     * channel o sees the input channels of its group g = o / (O / G):
+     * {@code y[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q]
+     * x[n, g C / G + c, i s0 - p0 + p d0, j s1 - p1 + q d1]}, zeros outside the input. The output is
+     * [N, O, outH, outW] with outH = floor((H + 2 p0 - d0 (kH - 1) - 1) / s0) + 1, and likewise outW.
+     * It runs as matrix products over unfolded windows, in chunks of the batch of bounded size.
+     *
+     * @param weight the kernels [O, C / groups, kH, kW]
+     * @param bias [O], or null for none
+     * @param stride {vertical, horizontal} steps, each at least 1
+     * @param padding {vertical, horizontal} zeros on each side, each at least 0
+     * @param dilation {vertical, horizontal} spacing of kernel taps, each at least 1
+     * @param groups how many channel groups; it divides C and O
+     * @return the output [N, O, outH, outW]
+     * @throws IllegalArgumentException if a rank is not 4, the channels do not match the weight
+     *     (C != weight[1] groups), groups does not divide C and O, the bias is not [O], a stride,
+     *     padding or dilation is out of range or not two values, or the dilated kernel is larger than
+     *     the padded input
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return Convolution.conv2d(this, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * Max pooling of this input [N, C, H, W] over kernel x kernel windows, as
+     * {@code torch.nn.functional.max_pool2d}: window (i, j) starts at (i stride - padding, j stride -
+     * padding), padding counts as minus infinity, the output is [N, C, outH, outW] with outH =
+     * floor((H + 2 padding - kernel) / stride) + 1. Where values tie, the first in row-major order
+     * receives the gradient; a NaN in a window makes its maximum NaN.
+     *
+     * @param kernel the window size, at least 1
+     * @param stride the step between windows, at least 1
+     * @param padding at least 0 and at most kernel / 2, as PyTorch requires
+     * @return the maxima [N, C, outH, outW]
+     * @throws IllegalArgumentException if this is not 4-D, an argument is out of range, or the
+     *     window is larger than the padded input
+     */
+    public Tensor maxPool2d(int kernel, int stride, int padding) {
+        return Pooling.maxPool2d(this, kernel, stride, padding);
+    }
+
+    /**
+     * Average pooling of this input [N, C, H, W] over kernel x kernel windows, as
+     * {@code torch.nn.functional.avg_pool2d} with its default {@code count_include_pad=True}: each
+     * window's sum, padding counted as zeros, divided by kernel^2. Windows and output shape are
+     * those of {@link #maxPool2d}.
+     *
+     * @param kernel the window size, at least 1
+     * @param stride the step between windows, at least 1
+     * @param padding at least 0 and at most kernel / 2, as PyTorch requires
+     * @return the means [N, C, outH, outW]
+     * @throws IllegalArgumentException if this is not 4-D, an argument is out of range, or the
+     *     window is larger than the padded input
+     */
+    public Tensor avgPool2d(int kernel, int stride, int padding) {
+        return Pooling.avgPool2d(this, kernel, stride, padding);
     }
 
     /**

@@ -192,8 +192,18 @@ public class PyTorchOpAgreementTest {
             case "squeeze" -> a.squeeze(integer(w[4]));
             case "flatten" -> a.flatten(integer(w[4]));
             case "stack" -> Tensor.stack(operands(w, 4, named), integer(w[3]));
+            case "conv2d" -> a.conv2d(named.get(w[4]), bias(w[5], named), new int[] {integer(w[6]), integer(w[7])},
+                    new int[] {integer(w[8]), integer(w[9])}, new int[] {integer(w[10]), integer(w[11])}, integer(w[12]));
+            case "conv1d" -> a.conv1d(named.get(w[4]), bias(w[5], named), integer(w[6]), integer(w[7]));
+            case "maxPool2d" -> a.maxPool2d(integer(w[4]), integer(w[5]), integer(w[6]));
+            case "avgPool2d" -> a.avgPool2d(integer(w[4]), integer(w[5]), integer(w[6]));
             default -> throw new IllegalArgumentException("unknown op in recorded case: " + op);
         };
+    }
+
+    /** An optional operand: the word {@code none} for null (a convolution without bias). */
+    private static Tensor bias(String word, Map<String, Tensor> named) {
+        return word.equals("none") ? null : named.get(word);
     }
 
     /** The tensors named from word {@code from} to the end of the line. */

@@ -1,0 +1,123 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.adjoint.core.kernel.ConvKernels.Geometry;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The im2col kernels against direct loops, with the scratch budget cut so that the columns are
+ * processed in many chunks (chunk edges falling inside output rows and between images), and with
+ * the default budget on a batch large enough to need several chunks.
+ */
+class ConvKernelsTest {
+
+    /** The definition: y[n, o, i, j] = bias[o] + sum over the group's channels and taps, zeros outside. */
+    static double[] reference(double[] x, double[] w, double[] bias, Geometry g) {
+        int oh = g.outH();
+        int ow = g.outW();
+        int cg = g.c() / g.groups();
+        int og = g.o() / g.groups();
+        double[] y = new double[g.n() * g.o() * oh * ow];
+        for (int n = 0; n < g.n(); n++) {
+            for (int o = 0; o < g.o(); o++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        double s = bias == null ? 0 : bias[o];
+                        for (int c = 0; c < cg; c++) {
+                            int ch = o / og * cg + c;
+                            for (int p = 0; p < g.kh(); p++) {
+                                for (int q = 0; q < g.kw(); q++) {
+                                    int ih = i * g.sh() - g.ph() + p * g.dh();
+                                    int iw = j * g.sw() - g.pw() + q * g.dw();
+                                    if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                                        s += w[((o * cg + c) * g.kh() + p) * g.kw() + q] * x[((n * g.c() + ch) * g.h() + ih) * g.w() + iw];
+                                    }
+                                }
+                            }
+                        }
+                        y[((n * g.o() + o) * oh + i) * ow + j] = s;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    private static double[] random(SplittableRandom rng, int size) {
+        double[] a = new double[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = rng.nextDouble(-1, 1);
+        }
+        return a;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    /** Forward against the definition; both gradients by their adjoint identities, chunked and whole. */
+    private static void check(Geometry g, int budget, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] x = random(rng, g.n() * g.c() * g.h() * g.w());
+        double[] w = random(rng, g.o() * g.c() / g.groups() * g.kh() * g.kw());
+        double[] b = random(rng, g.o());
+        NDArray xa = NDArray.wrap(x, g.inputShape());
+        NDArray wa = NDArray.wrap(w, g.weightShape());
+        double[] y = ConvKernels.conv2d(xa, wa, NDArray.wrap(b, new int[] {g.o()}), g, budget).toArray();
+        double[] expected = reference(x, w, b, g);
+        assertClose(y, expected, g + ": forward");
+        double[] gy = random(rng, y.length);
+        NDArray ga = NDArray.wrap(gy, g.outputShape());
+        // <gy, conv(x, w)> = <backwardInput(gy, w), x> = <backwardWeight(x, gy), w>
+        double[] plain = reference(x, w, null, g);
+        double[] gx = ConvKernels.backwardInput(ga, wa, g, budget).toArray();
+        double[] gw = ConvKernels.backwardWeight(xa, ga, g, budget).toArray();
+        double inner = dot(gy, plain);
+        assertTrue(Math.abs(dot(gx, x) - inner) <= 1e-10 * (1 + Math.abs(inner)), g + ": input gradient");
+        assertTrue(Math.abs(dot(gw, w) - inner) <= 1e-10 * (1 + Math.abs(inner)), g + ": weight gradient");
+        // the same gradients as from one chunk of all columns (up to rounding: the products' sizes
+        // pick the matrix kernel, which sums in its own order)
+        if (budget < 1000) {
+            assertClose(gx, ConvKernels.backwardInput(ga, wa, g, Integer.MAX_VALUE / 2).toArray(), g + ": input gradient");
+            assertClose(gw, ConvKernels.backwardWeight(xa, ga, g, Integer.MAX_VALUE / 2).toArray(), g + ": weight gradient");
+        }
+    }
+
+    private static void assertClose(double[] actual, double[] expected, String what) {
+        for (int i = 0; i < actual.length; i++) {
+            assertTrue(Math.abs(actual[i] - expected[i]) <= 1e-12 * (1 + Math.abs(expected[i])), what + " at " + i);
+        }
+    }
+
+    @Test
+    void smallBudgetsSplitTheColumnsAnywhere() {
+        Geometry[] geometries = {
+            new Geometry(3, 2, 5, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+            new Geometry(2, 4, 6, 5, 6, 2, 3, 2, 1, 0, 2, 2, 1, 2),
+            new Geometry(2, 3, 7, 7, 3, 3, 1, 2, 3, 1, 0, 1, 2, 3),
+            new Geometry(1, 1, 1, 9, 2, 1, 4, 1, 2, 0, 1, 1, 1, 1),
+        };
+        long seed = 1;
+        for (Geometry g : geometries) {
+            for (int budget : new int[] {1, 40, 97, 500, ConvKernels.SCRATCH_BUDGET}) {
+                check(g, budget, seed++);
+            }
+        }
+    }
+
+    @Test
+    void aLargeBatchRunsInChunksOfBoundedScratch() {
+        Geometry g = new Geometry(64, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        int chunk = ConvKernels.chunkColumns(g, ConvKernels.SCRATCH_BUDGET);
+        int columns = g.n() * g.outH() * g.outW();
+        assertTrue(chunk * (long) (g.c() * g.kh() * g.kw() + g.o()) <= ConvKernels.SCRATCH_BUDGET, "chunk " + chunk);
+        assertTrue(columns / chunk >= 5, columns + " columns in chunks of " + chunk);
+        check(g, ConvKernels.SCRATCH_BUDGET, 99);
+    }
+}
