@@ -23,25 +23,29 @@ def shape(t):
     return "[" + " ".join(map(str, t.shape)) + "]"
 
 
-def case(lines, name, args, module, inputs, modes):
+def case(lines, name, args, module, inputs, modes, index_input=False):
     lines.append(f"case {name} {' '.join(map(str, args))}")
     with torch.no_grad():
         for pname, p in module.named_parameters():
-            p.copy_(torch.randn(p.shape))
+            p.copy_(torch.randn(p.shape) * 0.5)
     for pname, p in module.named_parameters():
         lines.append(f"param {pname} {shape(p)} {fmt(p)}")
     for x, mode in zip(inputs, modes):
         module.train(mode == "train")
-        x = x.clone().requires_grad_(True)
+        x = x.clone() if index_input else x.clone().requires_grad_(True)
         out = module(x)
         w = torch.randn(out.shape)
         params = [p for _, p in module.named_parameters()]
-        grads = torch.autograd.grad((out * w).sum(), [x] + params)
+        wrt = params if index_input else [x] + params
+        grads = torch.autograd.grad((out * w).sum(), wrt) if wrt else []
+        if index_input:
+            grads = [None] + list(grads)
         lines.append(f"step {mode}")
-        lines.append(f"input {shape(x)} {fmt(x)}")
+        lines.append(f"{'index' if index_input else 'input'} {shape(x)} {fmt(x)}")
         lines.append(f"weight {shape(w)} {fmt(w)}")
         lines.append(f"output {fmt(out)}")
-        lines.append(f"grad input {fmt(grads[0])}")
+        if not index_input:
+            lines.append(f"grad input {fmt(grads[0])}")
         for (pname, _), g in zip(module.named_parameters(), grads[1:]):
             lines.append(f"grad {pname} {fmt(g)}")
     for bname, b in module.named_buffers():
@@ -58,6 +62,19 @@ def main():
     case(lines, "BatchNorm2d", [3], torch.nn.BatchNorm2d(3), [torch.randn(2, 3, 4, 5) * 3 - 1 for _ in range(4)], modes)
     case(lines, "LayerNorm", [4], torch.nn.LayerNorm(4), [torch.randn(3, 4) for _ in range(2)], ["train", "eval"])
     case(lines, "LayerNorm", [3, 4], torch.nn.LayerNorm([3, 4]), [torch.randn(2, 3, 4) for _ in range(2)], ["train", "eval"])
+    case(lines, "Conv2d", [3, 4, 3, 1, 1], torch.nn.Conv2d(3, 4, 3, 1, 1), [torch.randn(2, 3, 5, 6) for _ in range(2)],
+         ["train", "eval"])
+    case(lines, "Conv2d", [2, 3, 2, 2, 0], torch.nn.Conv2d(2, 3, 2, 2, 0), [torch.randn(2, 2, 6, 5)], ["train"])
+    case(lines, "MaxPool2d", [2], torch.nn.MaxPool2d(2), [torch.randn(2, 3, 6, 4)], ["train"])
+    case(lines, "MaxPool2d", [3, 2, 1], torch.nn.MaxPool2d(3, 2, 1), [torch.randn(1, 2, 7, 7)], ["train"])
+    case(lines, "AvgPool2d", [2], torch.nn.AvgPool2d(2), [torch.randn(2, 3, 6, 4)], ["train"])
+    case(lines, "AvgPool2d", [3, 2, 1], torch.nn.AvgPool2d(3, 2, 1), [torch.randn(1, 2, 7, 7)], ["train"])
+    case(lines, "Embedding", [10, 4], torch.nn.Embedding(10, 4), [torch.tensor([[1, 3, 3], [9, 0, 1]])], ["train"],
+         index_input=True)
+    case(lines, "GELU", [], torch.nn.GELU(), [torch.randn(3, 5) * 2], ["train"])
+    case(lines, "SiLU", [], torch.nn.SiLU(), [torch.randn(3, 5) * 2], ["train"])
+    case(lines, "LeakyReLU", [], torch.nn.LeakyReLU(), [torch.randn(3, 5)], ["train"])
+    case(lines, "Flatten", [], torch.nn.Flatten(), [torch.randn(2, 3, 2, 2)], ["train"])
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "module-cases.txt")
     with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -6,11 +6,14 @@ import dev.adjoint.nn.Adam;
 import dev.adjoint.nn.Batch;
 import dev.adjoint.nn.Batcher;
 import dev.adjoint.nn.Checkpoint;
+import dev.adjoint.nn.Conv2d;
 import dev.adjoint.nn.Dataset;
+import dev.adjoint.nn.Flatten;
 import dev.adjoint.nn.Init;
 import dev.adjoint.nn.Layer;
 import dev.adjoint.nn.Linear;
 import dev.adjoint.nn.Losses;
+import dev.adjoint.nn.MaxPool2d;
 import dev.adjoint.nn.Metrics;
 import dev.adjoint.nn.ReLU;
 import dev.adjoint.nn.Sequential;
@@ -66,7 +69,7 @@ final class FashionMnistExample {
                 String value = args[++i];
                 switch (option) {
                     case "--model" -> {
-                        if (!value.equals("mlp")) {
+                        if (!value.equals("mlp") && !value.equals("cnn")) {
                             throw new Main.UsageException("--model needs mlp or cnn, got '" + value + "'");
                         }
                         model = value;
@@ -82,10 +85,14 @@ final class FashionMnistExample {
 
     /** The two models of the issue: 784-256-128-10 ReLU, and conv 32, pool, conv 64, pool, 128, 10. */
     static Sequential model(String kind, SplittableRandom rng) {
-        {
+        if (kind.equals("mlp")) {
             return new Sequential(new Linear(784, 256, Init.heUniform(rng)), new ReLU(), new Linear(256, 128, Init.heUniform(rng)),
                     new ReLU(), new Linear(128, 10, Init.heUniform(rng)));
         }
+        // 28x28 -> conv 3x3 -> 26x26 -> pool -> 13x13 -> conv 3x3 -> 11x11 -> pool -> 5x5
+        return new Sequential(new Conv2d(1, 32, 3, 1, 0, Init.heUniform(rng)), new ReLU(), new MaxPool2d(2),
+                new Conv2d(32, 64, 3, 1, 0, Init.heUniform(rng)), new ReLU(), new MaxPool2d(2), new Flatten(),
+                new Linear(64 * 5 * 5, 128, Init.heUniform(rng)), new ReLU(), new Linear(128, 10, Init.heUniform(rng)));
     }
 
     static void run(String[] args, PrintStream out) throws Exception {

@@ -38,7 +38,7 @@ public final class Main {
                 HessianExample::run));
         EXAMPLES.put("custom-op", new Entry("swish with a hand-written backward, gradient-checked; a broken copy caught",
                 CustomOpExample::run));
-        EXAMPLES.put("fashion-mnist", new Entry("Fashion-MNIST (70,000 clothing images): an MLP trained with Adam, curves,"
+        EXAMPLES.put("fashion-mnist", new Entry("Fashion-MNIST (70,000 clothing images): an MLP or a CNN trained with Adam, curves,"
                 + " confusion matrix, checkpoints and --resume", FashionMnistExample::run));
         EXAMPLES.put("graph", new Entry("a small network's graph after backward, written as Graphviz DOT",
                 GraphExample::run));

@@ -249,6 +249,19 @@ class ExamplesSmokeTest {
     }
 
     @Test
+    void fashionMnistTrainsTheCnn() throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        writeFakeFashionMnist(data, 300, 100);
+        Result r = run("fashion-mnist", "--model", "cnn", "--data", data.toString(), "--epochs", "1", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        Matcher m = Pattern.compile("epoch 1/1: loss [0-9.]+, train accuracy ([0-9.]+)%, test accuracy ([0-9.]+)%").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Double.parseDouble(m.group(2)) > 50, "one epoch of the CNN learns the synthetic classes: " + r.out());
+        assertTrue(Files.exists(dir.resolve("fashion-mnist-cnn-epoch1.ckpt")));
+    }
+
+    @Test
     void fashionMnistWithoutDataSaysHowToGetIt() {
         Result r = run("fashion-mnist", "--data", dir.resolve("nowhere").toString());
         assertEquals(2, r.code());

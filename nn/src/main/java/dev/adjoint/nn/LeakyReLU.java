@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Activation layer: {@code x} where {@code x > 0}, {@code slope * x} elsewhere. No parameters.
  *
- * <p>Computed as {@code x * mask} with a constant mask of 1 and {@code slope}, so the gradient is
- * exactly the mask (PyTorch's convention: {@code slope} at 0) and the second derivative is 0.
+ * <p>The core op {@link Tensor#leakyRelu(double)}: the gradient is 1 or {@code slope}
+ * (PyTorch's convention: {@code slope} at 0) and the second derivative is 0.
  */
 public final class LeakyReLU implements Layer {
     private final double slope;
@@ -41,11 +41,7 @@ public final class LeakyReLU implements Layer {
         if (x == null) {
             throw new IllegalArgumentException("LeakyReLU: input is null");
         }
-        double[] mask = x.toArray();
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] = mask[i] > 0 ? 1.0 : slope;
-        }
-        return x.mul(Tensor.of(mask, x.shape()));
+        return x.leakyRelu(slope);
     }
 
     /**

@@ -30,6 +30,14 @@ class ModuleAgreementTest {
             case "BatchNorm1d" -> new BatchNorm1d(args[0]);
             case "BatchNorm2d" -> new BatchNorm2d(args[0]);
             case "LayerNorm" -> new LayerNorm(args);
+            case "Conv2d" -> new Conv2d(args[0], args[1], args[2], args[3], args[4], Init.constant(0));
+            case "MaxPool2d" -> args.length == 1 ? new MaxPool2d(args[0]) : new MaxPool2d(args[0], args[1], args[2]);
+            case "AvgPool2d" -> args.length == 1 ? new AvgPool2d(args[0]) : new AvgPool2d(args[0], args[1], args[2]);
+            case "Embedding" -> new Embedding(args[0], args[1], Init.constant(0));
+            case "GELU" -> new GELU();
+            case "SiLU" -> new SiLU();
+            case "LeakyReLU" -> new LeakyReLU();
+            case "Flatten" -> new Flatten();
             default -> throw new IllegalArgumentException("no Adjoint layer for recorded module " + name);
         };
     }
@@ -84,7 +92,7 @@ class ModuleAgreementTest {
     @Test
     void layersAgreeWithPyTorchModules() throws IOException {
         List<List<String>> cases = cases();
-        assertTrue(cases.size() >= 5, "expected the recorded cases, found " + cases.size());
+        assertTrue(cases.size() >= 16, "expected the recorded cases, found " + cases.size());
         List<String> failures = new ArrayList<>();
         for (List<String> c : cases) {
             String[] head = c.get(0).split(" ");
@@ -107,11 +115,12 @@ class ModuleAgreementTest {
                     }
                     case "step" -> layer.train(w[1].equals("train"));
                     case "input" -> x = Tensor.of(numbers(line, 1), shape(line, 1)).requiresGrad(true);
+                    case "index" -> x = Tensor.of(numbers(line, 1), shape(line, 1));
                     case "weight" -> {
                         weight = Tensor.of(numbers(line, 1), shape(line, 1));
                         out = layer.forward(x);
                         List<Tensor> wrt = new ArrayList<>();
-                        wrt.add(x);
+                        wrt.add(x.requiresGrad() ? x : Tensor.zeros(1).requiresGrad(true)); // an index gets no gradient
                         wrt.addAll(params.values());
                         grads = Autograd.grad(out.mul(weight).sum(), wrt, false);
                     }
