@@ -62,7 +62,7 @@ final class MoonsExample {
         // Two logits per point; crossEntropy applies the softmax itself.
         Sequential model = MLP.of(new int[] {2, 16, 16, 2}, ReLU::new, Init.heUniform(new SplittableRandom(1)));
         Trainer trainer = new Trainer(model, new Adam(model.parameters(), 0.01),
-                (logits, batch) -> Losses.crossEntropy(logits, batch.labels()));
+                (logits, batch) -> Losses.crossEntropy(logits, batch.labels())).doctor(out);
         long start = System.nanoTime();
         double[] history = trainer.fit(data, options.count(), BATCH_SIZE, new SplittableRandom(3));
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -64,6 +64,7 @@ class ExamplesSmokeTest {
     @Test
     void moonsReachesFullTrainingAccuracyWithMiniBatches() throws IOException {
         Result r = run("moons", "--out", dir.toString());
+        assertTrue(!r.out().contains("Doctor:"), "a healthy run gets no findings: " + r.out());
         assertEquals(0, r.code(), r.err());
         int steps = MoonsExample.DEFAULT_EPOCHS * MoonsExample.POINTS / MoonsExample.BATCH_SIZE;
         assertTrue(r.out().contains("training accuracy 100.0% (200/200) after " + MoonsExample.DEFAULT_EPOCHS + " epochs = "

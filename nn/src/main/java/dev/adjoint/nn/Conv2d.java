@@ -46,7 +46,7 @@ public final class Conv2d implements Layer {
         this.padding = padding;
         int area = kernelSize * kernelSize;
         this.weight = init.parameter(inChannels * area, outChannels * area, outChannels, inChannels, kernelSize, kernelSize);
-        this.bias = init.parameter(inChannels * area, outChannels * area, outChannels);
+        this.bias = init.bias(inChannels * area, outChannels * area, outChannels);
     }
 
     @Override

@@ -36,8 +36,11 @@ import java.util.SplittableRandom;
  *   <li>SATURATION: more than {@value #SATURATED_FRACTION} of a Sigmoid layer's outputs below
  *       {@value #SIGMOID_MARGIN} or above 1 - {@value #SIGMOID_MARGIN} (derivative under ~0.01), or
  *       of a Tanh layer's outputs with |y| above 1 - {@value #TANH_MARGIN}.</li>
- *   <li>DEAD_UNITS: at least {@value #DEAD_FRACTION} of a ReLU layer's units output 0 for every
- *       sample (use a batch of 16 or more samples: with a handful, units can be silent by chance).</li>
+ *   <li>DEAD_UNITS: at least {@value #DEAD_FRACTION} of a ReLU layer's units (features of [N, F]
+ *       outputs, channels of [N, C, H, W] ones after a convolution) output 0 for every sample and
+ *       position; examined only on {@value #MIN_DEAD_SAMPLES} samples or more (with a handful, units
+ *       are silent by chance). The advice leaves out He initialisation when the weights feeding the
+ *       layer already have its variance.</li>
  *   <li>VANISHING_GRADIENT / EXPLODING_GRADIENT: the RMS gradient reaching the first Linear layer's
  *       input differs from the one reaching the last Linear layer's input by more than a factor
  *       {@value #GRADIENT_RATIO}, or the relative parameter gradient |dW|/|W| of the first Linear
@@ -57,6 +60,8 @@ public final class Doctor {
     public static final double TANH_MARGIN = 0.01;
     /** Fraction of a ReLU layer's units that must be dead to report it. */
     public static final double DEAD_FRACTION = 0.25;
+    /** Fewer samples than this tell nothing about dead units: a unit can be silent on a few by chance. */
+    public static final int MIN_DEAD_SAMPLES = 32;
     /** Factor between first and last layer gradients that counts as vanishing or exploding. */
     public static final double GRADIENT_RATIO = 1000.0;
 
@@ -117,7 +122,7 @@ public final class Doctor {
         findings.addAll(Symmetry.find(layers));
         for (int i = 0; i < layers.size(); i++) {
             saturation(i, layers.get(i), acts[i + 1]).ifPresent(findings::add);
-            deadUnits(i, layers.get(i), acts[i + 1]).ifPresent(findings::add);
+            deadUnits(i, layers.get(i), acts[i + 1], layers).ifPresent(findings::add);
         }
         if (findings.stream().noneMatch(f -> f.kind() == Finding.Kind.NON_FINITE) && !grads.isEmpty()) {
             gradientScale(layers, acts, targets, grads).ifPresent(findings::add);
@@ -256,19 +261,28 @@ public final class Doctor {
                 sigmoid ? "0 or 1" : "-1 or 1")));
     }
 
-    private static java.util.Optional<Finding> deadUnits(int index, Layer layer, Tensor out) {
+    private static java.util.Optional<Finding> deadUnits(int index, Layer layer, Tensor out, List<Layer> layers) {
         if (!(layer instanceof ReLU) || out.rank() < 2) {
             return java.util.Optional.empty();
         }
         int[] shape = out.shape();
-        int units = shape[shape.length - 1];
-        int rows = out.size() / Math.max(units, 1);
+        int samples = shape[0];
+        if (samples < MIN_DEAD_SAMPLES) {
+            return java.util.Optional.empty();
+        }
+        // a unit is a feature of [N, F] outputs, or a channel (axis 1) of [N, C, ...] ones
+        boolean channels = shape.length > 2;
+        int units = channels ? shape[1] : shape[shape.length - 1];
+        int inner = out.size() / Math.max(samples * units, 1); // positions per channel, or 1
         double[] y = out.toArray();
         List<Integer> dead = new ArrayList<>();
         for (int u = 0; u < units; u++) {
             boolean alive = false;
-            for (int r = 0; r < rows && !alive; r++) {
-                alive = y[r * units + u] > 0;
+            for (int n = 0; n < samples && !alive; n++) {
+                for (int p = 0; p < inner && !alive; p++) {
+                    int at = channels ? (n * units + u) * inner + p : n * units + u;
+                    alive = y[at] > 0;
+                }
             }
             if (!alive) {
                 dead.add(u);
@@ -278,11 +292,33 @@ public final class Doctor {
         if (dead.isEmpty() || fraction < DEAD_FRACTION) {
             return java.util.Optional.empty();
         }
-        String which = dead.size() <= 8 ? "units " + dead : dead.size() + " units";
+        String what = channels ? "channels" : "units";
+        String which = dead.size() <= 8 ? what + " " + dead : dead.size() + " " + what;
+        String advice = heLike(index, layers) ? "a smaller learning rate, or LeakyReLU"
+                : "He initialisation (Init.heUniform), a smaller learning rate, or LeakyReLU";
         return java.util.Optional.of(new Finding(Finding.Kind.DEAD_UNITS, String.format(Locale.ROOT,
-                "%s: %s of %d (%.0f%%) output 0 for all %d samples, so they get no gradient and cannot recover; "
-                        + "use He initialisation (Init.heUniform), a smaller learning rate, or LeakyReLU",
-                describe(index, layer), which, units, 100 * fraction, rows)));
+                "%s: %s of %d (%.0f%%) output 0 for all %d samples, so they get no gradient and cannot recover; use %s",
+                describe(index, layer), which, units, 100 * fraction, samples, advice)));
+    }
+
+    /**
+     * Whether the weights feeding layer {@code index} (the nearest Linear or Conv2d before it) already
+     * have at least about He initialisation's variance, 2 / fan-in: then advising He is no help.
+     */
+    private static boolean heLike(int index, List<Layer> layers) {
+        for (int i = index - 1; i >= 0; i--) {
+            Tensor w = layers.get(i) instanceof Linear l ? l.weight() : layers.get(i) instanceof Conv2d c ? c.weight() : null;
+            if (w != null) {
+                int fanIn = w.rank() == 2 ? w.dim(0) : w.size() / w.dim(0);
+                double[] v = w.toArray();
+                double sumSquares = 0;
+                for (double x : v) {
+                    sumSquares += x * x;
+                }
+                return sumSquares / v.length * fanIn >= 1.5;
+            }
+        }
+        return false;
     }
 
     private static java.util.Optional<Finding> gradientScale(List<Layer> layers, Tensor[] acts, List<Tensor> targets,

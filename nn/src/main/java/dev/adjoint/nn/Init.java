@@ -7,15 +7,17 @@ import java.util.random.RandomGenerator;
 /**
  * A weight initializer: fills a tensor of a given shape from the fan-in and fan-out of the layer
  * it belongs to. {@link Linear} passes {@code fanIn = in} and {@code fanOut = out} for both its
- * weight and its bias.
+ * weight and its bias ({@link #bias}); the He initializers keep biases at zero, as Keras's
+ * {@code he_uniform} layers and most references do (PyTorch's {@code kaiming_*} functions touch
+ * weights only).
  *
  * <p>The scaled schemes follow PyTorch's {@code torch.nn.init} (gain 1 for Xavier, gain
  * &radic;2 for He, i.e. {@code kaiming_*} with {@code a = 0}, {@code mode = "fan_in"}):
  * <ul>
  *   <li>{@link #xavierUniform}: U(-b, b), b = &radic;(6 / (fanIn + fanOut))</li>
  *   <li>{@link #xavierNormal}: N(0, s&sup2;), s = &radic;(2 / (fanIn + fanOut))</li>
- *   <li>{@link #heUniform}: U(-b, b), b = &radic;(6 / fanIn)</li>
- *   <li>{@link #heNormal}: N(0, s&sup2;), s = &radic;(2 / fanIn)</li>
+ *   <li>{@link #heUniform}: U(-b, b), b = &radic;(6 / fanIn); biases zero</li>
+ *   <li>{@link #heNormal}: N(0, s&sup2;), s = &radic;(2 / fanIn); biases zero</li>
  *   <li>{@link #fanInUniform}: U(-b, b), b = 1 / &radic;fanIn (PyTorch's default for Linear)</li>
  * </ul>
  * All randomness comes from the generator passed in, so a seeded generator gives reproducible
@@ -62,6 +64,19 @@ public interface Init {
         double[] values = new double[(int) n];
         fill(values, shape.clone(), fanIn, fanOut);
         return Tensor.of(values, shape).requiresGrad(true);
+    }
+
+    /**
+     * A layer's bias of {@code size} elements. By default filled like the weights
+     * ({@link #parameter}); the He initializers leave biases at zero.
+     *
+     * @param fanIn the number of inputs of the layer
+     * @param fanOut the number of outputs of the layer
+     * @param size the number of bias elements
+     * @return the bias parameter
+     */
+    default Tensor bias(int fanIn, int fanOut, int size) {
+        return parameter(fanIn, fanOut, size);
     }
 
     /**
@@ -144,10 +159,10 @@ public interface Init {
      */
     static Init heUniform(RandomGenerator rng) {
         requireRng("heUniform", rng);
-        return (values, shape, fanIn, fanOut) -> {
+        return new ZeroBias((values, shape, fanIn, fanOut) -> {
             double b = Math.sqrt(6.0 / fanIn);
             fillUniform(values, -b, b, rng);
-        };
+        });
     }
 
     /**
@@ -158,7 +173,24 @@ public interface Init {
      */
     static Init heNormal(RandomGenerator rng) {
         requireRng("heNormal", rng);
-        return (values, shape, fanIn, fanOut) -> fillNormal(values, 0, Math.sqrt(2.0 / fanIn), rng);
+        return new ZeroBias((values, shape, fanIn, fanOut) -> fillNormal(values, 0, Math.sqrt(2.0 / fanIn), rng));
+    }
+
+    /**
+     * An initializer whose biases start at zero. He initialisation scales the weights so that a
+     * ReLU layer keeps its input's variance; random biases of the same scale would switch whole
+     * units off on every input before training starts (a bias below -|w.x| for all x).
+     */
+    record ZeroBias(Init weights) implements Init {
+        @Override
+        public void fill(double[] values, int[] shape, int fanIn, int fanOut) {
+            weights.fill(values, shape, fanIn, fanOut);
+        }
+
+        @Override
+        public Tensor bias(int fanIn, int fanOut, int size) {
+            return Tensor.zeros(size).requiresGrad(true);
+        }
     }
 
     /**

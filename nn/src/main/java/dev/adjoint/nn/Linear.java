@@ -45,7 +45,7 @@ public final class Linear implements Layer {
         this.in = in;
         this.out = out;
         this.weight = init.parameter(in, out, in, out);
-        this.bias = init.parameter(in, out, out);
+        this.bias = init.bias(in, out, out);
     }
 
     /**

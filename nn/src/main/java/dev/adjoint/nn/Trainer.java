@@ -269,7 +269,7 @@ public final class Trainer {
             for (int[] indices : batcher.nextEpoch()) {
                 Batch batch = data.batch(indices);
                 if (step == 0) {
-                    examine(batch);
+                    examine(data);
                     for (Listener l : listeners) {
                         l.onStart(this, batch);
                     }
@@ -302,14 +302,26 @@ public final class Trainer {
         return history;
     }
 
-    private void examine(Batch batch) {
+    /** The most examples the doctor looks at before training: enough for its statistics, cheap to run. */
+    static final int DOCTOR_SAMPLES = 256;
+
+    /**
+     * Runs the doctor on up to {@link #DOCTOR_SAMPLES} examples spread evenly over the data set (not
+     * just the first batch: a unit silent on a handful of examples is not dead).
+     */
+    private void examine(Dataset data) {
         findings = List.of();
         if (doctor == null) {
             return;
         }
+        int m = Math.min(DOCTOR_SAMPLES, data.size());
+        int[] rows = new int[m];
+        for (int i = 0; i < m; i++) {
+            rows[i] = (int) ((long) i * data.size() / m);
+        }
         model.train(false);
         try {
-            findings = Doctor.examine(model, batch.inputs());
+            findings = Doctor.examine(model, data.batch(rows).inputs());
         } finally {
             model.train(true);
         }

@@ -142,6 +142,48 @@ class DoctorTest {
     }
 
     @Test
+    void deadUnitsNeedEnoughSamplesAndTheAdviceFitsTheInit() {
+        RandomGenerator rng = new SplittableRandom(21);
+        Sequential net = new Sequential(new Linear(4, 16, Init.heUniform(rng)), new ReLU(), new Linear(16, 2, Init.heUniform(rng)));
+        Tensor bias = ((Linear) net.layers().get(0)).bias();
+        bias.modify(b -> {
+            for (int u = 0; u < 8; u++) {
+                b[u] = -100;
+            }
+        });
+        assertEquals(List.of(), of(Doctor.examine(net, Tensor.randn(rng, Doctor.MIN_DEAD_SAMPLES - 1, 4)), Finding.Kind.DEAD_UNITS),
+                "too few samples to call a unit dead");
+        List<Finding> dead = of(Doctor.examine(net, Tensor.randn(rng, Doctor.MIN_DEAD_SAMPLES, 4)), Finding.Kind.DEAD_UNITS);
+        assertEquals(1, dead.size());
+        assertTrue(!dead.get(0).message().contains("He initialisation"), "the weights already are He's: " + dead.get(0).message());
+        Sequential small = new Sequential(new Linear(4, 16, Init.normal(0, 0.01, rng)), new ReLU(), new Linear(16, 2, Init.normal(0, 0.01, rng)));
+        ((Linear) small.layers().get(0)).bias().modify(b -> java.util.Arrays.fill(b, 0, 8, -100));
+        List<Finding> smallDead = of(Doctor.examine(small, Tensor.randn(rng, 64, 4)), Finding.Kind.DEAD_UNITS);
+        assertTrue(smallDead.get(0).message().contains("He initialisation"), smallDead.get(0).message());
+    }
+
+    @Test
+    void deadChannelsAfterAConvolutionAreReported() {
+        RandomGenerator rng = new SplittableRandom(22);
+        Conv2d conv = new Conv2d(1, 4, 3, 1, 1, Init.heUniform(rng));
+        conv.bias().modify(b -> {
+            b[1] = -100;
+            b[3] = -100;
+        });
+        Sequential net = new Sequential(conv, new ReLU(), new Flatten(), new Linear(4 * 5 * 5, 2, Init.heUniform(rng)));
+        List<Finding> dead = of(Doctor.examine(net, Tensor.randn(rng, 40, 1, 5, 5)), Finding.Kind.DEAD_UNITS);
+        assertEquals(1, dead.size());
+        assertTrue(dead.get(0).message().contains("channels [1, 3] of 4 (50%)"), dead.get(0).message());
+    }
+
+    @Test
+    void heInitialisationStartsBiasesAtZero() {
+        Linear l = new Linear(3, 5, Init.heUniform(new SplittableRandom(1)));
+        assertArrayEquals(new double[5], l.bias().toArray(), 0.0);
+        assertTrue(java.util.Arrays.stream(l.weight().toArray()).allMatch(w -> w != 0));
+    }
+
+    @Test
     void vanishingGradientsThroughADeepSigmoidNetworkAreReported() {
         RandomGenerator rng = new SplittableRandom(14);
         Sequential net = mlp(rng, 10, 16, Init.normal(0, 0.1, rng), Sigmoid::new);
