@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32;
 
@@ -123,6 +124,22 @@ public final class Checkpoint {
         write(CheckpointEntries.encode(CheckpointEntries.entries(model, optimizer), MAX_FILE), file);
     }
 
+    /** Saves as {@link #save(Layer, Optimizer, Path)}, with a trainer's position ({@code extras}) as well. */
+    static void save(Layer model, Optimizer optimizer, Map<String, double[]> extras, Path file) throws IOException {
+        write(CheckpointEntries.encode(CheckpointEntries.entries(model, optimizer, extras), MAX_FILE), file);
+    }
+
+    /**
+     * Loads as {@link #load(Layer, Optimizer, Path)} and returns the trainer entries the file holds
+     * (empty if none); nothing is changed if the file is refused.
+     */
+    static Map<String, double[]> loadWithExtras(Layer model, Optimizer optimizer, Path file) throws IOException {
+        return load(model, optimizer, file, "Checkpoint " + file + ": ", TRAINER_ALLOWANCE);
+    }
+
+    /** The most bytes a trainer's entries may add to a checkpoint: a loss history of 8 million steps. */
+    private static final long TRAINER_ALLOWANCE = 1L << 26;
+
     private static void write(ByteBuffer bytes, Path file) throws IOException {
         writeAtomically(bytes, file, "Checkpoint");
     }
@@ -221,7 +238,7 @@ public final class Checkpoint {
         if (model == null || file == null) {
             throw new IllegalArgumentException("Checkpoint.load: " + (model == null ? "model" : "file") + " is null");
         }
-        load(model, null, file, "Checkpoint " + file + ": ");
+        load(model, null, file, "Checkpoint " + file + ": ", TRAINER_ALLOWANCE);
     }
 
     /**
@@ -242,10 +259,11 @@ public final class Checkpoint {
             throw new IllegalArgumentException("Checkpoint.load: " + (model == null ? "model" : optimizer == null ? "optimizer" : "file")
                     + " is null");
         }
-        load(model, optimizer, file, "Checkpoint " + file + ": ");
+        load(model, optimizer, file, "Checkpoint " + file + ": ", TRAINER_ALLOWANCE);
     }
 
-    private static void load(Layer model, Optimizer optimizer, Path file, String where) throws IOException {
+    private static Map<String, double[]> load(Layer model, Optimizer optimizer, Path file, String where, long allowance)
+            throws IOException {
         List<Tensor> params = model.parameters();
         BasicFileAttributes attributes;
         FileChannel ch;
@@ -268,15 +286,16 @@ public final class Checkpoint {
         double[][] values;
         try (ch) {
             if (CheckpointReader.version(ch, attributes.size()) == CheckpointEntries.VERSION) {
-                long max = CheckpointEntries.maxLength(model, optimizer);
+                long max = CheckpointEntries.maxLength(model, optimizer) + allowance;
                 if (attributes.size() > max) {
                     throw new IOException(where + "does not fit the model: " + attributes.size()
                             + " bytes, more than any checkpoint of the model" + (optimizer == null ? "" : " and its optimizer")
                             + " can have (" + max + ")");
                 }
                 byte[] bytes = CheckpointReader.readAll(ch, attributes.size(), where);
-                CheckpointEntries.check(CheckpointEntries.decode(bytes, where), model, optimizer, where).apply(optimizer);
-                return;
+                CheckpointEntries.Restore restore = CheckpointEntries.check(CheckpointEntries.decode(bytes, where), model, optimizer, where);
+                restore.apply(optimizer);
+                return restore.extras;
             }
             if (optimizer != null) {
                 throw new IOException(where + "holds no optimizer state (it is a format version " + Checkpoint.FORMAT_VERSION
@@ -288,6 +307,7 @@ public final class Checkpoint {
             double[] v = values[i];
             params.get(i).modify(buffer -> System.arraycopy(v, 0, buffer, 0, v.length));
         }
+        return Map.of();
     }
 
     static ByteBuffer encode(List<Tensor> params) throws IOException {

@@ -44,6 +44,16 @@ final class CheckpointEntries {
     record Entry(int[] shape, double[] values, String text) {
     }
 
+    /**
+     * The entries of a checkpoint of {@code model} (and {@code optimizer}, if not null), in order,
+     * with {@code extras} (named {@code trainer.<key>}, rank 1) after them.
+     */
+    static Map<String, Entry> entries(Layer model, Optimizer optimizer, Map<String, double[]> extras) {
+        Map<String, Entry> out = entries(model, optimizer);
+        extras.forEach((k, v) -> out.put("trainer." + k, new Entry(new int[] {v.length}, v.clone(), null)));
+        return out;
+    }
+
     /** The entries of a checkpoint of {@code model} (and {@code optimizer}, if not null), in order. */
     static Map<String, Entry> entries(Layer model, Optimizer optimizer) {
         Map<String, Entry> out = new LinkedHashMap<>();
@@ -248,6 +258,11 @@ final class CheckpointEntries {
      */
     static Restore check(Map<String, Entry> entries, Layer model, Optimizer optimizer, String where) throws IOException {
         Restore r = new Restore();
+        entries.forEach((name, e) -> {
+            if (name.startsWith("trainer.") && e.values() != null) {
+                r.extras.put(name.substring("trainer.".length()), e.values());
+            }
+        });
         Map<String, Tensor> params = model.namedParameters();
         Map<String, Tensor> buffers = model.namedBuffers();
         int expected = 0;
@@ -261,7 +276,8 @@ final class CheckpointEntries {
         }
         for (String name : entries.keySet()) {
             boolean known = name.startsWith("param.") && params.containsKey(name.substring(6))
-                    || name.startsWith("buffer.") && buffers.containsKey(name.substring(7)) || name.startsWith("optimizer");
+                    || name.startsWith("buffer.") && buffers.containsKey(name.substring(7)) || name.startsWith("optimizer")
+                    || name.startsWith("trainer.");
             if (!known) {
                 throw new IOException(where + "does not fit the model: the checkpoint has " + name.replaceFirst("\\.", " ")
                         + ", which the model does not have");
@@ -340,6 +356,8 @@ final class CheckpointEntries {
         private final List<StateValue> states = new ArrayList<>();
         private final List<CounterValue> counters = new ArrayList<>();
         private double learningRate = -1;
+        /** The {@code trainer.*} entries, by key (without the prefix). */
+        final Map<String, double[]> extras = new LinkedHashMap<>();
 
         private void tensor(Map<String, Entry> entries, String key, String what, Tensor t, String where) throws IOException {
             Entry x = entries.get(key);

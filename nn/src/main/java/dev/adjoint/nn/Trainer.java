@@ -3,7 +3,12 @@ package dev.adjoint.nn;
 import dev.adjoint.core.Tensor;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.random.RandomGenerator;
@@ -89,6 +94,10 @@ public final class Trainer {
     private List<Finding> findings = List.of();
     private double[] gradientScratch = new double[0];
     private double[] gradientNorms = new double[0];
+    private Path checkpointFile;
+    private int checkpointEvery;
+    /** The run to continue, loaded by {@link #resume}: its position, or null. */
+    private Map<String, double[]> resumed;
 
     /**
      * @param model the model to train
@@ -106,6 +115,48 @@ public final class Trainer {
         // NOTE: on JDK 22+ System.console() is non-null even when redirected (Console.isTerminal()
         // tells them apart there); on the Java 17 this targets, null means "not a terminal".
         this.progress = System.console() != null ? System.err : null;
+    }
+
+    /**
+     * Saves the run every {@code everySteps} steps and after the last one: the model, the
+     * optimizer's state and the trainer's position (step, learning-rate base, losses so far), in one
+     * checkpoint file replaced atomically. {@link #resume} continues such a run exactly.
+     *
+     * @param file the checkpoint file; its directory must exist
+     * @param everySteps how often to save, in steps, positive
+     * @return this trainer
+     */
+    public Trainer checkpoint(Path file, int everySteps) {
+        if (file == null || everySteps <= 0) {
+            throw new IllegalArgumentException("Trainer.checkpoint: " + (file == null ? "file is null"
+                    : "everySteps must be positive, got " + everySteps));
+        }
+        this.checkpointFile = file;
+        this.checkpointEvery = everySteps;
+        return this;
+    }
+
+    /**
+     * Loads a run saved by {@link #checkpoint} into this trainer's model and optimizer; the next
+     * {@link #fit(Dataset, int, int, RandomGenerator)} continues it where it stopped, mid-epoch
+     * included, and ends with bitwise the parameters and losses of an unbroken run. Call that
+     * {@code fit} as the saved run was called: the same data, epochs and batch size, and a shuffling
+     * generator seeded the same (the trainer replays its draws for the steps already done). Layers
+     * that draw random numbers of their own ({@link Dropout}) are not replayed.
+     *
+     * @param file the checkpoint file
+     * @return this trainer
+     * @throws IOException if the file cannot be read, does not fit the model and optimizer, or holds
+     *     no trainer position; nothing is changed then
+     */
+    public Trainer resume(Path file) throws IOException {
+        Map<String, double[]> position = Checkpoint.loadWithExtras(model, optimizer, file);
+        double[] step = position.get("step");
+        if (step == null || step.length != 4 || position.get("history") == null) {
+            throw new IOException("Checkpoint " + file + ": holds no trainer position (saved by Checkpoint.save, not by a Trainer)");
+        }
+        this.resumed = position;
+        return this;
     }
 
     /**
@@ -259,14 +310,36 @@ public final class Trainer {
         int total = (int) steps;
         double[] history = new double[total];
         double baseRate = optimizer.learningRate();
+        int start = 0;
+        if (resumed != null) {
+            double[] position = resumed.get("step");
+            double[] done = resumed.get("history");
+            resumed = null;
+            if (position[1] != total || position[2] != perEpoch || position[0] != done.length || done.length > total) {
+                throw new IllegalStateException("Trainer: the resumed run had " + (long) position[1] + " steps of " + (long) position[2]
+                        + " batches per epoch; this fit has " + total + " of " + perEpoch + " (call fit as the saved run was called)");
+            }
+            start = done.length;
+            baseRate = position[3];
+            System.arraycopy(done, 0, history, 0, start);
+        }
         model.train(true);
         Progress line = progress == null ? null : new Progress(progress, total);
         int step = 0;
         for (int epoch = 0; epoch < epochs; epoch++) {
+            int[][] order = batcher.nextEpoch(); // drawn for skipped epochs too: the generator replays the saved run
+            if (step + order.length <= start) {
+                step += order.length;
+                continue;
+            }
             if (schedule != null) {
                 schedule.apply(optimizer, baseRate, epoch);
             }
-            for (int[] indices : batcher.nextEpoch()) {
+            for (int[] indices : order) {
+                if (step < start) {
+                    step++;
+                    continue;
+                }
                 Batch batch = data.batch(indices);
                 if (step == 0) {
                     examine(data);
@@ -288,6 +361,9 @@ public final class Trainer {
                     l.onStep(step, loss);
                 }
                 step++;
+                if (checkpointFile != null && (step % checkpointEvery == 0 || step == total)) {
+                    save(step, total, perEpoch, baseRate, history);
+                }
                 if (line != null) {
                     line.update(step, loss, false);
                 }
@@ -300,6 +376,17 @@ public final class Trainer {
             l.onEnd(history);
         }
         return history;
+    }
+
+    private void save(int step, int total, int perEpoch, double baseRate, double[] history) {
+        Map<String, double[]> position = new LinkedHashMap<>();
+        position.put("step", new double[] {step, total, perEpoch, baseRate});
+        position.put("history", Arrays.copyOf(history, step));
+        try {
+            Checkpoint.save(model, optimizer, position, checkpointFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Trainer: saving the checkpoint at step " + step + " failed: " + e.getMessage(), e);
+        }
     }
 
     /** The most examples the doctor looks at before training: enough for its statistics, cheap to run. */

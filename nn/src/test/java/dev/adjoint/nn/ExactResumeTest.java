@@ -238,4 +238,75 @@ class ExactResumeTest {
         Checkpoint.load(fresh, file);
         assertEquals(2.0, fresh.namedBuffers().get("0.num_batches_tracked").item());
     }
+
+    private static Dataset data() {
+        SplittableRandom rng = new SplittableRandom(8);
+        double[][] x = new double[22][3];
+        double[][] y = new double[22][2];
+        for (int i = 0; i < 22; i++) {
+            for (int k = 0; k < 3; k++) {
+                x[i][k] = rng.nextGaussian();
+            }
+            y[i][0] = Math.sin(x[i][0]);
+            y[i][1] = x[i][1] * x[i][2];
+        }
+        return Dataset.of(x, y);
+    }
+
+    private static Trainer trainer(Sequential m) {
+        return new Trainer(m, new Adam(m.parameters(), 0.01), (p, b) -> Losses.mse(p, b.targets())).doctor(null)
+                .schedule(LearningRateSchedule.step(2, 0.5));
+    }
+
+    /** Stops a run by throwing from a listener once {@code stopAt} steps are done. */
+    private static final class Stop extends RuntimeException {
+        Stop() {
+            super("stopped on purpose", null, false, false);
+        }
+    }
+
+    @Test
+    void aTrainerStoppedMidEpochResumesBitForBit() throws IOException {
+        // 22 examples in batches of 5: 5 batches an epoch, the last one short; 4 epochs, 20 steps
+        Sequential straight = model();
+        double[] expected = trainer(straight).fit(data(), 4, 5, new SplittableRandom(77));
+
+        Path file = dir.resolve("run.ckpt");
+        Sequential first = model();
+        Trainer stopping = trainer(first).checkpoint(file, 3).listener(new Trainer.Listener() {
+            @Override
+            public void onStep(int step, double loss) {
+                if (step == 13) { // mid-epoch 2; the last checkpoint holds 12 steps
+                    throw new Stop();
+                }
+            }
+        });
+        assertThrows(Stop.class, () -> stopping.fit(data(), 4, 5, new SplittableRandom(77)));
+
+        Sequential resumed = model();
+        train(resumed, new SGD(resumed.parameters(), 0.3), 2); // other weights, to be replaced
+        double[] history = trainer(resumed).resume(file).fit(data(), 4, 5, new SplittableRandom(77));
+        assertArrayEquals(expected, history, 0.0, "the losses of the resumed run");
+        double[][] want = values(straight);
+        double[][] got = values(resumed);
+        for (int i = 0; i < want.length; i++) {
+            assertArrayEquals(want[i], got[i], 0.0, "parameter " + i);
+        }
+    }
+
+    @Test
+    void resumingWithOtherSettingsIsRefused() throws IOException {
+        Path file = dir.resolve("run.ckpt");
+        trainer(model()).checkpoint(file, 4).fit(data(), 2, 5, new SplittableRandom(1));
+        Sequential m = model();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> trainer(m).resume(file).fit(data(), 3, 5, new SplittableRandom(1)));
+        assertTrue(e.getMessage().contains("10 steps") && e.getMessage().contains("15"), e.getMessage());
+        Path plain = dir.resolve("plain.ckpt");
+        Adam adam = new Adam(m.parameters(), 0.01);
+        Checkpoint.save(m, adam, plain);
+        IOException noPosition = assertThrows(IOException.class, () -> new Trainer(m, adam, (p, b) -> Losses.mse(p, b.targets()))
+                .resume(plain));
+        assertTrue(noPosition.getMessage().contains("no trainer position"), noPosition.getMessage());
+    }
 }
