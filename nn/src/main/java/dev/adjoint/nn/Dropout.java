@@ -14,6 +14,8 @@ public final class Dropout implements Layer {
     private final double p;
     private final RandomGenerator rng;
     private boolean training = true;
+    /** How many numbers this layer has drawn from its generator: what a resumed run replays. */
+    private long draws;
 
     /**
      * Dropout drawing its masks from {@code rng}, and from nothing else: the layer keeps the
@@ -76,7 +78,35 @@ public final class Dropout implements Layer {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = rng.nextDouble() < p ? 0.0 : keep;
         }
+        draws += mask.length;
         return x.mul(Tensor.of(mask, x.shape()));
+    }
+
+    /**
+     * How many numbers this layer has drawn from its generator so far.
+     *
+     * @return the count
+     */
+    public long draws() {
+        return draws;
+    }
+
+    /**
+     * Advances the generator until this layer has drawn {@code count} numbers in all, as it had at
+     * a saved point of a run: a {@link Trainer} resuming a run calls this, so that a fresh layer with
+     * an equally seeded generator goes on with the saved run's masks.
+     *
+     * @param count the saved count, at least {@link #draws()}
+     * @throws IllegalStateException if this layer has drawn more already
+     */
+    public void replayTo(long count) {
+        if (count < draws) {
+            throw new IllegalStateException("Dropout: cannot replay to " + count + " draws; this layer has drawn " + draws
+                    + " already (resume into a fresh layer with an equally seeded generator)");
+        }
+        for (; draws < count; draws++) {
+            rng.nextDouble();
+        }
     }
 
     /**

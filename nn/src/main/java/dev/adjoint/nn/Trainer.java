@@ -141,8 +141,9 @@ public final class Trainer {
      * {@link #fit(Dataset, int, int, RandomGenerator)} continues it where it stopped, mid-epoch
      * included, and ends with bitwise the parameters and losses of an unbroken run. Call that
      * {@code fit} as the saved run was called: the same data, epochs and batch size, and a shuffling
-     * generator seeded the same (the trainer replays its draws for the steps already done). Layers
-     * that draw random numbers of their own ({@link Dropout}) are not replayed.
+     * generator seeded the same (the trainer replays its draws for the steps already done). A
+     * {@link Dropout} layer (in a {@link Sequential}) is replayed too: build the model afresh with
+     * an equally seeded generator, and the resumed run draws the saved run's masks.
      *
      * @param file the checkpoint file
      * @return this trainer
@@ -155,8 +156,28 @@ public final class Trainer {
         if (step == null || step.length != 4 || position.get("history") == null) {
             throw new IOException("Checkpoint " + file + ": holds no trainer position (saved by Checkpoint.save, not by a Trainer)");
         }
+        Map<String, Dropout> dropouts = dropouts(model, "", new LinkedHashMap<>());
+        for (Map.Entry<String, Dropout> d : dropouts.entrySet()) {
+            double[] count = position.get("draws." + d.getKey());
+            if (count == null || count.length != 1) {
+                throw new IOException("Checkpoint " + file + ": holds no draw count for the Dropout layer " + d.getKey());
+            }
+            d.getValue().replayTo((long) count[0]);
+        }
         this.resumed = position;
         return this;
+    }
+
+    /** The model's Dropout layers by position path ("1", "0.3"), whose generators a resume replays. */
+    private static Map<String, Dropout> dropouts(Layer layer, String path, Map<String, Dropout> out) {
+        if (layer instanceof Dropout d) {
+            out.put(path.isEmpty() ? "0" : path, d);
+        } else if (layer instanceof Sequential s) {
+            for (int i = 0; i < s.layers().size(); i++) {
+                dropouts(s.layers().get(i), path.isEmpty() ? String.valueOf(i) : path + "." + i, out);
+            }
+        }
+        return out;
     }
 
     /**
@@ -382,6 +403,7 @@ public final class Trainer {
         Map<String, double[]> position = new LinkedHashMap<>();
         position.put("step", new double[] {step, total, perEpoch, baseRate});
         position.put("history", Arrays.copyOf(history, step));
+        dropouts(model, "", new LinkedHashMap<>()).forEach((path, d) -> position.put("draws." + path, new double[] {d.draws()}));
         try {
             Checkpoint.save(model, optimizer, position, checkpointFile);
         } catch (IOException e) {
