@@ -22,6 +22,8 @@ import java.util.function.Consumer;
 public abstract class Optimizer {
     private final String name;
     private final List<Tensor> parameters;
+    /** The same parameters as an array: the per-step loops read it (no list wrapper, no bounds-check call). */
+    private final Tensor[] params;
     private final Slot[] slots;
     private final double[] gradient;
     private double learningRate;
@@ -57,6 +59,7 @@ public abstract class Optimizer {
             largest = Math.max(largest, p.size());
         }
         this.parameters = Collections.unmodifiableList(copy);
+        this.params = copy.toArray(new Tensor[0]);
         this.slots = new Slot[copy.size()];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i);
@@ -93,8 +96,8 @@ public abstract class Optimizer {
 
     /** Zeroes every parameter's gradient (in place; parameters without one are left alone). */
     public final void zeroGrad() {
-        for (int i = 0, n = parameters.size(); i < n; i++) {
-            parameters.get(i).zeroGrad(); // indexed: an iterator would be allocated every step
+        for (Tensor p : params) {
+            p.zeroGrad();
         }
     }
 
@@ -114,7 +117,7 @@ public abstract class Optimizer {
     public final void step() {
         validate();
         for (int i = 0; i < slots.length; i++) {
-            Tensor p = parameters.get(i);
+            Tensor p = params[i];
             Tensor g = p.grad();
             if (g != null && g.size() != p.size()) {
                 throw new IllegalStateException(name + ": gradient of shape " + Arrays.toString(g.shape())
@@ -123,7 +126,7 @@ public abstract class Optimizer {
             }
         }
         for (int i = 0; i < slots.length; i++) {
-            Tensor p = parameters.get(i);
+            Tensor p = params[i];
             Tensor g = p.grad();
             if (g == null) {
                 continue;
