@@ -88,4 +88,26 @@ public final class CaseFiles {
         }
         return out;
     }
+
+    /**
+     * Compares Adjoint's numbers with PyTorch's recorded ones to 1e-9 relative (1e-12 absolute);
+     * NaN matches NaN.
+     *
+     * @param what what is compared, for the message
+     * @param actual Adjoint's values
+     * @param expected PyTorch's values
+     * @return the first disagreement, or null if they agree
+     */
+    public static String compare(String what, double[] actual, double[] expected) {
+        if (actual.length != expected.length) {
+            return what + ": " + actual.length + " elements, PyTorch " + expected.length;
+        }
+        for (int i = 0; i < actual.length; i++) {
+            double diff = Math.abs(actual[i] - expected[i]);
+            if (!(diff <= 1e-12 + 1e-9 * Math.abs(expected[i])) && !(Double.isNaN(actual[i]) && Double.isNaN(expected[i]))) {
+                return what + "[" + i + "]: Adjoint " + actual[i] + ", PyTorch " + expected[i];
+            }
+        }
+        return null;
+    }
 }

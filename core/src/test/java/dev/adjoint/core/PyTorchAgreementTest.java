@@ -20,8 +20,6 @@ import org.junit.jupiter.api.Test;
  * relative.
  */
 class PyTorchAgreementTest {
-    private static final double RTOL = 1e-9;
-    private static final double ATOL = 1e-12;
 
     @Test
     void valuesAndGradientsAgreeWithPyTorch() throws IOException {
@@ -57,7 +55,7 @@ class PyTorchAgreementTest {
                     if (!Arrays.equals(out.shape(), shape(w, 2))) {
                         return "shape " + Arrays.toString(out.shape()) + " but PyTorch has " + Arrays.toString(shape(w, 2));
                     }
-                    String bad = compare("value", out.toArray(), numbers(w, 2 + shapeWords(w, 2)));
+                    String bad = CaseFiles.compare("value", out.toArray(), numbers(w, 2 + shapeWords(w, 2)));
                     if (bad != null) {
                         return bad;
                     }
@@ -66,7 +64,7 @@ class PyTorchAgreementTest {
                 case "grad" -> {
                     Tensor in = inputs.get(reg(w[1]));
                     double[] g = in.grad() == null ? new double[in.size()] : in.grad().toArray();
-                    String bad = compare("grad of " + w[1], g, numbers(w, 2));
+                    String bad = CaseFiles.compare("grad of " + w[1], g, numbers(w, 2));
                     if (bad != null) {
                         return bad;
                     }
@@ -115,18 +113,6 @@ class PyTorchAgreementTest {
         };
     }
 
-    private static String compare(String what, double[] actual, double[] expected) {
-        if (actual.length != expected.length) {
-            return what + ": " + actual.length + " elements, PyTorch " + expected.length;
-        }
-        for (int i = 0; i < actual.length; i++) {
-            double diff = Math.abs(actual[i] - expected[i]);
-            if (!(diff <= ATOL + RTOL * Math.abs(expected[i])) && !(Double.isNaN(actual[i]) && Double.isNaN(expected[i]))) {
-                return what + "[" + i + "]: Adjoint " + actual[i] + ", PyTorch " + expected[i];
-            }
-        }
-        return null;
-    }
 
     private static int reg(String word) {
         return Integer.parseInt(word.substring(1));

@@ -26,8 +26,6 @@ import org.junit.jupiter.api.Test;
  * 1e-9 relative. {@link #op} is the one place that maps the corpus's op words to Tensor calls.
  */
 public class PyTorchOpAgreementTest {
-    private static final double RTOL = 1e-9;
-    private static final double ATOL = 1e-12;
 
     /** Every case of every family file, each as its lines. */
     public static List<List<String>> allCases() throws IOException {
@@ -103,7 +101,7 @@ public class PyTorchOpAgreementTest {
                     if (!Arrays.equals(out.shape(), shape(w, 2))) {
                         return "shape " + Arrays.toString(out.shape()) + " but PyTorch has " + Arrays.toString(shape(w, 2));
                     }
-                    String bad = compare("value", out.toArray(), numbers(w, 2 + shapeWords(w, 2)));
+                    String bad = CaseFiles.compare("value", out.toArray(), numbers(w, 2 + shapeWords(w, 2)));
                     if (bad != null) {
                         return bad;
                     }
@@ -113,7 +111,7 @@ public class PyTorchOpAgreementTest {
                 }
                 case "grad" -> {
                     int i = index(w[1]);
-                    String bad = compare("grad of " + w[1], grads.get(i).toArray(), numbers(w, 2));
+                    String bad = CaseFiles.compare("grad of " + w[1], grads.get(i).toArray(), numbers(w, 2));
                     if (bad != null) {
                         return bad;
                     }
@@ -122,7 +120,7 @@ public class PyTorchOpAgreementTest {
                 case "hvp" -> {
                     int i = index(w[1]);
                     List<Tensor> hvps = hessianVectorProducts(inputs, grads, directions);
-                    String bad = compare("Hessian-vector product for " + w[1], hvps.get(i).toArray(), numbers(w, 2));
+                    String bad = CaseFiles.compare("Hessian-vector product for " + w[1], hvps.get(i).toArray(), numbers(w, 2));
                     if (bad != null) {
                         return bad;
                     }
@@ -228,16 +226,4 @@ public class PyTorchOpAgreementTest {
         return Integer.parseInt(name.substring(1));
     }
 
-    private static String compare(String what, double[] actual, double[] expected) {
-        if (actual.length != expected.length) {
-            return what + ": " + actual.length + " elements, PyTorch " + expected.length;
-        }
-        for (int i = 0; i < actual.length; i++) {
-            double diff = Math.abs(actual[i] - expected[i]);
-            if (!(diff <= ATOL + RTOL * Math.abs(expected[i])) && !(Double.isNaN(actual[i]) && Double.isNaN(expected[i]))) {
-                return what + "[" + i + "]: Adjoint " + actual[i] + ", PyTorch " + expected[i];
-            }
-        }
-        return null;
-    }
 }

@@ -112,10 +112,7 @@ public abstract sealed class BatchNorm implements Layer permits BatchNorm1d, Bat
 
     @Override
     public Map<String, Tensor> namedParameters() {
-        Map<String, Tensor> named = new LinkedHashMap<>();
-        named.put("weight", weight);
-        named.put("bias", bias);
-        return Collections.unmodifiableMap(named);
+        return Layers.weightAndBias(weight, bias);
     }
 
     /**

@@ -2,8 +2,6 @@ package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,10 +58,7 @@ public final class LayerNorm implements Layer {
 
     @Override
     public Map<String, Tensor> namedParameters() {
-        Map<String, Tensor> named = new LinkedHashMap<>();
-        named.put("weight", weight);
-        named.put("bias", bias);
-        return Collections.unmodifiableMap(named);
+        return Layers.weightAndBias(weight, bias);
     }
 
     @Override

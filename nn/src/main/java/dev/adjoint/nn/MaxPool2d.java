@@ -1,16 +1,12 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
-import java.util.List;
 
 /**
  * Max pooling over square windows of {@code [N, C, H, W]} inputs, as PyTorch's {@code MaxPool2d}: the
  * gradient goes to the first maximum of each window. See {@link Tensor#maxPool2d(int, int, int)}. No parameters.
  */
-public final class MaxPool2d implements Layer {
-    private final int kernel;
-    private final int stride;
-    private final int padding;
+public final class MaxPool2d extends Pool2d {
 
     /**
      * Non-overlapping windows: stride equal to the kernel, no padding (PyTorch's default).
@@ -27,32 +23,11 @@ public final class MaxPool2d implements Layer {
      * @param padding padding on every side, at most half the window
      */
     public MaxPool2d(int kernel, int stride, int padding) {
-        if (kernel <= 0 || stride <= 0 || padding < 0 || padding > kernel / 2) {
-            throw new IllegalArgumentException("MaxPool2d: kernel and stride must be positive and padding in [0, kernel / 2], got kernel "
-                    + kernel + ", stride " + stride + ", padding " + padding);
-        }
-        this.kernel = kernel;
-        this.stride = stride;
-        this.padding = padding;
+        super("MaxPool2d", kernel, stride, padding);
     }
 
     @Override
     public Tensor forward(Tensor x) {
         return x.maxPool2d(kernel, stride, padding);
-    }
-
-    /**
-     * No parameters: this layer has none.
-     *
-     * @return an empty list
-     */
-    @Override
-    public List<Tensor> parameters() {
-        return List.of();
-    }
-
-    @Override
-    public String toString() {
-        return "MaxPool2d(" + kernel + ", stride " + stride + ", padding " + padding + ")";
     }
 }
