@@ -101,4 +101,61 @@ class ClassificationTest {
         }
         assertEquals(all.size(), correct, "training accuracy " + correct + "/" + all.size());
     }
+
+    /**
+     * 8x8 noisy images of one of three shapes at a random place: a horizontal bar, a vertical bar
+     * or a 2x2 square. Position varies, so a convolution (shared weights) and pooling fit it.
+     */
+    static Dataset shapes(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[][] x = new double[n][64];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            int c = i % 3;
+            labels[i] = c;
+            for (int p = 0; p < 64; p++) {
+                x[i][p] = 0.2 * rng.nextDouble();
+            }
+            int r = rng.nextInt(5);
+            int col = rng.nextInt(5);
+            for (int k = 0; k < 3; k++) {
+                int rr = c == 0 ? r + 1 : c == 1 ? r + k : r + k % 2;
+                int cc = c == 0 ? col + k : c == 1 ? col + 1 : col + k / 2;
+                x[i][rr * 8 + cc] = 1;
+            }
+            if (c == 2) {
+                x[i][(r + 1) * 8 + col + 1] = 1;
+            }
+        }
+        return Dataset.of(x, labels);
+    }
+
+    @Test
+    void aSmallCnnLearnsShapesAnywhereInTheImage() {
+        SplittableRandom init = new SplittableRandom(3);
+        Layer toImages = new Layer() {
+            @Override
+            public Tensor forward(Tensor x) {
+                return x.reshape(x.dim(0), 1, 8, 8);
+            }
+
+            @Override
+            public java.util.List<Tensor> parameters() {
+                return java.util.List.of();
+            }
+        };
+        Sequential cnn = new Sequential(toImages, new Conv2d(1, 8, 3, 1, 1, Init.heUniform(init)), new ReLU(), new MaxPool2d(2),
+                new Conv2d(8, 8, 3, 1, 1, Init.heUniform(init)), new ReLU(), new MaxPool2d(2), new Flatten(),
+                new Linear(8 * 2 * 2, 3, Init.xavierUniform(init)));
+        Dataset train = shapes(240, 1);
+        Dataset test = shapes(120, 2);
+        Trainer trainer = new Trainer(cnn, new Adam(cnn.parameters(), 0.01),
+                (logits, batch) -> Losses.crossEntropy(logits, batch.labels())).doctor(null);
+        trainer.fit(train, 15, 24, new SplittableRandom(4));
+        cnn.train(false);
+        try (Autograd.Scope off = Autograd.noGrad()) {
+            double accuracy = Metrics.accuracy(cnn.forward(test.all().inputs()), test.labels());
+            assertTrue(accuracy >= 0.95, "test accuracy " + accuracy);
+        }
+    }
 }
