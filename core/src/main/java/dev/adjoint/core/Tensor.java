@@ -60,8 +60,11 @@ public final class Tensor {
      * everything before the reset.
      */
     private volatile boolean gradZeroed;
-    /** A leaf's gradient hooks (an interior tensor's live on its node); null when it has none. */
-    private volatile TensorHooks hooks;
+    /**
+     * A leaf's gradient hooks (an interior tensor's live on its node); null when it has none. A
+     * plain field, read once per backward pass that reaches this leaf: see {@link TensorHooks}.
+     */
+    private TensorHooks hooks;
     private static final java.lang.invoke.VarHandle GRAD_ZEROED;
 
     static {
@@ -506,8 +509,10 @@ public final class Tensor {
      *
      * <p>Hooks are user code run by the engine: they may run on any thread that runs a backward
      * pass through this tensor, and on several at once, so they must be thread-safe. Registering
-     * and removing hooks is safe while passes run; a pass uses the hooks registered when it reaches
-     * this tensor. A backward pass through a tensor with hooks does not recycle its intermediate
+     * and removing hooks is safe while passes run on other threads: such a pass runs either the
+     * hooks from before the change or those after it, never a mix; register a hook before you
+     * hand the graph to the threads that run backward through it (starting a thread or submitting
+     * a task does), so that they see it. A backward pass through a tensor with hooks does not recycle its intermediate
      * gradients' memory, so a hook may keep the gradients it sees.
      *
      * @param hook a function from the gradient to the gradient to use instead (same shape), or to null

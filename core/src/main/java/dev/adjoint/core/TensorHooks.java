@@ -8,6 +8,12 @@ import java.util.function.UnaryOperator;
  * registration replaces whole (copy on write, under the tensor's lock), so a backward pass reads
  * one field once and never sees a list half-changed. A leaf keeps it on the tensor, an interior
  * tensor on the node that produced it, where the reverse sweep finds it.
+ *
+ * <p>NOTE: those fields are plain, not volatile, so that a graph without hooks costs the sweep one
+ * plain load and null check per node. That is safe because every field here is final (and the
+ * entry array is filled before the constructor ends): a thread that reads the reference through a
+ * race sees either null or a completely built value (JLS 17.5). What a race can cost is only
+ * timeliness: a pass on another thread may run the hooks from just before a change.
  */
 final class TensorHooks {
     private static final Entry[] NONE = new Entry[0];
