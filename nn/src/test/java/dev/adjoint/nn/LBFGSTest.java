@@ -158,6 +158,30 @@ class LBFGSTest {
     }
 
     @Test
+    void aCheckpointKeepsTheParametersAndNoHistory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        Linear model = new Linear(2, 1);
+        LBFGS opt = new LBFGS(model.parameters(), 1.0, 5, true);
+        Tensor x = Tensor.of(new double[][] {{1, 2}, {3, 4}, {5, 7}});
+        Tensor y = Tensor.of(new double[][] {{1}, {2}, {4}});
+        Supplier<Tensor> closure = () -> {
+            opt.zeroGrad();
+            Tensor loss = Losses.mse(model.forward(x), y);
+            loss.backward();
+            return loss;
+        };
+        opt.step(closure);
+        java.nio.file.Path file = dir.resolve("lbfgs.ckpt");
+        Checkpoint.save(model, opt, file);
+        Linear restored = new Linear(2, 1);
+        LBFGS fresh = new LBFGS(restored.parameters(), 1.0, 5, true);
+        Checkpoint.load(restored, fresh, file);
+        for (int i = 0; i < model.parameters().size(); i++) {
+            assertEquals(Arrays.toString(model.parameters().get(i).toArray()), Arrays.toString(restored.parameters().get(i).toArray()));
+        }
+        assertEquals(0, fresh.iterations(), "no history is restored");
+    }
+
+    @Test
     void cubicInterpolationFindsTheMinimizerOfACubic() {
         // f(x) = x^3 - 3x on [0, 2]: minimum at x = 1
         double f0 = 0;
