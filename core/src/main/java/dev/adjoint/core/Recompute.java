@@ -110,6 +110,7 @@ final class Recompute implements CustomOp {
             List<Tensor> grads;
             try (Autograd.Scope on = Autograd.enableGrad()) {
                 Tensor out = f.apply(List.of(leaves));
+                requireOnlyInputs(out, List.of(leaves));
                 if (out.requiresGrad()) {
                     requireShape(out, v);
                     grads = Autograd.grad(out, v, List.of(leaves), recording);

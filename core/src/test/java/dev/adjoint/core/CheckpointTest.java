@@ -139,6 +139,9 @@ class CheckpointTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.sum().backward());
         assertTrue(e.getMessage().contains("not one of its inputs"), e.getMessage());
         assertNull(x.grad());
+        IllegalStateException recorded = assertThrows(IllegalStateException.class,
+                () -> Autograd.grad(y.sum(), List.of(x), true));
+        assertTrue(recorded.getMessage().contains("of shape [2] that requires grad"), recorded.getMessage());
     }
 
     @Test
