@@ -2,6 +2,7 @@ package dev.adjoint.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -161,6 +162,44 @@ class CheckpointTest {
         Autograd.checkpoint(in -> in.get(0), List.of(a, b)).sum().backward();
         assertArrayEquals(new double[] {1, 1}, a.grad().toArray(), 0.0);
         assertArrayEquals(new double[] {0}, b.grad().toArray(), 0.0, "zeros, as Autograd.grad gives");
+    }
+
+    @Test
+    void underNoGradTheFunctionRunsUnrecorded() {
+        Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        AtomicInteger calls = new AtomicInteger();
+        try (Autograd.Scope off = Autograd.noGrad()) {
+            Tensor y = Autograd.checkpoint(in -> {
+                calls.incrementAndGet();
+                return in.get(0).mul(3.0);
+            }, List.of(x));
+            assertArrayEquals(new double[] {3, 6}, y.toArray(), 0.0);
+            assertFalse(y.requiresGrad());
+        }
+        assertEquals(1, calls.get());
+    }
+
+    @Test
+    void concurrentBackwardPassesThroughOneCheckpointAgree() throws Exception {
+        Tensor x = input.detach().requiresGrad(true);
+        Tensor loss = loss(x, 3);
+        List<Tensor> targets = params();
+        List<Tensor> expected = Autograd.grad(loss, targets, false);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<List<Tensor>>> runs = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                runs.add(pool.submit(() -> Autograd.grad(loss, targets, false)));
+            }
+            for (java.util.concurrent.Future<List<Tensor>> run : runs) {
+                List<Tensor> got = run.get();
+                for (int i = 0; i < targets.size(); i++) {
+                    assertArrayEquals(expected.get(i).toArray(), got.get(i).toArray(), 0.0);
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
     }
 
     /**
