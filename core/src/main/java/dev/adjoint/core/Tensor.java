@@ -512,8 +512,8 @@ public final class Tensor {
      * and removing hooks is safe while passes run on other threads: such a pass runs either the
      * hooks from before the change or those after it, never a mix; register a hook before you
      * hand the graph to the threads that run backward through it (starting a thread or submitting
-     * a task does), so that they see it. A backward pass through a tensor with hooks does not recycle its intermediate
-     * gradients' memory, so a hook may keep the gradients it sees.
+     * a task does), so that they see it. A backward pass through a tensor with hooks does not
+     * recycle its intermediate gradients' memory, so a hook may keep the gradients it sees.
      *
      * @param hook a function from the gradient to the gradient to use instead (same shape), or to null
      * @return the registration, whose {@link Registration#remove()} unregisters the hook

@@ -53,10 +53,6 @@ import java.util.function.Supplier;
  * afresh. Not thread-safe: one step at a time.
  */
 public final class LBFGS extends Optimizer {
-    private static final double WOLFE_DECREASE = 1e-4;
-    private static final double WOLFE_CURVATURE = 0.9;
-    private static final int MAX_LINE_SEARCH = 25;
-
     private final int historySize;
     private final boolean strongWolfe;
     private final int size;
@@ -217,12 +213,18 @@ public final class LBFGS extends Optimizer {
             boolean optimal;
             if (strongWolfe) {
                 double[] start = gatherParameters();
-                LineSearch ls = new LineSearch(closure, start, d);
-                ls.run(t, loss, flatGrad, gtd);
-                loss = ls.loss;
-                flatGrad = ls.gradient;
-                t = ls.t;
-                lineSearchEvals = ls.evaluations;
+                double[] dir = d;
+                StrongWolfe.Result ls = StrongWolfe.search(step -> {
+                    addToParameters(step, dir);
+                    double value = evaluate(closure);
+                    double[] gradient = gatherGradient();
+                    setParameters(start);
+                    return new StrongWolfe.Point(value, gradient);
+                }, d, t, loss, flatGrad, gtd, toleranceChange);
+                loss = ls.loss();
+                flatGrad = ls.gradient();
+                t = ls.t();
+                lineSearchEvals = ls.evaluations();
                 addToParameters(t, d);
                 optimal = maxAbs(flatGrad) <= toleranceGrad;
             } else {
@@ -287,159 +289,6 @@ public final class LBFGS extends Optimizer {
         return r;
     }
 
-    /**
-     * PyTorch's {@code _strong_wolfe}: brackets a step length satisfying the strong Wolfe
-     * conditions, then zooms in on it with safeguarded cubic interpolation. Leaves the parameters
-     * where they started; its results are the chosen step, its loss and gradient.
-     */
-    private final class LineSearch {
-        private final Supplier<Tensor> closure;
-        private final double[] start;
-        private final double[] d;
-        double t;
-        double loss;
-        double[] gradient;
-        int evaluations;
-        private double newLoss;
-        private double[] newGradient;
-
-        LineSearch(Supplier<Tensor> closure, double[] start, double[] d) {
-            this.closure = closure;
-            this.start = start;
-            this.d = d;
-        }
-
-        private double evaluateAt(double step) {
-            addToParameters(step, d);
-            newLoss = evaluate(closure);
-            newGradient = gatherGradient();
-            setParameters(start);
-            evaluations++;
-            return dot(newGradient, d);
-        }
-
-        void run(double t0, double f, double[] g, double gtd) {
-            double dNorm = maxAbs(d);
-            double t = t0;
-            double gtdNew = evaluateAt(t);
-            double tPrev = 0;
-            double fPrev = f;
-            double[] gPrev = g;
-            double gtdPrev = gtd;
-            boolean done = false;
-            int iter = 0;
-            double[] bracket = null;
-            double[] bracketF = null;
-            double[][] bracketG = null;
-            double[] bracketGtd = null;
-            while (iter < MAX_LINE_SEARCH) {
-                if (newLoss > f + WOLFE_DECREASE * t * gtd || (iter > 1 && newLoss >= fPrev)) {
-                    bracket = new double[] {tPrev, t};
-                    bracketF = new double[] {fPrev, newLoss};
-                    bracketG = new double[][] {gPrev, newGradient};
-                    bracketGtd = new double[] {gtdPrev, gtdNew};
-                    break;
-                }
-                if (Math.abs(gtdNew) <= -WOLFE_CURVATURE * gtd) {
-                    bracket = new double[] {t};
-                    bracketF = new double[] {newLoss};
-                    bracketG = new double[][] {newGradient};
-                    done = true;
-                    break;
-                }
-                if (gtdNew >= 0) {
-                    bracket = new double[] {tPrev, t};
-                    bracketF = new double[] {fPrev, newLoss};
-                    bracketG = new double[][] {gPrev, newGradient};
-                    bracketGtd = new double[] {gtdPrev, gtdNew};
-                    break;
-                }
-                double minStep = t + 0.01 * (t - tPrev);
-                double maxStep = t * 10;
-                double tmp = t;
-                t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, newLoss, gtdNew, minStep, maxStep);
-                tPrev = tmp;
-                fPrev = newLoss;
-                gPrev = newGradient;
-                gtdPrev = gtdNew;
-                gtdNew = evaluateAt(t);
-                iter++;
-            }
-            if (iter == MAX_LINE_SEARCH) {
-                bracket = new double[] {0, t};
-                bracketF = new double[] {f, newLoss};
-                bracketG = new double[][] {g, newGradient};
-            }
-            boolean insufficientProgress = false;
-            int low = bracketF[0] <= bracketF[bracketF.length - 1] ? 0 : 1;
-            int high = 1 - low;
-            while (!done && iter < MAX_LINE_SEARCH) {
-                if (Math.abs(bracket[1] - bracket[0]) * dNorm < toleranceChange) {
-                    break;
-                }
-                t = cubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1], bracketGtd[1],
-                        Math.min(bracket[0], bracket[1]), Math.max(bracket[0], bracket[1]));
-                double hi = Math.max(bracket[0], bracket[1]);
-                double lo = Math.min(bracket[0], bracket[1]);
-                double eps = 0.1 * (hi - lo);
-                if (Math.min(hi - t, t - lo) < eps) {
-                    if (insufficientProgress || t >= hi || t <= lo) {
-                        t = Math.abs(t - hi) < Math.abs(t - lo) ? hi - eps : lo + eps;
-                        insufficientProgress = false;
-                    } else {
-                        insufficientProgress = true;
-                    }
-                } else {
-                    insufficientProgress = false;
-                }
-                gtdNew = evaluateAt(t);
-                iter++;
-                if (newLoss > f + WOLFE_DECREASE * t * gtd || newLoss >= bracketF[low]) {
-                    bracket[high] = t;
-                    bracketF[high] = newLoss;
-                    bracketG[high] = newGradient;
-                    bracketGtd[high] = gtdNew;
-                    low = bracketF[0] <= bracketF[1] ? 0 : 1;
-                    high = 1 - low;
-                } else {
-                    if (Math.abs(gtdNew) <= -WOLFE_CURVATURE * gtd) {
-                        done = true;
-                    } else if (gtdNew * (bracket[high] - bracket[low]) >= 0) {
-                        bracket[high] = bracket[low];
-                        bracketF[high] = bracketF[low];
-                        bracketG[high] = bracketG[low];
-                        bracketGtd[high] = bracketGtd[low];
-                    }
-                    bracket[low] = t;
-                    bracketF[low] = newLoss;
-                    bracketG[low] = newGradient;
-                    bracketGtd[low] = gtdNew;
-                }
-            }
-            this.t = bracket[low];
-            this.loss = bracketF[low];
-            this.gradient = bracketG[low];
-        }
-    }
-
-    /**
-     * The minimizer of the cubic through two points with values and derivatives, clamped to
-     * {@code [lowBound, highBound]}; the middle of the bounds when the cubic has no minimizer.
-     */
-    static double cubicInterpolate(double x1, double f1, double g1, double x2, double f2, double g2, double lowBound,
-            double highBound) {
-        double d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2);
-        double d2Square = d1 * d1 - g1 * g2;
-        if (d2Square >= 0) {
-            double d2 = Math.sqrt(d2Square);
-            double minPos = x1 <= x2
-                    ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-                    : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
-            return Math.min(Math.max(minPos, lowBound), highBound);
-        }
-        return (lowBound + highBound) / 2;
-    }
-
     private double evaluate(Supplier<Tensor> closure) {
         Tensor loss;
         try (Autograd.Scope on = Autograd.enableGrad()) {
@@ -502,7 +351,7 @@ public final class LBFGS extends Optimizer {
         }
     }
 
-    private static double dot(double[] a, double[] b) {
+    static double dot(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
             s += a[i] * b[i];
@@ -524,7 +373,7 @@ public final class LBFGS extends Optimizer {
         return r;
     }
 
-    private static double maxAbs(double[] a) {
+    static double maxAbs(double[] a) {
         double m = 0;
         for (double v : a) {
             m = Math.max(m, Math.abs(v));

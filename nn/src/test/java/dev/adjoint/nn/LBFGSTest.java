@@ -188,8 +188,8 @@ class LBFGSTest {
         double g0 = -3;
         double f2 = 2;
         double g2 = 9;
-        assertEquals(1.0, LBFGS.cubicInterpolate(0, f0, g0, 2, f2, g2, 0, 2), 1e-12);
-        assertEquals(1.0, LBFGS.cubicInterpolate(2, f2, g2, 0, f0, g0, 0, 2), 1e-12);
-        assertEquals(1.5, LBFGS.cubicInterpolate(0, f0, g0, 2, f2, g2, 1.5, 2), 0.0, "clamped to the bounds");
+        assertEquals(1.0, StrongWolfe.cubicInterpolate(0, f0, g0, 2, f2, g2, 0, 2), 1e-12);
+        assertEquals(1.0, StrongWolfe.cubicInterpolate(2, f2, g2, 0, f0, g0, 0, 2), 1e-12);
+        assertEquals(1.5, StrongWolfe.cubicInterpolate(0, f0, g0, 2, f2, g2, 1.5, 2), 0.0, "clamped to the bounds");
     }
 }
