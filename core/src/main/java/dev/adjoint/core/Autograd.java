@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Entry points of the autodiff engine: gradients of an output with respect to chosen inputs, and
- * the per-thread grad and anomaly modes.
+ * Entry points of the autodiff engine: gradients of an output with respect to chosen inputs,
+ * gradient checkpointing, and the per-thread grad and anomaly modes.
  *
  * <p>Both modes are per thread: a {@link #noGrad()} scope on one thread never affects another, and
  * independent graphs built on different threads never interfere.
@@ -132,6 +132,61 @@ public final class Autograd {
             out.add(results[i] != null ? results[i] : Tensor.zeros(targets[i].shape()));
         }
         return out;
+    }
+
+    /**
+     * Gradient checkpointing (rematerialization): computes {@code f(inputs)} keeping only the
+     * inputs, not the graph inside {@code f}, and runs {@code f} again during the backward pass to
+     * get its gradients. It trades a second forward computation of {@code f} for the memory of its
+     * intermediate results; checkpointing each block of a deep network keeps one activation per
+     * block instead of every intermediate one.
+     *
+     * <p>The forward runs {@code f} under {@link #noGrad()}. The backward runs it again with
+     * recording on, on detached copies of the inputs, and back-propagates the output's gradient
+     * through that fresh graph, which is dropped when it is done. For deterministic ops the
+     * gradients are bitwise those of calling {@code f} directly. When the outer pass records
+     * ({@code createGraph}), the gradients are themselves recomputing ops, so second and higher
+     * derivatives work through a checkpoint too (each order recomputes {@code f} once more).
+     *
+     * <p>{@code f} must be a pure function of its inputs: every tensor that needs a gradient,
+     * parameters included, must come in through {@code inputs} (the backward refuses, naming its
+     * shape, a tensor that requires grad which {@code f} reached another way), and it must compute
+     * the same thing every time (random dropout masks must come from a generator in the same
+     * state, or from an input). It may run on any thread that runs the backward pass. When grad
+     * mode is off, or no input requires grad, {@code f} simply runs as it is.
+     *
+     * <pre>{@code
+     * Tensor h = x;
+     * for (int i = 0; i < depth; i++) {
+     *     h = Autograd.checkpoint(in -> in.get(0).matmul(in.get(1)).add(in.get(2)).tanh(), List.of(h, w[i], b[i]));
+     * }
+     * }</pre>
+     *
+     * @param f the function to checkpoint; its result's gradient flows back to the inputs
+     * @param inputs the tensors {@code f} reads (the list is copied)
+     * @return {@code f(inputs)}, recorded as one op whose backward recomputes {@code f}
+     * @throws IllegalArgumentException if {@code f}, {@code inputs} or an input is null
+     */
+    public static Tensor checkpoint(java.util.function.Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
+        if (f == null) {
+            throw new IllegalArgumentException("checkpoint: f is null");
+        }
+        if (inputs == null) {
+            throw new IllegalArgumentException("checkpoint: inputs is null");
+        }
+        Tensor[] in = new Tensor[inputs.size()];
+        boolean anyGrad = false;
+        for (int i = 0; i < in.length; i++) {
+            in[i] = inputs.get(i);
+            if (in[i] == null) {
+                throw new IllegalArgumentException("checkpoint: input " + i + " is null");
+            }
+            anyGrad |= in[i].requiresGrad();
+        }
+        if (!anyGrad || !isGradEnabled()) {
+            return f.apply(List.of(in));
+        }
+        return new Recompute(f, in.length).apply(in);
     }
 
     /**

@@ -8,7 +8,9 @@ import java.util.Arrays;
  * {@code GraphTask}, tinygrad's call-local gradients): the interior nodes behind the output and
  * how often each is used, the gradient pending for each, and the leaf gradients to apply once the
  * sweep has succeeded. Nothing of it lives on the graph, so a pass is reentrant (an op's backward may run
- * a pass of its own) and any number of passes may run through shared nodes at once.
+ * a pass of its own) and any number of passes may run through shared nodes at once. The one thing
+ * a pass reads from a node besides its op and inputs is the hooks of the tensor it produced
+ * ({@link TensorHooks}), an immutable value: a tensor without hooks costs one null check.
  *
  * <p>Nodes are numbered in the order the discovery meets them (their <em>slots</em>). The sweep
  * visits a node once every node that uses it has delivered its gradient (a count of dependencies
@@ -56,6 +58,8 @@ final class BackwardPass {
     /** Leaf and gradient pairs, applied only once the whole sweep has succeeded. */
     private Tensor[] leaves = new Tensor[16];
     private int leafCount;
+    /** Whether a leaf with hooks received a gradient (its contributions are then summed into one pair). */
+    private boolean hookedLeaves;
 
     private Tensor[] targets;
     private Tensor[] results;
@@ -81,6 +85,9 @@ final class BackwardPass {
             }
             if (scope != null) {
                 scope.stop(); // what the leaves allocate below is the user's
+            }
+            if (hookedLeaves || targets != null) {
+                runLeafHooks(state);
             }
             for (int i = 0; i < leafCount; i += 2) {
                 leaves[i].accumulateGrad(leaves[i + 1], createGraph);
@@ -108,6 +115,10 @@ final class BackwardPass {
             Node node = nodes[slot];
             Tensor g = pending[slot];
             pending[slot] = null;
+            TensorHooks hooks = node.hooks;
+            if (hooks != null && g != null) {
+                g = interiorHooks(hooks, g, state);
+            }
             // null when no path from the root carries a gradient here: then only the counts move
             Tensor[] grads = g == null ? null : backward(node, g, state);
             for (int k = 0, edge = firstEdge[slot]; k < node.inputs.length; k++) {
@@ -271,13 +282,56 @@ final class BackwardPass {
         seen = bits;
     }
 
+    /**
+     * Runs an interior tensor's hooks on the gradient summed over its uses, and keeps the result
+     * for its {@code grad()} if it retains it (applied with the leaves' gradients, after the sweep).
+     */
+    private Tensor interiorHooks(TensorHooks hooks, Tensor g, Autograd.ThreadState state) {
+        Tensor result = g;
+        if (hooks.hasHooks()) {
+            state.retainingBackwards++; // the hook may keep what it sees: recycle nothing of this pass
+            result = hooks.run(g);
+        }
+        if (hooks.retain && targets == null) {
+            keepLeafGradient(hooks.owner, result);
+        }
+        return result;
+    }
+
+    /** Runs leaves' hooks on their whole gradient of this pass, before any is accumulated or returned. */
+    private void runLeafHooks(Autograd.ThreadState state) {
+        if (targets == null) {
+            for (int i = 0; i < leafCount; i += 2) {
+                TensorHooks hooks = leaves[i].isLeaf() ? leaves[i].hooks() : null;
+                if (hooks != null && hooks.hasHooks()) {
+                    state.retainingBackwards++;
+                    leaves[i + 1] = hooks.run(leaves[i + 1]);
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < targets.length; i++) {
+            TensorHooks hooks = targets[i].isLeaf() ? targets[i].hooks() : null;
+            if (hooks != null && hooks.hasHooks() && results[i] != null) {
+                state.retainingBackwards++;
+                results[i] = hooks.run(results[i]);
+            }
+        }
+    }
+
     private void deliver(Tensor leaf, Tensor g) {
         if (targets == null) {
-            if (leafCount == leaves.length) {
-                leaves = Arrays.copyOf(leaves, 2 * leafCount);
+            if (leaf.hooks() != null) {
+                // a hook sees the leaf's whole gradient once: sum its contributions into one pair
+                hookedLeaves = true;
+                for (int i = 0; i < leafCount; i += 2) {
+                    if (leaves[i] == leaf) {
+                        leaves[i + 1] = leaves[i + 1].add(g);
+                        return;
+                    }
+                }
             }
-            leaves[leafCount++] = leaf;
-            leaves[leafCount++] = g;
+            keepLeafGradient(leaf, g);
             return;
         }
         for (int i = 0; i < targets.length; i++) {
@@ -285,6 +339,15 @@ final class BackwardPass {
                 results[i] = results[i] == null ? g : results[i].add(g);
             }
         }
+    }
+
+    /** Queues a gradient for a leaf's (or a retaining tensor's) {@code grad()}, applied after the sweep. */
+    private void keepLeafGradient(Tensor leaf, Tensor g) {
+        if (leafCount == leaves.length) {
+            leaves = Arrays.copyOf(leaves, 2 * leafCount);
+        }
+        leaves[leafCount++] = leaf;
+        leaves[leafCount++] = g;
     }
 
     private void collectInterior(Node node, Tensor g) {
@@ -335,6 +398,7 @@ final class BackwardPass {
         tableSlots = null;
         Arrays.fill(leaves, 0, leafCount, null);
         leafCount = 0;
+        hookedLeaves = false;
         targets = null;
         results = null;
         return nodes.length <= KEEP_LIMIT;

@@ -52,6 +52,11 @@ final class Node implements Context {
     /** The sum of the inputs' versions before the forward read them. */
     private final long inputVersions;
     private int savedCount;
+    /**
+     * The hooks of the tensor this node produced, null for none: read once per visit by a backward
+     * pass. A plain field (see {@link TensorHooks} for why that is safe).
+     */
+    TensorHooks hooks;
     /** Where the user created this op; captured only in anomaly mode. */
     String site;
 
@@ -181,6 +186,11 @@ final class Node implements Context {
             moreSaved[index - 2] = t;
             moreVersions[index - 2] = version;
         }
+    }
+
+    /** How many tensors the forward saved. */
+    int savedCount() {
+        return savedCount;
     }
 
     @Override

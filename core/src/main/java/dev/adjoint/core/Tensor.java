@@ -62,6 +62,11 @@ public final class Tensor {
      * everything before the reset.
      */
     private volatile boolean gradZeroed;
+    /**
+     * A leaf's gradient hooks (an interior tensor's live on its node); null when it has none. A
+     * plain field, read once per backward pass that reaches this leaf: see {@link TensorHooks}.
+     */
+    private TensorHooks hooks;
     private static final java.lang.invoke.VarHandle GRAD_ZEROED;
 
     static {
@@ -453,7 +458,8 @@ public final class Tensor {
 
     /**
      * The gradient accumulated by {@link #backward()} into this leaf: {@code null} until a backward
-     * pass reaches it. Only leaves keep gradients.
+     * pass reaches it. Only leaves keep gradients, and interior tensors that asked to with
+     * {@link #retainGrad()}.
      *
      * @return the gradient, of this tensor's shape, or null
      */
@@ -471,6 +477,78 @@ public final class Tensor {
             }
         }
         return grad;
+    }
+
+    /**
+     * Makes this interior tensor keep, in {@link #grad()}, the gradient that reaches it in each
+     * {@link #backward()} (accumulated across calls like a leaf's, after this tensor's hooks have
+     * run), as PyTorch's {@code retain_grad}. A leaf keeps its gradient anyway, so for a leaf this
+     * does nothing. {@link Autograd#grad} passes touch no {@code grad()}, retained or not.
+     *
+     * @return this tensor
+     * @throws IllegalStateException if this tensor does not require grad
+     */
+    public Tensor retainGrad() {
+        if (!requiresGrad) {
+            throw new IllegalStateException("retainGrad: the tensor of shape " + Arrays.toString(shape())
+                    + " does not require grad, so no gradient reaches it");
+        }
+        if (node != null) {
+            updateHooks(h -> TensorHooks.retaining(h, this));
+        }
+        return this;
+    }
+
+    /**
+     * Registers a hook that sees this tensor's gradient in every backward pass ({@link #backward()}
+     * and {@link Autograd#grad}) and may replace it, as PyTorch's {@code register_hook}. For an
+     * interior tensor the hook receives the gradient flowing into it, summed over all its uses,
+     * before it propagates further back; for a leaf, the gradient of this pass before it is
+     * accumulated into {@link #grad()} (or returned by {@code Autograd.grad}). Hooks run in the
+     * order registered, each on the previous one's result; a hook that returns {@code null} keeps
+     * the gradient as it is. While the pass records ({@code createGraph}), the gradient is part of
+     * the graph and so is what the hook computes from it.
+     *
+     * <p>Hooks are user code run by the engine: they may run on any thread that runs a backward
+     * pass through this tensor, and on several at once, so they must be thread-safe. Registering
+     * and removing hooks is safe while passes run on other threads: such a pass runs either the
+     * hooks from before the change or those after it, never a mix; register a hook before you
+     * hand the graph to the threads that run backward through it (starting a thread or submitting
+     * a task does), so that they see it. A backward pass through a tensor with hooks does not
+     * recycle its intermediate gradients' memory, so a hook may keep the gradients it sees.
+     *
+     * @param hook a function from the gradient to the gradient to use instead (same shape), or to null
+     * @return the registration, whose {@link Registration#remove()} unregisters the hook
+     * @throws IllegalArgumentException if {@code hook} is null
+     * @throws IllegalStateException if this tensor does not require grad; and, from the backward
+     *     pass, if the hook returns a gradient of another shape (the message names this tensor's
+     *     shape, the op that produced it and both shapes)
+     */
+    public Registration registerHook(java.util.function.UnaryOperator<Tensor> hook) {
+        if (hook == null) {
+            throw new IllegalArgumentException("registerHook: hook is null");
+        }
+        if (!requiresGrad) {
+            throw new IllegalStateException("registerHook: the tensor of shape " + Arrays.toString(shape())
+                    + " does not require grad, so no gradient reaches it");
+        }
+        Registration[] added = new Registration[1];
+        updateHooks(h -> TensorHooks.with(h, this, hook, added));
+        return added[0];
+    }
+
+    /** Replaces this tensor's hooks (on the node for an interior tensor) under its lock. */
+    synchronized void updateHooks(java.util.function.UnaryOperator<TensorHooks> change) {
+        if (node != null) {
+            node.hooks = change.apply(node.hooks);
+        } else {
+            hooks = change.apply(hooks);
+        }
+    }
+
+    /** A leaf's hooks, null for none (an interior tensor's are on its node). */
+    TensorHooks hooks() {
+        return hooks;
     }
 
     /**

@@ -36,6 +36,8 @@ public final class Main {
                 MoonsExample::run));
         EXAMPLES.put("hessian", new Entry("Hessian-vector products of Rosenbrock's function, checked by hand; Newton's method",
                 HessianExample::run));
+        EXAMPLES.put("optimize", new Entry("a damped oscillator's four parameters fitted to noisy data with L-BFGS; writes the"
+                + " fit and the loss", OptimizeExample::run));
         EXAMPLES.put("custom-op", new Entry("swish with a hand-written backward, gradient-checked; a broken copy caught",
                 CustomOpExample::run));
         EXAMPLES.put("fashion-mnist", new Entry("Fashion-MNIST (70,000 clothing images): an MLP or a CNN trained with Adam, curves,"
@@ -98,10 +100,11 @@ public final class Main {
         s.println("examples:");
         EXAMPLES.forEach((name, e) -> s.printf("  %-10s %s%n", name, e.summary()));
         s.println();
-        s.println("options of xor, moons and graph:");
+        s.println("options of xor, moons, optimize and graph:");
         s.println("  --out DIR      where to write pictures and files (default " + Options.DEFAULT_OUT + ")");
         s.println("  --steps N      xor: training steps (default " + XorExample.DEFAULT_STEPS + ")");
         s.println("  --epochs N     moons: passes over the data (default " + MoonsExample.DEFAULT_EPOCHS + ")");
+        s.println("  --steps N      optimize: L-BFGS iterations (default " + OptimizeExample.DEFAULT_STEPS + ")");
         s.println("  --batch N      graph: batch size of the pictured forward pass (default " + GraphExample.DEFAULT_BATCH + ")");
     }
 

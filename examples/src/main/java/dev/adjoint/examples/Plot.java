@@ -21,7 +21,7 @@ import javax.imageio.ImageIO;
 
 /**
  * Small PNG pictures drawn with the JDK alone (no plotting library): a loss curve, a classifier's
- * decision boundary, accuracy curves and a confusion matrix.
+ * decision boundary, accuracy curves, a confusion matrix and a model fitted to measurements.
  */
 final class Plot {
     private static final int LEFT = 80;
@@ -268,6 +268,66 @@ final class Plot {
         double t = 0.55 * Math.min(1, Math.abs(q - 0.5) * 2);
         return new Color((int) (255 + t * (end.getRed() - 255)), (int) (255 + t * (end.getGreen() - 255)),
                 (int) (255 + t * (end.getBlue() - 255)));
+    }
+
+    /**
+     * Measurements as dots and model curves as lines on linear axes, with a legend: a fitted
+     * model against its data. Curves are drawn in order, so later ones lie on top.
+     *
+     * @param file the PNG to write
+     * @param title the title
+     * @param xs the x of every measurement, increasing
+     * @param measured the measurements, one per x
+     * @param curveXs the x of the curves' points, increasing
+     * @param curves the model curves, one value per entry of {@code curveXs} each
+     * @param colors one colour per curve
+     * @param legend one name per curve, or null for none (unnamed curves are left out of the legend)
+     * @return the file
+     * @throws IOException if the file cannot be written
+     */
+    static Path fit(Path file, String title, double[] xs, double[] measured, double[] curveXs, List<double[]> curves,
+            List<Color> colors, List<String> legend) throws IOException {
+        int width = 720;
+        int height = 440;
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double v : measured) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        double pad = 0.08 * (hi - lo);
+        Axes axes = new Axes(xs[0], xs[xs.length - 1], lo - pad, hi + pad, width, height);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(image);
+        axes.draw(g, title, "time", "displacement", false);
+        g.setClip(LEFT, TOP, width - LEFT - RIGHT, height - TOP - BOTTOM);
+        for (int c = 0; c < curves.size(); c++) {
+            Path2D path = new Path2D.Double();
+            double[] ys = curves.get(c);
+            path.moveTo(axes.px(curveXs[0]), axes.py(ys[0]));
+            for (int i = 1; i < curveXs.length; i++) {
+                path.lineTo(axes.px(curveXs[i]), axes.py(ys[i]));
+            }
+            g.setColor(colors.get(c));
+            g.setStroke(new BasicStroke(legend != null && legend.get(c) != null ? 2.2f : 1.2f));
+            g.draw(path);
+        }
+        g.setStroke(new BasicStroke(1));
+        for (int i = 0; i < xs.length; i++) {
+            dot(g, axes.px(xs[i]), axes.py(measured[i]), 3, Color.BLACK);
+        }
+        g.setClip(null);
+        int y = TOP + 18;
+        for (int c = 0; legend != null && c < curves.size(); c++) {
+            if (legend.get(c) != null) {
+                g.setColor(colors.get(c));
+                g.fillRect(width - RIGHT - 230, y - 9, 18, 4);
+                g.setColor(Color.DARK_GRAY);
+                g.drawString(legend.get(c), width - RIGHT - 206, y - 3);
+                y += 18;
+            }
+        }
+        return write(image, file);
     }
 
     static Graphics2D canvas(BufferedImage image) {

@@ -74,6 +74,25 @@ class ExamplesSmokeTest {
     }
 
     @Test
+    void optimizeRecoversTheOscillatorsParametersAndDrawsTheFit() throws IOException {
+        Result r = run("optimize", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        Matcher loss = Pattern.compile("final loss ([0-9.]+)").matcher(r.out());
+        assertTrue(loss.find(), r.out());
+        // at the noise floor: the mean squared residual is about the noise variance
+        double noise = OptimizeExample.NOISE * OptimizeExample.NOISE;
+        assertTrue(Double.parseDouble(loss.group(1)) < 1.5 * noise, r.out());
+        String[] names = {"A", "gamma", "omega", "phi"};
+        for (int i = 0; i < names.length; i++) {
+            Matcher m = Pattern.compile("  " + names[i] + " *= *(-?[0-9.]+)").matcher(r.out());
+            assertTrue(m.find(), r.out());
+            assertEquals(OptimizeExample.TRUE[i], Double.parseDouble(m.group(1)), 0.1, names[i] + " in:\n" + r.out());
+        }
+        assertPicture(dir.resolve("optimize-fit.png"));
+        assertPicture(dir.resolve("optimize-loss.png"));
+    }
+
+    @Test
     void moonsAreTwoBalancedNoisyHalfCircles() {
         MoonsExample.Moons m = MoonsExample.moons(200, 0.1, new java.util.SplittableRandom(42));
         assertEquals(100, Arrays.stream(m.labels()).filter(l -> l == 1).count());

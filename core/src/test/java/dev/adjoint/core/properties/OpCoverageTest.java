@@ -33,6 +33,8 @@ class OpCoverageTest {
             "requiresGrad(boolean)",
             // reads the accumulated gradient
             "grad()",
+            // sets a flag (keep the gradient) and returns the same tensor
+            "retainGrad()",
             // the in-place update for optimizers; it refuses to run on recorded results
             "modify(Consumer)",
             // comparisons: step functions whose results are 0/1 masks that never require grad (not
