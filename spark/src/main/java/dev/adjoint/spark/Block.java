@@ -34,7 +34,8 @@ final class Block implements Serializable {
     final long minLabelAt;
     final long maxLabelAt;
 
-    private transient long planKey = Long.MIN_VALUE;
+    private transient long planSeed;
+    private transient int planEpoch;
     private transient int[] planRows;
     private transient long[] planPositions;
 
@@ -151,8 +152,7 @@ final class Block implements Serializable {
      * has none.
      */
     synchronized Batch batch(long size, int batchSize, long seed, int epoch, int step) {
-        long key = seed * 31 + epoch;
-        if (planRows == null || planKey != key) {
+        if (planRows == null || planSeed != seed || planEpoch != epoch) {
             BatchOrder order = new BatchOrder(size, seed, epoch);
             long[] keyed = new long[rows];
             for (int r = 0; r < rows; r++) {
@@ -165,7 +165,8 @@ final class Block implements Serializable {
                 planRows[i] = (int) (keyed[i] % rows);
                 planPositions[i] = keyed[i] / rows;
             }
-            planKey = key;
+            planSeed = seed;
+            planEpoch = epoch;
         }
         long from = (long) step * batchSize;
         int lo = lowerBound(planPositions, from);

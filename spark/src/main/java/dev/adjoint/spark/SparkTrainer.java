@@ -54,6 +54,7 @@ public final class SparkTrainer {
     private final int parameterCount;
     private final String id = UUID.randomUUID().toString();
     private int treeDepth = 2;
+    private long[] stepNanos = new long[0];
 
     /**
      * Builds the driver's model and optimizer, and checks that the model factory and the loss
@@ -146,6 +147,16 @@ public final class SparkTrainer {
     }
 
     /**
+     * The wall-clock time of every step of the last {@code fit}, in nanoseconds: from the broadcast
+     * to the driver's update, so the checks and the caching before the first step are not in it.
+     *
+     * @return the times, one per step (a copy)
+     */
+    public long[] stepNanos() {
+        return stepNanos.clone();
+    }
+
+    /**
      * The global batches of one epoch of {@link #fit}, by step: the positions in the RDD (as
      * {@code zipWithIndex} numbers them) of each batch's samples, in the order the loss function
      * sees them. For a single-machine run over the same batches.
@@ -201,11 +212,13 @@ public final class SparkTrainer {
                         + " steps are more than a loss history can hold");
             }
             double[] history = new double[epochs * steps];
+            stepNanos = new long[epochs * steps];
             double[] values = new double[parameterCount];
             model.train(true);
             int done = 0;
             for (int epoch = 0; epoch < epochs; epoch++) {
                 for (int step = 0; step < steps; step++) {
+                    long start = System.nanoTime();
                     flatten(values);
                     Broadcast<double[]> broadcast = sc.broadcast(values);
                     double[] total;
@@ -216,6 +229,7 @@ public final class SparkTrainer {
                         broadcast.destroy();
                     }
                     history[done] = apply(total, done, epoch, history);
+                    stepNanos[done] = System.nanoTime() - start;
                     done++;
                 }
             }
