@@ -125,6 +125,46 @@ class SparkTrainerTest {
     }
 
     @Test
+    void theTreeDepthChangesOnlyTheOrderOfAdditions() {
+        List<Sample> samples = data(N, 1);
+        double[][] expected = singleMachine(samples);
+        for (int depth : new int[] {1, 3}) {
+            SparkTrainer trainer = trainer(CROSS_ENTROPY).treeDepth(depth);
+            double[] history = trainer.fit(sc.parallelize(samples, 7), EPOCHS, BATCH, SEED);
+            assertArrayEquals(expected[0], history, 1e-10, "depth " + depth + ": losses");
+            assertArrayEquals(expected[1], flat(trainer.model()), 1e-10, "depth " + depth + ": parameters");
+        }
+    }
+
+    @Test
+    void regressionOnTargetRowsEqualsTheSingleMachineRun() {
+        SplittableRandom rng = new SplittableRandom(8);
+        List<Sample> samples = new ArrayList<>();
+        double[][] inputs = new double[45][];
+        double[][] targets = new double[45][];
+        for (int i = 0; i < 45; i++) {
+            inputs[i] = new double[] {rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()};
+            targets[i] = new double[] {inputs[i][0] - inputs[i][1], Math.sin(inputs[i][2]), inputs[i][3] * inputs[i][0]};
+            samples.add(Sample.withTarget(inputs[i], targets[i]));
+        }
+        LossFunction mse = (prediction, batch) -> Losses.mse(prediction, batch.targets());
+        OptimizerFactory sgd = parameters -> new SGD(parameters, 0.05);
+        Layer model = MODEL.create();
+        Trainer single = new Trainer(model, sgd.create(model.parameters()), mse::loss).doctor(null).progress(null);
+        Dataset data = Dataset.of(inputs, targets);
+        List<Double> expected = new ArrayList<>();
+        for (int epoch = 0; epoch < 2; epoch++) {
+            for (int[] batch : SparkTrainer.globalBatches(45, 10, 3, epoch)) {
+                expected.add(single.step(data.batch(batch)));
+            }
+        }
+        SparkTrainer trainer = new SparkTrainer(sc, MODEL, mse, sgd);
+        double[] history = trainer.fit(sc.parallelize(samples, 3), 2, 10, 3);
+        assertArrayEquals(expected.stream().mapToDouble(Double::doubleValue).toArray(), history, 1e-10);
+        assertArrayEquals(flat(model), flat(trainer.model()), 1e-10);
+    }
+
+    @Test
     void isBitwiseRepeatableForAGivenPartitioning() {
         List<Sample> samples = data(N, 2);
         SparkTrainer a = trainer(CROSS_ENTROPY);
@@ -215,6 +255,18 @@ class SparkTrainerTest {
         negative.set(5, Sample.labelled(new double[] {1, 2, 3, 4}, -4));
         assertMessage(() -> trainer(CROSS_ENTROPY).fit(sc.parallelize(negative, 2), 1, 4, 1),
                 "label out of range: sample 5 has label -4");
+
+        List<Sample> mixed = new ArrayList<>(data(20, 6));
+        mixed.set(17, new Sample(new double[] {1, 2, 3, 4}, null, -1));
+        assertMessage(() -> trainer(CROSS_ENTROPY).fit(sc.parallelize(mixed, 2), 1, 4, 1),
+                "sample 17 has no label (-1)");
+
+        List<Sample> raggedTargets = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            raggedTargets.add(Sample.withTarget(new double[] {i, 1, 2, 3}, new double[i == 8 ? 2 : 3]));
+        }
+        assertMessage(() -> trainer(CROSS_ENTROPY).fit(sc.parallelize(raggedTargets, 3), 1, 4, 1),
+                "ragged targets: sample 8 has a target of 2 values, sample ");
 
         assertMessage(() -> trainer(CROSS_ENTROPY).fit(sc.parallelize(new ArrayList<Sample>(), 2), 1, 4, 1),
                 "the data set is empty");
