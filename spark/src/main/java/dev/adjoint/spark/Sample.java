@@ -9,10 +9,16 @@ import java.io.Serializable;
  * @param input the input features (every sample of a data set has the same number)
  * @param target the target row, or {@code null} when the data set has class labels only
  * @param label the class label, from 0, or -1 when the data set has targets only
+ * @serial exclude
  */
 public record Sample(double[] input, double[] target, int label) implements Serializable {
 
     /**
+     * Checks that there is an input.
+     *
+     * @param input the input features
+     * @param target the target row, or {@code null}
+     * @param label the class label, or -1
      * @throws IllegalArgumentException if {@code input} is null
      */
     public Sample {
