@@ -193,6 +193,28 @@ public final class SparkTrainer {
      *     applies nothing; the exception carries the losses before it)
      */
     public double[] fit(JavaRDD<Sample> data, int epochs, int globalBatchSize, long seed) {
+        return fit(data, 0, epochs, globalBatchSize, seed);
+    }
+
+    /**
+     * Like {@link #fit(JavaRDD, int, int, long)}, for the epochs {@code firstEpoch} to
+     * {@code firstEpoch + epochs - 1}: a run resumed from a {@link dev.adjoint.nn.Checkpoint} of the
+     * driver's model and optimizer after epoch {@code firstEpoch - 1} trains on exactly the batches
+     * the uninterrupted run would have, and ends with the same bits.
+     *
+     * @param data the samples
+     * @param firstEpoch the first epoch's number, at least 0 (its shuffle depends on it)
+     * @param epochs the number of epochs, at least 0
+     * @param globalBatchSize the samples per step, over all partitions
+     * @param seed the shuffle's seed
+     * @return the loss of every step of these epochs
+     * @throws IllegalArgumentException as {@link #fit(JavaRDD, int, int, long)} does
+     * @throws TrainingStoppedException as {@link #fit(JavaRDD, int, int, long)} does
+     */
+    public double[] fit(JavaRDD<Sample> data, int firstEpoch, int epochs, int globalBatchSize, long seed) {
+        if (firstEpoch < 0 || (long) firstEpoch + epochs > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("SparkTrainer.fit: the first epoch must be >= 0, got " + firstEpoch);
+        }
         if (data == null) {
             throw new IllegalArgumentException("SparkTrainer.fit: data is null");
         }
@@ -216,7 +238,7 @@ public final class SparkTrainer {
             double[] values = new double[parameterCount];
             model.train(true);
             int done = 0;
-            for (int epoch = 0; epoch < epochs; epoch++) {
+            for (int epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
                 for (int step = 0; step < steps; step++) {
                     long start = System.nanoTime();
                     flatten(values);

@@ -16,6 +16,9 @@ import dev.adjoint.nn.MLP;
 import dev.adjoint.nn.Optimizer;
 import dev.adjoint.nn.SGD;
 import dev.adjoint.nn.Trainer;
+import dev.adjoint.nn.Checkpoint;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -27,6 +30,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SparkTrainerTest {
     private static final int N = 61;
@@ -173,6 +177,27 @@ class SparkTrainerTest {
         double[] hb = b.fit(sc.parallelize(samples, 7), EPOCHS, BATCH, SEED);
         assertArrayEquals(ha, hb, 0.0);
         assertArrayEquals(flat(a.model()), flat(b.model()), 0.0);
+    }
+
+    @Test
+    void aRunResumedFromACheckpointEndsWithTheSameBits(@TempDir Path dir) throws IOException {
+        List<Sample> samples = data(N, 9);
+        SparkTrainer straight = trainer(CROSS_ENTROPY);
+        double[] all = straight.fit(sc.parallelize(samples, 2), 3, BATCH, SEED);
+
+        SparkTrainer first = trainer(CROSS_ENTROPY);
+        double[] start = first.fit(sc.parallelize(samples, 2), 2, BATCH, SEED);
+        Path file = dir.resolve("after-epoch-1.ckpt");
+        Checkpoint.save(first.model(), first.optimizer(), file);
+        SparkTrainer resumed = trainer(CROSS_ENTROPY);
+        Checkpoint.load(resumed.model(), resumed.optimizer(), file);
+        double[] rest = resumed.fit(sc.parallelize(samples, 2), 2, 1, BATCH, SEED);
+
+        double[] joined = new double[start.length + rest.length];
+        System.arraycopy(start, 0, joined, 0, start.length);
+        System.arraycopy(rest, 0, joined, start.length, rest.length);
+        assertArrayEquals(all, joined, 0.0);
+        assertArrayEquals(flat(straight.model()), flat(resumed.model()), 0.0);
     }
 
     @Test

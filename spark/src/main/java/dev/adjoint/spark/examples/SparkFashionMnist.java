@@ -121,8 +121,8 @@ public final class SparkFashionMnist {
             System.out.printf(Locale.ROOT, "master %s, %d partitions, global batch %d%n", sc.master(), parts, batch);
             for (int epoch = 0; epoch < epochs; epoch++) {
                 long start = System.nanoTime();
-                // one epoch per fit: the seed moves on with the epoch, so each epoch is shuffled afresh
-                double[] history = trainer.fit(rdd, 1, batch, SEED + epoch);
+                // one epoch per fit, numbered, so each is shuffled as in one long fit
+                double[] history = trainer.fit(rdd, epoch, 1, batch, SEED);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 System.out.printf(Locale.ROOT, "epoch %d: loss %.4f (last step), test accuracy %.2f%%, %.1f s (%.1f ms/step)%n",
                         epoch + 1, history[history.length - 1], 100 * accuracy(trainer.model(), test), seconds,
