@@ -235,20 +235,23 @@ public final class SparkTrainer {
             }
             double[] history = new double[epochs * steps];
             stepNanos = new long[epochs * steps];
-            double[] values = new double[parameterCount];
             model.train(true);
             int done = 0;
             for (int epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
                 for (int step = 0; step < steps; step++) {
                     long start = System.nanoTime();
-                    flatten(values);
-                    Broadcast<double[]> broadcast = sc.broadcast(values);
+                    // a fresh array each step: in local mode the tasks read the broadcast object itself
+                    Broadcast<double[]> broadcast = sc.broadcast(flatten());
                     double[] total;
                     try {
                         StepTask task = new StepTask(id, modelFactory, loss, broadcast, size, globalBatchSize, seed, epoch, step);
                         total = OrderedSum.sum(blocks.mapPartitionsToPair(task), partitions, treeDepth);
                     } finally {
                         broadcast.destroy();
+                    }
+                    if (total == null) {
+                        throw new IllegalStateException("SparkTrainer: no partition returned a gradient at step " + done
+                                + "; the RDD changed since its samples were counted (make it deterministic, or cache it)");
                     }
                     history[done] = apply(total, done, epoch, history);
                     stepNanos[done] = System.nanoTime() - start;
@@ -261,13 +264,15 @@ public final class SparkTrainer {
         }
     }
 
-    private void flatten(double[] values) {
+    private double[] flatten() {
+        double[] values = new double[parameterCount];
         int offset = 0;
         for (Tensor p : parameters) {
             double[] a = p.toArray();
             System.arraycopy(a, 0, values, offset, a.length);
             offset += a.length;
         }
+        return values;
     }
 
     /** Checks the global batch's loss and gradient, sets the driver model's gradients and steps. */
