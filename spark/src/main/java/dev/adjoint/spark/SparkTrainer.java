@@ -359,6 +359,7 @@ public final class SparkTrainer {
     }
 
     /** The width of the model's output for one input row of zeros. */
+    @SuppressWarnings("try") // the scope is held for its effect on this thread
     private int outputWidth(int inputWidth) {
         Tensor out;
         try (Autograd.Scope s = Autograd.noGrad()) {

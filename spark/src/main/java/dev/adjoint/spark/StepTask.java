@@ -46,6 +46,7 @@ final class StepTask implements PairFlatMapFunction<Iterator<Block>, Integer, do
         this.step = step;
     }
 
+    @SuppressWarnings("try") // the scope is held for its effect on this thread
     @Override
     public Iterator<Tuple2<Integer, double[]>> call(Iterator<Block> blocks) {
         if (!blocks.hasNext()) {

@@ -243,6 +243,7 @@ public final class SparkFashionMnist {
         return new Packed(x, labels);
     }
 
+    @SuppressWarnings("try") // the scope is held for its effect on this thread
     private static double accuracy(Layer model, Packed test) {
         int correct = 0;
         model.train(false);
