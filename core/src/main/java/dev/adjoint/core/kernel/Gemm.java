@@ -31,6 +31,27 @@ public final class Gemm {
     }
 
     /**
+     * Caps the threads of the large products the calling thread starts, below {@code adjoint.threads}
+     * ({@link ParallelGemm}); 0 lifts the cap.
+     *
+     * @param cap the most threads, from 1, or 0 for no cap of this thread's own
+     * @return the previous cap, 0 for none
+     * @throws IllegalArgumentException if {@code cap} is negative or too large
+     */
+    public static int limitThreads(int cap) {
+        return ParallelGemm.limit(cap);
+    }
+
+    /**
+     * The threads a large product started by the calling thread may use.
+     *
+     * @return {@code adjoint.threads} (or the available processors), or this thread's cap if lower
+     */
+    public static int threadsForCaller() {
+        return ParallelGemm.threadsForCaller();
+    }
+
+    /**
      * Batched product of {@code a} [..., m, k] and {@code b} [..., k, n] with equal batch shapes
      * (either may be a view: stride-0 batch axes and transposed matrices are read in place).
      *

@@ -18,7 +18,8 @@ import java.util.concurrent.RecursiveAction;
  * {@link IllegalArgumentException} that names the property and the value. A large product runs on
  * the calling thread and at most {@code threads - 1} threads of one pool that all callers share;
  * with 1 no pool is ever started. Set it where several workers share one JVM's cores (one Spark
- * task per core, say).
+ * task per core, say). A thread can lower it for the products it starts ({@link #limit}), as a
+ * Spark task does to its {@code spark.task.cpus}.
  *
  * <p>The split is along the longer of m and n, in multiples of 16 so that every part but the last
  * fills whole register tiles. Splitting rows means each part packs all of B, splitting columns all
@@ -43,6 +44,8 @@ final class ParallelGemm {
     // 0 until the first product reads the property; then its valid value, for good
     private static volatile int threads;
     // Created on first parallel product, not at class load: tiny-graph users never start threads.
+    // Per calling thread: the most threads its products may use, or 0 for no cap of its own.
+    private static final ThreadLocal<int[]> CAP = ThreadLocal.withInitial(() -> new int[1]);
     private static volatile ForkJoinPool pool;
 
     private ParallelGemm() {
@@ -63,6 +66,30 @@ final class ParallelGemm {
         return t;
     }
 
+    /**
+     * Caps the threads of the products the calling thread starts (0 lifts the cap).
+     *
+     * @return the previous cap, 0 for none
+     * @throws IllegalArgumentException if {@code cap} is negative or above {@value #MAX_THREADS}
+     */
+    static int limit(int cap) {
+        if (cap < 0 || cap > MAX_THREADS) {
+            throw new IllegalArgumentException("matmul: a thread limit must be a whole number from 1 to " + MAX_THREADS
+                    + " (0 for none), got " + cap);
+        }
+        int[] slot = CAP.get();
+        int previous = slot[0];
+        slot[0] = cap;
+        return previous;
+    }
+
+    /** The threads a product started by the calling thread may use: {@link #threads()}, or its cap if lower. */
+    static int threadsForCaller() {
+        int t = threads();
+        int cap = CAP.get()[0];
+        return cap == 0 ? t : Math.min(t, cap);
+    }
+
     /** The thread count that the property's value (null when unset) asks for. */
     static int parseThreads(String value, int availableProcessors) {
         if (value == null) {
@@ -81,9 +108,9 @@ final class ParallelGemm {
         return t;
     }
 
-    /** Overwrites the m x n block of C at cOff (rows ldc apart) with A B, on up to {@link #threads()} threads. */
+    /** Overwrites the m x n block of C at cOff (rows ldc apart) with A B, on up to {@link #threadsForCaller()} threads. */
     static void multiply(GemmKernel kernel, Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
-        multiply(threads(), kernel, a, b, c, cOff, ldc, m, n, k);
+        multiply(threadsForCaller(), kernel, a, b, c, cOff, ldc, m, n, k);
     }
 
     /**
