@@ -7,6 +7,7 @@ side-by-side table in bench/RESULTS.md.
 import argparse
 import gzip
 import math
+import os
 import time
 
 import numpy as np
@@ -43,6 +44,7 @@ def main():
     p.add_argument("--dtype", default="float32")
     a = p.parse_args()
     dtype = getattr(torch, a.dtype)
+    torch.set_num_threads(os.cpu_count())
     torch.manual_seed(2026)
     xtr, ytr = load("train", dtype)
     xte, yte = load("t10k", dtype)

