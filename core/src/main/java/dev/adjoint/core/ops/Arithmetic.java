@@ -148,6 +148,11 @@ public final class Arithmetic {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {g, g};
         }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return Tangents.sum(t[0], t[1]);
+        }
     };
 
     private static final Primitive SUB = new BinaryOp("sub", Binary.SUB) {
@@ -161,6 +166,11 @@ public final class Arithmetic {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {g, ctx.needsInputGrad(1) ? g.neg() : null};
         }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return t[1] == null ? t[0] : t[0] == null ? t[1].neg() : t[0].sub(t[1]);
+        }
     };
 
     private static final Primitive MUL = new BinaryOp("mul", Binary.MUL) {
@@ -170,6 +180,11 @@ public final class Arithmetic {
             return new Tensor[] {
                 ctx.needsInputGrad(0) ? g.mul(ctx.saved(1)) : null,
                 ctx.needsInputGrad(1) ? g.mul(ctx.saved(0)) : null};
+        }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return Tangents.sum(t[0] == null ? null : t[0].mul(in[1]), t[1] == null ? null : t[1].mul(in[0]));
         }
     };
 
@@ -184,6 +199,13 @@ public final class Arithmetic {
                 ctx.needsInputGrad(0) ? g.div(b) : null,
                 ctx.needsInputGrad(1) ? g.neg().mul(a.div(b).div(b)) : null};
         }
+
+        // d(a / b) = (da - (a / b) db) / b
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor d = t[1] == null ? t[0] : t[0] == null ? t[1].mul(out).neg() : t[0].sub(t[1].mul(out));
+            return d.div(in[1]);
+        }
     };
 
     private static final Primitive NEG = new Primitive("neg") {
@@ -196,6 +218,11 @@ public final class Arithmetic {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {g.neg()};
+        }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return t[0].neg();
         }
     };
 
@@ -219,6 +246,11 @@ public final class Arithmetic {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {kernel == Binary.ADD ? g : kernel == Binary.MUL ? g.mul(c) : g.div(c)};
+        }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return backward(ctx, t[0])[0];
         }
     }
 }
