@@ -285,11 +285,15 @@ public final class Reductions {
             return new Tensor[] {new SoftmaxBackward(axis, log).apply(g, ctx.saved(0))};
         }
 
-        // softmax: dy = y (dx - sum(dx y)); log-softmax: dy = dx - exp(y) sum(dx): the backward formula
+        // softmax: dy = y (dx - sum(dx y)), the backward formula (its Jacobian is symmetric);
+        // log-softmax: dy = dx - sum(exp(y) dx), the transpose of its backward formula
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             int k = Tangents.batch(t[0], in[0]);
-            return new SoftmaxBackward(axis + k, log).apply(t[0], Tangents.like(out, t[0]));
+            if (log) {
+                return t[0].sub(t[0].mul(out.exp()).sum(axis + k, true));
+            }
+            return new SoftmaxBackward(axis + k, false).apply(t[0], Tangents.like(out, t[0]));
         }
     }
 
