@@ -35,14 +35,18 @@ final class ForwardMode {
     static final class Level implements Autograd.Scope {
         final long level;
         private final long previous;
+        private final int previousTangentRule;
         private final Autograd.ThreadState state;
         private boolean closed;
 
         private Level(Autograd.ThreadState state) {
             this.state = state;
             this.previous = state.forwardLevel;
+            this.previousTangentRule = state.tangentRule;
             this.level = LEVELS.getAndIncrement();
             state.forwardLevel = level;
+            // a pass started inside a tangent rule (where the outer pass is suspended) propagates its own tangents
+            state.tangentRule = 0;
         }
 
         /**
@@ -82,6 +86,7 @@ final class ForwardMode {
             if (!closed) {
                 closed = true;
                 state.forwardLevel = previous;
+                state.tangentRule = previousTangentRule;
             }
         }
     }
@@ -208,7 +213,10 @@ final class ForwardMode {
 
     /** Refuses a tangent whose shape is not the output's behind the inputs' batch axes. */
     private static void checkTangent(CustomOp op, Tensor result, Tensor out, Tensor inputTangent, Tensor input) {
-        int batch = inputTangent.rank() - input.rank();
+        int batch = inputTangent.value().rank() - input.value().rank();
+        if (batch == 0 && Arrays.equals(result.value().shapeView(), out.value().shapeView())) {
+            return;
+        }
         int[] expected = batchShape(inputTangent, batch, out.shape());
         if (!Arrays.equals(result.shape(), expected)) {
             throw new IllegalStateException(op.name() + ": jvp returned a tangent of shape " + Arrays.toString(result.shape())

@@ -18,7 +18,7 @@ final class Functional {
     static Autograd.Jvp jvp(String op, Function<List<Tensor>, Tensor> f, List<Tensor> xs, List<Tensor> tangents) {
         check(op, f, xs);
         checkLike(op, "tangent", xs, tangents);
-        if (Autograd.state().forwardLevel != 0) {
+        if (ForwardMode.active()) {
             return jvpByReverse(op, f, xs, tangents);
         }
         try (Autograd.Scope on = Autograd.enableGrad(); ForwardMode.Level level = ForwardMode.enter()) {
@@ -84,7 +84,7 @@ final class Functional {
             List<Tensor> leaves = leaves(xs);
             Tensor y = call(op, f, leaves);
             int m = y.size();
-            if (n < m && Autograd.state().forwardLevel == 0) {
+            if (n < m && !ForwardMode.active()) {
                 return jacobianForward(op, f, xs, n, y.shape());
             }
             // reverse mode: one recorded forward, one backward pass through it per element of the value
@@ -139,7 +139,7 @@ final class Functional {
         for (Tensor x : xs) {
             n += x.size();
         }
-        if (Autograd.state().forwardLevel != 0) {
+        if (ForwardMode.active()) {
             return hessianByReverse(op, f, xs, n);
         }
         try (Autograd.Scope on = Autograd.enableGrad(); ForwardMode.Level level = ForwardMode.enter()) {
@@ -203,7 +203,7 @@ final class Functional {
         check(op, f, xs);
         checkLike(op, "vector", xs, vs);
         boolean createGraph = anyRequiresGrad(xs);
-        if (Autograd.state().forwardLevel != 0) {
+        if (ForwardMode.active()) {
             try (Autograd.Scope on = Autograd.enableGrad()) {
                 List<Tensor> leaves = leaves(xs);
                 Tensor y = scalar(op, call(op, f, leaves));

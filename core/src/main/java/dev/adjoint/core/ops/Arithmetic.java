@@ -184,6 +184,10 @@ public final class Arithmetic {
 
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            if (in[0] == in[1]) {
+                // d(a a) = 2 a da
+                return t[0].mul(in[0]).mul(2.0);
+            }
             return Tangents.sum(t[0] == null ? null : t[0].mul(in[1]), t[1] == null ? null : t[1].mul(in[0]));
         }
     };
