@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs derivatives of functions (FunctionalBenchmark) in PyTorch (float64) and in Adjoint's JMH
 # harness in one go, and prints time per call and the speed ratio. Usage:
-#   bench/compare-training.sh [workload ...]     (rosenbrockHessian rosenbrockForward rosenbrockJvp mlpForward mlpJvp; default all)
+#   bench/compare-functional.sh [workload ...]   (rosenbrockHessian rosenbrockForward rosenbrockJvp mlpForward mlpJvp; default all)
 # Environment: THREADS (default 2),
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
 # which is fair to both on a shared machine whose speed drifts over minutes),
 # JMH_ARGS (extra JMH options, e.g. "-prof gc"), JVM_ARGS (extra options for the benchmark JVMs,
-# e.g. "-XX:+UseSerialGC"), PYTHON (default /usr/bin/python3).
+# e.g. "-XX:+UseSerialGC"), JAVA_ARGS (options for the JMH runner itself, e.g. "-Djmh.ignoreLock=true"),
+# PYTHON (default /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +33,7 @@ for round in $(seq 1 "$ROUNDS"); do
 
   echo "== Adjoint, $(java -version 2>&1 | head -1), $THREADS threads${JVM_ARGS:+, $JVM_ARGS}"
   # shellcheck disable=SC2086
-  java -jar "$JAR" "$REGEX" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
+  java ${JAVA_ARGS:-} -jar "$JAR" "$REGEX" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
     -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector ${JVM_ARGS:-}" \
     | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark)"
 done

@@ -296,10 +296,16 @@ final class ForwardMode {
         }
     }
 
-    /** The context of an op run unrecorded in a forward-mode pass: its tangent rule may read what it saved. */
+    /**
+     * The context of an op run unrecorded in a forward-mode pass: its tangent rule may read what it
+     * saved. The first two saved tensors are kept inline (most ops save one or two).
+     */
     private static final class SavedTensors implements Context {
         private final CustomOp op;
-        private final List<Tensor> saved = new ArrayList<>(2);
+        private Tensor first;
+        private Tensor second;
+        private List<Tensor> more;
+        private int count;
 
         SavedTensors(CustomOp op) {
             this.op = op;
@@ -315,15 +321,45 @@ final class ForwardMode {
                     throw new IllegalArgumentException(op.name() + ": cannot save a null tensor (argument " + i + ")");
                 }
             }
-            saved.addAll(Arrays.asList(tensors));
+            for (Tensor t : tensors) {
+                keep(t);
+            }
+        }
+
+        @Override
+        public void save(Tensor tensor) {
+            save(new Tensor[] {tensor});
+        }
+
+        @Override
+        public void save(Tensor a, Tensor b) {
+            if (a == null || b == null) {
+                throw new IllegalArgumentException(op.name() + ": cannot save a null tensor (argument " + (a == null ? 0 : 1) + ")");
+            }
+            keep(a);
+            keep(b);
+        }
+
+        private void keep(Tensor t) {
+            if (count == 0) {
+                first = t;
+            } else if (count == 1) {
+                second = t;
+            } else {
+                if (more == null) {
+                    more = new ArrayList<>(2);
+                }
+                more.add(t);
+            }
+            count++;
         }
 
         @Override
         public Tensor saved(int index) {
-            if (index < 0 || index >= saved.size()) {
-                throw new IllegalArgumentException(op.name() + ": saved index " + index + " out of range; " + saved.size() + " saved");
+            if (index < 0 || index >= count) {
+                throw new IllegalArgumentException(op.name() + ": saved index " + index + " out of range; " + count + " saved");
             }
-            return saved.get(index);
+            return index == 0 ? first : index == 1 ? second : more.get(index - 2);
         }
     }
 }

@@ -85,7 +85,7 @@ public final class Indexing {
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             int k = Tangents.batch(t[0], in[0]);
-            return new Narrow(axis + k, start, length, Tangents.shape(t[0], k, from)).apply(t[0]);
+            return k == 0 ? apply(t[0]) : new Narrow(axis + k, start, length, Tangents.shape(t[0], k, from)).apply(t[0]);
         }
     }
 
@@ -118,7 +118,7 @@ public final class Indexing {
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             int k = Tangents.batch(t[0], in[0]);
-            return new Pad(axis + k, start, length, Tangents.shape(t[0], k, to)).apply(t[0]);
+            return k == 0 ? apply(t[0]) : new Pad(axis + k, start, length, Tangents.shape(t[0], k, to)).apply(t[0]);
         }
     }
 

@@ -91,7 +91,8 @@ public final class ShapeOps {
 
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
-            return t[0].reshape(Tangents.shape(t[0], Tangents.batch(t[0], in[0]), to));
+            int k = Tangents.batch(t[0], in[0]);
+            return k == 0 ? apply(t[0]) : t[0].reshape(Tangents.shape(t[0], k, to));
         }
     }
 
@@ -196,6 +197,9 @@ public final class ShapeOps {
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             int k = Tangents.batch(t[0], in[0]);
+            if (k == 0) {
+                return apply(t[0]);
+            }
             int[] order = new int[k + axes.length];
             for (int i = 0; i < order.length; i++) {
                 order[i] = i < k ? i : axes[i - k] + k;
@@ -309,7 +313,7 @@ public final class ShapeOps {
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             int k = Tangents.batch(t[0], in[0]);
             if (k == 0) {
-                return expand(t[0], to);
+                return apply(t[0]);
             }
             return expand(t[0].reshape(Tangents.padded(t[0], k, to.length, from)), Tangents.shape(t[0], k, to));
         }
@@ -359,7 +363,7 @@ public final class ShapeOps {
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             int k = Tangents.batch(t[0], in[0]);
             if (k == 0) {
-                return sumTo(t[0], to);
+                return apply(t[0]);
             }
             return sumTo(t[0], Tangents.padded(t[0], k, from.length, to)).reshape(Tangents.shape(t[0], k, to));
         }
