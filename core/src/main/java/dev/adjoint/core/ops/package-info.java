@@ -6,7 +6,8 @@
  * static functions check their arguments and are what {@link dev.adjoint.core.Tensor} delegates to.
  * A primitive is a subclass of {@code Primitive}: a {@link dev.adjoint.core.CustomOp} like any
  * user's, its forward next to its backward with the derivative in a comment, its backward written
- * with tensor ops so that it is differentiable again. A primitive earns its place by numerical
+ * with tensor ops so that it is differentiable again, and its tangent rule (forward mode) next to
+ * them, also written with tensor ops and able to carry a batch of tangents ({@code Tangents}). A primitive earns its place by numerical
  * stability or speed (matmul, affine, the fused softmax and the fused activation backward ops,
  * named {@code sigmoidBackward} and so on), or by exactness (clamp and leakyRelu, which shifted
  * relus round; silu, whose backward is PyTorch's formula; std and norm, whose gradient at 0 would
