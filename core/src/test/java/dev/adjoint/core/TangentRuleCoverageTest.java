@@ -20,8 +20,12 @@ import org.junit.jupiter.api.Test;
  * list them in {@link #MAY_FALL_BACK} with the reason.)
  */
 class TangentRuleCoverageTest {
-    /** Op classes allowed to use the fallback, with the reason. None today. */
-    private static final List<String> MAY_FALL_BACK = List.of();
+    /**
+     * Op files whose classes may use the fallback, with the reason: convolution and pooling arrive
+     * from another branch with their backward only, and take two reverse passes per direction in
+     * forward mode until they get tangent rules of their own.
+     */
+    private static final List<String> MAY_FALL_BACK = List.of("Convolution", "Pooling");
 
     @Test
     void everyBuiltInOpClassOverridesTheTangentRule() throws IOException, URISyntaxException, ReflectiveOperationException {
@@ -42,7 +46,10 @@ class TangentRuleCoverageTest {
                 }
                 concrete++;
                 Method jvp = c.getMethod("jvp", Context.class, Tensor[].class, Tensor[].class, Tensor.class);
-                if (jvp.getDeclaringClass() == CustomOp.class && !MAY_FALL_BACK.contains(c.getName())) {
+                Class<?> declaring = jvp.getDeclaringClass();
+                boolean fallback = declaring == CustomOp.class || declaring.getSimpleName().equals("Primitive");
+                String family = file.substring(0, file.contains("$") ? file.indexOf('$') : file.length() - 6);
+                if (fallback && !MAY_FALL_BACK.contains(family)) {
                     missing.add(c.getName());
                 }
             }
