@@ -199,6 +199,35 @@ class FunctionalTest {
     }
 
     @Test
+    void aJvpOfAnInputThatRequiresGradCanBeDifferentiatedAgain() {
+        Tensor x = random(4).requiresGrad(true);
+        Tensor t = random(4);
+        // J t = 3 x^2 t for x^3; the gradient of its sum is 6 x t
+        Tensor tangent = Autograd.jvp(p -> p.pow(3), x, t).tangent();
+        close(x.mul(x).mul(t).mul(3), tangent, 1e-12);
+        close(x.mul(t).mul(6), Autograd.grad(tangent.sum(), List.of(x), false).get(0), 1e-12);
+    }
+
+    @Test
+    void forwardModeIsPerThread() throws Exception {
+        Tensor x = random(4, 3);
+        Function<Tensor, Tensor> f = t -> MIXED.apply(t).pow(2).sum();
+        double[] expected = Autograd.hessian(f, x).toArray();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<double[]>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                runs.add(pool.submit(() -> Autograd.hessian(f, x).toArray()));
+            }
+            for (java.util.concurrent.Future<double[]> r : runs) {
+                assertArrayEquals(expected, r.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void refusesBadArguments() {
         Tensor x = random(3);
         assertThrows(IllegalArgumentException.class, () -> Autograd.jvp(p -> p, x, Tensor.ones(2)));
