@@ -20,8 +20,11 @@ import java.util.function.Function;
  * function ignores gets zeros. {@link #jvp} is forward mode: one pass that carries tangents next
  * to the values, with no graph and no backward pass; every built-in op has a tangent rule
  * ({@link CustomOp#jvp}). {@link #jacobian} takes forward mode when the inputs have fewer elements
- * than the value (all directions as one batch of tangents in one pass) and reverse mode otherwise
- * (one recorded forward, one backward pass through it per element of the value).
+ * than the value (all directions as one batch of tangents in one pass) and reverse mode otherwise:
+ * one recorded forward and one backward pass through it, run inside a forward-mode pass whose
+ * cotangent carries all unit directions as one batch (the backward formulas are linear in the
+ * cotangent), or one backward pass per element of the value when an input requires grad (so that
+ * the rows stay differentiable) or inside another forward-mode pass.
  * {@link #hessian} and {@link #hvp} are forward over reverse: the gradient's backward pass run
  * inside a forward-mode pass, with all n directions as one batch (the Hessian) or one direction
  * (the product); no n-by-n loop of backward passes. Inside another forward-mode pass they (and
@@ -184,8 +187,9 @@ public final class Autograd {
     /**
      * The Jacobian of {@code f} at {@code x}: entry {@code [i..., j...]} is
      * {@code d f(x)[i...] / d x[j...]}. Forward mode (one pass with a batch of x.size() tangents)
-     * when x has fewer elements than f(x), else reverse mode (one backward pass per element of
-     * f(x) through one recorded forward); either way f runs once or twice.
+     * when x has fewer elements than f(x), else reverse mode (one backward pass through one
+     * recorded forward, carrying all f(x).size() cotangent directions as a batch; one pass per
+     * element of f(x) when x requires grad); either way f runs once or twice.
      *
      * @param f the function
      * @param x the point

@@ -87,6 +87,9 @@ final class Functional {
             if (n < m && !ForwardMode.active()) {
                 return jacobianForward(op, f, xs, n, y.shape());
             }
+            if (!createGraph && !ForwardMode.active() && y.requiresGrad()) {
+                return jacobianReverse(y, leaves, xs);
+            }
             // reverse mode: one recorded forward, one backward pass through it per element of the value
             List<List<Tensor>> rows = new ArrayList<>(m);
             for (int r = 0; r < m; r++) {
@@ -102,6 +105,29 @@ final class Functional {
                 }
                 int[] shape = concat(y.shape(), xs.get(i).shape());
                 out.add(m == 0 ? Tensor.zeros(shape) : Tensor.stack(column, 0).reshape(shape));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Reverse mode in one backward pass: the vector-Jacobian product {@code J^T u} is linear in u,
+     * so running the backward pass (whose formulas are tensor ops) inside a forward-mode pass, with
+     * the cotangent u carrying all m unit directions as one batch of tangents, gives every row
+     * {@code J^T e_r} at once as the tangents of the gradients.
+     */
+    private static List<Tensor> jacobianReverse(Tensor y, List<Tensor> leaves, List<Tensor> xs) {
+        int m = y.size();
+        int[] yShape = y.shape();
+        try (ForwardMode.Level level = ForwardMode.enter()) {
+            Tensor u = Tensor.zeros(yShape);
+            u.dual = new ForwardMode.Dual(level.level, seeds(List.of(y), m).get(0));
+            List<Tensor> g = Autograd.grad(y, u, leaves, false);
+            List<Tensor> out = new ArrayList<>(xs.size());
+            for (int i = 0; i < xs.size(); i++) {
+                Tensor t = level.tangent(g.get(i));
+                int[] shape = concat(yShape, xs.get(i).shape());
+                out.add(t == null ? Tensor.zeros(shape) : t.reshape(shape));
             }
             return out;
         }
