@@ -9,7 +9,8 @@
  * with tensor ops so that it is differentiable again, and its tangent rule (forward mode) next to
  * them, also written with tensor ops and able to carry a batch of tangents ({@code Tangents}). A primitive earns its place by numerical
  * stability or speed (matmul, affine, the fused softmax and the fused activation backward ops,
- * named {@code sigmoidBackward} and so on), or by exactness (clamp and leakyRelu, which shifted
+ * named {@code sigmoidBackward} and so on, and {@code scaledProduct}, the tangent of a power in
+ * one dispatch), or by exactness (clamp and leakyRelu, which shifted
  * relus round; silu, whose backward is PyTorch's formula; std and norm, whose gradient at 0 would
  * be 0/0 as composites), or by being a function of its own (erf, maximum, where, pow with a tensor
  * exponent); the index ops (gather and its adjoint scatter, indexSelect and its adjoint indexAdd)
