@@ -4,6 +4,7 @@ import dev.adjoint.core.kernel.Elementwise;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Entry points of the autodiff engine: gradients of an output with respect to chosen inputs,
@@ -11,6 +12,24 @@ import java.util.List;
  *
  * <p>Both modes are per thread: a {@link #noGrad()} scope on one thread never affects another, and
  * independent graphs built on different threads never interfere.
+ *
+ * <p><b>Derivatives of functions</b> ({@link #jacobian}, {@link #hessian}, {@link #hvp},
+ * {@link #jvp}, {@link #vjp}, as {@code torch.autograd.functional}): each runs the function on
+ * tensors of its own that share the inputs' values, with recording switched on inside (so they
+ * work under {@link #noGrad()}, and on functions that call {@link #grad} themselves); an input the
+ * function ignores gets zeros. {@link #jvp} is forward mode: one pass that carries tangents next
+ * to the values, with no graph and no backward pass; every built-in op has a tangent rule
+ * ({@link CustomOp#jvp}). {@link #jacobian} takes forward mode when the inputs have fewer elements
+ * than the value (all directions as one batch of tangents in one pass) and reverse mode otherwise:
+ * one recorded forward and one backward pass through it, run inside a forward-mode pass whose
+ * cotangent carries all unit directions as one batch (the backward formulas are linear in the
+ * cotangent), or one backward pass per element of the value when an input requires grad (so that
+ * the rows stay differentiable) or inside another forward-mode pass.
+ * {@link #hessian} and {@link #hvp} are forward over reverse: the gradient's backward pass run
+ * inside a forward-mode pass, with all n directions as one batch (the Hessian) or one direction
+ * (the product); no n-by-n loop of backward passes. Inside another forward-mode pass they (and
+ * {@code jvp}) take reverse passes instead, whose ops carry the outer pass's tangents, so nesting
+ * works.
  */
 public final class Autograd {
     private Autograd() {
@@ -34,6 +53,10 @@ public final class Autograd {
         long retainingBackwards;
         /** A finished backward pass, kept for this thread's next call. */
         BackwardPass spare;
+        /** The level of the forward-mode pass running on this thread, or 0 for none. */
+        long forwardLevel;
+        /** Inside a tangent rule or an op's forward: forward mode does not propagate. */
+        int tangentRule;
         /** Counts the nodes this thread records, for their hash. */
         int nodes;
         /** This thread's next backward-pass serial, and the end of its block of them. */
@@ -190,6 +213,174 @@ public final class Autograd {
     }
 
     /**
+     * The value of a function and its directional derivative (a Jacobian-vector product).
+     *
+     * @param value f(x)
+     * @param tangent J(x) t, of the value's shape
+     */
+    public record Jvp(Tensor value, Tensor tangent) {
+    }
+
+    /**
+     * The value of a function of one input and its vector-Jacobian product.
+     *
+     * @param value f(x)
+     * @param gradient c^T J(x), of the input's shape
+     */
+    public record Vjp(Tensor value, Tensor gradient) {
+    }
+
+    /**
+     * The value of a function of several inputs and its vector-Jacobian products, one per input.
+     *
+     * @param value f(x_1, ..., x_k)
+     * @param gradients c^T d f / d x_i for each input, of that input's shape
+     */
+    public record Vjps(Tensor value, List<Tensor> gradients) {
+    }
+
+    /**
+     * The Jacobian of {@code f} at {@code x}: entry {@code [i..., j...]} is
+     * {@code d f(x)[i...] / d x[j...]}. Forward mode (one pass with a batch of x.size() tangents)
+     * when x has fewer elements than f(x), else reverse mode (one backward pass through one
+     * recorded forward, carrying all f(x).size() cotangent directions as a batch; one pass per
+     * element of f(x) when x requires grad); either way f runs once or twice.
+     *
+     * @param f the function
+     * @param x the point
+     * @return a tensor of shape {@code f(x).shape ++ x.shape}
+     */
+    public static Tensor jacobian(Function<Tensor, Tensor> f, Tensor x) {
+        return Functional.jacobian("jacobian", one(f), List.of(nonNull("jacobian", x))).get(0);
+    }
+
+    /**
+     * The Jacobians of a function of several inputs, one per input.
+     *
+     * @param f the function, given the inputs in order
+     * @param xs the point
+     * @return for each input i, a tensor of shape {@code f(xs).shape ++ xs[i].shape}
+     */
+    public static List<Tensor> jacobian(Function<List<Tensor>, Tensor> f, List<Tensor> xs) {
+        return Functional.jacobian("jacobian", f, xs);
+    }
+
+    /**
+     * The Hessian of a scalar function at {@code x}, forward over reverse: the gradient's backward
+     * pass runs once, inside one forward-mode pass that carries all x.size() directions as a batch.
+     *
+     * @param f a function returning a single element
+     * @param x the point
+     * @return the second derivatives, of shape {@code x.shape ++ x.shape}
+     */
+    public static Tensor hessian(Function<Tensor, Tensor> f, Tensor x) {
+        return Functional.hessian("hessian", one(f), List.of(nonNull("hessian", x))).get(0).get(0);
+    }
+
+    /**
+     * The Hessian blocks of a scalar function of several inputs.
+     *
+     * @param f a function returning a single element
+     * @param xs the point
+     * @return block {@code [i][j]} of shape {@code xs[i].shape ++ xs[j].shape}
+     */
+    public static List<List<Tensor>> hessian(Function<List<Tensor>, Tensor> f, List<Tensor> xs) {
+        return Functional.hessian("hessian", f, xs);
+    }
+
+    /**
+     * The Hessian-vector product {@code H(x) v} of a scalar function, without forming H: one
+     * forward and one backward pass carrying one tangent (forward over reverse).
+     *
+     * @param f a function returning a single element
+     * @param x the point
+     * @param v the vector, of x's shape
+     * @return H(x) v, of x's shape
+     */
+    public static Tensor hvp(Function<Tensor, Tensor> f, Tensor x, Tensor v) {
+        return Functional.hvp("hvp", one(f), List.of(nonNull("hvp", x)), List.of(nonNull("hvp", v))).get(0);
+    }
+
+    /**
+     * The Hessian-vector product of a scalar function of several inputs: for each input i,
+     * {@code sum_j H_ij v_j}.
+     *
+     * @param f a function returning a single element
+     * @param xs the point
+     * @param vs one vector per input, of its shape
+     * @return one product per input, of its shape
+     */
+    public static List<Tensor> hvp(Function<List<Tensor>, Tensor> f, List<Tensor> xs, List<Tensor> vs) {
+        return Functional.hvp("hvp", f, xs, vs);
+    }
+
+    /**
+     * The value and the directional derivative {@code J(x) t}, in forward mode: one pass that
+     * carries the tangent next to the value through every op's tangent rule; no graph is kept and
+     * no backward pass runs (ops without a tangent rule of their own take two reverse passes).
+     *
+     * @param f the function
+     * @param x the point
+     * @param tangent the direction, of x's shape
+     * @return f(x) and J(x) t
+     */
+    public static Jvp jvp(Function<Tensor, Tensor> f, Tensor x, Tensor tangent) {
+        return Functional.jvp("jvp", one(f), List.of(nonNull("jvp", x)), List.of(nonNull("jvp", tangent)));
+    }
+
+    /**
+     * The value and {@code sum_i J_i t_i} of a function of several inputs, in forward mode.
+     *
+     * @param f the function
+     * @param xs the point
+     * @param tangents one direction per input, of its shape
+     * @return the value and the directional derivative
+     */
+    public static Jvp jvp(Function<List<Tensor>, Tensor> f, List<Tensor> xs, List<Tensor> tangents) {
+        return Functional.jvp("jvp", f, xs, tangents);
+    }
+
+    /**
+     * The value and the vector-Jacobian product {@code c^T J(x)}: one recorded forward and one
+     * backward pass.
+     *
+     * @param f the function
+     * @param x the point
+     * @param cotangent the vector, of f(x)'s shape
+     * @return f(x) and c^T J(x), of x's shape
+     */
+    public static Vjp vjp(Function<Tensor, Tensor> f, Tensor x, Tensor cotangent) {
+        Vjps r = Functional.vjp("vjp", one(f), List.of(nonNull("vjp", x)), cotangent);
+        return new Vjp(r.value(), r.gradients().get(0));
+    }
+
+    /**
+     * The value and the vector-Jacobian products of a function of several inputs.
+     *
+     * @param f the function
+     * @param xs the point
+     * @param cotangent the vector, of the value's shape
+     * @return the value and one product per input
+     */
+    public static Vjps vjp(Function<List<Tensor>, Tensor> f, List<Tensor> xs, Tensor cotangent) {
+        return Functional.vjp("vjp", f, xs, cotangent);
+    }
+
+    private static Function<List<Tensor>, Tensor> one(Function<Tensor, Tensor> f) {
+        if (f == null) {
+            throw new IllegalArgumentException("function is null");
+        }
+        return xs -> f.apply(xs.get(0));
+    }
+
+    private static Tensor nonNull(String op, Tensor t) {
+        if (t == null) {
+            throw new IllegalArgumentException(op + ": tensor is null");
+        }
+        return t;
+    }
+
+    /**
      * Switches recording off on this thread until the scope closes: ops still compute, but build no
      * graph and their results do not require grad. Scopes nest.
      *
@@ -268,6 +459,9 @@ public final class Autograd {
         ThreadState s = state();
         // Fibonacci hashing: consecutive nodes of a thread land on distinct bits of a pass's bit set
         Node node = anyGrad && s.noGrad == 0 ? new Node(op, owned ? inputs : inputs.clone(), ++s.nodes * 0x9E3779B9) : null;
+        if (s.forwardLevel != 0 && s.tangentRule == 0) {
+            return ForwardMode.apply(op, owned ? inputs : inputs.clone(), node, s);
+        }
         Tensor out;
         s.noGrad++;
         try {
@@ -304,7 +498,7 @@ public final class Autograd {
         return anyGrad;
     }
 
-    private static void checkForward(CustomOp op, Tensor out, ThreadState s) {
+    static void checkForward(CustomOp op, Tensor out, ThreadState s) {
         if (out == null) {
             throw new IllegalStateException(op.name() + ": forward returned null");
         }
@@ -315,7 +509,7 @@ public final class Autograd {
     }
 
     /** Attaches {@code node} to the forward's result (to a fresh tensor if the result is not a new, unrecorded one). */
-    private static Tensor record(Tensor out, Node node, Tensor[] inputs, ThreadState s) {
+    static Tensor record(Tensor out, Node node, Tensor[] inputs, ThreadState s) {
         if (out.node() != null || out.requiresGrad() || isOneOf(out, inputs)) {
             out = Tensor.over(out.value());
         }

@@ -72,8 +72,9 @@ final class BackwardPass {
         this.targets = targets;
         this.results = targets == null ? null : new Tensor[targets.length];
         // A plain backward() may hand the large arrays of its intermediate gradients back to the
-        // pool: none outlives the sweep, since leaf gradients are copied out of them.
-        Buffers.Scope scope = targets == null && !createGraph ? Buffers.open() : null;
+        // pool: none outlives the sweep, since leaf gradients are copied out of them. Not inside a
+        // forward-mode pass, whose tangents of those gradients may outlive it.
+        Buffers.Scope scope = targets == null && !createGraph && state.forwardLevel == 0 ? Buffers.open() : null;
         long retainingBefore = state.retainingBackwards;
         boolean succeeded = false;
         try {

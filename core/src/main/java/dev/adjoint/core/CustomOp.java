@@ -27,6 +27,10 @@ package dev.adjoint.core;
  *       {@code false} promises that its backward keeps no reference, after it returns, to the
  *       gradient it was given or to anything it computed; a plain {@link Tensor#backward()} whose
  *       every op keeps that promise reuses the memory of its intermediate gradients.</li>
+ *   <li><b>Tangent rule</b> (optional). {@link #jvp} gives the output's tangent (the
+ *       Jacobian-vector product {@code J t}) from the inputs' tangents, for forward mode
+ *       ({@link Autograd#jvp}, {@link Autograd#jacobian}, {@link Autograd#hessian}). Without one
+ *       an op still works in forward mode, through two reverse passes per direction.</li>
  * </ol>
  *
  * <pre>{@code
@@ -66,6 +70,34 @@ public interface CustomOp {
      * @return one gradient per input, each of its input's shape, or {@code null} for no gradient
      */
     Tensor[] backward(Context ctx, Tensor gradOutput);
+
+    /**
+     * The tangent rule: the output's tangent {@code J t = sum_i (d output / d input_i) tangent_i},
+     * called right after {@link #forward} while a forward-mode pass runs and some input carries a
+     * tangent. {@code ctx} holds what the forward saved (even when nothing is recorded). A
+     * {@code null} tangent is a zero one; return {@code null} for a zero output tangent.
+     *
+     * <p>A tangent has its input's shape, or that shape behind leading <i>batch axes</i> (the same
+     * ones for every input): a batch of directions carried at once. The result must have the
+     * output's shape behind the same batch axes. Write the rule with tensor ops: elementwise rules
+     * broadcast over the batch axes for free ({@code tangents[0].mul(y)}); a rule that names an
+     * axis shifts it by the batch rank {@code tangents[i].rank() - inputs[i].rank()}.
+     *
+     * <p>The default runs the op again, recorded, on detached inputs and takes two reverse passes
+     * through its {@link #backward} (the double-backward trick: {@code J t = d/du [(J^T u) . t]}):
+     * about one forward and three backward passes per direction, so a batch of n directions costs
+     * n times that. It needs a backward written with tensor ops (point 3 above). Override it where
+     * forward mode matters.
+     *
+     * @param ctx the context {@link #forward} saved into
+     * @param inputs the inputs the forward received
+     * @param tangents one tangent per input, {@code null} for zero
+     * @param output the forward's output
+     * @return the output's tangent, or {@code null} for zero
+     */
+    default Tensor jvp(Context ctx, Tensor[] inputs, Tensor[] tangents, Tensor output) {
+        return ForwardMode.reverseJvp(this, inputs, tangents);
+    }
 
     /**
      * Runs {@link #forward} and, when grad mode is on and an input requires grad, records this op

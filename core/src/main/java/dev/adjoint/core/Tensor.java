@@ -68,6 +68,11 @@ public final class Tensor {
      */
     private TensorHooks hooks;
     private static final java.lang.invoke.VarHandle GRAD_ZEROED;
+    /**
+     * The tangent this tensor carries in one forward-mode pass, with that pass's level; written once,
+     * by the thread that made the tensor, and ignored by any other pass ({@link ForwardMode}).
+     */
+    ForwardMode.Dual dual;
 
     static {
         // first: ops may run while the rest of this class initializes
@@ -85,6 +90,11 @@ public final class Tensor {
             @Override
             public Tensor apply(CustomOp op, Tensor[] inputs) {
                 return Autograd.apply(op, inputs, true);
+            }
+
+            @Override
+            public boolean forwardModeActive() {
+                return ForwardMode.active();
             }
         });
         try {

@@ -34,7 +34,7 @@ public final class Main {
                 XorExample::run));
         EXAMPLES.put("moons", new Entry("a 2-16-16-2 MLP separates two noisy half-moons with mini-batch Adam; writes pictures",
                 MoonsExample::run));
-        EXAMPLES.put("hessian", new Entry("Hessian-vector products of Rosenbrock's function, checked by hand; Newton's method",
+        EXAMPLES.put("hessian", new Entry("Hessian-vector products and the Hessian of Rosenbrock's function (Autograd.hvp, hessian, jvp), checked by hand; Newton's method",
                 HessianExample::run));
         EXAMPLES.put("optimize", new Entry("a damped oscillator's four parameters fitted to noisy data with L-BFGS; writes the"
                 + " fit and the loss", OptimizeExample::run));

@@ -53,6 +53,15 @@ class CheckRun {
     // ---------------------------------------------------------------- full Jacobian
 
     GradCheck.Report fullJacobian(String order) {
+        return fullJacobian(order, false);
+    }
+
+    /**
+     * The full-Jacobian check; with {@code forward} the analytic Jacobian comes from forward mode
+     * ({@link Autograd#jvp}, one unit tangent per checked element: the tangent rules) instead of
+     * backward passes, and it is never swapped for random directions.
+     */
+    GradCheck.Report fullJacobian(String order, boolean forward) {
         Tensor y = f.apply(in.all, true);
         GradChecker.requireOutput(y);
         int[] yShape = y.shape();
@@ -60,6 +69,9 @@ class CheckRun {
         long entries = 0;
         for (double[] o : original) {
             entries += (long) m * o.length;
+        }
+        if (forward) {
+            return compare(order + ", full Jacobian by forward mode", yShape, m, forwardJacobian(m));
         }
         if (entries > MAX_JACOBIAN_ENTRIES) {
             // Two Jacobians of this size would not fit comfortably in memory; projections still check every entry's
@@ -79,6 +91,33 @@ class CheckRun {
         } catch (BackwardShapeException e) {
             return shapeFailure(mode, e, yShape);
         }
+        return compare(mode, yShape, m, analytic);
+    }
+
+    /** The Jacobian [input][output element][input element] from one forward-mode pass per checked element. */
+    private double[][][] forwardJacobian(int m) {
+        double[][][] analytic = new double[xs.length][m][];
+        for (int c = 0; c < xs.length; c++) {
+            int n = original[c].length;
+            for (int r = 0; r < m; r++) {
+                analytic[c][r] = new double[n];
+            }
+            for (int j = 0; j < n; j++) {
+                List<Tensor> tangents = new ArrayList<>(in.all.size());
+                for (int i = 0; i < in.all.size(); i++) {
+                    tangents.add(i == in.checked[c] ? unit(xs[c].shape(), n, j) : Tensor.zeros(in.all.get(i).shape()));
+                }
+                double[] column = Autograd.jvp(all -> f.apply(all, true), in.all, tangents).tangent().toArray();
+                for (int r = 0; r < m; r++) {
+                    analytic[c][r][j] = column[r];
+                }
+            }
+        }
+        return analytic;
+    }
+
+    /** Compares an analytic Jacobian with finite differences, confirming suspects. */
+    private GradCheck.Report compare(String mode, int[] yShape, int m, double[][][] analytic) {
         double[] f0 = evaluate();
         if (!allFinite(f0)) {
             return notFinite(mode, yShape);

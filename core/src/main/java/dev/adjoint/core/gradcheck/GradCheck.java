@@ -74,6 +74,19 @@ public final class GradCheck {
     }
 
     /**
+     * Checks the tangent rules of {@code f} at {@code inputs}: the Jacobian that forward mode
+     * ({@link dev.adjoint.core.Autograd#jvp}) computes, one unit tangent per checked element,
+     * against finite differences, with the same confirmation and report as {@link #check}.
+     *
+     * @param f any function of the inputs built from tensor ops
+     * @param inputs leaf tensors; those that require grad are checked
+     * @return the report
+     */
+    public static Report checkForward(Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
+        return DEFAULTS.checkForward(f, inputs);
+    }
+
+    /**
      * A checker with other tolerances (and otherwise the defaults).
      *
      * @param eps the finite-difference step, relative to max(1, |x|); positive

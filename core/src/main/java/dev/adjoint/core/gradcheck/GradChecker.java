@@ -177,6 +177,25 @@ public final class GradChecker {
         }
     }
 
+    /**
+     * Checks the tangent rules (forward mode, {@link Autograd#jvp}) of {@code f} at {@code inputs}:
+     * the Jacobian built column by column from one forward-mode pass per checked element, against
+     * finite differences. Always the full Jacobian, whatever the mode of this checker.
+     *
+     * @param f any deterministic function of the inputs built from tensor ops
+     * @param inputs leaf tensors; those that require grad are checked
+     * @return the report
+     */
+    public GradCheck.Report checkForward(Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
+        requireFunction(f);
+        CheckedInputs in = CheckedInputs.of(inputs);
+        try {
+            return new CheckRun(this, new PlainEvaluation(f), in).fullJacobian("forward mode (tangent rules)", true);
+        } finally {
+            in.restoreMarks();
+        }
+    }
+
     private GradCheck.Report run(Evaluation f, List<Tensor> inputs, String order) {
         CheckedInputs in = CheckedInputs.of(inputs);
         try {

@@ -11,8 +11,12 @@
  * differences along a random {@code t}) with {@code <t, J^T c>} (one backward pass with a random
  * {@code c}) instead of the full Jacobian, and localises a failure by bisection. Second-order
  * checks apply the same test to {@code x -> <J(x)^T v, w>} differentiated with
- * {@code createGraph}. {@link dev.adjoint.core.gradcheck.GradCheck} is the entry point,
- * {@link dev.adjoint.core.gradcheck.GradChecker} a configured checker, and
- * {@link dev.adjoint.core.gradcheck.GradCheck.Report} the outcome; the rest is package-private.
+ * {@code createGraph}, and forward-mode checks the Jacobian built from tangent rules
+ * ({@link dev.adjoint.core.Autograd#jvp}). {@link dev.adjoint.core.gradcheck.GradCheck} is the
+ * entry point, {@link dev.adjoint.core.gradcheck.GradChecker} a configured checker, and
+ * {@link dev.adjoint.core.gradcheck.GradCheck.Report} the outcome;
+ * {@link dev.adjoint.core.gradcheck.OpConformance} runs a custom op's whole contract (gradients of
+ * both orders, tangent rule, inputs unmodified, determinism, threads) on several input layouts.
+ * The rest is package-private.
  */
 package dev.adjoint.core.gradcheck;

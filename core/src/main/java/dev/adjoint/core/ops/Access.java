@@ -41,6 +41,14 @@ public final class Access {
          * @return the output
          */
         Tensor apply(CustomOp op, Tensor[] inputs);
+
+        /**
+         * Whether a forward-mode pass propagates tangents through ops on this thread now: then a
+         * backward formula must not take a shortcut around tensor ops.
+         *
+         * @return whether tangents propagate
+         */
+        boolean forwardModeActive();
     }
 
     private static volatile Bridge installed;
@@ -86,5 +94,9 @@ public final class Access {
 
     static Tensor apply(CustomOp op, Tensor[] inputs) {
         return Holder.BRIDGE.apply(op, inputs);
+    }
+
+    static boolean forwardModeActive() {
+        return Holder.BRIDGE.forwardModeActive();
     }
 }

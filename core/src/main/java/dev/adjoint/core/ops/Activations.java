@@ -190,6 +190,12 @@ public final class Activations {
         public Tensor[] backward(Context ctx, Tensor gOut) {
             return new Tensor[] {ctx.needsInputGrad(0) ? apply(gOut, ctx.saved(0)) : null, null};
         }
+
+        // linear in g with a constant mask
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return t[0] == null ? null : apply(t[0], Tangents.like(in[1], t[0]));
+        }
     }
 
     private static final Primitive CLAMP_BACKWARD = new MaskedGradient("clampBackward");
@@ -216,6 +222,11 @@ public final class Activations {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {CLAMP_BACKWARD.apply(g, wrap(Elementwise.strictlyInside(value(ctx.saved(0)), min, max)))};
         }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return t[0].mul(wrap(Elementwise.strictlyInside(value(in[0]), min, max)));
+        }
     }
 
     /** {@code x > 0 ? x : slope x} as one exact loop (a composite of relus rounds -0 and underflows). */
@@ -237,6 +248,11 @@ public final class Activations {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {g.mul(wrap(Elementwise.zipScalar(Binary.LEAKY_RELU_SLOPE, value(ctx.saved(0)), slope)))};
+        }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return backward(ctx, t[0])[0];
         }
     }
 

@@ -125,6 +125,16 @@ public final class Comparison {
                 ctx.needsInputGrad(1) ? where(c, g, zero) : null,
                 ctx.needsInputGrad(2) ? where(c, zero, g) : null};
         }
+
+        // d where(c, a, b) = where(c, da, db)
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor zero = wrap(NDArray.scalar(0.0));
+            if (t[1] == null && t[2] == null) {
+                return null;
+            }
+            return where(in[0], t[1] == null ? zero : t[1], t[2] == null ? zero : t[2]);
+        }
     };
 
     /** maximum or minimum of two equal-shaped inputs; the gradient goes to the larger (smaller) one. */
@@ -152,6 +162,16 @@ public final class Comparison {
             return new Tensor[] {
                 ctx.needsInputGrad(0) ? g.mul(wrap(max ? share(a, b) : share(b, a))) : null,
                 ctx.needsInputGrad(1) ? g.mul(wrap(max ? share(b, a) : share(a, b))) : null};
+        }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            NDArray a = value(in[0]);
+            NDArray b = value(in[1]);
+            boolean max = kernel == Binary.MAXIMUM;
+            return Tangents.sum(
+                    t[0] == null ? null : t[0].mul(wrap(max ? share(a, b) : share(b, a))),
+                    t[1] == null ? null : t[1].mul(wrap(max ? share(b, a) : share(a, b))));
         }
 
         private static NDArray share(NDArray winner, NDArray other) {

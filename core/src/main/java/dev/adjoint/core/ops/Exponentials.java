@@ -167,6 +167,17 @@ public final class Exponentials {
             }
             return new Tensor[] {gx, ge};
         }
+
+        // the backward formula is elementwise and linear in g: applied to the tangents it is the rule
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor x = in[0];
+            Tensor e = in[1];
+            Tensor zero = wrap(NDArray.scalar(0.0));
+            Tensor dx = t[0] == null ? null : Comparison.where(e.eq(0.0), zero, t[0].mul(e.mul(x.pow(e.sub(1.0)))));
+            Tensor de = t[1] == null ? null : t[1].mul(Comparison.where(x.eq(0.0).mul(e.ge(0.0)), zero, out.mul(x.log())));
+            return Tangents.sum(dx, de);
+        }
     };
 
     /**
@@ -209,6 +220,19 @@ public final class Exponentials {
                 return new Tensor[] {g.mul(x.mul(2.0))};
             }
             return new Tensor[] {g.mul(x.pow(p - 1.0).mul(p))};
+        }
+
+        // d x^p = p x^(p-1) dx, 0 for p = 0
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor x = in[0];
+            if (p == 0.0) {
+                return t[0].mul(0.0);
+            }
+            if (p == 1.0) {
+                return t[0];
+            }
+            return Arithmetic.scaledProduct(t[0], p == 2.0 ? x : x.pow(p - 1.0), p);
         }
     }
 }

@@ -63,6 +63,12 @@ public final class Extremes {
             Tensor shares = ctx.saved(0);
             return new Tensor[] {g.expand(shares.shape()).mul(shares)};
         }
+
+        // d max = sum(dx shares)
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return Tangents.sumAll(t[0].mul(ctx.saved(0)), Tangents.batch(t[0], in[0]));
+        }
     }
 
     /**

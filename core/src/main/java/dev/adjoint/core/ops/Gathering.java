@@ -60,6 +60,12 @@ public final class Gathering {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new IndexAdd(axis, indices, length).apply(g)};
         }
+
+        // linear: the op itself, along the shifted axis
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return new IndexSelect(axis + Tangents.batch(t[0], in[0]), indices, length).apply(t[0]);
+        }
     }
 
     private static final class IndexAdd extends Primitive {
@@ -83,6 +89,12 @@ public final class Gathering {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new IndexSelect(axis, indices, length).apply(g)};
+        }
+
+        // linear: the op itself, along the shifted axis
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return new IndexAdd(axis + Tangents.batch(t[0], in[0]), indices, length).apply(t[0]);
         }
     }
 
@@ -194,6 +206,17 @@ public final class Gathering {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new Scatter(axis, positions, indexShape, shape).apply(g)};
         }
+
+        // linear: the op itself, its positions repeated for each direction of the batch
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            int k = Tangents.batch(t[0], in[0]);
+            if (k == 0) {
+                return apply(t[0]);
+            }
+            return new Gather(axis + k, tiled(positions, t[0], k), Tangents.shape(t[0], k, indexShape),
+                    Tangents.shape(t[0], k, shape)).apply(t[0]);
+        }
     }
 
     private static final class Scatter extends Primitive {
@@ -220,5 +243,29 @@ public final class Gathering {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new Gather(axis, positions, indexShape, shape).apply(g)};
         }
+
+        // linear: the op itself, its positions repeated for each direction of the batch
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            int k = Tangents.batch(t[0], out);
+            if (k == 0) {
+                return apply(t[0]);
+            }
+            return new Scatter(axis + k, tiled(positions, t[0], k), Tangents.shape(t[0], k, indexShape),
+                    Tangents.shape(t[0], k, shape)).apply(t[0]);
+        }
+    }
+
+    /** The positions of an index, repeated once per direction of the first k axes of t. */
+    private static int[] tiled(int[] positions, Tensor t, int k) {
+        int copies = 1;
+        for (int d = 0; d < k; d++) {
+            copies *= t.shape()[d];
+        }
+        int[] p = new int[positions.length * copies];
+        for (int c = 0; c < copies; c++) {
+            System.arraycopy(positions, 0, p, c * positions.length, positions.length);
+        }
+        return p;
     }
 }

@@ -80,6 +80,13 @@ public final class Indexing {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new Pad(axis, start, length, from).apply(g)};
         }
+
+        // linear: the same slice of the tangent
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            int k = Tangents.batch(t[0], in[0]);
+            return k == 0 ? apply(t[0]) : new Narrow(axis + k, start, length, Tangents.shape(t[0], k, from)).apply(t[0]);
+        }
     }
 
     private static final class Pad extends Primitive {
@@ -105,6 +112,13 @@ public final class Indexing {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {narrow(g, axis, start, length)};
+        }
+
+        // linear: the tangent padded the same way
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            int k = Tangents.batch(t[0], in[0]);
+            return k == 0 ? apply(t[0]) : new Pad(axis + k, start, length, Tangents.shape(t[0], k, to)).apply(t[0]);
         }
     }
 
@@ -229,6 +243,24 @@ public final class Indexing {
                 at += lengths[i];
             }
             return grads;
+        }
+
+        // linear: the tangents joined, zeros for inputs without one
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor some = null;
+            int k = 0;
+            for (int i = 0; i < t.length && some == null; i++) {
+                if (t[i] != null) {
+                    some = t[i];
+                    k = Tangents.batch(t[i], in[i]);
+                }
+            }
+            Tensor[] parts = new Tensor[t.length];
+            for (int i = 0; i < t.length; i++) {
+                parts[i] = t[i] != null ? t[i] : Tangents.zeros(some, k, in[i]);
+            }
+            return new Concat(axis + k, lengths).apply(parts);
         }
     }
 }

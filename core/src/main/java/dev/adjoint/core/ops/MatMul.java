@@ -136,7 +136,7 @@ public final class MatMul {
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor x = ctx.saved(0);
             Tensor w = ctx.saved(1);
-            if (!Autograd.isGradEnabled()) {
+            if (!Autograd.isGradEnabled() && !Access.forwardModeActive()) {
                 // a plain backward records nothing: the same arrays, without three op dispatches
                 // the gradients share their inputs' shape arrays, which makes the engine's shape check one comparison
                 NDArray gv = value(g);
@@ -149,6 +149,14 @@ public final class MatMul {
                 ctx.needsInputGrad(0) ? product(false, true, g, w) : null,
                 ctx.needsInputGrad(1) ? product(true, false, x, g) : null,
                 ctx.needsInputGrad(2) ? g.sumTo(value(w).dim(1)) : null};
+        }
+
+        // d(x w + b) = dx w + x dw + db
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor d = Tangents.sum(t[0] == null ? null : matmul(t[0], in[1]), t[1] == null ? null : matmul(in[0], t[1]));
+            Tensor db = t[2] == null ? null : t[2].unsqueeze(-2);
+            return d == null ? db.expand(Tangents.shape(db, Tangents.batch(t[2], in[2]), out.shape())) : Tangents.sum(d, db);
         }
     };
 
@@ -214,6 +222,19 @@ public final class MatMul {
                 gb = transB ? product(true, transA, g, a) : product(!transA, false, a, g);
             }
             return new Tensor[] {ga, gb};
+        }
+
+        // d(op(A) op(B)) = op(dA) op(B) + op(A) op(dB)
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor some = t[0] != null ? t[0] : t[1];
+            Tensor other = t[0] != null ? in[0] : in[1];
+            if (some.rank() == other.rank()) {
+                return Tangents.sum(t[0] == null ? null : apply(t[0], in[1]), t[1] == null ? null : apply(in[0], t[1]));
+            }
+            return Tangents.sum(
+                    t[0] == null ? null : matmul(transA ? t[0].transpose() : t[0], transB ? in[1].transpose() : in[1]),
+                    t[1] == null ? null : matmul(transA ? in[0].transpose() : in[0], transB ? t[1].transpose() : t[1]));
         }
     }
 }

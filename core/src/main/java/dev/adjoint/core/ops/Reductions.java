@@ -120,6 +120,12 @@ public final class Reductions {
             Tensor mask = ctx.saved(0);
             return new Tensor[] {g.expand(mask.shape()).mul(mask)};
         }
+
+        // d max = the tangent at the (first) extreme element
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return t[0].mul(ctx.saved(0)).sum(axis + Tangents.batch(t[0], in[0]), true);
+        }
     }
 
     /**
@@ -159,6 +165,13 @@ public final class Reductions {
             Tensor ga = DIFFERENCE_GRADIENT.apply(g, ctx.saved(0), ctx.saved(1));
             return new Tensor[] {ctx.needsInputGrad(0) ? ga : null, ctx.needsInputGrad(1) ? ga.neg() : null};
         }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor some = t[0] != null ? t[0] : t[1];
+            Tensor d = t[1] == null ? t[0] : t[0] == null ? t[1].neg() : t[0].sub(t[1]);
+            return Tangents.sumAll(d.mul(in[0].sub(in[1])), Tangents.batch(some, in[0])).mul(2.0);
+        }
     };
 
     /** {@code 2 g (a - b)} for a scalar g, as one differentiable op (the gradient above). */
@@ -180,6 +193,18 @@ public final class Reductions {
                 ctx.needsInputGrad(0) ? gOut.mul(a.sub(b)).sum().mul(2) : null,
                 ctx.needsInputGrad(1) ? da : null,
                 ctx.needsInputGrad(2) ? da.neg() : null};
+        }
+
+        // d(2 g (a - b)) = 2 dg (a - b) + 2 g (da - db)
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor dg = null;
+            if (t[0] != null) {
+                int k = Tangents.batch(t[0], in[0]);
+                dg = Tangents.aligned(t[0], k, in[1].rank()).mul(in[1].sub(in[2])).mul(2.0);
+            }
+            Tensor d = t[2] == null ? t[1] : t[1] == null ? t[2].neg() : t[1].sub(t[2]);
+            return Tangents.sum(dg, d == null ? null : d.mul(in[0].mul(2.0)));
         }
     };
 
@@ -259,6 +284,17 @@ public final class Reductions {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new SoftmaxBackward(axis, log).apply(g, ctx.saved(0))};
         }
+
+        // softmax: dy = y (dx - sum(dx y)), the backward formula (its Jacobian is symmetric);
+        // log-softmax: dy = dx - sum(exp(y) dx), the transpose of its backward formula
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            int k = Tangents.batch(t[0], in[0]);
+            if (log) {
+                return t[0].sub(t[0].mul(out.exp()).sum(axis + k, true));
+            }
+            return new SoftmaxBackward(axis + k, false).apply(t[0], Tangents.like(out, t[0]));
+        }
     }
 
     /**
@@ -308,6 +344,27 @@ public final class Reductions {
                 }
             }
             return new Tensor[] {gg, gy};
+        }
+
+        // linear in g: d h = h(dg, y) + (dh/dy) dy, with
+        //   softmax:     (dh/dy) dy = dy (g - S(g y)) - y S(g dy)
+        //   log-softmax: (dh/dy) dy = -dy exp(y) S(g)
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor g = in[0];
+            Tensor y = in[1];
+            Tensor some = t[0] != null ? t[0] : t[1];
+            int k = Tangents.batch(some, g);
+            Tensor dg = t[0] == null ? null : new SoftmaxBackward(axis + k, log).apply(t[0], Tangents.like(y, t[0]));
+            Tensor dy = null;
+            if (t[1] != null) {
+                if (log) {
+                    dy = t[1].mul(y.exp()).mul(g.sum(axis, true)).neg();
+                } else {
+                    dy = t[1].mul(g.sub(g.mul(y).sum(axis, true))).sub(y.mul(g.mul(t[1]).sum(axis + k, true)));
+                }
+            }
+            return Tangents.sum(dg, dy);
         }
     }
 }

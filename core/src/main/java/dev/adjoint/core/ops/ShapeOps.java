@@ -88,6 +88,12 @@ public final class ShapeOps {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {g.reshape(from)};
         }
+
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            int k = Tangents.batch(t[0], in[0]);
+            return k == 0 ? apply(t[0]) : t[0].reshape(Tangents.shape(t[0], k, to));
+        }
     }
 
     /**
@@ -115,6 +121,12 @@ public final class ShapeOps {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {g.transpose()};
+        }
+
+        // the last two axes are the last two behind any batch axes too
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return t[0].transpose();
         }
     };
 
@@ -179,6 +191,20 @@ public final class ShapeOps {
                 inverse[axes[i]] = i;
             }
             return new Tensor[] {permute(g, inverse)};
+        }
+
+        // the batch axes stay in front
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            int k = Tangents.batch(t[0], in[0]);
+            if (k == 0) {
+                return apply(t[0]);
+            }
+            int[] order = new int[k + axes.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i < k ? i : axes[i - k] + k;
+            }
+            return permute(t[0], order);
         }
     }
 
@@ -281,6 +307,16 @@ public final class ShapeOps {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {g.sumTo(from)};
         }
+
+        // the tangent expanded the same way, its batch axes kept in front
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            int k = Tangents.batch(t[0], in[0]);
+            if (k == 0) {
+                return apply(t[0]);
+            }
+            return expand(t[0].reshape(Tangents.padded(t[0], k, to.length, from)), Tangents.shape(t[0], k, to));
+        }
     }
 
     /**
@@ -320,6 +356,16 @@ public final class ShapeOps {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {g.expand(from)};
+        }
+
+        // linear: the tangent summed the same way, its batch axes kept in front
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            int k = Tangents.batch(t[0], in[0]);
+            if (k == 0) {
+                return apply(t[0]);
+            }
+            return sumTo(t[0], Tangents.padded(t[0], k, from.length, to)).reshape(Tangents.shape(t[0], k, to));
         }
     }
 }

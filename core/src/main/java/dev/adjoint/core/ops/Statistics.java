@@ -79,6 +79,15 @@ public final class Statistics {
             Tensor y = ctx.saved(1);
             return new Tensor[] {x.sub(x.mean(axis, true)).mul(quotientOrZero(g, y)).div(x.dim(axis) - 1)};
         }
+
+        // d std = sum((x - mean) dx) / ((n - 1) std), 0 where std = 0
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor x = in[0];
+            int k = Tangents.batch(t[0], x);
+            Tensor s = t[0].mul(x.sub(x.mean(axis, true))).sum(axis + k, true);
+            return quotientOrZero(s, out).div(x.dim(axis) - 1);
+        }
     }
 
     /**
@@ -118,6 +127,12 @@ public final class Statistics {
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor x = ctx.saved(0);
             return new Tensor[] {x.mul(quotientOrZero(g, ctx.saved(1)))};
+        }
+
+        // d |x| = x . dx / |x|, 0 at x = 0
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return quotientOrZero(Tangents.sumAll(t[0].mul(in[0]), Tangents.batch(t[0], in[0])), out);
         }
     };
 
@@ -175,6 +190,12 @@ public final class Statistics {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new CumSum(axis, !reverse).apply(g)};
+        }
+
+        // linear: the running sums of the tangent
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return new CumSum(axis + Tangents.batch(t[0], in[0]), reverse).apply(t[0]);
         }
     }
 

@@ -7,16 +7,20 @@
  * {@link dev.adjoint.core.Tensor} delegates to. A primitive is a subclass of {@code Primitive}: a
  * {@link dev.adjoint.core.CustomOp} like any user's, its forward next to its backward with the
  * derivative in a comment, its backward written with tensor ops so that it is differentiable
- * again. A primitive earns its place by numerical stability or speed (matmul, affine, conv2d with
- * its gradients {@code conv2dBackwardInput} and {@code conv2dBackwardWeight}, max and average
- * pooling with their backward ops {@code maxPool2dBackward} and {@code avgPool2dBackward} and max
- * pooling's gather {@code maxPool2dGather}, the fused softmax and the fused activation backward
- * ops, named {@code sigmoidBackward} and so on), or by exactness (clamp and leakyRelu, which
- * shifted relus round; silu, whose backward is PyTorch's formula; std and norm, whose gradient at
- * 0 would be 0/0 as composites), or by being a function of its own (erf, maximum, where, pow with
- * a tensor exponent); the index ops (gather and its adjoint scatter, indexSelect and its adjoint
- * indexAdd) and cumsum are primitives in pairs, each the other's backward. Everything else (mean,
- * logSumExp, var, prod, select, stack, unsqueeze, gelu, broadcasting, batched matmul) is a
- * composite of primitives.
+ * again, and its tangent rule (forward mode) next to them, also written with tensor ops and able
+ * to carry a batch of tangents ({@code Tangents}). A primitive earns its place by numerical
+ * stability or speed (matmul, affine, conv2d with its gradients {@code conv2dBackwardInput} and
+ * {@code conv2dBackwardWeight}, max and average pooling with their backward ops
+ * {@code maxPool2dBackward} and {@code avgPool2dBackward} and max pooling's gather
+ * {@code maxPool2dGather}, the fused softmax and the fused activation backward ops, named
+ * {@code sigmoidBackward} and so on, and {@code scaledProduct}, the tangent of a power in one
+ * dispatch), or by exactness (clamp and leakyRelu, which shifted relus round; silu, whose backward
+ * is PyTorch's formula; std and norm, whose gradient at 0 would be 0/0 as composites), or by being
+ * a function of its own (erf, maximum, where, pow with a tensor exponent); the index ops (gather
+ * and its adjoint scatter, indexSelect and its adjoint indexAdd) and cumsum are primitives in
+ * pairs, each the other's backward. Convolution and pooling have no tangent rules yet: forward
+ * mode reaches them through the fallback of two reverse passes. Everything else (mean, logSumExp,
+ * var, prod, select, stack, unsqueeze, gelu, broadcasting, batched matmul) is a composite of
+ * primitives.
  */
 package dev.adjoint.core.ops;

@@ -49,6 +49,70 @@ class OpGradientPropertiesTest {
         }
         GradCheck.Report second = GradCheck.checkSecondOrder(f, xs);
         assertTrue(second.passed(), second::toString);
+        assertTangents(f, xs);
+    }
+
+    /**
+     * Checks the tangent rules (forward mode) of f, and of its gradient function
+     * {@code x -> <grad <f(x), v>, w>} for fixed random v, w, whose backward ops (the fused
+     * {@code *Backward} ones among them) then need tangent rules of their own.
+     */
+    static void assertTangents(Function<List<Tensor>, Tensor> f, List<Tensor> xs) {
+        GradCheck.Report forward = GradCheck.checkForward(f, xs);
+        assertTrue(forward.passed(), forward::toString);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        Tensor v = Tensor.randn(r, f.apply(xs).shape());
+        List<Tensor> w = xs.stream().map(x -> Tensor.randn(r, x.shape())).toList();
+        Function<List<Tensor>, Tensor> gradient = in -> {
+            try (dev.adjoint.core.Autograd.Scope on = dev.adjoint.core.Autograd.enableGrad()) {
+                Tensor y = f.apply(in);
+                if (!y.requiresGrad()) {
+                    return Tensor.scalar(0);
+                }
+                List<Tensor> g = dev.adjoint.core.Autograd.grad(y, v, in, true);
+                Tensor s = Tensor.scalar(0);
+                for (int i = 0; i < g.size(); i++) {
+                    s = s.add(g.get(i).mul(w.get(i)).sum());
+                }
+                return s;
+            }
+        };
+        List<Tensor> marked = xs.stream().map(x -> x.detach().requiresGrad(true)).toList();
+        GradCheck.Report forwardOfGradient = GradCheck.checkForward(gradient, marked);
+        assertTrue(forwardOfGradient.passed(), forwardOfGradient::toString);
+        assertBatchedTangents(in -> f.apply(in).mul(v).sum(), xs);
+    }
+
+    /**
+     * The Hessian carries all directions as one batch of tangents through the forward and the
+     * backward pass (the batched tangent rules); each Hessian-vector product carries one. They
+     * must agree column by column.
+     */
+    static void assertBatchedTangents(Function<List<Tensor>, Tensor> scalar, List<Tensor> xs) {
+        List<List<Tensor>> h = dev.adjoint.core.Autograd.hessian(scalar, xs);
+        for (int j = 0; j < xs.size(); j++) {
+            for (int e = 0; e < xs.get(j).size(); e++) {
+                List<Tensor> units = new java.util.ArrayList<>();
+                for (int i = 0; i < xs.size(); i++) {
+                    double[] u = new double[xs.get(i).size()];
+                    if (i == j) {
+                        u[e] = 1;
+                    }
+                    units.add(Tensor.of(u, xs.get(i).shape()));
+                }
+                List<Tensor> column = dev.adjoint.core.Autograd.hvp(scalar, xs, units);
+                for (int i = 0; i < xs.size(); i++) {
+                    double[] expected = column.get(i).toArray();
+                    double[] batched = h.get(i).get(j).reshape(xs.get(i).size(), xs.get(j).size()).select(1, e).toArray();
+                    for (int k = 0; k < expected.length; k++) {
+                        double tolerance = 1e-9 * (1 + Math.abs(expected[k]));
+                        assertTrue(Math.abs(expected[k] - batched[k]) <= tolerance || Double.isNaN(expected[k]) && Double.isNaN(batched[k]),
+                                "Hessian block [" + i + "][" + j + "] column " + e + " element " + k + ": batched " + batched[k]
+                                + " vs one direction " + expected[k]);
+                    }
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- arithmetic

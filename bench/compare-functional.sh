@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs derivatives of functions (FunctionalBenchmark) in PyTorch (float64) and in Adjoint's JMH
+# harness in one go, and prints time per call and the speed ratio. Usage:
+#   bench/compare-functional.sh [workload ...]   (rosenbrockHessian rosenbrockForward rosenbrockJvp mlpForward mlpJvp; default all)
+# Environment: THREADS (default 2),
+# ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
+# which is fair to both on a shared machine whose speed drifts over minutes),
+# JMH_ARGS (extra JMH options, e.g. "-prof gc"), JVM_ARGS (extra options for the benchmark JVMs,
+# e.g. "-XX:+UseSerialGC"), JAVA_ARGS (options for the JMH runner itself, e.g. "-Djmh.ignoreLock=true"),
+# PYTHON (default /usr/bin/python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+THREADS="${THREADS:-2}"
+ROUNDS="${ROUNDS:-1}"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+WORKLOADS=("$@")
+if [ ${#WORKLOADS[@]} -eq 0 ]; then
+  WORKLOADS=(rosenbrockHessian rosenbrockForward rosenbrockJvp mlpForward mlpJvp)
+fi
+JAR=bench/target/benchmarks.jar
+if [ ! -f "$JAR" ]; then
+  mvn -B -ntp -q -pl bench -am package -DskipTests
+fi
+OUT="$(mktemp -d)"
+REGEX="$(IFS='|'; echo "FunctionalBenchmark\\.(${WORKLOADS[*]})\$")"
+
+for round in $(seq 1 "$ROUNDS"); do
+  echo "=== round $round of $ROUNDS"
+  echo "== PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), float64, $THREADS threads"
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" bench/pytorch_functional.py --threads "$THREADS" "${WORKLOADS[@]}" \
+    | tee -a "$OUT/torch.jsonl"
+
+  echo "== Adjoint, $(java -version 2>&1 | head -1), $THREADS threads${JVM_ARGS:+, $JVM_ARGS}"
+  # shellcheck disable=SC2086
+  java ${JAVA_ARGS:-} -jar "$JAR" "$REGEX" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
+    -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector ${JVM_ARGS:-}" \
+    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark)"
+done
+
+"$PYTHON" - "$OUT/torch.jsonl" "$OUT"/adjoint-*.json <<'PY'
+import json, sys
+# each side's best (lowest) time over the rounds
+torch = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    torch[r["workload"]] = min(r["us"], torch.get(r["workload"], float("inf")))
+adjoint = {}
+for path in sys.argv[2:]:
+    for r in json.load(open(path)):
+        name = r["benchmark"].rsplit(".", 1)[1]
+        adjoint[name] = min(r["primaryMetric"]["score"], adjoint.get(name, float("inf")))
+print()
+print(f"{'workload':<18} {'PyTorch us':>12} {'Adjoint us':>12} {'speed-up':>9}")
+for name, us in torch.items():
+    a = adjoint.get(name)
+    if a:
+        print(f"{name:<18} {us:>12.2f} {a:>12.2f} {us / a:>8.1f}x")
+PY
+echo "(raw results in $OUT)"
