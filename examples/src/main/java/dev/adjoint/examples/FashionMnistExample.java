@@ -144,13 +144,14 @@ final class FashionMnistExample {
                 epochLoss += l;
                 progress(out, console, epoch, s.epochs(), b + 1, batches.length, epochLoss / (b + 1), BATCH_SIZE, t0);
             }
+            double trainSeconds = (System.nanoTime() - t0) / 1e9;
             model.train(false);
             double trainAccuracy = accuracy(model, train, s.model());
             double testAccuracy = accuracy(model, test, s.model());
             accuracies.add(new double[] {trainAccuracy, testAccuracy});
-            out.printf(Locale.ROOT, "%sepoch %d/%d: loss %.4f, train accuracy %.2f%%, test accuracy %.2f%% (%.1f s)%n", console ? "\r" : "",
-                    epoch + 1, s.epochs(), epochLoss / batches.length, 100 * trainAccuracy, 100 * testAccuracy,
-                    (System.nanoTime() - t0) / 1e9);
+            out.printf(Locale.ROOT, "%sepoch %d/%d: loss %.4f, train accuracy %.2f%%, test accuracy %.2f%% (training %.1f s,"
+                    + " evaluation %.1f s)%n", console ? "\r" : "", epoch + 1, s.epochs(), epochLoss / batches.length,
+                    100 * trainAccuracy, 100 * testAccuracy, trainSeconds, (System.nanoTime() - t0) / 1e9 - trainSeconds);
             Path checkpoint = s.out().resolve("fashion-mnist-" + s.model() + "-epoch" + (epoch + 1) + ".ckpt");
             Checkpoint.save(model, adam, checkpoint);
         }
