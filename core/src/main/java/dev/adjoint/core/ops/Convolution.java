@@ -19,8 +19,9 @@ import java.util.Arrays;
  * <p>Tangent rules follow from the same bilinearity: the tangent of {@code op(a, b)} is
  * {@code op(da, b) + op(a, db)} (plus the bias's tangent on every position for conv2d). A batch
  * of tangents of the image-indexed argument (x of conv2d, G of conv2dBackwardInput) is folded into
- * the image axis, so one convolution carries every direction; the weight's tangents, and both
- * tangents of conv2dBackwardWeight (which sums over the images), are taken one direction at a time.
+ * the image axis, so one convolution carries every direction; conv2d's weight tangents become
+ * more output channels of one convolution; conv2dBackwardInput's weight tangents and both tangents
+ * of conv2dBackwardWeight (which sums over the images) are taken one direction at a time.
  */
 public final class Convolution {
     private Convolution() {
@@ -211,6 +212,30 @@ public final class Convolution {
             return new Tensor[] {gx, gw, ctx.needsInputGrad(2) ? gy.sumTo(g.o(), 1, 1).reshape(g.o()) : null};
         }
 
+        /**
+         * conv(x, dw) for a batch of weight tangents at once: the directions' weights become more
+         * output channels of each group (direction-major within a group), so x is unfolded once and
+         * one product per group covers every direction.
+         */
+        private Tensor overWeights(Tensor x, Tensor tw, int k) {
+            if (k == 0) {
+                return new Conv(g, false).apply(x, tw);
+            }
+            int b = Tangents.directions(tw, k);
+            int[] shape = Tangents.shape(tw, k, g.outputShape());
+            if (b == 0) {
+                return Tensor.zeros(shape);
+            }
+            int groups = g.groups();
+            int og = g.o() / groups;
+            Tensor w = tw.reshape(b, groups, og, g.c() / groups, g.kh(), g.kw()).permute(1, 0, 2, 3, 4, 5)
+                    .reshape(b * g.o(), g.c() / groups, g.kh(), g.kw());
+            Geometry wide = new Geometry(g.n(), g.c(), g.h(), g.w(), b * g.o(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(),
+                    g.dh(), g.dw(), groups);
+            Tensor y = new Conv(wide, false).apply(x, w);
+            return y.reshape(g.n(), groups, b, og, g.outH(), g.outW()).permute(2, 0, 1, 3, 4, 5).reshape(shape);
+        }
+
         // bilinear in (x, w), plus b: dy = conv(dx, w) + conv(x, dw) + db on every position
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
@@ -218,8 +243,7 @@ public final class Convolution {
             Tensor w = in[1];
             Tensor dx = t[0] == null ? null : overImages(g, t[0], Tangents.batch(t[0], x), g.outputShape(),
                     (sizes, tx) -> new Conv(sizes, false).apply(tx, w));
-            Tensor dw = t[1] == null ? null : Tangents.perDirection(t[1], Tangents.batch(t[1], w), g.outputShape(),
-                    tw -> new Conv(g, false).apply(x, tw));
+            Tensor dw = t[1] == null ? null : overWeights(x, t[1], Tangents.batch(t[1], w));
             Tensor d = Tangents.sum(dx, dw);
             if (!hasBias || t[2] == null) {
                 return d;

@@ -21,8 +21,9 @@
  * pairs, each the other's backward. Convolution and pooling have tangent rules of their own too,
  * each the op itself applied to the tangents (they are linear, or bilinear, once max pooling's
  * positions are fixed); a batch of tangents is folded into the image axis where the op treats
- * each image on its own, and taken one direction at a time where it sums over the images or the
- * tangent is the weight's. Everything else (mean, logSumExp, var, prod, select, stack, unsqueeze,
- * gelu, broadcasting, batched matmul) is a composite of primitives.
+ * each image on its own, becomes more output channels for conv2d's weight, and is taken one
+ * direction at a time otherwise (the weight gradient, the input gradient's weight). Everything
+ * else (mean, logSumExp, var, prod, select, stack, unsqueeze, gelu, broadcasting, batched matmul)
+ * is a composite of primitives.
  */
 package dev.adjoint.core.ops;
