@@ -15,6 +15,13 @@ import java.util.Arrays;
  * derivative is exact: {@code conv2d(x, w)}, its input gradient {@code conv2dBackwardInput(G, w)}
  * (a transposed convolution) and its weight gradient {@code conv2dBackwardWeight(x, G)}. conv1d is
  * conv2d on a height of 1.
+ *
+ * <p>Tangent rules follow from the same bilinearity: the tangent of {@code op(a, b)} is
+ * {@code op(da, b) + op(a, db)} (plus the bias's tangent on every position for conv2d). A batch
+ * of tangents of the image-indexed argument (x of conv2d, G of conv2dBackwardInput) is folded into
+ * the image axis, so one convolution carries every direction; conv2d's weight tangents become
+ * more output channels of one convolution; conv2dBackwardInput's weight tangents and both tangents
+ * of conv2dBackwardWeight (which sums over the images) are taken one direction at a time.
  */
 public final class Convolution {
     private Convolution() {
@@ -151,6 +158,29 @@ public final class Convolution {
     }
 
     /**
+     * The sizes of the same convolution over {@code images} images: a tangent's batch of directions
+     * folded into the image axis (each image is convolved on its own).
+     */
+    private static Geometry withImages(Geometry g, int images) {
+        return new Geometry(images, g.c(), g.h(), g.w(), g.o(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.dh(), g.dw(),
+                g.groups());
+    }
+
+    /**
+     * The tangent of an op linear in its image-indexed first input, for that input's tangent t:
+     * with batch axes, the directions are folded into the image axis, the op runs once over all
+     * of them ({@code op} takes the sizes and the folded tangent), and the result is unfolded.
+     */
+    private static Tensor overImages(Geometry g, Tensor t, int k, int[] shape,
+                                     java.util.function.BiFunction<Geometry, Tensor, Tensor> op) {
+        if (k == 0) {
+            return op.apply(g, t);
+        }
+        Tensor y = op.apply(withImages(g, g.n() * Tangents.directions(t, k)), Tangents.fold(t, k));
+        return y.reshape(Tangents.shape(t, k, shape));
+    }
+
+    /**
      * y = conv(x, w) + b. With G = gradOutput: dx = conv2dBackwardInput(G, w), dw =
      * conv2dBackwardWeight(x, G), db = the sum of G over all but the channel axis.
      */
@@ -181,6 +211,47 @@ public final class Convolution {
             }
             return new Tensor[] {gx, gw, ctx.needsInputGrad(2) ? gy.sumTo(g.o(), 1, 1).reshape(g.o()) : null};
         }
+
+        /**
+         * conv(x, dw) for a batch of weight tangents at once: the directions' weights become more
+         * output channels of each group (direction-major within a group), so x is unfolded once and
+         * one product per group covers every direction.
+         */
+        private Tensor overWeights(Tensor x, Tensor tw, int k) {
+            if (k == 0) {
+                return new Conv(g, false).apply(x, tw);
+            }
+            int b = Tangents.directions(tw, k);
+            int[] shape = Tangents.shape(tw, k, g.outputShape());
+            if (b == 0) {
+                return Tensor.zeros(shape);
+            }
+            int groups = g.groups();
+            int og = g.o() / groups;
+            Tensor w = tw.reshape(b, groups, og, g.c() / groups, g.kh(), g.kw()).permute(1, 0, 2, 3, 4, 5)
+                    .reshape(b * g.o(), g.c() / groups, g.kh(), g.kw());
+            Geometry wide = new Geometry(g.n(), g.c(), g.h(), g.w(), b * g.o(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(),
+                    g.dh(), g.dw(), groups);
+            Tensor y = new Conv(wide, false).apply(x, w);
+            return y.reshape(g.n(), groups, b, og, g.outH(), g.outW()).permute(2, 0, 1, 3, 4, 5).reshape(shape);
+        }
+
+        // bilinear in (x, w), plus b: dy = conv(dx, w) + conv(x, dw) + db on every position
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor x = in[0];
+            Tensor w = in[1];
+            Tensor dx = t[0] == null ? null : overImages(g, t[0], Tangents.batch(t[0], x), g.outputShape(),
+                    (sizes, tx) -> new Conv(sizes, false).apply(tx, w));
+            Tensor dw = t[1] == null ? null : overWeights(x, t[1], Tangents.batch(t[1], w));
+            Tensor d = Tangents.sum(dx, dw);
+            if (!hasBias || t[2] == null) {
+                return d;
+            }
+            int k = Tangents.batch(t[2], in[2]);
+            Tensor db = t[2].reshape(Tangents.padded(t[2], k, 4, new int[] {g.o(), 1, 1}));
+            return d == null ? db.expand(Tangents.shape(t[2], k, g.outputShape())) : d.add(db);
+        }
     }
 
     /**
@@ -209,6 +280,18 @@ public final class Convolution {
                 ctx.needsInputGrad(0) ? new Conv(g, false).apply(h, w) : null,
                 ctx.needsInputGrad(1) ? new BackwardWeight(g).apply(h, gy) : null};
         }
+
+        // bilinear in (G, w): d dx = conv2dBackwardInput(dG, w) + conv2dBackwardInput(G, dw)
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor gy = in[0];
+            Tensor w = in[1];
+            Tensor dg = t[0] == null ? null : overImages(g, t[0], Tangents.batch(t[0], gy), g.inputShape(),
+                    (sizes, tg) -> new BackwardInput(sizes).apply(tg, w));
+            Tensor dw = t[1] == null ? null : Tangents.perDirection(t[1], Tangents.batch(t[1], w), g.inputShape(),
+                    tw -> new BackwardInput(g).apply(gy, tw));
+            return Tangents.sum(dg, dw);
+        }
     }
 
     /**
@@ -236,6 +319,19 @@ public final class Convolution {
             return new Tensor[] {
                 ctx.needsInputGrad(0) ? new BackwardInput(g).apply(gy, h) : null,
                 ctx.needsInputGrad(1) ? new Conv(g, false).apply(x, h) : null};
+        }
+
+        // bilinear in (x, G): d dw = conv2dBackwardWeight(dx, G) + conv2dBackwardWeight(x, dG); the
+        // result sums over the images, so a batch of directions is taken one direction at a time
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor x = in[0];
+            Tensor gy = in[1];
+            Tensor dx = t[0] == null ? null : Tangents.perDirection(t[0], Tangents.batch(t[0], x), g.weightShape(),
+                    tx -> new BackwardWeight(g).apply(tx, gy));
+            Tensor dg = t[1] == null ? null : Tangents.perDirection(t[1], Tangents.batch(t[1], gy), g.weightShape(),
+                    tg -> new BackwardWeight(g).apply(x, tg));
+            return Tangents.sum(dx, dg);
         }
     }
 }

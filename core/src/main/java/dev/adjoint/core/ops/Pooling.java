@@ -7,6 +7,7 @@ import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.PoolKernels;
 import dev.adjoint.core.kernel.PoolKernels.Pool;
 import java.util.Arrays;
+import java.util.function.BiFunction;
 
 /**
  * Max and average pooling over square windows, as torch.nn.functional.max_pool2d and avg_pool2d
@@ -14,7 +15,9 @@ import java.util.Arrays;
  * once max pooling's positions are fixed, so each backward is a named op whose own backward is
  * the forward again: max pooling gathers values at the positions of the maxima and its backward
  * ({@code maxPool2dBackward}) scatters gradients back to them; average pooling's backward
- * ({@code avgPool2dBackward}) spreads each gradient over its window.
+ * ({@code avgPool2dBackward}) spreads each gradient over its window. Being linear, each op's
+ * tangent rule is the op itself applied to the tangent (max pooling's gathers at the saved
+ * positions of the maxima), with a batch of tangents folded into the image axis.
  */
 public final class Pooling {
     private Pooling() {
@@ -71,6 +74,25 @@ public final class Pooling {
     }
 
     /**
+     * A pooling op, linear in its first input, applied to that input's tangent t: with batch axes
+     * the directions are folded into the image axis (each plane is pooled on its own), the op runs
+     * once over all of them ({@code op} takes the sizes and the folded tangent), and the result is
+     * unfolded to {@code shape} behind the batch axes.
+     */
+    private static Tensor overImages(Pool pool, Tensor t, int k, int[] shape, BiFunction<Pool, Tensor, Tensor> op) {
+        if (k == 0) {
+            return op.apply(pool, t);
+        }
+        Pool folded = new Pool(pool.n() * Tangents.directions(t, k), pool.c(), pool.h(), pool.w(), pool.k(), pool.s(), pool.p());
+        return op.apply(folded, Tangents.fold(t, k)).reshape(Tangents.shape(t, k, shape));
+    }
+
+    /** The positions {@code where} (of the output's shape) repeated for each direction of t and folded like it. */
+    private static Tensor positions(Tensor where, Tensor t, int k) {
+        return k == 0 ? where : Tangents.fold(where.expand(Tangents.shape(t, k, where.shape())), k);
+    }
+
+    /**
      * y = x at the position of each window's maximum. With G = gradOutput: dx = G scattered back to
      * those positions (maxPool2dBackward); a kink where values tie, like max along an axis.
      */
@@ -93,6 +115,14 @@ public final class Pooling {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new Scatter(pool).apply(g, ctx.saved(0))};
         }
+
+        // linear once the positions are fixed: the tangent gathered at the saved positions of the maxima
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor where = ctx.saved(0);
+            int k = Tangents.batch(t[0], in[0]);
+            return overImages(pool, t[0], k, pool.outputShape(), (sizes, tx) -> new Gather(sizes).apply(tx, positions(where, t[0], k)));
+        }
     }
 
     /** y = x at recorded positions (a constant second input), linear in x: dx = G scattered back. */
@@ -113,6 +143,16 @@ public final class Pooling {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new Scatter(pool).apply(g, ctx.saved(0)), null};
+        }
+
+        // linear in x; the positions are a constant
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            if (t[0] == null) {
+                return null;
+            }
+            int k = Tangents.batch(t[0], in[0]);
+            return overImages(pool, t[0], k, pool.outputShape(), (sizes, tx) -> new Gather(sizes).apply(tx, positions(in[1], t[0], k)));
         }
     }
 
@@ -135,6 +175,16 @@ public final class Pooling {
         public Tensor[] backward(Context ctx, Tensor h) {
             return new Tensor[] {new Gather(pool).apply(h, ctx.saved(0)), null};
         }
+
+        // linear in G; the positions are a constant
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            if (t[0] == null) {
+                return null;
+            }
+            int k = Tangents.batch(t[0], in[0]);
+            return overImages(pool, t[0], k, pool.inputShape(), (sizes, tg) -> new Scatter(sizes).apply(tg, positions(in[1], t[0], k)));
+        }
     }
 
     /** y = the mean of each window (padding as zeros), linear: dx = avgPool2dBackward(G). */
@@ -155,6 +205,12 @@ public final class Pooling {
         public Tensor[] backward(Context ctx, Tensor g) {
             return new Tensor[] {new AvgPoolBackward(pool).apply(g)};
         }
+
+        // linear
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return overImages(pool, t[0], Tangents.batch(t[0], in[0]), pool.outputShape(), (sizes, tx) -> new AvgPool(sizes).apply(tx));
+        }
     }
 
     /** dx = each G / k^2 spread over its window, the adjoint of avgPool2d: its gradient is avgPool2d of H. */
@@ -174,6 +230,13 @@ public final class Pooling {
         @Override
         public Tensor[] backward(Context ctx, Tensor h) {
             return new Tensor[] {new AvgPool(pool).apply(h)};
+        }
+
+        // linear
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            return overImages(pool, t[0], Tangents.batch(t[0], in[0]), pool.inputShape(),
+                    (sizes, tg) -> new AvgPoolBackward(sizes).apply(tg));
         }
     }
 }

@@ -39,7 +39,7 @@ abstract class Primitive implements CustomOp {
     /**
      * The contract's fallback (two reverse passes per direction), declared here so that
      * {@code TangentRuleCoverageTest} can tell a primitive without a rule of its own: every
-     * built-in op overrides it, except those that test lists with a reason.
+     * built-in op overrides it.
      */
     @Override
     public Tensor jvp(Context ctx, Tensor[] inputs, Tensor[] tangents, Tensor output) {

@@ -18,9 +18,12 @@
  * is PyTorch's formula; std and norm, whose gradient at 0 would be 0/0 as composites), or by being
  * a function of its own (erf, maximum, where, pow with a tensor exponent); the index ops (gather
  * and its adjoint scatter, indexSelect and its adjoint indexAdd) and cumsum are primitives in
- * pairs, each the other's backward. Convolution and pooling have no tangent rules yet: forward
- * mode reaches them through the fallback of two reverse passes. Everything else (mean, logSumExp,
- * var, prod, select, stack, unsqueeze, gelu, broadcasting, batched matmul) is a composite of
- * primitives.
+ * pairs, each the other's backward. Convolution and pooling have tangent rules of their own too,
+ * each the op itself applied to the tangents (they are linear, or bilinear, once max pooling's
+ * positions are fixed); a batch of tangents is folded into the image axis where the op treats
+ * each image on its own, becomes more output channels for conv2d's weight, and is taken one
+ * direction at a time otherwise (the weight gradient, the input gradient's weight). Everything
+ * else (mean, logSumExp, var, prod, select, stack, unsqueeze, gelu, broadcasting, batched matmul)
+ * is a composite of primitives.
  */
 package dev.adjoint.core.ops;

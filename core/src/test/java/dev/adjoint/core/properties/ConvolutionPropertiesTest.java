@@ -1,9 +1,12 @@
 package dev.adjoint.core.properties;
 
 import static dev.adjoint.core.properties.OpGradientPropertiesTest.assertGradients;
+import static dev.adjoint.core.properties.OpGradientPropertiesTest.assertTangents;
 import static dev.adjoint.core.properties.OpGradientPropertiesTest.bend;
 
+import dev.adjoint.core.Autograd;
 import dev.adjoint.core.Tensor;
+import java.util.List;
 import java.util.SplittableRandom;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -18,6 +21,12 @@ import net.jqwik.api.Provide;
  * ops are bilinear or linear, so they are followed by {@code bend}, and the input of a
  * convolution goes through tanh first, so that every second derivative is non-zero. Max pooling
  * gets inputs without ties; ConvolutionTest checks its tie breaking exactly.
+ *
+ * <p>{@code assertGradients} also checks the tangent rules ({@code GradCheck.checkForward}) of each
+ * function and of its gradient function, which reaches the backward ops (conv2dBackwardInput,
+ * conv2dBackwardWeight, maxPool2dBackward, avgPool2dBackward), and compares the batched tangents of
+ * the Hessian with one Hessian-vector product per direction. Max pooling's gradient is checked
+ * once more, so that the tangent rule of its own backward, maxPool2dGather, is reached too.
  */
 class ConvolutionPropertiesTest {
 
@@ -99,6 +108,20 @@ class ConvolutionPropertiesTest {
         int padding = rng.nextInt(kernel / 2 + 1);
         Tensor x = distinct(rng, 1 + rng.nextInt(2), 1 + rng.nextInt(3), side(rng, kernel, padding), side(rng, kernel, padding));
         assertGradients(in -> bend(in.get(0).maxPool2d(kernel, stride, padding)), x);
+        // the backward of the gradient gathers (maxPool2dGather); the sin makes what it gathers depend
+        // on x, so that its tangent rule is reached (third order)
+        Tensor v = Tensor.randn(rng, x.dim(0), x.dim(1), (x.dim(2) + 2 * padding - kernel) / stride + 1,
+                (x.dim(3) + 2 * padding - kernel) / stride + 1);
+        Tensor w = Tensor.randn(rng, x.shape());
+        assertTangents(in -> {
+            try (Autograd.Scope on = Autograd.enableGrad()) {
+                Tensor y = bend(in.get(0).maxPool2d(kernel, stride, padding));
+                if (!y.requiresGrad()) {
+                    return Tensor.scalar(0);
+                }
+                return Autograd.grad(y, v, List.of(in.get(0)), true).get(0).sin().mul(w).sum();
+            }
+        }, List.of(x));
     }
 
     @Property(tries = 25)
