@@ -74,7 +74,7 @@ final class FashionMnistExample {
                         }
                         model = value;
                     }
-                    case "--epochs" -> epochs = Options.parse(new String[] {"--epochs", value}, "--epochs", 1).count();
+                    case "--epochs" -> epochs = Options.count("--epochs", value);
                     case "--data" -> data = Path.of(value);
                     default -> out = Path.of(value);
                 }

@@ -44,7 +44,7 @@ record Options(Path out, int count) {
         return new Options(out, count);
     }
 
-    private static int count(String option, String value) throws Main.UsageException {
+    static int count(String option, String value) throws Main.UsageException {
         try {
             int n = Integer.parseInt(value);
             if (n >= 1 && n <= MAX_COUNT) {

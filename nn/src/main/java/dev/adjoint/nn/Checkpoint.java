@@ -134,10 +134,13 @@ public final class Checkpoint {
      * (empty if none); nothing is changed if the file is refused.
      */
     static Map<String, double[]> loadWithExtras(Layer model, Optimizer optimizer, Path file) throws IOException {
-        return load(model, optimizer, file, "Checkpoint " + file + ": ", TRAINER_ALLOWANCE);
+        return load(model, optimizer, file, "Checkpoint " + file + ": ");
     }
 
-    /** The most bytes a trainer's entries may add to a checkpoint: a loss history of 8 million steps. */
+    /**
+     * The most bytes a trainer's entries may add to a checkpoint (a loss history of 8 million
+     * steps): any load accepts them, so a trainer's checkpoint also loads into a model alone.
+     */
     private static final long TRAINER_ALLOWANCE = 1L << 26;
 
     private static void write(ByteBuffer bytes, Path file) throws IOException {
@@ -238,7 +241,7 @@ public final class Checkpoint {
         if (model == null || file == null) {
             throw new IllegalArgumentException("Checkpoint.load: " + (model == null ? "model" : "file") + " is null");
         }
-        load(model, null, file, "Checkpoint " + file + ": ", TRAINER_ALLOWANCE);
+        load(model, null, file, "Checkpoint " + file + ": ");
     }
 
     /**
@@ -259,11 +262,10 @@ public final class Checkpoint {
             throw new IllegalArgumentException("Checkpoint.load: " + (model == null ? "model" : optimizer == null ? "optimizer" : "file")
                     + " is null");
         }
-        load(model, optimizer, file, "Checkpoint " + file + ": ", TRAINER_ALLOWANCE);
+        load(model, optimizer, file, "Checkpoint " + file + ": ");
     }
 
-    private static Map<String, double[]> load(Layer model, Optimizer optimizer, Path file, String where, long allowance)
-            throws IOException {
+    private static Map<String, double[]> load(Layer model, Optimizer optimizer, Path file, String where) throws IOException {
         List<Tensor> params = model.parameters();
         BasicFileAttributes attributes;
         FileChannel ch;
@@ -286,7 +288,7 @@ public final class Checkpoint {
         double[][] values;
         try (ch) {
             if (CheckpointReader.version(ch, attributes.size()) == CheckpointEntries.VERSION) {
-                long max = CheckpointEntries.maxLength(model, optimizer) + allowance;
+                long max = CheckpointEntries.maxLength(model, optimizer) + TRAINER_ALLOWANCE;
                 if (attributes.size() > max) {
                     throw new IOException(where + "does not fit the model: " + attributes.size()
                             + " bytes, more than any checkpoint of the model" + (optimizer == null ? "" : " and its optimizer")

@@ -265,27 +265,23 @@ public final class SafeTensors {
     /** The model's tensors by PyTorch's names, with a {@link Linear}'s weight marked for transposing. */
     private static Map<String, Stored> pytorchView(Layer model) {
         Map<String, Stored> out = new LinkedHashMap<>();
-        collect(model, "", out);
+        collect(model, out);
         return out;
     }
 
-    private static void collect(Layer layer, String prefix, Map<String, Stored> out) {
-        if (layer instanceof Sequential s) {
-            List<Layer> layers = s.layers();
-            for (int i = 0; i < layers.size(); i++) {
-                collect(layers.get(i), prefix + i + ".", out);
+    private static void collect(Layer model, Map<String, Stored> out) {
+        Layers.forEachLeaf(model, "", (path, layer) -> {
+            String prefix = path.isEmpty() ? "" : path + ".";
+            List<Map.Entry<String, Tensor>> all = new ArrayList<>(layer.namedParameters().entrySet());
+            all.addAll(layer.namedBuffers().entrySet());
+            for (Map.Entry<String, Tensor> e : all) {
+                boolean transposed = layer instanceof Linear && e.getKey().equals("weight");
+                boolean shared = out.values().stream().anyMatch(st -> st.tensor() == e.getValue());
+                if (!shared) {
+                    out.put(prefix + e.getKey(), new Stored(e.getValue(), transposed));
+                }
             }
-            return;
-        }
-        List<Map.Entry<String, Tensor>> all = new ArrayList<>(layer.namedParameters().entrySet());
-        all.addAll(layer.namedBuffers().entrySet());
-        for (Map.Entry<String, Tensor> e : all) {
-            boolean transposed = layer instanceof Linear && e.getKey().equals("weight");
-            boolean shared = out.values().stream().anyMatch(st -> st.tensor() == e.getValue());
-            if (!shared) {
-                out.put(prefix + e.getKey(), new Stored(e.getValue(), transposed));
-            }
-        }
+        });
     }
 
     private static String escape(String s) {

@@ -156,7 +156,7 @@ public final class Trainer {
         if (step == null || step.length != 4 || position.get("history") == null) {
             throw new IOException("Checkpoint " + file + ": holds no trainer position (saved by Checkpoint.save, not by a Trainer)");
         }
-        Map<String, Dropout> dropouts = dropouts(model, "", new LinkedHashMap<>());
+        Map<String, Dropout> dropouts = dropouts(model);
         for (Map.Entry<String, Dropout> d : dropouts.entrySet()) {
             double[] count = position.get("draws." + d.getKey());
             if (count == null || count.length != 1) {
@@ -169,14 +169,13 @@ public final class Trainer {
     }
 
     /** The model's Dropout layers by position path ("1", "0.3"), whose generators a resume replays. */
-    private static Map<String, Dropout> dropouts(Layer layer, String path, Map<String, Dropout> out) {
-        if (layer instanceof Dropout d) {
-            out.put(path.isEmpty() ? "0" : path, d);
-        } else if (layer instanceof Sequential s) {
-            for (int i = 0; i < s.layers().size(); i++) {
-                dropouts(s.layers().get(i), path.isEmpty() ? String.valueOf(i) : path + "." + i, out);
+    private static Map<String, Dropout> dropouts(Layer model) {
+        Map<String, Dropout> out = new LinkedHashMap<>();
+        Layers.forEachLeaf(model, "", (path, layer) -> {
+            if (layer instanceof Dropout d) {
+                out.put(path.isEmpty() ? "0" : path, d);
             }
-        }
+        });
         return out;
     }
 
@@ -403,7 +402,7 @@ public final class Trainer {
         Map<String, double[]> position = new LinkedHashMap<>();
         position.put("step", new double[] {step, total, perEpoch, baseRate});
         position.put("history", Arrays.copyOf(history, step));
-        dropouts(model, "", new LinkedHashMap<>()).forEach((path, d) -> position.put("draws." + path, new double[] {d.draws()}));
+        dropouts(model).forEach((path, d) -> position.put("draws." + path, new double[] {d.draws()}));
         try {
             Checkpoint.save(model, optimizer, position, checkpointFile);
         } catch (IOException e) {

@@ -11,7 +11,6 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -121,9 +120,6 @@ class IndexingPropertiesTest {
 
     // ---------------------------------------------------------------- generators
 
-    /** A tensor of rank at least 1 and an axis of it (possibly negative). */
-    record AxisCase(Tensor x, int axis, boolean keepDim) {
-    }
 
     @Provide
     Arbitrary<Tensor> any() {
@@ -137,8 +133,6 @@ class IndexingPropertiesTest {
 
     @Provide
     Arbitrary<AxisCase> axisCases() {
-        return TensorArbitraries.tensors(1, 3, Domain.ANY).flatMap(x -> Combinators.combine(
-                Arbitraries.integers().between(-x.rank(), x.rank() - 1), Arbitraries.of(true, false))
-                .as((axis, keep) -> new AxisCase(x, axis, keep)));
+        return AxisCase.arbitrary();
     }
 }

@@ -336,9 +336,6 @@ class OpGradientPropertiesTest {
 
     // ---------------------------------------------------------------- generators
 
-    /** A tensor of rank at least 1 and an axis of it (possibly negative). */
-    record AxisCase(Tensor x, int axis, boolean keepDim) {
-    }
 
     @Provide
     Arbitrary<Tensor> any() {
@@ -397,8 +394,6 @@ class OpGradientPropertiesTest {
 
     @Provide
     Arbitrary<AxisCase> axisCases() {
-        return TensorArbitraries.tensors(1, 3, Domain.ANY).flatMap(x -> Combinators.combine(
-                Arbitraries.integers().between(-x.rank(), x.rank() - 1), Arbitraries.of(true, false))
-                .as((axis, keep) -> new AxisCase(x, axis, keep)));
+        return AxisCase.arbitrary();
     }
 }

@@ -95,9 +95,6 @@ class ReductionPropertiesTest {
 
     // ---------------------------------------------------------------- generators
 
-    /** A tensor of rank at least 1 and an axis of it (possibly negative). */
-    record AxisCase(Tensor x, int axis, boolean keepDim) {
-    }
 
     @Provide
     Arbitrary<Tensor> any() {
@@ -111,9 +108,7 @@ class ReductionPropertiesTest {
 
     @Provide
     Arbitrary<AxisCase> axisCases() {
-        return TensorArbitraries.tensors(1, 3, Domain.ANY).flatMap(x -> Combinators.combine(
-                Arbitraries.integers().between(-x.rank(), x.rank() - 1), Arbitraries.of(true, false))
-                .as((axis, keep) -> new AxisCase(x, axis, keep)));
+        return AxisCase.arbitrary();
     }
 
     /** As axisCases, with at least two elements along the axis (one element has no variance: NaN). */
