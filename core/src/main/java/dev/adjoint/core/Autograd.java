@@ -120,7 +120,7 @@ public final class Autograd {
             throw new IllegalStateException("grad: output has shape " + Arrays.toString(output.shape())
                     + "; gradients can only be created implicitly for a scalar output (use grad(output, gradOutput, inputs, createGraph))");
         }
-        return grad(output, Tensor.ones(output.shape()), inputs, createGraph);
+        return grad(output, Tensor.ones(output.dtype(), output.shape()), inputs, createGraph);
     }
 
     /**
@@ -152,7 +152,7 @@ public final class Autograd {
         Tensor[] results = Engine.backward(output, gradOutput, createGraph, targets);
         List<Tensor> out = new ArrayList<>(targets.length);
         for (int i = 0; i < targets.length; i++) {
-            out.add(results[i] != null ? results[i] : Tensor.zeros(targets[i].shape()));
+            out.add(results[i] != null ? results[i] : Tensor.zeros(targets[i].dtype(), targets[i].shape()));
         }
         return out;
     }
@@ -488,14 +488,31 @@ public final class Autograd {
             throw new IllegalArgumentException(op.name() + ": inputs array is null");
         }
         boolean anyGrad = false;
+        boolean float32 = false;
         for (int i = 0; i < inputs.length; i++) {
             Tensor t = inputs[i];
             if (t == null) {
                 throw new IllegalArgumentException(op.name() + ": input " + i + " is null");
             }
             anyGrad |= t.requiresGrad();
+            boolean f = t.value().isFloat32();
+            if (i == 0) {
+                float32 = f;
+            } else if (f != float32) {
+                throw mixedDtypes(op, inputs);
+            }
         }
         return anyGrad;
+    }
+
+    private static IllegalArgumentException mixedDtypes(CustomOp op, Tensor[] inputs) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < inputs.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append("input ").append(i).append(' ').append(inputs[i].dtype())
+                    .append(Arrays.toString(inputs[i].shape()));
+        }
+        return new IllegalArgumentException(op.name() + ": cannot mix float32 and float64 tensors (" + sb
+                + "); convert one with to(DType.FLOAT32) or to(DType.FLOAT64)");
     }
 
     static void checkForward(CustomOp op, Tensor out, ThreadState s) {

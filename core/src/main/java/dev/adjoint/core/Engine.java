@@ -18,7 +18,8 @@ final class Engine {
      * are accumulated into the leaves' {@code grad()}; otherwise they are returned, one per target.
      */
     static Tensor[] backward(Tensor root, Tensor gradOutput, boolean createGraph, Tensor[] targets) {
-        if (!root.requiresGrad() || gradOutput == null || !Shapes.same(gradOutput.value().shapeView(), root.value().shapeView())) {
+        if (!root.requiresGrad() || gradOutput == null || !Shapes.same(gradOutput.value().shapeView(), root.value().shapeView())
+                || gradOutput.value().isFloat32() != root.value().isFloat32()) {
             throw refusal(root, gradOutput, targets == null ? "backward" : "grad");
         }
         Autograd.ThreadState state = Autograd.state();
@@ -49,8 +50,8 @@ final class Engine {
         if (gradOutput == null) {
             return new IllegalArgumentException(what + ": gradOutput is null");
         }
-        return new IllegalArgumentException(what + ": gradOutput has shape " + Arrays.toString(gradOutput.shape())
-                + " but the output has shape " + Arrays.toString(root.shape()));
+        return new IllegalArgumentException(what + ": gradOutput is " + gradOutput.dtype() + Arrays.toString(gradOutput.shape())
+                + " but the output is " + root.dtype() + Arrays.toString(root.shape()) + " (shape and dtype must match)");
     }
 
     /** Runs {@code node}'s backward and checks what it returned against the op contract. */
@@ -67,7 +68,8 @@ final class Engine {
         }
         for (int k = 0; k < grads.length; k++) {
             // most gradients share their input's shape array, which makes the check one comparison
-            if (grads[k] != null && (!sameShape(grads[k], node.inputs[k]) || state.anomaly > 0)) {
+            if (grads[k] != null && (!sameShape(grads[k], node.inputs[k]) || state.anomaly > 0
+                    || grads[k].value().isFloat32() != node.inputs[k].value().isFloat32())) {
                 check(node, k, grads[k], state);
             }
         }
@@ -92,6 +94,12 @@ final class Engine {
         CustomOp op = node.op;
         if (!sameShape(gradient, node.inputs[k])) {
             throw new BackwardShapeException(op, k, node.inputs[k], gradient.shape(), node.inputs[k].shape());
+        }
+        if (gradient.value().isFloat32() != node.inputs[k].value().isFloat32()) {
+            throw new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned a "
+                    + gradient.dtype() + " gradient for input " + k + ", which is " + node.inputs[k].dtype() + Arrays.toString(
+                    node.inputs[k].shape()) + " (a gradient has its input's dtype; if setDtype changed the input after this graph was"
+                    + " recorded, record it again)");
         }
         if (state.anomaly > 0 && !Elementwise.allFinite(gradient.value())) {
             throw new ArithmeticException(op.name() + ": backward produced NaN or infinity in the gradient for input " + k

@@ -279,9 +279,9 @@ final class ForwardMode {
                 }
             }
             Tensor y = Autograd.apply(op, xs, true);
-            Tensor u = Tensor.zeros(y.shape()).requiresGrad(true);
+            Tensor u = Tensor.zeros(y.dtype(), y.shape()).requiresGrad(true);
             if (!y.requiresGrad()) {
-                return Tensor.zeros(y.shape());
+                return Tensor.zeros(y.dtype(), y.shape());
             }
             List<Tensor> vjps = Autograd.grad(y, u, wrt, true);
             Tensor dot = null;
@@ -290,7 +290,7 @@ final class ForwardMode {
                 dot = dot == null ? term : dot.add(term);
             }
             if (!dot.requiresGrad()) {
-                return Tensor.zeros(y.shape());
+                return Tensor.zeros(y.dtype(), y.shape());
             }
             return Autograd.grad(dot, List.of(u), false).get(0);
         }

@@ -28,7 +28,7 @@ final class Functional {
             }
             Tensor y = call(op, f, duals);
             Tensor t = level.tangent(y);
-            return new Autograd.Jvp(y, t != null ? t : Tensor.zeros(y.shape()));
+            return new Autograd.Jvp(y, t != null ? t : Tensor.zeros(y.dtype(), y.shape()));
         }
     }
 
@@ -41,9 +41,9 @@ final class Functional {
             List<Tensor> leaves = leaves(xs);
             Tensor y = call(op, f, leaves);
             if (!y.requiresGrad()) {
-                return new Autograd.Jvp(y, Tensor.zeros(y.shape()));
+                return new Autograd.Jvp(y, Tensor.zeros(y.dtype(), y.shape()));
             }
-            Tensor u = Tensor.zeros(y.shape()).requiresGrad(true);
+            Tensor u = Tensor.zeros(y.dtype(), y.shape()).requiresGrad(true);
             List<Tensor> vjps = Autograd.grad(y, u, leaves, true);
             Tensor dot = null;
             for (int i = 0; i < vjps.size(); i++) {
@@ -51,7 +51,7 @@ final class Functional {
                 dot = dot == null ? term : dot.add(term);
             }
             if (!dot.requiresGrad()) {
-                return new Autograd.Jvp(y, Tensor.zeros(y.shape()));
+                return new Autograd.Jvp(y, Tensor.zeros(y.dtype(), y.shape()));
             }
             return new Autograd.Jvp(y, Autograd.grad(dot, List.of(u), anyRequiresGrad(xs)).get(0));
         }
@@ -95,7 +95,7 @@ final class Functional {
             for (int r = 0; r < m; r++) {
                 double[] e = new double[m];
                 e[r] = 1;
-                rows.add(gradients(y, Tensor.of(e, y.shape()), leaves, createGraph));
+                rows.add(gradients(y, Tensor.of(e, y.shape()).to(y.dtype()), leaves, createGraph));
             }
             List<Tensor> out = new ArrayList<>(xs.size());
             for (int i = 0; i < xs.size(); i++) {
@@ -104,7 +104,7 @@ final class Functional {
                     column.add(row.get(i));
                 }
                 int[] shape = concat(y.shape(), xs.get(i).shape());
-                out.add(m == 0 ? Tensor.zeros(shape) : Tensor.stack(column, 0).reshape(shape));
+                out.add(m == 0 ? Tensor.zeros(y.dtype(), shape) : Tensor.stack(column, 0).reshape(shape));
             }
             return out;
         }
@@ -120,14 +120,14 @@ final class Functional {
         int m = y.size();
         int[] yShape = y.shape();
         try (ForwardMode.Level level = ForwardMode.enter()) {
-            Tensor u = Tensor.zeros(yShape);
+            Tensor u = Tensor.zeros(y.dtype(), yShape);
             u.dual = new ForwardMode.Dual(level.level, seeds(List.of(y), m).get(0));
             List<Tensor> g = Autograd.grad(y, u, leaves, false);
             List<Tensor> out = new ArrayList<>(xs.size());
             for (int i = 0; i < xs.size(); i++) {
                 Tensor t = level.tangent(g.get(i));
                 int[] shape = concat(yShape, xs.get(i).shape());
-                out.add(t == null ? Tensor.zeros(shape) : t.reshape(shape));
+                out.add(t == null ? Tensor.zeros(y.dtype(), shape) : t.reshape(shape));
             }
             return out;
         }
@@ -149,7 +149,7 @@ final class Functional {
             for (Tensor x : xs) {
                 int[] shape = concat(yShape, x.shape());
                 if (t == null) {
-                    out.add(Tensor.zeros(shape));
+                    out.add(Tensor.zeros(x.dtype(), shape));
                 } else {
                     out.add(t.reshape(n, m).narrow(0, at, x.size()).transpose().reshape(shape));
                 }
@@ -184,7 +184,7 @@ final class Functional {
                 for (Tensor xj : xs) {
                     int[] shape = concat(xs.get(i).shape(), xj.shape());
                     if (t == null) {
-                        row.add(Tensor.zeros(shape));
+                        row.add(Tensor.zeros(xj.dtype(), shape));
                     } else {
                         // the tangent's batch axis is the direction j; the Hessian puts it last
                         row.add(t.reshape(n, xs.get(i).size()).narrow(0, at, xj.size()).transpose().reshape(shape));
@@ -217,7 +217,7 @@ final class Functional {
                     block.add(columns.get(c).get(i));
                 }
                 int[] shape = concat(xs.get(i).shape(), xj.shape());
-                row.add(block.isEmpty() ? Tensor.zeros(shape) : Tensor.stack(block, -1).reshape(shape));
+                row.add(block.isEmpty() ? Tensor.zeros(xj.dtype(), shape) : Tensor.stack(block, -1).reshape(shape));
                 at += xj.size();
             }
             out.add(row);
@@ -252,7 +252,7 @@ final class Functional {
             List<Tensor> out = new ArrayList<>(xs.size());
             for (int i = 0; i < xs.size(); i++) {
                 Tensor t = level.tangent(g.get(i));
-                out.add(t != null ? t : Tensor.zeros(xs.get(i).shape()));
+                out.add(t != null ? t : Tensor.zeros(xs.get(i).dtype(), xs.get(i).shape()));
             }
             return out;
         }
@@ -271,7 +271,7 @@ final class Functional {
             for (int j = 0; j < size; j++) {
                 e[(at + j) * size + j] = 1;
             }
-            out.add(Tensor.of(e, concat(new int[] {n}, x.shape())));
+            out.add(Tensor.of(e, concat(new int[] {n}, x.shape())).to(x.dtype()));
             at += size;
         }
         return out;
@@ -301,7 +301,7 @@ final class Functional {
         if (!y.requiresGrad()) {
             List<Tensor> zeros = new ArrayList<>(leaves.size());
             for (Tensor x : leaves) {
-                zeros.add(Tensor.zeros(x.shape()));
+                zeros.add(Tensor.zeros(x.dtype(), x.shape()));
             }
             return zeros;
         }

@@ -117,7 +117,7 @@ final class Recompute implements CustomOp {
                 } else {
                     grads = new ArrayList<>();
                     for (Tensor x : leaves) {
-                        grads.add(Tensor.zeros(x.shape()));
+                        grads.add(Tensor.zeros(x.dtype(), x.shape()));
                     }
                 }
             }

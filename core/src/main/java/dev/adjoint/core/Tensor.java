@@ -8,6 +8,7 @@ import dev.adjoint.core.ops.Access;
 import dev.adjoint.core.ops.Activations;
 import dev.adjoint.core.ops.Arithmetic;
 import dev.adjoint.core.ops.Comparison;
+import dev.adjoint.core.ops.Conversion;
 import dev.adjoint.core.ops.Convolution;
 import dev.adjoint.core.ops.Exponentials;
 import dev.adjoint.core.ops.Extremes;
@@ -48,7 +49,8 @@ import java.util.random.RandomGenerator;
  * }</pre>
  */
 public final class Tensor {
-    private final NDArray value;
+    /** Replaced only by {@link #setDtype}, which is not for use while other threads hold the tensor. */
+    private NDArray value;
     private Node node;
     private boolean requiresGrad;
     /** Written under this tensor's lock; volatile because {@link #zeroGrad()} and {@link #grad()} read it without. */
@@ -130,6 +132,120 @@ public final class Tensor {
                     + " (" + n + " elements)");
         }
         return new Tensor(NDArray.of(data, shape));
+    }
+
+    /**
+     * A float32 tensor holding a copy of {@code data}, read row-major into {@code shape}.
+     *
+     * @param data the elements
+     * @param shape the dimensions ({@code new int[0]} for a scalar; with none at all the call is
+     *     {@link #of(float[])}, a vector)
+     * @return a new float32 leaf
+     * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
+     */
+    public static Tensor of(float[] data, int... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("of: data is null");
+        }
+        Shapes.checkShape("of", shape);
+        int n = Shapes.size(shape);
+        if (data.length != n) {
+            throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Arrays.toString(shape)
+                    + " (" + n + " elements)");
+        }
+        return new Tensor(NDArray.of(data, shape));
+    }
+
+    /**
+     * A float32 vector holding a copy of {@code data}: shape {@code [data.length]}.
+     *
+     * @param data the elements
+     * @return a new 1-D float32 leaf
+     * @throws IllegalArgumentException if {@code data} is null
+     */
+    public static Tensor of(float[] data) {
+        if (data == null) {
+            throw new IllegalArgumentException("of: data is null");
+        }
+        return new Tensor(NDArray.of(data, new int[] {data.length}));
+    }
+
+    /**
+     * A tensor of zeros of the given dtype.
+     *
+     * @param dtype the element type
+     * @param shape the dimensions
+     * @return a new leaf
+     */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return full(dtype, 0.0, shape);
+    }
+
+    /**
+     * A tensor of ones of the given dtype.
+     *
+     * @param dtype the element type
+     * @param shape the dimensions
+     * @return a new leaf
+     */
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(dtype, 1.0, shape);
+    }
+
+    /**
+     * A tensor of the given dtype with every element {@code value} (rounded to nearest for float32).
+     *
+     * @param dtype the element type
+     * @param value the fill
+     * @param shape the dimensions
+     * @return a new leaf
+     */
+    public static Tensor full(DType dtype, double value, int... shape) {
+        NDArray v = NDArray.full(value, Shapes.checkShape("full", shape));
+        return new Tensor(requireDtype("full", dtype) == DType.FLOAT32 ? v.toFloat32() : v);
+    }
+
+    /**
+     * Uniform samples in [0, 1) of the given dtype (float32 draws {@code nextFloat}, so that no sample
+     * rounds up to 1).
+     *
+     * @param dtype the element type
+     * @param rng the source of randomness
+     * @param shape the dimensions
+     * @return a new leaf
+     */
+    public static Tensor rand(DType dtype, RandomGenerator rng, int... shape) {
+        if (requireDtype("rand", dtype) == DType.FLOAT64) {
+            return rand(rng, shape);
+        }
+        Shapes.checkShape("rand", shape);
+        requireRng("rand", rng);
+        float[] d = new float[Shapes.size(shape)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = rng.nextFloat();
+        }
+        return new Tensor(NDArray.of(d, shape));
+    }
+
+    /**
+     * Standard normal samples of the given dtype (float64 samples rounded for float32, so a float32
+     * tensor draws the same stream as a float64 one).
+     *
+     * @param dtype the element type
+     * @param rng the source of randomness
+     * @param shape the dimensions
+     * @return a new leaf
+     */
+    public static Tensor randn(DType dtype, RandomGenerator rng, int... shape) {
+        Tensor t = randn(rng, shape);
+        return requireDtype("randn", dtype) == DType.FLOAT32 ? new Tensor(t.value.toFloat32()) : t;
+    }
+
+    private static DType requireDtype(String op, DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException(op + ": dtype is null");
+        }
+        return dtype;
     }
 
     /** A new leaf over a value, sharing it (no copy). */
@@ -355,6 +471,69 @@ public final class Tensor {
      */
     public int size() {
         return value.size();
+    }
+
+    /**
+     * The element type.
+     *
+     * @return {@link DType#FLOAT64} unless the tensor was made float32
+     */
+    public DType dtype() {
+        return value.isFloat32() ? DType.FLOAT32 : DType.FLOAT64;
+    }
+
+    /**
+     * This tensor in another dtype: itself when it has that dtype already, else a converted copy
+     * (float32 to float64 is exact, float64 to float32 rounds to nearest). Differentiable: the
+     * gradient comes back in this tensor's dtype.
+     *
+     * @param dtype the target dtype
+     * @return the converted tensor
+     */
+    public Tensor to(DType dtype) {
+        return Conversion.to(this, dtype);
+    }
+
+    /**
+     * Converts this leaf in place to another dtype (PyTorch's {@code param.data = param.data.to(dtype)}):
+     * how {@code Layer.to} converts a model's parameters and buffers while the layers keep their
+     * tensors. A gradient it holds is converted too. The version counter moves on, so a graph that
+     * saved this tensor before refuses to back-propagate. Do not call it while another thread uses
+     * the tensor.
+     *
+     * @param dtype the new dtype
+     * @return this tensor
+     * @throws IllegalStateException if this tensor was produced by a recorded op
+     */
+    public Tensor setDtype(DType dtype) {
+        requireDtype("setDtype", dtype);
+        if (node != null) {
+            throw new IllegalStateException("setDtype: only a leaf can change its dtype in place; this tensor was produced by "
+                    + node.op.name() + " (use to(dtype) for a converted copy)");
+        }
+        if (dtype() == dtype) {
+            return this;
+        }
+        synchronized (this) {
+            NDArray old = value;
+            NDArray converted = dtype == DType.FLOAT32 ? old.toFloat32() : old.toFloat64();
+            converted.continueVersionFrom(old);
+            value = converted;
+            Tensor g = grad;
+            if (g != null) {
+                grad = new Tensor(dtype == DType.FLOAT32 ? g.value.toFloat32() : g.value.toFloat64());
+            }
+        }
+        return this;
+    }
+
+    /**
+     * The elements in row-major order rounded to float (exact for a float32 tensor); a copy.
+     *
+     * @return the elements
+     */
+    public float[] toFloatArray() {
+        return value.toFloatArray();
     }
 
     /** The value behind this tensor, shared. */
@@ -628,7 +807,8 @@ public final class Tensor {
 
     /**
      * Updates the values in place: {@code update} receives the row-major buffer (exactly
-     * {@link #size()} long) and overwrites it. This is how optimizers change parameters. The version
+     * {@link #size()} long) and overwrites it; for a float32 tensor it receives a float64 copy, which
+     * is rounded back afterwards ({@link #modifyFloats} avoids the copy). This is how optimizers change parameters. The version
      * counter is bumped, so a graph that saved this tensor before the update refuses to
      * back-propagate ({@link IllegalStateException}, "modified") instead of using stale values.
      *
@@ -650,15 +830,34 @@ public final class Tensor {
      *     view, or is already being modified (by another thread, or by {@code update} itself)
      */
     public Tensor modify(Consumer<double[]> update) {
+        checkModifiable("modify", update);
+        value.modify(update);
+        return this;
+    }
+
+    /**
+     * Updates a float32 tensor's values in place, as {@link #modify} does (same version counter, same
+     * refusals), handing {@code update} the float32 buffer itself. ({@link #modify} works on float32
+     * tensors too, through a widened copy that is rounded back.)
+     *
+     * @param update code that overwrites the buffer; it must not keep a reference to it
+     * @return this tensor
+     * @throws IllegalStateException as {@link #modify}, or if this tensor is float64
+     */
+    public Tensor modifyFloats(Consumer<float[]> update) {
+        checkModifiable("modifyFloats", update);
+        value.modifyFloats(update);
+        return this;
+    }
+
+    private void checkModifiable(String what, Object update) {
         if (node != null) {
-            throw new IllegalStateException("modify: cannot modify an intermediate result of " + node.op.name()
+            throw new IllegalStateException(what + ": cannot modify an intermediate result of " + node.op.name()
                     + " in place; only leaves can be updated");
         }
         if (update == null) {
-            throw new IllegalArgumentException("modify: update is null");
+            throw new IllegalArgumentException(what + ": update is null");
         }
-        value.modify(update);
-        return this;
     }
 
     /**

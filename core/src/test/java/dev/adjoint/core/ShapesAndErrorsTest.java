@@ -134,7 +134,7 @@ class ShapesAndErrorsTest {
         Tensor a = Tensor.zeros(2);
         assertTrue(message(() -> a.add((Tensor) null)).startsWith("add"));
         assertTrue(message(() -> a.matmul(null)).startsWith("matmul"));
-        assertTrue(message(() -> Tensor.of(null, 2)).startsWith("of"));
+        assertTrue(message(() -> Tensor.of((double[]) null, 2)).startsWith("of"));
         assertTrue(message(() -> Tensor.rand(null, 2)).startsWith("rand"));
     }
 

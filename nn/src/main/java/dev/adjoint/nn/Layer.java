@@ -1,5 +1,6 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -56,6 +57,28 @@ public interface Layer {
      */
     default Map<String, Tensor> namedBuffers() {
         return Map.of();
+    }
+
+    /**
+     * Converts this layer's parameters and buffers to {@code dtype} in place, as PyTorch's
+     * {@code module.to(dtype)}: the layer keeps its tensors, whose values (and any gradients) are
+     * converted ({@link Tensor#setDtype}). Feed the converted layer inputs of the same dtype
+     * ({@code x.to(dtype)}); an op on mixed dtypes is refused. Make optimizers after converting.
+     *
+     * @param dtype the new dtype
+     * @return this layer
+     */
+    default Layer to(DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("to: dtype is null");
+        }
+        for (Tensor p : namedParameters().values()) {
+            p.setDtype(dtype);
+        }
+        for (Tensor b : namedBuffers().values()) {
+            b.setDtype(dtype);
+        }
+        return this;
     }
 
     /**

@@ -105,7 +105,7 @@ class CheckRun {
             for (int j = 0; j < n; j++) {
                 List<Tensor> tangents = new ArrayList<>(in.all.size());
                 for (int i = 0; i < in.all.size(); i++) {
-                    tangents.add(i == in.checked[c] ? unit(xs[c].shape(), n, j) : Tensor.zeros(in.all.get(i).shape()));
+                    tangents.add(i == in.checked[c] ? unit(xs[c].shape(), n, j) : Tensor.zeros(in.all.get(i).dtype(), in.all.get(i).shape()));
                 }
                 double[] column = Autograd.jvp(all -> f.apply(all, true), in.all, tangents).tangent().toArray();
                 for (int r = 0; r < m; r++) {

@@ -43,6 +43,9 @@ public final class AxisKernels {
      * @return the positions
      */
     public static NDArray argExtreme(NDArray x, int axis, boolean min) {
+        if (x.floats != null) {
+            return argExtreme(x.toFloat64(), axis, min).toFloat32();
+        }
         NDArray c = x.contiguous();
         int len = c.shape[axis];
         int outer = outer(c.shape, axis);
@@ -77,6 +80,9 @@ public final class AxisKernels {
      * @return the extreme and the mask
      */
     public static NDArray[] extremeWithTies(NDArray x, boolean min) {
+        if (x.floats != null) {
+            return Widening.narrow(extremeWithTies(x.toFloat64(), min));
+        }
         NDArray c = x.contiguous();
         double[] a = c.data;
         double best = a[c.offset];
@@ -112,6 +118,9 @@ public final class AxisKernels {
      * @return a new contiguous array of x's shape
      */
     public static NDArray cumsum(NDArray x, int axis, boolean reverse) {
+        if (x.floats != null) {
+            return cumsum(x.toFloat64(), axis, reverse).toFloat32();
+        }
         NDArray c = x.contiguous();
         int len = c.shape[axis];
         int outer = outer(c.shape, axis);
@@ -141,6 +150,9 @@ public final class AxisKernels {
      * @return a new array, of x's shape with the axis as long as {@code indices}
      */
     public static NDArray indexSelect(NDArray x, int axis, int[] indices) {
+        if (x.floats != null) {
+            return indexSelect(x.toFloat64(), axis, indices).toFloat32();
+        }
         NDArray c = x.contiguous();
         int len = c.shape[axis];
         int outer = outer(c.shape, axis);
@@ -167,6 +179,9 @@ public final class AxisKernels {
      * @return a new array
      */
     public static NDArray indexAdd(NDArray g, int axis, int[] indices, int length) {
+        if (g.floats != null) {
+            return indexAdd(g.toFloat64(), axis, indices, length).toFloat32();
+        }
         NDArray c = g.contiguous();
         int outer = outer(c.shape, axis);
         int inner = inner(c.shape, axis);
@@ -197,6 +212,9 @@ public final class AxisKernels {
      * @return a new array of the index's shape
      */
     public static NDArray gather(NDArray x, int axis, int[] index, int[] indexShape) {
+        if (x.floats != null) {
+            return gather(x.toFloat64(), axis, index, indexShape).toFloat32();
+        }
         NDArray c = x.contiguous();
         int[] strides = Shapes.contiguousStrides(c.shape);
         double[] r = new double[index.length];
@@ -219,6 +237,9 @@ public final class AxisKernels {
      * @return a new array
      */
     public static NDArray scatterAdd(NDArray src, int axis, int[] index, int[] shape) {
+        if (src.floats != null) {
+            return scatterAdd(src.toFloat64(), axis, index, shape).toFloat32();
+        }
         NDArray c = src.contiguous();
         int[] strides = Shapes.contiguousStrides(shape);
         double[] r = new double[Shapes.size(shape)];

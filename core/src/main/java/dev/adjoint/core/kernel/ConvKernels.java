@@ -87,6 +87,9 @@ public final class ConvKernels {
      * @return the output [n, o, outH, outW]
      */
     public static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, Geometry g) {
+        if (Widening.any(x, weight, bias)) {
+            return conv2d(x.toFloat64(), weight.toFloat64(), bias == null ? null : bias.toFloat64(), g).toFloat32();
+        }
         return conv2d(x, weight, bias, g, SCRATCH_BUDGET);
     }
 
@@ -123,6 +126,9 @@ public final class ConvKernels {
      * @return [n, c, h, w]
      */
     public static NDArray backwardInput(NDArray gradOutput, NDArray weight, Geometry g) {
+        if (Widening.any(gradOutput, weight, null)) {
+            return backwardInput(gradOutput.toFloat64(), weight.toFloat64(), g).toFloat32();
+        }
         return backwardInput(gradOutput, weight, g, SCRATCH_BUDGET);
     }
 
@@ -157,6 +163,9 @@ public final class ConvKernels {
      * @return [o, c / groups, kh, kw]
      */
     public static NDArray backwardWeight(NDArray x, NDArray gradOutput, Geometry g) {
+        if (Widening.any(x, gradOutput, null)) {
+            return backwardWeight(x.toFloat64(), gradOutput.toFloat64(), g).toFloat32();
+        }
         return backwardWeight(x, gradOutput, g, SCRATCH_BUDGET);
     }
 

@@ -106,6 +106,9 @@ public final class Elementwise {
      * {@link Unary#apply} within a few ulps; everything else is {@code f.apply} to the bit.
      */
     public static NDArray map(Unary f, NDArray x) {
+        if (x.floats != null) {
+            return map(f, x.toFloat64()).toFloat32();
+        }
         NDArray c = x.contiguous();
         int n = c.size;
         double[] r = Buffers.uninitialized(n);
@@ -202,6 +205,9 @@ public final class Elementwise {
      * (any of them may be a strided or broadcast view); the result is contiguous.
      */
     public static NDArray where(NDArray c, NDArray a, NDArray b) {
+        if (Widening.any(c, a, b)) {
+            return where(c.toFloat64(), a.toFloat64(), b.toFloat64()).toFloat32();
+        }
         NDArray cc = c.contiguous();
         NDArray ac = a.contiguous();
         NDArray bc = b.contiguous();
@@ -217,6 +223,9 @@ public final class Elementwise {
      * included, and {@code (-1)^(+-inf) = 1}, where {@link Math#pow} gives NaN. p = 2 is {@code x x}.
      */
     public static NDArray pow(NDArray x, double p) {
+        if (x.floats != null) {
+            return pow(x.toFloat64(), (float) p).toFloat32();
+        }
         NDArray c = x.contiguous();
         int n = c.size;
         double[] a = c.data;
@@ -247,6 +256,9 @@ public final class Elementwise {
      * exact, with NaN passing through, as PyTorch's clamp.
      */
     public static NDArray clamp(NDArray x, double lo, double hi) {
+        if (x.floats != null) {
+            return clamp(x.toFloat64(), (float) lo, (float) hi).toFloat32();
+        }
         NDArray c = x.contiguous();
         int n = c.size;
         double[] a = c.data;
@@ -261,6 +273,9 @@ public final class Elementwise {
 
     /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
     public static NDArray strictlyInside(NDArray x, double lo, double hi) {
+        if (x.floats != null) {
+            return strictlyInside(x.toFloat64(), lo, hi).toFloat32();
+        }
         NDArray c = x.contiguous();
         int n = c.size;
         double[] a = c.data;
@@ -275,6 +290,9 @@ public final class Elementwise {
 
     /** {@code a (f) b} for two arrays of the same shape (either may be a strided view). */
     public static NDArray zip(Binary f, NDArray a, NDArray b) {
+        if (Widening.any(a, b, null)) {
+            return zip(f, a.toFloat64(), b.toFloat64()).toFloat32();
+        }
         int n = a.size;
         double[] r = Buffers.uninitialized(n);
         if (a.isContiguous() && b.isContiguous()) {
@@ -423,6 +441,9 @@ public final class Elementwise {
 
     /** {@code a (f) c} for every element a of {@code x} and a constant c. */
     public static NDArray zipScalar(Binary f, NDArray x, double c) {
+        if (x.floats != null) {
+            return zipScalar(f, x.toFloat64(), (float) c).toFloat32();
+        }
         NDArray a = x.contiguous();
         double[] r = Buffers.uninitialized(a.size);
         inner(f, r, 0, a.data, a.offset, 1, new double[] {c}, 0, 0, a.size);
@@ -431,6 +452,9 @@ public final class Elementwise {
 
     /** Whether every element is finite (no NaN, no infinity). */
     public static boolean allFinite(NDArray x) {
+        if (x.floats != null) {
+            return allFinite(x.toFloat64());
+        }
         NDArray c = x.contiguous();
         double[] a = c.data;
         for (int i = c.offset, end = c.offset + c.size; i < end; i++) {

@@ -76,6 +76,9 @@ public final class Gemm {
      * @throws IllegalArgumentException if the shapes do not fit
      */
     public static NDArray affine(NDArray x, NDArray w, NDArray b) {
+        if (Widening.any(x, w, b)) {
+            return affine(x.toFloat64(), w.toFloat64(), b.toFloat64()).toFloat32();
+        }
         if (x.shape.length != 2 || w.shape.length != 2 || b.shape.length != 1
                 || x.shape[1] != w.shape[0] || b.shape[0] != w.shape[1]) {
             throw new IllegalArgumentException("affine: shapes " + Arrays.toString(x.shape) + ", " + Arrays.toString(w.shape)
@@ -95,6 +98,9 @@ public final class Gemm {
     }
 
     static NDArray matmul(NDArray a, NDArray b, GemmKernel kernel) {
+        if (Widening.any(a, b, null)) {
+            return matmul(a.toFloat64(), b.toFloat64(), kernel).toFloat32();
+        }
         // small matrices first, in a method short enough to inline (tiny graphs are all overhead)
         NDArray c = small(a, false, b, false, null);
         return c != null ? c : batched(a, b, kernel);
@@ -193,6 +199,9 @@ public final class Gemm {
      * @return a new contiguous [m, n] array
      */
     public static NDArray matmul(NDArray a, boolean transA, NDArray b, boolean transB, int[] shareShape) {
+        if (Widening.any(a, b, null)) {
+            return matmul(a.toFloat64(), transA, b.toFloat64(), transB, shareShape).toFloat32();
+        }
         NDArray c = small(a, transA, b, transB, shareShape);
         if (c != null) {
             return c;

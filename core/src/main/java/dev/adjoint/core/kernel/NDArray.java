@@ -19,7 +19,10 @@ import java.util.Arrays;
  * updates (centuries at a nanosecond each), so two different states never share a version.
  */
 public final class NDArray {
+    /** The float64 buffer; null for a float32 array. */
     final double[] data;
+    /** The float32 buffer; null for a float64 array. Exactly one of the two buffers is set. */
+    final float[] floats;
     final int[] shape;
     final int[] strides;
     final int offset;
@@ -49,16 +52,19 @@ public final class NDArray {
         }
     }
 
-    NDArray(double[] data, int[] shape, int[] strides, int offset, NDArray owner) {
-        this(data, shape, strides, offset, Shapes.size(shape), owner);
+    /** A view of {@code base}'s buffer (either dtype). */
+    private NDArray(NDArray base, int[] shape, int[] strides, int offset) {
+        this(base, shape, strides, offset, Shapes.size(shape));
     }
 
-    private NDArray(double[] data, int[] shape, int[] strides, int offset, int size, NDArray owner) {
-        this(data, shape, strides, offset, size, owner, computeContiguous(shape, strides));
+    private NDArray(NDArray base, int[] shape, int[] strides, int offset, int size) {
+        this(base.data, base.floats, shape, strides, offset, size, base.owner, computeContiguous(shape, strides));
     }
 
-    private NDArray(double[] data, int[] shape, int[] strides, int offset, int size, NDArray owner, boolean contiguous) {
+    private NDArray(double[] data, float[] floats, int[] shape, int[] strides, int offset, int size, NDArray owner,
+            boolean contiguous) {
         this.data = data;
+        this.floats = floats;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
@@ -80,7 +86,12 @@ public final class NDArray {
 
     /** A contiguous array over {@code data}, which it takes ownership of (no copy). */
     static NDArray wrap(double[] data, int[] shape) {
-        return new NDArray(data, shape, Shapes.contiguousStrides(shape), 0, data.length, null, true);
+        return new NDArray(data, null, shape, Shapes.contiguousStrides(shape), 0, data.length, null, true);
+    }
+
+    /** A contiguous float32 array over {@code data}, which it takes ownership of (no copy). */
+    static NDArray wrap(float[] data, int[] shape) {
+        return new NDArray(null, data, shape, Shapes.contiguousStrides(shape), 0, data.length, null, true);
     }
 
     /**
@@ -91,17 +102,30 @@ public final class NDArray {
         // Any contiguous layout's strides address a fresh contiguous buffer correctly (strides of
         // size-1 axes are never used to move).
         int[] st = like.contiguous ? like.strides : Shapes.contiguousStrides(like.shape);
-        return new NDArray(data, like.shape, st, 0, data.length, null, true);
+        return new NDArray(data, null, like.shape, st, 0, data.length, null, true);
+    }
+
+    /** As {@link #wrapLike(double[], NDArray)}, for a float32 buffer. */
+    static NDArray wrapLike(float[] data, NDArray like) {
+        int[] st = like.contiguous ? like.strides : Shapes.contiguousStrides(like.shape);
+        return new NDArray(null, data, like.shape, st, 0, data.length, null, true);
     }
 
     /**
      * A contiguous array of {@code like}'s shape (shared, not copied) filled with {@code value}.
      *
-     * @param value the fill
-     * @param like the array whose shape to take
+     * @param value the fill (rounded to float for a float32 {@code like})
+     * @param like the array whose shape and dtype to take
      * @return the new array
      */
     public static NDArray fullLike(double value, NDArray like) {
+        if (like.floats != null) {
+            float[] f = new float[like.size];
+            if (value != 0.0) {
+                Arrays.fill(f, (float) value);
+            }
+            return wrapLike(f, like);
+        }
         double[] d = new double[like.size];
         if (value != 0.0) {
             Arrays.fill(d, value);
@@ -144,6 +168,98 @@ public final class NDArray {
         return wrap(new double[] {value}, Shapes.NONE);
     }
 
+    /** A contiguous float32 array holding a copy of {@code data}. */
+    public static NDArray of(float[] data, int[] shape) {
+        return wrap(data.clone(), shape.clone());
+    }
+
+    /**
+     * A rank-0 array of {@code like}'s dtype: how a Java constant meets a tensor.
+     *
+     * @param value the value (rounded to float for a float32 {@code like})
+     * @param like the array whose dtype to take
+     * @return the new array
+     */
+    public static NDArray scalarLike(double value, NDArray like) {
+        return like.floats != null ? wrap(new float[] {(float) value}, Shapes.NONE) : scalar(value);
+    }
+
+    /** Whether the elements are float32 (else float64). @return true for float32 */
+    public boolean isFloat32() {
+        return floats != null;
+    }
+
+    /**
+     * This array as float64: itself if it is, else a contiguous widened copy (exact).
+     *
+     * @return a float64 array of the same shape
+     */
+    public NDArray toFloat64() {
+        return floats == null ? this : wrap(toArray(), shape.clone());
+    }
+
+    /**
+     * This array as float32: itself if it is, else a contiguous copy rounded to nearest.
+     *
+     * @return a float32 array of the same shape
+     */
+    public NDArray toFloat32() {
+        return floats != null ? this : wrap(toFloatArray(), shape.clone());
+    }
+
+    /**
+     * This array in the dtype of {@code like}: the same array if they agree, else a converted copy.
+     *
+     * @param like the array whose dtype to take
+     * @return the array, converted if needed
+     */
+    public NDArray toDtypeOf(NDArray like) {
+        return like.floats != null ? toFloat32() : toFloat64();
+    }
+
+    /** The elements in row-major order rounded to float (exact for float32), as a new array. */
+    public float[] toFloatArray() {
+        float[] out = new float[size];
+        if (floats != null && isContiguous()) {
+            System.arraycopy(floats, offset, out, 0, size);
+            return out;
+        }
+        if (data != null && isContiguous()) {
+            for (int i = 0; i < size; i++) {
+                out[i] = (float) data[offset + i];
+            }
+            return out;
+        }
+        int[] positions = positions();
+        for (int i = 0; i < size; i++) {
+            out[i] = floats != null ? floats[positions[i]] : (float) data[positions[i]];
+        }
+        return out;
+    }
+
+    /** The buffer positions of the elements in row-major order (for the rare strided copies). */
+    private int[] positions() {
+        int[] out = new int[size];
+        if (size == 0) {
+            return out;
+        }
+        int rank = shape.length;
+        int[] counter = new int[rank];
+        int p = offset;
+        for (int i = 0; i < size; i++) {
+            out[i] = p;
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++counter[d] < shape[d]) {
+                    p += strides[d];
+                    break;
+                }
+                p -= strides[d] * (shape[d] - 1);
+                counter[d] = 0;
+            }
+        }
+        return out;
+    }
+
     /** The shape; a copy. */
     public int[] shape() {
         return shape.clone();
@@ -184,7 +300,10 @@ public final class NDArray {
 
     /** This array if contiguous, else a contiguous copy. */
     public NDArray contiguous() {
-        return isContiguous() ? this : wrap(toArray(), shape.clone());
+        if (isContiguous()) {
+            return this;
+        }
+        return floats != null ? wrap(toFloatArray(), shape.clone()) : wrap(toArray(), shape.clone());
     }
 
     /** The element at a full index (bounds already checked by the caller). */
@@ -193,12 +312,12 @@ public final class NDArray {
         for (int i = 0; i < index.length; i++) {
             p += index[i] * strides[i];
         }
-        return data[p];
+        return floats != null ? floats[p] : data[p];
     }
 
     /** The single element of a size-1 array. */
     public double item() {
-        return data[offset];
+        return floats != null ? floats[offset] : data[offset];
     }
 
     /** The elements in row-major order, as a new array. */
@@ -210,6 +329,19 @@ public final class NDArray {
 
     /** Copies the elements in row-major order into {@code dst[0..size)}. */
     public void copyTo(double[] dst) {
+        if (floats != null) {
+            if (isContiguous()) {
+                for (int i = 0; i < size; i++) {
+                    dst[i] = floats[offset + i];
+                }
+            } else {
+                int[] positions = positions();
+                for (int i = 0; i < size; i++) {
+                    dst[i] = floats[positions[i]];
+                }
+            }
+            return;
+        }
         if (isContiguous()) {
             System.arraycopy(data, offset, dst, 0, size);
             return;
@@ -236,7 +368,7 @@ public final class NDArray {
     /** A view with a new shape of the same size; copies only if this array is not contiguous. */
     public NDArray reshape(int[] newShape) {
         NDArray c = contiguous();
-        return new NDArray(c.data, newShape.clone(), Shapes.contiguousStrides(newShape), c.offset, c.size, c.owner);
+        return new NDArray(c, newShape.clone(), Shapes.contiguousStrides(newShape), c.offset, c.size);
     }
 
     /** A view that swaps two axes. */
@@ -247,7 +379,7 @@ public final class NDArray {
         s[b] = shape[a];
         st[a] = strides[b];
         st[b] = strides[a];
-        return new NDArray(data, s, st, offset, size, owner);
+        return new NDArray(this, s, st, offset, size);
     }
 
     /**
@@ -264,7 +396,7 @@ public final class NDArray {
             s[i] = shape[axes[i]];
             st[i] = strides[axes[i]];
         }
-        return new NDArray(data, s, st, offset, size, owner);
+        return new NDArray(this, s, st, offset, size);
     }
 
     /**
@@ -278,7 +410,7 @@ public final class NDArray {
     public NDArray narrow(int axis, int start, int length) {
         int[] s = shape.clone();
         s[axis] = length;
-        return new NDArray(data, s, strides, offset + start * strides[axis], owner);
+        return new NDArray(this, s, strides, offset + start * strides[axis]);
     }
 
     /**
@@ -291,7 +423,7 @@ public final class NDArray {
         for (int i = 0; i < shape.length; i++) {
             st[lead + i] = shape[i] == target[lead + i] ? strides[i] : 0;
         }
-        return new NDArray(data, target, st, offset, owner);
+        return new NDArray(this, target, st, offset);
     }
 
     /**
@@ -304,7 +436,7 @@ public final class NDArray {
      *     progress (on another thread, or this update's own code modifying it again)
      */
     public void modify(java.util.function.Consumer<double[]> update) {
-        if (offset != 0 || data.length != size || !isContiguous()) {
+        if (offset != 0 || bufferLength() != size || !isContiguous()) {
             throw new IllegalStateException("modify: only a contiguous tensor that owns its buffer can be modified in place; shape "
                     + Arrays.toString(shape));
         }
@@ -315,24 +447,50 @@ public final class NDArray {
                     + " updates of one tensor are refused, not interleaved");
         }
         try {
-            update.accept(data);
+            if (floats == null) {
+                update.accept(data);
+            } else {
+                double[] wide = toArray();
+                update.accept(wide);
+                for (int i = 0; i < size; i++) {
+                    floats[i] = (float) wide[i];
+                }
+            }
         } finally {
             VERSION.setRelease(owner, v + 2);
         }
     }
 
+    private int bufferLength() {
+        return floats != null ? floats.length : data.length;
+    }
+
+    /**
+     * Starts this array's version past {@code previous}'s: for a fresh array that replaces another
+     * as a tensor's value, so that versions recorded against the old one never match the new one.
+     *
+     * @param previous the array replaced
+     */
+    public void continueVersionFrom(NDArray previous) {
+        long v = previous.version();
+        VERSION.setRelease(owner, (v | 1) + 1);
+    }
+
     /** A contiguous copy that owns its buffer. @return the copy */
     public NDArray copy() {
-        return wrap(toArray(), shape.clone());
+        return floats != null ? wrap(toFloatArray(), shape.clone()) : wrap(toArray(), shape.clone());
     }
 
     /** Overwrites this array with {@code other} (same shape) in place, bumping the version. */
     public void copyFrom(NDArray other) {
-        if (offset != 0 || data.length != size || !isContiguous()) {
+        if (offset != 0 || bufferLength() != size || !isContiguous()) {
             throw new IllegalStateException("copyFrom: target must own a contiguous buffer");
         }
         long v = beginWrite("copyFrom");
-        if (other.isContiguous()) {
+        if (floats != null) {
+            float[] src = other.toFloatArray();
+            System.arraycopy(src, 0, floats, 0, size);
+        } else if (other.floats == null && other.isContiguous()) {
             System.arraycopy(other.data, other.offset, data, 0, size);
         } else {
             System.arraycopy(other.toArray(), 0, data, 0, size);
@@ -342,11 +500,16 @@ public final class NDArray {
 
     /** Adds {@code other} (same shape) into this array in place, bumping the version. */
     public void addInPlace(NDArray other) {
-        if (offset != 0 || data.length != size || !isContiguous()) {
+        if (offset != 0 || bufferLength() != size || !isContiguous()) {
             throw new IllegalStateException("addInPlace: target must own a contiguous buffer");
         }
         long v = beginWrite("addInPlace");
-        if (other.isContiguous()) {
+        if (floats != null) {
+            float[] o = other.toFloatArray();
+            for (int i = 0; i < size; i++) {
+                floats[i] += o[i];
+            }
+        } else if (other.floats == null && other.isContiguous()) {
             double[] o = other.data;
             int off = other.offset;
             for (int i = 0; i < size; i++) {
@@ -385,6 +548,40 @@ public final class NDArray {
 
     /** Sets every element to zero in place, bumping the version. */
     public void fillZero() {
-        modify(d -> Arrays.fill(d, 0.0));
+        if (floats != null) {
+            long v = beginWrite("fillZero");
+            Arrays.fill(floats, 0f);
+            endWrite(v);
+        } else {
+            modify(d -> Arrays.fill(d, 0.0));
+        }
+    }
+
+    /**
+     * Overwrites the float32 elements in place, as {@link #modify} does for float64: the native
+     * path for optimizers that keep float32 parameters.
+     *
+     * @param update code that overwrites the buffer
+     * @throws IllegalStateException as {@link #modify}, or if this array is float64
+     */
+    public void modifyFloats(java.util.function.Consumer<float[]> update) {
+        if (floats == null) {
+            throw new IllegalStateException("modifyFloats: the array of shape " + Arrays.toString(shape) + " is float64");
+        }
+        if (offset != 0 || floats.length != size || !isContiguous()) {
+            throw new IllegalStateException("modify: only a contiguous tensor that owns its buffer can be modified in place; shape "
+                    + Arrays.toString(shape));
+        }
+        long v = owner.version;
+        if ((v & 1) != 0 || !VERSION.compareAndSet(owner, v, v + 1)) {
+            throw new IllegalStateException("modify: the tensor of shape " + Arrays.toString(shape)
+                    + " is already being modified in place (by another thread, or by the update itself); concurrent in-place"
+                    + " updates of one tensor are refused, not interleaved");
+        }
+        try {
+            update.accept(floats);
+        } finally {
+            VERSION.setRelease(owner, v + 2);
+        }
     }
 }

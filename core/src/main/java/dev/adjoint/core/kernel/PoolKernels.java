@@ -53,6 +53,11 @@ public final class PoolKernels {
      * @return the maxima [n, c, outH, outW] and, of the same shape, each one's position h w + w within its plane
      */
     public static NDArray[] maxPool2d(NDArray x, Pool pool) {
+        if (x.floats != null) {
+            NDArray[] r = maxPool2d(x.toFloat64(), pool);
+            // the positions stay float64: they may exceed float's exact integers
+            return new NDArray[] {r[0].toFloat32(), r[1]};
+        }
         NDArray xc = x.contiguous();
         double[] a = xc.data;
         int[] shape = pool.outputShape();
@@ -99,6 +104,9 @@ public final class PoolKernels {
      * @return [n, c, outH, outW]
      */
     public static NDArray gather(NDArray x, NDArray where, Pool pool) {
+        if (x.floats != null) {
+            return gather(x.toFloat64(), where, pool).toFloat32();
+        }
         NDArray xc = x.contiguous();
         NDArray wc = where.contiguous();
         int[] shape = pool.outputShape();
@@ -121,6 +129,9 @@ public final class PoolKernels {
      * @return [n, c, h, w]
      */
     public static NDArray scatter(NDArray gradOutput, NDArray where, Pool pool) {
+        if (gradOutput.floats != null) {
+            return scatter(gradOutput.toFloat64(), where, pool).toFloat32();
+        }
         NDArray gc = gradOutput.contiguous();
         NDArray wc = where.contiguous();
         int[] shape = pool.inputShape();
@@ -141,6 +152,9 @@ public final class PoolKernels {
      * @return [n, c, outH, outW]
      */
     public static NDArray avgPool2d(NDArray x, Pool pool) {
+        if (x.floats != null) {
+            return avgPool2d(x.toFloat64(), pool).toFloat32();
+        }
         NDArray xc = x.contiguous();
         double[] a = xc.data;
         int[] shape = pool.outputShape();
@@ -178,6 +192,9 @@ public final class PoolKernels {
      * @return [n, c, h, w]
      */
     public static NDArray avgPool2dBackward(NDArray gradOutput, Pool pool) {
+        if (gradOutput.floats != null) {
+            return avgPool2dBackward(gradOutput.toFloat64(), pool).toFloat32();
+        }
         NDArray gc = gradOutput.contiguous();
         double[] g = gc.data;
         int[] shape = pool.inputShape();

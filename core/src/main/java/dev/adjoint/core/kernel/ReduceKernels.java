@@ -14,6 +14,9 @@ public final class ReduceKernels {
      * of {@link NDArray#expand}): leading axes are summed away, axes where target has 1 are summed.
      */
     public static NDArray sumTo(NDArray x, int[] target) {
+        if (x.floats != null) {
+            return sumTo(x.toFloat64(), target).toFloat32();
+        }
         int rank = x.shape.length;
         int lead = rank - target.length;
         double[] r = new double[Shapes.size(target)];
@@ -89,6 +92,9 @@ public final class ReduceKernels {
      * @return a new contiguous array of x's shape
      */
     public static NDArray softmax(NDArray x, int axis, boolean log) {
+        if (x.floats != null) {
+            return softmax(x.toFloat64(), axis, log).toFloat32();
+        }
         NDArray c = x.contiguous();
         double[] a = c.data;
         double[] r = Buffers.uninitialized(c.size);
@@ -146,6 +152,9 @@ public final class ReduceKernels {
      * @return a new contiguous array of y's shape
      */
     public static NDArray softmaxBackward(NDArray g, NDArray y, int axis, boolean log) {
+        if (Widening.any(g, y, null)) {
+            return softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log).toFloat32();
+        }
         NDArray cg = g.contiguous();
         NDArray cy = y.contiguous();
         double[] gd = cg.data;
@@ -242,6 +251,9 @@ public final class ReduceKernels {
 
     /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */
     public static double sumSquaredDifference(NDArray a, NDArray b) {
+        if (Widening.any(a, b, null)) {
+            return sumSquaredDifference(a.toFloat64(), b.toFloat64());
+        }
         NDArray ca = a.contiguous();
         NDArray cb = b.contiguous();
         double[] x = ca.data;
@@ -256,6 +268,9 @@ public final class ReduceKernels {
 
     /** {@code c (a - b)} elementwise over arrays of equal shape. */
     public static NDArray scaledDifference(double c, NDArray a, NDArray b) {
+        if (Widening.any(a, b, null)) {
+            return scaledDifference(c, a.toFloat64(), b.toFloat64()).toFloat32();
+        }
         NDArray ca = a.contiguous();
         NDArray cb = b.contiguous();
         double[] x = ca.data;
@@ -272,6 +287,9 @@ public final class ReduceKernels {
      * minimum) of each slice; a NaN counts as the extreme (the first one wins).
      */
     public static NDArray[] extremeWithMask(NDArray x, int axis, boolean min) {
+        if (x.floats != null) {
+            return Widening.narrow(extremeWithMask(x.toFloat64(), axis, min));
+        }
         NDArray c = x.contiguous();
         int[] shape = c.shape;
         int outer = 1;

@@ -19,6 +19,13 @@ public final class Slabs {
      * @return a new contiguous array
      */
     public static NDArray concat(List<NDArray> parts, int axis) {
+        if (Widening.any(parts)) {
+            List<NDArray> wide = new java.util.ArrayList<>(parts.size());
+            for (NDArray p : parts) {
+                wide.add(p.toFloat64());
+            }
+            return concat(wide, axis).toFloat32();
+        }
         int[] shape = parts.get(0).shape.clone();
         int total = 0;
         for (NDArray p : parts) {
@@ -51,6 +58,9 @@ public final class Slabs {
      * @return a new contiguous array
      */
     public static NDArray pad(NDArray slab, int[] shape, int axis, int start) {
+        if (slab.floats != null) {
+            return pad(slab.toFloat64(), shape, axis, start).toFloat32();
+        }
         int outer = outer(shape, axis);
         int inner = inner(shape, axis);
         int total = shape[axis];

@@ -119,7 +119,7 @@ public final class Comparison {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor c = ctx.saved(0);
-            Tensor zero = wrap(NDArray.scalar(0.0));
+            Tensor zero = wrap(NDArray.scalarLike(0.0, value(g)));
             return new Tensor[] {
                 null,
                 ctx.needsInputGrad(1) ? where(c, g, zero) : null,
@@ -129,7 +129,7 @@ public final class Comparison {
         // d where(c, a, b) = where(c, da, db)
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
-            Tensor zero = wrap(NDArray.scalar(0.0));
+            Tensor zero = wrap(NDArray.scalarLike(0.0, value(out)));
             if (t[1] == null && t[2] == null) {
                 return null;
             }

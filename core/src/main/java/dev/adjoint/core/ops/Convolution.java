@@ -224,7 +224,7 @@ public final class Convolution {
             int b = Tangents.directions(tw, k);
             int[] shape = Tangents.shape(tw, k, g.outputShape());
             if (b == 0) {
-                return Tensor.zeros(shape);
+                return Tensor.zeros(x.dtype(), shape);
             }
             int groups = g.groups();
             int og = g.o() / groups;

@@ -156,7 +156,7 @@ public final class Exponentials {
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor x = ctx.saved(0);
             Tensor e = ctx.saved(1);
-            Tensor zero = wrap(NDArray.scalar(0.0));
+            Tensor zero = wrap(NDArray.scalarLike(0.0, value(g)));
             Tensor gx = null;
             if (ctx.needsInputGrad(0)) {
                 gx = Comparison.where(e.eq(0.0), zero, g.mul(e.mul(x.pow(e.sub(1.0)))));
@@ -173,7 +173,7 @@ public final class Exponentials {
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             Tensor x = in[0];
             Tensor e = in[1];
-            Tensor zero = wrap(NDArray.scalar(0.0));
+            Tensor zero = wrap(NDArray.scalarLike(0.0, value(out)));
             Tensor dx = t[0] == null ? null : Comparison.where(e.eq(0.0), zero, t[0].mul(e.mul(x.pow(e.sub(1.0)))));
             Tensor de = t[1] == null ? null : t[1].mul(Comparison.where(x.eq(0.0).mul(e.ge(0.0)), zero, out.mul(x.log())));
             return Tangents.sum(dx, de);

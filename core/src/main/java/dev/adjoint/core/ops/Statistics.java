@@ -103,7 +103,7 @@ public final class Statistics {
             shift[i] = v[i] == 0 ? 1 : 0;
         }
         int[] shape = y.shape();
-        return g.mul(Tensor.of(keep, shape)).div(y.add(Tensor.of(shift, shape)));
+        return g.mul(Tensor.of(keep, shape).to(g.dtype())).div(y.add(Tensor.of(shift, shape).to(y.dtype())));
     }
 
     /**

@@ -49,7 +49,7 @@ final class Tangents {
 
     /** Zeros shaped like tangent {@code like}'s batch axes followed by x's shape. */
     static Tensor zeros(Tensor like, int k, Tensor x) {
-        return Tensor.zeros(shape(like, k, x.shape()));
+        return Tensor.zeros(x.dtype(), shape(like, k, x.shape()));
     }
 
     /** The sum over all but the k batch axes: a scalar per direction. */
@@ -60,7 +60,7 @@ final class Tangents {
         int[] s = Arrays.copyOf(t.shape(), k + 1);
         s[k] = -1;
         if (t.size() == 0) {
-            return Tensor.zeros(Arrays.copyOf(t.shape(), k));
+            return Tensor.zeros(t.dtype(), Arrays.copyOf(t.shape(), k));
         }
         return t.reshape(s).sum(k, false);
     }
@@ -106,7 +106,7 @@ final class Tangents {
         int b = directions(t, k);
         int[] out = shape(t, k, shape);
         if (b == 0) {
-            return Tensor.zeros(out);
+            return Tensor.zeros(t.dtype(), out);
         }
         int[] s = t.shape();
         int[] flat = new int[s.length - k + 1];

@@ -1,0 +1,39 @@
+package dev.adjoint.core.kernel;
+
+import java.util.List;
+
+/**
+ * How a kernel without a float32 loop of its own serves float32 arrays: it widens its operands to
+ * float64 (exactly), runs its one float64 loop, and rounds the result to float32. The result is the
+ * float64 answer correctly rounded, so it is as accurate as a float32 loop or more, and there is one
+ * loop to keep right. Kernels on the hot path of float32 training (GEMM, the common elementwise
+ * maps) have float32 loops instead.
+ */
+final class Widening {
+    private Widening() {
+    }
+
+    /** Whether any of the arrays (null ones skipped) is float32. */
+    static boolean any(NDArray a, NDArray b, NDArray c) {
+        return (a != null && a.floats != null) || (b != null && b.floats != null) || (c != null && c.floats != null);
+    }
+
+    /** Whether any of the arrays is float32. */
+    static boolean any(List<NDArray> arrays) {
+        for (NDArray a : arrays) {
+            if (a.floats != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Each of the arrays rounded to float32. */
+    static NDArray[] narrow(NDArray[] arrays) {
+        NDArray[] out = new NDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            out[i] = arrays[i].toFloat32();
+        }
+        return out;
+    }
+}
