@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * Pictures of computation graphs, as Graphviz DOT text: {@code output} and everything it depends on.
  *
- * <p>Op results are ellipses labelled with the op's name and shape; parameters (leaves that require
+ * <p>Op results are ellipses labelled with the op's name and shape (prefixed with the dtype when it
+ * is float32: {@code matmul float32[4, 2]}); parameters (leaves that require
  * grad) are blue boxes, showing the L2 norm of their gradient once a backward pass has filled it;
  * constants are dashed grey boxes; the output has a double border. Any tensor whose value or
  * gradient holds NaN or infinity is filled red. Edges run from an op's inputs to its result and are
@@ -116,7 +117,8 @@ public final class GraphExport {
             label.append(name).append('\n');
         }
         boolean bad = !Elementwise.allFinite(t.value());
-        String shape = Arrays.toString(t.shape());
+        // float64 is the default and goes unsaid; a float32 tensor's shape reads float32[4, 2].
+        String shape = (t.dtype() == DType.FLOAT32 ? t.dtype().toString() : "") + Arrays.toString(t.shape());
         String attrs;
         if (t.node() != null) {
             label.append(t.node().op.name()).append(' ').append(shape);

@@ -27,6 +27,14 @@ import java.util.random.RandomGenerator;
  * sum, a missing or swapped gradient). Inputs are perturbed in place through {@link Tensor#modify}
  * and restored bit for bit afterwards (their version counters do move on).
  *
+ * <p>float32 inputs are not perturbed: finite differences in float32 are meaningless (a step of
+ * 1e-6 is lost in float32's roundoff). Every float32 input is replaced by a float64 copy with the
+ * same values and requiresGrad mark, the function is run on the copies, and the report says so
+ * ({@link Report#checkedFloat64Copy()}); the caller's float32 tensors are left untouched. The
+ * function must therefore also work in float64: one that builds float32 constants of its own is
+ * refused with an {@link IllegalArgumentException} that says so (make constants in the input's
+ * dtype, {@code x.dtype()}). This holds for every entry point, {@link OpConformance} included.
+ *
  * <p>Only inputs that {@link Tensor#requiresGrad() require grad} are checked; the others are held
  * constant. If none does, all are checked (each marked for the duration of the check). Inputs must
  * be leaves. Non-scalar outputs are checked through their full Jacobian, one backward pass per
@@ -144,10 +152,20 @@ public final class GradCheck {
         private final List<int[]> inputShapes;
         private final int[] outputShape;
         private final int mismatchCount;
+        private final boolean float64Copy;
 
         Report(boolean passed, String mode, double maxAbsError, Element worst, List<Element> mismatches,
                List<Element> nonDifferentiable, List<String> diagnoses, boolean vacuous, int compared,
                int recheckedByStencil, GradChecker settings, List<int[]> inputShapes, int[] outputShape, int mismatchCount) {
+            this(passed, mode, maxAbsError, worst, mismatches, nonDifferentiable, diagnoses, vacuous, compared, recheckedByStencil,
+                    settings, inputShapes, outputShape, mismatchCount, false);
+        }
+
+        private Report(boolean passed, String mode, double maxAbsError, Element worst, List<Element> mismatches,
+                       List<Element> nonDifferentiable, List<String> diagnoses, boolean vacuous, int compared,
+                       int recheckedByStencil, GradChecker settings, List<int[]> inputShapes, int[] outputShape,
+                       int mismatchCount, boolean float64Copy) {
+            this.float64Copy = float64Copy;
             this.mismatchCount = mismatchCount;
             this.inputShapes = List.copyOf(inputShapes);
             this.outputShape = outputShape;
@@ -273,6 +291,25 @@ public final class GradCheck {
          */
         public String mode() {
             return mode;
+        }
+
+        /**
+         * Whether the inputs included float32 tensors, so that the check ran on float64 copies of
+         * them (the function itself unchanged): finite differences in float32 are meaningless, as a
+         * step of 1e-6 is below float32's resolution of about 6e-8 relative to 1 only by a factor
+         * of 16, leaving one or two significant digits in {@code f(x + h) - f(x - h)}. The
+         * verdict is then about the function's derivatives, computed in float64.
+         *
+         * @return the flag
+         */
+        public boolean checkedFloat64Copy() {
+            return float64Copy;
+        }
+
+        /** This report, marked as a check of float64 copies of float32 inputs. */
+        Report asFloat64CopyCheck() {
+            return new Report(passed, mode, maxAbsError, worst, mismatches, nonDifferentiable, diagnoses, vacuous, compared,
+                    recheckedByStencil, settings, inputShapes, outputShape, mismatchCount, true);
         }
 
         int recheckedByStencil() {

@@ -1,12 +1,14 @@
 package dev.adjoint.core.gradcheck;
 
 import dev.adjoint.core.Autograd;
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -21,6 +23,8 @@ import java.util.random.RandomGenerator;
  * }</pre>
  */
 public final class GradChecker {
+    /** Why float32 inputs are checked through float64 copies, in the report's words. */
+    static final String FLOAT64_COPY_REASON = "finite differences in float32 are meaningless";
     /** Seed of the random vectors of second-order checks when no generator was configured: reproducible reports. */
     private static final long DEFAULT_SEED = 0x5EEDL;
 
@@ -133,7 +137,7 @@ public final class GradChecker {
      */
     public GradCheck.Report check(Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
         requireFunction(f);
-        return run(new PlainEvaluation(f), inputs, "first order");
+        return run(new PlainEvaluation(f), CheckedInputs.of(inputs), "first order");
     }
 
     /**
@@ -150,7 +154,7 @@ public final class GradChecker {
         CheckedInputs in = CheckedInputs.of(inputs);
         try {
             RandomGenerator r = rng != null ? rng : new SplittableRandom(DEFAULT_SEED);
-            Tensor probe = new PlainEvaluation(f).apply(inputs, false);
+            Tensor probe = in.explain(() -> new PlainEvaluation(f).apply(in.all, false));
             requireOutput(probe);
             Tensor v = Tensor.randn(r, probe.shape());
             List<Tensor> checked = in.checkedTensors();
@@ -171,7 +175,7 @@ public final class GradChecker {
                 }
                 return s;
             };
-            return run(e, inputs, "second order (gradient of <J^T v, w> for random v, w)");
+            return run(e, in, "second order (gradient of <J^T v, w> for random v, w)");
         } finally {
             in.restoreMarks();
         }
@@ -190,17 +194,16 @@ public final class GradChecker {
         requireFunction(f);
         CheckedInputs in = CheckedInputs.of(inputs);
         try {
-            return new CheckRun(this, new PlainEvaluation(f), in).fullJacobian("forward mode (tangent rules)", true);
+            return in.note(in.explain(() -> new CheckRun(this, new PlainEvaluation(f), in).fullJacobian("forward mode (tangent rules)", true)));
         } finally {
             in.restoreMarks();
         }
     }
 
-    private GradCheck.Report run(Evaluation f, List<Tensor> inputs, String order) {
-        CheckedInputs in = CheckedInputs.of(inputs);
+    private GradCheck.Report run(Evaluation f, CheckedInputs in, String order) {
         try {
-            return directions == 0 ? new CheckRun(this, f, in).fullJacobian(order)
-                    : new DirectionalCheck(this, f, in).projected(order, directions, rng);
+            return in.note(in.explain(() -> directions == 0 ? new CheckRun(this, f, in).fullJacobian(order)
+                    : new DirectionalCheck(this, f, in).projected(order, directions, rng)));
         } finally {
             in.restoreMarks();
         }
@@ -264,16 +267,25 @@ public final class GradChecker {
         }
     }
 
-    /** The inputs of one check: which are checked, and the requiresGrad marks to undo afterwards. */
+    /**
+     * The inputs of one check: which are checked, and the requiresGrad marks to undo afterwards.
+     * When any input is float32, every float32 input is replaced by a float64 copy (same values,
+     * same requiresGrad mark) and the check runs on the copies: a float32 central difference with
+     * eps 1e-6 would be pure roundoff (float32 resolves about 6e-8 relative, so f(x + h) - f(x - h)
+     * keeps one or two significant digits at best). The caller's tensors are then never touched.
+     */
     static final class CheckedInputs {
         final List<Tensor> all;
         final int[] checked;
         private final boolean marked;
+        /** Whether float32 inputs were replaced by float64 copies. */
+        final boolean widened;
 
-        private CheckedInputs(List<Tensor> all, int[] checked, boolean marked) {
+        private CheckedInputs(List<Tensor> all, int[] checked, boolean marked, boolean widened) {
             this.all = all;
             this.checked = checked;
             this.marked = marked;
+            this.widened = widened;
         }
 
         static CheckedInputs of(List<Tensor> inputs) {
@@ -297,6 +309,14 @@ public final class GradChecker {
                     checked[n++] = i;
                 }
             }
+            boolean widened = false;
+            for (int i = 0; i < all.size(); i++) {
+                Tensor t = all.get(i);
+                if (t.dtype() == DType.FLOAT32) {
+                    all.set(i, Tensor.of(t.toArray(), t.shape()).requiresGrad(t.requiresGrad()));
+                    widened = true;
+                }
+            }
             boolean marked = n == 0;
             if (marked) {
                 // Nothing marked: the caller evidently means all of them.
@@ -312,7 +332,30 @@ public final class GradChecker {
                     t.requiresGrad(true);
                 }
             }
-            return new CheckedInputs(all, Arrays.copyOf(checked, n), marked);
+            return new CheckedInputs(all, Arrays.copyOf(checked, n), marked, widened);
+        }
+
+        /** The report, saying that it checked float64 copies when it did. */
+        GradCheck.Report note(GradCheck.Report r) {
+            return widened ? r.asFloat64CopyCheck() : r;
+        }
+
+        /**
+         * Runs {@code check}; when the inputs were widened and the function then mixes dtypes (it
+         * builds float32 constants of its own), the refusal says why the function met float64.
+         */
+        <T> T explain(Supplier<T> check) {
+            try {
+                return check.get();
+            } catch (IllegalArgumentException e) {
+                if (!widened || e.getMessage() == null || !e.getMessage().contains("cannot mix float32 and float64")) {
+                    throw e;
+                }
+                throw new IllegalArgumentException("GradCheck: the inputs are float32, so the function runs on float64 copies"
+                        + " of them (" + FLOAT64_COPY_REASON + "), but it mixes dtypes: " + e.getMessage()
+                        + ". Build its constants in its inputs' dtype (Tensor.zeros(x.dtype(), ...), c.to(x.dtype()))"
+                        + " so that it runs in float64 too", e);
+            }
         }
 
         /** Fails before any work if the input is a view, which cannot be perturbed in place. */

@@ -2,6 +2,7 @@ package dev.adjoint.core.gradcheck;
 
 import dev.adjoint.core.Autograd;
 import dev.adjoint.core.CustomOp;
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,6 +44,8 @@ import java.util.function.Function;
 public final class OpConformance {
     private static final int THREADS = 8;
     private static final double DUALITY_TOLERANCE = 1e-9;
+    /** float32 keeps about 7 digits; two sums of a few hundred products agree to about 1e-5. */
+    private static final double DUALITY_TOLERANCE_FLOAT32 = 1e-4;
 
     private OpConformance() {
     }
@@ -101,6 +104,26 @@ public final class OpConformance {
      * @return the report; {@link Report#passed()} says whether the op conforms
      */
     public static Report check(CustomOp op, int[]... inputShapes) {
+        return check(op, DType.FLOAT64, inputShapes);
+    }
+
+    /**
+     * Checks an op on random inputs of {@code dtype} and the given shapes, and on non-contiguous
+     * layouts of them. In float32 the op must also keep the dtype (float32 in, float32 out); the
+     * gradient checks run on float64 copies of the inputs, as {@link GradCheck} always does for
+     * float32 (so the op must work in float64 too), and forward mode and the backward pass must
+     * agree to {@value #DUALITY_TOLERANCE_FLOAT32} relative instead of {@value #DUALITY_TOLERANCE}.
+     * Determinism and thread safety are bitwise in either dtype.
+     *
+     * @param op the op
+     * @param dtype the dtype of the inputs
+     * @param inputShapes one shape per input
+     * @return the report; {@link Report#passed()} says whether the op conforms
+     */
+    public static Report check(CustomOp op, DType dtype, int[]... inputShapes) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("OpConformance: dtype is null");
+        }
         if (op == null) {
             throw new IllegalArgumentException("OpConformance: op is null");
         }
@@ -109,7 +132,7 @@ public final class OpConformance {
         }
         SplittableRandom rng = new SplittableRandom(0xC0FFEEL);
         int checks = 0;
-        for (Layout layout : layouts(inputShapes, rng)) {
+        for (Layout layout : layouts(inputShapes, rng, dtype)) {
             try {
                 checks += checkLayout(op, layout, rng);
             } catch (Failure f) {
@@ -121,19 +144,19 @@ public final class OpConformance {
         return new Report(true, null, null, null, checks);
     }
 
-    private static List<Layout> layouts(int[][] shapes, SplittableRandom rng) {
+    private static List<Layout> layouts(int[][] shapes, SplittableRandom rng, DType dtype) {
         int n = shapes.length;
         List<Layout> out = new ArrayList<>();
         List<Tensor> plain = new ArrayList<>();
         for (int[] s : shapes) {
-            plain.add(uniform(rng, s));
+            plain.add(uniform(rng, s, dtype));
         }
         out.add(new Layout("contiguous", plain, xs -> xs.toArray(new Tensor[0])));
         boolean transposable = Arrays.stream(shapes).anyMatch(s -> s.length >= 2);
         if (transposable) {
             List<Tensor> leaves = new ArrayList<>();
             for (int[] s : shapes) {
-                leaves.add(uniform(rng, s.length >= 2 ? swapped(s) : s));
+                leaves.add(uniform(rng, s.length >= 2 ? swapped(s) : s, dtype));
             }
             out.add(new Layout("transposed", leaves, xs -> {
                 Tensor[] in = new Tensor[n];
@@ -150,7 +173,7 @@ public final class OpConformance {
                 if (s.length >= 1) {
                     one[0] = 1;
                 }
-                leaves.add(uniform(rng, one));
+                leaves.add(uniform(rng, one, dtype));
             }
             out.add(new Layout("expanded", leaves, xs -> {
                 Tensor[] in = new Tensor[n];
@@ -167,7 +190,7 @@ public final class OpConformance {
                 if (s.length >= 1) {
                     wider[s.length - 1] += 2;
                 }
-                leaves.add(uniform(rng, wider));
+                leaves.add(uniform(rng, wider, dtype));
             }
             out.add(new Layout("narrowed", leaves, xs -> {
                 Tensor[] in = new Tensor[n];
@@ -191,7 +214,12 @@ public final class OpConformance {
             marked.add(x.detach().requiresGrad(true));
         }
         Tensor probe = f.apply(marked);
-        Tensor cotangent = uniform(rng, probe.shape());
+        DType dtype = leaves.get(0).dtype();
+        if (probe.dtype() != dtype) {
+            throw new Failure("keeps the dtype", "the op returned a " + probe.dtype() + " output for " + dtype
+                    + " inputs: compute in the inputs' dtype (make constants with x.dtype())");
+        }
+        Tensor cotangent = uniform(rng, probe.shape(), dtype);
         double[][] reference = run(f, marked, cotangent);
         double[][] after = values(leaves);
         for (int i = 0; i < before.length; i++) {
@@ -230,7 +258,7 @@ public final class OpConformance {
     private static void duality(Function<List<Tensor>, Tensor> f, List<Tensor> xs, Tensor cotangent, SplittableRandom rng) {
         List<Tensor> tangents = new ArrayList<>();
         for (Tensor x : xs) {
-            tangents.add(uniform(rng, x.shape()).sub(1.0));
+            tangents.add(uniform(rng, x.shape(), x.dtype()).sub(1.0));
         }
         double forward = Autograd.jvp(f, xs, tangents).tangent().mul(cotangent).sum().item();
         List<Tensor> gradients = Autograd.vjp(f, xs, cotangent).gradients();
@@ -238,7 +266,8 @@ public final class OpConformance {
         for (int i = 0; i < xs.size(); i++) {
             reverse += gradients.get(i).mul(tangents.get(i)).sum().item();
         }
-        if (!(Math.abs(forward - reverse) <= DUALITY_TOLERANCE * Math.max(1, Math.abs(reverse)))) {
+        double tolerance = xs.get(0).dtype() == DType.FLOAT32 ? DUALITY_TOLERANCE_FLOAT32 : DUALITY_TOLERANCE;
+        if (!(Math.abs(forward - reverse) <= tolerance * Math.max(1, Math.abs(reverse)))) {
             throw new Failure("tangent rule vs reverse pass", "<J t, c> = " + forward + " by the tangent rule but <t, J^T c> = " + reverse
                     + " by the backward pass, for random t and c: the two must be transposes of each other");
         }
@@ -319,7 +348,7 @@ public final class OpConformance {
         return t;
     }
 
-    private static Tensor uniform(SplittableRandom rng, int[] shape) {
+    private static Tensor uniform(SplittableRandom rng, int[] shape, DType dtype) {
         int n = 1;
         for (int d : shape) {
             n *= d;
@@ -328,6 +357,6 @@ public final class OpConformance {
         for (int i = 0; i < n; i++) {
             v[i] = 0.5 + rng.nextDouble();
         }
-        return Tensor.of(v, shape);
+        return dtype == DType.FLOAT32 ? Tensor.of(v, shape).to(DType.FLOAT32) : Tensor.of(v, shape);
     }
 }

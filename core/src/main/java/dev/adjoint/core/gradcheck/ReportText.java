@@ -24,6 +24,10 @@ final class ReportText {
         for (int i = 0; i < shapes.size(); i++) {
             sb.append(i == 0 ? "" : ", ").append(i).append(' ').append(Arrays.toString(shapes.get(i)));
         }
+        if (r.checkedFloat64Copy()) {
+            sb.append(String.format(Locale.ROOT, "%n  inputs were float32; checked a float64 copy (%s)",
+                    GradChecker.FLOAT64_COPY_REASON));
+        }
         sb.append(String.format(Locale.ROOT, "%n  compared %d value(s); max |analytic - numeric| = %.3e", r.compared(),
                 r.maxAbsError()));
         if (r.recheckedByStencil() > 0) {
