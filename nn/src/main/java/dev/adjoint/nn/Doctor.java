@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * <p>{@link #examine} runs one forward pass on the given input and one backward pass of a synthetic
  * loss, {@code mean over the batch of <output, r>} for a fixed random direction r, so the figures do
  * not depend on the batch size or on the user's loss. r is a standard normal sample drawn from
- * {@code new SplittableRandom(42)}, made afresh on every call: the examination is deterministic
+ * {@code new SplittableRandom(42)} (rounded to float for a float32 model), made afresh on every call: the examination is deterministic
  * and reads or changes no global state. Gradients are taken with
  * {@link Autograd#grad}, so the model's parameters and their {@code grad()} are left exactly as they
  * were. Layers are looked at one by one when the model is a {@link Sequential} (nested ones are
@@ -91,7 +91,7 @@ public final class Doctor {
         }
         Tensor out = acts[layers.size()];
         int batch = input.rank() == 0 ? 1 : input.shape()[0];
-        Tensor direction = Tensor.randn(new SplittableRandom(42), out.shape());
+        Tensor direction = Tensor.randn(new SplittableRandom(42), out.shape()).to(out.dtype());
         Tensor loss = out.mul(direction).sum().div(Math.max(batch, 1));
 
         // the gradient reaches the activations after the last one that does not require grad (cut), and the layers from it on
