@@ -17,6 +17,8 @@
  * {@link dev.adjoint.core.gradcheck.GradCheck.Report} the outcome;
  * {@link dev.adjoint.core.gradcheck.OpConformance} runs a custom op's whole contract (gradients of
  * both orders, tangent rule, inputs unmodified, determinism, threads) on several input layouts.
+ * float32 inputs are checked through float64 copies (finite differences in float32 are
+ * meaningless), and the report says so.
  * The rest is package-private.
  */
 package dev.adjoint.core.gradcheck;
