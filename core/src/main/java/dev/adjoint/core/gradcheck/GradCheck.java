@@ -296,9 +296,9 @@ public final class GradCheck {
         /**
          * Whether the inputs included float32 tensors, so that the check ran on float64 copies of
          * them (the function itself unchanged): finite differences in float32 are meaningless, as a
-         * step of 1e-6 is below float32's resolution of about 6e-8 relative to 1 only by a factor
-         * of 16, leaving one or two significant digits in {@code f(x + h) - f(x - h)}. The
-         * verdict is then about the function's derivatives, computed in float64.
+         * step of 1e-6 is only 16 times float32's resolution (about 6e-8 relative), leaving one or
+         * two significant digits in {@code f(x + h) - f(x - h)}. The verdict is then about the
+         * function's derivatives, computed in float64.
          *
          * @return the flag
          */
