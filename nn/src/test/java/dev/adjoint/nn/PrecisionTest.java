@@ -173,6 +173,18 @@ class PrecisionTest {
     }
 
     @Test
+    void dropoutIsLeftOutOfBothRunsAndTheModelsDropoutDrawsNothing() {
+        SplittableRandom rng = new SplittableRandom(14);
+        Dropout dropout = new Dropout(0.5, new SplittableRandom(15));
+        Sequential model = new Sequential(new Linear(6, 8, rng), new ReLU(), dropout, new Linear(8, 2, rng));
+        Precision.Report r = Precision.compare(model, Tensor.randn(rng, 16, 6));
+        assertTrue(r.safe(), r::toString);
+        assertEquals("Dropout", r.layers().get(2).kind());
+        assertTrue(r.layers().get(2).activationError() < 1e-5, r::toString);
+        assertEquals(0, dropout.draws(), "the model's dropout was not run");
+    }
+
+    @Test
     void aFactoryOfADifferentArchitectureIsRefused() {
         Sequential model = mlp(13);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Precision.compare(
