@@ -58,11 +58,12 @@ def cases(rng):
         s, vs = c.op(f"select {n} 0 {i}", vn.select(0, i))
         c.op(f"mul {s} {s}", vs * vs)
         yield c
-    for _ in range(2):
-        c = Case("sumSquaredDifference of tanh and a tensor")
+    for same in (True, False):
+        # the same shapes take the fused kernel, broadcast shapes the composite
+        c = Case("sumSquaredDifference of tanh and a tensor" + (" of its shape" if same else " broadcast"))
         shape = [rng.randint(1, 4) for _ in range(rng.randint(1, 3))]
         x, vx = c.randn(*shape)
-        y, vy = c.randn(*shape[1:])
+        y, vy = c.randn(*(shape if same else shape[1:]))
         t, vt = c.op(f"tanh {x}", torch.tanh(vx))
         c.op(f"sumSquaredDifference {t} {y}", ((vt - vy) ** 2).sum())
         yield c
