@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * (The norm of a scalar has a Hessian of exactly 0, which PyTorch computes as 0 and Adjoint, in
  * float32, as 1/|x| - x^2/|x|^3 = -3e-8.)
  */
-class PyTorchFloat32AgreementTest {
+public class PyTorchFloat32AgreementTest {
 
     private static final double ULP = 0x1p-23;
     private static final double WELL_CONDITIONED = 1e-5;
