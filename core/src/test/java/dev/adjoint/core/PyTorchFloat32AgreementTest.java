@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,12 @@ import org.junit.jupiter.api.Test;
  * float32 inputs. Adjoint runs each with float32 tensors; every register, the value, each gradient
  * and each Hessian-vector product must be float32 (but for what a recorded {@code to} converts),
  * and must agree with PyTorch's float32 numbers.
+ *
+ * <p>The forward mode is checked against the same numbers: for tangents v (the recorded directions,
+ * or seeded random ones), {@code sum(weight * J v)} from {@link Autograd#jvp} must equal the sum
+ * over inputs of {@code <grad, v>} with PyTorch's gradients, to the case's tolerance times the
+ * magnitude of the terms (both sides are dot products), plus the absolute tolerance below times
+ * the sum of |v| (the uncertainty of the recorded gradients).
  *
  * <p>The tolerance of a case comes from its recorded condition k: by how many float32 ulps
  * (2^-23 relative) PyTorch's own float32 run strays from the float64 run of the same program on the
@@ -175,6 +182,11 @@ public class PyTorchFloat32AgreementTest {
         List<Tensor> grads = null;
         List<Tensor> hvps = null;
         Tensor weight = null;
+        List<String[]> program = new ArrayList<>();
+        List<String> inputNames = new ArrayList<>();
+        Map<String, Tensor> consts = new HashMap<>();
+        List<float[]> recordedGrads = new ArrayList<>();
+        String valueName = null;
         for (String line : lines.subList(1, lines.size() - 1)) {
             String[] w = line.split(" ");
             String bad = null;
@@ -185,11 +197,15 @@ public class PyTorchFloat32AgreementTest {
                         t.requiresGrad(true);
                         inputs.add(t);
                         registers.add(t);
+                        inputNames.add(w[1]);
+                    } else {
+                        consts.put(w[1], t);
                     }
                     named.put(w[1], t);
                 }
                 case "weight" -> weight = Tensor.of(floats(w, 1 + shapeWords(w, 1)), shape(w, 1));
                 case "value" -> {
+                    valueName = w[1];
                     Tensor out = named.get(w[1]);
                     if (!Arrays.equals(out.shape(), shape(w, 2))) {
                         return new Outcome("shape " + Arrays.toString(out.shape()) + " but PyTorch has " + Arrays.toString(shape(w, 2)), tolerance, skip);
@@ -200,7 +216,10 @@ public class PyTorchFloat32AgreementTest {
                             ? Autograd.grad(out.mul(weight).sum(), inputs, true)
                             : inputs.stream().map(x -> Tensor.zeros(o.dtype(), x.shape())).toList();
                 }
-                case "grad" -> bad = compare("grad of " + w[1], grads.get(index(w[1])), floats(w, 2), skip ? Double.NaN : tolerance, absolute);
+                case "grad" -> {
+                    recordedGrads.add(floats(w, 2));
+                    bad = compare("grad of " + w[1], grads.get(index(w[1])), floats(w, 2), skip ? Double.NaN : tolerance, absolute);
+                }
                 case "direction" -> directions.add(Tensor.of(floats(w, 2), inputs.get(index(w[1])).shape()));
                 case "hvp" -> {
                     if (hvps == null) {
@@ -218,13 +237,84 @@ public class PyTorchFloat32AgreementTest {
                     }
                     named.put(w[0], r);
                     registers.add(r);
+                    program.add(w);
                 }
             }
             if (bad != null) {
                 return new Outcome(bad + " (case tolerance " + tolerance + ", condition " + condition(lines) + " ulps)", tolerance, skip);
             }
         }
+        if (!skip) {
+            List<Tensor> tangents = directions.isEmpty() ? randomDirections(inputs, lines.get(0)) : directions;
+            Program p = new Program(program, inputNames, consts, valueName, registersByIndex);
+            String bad = checkTangent(p, inputs, tangents, weight, recordedGrads, tolerance, absolute);
+            if (bad != null) {
+                return new Outcome(bad + " (case tolerance " + tolerance + ")", tolerance, skip);
+            }
+        }
         return new Outcome(null, tolerance, skip);
+    }
+
+    /** A case's op lines as a function of its inputs, for the forward mode. */
+    private record Program(List<String[]> lines, List<String> inputNames, Map<String, Tensor> consts, String valueName,
+            boolean registersByIndex) {
+        Tensor apply(List<Tensor> xs) {
+            Map<String, Tensor> named = new HashMap<>(consts);
+            List<Tensor> registers = new ArrayList<>(xs);
+            for (int i = 0; i < xs.size(); i++) {
+                named.put(inputNames.get(i), xs.get(i));
+            }
+            for (String[] w : lines) {
+                Tensor r = registersByIndex ? PyTorchAgreementTest.op(w, registers) : PyTorchOpAgreementTest.op(w, named);
+                named.put(w[0], r);
+                registers.add(r);
+            }
+            return named.get(valueName);
+        }
+    }
+
+    /**
+     * The forward mode against PyTorch's reverse mode: for tangents v, sum(weight * J v) must equal
+     * the sum over inputs of {@code <grad, v>} from PyTorch's recorded gradients. Both sides are dot
+     * products, so the bound is the tolerance times the sum of the terms' magnitudes.
+     */
+    private static String checkTangent(Program p, List<Tensor> inputs, List<Tensor> tangents, Tensor weight,
+            List<float[]> recordedGrads, double tolerance, double absolute) {
+        Autograd.Jvp jvp = Autograd.jvp(p::apply, inputs.stream().map(Tensor::detach).toList(), tangents);
+        if (jvp.tangent().dtype() != DType.FLOAT32) {
+            return "the forward-mode tangent is " + jvp.tangent().dtype();
+        }
+        float[] t = jvp.tangent().toFloatArray();
+        float[] w = weight.toFloatArray();
+        double actual = 0;
+        double magnitude = 0;
+        for (int j = 0; j < t.length; j++) {
+            actual += (double) w[j] * t[j];
+            magnitude += Math.abs((double) w[j] * t[j]);
+        }
+        double expected = 0;
+        double tangentSize = 0;
+        for (int i = 0; i < inputs.size(); i++) {
+            float[] g = recordedGrads.get(i);
+            float[] v = tangents.get(i).toFloatArray();
+            for (int k = 0; k < g.length; k++) {
+                expected += (double) g[k] * v[k];
+                magnitude += Math.abs((double) g[k] * v[k]);
+                tangentSize += Math.abs(v[k]);
+            }
+        }
+        // each recorded gradient element is known to the absolute tolerance, so <grad, v> to that times sum |v|
+        if (!(Math.abs(actual - expected) <= tolerance * magnitude + absolute * tangentSize) && !(Double.isNaN(actual) && Double.isNaN(expected))) {
+            return "forward mode: sum(weight * J v) = " + actual + " but PyTorch's <grad, v> = " + expected
+                    + " (terms of magnitude " + magnitude + ")";
+        }
+        return null;
+    }
+
+    /** float32 tangents for a case that records none, drawn from a stream seeded by the case's name. */
+    private static List<Tensor> randomDirections(List<Tensor> inputs, String header) {
+        SplittableRandom rng = new SplittableRandom(header.hashCode());
+        return inputs.stream().map(x -> Tensor.randn(DType.FLOAT32, rng, x.shape())).toList();
     }
 
     /** The largest finite magnitude among a case's recorded values, gradients and Hessian-vector products. */
