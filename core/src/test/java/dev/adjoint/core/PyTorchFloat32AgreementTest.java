@@ -65,6 +65,8 @@ public class PyTorchFloat32AgreementTest {
 
     /** Elements compared, and those within the relative tolerance only with the absolute one (one count per thread). */
     private static final ThreadLocal<long[]> ELEMENTS = ThreadLocal.withInitial(() -> new long[2]);
+    /** The largest relative difference among the elements within the relative tolerance (one per thread). */
+    private static final ThreadLocal<double[]> LARGEST = ThreadLocal.withInitial(() -> new double[1]);
 
     /** What replaying one case found. */
     private record Outcome(String failure, double tolerance, boolean skipped) {
@@ -125,6 +127,7 @@ public class PyTorchFloat32AgreementTest {
         long[] elements = ELEMENTS.get();
         elements[0] = 0;
         elements[1] = 0;
+        LARGEST.get()[0] = 0;
         int wellConditioned = 0;
         int derived = 0;
         double loosest = 0;
@@ -148,9 +151,10 @@ public class PyTorchFloat32AgreementTest {
         }
         System.out.printf(Locale.ROOT, "%s: %d cases; %d well-conditioned at 1e-5, %d at a tolerance derived from their condition "
                         + "(loosest %.2g), %d skipped as ill-conditioned (PyTorch's float32 strays more than %.0e from float64): %s; "
-                        + "%d elements compared, %d of them within tolerance only by the 8 ulps of their case's scale%n",
+                        + "%d elements compared, %d of them within tolerance only by the 8 ulps of their case's scale; "
+                        + "the largest relative difference of the others %.3g%n",
                 corpus.name(), corpus.cases().size(), wellConditioned, derived, loosest, skipped.size(), DERIVED_LIMIT, skipped,
-                elements[0], elements[1]);
+                elements[0], elements[1], LARGEST.get()[0]);
         if (!failures.isEmpty()) {
             fail(failures.size() + " of " + corpus.cases().size() + " float32 cases disagree with PyTorch:\n"
                     + String.join("\n", failures.stream().map(f -> f.substring(0, f.indexOf('\n'))).toList()) + "\nthe first:\n" + failures.get(0));
@@ -379,8 +383,11 @@ public class PyTorchFloat32AgreementTest {
         elements[0] += a.length;
         for (int i = 0; i < a.length; i++) {
             float e = expected[i];
-            if (Math.abs((double) a[i] - e) > tolerance * Math.abs(e)) {
+            double difference = Math.abs((double) a[i] - e);
+            if (difference > tolerance * Math.abs(e)) {
                 elements[1]++;
+            } else if (difference > 0) {
+                LARGEST.get()[0] = Math.max(LARGEST.get()[0], difference / Math.abs(e));
             }
             boolean same = Float.isNaN(a[i]) ? Float.isNaN(e)
                     : Float.isInfinite(e) ? a[i] == e : Math.abs((double) a[i] - e) <= tolerance * Math.abs(e) + absolute;

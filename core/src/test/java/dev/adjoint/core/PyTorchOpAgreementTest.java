@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * Replays the op-case corpus recorded from PyTorch 1.13 in float64 (src/test/python/generate_op_cases.py
  * and its op_cases_*.py families, one file per family under {@code op-cases/}): for each case the
  * value, the gradient of {@code sum(value * weight)} and a Hessian-vector product must agree to
- * 1e-9 relative. {@link #op} is the one place that maps the corpus's op words to Tensor calls.
+ * 1e-9 relative. {@link #op} is the one place that maps the corpus's op words to Tensor calls (the float32
+ * corpus, PyTorchFloat32AgreementTest, reads its op words here too).
  */
 public class PyTorchOpAgreementTest {
 
