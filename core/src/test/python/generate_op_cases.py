@@ -6,6 +6,7 @@ Each family lives in a module op_cases_<family>.py next to this file, with a fun
 cases(rng) that yields Case objects; this script finds the modules by name.
 
 Run with Debian's PyTorch:  /usr/bin/python3 core/src/test/python/generate_op_cases.py
+Then rerun generate_float32_cases.py: the float32 corpus reruns these files' programs in float32.
 
 The file format (one case):
     case <family>-<n> <description>

@@ -2,6 +2,7 @@
 PyTorch float64, with values and gradients, for PyTorchAgreementTest to replay in Java.
 
 Run with Debian's PyTorch:  /usr/bin/python3 core/src/test/python/generate_pytorch_cases.py
+Then rerun generate_float32_cases.py: the float32 corpus reruns these files' programs in float32.
 """
 import random
 import sys

@@ -305,7 +305,7 @@ final class Functional {
             }
             return zeros;
         }
-        return Autograd.grad(y, gradOutput != null ? gradOutput : Tensor.ones(y.shape()), leaves, createGraph);
+        return Autograd.grad(y, gradOutput != null ? gradOutput : Tensor.ones(y.dtype(), y.shape()), leaves, createGraph);
     }
 
     private static Tensor call(String op, Function<List<Tensor>, Tensor> f, List<Tensor> xs) {

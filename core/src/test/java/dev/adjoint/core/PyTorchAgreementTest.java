@@ -75,7 +75,7 @@ class PyTorchAgreementTest {
         return null;
     }
 
-    private static Tensor op(String[] w, List<Tensor> regs) {
+    static Tensor op(String[] w, List<Tensor> regs) {
         assertEquals("r" + regs.size(), w[0], "registers are numbered in order");
         String op = w[2];
         Tensor a = regs.get(reg(w[3]));

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * Replays the op-case corpus recorded from PyTorch 1.13 in float64 (src/test/python/generate_op_cases.py
  * and its op_cases_*.py families, one file per family under {@code op-cases/}): for each case the
  * value, the gradient of {@code sum(value * weight)} and a Hessian-vector product must agree to
- * 1e-9 relative. {@link #op} is the one place that maps the corpus's op words to Tensor calls.
+ * 1e-9 relative. {@link #op} is the one place that maps the corpus's op words to Tensor calls (the float32
+ * corpus, PyTorchFloat32AgreementTest, reads its op words here too).
  */
 public class PyTorchOpAgreementTest {
 
@@ -156,7 +157,7 @@ public class PyTorchOpAgreementTest {
      * One op line: {@code r<k> = <op> <words...>}. Operands are looked up by name; the other words
      * are the op's arguments.
      */
-    private static Tensor op(String[] w, Map<String, Tensor> named) {
+    static Tensor op(String[] w, Map<String, Tensor> named) {
         String op = w[2];
         Tensor a = named.get(w[3]);
         return switch (op) {
@@ -195,6 +196,16 @@ public class PyTorchOpAgreementTest {
             case "conv1d" -> a.conv1d(named.get(w[4]), bias(w[5], named), integer(w[6]), integer(w[7]));
             case "maxPool2d" -> a.maxPool2d(integer(w[4]), integer(w[5]), integer(w[6]));
             case "avgPool2d" -> a.avgPool2d(integer(w[4]), integer(w[5]), integer(w[6]));
+            // recorded by the float32 corpus only (op_cases_float32.py)
+            case "to" -> a.to(DType.valueOf(w[4].toUpperCase(java.util.Locale.ROOT)));
+            case "affine" -> a.affine(named.get(w[4]), named.get(w[5]));
+            case "expand" -> a.expand(integers(w, 4));
+            case "log1p" -> a.log1p();
+            case "softplus" -> a.softplus();
+            case "narrow" -> a.narrow(integer(w[4]), integer(w[5]), integer(w[6]));
+            case "select" -> a.select(integer(w[4]), integer(w[5]));
+            case "sumSquaredDifference" -> a.sumSquaredDifference(named.get(w[4]));
+            case "sumTo" -> a.sumTo(integers(w, 4));
             default -> throw new IllegalArgumentException("unknown op in recorded case: " + op);
         };
     }

@@ -113,7 +113,7 @@ public final class Pooling {
 
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
-            return new Tensor[] {new Scatter(pool).apply(g, ctx.saved(0))};
+            return new Tensor[] {new Scatter(pool, ctx.saved(0)).apply(g)};
         }
 
         // linear once the positions are fixed: the tangent gathered at the saved positions of the maxima
@@ -121,69 +121,71 @@ public final class Pooling {
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             Tensor where = ctx.saved(0);
             int k = Tangents.batch(t[0], in[0]);
-            return overImages(pool, t[0], k, pool.outputShape(), (sizes, tx) -> new Gather(sizes).apply(tx, positions(where, t[0], k)));
+            return overImages(pool, t[0], k, pool.outputShape(), (sizes, tx) -> new Gather(sizes, positions(where, t[0], k)).apply(tx));
         }
     }
 
-    /** y = x at recorded positions (a constant second input), linear in x: dx = G scattered back. */
+    /*
+     * The positions of the maxima are a constant of Gather and Scatter, not an input: they are
+     * float64 whatever the dtype of the values (a plane may hold more positions than float32 counts
+     * exactly), and an op's inputs share one dtype.
+     */
+
+    /** y = x at recorded positions (a constant), linear in x: dx = G scattered back. */
     private static final class Gather extends Primitive {
         private final Pool pool;
+        private final Tensor where;
 
-        Gather(Pool pool) {
+        Gather(Pool pool, Tensor where) {
             super("maxPool2dGather");
             this.pool = pool;
+            this.where = where;
         }
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            ctx.save(in[1]);
-            return wrap(PoolKernels.gather(value(in[0]), value(in[1]), pool));
+            return wrap(PoolKernels.gather(value(in[0]), value(where), pool));
         }
 
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
-            return new Tensor[] {new Scatter(pool).apply(g, ctx.saved(0)), null};
+            return new Tensor[] {new Scatter(pool, where).apply(g)};
         }
 
-        // linear in x; the positions are a constant
+        // linear in x
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
-            if (t[0] == null) {
-                return null;
-            }
             int k = Tangents.batch(t[0], in[0]);
-            return overImages(pool, t[0], k, pool.outputShape(), (sizes, tx) -> new Gather(sizes).apply(tx, positions(in[1], t[0], k)));
+            return overImages(pool, t[0], k, pool.outputShape(), (sizes, tx) -> new Gather(sizes, positions(where, t[0], k)).apply(tx));
         }
     }
 
-    /** dx = G added at recorded positions, linear in G: its gradient gathers from the same positions. */
+    /** dx = G added at recorded positions (a constant), linear in G: its gradient gathers from the same positions. */
     private static final class Scatter extends Primitive {
         private final Pool pool;
+        private final Tensor where;
 
-        Scatter(Pool pool) {
+        Scatter(Pool pool, Tensor where) {
             super("maxPool2dBackward");
             this.pool = pool;
+            this.where = where;
         }
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            ctx.save(in[1]);
-            return wrap(PoolKernels.scatter(value(in[0]), value(in[1]), pool));
+            return wrap(PoolKernels.scatter(value(in[0]), value(where), pool));
         }
 
         @Override
         public Tensor[] backward(Context ctx, Tensor h) {
-            return new Tensor[] {new Gather(pool).apply(h, ctx.saved(0)), null};
+            return new Tensor[] {new Gather(pool, where).apply(h)};
         }
 
-        // linear in G; the positions are a constant
+        // linear in G
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
-            if (t[0] == null) {
-                return null;
-            }
             int k = Tangents.batch(t[0], in[0]);
-            return overImages(pool, t[0], k, pool.inputShape(), (sizes, tg) -> new Scatter(sizes).apply(tg, positions(in[1], t[0], k)));
+            return overImages(pool, t[0], k, pool.inputShape(), (sizes, tg) -> new Scatter(sizes, positions(where, t[0], k)).apply(tg));
         }
     }
 

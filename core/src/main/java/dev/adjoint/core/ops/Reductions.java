@@ -157,7 +157,9 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(NDArray.scalar(dev.adjoint.core.kernel.ReduceKernels.sumSquaredDifference(value(in[0]), value(in[1]))));
+            // the kernel sums in float64; the result takes the inputs' dtype
+            return wrap(NDArray.scalarLike(dev.adjoint.core.kernel.ReduceKernels.sumSquaredDifference(value(in[0]), value(in[1])),
+                    value(in[0])));
         }
 
         @Override

@@ -145,6 +145,14 @@ class OpCoverageTest {
      * is stale.
      */
     private static void assertListCoversEveryOp(String suite, Set<String> listed, Map<String, String> aliases, Set<String> exempt) {
+        // the dtype conversion: these suites run in float64, where to(FLOAT64) is the identity; the
+        // float32 corpus records it, and Float32Test and Float32PropertiesTest check it
+        Set<String> withConversion = new TreeSet<>(exempt);
+        withConversion.add("to");
+        assertListCoversEveryOpExcept(suite, listed, aliases, withConversion);
+    }
+
+    private static void assertListCoversEveryOpExcept(String suite, Set<String> listed, Map<String, String> aliases, Set<String> exempt) {
         Set<String> present = new TreeSet<>();
         for (String name : listed) {
             present.add(aliases.getOrDefault(name, name));
@@ -152,9 +160,6 @@ class OpCoverageTest {
         Set<String> missing = new TreeSet<>(opNames());
         missing.removeAll(present);
         missing.removeAll(exempt);
-        // the dtype conversion: every one of these suites runs in float64, where to(FLOAT64) is the
-        // identity; Float32Test and Float32PropertiesTest check it
-        missing.remove("to");
         assertTrue(missing.isEmpty(), suite + " does not exercise the Tensor ops " + missing
                 + " (add them to it, or exempt them in OpCoverageTest with the reason)");
         Set<String> staleExempt = new TreeSet<>(exempt);
@@ -204,6 +209,17 @@ class OpCoverageTest {
                 // (log1p, softplus, narrow, expand, sumTo): their gradients are checked numerically by
                 // OpGradientPropertiesTest, their values on special inputs by SpecialValuesTest
                 Set.of("affine", "expand", "log1p", "narrow", "select", "softplus", "sumSquaredDifference", "sumTo"));
+    }
+
+    /**
+     * The float32 corpus ({@code op-cases-float32/}, {@code pytorch-cases-float32.txt}): every
+     * program of the float64 corpora and of op_cases_float32.py, rerun by PyTorch in float32, so
+     * it records every op, the dtype conversion included.
+     */
+    @Test
+    void theFloat32CorpusRecordsEveryOp() throws IOException {
+        assertListCoversEveryOpExcept("the float32 agreement corpus (op-cases-float32/, pytorch-cases-float32.txt)",
+                new TreeSet<>(dev.adjoint.core.PyTorchFloat32AgreementTest.recordedOps()), CORPUS_NAMES, Set.of());
     }
 
     @Test
