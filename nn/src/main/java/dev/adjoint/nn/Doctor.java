@@ -91,7 +91,7 @@ public final class Doctor {
         }
         Tensor out = acts[layers.size()];
         int batch = input.rank() == 0 ? 1 : input.shape()[0];
-        Tensor direction = Tensor.randn(new SplittableRandom(42), out.shape());
+        Tensor direction = Tensor.randn(new SplittableRandom(42), out.shape()).to(out.dtype());
         Tensor loss = out.mul(direction).sum().div(Math.max(batch, 1));
 
         // the gradient reaches the activations after the last one that does not require grad (cut), and the layers from it on

@@ -1,5 +1,6 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,6 +38,18 @@ public final class Sequential implements Layer {
      */
     public List<Layer> layers() {
         return layers;
+    }
+
+    /**
+     * Converts every layer's parameters and buffers to {@code dtype}, as {@link Layer#to} does.
+     *
+     * @param dtype the new dtype
+     * @return this network, for chaining ({@code MLP.of(...).to(DType.FLOAT32)})
+     */
+    @Override
+    public Sequential to(DType dtype) {
+        Layer.super.to(dtype);
+        return this;
     }
 
     @Override
