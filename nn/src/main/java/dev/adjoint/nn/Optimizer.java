@@ -13,8 +13,9 @@ import java.util.function.Consumer;
 
 /**
  * Base of the optimizers: holds the parameters and the learning rate, and runs the update of each
- * parameter in place through {@link Tensor#modify}, the version-counted mutator, so a graph built
- * before {@link #step()} can no longer be back-propagated (core refuses, naming "modified").
+ * parameter in place through {@link Tensor#modify} (or {@link Tensor#modifyFloats} for a float32
+ * one), the version-counted mutators, so a graph built before {@link #step()} can no longer be
+ * back-propagated (core refuses, naming "modified").
  *
  * <p>A step reads each gradient with {@link Tensor#copyTo} into one reusable scratch array and
  * calls {@link #update} once per parameter with the parameter's buffer: no allocation per step
@@ -151,7 +152,7 @@ public abstract class Optimizer {
             }
             g.copyTo(gradient);
             if (p.dtype() == DType.FLOAT32) {
-                p.modifyFloats(slots[i]::acceptFloats);
+                p.modifyFloats(slots[i].floats);
             } else {
                 p.modify(slots[i]);
             }
@@ -294,6 +295,8 @@ public abstract class Optimizer {
         /** The arrays handed to the rule, reused from step to step (a step allocates nothing). */
         private double[][] arrays = new double[0][];
         private float[][] stored = new float[0][];
+        /** The float32 path as a consumer, made once. */
+        final Consumer<float[]> floats = this::acceptFloats;
 
         Slot(int index) {
             this.index = index;

@@ -95,6 +95,43 @@ class Float32CheckpointTest {
         assertArrayEquals(saved.namedBuffers().get("1.running_var").toArray(), resumed.namedBuffers().get("1.running_var").toArray(), 0.0);
     }
 
+    private static final class Stop extends RuntimeException {
+    }
+
+    private static Sequential dropoutModel() {
+        SplittableRandom rng = new SplittableRandom(5);
+        return new Sequential(new Linear(2, 16, rng), new ReLU(), new Dropout(0.2, new SplittableRandom(6)), new Linear(16, 2, rng))
+                .to(DType.FLOAT32);
+    }
+
+    private static Trainer trainer(Sequential model) {
+        return new Trainer(model, new Adam(model.parameters(), 0.01), (p, b) -> Losses.crossEntropy(p, b.labels()));
+    }
+
+    /** A float32 Trainer stopped mid-epoch resumes bit for bit: parameters, Adam state, dropout masks. */
+    @Test
+    void aFloat32TrainerStoppedMidEpochResumesBitForBit() throws IOException {
+        Dataset data = Float32TrainingTest.moons(22, 9).to(DType.FLOAT32);
+        Sequential straight = dropoutModel();
+        double[] expected = trainer(straight).fit(data, 4, 5, new SplittableRandom(77));
+
+        Path file = dir.resolve("run32.ckpt");
+        Trainer stopping = trainer(dropoutModel()).checkpoint(file, 3).listener(new Trainer.Listener() {
+            @Override
+            public void onStep(int step, double loss) {
+                if (step == 13) {
+                    throw new Stop();
+                }
+            }
+        });
+        assertThrows(Stop.class, () -> stopping.fit(data, 4, 5, new SplittableRandom(77)));
+
+        Sequential resumed = dropoutModel();
+        double[] history = trainer(resumed).resume(file).fit(data, 4, 5, new SplittableRandom(77));
+        assertArrayEquals(expected, history, 0.0, "the losses of the resumed run");
+        assertArrayEquals(flat(straight), flat(resumed), 0.0);
+    }
+
     @Test
     void loadingAcrossDtypesConvertsToTheModel() throws IOException {
         Sequential wide = model(DType.FLOAT64);
