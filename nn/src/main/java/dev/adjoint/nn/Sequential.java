@@ -41,14 +41,20 @@ public final class Sequential implements Layer {
     }
 
     /**
-     * Converts every layer's parameters and buffers to {@code dtype}, as {@link Layer#to} does.
+     * Converts every layer to {@code dtype} through its own {@link Layer#to} (so a layer that keeps
+     * a counter in float64, as batch normalization does, keeps it).
      *
      * @param dtype the new dtype
      * @return this network, for chaining ({@code MLP.of(...).to(DType.FLOAT32)})
      */
     @Override
     public Sequential to(DType dtype) {
-        Layer.super.to(dtype);
+        if (dtype == null) {
+            throw new IllegalArgumentException("Sequential.to: dtype is null");
+        }
+        for (Layer layer : layers) {
+            layer.to(dtype);
+        }
         return this;
     }
 
