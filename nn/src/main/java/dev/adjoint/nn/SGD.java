@@ -124,12 +124,6 @@ public final class SGD extends Optimizer {
         return nesterov;
     }
 
-    /**
-     * The momentum buffers by PyTorch's name, {@code momentum_buffer}.
-     *
-     * @return the live state arrays
-     */
-
     @Override
     protected void validate() {
         if (nesterov && (momentum <= 0 || dampening != 0)) {
@@ -138,6 +132,7 @@ public final class SGD extends Optimizer {
         }
     }
 
+    /** The momentum buffer, PyTorch's {@code momentum_buffer}, when there is momentum; none otherwise. */
     @Override
     protected State[] begin(int index) {
         if (momentum == 0) {
