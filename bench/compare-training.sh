@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs whole training iterations and elementwise work in PyTorch (float64) and in Adjoint's JMH
-# harness in one go, and prints time per call and the speed ratio. Usage:
-#   bench/compare-training.sh [workload ...]     (seedStep mlpStep biasRelu softmax conv2d maxPool2d;
-#                                                  default the first four)
+# Runs whole training iterations and elementwise work in PyTorch (float64, and float32 for
+# mlpStepFloat32) and in Adjoint's JMH harness in one go, and prints time per call, the speed ratio,
+# and each side's float32 over float64 speed-up of the MLP step. Usage:
+#   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 biasRelu softmax conv2d
+#                                                  maxPool2d; default the first five)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
 # which is fair to both on a shared machine whose speed drifts over minutes),
@@ -16,7 +17,7 @@ ROUNDS="${ROUNDS:-1}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 WORKLOADS=("$@")
 if [ ${#WORKLOADS[@]} -eq 0 ]; then
-  WORKLOADS=(seedStep mlpStep biasRelu softmax)
+  WORKLOADS=(seedStep mlpStep mlpStepFloat32 biasRelu softmax)
 fi
 JAR=bench/target/benchmarks.jar
 if [ ! -f "$JAR" ]; then
@@ -27,7 +28,7 @@ REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark)\\
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "=== round $round of $ROUNDS"
-  echo "== PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), float64, $THREADS threads"
+  echo "== PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), float64 (mlpStepFloat32: float32), $THREADS threads"
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" bench/pytorch_training.py --threads "$THREADS" "${WORKLOADS[@]}" \
     | tee -a "$OUT/torch.jsonl"
 
@@ -51,10 +52,17 @@ for path in sys.argv[2:]:
         name = r["benchmark"].rsplit(".", 1)[1]
         adjoint[name] = min(r["primaryMetric"]["score"], adjoint.get(name, float("inf")))
 print()
-print(f"{'workload':<10} {'PyTorch us':>12} {'Adjoint us':>12} {'speed-up':>9}")
+print(f"{'workload':<15} {'PyTorch us':>12} {'Adjoint us':>12} {'speed-up':>9}")
 for name, us in torch.items():
     a = adjoint.get(name)
     if a:
-        print(f"{name:<10} {us:>12.2f} {a:>12.2f} {us / a:>8.1f}x")
+        print(f"{name:<15} {us:>12.2f} {a:>12.2f} {us / a:>8.2f}x")
+if "mlpStep" in adjoint and "mlpStepFloat32" in adjoint:
+    print()
+    print(f"float32 over float64, MLP step: Adjoint {adjoint['mlpStep'] / adjoint['mlpStepFloat32']:.2f}x", end="")
+    if "mlpStep" in torch and "mlpStepFloat32" in torch:
+        print(f", PyTorch {torch['mlpStep'] / torch['mlpStepFloat32']:.2f}x")
+    else:
+        print()
 PY
 echo "(raw results in $OUT)"

@@ -2,8 +2,8 @@
 """Times the workloads of TrainingBenchmark, ElementwiseBenchmark and ConvBenchmark in PyTorch (float64).
 
 Usage: pytorch_training.py [--threads N] [--min-time S] WORKLOAD...
-Workloads: seedStep (1 thread, as the target says), mlpStep, biasRelu, softmax, conv2d, maxPool2d
-(those two as ConvBenchmark). Prints one JSON
+Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step in
+float32, PyTorch's default), biasRelu, softmax, conv2d, maxPool2d (those two as ConvBenchmark). Prints one JSON
 line per workload: {"workload", "backend": "torch", "threads", "us"} (microseconds per call, the
 median of 5 rounds of at least --min-time seconds each, after warm-up).
 """
@@ -32,12 +32,13 @@ def seed_step(torch):
     return step
 
 
-def mlp_step(torch):
+def mlp_step(torch, dtype=None):
+    dtype = dtype or torch.float64
     torch.manual_seed(1)
     net = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
-                              torch.nn.Linear(512, 10))
+                              torch.nn.Linear(512, 10)).to(dtype)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.randn(256, 784)
+    x = torch.randn(256, 784, dtype=dtype)
     y = torch.randint(0, 10, (256,))
     loss_fn = torch.nn.CrossEntropyLoss()
 
@@ -47,6 +48,10 @@ def mlp_step(torch):
         loss.backward()
         opt.step()
     return step
+
+
+def mlp_step_float32(torch):
+    return mlp_step(torch, torch.float32)
 
 
 def bias_relu(torch):
@@ -90,7 +95,8 @@ def max_pool2d(torch):
     return step
 
 
-WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "biasRelu": (bias_relu, None),
+WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
+             "biasRelu": (bias_relu, None),
              "softmax": (softmax, None), "conv2d": (conv2d, None), "maxPool2d": (max_pool2d, None)}
 
 

@@ -1,5 +1,6 @@
 package dev.adjoint.bench;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Adam;
 import dev.adjoint.nn.Init;
@@ -30,7 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code seedStep}: the seed's 2-3-3-2 sigmoid network, batch 2, sum of squared errors, SGD
  *       lr 0.5 (per-op overhead dominates: about 30 ops forward and backward);</li>
  *   <li>{@code mlpStep}: a 784-512-512-10 ReLU MLP, batch 256, softmax cross-entropy, Adam
- *       (matmul dominates: about 1 GFLOP per step).</li>
+ *       (matmul dominates: about 1 GFLOP per step);</li>
+ *   <li>{@code mlpStepFloat32}: the same MLP step in float32 ({@code model.to(DType.FLOAT32)}, a
+ *       float32 batch; Adam's state in float32), next to PyTorch's float32 step.</li>
  * </ul>
  * Run with {@code -prof gc} for bytes allocated per step.
  */
@@ -60,7 +63,7 @@ public class TrainingBenchmark {
         }
     }
 
-    /** The MLP and a fixed batch. */
+    /** The MLP and a fixed batch, in float64. */
     @State(Scope.Thread)
     public static class Mlp {
         Sequential net;
@@ -71,14 +74,29 @@ public class TrainingBenchmark {
         /** He-initialised 784-512-512-10 ReLU network, a random batch of 256. */
         @Setup
         public void setUp() {
-            SplittableRandom rng = new SplittableRandom(1);
-            net = MLP.of(new int[] {784, 512, 512, 10}, ReLU::new, Init.heUniform(rng));
-            adam = new Adam(net.parameters(), 1e-3);
-            x = Tensor.randn(rng, 256, 784);
-            classes = new int[256];
-            for (int i = 0; i < classes.length; i++) {
-                classes[i] = rng.nextInt(10);
-            }
+            build(this, DType.FLOAT64);
+        }
+    }
+
+    /** The same MLP and batch in float32 (the same initial values, rounded). */
+    @State(Scope.Thread)
+    public static class Mlp32 extends Mlp {
+        /** The float64 MLP converted to float32. */
+        @Override
+        @Setup
+        public void setUp() {
+            build(this, DType.FLOAT32);
+        }
+    }
+
+    static void build(Mlp s, DType dtype) {
+        SplittableRandom rng = new SplittableRandom(1);
+        s.net = MLP.of(new int[] {784, 512, 512, 10}, ReLU::new, Init.heUniform(rng)).to(dtype);
+        s.adam = new Adam(s.net.parameters(), 1e-3);
+        s.x = Tensor.randn(rng, 256, 784).to(dtype);
+        s.classes = new int[256];
+        for (int i = 0; i < s.classes.length; i++) {
+            s.classes[i] = rng.nextInt(10);
         }
     }
 
@@ -90,6 +108,12 @@ public class TrainingBenchmark {
         loss.backward();
         s.sgd.step();
         return loss.item();
+    }
+
+    /** One Adam iteration of the float32 MLP; returns the loss. */
+    @Benchmark
+    public double mlpStepFloat32(Mlp32 s) {
+        return mlpStep(s);
     }
 
     /** One Adam iteration of the MLP; returns the loss. */

@@ -1,6 +1,7 @@
 package dev.adjoint.examples;
 
 import dev.adjoint.core.Autograd;
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Adam;
 import dev.adjoint.nn.Batch;
@@ -33,7 +34,9 @@ import java.util.stream.Stream;
  * Fashion-MNIST end to end: reads the IDX files (Debian's {@code dataset-fashion-mnist} by
  * default), trains an MLP or a CNN with Adam, prints train and test accuracy after each epoch,
  * draws the loss and accuracy curves and the confusion matrix, and saves a checkpoint (model and
- * optimizer) after each epoch, from which {@code --resume} continues exactly.
+ * optimizer) after each epoch, from which {@code --resume} continues exactly. {@code --dtype float32}
+ * trains the same model in float32 (the model converted with {@code to(DType.FLOAT32)}, the data with
+ * {@code Dataset.to}); its files carry {@code -float32} in their names.
  */
 final class FashionMnistExample {
     static final Path DEBIAN_DATA = Path.of("/usr/share/datasets/fashion-mnist");
@@ -45,23 +48,29 @@ final class FashionMnistExample {
     private FashionMnistExample() {
     }
 
-    /** The options: {@code --model mlp|cnn --epochs N --data DIR --out DIR --resume}. */
-    record Settings(String model, int epochs, Path data, Path out, boolean resume) {
+    /** The options: {@code --model mlp|cnn --epochs N --data DIR --out DIR --dtype float64|float32 --resume}. */
+    record Settings(String model, int epochs, Path data, Path out, boolean resume, DType dtype) {
+        /** The start of the output files' names: the model, and the dtype when it is not the default. */
+        String name() {
+            return "fashion-mnist-" + model + (dtype == DType.FLOAT32 ? "-float32" : "");
+        }
+
         static Settings parse(String[] args) throws Main.UsageException {
             String model = "mlp";
             int epochs = 10;
             Path data = DEBIAN_DATA;
             Path out = Path.of(Options.DEFAULT_OUT);
             boolean resume = false;
+            DType dtype = DType.FLOAT64;
             for (int i = 0; i < args.length; i++) {
                 String option = args[i];
                 if (option.equals("--resume")) {
                     resume = true;
                     continue;
                 }
-                if (!List.of("--model", "--epochs", "--data", "--out").contains(option)) {
+                if (!List.of("--model", "--epochs", "--data", "--out", "--dtype").contains(option)) {
                     throw new Main.UsageException("unknown option '" + option
-                            + "' (expected --model mlp|cnn, --epochs N, --data DIR, --out DIR or --resume)");
+                            + "' (expected --model mlp|cnn, --epochs N, --data DIR, --out DIR, --dtype float64|float32 or --resume)");
                 }
                 if (i + 1 == args.length) {
                     throw new Main.UsageException(option + " needs a value");
@@ -76,10 +85,16 @@ final class FashionMnistExample {
                     }
                     case "--epochs" -> epochs = Options.count("--epochs", value);
                     case "--data" -> data = Path.of(value);
+                    case "--dtype" -> {
+                        if (!value.equals("float64") && !value.equals("float32")) {
+                            throw new Main.UsageException("--dtype needs float64 or float32, got '" + value + "'");
+                        }
+                        dtype = value.equals("float32") ? DType.FLOAT32 : DType.FLOAT64;
+                    }
                     default -> out = Path.of(value);
                 }
             }
-            return new Settings(model, epochs, data, out, resume);
+            return new Settings(model, epochs, data, out, resume, dtype);
         }
     }
 
@@ -104,18 +119,20 @@ final class FashionMnistExample {
                     + " t10k-labels-idx1-ubyte.gz");
             throw new Main.UsageException("no Fashion-MNIST data in " + s.data());
         }
-        Dataset train = Dataset.readIdx(trainImages, s.data().resolve("train-labels-idx1-ubyte.gz"));
-        Dataset test = Dataset.readIdx(s.data().resolve("t10k-images-idx3-ubyte.gz"), s.data().resolve("t10k-labels-idx1-ubyte.gz"));
-        out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images of 28x28; model %s, Adam lr 1e-3 with cosine decay, batches of %d%n",
-                train.size(), test.size(), s.model(), BATCH_SIZE);
+        Dataset train = Dataset.readIdx(trainImages, s.data().resolve("train-labels-idx1-ubyte.gz")).to(s.dtype());
+        Dataset test = Dataset.readIdx(s.data().resolve("t10k-images-idx3-ubyte.gz"), s.data().resolve("t10k-labels-idx1-ubyte.gz"))
+                .to(s.dtype());
+        out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images of 28x28; model %s in %s, Adam lr 1e-3 with cosine decay,"
+                + " batches of %d%n", train.size(), test.size(), s.model(), s.dtype(), BATCH_SIZE);
 
-        Sequential model = model(s.model(), new SplittableRandom(SEED));
+        // the same initial weights in either dtype: drawn in float64, then rounded
+        Sequential model = model(s.model(), new SplittableRandom(SEED)).to(s.dtype());
         Adam adam = new Adam(model.parameters(), 1e-3);
         Files.createDirectories(s.out());
         int start = 0;
         List<Double> losses = new ArrayList<>();
         if (s.resume()) {
-            Path latest = latestCheckpoint(s.out(), s.model());
+            Path latest = latestCheckpoint(s.out(), s.name());
             if (latest == null) {
                 out.println("no checkpoint of the " + s.model() + " in " + s.out() + " to resume from; starting afresh");
             } else {
@@ -152,7 +169,7 @@ final class FashionMnistExample {
             out.printf(Locale.ROOT, "%sepoch %d/%d: loss %.4f, train accuracy %.2f%%, test accuracy %.2f%% (training %.1f s,"
                     + " evaluation %.1f s)%n", console ? "\r" : "", epoch + 1, s.epochs(), epochLoss / batches.length,
                     100 * trainAccuracy, 100 * testAccuracy, trainSeconds, (System.nanoTime() - t0) / 1e9 - trainSeconds);
-            Path checkpoint = s.out().resolve("fashion-mnist-" + s.model() + "-epoch" + (epoch + 1) + ".ckpt");
+            Path checkpoint = s.out().resolve(s.name() + "-epoch" + (epoch + 1) + ".ckpt");
             Checkpoint.save(model, adam, checkpoint);
         }
         if (accuracies.isEmpty()) {
@@ -162,7 +179,7 @@ final class FashionMnistExample {
         model.train(false);
         Tensor logits = logits(model, test, s.model());
         int[][] confusion = Metrics.confusionMatrix(logits, test.labels(), CLASSES.size());
-        String name = "fashion-mnist-" + s.model();
+        String name = s.name();
         Path lossPicture = Plot.lossCurve(s.out().resolve(name + "-loss.png"), "Fashion-MNIST " + s.model() + ": cross-entropy per batch",
                 losses.stream().mapToDouble(Double::doubleValue).toArray(), Math.max(1, losses.size() / accuracies.size()));
         Path accuracyPicture = Plot.accuracyCurves(s.out().resolve(name + "-accuracy.png"), "Fashion-MNIST " + s.model() + ": accuracy",
@@ -224,14 +241,14 @@ final class FashionMnistExample {
                 console ? "" : "\n");
     }
 
-    private static final Pattern EPOCH = Pattern.compile("fashion-mnist-(mlp|cnn)-epoch(\\d+)\\.ckpt");
+    private static final Pattern EPOCH = Pattern.compile("(fashion-mnist-(?:mlp|cnn)(?:-float32)?)-epoch(\\d+)\\.ckpt");
 
-    private static Path latestCheckpoint(Path dir, String model) throws IOException {
+    private static Path latestCheckpoint(Path dir, String name) throws IOException {
         Path best = null;
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : files.toList()) {
                 Matcher m = EPOCH.matcher(p.getFileName().toString());
-                if (m.matches() && m.group(1).equals(model) && (best == null || Integer.parseInt(m.group(2)) > epochOf(best))) {
+                if (m.matches() && m.group(1).equals(name) && (best == null || Integer.parseInt(m.group(2)) > epochOf(best))) {
                     best = p;
                 }
             }

@@ -281,6 +281,33 @@ class ExamplesSmokeTest {
         assertTrue(Files.exists(dir.resolve("fashion-mnist-cnn-epoch1.ckpt")));
     }
 
+    /** --dtype float32 trains the same MLP in float32, writes half-size checkpoints of its own name, and resumes exactly. */
+    @Test
+    void fashionMnistTrainsInFloat32() throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        writeFakeFashionMnist(data, 600, 200);
+        Path out = dir.resolve("f32");
+        Result r = run("fashion-mnist", "--data", data.toString(), "--epochs", "2", "--out", out.toString(), "--dtype", "float32");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("in float32"), r.out());
+        Matcher m = Pattern.compile("epoch 2/2: loss [0-9.]+, train accuracy ([0-9.]+)%, test accuracy ([0-9.]+)%").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Double.parseDouble(m.group(2)) > 90, "float32 learns the synthetic classes as float64 does: " + r.out());
+        Path checkpoint = out.resolve("fashion-mnist-mlp-float32-epoch2.ckpt");
+        Path wide = dir.resolve("f64");
+        assertEquals(0, run("fashion-mnist", "--data", data.toString(), "--epochs", "1", "--out", wide.toString()).code());
+        assertTrue(Files.size(checkpoint) < 0.55 * Files.size(wide.resolve("fashion-mnist-mlp-epoch1.ckpt")), "half the bytes");
+        byte[] unbroken = Files.readAllBytes(checkpoint);
+        Files.delete(checkpoint);
+        Result resumed = run("fashion-mnist", "--data", data.toString(), "--epochs", "2", "--out", out.toString(), "--dtype", "float32",
+                "--resume");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("after epoch 1"), resumed.out());
+        assertArrayEquals(unbroken, Files.readAllBytes(checkpoint), "a resumed float32 run matches an unbroken one");
+        assertEquals(2, run("fashion-mnist", "--dtype", "float16").code());
+    }
+
     @Test
     void fashionMnistWithoutDataSaysHowToGetIt() {
         Result r = run("fashion-mnist", "--data", dir.resolve("nowhere").toString());

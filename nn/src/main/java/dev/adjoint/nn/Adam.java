@@ -1,7 +1,6 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,9 +26,14 @@ public class Adam extends Optimizer {
     private double weightDecay;
     private boolean amsgrad;
     private final int[] steps;
-    private final double[][] firstMoments;
-    private final double[][] secondMoments;
-    private final double[][] maxSecondMoments;
+    private final State firstMoments;
+    private final State secondMoments;
+    private final State maxSecondMoments;
+    private final State[] moments;
+    private final State[] momentsAndMax;
+    /** The step's scalars, set by {@link #begin} for the parameter being updated. */
+    private double stepSize;
+    private double correction2Sqrt;
 
     /**
      * Adam with PyTorch's defaults.
@@ -47,9 +51,11 @@ public class Adam extends Optimizer {
         this.weightDecay = nonNegative("weight decay", weightDecay);
         int n = parameters.size();
         this.steps = new int[n];
-        this.firstMoments = new double[n][];
-        this.secondMoments = new double[n][];
-        this.maxSecondMoments = new double[n][];
+        this.firstMoments = state("exp_avg");
+        this.secondMoments = state("exp_avg_sq");
+        this.maxSecondMoments = state("max_exp_avg_sq");
+        this.moments = new State[] {firstMoments, secondMoments, null};
+        this.momentsAndMax = new State[] {firstMoments, secondMoments, maxSecondMoments};
     }
 
     /**
@@ -137,21 +143,6 @@ public class Adam extends Optimizer {
     }
 
     /**
-     * The moments by PyTorch's names: {@code exp_avg}, {@code exp_avg_sq} and, with AMSGrad,
-     * {@code max_exp_avg_sq}.
-     *
-     * @return the live state arrays
-     */
-    @Override
-    protected final Map<String, double[][]> stateArrays() {
-        Map<String, double[][]> state = new LinkedHashMap<>();
-        state.put("exp_avg", firstMoments);
-        state.put("exp_avg_sq", secondMoments);
-        state.put("max_exp_avg_sq", maxSecondMoments);
-        return state;
-    }
-
-    /**
      * The bias-correction step count per parameter, {@code step}.
      *
      * @return the live counters
@@ -161,24 +152,25 @@ public class Adam extends Optimizer {
         return Map.of("step", steps);
     }
 
+    /** The moments by PyTorch's names: {@code exp_avg}, {@code exp_avg_sq} and, with AMSGrad, {@code max_exp_avg_sq}. */
     @Override
-    protected final void update(int index, double[] p, double[] g, int n) {
-        double[] m = firstMoments[index];
-        if (m == null) {
-            m = firstMoments[index] = new double[n];
-            secondMoments[index] = new double[n];
-        }
-        double[] v = secondMoments[index];
-        double[] vmax = maxSecondMoments[index];
-        if (amsgrad && vmax == null) {
-            vmax = maxSecondMoments[index] = new double[n];
-        }
+    protected final State[] begin(int index) {
         int t = ++steps[index];
+        stepSize = learningRate() / (1 - Math.pow(beta1, t));
+        correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        return amsgrad ? momentsAndMax : moments;
+    }
+
+    @Override
+    protected final void update(int index, double[] p, double[] g, double[][] state, int n) {
+        double[] m = state[0];
+        double[] v = state[1];
+        double[] vmax = state[2];
         double lr = learningRate();
         double b1 = beta1;
         double b2 = beta2;
-        double stepSize = lr / (1 - Math.pow(b1, t));
-        double correction2Sqrt = Math.sqrt(1 - Math.pow(b2, t));
+        double stepSize = this.stepSize;
+        double correction2Sqrt = this.correction2Sqrt;
         double l2 = decoupled ? 0.0 : weightDecay;
         double shrink = decoupled ? 1 - lr * weightDecay : 1.0;
         for (int i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.Autograd;
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.Arrays;
 import java.util.Collections;
@@ -103,6 +104,25 @@ public abstract sealed class BatchNorm implements Layer permits BatchNorm1d, Bat
             }
         });
         batchesTracked.modify(b -> b[0] += 1);
+    }
+
+    /**
+     * Converts the weight, bias and running statistics to {@code dtype}. The count of training
+     * batches stays float64 (PyTorch keeps it as an int64): in float32 it would stop counting at
+     * 2^24 batches.
+     *
+     * @param dtype the new dtype
+     * @return this layer
+     */
+    @Override
+    public BatchNorm to(DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException(name + ".to: dtype is null");
+        }
+        for (Tensor t : new Tensor[] {weight, bias, runningMean, runningVar}) {
+            t.setDtype(dtype);
+        }
+        return this;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -56,12 +57,20 @@ import java.util.zip.CRC32;
  * shape against the model) before the model is touched; a larger one cannot fit the model and is
  * refused with what does not fit, its values unread. On any problem {@code load} throws
  * {@link IOException} saying what is wrong, and the model is unchanged.
+ *
+ * <h2>Dtypes</h2>
+ * A checkpoint stores each tensor in its dtype (format version 3; see {@link #FORMAT_VERSION}), so a
+ * float32 model's file is about half the size. Loading converts to the model as it is: a float64
+ * checkpoint loaded into a float32 model (after {@code model.to(DType.FLOAT32)}) is rounded to
+ * float, and a float32 checkpoint loaded into a float64 model is widened exactly; optimizer state
+ * is converted to its parameter's dtype. The model's dtype never changes on load.
  */
 public final class Checkpoint {
     /**
-     * The format version of a checkpoint of parameters only, which this class writes for a model
-     * without buffers and no optimizer; version 2 (named entries: parameters, buffers and optimizer
-     * state) is written otherwise. Both are read.
+     * The format version of a checkpoint of float64 parameters only, which this class writes for a
+     * float64 model without buffers and no optimizer; version 3 (named entries: parameters, buffers
+     * and optimizer state, each stored in its dtype, float32 or float64) is written otherwise.
+     * Versions 1, 2 (named entries, float64 only) and 3 are read.
      */
     public static final int FORMAT_VERSION = 1;
 
@@ -96,7 +105,7 @@ public final class Checkpoint {
         if (model == null || file == null) {
             throw new IllegalArgumentException("Checkpoint.save: " + (model == null ? "model" : "file") + " is null");
         }
-        write(model.namedBuffers().isEmpty() ? encode(model.parameters())
+        write(model.namedBuffers().isEmpty() && float64(model.parameters()) ? encode(model.parameters())
                 : CheckpointEntries.encode(CheckpointEntries.entries(model, null), MAX_FILE), file);
     }
 
@@ -287,7 +296,7 @@ public final class Checkpoint {
         }
         double[][] values;
         try (ch) {
-            if (CheckpointReader.version(ch, attributes.size()) == CheckpointEntries.VERSION) {
+            if (CheckpointEntries.reads(CheckpointReader.version(ch, attributes.size()))) {
                 long max = CheckpointEntries.maxLength(model, optimizer) + TRAINER_ALLOWANCE;
                 if (attributes.size() > max) {
                     throw new IOException(where + "does not fit the model: " + attributes.size()
@@ -310,6 +319,15 @@ public final class Checkpoint {
             params.get(i).modify(buffer -> System.arraycopy(v, 0, buffer, 0, v.length));
         }
         return Map.of();
+    }
+
+    private static boolean float64(List<Tensor> tensors) {
+        for (Tensor t : tensors) {
+            if (t.dtype() != DType.FLOAT64) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static ByteBuffer encode(List<Tensor> params) throws IOException {

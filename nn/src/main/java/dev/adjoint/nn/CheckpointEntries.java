@@ -1,5 +1,6 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +17,7 @@ import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
- * Format version 2 of {@link Checkpoint}: named entries, so that a checkpoint can hold a model's
+ * Format versions 2 and 3 of {@link Checkpoint}: named entries, so that a checkpoint can hold a model's
  * buffers and an optimizer's state next to the parameters, each found by name rather than
  * position. Encoding, and decoding against what a model and an optimizer can hold.
  *
@@ -25,23 +26,40 @@ import java.util.zip.CRC32;
  * optimizer's name), {@code optimizer.lr}, and {@code optimizer.<parameter name>.<state name>} (a
  * state array of the parameter's shape, or a counter of shape []).
  *
+ * <p>Version 3 (written now) adds a second tensor kind, float32 values (4 bytes each, big-endian),
+ * so each entry keeps its tensor's dtype: a float32 model's checkpoint is half the size. Version 2
+ * files (float64 tensors only) are still read. Loading converts each value to the dtype of the
+ * model's tensor it goes into (rounding float64 to float32, or widening exactly), and optimizer
+ * state to its parameter's dtype.
+ *
  * <p>Decoding reads a file no longer than the largest checkpoint the model and optimizer could have
  * (so nothing is allocated in proportion to what the file claims), verifies the checksum before it
  * believes anything, then checks every entry's name and shape against the model and the optimizer.
  */
 final class CheckpointEntries {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+    /** The oldest named-entries version still read. */
+    static final int OLDEST_VERSION = 2;
     private static final int MAX_NAME = 1024;
     private static final int MAX_TEXT = 1 << 16;
     private static final int MAX_RANK = 64;
     private static final byte TENSOR = 0;
     private static final byte TEXT = 1;
+    private static final byte TENSOR32 = 2;
 
     private CheckpointEntries() {
     }
 
-    /** A decoded entry: a tensor's values and shape, or a text. */
-    record Entry(int[] shape, double[] values, String text) {
+    /** A decoded entry: a tensor's values (widened to double), shape and stored dtype, or a text. */
+    record Entry(int[] shape, double[] values, String text, DType dtype) {
+        Entry(int[] shape, double[] values, String text) {
+            this(shape, values, text, DType.FLOAT64);
+        }
+    }
+
+    /** Whether this class reads a file of format {@code version}. */
+    static boolean reads(int version) {
+        return version >= OLDEST_VERSION && version <= VERSION;
     }
 
     /**
@@ -59,21 +77,21 @@ final class CheckpointEntries {
         Map<String, Entry> out = new LinkedHashMap<>();
         Map<String, Tensor> params = model.namedParameters();
         for (Map.Entry<String, Tensor> e : params.entrySet()) {
-            out.put("param." + e.getKey(), new Entry(e.getValue().shape(), e.getValue().toArray(), null));
+            out.put("param." + e.getKey(), new Entry(e.getValue().shape(), e.getValue().toArray(), null, e.getValue().dtype()));
         }
         for (Map.Entry<String, Tensor> e : model.namedBuffers().entrySet()) {
-            out.put("buffer." + e.getKey(), new Entry(e.getValue().shape(), e.getValue().toArray(), null));
+            out.put("buffer." + e.getKey(), new Entry(e.getValue().shape(), e.getValue().toArray(), null, e.getValue().dtype()));
         }
         if (optimizer != null) {
             String[] names = parameterNames(model, optimizer);
             out.put("optimizer", new Entry(null, null, optimizer.name()));
             out.put("optimizer.lr", new Entry(new int[0], new double[] {optimizer.learningRate()}, null));
-            for (Map.Entry<String, double[][]> state : optimizer.stateArrays().entrySet()) {
-                double[][] arrays = state.getValue();
+            for (Map.Entry<String, Optimizer.State> state : optimizer.stateArrays().entrySet()) {
+                Optimizer.State s = state.getValue();
                 for (int i = 0; i < names.length; i++) {
-                    if (arrays[i] != null) {
+                    if (s.has(i)) {
                         out.put("optimizer." + names[i] + "." + state.getKey(),
-                                new Entry(optimizer.parameters().get(i).shape(), arrays[i].clone(), null));
+                                new Entry(optimizer.parameters().get(i).shape(), s.values(i), null, s.dtype(i)));
                     }
                 }
             }
@@ -108,7 +126,8 @@ final class CheckpointEntries {
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             body += 2 + utf8(e.getKey()).length + 1;
             Entry x = e.getValue();
-            body += x.text() != null ? 4 + utf8(x.text()).length : 4 + 4L * x.shape().length + 8L * x.values().length;
+            body += x.text() != null ? 4 + utf8(x.text()).length
+                    : 4 + 4L * x.shape().length + (long) x.dtype().bytes() * x.values().length;
         }
         long total = CheckpointReader.HEADER + body + CheckpointReader.CHECKSUM;
         if (total > maxFile) {
@@ -124,12 +143,17 @@ final class CheckpointEntries {
                 byte[] text = utf8(x.text());
                 buf.put(TEXT).putInt(text.length).put(text);
             } else {
-                buf.put(TENSOR).putInt(x.shape().length);
+                boolean float32 = x.dtype() == DType.FLOAT32;
+                buf.put(float32 ? TENSOR32 : TENSOR).putInt(x.shape().length);
                 for (int d : x.shape()) {
                     buf.putInt(d);
                 }
                 for (double v : x.values()) {
-                    buf.putDouble(v);
+                    if (float32) {
+                        buf.putFloat((float) v);
+                    } else {
+                        buf.putDouble(v);
+                    }
                 }
             }
         }
@@ -167,7 +191,7 @@ final class CheckpointEntries {
     }
 
     /**
-     * Decodes a whole version-2 file (its bytes, checksum not yet verified) into entries, refusing
+     * Decodes a whole version-2 or version-3 file (its bytes, checksum not yet verified) into entries, refusing
      * anything malformed; {@code where} starts each message.
      */
     static Map<String, Entry> decode(byte[] file, String where) throws IOException {
@@ -180,6 +204,7 @@ final class CheckpointEntries {
             throw new IOException(where + "corrupted: checksum mismatch (stored " + String.format("0x%08x", stored) + ", computed "
                     + String.format("0x%08x", (int) crc.getValue()) + ")");
         }
+        int version = b.getInt(CheckpointReader.MAGIC.length);
         b.position(CheckpointReader.HEADER).limit(end);
         try {
             int count = b.getInt();
@@ -203,7 +228,8 @@ final class CheckpointEntries {
                         throw new IOException(where + "corrupted: impossible text length " + length + " of entry " + name);
                     }
                     out.put(name, new Entry(null, null, text(b, length, where)));
-                } else if (kind == TENSOR) {
+                } else if (kind == TENSOR || kind == TENSOR32 && version >= 3) {
+                    int width = kind == TENSOR32 ? 4 : 8;
                     int rank = b.getInt();
                     if (rank < 0 || rank > MAX_RANK || 4L * rank > b.remaining()) {
                         throw new IOException(where + "corrupted: impossible rank " + rank + " of entry " + name);
@@ -217,15 +243,21 @@ final class CheckpointEntries {
                                     + " of entry " + name);
                         }
                         elements *= shape[k];
-                        if (elements > b.remaining() / 8) {
+                        if (elements > b.remaining() / width) {
                             throw new IOException(where + "corrupted: entry " + name + " needs more than the " + b.remaining()
                                     + " bytes that remain");
                         }
                     }
                     double[] values = new double[(int) elements];
-                    b.asDoubleBuffer().get(values);
-                    b.position(b.position() + 8 * values.length);
-                    out.put(name, new Entry(shape, values, null));
+                    if (kind == TENSOR32) {
+                        for (int k = 0; k < values.length; k++) {
+                            values[k] = b.getFloat();
+                        }
+                    } else {
+                        b.asDoubleBuffer().get(values);
+                        b.position(b.position() + 8 * values.length);
+                    }
+                    out.put(name, new Entry(shape, values, null, kind == TENSOR32 ? DType.FLOAT32 : DType.FLOAT64));
                 } else {
                     throw new IOException(where + "corrupted: unknown kind " + kind + " of entry " + name);
                 }
@@ -303,7 +335,7 @@ final class CheckpointEntries {
         for (int i = 0; i < names.length; i++) {
             index.put(names[i], i);
         }
-        Map<String, double[][]> arrays = optimizer.stateArrays();
+        Map<String, Optimizer.State> arrays = optimizer.stateArrays();
         Map<String, int[]> counters = optimizer.stateCounters();
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             String name = e.getKey();
@@ -326,7 +358,7 @@ final class CheckpointEntries {
                             + (x.shape() == null ? "(a text)" : Arrays.toString(x.shape())) + " in the checkpoint but the parameter has "
                             + Arrays.toString(p.shape()));
                 }
-                r.states.add(new Restore.StateValue(arrays.get(state), i, x.values()));
+                r.states.add(new Restore.StateValue(arrays.get(state), i, x.values(), p.dtype()));
             } else if (counters.containsKey(state)) {
                 double v = x.shape() != null && x.shape().length == 0 ? x.values()[0] : -1;
                 if (!(v >= 0 && v <= Integer.MAX_VALUE && v == Math.rint(v))) {
@@ -346,7 +378,7 @@ final class CheckpointEntries {
         private record TensorValue(Tensor tensor, double[] values) {
         }
 
-        private record StateValue(double[][] arrays, int index, double[] values) {
+        private record StateValue(Optimizer.State state, int index, double[] values, DType dtype) {
         }
 
         private record CounterValue(int[] counters, int index, int value) {
@@ -382,14 +414,14 @@ final class CheckpointEntries {
             }
             // a fresh start: state the checkpoint does not have is cleared, as a loaded optimizer
             // must continue exactly as the saved one would have
-            for (double[][] arrays : optimizer.stateArrays().values()) {
-                Arrays.fill(arrays, null);
+            for (Optimizer.State s : optimizer.stateArrays().values()) {
+                s.clear();
             }
             for (int[] c : optimizer.stateCounters().values()) {
                 Arrays.fill(c, 0);
             }
             for (StateValue s : states) {
-                s.arrays()[s.index()] = s.values().clone();
+                s.state().set(s.index(), s.values(), s.dtype());
             }
             for (CounterValue c : counters) {
                 c.counters()[c.index()] = c.value();

@@ -215,7 +215,7 @@ final class CheckpointReader {
 
     private IOException unsupported(int version) {
         return new IOException(where + "unsupported format version " + version + " (this library reads versions "
-                + Checkpoint.FORMAT_VERSION + " and " + CheckpointEntries.VERSION + ")");
+                + Checkpoint.FORMAT_VERSION + " to " + CheckpointEntries.VERSION + ")");
     }
 
     /** The file offset of the next unread byte. */

@@ -1,5 +1,6 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ public final class Dataset {
     private final int[] labels;
     /** The name of each class, by label; null when the data set has none (or no labels). */
     private final List<String> classNames;
+    /** The dtype of the batches' tensors. */
+    private final DType dtype;
 
     private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels) {
         this(size, inputWidth, targetWidth, inputs, targets, labels, null);
@@ -33,6 +36,12 @@ public final class Dataset {
 
     private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels,
             List<String> classNames) {
+        this(size, inputWidth, targetWidth, inputs, targets, labels, classNames, DType.FLOAT64);
+    }
+
+    private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels,
+            List<String> classNames, DType dtype) {
+        this.dtype = dtype;
         this.size = size;
         this.inputWidth = inputWidth;
         this.targetWidth = targetWidth;
@@ -133,7 +142,33 @@ public final class Dataset {
                 l[k] = labels[rows[k]];
             }
         }
-        return new Dataset(rows.length, inputWidth, targetWidth, x, y, l, classNames);
+        return new Dataset(rows.length, inputWidth, targetWidth, x, y, l, classNames, dtype);
+    }
+
+    /**
+     * This data set with batches in another dtype: the way to feed a float32 model
+     * ({@code model.to(DType.FLOAT32)}), whose layers refuse float64 inputs (ops never mix dtypes).
+     * The examples are shared, not copied; each batch is made in {@code dtype}.
+     * {@link Trainer} refuses a batch whose dtype differs from the model's parameters', naming this
+     * method.
+     *
+     * @param dtype the dtype of the batches' inputs and targets
+     * @return a data set with the same examples and batches in {@code dtype}
+     */
+    public Dataset to(DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("Dataset.to: dtype is null");
+        }
+        return dtype == this.dtype ? this : new Dataset(size, inputWidth, targetWidth, inputs, targets, labels, classNames, dtype);
+    }
+
+    /**
+     * The dtype of the batches' tensors: {@link DType#FLOAT64} unless {@link #to(DType)} said otherwise.
+     *
+     * @return the batches' dtype
+     */
+    public DType dtype() {
+        return dtype;
     }
 
     /**
@@ -290,8 +325,19 @@ public final class Dataset {
                 l[k] = labels[i];
             }
         }
-        Tensor targetTensor = labels == null ? Tensor.of(y, b, targetWidth) : Tensor.of(y, b);
-        return new Batch(Tensor.of(x, b, inputWidth), targetTensor, l, rows);
+        int[] targetShape = labels == null ? new int[] {b, targetWidth} : new int[] {b};
+        return new Batch(tensor(x, b, inputWidth), tensor(y, targetShape), l, rows);
+    }
+
+    private Tensor tensor(double[] values, int... shape) {
+        if (dtype == DType.FLOAT64) {
+            return Tensor.of(values, shape);
+        }
+        float[] rounded = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            rounded[i] = (float) values[i];
+        }
+        return Tensor.of(rounded, shape);
     }
 
     /**

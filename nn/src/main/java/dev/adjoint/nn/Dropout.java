@@ -79,7 +79,7 @@ public final class Dropout implements Layer {
             mask[i] = rng.nextDouble() < p ? 0.0 : keep;
         }
         draws += mask.length;
-        return x.mul(Tensor.of(mask, x.shape()));
+        return x.mul(Tensor.of(mask, x.shape()).to(x.dtype()));
     }
 
     /**

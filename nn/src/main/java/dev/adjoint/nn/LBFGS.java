@@ -407,7 +407,7 @@ public final class LBFGS extends Optimizer {
 
     /** Never called: {@link #validate()} refuses the plain step before any update. */
     @Override
-    protected void update(int index, double[] param, double[] grad, int n) {
+    protected void update(int index, double[] param, double[] grad, double[][] state, int n) {
         throw new IllegalStateException("LBFGS: update is only reached through step(closure)");
     }
 }

@@ -2,6 +2,7 @@ package dev.adjoint.nn;
 
 import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.Arrays;
 
@@ -22,7 +23,7 @@ public final class Losses {
      */
     public static Tensor sumSquaredError(Tensor pred, Tensor target) {
         requireSameShape("sumSquaredError", pred, target);
-        return pred.sumSquaredDifference(target);
+        return sumOfSquares(pred, target);
     }
 
     /**
@@ -37,7 +38,18 @@ public final class Losses {
         if (pred.size() == 0) {
             throw new IllegalArgumentException("mse: tensors of shape " + Arrays.toString(pred.shape()) + " are empty");
         }
-        return pred.sumSquaredDifference(target).div(pred.size());
+        return sumOfSquares(pred, target).div(pred.size());
+    }
+
+    /** {@code sum((pred - target)^2)}, a scalar of the inputs' dtype. */
+    private static Tensor sumOfSquares(Tensor pred, Tensor target) {
+        if (pred.dtype() == DType.FLOAT64 || pred.dtype() != target.dtype()) {
+            return pred.sumSquaredDifference(target);
+        }
+        // NOTE: core's fused sumSquaredDifference returns a float64 scalar for float32 inputs, and
+        // its backward then mixes dtypes; float32 takes the composite until core keeps the dtype.
+        Tensor d = pred.sub(target);
+        return d.mul(d).sum();
     }
 
     /**
@@ -112,7 +124,7 @@ public final class Losses {
             }
             oneHot[i * c + classes[i]] = 1.0;
         }
-        return logits.logSoftmax(1).mul(Tensor.of(oneHot, n, c)).sum().div(-n);
+        return logits.logSoftmax(1).mul(Tensor.of(oneHot, n, c).to(logits.dtype())).sum().div(-n);
     }
 
     private static void requireSameShape(String loss, Tensor a, Tensor b) {
@@ -153,8 +165,8 @@ public final class Losses {
                 }
             }
             int[] shape = in[0].shape();
-            ctx.save(in[0], Tensor.of(clamped, shape));
-            return Tensor.of(y, shape);
+            ctx.save(in[0], Tensor.of(clamped, shape).to(in[0].dtype()));
+            return Tensor.of(y, shape).to(in[0].dtype());
         }
 
         // d/dx log x = 1/x where not clamped, 0 where clamped. The clamp mask is a constant; adding it

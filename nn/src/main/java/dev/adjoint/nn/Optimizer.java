@@ -1,23 +1,34 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * Base of the optimizers: holds the parameters and the learning rate, and runs the update of each
- * parameter in place through {@link Tensor#modify}, the version-counted mutator, so a graph built
- * before {@link #step()} can no longer be back-propagated (core refuses, naming "modified").
+ * parameter in place through {@link Tensor#modify} (or {@link Tensor#modifyFloats} for a float32
+ * one), the version-counted mutators, so a graph built before {@link #step()} can no longer be
+ * back-propagated (core refuses, naming "modified").
  *
  * <p>A step reads each gradient with {@link Tensor#copyTo} into one reusable scratch array and
  * calls {@link #update} once per parameter with the parameter's buffer: no allocation per step
  * after the first (which creates the optimizer state, as PyTorch does lazily). Parameters whose
  * {@code grad()} is {@code null} are skipped, and their state does not advance (as in PyTorch).
+ *
+ * <p><b>Dtypes.</b> Each parameter's state ({@link State}) has the parameter's dtype: {@code float[]}
+ * for a float32 parameter, half the bytes. Each update rule is written once, on {@code double}
+ * arrays: a float64 parameter's buffer and state are handed to it whole; a float32 parameter is
+ * updated in chunks of {@value #CHUNK} elements, each widened (parameter, gradient, state) into a
+ * small double scratch, run through the same rule, and rounded back, so the rule is computed in
+ * float64 and stored in float32. A rule must therefore be elementwise: element {@code i}'s update
+ * reads only element {@code i} of each array and the scalars {@link #begin} computed.
  */
 public abstract class Optimizer {
     private final String name;
@@ -26,7 +37,15 @@ public abstract class Optimizer {
     private final Tensor[] params;
     private final Slot[] slots;
     private final double[] gradient;
+    private final Map<String, State> states = new LinkedHashMap<>();
     private double learningRate;
+    /** Scratch of the float32 path, made on its first use: parameter, gradient and state chunks. */
+    private double[] paramChunk;
+    private double[] gradChunk;
+    private double[][] stateChunks = new double[0][];
+
+    /** The length of the chunks a float32 parameter is widened in. */
+    static final int CHUNK = 512;
 
     /**
      * @param name the optimizer's name, for error messages
@@ -132,7 +151,11 @@ public abstract class Optimizer {
                 continue;
             }
             g.copyTo(gradient);
-            p.modify(slots[i]);
+            if (p.dtype() == DType.FLOAT32) {
+                p.modifyFloats(slots[i].floats);
+            } else {
+                p.modify(slots[i]);
+            }
         }
     }
 
@@ -146,25 +169,71 @@ public abstract class Optimizer {
     }
 
     /**
-     * Updates one parameter in place.
+     * Starts one parameter's update, once per step before {@link #update}: advance its counters and
+     * compute the step's scalars here (a float32 parameter's {@code update} runs once per chunk).
+     * The default uses no state.
      *
      * @param index the parameter's position in {@link #parameters()}
-     * @param param the parameter's row-major buffer, exactly {@code size} long, to overwrite
-     * @param grad the gradient, row-major; only the first {@code size} elements are meaningful
-     * @param size the number of elements
+     * @return the states {@code update} reads and writes, in the order it receives them; an entry
+     *     may be {@code null} (then so is the array {@code update} gets). A state the parameter has
+     *     not got yet is created, zero-filled, in the parameter's dtype.
      */
-    protected abstract void update(int index, double[] param, double[] grad, int size);
+    protected State[] begin(int index) {
+        return NO_STATES;
+    }
 
     /**
-     * The optimizer's per-parameter state, for {@link Checkpoint}: by PyTorch's state names
-     * ({@code "exp_avg"}, {@code "momentum_buffer"}), the live array of arrays indexed by parameter
-     * position, whose entry stays {@code null} until the first step that creates it. The default
-     * is none (plain SGD).
+     * The update rule, elementwise: updates {@code param[0..n)} in place from {@code grad[0..n)}
+     * and the state arrays. For a float64 parameter the arrays are its whole buffer and state; for a
+     * float32 one they are widened chunks, rounded back afterwards (see the class comment).
      *
-     * @return the state arrays by name; a checkpoint saves the non-null entries and restores them
+     * @param index the parameter's position in {@link #parameters()}
+     * @param param the parameter's elements, to overwrite
+     * @param grad the gradient's elements; only the first {@code n} are meaningful
+     * @param state the arrays of the states {@link #begin} returned, in its order
+     * @param n the number of elements
      */
-    protected Map<String, double[][]> stateArrays() {
-        return Map.of();
+    protected abstract void update(int index, double[] param, double[] grad, double[][] state, int n);
+
+    /**
+     * Registers a per-parameter state under PyTorch's name ({@code "exp_avg"}, {@code "momentum_buffer"}),
+     * for subclass constructors: what {@link Checkpoint} saves and restores.
+     *
+     * @param stateName the state's name
+     * @return the state, empty for every parameter
+     */
+    protected final State state(String stateName) {
+        State s = new State(stateName, params.length);
+        if (states.putIfAbsent(stateName, s) != null) {
+            throw new IllegalArgumentException(name + ": state " + stateName + " registered twice");
+        }
+        return s;
+    }
+
+    /**
+     * The optimizer's per-parameter states by PyTorch's name, in registration order: what a
+     * {@link Checkpoint} saves (the entries a parameter has) and restores.
+     *
+     * @return the live states, unmodifiable
+     */
+    final Map<String, State> stateArrays() {
+        return Collections.unmodifiableMap(states);
+    }
+
+    /**
+     * The bytes the optimizer's state takes (its arrays' elements, 4 or 8 bytes each by dtype), not
+     * counting the fixed scratch: half as much for a float32 model as for a float64 one.
+     *
+     * @return the bytes of state
+     */
+    public final long stateBytes() {
+        long bytes = 0;
+        for (State s : states.values()) {
+            for (int i = 0; i < params.length; i++) {
+                bytes += s.bytes(i);
+            }
+        }
+        return bytes;
     }
 
     /**
@@ -218,9 +287,16 @@ public abstract class Optimizer {
         return name;
     }
 
+    private static final State[] NO_STATES = new State[0];
+
     /** Calls {@link #update} for one parameter; one per parameter, made once, so a step allocates nothing. */
     private final class Slot implements Consumer<double[]> {
         private final int index;
+        /** The arrays handed to the rule, reused from step to step (a step allocates nothing). */
+        private double[][] arrays = new double[0][];
+        private float[][] stored = new float[0][];
+        /** The float32 path as a consumer, made once. */
+        final Consumer<float[]> floats = this::acceptFloats;
 
         Slot(int index) {
             this.index = index;
@@ -228,7 +304,171 @@ public abstract class Optimizer {
 
         @Override
         public void accept(double[] param) {
-            update(index, param, gradient, param.length);
+            State[] used = begin(index);
+            if (arrays.length != used.length) {
+                arrays = new double[used.length][];
+            }
+            for (int k = 0; k < used.length; k++) {
+                arrays[k] = used[k] == null ? null : used[k].doubles(index, param.length);
+            }
+            update(index, param, gradient, arrays, param.length);
+        }
+
+        void acceptFloats(float[] param) {
+            State[] used = begin(index);
+            int n = param.length;
+            if (arrays.length != used.length || stored.length != used.length) {
+                arrays = new double[used.length][];
+                stored = new float[used.length][];
+            }
+            for (int k = 0; k < used.length; k++) {
+                stored[k] = used[k] == null ? null : used[k].floats(index, n);
+            }
+            if (paramChunk == null) {
+                paramChunk = new double[CHUNK];
+                gradChunk = new double[CHUNK];
+            }
+            if (stateChunks.length < used.length) {
+                stateChunks = new double[used.length][CHUNK];
+            }
+            double[][] chunks = arrays;
+            for (int k = 0; k < used.length; k++) {
+                chunks[k] = stored[k] == null ? null : stateChunks[k];
+            }
+            for (int from = 0; from < n; from += CHUNK) {
+                int len = Math.min(CHUNK, n - from);
+                widen(param, from, paramChunk, len);
+                System.arraycopy(gradient, from, gradChunk, 0, len);
+                for (int k = 0; k < stored.length; k++) {
+                    if (stored[k] != null) {
+                        widen(stored[k], from, chunks[k], len);
+                    }
+                }
+                update(index, paramChunk, gradChunk, chunks, len);
+                round(paramChunk, param, from, len);
+                for (int k = 0; k < stored.length; k++) {
+                    if (stored[k] != null) {
+                        round(chunks[k], stored[k], from, len);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void widen(float[] src, int from, double[] dst, int len) {
+        for (int i = 0; i < len; i++) {
+            dst[i] = src[from + i];
+        }
+    }
+
+    private static void round(double[] src, float[] dst, int from, int len) {
+        for (int i = 0; i < len; i++) {
+            dst[from + i] = (float) src[i];
+        }
+    }
+
+    /**
+     * One per-parameter state of an optimizer ({@code exp_avg}, {@code momentum_buffer}): for each
+     * parameter, nothing yet, or an array of the parameter's size in the parameter's dtype
+     * ({@code double[]} or {@code float[]}).
+     */
+    protected static final class State {
+        private final String name;
+        private final Object[] arrays;
+
+        State(String name, int parameters) {
+            this.name = name;
+            this.arrays = new Object[parameters];
+        }
+
+        /**
+         * The state's name.
+         *
+         * @return the PyTorch name
+         */
+        public String name() {
+            return name;
+        }
+
+        /**
+         * Whether parameter {@code index} has this state yet (it is made on the first step that uses it).
+         *
+         * @param index the parameter's position
+         * @return whether it has the state
+         */
+        public boolean has(int index) {
+            return arrays[index] != null;
+        }
+
+        /** The float64 array of parameter {@code index}, made zero-filled if absent (or widened, if float32). */
+        double[] doubles(int index, int n) {
+            Object a = arrays[index];
+            if (a instanceof double[] d) {
+                return d;
+            }
+            double[] d = new double[n];
+            if (a instanceof float[] f) {
+                for (int i = 0; i < n; i++) {
+                    d[i] = f[i];
+                }
+            }
+            arrays[index] = d;
+            return d;
+        }
+
+        /** The float32 array of parameter {@code index}, made zero-filled if absent (or rounded, if float64). */
+        float[] floats(int index, int n) {
+            Object a = arrays[index];
+            if (a instanceof float[] f) {
+                return f;
+            }
+            float[] f = new float[n];
+            if (a instanceof double[] d) {
+                round(d, f, 0, n);
+            }
+            arrays[index] = f;
+            return f;
+        }
+
+        /** The values of parameter {@code index} widened to double (a copy), or null if it has none. */
+        double[] values(int index) {
+            Object a = arrays[index];
+            if (a instanceof float[] f) {
+                double[] d = new double[f.length];
+                widen(f, 0, d, f.length);
+                return d;
+            }
+            return a == null ? null : ((double[]) a).clone();
+        }
+
+        /** The dtype of parameter {@code index}'s array, or null if it has none. */
+        DType dtype(int index) {
+            Object a = arrays[index];
+            return a == null ? null : a instanceof float[] ? DType.FLOAT32 : DType.FLOAT64;
+        }
+
+        /** Sets parameter {@code index}'s values, stored in {@code dtype} (rounded to float for float32). */
+        void set(int index, double[] values, DType dtype) {
+            if (dtype == DType.FLOAT32) {
+                float[] f = new float[values.length];
+                round(values, f, 0, f.length);
+                arrays[index] = f;
+            } else {
+                arrays[index] = values.clone();
+            }
+        }
+
+        void clear() {
+            Arrays.fill(arrays, null);
+        }
+
+        /** The bytes of parameter {@code index}'s array: its length times 4 or 8. */
+        long bytes(int index) {
+            Object a = arrays[index];
+            if (a instanceof float[] f) {
+                return 4L * f.length;
+            }
+            return a == null ? 0 : 8L * ((double[]) a).length;
         }
     }
 }

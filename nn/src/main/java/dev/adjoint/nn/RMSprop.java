@@ -1,9 +1,7 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * RMSprop, exactly as PyTorch's {@code torch.optim.RMSprop} (defaults: alpha 0.99, eps 1e-8, no
@@ -24,9 +22,11 @@ public final class RMSprop extends Optimizer {
     private double weightDecay;
     private double momentum;
     private boolean centered;
-    private final double[][] squareAverages;
-    private final double[][] gradientAverages;
-    private final double[][] buffers;
+    private final State squareAverages;
+    private final State gradientAverages;
+    private final State buffers;
+    /** The states the rule uses, {@code square_avg}, {@code grad_avg}, {@code momentum_buffer}, absent as null. */
+    private final State[] used = new State[3];
 
     /**
      * RMSprop with PyTorch's defaults.
@@ -36,10 +36,9 @@ public final class RMSprop extends Optimizer {
      */
     public RMSprop(List<Tensor> parameters, double learningRate) {
         super("RMSprop", parameters, learningRate);
-        int n = parameters.size();
-        this.squareAverages = new double[n][];
-        this.gradientAverages = new double[n][];
-        this.buffers = new double[n][];
+        this.squareAverages = state("square_avg");
+        this.gradientAverages = state("grad_avg");
+        this.buffers = state("momentum_buffer");
     }
 
     /**
@@ -137,31 +136,21 @@ public final class RMSprop extends Optimizer {
      * The averages by PyTorch's names: {@code square_avg}, {@code grad_avg} (centered) and
      * {@code momentum_buffer}.
      *
-     * @return the live state arrays
+     * @return the states the rule reads and writes
      */
     @Override
-    protected Map<String, double[][]> stateArrays() {
-        Map<String, double[][]> state = new LinkedHashMap<>();
-        state.put("square_avg", squareAverages);
-        state.put("grad_avg", gradientAverages);
-        state.put("momentum_buffer", buffers);
-        return state;
+    protected State[] begin(int index) {
+        used[0] = squareAverages;
+        used[1] = centered ? gradientAverages : null;
+        used[2] = momentum > 0 ? buffers : null;
+        return used;
     }
 
     @Override
-    protected void update(int index, double[] p, double[] g, int n) {
-        double[] v = squareAverages[index];
-        if (v == null) {
-            v = squareAverages[index] = new double[n];
-        }
-        double[] a = gradientAverages[index];
-        if (centered && a == null) {
-            a = gradientAverages[index] = new double[n];
-        }
-        double[] b = buffers[index];
-        if (momentum > 0 && b == null) {
-            b = buffers[index] = new double[n];
-        }
+    protected void update(int index, double[] p, double[] g, double[][] state, int n) {
+        double[] v = state[0];
+        double[] a = state[1];
+        double[] b = state[2];
         double lr = learningRate();
         double al = alpha;
         double wd = weightDecay;

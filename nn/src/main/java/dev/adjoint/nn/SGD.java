@@ -2,7 +2,6 @@ package dev.adjoint.nn;
 
 import dev.adjoint.core.Tensor;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and (L2)
@@ -23,7 +22,11 @@ public final class SGD extends Optimizer {
     private double dampening;
     private double weightDecay;
     private boolean nesterov;
-    private final double[][] buffers;
+    private final State buffers;
+    private final State[] withBuffer;
+    private static final State[] WITHOUT_BUFFER = {null};
+    /** Whether the parameter being updated has no momentum buffer yet (its first step), set by {@link #begin}. */
+    private boolean first;
 
     /**
      * Plain SGD: {@code p = p - lr * g}.
@@ -33,7 +36,8 @@ public final class SGD extends Optimizer {
      */
     public SGD(List<Tensor> parameters, double learningRate) {
         super("SGD", parameters, learningRate);
-        this.buffers = new double[parameters.size()][];
+        this.buffers = state("momentum_buffer");
+        this.withBuffer = new State[] {buffers};
     }
 
     /**
@@ -120,16 +124,6 @@ public final class SGD extends Optimizer {
         return nesterov;
     }
 
-    /**
-     * The momentum buffers by PyTorch's name, {@code momentum_buffer}.
-     *
-     * @return the live state arrays
-     */
-    @Override
-    protected Map<String, double[][]> stateArrays() {
-        return Map.of("momentum_buffer", buffers);
-    }
-
     @Override
     protected void validate() {
         if (nesterov && (momentum <= 0 || dampening != 0)) {
@@ -138,21 +132,26 @@ public final class SGD extends Optimizer {
         }
     }
 
+    /** The momentum buffer, PyTorch's {@code momentum_buffer}, when there is momentum; none otherwise. */
     @Override
-    protected void update(int index, double[] p, double[] g, int n) {
+    protected State[] begin(int index) {
+        if (momentum == 0) {
+            return WITHOUT_BUFFER;
+        }
+        first = !buffers.has(index);
+        return withBuffer;
+    }
+
+    @Override
+    protected void update(int index, double[] p, double[] g, double[][] state, int n) {
         double lr = learningRate();
         double wd = weightDecay;
-        if (momentum == 0) {
+        double[] b = state[0];
+        if (b == null) {
             for (int i = 0; i < n; i++) {
                 p[i] -= lr * (g[i] + wd * p[i]);
             }
             return;
-        }
-        double[] b = buffers[index];
-        boolean first = b == null;
-        if (first) {
-            b = new double[n];
-            buffers[index] = b;
         }
         double mu = momentum;
         double keep = 1 - dampening;

@@ -1,5 +1,6 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,9 +26,12 @@ import java.util.Map;
  *
  * <p>The format: an 8-byte little-endian header length, a JSON header mapping each name to its
  * {@code dtype}, {@code shape} and {@code data_offsets}, then the raw little-endian data. Adjoint
- * writes {@code F64}; it reads {@code F64}, {@code F32}, {@code F16} and {@code BF16} (PyTorch saves
- * float32 by default), widening to double exactly, and {@code I64} and {@code I32} (batch
- * normalization's {@code num_batches_tracked} counter).
+ * writes each tensor in its dtype, {@code F64} or {@code F32} (as PyTorch writes a float64 or a
+ * float32 model); it reads {@code F64}, {@code F32}, {@code F16} and {@code BF16} (PyTorch saves
+ * float32 by default), and {@code I64} and {@code I32} (batch normalization's
+ * {@code num_batches_tracked} counter). Loading converts each tensor to the dtype of the model's
+ * tensor it goes into: a float64 file into a float32 model is rounded to float, a float32 file into
+ * a float64 model widened exactly; the model's dtype never changes on load.
  *
  * <p>Layouts: a {@link Linear}'s weight is {@code [in, out]} in Adjoint and {@code [out, in]} in
  * PyTorch, so it is transposed on the way out and on the way in; every other tensor keeps its
@@ -46,7 +50,8 @@ public final class SafeTensors {
     }
 
     /**
-     * Writes the model's parameters and buffers, in PyTorch's names and layouts, as float64.
+     * Writes the model's parameters and buffers, in PyTorch's names and layouts, each in its dtype
+     * ({@code F32} for a float32 tensor, {@code F64} for a float64 one).
      *
      * @param model the model
      * @param file the file to write; its directory must exist
@@ -61,8 +66,10 @@ public final class SafeTensors {
         long offset = 0;
         for (Map.Entry<String, Stored> e : tensors.entrySet()) {
             int[] shape = e.getValue().shape();
-            long bytes = 8L * e.getValue().size();
-            json.append(",\"").append(escape(e.getKey())).append("\":{\"dtype\":\"F64\",\"shape\":[");
+            boolean float32 = e.getValue().tensor().dtype() == DType.FLOAT32;
+            long bytes = (float32 ? 4L : 8L) * e.getValue().size();
+            json.append(",\"").append(escape(e.getKey())).append("\":{\"dtype\":\"").append(float32 ? "F32" : "F64")
+                    .append("\",\"shape\":[");
             for (int i = 0; i < shape.length; i++) {
                 json.append(i == 0 ? "" : ",").append(shape[i]);
             }
@@ -82,8 +89,13 @@ public final class SafeTensors {
             buf.put((byte) ' ');
         }
         for (Stored s : tensors.values()) {
+            boolean float32 = s.tensor().dtype() == DType.FLOAT32;
             for (double v : s.values()) {
-                buf.putDouble(v);
+                if (float32) {
+                    buf.putFloat((float) v);
+                } else {
+                    buf.putDouble(v);
+                }
             }
         }
         buf.flip();

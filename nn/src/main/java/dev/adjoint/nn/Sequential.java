@@ -1,5 +1,6 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,6 +38,24 @@ public final class Sequential implements Layer {
      */
     public List<Layer> layers() {
         return layers;
+    }
+
+    /**
+     * Converts every layer to {@code dtype} through its own {@link Layer#to} (so a layer that keeps
+     * a counter in float64, as batch normalization does, keeps it).
+     *
+     * @param dtype the new dtype
+     * @return this network, for chaining ({@code MLP.of(...).to(DType.FLOAT32)})
+     */
+    @Override
+    public Sequential to(DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("Sequential.to: dtype is null");
+        }
+        for (Layer layer : layers) {
+            layer.to(dtype);
+        }
+        return this;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -34,6 +35,12 @@ import java.util.random.RandomGenerator;
  * norm, which clipping uses too), is refused before {@code optimizer.step()} with a
  * {@link TrainingStoppedException} that names the step and carries the losses of the steps before
  * it; the parameters and the optimizer's state stay as the previous step left them.
+ *
+ * <p>Dtypes: a float32 model ({@code model.to(DType.FLOAT32)}) trains on float32 batches, which
+ * {@link Dataset#to(DType)} makes; the trainer refuses a batch whose inputs' dtype differs from the
+ * parameters' with an {@link IllegalArgumentException} saying which call converts it (it never
+ * converts silently: a float64 data set fed to a float32 model is usually a mistake that costs a
+ * conversion per step).
  *
  * <p>The trainer keeps no loss tensor beyond its step (only {@code item()} values), so each step's
  * graph and activations can be collected as soon as the step ends. Loss functions and listeners
@@ -317,6 +324,7 @@ public final class Trainer {
         if (data == null) {
             throw new IllegalArgumentException("Trainer: data set is null");
         }
+        requireDtype("the data set's batches are", data.dtype());
         if (epochs < 0) {
             throw new IllegalArgumentException("Trainer: epochs must be >= 0, got " + epochs);
         }
@@ -448,7 +456,21 @@ public final class Trainer {
      *     is NaN or infinite (then nothing is updated); it reports step 0 and an empty history
      */
     public double step(Batch batch) {
+        if (batch == null) {
+            throw new IllegalArgumentException("Trainer: batch is null");
+        }
         return step(batch, 0, "this step", new double[0]);
+    }
+
+    /** Refuses data whose dtype is not the parameters', saying which call converts it. */
+    private void requireDtype(String what, DType dtype) {
+        List<Tensor> params = optimizer.parameters();
+        if (!params.isEmpty() && dtype != params.get(0).dtype()) {
+            DType model = params.get(0).dtype();
+            throw new IllegalArgumentException("Trainer: " + what + " " + dtype + " but the model's parameters are " + model
+                    + "; convert the data with dataset.to(DType." + model.name() + ") (or the model with model.to(DType."
+                    + dtype.name() + "))");
+        }
     }
 
     /**
@@ -458,6 +480,7 @@ public final class Trainer {
         if (batch == null) {
             throw new IllegalArgumentException("Trainer: batch is null");
         }
+        requireDtype("the batch's inputs are", batch.inputs().dtype());
         optimizer.zeroGrad();
         Tensor loss = lossFunction.loss(model.forward(batch.inputs()), batch);
         if (loss == null || loss.size() != 1) {

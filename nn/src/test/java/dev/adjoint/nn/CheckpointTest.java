@@ -208,12 +208,12 @@ class CheckpointTest {
         Path file = dir.resolve("model.ckpt");
         Checkpoint.save(model(1), file);
         byte[] bytes = Files.readAllBytes(file);
-        ByteBuffer.wrap(bytes).putInt(8, 3);
+        ByteBuffer.wrap(bytes).putInt(8, CheckpointEntries.VERSION + 1);
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(bytes, 0, bytes.length - 4);
         ByteBuffer.wrap(bytes).putInt(bytes.length - 4, (int) crc.getValue());
         Files.write(file, bytes);
-        assertRejected(model(2), file, "unsupported format version 3");
+        assertRejected(model(2), file, "unsupported format version " + (CheckpointEntries.VERSION + 1));
     }
 
     @Test
