@@ -2,7 +2,6 @@ package dev.adjoint.nn;
 
 import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
-import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.Arrays;
 
@@ -23,7 +22,7 @@ public final class Losses {
      */
     public static Tensor sumSquaredError(Tensor pred, Tensor target) {
         requireSameShape("sumSquaredError", pred, target);
-        return sumOfSquares(pred, target);
+        return pred.sumSquaredDifference(target);
     }
 
     /**
@@ -38,18 +37,7 @@ public final class Losses {
         if (pred.size() == 0) {
             throw new IllegalArgumentException("mse: tensors of shape " + Arrays.toString(pred.shape()) + " are empty");
         }
-        return sumOfSquares(pred, target).div(pred.size());
-    }
-
-    /** {@code sum((pred - target)^2)}, a scalar of the inputs' dtype. */
-    private static Tensor sumOfSquares(Tensor pred, Tensor target) {
-        if (pred.dtype() == DType.FLOAT64 || pred.dtype() != target.dtype()) {
-            return pred.sumSquaredDifference(target);
-        }
-        // NOTE: core's fused sumSquaredDifference returns a float64 scalar for float32 inputs, and
-        // its backward then mixes dtypes; float32 takes the composite until core keeps the dtype.
-        Tensor d = pred.sub(target);
-        return d.mul(d).sum();
+        return pred.sumSquaredDifference(target).div(pred.size());
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.adjoint.nn;
 
-import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 
 /**
@@ -29,12 +28,6 @@ public final class MaxPool2d extends Pool2d {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (x != null && x.dtype() == DType.FLOAT32) {
-            // NOTE: core's maxPool2d backward mixes a float32 gradient with its float64 positions;
-            // until core keeps them apart, float32 pools a widened copy (the gradient still comes
-            // back in float32, and the maximum of rounded values is exact either way).
-            return x.to(DType.FLOAT64).maxPool2d(kernel, stride, padding).to(DType.FLOAT32);
-        }
         return x.maxPool2d(kernel, stride, padding);
     }
 }

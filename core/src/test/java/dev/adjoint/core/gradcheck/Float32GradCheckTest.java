@@ -124,11 +124,6 @@ class Float32GradCheckTest {
     void everyBuiltInOpConformsInFloat32() {
         List<String> failures = new ArrayList<>();
         for (OpConformanceTest.Case c : OpConformanceTest.builtIns()) {
-            if (c.op().name().equals("sumSquaredDifference")) {
-                // Reductions.sumSquaredDifference returns a float64 scalar for float32 inputs; the ops
-                // package's float32 work owns the fix (NDArray.scalarLike), after which this skip goes.
-                continue;
-            }
             OpConformance.Report r = OpConformance.check(c.op(), DType.FLOAT32, c.shapes());
             if (!r.passed()) {
                 failures.add(c.op().name() + ": " + r);
