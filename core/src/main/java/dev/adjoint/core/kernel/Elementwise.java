@@ -107,13 +107,35 @@ public final class Elementwise {
      */
     public static NDArray map(Unary f, NDArray x) {
         if (x.floats != null) {
-            return map(f, x.toFloat64()).toFloat32();
+            return mapFloats(f, x.contiguous());
         }
         NDArray c = x.contiguous();
         int n = c.size;
         double[] r = Buffers.uninitialized(n);
         if (n < MathKernel.MIN_LENGTH || !onMathKernel(f, c.data, c.offset, r, n)) {
             loop(f, c.data, c.offset, r, n);
+        }
+        return NDArray.wrapLike(r, c);
+    }
+
+    /**
+     * {@link #map} of a contiguous float32 array: the float64 loops on widened blocks (see {@link
+     * FloatBlocks}), the math kernel chosen by the whole length as in float64, so the result is
+     * the float64 result rounded, bit for bit.
+     */
+    private static NDArray mapFloats(Unary f, NDArray c) {
+        int n = c.size;
+        float[] r = Buffers.uninitializedFloats(n);
+        double[] w = FloatBlocks.scratch()[0];
+        boolean math = n >= MathKernel.MIN_LENGTH;
+        for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
+            int len = Math.min(FloatBlocks.BLOCK, n - from);
+            FloatBlocks.widen(c.floats, c.offset + from, 1, w, len);
+            // in place: every loop reads an element before it writes the same index
+            if (!math || !onMathKernel(f, w, 0, w, len)) {
+                loop(f, w, 0, w, len);
+            }
+            FloatBlocks.narrow(w, r, from, len);
         }
         return NDArray.wrapLike(r, c);
     }
@@ -290,21 +312,41 @@ public final class Elementwise {
 
     /** {@code a (f) b} for two arrays of the same shape (either may be a strided view). */
     public static NDArray zip(Binary f, NDArray a, NDArray b) {
+        int n = a.size;
+        if (a.floats != null && b.floats != null) {
+            float[] r = Buffers.uninitializedFloats(n);
+            return NDArray.wrapLike(r, forEachRow(a, b, (ro, pa, sa, pb, sb, len) ->
+                    innerFloats(f, r, ro, a.floats, pa, sa, b.floats, pb, sb, len)));
+        }
         if (Widening.any(a, b, null)) {
             return zip(f, a.toFloat64(), b.toFloat64()).toFloat32();
         }
-        int n = a.size;
         double[] r = Buffers.uninitialized(n);
+        return NDArray.wrapLike(r, forEachRow(a, b, (ro, pa, sa, pb, sb, len) ->
+                inner(f, r, ro, a.data, pa, sa, b.data, pb, sb, len)));
+    }
+
+    /** One row of a {@link #zip}: result elements [ro, ro + n) from a at pa step sa and b at pb step sb. */
+    private interface Rows {
+        void run(int ro, int pa, int sa, int pb, int sb, int n);
+    }
+
+    /**
+     * Walks two arrays of one shape in row-major order, a row (the last axis) at a time, or in
+     * one run when both are contiguous; returns the array whose shape array the result shares.
+     */
+    private static NDArray forEachRow(NDArray a, NDArray b, Rows rows) {
+        int n = a.size;
         if (a.isContiguous() && b.isContiguous()) {
-            inner(f, r, 0, a.data, a.offset, 1, b.data, b.offset, 1, n);
+            rows.run(0, a.offset, 1, b.offset, 1, n);
             // the second operand's shape array: in an activation's backward (gradient, then the
             // saved input or output) that is the shape array of the input the result is the
             // gradient of, so the engine's shape check is one comparison
-            return NDArray.wrapLike(r, b);
+            return b;
         }
         int rank = a.shape.length;
         if (n == 0) {
-            return NDArray.wrapLike(r, a);
+            return a;
         }
         int inner = a.shape[rank - 1];
         int sa = a.strides[rank - 1];
@@ -313,7 +355,7 @@ public final class Elementwise {
         int pa = a.offset;
         int pb = b.offset;
         for (int out = 0; out < n; out += inner) {
-            inner(f, r, out, a.data, pa, sa, b.data, pb, sb, inner);
+            rows.run(out, pa, sa, pb, sb, inner);
             for (int d = rank - 2; d >= 0; d--) {
                 if (++counter[d] < a.shape[d]) {
                     pa += a.strides[d];
@@ -325,7 +367,35 @@ public final class Elementwise {
                 counter[d] = 0;
             }
         }
-        return NDArray.wrapLike(r, a);
+        return a;
+    }
+
+    /**
+     * {@link #inner} for float32 operands: each block widened into scratch (a broadcast operand as
+     * one element of stride 0), the float64 loop, each result rounded once (see {@link FloatBlocks}).
+     */
+    private static void innerFloats(Binary f, float[] r, int ro, float[] a, int ao, int sa, float[] b, int bo, int sb, int n) {
+        double[][] scratch = FloatBlocks.scratch();
+        double[] wa = scratch[0];
+        double[] wb = scratch[1];
+        double[] wr = scratch[2];
+        if (sa == 0 && n > 0) {
+            wa[0] = a[ao];
+        }
+        if (sb == 0 && n > 0) {
+            wb[0] = b[bo];
+        }
+        for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
+            int len = Math.min(FloatBlocks.BLOCK, n - from);
+            if (sa != 0) {
+                FloatBlocks.widen(a, ao + from * sa, sa, wa, len);
+            }
+            if (sb != 0) {
+                FloatBlocks.widen(b, bo + from * sb, sb, wb, len);
+            }
+            inner(f, wr, 0, wa, 0, sa == 0 ? 0 : 1, wb, 0, sb == 0 ? 0 : 1, len);
+            FloatBlocks.narrow(wr, r, ro + from, len);
+        }
     }
 
     /**
@@ -441,10 +511,12 @@ public final class Elementwise {
 
     /** {@code a (f) c} for every element a of {@code x} and a constant c. */
     public static NDArray zipScalar(Binary f, NDArray x, double c) {
-        if (x.floats != null) {
-            return zipScalar(f, x.toFloat64(), (float) c).toFloat32();
-        }
         NDArray a = x.contiguous();
+        if (a.floats != null) {
+            float[] r = Buffers.uninitializedFloats(a.size);
+            innerFloats(f, r, 0, a.floats, a.offset, 1, new float[] {(float) c}, 0, 0, a.size);
+            return NDArray.wrapLike(r, a);
+        }
         double[] r = Buffers.uninitialized(a.size);
         inner(f, r, 0, a.data, a.offset, 1, new double[] {c}, 0, 0, a.size);
         return NDArray.wrapLike(r, a);
@@ -452,10 +524,16 @@ public final class Elementwise {
 
     /** Whether every element is finite (no NaN, no infinity). */
     public static boolean allFinite(NDArray x) {
-        if (x.floats != null) {
-            return allFinite(x.toFloat64());
-        }
         NDArray c = x.contiguous();
+        if (c.floats != null) {
+            float[] f = c.floats;
+            for (int i = c.offset, end = c.offset + c.size; i < end; i++) {
+                if (!Float.isFinite(f[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
         double[] a = c.data;
         for (int i = c.offset, end = c.offset + c.size; i < end; i++) {
             if (!Double.isFinite(a[i])) {

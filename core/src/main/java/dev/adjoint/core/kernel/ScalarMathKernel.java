@@ -36,6 +36,20 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void widen(float[] a, int ao, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = a[ao + i];
+        }
+    }
+
+    @Override
+    public void narrow(double[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) a[ao + i];
+        }
+    }
+
+    @Override
     public double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n) {
         double sum = 0;
         for (int i = 0; i < n; i++) {

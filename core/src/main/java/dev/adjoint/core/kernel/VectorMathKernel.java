@@ -1,8 +1,10 @@
 package dev.adjoint.core.kernel;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,6 +24,8 @@ final class VectorMathKernel implements MathKernel {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     private static final DoubleVector ONE = DoubleVector.broadcast(SPECIES, 1.0);
+    /** Floats with as many lanes as {@link #SPECIES}: half its bits, so a cast is one conversion instruction. */
+    private static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, VectorShape.forBitSize(LANES * Float.SIZE));
 
     /** The polynomial path covers |x| <= this; e^-708 is still a normal double, e^708 finite. */
     static final double RANGE = 708.0;
@@ -53,7 +57,7 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public String description() {
-        return "vector (DoubleVector " + SPECIES.vectorBitSize() + "-bit exp, tanh, sigmoid, relu)";
+        return "vector (DoubleVector " + SPECIES.vectorBitSize() + "-bit exp, tanh, sigmoid, relu, float conversions)";
     }
 
     // ---------------------------------------------------------------- the polynomial, scalar and vector
@@ -270,6 +274,28 @@ final class VectorMathKernel implements MathKernel {
         }
         for (; i < n; i++) {
             r[ro + i] = Elementwise.reluGrad(g[go + i * gs], x[xo + i]);
+        }
+    }
+
+    @Override
+    public void widen(float[] a, int ao, double[] r, int ro, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            ((DoubleVector) FloatVector.fromArray(FLOATS, a, ao + i).castShape(SPECIES, 0)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = a[ao + i];
+        }
+    }
+
+    @Override
+    public void narrow(double[] a, int ao, float[] r, int ro, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            ((FloatVector) DoubleVector.fromArray(SPECIES, a, ao + i).castShape(FLOATS, 0)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = (float) a[ao + i];
         }
     }
 
