@@ -215,4 +215,52 @@ class Float32ElementwiseTest {
             }
         }
     }
+
+    // ---------------------------------------------------------------- sums and softmax in float32
+
+    @Test
+    void sumToSoftmaxAndItsBackwardAreTheirFloat64ResultsRounded() {
+        int[][] shapes = {{5}, {300}, {7, 300}, {256, 70}, {3, 4, 130}, {2, 1000}};
+        for (int[] shape : shapes) {
+            int size = Shapes.size(shape);
+            NDArray x = NDArray.of(values(size, size), shape);
+            NDArray g = NDArray.of(values(size, size + 1), shape);
+            int last = shape.length - 1;
+            // every target that broadcasts: summing away leading axes and keeping ones
+            for (int drop = 0; drop < shape.length; drop++) {
+                int[] kept = java.util.Arrays.copyOfRange(shape, drop, shape.length);
+                assertRounded(ReduceKernels.sumTo(x.toFloat64(), kept), ReduceKernels.sumTo(x, kept), "sumTo " + java.util.Arrays.toString(kept));
+                int[] ones = kept.clone();
+                ones[ones.length - 1] = 1;
+                assertRounded(ReduceKernels.sumTo(x.toFloat64(), ones), ReduceKernels.sumTo(x, ones), "sumTo " + java.util.Arrays.toString(ones));
+            }
+            assertRounded(ReduceKernels.sumTo(x.toFloat64(), new int[] {1}), ReduceKernels.sumTo(x, new int[] {1}), "sumTo [1]");
+            for (boolean log : new boolean[] {false, true}) {
+                for (int axis : new int[] {0, last}) {
+                    NDArray y64 = ReduceKernels.softmax(x.toFloat64(), axis, log);
+                    NDArray y = ReduceKernels.softmax(x, axis, log);
+                    String what = (log ? "logSoftmax " : "softmax ") + java.util.Arrays.toString(shape) + " axis " + axis;
+                    assertRounded(y64, y, what);
+                    assertRounded(ReduceKernels.softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log),
+                            ReduceKernels.softmaxBackward(g, y, axis, log), what + " backward");
+                }
+            }
+        }
+        // a transposed float32 view sums as its contiguous copy
+        NDArray t = NDArray.of(values(40 * 30, 1), new int[] {40, 30}).permute(new int[] {1, 0});
+        assertRounded(ReduceKernels.sumTo(t.toFloat64(), new int[] {40}), ReduceKernels.sumTo(t, new int[] {40}), "transposed sumTo");
+    }
+
+    @Test
+    void theFloatSumIsTheDoubleSumOfTheWidenedElements() {
+        // the twin of ReduceKernels.sum(double[]): it drifts, this fails
+        for (int n = 0; n < 40; n++) {
+            float[] a = values(n + 3, 100 + n);
+            double[] w = new double[a.length];
+            for (int i = 0; i < a.length; i++) {
+                w[i] = a[i];
+            }
+            assertEquals(Double.doubleToLongBits(ReduceKernels.sum(w, 3, n)), Double.doubleToLongBits(ReduceKernels.sum(a, 3, n)), "n=" + n);
+        }
+    }
 }
