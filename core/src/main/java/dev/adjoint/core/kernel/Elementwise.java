@@ -8,6 +8,10 @@ package dev.adjoint.core.kernel;
  * cover every constant: a new function does not compile until it has all its loops, so no output
  * array is left unwritten. Each constant's {@code apply} is the scalar definition its loops match.
  *
+ * <p>float32 arrays run the same loops on blocks widened to float64 and round each result once
+ * ({@link FloatBlocks}): a float32 result is the float64 result on the widened inputs rounded to
+ * float, bit for bit, so every formula here is written once for both dtypes.
+ *
  * <p>NOTE: every function keeps loops of its own with the arithmetic written out, not a call to
  * {@code apply} per element: a virtual call in the loop would stop C2 from vectorizing it.
  */
@@ -106,35 +110,39 @@ public final class Elementwise {
      * {@link Unary#apply} within a few ulps; everything else is {@code f.apply} to the bit.
      */
     public static NDArray map(Unary f, NDArray x) {
-        if (x.floats != null) {
-            return mapFloats(f, x.contiguous());
-        }
         NDArray c = x.contiguous();
-        int n = c.size;
-        double[] r = Buffers.uninitialized(n);
-        if (n < MathKernel.MIN_LENGTH || !onMathKernel(f, c.data, c.offset, r, n)) {
-            loop(f, c.data, c.offset, r, n);
-        }
-        return NDArray.wrapLike(r, c);
+        // the math kernel or not by the whole length, so a float32 block gets what float64 would
+        boolean math = c.size >= MathKernel.MIN_LENGTH;
+        return blockwise(c, true, (a, o, r, n) -> {
+            if (!math || !onMathKernel(f, a, o, r, n)) {
+                loop(f, a, o, r, n);
+            }
+        });
+    }
+
+    /** A float64 loop from {@code a[o + i]} to {@code r[i]}, i in [0, n), that reads each element before writing its index. */
+    private interface Loop {
+        void run(double[] a, int o, double[] r, int n);
     }
 
     /**
-     * {@link #map} of a contiguous float32 array: the float64 loops on widened blocks (see {@link
-     * FloatBlocks}), the math kernel chosen by the whole length as in float64, so the result is
-     * the float64 result rounded, bit for bit.
+     * Runs a loop over a contiguous array into a new one of its dtype: on float64 directly, on
+     * float32 over blocks widened in place and rounded once (see {@link FloatBlocks}), so the
+     * float32 result is the float64 one rounded, bit for bit.
      */
-    private static NDArray mapFloats(Unary f, NDArray c) {
+    private static NDArray blockwise(NDArray c, boolean pooled, Loop loop) {
         int n = c.size;
-        float[] r = Buffers.uninitializedFloats(n);
+        if (c.floats == null) {
+            double[] r = pooled ? Buffers.uninitialized(n) : new double[n];
+            loop.run(c.data, c.offset, r, n);
+            return NDArray.wrapLike(r, c);
+        }
+        float[] r = pooled ? Buffers.uninitializedFloats(n) : new float[n];
         double[] w = FloatBlocks.scratch()[0];
-        boolean math = n >= MathKernel.MIN_LENGTH;
         for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
             int len = Math.min(FloatBlocks.BLOCK, n - from);
             FloatBlocks.widen(c.floats, c.offset + from, 1, w, len);
-            // in place: every loop reads an element before it writes the same index
-            if (!math || !onMathKernel(f, w, 0, w, len)) {
-                loop(f, w, 0, w, len);
-            }
+            loop.run(w, 0, w, len);
             FloatBlocks.narrow(w, r, from, len);
         }
         return NDArray.wrapLike(r, c);
@@ -245,14 +253,13 @@ public final class Elementwise {
      * included, and {@code (-1)^(+-inf) = 1}, where {@link Math#pow} gives NaN. p = 2 is {@code x x}.
      */
     public static NDArray pow(NDArray x, double p) {
-        if (x.floats != null) {
-            return pow(x.toFloat64(), (float) p).toFloat32();
-        }
         NDArray c = x.contiguous();
-        int n = c.size;
-        double[] a = c.data;
-        int o = c.offset;
-        double[] r = Buffers.uninitialized(n);
+        // a constant takes the array's dtype
+        double q = c.floats != null ? (float) p : p;
+        return blockwise(c, true, (a, o, r, n) -> powLoop(a, o, r, n, q));
+    }
+
+    private static void powLoop(double[] a, int o, double[] r, int n, double p) {
         if (p == 2.0) {
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
@@ -270,7 +277,6 @@ public final class Elementwise {
                 r[i] = v == 1.0 || (v == -1.0 && Double.isInfinite(p)) ? 1.0 : Math.pow(v, p);
             }
         }
-        return NDArray.wrapLike(r, c);
     }
 
     /**
@@ -278,36 +284,25 @@ public final class Elementwise {
      * exact, with NaN passing through, as PyTorch's clamp.
      */
     public static NDArray clamp(NDArray x, double lo, double hi) {
-        if (x.floats != null) {
-            return clamp(x.toFloat64(), (float) lo, (float) hi).toFloat32();
-        }
         NDArray c = x.contiguous();
-        int n = c.size;
-        double[] a = c.data;
-        int o = c.offset;
-        double[] r = Buffers.uninitialized(n);
-        for (int i = 0; i < n; i++) {
-            double v = a[o + i];
-            r[i] = v < lo ? lo : v > hi ? hi : v;
-        }
-        return NDArray.wrapLike(r, c);
+        double low = c.floats != null ? (float) lo : lo;
+        double high = c.floats != null ? (float) hi : hi;
+        return blockwise(c, true, (a, o, r, n) -> {
+            for (int i = 0; i < n; i++) {
+                double v = a[o + i];
+                r[i] = v < low ? low : v > high ? high : v;
+            }
+        });
     }
 
     /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
     public static NDArray strictlyInside(NDArray x, double lo, double hi) {
-        if (x.floats != null) {
-            return strictlyInside(x.toFloat64(), lo, hi).toFloat32();
-        }
-        NDArray c = x.contiguous();
-        int n = c.size;
-        double[] a = c.data;
-        int o = c.offset;
-        double[] r = new double[n];
-        for (int i = 0; i < n; i++) {
-            double v = a[o + i];
-            r[i] = lo < v && v < hi ? 1.0 : 0.0;
-        }
-        return NDArray.wrapLike(r, c);
+        return blockwise(x.contiguous(), false, (a, o, r, n) -> {
+            for (int i = 0; i < n; i++) {
+                double v = a[o + i];
+                r[i] = lo < v && v < hi ? 1.0 : 0.0;
+            }
+        });
     }
 
     /** {@code a (f) b} for two arrays of the same shape (either may be a strided view). */

@@ -52,6 +52,17 @@ class Float32ElementwiseTest {
                 NDArray x = NDArray.of(values(n, n * 31L + f.ordinal()), new int[] {n});
                 assertRounded(Elementwise.map(f, x.toFloat64()), Elementwise.map(f, x), f + " n=" + n);
             }
+            for (double p : new double[] {2, 1, 0.5, -1.5, 3, Double.POSITIVE_INFINITY}) {
+                for (int n : LENGTHS) {
+                    NDArray x = NDArray.of(values(n, n + 5L), new int[] {n});
+                    assertRounded(Elementwise.pow(x.toFloat64(), (float) p), Elementwise.pow(x, p), "pow " + p + " n=" + n);
+                }
+            }
+            for (int n : LENGTHS) {
+                NDArray x = NDArray.of(values(n, n + 9L), new int[] {n});
+                assertRounded(Elementwise.clamp(x.toFloat64(), (float) -0.3, (float) 2.7), Elementwise.clamp(x, -0.3, 2.7), "clamp n=" + n);
+                assertRounded(Elementwise.strictlyInside(x.toFloat64(), -0.3, 2.7), Elementwise.strictlyInside(x, -0.3, 2.7), "inside n=" + n);
+            }
             // a transposed view goes through contiguous() first
             NDArray m = NDArray.of(values(60 * 70, f.ordinal()), new int[] {60, 70}).permute(new int[] {1, 0});
             assertRounded(Elementwise.map(f, m.toFloat64()), Elementwise.map(f, m), f + " transposed");
