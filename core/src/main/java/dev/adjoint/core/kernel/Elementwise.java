@@ -107,7 +107,8 @@ public final class Elementwise {
     /**
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
      * MathKernel#MIN_LENGTH} of exp, tanh and sigmoid go to the math kernel, which agrees with
-     * {@link Unary#apply} within a few ulps; everything else is {@code f.apply} to the bit.
+     * {@link Unary#apply} within a few ulps, and of relu, which it computes exactly; everything
+     * else is {@code f.apply} to the bit.
      */
     public static NDArray map(Unary f, NDArray x) {
         NDArray c = x.contiguous();
@@ -158,7 +159,8 @@ public final class Elementwise {
             case EXP -> { KernelProvider.math().exp(a, o, r, 0, n); yield true; }
             case TANH -> { KernelProvider.math().tanh(a, o, r, 0, n); yield true; }
             case SIGMOID -> { KernelProvider.math().sigmoid(a, o, r, 0, n); yield true; }
-            case NEG, LOG, SQRT, ABS, SIN, COS, RELU, SIGN, LOG1P, SOFTPLUS, INFINITY_TO_ZERO, ERF -> false;
+            case RELU -> { KernelProvider.math().relu(a, o, r, 0, n); yield true; }
+            case NEG, LOG, SQRT, ABS, SIN, COS, SIGN, LOG1P, SOFTPLUS, INFINITY_TO_ZERO, ERF -> false;
         };
     }
 

@@ -28,6 +28,9 @@ interface MathKernel {
     /** {@code r[ro + i] = 1 / (1 + exp(-a[ao + i]))}, computed without overflow. */
     void sigmoid(double[] a, int ao, double[] r, int ro, int n);
 
+    /** {@code r[ro + i] = x < 0 ? +0 : x} for x = a[ao + i]: NaN and -0 pass through (exact in both kernels). */
+    void relu(double[] a, int ao, double[] r, int ro, int n);
+
     /** {@code r[ro + i] = x[xo + i] > 0 ? g[go + i * gs] : +0}; {@code gs} is 1, or 0 for a broadcast g. */
     void reluGrad(double[] g, int go, int gs, double[] x, int xo, double[] r, int ro, int n);
 

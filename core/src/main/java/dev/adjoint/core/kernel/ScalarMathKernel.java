@@ -29,6 +29,14 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void relu(double[] a, int ao, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            double x = a[ao + i];
+            r[ro + i] = x < 0 ? 0.0 : x;
+        }
+    }
+
+    @Override
     public void reluGrad(double[] g, int go, int gs, double[] x, int xo, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = Elementwise.reluGrad(g[go + i * gs], x[xo + i]);
