@@ -8,13 +8,15 @@
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
 # which is fair to both on a shared machine whose speed drifts over minutes),
 # JMH_ARGS (extra JMH options, e.g. "-prof gc"), JVM_ARGS (extra options for the benchmark JVMs,
-# e.g. "-XX:+UseSerialGC"), PYTHON (default /usr/bin/python3).
+# e.g. "-XX:+UseSerialGC"), PYTHON (default /usr/bin/python3), DTYPE (float64, the default, or
+# float32: both sides run in it, where the Adjoint benchmark has a dtype parameter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 THREADS="${THREADS:-2}"
 ROUNDS="${ROUNDS:-1}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
+DTYPE="${DTYPE:-float64}"
 WORKLOADS=("$@")
 if [ ${#WORKLOADS[@]} -eq 0 ]; then
   WORKLOADS=(seedStep mlpStep mlpStepFloat32 biasRelu softmax)
@@ -28,13 +30,13 @@ REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark)\\
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "=== round $round of $ROUNDS"
-  echo "== PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), float64 (mlpStepFloat32: float32), $THREADS threads"
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" bench/pytorch_training.py --threads "$THREADS" "${WORKLOADS[@]}" \
+  echo "== PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'), $DTYPE (mlpStepFloat32: float32), $THREADS threads"
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" bench/pytorch_training.py --threads "$THREADS" --dtype "$DTYPE" "${WORKLOADS[@]}" \
     | tee -a "$OUT/torch.jsonl"
 
   echo "== Adjoint, $(java -version 2>&1 | head -1), $THREADS threads${JVM_ARGS:+, $JVM_ARGS}"
   # shellcheck disable=SC2086
-  java -jar "$JAR" "$REGEX" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
+  java -jar "$JAR" "$REGEX" -p dtype="$DTYPE" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
     -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector ${JVM_ARGS:-}" \
     | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark)"
 done

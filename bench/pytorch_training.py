@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Times the workloads of TrainingBenchmark, ElementwiseBenchmark and ConvBenchmark in PyTorch (float64).
+"""Times the workloads of TrainingBenchmark, ElementwiseBenchmark and ConvBenchmark in PyTorch (float64,
+or float32 with --dtype float32).
 
-Usage: pytorch_training.py [--threads N] [--min-time S] WORKLOAD...
-Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step in
+Usage: pytorch_training.py [--threads N] [--min-time S] [--dtype float64|float32] WORKLOAD...
+Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step, always in
 float32, PyTorch's default), biasRelu, softmax, conv2d, maxPool2d (those two as ConvBenchmark). Prints one JSON
-line per workload: {"workload", "backend": "torch", "threads", "us"} (microseconds per call, the
+line per workload: {"workload", "backend": "torch", "threads", "dtype", "us"} (microseconds per call, the
 median of 5 rounds of at least --min-time seconds each, after warm-up).
 """
 import argparse
@@ -33,7 +34,7 @@ def seed_step(torch):
 
 
 def mlp_step(torch, dtype=None):
-    dtype = dtype or torch.float64
+    dtype = dtype or torch.get_default_dtype()
     torch.manual_seed(1)
     net = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
                               torch.nn.Linear(512, 10)).to(dtype)
@@ -104,16 +105,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--min-time", type=float, default=0.5)
+    parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
     args = parser.parse_args()
     import torch
-    torch.set_default_dtype(torch.float64)
+    torch.set_default_dtype(getattr(torch, args.dtype))
     for name in args.workloads:
         make, threads = WORKLOADS[name]
         threads = threads or args.threads
         torch.set_num_threads(threads)
         seconds = time_call(make(torch), args.min_time)
-        print(json.dumps({"workload": name, "backend": "torch", "threads": threads, "us": seconds * 1e6}), flush=True)
+        print(json.dumps({"workload": name, "backend": "torch", "threads": threads, "dtype": "float32" if name == "mlpStepFloat32" else args.dtype,
+                          "us": seconds * 1e6}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 package dev.adjoint.bench;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +10,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -17,7 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
  * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
- * ({@code softmax}), each with a backward pass into the inputs.
+ * ({@code softmax}), each with a backward pass into the inputs; in float64 and float32
+ * ({@code -p dtype=float32}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -26,6 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class ElementwiseBenchmark {
+    /** The dtype of every tensor: float64 or float32. */
+    @Param({"float64", "float32"})
+    public String dtype;
+
     Tensor h;
     Tensor bias;
     Tensor logits;
@@ -35,10 +42,11 @@ public class ElementwiseBenchmark {
     @Setup
     public void setUp() {
         SplittableRandom rng = new SplittableRandom(3);
-        h = Tensor.randn(rng, 256, 512).requiresGrad(true);
-        bias = Tensor.randn(rng, 512).requiresGrad(true);
-        logits = Tensor.randn(rng, 256, 1000).requiresGrad(true);
-        weight = Tensor.randn(rng, 256, 1000);
+        DType d = "float32".equals(dtype) ? DType.FLOAT32 : DType.FLOAT64;
+        h = Tensor.randn(d, rng, 256, 512).requiresGrad(true);
+        bias = Tensor.randn(d, rng, 512).requiresGrad(true);
+        logits = Tensor.randn(d, rng, 256, 1000).requiresGrad(true);
+        weight = Tensor.randn(d, rng, 256, 1000);
     }
 
     /** relu(h + b), then backward of its sum into h and b. */

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * A per-thread pool of large arrays, so that kernels can reuse warm memory instead of fresh arrays
  * the JVM must zero.
  *
- * <p>Kernels take arrays with {@link #uninitialized(int)}: an array from there holds garbage, so
+ * <p>Kernels take arrays with {@link #uninitialized(int)} (float64) or {@link #uninitializedFloats(int)}
+ * (float32; the same pool, the same byte thresholds): an array from there holds garbage, so
  * only a kernel that overwrites every element may use it. Arrays come back to the pool only
  * through a {@link Scope}: while a scope is open on a thread, it remembers the large arrays taken
  * on that thread (the last {@link #CAPACITY} of them, the warmest); its owner, who alone knows
@@ -18,7 +19,7 @@ import java.util.Arrays;
  * <p>Pooled arrays are softly referenced (the GC may take them back under memory pressure) and
  * bounded per thread. Two system properties exist for testing and opting out:
  * {@code adjoint.recycle=false} turns the pool off; {@code adjoint.recycle.test=true} pools arrays
- * of every length and fills each reused array with NaN first, so that a kernel that fails to
+ * of every length and fills each reused array (of either dtype) with NaN first, so that a kernel that fails to
  * overwrite its output, or an array released while still in use, shows up as NaN in the suite.
  */
 public final class Buffers {
@@ -30,6 +31,10 @@ public final class Buffers {
     static final int MIN_LENGTH = TEST_MODE ? 1 : 1 << 15;
     /** Arrays longer than this (2M doubles, 16 MB) are not kept. */
     static final int MAX_LENGTH = 1 << 21;
+    /** {@link #MIN_LENGTH} for float arrays: the same bytes, twice the elements. */
+    static final int MIN_FLOATS = TEST_MODE ? 1 : MIN_LENGTH * 2;
+    /** {@link #MAX_LENGTH} for float arrays: the same bytes. */
+    static final int MAX_FLOATS = MAX_LENGTH * 2;
     /** Arrays kept per thread, in the pool and in a scope's record each. */
     static final int CAPACITY = 6;
 
@@ -49,7 +54,21 @@ public final class Buffers {
         if (!ENABLED || n < MIN_LENGTH || n > MAX_LENGTH) {
             return new double[n];
         }
-        return RECYCLER.get().take(n);
+        return (double[]) RECYCLER.get().take(n, false);
+    }
+
+    /**
+     * As {@link #uninitialized(int)}, for float32: a new float array of length {@code n} whose
+     * contents are undefined.
+     *
+     * @param n the length
+     * @return an array of exactly that length
+     */
+    static float[] uninitializedFloats(int n) {
+        if (!ENABLED || n < MIN_FLOATS || n > MAX_FLOATS) {
+            return new float[n];
+        }
+        return (float[]) RECYCLER.get().take(n, true);
     }
 
     /**
@@ -83,8 +102,8 @@ public final class Buffers {
      */
     public static final class Scope {
         private final Recycler recycler;
-        /** The last {@link #CAPACITY} arrays taken while open (a ring): the warmest ones. */
-        private final double[][] log = new double[CAPACITY][];
+        /** The last {@link #CAPACITY} arrays (double[] or float[]) taken while open (a ring): the warmest ones. */
+        private final Object[] log = new Object[CAPACITY];
         private int logged;
         private boolean stopped;
         private boolean done;
@@ -135,7 +154,7 @@ public final class Buffers {
             return logged == 0;
         }
 
-        void remember(double[] a) {
+        void remember(Object a) {
             log[logged++ % CAPACITY] = a;
         }
     }
@@ -154,32 +173,47 @@ public final class Buffers {
         r.spare = null;
     }
 
+    /** Whether {@code a} (a double[] or a float[]) is of the asked dtype and length. */
+    private static boolean fits(Object a, int n, boolean floats) {
+        return floats ? a instanceof float[] f && f.length == n : a instanceof double[] d && d.length == n;
+    }
+
+    // One pool for both dtypes: a model trains in one of them, so the other takes no room.
+    private static void poison(Object a) {
+        if (a instanceof float[] f) {
+            Arrays.fill(f, Float.NaN);
+        } else {
+            Arrays.fill((double[]) a, Double.NaN);
+        }
+    }
+
     private static final class Recycler {
         @SuppressWarnings({"unchecked", "rawtypes"})
-        final SoftReference<double[]>[] pool = new SoftReference[CAPACITY];
+        final SoftReference<Object>[] pool = new SoftReference[CAPACITY];
         int pooled;
         Scope open;
         /** A finished scope, for the next {@link Buffers#open()}. */
         Scope spare;
 
-        double[] take(int n) {
-            double[] r = null;
+        /** A double[n], or a float[n] if {@code floats}. */
+        Object take(int n, boolean floats) {
+            Object r = null;
             for (int i = pooled - 1; i >= 0; i--) {
-                double[] candidate = pool[i].get();
-                if (candidate == null || candidate.length == n) {
+                Object candidate = pool[i].get();
+                if (candidate == null || fits(candidate, n, floats)) {
                     pool[i] = pool[--pooled];
                     pool[pooled] = null;
                     if (candidate != null) {
                         r = candidate;
                         if (TEST_MODE) {
-                            Arrays.fill(r, Double.NaN);
+                            poison(r);
                         }
                         break;
                     }
                 }
             }
             if (r == null) {
-                r = new double[n];
+                r = floats ? new float[n] : new double[n];
             }
             if (open != null) {
                 open.remember(r);
@@ -189,7 +223,7 @@ public final class Buffers {
 
         // A remembered array is never in the pool: it was taken out (or newly made) while its
         // scope was open, and is given back at most once, by that scope's release.
-        void give(double[] a) {
+        void give(Object a) {
             if (pooled == CAPACITY) {
                 // drop the oldest
                 System.arraycopy(pool, 1, pool, 0, CAPACITY - 1);

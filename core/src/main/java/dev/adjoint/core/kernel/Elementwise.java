@@ -8,6 +8,10 @@ package dev.adjoint.core.kernel;
  * cover every constant: a new function does not compile until it has all its loops, so no output
  * array is left unwritten. Each constant's {@code apply} is the scalar definition its loops match.
  *
+ * <p>float32 arrays run the same loops on blocks widened to float64 and round each result once
+ * ({@link FloatBlocks}): a float32 result is the float64 result on the widened inputs rounded to
+ * float, bit for bit, so every formula here is written once for both dtypes.
+ *
  * <p>NOTE: every function keeps loops of its own with the arithmetic written out, not a call to
  * {@code apply} per element: a virtual call in the loop would stop C2 from vectorizing it.
  */
@@ -103,17 +107,44 @@ public final class Elementwise {
     /**
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
      * MathKernel#MIN_LENGTH} of exp, tanh and sigmoid go to the math kernel, which agrees with
-     * {@link Unary#apply} within a few ulps; everything else is {@code f.apply} to the bit.
+     * {@link Unary#apply} within a few ulps, and of relu, which it computes exactly; everything
+     * else is {@code f.apply} to the bit.
      */
     public static NDArray map(Unary f, NDArray x) {
-        if (x.floats != null) {
-            return map(f, x.toFloat64()).toFloat32();
-        }
         NDArray c = x.contiguous();
+        // the math kernel or not by the whole length, so a float32 block gets what float64 would
+        boolean math = c.size >= MathKernel.MIN_LENGTH;
+        return blockwise(c, true, (a, o, r, n) -> {
+            if (!math || !onMathKernel(f, a, o, r, n)) {
+                loop(f, a, o, r, n);
+            }
+        });
+    }
+
+    /** A float64 loop from {@code a[o + i]} to {@code r[i]}, i in [0, n), that reads each element before writing its index. */
+    private interface Loop {
+        void run(double[] a, int o, double[] r, int n);
+    }
+
+    /**
+     * Runs a loop over a contiguous array into a new one of its dtype: on float64 directly, on
+     * float32 over blocks widened in place and rounded once (see {@link FloatBlocks}), so the
+     * float32 result is the float64 one rounded, bit for bit.
+     */
+    private static NDArray blockwise(NDArray c, boolean pooled, Loop loop) {
         int n = c.size;
-        double[] r = Buffers.uninitialized(n);
-        if (n < MathKernel.MIN_LENGTH || !onMathKernel(f, c.data, c.offset, r, n)) {
-            loop(f, c.data, c.offset, r, n);
+        if (c.floats == null) {
+            double[] r = pooled ? Buffers.uninitialized(n) : new double[n];
+            loop.run(c.data, c.offset, r, n);
+            return NDArray.wrapLike(r, c);
+        }
+        float[] r = pooled ? Buffers.uninitializedFloats(n) : new float[n];
+        double[] w = FloatBlocks.scratch()[0];
+        for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
+            int len = Math.min(FloatBlocks.BLOCK, n - from);
+            FloatBlocks.widen(c.floats, c.offset + from, 1, w, len);
+            loop.run(w, 0, w, len);
+            FloatBlocks.narrow(w, r, from, len);
         }
         return NDArray.wrapLike(r, c);
     }
@@ -128,7 +159,8 @@ public final class Elementwise {
             case EXP -> { KernelProvider.math().exp(a, o, r, 0, n); yield true; }
             case TANH -> { KernelProvider.math().tanh(a, o, r, 0, n); yield true; }
             case SIGMOID -> { KernelProvider.math().sigmoid(a, o, r, 0, n); yield true; }
-            case NEG, LOG, SQRT, ABS, SIN, COS, RELU, SIGN, LOG1P, SOFTPLUS, INFINITY_TO_ZERO, ERF -> false;
+            case RELU -> { KernelProvider.math().relu(a, o, r, 0, n); yield true; }
+            case NEG, LOG, SQRT, ABS, SIN, COS, SIGN, LOG1P, SOFTPLUS, INFINITY_TO_ZERO, ERF -> false;
         };
     }
 
@@ -223,14 +255,13 @@ public final class Elementwise {
      * included, and {@code (-1)^(+-inf) = 1}, where {@link Math#pow} gives NaN. p = 2 is {@code x x}.
      */
     public static NDArray pow(NDArray x, double p) {
-        if (x.floats != null) {
-            return pow(x.toFloat64(), (float) p).toFloat32();
-        }
         NDArray c = x.contiguous();
-        int n = c.size;
-        double[] a = c.data;
-        int o = c.offset;
-        double[] r = Buffers.uninitialized(n);
+        // a constant takes the array's dtype
+        double q = c.floats != null ? (float) p : p;
+        return blockwise(c, true, (a, o, r, n) -> powLoop(a, o, r, n, q));
+    }
+
+    private static void powLoop(double[] a, int o, double[] r, int n, double p) {
         if (p == 2.0) {
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
@@ -248,7 +279,6 @@ public final class Elementwise {
                 r[i] = v == 1.0 || (v == -1.0 && Double.isInfinite(p)) ? 1.0 : Math.pow(v, p);
             }
         }
-        return NDArray.wrapLike(r, c);
     }
 
     /**
@@ -256,55 +286,64 @@ public final class Elementwise {
      * exact, with NaN passing through, as PyTorch's clamp.
      */
     public static NDArray clamp(NDArray x, double lo, double hi) {
-        if (x.floats != null) {
-            return clamp(x.toFloat64(), (float) lo, (float) hi).toFloat32();
-        }
         NDArray c = x.contiguous();
-        int n = c.size;
-        double[] a = c.data;
-        int o = c.offset;
-        double[] r = Buffers.uninitialized(n);
-        for (int i = 0; i < n; i++) {
-            double v = a[o + i];
-            r[i] = v < lo ? lo : v > hi ? hi : v;
-        }
-        return NDArray.wrapLike(r, c);
+        double low = c.floats != null ? (float) lo : lo;
+        double high = c.floats != null ? (float) hi : hi;
+        return blockwise(c, true, (a, o, r, n) -> {
+            for (int i = 0; i < n; i++) {
+                double v = a[o + i];
+                r[i] = v < low ? low : v > high ? high : v;
+            }
+        });
     }
 
     /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
     public static NDArray strictlyInside(NDArray x, double lo, double hi) {
-        if (x.floats != null) {
-            return strictlyInside(x.toFloat64(), lo, hi).toFloat32();
-        }
-        NDArray c = x.contiguous();
-        int n = c.size;
-        double[] a = c.data;
-        int o = c.offset;
-        double[] r = new double[n];
-        for (int i = 0; i < n; i++) {
-            double v = a[o + i];
-            r[i] = lo < v && v < hi ? 1.0 : 0.0;
-        }
-        return NDArray.wrapLike(r, c);
+        return blockwise(x.contiguous(), false, (a, o, r, n) -> {
+            for (int i = 0; i < n; i++) {
+                double v = a[o + i];
+                r[i] = lo < v && v < hi ? 1.0 : 0.0;
+            }
+        });
     }
 
     /** {@code a (f) b} for two arrays of the same shape (either may be a strided view). */
     public static NDArray zip(Binary f, NDArray a, NDArray b) {
+        int n = a.size;
+        if (a.floats != null && b.floats != null) {
+            float[] r = Buffers.uninitializedFloats(n);
+            return NDArray.wrapLike(r, forEachRow(a, b, (ro, pa, sa, pb, sb, len) ->
+                    innerFloats(f, r, ro, a.floats, pa, sa, b.floats, pb, sb, len)));
+        }
         if (Widening.any(a, b, null)) {
             return zip(f, a.toFloat64(), b.toFloat64()).toFloat32();
         }
-        int n = a.size;
         double[] r = Buffers.uninitialized(n);
+        return NDArray.wrapLike(r, forEachRow(a, b, (ro, pa, sa, pb, sb, len) ->
+                inner(f, r, ro, a.data, pa, sa, b.data, pb, sb, len)));
+    }
+
+    /** One row of a {@link #zip}: result elements [ro, ro + n) from a at pa step sa and b at pb step sb. */
+    private interface Rows {
+        void run(int ro, int pa, int sa, int pb, int sb, int n);
+    }
+
+    /**
+     * Walks two arrays of one shape in row-major order, a row (the last axis) at a time, or in
+     * one run when both are contiguous; returns the array whose shape array the result shares.
+     */
+    private static NDArray forEachRow(NDArray a, NDArray b, Rows rows) {
+        int n = a.size;
         if (a.isContiguous() && b.isContiguous()) {
-            inner(f, r, 0, a.data, a.offset, 1, b.data, b.offset, 1, n);
+            rows.run(0, a.offset, 1, b.offset, 1, n);
             // the second operand's shape array: in an activation's backward (gradient, then the
             // saved input or output) that is the shape array of the input the result is the
             // gradient of, so the engine's shape check is one comparison
-            return NDArray.wrapLike(r, b);
+            return b;
         }
         int rank = a.shape.length;
         if (n == 0) {
-            return NDArray.wrapLike(r, a);
+            return a;
         }
         int inner = a.shape[rank - 1];
         int sa = a.strides[rank - 1];
@@ -313,7 +352,7 @@ public final class Elementwise {
         int pa = a.offset;
         int pb = b.offset;
         for (int out = 0; out < n; out += inner) {
-            inner(f, r, out, a.data, pa, sa, b.data, pb, sb, inner);
+            rows.run(out, pa, sa, pb, sb, inner);
             for (int d = rank - 2; d >= 0; d--) {
                 if (++counter[d] < a.shape[d]) {
                     pa += a.strides[d];
@@ -325,7 +364,68 @@ public final class Elementwise {
                 counter[d] = 0;
             }
         }
-        return NDArray.wrapLike(r, a);
+        return a;
+    }
+
+    /**
+     * {@link #inner} for float32 operands: each block widened into scratch (a broadcast operand as
+     * one element of stride 0), the float64 loop, each result rounded once (see {@link FloatBlocks}).
+     */
+    private static void innerFloats(Binary f, float[] r, int ro, float[] a, int ao, int sa, float[] b, int bo, int sb, int n) {
+        if (sa == 1 && (sb == 1 || sb == 0) && arithmetic(f, r, ro, a, ao, b, bo, sb, n)) {
+            return;
+        }
+        double[][] scratch = FloatBlocks.scratch();
+        double[] wa = scratch[0];
+        double[] wb = scratch[1];
+        double[] wr = scratch[2];
+        if (sa == 0 && n > 0) {
+            wa[0] = a[ao];
+        }
+        if (sb == 0 && n > 0) {
+            wb[0] = b[bo];
+        }
+        for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
+            int len = Math.min(FloatBlocks.BLOCK, n - from);
+            if (sa != 0) {
+                FloatBlocks.widen(a, ao + from * sa, sa, wa, len);
+            }
+            if (sb != 0) {
+                FloatBlocks.widen(b, bo + from * sb, sb, wb, len);
+            }
+            inner(f, wr, 0, wa, 0, sa == 0 ? 0 : 1, wb, 0, sb == 0 ? 0 : 1, len);
+            FloatBlocks.narrow(wr, r, ro + from, len);
+        }
+    }
+
+    /**
+     * add, subtract, multiply and divide straight on floats (a contiguous, b contiguous or a
+     * broadcast value), and whether f was one of them. Not a second formula: a double has more than
+     * 2 * 24 + 2 significand bits, so the float operation gives exactly the bits of the double
+     * operation on the widened floats rounded once (Figueroa, "When is double rounding innocuous?",
+     * 1995), which the float32 tests check on every layout; and the float loop does the work in
+     * half the vector lanes' bytes.
+     */
+    private static boolean arithmetic(Binary f, float[] r, int ro, float[] a, int ao, float[] b, int bo, int sb, int n) {
+        if (sb == 0) {
+            float v = b[bo];
+            switch (f) {
+                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + v; }
+                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - v; }
+                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * v; }
+                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / v; }
+                default -> { return false; }
+            }
+            return true;
+        }
+        switch (f) {
+            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i]; }
+            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i]; }
+            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * b[bo + i]; }
+            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i]; }
+            default -> { return false; }
+        }
+        return true;
     }
 
     /**
@@ -441,10 +541,12 @@ public final class Elementwise {
 
     /** {@code a (f) c} for every element a of {@code x} and a constant c. */
     public static NDArray zipScalar(Binary f, NDArray x, double c) {
-        if (x.floats != null) {
-            return zipScalar(f, x.toFloat64(), (float) c).toFloat32();
-        }
         NDArray a = x.contiguous();
+        if (a.floats != null) {
+            float[] r = Buffers.uninitializedFloats(a.size);
+            innerFloats(f, r, 0, a.floats, a.offset, 1, new float[] {(float) c}, 0, 0, a.size);
+            return NDArray.wrapLike(r, a);
+        }
         double[] r = Buffers.uninitialized(a.size);
         inner(f, r, 0, a.data, a.offset, 1, new double[] {c}, 0, 0, a.size);
         return NDArray.wrapLike(r, a);
@@ -452,10 +554,16 @@ public final class Elementwise {
 
     /** Whether every element is finite (no NaN, no infinity). */
     public static boolean allFinite(NDArray x) {
-        if (x.floats != null) {
-            return allFinite(x.toFloat64());
-        }
         NDArray c = x.contiguous();
+        if (c.floats != null) {
+            float[] f = c.floats;
+            for (int i = c.offset, end = c.offset + c.size; i < end; i++) {
+                if (!Float.isFinite(f[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
         double[] a = c.data;
         for (int i = c.offset, end = c.offset + c.size; i < end; i++) {
             if (!Double.isFinite(a[i])) {

@@ -2,8 +2,9 @@ package dev.adjoint.core.kernel;
 
 /**
  * Elementwise functions over contiguous runs of doubles that gain from SIMD: {@code exp} and the
- * functions built on it, and relu's backward (a select, which scalar code can only do with a
- * branch or bit tricks). {@link KernelProvider} picks the implementation with the matmul kernel:
+ * functions built on it, relu's backward (a select, which scalar code can only do with a
+ * branch or bit tricks), and the float/double conversions through which float32 arrays reach the
+ * float64 loops ({@link FloatBlocks}). {@link KernelProvider} picks the implementation with the matmul kernel:
  * {@link VectorMathKernel} on the Vector API, {@link ScalarMathKernel} otherwise. Callers use it for
  * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
  *
@@ -27,8 +28,17 @@ interface MathKernel {
     /** {@code r[ro + i] = 1 / (1 + exp(-a[ao + i]))}, computed without overflow. */
     void sigmoid(double[] a, int ao, double[] r, int ro, int n);
 
+    /** {@code r[ro + i] = x < 0 ? +0 : x} for x = a[ao + i]: NaN and -0 pass through (exact in both kernels). */
+    void relu(double[] a, int ao, double[] r, int ro, int n);
+
     /** {@code r[ro + i] = x[xo + i] > 0 ? g[go + i * gs] : +0}; {@code gs} is 1, or 0 for a broadcast g. */
     void reluGrad(double[] g, int go, int gs, double[] x, int xo, double[] r, int ro, int n);
+
+    /** {@code r[ro + i] = a[ao + i]} for i in [0, n): float to double, exact. */
+    void widen(float[] a, int ao, double[] r, int ro, int n);
+
+    /** {@code r[ro + i] = (float) a[ao + i]} for i in [0, n): double to float, rounded to nearest as the cast. */
+    void narrow(double[] a, int ao, float[] r, int ro, int n);
 
     /** {@code r[ro + i] = exp(a[ao + i] - shift)}, returning the sum of what it wrote. */
     double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n);

@@ -14,30 +14,31 @@ public final class ReduceKernels {
      * of {@link NDArray#expand}): leading axes are summed away, axes where target has 1 are summed.
      */
     public static NDArray sumTo(NDArray x, int[] target) {
-        if (x.floats != null) {
-            return sumTo(x.toFloat64(), target).toFloat32();
-        }
         int rank = x.shape.length;
         int lead = rank - target.length;
+        // float32 sums in float64 (each row widened exactly) and rounds once at the end: the float64
+        // result rounded, bit for bit
         double[] r = new double[Shapes.size(target)];
         if (x.size == 0) {
-            return NDArray.wrap(r, target.clone());
+            return result(r, target, x);
         }
         if (r.length == 1) {
             NDArray c = x.contiguous();
-            r[0] = sum(c.data, c.offset, c.size);
-            return NDArray.wrap(r, target.clone());
+            r[0] = c.floats != null ? sum(c.floats, c.offset, c.size) : sum(c.data, c.offset, c.size);
+            return result(r, target, x);
         }
         if (rank == 2 && target.length == 1 && x.isContiguous()) {
             // [m, n] -> [n], a bias gradient: add the rows up
             int n = x.shape[1];
-            double[] a = x.data;
+            Rows rows = new Rows(x, n);
             for (int row = x.offset, end = x.offset + x.size; row < end; row += n) {
+                double[] a = rows.widened(row, n);
+                int p = rows.offset(row);
                 for (int j = 0; j < n; j++) {
-                    r[j] += a[row + j];
+                    r[j] += a[p + j];
                 }
             }
-            return NDArray.wrap(r, target.clone());
+            return result(r, target, x);
         }
         // Stride of each x axis within the result: 0 where the axis is summed.
         int[] rStrides = new int[rank];
@@ -46,18 +47,20 @@ public final class ReduceKernels {
             rStrides[i] = target[i - lead] == 1 && x.shape[i] != 1 ? 0 : tStrides[i - lead];
         }
         NDArray c = x.contiguous();
-        double[] a = c.data;
         int[] counter = new int[rank];
         int inner = x.shape[rank - 1];
+        Rows rows = new Rows(c, inner);
         int rsInner = rStrides[rank - 1];
         int pr = 0;
         int pa = c.offset;
         for (int done = 0; done < c.size; done += inner) {
+            double[] a = rows.widened(pa, inner);
+            int p = rows.offset(pa);
             if (rsInner == 0) {
-                r[pr] += sum(a, pa, inner);
+                r[pr] += sum(a, p, inner);
             } else {
                 for (int i = 0; i < inner; i++) {
-                    r[pr + i] += a[pa + i];
+                    r[pr + i] += a[p + i];
                 }
             }
             pa += inner;
@@ -70,7 +73,43 @@ public final class ReduceKernels {
                 counter[d] = 0;
             }
         }
-        return NDArray.wrap(r, target.clone());
+        return result(r, target, x);
+    }
+
+    /** A float64 sum as an array of {@code shape} in the dtype of {@code like}. */
+    private static NDArray result(double[] r, int[] shape, NDArray like) {
+        NDArray wide = NDArray.wrap(r, shape.clone());
+        return like.floats != null ? wide.toFloat32() : wide;
+    }
+
+    /**
+     * Rows of a contiguous array as float64: a float64 array's own data in place, a float32 one's
+     * widened (exactly) into one reused buffer, so that one loop serves both dtypes.
+     */
+    private static final class Rows {
+        private final double[] data;
+        private final float[] floats;
+        private final double[] buffer;
+
+        Rows(NDArray c, int length) {
+            data = c.data;
+            floats = c.floats;
+            buffer = floats == null ? null : new double[length];
+        }
+
+        /** The array holding the n elements from p, at {@link #offset(int)}; valid until the next call. */
+        double[] widened(int p, int n) {
+            if (floats == null) {
+                return data;
+            }
+            FloatBlocks.widen(floats, p, 1, buffer, n);
+            return buffer;
+        }
+
+        /** Where the row from p starts in the array {@link #widened} returned. */
+        int offset(int p) {
+            return floats == null ? p : 0;
+        }
     }
 
     /** The number of elements after {@code axis} in row-major order: the stride of the axis in a contiguous array. */
@@ -93,7 +132,7 @@ public final class ReduceKernels {
      */
     public static NDArray softmax(NDArray x, int axis, boolean log) {
         if (x.floats != null) {
-            return softmax(x.toFloat64(), axis, log).toFloat32();
+            return innerSize(x.shape, axis) == 1 ? softmaxFloatRows(x.contiguous(), log) : softmax(x.toFloat64(), axis, log).toFloat32();
         }
         NDArray c = x.contiguous();
         double[] a = c.data;
@@ -104,40 +143,61 @@ public final class ReduceKernels {
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 int base = o * n * inner + i;
-                int pa = c.offset + base;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0, p = pa; j < n; j++, p += inner) {
-                    max = Math.max(max, a[p]);
-                }
-                if (max == Double.NEGATIVE_INFINITY) {
-                    max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
-                }
-                double sum;
-                if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
-                    sum = KernelProvider.math().expShifted(a, pa, max, r, base, n);
-                } else {
-                    sum = 0;
-                    for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
-                        double e = Math.exp(a[p] - max);
-                        r[q] = e;
-                        sum += e;
-                    }
-                }
-                if (log) {
-                    // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
-                    double logSum = Math.log(sum);
-                    for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
-                        r[q] = (a[p] - max) - logSum;
-                    }
-                } else {
-                    double inv = 1 / sum;
-                    for (int j = 0, q = base; j < n; j++, q += inner) {
-                        r[q] *= inv;
-                    }
-                }
+                softmaxSlice(a, c.offset + base, r, base, n, inner, log);
             }
         }
         return NDArray.wrapLike(r, c);
+    }
+
+    /**
+     * Softmax over the last axis of a contiguous float32 array: each row widened, the float64 slice
+     * loop, the row rounded once; the float64 result rounded, bit for bit.
+     */
+    private static NDArray softmaxFloatRows(NDArray c, boolean log) {
+        int n = c.shape.length == 0 ? 1 : c.shape[c.shape.length - 1];
+        float[] r = Buffers.uninitializedFloats(c.size);
+        double[] row = new double[n];
+        double[] out = new double[n];
+        for (int base = 0; n > 0 && base < c.size; base += n) {
+            FloatBlocks.widen(c.floats, c.offset + base, 1, row, n);
+            softmaxSlice(row, 0, out, 0, n, 1, log);
+            FloatBlocks.narrow(out, r, base, n);
+        }
+        return NDArray.wrapLike(r, c);
+    }
+
+    /** Softmax of the n elements of a from pa step inner, written to r from base step inner. */
+    private static void softmaxSlice(double[] a, int pa, double[] r, int base, int n, int inner, boolean log) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0, p = pa; j < n; j++, p += inner) {
+            max = Math.max(max, a[p]);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
+        }
+        double sum;
+        if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
+            sum = KernelProvider.math().expShifted(a, pa, max, r, base, n);
+        } else {
+            sum = 0;
+            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+                double e = Math.exp(a[p] - max);
+                r[q] = e;
+                sum += e;
+            }
+        }
+        if (log) {
+            // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
+            double logSum = Math.log(sum);
+            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+                r[q] = (a[p] - max) - logSum;
+            }
+        } else {
+            double inv = 1 / sum;
+            for (int j = 0, q = base; j < n; j++, q += inner) {
+                r[q] *= inv;
+            }
+        }
     }
 
     /**
@@ -152,6 +212,9 @@ public final class ReduceKernels {
      * @return a new contiguous array of y's shape
      */
     public static NDArray softmaxBackward(NDArray g, NDArray y, int axis, boolean log) {
+        if (g.floats != null && y.floats != null && innerSize(y.shape, axis) == 1) {
+            return softmaxBackwardFloatRows(g.contiguous(), y.contiguous(), log);
+        }
         if (Widening.any(g, y, null)) {
             return softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log).toFloat32();
         }
@@ -183,6 +246,22 @@ public final class ReduceKernels {
             }
         }
         return NDArray.wrapLike(r, cy);
+    }
+
+    /** {@link #softmaxBackward} over the last axis of float32 arrays: rows widened, the float64 slice loop, rounded once. */
+    private static NDArray softmaxBackwardFloatRows(NDArray g, NDArray y, boolean log) {
+        int n = y.shape.length == 0 ? 1 : y.shape[y.shape.length - 1];
+        float[] r = Buffers.uninitializedFloats(y.size);
+        double[] gr = new double[n];
+        double[] yr = new double[n];
+        double[] out = new double[n];
+        for (int base = 0; n > 0 && base < y.size; base += n) {
+            FloatBlocks.widen(g.floats, g.offset + base, 1, gr, n);
+            FloatBlocks.widen(y.floats, y.offset + base, 1, yr, n);
+            contiguousSoftmaxBackward(gr, 0, yr, 0, out, 0, n, log);
+            FloatBlocks.narrow(out, r, base, n);
+        }
+        return NDArray.wrapLike(r, y);
     }
 
     /** One contiguous slice of {@link #softmaxBackward}: sums with several accumulators, exp on the math kernel. */
@@ -231,6 +310,30 @@ public final class ReduceKernels {
      * waits on each addition's latency, four keep the adder busy (and round no worse).
      */
     static double sum(double[] a, int from, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = from;
+        int end = from + n;
+        for (; i + 3 < end; i += 4) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+        }
+        for (; i < end; i++) {
+            s0 += a[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /**
+     * {@link #sum(double[], int, int)} of float32 elements, each widened exactly: the same
+     * operations in the same order, so the same bits as on a widened copy (a test holds the twins
+     * together).
+     */
+    static double sum(float[] a, int from, int n) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;

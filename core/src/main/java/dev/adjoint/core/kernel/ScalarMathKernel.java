@@ -29,9 +29,31 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void relu(double[] a, int ao, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            double x = a[ao + i];
+            r[ro + i] = x < 0 ? 0.0 : x;
+        }
+    }
+
+    @Override
     public void reluGrad(double[] g, int go, int gs, double[] x, int xo, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = Elementwise.reluGrad(g[go + i * gs], x[xo + i]);
+        }
+    }
+
+    @Override
+    public void widen(float[] a, int ao, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = a[ao + i];
+        }
+    }
+
+    @Override
+    public void narrow(double[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) a[ao + i];
         }
     }
 

@@ -273,4 +273,47 @@ class BuffersTest {
         loss(x, w).backward();
         assertTrue(Buffers.pooled() > 0, "the failed pass was left open, so the next one counted as nested");
     }
+
+    @Test
+    void floatArraysShareTheProtocolAndNeverComeBackAsDoubles() {
+        int floats = Buffers.MIN_FLOATS + 8;
+        Buffers.Scope scope = Buffers.open();
+        float[] f = Buffers.uninitializedFloats(floats);
+        double[] d = Buffers.uninitialized(floats);
+        scope.release();
+        assertEquals(2, Buffers.pooled());
+        assertNotSame(f, Buffers.uninitializedFloats(floats + 1), "another length is a new array");
+        assertSame(d, Buffers.uninitialized(floats), "a double array of that length is the double one");
+        assertSame(f, Buffers.uninitializedFloats(floats));
+        assertEquals(0, Buffers.pooled());
+        assertNotSame(f, Buffers.uninitializedFloats(floats), "handed out once, not twice");
+    }
+
+    @Test
+    void reusedFloatArraysArePoisonedWithNaNInTestMode() {
+        assumeTrue(Buffers.TEST_MODE, "only the suite's test mode poisons");
+        Buffers.Scope scope = Buffers.open();
+        float[] f = Buffers.uninitializedFloats(Buffers.MIN_FLOATS);
+        java.util.Arrays.fill(f, 1f);
+        scope.release();
+        float[] again = Buffers.uninitializedFloats(Buffers.MIN_FLOATS);
+        assertSame(f, again);
+        for (float v : again) {
+            assertTrue(Float.isNaN(v), "a reused float array is poisoned");
+        }
+    }
+
+    @Test
+    void aFloat32BackwardPassRecyclesItsIntermediateGradients() {
+        Tensor x = Tensor.randn(dev.adjoint.core.DType.FLOAT32, new SplittableRandom(3), 300, 300).requiresGrad(true);
+        Tensor y = x.tanh().sigmoid().relu().sum();
+        y.backward();
+        float[] first = x.grad().toFloatArray();
+        x.zeroGrad();
+        x.tanh().sigmoid().relu().sum().backward();
+        assertArrayEquals(first, x.grad().toFloatArray(), "recycled float buffers change no gradient bit");
+        for (float v : first) {
+            assertTrue(Float.isFinite(v), "no poisoned element reached the gradient");
+        }
+    }
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Both elementwise math kernels against the plain definitions: every length from 0 past a few
  * vectors (so every tail length), offsets, special values (infinities, NaN, signed zeros, values
- * where exp overflows), within a few ulps; relu's backward bit for bit.
+ * where exp overflows), within a few ulps; relu and its backward bit for bit.
  */
 class MathKernelTest {
 
@@ -114,6 +114,23 @@ class MathKernelTest {
                     assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(r[i]),
                             k + " reluGrad(g=" + g[2 + i * gs] + ", x=" + x[1 + i] + ")");
                 }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void reluIsExactWithNaNAndNegativeZeroPassingThrough(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            double[] x = input(n, 300 + n);
+            x[n + 4] = -0.0;
+            x[3] = Double.NaN;
+            double[] r = new double[n + 3];
+            k.relu(x, 3, r, 1, n + 2);
+            for (int i = 0; i < n + 2; i++) {
+                double v = x[3 + i];
+                assertEquals(Double.doubleToRawLongBits(Elementwise.Unary.RELU.apply(v)), Double.doubleToRawLongBits(r[1 + i]),
+                        k + " relu(" + v + ")");
             }
         }
     }

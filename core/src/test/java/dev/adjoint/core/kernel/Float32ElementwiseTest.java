@@ -1,0 +1,277 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The float32 elementwise kernels against their one source of truth, the float64 loops: on every
+ * function and layout a float32 result is the float64 result on the widened inputs rounded to
+ * float, bit for bit; exp, tanh and sigmoid on both math kernels stay within one ulp of float of
+ * the correctly rounded {@link Math} functions over millions of inputs spanning every float
+ * exponent (subnormals, overflow, infinities, NaN); and the results repeat bit for bit.
+ */
+class Float32ElementwiseTest {
+    private static final float[] SPECIAL = {
+        0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 1f, -1f, 1e-30f, -1e-30f, 9f, -9f, 20f, -20f, 88.7f, -88.7f,
+        89f, -104f, -150f, 710f, -746f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+
+    /** Lengths around the math kernel's threshold and the block size. */
+    private static final int[] LENGTHS = {0, 1, 7, 63, 64, 65, FloatBlocks.BLOCK - 1, FloatBlocks.BLOCK, FloatBlocks.BLOCK + 3, 1500};
+
+    private static float[] values(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = rng.nextInt(5) == 0 ? SPECIAL[rng.nextInt(SPECIAL.length)] : (float) rng.nextDouble(-12, 12);
+        }
+        return a;
+    }
+
+    private static void assertRounded(NDArray wide, NDArray narrow, String what) {
+        assertTrue(narrow.isFloat32(), what + ": not float32");
+        assertEquals(java.util.Arrays.toString(wide.shape()), java.util.Arrays.toString(narrow.shape()), what);
+        float[] expected = wide.toFloatArray();
+        float[] actual = narrow.toFloatArray();
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                throw new AssertionError(what + " at " + i + ": float64 rounded " + expected[i] + ", float32 " + actual[i]);
+            }
+        }
+    }
+
+    @Test
+    void everyUnaryFunctionIsItsFloat64ResultRounded() {
+        for (Elementwise.Unary f : Elementwise.Unary.values()) {
+            for (int n : LENGTHS) {
+                NDArray x = NDArray.of(values(n, n * 31L + f.ordinal()), new int[] {n});
+                assertRounded(Elementwise.map(f, x.toFloat64()), Elementwise.map(f, x), f + " n=" + n);
+            }
+            for (double p : new double[] {2, 1, 0.5, -1.5, 3, Double.POSITIVE_INFINITY}) {
+                for (int n : LENGTHS) {
+                    NDArray x = NDArray.of(values(n, n + 5L), new int[] {n});
+                    assertRounded(Elementwise.pow(x.toFloat64(), (float) p), Elementwise.pow(x, p), "pow " + p + " n=" + n);
+                }
+            }
+            for (int n : LENGTHS) {
+                NDArray x = NDArray.of(values(n, n + 9L), new int[] {n});
+                assertRounded(Elementwise.clamp(x.toFloat64(), (float) -0.3, (float) 2.7), Elementwise.clamp(x, -0.3, 2.7), "clamp n=" + n);
+                assertRounded(Elementwise.strictlyInside(x.toFloat64(), -0.3, 2.7), Elementwise.strictlyInside(x, -0.3, 2.7), "inside n=" + n);
+            }
+            // a transposed view goes through contiguous() first
+            NDArray m = NDArray.of(values(60 * 70, f.ordinal()), new int[] {60, 70}).permute(new int[] {1, 0});
+            assertRounded(Elementwise.map(f, m.toFloat64()), Elementwise.map(f, m), f + " transposed");
+        }
+    }
+
+    @Test
+    void everyBinaryFunctionIsItsFloat64ResultRoundedOnEveryLayout() {
+        for (Elementwise.Binary f : Elementwise.Binary.values()) {
+            for (int n : LENGTHS) {
+                NDArray a = NDArray.of(values(n, n + 7L * f.ordinal()), new int[] {n});
+                NDArray b = NDArray.of(values(n, n + 1000L + f.ordinal()), new int[] {n});
+                assertRounded(Elementwise.zip(f, a.toFloat64(), b.toFloat64()), Elementwise.zip(f, a, b), f + " contiguous n=" + n);
+                for (float c : new float[] {0.5f, -2f, 0f, Float.NaN}) {
+                    assertRounded(Elementwise.zipScalar(f, a.toFloat64(), c), Elementwise.zipScalar(f, a, c), f + " scalar " + c + " n=" + n);
+                }
+            }
+            int rows = 9;
+            int cols = 700;
+            NDArray m = NDArray.of(values(rows * cols, f.ordinal()), new int[] {rows, cols});
+            NDArray t = NDArray.of(values(rows * cols, 50 + f.ordinal()), new int[] {cols, rows}).permute(new int[] {1, 0});
+            NDArray row = NDArray.of(values(cols, 99 + f.ordinal()), new int[] {1, cols}).expand(new int[] {rows, cols});
+            NDArray column = NDArray.of(values(rows, 77 + f.ordinal()), new int[] {rows, 1}).expand(new int[] {rows, cols});
+            NDArray one = NDArray.of(new float[] {1.75f}, new int[] {1, 1}).expand(new int[] {rows, cols});
+            NDArray[] layouts = {m, t, row, column, one};
+            String[] names = {"contiguous", "transposed", "row broadcast", "column broadcast", "scalar broadcast"};
+            for (int i = 0; i < layouts.length; i++) {
+                for (int j = 0; j < layouts.length; j++) {
+                    NDArray a = layouts[i];
+                    NDArray b = layouts[j];
+                    assertRounded(Elementwise.zip(f, a.toFloat64(), b.toFloat64()), Elementwise.zip(f, a, b),
+                            f + " " + names[i] + " with " + names[j]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void floatResultsRepeatBitForBit() {
+        NDArray x = NDArray.of(values(100_000, 5), new int[] {100, 1000});
+        NDArray y = NDArray.of(values(100_000, 6), new int[] {100, 1000});
+        for (Elementwise.Unary f : new Elementwise.Unary[] {Elementwise.Unary.EXP, Elementwise.Unary.TANH, Elementwise.Unary.SIGMOID,
+                Elementwise.Unary.RELU}) {
+            float[] first = Elementwise.map(f, x).toFloatArray();
+            for (int run = 0; run < 3; run++) {
+                assertEquals(java.util.Arrays.hashCode(first), java.util.Arrays.hashCode(Elementwise.map(f, x).toFloatArray()), f.toString());
+            }
+        }
+        for (Elementwise.Binary f : new Elementwise.Binary[] {Elementwise.Binary.MUL, Elementwise.Binary.RELU_GRAD,
+                Elementwise.Binary.SIGMOID_GRAD, Elementwise.Binary.TANH_GRAD}) {
+            float[] first = Elementwise.zip(f, x, y).toFloatArray();
+            for (int run = 0; run < 3; run++) {
+                assertEquals(java.util.Arrays.hashCode(first), java.util.Arrays.hashCode(Elementwise.zip(f, x, y).toFloatArray()), f.toString());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the math kernels in float32
+
+    /**
+     * Every 2^10-th float bit pattern from a random start (4M values, every exponent of both signs:
+     * zeros, subnormals, values where exp overflows or underflows, infinities, NaN) and the
+     * special values.
+     */
+    private static float[] sweep() {
+        int step = 1 << 10;
+        int start = new SplittableRandom(2026).nextInt(step);
+        float[] a = new float[(int) ((1L << 32) / step) + SPECIAL.length];
+        int k = 0;
+        for (long bits = start; bits < (1L << 32); bits += step) {
+            a[k++] = Float.intBitsToFloat((int) bits);
+        }
+        System.arraycopy(SPECIAL, 0, a, k, SPECIAL.length);
+        return a;
+    }
+
+    /** The distance in floats between two values (0 for two NaNs; large for NaN against a number). */
+    private static long ulps(float expected, float actual) {
+        if (Float.isNaN(expected) || Float.isNaN(actual)) {
+            return Float.isNaN(expected) && Float.isNaN(actual) ? 0 : Long.MAX_VALUE;
+        }
+        return Math.abs(ordered(expected) - ordered(actual));
+    }
+
+    private static long ordered(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        return bits < 0 ? -(long) (bits & Integer.MAX_VALUE) : bits;
+    }
+
+    private interface Kernel {
+        void run(MathKernel k, double[] a, double[] r, int n);
+    }
+
+    /** The float32 path of a math-kernel function: widen a block, run it, round (as {@link FloatBlocks}). */
+    private static float[] throughKernel(MathKernel k, Kernel f, float[] a) {
+        float[] r = new float[a.length];
+        double[] w = new double[FloatBlocks.BLOCK];
+        for (int from = 0; from < a.length; from += FloatBlocks.BLOCK) {
+            int len = Math.min(FloatBlocks.BLOCK, a.length - from);
+            k.widen(a, from, w, 0, len);
+            f.run(k, w, w, len);
+            k.narrow(w, 0, r, from, len);
+        }
+        return r;
+    }
+
+    private static long maxUlps(MathKernel k, Kernel f, DoubleUnaryOperator reference, float[] a, String name) {
+        float[] r = throughKernel(k, f, a);
+        long worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            long d = ulps((float) reference.applyAsDouble(a[i]), r[i]);
+            if (d > 1) {
+                throw new AssertionError(k.description() + " " + name + "(" + a[i] + ") = " + r[i] + ", off by " + d + " ulps");
+            }
+            worst = Math.max(worst, d);
+        }
+        return worst;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.adjoint.core.kernel.MathKernelTest#kernels")
+    void expTanhAndSigmoidStayWithinOneUlpOfTheRoundedFloat64Functions(MathKernel k) {
+        float[] a = sweep();
+        long exp = maxUlps(k, (m, x, r, n) -> m.exp(x, 0, r, 0, n), Math::exp, a, "exp");
+        long tanh = maxUlps(k, (m, x, r, n) -> m.tanh(x, 0, r, 0, n), Math::tanh, a, "tanh");
+        long sigmoid = maxUlps(k, (m, x, r, n) -> m.sigmoid(x, 0, r, 0, n), Elementwise::sigmoid, a, "sigmoid");
+        System.out.println(k.description() + ": float32 worst ulps over " + a.length + " inputs: exp " + exp + ", tanh " + tanh
+                + ", sigmoid " + sigmoid);
+    }
+
+    @Test
+    void conversionsAndReluGradAreTheSameBitsOnBothKernels() {
+        java.util.List<MathKernel> kernels = MathKernelTest.kernels();
+        float[] a = sweep();
+        float[] base = null;
+        for (MathKernel k : kernels) {
+            float[] back = throughKernel(k, (m, x, r, n) -> System.arraycopy(x, 0, r, 0, n), a);
+            for (int i = 0; i < a.length; i++) {
+                // a signalling NaN may come back quieted: NaN is compared as NaN
+                assertEquals(Float.floatToIntBits(a[i]), Float.floatToIntBits(back[i]), "widen then narrow of " + a[i]);
+            }
+            float[] g = throughKernel(k, (m, x, r, n) -> m.reluGrad(new double[] {3.0}, 0, 0, x, 0, r, 0, n), a);
+            if (base != null) {
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(base[i]), Float.floatToRawIntBits(g[i]), "reluGrad at " + a[i]);
+                }
+            }
+            base = g;
+        }
+        // a double between two floats rounds to nearest, ties to even, as the cast
+        double[] between = {1.0 + 0x1p-24, 1.0 + 0x1p-24 + 0x1p-40, 1.0 + 3 * 0x1p-24, 0x1p-150, 0x1.8p-149, 1e300, -1e300, -0x1p-160};
+        for (MathKernel k : kernels) {
+            double[] w = new double[64];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = between[i % between.length];
+            }
+            float[] r = new float[64];
+            k.narrow(w, 0, r, 0, 64);
+            for (int i = 0; i < 64; i++) {
+                assertEquals(Float.floatToRawIntBits((float) w[i]), Float.floatToRawIntBits(r[i]), k.description() + " narrow " + w[i]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- sums and softmax in float32
+
+    @Test
+    void sumToSoftmaxAndItsBackwardAreTheirFloat64ResultsRounded() {
+        int[][] shapes = {{5}, {300}, {7, 300}, {256, 70}, {3, 4, 130}, {2, 1000}};
+        for (int[] shape : shapes) {
+            int size = Shapes.size(shape);
+            NDArray x = NDArray.of(values(size, size), shape);
+            NDArray g = NDArray.of(values(size, size + 1), shape);
+            int last = shape.length - 1;
+            // every target that broadcasts: summing away leading axes and keeping ones
+            for (int drop = 0; drop < shape.length; drop++) {
+                int[] kept = java.util.Arrays.copyOfRange(shape, drop, shape.length);
+                assertRounded(ReduceKernels.sumTo(x.toFloat64(), kept), ReduceKernels.sumTo(x, kept), "sumTo " + java.util.Arrays.toString(kept));
+                int[] ones = kept.clone();
+                ones[ones.length - 1] = 1;
+                assertRounded(ReduceKernels.sumTo(x.toFloat64(), ones), ReduceKernels.sumTo(x, ones), "sumTo " + java.util.Arrays.toString(ones));
+            }
+            assertRounded(ReduceKernels.sumTo(x.toFloat64(), new int[] {1}), ReduceKernels.sumTo(x, new int[] {1}), "sumTo [1]");
+            for (boolean log : new boolean[] {false, true}) {
+                for (int axis : new int[] {0, last}) {
+                    NDArray y64 = ReduceKernels.softmax(x.toFloat64(), axis, log);
+                    NDArray y = ReduceKernels.softmax(x, axis, log);
+                    String what = (log ? "logSoftmax " : "softmax ") + java.util.Arrays.toString(shape) + " axis " + axis;
+                    assertRounded(y64, y, what);
+                    assertRounded(ReduceKernels.softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log),
+                            ReduceKernels.softmaxBackward(g, y, axis, log), what + " backward");
+                }
+            }
+        }
+        // a transposed float32 view sums as its contiguous copy
+        NDArray t = NDArray.of(values(40 * 30, 1), new int[] {40, 30}).permute(new int[] {1, 0});
+        assertRounded(ReduceKernels.sumTo(t.toFloat64(), new int[] {40}), ReduceKernels.sumTo(t, new int[] {40}), "transposed sumTo");
+    }
+
+    @Test
+    void theFloatSumIsTheDoubleSumOfTheWidenedElements() {
+        // the twin of ReduceKernels.sum(double[]): it drifts, this fails
+        for (int n = 0; n < 40; n++) {
+            float[] a = values(n + 3, 100 + n);
+            double[] w = new double[a.length];
+            for (int i = 0; i < a.length; i++) {
+                w[i] = a[i];
+            }
+            assertEquals(Double.doubleToLongBits(ReduceKernels.sum(w, 3, n)), Double.doubleToLongBits(ReduceKernels.sum(a, 3, n)), "n=" + n);
+        }
+    }
+}
