@@ -32,6 +32,17 @@ final class KernelProvider {
         return Holder.KERNEL;
     }
 
+    /** The float32 twin of {@link #kernel()}: vector exactly when it is. */
+    static FloatGemmKernel floatKernel() {
+        return FloatHolder.KERNEL;
+    }
+
+    /** The float32 matmul kernel that goes with a float64 one (default tile and FMA choice). */
+    static FloatGemmKernel floatKernelFor(GemmKernel kernel) {
+        // NOTE: the only reference to FloatVectorGemmKernel, reached only with the vector module
+        return kernel instanceof VectorGemmKernel ? new FloatVectorGemmKernel() : new FloatScalarGemmKernel();
+    }
+
     /** The elementwise math chosen with {@link #kernel()}: vector exactly when the matmul kernel is. */
     static MathKernel math() {
         return Holder.MATH;
@@ -94,5 +105,10 @@ final class KernelProvider {
                     + ", elementwise " + mathFor(k).description() + (reason.length() == 0 ? "" : "; " + reason));
             return k;
         }
+    }
+
+    // Apart from Holder: float64-only programs never load the float32 kernel classes.
+    private static final class FloatHolder {
+        static final FloatGemmKernel KERNEL = floatKernelFor(Holder.KERNEL);
     }
 }
