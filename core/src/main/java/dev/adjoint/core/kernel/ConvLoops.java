@@ -4,9 +4,9 @@ import dev.adjoint.core.kernel.ConvKernels.Geometry;
 import java.util.Arrays;
 
 /**
- * The float64 loops of {@link ConvKernels}: im2col, the products through {@link Gemm}, and col2im.
- * {@code FloatConvLoops} is generated from this file by {@code FloatSources} (edit this file, then
- * regenerate); the scratch budget counts elements of either dtype.
+ * The loops of {@link ConvKernels} on arrays of double: im2col, the products through {@link Gemm},
+ * and col2im. The float32 ones are this file put through {@code FloatSources} (CONTRIBUTING.md:
+ * edit the float64 file, regenerate); the scratch budget counts elements of either dtype.
  */
 final class ConvLoops {
     private ConvLoops() {

@@ -33,7 +33,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
     static final int NC = 256;
     static final int MC = 512;
 
-    /** The number of floats in the preferred vector: 8 on AVX-512, 4 on AVX2 (twice as many floats). */
+    /** The lanes of the preferred vector of floats: 512 bits on AVX-512, 256 on AVX2. */
     static int lanes() {
         return LANES;
     }

@@ -3,10 +3,10 @@ package dev.adjoint.core.kernel;
 import java.util.Arrays;
 
 /**
- * The float64 paths of {@link Gemm}, which chooses between them and their float32 twins in
- * {@code FloatGemmLoops} (generated from this file by {@code FloatSources}: edit this file, then
- * regenerate). Small products run as direct loops, larger ones through a packed {@link GemmKernel}
- * split by {@link ParallelGemm}; {@link Gemm} states the rules.
+ * The paths of {@link Gemm} for arrays of double; the float32 ones are this file put through
+ * {@code FloatSources} (CONTRIBUTING.md: edit the float64 file, regenerate). Small products run as
+ * direct loops, larger ones through a packed {@link GemmKernel} split by {@link ParallelGemm};
+ * {@link Gemm} states the rules.
  */
 final class GemmLoops {
     private GemmLoops() {

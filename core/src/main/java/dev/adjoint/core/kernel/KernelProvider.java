@@ -109,6 +109,12 @@ final class KernelProvider {
 
     // Apart from Holder: float64-only programs never load the float32 kernel classes.
     private static final class FloatHolder {
-        static final FloatGemmKernel KERNEL = floatKernelFor(Holder.KERNEL);
+        static final FloatGemmKernel KERNEL = choose();
+
+        private static FloatGemmKernel choose() {
+            FloatGemmKernel k = floatKernelFor(Holder.KERNEL);
+            System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint kernels: float32 matmul " + k.description());
+            return k;
+        }
     }
 }

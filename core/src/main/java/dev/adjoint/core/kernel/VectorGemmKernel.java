@@ -31,7 +31,7 @@ final class VectorGemmKernel implements GemmKernel {
     static final int NC = 256;
     static final int MC = 512;
 
-    /** The number of doubles in the preferred vector: 8 on AVX-512, 4 on AVX2 (twice as many floats). */
+    /** The lanes of the preferred vector of doubles: 512 bits on AVX-512, 256 on AVX2. */
     static int lanes() {
         return LANES;
     }

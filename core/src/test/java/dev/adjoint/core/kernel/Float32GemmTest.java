@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.adjoint.core.DType;
+import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.ConvKernels.Geometry;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -296,5 +298,36 @@ class Float32GemmTest {
                         ConvKernels.backwardWeight(abs(x.toFloat64()), abs(gy.toFloat64()), g, budget), depth, g + " weight gradient");
             }
         }
+    }
+
+    /** Through the public API: a float32 product and its gradients stay float32 and agree with float64. */
+    @Test
+    void tensorMatmulGradientsRunInFloat32() {
+        java.util.Random random = new java.util.Random(7);
+        Tensor x = Tensor.randn(DType.FLOAT32, random, 70, 90).requiresGrad(true);
+        Tensor w = Tensor.randn(DType.FLOAT32, random, 90, 110).requiresGrad(true);
+        Tensor x64 = x.detach().to(DType.FLOAT64).requiresGrad(true);
+        Tensor w64 = w.detach().to(DType.FLOAT64).requiresGrad(true);
+        Tensor y = x.matmul(w);
+        y.mul(y).sum().backward();
+        Tensor y64 = x64.matmul(w64);
+        y64.mul(y64).sum().backward();
+        assertEquals(DType.FLOAT32, y.dtype());
+        assertEquals(DType.FLOAT32, x.grad().dtype());
+        assertEquals(DType.FLOAT32, w.grad().dtype());
+        assertRelative(y64.toArray(), y.toArray(), 1e-4, "product");
+        assertRelative(x64.grad().toArray(), x.grad().toArray(), 1e-4, "gradient of x");
+        assertRelative(w64.grad().toArray(), w.grad().toArray(), 1e-4, "gradient of w");
+    }
+
+    /** Norm-wise: |actual - expected| / |expected| at most {@code tol}. */
+    private static void assertRelative(double[] expected, double[] actual, double tol, String what) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            diff += (actual[i] - expected[i]) * (actual[i] - expected[i]);
+            norm += expected[i] * expected[i];
+        }
+        assertTrue(Math.sqrt(diff / norm) <= tol, what + ": relative error " + Math.sqrt(diff / norm));
     }
 }
