@@ -37,6 +37,8 @@ class OpCoverageTest {
             "retainGrad()",
             // the in-place update for optimizers; it refuses to run on recorded results
             "modify(Consumer)", "modifyFloats(Consumer)",
+            // converts a leaf's values in place (not recorded; it refuses recorded results) and returns it
+            "setDtype(DType)",
             // comparisons: step functions whose results are 0/1 masks that never require grad (not
             // recorded); ElementwiseOpsTest checks that they never do
             "gt(Tensor)", "gt(double)", "ge(Tensor)", "ge(double)", "lt(Tensor)", "lt(double)",
