@@ -1,5 +1,6 @@
 package dev.adjoint.bench;
 
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One float64 matrix product per call, {@code C = op(A) op(B)}, through the public API:
+ * One matrix product per call, float64 or float32 ({@link #dtype}), {@code C = op(A) op(B)}, through the public API:
  * {@link Tensor#matmul} on tensors that do not require grad (so nothing is recorded), with a
  * transposed operand passed as a {@link Tensor#transpose} view of its stored layout, as
  * bench/pytorch_workloads.py passes {@code a.T}. Each call allocates its result, as PyTorch's
@@ -39,6 +40,10 @@ public class MatmulBenchmark {
         "mlp2_grad_weight"})
     public String workload;
 
+    /** {@code float64} (the default, as the PyTorch comparison has always run) or {@code float32}. */
+    @Param({"float64"})
+    public String dtype;
+
     private Tensor a;
     private Tensor b;
 
@@ -49,8 +54,16 @@ public class MatmulBenchmark {
         SplittableRandom random = new SplittableRandom(42);
         double[] aData = random.doubles((long) w.m * w.k, -1, 1).toArray();
         double[] bData = random.doubles((long) w.k * w.n, -1, 1).toArray();
-        a = w.transA ? Tensor.of(aData, w.k, w.m).transpose() : Tensor.of(aData, w.m, w.k);
-        b = w.transB ? Tensor.of(bData, w.n, w.k).transpose() : Tensor.of(bData, w.k, w.n);
+        a = w.transA ? Tensor.of(aData, w.k, w.m) : Tensor.of(aData, w.m, w.k);
+        b = w.transB ? Tensor.of(bData, w.n, w.k) : Tensor.of(bData, w.k, w.n);
+        if ("float32".equals(dtype)) {
+            a = a.to(DType.FLOAT32);
+            b = b.to(DType.FLOAT32);
+        } else if (!"float64".equals(dtype)) {
+            throw new IllegalArgumentException("dtype must be float64 or float32, not " + dtype);
+        }
+        a = w.transA ? a.transpose() : a;
+        b = w.transB ? b.transpose() : b;
     }
 
     /**

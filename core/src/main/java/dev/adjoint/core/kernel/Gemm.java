@@ -1,7 +1,5 @@
 package dev.adjoint.core.kernel;
 
-import java.util.Arrays;
-
 /**
  * Matrix multiplication: {@code C = op(A) op(B)} on row-major matrices, where {@code op} is the
  * identity or the transpose. This is the one place to tune matmul speed.
@@ -22,6 +20,12 @@ import java.util.Arrays;
  * path (m and n at least 2, more than {@value #SMALL_WORK} multiply-adds), however many rows it
  * has, but may differ in its last bits from the same row computed alone (m = 1) or in a product of
  * at most {@value #SMALL_WORK} multiply-adds.
+ *
+ * <p>Dtypes: float32 operands run float32 loops of their own ({@code FloatGemmLoops} and the
+ * {@code Float...} kernels, generated from the float64 ones by {@code FloatSources}, so a fix lands
+ * in both), with float32 accumulation throughout, twice the lanes per vector, and the same
+ * determinism rules. Operands of mixed dtypes (which the ops refuse) are widened to float64 and the
+ * result rounded to float32.
  */
 public final class Gemm {
     /** Multiply-adds up to which the direct loops beat packing. */
@@ -57,12 +61,18 @@ public final class Gemm {
      *
      * @param a left operand, rank at least 2
      * @param b right operand, same rank and batch shape as {@code a}
-     * @return a new contiguous array of shape [..., m, n]
+     * @return a new contiguous array of shape [..., m, n], in the operands' dtype
      * @throws IllegalArgumentException if the ranks, batch shapes or inner dimensions differ
      */
     public static NDArray matmul(NDArray a, NDArray b) {
+        if (a.floats != null && b.floats != null) {
+            return FloatGemmLoops.matmul(a, b, null);
+        }
+        if (Widening.any(a, b, null)) {
+            return GemmLoops.matmul(a.toFloat64(), b.toFloat64(), null).toFloat32();
+        }
         // null: the default kernel, looked up (and logged) only when a product is big enough to need it
-        return matmul(a, b, null);
+        return GemmLoops.matmul(a, b, null);
     }
 
     /**
@@ -72,104 +82,22 @@ public final class Gemm {
      * @param x left operand [m, k]
      * @param w right operand [k, n]
      * @param b bias [n]
-     * @return a new contiguous [m, n] array
+     * @return a new contiguous [m, n] array, in the operands' dtype
      * @throws IllegalArgumentException if the shapes do not fit
      */
     public static NDArray affine(NDArray x, NDArray w, NDArray b) {
+        if (x.floats != null && w.floats != null && b.floats != null) {
+            return FloatGemmLoops.affine(x, w, b);
+        }
         if (Widening.any(x, w, b)) {
-            return affine(x.toFloat64(), w.toFloat64(), b.toFloat64()).toFloat32();
+            return GemmLoops.affine(x.toFloat64(), w.toFloat64(), b.toFloat64()).toFloat32();
         }
-        if (x.shape.length != 2 || w.shape.length != 2 || b.shape.length != 1
-                || x.shape[1] != w.shape[0] || b.shape[0] != w.shape[1]) {
-            throw new IllegalArgumentException("affine: shapes " + Arrays.toString(x.shape) + ", " + Arrays.toString(w.shape)
-                    + " and bias " + Arrays.toString(b.shape) + " do not form [m, k] x [k, n] + [n]");
-        }
-        NDArray c = matmul(x, w, null);
-        double[] cd = c.data;
-        double[] bd = b.data;
-        int n = w.shape[1];
-        int bs = b.strides[0];
-        for (int row = 0; row < cd.length; row += n) {
-            for (int j = 0, q = b.offset; j < n; j++, q += bs) {
-                cd[row + j] += bd[q];
-            }
-        }
-        return c;
+        return GemmLoops.affine(x, w, b);
     }
 
+    /** {@link #matmul(NDArray, NDArray)} of two float64 arrays with the given kernel (null: the default). */
     static NDArray matmul(NDArray a, NDArray b, GemmKernel kernel) {
-        if (Widening.any(a, b, null)) {
-            return matmul(a.toFloat64(), b.toFloat64(), kernel).toFloat32();
-        }
-        // small matrices first, in a method short enough to inline (tiny graphs are all overhead)
-        NDArray c = small(a, false, b, false, null);
-        return c != null ? c : batched(a, b, kernel);
-    }
-
-    /**
-     * {@code op(a) op(b)} by direct loops when both are matrices that fit and the product is small
-     * (the operands read transposed in place, no view objects); null when it is not such a product.
-     */
-    private static NDArray small(NDArray a, boolean transA, NDArray b, boolean transB, int[] shareShape) {
-        if (a.shape.length != 2 || b.shape.length != 2) {
-            return null;
-        }
-        int m = a.shape[transA ? 1 : 0];
-        int k = a.shape[transA ? 0 : 1];
-        int n = b.shape[transB ? 0 : 1];
-        if (k != b.shape[transB ? 1 : 0] || k == 0 || (long) m * n * k > SMALL_WORK) {
-            return null;
-        }
-        double[] c = Buffers.uninitialized(m * n); // direct writes all of it
-        direct(a.data, a.offset, a.strides[transA ? 1 : 0], a.strides[transA ? 0 : 1],
-                b.data, b.offset, b.strides[transB ? 1 : 0], b.strides[transB ? 0 : 1], c, 0, n, m, n, k);
-        boolean share = shareShape != null && shareShape.length == 2 && shareShape[0] == m && shareShape[1] == n;
-        return NDArray.wrap(c, share ? shareShape : new int[] {m, n});
-    }
-
-    private static NDArray batched(NDArray a, NDArray b, GemmKernel kernel) {
-        int rank = a.shape.length;
-        if (rank < 2 || b.shape.length != rank
-                || !Arrays.equals(a.shape, 0, rank - 2, b.shape, 0, rank - 2)
-                || a.shape[rank - 1] != b.shape[rank - 2]) {
-            throw new IllegalArgumentException("matmul: shapes " + Arrays.toString(a.shape) + " and "
-                    + Arrays.toString(b.shape) + " do not form a batched product [..., m, k] x [..., k, n]");
-        }
-        int m = a.shape[rank - 2];
-        int k = a.shape[rank - 1];
-        int n = b.shape[rank - 1];
-        int[] outShape = a.shape.clone();
-        outShape[rank - 1] = n;
-        int batch = 1;
-        for (int i = 0; i < rank - 2; i++) {
-            batch *= a.shape[i];
-        }
-        // counted in long (the op checked it; int products of the dimensions would wrap)
-        int size = Shapes.size(outShape);
-        if (size == 0 || k == 0) {
-            return NDArray.wrap(new double[size], outShape);
-        }
-        // every path below writes all of C
-        double[] c = Buffers.uninitialized(size);
-        MatrixLayout la = MatrixLayout.of(a);
-        MatrixLayout lb = MatrixLayout.of(b);
-        int[] counter = new int[rank - 2];
-        int pa = a.offset;
-        int pb = b.offset;
-        for (int t = 0; t < batch; t++) {
-            multiply(kernel, la.operand(a, pa), lb.operand(b, pb), c, t * m * n, n, m, n, k);
-            for (int d = rank - 3; d >= 0; d--) {
-                if (++counter[d] < a.shape[d]) {
-                    pa += a.strides[d];
-                    pb += b.strides[d];
-                    break;
-                }
-                pa -= a.strides[d] * (a.shape[d] - 1);
-                pb -= b.strides[d] * (b.shape[d] - 1);
-                counter[d] = 0;
-            }
-        }
-        return NDArray.wrap(c, outShape);
+        return GemmLoops.matmul(a, b, kernel);
     }
 
     /**
@@ -199,48 +127,13 @@ public final class Gemm {
      * @return a new contiguous [m, n] array
      */
     public static NDArray matmul(NDArray a, boolean transA, NDArray b, boolean transB, int[] shareShape) {
+        if (a.floats != null && b.floats != null) {
+            return FloatGemmLoops.matmul(a, transA, b, transB, shareShape);
+        }
         if (Widening.any(a, b, null)) {
-            return matmul(a.toFloat64(), transA, b.toFloat64(), transB, shareShape).toFloat32();
+            return GemmLoops.matmul(a.toFloat64(), transA, b.toFloat64(), transB, shareShape).toFloat32();
         }
-        NDArray c = small(a, transA, b, transB, shareShape);
-        if (c != null) {
-            return c;
-        }
-        return matmul(transA ? a.swapAxes(a.rank() - 2, a.rank() - 1) : a, transB ? b.swapAxes(b.rank() - 2, b.rank() - 1) : b);
-    }
-
-    /**
-     * How one matrix of a batch is laid out: rows apart by a stride with unit column stride
-     * (row-major), the reverse (a transposed view), or neither (then each matrix is copied).
-     */
-    private record MatrixLayout(boolean transposed, boolean copy, int rows, int cols, int rs, int cs) {
-        static MatrixLayout of(NDArray x) {
-            int r = x.shape.length;
-            int rows = x.shape[r - 2];
-            int cols = x.shape[r - 1];
-            int rs = x.strides[r - 2];
-            int cs = x.strides[r - 1];
-            if (cs == 1 || cols == 1) {
-                return new MatrixLayout(false, false, rows, cols, rows == 1 ? cols : rs, cs);
-            }
-            if (rs == 1 || rows == 1) {
-                return new MatrixLayout(true, false, rows, cols, rs, cs);
-            }
-            return new MatrixLayout(false, true, rows, cols, rs, cs);
-        }
-
-        Operand operand(NDArray x, int p) {
-            if (!copy) {
-                return new Operand(x.data, p, transposed ? cs : rs, transposed);
-            }
-            double[] out = new double[rows * cols];
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    out[i * cols + j] = x.data[p + i * rs + j * cs];
-                }
-            }
-            return new Operand(out, 0, cols, false);
-        }
+        return GemmLoops.matmul(a, transA, b, transB, shareShape);
     }
 
     /**
@@ -252,88 +145,29 @@ public final class Gemm {
      */
     public static void multiply(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
                                 double[] c, int cOff, int m, int n, int k) {
-        if (m < 0 || n < 0 || k < 0) {
-            throw new IllegalArgumentException("multiply: negative size m=" + m + ", n=" + n + ", k=" + k);
-        }
-        checkFits("A", a, aOff, (long) m * k);
-        checkFits("B", b, bOff, (long) k * n);
-        checkFits("C", c, cOff, (long) m * n);
-        multiply(null, new Operand(a, aOff, transA ? m : k, transA),
-                new Operand(b, bOff, transB ? k : n, transB), c, cOff, n, m, n, k);
+        GemmLoops.multiply(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 
-    private static void checkFits(String name, double[] x, int off, long size) {
-        if (x == null) {
-            throw new IllegalArgumentException("multiply: " + name + " is null");
-        }
-        if (off < 0 || off + size > x.length) {
-            throw new IllegalArgumentException("multiply: " + name + " needs " + size + " elements from offset " + off
-                    + " but its array has length " + x.length);
-        }
+    /**
+     * The float32 {@link #multiply(double[], int, boolean, double[], int, boolean, double[], int, int, int, int)}:
+     * float32 loops, float32 accumulation.
+     *
+     * @throws IllegalArgumentException if a size or offset is negative or a matrix does not fit in
+     *     its array
+     */
+    public static void multiply(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
+                                float[] c, int cOff, int m, int n, int k) {
+        FloatGemmLoops.multiply(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 
-    /** The one internal entry: overwrites the m x n block of C at cOff (rows ldc apart) with A B. */
+    /** The one internal float64 entry: overwrites the m x n block of C at cOff (rows ldc apart) with A B. */
     static void multiply(GemmKernel kernel, Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            for (int i = 0; i < m; i++) {
-                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
-            }
-            return;
-        }
-        if ((long) m * n * k <= SMALL_WORK || m == 1 || n == 1) {
-            direct(a.data(), a.offset(), a.rowStep(), a.columnStep(), b.data(), b.offset(), b.rowStep(), b.columnStep(),
-                    c, cOff, ldc, m, n, k);
-        } else {
-            ParallelGemm.multiply(kernel == null ? KernelProvider.kernel() : kernel, a, b, c, cOff, ldc, m, n, k);
-        }
+        GemmLoops.multiply(kernel, a, b, c, cOff, ldc, m, n, k);
     }
 
-    /**
-     * {@code C = A B} by unblocked loops, for products too small to pay for packing. A[i, p] is
-     * {@code a[ao + i ars + p acs]} and B[p, j] is {@code b[bo + p brs + j bcs]}, any strides (a
-     * transposed or broadcast operand is read in place); C's rows start {@code ldc} apart from
-     * {@code cOff}. Every element is a sum in order of p, from +0.0, of unfused products, so the loop
-     * order, chosen by B's layout, does not change a bit of the result.
-     */
-    /**
-     * Rows narrower than this take running sums: a row update's fill and short inner loop cost
-     * more than they save on the few-unit layers of tiny networks.
-     */
-    private static final int ROW_UPDATE_MIN_COLUMNS = 8;
-
+    /** The unblocked loops of small float64 products ({@link GemmLoops#direct}). */
     static void direct(double[] a, int ao, int ars, int acs, double[] b, int bo, int brs, int bcs,
                        double[] c, int cOff, int ldc, int m, int n, int k) {
-        if (bcs == 1 && n >= ROW_UPDATE_MIN_COLUMNS) {
-            // B's rows are contiguous: row i of C += A[i, p] times row p of B, unit strides over j
-            for (int i = 0; i < m; i++) {
-                int ai = ao + i * ars;
-                int ci = cOff + i * ldc;
-                Arrays.fill(c, ci, ci + n, 0.0);
-                for (int p = 0; p < k; p++) {
-                    double av = a[ai + p * acs];
-                    int bp = bo + p * brs;
-                    for (int j = 0; j < n; j++) {
-                        c[ci + j] += av * b[bp + j];
-                    }
-                }
-            }
-        } else {
-            // one running sum per element of C
-            for (int i = 0; i < m; i++) {
-                int ai = ao + i * ars;
-                int ci = cOff + i * ldc;
-                for (int j = 0; j < n; j++) {
-                    int bj = bo + j * bcs;
-                    double s = 0.0;
-                    for (int p = 0; p < k; p++) {
-                        s += a[ai + p * acs] * b[bj + p * brs];
-                    }
-                    c[ci + j] = s;
-                }
-            }
-        }
+        GemmLoops.direct(a, ao, ars, acs, b, bo, brs, bcs, c, cOff, ldc, m, n, k);
     }
 }

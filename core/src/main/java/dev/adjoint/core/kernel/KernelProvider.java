@@ -32,6 +32,17 @@ final class KernelProvider {
         return Holder.KERNEL;
     }
 
+    /** The float32 twin of {@link #kernel()}: vector exactly when it is. */
+    static FloatGemmKernel floatKernel() {
+        return FloatHolder.KERNEL;
+    }
+
+    /** The float32 matmul kernel that goes with a float64 one (default tile and FMA choice). */
+    static FloatGemmKernel floatKernelFor(GemmKernel kernel) {
+        // NOTE: the only reference to FloatVectorGemmKernel, reached only with the vector module
+        return kernel instanceof VectorGemmKernel ? new FloatVectorGemmKernel() : new FloatScalarGemmKernel();
+    }
+
     /** The elementwise math chosen with {@link #kernel()}: vector exactly when the matmul kernel is. */
     static MathKernel math() {
         return Holder.MATH;
@@ -92,6 +103,17 @@ final class KernelProvider {
             GemmKernel k = select(Boolean.parseBoolean(System.getProperty(PROPERTY, "true")), reason);
             System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint kernels: matmul " + k.description()
                     + ", elementwise " + mathFor(k).description() + (reason.length() == 0 ? "" : "; " + reason));
+            return k;
+        }
+    }
+
+    // Apart from Holder: float64-only programs never load the float32 kernel classes.
+    private static final class FloatHolder {
+        static final FloatGemmKernel KERNEL = choose();
+
+        private static FloatGemmKernel choose() {
+            FloatGemmKernel k = floatKernelFor(Holder.KERNEL);
+            System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint kernels: float32 matmul " + k.description());
             return k;
         }
     }

@@ -20,7 +20,7 @@ final class Packing {
     // Reused across calls: a training step runs thousands of products of the same shapes, and
     // fresh megabyte buffers per call would cost allocation and zeroing. Softly held, so that a
     // thread that once ran a big product and then sits idle (a pool thread, say) does not keep
-    // its 1.5 MB for good: the collector takes buffers back when memory runs short.
+    // its megabyte or so for good: the collector takes buffers back when memory runs short.
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<double[]>[]> BUFFERS = ThreadLocal.withInitial(() -> new SoftReference[3]);
 

@@ -113,15 +113,50 @@ final class ParallelGemm {
         multiply(threadsForCaller(), kernel, a, b, c, cOff, ldc, m, n, k);
     }
 
+    /** The float32 {@link #multiply(GemmKernel, Operand, Operand, double[], int, int, int, int, int)}. */
+    static void multiply(FloatGemmKernel kernel, FloatOperand a, FloatOperand b, float[] c, int cOff, int ldc,
+                         int m, int n, int k) {
+        multiply(threadsForCaller(), kernel, a, b, c, cOff, ldc, m, n, k);
+    }
+
     /**
      * As above, split for {@code maxParts} threads, whatever {@value #PROPERTY} says (tests compare
      * thread counts in one JVM, and use more parts than this machine has cores).
      */
     static void multiply(int maxParts, GemmKernel kernel, Operand a, Operand b, double[] c, int cOff, int ldc,
                          int m, int n, int k) {
+        run(maxParts, m, n, k, (byRows, from, size) -> {
+            if (byRows) {
+                kernel.multiply(a.fromRow(from), b, c, cOff + from * ldc, ldc, size, n, k);
+            } else {
+                kernel.multiply(a, b.fromColumn(from), c, cOff + from, ldc, m, size, k);
+            }
+        });
+    }
+
+    /** The float32 {@link #multiply(int, GemmKernel, Operand, Operand, double[], int, int, int, int, int)}. */
+    static void multiply(int maxParts, FloatGemmKernel kernel, FloatOperand a, FloatOperand b, float[] c, int cOff,
+                         int ldc, int m, int n, int k) {
+        run(maxParts, m, n, k, (byRows, from, size) -> {
+            if (byRows) {
+                kernel.multiply(a.fromRow(from), b, c, cOff + from * ldc, ldc, size, n, k);
+            } else {
+                kernel.multiply(a, b.fromColumn(from), c, cOff + from, ldc, m, size, k);
+            }
+        });
+    }
+
+    /** One part of a product: rows (byRows) or columns [from, from + size) of C. */
+    @FunctionalInterface
+    interface Part {
+        void run(boolean byRows, int from, int size);
+    }
+
+    /** Runs the parts of an m x n x k product, one dtype's kernel behind {@code part}, on up to maxParts threads. */
+    private static void run(int maxParts, int m, int n, int k, Part part) {
         int parts = parts(maxParts, m, n, k);
         if (parts <= 1) {
-            kernel.multiply(a, b, c, cOff, ldc, m, n, k);
+            part.run(true, 0, m);
             return;
         }
         boolean byRows = m >= n;
@@ -131,11 +166,7 @@ final class ParallelGemm {
         for (int start = 0; start < length; start += chunk) {
             int from = start;
             int size = Math.min(chunk, length - start);
-            if (byRows) {
-                tasks.add(action(() -> kernel.multiply(a.fromRow(from), b, c, cOff + from * ldc, ldc, size, n, k)));
-            } else {
-                tasks.add(action(() -> kernel.multiply(a, b.fromColumn(from), c, cOff + from, ldc, m, size, k)));
-            }
+            tasks.add(action(() -> part.run(byRows, from, size)));
         }
         ForkJoinPool p = pool();
         if (ForkJoinTask.getPool() == p) {

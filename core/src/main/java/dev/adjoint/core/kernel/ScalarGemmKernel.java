@@ -7,7 +7,7 @@ import java.lang.management.ManagementFactory;
  * The portable kernel: plain Java loops shaped so that HotSpot's auto-vectorizer (superword)
  * turns the innermost loop into SIMD code by itself.
  *
- * <p>A block of B ({@value #KC} rows by {@value #NC} columns, 64 KB) is copied into separate row
+ * <p>A block of B ({@value #KC} rows by {@value #NC} columns) is copied into separate row
  * arrays; two rows of C at a time are copied into row buffers and take four rank-1 updates per
  * pass, {@code c[j] = fma(a3, b3[j], fma(a2, b2[j], fma(a1, b1[j], fma(a0, b0[j], c[j]))))}, so each
  * loaded element of B serves two rows and each load and store of C carries four multiply-adds.

@@ -31,7 +31,7 @@ final class VectorGemmKernel implements GemmKernel {
     static final int NC = 256;
     static final int MC = 512;
 
-    /** The number of doubles in the preferred vector: 8 on AVX-512, 4 on AVX2. */
+    /** The lanes of the preferred vector of doubles: 512 bits on AVX-512, 256 on AVX2. */
     static int lanes() {
         return LANES;
     }
@@ -41,7 +41,7 @@ final class VectorGemmKernel implements GemmKernel {
 
     /** The kernel for this CPU: eight-row tiles with 512-bit vectors (32 registers), four rows otherwise. */
     VectorGemmKernel() {
-        this(LANES >= 8 ? MR_WIDE : MR_NARROW);
+        this(SPECIES.vectorBitSize() >= 512 ? MR_WIDE : MR_NARROW);
     }
 
     /** A kernel with tiles of {@code mr} rows, 4 or 8 (tests run both on any CPU). */

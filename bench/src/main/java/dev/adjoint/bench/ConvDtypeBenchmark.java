@@ -1,0 +1,56 @@
+package dev.adjoint.bench;
+
+import dev.adjoint.core.DType;
+import dev.adjoint.core.Tensor;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * {@link ConvBenchmark}'s convolution (x [64, 32, 14, 14] by [64, 32, 3, 3], padding 1, forward and
+ * backward into x and the weight) in float64 and float32 side by side: im2col and its products run
+ * in the tensors' dtype, so float32 should take about half the time.
+ * Run: {@code java -jar bench/target/benchmarks.jar ConvDtypeBenchmark -bm sample}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class ConvDtypeBenchmark {
+    /** {@code float64} or {@code float32}. */
+    @Param({"float64", "float32"})
+    public String dtype;
+
+    Tensor x;
+    Tensor weight;
+
+    /** Random inputs, converted to the dtype. */
+    @Setup
+    public void setUp() {
+        DType d = DType.valueOf(dtype.toUpperCase(java.util.Locale.ROOT));
+        SplittableRandom rng = new SplittableRandom(5);
+        x = Tensor.randn(d, rng, 64, 32, 14, 14).requiresGrad(true);
+        weight = Tensor.randn(d, rng, 64, 32, 3, 3).mul(0.06).detach().requiresGrad(true);
+    }
+
+    /** conv2d(x, weight, padding 1), then backward of its sum into x and the weight. */
+    @Benchmark
+    public Tensor conv2d() {
+        x.zeroGrad();
+        weight.zeroGrad();
+        x.conv2d(weight, null, 1, 1).sum().backward();
+        return weight.grad();
+    }
+}
