@@ -160,4 +160,28 @@ class Float32Test {
         assertArrayEquals(new float[] {0.2f + 2 * 0.1f, 4f + 4f}, w.grad().toFloatArray());
         assertThrows(IllegalStateException.class, () -> again.setDtype(DType.FLOAT64));
     }
+
+    @Test
+    void softmaxAlongAnAxisFollowedBySizeOneAxesIsTheFloat64ResultRounded() {
+        // the float32 row path serves any axis with only size-1 axes after it; the rows are as long as that axis
+        SplittableRandom rng = new SplittableRandom(3);
+        for (int[] shape : new int[][] {{4, 1}, {3, 3, 1}, {2, 5, 1, 1}}) {
+            int axis = 1 % shape.length == 0 ? 0 : shape.length == 2 ? 0 : 1;
+            Tensor x64 = Tensor.randn(DType.FLOAT32, rng, shape).to(DType.FLOAT64).requiresGrad(true);
+            Tensor x32 = x64.to(DType.FLOAT32).detach().requiresGrad(true);
+            Tensor w = Tensor.randn(rng, shape);
+            for (boolean log : new boolean[] {false, true}) {
+                Tensor y64 = log ? x64.logSoftmax(axis) : x64.softmax(axis);
+                Tensor y32 = log ? x32.logSoftmax(axis) : x32.softmax(axis);
+                assertArrayEquals(y64.toFloatArray(), y32.toFloatArray(), java.util.Arrays.toString(shape) + " log " + log);
+                Tensor g64 = Autograd.grad(y64, w, List.of(x64), false).get(0);
+                Tensor g32 = Autograd.grad(y32, w.to(DType.FLOAT32), List.of(x32), false).get(0);
+                float[] a = g64.toFloatArray();
+                float[] b = g32.toFloatArray();
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(a[i], b[i], 1e-6f + 1e-5f * Math.abs(a[i]), java.util.Arrays.toString(shape) + " gradient " + i);
+                }
+            }
+        }
+    }
 }

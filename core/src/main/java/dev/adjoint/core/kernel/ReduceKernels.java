@@ -132,7 +132,7 @@ public final class ReduceKernels {
      */
     public static NDArray softmax(NDArray x, int axis, boolean log) {
         if (x.floats != null) {
-            return innerSize(x.shape, axis) == 1 ? softmaxFloatRows(x.contiguous(), log) : softmax(x.toFloat64(), axis, log).toFloat32();
+            return innerSize(x.shape, axis) == 1 ? softmaxFloatRows(x.contiguous(), slice(x.shape, axis), log) : softmax(x.toFloat64(), axis, log).toFloat32();
         }
         NDArray c = x.contiguous();
         double[] a = c.data;
@@ -150,11 +150,18 @@ public final class ReduceKernels {
     }
 
     /**
-     * Softmax over the last axis of a contiguous float32 array: each row widened, the float64 slice
+     * Softmax over an axis followed only by size-1 axes, of a contiguous float32 array: each row (n long) widened, the float64 slice
      * loop, the row rounded once; the float64 result rounded, bit for bit.
      */
-    private static NDArray softmaxFloatRows(NDArray c, boolean log) {
-        int n = c.shape.length == 0 ? 1 : c.shape[c.shape.length - 1];
+    /**
+     * The length of the slices along {@code axis} (1 for a rank-0 array): with nothing after the
+     * axis but size-1 axes, the slices are the consecutive runs of that length.
+     */
+    private static int slice(int[] shape, int axis) {
+        return shape.length == 0 ? 1 : shape[axis];
+    }
+
+    private static NDArray softmaxFloatRows(NDArray c, int n, boolean log) {
         float[] r = Buffers.uninitializedFloats(c.size);
         double[] row = new double[n];
         double[] out = new double[n];
@@ -213,7 +220,7 @@ public final class ReduceKernels {
      */
     public static NDArray softmaxBackward(NDArray g, NDArray y, int axis, boolean log) {
         if (g.floats != null && y.floats != null && innerSize(y.shape, axis) == 1) {
-            return softmaxBackwardFloatRows(g.contiguous(), y.contiguous(), log);
+            return softmaxBackwardFloatRows(g.contiguous(), y.contiguous(), slice(y.shape, axis), log);
         }
         if (Widening.any(g, y, null)) {
             return softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log).toFloat32();
@@ -249,8 +256,7 @@ public final class ReduceKernels {
     }
 
     /** {@link #softmaxBackward} over the last axis of float32 arrays: rows widened, the float64 slice loop, rounded once. */
-    private static NDArray softmaxBackwardFloatRows(NDArray g, NDArray y, boolean log) {
-        int n = y.shape.length == 0 ? 1 : y.shape[y.shape.length - 1];
+    private static NDArray softmaxBackwardFloatRows(NDArray g, NDArray y, int n, boolean log) {
         float[] r = Buffers.uninitializedFloats(y.size);
         double[] gr = new double[n];
         double[] yr = new double[n];
