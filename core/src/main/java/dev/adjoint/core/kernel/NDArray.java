@@ -225,9 +225,7 @@ public final class NDArray {
             return out;
         }
         if (data != null && isContiguous()) {
-            for (int i = 0; i < size; i++) {
-                out[i] = (float) data[offset + i];
-            }
+            narrow(data, offset, out, 0, size);
             return out;
         }
         int[] positions = positions();
@@ -235,6 +233,31 @@ public final class NDArray {
             out[i] = floats != null ? floats[positions[i]] : (float) data[positions[i]];
         }
         return out;
+    }
+
+    /** Below this length a plain loop converts: the vector kernel is not worth the call. */
+    private static final int VECTOR_CONVERSION = 64;
+
+    /** {@code r[ro + i] = a[ao + i]} widened exactly, on the vector kernel for long runs. */
+    private static void widen(float[] a, int ao, double[] r, int ro, int n) {
+        if (n >= VECTOR_CONVERSION) {
+            KernelProvider.math().widen(a, ao, r, ro, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                r[ro + i] = a[ao + i];
+            }
+        }
+    }
+
+    /** {@code r[ro + i] = (float) a[ao + i]}, rounded to nearest, on the vector kernel for long runs. */
+    private static void narrow(double[] a, int ao, float[] r, int ro, int n) {
+        if (n >= VECTOR_CONVERSION) {
+            KernelProvider.math().narrow(a, ao, r, ro, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                r[ro + i] = (float) a[ao + i];
+            }
+        }
     }
 
     /** The buffer positions of the elements in row-major order (for the rare strided copies). */
@@ -331,9 +354,7 @@ public final class NDArray {
     public void copyTo(double[] dst) {
         if (floats != null) {
             if (isContiguous()) {
-                for (int i = 0; i < size; i++) {
-                    dst[i] = floats[offset + i];
-                }
+                widen(floats, offset, dst, 0, size);
             } else {
                 int[] positions = positions();
                 for (int i = 0; i < size; i++) {
@@ -452,9 +473,7 @@ public final class NDArray {
             } else {
                 double[] wide = toArray();
                 update.accept(wide);
-                for (int i = 0; i < size; i++) {
-                    floats[i] = (float) wide[i];
-                }
+                narrow(wide, 0, floats, 0, size);
             }
         } finally {
             VERSION.setRelease(owner, v + 2);

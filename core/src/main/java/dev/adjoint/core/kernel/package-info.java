@@ -1,12 +1,19 @@
 /**
- * Numeric kernels: n-dimensional arrays of doubles ({@code NDArray}: row-major with strides, so
- * that transposes and broadcasts are views) and the loops over them. Shape arithmetic
+ * Numeric kernels: n-dimensional arrays of doubles or floats ({@code NDArray}: row-major with
+ * strides, so that transposes and broadcasts are views) and the loops over them. Shape arithmetic
  * ({@code Shapes}); elementwise functions over any strides ({@code Elementwise}, with exp, tanh,
  * sigmoid and relu's backward on SIMD through {@code MathKernel}); sums, maxima and softmax along
  * axes ({@code ReduceKernels}); copies along an axis ({@code Slabs}); the matrix multiply
  * ({@code Gemm}: direct loops for small products, packed cache-blocked kernels on the Vector API or
  * in plain Java for large ones, split over one thread per core or {@code -Dadjoint.threads}, with
  * the same bits for any thread count); output arrays ({@code Buffers}).
+ *
+ * <p>float32 has one source of truth per kernel family: the matrix multiply and convolution loops
+ * ({@code Float*} classes) are generated from the float64 ones by {@code FloatSources} in the test
+ * tree, which a test holds them to; elementwise loops and reductions run their one float64 loop on
+ * blocks widened from float32 and round once ({@code FloatBlocks}), so a float32 result is the
+ * float64 one rounded; any other kernel widens its whole operands and rounds its result
+ * ({@code Widening}). Mixed dtypes never reach a kernel from the API (ops refuse them).
  * Internal: the API here may change without notice; use {@link dev.adjoint.core.Tensor}.
  */
 package dev.adjoint.core.kernel;
