@@ -2,9 +2,9 @@ package dev.adjoint.core.kernel;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,8 +24,14 @@ final class VectorMathKernel implements MathKernel {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     private static final DoubleVector ONE = DoubleVector.broadcast(SPECIES, 1.0);
-    /** Floats with as many lanes as {@link #SPECIES}: half its bits, so a cast is one conversion instruction. */
-    private static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, VectorShape.forBitSize(LANES * Float.SIZE));
+    /**
+     * Floats of {@link #SPECIES}'s shape (twice its lanes): a float vector converts to two double
+     * vectors and back. NOTE: the conversions use this shape and no other, the float32 GEMM's too:
+     * a second float shape anywhere (a half-width vector matching the double lanes, say) pollutes
+     * the type profiles of FloatVector's shared load and store code, and C2 then fails to intrinsify
+     * the GEMM tile's stores in some JVMs, which run float32 products 10x slower.
+     */
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
     /** The polynomial path covers |x| <= this; e^-708 is still a normal double, e^708 finite. */
     static final double RANGE = 708.0;
@@ -296,8 +302,10 @@ final class VectorMathKernel implements MathKernel {
     @Override
     public void widen(float[] a, int ao, double[] r, int ro, int n) {
         int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            ((DoubleVector) FloatVector.fromArray(FLOATS, a, ao + i).castShape(SPECIES, 0)).intoArray(r, ro + i);
+        for (int bound = FLOATS.loopBound(n); i < bound; i += 2 * LANES) {
+            FloatVector f = FloatVector.fromArray(FLOATS, a, ao + i);
+            ((DoubleVector) f.castShape(SPECIES, 0)).intoArray(r, ro + i);
+            ((DoubleVector) f.castShape(SPECIES, 1)).intoArray(r, ro + i + LANES);
         }
         for (; i < n; i++) {
             r[ro + i] = a[ao + i];
@@ -307,8 +315,11 @@ final class VectorMathKernel implements MathKernel {
     @Override
     public void narrow(double[] a, int ao, float[] r, int ro, int n) {
         int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            ((FloatVector) DoubleVector.fromArray(SPECIES, a, ao + i).castShape(FLOATS, 0)).intoArray(r, ro + i);
+        for (int bound = FLOATS.loopBound(n); i < bound; i += 2 * LANES) {
+            // each half lands in its own lanes with zero bits elsewhere: or-ing the bits joins them exactly
+            IntVector low = DoubleVector.fromArray(SPECIES, a, ao + i).castShape(FLOATS, 0).reinterpretAsInts();
+            IntVector high = DoubleVector.fromArray(SPECIES, a, ao + i + LANES).castShape(FLOATS, -1).reinterpretAsInts();
+            low.or(high).reinterpretAsFloats().intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] = (float) a[ao + i];
