@@ -1,6 +1,7 @@
 package dev.adjoint.spark;
 
 import dev.adjoint.core.Autograd;
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Layer;
 import dev.adjoint.nn.Optimizer;
@@ -42,7 +43,8 @@ import org.apache.spark.storage.StorageLevel;
  *
  * <p>Models with buffers (batch normalization's running statistics) are refused: their batch
  * statistics would be per partition. Layers that draw random numbers (dropout) draw them on the
- * executors from each executor model's own generator, so such runs are not repeatable.
+ * executors from each executor model's own generator, so such runs are not repeatable. Models are
+ * float64: one with float32 parameters is refused.
  */
 public final class SparkTrainer {
     private final JavaSparkContext sc;
@@ -65,7 +67,8 @@ public final class SparkTrainer {
      * @param loss the loss: a mean over the rows of its batch
      * @param optimizer builds the optimizer over the driver model's parameters
      * @throws IllegalArgumentException if an argument is null, the model factory or the loss
-     *     function cannot be serialized (naming its class), or the model has buffers
+     *     function cannot be serialized (naming its class), or the model has buffers or float32
+     *     parameters
      */
     public SparkTrainer(JavaSparkContext sc, ModelFactory model, LossFunction loss, OptimizerFactory optimizer) {
         if (sc == null || model == null || loss == null || optimizer == null) {
@@ -86,6 +89,12 @@ public final class SparkTrainer {
                     + " (batch normalization?), whose batch statistics would be per partition; use a model without them");
         }
         this.parameters = this.model.parameters();
+        for (Tensor p : parameters) {
+            if (p.dtype() != DType.FLOAT64) {
+                throw new IllegalArgumentException("SparkTrainer: the model has " + p.dtype() + " parameters; it trains float64 models"
+                        + " (its batches and parameter sums are float64), so build the model without to(DType.FLOAT32)");
+            }
+        }
         long count = 0;
         for (Tensor p : parameters) {
             count += p.size();

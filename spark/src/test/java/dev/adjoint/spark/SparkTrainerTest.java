@@ -311,6 +311,12 @@ class SparkTrainerTest {
         assertArrayEquals(before, flat(trainer.model()), 0.0);
     }
 
+    @Test
+    void aFloat32ModelIsRefused() {
+        assertMessage(() -> new SparkTrainer(sc, () -> MLP.of(4, 8, 3).to(dev.adjoint.core.DType.FLOAT32), CROSS_ENTROPY, ADAM),
+                "float32 parameters");
+    }
+
     private static void assertMessage(Runnable r, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
         assertTrue(e.getMessage().contains(expected), "message: " + e.getMessage());
