@@ -95,7 +95,7 @@ public final class ConvKernels {
         if (x.floats != null && weight.floats != null && (bias == null || bias.floats != null)) {
             return FloatConvLoops.conv2d(x, weight, bias, g, budget);
         }
-        if (Widening.any(x, weight, bias)) {
+        if (x.floats != null || weight.floats != null || bias != null && bias.floats != null) {
             return ConvLoops.conv2d(x.toFloat64(), weight.toFloat64(), bias == null ? null : bias.toFloat64(), g, budget)
                     .toFloat32();
         }
@@ -119,7 +119,7 @@ public final class ConvKernels {
         if (gradOutput.floats != null && weight.floats != null) {
             return FloatConvLoops.backwardInput(gradOutput, weight, g, budget);
         }
-        if (Widening.any(gradOutput, weight, null)) {
+        if (gradOutput.floats != null || weight.floats != null) {
             return ConvLoops.backwardInput(gradOutput.toFloat64(), weight.toFloat64(), g, budget).toFloat32();
         }
         return ConvLoops.backwardInput(gradOutput, weight, g, budget);
@@ -141,7 +141,7 @@ public final class ConvKernels {
         if (x.floats != null && gradOutput.floats != null) {
             return FloatConvLoops.backwardWeight(x, gradOutput, g, budget);
         }
-        if (Widening.any(x, gradOutput, null)) {
+        if (x.floats != null || gradOutput.floats != null) {
             return ConvLoops.backwardWeight(x.toFloat64(), gradOutput.toFloat64(), g, budget).toFloat32();
         }
         return ConvLoops.backwardWeight(x, gradOutput, g, budget);

@@ -237,7 +237,7 @@ public final class Elementwise {
      * (any of them may be a strided or broadcast view); the result is contiguous.
      */
     public static NDArray where(NDArray c, NDArray a, NDArray b) {
-        if (Widening.any(c, a, b)) {
+        if (c.floats != null || a.floats != null || b != null && b.floats != null) {
             return where(c.toFloat64(), a.toFloat64(), b.toFloat64()).toFloat32();
         }
         NDArray cc = c.contiguous();
@@ -315,7 +315,7 @@ public final class Elementwise {
             return NDArray.wrapLike(r, forEachRow(a, b, (ro, pa, sa, pb, sb, len) ->
                     innerFloats(f, r, ro, a.floats, pa, sa, b.floats, pb, sb, len)));
         }
-        if (Widening.any(a, b, null)) {
+        if (a.floats != null || b.floats != null) {
             return zip(f, a.toFloat64(), b.toFloat64()).toFloat32();
         }
         double[] r = Buffers.uninitialized(n);

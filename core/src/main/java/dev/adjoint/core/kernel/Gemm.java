@@ -68,7 +68,7 @@ public final class Gemm {
         if (a.floats != null && b.floats != null) {
             return FloatGemmLoops.matmul(a, b, null);
         }
-        if (Widening.any(a, b, null)) {
+        if (a.floats != null || b.floats != null) {
             return GemmLoops.matmul(a.toFloat64(), b.toFloat64(), null).toFloat32();
         }
         // null: the default kernel, looked up (and logged) only when a product is big enough to need it
@@ -89,7 +89,7 @@ public final class Gemm {
         if (x.floats != null && w.floats != null && b.floats != null) {
             return FloatGemmLoops.affine(x, w, b);
         }
-        if (Widening.any(x, w, b)) {
+        if (x.floats != null || w.floats != null || b != null && b.floats != null) {
             return GemmLoops.affine(x.toFloat64(), w.toFloat64(), b.toFloat64()).toFloat32();
         }
         return GemmLoops.affine(x, w, b);
@@ -130,7 +130,7 @@ public final class Gemm {
         if (a.floats != null && b.floats != null) {
             return FloatGemmLoops.matmul(a, transA, b, transB, shareShape);
         }
-        if (Widening.any(a, b, null)) {
+        if (a.floats != null || b.floats != null) {
             return GemmLoops.matmul(a.toFloat64(), transA, b.toFloat64(), transB, shareShape).toFloat32();
         }
         return GemmLoops.matmul(a, transA, b, transB, shareShape);

@@ -222,7 +222,7 @@ public final class ReduceKernels {
         if (g.floats != null && y.floats != null && innerSize(y.shape, axis) == 1) {
             return softmaxBackwardFloatRows(g.contiguous(), y.contiguous(), slice(y.shape, axis), log);
         }
-        if (Widening.any(g, y, null)) {
+        if (g.floats != null || y.floats != null) {
             return softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log).toFloat32();
         }
         NDArray cg = g.contiguous();
@@ -360,7 +360,7 @@ public final class ReduceKernels {
 
     /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */
     public static double sumSquaredDifference(NDArray a, NDArray b) {
-        if (Widening.any(a, b, null)) {
+        if (a.floats != null || b.floats != null) {
             return sumSquaredDifference(a.toFloat64(), b.toFloat64());
         }
         NDArray ca = a.contiguous();
@@ -377,7 +377,7 @@ public final class ReduceKernels {
 
     /** {@code c (a - b)} elementwise over arrays of equal shape. */
     public static NDArray scaledDifference(double c, NDArray a, NDArray b) {
-        if (Widening.any(a, b, null)) {
+        if (a.floats != null || b.floats != null) {
             return scaledDifference(c, a.toFloat64(), b.toFloat64()).toFloat32();
         }
         NDArray ca = a.contiguous();

@@ -13,11 +13,6 @@ final class Widening {
     private Widening() {
     }
 
-    /** Whether any of the arrays (null ones skipped) is float32. */
-    static boolean any(NDArray a, NDArray b, NDArray c) {
-        return (a != null && a.floats != null) || (b != null && b.floats != null) || (c != null && c.floats != null);
-    }
-
     /** Whether any of the arrays is float32. */
     static boolean any(List<NDArray> arrays) {
         for (NDArray a : arrays) {
