@@ -122,15 +122,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
      */
     public static Tensor of(double[] data, int... shape) {
-        if (data == null) {
-            throw new IllegalArgumentException("of: data is null");
-        }
-        Shapes.checkShape("of", shape);
-        int n = Shapes.size(shape);
-        if (data.length != n) {
-            throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Arrays.toString(shape)
-                    + " (" + n + " elements)");
-        }
+        checkFills(data == null ? -1 : data.length, shape);
         return new Tensor(NDArray.of(data, shape));
     }
 
@@ -144,15 +136,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
      */
     public static Tensor of(float[] data, int... shape) {
-        if (data == null) {
-            throw new IllegalArgumentException("of: data is null");
-        }
-        Shapes.checkShape("of", shape);
-        int n = Shapes.size(shape);
-        if (data.length != n) {
-            throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Arrays.toString(shape)
-                    + " (" + n + " elements)");
-        }
+        checkFills(data == null ? -1 : data.length, shape);
         return new Tensor(NDArray.of(data, shape));
     }
 
@@ -246,6 +230,19 @@ public final class Tensor {
             throw new IllegalArgumentException(op + ": dtype is null");
         }
         return dtype;
+    }
+
+    /** Refuses missing data (length -1) or data that does not fill {@code shape}, for the {@code of} factories. */
+    private static void checkFills(int length, int[] shape) {
+        if (length < 0) {
+            throw new IllegalArgumentException("of: data is null");
+        }
+        Shapes.checkShape("of", shape);
+        int n = Shapes.size(shape);
+        if (length != n) {
+            throw new IllegalArgumentException("of: " + length + " values do not fill shape " + Arrays.toString(shape)
+                    + " (" + n + " elements)");
+        }
     }
 
     /** A new leaf over a value, sharing it (no copy). */

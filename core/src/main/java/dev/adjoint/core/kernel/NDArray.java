@@ -457,16 +457,7 @@ public final class NDArray {
      *     progress (on another thread, or this update's own code modifying it again)
      */
     public void modify(java.util.function.Consumer<double[]> update) {
-        if (offset != 0 || bufferLength() != size || !isContiguous()) {
-            throw new IllegalStateException("modify: only a contiguous tensor that owns its buffer can be modified in place; shape "
-                    + Arrays.toString(shape));
-        }
-        long v = owner.version;
-        if ((v & 1) != 0 || !VERSION.compareAndSet(owner, v, v + 1)) {
-            throw new IllegalStateException("modify: the tensor of shape " + Arrays.toString(shape)
-                    + " is already being modified in place (by another thread, or by the update itself); concurrent in-place"
-                    + " updates of one tensor are refused, not interleaved");
-        }
+        long v = beginUpdate();
         try {
             if (floats == null) {
                 update.accept(data);
@@ -577,6 +568,26 @@ public final class NDArray {
     }
 
     /**
+     * Enters an in-place update of the whole buffer: checks that this array owns it contiguously and
+     * makes the version odd by compare-and-set (which refuses a second, concurrent update).
+     *
+     * @return the even version before the update; the caller stores it plus 2 when done
+     */
+    private long beginUpdate() {
+        if (offset != 0 || bufferLength() != size || !isContiguous()) {
+            throw new IllegalStateException("modify: only a contiguous tensor that owns its buffer can be modified in place; shape "
+                    + Arrays.toString(shape));
+        }
+        long v = owner.version;
+        if ((v & 1) != 0 || !VERSION.compareAndSet(owner, v, v + 1)) {
+            throw new IllegalStateException("modify: the tensor of shape " + Arrays.toString(shape)
+                    + " is already being modified in place (by another thread, or by the update itself); concurrent in-place"
+                    + " updates of one tensor are refused, not interleaved");
+        }
+        return v;
+    }
+
+    /**
      * Overwrites the float32 elements in place, as {@link #modify} does for float64: the native
      * path for optimizers that keep float32 parameters.
      *
@@ -587,16 +598,7 @@ public final class NDArray {
         if (floats == null) {
             throw new IllegalStateException("modifyFloats: the array of shape " + Arrays.toString(shape) + " is float64");
         }
-        if (offset != 0 || floats.length != size || !isContiguous()) {
-            throw new IllegalStateException("modify: only a contiguous tensor that owns its buffer can be modified in place; shape "
-                    + Arrays.toString(shape));
-        }
-        long v = owner.version;
-        if ((v & 1) != 0 || !VERSION.compareAndSet(owner, v, v + 1)) {
-            throw new IllegalStateException("modify: the tensor of shape " + Arrays.toString(shape)
-                    + " is already being modified in place (by another thread, or by the update itself); concurrent in-place"
-                    + " updates of one tensor are refused, not interleaved");
-        }
+        long v = beginUpdate();
         try {
             update.accept(floats);
         } finally {
