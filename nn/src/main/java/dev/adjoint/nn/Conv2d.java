@@ -80,6 +80,31 @@ public final class Conv2d implements Layer {
         return Layers.weightAndBias(weight, bias);
     }
 
+    /** @return the input channels */
+    public int inChannels() {
+        return inChannels;
+    }
+
+    /** @return the output channels (filters) */
+    public int outChannels() {
+        return outChannels;
+    }
+
+    /** @return the square kernel's side */
+    public int kernelSize() {
+        return kernelSize;
+    }
+
+    /** @return the step between windows */
+    public int stride() {
+        return stride;
+    }
+
+    /** @return the zeros added on every side */
+    public int padding() {
+        return padding;
+    }
+
     @Override
     public String toString() {
         return "Conv2d(" + inChannels + ", " + outChannels + ", kernel " + kernelSize + ", stride " + stride + ", padding " + padding + ")";

@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  *
  * <p><b>Copies, never the model.</b> Both runs use copies of the model holding its values: a
  * float64 copy (the reference; the model's values widened exactly if it is float32) and a float32
- * copy (the values rounded to float). {@link Sequential} and {@link Linear} are rebuilt from their
+ * copy (the values rounded to float). {@link Sequential}, {@link Linear} and {@link Conv2d} are rebuilt from their
  * values, layers without parameters or buffers are shared (they hold nothing to convert), and
  * {@link Dropout} is the identity in both copies (two random masks would differ by far more than
  * roundoff). Any other layer with parameters needs {@link #compare(Supplier, Layer, Tensor, Function)},

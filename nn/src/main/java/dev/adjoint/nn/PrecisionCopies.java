@@ -38,11 +38,15 @@ final class PrecisionCopies {
         if (source instanceof Linear l) {
             return fill(new Linear(l.inFeatures(), l.outFeatures(), Init.constant(0)), source, dtype);
         }
+        if (source instanceof Conv2d c) {
+            return fill(new Conv2d(c.inChannels(), c.outChannels(), c.kernelSize(), c.stride(), c.padding(), Init.constant(0)),
+                    source, dtype);
+        }
         if (source.namedParameters().isEmpty() && source.namedBuffers().isEmpty()) {
             return source;
         }
         throw new IllegalArgumentException("Precision.compare: cannot copy a " + source.getClass().getSimpleName()
-                + " (it has parameters or buffers, and only Sequential and Linear are rebuilt from their values); pass a"
+                + " (it has parameters or buffers, and only Sequential, Linear and Conv2d are rebuilt from their values); pass a"
                 + " factory that builds the same architecture: Precision.compare(() -> new ..., model, input, loss)");
     }
 

@@ -44,6 +44,18 @@ class PrecisionTest {
     }
 
     @Test
+    void aSmallCnnIsCopiedWithoutAFactoryAndIsSafe() {
+        SplittableRandom rng = new SplittableRandom(6);
+        Sequential model = new Sequential(new Conv2d(1, 4, 3, 1, 1, Init.heUniform(rng)), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(4 * 4 * 4, 3, Init.heUniform(rng)));
+        Precision.Report r = Precision.compare(model, Tensor.randn(new SplittableRandom(7), 8, 1, 8, 8));
+        assertTrue(r.safe(), r::toString);
+        assertEquals(5, r.layers().size(), r::toString);
+        assertTrue(r.layers().get(0).activationError() > 1e-9 && r.layers().get(0).activationError() < 1e-5, r::toString);
+        assertEquals(DType.FLOAT64, model.parameters().get(0).dtype());
+    }
+
+    @Test
     void theModelIsLeftExactlyAsItWas() {
         Sequential model = mlp(3);
         Tensor w = model.parameters().get(0);
