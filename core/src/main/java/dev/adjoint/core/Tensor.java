@@ -1675,7 +1675,8 @@ public final class Tensor {
     }
 
     /**
-     * The position of the maximum of each slice along an axis, as whole numbers held in doubles. On
+     * The position of the maximum of each slice along an axis, as whole numbers held in doubles (a
+     * float64 tensor for either input dtype: float32 holds whole numbers exactly only up to 2^24). On
      * ties the first position wins; a NaN counts as the maximum (the first NaN's position), as
      * PyTorch. Not differentiable: the result never requires grad.
      *
@@ -1689,7 +1690,7 @@ public final class Tensor {
     }
 
     /**
-     * The position of the minimum of each slice along an axis, as whole numbers held in doubles. On
+     * The position of the minimum of each slice along an axis, as whole numbers held in doubles (float64 for either input dtype). On
      * ties the first position wins; a NaN counts as the minimum (the first NaN's position), as
      * PyTorch. Not differentiable: the result never requires grad.
      *

@@ -184,4 +184,13 @@ class Float32Test {
             }
         }
     }
+
+    @Test
+    void positionsOfExtremaAreFloat64ForFloat32Input() {
+        Tensor x = Tensor.of(new float[] {1f, 3f, 2f, -1f}, 2, 2);
+        Tensor p = x.argmax(1, false);
+        assertEquals(DType.FLOAT64, p.dtype());
+        assertArrayEquals(new double[] {1, 0}, p.toArray());
+        assertArrayEquals(new double[] {0, 1}, x.argmin(1, false).toArray());
+    }
 }

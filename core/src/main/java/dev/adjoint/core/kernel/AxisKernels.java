@@ -40,11 +40,13 @@ public final class AxisKernels {
      * @param x the array, non-empty along the axis
      * @param axis the axis
      * @param min whether to find the minimum
-     * @return the positions
+     * @return the positions, float64 whatever the input's dtype
      */
     public static NDArray argExtreme(NDArray x, int axis, boolean min) {
         if (x.floats != null) {
-            return argExtreme(x.toFloat64(), axis, min).toFloat32();
+            // positions stay float64 for float32 input (PyTorch's are int64): float32 holds whole
+            // numbers exactly only up to 2^24
+            return argExtreme(x.toFloat64(), axis, min);
         }
         NDArray c = x.contiguous();
         int len = c.shape[axis];
