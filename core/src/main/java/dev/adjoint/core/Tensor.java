@@ -25,8 +25,9 @@ import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
- * An n-dimensional array of doubles (float64, row-major, any rank including 0) that can take part
- * in reverse-mode differentiation.
+ * An n-dimensional array of float64 (the default) or float32 values ({@link #dtype()}, row-major,
+ * any rank including 0) that can take part in reverse-mode differentiation. An op never mixes the
+ * two dtypes: convert with {@link #to(DType)}, which is differentiable.
  *
  * <p>A tensor is a value plus, when it was produced by a recorded op, the graph node that produced
  * it, plus (for leaves that {@link #requiresGrad(boolean) require grad}) the gradient accumulated by

@@ -1,5 +1,5 @@
 /**
- * Adjoint's core: n-dimensional float64 {@link dev.adjoint.core.Tensor}s and a reverse-mode
+ * Adjoint's core: n-dimensional float64 and float32 {@link dev.adjoint.core.Tensor}s and a reverse-mode
  * automatic differentiation engine. Every op, built in or user-written, is a
  * {@link dev.adjoint.core.CustomOp} (a forward plus a backward written with tensor ops), recorded
  * into a graph when an input requires grad; {@link dev.adjoint.core.Tensor#backward()} walks that
