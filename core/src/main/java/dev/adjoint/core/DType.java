@@ -13,7 +13,11 @@ public enum DType {
     /** IEEE 754 binary32, Java's {@code float}. */
     FLOAT32;
 
-    /** The bytes one element takes. @return 8 or 4 */
+    /**
+     * The bytes one element takes.
+     *
+     * @return 8 or 4
+     */
     public int bytes() {
         return this == FLOAT64 ? 8 : 4;
     }

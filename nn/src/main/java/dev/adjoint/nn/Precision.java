@@ -267,6 +267,14 @@ public final class Precision {
                                   Map<String, Double> parameterGradientErrors, boolean risky, List<String> reasons) {
         /**
          * Makes the record, copying the map and list.
+         *
+         * @param name the layer's position in the model
+         * @param kind the layer's class name
+         * @param activationError the relative error of the layer's output
+         * @param outputGradientError the relative error of the gradient with respect to the output
+         * @param parameterGradientErrors the relative error of each parameter's gradient, by name
+         * @param risky whether float32 loses too much here
+         * @param reasons the causes found, in words
          */
         public LayerComparison {
             parameterGradientErrors = Collections.unmodifiableMap(new LinkedHashMap<>(parameterGradientErrors));
