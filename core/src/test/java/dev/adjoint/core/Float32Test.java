@@ -193,4 +193,30 @@ class Float32Test {
         assertArrayEquals(new double[] {1, 0}, p.toArray());
         assertArrayEquals(new double[] {0, 1}, x.argmin(1, false).toArray());
     }
+
+    @Test
+    void dtypeConversionsOfArraysAreExactOneWayAndRoundToNearestTheOther() {
+        SplittableRandom rng = new SplittableRandom(9);
+        int n = 1000;
+        double[] wide = new double[n + 3];
+        for (int i = 0; i < wide.length; i++) {
+            wide[i] = rng.nextGaussian() * Math.pow(10, rng.nextInt(-40, 40));
+        }
+        wide[5] = -0.0;
+        wide[6] = Double.NaN;
+        wide[7] = Double.NEGATIVE_INFINITY;
+        wide[8] = 1e300;
+        float[] narrow = new float[n + 1];
+        DType.narrow(wide, 3, narrow, 1, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToRawIntBits((float) wide[3 + i]), Float.floatToRawIntBits(narrow[1 + i]), "element " + i);
+        }
+        double[] back = new double[n];
+        DType.widen(narrow, 1, back, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Double.doubleToRawLongBits(narrow[1 + i]), Double.doubleToRawLongBits(back[i]), "element " + i);
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> DType.widen(narrow, 2, back, 0, n));
+        assertThrows(IndexOutOfBoundsException.class, () -> DType.narrow(wide, 0, narrow, -1, 2));
+    }
 }

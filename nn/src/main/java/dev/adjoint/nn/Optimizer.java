@@ -356,15 +356,11 @@ public abstract class Optimizer {
     }
 
     private static void widen(float[] src, int from, double[] dst, int len) {
-        for (int i = 0; i < len; i++) {
-            dst[i] = src[from + i];
-        }
+        DType.widen(src, from, dst, 0, len);
     }
 
     private static void round(double[] src, float[] dst, int from, int len) {
-        for (int i = 0; i < len; i++) {
-            dst[from + i] = (float) src[i];
-        }
+        DType.narrow(src, 0, dst, from, len);
     }
 
     /**

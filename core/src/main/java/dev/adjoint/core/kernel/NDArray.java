@@ -238,8 +238,8 @@ public final class NDArray {
     /** Below this length a plain loop converts: the vector kernel is not worth the call. */
     private static final int VECTOR_CONVERSION = 64;
 
-    /** {@code r[ro + i] = a[ao + i]} widened exactly, on the vector kernel for long runs. */
-    private static void widen(float[] a, int ao, double[] r, int ro, int n) {
+    /** {@code r[ro + i] = a[ao + i]} widened exactly, on the vector kernel for long runs (ranges checked by the caller). */
+    public static void widen(float[] a, int ao, double[] r, int ro, int n) {
         if (n >= VECTOR_CONVERSION) {
             KernelProvider.math().widen(a, ao, r, ro, n);
         } else {
@@ -249,8 +249,8 @@ public final class NDArray {
         }
     }
 
-    /** {@code r[ro + i] = (float) a[ao + i]}, rounded to nearest, on the vector kernel for long runs. */
-    private static void narrow(double[] a, int ao, float[] r, int ro, int n) {
+    /** {@code r[ro + i] = (float) a[ao + i]}, rounded to nearest, on the vector kernel for long runs (ranges checked by the caller). */
+    public static void narrow(double[] a, int ao, float[] r, int ro, int n) {
         if (n >= VECTOR_CONVERSION) {
             KernelProvider.math().narrow(a, ao, r, ro, n);
         } else {
