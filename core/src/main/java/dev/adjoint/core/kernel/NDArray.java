@@ -207,16 +207,6 @@ public final class NDArray {
         return floats != null ? this : wrap(toFloatArray(), shape.clone());
     }
 
-    /**
-     * This array in the dtype of {@code like}: the same array if they agree, else a converted copy.
-     *
-     * @param like the array whose dtype to take
-     * @return the array, converted if needed
-     */
-    public NDArray toDtypeOf(NDArray like) {
-        return like.floats != null ? toFloat32() : toFloat64();
-    }
-
     /** The elements in row-major order rounded to float (exact for float32), as a new array. */
     public float[] toFloatArray() {
         float[] out = new float[size];
