@@ -2,7 +2,6 @@ package dev.adjoint.core;
 
 import dev.adjoint.core.kernel.Elementwise.Binary;
 import dev.adjoint.core.kernel.NDArray;
-import dev.adjoint.core.kernel.Ranges;
 import dev.adjoint.core.kernel.Shapes;
 import dev.adjoint.core.ops.Access;
 import dev.adjoint.core.ops.Activations;
@@ -123,8 +122,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
      */
     public static Tensor of(double[] data, int... shape) {
-        checkFills(data == null ? -1 : data.length, shape);
-        return new Tensor(NDArray.of(data, shape));
+        return TensorFactories.of(data, shape);
     }
 
     /**
@@ -137,8 +135,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
      */
     public static Tensor of(float[] data, int... shape) {
-        checkFills(data == null ? -1 : data.length, shape);
-        return new Tensor(NDArray.of(data, shape));
+        return TensorFactories.of(data, shape);
     }
 
     /**
@@ -149,10 +146,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if {@code data} is null
      */
     public static Tensor of(float[] data) {
-        if (data == null) {
-            throw new IllegalArgumentException("of: data is null");
-        }
-        return new Tensor(NDArray.of(data, new int[] {data.length}));
+        return TensorFactories.of(data);
     }
 
     /**
@@ -163,7 +157,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor zeros(DType dtype, int... shape) {
-        return full(dtype, 0.0, shape);
+        return TensorFactories.zeros(dtype, shape);
     }
 
     /**
@@ -174,7 +168,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor ones(DType dtype, int... shape) {
-        return full(dtype, 1.0, shape);
+        return TensorFactories.ones(dtype, shape);
     }
 
     /**
@@ -186,8 +180,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor full(DType dtype, double value, int... shape) {
-        NDArray v = NDArray.full(value, Shapes.checkShape("full", shape));
-        return new Tensor(requireDtype("full", dtype) == DType.FLOAT32 ? v.toFloat32() : v);
+        return TensorFactories.full(dtype, value, shape);
     }
 
     /**
@@ -200,16 +193,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor rand(DType dtype, RandomGenerator rng, int... shape) {
-        if (requireDtype("rand", dtype) == DType.FLOAT64) {
-            return rand(rng, shape);
-        }
-        Shapes.checkShape("rand", shape);
-        requireRng("rand", rng);
-        float[] d = new float[Shapes.size(shape)];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = rng.nextFloat();
-        }
-        return new Tensor(NDArray.of(d, shape));
+        return TensorFactories.rand(dtype, rng, shape);
     }
 
     /**
@@ -222,29 +206,9 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor randn(DType dtype, RandomGenerator rng, int... shape) {
-        Tensor t = randn(rng, shape);
-        return requireDtype("randn", dtype) == DType.FLOAT32 ? new Tensor(t.value.toFloat32()) : t;
+        return TensorFactories.randn(dtype, rng, shape);
     }
 
-    private static DType requireDtype(String op, DType dtype) {
-        if (dtype == null) {
-            throw new IllegalArgumentException(op + ": dtype is null");
-        }
-        return dtype;
-    }
-
-    /** Refuses missing data (length -1) or data that does not fill {@code shape}, for the {@code of} factories. */
-    private static void checkFills(int length, int[] shape) {
-        if (length < 0) {
-            throw new IllegalArgumentException("of: data is null");
-        }
-        Shapes.checkShape("of", shape);
-        int n = Shapes.size(shape);
-        if (length != n) {
-            throw new IllegalArgumentException("of: " + length + " values do not fill shape " + Arrays.toString(shape)
-                    + " (" + n + " elements)");
-        }
-    }
 
     /** A new leaf over a value, sharing it (no copy). */
     static Tensor over(NDArray value) {
@@ -258,7 +222,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor scalar(double value) {
-        return new Tensor(NDArray.scalar(value));
+        return TensorFactories.scalar(value);
     }
 
     /**
@@ -268,7 +232,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor zeros(int... shape) {
-        return new Tensor(NDArray.full(0.0, Shapes.checkShape("zeros", shape)));
+        return TensorFactories.zeros(shape);
     }
 
     /**
@@ -278,7 +242,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor ones(int... shape) {
-        return new Tensor(NDArray.full(1.0, Shapes.checkShape("ones", shape)));
+        return TensorFactories.ones(shape);
     }
 
     /**
@@ -289,7 +253,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor full(double value, int... shape) {
-        return new Tensor(NDArray.full(value, Shapes.checkShape("full", shape)));
+        return TensorFactories.full(value, shape);
     }
 
     /**
@@ -300,9 +264,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor rand(RandomGenerator rng, int... shape) {
-        Shapes.checkShape("rand", shape);
-        requireRng("rand", rng);
-        return new Tensor(NDArray.generate(rng::nextDouble, shape));
+        return TensorFactories.rand(rng, shape);
     }
 
     /**
@@ -313,9 +275,7 @@ public final class Tensor {
      * @return a new leaf
      */
     public static Tensor randn(RandomGenerator rng, int... shape) {
-        Shapes.checkShape("randn", shape);
-        requireRng("randn", rng);
-        return new Tensor(NDArray.generate(rng::nextGaussian, shape));
+        return TensorFactories.randn(rng, shape);
     }
 
     /**
@@ -326,10 +286,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if {@code data} is null
      */
     public static Tensor of(double[] data) {
-        if (data == null) {
-            throw new IllegalArgumentException("of: data is null");
-        }
-        return new Tensor(NDArray.of(data, new int[] {data.length}));
+        return TensorFactories.of(data);
     }
 
     /**
@@ -341,27 +298,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if {@code rows} or a row is null, or the rows differ in length
      */
     public static Tensor of(double[][] rows) {
-        if (rows == null) {
-            throw new IllegalArgumentException("of: rows is null");
-        }
-        int cols = 0;
-        for (int i = 0; i < rows.length; i++) {
-            if (rows[i] == null) {
-                throw new IllegalArgumentException("of: row " + i + " is null");
-            }
-            if (i == 0) {
-                cols = rows[0].length;
-            } else if (rows[i].length != cols) {
-                throw new IllegalArgumentException("of: row " + i + " has " + rows[i].length + " values but row 0 has " + cols
-                        + " (rows must have equal lengths)");
-            }
-        }
-        int[] shape = Shapes.checkShape("of", new int[] {rows.length, cols});
-        double[] data = new double[rows.length * cols];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, data, i * cols, cols);
-        }
-        return new Tensor(NDArray.of(data, shape));
+        return TensorFactories.of(rows);
     }
 
     /**
@@ -377,21 +314,7 @@ public final class Tensor {
      *     from end, or the length exceeds the element limit
      */
     public static Tensor arange(double start, double end, double step) {
-        String values = "start " + start + ", end " + end + ", step " + step;
-        if (!Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
-            throw new IllegalArgumentException("arange: arguments must be finite (" + values + ")");
-        }
-        if (step == 0) {
-            throw new IllegalArgumentException("arange: step must not be 0 (" + values + ")");
-        }
-        if (step > 0 ? end < start : end > start) {
-            throw new IllegalArgumentException("arange: step has the wrong sign for the range (" + values + ")");
-        }
-        double n = Math.ceil((end - start) / step);
-        if (!(n <= Shapes.MAX_ELEMENTS)) {
-            throw new IllegalArgumentException("arange: " + n + " elements exceed the limit of " + Shapes.MAX_ELEMENTS + " (" + values + ")");
-        }
-        return new Tensor(Ranges.arange(start, step, (int) n));
+        return TensorFactories.arange(start, end, step);
     }
 
     /**
@@ -406,11 +329,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if count is negative or exceeds the element limit
      */
     public static Tensor linspace(double start, double end, int count) {
-        if (count < 0) {
-            throw new IllegalArgumentException("linspace: count must be non-negative, got " + count);
-        }
-        Shapes.checkShape("linspace", new int[] {count});
-        return new Tensor(Ranges.linspace(start, end, count));
+        return TensorFactories.linspace(start, end, count);
     }
 
     /**
@@ -421,15 +340,9 @@ public final class Tensor {
      * @throws IllegalArgumentException if n is negative or n^2 exceeds the element limit
      */
     public static Tensor eye(int n) {
-        Shapes.checkShape("eye", new int[] {n, n});
-        return new Tensor(Ranges.eye(n));
+        return TensorFactories.eye(n);
     }
 
-    private static void requireRng(String op, RandomGenerator rng) {
-        if (rng == null) {
-            throw new IllegalArgumentException(op + ": random generator is null");
-        }
-    }
 
     // ---------------------------------------------------------------- inspection
 
@@ -504,7 +417,7 @@ public final class Tensor {
      * @throws IllegalStateException if this tensor was produced by a recorded op
      */
     public Tensor setDtype(DType dtype) {
-        requireDtype("setDtype", dtype);
+        TensorFactories.requireDtype("setDtype", dtype);
         if (node != null) {
             throw new IllegalStateException("setDtype: only a leaf can change its dtype in place; this tensor was produced by "
                     + node.op.name() + " (use to(dtype) for a converted copy)");
