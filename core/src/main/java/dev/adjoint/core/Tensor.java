@@ -427,12 +427,12 @@ public final class Tensor {
         }
         synchronized (this) {
             NDArray old = value;
-            NDArray converted = dtype == DType.FLOAT32 ? old.toFloat32() : old.toFloat64();
+            NDArray converted = TensorFactories.in(dtype, old);
             converted.continueVersionFrom(old);
             value = converted;
             Tensor g = grad;
             if (g != null) {
-                grad = new Tensor(dtype == DType.FLOAT32 ? g.value.toFloat32() : g.value.toFloat64());
+                grad = new Tensor(TensorFactories.in(dtype, g.value));
             }
         }
         return this;

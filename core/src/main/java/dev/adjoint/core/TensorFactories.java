@@ -41,7 +41,7 @@ final class TensorFactories {
 
     static Tensor full(DType dtype, double value, int... shape) {
         NDArray v = NDArray.full(value, Shapes.checkShape("full", shape));
-        return Tensor.over(requireDtype("full", dtype) == DType.FLOAT32 ? v.toFloat32() : v);
+        return Tensor.over(in(requireDtype("full", dtype), v));
     }
 
     static Tensor rand(DType dtype, RandomGenerator rng, int... shape) {
@@ -59,7 +59,7 @@ final class TensorFactories {
 
     static Tensor randn(DType dtype, RandomGenerator rng, int... shape) {
         Tensor t = randn(rng, shape);
-        return requireDtype("randn", dtype) == DType.FLOAT32 ? Tensor.over(t.value().toFloat32()) : t;
+        return requireDtype("randn", dtype) == DType.FLOAT32 ? Tensor.over(in(dtype, t.value())) : t;
     }
 
     static DType requireDtype(String op, DType dtype) {
@@ -175,5 +175,10 @@ final class TensorFactories {
         if (rng == null) {
             throw new IllegalArgumentException(op + ": random generator is null");
         }
+    }
+
+    /** {@code v} in {@code dtype}: itself if it has it, else a converted copy. */
+    static NDArray in(DType dtype, NDArray v) {
+        return dtype == DType.FLOAT32 ? v.toFloat32() : v.toFloat64();
     }
 }

@@ -337,30 +337,22 @@ public abstract class Optimizer {
             }
             for (int from = 0; from < n; from += CHUNK) {
                 int len = Math.min(CHUNK, n - from);
-                widen(param, from, paramChunk, len);
+                DType.widen(param, from, paramChunk, 0, len);
                 System.arraycopy(gradient, from, gradChunk, 0, len);
                 for (int k = 0; k < stored.length; k++) {
                     if (stored[k] != null) {
-                        widen(stored[k], from, chunks[k], len);
+                        DType.widen(stored[k], from, chunks[k], 0, len);
                     }
                 }
                 update(index, paramChunk, gradChunk, chunks, len);
-                round(paramChunk, param, from, len);
+                DType.narrow(paramChunk, 0, param, from, len);
                 for (int k = 0; k < stored.length; k++) {
                     if (stored[k] != null) {
-                        round(chunks[k], stored[k], from, len);
+                        DType.narrow(chunks[k], 0, stored[k], from, len);
                     }
                 }
             }
         }
-    }
-
-    private static void widen(float[] src, int from, double[] dst, int len) {
-        DType.widen(src, from, dst, 0, len);
-    }
-
-    private static void round(double[] src, float[] dst, int from, int len) {
-        DType.narrow(src, 0, dst, from, len);
     }
 
     /**
@@ -420,7 +412,7 @@ public abstract class Optimizer {
             }
             float[] f = new float[n];
             if (a instanceof double[] d) {
-                round(d, f, 0, n);
+                DType.narrow(d, 0, f, 0, n);
             }
             arrays[index] = f;
             return f;
@@ -431,7 +423,7 @@ public abstract class Optimizer {
             Object a = arrays[index];
             if (a instanceof float[] f) {
                 double[] d = new double[f.length];
-                widen(f, 0, d, f.length);
+                DType.widen(f, 0, d, 0, f.length);
                 return d;
             }
             return a == null ? null : ((double[]) a).clone();
@@ -447,7 +439,7 @@ public abstract class Optimizer {
         void set(int index, double[] values, DType dtype) {
             if (dtype == DType.FLOAT32) {
                 float[] f = new float[values.length];
-                round(values, f, 0, f.length);
+                DType.narrow(values, 0, f, 0, f.length);
                 arrays[index] = f;
             } else {
                 arrays[index] = values.clone();
