@@ -98,6 +98,12 @@ public final class Tensor {
             public boolean forwardModeActive() {
                 return ForwardMode.active();
             }
+
+            @Override
+            public boolean unrecorded() {
+                Autograd.ThreadState s = Autograd.state();
+                return s.noGrad != 0 && (s.forwardLevel == 0 || s.tangentRule != 0);
+            }
         });
         try {
             GRAD_ZEROED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Tensor.class, "gradZeroed", boolean.class);

@@ -49,6 +49,15 @@ public final class Access {
          * @return whether tangents propagate
          */
         boolean forwardModeActive();
+
+        /**
+         * Whether an op applied on this thread now would be recorded by neither mode (no graph is
+         * being built and no tangents propagate): a backward formula may then compute its
+         * gradients on arrays directly, as in a plain {@code backward()}.
+         *
+         * @return whether nothing would record an op now
+         */
+        boolean unrecorded();
     }
 
     private static volatile Bridge installed;
@@ -98,5 +107,9 @@ public final class Access {
 
     static boolean forwardModeActive() {
         return Holder.BRIDGE.forwardModeActive();
+    }
+
+    static boolean unrecorded() {
+        return Holder.BRIDGE.unrecorded();
     }
 }

@@ -139,7 +139,7 @@ public final class Activations {
         // d/dx s(x) = s(x) (1 - s(x)) = y (1 - y)
         @Override
         Tensor gradient(Tensor g, Tensor y) {
-            return SIGMOID_BACKWARD.apply(g, y);
+            return SIGMOID_BACKWARD.applyTo(g, y);
         }
     };
 
@@ -147,7 +147,7 @@ public final class Activations {
      * {@code g (1 - y) y} as one fused, differentiable op (PyTorch's sigmoid_backward): one loop
      * instead of four ops, and its own derivative keeps higher orders exact.
      */
-    private static final Primitive SIGMOID_BACKWARD = new Primitive.FusedGradient("sigmoidBackward", Binary.SIGMOID_GRAD) {
+    private static final Primitive.FusedGradient SIGMOID_BACKWARD = new Primitive.FusedGradient("sigmoidBackward", Binary.SIGMOID_GRAD) {
         // d/dg = gOut (1 - y) y; d/dy = gOut g (1 - 2y)
         @Override
         Tensor gradientOfSecond(Tensor gOut, Tensor g, Tensor y) {

@@ -90,6 +90,15 @@ abstract class Primitive implements CustomOp {
          * linear in g).
          */
         abstract Tensor gradientOfSecond(Tensor gOut, Tensor g, Tensor y);
+
+        /**
+         * This op applied to a gradient {@code g} and the saved {@code y} (of g's shape and dtype,
+         * as the engine guarantees): recorded when something records, otherwise the kernel alone,
+         * without an op dispatch (a plain backward through a tiny graph is all dispatch).
+         */
+        final Tensor applyTo(Tensor g, Tensor y) {
+            return Access.unrecorded() ? wrap(Elementwise.zip(kernel, value(g), value(y))) : apply(g, y);
+        }
     }
 
     /** A one-input op whose backward needs its input x. */

@@ -76,12 +76,12 @@ public final class Trigonometry {
         // d/dx tanh x = 1 - tanh^2 x = 1 - y^2
         @Override
         Tensor gradient(Tensor g, Tensor y) {
-            return TANH_BACKWARD.apply(g, y);
+            return TANH_BACKWARD.applyTo(g, y);
         }
     };
 
     /** {@code g (1 - y^2)} as one fused, differentiable op (PyTorch's tanh_backward). */
-    private static final Primitive TANH_BACKWARD = new Primitive.FusedGradient("tanhBackward", Binary.TANH_GRAD) {
+    private static final Primitive.FusedGradient TANH_BACKWARD = new Primitive.FusedGradient("tanhBackward", Binary.TANH_GRAD) {
         // d/dg = gOut (1 - y^2); d/dy = -2 gOut g y
         @Override
         Tensor gradientOfSecond(Tensor gOut, Tensor g, Tensor y) {
