@@ -1,5 +1,7 @@
 package dev.adjoint.core.kernel;
 
+import java.util.Arrays;
+
 /**
  * Two-dimensional max and average pooling over square windows, PyTorch's NCHW layout: each of the
  * n c planes is pooled on its own. Windows start at {@code i s - p}; only their positions inside
@@ -217,6 +219,11 @@ public final class PoolKernels {
             offset = 0;
             if (colStride == 1 && rowStride == cols) {
                 NDArray.widen(a.floats, start, copy, 0, rows * cols);
+                return;
+            }
+            if (colStride == 0 && rowStride == 0) {
+                // one value broadcast over the plane, as the backward of a sum delivers a gradient
+                Arrays.fill(copy, a.floats != null ? a.floats[start] : a.data[start]);
                 return;
             }
             for (int r = 0, q = 0; r < rows; r++) {
