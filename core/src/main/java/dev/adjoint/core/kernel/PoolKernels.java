@@ -8,8 +8,9 @@ import java.util.Arrays;
  * the input are read (max pooling's padding is minus infinity), and an average divides by k^2,
  * padding included, as PyTorch's default {@code count_include_pad=True}.
  *
- * <p>Each op is one pass over the planes ({@link PoolLoops} holds the loops), reading inputs of any
- * strides in place and writing every element of its result once. Large ones are split by planes
+ * <p>Each op is one pass over the planes ({@link PoolLoops} holds the loops): an input of any
+ * strides is read plane by plane without a whole-array copy, and every element of the result is
+ * written (its array may come from {@link Buffers}, uninitialized). Large ones are split by planes
  * across the threads of the matrix products ({@link ParallelGemm#rows}); a plane's operations and
  * their order do not depend on the split, so neither do the bits. float32 planes are widened
  * exactly and their results rounded once: a float32 result is the float64 result of the widened
