@@ -192,6 +192,15 @@ final class ParallelGemm {
         }
     }
 
+    /**
+     * Runs {@code part} over rows [0, m) of a loop that costs about {@code cost} multiply-adds a row
+     * and whose rows are independent, split as a product's rows are (the same threads, threshold
+     * and grain): for kernels other than products that share this pool.
+     */
+    static void rows(int m, int cost, Part part) {
+        run(threadsForCaller(), m, 1, cost, part);
+    }
+
     /** How many parts an m x n x k product is split into for {@code maxParts} threads. */
     static int parts(int maxParts, int m, int n, int k) {
         long work = (long) m * n * k;

@@ -1,10 +1,21 @@
 package dev.adjoint.core.kernel;
 
+import java.util.Arrays;
+
 /**
  * Two-dimensional max and average pooling over square windows, PyTorch's NCHW layout: each of the
  * n c planes is pooled on its own. Windows start at {@code i s - p}; only their positions inside
  * the input are read (max pooling's padding is minus infinity), and an average divides by k^2,
  * padding included, as PyTorch's default {@code count_include_pad=True}.
+ *
+ * <p>Each op is one pass over the planes ({@link PoolLoops} holds the loops): an input of any
+ * strides is read plane by plane without a whole-array copy, and every element of the result is
+ * written (its array may come from {@link Buffers}, uninitialized). Large ones are split by planes
+ * across the threads of the matrix products ({@link ParallelGemm#rows}); a plane's operations and
+ * their order do not depend on the split, so neither do the bits. float32 planes are widened
+ * exactly and their results rounded once: a float32 result is the float64 result of the widened
+ * input, rounded (maxima and gathered values are exact), and positions are float64 in both dtypes
+ * (a plane may hold more positions than float32 counts exactly).
  */
 public final class PoolKernels {
     private PoolKernels() {
@@ -32,6 +43,11 @@ public final class PoolKernels {
             return (w + 2 * p - k) / s + 1;
         }
 
+        /** @return the number of planes, n c */
+        public int planes() {
+            return n * c;
+        }
+
         /** @return the input shape */
         public int[] inputShape() {
             return new int[] {n, c, h, w};
@@ -53,46 +69,19 @@ public final class PoolKernels {
      * @return the maxima [n, c, outH, outW] and, of the same shape, each one's position h w + w within its plane
      */
     public static NDArray[] maxPool2d(NDArray x, Pool pool) {
-        if (x.floats != null) {
-            NDArray[] r = maxPool2d(x.toFloat64(), pool);
-            // the positions stay float64: they may exceed float's exact integers
-            return new NDArray[] {r[0].toFloat32(), r[1]};
-        }
-        NDArray xc = x.contiguous();
-        double[] a = xc.data;
-        int[] shape = pool.outputShape();
-        int size = Shapes.size(shape);
-        double[] y = new double[size];
-        double[] where = new double[size];
-        int oh = pool.outH();
-        int ow = pool.outW();
-        int hw = pool.h * pool.w;
-        int q = 0;
-        for (int plane = 0; plane < pool.n * pool.c; plane++) {
-            int base = xc.offset + plane * hw;
-            for (int i = 0; i < oh; i++) {
-                int h0 = Math.max(i * pool.s - pool.p, 0);
-                int h1 = Math.min(i * pool.s - pool.p + pool.k, pool.h);
-                for (int j = 0; j < ow; j++, q++) {
-                    int w0 = Math.max(j * pool.s - pool.p, 0);
-                    int w1 = Math.min(j * pool.s - pool.p + pool.k, pool.w);
-                    int best = h0 * pool.w + w0;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int r = h0; r < h1; r++) {
-                        for (int t = r * pool.w + w0, end = r * pool.w + w1; t < end; t++) {
-                            double v = a[base + t];
-                            if (v > max || Double.isNaN(v)) {
-                                max = v;
-                                best = t;
-                            }
-                        }
-                    }
-                    y[q] = max;
-                    where[q] = best;
-                }
+        int out = pool.outH() * pool.outW();
+        Output y = new Output(x.floats != null, pool.planes() * out);
+        double[] where = Buffers.uninitialized(pool.planes() * out);
+        ParallelGemm.rows(pool.planes(), pool.h * pool.w, (byRows, from, count) -> {
+            Planes in = new Planes(x, pool.c, pool.h, pool.w);
+            double[] target = y.target(out);
+            for (int plane = from; plane < from + count; plane++) {
+                in.load(plane);
+                PoolLoops.max(in.buffer, in.offset, target, y.offset(plane, out), where, plane * out, pool);
+                y.store(target, plane, out);
             }
-        }
-        return new NDArray[] {NDArray.wrap(y, shape), NDArray.wrap(where, shape.clone())};
+        });
+        return new NDArray[] {y.wrap(pool.outputShape()), NDArray.wrap(where, pool.outputShape())};
     }
 
     /**
@@ -104,19 +93,19 @@ public final class PoolKernels {
      * @return [n, c, outH, outW]
      */
     public static NDArray gather(NDArray x, NDArray where, Pool pool) {
-        if (x.floats != null) {
-            return gather(x.toFloat64(), where, pool).toFloat32();
-        }
-        NDArray xc = x.contiguous();
         NDArray wc = where.contiguous();
-        int[] shape = pool.outputShape();
-        double[] y = new double[Shapes.size(shape)];
-        int plane = pool.outH() * pool.outW();
-        int hw = pool.h * pool.w;
-        for (int q = 0; q < y.length; q++) {
-            y[q] = xc.data[xc.offset + q / plane * hw + (int) wc.data[wc.offset + q]];
-        }
-        return NDArray.wrap(y, shape);
+        int out = pool.outH() * pool.outW();
+        Output y = new Output(x.floats != null, pool.planes() * out);
+        ParallelGemm.rows(pool.planes(), out, (byRows, from, count) -> {
+            Planes in = new Planes(x, pool.c, pool.h, pool.w);
+            double[] target = y.target(out);
+            for (int plane = from; plane < from + count; plane++) {
+                in.load(plane);
+                PoolLoops.gather(in.buffer, in.offset, wc.data, wc.offset + plane * out, target, y.offset(plane, out), out);
+                y.store(target, plane, out);
+            }
+        });
+        return y.wrap(pool.outputShape());
     }
 
     /**
@@ -129,19 +118,20 @@ public final class PoolKernels {
      * @return [n, c, h, w]
      */
     public static NDArray scatter(NDArray gradOutput, NDArray where, Pool pool) {
-        if (gradOutput.floats != null) {
-            return scatter(gradOutput.toFloat64(), where, pool).toFloat32();
-        }
-        NDArray gc = gradOutput.contiguous();
         NDArray wc = where.contiguous();
-        int[] shape = pool.inputShape();
-        double[] gx = new double[Shapes.size(shape)];
-        int plane = pool.outH() * pool.outW();
+        int out = pool.outH() * pool.outW();
         int hw = pool.h * pool.w;
-        for (int q = 0, end = gc.size; q < end; q++) {
-            gx[q / plane * hw + (int) wc.data[wc.offset + q]] += gc.data[gc.offset + q];
-        }
-        return NDArray.wrap(gx, shape);
+        Output gx = new Output(gradOutput.floats != null, pool.planes() * hw);
+        ParallelGemm.rows(pool.planes(), hw, (byRows, from, count) -> {
+            Planes g = new Planes(gradOutput, pool.c, pool.outH(), pool.outW());
+            double[] target = gx.target(hw);
+            for (int plane = from; plane < from + count; plane++) {
+                g.load(plane);
+                PoolLoops.scatter(g.buffer, g.offset, wc.data, wc.offset + plane * out, out, target, gx.offset(plane, hw), hw);
+                gx.store(target, plane, hw);
+            }
+        });
+        return gx.wrap(pool.inputShape());
     }
 
     /**
@@ -152,35 +142,18 @@ public final class PoolKernels {
      * @return [n, c, outH, outW]
      */
     public static NDArray avgPool2d(NDArray x, Pool pool) {
-        if (x.floats != null) {
-            return avgPool2d(x.toFloat64(), pool).toFloat32();
-        }
-        NDArray xc = x.contiguous();
-        double[] a = xc.data;
-        int[] shape = pool.outputShape();
-        double[] y = new double[Shapes.size(shape)];
-        double divisor = (double) pool.k * pool.k;
-        int hw = pool.h * pool.w;
-        int q = 0;
-        for (int plane = 0; plane < pool.n * pool.c; plane++) {
-            int base = xc.offset + plane * hw;
-            for (int i = 0; i < pool.outH(); i++) {
-                int h0 = Math.max(i * pool.s - pool.p, 0);
-                int h1 = Math.min(i * pool.s - pool.p + pool.k, pool.h);
-                for (int j = 0; j < pool.outW(); j++, q++) {
-                    int w0 = Math.max(j * pool.s - pool.p, 0);
-                    int w1 = Math.min(j * pool.s - pool.p + pool.k, pool.w);
-                    double sum = 0.0;
-                    for (int r = h0; r < h1; r++) {
-                        for (int t = base + r * pool.w + w0, end = base + r * pool.w + w1; t < end; t++) {
-                            sum += a[t];
-                        }
-                    }
-                    y[q] = sum / divisor;
-                }
+        int out = pool.outH() * pool.outW();
+        Output y = new Output(x.floats != null, pool.planes() * out);
+        ParallelGemm.rows(pool.planes(), pool.h * pool.w, (byRows, from, count) -> {
+            Planes in = new Planes(x, pool.c, pool.h, pool.w);
+            double[] target = y.target(out);
+            for (int plane = from; plane < from + count; plane++) {
+                in.load(plane);
+                PoolLoops.average(in.buffer, in.offset, target, y.offset(plane, out), pool);
+                y.store(target, plane, out);
             }
-        }
-        return NDArray.wrap(y, shape);
+        });
+        return y.wrap(pool.outputShape());
     }
 
     /**
@@ -192,33 +165,108 @@ public final class PoolKernels {
      * @return [n, c, h, w]
      */
     public static NDArray avgPool2dBackward(NDArray gradOutput, Pool pool) {
-        if (gradOutput.floats != null) {
-            return avgPool2dBackward(gradOutput.toFloat64(), pool).toFloat32();
-        }
-        NDArray gc = gradOutput.contiguous();
-        double[] g = gc.data;
-        int[] shape = pool.inputShape();
-        double[] gx = new double[Shapes.size(shape)];
-        double divisor = (double) pool.k * pool.k;
         int hw = pool.h * pool.w;
-        int q = gc.offset;
-        for (int plane = 0; plane < pool.n * pool.c; plane++) {
-            int base = plane * hw;
-            for (int i = 0; i < pool.outH(); i++) {
-                int h0 = Math.max(i * pool.s - pool.p, 0);
-                int h1 = Math.min(i * pool.s - pool.p + pool.k, pool.h);
-                for (int j = 0; j < pool.outW(); j++, q++) {
-                    int w0 = Math.max(j * pool.s - pool.p, 0);
-                    int w1 = Math.min(j * pool.s - pool.p + pool.k, pool.w);
-                    double v = g[q] / divisor;
-                    for (int r = h0; r < h1; r++) {
-                        for (int t = base + r * pool.w + w0, end = base + r * pool.w + w1; t < end; t++) {
-                            gx[t] += v;
-                        }
-                    }
+        Output gx = new Output(gradOutput.floats != null, pool.planes() * hw);
+        ParallelGemm.rows(pool.planes(), hw, (byRows, from, count) -> {
+            Planes g = new Planes(gradOutput, pool.c, pool.outH(), pool.outW());
+            double[] target = gx.target(hw);
+            for (int plane = from; plane < from + count; plane++) {
+                g.load(plane);
+                PoolLoops.averageBackward(g.buffer, g.offset, target, gx.offset(plane, hw), pool);
+                gx.store(target, plane, hw);
+            }
+        });
+        return gx.wrap(pool.inputShape());
+    }
+
+    /**
+     * One plane at a time of a 4-D array [n, c, rows, cols] of either dtype, as float64 in
+     * row-major order: {@code buffer[offset..]}, the array's own buffer where it is float64 and the
+     * plane contiguous, otherwise a copy (widened exactly from float32). One per thread.
+     */
+    private static final class Planes {
+        private final NDArray a;
+        private final int channels;
+        private final int rows;
+        private final int cols;
+        private final int rowStride;
+        private final int colStride;
+        private final boolean inPlace;
+        private final double[] copy;
+        double[] buffer;
+        int offset;
+
+        Planes(NDArray a, int channels, int rows, int cols) {
+            this.a = a;
+            this.channels = channels;
+            this.rows = rows;
+            this.cols = cols;
+            // the stride of an axis of length 1 is never used: take the contiguous one
+            this.rowStride = rows == 1 ? cols : a.strides[2];
+            this.colStride = cols == 1 ? 1 : a.strides[3];
+            boolean packed = colStride == 1 && rowStride == cols;
+            this.inPlace = packed && a.floats == null;
+            this.copy = inPlace ? null : new double[rows * cols];
+        }
+
+        void load(int plane) {
+            int start = a.offset + plane / channels * a.strides[0] + plane % channels * a.strides[1];
+            if (inPlace) {
+                buffer = a.data;
+                offset = start;
+                return;
+            }
+            buffer = copy;
+            offset = 0;
+            if (colStride == 1 && rowStride == cols) {
+                NDArray.widen(a.floats, start, copy, 0, rows * cols);
+                return;
+            }
+            if (colStride == 0 && rowStride == 0) {
+                // one value broadcast over the plane, as the backward of a sum delivers a gradient
+                Arrays.fill(copy, a.floats != null ? a.floats[start] : a.data[start]);
+                return;
+            }
+            for (int r = 0, q = 0; r < rows; r++) {
+                for (int t = 0, e = start + r * rowStride; t < cols; t++, q++, e += colStride) {
+                    copy[q] = a.floats != null ? a.floats[e] : a.data[e];
                 }
             }
         }
-        return NDArray.wrap(gx, shape);
+    }
+
+    /**
+     * A result of either dtype written plane by plane: a float64 loop writes into {@link #target}
+     * at {@link #offset}, which is the result itself for float64 and a per-thread plane for float32
+     * that {@link #store} rounds into the result. Every element must be written: the arrays come
+     * from {@link Buffers#uninitialized}.
+     */
+    private static final class Output {
+        private final double[] data;
+        private final float[] floats;
+
+        Output(boolean float32, int size) {
+            this.data = float32 ? null : Buffers.uninitialized(size);
+            this.floats = float32 ? Buffers.uninitializedFloats(size) : null;
+        }
+
+        /** The array a thread's loops write planes of {@code n} elements into. */
+        double[] target(int n) {
+            return floats == null ? data : new double[n];
+        }
+
+        int offset(int plane, int n) {
+            return floats == null ? plane * n : 0;
+        }
+
+        void store(double[] target, int plane, int n) {
+            if (floats != null) {
+                NDArray.narrow(target, 0, floats, plane * n, n);
+            }
+        }
+
+        NDArray wrap(int[] shape) {
+            return floats == null ? NDArray.wrap(data, shape) : NDArray.wrap(floats, shape);
+        }
     }
 }
