@@ -32,6 +32,25 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
     static final int KC = 256;
     static final int NC = 256;
     static final int MC = 512;
+    /**
+     * What a tile adds to when it overwrites C: x + (-0.0) is x for every x, -0.0 and NaN included,
+     * so adding this gives the same bits as storing the accumulators.
+     * NOTE: the micro-kernels always add, with no branch on whether C is overwritten or accumulated:
+     * the first depth block overwrites for thousands of tiles before any tile accumulates, so C2
+     * compiled such a branch as never taken and threw the compiled kernel away (an unstable_if
+     * trap, back to the interpreter) at the second depth block of the first large product.
+     */
+    private static final float[] NEGATIVE_ZEROS = negativeZeros(NR);
+    /** Multiply-adds of a block from which the first such block primes the micro-kernel ({@link #prime}). */
+    static final long PRIME_WORK = 1L << 24;
+    /** Priming's first calls, two deep, until C1 compiles the micro-kernel; later ones are {@link #PRIME_DEPTH} deep. */
+    private static final int PRIME_SHALLOW_CALLS = 250;
+    private static final int PRIME_DEPTH = 24;
+    /** A timed priming call this fast (the C2 code takes well under a microsecond) ends the priming. */
+    private static final long PRIME_COMPILED_NANOS = 2_000;
+    /** The most time priming takes, when C2 is slow or absent (-XX:TieredStopAtLevel=1, -Xint). */
+    private static final long PRIME_MAX_NANOS = 500_000_000;
+    private static volatile boolean primed;
 
     /** The lanes of the preferred vector of floats: 512 bits on AVX-512, 256 on AVX2. */
     static int lanes() {
@@ -67,6 +86,9 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
     @Override
     public void multiply(FloatOperand a, FloatOperand b, float[] c, int cOff, int ldc, int m, int n, int k) {
         int mr = this.mr;
+        if (!primed && (long) m * n * k >= PRIME_WORK) {
+            prime(mr);
+        }
         // equal depth blocks: 784 = 3 x 262 rather than 3 x 256 + 16, which would read and write
         // all of C once more for a sliver of work
         int kc0 = ceilDiv(k, ceilDiv(k, KC));
@@ -115,11 +137,15 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
                             float[] out = whole ? c : tile;
                             int outAt = whole ? cAt : 0;
                             int ldo = whole ? ldc : NR;
+                            // what the tile adds to: C itself, or a row of -0.0 read for every row
                             boolean add = whole && accumulate;
+                            float[] old = add ? c : NEGATIVE_ZEROS;
+                            int oldAt = add ? cAt : 0;
+                            int ldOld = add ? ldc : 0;
                             if (mr == MR_WIDE) {
-                                eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, add);
+                                eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
                             } else {
-                                fourRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, add);
+                                fourRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
                             }
                             if (!whole) {
                                 merge(tile, c, cAt, ldc, rows, cols, accumulate);
@@ -129,6 +155,54 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
                 }
             }
         }
+    }
+
+    /**
+     * Runs the micro-kernel of {@code mr} rows on a shallow scratch tile until C2 has compiled it,
+     * once per JVM, before the first block of at least {@value #PRIME_WORK} multiply-adds. The
+     * results stay in scratch: priming changes when the kernel is fast, never what it computes.
+     * NOTE: before C2 compiles them the micro-kernels run the Vector API boxed, about a hundred
+     * times slower. Tiered compilation asks C1 for a profiled compile after some 200 calls (or
+     * fewer, with loop iterations), and C2 after some 600 calls and 15000 calls plus loop
+     * iterations: at full depth (256) that was most of a second of the first 1024 x 1024 product.
+     * So the first calls here are two deep (few iterations while they run interpreted), the later
+     * ones {@value #PRIME_DEPTH} deep: enough iterations for C2's count, few enough calls and
+     * never the 40000 loop iterations that would ask for an on-stack-replacement compile, which
+     * keeps the vectors boxed and occupies C2 before the real compile. Priming ends when a timed
+     * call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns (C2 busy or absent). The
+     * other threads of the product wait on the lock, leaving the cores to priming and the compilers.
+     */
+    private static synchronized void prime(int mr) {
+        if (primed) {
+            return;
+        }
+        float[] a = new float[mr * PRIME_DEPTH];
+        float[] b = new float[NR * PRIME_DEPTH];
+        float[] c = new float[mr * NR];
+        long start = System.nanoTime();
+        for (int call = 0; ; call++) {
+            int depth = call < PRIME_SHALLOW_CALLS ? 2 : PRIME_DEPTH;
+            boolean timed = call >= PRIME_SHALLOW_CALLS && call % 64 == 0;
+            long before = timed ? System.nanoTime() : 0;
+            if (mr == MR_WIDE) {
+                eightRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
+            } else {
+                fourRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
+            }
+            if (timed) {
+                long now = System.nanoTime();
+                if (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS) {
+                    break;
+                }
+            }
+        }
+        primed = true;
+    }
+
+    private static float[] negativeZeros(int length) {
+        float[] z = new float[length];
+        java.util.Arrays.fill(z, -0.0f);
+        return z;
     }
 
     private static int ceilDiv(int x, int y) {
@@ -156,8 +230,9 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
 
     // The accumulators are named locals, not an array, so that C2 keeps every one in a register.
     // A(r, p) of the panel is a[aAt + r * rowStep + p * depthStep]: packed panels have (1, mr).
+    // C's rows r of the tile get the accumulators plus old[oldAt + r * ldOld ...].
     private static void fourRows(int kc, float[] a, int aAt, int rowStep, int depthStep, float[] bp, int bAt,
-                                 float[] c, int cAt, int ldc, boolean accumulate) {
+                                 float[] c, int cAt, int ldc, float[] old, int oldAt, int ldOld) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         int r1 = rowStep;
@@ -181,17 +256,17 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        store(c00, c01, c, cAt, accumulate);
-        store(c10, c11, c, cAt + ldc, accumulate);
-        store(c20, c21, c, cAt + 2 * ldc, accumulate);
-        store(c30, c31, c, cAt + 3 * ldc, accumulate);
+        store(c00, c01, c, cAt, old, oldAt);
+        store(c10, c11, c, cAt + ldc, old, oldAt + ldOld);
+        store(c20, c21, c, cAt + 2 * ldc, old, oldAt + 2 * ldOld);
+        store(c30, c31, c, cAt + 3 * ldc, old, oldAt + 3 * ldOld);
     }
 
     // Eight rows: sixteen accumulators, two B vectors and one broadcast, within AVX-512's 32
     // registers. NOTE: the stores are written out rather than passed to a helper: C2 boxes this
     // many vectors handed to a method it does not inline.
     private static void eightRows(int kc, float[] a, int aAt, int rowStep, int depthStep, float[] bp, int bAt,
-                                  float[] c, int cAt, int ldc, boolean accumulate) {
+                                  float[] c, int cAt, int ldc, float[] old, int oldAt, int ldOld) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
@@ -232,49 +307,33 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
         int c5 = c4 + ldc;
         int c6 = c5 + ldc;
         int c7 = c6 + ldc;
-        if (accumulate) {
-            c00.add(FloatVector.fromArray(SPECIES, c, cAt)).intoArray(c, cAt);
-            c01.add(FloatVector.fromArray(SPECIES, c, cAt + LANES)).intoArray(c, cAt + LANES);
-            c10.add(FloatVector.fromArray(SPECIES, c, c1)).intoArray(c, c1);
-            c11.add(FloatVector.fromArray(SPECIES, c, c1 + LANES)).intoArray(c, c1 + LANES);
-            c20.add(FloatVector.fromArray(SPECIES, c, c2)).intoArray(c, c2);
-            c21.add(FloatVector.fromArray(SPECIES, c, c2 + LANES)).intoArray(c, c2 + LANES);
-            c30.add(FloatVector.fromArray(SPECIES, c, c3)).intoArray(c, c3);
-            c31.add(FloatVector.fromArray(SPECIES, c, c3 + LANES)).intoArray(c, c3 + LANES);
-            c40.add(FloatVector.fromArray(SPECIES, c, c4)).intoArray(c, c4);
-            c41.add(FloatVector.fromArray(SPECIES, c, c4 + LANES)).intoArray(c, c4 + LANES);
-            c50.add(FloatVector.fromArray(SPECIES, c, c5)).intoArray(c, c5);
-            c51.add(FloatVector.fromArray(SPECIES, c, c5 + LANES)).intoArray(c, c5 + LANES);
-            c60.add(FloatVector.fromArray(SPECIES, c, c6)).intoArray(c, c6);
-            c61.add(FloatVector.fromArray(SPECIES, c, c6 + LANES)).intoArray(c, c6 + LANES);
-            c70.add(FloatVector.fromArray(SPECIES, c, c7)).intoArray(c, c7);
-            c71.add(FloatVector.fromArray(SPECIES, c, c7 + LANES)).intoArray(c, c7 + LANES);
-        } else {
-            c00.intoArray(c, cAt);
-            c01.intoArray(c, cAt + LANES);
-            c10.intoArray(c, c1);
-            c11.intoArray(c, c1 + LANES);
-            c20.intoArray(c, c2);
-            c21.intoArray(c, c2 + LANES);
-            c30.intoArray(c, c3);
-            c31.intoArray(c, c3 + LANES);
-            c40.intoArray(c, c4);
-            c41.intoArray(c, c4 + LANES);
-            c50.intoArray(c, c5);
-            c51.intoArray(c, c5 + LANES);
-            c60.intoArray(c, c6);
-            c61.intoArray(c, c6 + LANES);
-            c70.intoArray(c, c7);
-            c71.intoArray(c, c7 + LANES);
-        }
+        int o1 = oldAt + ldOld;
+        int o2 = o1 + ldOld;
+        int o3 = o2 + ldOld;
+        int o4 = o3 + ldOld;
+        int o5 = o4 + ldOld;
+        int o6 = o5 + ldOld;
+        int o7 = o6 + ldOld;
+        c00.add(FloatVector.fromArray(SPECIES, old, oldAt)).intoArray(c, cAt);
+        c01.add(FloatVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, cAt + LANES);
+        c10.add(FloatVector.fromArray(SPECIES, old, o1)).intoArray(c, c1);
+        c11.add(FloatVector.fromArray(SPECIES, old, o1 + LANES)).intoArray(c, c1 + LANES);
+        c20.add(FloatVector.fromArray(SPECIES, old, o2)).intoArray(c, c2);
+        c21.add(FloatVector.fromArray(SPECIES, old, o2 + LANES)).intoArray(c, c2 + LANES);
+        c30.add(FloatVector.fromArray(SPECIES, old, o3)).intoArray(c, c3);
+        c31.add(FloatVector.fromArray(SPECIES, old, o3 + LANES)).intoArray(c, c3 + LANES);
+        c40.add(FloatVector.fromArray(SPECIES, old, o4)).intoArray(c, c4);
+        c41.add(FloatVector.fromArray(SPECIES, old, o4 + LANES)).intoArray(c, c4 + LANES);
+        c50.add(FloatVector.fromArray(SPECIES, old, o5)).intoArray(c, c5);
+        c51.add(FloatVector.fromArray(SPECIES, old, o5 + LANES)).intoArray(c, c5 + LANES);
+        c60.add(FloatVector.fromArray(SPECIES, old, o6)).intoArray(c, c6);
+        c61.add(FloatVector.fromArray(SPECIES, old, o6 + LANES)).intoArray(c, c6 + LANES);
+        c70.add(FloatVector.fromArray(SPECIES, old, o7)).intoArray(c, c7);
+        c71.add(FloatVector.fromArray(SPECIES, old, o7 + LANES)).intoArray(c, c7 + LANES);
     }
 
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int at, boolean accumulate) {
-        if (accumulate) {
-            v0 = v0.add(FloatVector.fromArray(SPECIES, c, at));
-            v1 = v1.add(FloatVector.fromArray(SPECIES, c, at + LANES));
-        }
-        v0.intoArray(c, at);
-        v1.intoArray(c, at + LANES);
+    private static void store(FloatVector v0, FloatVector v1, float[] c, int at, float[] old, int oldAt) {
+        v0.add(FloatVector.fromArray(SPECIES, old, oldAt)).intoArray(c, at);
+        v1.add(FloatVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, at + LANES);
     }
 }
