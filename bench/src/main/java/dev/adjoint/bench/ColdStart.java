@@ -17,16 +17,19 @@ import java.util.SplittableRandom;
  * ({@link Tensor#matmul}, as {@code MatmulBenchmark.multiply} calls it) against ten at steady
  * state, after {@value #WARM_PRODUCTS} more. Each run starts {@code -Dforks=N} (default 5) fresh
  * JVMs per dtype with this JVM's options, and prints per fork the first ten, the steady ten and
- * their ratio, then the median ratio per dtype.
+ * their ratio in wall time, and the same ratio in the process's CPU time (compiler threads
+ * included; other jobs on a shared machine move it less than wall time), then the median wall
+ * ratio per dtype.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.adjoint.bench.ColdStart
- * java -cp bench/target/benchmarks.jar dev.adjoint.bench.ColdStart            # scalar kernels
+ * java --add-modules jdk.incubator.vector -XX:ActiveProcessorCount=2 -cp bench/target/benchmarks.jar dev.adjoint.bench.ColdStart
+ * java -XX:ActiveProcessorCount=2 -cp bench/target/benchmarks.jar dev.adjoint.bench.ColdStart     # scalar kernels
  * java -Dforks=3 -Ddtypes=float32 --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.adjoint.bench.ColdStart
  * </pre>
  *
- * Options given to this JVM ({@code -XX:+PrintCompilation}, {@code -Dadjoint.threads=1}) go to the
- * forks too; {@code -Dverbose=true} prints each of the first ten products' time.
+ * Options given to this JVM ({@code -XX:+PrintCompilation}, {@code -Dadjoint.threads=1}, a CDS
+ * archive) go to the forks too; {@code -Dverbose=true} prints each of the first ten products' time
+ * and when the first starts. One fork alone: {@code ... dev.adjoint.bench.ColdStart fork float64}.
  */
 public final class ColdStart {
     /** Products between the first ten and the steady ten. */

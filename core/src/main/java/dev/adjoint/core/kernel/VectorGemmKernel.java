@@ -1,5 +1,6 @@
 package dev.adjoint.core.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -41,13 +42,16 @@ final class VectorGemmKernel implements GemmKernel {
     private static final double[] NEGATIVE_ZEROS = negativeZeros(NR);
     /** Multiply-adds of a block from which the first such block primes the micro-kernel ({@link #prime}). */
     static final long PRIME_WORK = 1L << 24;
-    /** Priming's first calls, two deep, until C1 compiles the micro-kernel; later ones are {@link #PRIME_DEPTH} deep. */
+    /** Priming's first calls, two deep, until C1 compiles the micro-kernel; the later ones are {@link #PRIME_DEPTH} deep. */
     private static final int PRIME_SHALLOW_CALLS = 250;
-    private static final int PRIME_DEPTH = 24;
-    /** A timed priming call this fast (the C2 code takes well under a microsecond) ends the priming. */
+    private static final int PRIME_DEPTH = 128;
+    /** A timed priming call this fast (C2's code takes about a microsecond, C1's a hundred) ends the priming. */
     private static final long PRIME_COMPILED_NANOS = 2_000;
-    /** The most time priming takes, when C2 is slow or absent (-XX:TieredStopAtLevel=1, -Xint). */
-    private static final long PRIME_MAX_NANOS = 500_000_000;
+    /**
+     * The most time priming takes: C2 may be busy (then C1 compiles without the profile that leads
+     * to C2, until C2's queue is short) or absent ({@code -XX:TieredStopAtLevel=1}, {@code -Xint}).
+     */
+    private static final long PRIME_MAX_NANOS = 1_000_000_000;
     private static volatile boolean primed;
 
     /** The lanes of the preferred vector of doubles: 512 bits on AVX-512, 256 on AVX2. */
@@ -156,18 +160,17 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * Runs the micro-kernel of {@code mr} rows on a shallow scratch tile until C2 has compiled it,
-     * once per JVM, before the first block of at least {@value #PRIME_WORK} multiply-adds. The
-     * results stay in scratch: priming changes when the kernel is fast, never what it computes.
+     * Runs the micro-kernel of {@code mr} rows on a scratch tile until C2 has compiled it, once per
+     * JVM, before the first block of at least {@value #PRIME_WORK} multiply-adds. The results stay
+     * in scratch: priming changes when the kernel is fast, never what it computes.
      * NOTE: before C2 compiles them the micro-kernels run the Vector API boxed, about a hundred
      * times slower. Tiered compilation asks C1 for a profiled compile after some 200 calls (or
-     * fewer, with loop iterations), and C2 after some 600 calls and 15000 calls plus loop
-     * iterations: at full depth (256) that was most of a second of the first 1024 x 1024 product.
-     * So the first calls here are two deep (few iterations while they run interpreted), the later
-     * ones {@value #PRIME_DEPTH} deep: enough iterations for C2's count, few enough calls and
-     * never the 40000 loop iterations that would ask for an on-stack-replacement compile, which
-     * keeps the vectors boxed and occupies C2 before the real compile. Priming ends when a timed
-     * call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns (C2 busy or absent). The
+     * fewer, with loop iterations), and C2 after some 600 more calls plus loop iterations: hundreds
+     * of slow full-depth calls of the first large product (bench/RESULTS.md, "Cold start"). So the
+     * first calls here are two deep (cheap while they run interpreted), the later ones
+     * {@value #PRIME_DEPTH} deep. Not shallower: C2 reads the loop's trip count from the profile,
+     * and a kernel compiled on 24- or 48-deep calls ran real products 4-8% slower for good. Priming
+     * ends when a timed call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns. The
      * other threads of the product wait on the lock, leaving the cores to priming and the compilers.
      */
     private static synchronized void prime(int mr) {
@@ -199,7 +202,7 @@ final class VectorGemmKernel implements GemmKernel {
 
     private static double[] negativeZeros(int length) {
         double[] z = new double[length];
-        java.util.Arrays.fill(z, -0.0);
+        Arrays.fill(z, -0.0);
         return z;
     }
 
