@@ -21,6 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  * always packed; A only when stored transposed (then the packed {@code MC x KC} block is reused for
  * every B block).
  *
+ * <p>The first block of at least {@link #PRIME_WORK} multiply-adds in a JVM first primes the
+ * micro-kernel on scratch ({@link #prime}), so that C2 compiles it within that block rather than
+ * after hundreds of boxed full-depth calls; the bits of every product are the same either way.
+ *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present; see {@link KernelProvider}.
  */
 final class FloatVectorGemmKernel implements FloatGemmKernel {
