@@ -27,9 +27,13 @@ import java.util.SplittableRandom;
  *
  * <p>Prints, per workload and build, the fastest, 10th-percentile and median call, and the second
  * build's times as a fraction of the first's. {@code -Dseconds=S} sets the measuring time per
- * workload (default 3; a warm-up of a fifth of that comes first).
+ * workload (default 3; a warm-up of a fifth of that comes first); {@code -Ddtype=float32} compares
+ * the float32 products.
  */
 public final class PairedGemm {
+    /** {@code -Ddtype=float32} compares the float32 products ({@code Gemm.multiply} on float arrays). */
+    private static final boolean FLOAT32 = "float32".equals(System.getProperty("dtype", "float64"));
+
     private PairedGemm() {
     }
 
@@ -68,9 +72,10 @@ public final class PairedGemm {
         }
         URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
         Class<?> gemm = Class.forName("dev.adjoint.core.kernel.Gemm", true, loader);
+        Class<?> array = FLOAT32 ? float[].class : double[].class;
         return MethodHandles.publicLookup().findStatic(gemm, "multiply", MethodType.methodType(void.class,
-                double[].class, int.class, boolean.class, double[].class, int.class, boolean.class,
-                double[].class, int.class, int.class, int.class, int.class));
+                array, int.class, boolean.class, array, int.class, boolean.class,
+                array, int.class, int.class, int.class, int.class));
     }
 
     /** Both builds in turn, call by call, for about {@code seconds}; nanoseconds per call. */
@@ -79,6 +84,9 @@ public final class PairedGemm {
         double[] a = random.doubles((long) w.m * w.k, -1, 1).toArray();
         double[] b = random.doubles((long) w.k * w.n, -1, 1).toArray();
         double[] c = new double[w.m * w.n];
+        float[] af = FLOAT32 ? toFloats(a) : null;
+        float[] bf = FLOAT32 ? toFloats(b) : null;
+        float[] cf = FLOAT32 ? new float[c.length] : null;
         long[][] times = new long[builds.length][1024];
         int calls = 0;
         long end = System.nanoTime() + (long) (seconds * 1e9);
@@ -90,7 +98,11 @@ public final class PairedGemm {
             }
             for (int v = 0; v < builds.length; v++) {
                 long t0 = System.nanoTime();
-                builds[v].invokeExact(a, 0, w.transA, b, 0, w.transB, c, 0, w.m, w.n, w.k);
+                if (FLOAT32) {
+                    builds[v].invokeExact(af, 0, w.transA, bf, 0, w.transB, cf, 0, w.m, w.n, w.k);
+                } else {
+                    builds[v].invokeExact(a, 0, w.transA, b, 0, w.transB, c, 0, w.m, w.n, w.k);
+                }
                 times[v][calls] = System.nanoTime() - t0;
             }
             calls++;
@@ -100,6 +112,14 @@ public final class PairedGemm {
             Arrays.sort(times[v]);
         }
         return times;
+    }
+
+    private static float[] toFloats(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            f[i] = (float) x[i];
+        }
+        return f;
     }
 
     private static void report(Workload w, long[][] times, String[] names) {

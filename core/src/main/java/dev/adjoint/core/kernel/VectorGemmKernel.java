@@ -1,5 +1,6 @@
 package dev.adjoint.core.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -18,6 +19,10 @@ import jdk.incubator.vector.VectorSpecies;
  * always packed; A only when stored transposed (then the packed {@code MC x KC} block is reused for
  * every B block).
  *
+ * <p>The first block of at least {@link #PRIME_WORK} multiply-adds in a JVM first primes the
+ * micro-kernel on scratch ({@link #prime}), so that C2 compiles it within that block rather than
+ * after hundreds of boxed full-depth calls; the bits of every product are the same either way.
+ *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present; see {@link KernelProvider}.
  */
 final class VectorGemmKernel implements GemmKernel {
@@ -30,6 +35,28 @@ final class VectorGemmKernel implements GemmKernel {
     static final int KC = 256;
     static final int NC = 256;
     static final int MC = 512;
+    /**
+     * What a tile adds to when it overwrites C: x + (-0.0) is x for every x, -0.0 and NaN included,
+     * so adding this gives the same bits as storing the accumulators.
+     * NOTE: the micro-kernels always add, with no branch on whether C is overwritten or accumulated:
+     * the first depth block overwrites for thousands of tiles before any tile accumulates, so C2
+     * compiled such a branch as never taken and threw the compiled kernel away (an unstable_if
+     * trap, back to the interpreter) at the second depth block of the first large product.
+     */
+    private static final double[] NEGATIVE_ZEROS = negativeZeros(NR);
+    /** Multiply-adds of a block from which the first such block primes the micro-kernel ({@link #prime}). */
+    static final long PRIME_WORK = 1L << 24;
+    /** Priming's first calls, two deep, until C1 compiles the micro-kernel; the later ones are {@link #PRIME_DEPTH} deep. */
+    private static final int PRIME_SHALLOW_CALLS = 250;
+    private static final int PRIME_DEPTH = 128;
+    /** A timed priming call this fast (C2's code takes about a microsecond, C1's a hundred) ends the priming. */
+    private static final long PRIME_COMPILED_NANOS = 2_000;
+    /**
+     * The most time priming takes: C2 may be busy (then C1 compiles without the profile that leads
+     * to C2, until C2's queue is short) or absent ({@code -XX:TieredStopAtLevel=1}, {@code -Xint}).
+     */
+    private static final long PRIME_MAX_NANOS = 1_000_000_000;
+    private static volatile boolean primed;
 
     /** The lanes of the preferred vector of doubles: 512 bits on AVX-512, 256 on AVX2. */
     static int lanes() {
@@ -65,6 +92,9 @@ final class VectorGemmKernel implements GemmKernel {
     @Override
     public void multiply(Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
         int mr = this.mr;
+        if (!primed && (long) m * n * k >= PRIME_WORK) {
+            prime(mr);
+        }
         // equal depth blocks: 784 = 3 x 262 rather than 3 x 256 + 16, which would read and write
         // all of C once more for a sliver of work
         int kc0 = ceilDiv(k, ceilDiv(k, KC));
@@ -113,11 +143,15 @@ final class VectorGemmKernel implements GemmKernel {
                             double[] out = whole ? c : tile;
                             int outAt = whole ? cAt : 0;
                             int ldo = whole ? ldc : NR;
+                            // what the tile adds to: C itself, or a row of -0.0 read for every row
                             boolean add = whole && accumulate;
+                            double[] old = add ? c : NEGATIVE_ZEROS;
+                            int oldAt = add ? cAt : 0;
+                            int ldOld = add ? ldc : 0;
                             if (mr == MR_WIDE) {
-                                eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, add);
+                                eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
                             } else {
-                                fourRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, add);
+                                fourRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
                             }
                             if (!whole) {
                                 merge(tile, c, cAt, ldc, rows, cols, accumulate);
@@ -127,6 +161,53 @@ final class VectorGemmKernel implements GemmKernel {
                 }
             }
         }
+    }
+
+    /**
+     * Runs the micro-kernel of {@code mr} rows on a scratch tile until C2 has compiled it, once per
+     * JVM, before the first block of at least {@value #PRIME_WORK} multiply-adds. The results stay
+     * in scratch: priming changes when the kernel is fast, never what it computes.
+     * NOTE: before C2 compiles them the micro-kernels run the Vector API boxed, about a hundred
+     * times slower. Tiered compilation asks C1 for a profiled compile after some 200 calls (or
+     * fewer, with loop iterations), and C2 after some 600 more calls plus loop iterations: hundreds
+     * of slow full-depth calls of the first large product (bench/RESULTS.md, "Cold start"). So the
+     * first calls here are two deep (cheap while they run interpreted), the later ones
+     * {@value #PRIME_DEPTH} deep. Not shallower: C2 reads the loop's trip count from the profile,
+     * and a kernel compiled on 24- or 48-deep calls ran real products 4-8% slower for good. Priming
+     * ends when a timed call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns. The
+     * other threads of the product wait on the lock, leaving the cores to priming and the compilers.
+     */
+    private static synchronized void prime(int mr) {
+        if (primed) {
+            return;
+        }
+        double[] a = new double[mr * PRIME_DEPTH];
+        double[] b = new double[NR * PRIME_DEPTH];
+        double[] c = new double[mr * NR];
+        long start = System.nanoTime();
+        for (int call = 0; ; call++) {
+            int depth = call < PRIME_SHALLOW_CALLS ? 2 : PRIME_DEPTH;
+            boolean timed = call >= PRIME_SHALLOW_CALLS && call % 64 == 0;
+            long before = timed ? System.nanoTime() : 0;
+            if (mr == MR_WIDE) {
+                eightRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
+            } else {
+                fourRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
+            }
+            if (timed) {
+                long now = System.nanoTime();
+                if (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS) {
+                    break;
+                }
+            }
+        }
+        primed = true;
+    }
+
+    private static double[] negativeZeros(int length) {
+        double[] z = new double[length];
+        Arrays.fill(z, -0.0);
+        return z;
     }
 
     private static int ceilDiv(int x, int y) {
@@ -154,8 +235,9 @@ final class VectorGemmKernel implements GemmKernel {
 
     // The accumulators are named locals, not an array, so that C2 keeps every one in a register.
     // A(r, p) of the panel is a[aAt + r * rowStep + p * depthStep]: packed panels have (1, mr).
+    // C's rows r of the tile get the accumulators plus old[oldAt + r * ldOld ...].
     private static void fourRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
-                                 double[] c, int cAt, int ldc, boolean accumulate) {
+                                 double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
         DoubleVector z = DoubleVector.zero(SPECIES);
         DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         int r1 = rowStep;
@@ -179,17 +261,17 @@ final class VectorGemmKernel implements GemmKernel {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        store(c00, c01, c, cAt, accumulate);
-        store(c10, c11, c, cAt + ldc, accumulate);
-        store(c20, c21, c, cAt + 2 * ldc, accumulate);
-        store(c30, c31, c, cAt + 3 * ldc, accumulate);
+        store(c00, c01, c, cAt, old, oldAt);
+        store(c10, c11, c, cAt + ldc, old, oldAt + ldOld);
+        store(c20, c21, c, cAt + 2 * ldc, old, oldAt + 2 * ldOld);
+        store(c30, c31, c, cAt + 3 * ldc, old, oldAt + 3 * ldOld);
     }
 
     // Eight rows: sixteen accumulators, two B vectors and one broadcast, within AVX-512's 32
     // registers. NOTE: the stores are written out rather than passed to a helper: C2 boxes this
     // many vectors handed to a method it does not inline.
     private static void eightRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
-                                  double[] c, int cAt, int ldc, boolean accumulate) {
+                                  double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
         DoubleVector z = DoubleVector.zero(SPECIES);
         DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         DoubleVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
@@ -230,49 +312,33 @@ final class VectorGemmKernel implements GemmKernel {
         int c5 = c4 + ldc;
         int c6 = c5 + ldc;
         int c7 = c6 + ldc;
-        if (accumulate) {
-            c00.add(DoubleVector.fromArray(SPECIES, c, cAt)).intoArray(c, cAt);
-            c01.add(DoubleVector.fromArray(SPECIES, c, cAt + LANES)).intoArray(c, cAt + LANES);
-            c10.add(DoubleVector.fromArray(SPECIES, c, c1)).intoArray(c, c1);
-            c11.add(DoubleVector.fromArray(SPECIES, c, c1 + LANES)).intoArray(c, c1 + LANES);
-            c20.add(DoubleVector.fromArray(SPECIES, c, c2)).intoArray(c, c2);
-            c21.add(DoubleVector.fromArray(SPECIES, c, c2 + LANES)).intoArray(c, c2 + LANES);
-            c30.add(DoubleVector.fromArray(SPECIES, c, c3)).intoArray(c, c3);
-            c31.add(DoubleVector.fromArray(SPECIES, c, c3 + LANES)).intoArray(c, c3 + LANES);
-            c40.add(DoubleVector.fromArray(SPECIES, c, c4)).intoArray(c, c4);
-            c41.add(DoubleVector.fromArray(SPECIES, c, c4 + LANES)).intoArray(c, c4 + LANES);
-            c50.add(DoubleVector.fromArray(SPECIES, c, c5)).intoArray(c, c5);
-            c51.add(DoubleVector.fromArray(SPECIES, c, c5 + LANES)).intoArray(c, c5 + LANES);
-            c60.add(DoubleVector.fromArray(SPECIES, c, c6)).intoArray(c, c6);
-            c61.add(DoubleVector.fromArray(SPECIES, c, c6 + LANES)).intoArray(c, c6 + LANES);
-            c70.add(DoubleVector.fromArray(SPECIES, c, c7)).intoArray(c, c7);
-            c71.add(DoubleVector.fromArray(SPECIES, c, c7 + LANES)).intoArray(c, c7 + LANES);
-        } else {
-            c00.intoArray(c, cAt);
-            c01.intoArray(c, cAt + LANES);
-            c10.intoArray(c, c1);
-            c11.intoArray(c, c1 + LANES);
-            c20.intoArray(c, c2);
-            c21.intoArray(c, c2 + LANES);
-            c30.intoArray(c, c3);
-            c31.intoArray(c, c3 + LANES);
-            c40.intoArray(c, c4);
-            c41.intoArray(c, c4 + LANES);
-            c50.intoArray(c, c5);
-            c51.intoArray(c, c5 + LANES);
-            c60.intoArray(c, c6);
-            c61.intoArray(c, c6 + LANES);
-            c70.intoArray(c, c7);
-            c71.intoArray(c, c7 + LANES);
-        }
+        int o1 = oldAt + ldOld;
+        int o2 = o1 + ldOld;
+        int o3 = o2 + ldOld;
+        int o4 = o3 + ldOld;
+        int o5 = o4 + ldOld;
+        int o6 = o5 + ldOld;
+        int o7 = o6 + ldOld;
+        c00.add(DoubleVector.fromArray(SPECIES, old, oldAt)).intoArray(c, cAt);
+        c01.add(DoubleVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, cAt + LANES);
+        c10.add(DoubleVector.fromArray(SPECIES, old, o1)).intoArray(c, c1);
+        c11.add(DoubleVector.fromArray(SPECIES, old, o1 + LANES)).intoArray(c, c1 + LANES);
+        c20.add(DoubleVector.fromArray(SPECIES, old, o2)).intoArray(c, c2);
+        c21.add(DoubleVector.fromArray(SPECIES, old, o2 + LANES)).intoArray(c, c2 + LANES);
+        c30.add(DoubleVector.fromArray(SPECIES, old, o3)).intoArray(c, c3);
+        c31.add(DoubleVector.fromArray(SPECIES, old, o3 + LANES)).intoArray(c, c3 + LANES);
+        c40.add(DoubleVector.fromArray(SPECIES, old, o4)).intoArray(c, c4);
+        c41.add(DoubleVector.fromArray(SPECIES, old, o4 + LANES)).intoArray(c, c4 + LANES);
+        c50.add(DoubleVector.fromArray(SPECIES, old, o5)).intoArray(c, c5);
+        c51.add(DoubleVector.fromArray(SPECIES, old, o5 + LANES)).intoArray(c, c5 + LANES);
+        c60.add(DoubleVector.fromArray(SPECIES, old, o6)).intoArray(c, c6);
+        c61.add(DoubleVector.fromArray(SPECIES, old, o6 + LANES)).intoArray(c, c6 + LANES);
+        c70.add(DoubleVector.fromArray(SPECIES, old, o7)).intoArray(c, c7);
+        c71.add(DoubleVector.fromArray(SPECIES, old, o7 + LANES)).intoArray(c, c7 + LANES);
     }
 
-    private static void store(DoubleVector v0, DoubleVector v1, double[] c, int at, boolean accumulate) {
-        if (accumulate) {
-            v0 = v0.add(DoubleVector.fromArray(SPECIES, c, at));
-            v1 = v1.add(DoubleVector.fromArray(SPECIES, c, at + LANES));
-        }
-        v0.intoArray(c, at);
-        v1.intoArray(c, at + LANES);
+    private static void store(DoubleVector v0, DoubleVector v1, double[] c, int at, double[] old, int oldAt) {
+        v0.add(DoubleVector.fromArray(SPECIES, old, oldAt)).intoArray(c, at);
+        v1.add(DoubleVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, at + LANES);
     }
 }
