@@ -19,9 +19,9 @@ import java.util.concurrent.RecursiveAction;
  * thread count, and add the block sums up in block order ({@link #sum}). So 1, 2, 3 or 8 threads
  * give the same bits.
  */
-final class Parallel {
+public final class Parallel {
     /** Elements below which a loop stays on the calling thread. */
-    static final int MIN_PARALLEL = 1 << 15;
+    public static final int MIN_PARALLEL = 1 << 15;
     /** The fewest elements per part. */
     static final int MIN_PART = 1 << 14;
     /** Elements per partial sum of {@link #sum}: fixed, whatever the thread count. */
@@ -35,9 +35,13 @@ final class Parallel {
 
     /** A part of a loop: the indices [from, to). */
     @FunctionalInterface
-    interface Range {
+    public interface Range {
+        /** Runs the part [from, to). */
         void run(int from, int to);
     }
+
+    /** The grain of elementwise loops: parts start at multiples of a float32 block. */
+    public static final int GRAIN = FloatBlocks.BLOCK;
 
     /** The partial result of one block of a reduction. */
     @FunctionalInterface
@@ -97,8 +101,15 @@ final class Parallel {
         invoke(tasks);
     }
 
-    /** {@link #forRange} of elements: indices split at multiples of {@code grain}, each one element. */
-    static void forRange(int n, int grain, Range body) {
+    /**
+     * {@link #forRange(int, int, long, Range)} of elements: indices split at multiples of
+     * {@code grain}, each one element.
+     *
+     * @param n the number of indices
+     * @param grain parts start at its multiples
+     * @param body the loop's body
+     */
+    public static void forRange(int n, int grain, Range body) {
         forRange(n, grain, 1, body);
     }
 
