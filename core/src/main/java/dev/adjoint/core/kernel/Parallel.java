@@ -1,8 +1,7 @@
 package dev.adjoint.core.kernel;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Splits the loops of elementwise and reduction kernels over the fork/join pool of the large matrix
@@ -84,21 +83,7 @@ public final class Parallel {
             return;
         }
         int chunk = (int) (((long) n / parts + grain - 1) / grain * grain);
-        int count = (n + chunk - 1) / chunk;
-        RecursiveAction[] tasks = new RecursiveAction[count];
-        for (int t = 0; t < count; t++) {
-            int from = t * chunk;
-            int to = Math.min(n, from + chunk);
-            tasks[t] = new RecursiveAction() {
-                private static final long serialVersionUID = 1L;
-
-                @Override
-                protected void compute() {
-                    body.run(from, to);
-                }
-            };
-        }
-        invoke(tasks);
+        new Split(n, chunk, body).run();
     }
 
     /**
@@ -137,28 +122,66 @@ public final class Parallel {
     }
 
     /**
-     * Runs the tasks: the calling thread takes the first and hands the rest to the pool (or, on a
-     * pool thread already, forks them all); returns when all are done, rethrowing a failure.
+     * One split loop. The parts are fixed by the chunk; who runs which is not: the calling thread and
+     * the pool threads it wakes each claim the next unclaimed part until none is left, so a pool
+     * thread that is slow to wake (a busy machine) leaves its parts to the caller instead of making
+     * it wait. The caller then waits only for parts already running elsewhere.
      */
-    private static void invoke(RecursiveAction[] tasks) {
-        ForkJoinPool p = ParallelGemm.sharedPool();
-        if (ForkJoinTask.getPool() == p) {
-            ForkJoinTask.invokeAll(tasks);
-            return;
+    private static final class Split {
+        private final int n;
+        private final int chunk;
+        private final int count;
+        private final Range body;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger unfinished;
+        private volatile Throwable failure;
+
+        Split(int n, int chunk, Range body) {
+            this.n = n;
+            this.chunk = chunk;
+            this.count = (n + chunk - 1) / chunk;
+            this.body = body;
+            this.unfinished = new AtomicInteger(count);
         }
-        for (int t = 1; t < tasks.length; t++) {
-            p.execute(tasks[t]);
-        }
-        try {
-            tasks[0].invoke();
-        } finally {
-            // even when the first part failed: no part may still be writing after return
-            for (int t = 1; t < tasks.length; t++) {
-                tasks[t].quietlyJoin();
+
+        void run() {
+            ForkJoinPool pool = ParallelGemm.sharedPool();
+            for (int t = 1; t < count; t++) {
+                pool.execute(this::claimParts);
+            }
+            claimParts();
+            // NOTE: spin before yielding: a part running on another core ends within microseconds,
+            // and parking would cost a wake-up as long as the part
+            for (int spins = 0; unfinished.get() > 0; spins++) {
+                if (spins < 1 << 14) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+            Throwable f = failure;
+            if (f instanceof RuntimeException e) {
+                throw e;
+            }
+            if (f instanceof Error e) {
+                throw e;
             }
         }
-        for (int t = 1; t < tasks.length; t++) {
-            tasks[t].join();
+
+        /** Runs unclaimed parts until none is left. */
+        private void claimParts() {
+            for (int part; (part = next.getAndIncrement()) < count; ) {
+                int from = part * chunk;
+                try {
+                    body.run(from, Math.min(n, from + chunk));
+                } catch (Throwable e) {
+                    if (failure == null) {
+                        failure = e;
+                    }
+                } finally {
+                    unfinished.decrementAndGet();
+                }
+            }
         }
     }
 }
