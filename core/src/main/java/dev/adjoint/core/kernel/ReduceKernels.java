@@ -106,11 +106,18 @@ public final class ReduceKernels {
         int n = x.shape[1];
         int len = to - from;
         Rows rows = new Rows(x, len);
+        // NOTE: on the math kernel: HotSpot does not vectorize r[j] += a[p + j] (it cannot rule
+        // out that r and a overlap), and the scalar loop runs at a third of the speed
+        MathKernel math = len >= MathKernel.MIN_LENGTH ? KernelProvider.math() : null;
         for (int row = x.offset + from, end = x.offset + x.size; row < end; row += n) {
             double[] a = rows.widened(row, len);
             int p = rows.offset(row);
-            for (int j = 0; j < len; j++) {
-                r[from + j] += a[p + j];
+            if (math != null) {
+                math.addTo(a, p, r, from, len);
+            } else {
+                for (int j = 0; j < len; j++) {
+                    r[from + j] += a[p + j];
+                }
             }
         }
     }
@@ -184,27 +191,67 @@ public final class ReduceKernels {
         return (s0 + s1) + (s2 + s3);
     }
 
+    /** The running sums of {@link #sumInLanes}: element i of a run goes to sum {@code i % SUM_LANES}. */
+    static final int SUM_LANES = 16;
+
     /**
-     * The sum of {@code n} consecutive elements from {@code from}, with four running sums: one sum
-     * waits on each addition's latency, four keep the adder busy (and round no worse).
+     * The sum of {@code n} consecutive elements from {@code from}: runs of at least
+     * {@link MathKernel#MIN_LENGTH} on the math kernel, shorter ones here, both as
+     * {@link #sumInLanes} (the same bits).
      */
     static double sum(double[] a, int from, int n) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = from;
-        int end = from + n;
-        for (; i + 3 < end; i += 4) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
+        return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(a, from, n) : sumInLanes(a, from, n);
+    }
+
+    /**
+     * The sum of {@code n} consecutive elements from {@code from} in {@link #SUM_LANES} running sums,
+     * element i going to sum {@code i % 16}, combined by {@link #finishLanes}: independent additions
+     * keep the adder busy (one running sum waits on each addition's latency), and the vector kernel
+     * runs the same additions in two 8-lane vectors, so both give these bits.
+     */
+    static double sumInLanes(double[] a, int from, int n) {
+        // locals, not an array: HotSpot keeps them in registers
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        double s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0;
+        int i = 0;
+        for (; i + SUM_LANES <= n; i += SUM_LANES) {
+            int p = from + i;
+            s0 += a[p];
+            s1 += a[p + 1];
+            s2 += a[p + 2];
+            s3 += a[p + 3];
+            s4 += a[p + 4];
+            s5 += a[p + 5];
+            s6 += a[p + 6];
+            s7 += a[p + 7];
+            s8 += a[p + 8];
+            s9 += a[p + 9];
+            s10 += a[p + 10];
+            s11 += a[p + 11];
+            s12 += a[p + 12];
+            s13 += a[p + 13];
+            s14 += a[p + 14];
+            s15 += a[p + 15];
         }
-        for (; i < end; i++) {
-            s0 += a[i];
+        double[] s = {s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15};
+        return finishLanes(s, a, from + i, n - i);
+    }
+
+    /**
+     * Adds the last {@code rest} (fewer than {@link #SUM_LANES}) elements from {@code p} to the
+     * running sums, element j to sum j, and combines them: sum k with sum k + 8, then k + 4, k + 2,
+     * k + 1.
+     */
+    static double finishLanes(double[] s, double[] a, int p, int rest) {
+        for (int j = 0; j < rest; j++) {
+            s[j] += a[p + j];
         }
-        return (s0 + s1) + (s2 + s3);
+        for (int width = SUM_LANES / 2; width > 0; width /= 2) {
+            for (int k = 0; k < width; k++) {
+                s[k] += s[k + width];
+            }
+        }
+        return s[0];
     }
 
     /**
@@ -213,22 +260,18 @@ public final class ReduceKernels {
      * together).
      */
     static double sum(float[] a, int from, int n) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = from;
-        int end = from + n;
-        for (; i + 3 < end; i += 4) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
+        double[] s = new double[SUM_LANES];
+        int i = 0;
+        for (; i + SUM_LANES <= n; i += SUM_LANES) {
+            for (int k = 0; k < SUM_LANES; k++) {
+                s[k] += a[from + i + k];
+            }
         }
-        for (; i < end; i++) {
-            s0 += a[i];
+        double[] rest = new double[SUM_LANES];
+        for (int j = 0; i + j < n; j++) {
+            rest[j] = a[from + i + j];
         }
-        return (s0 + s1) + (s2 + s3);
+        return finishLanes(s, rest, 0, n - i);
     }
 
     /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */
