@@ -44,13 +44,6 @@ interface MathKernel {
     /** {@code r[ro + i] = exp(a[ao + i] - shift)}, returning the sum of what it wrote. */
     double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n);
 
-    /**
-     * Softmax (or log-softmax) of {@code rows} consecutive rows of n elements from {@code a[ao]},
-     * written from {@code r[ro]}: each row's maximum m (0 if it is -infinity) subtracted, e = exp(x - m)
-     * summed to s, then e / s (as e times 1 / s), or (x - m) - log(s).
-     */
-    void softmaxRows(double[] a, int ao, double[] r, int ro, int rows, int n, boolean log);
-
     /** {@code r[ro + i] += a[ao + i]} for i in [0, n) (exact in both kernels). */
     void addTo(double[] a, int ao, double[] r, int ro, int n);
 

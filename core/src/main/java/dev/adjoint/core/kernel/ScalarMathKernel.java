@@ -79,41 +79,4 @@ final class ScalarMathKernel implements MathKernel {
     public double sum(double[] a, int ao, int n) {
         return ReduceKernels.sumInLanes(a, ao, n);
     }
-
-    @Override
-    public void softmaxRows(double[] a, int ao, double[] r, int ro, int rows, int n, boolean log) {
-        for (int row = 0; row < rows; row++) {
-            int p = ao + row * n;
-            int q = ro + row * n;
-            double max = rowShift(a, p, n);
-            double sum = expShifted(a, p, max, r, q, n);
-            finishRow(a, p, r, q, n, max, sum, log);
-        }
-    }
-
-    /** The maximum of a row, NaN if any element is; 0 for a row of -infinity or an empty one (the shift of softmax). */
-    static double rowShift(double[] a, int p, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            max = Math.max(max, a[p + j]);
-        }
-        // an all -inf row gives NaN, as exp(-inf - -inf) does in the composite
-        return max == Double.NEGATIVE_INFINITY ? 0 : max;
-    }
-
-    /** The second half of a softmax row: e / s in place, or (x - max) - log(s) from the input. */
-    static void finishRow(double[] a, int p, double[] r, int q, int n, double max, double sum, boolean log) {
-        if (log) {
-            // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
-            double logSum = Math.log(sum);
-            for (int j = 0; j < n; j++) {
-                r[q + j] = (a[p + j] - max) - logSum;
-            }
-        } else {
-            double inv = 1 / sum;
-            for (int j = 0; j < n; j++) {
-                r[q + j] *= inv;
-            }
-        }
-    }
 }

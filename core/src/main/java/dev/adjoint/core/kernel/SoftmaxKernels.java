@@ -45,12 +45,20 @@ public final class SoftmaxKernels {
         int n = c.shape[axis];
         int inner = innerSize(c.shape, axis);
         int outer = n == 0 || inner == 0 ? 0 : c.size / (n * inner);
-        boolean rows = inner == 1 && n >= MathKernel.MIN_LENGTH;
-        Parallel.forRange(outer, 1, (long) n * inner, (first, last) -> {
-            if (rows) {
-                KernelProvider.math().softmaxRows(a, c.offset + first * n, r, first * n, last - first, n, log);
-                return;
+        if (Parallel.parts(c.size) <= 1) {
+            // NOTE: the one-thread loop here, not in a lambda: C2 then compiles this method with
+            // softmaxSlice and the vector exp inlined on their profiles; compiled first from a
+            // lambda, the vector exp's reinterpretations were left as calls (1.7x slower softmax
+            // for the life of the JVM)
+            for (int o = 0; o < outer; o++) {
+                for (int i = 0; i < inner; i++) {
+                    int base = o * n * inner + i;
+                    softmaxSlice(a, c.offset + base, r, base, n, inner, log);
+                }
             }
+            return NDArray.wrapLike(r, c);
+        }
+        Parallel.forRange(outer, 1, (long) n * inner, (first, last) -> {
             for (int o = first; o < last; o++) {
                 for (int i = 0; i < inner; i++) {
                     int base = o * n * inner + i;
@@ -69,33 +77,20 @@ public final class SoftmaxKernels {
     private static NDArray softmaxFloatRows(NDArray c, int n, boolean log) {
         float[] r = Buffers.uninitializedFloats(c.size);
         int rows = n == 0 ? 0 : c.size / n;
-        // rows widened a group of about 8K elements at a time: few kernel calls, buffers in L2
-        int group = Math.max(1, (1 << 13) / Math.max(1, n));
         Parallel.forRange(rows, 1, n, (first, last) -> {
-            double[] in = new double[group * n];
-            double[] out = new double[group * n];
-            for (int k = first; k < last; k += group) {
-                int count = Math.min(group, last - k);
+            double[] row = new double[n];
+            double[] out = new double[n];
+            for (int k = first; k < last; k++) {
                 int base = k * n;
-                FloatBlocks.widen(c.floats, c.offset + base, 1, in, count * n);
-                if (n >= MathKernel.MIN_LENGTH) {
-                    KernelProvider.math().softmaxRows(in, 0, out, 0, count, n, log);
-                } else {
-                    for (int j = 0; j < count; j++) {
-                        softmaxSlice(in, j * n, out, j * n, n, 1, log);
-                    }
-                }
-                FloatBlocks.narrow(out, r, base, count * n);
+                FloatBlocks.widen(c.floats, c.offset + base, 1, row, n);
+                softmaxSlice(row, 0, out, 0, n, 1, log);
+                FloatBlocks.narrow(out, r, base, n);
             }
         });
         return NDArray.wrapLike(r, c);
     }
 
-    /**
-     * Softmax of the n elements of a from pa step inner, written to r from base step inner: the
-     * plain loop, for slices across an axis or shorter than {@link MathKernel#MIN_LENGTH} (longer
-     * rows go to {@link MathKernel#softmaxRows}).
-     */
+    /** Softmax of the n elements of a from pa step inner, written to r from base step inner. */
     private static void softmaxSlice(double[] a, int pa, double[] r, int base, int n, int inner, boolean log) {
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0, p = pa; j < n; j++, p += inner) {
@@ -104,11 +99,16 @@ public final class SoftmaxKernels {
         if (max == Double.NEGATIVE_INFINITY) {
             max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
         }
-        double sum = 0;
-        for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
-            double e = Math.exp(a[p] - max);
-            r[q] = e;
-            sum += e;
+        double sum;
+        if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
+            sum = KernelProvider.math().expShifted(a, pa, max, r, base, n);
+        } else {
+            sum = 0;
+            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+                double e = Math.exp(a[p] - max);
+                r[q] = e;
+                sum += e;
+            }
         }
         if (log) {
             // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)

@@ -389,45 +389,4 @@ final class VectorMathKernel implements MathKernel {
         high.intoArray(sums, 8);
         return ReduceKernels.finishLanes(sums, a, ao + i, n - i);
     }
-
-    // NOTE: the whole row loop in this one method, exp and sum written out rather than a call to
-    // expShifted: a caller that C2 compiles before expShifted has a profile inlines it with its
-    // vector operations left as calls (no intrinsics), twice as slow for the life of the JVM; a
-    // long loop here is compiled on its own profile
-    @Override
-    public void softmaxRows(double[] a, int ao, double[] r, int ro, int rows, int n, boolean log) {
-        double[] lanes = new double[LANES];
-        for (int row = 0; row < rows; row++) {
-            int p = ao + row * n;
-            int q = ro + row * n;
-            double max = ScalarMathKernel.rowShift(a, p, n);
-            int i = 0;
-            DoubleVector sums = DoubleVector.zero(SPECIES);
-            double sum = 0;
-            for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-                DoubleVector x = DoubleVector.fromArray(SPECIES, a, p + i).sub(max);
-                if (inRange(x)) {
-                    DoubleVector e = expVector(x);
-                    e.intoArray(r, q + i);
-                    sums = sums.add(e);
-                } else {
-                    for (int j = i; j < i + LANES; j++) {
-                        double e = exp(a[p + j] - max);
-                        r[q + j] = e;
-                        sum += e;
-                    }
-                }
-            }
-            sums.intoArray(lanes, 0);
-            for (double l : lanes) {
-                sum += l;
-            }
-            for (; i < n; i++) {
-                double e = exp(a[p + i] - max);
-                r[q + i] = e;
-                sum += e;
-            }
-            ScalarMathKernel.finishRow(a, p, r, q, n, max, sum, log);
-        }
-    }
 }

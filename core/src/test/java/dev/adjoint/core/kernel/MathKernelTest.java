@@ -135,41 +135,6 @@ class MathKernelTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("kernels")
-    void softmaxRowsMatchTheDefinition(MathKernel k) {
-        for (int n : new int[] {1, 7, 64, 70, 131}) {
-            int rows = 3;
-            double[] a = input(rows * n, 700 + n);
-            a[3 + n] = Double.NEGATIVE_INFINITY;
-            for (boolean log : new boolean[] {false, true}) {
-                double[] r = new double[rows * n + 2];
-                k.softmaxRows(a, 3, r, 2, rows, n, log);
-                for (int row = 0; row < rows; row++) {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < n; j++) {
-                        max = Math.max(max, a[3 + row * n + j]);
-                    }
-                    double m = max == Double.NEGATIVE_INFINITY ? 0 : max;
-                    double sum = 0;
-                    for (int j = 0; j < n; j++) {
-                        sum += Math.exp(a[3 + row * n + j] - m);
-                    }
-                    for (int j = 0; j < n; j++) {
-                        double x = a[3 + row * n + j];
-                        double expected = log ? (x - m) - Math.log(sum) : Math.exp(x - m) / sum;
-                        double actual = r[2 + row * n + j];
-                        if (Double.isNaN(expected) || Double.isInfinite(expected)) {
-                            assertEquals(expected, actual, k + " softmaxRows n=" + n + " row " + row + " j " + j);
-                        } else {
-                            assertEquals(expected, actual, 1e-13 * Math.max(1, Math.abs(expected)), k + " softmaxRows n=" + n + " j " + j);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /** The sum's definition: sixteen running sums, element i into sum i % 16, combined k + 8, k + 4, k + 2, k + 1. */
     private static double sixteenSums(double[] a, int from, int n) {
         double[] s = new double[16];
