@@ -161,8 +161,19 @@ public class Adam extends Optimizer {
         return amsgrad ? momentsAndMax : moments;
     }
 
+    /** Elementwise, with no writes but to element i: large parameters split over threads. */
+    @Override
+    protected final boolean updatesInParts() {
+        return true;
+    }
+
     @Override
     protected final void update(int index, double[] p, double[] g, double[][] state, int n) {
+        update(index, p, g, state, 0, n);
+    }
+
+    @Override
+    protected final void update(int index, double[] p, double[] g, double[][] state, int from, int to) {
         double[] m = state[0];
         double[] v = state[1];
         double[] vmax = state[2];
@@ -173,7 +184,7 @@ public class Adam extends Optimizer {
         double correction2Sqrt = this.correction2Sqrt;
         double l2 = decoupled ? 0.0 : weightDecay;
         double shrink = decoupled ? 1 - lr * weightDecay : 1.0;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double gi = l2 != 0 ? g[i] + l2 * p[i] : g[i];
             double pi = p[i] * shrink;
             double mi = b1 * m[i] + (1 - b1) * gi;

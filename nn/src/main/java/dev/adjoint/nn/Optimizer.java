@@ -1,6 +1,7 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.DType;
+import dev.adjoint.core.ParallelLoops;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +30,11 @@ import java.util.function.Consumer;
  * small double scratch, run through the same rule, and rounded back, so the rule is computed in
  * float64 and stored in float32. A rule must therefore be elementwise: element {@code i}'s update
  * reads only element {@code i} of each array and the scalars {@link #begin} computed.
+ *
+ * <p><b>Threads.</b> A rule that says so ({@link #updatesInParts()}: SGD, Adam, AdamW, RMSprop)
+ * updates a large parameter in ranges on the threads of the large matrix products
+ * ({@link ParallelLoops}; a few small task objects per such parameter and step). Each element is
+ * computed as on one thread, so the thread count changes no bit.
  */
 public abstract class Optimizer {
     private final String name;
@@ -46,6 +52,8 @@ public abstract class Optimizer {
 
     /** The length of the chunks a float32 parameter is widened in. */
     static final int CHUNK = 512;
+    /** Per thread, the chunks of a float32 parameter's range updated in parts: parameter, gradient, states. */
+    private static final ThreadLocal<double[][]> FLOAT_SCRATCH = ThreadLocal.withInitial(() -> new double[0][]);
 
     /**
      * @param name the optimizer's name, for error messages
@@ -196,6 +204,41 @@ public abstract class Optimizer {
     protected abstract void update(int index, double[] param, double[] grad, double[][] state, int n);
 
     /**
+     * Whether the rule may run on parts of a parameter at once, on several threads: then a large
+     * parameter's elements are split into ranges ({@link ParallelLoops}) and each range goes to
+     * {@link #update(int, double[], double[], double[][], int, int)}. Only for a rule that is
+     * elementwise and writes nothing but element i of its arrays (no fields): the result is then
+     * the same for any thread count. The default is false: one call per parameter, on the calling
+     * thread.
+     *
+     * @return whether {@code update} may run on ranges, concurrently
+     */
+    protected boolean updatesInParts() {
+        return false;
+    }
+
+    /**
+     * The update rule on the elements [from, to) of the arrays, for a rule that {@link #updatesInParts()};
+     * concurrent calls get disjoint ranges. The default, for rules that do not, takes the whole
+     * array only: {@code update(index, param, grad, state, to)} with from 0.
+     *
+     * @param index the parameter's position in {@link #parameters()}
+     * @param param the parameter's elements (or a float32 parameter's widened chunk)
+     * @param grad the gradient's elements
+     * @param state the arrays of the states {@link #begin} returned, in its order
+     * @param from the first element to update
+     * @param to one past the last
+     * @throws IllegalStateException if the rule does not update in parts and the range is not from 0
+     */
+    protected void update(int index, double[] param, double[] grad, double[][] state, int from, int to) {
+        if (from != 0) {
+            throw new IllegalStateException(name + ": the update rule takes whole arrays only (updatesInParts() is false), got the range ["
+                    + from + ", " + to + ")");
+        }
+        update(index, param, grad, state, to);
+    }
+
+    /**
      * Registers a per-parameter state under PyTorch's name ({@code "exp_avg"}, {@code "momentum_buffer"}),
      * for subclass constructors: what {@link Checkpoint} saves and restores.
      *
@@ -311,7 +354,13 @@ public abstract class Optimizer {
             for (int k = 0; k < used.length; k++) {
                 arrays[k] = used[k] == null ? null : used[k].doubles(index, param.length);
             }
-            update(index, param, gradient, arrays, param.length);
+            // the length test first: a short parameter's step allocates no lambda
+            if (param.length >= ParallelLoops.MIN_LENGTH && updatesInParts()) {
+                double[][] states = arrays;
+                ParallelLoops.forRange(param.length, (from, to) -> update(index, param, gradient, states, from, to));
+            } else {
+                update(index, param, gradient, arrays, param.length);
+            }
         }
 
         void acceptFloats(float[] param) {
@@ -324,6 +373,22 @@ public abstract class Optimizer {
             for (int k = 0; k < used.length; k++) {
                 stored[k] = used[k] == null ? null : used[k].floats(index, n);
             }
+            if (n >= ParallelLoops.MIN_LENGTH && updatesInParts()) {
+                float[][] kept = stored;
+                ParallelLoops.forRange(n, (from, to) -> {
+                    double[][] scratch = FLOAT_SCRATCH.get();
+                    if (scratch.length < 2 + kept.length) {
+                        scratch = new double[2 + kept.length][CHUNK];
+                        FLOAT_SCRATCH.set(scratch);
+                    }
+                    double[][] chunks = new double[kept.length][];
+                    for (int k = 0; k < kept.length; k++) {
+                        chunks[k] = kept[k] == null ? null : scratch[2 + k];
+                    }
+                    updateChunks(param, kept, scratch[0], scratch[1], chunks, from, to);
+                });
+                return;
+            }
             if (paramChunk == null) {
                 paramChunk = new double[CHUNK];
                 gradChunk = new double[CHUNK];
@@ -335,8 +400,14 @@ public abstract class Optimizer {
             for (int k = 0; k < used.length; k++) {
                 chunks[k] = stored[k] == null ? null : stateChunks[k];
             }
-            for (int from = 0; from < n; from += CHUNK) {
-                int len = Math.min(CHUNK, n - from);
+            updateChunks(param, stored, paramChunk, gradChunk, chunks, 0, n);
+        }
+
+        /** The float32 elements [from, to) in chunks widened into the given scratch, updated, rounded back. */
+        private void updateChunks(float[] param, float[][] stored, double[] paramChunk, double[] gradChunk, double[][] chunks,
+                                  int start, int end) {
+            for (int from = start; from < end; from += CHUNK) {
+                int len = Math.min(CHUNK, end - from);
                 DType.widen(param, from, paramChunk, 0, len);
                 System.arraycopy(gradient, from, gradChunk, 0, len);
                 for (int k = 0; k < stored.length; k++) {

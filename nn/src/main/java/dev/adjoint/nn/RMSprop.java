@@ -146,8 +146,19 @@ public final class RMSprop extends Optimizer {
         return used;
     }
 
+    /** Elementwise, with no writes but to element i: large parameters split over threads. */
+    @Override
+    protected boolean updatesInParts() {
+        return true;
+    }
+
     @Override
     protected void update(int index, double[] p, double[] g, double[][] state, int n) {
+        update(index, p, g, state, 0, n);
+    }
+
+    @Override
+    protected void update(int index, double[] p, double[] g, double[][] state, int from, int to) {
         double[] v = state[0];
         double[] a = state[1];
         double[] b = state[2];
@@ -155,7 +166,7 @@ public final class RMSprop extends Optimizer {
         double al = alpha;
         double wd = weightDecay;
         double mu = momentum;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double gi = wd != 0 ? g[i] + wd * p[i] : g[i];
             double vi = al * v[i] + (1 - al) * gi * gi;
             v[i] = vi;

@@ -142,20 +142,31 @@ public final class SGD extends Optimizer {
         return withBuffer;
     }
 
+    /** Elementwise, with no writes but to element i: large parameters split over threads. */
+    @Override
+    protected boolean updatesInParts() {
+        return true;
+    }
+
     @Override
     protected void update(int index, double[] p, double[] g, double[][] state, int n) {
+        update(index, p, g, state, 0, n);
+    }
+
+    @Override
+    protected void update(int index, double[] p, double[] g, double[][] state, int from, int to) {
         double lr = learningRate();
         double wd = weightDecay;
         double[] b = state[0];
         if (b == null) {
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 p[i] -= lr * (g[i] + wd * p[i]);
             }
             return;
         }
         double mu = momentum;
         double keep = 1 - dampening;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double gi = wd != 0 ? g[i] + wd * p[i] : g[i];
             double bi = first ? gi : mu * b[i] + keep * gi;
             b[i] = bi;

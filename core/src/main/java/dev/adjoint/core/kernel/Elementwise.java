@@ -114,38 +114,45 @@ public final class Elementwise {
         NDArray c = x.contiguous();
         // the math kernel or not by the whole length, so a float32 block gets what float64 would
         boolean math = c.size >= MathKernel.MIN_LENGTH;
-        return blockwise(c, true, (a, o, r, n) -> {
-            if (!math || !onMathKernel(f, a, o, r, n)) {
-                loop(f, a, o, r, n);
+        return blockwise(c, true, (a, o, r, ro, n) -> {
+            if (!math || !onMathKernel(f, a, o, r, ro, n)) {
+                loop(f, a, o, r, ro, n);
             }
         });
     }
 
-    /** A float64 loop from {@code a[o + i]} to {@code r[i]}, i in [0, n), that reads each element before writing its index. */
+    /** A float64 loop from {@code a[o + i]} to {@code r[ro + i]}, i in [0, n), that reads each element before writing its index. */
     private interface Loop {
-        void run(double[] a, int o, double[] r, int n);
+        void run(double[] a, int o, double[] r, int ro, int n);
     }
 
     /**
      * Runs a loop over a contiguous array into a new one of its dtype: on float64 directly, on
      * float32 over blocks widened in place and rounded once (see {@link FloatBlocks}), so the
-     * float32 result is the float64 one rounded, bit for bit.
+     * float32 result is the float64 one rounded, bit for bit. Long arrays split over threads at
+     * multiples of a block ({@link Parallel}).
      */
     private static NDArray blockwise(NDArray c, boolean pooled, Loop loop) {
         int n = c.size;
         if (c.floats == null) {
             double[] r = pooled ? Buffers.uninitialized(n) : new double[n];
-            loop.run(c.data, c.offset, r, n);
+            double[] a = c.data;
+            int o = c.offset;
+            Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> loop.run(a, o + from, r, from, to - from));
             return NDArray.wrapLike(r, c);
         }
         float[] r = pooled ? Buffers.uninitializedFloats(n) : new float[n];
-        double[] w = FloatBlocks.scratch()[0];
-        for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
-            int len = Math.min(FloatBlocks.BLOCK, n - from);
-            FloatBlocks.widen(c.floats, c.offset + from, 1, w, len);
-            loop.run(w, 0, w, len);
-            FloatBlocks.narrow(w, r, from, len);
-        }
+        float[] a = c.floats;
+        int o = c.offset;
+        Parallel.forRange(n, FloatBlocks.BLOCK, (start, end) -> {
+            double[] w = FloatBlocks.scratch()[0];
+            for (int from = start; from < end; from += FloatBlocks.BLOCK) {
+                int len = Math.min(FloatBlocks.BLOCK, end - from);
+                FloatBlocks.widen(a, o + from, 1, w, len);
+                loop.run(w, 0, w, 0, len);
+                FloatBlocks.narrow(w, r, from, len);
+            }
+        });
         return NDArray.wrapLike(r, c);
     }
 
@@ -153,35 +160,35 @@ public final class Elementwise {
      * Writes {@code f(a[o + i])} to {@code r[i]}, i in [0, n), on the math kernel if it has f, and
      * says whether it did.
      */
-    private static boolean onMathKernel(Unary f, double[] a, int o, double[] r, int n) {
+    private static boolean onMathKernel(Unary f, double[] a, int o, double[] r, int ro, int n) {
         // a switch expression, so that a new constant does not compile until it is placed here
         return switch (f) {
-            case EXP -> { KernelProvider.math().exp(a, o, r, 0, n); yield true; }
-            case TANH -> { KernelProvider.math().tanh(a, o, r, 0, n); yield true; }
-            case SIGMOID -> { KernelProvider.math().sigmoid(a, o, r, 0, n); yield true; }
-            case RELU -> { KernelProvider.math().relu(a, o, r, 0, n); yield true; }
+            case EXP -> { KernelProvider.math().exp(a, o, r, ro, n); yield true; }
+            case TANH -> { KernelProvider.math().tanh(a, o, r, ro, n); yield true; }
+            case SIGMOID -> { KernelProvider.math().sigmoid(a, o, r, ro, n); yield true; }
+            case RELU -> { KernelProvider.math().relu(a, o, r, ro, n); yield true; }
             case NEG, LOG, SQRT, ABS, SIN, COS, SIGN, LOG1P, SOFTPLUS, INFINITY_TO_ZERO, ERF -> false;
         };
     }
 
-    /** {@code r[i] = f(a[o + i])} for i in [0, n); returns r. */
-    private static double[] loop(Unary f, double[] a, int o, double[] r, int n) {
+    /** {@code r[ro + i] = f(a[o + i])} for i in [0, n); returns r. */
+    private static double[] loop(Unary f, double[] a, int o, double[] r, int ro, int n) {
         return switch (f) {
-            case NEG -> { for (int i = 0; i < n; i++) r[i] = -a[o + i]; yield r; }
-            case EXP -> { for (int i = 0; i < n; i++) r[i] = Math.exp(a[o + i]); yield r; }
-            case LOG -> { for (int i = 0; i < n; i++) r[i] = Math.log(a[o + i]); yield r; }
-            case SQRT -> { for (int i = 0; i < n; i++) r[i] = Math.sqrt(a[o + i]); yield r; }
-            case ABS -> { for (int i = 0; i < n; i++) r[i] = Math.abs(a[o + i]); yield r; }
-            case SIN -> { for (int i = 0; i < n; i++) r[i] = Math.sin(a[o + i]); yield r; }
-            case COS -> { for (int i = 0; i < n; i++) r[i] = Math.cos(a[o + i]); yield r; }
-            case TANH -> { for (int i = 0; i < n; i++) r[i] = Math.tanh(a[o + i]); yield r; }
-            case SIGMOID -> { for (int i = 0; i < n; i++) r[i] = sigmoid(a[o + i]); yield r; }
-            case RELU -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = v < 0 ? 0.0 : v; } yield r; }
-            case SIGN -> { for (int i = 0; i < n; i++) r[i] = sign(a[o + i]); yield r; }
-            case LOG1P -> { for (int i = 0; i < n; i++) r[i] = Math.log1p(a[o + i]); yield r; }
-            case SOFTPLUS -> { for (int i = 0; i < n; i++) r[i] = softplus(a[o + i]); yield r; }
-            case INFINITY_TO_ZERO -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[i] = Double.isInfinite(v) ? 0.0 : v; } yield r; }
-            case ERF -> { for (int i = 0; i < n; i++) r[i] = ErrorFunction.erf(a[o + i]); yield r; }
+            case NEG -> { for (int i = 0; i < n; i++) r[ro + i] = -a[o + i]; yield r; }
+            case EXP -> { for (int i = 0; i < n; i++) r[ro + i] = Math.exp(a[o + i]); yield r; }
+            case LOG -> { for (int i = 0; i < n; i++) r[ro + i] = Math.log(a[o + i]); yield r; }
+            case SQRT -> { for (int i = 0; i < n; i++) r[ro + i] = Math.sqrt(a[o + i]); yield r; }
+            case ABS -> { for (int i = 0; i < n; i++) r[ro + i] = Math.abs(a[o + i]); yield r; }
+            case SIN -> { for (int i = 0; i < n; i++) r[ro + i] = Math.sin(a[o + i]); yield r; }
+            case COS -> { for (int i = 0; i < n; i++) r[ro + i] = Math.cos(a[o + i]); yield r; }
+            case TANH -> { for (int i = 0; i < n; i++) r[ro + i] = Math.tanh(a[o + i]); yield r; }
+            case SIGMOID -> { for (int i = 0; i < n; i++) r[ro + i] = sigmoid(a[o + i]); yield r; }
+            case RELU -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[ro + i] = v < 0 ? 0.0 : v; } yield r; }
+            case SIGN -> { for (int i = 0; i < n; i++) r[ro + i] = sign(a[o + i]); yield r; }
+            case LOG1P -> { for (int i = 0; i < n; i++) r[ro + i] = Math.log1p(a[o + i]); yield r; }
+            case SOFTPLUS -> { for (int i = 0; i < n; i++) r[ro + i] = softplus(a[o + i]); yield r; }
+            case INFINITY_TO_ZERO -> { for (int i = 0; i < n; i++) { double v = a[o + i]; r[ro + i] = Double.isInfinite(v) ? 0.0 : v; } yield r; }
+            case ERF -> { for (int i = 0; i < n; i++) r[ro + i] = ErrorFunction.erf(a[o + i]); yield r; }
         };
     }
 
@@ -258,25 +265,25 @@ public final class Elementwise {
         NDArray c = x.contiguous();
         // a constant takes the array's dtype
         double q = c.floats != null ? (float) p : p;
-        return blockwise(c, true, (a, o, r, n) -> powLoop(a, o, r, n, q));
+        return blockwise(c, true, (a, o, r, ro, n) -> powLoop(a, o, r, ro, n, q));
     }
 
-    private static void powLoop(double[] a, int o, double[] r, int n, double p) {
+    private static void powLoop(double[] a, int o, double[] r, int ro, int n, double p) {
         if (p == 2.0) {
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
-                r[i] = v * v;
+                r[ro + i] = v * v;
             }
         } else if (p == 1.0) {
-            System.arraycopy(a, o, r, 0, n);
+            System.arraycopy(a, o, r, ro, n);
         } else if (Double.isFinite(p)) {
             for (int i = 0; i < n; i++) {
-                r[i] = Math.pow(a[o + i], p);
+                r[ro + i] = Math.pow(a[o + i], p);
             }
         } else {
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
-                r[i] = v == 1.0 || (v == -1.0 && Double.isInfinite(p)) ? 1.0 : Math.pow(v, p);
+                r[ro + i] = v == 1.0 || (v == -1.0 && Double.isInfinite(p)) ? 1.0 : Math.pow(v, p);
             }
         }
     }
@@ -289,20 +296,20 @@ public final class Elementwise {
         NDArray c = x.contiguous();
         double low = c.floats != null ? (float) lo : lo;
         double high = c.floats != null ? (float) hi : hi;
-        return blockwise(c, true, (a, o, r, n) -> {
+        return blockwise(c, true, (a, o, r, ro, n) -> {
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
-                r[i] = v < low ? low : v > high ? high : v;
+                r[ro + i] = v < low ? low : v > high ? high : v;
             }
         });
     }
 
     /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
     public static NDArray strictlyInside(NDArray x, double lo, double hi) {
-        return blockwise(x.contiguous(), false, (a, o, r, n) -> {
+        return blockwise(x.contiguous(), false, (a, o, r, ro, n) -> {
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
-                r[i] = lo < v && v < hi ? 1.0 : 0.0;
+                r[ro + i] = lo < v && v < hi ? 1.0 : 0.0;
             }
         });
     }
@@ -331,28 +338,45 @@ public final class Elementwise {
     /**
      * Walks two arrays of one shape in row-major order, a row (the last axis) at a time, or in
      * one run when both are contiguous; returns the array whose shape array the result shares.
+     * Long walks split over threads ({@link Parallel}): contiguous runs at multiples of a float32
+     * block, row walks at whole rows, so each element sees the loop a one-thread walk gives it.
      */
     private static NDArray forEachRow(NDArray a, NDArray b, Rows rows) {
         int n = a.size;
         if (a.isContiguous() && b.isContiguous()) {
-            rows.run(0, a.offset, 1, b.offset, 1, n);
+            int ao = a.offset;
+            int bo = b.offset;
+            Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> rows.run(from, ao + from, 1, bo + from, 1, to - from));
             // the second operand's shape array: in an activation's backward (gradient, then the
             // saved input or output) that is the shape array of the input the result is the
             // gradient of, so the engine's shape check is one comparison
             return b;
         }
-        int rank = a.shape.length;
         if (n == 0) {
             return a;
         }
+        int inner = a.shape[a.shape.length - 1];
+        Parallel.forRange(n / inner, 1, inner, (first, last) -> walkRows(a, b, rows, first, last));
+        return a;
+    }
+
+    /** Rows [first, last) of {@link #forEachRow}'s walk (a row being the last axis). */
+    private static void walkRows(NDArray a, NDArray b, Rows rows, int first, int last) {
+        int rank = a.shape.length;
         int inner = a.shape[rank - 1];
         int sa = a.strides[rank - 1];
         int sb = b.strides[rank - 1];
         int[] counter = new int[rank];
         int pa = a.offset;
         int pb = b.offset;
-        for (int out = 0; out < n; out += inner) {
-            rows.run(out, pa, sa, pb, sb, inner);
+        for (int d = rank - 2, rest = first; d >= 0; d--) {
+            counter[d] = rest % a.shape[d];
+            rest /= a.shape[d];
+            pa += counter[d] * a.strides[d];
+            pb += counter[d] * b.strides[d];
+        }
+        for (int row = first; row < last; row++) {
+            rows.run(row * inner, pa, sa, pb, sb, inner);
             for (int d = rank - 2; d >= 0; d--) {
                 if (++counter[d] < a.shape[d]) {
                     pa += a.strides[d];
@@ -364,7 +388,6 @@ public final class Elementwise {
                 counter[d] = 0;
             }
         }
-        return a;
     }
 
     /**
@@ -542,13 +565,17 @@ public final class Elementwise {
     /** {@code a (f) c} for every element a of {@code x} and a constant c. */
     public static NDArray zipScalar(Binary f, NDArray x, double c) {
         NDArray a = x.contiguous();
+        int ao = a.offset;
         if (a.floats != null) {
             float[] r = Buffers.uninitializedFloats(a.size);
-            innerFloats(f, r, 0, a.floats, a.offset, 1, new float[] {(float) c}, 0, 0, a.size);
+            float[] v = {(float) c};
+            Parallel.forRange(a.size, FloatBlocks.BLOCK, (from, to) ->
+                    innerFloats(f, r, from, a.floats, ao + from, 1, v, 0, 0, to - from));
             return NDArray.wrapLike(r, a);
         }
         double[] r = Buffers.uninitialized(a.size);
-        inner(f, r, 0, a.data, a.offset, 1, new double[] {c}, 0, 0, a.size);
+        double[] v = {c};
+        Parallel.forRange(a.size, FloatBlocks.BLOCK, (from, to) -> inner(f, r, from, a.data, ao + from, 1, v, 0, 0, to - from));
         return NDArray.wrapLike(r, a);
     }
 

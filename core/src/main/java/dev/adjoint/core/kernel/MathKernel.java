@@ -9,7 +9,8 @@ package dev.adjoint.core.kernel;
  * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
  *
  * <p>The two implementations agree to within a few units in the last place (the vector kernel's
- * polynomial {@code exp} is not bit-for-bit {@link Math#exp}); relu's backward is exact in both.
+ * polynomial {@code exp} is not bit-for-bit {@link Math#exp}); relu, its backward, addTo and sum
+ * give the same bits in both.
  * Each is deterministic: the same inputs give the same bits, compiled or interpreted.
  */
 interface MathKernel {
@@ -42,4 +43,13 @@ interface MathKernel {
 
     /** {@code r[ro + i] = exp(a[ao + i] - shift)}, returning the sum of what it wrote. */
     double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n);
+
+    /** {@code r[ro + i] += a[ao + i]} for i in [0, n) (exact in both kernels). */
+    void addTo(double[] a, int ao, double[] r, int ro, int n);
+
+    /**
+     * The sum of {@code a[ao + i]}, i in [0, n), in {@link ReduceKernels#SUM_LANES} running sums
+     * combined as {@link ReduceKernels#sumInLanes} does: the same bits in both kernels.
+     */
+    double sum(double[] a, int ao, int n);
 }

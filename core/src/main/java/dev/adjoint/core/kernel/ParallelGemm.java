@@ -217,6 +217,11 @@ final class ParallelGemm {
         return (length / parts + GRAIN - 1) / GRAIN * GRAIN;
     }
 
+    /** The pool that large products share, for the other kernels that split their loops ({@link Parallel}). */
+    static ForkJoinPool sharedPool() {
+        return pool();
+    }
+
     private static ForkJoinPool pool() {
         ForkJoinPool p = pool;
         if (p == null) {

@@ -2,8 +2,12 @@ package dev.adjoint.core.kernel;
 
 /**
  * Kernels that reduce along axes: sums down to a broadcast-compatible shape, the maximum along an
- * axis with a mask of where it was, softmax and its gradient (a maximum and a sum per slice), and
- * the sum of squared differences with its gradient.
+ * axis with a mask of where it was, and the sum of squared differences with its gradient (softmax
+ * is in {@link SoftmaxKernels}).
+ *
+ * <p>Long reductions split over threads ({@link Parallel}) without changing a bit: a sum of a whole
+ * array adds fixed blocks in order, and a bias gradient splits by columns, each column summed down
+ * its rows in order.
  */
 public final class ReduceKernels {
     private ReduceKernels() {
@@ -24,20 +28,24 @@ public final class ReduceKernels {
         }
         if (r.length == 1) {
             NDArray c = x.contiguous();
-            r[0] = c.floats != null ? sum(c.floats, c.offset, c.size) : sum(c.data, c.offset, c.size);
+            r[0] = c.floats != null ? sumAll(c.floats, c.offset, c.size) : sumAll(c.data, c.offset, c.size);
             return result(r, target, x);
         }
         if (rank == 2 && target.length == 1 && x.isContiguous()) {
-            // [m, n] -> [n], a bias gradient: add the rows up
+            // [m, n] -> [n], a bias gradient: add the rows up, columns split over threads
             int n = x.shape[1];
-            Rows rows = new Rows(x, n);
-            for (int row = x.offset, end = x.offset + x.size; row < end; row += n) {
-                double[] a = rows.widened(row, n);
-                int p = rows.offset(row);
-                for (int j = 0; j < n; j++) {
-                    r[j] += a[p + j];
+            Parallel.forRange(n, COLUMN_GRAIN, x.shape[0], (from, to) -> addRows(x, r, from, to));
+            return result(r, target, x);
+        }
+        if (lead == 0 && x.isContiguous() && summedLastAxisOnly(x.shape, target)) {
+            // [..., n] -> [..., 1]: one sum per row, rows split over threads
+            int n = x.shape[rank - 1];
+            Parallel.forRange(r.length, 1, n, (first, last) -> {
+                for (int row = first; row < last; row++) {
+                    int p = x.offset + row * n;
+                    r[row] = x.floats != null ? sum(x.floats, p, n) : sum(x.data, p, n);
                 }
-            }
+            });
             return result(r, target, x);
         }
         // Stride of each x axis within the result: 0 where the axis is summed.
@@ -76,6 +84,58 @@ public final class ReduceKernels {
         return result(r, target, x);
     }
 
+    /** Whether {@code target} is {@code shape} with its last axis (longer than 1) summed to 1. */
+    private static boolean summedLastAxisOnly(int[] shape, int[] target) {
+        int last = shape.length - 1;
+        if (last < 0 || target.length != shape.length || target[last] != 1 || shape[last] == 1) {
+            return false;
+        }
+        for (int d = 0; d < last; d++) {
+            if (target[d] != shape[d]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Columns per part of a bias gradient: a 64-byte line of doubles. */
+    private static final int COLUMN_GRAIN = 8;
+
+    /** {@code r[j] += x[i, j]} for every row i in order, for the columns [from, to) of a contiguous [m, n] x. */
+    private static void addRows(NDArray x, double[] r, int from, int to) {
+        int n = x.shape[1];
+        int len = to - from;
+        Rows rows = new Rows(x, len);
+        // NOTE: on the math kernel: HotSpot does not vectorize r[j] += a[p + j] (it cannot rule
+        // out that r and a overlap), and the scalar loop runs at a third of the speed
+        MathKernel math = len >= MathKernel.MIN_LENGTH ? KernelProvider.math() : null;
+        for (int row = x.offset + from, end = x.offset + x.size; row < end; row += n) {
+            double[] a = rows.widened(row, len);
+            int p = rows.offset(row);
+            if (math != null) {
+                math.addTo(a, p, r, from, len);
+            } else {
+                for (int j = 0; j < len; j++) {
+                    r[from + j] += a[p + j];
+                }
+            }
+        }
+    }
+
+    /**
+     * The sum of n consecutive elements from {@code from}: {@link #sum(double[], int, int)} of each
+     * block of {@link Parallel#SUM_BLOCK}, the block sums added in order; the same bits on any
+     * number of threads.
+     */
+    static double sumAll(double[] a, int from, int n) {
+        return Parallel.sum(n, (start, end) -> sum(a, from + start, end - start));
+    }
+
+    /** {@link #sumAll(double[], int, int)} of float32 elements, each widened exactly: the same bits as on a widened copy. */
+    static double sumAll(float[] a, int from, int n) {
+        return Parallel.sum(n, (start, end) -> sum(a, from + start, end - start));
+    }
+
     /** A float64 sum as an array of {@code shape} in the dtype of {@code like}. */
     private static NDArray result(double[] r, int[] shape, NDArray like) {
         NDArray wide = NDArray.wrap(r, shape.clone());
@@ -112,186 +172,6 @@ public final class ReduceKernels {
         }
     }
 
-    /** The number of elements after {@code axis} in row-major order: the stride of the axis in a contiguous array. */
-    private static int innerSize(int[] shape, int axis) {
-        int inner = 1;
-        for (int d = axis + 1; d < shape.length; d++) {
-            inner *= shape[d];
-        }
-        return inner;
-    }
-
-    /**
-     * Softmax (or log-softmax) along {@code axis}: each slice has its maximum subtracted before
-     * {@code exp}, so no slice overflows. One pass for the max, one for the sum, one to write.
-     *
-     * @param x the array
-     * @param axis the axis, non-negative
-     * @param log whether to return the log-softmax
-     * @return a new contiguous array of x's shape
-     */
-    public static NDArray softmax(NDArray x, int axis, boolean log) {
-        if (x.floats != null) {
-            return innerSize(x.shape, axis) == 1 ? softmaxFloatRows(x.contiguous(), slice(x.shape, axis), log) : softmax(x.toFloat64(), axis, log).toFloat32();
-        }
-        NDArray c = x.contiguous();
-        double[] a = c.data;
-        double[] r = Buffers.uninitialized(c.size);
-        int n = c.shape[axis];
-        int inner = innerSize(c.shape, axis);
-        int outer = n == 0 || inner == 0 ? 0 : c.size / (n * inner);
-        for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < inner; i++) {
-                int base = o * n * inner + i;
-                softmaxSlice(a, c.offset + base, r, base, n, inner, log);
-            }
-        }
-        return NDArray.wrapLike(r, c);
-    }
-
-    /**
-     * Softmax over an axis followed only by size-1 axes, of a contiguous float32 array: each row (n long) widened, the float64 slice
-     * loop, the row rounded once; the float64 result rounded, bit for bit.
-     */
-    /**
-     * The length of the slices along {@code axis} (1 for a rank-0 array): with nothing after the
-     * axis but size-1 axes, the slices are the consecutive runs of that length.
-     */
-    private static int slice(int[] shape, int axis) {
-        return shape.length == 0 ? 1 : shape[axis];
-    }
-
-    private static NDArray softmaxFloatRows(NDArray c, int n, boolean log) {
-        float[] r = Buffers.uninitializedFloats(c.size);
-        double[] row = new double[n];
-        double[] out = new double[n];
-        for (int base = 0; n > 0 && base < c.size; base += n) {
-            FloatBlocks.widen(c.floats, c.offset + base, 1, row, n);
-            softmaxSlice(row, 0, out, 0, n, 1, log);
-            FloatBlocks.narrow(out, r, base, n);
-        }
-        return NDArray.wrapLike(r, c);
-    }
-
-    /** Softmax of the n elements of a from pa step inner, written to r from base step inner. */
-    private static void softmaxSlice(double[] a, int pa, double[] r, int base, int n, int inner, boolean log) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0, p = pa; j < n; j++, p += inner) {
-            max = Math.max(max, a[p]);
-        }
-        if (max == Double.NEGATIVE_INFINITY) {
-            max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
-        }
-        double sum;
-        if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
-            sum = KernelProvider.math().expShifted(a, pa, max, r, base, n);
-        } else {
-            sum = 0;
-            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
-                double e = Math.exp(a[p] - max);
-                r[q] = e;
-                sum += e;
-            }
-        }
-        if (log) {
-            // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
-            double logSum = Math.log(sum);
-            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
-                r[q] = (a[p] - max) - logSum;
-            }
-        } else {
-            double inv = 1 / sum;
-            for (int j = 0, q = base; j < n; j++, q += inner) {
-                r[q] *= inv;
-            }
-        }
-    }
-
-    /**
-     * The gradient of softmax or log-softmax along {@code axis} from the output {@code y} and the
-     * output gradient {@code g}: {@code y (g - sum(g y))} for softmax, {@code g - exp(y) sum(g)}
-     * for log-softmax, sums taken along the axis.
-     *
-     * @param g the output gradient
-     * @param y the forward output, of g's shape
-     * @param axis the axis, non-negative
-     * @param log whether y is a log-softmax
-     * @return a new contiguous array of y's shape
-     */
-    public static NDArray softmaxBackward(NDArray g, NDArray y, int axis, boolean log) {
-        if (g.floats != null && y.floats != null && innerSize(y.shape, axis) == 1) {
-            return softmaxBackwardFloatRows(g.contiguous(), y.contiguous(), slice(y.shape, axis), log);
-        }
-        if (g.floats != null || y.floats != null) {
-            return softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log).toFloat32();
-        }
-        NDArray cg = g.contiguous();
-        NDArray cy = y.contiguous();
-        double[] gd = cg.data;
-        double[] yd = cy.data;
-        double[] r = Buffers.uninitialized(cy.size);
-        int n = cy.shape[axis];
-        int inner = innerSize(cy.shape, axis);
-        int outer = n == 0 || inner == 0 ? 0 : cy.size / (n * inner);
-        for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < inner; i++) {
-                int base = o * n * inner + i;
-                int pg = cg.offset + base;
-                int py = cy.offset + base;
-                if (inner == 1) {
-                    contiguousSoftmaxBackward(gd, pg, yd, py, r, base, n, log);
-                    continue;
-                }
-                double s = 0;
-                for (int j = 0, off = 0; j < n; j++, off += inner) {
-                    s += log ? gd[pg + off] : gd[pg + off] * yd[py + off];
-                }
-                for (int j = 0, off = 0; j < n; j++, off += inner) {
-                    double yv = yd[py + off];
-                    r[base + off] = log ? gd[pg + off] - Math.exp(yv) * s : yv * (gd[pg + off] - s);
-                }
-            }
-        }
-        return NDArray.wrapLike(r, cy);
-    }
-
-    /** {@link #softmaxBackward} over the last axis of float32 arrays: rows widened, the float64 slice loop, rounded once. */
-    private static NDArray softmaxBackwardFloatRows(NDArray g, NDArray y, int n, boolean log) {
-        float[] r = Buffers.uninitializedFloats(y.size);
-        double[] gr = new double[n];
-        double[] yr = new double[n];
-        double[] out = new double[n];
-        for (int base = 0; n > 0 && base < y.size; base += n) {
-            FloatBlocks.widen(g.floats, g.offset + base, 1, gr, n);
-            FloatBlocks.widen(y.floats, y.offset + base, 1, yr, n);
-            contiguousSoftmaxBackward(gr, 0, yr, 0, out, 0, n, log);
-            FloatBlocks.narrow(out, r, base, n);
-        }
-        return NDArray.wrapLike(r, y);
-    }
-
-    /** One contiguous slice of {@link #softmaxBackward}: sums with several accumulators, exp on the math kernel. */
-    private static void contiguousSoftmaxBackward(double[] g, int pg, double[] y, int py, double[] r, int pr, int n, boolean log) {
-        if (log) {
-            double s = sum(g, pg, n);
-            if (n >= MathKernel.MIN_LENGTH) {
-                KernelProvider.math().exp(y, py, r, pr, n);
-            } else {
-                for (int j = 0; j < n; j++) {
-                    r[pr + j] = Math.exp(y[py + j]);
-                }
-            }
-            for (int j = 0; j < n; j++) {
-                r[pr + j] = g[pg + j] - r[pr + j] * s;
-            }
-        } else {
-            double s = dot(g, pg, y, py, n);
-            for (int j = 0; j < n; j++) {
-                r[pr + j] = y[py + j] * (g[pg + j] - s);
-            }
-        }
-    }
-
     /** The dot product of {@code n} consecutive elements of a and b, with four running sums. */
     static double dot(double[] a, int pa, double[] b, int pb, int n) {
         double s0 = 0;
@@ -311,27 +191,67 @@ public final class ReduceKernels {
         return (s0 + s1) + (s2 + s3);
     }
 
+    /** The running sums of {@link #sumInLanes}: element i of a run goes to sum {@code i % SUM_LANES}. */
+    static final int SUM_LANES = 16;
+
     /**
-     * The sum of {@code n} consecutive elements from {@code from}, with four running sums: one sum
-     * waits on each addition's latency, four keep the adder busy (and round no worse).
+     * The sum of {@code n} consecutive elements from {@code from}: runs of at least
+     * {@link MathKernel#MIN_LENGTH} on the math kernel, shorter ones here, both as
+     * {@link #sumInLanes} (the same bits).
      */
     static double sum(double[] a, int from, int n) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = from;
-        int end = from + n;
-        for (; i + 3 < end; i += 4) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
+        return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(a, from, n) : sumInLanes(a, from, n);
+    }
+
+    /**
+     * The sum of {@code n} consecutive elements from {@code from} in {@link #SUM_LANES} running sums,
+     * element i going to sum {@code i % 16}, combined by {@link #finishLanes}: independent additions
+     * keep the adder busy (one running sum waits on each addition's latency), and the vector kernel
+     * runs the same additions in two 8-lane vectors, so both give these bits.
+     */
+    static double sumInLanes(double[] a, int from, int n) {
+        // locals, not an array: HotSpot keeps them in registers
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        double s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0;
+        int i = 0;
+        for (; i + SUM_LANES <= n; i += SUM_LANES) {
+            int p = from + i;
+            s0 += a[p];
+            s1 += a[p + 1];
+            s2 += a[p + 2];
+            s3 += a[p + 3];
+            s4 += a[p + 4];
+            s5 += a[p + 5];
+            s6 += a[p + 6];
+            s7 += a[p + 7];
+            s8 += a[p + 8];
+            s9 += a[p + 9];
+            s10 += a[p + 10];
+            s11 += a[p + 11];
+            s12 += a[p + 12];
+            s13 += a[p + 13];
+            s14 += a[p + 14];
+            s15 += a[p + 15];
         }
-        for (; i < end; i++) {
-            s0 += a[i];
+        double[] s = {s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15};
+        return finishLanes(s, a, from + i, n - i);
+    }
+
+    /**
+     * Adds the last {@code rest} (fewer than {@link #SUM_LANES}) elements from {@code p} to the
+     * running sums, element j to sum j, and combines them: sum k with sum k + 8, then k + 4, k + 2,
+     * k + 1.
+     */
+    static double finishLanes(double[] s, double[] a, int p, int rest) {
+        for (int j = 0; j < rest; j++) {
+            s[j] += a[p + j];
         }
-        return (s0 + s1) + (s2 + s3);
+        for (int width = SUM_LANES / 2; width > 0; width /= 2) {
+            for (int k = 0; k < width; k++) {
+                s[k] += s[k + width];
+            }
+        }
+        return s[0];
     }
 
     /**
@@ -340,22 +260,18 @@ public final class ReduceKernels {
      * together).
      */
     static double sum(float[] a, int from, int n) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = from;
-        int end = from + n;
-        for (; i + 3 < end; i += 4) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
+        double[] s = new double[SUM_LANES];
+        int i = 0;
+        for (; i + SUM_LANES <= n; i += SUM_LANES) {
+            for (int k = 0; k < SUM_LANES; k++) {
+                s[k] += a[from + i + k];
+            }
         }
-        for (; i < end; i++) {
-            s0 += a[i];
+        double[] rest = new double[SUM_LANES];
+        for (int j = 0; i + j < n; j++) {
+            rest[j] = a[from + i + j];
         }
-        return (s0 + s1) + (s2 + s3);
+        return finishLanes(s, rest, 0, n - i);
     }
 
     /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */
@@ -367,12 +283,16 @@ public final class ReduceKernels {
         NDArray cb = b.contiguous();
         double[] x = ca.data;
         double[] y = cb.data;
-        double s = 0;
-        for (int i = 0, p = ca.offset, q = cb.offset; i < ca.size; i++) {
-            double d = x[p + i] - y[q + i];
-            s += d * d;
-        }
-        return s;
+        int p = ca.offset;
+        int q = cb.offset;
+        return Parallel.sum(ca.size, (from, to) -> {
+            double s = 0;
+            for (int i = from; i < to; i++) {
+                double d = x[p + i] - y[q + i];
+                s += d * d;
+            }
+            return s;
+        });
     }
 
     /** {@code c (a - b)} elementwise over arrays of equal shape. */
@@ -385,9 +305,13 @@ public final class ReduceKernels {
         double[] x = ca.data;
         double[] y = cb.data;
         double[] r = Buffers.uninitialized(ca.size);
-        for (int i = 0, p = ca.offset, q = cb.offset; i < r.length; i++) {
-            r[i] = c * (x[p + i] - y[q + i]);
-        }
+        int p = ca.offset;
+        int q = cb.offset;
+        Parallel.forRange(r.length, FloatBlocks.BLOCK, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                r[i] = c * (x[p + i] - y[q + i]);
+            }
+        });
         return NDArray.wrapLike(r, ca);
     }
 

@@ -67,4 +67,16 @@ final class ScalarMathKernel implements MathKernel {
         }
         return sum;
     }
+
+    @Override
+    public void addTo(double[] a, int ao, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] += a[ao + i];
+        }
+    }
+
+    @Override
+    public double sum(double[] a, int ao, int n) {
+        return ReduceKernels.sumInLanes(a, ao, n);
+    }
 }

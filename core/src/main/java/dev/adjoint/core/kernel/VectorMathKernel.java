@@ -358,4 +358,35 @@ final class VectorMathKernel implements MathKernel {
         }
         return sum;
     }
+
+    @Override
+    public void addTo(double[] a, int ao, double[] r, int ro, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector.fromArray(SPECIES, r, ro + i).add(DoubleVector.fromArray(SPECIES, a, ao + i)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] += a[ao + i];
+        }
+    }
+
+    @Override
+    public double sum(double[] a, int ao, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        if (LANES != 8) {
+            return ReduceKernels.sumInLanes(a, ao, n);
+        }
+        // running sum k of the definition is lane k % 8 of vector k / 8
+        DoubleVector low = DoubleVector.zero(SPECIES);
+        DoubleVector high = DoubleVector.zero(SPECIES);
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            low = low.add(DoubleVector.fromArray(SPECIES, a, ao + i));
+            high = high.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8));
+        }
+        double[] sums = new double[lanes];
+        low.intoArray(sums, 0);
+        high.intoArray(sums, 8);
+        return ReduceKernels.finishLanes(sums, a, ao + i, n - i);
+    }
 }

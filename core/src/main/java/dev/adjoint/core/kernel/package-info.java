@@ -2,11 +2,13 @@
  * Numeric kernels: n-dimensional arrays of doubles or floats ({@code NDArray}: row-major with
  * strides, so that transposes and broadcasts are views) and the loops over them. Shape arithmetic
  * ({@code Shapes}); elementwise functions over any strides ({@code Elementwise}, with exp, tanh,
- * sigmoid and relu's backward on SIMD through {@code MathKernel}); sums, maxima and softmax along
- * axes ({@code ReduceKernels}); copies along an axis ({@code Slabs}); the matrix multiply
- * ({@code Gemm}: direct loops for small products, packed cache-blocked kernels on the Vector API or
- * in plain Java for large ones, split over one thread per core or {@code -Dadjoint.threads}, with
- * the same bits for any thread count); output arrays ({@code Buffers}).
+ * sigmoid and relu's backward on SIMD through {@code MathKernel}); sums and maxima along axes
+ * ({@code ReduceKernels}) and softmax ({@code SoftmaxKernels}); copies along an axis ({@code Slabs});
+ * the matrix multiply ({@code Gemm}: direct loops for small products, packed cache-blocked kernels on
+ * the Vector API or in plain Java for large ones, split over one thread per core or
+ * {@code -Dadjoint.threads}, with the same bits for any thread count); the split of long
+ * elementwise and reduction loops over the same threads ({@code Parallel}, the same bits too);
+ * output arrays ({@code Buffers}).
  *
  * <p>float32 has one source of truth per kernel family: the matrix multiply and convolution loops
  * ({@code Float*} classes) are generated from the float64 ones by {@code FloatSources} in the test

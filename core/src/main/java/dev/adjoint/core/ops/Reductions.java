@@ -281,7 +281,7 @@ public final class Reductions {
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            Tensor y = wrap(dev.adjoint.core.kernel.ReduceKernels.softmax(value(in[0]), axis, log));
+            Tensor y = wrap(dev.adjoint.core.kernel.SoftmaxKernels.softmax(value(in[0]), axis, log));
             ctx.save(y);
             return y;
         }
@@ -321,7 +321,7 @@ public final class Reductions {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(dev.adjoint.core.kernel.ReduceKernels.softmaxBackward(value(in[0]), value(in[1]), axis, log));
+            return wrap(dev.adjoint.core.kernel.SoftmaxKernels.softmaxBackward(value(in[0]), value(in[1]), axis, log));
         }
 
         // With v = gOut:

@@ -248,12 +248,12 @@ class Float32ElementwiseTest {
             assertRounded(ReduceKernels.sumTo(x.toFloat64(), new int[] {1}), ReduceKernels.sumTo(x, new int[] {1}), "sumTo [1]");
             for (boolean log : new boolean[] {false, true}) {
                 for (int axis : new int[] {0, last}) {
-                    NDArray y64 = ReduceKernels.softmax(x.toFloat64(), axis, log);
-                    NDArray y = ReduceKernels.softmax(x, axis, log);
+                    NDArray y64 = SoftmaxKernels.softmax(x.toFloat64(), axis, log);
+                    NDArray y = SoftmaxKernels.softmax(x, axis, log);
                     String what = (log ? "logSoftmax " : "softmax ") + java.util.Arrays.toString(shape) + " axis " + axis;
                     assertRounded(y64, y, what);
-                    assertRounded(ReduceKernels.softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log),
-                            ReduceKernels.softmaxBackward(g, y, axis, log), what + " backward");
+                    assertRounded(SoftmaxKernels.softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log),
+                            SoftmaxKernels.softmaxBackward(g, y, axis, log), what + " backward");
                 }
             }
         }

@@ -120,6 +120,55 @@ class MathKernelTest {
 
     @ParameterizedTest
     @MethodSource("kernels")
+    void addToIsExact(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            double[] a = input(n, 500 + n);
+            double[] r = input(n, 600 + n);
+            double[] expected = r.clone();
+            for (int i = 0; i < n; i++) {
+                expected[1 + i] += a[3 + i];
+            }
+            k.addTo(a, 3, r, 1, n);
+            for (int i = 0; i < r.length; i++) {
+                assertEquals(Double.doubleToLongBits(expected[i]), Double.doubleToLongBits(r[i]), k + " addTo, n=" + n + ", i=" + i);
+            }
+        }
+    }
+
+    /** The sum's definition: sixteen running sums, element i into sum i % 16, combined k + 8, k + 4, k + 2, k + 1. */
+    private static double sixteenSums(double[] a, int from, int n) {
+        double[] s = new double[16];
+        for (int i = 0; i < n; i++) {
+            s[i % 16] += a[from + i];
+        }
+        for (int width = 8; width > 0; width /= 2) {
+            for (int j = 0; j < width; j++) {
+                s[j] += s[j + width];
+            }
+        }
+        return s[0];
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void sumHasTheBitsOfItsSixteenRunningSums(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(7);
+        for (int n : new int[] {0, 1, 15, 16, 17, 63, 64, 65, 70, 127, 1000, 4099}) {
+            double[] a = new double[n + 3];
+            for (int i = 0; i < a.length; i++) {
+                // magnitudes far apart, so that another order of additions shows in the bits
+                a[i] = rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9));
+            }
+            double expected = sixteenSums(a, 3, n);
+            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(k.sum(a, 3, n)), k + " sum, n=" + n);
+            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(ReduceKernels.sum(a, 3, n)), "ReduceKernels.sum, n=" + n);
+        }
+        assertTrue(Double.isNaN(k.sum(new double[] {1, Double.NaN, 2}, 0, 3)), "NaN");
+        assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(k.sum(new double[] {-0.0, -0.0}, 0, 2)), "-0 + -0 from +0");
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
     void reluIsExactWithNaNAndNegativeZeroPassingThrough(MathKernel k) {
         for (int n = 0; n <= 70; n++) {
             double[] x = input(n, 300 + n);

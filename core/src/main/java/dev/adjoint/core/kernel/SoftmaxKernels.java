@@ -1,0 +1,222 @@
+package dev.adjoint.core.kernel;
+
+/**
+ * Softmax and log-softmax along an axis, and their gradient: a maximum and a sum per slice. Slices
+ * are independent, so long arrays split over threads by whole slices ({@link Parallel}), each slice
+ * computed as on one thread: the same bits for any thread count.
+ */
+public final class SoftmaxKernels {
+    private SoftmaxKernels() {
+    }
+
+    /** The number of elements after {@code axis} in row-major order: the stride of the axis in a contiguous array. */
+    static int innerSize(int[] shape, int axis) {
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        return inner;
+    }
+
+    /**
+     * The length of the slices along {@code axis} (1 for a rank-0 array): with nothing after the
+     * axis but size-1 axes, the slices are the consecutive runs of that length.
+     */
+    private static int slice(int[] shape, int axis) {
+        return shape.length == 0 ? 1 : shape[axis];
+    }
+
+    /**
+     * Softmax (or log-softmax) along {@code axis}: each slice has its maximum subtracted before
+     * {@code exp}, so no slice overflows. One pass for the max, one for the sum, one to write.
+     *
+     * @param x the array
+     * @param axis the axis, non-negative
+     * @param log whether to return the log-softmax
+     * @return a new contiguous array of x's shape
+     */
+    public static NDArray softmax(NDArray x, int axis, boolean log) {
+        if (x.floats != null) {
+            return innerSize(x.shape, axis) == 1 ? softmaxFloatRows(x.contiguous(), slice(x.shape, axis), log) : softmax(x.toFloat64(), axis, log).toFloat32();
+        }
+        NDArray c = x.contiguous();
+        double[] a = c.data;
+        double[] r = Buffers.uninitialized(c.size);
+        int n = c.shape[axis];
+        int inner = innerSize(c.shape, axis);
+        int outer = n == 0 || inner == 0 ? 0 : c.size / (n * inner);
+        if (Parallel.parts(c.size) <= 1) {
+            // NOTE: the one-thread loop here, not in a lambda: C2 then compiles this method with
+            // softmaxSlice and the vector exp inlined on their profiles; compiled first from a
+            // lambda, the vector exp's reinterpretations were left as calls (1.7x slower softmax
+            // for the life of the JVM)
+            for (int o = 0; o < outer; o++) {
+                for (int i = 0; i < inner; i++) {
+                    int base = o * n * inner + i;
+                    softmaxSlice(a, c.offset + base, r, base, n, inner, log);
+                }
+            }
+            return NDArray.wrapLike(r, c);
+        }
+        Parallel.forRange(outer, 1, (long) n * inner, (first, last) -> {
+            for (int o = first; o < last; o++) {
+                for (int i = 0; i < inner; i++) {
+                    int base = o * n * inner + i;
+                    softmaxSlice(a, c.offset + base, r, base, n, inner, log);
+                }
+            }
+        });
+        return NDArray.wrapLike(r, c);
+    }
+
+    /**
+     * Softmax over an axis followed only by size-1 axes, of a contiguous float32 array: each row (n
+     * long) widened, the float64 slice loop, the row rounded once; the float64 result rounded, bit
+     * for bit.
+     */
+    private static NDArray softmaxFloatRows(NDArray c, int n, boolean log) {
+        float[] r = Buffers.uninitializedFloats(c.size);
+        int rows = n == 0 ? 0 : c.size / n;
+        Parallel.forRange(rows, 1, n, (first, last) -> {
+            double[] row = new double[n];
+            double[] out = new double[n];
+            for (int k = first; k < last; k++) {
+                int base = k * n;
+                FloatBlocks.widen(c.floats, c.offset + base, 1, row, n);
+                softmaxSlice(row, 0, out, 0, n, 1, log);
+                FloatBlocks.narrow(out, r, base, n);
+            }
+        });
+        return NDArray.wrapLike(r, c);
+    }
+
+    /** Softmax of the n elements of a from pa step inner, written to r from base step inner. */
+    private static void softmaxSlice(double[] a, int pa, double[] r, int base, int n, int inner, boolean log) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0, p = pa; j < n; j++, p += inner) {
+            max = Math.max(max, a[p]);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
+        }
+        double sum;
+        if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
+            sum = KernelProvider.math().expShifted(a, pa, max, r, base, n);
+        } else {
+            sum = 0;
+            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+                double e = Math.exp(a[p] - max);
+                r[q] = e;
+                sum += e;
+            }
+        }
+        if (log) {
+            // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
+            double logSum = Math.log(sum);
+            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+                r[q] = (a[p] - max) - logSum;
+            }
+        } else {
+            double inv = 1 / sum;
+            for (int j = 0, q = base; j < n; j++, q += inner) {
+                r[q] *= inv;
+            }
+        }
+    }
+
+    /**
+     * The gradient of softmax or log-softmax along {@code axis} from the output {@code y} and the
+     * output gradient {@code g}: {@code y (g - sum(g y))} for softmax, {@code g - exp(y) sum(g)}
+     * for log-softmax, sums taken along the axis.
+     *
+     * @param g the output gradient
+     * @param y the forward output, of g's shape
+     * @param axis the axis, non-negative
+     * @param log whether y is a log-softmax
+     * @return a new contiguous array of y's shape
+     */
+    public static NDArray softmaxBackward(NDArray g, NDArray y, int axis, boolean log) {
+        if (g.floats != null && y.floats != null && innerSize(y.shape, axis) == 1) {
+            return softmaxBackwardFloatRows(g.contiguous(), y.contiguous(), slice(y.shape, axis), log);
+        }
+        if (g.floats != null || y.floats != null) {
+            return softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log).toFloat32();
+        }
+        NDArray cg = g.contiguous();
+        NDArray cy = y.contiguous();
+        double[] gd = cg.data;
+        double[] yd = cy.data;
+        double[] r = Buffers.uninitialized(cy.size);
+        int n = cy.shape[axis];
+        int inner = innerSize(cy.shape, axis);
+        int outer = n == 0 || inner == 0 ? 0 : cy.size / (n * inner);
+        Parallel.forRange(outer, 1, (long) n * inner, (first, last) -> {
+            for (int o = first; o < last; o++) {
+                for (int i = 0; i < inner; i++) {
+                    int base = o * n * inner + i;
+                    int pg = cg.offset + base;
+                    int py = cy.offset + base;
+                    if (inner == 1) {
+                        contiguousSoftmaxBackward(gd, pg, yd, py, r, base, n, log);
+                    } else {
+                        stridedSoftmaxBackward(gd, pg, yd, py, r, base, n, inner, log);
+                    }
+                }
+            }
+        });
+        return NDArray.wrapLike(r, cy);
+    }
+
+    /** One slice of {@link #softmaxBackward} whose elements lie {@code inner} apart. */
+    private static void stridedSoftmaxBackward(double[] gd, int pg, double[] yd, int py, double[] r, int base, int n, int inner, boolean log) {
+        double s = 0;
+        for (int j = 0, off = 0; j < n; j++, off += inner) {
+            s += log ? gd[pg + off] : gd[pg + off] * yd[py + off];
+        }
+        for (int j = 0, off = 0; j < n; j++, off += inner) {
+            double yv = yd[py + off];
+            r[base + off] = log ? gd[pg + off] - Math.exp(yv) * s : yv * (gd[pg + off] - s);
+        }
+    }
+
+    /** {@link #softmaxBackward} over the last axis of float32 arrays: rows widened, the float64 slice loop, rounded once. */
+    private static NDArray softmaxBackwardFloatRows(NDArray g, NDArray y, int n, boolean log) {
+        float[] r = Buffers.uninitializedFloats(y.size);
+        int rows = n == 0 ? 0 : y.size / n;
+        Parallel.forRange(rows, 1, n, (first, last) -> {
+            double[] gr = new double[n];
+            double[] yr = new double[n];
+            double[] out = new double[n];
+            for (int k = first; k < last; k++) {
+                int base = k * n;
+                FloatBlocks.widen(g.floats, g.offset + base, 1, gr, n);
+                FloatBlocks.widen(y.floats, y.offset + base, 1, yr, n);
+                contiguousSoftmaxBackward(gr, 0, yr, 0, out, 0, n, log);
+                FloatBlocks.narrow(out, r, base, n);
+            }
+        });
+        return NDArray.wrapLike(r, y);
+    }
+
+    /** One contiguous slice of {@link #softmaxBackward}: sums with several accumulators, exp on the math kernel. */
+    private static void contiguousSoftmaxBackward(double[] g, int pg, double[] y, int py, double[] r, int pr, int n, boolean log) {
+        if (log) {
+            double s = ReduceKernels.sum(g, pg, n);
+            if (n >= MathKernel.MIN_LENGTH) {
+                KernelProvider.math().exp(y, py, r, pr, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    r[pr + j] = Math.exp(y[py + j]);
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                r[pr + j] = g[pg + j] - r[pr + j] * s;
+            }
+        } else {
+            double s = ReduceKernels.dot(g, pg, y, py, n);
+            for (int j = 0; j < n; j++) {
+                r[pr + j] = y[py + j] * (g[pg + j] - s);
+            }
+        }
+    }
+}

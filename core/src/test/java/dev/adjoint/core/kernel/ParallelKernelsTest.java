@@ -1,0 +1,176 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The elementwise, reduction and softmax kernels split long loops over threads ({@link Parallel}):
+ * 1, 2, 3 and 8 parts must give the same bits, in float64 and float32, on contiguous, broadcast and
+ * transposed operands, with odd lengths so that parts end mid-row and mid-block.
+ */
+class ParallelKernelsTest {
+    private static final int[] PARTS = {1, 2, 3, 8};
+    private static final int[] SHAPE = {131, 1003};
+
+    @AfterEach
+    void followThreads() {
+        Parallel.forceParts(0);
+    }
+
+    private static NDArray random(long seed, int... shape) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] d = new double[Shapes.size(shape)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = rng.nextDouble(-4, 4);
+        }
+        return NDArray.of(d, shape);
+    }
+
+    /** The result's bits under each forced part count, all equal to those of one part. */
+    private static void sameBitsForAnyParts(String what, Supplier<NDArray> kernel) {
+        Parallel.forceParts(1);
+        NDArray one = kernel.get();
+        for (int parts : PARTS) {
+            Parallel.forceParts(parts);
+            NDArray r = kernel.get();
+            assertEquals(one.floats == null, r.floats == null, what + ": dtype");
+            assertArrayEquals(bits(one), bits(r), what + ", " + parts + " parts");
+        }
+    }
+
+    private static String name(NDArray x) {
+        return x.floats != null ? "float32" : "float64";
+    }
+
+    private static long[] bits(NDArray a) {
+        double[] d = a.toArray();
+        long[] b = new long[d.length];
+        for (int i = 0; i < d.length; i++) {
+            b[i] = Double.doubleToRawLongBits(d[i]);
+        }
+        return b;
+    }
+
+    private static List<NDArray> bothDtypes(NDArray x) {
+        List<NDArray> out = new ArrayList<>();
+        out.add(x);
+        out.add(x.toFloat32());
+        return out;
+    }
+
+    @Test
+    void loopsSplitOverTheRequestedParts() {
+        for (int parts : PARTS) {
+            Parallel.forceParts(parts);
+            AtomicInteger ranges = new AtomicInteger();
+            long[] covered = new long[1];
+            Parallel.forRange(1 << 20, FloatBlocks.BLOCK, (from, to) -> {
+                assertEquals(0, from % FloatBlocks.BLOCK, "a part starts on a block");
+                ranges.incrementAndGet();
+                synchronized (covered) {
+                    covered[0] += to - from;
+                }
+            });
+            assertEquals(parts, ranges.get(), "parts");
+            assertEquals(1 << 20, covered[0], "every index once");
+        }
+        Parallel.forceParts(8);
+        assertEquals(1, Parallel.parts(Parallel.MIN_PARALLEL - 1), "short loops stay on one thread");
+    }
+
+    @Test
+    void aFailingPartFailsTheCall() {
+        Parallel.forceParts(3);
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () ->
+                Parallel.forRange(1 << 20, 1, (from, to) -> {
+                    if (from > 0) {
+                        throw new IllegalStateException("part from " + from);
+                    }
+                }));
+        assertTrue(e.getMessage().contains("part from"), e.getMessage());
+    }
+
+    @Test
+    void elementwiseMapsGiveTheSameBitsForAnyThreadCount() {
+        for (NDArray x : bothDtypes(random(1, SHAPE))) {
+            for (Elementwise.Unary f : Elementwise.Unary.values()) {
+                sameBitsForAnyParts(f + " " + name(x), () -> Elementwise.map(f, x));
+            }
+            sameBitsForAnyParts("pow " + name(x), () -> Elementwise.pow(x, 1.5));
+            sameBitsForAnyParts("clamp " + name(x), () -> Elementwise.clamp(x, -1, 2));
+        }
+    }
+
+    @Test
+    void elementwiseZipsGiveTheSameBitsForAnyThreadCount() {
+        NDArray a = random(2, SHAPE);
+        NDArray b = random(3, SHAPE);
+        NDArray row = random(4, SHAPE[1]).expand(SHAPE);
+        NDArray transposed = random(5, SHAPE[1], SHAPE[0]).swapAxes(0, 1);
+        for (int d = 0; d < 2; d++) {
+            NDArray x = d == 0 ? a : a.toFloat32();
+            NDArray y = d == 0 ? b : b.toFloat32();
+            NDArray r = d == 0 ? row : row.toFloat32();
+            NDArray t = d == 0 ? transposed : transposed.toFloat32();
+            for (Elementwise.Binary f : Elementwise.Binary.values()) {
+                String what = f + " " + name(x);
+                sameBitsForAnyParts(what, () -> Elementwise.zip(f, x, y));
+                sameBitsForAnyParts(what + " row broadcast", () -> Elementwise.zip(f, x, r));
+                sameBitsForAnyParts(what + " transposed", () -> Elementwise.zip(f, t, y));
+                sameBitsForAnyParts(what + " scalar", () -> Elementwise.zipScalar(f, x, 0.75));
+            }
+        }
+    }
+
+    @Test
+    void reductionsGiveTheSameBitsForAnyThreadCount() {
+        NDArray a = random(6, SHAPE);
+        NDArray b = random(7, SHAPE);
+        for (int d = 0; d < 2; d++) {
+            NDArray x = d == 0 ? a : a.toFloat32();
+            NDArray y = d == 0 ? b : b.toFloat32();
+            String dtype = " " + name(x);
+            sameBitsForAnyParts("sum" + dtype, () -> ReduceKernels.sumTo(x, new int[0]));
+            sameBitsForAnyParts("bias gradient" + dtype, () -> ReduceKernels.sumTo(x, new int[] {SHAPE[1]}));
+            sameBitsForAnyParts("row sums" + dtype, () -> ReduceKernels.sumTo(x, new int[] {SHAPE[0], 1}));
+            sameBitsForAnyParts("column sums" + dtype, () -> ReduceKernels.sumTo(x, new int[] {1, SHAPE[1]}));
+            sameBitsForAnyParts("squared difference" + dtype,
+                    () -> NDArray.of(new double[] {ReduceKernels.sumSquaredDifference(x, y)}, new int[0]));
+            sameBitsForAnyParts("scaled difference" + dtype, () -> ReduceKernels.scaledDifference(0.3, x, y));
+            for (boolean log : new boolean[] {false, true}) {
+                for (int axis = 0; axis < 2; axis++) {
+                    int ax = axis;
+                    String what = (log ? "logSoftmax" : "softmax") + " axis " + axis + dtype;
+                    NDArray s = SoftmaxKernels.softmax(x, ax, log);
+                    sameBitsForAnyParts(what, () -> SoftmaxKernels.softmax(x, ax, log));
+                    sameBitsForAnyParts(what + " backward", () -> SoftmaxKernels.softmaxBackward(y, s, ax, log));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aWholeSumAddsFixedBlocksInOrder() {
+        NDArray x = random(8, SHAPE);
+        double[] d = x.toArray();
+        double expected = 0;
+        for (int from = 0; from < d.length; from += Parallel.SUM_BLOCK) {
+            double block = ReduceKernels.sum(d, from, Math.min(Parallel.SUM_BLOCK, d.length - from));
+            expected = from == 0 ? block : expected + block;
+        }
+        for (int parts : PARTS) {
+            Parallel.forceParts(parts);
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(ReduceKernels.sumTo(x, new int[0]).item()),
+                    parts + " parts");
+        }
+    }
+}
