@@ -13,8 +13,9 @@ import dev.adjoint.core.kernel.Gemm;
  * }
  * }</pre>
  *
- * <p>The cap belongs to the calling thread, and holds as well for the long elementwise, reduction
- * and optimizer loops that split over the same threads ({@link ParallelLoops}); it never changes a
+ * <p>The cap belongs to the calling thread, and holds as well for the pooling kernels and the long
+ * elementwise, reduction and optimizer loops that split over the same threads
+ * ({@link ParallelLoops}); it never changes a
  * bit of any result (see the README's Determinism section), only how many threads compute it.
  */
 public final class MatmulThreads {
