@@ -320,14 +320,14 @@ public final class Elementwise {
         if (a.floats != null && b.floats != null) {
             float[] r = Buffers.uninitializedFloats(n);
             return NDArray.wrapLike(r, forEachRow(a, b, (ro, pa, sa, pb, sb, len) ->
-                    innerFloats(f, r, ro, a.floats, pa, sa, b.floats, pb, sb, len)));
+                    BinaryLoops.innerFloats(f, r, ro, a.floats, pa, sa, b.floats, pb, sb, len)));
         }
         if (a.floats != null || b.floats != null) {
             return zip(f, a.toFloat64(), b.toFloat64()).toFloat32();
         }
         double[] r = Buffers.uninitialized(n);
         return NDArray.wrapLike(r, forEachRow(a, b, (ro, pa, sa, pb, sb, len) ->
-                inner(f, r, ro, a.data, pa, sa, b.data, pb, sb, len)));
+                BinaryLoops.inner(f, r, ro, a.data, pa, sa, b.data, pb, sb, len)));
     }
 
     /** One row of a {@link #zip}: result elements [ro, ro + n) from a at pa step sa and b at pb step sb. */
@@ -390,178 +390,6 @@ public final class Elementwise {
         }
     }
 
-    /**
-     * {@link #inner} for float32 operands: each block widened into scratch (a broadcast operand as
-     * one element of stride 0), the float64 loop, each result rounded once (see {@link FloatBlocks}).
-     */
-    private static void innerFloats(Binary f, float[] r, int ro, float[] a, int ao, int sa, float[] b, int bo, int sb, int n) {
-        if (sa == 1 && (sb == 1 || sb == 0) && arithmetic(f, r, ro, a, ao, b, bo, sb, n)) {
-            return;
-        }
-        double[][] scratch = FloatBlocks.scratch();
-        double[] wa = scratch[0];
-        double[] wb = scratch[1];
-        double[] wr = scratch[2];
-        if (sa == 0 && n > 0) {
-            wa[0] = a[ao];
-        }
-        if (sb == 0 && n > 0) {
-            wb[0] = b[bo];
-        }
-        for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
-            int len = Math.min(FloatBlocks.BLOCK, n - from);
-            if (sa != 0) {
-                FloatBlocks.widen(a, ao + from * sa, sa, wa, len);
-            }
-            if (sb != 0) {
-                FloatBlocks.widen(b, bo + from * sb, sb, wb, len);
-            }
-            inner(f, wr, 0, wa, 0, sa == 0 ? 0 : 1, wb, 0, sb == 0 ? 0 : 1, len);
-            FloatBlocks.narrow(wr, r, ro + from, len);
-        }
-    }
-
-    /**
-     * add, subtract, multiply and divide straight on floats (a contiguous, b contiguous or a
-     * broadcast value), and whether f was one of them. Not a second formula: a double has more than
-     * 2 * 24 + 2 significand bits, so the float operation gives exactly the bits of the double
-     * operation on the widened floats rounded once (Figueroa, "When is double rounding innocuous?",
-     * 1995), which the float32 tests check on every layout; and the float loop does the work in
-     * half the vector lanes' bytes.
-     */
-    private static boolean arithmetic(Binary f, float[] r, int ro, float[] a, int ao, float[] b, int bo, int sb, int n) {
-        if (sb == 0) {
-            float v = b[bo];
-            switch (f) {
-                case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + v; }
-                case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - v; }
-                case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * v; }
-                case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / v; }
-                default -> { return false; }
-            }
-            return true;
-        }
-        switch (f) {
-            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i]; }
-            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i]; }
-            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * b[bo + i]; }
-            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i]; }
-            default -> { return false; }
-        }
-        return true;
-    }
-
-    /**
-     * {@code r[ro + i] = f(a[ao + i sa], b[bo + i sb])} for i in [0, n): one loop per function for
-     * each stride pattern (both contiguous, a broadcast first operand, a broadcast second one, any).
-     */
-    private static void inner(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
-        if (f == Binary.RELU_GRAD && sb == 1 && (sa == 1 || sa == 0) && n >= MathKernel.MIN_LENGTH) {
-            KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
-        } else if (sa == 1 && sb == 1) {
-            contiguous(f, r, ro, a, ao, b, bo, n);
-        } else if (sa == 0 && sb == 1) {
-            // the gradient of a sum reaching an elementwise backward
-            broadcastFirst(f, r, ro, a[ao], b, bo, n);
-        } else if (sb == 0) {
-            broadcastSecond(f, r, ro, a, ao, sa, b[bo], n);
-        } else {
-            strided(f, r, ro, a, ao, sa, b, bo, sb, n);
-        }
-    }
-
-    private static double[] contiguous(Binary f, double[] r, int ro, double[] a, int ao, double[] b, int bo, int n) {
-        return switch (f) {
-            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i]; yield r; }
-            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i]; yield r; }
-            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * b[bo + i]; yield r; }
-            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i]; yield r; }
-            case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y) * y; } yield r; }
-            case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y * y); } yield r; }
-            case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i], b[bo + i]); yield r; }
-            case GT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] > b[bo + i] ? 1.0 : 0.0; yield r; }
-            case GE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] >= b[bo + i] ? 1.0 : 0.0; yield r; }
-            case LT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] < b[bo + i] ? 1.0 : 0.0; yield r; }
-            case LE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] <= b[bo + i] ? 1.0 : 0.0; yield r; }
-            case EQ -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] == b[bo + i] ? 1.0 : 0.0; yield r; }
-            case MAXIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i], b[bo + i]); yield r; }
-            case MINIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i], b[bo + i]); yield r; }
-            case MAXIMUM_SHARE -> { for (int i = 0; i < n; i++) r[ro + i] = maximumShare(a[ao + i], b[bo + i]); yield r; }
-            case POW -> { for (int i = 0; i < n; i++) r[ro + i] = pow(a[ao + i], b[bo + i]); yield r; }
-            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = a[ao + i]; r[ro + i] = v > 0 ? v : v * b[bo + i]; } yield r; }
-            case LEAKY_RELU_SLOPE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] > 0 ? 1.0 : b[bo + i]; yield r; }
-        };
-    }
-
-    private static double[] broadcastFirst(Binary f, double[] r, int ro, double av, double[] b, int bo, int n) {
-        return switch (f) {
-            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = av + b[bo + i]; yield r; }
-            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = av - b[bo + i]; yield r; }
-            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = av * b[bo + i]; yield r; }
-            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = av / b[bo + i]; yield r; }
-            case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y) * y; } yield r; }
-            case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y * y); } yield r; }
-            case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(av, b[bo + i]); yield r; }
-            case GT -> { for (int i = 0; i < n; i++) r[ro + i] = av > b[bo + i] ? 1.0 : 0.0; yield r; }
-            case GE -> { for (int i = 0; i < n; i++) r[ro + i] = av >= b[bo + i] ? 1.0 : 0.0; yield r; }
-            case LT -> { for (int i = 0; i < n; i++) r[ro + i] = av < b[bo + i] ? 1.0 : 0.0; yield r; }
-            case LE -> { for (int i = 0; i < n; i++) r[ro + i] = av <= b[bo + i] ? 1.0 : 0.0; yield r; }
-            case EQ -> { for (int i = 0; i < n; i++) r[ro + i] = av == b[bo + i] ? 1.0 : 0.0; yield r; }
-            case MAXIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.max(av, b[bo + i]); yield r; }
-            case MINIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.min(av, b[bo + i]); yield r; }
-            case MAXIMUM_SHARE -> { for (int i = 0; i < n; i++) r[ro + i] = maximumShare(av, b[bo + i]); yield r; }
-            case POW -> { for (int i = 0; i < n; i++) r[ro + i] = pow(av, b[bo + i]); yield r; }
-            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = av; r[ro + i] = v > 0 ? v : v * b[bo + i]; } yield r; }
-            case LEAKY_RELU_SLOPE -> { for (int i = 0; i < n; i++) r[ro + i] = av > 0 ? 1.0 : b[bo + i]; yield r; }
-        };
-    }
-
-    private static double[] broadcastSecond(Binary f, double[] r, int ro, double[] a, int ao, int sa, double bv, int n) {
-        return switch (f) {
-            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] + bv; yield r; }
-            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - bv; yield r; }
-            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * bv; yield r; }
-            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / bv; yield r; }
-            case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv) * bv; yield r; }
-            case TANH_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv * bv); yield r; }
-            case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], bv); yield r; }
-            case GT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > bv ? 1.0 : 0.0; yield r; }
-            case GE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] >= bv ? 1.0 : 0.0; yield r; }
-            case LT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] < bv ? 1.0 : 0.0; yield r; }
-            case LE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] <= bv ? 1.0 : 0.0; yield r; }
-            case EQ -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] == bv ? 1.0 : 0.0; yield r; }
-            case MAXIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i * sa], bv); yield r; }
-            case MINIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i * sa], bv); yield r; }
-            case MAXIMUM_SHARE -> { for (int i = 0; i < n; i++) r[ro + i] = maximumShare(a[ao + i * sa], bv); yield r; }
-            case POW -> { for (int i = 0; i < n; i++) r[ro + i] = pow(a[ao + i * sa], bv); yield r; }
-            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = a[ao + i * sa]; r[ro + i] = v > 0 ? v : v * bv; } yield r; }
-            case LEAKY_RELU_SLOPE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > 0 ? 1.0 : bv; yield r; }
-        };
-    }
-
-    private static double[] strided(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
-        return switch (f) {
-            case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] + b[bo + i * sb]; yield r; }
-            case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] - b[bo + i * sb]; yield r; }
-            case MUL -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * b[bo + i * sb]; yield r; }
-            case DIV -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] / b[bo + i * sb]; yield r; }
-            case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y) * y; } yield r; }
-            case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y * y); } yield r; }
-            case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], b[bo + i * sb]); yield r; }
-            case GT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > b[bo + i * sb] ? 1.0 : 0.0; yield r; }
-            case GE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] >= b[bo + i * sb] ? 1.0 : 0.0; yield r; }
-            case LT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] < b[bo + i * sb] ? 1.0 : 0.0; yield r; }
-            case LE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] <= b[bo + i * sb] ? 1.0 : 0.0; yield r; }
-            case EQ -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] == b[bo + i * sb] ? 1.0 : 0.0; yield r; }
-            case MAXIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i * sa], b[bo + i * sb]); yield r; }
-            case MINIMUM -> { for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i * sa], b[bo + i * sb]); yield r; }
-            case MAXIMUM_SHARE -> { for (int i = 0; i < n; i++) r[ro + i] = maximumShare(a[ao + i * sa], b[bo + i * sb]); yield r; }
-            case POW -> { for (int i = 0; i < n; i++) r[ro + i] = pow(a[ao + i * sa], b[bo + i * sb]); yield r; }
-            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = a[ao + i * sa]; r[ro + i] = v > 0 ? v : v * b[bo + i * sb]; } yield r; }
-            case LEAKY_RELU_SLOPE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > 0 ? 1.0 : b[bo + i * sb]; yield r; }
-        };
-    }
-
     /** {@code a (f) c} for every element a of {@code x} and a constant c. */
     public static NDArray zipScalar(Binary f, NDArray x, double c) {
         NDArray a = x.contiguous();
@@ -570,12 +398,12 @@ public final class Elementwise {
             float[] r = Buffers.uninitializedFloats(a.size);
             float[] v = {(float) c};
             Parallel.forRange(a.size, FloatBlocks.BLOCK, (from, to) ->
-                    innerFloats(f, r, from, a.floats, ao + from, 1, v, 0, 0, to - from));
+                    BinaryLoops.innerFloats(f, r, from, a.floats, ao + from, 1, v, 0, 0, to - from));
             return NDArray.wrapLike(r, a);
         }
         double[] r = Buffers.uninitialized(a.size);
         double[] v = {c};
-        Parallel.forRange(a.size, FloatBlocks.BLOCK, (from, to) -> inner(f, r, from, a.data, ao + from, 1, v, 0, 0, to - from));
+        Parallel.forRange(a.size, FloatBlocks.BLOCK, (from, to) -> BinaryLoops.inner(f, r, from, a.data, ao + from, 1, v, 0, 0, to - from));
         return NDArray.wrapLike(r, a);
     }
 

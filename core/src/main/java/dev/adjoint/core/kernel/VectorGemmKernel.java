@@ -39,9 +39,8 @@ final class VectorGemmKernel implements GemmKernel {
      * What a tile adds to when it overwrites C: x + (-0.0) is x for every x, -0.0 and NaN included,
      * so adding this gives the same bits as storing the accumulators.
      * NOTE: the micro-kernels always add, with no branch on whether C is overwritten or accumulated:
-     * the first depth block overwrites for thousands of tiles before any tile accumulates, so C2
-     * compiled such a branch as never taken and threw the compiled kernel away (an unstable_if
-     * trap, back to the interpreter) at the second depth block of the first large product.
+     * the first depth block only overwrites, so C2 compiles such a branch as never taken and throws
+     * the compiled kernel away (an unstable_if trap) when the second depth block accumulates.
      */
     private static final double[] NEGATIVE_ZEROS = negativeZeros(NR);
     /** Multiply-adds of a block from which the first such block primes the micro-kernel ({@link #prime}). */
@@ -49,7 +48,7 @@ final class VectorGemmKernel implements GemmKernel {
     /** Priming's first calls, two deep, until C1 compiles the micro-kernel; the later ones are {@link #PRIME_DEPTH} deep. */
     private static final int PRIME_SHALLOW_CALLS = 250;
     private static final int PRIME_DEPTH = 128;
-    /** A timed priming call this fast (C2's code takes about a microsecond, C1's a hundred) ends the priming. */
+    /** A timed priming call this fast (C2's code, not C1's) ends the priming. */
     private static final long PRIME_COMPILED_NANOS = 2_000;
     /**
      * The most time priming takes: C2 may be busy (then C1 compiles without the profile that leads
@@ -95,8 +94,8 @@ final class VectorGemmKernel implements GemmKernel {
         if (!primed && (long) m * n * k >= PRIME_WORK) {
             prime(mr);
         }
-        // equal depth blocks: 784 = 3 x 262 rather than 3 x 256 + 16, which would read and write
-        // all of C once more for a sliver of work
+        // equal depth blocks (784 deep: three of 262, not three of 256 and one of 16), since each
+        // block reads and writes all of C once
         int kc0 = ceilDiv(k, ceilDiv(k, KC));
         int mcMax = roundUp(Math.min(MC, m), mr);
         int ncMax = roundUp(Math.min(NC, n), NR);
@@ -167,15 +166,15 @@ final class VectorGemmKernel implements GemmKernel {
      * Runs the micro-kernel of {@code mr} rows on a scratch tile until C2 has compiled it, once per
      * JVM, before the first block of at least {@value #PRIME_WORK} multiply-adds. The results stay
      * in scratch: priming changes when the kernel is fast, never what it computes.
-     * NOTE: before C2 compiles them the micro-kernels run the Vector API boxed, about a hundred
-     * times slower. Tiered compilation asks C1 for a profiled compile after some 200 calls (or
-     * fewer, with loop iterations), and C2 after some 600 more calls plus loop iterations: hundreds
-     * of slow full-depth calls of the first large product (bench/RESULTS.md, "Cold start"). So the
-     * first calls here are two deep (cheap while they run interpreted), the later ones
+     * NOTE: until C2 compiles them the micro-kernels run the Vector API boxed, many times slower,
+     * and tiered compilation waits for a count of calls and loop iterations that would otherwise be
+     * spent in slow full-depth calls of the first large product (bench/RESULTS.md, "Cold start").
+     * So the first calls here are two deep (cheap while they run interpreted), the later ones
      * {@value #PRIME_DEPTH} deep. Not shallower: C2 reads the loop's trip count from the profile,
-     * and a kernel compiled on 24- or 48-deep calls ran real products 4-8% slower for good. Priming
-     * ends when a timed call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns. The
-     * other threads of the product wait on the lock, leaving the cores to priming and the compilers.
+     * and a kernel compiled on shallow calls runs real products slower for the life of the JVM.
+     * Priming ends when a timed call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns.
+     * The other threads of the product wait on the lock, leaving the cores to priming and the
+     * compilers.
      */
     private static synchronized void prime(int mr) {
         if (primed) {
