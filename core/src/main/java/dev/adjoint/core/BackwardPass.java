@@ -55,8 +55,6 @@ final class BackwardPass {
     private int[] tableSlots;
     private int count;
     private int edgeCount;
-    /** The most elements of any input of a numbered node. */
-    private int largest;
     /** Leaf and gradient pairs, applied only once the whole sweep has succeeded. */
     private Tensor[] leaves = new Tensor[16];
     private int leafCount;
@@ -73,7 +71,10 @@ final class BackwardPass {
     Tensor[] run(Tensor root, Tensor gradOutput, boolean createGraph, Tensor[] targets, Autograd.ThreadState state) {
         this.targets = targets;
         this.results = targets == null ? null : new Tensor[targets.length];
-        Buffers.Scope scope = null;
+        // A plain backward() may hand the large arrays of its intermediate gradients back to the
+        // pool: none outlives the sweep, since leaf gradients are copied out of them. Not inside a
+        // forward-mode pass, whose tangents of those gradients may outlive it.
+        Buffers.Scope scope = targets == null && !createGraph && state.forwardLevel == 0 ? Buffers.open() : null;
         long retainingBefore = state.retainingBackwards;
         boolean succeeded = false;
         try {
@@ -81,15 +82,6 @@ final class BackwardPass {
                 deliver(root, gradOutput); // the output is itself a leaf
             } else {
                 discover(root.node(), state);
-                // A plain backward() may hand the large arrays of its intermediate gradients back to
-                // the pool: none outlives the sweep, since leaf gradients are copied out of them. Not
-                // inside a forward-mode pass, whose tangents of those gradients may outlive it. Every
-                // gradient has the shape of a node's input or of the output, so a pass whose largest
-                // is too small to be pooled opens no scope (a tiny graph's backward skips its cost).
-                if (targets == null && !createGraph && state.forwardLevel == 0
-                        && Buffers.poolable(Math.max(largest, gradOutput.value().size()))) {
-                    scope = Buffers.open();
-                }
                 sweep(gradOutput, state);
             }
             if (scope != null) {
@@ -173,7 +165,6 @@ final class BackwardPass {
         // 40 bits, so serials repeat only after 2^40 passes; an old stamp with an equal serial
         // still has to name this pass's own node at its slot before it is used
         serial = state.nextPassSerial() & (-1L >>> SLOT_BITS);
-        largest = 0;
         if (exactOnly || !numberNodes(root)) {
             forgetNodes();
             tableKeys = new Node[2 * nodes.length];
@@ -196,7 +187,6 @@ final class BackwardPass {
             firstEdge[slot] = first;
             edgeCount = first + inputs.length;
             for (int i = 0; i < inputs.length; i++) {
-                largest = Math.max(largest, inputs[i].value().size());
                 Node in = inputs[i].node();
                 int found = -1;
                 if (in != null && (found = slotOf(in)) < 0) {

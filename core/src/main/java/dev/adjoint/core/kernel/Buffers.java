@@ -72,17 +72,6 @@ public final class Buffers {
     }
 
     /**
-     * Whether an array of {@code n} elements (of either dtype) may come from the pool, or go back
-     * to it: a caller that will take no larger array need not open a {@link Scope}.
-     *
-     * @param n the number of elements of the largest array the caller expects to take
-     * @return false when no array of that many elements or fewer is pooled
-     */
-    public static boolean poolable(int n) {
-        return ENABLED && n >= MIN_LENGTH;
-    }
-
-    /**
      * Opens a scope on this thread that remembers the arrays taken until {@link Scope#stop()}.
      * Scopes do not nest: while one is open on this thread, this returns {@code null}, and the
      * open one goes on remembering.
