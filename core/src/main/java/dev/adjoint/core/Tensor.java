@@ -516,6 +516,20 @@ public final class Tensor {
         value.copyTo(dst);
     }
 
+    /**
+     * Copies the elements in row-major order into {@code dst}, rounded to float (exact for a
+     * float32 tensor), without allocating.
+     *
+     * @param dst an array of at least {@link #size()} elements
+     */
+    public void copyTo(float[] dst) {
+        if (dst == null || dst.length < size()) {
+            throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
+                    + " is smaller than the tensor's " + size() + " elements");
+        }
+        value.copyTo(dst);
+    }
+
     // ---------------------------------------------------------------- autograd state
 
     /**

@@ -174,28 +174,17 @@ public class Adam extends Optimizer {
 
     @Override
     protected final void update(int index, double[] p, double[] g, double[][] state, int from, int to) {
-        double[] m = state[0];
-        double[] v = state[1];
-        double[] vmax = state[2];
         double lr = learningRate();
-        double b1 = beta1;
-        double b2 = beta2;
-        double stepSize = this.stepSize;
-        double correction2Sqrt = this.correction2Sqrt;
-        double l2 = decoupled ? 0.0 : weightDecay;
-        double shrink = decoupled ? 1 - lr * weightDecay : 1.0;
-        for (int i = from; i < to; i++) {
-            double gi = l2 != 0 ? g[i] + l2 * p[i] : g[i];
-            double pi = p[i] * shrink;
-            double mi = b1 * m[i] + (1 - b1) * gi;
-            double vi = b2 * v[i] + (1 - b2) * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            if (amsgrad) {
-                vi = Math.max(vmax[i], vi);
-                vmax[i] = vi;
-            }
-            p[i] = pi - stepSize * mi / (Math.sqrt(vi) / correction2Sqrt + eps);
-        }
+        UpdateRules.adam(p, g, state[0], state[1], state[2], decoupled ? 0.0 : weightDecay, decoupled ? 1 - lr * weightDecay : 1.0,
+                beta1, 1 - beta1, beta2, 1 - beta2, stepSize, correction2Sqrt, eps, from, to);
+    }
+
+    /** The same rule in float32 arithmetic ({@code FloatUpdateRules}), the scalars rounded to float. */
+    @Override
+    protected final void updateFloats(int index, float[] p, float[] g, float[][] state, int from, int to) {
+        double lr = learningRate();
+        FloatUpdateRules.adam(p, g, state[0], state[1], state[2], (float) (decoupled ? 0.0 : weightDecay),
+                (float) (decoupled ? 1 - lr * weightDecay : 1.0), (float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) stepSize,
+                (float) correction2Sqrt, (float) eps, from, to);
     }
 }

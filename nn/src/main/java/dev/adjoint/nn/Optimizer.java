@@ -24,12 +24,17 @@ import java.util.function.Consumer;
  * {@code grad()} is {@code null} are skipped, and their state does not advance (as in PyTorch).
  *
  * <p><b>Dtypes.</b> Each parameter's state ({@link State}) has the parameter's dtype: {@code float[]}
- * for a float32 parameter, half the bytes. Each update rule is written once, on {@code double}
- * arrays: a float64 parameter's buffer and state are handed to it whole; a float32 parameter is
- * updated in chunks of {@value #CHUNK} elements, each widened (parameter, gradient, state) into a
- * small double scratch, run through the same rule, and rounded back, so the rule is computed in
- * float64 and stored in float32. A rule must therefore be elementwise: element {@code i}'s update
- * reads only element {@code i} of each array and the scalars {@link #begin} computed.
+ * for a float32 parameter, half the bytes. A rule is written on {@code double} arrays
+ * ({@link #update}), which a float64 parameter's buffer and state are handed to whole. A float32
+ * parameter goes to {@link #updateFloats} with its float buffer, its float state and its gradient
+ * read as floats. The built-in optimizers override it with the same rule generated for float
+ * arrays ({@code FloatUpdateRules}), computed in float32 as PyTorch computes a float32 parameter's
+ * update: each result is within a few float32 rounding errors of the float64 rule's on the same
+ * inputs. Its default runs {@link #update} on chunks of {@value #CHUNK} elements widened to double
+ * (parameter, gradient, state) and rounds them back, so a rule written only for doubles is
+ * computed in float64 and stored in float32. A rule must therefore be elementwise: element
+ * {@code i}'s update reads only element {@code i} of each array and the scalars {@link #begin}
+ * computed.
  *
  * <p><b>Threads.</b> A rule that says so ({@link #updatesInParts()}: SGD, Adam, AdamW, RMSprop)
  * updates a large parameter in ranges on the threads of the large matrix products
@@ -42,13 +47,14 @@ public abstract class Optimizer {
     /** The same parameters as an array: the per-step loops read it (no list wrapper, no bounds-check call). */
     private final Tensor[] params;
     private final Slot[] slots;
-    private final double[] gradient;
+    /** The length of the largest parameter: the size of the gradient scratch. */
+    private final int largest;
+    /** The gradient of the parameter being updated, as doubles (float64 parameters), made on first use. */
+    private double[] gradient;
+    /** The gradient of the parameter being updated, as floats (float32 parameters), made on first use. */
+    private float[] floatGradient;
     private final Map<String, State> states = new LinkedHashMap<>();
     private double learningRate;
-    /** Scratch of the float32 path, made on its first use: parameter, gradient and state chunks. */
-    private double[] paramChunk;
-    private double[] gradChunk;
-    private double[][] stateChunks = new double[0][];
 
     /** The length of the chunks a float32 parameter is widened in. */
     static final int CHUNK = 512;
@@ -91,7 +97,7 @@ public abstract class Optimizer {
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i);
         }
-        this.gradient = new double[largest];
+        this.largest = largest;
         setLearningRate(learningRate);
     }
 
@@ -158,10 +164,17 @@ public abstract class Optimizer {
             if (g == null) {
                 continue;
             }
-            g.copyTo(gradient);
             if (p.dtype() == DType.FLOAT32) {
+                if (floatGradient == null) {
+                    floatGradient = new float[largest];
+                }
+                g.copyTo(floatGradient);
                 p.modifyFloats(slots[i].floats);
             } else {
+                if (gradient == null) {
+                    gradient = new double[largest];
+                }
+                g.copyTo(gradient);
                 p.modify(slots[i]);
             }
         }
@@ -236,6 +249,52 @@ public abstract class Optimizer {
                     + from + ", " + to + ")");
         }
         update(index, param, grad, state, to);
+    }
+
+    /**
+     * The update rule for a float32 parameter, on the elements [from, to) of its float arrays
+     * (the whole arrays, from 0, unless the rule {@link #updatesInParts()}; then concurrent calls
+     * get disjoint ranges). The default widens chunks of {@value #CHUNK} elements (parameter,
+     * gradient, states) to double, runs {@link #update(int, double[], double[], double[][], int)}
+     * on each, and rounds the results back: the rule computed in float64, stored in float32. A
+     * rule may override it to compute in float32 directly (the built-in optimizers do).
+     *
+     * @param index the parameter's position in {@link #parameters()}
+     * @param param the parameter's float32 buffer, to overwrite
+     * @param grad the gradient's elements as floats
+     * @param state the float arrays of the states {@link #begin} returned, in its order (entries may be null)
+     * @param from the first element to update
+     * @param to one past the last
+     */
+    protected void updateFloats(int index, float[] param, float[] grad, float[][] state, int from, int to) {
+        double[][] scratch = FLOAT_SCRATCH.get();
+        if (scratch.length < 2 + state.length) {
+            scratch = new double[2 + state.length][CHUNK];
+            FLOAT_SCRATCH.set(scratch);
+        }
+        double[][] chunks = new double[state.length][];
+        for (int k = 0; k < state.length; k++) {
+            chunks[k] = state[k] == null ? null : scratch[2 + k];
+        }
+        double[] paramChunk = scratch[0];
+        double[] gradChunk = scratch[1];
+        for (int start = from; start < to; start += CHUNK) {
+            int len = Math.min(CHUNK, to - start);
+            DType.widen(param, start, paramChunk, 0, len);
+            DType.widen(grad, start, gradChunk, 0, len);
+            for (int k = 0; k < state.length; k++) {
+                if (state[k] != null) {
+                    DType.widen(state[k], start, chunks[k], 0, len);
+                }
+            }
+            update(index, paramChunk, gradChunk, chunks, len);
+            DType.narrow(paramChunk, 0, param, start, len);
+            for (int k = 0; k < state.length; k++) {
+                if (state[k] != null) {
+                    DType.narrow(chunks[k], 0, state[k], start, len);
+                }
+            }
+        }
     }
 
     /**
@@ -366,62 +425,18 @@ public abstract class Optimizer {
         void acceptFloats(float[] param) {
             State[] used = begin(index);
             int n = param.length;
-            if (arrays.length != used.length || stored.length != used.length) {
-                arrays = new double[used.length][];
+            if (stored.length != used.length) {
                 stored = new float[used.length][];
             }
             for (int k = 0; k < used.length; k++) {
                 stored[k] = used[k] == null ? null : used[k].floats(index, n);
             }
+            float[] grad = floatGradient;
             if (n >= ParallelLoops.MIN_LENGTH && updatesInParts()) {
                 float[][] kept = stored;
-                ParallelLoops.forRange(n, (from, to) -> {
-                    double[][] scratch = FLOAT_SCRATCH.get();
-                    if (scratch.length < 2 + kept.length) {
-                        scratch = new double[2 + kept.length][CHUNK];
-                        FLOAT_SCRATCH.set(scratch);
-                    }
-                    double[][] chunks = new double[kept.length][];
-                    for (int k = 0; k < kept.length; k++) {
-                        chunks[k] = kept[k] == null ? null : scratch[2 + k];
-                    }
-                    updateChunks(param, kept, scratch[0], scratch[1], chunks, from, to);
-                });
-                return;
-            }
-            if (paramChunk == null) {
-                paramChunk = new double[CHUNK];
-                gradChunk = new double[CHUNK];
-            }
-            if (stateChunks.length < used.length) {
-                stateChunks = new double[used.length][CHUNK];
-            }
-            double[][] chunks = arrays;
-            for (int k = 0; k < used.length; k++) {
-                chunks[k] = stored[k] == null ? null : stateChunks[k];
-            }
-            updateChunks(param, stored, paramChunk, gradChunk, chunks, 0, n);
-        }
-
-        /** The float32 elements [from, to) in chunks widened into the given scratch, updated, rounded back. */
-        private void updateChunks(float[] param, float[][] stored, double[] paramChunk, double[] gradChunk, double[][] chunks,
-                                  int start, int end) {
-            for (int from = start; from < end; from += CHUNK) {
-                int len = Math.min(CHUNK, end - from);
-                DType.widen(param, from, paramChunk, 0, len);
-                System.arraycopy(gradient, from, gradChunk, 0, len);
-                for (int k = 0; k < stored.length; k++) {
-                    if (stored[k] != null) {
-                        DType.widen(stored[k], from, chunks[k], 0, len);
-                    }
-                }
-                update(index, paramChunk, gradChunk, chunks, len);
-                DType.narrow(paramChunk, 0, param, from, len);
-                for (int k = 0; k < stored.length; k++) {
-                    if (stored[k] != null) {
-                        DType.narrow(chunks[k], 0, stored[k], from, len);
-                    }
-                }
+                ParallelLoops.forRange(n, (from, to) -> updateFloats(index, param, grad, kept, from, to));
+            } else {
+                updateFloats(index, param, grad, stored, 0, n);
             }
         }
     }

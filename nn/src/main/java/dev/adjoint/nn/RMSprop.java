@@ -159,31 +159,13 @@ public final class RMSprop extends Optimizer {
 
     @Override
     protected void update(int index, double[] p, double[] g, double[][] state, int from, int to) {
-        double[] v = state[0];
-        double[] a = state[1];
-        double[] b = state[2];
-        double lr = learningRate();
-        double al = alpha;
-        double wd = weightDecay;
-        double mu = momentum;
-        for (int i = from; i < to; i++) {
-            double gi = wd != 0 ? g[i] + wd * p[i] : g[i];
-            double vi = al * v[i] + (1 - al) * gi * gi;
-            v[i] = vi;
-            double variance = vi;
-            if (centered) {
-                double ai = al * a[i] + (1 - al) * gi;
-                a[i] = ai;
-                variance = vi - ai * ai;
-            }
-            double d = Math.sqrt(variance) + eps;
-            if (mu > 0) {
-                double bi = mu * b[i] + gi / d;
-                b[i] = bi;
-                p[i] -= lr * bi;
-            } else {
-                p[i] -= lr * gi / d;
-            }
-        }
+        UpdateRules.rmsprop(p, g, state[0], state[1], state[2], learningRate(), alpha, 1 - alpha, weightDecay, momentum, eps, from, to);
+    }
+
+    /** The same rule in float32 arithmetic ({@code FloatUpdateRules}), the scalars rounded to float. */
+    @Override
+    protected void updateFloats(int index, float[] p, float[] g, float[][] state, int from, int to) {
+        FloatUpdateRules.rmsprop(p, g, state[0], state[1], state[2], (float) learningRate(), (float) alpha, (float) (1 - alpha), (float) weightDecay,
+                (float) momentum, (float) eps, from, to);
     }
 }

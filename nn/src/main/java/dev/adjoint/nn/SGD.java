@@ -155,22 +155,21 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(int index, double[] p, double[] g, double[][] state, int from, int to) {
-        double lr = learningRate();
-        double wd = weightDecay;
-        double[] b = state[0];
-        if (b == null) {
-            for (int i = from; i < to; i++) {
-                p[i] -= lr * (g[i] + wd * p[i]);
-            }
-            return;
+        if (state[0] == null) {
+            UpdateRules.sgd(p, g, learningRate(), weightDecay, from, to);
+        } else {
+            UpdateRules.sgdMomentum(p, g, state[0], learningRate(), weightDecay, momentum, 1 - dampening, first, nesterov, from, to);
         }
-        double mu = momentum;
-        double keep = 1 - dampening;
-        for (int i = from; i < to; i++) {
-            double gi = wd != 0 ? g[i] + wd * p[i] : g[i];
-            double bi = first ? gi : mu * b[i] + keep * gi;
-            b[i] = bi;
-            p[i] -= lr * (nesterov ? gi + mu * bi : bi);
+    }
+
+    /** The same rule in float32 arithmetic ({@code FloatUpdateRules}), the scalars rounded to float. */
+    @Override
+    protected void updateFloats(int index, float[] p, float[] g, float[][] state, int from, int to) {
+        if (state[0] == null) {
+            FloatUpdateRules.sgd(p, g, (float) learningRate(), (float) weightDecay, from, to);
+        } else {
+            FloatUpdateRules.sgdMomentum(p, g, state[0], (float) learningRate(), (float) weightDecay, (float) momentum,
+                    (float) (1 - dampening), first, nesterov, from, to);
         }
     }
 }

@@ -168,25 +168,6 @@ class Float32TrainingTest {
         }
     }
 
-    /** The chunked float32 path runs the same rule: a parameter longer than a chunk gets exactly the rounded float64 update. */
-    @Test
-    void chunkedFloat32UpdateIsTheFloat64RuleRounded() {
-        int n = 3 * Optimizer.CHUNK + 17;
-        SplittableRandom rng = new SplittableRandom(5);
-        Tensor start = Tensor.randn(DType.FLOAT32, rng, n);
-        Tensor grad = Tensor.randn(DType.FLOAT32, rng, n);
-        Tensor p32 = Tensor.of(start.toFloatArray(), n).requiresGrad(true);
-        Tensor p64 = Tensor.of(start.toArray(), n).requiresGrad(true);
-        Adam a32 = new Adam(List.of(p32), 0.1);
-        Adam a64 = new Adam(List.of(p64), 0.1);
-        p32.mul(grad).sum().backward();
-        p64.mul(grad.to(DType.FLOAT64)).sum().backward();
-        a32.step();
-        a64.step();
-        float[] expected = Tensor.of(p64.toArray(), n).to(DType.FLOAT32).toFloatArray();
-        assertArrayEquals(expected, p32.toFloatArray(), 0f);
-    }
-
     @Test
     void lbfgsAndClippingWorkOnFloat32Parameters() {
         Tensor w = Tensor.of(new float[] {3, -2}, 2).requiresGrad(true);

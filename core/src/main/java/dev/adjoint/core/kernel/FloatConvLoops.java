@@ -91,14 +91,20 @@ final class FloatConvLoops {
 
     /**
      * Fills {@code cols} [k, cw] with the windows of group {@code group} for output columns
-     * [j0, j0 + cw), a column j being image j / (oH oW) at output position j % (oH oW); padding reads as 0.
+     * [j0, j0 + cw), a column j being image j / (oH oW) at output position j % (oH oW); padding reads
+     * as 0. Long fills split over threads by rows of cols (pure copies: no bit depends on the split).
      */
     static void im2col(float[] x, int xOff, Geometry g, int group, int j0, int cw, float[] cols) {
+        Parallel.forRange(g.rows(), 1, cw, (first, last) -> im2colRows(x, xOff, g, group, j0, cw, cols, first, last));
+    }
+
+    /** Rows [first, last) of {@link #im2col}. */
+    private static void im2colRows(float[] x, int xOff, Geometry g, int group, int j0, int cw, float[] cols, int first, int last) {
         int cg = g.c() / g.groups();
         int oh = g.outH();
         int ow = g.outW();
         int plane = oh * ow;
-        for (int r = 0; r < cg * g.kh() * g.kw(); r++) {
+        for (int r = first; r < last; r++) {
             int ch = group * cg + r / (g.kh() * g.kw());
             int ki = r / g.kw() % g.kh();
             int kj = r % g.kw();
@@ -115,8 +121,19 @@ final class FloatConvLoops {
                 } else {
                     int base = xOff + ((image * g.c() + ch) * g.h() + ih) * g.w();
                     int iw = col0 * g.sw() - g.pw() + kj * g.dw();
-                    for (int t = 0; t < len; t++, iw += g.sw()) {
-                        cols[dst + t] = iw >= 0 && iw < g.w() ? x[base + iw] : 0.0f;
+                    if (g.sw() == 1) {
+                        // the run's inside part [lo, hi) is one copy, its padding two fills
+                        int lo = Math.min(len, Math.max(0, -iw));
+                        int hi = Math.max(lo, Math.min(len, g.w() - iw));
+                        Arrays.fill(cols, dst, dst + lo, 0.0f);
+                        if (hi > lo) {
+                            System.arraycopy(x, base + iw + lo, cols, dst + lo, hi - lo);
+                        }
+                        Arrays.fill(cols, dst + hi, dst + len, 0.0f);
+                    } else {
+                        for (int t = 0; t < len; t++, iw += g.sw()) {
+                            cols[dst + t] = iw >= 0 && iw < g.w() ? x[base + iw] : 0.0f;
+                        }
                     }
                 }
                 dst += len;
@@ -125,13 +142,24 @@ final class FloatConvLoops {
         }
     }
 
-    /** The reverse of {@link #im2col}: adds each column entry into the input position it was read from. */
+    /**
+     * The reverse of {@link #im2col}: adds each column entry into the input position it was read
+     * from. Long runs split over threads by input channel, whose rows no other channel's touch, so
+     * every element gets its additions in the one-thread order.
+     */
     static void col2im(float[] cols, Geometry g, int group, int j0, int cw, float[] gx) {
+        int window = g.kh() * g.kw();
+        Parallel.forRange(g.c() / g.groups(), 1, (long) window * cw,
+                (first, last) -> col2imRows(cols, g, group, j0, cw, gx, first * window, last * window));
+    }
+
+    /** Rows [first, last) of {@link #col2im}. */
+    private static void col2imRows(float[] cols, Geometry g, int group, int j0, int cw, float[] gx, int first, int last) {
         int cg = g.c() / g.groups();
         int oh = g.outH();
         int ow = g.outW();
         int plane = oh * ow;
-        for (int r = 0; r < cg * g.kh() * g.kw(); r++) {
+        for (int r = first; r < last; r++) {
             int ch = group * cg + r / (g.kh() * g.kw());
             int ki = r / g.kw() % g.kh();
             int kj = r % g.kw();
@@ -146,9 +174,18 @@ final class FloatConvLoops {
                 if (ih >= 0 && ih < g.h()) {
                     int base = ((image * g.c() + ch) * g.h() + ih) * g.w();
                     int iw = col0 * g.sw() - g.pw() + kj * g.dw();
-                    for (int t = 0; t < len; t++, iw += g.sw()) {
-                        if (iw >= 0 && iw < g.w()) {
-                            gx[base + iw] += cols[src + t];
+                    if (g.sw() == 1) {
+                        int lo = Math.min(len, Math.max(0, -iw));
+                        int hi = Math.max(lo, Math.min(len, g.w() - iw));
+                        int at = base + iw;
+                        for (int t = lo; t < hi; t++) {
+                            gx[at + t] += cols[src + t];
+                        }
+                    } else {
+                        for (int t = 0; t < len; t++, iw += g.sw()) {
+                            if (iw >= 0 && iw < g.w()) {
+                                gx[base + iw] += cols[src + t];
+                            }
                         }
                     }
                 }

@@ -225,6 +225,20 @@ public final class NDArray {
         return out;
     }
 
+    /** Copies the elements in row-major order into {@code dst[0..size)}, rounded to float (exact for float32). */
+    public void copyTo(float[] dst) {
+        if (floats != null && isContiguous()) {
+            System.arraycopy(floats, offset, dst, 0, size);
+        } else if (data != null && isContiguous()) {
+            narrow(data, offset, dst, 0, size);
+        } else {
+            int[] positions = positions();
+            for (int i = 0; i < size; i++) {
+                dst[i] = floats != null ? floats[positions[i]] : (float) data[positions[i]];
+            }
+        }
+    }
+
     /** Below this length a plain loop converts: the vector kernel is not worth the call. */
     private static final int VECTOR_CONVERSION = 64;
 

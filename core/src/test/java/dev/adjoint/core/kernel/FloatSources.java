@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,9 +13,10 @@ import java.util.regex.Pattern;
 /**
  * Writes the float32 kernels from the float64 ones, as EJML generates its float classes from the
  * double ones: the float64 file is the one source of truth, and {@code FloatX.java} is
- * {@code X.java} put through {@link #toFloat}. Run {@code main} after editing a float64 file
- * listed in {@link #SOURCES}; {@code FloatSourcesTest} fails while a checked-in float file differs
- * from what this would write.
+ * {@code X.java} put through {@link #toFloat}, in the same directory. Run {@code main} after
+ * editing a float64 file listed in {@link #SOURCES} (core's kernels) or {@link #NN_SOURCES} (nn's
+ * optimizer rules); {@code FloatSourcesTest} fails while a checked-in float file differs from what
+ * this would write.
  *
  * <p>The transformation, line by line, in this order:
  * <ol>
@@ -35,8 +37,11 @@ public final class FloatSources {
     /** The float64 files, in {@code dev.adjoint.core.kernel}, that have float32 twins. */
     static final List<String> SOURCES = List.of(
             "Operand", "GemmKernel", "Packing", "VectorGemmKernel", "ScalarGemmKernel", "GemmLoops", "ConvLoops");
+    /** The float64 files, in nn's {@code dev.adjoint.nn}, that have float32 twins: the optimizers' update rules. */
+    static final List<String> NN_SOURCES = List.of("UpdateRules");
 
-    private static final Pattern NAMES = Pattern.compile("\\b(" + String.join("|", SOURCES) + ")\\b");
+    private static final Pattern NAMES = Pattern.compile(
+            "\\b(" + String.join("|", SOURCES) + "|" + String.join("|", NN_SOURCES) + ")\\b");
     private static final Pattern LITERAL = Pattern.compile("(?<![\\w.])(\\d+\\.\\d+)(?![\\w.])");
     private static final Pattern UNINITIALIZED = Pattern.compile("Buffers\\.uninitialized\\((.*?)\\);");
     private static final Pattern OVERRIDE = Pattern.compile("^(.*?=\\s*)[^;]*(;)\\s*// float32: (.*?)\\s*$");
@@ -50,8 +55,8 @@ public final class FloatSources {
      * @param args unused
      */
     public static void main(String[] args) {
-        Path dir = directory();
-        for (String name : SOURCES) {
+        for (String name : all()) {
+            Path dir = directory(name);
             String text = toFloat(name, read(dir.resolve(name + ".java")));
             try {
                 Files.writeString(dir.resolve("Float" + name + ".java"), text, StandardCharsets.UTF_8);
@@ -62,10 +67,26 @@ public final class FloatSources {
         }
     }
 
+    /** Every float64 source with a float32 twin: {@link #SOURCES}, then {@link #NN_SOURCES}. */
+    static List<String> all() {
+        List<String> names = new ArrayList<>(SOURCES);
+        names.addAll(NN_SOURCES);
+        return names;
+    }
+
     /** The kernel source directory, from the repository root or from the core module. */
     static Path directory() {
         Path inModule = Path.of("src/main/java/dev/adjoint/core/kernel");
         return Files.isDirectory(inModule) ? inModule : Path.of("core").resolve(inModule);
+    }
+
+    /** The directory of source {@code name}: the kernel directory, or nn's for {@link #NN_SOURCES}. */
+    static Path directory(String name) {
+        if (!NN_SOURCES.contains(name)) {
+            return directory();
+        }
+        Path nn = Path.of("nn/src/main/java/dev/adjoint/nn");
+        return Files.isDirectory(nn) ? nn : Path.of("..").resolve(nn);
     }
 
     static String read(Path file) {

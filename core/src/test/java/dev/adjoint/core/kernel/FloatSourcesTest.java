@@ -10,9 +10,9 @@ class FloatSourcesTest {
 
     @Test
     void everyFloatFileIsTheTransformOfItsFloat64Source() {
-        for (String name : FloatSources.SOURCES) {
-            String expected = FloatSources.toFloat(name, FloatSources.read(FloatSources.directory().resolve(name + ".java")));
-            String actual = FloatSources.read(FloatSources.directory().resolve("Float" + name + ".java"));
+        for (String name : FloatSources.all()) {
+            String expected = FloatSources.toFloat(name, FloatSources.read(FloatSources.directory(name).resolve(name + ".java")));
+            String actual = FloatSources.read(FloatSources.directory(name).resolve("Float" + name + ".java"));
             assertEquals(expected, actual, "Float" + name + ".java differs from " + name
                     + ".java put through FloatSources: edit " + name + ".java, not the float file, and run FloatSources.main to regenerate");
         }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The elementwise, reduction and softmax kernels split long loops over threads ({@link Parallel}):
+ * The elementwise, reduction, softmax and convolution kernels split long loops over threads ({@link Parallel}):
  * 1, 2, 3 and 8 parts must give the same bits, in float64 and float32, on contiguous, broadcast and
  * transposed operands, with odd lengths so that parts end mid-row and mid-block.
  */
@@ -127,6 +127,32 @@ class ParallelKernelsTest {
                 sameBitsForAnyParts(what + " row broadcast", () -> Elementwise.zip(f, x, r));
                 sameBitsForAnyParts(what + " transposed", () -> Elementwise.zip(f, t, y));
                 sameBitsForAnyParts(what + " scalar", () -> Elementwise.zipScalar(f, x, 0.75));
+            }
+        }
+    }
+
+    @Test
+    void convolutionGivesTheSameBitsForAnyThreadCount() {
+        ConvKernels.Geometry[] geometries = {
+            new ConvKernels.Geometry(4, 8, 20, 21, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+            new ConvKernels.Geometry(3, 8, 19, 20, 4, 3, 2, 2, 2, 1, 0, 1, 1, 2),
+            new ConvKernels.Geometry(3, 6, 20, 20, 6, 3, 3, 1, 1, 2, 2, 2, 2, 1)};
+        for (ConvKernels.Geometry g : geometries) {
+            NDArray x = random(11, g.inputShape());
+            NDArray w = random(12, g.weightShape());
+            NDArray bias = random(13, g.o());
+            NDArray gy = random(14, g.outputShape());
+            for (int d = 0; d < 2; d++) {
+                NDArray xd = d == 0 ? x : x.toFloat32();
+                NDArray wd = d == 0 ? w : w.toFloat32();
+                NDArray bd = d == 0 ? bias : bias.toFloat32();
+                NDArray gd = d == 0 ? gy : gy.toFloat32();
+                String what = " " + g + " " + name(xd);
+                // a small budget: many chunks, chunk edges inside rows
+                sameBitsForAnyParts("conv2d" + what, () -> ConvKernels.conv2d(xd, wd, bd, g, 40_000));
+                sameBitsForAnyParts("conv2d input gradient" + what, () -> ConvKernels.backwardInput(gd, wd, g, 40_000));
+                sameBitsForAnyParts("conv2d weight gradient" + what, () -> ConvKernels.backwardWeight(xd, gd, g, 40_000));
+                sameBitsForAnyParts("conv2d whole" + what, () -> ConvKernels.backwardInput(gd, wd, g));
             }
         }
     }
