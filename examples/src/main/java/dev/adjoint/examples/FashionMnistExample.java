@@ -119,9 +119,10 @@ final class FashionMnistExample {
                     + " t10k-labels-idx1-ubyte.gz");
             throw new Main.UsageException("no Fashion-MNIST data in " + s.data());
         }
-        Dataset train = Dataset.readIdx(trainImages, s.data().resolve("train-labels-idx1-ubyte.gz")).to(s.dtype());
+        Dataset train = Dataset.readIdx(trainImages, s.data().resolve("train-labels-idx1-ubyte.gz")).to(s.dtype())
+                .standardize(MEAN, STD);
         Dataset test = Dataset.readIdx(s.data().resolve("t10k-images-idx3-ubyte.gz"), s.data().resolve("t10k-labels-idx1-ubyte.gz"))
-                .to(s.dtype());
+                .to(s.dtype()).standardize(MEAN, STD);
         out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images of 28x28; model %s in %s, Adam lr 1e-3 with cosine decay,"
                 + " batches of %d%n", train.size(), test.size(), s.model(), s.dtype(), BATCH_SIZE);
 
@@ -192,14 +193,13 @@ final class FashionMnistExample {
         out.println("wrote " + confusionPicture);
     }
 
-    /** The training images' mean and standard deviation: inputs are standardized with them. */
+    /** The training images' mean and standard deviation: inputs are standardized with them, once, as the data is read. */
     static final double MEAN = 0.2860;
     static final double STD = 0.3530;
 
-    /** Standardized pixels: rows of 784 for the MLP, [n, 1, 28, 28] images for the CNN. */
+    /** The model's view of a batch's (standardized) pixels: rows of 784 for the MLP, [n, 1, 28, 28] images for the CNN. */
     private static Tensor inputs(Tensor rows, String model) {
-        Tensor x = rows.sub(MEAN).div(STD);
-        return model.equals("mlp") ? x : x.reshape(rows.dim(0), 1, 28, 28);
+        return model.equals("mlp") ? rows : rows.reshape(rows.dim(0), 1, 28, 28);
     }
 
     /** Cosine decay from 1e-3 to 0 over the run, a function of the epoch alone (so resuming keeps it). */
