@@ -208,9 +208,12 @@ final class FashionMnistExample {
      * Starts one forward pass of a batch of zeros, without gradients, on a thread of its own, to run
      * while the files are read: a fresh JVM's first matrix products and elementwise loops run slowly
      * until the JIT has compiled them (bench/RESULTS.md, "Cold start"), and this overlaps that with
-     * reading and decoding. It changes no parameter and no result, only when the kernels are fast.
+     * reading and decoding. The model runs in eval mode (a dropout layer draws nothing, a batch norm
+     * updates no statistics), so this changes no parameter, state or result, only when the kernels
+     * are fast; training switches the mode back.
      */
     private static Thread warmUp(Layer model, Settings s) {
+        model.train(false);
         Thread t = new Thread(() -> {
             try (Autograd.Scope off = Autograd.noGrad()) {
                 model.forward(inputs(Tensor.zeros(s.dtype(), BATCH_SIZE, 784), s.model()));
