@@ -119,14 +119,17 @@ final class FashionMnistExample {
                     + " t10k-labels-idx1-ubyte.gz");
             throw new Main.UsageException("no Fashion-MNIST data in " + s.data());
         }
-        Dataset train = Dataset.readIdx(trainImages, s.data().resolve("train-labels-idx1-ubyte.gz")).to(s.dtype());
+        // the same initial weights in either dtype: drawn in float64, then rounded
+        Sequential model = model(s.model(), new SplittableRandom(SEED)).to(s.dtype());
+        Thread warmUp = warmUp(model, s);
+        Dataset train = Dataset.readIdx(trainImages, s.data().resolve("train-labels-idx1-ubyte.gz")).to(s.dtype())
+                .standardize(MEAN, STD);
         Dataset test = Dataset.readIdx(s.data().resolve("t10k-images-idx3-ubyte.gz"), s.data().resolve("t10k-labels-idx1-ubyte.gz"))
-                .to(s.dtype());
+                .to(s.dtype()).standardize(MEAN, STD);
+        warmUp.join();
         out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images of 28x28; model %s in %s, Adam lr 1e-3 with cosine decay,"
                 + " batches of %d%n", train.size(), test.size(), s.model(), s.dtype(), BATCH_SIZE);
 
-        // the same initial weights in either dtype: drawn in float64, then rounded
-        Sequential model = model(s.model(), new SplittableRandom(SEED)).to(s.dtype());
         Adam adam = new Adam(model.parameters(), 1e-3);
         Files.createDirectories(s.out());
         int start = 0;
@@ -192,14 +195,33 @@ final class FashionMnistExample {
         out.println("wrote " + confusionPicture);
     }
 
-    /** The training images' mean and standard deviation: inputs are standardized with them. */
+    /** The training images' mean and standard deviation: inputs are standardized with them, once, as the data is read. */
     static final double MEAN = 0.2860;
     static final double STD = 0.3530;
 
-    /** Standardized pixels: rows of 784 for the MLP, [n, 1, 28, 28] images for the CNN. */
+    /** The model's view of a batch's (standardized) pixels: rows of 784 for the MLP, [n, 1, 28, 28] images for the CNN. */
     private static Tensor inputs(Tensor rows, String model) {
-        Tensor x = rows.sub(MEAN).div(STD);
-        return model.equals("mlp") ? x : x.reshape(rows.dim(0), 1, 28, 28);
+        return model.equals("mlp") ? rows : rows.reshape(rows.dim(0), 1, 28, 28);
+    }
+
+    /**
+     * Starts one forward pass of a batch of zeros, without gradients, on a thread of its own, to run
+     * while the files are read: a fresh JVM's first matrix products and elementwise loops run slowly
+     * until the JIT has compiled them (bench/RESULTS.md, "Cold start"), and this overlaps that with
+     * reading and decoding. The model runs in eval mode (a dropout layer draws nothing, a batch norm
+     * updates no statistics), so this changes no parameter, state or result, only when the kernels
+     * are fast; training switches the mode back.
+     */
+    private static Thread warmUp(Layer model, Settings s) {
+        model.train(false);
+        Thread t = new Thread(() -> {
+            try (Autograd.Scope off = Autograd.noGrad()) {
+                model.forward(inputs(Tensor.zeros(s.dtype(), BATCH_SIZE, 784), s.model()));
+            }
+        }, "fashion-mnist warm-up");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Cosine decay from 1e-3 to 0 over the run, a function of the epoch alone (so resuming keeps it). */

@@ -29,6 +29,8 @@ public final class Dataset {
     private final List<String> classNames;
     /** The dtype of the batches' tensors. */
     private final DType dtype;
+    /** The inputs rounded to float32 once, for float32 batches; null for float64. */
+    private final float[] floatInputs;
 
     private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels) {
         this(size, inputWidth, targetWidth, inputs, targets, labels, null);
@@ -42,6 +44,7 @@ public final class Dataset {
     private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels,
             List<String> classNames, DType dtype) {
         this.dtype = dtype;
+        this.floatInputs = dtype == DType.FLOAT32 ? rounded(inputs) : null;
         this.size = size;
         this.inputWidth = inputWidth;
         this.targetWidth = targetWidth;
@@ -148,7 +151,8 @@ public final class Dataset {
     /**
      * This data set with batches in another dtype: the way to feed a float32 model
      * ({@code model.to(DType.FLOAT32)}), whose layers refuse float64 inputs (ops never mix dtypes).
-     * The examples are shared, not copied; each batch is made in {@code dtype}.
+     * The examples are shared; a float32 data set also keeps its inputs rounded to float32 once (half
+     * their float64 size more), so that a batch is a plain copy of rows.
      * {@link Trainer} refuses a batch whose dtype differs from the model's parameters', naming this
      * method.
      *
@@ -160,6 +164,40 @@ public final class Dataset {
             throw new IllegalArgumentException("Dataset.to: dtype is null");
         }
         return dtype == this.dtype ? this : new Dataset(size, inputWidth, targetWidth, inputs, targets, labels, classNames, dtype);
+    }
+
+    /**
+     * The same examples with every input {@code x} replaced by {@code (x - mean) / std}, computed once
+     * here in the batches' dtype (float32 data sets round each input, then subtract and divide in
+     * float32): each batch holds bit for bit what {@code batch.inputs().sub(mean).div(std)} would
+     * give, without that work on every batch of every epoch. Call it after {@link #to(DType)}: a
+     * standardized float32 data set keeps its float32 values when converted back to float64.
+     *
+     * @param mean the value subtracted, finite
+     * @param std the divisor, positive and finite
+     * @return a data set with standardized inputs and the same targets, labels and class names
+     * @throws IllegalArgumentException if {@code mean} is not finite or {@code std} is not positive and finite
+     */
+    public Dataset standardize(double mean, double std) {
+        if (!Double.isFinite(mean) || !(std > 0 && std < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("Dataset.standardize: mean must be finite and std positive and finite, got mean "
+                    + mean + ", std " + std);
+        }
+        double[] x = new double[inputs.length];
+        if (dtype == DType.FLOAT32) {
+            // Tensor.sub(c) adds -c, and a float32 op rounds its constant to float32 first
+            float shift = (float) -mean;
+            float divisor = (float) std;
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (floatInputs[i] + shift) / divisor;
+            }
+        } else {
+            double shift = -mean;
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (inputs[i] + shift) / std;
+            }
+        }
+        return new Dataset(size, inputWidth, targetWidth, x, targets, labels, classNames, dtype);
     }
 
     /**
@@ -310,7 +348,6 @@ public final class Dataset {
         }
         int b = indices.length;
         int[] rows = indices.clone();
-        double[] x = new double[b * inputWidth];
         int tw = labels == null ? targetWidth : 1;
         double[] y = new double[b * tw];
         int[] l = labels == null ? null : new int[b];
@@ -319,25 +356,42 @@ public final class Dataset {
             if (i < 0 || i >= size) {
                 throw new IllegalArgumentException("Dataset: index " + i + " is out of range for " + size + " examples");
             }
-            System.arraycopy(inputs, i * inputWidth, x, k * inputWidth, inputWidth);
             System.arraycopy(targets, i * tw, y, k * tw, tw);
             if (l != null) {
                 l[k] = labels[i];
             }
         }
         int[] targetShape = labels == null ? new int[] {b, targetWidth} : new int[] {b};
-        return new Batch(tensor(x, b, inputWidth), tensor(y, targetShape), l, rows);
+        return new Batch(inputRows(rows), tensor(y, targetShape), l, rows);
+    }
+
+    /** The input rows at {@code rows} (checked), copied straight from the inputs in the batches' dtype. */
+    private Tensor inputRows(int[] rows) {
+        int w = inputWidth;
+        if (floatInputs != null) {
+            float[] x = new float[rows.length * w];
+            for (int k = 0; k < rows.length; k++) {
+                System.arraycopy(floatInputs, rows[k] * w, x, k * w, w);
+            }
+            return Tensor.of(x, rows.length, w);
+        }
+        double[] x = new double[rows.length * w];
+        for (int k = 0; k < rows.length; k++) {
+            System.arraycopy(inputs, rows[k] * w, x, k * w, w);
+        }
+        return Tensor.of(x, rows.length, w);
     }
 
     private Tensor tensor(double[] values, int... shape) {
-        if (dtype == DType.FLOAT64) {
-            return Tensor.of(values, shape);
-        }
-        float[] rounded = new float[values.length];
+        return dtype == DType.FLOAT64 ? Tensor.of(values, shape) : Tensor.of(rounded(values), shape);
+    }
+
+    private static float[] rounded(double[] values) {
+        float[] r = new float[values.length];
         for (int i = 0; i < values.length; i++) {
-            rounded[i] = (float) values[i];
+            r[i] = (float) values[i];
         }
-        return Tensor.of(rounded, shape);
+        return r;
     }
 
     /**
