@@ -119,17 +119,15 @@ final class FashionMnistExample {
                     + " t10k-labels-idx1-ubyte.gz");
             throw new Main.UsageException("no Fashion-MNIST data in " + s.data());
         }
-        // the same initial weights in either dtype: drawn in float64, then rounded
-        Sequential model = model(s.model(), new SplittableRandom(SEED)).to(s.dtype());
-        Thread warmUp = warmUp(model, s);
         Dataset train = Dataset.readIdx(trainImages, s.data().resolve("train-labels-idx1-ubyte.gz")).to(s.dtype())
                 .standardize(MEAN, STD);
         Dataset test = Dataset.readIdx(s.data().resolve("t10k-images-idx3-ubyte.gz"), s.data().resolve("t10k-labels-idx1-ubyte.gz"))
                 .to(s.dtype()).standardize(MEAN, STD);
-        warmUp.join();
         out.printf(Locale.ROOT, "Fashion-MNIST: %d training and %d test images of 28x28; model %s in %s, Adam lr 1e-3 with cosine decay,"
                 + " batches of %d%n", train.size(), test.size(), s.model(), s.dtype(), BATCH_SIZE);
 
+        // the same initial weights in either dtype: drawn in float64, then rounded
+        Sequential model = model(s.model(), new SplittableRandom(SEED)).to(s.dtype());
         Adam adam = new Adam(model.parameters(), 1e-3);
         Files.createDirectories(s.out());
         int start = 0;
@@ -202,26 +200,6 @@ final class FashionMnistExample {
     /** The model's view of a batch's (standardized) pixels: rows of 784 for the MLP, [n, 1, 28, 28] images for the CNN. */
     private static Tensor inputs(Tensor rows, String model) {
         return model.equals("mlp") ? rows : rows.reshape(rows.dim(0), 1, 28, 28);
-    }
-
-    /**
-     * Starts one forward pass of a batch of zeros, without gradients, on a thread of its own, to run
-     * while the files are read: a fresh JVM's first matrix products and elementwise loops run slowly
-     * until the JIT has compiled them (bench/RESULTS.md, "Cold start"), and this overlaps that with
-     * reading and decoding. The model runs in eval mode (a dropout layer draws nothing, a batch norm
-     * updates no statistics), so this changes no parameter, state or result, only when the kernels
-     * are fast; training switches the mode back.
-     */
-    private static Thread warmUp(Layer model, Settings s) {
-        model.train(false);
-        Thread t = new Thread(() -> {
-            try (Autograd.Scope off = Autograd.noGrad()) {
-                model.forward(inputs(Tensor.zeros(s.dtype(), BATCH_SIZE, 784), s.model()));
-            }
-        }, "fashion-mnist warm-up");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     /** Cosine decay from 1e-3 to 0 over the run, a function of the epoch alone (so resuming keeps it). */
