@@ -92,6 +92,10 @@ public final class SoftmaxKernels {
 
     /** Softmax of the n elements of a from pa step inner, written to r from base step inner. */
     private static void softmaxSlice(double[] a, int pa, double[] r, int base, int n, int inner, boolean log) {
+        if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
+            softmaxRow(a, pa, r, base, n, log);
+            return;
+        }
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0, p = pa; j < n; j++, p += inner) {
             max = Math.max(max, a[p]);
@@ -99,16 +103,11 @@ public final class SoftmaxKernels {
         if (max == Double.NEGATIVE_INFINITY) {
             max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
         }
-        double sum;
-        if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
-            sum = KernelProvider.math().expShifted(a, pa, max, r, base, n);
-        } else {
-            sum = 0;
-            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
-                double e = Math.exp(a[p] - max);
-                r[q] = e;
-                sum += e;
-            }
+        double sum = 0;
+        for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+            double e = Math.exp(a[p] - max);
+            r[q] = e;
+            sum += e;
         }
         if (log) {
             // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
@@ -120,6 +119,31 @@ public final class SoftmaxKernels {
             double inv = 1 / sum;
             for (int j = 0, q = base; j < n; j++, q += inner) {
                 r[q] *= inv;
+            }
+        }
+    }
+
+    /**
+     * {@link #softmaxSlice} of a contiguous row of at least {@link MathKernel#MIN_LENGTH}: three
+     * passes over a row that stays in cache, the maximum and exp with its sum on the math kernel,
+     * then the scaling (or the log-softmax's subtraction) in a unit-stride loop C2 vectorises.
+     */
+    private static void softmaxRow(double[] a, int pa, double[] r, int base, int n, boolean log) {
+        MathKernel math = KernelProvider.math();
+        double max = math.max(a, pa, n);
+        if (max == Double.NEGATIVE_INFINITY) {
+            max = 0;
+        }
+        double sum = math.expShifted(a, pa, max, r, base, n);
+        if (log) {
+            double logSum = Math.log(sum);
+            for (int j = 0; j < n; j++) {
+                r[base + j] = (a[pa + j] - max) - logSum;
+            }
+        } else {
+            double inv = 1 / sum;
+            for (int j = 0; j < n; j++) {
+                r[base + j] *= inv;
             }
         }
     }
@@ -213,7 +237,7 @@ public final class SoftmaxKernels {
                 r[pr + j] = g[pg + j] - r[pr + j] * s;
             }
         } else {
-            double s = ReduceKernels.dot(g, pg, y, py, n);
+            double s = n >= MathKernel.MIN_LENGTH ? KernelProvider.math().dot(g, pg, y, py, n) : ScalarMathKernel.dotInLanes(g, pg, y, py, n);
             for (int j = 0; j < n; j++) {
                 r[pr + j] = y[py + j] * (g[pg + j] - s);
             }
