@@ -45,12 +45,6 @@ interface MathKernel {
     double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n);
 
     /**
-     * The largest of {@code a[ao + i]}, i in [0, n), as {@link Math#max} takes it (NaN if any is NaN,
-     * +0 over -0), -infinity for n = 0: exact, the same in both kernels.
-     */
-    double max(double[] a, int ao, int n);
-
-    /**
      * The sum of {@code a[ao + i] * b[bo + i]}, i in [0, n), as {@link ScalarMathKernel#dotInLanes}
      * defines it (sixteen running sums): the same bits in both kernels.
      */

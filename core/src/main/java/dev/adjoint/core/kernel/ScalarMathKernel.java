@@ -69,15 +69,6 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
-    public double max(double[] a, int ao, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, a[ao + i]);
-        }
-        return max;
-    }
-
-    @Override
     public double dot(double[] a, int ao, double[] b, int bo, int n) {
         return dotInLanes(a, ao, b, bo, n);
     }

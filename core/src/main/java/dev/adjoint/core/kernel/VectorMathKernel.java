@@ -3,6 +3,7 @@ package dev.adjoint.core.kernel;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -53,6 +54,16 @@ final class VectorMathKernel implements MathKernel {
             E8 = E[8], E9 = E[9], E10 = E[10], E11 = E[11], E12 = E[12];
     private static final DoubleVector LN2_HI_VECTOR = DoubleVector.broadcast(SPECIES, LN2_HI);
     private static final DoubleVector LN2_LO_VECTOR = DoubleVector.broadcast(SPECIES, LN2_LO);
+    /** Subtracted from the shifter's bits, leaves the biased exponent of 2^k (see {@link #powerOfTwo(double)}). */
+    private static final LongVector V_BIAS = LongVector.broadcast(LongVector.SPECIES_PREFERRED, SHIFTER_BITS - 1023);
+    private static final DoubleVector V_RANGE = DoubleVector.broadcast(SPECIES, RANGE);
+    private static final DoubleVector V_LOG2E = DoubleVector.broadcast(SPECIES, LOG2E);
+    private static final DoubleVector V_SHIFTER = DoubleVector.broadcast(SPECIES, SHIFTER);
+    private static final DoubleVector V_E0 = DoubleVector.broadcast(SPECIES, E0), V_E1 = DoubleVector.broadcast(SPECIES, E1),
+            V_E2 = DoubleVector.broadcast(SPECIES, E2), V_E3 = DoubleVector.broadcast(SPECIES, E3), V_E4 = DoubleVector.broadcast(SPECIES, E4),
+            V_E5 = DoubleVector.broadcast(SPECIES, E5), V_E6 = DoubleVector.broadcast(SPECIES, E6), V_E7 = DoubleVector.broadcast(SPECIES, E7),
+            V_E8 = DoubleVector.broadcast(SPECIES, E8), V_E9 = DoubleVector.broadcast(SPECIES, E9), V_E10 = DoubleVector.broadcast(SPECIES, E10),
+            V_E11 = DoubleVector.broadcast(SPECIES, E11), V_E12 = DoubleVector.broadcast(SPECIES, E12);
 
     /** 1/n!, 1/(n-1)!, ..., 1/1! (each factorial is exact in a double for n <= 18). */
     private static double[] inverseFactorials(int n) {
@@ -349,37 +360,28 @@ final class VectorMathKernel implements MathKernel {
      * {@code r[ro + i] = exp(a[ao + i] - shift)} by {@link #expPoly}'s operations (lanes out of range
      * and the tail by {@link #exp(double)}), returning the sum of what it wrote.
      *
-     * <p>NOTE: one flat loop, with every constant broadcast before it and no helper calls: its Vector
-     * API calls then sit only a few inlining levels below this method, whichever caller C2 compiles
-     * it into (softmax's row loop, a split loop's lambda). Through helper methods the bit
-     * reinterpretations of 2^k ended deep enough that in some JVMs C2 left them as virtual calls
-     * ({@code asVectorRaw}), and every exp then boxed vectors. The views below
-     * ({@code viewAsIntegralLanes}) dispatch from DoubleVector's own code, whose type profile only
-     * double vectors reach, not AbstractVector's reinterpretations, which every vector type shares.
+     * <p>NOTE: one flat loop, too long for C2 to inline into a caller (so it is compiled on its own,
+     * whoever calls it), with its constants in static final vectors, no helper calls, and the
+     * lane sums stored inside the loop: a vector store after the loop was left as a call in some
+     * JVMs (profiles showed most of softmax's time in that one uninlined {@code intoArray}). Even
+     * so, in some JVMs parts of this loop still run the Vector API's Java fallback (a
+     * {@code lanewise} multiply or fma not intrinsified) and softmax runs about 1.4x slower for
+     * the life of the JVM; it does not follow the inlining budget ({@code -XX:-ClipInlining} keeps
+     * it) and its cause is not known (bench/RESULTS.md).
      */
     private static double expLoop(double[] a, int ao, double shift, double[] r, int ro, int n) {
         DoubleVector shiftBy = DoubleVector.broadcast(SPECIES, shift);
-        DoubleVector range = DoubleVector.broadcast(SPECIES, RANGE);
-        DoubleVector log2e = DoubleVector.broadcast(SPECIES, LOG2E);
-        DoubleVector shifter = DoubleVector.broadcast(SPECIES, SHIFTER);
-        DoubleVector ln2Hi = DoubleVector.broadcast(SPECIES, LN2_HI);
-        DoubleVector ln2Lo = DoubleVector.broadcast(SPECIES, LN2_LO);
-        DoubleVector one = DoubleVector.broadcast(SPECIES, 1.0);
-        DoubleVector e0 = DoubleVector.broadcast(SPECIES, E0);
-        DoubleVector e1 = DoubleVector.broadcast(SPECIES, E1);
-        DoubleVector e2 = DoubleVector.broadcast(SPECIES, E2);
-        DoubleVector e3 = DoubleVector.broadcast(SPECIES, E3);
-        DoubleVector e4 = DoubleVector.broadcast(SPECIES, E4);
-        DoubleVector e5 = DoubleVector.broadcast(SPECIES, E5);
-        DoubleVector e6 = DoubleVector.broadcast(SPECIES, E6);
-        DoubleVector e7 = DoubleVector.broadcast(SPECIES, E7);
-        DoubleVector e8 = DoubleVector.broadcast(SPECIES, E8);
-        DoubleVector e9 = DoubleVector.broadcast(SPECIES, E9);
-        DoubleVector e10 = DoubleVector.broadcast(SPECIES, E10);
-        DoubleVector e11 = DoubleVector.broadcast(SPECIES, E11);
-        DoubleVector e12 = DoubleVector.broadcast(SPECIES, E12);
-        long bias = SHIFTER_BITS - 1023;
+        DoubleVector range = V_RANGE;
+        DoubleVector log2e = V_LOG2E;
+        DoubleVector shifter = V_SHIFTER;
+        DoubleVector ln2Hi = LN2_HI_VECTOR;
+        DoubleVector ln2Lo = LN2_LO_VECTOR;
+        DoubleVector one = ONE;
+        DoubleVector e0 = V_E0, e1 = V_E1, e2 = V_E2, e3 = V_E3, e4 = V_E4, e5 = V_E5, e6 = V_E6;
+        DoubleVector e7 = V_E7, e8 = V_E8, e9 = V_E9, e10 = V_E10, e11 = V_E11, e12 = V_E12;
+        LongVector bias = V_BIAS;
         DoubleVector sums = DoubleVector.zero(SPECIES);
+        double[] lanes = new double[LANES];
         double sum = 0;
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
@@ -401,10 +403,12 @@ final class VectorMathKernel implements MathKernel {
                     sum += e;
                 }
             }
+            if (i + LANES == bound) {
+                sums.intoArray(lanes, 0);
+            }
         }
-        // NOTE: lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector code
-        double[] lanes = new double[LANES];
-        sums.intoArray(lanes, 0);
+        // NOTE: lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector
+        // code; stored in the loop's last turn, as vector code after a loop can be left uncompiled
         for (double l : lanes) {
             sum += l;
         }
@@ -416,61 +420,25 @@ final class VectorMathKernel implements MathKernel {
         return sum;
     }
 
-    // NOTE: a compare and blend, not lanewise(MAX): JDK 17's C2 does not intrinsify MAX of doubles
-    // here and runs the Java fallback (lane by lane, boxed), over ten times slower. The blend takes
-    // no NaN and either zero, so x * 0 (NaN for NaN and infinities) flags the runs where Math.max's
-    // answer could differ, and a largest value of zero, whose sign Math.max decides: those take
-    // the scalar loop.
-    @Override
-    public double max(double[] a, int ao, int n) {
-        int i = 0;
-        DoubleVector m0 = DoubleVector.broadcast(SPECIES, Double.NEGATIVE_INFINITY);
-        DoubleVector m1 = m0;
-        DoubleVector special = DoubleVector.zero(SPECIES);
-        for (; i + 2 * LANES <= n; i += 2 * LANES) {
-            DoubleVector x0 = DoubleVector.fromArray(SPECIES, a, ao + i);
-            DoubleVector x1 = DoubleVector.fromArray(SPECIES, a, ao + i + LANES);
-            m0 = m0.blend(x0, m0.compare(VectorOperators.LT, x0));
-            m1 = m1.blend(x1, m1.compare(VectorOperators.LT, x1));
-            special = special.add(x0.mul(0.0)).add(x1.mul(0.0));
-        }
-        double[] lanes = new double[LANES];
-        m0.blend(m1, m0.compare(VectorOperators.LT, m1)).intoArray(lanes, 0);
-        double max = Double.NEGATIVE_INFINITY;
-        for (double l : lanes) {
-            max = Math.max(max, l);
-        }
-        special.intoArray(lanes, 0);
-        for (double l : lanes) {
-            max += l;
-        }
-        if (Double.isNaN(max) || max == 0) {
-            max = Double.NEGATIVE_INFINITY;
-            i = 0;
-        }
-        for (; i < n; i++) {
-            max = Math.max(max, a[ao + i]);
-        }
-        return max;
-    }
-
     @Override
     public double dot(double[] a, int ao, double[] b, int bo, int n) {
         int lanes = ReduceKernels.SUM_LANES;
         if (LANES != 8) {
             return ScalarMathKernel.dotInLanes(a, ao, b, bo, n);
         }
-        // running sum k of the definition is lane k % 8 of vector k / 8
+        // running sum k of the definition is lane k % 8 of vector k / 8, stored in the loop's last turn
+        double[] sums = new double[lanes];
         DoubleVector low = DoubleVector.zero(SPECIES);
         DoubleVector high = DoubleVector.zero(SPECIES);
         int i = 0;
         for (; i + lanes <= n; i += lanes) {
             low = low.add(DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)));
             high = high.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 8)));
+            if (i + 2 * lanes > n) {
+                low.intoArray(sums, 0);
+                high.intoArray(sums, 8);
+            }
         }
-        double[] sums = new double[lanes];
-        low.intoArray(sums, 0);
-        high.intoArray(sums, 8);
         return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
     }
 
@@ -491,17 +459,19 @@ final class VectorMathKernel implements MathKernel {
         if (LANES != 8) {
             return ReduceKernels.sumInLanes(a, ao, n);
         }
-        // running sum k of the definition is lane k % 8 of vector k / 8
+        // running sum k of the definition is lane k % 8 of vector k / 8, stored in the loop's last turn
+        double[] sums = new double[lanes];
         DoubleVector low = DoubleVector.zero(SPECIES);
         DoubleVector high = DoubleVector.zero(SPECIES);
         int i = 0;
         for (; i + lanes <= n; i += lanes) {
             low = low.add(DoubleVector.fromArray(SPECIES, a, ao + i));
             high = high.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8));
+            if (i + 2 * lanes > n) {
+                low.intoArray(sums, 0);
+                high.intoArray(sums, 8);
+            }
         }
-        double[] sums = new double[lanes];
-        low.intoArray(sums, 0);
-        high.intoArray(sums, 8);
         return ReduceKernels.finishLanes(sums, a, ao + i, n - i);
     }
 }

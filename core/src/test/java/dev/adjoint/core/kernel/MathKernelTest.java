@@ -154,27 +154,6 @@ class MathKernelTest {
 
     @ParameterizedTest
     @MethodSource("kernels")
-    void maxIsMathMaxOverTheRun(MathKernel k) {
-        for (int n = 0; n <= 70; n++) {
-            double[] a = input(n, 700 + n);
-            double expected = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < n; i++) {
-                expected = Math.max(expected, a[2 + i]);
-            }
-            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(k.max(a, 2, n)), k + " max of " + n);
-        }
-        double[] zeros = {-0.0, -0.0, 0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0};
-        assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(k.max(zeros, 0, zeros.length)), k + " max(-0, +0)");
-        assertEquals(Double.doubleToLongBits(-0.0), Double.doubleToLongBits(k.max(zeros, 3, 8)), k + " max of -0s");
-        double[] big = new double[100];
-        java.util.Arrays.fill(big, Double.NEGATIVE_INFINITY);
-        assertEquals(Double.NEGATIVE_INFINITY, k.max(big, 0, 100), k + " max of -inf");
-        big[97] = Double.NaN;
-        assertTrue(Double.isNaN(k.max(big, 0, 100)), k + " max with a NaN");
-    }
-
-    @ParameterizedTest
-    @MethodSource("kernels")
     void expShiftedWritesAndSumsExpOfTheShiftedValues(MathKernel k) {
         for (int n = 0; n <= 70; n++) {
             double[] a = new double[n + 3];
