@@ -172,6 +172,25 @@ public final class ReduceKernels {
         }
     }
 
+    /** The dot product of {@code n} consecutive elements of a and b, with four running sums. */
+    static double dot(double[] a, int pa, double[] b, int pb, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            s0 += a[pa + j] * b[pb + j];
+            s1 += a[pa + j + 1] * b[pb + j + 1];
+            s2 += a[pa + j + 2] * b[pb + j + 2];
+            s3 += a[pa + j + 3] * b[pb + j + 3];
+        }
+        for (; j < n; j++) {
+            s0 += a[pa + j] * b[pb + j];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /** The running sums of {@link #sumInLanes}: element i of a run goes to sum {@code i % SUM_LANES}. */
     static final int SUM_LANES = 16;
 

@@ -270,7 +270,7 @@ public final class SoftmaxKernels {
                 r[pr + j] = g[pg + j] - r[pr + j] * s;
             }
         } else {
-            double s = n >= MathKernel.MIN_LENGTH ? KernelProvider.math().dot(g, pg, y, py, n) : ScalarMathKernel.dotInLanes(g, pg, y, py, n);
+            double s = n >= MathKernel.MIN_LENGTH ? KernelProvider.math().dot(g, pg, y, py, n) : ReduceKernels.dot(g, pg, y, py, n);
             for (int j = 0; j < n; j++) {
                 r[pr + j] = y[py + j] * (g[pg + j] - s);
             }
