@@ -44,6 +44,12 @@ interface MathKernel {
     /** {@code r[ro + i] = exp(a[ao + i] - shift)}, returning the sum of what it wrote. */
     double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n);
 
+    /**
+     * The sum of {@code a[ao + i] * b[bo + i]}, i in [0, n), as {@link ScalarMathKernel#dotInLanes}
+     * defines it (sixteen running sums): the same bits in both kernels.
+     */
+    double dot(double[] a, int ao, double[] b, int bo, int n);
+
     /** {@code r[ro + i] += a[ao + i]} for i in [0, n) (exact in both kernels). */
     void addTo(double[] a, int ao, double[] r, int ro, int n);
 

@@ -69,6 +69,36 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public double dot(double[] a, int ao, double[] b, int bo, int n) {
+        return dotInLanes(a, ao, b, bo, n);
+    }
+
+    /**
+     * The sum of {@code a[ao + i] * b[bo + i]} in {@link ReduceKernels#SUM_LANES} running sums,
+     * product i (rounded, then added) going to sum {@code i % 16}, combined as
+     * {@link ReduceKernels#finishLanes} combines them.
+     */
+    static double dotInLanes(double[] a, int ao, double[] b, int bo, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] s = new double[lanes];
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            for (int k = 0; k < lanes; k++) {
+                s[k] += a[ao + i + k] * b[bo + i + k];
+            }
+        }
+        return finishDot(s, a, ao + i, b, bo + i, n - i);
+    }
+
+    /** Adds the last {@code rest} (< 16) products to the running sums and combines them as {@link ReduceKernels#finishLanes} does. */
+    static double finishDot(double[] s, double[] a, int ao, double[] b, int bo, int rest) {
+        for (int j = 0; j < rest; j++) {
+            s[j] += a[ao + j] * b[bo + j];
+        }
+        return ReduceKernels.finishLanes(s, a, ao, 0);
+    }
+
+    @Override
     public void addTo(double[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] += a[ao + i];

@@ -92,6 +92,10 @@ public final class SoftmaxKernels {
 
     /** Softmax of the n elements of a from pa step inner, written to r from base step inner. */
     private static void softmaxSlice(double[] a, int pa, double[] r, int base, int n, int inner, boolean log) {
+        if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
+            softmaxRow(a, pa, r, base, n, log);
+            return;
+        }
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0, p = pa; j < n; j++, p += inner) {
             max = Math.max(max, a[p]);
@@ -99,16 +103,11 @@ public final class SoftmaxKernels {
         if (max == Double.NEGATIVE_INFINITY) {
             max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
         }
-        double sum;
-        if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
-            sum = KernelProvider.math().expShifted(a, pa, max, r, base, n);
-        } else {
-            sum = 0;
-            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
-                double e = Math.exp(a[p] - max);
-                r[q] = e;
-                sum += e;
-            }
+        double sum = 0;
+        for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+            double e = Math.exp(a[p] - max);
+            r[q] = e;
+            sum += e;
         }
         if (log) {
             // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
@@ -122,6 +121,64 @@ public final class SoftmaxKernels {
                 r[q] *= inv;
             }
         }
+    }
+
+    /**
+     * {@link #softmaxSlice} of a contiguous row of at least {@link MathKernel#MIN_LENGTH}: three
+     * passes over a row that stays in cache, the maximum ({@link #rowMax}), exp with its sum on the math kernel,
+     * then the scaling (or the log-softmax's subtraction) in a unit-stride loop C2 vectorises.
+     */
+    private static void softmaxRow(double[] a, int pa, double[] r, int base, int n, boolean log) {
+        MathKernel math = KernelProvider.math();
+        double max = rowMax(a, pa, n);
+        if (max == Double.NEGATIVE_INFINITY) {
+            max = 0;
+        }
+        double sum = math.expShifted(a, pa, max, r, base, n);
+        if (log) {
+            double logSum = Math.log(sum);
+            for (int j = 0; j < n; j++) {
+                r[base + j] = (a[pa + j] - max) - logSum;
+            }
+        } else {
+            double inv = 1 / sum;
+            for (int j = 0; j < n; j++) {
+                r[base + j] *= inv;
+            }
+        }
+    }
+
+    /**
+     * The largest of n consecutive elements, NaNs skipped (-infinity when all are NaN): a NaN or an
+     * infinity in a row makes its whole softmax NaN whatever the maximum is, as with
+     * {@link Math#max}'s. Four running maxima in scalar code.
+     * NOTE: not on the Vector API: in profiles JDK 17 ran lanewise(MAX) of doubles as its Java fallback, and
+     * a compare and blend inlined into softmax's row loop ran the Java fallback in some JVMs (2x
+     * slower softmax). The branches here predict well: a row's maximum changes a few times.
+     */
+    static double rowMax(double[] a, int p, int n) {
+        double m0 = Double.NEGATIVE_INFINITY;
+        double m1 = m0;
+        double m2 = m0;
+        double m3 = m0;
+        int j = 0;
+        for (; j + 4 <= n; j += 4) {
+            double x0 = a[p + j];
+            double x1 = a[p + j + 1];
+            double x2 = a[p + j + 2];
+            double x3 = a[p + j + 3];
+            m0 = x0 > m0 ? x0 : m0;
+            m1 = x1 > m1 ? x1 : m1;
+            m2 = x2 > m2 ? x2 : m2;
+            m3 = x3 > m3 ? x3 : m3;
+        }
+        for (; j < n; j++) {
+            double x = a[p + j];
+            m0 = x > m0 ? x : m0;
+        }
+        m0 = m1 > m0 ? m1 : m0;
+        m2 = m3 > m2 ? m3 : m2;
+        return m2 > m0 ? m2 : m0;
     }
 
     /**
@@ -213,7 +270,7 @@ public final class SoftmaxKernels {
                 r[pr + j] = g[pg + j] - r[pr + j] * s;
             }
         } else {
-            double s = ReduceKernels.dot(g, pg, y, py, n);
+            double s = n >= MathKernel.MIN_LENGTH ? KernelProvider.math().dot(g, pg, y, py, n) : ReduceKernels.dot(g, pg, y, py, n);
             for (int j = 0; j < n; j++) {
                 r[pr + j] = y[py + j] * (g[pg + j] - s);
             }

@@ -3,6 +3,7 @@ package dev.adjoint.core.kernel;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -47,8 +48,22 @@ final class VectorMathKernel implements MathKernel {
     private static final double[] D = inverseFactorials(17);
     private static final double D0 = D[0], D1 = D[1], D2 = D[2], D3 = D[3], D4 = D[4], D5 = D[5], D6 = D[6], D7 = D[7],
             D8 = D[8], D9 = D[9], D10 = D[10], D11 = D[11], D12 = D[12], D13 = D[13], D14 = D[14], D15 = D[15], D16 = D[16];
+    /** 1/k! for k = 13 down to 1: exp's polynomial, on |r| <= ln2 / 2 (the next term is under 0.05 ulp). */
+    private static final double[] E = inverseFactorials(13);
+    private static final double E0 = E[0], E1 = E[1], E2 = E[2], E3 = E[3], E4 = E[4], E5 = E[5], E6 = E[6], E7 = E[7],
+            E8 = E[8], E9 = E[9], E10 = E[10], E11 = E[11], E12 = E[12];
     private static final DoubleVector LN2_HI_VECTOR = DoubleVector.broadcast(SPECIES, LN2_HI);
     private static final DoubleVector LN2_LO_VECTOR = DoubleVector.broadcast(SPECIES, LN2_LO);
+    /** Subtracted from the shifter's bits, leaves the biased exponent of 2^k (see {@link #powerOfTwo(double)}). */
+    private static final LongVector V_BIAS = LongVector.broadcast(LongVector.SPECIES_PREFERRED, SHIFTER_BITS - 1023);
+    private static final DoubleVector V_RANGE = DoubleVector.broadcast(SPECIES, RANGE);
+    private static final DoubleVector V_LOG2E = DoubleVector.broadcast(SPECIES, LOG2E);
+    private static final DoubleVector V_SHIFTER = DoubleVector.broadcast(SPECIES, SHIFTER);
+    private static final DoubleVector V_E0 = DoubleVector.broadcast(SPECIES, E0), V_E1 = DoubleVector.broadcast(SPECIES, E1),
+            V_E2 = DoubleVector.broadcast(SPECIES, E2), V_E3 = DoubleVector.broadcast(SPECIES, E3), V_E4 = DoubleVector.broadcast(SPECIES, E4),
+            V_E5 = DoubleVector.broadcast(SPECIES, E5), V_E6 = DoubleVector.broadcast(SPECIES, E6), V_E7 = DoubleVector.broadcast(SPECIES, E7),
+            V_E8 = DoubleVector.broadcast(SPECIES, E8), V_E9 = DoubleVector.broadcast(SPECIES, E9), V_E10 = DoubleVector.broadcast(SPECIES, E10),
+            V_E11 = DoubleVector.broadcast(SPECIES, E11), V_E12 = DoubleVector.broadcast(SPECIES, E12);
 
     /** 1/n!, 1/(n-1)!, ..., 1/1! (each factorial is exact in a double for n <= 18). */
     private static double[] inverseFactorials(int n) {
@@ -69,18 +84,16 @@ final class VectorMathKernel implements MathKernel {
     // ---------------------------------------------------------------- the polynomial, scalar and vector
     //
     // y = k ln2 + r, and then exp(y) = 2^k (1 + expm1(r)), expm1(y) = 2^k expm1(r) + (2^k - 1).
-    // exp rounds k to nearest (|r| <= ln2 / 2: small x keep k = 0 and full precision); expm1 takes
-    // k = floor(y / ln2), so r is in [0, ln 2] and, for y >= 0, the two terms are non-negative
-    // (rounded to nearest, expm1(r) could go negative and cancel, costing tanh two more ulps). One
-    // polynomial (degree 17) serves both ranges. The scalar and vector code are the same
-    // operations in the same order.
+    // exp rounds k to nearest (|r| <= ln2 / 2: small x keep k = 0 and full precision), where a
+    // degree-13 polynomial suffices; expm1 takes k = floor(y / ln2), so r is in [0, ln 2] and, for
+    // y >= 0, the two terms are non-negative (rounded to nearest, expm1(r) could go negative and
+    // cancel, costing tanh two more ulps), with a degree-17 polynomial for the wider range. The
+    // scalar and vector code are the same operations in the same order.
 
-    /** Rounds k to nearest in {@link #shifted}. */
-    private static final double NEAREST = 0.0;
     /** Rounds k down in {@link #shifted}. */
     private static final double FLOOR = -0.5;
 
-    /** k + 1.5 * 2^52 for k = y / ln2 rounded (NEAREST or FLOOR): k sits in the low bits (see {@link #SHIFTER}). */
+    /** k + 1.5 * 2^52 for k = y / ln2 rounded by {@code rounding} (FLOOR): k sits in the low bits (see {@link #SHIFTER}). */
     private static double shifted(double y, double rounding) {
         return (y * LOG2E + rounding) + SHIFTER;
     }
@@ -105,10 +118,19 @@ final class VectorMathKernel implements MathKernel {
         return p * r;
     }
 
-    /** exp(x) for |x| <= RANGE by the polynomial. */
+    /**
+     * exp(x) for |x| <= RANGE: k = x / ln2 rounded to nearest by one fma, r = x - k ln2 (|r| <= ln2 / 2),
+     * exp(x) = 2^k (1 + r P(r)) with P the degree-12 Taylor polynomial of expm1(r) / r.
+     */
     static double expPoly(double x) {
-        double t = shifted(x, NEAREST);
-        return (1.0 + expm1Reduced(reduced(x, t))) * powerOfTwo(t);
+        double t = Math.fma(x, LOG2E, SHIFTER);
+        double minusK = SHIFTER - t;
+        double r = Math.fma(minusK, LN2_LO, Math.fma(minusK, LN2_HI, x));
+        double p = E[0];
+        for (int i = 1; i < E.length; i++) {
+            p = Math.fma(p, r, E[i]);
+        }
+        return Math.fma(p, r, 1.0) * powerOfTwo(t);
     }
 
     /** expm1(y) for 0 <= y <= 2 RANGE. */
@@ -154,10 +176,26 @@ final class VectorMathKernel implements MathKernel {
         return p.mul(r);
     }
 
-    /** exp of every lane, all of them within [-RANGE, RANGE]. */
+    /** exp of every lane, all of them within [-RANGE, RANGE]: {@link #expPoly}'s operations. */
     private static DoubleVector expVector(DoubleVector x) {
-        DoubleVector t = shifted(x, NEAREST);
-        return expm1Reduced(reduced(x, t)).add(1.0).mul(powerOfTwo(t));
+        DoubleVector shifter = DoubleVector.broadcast(SPECIES, SHIFTER);
+        DoubleVector t = x.fma(DoubleVector.broadcast(SPECIES, LOG2E), shifter);
+        DoubleVector minusK = shifter.sub(t);
+        DoubleVector r = minusK.fma(LN2_LO_VECTOR, minusK.fma(LN2_HI_VECTOR, x));
+        DoubleVector p = DoubleVector.broadcast(SPECIES, E0);
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E1));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E2));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E3));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E4));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E5));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E6));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E7));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E8));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E9));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E10));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E11));
+        p = p.fma(r, DoubleVector.broadcast(SPECIES, E12));
+        return p.fma(r, ONE).mul(powerOfTwo(t));
     }
 
     /** expm1 of every lane, all of them within [0, 2 RANGE]. */
@@ -201,20 +239,7 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public void exp(double[] a, int ao, double[] r, int ro, int n) {
-        int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i);
-            if (inRange(x)) {
-                expVector(x).intoArray(r, ro + i);
-            } else {
-                for (int j = i; j < i + LANES; j++) {
-                    r[ro + j] = exp(a[ao + j]);
-                }
-            }
-        }
-        for (; i < n; i++) {
-            r[ro + i] = exp(a[ao + i]);
-        }
+        expLoop(a, ao, 0.0, r, ro, n);
     }
 
     @Override
@@ -328,13 +353,47 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n) {
-        int i = 0;
+        return expLoop(a, ao, shift, r, ro, n);
+    }
+
+    /**
+     * {@code r[ro + i] = exp(a[ao + i] - shift)} by {@link #expPoly}'s operations (lanes out of range
+     * and the tail by {@link #exp(double)}), returning the sum of what it wrote.
+     *
+     * <p>NOTE: one flat loop, too long for C2 to inline into a caller (so it is compiled on its own,
+     * whoever calls it), with its constants in static final vectors, no helper calls, and the
+     * lane sums stored inside the loop: a vector store after the loop was left as a call in some
+     * JVMs (profiles showed most of softmax's time in that one uninlined {@code intoArray}). Even
+     * so, in some JVMs parts of this loop still run the Vector API's Java fallback (a
+     * {@code lanewise} multiply or fma not intrinsified) and softmax runs about 1.4x slower for
+     * the life of the JVM; it does not follow the inlining budget ({@code -XX:-ClipInlining} keeps
+     * it) and its cause is not known (bench/RESULTS.md).
+     */
+    private static double expLoop(double[] a, int ao, double shift, double[] r, int ro, int n) {
+        DoubleVector shiftBy = DoubleVector.broadcast(SPECIES, shift);
+        DoubleVector range = V_RANGE;
+        DoubleVector log2e = V_LOG2E;
+        DoubleVector shifter = V_SHIFTER;
+        DoubleVector ln2Hi = LN2_HI_VECTOR;
+        DoubleVector ln2Lo = LN2_LO_VECTOR;
+        DoubleVector one = ONE;
+        DoubleVector e0 = V_E0, e1 = V_E1, e2 = V_E2, e3 = V_E3, e4 = V_E4, e5 = V_E5, e6 = V_E6;
+        DoubleVector e7 = V_E7, e8 = V_E8, e9 = V_E9, e10 = V_E10, e11 = V_E11, e12 = V_E12;
+        LongVector bias = V_BIAS;
         DoubleVector sums = DoubleVector.zero(SPECIES);
+        double[] lanes = new double[LANES];
         double sum = 0;
+        int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i).sub(shift);
-            if (inRange(x)) {
-                DoubleVector e = expVector(x);
+            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i).sub(shiftBy);
+            if (x.abs().compare(VectorOperators.LE, range).allTrue()) {
+                DoubleVector t = x.fma(log2e, shifter);
+                DoubleVector minusK = shifter.sub(t);
+                DoubleVector y = minusK.fma(ln2Lo, minusK.fma(ln2Hi, x));
+                DoubleVector p = e0.fma(y, e1).fma(y, e2).fma(y, e3).fma(y, e4).fma(y, e5).fma(y, e6)
+                        .fma(y, e7).fma(y, e8).fma(y, e9).fma(y, e10).fma(y, e11).fma(y, e12);
+                DoubleVector scale = t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes();
+                DoubleVector e = p.fma(y, one).mul(scale);
                 e.intoArray(r, ro + i);
                 sums = sums.add(e);
             } else {
@@ -344,10 +403,12 @@ final class VectorMathKernel implements MathKernel {
                     sum += e;
                 }
             }
+            if (i + LANES == bound) {
+                sums.intoArray(lanes, 0);
+            }
         }
-        // NOTE: lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector code
-        double[] lanes = new double[LANES];
-        sums.intoArray(lanes, 0);
+        // NOTE: lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector
+        // code; stored in the loop's last turn, as vector code after a loop can be left uncompiled
         for (double l : lanes) {
             sum += l;
         }
@@ -357,6 +418,28 @@ final class VectorMathKernel implements MathKernel {
             sum += e;
         }
         return sum;
+    }
+
+    @Override
+    public double dot(double[] a, int ao, double[] b, int bo, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        if (LANES != 8) {
+            return ScalarMathKernel.dotInLanes(a, ao, b, bo, n);
+        }
+        // running sum k of the definition is lane k % 8 of vector k / 8, stored in the loop's last turn
+        double[] sums = new double[lanes];
+        DoubleVector low = DoubleVector.zero(SPECIES);
+        DoubleVector high = DoubleVector.zero(SPECIES);
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            low = low.add(DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)));
+            high = high.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 8)));
+            if (i + 2 * lanes > n) {
+                low.intoArray(sums, 0);
+                high.intoArray(sums, 8);
+            }
+        }
+        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
     }
 
     @Override
@@ -376,17 +459,19 @@ final class VectorMathKernel implements MathKernel {
         if (LANES != 8) {
             return ReduceKernels.sumInLanes(a, ao, n);
         }
-        // running sum k of the definition is lane k % 8 of vector k / 8
+        // running sum k of the definition is lane k % 8 of vector k / 8, stored in the loop's last turn
+        double[] sums = new double[lanes];
         DoubleVector low = DoubleVector.zero(SPECIES);
         DoubleVector high = DoubleVector.zero(SPECIES);
         int i = 0;
         for (; i + lanes <= n; i += lanes) {
             low = low.add(DoubleVector.fromArray(SPECIES, a, ao + i));
             high = high.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8));
+            if (i + 2 * lanes > n) {
+                low.intoArray(sums, 0);
+                high.intoArray(sums, 8);
+            }
         }
-        double[] sums = new double[lanes];
-        low.intoArray(sums, 0);
-        high.intoArray(sums, 8);
         return ReduceKernels.finishLanes(sums, a, ao + i, n - i);
     }
 }

@@ -79,6 +79,79 @@ class MathKernelTest {
         checkUnary(k, MathKernel::sigmoid, Elementwise::sigmoid, "sigmoid");
     }
 
+    /** Distance from Math.exp in its ulps (0 when both are the same infinity, zero or NaN). */
+    private static double expUlps(double x, double actual) {
+        double expected = Math.exp(x);
+        if (Double.compare(expected, actual) == 0) {
+            return 0;
+        }
+        if (Double.isNaN(expected) || Double.isInfinite(expected) || Double.isNaN(actual) || Double.isInfinite(actual)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return Math.abs(actual - expected) / Math.ulp(expected);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void expIsWithinOneUlpOfMathExpFromUnderflowToOverflow(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(20261205L);
+        int n = 1 << 17;
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            switch (i % 4) {
+                case 0 -> a[i] = rng.nextDouble(-760, 720);
+                case 1 -> a[i] = rng.nextDouble(-1, 1);
+                case 2 -> a[i] = rng.nextDouble(-1e-6, 1e-6);
+                default -> a[i] = Math.scalb(rng.nextDouble(-1, 1), rng.nextInt(-1074, 11));
+            }
+        }
+        double[] edges = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, 708.0, -708.0, Math.nextUp(708.0), Math.nextDown(-708.0),
+            709.782712893384, 709.7827128933841, -745.1332191019411, -745.1332191019412, 710.0, -746.0, Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY, Double.NaN, Double.MAX_VALUE, -Double.MAX_VALUE, Math.log(2) / 2, -Math.log(2) / 2};
+        System.arraycopy(edges, 0, a, 1000, edges.length);
+        double[] r = new double[n];
+        double[] shifted = new double[n];
+        k.exp(a, 0, r, 0, n);
+        k.expShifted(a, 0, -0.0, shifted, 0, n);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            String what = k + " exp(" + a[i] + ") = " + r[i] + ", Math.exp: " + Math.exp(a[i]);
+            double ulps = expUlps(a[i], r[i]);
+            assertTrue(ulps <= 1, what + " (" + ulps + " ulps)");
+            assertEquals(Double.doubleToLongBits(r[i]), Double.doubleToLongBits(shifted[i]), what + ": expShifted by -0 differs");
+            worst = Math.max(worst, ulps);
+        }
+        assertEquals(1.0, r[1000]);
+        assertEquals(1.0, r[1001]);
+        assertEquals(Double.POSITIVE_INFINITY, r[1014]);
+        assertEquals(0.0, r[1015]);
+        assertTrue(Double.isNaN(r[1016]));
+        System.out.println(k + ": exp worst ulps over " + n + " inputs: " + worst);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void dotHasTheBitsOfItsSixteenRunningSums(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            double[] a = input(n, 800 + n);
+            double[] b = input(n, 900 + n);
+            for (int i = 0; i < a.length; i++) {
+                a[i] = Double.isNaN(a[i]) || Double.isInfinite(a[i]) ? 0.5 : a[i] % 1000;
+                b[i] = Double.isNaN(b[i]) || Double.isInfinite(b[i]) ? -0.25 : b[i] % 1000;
+            }
+            double[] s = new double[16];
+            for (int i = 0; i < n; i++) {
+                s[i % 16] += a[3 + i] * b[1 + i];
+            }
+            for (int width = 8; width > 0; width /= 2) {
+                for (int j = 0; j < width; j++) {
+                    s[j] += s[j + width];
+                }
+            }
+            assertEquals(Double.doubleToLongBits(s[0]), Double.doubleToLongBits(k.dot(a, 3, b, 1, n)), k + " dot of " + n);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("kernels")
     void expShiftedWritesAndSumsExpOfTheShiftedValues(MathKernel k) {
