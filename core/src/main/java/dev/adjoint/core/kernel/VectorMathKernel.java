@@ -362,12 +362,10 @@ final class VectorMathKernel implements MathKernel {
      *
      * <p>NOTE: one flat loop, too long for C2 to inline into a caller (so it is compiled on its own,
      * whoever calls it), with its constants in static final vectors, no helper calls, and the
-     * lane sums stored inside the loop: a vector store after the loop was left as a call in some
-     * JVMs (profiles showed most of softmax's time in that one uninlined {@code intoArray}). Even
-     * so, in some JVMs parts of this loop still run the Vector API's Java fallback (a
-     * {@code lanewise} multiply or fma not intrinsified) and softmax runs about 1.4x slower for
-     * the life of the JVM; it does not follow the inlining budget ({@code -XX:-ClipInlining} keeps
-     * it) and its cause is not known (bench/RESULTS.md).
+     * lane sums stored inside the loop: a vector store after a loop can be left as a call, which
+     * then runs unintrinsified. Some JVMs still run parts of this loop on the Vector API's Java
+     * fallback, for their whole life, for a reason not yet known (bench/RESULTS.md, "softmax's
+     * kernels").
      */
     private static double expLoop(double[] a, int ao, double shift, double[] r, int ro, int n) {
         DoubleVector shiftBy = DoubleVector.broadcast(SPECIES, shift);
