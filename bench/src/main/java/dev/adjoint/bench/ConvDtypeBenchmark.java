@@ -18,8 +18,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@link ConvBenchmark}'s convolution (x [64, 32, 14, 14] by [64, 32, 3, 3], padding 1, forward and
- * backward into x and the weight) in float64 and float32 side by side: im2col and its products run
- * in the tensors' dtype, so float32 should take about half the time.
+ * backward into x and the weight) and max pooling (2x2, stride 2, on [64, 32, 28, 28], forward and
+ * backward into the input) in float64 and float32 side by side: im2col and its products run in the
+ * tensors' dtype, so float32 convolution should take about half the time; max pooling reads and
+ * writes float32 planes as they are.
  * Run: {@code java -jar bench/target/benchmarks.jar ConvDtypeBenchmark -bm sample}.
  */
 @State(Scope.Thread)
@@ -35,6 +37,7 @@ public class ConvDtypeBenchmark {
 
     Tensor x;
     Tensor weight;
+    Tensor pooled;
 
     /** Random inputs, converted to the dtype. */
     @Setup
@@ -43,6 +46,7 @@ public class ConvDtypeBenchmark {
         SplittableRandom rng = new SplittableRandom(5);
         x = Tensor.randn(d, rng, 64, 32, 14, 14).requiresGrad(true);
         weight = Tensor.randn(d, rng, 64, 32, 3, 3).mul(0.06).detach().requiresGrad(true);
+        pooled = Tensor.randn(d, rng, 64, 32, 28, 28).requiresGrad(true);
     }
 
     /** conv2d(x, weight, padding 1), then backward of its sum into x and the weight. */
@@ -52,5 +56,13 @@ public class ConvDtypeBenchmark {
         weight.zeroGrad();
         x.conv2d(weight, null, 1, 1).sum().backward();
         return weight.grad();
+    }
+
+    /** maxPool2d(2, 2, 0), then backward of its sum into the input. */
+    @Benchmark
+    public Tensor maxPool2d() {
+        pooled.zeroGrad();
+        pooled.maxPool2d(2, 2, 0).sum().backward();
+        return pooled.grad();
     }
 }

@@ -8,14 +8,20 @@ import java.util.Arrays;
  * the input are read (max pooling's padding is minus infinity), and an average divides by k^2,
  * padding included, as PyTorch's default {@code count_include_pad=True}.
  *
- * <p>Each op is one pass over the planes ({@link PoolLoops} holds the loops): an input of any
- * strides is read plane by plane without a whole-array copy, and every element of the result is
- * written (its array may come from {@link Buffers}, uninitialized). Large ones are split by planes
- * across the threads of the matrix products ({@link ParallelGemm#rows}); a plane's operations and
- * their order do not depend on the split, so neither do the bits. float32 planes are widened
- * exactly and their results rounded once: a float32 result is the float64 result of the widened
- * input, rounded (maxima and gathered values are exact), and positions are float64 in both dtypes
- * (a plane may hold more positions than float32 counts exactly).
+ * <p>Each op is one pass over the planes ({@link MaxPoolLoops} and {@link PoolLoops} hold the
+ * loops): an input of any strides is read plane by plane without a whole-array copy, and every
+ * element of the result is written (its array may come from {@link Buffers}, uninitialized). Large
+ * ones are split by planes across the threads of the matrix products ({@link ParallelGemm#rows}); a
+ * plane's operations and their order do not depend on the split, so neither do the bits.
+ *
+ * <p>A float32 result is, bit for bit, the float64 result of the widened input rounded once (NaN
+ * payloads aside), and positions are float64 in both dtypes (a plane may hold more positions than
+ * float32 counts exactly). Max pooling and gather only select and copy, so float32 planes run
+ * unwidened in {@code FloatMaxPoolLoops}; so does scatter when windows do not overlap (stride at
+ * least the window), where each input position receives at most one gradient and a float32 sum of
+ * one term is exact. Overlapping windows' scatter and average pooling add several terms per
+ * element: those widen each plane, add in float64 and round once, which can differ from PyTorch's
+ * float32 accumulation in the last bit.
  */
 public final class PoolKernels {
     private PoolKernels() {
@@ -70,15 +76,18 @@ public final class PoolKernels {
      */
     public static NDArray[] maxPool2d(NDArray x, Pool pool) {
         int out = pool.outH() * pool.outW();
-        Output y = new Output(x.floats != null, pool.planes() * out);
+        boolean float32 = x.floats != null;
+        Output y = new Output(float32, pool.planes() * out);
         double[] where = Buffers.uninitialized(pool.planes() * out);
         ParallelGemm.rows(pool.planes(), pool.h * pool.w, (byRows, from, count) -> {
-            Planes in = new Planes(x, pool.c, pool.h, pool.w);
-            double[] target = y.target(out);
+            Planes in = new Planes(x, pool.c, pool.h, pool.w, float32);
             for (int plane = from; plane < from + count; plane++) {
                 in.load(plane);
-                PoolLoops.max(in.buffer, in.offset, target, y.offset(plane, out), where, plane * out, pool);
-                y.store(target, plane, out);
+                if (float32) {
+                    FloatMaxPoolLoops.max(in.floatBuffer, in.offset, y.floats, plane * out, where, plane * out, pool);
+                } else {
+                    MaxPoolLoops.max(in.buffer, in.offset, y.data, plane * out, where, plane * out, pool);
+                }
             }
         });
         return new NDArray[] {y.wrap(pool.outputShape()), NDArray.wrap(where, pool.outputShape())};
@@ -95,14 +104,17 @@ public final class PoolKernels {
     public static NDArray gather(NDArray x, NDArray where, Pool pool) {
         NDArray wc = where.contiguous();
         int out = pool.outH() * pool.outW();
-        Output y = new Output(x.floats != null, pool.planes() * out);
+        boolean float32 = x.floats != null;
+        Output y = new Output(float32, pool.planes() * out);
         ParallelGemm.rows(pool.planes(), out, (byRows, from, count) -> {
-            Planes in = new Planes(x, pool.c, pool.h, pool.w);
-            double[] target = y.target(out);
+            Planes in = new Planes(x, pool.c, pool.h, pool.w, float32);
             for (int plane = from; plane < from + count; plane++) {
                 in.load(plane);
-                PoolLoops.gather(in.buffer, in.offset, wc.data, wc.offset + plane * out, target, y.offset(plane, out), out);
-                y.store(target, plane, out);
+                if (float32) {
+                    FloatMaxPoolLoops.gather(in.floatBuffer, in.offset, wc.data, wc.offset + plane * out, y.floats, plane * out, out);
+                } else {
+                    MaxPoolLoops.gather(in.buffer, in.offset, wc.data, wc.offset + plane * out, y.data, plane * out, out);
+                }
             }
         });
         return y.wrap(pool.outputShape());
@@ -110,7 +122,7 @@ public final class PoolKernels {
 
     /**
      * The adjoint of {@link #gather}: each gradient added into the input position it came from
-     * (overlapping windows may share one).
+     * (overlapping windows may share one; float32 gradients then add in float64 and round once).
      *
      * @param gradOutput [n, c, outH, outW]
      * @param where positions within each plane, of the output's shape
@@ -121,14 +133,21 @@ public final class PoolKernels {
         NDArray wc = where.contiguous();
         int out = pool.outH() * pool.outW();
         int hw = pool.h * pool.w;
-        Output gx = new Output(gradOutput.floats != null, pool.planes() * hw);
+        boolean float32 = gradOutput.floats != null;
+        // disjoint windows: at most one gradient per position, so a float32 sum is exact
+        boolean unwidened = float32 && pool.s >= pool.k;
+        Output gx = new Output(float32, pool.planes() * hw);
         ParallelGemm.rows(pool.planes(), hw, (byRows, from, count) -> {
-            Planes g = new Planes(gradOutput, pool.c, pool.outH(), pool.outW());
-            double[] target = gx.target(hw);
+            Planes g = new Planes(gradOutput, pool.c, pool.outH(), pool.outW(), unwidened);
+            double[] target = unwidened ? null : gx.target(hw);
             for (int plane = from; plane < from + count; plane++) {
                 g.load(plane);
-                PoolLoops.scatter(g.buffer, g.offset, wc.data, wc.offset + plane * out, out, target, gx.offset(plane, hw), hw);
-                gx.store(target, plane, hw);
+                if (unwidened) {
+                    FloatMaxPoolLoops.scatter(g.floatBuffer, g.offset, wc.data, wc.offset + plane * out, out, gx.floats, plane * hw, hw);
+                } else {
+                    MaxPoolLoops.scatter(g.buffer, g.offset, wc.data, wc.offset + plane * out, out, target, gx.offset(plane, hw), hw);
+                    gx.store(target, plane, hw);
+                }
             }
         });
         return gx.wrap(pool.inputShape());
@@ -145,7 +164,7 @@ public final class PoolKernels {
         int out = pool.outH() * pool.outW();
         Output y = new Output(x.floats != null, pool.planes() * out);
         ParallelGemm.rows(pool.planes(), pool.h * pool.w, (byRows, from, count) -> {
-            Planes in = new Planes(x, pool.c, pool.h, pool.w);
+            Planes in = new Planes(x, pool.c, pool.h, pool.w, false);
             double[] target = y.target(out);
             for (int plane = from; plane < from + count; plane++) {
                 in.load(plane);
@@ -168,7 +187,7 @@ public final class PoolKernels {
         int hw = pool.h * pool.w;
         Output gx = new Output(gradOutput.floats != null, pool.planes() * hw);
         ParallelGemm.rows(pool.planes(), hw, (byRows, from, count) -> {
-            Planes g = new Planes(gradOutput, pool.c, pool.outH(), pool.outW());
+            Planes g = new Planes(gradOutput, pool.c, pool.outH(), pool.outW(), false);
             double[] target = gx.target(hw);
             for (int plane = from; plane < from + count; plane++) {
                 g.load(plane);
@@ -180,9 +199,11 @@ public final class PoolKernels {
     }
 
     /**
-     * One plane at a time of a 4-D array [n, c, rows, cols] of either dtype, as float64 in
-     * row-major order: {@code buffer[offset..]}, the array's own buffer where it is float64 and the
-     * plane contiguous, otherwise a copy (widened exactly from float32). One per thread.
+     * One plane at a time of a 4-D array [n, c, rows, cols] of either dtype, in row-major order from
+     * {@link #offset}: in {@link #floatBuffer} where a float32 array is read as float32
+     * ({@code asFloats}), otherwise in {@link #buffer} as float64. Either is the array's own buffer
+     * where the dtype is kept and the plane is contiguous, otherwise a per-thread copy (widened
+     * exactly from float32 for {@link #buffer}). One per thread.
      */
     private static final class Planes {
         private final NDArray a;
@@ -191,12 +212,15 @@ public final class PoolKernels {
         private final int cols;
         private final int rowStride;
         private final int colStride;
+        private final boolean asFloats;
         private final boolean inPlace;
         private final double[] copy;
+        private final float[] floatCopy;
         double[] buffer;
+        float[] floatBuffer;
         int offset;
 
-        Planes(NDArray a, int channels, int rows, int cols) {
+        Planes(NDArray a, int channels, int rows, int cols, boolean asFloats) {
             this.a = a;
             this.channels = channels;
             this.rows = rows;
@@ -204,46 +228,63 @@ public final class PoolKernels {
             // the stride of an axis of length 1 is never used: take the contiguous one
             this.rowStride = rows == 1 ? cols : a.strides[2];
             this.colStride = cols == 1 ? 1 : a.strides[3];
+            this.asFloats = asFloats && a.floats != null;
             boolean packed = colStride == 1 && rowStride == cols;
-            this.inPlace = packed && a.floats == null;
-            this.copy = inPlace ? null : new double[rows * cols];
+            this.inPlace = packed && (this.asFloats || a.floats == null);
+            this.copy = inPlace || this.asFloats ? null : new double[rows * cols];
+            this.floatCopy = inPlace || !this.asFloats ? null : new float[rows * cols];
         }
 
         void load(int plane) {
             int start = a.offset + plane / channels * a.strides[0] + plane % channels * a.strides[1];
             if (inPlace) {
                 buffer = a.data;
+                floatBuffer = a.floats;
                 offset = start;
                 return;
             }
             buffer = copy;
+            floatBuffer = floatCopy;
             offset = 0;
-            if (colStride == 1 && rowStride == cols) {
+            if (asFloats) {
+                loadFloats(start);
+            } else if (colStride == 1 && rowStride == cols) {
                 NDArray.widen(a.floats, start, copy, 0, rows * cols);
-                return;
-            }
-            if (colStride == 0 && rowStride == 0) {
+            } else if (colStride == 0 && rowStride == 0) {
                 // one value broadcast over the plane, as the backward of a sum delivers a gradient
                 Arrays.fill(copy, a.floats != null ? a.floats[start] : a.data[start]);
+            } else {
+                for (int r = 0, q = 0; r < rows; r++) {
+                    for (int t = 0, e = start + r * rowStride; t < cols; t++, q++, e += colStride) {
+                        copy[q] = a.floats != null ? a.floats[e] : a.data[e];
+                    }
+                }
+            }
+        }
+
+        /** A strided float32 plane copied as it is: float32 loops read it. */
+        private void loadFloats(int start) {
+            if (colStride == 0 && rowStride == 0) {
+                Arrays.fill(floatCopy, a.floats[start]);
                 return;
             }
             for (int r = 0, q = 0; r < rows; r++) {
                 for (int t = 0, e = start + r * rowStride; t < cols; t++, q++, e += colStride) {
-                    copy[q] = a.floats != null ? a.floats[e] : a.data[e];
+                    floatCopy[q] = a.floats[e];
                 }
             }
         }
     }
 
     /**
-     * A result of either dtype written plane by plane: a float64 loop writes into {@link #target}
-     * at {@link #offset}, which is the result itself for float64 and a per-thread plane for float32
-     * that {@link #store} rounds into the result. Every element must be written: the arrays come
-     * from {@link Buffers#uninitialized}.
+     * A result of either dtype written plane by plane: a float32 loop writes into {@link #floats}
+     * itself; a float64 loop writes into {@link #target} at {@link #offset}, which is the result
+     * itself for float64 and a per-thread plane for float32 that {@link #store} rounds into the
+     * result. Every element must be written: the arrays come from {@link Buffers#uninitialized}.
      */
     private static final class Output {
-        private final double[] data;
-        private final float[] floats;
+        final double[] data;
+        final float[] floats;
 
         Output(boolean float32, int size) {
             this.data = float32 ? null : Buffers.uninitialized(size);

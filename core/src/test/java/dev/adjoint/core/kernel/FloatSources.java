@@ -29,14 +29,17 @@ import java.util.regex.Pattern;
  *       {@code Buffers.uninitialized(n)} (float64 only) becomes {@code new float[n]};
  *   <li>on code lines (not comments), decimal literals get an {@code f}: {@code 0.0} to {@code 0.0f};
  *   <li>a line ending in {@code // float32: EXPR} takes EXPR as its initializer in the float file
- *       (a tile constant tuned per dtype); the comment itself is dropped.
+ *       (a tile constant tuned per dtype); the comment itself is dropped;
+ *   <li>a line ending in {@code // float64 in both dtypes} is copied unchanged, the comment dropped
+ *       (an array of positions, which float32 would not count exactly).
  * </ol>
+ * The marker comments apply to whole lines: put what must stay float64 on a line of its own.
  * The float file starts with a comment naming its source and this generator.
  */
 public final class FloatSources {
     /** The float64 files, in {@code dev.adjoint.core.kernel}, that have float32 twins. */
     static final List<String> SOURCES = List.of(
-            "Operand", "GemmKernel", "Packing", "VectorGemmKernel", "ScalarGemmKernel", "GemmLoops", "ConvLoops");
+            "Operand", "GemmKernel", "Packing", "VectorGemmKernel", "ScalarGemmKernel", "GemmLoops", "ConvLoops", "MaxPoolLoops");
     /** The float64 files, in nn's {@code dev.adjoint.nn}, that have float32 twins: the optimizers' update rules. */
     static final List<String> NN_SOURCES = List.of("UpdateRules");
 
@@ -44,6 +47,7 @@ public final class FloatSources {
             "\\b(" + String.join("|", SOURCES) + "|" + String.join("|", NN_SOURCES) + ")\\b");
     private static final Pattern LITERAL = Pattern.compile("(?<![\\w.])(\\d+\\.\\d+)(?![\\w.])");
     private static final Pattern UNINITIALIZED = Pattern.compile("Buffers\\.uninitialized\\((.*?)\\);");
+    private static final Pattern KEEP = Pattern.compile("^(.*?)\\s*// float64 in both dtypes\\s*$");
     private static final Pattern OVERRIDE = Pattern.compile("^(.*?=\\s*)[^;]*(;)\\s*// float32: (.*?)\\s*$");
 
     private FloatSources() {
@@ -110,6 +114,10 @@ public final class FloatSources {
     }
 
     private static String line(String line) {
+        Matcher keep = KEEP.matcher(line);
+        if (keep.matches()) {
+            return keep.group(1);
+        }
         Matcher override = OVERRIDE.matcher(line);
         if (override.matches()) {
             line = override.group(1) + override.group(3) + override.group(2);

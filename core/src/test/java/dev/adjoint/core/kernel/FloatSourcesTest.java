@@ -26,7 +26,9 @@ class FloatSourcesTest {
                 "    double[] x = Buffers.uninitialized(n * 2); // 1.5 MB",
                 "    DoubleVector v = DoubleVector.zero(SPECIES); VectorSpecies<Double> s;",
                 "    void f(NDArray a, Operand o) { a.data[0] = 0.0; o.data()[1] = 1.25; new GemmKernelTest(); }",
-                "    /** 2.0 doubles */"));
+                "    /** 2.0 doubles */",
+                "    void g(double[] x,",
+                "            double[] where, int wo) { // float64 in both dtypes"));
         assertTrue(out.startsWith("// GENERATED from Packing.java"), out);
         assertTrue(out.contains("final class FloatPacking {"), out);
         assertTrue(out.contains("static final int KC = 512;\n"), out);
@@ -34,5 +36,6 @@ class FloatSourcesTest {
         assertTrue(out.contains("FloatVector v = FloatVector.zero(SPECIES); VectorSpecies<Float> s;"), out);
         assertTrue(out.contains("void f(NDArray a, FloatOperand o) { a.floats[0] = 0.0f; o.data()[1] = 1.25f; new GemmKernelTest(); }"), out);
         assertTrue(out.contains("/** 2.0 floats */"), out);
+        assertTrue(out.endsWith("    void g(float[] x,\n            double[] where, int wo) {"), out);
     }
 }

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
  * random geometries (every stride and padding the op accepts, odd sides, windows as wide as the
  * padded input) and values drawn from a handful so that windows tie, with NaN, infinities and
  * both zeros among them. Bits must match except within NaN, whose payload is no contract. Inputs also arrive as strided views (planes transposed, channels
- * interleaved, a broadcast gradient), and float32 results must be the reference on the widened
- * input, rounded once. Large inputs are split across threads: the bits may not depend on it.
+ * interleaved, a broadcast gradient), in float64 and float32 storage, and float32 results must be
+ * the reference on the widened input, rounded once, whether a kernel widens or runs float32 loops.
+ * Large inputs are split across threads: the bits may not depend on it.
  */
 class PoolKernelsTest {
 
@@ -112,7 +113,11 @@ class PoolKernelsTest {
         NDArray transposed = NDArray.of(stored, new int[] {pool.n(), pool.c(), pool.w(), pool.h()}).swapAxes(2, 3);
         // x stored as [c, n, h, w] and seen with its batch and channel axes swapped
         NDArray interleaved = NDArray.of(stored, new int[] {pool.c(), pool.n(), pool.h(), pool.w()}).swapAxes(0, 1);
-        for (NDArray view : new NDArray[] {transposed, interleaved, transposed.toFloat32(), interleaved.toFloat32()}) {
+        // the same views of float32 storage, which float32 loops read unwidened
+        float[] storedF = floats(stored);
+        NDArray transposedF = NDArray.of(storedF, new int[] {pool.n(), pool.c(), pool.w(), pool.h()}).swapAxes(2, 3);
+        NDArray interleavedF = NDArray.of(storedF, new int[] {pool.c(), pool.n(), pool.h(), pool.w()}).swapAxes(0, 1);
+        for (NDArray view : new NDArray[] {transposed, interleaved, transposedF, interleavedF, transposed.toFloat32()}) {
             double[] x = view.toArray();
             String where = pool + (view.isFloat32() ? " float32" : "") + (view.isContiguous() ? " contiguous" : " strided");
             double[][] expected = ref.maxPool2d(x);
@@ -130,6 +135,27 @@ class PoolKernelsTest {
         NDArray positions = PoolKernels.maxPool2d(NDArray.of(values(rng, Shapes.size(pool.inputShape())), pool.inputShape()), pool)[1];
         assertBits(ref.scatter(g, positions.toArray()), PoolKernels.scatter(broadcast, positions, pool).toArray(), "scatter " + pool);
         assertBits(ref.avgPool2dBackward(g), PoolKernels.avgPool2dBackward(broadcast, pool).toArray(), "avgPool2dBackward " + pool);
+        NDArray broadcastF = NDArray.of(new float[] {(float) one}, new int[] {1, 1, 1, 1}).expand(pool.outputShape());
+        double[] gw = broadcastF.toArray();
+        assertBits(rounded(ref.scatter(gw, positions.toArray())), PoolKernels.scatter(broadcastF, positions, pool).toArray(),
+                "float32 scatter " + pool);
+        assertBits(rounded(ref.avgPool2dBackward(gw)), PoolKernels.avgPool2dBackward(broadcastF, pool).toArray(),
+                "float32 avgPool2dBackward " + pool);
+    }
+
+    @Test
+    void overlappingWindowsAddFloat32GradientsInFloat64AndRoundOnce() {
+        // 3x3 windows, stride 1, padding 1: all nine contain the centre, the plane's only maximum
+        Pool pool = new Pool(1, 1, 3, 3, 3, 1, 1);
+        float[] x = {0f, 0f, 0f, 0f, 1f, 0f, 0f, 0f, 0f};
+        float tiny = 0x1p-24f;
+        float[] g = {1f, tiny, tiny, 0f, 0f, 0f, 0f, 0f, 0f};
+        NDArray[] max = PoolKernels.maxPool2d(NDArray.of(x, pool.inputShape()), pool);
+        assertBits(new double[] {4, 4, 4, 4, 4, 4, 4, 4, 4}, max[1].toArray(), "positions");
+        double centre = PoolKernels.scatter(NDArray.of(g, pool.outputShape()), max[1], pool).toArray()[4];
+        // float32 accumulation would give 1 (each tiny addend rounds away); float64 keeps both
+        assertEquals((double) (float) (1.0 + 0x1p-23), centre, "the centre's gradient");
+        assertTrue(centre > 1.0, "float64 accumulation");
     }
 
     @Test
