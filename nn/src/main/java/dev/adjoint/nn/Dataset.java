@@ -22,33 +22,30 @@ public final class Dataset {
     private final int size;
     private final int inputWidth;
     private final int targetWidth;
+    /** The inputs of a float64 data set, row after row; null for float32. */
     private final double[] inputs;
+    /** The inputs of a float32 data set, row after row; null for float64. */
+    private final float[] floatInputs;
     private final double[] targets;
     private final int[] labels;
     /** The name of each class, by label; null when the data set has none (or no labels). */
     private final List<String> classNames;
-    /** The dtype of the batches' tensors. */
+    /** The dtype of the batches' tensors: float32 exactly when the inputs are held as floats. */
     private final DType dtype;
-    /** The inputs rounded to float32 once, for float32 batches; null for float64. */
-    private final float[] floatInputs;
 
     private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels) {
-        this(size, inputWidth, targetWidth, inputs, targets, labels, null);
+        this(size, inputWidth, targetWidth, inputs, null, targets, labels, null);
     }
 
-    private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels,
-            List<String> classNames) {
-        this(size, inputWidth, targetWidth, inputs, targets, labels, classNames, DType.FLOAT64);
-    }
-
-    private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels,
-            List<String> classNames, DType dtype) {
-        this.dtype = dtype;
-        this.floatInputs = dtype == DType.FLOAT32 ? rounded(inputs) : null;
+    /** Exactly one of {@code inputs} (float64) and {@code floatInputs} (float32) is non-null; it sets the dtype. */
+    private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, float[] floatInputs, double[] targets,
+            int[] labels, List<String> classNames) {
+        this.dtype = floatInputs != null ? DType.FLOAT32 : DType.FLOAT64;
         this.size = size;
         this.inputWidth = inputWidth;
         this.targetWidth = targetWidth;
         this.inputs = inputs;
+        this.floatInputs = floatInputs;
         this.targets = targets;
         this.labels = labels;
         this.classNames = classNames;
@@ -60,7 +57,8 @@ public final class Dataset {
         for (int i = 0; i < size; i++) {
             asNumbers[i] = labels[i];
         }
-        return new Dataset(size, inputWidth, 0, inputs, asNumbers, labels, classNames == null ? null : List.copyOf(classNames));
+        return new Dataset(size, inputWidth, 0, inputs, null, asNumbers, labels,
+                classNames == null ? null : List.copyOf(classNames));
     }
 
     /**
@@ -135,24 +133,31 @@ public final class Dataset {
 
     private Dataset subset(int[] rows) {
         int tw = labels == null ? targetWidth : 1;
-        double[] x = new double[rows.length * inputWidth];
+        double[] x = inputs == null ? null : new double[rows.length * inputWidth];
+        float[] xf = floatInputs == null ? null : new float[rows.length * inputWidth];
         double[] y = new double[rows.length * tw];
         int[] l = labels == null ? null : new int[rows.length];
         for (int k = 0; k < rows.length; k++) {
-            System.arraycopy(inputs, rows[k] * inputWidth, x, k * inputWidth, inputWidth);
+            if (x != null) {
+                System.arraycopy(inputs, rows[k] * inputWidth, x, k * inputWidth, inputWidth);
+            } else {
+                System.arraycopy(floatInputs, rows[k] * inputWidth, xf, k * inputWidth, inputWidth);
+            }
             System.arraycopy(targets, rows[k] * tw, y, k * tw, tw);
             if (l != null) {
                 l[k] = labels[rows[k]];
             }
         }
-        return new Dataset(rows.length, inputWidth, targetWidth, x, y, l, classNames, dtype);
+        return new Dataset(rows.length, inputWidth, targetWidth, x, xf, y, l, classNames);
     }
 
     /**
      * This data set with batches in another dtype: the way to feed a float32 model
      * ({@code model.to(DType.FLOAT32)}), whose layers refuse float64 inputs (ops never mix dtypes).
-     * The examples are shared; a float32 data set also keeps its inputs rounded to float32 once (half
-     * their float64 size more), so that a batch is a plain copy of rows.
+     * A float32 data set holds its inputs only as float32, rounded once here (half their float64
+     * size; the float64 data set is not kept alive by it), so that a batch is a plain copy of rows;
+     * converted back to float64 it holds those float32 values, widened exactly. Targets and labels
+     * are shared.
      * {@link Trainer} refuses a batch whose dtype differs from the model's parameters', naming this
      * method.
      *
@@ -163,15 +168,21 @@ public final class Dataset {
         if (dtype == null) {
             throw new IllegalArgumentException("Dataset.to: dtype is null");
         }
-        return dtype == this.dtype ? this : new Dataset(size, inputWidth, targetWidth, inputs, targets, labels, classNames, dtype);
+        if (dtype == this.dtype) {
+            return this;
+        }
+        return dtype == DType.FLOAT32
+                ? new Dataset(size, inputWidth, targetWidth, null, rounded(inputs), targets, labels, classNames)
+                : new Dataset(size, inputWidth, targetWidth, widened(floatInputs), null, targets, labels, classNames);
     }
 
     /**
      * The same examples with every input {@code x} replaced by {@code (x - mean) / std}, computed once
-     * here in the batches' dtype (float32 data sets round each input, then subtract and divide in
-     * float32): each batch holds bit for bit what {@code batch.inputs().sub(mean).div(std)} would
-     * give, without that work on every batch of every epoch. Call it after {@link #to(DType)}: a
-     * standardized float32 data set keeps its float32 values when converted back to float64.
+     * here in the batches' dtype (a float32 data set's inputs, rounded by {@link #to(DType)}, are
+     * shifted and divided in float32, and the results kept as float32): each batch holds bit for bit
+     * what {@code batch.inputs().sub(mean).div(std)} would give, without that work on every batch of
+     * every epoch. Call it after {@link #to(DType)}: a standardized float32 data set keeps its
+     * float32 values when converted back to float64.
      *
      * @param mean the value subtracted, finite
      * @param std the divisor, positive and finite
@@ -183,21 +194,22 @@ public final class Dataset {
             throw new IllegalArgumentException("Dataset.standardize: mean must be finite and std positive and finite, got mean "
                     + mean + ", std " + std);
         }
-        double[] x = new double[inputs.length];
-        if (dtype == DType.FLOAT32) {
+        if (floatInputs != null) {
             // Tensor.sub(c) adds -c, and a float32 op rounds its constant to float32 first
             float shift = (float) -mean;
             float divisor = (float) std;
+            float[] x = new float[floatInputs.length];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (floatInputs[i] + shift) / divisor;
             }
-        } else {
-            double shift = -mean;
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (inputs[i] + shift) / std;
-            }
+            return new Dataset(size, inputWidth, targetWidth, null, x, targets, labels, classNames);
         }
-        return new Dataset(size, inputWidth, targetWidth, x, targets, labels, classNames, dtype);
+        double shift = -mean;
+        double[] x = new double[inputs.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (inputs[i] + shift) / std;
+        }
+        return new Dataset(size, inputWidth, targetWidth, x, null, targets, labels, classNames);
     }
 
     /**
@@ -392,6 +404,19 @@ public final class Dataset {
             r[i] = (float) values[i];
         }
         return r;
+    }
+
+    private static double[] widened(float[] values) {
+        double[] r = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            r[i] = values[i];
+        }
+        return r;
+    }
+
+    /** The bytes of input values this data set holds: 8 a value in float64, 4 in float32. */
+    long inputBytes() {
+        return (inputs == null ? 0L : 8L * inputs.length) + (floatInputs == null ? 0L : 4L * floatInputs.length);
     }
 
     /**
