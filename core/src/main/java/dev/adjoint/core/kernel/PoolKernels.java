@@ -161,18 +161,8 @@ public final class PoolKernels {
      * @return [n, c, outH, outW]
      */
     public static NDArray avgPool2d(NDArray x, Pool pool) {
-        int out = pool.outH() * pool.outW();
-        Output y = new Output(x.floats != null, pool.planes() * out);
-        ParallelGemm.rows(pool.planes(), pool.h * pool.w, (byRows, from, count) -> {
-            Planes in = new Planes(x, pool.c, pool.h, pool.w, false);
-            double[] target = y.target(out);
-            for (int plane = from; plane < from + count; plane++) {
-                in.load(plane);
-                PoolLoops.average(in.buffer, in.offset, target, y.offset(plane, out), pool);
-                y.store(target, plane, out);
-            }
-        });
-        return y.wrap(pool.outputShape());
+        return eachPlane(x, pool, pool.h, pool.w, pool.outH() * pool.outW(), pool.outputShape(),
+                (in, io, out, oo) -> PoolLoops.average(in, io, out, oo, pool));
     }
 
     /**
@@ -184,18 +174,32 @@ public final class PoolKernels {
      * @return [n, c, h, w]
      */
     public static NDArray avgPool2dBackward(NDArray gradOutput, Pool pool) {
-        int hw = pool.h * pool.w;
-        Output gx = new Output(gradOutput.floats != null, pool.planes() * hw);
-        ParallelGemm.rows(pool.planes(), hw, (byRows, from, count) -> {
-            Planes g = new Planes(gradOutput, pool.c, pool.outH(), pool.outW(), false);
-            double[] target = gx.target(hw);
+        return eachPlane(gradOutput, pool, pool.outH(), pool.outW(), pool.h * pool.w, pool.inputShape(),
+                (g, go, out, oo) -> PoolLoops.averageBackward(g, go, out, oo, pool));
+    }
+
+    /** A float64 loop from one plane of the source (at an offset) to one plane of the result. */
+    private interface PlaneLoop {
+        void run(double[] in, int inOffset, double[] out, int outOffset);
+    }
+
+    /**
+     * Runs {@code loop} on each [rows, cols] plane of {@code src}, read as float64, into planes of
+     * {@code outSize} elements of a new array of {@code src}'s dtype and shape {@code shape} (a
+     * float32 result rounded once); planes split over threads, each plane's loop as on one thread.
+     */
+    private static NDArray eachPlane(NDArray src, Pool pool, int rows, int cols, int outSize, int[] shape, PlaneLoop loop) {
+        Output result = new Output(src.floats != null, pool.planes() * outSize);
+        ParallelGemm.rows(pool.planes(), pool.h * pool.w, (byRows, from, count) -> {
+            Planes in = new Planes(src, pool.c, rows, cols, false);
+            double[] target = result.target(outSize);
             for (int plane = from; plane < from + count; plane++) {
-                g.load(plane);
-                PoolLoops.averageBackward(g.buffer, g.offset, target, gx.offset(plane, hw), pool);
-                gx.store(target, plane, hw);
+                in.load(plane);
+                loop.run(in.buffer, in.offset, target, result.offset(plane, outSize));
+                result.store(target, plane, outSize);
             }
         });
-        return gx.wrap(pool.inputShape());
+        return result.wrap(shape);
     }
 
     /**
