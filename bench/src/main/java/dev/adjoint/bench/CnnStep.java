@@ -6,8 +6,9 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Forward and backward of the {@code fashion-mnist} example's CNN (conv 32 3x3, ReLU, max-pool 2,
- * conv 64 3x3, ReLU, max-pool 2, fc 128, ReLU, fc 10, log-softmax) on one random batch of 128,
+ * Forward and backward of a CNN of the {@code fashion-mnist} example's shape (conv 32 3x3, ReLU,
+ * max-pool 2, conv 64 3x3, ReLU, max-pool 2, fc 128, ReLU, fc 10; built from raw ops, so the fully
+ * connected layers have no biases and the loss is the sum of log-softmax) on one random batch of 128,
  * repeated for a number of seconds, in float64 or float32; prints the time per step. Run it under
  * Java Flight Recorder to see where a training step's time goes:
  *

@@ -116,9 +116,7 @@ public final class PairedGemm {
 
     private static float[] toFloats(double[] x) {
         float[] f = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            f[i] = (float) x[i];
-        }
+        dev.adjoint.core.DType.narrow(x, 0, f, 0, x.length);
         return f;
     }
 

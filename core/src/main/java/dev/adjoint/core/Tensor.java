@@ -95,11 +95,6 @@ public final class Tensor {
             }
 
             @Override
-            public boolean forwardModeActive() {
-                return ForwardMode.active();
-            }
-
-            @Override
             public boolean unrecorded() {
                 Autograd.ThreadState s = Autograd.state();
                 return s.noGrad != 0 && (s.forwardLevel == 0 || s.tangentRule != 0);

@@ -34,6 +34,9 @@ public class Adam extends Optimizer {
     /** The step's scalars, set by {@link #begin} for the parameter being updated. */
     private double stepSize;
     private double correction2Sqrt;
+    /** Adam's penalty added to the gradient (0 for AdamW), and AdamW's decoupled factor (1 for Adam). */
+    private double l2;
+    private double shrink;
 
     /**
      * Adam with PyTorch's defaults.
@@ -158,6 +161,8 @@ public class Adam extends Optimizer {
         int t = ++steps[index];
         stepSize = learningRate() / (1 - Math.pow(beta1, t));
         correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        l2 = decoupled ? 0.0 : weightDecay;
+        shrink = decoupled ? 1 - learningRate() * weightDecay : 1.0;
         return amsgrad ? momentsAndMax : moments;
     }
 
@@ -174,17 +179,15 @@ public class Adam extends Optimizer {
 
     @Override
     protected final void update(int index, double[] p, double[] g, double[][] state, int from, int to) {
-        double lr = learningRate();
-        UpdateRules.adam(p, g, state[0], state[1], state[2], decoupled ? 0.0 : weightDecay, decoupled ? 1 - lr * weightDecay : 1.0,
+        UpdateRules.adam(p, g, state[0], state[1], state[2], l2, shrink,
                 beta1, 1 - beta1, beta2, 1 - beta2, stepSize, correction2Sqrt, eps, from, to);
     }
 
     /** The same rule in float32 arithmetic ({@code FloatUpdateRules}), the scalars rounded to float. */
     @Override
     protected final void updateFloats(int index, float[] p, float[] g, float[][] state, int from, int to) {
-        double lr = learningRate();
-        FloatUpdateRules.adam(p, g, state[0], state[1], state[2], (float) (decoupled ? 0.0 : weightDecay),
-                (float) (decoupled ? 1 - lr * weightDecay : 1.0), (float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) stepSize,
+        FloatUpdateRules.adam(p, g, state[0], state[1], state[2], (float) l2,
+                (float) shrink, (float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) stepSize,
                 (float) correction2Sqrt, (float) eps, from, to);
     }
 }

@@ -400,17 +400,13 @@ public final class Dataset {
 
     private static float[] rounded(double[] values) {
         float[] r = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            r[i] = (float) values[i];
-        }
+        DType.narrow(values, 0, r, 0, values.length);
         return r;
     }
 
     private static double[] widened(float[] values) {
         double[] r = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            r[i] = values[i];
-        }
+        DType.widen(values, 0, r, 0, values.length);
         return r;
     }
 

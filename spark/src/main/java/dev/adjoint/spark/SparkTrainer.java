@@ -89,14 +89,12 @@ public final class SparkTrainer {
                     + " (batch normalization?), whose batch statistics would be per partition; use a model without them");
         }
         this.parameters = this.model.parameters();
+        long count = 0;
         for (Tensor p : parameters) {
             if (p.dtype() != DType.FLOAT64) {
                 throw new IllegalArgumentException("SparkTrainer: the model has " + p.dtype() + " parameters; it trains float64 models"
                         + " (its batches and parameter sums are float64), so build the model without to(DType.FLOAT32)");
             }
-        }
-        long count = 0;
-        for (Tensor p : parameters) {
             count += p.size();
         }
         if (count + 1 > Integer.MAX_VALUE - 8) {

@@ -30,8 +30,8 @@ import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat64;
 
 /**
- * The training steps of {@code TrainingBenchmark} in TensorFlow Java (graph mode, float64): the
- * anchor issue 20 names next to PyTorch. Each step is one {@code Session.run} of a graph built
+ * The training steps of {@code TrainingBenchmark} in TensorFlow Java (graph mode, float64), for
+ * comparison next to PyTorch's. Each step is one {@code Session.run} of a graph built
  * once: forward, {@code tf.gradients}, and the optimizer's update ops.
  * <ul>
  *   <li>{@code seedStep}: the seed's 2-3-3-2 sigmoid network, every weight and bias 1, batch 2, sum

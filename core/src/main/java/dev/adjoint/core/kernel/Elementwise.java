@@ -244,7 +244,7 @@ public final class Elementwise {
      * (any of them may be a strided or broadcast view); the result is contiguous.
      */
     public static NDArray where(NDArray c, NDArray a, NDArray b) {
-        if (c.floats != null || a.floats != null || b != null && b.floats != null) {
+        if (c.floats != null || a.floats != null || b.floats != null) {
             return where(c.toFloat64(), a.toFloat64(), b.toFloat64()).toFloat32();
         }
         NDArray cc = c.contiguous();

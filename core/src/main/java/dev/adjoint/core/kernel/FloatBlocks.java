@@ -30,8 +30,8 @@ final class FloatBlocks {
 
     /** {@code w[i] = a[ao + i sa]} for i in [0, n), exactly. */
     static void widen(float[] a, int ao, int sa, double[] w, int n) {
-        if (sa == 1 && n >= MathKernel.MIN_LENGTH) {
-            KernelProvider.math().widen(a, ao, w, 0, n);
+        if (sa == 1) {
+            NDArray.widen(a, ao, w, 0, n);
         } else {
             for (int i = 0; i < n; i++) {
                 w[i] = a[ao + i * sa];
@@ -41,12 +41,6 @@ final class FloatBlocks {
 
     /** {@code r[ro + i] = (float) w[i]} for i in [0, n), rounded to nearest. */
     static void narrow(double[] w, float[] r, int ro, int n) {
-        if (n >= MathKernel.MIN_LENGTH) {
-            KernelProvider.math().narrow(w, 0, r, ro, n);
-        } else {
-            for (int i = 0; i < n; i++) {
-                r[ro + i] = (float) w[i];
-            }
-        }
+        NDArray.narrow(w, 0, r, ro, n);
     }
 }

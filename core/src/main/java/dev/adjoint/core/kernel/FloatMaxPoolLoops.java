@@ -75,7 +75,7 @@ final class FloatMaxPoolLoops {
                 float c = x[t + w];
                 float d = x[t + w + 1];
                 // NOTE: select positions and read the value back; choosing the values with ternaries
-                // compiles to branches, about three times slower on unpredictable data
+                // compiles to branches, which mispredict on unpredictable data
                 int first = (b > a | b != b) ? 1 : 0;
                 int second = (d > c | d != d) ? w + 1 : w;
                 float u = x[t + first];

@@ -89,7 +89,7 @@ public final class Gemm {
         if (x.floats != null && w.floats != null && b.floats != null) {
             return FloatGemmLoops.affine(x, w, b);
         }
-        if (x.floats != null || w.floats != null || b != null && b.floats != null) {
+        if (x.floats != null || w.floats != null || b.floats != null) {
             return GemmLoops.affine(x.toFloat64(), w.toFloat64(), b.toFloat64()).toFloat32();
         }
         return GemmLoops.affine(x, w, b);

@@ -73,7 +73,7 @@ final class MaxPoolLoops {
                 double c = x[t + w];
                 double d = x[t + w + 1];
                 // NOTE: select positions and read the value back; choosing the values with ternaries
-                // compiles to branches, about three times slower on unpredictable data
+                // compiles to branches, which mispredict on unpredictable data
                 int first = (b > a | b != b) ? 1 : 0;
                 int second = (d > c | d != d) ? w + 1 : w;
                 double u = x[t + first];

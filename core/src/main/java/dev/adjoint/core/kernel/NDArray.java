@@ -210,18 +210,7 @@ public final class NDArray {
     /** The elements in row-major order rounded to float (exact for float32), as a new array. */
     public float[] toFloatArray() {
         float[] out = new float[size];
-        if (floats != null && isContiguous()) {
-            System.arraycopy(floats, offset, out, 0, size);
-            return out;
-        }
-        if (data != null && isContiguous()) {
-            narrow(data, offset, out, 0, size);
-            return out;
-        }
-        int[] positions = positions();
-        for (int i = 0; i < size; i++) {
-            out[i] = floats != null ? floats[positions[i]] : (float) data[positions[i]];
-        }
+        copyTo(out);
         return out;
     }
 

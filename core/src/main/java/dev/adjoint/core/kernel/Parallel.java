@@ -145,7 +145,7 @@ public final class Parallel {
         }
 
         void run() {
-            ForkJoinPool pool = ParallelGemm.sharedPool();
+            ForkJoinPool pool = ParallelGemm.pool();
             for (int t = 1; t < count; t++) {
                 pool.execute(this::claimParts);
             }

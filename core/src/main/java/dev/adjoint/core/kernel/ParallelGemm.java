@@ -192,15 +192,6 @@ final class ParallelGemm {
         }
     }
 
-    /**
-     * Runs {@code part} over rows [0, m) of a loop that costs about {@code cost} multiply-adds a row
-     * and whose rows are independent, split as a product's rows are (the same threads, threshold
-     * and grain): for kernels other than products that share this pool.
-     */
-    static void rows(int m, int cost, Part part) {
-        run(threadsForCaller(), m, 1, cost, part);
-    }
-
     /** How many parts an m x n x k product is split into for {@code maxParts} threads. */
     static int parts(int maxParts, int m, int n, int k) {
         long work = (long) m * n * k;
@@ -217,12 +208,8 @@ final class ParallelGemm {
         return (length / parts + GRAIN - 1) / GRAIN * GRAIN;
     }
 
-    /** The pool that large products share, for the other kernels that split their loops ({@link Parallel}). */
-    static ForkJoinPool sharedPool() {
-        return pool();
-    }
-
-    private static ForkJoinPool pool() {
+    /** The pool that large products share, and the other kernels that split their loops ({@link Parallel}). */
+    static ForkJoinPool pool() {
         ForkJoinPool p = pool;
         if (p == null) {
             synchronized (ParallelGemm.class) {

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * <p>Each op is one pass over the planes ({@link MaxPoolLoops} and {@link PoolLoops} hold the
  * loops): an input of any strides is read plane by plane without a whole-array copy, and every
  * element of the result is written (its array may come from {@link Buffers}, uninitialized). Large
- * ones are split by planes across the threads of the matrix products ({@link ParallelGemm#rows}); a
+ * ones are split by planes across the threads of the matrix products ({@link Parallel#forRange(int, int, long, Parallel.Range)}); a
  * plane's operations and their order do not depend on the split, so neither do the bits.
  *
  * <p>A float32 result is, bit for bit, the float64 result of the widened input rounded once (NaN
@@ -79,9 +79,9 @@ public final class PoolKernels {
         boolean float32 = x.floats != null;
         Output y = new Output(float32, pool.planes() * out);
         double[] where = Buffers.uninitialized(pool.planes() * out);
-        ParallelGemm.rows(pool.planes(), pool.h * pool.w, (byRows, from, count) -> {
+        Parallel.forRange(pool.planes(), 1, pool.h * pool.w, (from, to) -> {
             Planes in = new Planes(x, pool.c, pool.h, pool.w, float32);
-            for (int plane = from; plane < from + count; plane++) {
+            for (int plane = from; plane < to; plane++) {
                 in.load(plane);
                 if (float32) {
                     FloatMaxPoolLoops.max(in.floatBuffer, in.offset, y.floats, plane * out, where, plane * out, pool);
@@ -106,9 +106,9 @@ public final class PoolKernels {
         int out = pool.outH() * pool.outW();
         boolean float32 = x.floats != null;
         Output y = new Output(float32, pool.planes() * out);
-        ParallelGemm.rows(pool.planes(), out, (byRows, from, count) -> {
+        Parallel.forRange(pool.planes(), 1, out, (from, to) -> {
             Planes in = new Planes(x, pool.c, pool.h, pool.w, float32);
-            for (int plane = from; plane < from + count; plane++) {
+            for (int plane = from; plane < to; plane++) {
                 in.load(plane);
                 if (float32) {
                     FloatMaxPoolLoops.gather(in.floatBuffer, in.offset, wc.data, wc.offset + plane * out, y.floats, plane * out, out);
@@ -137,10 +137,10 @@ public final class PoolKernels {
         // disjoint windows: at most one gradient per position, so a float32 sum is exact
         boolean unwidened = float32 && pool.s >= pool.k;
         Output gx = new Output(float32, pool.planes() * hw);
-        ParallelGemm.rows(pool.planes(), hw, (byRows, from, count) -> {
+        Parallel.forRange(pool.planes(), 1, hw, (from, to) -> {
             Planes g = new Planes(gradOutput, pool.c, pool.outH(), pool.outW(), unwidened);
             double[] target = unwidened ? null : gx.target(hw);
-            for (int plane = from; plane < from + count; plane++) {
+            for (int plane = from; plane < to; plane++) {
                 g.load(plane);
                 if (unwidened) {
                     FloatMaxPoolLoops.scatter(g.floatBuffer, g.offset, wc.data, wc.offset + plane * out, out, gx.floats, plane * hw, hw);
@@ -190,10 +190,10 @@ public final class PoolKernels {
      */
     private static NDArray eachPlane(NDArray src, Pool pool, int rows, int cols, int outSize, int[] shape, PlaneLoop loop) {
         Output result = new Output(src.floats != null, pool.planes() * outSize);
-        ParallelGemm.rows(pool.planes(), pool.h * pool.w, (byRows, from, count) -> {
+        Parallel.forRange(pool.planes(), 1, pool.h * pool.w, (from, to) -> {
             Planes in = new Planes(src, pool.c, rows, cols, false);
             double[] target = result.target(outSize);
-            for (int plane = from; plane < from + count; plane++) {
+            for (int plane = from; plane < to; plane++) {
                 in.load(plane);
                 loop.run(in.buffer, in.offset, target, result.offset(plane, outSize));
                 result.store(target, plane, outSize);

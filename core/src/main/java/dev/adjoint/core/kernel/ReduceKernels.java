@@ -107,7 +107,7 @@ public final class ReduceKernels {
         int len = to - from;
         Rows rows = new Rows(x, len);
         // NOTE: on the math kernel: HotSpot does not vectorize r[j] += a[p + j] (it cannot rule
-        // out that r and a overlap), and the scalar loop runs at a third of the speed
+        // out that r and a overlap)
         MathKernel math = len >= MathKernel.MIN_LENGTH ? KernelProvider.math() : null;
         for (int row = x.offset + from, end = x.offset + x.size; row < end; row += n) {
             double[] a = rows.widened(row, len);

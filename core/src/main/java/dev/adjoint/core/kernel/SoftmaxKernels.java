@@ -48,8 +48,7 @@ public final class SoftmaxKernels {
         if (Parallel.parts(c.size) <= 1) {
             // NOTE: the one-thread loop here, not in a lambda: C2 then compiles this method with
             // softmaxSlice and the vector exp inlined on their profiles; compiled first from a
-            // lambda, the vector exp's reinterpretations were left as calls (1.7x slower softmax
-            // for the life of the JVM)
+            // lambda, the vector exp's reinterpretations can be left as calls for the life of the JVM
             for (int o = 0; o < outer; o++) {
                 for (int i = 0; i < inner; i++) {
                     int base = o * n * inner + i;
@@ -152,9 +151,9 @@ public final class SoftmaxKernels {
      * The largest of n consecutive elements, NaNs skipped (-infinity when all are NaN): a NaN or an
      * infinity in a row makes its whole softmax NaN whatever the maximum is, as with
      * {@link Math#max}'s. Four running maxima in scalar code.
-     * NOTE: not on the Vector API: in profiles JDK 17 ran lanewise(MAX) of doubles as its Java fallback, and
-     * a compare and blend inlined into softmax's row loop ran the Java fallback in some JVMs (2x
-     * slower softmax). The branches here predict well: a row's maximum changes a few times.
+     * NOTE: not on the Vector API: JDK 17 may run lanewise(MAX) of doubles, or a compare and blend
+     * inlined into softmax's row loop, as its Java fallback. The branches here predict well: a
+     * row's maximum changes a few times.
      */
     static double rowMax(double[] a, int p, int n) {
         double m0 = Double.NEGATIVE_INFINITY;

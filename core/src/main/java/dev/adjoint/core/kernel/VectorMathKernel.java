@@ -363,9 +363,7 @@ final class VectorMathKernel implements MathKernel {
      * <p>NOTE: one flat loop, too long for C2 to inline into a caller (so it is compiled on its own,
      * whoever calls it), with its constants in static final vectors, no helper calls, and the
      * lane sums stored inside the loop: a vector store after a loop can be left as a call, which
-     * then runs unintrinsified. Some JVMs still run parts of this loop on the Vector API's Java
-     * fallback, for their whole life, for a reason not yet known (bench/RESULTS.md, "softmax's
-     * kernels").
+     * then runs unintrinsified.
      */
     private static double expLoop(double[] a, int ao, double shift, double[] r, int ro, int n) {
         DoubleVector shiftBy = DoubleVector.broadcast(SPECIES, shift);

@@ -43,14 +43,6 @@ public final class Access {
         Tensor apply(CustomOp op, Tensor[] inputs);
 
         /**
-         * Whether a forward-mode pass propagates tangents through ops on this thread now: then a
-         * backward formula must not take a shortcut around tensor ops.
-         *
-         * @return whether tangents propagate
-         */
-        boolean forwardModeActive();
-
-        /**
          * Whether an op applied on this thread now would be recorded by neither mode (no graph is
          * being built and no tangents propagate): a backward formula may then compute its
          * gradients on arrays directly, as in a plain {@code backward()}.
@@ -103,10 +95,6 @@ public final class Access {
 
     static Tensor apply(CustomOp op, Tensor[] inputs) {
         return Holder.BRIDGE.apply(op, inputs);
-    }
-
-    static boolean forwardModeActive() {
-        return Holder.BRIDGE.forwardModeActive();
     }
 
     static boolean unrecorded() {

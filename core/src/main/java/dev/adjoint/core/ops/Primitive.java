@@ -65,7 +65,11 @@ abstract class Primitive implements CustomOp {
         @Override
         public final Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
-            return wrap(Elementwise.zip(kernel, value(in[0]), value(in[1])));
+            return compute(in[0], in[1]);
+        }
+
+        private Tensor compute(Tensor g, Tensor y) {
+            return wrap(Elementwise.zip(kernel, value(g), value(y)));
         }
 
         @Override
@@ -97,7 +101,7 @@ abstract class Primitive implements CustomOp {
          * without an op dispatch (a plain backward through a tiny graph is all dispatch).
          */
         final Tensor applyTo(Tensor g, Tensor y) {
-            return Access.unrecorded() ? wrap(Elementwise.zip(kernel, value(g), value(y))) : apply(g, y);
+            return Access.unrecorded() ? compute(g, y) : apply(g, y);
         }
     }
 

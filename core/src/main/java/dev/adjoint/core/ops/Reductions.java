@@ -167,9 +167,7 @@ public final class Reductions {
             Tensor a = ctx.saved(0);
             Tensor b = ctx.saved(1);
             // when nothing records, the kernel alone (as the op's forward would run it)
-            Tensor ga = Access.unrecorded()
-                    ? wrap(dev.adjoint.core.kernel.ReduceKernels.scaledDifference(2 * g.item(), value(a), value(b)))
-                    : DIFFERENCE_GRADIENT.apply(g, a, b);
+            Tensor ga = Access.unrecorded() ? differenceGradient(g, a, b) : DIFFERENCE_GRADIENT.apply(g, a, b);
             return new Tensor[] {ctx.needsInputGrad(0) ? ga : null, ctx.needsInputGrad(1) ? ga.neg() : null};
         }
 
@@ -181,12 +179,17 @@ public final class Reductions {
         }
     };
 
+    /** {@code 2 g (a - b)} for a scalar g, by the kernel alone. */
+    private static Tensor differenceGradient(Tensor g, Tensor a, Tensor b) {
+        return Access.wrap(dev.adjoint.core.kernel.ReduceKernels.scaledDifference(2 * g.item(), value(a), value(b)));
+    }
+
     /** {@code 2 g (a - b)} for a scalar g, as one differentiable op (the gradient above). */
     private static final Primitive DIFFERENCE_GRADIENT = new Primitive("sumSquaredDifferenceBackward") {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1], in[2]);
-            return wrap(dev.adjoint.core.kernel.ReduceKernels.scaledDifference(2 * in[0].item(), value(in[1]), value(in[2])));
+            return differenceGradient(in[0], in[1], in[2]);
         }
 
         // linear in g, and in (a - b): d/dg = sum(gOut 2 (a - b)), d/da = 2 g gOut, d/db = -2 g gOut

@@ -3,7 +3,6 @@ package dev.adjoint.core.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.adjoint.core.MatmulThreads;
 import dev.adjoint.core.kernel.PoolKernels.Pool;
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
@@ -158,23 +157,30 @@ class PoolKernelsTest {
         assertTrue(centre > 1.0, "float64 accumulation");
     }
 
+    @org.junit.jupiter.api.AfterEach
+    void followThreads() {
+        Parallel.forceParts(0);
+    }
+
     @Test
     void theThreadCountChangesNoBit() {
         // 2x2 and an overlapping 3x3 stride 2, both large enough to be split
         for (Pool pool : new Pool[] {new Pool(8, 64, 64, 64, 2, 2, 0), new Pool(8, 40, 61, 59, 3, 2, 1)}) {
-            assertTrue(ParallelGemm.threads() < 2
-                    || ParallelGemm.parts(ParallelGemm.threads(), pool.planes(), 1, pool.h() * pool.w()) >= 2, "the case is split");
+            Parallel.forceParts(8);
+            assertTrue(Parallel.parts((long) pool.planes() * pool.h() * pool.w()) >= 2, "the case is split");
             SplittableRandom rng = new SplittableRandom(pool.planes());
             NDArray x = NDArray.of(values(rng, Shapes.size(pool.inputShape())), pool.inputShape());
             NDArray g = NDArray.of(values(rng, Shapes.size(pool.outputShape())), pool.outputShape());
             for (NDArray[] pair : new NDArray[][] {{x, g}, {x.toFloat32(), g.toFloat32()}}) {
-                double[][] split = run(pair[0], pair[1], pool);
-                double[][] one;
-                try (var limit = MatmulThreads.limit(1)) {
-                    one = run(pair[0], pair[1], pool);
-                }
-                for (int i = 0; i < split.length; i++) {
-                    assertBits(one[i], split[i], "result " + i + " of " + pool + (pair[0].isFloat32() ? " float32" : ""));
+                Parallel.forceParts(1);
+                double[][] one = run(pair[0], pair[1], pool);
+                for (int parts : new int[] {2, 3, 8}) {
+                    Parallel.forceParts(parts);
+                    double[][] split = run(pair[0], pair[1], pool);
+                    for (int i = 0; i < split.length; i++) {
+                        assertBits(one[i], split[i], "result " + i + " of " + pool + (pair[0].isFloat32() ? " float32" : "") + ", " + parts
+                                + " parts");
+                    }
                 }
             }
         }
