@@ -30,17 +30,14 @@ public final class Dataset {
     private final int[] labels;
     /** The name of each class, by label; null when the data set has none (or no labels). */
     private final List<String> classNames;
-    /** The dtype of the batches' tensors: float32 exactly when the inputs are held as floats. */
-    private final DType dtype;
 
     private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, double[] targets, int[] labels) {
         this(size, inputWidth, targetWidth, inputs, null, targets, labels, null);
     }
 
-    /** Exactly one of {@code inputs} (float64) and {@code floatInputs} (float32) is non-null; it sets the dtype. */
+    /** Exactly one of {@code inputs} (float64) and {@code floatInputs} (float32) is non-null: the batches' dtype. */
     private Dataset(int size, int inputWidth, int targetWidth, double[] inputs, float[] floatInputs, double[] targets,
             int[] labels, List<String> classNames) {
-        this.dtype = floatInputs != null ? DType.FLOAT32 : DType.FLOAT64;
         this.size = size;
         this.inputWidth = inputWidth;
         this.targetWidth = targetWidth;
@@ -168,7 +165,7 @@ public final class Dataset {
         if (dtype == null) {
             throw new IllegalArgumentException("Dataset.to: dtype is null");
         }
-        if (dtype == this.dtype) {
+        if (dtype == dtype()) {
             return this;
         }
         return dtype == DType.FLOAT32
@@ -218,7 +215,7 @@ public final class Dataset {
      * @return the batches' dtype
      */
     public DType dtype() {
-        return dtype;
+        return floatInputs != null ? DType.FLOAT32 : DType.FLOAT64;
     }
 
     /**
@@ -395,7 +392,7 @@ public final class Dataset {
     }
 
     private Tensor tensor(double[] values, int... shape) {
-        return dtype == DType.FLOAT64 ? Tensor.of(values, shape) : Tensor.of(rounded(values), shape);
+        return floatInputs == null ? Tensor.of(values, shape) : Tensor.of(rounded(values), shape);
     }
 
     private static float[] rounded(double[] values) {
