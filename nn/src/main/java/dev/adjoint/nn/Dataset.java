@@ -130,22 +130,15 @@ public final class Dataset {
 
     private Dataset subset(int[] rows) {
         int tw = labels == null ? targetWidth : 1;
-        double[] x = inputs == null ? null : new double[rows.length * inputWidth];
-        float[] xf = floatInputs == null ? null : new float[rows.length * inputWidth];
         double[] y = new double[rows.length * tw];
         int[] l = labels == null ? null : new int[rows.length];
         for (int k = 0; k < rows.length; k++) {
-            if (x != null) {
-                System.arraycopy(inputs, rows[k] * inputWidth, x, k * inputWidth, inputWidth);
-            } else {
-                System.arraycopy(floatInputs, rows[k] * inputWidth, xf, k * inputWidth, inputWidth);
-            }
             System.arraycopy(targets, rows[k] * tw, y, k * tw, tw);
             if (l != null) {
                 l[k] = labels[rows[k]];
             }
         }
-        return new Dataset(rows.length, inputWidth, targetWidth, x, xf, y, l, classNames);
+        return new Dataset(rows.length, inputWidth, targetWidth, doubleRows(rows), floatRows(rows), y, l, classNames);
     }
 
     /**
@@ -376,19 +369,31 @@ public final class Dataset {
 
     /** The input rows at {@code rows} (checked), copied straight from the inputs in the batches' dtype. */
     private Tensor inputRows(int[] rows) {
-        int w = inputWidth;
-        if (floatInputs != null) {
-            float[] x = new float[rows.length * w];
-            for (int k = 0; k < rows.length; k++) {
-                System.arraycopy(floatInputs, rows[k] * w, x, k * w, w);
-            }
-            return Tensor.of(x, rows.length, w);
+        return floatInputs != null ? Tensor.of(floatRows(rows), rows.length, inputWidth) : Tensor.of(doubleRows(rows), rows.length, inputWidth);
+    }
+
+    /** The float64 input rows at {@code rows}, one after another; null for a float32 data set. */
+    private double[] doubleRows(int[] rows) {
+        if (inputs == null) {
+            return null;
         }
-        double[] x = new double[rows.length * w];
+        double[] x = new double[rows.length * inputWidth];
         for (int k = 0; k < rows.length; k++) {
-            System.arraycopy(inputs, rows[k] * w, x, k * w, w);
+            System.arraycopy(inputs, rows[k] * inputWidth, x, k * inputWidth, inputWidth);
         }
-        return Tensor.of(x, rows.length, w);
+        return x;
+    }
+
+    /** The float32 input rows at {@code rows}, one after another; null for a float64 data set. */
+    private float[] floatRows(int[] rows) {
+        if (floatInputs == null) {
+            return null;
+        }
+        float[] x = new float[rows.length * inputWidth];
+        for (int k = 0; k < rows.length; k++) {
+            System.arraycopy(floatInputs, rows[k] * inputWidth, x, k * inputWidth, inputWidth);
+        }
+        return x;
     }
 
     private Tensor tensor(double[] values, int... shape) {
