@@ -14,13 +14,16 @@ import java.util.regex.Pattern;
  * Writes the float32 kernels from the float64 ones, as EJML generates its float classes from the
  * double ones: the float64 file is the one source of truth, and {@code FloatX.java} is
  * {@code X.java} put through {@link #toFloat}, in the same directory. Run {@code main} after
- * editing a float64 file listed in {@link #SOURCES} (core's kernels) or {@link #NN_SOURCES} (nn's
- * optimizer rules); {@code FloatSourcesTest} fails while a checked-in float file differs from what
- * this would write.
+ * editing a float64 file listed in {@link #SOURCES} (core's kernels); a module with float64
+ * sources of its own names its directory and sources to {@code main} and checks them with
+ * {@link #stale} in its own tests (nn's optimizer rules: nn's {@code FloatUpdateRulesTest}, which
+ * reaches this class through core's test jar). {@code FloatSourcesTest} fails while a checked-in
+ * float file of core differs from what this would write.
  *
  * <p>The transformation, line by line, in this order:
  * <ol>
- *   <li>class names of {@link #SOURCES}, whole words: {@code Packing} becomes {@code FloatPacking};
+ *   <li>the names of the sources generated together, whole words: {@code Packing} becomes
+ *       {@code FloatPacking};
  *   <li>{@code DoubleVector} becomes {@code FloatVector}; the words {@code double}, {@code Double}
  *       and {@code doubles} become {@code float}, {@code Float} and {@code floats};
  *   <li>NDArray's float64 buffer field becomes its float32 one ({@code x.data} to {@code x.floats};
@@ -40,11 +43,6 @@ public final class FloatSources {
     /** The float64 files, in {@code dev.adjoint.core.kernel}, that have float32 twins. */
     static final List<String> SOURCES = List.of(
             "Operand", "GemmKernel", "Packing", "VectorGemmKernel", "ScalarGemmKernel", "GemmLoops", "ConvLoops", "MaxPoolLoops");
-    /** The float64 files, in nn's {@code dev.adjoint.nn}, that have float32 twins: the optimizers' update rules. */
-    static final List<String> NN_SOURCES = List.of("UpdateRules");
-
-    private static final Pattern NAMES = Pattern.compile(
-            "\\b(" + String.join("|", SOURCES) + "|" + String.join("|", NN_SOURCES) + ")\\b");
     private static final Pattern LITERAL = Pattern.compile("(?<![\\w.])(\\d+\\.\\d+)(?![\\w.])");
     private static final Pattern UNINITIALIZED = Pattern.compile("Buffers\\.uninitialized\\((.*?)\\);");
     private static final Pattern KEEP = Pattern.compile("^(.*?)\\s*// float64 in both dtypes\\s*$");
@@ -54,43 +52,53 @@ public final class FloatSources {
     }
 
     /**
-     * Rewrites every float file from its float64 source.
+     * Rewrites float files from their float64 sources: core's kernels ({@link #SOURCES}) without
+     * arguments, else the sources named after a directory, e.g.
+     * {@code nn/src/main/java/dev/adjoint/nn UpdateRules}.
      *
-     * @param args unused
+     * @param args nothing, or a source directory followed by the names of its float64 sources
      */
     public static void main(String[] args) {
-        for (String name : all()) {
-            Path dir = directory(name);
-            String text = toFloat(name, read(dir.resolve(name + ".java")));
+        Path dir = args.length == 0 ? directory() : Path.of(args[0]);
+        List<String> names = args.length == 0 ? SOURCES : List.of(args).subList(1, args.length);
+        for (String name : names) {
+            String text = toFloat(name, read(dir.resolve(name + ".java")), names);
             try {
                 Files.writeString(dir.resolve("Float" + name + ".java"), text, StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            System.out.println("wrote Float" + name + ".java");
+            System.out.println("wrote " + dir.resolve("Float" + name + ".java"));
         }
     }
 
-    /** Every float64 source with a float32 twin: {@link #SOURCES}, then {@link #NN_SOURCES}. */
-    static List<String> all() {
-        List<String> names = new ArrayList<>(SOURCES);
-        names.addAll(NN_SOURCES);
-        return names;
+    /**
+     * The float files in {@code dir} that differ from what {@link #main} would write for
+     * {@code names}, each with the command that regenerates it; empty when all are current.
+     *
+     * @param dir the directory holding the float64 sources and their float twins
+     * @param names the float64 sources generated together
+     * @return one message per stale or missing float file
+     */
+    public static List<String> stale(Path dir, List<String> names) {
+        List<String> problems = new ArrayList<>();
+        for (String name : names) {
+            String expected = toFloat(name, read(dir.resolve(name + ".java")), names);
+            Path twin = dir.resolve("Float" + name + ".java");
+            if (!Files.isRegularFile(twin) || !expected.equals(read(twin))) {
+                problems.add(twin + " differs from " + name + ".java put through FloatSources: edit " + name
+                        + ".java, not the float file, and regenerate (java core/src/test/java/dev/adjoint/core/kernel/FloatSources.java"
+                        + (dir.equals(directory()) ? "" : " " + dir.toAbsolutePath().normalize() + " " + String.join(" ", names))
+                        + ", from the repository root)");
+            }
+        }
+        return problems;
     }
 
     /** The kernel source directory, from the repository root or from the core module. */
     static Path directory() {
         Path inModule = Path.of("src/main/java/dev/adjoint/core/kernel");
         return Files.isDirectory(inModule) ? inModule : Path.of("core").resolve(inModule);
-    }
-
-    /** The directory of source {@code name}: the kernel directory, or nn's for {@link #NN_SOURCES}. */
-    static Path directory(String name) {
-        if (!NN_SOURCES.contains(name)) {
-            return directory();
-        }
-        Path nn = Path.of("nn/src/main/java/dev/adjoint/nn");
-        return Files.isDirectory(nn) ? nn : Path.of("..").resolve(nn);
     }
 
     static String read(Path file) {
@@ -101,19 +109,23 @@ public final class FloatSources {
         }
     }
 
-    /** The float32 twin of the float64 source {@code text} of class {@code name}. */
-    static String toFloat(String name, String text) {
+    /**
+     * The float32 twin of the float64 source {@code text} of class {@code name}, generated together
+     * with the sources {@code names} (whose class names it prefixes with {@code Float}).
+     */
+    static String toFloat(String name, String text, List<String> names) {
+        Pattern renamed = Pattern.compile("\\b(" + String.join("|", names) + ")\\b");
         StringBuilder out = new StringBuilder();
         out.append("// GENERATED from ").append(name).append(".java by FloatSources (core/src/test/java/dev/adjoint/core/kernel):\n")
                 .append("// edit ").append(name).append(".java and run FloatSources.main; do not edit this file.\n");
         for (String line : text.split("\n", -1)) {
-            out.append(line(line)).append('\n');
+            out.append(line(line, renamed)).append('\n');
         }
         out.setLength(out.length() - 1);
         return out.toString();
     }
 
-    private static String line(String line) {
+    private static String line(String line, Pattern renamed) {
         Matcher keep = KEEP.matcher(line);
         if (keep.matches()) {
             return keep.group(1);
@@ -122,7 +134,7 @@ public final class FloatSources {
         if (override.matches()) {
             line = override.group(1) + override.group(3) + override.group(2);
         }
-        line = NAMES.matcher(line).replaceAll("Float$1");
+        line = renamed.matcher(line).replaceAll("Float$1");
         line = line.replace("DoubleVector", "FloatVector")
                 .replaceAll("\\bdoubles\\b", "floats")
                 .replaceAll("\\bdouble\\b", "float")
