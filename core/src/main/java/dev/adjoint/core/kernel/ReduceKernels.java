@@ -48,6 +48,27 @@ public final class ReduceKernels {
             });
             return result(r, target, x);
         }
+        int axis = keptAxis(x.shape, target);
+        if (axis >= 0 && x.isContiguous() && inner(x.shape, axis) >= MIN_CHANNEL_RUN) {
+            // [outer, c, inner] -> [c], a convolution's bias gradient: per channel, the sums of its
+            // runs of inner elements added in order of the outer index; channels split over threads
+            int channels = x.shape[axis];
+            int inner = inner(x.shape, axis);
+            int outer = x.size / (channels * inner);
+            Parallel.forRange(channels, 1, (long) outer * inner, (first, last) -> {
+                Rows rows = new Rows(x, inner);
+                for (int ch = first; ch < last; ch++) {
+                    double s = 0;
+                    for (int o = 0; o < outer; o++) {
+                        int p = x.offset + (o * channels + ch) * inner;
+                        double v = sum(rows.widened(p, inner), rows.offset(p), inner);
+                        s = o == 0 ? v : s + v;
+                    }
+                    r[ch] = s;
+                }
+            });
+            return result(r, target, x);
+        }
         // Stride of each x axis within the result: 0 where the axis is summed.
         int[] rStrides = new int[rank];
         int[] tStrides = Shapes.contiguousStrides(target);
@@ -82,6 +103,36 @@ public final class ReduceKernels {
             }
         }
         return result(r, target, x);
+    }
+
+    /** The elements of one index of {@code axis}: the product of the later axes. */
+    private static int inner(int[] shape, int axis) {
+        int n = 1;
+        for (int i = axis + 1; i < shape.length; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+
+    /** Runs shorter than this take the general loop: a call per run would cost more than it adds. */
+    private static final int MIN_CHANNEL_RUN = 8;
+
+    /**
+     * The axis of {@code shape} that {@code target} keeps when it keeps exactly one, whole, and sums
+     * every other (all other target axes 1); else -1.
+     */
+    private static int keptAxis(int[] shape, int[] target) {
+        int lead = shape.length - target.length;
+        int kept = -1;
+        for (int i = 0; i < target.length; i++) {
+            if (target[i] != 1) {
+                if (kept >= 0 || target[i] != shape[lead + i]) {
+                    return -1;
+                }
+                kept = lead + i;
+            }
+        }
+        return kept;
     }
 
     /** Whether {@code target} is {@code shape} with its last axis (longer than 1) summed to 1. */
