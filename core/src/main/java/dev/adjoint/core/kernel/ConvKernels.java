@@ -27,10 +27,11 @@ import java.lang.ref.SoftReference;
  */
 public final class ConvKernels {
     /**
-     * Elements of scratch a block may use (1 MB of doubles): its im2col columns plus its slice of
-     * the output; one such block per thread.
+     * Elements of scratch a block may use (2 MB of doubles): its im2col columns plus its slice of
+     * the output; one such block per thread. Blocks of a few images keep a thread's scratch near
+     * its core's cache while each product stays wide enough to run at the kernel's speed.
      */
-    static final int SCRATCH_BUDGET = 1 << 17;
+    static final int SCRATCH_BUDGET = 1 << 18;
     /** The most weight-gradient partials (lanes) of one call. */
     static final int MAX_LANES = 16;
     /** Scratch slots of {@link #scratch}: im2col columns, a slice of the output, a weight-gradient product. */

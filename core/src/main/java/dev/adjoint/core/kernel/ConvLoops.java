@@ -164,40 +164,51 @@ final class ConvLoops {
         int oh = g.outH();
         int ow = g.outW();
         int plane = oh * ow;
+        int h = g.h();
+        int w = g.w();
+        int sh = g.sh();
+        int sw = g.sw();
         for (int r = first; r < last; r++) {
             int ch = group * cg + r / (g.kh() * g.kw());
             int ki = r / g.kw() % g.kh();
             int kj = r % g.kw();
             int dst = r * cw;
+            // the position of column j: image, output row, output column; advanced run by run
+            int image = j0 / plane;
+            int row = (j0 - image * plane) / ow;
+            int col0 = j0 - image * plane - row * ow;
+            int ihTop = ki * g.dh() - g.ph();
+            int iwLeft = kj * g.dw() - g.pw();
             for (int j = j0, end = j0 + cw; j < end; ) {
-                int image = j / plane;
-                int rem = j - image * plane;
-                int row = rem / ow;
-                int col0 = rem - row * ow;
                 int len = Math.min(ow - col0, end - j);
-                int ih = row * g.sh() - g.ph() + ki * g.dh();
-                if (ih < 0 || ih >= g.h()) {
+                int ih = row * sh + ihTop;
+                if (ih < 0 || ih >= h) {
                     Arrays.fill(cols, dst, dst + len, 0.0);
                 } else {
-                    int base = xOff + ((image * g.c() + ch) * g.h() + ih) * g.w();
-                    int iw = col0 * g.sw() - g.pw() + kj * g.dw();
-                    if (g.sw() == 1) {
+                    int base = xOff + ((image * g.c() + ch) * h + ih) * w;
+                    int iw = col0 * sw + iwLeft;
+                    if (sw == 1) {
                         // the run's inside part [lo, hi) is one copy, its padding two fills
                         int lo = Math.min(len, Math.max(0, -iw));
-                        int hi = Math.max(lo, Math.min(len, g.w() - iw));
+                        int hi = Math.max(lo, Math.min(len, w - iw));
                         Arrays.fill(cols, dst, dst + lo, 0.0);
                         if (hi > lo) {
                             System.arraycopy(x, base + iw + lo, cols, dst + lo, hi - lo);
                         }
                         Arrays.fill(cols, dst + hi, dst + len, 0.0);
                     } else {
-                        for (int t = 0; t < len; t++, iw += g.sw()) {
-                            cols[dst + t] = iw >= 0 && iw < g.w() ? x[base + iw] : 0.0;
+                        for (int t = 0; t < len; t++, iw += sw) {
+                            cols[dst + t] = iw >= 0 && iw < w ? x[base + iw] : 0.0;
                         }
                     }
                 }
                 dst += len;
                 j += len;
+                col0 = 0;
+                if (++row == oh) {
+                    row = 0;
+                    image++;
+                }
             }
         }
     }
@@ -223,31 +234,36 @@ final class ConvLoops {
         int oh = g.outH();
         int ow = g.outW();
         int plane = oh * ow;
+        int h = g.h();
+        int w = g.w();
+        int sh = g.sh();
+        int sw = g.sw();
         for (int r = first; r < last; r++) {
             int ch = group * cg + r / (g.kh() * g.kw());
             int ki = r / g.kw() % g.kh();
             int kj = r % g.kw();
             int src = r * cw;
+            int image = j0 / plane;
+            int row = (j0 - image * plane) / ow;
+            int col0 = j0 - image * plane - row * ow;
+            int ihTop = ki * g.dh() - g.ph();
+            int iwLeft = kj * g.dw() - g.pw();
             for (int j = j0, end = j0 + cw; j < end; ) {
-                int image = j / plane;
-                int rem = j - image * plane;
-                int row = rem / ow;
-                int col0 = rem - row * ow;
                 int len = Math.min(ow - col0, end - j);
-                int ih = row * g.sh() - g.ph() + ki * g.dh();
-                if (ih >= 0 && ih < g.h()) {
-                    int base = ((image * g.c() + ch) * g.h() + ih) * g.w();
-                    int iw = col0 * g.sw() - g.pw() + kj * g.dw();
-                    if (g.sw() == 1) {
+                int ih = row * sh + ihTop;
+                if (ih >= 0 && ih < h) {
+                    int base = ((image * g.c() + ch) * h + ih) * w;
+                    int iw = col0 * sw + iwLeft;
+                    if (sw == 1) {
                         int lo = Math.min(len, Math.max(0, -iw));
-                        int hi = Math.max(lo, Math.min(len, g.w() - iw));
+                        int hi = Math.max(lo, Math.min(len, w - iw));
                         int at = base + iw;
                         for (int t = lo; t < hi; t++) {
                             gx[at + t] += cols[src + t];
                         }
                     } else {
-                        for (int t = 0; t < len; t++, iw += g.sw()) {
-                            if (iw >= 0 && iw < g.w()) {
+                        for (int t = 0; t < len; t++, iw += sw) {
+                            if (iw >= 0 && iw < w) {
                                 gx[base + iw] += cols[src + t];
                             }
                         }
@@ -255,6 +271,11 @@ final class ConvLoops {
                 }
                 src += len;
                 j += len;
+                col0 = 0;
+                if (++row == oh) {
+                    row = 0;
+                    image++;
+                }
             }
         }
     }
