@@ -121,7 +121,8 @@ public final class ConvKernels {
             int plane = g.outH() * g.outW();
             int widest = chunkColumns(g, budget);
             if (plane <= widest) {
-                int images = Math.min(g.n, widest / plane);
+                // at least one image a block, so that an empty batch has no blocks
+                int images = Math.max(1, Math.min(g.n, widest / plane));
                 return new Plan(g, images, images * plane, (g.n + images - 1) / images);
             }
             int pieces = (plane + widest - 1) / widest;

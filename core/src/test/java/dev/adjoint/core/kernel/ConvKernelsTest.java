@@ -148,6 +148,21 @@ class ConvKernelsTest {
     }
 
     @Test
+    void anEmptyBatchGivesEmptyResultsAndAZeroWeightGradient() {
+        for (Geometry g : new Geometry[] {
+            new Geometry(0, 2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1), new Geometry(0, 2, 1, 1, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1)}) {
+            NDArray x = NDArray.wrap(new double[0], g.inputShape());
+            NDArray w = NDArray.wrap(random(new SplittableRandom(3), g.o() * g.c() * g.kh() * g.kw()), g.weightShape());
+            NDArray gy = NDArray.wrap(new double[0], g.outputShape());
+            assertTrue(ConvKernels.conv2d(x, w, null, g).size == 0, g + ": forward");
+            assertTrue(ConvKernels.backwardInput(gy, w, g).size == 0, g + ": input gradient");
+            for (double v : ConvKernels.backwardWeight(x, gy, g).toArray()) {
+                assertTrue(v == 0.0, g + ": weight gradient");
+            }
+        }
+    }
+
+    @Test
     void aLargeBatchRunsInChunksOfBoundedScratch() {
         Geometry g = new Geometry(64, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         int chunk = ConvKernels.chunkColumns(g, ConvKernels.SCRATCH_BUDGET);
