@@ -1,21 +1,48 @@
 package dev.adjoint.core.kernel;
 
+import java.lang.ref.SoftReference;
+
 /**
  * Two-dimensional convolution (cross-correlation, PyTorch's NCHW layout) as matrix products: the
  * input windows are unfolded into columns (im2col) and multiplied with the weight by {@link Gemm}.
  *
  * <p>The columns of all images form one matrix of K = (C / groups) kH kW rows and N oH oW columns,
- * never built whole: it is filled and multiplied a chunk of columns at a time, a chunk as wide as
- * fits in {@link #SCRATCH_BUDGET} doubles together with its slice of the output, so the scratch
- * memory stays bounded whatever the batch size. Per chunk and group: forward {@code Y = W cols},
- * input gradient {@code cols = W^T G} folded back (col2im), weight gradient {@code G cols^T}.
+ * never built whole. It is cut into blocks of whole images ({@link Plan}), as many images as fit in
+ * {@link #SCRATCH_BUDGET} elements of scratch together with their slice of the output; an image
+ * too large for that is a block of its own, filled and multiplied a chunk of columns at a time. Per
+ * chunk and group: forward {@code Y = W cols}, input gradient {@code cols = W^T G} folded back
+ * (col2im), weight gradient {@code G cols^T}. The blocks are the unit of parallel work: each thread
+ * claims the next block and runs its im2col, products and col2im alone, in scratch of its own that
+ * stays in its core's cache; one block alone splits its products and loops over the threads
+ * instead.
+ *
+ * <p>Determinism: the blocks and chunks depend on the sizes only, and the products give the same
+ * bits whichever thread runs them ({@link Gemm}), so every thread count gives the same bits. A
+ * block's input gradient touches only its own images, added in one order. The weight gradient
+ * sums over all images: fixed runs of blocks (lanes, {@link Plan#lanes}) each sum into a partial of
+ * their own, and the partials are added in lane order.
  *
  * <p>float32 arrays run float32 loops ({@code FloatConvLoops}, generated from {@link ConvLoops})
  * and the float32 matrix multiply; mixed dtypes are widened to float64 and the result rounded.
  */
 public final class ConvKernels {
-    /** Doubles of scratch one call may hold (4 MB): the im2col columns plus a slice of the output. */
-    static final int SCRATCH_BUDGET = 1 << 19;
+    /**
+     * Elements of scratch a block may use (2 MB of doubles): its im2col columns plus its slice of
+     * the output; one such block per thread. Blocks of a few images keep a thread's scratch near
+     * its core's cache while each product stays wide enough to run at the kernel's speed.
+     */
+    static final int SCRATCH_BUDGET = 1 << 18;
+    /** The most weight-gradient partials (lanes) of one call. */
+    static final int MAX_LANES = 16;
+    /** Scratch slots of {@link #scratch}: im2col columns, a slice of the output, a weight-gradient product. */
+    static final int COLUMNS = 0;
+    static final int SLICE = 1;
+    static final int PRODUCT = 2;
+
+    // Per thread, the arrays of each slot; a taken array leaves its slot until given back, so a
+    // nested call on the same thread allocates instead of sharing it. Softly held, as Packing's.
+    @SuppressWarnings("unchecked")
+    private static final ThreadLocal<SoftReference<Object>[]> SCRATCH = ThreadLocal.withInitial(() -> new SoftReference[3]);
 
     private ConvKernels() {
     }
@@ -72,10 +99,108 @@ public final class ConvKernels {
         }
     }
 
-    /** The widest chunk of columns whose im2col rows and output rows fit in {@code budget} doubles. */
+    /** The widest chunk of columns whose im2col rows and output rows fit in {@code budget} elements. */
     static int chunkColumns(Geometry g, int budget) {
         int total = g.n * g.outH() * g.outW();
         return Math.max(1, Math.min(total, budget / (g.rows() + g.o / g.groups)));
+    }
+
+    /**
+     * How the columns are cut for a scratch budget: blocks of {@code images} whole images each (the
+     * last may have fewer), each block's columns in chunks of at most {@code chunk} columns (one
+     * chunk per block unless an image alone exceeds the budget; then an image's chunks are equal to
+     * within one column).
+     *
+     * @param g the sizes
+     * @param images images per block
+     * @param chunk the most columns per chunk
+     * @param blocks the number of blocks
+     */
+    record Plan(Geometry g, int images, int chunk, int blocks) {
+        static Plan of(Geometry g, int budget) {
+            int plane = g.outH() * g.outW();
+            int widest = chunkColumns(g, budget);
+            if (plane <= widest) {
+                // at least one image a block, so that an empty batch has no blocks
+                int images = Math.max(1, Math.min(g.n, widest / plane));
+                return new Plan(g, images, images * plane, (g.n + images - 1) / images);
+            }
+            int pieces = (plane + widest - 1) / widest;
+            return new Plan(g, 1, (plane + pieces - 1) / pieces, g.n);
+        }
+
+        /** The first column of block {@code b}. */
+        int from(int b) {
+            return b * images * g.outH() * g.outW();
+        }
+
+        /** The column after block {@code b}'s last. */
+        int to(int b) {
+            return Math.min(g.n, (b + 1) * images) * g.outH() * g.outW();
+        }
+
+        /**
+         * Weight-gradient partials of {@code size} elements each: one per block up to
+         * {@link #MAX_LANES}, as many as {@code budget} elements hold (at least one).
+         */
+        int lanes(int size, int budget) {
+            return Math.max(1, Math.min(Math.min(blocks, MAX_LANES), budget / size));
+        }
+    }
+
+    /** The plan of a call: its blocks and chunks. */
+    static Plan plan(Geometry g, int budget) {
+        return Plan.of(g, budget);
+    }
+
+    /** The work of blocks (or lanes) [first, last); {@code split} when they may split their loops over threads. */
+    @FunctionalInterface
+    interface Blocks {
+        void run(int first, int last, boolean split);
+    }
+
+    /**
+     * Runs {@code body} over [0, count) blocks of {@code cost} multiply-adds each: one block alone on
+     * the calling thread, its loops split; several on the threads, one block at a time each, the
+     * blocks' products on their own thread ({@link Gemm#limitThreads}).
+     */
+    static void forEachBlock(int count, long cost, Blocks body) {
+        if (count == 1) {
+            body.run(0, 1, true);
+            return;
+        }
+        Parallel.forEachIndex(count, cost, (first, last) -> {
+            int cap = Gemm.limitThreads(1);
+            try {
+                body.run(first, last, false);
+            } finally {
+                Gemm.limitThreads(cap);
+            }
+        });
+    }
+
+    /** This thread's scratch array of {@code slot}, at least {@code n} doubles; garbage. Give it back with {@link #giveBack}. */
+    static double[] scratch(int slot, int n) {
+        Object a = take(slot);
+        return a instanceof double[] d && d.length >= n ? d : new double[n];
+    }
+
+    /** {@link #scratch} of floats. */
+    static float[] scratchFloats(int slot, int n) {
+        Object a = take(slot);
+        return a instanceof float[] f && f.length >= n ? f : new float[n];
+    }
+
+    private static Object take(int slot) {
+        SoftReference<Object>[] held = SCRATCH.get();
+        Object a = held[slot] == null ? null : held[slot].get();
+        held[slot] = null;
+        return a;
+    }
+
+    /** Returns a scratch array (double[] or float[]) to this thread's {@code slot}. */
+    static void giveBack(int slot, Object array) {
+        SCRATCH.get()[slot] = new SoftReference<>(array);
     }
 
     /**

@@ -7,85 +7,143 @@ import java.util.Arrays;
 
 /**
  * The loops of {@link ConvKernels} on arrays of float: im2col, the products through {@link Gemm},
- * and col2im. The float32 ones are this file put through {@code FloatSources} (CONTRIBUTING.md:
- * edit the float64 file, regenerate); the scratch budget counts elements of either dtype.
+ * and col2im, block by block ({@link ConvKernels.Plan}). The float32 ones are this file put through
+ * {@code FloatSources} (CONTRIBUTING.md: edit the float64 file, regenerate); the scratch budget
+ * counts elements of either dtype.
  */
 final class FloatConvLoops {
     private FloatConvLoops() {
     }
 
-    /** Y = conv(x, weight) + bias, with at most {@code budget} floats of scratch. */
+    /** Y = conv(x, weight) + bias, with at most {@code budget} floats of scratch per block. */
     static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, Geometry g, int budget) {
         NDArray xc = x.contiguous();
         NDArray wc = weight.contiguous();
         float[] b = bias == null ? null : bias.toFloatArray();
         int[] shape = g.outputShape();
-        float[] y = new float[Shapes.size(shape)];
+        // every element is written, by moveColumns
+        float[] y = Buffers.uninitializedFloats(Shapes.size(shape));
         int k = g.rows();
         int og = g.o() / g.groups();
-        int total = g.n() * g.outH() * g.outW();
-        int chunk = ConvKernels.chunkColumns(g, budget);
-        float[] cols = new float[k * chunk];
-        float[] out = new float[og * chunk];
-        for (int j0 = 0; j0 < total; j0 += chunk) {
-            int cw = Math.min(chunk, total - j0);
-            for (int group = 0; group < g.groups(); group++) {
-                im2col(xc.floats, xc.offset, g, group, j0, cw, cols);
-                Gemm.multiply(wc.floats, wc.offset + group * og * k, false, cols, 0, false, out, 0, og, cw, k);
-                moveColumns(out, y, g, group, j0, cw, b);
+        ConvKernels.Plan plan = ConvKernels.plan(g, budget);
+        int chunk = plan.chunk();
+        ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
+            float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
+            float[] out = ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk);
+            for (int j0 = plan.from(first), end = plan.to(last - 1); j0 < end; ) {
+                int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
+                for (int group = 0; group < g.groups(); group++) {
+                    im2col(xc.floats, xc.offset, g, group, j0, cw, cols, split);
+                    FloatGemmLoops.multiply(null, new FloatOperand(wc.floats, wc.offset + group * og * k, k, false),
+                            new FloatOperand(cols, 0, cw, false), out, 0, cw, og, cw, k);
+                    moveColumns(out, y, g, group, j0, cw, b);
+                }
+                j0 += cw;
             }
-        }
+            ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
+            ConvKernels.giveBack(ConvKernels.SLICE, out);
+        });
         return NDArray.wrap(y, shape);
     }
 
-    /** The input gradient, with at most {@code budget} floats of scratch. */
+    /**
+     * Where the chunk from column {@code j0} ends at the latest: the end of its block's columns, or
+     * of its image when images are cut into several chunks (chunks never span two images then).
+     */
+    private static int chunkEnd(ConvKernels.Plan plan, int j0, int end) {
+        if (plan.images() > 1) {
+            return end;
+        }
+        int plane = plan.g().outH() * plan.g().outW();
+        return Math.min(end, (j0 / plane + 1) * plane);
+    }
+
+    /** The input gradient, with at most {@code budget} floats of scratch per block. */
     static NDArray backwardInput(NDArray gradOutput, NDArray weight, Geometry g, int budget) {
-        NDArray gc = gradOutput.contiguous();
         NDArray wc = weight.contiguous();
         int[] shape = g.inputShape();
-        float[] gx = new float[Shapes.size(shape)];
+        // every element is written: each block zeroes its images before col2im adds to them
+        float[] gx = Buffers.uninitializedFloats(Shapes.size(shape));
         int k = g.rows();
         int og = g.o() / g.groups();
-        int total = g.n() * g.outH() * g.outW();
-        int chunk = ConvKernels.chunkColumns(g, budget);
-        float[] cols = new float[k * chunk];
-        float[] slice = new float[og * chunk];
-        for (int j0 = 0; j0 < total; j0 += chunk) {
-            int cw = Math.min(chunk, total - j0);
-            for (int group = 0; group < g.groups(); group++) {
-                gatherColumns(gc.floats, gc.offset, slice, g, group, j0, cw);
-                Gemm.multiply(wc.floats, wc.offset + group * og * k, true, slice, 0, false, cols, 0, k, cw, og);
-                col2im(cols, g, group, j0, cw, gx);
+        int image = g.c() * g.h() * g.w();
+        ConvKernels.Plan plan = ConvKernels.plan(g, budget);
+        int chunk = plan.chunk();
+        ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
+            float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
+            float[] slice = ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk);
+            Arrays.fill(gx, first * plan.images() * image, Math.min(g.n(), last * plan.images()) * image, 0.0f);
+            for (int j0 = plan.from(first), end = plan.to(last - 1); j0 < end; ) {
+                int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
+                for (int group = 0; group < g.groups(); group++) {
+                    gatherColumns(gradOutput, slice, g, group, j0, cw);
+                    FloatGemmLoops.multiply(null, new FloatOperand(wc.floats, wc.offset + group * og * k, k, true),
+                            new FloatOperand(slice, 0, cw, false), cols, 0, cw, k, cw, og);
+                    col2im(cols, g, group, j0, cw, gx, split);
+                }
+                j0 += cw;
             }
-        }
+            ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
+            ConvKernels.giveBack(ConvKernels.SLICE, slice);
+        });
         return NDArray.wrap(gx, shape);
     }
 
-    /** The weight gradient, with at most {@code budget} floats of scratch. */
+    /**
+     * The weight gradient, with at most {@code budget} floats of scratch per block: lane by lane
+     * ({@link ConvKernels.Plan#lanes}), each lane's blocks summed in order into its partial, the
+     * partials added in lane order.
+     */
     static NDArray backwardWeight(NDArray x, NDArray gradOutput, Geometry g, int budget) {
         NDArray xc = x.contiguous();
-        NDArray gc = gradOutput.contiguous();
         int[] shape = g.weightShape();
         int k = g.rows();
         int og = g.o() / g.groups();
-        float[] gw = new float[g.o() * k];
-        float[] part = new float[og * k];
-        int total = g.n() * g.outH() * g.outW();
-        int chunk = ConvKernels.chunkColumns(g, budget);
-        float[] cols = new float[k * chunk];
-        float[] slice = new float[og * chunk];
-        for (int j0 = 0; j0 < total; j0 += chunk) {
-            int cw = Math.min(chunk, total - j0);
-            for (int group = 0; group < g.groups(); group++) {
-                im2col(xc.floats, xc.offset, g, group, j0, cw, cols);
-                gatherColumns(gc.floats, gc.offset, slice, g, group, j0, cw);
-                Gemm.multiply(slice, 0, false, cols, 0, true, part, 0, og, k, cw);
-                int base = group * og * k;
-                for (int i = 0; i < part.length; i++) {
-                    gw[base + i] += part[i];
+        int size = g.o() * k;
+        ConvKernels.Plan plan = ConvKernels.plan(g, budget);
+        int chunk = plan.chunk();
+        int lanes = plan.lanes(size, budget);
+        int blocks = plan.blocks();
+        float[] partials = new float[lanes * size];
+        ConvKernels.forEachBlock(lanes, (long) k * chunk * blocks / lanes, (firstLane, lastLane, split) -> {
+            float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
+            float[] slice = ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk);
+            float[] part = ConvKernels.scratchFloats(ConvKernels.PRODUCT, og * k);
+            for (int lane = firstLane; lane < lastLane; lane++) {
+                int from = plan.from((int) ((long) lane * blocks / lanes));
+                int end = plan.to((int) ((long) (lane + 1) * blocks / lanes) - 1);
+                for (int j0 = from; j0 < end; ) {
+                    int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
+                    for (int group = 0; group < g.groups(); group++) {
+                        im2col(xc.floats, xc.offset, g, group, j0, cw, cols, split);
+                        gatherColumns(gradOutput, slice, g, group, j0, cw);
+                        FloatGemmLoops.multiply(null, new FloatOperand(slice, 0, cw, false), new FloatOperand(cols, 0, cw, true),
+                                part, 0, k, og, k, cw);
+                        int base = lane * size + group * og * k;
+                        for (int i = 0; i < og * k; i++) {
+                            partials[base + i] += part[i];
+                        }
+                    }
+                    j0 += cw;
                 }
             }
+            ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
+            ConvKernels.giveBack(ConvKernels.SLICE, slice);
+            ConvKernels.giveBack(ConvKernels.PRODUCT, part);
+        });
+        if (lanes == 1) {
+            return NDArray.wrap(partials, shape);
         }
+        float[] gw = new float[size];
+        Parallel.forRange(size, Parallel.GRAIN, lanes, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float s = partials[i];
+                for (int lane = 1; lane < lanes; lane++) {
+                    s += partials[lane * size + i];
+                }
+                gw[i] = s;
+            }
+        });
         return NDArray.wrap(gw, shape);
     }
 
@@ -94,8 +152,12 @@ final class FloatConvLoops {
      * [j0, j0 + cw), a column j being image j / (oH oW) at output position j % (oH oW); padding reads
      * as 0. Long fills split over threads by rows of cols (pure copies: no bit depends on the split).
      */
-    static void im2col(float[] x, int xOff, Geometry g, int group, int j0, int cw, float[] cols) {
-        Parallel.forRange(g.rows(), 1, cw, (first, last) -> im2colRows(x, xOff, g, group, j0, cw, cols, first, last));
+    static void im2col(float[] x, int xOff, Geometry g, int group, int j0, int cw, float[] cols, boolean split) {
+        if (split) {
+            Parallel.forRange(g.rows(), 1, cw, (first, last) -> im2colRows(x, xOff, g, group, j0, cw, cols, first, last));
+        } else {
+            im2colRows(x, xOff, g, group, j0, cw, cols, 0, g.rows());
+        }
     }
 
     /** Rows [first, last) of {@link #im2col}. */
@@ -104,40 +166,51 @@ final class FloatConvLoops {
         int oh = g.outH();
         int ow = g.outW();
         int plane = oh * ow;
+        int h = g.h();
+        int w = g.w();
+        int sh = g.sh();
+        int sw = g.sw();
         for (int r = first; r < last; r++) {
             int ch = group * cg + r / (g.kh() * g.kw());
             int ki = r / g.kw() % g.kh();
             int kj = r % g.kw();
             int dst = r * cw;
+            // the position of column j: image, output row, output column; advanced run by run
+            int image = j0 / plane;
+            int row = (j0 - image * plane) / ow;
+            int col0 = j0 - image * plane - row * ow;
+            int ihTop = ki * g.dh() - g.ph();
+            int iwLeft = kj * g.dw() - g.pw();
             for (int j = j0, end = j0 + cw; j < end; ) {
-                int image = j / plane;
-                int rem = j - image * plane;
-                int row = rem / ow;
-                int col0 = rem - row * ow;
                 int len = Math.min(ow - col0, end - j);
-                int ih = row * g.sh() - g.ph() + ki * g.dh();
-                if (ih < 0 || ih >= g.h()) {
+                int ih = row * sh + ihTop;
+                if (ih < 0 || ih >= h) {
                     Arrays.fill(cols, dst, dst + len, 0.0f);
                 } else {
-                    int base = xOff + ((image * g.c() + ch) * g.h() + ih) * g.w();
-                    int iw = col0 * g.sw() - g.pw() + kj * g.dw();
-                    if (g.sw() == 1) {
+                    int base = xOff + ((image * g.c() + ch) * h + ih) * w;
+                    int iw = col0 * sw + iwLeft;
+                    if (sw == 1) {
                         // the run's inside part [lo, hi) is one copy, its padding two fills
                         int lo = Math.min(len, Math.max(0, -iw));
-                        int hi = Math.max(lo, Math.min(len, g.w() - iw));
+                        int hi = Math.max(lo, Math.min(len, w - iw));
                         Arrays.fill(cols, dst, dst + lo, 0.0f);
                         if (hi > lo) {
                             System.arraycopy(x, base + iw + lo, cols, dst + lo, hi - lo);
                         }
                         Arrays.fill(cols, dst + hi, dst + len, 0.0f);
                     } else {
-                        for (int t = 0; t < len; t++, iw += g.sw()) {
-                            cols[dst + t] = iw >= 0 && iw < g.w() ? x[base + iw] : 0.0f;
+                        for (int t = 0; t < len; t++, iw += sw) {
+                            cols[dst + t] = iw >= 0 && iw < w ? x[base + iw] : 0.0f;
                         }
                     }
                 }
                 dst += len;
                 j += len;
+                col0 = 0;
+                if (++row == oh) {
+                    row = 0;
+                    image++;
+                }
             }
         }
     }
@@ -147,10 +220,14 @@ final class FloatConvLoops {
      * from. Long runs split over threads by input channel, whose rows no other channel's touch, so
      * every element gets its additions in the one-thread order.
      */
-    static void col2im(float[] cols, Geometry g, int group, int j0, int cw, float[] gx) {
+    static void col2im(float[] cols, Geometry g, int group, int j0, int cw, float[] gx, boolean split) {
         int window = g.kh() * g.kw();
-        Parallel.forRange(g.c() / g.groups(), 1, (long) window * cw,
-                (first, last) -> col2imRows(cols, g, group, j0, cw, gx, first * window, last * window));
+        if (split) {
+            Parallel.forRange(g.c() / g.groups(), 1, (long) window * cw,
+                    (first, last) -> col2imRows(cols, g, group, j0, cw, gx, first * window, last * window));
+        } else {
+            col2imRows(cols, g, group, j0, cw, gx, 0, g.rows());
+        }
     }
 
     /** Rows [first, last) of {@link #col2im}. */
@@ -159,31 +236,36 @@ final class FloatConvLoops {
         int oh = g.outH();
         int ow = g.outW();
         int plane = oh * ow;
+        int h = g.h();
+        int w = g.w();
+        int sh = g.sh();
+        int sw = g.sw();
         for (int r = first; r < last; r++) {
             int ch = group * cg + r / (g.kh() * g.kw());
             int ki = r / g.kw() % g.kh();
             int kj = r % g.kw();
             int src = r * cw;
+            int image = j0 / plane;
+            int row = (j0 - image * plane) / ow;
+            int col0 = j0 - image * plane - row * ow;
+            int ihTop = ki * g.dh() - g.ph();
+            int iwLeft = kj * g.dw() - g.pw();
             for (int j = j0, end = j0 + cw; j < end; ) {
-                int image = j / plane;
-                int rem = j - image * plane;
-                int row = rem / ow;
-                int col0 = rem - row * ow;
                 int len = Math.min(ow - col0, end - j);
-                int ih = row * g.sh() - g.ph() + ki * g.dh();
-                if (ih >= 0 && ih < g.h()) {
-                    int base = ((image * g.c() + ch) * g.h() + ih) * g.w();
-                    int iw = col0 * g.sw() - g.pw() + kj * g.dw();
-                    if (g.sw() == 1) {
+                int ih = row * sh + ihTop;
+                if (ih >= 0 && ih < h) {
+                    int base = ((image * g.c() + ch) * h + ih) * w;
+                    int iw = col0 * sw + iwLeft;
+                    if (sw == 1) {
                         int lo = Math.min(len, Math.max(0, -iw));
-                        int hi = Math.max(lo, Math.min(len, g.w() - iw));
+                        int hi = Math.max(lo, Math.min(len, w - iw));
                         int at = base + iw;
                         for (int t = lo; t < hi; t++) {
                             gx[at + t] += cols[src + t];
                         }
                     } else {
-                        for (int t = 0; t < len; t++, iw += g.sw()) {
-                            if (iw >= 0 && iw < g.w()) {
+                        for (int t = 0; t < len; t++, iw += sw) {
+                            if (iw >= 0 && iw < w) {
                                 gx[base + iw] += cols[src + t];
                             }
                         }
@@ -191,20 +273,44 @@ final class FloatConvLoops {
                 }
                 src += len;
                 j += len;
+                col0 = 0;
+                if (++row == oh) {
+                    row = 0;
+                    image++;
+                }
             }
         }
     }
 
-    /** Copies the output channels of a group for columns [j0, j0 + cw) of [n, o, oH, oW] into {@code slice} [o / groups, cw]. */
-    static void gatherColumns(float[] y, int yOff, float[] slice, Geometry g, int group, int j0, int cw) {
+    /**
+     * Copies the output channels of a group for columns [j0, j0 + cw) of {@code gy} [n, o, oH, oW]
+     * into {@code slice} [o / groups, cw], reading gy through its strides (a gradient broadcast from
+     * a sum is filled from its one value, not copied whole first).
+     */
+    static void gatherColumns(NDArray gy, float[] slice, Geometry g, int group, int j0, int cw) {
+        float[] y = gy.floats;
+        int[] st = gy.strides;
         int og = g.o() / g.groups();
-        int plane = g.outH() * g.outW();
+        int ow = g.outW();
+        int plane = g.outH() * ow;
+        boolean flat = (ow == 1 || st[3] == 1) && (g.outH() == 1 || st[2] == ow);
+        boolean constant = st[2] == 0 && st[3] == 0;
         for (int j = j0, end = j0 + cw; j < end; ) {
             int image = j / plane;
             int pos = j - image * plane;
             int len = Math.min(plane - pos, end - j);
             for (int oc = 0; oc < og; oc++) {
-                System.arraycopy(y, yOff + (image * g.o() + group * og + oc) * plane + pos, slice, oc * cw + j - j0, len);
+                int src = gy.offset + image * st[0] + (group * og + oc) * st[1];
+                int dst = oc * cw + j - j0;
+                if (flat) {
+                    System.arraycopy(y, src + pos, slice, dst, len);
+                } else if (constant) {
+                    Arrays.fill(slice, dst, dst + len, y[src]);
+                } else {
+                    for (int t = 0, p = pos; t < len; t++, p++) {
+                        slice[dst + t] = y[src + p / ow * st[2] + p % ow * st[3]];
+                    }
+                }
             }
             j += len;
         }

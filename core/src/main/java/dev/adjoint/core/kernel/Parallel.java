@@ -2,6 +2,7 @@ package dev.adjoint.core.kernel;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Splits the loops of elementwise and reduction kernels over the fork/join pool of the large matrix
@@ -83,7 +84,7 @@ public final class Parallel {
             return;
         }
         int chunk = (int) (((long) n / parts + grain - 1) / grain * grain);
-        new Split(n, chunk, body).run();
+        new Split(n, chunk, Integer.MAX_VALUE, false, body).run();
     }
 
     /**
@@ -96,6 +97,25 @@ public final class Parallel {
      */
     public static void forRange(int n, int grain, Range body) {
         forRange(n, grain, 1, body);
+    }
+
+    /**
+     * Runs {@code body} over [0, n), each index a part of its own, on up to {@link #parts} threads
+     * (of the loop's {@code n * cost} elements): the threads claim the next unclaimed index in turn,
+     * so uneven or slow parts balance out. For loops of a few heavy indices (a convolution's blocks
+     * of images).
+     *
+     * @param n the number of indices
+     * @param cost the elements one index stands for, for the thresholds
+     * @param body the loop's body, called with ranges of one index or, on one thread, [0, n)
+     */
+    static void forEachIndex(int n, long cost, Range body) {
+        int parts = n <= 1 ? 1 : (int) Math.min(n, parts(n * cost));
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        new Split(n, 1, parts, true, body).run();
     }
 
     /**
@@ -131,25 +151,39 @@ public final class Parallel {
         private final int n;
         private final int chunk;
         private final int count;
+        private final int workers;
+        /** Whether the caller parks (long parts), instead of spinning, while others finish. */
+        private final boolean park;
+        private final Thread caller = Thread.currentThread();
         private final Range body;
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicInteger unfinished;
         private volatile Throwable failure;
 
-        Split(int n, int chunk, Range body) {
+        /** The parts of {@code chunk} indices each, claimed by at most {@code workers} threads. */
+        Split(int n, int chunk, int workers, boolean park, Range body) {
             this.n = n;
             this.chunk = chunk;
             this.count = (n + chunk - 1) / chunk;
+            this.workers = Math.min(count, workers);
+            this.park = park;
             this.body = body;
             this.unfinished = new AtomicInteger(count);
         }
 
         void run() {
             ForkJoinPool pool = ParallelGemm.pool();
-            for (int t = 1; t < count; t++) {
+            for (int t = 1; t < workers; t++) {
                 pool.execute(this::claimParts);
             }
             claimParts();
+            if (park) {
+                // NOTE: park, not spin: a part may run for milliseconds, and on a busy machine a
+                // spinning caller takes the core that the last part's thread is waiting for
+                while (unfinished.get() > 0) {
+                    LockSupport.park(this);
+                }
+            }
             // NOTE: spin before yielding: a part running on another core ends within microseconds,
             // and parking would cost a wake-up as long as the part
             for (int spins = 0; unfinished.get() > 0; spins++) {
@@ -179,7 +213,9 @@ public final class Parallel {
                         failure = e;
                     }
                 } finally {
-                    unfinished.decrementAndGet();
+                    if (unfinished.decrementAndGet() == 0 && park) {
+                        LockSupport.unpark(caller);
+                    }
                 }
             }
         }

@@ -112,6 +112,57 @@ class ConvKernelsTest {
     }
 
     @Test
+    void aStridedGradientGivesTheBitsOfItsContiguousCopy() {
+        Geometry g = new Geometry(3, 4, 9, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2);
+        SplittableRandom rng = new SplittableRandom(7);
+        NDArray x = NDArray.wrap(random(rng, g.n() * g.c() * g.h() * g.w()), g.inputShape());
+        NDArray w = NDArray.wrap(random(rng, g.o() * g.c() / g.groups() * g.kh() * g.kw()), g.weightShape());
+        int[] out = g.outputShape();
+        // the gradient of a sum (one value broadcast), and a view with the spatial axes swapped
+        NDArray broadcast = NDArray.wrap(new double[] {0.375}, new int[] {1, 1, 1, 1}).expand(out);
+        NDArray swapped = NDArray.wrap(random(rng, Shapes.size(out)), new int[] {out[0], out[1], out[3], out[2]}).swapAxes(2, 3);
+        for (int budget : new int[] {40, 500, ConvKernels.SCRATCH_BUDGET}) {
+            for (NDArray gy : new NDArray[] {broadcast, swapped}) {
+                for (boolean float32 : new boolean[] {false, true}) {
+                    NDArray gd = float32 ? gy.toFloat32() : gy;
+                    NDArray xd = float32 ? x.toFloat32() : x;
+                    NDArray wd = float32 ? w.toFloat32() : w;
+                    NDArray copy = gd.contiguous() == gd ? gd : NDArray.wrap(gd.toArray(), out);
+                    copy = float32 ? copy.toFloat32() : copy;
+                    String what = "budget " + budget + (float32 ? " float32 " : " float64 ") + java.util.Arrays.toString(gy.strides);
+                    assertSameBits(ConvKernels.backwardInput(copy, wd, g, budget), ConvKernels.backwardInput(gd, wd, g, budget),
+                            what + " input gradient");
+                    assertSameBits(ConvKernels.backwardWeight(xd, copy, g, budget), ConvKernels.backwardWeight(xd, gd, g, budget),
+                            what + " weight gradient");
+                }
+            }
+        }
+    }
+
+    private static void assertSameBits(NDArray expected, NDArray actual, String what) {
+        double[] e = expected.toArray();
+        double[] a = actual.toArray();
+        for (int i = 0; i < e.length; i++) {
+            assertTrue(Double.doubleToRawLongBits(e[i]) == Double.doubleToRawLongBits(a[i]), what + " at " + i + ": " + e[i] + " vs " + a[i]);
+        }
+    }
+
+    @Test
+    void anEmptyBatchGivesEmptyResultsAndAZeroWeightGradient() {
+        for (Geometry g : new Geometry[] {
+            new Geometry(0, 2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1), new Geometry(0, 2, 1, 1, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1)}) {
+            NDArray x = NDArray.wrap(new double[0], g.inputShape());
+            NDArray w = NDArray.wrap(random(new SplittableRandom(3), g.o() * g.c() * g.kh() * g.kw()), g.weightShape());
+            NDArray gy = NDArray.wrap(new double[0], g.outputShape());
+            assertTrue(ConvKernels.conv2d(x, w, null, g).size == 0, g + ": forward");
+            assertTrue(ConvKernels.backwardInput(gy, w, g).size == 0, g + ": input gradient");
+            for (double v : ConvKernels.backwardWeight(x, gy, g).toArray()) {
+                assertTrue(v == 0.0, g + ": weight gradient");
+            }
+        }
+    }
+
+    @Test
     void aLargeBatchRunsInChunksOfBoundedScratch() {
         Geometry g = new Geometry(64, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         int chunk = ConvKernels.chunkColumns(g, ConvKernels.SCRATCH_BUDGET);

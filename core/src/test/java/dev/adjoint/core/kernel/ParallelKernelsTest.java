@@ -169,6 +169,8 @@ class ParallelKernelsTest {
             String dtype = " " + name(x);
             sameBitsForAnyParts("sum" + dtype, () -> ReduceKernels.sumTo(x, new int[0]));
             sameBitsForAnyParts("bias gradient" + dtype, () -> ReduceKernels.sumTo(x, new int[] {SHAPE[1]}));
+            NDArray images = x.reshape(new int[] {17, 131, 59});
+            sameBitsForAnyParts("channel sums" + dtype, () -> ReduceKernels.sumTo(images, new int[] {131, 1}));
             sameBitsForAnyParts("row sums" + dtype, () -> ReduceKernels.sumTo(x, new int[] {SHAPE[0], 1}));
             sameBitsForAnyParts("column sums" + dtype, () -> ReduceKernels.sumTo(x, new int[] {1, SHAPE[1]}));
             sameBitsForAnyParts("squared difference" + dtype,
