@@ -4,6 +4,7 @@ package dev.adjoint.core.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -66,6 +67,8 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
 
     /** The tile's rows: {@link #MR_WIDE} or {@link #MR_NARROW}. */
     private final int mr;
+    /** One packed column of an A panel, {@code mr} values: what packing a transposed A copies per step. */
+    private final VectorSpecies<Float> column;
 
     /** The kernel for this CPU: eight-row tiles with 512-bit vectors (32 registers), four rows otherwise. */
     FloatVectorGemmKernel() {
@@ -78,6 +81,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             throw new IllegalArgumentException("FloatVectorGemmKernel: tile rows must be 4 or 8, not " + mr);
         }
         this.mr = mr;
+        this.column = VectorSpecies.of(float.class, VectorShape.forBitSize(mr * Float.SIZE));
     }
 
     @Override
@@ -115,11 +119,11 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
                 int kc = Math.min(kc0, k - pc);
                 boolean accumulate = pc > 0;
                 if (packA) {
-                    FloatPacking.packA(a, ic, mc, pc, kc, mr, ap);
+                    packTransposedA(a, ic, mc, pc, kc, ap);
                 }
                 for (int jc = 0; jc < n; jc += NC) {
                     int nc = Math.min(NC, n - jc);
-                    FloatPacking.packB(b, pc, kc, jc, nc, NR, bp);
+                    packB(b, pc, kc, jc, nc, bp);
                     for (int ir = 0; ir < mc; ir += mr) {
                         int rows = Math.min(mr, mc - ir);
                         float[] aArray = ap;
@@ -161,6 +165,54 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@link FloatPacking#packA} of a transposed A (stored k x m, so a panel's column p is a run of
+     * {@code mr} values of stored row p): whole panels copy one {@link #column} vector per column,
+     * the last, partial panel goes to {@link FloatPacking#packA}. The same layout and values as
+     * {@link FloatPacking#packA}, at a fraction of the cost of element-by-element copies.
+     */
+    private void packTransposedA(FloatOperand a, int i0, int rows, int p0, int depth, float[] dst) {
+        float[] src = a.data();
+        int stride = a.stride();
+        int whole = rows - rows % mr;
+        for (int ir = 0; ir < whole; ir += mr) {
+            int s = a.offset() + p0 * stride + i0 + ir;
+            int end = (ir + mr) * depth;
+            for (int out = ir * depth; out < end; out += mr, s += stride) {
+                FloatVector.fromArray(column, src, s).intoArray(dst, out);
+            }
+        }
+        if (whole < rows) {
+            FloatPacking.packA(a, i0 + whole, rows - whole, p0, depth, mr, dst, whole * depth);
+        }
+    }
+
+    /**
+     * {@link FloatPacking#packB} with panels of {@link #NR} columns: from a row-major B, whole panels copy
+     * two vectors per row, the last, partial panel goes to {@link FloatPacking#packB}; a transposed B
+     * (each panel a transpose) goes there whole. The same layout and values either way.
+     */
+    private static void packB(FloatOperand b, int p0, int depth, int j0, int cols, float[] dst) {
+        if (b.transposed()) {
+            FloatPacking.packB(b, p0, depth, j0, cols, NR, dst, 0);
+            return;
+        }
+        float[] src = b.data();
+        int stride = b.stride();
+        int whole = cols - cols % NR;
+        for (int jr = 0; jr < whole; jr += NR) {
+            int s = b.offset() + p0 * stride + j0 + jr;
+            int end = (jr + NR) * depth;
+            for (int out = jr * depth; out < end; out += NR, s += stride) {
+                FloatVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+                FloatVector.fromArray(SPECIES, src, s + LANES).intoArray(dst, out + LANES);
+            }
+        }
+        if (whole < cols) {
+            FloatPacking.packB(b, p0, depth, j0 + whole, cols - whole, NR, dst, whole * depth);
         }
     }
 

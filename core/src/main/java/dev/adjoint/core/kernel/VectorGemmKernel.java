@@ -2,6 +2,7 @@ package dev.adjoint.core.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -64,6 +65,8 @@ final class VectorGemmKernel implements GemmKernel {
 
     /** The tile's rows: {@link #MR_WIDE} or {@link #MR_NARROW}. */
     private final int mr;
+    /** One packed column of an A panel, {@code mr} values: what packing a transposed A copies per step. */
+    private final VectorSpecies<Double> column;
 
     /** The kernel for this CPU: eight-row tiles with 512-bit vectors (32 registers), four rows otherwise. */
     VectorGemmKernel() {
@@ -76,6 +79,7 @@ final class VectorGemmKernel implements GemmKernel {
             throw new IllegalArgumentException("VectorGemmKernel: tile rows must be 4 or 8, not " + mr);
         }
         this.mr = mr;
+        this.column = VectorSpecies.of(double.class, VectorShape.forBitSize(mr * Double.SIZE));
     }
 
     @Override
@@ -113,11 +117,11 @@ final class VectorGemmKernel implements GemmKernel {
                 int kc = Math.min(kc0, k - pc);
                 boolean accumulate = pc > 0;
                 if (packA) {
-                    Packing.packA(a, ic, mc, pc, kc, mr, ap);
+                    packTransposedA(a, ic, mc, pc, kc, ap);
                 }
                 for (int jc = 0; jc < n; jc += NC) {
                     int nc = Math.min(NC, n - jc);
-                    Packing.packB(b, pc, kc, jc, nc, NR, bp);
+                    packB(b, pc, kc, jc, nc, bp);
                     for (int ir = 0; ir < mc; ir += mr) {
                         int rows = Math.min(mr, mc - ir);
                         double[] aArray = ap;
@@ -159,6 +163,54 @@ final class VectorGemmKernel implements GemmKernel {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@link Packing#packA} of a transposed A (stored k x m, so a panel's column p is a run of
+     * {@code mr} values of stored row p): whole panels copy one {@link #column} vector per column,
+     * the last, partial panel goes to {@link Packing#packA}. The same layout and values as
+     * {@link Packing#packA}, at a fraction of the cost of element-by-element copies.
+     */
+    private void packTransposedA(Operand a, int i0, int rows, int p0, int depth, double[] dst) {
+        double[] src = a.data();
+        int stride = a.stride();
+        int whole = rows - rows % mr;
+        for (int ir = 0; ir < whole; ir += mr) {
+            int s = a.offset() + p0 * stride + i0 + ir;
+            int end = (ir + mr) * depth;
+            for (int out = ir * depth; out < end; out += mr, s += stride) {
+                DoubleVector.fromArray(column, src, s).intoArray(dst, out);
+            }
+        }
+        if (whole < rows) {
+            Packing.packA(a, i0 + whole, rows - whole, p0, depth, mr, dst, whole * depth);
+        }
+    }
+
+    /**
+     * {@link Packing#packB} with panels of {@link #NR} columns: from a row-major B, whole panels copy
+     * two vectors per row, the last, partial panel goes to {@link Packing#packB}; a transposed B
+     * (each panel a transpose) goes there whole. The same layout and values either way.
+     */
+    private static void packB(Operand b, int p0, int depth, int j0, int cols, double[] dst) {
+        if (b.transposed()) {
+            Packing.packB(b, p0, depth, j0, cols, NR, dst, 0);
+            return;
+        }
+        double[] src = b.data();
+        int stride = b.stride();
+        int whole = cols - cols % NR;
+        for (int jr = 0; jr < whole; jr += NR) {
+            int s = b.offset() + p0 * stride + j0 + jr;
+            int end = (jr + NR) * depth;
+            for (int out = jr * depth; out < end; out += NR, s += stride) {
+                DoubleVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+                DoubleVector.fromArray(SPECIES, src, s + LANES).intoArray(dst, out + LANES);
+            }
+        }
+        if (whole < cols) {
+            Packing.packB(b, p0, depth, j0 + whole, cols - whole, NR, dst, whole * depth);
         }
     }
 
