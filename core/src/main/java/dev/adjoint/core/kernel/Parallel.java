@@ -83,7 +83,17 @@ public final class Parallel {
             return;
         }
         int chunk = (int) (((long) n / parts + grain - 1) / grain * grain);
-        new Split(n, chunk, body).run();
+        new Split(n, chunk, body).run(parts - 1);
+    }
+
+    /**
+     * Runs {@code body} over [0, n) in parts of {@code chunk} indices (the last may be shorter),
+     * claimed by the calling thread and at most {@code helpers} pool threads, whichever is free
+     * ({@link Split}); more parts than threads let a thread that starts late, or is descheduled,
+     * leave its share to the others.
+     */
+    static void claimParts(int n, int chunk, int helpers, Range body) {
+        new Split(n, chunk, body).run(helpers);
     }
 
     /**
@@ -144,9 +154,9 @@ public final class Parallel {
             this.unfinished = new AtomicInteger(count);
         }
 
-        void run() {
+        void run(int helpers) {
             ForkJoinPool pool = ParallelGemm.pool();
-            for (int t = 1; t < count; t++) {
+            for (int t = Math.min(helpers, count - 1); t > 0; t--) {
                 pool.execute(this::claimParts);
             }
             claimParts();
