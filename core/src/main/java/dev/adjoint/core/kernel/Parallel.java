@@ -2,6 +2,7 @@ package dev.adjoint.core.kernel;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Splits the loops of elementwise and reduction kernels over the fork/join pool of the large matrix
@@ -23,6 +24,8 @@ public final class Parallel {
     public static final int MIN_PARALLEL = 1 << 15;
     /** The fewest elements per part. */
     static final int MIN_PART = 1 << 14;
+    /** Spins of a split loop's caller waiting for parts that run elsewhere, before it parks. */
+    static final int SPINS = 1 << 14;
     /** Elements per partial sum of {@link #sum}: fixed, whatever the thread count. */
     static final int SUM_BLOCK = 1 << 13;
 
@@ -83,17 +86,7 @@ public final class Parallel {
             return;
         }
         int chunk = (int) (((long) n / parts + grain - 1) / grain * grain);
-        new Split(n, chunk, body).run(parts - 1);
-    }
-
-    /**
-     * Runs {@code body} over [0, n) in parts of {@code chunk} indices (the last may be shorter),
-     * claimed by the calling thread and at most {@code helpers} pool threads, whichever is free
-     * ({@link Split}); more parts than threads let a thread that starts late, or is descheduled,
-     * leave its share to the others.
-     */
-    static void claimParts(int n, int chunk, int helpers, Range body) {
-        new Split(n, chunk, body).run(helpers);
+        new Split(n, chunk, body).run();
     }
 
     /**
@@ -145,6 +138,8 @@ public final class Parallel {
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicInteger unfinished;
         private volatile Throwable failure;
+        /** The calling thread once it parks, for the thread that finishes the last part to wake. */
+        private volatile Thread waiter;
 
         Split(int n, int chunk, Range body) {
             this.n = n;
@@ -154,19 +149,22 @@ public final class Parallel {
             this.unfinished = new AtomicInteger(count);
         }
 
-        void run(int helpers) {
+        void run() {
             ForkJoinPool pool = ParallelGemm.pool();
-            for (int t = Math.min(helpers, count - 1); t > 0; t--) {
+            for (int t = 1; t < count; t++) {
                 pool.execute(this::claimParts);
             }
             claimParts();
-            // NOTE: spin before yielding: a part running on another core ends within microseconds,
-            // and parking would cost a wake-up as long as the part
-            for (int spins = 0; unfinished.get() > 0; spins++) {
-                if (spins < 1 << 14) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
+            // NOTE: spin before parking: a part running on another core often ends within
+            // microseconds, and parking costs a wake-up as long as such a part. Then park, so that
+            // on a busy machine the waiting thread leaves its core to the part it waits for.
+            for (int i = 0; i < SPINS && unfinished.get() > 0; i++) {
+                Thread.onSpinWait();
+            }
+            if (unfinished.get() > 0) {
+                waiter = Thread.currentThread();
+                while (unfinished.get() > 0) {
+                    LockSupport.park(this);
                 }
             }
             Throwable f = failure;
@@ -189,7 +187,12 @@ public final class Parallel {
                         failure = e;
                     }
                 } finally {
-                    unfinished.decrementAndGet();
+                    if (unfinished.decrementAndGet() == 0) {
+                        Thread w = waiter;
+                        if (w != null) {
+                            LockSupport.unpark(w);
+                        }
+                    }
                 }
             }
         }

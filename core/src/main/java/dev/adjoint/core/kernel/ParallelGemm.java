@@ -1,6 +1,10 @@
 package dev.adjoint.core.kernel;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RecursiveAction;
 
 /**
  * Runs a kernel over a product, split across a {@link ForkJoinPool} when the product is big enough
@@ -26,10 +30,8 @@ import java.util.concurrent.ForkJoinPool;
  * {@link ScalarGemmKernel} and {@link VectorGemmKernel}): so the thread count changes which thread
  * computes an element, never its bits.
  *
- * <p>The calling thread and up to {@code threads - 1} pool threads claim the parts in turn
- * ({@link Parallel#claimParts}), {@value #PARTS_PER_THREAD} per thread: the caller starts at once,
- * a pool thread that wakes late (or a thread that loses its core) claims fewer parts, and the
- * caller waits only for parts already running elsewhere.
+ * <p>A caller from outside the pool computes the first part itself and hands the others to the
+ * pool, so a two-way split wakes one pool thread, not two, and the caller does not sit idle.
  */
 final class ParallelGemm {
     /** Name of the system property that sets the number of threads of large products. */
@@ -39,12 +41,6 @@ final class ParallelGemm {
     /** Multiply-adds per part below which splitting does not pay for the hand-off. */
     static final long PARALLEL_THRESHOLD = 1L << 19;
     private static final int GRAIN = 16;
-    /**
-     * Parts per thread: a thread that wakes late or loses its core to another process leaves its
-     * second part to the threads that are running, at the cost of packing the shared operand once
-     * more per extra part.
-     */
-    static final int PARTS_PER_THREAD = 2;
     // 0 until the first product reads the property; then its valid value, for good
     private static volatile int threads;
     // Created on first parallel product, not at class load: tiny-graph users never start threads.
@@ -165,22 +161,42 @@ final class ParallelGemm {
         }
         boolean byRows = m >= n;
         int length = byRows ? m : n;
-        Parallel.claimParts(length, chunk(length, parts), maxParts - 1, (from, to) -> part.run(byRows, from, to - from));
+        int chunk = chunk(length, parts);
+        List<RecursiveAction> tasks = new ArrayList<>(parts);
+        for (int start = 0; start < length; start += chunk) {
+            int from = start;
+            int size = Math.min(chunk, length - start);
+            tasks.add(action(() -> part.run(byRows, from, size)));
+        }
+        ForkJoinPool p = pool();
+        if (ForkJoinTask.getPool() == p) {
+            // already one of our workers (a product inside a parallel product): fork in place
+            ForkJoinTask.invokeAll(tasks);
+        } else {
+            // the calling thread is already running: it takes the first part itself, so that a
+            // two-way split wakes one pool thread instead of two and waits for no hand-off
+            for (int t = 1; t < tasks.size(); t++) {
+                p.execute(tasks.get(t));
+            }
+            try {
+                tasks.get(0).invoke();
+            } finally {
+                // even when the first part failed: no part may still be writing C after return
+                for (int t = 1; t < tasks.size(); t++) {
+                    tasks.get(t).quietlyJoin();
+                }
+            }
+            for (int t = 1; t < tasks.size(); t++) {
+                tasks.get(t).join(); // rethrows a part's failure
+            }
+        }
     }
 
-    /**
-     * How many parts an m x n x k product is split into for {@code maxParts} threads: up to
-     * {@value #PARTS_PER_THREAD} per thread, each of at least {@link #PARALLEL_THRESHOLD}
-     * multiply-adds and {@value #GRAIN} rows or columns; one for one thread.
-     */
+    /** How many parts an m x n x k product is split into for {@code maxParts} threads. */
     static int parts(int maxParts, int m, int n, int k) {
-        if (maxParts <= 1) {
-            return 1;
-        }
         long work = (long) m * n * k;
         int length = Math.max(m, n);
-        long most = Math.min((long) maxParts * PARTS_PER_THREAD, work / PARALLEL_THRESHOLD);
-        int parts = (int) Math.min(most, (length + GRAIN - 1) / GRAIN);
+        int parts = (int) Math.min(Math.min(maxParts, work / PARALLEL_THRESHOLD), (length + GRAIN - 1) / GRAIN);
         return parts <= 1 ? 1 : (length + chunk(length, parts) - 1) / chunk(length, parts);
     }
 
@@ -206,5 +222,16 @@ final class ParallelGemm {
             }
         }
         return p;
+    }
+
+    private static RecursiveAction action(Runnable body) {
+        return new RecursiveAction() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void compute() {
+                body.run();
+            }
+        };
     }
 }
