@@ -4,7 +4,6 @@ package dev.adjoint.core.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -67,8 +66,6 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
 
     /** The tile's rows: {@link #MR_WIDE} or {@link #MR_NARROW}. */
     private final int mr;
-    /** One packed column of an A panel, {@code mr} values: what packing a transposed A copies per step. */
-    private final VectorSpecies<Float> column;
 
     /** The kernel for this CPU: eight-row tiles with 512-bit vectors (32 registers), four rows otherwise. */
     FloatVectorGemmKernel() {
@@ -81,7 +78,6 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             throw new IllegalArgumentException("FloatVectorGemmKernel: tile rows must be 4 or 8, not " + mr);
         }
         this.mr = mr;
-        this.column = VectorSpecies.of(float.class, VectorShape.forBitSize(mr * Float.SIZE));
     }
 
     @Override
@@ -170,11 +166,19 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
 
     /**
      * {@link FloatPacking#packA} of a transposed A (stored k x m, so a panel's column p is a run of
-     * {@code mr} values of stored row p): whole panels copy one {@link #column} vector per column,
-     * the last, partial panel goes to {@link FloatPacking#packA}. The same layout and values as
-     * {@link FloatPacking#packA}, at a fraction of the cost of element-by-element copies.
+     * {@code mr} values of stored row p): where a tile row is one whole vector ({@code mr} equal to
+     * the lanes: float64 on AVX-512 and AVX2), whole panels copy one vector per column and the last,
+     * partial panel goes to {@link FloatPacking#packA}; otherwise all of it goes there. The same layout
+     * and values either way.
+     * NOTE: only whole vectors of the kernel's own species: a narrower shape of the same element
+     * type pollutes the Vector API's shared profiles, and C2 then leaves the micro-kernel's stores
+     * unintrinsified (bench/RESULTS.md, "float32 in nn").
      */
     private void packTransposedA(FloatOperand a, int i0, int rows, int p0, int depth, float[] dst) {
+        if (mr != LANES) {
+            FloatPacking.packA(a, i0, rows, p0, depth, mr, dst);
+            return;
+        }
         float[] src = a.data();
         int stride = a.stride();
         int whole = rows - rows % mr;
@@ -182,7 +186,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             int s = a.offset() + p0 * stride + i0 + ir;
             int end = (ir + mr) * depth;
             for (int out = ir * depth; out < end; out += mr, s += stride) {
-                FloatVector.fromArray(column, src, s).intoArray(dst, out);
+                FloatVector.fromArray(SPECIES, src, s).intoArray(dst, out);
             }
         }
         if (whole < rows) {

@@ -2,7 +2,6 @@ package dev.adjoint.core.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -65,8 +64,6 @@ final class VectorGemmKernel implements GemmKernel {
 
     /** The tile's rows: {@link #MR_WIDE} or {@link #MR_NARROW}. */
     private final int mr;
-    /** One packed column of an A panel, {@code mr} values: what packing a transposed A copies per step. */
-    private final VectorSpecies<Double> column;
 
     /** The kernel for this CPU: eight-row tiles with 512-bit vectors (32 registers), four rows otherwise. */
     VectorGemmKernel() {
@@ -79,7 +76,6 @@ final class VectorGemmKernel implements GemmKernel {
             throw new IllegalArgumentException("VectorGemmKernel: tile rows must be 4 or 8, not " + mr);
         }
         this.mr = mr;
-        this.column = VectorSpecies.of(double.class, VectorShape.forBitSize(mr * Double.SIZE));
     }
 
     @Override
@@ -168,11 +164,19 @@ final class VectorGemmKernel implements GemmKernel {
 
     /**
      * {@link Packing#packA} of a transposed A (stored k x m, so a panel's column p is a run of
-     * {@code mr} values of stored row p): whole panels copy one {@link #column} vector per column,
-     * the last, partial panel goes to {@link Packing#packA}. The same layout and values as
-     * {@link Packing#packA}, at a fraction of the cost of element-by-element copies.
+     * {@code mr} values of stored row p): where a tile row is one whole vector ({@code mr} equal to
+     * the lanes: float64 on AVX-512 and AVX2), whole panels copy one vector per column and the last,
+     * partial panel goes to {@link Packing#packA}; otherwise all of it goes there. The same layout
+     * and values either way.
+     * NOTE: only whole vectors of the kernel's own species: a narrower shape of the same element
+     * type pollutes the Vector API's shared profiles, and C2 then leaves the micro-kernel's stores
+     * unintrinsified (bench/RESULTS.md, "float32 in nn").
      */
     private void packTransposedA(Operand a, int i0, int rows, int p0, int depth, double[] dst) {
+        if (mr != LANES) {
+            Packing.packA(a, i0, rows, p0, depth, mr, dst);
+            return;
+        }
         double[] src = a.data();
         int stride = a.stride();
         int whole = rows - rows % mr;
@@ -180,7 +184,7 @@ final class VectorGemmKernel implements GemmKernel {
             int s = a.offset() + p0 * stride + i0 + ir;
             int end = (ir + mr) * depth;
             for (int out = ir * depth; out < end; out += mr, s += stride) {
-                DoubleVector.fromArray(column, src, s).intoArray(dst, out);
+                DoubleVector.fromArray(SPECIES, src, s).intoArray(dst, out);
             }
         }
         if (whole < rows) {
