@@ -525,42 +525,6 @@ public final class Tensor {
         value.copyTo(dst);
     }
 
-    /**
-     * Copies the elements {@code [from, to)} of the row-major order into {@code dst[from..to)},
-     * without allocating: a large tensor can be copied in parts, on several threads, each part next
-     * to the work that reads it (an optimizer's update, say).
-     *
-     * @param from the first element, from 0
-     * @param to one past the last element, at most {@link #size()}
-     * @param dst an array of at least {@code to} elements
-     * @throws IllegalArgumentException if the range is not within the tensor or {@code dst} is too short
-     */
-    public void copyTo(int from, int to, double[] dst) {
-        checkCopyRange(from, to, dst == null ? -1 : dst.length);
-        value.copyTo(from, to, dst);
-    }
-
-    /**
-     * Copies the elements {@code [from, to)} of the row-major order into {@code dst[from..to)},
-     * rounded to float (exact for a float32 tensor), without allocating.
-     *
-     * @param from the first element, from 0
-     * @param to one past the last element, at most {@link #size()}
-     * @param dst an array of at least {@code to} elements
-     * @throws IllegalArgumentException if the range is not within the tensor or {@code dst} is too short
-     */
-    public void copyTo(int from, int to, float[] dst) {
-        checkCopyRange(from, to, dst == null ? -1 : dst.length);
-        value.copyTo(from, to, dst);
-    }
-
-    private void checkCopyRange(int from, int to, int length) {
-        if (from < 0 || to < from || to > size() || length < to) {
-            throw new IllegalArgumentException("copyTo: cannot copy elements [" + from + ", " + to + ") of a tensor of "
-                    + size() + " elements into " + (length < 0 ? "a null array" : "an array of length " + length));
-        }
-    }
-
     // ---------------------------------------------------------------- autograd state
 
     /**

@@ -18,8 +18,7 @@ import java.util.function.Consumer;
  * one), the version-counted mutators, so a graph built before {@link #step()} can no longer be
  * back-propagated (core refuses, naming "modified").
  *
- * <p>A step reads each gradient with {@link Tensor#copyTo} into one reusable scratch array (a
- * parameter updated in parts block by block, each block's update right after its copy) and
+ * <p>A step reads each gradient with {@link Tensor#copyTo} into one reusable scratch array and
  * calls {@link #update} once per parameter with the parameter's buffer: no allocation per step
  * after the first (which creates the optimizer state, as PyTorch does lazily). Parameters whose
  * {@code grad()} is {@code null} are skipped, and their state does not advance (as in PyTorch).
@@ -54,18 +53,11 @@ public abstract class Optimizer {
     private double[] gradient;
     /** The gradient of the parameter being updated, as floats (float32 parameters), made on first use. */
     private float[] floatGradient;
-    /** The gradient tensor of the parameter being updated, copied into the scratch by its slot. */
-    private Tensor source;
     private final Map<String, State> states = new LinkedHashMap<>();
     private double learningRate;
 
     /** The length of the chunks a float32 parameter is widened in. */
     static final int CHUNK = 512;
-    /**
-     * The elements of a gradient copied at a time, each block's update right after its copy, while
-     * the block is in the first-level cache (parameters updated in parts).
-     */
-    static final int COPY_BLOCK = 2048;
     /** Per thread, the chunks of a float32 parameter's range updated in parts: parameter, gradient, states. */
     private static final ThreadLocal<double[][]> FLOAT_SCRATCH = ThreadLocal.withInitial(() -> new double[0][]);
 
@@ -172,19 +164,19 @@ public abstract class Optimizer {
             if (g == null) {
                 continue;
             }
-            source = g;
             if (p.dtype() == DType.FLOAT32) {
                 if (floatGradient == null) {
                     floatGradient = new float[largest];
                 }
+                g.copyTo(floatGradient);
                 p.modifyFloats(slots[i].floats);
             } else {
                 if (gradient == null) {
                     gradient = new double[largest];
                 }
+                g.copyTo(gradient);
                 p.modify(slots[i]);
             }
-            source = null;
         }
     }
 
@@ -424,17 +416,8 @@ public abstract class Optimizer {
             // the length test first: a short parameter's step allocates no lambda
             if (param.length >= ParallelLoops.MIN_LENGTH && updatesInParts()) {
                 double[][] states = arrays;
-                Tensor g = source;
-                double[] grad = gradient;
-                ParallelLoops.forRange(param.length, (from, to) -> {
-                    for (int b = from; b < to; b += COPY_BLOCK) {
-                        int e = Math.min(to, b + COPY_BLOCK);
-                        g.copyTo(b, e, grad);
-                        update(index, param, grad, states, b, e);
-                    }
-                });
+                ParallelLoops.forRange(param.length, (from, to) -> update(index, param, gradient, states, from, to));
             } else {
-                source.copyTo(gradient);
                 update(index, param, gradient, arrays, param.length);
             }
         }
@@ -451,16 +434,8 @@ public abstract class Optimizer {
             float[] grad = floatGradient;
             if (n >= ParallelLoops.MIN_LENGTH && updatesInParts()) {
                 float[][] kept = stored;
-                Tensor g = source;
-                ParallelLoops.forRange(n, (from, to) -> {
-                    for (int b = from; b < to; b += COPY_BLOCK) {
-                        int e = Math.min(to, b + COPY_BLOCK);
-                        g.copyTo(b, e, grad);
-                        updateFloats(index, param, grad, kept, b, e);
-                    }
-                });
+                ParallelLoops.forRange(n, (from, to) -> updateFloats(index, param, grad, kept, from, to));
             } else {
-                source.copyTo(grad);
                 updateFloats(index, param, grad, stored, 0, n);
             }
         }

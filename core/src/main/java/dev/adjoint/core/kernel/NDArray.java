@@ -379,38 +379,6 @@ public final class NDArray {
         }
     }
 
-    /** Copies the elements [from, to) of the row-major order into {@code dst[from..to)} (the range checked by the caller). */
-    public void copyTo(int from, int to, double[] dst) {
-        if (isContiguous()) {
-            if (floats != null) {
-                widen(floats, offset + from, dst, from, to - from);
-            } else {
-                System.arraycopy(data, offset + from, dst, from, to - from);
-            }
-            return;
-        }
-        int[] positions = positions();
-        for (int i = from; i < to; i++) {
-            dst[i] = floats != null ? floats[positions[i]] : data[positions[i]];
-        }
-    }
-
-    /** Copies the elements [from, to) of the row-major order into {@code dst[from..to)}, rounded to float (the range checked by the caller). */
-    public void copyTo(int from, int to, float[] dst) {
-        if (isContiguous()) {
-            if (floats != null) {
-                System.arraycopy(floats, offset + from, dst, from, to - from);
-            } else {
-                narrow(data, offset + from, dst, from, to - from);
-            }
-            return;
-        }
-        int[] positions = positions();
-        for (int i = from; i < to; i++) {
-            dst[i] = floats != null ? floats[positions[i]] : (float) data[positions[i]];
-        }
-    }
-
     /** A view with a new shape of the same size; copies only if this array is not contiguous. */
     public NDArray reshape(int[] newShape) {
         NDArray c = contiguous();
