@@ -51,9 +51,13 @@ final class FloatPacking {
      * {@code mr} rows; the last panel is zero-padded.
      */
     static void packA(FloatOperand a, int i0, int rows, int p0, int depth, int mr, float[] dst) {
+        packA(a, i0, rows, p0, depth, mr, dst, 0);
+    }
+
+    /** {@link #packA(FloatOperand, int, int, int, int, int, float[])} into {@code dst} from {@code out} on. */
+    static void packA(FloatOperand a, int i0, int rows, int p0, int depth, int mr, float[] dst, int out) {
         float[] src = a.data();
         int stride = a.stride();
-        int out = 0;
         for (int ir = 0; ir < rows; ir += mr) {
             int live = Math.min(mr, rows - ir);
             if (a.transposed()) {
@@ -92,10 +96,9 @@ final class FloatPacking {
      * {@code nr} columns; the last panel is zero-padded. With {@code nr >= cols} this is a plain
      * row-major copy of the block with rows {@code nr} apart.
      */
-    static void packB(FloatOperand b, int p0, int depth, int j0, int cols, int nr, float[] dst) {
+    static void packB(FloatOperand b, int p0, int depth, int j0, int cols, int nr, float[] dst, int out) {
         float[] src = b.data();
         int stride = b.stride();
-        int out = 0;
         for (int jr = 0; jr < cols; jr += nr) {
             int live = Math.min(nr, cols - jr);
             if (b.transposed()) {

@@ -115,11 +115,11 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
                 int kc = Math.min(kc0, k - pc);
                 boolean accumulate = pc > 0;
                 if (packA) {
-                    FloatPacking.packA(a, ic, mc, pc, kc, mr, ap);
+                    packTransposedA(a, ic, mc, pc, kc, ap);
                 }
                 for (int jc = 0; jc < n; jc += NC) {
                     int nc = Math.min(NC, n - jc);
-                    FloatPacking.packB(b, pc, kc, jc, nc, NR, bp);
+                    packB(b, pc, kc, jc, nc, bp);
                     for (int ir = 0; ir < mc; ir += mr) {
                         int rows = Math.min(mr, mc - ir);
                         float[] aArray = ap;
@@ -161,6 +161,62 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@link FloatPacking#packA} of a transposed A (stored k x m, so a panel's column p is a run of
+     * {@code mr} values of stored row p): where a tile row is one whole vector ({@code mr} equal to
+     * the lanes: float64 on AVX-512 and AVX2), whole panels copy one vector per column and the last,
+     * partial panel goes to {@link FloatPacking#packA}; otherwise all of it goes there. The same layout
+     * and values either way.
+     * NOTE: only whole vectors of the kernel's own species: a narrower shape of the same element
+     * type pollutes the Vector API's shared profiles, and C2 then leaves the micro-kernel's stores
+     * unintrinsified (bench/RESULTS.md, "float32 in nn").
+     */
+    private void packTransposedA(FloatOperand a, int i0, int rows, int p0, int depth, float[] dst) {
+        if (mr != LANES) {
+            FloatPacking.packA(a, i0, rows, p0, depth, mr, dst);
+            return;
+        }
+        float[] src = a.data();
+        int stride = a.stride();
+        int whole = rows - rows % mr;
+        for (int ir = 0; ir < whole; ir += mr) {
+            int s = a.offset() + p0 * stride + i0 + ir;
+            int end = (ir + mr) * depth;
+            for (int out = ir * depth; out < end; out += mr, s += stride) {
+                FloatVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+            }
+        }
+        if (whole < rows) {
+            FloatPacking.packA(a, i0 + whole, rows - whole, p0, depth, mr, dst, whole * depth);
+        }
+    }
+
+    /**
+     * {@link FloatPacking#packB} with panels of {@link #NR} columns: from a row-major B, whole panels copy
+     * two vectors per row, the last, partial panel goes to {@link FloatPacking#packB}; a transposed B
+     * (each panel a transpose) goes there whole. The same layout and values either way.
+     */
+    private static void packB(FloatOperand b, int p0, int depth, int j0, int cols, float[] dst) {
+        if (b.transposed()) {
+            FloatPacking.packB(b, p0, depth, j0, cols, NR, dst, 0);
+            return;
+        }
+        float[] src = b.data();
+        int stride = b.stride();
+        int whole = cols - cols % NR;
+        for (int jr = 0; jr < whole; jr += NR) {
+            int s = b.offset() + p0 * stride + j0 + jr;
+            int end = (jr + NR) * depth;
+            for (int out = jr * depth; out < end; out += NR, s += stride) {
+                FloatVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+                FloatVector.fromArray(SPECIES, src, s + LANES).intoArray(dst, out + LANES);
+            }
+        }
+        if (whole < cols) {
+            FloatPacking.packB(b, p0, depth, j0 + whole, cols - whole, NR, dst, whole * depth);
         }
     }
 

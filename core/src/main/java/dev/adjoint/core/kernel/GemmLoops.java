@@ -24,12 +24,25 @@ final class GemmLoops {
         double[] bd = b.data;
         int n = w.shape[1];
         int bs = b.strides[0];
-        for (int row = 0; row < cd.length; row += n) {
-            for (int j = 0, q = b.offset; j < n; j++, q += bs) {
-                cd[row + j] += bd[q];
-            }
+        int bo = b.offset;
+        int m = x.shape[0];
+        // the size test first: a small layer's forward allocates no lambda
+        if ((long) m * n < Parallel.MIN_PARALLEL) {
+            addBias(cd, bd, bo, bs, n, 0, m);
+        } else {
+            // rows split over the product's threads (elementwise: the same bits for any split)
+            Parallel.forRange(m, 1, n, (from, to) -> addBias(cd, bd, bo, bs, n, from, to));
         }
         return c;
+    }
+
+    /** Adds the bias (n values, bs apart from bo) to rows [from, to) of the n-column matrix c. */
+    private static void addBias(double[] c, double[] b, int bo, int bs, int n, int from, int to) {
+        for (int row = from * n; row < to * n; row += n) {
+            for (int j = 0, q = bo; j < n; j++, q += bs) {
+                c[row + j] += b[q];
+            }
+        }
     }
 
     /** The batched product a [..., m, k] b [..., k, n]; {@code kernel} null for the default one. */

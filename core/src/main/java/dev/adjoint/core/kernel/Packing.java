@@ -49,9 +49,13 @@ final class Packing {
      * {@code mr} rows; the last panel is zero-padded.
      */
     static void packA(Operand a, int i0, int rows, int p0, int depth, int mr, double[] dst) {
+        packA(a, i0, rows, p0, depth, mr, dst, 0);
+    }
+
+    /** {@link #packA(Operand, int, int, int, int, int, double[])} into {@code dst} from {@code out} on. */
+    static void packA(Operand a, int i0, int rows, int p0, int depth, int mr, double[] dst, int out) {
         double[] src = a.data();
         int stride = a.stride();
-        int out = 0;
         for (int ir = 0; ir < rows; ir += mr) {
             int live = Math.min(mr, rows - ir);
             if (a.transposed()) {
@@ -90,10 +94,9 @@ final class Packing {
      * {@code nr} columns; the last panel is zero-padded. With {@code nr >= cols} this is a plain
      * row-major copy of the block with rows {@code nr} apart.
      */
-    static void packB(Operand b, int p0, int depth, int j0, int cols, int nr, double[] dst) {
+    static void packB(Operand b, int p0, int depth, int j0, int cols, int nr, double[] dst, int out) {
         double[] src = b.data();
         int stride = b.stride();
-        int out = 0;
         for (int jr = 0; jr < cols; jr += nr) {
             int live = Math.min(nr, cols - jr);
             if (b.transposed()) {

@@ -24,6 +24,8 @@ public final class Parallel {
     public static final int MIN_PARALLEL = 1 << 15;
     /** The fewest elements per part. */
     static final int MIN_PART = 1 << 14;
+    /** Spins of a split loop's caller waiting for parts that run elsewhere, before it parks. */
+    static final int SPINS = 1 << 14;
     /** Elements per partial sum of {@link #sum}: fixed, whatever the thread count. */
     static final int SUM_BLOCK = 1 << 13;
 
@@ -152,13 +154,14 @@ public final class Parallel {
         private final int chunk;
         private final int count;
         private final int workers;
-        /** Whether the caller parks (long parts), instead of spinning, while others finish. */
+        /** Whether the caller parks at once (long parts) instead of spinning first while others finish. */
         private final boolean park;
-        private final Thread caller = Thread.currentThread();
         private final Range body;
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicInteger unfinished;
         private volatile Throwable failure;
+        /** The calling thread once it parks, for the thread that finishes the last part to wake. */
+        private volatile Thread waiter;
 
         /** The parts of {@code chunk} indices each, claimed by at most {@code workers} threads. */
         Split(int n, int chunk, int workers, boolean park, Range body) {
@@ -177,20 +180,17 @@ public final class Parallel {
                 pool.execute(this::claimParts);
             }
             claimParts();
-            if (park) {
-                // NOTE: park, not spin: a part may run for milliseconds, and on a busy machine a
-                // spinning caller takes the core that the last part's thread is waiting for
+            // NOTE: spin before parking, unless the parts are long: a part running on another core
+            // often ends within microseconds, and parking costs a wake-up as long as such a part.
+            // Then park, so that on a busy machine the waiting thread leaves its core to the part
+            // it waits for.
+            for (int i = 0; !park && i < SPINS && unfinished.get() > 0; i++) {
+                Thread.onSpinWait();
+            }
+            if (unfinished.get() > 0) {
+                waiter = Thread.currentThread();
                 while (unfinished.get() > 0) {
                     LockSupport.park(this);
-                }
-            }
-            // NOTE: spin before yielding: a part running on another core ends within microseconds,
-            // and parking would cost a wake-up as long as the part
-            for (int spins = 0; unfinished.get() > 0; spins++) {
-                if (spins < 1 << 14) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
                 }
             }
             Throwable f = failure;
@@ -213,8 +213,11 @@ public final class Parallel {
                         failure = e;
                     }
                 } finally {
-                    if (unfinished.decrementAndGet() == 0 && park) {
-                        LockSupport.unpark(caller);
+                    if (unfinished.decrementAndGet() == 0) {
+                        Thread w = waiter;
+                        if (w != null) {
+                            LockSupport.unpark(w);
+                        }
                     }
                 }
             }

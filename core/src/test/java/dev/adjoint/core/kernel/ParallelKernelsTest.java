@@ -113,6 +113,25 @@ class ParallelKernelsTest {
     }
 
     @Test
+    void affineAddsItsBiasWithTheSameBitsForAnyThreadCount() {
+        NDArray x = random(6, 257, 40);
+        NDArray w = random(7, 40, 131);
+        NDArray bias = random(8, 131);
+        NDArray offset = random(9, 140).narrow(0, 9, 131);
+        for (NDArray b : List.of(bias, offset)) {
+            for (int d = 0; d < 2; d++) {
+                NDArray xd = d == 0 ? x : x.toFloat32();
+                NDArray wd = d == 0 ? w : w.toFloat32();
+                NDArray bd = d == 0 ? b : b.toFloat32();
+                sameBitsForAnyParts("affine " + name(xd), () -> Gemm.affine(xd, wd, bd));
+                Parallel.forceParts(8);
+                NDArray expected = Elementwise.zip(Elementwise.Binary.ADD, Gemm.matmul(xd, wd), bd.expand(new int[] {257, 131}));
+                assertArrayEquals(bits(expected), bits(Gemm.affine(xd, wd, bd)), "affine " + name(xd) + " against matmul and add");
+            }
+        }
+    }
+
+    @Test
     void elementwiseZipsGiveTheSameBitsForAnyThreadCount() {
         NDArray a = random(2, SHAPE);
         NDArray b = random(3, SHAPE);
