@@ -454,9 +454,9 @@ public final class NDArray {
         }
         long v = beginWrite("addInPlace");
         if (floats != null) {
-            Strided.of(other.floats != null ? other : wrap(other.toFloatArray(), other.shape)).addTo(floats, size);
+            Strided.of(other.floats != null ? other : wrap(other.toFloatArray(), other.shape)).addTo(floats);
         } else {
-            Strided.of(other.floats == null ? other : wrap(other.toArray(), other.shape)).addTo(data, size);
+            Strided.of(other.floats == null ? other : wrap(other.toArray(), other.shape)).addTo(data);
         }
         endWrite(v);
     }

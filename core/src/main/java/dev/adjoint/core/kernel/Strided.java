@@ -23,6 +23,7 @@ final class Strided {
     private final int[] shape;
     private final int[] strides;
     private final int offset;
+    private final int size;
 
     private Strided(NDArray x, int[] shape, int[] strides) {
         this.data = x.data;
@@ -30,6 +31,7 @@ final class Strided {
         this.shape = shape;
         this.strides = strides;
         this.offset = x.offset;
+        this.size = x.size;
     }
 
     /**
@@ -108,12 +110,59 @@ final class Strided {
         }
     }
 
+    /** The side of a square tile of a transposed copy: 32 columns of 32 doubles stay in L1. */
+    private static final int TILE = 32;
+
+    /** Whether the last two axes are a transpose (the row axis steps by 1, the column axis far). */
+    private boolean transposedPair() {
+        int rank = shape.length;
+        return rank >= 2 && strides[rank - 2] == 1 && Math.abs(strides[rank - 1]) > 1 && shape[rank - 1] >= TILE;
+    }
+
+    /**
+     * {@link #forEachRun}, with the runs in any order, and for the whole array no longer than a tile
+     * where the last two axes are a transpose: each square tile is read and written whole, so the
+     * columns it reads stay in the cache instead of being fetched once per row.
+     */
+    private void forEachRunTiled(int from, int to, Run run) {
+        if (from != 0 || to != size || !transposedPair()) {
+            forEachRun(from, to, run);
+            return;
+        }
+        int rank = shape.length;
+        int rows = shape[rank - 2];
+        int cols = shape[rank - 1];
+        int step = strides[rank - 1];
+        int plane = rows * cols;
+        int[] counter = new int[rank];
+        int p = offset;
+        for (int at = 0; at < to; at += plane) {
+            for (int r0 = 0; r0 < rows; r0 += TILE) {
+                int r1 = Math.min(rows, r0 + TILE);
+                for (int c0 = 0; c0 < cols; c0 += TILE) {
+                    int n = Math.min(TILE, cols - c0);
+                    for (int r = r0; r < r1; r++) {
+                        run.run(at + r * cols + c0, p + r + c0 * step, step, n);
+                    }
+                }
+            }
+            for (int d = rank - 3; d >= 0; d--) {
+                if (++counter[d] < shape[d]) {
+                    p += strides[d];
+                    break;
+                }
+                p -= strides[d] * (shape[d] - 1);
+                counter[d] = 0;
+            }
+        }
+    }
+
     /** {@code dst[dstOffset + i]} = element {@code from + i}, i in [0, to - from), exactly (float32 widened). */
     void copy(int from, int to, double[] dst, int dstOffset) {
         int shift = dstOffset - from;
         if (floats != null) {
             float[] src = floats;
-            forEachRun(from, to, (at, p, step, n) -> {
+            forEachRunTiled(from, to, (at, p, step, n) -> {
                 int o = at + shift;
                 if (step == 1) {
                     NDArray.widen(src, p, dst, o, n);
@@ -128,7 +177,7 @@ final class Strided {
             return;
         }
         double[] src = data;
-        forEachRun(from, to, (at, p, step, n) -> {
+        forEachRunTiled(from, to, (at, p, step, n) -> {
             int o = at + shift;
             if (step == 1) {
                 System.arraycopy(src, p, dst, o, n);
@@ -147,7 +196,7 @@ final class Strided {
         int shift = dstOffset - from;
         if (floats != null) {
             float[] src = floats;
-            forEachRun(from, to, (at, p, step, n) -> {
+            forEachRunTiled(from, to, (at, p, step, n) -> {
                 int o = at + shift;
                 if (step == 1) {
                     System.arraycopy(src, p, dst, o, n);
@@ -162,7 +211,7 @@ final class Strided {
             return;
         }
         double[] src = data;
-        forEachRun(from, to, (at, p, step, n) -> {
+        forEachRunTiled(from, to, (at, p, step, n) -> {
             int o = at + shift;
             if (step == 1) {
                 NDArray.narrow(src, p, dst, o, n);
@@ -177,9 +226,9 @@ final class Strided {
     }
 
     /** {@code dst[i] +=} element i for i in [0, size), of a float64 array, in row-major order. */
-    void addTo(double[] dst, int size) {
+    void addTo(double[] dst) {
         double[] src = data;
-        forEachRun(0, size, (at, p, step, n) -> {
+        forEachRunTiled(0, size, (at, p, step, n) -> {
             if (step == 1) {
                 for (int i = 0; i < n; i++) {
                     dst[at + i] += src[p + i];
@@ -198,9 +247,9 @@ final class Strided {
     }
 
     /** {@code dst[i] +=} element i for i in [0, size), of a float32 array, in row-major order. */
-    void addTo(float[] dst, int size) {
+    void addTo(float[] dst) {
         float[] src = floats;
-        forEachRun(0, size, (at, p, step, n) -> {
+        forEachRunTiled(0, size, (at, p, step, n) -> {
             if (step == 1) {
                 for (int i = 0; i < n; i++) {
                     dst[at + i] += src[p + i];
