@@ -110,13 +110,24 @@ final class Strided {
         }
     }
 
-    /** The side of a square tile of a transposed copy: 32 columns of 32 doubles stay in L1. */
-    private static final int TILE = 32;
+    /**
+     * The rows of a tile of a transposed copy. A row of the tile reads one element of each of the
+     * tile's columns, each from a cache line of its own, and the next rows read on in the same
+     * lines; so the tile's column lines must stay in the L1 cache together, also when the columns
+     * are a power of two apart and their lines crowd into few of its 8-way sets (a [512, 512]
+     * transpose): hence narrow tiles, whose width {@link #tileColumns} is the best one measured.
+     */
+    private static final int TILE_ROWS = 64;
 
     /** Whether the last two axes are a transpose (the row axis steps by 1, the column axis far). */
     private boolean transposedPair() {
         int rank = shape.length;
-        return rank >= 2 && strides[rank - 2] == 1 && Math.abs(strides[rank - 1]) > 1 && shape[rank - 1] >= TILE;
+        return rank >= 2 && strides[rank - 2] == 1 && Math.abs(strides[rank - 1]) > 1 && shape[rank - 1] > tileColumns();
+    }
+
+    /** The columns of a tile of a transposed copy: 8 doubles, 16 floats (see {@link #TILE_ROWS}). */
+    private int tileColumns() {
+        return floats != null ? 16 : 8;
     }
 
     /**
@@ -134,13 +145,14 @@ final class Strided {
         int cols = shape[rank - 1];
         int step = strides[rank - 1];
         int plane = rows * cols;
+        int tile = tileColumns();
         int[] counter = new int[rank];
         int p = offset;
         for (int at = 0; at < to; at += plane) {
-            for (int r0 = 0; r0 < rows; r0 += TILE) {
-                int r1 = Math.min(rows, r0 + TILE);
-                for (int c0 = 0; c0 < cols; c0 += TILE) {
-                    int n = Math.min(TILE, cols - c0);
+            for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
+                int r1 = Math.min(rows, r0 + TILE_ROWS);
+                for (int c0 = 0; c0 < cols; c0 += tile) {
+                    int n = Math.min(tile, cols - c0);
                     for (int r = r0; r < r1; r++) {
                         run.run(at + r * cols + c0, p + r + c0 * step, step, n);
                     }
