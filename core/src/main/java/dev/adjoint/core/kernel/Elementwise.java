@@ -1,5 +1,7 @@
 package dev.adjoint.core.kernel;
 
+import java.util.Arrays;
+
 /**
  * Elementwise kernels: one loop per operation over contiguous data, and strided loops for views
  * (broadcasts and transposes) so that a broadcast operand is never materialised.
@@ -412,13 +414,24 @@ public final class Elementwise {
             float[] r = Buffers.uninitializedFloats(n);
             float[] a = x.floats;
             float[] v = {(float) c};
-            runs(x, (at, p, step, len) -> BinaryLoops.innerFloats(f, r, at, a, p, step, v, 0, 0, len));
+            runs(x, (at, p, step, len) -> {
+                // a broadcast run is one value: computed once, then filled
+                BinaryLoops.innerFloats(f, r, at, a, p, step, v, 0, 0, step == 0 ? 1 : len);
+                if (step == 0) {
+                    Arrays.fill(r, at + 1, at + len, r[at]);
+                }
+            });
             return NDArray.wrapLike(r, x);
         }
         double[] r = Buffers.uninitialized(n);
         double[] a = x.data;
         double[] v = {c};
-        runs(x, (at, p, step, len) -> BinaryLoops.inner(f, r, at, a, p, step, v, 0, 0, len));
+        runs(x, (at, p, step, len) -> {
+            BinaryLoops.inner(f, r, at, a, p, step, v, 0, 0, step == 0 ? 1 : len);
+            if (step == 0) {
+                Arrays.fill(r, at + 1, at + len, r[at]);
+            }
+        });
         return NDArray.wrapLike(r, x);
     }
 
