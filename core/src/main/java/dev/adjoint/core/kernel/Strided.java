@@ -37,14 +37,14 @@ final class Strided {
     /**
      * The merged layout of {@code x}: at least one axis; the last axis is the run.
      *
-     * @param x any array of positive size
+     * @param x any array (an empty one is never walked)
      * @return its layout with length-1 axes dropped and mergeable neighbours merged
      */
     static Strided of(NDArray x) {
         int rank = x.shape.length;
         int[] s = new int[Math.max(rank, 1)];
         int[] st = new int[s.length];
-        // built from the last axis backwards: k axes so far, in s[rank - k .. rank)
+        // built from the last axis backwards: k axes so far, in s[s.length - k .. s.length)
         int k = 0;
         for (int d = rank - 1; d >= 0; d--) {
             int n = x.shape[d];
