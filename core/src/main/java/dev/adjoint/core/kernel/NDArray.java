@@ -453,8 +453,15 @@ public final class NDArray {
             throw new IllegalStateException("addInPlace: target must own a contiguous buffer");
         }
         long v = beginWrite("addInPlace");
-        if (floats != null) {
-            Strided.of(other.floats != null ? other : wrap(other.toFloatArray(), other.shape)).addTo(floats);
+        if (floats != null && (other.floats == null || other.isContiguous())) {
+            // NOTE: a copy and a loop over equal indices, which HotSpot vectorizes; it does not
+            // vectorize floats[i] += o[off + i] (it cannot rule out that the two overlap)
+            float[] o = other.toFloatArray();
+            for (int i = 0; i < size; i++) {
+                floats[i] += o[i];
+            }
+        } else if (floats != null) {
+            Strided.of(other).addTo(floats);
         } else {
             Strided.of(other.floats == null ? other : wrap(other.toArray(), other.shape)).addTo(data);
         }

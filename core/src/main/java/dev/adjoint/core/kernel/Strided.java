@@ -240,8 +240,13 @@ final class Strided {
     /** {@code dst[i] +=} element i for i in [0, size), of a float64 array, in row-major order. */
     void addTo(double[] dst) {
         double[] src = data;
+        MathKernel math = KernelProvider.math();
         forEachRunTiled(0, size, (at, p, step, n) -> {
-            if (step == 1) {
+            if (step == 1 && n >= MathKernel.MIN_LENGTH) {
+                // NOTE: on the math kernel: HotSpot does not vectorize dst[at + i] += src[p + i]
+                // (it cannot rule out that the two overlap)
+                math.addTo(src, p, dst, at, n);
+            } else if (step == 1) {
                 for (int i = 0; i < n; i++) {
                     dst[at + i] += src[p + i];
                 }
