@@ -132,39 +132,45 @@ final class Strided {
 
     /**
      * {@link #forEachRun}, with the runs in any order, and for the whole array no longer than a tile
-     * where the last two axes are a transpose: each square tile is read and written whole, so the
-     * columns it reads stay in the cache instead of being fetched once per row.
+     * where the last two axes are a transpose: each tile is read and written whole, so the column
+     * lines it reads stay in the cache instead of being fetched once per row. Those tiles, whose
+     * runs write disjoint elements, split over threads by bands of {@link #TILE_ROWS} rows.
      */
     private void forEachRunTiled(int from, int to, Run run) {
-        if (from != 0 || to != size || !transposedPair()) {
+        if (from != 0 || to != size || size == 0 || !transposedPair()) {
             forEachRun(from, to, run);
             return;
         }
         int rank = shape.length;
         int rows = shape[rank - 2];
         int cols = shape[rank - 1];
+        int bandsPerPlane = (rows + TILE_ROWS - 1) / TILE_ROWS;
+        Parallel.forRange(size / (rows * cols) * bandsPerPlane, 1, (long) TILE_ROWS * cols,
+                (first, last) -> bands(first, last, bandsPerPlane, run));
+    }
+
+    /** Bands [first, last) of {@link #forEachRunTiled}: band b is rows [b % per, +1) times TILE_ROWS of plane b / per. */
+    private void bands(int first, int last, int bandsPerPlane, Run run) {
+        int rank = shape.length;
+        int rows = shape[rank - 2];
+        int cols = shape[rank - 1];
         int step = strides[rank - 1];
-        int plane = rows * cols;
         int tile = tileColumns();
-        int[] counter = new int[rank];
-        int p = offset;
-        for (int at = 0; at < to; at += plane) {
-            for (int r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-                int r1 = Math.min(rows, r0 + TILE_ROWS);
-                for (int c0 = 0; c0 < cols; c0 += tile) {
-                    int n = Math.min(tile, cols - c0);
-                    for (int r = r0; r < r1; r++) {
-                        run.run(at + r * cols + c0, p + r + c0 * step, step, n);
-                    }
-                }
+        for (int band = first; band < last; band++) {
+            int plane = band / bandsPerPlane;
+            int p = offset;
+            for (int d = rank - 3, rest = plane; d >= 0; d--) {
+                p += rest % shape[d] * strides[d];
+                rest /= shape[d];
             }
-            for (int d = rank - 3; d >= 0; d--) {
-                if (++counter[d] < shape[d]) {
-                    p += strides[d];
-                    break;
+            int at = plane * rows * cols;
+            int r0 = band % bandsPerPlane * TILE_ROWS;
+            int r1 = Math.min(rows, r0 + TILE_ROWS);
+            for (int c0 = 0; c0 < cols; c0 += tile) {
+                int n = Math.min(tile, cols - c0);
+                for (int r = r0; r < r1; r++) {
+                    run.run(at + r * cols + c0, p + r + c0 * step, step, n);
                 }
-                p -= strides[d] * (shape[d] - 1);
-                counter[d] = 0;
             }
         }
     }

@@ -121,6 +121,22 @@ class ParallelKernelsTest {
     }
 
     @Test
+    void transposedCopiesGiveTheSameElementsForAnyThreadCount() {
+        // tiles split by bands of rows: planes of a batch, and rows that end mid-band
+        NDArray batch = random(12, 3, 200, 131).permute(new int[] {0, 2, 1});
+        for (NDArray x : bothDtypes(batch)) {
+            sameBitsForAnyParts("copy" + " " + name(x), x::copy);
+            sameBitsForAnyParts("float copy" + " " + name(x), () -> NDArray.of(x.toFloatArray(), x.shape()));
+            sameBitsForAnyParts("accumulation" + " " + name(x), () -> {
+                NDArray sum = NDArray.full(0.5, x.shape());
+                NDArray target = x.isFloat32() ? sum.toFloat32() : sum;
+                target.addInPlace(x);
+                return target;
+            });
+        }
+    }
+
+    @Test
     void elementwiseZipsGiveTheSameBitsForAnyThreadCount() {
         NDArray a = random(2, SHAPE);
         NDArray b = random(3, SHAPE);
