@@ -149,7 +149,11 @@ final class Strided {
                 (first, last) -> bands(first, last, bandsPerPlane, run));
     }
 
-    /** Bands [first, last) of {@link #forEachRunTiled}: band b is rows [b % per, +1) times TILE_ROWS of plane b / per. */
+    /**
+     * Bands [first, last) of {@link #forEachRunTiled}: band b is the rows from
+     * {@code TILE_ROWS * (b % bandsPerPlane)}, at most {@link #TILE_ROWS} of them, of the plane
+     * (an index of the axes before the last two) {@code b / bandsPerPlane}.
+     */
     private void bands(int first, int last, int bandsPerPlane, Run run) {
         int rank = shape.length;
         int rows = shape[rank - 2];
