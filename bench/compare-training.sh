@@ -3,7 +3,8 @@
 # mlpStepFloat32) and in Adjoint's JMH harness in one go, and prints time per call, the speed ratio,
 # and each side's float32 over float64 speed-up of the MLP step. Usage:
 #   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 biasRelu softmax conv2d
-#                                                  maxPool2d; default the first five)
+#                                                  maxPool2d expandedAdd transposeCopy sumBackward;
+#                                                  default the first five)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
 # which is fair to both on a shared machine whose speed drifts over minutes),
@@ -26,7 +27,7 @@ if [ ! -f "$JAR" ]; then
   mvn -B -ntp -q -pl bench -am package -DskipTests
 fi
 OUT="$(mktemp -d)"
-REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark)\\.(${WORKLOADS[*]})\$")"
+REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark|StridedBenchmark)\\.(${WORKLOADS[*]})\$")"
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "=== round $round of $ROUNDS"
@@ -38,7 +39,7 @@ for round in $(seq 1 "$ROUNDS"); do
   # shellcheck disable=SC2086
   java -jar "$JAR" "$REGEX" -p dtype="$DTYPE" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
     -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector ${JVM_ARGS:-}" \
-    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark)"
+    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark|StridedBenchmark)"
 done
 
 "$PYTHON" - "$OUT/torch.jsonl" "$OUT"/adjoint-*.json <<'PY'

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Times the workloads of TrainingBenchmark, ElementwiseBenchmark and ConvBenchmark in PyTorch (float64,
+"""Times the workloads of TrainingBenchmark, ElementwiseBenchmark, ConvBenchmark and StridedBenchmark in PyTorch (float64,
 or float32 with --dtype float32).
 
 Usage: pytorch_training.py [--threads N] [--min-time S] [--dtype float64|float32] WORKLOAD...
 Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step, always in
-float32, PyTorch's default), biasRelu, softmax, conv2d, maxPool2d (those two as ConvBenchmark). Prints one JSON
+float32, PyTorch's default), biasRelu, softmax, conv2d, maxPool2d (those two as ConvBenchmark), expandedAdd,
+transposeCopy, sumBackward (as StridedBenchmark). Prints one JSON
 line per workload: {"workload", "backend": "torch", "threads", "dtype", "us"} (microseconds per call, the
 median of 5 rounds of at least --min-time seconds each, after warm-up).
 """
@@ -96,9 +97,35 @@ def max_pool2d(torch):
     return step
 
 
+def expanded_add(torch):
+    e = torch.randn(()).expand(256, 1000)
+
+    def step():
+        return e + 0.0
+    return step
+
+
+def transpose_copy(torch):
+    t = torch.randn(512, 512).t()
+
+    def step():
+        return t.reshape(512 * 512)
+    return step
+
+
+def sum_backward(torch):
+    x = torch.randn(256, 1000, requires_grad=True)
+
+    def step():
+        x.grad = None
+        x.sum().backward()
+    return step
+
+
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "biasRelu": (bias_relu, None),
-             "softmax": (softmax, None), "conv2d": (conv2d, None), "maxPool2d": (max_pool2d, None)}
+             "softmax": (softmax, None), "conv2d": (conv2d, None), "maxPool2d": (max_pool2d, None),
+             "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None)}
 
 
 def main():

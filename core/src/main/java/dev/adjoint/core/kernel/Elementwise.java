@@ -1,5 +1,7 @@
 package dev.adjoint.core.kernel;
 
+import java.util.Arrays;
+
 /**
  * Elementwise kernels: one loop per operation over contiguous data, and strided loops for views
  * (broadcasts and transposes) so that a broadcast operand is never materialised.
@@ -111,10 +113,9 @@ public final class Elementwise {
      * else is {@code f.apply} to the bit.
      */
     public static NDArray map(Unary f, NDArray x) {
-        NDArray c = x.contiguous();
         // the math kernel or not by the whole length, so a float32 block gets what float64 would
-        boolean math = c.size >= MathKernel.MIN_LENGTH;
-        return blockwise(c, true, (a, o, r, ro, n) -> {
+        boolean math = x.size >= MathKernel.MIN_LENGTH;
+        return blockwise(x, true, (a, o, r, ro, n) -> {
             if (!math || !onMathKernel(f, a, o, r, ro, n)) {
                 loop(f, a, o, r, ro, n);
             }
@@ -127,33 +128,51 @@ public final class Elementwise {
     }
 
     /**
-     * Runs a loop over a contiguous array into a new one of its dtype: on float64 directly, on
-     * float32 over blocks widened in place and rounded once (see {@link FloatBlocks}), so the
-     * float32 result is the float64 one rounded, bit for bit. Long arrays split over threads at
-     * multiples of a block ({@link Parallel}).
+     * Runs a loop over an array into a new contiguous one of its dtype: on contiguous float64
+     * directly; on float32, and on any strided view, over blocks read (and widened) into scratch
+     * ({@link Strided}, {@link FloatBlocks}) with float32 results rounded once, so the float32
+     * result is the float64 one rounded, bit for bit, and a view gives its contiguous copy's bits.
+     * Long arrays split over threads at multiples of a block ({@link Parallel}).
      */
-    private static NDArray blockwise(NDArray c, boolean pooled, Loop loop) {
-        int n = c.size;
-        if (c.floats == null) {
+    private static NDArray blockwise(NDArray x, boolean pooled, Loop loop) {
+        int n = x.size;
+        if (x.floats == null && x.isContiguous()) {
             double[] r = pooled ? Buffers.uninitialized(n) : new double[n];
-            double[] a = c.data;
-            int o = c.offset;
+            double[] a = x.data;
+            int o = x.offset;
             Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> loop.run(a, o + from, r, from, to - from));
-            return NDArray.wrapLike(r, c);
+            return NDArray.wrapLike(r, x);
+        }
+        Strided view = x.isContiguous() ? null : Strided.of(x);
+        if (x.floats == null) {
+            double[] r = pooled ? Buffers.uninitialized(n) : new double[n];
+            Parallel.forRange(n, FloatBlocks.BLOCK, (start, end) -> {
+                double[] w = FloatBlocks.scratch()[0];
+                for (int from = start; from < end; from += FloatBlocks.BLOCK) {
+                    int len = Math.min(FloatBlocks.BLOCK, end - from);
+                    view.copy(from, from + len, w, 0);
+                    loop.run(w, 0, r, from, len);
+                }
+            });
+            return NDArray.wrapLike(r, x);
         }
         float[] r = pooled ? Buffers.uninitializedFloats(n) : new float[n];
-        float[] a = c.floats;
-        int o = c.offset;
+        float[] a = x.floats;
+        int o = x.offset;
         Parallel.forRange(n, FloatBlocks.BLOCK, (start, end) -> {
             double[] w = FloatBlocks.scratch()[0];
             for (int from = start; from < end; from += FloatBlocks.BLOCK) {
                 int len = Math.min(FloatBlocks.BLOCK, end - from);
-                FloatBlocks.widen(a, o + from, 1, w, len);
+                if (view == null) {
+                    FloatBlocks.widen(a, o + from, 1, w, len);
+                } else {
+                    view.copy(from, from + len, w, 0);
+                }
                 loop.run(w, 0, w, 0, len);
                 FloatBlocks.narrow(w, r, from, len);
             }
         });
-        return NDArray.wrapLike(r, c);
+        return NDArray.wrapLike(r, x);
     }
 
     /**
@@ -262,10 +281,9 @@ public final class Elementwise {
      * included, and {@code (-1)^(+-inf) = 1}, where {@link Math#pow} gives NaN. p = 2 is {@code x x}.
      */
     public static NDArray pow(NDArray x, double p) {
-        NDArray c = x.contiguous();
         // a constant takes the array's dtype
-        double q = c.floats != null ? (float) p : p;
-        return blockwise(c, true, (a, o, r, ro, n) -> powLoop(a, o, r, ro, n, q));
+        double q = x.floats != null ? (float) p : p;
+        return blockwise(x, true, (a, o, r, ro, n) -> powLoop(a, o, r, ro, n, q));
     }
 
     private static void powLoop(double[] a, int o, double[] r, int ro, int n, double p) {
@@ -293,10 +311,9 @@ public final class Elementwise {
      * exact, with NaN passing through, as PyTorch's clamp.
      */
     public static NDArray clamp(NDArray x, double lo, double hi) {
-        NDArray c = x.contiguous();
-        double low = c.floats != null ? (float) lo : lo;
-        double high = c.floats != null ? (float) hi : hi;
-        return blockwise(c, true, (a, o, r, ro, n) -> {
+        double low = x.floats != null ? (float) lo : lo;
+        double high = x.floats != null ? (float) hi : hi;
+        return blockwise(x, true, (a, o, r, ro, n) -> {
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
                 r[ro + i] = v < low ? low : v > high ? high : v;
@@ -306,7 +323,7 @@ public final class Elementwise {
 
     /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
     public static NDArray strictlyInside(NDArray x, double lo, double hi) {
-        return blockwise(x.contiguous(), false, (a, o, r, ro, n) -> {
+        return blockwise(x, false, (a, o, r, ro, n) -> {
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
                 r[ro + i] = lo < v && v < hi ? 1.0 : 0.0;
@@ -390,21 +407,43 @@ public final class Elementwise {
         }
     }
 
-    /** {@code a (f) c} for every element a of {@code x} and a constant c. */
+    /** {@code a (f) c} for every element a of {@code x} (any layout) and a constant c. */
     public static NDArray zipScalar(Binary f, NDArray x, double c) {
-        NDArray a = x.contiguous();
-        int ao = a.offset;
-        if (a.floats != null) {
-            float[] r = Buffers.uninitializedFloats(a.size);
+        int n = x.size;
+        if (x.floats != null) {
+            float[] r = Buffers.uninitializedFloats(n);
+            float[] a = x.floats;
             float[] v = {(float) c};
-            Parallel.forRange(a.size, FloatBlocks.BLOCK, (from, to) ->
-                    BinaryLoops.innerFloats(f, r, from, a.floats, ao + from, 1, v, 0, 0, to - from));
-            return NDArray.wrapLike(r, a);
+            runs(x, (at, p, step, len) -> {
+                // a broadcast run is one value: computed once, then filled
+                BinaryLoops.innerFloats(f, r, at, a, p, step, v, 0, 0, step == 0 ? 1 : len);
+                if (step == 0) {
+                    Arrays.fill(r, at + 1, at + len, r[at]);
+                }
+            });
+            return NDArray.wrapLike(r, x);
         }
-        double[] r = Buffers.uninitialized(a.size);
+        double[] r = Buffers.uninitialized(n);
+        double[] a = x.data;
         double[] v = {c};
-        Parallel.forRange(a.size, FloatBlocks.BLOCK, (from, to) -> BinaryLoops.inner(f, r, from, a.data, ao + from, 1, v, 0, 0, to - from));
-        return NDArray.wrapLike(r, a);
+        runs(x, (at, p, step, len) -> {
+            BinaryLoops.inner(f, r, at, a, p, step, v, 0, 0, step == 0 ? 1 : len);
+            if (step == 0) {
+                Arrays.fill(r, at + 1, at + len, r[at]);
+            }
+        });
+        return NDArray.wrapLike(r, x);
+    }
+
+    /** Visits the elements of {@code x} in runs ({@link Strided}), split over threads at multiples of a float32 block. */
+    private static void runs(NDArray x, Strided.Run run) {
+        int o = x.offset;
+        if (x.isContiguous()) {
+            Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> run.run(from, o + from, 1, to - from));
+        } else {
+            Strided view = Strided.of(x);
+            Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> view.forEachRun(from, to, run));
+        }
     }
 
     /** Whether every element is finite (no NaN, no infinity). */

@@ -221,10 +221,7 @@ public final class NDArray {
         } else if (data != null && isContiguous()) {
             narrow(data, offset, dst, 0, size);
         } else {
-            int[] positions = positions();
-            for (int i = 0; i < size; i++) {
-                dst[i] = floats != null ? floats[positions[i]] : (float) data[positions[i]];
-            }
+            Strided.of(this).copy(0, size, dst, 0);
         }
     }
 
@@ -251,29 +248,6 @@ public final class NDArray {
                 r[ro + i] = (float) a[ao + i];
             }
         }
-    }
-
-    /** The buffer positions of the elements in row-major order (for the rare strided copies). */
-    private int[] positions() {
-        int[] out = new int[size];
-        if (size == 0) {
-            return out;
-        }
-        int rank = shape.length;
-        int[] counter = new int[rank];
-        int p = offset;
-        for (int i = 0; i < size; i++) {
-            out[i] = p;
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++counter[d] < shape[d]) {
-                    p += strides[d];
-                    break;
-                }
-                p -= strides[d] * (shape[d] - 1);
-                counter[d] = 0;
-            }
-        }
-        return out;
     }
 
     /** The shape; a copy. */
@@ -345,37 +319,12 @@ public final class NDArray {
 
     /** Copies the elements in row-major order into {@code dst[0..size)}. */
     public void copyTo(double[] dst) {
-        if (floats != null) {
-            if (isContiguous()) {
-                widen(floats, offset, dst, 0, size);
-            } else {
-                int[] positions = positions();
-                for (int i = 0; i < size; i++) {
-                    dst[i] = floats[positions[i]];
-                }
-            }
-            return;
-        }
-        if (isContiguous()) {
+        if (!isContiguous()) {
+            Strided.of(this).copy(0, size, dst, 0);
+        } else if (floats != null) {
+            widen(floats, offset, dst, 0, size);
+        } else {
             System.arraycopy(data, offset, dst, 0, size);
-            return;
-        }
-        if (size == 0) {
-            return;
-        }
-        int rank = shape.length;
-        int[] counter = new int[rank];
-        int p = offset;
-        for (int i = 0; i < size; i++) {
-            dst[i] = data[p];
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++counter[d] < shape[d]) {
-                    p += strides[d];
-                    break;
-                }
-                p -= strides[d] * (shape[d] - 1);
-                counter[d] = 0;
-            }
         }
     }
 
@@ -491,12 +440,9 @@ public final class NDArray {
         }
         long v = beginWrite("copyFrom");
         if (floats != null) {
-            float[] src = other.toFloatArray();
-            System.arraycopy(src, 0, floats, 0, size);
-        } else if (other.floats == null && other.isContiguous()) {
-            System.arraycopy(other.data, other.offset, data, 0, size);
+            other.copyTo(floats);
         } else {
-            System.arraycopy(other.toArray(), 0, data, 0, size);
+            other.copyTo(data);
         }
         endWrite(v);
     }
@@ -507,22 +453,17 @@ public final class NDArray {
             throw new IllegalStateException("addInPlace: target must own a contiguous buffer");
         }
         long v = beginWrite("addInPlace");
-        if (floats != null) {
+        if (floats != null && (other.floats == null || other.isContiguous())) {
+            // NOTE: a copy and a loop over equal indices, which HotSpot vectorizes; it does not
+            // vectorize floats[i] += o[off + i] (it cannot rule out that the two overlap)
             float[] o = other.toFloatArray();
             for (int i = 0; i < size; i++) {
                 floats[i] += o[i];
             }
-        } else if (other.floats == null && other.isContiguous()) {
-            double[] o = other.data;
-            int off = other.offset;
-            for (int i = 0; i < size; i++) {
-                data[i] += o[off + i];
-            }
+        } else if (floats != null) {
+            Strided.of(other).addTo(floats);
         } else {
-            double[] tmp = other.toArray();
-            for (int i = 0; i < size; i++) {
-                data[i] += tmp[i];
-            }
+            Strided.of(other.floats == null ? other : wrap(other.toArray(), other.shape)).addTo(data);
         }
         endWrite(v);
     }

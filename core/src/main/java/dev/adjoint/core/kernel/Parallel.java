@@ -85,7 +85,8 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        int chunk = (int) (((long) n / parts + grain - 1) / grain * grain);
+        // at least a grain: fewer indices than parts leave some parts out
+        int chunk = (int) Math.max(grain, ((long) n / parts + grain - 1) / grain * grain);
         new Split(n, chunk, Integer.MAX_VALUE, false, body).run();
     }
 

@@ -1,6 +1,7 @@
 /**
  * Numeric kernels: n-dimensional arrays of doubles or floats ({@code NDArray}: row-major with
- * strides, so that transposes and broadcasts are views) and the loops over them. Shape arithmetic
+ * strides, so that transposes and broadcasts are views; {@code Strided} reads a view as runs of
+ * merged axes: row copies, fills, tiles) and the loops over them. Shape arithmetic
  * ({@code Shapes}); elementwise functions over any strides ({@code Elementwise}, with exp, tanh,
  * sigmoid and relu's backward on SIMD through {@code MathKernel}); sums and maxima along axes
  * ({@code ReduceKernels}) and softmax ({@code SoftmaxKernels}); copies along an axis ({@code Slabs});

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The elementwise, reduction, softmax and convolution kernels split long loops over threads ({@link Parallel}):
  * 1, 2, 3 and 8 parts must give the same bits, in float64 and float32, on contiguous, broadcast and
- * transposed operands, with odd lengths so that parts end mid-row and mid-block.
+ * transposed operands (of maps and scalar ops too), with odd lengths so that parts end mid-row and mid-block.
  */
 class ParallelKernelsTest {
     private static final int[] PARTS = {1, 2, 3, 8};
@@ -103,12 +103,36 @@ class ParallelKernelsTest {
 
     @Test
     void elementwiseMapsGiveTheSameBitsForAnyThreadCount() {
-        for (NDArray x : bothDtypes(random(1, SHAPE))) {
+        List<NDArray> inputs = new ArrayList<>(bothDtypes(random(1, SHAPE)));
+        // strided views: read run by run, the parts ending mid-run
+        inputs.addAll(bothDtypes(random(9, SHAPE[1], SHAPE[0]).swapAxes(0, 1)));
+        inputs.addAll(bothDtypes(random(10, SHAPE[1]).expand(SHAPE)));
+        for (NDArray x : inputs) {
+            String layout = " " + name(x) + (x.isContiguous() ? "" : " view " + java.util.Arrays.toString(x.strides));
             for (Elementwise.Unary f : Elementwise.Unary.values()) {
-                sameBitsForAnyParts(f + " " + name(x), () -> Elementwise.map(f, x));
+                sameBitsForAnyParts(f + layout, () -> Elementwise.map(f, x));
             }
-            sameBitsForAnyParts("pow " + name(x), () -> Elementwise.pow(x, 1.5));
-            sameBitsForAnyParts("clamp " + name(x), () -> Elementwise.clamp(x, -1, 2));
+            sameBitsForAnyParts("pow" + layout, () -> Elementwise.pow(x, 1.5));
+            sameBitsForAnyParts("clamp" + layout, () -> Elementwise.clamp(x, -1, 2));
+            for (Elementwise.Binary f : Elementwise.Binary.values()) {
+                sameBitsForAnyParts(f + " scalar" + layout, () -> Elementwise.zipScalar(f, x, 0.75));
+            }
+        }
+    }
+
+    @Test
+    void transposedCopiesGiveTheSameElementsForAnyThreadCount() {
+        // tiles split by bands of rows: planes of a batch, and rows that end mid-band
+        NDArray batch = random(12, 3, 200, 131).permute(new int[] {0, 2, 1});
+        for (NDArray x : bothDtypes(batch)) {
+            sameBitsForAnyParts("copy" + " " + name(x), x::copy);
+            sameBitsForAnyParts("float copy" + " " + name(x), () -> NDArray.of(x.toFloatArray(), x.shape()));
+            sameBitsForAnyParts("accumulation" + " " + name(x), () -> {
+                NDArray sum = NDArray.full(0.5, x.shape());
+                NDArray target = x.isFloat32() ? sum.toFloat32() : sum;
+                target.addInPlace(x);
+                return target;
+            });
         }
     }
 
