@@ -148,11 +148,6 @@ public final class ConvKernels {
         }
     }
 
-    /** The plan of a call: its blocks and chunks. */
-    static Plan plan(Geometry g, int budget) {
-        return Plan.of(g, budget);
-    }
-
     /** The work of blocks (or lanes) [first, last); {@code split} when they may split their loops over threads. */
     @FunctionalInterface
     interface Blocks {
@@ -160,13 +155,14 @@ public final class ConvKernels {
     }
 
     /**
-     * Runs {@code body} over [0, count) blocks of {@code cost} multiply-adds each: one block alone on
-     * the calling thread, its loops split; several on the threads, one block at a time each, the
-     * blocks' products on their own thread ({@link Gemm#limitThreads}).
+     * Runs {@code body} over [0, count) blocks of {@code cost} multiply-adds each: fewer blocks than
+     * threads on the calling thread, one after another, each splitting its loops over the threads
+     * (so no core idles); otherwise on the threads, one block at a time each, the blocks' products on
+     * their own thread ({@link Gemm#limitThreads}).
      */
     static void forEachBlock(int count, long cost, Blocks body) {
-        if (count == 1) {
-            body.run(0, 1, true);
+        if (count < Parallel.parts(count * cost)) {
+            body.run(0, count, true);
             return;
         }
         Parallel.forEachIndex(count, cost, (first, last) -> {

@@ -23,7 +23,7 @@ final class ConvLoops {
         double[] y = Buffers.uninitialized(Shapes.size(shape)); // float32: Buffers.uninitializedFloats(Shapes.size(shape))
         int k = g.rows();
         int og = g.o() / g.groups();
-        ConvKernels.Plan plan = ConvKernels.plan(g, budget);
+        ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
             double[] cols = ConvKernels.scratch(ConvKernels.COLUMNS, k * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk)
@@ -65,7 +65,7 @@ final class ConvLoops {
         int k = g.rows();
         int og = g.o() / g.groups();
         int image = g.c() * g.h() * g.w();
-        ConvKernels.Plan plan = ConvKernels.plan(g, budget);
+        ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
             double[] cols = ConvKernels.scratch(ConvKernels.COLUMNS, k * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk)
@@ -98,7 +98,7 @@ final class ConvLoops {
         int k = g.rows();
         int og = g.o() / g.groups();
         int size = g.o() * k;
-        ConvKernels.Plan plan = ConvKernels.plan(g, budget);
+        ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
         int lanes = plan.lanes(size, budget);
         int blocks = plan.blocks();

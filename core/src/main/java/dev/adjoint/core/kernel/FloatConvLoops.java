@@ -25,7 +25,7 @@ final class FloatConvLoops {
         float[] y = Buffers.uninitializedFloats(Shapes.size(shape));
         int k = g.rows();
         int og = g.o() / g.groups();
-        ConvKernels.Plan plan = ConvKernels.plan(g, budget);
+        ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
             float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
@@ -67,7 +67,7 @@ final class FloatConvLoops {
         int k = g.rows();
         int og = g.o() / g.groups();
         int image = g.c() * g.h() * g.w();
-        ConvKernels.Plan plan = ConvKernels.plan(g, budget);
+        ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
             float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
@@ -100,7 +100,7 @@ final class FloatConvLoops {
         int k = g.rows();
         int og = g.o() / g.groups();
         int size = g.o() * k;
-        ConvKernels.Plan plan = ConvKernels.plan(g, budget);
+        ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
         int lanes = plan.lanes(size, budget);
         int blocks = plan.blocks();

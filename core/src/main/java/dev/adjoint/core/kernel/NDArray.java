@@ -438,6 +438,7 @@ public final class NDArray {
         if (offset != 0 || bufferLength() != size || !isContiguous()) {
             throw new IllegalStateException("copyFrom: target must own a contiguous buffer");
         }
+        other = unaliased(other);
         long v = beginWrite("copyFrom");
         if (floats != null) {
             other.copyTo(floats);
@@ -452,6 +453,7 @@ public final class NDArray {
         if (offset != 0 || bufferLength() != size || !isContiguous()) {
             throw new IllegalStateException("addInPlace: target must own a contiguous buffer");
         }
+        other = unaliased(other);
         long v = beginWrite("addInPlace");
         if (floats != null && (other.floats == null || other.isContiguous())) {
             // NOTE: a copy and a loop over equal indices, which HotSpot vectorizes; it does not
@@ -462,10 +464,27 @@ public final class NDArray {
             }
         } else if (floats != null) {
             Strided.of(other).addTo(floats);
+        } else if (other.floats == null && other.isContiguous() && size >= MathKernel.MIN_LENGTH) {
+            KernelProvider.math().addTo(other.data, other.offset, data, 0, size);
+        } else if (other.floats == null && other.isContiguous()) {
+            double[] o = other.data;
+            int off = other.offset;
+            for (int i = 0; i < size; i++) {
+                data[i] += o[off + i];
+            }
         } else {
-            Strided.of(other.floats == null ? other : wrap(other.toArray(), other.shape)).addTo(data);
+            Strided.of(other.toFloat64()).addTo(data);
         }
         endWrite(v);
+    }
+
+    /**
+     * {@code other}, or a copy of it where it is a view of this array's own buffer: the strided
+     * readers write as they read, on several threads.
+     */
+    private NDArray unaliased(NDArray other) {
+        boolean shared = data != null ? other.data == data : other.floats == floats;
+        return shared && !other.isContiguous() ? other.copy() : other;
     }
 
     /**

@@ -87,7 +87,7 @@ public final class Parallel {
         }
         // at least a grain: fewer indices than parts leave some parts out
         int chunk = (int) Math.max(grain, ((long) n / parts + grain - 1) / grain * grain);
-        new Split(n, chunk, Integer.MAX_VALUE, false, body).run();
+        new Split(n, chunk, parts, false, body).run();
     }
 
     /**

@@ -19,10 +19,7 @@ public final class ReduceKernels {
      *
      * <p>A float32 {@code x} is summed in float64 (each element widened exactly) and rounded once:
      * the result is the float64 sum of the same elements rounded to float32, so its error is at most
-     * half a float32 ulp plus the float64 sum's error, and it does not depend on the layout or the
-     * order the loops take. PyTorch sums float32 in float32 (cascaded); doing so here would save
-     * little: widening is one vector instruction per block, and a CNN's bias gradients (the largest
-     * such sums) take a few percent of its float32 step.
+     * half a float32 ulp plus the float64 sum's error, and it does not depend on the thread count.
      */
     public static NDArray sumTo(NDArray x, int[] target) {
         int rank = x.shape.length;

@@ -3,13 +3,13 @@ package dev.adjoint.core.kernel;
 import java.util.Arrays;
 
 /**
- * The one way to read a non-contiguous array (a transpose, a broadcast, a narrowed or selected
- * view): its row-major order as runs of evenly spaced buffer positions. Axes of length 1 are
- * dropped and neighbouring axes that step through the buffer as one axis would are merged first,
- * so a run is as long as the layout allows: an [n, m] broadcast of an [m] row is n runs of step 1
- * (each a {@code System.arraycopy}), a broadcast scalar one run of step 0 (an {@code Arrays.fill}),
- * a transpose runs of the transposed stride. The outer axes are walked by an odometer once per run,
- * never per element.
+ * The row-run reader of non-contiguous arrays (a transpose, a broadcast, a narrowed or selected
+ * view) for copies, gradient accumulation and unary and scalar ops: their row-major order as runs
+ * of evenly spaced buffer positions. Axes of length 1 are dropped and neighbouring axes that step
+ * through the buffer as one axis would are merged first, so a run is as long as the layout allows:
+ * an [n, m] broadcast of an [m] row is n runs of step 1 (each a {@code System.arraycopy}), a
+ * broadcast scalar one run of step 0 (an {@code Arrays.fill}), a transpose runs of the transposed
+ * stride. The outer axes are walked by an odometer once per run, never per element.
  */
 final class Strided {
     /** Elements [at, at + n) of the row-major order sit at buffer positions {@code p + i step}, i in [0, n). */
@@ -145,7 +145,7 @@ final class Strided {
         int rows = shape[rank - 2];
         int cols = shape[rank - 1];
         int bandsPerPlane = (rows + TILE_ROWS - 1) / TILE_ROWS;
-        Parallel.forRange(size / (rows * cols) * bandsPerPlane, 1, (long) TILE_ROWS * cols,
+        Parallel.forRange(size / (rows * cols) * bandsPerPlane, 1, (long) Math.min(rows, TILE_ROWS) * cols,
                 (first, last) -> bands(first, last, bandsPerPlane, run));
     }
 

@@ -165,10 +165,9 @@ class ConvKernelsTest {
     @Test
     void aLargeBatchRunsInChunksOfBoundedScratch() {
         Geometry g = new Geometry(64, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        int chunk = ConvKernels.chunkColumns(g, ConvKernels.SCRATCH_BUDGET);
-        int columns = g.n() * g.outH() * g.outW();
-        assertTrue(chunk * (long) (g.c() * g.kh() * g.kw() + g.o()) <= ConvKernels.SCRATCH_BUDGET, "chunk " + chunk);
-        assertTrue(columns / chunk >= 5, columns + " columns in chunks of " + chunk);
+        ConvKernels.Plan plan = ConvKernels.Plan.of(g, ConvKernels.SCRATCH_BUDGET);
+        assertTrue(plan.chunk() * (long) (g.c() * g.kh() * g.kw() + g.o()) <= ConvKernels.SCRATCH_BUDGET, "chunk " + plan.chunk());
+        assertTrue(plan.blocks() >= 5, plan.blocks() + " blocks");
         check(g, ConvKernels.SCRATCH_BUDGET, 99);
     }
 }
