@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the seed step and the MLP step in TensorFlow Java (graph mode, float64) and in Adjoint, in
 # one JMH jar, and prints time per step and the speed ratio. Builds bench/target/benchmarks-tensorflow.jar
-# with -Ptensorflow first if it is missing (TensorFlow Java's jars, about 170 MB, come from Maven
-# Central). Usage:
+# with -Ptensorflow first if it is missing or older than a source or POM of core, nn or bench
+# (TensorFlow Java's jars, about 170 MB, come from Maven Central). Usage:
 #   bench/compare-tensorflow.sh
 # Environment: THREADS (default 2: Adjoint's processor count and TensorFlow's intra-op threads for
 # the MLP step; the seed step runs on one thread on both sides), ROUNDS (default 1; with more, the
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 THREADS="${THREADS:-2}"
 ROUNDS="${ROUNDS:-1}"
 JAR=bench/target/benchmarks-tensorflow.jar
-if [ ! -f "$JAR" ]; then
+if [ ! -f "$JAR" ] || [ -n "$(find pom.xml core nn bench/pom.xml bench/src -newer "$JAR" \( -name '*.java' -o -name pom.xml \) -not -path '*/target/*' -print -quit)" ]; then
   mvn -B -ntp -q -pl bench -am package -DskipTests -Ptensorflow
 fi
 OUT="$(mktemp -d)"
