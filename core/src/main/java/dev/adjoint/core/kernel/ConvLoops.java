@@ -67,6 +67,7 @@ final class ConvLoops {
         int image = g.c() * g.h() * g.w();
         ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
+        Strided view = reader(gradOutput);
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
             double[] cols = ConvKernels.scratch(ConvKernels.COLUMNS, k * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk)
             double[] slice = ConvKernels.scratch(ConvKernels.SLICE, og * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk)
@@ -74,7 +75,7 @@ final class ConvLoops {
             for (int j0 = plan.from(first), end = plan.to(last - 1); j0 < end; ) {
                 int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
                 for (int group = 0; group < g.groups(); group++) {
-                    gatherColumns(gradOutput, slice, g, group, j0, cw);
+                    gatherColumns(gradOutput, view, slice, g, group, j0, cw);
                     GemmLoops.multiply(null, new Operand(wc.data, wc.offset + group * og * k, k, true),
                             new Operand(slice, 0, cw, false), cols, 0, cw, k, cw, og);
                     col2im(cols, g, group, j0, cw, gx, split);
@@ -103,6 +104,7 @@ final class ConvLoops {
         int lanes = plan.lanes(size, budget);
         int blocks = plan.blocks();
         double[] partials = new double[lanes * size];
+        Strided view = reader(gradOutput);
         ConvKernels.forEachBlock(lanes, (long) k * chunk * blocks / lanes, (firstLane, lastLane, split) -> {
             double[] cols = ConvKernels.scratch(ConvKernels.COLUMNS, k * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk)
             double[] slice = ConvKernels.scratch(ConvKernels.SLICE, og * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk)
@@ -114,7 +116,7 @@ final class ConvLoops {
                     int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
                     for (int group = 0; group < g.groups(); group++) {
                         im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
-                        gatherColumns(gradOutput, slice, g, group, j0, cw);
+                        gatherColumns(gradOutput, view, slice, g, group, j0, cw);
                         GemmLoops.multiply(null, new Operand(slice, 0, cw, false), new Operand(cols, 0, cw, true),
                                 part, 0, k, og, k, cw);
                         int base = lane * size + group * og * k;
@@ -282,36 +284,36 @@ final class ConvLoops {
 
     /**
      * Copies the output channels of a group for columns [j0, j0 + cw) of {@code gy} [n, o, oH, oW]
-     * into {@code slice} [o / groups, cw], reading gy through its strides (a gradient broadcast from
-     * a sum is filled from its one value, not copied whole first).
+     * into {@code slice} [o / groups, cw]: a contiguous gy by copies, any other through
+     * {@code view}, its {@link Strided} reader (a gradient broadcast from a sum is filled from its
+     * one value, not copied whole first).
+     *
+     * @param view {@code Strided.of(gy)}, or null where gy is contiguous
      */
-    static void gatherColumns(NDArray gy, double[] slice, Geometry g, int group, int j0, int cw) {
-        double[] y = gy.data;
-        int[] st = gy.strides;
+    static void gatherColumns(NDArray gy, Strided view, double[] slice, Geometry g, int group, int j0, int cw) {
         int og = g.o() / g.groups();
-        int ow = g.outW();
-        int plane = g.outH() * ow;
-        boolean flat = (ow == 1 || st[3] == 1) && (g.outH() == 1 || st[2] == ow);
-        boolean constant = st[2] == 0 && st[3] == 0;
+        int plane = g.outH() * g.outW();
         for (int j = j0, end = j0 + cw; j < end; ) {
             int image = j / plane;
             int pos = j - image * plane;
             int len = Math.min(plane - pos, end - j);
             for (int oc = 0; oc < og; oc++) {
-                int src = gy.offset + image * st[0] + (group * og + oc) * st[1];
+                // element e of gy's row-major order is column j of channel group * og + oc
+                int e = (image * g.o() + group * og + oc) * plane + pos;
                 int dst = oc * cw + j - j0;
-                if (flat) {
-                    System.arraycopy(y, src + pos, slice, dst, len);
-                } else if (constant) {
-                    Arrays.fill(slice, dst, dst + len, y[src]);
+                if (view == null) {
+                    System.arraycopy(gy.data, gy.offset + e, slice, dst, len);
                 } else {
-                    for (int t = 0, p = pos; t < len; t++, p++) {
-                        slice[dst + t] = y[src + p / ow * st[2] + p % ow * st[3]];
-                    }
+                    view.copy(e, e + len, slice, dst);
                 }
             }
             j += len;
         }
+    }
+
+    /** The reader {@link #gatherColumns} takes for {@code gy}: null where gy is contiguous. */
+    private static Strided reader(NDArray gy) {
+        return gy.isContiguous() ? null : Strided.of(gy);
     }
 
     /** The reverse of {@link #gatherColumns}: writes {@code slice} into y, adding the bias if there is one. */

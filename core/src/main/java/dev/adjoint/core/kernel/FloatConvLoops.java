@@ -69,6 +69,7 @@ final class FloatConvLoops {
         int image = g.c() * g.h() * g.w();
         ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
+        Strided view = reader(gradOutput);
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
             float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
             float[] slice = ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk);
@@ -76,7 +77,7 @@ final class FloatConvLoops {
             for (int j0 = plan.from(first), end = plan.to(last - 1); j0 < end; ) {
                 int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
                 for (int group = 0; group < g.groups(); group++) {
-                    gatherColumns(gradOutput, slice, g, group, j0, cw);
+                    gatherColumns(gradOutput, view, slice, g, group, j0, cw);
                     FloatGemmLoops.multiply(null, new FloatOperand(wc.floats, wc.offset + group * og * k, k, true),
                             new FloatOperand(slice, 0, cw, false), cols, 0, cw, k, cw, og);
                     col2im(cols, g, group, j0, cw, gx, split);
@@ -105,6 +106,7 @@ final class FloatConvLoops {
         int lanes = plan.lanes(size, budget);
         int blocks = plan.blocks();
         float[] partials = new float[lanes * size];
+        Strided view = reader(gradOutput);
         ConvKernels.forEachBlock(lanes, (long) k * chunk * blocks / lanes, (firstLane, lastLane, split) -> {
             float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
             float[] slice = ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk);
@@ -116,7 +118,7 @@ final class FloatConvLoops {
                     int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
                     for (int group = 0; group < g.groups(); group++) {
                         im2col(xc.floats, xc.offset, g, group, j0, cw, cols, split);
-                        gatherColumns(gradOutput, slice, g, group, j0, cw);
+                        gatherColumns(gradOutput, view, slice, g, group, j0, cw);
                         FloatGemmLoops.multiply(null, new FloatOperand(slice, 0, cw, false), new FloatOperand(cols, 0, cw, true),
                                 part, 0, k, og, k, cw);
                         int base = lane * size + group * og * k;
@@ -284,36 +286,36 @@ final class FloatConvLoops {
 
     /**
      * Copies the output channels of a group for columns [j0, j0 + cw) of {@code gy} [n, o, oH, oW]
-     * into {@code slice} [o / groups, cw], reading gy through its strides (a gradient broadcast from
-     * a sum is filled from its one value, not copied whole first).
+     * into {@code slice} [o / groups, cw]: a contiguous gy by copies, any other through
+     * {@code view}, its {@link Strided} reader (a gradient broadcast from a sum is filled from its
+     * one value, not copied whole first).
+     *
+     * @param view {@code Strided.of(gy)}, or null where gy is contiguous
      */
-    static void gatherColumns(NDArray gy, float[] slice, Geometry g, int group, int j0, int cw) {
-        float[] y = gy.floats;
-        int[] st = gy.strides;
+    static void gatherColumns(NDArray gy, Strided view, float[] slice, Geometry g, int group, int j0, int cw) {
         int og = g.o() / g.groups();
-        int ow = g.outW();
-        int plane = g.outH() * ow;
-        boolean flat = (ow == 1 || st[3] == 1) && (g.outH() == 1 || st[2] == ow);
-        boolean constant = st[2] == 0 && st[3] == 0;
+        int plane = g.outH() * g.outW();
         for (int j = j0, end = j0 + cw; j < end; ) {
             int image = j / plane;
             int pos = j - image * plane;
             int len = Math.min(plane - pos, end - j);
             for (int oc = 0; oc < og; oc++) {
-                int src = gy.offset + image * st[0] + (group * og + oc) * st[1];
+                // element e of gy's row-major order is column j of channel group * og + oc
+                int e = (image * g.o() + group * og + oc) * plane + pos;
                 int dst = oc * cw + j - j0;
-                if (flat) {
-                    System.arraycopy(y, src + pos, slice, dst, len);
-                } else if (constant) {
-                    Arrays.fill(slice, dst, dst + len, y[src]);
+                if (view == null) {
+                    System.arraycopy(gy.floats, gy.offset + e, slice, dst, len);
                 } else {
-                    for (int t = 0, p = pos; t < len; t++, p++) {
-                        slice[dst + t] = y[src + p / ow * st[2] + p % ow * st[3]];
-                    }
+                    view.copy(e, e + len, slice, dst);
                 }
             }
             j += len;
         }
+    }
+
+    /** The reader {@link #gatherColumns} takes for {@code gy}: null where gy is contiguous. */
+    private static Strided reader(NDArray gy) {
+        return gy.isContiguous() ? null : Strided.of(gy);
     }
 
     /** The reverse of {@link #gatherColumns}: writes {@code slice} into y, adding the bias if there is one. */
