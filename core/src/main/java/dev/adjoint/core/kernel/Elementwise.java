@@ -144,19 +144,9 @@ public final class Elementwise {
             return NDArray.wrapLike(r, x);
         }
         Strided view = x.isContiguous() ? null : Strided.of(x);
-        if (x.floats == null) {
-            double[] r = pooled ? Buffers.uninitialized(n) : new double[n];
-            Parallel.forRange(n, FloatBlocks.BLOCK, (start, end) -> {
-                double[] w = FloatBlocks.scratch()[0];
-                for (int from = start; from < end; from += FloatBlocks.BLOCK) {
-                    int len = Math.min(FloatBlocks.BLOCK, end - from);
-                    view.copy(from, from + len, w, 0);
-                    loop.run(w, 0, r, from, len);
-                }
-            });
-            return NDArray.wrapLike(r, x);
-        }
-        float[] r = pooled ? Buffers.uninitializedFloats(n) : new float[n];
+        // one result buffer: float64 for a float64 view (the loop writes it), else float32
+        double[] r = x.floats != null ? null : pooled ? Buffers.uninitialized(n) : new double[n];
+        float[] rf = x.floats == null ? null : pooled ? Buffers.uninitializedFloats(n) : new float[n];
         float[] a = x.floats;
         int o = x.offset;
         Parallel.forRange(n, FloatBlocks.BLOCK, (start, end) -> {
@@ -168,11 +158,15 @@ public final class Elementwise {
                 } else {
                     view.copy(from, from + len, w, 0);
                 }
-                loop.run(w, 0, w, 0, len);
-                FloatBlocks.narrow(w, r, from, len);
+                if (r != null) {
+                    loop.run(w, 0, r, from, len);
+                } else {
+                    loop.run(w, 0, w, 0, len);
+                    FloatBlocks.narrow(w, rf, from, len);
+                }
             }
         });
-        return NDArray.wrapLike(r, x);
+        return r != null ? NDArray.wrapLike(r, x) : NDArray.wrapLike(rf, x);
     }
 
     /**
