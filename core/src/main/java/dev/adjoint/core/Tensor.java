@@ -632,12 +632,13 @@ public final class Tensor {
      * a task does), so that they see it. A backward pass through a tensor with hooks does not
      * recycle its intermediate gradients' memory, so a hook may keep the gradients it sees.
      *
-     * @param hook a function from the gradient to the gradient to use instead (same shape), or to null
+     * @param hook a function from the gradient to the gradient to use instead (same shape and dtype), or
+     *     to null
      * @return the registration, whose {@link Registration#remove()} unregisters the hook
      * @throws IllegalArgumentException if {@code hook} is null
      * @throws IllegalStateException if this tensor does not require grad; and, from the backward
-     *     pass, if the hook returns a gradient of another shape (the message names this tensor's
-     *     shape, the op that produced it and both shapes)
+     *     pass, if the hook returns a gradient of another shape or dtype (the message names this
+     *     tensor's shape, the op that produced it and both shapes or dtypes)
      */
     public Registration registerHook(java.util.function.UnaryOperator<Tensor> hook) {
         if (hook == null) {

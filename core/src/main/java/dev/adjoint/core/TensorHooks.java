@@ -83,7 +83,7 @@ final class TensorHooks {
      * Runs the hooks in the order registered, each on the previous one's result ({@code null}
      * keeps the gradient as it is).
      *
-     * @throws IllegalStateException if a hook returns a gradient of another shape
+     * @throws IllegalStateException if a hook returns a gradient of another shape or dtype
      */
     Tensor run(Tensor gradient) {
         Tensor g = gradient;
@@ -97,6 +97,12 @@ final class TensorHooks {
                 throw new IllegalStateException("hook " + i + " of the tensor of shape " + Arrays.toString(owner.shape()) + " ("
                         + producer + ") returned a gradient of shape " + Arrays.toString(replaced.shape())
                         + "; it must return the gradient's shape " + Arrays.toString(g.shape()) + " (or null to keep it)");
+            }
+            if (replaced.dtype() != g.dtype()) {
+                String producer = owner.isLeaf() ? "a leaf" : "produced by " + owner.gradFnName();
+                throw new IllegalStateException("hook " + i + " of the " + g.dtype() + " tensor of shape " + Arrays.toString(owner.shape())
+                        + " (" + producer + ") returned a " + replaced.dtype() + " gradient; it must return the gradient's dtype "
+                        + g.dtype() + " (convert it with to(DType." + g.dtype() + "), or return null to keep it)");
             }
             g = replaced;
         }

@@ -147,6 +147,24 @@ class HooksTest {
     }
 
     @Test
+    void aHookReturningAnotherDtypeIsRefusedNamingBoth() {
+        for (DType dtype : DType.values()) {
+            DType other = dtype == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32;
+            Tensor leaf = Tensor.of(new double[] {1, 2, 3}, 3).to(dtype).requiresGrad(true);
+            leaf.registerHook(g -> g.to(other));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> leaf.mul(2.0).sum().backward());
+            assertTrue(e.getMessage().contains("hook 0 of the " + dtype + " tensor of shape [3] (a leaf) returned a " + other + " gradient"),
+                    e.getMessage());
+            assertNull(leaf.grad(), "a refused pass accumulates nothing");
+
+            Tensor y = Tensor.ones(2, 3).to(dtype).requiresGrad(true).mul(3.0);
+            y.registerHook(g -> g.to(other));
+            IllegalStateException f = assertThrows(IllegalStateException.class, () -> y.sum().backward());
+            assertTrue(f.getMessage().contains("returned a " + other + " gradient; it must return the gradient's dtype " + dtype), f.getMessage());
+        }
+    }
+
+    @Test
     void hooksNeedATensorThatRequiresGrad() {
         Tensor c = Tensor.ones(2);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.registerHook(g -> g));

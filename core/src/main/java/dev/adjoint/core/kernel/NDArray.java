@@ -433,11 +433,12 @@ public final class NDArray {
         return floats != null ? wrap(toFloatArray(), shape.clone()) : wrap(toArray(), shape.clone());
     }
 
-    /** Overwrites this array with {@code other} (same shape) in place, bumping the version. */
+    /** Overwrites this array with {@code other} (same shape and dtype) in place, bumping the version. */
     public void copyFrom(NDArray other) {
         if (offset != 0 || bufferLength() != size || !isContiguous()) {
             throw new IllegalStateException("copyFrom: target must own a contiguous buffer");
         }
+        sameDtype("copyFrom", other);
         other = unaliased(other);
         long v = beginWrite("copyFrom");
         if (floats != null) {
@@ -448,14 +449,15 @@ public final class NDArray {
         endWrite(v);
     }
 
-    /** Adds {@code other} (same shape) into this array in place, bumping the version. */
+    /** Adds {@code other} (same shape and dtype) into this array in place, bumping the version. */
     public void addInPlace(NDArray other) {
         if (offset != 0 || bufferLength() != size || !isContiguous()) {
             throw new IllegalStateException("addInPlace: target must own a contiguous buffer");
         }
+        sameDtype("addInPlace", other);
         other = unaliased(other);
         long v = beginWrite("addInPlace");
-        if (floats != null && (other.floats == null || other.isContiguous())) {
+        if (floats != null && other.isContiguous()) {
             // NOTE: a copy and a loop over equal indices, which HotSpot vectorizes; it does not
             // vectorize floats[i] += o[off + i] (it cannot rule out that the two overlap)
             float[] o = other.toFloatArray();
@@ -464,18 +466,26 @@ public final class NDArray {
             }
         } else if (floats != null) {
             Strided.of(other).addTo(floats);
-        } else if (other.floats == null && other.isContiguous() && size >= MathKernel.MIN_LENGTH) {
+        } else if (other.isContiguous() && size >= MathKernel.MIN_LENGTH) {
             KernelProvider.math().addTo(other.data, other.offset, data, 0, size);
-        } else if (other.floats == null && other.isContiguous()) {
+        } else if (other.isContiguous()) {
             double[] o = other.data;
             int off = other.offset;
             for (int i = 0; i < size; i++) {
                 data[i] += o[off + i];
             }
         } else {
-            Strided.of(other.toFloat64()).addTo(data);
+            Strided.of(other).addTo(data);
         }
         endWrite(v);
+    }
+
+    /** Refuses {@code other} of the other dtype: a gradient is never silently converted. */
+    private void sameDtype(String what, NDArray other) {
+        if (other.isFloat32() != isFloat32()) {
+            throw new IllegalArgumentException(what + ": cannot write a " + (other.isFloat32() ? "float32" : "float64") + " array into a "
+                    + (isFloat32() ? "float32" : "float64") + " one");
+        }
     }
 
     /**
