@@ -1,5 +1,6 @@
 package dev.adjoint.core.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adjoint.core.kernel.ConvKernels.Geometry;
@@ -119,12 +120,16 @@ class ConvKernelsTest {
         NDArray w = NDArray.wrap(random(rng, g.o() * g.c() / g.groups() * g.kh() * g.kw()), g.weightShape());
         int[] out = g.outputShape();
         // the gradient of a sum (one value broadcast), and a view with the spatial axes swapped
-        NDArray broadcast = NDArray.wrap(new double[] {0.375}, new int[] {1, 1, 1, 1}).expand(out);
-        NDArray swapped = NDArray.wrap(random(rng, Shapes.size(out)), new int[] {out[0], out[1], out[3], out[2]}).swapAxes(2, 3);
+        NDArray one = NDArray.wrap(new double[] {0.375}, new int[] {1, 1, 1, 1});
+        NDArray swappedBase = NDArray.wrap(random(rng, Shapes.size(out)), new int[] {out[0], out[1], out[3], out[2]});
         for (int budget : new int[] {40, 500, ConvKernels.SCRATCH_BUDGET}) {
-            for (NDArray gy : new NDArray[] {broadcast, swapped}) {
+            for (int view = 0; view < 2; view++) {
                 for (boolean float32 : new boolean[] {false, true}) {
-                    NDArray gd = float32 ? gy.toFloat32() : gy;
+                    // the views are built in each dtype, so float32 reads a float32 view too
+                    NDArray gd = view == 0 ? (float32 ? one.toFloat32() : one).expand(out)
+                            : (float32 ? swappedBase.toFloat32() : swappedBase).swapAxes(2, 3);
+                    assertFalse(gd.isContiguous(), "a view");
+                    NDArray gy = gd;
                     NDArray xd = float32 ? x.toFloat32() : x;
                     NDArray wd = float32 ? w.toFloat32() : w;
                     NDArray copy = gd.contiguous() == gd ? gd : NDArray.wrap(gd.toArray(), out);
