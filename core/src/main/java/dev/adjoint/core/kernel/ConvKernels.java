@@ -148,6 +148,29 @@ public final class ConvKernels {
         }
     }
 
+    /** The work of one chunk of columns [j0, j0 + cw) for one group. */
+    @FunctionalInterface
+    interface Chunk {
+        void run(int j0, int cw, int group);
+    }
+
+    /**
+     * Runs {@code body} over columns [from, end) of {@code plan} chunk by chunk, each chunk for
+     * every group in turn. A chunk is at most {@link Plan#chunk} columns and ends at the end of its
+     * image when images are cut into several chunks (chunks never span two images then).
+     */
+    static void eachChunk(Plan plan, int from, int end, Chunk body) {
+        int plane = plan.g().outH() * plan.g().outW();
+        for (int j0 = from; j0 < end; ) {
+            int stop = plan.images() > 1 ? end : Math.min(end, (j0 / plane + 1) * plane);
+            int cw = Math.min(plan.chunk(), stop - j0);
+            for (int group = 0; group < plan.g().groups(); group++) {
+                body.run(j0, cw, group);
+            }
+            j0 += cw;
+        }
+    }
+
     /** The work of blocks (or lanes) [first, last); {@code split} when they may split their loops over threads. */
     @FunctionalInterface
     interface Blocks {

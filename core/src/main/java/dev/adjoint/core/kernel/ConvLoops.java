@@ -28,32 +28,16 @@ final class ConvLoops {
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
             double[] cols = ConvKernels.scratch(ConvKernels.COLUMNS, k * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk)
             double[] out = ConvKernels.scratch(ConvKernels.SLICE, og * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk)
-            for (int j0 = plan.from(first), end = plan.to(last - 1); j0 < end; ) {
-                int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
-                for (int group = 0; group < g.groups(); group++) {
-                    im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
-                    GemmLoops.multiply(null, new Operand(wc.data, wc.offset + group * og * k, k, false),
-                            new Operand(cols, 0, cw, false), out, 0, cw, og, cw, k);
-                    moveColumns(out, y, g, group, j0, cw, b);
-                }
-                j0 += cw;
-            }
+            ConvKernels.eachChunk(plan, plan.from(first), plan.to(last - 1), (j0, cw, group) -> {
+                im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
+                GemmLoops.multiply(null, new Operand(wc.data, wc.offset + group * og * k, k, false),
+                        new Operand(cols, 0, cw, false), out, 0, cw, og, cw, k);
+                moveColumns(out, y, g, group, j0, cw, b);
+            });
             ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
             ConvKernels.giveBack(ConvKernels.SLICE, out);
         });
         return NDArray.wrap(y, shape);
-    }
-
-    /**
-     * Where the chunk from column {@code j0} ends at the latest: the end of its block's columns, or
-     * of its image when images are cut into several chunks (chunks never span two images then).
-     */
-    private static int chunkEnd(ConvKernels.Plan plan, int j0, int end) {
-        if (plan.images() > 1) {
-            return end;
-        }
-        int plane = plan.g().outH() * plan.g().outW();
-        return Math.min(end, (j0 / plane + 1) * plane);
     }
 
     /** The input gradient, with at most {@code budget} doubles of scratch per block. */
@@ -72,16 +56,12 @@ final class ConvLoops {
             double[] cols = ConvKernels.scratch(ConvKernels.COLUMNS, k * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk)
             double[] slice = ConvKernels.scratch(ConvKernels.SLICE, og * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk)
             Arrays.fill(gx, first * plan.images() * image, Math.min(g.n(), last * plan.images()) * image, 0.0);
-            for (int j0 = plan.from(first), end = plan.to(last - 1); j0 < end; ) {
-                int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
-                for (int group = 0; group < g.groups(); group++) {
-                    gatherColumns(gradOutput, view, slice, g, group, j0, cw);
-                    GemmLoops.multiply(null, new Operand(wc.data, wc.offset + group * og * k, k, true),
-                            new Operand(slice, 0, cw, false), cols, 0, cw, k, cw, og);
-                    col2im(cols, g, group, j0, cw, gx, split);
-                }
-                j0 += cw;
-            }
+            ConvKernels.eachChunk(plan, plan.from(first), plan.to(last - 1), (j0, cw, group) -> {
+                gatherColumns(gradOutput, view, slice, g, group, j0, cw);
+                GemmLoops.multiply(null, new Operand(wc.data, wc.offset + group * og * k, k, true),
+                        new Operand(slice, 0, cw, false), cols, 0, cw, k, cw, og);
+                col2im(cols, g, group, j0, cw, gx, split);
+            });
             ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
             ConvKernels.giveBack(ConvKernels.SLICE, slice);
         });
@@ -112,20 +92,17 @@ final class ConvLoops {
             for (int lane = firstLane; lane < lastLane; lane++) {
                 int from = plan.from((int) ((long) lane * blocks / lanes));
                 int end = plan.to((int) ((long) (lane + 1) * blocks / lanes) - 1);
-                for (int j0 = from; j0 < end; ) {
-                    int cw = Math.min(chunk, chunkEnd(plan, j0, end) - j0);
-                    for (int group = 0; group < g.groups(); group++) {
-                        im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
-                        gatherColumns(gradOutput, view, slice, g, group, j0, cw);
-                        GemmLoops.multiply(null, new Operand(slice, 0, cw, false), new Operand(cols, 0, cw, true),
-                                part, 0, k, og, k, cw);
-                        int base = lane * size + group * og * k;
-                        for (int i = 0; i < og * k; i++) {
-                            partials[base + i] += part[i];
-                        }
+                int laneBase = lane * size;
+                ConvKernels.eachChunk(plan, from, end, (j0, cw, group) -> {
+                    im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
+                    gatherColumns(gradOutput, view, slice, g, group, j0, cw);
+                    GemmLoops.multiply(null, new Operand(slice, 0, cw, false), new Operand(cols, 0, cw, true),
+                            part, 0, k, og, k, cw);
+                    int base = laneBase + group * og * k;
+                    for (int i = 0; i < og * k; i++) {
+                        partials[base + i] += part[i];
                     }
-                    j0 += cw;
-                }
+                });
             }
             ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
             ConvKernels.giveBack(ConvKernels.SLICE, slice);
