@@ -62,6 +62,8 @@ public final class Autograd {
         /** This thread's next backward-pass serial, and the end of its block of them. */
         long passSerial;
         long passSerialEnd;
+        /** The step being recorded on this thread ({@link RecordedStep}), or null. */
+        RecordedStep.Trace trace;
 
         /** A serial no other backward pass has had (threads take them in blocks: no atomic per pass). */
         long nextPassSerial() {
@@ -455,8 +457,11 @@ public final class Autograd {
      * too; the checks that throw live in the methods below.
      */
     static Tensor apply(CustomOp op, Tensor[] inputs, boolean owned) {
-        boolean anyGrad = checkInputs(op, inputs);
         ThreadState s = state();
+        if (s.trace != null) {
+            return RecordedStep.traced(op, inputs, owned, s);
+        }
+        boolean anyGrad = checkInputs(op, inputs);
         // Fibonacci hashing: consecutive nodes of a thread land on distinct bits of a pass's bit set
         Node node = anyGrad && s.noGrad == 0 ? new Node(op, owned ? inputs : inputs.clone(), ++s.nodes * 0x9E3779B9) : null;
         if (s.forwardLevel != 0 && s.tangentRule == 0) {

@@ -23,6 +23,9 @@ final class Engine {
             throw refusal(root, gradOutput, targets == null ? "backward" : "grad");
         }
         Autograd.ThreadState state = Autograd.state();
+        if (state.trace != null) {
+            RecordedStep.checkNotRecording(state, targets == null ? "backward()" : "Autograd.grad");
+        }
         BackwardPass pass = state.spare != null ? state.spare : new BackwardPass();
         state.spare = null;
         state.passDepth++;
@@ -56,21 +59,29 @@ final class Engine {
 
     /** Runs {@code node}'s backward and checks what it returned against the op contract. */
     static Tensor[] callBackward(Node node, Tensor g, Autograd.ThreadState state) {
+        return callBackward(node.op, node, node.inputs, node, g, state);
+    }
+
+    /**
+     * Runs {@code op}'s backward with its context and inputs, and checks what it returned against
+     * the op contract; {@code node}, when there is one, names where the op was created.
+     */
+    static Tensor[] callBackward(CustomOp op, Context ctx, Tensor[] inputs, Node node, Tensor g, Autograd.ThreadState state) {
         Tensor[] grads;
         state.inBackward++;
         try {
-            grads = node.op.backward(node, g);
+            grads = op.backward(ctx, g);
         } finally {
             state.inBackward--;
         }
-        if (grads == null || grads.length != node.inputs.length) {
-            throw wrongCount(node, g, grads);
+        if (grads == null || grads.length != inputs.length) {
+            throw wrongCount(op, inputs, g, grads);
         }
         for (int k = 0; k < grads.length; k++) {
             // most gradients share their input's shape array, which makes the check one comparison
-            if (grads[k] != null && (!sameShape(grads[k], node.inputs[k]) || state.anomaly > 0
-                    || grads[k].value().isFloat32() != node.inputs[k].value().isFloat32())) {
-                check(node, k, grads[k], state);
+            if (grads[k] != null && (!sameShape(grads[k], inputs[k]) || state.anomaly > 0
+                    || grads[k].value().isFloat32() != inputs[k].value().isFloat32())) {
+                check(op, inputs, node, k, grads[k], state);
             }
         }
         return grads;
@@ -82,29 +93,27 @@ final class Engine {
         return x == y || Shapes.same(x, y);
     }
 
-    private static IllegalStateException wrongCount(Node node, Tensor g, Tensor[] grads) {
-        CustomOp op = node.op;
+    private static IllegalStateException wrongCount(CustomOp op, Tensor[] inputs, Tensor g, Tensor[] grads) {
         return new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned "
-                + (grads == null ? "null" : grads.length + " gradients") + " for " + node.inputs.length + " inputs of shapes "
-                + shapes(node.inputs) + " (output gradient of shape " + Arrays.toString(g.shape()) + ")");
+                + (grads == null ? "null" : grads.length + " gradients") + " for " + inputs.length + " inputs of shapes "
+                + shapes(inputs) + " (output gradient of shape " + Arrays.toString(g.shape()) + ")");
     }
 
     /** Throws for a gradient of the wrong shape, or (in anomaly mode) one that holds NaN or infinity. */
-    private static void check(Node node, int k, Tensor gradient, Autograd.ThreadState state) {
-        CustomOp op = node.op;
-        if (!sameShape(gradient, node.inputs[k])) {
-            throw new BackwardShapeException(op, k, node.inputs[k], gradient.shape(), node.inputs[k].shape());
+    private static void check(CustomOp op, Tensor[] inputs, Node node, int k, Tensor gradient, Autograd.ThreadState state) {
+        if (!sameShape(gradient, inputs[k])) {
+            throw new BackwardShapeException(op, k, inputs[k], gradient.shape(), inputs[k].shape());
         }
-        if (gradient.value().isFloat32() != node.inputs[k].value().isFloat32()) {
+        if (gradient.value().isFloat32() != inputs[k].value().isFloat32()) {
             throw new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned a "
-                    + gradient.dtype() + " gradient for input " + k + ", which is " + node.inputs[k].dtype() + Arrays.toString(
-                    node.inputs[k].shape()) + " (a gradient has its input's dtype; if setDtype changed the input after this graph was"
+                    + gradient.dtype() + " gradient for input " + k + ", which is " + inputs[k].dtype() + Arrays.toString(
+                    inputs[k].shape()) + " (a gradient has its input's dtype; if setDtype changed the input after this graph was"
                     + " recorded, record it again)");
         }
         if (state.anomaly > 0 && !Elementwise.allFinite(gradient.value())) {
             throw new ArithmeticException(op.name() + ": backward produced NaN or infinity in the gradient for input " + k
-                    + " (shape " + Arrays.toString(node.inputs[k].shape()) + "); op created at "
-                    + (node.site == null ? "unknown location (enable detectAnomaly() before the forward pass)" : node.site));
+                    + " (shape " + Arrays.toString(inputs[k].shape()) + "); op created at "
+                    + (node == null || node.site == null ? "unknown location (enable detectAnomaly() before the forward pass)" : node.site));
         }
     }
 

@@ -418,6 +418,9 @@ public final class Tensor {
      * @throws IllegalStateException if this tensor was produced by a recorded op
      */
     public Tensor setDtype(DType dtype) {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkChange("setDtype");
+        }
         TensorFactories.requireDtype("setDtype", dtype);
         if (node != null) {
             throw new IllegalStateException("setDtype: only a leaf can change its dtype in place; this tensor was produced by "
@@ -445,6 +448,9 @@ public final class Tensor {
      * @return the elements
      */
     public float[] toFloatArray() {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkRead(this, "toFloatArray()");
+        }
         return value.toFloatArray();
     }
 
@@ -460,6 +466,9 @@ public final class Tensor {
      * @throws IllegalStateException if the tensor has more or fewer than one element
      */
     public double item() {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkRead(this, "item()");
+        }
         if (value.size() != 1) {
             throw new IllegalStateException("item: tensor of shape " + Arrays.toString(shape()) + " has " + size()
                     + " elements, not 1");
@@ -475,6 +484,9 @@ public final class Tensor {
      * @throws IllegalArgumentException if the index has the wrong length or is out of bounds
      */
     public double get(int... index) {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkRead(this, "get");
+        }
         int[] s = value.shapeView();
         if (index == null || index.length != s.length) {
             throw new IllegalArgumentException("get: index " + Arrays.toString(index) + " does not match shape " + Arrays.toString(s)
@@ -495,6 +507,9 @@ public final class Tensor {
      * @return the elements
      */
     public double[] toArray() {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkRead(this, "toArray()");
+        }
         return value.toArray();
     }
 
@@ -504,6 +519,9 @@ public final class Tensor {
      * @param dst an array of at least {@link #size()} elements
      */
     public void copyTo(double[] dst) {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkRead(this, "copyTo");
+        }
         if (dst == null || dst.length < size()) {
             throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
                     + " is smaller than the tensor's " + size() + " elements");
@@ -518,6 +536,9 @@ public final class Tensor {
      * @param dst an array of at least {@link #size()} elements
      */
     public void copyTo(float[] dst) {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkRead(this, "copyTo");
+        }
         if (dst == null || dst.length < size()) {
             throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
                     + " is smaller than the tensor's " + size() + " elements");
@@ -535,6 +556,9 @@ public final class Tensor {
      * @throws IllegalStateException if this tensor was produced by a recorded op (use {@link #detach()})
      */
     public Tensor requiresGrad(boolean on) {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkChange("requiresGrad(boolean)");
+        }
         if (node != null) {
             throw new IllegalStateException("requiresGrad: only a leaf can change requiresGrad; this tensor was produced by "
                     + node.op.name() + " (use detach() to get a leaf)");
@@ -579,6 +603,9 @@ public final class Tensor {
      * @return the gradient, of this tensor's shape, or null
      */
     public Tensor grad() {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkRead(this, "grad()");
+        }
         if (gradZeroed) {
             synchronized (this) {
                 if (gradZeroed) {
@@ -676,6 +703,9 @@ public final class Tensor {
      * or after it.
      */
     public void zeroGrad() {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkChange("zeroGrad()");
+        }
         Tensor g = grad;
         if (g == null) {
             return;
@@ -729,6 +759,12 @@ public final class Tensor {
      * @return the detached tensor
      */
     public Tensor detach() {
+        if (RecordedStep.recording != 0) {
+            Tensor recorded = RecordedStep.detached(this);
+            if (recorded != null) {
+                return recorded;
+            }
+        }
         return new Tensor(value);
     }
 
@@ -778,6 +814,9 @@ public final class Tensor {
     }
 
     private void checkModifiable(String what, Object update) {
+        if (RecordedStep.recording != 0) {
+            RecordedStep.checkChange(what);
+        }
         if (node != null) {
             throw new IllegalStateException(what + ": cannot modify an intermediate result of " + node.op.name()
                     + " in place; only leaves can be updated");

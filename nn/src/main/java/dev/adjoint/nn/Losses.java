@@ -112,7 +112,28 @@ public final class Losses {
             }
             oneHot[i * c + classes[i]] = 1.0;
         }
-        return logits.logSoftmax(1).mul(Tensor.of(oneHot, n, c).to(logits.dtype())).sum().div(-n);
+        return crossEntropy(logits, Tensor.of(oneHot, n, c).to(logits.dtype()));
+    }
+
+    /**
+     * Mean cross-entropy of softmax(logits) against target class probabilities (one-hot rows, or
+     * soft labels): {@code -sum(targets * logSoftmax(logits)) / batch}, PyTorch's
+     * {@code cross_entropy} with probability targets. With one-hot rows it equals
+     * {@link #crossEntropy(Tensor, int[])} bit for bit; as a tensor the targets can be an input of
+     * a {@link dev.adjoint.core.RecordedStep}, where an {@code int[]} would be fixed when recorded.
+     *
+     * @param logits raw scores, shape {@code [batch, classes]}
+     * @param targets class probabilities of the same shape and dtype
+     * @return the scalar loss
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor targets) {
+        requireSameShape("crossEntropy", logits, targets);
+        int[] shape = logits.shape();
+        if (shape.length != 2 || shape[0] == 0) {
+            throw new IllegalArgumentException("crossEntropy: logits must have shape [batch, classes] with batch > 0, got "
+                    + Arrays.toString(shape));
+        }
+        return logits.logSoftmax(1).mul(targets).sum().div(-shape[0]);
     }
 
     private static void requireSameShape(String loss, Tensor a, Tensor b) {

@@ -354,7 +354,9 @@ class MalformedInputCatalogueTest {
                 "crossEntropy", "3 class labels", "batch of 2"));
         cs.add(c("crossEntropy: logits not 2-D", IAE, () -> Losses.crossEntropy(t(4), new int[] {0}), "crossEntropy", "[4]"));
         cs.add(c("crossEntropy: empty batch", IAE, () -> Losses.crossEntropy(t(0, 3), new int[0]), "crossEntropy", "empty", "[0, 3]"));
-        cs.add(c("crossEntropy: null classes", IAE, () -> Losses.crossEntropy(t(1, 3), null), "crossEntropy", "classes"));
+        cs.add(c("crossEntropy: null classes", IAE, () -> Losses.crossEntropy(t(1, 3), (int[]) null), "crossEntropy", "classes"));
+        cs.add(c("crossEntropy: null targets", IAE, () -> Losses.crossEntropy(t(1, 3), (Tensor) null), "crossEntropy", "target"));
+        cs.add(c("crossEntropy: targets of another shape", IAE, () -> Losses.crossEntropy(t(2, 3), t(2, 4)), "crossEntropy", "[2, 3]", "[2, 4]"));
 
         // ---- nn: optimizers
         cs.add(c("SGD: NaN learning rate", IAE, () -> new SGD(ps, Double.NaN), "SGD", "learning rate", "NaN"));

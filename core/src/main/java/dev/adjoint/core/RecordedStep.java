@@ -1,0 +1,644 @@
+package dev.adjoint.core;
+
+import dev.adjoint.core.kernel.Buffers;
+import dev.adjoint.core.kernel.NDArray;
+import dev.adjoint.core.kernel.Shapes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A loss function's forward and backward pass, recorded once and replayed on new inputs, as JAX's
+ * {@code jit} or tinygrad's {@code TinyJit} replay a traced step: the Java code that built the
+ * graph, the graph itself and the backward pass's discovery of it are paid once, not on every
+ * step.
+ *
+ * <pre>{@code
+ * RecordedStep step = RecordedStep.record(in -> Losses.sumSquaredError(net.forward(in[0]), target), x);
+ * for (int i = 0; i < 10_000; i++) {
+ *     sgd.zeroGrad();
+ *     Tensor loss = step.replay(x);   // the same as loss(x).backward(), bit for bit
+ *     sgd.step();
+ * }
+ * }</pre>
+ *
+ * <p><b>What a replay does.</b> {@code replay(inputs)} has the effect of
+ * {@code loss.apply(inputs).backward()}: it runs every recorded op's forward on the current
+ * values (parameters updated in place by an optimizer are read as they are now), then every op's
+ * backward in the order a {@code backward()} would take, and accumulates the gradients into the
+ * leaves' {@link Tensor#grad()}. The results are bitwise those of the eager step: the same ops run
+ * the same kernels in the same order, so a recorded training loop and an eager one stay equal
+ * step for step. It returns the loss, a plain tensor outside any graph.
+ *
+ * <p><b>What is recorded.</b> {@link #record} runs the function twice (with grad mode on) and
+ * keeps the ops it applies, in order, with where each input came from: an input of the step, an
+ * earlier op's result, or a tensor made outside the function (a parameter, a captured constant).
+ * Tensors the function makes afresh (a {@code Tensor.of} inside it) are kept as constants when
+ * both runs made the same values, and refused when they differ (random numbers drawn in Java, as
+ * {@code nn}'s {@code Dropout} does: keep such layers out of a recorded step, or in evaluation
+ * mode). Numbers in the function ({@code x.mul(0.5)}) are fixed when recorded, and Java code in
+ * the function does not run again: a branch on something other than a tensor's value takes the
+ * same arm on every replay.
+ *
+ * <p><b>What is refused</b>, with an {@link IllegalStateException} that says which call: reading a
+ * value the step computes or a parameter ({@code item()}, {@code toArray()}, {@code get},
+ * {@code copyTo}, {@code grad()}) while recording, since a replay would not read it again; changing
+ * a tensor ({@code modify}, {@code setDtype}, {@code requiresGrad(boolean)}, {@code zeroGrad()},
+ * which rules out {@code BatchNorm} in training mode); a {@code backward()}, {@code grad} or
+ * forward-mode call inside the function; hooks and {@code retainGrad()} on the step's tensors;
+ * an input that is the result of an op run outside the function. A replay refuses inputs of other
+ * shapes or dtypes than the recorded ones, and parameters whose shape, dtype, {@code requiresGrad}
+ * or hooks changed since: record the step again then.
+ *
+ * <p>A recorded step holds no state between replays, so threads may replay it at once (their
+ * gradients accumulate as concurrent {@code backward()} calls do). Replays are not checked for
+ * anomalies by op ({@link Autograd#detectAnomaly()} still refuses NaN gradients, without the
+ * line of user code).
+ */
+public final class RecordedStep {
+    /** How many threads are recording now: the reading and changing methods of Tensor check only when it is not 0. */
+    static volatile int recording;
+
+    /** The shapes of the step's inputs, their dtypes and whether each requires grad. */
+    private final int[][] inputShapes;
+    private final boolean[] inputFloat32;
+    private final boolean[] inputRequiresGrad;
+    /** Tensors made outside the function (parameters, constants), read as they are at each replay. */
+    private final Tensor[] externals;
+    private final int[][] externalShapes;
+    private final boolean[] externalFloat32;
+    private final boolean[] externalRequiresGrad;
+    private final Entry[] entries;
+    /** The entry that computes the loss. */
+    private final int lossEntry;
+    /** The entries with a backward, in the order a backward pass visits them. */
+    private final int[] order;
+    /** Whether the backward pass may recycle its intermediate gradients (no op keeps one). */
+    private final boolean recycle;
+
+    /** One recorded op application. */
+    private static final class Entry {
+        final CustomOp op;
+        /**
+         * Per input: its slot (the step's input i is slot i, entry e's result slot
+         * {@code inputs + e}) if not negative, else {@code -1 - k} for external tensor k.
+         */
+        final int[] sources;
+        /** Per input: whether it required grad when recorded ({@link Context#needsInputGrad}). */
+        final boolean[] needs;
+        final int[] outputShape;
+        final boolean outputFloat32;
+        /** Whether the op was recorded for the backward pass (some input required grad). */
+        final boolean differentiable;
+
+        Entry(CustomOp op, int[] sources, boolean[] needs, int[] outputShape, boolean outputFloat32, boolean differentiable) {
+            this.op = op;
+            this.sources = sources;
+            this.needs = needs;
+            this.outputShape = outputShape;
+            this.outputFloat32 = outputFloat32;
+            this.differentiable = differentiable;
+        }
+    }
+
+    /**
+     * Records {@code loss} on example inputs of the shapes and dtypes the replays will use. Nothing
+     * is back-propagated and no gradient changes; the function runs twice.
+     *
+     * @param loss the step's loss as a function of its inputs; it must return a one-element tensor
+     *     that requires grad
+     * @param exampleInputs one tensor per input of the step, as {@link #replay} will receive them
+     * @return the recorded step
+     * @throws IllegalStateException if the function does something a replay cannot repeat (see the
+     *     class comment), or its result is not a one-element tensor computed by ops from something
+     *     that requires grad
+     * @throws IllegalArgumentException if {@code loss} or an input is null
+     */
+    public static RecordedStep record(Function<Tensor[], Tensor> loss, Tensor... exampleInputs) {
+        if (loss == null) {
+            throw new IllegalArgumentException("RecordedStep.record: loss function is null");
+        }
+        if (exampleInputs == null) {
+            throw new IllegalArgumentException("RecordedStep.record: inputs array is null");
+        }
+        for (int i = 0; i < exampleInputs.length; i++) {
+            if (exampleInputs[i] == null) {
+                throw new IllegalArgumentException("RecordedStep.record: input " + i + " is null");
+            }
+        }
+        Autograd.ThreadState state = Autograd.state();
+        if (state.trace != null) {
+            throw new IllegalStateException("RecordedStep.record: already recording a step on this thread (the loss function called record)");
+        }
+        if (state.noGrad != 0 || state.forwardLevel != 0) {
+            throw new IllegalStateException("RecordedStep.record: grad mode is off or a forward-mode pass is running on this thread;"
+                    + " record outside noGrad() and jvp");
+        }
+        Trace first = trace(loss, exampleInputs, state);
+        Trace second = trace(loss, exampleInputs, state);
+        first.requireSame(second);
+        return new RecordedStep(first, exampleInputs);
+    }
+
+    private static Trace trace(Function<Tensor[], Tensor> loss, Tensor[] inputs, Autograd.ThreadState state) {
+        Trace t = new Trace(inputs);
+        state.trace = t;
+        synchronized (RecordedStep.class) {
+            recording++;
+        }
+        Tensor result;
+        try {
+            result = loss.apply(inputs.clone());
+        } finally {
+            state.trace = null;
+            synchronized (RecordedStep.class) {
+                recording--;
+            }
+        }
+        t.finish(result);
+        return t;
+    }
+
+    private RecordedStep(Trace t, Tensor[] inputs) {
+        int n = inputs.length;
+        inputShapes = new int[n][];
+        inputFloat32 = new boolean[n];
+        inputRequiresGrad = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            inputShapes[i] = inputs[i].shape();
+            inputFloat32[i] = inputs[i].value().isFloat32();
+            inputRequiresGrad[i] = inputs[i].requiresGrad();
+        }
+        externals = t.externals.toArray(new Tensor[0]);
+        externalShapes = new int[externals.length][];
+        externalFloat32 = new boolean[externals.length];
+        externalRequiresGrad = new boolean[externals.length];
+        for (int k = 0; k < externals.length; k++) {
+            externalShapes[k] = externals[k].shape();
+            externalFloat32[k] = externals[k].value().isFloat32();
+            externalRequiresGrad[k] = externals[k].requiresGrad();
+        }
+        entries = t.entries.toArray(new Entry[0]);
+        lossEntry = t.lossEntry;
+        order = backwardOrder();
+        boolean retains = false;
+        for (Entry e : entries) {
+            retains |= e.differentiable && e.op.retainsGradients();
+        }
+        recycle = !retains;
+    }
+
+    /**
+     * The order in which a backward pass from the loss visits the recorded ops: the order
+     * {@link BackwardPass} takes (breadth-first numbering, then a node as soon as every use of its
+     * result has delivered, last ready first), so that gradients are summed in the same order and
+     * a replay gives the eager step's bits.
+     */
+    private int[] backwardOrder() {
+        int inputs = inputShapes.length;
+        int[] numbered = new int[entries.length];
+        int[] uses = new int[entries.length];
+        int count = 0;
+        numbered[count++] = lossEntry;
+        boolean[] seen = new boolean[entries.length];
+        seen[lossEntry] = true;
+        for (int i = 0; i < count; i++) {
+            for (int s : entries[numbered[i]].sources) {
+                int e = s - inputs;
+                if (s >= inputs && entries[e].differentiable) {
+                    if (!seen[e]) {
+                        seen[e] = true;
+                        numbered[count++] = e;
+                    }
+                    uses[e]++;
+                }
+            }
+        }
+        int[] result = new int[count];
+        int[] ready = new int[count];
+        int done = 0;
+        ready[0] = lossEntry;
+        for (int top = 1; top > 0; ) {
+            int e = ready[--top];
+            result[done++] = e;
+            for (int s : entries[e].sources) {
+                int in = s - inputs;
+                if (s >= inputs && entries[in].differentiable && --uses[in] == 0) {
+                    ready[top++] = in;
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Runs the recorded step on {@code inputs}: every op's forward, then the backward pass, whose
+     * gradients are accumulated into the leaves' {@link Tensor#grad()} as {@code backward()} would.
+     *
+     * @param inputs one tensor per input of the step, of the recorded shapes and dtypes
+     * @return the loss, a tensor outside any graph
+     * @throws IllegalArgumentException if the inputs do not match the recorded ones
+     * @throws IllegalStateException if a parameter or constant the step reads changed shape, dtype,
+     *     {@code requiresGrad} or hooks since it was recorded, or an op's result changed shape
+     */
+    public Tensor replay(Tensor... inputs) {
+        checkInputs(inputs);
+        Autograd.ThreadState state = Autograd.state();
+        if (state.trace != null) {
+            throw new IllegalStateException("RecordedStep.replay: cannot replay a step inside a function being recorded");
+        }
+        Tensor[] values = new Tensor[inputs.length + entries.length];
+        System.arraycopy(inputs, 0, values, 0, inputs.length);
+        Saved[] saved = new Saved[entries.length];
+        state.noGrad++;
+        try {
+            forward(values, saved);
+        } finally {
+            state.noGrad--;
+        }
+        Tensor loss = values[inputs.length + lossEntry];
+        backward(values, saved, Tensor.over(NDArray.fullLike(1.0, loss.value())), state);
+        return loss;
+    }
+
+    private void forward(Tensor[] values, Saved[] saved) {
+        int n = inputShapes.length;
+        for (int e = 0; e < entries.length; e++) {
+            Entry entry = entries[e];
+            Tensor[] in = new Tensor[entry.sources.length];
+            for (int k = 0; k < in.length; k++) {
+                int s = entry.sources[k];
+                in[k] = s >= 0 ? values[s] : externals[-1 - s];
+            }
+            Saved ctx = new Saved(entry, in);
+            Tensor out = entry.op.forward(ctx, in);
+            if (out == null || !Shapes.same(out.value().shapeView(), entry.outputShape) || out.value().isFloat32() != entry.outputFloat32) {
+                throw new IllegalStateException("RecordedStep.replay: " + entry.op.name() + " returned "
+                        + (out == null ? "null" : out.dtype() + Arrays.toString(out.shape())) + " where the recording had "
+                        + (entry.outputFloat32 ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(entry.outputShape)
+                        + "; the step no longer computes what was recorded: record it again");
+            }
+            values[n + e] = out;
+            saved[e] = ctx;
+        }
+    }
+
+    /** The sweep of {@link BackwardPass}, over a fixed order and with nothing to discover. */
+    private void backward(Tensor[] values, Saved[] saved, Tensor seed, Autograd.ThreadState state) {
+        int n = inputShapes.length;
+        Tensor[] pending = new Tensor[entries.length];
+        Tensor[] leaves = new Tensor[8];
+        int leafCount = 0;
+        pending[lossEntry] = seed;
+        Buffers.Scope scope = recycle && state.forwardLevel == 0 ? Buffers.open() : null;
+        long retainingBefore = state.retainingBackwards;
+        boolean succeeded = false;
+        state.passDepth++;
+        state.noGrad++;
+        try {
+            for (int e : order) {
+                Tensor g = pending[e];
+                pending[e] = null;
+                if (g == null) {
+                    continue;
+                }
+                Entry entry = entries[e];
+                Saved ctx = saved[e];
+                Tensor[] grads = Engine.callBackward(entry.op, ctx, ctx.inputs, null, g, state);
+                for (int k = 0; k < grads.length; k++) {
+                    Tensor gk = grads[k];
+                    if (gk == null || !entry.needs[k]) {
+                        continue;
+                    }
+                    int s = entry.sources[k];
+                    if (s >= n) {
+                        pending[s - n] = pending[s - n] == null ? gk : pending[s - n].add(gk);
+                    } else {
+                        if (leafCount == leaves.length) {
+                            leaves = Arrays.copyOf(leaves, 2 * leafCount);
+                        }
+                        leaves[leafCount++] = s >= 0 ? values[s] : externals[-1 - s];
+                        leaves[leafCount++] = gk;
+                    }
+                }
+            }
+            if (scope != null) {
+                scope.stop(); // what the leaves allocate below is the user's
+            }
+            for (int i = 0; i < leafCount; i += 2) {
+                leaves[i].accumulateGrad(leaves[i + 1], false);
+            }
+            succeeded = true;
+        } finally {
+            state.noGrad--;
+            state.passDepth--;
+            if (scope != null) {
+                if (succeeded && state.retainingBackwards == retainingBefore) {
+                    scope.release();
+                } else {
+                    scope.discard();
+                }
+            }
+        }
+    }
+
+    private void checkInputs(Tensor[] inputs) {
+        if (inputs == null || inputs.length != inputShapes.length) {
+            throw new IllegalArgumentException("RecordedStep.replay: expected " + inputShapes.length + " inputs, got "
+                    + (inputs == null ? "null" : inputs.length));
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor x = inputs[i];
+            if (x == null) {
+                throw new IllegalArgumentException("RecordedStep.replay: input " + i + " is null");
+            }
+            if (!Shapes.same(x.value().shapeView(), inputShapes[i]) || x.value().isFloat32() != inputFloat32[i]
+                    || x.requiresGrad() != inputRequiresGrad[i] || x.node() != null || x.hooks() != null) {
+                throw new IllegalArgumentException("RecordedStep.replay: input " + i + " is " + describe(x) + " but the step was recorded with "
+                        + (inputFloat32[i] ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(inputShapes[i])
+                        + (inputRequiresGrad[i] ? " requiring grad" : "") + " (inputs are leaves without hooks; record the step again for others)");
+            }
+        }
+        for (int k = 0; k < externals.length; k++) {
+            Tensor x = externals[k];
+            if (!Shapes.same(x.value().shapeView(), externalShapes[k]) || x.value().isFloat32() != externalFloat32[k]
+                    || x.requiresGrad() != externalRequiresGrad[k] || x.hooks() != null) {
+                throw new IllegalStateException("RecordedStep.replay: a tensor the step reads (a parameter or constant, now "
+                        + describe(x) + ") was " + (externalFloat32[k] ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(externalShapes[k])
+                        + (externalRequiresGrad[k] ? " requiring grad" : "") + " without hooks when recorded; record the step again");
+            }
+        }
+    }
+
+    private static String describe(Tensor x) {
+        return x.dtype() + Arrays.toString(x.shape()) + (x.requiresGrad() ? " requiring grad" : "")
+                + (x.node() != null ? " computed by " + x.node().op.name() : "") + (x.hooks() != null ? " with hooks" : "");
+    }
+
+    /**
+     * How many op applications the step replays (its forward; the backward runs one formula for
+     * each of them that gradients reach).
+     *
+     * @return the number of recorded ops
+     */
+    public int size() {
+        return entries.length;
+    }
+
+    /** What one op's forward saved in one replay, for its backward in the same replay. */
+    private static final class Saved implements Context {
+        final Entry entry;
+        final Tensor[] inputs;
+        private Tensor[] tensors;
+
+        Saved(Entry entry, Tensor[] inputs) {
+            this.entry = entry;
+            this.inputs = inputs;
+        }
+
+        @Override
+        public void save(Tensor... ts) {
+            if (ts == null) {
+                throw new IllegalArgumentException(entry.op.name() + ": save was given a null array");
+            }
+            tensors = tensors == null ? ts.clone() : concat(tensors, ts);
+        }
+
+        @Override
+        public void save(Tensor tensor) {
+            save(new Tensor[] {tensor});
+        }
+
+        @Override
+        public void save(Tensor first, Tensor second) {
+            save(new Tensor[] {first, second});
+        }
+
+        private static Tensor[] concat(Tensor[] a, Tensor[] b) {
+            Tensor[] c = Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, c, a.length, b.length);
+            return c;
+        }
+
+        @Override
+        public Tensor saved(int index) {
+            int count = tensors == null ? 0 : tensors.length;
+            if (index < 0 || index >= count) {
+                throw new IllegalArgumentException(entry.op.name() + ": saved index " + index + " out of range; " + count + " saved");
+            }
+            return tensors[index];
+        }
+
+        @Override
+        public boolean needsInputGrad(int index) {
+            if (index < 0 || index >= entry.needs.length) {
+                throw new IllegalArgumentException(entry.op.name() + ": needsInputGrad index " + index + " out of range; the op has "
+                        + entry.needs.length + " inputs");
+            }
+            return entry.needs[index];
+        }
+    }
+
+    // ------------------------------------------------------------------ recording
+
+    /** Refuses a read of {@code t}'s value while this thread records a step that computes it, or of a parameter. */
+    static void checkRead(Tensor t, String what) {
+        Trace trace = Autograd.state().trace;
+        if (trace != null && (trace.slots.containsKey(t) || t.requiresGrad() && t.node() == null)) {
+            throw new IllegalStateException("RecordedStep.record: " + what + " reads the value of " + describe(t)
+                    + " while the step is recorded; a replay runs only the recorded ops, so Java code that uses the value would not"
+                    + " run again (compute with tensor ops, or read the loss that replay returns)");
+        }
+    }
+
+    /** Refuses a change to a tensor while this thread records a step. */
+    static void checkChange(String what) {
+        if (Autograd.state().trace != null) {
+            throw new IllegalStateException("RecordedStep.record: " + what + " changes a tensor while the step is recorded; a replay"
+                    + " would not change it again (BatchNorm in training mode updates its running statistics so: use train(false),"
+                    + " or an eager step)");
+        }
+    }
+
+    /** Refuses a backward pass or forward-mode pass inside a function being recorded. */
+    static void checkNotRecording(Autograd.ThreadState state, String what) {
+        if (state.trace != null) {
+            throw new IllegalStateException("RecordedStep.record: the loss function calls " + what + "; a recorded step records the"
+                    + " forward pass only, and each replay runs the backward pass itself");
+        }
+    }
+
+    /** Applies an op while this thread records: runs it as usual, then notes it, unless it runs inside another op. */
+    static Tensor traced(CustomOp op, Tensor[] inputs, boolean owned, Autograd.ThreadState state) {
+        Trace trace = state.trace;
+        if (state.forwardLevel != 0) {
+            checkNotRecording(state, "a forward-mode function (jvp, hvp, jacobian)");
+        }
+        state.trace = null; // ops inside this op's forward are its own business
+        Tensor out;
+        try {
+            out = Autograd.apply(op, inputs, owned);
+        } finally {
+            state.trace = trace;
+        }
+        trace.add(op, out.node() != null ? out.node().inputs : inputs, out);
+        return out;
+    }
+
+    /** A detached tensor of a value the step computes: recorded as an op without a gradient. */
+    static Tensor detached(Tensor t) {
+        Autograd.ThreadState state = Autograd.state();
+        Trace trace = state.trace;
+        if (trace == null || !trace.slots.containsKey(t)) {
+            return null;
+        }
+        Tensor out = DETACH.forward(null, t);
+        trace.add(DETACH, new Tensor[] {t}, out);
+        return out;
+    }
+
+    /** {@code detach()} as a recorded op: the value, cut from the graph. */
+    private static final CustomOp DETACH = new CustomOp() {
+        @Override
+        public String name() {
+            return "detach";
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... inputs) {
+            return Tensor.over(inputs[0].value());
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor gradOutput) {
+            return new Tensor[] {null};
+        }
+    };
+
+    /** What one run of the loss function applied. */
+    static final class Trace {
+        final Tensor[] inputs;
+        /** The slot of each tensor the step computes (and of its inputs). */
+        final Map<Tensor, Integer> slots = new IdentityHashMap<>();
+        final List<Tensor> externals = new ArrayList<>();
+        private final Map<Tensor, Integer> externalIndex = new IdentityHashMap<>();
+        final List<Entry> entries = new ArrayList<>();
+        final List<Tensor> outputs = new ArrayList<>();
+        int lossEntry = -1;
+
+        Trace(Tensor[] inputs) {
+            this.inputs = inputs;
+            for (int i = 0; i < inputs.length; i++) {
+                if (inputs[i].node() != null) {
+                    throw new IllegalArgumentException("RecordedStep.record: input " + i + " is " + describe(inputs[i])
+                            + "; inputs are leaves (detach() it)");
+                }
+                slots.put(inputs[i], i);
+            }
+        }
+
+        void add(CustomOp op, Tensor[] in, Tensor out) {
+            int[] sources = new int[in.length];
+            boolean[] needs = new boolean[in.length];
+            for (int k = 0; k < in.length; k++) {
+                Tensor x = in[k];
+                Integer slot = slots.get(x);
+                if (slot != null) {
+                    sources[k] = slot;
+                } else {
+                    if (x.node() != null) {
+                        throw new IllegalStateException("RecordedStep.record: input " + k + " of " + op.name() + " is " + describe(x)
+                                + ", the result of an op run outside the loss function; pass it as an input of the step, or detach() it");
+                    }
+                    Integer e = externalIndex.get(x);
+                    if (e == null) {
+                        e = externals.size();
+                        externals.add(x);
+                        externalIndex.put(x, e);
+                    }
+                    sources[k] = -1 - e;
+                }
+                needs[k] = x.requiresGrad();
+            }
+            slots.put(out, inputs.length + entries.size());
+            entries.add(new Entry(op, sources, needs, out.shape(), out.value().isFloat32(), out.node() != null));
+            outputs.add(out);
+        }
+
+        void finish(Tensor loss) {
+            Integer slot = loss == null ? null : slots.get(loss);
+            if (slot == null || slot < inputs.length) {
+                throw new IllegalStateException("RecordedStep.record: the loss function returned "
+                        + (loss == null ? "null" : describe(loss)) + ", not the result of an op it applied");
+            }
+            lossEntry = slot - inputs.length;
+            if (loss.size() != 1 || !loss.requiresGrad()) {
+                throw new IllegalStateException("RecordedStep.record: the loss is " + describe(loss)
+                        + "; it must have one element and require grad (some parameter it depends on requires grad)");
+            }
+            for (Tensor t : outputs) {
+                if (t.hooks() != null) {
+                    throw new IllegalStateException("RecordedStep.record: " + describe(t) + " has hooks or retainGrad(); a replay does not run"
+                            + " them, so they are refused");
+                }
+            }
+            for (Tensor t : externals) {
+                if (t.hooks() != null) {
+                    throw new IllegalStateException("RecordedStep.record: a parameter the step reads, " + describe(t)
+                            + ", has hooks; a replay does not run them, so they are refused");
+                }
+            }
+        }
+
+        /**
+         * Requires that another run of the function applied the same ops to the same tensors, a
+         * tensor made afresh in each run holding the same values in both.
+         */
+        void requireSame(Trace other) {
+            if (other.entries.size() != entries.size() || other.lossEntry != lossEntry) {
+                throw new IllegalStateException("RecordedStep.record: the loss function applied " + entries.size() + " ops the first time and "
+                        + other.entries.size() + " the second; a recorded step must apply the same ops on every call");
+            }
+            for (int e = 0; e < entries.size(); e++) {
+                Entry a = entries.get(e);
+                Entry b = other.entries.get(e);
+                if (a.op.getClass() != b.op.getClass() || !a.op.name().equals(b.op.name()) || !Shapes.same(a.outputShape, b.outputShape)) {
+                    throw new IllegalStateException("RecordedStep.record: op " + e + " was " + a.op.name() + Arrays.toString(a.outputShape)
+                            + " the first time the loss function ran and " + b.op.name() + Arrays.toString(b.outputShape)
+                            + " the second; a recorded step must apply the same ops on every call");
+                }
+                for (int k = 0; k < a.sources.length; k++) {
+                    int sa = a.sources[k];
+                    int sb = b.sources[k];
+                    if (sa >= 0 || sb >= 0) {
+                        if (sa != sb) {
+                            throw new IllegalStateException("RecordedStep.record: input " + k + " of " + a.op.name() + " (op " + e
+                                    + ") came from different places in two runs of the loss function");
+                        }
+                        continue;
+                    }
+                    Tensor x = externals.get(-1 - sa);
+                    Tensor y = other.externals.get(-1 - sb);
+                    if (x != y && !sameConstant(x, y)) {
+                        throw new IllegalStateException("RecordedStep.record: input " + k + " of " + a.op.name() + " (op " + e + ") is "
+                                + describe(x) + ", made afresh by the loss function with different values on each call (random numbers,"
+                                + " as Dropout draws in training mode?); a replay would reuse one of them: make it an input of the step,"
+                                + " or keep the layer out of the recorded step");
+                    }
+                }
+            }
+        }
+
+        private static boolean sameConstant(Tensor x, Tensor y) {
+            NDArray a = x.value();
+            NDArray b = y.value();
+            if (x.requiresGrad() || y.requiresGrad() || a.isFloat32() != b.isFloat32() || !Shapes.same(a.shapeView(), b.shapeView())) {
+                return false;
+            }
+            return a.isFloat32() ? Arrays.equals(a.toFloatArray(), b.toFloatArray()) : Arrays.equals(a.toArray(), b.toArray());
+        }
+    }
+}

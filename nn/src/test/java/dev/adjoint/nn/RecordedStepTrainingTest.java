@@ -1,0 +1,138 @@
+package dev.adjoint.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.adjoint.core.DType;
+import dev.adjoint.core.RecordedStep;
+import dev.adjoint.core.Tensor;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A recorded step trains exactly as the eager step: two copies of a network, one stepped eagerly
+ * and one by replays, hold the same bits after every step.
+ */
+class RecordedStepTrainingTest {
+
+    private static Sequential seedNet() {
+        return new Sequential(new Linear(2, 3, Init.constant(1)), new Sigmoid(), new Linear(3, 3, Init.constant(1)),
+                new Sigmoid(), new Linear(3, 2, Init.constant(1)), new Sigmoid());
+    }
+
+    @Test
+    void theSeedNetworkTrainsBitForBitAsTheEagerStep() {
+        Sequential eager = seedNet();
+        Sequential replayed = seedNet();
+        SGD eagerSgd = new SGD(eager.parameters(), 0.5);
+        SGD replayedSgd = new SGD(replayed.parameters(), 0.5);
+        Tensor x = Tensor.of(new double[] {0.8, 0.4, 0.3, 0.3}, 2, 2);
+        Tensor target = Tensor.of(new double[] {0.2, 0.4, 1, 0}, 2, 2);
+        RecordedStep step = RecordedStep.record(in -> Losses.sumSquaredError(replayed.forward(in[0]), target), x);
+        assertTrue(step.size() > 0);
+        // recording changes nothing the user sees
+        for (Tensor p : replayed.parameters()) {
+            assertEquals(null, p.grad());
+        }
+        for (int i = 0; i < 200; i++) {
+            eagerSgd.zeroGrad();
+            Tensor eagerLoss = Losses.sumSquaredError(eager.forward(x), target);
+            eagerLoss.backward();
+            eagerSgd.step();
+            replayedSgd.zeroGrad();
+            Tensor loss = step.replay(x);
+            replayedSgd.step();
+            assertEquals(Double.doubleToLongBits(eagerLoss.item()), Double.doubleToLongBits(loss.item()), "loss at step " + i);
+            assertSameParameters(eager.parameters(), replayed.parameters(), "step " + i);
+        }
+    }
+
+    @Test
+    void anMlpWithAdamTrainsBitForBitOnChangingBatchesInBothDtypes() {
+        for (DType dtype : DType.values()) {
+            Sequential eager = mlp(dtype);
+            Sequential replayed = mlp(dtype);
+            Adam eagerAdam = new Adam(eager.parameters(), 1e-2);
+            Adam replayedAdam = new Adam(replayed.parameters(), 1e-2);
+            SplittableRandom rng = new SplittableRandom(7);
+            Tensor x0 = Tensor.randn(rng, 16, 12).to(dtype);
+            Tensor t0 = oneHot(rng, 16, 5, dtype);
+            RecordedStep step = RecordedStep.record(in -> Losses.crossEntropy(replayed.forward(in[0]), in[1]), x0, t0);
+            for (int i = 0; i < 20; i++) {
+                Tensor x = Tensor.randn(rng, 16, 12).to(dtype);
+                Tensor t = oneHot(rng, 16, 5, dtype);
+                eagerAdam.zeroGrad();
+                Tensor eagerLoss = Losses.crossEntropy(eager.forward(x), t);
+                eagerLoss.backward();
+                eagerAdam.step();
+                replayedAdam.zeroGrad();
+                Tensor loss = step.replay(x, t);
+                replayedAdam.step();
+                assertEquals(Double.doubleToLongBits(eagerLoss.item()), Double.doubleToLongBits(loss.item()), dtype + " loss at step " + i);
+                assertSameParameters(eager.parameters(), replayed.parameters(), dtype + " step " + i);
+            }
+        }
+    }
+
+    @Test
+    void crossEntropyOfOneHotTensorsEqualsTheClassIndexForm() {
+        SplittableRandom rng = new SplittableRandom(3);
+        Tensor logits = Tensor.randn(rng, 6, 4);
+        int[] classes = {0, 3, 1, 1, 2, 0};
+        double[] oneHot = new double[24];
+        for (int i = 0; i < 6; i++) {
+            oneHot[4 * i + classes[i]] = 1;
+        }
+        assertEquals(Double.doubleToLongBits(Losses.crossEntropy(logits, classes).item()),
+                Double.doubleToLongBits(Losses.crossEntropy(logits, Tensor.of(oneHot, 6, 4)).item()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Losses.crossEntropy(logits, Tensor.zeros(6, 5)));
+        assertTrue(e.getMessage().contains("crossEntropy") && e.getMessage().contains("[6, 5]"), e.getMessage());
+    }
+
+    @Test
+    void dropoutInTrainingModeIsRefusedAndAllowedInEvaluationMode() {
+        Dropout dropout = new Dropout(0.5, new SplittableRandom(1));
+        Sequential net = new Sequential(new Linear(4, 4, Init.constant(0.5)), dropout);
+        Tensor x = Tensor.ones(3, 4);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> RecordedStep.record(in -> net.forward(in[0]).sum(), x));
+        assertTrue(e.getMessage().contains("different values") && e.getMessage().contains("Dropout"), e.getMessage());
+        net.train(false);
+        RecordedStep step = RecordedStep.record(in -> net.forward(in[0]).sum(), x);
+        assertEquals(Double.doubleToLongBits(net.forward(x).sum().item()), Double.doubleToLongBits(step.replay(x).item()));
+    }
+
+    @Test
+    void batchNormInTrainingModeIsRefused() {
+        BatchNorm1d norm = new BatchNorm1d(3);
+        Linear linear = new Linear(3, 3, Init.constant(0.5));
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 7}, 2, 3);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> RecordedStep.record(in -> norm.forward(linear.forward(in[0])).sum(), x));
+        assertTrue(e.getMessage().startsWith("RecordedStep.record: toArray() reads"), e.getMessage());
+    }
+
+    private static Sequential mlp(DType dtype) {
+        return (Sequential) MLP.of(new int[] {12, 10, 8, 5}, ReLU::new, Init.heUniform(new SplittableRandom(11))).to(dtype);
+    }
+
+    private static Tensor oneHot(SplittableRandom rng, int n, int c, DType dtype) {
+        double[] v = new double[n * c];
+        for (int i = 0; i < n; i++) {
+            v[i * c + rng.nextInt(c)] = 1;
+        }
+        return Tensor.of(v, n, c).to(dtype);
+    }
+
+    private static void assertSameParameters(List<Tensor> expected, List<Tensor> actual, String where) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i).toArray(), actual.get(i).toArray(), "parameter " + i + " at " + where);
+            assertArrayEquals(expected.get(i).grad().toArray(), actual.get(i).grad().toArray(), "gradient " + i + " at " + where);
+        }
+    }
+}
