@@ -1,6 +1,7 @@
 package dev.adjoint.bench;
 
 import dev.adjoint.core.DType;
+import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Adam;
 import dev.adjoint.nn.Init;
@@ -33,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code mlpStep}: a 784-512-512-10 ReLU MLP, batch 256, softmax cross-entropy, Adam
  *       (matmul dominates: about 1 GFLOP per step);</li>
  *   <li>{@code mlpStepFloat32}: the same MLP step in float32 ({@code model.to(DType.FLOAT32)}, a
- *       float32 batch; Adam's state in float32), next to PyTorch's float32 step.</li>
+ *       float32 batch; Adam's state in float32), next to PyTorch's float32 step;</li>
+ *   <li>{@code seedStepReplayed}, {@code mlpStepReplayed}: the same steps replayed from a
+ *       {@link RecordedStep} (the same bits; the graph is not built again).</li>
  * </ul>
  * Run with {@code -prof gc} for bytes allocated per step.
  */
@@ -60,7 +63,10 @@ public class TrainingBenchmark {
             sgd = new SGD(net.parameters(), 0.5);
             x = Tensor.of(new double[] {0.8, 0.4, 0.3, 0.3}, 2, 2);
             target = Tensor.of(new double[] {0.2, 0.4, 1, 0}, 2, 2);
+            recorded = RecordedStep.record(in -> Losses.sumSquaredError(net.forward(in[0]), target), x);
         }
+
+        RecordedStep recorded;
     }
 
     /** The MLP and a fixed batch, in float64. */
@@ -70,6 +76,8 @@ public class TrainingBenchmark {
         Adam adam;
         Tensor x;
         int[] classes;
+        Tensor targets;
+        RecordedStep recorded;
 
         /** He-initialised 784-512-512-10 ReLU network, a random batch of 256. */
         @Setup
@@ -95,9 +103,14 @@ public class TrainingBenchmark {
         s.adam = new Adam(s.net.parameters(), 1e-3);
         s.x = Tensor.randn(rng, 256, 784).to(dtype);
         s.classes = new int[256];
+        double[] oneHot = new double[256 * 10];
         for (int i = 0; i < s.classes.length; i++) {
             s.classes[i] = rng.nextInt(10);
+            oneHot[10 * i + s.classes[i]] = 1;
         }
+        s.targets = Tensor.of(oneHot, 256, 10).to(dtype);
+        Sequential net = s.net;
+        s.recorded = RecordedStep.record(in -> Losses.crossEntropy(net.forward(in[0]), in[1]), s.x, s.targets);
     }
 
     /** One SGD iteration of the seed network; returns the loss. */
@@ -107,6 +120,24 @@ public class TrainingBenchmark {
         Tensor loss = Losses.sumSquaredError(s.net.forward(s.x), s.target);
         loss.backward();
         s.sgd.step();
+        return loss.item();
+    }
+
+    /** {@link #seedStep} as a replay of the recorded step: the same bits, without building the graph. */
+    @Benchmark
+    public double seedStepReplayed(Seed s) {
+        s.sgd.zeroGrad();
+        Tensor loss = s.recorded.replay(s.x);
+        s.sgd.step();
+        return loss.item();
+    }
+
+    /** {@link #mlpStep} as a replay of the recorded step. */
+    @Benchmark
+    public double mlpStepReplayed(Mlp s) {
+        s.adam.zeroGrad();
+        Tensor loss = s.recorded.replay(s.x, s.targets);
+        s.adam.step();
         return loss.item();
     }
 

@@ -177,7 +177,7 @@ public final class RecordedStep {
         externalFloat32 = new boolean[externals.length];
         externalRequiresGrad = new boolean[externals.length];
         for (int k = 0; k < externals.length; k++) {
-            externalShapes[k] = externals[k].shape();
+            externalShapes[k] = externals[k].value().shapeView(); // a value's shape array never changes
             externalFloat32[k] = externals[k].value().isFloat32();
             externalRequiresGrad[k] = externals[k].requiresGrad();
         }
@@ -364,7 +364,8 @@ public final class RecordedStep {
         }
         for (int k = 0; k < externals.length; k++) {
             Tensor x = externals[k];
-            if (!Shapes.same(x.value().shapeView(), externalShapes[k]) || x.value().isFloat32() != externalFloat32[k]
+            int[] shape = x.value().shapeView();
+            if (shape != externalShapes[k] && !Shapes.same(shape, externalShapes[k]) || x.value().isFloat32() != externalFloat32[k]
                     || x.requiresGrad() != externalRequiresGrad[k] || x.hooks() != null) {
                 throw new IllegalStateException("RecordedStep.replay: a tensor the step reads (a parameter or constant, now "
                         + describe(x) + ") was " + (externalFloat32[k] ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(externalShapes[k])
@@ -392,7 +393,11 @@ public final class RecordedStep {
     private static final class Saved implements Context {
         final Entry entry;
         final Tensor[] inputs;
-        private Tensor[] tensors;
+        /** The first two saved tensors inline (most ops save one or two), the rest in {@link #more}. */
+        private Tensor first;
+        private Tensor second;
+        private Tensor[] more;
+        private int count;
 
         Saved(Entry entry, Tensor[] inputs) {
             this.entry = entry;
@@ -404,32 +409,39 @@ public final class RecordedStep {
             if (ts == null) {
                 throw new IllegalArgumentException(entry.op.name() + ": save was given a null array");
             }
-            tensors = tensors == null ? ts.clone() : concat(tensors, ts);
+            for (Tensor t : ts) {
+                save(t);
+            }
         }
 
         @Override
         public void save(Tensor tensor) {
-            save(new Tensor[] {tensor});
+            if (tensor == null) {
+                throw new IllegalArgumentException(entry.op.name() + ": cannot save a null tensor");
+            }
+            if (count == 0) {
+                first = tensor;
+            } else if (count == 1) {
+                second = tensor;
+            } else {
+                more = more == null ? new Tensor[4] : count - 2 < more.length ? more : Arrays.copyOf(more, 2 * more.length);
+                more[count - 2] = tensor;
+            }
+            count++;
         }
 
         @Override
-        public void save(Tensor first, Tensor second) {
-            save(new Tensor[] {first, second});
-        }
-
-        private static Tensor[] concat(Tensor[] a, Tensor[] b) {
-            Tensor[] c = Arrays.copyOf(a, a.length + b.length);
-            System.arraycopy(b, 0, c, a.length, b.length);
-            return c;
+        public void save(Tensor a, Tensor b) {
+            save(a);
+            save(b);
         }
 
         @Override
         public Tensor saved(int index) {
-            int count = tensors == null ? 0 : tensors.length;
             if (index < 0 || index >= count) {
                 throw new IllegalArgumentException(entry.op.name() + ": saved index " + index + " out of range; " + count + " saved");
             }
-            return tensors[index];
+            return index == 0 ? first : index == 1 ? second : more[index - 2];
         }
 
         @Override
@@ -498,6 +510,36 @@ public final class RecordedStep {
         Tensor out = DETACH.forward(null, t);
         trace.add(DETACH, new Tensor[] {t}, out);
         return out;
+    }
+
+    /** Runs an op without a derivative, recording it when this thread records a step. */
+    static Tensor constant(CustomOp op, Tensor[] inputs) {
+        Autograd.ThreadState state = recording != 0 ? Autograd.state() : null;
+        Trace trace = state == null ? null : state.trace;
+        if (trace == null) {
+            return op.forward(Node.DISCARD, inputs);
+        }
+        state.trace = null;
+        Tensor out;
+        try {
+            out = op.forward(Node.DISCARD, inputs);
+        } finally {
+            state.trace = trace;
+        }
+        trace.add(op, inputs, out);
+        return out;
+    }
+
+    /**
+     * Refuses a value an op family computes outside its ops while this thread records: a replay,
+     * which runs only ops, would keep the recorded value.
+     */
+    static void checkWrap() {
+        if (Autograd.state().trace != null) {
+            throw new IllegalStateException("RecordedStep.record: the loss function uses an operation that computes its result outside"
+                    + " any op, which a replay cannot repeat; record a step without it (and please report it: every built-in"
+                    + " operation should be recordable)");
+        }
     }
 
     /** {@code detach()} as a recorded op: the value, cut from the graph. */
@@ -580,7 +622,7 @@ public final class RecordedStep {
                         + "; it must have one element and require grad (some parameter it depends on requires grad)");
             }
             for (Tensor t : outputs) {
-                if (t.hooks() != null) {
+                if ((t.node() != null ? t.node().hooks : t.hooks()) != null) {
                     throw new IllegalStateException("RecordedStep.record: " + describe(t) + " has hooks or retainGrad(); a replay does not run"
                             + " them, so they are refused");
                 }

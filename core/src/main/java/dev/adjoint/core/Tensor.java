@@ -86,7 +86,15 @@ public final class Tensor {
 
             @Override
             public Tensor wrap(NDArray v) {
+                if (RecordedStep.recording != 0) {
+                    RecordedStep.checkWrap();
+                }
                 return new Tensor(v);
+            }
+
+            @Override
+            public Tensor constant(CustomOp op, Tensor[] inputs) {
+                return RecordedStep.constant(op, inputs);
             }
 
             @Override

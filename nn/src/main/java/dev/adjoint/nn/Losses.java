@@ -104,15 +104,37 @@ public final class Losses {
         if (n == 0) {
             throw new IllegalArgumentException("crossEntropy: empty batch (logits shape " + Arrays.toString(shape) + ")");
         }
-        double[] oneHot = new double[n * c];
         for (int i = 0; i < n; i++) {
             if (classes[i] < 0 || classes[i] >= c) {
                 throw new IllegalArgumentException("crossEntropy: class " + classes[i] + " at index " + i
                         + " is out of range for " + c + " classes");
             }
-            oneHot[i * c + classes[i]] = 1.0;
         }
-        return crossEntropy(logits, Tensor.of(oneHot, n, c).to(logits.dtype()));
+        return crossEntropy(logits, oneHot(classes, c).to(logits.dtype()));
+    }
+
+    /**
+     * One row per label, 1 in the label's column and 0 elsewhere (float64): the targets of
+     * {@link #crossEntropy(Tensor, Tensor)}.
+     *
+     * @param classes the class of each row, each in {@code [0, count)}
+     * @param count the number of classes
+     * @return a tensor of shape {@code [classes.length, count]}
+     * @throws IllegalArgumentException if a class is out of range
+     */
+    public static Tensor oneHot(int[] classes, int count) {
+        if (classes == null || count < 1) {
+            throw new IllegalArgumentException("oneHot: " + (classes == null ? "classes is null" : "count " + count + " is below 1"));
+        }
+        double[] v = new double[classes.length * count];
+        for (int i = 0; i < classes.length; i++) {
+            if (classes[i] < 0 || classes[i] >= count) {
+                throw new IllegalArgumentException("oneHot: class " + classes[i] + " at index " + i + " is out of range for " + count
+                        + " classes");
+            }
+            v[i * count + classes[i]] = 1.0;
+        }
+        return Tensor.of(v, classes.length, count);
     }
 
     /**

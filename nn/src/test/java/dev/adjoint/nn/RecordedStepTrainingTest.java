@@ -88,6 +88,9 @@ class RecordedStepTrainingTest {
         }
         assertEquals(Double.doubleToLongBits(Losses.crossEntropy(logits, classes).item()),
                 Double.doubleToLongBits(Losses.crossEntropy(logits, Tensor.of(oneHot, 6, 4)).item()));
+        assertArrayEquals(oneHot, Losses.oneHot(classes, 4).toArray());
+        IllegalArgumentException range = assertThrows(IllegalArgumentException.class, () -> Losses.oneHot(new int[] {0, 4}, 4));
+        assertTrue(range.getMessage().startsWith("oneHot: class 4 at index 1"), range.getMessage());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Losses.crossEntropy(logits, Tensor.zeros(6, 5)));
         assertTrue(e.getMessage().contains("crossEntropy") && e.getMessage().contains("[6, 5]"), e.getMessage());

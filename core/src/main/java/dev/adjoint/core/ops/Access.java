@@ -50,6 +50,16 @@ public final class Access {
          * @return whether nothing would record an op now
          */
         boolean unrecorded();
+
+        /**
+         * Runs an op without a derivative: its forward alone, never recorded in the graph, but
+         * recorded by a step being recorded ({@code RecordedStep}).
+         *
+         * @param op the op
+         * @param inputs its inputs
+         * @return the output, which does not require grad
+         */
+        Tensor constant(CustomOp op, Tensor[] inputs);
     }
 
     private static volatile Bridge installed;
@@ -95,6 +105,10 @@ public final class Access {
 
     static Tensor apply(CustomOp op, Tensor[] inputs) {
         return Holder.BRIDGE.apply(op, inputs);
+    }
+
+    static Tensor constant(CustomOp op, Tensor[] inputs) {
+        return Holder.BRIDGE.constant(op, inputs);
     }
 
     static boolean unrecorded() {

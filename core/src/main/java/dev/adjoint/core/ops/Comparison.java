@@ -34,14 +34,7 @@ public final class Comparison {
         if (b == null) {
             throw new IllegalArgumentException(name + ": other tensor is null");
         }
-        NDArray va = value(a);
-        NDArray vb = value(b);
-        if (!Shapes.same(va.shapeView(), vb.shapeView())) {
-            int[] out = Shapes.broadcast(name, va.shapeView(), vb.shapeView());
-            va = va.expand(out);
-            vb = vb.expand(out);
-        }
-        return Primitive.wrap(Elementwise.zip(kernel, va, vb));
+        return new Compare(name, kernel).of(a, b);
     }
 
     /**
@@ -53,7 +46,46 @@ public final class Comparison {
      * @return 1 where the comparison holds, else 0 (NaN compares false)
      */
     public static Tensor compare(Binary kernel, Tensor a, double c) {
-        return Primitive.wrap(Elementwise.zipScalar(kernel, value(a), c));
+        return new CompareWith(kernel, c).of(a);
+    }
+
+    /** A comparison of two tensors, broadcasting. */
+    private static final class Compare extends Primitive.Constant {
+        private final Binary kernel;
+
+        Compare(String name, Binary kernel) {
+            super(name, 2);
+            this.kernel = kernel;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            NDArray va = value(in[0]);
+            NDArray vb = value(in[1]);
+            if (!Shapes.same(va.shapeView(), vb.shapeView())) {
+                int[] out = Shapes.broadcast(name(), va.shapeView(), vb.shapeView());
+                va = va.expand(out);
+                vb = vb.expand(out);
+            }
+            return Primitive.wrap(Elementwise.zip(kernel, va, vb));
+        }
+    }
+
+    /** A comparison with a constant. */
+    private static final class CompareWith extends Primitive.Constant {
+        private final Binary kernel;
+        private final double c;
+
+        CompareWith(Binary kernel, double c) {
+            super(kernel.name().toLowerCase(java.util.Locale.ROOT), 1);
+            this.kernel = kernel;
+            this.c = c;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return Primitive.wrap(Elementwise.zipScalar(kernel, value(in[0]), c));
+        }
     }
 
     /**

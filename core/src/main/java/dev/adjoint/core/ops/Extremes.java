@@ -97,8 +97,27 @@ public final class Extremes {
         if (shape[a] == 0) {
             throw new IllegalArgumentException(op + ": axis " + axis + " of shape " + Arrays.toString(shape) + " is empty");
         }
-        // a plain value, never recorded: positions have no gradient
-        NDArray p = AxisKernels.argExtreme(value(x), a, min);
-        return Primitive.wrap(keepDim ? p : p.reshape(Shapes.reduced(shape, a, false)));
+        return new Position(op, a, keepDim, min).of(x);
+    }
+
+    /** The position of each slice's extreme: a plain value, never recorded (positions have no gradient). */
+    private static final class Position extends Primitive.Constant {
+        private final int axis;
+        private final boolean keepDim;
+        private final boolean min;
+
+        Position(String name, int axis, boolean keepDim, boolean min) {
+            super(name, 1);
+            this.axis = axis;
+            this.keepDim = keepDim;
+            this.min = min;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            NDArray x = value(in[0]);
+            NDArray p = AxisKernels.argExtreme(x, axis, min);
+            return Primitive.wrap(keepDim ? p : p.reshape(Shapes.reduced(x.shapeView(), axis, false)));
+        }
     }
 }

@@ -51,6 +51,42 @@ abstract class Primitive implements CustomOp {
     }
 
     /**
+     * An op without a derivative (a comparison, argmax, logSumExp's shift): applied through
+     * {@link #of}, its result never joins the graph and never requires grad, but a recorded step
+     * (which replays ops, not the Java code around them) records and replays it like any op.
+     */
+    abstract static class Constant implements CustomOp {
+        private final String name;
+        private final int arity;
+
+        Constant(String name, int arity) {
+            this.name = name;
+            this.arity = arity;
+        }
+
+        @Override
+        public final String name() {
+            return name;
+        }
+
+        /** Never called (the result is not recorded); no input gets a gradient. */
+        @Override
+        public final Tensor[] backward(Context ctx, Tensor gradOutput) {
+            return new Tensor[arity];
+        }
+
+        /** No tangent: the result is piecewise constant. */
+        @Override
+        public final Tensor jvp(Context ctx, Tensor[] inputs, Tensor[] tangents, Tensor output) {
+            return null;
+        }
+
+        final Tensor of(Tensor... inputs) {
+            return Access.constant(this, inputs);
+        }
+    }
+
+    /**
      * A fused backward formula {@code f(g, y)} of an activation, as one differentiable op: one pass
      * instead of several ops when training, with its own derivative so higher orders stay exact.
      */

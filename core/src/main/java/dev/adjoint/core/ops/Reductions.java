@@ -226,6 +226,14 @@ public final class Reductions {
         return a;
     }
 
+    /** logSumExp's shift: the maximum, or 0 where it is infinite; a constant of the graph. */
+    private static final Primitive.Constant FINITE_SHIFT = new Primitive.Constant("logSumExpShift", 1) {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return Primitive.wrap(Elementwise.map(Elementwise.Unary.INFINITY_TO_ZERO, value(in[0])));
+        }
+    };
+
     /**
      * Returns log(sum(exp(x))).
      *
@@ -239,7 +247,7 @@ public final class Reductions {
         int a = nonEmptyAxis("logSumExp", axis, shape);
         // an infinite max shifts by 0 instead (as PyTorch): -inf - -inf would be NaN where the
         // answer is -inf (all -inf) or +inf (any +inf)
-        Tensor m = Primitive.wrap(Elementwise.map(Elementwise.Unary.INFINITY_TO_ZERO, value(x.max(a, true))));
+        Tensor m = FINITE_SHIFT.of(x.max(a, true));
         Tensor r = x.sub(m).exp().sum(a, true).log().add(m);
         return keepDim ? r : r.reshape(Shapes.reduced(shape, a, false));
     }
