@@ -59,8 +59,13 @@ import java.util.function.Function;
  * line of user code).
  */
 public final class RecordedStep {
-    /** How many threads are recording now: the reading and changing methods of Tensor check only when it is not 0. */
-    static volatile int recording;
+    /**
+     * How many threads are recording now: the reading and changing methods of Tensor check only
+     * when it is not 0. NOTE: plain, not volatile: only the recording thread needs to see its own
+     * count (program order does that), and a volatile read in every op's result costs the eager
+     * step; another thread that sees a stale count only looks up its own state, which has no trace.
+     */
+    static int recording;
 
     /** The shapes of the step's inputs, their dtypes and whether each requires grad. */
     private final int[][] inputShapes;
