@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -83,6 +84,10 @@ public final class RecordedStep {
     private final int[] order;
     /** Whether the backward pass may recycle its intermediate gradients (no op keeps one). */
     private final boolean recycle;
+    /** The gradient of the loss with respect to itself, ones; shared by the replays, which never change it. */
+    private final Tensor seed;
+    /** How many gradients of the backward pass go to leaves (inputs, parameters). */
+    private final int deliveries;
 
     /** One recorded op application. */
     private static final class Entry {
@@ -194,6 +199,14 @@ public final class RecordedStep {
             retains |= e.differentiable && e.op.retainsGradients();
         }
         recycle = !retains;
+        seed = Tensor.over(NDArray.fullLike(1.0, t.outputs.get(lossEntry).value()));
+        int leafEdges = 0;
+        for (int e : order) {
+            for (int k = 0; k < entries[e].sources.length; k++) {
+                leafEdges += entries[e].needs[k] && entries[e].sources[k] < n ? 1 : 0;
+            }
+        }
+        deliveries = leafEdges;
     }
 
     /**
@@ -255,21 +268,59 @@ public final class RecordedStep {
         if (state.trace != null) {
             throw new IllegalStateException("RecordedStep.replay: cannot replay a step inside a function being recorded");
         }
-        Tensor[] values = new Tensor[inputs.length + entries.length];
-        System.arraycopy(inputs, 0, values, 0, inputs.length);
-        Saved[] saved = new Saved[entries.length];
-        state.noGrad++;
-        try {
-            forward(values, saved);
-        } finally {
-            state.noGrad--;
+        Run run = spare.getAndSet(null);
+        if (run == null) {
+            run = new Run();
         }
-        Tensor loss = values[inputs.length + lossEntry];
-        backward(values, saved, Tensor.over(NDArray.fullLike(1.0, loss.value())), state);
-        return loss;
+        try {
+            System.arraycopy(inputs, 0, run.values, 0, inputs.length);
+            state.noGrad++;
+            try {
+                forward(run);
+            } finally {
+                state.noGrad--;
+            }
+            backward(run, state);
+            return run.values[inputs.length + lossEntry];
+        } finally {
+            run.clear();
+            spare.set(run);
+        }
     }
 
-    private void forward(Tensor[] values, Saved[] saved) {
+    /**
+     * The working arrays of one replay, kept for the next one (a replay of a tiny step would
+     * otherwise spend a good part of its time allocating them); a replay on another thread at the
+     * same time makes its own.
+     */
+    private final AtomicReference<Run> spare = new AtomicReference<>();
+
+    /** One replay's values, saved tensors, pending gradients and leaf gradients. */
+    private final class Run {
+        final Tensor[] values = new Tensor[inputShapes.length + entries.length];
+        final Saved[] saved = new Saved[entries.length];
+        final Tensor[] pending = new Tensor[entries.length];
+        final Tensor[] leaves = new Tensor[2 * deliveries];
+
+        Run() {
+            for (int e = 0; e < entries.length; e++) {
+                saved[e] = new Saved(entries[e]);
+            }
+        }
+
+        /** Drops every reference, so that nothing of a replay outlives it. */
+        void clear() {
+            Arrays.fill(values, null);
+            Arrays.fill(pending, null);
+            Arrays.fill(leaves, null);
+            for (Saved ctx : saved) {
+                ctx.reset(null);
+            }
+        }
+    }
+
+    private void forward(Run run) {
+        Tensor[] values = run.values;
         int n = inputShapes.length;
         for (int e = 0; e < entries.length; e++) {
             Entry entry = entries[e];
@@ -278,7 +329,8 @@ public final class RecordedStep {
                 int s = entry.sources[k];
                 in[k] = s >= 0 ? values[s] : externals[-1 - s];
             }
-            Saved ctx = new Saved(entry, in);
+            Saved ctx = run.saved[e];
+            ctx.reset(in);
             Tensor out = entry.op.forward(ctx, in);
             if (out == null || !Shapes.same(out.value().shapeView(), entry.outputShape) || out.value().isFloat32() != entry.outputFloat32) {
                 throw new IllegalStateException("RecordedStep.replay: " + entry.op.name() + " returned "
@@ -287,15 +339,15 @@ public final class RecordedStep {
                         + "; the step no longer computes what was recorded: record it again");
             }
             values[n + e] = out;
-            saved[e] = ctx;
         }
     }
 
     /** The sweep of {@link BackwardPass}, over a fixed order and with nothing to discover. */
-    private void backward(Tensor[] values, Saved[] saved, Tensor seed, Autograd.ThreadState state) {
+    private void backward(Run run, Autograd.ThreadState state) {
+        Tensor[] values = run.values;
+        Tensor[] pending = run.pending;
+        Tensor[] leaves = run.leaves;
         int n = inputShapes.length;
-        Tensor[] pending = new Tensor[entries.length];
-        Tensor[] leaves = new Tensor[8];
         int leafCount = 0;
         pending[lossEntry] = seed;
         Buffers.Scope scope = recycle && state.forwardLevel == 0 ? Buffers.open() : null;
@@ -311,7 +363,7 @@ public final class RecordedStep {
                     continue;
                 }
                 Entry entry = entries[e];
-                Saved ctx = saved[e];
+                Saved ctx = run.saved[e];
                 Tensor[] grads = Engine.callBackward(entry.op, ctx, ctx.inputs, null, g, state);
                 for (int k = 0; k < grads.length; k++) {
                     Tensor gk = grads[k];
@@ -322,9 +374,6 @@ public final class RecordedStep {
                     if (s >= n) {
                         pending[s - n] = pending[s - n] == null ? gk : pending[s - n].add(gk);
                     } else {
-                        if (leafCount == leaves.length) {
-                            leaves = Arrays.copyOf(leaves, 2 * leafCount);
-                        }
                         leaves[leafCount++] = s >= 0 ? values[s] : externals[-1 - s];
                         leaves[leafCount++] = gk;
                     }
@@ -397,16 +446,26 @@ public final class RecordedStep {
     /** What one op's forward saved in one replay, for its backward in the same replay. */
     private static final class Saved implements Context {
         final Entry entry;
-        final Tensor[] inputs;
+        Tensor[] inputs;
         /** The first two saved tensors inline (most ops save one or two), the rest in {@link #more}. */
         private Tensor first;
         private Tensor second;
         private Tensor[] more;
         private int count;
 
-        Saved(Entry entry, Tensor[] inputs) {
+        Saved(Entry entry) {
             this.entry = entry;
-            this.inputs = inputs;
+        }
+
+        /** Starts a replay of the op on {@code in} (null: forgets the last one). */
+        void reset(Tensor[] in) {
+            inputs = in;
+            first = null;
+            second = null;
+            if (more != null) {
+                Arrays.fill(more, null);
+            }
+            count = 0;
         }
 
         @Override
