@@ -38,9 +38,9 @@ import java.util.function.Function;
  * keeps the ops it applies, in order, with where each input came from: an input of the step, an
  * earlier op's result, or a tensor made outside the function (a parameter, a captured constant).
  * Tensors the function makes afresh (a {@code Tensor.of} inside it) are kept as constants when
- * both runs made the same values, and refused when they differ (random numbers drawn in Java, as
- * {@code nn}'s {@code Dropout} does: keep such layers out of a recorded step, or in evaluation
- * mode). Numbers in the function ({@code x.mul(0.5)}) are fixed when recorded, and Java code in
+ * both runs made the same values, and refused when they differ (random numbers drawn in Java):
+ * randomness belongs in an op's forward, which each replay runs again, as {@code nn}'s
+ * {@code Dropout} draws its masks. Numbers in the function ({@code x.mul(0.5)}) are fixed when recorded, and Java code in
  * the function does not run again: a branch on something other than a tensor's value takes the
  * same arm on every replay.
  *
@@ -730,9 +730,9 @@ public final class RecordedStep {
                     Tensor y = other.externals.get(-1 - sb);
                     if (x != y && !sameConstant(x, y)) {
                         throw new IllegalStateException("RecordedStep.record: input " + k + " of " + a.op.name() + " (op " + e + ") is "
-                                + describe(x) + ", made afresh by the loss function with different values on each call (random numbers,"
-                                + " as Dropout draws in training mode?); a replay would reuse one of them: make it an input of the step,"
-                                + " or keep the layer out of the recorded step");
+                                + describe(x) + ", made afresh by the loss function with different values on each call (random numbers"
+                                + " drawn in Java?); a replay would reuse one of them: make it an input of the step, or draw it in an op's"
+                                + " forward, which a replay runs again (as nn's Dropout does)");
                     }
                 }
             }

@@ -1,5 +1,7 @@
 package dev.adjoint.nn;
 
+import dev.adjoint.core.Context;
+import dev.adjoint.core.CustomOp;
 import dev.adjoint.core.Tensor;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -73,14 +75,35 @@ public final class Dropout implements Layer {
         if (!training || p == 0) {
             return x;
         }
-        double keep = 1.0 / (1.0 - p);
-        double[] mask = new double[x.size()];
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] = rng.nextDouble() < p ? 0.0 : keep;
-        }
-        draws += mask.length;
-        return x.mul(Tensor.of(mask, x.shape()).to(x.dtype()));
+        // the mask is an op of its own (on a detached x: it has no gradient), so that a
+        // RecordedStep draws a new one on every replay, as an eager step does
+        return x.mul(mask.apply(x.detach()));
     }
+
+    /** Draws a mask of its input's shape and dtype: 0 with probability p, else 1 / (1 - p). */
+    private final CustomOp mask = new CustomOp() {
+        @Override
+        public String name() {
+            return "dropoutMask";
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            double keep = 1.0 / (1.0 - p);
+            double[] m = new double[in[0].size()];
+            for (int i = 0; i < m.length; i++) {
+                m[i] = rng.nextDouble() < p ? 0.0 : keep;
+            }
+            draws += m.length;
+            return Tensor.of(m, in[0].shape()).to(in[0].dtype());
+        }
+
+        // never reached: the input does not require grad
+        @Override
+        public Tensor[] backward(Context ctx, Tensor gradOutput) {
+            return new Tensor[] {null};
+        }
+    };
 
     /**
      * How many numbers this layer has drawn from its generator so far.

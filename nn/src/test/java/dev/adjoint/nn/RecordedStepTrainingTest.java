@@ -97,16 +97,35 @@ class RecordedStepTrainingTest {
     }
 
     @Test
-    void dropoutInTrainingModeIsRefusedAndAllowedInEvaluationMode() {
-        Dropout dropout = new Dropout(0.5, new SplittableRandom(1));
-        Sequential net = new Sequential(new Linear(4, 4, Init.constant(0.5)), dropout);
-        Tensor x = Tensor.ones(3, 4);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> RecordedStep.record(in -> net.forward(in[0]).sum(), x));
-        assertTrue(e.getMessage().contains("different values") && e.getMessage().contains("Dropout"), e.getMessage());
-        net.train(false);
-        RecordedStep step = RecordedStep.record(in -> net.forward(in[0]).sum(), x);
-        assertEquals(Double.doubleToLongBits(net.forward(x).sum().item()), Double.doubleToLongBits(step.replay(x).item()));
+    void dropoutDrawsANewMaskOnEveryReplayAsTheEagerStepDoes() {
+        Sequential eager = dropoutNet();
+        Sequential replayed = dropoutNet();
+        SGD eagerSgd = new SGD(eager.parameters(), 0.1);
+        SGD replayedSgd = new SGD(replayed.parameters(), 0.1);
+        Tensor x = Tensor.randn(new SplittableRandom(2), 5, 6);
+        RecordedStep step = RecordedStep.record(in -> replayed.forward(in[0]).tanh().sum(), x);
+        // recording ran the function twice, drawing two masks: the eager network draws them too
+        eager.forward(x);
+        eager.forward(x);
+        assertEquals(((Dropout) eager.layers().get(1)).draws(), ((Dropout) replayed.layers().get(1)).draws());
+        for (int i = 0; i < 10; i++) {
+            eagerSgd.zeroGrad();
+            Tensor eagerLoss = eager.forward(x).tanh().sum();
+            eagerLoss.backward();
+            eagerSgd.step();
+            replayedSgd.zeroGrad();
+            Tensor loss = step.replay(x);
+            replayedSgd.step();
+            assertEquals(Double.doubleToLongBits(eagerLoss.item()), Double.doubleToLongBits(loss.item()), "loss at step " + i);
+            assertSameParameters(eager.parameters(), replayed.parameters(), "step " + i);
+        }
+        // the count a resumed run replays moves with the replays
+        assertEquals(((Dropout) eager.layers().get(1)).draws(), ((Dropout) replayed.layers().get(1)).draws());
+    }
+
+    private static Sequential dropoutNet() {
+        return new Sequential(new Linear(6, 8, Init.heUniform(new SplittableRandom(4))), new Dropout(0.3, new SplittableRandom(9)),
+                new Linear(8, 2, Init.heUniform(new SplittableRandom(5))));
     }
 
     @Test
