@@ -1,6 +1,7 @@
 package dev.adjoint.bench;
 
 import dev.adjoint.core.DType;
+import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,12 @@ public class ElementwiseBenchmark {
         bias = Tensor.randn(d, rng, 512).requiresGrad(true);
         logits = Tensor.randn(d, rng, 256, 1000).requiresGrad(true);
         weight = Tensor.randn(d, rng, 256, 1000);
+        biasReluStep = RecordedStep.record(in -> h.add(bias).relu().sum());
+        softmaxStep = RecordedStep.record(in -> logits.softmax(-1).mul(weight).sum());
     }
+
+    RecordedStep biasReluStep;
+    RecordedStep softmaxStep;
 
     /** relu(h + b), then backward of its sum into h and b. */
     @Benchmark
@@ -56,6 +62,23 @@ public class ElementwiseBenchmark {
         bias.zeroGrad();
         h.add(bias).relu().sum().backward();
         return bias.grad();
+    }
+
+    /** {@link #biasRelu} replayed from a {@link RecordedStep}. */
+    @Benchmark
+    public Tensor biasReluReplayed() {
+        h.zeroGrad();
+        bias.zeroGrad();
+        biasReluStep.replay();
+        return bias.grad();
+    }
+
+    /** {@link #softmax} replayed from a {@link RecordedStep}. */
+    @Benchmark
+    public Tensor softmaxReplayed() {
+        logits.zeroGrad();
+        softmaxStep.replay();
+        return logits.grad();
     }
 
     /** softmax(x) weighted and summed, then backward into x. */

@@ -25,8 +25,10 @@ package dev.adjoint.core;
  *       guard it.</li>
  *   <li><b>The buffer promise</b> (optional). An op whose {@link #retainsGradients()} returns
  *       {@code false} promises that its backward keeps no reference, after it returns, to the
- *       gradient it was given or to anything it computed; a plain {@link Tensor#backward()} whose
- *       every op keeps that promise reuses the memory of its intermediate gradients.</li>
+ *       gradient it was given or to anything it computed, and its forward none to its output or
+ *       to anything else it computed (beyond the {@link Context}); a plain
+ *       {@link Tensor#backward()} whose every op keeps that promise reuses the memory of its
+ *       intermediate gradients, and a {@link RecordedStep} that of its values too.</li>
  *   <li><b>Tangent rule</b> (optional). {@link #jvp} gives the output's tangent (the
  *       Jacobian-vector product {@code J t}) from the inputs' tangents, for forward mode
  *       ({@link Autograd#jvp}, {@link Autograd#jacobian}, {@link Autograd#hessian}). Without one
@@ -116,7 +118,10 @@ public interface CustomOp {
      * collection). The default, {@code true}, is always safe. An op that returns {@code false}
      * promises it keeps none of them; a plain {@link Tensor#backward()} whose every op makes that
      * promise reuses the memory of its intermediate gradients for later work, which is faster on
-     * large tensors. Breaking the promise gives silently wrong values, not an exception.
+     * large tensors. The promise covers the forward too: it keeps no reference to its output or to
+     * what it computed beyond the {@link Context}, so that a {@link RecordedStep} whose every op
+     * makes the promise reuses the memory of its values from one replay to the next. Breaking the
+     * promise gives silently wrong values, not an exception.
      *
      * @return whether backward may retain its gradients
      */

@@ -82,7 +82,7 @@ public final class RecordedStep {
     private final int lossEntry;
     /** The entries with a backward, in the order a backward pass visits them. */
     private final int[] order;
-    /** Whether the backward pass may recycle its intermediate gradients (no op keeps one). */
+    /** Whether a replay may recycle the arrays of its values and gradients (no op keeps any: {@link CustomOp#retainsGradients()}). */
     private final boolean recycle;
     /** The gradient of the loss with respect to itself, ones; shared by the replays, which never change it. */
     private final Tensor seed;
@@ -196,7 +196,7 @@ public final class RecordedStep {
         order = backwardOrder();
         boolean retains = false;
         for (Entry e : entries) {
-            retains |= e.differentiable && e.op.retainsGradients();
+            retains |= e.op.retainsGradients();
         }
         recycle = !retains;
         seed = Tensor.over(NDArray.fullLike(1.0, t.outputs.get(lossEntry).value()));
@@ -272,6 +272,12 @@ public final class RecordedStep {
         if (run == null) {
             run = new Run();
         }
+        // Nothing a replay computes outlives it but the loss (copied out) and the leaves' gradients
+        // (copied into their grad()), so the arrays of its values and gradients go back to the pool
+        // for the next replay, which then writes warm memory instead of fresh (zeroed) arrays.
+        Buffers.Scope scope = recycle && state.forwardLevel == 0 ? Buffers.open() : null;
+        long retainingBefore = state.retainingBackwards;
+        boolean succeeded = false;
         try {
             System.arraycopy(inputs, 0, run.values, 0, inputs.length);
             state.noGrad++;
@@ -280,9 +286,18 @@ public final class RecordedStep {
             } finally {
                 state.noGrad--;
             }
-            backward(run, state);
-            return run.values[inputs.length + lossEntry];
+            Tensor loss = Tensor.over(run.values[inputs.length + lossEntry].value().copy());
+            backward(run, state, scope);
+            succeeded = true;
+            return loss;
         } finally {
+            if (scope != null) {
+                if (succeeded && state.retainingBackwards == retainingBefore) {
+                    scope.release();
+                } else {
+                    scope.discard();
+                }
+            }
             run.clear();
             spare.set(run);
         }
@@ -343,16 +358,13 @@ public final class RecordedStep {
     }
 
     /** The sweep of {@link BackwardPass}, over a fixed order and with nothing to discover. */
-    private void backward(Run run, Autograd.ThreadState state) {
+    private void backward(Run run, Autograd.ThreadState state, Buffers.Scope scope) {
         Tensor[] values = run.values;
         Tensor[] pending = run.pending;
         Tensor[] leaves = run.leaves;
         int n = inputShapes.length;
         int leafCount = 0;
         pending[lossEntry] = seed;
-        Buffers.Scope scope = recycle && state.forwardLevel == 0 ? Buffers.open() : null;
-        long retainingBefore = state.retainingBackwards;
-        boolean succeeded = false;
         state.passDepth++;
         state.noGrad++;
         try {
@@ -385,17 +397,9 @@ public final class RecordedStep {
             for (int i = 0; i < leafCount; i += 2) {
                 leaves[i].accumulateGrad(leaves[i + 1], false);
             }
-            succeeded = true;
         } finally {
             state.noGrad--;
             state.passDepth--;
-            if (scope != null) {
-                if (succeeded && state.retainingBackwards == retainingBefore) {
-                    scope.release();
-                } else {
-                    scope.discard();
-                }
-            }
         }
     }
 
@@ -621,6 +625,11 @@ public final class RecordedStep {
         @Override
         public Tensor[] backward(Context ctx, Tensor gradOutput) {
             return new Tensor[] {null};
+        }
+
+        @Override
+        public boolean retainsGradients() {
+            return false;
         }
     };
 

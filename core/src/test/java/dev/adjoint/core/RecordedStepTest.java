@@ -139,6 +139,23 @@ class RecordedStepTest {
                 new Tensor[] {Tensor.randn(DType.FLOAT32, rng, 2, 4)});
     }
 
+    /**
+     * A replay recycles the arrays of its values for the next one (the suite pools even tiny
+     * arrays and poisons them with NaN when reused): what it returns must not be among them.
+     */
+    @Test
+    void aLossKeepsItsValueThroughLaterReplays() {
+        Tensor w = Tensor.randn(rng, 3, 3).requiresGrad(true);
+        // exp of the sum: the loss itself comes from a kernel that takes pooled arrays
+        RecordedStep step = RecordedStep.record(in -> in[0].matmul(w).sum().exp(), Tensor.randn(rng, 2, 3));
+        Tensor x1 = Tensor.randn(rng, 2, 3);
+        Tensor first = step.replay(x1);
+        for (int i = 0; i < 20; i++) {
+            step.replay(Tensor.randn(rng, 2, 3));
+        }
+        assertEquals(x1.matmul(w.detach()).sum().exp().item(), first.item());
+    }
+
     @Test
     void threadsReplayingAtOnceSumTheirGradients() throws Exception {
         Tensor w = Tensor.randn(rng, 16, 8).requiresGrad(true);

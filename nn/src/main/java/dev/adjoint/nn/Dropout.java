@@ -103,6 +103,11 @@ public final class Dropout implements Layer {
         public Tensor[] backward(Context ctx, Tensor gradOutput) {
             return new Tensor[] {null};
         }
+
+        @Override
+        public boolean retainsGradients() {
+            return false;
+        }
     };
 
     /**

@@ -75,6 +75,11 @@ abstract class Primitive implements CustomOp {
             return new Tensor[arity];
         }
 
+        @Override
+        public final boolean retainsGradients() {
+            return false;
+        }
+
         /** No tangent: the result is piecewise constant. */
         @Override
         public final Tensor jvp(Context ctx, Tensor[] inputs, Tensor[] tangents, Tensor output) {
