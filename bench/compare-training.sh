@@ -10,7 +10,8 @@
 # which is fair to both on a shared machine whose speed drifts over minutes),
 # JMH_ARGS (extra JMH options, e.g. "-prof gc"), JVM_ARGS (extra options for the benchmark JVMs,
 # e.g. "-XX:+UseSerialGC"), PYTHON (default /usr/bin/python3), DTYPE (float64, the default, or
-# float32: both sides run in it, where the Adjoint benchmark has a dtype parameter).
+# float32: both sides run in it, where the Adjoint benchmark has a dtype parameter). A workload
+# with a RecordedStep replay (seedStep, mlpStep, biasRelu, softmax) gets a "replayed" row too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,8 @@ if [ ! -f "$JAR" ]; then
   mvn -B -ntp -q -pl bench -am package -DskipTests
 fi
 OUT="$(mktemp -d)"
-REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark|StridedBenchmark)\\.(${WORKLOADS[*]})\$")"
+# each workload's RecordedStep replay (seedStepReplayed, ...) runs too where there is one
+REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark|StridedBenchmark)\\.(${WORKLOADS[*]})(Replayed)?\$")"
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "=== round $round of $ROUNDS"
@@ -60,6 +62,9 @@ for name, us in torch.items():
     a = adjoint.get(name)
     if a:
         print(f"{name:<15} {us:>12.2f} {a:>12.2f} {us / a:>8.2f}x")
+    r = adjoint.get(name + "Replayed")
+    if r:
+        print(f"{'  replayed':<15} {us:>12.2f} {r:>12.2f} {us / r:>8.2f}x")
 if "mlpStep" in adjoint and "mlpStepFloat32" in adjoint:
     print()
     print(f"float32 over float64, MLP step: Adjoint {adjoint['mlpStep'] / adjoint['mlpStepFloat32']:.2f}x", end="")
