@@ -2,6 +2,7 @@ package dev.adjoint.examples;
 
 import dev.adjoint.core.Autograd;
 import dev.adjoint.core.DType;
+import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Adam;
 import dev.adjoint.nn.Batch;
@@ -48,8 +49,11 @@ final class FashionMnistExample {
     private FashionMnistExample() {
     }
 
-    /** The options: {@code --model mlp|cnn --epochs N --data DIR --out DIR --dtype float64|float32 --resume}. */
-    record Settings(String model, int epochs, Path data, Path out, boolean resume, DType dtype) {
+    /**
+     * The options: {@code --model mlp|cnn --epochs N --data DIR --out DIR --dtype float64|float32
+     * --resume --recorded}.
+     */
+    record Settings(String model, int epochs, Path data, Path out, boolean resume, DType dtype, boolean recorded) {
         /** The start of the output files' names: the model, and the dtype when it is not the default. */
         String name() {
             return "fashion-mnist-" + model + (dtype == DType.FLOAT32 ? "-float32" : "");
@@ -61,6 +65,7 @@ final class FashionMnistExample {
             Path data = DEBIAN_DATA;
             Path out = Path.of(Options.DEFAULT_OUT);
             boolean resume = false;
+            boolean recorded = false;
             DType dtype = DType.FLOAT64;
             for (int i = 0; i < args.length; i++) {
                 String option = args[i];
@@ -68,9 +73,13 @@ final class FashionMnistExample {
                     resume = true;
                     continue;
                 }
+                if (option.equals("--recorded")) {
+                    recorded = true;
+                    continue;
+                }
                 if (!List.of("--model", "--epochs", "--data", "--out", "--dtype").contains(option)) {
                     throw new Main.UsageException("unknown option '" + option
-                            + "' (expected --model mlp|cnn, --epochs N, --data DIR, --out DIR, --dtype float64|float32 or --resume)");
+                            + "' (expected --model mlp|cnn, --epochs N, --data DIR, --out DIR, --dtype float64|float32, --resume or --recorded)");
                 }
                 if (i + 1 == args.length) {
                     throw new Main.UsageException(option + " needs a value");
@@ -94,7 +103,7 @@ final class FashionMnistExample {
                     default -> out = Path.of(value);
                 }
             }
-            return new Settings(model, epochs, data, out, resume, dtype);
+            return new Settings(model, epochs, data, out, resume, dtype, recorded);
         }
     }
 
@@ -143,6 +152,7 @@ final class FashionMnistExample {
             }
         }
         List<double[]> accuracies = new ArrayList<>();
+        RecordedStep step = null;
         boolean console = System.console() != null && out == System.out;
         for (int epoch = start; epoch < s.epochs(); epoch++) {
             model.train(true);
@@ -153,9 +163,21 @@ final class FashionMnistExample {
             double epochLoss = 0;
             for (int b = 0; b < batches.length; b++) {
                 Batch batch = train.batch(batches[b]);
-                adam.zeroGrad();
-                Tensor loss = Losses.crossEntropy(model.forward(inputs(batch.inputs(), s.model())), batch.labels());
-                loss.backward();
+                Tensor x = inputs(batch.inputs(), s.model());
+                Tensor loss;
+                if (s.recorded() && batch.size() == BATCH_SIZE) {
+                    // the same step, replayed: the same bits as the eager branch below
+                    Tensor targets = Losses.oneHot(batch.labels(), CLASSES.size()).to(s.dtype());
+                    if (step == null) {
+                        step = RecordedStep.record(in -> Losses.crossEntropy(model.forward(in[0]), in[1]), x, targets);
+                    }
+                    adam.zeroGrad();
+                    loss = step.replay(x, targets);
+                } else {
+                    adam.zeroGrad();
+                    loss = Losses.crossEntropy(model.forward(x), batch.labels());
+                    loss.backward();
+                }
                 adam.step();
                 double l = loss.item();
                 losses.add(l);

@@ -279,6 +279,13 @@ class ExamplesSmokeTest {
         assertTrue(m.find(), r.out());
         assertTrue(Double.parseDouble(m.group(2)) > 50, "one epoch of the CNN learns the synthetic classes: " + r.out());
         assertTrue(Files.exists(dir.resolve("fashion-mnist-cnn-epoch1.ckpt")));
+        // --recorded replays a recorded step for the full batches (two of 128, then 44 eagerly): the same model
+        Path recorded = dir.resolve("recorded");
+        Result replayed = run("fashion-mnist", "--model", "cnn", "--data", data.toString(), "--epochs", "1", "--out", recorded.toString(),
+                "--recorded");
+        assertEquals(0, replayed.code(), replayed.err() + replayed.out());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("fashion-mnist-cnn-epoch1.ckpt")),
+                Files.readAllBytes(recorded.resolve("fashion-mnist-cnn-epoch1.ckpt")), "a recorded run must match an eager one");
     }
 
     /** --dtype float32 trains the same MLP in float32, writes half-size checkpoints of its own name, and resumes exactly. */
