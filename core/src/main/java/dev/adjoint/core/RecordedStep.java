@@ -75,6 +75,8 @@ public final class RecordedStep {
     /** Tensors made outside the function (parameters, constants), read as they are at each replay. */
     private final Tensor[] externals;
     private final int[][] externalShapes;
+    /** Each external tensor's value when recorded: while it is the same object, its shape and dtype are too. */
+    private final NDArray[] externalValues;
     private final boolean[] externalFloat32;
     private final boolean[] externalRequiresGrad;
     private final Entry[] entries;
@@ -184,10 +186,12 @@ public final class RecordedStep {
         }
         externals = t.externals.toArray(new Tensor[0]);
         externalShapes = new int[externals.length][];
+        externalValues = new NDArray[externals.length];
         externalFloat32 = new boolean[externals.length];
         externalRequiresGrad = new boolean[externals.length];
         for (int k = 0; k < externals.length; k++) {
-            externalShapes[k] = externals[k].value().shapeView(); // a value's shape array never changes
+            externalShapes[k] = externals[k].value().shapeView();
+            externalValues[k] = externals[k].value(); // modify keeps it; setDtype replaces it
             externalFloat32[k] = externals[k].value().isFloat32();
             externalRequiresGrad[k] = externals[k].requiresGrad();
         }
@@ -331,6 +335,7 @@ public final class RecordedStep {
             for (Saved ctx : saved) {
                 ctx.reset(null);
             }
+
         }
     }
 
@@ -422,8 +427,8 @@ public final class RecordedStep {
         }
         for (int k = 0; k < externals.length; k++) {
             Tensor x = externals[k];
-            int[] shape = x.value().shapeView();
-            if (shape != externalShapes[k] && !Shapes.same(shape, externalShapes[k]) || x.value().isFloat32() != externalFloat32[k]
+            NDArray v = x.value();
+            if (v != externalValues[k] && (!Shapes.same(v.shapeView(), externalShapes[k]) || v.isFloat32() != externalFloat32[k])
                     || x.requiresGrad() != externalRequiresGrad[k] || x.hooks() != null) {
                 throw new IllegalStateException("RecordedStep.replay: a tensor the step reads (a parameter or constant, now "
                         + describe(x) + ") was " + (externalFloat32[k] ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(externalShapes[k])
