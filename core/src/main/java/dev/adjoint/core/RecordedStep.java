@@ -4,6 +4,7 @@ import dev.adjoint.core.kernel.Buffers;
 import dev.adjoint.core.kernel.NDArray;
 import dev.adjoint.core.kernel.Shapes;
 import java.util.ArrayList;
+import java.lang.ref.SoftReference;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -277,30 +278,39 @@ public final class RecordedStep {
             run = new Run();
         }
         // Nothing a replay computes outlives it but the loss (copied out) and the leaves' gradients
-        // (copied into their grad()), so the arrays of its values and gradients go back to the pool
-        // for the next replay, which then writes warm memory instead of fresh (zeroed) arrays.
-        Buffers.Scope scope = recycle && state.forwardLevel == 0 ? Buffers.open() : null;
+        // (copied into their grad()), so the large arrays of its values and gradients are kept for
+        // the next replay, which takes the same arrays in the same order and writes warm memory.
+        Buffers.Arena arena = recycle && state.forwardLevel == 0 ? run.arena() : null;
+        boolean entered = arena != null && Buffers.enter(arena);
         long retainingBefore = state.retainingBackwards;
         boolean succeeded = false;
         try {
-            System.arraycopy(inputs, 0, run.values, 0, inputs.length);
-            state.noGrad++;
+            int leafCount;
             try {
-                forward(run);
+                System.arraycopy(inputs, 0, run.values, 0, inputs.length);
+                state.noGrad++;
+                try {
+                    forward(run);
+                } finally {
+                    state.noGrad--;
+                }
+                leafCount = sweep(run, state);
             } finally {
-                state.noGrad--;
+                if (entered) {
+                    Buffers.leave(arena);
+                }
+            }
+            // outside the arena: these arrays are the user's
+            Tensor[] leaves = run.leaves;
+            for (int i = 0; i < leafCount; i += 2) {
+                leaves[i].accumulateGrad(leaves[i + 1], false);
             }
             Tensor loss = Tensor.over(run.values[inputs.length + lossEntry].value().copy());
-            backward(run, state, scope);
             succeeded = true;
             return loss;
         } finally {
-            if (scope != null) {
-                if (succeeded && state.retainingBackwards == retainingBefore) {
-                    scope.release();
-                } else {
-                    scope.discard();
-                }
+            if (!succeeded || state.retainingBackwards != retainingBefore) {
+                run.arena = null; // something may still hold one of its arrays
             }
             run.clear();
             spare.set(run);
@@ -320,11 +330,22 @@ public final class RecordedStep {
         final Saved[] saved = new Saved[entries.length];
         final Tensor[] pending = new Tensor[entries.length];
         final Tensor[] leaves = new Tensor[2 * deliveries];
+        /** The large arrays of the last replay, softly held: the GC may take them under memory pressure. */
+        SoftReference<Buffers.Arena> arena;
 
         Run() {
             for (int e = 0; e < entries.length; e++) {
                 saved[e] = new Saved(entries[e]);
             }
+        }
+
+        Buffers.Arena arena() {
+            Buffers.Arena a = arena == null ? null : arena.get();
+            if (a == null) {
+                a = new Buffers.Arena();
+                arena = new SoftReference<>(a);
+            }
+            return a;
         }
 
         /** Drops every reference, so that nothing of a replay outlives it. */
@@ -362,8 +383,13 @@ public final class RecordedStep {
         }
     }
 
-    /** The sweep of {@link BackwardPass}, over a fixed order and with nothing to discover. */
-    private void backward(Run run, Autograd.ThreadState state, Buffers.Scope scope) {
+    /**
+     * The sweep of {@link BackwardPass}, over a fixed order and with nothing to discover; the
+     * leaves' gradients are left in {@code run.leaves}, in pairs.
+     *
+     * @return how many entries of {@code run.leaves} it filled
+     */
+    private int sweep(Run run, Autograd.ThreadState state) {
         Tensor[] values = run.values;
         Tensor[] pending = run.pending;
         Tensor[] leaves = run.leaves;
@@ -396,12 +422,7 @@ public final class RecordedStep {
                     }
                 }
             }
-            if (scope != null) {
-                scope.stop(); // what the leaves allocate below is the user's
-            }
-            for (int i = 0; i < leafCount; i += 2) {
-                leaves[i].accumulateGrad(leaves[i + 1], false);
-            }
+            return leafCount;
         } finally {
             state.noGrad--;
             state.passDepth--;

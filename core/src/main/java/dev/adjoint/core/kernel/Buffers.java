@@ -16,6 +16,13 @@ import java.util.Arrays;
  * or {@link Scope#discard() discards} the record. The pool itself knows nothing of what the arrays
  * hold.
  *
+ * <p>An {@link Arena} serves a computation that allocates the same arrays in the same order every
+ * time it runs (a recorded step's replay): while it is {@link #enter entered} on a thread, the
+ * large arrays taken there come from it, the i-th from its i-th place, which is filled (or
+ * replaced, when the length differs) the first time. Its owner promises that nothing taken in one
+ * run is used after the next run starts. No scope opens inside it, so no array is both in the
+ * arena and in the pool.
+ *
  * <p>Pooled arrays are softly referenced (the GC may take them back under memory pressure) and
  * bounded per thread. Two system properties exist for testing and opting out:
  * {@code adjoint.recycle=false} turns the pool off; {@code adjoint.recycle.test=true} pools arrays
@@ -51,10 +58,14 @@ public final class Buffers {
      * @return an array of exactly that length
      */
     static double[] uninitialized(int n) {
-        if (!ENABLED || n < MIN_LENGTH || n > MAX_LENGTH) {
+        if (!ENABLED || n < MIN_LENGTH) {
             return new double[n];
         }
-        return (double[]) RECYCLER.get().take(n, false);
+        Recycler r = RECYCLER.get();
+        if (r.arena != null) {
+            return (double[]) r.arena.take(n, false);
+        }
+        return n > MAX_LENGTH ? new double[n] : (double[]) r.take(n, false);
     }
 
     /**
@@ -65,10 +76,14 @@ public final class Buffers {
      * @return an array of exactly that length
      */
     static float[] uninitializedFloats(int n) {
-        if (!ENABLED || n < MIN_FLOATS || n > MAX_FLOATS) {
+        if (!ENABLED || n < MIN_FLOATS) {
             return new float[n];
         }
-        return (float[]) RECYCLER.get().take(n, true);
+        Recycler r = RECYCLER.get();
+        if (r.arena != null) {
+            return (float[]) r.arena.take(n, true);
+        }
+        return n > MAX_FLOATS ? new float[n] : (float[]) r.take(n, true);
     }
 
     /**
@@ -83,7 +98,7 @@ public final class Buffers {
             return null;
         }
         Recycler r = RECYCLER.get();
-        if (r.open != null) {
+        if (r.open != null || r.arena != null) {
             return null;
         }
         // one scope object per thread, reused: a backward pass on a tiny graph pays no allocation
@@ -160,6 +175,84 @@ public final class Buffers {
     }
 
     /** How many arrays this thread's pool holds (for tests). */
+    /**
+     * The arrays of one repeated computation, handed out again in the order they were first taken
+     * (see the class comment).
+     */
+    public static final class Arena {
+        private Object[] arrays = new Object[8];
+        private int count;
+        private int next;
+
+        /** An empty arena: its first run allocates. */
+        public Arena() {
+        }
+
+        Object take(int n, boolean floats) {
+            Object a = next < count ? arrays[next] : null;
+            if (a != null && fits(a, n, floats)) {
+                if (TEST_MODE) {
+                    poison(a);
+                }
+            } else {
+                a = floats ? new float[n] : new double[n];
+                if (next == arrays.length) {
+                    arrays = Arrays.copyOf(arrays, 2 * arrays.length);
+                }
+                arrays[next] = a;
+                count = Math.max(count, next + 1);
+            }
+            next++;
+            return a;
+        }
+
+        /**
+         * The bytes of the arrays it holds.
+         *
+         * @return the bytes
+         */
+        public long bytes() {
+            long b = 0;
+            for (int i = 0; i < count; i++) {
+                b += arrays[i] instanceof float[] f ? 4L * f.length : 8L * ((double[]) arrays[i]).length;
+            }
+            return b;
+        }
+    }
+
+    /**
+     * Takes the large arrays of this thread from {@code arena}, from its first place on, until
+     * {@link #leave}.
+     *
+     * @param arena the arena
+     * @return whether it was entered: false when recycling is off, or a scope or another arena is
+     *     open on this thread (then arrays come as usual)
+     */
+    public static boolean enter(Arena arena) {
+        if (!ENABLED) {
+            return false;
+        }
+        Recycler r = RECYCLER.get();
+        if (r.open != null || r.arena != null) {
+            return false;
+        }
+        arena.next = 0;
+        r.arena = arena;
+        return true;
+    }
+
+    /**
+     * Stops taking arrays from {@code arena} on this thread.
+     *
+     * @param arena the arena entered
+     */
+    public static void leave(Arena arena) {
+        Recycler r = RECYCLER.get();
+        if (r.arena == arena) {
+            r.arena = null;
+        }
+    }
+
     static int pooled() {
         return RECYCLER.get().pooled;
     }
@@ -171,6 +264,7 @@ public final class Buffers {
         r.pooled = 0;
         r.open = null;
         r.spare = null;
+        r.arena = null;
     }
 
     /** Whether {@code a} (a double[] or a float[]) is of the asked dtype and length. */
@@ -194,6 +288,8 @@ public final class Buffers {
         Scope open;
         /** A finished scope, for the next {@link Buffers#open()}. */
         Scope spare;
+        /** The arena entered on this thread, or null. */
+        Arena arena;
 
         /** A double[n], or a float[n] if {@code floats}. */
         Object take(int n, boolean floats) {

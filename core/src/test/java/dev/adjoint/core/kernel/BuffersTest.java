@@ -2,6 +2,7 @@ package dev.adjoint.core.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -315,5 +316,38 @@ class BuffersTest {
         for (float v : first) {
             assertTrue(Float.isFinite(v), "no poisoned element reached the gradient");
         }
+    }
+
+    @Test
+    void anArenaHandsOutItsArraysAgainInTheOrderTakenAndNothingElse() {
+        Buffers.Arena arena = new Buffers.Arena();
+        assertTrue(Buffers.enter(arena));
+        assertFalse(Buffers.enter(new Buffers.Arena()), "one arena per thread at a time");
+        assertNull(Buffers.open(), "no scope inside an arena: an array is never in both");
+        double[] a = Buffers.uninitialized(N);
+        float[] b = Buffers.uninitializedFloats(2 * N);
+        double[] huge = Buffers.uninitialized(Buffers.MAX_LENGTH + 1);
+        Buffers.leave(arena);
+        assertNotSame(a, Buffers.uninitialized(N), "outside the arena, arrays come as before");
+        assertEquals(0, Buffers.pooled());
+        assertEquals(8L * N + 4L * 2 * N + 8L * (Buffers.MAX_LENGTH + 1), arena.bytes());
+
+        assertTrue(Buffers.enter(arena));
+        assertSame(a, Buffers.uninitialized(N));
+        assertSame(b, Buffers.uninitializedFloats(2 * N));
+        assertSame(huge, Buffers.uninitialized(Buffers.MAX_LENGTH + 1), "arenas keep arrays of any length");
+        double[] extra = Buffers.uninitialized(N);
+        assertNotSame(a, extra, "each place is handed out once a run");
+        Buffers.leave(arena);
+
+        assertTrue(Buffers.enter(arena));
+        double[] other = Buffers.uninitialized(N + 1);
+        assertNotSame(a, other, "another length at a place replaces its array");
+        assertNotSame(b, Buffers.uninitializedFloats(N), "a float32 array is never a float64 one");
+        Buffers.leave(arena);
+        Buffers.leave(arena);
+        assertTrue(Buffers.enter(arena));
+        assertSame(other, Buffers.uninitialized(N + 1));
+        Buffers.leave(arena);
     }
 }
