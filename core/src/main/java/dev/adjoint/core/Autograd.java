@@ -63,7 +63,7 @@ public final class Autograd {
         long passSerial;
         long passSerialEnd;
         /** The step being recorded on this thread ({@link RecordedStep}), or null. */
-        RecordedStep.Trace trace;
+        StepTrace trace;
 
         /** A serial no other backward pass has had (threads take them in blocks: no atomic per pass). */
         long nextPassSerial() {
@@ -459,7 +459,7 @@ public final class Autograd {
     static Tensor apply(CustomOp op, Tensor[] inputs, boolean owned) {
         ThreadState s = state();
         if (s.trace != null) {
-            return RecordedStep.traced(op, inputs, owned, s);
+            return StepTrace.traced(op, inputs, owned, s);
         }
         boolean anyGrad = checkInputs(op, inputs);
         // Fibonacci hashing: consecutive nodes of a thread land on distinct bits of a pass's bit set

@@ -24,7 +24,7 @@ final class Engine {
         }
         Autograd.ThreadState state = Autograd.state();
         if (state.trace != null) {
-            RecordedStep.checkNotRecording(state, targets == null ? "backward()" : "Autograd.grad");
+            StepTrace.checkNotRecording(state, targets == null ? "backward()" : "Autograd.grad");
         }
         BackwardPass pass = state.spare != null ? state.spare : new BackwardPass();
         state.spare = null;

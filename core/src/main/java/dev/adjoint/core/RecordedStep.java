@@ -3,12 +3,8 @@ package dev.adjoint.core;
 import dev.adjoint.core.kernel.Buffers;
 import dev.adjoint.core.kernel.NDArray;
 import dev.adjoint.core.kernel.Shapes;
-import java.util.ArrayList;
 import java.lang.ref.SoftReference;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -61,14 +57,6 @@ import java.util.function.Function;
  * line of user code).
  */
 public final class RecordedStep {
-    /**
-     * How many threads are recording now: the reading and changing methods of Tensor check only
-     * when it is not 0. NOTE: plain, not volatile: only the recording thread needs to see its own
-     * count (program order does that), and a volatile read in every op's result costs the eager
-     * step; another thread that sees a stale count only looks up its own state, which has no trace.
-     */
-    static int recording;
-
     /** The shapes of the step's inputs, their dtypes and whether each requires grad. */
     private final int[][] inputShapes;
     private final boolean[] inputFloat32;
@@ -80,7 +68,7 @@ public final class RecordedStep {
     private final NDArray[] externalValues;
     private final boolean[] externalFloat32;
     private final boolean[] externalRequiresGrad;
-    private final Entry[] entries;
+    private final StepTrace.Entry[] entries;
     /** The entry that computes the loss. */
     private final int lossEntry;
     /** The entries with a backward, in the order a backward pass visits them. */
@@ -91,31 +79,6 @@ public final class RecordedStep {
     private final Tensor seed;
     /** How many gradients of the backward pass go to leaves (inputs, parameters). */
     private final int deliveries;
-
-    /** One recorded op application. */
-    private static final class Entry {
-        final CustomOp op;
-        /**
-         * Per input: its slot (the step's input i is slot i, entry e's result slot
-         * {@code inputs + e}) if not negative, else {@code -1 - k} for external tensor k.
-         */
-        final int[] sources;
-        /** Per input: whether it required grad when recorded ({@link Context#needsInputGrad}). */
-        final boolean[] needs;
-        final int[] outputShape;
-        final boolean outputFloat32;
-        /** Whether the op was recorded for the backward pass (some input required grad). */
-        final boolean differentiable;
-
-        Entry(CustomOp op, int[] sources, boolean[] needs, int[] outputShape, boolean outputFloat32, boolean differentiable) {
-            this.op = op;
-            this.sources = sources;
-            this.needs = needs;
-            this.outputShape = outputShape;
-            this.outputFloat32 = outputFloat32;
-            this.differentiable = differentiable;
-        }
-    }
 
     /**
      * Records {@code loss} on example inputs of the shapes and dtypes the replays will use. Nothing
@@ -150,32 +113,13 @@ public final class RecordedStep {
             throw new IllegalStateException("RecordedStep.record: grad mode is off or a forward-mode pass is running on this thread;"
                     + " record outside noGrad() and jvp");
         }
-        Trace first = trace(loss, exampleInputs, state);
-        Trace second = trace(loss, exampleInputs, state);
+        StepTrace first = StepTrace.run(loss, exampleInputs, state);
+        StepTrace second = StepTrace.run(loss, exampleInputs, state);
         first.requireSame(second);
         return new RecordedStep(first, exampleInputs);
     }
 
-    private static Trace trace(Function<Tensor[], Tensor> loss, Tensor[] inputs, Autograd.ThreadState state) {
-        Trace t = new Trace(inputs);
-        state.trace = t;
-        synchronized (RecordedStep.class) {
-            recording++;
-        }
-        Tensor result;
-        try {
-            result = loss.apply(inputs.clone());
-        } finally {
-            state.trace = null;
-            synchronized (RecordedStep.class) {
-                recording--;
-            }
-        }
-        t.finish(result);
-        return t;
-    }
-
-    private RecordedStep(Trace t, Tensor[] inputs) {
+    private RecordedStep(StepTrace t, Tensor[] inputs) {
         int n = inputs.length;
         inputShapes = new int[n][];
         inputFloat32 = new boolean[n];
@@ -196,11 +140,11 @@ public final class RecordedStep {
             externalFloat32[k] = externals[k].value().isFloat32();
             externalRequiresGrad[k] = externals[k].requiresGrad();
         }
-        entries = t.entries.toArray(new Entry[0]);
+        entries = t.entries.toArray(new StepTrace.Entry[0]);
         lossEntry = t.lossEntry;
         order = backwardOrder();
         boolean retains = false;
-        for (Entry e : entries) {
+        for (StepTrace.Entry e : entries) {
             retains |= e.op.retainsGradients();
         }
         recycle = !retains;
@@ -364,7 +308,7 @@ public final class RecordedStep {
         Tensor[] values = run.values;
         int n = inputShapes.length;
         for (int e = 0; e < entries.length; e++) {
-            Entry entry = entries[e];
+            StepTrace.Entry entry = entries[e];
             Tensor[] in = new Tensor[entry.sources.length];
             for (int k = 0; k < in.length; k++) {
                 int s = entry.sources[k];
@@ -405,7 +349,7 @@ public final class RecordedStep {
                 if (g == null) {
                     continue;
                 }
-                Entry entry = entries[e];
+                StepTrace.Entry entry = entries[e];
                 Saved ctx = run.saved[e];
                 Tensor[] grads = Engine.callBackward(entry.op, ctx, ctx.inputs, null, g, state);
                 for (int k = 0; k < grads.length; k++) {
@@ -441,7 +385,7 @@ public final class RecordedStep {
             }
             if (!Shapes.same(x.value().shapeView(), inputShapes[i]) || x.value().isFloat32() != inputFloat32[i]
                     || x.requiresGrad() != inputRequiresGrad[i] || x.node() != null || x.hooks() != null) {
-                throw new IllegalArgumentException("RecordedStep.replay: input " + i + " is " + describe(x) + " but the step was recorded with "
+                throw new IllegalArgumentException("RecordedStep.replay: input " + i + " is " + StepTrace.describe(x) + " but the step was recorded with "
                         + (inputFloat32[i] ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(inputShapes[i])
                         + (inputRequiresGrad[i] ? " requiring grad" : "") + " (inputs are leaves without hooks; record the step again for others)");
             }
@@ -452,15 +396,10 @@ public final class RecordedStep {
             if (v != externalValues[k] && (!Shapes.same(v.shapeView(), externalShapes[k]) || v.isFloat32() != externalFloat32[k])
                     || x.requiresGrad() != externalRequiresGrad[k] || x.hooks() != null) {
                 throw new IllegalStateException("RecordedStep.replay: a tensor the step reads (a parameter or constant, now "
-                        + describe(x) + ") was " + (externalFloat32[k] ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(externalShapes[k])
+                        + StepTrace.describe(x) + ") was " + (externalFloat32[k] ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(externalShapes[k])
                         + (externalRequiresGrad[k] ? " requiring grad" : "") + " without hooks when recorded; record the step again");
             }
         }
-    }
-
-    private static String describe(Tensor x) {
-        return x.dtype() + Arrays.toString(x.shape()) + (x.requiresGrad() ? " requiring grad" : "")
-                + (x.node() != null ? " computed by " + x.node().op.name() : "") + (x.hooks() != null ? " with hooks" : "");
     }
 
     /**
@@ -475,7 +414,7 @@ public final class RecordedStep {
 
     /** What one op's forward saved in one replay, for its backward in the same replay. */
     private static final class Saved implements Context {
-        final Entry entry;
+        final StepTrace.Entry entry;
         Tensor[] inputs;
         /** The first two saved tensors inline (most ops save one or two), the rest in {@link #more}. */
         private Tensor first;
@@ -483,7 +422,7 @@ public final class RecordedStep {
         private Tensor[] more;
         private int count;
 
-        Saved(Entry entry) {
+        Saved(StepTrace.Entry entry) {
             this.entry = entry;
         }
 
@@ -548,238 +487,4 @@ public final class RecordedStep {
         }
     }
 
-    // ------------------------------------------------------------------ recording
-
-    /** Refuses a read of {@code t}'s value while this thread records a step that computes it, or of a parameter. */
-    static void checkRead(Tensor t, String what) {
-        Trace trace = Autograd.state().trace;
-        if (trace != null && (trace.slots.containsKey(t) || t.requiresGrad() && t.node() == null)) {
-            throw new IllegalStateException("RecordedStep.record: " + what + " reads the value of " + describe(t)
-                    + " while the step is recorded; a replay runs only the recorded ops, so Java code that uses the value would not"
-                    + " run again (compute with tensor ops, or read the loss that replay returns)");
-        }
-    }
-
-    /** Refuses a change to a tensor while this thread records a step. */
-    static void checkChange(String what) {
-        if (Autograd.state().trace != null) {
-            throw new IllegalStateException("RecordedStep.record: " + what + " changes a tensor while the step is recorded; a replay"
-                    + " would not change it again (BatchNorm in training mode updates its running statistics so: use train(false),"
-                    + " or an eager step)");
-        }
-    }
-
-    /** Refuses a backward pass or forward-mode pass inside a function being recorded. */
-    static void checkNotRecording(Autograd.ThreadState state, String what) {
-        if (state.trace != null) {
-            throw new IllegalStateException("RecordedStep.record: the loss function calls " + what + "; a recorded step records the"
-                    + " forward pass only, and each replay runs the backward pass itself");
-        }
-    }
-
-    /** Applies an op while this thread records: runs it as usual, then notes it, unless it runs inside another op. */
-    static Tensor traced(CustomOp op, Tensor[] inputs, boolean owned, Autograd.ThreadState state) {
-        Trace trace = state.trace;
-        if (state.forwardLevel != 0) {
-            checkNotRecording(state, "a forward-mode function (jvp, hvp, jacobian)");
-        }
-        state.trace = null; // ops inside this op's forward are its own business
-        Tensor out;
-        try {
-            out = Autograd.apply(op, inputs, owned);
-        } finally {
-            state.trace = trace;
-        }
-        trace.add(op, out.node() != null ? out.node().inputs : inputs, out);
-        return out;
-    }
-
-    /** A detached tensor of a value the step computes: recorded as an op without a gradient. */
-    static Tensor detached(Tensor t) {
-        Autograd.ThreadState state = Autograd.state();
-        Trace trace = state.trace;
-        if (trace == null || !trace.slots.containsKey(t)) {
-            return null;
-        }
-        Tensor out = DETACH.forward(null, t);
-        trace.add(DETACH, new Tensor[] {t}, out);
-        return out;
-    }
-
-    /** Runs an op without a derivative, recording it when this thread records a step. */
-    static Tensor constant(CustomOp op, Tensor[] inputs) {
-        Autograd.ThreadState state = recording != 0 ? Autograd.state() : null;
-        Trace trace = state == null ? null : state.trace;
-        if (trace == null) {
-            return op.forward(Node.DISCARD, inputs);
-        }
-        state.trace = null;
-        Tensor out;
-        try {
-            out = op.forward(Node.DISCARD, inputs);
-        } finally {
-            state.trace = trace;
-        }
-        trace.add(op, inputs, out);
-        return out;
-    }
-
-    /**
-     * Refuses a value an op family computes outside its ops while this thread records: a replay,
-     * which runs only ops, would keep the recorded value.
-     */
-    static void checkWrap() {
-        if (Autograd.state().trace != null) {
-            throw new IllegalStateException("RecordedStep.record: the loss function uses an operation that computes its result outside"
-                    + " any op, which a replay cannot repeat; record a step without it (and please report it: every built-in"
-                    + " operation should be recordable)");
-        }
-    }
-
-    /** {@code detach()} as a recorded op: the value, cut from the graph. */
-    private static final CustomOp DETACH = new CustomOp() {
-        @Override
-        public String name() {
-            return "detach";
-        }
-
-        @Override
-        public Tensor forward(Context ctx, Tensor... inputs) {
-            return Tensor.over(inputs[0].value());
-        }
-
-        @Override
-        public Tensor[] backward(Context ctx, Tensor gradOutput) {
-            return new Tensor[] {null};
-        }
-
-        @Override
-        public boolean retainsGradients() {
-            return false;
-        }
-    };
-
-    /** What one run of the loss function applied. */
-    static final class Trace {
-        final Tensor[] inputs;
-        /** The slot of each tensor the step computes (and of its inputs). */
-        final Map<Tensor, Integer> slots = new IdentityHashMap<>();
-        final List<Tensor> externals = new ArrayList<>();
-        private final Map<Tensor, Integer> externalIndex = new IdentityHashMap<>();
-        final List<Entry> entries = new ArrayList<>();
-        final List<Tensor> outputs = new ArrayList<>();
-        int lossEntry = -1;
-
-        Trace(Tensor[] inputs) {
-            this.inputs = inputs;
-            for (int i = 0; i < inputs.length; i++) {
-                if (inputs[i].node() != null) {
-                    throw new IllegalArgumentException("RecordedStep.record: input " + i + " is " + describe(inputs[i])
-                            + "; inputs are leaves (detach() it)");
-                }
-                slots.put(inputs[i], i);
-            }
-        }
-
-        void add(CustomOp op, Tensor[] in, Tensor out) {
-            int[] sources = new int[in.length];
-            boolean[] needs = new boolean[in.length];
-            for (int k = 0; k < in.length; k++) {
-                Tensor x = in[k];
-                Integer slot = slots.get(x);
-                if (slot != null) {
-                    sources[k] = slot;
-                } else {
-                    if (x.node() != null) {
-                        throw new IllegalStateException("RecordedStep.record: input " + k + " of " + op.name() + " is " + describe(x)
-                                + ", the result of an op run outside the loss function; pass it as an input of the step, or detach() it");
-                    }
-                    Integer e = externalIndex.get(x);
-                    if (e == null) {
-                        e = externals.size();
-                        externals.add(x);
-                        externalIndex.put(x, e);
-                    }
-                    sources[k] = -1 - e;
-                }
-                needs[k] = x.requiresGrad();
-            }
-            slots.put(out, inputs.length + entries.size());
-            entries.add(new Entry(op, sources, needs, out.shape(), out.value().isFloat32(), out.node() != null));
-            outputs.add(out);
-        }
-
-        void finish(Tensor loss) {
-            Integer slot = loss == null ? null : slots.get(loss);
-            if (slot == null || slot < inputs.length) {
-                throw new IllegalStateException("RecordedStep.record: the loss function returned "
-                        + (loss == null ? "null" : describe(loss)) + ", not the result of an op it applied");
-            }
-            lossEntry = slot - inputs.length;
-            if (loss.size() != 1 || !loss.requiresGrad()) {
-                throw new IllegalStateException("RecordedStep.record: the loss is " + describe(loss)
-                        + "; it must have one element and require grad (some parameter it depends on requires grad)");
-            }
-            for (Tensor t : outputs) {
-                if ((t.node() != null ? t.node().hooks : t.hooks()) != null) {
-                    throw new IllegalStateException("RecordedStep.record: " + describe(t) + " has hooks or retainGrad(); a replay does not run"
-                            + " them, so they are refused");
-                }
-            }
-            for (Tensor t : externals) {
-                if (t.hooks() != null) {
-                    throw new IllegalStateException("RecordedStep.record: a parameter the step reads, " + describe(t)
-                            + ", has hooks; a replay does not run them, so they are refused");
-                }
-            }
-        }
-
-        /**
-         * Requires that another run of the function applied the same ops to the same tensors, a
-         * tensor made afresh in each run holding the same values in both.
-         */
-        void requireSame(Trace other) {
-            if (other.entries.size() != entries.size() || other.lossEntry != lossEntry) {
-                throw new IllegalStateException("RecordedStep.record: the loss function applied " + entries.size() + " ops the first time and "
-                        + other.entries.size() + " the second; a recorded step must apply the same ops on every call");
-            }
-            for (int e = 0; e < entries.size(); e++) {
-                Entry a = entries.get(e);
-                Entry b = other.entries.get(e);
-                if (a.op.getClass() != b.op.getClass() || !a.op.name().equals(b.op.name()) || !Shapes.same(a.outputShape, b.outputShape)) {
-                    throw new IllegalStateException("RecordedStep.record: op " + e + " was " + a.op.name() + Arrays.toString(a.outputShape)
-                            + " the first time the loss function ran and " + b.op.name() + Arrays.toString(b.outputShape)
-                            + " the second; a recorded step must apply the same ops on every call");
-                }
-                for (int k = 0; k < a.sources.length; k++) {
-                    int sa = a.sources[k];
-                    int sb = b.sources[k];
-                    if (sa >= 0 || sb >= 0) {
-                        if (sa != sb) {
-                            throw new IllegalStateException("RecordedStep.record: input " + k + " of " + a.op.name() + " (op " + e
-                                    + ") came from different places in two runs of the loss function");
-                        }
-                        continue;
-                    }
-                    Tensor x = externals.get(-1 - sa);
-                    Tensor y = other.externals.get(-1 - sb);
-                    if (x != y && !sameConstant(x, y)) {
-                        throw new IllegalStateException("RecordedStep.record: input " + k + " of " + a.op.name() + " (op " + e + ") is "
-                                + describe(x) + ", made afresh by the loss function with different values on each call (random numbers"
-                                + " drawn in Java?); a replay would reuse one of them: make it an input of the step, or draw it in an op's"
-                                + " forward, which a replay runs again (as nn's Dropout does)");
-                    }
-                }
-            }
-        }
-
-        private static boolean sameConstant(Tensor x, Tensor y) {
-            NDArray a = x.value();
-            NDArray b = y.value();
-            if (x.requiresGrad() || y.requiresGrad() || a.isFloat32() != b.isFloat32() || !Shapes.same(a.shapeView(), b.shapeView())) {
-                return false;
-            }
-            return a.isFloat32() ? Arrays.equals(a.toFloatArray(), b.toFloatArray()) : Arrays.equals(a.toArray(), b.toArray());
-        }
-    }
 }

@@ -86,15 +86,15 @@ public final class Tensor {
 
             @Override
             public Tensor wrap(NDArray v) {
-                if (RecordedStep.recording != 0) {
-                    RecordedStep.checkWrap();
+                if (StepTrace.recording != 0) {
+                    StepTrace.checkWrap();
                 }
                 return new Tensor(v);
             }
 
             @Override
             public Tensor constant(CustomOp op, Tensor[] inputs) {
-                return RecordedStep.constant(op, inputs);
+                return StepTrace.constant(op, inputs);
             }
 
             @Override
@@ -426,8 +426,8 @@ public final class Tensor {
      * @throws IllegalStateException if this tensor was produced by a recorded op
      */
     public Tensor setDtype(DType dtype) {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkChange("setDtype");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkChange("setDtype");
         }
         TensorFactories.requireDtype("setDtype", dtype);
         if (node != null) {
@@ -456,8 +456,8 @@ public final class Tensor {
      * @return the elements
      */
     public float[] toFloatArray() {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkRead(this, "toFloatArray()");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkRead(this, "toFloatArray()");
         }
         return value.toFloatArray();
     }
@@ -474,8 +474,8 @@ public final class Tensor {
      * @throws IllegalStateException if the tensor has more or fewer than one element
      */
     public double item() {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkRead(this, "item()");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkRead(this, "item()");
         }
         if (value.size() != 1) {
             throw new IllegalStateException("item: tensor of shape " + Arrays.toString(shape()) + " has " + size()
@@ -492,8 +492,8 @@ public final class Tensor {
      * @throws IllegalArgumentException if the index has the wrong length or is out of bounds
      */
     public double get(int... index) {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkRead(this, "get");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkRead(this, "get");
         }
         int[] s = value.shapeView();
         if (index == null || index.length != s.length) {
@@ -515,8 +515,8 @@ public final class Tensor {
      * @return the elements
      */
     public double[] toArray() {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkRead(this, "toArray()");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkRead(this, "toArray()");
         }
         return value.toArray();
     }
@@ -527,8 +527,8 @@ public final class Tensor {
      * @param dst an array of at least {@link #size()} elements
      */
     public void copyTo(double[] dst) {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkRead(this, "copyTo");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkRead(this, "copyTo");
         }
         if (dst == null || dst.length < size()) {
             throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
@@ -544,8 +544,8 @@ public final class Tensor {
      * @param dst an array of at least {@link #size()} elements
      */
     public void copyTo(float[] dst) {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkRead(this, "copyTo");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkRead(this, "copyTo");
         }
         if (dst == null || dst.length < size()) {
             throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
@@ -564,8 +564,8 @@ public final class Tensor {
      * @throws IllegalStateException if this tensor was produced by a recorded op (use {@link #detach()})
      */
     public Tensor requiresGrad(boolean on) {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkChange("requiresGrad(boolean)");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkChange("requiresGrad(boolean)");
         }
         if (node != null) {
             throw new IllegalStateException("requiresGrad: only a leaf can change requiresGrad; this tensor was produced by "
@@ -611,8 +611,8 @@ public final class Tensor {
      * @return the gradient, of this tensor's shape, or null
      */
     public Tensor grad() {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkRead(this, "grad()");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkRead(this, "grad()");
         }
         if (gradZeroed) {
             synchronized (this) {
@@ -711,8 +711,8 @@ public final class Tensor {
      * or after it.
      */
     public void zeroGrad() {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkChange("zeroGrad()");
+        if (StepTrace.recording != 0) {
+            StepTrace.checkChange("zeroGrad()");
         }
         Tensor g = grad;
         if (g == null) {
@@ -767,8 +767,8 @@ public final class Tensor {
      * @return the detached tensor
      */
     public Tensor detach() {
-        if (RecordedStep.recording != 0) {
-            Tensor recorded = RecordedStep.detached(this);
+        if (StepTrace.recording != 0) {
+            Tensor recorded = StepTrace.detached(this);
             if (recorded != null) {
                 return recorded;
             }
@@ -822,8 +822,8 @@ public final class Tensor {
     }
 
     private void checkModifiable(String what, Object update) {
-        if (RecordedStep.recording != 0) {
-            RecordedStep.checkChange(what);
+        if (StepTrace.recording != 0) {
+            StepTrace.checkChange(what);
         }
         if (node != null) {
             throw new IllegalStateException(what + ": cannot modify an intermediate result of " + node.op.name()

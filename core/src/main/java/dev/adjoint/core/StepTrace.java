@@ -1,0 +1,310 @@
+package dev.adjoint.core;
+
+import dev.adjoint.core.kernel.NDArray;
+import dev.adjoint.core.kernel.Shapes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * What one run of a loss function applied while it was recorded for a {@link RecordedStep}: the
+ * ops in order, each with where its inputs came from (an input of the step, an earlier op's
+ * result, or a tensor made outside the function), and the refusals of what a replay could not
+ * repeat (reads of computed values, changes, backward passes, raw values made outside any op).
+ * A thread records while its {@code Autograd.ThreadState.trace} is set; {@code Autograd.apply}
+ * hands each op to {@link #traced}, and the checks in {@code Tensor} run only while
+ * {@link #recording} is not 0.
+ */
+final class StepTrace {
+    /**
+     * How many threads are recording now: the reading and changing methods of Tensor check only
+     * when it is not 0. NOTE: plain, not volatile: only the recording thread needs to see its own
+     * count (program order does that), and a volatile read in every op's result costs the eager
+     * step; another thread that sees a stale count only looks up its own state, which has no trace.
+     */
+    static int recording;
+
+    /** One recorded op application. */
+    static final class Entry {
+        final CustomOp op;
+        /**
+         * Per input: its slot (the step's input i is slot i, entry e's result slot
+         * {@code inputs + e}) if not negative, else {@code -1 - k} for external tensor k.
+         */
+        final int[] sources;
+        /** Per input: whether it required grad when recorded ({@link Context#needsInputGrad}). */
+        final boolean[] needs;
+        final int[] outputShape;
+        final boolean outputFloat32;
+        /** Whether the op was recorded for the backward pass (some input required grad). */
+        final boolean differentiable;
+
+        Entry(CustomOp op, int[] sources, boolean[] needs, int[] outputShape, boolean outputFloat32, boolean differentiable) {
+            this.op = op;
+            this.sources = sources;
+            this.needs = needs;
+            this.outputShape = outputShape;
+            this.outputFloat32 = outputFloat32;
+            this.differentiable = differentiable;
+        }
+    }
+
+    final Tensor[] inputs;
+    /** The slot of each tensor the step computes (and of its inputs). */
+    final Map<Tensor, Integer> slots = new IdentityHashMap<>();
+    final List<Tensor> externals = new ArrayList<>();
+    private final Map<Tensor, Integer> externalIndex = new IdentityHashMap<>();
+    final List<Entry> entries = new ArrayList<>();
+    final List<Tensor> outputs = new ArrayList<>();
+    int lossEntry = -1;
+
+    StepTrace(Tensor[] inputs) {
+        this.inputs = inputs;
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].node() != null) {
+                throw new IllegalArgumentException("RecordedStep.record: input " + i + " is " + describe(inputs[i])
+                        + "; inputs are leaves (detach() it)");
+            }
+            slots.put(inputs[i], i);
+        }
+    }
+
+    void add(CustomOp op, Tensor[] in, Tensor out) {
+        int[] sources = new int[in.length];
+        boolean[] needs = new boolean[in.length];
+        for (int k = 0; k < in.length; k++) {
+            Tensor x = in[k];
+            Integer slot = slots.get(x);
+            if (slot != null) {
+                sources[k] = slot;
+            } else {
+                if (x.node() != null) {
+                    throw new IllegalStateException("RecordedStep.record: input " + k + " of " + op.name() + " is " + describe(x)
+                            + ", the result of an op run outside the loss function; pass it as an input of the step, or detach() it");
+                }
+                Integer e = externalIndex.get(x);
+                if (e == null) {
+                    e = externals.size();
+                    externals.add(x);
+                    externalIndex.put(x, e);
+                }
+                sources[k] = -1 - e;
+            }
+            needs[k] = x.requiresGrad();
+        }
+        slots.put(out, inputs.length + entries.size());
+        entries.add(new Entry(op, sources, needs, out.shape(), out.value().isFloat32(), out.node() != null));
+        outputs.add(out);
+    }
+
+    void finish(Tensor loss) {
+        Integer slot = loss == null ? null : slots.get(loss);
+        if (slot == null || slot < inputs.length) {
+            throw new IllegalStateException("RecordedStep.record: the loss function returned "
+                    + (loss == null ? "null" : describe(loss)) + ", not the result of an op it applied");
+        }
+        lossEntry = slot - inputs.length;
+        if (loss.size() != 1 || !loss.requiresGrad()) {
+            throw new IllegalStateException("RecordedStep.record: the loss is " + describe(loss)
+                    + "; it must have one element and require grad (some parameter it depends on requires grad)");
+        }
+        for (Tensor t : outputs) {
+            if ((t.node() != null ? t.node().hooks : t.hooks()) != null) {
+                throw new IllegalStateException("RecordedStep.record: " + describe(t) + " has hooks or retainGrad(); a replay does not run"
+                        + " them, so they are refused");
+            }
+        }
+        for (Tensor t : externals) {
+            if (t.hooks() != null) {
+                throw new IllegalStateException("RecordedStep.record: a parameter the step reads, " + describe(t)
+                        + ", has hooks; a replay does not run them, so they are refused");
+            }
+        }
+    }
+
+    /**
+     * Requires that another run of the function applied the same ops to the same tensors, a
+     * tensor made afresh in each run holding the same values in both.
+     */
+    void requireSame(StepTrace other) {
+        if (other.entries.size() != entries.size() || other.lossEntry != lossEntry) {
+            throw new IllegalStateException("RecordedStep.record: the loss function applied " + entries.size() + " ops the first time and "
+                    + other.entries.size() + " the second; a recorded step must apply the same ops on every call");
+        }
+        for (int e = 0; e < entries.size(); e++) {
+            Entry a = entries.get(e);
+            Entry b = other.entries.get(e);
+            if (a.op.getClass() != b.op.getClass() || !a.op.name().equals(b.op.name()) || !Shapes.same(a.outputShape, b.outputShape)) {
+                throw new IllegalStateException("RecordedStep.record: op " + e + " was " + a.op.name() + Arrays.toString(a.outputShape)
+                        + " the first time the loss function ran and " + b.op.name() + Arrays.toString(b.outputShape)
+                        + " the second; a recorded step must apply the same ops on every call");
+            }
+            for (int k = 0; k < a.sources.length; k++) {
+                int sa = a.sources[k];
+                int sb = b.sources[k];
+                if (sa >= 0 || sb >= 0) {
+                    if (sa != sb) {
+                        throw new IllegalStateException("RecordedStep.record: input " + k + " of " + a.op.name() + " (op " + e
+                                + ") came from different places in two runs of the loss function");
+                    }
+                    continue;
+                }
+                Tensor x = externals.get(-1 - sa);
+                Tensor y = other.externals.get(-1 - sb);
+                if (x != y && !sameConstant(x, y)) {
+                    throw new IllegalStateException("RecordedStep.record: input " + k + " of " + a.op.name() + " (op " + e + ") is "
+                            + describe(x) + ", made afresh by the loss function with different values on each call (random numbers"
+                            + " drawn in Java?); a replay would reuse one of them: make it an input of the step, or draw it in an op's"
+                            + " forward, which a replay runs again (as nn's Dropout does)");
+                }
+            }
+        }
+    }
+
+    private static boolean sameConstant(Tensor x, Tensor y) {
+        NDArray a = x.value();
+        NDArray b = y.value();
+        if (x.requiresGrad() || y.requiresGrad() || a.isFloat32() != b.isFloat32() || !Shapes.same(a.shapeView(), b.shapeView())) {
+            return false;
+        }
+        return a.isFloat32() ? Arrays.equals(a.toFloatArray(), b.toFloatArray()) : Arrays.equals(a.toArray(), b.toArray());
+    }
+
+    /** Runs {@code loss} once on {@code inputs} with this thread recording, and returns what it applied. */
+    static StepTrace run(Function<Tensor[], Tensor> loss, Tensor[] inputs, Autograd.ThreadState state) {
+        StepTrace t = new StepTrace(inputs);
+        state.trace = t;
+        synchronized (StepTrace.class) {
+            recording++;
+        }
+        Tensor result;
+        try {
+            result = loss.apply(inputs.clone());
+        } finally {
+            state.trace = null;
+            synchronized (StepTrace.class) {
+                recording--;
+            }
+        }
+        t.finish(result);
+        return t;
+    }
+
+    /** Refuses a read of {@code t}'s value while this thread records a step that computes it, or of a parameter. */
+    static void checkRead(Tensor t, String what) {
+        StepTrace trace = Autograd.state().trace;
+        if (trace != null && (trace.slots.containsKey(t) || t.requiresGrad() && t.node() == null)) {
+            throw new IllegalStateException("RecordedStep.record: " + what + " reads the value of " + describe(t)
+                    + " while the step is recorded; a replay runs only the recorded ops, so Java code that uses the value would not"
+                    + " run again (compute with tensor ops, or read the loss that replay returns)");
+        }
+    }
+
+    /** Refuses a change to a tensor while this thread records a step. */
+    static void checkChange(String what) {
+        if (Autograd.state().trace != null) {
+            throw new IllegalStateException("RecordedStep.record: " + what + " changes a tensor while the step is recorded; a replay"
+                    + " would not change it again (BatchNorm in training mode updates its running statistics so: use train(false),"
+                    + " or an eager step)");
+        }
+    }
+
+    /** Refuses a backward pass or forward-mode pass inside a function being recorded. */
+    static void checkNotRecording(Autograd.ThreadState state, String what) {
+        if (state.trace != null) {
+            throw new IllegalStateException("RecordedStep.record: the loss function calls " + what + "; a recorded step records the"
+                    + " forward pass only, and each replay runs the backward pass itself");
+        }
+    }
+
+    /** Applies an op while this thread records: runs it as usual, then notes it, unless it runs inside another op. */
+    static Tensor traced(CustomOp op, Tensor[] inputs, boolean owned, Autograd.ThreadState state) {
+        StepTrace trace = state.trace;
+        if (state.forwardLevel != 0) {
+            checkNotRecording(state, "a forward-mode function (jvp, hvp, jacobian)");
+        }
+        state.trace = null; // ops inside this op's forward are its own business
+        Tensor out;
+        try {
+            out = Autograd.apply(op, inputs, owned);
+        } finally {
+            state.trace = trace;
+        }
+        trace.add(op, out.node() != null ? out.node().inputs : inputs, out);
+        return out;
+    }
+
+    /** A detached tensor of a value the step computes: recorded as an op without a gradient. */
+    static Tensor detached(Tensor t) {
+        Autograd.ThreadState state = Autograd.state();
+        StepTrace trace = state.trace;
+        if (trace == null || !trace.slots.containsKey(t)) {
+            return null;
+        }
+        Tensor out = DETACH.forward(null, t);
+        trace.add(DETACH, new Tensor[] {t}, out);
+        return out;
+    }
+
+    /** Runs an op without a derivative, recording it when this thread records a step. */
+    static Tensor constant(CustomOp op, Tensor[] inputs) {
+        Autograd.ThreadState state = recording != 0 ? Autograd.state() : null;
+        StepTrace trace = state == null ? null : state.trace;
+        if (trace == null) {
+            return op.forward(Node.DISCARD, inputs);
+        }
+        state.trace = null;
+        Tensor out;
+        try {
+            out = op.forward(Node.DISCARD, inputs);
+        } finally {
+            state.trace = trace;
+        }
+        trace.add(op, inputs, out);
+        return out;
+    }
+
+    /**
+     * Refuses a value an op family computes outside its ops while this thread records: a replay,
+     * which runs only ops, would keep the recorded value.
+     */
+    static void checkWrap() {
+        if (Autograd.state().trace != null) {
+            throw new IllegalStateException("RecordedStep.record: the loss function uses an operation that computes its result outside"
+                    + " any op, which a replay cannot repeat; record a step without it (and please report it: every built-in"
+                    + " operation should be recordable)");
+        }
+    }
+
+    /** {@code detach()} as a recorded op: the value, cut from the graph. */
+    private static final CustomOp DETACH = new CustomOp() {
+        @Override
+        public String name() {
+            return "detach";
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... inputs) {
+            return Tensor.over(inputs[0].value());
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor gradOutput) {
+            return new Tensor[] {null};
+        }
+
+        @Override
+        public boolean retainsGradients() {
+            return false;
+        }
+    };
+
+    /** A tensor as messages show it: dtype, shape, and what it is. */
+    static String describe(Tensor x) {
+        return x.dtype() + Arrays.toString(x.shape()) + (x.requiresGrad() ? " requiring grad" : "")
+                + (x.node() != null ? " computed by " + x.node().op.name() : "") + (x.hooks() != null ? " with hooks" : "");
+    }
+}
