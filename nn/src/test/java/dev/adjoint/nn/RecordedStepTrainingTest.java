@@ -10,6 +10,7 @@ import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,15 +39,8 @@ class RecordedStepTrainingTest {
             assertEquals(null, p.grad());
         }
         for (int i = 0; i < 200; i++) {
-            eagerSgd.zeroGrad();
-            Tensor eagerLoss = Losses.sumSquaredError(eager.forward(x), target);
-            eagerLoss.backward();
-            eagerSgd.step();
-            replayedSgd.zeroGrad();
-            Tensor loss = step.replay(x);
-            replayedSgd.step();
-            assertEquals(Double.doubleToLongBits(eagerLoss.item()), Double.doubleToLongBits(loss.item()), "loss at step " + i);
-            assertSameParameters(eager.parameters(), replayed.parameters(), "step " + i);
+            stepBoth(eager, eagerSgd, () -> Losses.sumSquaredError(eager.forward(x), target), replayed, replayedSgd, () -> step.replay(x),
+                    "step " + i);
         }
     }
 
@@ -64,15 +58,8 @@ class RecordedStepTrainingTest {
             for (int i = 0; i < 20; i++) {
                 Tensor x = Tensor.randn(rng, 16, 12).to(dtype);
                 Tensor t = oneHot(rng, 16, 5, dtype);
-                eagerAdam.zeroGrad();
-                Tensor eagerLoss = Losses.crossEntropy(eager.forward(x), t);
-                eagerLoss.backward();
-                eagerAdam.step();
-                replayedAdam.zeroGrad();
-                Tensor loss = step.replay(x, t);
-                replayedAdam.step();
-                assertEquals(Double.doubleToLongBits(eagerLoss.item()), Double.doubleToLongBits(loss.item()), dtype + " loss at step " + i);
-                assertSameParameters(eager.parameters(), replayed.parameters(), dtype + " step " + i);
+                stepBoth(eager, eagerAdam, () -> Losses.crossEntropy(eager.forward(x), t), replayed, replayedAdam, () -> step.replay(x, t),
+                        dtype + " step " + i);
             }
         }
     }
@@ -109,15 +96,7 @@ class RecordedStepTrainingTest {
         eager.forward(x);
         assertEquals(((Dropout) eager.layers().get(1)).draws(), ((Dropout) replayed.layers().get(1)).draws());
         for (int i = 0; i < 10; i++) {
-            eagerSgd.zeroGrad();
-            Tensor eagerLoss = eager.forward(x).tanh().sum();
-            eagerLoss.backward();
-            eagerSgd.step();
-            replayedSgd.zeroGrad();
-            Tensor loss = step.replay(x);
-            replayedSgd.step();
-            assertEquals(Double.doubleToLongBits(eagerLoss.item()), Double.doubleToLongBits(loss.item()), "loss at step " + i);
-            assertSameParameters(eager.parameters(), replayed.parameters(), "step " + i);
+            stepBoth(eager, eagerSgd, () -> eager.forward(x).tanh().sum(), replayed, replayedSgd, () -> step.replay(x), "step " + i);
         }
         // the count a resumed run replays moves with the replays
         assertEquals(((Dropout) eager.layers().get(1)).draws(), ((Dropout) replayed.layers().get(1)).draws());
@@ -148,6 +127,23 @@ class RecordedStepTrainingTest {
             v[i * c + rng.nextInt(c)] = 1;
         }
         return Tensor.of(v, n, c).to(dtype);
+    }
+
+    /**
+     * One optimizer step of each network, the eager one through {@code eagerLoss}'s backward, the
+     * other through a replay; then the losses, parameters and gradients must have the same bits.
+     */
+    private static void stepBoth(Layer eager, Optimizer eagerOptimizer, Supplier<Tensor> eagerLoss, Layer replayed,
+                                 Optimizer replayedOptimizer, Supplier<Tensor> replay, String where) {
+        eagerOptimizer.zeroGrad();
+        Tensor expected = eagerLoss.get();
+        expected.backward();
+        eagerOptimizer.step();
+        replayedOptimizer.zeroGrad();
+        Tensor loss = replay.get();
+        replayedOptimizer.step();
+        assertEquals(Double.doubleToLongBits(expected.item()), Double.doubleToLongBits(loss.item()), "loss at " + where);
+        assertSameParameters(eager.parameters(), replayed.parameters(), where);
     }
 
     private static void assertSameParameters(List<Tensor> expected, List<Tensor> actual, String where) {
