@@ -37,9 +37,13 @@ import java.util.function.Function;
  * Tensors the function makes afresh (a {@code Tensor.of} inside it) are kept as constants when
  * both runs made the same values, and refused when they differ (random numbers drawn in Java):
  * randomness belongs in an op's forward, which each replay runs again, as {@code nn}'s
- * {@code Dropout} draws its masks. Numbers in the function ({@code x.mul(0.5)}) are fixed when recorded, and Java code in
- * the function does not run again: a branch on something other than a tensor's value takes the
- * same arm on every replay.
+ * {@code Dropout} draws its masks (recording, which runs the function twice, advances Dropout's
+ * generator by two masks). Numbers and {@code int[]} arguments in the function
+ * ({@code x.mul(0.5)}, a crop's offsets, a list of rows) are fixed when recorded, random or not,
+ * and Java code in the function does not run again: a branch on something other than a tensor's
+ * value takes the same arm on every replay. The function may read a constant it captured (a tensor
+ * made outside it that does not require grad); a replay refuses to run after that constant
+ * changed.
  *
  * <p><b>What is refused</b>, with an {@link IllegalStateException} that says which call: reading a
  * value the step computes or a parameter ({@code item()}, {@code toArray()}, {@code get},
@@ -47,14 +51,18 @@ import java.util.function.Function;
  * a tensor ({@code modify}, {@code setDtype}, {@code requiresGrad(boolean)}, {@code zeroGrad()},
  * which rules out {@code BatchNorm} in training mode); a {@code backward()}, {@code grad} or
  * forward-mode call inside the function; hooks and {@code retainGrad()} on the step's tensors;
- * an input that is the result of an op run outside the function. A replay refuses inputs of other
- * shapes or dtypes than the recorded ones, and parameters whose shape, dtype, {@code requiresGrad}
- * or hooks changed since: record the step again then.
+ * an input that is the result of an op run outside the function, or the same tensor as two inputs.
+ * A replay refuses inputs of other shapes or dtypes than the recorded ones, parameters whose shape,
+ * dtype, {@code requiresGrad} or hooks changed since (record the step again then), and a parameter
+ * modified while it runs.
  *
- * <p>A recorded step holds no state between replays, so threads may replay it at once (their
- * gradients accumulate as concurrent {@code backward()} calls do). Replays are not checked for
- * anomalies by op ({@link Autograd#detectAnomaly()} still refuses NaN gradients, without the
- * line of user code).
+ * <p>Between replays a step keeps only working arrays for the next one (and, when every op makes
+ * the buffer promise of {@link CustomOp#retainsGradients()}, the large arrays of its values,
+ * softly held); a replay on another thread at the same time makes its own, so threads may replay
+ * one step at once (their gradients accumulate as concurrent {@code backward()} calls do) when its
+ * ops are safe to run on several threads at once (Dropout's generator is not). Replays are not
+ * checked for anomalies by op ({@link Autograd#detectAnomaly()} still refuses NaN gradients,
+ * without the line of user code).
  */
 public final class RecordedStep {
     /** The shapes of the step's inputs, their dtypes and whether each requires grad. */
@@ -68,6 +76,10 @@ public final class RecordedStep {
     private final NDArray[] externalValues;
     private final boolean[] externalFloat32;
     private final boolean[] externalRequiresGrad;
+    /** Constants whose values Java code in the function read, with their arrays and versions then. */
+    private final Tensor[] reads;
+    private final NDArray[] readValues;
+    private final int[] readVersions;
     private final StepTrace.Entry[] entries;
     /** The entry that computes the loss. */
     private final int lossEntry;
@@ -140,6 +152,9 @@ public final class RecordedStep {
             externalFloat32[k] = externals[k].value().isFloat32();
             externalRequiresGrad[k] = externals[k].requiresGrad();
         }
+        reads = t.reads.toArray(new Tensor[0]);
+        readValues = t.readValues.toArray(new NDArray[0]);
+        readVersions = t.readVersions.stream().mapToInt(Integer::intValue).toArray();
         entries = t.entries.toArray(new StepTrace.Entry[0]);
         lossEntry = t.lossEntry;
         order = backwardOrder();
@@ -230,12 +245,16 @@ public final class RecordedStep {
         boolean succeeded = false;
         try {
             int leafCount;
+            long versions = externalVersions();
             try {
                 System.arraycopy(inputs, 0, run.values, 0, inputs.length);
+                // a backward pass that an op's forward runs counts as nested: it reports an op that keeps gradients
                 state.noGrad++;
+                state.passDepth++;
                 try {
                     forward(run);
                 } finally {
+                    state.passDepth--;
                     state.noGrad--;
                 }
                 leafCount = sweep(run, state);
@@ -243,6 +262,11 @@ public final class RecordedStep {
                 if (entered) {
                     Buffers.leave(arena);
                 }
+            }
+            if (externalVersions() != versions) {
+                throw new IllegalStateException("RecordedStep.replay: a parameter or constant the step reads was modified while the"
+                        + " replay ran, so its results may mix old and new values; parameters must not be updated during a replay"
+                        + " that uses them (the gradients of this replay were not applied)");
             }
             // outside the arena: these arrays are the user's
             Tensor[] leaves = run.leaves;
@@ -373,6 +397,24 @@ public final class RecordedStep {
         }
     }
 
+    /**
+     * The sum of the external tensors' buffer versions (as a node's check of its inputs): refuses
+     * one being modified now, and a change of the sum across a replay shows one was modified
+     * during it.
+     */
+    private long externalVersions() {
+        long sum = 0;
+        for (Tensor x : externals) {
+            long v = x.value().version();
+            if ((v & 1) != 0) {
+                throw new IllegalStateException("RecordedStep.replay: " + StepTrace.describe(x) + ", which the step reads, is being"
+                        + " modified in place now; parameters must not be updated during a replay that uses them");
+            }
+            sum += v;
+        }
+        return sum;
+    }
+
     private void checkInputs(Tensor[] inputs) {
         if (inputs == null || inputs.length != inputShapes.length) {
             throw new IllegalArgumentException("RecordedStep.replay: expected " + inputShapes.length + " inputs, got "
@@ -398,6 +440,13 @@ public final class RecordedStep {
                 throw new IllegalStateException("RecordedStep.replay: a tensor the step reads (a parameter or constant, now "
                         + StepTrace.describe(x) + ") was " + (externalFloat32[k] ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(externalShapes[k])
                         + (externalRequiresGrad[k] ? " requiring grad" : "") + " without hooks when recorded; record the step again");
+            }
+        }
+        for (int r = 0; r < reads.length; r++) {
+            if (reads[r].value() != readValues[r] || reads[r].version() != readVersions[r]) {
+                throw new IllegalStateException("RecordedStep.replay: the loss function's Java code read " + StepTrace.describe(reads[r])
+                        + " when the step was recorded, and it has changed since; a replay would use the old values: record the step"
+                        + " again (or compute with it in tensor ops)");
             }
         }
     }

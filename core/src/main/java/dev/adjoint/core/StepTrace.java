@@ -59,6 +59,10 @@ final class StepTrace {
     private final Map<Tensor, Integer> externalIndex = new IdentityHashMap<>();
     final List<Entry> entries = new ArrayList<>();
     final List<Tensor> outputs = new ArrayList<>();
+    /** The constants whose values Java code read while recording, with their arrays and versions then. */
+    final List<Tensor> reads = new ArrayList<>();
+    final List<NDArray> readValues = new ArrayList<>();
+    final List<Integer> readVersions = new ArrayList<>();
     int lossEntry = -1;
 
     StepTrace(Tensor[] inputs) {
@@ -68,11 +72,23 @@ final class StepTrace {
                 throw new IllegalArgumentException("RecordedStep.record: input " + i + " is " + describe(inputs[i])
                         + "; inputs are leaves (detach() it)");
             }
-            slots.put(inputs[i], i);
+            Integer earlier = slots.put(inputs[i], i);
+            if (earlier != null) {
+                throw new IllegalArgumentException("RecordedStep.record: inputs " + earlier + " and " + i
+                        + " are the same tensor; pass distinct tensors (a replay may give them different values)");
+            }
         }
     }
 
     void add(CustomOp op, Tensor[] in, Tensor out) {
+        add(op, in, out, false);
+    }
+
+    /**
+     * Notes an op application; {@code recorded} says the op made a node for the backward pass
+     * (then {@code out} is its result on that node).
+     */
+    void add(CustomOp op, Tensor[] in, Tensor out, boolean recorded) {
         int[] sources = new int[in.length];
         boolean[] needs = new boolean[in.length];
         for (int k = 0; k < in.length; k++) {
@@ -95,8 +111,9 @@ final class StepTrace {
             }
             needs[k] = x.requiresGrad();
         }
-        slots.put(out, inputs.length + entries.size());
-        entries.add(new Entry(op, sources, needs, out.shape(), out.value().isFloat32(), out.node() != null));
+        // an op that returned a tensor the step already has (its input, unrecorded) leaves that slot as it was
+        slots.putIfAbsent(out, inputs.length + entries.size());
+        entries.add(new Entry(op, sources, needs, out.shape(), out.value().isFloat32(), recorded));
         outputs.add(out);
     }
 
@@ -196,17 +213,24 @@ final class StepTrace {
     /** Refuses a read of {@code t}'s value while this thread records a step that computes it, or of a parameter. */
     static void checkRead(Tensor t, String what) {
         StepTrace trace = Autograd.state().trace;
-        if (trace != null && (trace.slots.containsKey(t) || t.requiresGrad() && t.node() == null)) {
+        if (trace == null) {
+            return;
+        }
+        if (trace.slots.containsKey(t) || t.requiresGrad() && t.node() == null) {
             throw new IllegalStateException("RecordedStep.record: " + what + " reads the value of " + describe(t)
                     + " while the step is recorded; a replay runs only the recorded ops, so Java code that uses the value would not"
                     + " run again (compute with tensor ops, or read the loss that replay returns)");
         }
+        // a constant's value may be read: a replay refuses to run if it has changed since
+        trace.reads.add(t);
+        trace.readValues.add(t.value());
+        trace.readVersions.add(t.version());
     }
 
     /** Refuses a change to a tensor while this thread records a step. */
     static void checkChange(String what) {
         if (Autograd.state().trace != null) {
-            throw new IllegalStateException("RecordedStep.record: " + what + " changes a tensor while the step is recorded; a replay"
+            throw new IllegalStateException("RecordedStep.record: " + what + " changes a tensor or its hooks while the step is recorded; a replay"
                     + " would not change it again (BatchNorm in training mode updates its running statistics so: use train(false),"
                     + " or an eager step)");
         }
@@ -227,13 +251,16 @@ final class StepTrace {
             checkNotRecording(state, "a forward-mode function (jvp, hvp, jacobian)");
         }
         state.trace = null; // ops inside this op's forward are its own business
+        int nodes = state.nodes;
         Tensor out;
         try {
             out = Autograd.apply(op, inputs, owned);
         } finally {
             state.trace = trace;
         }
-        trace.add(op, out.node() != null ? out.node().inputs : inputs, out);
+        // the thread's node count moves exactly when this op made a node (ops inside a forward make none)
+        boolean recorded = state.nodes != nodes && out.node() != null;
+        trace.add(op, recorded ? out.node().inputs : inputs, out, recorded);
         return out;
     }
 
@@ -241,9 +268,10 @@ final class StepTrace {
     static Tensor detached(Tensor t) {
         Autograd.ThreadState state = Autograd.state();
         StepTrace trace = state.trace;
-        if (trace == null || !trace.slots.containsKey(t)) {
-            return null;
+        if (trace == null || !trace.slots.containsKey(t) && t.node() != null) {
+            return null; // a tensor computed outside the function: a constant, compared between the runs
         }
+        // a step value, or a leaf (a parameter) a replay must read as it is then
         Tensor out = DETACH.forward(null, t);
         trace.add(DETACH, new Tensor[] {t}, out);
         return out;
@@ -269,7 +297,9 @@ final class StepTrace {
 
     /**
      * Refuses a value an op family computes outside its ops while this thread records: a replay,
-     * which runs only ops, would keep the recorded value.
+     * which runs only ops, would keep the recorded value. No built-in op family does that (their
+     * values without a derivative are {@code Primitive.Constant} ops); this is the net for one
+     * added later.
      */
     static void checkWrap() {
         if (Autograd.state().trace != null) {

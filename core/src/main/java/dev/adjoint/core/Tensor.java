@@ -639,6 +639,9 @@ public final class Tensor {
      * @throws IllegalStateException if this tensor does not require grad
      */
     public Tensor retainGrad() {
+        if (StepTrace.recording != 0) {
+            StepTrace.checkChange("retainGrad()");
+        }
         if (!requiresGrad) {
             throw new IllegalStateException("retainGrad: the tensor of shape " + Arrays.toString(shape())
                     + " does not require grad, so no gradient reaches it");
@@ -676,6 +679,9 @@ public final class Tensor {
      *     tensor's shape, the op that produced it and both shapes or dtypes)
      */
     public Registration registerHook(java.util.function.UnaryOperator<Tensor> hook) {
+        if (StepTrace.recording != 0) {
+            StepTrace.checkChange("registerHook");
+        }
         if (hook == null) {
             throw new IllegalArgumentException("registerHook: hook is null");
         }

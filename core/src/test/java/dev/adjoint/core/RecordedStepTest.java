@@ -76,9 +76,39 @@ class RecordedStepTest {
             Tensor positive = y.gt(0.0);                      // a mask of this step's values
             Tensor larger = y.ge(in[0]);
             Tensor where = y.argmax(0, false);                // a position of this step's values
-            return y.mul(positive).sum().add(y.mul(larger).sum()).add(y.mul(y.detach()).sum()).add(where.mul(0.5).sum());
+            // w.detach() of a parameter reads the parameter as it is at each replay
+            return y.mul(positive).sum().add(y.mul(larger).sum()).add(y.mul(y.detach()).sum()).add(where.mul(0.5).sum())
+                    .add(y.mul(w.detach()).sum());
         };
         assertReplayIsEager(loss, List.of(w), new Tensor[] {Tensor.randn(rng, 6)}, new Tensor[] {Tensor.randn(rng, 6)});
+    }
+
+    /** Returns its input itself: applied under noGrad it records nothing, and its result is a value the step has. */
+    static final class Identity implements CustomOp {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return in[0];
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {g};
+        }
+    }
+
+    @Test
+    void anOpThatReturnsItsInputUnrecordedLeavesThatValueInPlace() {
+        Tensor w = Tensor.randn(rng, 3).requiresGrad(true);
+        CustomOp identity = new Identity();
+        Function<Tensor[], Tensor> loss = in -> {
+            Tensor h = in[0].mul(w);
+            Tensor same;
+            try (Autograd.Scope off = Autograd.noGrad()) {
+                same = identity.apply(h);
+            }
+            return same.exp().sum();
+        };
+        assertReplayIsEager(loss, List.of(w), new Tensor[] {Tensor.randn(rng, 3)}, new Tensor[] {Tensor.randn(rng, 3)});
     }
 
     @Test
@@ -208,10 +238,19 @@ class RecordedStepTest {
                 "RecordedStep.record", "item()", "float64[]");
         assertMentions(refusedRecording(in -> in[0].mul(Tensor.of(w.toArray(), 3)).sum(), Tensor.ones(3)), "toArray()", "requiring grad");
         assertMentions(refusedRecording(in -> in[0].add(1.0).mul(w).sum().add(in[0].add(1.0).get(0)), Tensor.ones(3)), "get");
-        // a constant made outside the function may be read: it cannot change between replays
+        assertMentions(refusedRecording(in -> in[0].mul(w).sum().add(w.grad() == null ? 0 : 1), Tensor.ones(3)), "grad()");
+        float[] into = new float[3];
+        assertMentions(refusedRecording(in -> {
+            Tensor h = in[0].mul(w);
+            h.copyTo(into);
+            return h.sum();
+        }, Tensor.ones(3)), "copyTo");
+        // a constant made outside the function may be read; a replay refuses once it has changed
         Tensor constant = Tensor.of(new double[] {1, 2, 3}, 3);
         RecordedStep step = RecordedStep.record(in -> in[0].mul(w).mul(constant.get(1)).sum(), Tensor.ones(3));
         assertEquals(6.0, step.replay(Tensor.ones(3)).item());
+        constant.modify(v -> v[1] = 5);
+        assertMentions(assertThrows(IllegalStateException.class, () -> step.replay(Tensor.ones(3))), "read float64[3]", "changed since");
     }
 
     @Test
@@ -238,6 +277,26 @@ class RecordedStepTest {
         }, Tensor.ones(3)), "zeroGrad()");
         assertMentions(refusedRecording(in -> RecordedStep.record(x -> x[0].mul(w).sum(), in[0]).replay(in[0]), Tensor.ones(3)),
                 "already recording");
+        RecordedStep other = RecordedStep.record(x -> x[0].mul(w).sum(), Tensor.ones(3));
+        assertMentions(refusedRecording(in -> other.replay(in[0]), Tensor.ones(3)), "cannot replay a step inside");
+        assertMentions(refusedRecording(in -> {
+            Tensor l = in[0].mul(w).sum();
+            return l.add(Autograd.grad(l, List.of(w), false).get(0).sum());
+        }, Tensor.ones(3)), "Autograd.grad");
+        assertMentions(refusedRecording(in -> {
+            Tensor h = in[0].mul(w);
+            h.registerHook(g -> g);
+            return h.sum();
+        }, Tensor.ones(3)), "registerHook");
+        Tensor leaf = Tensor.ones(3);
+        assertMentions(refusedRecording(in -> {
+            leaf.requiresGrad(true);
+            return in[0].mul(w).sum();
+        }, Tensor.ones(3)), "requiresGrad(boolean)");
+        assertMentions(refusedRecording(in -> {
+            leaf.setDtype(DType.FLOAT32);
+            return in[0].mul(w).sum();
+        }, Tensor.ones(3)), "setDtype");
     }
 
     @Test
@@ -262,6 +321,44 @@ class RecordedStepTest {
         assertMentions(assertThrows(IllegalArgumentException.class, () -> RecordedStep.record(in -> in[0].sum(), outside)), "detach()");
         w.registerHook(g -> g);
         assertMentions(refusedRecording(in -> in[0].mul(w).sum(), Tensor.ones(3)), "hooks");
+    }
+
+    @Test
+    void theSameTensorAsTwoInputsIsRefused() {
+        Tensor w = Tensor.ones(3).requiresGrad(true);
+        Tensor x = Tensor.ones(3);
+        assertMentions(assertThrows(IllegalArgumentException.class, () -> RecordedStep.record(in -> in[0].mul(in[1]).mul(w).sum(), x, x)),
+                "inputs 0 and 1 are the same tensor");
+    }
+
+    /** Modifies a constant in its forward: what another thread updating a parameter during a replay looks like. */
+    static final class Meddling implements CustomOp {
+        private final Tensor victim;
+
+        Meddling(Tensor victim) {
+            this.victim = victim;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            victim.modify(v -> v[0] += 1);
+            return in[0].mul(2.0);
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {g.mul(2.0)};
+        }
+    }
+
+    @Test
+    void aParameterModifiedDuringAReplayIsRefusedAndNoGradientApplied() {
+        Tensor w = Tensor.ones(3).requiresGrad(true);
+        Tensor c = Tensor.ones(3);
+        CustomOp meddling = new Meddling(c);
+        RecordedStep step = RecordedStep.record(in -> meddling.apply(in[0].mul(w)).mul(c).sum(), Tensor.ones(3));
+        assertMentions(assertThrows(IllegalStateException.class, () -> step.replay(Tensor.ones(3))), "modified while the replay ran");
+        assertNull(w.grad(), "the failed replay applied no gradient");
     }
 
     @Test

@@ -174,7 +174,6 @@ public final class Buffers {
         }
     }
 
-    /** How many arrays this thread's pool holds (for tests). */
     /**
      * The arrays of one repeated computation, handed out again in the order they were first taken
      * (see the class comment).
@@ -206,12 +205,8 @@ public final class Buffers {
             return a;
         }
 
-        /**
-         * The bytes of the arrays it holds.
-         *
-         * @return the bytes
-         */
-        public long bytes() {
+        /** The bytes of the arrays it holds. */
+        long bytes() {
             long b = 0;
             for (int i = 0; i < count; i++) {
                 b += arrays[i] instanceof float[] f ? 4L * f.length : 8L * ((double[]) arrays[i]).length;
@@ -253,6 +248,7 @@ public final class Buffers {
         }
     }
 
+    /** How many arrays this thread's pool holds (for tests). */
     static int pooled() {
         return RECYCLER.get().pooled;
     }

@@ -71,13 +71,22 @@ public final class Comparison {
         }
     }
 
+    /** The comparison kernels' op names ({@code "gt"}), made once. */
+    private static final java.util.Map<Binary, String> NAMES = new java.util.EnumMap<>(Binary.class);
+
+    static {
+        for (Binary b : Binary.values()) {
+            NAMES.put(b, b.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
     /** A comparison with a constant. */
     private static final class CompareWith extends Primitive.Constant {
         private final Binary kernel;
         private final double c;
 
         CompareWith(Binary kernel, double c) {
-            super(kernel.name().toLowerCase(java.util.Locale.ROOT), 1);
+            super(NAMES.get(kernel), 1);
             this.kernel = kernel;
             this.c = c;
         }
