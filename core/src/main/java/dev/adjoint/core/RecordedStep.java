@@ -31,6 +31,11 @@ import java.util.function.Function;
  * the same kernels in the same order, so a recorded training loop and an eager one stay equal
  * step for step. It returns the loss, a plain tensor outside any graph.
  *
+ * <p><b>Forward-only steps.</b> Recorded under {@link Autograd#noGrad()}, a step has no backward
+ * pass: its function may return a tensor of any shape (a batch's logits), and a replay returns
+ * that result, computed afresh, and changes no gradient: an evaluation loop's forward pass
+ * without the Java code and with the same arrays each time.
+ *
  * <p><b>What is recorded.</b> {@link #record} runs the function twice (with grad mode on) and
  * keeps the ops it applies, in order, with where each input came from: an input of the step, an
  * earlier op's result, or a tensor made outside the function (a parameter, a captured constant).
@@ -83,6 +88,8 @@ public final class RecordedStep {
     private final StepTrace.Entry[] entries;
     /** The entry that computes the loss. */
     private final int lossEntry;
+    /** Whether a replay runs the backward pass (false: recorded under noGrad, forward only). */
+    private final boolean backward;
     /** The entries with a backward, in the order a backward pass visits them. */
     private final int[] order;
     /** Whether a replay may recycle the arrays of its values and gradients (no op keeps any: {@link CustomOp#retainsGradients()}). */
@@ -97,7 +104,8 @@ public final class RecordedStep {
      * is back-propagated and no gradient changes; the function runs twice.
      *
      * @param loss the step's loss as a function of its inputs; it must return a one-element tensor
-     *     that requires grad
+     *     that requires grad (under {@link Autograd#noGrad()}: any result of an op, for a
+     *     forward-only step)
      * @param exampleInputs one tensor per input of the step, as {@link #replay} will receive them
      * @return the recorded step
      * @throws IllegalStateException if the function does something a replay cannot repeat (see the
@@ -121,12 +129,12 @@ public final class RecordedStep {
         if (state.trace != null) {
             throw new IllegalStateException("RecordedStep.record: already recording a step on this thread (the loss function called record)");
         }
-        if (state.noGrad != 0 || state.forwardLevel != 0) {
-            throw new IllegalStateException("RecordedStep.record: grad mode is off or a forward-mode pass is running on this thread;"
-                    + " record outside noGrad() and jvp");
+        if (state.forwardLevel != 0) {
+            throw new IllegalStateException("RecordedStep.record: a forward-mode pass is running on this thread; record outside jvp");
         }
-        StepTrace first = StepTrace.run(loss, exampleInputs, state);
-        StepTrace second = StepTrace.run(loss, exampleInputs, state);
+        boolean forwardOnly = state.noGrad != 0;
+        StepTrace first = StepTrace.run(loss, exampleInputs, state, forwardOnly);
+        StepTrace second = StepTrace.run(loss, exampleInputs, state, forwardOnly);
         first.requireSame(second);
         return new RecordedStep(first, exampleInputs);
     }
@@ -157,13 +165,14 @@ public final class RecordedStep {
         readVersions = t.readVersions.stream().mapToInt(Integer::intValue).toArray();
         entries = t.entries.toArray(new StepTrace.Entry[0]);
         lossEntry = t.lossEntry;
-        order = backwardOrder();
+        backward = entries[lossEntry].differentiable;
+        order = backward ? backwardOrder() : new int[0];
         boolean retains = false;
         for (StepTrace.Entry e : entries) {
             retains |= e.op.retainsGradients();
         }
         recycle = !retains;
-        seed = Tensor.over(NDArray.fullLike(1.0, t.outputs.get(lossEntry).value()));
+        seed = backward ? Tensor.over(NDArray.fullLike(1.0, t.outputs.get(lossEntry).value())) : null;
         int leafEdges = 0;
         for (int e : order) {
             for (int k = 0; k < entries[e].sources.length; k++) {
@@ -221,7 +230,7 @@ public final class RecordedStep {
      * gradients are accumulated into the leaves' {@link Tensor#grad()} as {@code backward()} would.
      *
      * @param inputs one tensor per input of the step, of the recorded shapes and dtypes
-     * @return the loss, a tensor outside any graph
+     * @return the loss (a forward-only step's result), a tensor outside any graph
      * @throws IllegalArgumentException if the inputs do not match the recorded ones
      * @throws IllegalStateException if a parameter or constant the step reads changed shape, dtype,
      *     {@code requiresGrad} or hooks since it was recorded, or an op's result changed shape
@@ -257,7 +266,7 @@ public final class RecordedStep {
                     state.passDepth--;
                     state.noGrad--;
                 }
-                leafCount = sweep(run, state);
+                leafCount = backward ? sweep(run, state) : 0;
             } finally {
                 if (entered) {
                     Buffers.leave(arena);

@@ -117,16 +117,18 @@ final class StepTrace {
         outputs.add(out);
     }
 
-    void finish(Tensor loss) {
+    /** Checks the function's result and what it left behind; {@code forwardOnly}: recorded under noGrad. */
+    void finish(Tensor loss, boolean forwardOnly) {
         Integer slot = loss == null ? null : slots.get(loss);
         if (slot == null || slot < inputs.length) {
             throw new IllegalStateException("RecordedStep.record: the loss function returned "
                     + (loss == null ? "null" : describe(loss)) + ", not the result of an op it applied");
         }
         lossEntry = slot - inputs.length;
-        if (loss.size() != 1 || !loss.requiresGrad()) {
+        if (!forwardOnly && (loss.size() != 1 || !loss.requiresGrad())) {
             throw new IllegalStateException("RecordedStep.record: the loss is " + describe(loss)
-                    + "; it must have one element and require grad (some parameter it depends on requires grad)");
+                    + "; it must have one element and require grad (some parameter it depends on requires grad), or record under"
+                    + " Autograd.noGrad() for a forward-only step");
         }
         for (Tensor t : outputs) {
             if ((t.node() != null ? t.node().hooks : t.hooks()) != null) {
@@ -191,7 +193,7 @@ final class StepTrace {
     }
 
     /** Runs {@code loss} once on {@code inputs} with this thread recording, and returns what it applied. */
-    static StepTrace run(Function<Tensor[], Tensor> loss, Tensor[] inputs, Autograd.ThreadState state) {
+    static StepTrace run(Function<Tensor[], Tensor> loss, Tensor[] inputs, Autograd.ThreadState state, boolean forwardOnly) {
         StepTrace t = new StepTrace(inputs);
         state.trace = t;
         synchronized (StepTrace.class) {
@@ -206,7 +208,7 @@ final class StepTrace {
                 recording--;
             }
         }
-        t.finish(result);
+        t.finish(result, forwardOnly);
         return t;
     }
 

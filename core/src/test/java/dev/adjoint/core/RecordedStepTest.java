@@ -324,6 +324,31 @@ class RecordedStepTest {
     }
 
     @Test
+    void aStepRecordedUnderNoGradReplaysItsForwardOnly() {
+        Tensor w = Tensor.randn(rng, 4, 3).requiresGrad(true);
+        Tensor b = Tensor.randn(rng, 3).requiresGrad(true);
+        RecordedStep step;
+        try (Autograd.Scope off = Autograd.noGrad()) {
+            step = RecordedStep.record(in -> in[0].matmul(w).add(b).relu().softmax(-1), Tensor.randn(rng, 5, 4));
+        }
+        Tensor x1 = Tensor.randn(rng, 5, 4);
+        Tensor first = step.replay(x1);
+        for (int i = 0; i < 5; i++) {
+            step.replay(Tensor.randn(rng, 5, 4));
+        }
+        Tensor eager;
+        try (Autograd.Scope off = Autograd.noGrad()) {
+            eager = x1.matmul(w).add(b).relu().softmax(-1);
+        }
+        assertArrayEquals(eager.toArray(), first.toArray(), "the result of an earlier replay keeps its values");
+        assertArrayEquals(new int[] {5, 3}, first.shape());
+        assertNull(w.grad(), "no backward pass");
+        assertNull(b.grad());
+        // with grad mode on, the same function is refused: its result is not a scalar loss
+        assertMentions(refusedRecording(in -> in[0].matmul(w).add(b), Tensor.randn(rng, 5, 4)), "one element", "noGrad()");
+    }
+
+    @Test
     void theSameTensorAsTwoInputsIsRefused() {
         Tensor w = Tensor.ones(3).requiresGrad(true);
         Tensor x = Tensor.ones(3);

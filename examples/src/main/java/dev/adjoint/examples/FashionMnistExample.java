@@ -153,6 +153,8 @@ final class FashionMnistExample {
         }
         List<double[]> accuracies = new ArrayList<>();
         RecordedStep step = null;
+        // a forward-only recorded step for the evaluation's full chunks, with --recorded
+        RecordedStep[] evaluation = s.recorded() ? new RecordedStep[1] : null;
         boolean console = System.console() != null && out == System.out;
         for (int epoch = start; epoch < s.epochs(); epoch++) {
             model.train(true);
@@ -186,8 +188,8 @@ final class FashionMnistExample {
             }
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
             model.train(false);
-            double trainAccuracy = accuracy(model, train, s.model());
-            double testAccuracy = accuracy(model, test, s.model());
+            double trainAccuracy = accuracy(model, train, s.model(), evaluation);
+            double testAccuracy = accuracy(model, test, s.model(), evaluation);
             accuracies.add(new double[] {trainAccuracy, testAccuracy});
             out.printf(Locale.ROOT, "%sepoch %d/%d: loss %.4f, train accuracy %.2f%%, test accuracy %.2f%% (training %.1f s,"
                     + " evaluation %.1f s)%n", console ? "\r" : "", epoch + 1, s.epochs(), epochLoss / batches.length,
@@ -200,7 +202,7 @@ final class FashionMnistExample {
             return;
         }
         model.train(false);
-        Tensor logits = logits(model, test, s.model());
+        Tensor logits = logits(model, test, s.model(), evaluation);
         int[][] confusion = Metrics.confusionMatrix(logits, test.labels(), CLASSES.size());
         String name = s.name();
         Path lossPicture = Plot.lossCurve(s.out().resolve(name + "-loss.png"), "Fashion-MNIST " + s.model() + ": cross-entropy per batch",
@@ -229,23 +231,37 @@ final class FashionMnistExample {
         return 1e-3 * 0.5 * (1 + Math.cos(Math.PI * epoch / epochs));
     }
 
-    private static Tensor logits(Layer model, Dataset data, String kind) {
+    /**
+     * The model's logits for every row, in chunks of {@link #EVALUATION_CHUNK}; with
+     * {@code evaluation} non-null (--recorded), the full chunks replay a forward-only recorded step
+     * kept in {@code evaluation[0]}.
+     */
+    private static Tensor logits(Layer model, Dataset data, String kind, RecordedStep[] evaluation) {
         List<Tensor> parts = new ArrayList<>();
-        int chunk = 1000;
         try (Autograd.Scope off = Autograd.noGrad()) {
-            for (int from = 0; from < data.size(); from += chunk) {
-                int[] rows = new int[Math.min(chunk, data.size() - from)];
+            for (int from = 0; from < data.size(); from += EVALUATION_CHUNK) {
+                int[] rows = new int[Math.min(EVALUATION_CHUNK, data.size() - from)];
                 for (int i = 0; i < rows.length; i++) {
                     rows[i] = from + i;
                 }
-                parts.add(model.forward(inputs(data.batch(rows).inputs(), kind)));
+                Tensor x = inputs(data.batch(rows).inputs(), kind);
+                if (evaluation != null && rows.length == EVALUATION_CHUNK) {
+                    if (evaluation[0] == null) {
+                        evaluation[0] = RecordedStep.record(in -> model.forward(in[0]), x);
+                    }
+                    parts.add(evaluation[0].replay(x));
+                } else {
+                    parts.add(model.forward(x));
+                }
             }
         }
         return Tensor.concat(parts, 0);
     }
 
-    private static double accuracy(Layer model, Dataset data, String kind) {
-        return Metrics.accuracy(logits(model, data, kind), data.labels());
+    static final int EVALUATION_CHUNK = 1000;
+
+    private static double accuracy(Layer model, Dataset data, String kind, RecordedStep[] evaluation) {
+        return Metrics.accuracy(logits(model, data, kind, evaluation), data.labels());
     }
 
     /** A progress bar: redrawn in place on a terminal, else a line every tenth of the epoch. */

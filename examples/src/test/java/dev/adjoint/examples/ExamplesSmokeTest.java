@@ -279,13 +279,32 @@ class ExamplesSmokeTest {
         assertTrue(m.find(), r.out());
         assertTrue(Double.parseDouble(m.group(2)) > 50, "one epoch of the CNN learns the synthetic classes: " + r.out());
         assertTrue(Files.exists(dir.resolve("fashion-mnist-cnn-epoch1.ckpt")));
-        // --recorded replays a recorded step for the full batches (two of 128, then 44 eagerly): the same model
+    }
+
+    /**
+     * --recorded replays a recorded step for the full training batches (nine of 128, then 48
+     * eagerly) and a forward-only one for the full evaluation chunk (1000 rows, then 200 eagerly):
+     * the same model and the same accuracies as an eager run.
+     */
+    @Test
+    void fashionMnistRecordedTrainsAndEvaluatesAsTheEagerRun() throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        writeFakeFashionMnist(data, 1200, 100);
+        Path eager = dir.resolve("eager");
+        Result r = run("fashion-mnist", "--model", "cnn", "--data", data.toString(), "--epochs", "1", "--out", eager.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
         Path recorded = dir.resolve("recorded");
         Result replayed = run("fashion-mnist", "--model", "cnn", "--data", data.toString(), "--epochs", "1", "--out", recorded.toString(),
                 "--recorded");
         assertEquals(0, replayed.code(), replayed.err() + replayed.out());
-        assertArrayEquals(Files.readAllBytes(dir.resolve("fashion-mnist-cnn-epoch1.ckpt")),
+        assertArrayEquals(Files.readAllBytes(eager.resolve("fashion-mnist-cnn-epoch1.ckpt")),
                 Files.readAllBytes(recorded.resolve("fashion-mnist-cnn-epoch1.ckpt")), "a recorded run must match an eager one");
+        Pattern accuracies = Pattern.compile("epoch 1/1: loss [0-9.]+, train accuracy [0-9.]+%, test accuracy [0-9.]+%");
+        Matcher m = accuracies.matcher(r.out());
+        Matcher n = accuracies.matcher(replayed.out());
+        assertTrue(m.find() && n.find(), r.out() + replayed.out());
+        assertEquals(m.group(), n.group());
     }
 
     /** --dtype float32 trains the same MLP in float32, writes half-size checkpoints of its own name, and resumes exactly. */
