@@ -1,6 +1,5 @@
 package dev.adjoint.core.kernel;
 
-import java.lang.ref.SoftReference;
 
 /**
  * Two-dimensional convolution (cross-correlation, PyTorch's NCHW layout) as matrix products: the
@@ -34,16 +33,6 @@ public final class ConvKernels {
     static final int SCRATCH_BUDGET = 1 << 18;
     /** The most weight-gradient partials (lanes) of one call. */
     static final int MAX_LANES = 16;
-    /** Scratch slots of {@link #scratch}: im2col columns, a slice of the output, a weight-gradient product. */
-    static final int COLUMNS = 0;
-    static final int SLICE = 1;
-    static final int PRODUCT = 2;
-
-    // Per thread, the arrays of each slot; a taken array leaves its slot until given back, so a
-    // nested call on the same thread allocates instead of sharing it. Softly held, as Packing's.
-    @SuppressWarnings("unchecked")
-    private static final ThreadLocal<SoftReference<Object>[]> SCRATCH = ThreadLocal.withInitial(() -> new SoftReference[3]);
-
     private ConvKernels() {
     }
 
@@ -196,30 +185,6 @@ public final class ConvKernels {
                 Gemm.limitThreads(cap);
             }
         });
-    }
-
-    /** This thread's scratch array of {@code slot}, at least {@code n} doubles; garbage. Give it back with {@link #giveBack}. */
-    static double[] scratch(int slot, int n) {
-        Object a = take(slot);
-        return a instanceof double[] d && d.length >= n ? d : new double[n];
-    }
-
-    /** {@link #scratch} of floats. */
-    static float[] scratchFloats(int slot, int n) {
-        Object a = take(slot);
-        return a instanceof float[] f && f.length >= n ? f : new float[n];
-    }
-
-    private static Object take(int slot) {
-        SoftReference<Object>[] held = SCRATCH.get();
-        Object a = held[slot] == null ? null : held[slot].get();
-        held[slot] = null;
-        return a;
-    }
-
-    /** Returns a scratch array (double[] or float[]) to this thread's {@code slot}. */
-    static void giveBack(int slot, Object array) {
-        SCRATCH.get()[slot] = new SoftReference<>(array);
     }
 
     /**

@@ -26,16 +26,14 @@ final class ConvLoops {
         ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
-            double[] cols = ConvKernels.scratch(ConvKernels.COLUMNS, k * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk)
-            double[] out = ConvKernels.scratch(ConvKernels.SLICE, og * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk)
+            double[] cols = Scratch.doubles(Scratch.COLUMNS, k * chunk);
+            double[] out = Scratch.doubles(Scratch.SLICE, og * chunk);
             ConvKernels.eachChunk(plan, plan.from(first), plan.to(last - 1), (j0, cw, group) -> {
                 im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
                 GemmLoops.multiply(null, new Operand(wc.data, wc.offset + group * og * k, k, false),
                         new Operand(cols, 0, cw, false), out, 0, cw, og, cw, k);
                 moveColumns(out, y, g, group, j0, cw, b);
             });
-            ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
-            ConvKernels.giveBack(ConvKernels.SLICE, out);
         });
         return NDArray.wrap(y, shape);
     }
@@ -53,8 +51,8 @@ final class ConvLoops {
         int chunk = plan.chunk();
         Strided view = reader(gradOutput);
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
-            double[] cols = ConvKernels.scratch(ConvKernels.COLUMNS, k * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk)
-            double[] slice = ConvKernels.scratch(ConvKernels.SLICE, og * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk)
+            double[] cols = Scratch.doubles(Scratch.COLUMNS, k * chunk);
+            double[] slice = Scratch.doubles(Scratch.SLICE, og * chunk);
             Arrays.fill(gx, first * plan.images() * image, Math.min(g.n(), last * plan.images()) * image, 0.0);
             ConvKernels.eachChunk(plan, plan.from(first), plan.to(last - 1), (j0, cw, group) -> {
                 gatherColumns(gradOutput, view, slice, g, group, j0, cw);
@@ -62,8 +60,6 @@ final class ConvLoops {
                         new Operand(slice, 0, cw, false), cols, 0, cw, k, cw, og);
                 col2im(cols, g, group, j0, cw, gx, split);
             });
-            ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
-            ConvKernels.giveBack(ConvKernels.SLICE, slice);
         });
         return NDArray.wrap(gx, shape);
     }
@@ -86,9 +82,9 @@ final class ConvLoops {
         double[] partials = new double[lanes * size];
         Strided view = reader(gradOutput);
         ConvKernels.forEachBlock(lanes, (long) k * chunk * blocks / lanes, (firstLane, lastLane, split) -> {
-            double[] cols = ConvKernels.scratch(ConvKernels.COLUMNS, k * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk)
-            double[] slice = ConvKernels.scratch(ConvKernels.SLICE, og * chunk); // float32: ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk)
-            double[] part = ConvKernels.scratch(ConvKernels.PRODUCT, og * k); // float32: ConvKernels.scratchFloats(ConvKernels.PRODUCT, og * k)
+            double[] cols = Scratch.doubles(Scratch.COLUMNS, k * chunk);
+            double[] slice = Scratch.doubles(Scratch.SLICE, og * chunk);
+            double[] part = Scratch.doubles(Scratch.PRODUCT, og * k);
             for (int lane = firstLane; lane < lastLane; lane++) {
                 int from = plan.from((int) ((long) lane * blocks / lanes));
                 int end = plan.to((int) ((long) (lane + 1) * blocks / lanes) - 1);
@@ -104,9 +100,6 @@ final class ConvLoops {
                     }
                 });
             }
-            ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
-            ConvKernels.giveBack(ConvKernels.SLICE, slice);
-            ConvKernels.giveBack(ConvKernels.PRODUCT, part);
         });
         if (lanes == 1) {
             return NDArray.wrap(partials, shape);

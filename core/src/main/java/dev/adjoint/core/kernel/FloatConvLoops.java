@@ -28,16 +28,14 @@ final class FloatConvLoops {
         ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
         int chunk = plan.chunk();
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
-            float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
-            float[] out = ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk);
+            float[] cols = Scratch.floats(Scratch.COLUMNS, k * chunk);
+            float[] out = Scratch.floats(Scratch.SLICE, og * chunk);
             ConvKernels.eachChunk(plan, plan.from(first), plan.to(last - 1), (j0, cw, group) -> {
                 im2col(xc.floats, xc.offset, g, group, j0, cw, cols, split);
                 FloatGemmLoops.multiply(null, new FloatOperand(wc.floats, wc.offset + group * og * k, k, false),
                         new FloatOperand(cols, 0, cw, false), out, 0, cw, og, cw, k);
                 moveColumns(out, y, g, group, j0, cw, b);
             });
-            ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
-            ConvKernels.giveBack(ConvKernels.SLICE, out);
         });
         return NDArray.wrap(y, shape);
     }
@@ -55,8 +53,8 @@ final class FloatConvLoops {
         int chunk = plan.chunk();
         Strided view = reader(gradOutput);
         ConvKernels.forEachBlock(plan.blocks(), (long) k * chunk, (first, last, split) -> {
-            float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
-            float[] slice = ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk);
+            float[] cols = Scratch.floats(Scratch.COLUMNS, k * chunk);
+            float[] slice = Scratch.floats(Scratch.SLICE, og * chunk);
             Arrays.fill(gx, first * plan.images() * image, Math.min(g.n(), last * plan.images()) * image, 0.0f);
             ConvKernels.eachChunk(plan, plan.from(first), plan.to(last - 1), (j0, cw, group) -> {
                 gatherColumns(gradOutput, view, slice, g, group, j0, cw);
@@ -64,8 +62,6 @@ final class FloatConvLoops {
                         new FloatOperand(slice, 0, cw, false), cols, 0, cw, k, cw, og);
                 col2im(cols, g, group, j0, cw, gx, split);
             });
-            ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
-            ConvKernels.giveBack(ConvKernels.SLICE, slice);
         });
         return NDArray.wrap(gx, shape);
     }
@@ -88,9 +84,9 @@ final class FloatConvLoops {
         float[] partials = new float[lanes * size];
         Strided view = reader(gradOutput);
         ConvKernels.forEachBlock(lanes, (long) k * chunk * blocks / lanes, (firstLane, lastLane, split) -> {
-            float[] cols = ConvKernels.scratchFloats(ConvKernels.COLUMNS, k * chunk);
-            float[] slice = ConvKernels.scratchFloats(ConvKernels.SLICE, og * chunk);
-            float[] part = ConvKernels.scratchFloats(ConvKernels.PRODUCT, og * k);
+            float[] cols = Scratch.floats(Scratch.COLUMNS, k * chunk);
+            float[] slice = Scratch.floats(Scratch.SLICE, og * chunk);
+            float[] part = Scratch.floats(Scratch.PRODUCT, og * k);
             for (int lane = firstLane; lane < lastLane; lane++) {
                 int from = plan.from((int) ((long) lane * blocks / lanes));
                 int end = plan.to((int) ((long) (lane + 1) * blocks / lanes) - 1);
@@ -106,9 +102,6 @@ final class FloatConvLoops {
                     }
                 });
             }
-            ConvKernels.giveBack(ConvKernels.COLUMNS, cols);
-            ConvKernels.giveBack(ConvKernels.SLICE, slice);
-            ConvKernels.giveBack(ConvKernels.PRODUCT, part);
         });
         if (lanes == 1) {
             return NDArray.wrap(partials, shape);

@@ -1,7 +1,5 @@
 package dev.adjoint.core.kernel;
 
-import java.lang.ref.SoftReference;
-
 /**
  * Copies blocks of the operands into the order the kernels read them, and keeps the per-thread
  * buffers they are copied into.
@@ -12,36 +10,22 @@ import java.lang.ref.SoftReference;
  * matrix are padded with zeros, so micro-kernels never need bounds logic in the inner loop.
  */
 final class Packing {
-    /** Buffer slots, one array per slot and thread. */
-    static final int A_BLOCK = 0;
-    static final int B_BLOCK = 1;
-    static final int TILE = 2;
-
-    // Reused across calls: a training step runs thousands of products of the same shapes, and
-    // fresh megabyte buffers per call would cost allocation and zeroing. Softly held, so that a
-    // thread that once ran a big product and then sits idle (a pool thread, say) does not keep
-    // its megabyte or so for good: the collector takes buffers back when memory runs short.
-    @SuppressWarnings("unchecked")
-    private static final ThreadLocal<SoftReference<double[]>[]> BUFFERS = ThreadLocal.withInitial(() -> new SoftReference[3]);
+    /** Buffer slots, one array per slot and thread ({@link Scratch}). */
+    static final int A_BLOCK = Scratch.PACKED_A;
+    static final int B_BLOCK = Scratch.PACKED_B;
+    static final int TILE = Scratch.TILE;
 
     private Packing() {
     }
 
     /** This thread's buffer for {@code slot}, at least {@code size} long; contents are garbage. */
     static double[] buffer(int slot, int size) {
-        SoftReference<double[]>[] buffers = BUFFERS.get();
-        SoftReference<double[]> held = buffers[slot];
-        double[] b = held == null ? null : held.get();
-        if (b == null || b.length < size) {
-            b = new double[size];
-            buffers[slot] = new SoftReference<>(b);
-        }
-        return b;
+        return Scratch.doubles(slot, size);
     }
 
     /** Drops this thread's buffers, as the collector may at any time (for tests). */
     static void releaseBuffers() {
-        java.util.Arrays.fill(BUFFERS.get(), null);
+        Scratch.release();
     }
 
     /**

@@ -1,0 +1,69 @@
+package dev.adjoint.core.kernel;
+
+import java.lang.ref.SoftReference;
+import java.util.Arrays;
+
+/**
+ * Per-thread scratch arrays, one per slot and dtype: the packed blocks of a matrix product and a
+ * convolution's im2col columns and output slices. A kernel asks for at least n elements and gets
+ * this thread's array of that slot (contents garbage), which stays in the slot for the next call:
+ * a training step runs thousands of products and convolutions of the same shapes, and fresh
+ * megabyte arrays per call would cost allocation and zeroing. Arrays are softly held, so that a
+ * thread that once ran a big product and then sits idle (a pool thread, say) does not keep its
+ * megabytes for good: the collector takes them back when memory runs short.
+ *
+ * <p>Two users of one slot on one thread at once would share its array: each slot has one user
+ * (the names below), and none of them calls another of its own kind while it holds its array.
+ * Results live elsewhere ({@link Buffers}), never here.
+ */
+final class Scratch {
+    /** A matrix product's packed block of A ({@link Packing}). */
+    static final int PACKED_A = 0;
+    /** A matrix product's packed block of B. */
+    static final int PACKED_B = 1;
+    /** A matrix product's edge tile. */
+    static final int TILE = 2;
+    /** A convolution block's im2col columns ({@link ConvLoops}). */
+    static final int COLUMNS = 3;
+    /** A convolution block's slice of the output or its gradient. */
+    static final int SLICE = 4;
+    /** A convolution block's weight-gradient product. */
+    static final int PRODUCT = 5;
+    private static final int SLOTS = 6;
+
+    @SuppressWarnings("unchecked")
+    private static final ThreadLocal<SoftReference<double[]>[]> DOUBLES = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);
+    @SuppressWarnings("unchecked")
+    private static final ThreadLocal<SoftReference<float[]>[]> FLOATS = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);
+
+    private Scratch() {
+    }
+
+    /** This thread's float64 array of {@code slot}, at least {@code n} long; contents are garbage. */
+    static double[] doubles(int slot, int n) {
+        SoftReference<double[]>[] held = DOUBLES.get();
+        double[] a = held[slot] == null ? null : held[slot].get();
+        if (a == null || a.length < n) {
+            a = new double[n];
+            held[slot] = new SoftReference<>(a);
+        }
+        return a;
+    }
+
+    /** This thread's float32 array of {@code slot}, at least {@code n} long; contents are garbage. */
+    static float[] floats(int slot, int n) {
+        SoftReference<float[]>[] held = FLOATS.get();
+        float[] a = held[slot] == null ? null : held[slot].get();
+        if (a == null || a.length < n) {
+            a = new float[n];
+            held[slot] = new SoftReference<>(a);
+        }
+        return a;
+    }
+
+    /** Drops this thread's arrays, as the collector may at any time (for tests). */
+    static void release() {
+        Arrays.fill(DOUBLES.get(), null);
+        Arrays.fill(FLOATS.get(), null);
+    }
+}
