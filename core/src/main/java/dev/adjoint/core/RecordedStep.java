@@ -109,9 +109,10 @@ public final class RecordedStep {
      * @param exampleInputs one tensor per input of the step, as {@link #replay} will receive them
      * @return the recorded step
      * @throws IllegalStateException if the function does something a replay cannot repeat (see the
-     *     class comment), or its result is not a one-element tensor computed by ops from something
-     *     that requires grad
-     * @throws IllegalArgumentException if {@code loss} or an input is null
+     *     class comment), or its result is not the result of an op, or (with grad mode on) not a
+     *     one-element tensor that requires grad
+     * @throws IllegalArgumentException if {@code loss} or an input is null, an input is the result
+     *     of an op, or two inputs are the same tensor
      */
     public static RecordedStep record(Function<Tensor[], Tensor> loss, Tensor... exampleInputs) {
         if (loss == null) {
