@@ -288,8 +288,70 @@ public final class ReduceKernels {
             s14 += a[p + 14];
             s15 += a[p + 15];
         }
-        double[] s = {s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15};
-        return finishLanes(s, a, from + i, n - i);
+        // finishLanes on the locals (no array per call: a small tensor's sum is all overhead),
+        // the same additions in the same order: the tail's element j to sum j, then the tree
+        int p = from + i;
+        int rest = n - i;
+        if (rest > 0) {
+            s0 += a[p];
+            if (rest > 1) {
+                s1 += a[p + 1];
+            }
+            if (rest > 2) {
+                s2 += a[p + 2];
+            }
+            if (rest > 3) {
+                s3 += a[p + 3];
+            }
+            if (rest > 4) {
+                s4 += a[p + 4];
+            }
+            if (rest > 5) {
+                s5 += a[p + 5];
+            }
+            if (rest > 6) {
+                s6 += a[p + 6];
+            }
+            if (rest > 7) {
+                s7 += a[p + 7];
+            }
+            if (rest > 8) {
+                s8 += a[p + 8];
+            }
+            if (rest > 9) {
+                s9 += a[p + 9];
+            }
+            if (rest > 10) {
+                s10 += a[p + 10];
+            }
+            if (rest > 11) {
+                s11 += a[p + 11];
+            }
+            if (rest > 12) {
+                s12 += a[p + 12];
+            }
+            if (rest > 13) {
+                s13 += a[p + 13];
+            }
+            if (rest > 14) {
+                s14 += a[p + 14];
+            }
+        }
+        s0 += s8;
+        s1 += s9;
+        s2 += s10;
+        s3 += s11;
+        s4 += s12;
+        s5 += s13;
+        s6 += s14;
+        s7 += s15;
+        s0 += s4;
+        s1 += s5;
+        s2 += s6;
+        s3 += s7;
+        s0 += s2;
+        s1 += s3;
+        return s0 + s1;
     }
 
     /**
