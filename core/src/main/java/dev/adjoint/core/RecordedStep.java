@@ -44,9 +44,11 @@ import java.util.function.Function;
  * randomness belongs in an op's forward, which each replay runs again, as {@code nn}'s
  * {@code Dropout} draws its masks (recording, which runs the function twice, advances Dropout's
  * generator by two masks). Numbers and {@code int[]} arguments in the function
- * ({@code x.mul(0.5)}, a crop's offsets, a list of rows) are fixed when recorded, random or not,
- * and Java code in the function does not run again: a branch on something other than a tensor's
- * value takes the same arm on every replay. The function may read a constant it captured (a tensor
+ * ({@code x.mul(0.5)}, a crop's offsets, a list of rows) are fixed when recorded; ones drawn anew
+ * on each call are refused, since the two runs' ops then compute different values from the same
+ * inputs. Java code in the function does not run again: a branch on something other than a
+ * tensor's value takes the same arm on every replay, and an array of labels the function reads
+ * keeps its recorded contents (pass labels as a tensor input). The function may read a constant it captured (a tensor
  * made outside it that does not require grad); a replay refuses to run after that constant
  * changed.
  *

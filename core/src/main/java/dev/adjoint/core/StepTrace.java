@@ -146,16 +146,22 @@ final class StepTrace {
 
     /**
      * Requires that another run of the function applied the same ops to the same tensors, a
-     * tensor made afresh in each run holding the same values in both.
+     * tensor made afresh in each run holding the same values in both, and an op made afresh in
+     * each run computing the same values from the same values (else it holds numbers drawn anew
+     * in Java, which a replay would not draw again).
      */
     void requireSame(StepTrace other) {
         if (other.entries.size() != entries.size() || other.lossEntry != lossEntry) {
             throw new IllegalStateException("RecordedStep.record: the loss function applied " + entries.size() + " ops the first time and "
                     + other.entries.size() + " the second; a recorded step must apply the same ops on every call");
         }
+        // per slot: whether the two runs had the same values there (the inputs are the same tensors)
+        boolean[] equal = new boolean[inputs.length + entries.size()];
+        Arrays.fill(equal, 0, inputs.length, true);
         for (int e = 0; e < entries.size(); e++) {
             Entry a = entries.get(e);
             Entry b = other.entries.get(e);
+            boolean inputsEqual = true;
             if (a.op.getClass() != b.op.getClass() || !a.op.name().equals(b.op.name()) || !Shapes.same(a.outputShape, b.outputShape)) {
                 throw new IllegalStateException("RecordedStep.record: op " + e + " was " + a.op.name() + Arrays.toString(a.outputShape)
                         + " the first time the loss function ran and " + b.op.name() + Arrays.toString(b.outputShape)
@@ -169,6 +175,7 @@ final class StepTrace {
                         throw new IllegalStateException("RecordedStep.record: input " + k + " of " + a.op.name() + " (op " + e
                                 + ") came from different places in two runs of the loss function");
                     }
+                    inputsEqual &= equal[sa];
                     continue;
                 }
                 Tensor x = externals.get(-1 - sa);
@@ -180,16 +187,28 @@ final class StepTrace {
                             + " forward, which a replay runs again (as nn's Dropout does)");
                 }
             }
+            Tensor x = outputs.get(e);
+            Tensor y = other.outputs.get(e);
+            boolean outputsEqual = x == y || sameValues(x.value(), y.value());
+            if (inputsEqual && !outputsEqual && a.op != b.op) {
+                throw new IllegalStateException("RecordedStep.record: " + a.op.name() + " (op " + e + ") computed different values from"
+                        + " the same inputs in two runs of the loss function: it holds numbers drawn anew in Java on each call (a random"
+                        + " scale, offset or index?), which a replay would not draw again; draw them in an op's forward, and keep that op"
+                        + " one object across calls (as nn's Dropout keeps its mask op)");
+            }
+            equal[inputs.length + e] = inputsEqual && outputsEqual;
         }
     }
 
-    private static boolean sameConstant(Tensor x, Tensor y) {
-        NDArray a = x.value();
-        NDArray b = y.value();
-        if (x.requiresGrad() || y.requiresGrad() || a.isFloat32() != b.isFloat32() || !Shapes.same(a.shapeView(), b.shapeView())) {
+    private static boolean sameValues(NDArray a, NDArray b) {
+        if (a.isFloat32() != b.isFloat32() || !Shapes.same(a.shapeView(), b.shapeView())) {
             return false;
         }
         return a.isFloat32() ? Arrays.equals(a.toFloatArray(), b.toFloatArray()) : Arrays.equals(a.toArray(), b.toArray());
+    }
+
+    private static boolean sameConstant(Tensor x, Tensor y) {
+        return !x.requiresGrad() && !y.requiresGrad() && sameValues(x.value(), y.value());
     }
 
     /** Runs {@code loss} once on {@code inputs} with this thread recording, and returns what it applied. */

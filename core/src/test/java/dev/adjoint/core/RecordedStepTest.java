@@ -305,6 +305,12 @@ class RecordedStepTest {
         SplittableRandom drawn = new SplittableRandom(1);
         assertMentions(refusedRecording(in -> in[0].mul(w).mul(Tensor.randn(drawn, 4)).sum(), Tensor.ones(4)),
                 "made afresh", "different values", "input 1 of mul");
+        // numbers drawn in Java into an op (a random scale, a random crop) are refused too
+        assertMentions(refusedRecording(in -> in[0].mul(w).mul(drawn.nextDouble()).sum(), Tensor.ones(4)),
+                "mul (op 1) computed different values from the same inputs");
+        int[] calls = {0};
+        assertMentions(refusedRecording(in -> in[0].mul(w).add(Tensor.of(new double[] {1, 2, 3, 4}, 4)).narrow(0, calls[0]++ % 2, 2).sum(),
+                Tensor.ones(4)), "narrow (op 2) computed different values from the same inputs");
         RecordedStep step = RecordedStep.record(in -> in[0].mul(w).mul(Tensor.of(new double[] {1, 2, 3, 4}, 4)).sum(), Tensor.ones(4));
         assertEquals(10.0, step.replay(Tensor.ones(4)).item());
         assertEquals(20.0, step.replay(Tensor.full(2.0, 4)).item());
