@@ -78,15 +78,11 @@ public final class RecordedStep {
     private final boolean[] inputRequiresGrad;
     /** Tensors made outside the function (parameters, constants), read as they are at each replay. */
     private final Tensor[] externals;
-    private final int[][] externalShapes;
-    /** Each external tensor's value when recorded: while it is the same object, its shape and dtype are too. */
+    /** Each external tensor's value when recorded (its shape and dtype then; while it is the same object, now too). */
     private final NDArray[] externalValues;
-    private final boolean[] externalFloat32;
     private final boolean[] externalRequiresGrad;
     /** Constants whose values Java code in the function read, with their arrays and versions then. */
-    private final Tensor[] reads;
-    private final NDArray[] readValues;
-    private final int[] readVersions;
+    private final StepTrace.Read[] reads;
     private final StepTrace.Entry[] entries;
     /** The entry that computes the loss. */
     private final int lossEntry;
@@ -153,19 +149,13 @@ public final class RecordedStep {
             inputRequiresGrad[i] = inputs[i].requiresGrad();
         }
         externals = t.externals.toArray(new Tensor[0]);
-        externalShapes = new int[externals.length][];
         externalValues = new NDArray[externals.length];
-        externalFloat32 = new boolean[externals.length];
         externalRequiresGrad = new boolean[externals.length];
         for (int k = 0; k < externals.length; k++) {
-            externalShapes[k] = externals[k].value().shapeView();
             externalValues[k] = externals[k].value(); // modify keeps it; setDtype replaces it
-            externalFloat32[k] = externals[k].value().isFloat32();
             externalRequiresGrad[k] = externals[k].requiresGrad();
         }
-        reads = t.reads.toArray(new Tensor[0]);
-        readValues = t.readValues.toArray(new NDArray[0]);
-        readVersions = t.readVersions.stream().mapToInt(Integer::intValue).toArray();
+        reads = t.reads.toArray(new StepTrace.Read[0]);
         entries = t.entries.toArray(new StepTrace.Entry[0]);
         lossEntry = t.lossEntry;
         backward = entries[lossEntry].differentiable;
@@ -447,16 +437,17 @@ public final class RecordedStep {
         for (int k = 0; k < externals.length; k++) {
             Tensor x = externals[k];
             NDArray v = x.value();
-            if (v != externalValues[k] && (!Shapes.same(v.shapeView(), externalShapes[k]) || v.isFloat32() != externalFloat32[k])
+            NDArray then = externalValues[k];
+            if (v != then && (!Shapes.same(v.shapeView(), then.shapeView()) || v.isFloat32() != then.isFloat32())
                     || x.requiresGrad() != externalRequiresGrad[k] || x.hooks() != null) {
                 throw new IllegalStateException("RecordedStep.replay: a tensor the step reads (a parameter or constant, now "
-                        + StepTrace.describe(x) + ") was " + (externalFloat32[k] ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(externalShapes[k])
+                        + StepTrace.describe(x) + ") was " + (then.isFloat32() ? DType.FLOAT32 : DType.FLOAT64) + Arrays.toString(then.shapeView())
                         + (externalRequiresGrad[k] ? " requiring grad" : "") + " without hooks when recorded; record the step again");
             }
         }
-        for (int r = 0; r < reads.length; r++) {
-            if (reads[r].value() != readValues[r] || reads[r].version() != readVersions[r]) {
-                throw new IllegalStateException("RecordedStep.replay: the loss function's Java code read " + StepTrace.describe(reads[r])
+        for (StepTrace.Read r : reads) {
+            if (r.tensor().value() != r.value() || r.tensor().version() != r.version()) {
+                throw new IllegalStateException("RecordedStep.replay: the loss function's Java code read " + StepTrace.describe(r.tensor())
                         + " when the step was recorded, and it has changed since; a replay would use the old values: record the step"
                         + " again (or compute with it in tensor ops)");
             }

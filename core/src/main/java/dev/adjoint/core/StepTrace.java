@@ -59,10 +59,12 @@ final class StepTrace {
     private final Map<Tensor, Integer> externalIndex = new IdentityHashMap<>();
     final List<Entry> entries = new ArrayList<>();
     final List<Tensor> outputs = new ArrayList<>();
-    /** The constants whose values Java code read while recording, with their arrays and versions then. */
-    final List<Tensor> reads = new ArrayList<>();
-    final List<NDArray> readValues = new ArrayList<>();
-    final List<Integer> readVersions = new ArrayList<>();
+    /** What Java code in the function read (constants only: anything else is refused). */
+    final List<Read> reads = new ArrayList<>();
+
+    /** A constant whose value Java code read while recording, with its array and version then. */
+    record Read(Tensor tensor, NDArray value, int version) {
+    }
     int lossEntry = -1;
 
     StepTrace(Tensor[] inputs) {
@@ -243,9 +245,7 @@ final class StepTrace {
                     + " run again (compute with tensor ops, or read the loss that replay returns)");
         }
         // a constant's value may be read: a replay refuses to run if it has changed since
-        trace.reads.add(t);
-        trace.readValues.add(t.value());
-        trace.readVersions.add(t.version());
+        trace.reads.add(new Read(t, t.value(), t.version()));
     }
 
     /** Refuses a change to a tensor while this thread records a step. */

@@ -426,9 +426,7 @@ public final class Tensor {
      * @throws IllegalStateException if this tensor was produced by a recorded op
      */
     public Tensor setDtype(DType dtype) {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkChange("setDtype");
-        }
+        checkRecordingChange("setDtype");
         TensorFactories.requireDtype("setDtype", dtype);
         if (node != null) {
             throw new IllegalStateException("setDtype: only a leaf can change its dtype in place; this tensor was produced by "
@@ -456,10 +454,25 @@ public final class Tensor {
      * @return the elements
      */
     public float[] toFloatArray() {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkRead(this, "toFloatArray()");
-        }
+        checkRecordingRead("toFloatArray()");
         return value.toFloatArray();
+    }
+
+    /**
+     * Refuses a read of this tensor's value that a step being recorded on this thread could not
+     * repeat ({@link RecordedStep}); one field test while nobody records.
+     */
+    private void checkRecordingRead(String what) {
+        if (StepTrace.recording != 0) {
+            StepTrace.checkRead(this, what);
+        }
+    }
+
+    /** Refuses a change to a tensor while a step is being recorded on this thread. */
+    private static void checkRecordingChange(String what) {
+        if (StepTrace.recording != 0) {
+            StepTrace.checkChange(what);
+        }
     }
 
     /** The value behind this tensor, shared. */
@@ -474,9 +487,7 @@ public final class Tensor {
      * @throws IllegalStateException if the tensor has more or fewer than one element
      */
     public double item() {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkRead(this, "item()");
-        }
+        checkRecordingRead("item()");
         if (value.size() != 1) {
             throw new IllegalStateException("item: tensor of shape " + Arrays.toString(shape()) + " has " + size()
                     + " elements, not 1");
@@ -492,9 +503,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if the index has the wrong length or is out of bounds
      */
     public double get(int... index) {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkRead(this, "get");
-        }
+        checkRecordingRead("get");
         int[] s = value.shapeView();
         if (index == null || index.length != s.length) {
             throw new IllegalArgumentException("get: index " + Arrays.toString(index) + " does not match shape " + Arrays.toString(s)
@@ -515,9 +524,7 @@ public final class Tensor {
      * @return the elements
      */
     public double[] toArray() {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkRead(this, "toArray()");
-        }
+        checkRecordingRead("toArray()");
         return value.toArray();
     }
 
@@ -527,9 +534,7 @@ public final class Tensor {
      * @param dst an array of at least {@link #size()} elements
      */
     public void copyTo(double[] dst) {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkRead(this, "copyTo");
-        }
+        checkRecordingRead("copyTo");
         if (dst == null || dst.length < size()) {
             throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
                     + " is smaller than the tensor's " + size() + " elements");
@@ -544,9 +549,7 @@ public final class Tensor {
      * @param dst an array of at least {@link #size()} elements
      */
     public void copyTo(float[] dst) {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkRead(this, "copyTo");
-        }
+        checkRecordingRead("copyTo");
         if (dst == null || dst.length < size()) {
             throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
                     + " is smaller than the tensor's " + size() + " elements");
@@ -564,9 +567,7 @@ public final class Tensor {
      * @throws IllegalStateException if this tensor was produced by a recorded op (use {@link #detach()})
      */
     public Tensor requiresGrad(boolean on) {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkChange("requiresGrad(boolean)");
-        }
+        checkRecordingChange("requiresGrad(boolean)");
         if (node != null) {
             throw new IllegalStateException("requiresGrad: only a leaf can change requiresGrad; this tensor was produced by "
                     + node.op.name() + " (use detach() to get a leaf)");
@@ -611,9 +612,7 @@ public final class Tensor {
      * @return the gradient, of this tensor's shape, or null
      */
     public Tensor grad() {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkRead(this, "grad()");
-        }
+        checkRecordingRead("grad()");
         if (gradZeroed) {
             synchronized (this) {
                 if (gradZeroed) {
@@ -639,9 +638,7 @@ public final class Tensor {
      * @throws IllegalStateException if this tensor does not require grad
      */
     public Tensor retainGrad() {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkChange("retainGrad()");
-        }
+        checkRecordingChange("retainGrad()");
         if (!requiresGrad) {
             throw new IllegalStateException("retainGrad: the tensor of shape " + Arrays.toString(shape())
                     + " does not require grad, so no gradient reaches it");
@@ -679,9 +676,7 @@ public final class Tensor {
      *     tensor's shape, the op that produced it and both shapes or dtypes)
      */
     public Registration registerHook(java.util.function.UnaryOperator<Tensor> hook) {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkChange("registerHook");
-        }
+        checkRecordingChange("registerHook");
         if (hook == null) {
             throw new IllegalArgumentException("registerHook: hook is null");
         }
@@ -717,9 +712,7 @@ public final class Tensor {
      * or after it.
      */
     public void zeroGrad() {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkChange("zeroGrad()");
-        }
+        checkRecordingChange("zeroGrad()");
         Tensor g = grad;
         if (g == null) {
             return;
@@ -828,9 +821,7 @@ public final class Tensor {
     }
 
     private void checkModifiable(String what, Object update) {
-        if (StepTrace.recording != 0) {
-            StepTrace.checkChange(what);
-        }
+        checkRecordingChange(what);
         if (node != null) {
             throw new IllegalStateException(what + ": cannot modify an intermediate result of " + node.op.name()
                     + " in place; only leaves can be updated");
