@@ -56,6 +56,17 @@ final class BinaryLoops {
      * half the vector lanes' bytes.
      */
     private static boolean arithmetic(Binary f, float[] r, int ro, float[] a, int ao, float[] b, int bo, int sb, int n) {
+        if (n >= MathKernel.MIN_LENGTH) {
+            switch (f) {
+                case ADD, SUB, MUL, DIV -> {
+                    KernelProvider.math().arithmetic(f, a, ao, b, bo, sb, r, ro, n);
+                    return true;
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
         if (sb == 0) {
             float v = b[bo];
             switch (f) {
@@ -82,9 +93,10 @@ final class BinaryLoops {
      * each stride pattern (both contiguous, a broadcast first operand, a broadcast second one, any).
      */
     static void inner(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
-        if (f == Binary.RELU_GRAD && sb == 1 && (sa == 1 || sa == 0) && n >= MathKernel.MIN_LENGTH) {
-            KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
-        } else if (sa == 1 && sb == 1) {
+        if (n >= MathKernel.MIN_LENGTH && onMathKernel(f, r, ro, a, ao, sa, b, bo, sb, n)) {
+            return;
+        }
+        if (sa == 1 && sb == 1) {
             contiguous(f, r, ro, a, ao, b, bo, n);
         } else if (sa == 0 && sb == 1) {
             // the gradient of a sum reaching an elementwise backward
@@ -94,6 +106,32 @@ final class BinaryLoops {
         } else {
             strided(f, r, ro, a, ao, sa, b, bo, sb, n);
         }
+    }
+
+    /**
+     * Runs the loops that HotSpot does not vectorize on the math kernel: relu's backward (a select)
+     * and the four arithmetic operations (C2 cannot rule out that r overlaps an operand at another
+     * offset). Whether it did.
+     */
+    private static boolean onMathKernel(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
+        switch (f) {
+            case RELU_GRAD -> {
+                if (sb != 1 || (sa != 1 && sa != 0)) {
+                    return false;
+                }
+                KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
+            }
+            case ADD, SUB, MUL, DIV -> {
+                if (sa != 1 || (sb != 1 && sb != 0)) {
+                    return false;
+                }
+                KernelProvider.math().arithmetic(f, a, ao, b, bo, sb, r, ro, n);
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static double[] contiguous(Binary f, double[] r, int ro, double[] a, int ao, double[] b, int bo, int n) {

@@ -9,8 +9,8 @@ package dev.adjoint.core.kernel;
  * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
  *
  * <p>The two implementations agree to within a few units in the last place (the vector kernel's
- * polynomial {@code exp} is not bit-for-bit {@link Math#exp}); relu, its backward, addTo and sum
- * give the same bits in both.
+ * polynomial {@code exp} is not bit-for-bit {@link Math#exp}); relu, its backward, the four
+ * arithmetic operations, addTo and sum give the same bits in both.
  * Each is deterministic: the same inputs give the same bits, compiled or interpreted.
  */
 interface MathKernel {
@@ -49,6 +49,18 @@ interface MathKernel {
      * defines it (sixteen running sums): the same bits in both kernels.
      */
     double dot(double[] a, int ao, double[] b, int bo, int n);
+
+    /**
+     * {@code r[ro + i] = a[ao + i] (op) b[bo + i sb]} for i in [0, n), op one of {@code ADD},
+     * {@code SUB}, {@code MUL}, {@code DIV}; {@code sb} is 1, or 0 for a broadcast b. One IEEE
+     * operation per element: the same bits in both kernels.
+     *
+     * @throws IllegalArgumentException for any other function
+     */
+    void arithmetic(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n);
+
+    /** {@link #arithmetic(Elementwise.Binary, double[], int, double[], int, int, double[], int, int)} on floats. */
+    void arithmetic(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n);
 
     /** {@code r[ro + i] += a[ao + i]} for i in [0, n) (exact in both kernels). */
     void addTo(double[] a, int ao, double[] r, int ro, int n);

@@ -216,7 +216,11 @@ public final class NDArray {
 
     /** Copies the elements in row-major order into {@code dst[0..size)}, rounded to float (exact for float32). */
     public void copyTo(float[] dst) {
-        if (floats != null && isContiguous()) {
+        if (floats != null && isContiguous() && size >= Parallel.MIN_PARALLEL) {
+            float[] f = floats;
+            int o = offset;
+            Parallel.forRange(size, Parallel.GRAIN, (from, to) -> System.arraycopy(f, o + from, dst, from, to - from));
+        } else if (floats != null && isContiguous()) {
             System.arraycopy(floats, offset, dst, 0, size);
         } else if (data != null && isContiguous()) {
             narrow(data, offset, dst, 0, size);
@@ -323,6 +327,10 @@ public final class NDArray {
             Strided.of(this).copy(0, size, dst, 0);
         } else if (floats != null) {
             widen(floats, offset, dst, 0, size);
+        } else if (size >= Parallel.MIN_PARALLEL) {
+            double[] d = data;
+            int o = offset;
+            Parallel.forRange(size, Parallel.GRAIN, (from, to) -> System.arraycopy(d, o + from, dst, from, to - from));
         } else {
             System.arraycopy(data, offset, dst, 0, size);
         }

@@ -2,6 +2,7 @@ package dev.adjoint.core.kernel;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -145,10 +146,24 @@ public final class Parallel {
     }
 
     /**
+     * How long a pool thread that finished its parts of a split loop stays spinning for the next one
+     * before it goes back to the pool: the wait policy of OpenMP's threads. Waking a parked pool
+     * thread takes about as long as an elementwise loop over a megabyte, so without it a two-way
+     * split of consecutive loops (a step's forward and backward) gained nothing.
+     */
+    static final long LINGER_NANOS = 50_000;
+    /** The split loop most recently started, for lingering pool threads to join; null when it is done. */
+    private static final AtomicReference<Split> POSTED = new AtomicReference<>();
+    /** Pool threads lingering now (an estimate: one may be about to leave). */
+    private static final AtomicInteger LINGERING = new AtomicInteger();
+
+    /**
      * One split loop. The parts are fixed by the chunk; who runs which is not: the calling thread and
-     * the pool threads it wakes each claim the next unclaimed part until none is left, so a pool
+     * the pool threads that join it each claim the next unclaimed part until none is left, so a pool
      * thread that is slow to wake (a busy machine) leaves its parts to the caller instead of making
-     * it wait. The caller then waits only for parts already running elsewhere.
+     * it wait. The caller then waits only for parts already running elsewhere. At most
+     * {@code workers - 1} pool threads join: lingering ones ({@link #LINGER_NANOS}) first, then
+     * ones it wakes, for the rest.
      */
     private static final class Split {
         private final int n;
@@ -160,6 +175,8 @@ public final class Parallel {
         private final Range body;
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicInteger unfinished;
+        /** Pool threads that may still join: a thread takes one before it claims a part. */
+        private final AtomicInteger seats;
         private volatile Throwable failure;
         /** The calling thread once it parks, for the thread that finishes the last part to wake. */
         private volatile Thread waiter;
@@ -173,26 +190,34 @@ public final class Parallel {
             this.park = park;
             this.body = body;
             this.unfinished = new AtomicInteger(count);
+            this.seats = new AtomicInteger(this.workers - 1);
         }
 
         void run() {
             ForkJoinPool pool = ParallelGemm.pool();
-            for (int t = 1; t < workers; t++) {
-                pool.execute(this::claimParts);
+            POSTED.set(this);
+            // lingering pool threads take seats by themselves; wake pool threads for the others
+            for (int t = Math.min(workers - 1, LINGERING.get()); t < workers - 1; t++) {
+                pool.execute(() -> join(this, pool));
             }
-            claimParts();
-            // NOTE: spin before parking, unless the parts are long: a part running on another core
-            // often ends within microseconds, and parking costs a wake-up as long as such a part.
-            // Then park, so that on a busy machine the waiting thread leaves its core to the part
-            // it waits for.
-            for (int i = 0; !park && i < SPINS && unfinished.get() > 0; i++) {
-                Thread.onSpinWait();
-            }
-            if (unfinished.get() > 0) {
-                waiter = Thread.currentThread();
-                while (unfinished.get() > 0) {
-                    LockSupport.park(this);
+            try {
+                claimParts();
+                // NOTE: spin before parking, unless the parts are long: a part running on another core
+                // often ends within microseconds, and parking costs a wake-up as long as such a part.
+                // Then park, so that on a busy machine the waiting thread leaves its core to the part
+                // it waits for.
+                for (int i = 0; !park && i < SPINS && unfinished.get() > 0; i++) {
+                    Thread.onSpinWait();
                 }
+                if (unfinished.get() > 0) {
+                    waiter = Thread.currentThread();
+                    while (unfinished.get() > 0) {
+                        LockSupport.park(this);
+                    }
+                }
+            } finally {
+                // nothing keeps the loop's body (and the arrays it holds) once it is done
+                POSTED.compareAndSet(this, null);
             }
             Throwable f = failure;
             if (f instanceof RuntimeException e) {
@@ -201,6 +226,19 @@ public final class Parallel {
             if (f instanceof Error e) {
                 throw e;
             }
+        }
+
+        /** Takes a seat if one is left and there is a part to claim. */
+        boolean seat() {
+            if (next.get() >= count) {
+                return false;
+            }
+            for (int s; (s = seats.get()) > 0; ) {
+                if (seats.compareAndSet(s, s - 1)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** Runs unclaimed parts until none is left. */
@@ -222,6 +260,42 @@ public final class Parallel {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A pool thread's work for a split loop: its parts, if a seat is left, then the parts of the
+     * loops started while it lingers, until none starts for {@link #LINGER_NANOS} or the pool has
+     * other work queued (a matrix product's parts).
+     */
+    private static void join(Split first, ForkJoinPool pool) {
+        Split last = first;
+        if (first.seat()) {
+            first.claimParts();
+        }
+        LINGERING.incrementAndGet();
+        try {
+            long deadline = System.nanoTime() + LINGER_NANOS;
+            for (int i = 1; ; i++) {
+                Split s = POSTED.get();
+                if (s != null && s != last && s.seat()) {
+                    last = s;
+                    LINGERING.decrementAndGet();
+                    try {
+                        s.claimParts();
+                    } finally {
+                        LINGERING.incrementAndGet();
+                    }
+                    deadline = System.nanoTime() + LINGER_NANOS;
+                    continue;
+                }
+                Thread.onSpinWait();
+                if ((i & 63) == 0 && (System.nanoTime() - deadline > 0 || pool.hasQueuedSubmissions())) {
+                    return;
+                }
+            }
+        } finally {
+            LINGERING.decrementAndGet();
         }
     }
 }

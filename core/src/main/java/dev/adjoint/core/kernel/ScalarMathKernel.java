@@ -99,6 +99,84 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void arithmetic(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        switch (op) {
+            case ADD -> {
+                if (sb == 0) {
+                    double v = b[bo];
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + v;
+                } else {
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i];
+                }
+            }
+            case SUB -> {
+                if (sb == 0) {
+                    double v = b[bo];
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - v;
+                } else {
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i];
+                }
+            }
+            case MUL -> {
+                if (sb == 0) {
+                    double v = b[bo];
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * v;
+                } else {
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * b[bo + i];
+                }
+            }
+            case DIV -> {
+                if (sb == 0) {
+                    double v = b[bo];
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / v;
+                } else {
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i];
+                }
+            }
+            default -> throw new IllegalArgumentException("arithmetic: " + op + " is not one of ADD, SUB, MUL, DIV");
+        }
+    }
+
+    @Override
+    public void arithmetic(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        switch (op) {
+            case ADD -> {
+                if (sb == 0) {
+                    float v = b[bo];
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + v;
+                } else {
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i];
+                }
+            }
+            case SUB -> {
+                if (sb == 0) {
+                    float v = b[bo];
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - v;
+                } else {
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i];
+                }
+            }
+            case MUL -> {
+                if (sb == 0) {
+                    float v = b[bo];
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * v;
+                } else {
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] * b[bo + i];
+                }
+            }
+            case DIV -> {
+                if (sb == 0) {
+                    float v = b[bo];
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / v;
+                } else {
+                    for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] / b[bo + i];
+                }
+            }
+            default -> throw new IllegalArgumentException("arithmetic: " + op + " is not one of ADD, SUB, MUL, DIV");
+        }
+    }
+
+    @Override
     public void addTo(double[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] += a[ao + i];

@@ -438,6 +438,148 @@ final class VectorMathKernel implements MathKernel {
         return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
     }
 
+    // NOTE: one loop per operation, each on a constant operator: C2 intrinsifies a lanewise
+    // operation only when its operator is a constant.
+    @Override
+    public void arithmetic(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        int step = LANES;
+        switch (op) {
+            case ADD -> {
+                if (sb == 0) {
+                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
+                    for (; i < bound; i += step) {
+                        DoubleVector.fromArray(SPECIES, a, ao + i).add(v).intoArray(r, ro + i);
+                    }
+                } else {
+                    for (; i < bound; i += step) {
+                        DoubleVector.fromArray(SPECIES, a, ao + i).add(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
+                    }
+                }
+                for (; i < n; i++) {
+                    r[ro + i] = a[ao + i] + b[bo + i * sb];
+                }
+            }
+            case SUB -> {
+                if (sb == 0) {
+                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
+                    for (; i < bound; i += step) {
+                        DoubleVector.fromArray(SPECIES, a, ao + i).sub(v).intoArray(r, ro + i);
+                    }
+                } else {
+                    for (; i < bound; i += step) {
+                        DoubleVector.fromArray(SPECIES, a, ao + i).sub(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
+                    }
+                }
+                for (; i < n; i++) {
+                    r[ro + i] = a[ao + i] - b[bo + i * sb];
+                }
+            }
+            case MUL -> {
+                if (sb == 0) {
+                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
+                    for (; i < bound; i += step) {
+                        DoubleVector.fromArray(SPECIES, a, ao + i).mul(v).intoArray(r, ro + i);
+                    }
+                } else {
+                    for (; i < bound; i += step) {
+                        DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
+                    }
+                }
+                for (; i < n; i++) {
+                    r[ro + i] = a[ao + i] * b[bo + i * sb];
+                }
+            }
+            case DIV -> {
+                if (sb == 0) {
+                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
+                    for (; i < bound; i += step) {
+                        DoubleVector.fromArray(SPECIES, a, ao + i).div(v).intoArray(r, ro + i);
+                    }
+                } else {
+                    for (; i < bound; i += step) {
+                        DoubleVector.fromArray(SPECIES, a, ao + i).div(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
+                    }
+                }
+                for (; i < n; i++) {
+                    r[ro + i] = a[ao + i] / b[bo + i * sb];
+                }
+            }
+            default -> throw new IllegalArgumentException("arithmetic: " + op + " is not one of ADD, SUB, MUL, DIV");
+        }
+    }
+
+    @Override
+    public void arithmetic(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        int i = 0;
+        int bound = FLOATS.loopBound(n);
+        int step = FLOATS.length();
+        switch (op) {
+            case ADD -> {
+                if (sb == 0) {
+                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
+                    for (; i < bound; i += step) {
+                        FloatVector.fromArray(FLOATS, a, ao + i).add(v).intoArray(r, ro + i);
+                    }
+                } else {
+                    for (; i < bound; i += step) {
+                        FloatVector.fromArray(FLOATS, a, ao + i).add(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
+                    }
+                }
+                for (; i < n; i++) {
+                    r[ro + i] = a[ao + i] + b[bo + i * sb];
+                }
+            }
+            case SUB -> {
+                if (sb == 0) {
+                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
+                    for (; i < bound; i += step) {
+                        FloatVector.fromArray(FLOATS, a, ao + i).sub(v).intoArray(r, ro + i);
+                    }
+                } else {
+                    for (; i < bound; i += step) {
+                        FloatVector.fromArray(FLOATS, a, ao + i).sub(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
+                    }
+                }
+                for (; i < n; i++) {
+                    r[ro + i] = a[ao + i] - b[bo + i * sb];
+                }
+            }
+            case MUL -> {
+                if (sb == 0) {
+                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
+                    for (; i < bound; i += step) {
+                        FloatVector.fromArray(FLOATS, a, ao + i).mul(v).intoArray(r, ro + i);
+                    }
+                } else {
+                    for (; i < bound; i += step) {
+                        FloatVector.fromArray(FLOATS, a, ao + i).mul(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
+                    }
+                }
+                for (; i < n; i++) {
+                    r[ro + i] = a[ao + i] * b[bo + i * sb];
+                }
+            }
+            case DIV -> {
+                if (sb == 0) {
+                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
+                    for (; i < bound; i += step) {
+                        FloatVector.fromArray(FLOATS, a, ao + i).div(v).intoArray(r, ro + i);
+                    }
+                } else {
+                    for (; i < bound; i += step) {
+                        FloatVector.fromArray(FLOATS, a, ao + i).div(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
+                    }
+                }
+                for (; i < n; i++) {
+                    r[ro + i] = a[ao + i] / b[bo + i * sb];
+                }
+            }
+            default -> throw new IllegalArgumentException("arithmetic: " + op + " is not one of ADD, SUB, MUL, DIV");
+        }
+    }
+
     @Override
     public void addTo(double[] a, int ao, double[] r, int ro, int n) {
         int i = 0;

@@ -205,6 +205,53 @@ class MathKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void arithmeticIsOneExactOperationPerElementForBothLayoutsAndDtypes(MathKernel k) {
+        Elementwise.Binary[] ops = {Elementwise.Binary.ADD, Elementwise.Binary.SUB, Elementwise.Binary.MUL, Elementwise.Binary.DIV};
+        for (Elementwise.Binary op : ops) {
+            for (int sb = 0; sb <= 1; sb++) {
+                for (int n = 0; n <= 70; n++) {
+                    double[] a = input(n, 700 + n);
+                    double[] b = input(n, 800 + n);
+                    double[] r = input(n, 900 + n);
+                    double[] expected = r.clone();
+                    for (int i = 0; i < n; i++) {
+                        expected[1 + i] = op.apply(a[3 + i], b[2 + i * sb]);
+                    }
+                    k.arithmetic(op, a, 3, b, 2, sb, r, 1, n);
+                    for (int i = 0; i < r.length; i++) {
+                        assertEquals(Double.doubleToLongBits(expected[i]), Double.doubleToLongBits(r[i]),
+                                k + " " + op + ", sb=" + sb + ", n=" + n + ", i=" + i);
+                    }
+                    float[] fa = floats(a);
+                    float[] fb = floats(b);
+                    float[] fr = floats(r);
+                    float[] fexpected = fr.clone();
+                    for (int i = 0; i < n; i++) {
+                        fexpected[1 + i] = (float) op.apply(fa[3 + i], fb[2 + i * sb]);
+                    }
+                    k.arithmetic(op, fa, 3, fb, 2, sb, fr, 1, n);
+                    for (int i = 0; i < fr.length; i++) {
+                        assertEquals(Float.floatToIntBits(fexpected[i]), Float.floatToIntBits(fr[i]),
+                                k + " float " + op + ", sb=" + sb + ", n=" + n + ", i=" + i);
+                    }
+                }
+            }
+        }
+        double[] x = new double[4];
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.arithmetic(Elementwise.Binary.POW, x, 0, x, 0, 1, x, 0, 4));
+    }
+
+    private static float[] floats(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
     /** The sum's definition: sixteen running sums, element i into sum i % 16, combined k + 8, k + 4, k + 2, k + 1. */
     private static double sixteenSums(double[] a, int from, int n) {
         double[] s = new double[16];

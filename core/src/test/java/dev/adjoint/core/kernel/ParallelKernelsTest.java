@@ -89,6 +89,49 @@ class ParallelKernelsTest {
         assertEquals(1, Parallel.parts(Parallel.MIN_PARALLEL - 1), "short loops stay on one thread");
     }
 
+    /**
+     * Back-to-back split loops from several threads at once, as lingering pool threads join them
+     * ({@link Parallel#LINGER_NANOS}): every index once, and no loop on more threads than its parts.
+     */
+    @Test
+    void backToBackLoopsFromSeveralThreadsRunEachIndexOnceOnAtMostTheirPartsThreads() throws Exception {
+        int callers = 4;
+        int loops = 300;
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < callers; c++) {
+            int parts = 2 + c % 2;
+            Thread t = new Thread(() -> {
+                try {
+                    Parallel.forceParts(parts);
+                    for (int loop = 0; loop < loops; loop++) {
+                        int n = Parallel.MIN_PARALLEL + loop * FloatBlocks.BLOCK;
+                        int[] visits = new int[n];
+                        java.util.Set<Thread> runners = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                        Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> {
+                            runners.add(Thread.currentThread());
+                            for (int i = from; i < to; i++) {
+                                visits[i]++;
+                            }
+                        });
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, visits[i], "index " + i + " of loop " + loop);
+                        }
+                        assertTrue(runners.size() <= parts, runners.size() + " threads ran a loop of " + parts + " parts");
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertTrue(failures.isEmpty(), () -> "failures: " + failures);
+    }
+
     @Test
     void aFailingPartFailsTheCall() {
         Parallel.forceParts(3);
