@@ -36,9 +36,7 @@ public final class ReduceKernels {
             return result(r, target, x);
         }
         if (rank == 2 && target.length == 1 && x.isContiguous()) {
-            // [m, n] -> [n], a bias gradient: add the rows up, columns split over threads
-            int n = x.shape[1];
-            Parallel.forRange(n, COLUMN_GRAIN, x.shape[0], (from, to) -> addRows(x, r, from, to));
+            biasGradient(x, r);
             return result(r, target, x);
         }
         if (lead == 0 && x.isContiguous() && summedLastAxisOnly(x.shape, target)) {
@@ -160,22 +158,69 @@ public final class ReduceKernels {
      */
     private static final int COLUMN_GRAIN = 512;
 
-    /** {@code r[j] += x[i, j]} for every row i in order, for the columns [from, to) of a contiguous [m, n] x. */
-    private static void addRows(NDArray x, double[] r, int from, int to) {
+    /** Rows per block of a bias gradient: the blocks' sums are added in order ({@link #biasGradient}). */
+    static int biasBlockRows(int n) {
+        return Math.max(1, Parallel.SUM_BLOCK / Math.max(1, n));
+    }
+
+    /** Rows per block below which a bias gradient splits its columns instead (the block sums would cost as much as the rows). */
+    private static final int MIN_BLOCK_ROWS = 8;
+
+    /**
+     * {@code r[j] = sum over i of x[i, j]} for a contiguous [m, n] x (a bias gradient), r zeroed.
+     * The rows are summed in fixed blocks of {@link #biasBlockRows} rows, each block's rows added in
+     * order from zero, and the blocks' sums added in order: the same bits for any thread count.
+     * The blocks split over threads, so each thread reads the rows an elementwise loop split the
+     * same way wrote on that thread (read elsewhere, they cost the other core a transfer per line
+     * when it next writes them). Rows too long for blocks of {@link #MIN_BLOCK_ROWS} rows are one
+     * block, their columns split over threads instead.
+     */
+    private static void biasGradient(NDArray x, double[] r) {
+        int m = x.shape[0];
+        int n = x.shape[1];
+        int blockRows = biasBlockRows(n);
+        if (m <= blockRows || blockRows < MIN_BLOCK_ROWS) {
+            Parallel.forRange(n, COLUMN_GRAIN, m, (from, to) -> addRows(x, 0, m, from, to, r, from));
+            return;
+        }
+        int blocks = (m + blockRows - 1) / blockRows;
+        double[] partial = new double[blocks * n];
+        Parallel.forRange(blocks, 1, (long) blockRows * n, (first, last) -> {
+            for (int b = first; b < last; b++) {
+                addRows(x, b * blockRows, Math.min(m, (b + 1) * blockRows), 0, n, partial, b * n);
+            }
+        });
+        MathKernel math = n >= MathKernel.MIN_LENGTH ? KernelProvider.math() : null;
+        for (int b = 0; b < blocks; b++) {
+            if (math != null) {
+                math.addTo(partial, b * n, r, 0, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    r[j] += partial[b * n + j];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code r[ro + j - from] += x[i, j]} for the rows i in [rowFrom, rowTo) in order and the columns
+     * [from, to) of a contiguous [m, n] x.
+     */
+    private static void addRows(NDArray x, int rowFrom, int rowTo, int from, int to, double[] r, int ro) {
         int n = x.shape[1];
         int len = to - from;
         Rows rows = new Rows(x, len);
         // NOTE: on the math kernel: HotSpot does not vectorize r[j] += a[p + j] (it cannot rule
         // out that r and a overlap)
         MathKernel math = len >= MathKernel.MIN_LENGTH ? KernelProvider.math() : null;
-        for (int row = x.offset + from, end = x.offset + x.size; row < end; row += n) {
+        for (int row = x.offset + rowFrom * n + from, end = x.offset + rowTo * n; row < end; row += n) {
             double[] a = rows.widened(row, len);
             int p = rows.offset(row);
             if (math != null) {
-                math.addTo(a, p, r, from, len);
+                math.addTo(a, p, r, ro, len);
             } else {
                 for (int j = 0; j < len; j++) {
-                    r[from + j] += a[p + j];
+                    r[ro + j] += a[p + j];
                 }
             }
         }

@@ -291,4 +291,41 @@ class ParallelKernelsTest {
                     parts + " parts");
         }
     }
+
+    /**
+     * A bias gradient ([m, n] to [n]) sums fixed blocks of rows, each from zero in row order, and
+     * adds the blocks' sums in order; rows too long for such blocks, or too few rows for two
+     * blocks, are summed in row order.
+     */
+    @Test
+    void aBiasGradientAddsFixedBlocksOfRowsInOrder() {
+        for (int[] shape : new int[][] {{131, 1003}, {300, 64}, {5, 1003}, {9, 4096}, {40, 3}}) {
+            NDArray x = random(9, shape);
+            int m = shape[0];
+            int n = shape[1];
+            double[] d = x.toArray();
+            int blockRows = ReduceKernels.biasBlockRows(n);
+            boolean blocked = m > blockRows && blockRows >= 8;
+            double[] expected = new double[n];
+            for (int j = 0; j < n; j++) {
+                double total = 0;
+                for (int from = 0; from < m; from += blocked ? blockRows : m) {
+                    double block = 0;
+                    for (int i = from; i < Math.min(m, from + (blocked ? blockRows : m)); i++) {
+                        block += d[i * n + j];
+                    }
+                    total += block;
+                }
+                expected[j] = total;
+            }
+            for (int parts : PARTS) {
+                Parallel.forceParts(parts);
+                double[] r = ReduceKernels.sumTo(x, new int[] {n}).toArray();
+                for (int j = 0; j < n; j++) {
+                    assertEquals(Double.doubleToRawLongBits(expected[j]), Double.doubleToRawLongBits(r[j]),
+                            java.util.Arrays.toString(shape) + ", column " + j + ", " + parts + " parts");
+                }
+            }
+        }
+    }
 }
