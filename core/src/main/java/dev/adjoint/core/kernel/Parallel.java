@@ -198,7 +198,7 @@ public final class Parallel {
             POSTED.set(this);
             // lingering pool threads take seats by themselves; wake pool threads for the others
             for (int t = Math.min(workers - 1, LINGERING.get()); t < workers - 1; t++) {
-                pool.execute(() -> join(this, false, pool));
+                pool.execute(() -> join(this, pool));
             }
             try {
                 claimParts();
@@ -264,43 +264,34 @@ public final class Parallel {
     }
 
     /**
-     * A pool thread's work for a split loop: its parts, if it gets a seat ({@code seated}: it has
-     * one already), then lingering ({@link #linger}); a loop started meanwhile is joined as a task
-     * of its own, on this thread.
-     *
-     * <p>NOTE: a task per loop, not a loop over loops here: C2 compiled such a loop (on-stack, it
-     * spins) with the loops' bodies inlined into it, deep enough that the Vector API calls at the
-     * bottom were no longer inlined and boxed their vectors; relu's backward then ran 10x slower
-     * on the pool thread than on the caller.
+     * A pool thread's work for a split loop: its parts, if a seat is left, then the parts of the
+     * loops started while it lingers, until none starts for {@link #LINGER_NANOS} or the pool has
+     * other work queued (a matrix product's parts).
      */
-    private static void join(Split split, boolean seated, ForkJoinPool pool) {
-        if (seated || split.seat()) {
-            split.claimParts();
+    private static void join(Split first, ForkJoinPool pool) {
+        Split last = first;
+        if (first.seat()) {
+            first.claimParts();
         }
-        Split next = linger(split, pool);
-        if (next != null) {
-            // from a pool thread, execute queues the task on this thread's own queue: it runs next
-            pool.execute(() -> join(next, true, pool));
-        }
-    }
-
-    /**
-     * Spins until a split loop other than {@code last} starts and this thread gets a seat in it
-     * (returned), or none does for {@link #LINGER_NANOS} or the pool has other work queued (a
-     * matrix product's parts): null.
-     */
-    private static Split linger(Split last, ForkJoinPool pool) {
         LINGERING.incrementAndGet();
         try {
             long deadline = System.nanoTime() + LINGER_NANOS;
             for (int i = 1; ; i++) {
                 Split s = POSTED.get();
                 if (s != null && s != last && s.seat()) {
-                    return s;
+                    last = s;
+                    LINGERING.decrementAndGet();
+                    try {
+                        s.claimParts();
+                    } finally {
+                        LINGERING.incrementAndGet();
+                    }
+                    deadline = System.nanoTime() + LINGER_NANOS;
+                    continue;
                 }
                 Thread.onSpinWait();
                 if ((i & 63) == 0 && (System.nanoTime() - deadline > 0 || pool.hasQueuedSubmissions())) {
-                    return null;
+                    return;
                 }
             }
         } finally {
