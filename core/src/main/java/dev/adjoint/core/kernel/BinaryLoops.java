@@ -122,10 +122,15 @@ final class BinaryLoops {
                 KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
             }
             case ADD, SUB, MUL, DIV -> {
-                if (sa != 1 || (sb != 1 && sb != 0)) {
+                if (sa == 1 && (sb == 1 || sb == 0)) {
+                    KernelProvider.math().arithmetic(f, a, ao, b, bo, sb, r, ro, n);
+                } else if (sa == 0 && sb == 1 && (f == Binary.ADD || f == Binary.MUL)) {
+                    // a broadcast first operand (the gradient of a sum times a tensor): a + b and a b
+                    // are b + a and b a, bit for bit
+                    KernelProvider.math().arithmetic(f, b, bo, a, ao, 0, r, ro, n);
+                } else {
                     return false;
                 }
-                KernelProvider.math().arithmetic(f, a, ao, b, bo, sb, r, ro, n);
             }
             default -> {
                 return false;

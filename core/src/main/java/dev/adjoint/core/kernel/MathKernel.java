@@ -62,6 +62,25 @@ interface MathKernel {
     /** {@link #arithmetic(Elementwise.Binary, double[], int, double[], int, int, double[], int, int)} on floats. */
     void arithmetic(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n);
 
+    /**
+     * The largest of {@code a[ao + i]}, i in [0, n), NaNs skipped (-infinity when all are NaN or n
+     * is 0): the same value in both kernels, though a 0 may come out as either sign when the row
+     * holds both.
+     */
+    double max(double[] a, int ao, int n);
+
+    /**
+     * {@code r[ro + i] = y[yo + i] * (g[go + i] - s)} for i in [0, n): softmax's backward, two
+     * roundings as that Java expression (no fused multiply-add): the same bits in both kernels.
+     */
+    void mulDifference(double[] y, int yo, double[] g, int go, double s, double[] r, int ro, int n);
+
+    /**
+     * {@code r[ro + i] = g[go + i] - e[eo + i] * s} for i in [0, n): log-softmax's backward, two
+     * roundings as that Java expression (no fused multiply-add); e may be r at the same offset.
+     */
+    void subtractScaled(double[] g, int go, double[] e, int eo, double s, double[] r, int ro, int n);
+
     /** {@code r[ro + i] += a[ao + i]} for i in [0, n) (exact in both kernels). */
     void addTo(double[] a, int ao, double[] r, int ro, int n);
 

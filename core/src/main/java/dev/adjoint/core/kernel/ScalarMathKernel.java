@@ -177,6 +177,25 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public double max(double[] a, int ao, int n) {
+        return SoftmaxKernels.rowMax(a, ao, n);
+    }
+
+    @Override
+    public void mulDifference(double[] y, int yo, double[] g, int go, double s, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = y[yo + i] * (g[go + i] - s);
+        }
+    }
+
+    @Override
+    public void subtractScaled(double[] g, int go, double[] e, int eo, double s, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = g[go + i] - e[eo + i] * s;
+        }
+    }
+
+    @Override
     public void addTo(double[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] += a[ao + i];

@@ -124,12 +124,12 @@ public final class SoftmaxKernels {
 
     /**
      * {@link #softmaxSlice} of a contiguous row of at least {@link MathKernel#MIN_LENGTH}: three
-     * passes over a row that stays in cache, the maximum ({@link #rowMax}), exp with its sum on the math kernel,
+     * passes over a row that stays in cache, the maximum and exp with its sum on the math kernel,
      * then the scaling (or the log-softmax's subtraction) in a unit-stride loop C2 vectorises.
      */
     private static void softmaxRow(double[] a, int pa, double[] r, int base, int n, boolean log) {
         MathKernel math = KernelProvider.math();
-        double max = rowMax(a, pa, n);
+        double max = math.max(a, pa, n);
         if (max == Double.NEGATIVE_INFINITY) {
             max = 0;
         }
@@ -150,10 +150,8 @@ public final class SoftmaxKernels {
     /**
      * The largest of n consecutive elements, NaNs skipped (-infinity when all are NaN): a NaN or an
      * infinity in a row makes its whole softmax NaN whatever the maximum is, as with
-     * {@link Math#max}'s. Four running maxima in scalar code.
-     * NOTE: not on the Vector API: JDK 17 may run lanewise(MAX) of doubles, or a compare and blend
-     * inlined into softmax's row loop, as its Java fallback. The branches here predict well: a
-     * row's maximum changes a few times.
+     * {@link Math#max}'s. Four running maxima in scalar code ({@link ScalarMathKernel#max}); the
+     * branches predict well, as a row's maximum changes a few times.
      */
     static double rowMax(double[] a, int p, int n) {
         double m0 = Double.NEGATIVE_INFINITY;
@@ -265,11 +263,18 @@ public final class SoftmaxKernels {
                     r[pr + j] = Math.exp(y[py + j]);
                 }
             }
-            for (int j = 0; j < n; j++) {
-                r[pr + j] = g[pg + j] - r[pr + j] * s;
+            if (n >= MathKernel.MIN_LENGTH) {
+                KernelProvider.math().subtractScaled(g, pg, r, pr, s, r, pr, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    r[pr + j] = g[pg + j] - r[pr + j] * s;
+                }
             }
+        } else if (n >= MathKernel.MIN_LENGTH) {
+            MathKernel math = KernelProvider.math();
+            math.mulDifference(y, py, g, pg, math.dot(g, pg, y, py, n), r, pr, n);
         } else {
-            double s = n >= MathKernel.MIN_LENGTH ? KernelProvider.math().dot(g, pg, y, py, n) : ReduceKernels.dot(g, pg, y, py, n);
+            double s = ReduceKernels.dot(g, pg, y, py, n);
             for (int j = 0; j < n; j++) {
                 r[pr + j] = y[py + j] * (g[pg + j] - s);
             }

@@ -244,6 +244,63 @@ class MathKernelTest {
                 () -> k.arithmetic(Elementwise.Binary.POW, x, 0, x, 0, 1, x, 0, 4));
     }
 
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void softmaxBackwardLoopsRoundTwiceAsTheirJavaExpressions(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            double[] y = input(n, 1000 + n);
+            double[] g = input(n, 1100 + n);
+            double s = n % 3 == 0 ? 0.75 : -1.3e-3 * n;
+            double[] r = input(n, 1200 + n);
+            double[] expected = r.clone();
+            for (int i = 0; i < n; i++) {
+                expected[1 + i] = y[2 + i] * (g[3 + i] - s);
+            }
+            k.mulDifference(y, 2, g, 3, s, r, 1, n);
+            for (int i = 0; i < r.length; i++) {
+                assertEquals(Double.doubleToLongBits(expected[i]), Double.doubleToLongBits(r[i]), k + " mulDifference, n=" + n + ", i=" + i);
+            }
+            // in place, as log-softmax's backward runs it
+            double[] e = input(n, 1300 + n);
+            double[] expectedE = e.clone();
+            for (int i = 0; i < n; i++) {
+                expectedE[4 + i] = g[3 + i] - e[4 + i] * s;
+            }
+            k.subtractScaled(g, 3, e, 4, s, e, 4, n);
+            for (int i = 0; i < e.length; i++) {
+                assertEquals(Double.doubleToLongBits(expectedE[i]), Double.doubleToLongBits(e[i]), k + " subtractScaled, n=" + n + ", i=" + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void maxSkipsNaNsAndFindsTheLargestValueAnywhereInTheRun(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            double[] a = input(n, 1400 + n);
+            double expected = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                expected = a[2 + i] > expected ? a[2 + i] : expected;
+            }
+            assertEquals(expected, k.max(a, 2, n), 0.0, k + " max, n=" + n);
+            // the largest value in each position: lanes, the last turn, the tail
+            for (int at = 0; at < n; at++) {
+                double[] b = input(n, 1500 + n);
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = Double.isNaN(b[i]) || b[i] > 1e3 ? -5 : b[i];
+                }
+                b[2 + at] = 1e300;
+                assertEquals(1e300, k.max(b, 2, n), 0.0, k + " max at " + at + ", n=" + n);
+            }
+        }
+        double[] nans = {Double.NaN, Double.NaN, Double.NaN};
+        assertEquals(Double.NEGATIVE_INFINITY, k.max(nans, 0, 3), 0.0, "all NaN");
+        double[] many = new double[40];
+        java.util.Arrays.fill(many, Double.NaN);
+        many[37] = -2;
+        assertEquals(-2, k.max(many, 0, 40), 0.0, "NaNs skipped");
+    }
+
     private static float[] floats(double[] a) {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) {
