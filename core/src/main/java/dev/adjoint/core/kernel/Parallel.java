@@ -149,9 +149,11 @@ public final class Parallel {
      * How long a pool thread that finished its parts of a split loop stays spinning for the next one
      * before it goes back to the pool: the wait policy of OpenMP's threads. Waking a parked pool
      * thread takes about as long as an elementwise loop over a megabyte, so without it a two-way
-     * split of consecutive loops (a step's forward and backward) gained nothing.
+     * split of consecutive loops (a step's forward and backward) gained nothing. NOTE: not longer: at
+     * 50 µs, eager steps that allocate large arrays ran slower in some JVMs than with no lingering
+     * at all, and replayed steps gained nothing over 10-20 µs (bench/RESULTS.md, "Split loops").
      */
-    static final long LINGER_NANOS = 50_000;
+    static final long LINGER_NANOS = 20_000;
     /** The split loop most recently started, for lingering pool threads to join; null when it is done. */
     private static final AtomicReference<Split> POSTED = new AtomicReference<>();
     /** Pool threads lingering now (an estimate: one may be about to leave). */
