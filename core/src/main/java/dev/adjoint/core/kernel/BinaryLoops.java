@@ -126,7 +126,7 @@ final class BinaryLoops {
                     KernelProvider.math().arithmetic(f, a, ao, b, bo, sb, r, ro, n);
                 } else if (sa == 0 && sb == 1 && (f == Binary.ADD || f == Binary.MUL)) {
                     // a broadcast first operand (the gradient of a sum times a tensor): a + b and a b
-                    // are b + a and b a, bit for bit
+                    // are b + a and b a, bit for bit (NaN payloads aside, as everywhere)
                     KernelProvider.math().arithmetic(f, b, bo, a, ao, 0, r, ro, n);
                 } else {
                     return false;

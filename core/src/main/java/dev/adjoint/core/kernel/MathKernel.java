@@ -10,7 +10,12 @@ package dev.adjoint.core.kernel;
  *
  * <p>The two implementations agree to within a few units in the last place (the vector kernel's
  * polynomial {@code exp} is not bit-for-bit {@link Math#exp}); relu, its backward, the four
- * arithmetic operations, addTo and sum give the same bits in both.
+ * arithmetic operations, softmax's backward loops, addTo and sum give the same bits in both, and
+ * max the same value (a zero's sign aside).
+ *
+ * <p>NOTE: the arithmetic loops are written out per operation, dtype and kernel: a lanewise
+ * operation is intrinsified only on a constant operator, and the float and double vector classes
+ * share no loop.
  * Each is deterministic: the same inputs give the same bits, compiled or interpreted.
  */
 interface MathKernel {

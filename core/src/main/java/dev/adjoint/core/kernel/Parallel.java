@@ -149,12 +149,16 @@ public final class Parallel {
      * How long a pool thread that finished its parts of a split loop stays spinning for the next one
      * before it goes back to the pool: the wait policy of OpenMP's threads. Waking a parked pool
      * thread takes about as long as an elementwise loop over a megabyte, so without it a two-way
-     * split of consecutive loops (a step's forward and backward) gained nothing. NOTE: not longer: at
-     * 50 µs, eager steps that allocate large arrays ran slower in some JVMs than with no lingering
-     * at all, and replayed steps gained nothing over 10-20 µs (bench/RESULTS.md, "Split loops").
+     * split of consecutive loops (a step's forward and backward) gained nothing. NOTE: not longer:
+     * longer spins made eager steps that allocate large arrays slower, and gained replayed steps
+     * nothing (bench/RESULTS.md, "Split loops").
      */
     static final long LINGER_NANOS = 20_000;
-    /** The split loop most recently started, for lingering pool threads to join; null when it is done. */
+    /**
+     * The split loop most recently started, for lingering pool threads to join; null when it is
+     * done. Shared by all callers because a lingering thread has no other way to find the next loop;
+     * a loop it misses (another caller posted over it) runs on the threads its caller wakes.
+     */
     private static final AtomicReference<Split> POSTED = new AtomicReference<>();
     /** Pool threads lingering now (an estimate: one may be about to leave). */
     private static final AtomicInteger LINGERING = new AtomicInteger();
@@ -198,11 +202,19 @@ public final class Parallel {
         void run() {
             ForkJoinPool pool = ParallelGemm.pool();
             POSTED.set(this);
-            // lingering pool threads take seats by themselves; wake pool threads for the others
-            for (int t = Math.min(workers - 1, LINGERING.get()); t < workers - 1; t++) {
-                pool.execute(() -> join(this, pool));
-            }
             try {
+                // lingering pool threads take seats by themselves; wake pool threads for the others.
+                // If the pool refuses, the caller claims every part left itself; an error (no
+                // memory for a thread) is thrown once the parts that did start have finished.
+                try {
+                    for (int t = Math.min(workers - 1, LINGERING.get()); t < workers - 1; t++) {
+                        pool.execute(() -> join(this, pool));
+                    }
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // no helper: the loop still completes on this thread
+                } catch (Error e) {
+                    failure = e;
+                }
                 claimParts();
                 // NOTE: spin before parking, unless the parts are long: a part running on another core
                 // often ends within microseconds, and parking costs a wake-up as long as such a part.
@@ -267,33 +279,48 @@ public final class Parallel {
 
     /**
      * A pool thread's work for a split loop: its parts, if a seat is left, then the parts of the
-     * loops started while it lingers, until none starts for {@link #LINGER_NANOS} or the pool has
-     * other work queued (a matrix product's parts).
+     * loops started while it lingers ({@link #linger}), until none starts in time.
      */
     private static void join(Split first, ForkJoinPool pool) {
         Split last = first;
         if (first.seat()) {
             first.claimParts();
         }
+        while (true) {
+            Split next = linger(last, pool);
+            if (next == null) {
+                // A loop started just as this thread stopped lingering may have counted on it and
+                // woken no one: it posts, then counts the lingering threads; this thread uncounts
+                // itself, then looks at what is posted. One of the two sees the other.
+                Split s = POSTED.get();
+                if (s == null || s == last || !s.seat()) {
+                    return;
+                }
+                next = s;
+            }
+            next.claimParts();
+            last = next;
+        }
+    }
+
+    /**
+     * Spins, counted in {@link #LINGERING}, until a split loop other than {@code last} is posted and
+     * this thread gets a seat in it (returned), or none is for {@link #LINGER_NANOS}, or the pool
+     * has other work queued (a matrix product's parts, submitted or forked): null.
+     */
+    private static Split linger(Split last, ForkJoinPool pool) {
         LINGERING.incrementAndGet();
         try {
             long deadline = System.nanoTime() + LINGER_NANOS;
             for (int i = 1; ; i++) {
                 Split s = POSTED.get();
                 if (s != null && s != last && s.seat()) {
-                    last = s;
-                    LINGERING.decrementAndGet();
-                    try {
-                        s.claimParts();
-                    } finally {
-                        LINGERING.incrementAndGet();
-                    }
-                    deadline = System.nanoTime() + LINGER_NANOS;
-                    continue;
+                    return s;
                 }
                 Thread.onSpinWait();
-                if ((i & 63) == 0 && (System.nanoTime() - deadline > 0 || pool.hasQueuedSubmissions())) {
-                    return;
+                if ((i & 63) == 0 && (System.nanoTime() - deadline > 0 || pool.hasQueuedSubmissions()
+                        || pool.getQueuedTaskCount() > 0)) {
+                    return null;
                 }
             }
         } finally {

@@ -6,8 +6,8 @@ package dev.adjoint.core.kernel;
  * is in {@link SoftmaxKernels}).
  *
  * <p>Long reductions split over threads ({@link Parallel}) without changing a bit: a sum of a whole
- * array adds fixed blocks in order, and a bias gradient splits by columns, each column summed down
- * its rows in order.
+ * array adds fixed blocks in order, and a bias gradient adds fixed blocks of rows, then the blocks'
+ * sums in order (rows of more than 1,024 columns: all rows in order, split by columns).
  */
 public final class ReduceKernels {
     private ReduceKernels() {
@@ -152,9 +152,8 @@ public final class ReduceKernels {
     }
 
     /**
-     * Columns per part of a bias gradient: a 4 KB page of doubles. NOTE: parts of shorter runs of
-     * each row ran slower on two threads than one thread on the whole rows (the prefetcher starts
-     * afresh on every run).
+     * Columns per part of a bias gradient: a 4 KB page of doubles. NOTE: not fewer: parts of
+     * shorter runs of each row ran slower on two threads than one thread on whole rows.
      */
     private static final int COLUMN_GRAIN = 512;
 
@@ -170,9 +169,9 @@ public final class ReduceKernels {
      * {@code r[j] = sum over i of x[i, j]} for a contiguous [m, n] x (a bias gradient), r zeroed.
      * The rows are summed in fixed blocks of {@link #biasBlockRows} rows, each block's rows added in
      * order from zero, and the blocks' sums added in order: the same bits for any thread count.
-     * The blocks split over threads, so each thread reads the rows an elementwise loop split the
-     * same way wrote on that thread (read elsewhere, they cost the other core a transfer per line
-     * when it next writes them). Rows too long for blocks of {@link #MIN_BLOCK_ROWS} rows are one
+     * The blocks split over threads, so that each thread mostly reads rows that it wrote itself in
+     * the elementwise loop before (rows read by another core cost a transfer per line when they
+     * are next written). Rows too long for blocks of {@link #MIN_BLOCK_ROWS} rows are one
      * block, their columns split over threads instead.
      */
     private static void biasGradient(NDArray x, double[] r) {

@@ -89,47 +89,20 @@ class ParallelKernelsTest {
         assertEquals(1, Parallel.parts(Parallel.MIN_PARALLEL - 1), "short loops stay on one thread");
     }
 
-    /**
-     * Back-to-back split loops from several threads at once, as lingering pool threads join them
-     * ({@link Parallel#LINGER_NANOS}): every index once, and no loop on more threads than its parts.
-     */
+    /** {@link SplitLoopsProbe} here, and in a child JVM with a pool of seven threads. */
     @Test
     void backToBackLoopsFromSeveralThreadsRunEachIndexOnceOnAtMostTheirPartsThreads() throws Exception {
-        int callers = 4;
-        int loops = 300;
-        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<Thread> threads = new ArrayList<>();
-        for (int c = 0; c < callers; c++) {
-            int parts = 2 + c % 2;
-            Thread t = new Thread(() -> {
-                try {
-                    Parallel.forceParts(parts);
-                    for (int loop = 0; loop < loops; loop++) {
-                        int n = Parallel.MIN_PARALLEL + loop * FloatBlocks.BLOCK;
-                        int[] visits = new int[n];
-                        java.util.Set<Thread> runners = java.util.concurrent.ConcurrentHashMap.newKeySet();
-                        Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> {
-                            runners.add(Thread.currentThread());
-                            for (int i = from; i < to; i++) {
-                                visits[i]++;
-                            }
-                        });
-                        for (int i = 0; i < n; i++) {
-                            assertEquals(1, visits[i], "index " + i + " of loop " + loop);
-                        }
-                        assertTrue(runners.size() <= parts, runners.size() + " threads ran a loop of " + parts + " parts");
-                    }
-                } catch (Throwable e) {
-                    failures.add(e);
-                }
-            });
-            threads.add(t);
-            t.start();
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
+        List<String> failures = SplitLoopsProbe.run(4, 300);
         assertTrue(failures.isEmpty(), () -> "failures: " + failures);
+        String launcher = ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + java.io.File.separator + "bin" + java.io.File.separator + "java");
+        Process child = new ProcessBuilder(launcher, "--add-modules", "jdk.incubator.vector", "-D" + ParallelGemm.PROPERTY + "=8",
+                "-cp", System.getProperty("java.class.path"), SplitLoopsProbe.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish");
+        assertEquals(0, child.exitValue(), out);
+        assertTrue(out.contains("ok"), out);
     }
 
     @Test
@@ -295,35 +268,47 @@ class ParallelKernelsTest {
     /**
      * A bias gradient ([m, n] to [n]) sums fixed blocks of rows, each from zero in row order, and
      * adds the blocks' sums in order; rows too long for such blocks, or too few rows for two
-     * blocks, are summed in row order.
+     * blocks, are summed in row order. float32 sums the widened elements in float64 and rounds
+     * once; a view that starts past its array's first row sums its own rows.
      */
     @Test
     void aBiasGradientAddsFixedBlocksOfRowsInOrder() {
-        for (int[] shape : new int[][] {{131, 1003}, {300, 64}, {5, 1003}, {9, 4096}, {40, 3}}) {
-            NDArray x = random(9, shape);
-            int m = shape[0];
-            int n = shape[1];
-            double[] d = x.toArray();
-            int blockRows = ReduceKernels.biasBlockRows(n);
-            boolean blocked = m > blockRows && blockRows >= 8;
-            double[] expected = new double[n];
-            for (int j = 0; j < n; j++) {
-                double total = 0;
-                for (int from = 0; from < m; from += blocked ? blockRows : m) {
-                    double block = 0;
-                    for (int i = from; i < Math.min(m, from + (blocked ? blockRows : m)); i++) {
-                        block += d[i * n + j];
+        for (int[] shape : new int[][] {{131, 1003}, {300, 64}, {512, 300}, {5, 1003}, {9, 4096}, {40, 3}}) {
+            for (boolean float32 : new boolean[] {false, true}) {
+                for (boolean view : new boolean[] {false, true}) {
+                    int m = shape[0];
+                    int n = shape[1];
+                    NDArray base = random(9, m + 1, n);
+                    if (float32) {
+                        base = base.toFloat32();
                     }
-                    total += block;
-                }
-                expected[j] = total;
-            }
-            for (int parts : PARTS) {
-                Parallel.forceParts(parts);
-                double[] r = ReduceKernels.sumTo(x, new int[] {n}).toArray();
-                for (int j = 0; j < n; j++) {
-                    assertEquals(Double.doubleToRawLongBits(expected[j]), Double.doubleToRawLongBits(r[j]),
-                            java.util.Arrays.toString(shape) + ", column " + j + ", " + parts + " parts");
+                    NDArray x = view ? base.narrow(0, 1, m) : base.narrow(0, 0, m);
+                    String what = java.util.Arrays.toString(shape) + (float32 ? " float32" : " float64") + (view ? " from row 1" : "");
+                    double[] d = x.toArray();
+                    int blockRows = ReduceKernels.biasBlockRows(n);
+                    boolean blocked = m > blockRows && blockRows >= 8;
+                    int rows = blocked ? blockRows : m;
+                    long[] expected = new long[n];
+                    for (int j = 0; j < n; j++) {
+                        double total = 0;
+                        for (int from = 0; from < m; from += rows) {
+                            double block = 0;
+                            for (int i = from; i < Math.min(m, from + rows); i++) {
+                                block += d[i * n + j];
+                            }
+                            total += block;
+                        }
+                        expected[j] = float32 ? Float.floatToRawIntBits((float) total) : Double.doubleToRawLongBits(total);
+                    }
+                    for (int parts : PARTS) {
+                        Parallel.forceParts(parts);
+                        NDArray r = ReduceKernels.sumTo(x, new int[] {n});
+                        assertEquals(float32, r.floats != null, what + ": dtype");
+                        for (int j = 0; j < n; j++) {
+                            long bits = float32 ? Float.floatToRawIntBits(r.floats[j]) : Double.doubleToRawLongBits(r.data[j]);
+                            assertEquals(expected[j], bits, what + ", column " + j + ", " + parts + " parts");
+                        }
+                    }
                 }
             }
         }

@@ -1,0 +1,78 @@
+package dev.adjoint.core.kernel;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Back-to-back split loops from several threads at once, as lingering pool threads join them
+ * ({@link Parallel#LINGER_NANOS}): every index must run once, and no loop on more threads than it
+ * was split for, though it has more parts than that. Run by {@link ParallelKernelsTest} in its own JVM and, with {@code -Dadjoint.threads=8} (a
+ * pool of seven threads, so that a loop of two or three parts could draw more), in a child JVM;
+ * exits with 1 and the failures on standard output if anything is wrong.
+ */
+public final class SplitLoopsProbe {
+    private SplitLoopsProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> failures = run(4, 300);
+        failures.forEach(System.out::println);
+        System.out.println(failures.isEmpty() ? "ok" : failures.size() + " failures");
+        System.exit(failures.isEmpty() ? 0 : 1);
+    }
+
+    /** Runs {@code loops} loops on each of {@code callers} threads; the failures found. */
+    static List<String> run(int callers, int loops) throws InterruptedException {
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < callers; c++) {
+            int parts = 2 + c % 2;
+            Thread t = new Thread(() -> {
+                try {
+                    Parallel.forceParts(parts);
+                    for (int loop = 0; loop < loops; loop++) {
+                        // more parts than threads, alternately element loops and one-index parts
+                        int n = loop % 2 == 0 ? Parallel.MIN_PARALLEL + loop * FloatBlocks.BLOCK : 64 + loop % 7;
+                        int[] visits = new int[n];
+                        Set<Thread> runners = ConcurrentHashMap.newKeySet();
+                        Parallel.Range body = (from, to) -> {
+                            runners.add(Thread.currentThread());
+                            for (int i = from; i < to; i++) {
+                                visits[i]++;
+                            }
+                            if (to - from == 1) {
+                                Thread.onSpinWait(); // a part long enough for others to join
+                            }
+                        };
+                        if (loop % 2 == 0) {
+                            Parallel.forRange(n, FloatBlocks.BLOCK, body);
+                        } else {
+                            Parallel.forEachIndex(n, Parallel.MIN_PART, body);
+                        }
+                        for (int i = 0; i < n; i++) {
+                            if (visits[i] != 1) {
+                                failures.add("loop " + loop + ": index " + i + " ran " + visits[i] + " times");
+                                return;
+                            }
+                        }
+                        if (runners.size() > parts) {
+                            failures.add("loop " + loop + ": " + runners.size() + " threads ran a loop split for " + parts);
+                            return;
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e.toString());
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return failures;
+    }
+}
