@@ -438,205 +438,29 @@ final class VectorMathKernel implements MathKernel {
         return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
     }
 
-    // NOTE: one loop per operation, each on a constant operator: C2 intrinsifies a lanewise
-    // operation only when its operator is a constant.
     @Override
     public void arithmetic(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
-        int i = 0;
-        int bound = SPECIES.loopBound(n);
-        int step = LANES;
-        switch (op) {
-            case ADD -> {
-                if (sb == 0) {
-                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).add(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).add(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] + b[bo + i * sb];
-                }
-            }
-            case SUB -> {
-                if (sb == 0) {
-                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).sub(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).sub(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] - b[bo + i * sb];
-                }
-            }
-            case MUL -> {
-                if (sb == 0) {
-                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).mul(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] * b[bo + i * sb];
-                }
-            }
-            case DIV -> {
-                if (sb == 0) {
-                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).div(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).div(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] / b[bo + i * sb];
-                }
-            }
-            default -> throw new IllegalArgumentException("arithmetic: " + op + " is not one of ADD, SUB, MUL, DIV");
-        }
+        VectorLoops.arithmetic(op, a, ao, b, bo, sb, r, ro, n);
     }
 
     @Override
     public void arithmetic(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
-        int i = 0;
-        int bound = FLOATS.loopBound(n);
-        int step = FLOATS.length();
-        switch (op) {
-            case ADD -> {
-                if (sb == 0) {
-                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).add(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).add(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] + b[bo + i * sb];
-                }
-            }
-            case SUB -> {
-                if (sb == 0) {
-                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).sub(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).sub(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] - b[bo + i * sb];
-                }
-            }
-            case MUL -> {
-                if (sb == 0) {
-                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).mul(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).mul(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] * b[bo + i * sb];
-                }
-            }
-            case DIV -> {
-                if (sb == 0) {
-                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).div(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).div(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] / b[bo + i * sb];
-                }
-            }
-            default -> throw new IllegalArgumentException("arithmetic: " + op + " is not one of ADD, SUB, MUL, DIV");
-        }
+        VectorLoops.arithmetic(op, a, ao, b, bo, sb, r, ro, n);
     }
 
-    /**
-     * NOTE: compare and blend in one flat loop compiled on its own, the lane maxima stored in the
-     * loop's last turn (see {@link #expLoop}): JDK 17 ran lanewise(MAX) of doubles, or a compare
-     * and blend inlined into softmax's row loop, as its Java fallback.
-     */
     @Override
     public double max(double[] a, int ao, int n) {
-        DoubleVector m0 = DoubleVector.broadcast(SPECIES, Double.NEGATIVE_INFINITY);
-        DoubleVector m1 = m0;
-        double[] lanes = new double[2 * LANES];
-        java.util.Arrays.fill(lanes, Double.NEGATIVE_INFINITY);
-        int i = 0;
-        for (; i + 2 * LANES <= n; i += 2 * LANES) {
-            DoubleVector x0 = DoubleVector.fromArray(SPECIES, a, ao + i);
-            DoubleVector x1 = DoubleVector.fromArray(SPECIES, a, ao + i + LANES);
-            m0 = m0.blend(x0, x0.compare(VectorOperators.GT, m0));
-            m1 = m1.blend(x1, x1.compare(VectorOperators.GT, m1));
-            if (i + 4 * LANES > n) {
-                m0.intoArray(lanes, 0);
-                m1.intoArray(lanes, LANES);
-            }
-        }
-        double m = Double.NEGATIVE_INFINITY;
-        for (double l : lanes) {
-            m = l > m ? l : m;
-        }
-        for (; i < n; i++) {
-            double x = a[ao + i];
-            m = x > m ? x : m;
-        }
-        return m;
+        return VectorLoops.max(a, ao, n);
     }
 
     @Override
     public void mulDifference(double[] y, int yo, double[] g, int go, double s, double[] r, int ro, int n) {
-        DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
-        int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector d = DoubleVector.fromArray(SPECIES, g, go + i).sub(sv);
-            DoubleVector.fromArray(SPECIES, y, yo + i).mul(d).intoArray(r, ro + i);
-        }
-        for (; i < n; i++) {
-            r[ro + i] = y[yo + i] * (g[go + i] - s);
-        }
+        VectorLoops.mulDifference(y, yo, g, go, s, r, ro, n);
     }
 
     @Override
     public void subtractScaled(double[] g, int go, double[] e, int eo, double s, double[] r, int ro, int n) {
-        DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
-        int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector p = DoubleVector.fromArray(SPECIES, e, eo + i).mul(sv);
-            DoubleVector.fromArray(SPECIES, g, go + i).sub(p).intoArray(r, ro + i);
-        }
-        for (; i < n; i++) {
-            r[ro + i] = g[go + i] - e[eo + i] * s;
-        }
+        VectorLoops.subtractScaled(g, go, e, eo, s, r, ro, n);
     }
 
     @Override
