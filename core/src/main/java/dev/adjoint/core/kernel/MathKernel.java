@@ -86,6 +86,9 @@ interface MathKernel {
      */
     void subtractScaled(double[] g, int go, double[] e, int eo, double s, double[] r, int ro, int n);
 
+    /** {@code r[ro + i] += a[ao + i]}, each float widened exactly, for i in [0, n): the same bits in both kernels. */
+    void addWidenedTo(float[] a, int ao, double[] r, int ro, int n);
+
     /** {@code r[ro + i] += a[ao + i]} for i in [0, n) (exact in both kernels). */
     void addTo(double[] a, int ao, double[] r, int ro, int n);
 

@@ -208,6 +208,16 @@ public final class ReduceKernels {
     private static void addRows(NDArray x, int rowFrom, int rowTo, int from, int to, double[] r, int ro) {
         int n = x.shape[1];
         int len = to - from;
+        if (x.floats != null && len >= MathKernel.MIN_LENGTH) {
+            // NOTE: one kernel call per row, not a widened copy and then addTo: with both inlined
+            // here, C2 left the Vector API calls of both uncompiled (a float32 bias gradient ran
+            // 6x slower than a float64 one)
+            MathKernel math = KernelProvider.math();
+            for (int row = x.offset + rowFrom * n + from, end = x.offset + rowTo * n; row < end; row += n) {
+                math.addWidenedTo(x.floats, row, r, ro, len);
+            }
+            return;
+        }
         Rows rows = new Rows(x, len);
         // NOTE: on the math kernel: HotSpot does not vectorize r[j] += a[p + j] (it cannot rule
         // out that r and a overlap)

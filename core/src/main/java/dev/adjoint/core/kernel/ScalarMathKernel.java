@@ -196,6 +196,13 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void addWidenedTo(float[] a, int ao, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] += a[ao + i];
+        }
+    }
+
+    @Override
     public void addTo(double[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] += a[ao + i];

@@ -464,6 +464,11 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void addWidenedTo(float[] a, int ao, double[] r, int ro, int n) {
+        VectorLoops.addWidenedTo(a, ao, r, ro, n);
+    }
+
+    @Override
     public void addTo(double[] a, int ao, double[] r, int ro, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {

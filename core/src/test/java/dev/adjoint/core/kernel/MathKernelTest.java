@@ -301,6 +301,23 @@ class MathKernelTest {
         assertEquals(-2, k.max(many, 0, 40), 0.0, "NaNs skipped");
     }
 
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void addWidenedToAddsEachFloatExactly(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            float[] a = floats(input(n, 1600 + n));
+            double[] r = input(n, 1700 + n);
+            double[] expected = r.clone();
+            for (int i = 0; i < n; i++) {
+                expected[2 + i] += (double) a[1 + i];
+            }
+            k.addWidenedTo(a, 1, r, 2, n);
+            for (int i = 0; i < r.length; i++) {
+                assertEquals(Double.doubleToLongBits(expected[i]), Double.doubleToLongBits(r[i]), k + " addWidenedTo, n=" + n + ", i=" + i);
+            }
+        }
+    }
+
     private static float[] floats(double[] a) {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) {
