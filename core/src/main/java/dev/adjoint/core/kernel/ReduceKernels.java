@@ -435,13 +435,30 @@ public final class ReduceKernels {
      * together).
      */
     static double sum(float[] a, int from, int n) {
-        double[] s = new double[SUM_LANES];
+        // locals, not an array: HotSpot keeps them in registers (as sumInLanes)
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        double s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0;
         int i = 0;
         for (; i + SUM_LANES <= n; i += SUM_LANES) {
-            for (int k = 0; k < SUM_LANES; k++) {
-                s[k] += a[from + i + k];
-            }
+            int p = from + i;
+            s0 += a[p];
+            s1 += a[p + 1];
+            s2 += a[p + 2];
+            s3 += a[p + 3];
+            s4 += a[p + 4];
+            s5 += a[p + 5];
+            s6 += a[p + 6];
+            s7 += a[p + 7];
+            s8 += a[p + 8];
+            s9 += a[p + 9];
+            s10 += a[p + 10];
+            s11 += a[p + 11];
+            s12 += a[p + 12];
+            s13 += a[p + 13];
+            s14 += a[p + 14];
+            s15 += a[p + 15];
         }
+        double[] s = {s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15};
         double[] rest = new double[SUM_LANES];
         for (int j = 0; i + j < n; j++) {
             rest[j] = a[from + i + j];
