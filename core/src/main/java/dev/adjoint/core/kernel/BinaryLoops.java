@@ -24,6 +24,11 @@ final class BinaryLoops {
         if (sa == 1 && (sb == 1 || sb == 0) && arithmetic(f, r, ro, a, ao, b, bo, sb, n)) {
             return;
         }
+        if (f == Binary.RELU_GRAD && sb == 1 && (sa == 1 || sa == 0) && n >= MathKernel.MIN_LENGTH) {
+            // a selection: straight on floats, the float64 result rounded to the bit
+            KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
+            return;
+        }
         double[][] scratch = FloatBlocks.scratch();
         double[] wa = scratch[0];
         double[] wb = scratch[1];

@@ -115,6 +115,14 @@ public final class Elementwise {
     public static NDArray map(Unary f, NDArray x) {
         // the math kernel or not by the whole length, so a float32 block gets what float64 would
         boolean math = x.size >= MathKernel.MIN_LENGTH;
+        if (f == Unary.RELU && math && x.floats != null && x.isContiguous()) {
+            // a selection: straight on floats, the float64 result rounded to the bit
+            float[] r = Buffers.uninitializedFloats(x.size);
+            float[] a = x.floats;
+            int o = x.offset;
+            Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> KernelProvider.math().relu(a, o + from, r, from, to - from));
+            return NDArray.wrapLike(r, x);
+        }
         return blockwise(x, true, (a, o, r, ro, n) -> {
             if (!math || !onMathKernel(f, a, o, r, ro, n)) {
                 loop(f, a, o, r, ro, n);

@@ -40,6 +40,12 @@ interface MathKernel {
     /** {@code r[ro + i] = x[xo + i] > 0 ? g[go + i * gs] : +0}; {@code gs} is 1, or 0 for a broadcast g. */
     void reluGrad(double[] g, int go, int gs, double[] x, int xo, double[] r, int ro, int n);
 
+    /** {@link #relu(double[], int, double[], int, int)} on floats: the float64 result rounded, exactly (a selection). */
+    void relu(float[] a, int ao, float[] r, int ro, int n);
+
+    /** {@link #reluGrad(double[], int, int, double[], int, double[], int, int)} on floats: a selection, exact. */
+    void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n);
+
     /** {@code r[ro + i] = a[ao + i]} for i in [0, n): float to double, exact. */
     void widen(float[] a, int ao, double[] r, int ro, int n);
 

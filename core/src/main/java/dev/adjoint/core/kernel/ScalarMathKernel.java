@@ -196,6 +196,21 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void relu(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            float x = a[ao + i];
+            r[ro + i] = x < 0 ? 0.0f : x;
+        }
+    }
+
+    @Override
+    public void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = x[xo + i] > 0 ? g[go + i * gs] : 0.0f;
+        }
+    }
+
+    @Override
     public void addWidenedTo(float[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] += a[ao + i];

@@ -228,4 +228,39 @@ final class VectorLoops {
             r[ro + i] += a[ao + i];
         }
     }
+
+    /** relu on floats: a blend, as the float64 kernel's (NaN and -0 pass through). */
+    static void relu(float[] a, int ao, float[] r, int ro, int n) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(FLOATS);
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
+            FloatVector x = FloatVector.fromArray(FLOATS, a, ao + i);
+            x.blend(zero, x.compare(VectorOperators.LT, 0.0f)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            float x = a[ao + i];
+            r[ro + i] = x < 0 ? 0.0f : x;
+        }
+    }
+
+    /** relu's backward on floats: {@code x > 0 ? g : +0}, g contiguous ({@code gs} 1) or one value ({@code gs} 0). */
+    static void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(FLOATS);
+        int bound = FLOATS.loopBound(n);
+        if (gs == 0) {
+            FloatVector gv = FloatVector.broadcast(FLOATS, g[go]);
+            for (; i < bound; i += FLOATS.length()) {
+                zero.blend(gv, FloatVector.fromArray(FLOATS, x, xo + i).compare(VectorOperators.GT, 0.0f)).intoArray(r, ro + i);
+            }
+        } else {
+            for (; i < bound; i += FLOATS.length()) {
+                zero.blend(FloatVector.fromArray(FLOATS, g, go + i), FloatVector.fromArray(FLOATS, x, xo + i).compare(VectorOperators.GT, 0.0f))
+                        .intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = x[xo + i] > 0 ? g[go + i * gs] : 0.0f;
+        }
+    }
 }

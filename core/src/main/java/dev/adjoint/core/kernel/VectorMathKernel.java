@@ -464,6 +464,16 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void relu(float[] a, int ao, float[] r, int ro, int n) {
+        VectorLoops.relu(a, ao, r, ro, n);
+    }
+
+    @Override
+    public void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n) {
+        VectorLoops.reluGrad(g, go, gs, x, xo, r, ro, n);
+    }
+
+    @Override
     public void addWidenedTo(float[] a, int ao, double[] r, int ro, int n) {
         VectorLoops.addWidenedTo(a, ao, r, ro, n);
     }

@@ -318,6 +318,37 @@ class MathKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void floatReluAndItsBackwardAreTheFloat64ResultsRounded(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            float[] a = floats(input(n, 1800 + n));
+            float[] g = floats(input(n, 1900 + n));
+            float[] r = floats(input(n, 2000 + n));
+            float[] expected = r.clone();
+            for (int i = 0; i < n; i++) {
+                double x = a[1 + i];
+                expected[3 + i] = (float) (x < 0 ? 0.0 : x);
+            }
+            k.relu(a, 1, r, 3, n);
+            for (int i = 0; i < r.length; i++) {
+                assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(r[i]), k + " float relu, n=" + n + ", i=" + i);
+            }
+            for (int gs = 0; gs <= 1; gs++) {
+                float[] rg = floats(input(n, 2100 + n));
+                float[] expectedG = rg.clone();
+                for (int i = 0; i < n; i++) {
+                    expectedG[2 + i] = (float) Elementwise.reluGrad(g[4 + i * gs], a[1 + i]);
+                }
+                k.reluGrad(g, 4, gs, a, 1, rg, 2, n);
+                for (int i = 0; i < rg.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(expectedG[i]), Float.floatToRawIntBits(rg[i]),
+                            k + " float reluGrad, gs=" + gs + ", n=" + n + ", i=" + i);
+                }
+            }
+        }
+    }
+
     private static float[] floats(double[] a) {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) {
