@@ -285,7 +285,7 @@ class ParallelKernelsTest {
                     NDArray x = view ? base.narrow(0, 1, m) : base.narrow(0, 0, m);
                     String what = java.util.Arrays.toString(shape) + (float32 ? " float32" : " float64") + (view ? " from row 1" : "");
                     double[] d = x.toArray();
-                    int blockRows = ReduceKernels.biasBlockRows(n);
+                    int blockRows = BiasGradients.blockRows(n);
                     boolean blocked = m > blockRows && blockRows >= 8;
                     int rows = blocked ? blockRows : m;
                     long[] expected = new long[n];
