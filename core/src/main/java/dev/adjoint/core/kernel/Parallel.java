@@ -2,6 +2,7 @@ package dev.adjoint.core.kernel;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -149,11 +150,12 @@ public final class Parallel {
      * How long a pool thread that finished its parts of a split loop stays spinning for the next one
      * before it goes back to the pool: the wait policy of OpenMP's threads. Waking a parked pool
      * thread takes about as long as an elementwise loop over a megabyte, so without it a two-way
-     * split of consecutive loops (a step's forward and backward) gained nothing. NOTE: not longer:
-     * longer spins made eager steps that allocate large arrays slower, and gained replayed steps
-     * nothing (bench/RESULTS.md, "Split loops").
+     * split of consecutive loops (a step's forward and backward) gained nothing. NOTE: not shorter:
+     * loops separated by about the spin's length (a sum, then its backward filling a gradient)
+     * found the thread just gone, and ran slower than with no spin at all (bench/RESULTS.md,
+     * "Split loops").
      */
-    static final long LINGER_NANOS = 20_000;
+    static final long LINGER_NANOS = 50_000;
     /**
      * The split loop most recently started, for lingering pool threads to join; null when it is
      * done. Shared by all callers because a lingering thread has no other way to find the next loop;
@@ -165,9 +167,9 @@ public final class Parallel {
 
     /**
      * One split loop. The parts are fixed by the chunk; who runs which is not: the calling thread and
-     * the pool threads that join it each claim the next unclaimed part until none is left, so a pool
-     * thread that is slow to wake (a busy machine) leaves its parts to the caller instead of making
-     * it wait. The caller then waits only for parts already running elsewhere. At most
+     * the pool threads that join it each claim the parts of their own seat's range, then any
+     * unclaimed part of the others', until none is left, so a pool thread that is slow to wake (a
+     * busy machine) leaves its parts to the caller instead of making it wait. The caller then waits only for parts already running elsewhere. At most
      * {@code workers - 1} pool threads join: lingering ones ({@link #LINGER_NANOS}) first, then
      * ones it wakes, for the rest.
      */
@@ -179,7 +181,8 @@ public final class Parallel {
         /** Whether the caller parks at once (long parts) instead of spinning first while others finish. */
         private final boolean park;
         private final Range body;
-        private final AtomicInteger next = new AtomicInteger();
+        /** Per seat, the next part of its own range to claim (seat 0 is the caller's). */
+        private final AtomicIntegerArray cursors;
         private final AtomicInteger unfinished;
         /** Pool threads that may still join: a thread takes one before it claims a part. */
         private final AtomicInteger seats;
@@ -197,6 +200,15 @@ public final class Parallel {
             this.body = body;
             this.unfinished = new AtomicInteger(count);
             this.seats = new AtomicInteger(this.workers - 1);
+            this.cursors = new AtomicIntegerArray(this.workers);
+            for (int seat = 1; seat < this.workers; seat++) {
+                cursors.set(seat, rangeStart(seat));
+            }
+        }
+
+        /** The first part of a seat's own range: the parts split evenly over the seats in order. */
+        private int rangeStart(int seat) {
+            return (int) ((long) seat * count / workers);
         }
 
         void run() {
@@ -215,7 +227,7 @@ public final class Parallel {
                 } catch (Error e) {
                     failure = e;
                 }
-                claimParts();
+                claimParts(0);
                 // NOTE: spin before parking, unless the parts are long: a part running on another core
                 // often ends within microseconds, and parking costs a wake-up as long as such a part.
                 // Then park, so that on a busy machine the waiting thread leaves its core to the part
@@ -242,35 +254,54 @@ public final class Parallel {
             }
         }
 
-        /** Takes a seat if one is left and there is a part to claim. */
-        boolean seat() {
-            if (next.get() >= count) {
-                return false;
+        /** Takes a seat (1 to workers - 1) if one is left and there is a part to claim; -1 if not. */
+        int seat() {
+            boolean left = false;
+            for (int seat = 0; seat < workers && !left; seat++) {
+                left = cursors.get(seat) < rangeStart(seat + 1);
+            }
+            if (!left) {
+                return -1;
             }
             for (int s; (s = seats.get()) > 0; ) {
                 if (seats.compareAndSet(s, s - 1)) {
-                    return true;
+                    return workers - s;
                 }
             }
-            return false;
+            return -1;
         }
 
-        /** Runs unclaimed parts until none is left. */
-        private void claimParts() {
-            for (int part; (part = next.getAndIncrement()) < count; ) {
-                int from = part * chunk;
-                try {
-                    body.run(from, Math.min(n, from + chunk));
-                } catch (Throwable e) {
-                    if (failure == null) {
-                        failure = e;
-                    }
-                } finally {
-                    if (unfinished.decrementAndGet() == 0) {
-                        Thread w = waiter;
-                        if (w != null) {
-                            LockSupport.unpark(w);
-                        }
+        /**
+         * Runs unclaimed parts until none is left: those of its own seat's range first, then the
+         * others' in turn. NOTE: each seat's own range, not the next part whoever asks: so a loop
+         * split like the one before it gives each thread the elements it read or wrote last time,
+         * still in its core's cache (claimed in any order, the parts moved between the cores and
+         * a sum over 2 MB ran 40 -> 75 µs on two threads).
+         */
+        private void claimParts(int seat) {
+            for (int k = 0; k < workers; k++) {
+                int s = (seat + k) % workers;
+                int end = rangeStart(s + 1);
+                for (int part; (part = cursors.getAndIncrement(s)) < end; ) {
+                    run(part);
+                }
+            }
+        }
+
+        /** Runs one part, noting a failure, and wakes the caller after the last part. */
+        private void run(int part) {
+            int from = part * chunk;
+            try {
+                body.run(from, Math.min(n, from + chunk));
+            } catch (Throwable e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            } finally {
+                if (unfinished.decrementAndGet() == 0) {
+                    Thread w = waiter;
+                    if (w != null) {
+                        LockSupport.unpark(w);
                     }
                 }
             }
@@ -283,38 +314,40 @@ public final class Parallel {
      */
     private static void join(Split first, ForkJoinPool pool) {
         Split last = first;
-        if (first.seat()) {
-            first.claimParts();
+        int seat = first.seat();
+        if (seat > 0) {
+            first.claimParts(seat);
         }
+        int[] taken = new int[1];
         while (true) {
-            Split next = linger(last, pool);
+            Split next = linger(last, pool, taken);
             if (next == null) {
                 // A loop started just as this thread stopped lingering may have counted on it and
                 // woken no one: it posts, then counts the lingering threads; this thread uncounts
                 // itself, then looks at what is posted. One of the two sees the other.
                 Split s = POSTED.get();
-                if (s == null || s == last || !s.seat()) {
+                if (s == null || s == last || (taken[0] = s.seat()) < 0) {
                     return;
                 }
                 next = s;
             }
-            next.claimParts();
+            next.claimParts(taken[0]);
             last = next;
         }
     }
 
     /**
      * Spins, counted in {@link #LINGERING}, until a split loop other than {@code last} is posted and
-     * this thread gets a seat in it (returned), or none is for {@link #LINGER_NANOS}, or the pool
+     * this thread gets a seat in it (returned, the seat in {@code taken[0]}), or none is for {@link #LINGER_NANOS}, or the pool
      * has other work queued (a matrix product's parts, submitted or forked): null.
      */
-    private static Split linger(Split last, ForkJoinPool pool) {
+    private static Split linger(Split last, ForkJoinPool pool, int[] taken) {
         LINGERING.incrementAndGet();
         try {
             long deadline = System.nanoTime() + LINGER_NANOS;
             for (int i = 1; ; i++) {
                 Split s = POSTED.get();
-                if (s != null && s != last && s.seat()) {
+                if (s != null && s != last && (taken[0] = s.seat()) > 0) {
                     return s;
                 }
                 Thread.onSpinWait();
