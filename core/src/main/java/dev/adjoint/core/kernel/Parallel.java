@@ -169,9 +169,9 @@ public final class Parallel {
      * One split loop. The parts are fixed by the chunk; who runs which is not: the calling thread and
      * the pool threads that join it each claim the parts of their own seat's range, then any
      * unclaimed part of the others', until none is left, so a pool thread that is slow to wake (a
-     * busy machine) leaves its parts to the caller instead of making it wait. The caller then waits only for parts already running elsewhere. At most
-     * {@code workers - 1} pool threads join: lingering ones ({@link #LINGER_NANOS}) first, then
-     * ones it wakes, for the rest.
+     * busy machine) leaves its parts to the caller instead of making it wait. The caller then waits
+     * only for parts already running elsewhere. At most {@code workers - 1} pool threads join:
+     * lingering ones ({@link #LINGER_NANOS}) first, then ones it wakes, for the rest.
      */
     private static final class Split {
         private final int n;
