@@ -68,8 +68,7 @@ final class BiasGradients {
         int len = to - from;
         if (x.floats != null && len >= MathKernel.MIN_LENGTH) {
             // NOTE: one kernel call per row, not a widened copy and then addTo: with both inlined
-            // here, C2 left the Vector API calls of both uncompiled (a float32 bias gradient ran
-            // 6x slower than a float64 one)
+            // here, C2 left the Vector API calls of both uncompiled (bench/RESULTS.md, "Split loops")
             MathKernel math = KernelProvider.math();
             for (int row = x.offset + rowFrom * n + from, end = x.offset + rowTo * n; row < end; row += n) {
                 math.addWidenedTo(x.floats, row, r, ro, len);

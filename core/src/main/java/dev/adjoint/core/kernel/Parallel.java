@@ -275,8 +275,9 @@ public final class Parallel {
          * Runs unclaimed parts until none is left: those of its own seat's range first, then the
          * others' in turn. NOTE: each seat's own range, not the next part whoever asks: so a loop
          * split like the one before it gives each thread the elements it read or wrote last time,
-         * still in its core's cache (claimed in any order, the parts moved between the cores and
-         * a sum over 2 MB ran 40 -> 75 µs on two threads).
+         * still in its core's cache (claimed in any order, the parts moved between the cores, and
+         * a sum over an array ran slower on two threads than on one; bench/RESULTS.md, "Split
+         * loops").
          */
         private void claimParts(int seat) {
             for (int k = 0; k < workers; k++) {
