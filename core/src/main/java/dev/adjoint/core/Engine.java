@@ -23,9 +23,7 @@ final class Engine {
             throw refusal(root, gradOutput, targets == null ? "backward" : "grad");
         }
         Autograd.ThreadState state = Autograd.state();
-        if (state.trace != null) {
-            StepTrace.checkNotRecording(state, targets == null ? "backward()" : "Autograd.grad");
-        }
+        StepTrace.checkNotRecording(state, targets == null ? "backward()" : "Autograd.grad");
         BackwardPass pass = state.spare != null ? state.spare : new BackwardPass();
         state.spare = null;
         state.passDepth++;

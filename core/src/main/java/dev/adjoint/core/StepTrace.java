@@ -293,9 +293,7 @@ final class StepTrace {
             return null; // a tensor computed outside the function: a constant, compared between the runs
         }
         // a step value, or a leaf (a parameter) a replay must read as it is then
-        Tensor out = DETACH.forward(null, t);
-        trace.add(DETACH, new Tensor[] {t}, out);
-        return out;
+        return constant(DETACH, new Tensor[] {t});
     }
 
     /** Runs an op without a derivative, recording it when this thread records a step. */

@@ -215,6 +215,14 @@ class ExamplesSmokeTest {
      * Writes a small Fashion-MNIST look-alike in gzip IDX: 10 classes, each a bright block at its
      * own place on a noisy 28x28 image, so that a model can learn it in one epoch.
      */
+    /** A fake Fashion-MNIST of {@code train} and {@code test} images in this test's directory. */
+    private Path fakeFashionMnist(int train, int test) throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        writeFakeFashionMnist(data, train, test);
+        return data;
+    }
+
     private static void writeFakeFashionMnist(Path dir, int train, int test) throws IOException {
         java.util.SplittableRandom rng = new java.util.SplittableRandom(9);
         for (String[] part : new String[][] {{"train", String.valueOf(train)}, {"t10k", String.valueOf(test)}}) {
@@ -244,9 +252,7 @@ class ExamplesSmokeTest {
 
     @Test
     void fashionMnistTrainsDrawsSavesAndResumesExactly() throws IOException {
-        Path data = dir.resolve("data");
-        Files.createDirectories(data);
-        writeFakeFashionMnist(data, 600, 200);
+        Path data = fakeFashionMnist(600, 200);
         Path straight = dir.resolve("straight");
         Result r = run("fashion-mnist", "--data", data.toString(), "--epochs", "2", "--out", straight.toString());
         assertEquals(0, r.code(), r.err() + r.out());
@@ -270,9 +276,7 @@ class ExamplesSmokeTest {
 
     @Test
     void fashionMnistTrainsTheCnn() throws IOException {
-        Path data = dir.resolve("data");
-        Files.createDirectories(data);
-        writeFakeFashionMnist(data, 300, 100);
+        Path data = fakeFashionMnist(300, 100);
         Result r = run("fashion-mnist", "--model", "cnn", "--data", data.toString(), "--epochs", "1", "--out", dir.toString());
         assertEquals(0, r.code(), r.err() + r.out());
         Matcher m = Pattern.compile("epoch 1/1: loss [0-9.]+, train accuracy ([0-9.]+)%, test accuracy ([0-9.]+)%").matcher(r.out());
@@ -288,9 +292,7 @@ class ExamplesSmokeTest {
      */
     @Test
     void fashionMnistRecordedTrainsAndEvaluatesAsTheEagerRun() throws IOException {
-        Path data = dir.resolve("data");
-        Files.createDirectories(data);
-        writeFakeFashionMnist(data, 1200, 100);
+        Path data = fakeFashionMnist(1200, 100);
         Path eager = dir.resolve("eager");
         Result r = run("fashion-mnist", "--model", "cnn", "--data", data.toString(), "--epochs", "1", "--out", eager.toString());
         assertEquals(0, r.code(), r.err() + r.out());
@@ -310,9 +312,7 @@ class ExamplesSmokeTest {
     /** --dtype float32 trains the same MLP in float32, writes half-size checkpoints of its own name, and resumes exactly. */
     @Test
     void fashionMnistTrainsInFloat32() throws IOException {
-        Path data = dir.resolve("data");
-        Files.createDirectories(data);
-        writeFakeFashionMnist(data, 600, 200);
+        Path data = fakeFashionMnist(600, 200);
         Path out = dir.resolve("f32");
         Result r = run("fashion-mnist", "--data", data.toString(), "--epochs", "2", "--out", out.toString(), "--dtype", "float32");
         assertEquals(0, r.code(), r.err() + r.out());

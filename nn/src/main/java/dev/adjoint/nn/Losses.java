@@ -104,13 +104,7 @@ public final class Losses {
         if (n == 0) {
             throw new IllegalArgumentException("crossEntropy: empty batch (logits shape " + Arrays.toString(shape) + ")");
         }
-        for (int i = 0; i < n; i++) {
-            if (classes[i] < 0 || classes[i] >= c) {
-                throw new IllegalArgumentException("crossEntropy: class " + classes[i] + " at index " + i
-                        + " is out of range for " + c + " classes");
-            }
-        }
-        return crossEntropy(logits, oneHot(classes, c).to(logits.dtype()));
+        return crossEntropy(logits, oneHot("crossEntropy", classes, c).to(logits.dtype()));
     }
 
     /**
@@ -126,10 +120,15 @@ public final class Losses {
         if (classes == null || count < 1) {
             throw new IllegalArgumentException("oneHot: " + (classes == null ? "classes is null" : "count " + count + " is below 1"));
         }
+        return oneHot("oneHot", classes, count);
+    }
+
+    /** {@link #oneHot(int[], int)}, naming {@code op} when a class is out of range. */
+    private static Tensor oneHot(String op, int[] classes, int count) {
         double[] v = new double[classes.length * count];
         for (int i = 0; i < classes.length; i++) {
             if (classes[i] < 0 || classes[i] >= count) {
-                throw new IllegalArgumentException("oneHot: class " + classes[i] + " at index " + i + " is out of range for " + count
+                throw new IllegalArgumentException(op + ": class " + classes[i] + " at index " + i + " is out of range for " + count
                         + " classes");
             }
             v[i * count + classes[i]] = 1.0;

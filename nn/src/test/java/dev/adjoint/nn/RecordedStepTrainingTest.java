@@ -122,11 +122,11 @@ class RecordedStepTrainingTest {
     }
 
     private static Tensor oneHot(SplittableRandom rng, int n, int c, DType dtype) {
-        double[] v = new double[n * c];
+        int[] classes = new int[n];
         for (int i = 0; i < n; i++) {
-            v[i * c + rng.nextInt(c)] = 1;
+            classes[i] = rng.nextInt(c);
         }
-        return Tensor.of(v, n, c).to(dtype);
+        return Losses.oneHot(classes, c).to(dtype);
     }
 
     /**

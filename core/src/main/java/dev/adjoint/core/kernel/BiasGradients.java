@@ -10,8 +10,8 @@ final class BiasGradients {
     }
 
     /**
-     * Columns per part of a bias gradient: a 4 KB page of doubles. NOTE: not fewer: parts of
-     * shorter runs of each row ran slower on two threads than one thread on whole rows.
+     * Columns per part of a bias gradient: a 4 KB page of doubles. NOTE: not fewer: a part should
+     * read whole pages of each row (bench/RESULTS.md, "Split loops").
      */
     private static final int COLUMN_GRAIN = 512;
 

@@ -148,9 +148,9 @@ public final class Parallel {
 
     /**
      * How long a pool thread that finished its parts of a split loop stays spinning for the next one
-     * before it goes back to the pool: the wait policy of OpenMP's threads. Waking a parked pool
-     * thread takes about as long as an elementwise loop over a megabyte, so without it a two-way
-     * split of consecutive loops (a step's forward and backward) gained nothing. NOTE: not shorter:
+     * before it goes back to the pool: the wait policy of OpenMP's threads, so that consecutive
+     * split loops (a step's forward and backward) find it running instead of paying for a wake-up
+     * each. NOTE: not shorter:
      * loops separated by about the spin's length (a sum, then its backward filling a gradient)
      * found the thread just gone, and ran slower than with no spin at all (bench/RESULTS.md,
      * "Split loops").
