@@ -26,7 +26,13 @@ final class FloatMaxPoolLoops {
     static void max(float[] x, int xo, float[] y, int yo,
             double[] where, int wo, Pool pool) {
         if (pool.k() == 2 && pool.s() == 2 && pool.p() == 0) {
-            max2x2(x, xo, y, yo, where, wo, pool.w(), pool.outH(), pool.outW());
+            int oh = pool.outH();
+            int ow = pool.outW();
+            // float32 planes may run on the math kernel's vector loop, which gives these bits
+            boolean done = oh * ow >= MathKernel.MIN_LENGTH && KernelProvider.math().maxPool2x2(x, xo, y, yo, where, wo, pool.w(), oh, ow);
+            if (!done) {
+                max2x2(x, xo, y, yo, where, wo, pool.w(), oh, ow);
+            }
             return;
         }
         int w = pool.w();

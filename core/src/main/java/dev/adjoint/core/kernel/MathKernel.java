@@ -10,7 +10,7 @@ package dev.adjoint.core.kernel;
  *
  * <p>The two implementations agree to within a few units in the last place (the vector kernel's
  * polynomial {@code exp} is not bit-for-bit {@link Math#exp}); relu, its backward, the four
- * arithmetic operations, softmax's backward loops, addTo and sum give the same bits in both, and
+ * arithmetic operations, softmax's backward loops, addTo, sum and max pooling give the same bits in both, and
  * max the same value (a zero's sign aside).
  *
  * <p>NOTE: the arithmetic loops are written out per operation, dtype and kernel: a lanewise
@@ -45,6 +45,16 @@ interface MathKernel {
 
     /** {@link #reluGrad(double[], int, int, double[], int, double[], int, int)} on floats: a selection, exact. */
     void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n);
+
+    /**
+     * 2x2 max pooling, stride 2, no padding, of one float32 plane of width {@code w}: each window's
+     * maximum into {@code y[yo..]} and its position into {@code where[wo..]}, {@code oh} rows of
+     * {@code ow} windows, bit for bit {@link MaxPoolLoops}'s scalar loop.
+     *
+     * @return false, having written nothing, when this kernel has no loop for rows of {@code ow}
+     *     windows (the scalar kernel never has one): the caller runs the scalar loop
+     */
+    boolean maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow);
 
     /** {@code r[ro + i] = a[ao + i]} for i in [0, n): float to double, exact. */
     void widen(float[] a, int ao, double[] r, int ro, int n);

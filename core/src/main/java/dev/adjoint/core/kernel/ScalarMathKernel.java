@@ -195,6 +195,12 @@ final class ScalarMathKernel implements MathKernel {
         }
     }
 
+    /** None here: {@link MaxPoolLoops}'s scalar loop is the definition, and the caller runs it. */
+    @Override
+    public boolean maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {
+        return false;
+    }
+
     @Override
     public void relu(float[] a, int ao, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {

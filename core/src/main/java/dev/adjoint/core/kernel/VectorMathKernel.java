@@ -464,6 +464,11 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public boolean maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {
+        return VectorPoolLoops.max2x2(x, xo, y, yo, where, wo, w, oh, ow);
+    }
+
+    @Override
     public void relu(float[] a, int ao, float[] r, int ro, int n) {
         VectorLoops.relu(a, ao, r, ro, n);
     }

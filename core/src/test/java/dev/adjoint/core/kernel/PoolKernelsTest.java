@@ -55,8 +55,10 @@ class PoolKernelsTest {
             k = 2;
             s = 2;
             p = 0;
-            h = 2 + rng.nextInt(9);
-            w = 2 + rng.nextInt(9);
+            // planes of at least 64 windows may run on the math kernel's vector loop
+            boolean large = rng.nextBoolean();
+            h = large ? 16 + rng.nextInt(25) : 2 + rng.nextInt(9);
+            w = large ? 8 + rng.nextInt(33) : 2 + rng.nextInt(9);
         }
         return new Pool(1 + rng.nextInt(3), 1 + rng.nextInt(3), h, w, k, s, p);
     }
@@ -180,6 +182,51 @@ class PoolKernelsTest {
                     for (int i = 0; i < split.length; i++) {
                         assertBits(one[i], split[i], "result " + i + " of " + pool + (pair[0].isFloat32() ? " float32" : "") + ", " + parts
                                 + " parts");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Each math kernel's 2x2 loop on one float32 plane against the scan, bit for bit: every row
+     * width from 1 window to past a few vectors, odd input widths, offsets, and nothing written
+     * outside the rows. The vector kernel must take every row at least a vector wide (so that this
+     * reaches its loop), and the scalar kernel none.
+     */
+    @Test
+    void eachMathKernelsTwoByTwoLoopGivesTheScansBits() {
+        SplittableRandom rng = new SplittableRandom(20261205L);
+        for (MathKernel k : MathKernelTest.kernels()) {
+            for (int w = 2; w <= 41; w++) {
+                for (int h = 2; h <= 7; h++) {
+                    Pool pool = new Pool(1, 1, h, w, 2, 2, 0);
+                    int oh = pool.outH();
+                    int ow = pool.outW();
+                    float[] plane = floats(values(rng, h * w));
+                    float[] x = new float[3 + h * w + 2];
+                    System.arraycopy(plane, 0, x, 3, plane.length);
+                    float[] y = new float[oh * ow + 2];
+                    double[] where = new double[oh * ow + 3];
+                    java.util.Arrays.fill(y, 7f);
+                    java.util.Arrays.fill(where, -1);
+                    String what = k + ", " + h + " x " + w;
+                    boolean done = k.maxPool2x2(x, 3, y, 1, where, 2, w, oh, ow);
+                    assertEquals(k instanceof VectorMathKernel && ow >= VectorPoolLoops.WINDOWS, done, what + ": which rows run on vectors");
+                    double[][] expected = new Reference(pool).maxPool2d(widened(plane));
+                    for (int q = 0; q < oh * ow && done; q++) {
+                        assertEquals(Float.floatToRawIntBits((float) expected[0][q]), Float.floatToRawIntBits(y[1 + q]), what + ": maximum " + q);
+                        assertEquals(expected[1][q], where[2 + q], what + ": position " + q);
+                    }
+                    for (int q = 0; q < y.length; q++) {
+                        if (!done || q == 0 || q > oh * ow) {
+                            assertEquals(7f, y[q], what + ": a maximum written outside the rows, at " + q);
+                        }
+                    }
+                    for (int q = 0; q < where.length; q++) {
+                        if (!done || q < 2 || q >= 2 + oh * ow) {
+                            assertEquals(-1, where[q], what + ": a position written outside the rows, at " + q);
+                        }
                     }
                 }
             }
