@@ -48,13 +48,14 @@ interface MathKernel {
 
     /**
      * 2x2 max pooling, stride 2, no padding, of one float32 plane of width {@code w}: each window's
-     * maximum into {@code y[yo..]} and its position into {@code where[wo..]}, {@code oh} rows of
-     * {@code ow} windows, bit for bit {@link MaxPoolLoops}'s scalar loop.
+     * maximum into {@code y[yo..]} and its position into {@code where[wo..]}, for the first rows of
+     * {@code oh} rows of {@code ow} windows, bit for bit {@link MaxPoolLoops}'s scalar loop.
      *
-     * @return false, having written nothing, when this kernel has no loop for rows of {@code ow}
-     *     windows (the scalar kernel never has one): the caller runs the scalar loop
+     * @return how many of the first rows it wrote, 0 when this kernel has no loop for rows of
+     *     {@code ow} windows (the scalar kernel never has one); it may leave garbage in the later
+     *     rows (never past the plane's results), and the caller runs the scalar loop on them
      */
-    boolean maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow);
+    int maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow);
 
     /** {@code r[ro + i] = a[ao + i]} for i in [0, n): float to double, exact. */
     void widen(float[] a, int ao, double[] r, int ro, int n);

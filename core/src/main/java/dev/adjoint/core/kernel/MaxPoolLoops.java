@@ -26,11 +26,9 @@ final class MaxPoolLoops {
         if (pool.k() == 2 && pool.s() == 2 && pool.p() == 0) {
             int oh = pool.outH();
             int ow = pool.outW();
-            // float32 planes may run on the math kernel's vector loop, which gives these bits
-            boolean done = false; // float32: oh * ow >= MathKernel.MIN_LENGTH && KernelProvider.math().maxPool2x2(x, xo, y, yo, where, wo, pool.w(), oh, ow)
-            if (!done) {
-                max2x2(x, xo, y, yo, where, wo, pool.w(), oh, ow);
-            }
+            // float32 planes may run their first rows on the math kernel's vector loop, which gives these bits
+            int done = 0; // float32: oh * ow >= 16 ? KernelProvider.math().maxPool2x2(x, xo, y, yo, where, wo, pool.w(), oh, ow) : 0
+            max2x2(x, xo, y, yo, where, wo, pool.w(), done, oh, ow);
             return;
         }
         int w = pool.w();
@@ -60,7 +58,7 @@ final class MaxPoolLoops {
     }
 
     /**
-     * {@link #max} for 2x2 windows, stride 2, no padding, branch-free. Scanning a, b, c, d (two rows
+     * {@link #max} for 2x2 windows, stride 2, no padding, branch-free, on output rows [firstRow, oh). Scanning a, b, c, d (two rows
      * of two) in order is the same as taking the winner of (a, b), the winner of (c, d), then the
      * second winner if it beats the first by the same rule: with no NaN each winner is the first
      * maximum of its pair, and a NaN always wins, the later one over the earlier. Only positions are
@@ -68,8 +66,8 @@ final class MaxPoolLoops {
      * first one's bits.
      */
     private static void max2x2(double[] x, int xo, double[] y, int yo,
-            double[] where, int wo, int w, int oh, int ow) { // float64 in both dtypes
-        for (int i = 0; i < oh; i++) {
+            double[] where, int wo, int w, int firstRow, int oh, int ow) { // float64 in both dtypes
+        for (int i = firstRow; i < oh; i++) {
             int top = 2 * i * w;
             int row = i * ow;
             for (int j = 0; j < ow; j++) {

@@ -197,8 +197,8 @@ final class ScalarMathKernel implements MathKernel {
 
     /** None here: {@link MaxPoolLoops}'s scalar loop is the definition, and the caller runs it. */
     @Override
-    public boolean maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {
-        return false;
+    public int maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {
+        return 0;
     }
 
     @Override

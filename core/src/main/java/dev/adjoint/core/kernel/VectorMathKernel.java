@@ -464,7 +464,7 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
-    public boolean maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {
+    public int maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {
         return VectorPoolLoops.max2x2(x, xo, y, yo, where, wo, w, oh, ow);
     }
 

@@ -6,7 +6,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,56 +14,60 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>A window's two columns sit side by side in memory, so each pair of floats is read as one long
  * lane: its low half is the left column, its high half the right one (the Vector API reinterprets
- * lanes in little-endian order on every platform). Narrowing the longs, before and after shifting
- * them right by 32, splits a row's pairs into its left and right columns with no shuffle. The
- * windows of one output row run a vector at a time; a row's last vector ends at the row's end and
- * overlaps the one before (recomputing a few windows gives the same values), so rows at least a
- * vector wide run on vectors alone, and narrower ones on the scalar loop.
+ * lanes in little-endian order on every platform). Narrowing the longs to ints, before and after
+ * shifting them right by 32, puts the left and the right columns of a row's windows into the low
+ * lanes of two vectors, with no shuffle. The windows of one output row run a chunk at a time; a
+ * row's last chunk ends at the row's end and overlaps the one before (recomputing a few windows
+ * gives the same values).
  *
- * <p>The vectors are 256 bits wide, or the preferred width where that is narrower: four windows
- * each, so the 7-window rows of a 14 x 14 plane still fill one. Full 512-bit vectors would gain
- * little over them (see bench/RESULTS.md, "Max pooling").
- *
- * <p>float64 has no such loop: a pair of doubles fills 128 bits, and the two-vector shuffle that
- * would split them runs slower than the scalar loop on JDK 17.
+ * <p>NOTE: every vector here has the preferred shape, as everywhere else in the kernels (see
+ * the note on {@code VectorMathKernel.FLOATS}): a second float shape pollutes the type profiles
+ * of the Vector API's shared code, and C2 then leaves the float32 GEMM's stores boxed. So a chunk
+ * of windows fills only the low half (or quarter) of its float vectors, and its store writes the
+ * garbage of the high lanes past the chunk, over windows that a later chunk or row writes again.
+ * The plane's last rows would spill into the next plane, which another thread may own: they are
+ * left to the scalar loop, as are rows narrower than a quarter vector.
  */
 final class VectorPoolLoops {
-    // NOTE: the species are static final constants: C2 intrinsifies vector operations only on a
-    // species it sees as a constant, and runs them boxed (ten times slower than scalar) otherwise.
-    private static final VectorShape SHAPE = VectorShape.forBitSize(Math.min(256, FloatVector.SPECIES_PREFERRED.vectorBitSize()));
-    private static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, SHAPE);
-    /** The pairs of floats of {@link #FLOATS} as longs: one lane per window. */
-    private static final VectorSpecies<Long> PAIRS = VectorSpecies.of(long.class, SHAPE);
-    /** One column of the pairs: ints (and floats) of half the width. */
-    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(SHAPE.vectorBitSize() / 2));
-    /** The positions, as doubles: the full width. */
-    private static final VectorSpecies<Double> DOUBLES = VectorSpecies.of(double.class, SHAPE);
-    /** Windows per vector. */
+    // NOTE: static final species, and conversions that name their target species: C2
+    // intrinsifies a vector operation only where it sees the species as a constant.
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Long> PAIRS = LongVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    /** Windows a vector of pairs holds: a chunk of a row takes this many, or half as many. */
     static final int WINDOWS = PAIRS.length();
 
     private VectorPoolLoops() {
     }
 
     /**
-     * {@link MaxPoolLoops}'s 2x2 loop on floats, when a row of {@code ow} windows fills at least one
-     * vector.
+     * {@link MaxPoolLoops}'s 2x2 loop on floats for the first rows of the plane, when a row of
+     * {@code ow} windows fills at least half a vector of pairs: every row whose chunks' stores stay
+     * inside the plane's results and whose loads stay inside {@code x}.
      *
-     * @return false, having written nothing, when the rows are too narrow (the caller runs the scalar loop)
+     * @return how many of the first rows it wrote; what it left in the later rows is garbage, for
+     *     the caller's scalar loop to overwrite
      */
-    static boolean max2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {
-        if (ow < WINDOWS || WINDOWS < 2) {
-            return false;
+    static int max2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {
+        int n = ow >= WINDOWS ? WINDOWS : WINDOWS / 2;
+        if (ow < n || n < 2) {
+            return 0;
         }
+        // a chunk's float store writes this many past its n windows: the rows that hold them come after
+        int spill = FLOATS.length() - n;
+        int rows = oh - (spill + ow - 1) / ow;
         // the position of each lane's window within its row pair: 2 j
         IntVector columns = IntVector.zero(INTS).addIndex(2);
-        for (int i = 0; i < oh; i++) {
+        int i = 0;
+        for (; i < rows && xo + (2 * i + 1) * w + 2 * (ow - n) + FLOATS.length() <= x.length; i++) {
             int top = 2 * i * w;
             int row = i * ow;
-            for (int j0 = 0; j0 < ow; j0 += WINDOWS) {
-                int j = Math.min(j0, ow - WINDOWS);
+            for (int j0 = 0; j0 < ow; j0 += n) {
+                int j = Math.min(j0, ow - n);
                 int t = xo + top + 2 * j;
-                LongVector upper = FloatVector.fromArray(FLOATS, x, t).reinterpretAsLongs();
-                LongVector lower = FloatVector.fromArray(FLOATS, x, t + w).reinterpretAsLongs();
+                LongVector upper = (LongVector) FloatVector.fromArray(FLOATS, x, t).reinterpretShape(PAIRS, 0);
+                LongVector lower = (LongVector) FloatVector.fromArray(FLOATS, x, t + w).reinterpretShape(PAIRS, 0);
                 FloatVector a = left(upper);
                 FloatVector b = right(upper);
                 FloatVector c = left(lower);
@@ -83,16 +86,16 @@ final class VectorPoolLoops {
                         .intoArray(where, wo + row + j);
             }
         }
-        return true;
+        return i;
     }
 
-    /** The low float of each long lane: the pair's left column. */
+    /** The low float of each long lane (the pair's left column), in the low lanes of a float vector. */
     private static FloatVector left(LongVector pairs) {
-        return ((IntVector) pairs.convertShape(VectorOperators.L2I, INTS, 0)).reinterpretAsFloats();
+        return (FloatVector) pairs.convertShape(VectorOperators.L2I, INTS, 0).reinterpretShape(FLOATS, 0);
     }
 
-    /** The high float of each long lane: the pair's right column. */
+    /** The high float of each long lane (the pair's right column), in the low lanes of a float vector. */
     private static FloatVector right(LongVector pairs) {
-        return ((IntVector) pairs.lanewise(VectorOperators.LSHR, 32).convertShape(VectorOperators.L2I, INTS, 0)).reinterpretAsFloats();
+        return (FloatVector) pairs.lanewise(VectorOperators.LSHR, 32).convertShape(VectorOperators.L2I, INTS, 0).reinterpretShape(FLOATS, 0);
     }
 }
