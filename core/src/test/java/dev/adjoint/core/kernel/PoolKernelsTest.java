@@ -235,6 +235,49 @@ class PoolKernelsTest {
         }
     }
 
+    /**
+     * The gradient's scatter writes every element of its plane, whatever the array held before (its
+     * arrays come from the pool, uninitialized), in both dtypes: an odd last row or column of a 2x2
+     * pooling, in no window, must still be zeroed.
+     */
+    @Test
+    void scatterWritesTheWholePlaneOverGarbage() {
+        SplittableRandom rng = new SplittableRandom(5);
+        for (int h = 2; h <= 9; h++) {
+            for (int w = 2; w <= 9; w++) {
+                for (Pool pool : new Pool[] {new Pool(1, 1, h, w, 2, 2, 0), new Pool(1, 1, h, w, 3, 2, 1)}) {
+                    int hw = h * w;
+                    int n = pool.outH() * pool.outW();
+                    double[] x = values(rng, hw);
+                    double[] g = values(rng, n);
+                    Reference ref = new Reference(pool);
+                    double[] where = ref.maxPool2d(x)[1];
+                    double[] expected = ref.scatter(g, where);
+                    double[] gx = new double[hw + 2];
+                    java.util.Arrays.fill(gx, Double.NaN);
+                    MaxPoolLoops.scatter(g, 0, where, 0, n, gx, 1, hw);
+                    // the float32 loop runs where windows do not overlap (one term per element: exact)
+                    boolean disjoint = pool.s() >= pool.k();
+                    float[] gf = new float[hw + 2];
+                    java.util.Arrays.fill(gf, Float.NaN);
+                    if (disjoint) {
+                        FloatMaxPoolLoops.scatter(floats(g), 0, where, 0, n, gf, 1, hw);
+                    }
+                    double[] expectedF = ref.scatter(widened(floats(g)), where);
+                    for (int i = 0; i < hw; i++) {
+                        assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(gx[1 + i]), pool + ": element " + i);
+                        if (disjoint) {
+                            assertEquals(Float.floatToRawIntBits((float) expectedF[i]), Float.floatToRawIntBits(gf[1 + i]),
+                                    pool + ": float32 element " + i);
+                        }
+                    }
+                    assertTrue(Double.isNaN(gx[0]) && Double.isNaN(gx[hw + 1]) && Float.isNaN(gf[0]) && Float.isNaN(gf[hw + 1]),
+                            pool + ": written outside the plane");
+                }
+            }
+        }
+    }
+
     /** Every kernel's result on x and g, as float64 arrays. */
     private static double[][] run(NDArray x, NDArray g, Pool pool) {
         NDArray[] max = PoolKernels.maxPool2d(x, pool);
