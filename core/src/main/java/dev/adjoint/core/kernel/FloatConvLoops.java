@@ -142,9 +142,8 @@ final class FloatConvLoops {
         int w = g.w();
         int sh = g.sh();
         int sw = g.sw();
-        // unit strides and output rows as wide as input rows ("same" padding): an output position's
-        // input is at a fixed offset from it, so a whole image's row of cols is one shifted copy
-        boolean samePlane = sh == 1 && sw == 1 && ow == w;
+        // unit strides: an output row's inputs are a run of an input row, whole images go a row at a time
+        boolean unitStrides = sh == 1 && sw == 1;
         for (int r = first; r < last; r++) {
             int ch = group * cg + r / (g.kh() * g.kw());
             int ki = r / g.kw() % g.kh();
@@ -157,8 +156,7 @@ final class FloatConvLoops {
             int ihTop = ki * g.dh() - g.ph();
             int iwLeft = kj * g.dw() - g.pw();
             for (int j = j0, end = j0 + cw; j < end; ) {
-                if (samePlane && col0 == 0 && row == 0 && end - j >= plane) {
-                    // a whole image at once: its window row is the input plane shifted
+                if (unitStrides && col0 == 0 && row == 0 && end - j >= plane) {
                     imageRow(x, xOff + (image * g.c() + ch) * h * w, g, ihTop, iwLeft, cols, dst);
                     dst += plane;
                     j += plane;
@@ -199,37 +197,44 @@ final class FloatConvLoops {
     }
 
     /**
-     * One image's part of a row of cols, when output rows are as wide as input rows and strides are
-     * 1: {@code cols[dst + q] = x[plane + q + ihTop w + iwLeft]} for each output position q whose
-     * window element lies inside the input, 0 for the others (padding). One copy of the shifted
-     * plane, then zeros over the rows above and below the input and over the columns the shift
-     * carried across a row's edge.
+     * One image's part of a row of cols, for unit strides: {@code cols[dst + oy oW + ox] =
+     * x[plane + (oy + ihTop) w + ox + iwLeft]} where that element lies inside the input, 0 where it
+     * is padding. Output rows as wide as input rows ("same" padding) make it one copy of the
+     * shifted plane; otherwise a copy per output row. Then zeros over the rows above and below the
+     * input and the columns left and right of it (where a single copy carried the shift across a
+     * row's edge).
      */
     private static void imageRow(float[] x, int plane, Geometry g, int ihTop, int iwLeft, float[] cols, int dst) {
         int w = g.w();
         int oh = g.outH();
+        int ow = g.outW();
         int top = Math.min(oh, Math.max(0, -ihTop)); // output rows above the input
         int bottom = Math.max(top, Math.min(oh, g.h() - ihTop)); // the first output row below it
-        int left = Math.min(w, Math.max(0, -iwLeft)); // output columns left of the input
-        int right = Math.max(left, Math.min(w, w - iwLeft)); // the first column right of it
-        Arrays.fill(cols, dst, dst + top * w, 0.0f);
-        // from the first inside element to the last one: whatever the shift carries across a
-        // row's edge lands on the columns zeroed below
-        int from = top * w + left;
-        int to = (bottom - 1) * w + right;
-        if (to > from) {
-            System.arraycopy(x, plane + from + ihTop * w + iwLeft, cols, dst + from, to - from);
+        int left = Math.min(ow, Math.max(0, -iwLeft)); // output columns left of the input
+        int right = Math.max(left, Math.min(ow, w - iwLeft)); // the first column right of it
+        Arrays.fill(cols, dst, dst + top * ow, 0.0f);
+        if (ow == w) {
+            // from the first inside element to the last one
+            int from = top * w + left;
+            int to = (bottom - 1) * w + right;
+            if (to > from) {
+                System.arraycopy(x, plane + from + ihTop * w + iwLeft, cols, dst + from, to - from);
+            }
+        } else if (right > left) {
+            for (int oy = top; oy < bottom; oy++) {
+                System.arraycopy(x, plane + (oy + ihTop) * w + iwLeft + left, cols, dst + oy * ow + left, right - left);
+            }
         }
         for (int oy = top; oy < bottom; oy++) {
-            int at = dst + oy * w;
+            int at = dst + oy * ow;
             for (int t = 0; t < left; t++) {
                 cols[at + t] = 0.0f;
             }
-            for (int t = right; t < w; t++) {
+            for (int t = right; t < ow; t++) {
                 cols[at + t] = 0.0f;
             }
         }
-        Arrays.fill(cols, dst + bottom * w, dst + oh * w, 0.0f);
+        Arrays.fill(cols, dst + bottom * ow, dst + oh * ow, 0.0f);
     }
 
     /**
