@@ -140,7 +140,7 @@ final class ConvLoops {
         int w = g.w();
         int sh = g.sh();
         int sw = g.sw();
-        // unit strides: an output row's inputs are a run of an input row, whole images go a row at a time
+        // unit strides: an output row's inputs are a run of an input row, so whole images go at once (imageRow)
         boolean unitStrides = sh == 1 && sw == 1;
         for (int r = first; r < last; r++) {
             int ch = group * cg + r / (g.kh() * g.kw());
@@ -196,13 +196,13 @@ final class ConvLoops {
 
     /**
      * One image's part of a row of cols, for unit strides: {@code cols[dst + oy oW + ox] =
-     * x[plane + (oy + ihTop) w + ox + iwLeft]} where that element lies inside the input, 0 where it
-     * is padding. Output rows as wide as input rows ("same" padding) make it one copy of the
+     * x[xPlane + (oy + ihTop) w + ox + iwLeft]} where that element lies inside the input, 0 where
+     * it is padding. Output rows as wide as input rows ("same" padding) make it one copy of the
      * shifted plane; otherwise a copy per output row. Then zeros over the rows above and below the
      * input and the columns left and right of it (where a single copy carried the shift across a
-     * row's edge).
+     * row's edge). A window column wholly in the padding (left == right) copies nothing.
      */
-    private static void imageRow(double[] x, int plane, Geometry g, int ihTop, int iwLeft, double[] cols, int dst) {
+    private static void imageRow(double[] x, int xPlane, Geometry g, int ihTop, int iwLeft, double[] cols, int dst) {
         int w = g.w();
         int oh = g.outH();
         int ow = g.outW();
@@ -211,16 +211,16 @@ final class ConvLoops {
         int left = Math.min(ow, Math.max(0, -iwLeft)); // output columns left of the input
         int right = Math.max(left, Math.min(ow, w - iwLeft)); // the first column right of it
         Arrays.fill(cols, dst, dst + top * ow, 0.0);
-        if (ow == w) {
-            // from the first inside element to the last one
+        if (right > left && ow == w) {
+            // from the first inside element to the last one (inside the plane, as left < right)
             int from = top * w + left;
             int to = (bottom - 1) * w + right;
             if (to > from) {
-                System.arraycopy(x, plane + from + ihTop * w + iwLeft, cols, dst + from, to - from);
+                System.arraycopy(x, xPlane + from + ihTop * w + iwLeft, cols, dst + from, to - from);
             }
         } else if (right > left) {
             for (int oy = top; oy < bottom; oy++) {
-                System.arraycopy(x, plane + (oy + ihTop) * w + iwLeft + left, cols, dst + oy * ow + left, right - left);
+                System.arraycopy(x, xPlane + (oy + ihTop) * w + iwLeft + left, cols, dst + oy * ow + left, right - left);
             }
         }
         for (int oy = top; oy < bottom; oy++) {

@@ -103,6 +103,11 @@ class ConvKernelsTest {
             new Geometry(2, 4, 6, 5, 6, 2, 3, 2, 1, 0, 2, 2, 1, 2),
             new Geometry(2, 3, 7, 7, 3, 3, 1, 2, 3, 1, 0, 1, 2, 3),
             new Geometry(1, 1, 1, 9, 2, 1, 4, 1, 2, 0, 1, 1, 1, 1),
+            // unit strides, whole images at once: valid (output rows narrower than input rows) ...
+            new Geometry(3, 2, 6, 7, 3, 3, 3, 1, 1, 0, 0, 1, 1, 1),
+            // ... and padding wider than the input, whole window columns in it
+            new Geometry(2, 2, 4, 1, 2, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+            new Geometry(2, 1, 3, 2, 2, 7, 7, 1, 1, 3, 3, 1, 1, 1),
         };
         long seed = 1;
         for (Geometry g : geometries) {
