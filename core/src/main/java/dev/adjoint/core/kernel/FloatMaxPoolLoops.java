@@ -28,8 +28,9 @@ final class FloatMaxPoolLoops {
         if (pool.k() == 2 && pool.s() == 2 && pool.p() == 0) {
             int oh = pool.outH();
             int ow = pool.outW();
-            // float32 planes may run their first rows on the math kernel's vector loop, which gives these bits
-            int done = oh * ow >= 16 ? KernelProvider.math().maxPool2x2(x, xo, y, yo, where, wo, pool.w(), oh, ow) : 0;
+            // float32 planes may run their first rows on the math kernel's vector loop, which gives
+            // these bits (planes whose windows cover MathKernel.MIN_LENGTH elements or more)
+            int done = 4 * oh * ow >= MathKernel.MIN_LENGTH ? KernelProvider.math().maxPool2x2(x, xo, y, yo, where, wo, pool.w(), oh, ow) : 0;
             max2x2(x, xo, y, yo, where, wo, pool.w(), done, oh, ow);
             return;
         }
@@ -60,8 +61,9 @@ final class FloatMaxPoolLoops {
     }
 
     /**
-     * {@link #max} for 2x2 windows, stride 2, no padding, branch-free, on output rows [firstRow, oh). Scanning a, b, c, d (two rows
-     * of two) in order is the same as taking the winner of (a, b), the winner of (c, d), then the
+     * {@link #max} for 2x2 windows, stride 2, no padding, branch-free, on output rows
+     * [firstRow, oh). Scanning a, b, c, d (two rows of two) in order is the same as taking the
+     * winner of (a, b), the winner of (c, d), then the
      * second winner if it beats the first by the same rule: with no NaN each winner is the first
      * maximum of its pair, and a NaN always wins, the later one over the earlier. Only positions are
      * selected; the value is read back at the winning position, so -0.0 and 0.0 ties keep the

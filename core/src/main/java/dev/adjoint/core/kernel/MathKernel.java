@@ -1,7 +1,8 @@
 package dev.adjoint.core.kernel;
 
 /**
- * Elementwise functions over contiguous runs of doubles that gain from SIMD: {@code exp} and the
+ * Elementwise functions over contiguous runs of doubles that gain from SIMD (and one float32
+ * loop that is not elementwise, 2x2 max pooling): {@code exp} and the
  * functions built on it, relu's backward (a select, which scalar code can only do with a
  * branch or bit tricks), and the float/double conversions through which float32 arrays reach the
  * float64 loops ({@link FloatBlocks}). {@link KernelProvider} picks the implementation with the matmul kernel:
@@ -51,9 +52,10 @@ interface MathKernel {
      * maximum into {@code y[yo..]} and its position into {@code where[wo..]}, for the first rows of
      * {@code oh} rows of {@code ow} windows, bit for bit {@link MaxPoolLoops}'s scalar loop.
      *
-     * @return how many of the first rows it wrote, 0 when this kernel has no loop for rows of
-     *     {@code ow} windows (the scalar kernel never has one); it may leave garbage in the later
-     *     rows (never past the plane's results), and the caller runs the scalar loop on them
+     * @return how many of the first rows it wrote: 0 when this kernel has no loop for rows of
+     *     {@code ow} windows (the scalar kernel never has one), and fewer than {@code oh} where the
+     *     last rows must stay scalar; it may leave garbage in the later rows (never past the plane's
+     *     results), and the caller runs the scalar loop on them
      */
     int maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow);
 

@@ -44,7 +44,8 @@ final class VectorPoolLoops {
     /**
      * {@link MaxPoolLoops}'s 2x2 loop on floats for the first rows of the plane, when a row of
      * {@code ow} windows fills at least half a vector of pairs: every row whose chunks' stores stay
-     * inside the plane's results and whose loads stay inside {@code x}.
+     * inside the plane's results (the loads then stay inside the plane's rows; the test on
+     * {@code x}'s end only guards that).
      *
      * @return how many of the first rows it wrote; what it left in the later rows is garbage, for
      *     the caller's scalar loop to overwrite
@@ -72,21 +73,26 @@ final class VectorPoolLoops {
                 FloatVector b = right(upper);
                 FloatVector c = left(lower);
                 FloatVector d = right(lower);
-                // the scalar loop's rule: the winner of (a, b), of (c, d), then the second if it beats the first
-                VectorMask<Float> second = b.compare(VectorOperators.GT, a).or(b.test(VectorOperators.IS_NAN));
-                VectorMask<Float> fourth = d.compare(VectorOperators.GT, c).or(d.test(VectorOperators.IS_NAN));
-                FloatVector u = a.blend(b, second);
-                FloatVector v = c.blend(d, fourth);
-                VectorMask<Float> below = v.compare(VectorOperators.GT, u).or(v.test(VectorOperators.IS_NAN));
-                u.blend(v, below).intoArray(y, yo + row + j);
+                // the scalar loop's rule: the winner of (a, b), of (c, d), then the lower if it beats the upper
+                VectorMask<Float> bWins = beats(b, a);
+                VectorMask<Float> dWins = beats(d, c);
+                FloatVector upperMax = a.blend(b, bWins);
+                FloatVector lowerMax = c.blend(d, dWins);
+                VectorMask<Float> lowerWins = beats(lowerMax, upperMax);
+                upperMax.blend(lowerMax, lowerWins).intoArray(y, yo + row + j);
                 IntVector base = columns.add(top + 2 * j);
-                IntVector above = base.blend(base.add(1), second.cast(INTS));
-                IntVector under = base.add(w).blend(base.add(w + 1), fourth.cast(INTS));
-                ((DoubleVector) above.blend(under, below.cast(INTS)).convertShape(VectorOperators.I2D, DOUBLES, 0))
+                IntVector upperAt = base.blend(base.add(1), bWins.cast(INTS));
+                IntVector lowerAt = base.add(w).blend(base.add(w + 1), dWins.cast(INTS));
+                ((DoubleVector) upperAt.blend(lowerAt, lowerWins.cast(INTS)).convertShape(VectorOperators.I2D, DOUBLES, 0))
                         .intoArray(where, wo + row + j);
             }
         }
         return i;
+    }
+
+    /** Where {@code challenger} replaces {@code holder} as the running maximum: greater, or NaN. */
+    private static VectorMask<Float> beats(FloatVector challenger, FloatVector holder) {
+        return challenger.compare(VectorOperators.GT, holder).or(challenger.test(VectorOperators.IS_NAN));
     }
 
     /** The low float of each long lane (the pair's left column), in the low lanes of a float vector. */
@@ -96,6 +102,7 @@ final class VectorPoolLoops {
 
     /** The high float of each long lane (the pair's right column), in the low lanes of a float vector. */
     private static FloatVector right(LongVector pairs) {
-        return (FloatVector) pairs.lanewise(VectorOperators.LSHR, 32).convertShape(VectorOperators.L2I, INTS, 0).reinterpretShape(FLOATS, 0);
+        LongVector high = pairs.lanewise(VectorOperators.LSHR, 32);
+        return (FloatVector) high.convertShape(VectorOperators.L2I, INTS, 0).reinterpretShape(FLOATS, 0);
     }
 }

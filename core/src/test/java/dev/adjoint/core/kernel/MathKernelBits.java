@@ -39,6 +39,15 @@ public final class MathKernelBits {
         sb.append("sigmoid ").append(hash(r)).append('\n');
         double sum = k.expShifted(a, 0, 3.0, r, 0, n);
         sb.append("expShifted ").append(hash(r)).append(' ').append(Double.doubleToRawLongBits(sum)).append('\n');
+        // 2x2 max pooling of a 30 x 30 float32 plane: the maxima's bits, the positions and the rows it took
+        float[] plane = new float[900];
+        for (int i = 0; i < plane.length; i++) {
+            plane[i] = (float) a[i];
+        }
+        float[] y = new float[225];
+        double[] where = new double[225];
+        int rows = k.maxPool2x2(plane, 0, y, 0, where, 0, 30, 15, 15);
+        sb.append("maxPool2x2 ").append(java.util.Arrays.hashCode(y)).append(' ').append(hash(where)).append(' ').append(rows).append('\n');
         return sb.toString();
     }
 

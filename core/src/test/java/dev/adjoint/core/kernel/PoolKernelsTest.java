@@ -35,7 +35,7 @@ class PoolKernelsTest {
         };
     }
 
-    private static double[] values(SplittableRandom rng, int n) {
+    static double[] values(SplittableRandom rng, int n) {
         double[] a = new double[n];
         for (int i = 0; i < n; i++) {
             a[i] = value(rng);
@@ -55,7 +55,7 @@ class PoolKernelsTest {
             k = 2;
             s = 2;
             p = 0;
-            // planes of at least 64 windows may run on the math kernel's vector loop
+            // wide rows and several of them: float32 planes run the math kernel's vector loop on full and half vectors
             boolean large = rng.nextBoolean();
             h = large ? 16 + rng.nextInt(25) : 2 + rng.nextInt(9);
             w = large ? 8 + rng.nextInt(33) : 2 + rng.nextInt(9);
@@ -188,96 +188,6 @@ class PoolKernelsTest {
         }
     }
 
-    /**
-     * Each math kernel's 2x2 loop on one float32 plane against the scan, bit for bit, in the rows it
-     * says it wrote: every row width from 1 window to past a few vectors, odd input widths, offsets,
-     * and nothing written past the plane's results. The vector kernel must take all rows but the
-     * last once a row fills a vector of pairs (so that this reaches its loop), and the scalar
-     * kernel none.
-     */
-    @Test
-    void eachMathKernelsTwoByTwoLoopGivesTheScansBits() {
-        SplittableRandom rng = new SplittableRandom(20261205L);
-        for (MathKernel k : MathKernelTest.kernels()) {
-            boolean vector = k instanceof VectorMathKernel;
-            for (int w = 2; w <= 41; w++) {
-                for (int h = 2; h <= 9; h++) {
-                    Pool pool = new Pool(1, 1, h, w, 2, 2, 0);
-                    int oh = pool.outH();
-                    int ow = pool.outW();
-                    float[] plane = floats(values(rng, h * w));
-                    float[] x = new float[3 + h * w + 2];
-                    System.arraycopy(plane, 0, x, 3, plane.length);
-                    float[] y = new float[oh * ow + 2];
-                    double[] where = new double[oh * ow + 3];
-                    java.util.Arrays.fill(y, 7f);
-                    java.util.Arrays.fill(where, -1);
-                    String what = k + ", " + h + " x " + w;
-                    int rows = k.maxPool2x2(x, 3, y, 1, where, 2, w, oh, ow);
-                    assertTrue(rows >= 0 && rows <= oh, what + ": " + rows + " rows");
-                    if (!vector || ow < VectorPoolLoops.WINDOWS) {
-                        assertTrue(vector || rows == 0, what + ": the scalar kernel has no loop");
-                    } else {
-                        assertEquals(oh - 1, rows, what + ": the rows on vectors");
-                    }
-                    double[][] expected = new Reference(pool).maxPool2d(widened(plane));
-                    for (int q = 0; q < rows * ow; q++) {
-                        assertEquals(Float.floatToRawIntBits((float) expected[0][q]), Float.floatToRawIntBits(y[1 + q]), what + ": maximum " + q);
-                        assertEquals(expected[1][q], where[2 + q], what + ": position " + q);
-                    }
-                    boolean untouched = y[0] == 7f && y[oh * ow + 1] == 7f && where[0] == -1 && where[1] == -1 && where[oh * ow + 2] == -1;
-                    assertTrue(untouched, what + ": written outside the plane's results");
-                    for (int q = 0; rows == 0 && q < oh * ow; q++) {
-                        assertTrue(y[1 + q] == 7f && where[2 + q] == -1, what + ": no rows, but " + q + " written");
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * The gradient's scatter writes every element of its plane, whatever the array held before (its
-     * arrays come from the pool, uninitialized), in both dtypes: an odd last row or column of a 2x2
-     * pooling, in no window, must still be zeroed.
-     */
-    @Test
-    void scatterWritesTheWholePlaneOverGarbage() {
-        SplittableRandom rng = new SplittableRandom(5);
-        for (int h = 2; h <= 9; h++) {
-            for (int w = 2; w <= 9; w++) {
-                for (Pool pool : new Pool[] {new Pool(1, 1, h, w, 2, 2, 0), new Pool(1, 1, h, w, 3, 2, 1)}) {
-                    int hw = h * w;
-                    int n = pool.outH() * pool.outW();
-                    double[] x = values(rng, hw);
-                    double[] g = values(rng, n);
-                    Reference ref = new Reference(pool);
-                    double[] where = ref.maxPool2d(x)[1];
-                    double[] expected = ref.scatter(g, where);
-                    double[] gx = new double[hw + 2];
-                    java.util.Arrays.fill(gx, Double.NaN);
-                    MaxPoolLoops.scatter(g, 0, where, 0, n, gx, 1, hw);
-                    // the float32 loop runs where windows do not overlap (one term per element: exact)
-                    boolean disjoint = pool.s() >= pool.k();
-                    float[] gf = new float[hw + 2];
-                    java.util.Arrays.fill(gf, Float.NaN);
-                    if (disjoint) {
-                        FloatMaxPoolLoops.scatter(floats(g), 0, where, 0, n, gf, 1, hw);
-                    }
-                    double[] expectedF = ref.scatter(widened(floats(g)), where);
-                    for (int i = 0; i < hw; i++) {
-                        assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(gx[1 + i]), pool + ": element " + i);
-                        if (disjoint) {
-                            assertEquals(Float.floatToRawIntBits((float) expectedF[i]), Float.floatToRawIntBits(gf[1 + i]),
-                                    pool + ": float32 element " + i);
-                        }
-                    }
-                    assertTrue(Double.isNaN(gx[0]) && Double.isNaN(gx[hw + 1]) && Float.isNaN(gf[0]) && Float.isNaN(gf[hw + 1]),
-                            pool + ": written outside the plane");
-                }
-            }
-        }
-    }
-
     /** Every kernel's result on x and g, as float64 arrays. */
     private static double[][] run(NDArray x, NDArray g, Pool pool) {
         NDArray[] max = PoolKernels.maxPool2d(x, pool);
@@ -299,7 +209,7 @@ class PoolKernelsTest {
         }
     }
 
-    private static float[] floats(double[] a) {
+    static float[] floats(double[] a) {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) {
             f[i] = (float) a[i];
@@ -307,7 +217,7 @@ class PoolKernelsTest {
         return f;
     }
 
-    private static double[] widened(float[] a) {
+    static double[] widened(float[] a) {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) {
             d[i] = a[i];
@@ -320,7 +230,7 @@ class PoolKernelsTest {
     }
 
     /** The pooling rules as whole-array scalar loops, one window at a time, on contiguous float64 arrays. */
-    private record Reference(Pool p) {
+    record Reference(Pool p) {
         private int h0(int i) {
             return Math.max(i * p.s() - p.p(), 0);
         }
