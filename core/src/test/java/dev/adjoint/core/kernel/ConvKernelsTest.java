@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adjoint.core.kernel.ConvKernels.Geometry;
 import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -94,6 +97,36 @@ class ConvKernelsTest {
         for (int i = 0; i < actual.length; i++) {
             assertTrue(Math.abs(actual[i] - expected[i]) <= 1e-12 * (1 + Math.abs(expected[i])), what + " at " + i);
         }
+    }
+
+    /**
+     * Random geometries against the definition: unit strides half the time (whole images then go
+     * through im2col at once), "same" padding a third of the time, dilation, groups, and padding
+     * from none to wider than the input and the kernel (windows wholly in the padding), in chunks
+     * of random size.
+     */
+    @Property(tries = 200)
+    void everyGeometryMatchesTheDefinition(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int groups = 1 + rng.nextInt(2);
+        int kh = 1 + rng.nextInt(5);
+        int kw = 1 + rng.nextInt(5);
+        boolean unit = rng.nextBoolean();
+        int sh = unit ? 1 : 1 + rng.nextInt(3);
+        int sw = unit ? 1 : 1 + rng.nextInt(3);
+        int dh = 1 + rng.nextInt(2);
+        int dw = 1 + rng.nextInt(2);
+        // a third of the time "same" padding where the extent allows it: output rows as wide as input rows
+        boolean same = rng.nextInt(3) == 0 && dh * (kh - 1) % 2 == 0 && dw * (kw - 1) % 2 == 0;
+        int ph = same ? dh * (kh - 1) / 2 : rng.nextInt(dh * (kh - 1) + 3);
+        int pw = same ? dw * (kw - 1) / 2 : rng.nextInt(dw * (kw - 1) + 3);
+        // at least one output position: h + 2 ph >= the kernel's extent
+        int h = Math.max(1, dh * (kh - 1) + 1 - 2 * ph) + rng.nextInt(6);
+        int w = Math.max(1, dw * (kw - 1) + 1 - 2 * pw) + rng.nextInt(6);
+        Geometry g = new Geometry(1 + rng.nextInt(3), groups * (1 + rng.nextInt(3)), h, w, groups * (1 + rng.nextInt(3)), kh, kw,
+                sh, sw, ph, pw, dh, dw, groups);
+        int[] budgets = {1, 40, 97, 500, ConvKernels.SCRATCH_BUDGET};
+        check(g, budgets[rng.nextInt(budgets.length)], seed);
     }
 
     @Test
