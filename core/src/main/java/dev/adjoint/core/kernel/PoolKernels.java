@@ -9,7 +9,8 @@ import java.util.Arrays;
  * padding included, as PyTorch's default {@code count_include_pad=True}.
  *
  * <p>Each op is one pass over the planes ({@link MaxPoolLoops} and {@link PoolLoops} hold the
- * loops): an input of any strides is read plane by plane without a whole-array copy, and every
+ * loops; float32 2x2 max pooling runs most rows on the math kernel's vector loop, with the same
+ * bits): an input of any strides is read plane by plane without a whole-array copy, and every
  * element of the result is written (its array may come from {@link Buffers}, uninitialized). Large
  * ones are split by planes across the threads of the matrix products ({@link Parallel#forRange(int, int, long, Parallel.Range)}); a
  * plane's operations and their order do not depend on the split, so neither do the bits.
