@@ -10,7 +10,8 @@
 # which is fair to both on a shared machine whose speed drifts over minutes),
 # JMH_ARGS (extra JMH options, e.g. "-prof gc"), JVM_ARGS (extra options for the benchmark JVMs,
 # e.g. "-XX:+UseSerialGC"), PYTHON (default /usr/bin/python3), DTYPE (float64, the default, or
-# float32: both sides run in it, where the Adjoint benchmark has a dtype parameter). A workload
+# float32: both sides run in it where the Adjoint benchmark has a dtype parameter; the others
+# print no ratio, as their Adjoint side stays float64). A workload
 # with a RecordedStep replay (seedStep, mlpStep, biasRelu, softmax) gets a "replayed" row too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,8 @@ if [ ! -f "$JAR" ]; then
 fi
 OUT="$(mktemp -d)"
 # each workload's RecordedStep replay (seedStepReplayed, ...) runs too where there is one
-REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark|StridedBenchmark)\\.(${WORKLOADS[*]})(Replayed)?\$")"
+# convolution and pooling from ConvDtypeBenchmark (ConvBenchmark's workloads, with a dtype parameter)
+REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvDtypeBenchmark|StridedBenchmark)\\.(${WORKLOADS[*]})(Replayed)?\$")"
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "=== round $round of $ROUNDS"
@@ -41,30 +43,41 @@ for round in $(seq 1 "$ROUNDS"); do
   # shellcheck disable=SC2086
   java -jar "$JAR" "$REGEX" -p dtype="$DTYPE" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
     -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector ${JVM_ARGS:-}" \
-    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark|ConvBenchmark|StridedBenchmark)"
+    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark|ConvDtypeBenchmark|StridedBenchmark)"
 done
 
 "$PYTHON" - "$OUT/torch.jsonl" "$OUT"/adjoint-*.json <<'PY'
 import json, sys
 # each side's best (lowest) time over the rounds
 torch = {}
+torch_dtype = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
     torch[r["workload"]] = min(r["us"], torch.get(r["workload"], float("inf")))
+    torch_dtype[r["workload"]] = r["dtype"]
 adjoint = {}
+adjoint_dtype = {}
 for path in sys.argv[2:]:
     for r in json.load(open(path)):
         name = r["benchmark"].rsplit(".", 1)[1]
         adjoint[name] = min(r["primaryMetric"]["score"], adjoint.get(name, float("inf")))
+        # a benchmark without a dtype parameter runs float64 (mlpStepFloat32: float32)
+        adjoint_dtype[name] = r.get("params", {}).get("dtype", "float32" if name == "mlpStepFloat32" else "float64")
 print()
 print(f"{'workload':<15} {'PyTorch us':>12} {'Adjoint us':>12} {'speed-up':>9}")
+def row(label, name, us, a):
+    if adjoint_dtype[name] == torch_dtype[name.replace("Replayed", "")]:
+        print(f"{label:<15} {us:>12.2f} {a:>12.2f} {us / a:>8.2f}x")
+    else:
+        # no ratio across dtypes: this Adjoint benchmark has no dtype parameter
+        print(f"{label:<15} {us:>12.2f} {a:>12.2f}   (PyTorch {torch_dtype[name.replace('Replayed', '')]}, Adjoint {adjoint_dtype[name]}: no ratio)")
 for name, us in torch.items():
     a = adjoint.get(name)
     if a:
-        print(f"{name:<15} {us:>12.2f} {a:>12.2f} {us / a:>8.2f}x")
+        row(name, name, us, a)
     r = adjoint.get(name + "Replayed")
     if r:
-        print(f"{'  replayed':<15} {us:>12.2f} {r:>12.2f} {us / r:>8.2f}x")
+        row("  replayed", name + "Replayed", us, r)
 if "mlpStep" in adjoint and "mlpStepFloat32" in adjoint:
     print()
     print(f"float32 over float64, MLP step: Adjoint {adjoint['mlpStep'] / adjoint['mlpStepFloat32']:.2f}x", end="")

@@ -4,7 +4,7 @@ or float32 with --dtype float32).
 
 Usage: pytorch_training.py [--threads N] [--min-time S] [--dtype float64|float32] WORKLOAD...
 Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step, always in
-float32, PyTorch's default), biasRelu, softmax, conv2d, maxPool2d (those two as ConvBenchmark), expandedAdd,
+float32, PyTorch's default), biasRelu, softmax, conv2d, maxPool2d (those two as ConvBenchmark and ConvDtypeBenchmark), expandedAdd,
 transposeCopy, sumBackward (as StridedBenchmark). Prints one JSON
 line per workload: {"workload", "backend": "torch", "threads", "dtype", "us"} (microseconds per call, the
 median of 5 rounds of at least --min-time seconds each, after warm-up).
