@@ -6,9 +6,12 @@ import java.lang.System.Logger.Level;
  * Picks the kernels once per JVM, the matrix multiply ({@link GemmKernel}) and the elementwise
  * math ({@link MathKernel}) together: the Vector API kernels when the incubator module
  * {@code jdk.incubator.vector} is in the boot layer (the JVM was started with
- * {@code --add-modules jdk.incubator.vector}), the scalar ones otherwise. The choice is logged as
- * one INFO line of the {@code dev.adjoint.core.kernel} {@link System.Logger} on first use (the first
- * product or elementwise run big enough to need them; tiny graphs never do).
+ * {@code --add-modules jdk.incubator.vector}), the scalar ones otherwise. When the scalar kernels
+ * are chosen, the choice and the reason are logged as one INFO line of the
+ * {@code dev.adjoint.core.kernel} {@link System.Logger} on first use (the first product or
+ * elementwise run big enough to need them; tiny graphs never do). The vector kernels log their
+ * line only with {@code -Dadjoint.logKernels=true}: the logging system's first use costs 25-60
+ * ms, a tenth of a fresh JVM's first large product.
  *
  * <p>The system property {@code adjoint.vector=false} ({@code -Dadjoint.vector=false}) forces the
  * scalar kernels even when the module is present. (The number of threads of large products is the
@@ -22,6 +25,8 @@ import java.lang.System.Logger.Level;
 final class KernelProvider {
     /** Name of the system property that can switch the vector kernel off. */
     static final String PROPERTY = "adjoint.vector";
+    /** Name of the system property that logs the kernels' line even when the vector ones are chosen. */
+    static final String LOG_PROPERTY = "adjoint.logKernels";
     static final String MODULE = "jdk.incubator.vector";
 
     private KernelProvider() {
@@ -101,8 +106,10 @@ final class KernelProvider {
         private static GemmKernel choose() {
             StringBuilder reason = new StringBuilder();
             GemmKernel k = select(Boolean.parseBoolean(System.getProperty(PROPERTY, "true")), reason);
-            System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint kernels: matmul " + k.description()
-                    + ", elementwise " + mathFor(k).description() + (reason.length() == 0 ? "" : "; " + reason));
+            if (reason.length() > 0 || Boolean.getBoolean(LOG_PROPERTY)) {
+                System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint kernels: matmul " + k.description()
+                        + ", elementwise " + mathFor(k).description() + (reason.length() == 0 ? "" : "; " + reason));
+            }
             return k;
         }
     }
@@ -113,7 +120,10 @@ final class KernelProvider {
 
         private static FloatGemmKernel choose() {
             FloatGemmKernel k = floatKernelFor(Holder.KERNEL);
-            System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint kernels: float32 matmul " + k.description());
+            // the float64 line has said why, if these are the scalar kernels
+            if (Boolean.getBoolean(LOG_PROPERTY)) {
+                System.getLogger("dev.adjoint.core.kernel").log(Level.INFO, "Adjoint kernels: float32 matmul " + k.description());
+            }
             return k;
         }
     }

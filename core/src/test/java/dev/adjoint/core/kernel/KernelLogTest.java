@@ -1,0 +1,56 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the kernel choice logs, in fresh JVMs: nothing when the vector kernels run (the logging
+ * system's first use would cost a cold start tens of milliseconds), the line with its reason when
+ * the portable ones do, and both kernels' lines when asked with {@code -Dadjoint.logKernels=true}.
+ */
+class KernelLogTest {
+
+    /** The probe's output in a child JVM with these options, standard error included. */
+    private static String run(String... options) throws Exception {
+        String launcher = ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+        List<String> command = new ArrayList<>(List.of(launcher));
+        command.addAll(List.of(options));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelLogProbe.class.getName()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child did not finish");
+        assertEquals(0, child.exitValue(), out);
+        assertTrue(out.contains("chosen"), out);
+        return out;
+    }
+
+    @Test
+    void theVectorKernelsLogNothingUnlessAsked() throws Exception {
+        String quiet = run("--add-modules", "jdk.incubator.vector");
+        if (!quiet.contains("chosen vector")) {
+            return; // this CPU's vectors are too narrow: the portable kernels run, and log (below)
+        }
+        assertFalse(quiet.contains("Adjoint kernels"), quiet);
+        String asked = run("--add-modules", "jdk.incubator.vector", "-D" + KernelProvider.LOG_PROPERTY + "=true");
+        assertTrue(asked.contains("Adjoint kernels: matmul vector"), asked);
+        assertTrue(asked.contains("Adjoint kernels: float32 matmul vector"), asked);
+    }
+
+    @Test
+    void thePortableKernelsSayWhy() throws Exception {
+        String withoutModule = run();
+        assertTrue(withoutModule.contains("Adjoint kernels: matmul scalar"), withoutModule);
+        assertTrue(withoutModule.contains("start the JVM with --add-modules jdk.incubator.vector"), withoutModule);
+        String disabled = run("--add-modules", "jdk.incubator.vector", "-D" + KernelProvider.PROPERTY + "=false");
+        assertTrue(disabled.contains("disabled by -D" + KernelProvider.PROPERTY + "=false"), disabled);
+    }
+}
