@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * gives the same values).
  *
  * <p>NOTE: every vector here has the preferred shape, as everywhere else in the kernels (see
- * the note on {@code VectorMathKernel.FLOATS}): a second float shape pollutes the type profiles
+ * the note on {@code VectorConversions.FLOATS}): a second float shape pollutes the type profiles
  * of the Vector API's shared code, and C2 then leaves the float32 GEMM's stores boxed. So a chunk
  * of windows fills only the low half (or quarter) of its float vectors, and its store writes the
  * garbage of the high lanes past the chunk, over windows that a later chunk or row writes again.

@@ -26,7 +26,7 @@ class ColdConversionTest {
         long[] verdicts = {-1, Long.MAX_VALUE, 150, 150};
         for (int pass = 0; pass < verdicts.length; pass++) {
             if (pass < 3) {
-                VectorMathKernel.forgetCompiledConversions(verdicts[pass]);
+                VectorConversions.forgetCompiledConversions(verdicts[pass]);
             }
             for (int n : new int[] {4095, 4096, 4097, 4112, 9000, 20_000, 100_003}) {
                 double[] a = new double[n + 3];
@@ -50,6 +50,6 @@ class ColdConversionTest {
                 assertEquals(0.0, widened[0]);
             }
         }
-        VectorMathKernel.forgetCompiledConversions(150);
+        VectorConversions.forgetCompiledConversions(150);
     }
 }
