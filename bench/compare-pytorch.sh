@@ -39,7 +39,7 @@ run_jmh() {
   echo "== adjoint ($label kernel), $THREADS threads"
   # shellcheck disable=SC2086
   java -jar "$JAR" MatmulBenchmark -p workload="$PARAMS" -rf json -rff "$OUT/$label-$round.json" ${JMH_ARGS:-} \
-    -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS $*" | grep -E "Adjoint kernels|^MatmulBenchmark|^Benchmark"
+    -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS -Dadjoint.logKernels=true $*" | grep -E "Adjoint kernels|^MatmulBenchmark|^Benchmark"
 }
 
 RESULTS=()

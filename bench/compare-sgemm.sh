@@ -36,7 +36,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   # shellcheck disable=SC2086
   java ${JAVA_ARGS:-} -jar "$JAR" MatmulBenchmark -p workload="$PARAMS" -p dtype=float32,float64 -bm sample -tu us -rf json -rff "$OUT/jmh-$round.json" \
-    ${JMH_ARGS:-} -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector" \
+    ${JMH_ARGS:-} -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS -Dadjoint.logKernels=true --add-modules jdk.incubator.vector" \
     | grep -E "Adjoint kernels|^MatmulBenchmark|^Benchmark"
 done
 

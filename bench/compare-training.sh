@@ -81,7 +81,8 @@ for name, us in torch.items():
 if "mlpStep" in adjoint and "mlpStepFloat32" in adjoint:
     print()
     print(f"float32 over float64, MLP step: Adjoint {adjoint['mlpStep'] / adjoint['mlpStepFloat32']:.2f}x", end="")
-    if "mlpStep" in torch and "mlpStepFloat32" in torch:
+    # PyTorch's float64 step only when it ran in float64 (DTYPE=float32 runs both in float32)
+    if "mlpStep" in torch and "mlpStepFloat32" in torch and torch_dtype["mlpStep"] == "float64":
         print(f", PyTorch {torch['mlpStep'] / torch['mlpStepFloat32']:.2f}x")
     else:
         print()

@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>The vector kernel needs the forked JVM to get {@code --add-modules jdk.incubator.vector}
  * (pass {@code -jvmArgsAppend "--add-modules jdk.incubator.vector"}); without it, or with
- * {@code -Dadjoint.vector=false}, the scalar kernel runs. Each fork logs which one.
+ * {@code -Dadjoint.vector=false}, the scalar kernel runs. With {@code -Dadjoint.logKernels=true} each fork logs which one.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -10,8 +10,8 @@ import java.lang.System.Logger.Level;
  * are chosen, the choice and the reason are logged as one INFO line of the
  * {@code dev.adjoint.core.kernel} {@link System.Logger} on first use (the first product or
  * elementwise run big enough to need them; tiny graphs never do). The vector kernels log their
- * line only with {@code -Dadjoint.logKernels=true}: the logging system's first use costs 25-60
- * ms, a tenth of a fresh JVM's first large product.
+ * line only with {@code -Dadjoint.logKernels=true}: the logging system's first use is a sizeable
+ * part of a fresh JVM's first large product (bench/RESULTS.md, "Cold start").
  *
  * <p>The system property {@code adjoint.vector=false} ({@code -Dadjoint.vector=false}) forces the
  * scalar kernels even when the module is present. (The number of threads of large products is the
@@ -32,7 +32,7 @@ final class KernelProvider {
     private KernelProvider() {
     }
 
-    /** The kernel chosen for this JVM; decided, and logged, on first call. */
+    /** The kernel chosen for this JVM; decided (and logged, where the class comment says) on first call. */
     static GemmKernel kernel() {
         return Holder.KERNEL;
     }

@@ -7,14 +7,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The float32 conversions of {@link VectorMathKernel}: float to double ({@link #widen}) and back
- * ({@link #narrow}, rounded as the cast), the same bits as the scalar loops.
+ * ({@link #narrow}, rounded as the cast), the same bits as the scalar casts.
  *
  * <p>NOTE (cold start): until C2 compiles them, vector loops run boxed, interpreted and then as C1
- * code, a hundred times slower than a scalar loop: a fresh JVM's first conversion of a million
- * elements took 390 ms on the vector loop and 4 ms on a scalar one, and float32 tensors are made
- * by conversion. So until a conversion's vector loop has run at compiled speed, long runs go chunk
- * by chunk: a small timed piece on the vector loop (its calls get it compiled), the rest on the
- * scalar loop.
+ * code, many times slower than a scalar loop, and a fresh JVM makes its float32 tensors by
+ * conversion (bench/RESULTS.md, "Cold start"). So a long conversion goes chunk by chunk until one
+ * chunk's first piece, timed on the vector loop, runs at compiled speed; each slower chunk finishes
+ * on the scalar loop. The verdict is the call's own, taken on the code that then converts the rest,
+ * so a loop compiled in one place never vouches for a copy still boxed in another.
  */
 final class VectorConversions {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
@@ -28,60 +28,86 @@ final class VectorConversions {
      * slower.
      */
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
-
-    private VectorConversions() {
-    }
-
-    static void widen(float[] a, int ao, double[] r, int ro, int n) {
-        if (!widenCompiled && n > COLD_CHUNK) {
-            coldWiden(a, ao, r, ro, n);
-            return;
-        }
-        widenVector(a, ao, r, ro, n);
-    }
-
-    /** Whether {@link #widenVector} / {@link #narrowVector} has run at compiled speed (plain: a stale false costs a few chunks). */
-    private static boolean widenCompiled;
-    private static boolean narrowCompiled;
-    /** Elements per chunk of a cold conversion, and of its piece on the vector loop. */
-    private static final int COLD_CHUNK = 4096;
-    private static final int COLD_PIECE = 16;
+    /** Elements per chunk of a long conversion; shorter ones run on the vector loop at once. */
+    static final int CHUNK = 4096;
+    /** The timed piece: one turn of the vector loop. */
+    private static final int PIECE = FLOATS.length();
     /**
      * A piece timed at most this long ran compiled: about 30 ns with the clock's own cost, where
      * boxed vector code takes 20-400 ns an element.
      */
     private static final long COMPILED_PIECE_NANOS = 150;
-
-    /** The verdict's bound in use: {@link #COMPILED_PIECE_NANOS} but in tests. */
-    private static long compiledPieceNanos = COMPILED_PIECE_NANOS;
-
     /**
-     * For tests: forgets that the conversions ran compiled, so that the next long ones take the cold
-     * path, and sets the time under which a piece counts as compiled (-1: never; Long.MAX_VALUE: the
-     * first piece, so the vector loop takes over after one chunk).
+     * For tests, when at least 0: the chunk at which the vector loop takes over, whatever the
+     * timings (Integer.MAX_VALUE: never).
      */
-    static void forgetCompiledConversions(long pieceNanos) {
-        widenCompiled = false;
-        narrowCompiled = false;
-        compiledPieceNanos = pieceNanos;
+    static int testHandover = -1;
+    /** For tests: runs on the scalar loop (the rest of a chunk, or the tail), counted while {@link #testHandover} is set. */
+    static int testScalarRuns;
+
+    private VectorConversions() {
     }
 
-    private static void coldWiden(float[] a, int ao, double[] r, int ro, int n) {
-        for (int i = 0; i < n; ) {
-            int len = Math.min(COLD_CHUNK, n - i);
-            int piece = Math.min(COLD_PIECE, len);
+    /** Whether chunk {@code chunk}'s piece, timed from {@code start}, ran at compiled speed. */
+    private static boolean compiled(long start, int chunk) {
+        long took = System.nanoTime() - start;
+        return testHandover >= 0 ? chunk >= testHandover : took <= COMPILED_PIECE_NANOS;
+    }
+
+    static void widen(float[] a, int ao, double[] r, int ro, int n) {
+        // NOTE: widen's and narrow's chunk loops are twins: the element types differ
+        int i = 0;
+        boolean vector = n <= CHUNK;
+        for (int chunk = 0; !vector && n - i > CHUNK; chunk++) {
             long start = System.nanoTime();
-            widenVector(a, ao + i, r, ro + i, piece);
-            boolean compiled = System.nanoTime() - start <= compiledPieceNanos;
-            for (int j = piece; j < len; j++) {
-                r[ro + i + j] = a[ao + i + j];
+            widenVector(a, ao + i, r, ro + i, PIECE);
+            vector = compiled(start, chunk);
+            if (!vector) {
+                widenScalar(a, ao + i + PIECE, r, ro + i + PIECE, CHUNK - PIECE);
+                i += CHUNK;
             }
-            i += len;
-            if (compiled) {
-                widenCompiled = true;
-                widenVector(a, ao + i, r, ro + i, n - i);
-                return;
+        }
+        if (vector) {
+            widenVector(a, ao + i, r, ro + i, n - i);
+        } else {
+            widenScalar(a, ao + i, r, ro + i, n - i);
+        }
+    }
+
+    static void narrow(double[] a, int ao, float[] r, int ro, int n) {
+        int i = 0;
+        boolean vector = n <= CHUNK;
+        for (int chunk = 0; !vector && n - i > CHUNK; chunk++) {
+            long start = System.nanoTime();
+            narrowVector(a, ao + i, r, ro + i, PIECE);
+            vector = compiled(start, chunk);
+            if (!vector) {
+                narrowScalar(a, ao + i + PIECE, r, ro + i + PIECE, CHUNK - PIECE);
+                i += CHUNK;
             }
+        }
+        if (vector) {
+            narrowVector(a, ao + i, r, ro + i, n - i);
+        } else {
+            narrowScalar(a, ao + i, r, ro + i, n - i);
+        }
+    }
+
+    private static void widenScalar(float[] a, int ao, double[] r, int ro, int n) {
+        if (testHandover >= 0) {
+            testScalarRuns++;
+        }
+        for (int j = 0; j < n; j++) {
+            r[ro + j] = a[ao + j];
+        }
+    }
+
+    private static void narrowScalar(double[] a, int ao, float[] r, int ro, int n) {
+        if (testHandover >= 0) {
+            testScalarRuns++;
+        }
+        for (int j = 0; j < n; j++) {
+            r[ro + j] = (float) a[ao + j];
         }
     }
 
@@ -94,34 +120,6 @@ final class VectorConversions {
         }
         for (; i < n; i++) {
             r[ro + i] = a[ao + i];
-        }
-    }
-
-    static void narrow(double[] a, int ao, float[] r, int ro, int n) {
-        if (!narrowCompiled && n > COLD_CHUNK) {
-            coldNarrow(a, ao, r, ro, n);
-            return;
-        }
-        narrowVector(a, ao, r, ro, n);
-    }
-
-    /** {@link #coldWiden}'s chunks for {@link #narrowVector}. */
-    private static void coldNarrow(double[] a, int ao, float[] r, int ro, int n) {
-        for (int i = 0; i < n; ) {
-            int len = Math.min(COLD_CHUNK, n - i);
-            int piece = Math.min(COLD_PIECE, len);
-            long start = System.nanoTime();
-            narrowVector(a, ao + i, r, ro + i, piece);
-            boolean compiled = System.nanoTime() - start <= compiledPieceNanos;
-            for (int j = piece; j < len; j++) {
-                r[ro + i + j] = (float) a[ao + i + j];
-            }
-            i += len;
-            if (compiled) {
-                narrowCompiled = true;
-                narrowVector(a, ao + i, r, ro + i, n - i);
-                return;
-            }
         }
     }
 

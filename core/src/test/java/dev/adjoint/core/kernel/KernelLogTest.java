@@ -25,9 +25,16 @@ class KernelLogTest {
         List<String> command = new ArrayList<>(List.of(launcher));
         command.addAll(List.of(options));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelLogProbe.class.getName()));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child did not finish");
+        File log = File.createTempFile("kernel-log", ".txt");
+        log.deleteOnExit();
+        // the output to a file, so that the timeout holds even if the child hangs
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+        boolean finished = child.waitFor(60, TimeUnit.SECONDS);
+        if (!finished) {
+            child.destroyForcibly();
+        }
+        String out = java.nio.file.Files.readString(log.toPath(), StandardCharsets.UTF_8);
+        assertTrue(finished, "the child did not finish: " + out);
         assertEquals(0, child.exitValue(), out);
         assertTrue(out.contains("chosen"), out);
         return out;

@@ -47,7 +47,8 @@ public final class MathKernelBits {
         float[] y = new float[225];
         double[] where = new double[225];
         int rows = k.maxPool2x2(plane, 0, y, 0, where, 0, 30, 15, 15);
-        sb.append("maxPool2x2 ").append(java.util.Arrays.hashCode(y)).append(' ').append(hash(where)).append(' ').append(rows).append('\n');
+        sb.append("maxPool2x2 ").append(java.util.Arrays.hashCode(y)).append(' ').append(hash(where)).append(' ').append(rows)
+                .append('\n');
         return sb.toString();
     }
 

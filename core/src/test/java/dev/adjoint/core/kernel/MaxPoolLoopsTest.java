@@ -62,7 +62,8 @@ class MaxPoolLoopsTest {
                     assertEquals(vector ? vectorRows(oh, ow) : 0, rows, what + ": the rows on vectors");
                     double[][] expected = new PoolKernelsTest.Reference(pool).maxPool2d(widened(plane));
                     for (int q = 0; q < rows * ow; q++) {
-                        assertEquals(Float.floatToRawIntBits((float) expected[0][q]), Float.floatToRawIntBits(y[1 + q]), what + ": maximum " + q);
+                        assertEquals(Float.floatToRawIntBits((float) expected[0][q]), Float.floatToRawIntBits(y[1 + q]),
+                                what + ": maximum " + q);
                         assertEquals(expected[1][q], where[2 + q], what + ": position " + q);
                     }
                     boolean untouched = y[0] == 7f && y[oh * ow + 1] == 7f && where[0] == -1 && where[1] == -1 && where[oh * ow + 2] == -1;
@@ -105,7 +106,8 @@ class MaxPoolLoopsTest {
                     }
                     double[] expectedF = disjoint ? ref.scatter(widened(floats(g)), where) : null;
                     for (int i = 0; i < hw; i++) {
-                        assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(gx[1 + i]), pool + ": element " + i);
+                        assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(gx[1 + i]),
+                                pool + ": element " + i);
                         if (disjoint) {
                             assertEquals(Float.floatToRawIntBits((float) expectedF[i]), Float.floatToRawIntBits(gf[1 + i]),
                                     pool + ": float32 element " + i);
