@@ -58,12 +58,12 @@ public final class ReduceKernels {
             int inner = inner(x.shape, axis);
             int outer = x.size / (channels * inner);
             Parallel.forRange(channels, 1, (long) outer * inner, (first, last) -> {
-                Rows rows = new Rows(x, inner);
                 for (int ch = first; ch < last; ch++) {
                     double s = 0;
                     for (int o = 0; o < outer; o++) {
                         int p = x.offset + (o * channels + ch) * inner;
-                        double v = sum(rows.widened(p, inner), rows.offset(p), inner);
+                        // float32 runs summed as floats widened in the sum: sumInLanes' bits, no widened copy
+                        double v = x.floats != null ? sum(x.floats, p, inner) : sum(x.data, p, inner);
                         s = o == 0 ? v : s + v;
                     }
                     r[ch] = s;

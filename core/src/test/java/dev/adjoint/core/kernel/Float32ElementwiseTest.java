@@ -229,6 +229,28 @@ class Float32ElementwiseTest {
 
     // ---------------------------------------------------------------- sums and softmax in float32
 
+    /**
+     * Sums of finite values (where NaN and infinities would hide a wrong sum): each path of sumTo
+     * (all, rows, the bias gradient's columns, a convolution's channels, the general walk) gives the
+     * float64 sum of the widened values rounded once.
+     */
+    @Test
+    void sumsOfFiniteValuesAreTheirFloat64ResultsRounded() {
+        int[][][] cases = {
+            {{1000}, {}}, {{40, 300}, {40, 1}}, {{300, 40}, {40}}, {{3, 4, 130}, {4, 1}}, {{2, 3, 5, 20}, {3, 1, 1}},
+            {{2, 3, 5, 20}, {1, 3, 1, 1}}, {{6, 7, 9}, {7, 9}}, {{6, 7, 9}, {6, 1, 9}}};
+        SplittableRandom rng = new SplittableRandom(29);
+        for (int[][] c : cases) {
+            float[] v = new float[Shapes.size(c[0])];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (rng.nextGaussian() * Math.pow(2, rng.nextInt(-8, 8)));
+            }
+            NDArray x = NDArray.of(v, c[0]);
+            String what = "sumTo " + java.util.Arrays.toString(c[0]) + " -> " + java.util.Arrays.toString(c[1]);
+            assertRounded(ReduceKernels.sumTo(x.toFloat64(), c[1]), ReduceKernels.sumTo(x, c[1]), what);
+        }
+    }
+
     @Test
     void sumToSoftmaxAndItsBackwardAreTheirFloat64ResultsRounded() {
         int[][] shapes = {{5}, {300}, {7, 300}, {256, 70}, {3, 4, 130}, {2, 1000}};
