@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.adjoint.core.Tensor;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -141,14 +138,9 @@ class GemmDeterminismTest {
 
     /** Runs {@link GemmThreadsProbe} in a child JVM with {@code -Dadjoint.threads=value}; its exit code and output. */
     private static String[] probe(String value) throws Exception {
-        String launcher = ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        Process child = new ProcessBuilder(launcher, "--add-modules", "jdk.incubator.vector", "-D" + ParallelGemm.PROPERTY + "=" + value,
-                "-cp", System.getProperty("java.class.path"), GemmThreadsProbe.class.getName())
-                .redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the child did not finish");
-        return new String[] {Integer.toString(child.exitValue()), out};
+        ChildJvm.Result child = ChildJvm.run(GemmThreadsProbe.class, true, "--add-modules", "jdk.incubator.vector",
+                "-D" + ParallelGemm.PROPERTY + "=" + value);
+        return new String[] {Integer.toString(child.exitCode()), child.output()};
     }
 
     /** The products' lines of a probe's output (without the pool line and the JVM's warnings). */

@@ -4,11 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,24 +15,10 @@ class KernelLogTest {
 
     /** The probe's output in a child JVM with these options, standard error included. */
     private static String run(String... options) throws Exception {
-        String launcher = ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        List<String> command = new ArrayList<>(List.of(launcher));
-        command.addAll(List.of(options));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelLogProbe.class.getName()));
-        File log = File.createTempFile("kernel-log", ".txt");
-        log.deleteOnExit();
-        // the output to a file, so that the timeout holds even if the child hangs
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
-        boolean finished = child.waitFor(60, TimeUnit.SECONDS);
-        if (!finished) {
-            child.destroyForcibly();
-        }
-        String out = java.nio.file.Files.readString(log.toPath(), StandardCharsets.UTF_8);
-        assertTrue(finished, "the child did not finish: " + out);
-        assertEquals(0, child.exitValue(), out);
-        assertTrue(out.contains("chosen"), out);
-        return out;
+        ChildJvm.Result child = ChildJvm.run(KernelLogProbe.class, true, options);
+        assertEquals(0, child.exitCode(), child.output());
+        assertTrue(child.output().contains("chosen"), child.output());
+        return child.output();
     }
 
     @Test

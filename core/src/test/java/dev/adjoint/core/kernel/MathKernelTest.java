@@ -419,15 +419,9 @@ class MathKernelTest {
         for (int i = 0; i < 3000; i++) {
             compiled = MathKernelBits.digest(k);
         }
-        String launcher = ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + java.io.File.separator + "bin" + java.io.File.separator + "java");
-        Process child = new ProcessBuilder(launcher, "-Xint", "--add-modules", "jdk.incubator.vector", "-cp",
-                System.getProperty("java.class.path"), MathKernelBits.class.getName())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String interpreted = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
-        assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the -Xint child did not finish");
-        assertEquals(0, child.exitValue(), "the -Xint child failed");
-        assertEquals(compiled, interpreted);
+        ChildJvm.Result child = ChildJvm.run(MathKernelBits.class, false, "-Xint", "--add-modules", "jdk.incubator.vector");
+        assertEquals(0, child.exitCode(), "the -Xint child failed");
+        assertEquals(compiled, child.output());
     }
 
     @org.junit.jupiter.api.Test

@@ -94,15 +94,10 @@ class ParallelKernelsTest {
     void backToBackLoopsFromSeveralThreadsRunEachIndexOnceOnAtMostTheirPartsThreads() throws Exception {
         List<String> failures = SplitLoopsProbe.run(4, 300);
         assertTrue(failures.isEmpty(), () -> "failures: " + failures);
-        String launcher = ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + java.io.File.separator + "bin" + java.io.File.separator + "java");
-        Process child = new ProcessBuilder(launcher, "--add-modules", "jdk.incubator.vector", "-D" + ParallelGemm.PROPERTY + "=8",
-                "-cp", System.getProperty("java.class.path"), SplitLoopsProbe.class.getName())
-                .redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish");
-        assertEquals(0, child.exitValue(), out);
-        assertTrue(out.contains("ok"), out);
+        ChildJvm.Result child = ChildJvm.run(SplitLoopsProbe.class, true, "--add-modules", "jdk.incubator.vector",
+                "-D" + ParallelGemm.PROPERTY + "=8");
+        assertEquals(0, child.exitCode(), child.output());
+        assertTrue(child.output().contains("ok"), child.output());
     }
 
     @Test
