@@ -45,7 +45,7 @@ public final class ReduceKernels {
             Parallel.forRange(r.length, 1, n, (first, last) -> {
                 for (int row = first; row < last; row++) {
                     int p = x.offset + row * n;
-                    r[row] = x.floats != null ? sum(x.floats, p, n) : sum(x.data, p, n);
+                    r[row] = sum(x, p, n);
                 }
             });
             return result(r, target, x);
@@ -62,8 +62,7 @@ public final class ReduceKernels {
                     double s = 0;
                     for (int o = 0; o < outer; o++) {
                         int p = x.offset + (o * channels + ch) * inner;
-                        // float32 runs summed as floats widened in the sum: sumInLanes' bits, no widened copy
-                        double v = x.floats != null ? sum(x.floats, p, inner) : sum(x.data, p, inner);
+                        double v = sum(x, p, inner);
                         s = o == 0 ? v : s + v;
                     }
                     r[ch] = s;
@@ -228,6 +227,14 @@ public final class ReduceKernels {
      * {@link MathKernel#MIN_LENGTH} on the math kernel, shorter ones here, both as
      * {@link #sumInLanes} (the same bits).
      */
+    /**
+     * The sum of {@code n} consecutive elements of x's buffer from {@code from}, as {@link #sumInLanes}
+     * adds them: a float32 buffer's elements widened one by one in the sum, with no widened copy.
+     */
+    private static double sum(NDArray x, int from, int n) {
+        return x.floats != null ? sum(x.floats, from, n) : sum(x.data, from, n);
+    }
+
     static double sum(double[] a, int from, int n) {
         return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(a, from, n) : sumInLanes(a, from, n);
     }

@@ -33,8 +33,9 @@ final class VectorConversions {
     /** The timed piece: one turn of the vector loop. */
     private static final int PIECE = FLOATS.length();
     /**
-     * A piece timed at most this long ran compiled: about 30 ns with the clock's own cost, where
-     * boxed vector code takes 20-400 ns an element.
+     * A piece timed at most this long ran compiled: the bound leaves room for the clock's own cost
+     * on a compiled piece, and boxed vector code takes many times longer (bench/RESULTS.md, "Cold
+     * start").
      */
     private static final long COMPILED_PIECE_NANOS = 150;
     /**
