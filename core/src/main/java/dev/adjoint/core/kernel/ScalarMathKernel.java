@@ -176,9 +176,35 @@ final class ScalarMathKernel implements MathKernel {
         }
     }
 
+    /**
+     * Four running maxima; the branches predict well, as a row's maximum changes a few times. A NaN
+     * never wins a comparison, so NaNs are skipped, and a row of them gives -infinity (softmax's
+     * row is NaN then whatever its maximum).
+     */
     @Override
-    public double max(double[] a, int ao, int n) {
-        return SoftmaxKernels.rowMax(a, ao, n);
+    public double max(double[] a, int p, int n) {
+        double m0 = Double.NEGATIVE_INFINITY;
+        double m1 = m0;
+        double m2 = m0;
+        double m3 = m0;
+        int j = 0;
+        for (; j + 4 <= n; j += 4) {
+            double x0 = a[p + j];
+            double x1 = a[p + j + 1];
+            double x2 = a[p + j + 2];
+            double x3 = a[p + j + 3];
+            m0 = x0 > m0 ? x0 : m0;
+            m1 = x1 > m1 ? x1 : m1;
+            m2 = x2 > m2 ? x2 : m2;
+            m3 = x3 > m3 ? x3 : m3;
+        }
+        for (; j < n; j++) {
+            double x = a[p + j];
+            m0 = x > m0 ? x : m0;
+        }
+        m0 = m1 > m0 ? m1 : m0;
+        m2 = m3 > m2 ? m3 : m2;
+        return m2 > m0 ? m2 : m0;
     }
 
     @Override

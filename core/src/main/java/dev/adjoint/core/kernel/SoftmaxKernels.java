@@ -148,37 +148,6 @@ public final class SoftmaxKernels {
     }
 
     /**
-     * The largest of n consecutive elements, NaNs skipped (-infinity when all are NaN): a NaN or an
-     * infinity in a row makes its whole softmax NaN whatever the maximum is, as with
-     * {@link Math#max}'s. Four running maxima in scalar code ({@link ScalarMathKernel#max}); the
-     * branches predict well, as a row's maximum changes a few times.
-     */
-    static double rowMax(double[] a, int p, int n) {
-        double m0 = Double.NEGATIVE_INFINITY;
-        double m1 = m0;
-        double m2 = m0;
-        double m3 = m0;
-        int j = 0;
-        for (; j + 4 <= n; j += 4) {
-            double x0 = a[p + j];
-            double x1 = a[p + j + 1];
-            double x2 = a[p + j + 2];
-            double x3 = a[p + j + 3];
-            m0 = x0 > m0 ? x0 : m0;
-            m1 = x1 > m1 ? x1 : m1;
-            m2 = x2 > m2 ? x2 : m2;
-            m3 = x3 > m3 ? x3 : m3;
-        }
-        for (; j < n; j++) {
-            double x = a[p + j];
-            m0 = x > m0 ? x : m0;
-        }
-        m0 = m1 > m0 ? m1 : m0;
-        m2 = m3 > m2 ? m3 : m2;
-        return m2 > m0 ? m2 : m0;
-    }
-
-    /**
      * The gradient of softmax or log-softmax along {@code axis} from the output {@code y} and the
      * output gradient {@code g}: {@code y (g - sum(g y))} for softmax, {@code g - exp(y) sum(g)}
      * for log-softmax, sums taken along the axis.
