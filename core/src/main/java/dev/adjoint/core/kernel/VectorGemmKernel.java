@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * every B block).
  *
  * <p>The first block of at least {@link #PRIME_WORK} multiply-adds in a JVM first primes the
- * micro-kernel on scratch ({@link #prime}), so that C2 compiles it within that block rather than
- * after hundreds of boxed full-depth calls; the bits of every product are the same either way.
+ * micro-kernel and the packing of B on scratch ({@link #prime}), so that C2 compiles them within
+ * that block rather than after hundreds of boxed full-depth calls; the bits of every product are
+ * the same either way.
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present; see {@link KernelProvider}.
  */
@@ -45,11 +46,11 @@ final class VectorGemmKernel implements GemmKernel {
     private static final double[] NEGATIVE_ZEROS = negativeZeros(NR);
     /** Multiply-adds of a block from which the first such block primes the micro-kernel ({@link #prime}). */
     static final long PRIME_WORK = 1L << 24;
-    /** Priming's first calls, two deep, until C1 compiles the micro-kernel; the later ones are {@link #PRIME_DEPTH} deep. */
-    private static final int PRIME_SHALLOW_CALLS = 250;
-    private static final int PRIME_DEPTH = 128;
-    /** A timed priming call this fast (C2's code, not C1's) ends the priming. */
-    private static final long PRIME_COMPILED_NANOS = 2_000;
+    /** One priming call in this many is {@link #PRIME_DEPTH} deep, the others of depth 0. */
+    private static final int PRIME_DEEP_EVERY = 1024;
+    private static final int PRIME_DEPTH = 256;
+    /** A timed deep priming call (kernel and packing) this fast, C2's code and not C1's, ends the priming. */
+    private static final long PRIME_COMPILED_NANOS = 4_000;
     /**
      * The most time priming takes: C2 may be busy (then C1 compiles without the profile that leads
      * to C2, until C2's queue is short) or absent ({@code -XX:TieredStopAtLevel=1}, {@code -Xint}).
@@ -198,6 +199,9 @@ final class VectorGemmKernel implements GemmKernel {
      * (each panel a transpose) goes there whole. The same layout and values either way.
      */
     private static void packB(Operand b, int p0, int depth, int j0, int cols, double[] dst) {
+        if (depth == 0) {
+            return; // a priming call that only counts (see prime)
+        }
         if (b.transposed()) {
             Packing.packB(b, p0, depth, j0, cols, NR, dst, 0);
             return;
@@ -219,16 +223,18 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /**
-     * Runs the micro-kernel of {@code mr} rows on a scratch tile until C2 has compiled it, once per
-     * JVM, before the first block of at least {@value #PRIME_WORK} multiply-adds. The results stay
-     * in scratch: priming changes when the kernel is fast, never what it computes.
-     * NOTE: until C2 compiles them the micro-kernels run the Vector API boxed, many times slower,
-     * and tiered compilation waits for a count of calls and loop iterations that would otherwise be
-     * spent in slow full-depth calls of the first large product (bench/RESULTS.md, "Cold start").
-     * So the first calls here are two deep (cheap while they run interpreted), the later ones
-     * {@value #PRIME_DEPTH} deep. Not shallower: C2 reads the loop's trip count from the profile,
-     * and a kernel compiled on shallow calls runs real products slower for the life of the JVM.
-     * Priming ends when a timed call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns.
+     * Runs the micro-kernel of {@code mr} rows and {@link #packB} on scratch until C2 has compiled
+     * both, once per JVM, before the first block of at least {@value #PRIME_WORK} multiply-adds. The
+     * results stay in scratch: priming changes when the kernel is fast, never what it computes.
+     * NOTE: until C2 compiles them these methods run the Vector API boxed, a hundred times slower,
+     * and tiered compilation waits for a count of calls and loop iterations (bench/RESULTS.md,
+     * "Cold start"). Calls of depth 0 return at once: they raise the call count, which alone
+     * reaches C2's threshold, at almost no cost, and they stay out of the loops' branch profiles.
+     * One call in {@value #PRIME_DEEP_EVERY} is {@value #PRIME_DEPTH} deep, so that C2 sees
+     * full-depth loops (a kernel compiled on shallow loops runs real products slower for the life
+     * of the JVM), but few enough boxed iterations run that the Vector API's own fallback methods
+     * do not crowd C2's queue ahead of the kernel.
+     * Priming ends when a timed deep call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns.
      * The other threads of the product wait on the lock, leaving the cores to priming and the
      * compilers.
      */
@@ -239,11 +245,15 @@ final class VectorGemmKernel implements GemmKernel {
         double[] a = new double[mr * PRIME_DEPTH];
         double[] b = new double[NR * PRIME_DEPTH];
         double[] c = new double[mr * NR];
+        // two panels of B and the buffer they are packed into
+        Operand panels = new Operand(new double[PRIME_DEPTH * 2 * NR], 0, 2 * NR, false);
+        double[] packed = new double[PRIME_DEPTH * 2 * NR];
         long start = System.nanoTime();
         for (int call = 0; ; call++) {
-            int depth = call < PRIME_SHALLOW_CALLS ? 2 : PRIME_DEPTH;
-            boolean timed = call >= PRIME_SHALLOW_CALLS && call % 64 == 0;
+            int depth = call % PRIME_DEEP_EVERY == PRIME_DEEP_EVERY - 1 ? PRIME_DEPTH : 0;
+            boolean timed = depth > 0;
             long before = timed ? System.nanoTime() : 0;
+            packB(panels, 0, depth, 0, 2 * NR, packed);
             if (mr == MR_WIDE) {
                 eightRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             } else {
@@ -293,6 +303,9 @@ final class VectorGemmKernel implements GemmKernel {
     // C's rows r of the tile get the accumulators plus old[oldAt + r * ldOld ...].
     private static void fourRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
                                  double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
+        if (kc == 0) {
+            return; // a priming call that only counts (see prime)
+        }
         DoubleVector z = DoubleVector.zero(SPECIES);
         DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         int r1 = rowStep;
@@ -327,6 +340,9 @@ final class VectorGemmKernel implements GemmKernel {
     // many vectors handed to a method it does not inline.
     private static void eightRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
                                   double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
+        if (kc == 0) {
+            return; // a priming call that only counts (see prime)
+        }
         DoubleVector z = DoubleVector.zero(SPECIES);
         DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         DoubleVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
