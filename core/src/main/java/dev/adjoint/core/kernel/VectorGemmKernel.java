@@ -49,6 +49,8 @@ final class VectorGemmKernel implements GemmKernel {
     /** One priming call in this many is {@link #PRIME_DEPTH} deep, the others of depth 0. */
     private static final int PRIME_DEEP_EVERY = 1024;
     private static final int PRIME_DEPTH = 256;
+    /** Priming calls that each also run {@link #profileOperations}: several times HotSpot's count for profiling a method. */
+    private static final int PRIME_PROFILE_CALLS = 2_048;
     /** A timed deep priming call (kernel and packing) this fast, C2's code and not C1's, ends the priming. */
     private static final long PRIME_COMPILED_NANOS = 4_000;
     /**
@@ -233,7 +235,8 @@ final class VectorGemmKernel implements GemmKernel {
      * One call in {@value #PRIME_DEEP_EVERY} is {@value #PRIME_DEPTH} deep, so that C2 sees
      * full-depth loops (a kernel compiled on shallow loops runs real products slower for the life
      * of the JVM), but few enough boxed iterations run that the Vector API's own fallback methods
-     * do not crowd C2's queue ahead of the kernel.
+     * do not crowd C2's queue ahead of the kernel. {@link #profileOperations} keeps the JDK's
+     * profiles of the tile's last operations filled meanwhile.
      * Priming ends when a timed deep call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns.
      * The other threads of the product wait on the lock, leaving the cores to priming and the
      * compilers.
@@ -248,11 +251,15 @@ final class VectorGemmKernel implements GemmKernel {
         // two panels of B and the buffer they are packed into
         Operand panels = new Operand(new double[PRIME_DEPTH * 2 * NR], 0, 2 * NR, false);
         double[] packed = new double[PRIME_DEPTH * 2 * NR];
+        double[] scratch = new double[LANES];
         long start = System.nanoTime();
         for (int call = 0; ; call++) {
             int depth = call % PRIME_DEEP_EVERY == PRIME_DEEP_EVERY - 1 ? PRIME_DEPTH : 0;
             boolean timed = depth > 0;
             long before = timed ? System.nanoTime() : 0;
+            if (call < PRIME_PROFILE_CALLS || depth > 0) {
+                profileOperations(scratch);
+            }
             packB(panels, 0, depth, 0, 2 * NR, packed);
             if (mr == MR_WIDE) {
                 eightRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
@@ -267,6 +274,21 @@ final class VectorGemmKernel implements GemmKernel {
             }
         }
         primed = true;
+    }
+
+    /**
+     * One addition and one store of vectors, the micro-kernels' last operations, on scratch, with
+     * each of the first {@value #PRIME_PROFILE_CALLS} priming calls and each deep one.
+     * NOTE: inside the JDK these operations dispatch on the vector's class, and C2 compiling the
+     * kernel takes that class from the JDK methods' own profiles. The kernel's deep calls alone run
+     * the tile's additions and stores (16 a call, against thousands of loads and multiply-adds) too
+     * rarely to profile them before C2 compiles it; C2 then leaves those calls virtual and the
+     * vectors boxed, and every product runs at half speed for the life of the JVM (seen in every
+     * fork when these calls and the packing were not primed).
+     */
+    private static void profileOperations(double[] x) {
+        DoubleVector z = DoubleVector.zero(SPECIES);
+        z.add(z).intoArray(x, 0);
     }
 
     private static double[] negativeZeros(int length) {
