@@ -2,6 +2,7 @@ package dev.adjoint.bench;
 
 import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.nn.Losses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,6 +31,7 @@ import java.util.SplittableRandom;
  * Options given to this JVM ({@code -XX:+PrintCompilation}, {@code -Dadjoint.threads=1}, a CDS
  * archive) go to the forks too; {@code -Dverbose=true} prints each of the first ten products' time
  * and when the first starts. One fork alone: {@code ... dev.adjoint.bench.ColdStart fork float64}.
+ * {@code -Dworkload=mlp} times training steps of {@code TrainingBenchmark}'s MLP instead of products.
  */
 public final class ColdStart {
     /** Products between the first ten and the steady ten. */
@@ -91,20 +93,68 @@ public final class ColdStart {
         return result;
     }
 
+    /**
+     * The same measurement for training steps of {@code TrainingBenchmark}'s MLP (784-512-512-10,
+     * batch 256, softmax cross-entropy, Adam): zeroGrad, forward, backward, step.
+     */
+    private static void measureMlp(String dtype) {
+        TrainingBenchmark.Mlp s = new TrainingBenchmark.Mlp();
+        TrainingBenchmark.build(s, dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64, false);
+        double[] first = new double[10];
+        long sink = 0;
+        long cpu0 = cpuNanos();
+        for (int i = 0; i < 10; i++) {
+            long t0 = System.nanoTime();
+            sink += Double.doubleToRawLongBits(mlpStep(s));
+            first[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        long cpuFirst = cpuNanos() - cpu0;
+        if (Boolean.getBoolean("verbose")) {
+            System.out.println("first ten, ms: " + Arrays.toString(Arrays.stream(first).map(x -> Math.round(x * 10) / 10.0).toArray()));
+        }
+        for (int i = 0; i < WARM_PRODUCTS; i++) {
+            sink += Double.doubleToRawLongBits(mlpStep(s));
+        }
+        double steady = 0;
+        long cpu1 = cpuNanos();
+        for (int i = 0; i < 10; i++) {
+            long t0 = System.nanoTime();
+            sink += Double.doubleToRawLongBits(mlpStep(s));
+            steady += (System.nanoTime() - t0) / 1e6;
+        }
+        long cpuSteady = cpuNanos() - cpu1;
+        double cold = Arrays.stream(first).sum();
+        System.out.printf("RESULT first ten %.1f ms (first %.1f)  steady ten %.1f ms  (sink %d)  cpu ratio %.2f  ratio %.2f%n",
+                cold, first[0], steady, sink & 1, (double) cpuFirst / cpuSteady, cold / steady);
+    }
+
+    private static double mlpStep(TrainingBenchmark.Mlp s) {
+        s.adam.zeroGrad();
+        Tensor loss = Losses.crossEntropy(s.net.forward(s.x), s.targets);
+        loss.backward();
+        s.adam.step();
+        return loss.item();
+    }
+
     /** CPU time of the whole process, compiler threads included: less moved by other jobs than wall time. */
     private static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static void measure(String dtype) {
+        if (!dtype.equals("float64") && !dtype.equals("float32")) {
+            throw new IllegalArgumentException("ColdStart: dtype must be float64 or float32, not " + dtype);
+        }
+        if ("mlp".equals(System.getProperty("workload", "matmul"))) {
+            measureMlp(dtype);
+            return;
+        }
         SplittableRandom random = new SplittableRandom(42);
         Tensor a = Tensor.of(random.doubles((long) N * N, -1, 1).toArray(), N, N);
         Tensor b = Tensor.of(random.doubles((long) N * N, -1, 1).toArray(), N, N);
         if (dtype.equals("float32")) {
             a = a.to(DType.FLOAT32);
             b = b.to(DType.FLOAT32);
-        } else if (!dtype.equals("float64")) {
-            throw new IllegalArgumentException("ColdStart: dtype must be float64 or float32, not " + dtype);
         }
         boolean verbose = Boolean.getBoolean("verbose");
         if (verbose) {

@@ -98,6 +98,11 @@ public class TrainingBenchmark {
     }
 
     static void build(Mlp s, DType dtype) {
+        build(s, dtype, true);
+    }
+
+    /** The MLP and batch of {@link #build(Mlp, DType)}; {@code record} false leaves the step unrecorded (and nothing run). */
+    static void build(Mlp s, DType dtype, boolean record) {
         SplittableRandom rng = new SplittableRandom(1);
         s.net = MLP.of(new int[] {784, 512, 512, 10}, ReLU::new, Init.heUniform(rng)).to(dtype);
         s.adam = new Adam(s.net.parameters(), 1e-3);
@@ -110,7 +115,9 @@ public class TrainingBenchmark {
         }
         s.targets = Tensor.of(oneHot, 256, 10).to(dtype);
         Sequential net = s.net;
-        s.recorded = RecordedStep.record(in -> Losses.crossEntropy(net.forward(in[0]), in[1]), s.x, s.targets);
+        if (record) {
+            s.recorded = RecordedStep.record(in -> Losses.crossEntropy(net.forward(in[0]), in[1]), s.x, s.targets);
+        }
     }
 
     /** One SGD iteration of the seed network; returns the loss. */

@@ -237,8 +237,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
      * One call in {@value #PRIME_DEEP_EVERY} is {@value #PRIME_DEPTH} deep, so that C2 sees
      * full-depth loops (a kernel compiled on shallow loops runs real products slower for the life
      * of the JVM), but few enough boxed iterations run that the Vector API's own fallback methods
-     * do not crowd C2's queue ahead of the kernel. {@link #profileOperations} keeps the JDK's
-     * profiles of the tile's last operations filled meanwhile.
+     * do not crowd C2's queue ahead of the kernel.
      * Priming ends when a timed deep call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns.
      * The other threads of the product wait on the lock, leaving the cores to priming and the
      * compilers.
@@ -250,8 +249,9 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
         float[] a = new float[mr * PRIME_DEPTH];
         float[] b = new float[NR * PRIME_DEPTH];
         float[] c = new float[mr * NR];
-        // two panels of B and the buffer they are packed into
+        // two panels of B (also read as a transposed B) and the buffer they are packed into
         FloatOperand panels = new FloatOperand(new float[PRIME_DEPTH * 2 * NR], 0, 2 * NR, false);
+        FloatOperand transposed = new FloatOperand(panels.data(), 0, PRIME_DEPTH, true);
         float[] packed = new float[PRIME_DEPTH * 2 * NR];
         float[] scratch = new float[LANES];
         long start = System.nanoTime();
@@ -268,11 +268,15 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             } else {
                 fourRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             }
-            if (timed) {
-                long now = System.nanoTime();
-                if (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS) {
-                    break;
-                }
+            long now = timed ? System.nanoTime() : 0;
+            if (depth > 0) {
+                // the packing's other branches, one row deep: a partial last panel and a transposed B,
+                // so that C2 compiles them rather than traps that throw the code away on first use
+                packB(panels, 0, 1, NR, NR - 3, packed);
+                packB(transposed, 0, 1, 0, NR, packed);
+            }
+            if (timed && (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS)) {
+                break;
             }
         }
         primed = true;

@@ -235,8 +235,7 @@ final class VectorGemmKernel implements GemmKernel {
      * One call in {@value #PRIME_DEEP_EVERY} is {@value #PRIME_DEPTH} deep, so that C2 sees
      * full-depth loops (a kernel compiled on shallow loops runs real products slower for the life
      * of the JVM), but few enough boxed iterations run that the Vector API's own fallback methods
-     * do not crowd C2's queue ahead of the kernel. {@link #profileOperations} keeps the JDK's
-     * profiles of the tile's last operations filled meanwhile.
+     * do not crowd C2's queue ahead of the kernel.
      * Priming ends when a timed deep call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns.
      * The other threads of the product wait on the lock, leaving the cores to priming and the
      * compilers.
@@ -248,8 +247,9 @@ final class VectorGemmKernel implements GemmKernel {
         double[] a = new double[mr * PRIME_DEPTH];
         double[] b = new double[NR * PRIME_DEPTH];
         double[] c = new double[mr * NR];
-        // two panels of B and the buffer they are packed into
+        // two panels of B (also read as a transposed B) and the buffer they are packed into
         Operand panels = new Operand(new double[PRIME_DEPTH * 2 * NR], 0, 2 * NR, false);
+        Operand transposed = new Operand(panels.data(), 0, PRIME_DEPTH, true);
         double[] packed = new double[PRIME_DEPTH * 2 * NR];
         double[] scratch = new double[LANES];
         long start = System.nanoTime();
@@ -266,11 +266,15 @@ final class VectorGemmKernel implements GemmKernel {
             } else {
                 fourRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             }
-            if (timed) {
-                long now = System.nanoTime();
-                if (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS) {
-                    break;
-                }
+            long now = timed ? System.nanoTime() : 0;
+            if (depth > 0) {
+                // the packing's other branches, one row deep: a partial last panel and a transposed B,
+                // so that C2 compiles them rather than traps that throw the code away on first use
+                packB(panels, 0, 1, NR, NR - 3, packed);
+                packB(transposed, 0, 1, 0, NR, packed);
+            }
+            if (timed && (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS)) {
+                break;
             }
         }
         primed = true;
