@@ -101,7 +101,7 @@ public class TrainingBenchmark {
         build(s, dtype, true);
     }
 
-    /** The MLP and batch of {@link #build(Mlp, DType)}; {@code record} false leaves the step unrecorded (and nothing run). */
+    /** The MLP and batch of {@link #build(Mlp, DType)}; {@code record} false leaves the step unrecorded (no step run). */
     static void build(Mlp s, DType dtype, boolean record) {
         SplittableRandom rng = new SplittableRandom(1);
         s.net = MLP.of(new int[] {784, 512, 512, 10}, ReLU::new, Init.heUniform(rng)).to(dtype);

@@ -99,7 +99,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
         if (!primed && (long) m * n * k >= PRIME_WORK) {
             prime(mr);
         }
-        // equal depth blocks (784 deep: three of 262, not three of 256 and one of 16), since each
+        // equal depth blocks (784 deep: four of 196, not three of 256 and one of 16), since each
         // block reads and writes all of C once
         int kc0 = ceilDiv(k, ceilDiv(k, KC));
         int mcMax = roundUp(Math.min(MC, m), mr);
@@ -233,7 +233,8 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
      * NOTE: until C2 compiles them these methods run the Vector API boxed, a hundred times slower,
      * and tiered compilation waits for a count of calls and loop iterations (bench/RESULTS.md,
      * "Cold start"). Calls of depth 0 return at once: they raise the call count, which alone
-     * reaches C2's threshold, at almost no cost, and they stay out of the loops' branch profiles.
+     * reaches C2's threshold, at almost no cost, and they stay out of the loops' branch profiles;
+     * to C2 they make everything after the return look cold (see the note above fourRows).
      * One call in {@value #PRIME_DEEP_EVERY} is {@value #PRIME_DEPTH} deep, so that C2 sees
      * full-depth loops (a kernel compiled on shallow loops runs real products slower for the life
      * of the JVM), but few enough boxed iterations run that the Vector API's own fallback methods
@@ -257,8 +258,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
         long start = System.nanoTime();
         for (int call = 0; ; call++) {
             int depth = call % PRIME_DEEP_EVERY == PRIME_DEEP_EVERY - 1 ? PRIME_DEPTH : 0;
-            boolean timed = depth > 0;
-            long before = timed ? System.nanoTime() : 0;
+            long before = depth > 0 ? System.nanoTime() : 0;
             if (call < PRIME_PROFILE_CALLS || depth > 0) {
                 profileOperations(scratch);
             }
@@ -268,14 +268,14 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             } else {
                 fourRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             }
-            long now = timed ? System.nanoTime() : 0;
+            long now = depth > 0 ? System.nanoTime() : 0;
             if (depth > 0) {
                 // the packing's other branches, one row deep: a partial last panel and a transposed B,
                 // so that C2 compiles them rather than traps that throw the code away on first use
                 packB(panels, 0, 1, NR, NR - 3, packed);
                 packB(transposed, 0, 1, 0, NR, packed);
             }
-            if (timed && (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS)) {
+            if (depth > 0 && (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS)) {
                 break;
             }
         }
@@ -287,10 +287,10 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
      * each of the first {@value #PRIME_PROFILE_CALLS} priming calls and each deep one.
      * NOTE: inside the JDK these operations dispatch on the vector's class, and C2 compiling the
      * kernel takes that class from the JDK methods' own profiles. The kernel's deep calls alone run
-     * the tile's additions and stores (16 a call, against thousands of loads and multiply-adds) too
-     * rarely to profile them before C2 compiles it; C2 then leaves those calls virtual and the
-     * vectors boxed, and every product runs at half speed for the life of the JVM (seen in every
-     * fork when these calls and the packing were not primed).
+     * the tile's additions and stores (2 mr a call, against thousands of loads and multiply-adds)
+     * too rarely to profile them before C2 compiles it; C2 then leaves those calls virtual and the
+     * vectors boxed, and every product runs at half speed for the life of the JVM
+     * ({@code PrimedKernelTest} checks the compiled kernels).
      */
     private static void profileOperations(float[] x) {
         FloatVector z = FloatVector.zero(SPECIES);
@@ -329,6 +329,9 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
     // The accumulators are named locals, not an array, so that C2 keeps every one in a register.
     // A(r, p) of the panel is a[aAt + r * rowStep + p * depthStep]: packed panels have (1, mr).
     // C's rows r of the tile get the accumulators plus old[oldAt + r * ldOld ...].
+    // NOTE: the micro-kernels and packB call nothing that the Vector API does not force inline
+    // (the stores are written out): priming's calls of depth 0 make every call after their return
+    // look cold to C2, which then declines to inline a helper and boxes the vectors handed to it.
     private static void fourRows(int kc, float[] a, int aAt, int rowStep, int depthStep, float[] bp, int bAt,
                                  float[] c, int cAt, int ldc, float[] old, int oldAt, int ldOld) {
         if (kc == 0) {
@@ -357,15 +360,24 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        store(c00, c01, c, cAt, old, oldAt);
-        store(c10, c11, c, cAt + ldc, old, oldAt + ldOld);
-        store(c20, c21, c, cAt + 2 * ldc, old, oldAt + 2 * ldOld);
-        store(c30, c31, c, cAt + 3 * ldc, old, oldAt + 3 * ldOld);
+        int c1 = cAt + ldc;
+        int c2 = c1 + ldc;
+        int c3 = c2 + ldc;
+        int o1 = oldAt + ldOld;
+        int o2 = o1 + ldOld;
+        int o3 = o2 + ldOld;
+        c00.add(FloatVector.fromArray(SPECIES, old, oldAt)).intoArray(c, cAt);
+        c01.add(FloatVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, cAt + LANES);
+        c10.add(FloatVector.fromArray(SPECIES, old, o1)).intoArray(c, c1);
+        c11.add(FloatVector.fromArray(SPECIES, old, o1 + LANES)).intoArray(c, c1 + LANES);
+        c20.add(FloatVector.fromArray(SPECIES, old, o2)).intoArray(c, c2);
+        c21.add(FloatVector.fromArray(SPECIES, old, o2 + LANES)).intoArray(c, c2 + LANES);
+        c30.add(FloatVector.fromArray(SPECIES, old, o3)).intoArray(c, c3);
+        c31.add(FloatVector.fromArray(SPECIES, old, o3 + LANES)).intoArray(c, c3 + LANES);
     }
 
     // Eight rows: sixteen accumulators, two B vectors and one broadcast, within AVX-512's 32
-    // registers. NOTE: the stores are written out rather than passed to a helper: C2 boxes this
-    // many vectors handed to a method it does not inline.
+    // registers.
     private static void eightRows(int kc, float[] a, int aAt, int rowStep, int depthStep, float[] bp, int bAt,
                                   float[] c, int cAt, int ldc, float[] old, int oldAt, int ldOld) {
         if (kc == 0) {
@@ -434,10 +446,5 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
         c61.add(FloatVector.fromArray(SPECIES, old, o6 + LANES)).intoArray(c, c6 + LANES);
         c70.add(FloatVector.fromArray(SPECIES, old, o7)).intoArray(c, c7);
         c71.add(FloatVector.fromArray(SPECIES, old, o7 + LANES)).intoArray(c, c7 + LANES);
-    }
-
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int at, float[] old, int oldAt) {
-        v0.add(FloatVector.fromArray(SPECIES, old, oldAt)).intoArray(c, at);
-        v1.add(FloatVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, at + LANES);
     }
 }

@@ -4,25 +4,29 @@ import java.util.Arrays;
 
 /**
  * Run in a fresh JVM by {@link PrimedKernelTest}: the first float64 and float32 products of that
- * JVM, big enough to prime the vector micro-kernels, then a few more.
+ * JVM, big enough to prime the vector micro-kernels, then a few more, some with a transposed B of
+ * a partial last panel (what a backward pass multiplies).
  */
 public final class PrimedKernelProbe {
     private PrimedKernelProbe() {
     }
 
     /**
-     * Multiplies 512 x 512 matrices six times in each dtype on the vector kernels.
+     * Multiplies 512 x 512 matrices in each dtype on the vector kernels, six times plain and three
+     * times by a transposed B of 500 columns.
      *
-     * @param args unused
+     * @param args unused; {@code -Dtiles=4} runs the kernels with four-row tiles (AVX2's) on any CPU
      */
     public static void main(String[] args) {
-        GemmKernel kernel = KernelProvider.vectorKernelOrNull();
-        if (kernel == null) {
+        if (KernelProvider.vectorKernelOrNull() == null) {
             System.out.println("NO VECTOR KERNEL");
             return;
         }
-        FloatGemmKernel floatKernel = KernelProvider.floatKernelFor(kernel);
+        boolean four = "4".equals(System.getProperty("tiles"));
+        GemmKernel kernel = four ? new VectorGemmKernel(VectorGemmKernel.MR_NARROW) : new VectorGemmKernel();
+        FloatGemmKernel floatKernel = four ? new FloatVectorGemmKernel(FloatVectorGemmKernel.MR_NARROW) : new FloatVectorGemmKernel();
         int n = 512;
+        int partial = 500;
         double[] a = new double[n * n];
         double[] b = new double[n * n];
         Arrays.fill(a, 0.5);
@@ -33,9 +37,12 @@ public final class PrimedKernelProbe {
         Arrays.fill(fa, 0.5f);
         Arrays.fill(fb, 0.25f);
         float[] fc = new float[n * n];
-        for (int i = 0; i < 6; i++) {
-            kernel.multiply(new Operand(a, 0, n, false), new Operand(b, 0, n, false), c, 0, n, n, n, n);
-            floatKernel.multiply(new FloatOperand(fa, 0, n, false), new FloatOperand(fb, 0, n, false), fc, 0, n, n, n, n);
+        for (int i = 0; i < 9; i++) {
+            boolean transposed = i >= 6;
+            int columns = transposed ? partial : n;
+            kernel.multiply(new Operand(a, 0, n, false), new Operand(b, 0, n, transposed), c, 0, columns, n, columns, n);
+            floatKernel.multiply(new FloatOperand(fa, 0, n, false), new FloatOperand(fb, 0, n, transposed), fc, 0, columns, n,
+                    columns, n);
         }
         System.out.println("PRODUCTS " + c[0] + " " + fc[0]);
     }

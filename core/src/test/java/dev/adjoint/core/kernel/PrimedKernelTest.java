@@ -12,57 +12,77 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What C2 makes of the vector micro-kernels after priming, in a fresh JVM's compilation log
- * ({@code -XX:+LogCompilation}): every vector operation of the tile intrinsified. Priming calls
- * the kernel mostly with depth 0, and when C2 compiled it before the JDK had profiled the tile's
- * additions and stores, it left those calls virtual and the vectors boxed, and every later product
- * of the JVM ran at half speed, with the same bits (so no other test saw it).
+ * What C2 makes of the vector micro-kernels and their packing after priming, in a fresh JVM's
+ * compilation log ({@code -XX:+LogCompilation}): every vector operation of the tile intrinsified,
+ * for tiles of eight rows (AVX-512) and four (AVX2, forced here on any CPU), and no compiled
+ * kernel or packing thrown away when a later product takes a branch priming did not. Priming calls
+ * the kernel mostly with depth 0; with nothing else, C2 compiled it before the JDK had profiled
+ * the tile's additions and stores and left them virtual, or declined to inline a helper of the
+ * four-row kernel, and boxed the vectors: every later product of the JVM ran 2-10 times slower,
+ * with the same bits, so no other test saw it.
  */
 class PrimedKernelTest {
+    /** A compile task of an Adjoint kernel method; C1's tasks carry a level, C2's do not (JDK 17). */
     private static final Pattern TASK = Pattern.compile(
-            "<task compile_id='\\d+' (compile_kind='osr' )?method='dev\\.adjoint\\.core\\.kernel\\.(\\w+) (eightRows|fourRows) [^>]*>");
+            "<task compile_id='(\\d+)' (compile_kind='osr' )?method='dev\\.adjoint\\.core\\.kernel\\.(\\w+) (eightRows|fourRows|packB) [^>]*>");
 
-    @Test
-    void theMicroKernelsCompileWithEveryVectorOperationIntrinsified() throws Exception {
+    @ParameterizedTest(name = "tiles: {0}")
+    @ValueSource(strings = {"default", "4"})
+    void thePrimedKernelsCompileWithEveryVectorOperationIntrinsified(String tiles) throws Exception {
         File log = File.createTempFile("primed-kernel", ".log");
         try {
             ChildJvm.Result child = ChildJvm.run(PrimedKernelProbe.class, true, "--add-modules", "jdk.incubator.vector",
-                    "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation", "-XX:LogFile=" + log.getAbsolutePath());
+                    "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation", "-XX:LogFile=" + log.getAbsolutePath(),
+                    "-Dtiles=" + tiles);
             assertEquals(0, child.exitCode(), child.output());
             assumeFalse(child.output().contains("NO VECTOR KERNEL"), "this CPU's vectors are too narrow for the vector kernels");
             assertTrue(child.output().contains("PRODUCTS"), child.output());
-            String text = Files.readString(log.toPath(), StandardCharsets.ISO_8859_1);
-            List<String> compiled = new ArrayList<>();
-            Matcher task = TASK.matcher(text);
-            while (task.find()) {
-                int end = text.indexOf("</task>", task.end());
-                String body = text.substring(task.end(), end < 0 ? text.length() : end);
-                if (task.group(1) != null || !body.contains("<intrinsic id='_VectorTernaryOp'")) {
-                    continue; // an on-stack compile, or C1's (which intrinsifies no vector operation)
-                }
-                int rows = task.group(3).equals("eightRows") ? 8 : 4;
-                String what = task.group(2) + "." + task.group(3);
-                compiled.add(task.group(2));
-                // per tile row: two stores and two loads of C, two additions, two multiply-adds a step
-                assertEquals(2 * rows, count(body, "_VectorStoreOp"), what + ": stores of the tile intrinsified");
-                assertEquals(2 * rows, count(body, "_VectorBinaryOp"), what + ": additions of the tile intrinsified");
-                assertEquals(2 * rows, count(body, "_VectorTernaryOp"), what + ": multiply-adds intrinsified");
-                assertEquals(2 * rows + 2, count(body, "_VectorLoadOp"), what + ": loads intrinsified");
-            }
-            assertTrue(compiled.contains("VectorGemmKernel"), "C2 compiled the float64 micro-kernel while priming: " + compiled);
-            assertTrue(compiled.contains("FloatVectorGemmKernel"), "C2 compiled the float32 micro-kernel while priming: " + compiled);
-            assertFalse(compiled.isEmpty());
+            check(Files.readString(log.toPath(), StandardCharsets.ISO_8859_1));
         } finally {
             Files.deleteIfExists(log.toPath());
         }
     }
 
+    private static void check(String text) {
+        List<String> kernels = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        Matcher task = TASK.matcher(text);
+        while (task.find()) {
+            boolean c2 = !task.group().contains(" level='");
+            if (!c2) {
+                continue;
+            }
+            ids.add(task.group(1));
+            if (task.group(2) != null || task.group(4).equals("packB")) {
+                continue; // an on-stack compile, or the packing: checked below only for being kept
+            }
+            int end = text.indexOf("</task>", task.end());
+            String body = text.substring(task.end(), end < 0 ? text.length() : end);
+            int rows = task.group(4).equals("eightRows") ? 8 : 4;
+            String what = task.group(3) + "." + task.group(4);
+            kernels.add(task.group(3));
+            // per tile row: two loads, additions and stores of C, and two multiply-adds a step
+            assertEquals(2 * rows, count(body, "_VectorStoreOp"), what + ": stores of the tile intrinsified");
+            assertEquals(2 * rows, count(body, "_VectorBinaryOp"), what + ": additions of the tile intrinsified");
+            assertEquals(2 * rows, count(body, "_VectorTernaryOp"), what + ": multiply-adds intrinsified");
+            assertEquals(2 * rows + 2, count(body, "_VectorLoadOp"), what + ": loads intrinsified");
+        }
+        assertTrue(kernels.contains("VectorGemmKernel"), "C2 compiled the float64 micro-kernel: " + kernels);
+        assertTrue(kernels.contains("FloatVectorGemmKernel"), "C2 compiled the float32 micro-kernel: " + kernels);
+        for (String id : ids) {
+            assertFalse(Pattern.compile("<make_not_entrant thread='\\d+' compile_id='" + id + "' compiler='c2'").matcher(text).find(),
+                    "C2's code of compile " + id + " (a micro-kernel or packB) was thrown away by a later product");
+        }
+    }
+
     private static int count(String body, String intrinsic) {
+        String tag = "<intrinsic id='" + intrinsic + "'";
         int n = 0;
-        for (int at = body.indexOf("<intrinsic id='" + intrinsic + "'"); at >= 0; at = body.indexOf("<intrinsic id='" + intrinsic + "'", at + 1)) {
+        for (int at = body.indexOf(tag); at >= 0; at = body.indexOf(tag, at + 1)) {
             n++;
         }
         return n;
