@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 
 /**
  * Cold start of the 1024² product: in a fresh JVM, the time of the first ten products
@@ -93,49 +94,6 @@ public final class ColdStart {
         return result;
     }
 
-    /**
-     * The same measurement for training steps of {@code TrainingBenchmark}'s MLP (784-512-512-10,
-     * batch 256, softmax cross-entropy, Adam): zeroGrad, forward, backward, step.
-     */
-    private static void measureMlp(String dtype) {
-        TrainingBenchmark.Mlp s = new TrainingBenchmark.Mlp();
-        TrainingBenchmark.build(s, dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64, false);
-        double[] first = new double[10];
-        long sink = 0;
-        long cpu0 = cpuNanos();
-        for (int i = 0; i < 10; i++) {
-            long t0 = System.nanoTime();
-            sink += Double.doubleToRawLongBits(mlpStep(s));
-            first[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        long cpuFirst = cpuNanos() - cpu0;
-        if (Boolean.getBoolean("verbose")) {
-            System.out.println("first ten, ms: " + Arrays.toString(Arrays.stream(first).map(x -> Math.round(x * 10) / 10.0).toArray()));
-        }
-        for (int i = 0; i < WARM_PRODUCTS; i++) {
-            sink += Double.doubleToRawLongBits(mlpStep(s));
-        }
-        double steady = 0;
-        long cpu1 = cpuNanos();
-        for (int i = 0; i < 10; i++) {
-            long t0 = System.nanoTime();
-            sink += Double.doubleToRawLongBits(mlpStep(s));
-            steady += (System.nanoTime() - t0) / 1e6;
-        }
-        long cpuSteady = cpuNanos() - cpu1;
-        double cold = Arrays.stream(first).sum();
-        System.out.printf("RESULT first ten %.1f ms (first %.1f)  steady ten %.1f ms  (sink %d)  cpu ratio %.2f  ratio %.2f%n",
-                cold, first[0], steady, sink & 1, (double) cpuFirst / cpuSteady, cold / steady);
-    }
-
-    private static double mlpStep(TrainingBenchmark.Mlp s) {
-        s.adam.zeroGrad();
-        Tensor loss = Losses.crossEntropy(s.net.forward(s.x), s.targets);
-        loss.backward();
-        s.adam.step();
-        return loss.item();
-    }
-
     /** CPU time of the whole process, compiler threads included: less moved by other jobs than wall time. */
     private static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
@@ -145,44 +103,53 @@ public final class ColdStart {
         if (!dtype.equals("float64") && !dtype.equals("float32")) {
             throw new IllegalArgumentException("ColdStart: dtype must be float64 or float32, not " + dtype);
         }
+        DType type = dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64;
         if ("mlp".equals(System.getProperty("workload", "matmul"))) {
-            measureMlp(dtype);
+            // TrainingBenchmark's MLP (784-512-512-10, batch 256, softmax cross-entropy, Adam), no step run yet
+            TrainingBenchmark.Mlp s = new TrainingBenchmark.Mlp();
+            TrainingBenchmark.build(s, type, false);
+            time(() -> {
+                s.adam.zeroGrad();
+                Tensor loss = Losses.crossEntropy(s.net.forward(s.x), s.targets);
+                loss.backward();
+                s.adam.step();
+                return loss.item();
+            });
             return;
         }
         SplittableRandom random = new SplittableRandom(42);
-        Tensor a = Tensor.of(random.doubles((long) N * N, -1, 1).toArray(), N, N);
-        Tensor b = Tensor.of(random.doubles((long) N * N, -1, 1).toArray(), N, N);
-        if (dtype.equals("float32")) {
-            a = a.to(DType.FLOAT32);
-            b = b.to(DType.FLOAT32);
-        }
+        Tensor a = Tensor.of(random.doubles((long) N * N, -1, 1).toArray(), N, N).to(type);
+        Tensor b = Tensor.of(random.doubles((long) N * N, -1, 1).toArray(), N, N).to(type);
+        time(() -> a.matmul(b).get(0, 0));
+    }
+
+    /** Times the first ten runs of {@code work}, then ten after {@value #WARM_PRODUCTS} more, and prints the result line. */
+    private static void time(DoubleSupplier work) {
         boolean verbose = Boolean.getBoolean("verbose");
         if (verbose) {
-            System.out.println("first product starts at " + ManagementFactory.getRuntimeMXBean().getUptime() + " ms of uptime");
+            System.out.println("first run starts at " + ManagementFactory.getRuntimeMXBean().getUptime() + " ms of uptime");
         }
         double[] first = new double[10];
         long sink = 0;
         long cpu0 = cpuNanos();
         for (int i = 0; i < 10; i++) {
             long t0 = System.nanoTime();
-            Tensor c = a.matmul(b);
+            sink += Double.doubleToRawLongBits(work.getAsDouble());
             first[i] = (System.nanoTime() - t0) / 1e6;
-            sink += Double.doubleToRawLongBits(c.get(0, 0));
         }
         long cpuFirst = cpuNanos() - cpu0;
         if (verbose) {
             System.out.println("first ten, ms: " + Arrays.toString(Arrays.stream(first).map(x -> Math.round(x * 10) / 10.0).toArray()));
         }
         for (int i = 0; i < WARM_PRODUCTS; i++) {
-            sink += Double.doubleToRawLongBits(a.matmul(b).get(0, 0));
+            sink += Double.doubleToRawLongBits(work.getAsDouble());
         }
         double steady = 0;
         long cpu1 = cpuNanos();
         for (int i = 0; i < 10; i++) {
             long t0 = System.nanoTime();
-            Tensor c = a.matmul(b);
+            sink += Double.doubleToRawLongBits(work.getAsDouble());
             steady += (System.nanoTime() - t0) / 1e6;
-            sink += Double.doubleToRawLongBits(c.get(0, 0));
         }
         long cpuSteady = cpuNanos() - cpu1;
         double cold = Arrays.stream(first).sum();
