@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The first block of at least {@link #PRIME_WORK} multiply-adds in a JVM first primes the
  * micro-kernel and the packing of B on scratch ({@link #prime}), so that C2 compiles them within
- * that block rather than after hundreds of boxed full-depth calls; the bits of every product are
- * the same either way.
+ * that block rather than after hundreds of boxed full-depth calls, unless smaller blocks came first
+ * and ran the kernel long enough to compile it by themselves; the bits of every product are the
+ * same either way.
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present; see {@link KernelProvider}.
  */
@@ -47,7 +48,12 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
      */
     private static final float[] NEGATIVE_ZEROS = negativeZeros(NR);
     /** Multiply-adds of a block from which the first such block primes the micro-kernel ({@link #prime}). */
-    static final long PRIME_WORK = 1L << 24;
+    static final long PRIME_WORK = 1L << 22;
+    /**
+     * Tiles the micro-kernel may compute in smaller blocks before the first block of {@link #PRIME_WORK};
+     * past them it is never primed. Far below the 600 calls from which C2 compiles it.
+     */
+    private static final long PRIME_WINDOW_TILES = 256;
     /** One priming call in this many is {@link #PRIME_DEPTH} deep, the others of depth 0. */
     private static final int PRIME_DEEP_EVERY = 1024;
     private static final int PRIME_DEPTH = 256;
@@ -61,6 +67,8 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
      */
     private static final long PRIME_MAX_NANOS = 1_000_000_000;
     private static volatile boolean primed;
+    /** Tiles computed in blocks too small to prime, while not primed (guarded by the class's lock). */
+    private static long unprimedTiles;
 
     /** The lanes of the preferred vector of floats: 512 bits on AVX-512, 256 on AVX2. */
     static int lanes() {
@@ -96,8 +104,8 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
     @Override
     public void multiply(FloatOperand a, FloatOperand b, float[] c, int cOff, int ldc, int m, int n, int k) {
         int mr = this.mr;
-        if (!primed && (long) m * n * k >= PRIME_WORK) {
-            prime(mr);
+        if (!primed) {
+            prime(mr, m, n, k);
         }
         // equal depth blocks (784 deep: four of 196, not three of 256 and one of 16), since each
         // block reads and writes all of C once
@@ -242,9 +250,21 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
      * Priming ends when a timed deep call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns.
      * The other threads of the product wait on the lock, leaving the cores to priming and the
      * compilers.
+     * NOTE: only a kernel that C2 has not compiled yet may be primed: in C2's code of a kernel
+     * compiled from real products, the return for depth 0 is a trap, and the first priming call
+     * would throw the code away. So smaller blocks count their tiles, and past
+     * {@value #PRIME_WINDOW_TILES} of them priming is given up (a training loop of small batches may
+     * run many small blocks before its first large one).
      */
-    private static synchronized void prime(int mr) {
+    private static synchronized void prime(int mr, int m, int n, int k) {
         if (primed) {
+            return;
+        }
+        if ((long) m * n * k < PRIME_WORK) {
+            unprimedTiles += (long) ceilDiv(m, mr) * ceilDiv(n, NR) * ceilDiv(k, KC);
+            if (unprimedTiles > PRIME_WINDOW_TILES) {
+                primed = true;
+            }
             return;
         }
         float[] a = new float[mr * PRIME_DEPTH];

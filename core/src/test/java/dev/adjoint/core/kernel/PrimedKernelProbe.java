@@ -15,7 +15,8 @@ public final class PrimedKernelProbe {
      * Multiplies 512 x 512 matrices in each dtype on the vector kernels, six times plain and three
      * times by a transposed B of 500 columns.
      *
-     * @param args unused; {@code -Dtiles=4} runs the kernels with four-row tiles (AVX2's) on any CPU
+     * @param args unused; {@code -Dtiles=4} runs the kernels with four-row tiles (AVX2's) on any CPU,
+     *     {@code -DsmallFirst=true} runs thousands of blocks too small to prime first
      */
     public static void main(String[] args) {
         if (KernelProvider.vectorKernelOrNull() == null) {
@@ -37,6 +38,14 @@ public final class PrimedKernelProbe {
         Arrays.fill(fa, 0.5f);
         Arrays.fill(fb, 0.25f);
         float[] fc = new float[n * n];
+        if (Boolean.getBoolean("smallFirst")) {
+            // blocks too small to prime, until C2 has compiled the kernels from them
+            int s = 64;
+            for (int i = 0; i < 3000; i++) {
+                kernel.multiply(new Operand(a, 0, s, false), new Operand(b, 0, s, false), c, 0, s, s, s, 4 * s);
+                floatKernel.multiply(new FloatOperand(fa, 0, s, false), new FloatOperand(fb, 0, s, false), fc, 0, s, s, s, 4 * s);
+            }
+        }
         for (int i = 0; i < 9; i++) {
             boolean transposed = i >= 6;
             int columns = transposed ? partial : n;
