@@ -19,11 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  * always packed; A only when stored transposed (then the packed {@code MC x KC} block is reused for
  * every B block).
  *
- * <p>The first block of at least {@link #PRIME_WORK} multiply-adds in a JVM first primes the
- * micro-kernel and the packing of B on scratch ({@link #prime}), so that C2 compiles them within
- * that block rather than after hundreds of boxed full-depth calls, unless smaller blocks came first
- * and ran the kernel long enough to compile it by themselves; the bits of every product are the
- * same either way.
+ * <p>The first block (one thread's part of a product) of at least {@link #PRIME_WORK}
+ * multiply-adds in a JVM first primes the micro-kernel and the packing of B on scratch
+ * ({@link #prime}), so that C2 compiles them within that block rather than after hundreds of boxed
+ * full-depth calls, unless smaller blocks ran {@link #PRIME_WINDOW_STEPS} steps of the micro-kernel
+ * first; the bits of every product are the same either way.
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present; see {@link KernelProvider}.
  */
@@ -45,13 +45,18 @@ final class VectorGemmKernel implements GemmKernel {
      * the compiled kernel away (an unstable_if trap) when the second depth block accumulates.
      */
     private static final double[] NEGATIVE_ZEROS = negativeZeros(NR);
-    /** Multiply-adds of a block from which the first such block primes the micro-kernel ({@link #prime}). */
+    /**
+     * Multiply-adds of a block from which the first such block primes the micro-kernel ({@link #prime}),
+     * unless smaller blocks ran {@link #PRIME_WINDOW_STEPS} steps first.
+     */
     static final long PRIME_WORK = 1L << 22;
     /**
-     * Tiles the micro-kernel may compute in smaller blocks before the first block of {@link #PRIME_WORK};
-     * past them it is never primed. Far below the 600 calls from which C2 compiles it.
+     * Steps of the micro-kernel's loop (tiles times depth) that smaller blocks may run before the
+     * first block of {@link #PRIME_WORK}; past them it is never primed. C2 compiles a loop after
+     * tens of thousands of iterations (about 20,000 with {@code -XX:-TieredCompilation}; fewer with
+     * {@code -XX:CompileThresholdScaling} below 1, where this margin may not hold).
      */
-    private static final long PRIME_WINDOW_TILES = 256;
+    private static final long PRIME_WINDOW_STEPS = 8192;
     /** One priming call in this many is {@link #PRIME_DEPTH} deep, the others of depth 0. */
     private static final int PRIME_DEEP_EVERY = 1024;
     private static final int PRIME_DEPTH = 256;
@@ -65,8 +70,8 @@ final class VectorGemmKernel implements GemmKernel {
      */
     private static final long PRIME_MAX_NANOS = 1_000_000_000;
     private static volatile boolean primed;
-    /** Tiles computed in blocks too small to prime, while not primed (guarded by the class's lock). */
-    private static long unprimedTiles;
+    /** Steps of the micro-kernel in blocks too small to prime, counted as they start (guarded by the class's lock). */
+    private static long unprimedSteps;
 
     /** The lanes of the preferred vector of doubles: 512 bits on AVX-512, 256 on AVX2. */
     static int lanes() {
@@ -246,21 +251,22 @@ final class VectorGemmKernel implements GemmKernel {
      * of the JVM), but few enough boxed iterations run that the Vector API's own fallback methods
      * do not crowd C2's queue ahead of the kernel.
      * Priming ends when a timed deep call runs at compiled speed, or after {@value #PRIME_MAX_NANOS} ns.
-     * The other threads of the product wait on the lock, leaving the cores to priming and the
-     * compilers.
+     * Every product that starts meanwhile, on any thread, waits on the lock, leaving the cores to
+     * priming and the compilers.
      * NOTE: only a kernel that C2 has not compiled yet may be primed: in C2's code of a kernel
      * compiled from real products, the return for depth 0 is a trap, and the first priming call
-     * would throw the code away. So smaller blocks count their tiles, and past
-     * {@value #PRIME_WINDOW_TILES} of them priming is given up (a training loop of small batches may
-     * run many small blocks before its first large one).
+     * would throw the code away. So smaller blocks count the steps of the micro-kernel's loop they
+     * will run (what C2's thresholds count), and past {@value #PRIME_WINDOW_STEPS} of them priming is
+     * given up (a training loop of small batches may run many small blocks before its first large
+     * one).
      */
     private static synchronized void prime(int mr, int m, int n, int k) {
         if (primed) {
             return;
         }
         if ((long) m * n * k < PRIME_WORK) {
-            unprimedTiles += (long) ceilDiv(m, mr) * ceilDiv(n, NR) * ceilDiv(k, KC);
-            if (unprimedTiles > PRIME_WINDOW_TILES) {
+            unprimedSteps += (long) ceilDiv(m, mr) * ceilDiv(n, NR) * k;
+            if (unprimedSteps > PRIME_WINDOW_STEPS) {
                 primed = true;
             }
             return;

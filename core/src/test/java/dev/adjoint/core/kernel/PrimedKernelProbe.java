@@ -16,7 +16,7 @@ public final class PrimedKernelProbe {
      * times by a transposed B of 500 columns.
      *
      * @param args unused; {@code -Dtiles=4} runs the kernels with four-row tiles (AVX2's) on any CPU,
-     *     {@code -DsmallFirst=true} runs thousands of blocks too small to prime first
+     *     {@code -DsmallBlocks=N} runs N one-tile blocks, too small to prime, first
      */
     public static void main(String[] args) {
         if (KernelProvider.vectorKernelOrNull() == null) {
@@ -38,13 +38,10 @@ public final class PrimedKernelProbe {
         Arrays.fill(fa, 0.5f);
         Arrays.fill(fb, 0.25f);
         float[] fc = new float[n * n];
-        if (Boolean.getBoolean("smallFirst")) {
-            // blocks too small to prime, until C2 has compiled the kernels from them
-            int s = 64;
-            for (int i = 0; i < 3000; i++) {
-                kernel.multiply(new Operand(a, 0, s, false), new Operand(b, 0, s, false), c, 0, s, s, s, 4 * s);
-                floatKernel.multiply(new FloatOperand(fa, 0, s, false), new FloatOperand(fb, 0, s, false), fc, 0, s, s, s, 4 * s);
-            }
+        // one-tile blocks (8 x 16, 256 deep) too small to prime, each 256 steps of the micro-kernel
+        for (int i = 0; i < Integer.getInteger("smallBlocks", 0); i++) {
+            kernel.multiply(new Operand(a, 0, 256, false), new Operand(b, 0, 16, false), c, 0, 16, 8, 16, 256);
+            floatKernel.multiply(new FloatOperand(fa, 0, 256, false), new FloatOperand(fb, 0, 16, false), fc, 0, 16, 8, 16, 256);
         }
         for (int i = 0; i < 9; i++) {
             boolean transposed = i >= 6;

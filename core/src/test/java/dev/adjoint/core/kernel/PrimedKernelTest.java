@@ -31,14 +31,19 @@ class PrimedKernelTest {
     private static final Pattern TASK = Pattern.compile(
             "<task compile_id='(\\d+)' (compile_kind='osr' )?method='dev\\.adjoint\\.core\\.kernel\\.(\\w+) (eightRows|fourRows|packB) [^>]*>");
 
-    @ParameterizedTest(name = "tiles: {0}, small blocks first: {1}")
-    @CsvSource({"default, false", "4, false", "default, true"})
-    void thePrimedKernelsCompileWithEveryVectorOperationIntrinsified(String tiles, boolean smallFirst) throws Exception {
+    /**
+     * @param smallBlocks one-tile blocks run first: 255 of them would have C2 compile the kernels
+     *     (sooner without tiered compilation) if priming were not given up after the first 32
+     */
+    @ParameterizedTest(name = "tiles: {0}, small blocks first: {1}, tiered compilation: {2}")
+    @CsvSource({"default, 0, true", "4, 0, true", "default, 255, true", "default, 255, false"})
+    void thePrimedKernelsCompileWithEveryVectorOperationIntrinsified(String tiles, int smallBlocks, boolean tiered) throws Exception {
+        boolean smallFirst = smallBlocks > 0;
         File log = File.createTempFile("primed-kernel", ".log");
         try {
             ChildJvm.Result child = ChildJvm.run(PrimedKernelProbe.class, true, "--add-modules", "jdk.incubator.vector",
                     "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation", "-XX:LogFile=" + log.getAbsolutePath(),
-                    "-Dtiles=" + tiles, "-DsmallFirst=" + smallFirst);
+                    "-Dtiles=" + tiles, "-DsmallBlocks=" + smallBlocks, tiered ? "-XX:+TieredCompilation" : "-XX:-TieredCompilation");
             assertEquals(0, child.exitCode(), child.output());
             assumeFalse(child.output().contains("NO VECTOR KERNEL"), "this CPU's vectors are too narrow for the vector kernels");
             assertTrue(child.output().contains("PRODUCTS"), child.output());
