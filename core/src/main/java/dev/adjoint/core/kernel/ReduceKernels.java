@@ -223,11 +223,6 @@ public final class ReduceKernels {
     static final int SUM_LANES = 16;
 
     /**
-     * The sum of {@code n} consecutive elements from {@code from}: runs of at least
-     * {@link MathKernel#MIN_LENGTH} on the math kernel, shorter ones here, both as
-     * {@link #sumInLanes} (the same bits).
-     */
-    /**
      * The sum of {@code n} consecutive elements of x's buffer from {@code from}, as {@link #sumInLanes}
      * adds them: a float32 buffer's elements widened one by one in the sum, with no widened copy.
      */
@@ -235,6 +230,11 @@ public final class ReduceKernels {
         return x.floats != null ? sum(x.floats, from, n) : sum(x.data, from, n);
     }
 
+    /**
+     * The sum of {@code n} consecutive elements from {@code from}: runs of at least
+     * {@link MathKernel#MIN_LENGTH} on the math kernel, shorter ones here, both as
+     * {@link #sumInLanes} (the same bits).
+     */
     static double sum(double[] a, int from, int n) {
         return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(a, from, n) : sumInLanes(a, from, n);
     }

@@ -52,9 +52,9 @@ final class VectorGemmKernel implements GemmKernel {
     static final long PRIME_WORK = 1L << 22;
     /**
      * Steps of the micro-kernel's loop (tiles times depth) that smaller blocks may run before the
-     * first block of {@link #PRIME_WORK}; past them it is never primed. C2 compiles a loop after
-     * tens of thousands of iterations (about 20,000 with {@code -XX:-TieredCompilation}; fewer with
-     * {@code -XX:CompileThresholdScaling} below 1, where this margin may not hold).
+     * first block of {@link #PRIME_WORK}; past them it is never primed. Well under the loop
+     * iterations after which C2 compiles the kernel, with tiered compilation or without
+     * (bench/RESULTS.md, "Cold start"); {@code -XX:CompileThresholdScaling} below 1 may undercut it.
      */
     private static final long PRIME_WINDOW_STEPS = 8192;
     /** One priming call in this many is {@link #PRIME_DEPTH} deep, the others of depth 0. */
