@@ -62,8 +62,13 @@ final class VectorGemmKernel implements GemmKernel {
     private static final int PRIME_DEPTH = 256;
     /** Priming calls that each also run {@link #profileOperations}: several times HotSpot's count for profiling a method. */
     private static final int PRIME_PROFILE_CALLS = 2_048;
-    /** A timed deep priming call (kernel and packing) this fast, C2's code and not C1's, ends the priming. */
-    private static final long PRIME_COMPILED_NANOS = 4_000;
+    /**
+     * A timed deep priming call (kernel and packing) this fast, C2's code and not C1's, ends the
+     * priming: C2's code takes a few microseconds, C1's boxed code over a hundred even once C2 has
+     * compiled the Vector API's fallbacks (bench/RESULTS.md, "Cold start"); a bound near C2's own
+     * time made priming wait for one lucky call.
+     */
+    private static final long PRIME_COMPILED_NANOS = 25_000;
     /**
      * The most time priming takes: C2 may be busy (then C1 compiles without the profile that leads
      * to C2, until C2's queue is short) or absent ({@code -XX:TieredStopAtLevel=1}, {@code -Xint}).
@@ -122,7 +127,6 @@ final class VectorGemmKernel implements GemmKernel {
         // L1 while the B panels pass, so copying them would be pure overhead. A transposed A is
         // packed unless each element feeds one tile only.
         boolean packA = a.transposed() && n > NR;
-        double[] src = a.data();
         for (int ic = 0; ic < m; ic += MC) {
             int mc = Math.min(MC, m - ic);
             for (int pc = 0; pc < k; pc += kc0) {
@@ -134,45 +138,58 @@ final class VectorGemmKernel implements GemmKernel {
                 for (int jc = 0; jc < n; jc += NC) {
                     int nc = Math.min(NC, n - jc);
                     packB(b, pc, kc, jc, nc, bp);
-                    for (int ir = 0; ir < mc; ir += mr) {
-                        int rows = Math.min(mr, mc - ir);
-                        double[] aArray = ap;
-                        int aAt = ir * kc;
-                        int rowStep = 1;
-                        int depthStep = mr;
-                        if (!packA && rows == mr) {
-                            aArray = src;
-                            rowStep = a.rowStep();
-                            depthStep = a.columnStep();
-                            aAt = a.offset() + (ic + ir) * rowStep + pc * depthStep;
-                        } else if (!packA) {
-                            // the last, partial row panel: pad it to whole tile rows
-                            Packing.packA(a, ic + ir, rows, pc, kc, mr, ap);
-                            aAt = 0;
-                        }
-                        for (int jr = 0; jr < nc; jr += NR) {
-                            int cols = Math.min(NR, nc - jr);
-                            int bAt = jr * kc;
-                            int cAt = cOff + (ic + ir) * ldc + jc + jr;
-                            boolean whole = rows == mr && cols == NR;
-                            double[] out = whole ? c : tile;
-                            int outAt = whole ? cAt : 0;
-                            int ldo = whole ? ldc : NR;
-                            // what the tile adds to: C itself, or a row of -0.0 read for every row
-                            boolean add = whole && accumulate;
-                            double[] old = add ? c : NEGATIVE_ZEROS;
-                            int oldAt = add ? cAt : 0;
-                            int ldOld = add ? ldc : 0;
-                            if (mr == MR_WIDE) {
-                                eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
-                            } else {
-                                fourRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
-                            }
-                            if (!whole) {
-                                merge(tile, c, cAt, ldc, rows, cols, accumulate);
-                            }
-                        }
-                    }
+                    tiles(mr, a, packA, ap, ic, mc, pc, kc, bp, jc, nc, c, cOff, ldc, tile, accumulate);
+                }
+            }
+        }
+    }
+
+    /**
+     * The tiles of one block: the A panels of rows {@code ic..ic+mc} against the packed B block of
+     * columns {@code jc..jc+nc}, depth {@code pc..pc+kc}.
+     * NOTE: a method of its own, so that C2 compiles this loop alone (one short compile) rather than
+     * the whole of {@link #multiply} twice, on-stack and then whole, while the first products run on
+     * the same cores (bench/RESULTS.md, "Cold start").
+     */
+    private static void tiles(int mr, Operand a, boolean packA, double[] ap, int ic, int mc, int pc, int kc, double[] bp,
+            int jc, int nc, double[] c, int cOff, int ldc, double[] tile, boolean accumulate) {
+        double[] src = a.data();
+        for (int ir = 0; ir < mc; ir += mr) {
+            int rows = Math.min(mr, mc - ir);
+            double[] aArray = ap;
+            int aAt = ir * kc;
+            int rowStep = 1;
+            int depthStep = mr;
+            if (!packA && rows == mr) {
+                aArray = src;
+                rowStep = a.rowStep();
+                depthStep = a.columnStep();
+                aAt = a.offset() + (ic + ir) * rowStep + pc * depthStep;
+            } else if (!packA) {
+                // the last, partial row panel: pad it to whole tile rows
+                Packing.packA(a, ic + ir, rows, pc, kc, mr, ap);
+                aAt = 0;
+            }
+            for (int jr = 0; jr < nc; jr += NR) {
+                int cols = Math.min(NR, nc - jr);
+                int bAt = jr * kc;
+                int cAt = cOff + (ic + ir) * ldc + jc + jr;
+                boolean whole = rows == mr && cols == NR;
+                double[] out = whole ? c : tile;
+                int outAt = whole ? cAt : 0;
+                int ldo = whole ? ldc : NR;
+                // what the tile adds to: C itself, or a row of -0.0 read for every row
+                boolean add = whole && accumulate;
+                double[] old = add ? c : NEGATIVE_ZEROS;
+                int oldAt = add ? cAt : 0;
+                int ldOld = add ? ldc : 0;
+                if (mr == MR_WIDE) {
+                    eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+                } else {
+                    fourRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+                }
+                if (!whole) {
+                    merge(tile, c, cAt, ldc, rows, cols, accumulate);
                 }
             }
         }
