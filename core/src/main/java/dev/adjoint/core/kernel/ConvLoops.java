@@ -92,11 +92,17 @@ final class ConvLoops {
                 ConvKernels.eachChunk(plan, from, end, (j0, cw, group) -> {
                     im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
                     gatherColumns(gradOutput, view, slice, g, group, j0, cw);
-                    GemmLoops.multiply(null, new Operand(slice, 0, cw, false), new Operand(cols, 0, cw, true),
-                            part, 0, k, og, k, cw);
+                    // the product's transpose, cols [k, cw] times the slice's transpose: the same bits
+                    // (each element the same chain of fused multiply-adds in the same order, whose
+                    // products commute), and what is packed as a transposed B is the slice (og rows),
+                    // not cols (k rows): a transposed B is packed element by element
+                    GemmLoops.multiply(null, new Operand(cols, 0, cw, false), new Operand(slice, 0, cw, true),
+                            part, 0, og, k, og, cw);
                     int base = laneBase + group * og * k;
-                    for (int i = 0; i < og * k; i++) {
-                        partials[base + i] += part[i];
+                    for (int o = 0; o < og; o++) {
+                        for (int q = 0, at = base + o * k; q < k; q++) {
+                            partials[at + q] += part[q * og + o];
+                        }
                     }
                 });
             }
