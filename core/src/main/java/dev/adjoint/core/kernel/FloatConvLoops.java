@@ -258,12 +258,65 @@ final class FloatConvLoops {
         }
     }
 
+    /**
+     * {@link #col2imRows} for unit strides and columns of whole images: image by image and channel by
+     * channel, each kernel offset's block of valid rows added with its bounds worked out once. Every
+     * element gets the same additions in the same order (the rows of its channel's window, in turn).
+     */
+    private static void col2imPlanes(float[] cols, Geometry g, int group, int j0, int cw, float[] gx, int first, int last) {
+        int oh = g.outH();
+        int ow = g.outW();
+        int plane = oh * ow;
+        int h = g.h();
+        int w = g.w();
+        int kh = g.kh();
+        int kw = g.kw();
+        int window = kh * kw;
+        int firstImage = j0 / plane;
+        int cg = g.c() / g.groups();
+        MathKernel math = KernelProvider.math();
+        for (int img = 0; img < cw / plane; img++) {
+            for (int r0 = first; r0 < last; r0 += window) {
+                int ch = group * cg + r0 / window;
+                int gxPlane = ((firstImage + img) * g.c() + ch) * h * w;
+                for (int ki = 0; ki < kh; ki++) {
+                    int di = ki * g.dh() - g.ph();
+                    int yLo = Math.max(0, -di);
+                    int yHi = Math.min(oh, h - di);
+                    for (int kj = 0; kj < kw; kj++) {
+                        int dj = kj * g.dw() - g.pw();
+                        int xLo = Math.max(0, -dj);
+                        int xHi = Math.min(ow, w - dj);
+                        int src = (r0 + ki * kw + kj) * cw + img * plane;
+                        if (dj == 0 && ow == w && yLo < yHi) {
+                            // whole rows, no shift along them: one run over the rows, on the math kernel
+                            int d = gxPlane + (yLo + di) * w;
+                            math.arithmetic(Elementwise.Binary.ADD, gx, d, cols, src + yLo * ow, 1, gx, d, (yHi - yLo) * w);
+                            continue;
+                        }
+                        for (int y = yLo; y < yHi; y++) {
+                            int s = src + y * ow;
+                            int d = gxPlane + (y + di) * w + dj;
+                            for (int x = xLo; x < xHi; x++) {
+                                gx[d + x] += cols[s + x];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Rows [first, last) of {@link #col2im}. */
     private static void col2imRows(float[] cols, Geometry g, int group, int j0, int cw, float[] gx, int first, int last) {
         int cg = g.c() / g.groups();
         int oh = g.outH();
         int ow = g.outW();
         int plane = oh * ow;
+        if (g.sh() == 1 && g.sw() == 1 && j0 % plane == 0 && cw % plane == 0) {
+            col2imPlanes(cols, g, group, j0, cw, gx, first, last);
+            return;
+        }
         int h = g.h();
         int w = g.w();
         int sh = g.sh();

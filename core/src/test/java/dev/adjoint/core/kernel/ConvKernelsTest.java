@@ -108,6 +108,86 @@ class ConvKernelsTest {
     @Property(tries = 200)
     void everyGeometryMatchesTheDefinition(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
+        int[] budgets = {1, 40, 97, 500, ConvKernels.SCRATCH_BUDGET};
+        check(randomGeometry(rng), budgets[rng.nextInt(budgets.length)], seed);
+    }
+
+    /**
+     * col2im adds each column entry into its input position, every element's additions in the order
+     * of the rows of the columns (the bits depend on it): against that loop written out, for columns
+     * of whole images (unit strides take a path of their own there) and of any span, both dtypes.
+     */
+    @Property(tries = 200)
+    void col2imAddsInTheOrderOfTheRows(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Geometry g = randomGeometry(rng);
+        int plane = g.outH() * g.outW();
+        int total = g.n() * plane;
+        boolean whole = rng.nextBoolean();
+        int j0 = whole ? rng.nextInt(g.n()) * plane : rng.nextInt(total);
+        int cw = whole ? (1 + rng.nextInt(g.n() - j0 / plane)) * plane : 1 + rng.nextInt(total - j0);
+        int group = rng.nextInt(g.groups());
+        int rows = g.rows();
+        double[] cols = new double[rows * cw];
+        double[] gx = new double[g.n() * g.c() * g.h() * g.w()];
+        for (int i = 0; i < cols.length; i++) {
+            cols[i] = rng.nextDouble(-1, 1) * Math.pow(2, rng.nextInt(-30, 30)); // magnitudes for which the order matters
+        }
+        for (int i = 0; i < gx.length; i++) {
+            gx[i] = rng.nextDouble(-1, 1);
+        }
+        double[] expected = gx.clone();
+        int cg = g.c() / g.groups();
+        for (int r = 0; r < rows; r++) {
+            int ch = group * cg + r / (g.kh() * g.kw());
+            int ki = r / g.kw() % g.kh();
+            int kj = r % g.kw();
+            for (int j = j0; j < j0 + cw; j++) {
+                int image = j / plane;
+                int ih = (j % plane) / g.outW() * g.sh() + ki * g.dh() - g.ph();
+                int iw = j % g.outW() * g.sw() + kj * g.dw() - g.pw();
+                if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                    expected[((image * g.c() + ch) * g.h() + ih) * g.w() + iw] += cols[r * cw + j - j0];
+                }
+            }
+        }
+        boolean split = rng.nextBoolean();
+        double[] actual = gx.clone();
+        ConvLoops.col2im(cols, g, group, j0, cw, actual, split);
+        float[] colsF = new float[cols.length];
+        float[] actualF = new float[gx.length];
+        float[] expectedF = new float[gx.length];
+        for (int i = 0; i < cols.length; i++) {
+            colsF[i] = (float) cols[i];
+        }
+        for (int i = 0; i < gx.length; i++) {
+            actualF[i] = (float) gx[i];
+        }
+        // the float32 reference: the same loop on floats
+        System.arraycopy(actualF, 0, expectedF, 0, gx.length);
+        for (int r = 0; r < rows; r++) {
+            int ch = group * cg + r / (g.kh() * g.kw());
+            int ki = r / g.kw() % g.kh();
+            int kj = r % g.kw();
+            for (int j = j0; j < j0 + cw; j++) {
+                int ih = (j % plane) / g.outW() * g.sh() + ki * g.dh() - g.ph();
+                int iw = j % g.outW() * g.sw() + kj * g.dw() - g.pw();
+                if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                    expectedF[((j / plane * g.c() + ch) * g.h() + ih) * g.w() + iw] += colsF[r * cw + j - j0];
+                }
+            }
+        }
+        FloatConvLoops.col2im(colsF, g, group, j0, cw, actualF, split);
+        for (int i = 0; i < gx.length; i++) {
+            assertTrue(Double.doubleToRawLongBits(expected[i]) == Double.doubleToRawLongBits(actual[i]),
+                    g + " j0 " + j0 + " cw " + cw + ": float64 element " + i + " " + actual[i] + " instead of " + expected[i]);
+            assertTrue(Float.floatToRawIntBits(expectedF[i]) == Float.floatToRawIntBits(actualF[i]),
+                    g + " j0 " + j0 + " cw " + cw + ": float32 element " + i + " " + actualF[i] + " instead of " + expectedF[i]);
+        }
+    }
+
+    /** A random geometry: kernels up to 5 x 5, unit strides half the time, dilation, "same" padding a third of the time. */
+    private static Geometry randomGeometry(SplittableRandom rng) {
         int groups = 1 + rng.nextInt(2);
         int kh = 1 + rng.nextInt(5);
         int kw = 1 + rng.nextInt(5);
@@ -123,10 +203,8 @@ class ConvKernelsTest {
         // at least one output position: h + 2 ph >= the kernel's extent
         int h = Math.max(1, dh * (kh - 1) + 1 - 2 * ph) + rng.nextInt(6);
         int w = Math.max(1, dw * (kw - 1) + 1 - 2 * pw) + rng.nextInt(6);
-        Geometry g = new Geometry(1 + rng.nextInt(3), groups * (1 + rng.nextInt(3)), h, w, groups * (1 + rng.nextInt(3)), kh, kw,
+        return new Geometry(1 + rng.nextInt(3), groups * (1 + rng.nextInt(3)), h, w, groups * (1 + rng.nextInt(3)), kh, kw,
                 sh, sw, ph, pw, dh, dw, groups);
-        int[] budgets = {1, 40, 97, 500, ConvKernels.SCRATCH_BUDGET};
-        check(g, budgets[rng.nextInt(budgets.length)], seed);
     }
 
     @Test
