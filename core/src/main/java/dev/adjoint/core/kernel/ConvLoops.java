@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * The loops of {@link ConvKernels} on arrays of double: im2col, the products through {@link Gemm},
- * and col2im, block by block ({@link ConvKernels.Plan}). The float32 ones are this file put through
+ * and col2im ({@link ColumnLoops}), block by block ({@link ConvKernels.Plan}). The float32 ones are this file put through
  * {@code FloatSources} (CONTRIBUTING.md: edit the float64 file, regenerate); the scratch budget
  * counts elements of either dtype.
  */
@@ -29,7 +29,7 @@ final class ConvLoops {
             double[] cols = Scratch.doubles(Scratch.COLUMNS, k * chunk);
             double[] out = Scratch.doubles(Scratch.SLICE, og * chunk);
             ConvKernels.eachChunk(plan, plan.from(first), plan.to(last - 1), (j0, cw, group) -> {
-                im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
+                ColumnLoops.im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
                 GemmLoops.multiply(null, new Operand(wc.data, wc.offset + group * og * k, k, false),
                         new Operand(cols, 0, cw, false), out, 0, cw, og, cw, k);
                 moveColumns(out, y, g, group, j0, cw, b);
@@ -58,7 +58,7 @@ final class ConvLoops {
                 gatherColumns(gradOutput, view, slice, g, group, j0, cw);
                 GemmLoops.multiply(null, new Operand(wc.data, wc.offset + group * og * k, k, true),
                         new Operand(slice, 0, cw, false), cols, 0, cw, k, cw, og);
-                col2im(cols, g, group, j0, cw, gx, split);
+                ColumnLoops.col2im(cols, g, group, j0, cw, gx, split);
             });
         });
         return NDArray.wrap(gx, shape);
@@ -90,7 +90,7 @@ final class ConvLoops {
                 int end = plan.to((int) ((long) (lane + 1) * blocks / lanes) - 1);
                 int laneBase = lane * size;
                 ConvKernels.eachChunk(plan, from, end, (j0, cw, group) -> {
-                    im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
+                    ColumnLoops.im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
                     gatherColumns(gradOutput, view, slice, g, group, j0, cw);
                     // the product's transpose, cols [k, cw] times the slice's transpose: the same bits
                     // (each element the same chain of fused multiply-adds in the same order, whose
@@ -121,244 +121,6 @@ final class ConvLoops {
             }
         });
         return NDArray.wrap(gw, shape);
-    }
-
-    /**
-     * Fills {@code cols} [k, cw] with the windows of group {@code group} for output columns
-     * [j0, j0 + cw), a column j being image j / (oH oW) at output position j % (oH oW); padding reads
-     * as 0. Long fills split over threads by rows of cols (pure copies: no bit depends on the split).
-     */
-    static void im2col(double[] x, int xOff, Geometry g, int group, int j0, int cw, double[] cols, boolean split) {
-        if (split) {
-            Parallel.forRange(g.rows(), 1, cw, (first, last) -> im2colRows(x, xOff, g, group, j0, cw, cols, first, last));
-        } else {
-            im2colRows(x, xOff, g, group, j0, cw, cols, 0, g.rows());
-        }
-    }
-
-    /** Rows [first, last) of {@link #im2col}. */
-    private static void im2colRows(double[] x, int xOff, Geometry g, int group, int j0, int cw, double[] cols, int first, int last) {
-        int cg = g.c() / g.groups();
-        int oh = g.outH();
-        int ow = g.outW();
-        int plane = oh * ow;
-        int h = g.h();
-        int w = g.w();
-        int sh = g.sh();
-        int sw = g.sw();
-        // unit strides: an output row's inputs are a run of an input row, so whole images go at once (imageRow)
-        boolean unitStrides = sh == 1 && sw == 1;
-        for (int r = first; r < last; r++) {
-            int ch = group * cg + r / (g.kh() * g.kw());
-            int ki = r / g.kw() % g.kh();
-            int kj = r % g.kw();
-            int dst = r * cw;
-            // the position of column j: image, output row, output column; advanced run by run
-            int image = j0 / plane;
-            int row = (j0 - image * plane) / ow;
-            int col0 = j0 - image * plane - row * ow;
-            int ihTop = ki * g.dh() - g.ph();
-            int iwLeft = kj * g.dw() - g.pw();
-            for (int j = j0, end = j0 + cw; j < end; ) {
-                if (unitStrides && col0 == 0 && row == 0 && end - j >= plane) {
-                    imageRow(x, xOff + (image * g.c() + ch) * h * w, g, ihTop, iwLeft, cols, dst);
-                    dst += plane;
-                    j += plane;
-                    image++;
-                    continue;
-                }
-                int len = Math.min(ow - col0, end - j);
-                int ih = row * sh + ihTop;
-                if (ih < 0 || ih >= h) {
-                    Arrays.fill(cols, dst, dst + len, 0.0);
-                } else {
-                    int base = xOff + ((image * g.c() + ch) * h + ih) * w;
-                    int iw = col0 * sw + iwLeft;
-                    if (sw == 1) {
-                        // the run's inside part [lo, hi) is one copy, its padding two fills
-                        int lo = Math.min(len, Math.max(0, -iw));
-                        int hi = Math.max(lo, Math.min(len, w - iw));
-                        Arrays.fill(cols, dst, dst + lo, 0.0);
-                        if (hi > lo) {
-                            System.arraycopy(x, base + iw + lo, cols, dst + lo, hi - lo);
-                        }
-                        Arrays.fill(cols, dst + hi, dst + len, 0.0);
-                    } else {
-                        for (int t = 0; t < len; t++, iw += sw) {
-                            cols[dst + t] = iw >= 0 && iw < w ? x[base + iw] : 0.0;
-                        }
-                    }
-                }
-                dst += len;
-                j += len;
-                col0 = 0;
-                if (++row == oh) {
-                    row = 0;
-                    image++;
-                }
-            }
-        }
-    }
-
-    /**
-     * One image's part of a row of cols, for unit strides: {@code cols[dst + oy oW + ox] =
-     * x[xPlane + (oy + ihTop) w + ox + iwLeft]} where that element lies inside the input, 0 where
-     * it is padding. Output rows as wide as input rows ("same" padding) make it one copy of the
-     * shifted plane; otherwise a copy per output row. Then zeros over the rows above and below the
-     * input and the columns left and right of it (where a single copy carried the shift across a
-     * row's edge). A window column wholly in the padding (left == right) copies nothing.
-     */
-    private static void imageRow(double[] x, int xPlane, Geometry g, int ihTop, int iwLeft, double[] cols, int dst) {
-        int w = g.w();
-        int oh = g.outH();
-        int ow = g.outW();
-        int top = Math.min(oh, Math.max(0, -ihTop)); // output rows above the input
-        int bottom = Math.max(top, Math.min(oh, g.h() - ihTop)); // the first output row below it
-        int left = Math.min(ow, Math.max(0, -iwLeft)); // output columns left of the input
-        int right = Math.max(left, Math.min(ow, w - iwLeft)); // the first column right of it
-        Arrays.fill(cols, dst, dst + top * ow, 0.0);
-        if (right > left && ow == w) {
-            // from the first inside element to the last one (inside the plane, as left < right)
-            int from = top * w + left;
-            int to = (bottom - 1) * w + right;
-            if (to > from) {
-                System.arraycopy(x, xPlane + from + ihTop * w + iwLeft, cols, dst + from, to - from);
-            }
-        } else if (right > left) {
-            for (int oy = top; oy < bottom; oy++) {
-                System.arraycopy(x, xPlane + (oy + ihTop) * w + iwLeft + left, cols, dst + oy * ow + left, right - left);
-            }
-        }
-        for (int oy = top; oy < bottom; oy++) {
-            int at = dst + oy * ow;
-            for (int t = 0; t < left; t++) {
-                cols[at + t] = 0.0;
-            }
-            for (int t = right; t < ow; t++) {
-                cols[at + t] = 0.0;
-            }
-        }
-        Arrays.fill(cols, dst + bottom * ow, dst + oh * ow, 0.0);
-    }
-
-    /**
-     * The reverse of {@link #im2col}: adds each column entry into the input position it was read
-     * from. Long runs split over threads by input channel, whose rows no other channel's touch, so
-     * every element gets its additions in the one-thread order.
-     */
-    static void col2im(double[] cols, Geometry g, int group, int j0, int cw, double[] gx, boolean split) {
-        int window = g.kh() * g.kw();
-        if (split) {
-            Parallel.forRange(g.c() / g.groups(), 1, (long) window * cw,
-                    (first, last) -> col2imRows(cols, g, group, j0, cw, gx, first * window, last * window));
-        } else {
-            col2imRows(cols, g, group, j0, cw, gx, 0, g.rows());
-        }
-    }
-
-    /**
-     * {@link #col2imRows} for unit strides and columns of whole images: image by image and channel by
-     * channel, each kernel offset's block of valid rows added with its bounds worked out once. Every
-     * element gets the same additions in the same order (the rows of its channel's window, in turn).
-     */
-    private static void col2imPlanes(double[] cols, Geometry g, int group, int j0, int cw, double[] gx, int first, int last) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int plane = oh * ow;
-        int h = g.h();
-        int w = g.w();
-        int kh = g.kh();
-        int kw = g.kw();
-        int window = kh * kw;
-        int firstImage = j0 / plane;
-        int cg = g.c() / g.groups();
-        MathKernel math = KernelProvider.math();
-        for (int img = 0; img < cw / plane; img++) {
-            for (int r0 = first; r0 < last; r0 += window) {
-                int ch = group * cg + r0 / window;
-                int gxPlane = ((firstImage + img) * g.c() + ch) * h * w;
-                for (int ki = 0; ki < kh; ki++) {
-                    int di = ki * g.dh() - g.ph();
-                    int yLo = Math.max(0, -di);
-                    int yHi = Math.min(oh, h - di);
-                    for (int kj = 0; kj < kw; kj++) {
-                        int dj = kj * g.dw() - g.pw();
-                        int xLo = Math.max(0, -dj);
-                        int xHi = Math.min(ow, w - dj);
-                        int src = (r0 + ki * kw + kj) * cw + img * plane;
-                        if (dj == 0 && ow == w && yLo < yHi) {
-                            // whole rows, no shift along them: one run over the rows, on the math kernel
-                            int d = gxPlane + (yLo + di) * w;
-                            math.arithmetic(Elementwise.Binary.ADD, gx, d, cols, src + yLo * ow, 1, gx, d, (yHi - yLo) * w);
-                            continue;
-                        }
-                        for (int y = yLo; y < yHi; y++) {
-                            int s = src + y * ow;
-                            int d = gxPlane + (y + di) * w + dj;
-                            for (int x = xLo; x < xHi; x++) {
-                                gx[d + x] += cols[s + x];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** Rows [first, last) of {@link #col2im}. */
-    private static void col2imRows(double[] cols, Geometry g, int group, int j0, int cw, double[] gx, int first, int last) {
-        int cg = g.c() / g.groups();
-        int oh = g.outH();
-        int ow = g.outW();
-        int plane = oh * ow;
-        if (g.sh() == 1 && g.sw() == 1 && j0 % plane == 0 && cw % plane == 0) {
-            col2imPlanes(cols, g, group, j0, cw, gx, first, last);
-            return;
-        }
-        int h = g.h();
-        int w = g.w();
-        int sh = g.sh();
-        int sw = g.sw();
-        for (int r = first; r < last; r++) {
-            int ch = group * cg + r / (g.kh() * g.kw());
-            int ki = r / g.kw() % g.kh();
-            int kj = r % g.kw();
-            int src = r * cw;
-            int image = j0 / plane;
-            int row = (j0 - image * plane) / ow;
-            int col0 = j0 - image * plane - row * ow;
-            int ihTop = ki * g.dh() - g.ph();
-            int iwLeft = kj * g.dw() - g.pw();
-            for (int j = j0, end = j0 + cw; j < end; ) {
-                int len = Math.min(ow - col0, end - j);
-                int ih = row * sh + ihTop;
-                if (ih >= 0 && ih < h) {
-                    int base = ((image * g.c() + ch) * h + ih) * w;
-                    int iw = col0 * sw + iwLeft;
-                    if (sw == 1) {
-                        int lo = Math.min(len, Math.max(0, -iw));
-                        int hi = Math.max(lo, Math.min(len, w - iw));
-                        int at = base + iw;
-                        for (int t = lo; t < hi; t++) {
-                            gx[at + t] += cols[src + t];
-                        }
-                    } else {
-                        for (int t = 0; t < len; t++, iw += sw) {
-                            if (iw >= 0 && iw < w) {
-                                gx[base + iw] += cols[src + t];
-                            }
-                        }
-                    }
-                }
-                src += len;
-                j += len;
-                col0 = 0;
-                if (++row == oh) {
-                    row = 0;
-                    image++;
-                }
-            }
-        }
     }
 
     /**

@@ -153,7 +153,7 @@ class ConvKernelsTest {
         }
         boolean split = rng.nextBoolean();
         double[] actual = gx.clone();
-        ConvLoops.col2im(cols, g, group, j0, cw, actual, split);
+        ColumnLoops.col2im(cols, g, group, j0, cw, actual, split);
         float[] colsF = new float[cols.length];
         float[] actualF = new float[gx.length];
         float[] expectedF = new float[gx.length];
@@ -177,7 +177,7 @@ class ConvKernelsTest {
                 }
             }
         }
-        FloatConvLoops.col2im(colsF, g, group, j0, cw, actualF, split);
+        FloatColumnLoops.col2im(colsF, g, group, j0, cw, actualF, split);
         for (int i = 0; i < gx.length; i++) {
             assertTrue(Double.doubleToRawLongBits(expected[i]) == Double.doubleToRawLongBits(actual[i]),
                     g + " j0 " + j0 + " cw " + cw + ": float64 element " + i + " " + actual[i] + " instead of " + expected[i]);
