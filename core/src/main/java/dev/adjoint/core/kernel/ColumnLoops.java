@@ -195,8 +195,8 @@ final class ColumnLoops {
         }
     }
 
-    /** Rows [first, last) of {@link #col2im}. */
-    private static void col2imRows(double[] cols, Geometry g, int group, int j0, int cw, double[] gx, int first, int last) {
+    /** Rows [first, last) of {@link #col2im}, whole channels' windows (a thread's part when it splits). */
+    static void col2imRows(double[] cols, Geometry g, int group, int j0, int cw, double[] gx, int first, int last) {
         int cg = g.c() / g.groups();
         int oh = g.outH();
         int ow = g.outW();

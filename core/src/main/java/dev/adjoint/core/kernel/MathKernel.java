@@ -77,7 +77,9 @@ interface MathKernel {
     /**
      * {@code r[ro + i] = a[ao + i] (op) b[bo + i sb]} for i in [0, n), op one of {@code ADD},
      * {@code SUB}, {@code MUL}, {@code DIV}; {@code sb} is 1, or 0 for a broadcast b. One IEEE
-     * operation per element: the same bits in both kernels.
+     * operation per element: the same bits in both kernels. {@code r} may be {@code a} at
+     * the same offset (each element is read before it is written): col2im adds into its result
+     * this way.
      *
      * @throws IllegalArgumentException for any other function
      */

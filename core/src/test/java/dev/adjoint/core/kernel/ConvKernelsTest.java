@@ -115,7 +115,8 @@ class ConvKernelsTest {
     /**
      * col2im adds each column entry into its input position, every element's additions in the order
      * of the rows of the columns (the bits depend on it): against that loop written out, for columns
-     * of whole images (unit strides take a path of their own there) and of any span, both dtypes.
+     * of whole images (unit strides take a path of their own there) and of any span, for all of a
+     * group's channels or a range of them (one thread's part of a split col2im), both dtypes.
      */
     @Property(tries = 200)
     void col2imAddsInTheOrderOfTheRows(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
@@ -127,62 +128,48 @@ class ConvKernelsTest {
         int j0 = whole ? rng.nextInt(g.n()) * plane : rng.nextInt(total);
         int cw = whole ? (1 + rng.nextInt(g.n() - j0 / plane)) * plane : 1 + rng.nextInt(total - j0);
         int group = rng.nextInt(g.groups());
-        int rows = g.rows();
-        double[] cols = new double[rows * cw];
+        // half the time a range of the group's channels, as one thread of a split col2im gets
+        int window = g.kh() * g.kw();
+        int cg = g.c() / g.groups();
+        int firstChannel = rng.nextBoolean() ? 0 : rng.nextInt(cg);
+        int firstRow = firstChannel * window;
+        int lastRow = (firstChannel + 1 + rng.nextInt(cg - firstChannel)) * window;
+        double[] cols = new double[g.rows() * cw];
         double[] gx = new double[g.n() * g.c() * g.h() * g.w()];
+        float[] colsF = new float[cols.length];
+        float[] gxF = new float[gx.length];
         for (int i = 0; i < cols.length; i++) {
             cols[i] = rng.nextDouble(-1, 1) * Math.pow(2, rng.nextInt(-30, 30)); // magnitudes for which the order matters
-        }
-        for (int i = 0; i < gx.length; i++) {
-            gx[i] = rng.nextDouble(-1, 1);
-        }
-        double[] expected = gx.clone();
-        int cg = g.c() / g.groups();
-        for (int r = 0; r < rows; r++) {
-            int ch = group * cg + r / (g.kh() * g.kw());
-            int ki = r / g.kw() % g.kh();
-            int kj = r % g.kw();
-            for (int j = j0; j < j0 + cw; j++) {
-                int image = j / plane;
-                int ih = (j % plane) / g.outW() * g.sh() + ki * g.dh() - g.ph();
-                int iw = j % g.outW() * g.sw() + kj * g.dw() - g.pw();
-                if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
-                    expected[((image * g.c() + ch) * g.h() + ih) * g.w() + iw] += cols[r * cw + j - j0];
-                }
-            }
-        }
-        boolean split = rng.nextBoolean();
-        double[] actual = gx.clone();
-        ColumnLoops.col2im(cols, g, group, j0, cw, actual, split);
-        float[] colsF = new float[cols.length];
-        float[] actualF = new float[gx.length];
-        float[] expectedF = new float[gx.length];
-        for (int i = 0; i < cols.length; i++) {
             colsF[i] = (float) cols[i];
         }
         for (int i = 0; i < gx.length; i++) {
-            actualF[i] = (float) gx[i];
+            gx[i] = rng.nextDouble(-1, 1);
+            gxF[i] = (float) gx[i];
         }
-        // the float32 reference: the same loop on floats
-        System.arraycopy(actualF, 0, expectedF, 0, gx.length);
-        for (int r = 0; r < rows; r++) {
-            int ch = group * cg + r / (g.kh() * g.kw());
+        double[] expected = gx.clone();
+        float[] expectedF = gxF.clone();
+        for (int r = firstRow; r < lastRow; r++) {
+            int ch = group * cg + r / window;
             int ki = r / g.kw() % g.kh();
             int kj = r % g.kw();
             for (int j = j0; j < j0 + cw; j++) {
                 int ih = (j % plane) / g.outW() * g.sh() + ki * g.dh() - g.ph();
                 int iw = j % g.outW() * g.sw() + kj * g.dw() - g.pw();
                 if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
-                    expectedF[((j / plane * g.c() + ch) * g.h() + ih) * g.w() + iw] += colsF[r * cw + j - j0];
+                    int at = ((j / plane * g.c() + ch) * g.h() + ih) * g.w() + iw;
+                    expected[at] += cols[r * cw + j - j0];
+                    expectedF[at] += colsF[r * cw + j - j0];
                 }
             }
         }
-        FloatColumnLoops.col2im(colsF, g, group, j0, cw, actualF, split);
+        ColumnLoops.col2imRows(cols, g, group, j0, cw, gx, firstRow, lastRow);
+        FloatColumnLoops.col2imRows(colsF, g, group, j0, cw, gxF, firstRow, lastRow);
         for (int i = 0; i < gx.length; i++) {
-            assertTrue(Double.doubleToRawLongBits(expected[i]) == Double.doubleToRawLongBits(actual[i]),
-                    g + " j0 " + j0 + " cw " + cw + ": float64 element " + i + " " + actual[i] + " instead of " + expected[i]);
-            assertTrue(Float.floatToRawIntBits(expectedF[i]) == Float.floatToRawIntBits(actualF[i]),
-                    g + " j0 " + j0 + " cw " + cw + ": float32 element " + i + " " + actualF[i] + " instead of " + expectedF[i]);
+            String where = g + " j0 " + j0 + " cw " + cw + " rows " + firstRow + ".." + lastRow + ": ";
+            assertTrue(Double.doubleToRawLongBits(expected[i]) == Double.doubleToRawLongBits(gx[i]),
+                    where + "float64 element " + i + " " + gx[i] + " instead of " + expected[i]);
+            assertTrue(Float.floatToRawIntBits(expectedF[i]) == Float.floatToRawIntBits(gxF[i]),
+                    where + "float32 element " + i + " " + gxF[i] + " instead of " + expectedF[i]);
         }
     }
 
