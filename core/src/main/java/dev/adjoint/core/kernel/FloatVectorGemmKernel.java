@@ -311,15 +311,15 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             } else {
                 fourRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             }
-            long now = depth > 0 ? System.nanoTime() : 0;
             if (depth > 0) {
+                long now = System.nanoTime();
                 // the packing's other branches, one row deep: a partial last panel and a transposed B,
                 // so that C2 compiles them rather than traps that throw the code away on first use
                 packB(panels, 0, 1, NR, NR - 3, packed);
                 packB(transposed, 0, 1, 0, NR, packed);
-            }
-            if (depth > 0 && (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS)) {
-                break;
+                if (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS) {
+                    break;
+                }
             }
         }
         primed = true;

@@ -2,6 +2,7 @@ package dev.adjoint.core.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -19,9 +20,7 @@ class ColdConversionTest {
     @Test
     void longConversionsGiveTheCastsBitsOnEveryPath() {
         GemmKernel vector = KernelProvider.vectorKernelOrNull();
-        if (vector == null) {
-            return; // no Vector API in this JVM: the scalar kernel converts with plain loops only
-        }
+        assumeTrue(vector != null, "no Vector API in this JVM: the scalar kernel converts with plain loops only");
         MathKernel k = KernelProvider.mathFor(vector);
         SplittableRandom rng = new SplittableRandom(20261205L);
         int chunk = VectorConversions.CHUNK;
@@ -44,12 +43,12 @@ class ColdConversionTest {
                     k.widen(narrowed, 2, widened, 1, n);
                     String what = "n=" + n + ", handover " + handover;
                     for (int i = 0; i < n; i++) {
-                        if (Float.floatToRawIntBits((float) a[3 + i]) != Float.floatToRawIntBits(narrowed[2 + i])) {
-                            assertEquals((float) a[3 + i], narrowed[2 + i], what + ": narrow at " + i);
-                        }
-                        if (Double.doubleToRawLongBits(narrowed[2 + i]) != Double.doubleToRawLongBits(widened[1 + i])) {
-                            assertEquals(narrowed[2 + i], widened[1 + i], what + ": widen at " + i);
-                        }
+                        int at = i;
+                        // raw bits: a NaN's payload included, which assertEquals on floats would not compare
+                        assertEquals(Float.floatToRawIntBits((float) a[3 + i]), Float.floatToRawIntBits(narrowed[2 + i]),
+                                () -> what + ": narrow at " + at + ": " + narrowed[2 + at] + " instead of " + (float) a[3 + at]);
+                        assertEquals(Double.doubleToRawLongBits(narrowed[2 + i]), Double.doubleToRawLongBits(widened[1 + i]),
+                                () -> what + ": widen at " + at + ": " + widened[1 + at] + " instead of " + narrowed[2 + at]);
                     }
                     assertTrue(narrowed[0] == 0 && narrowed[1] == 0 && narrowed[n + 2] == 0 && narrowed[n + 3] == 0 && narrowed[n + 4] == 0,
                             what + ": narrow wrote outside the run");
