@@ -12,12 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
  * the micro-kernel runs down the shared dimension: per step it loads two vectors of a packed B
  * row, broadcasts {@code mr} values of a packed A column, and does {@code 2 mr} fused
  * multiply-adds. On AVX-512 (32 vector registers) the tile is 8 x 16, sixteen accumulators; with
- * narrower vectors (AVX2's 16 registers) it is 4 x 8, eight accumulators. Sixteen accumulators keep
- * both FMA units busy through the FMA latency.
+ * narrower vectors (AVX2's 16 registers) it is 6 x 8, twelve accumulators. Either keeps both FMA
+ * units busy through the FMA latency (four or five cycles), which eight accumulators do not.
  * Blocks: an A panel ({@code mr x KC}) stays in L1 while the B panels of a {@code KC x NC} block
  * (L2) stream past it; the shared dimension is cut into equal blocks of at most {@code KC}. B is
- * always packed; A only when stored transposed (then the packed {@code MC x KC} block is reused for
- * every B block).
+ * always packed; A when stored transposed, and on the six-row tile also a row-major A that feeds
+ * enough tiles (the packed {@code MC x KC} block is reused for every B block), which the six-row
+ * kernel then reads at constant strides.
  *
  * <p>The first block (one thread's part of a product) of at least {@link #PRIME_WORK}
  * multiply-adds in a JVM first primes the micro-kernel and the packing of B on scratch
@@ -30,10 +31,15 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemmKernel implements GemmKernel {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
-    /** Rows of the register tile: 8 where the CPU has 32 vector registers (AVX-512), else 4. */
+    /** Rows of the register tile: 8 where the CPU has 32 vector registers (AVX-512), else 6. */
     static final int MR_WIDE = 8;
-    static final int MR_NARROW = 4;
+    static final int MR_NARROW = 6;
     static final int NR = 2 * LANES;
+    /**
+     * Columns of a product from which the six-row tile packs a row-major A: below, each A panel
+     * feeds too few tiles to repay the copy.
+     */
+    static final int PACK_ROW_MAJOR_COLUMNS = 4 * NR;
     static final int KC = 256;
     static final int NC = 256;
     static final int MC = 512;
@@ -86,15 +92,15 @@ final class VectorGemmKernel implements GemmKernel {
     /** The tile's rows: {@link #MR_WIDE} or {@link #MR_NARROW}. */
     private final int mr;
 
-    /** The kernel for this CPU: eight-row tiles with 512-bit vectors (32 registers), four rows otherwise. */
+    /** The kernel for this CPU: eight-row tiles with 512-bit vectors (32 registers), six rows otherwise. */
     VectorGemmKernel() {
         this(SPECIES.vectorBitSize() >= 512 ? MR_WIDE : MR_NARROW);
     }
 
-    /** A kernel with tiles of {@code mr} rows, 4 or 8 (tests run both on any CPU). */
+    /** A kernel with tiles of {@code mr} rows, 6 or 8 (tests run both on any CPU). */
     VectorGemmKernel(int mr) {
         if (mr != MR_WIDE && mr != MR_NARROW) {
-            throw new IllegalArgumentException("VectorGemmKernel: tile rows must be 4 or 8, not " + mr);
+            throw new IllegalArgumentException("VectorGemmKernel: tile rows must be 6 or 8, not " + mr);
         }
         this.mr = mr;
     }
@@ -118,22 +124,27 @@ final class VectorGemmKernel implements GemmKernel {
         // equal depth blocks (784 deep: four of 196, not three of 256 and one of 16), since each
         // block reads and writes all of C once
         int kc0 = ceilDiv(k, ceilDiv(k, KC));
-        int mcMax = roundUp(Math.min(MC, m), mr);
+        int mcBlock = MC / mr * mr; // whole panels
+        int mcMax = roundUp(Math.min(mcBlock, m), mr);
         int ncMax = roundUp(Math.min(NC, n), NR);
         double[] ap = Packing.buffer(Packing.A_BLOCK, mcMax * kc0);
         double[] bp = Packing.buffer(Packing.B_BLOCK, ncMax * kc0);
         double[] tile = Packing.buffer(Packing.TILE, mr * NR);
-        // A row-major A is read where it lies: a panel's rows are sequential streams that stay in
-        // L1 while the B panels pass, so copying them would be pure overhead. A transposed A is
-        // packed unless each element feeds one tile only.
-        boolean packA = a.transposed() && n > NR;
-        for (int ic = 0; ic < m; ic += MC) {
-            int mc = Math.min(MC, m - ic);
+        // The eight-row kernel reads a row-major A where it lies: a panel's rows are sequential
+        // streams that stay in L1 while the B panels pass. The six-row kernel runs faster on a
+        // packed panel (constant strides, no range checks in the loop; six rows read in place ran
+        // slower still, bench/RESULTS.md), so it packs a row-major A that feeds enough tiles. A
+        // transposed A is packed unless each element feeds one tile only.
+        boolean packA = a.transposed() ? n > NR : mr == MR_NARROW && n >= PACK_ROW_MAJOR_COLUMNS;
+        for (int ic = 0; ic < m; ic += mcBlock) {
+            int mc = Math.min(mcBlock, m - ic);
             for (int pc = 0; pc < k; pc += kc0) {
                 int kc = Math.min(kc0, k - pc);
                 boolean accumulate = pc > 0;
-                if (packA) {
+                if (packA && a.transposed()) {
                     packTransposedA(a, ic, mc, pc, kc, ap);
+                } else if (packA) {
+                    Packing.packA(a, ic, mc, pc, kc, mr, ap);
                 }
                 for (int jc = 0; jc < n; jc += NC) {
                     int nc = Math.min(NC, n - jc);
@@ -185,8 +196,10 @@ final class VectorGemmKernel implements GemmKernel {
                 int ldOld = add ? ldc : 0;
                 if (mr == MR_WIDE) {
                     eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+                } else if (aArray == ap) {
+                    sixRowsPacked(kc, ap, aAt, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
                 } else {
-                    fourRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+                    sixRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
                 }
                 if (!whole) {
                     merge(tile, c, cAt, ldc, rows, cols, accumulate);
@@ -262,7 +275,7 @@ final class VectorGemmKernel implements GemmKernel {
      * and tiered compilation waits for a count of calls and loop iterations (bench/RESULTS.md,
      * "Cold start"). Calls of depth 0 return at once: they raise the call count, which alone
      * reaches C2's threshold, at almost no cost, and they stay out of the loops' branch profiles;
-     * to C2 they make everything after the return look cold (see the note above fourRows).
+     * to C2 they make everything after the return look cold (see the note above sixRows).
      * One call in {@value #PRIME_DEEP_EVERY} is {@value #PRIME_DEPTH} deep, so that C2 sees
      * full-depth loops (a kernel compiled on shallow loops runs real products slower for the life
      * of the JVM), but few enough boxed iterations run that the Vector API's own fallback methods
@@ -307,7 +320,7 @@ final class VectorGemmKernel implements GemmKernel {
             if (mr == MR_WIDE) {
                 eightRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             } else {
-                fourRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
+                sixRowsPacked(depth, a, 0, b, 0, c, 0, NR, c, 0, NR);
             }
             if (depth > 0) {
                 long now = System.nanoTime();
@@ -373,16 +386,14 @@ final class VectorGemmKernel implements GemmKernel {
     // NOTE: the micro-kernels and packB call nothing that the Vector API does not force inline
     // (the stores are written out): priming's calls of depth 0 make every call after their return
     // look cold to C2, which then declines to inline a helper and boxes the vectors handed to it.
-    private static void fourRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
-                                 double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
+    // Six rows: twelve accumulators, two B vectors and one broadcast, within AVX2's 16 registers.
+    private static void sixRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
+                                double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
         if (kc == 0) {
             return; // a priming call that only counts (see prime)
         }
         DoubleVector z = DoubleVector.zero(SPECIES);
-        DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        int r1 = rowStep;
-        int r2 = 2 * rowStep;
-        int r3 = 3 * rowStep;
+        DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         int ai = aAt;
         int bi = bAt;
         for (int p = 0; p < kc; p++, ai += depthStep, bi += NR) {
@@ -391,22 +402,32 @@ final class VectorGemmKernel implements GemmKernel {
             DoubleVector x = DoubleVector.broadcast(SPECIES, a[ai]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = DoubleVector.broadcast(SPECIES, a[ai + r1]);
+            x = DoubleVector.broadcast(SPECIES, a[ai + rowStep]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = DoubleVector.broadcast(SPECIES, a[ai + r2]);
+            x = DoubleVector.broadcast(SPECIES, a[ai + 2 * rowStep]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = DoubleVector.broadcast(SPECIES, a[ai + r3]);
+            x = DoubleVector.broadcast(SPECIES, a[ai + 3 * rowStep]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(SPECIES, a[ai + 4 * rowStep]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = DoubleVector.broadcast(SPECIES, a[ai + 5 * rowStep]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
         }
         int c1 = cAt + ldc;
         int c2 = c1 + ldc;
         int c3 = c2 + ldc;
+        int c4 = c3 + ldc;
+        int c5 = c4 + ldc;
         int o1 = oldAt + ldOld;
         int o2 = o1 + ldOld;
         int o3 = o2 + ldOld;
+        int o4 = o3 + ldOld;
+        int o5 = o4 + ldOld;
         c00.add(DoubleVector.fromArray(SPECIES, old, oldAt)).intoArray(c, cAt);
         c01.add(DoubleVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, cAt + LANES);
         c10.add(DoubleVector.fromArray(SPECIES, old, o1)).intoArray(c, c1);
@@ -415,6 +436,69 @@ final class VectorGemmKernel implements GemmKernel {
         c21.add(DoubleVector.fromArray(SPECIES, old, o2 + LANES)).intoArray(c, c2 + LANES);
         c30.add(DoubleVector.fromArray(SPECIES, old, o3)).intoArray(c, c3);
         c31.add(DoubleVector.fromArray(SPECIES, old, o3 + LANES)).intoArray(c, c3 + LANES);
+        c40.add(DoubleVector.fromArray(SPECIES, old, o4)).intoArray(c, c4);
+        c41.add(DoubleVector.fromArray(SPECIES, old, o4 + LANES)).intoArray(c, c4 + LANES);
+        c50.add(DoubleVector.fromArray(SPECIES, old, o5)).intoArray(c, c5);
+        c51.add(DoubleVector.fromArray(SPECIES, old, o5 + LANES)).intoArray(c, c5 + LANES);
+    }
+
+    // Six rows of a packed panel (the six values of a depth step together): every index is a
+    // constant multiple of the loop counter plus an invariant, so C2 hoists the range checks out
+    // of the loop, which the variable strides above keep inside (AVX2 cores issue too few
+    // instructions per cycle to carry them beside twelve multiply-adds).
+    private static void sixRowsPacked(int kc, double[] a, int aAt, double[] bp, int bAt,
+                                      double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
+        if (kc == 0) {
+            return; // a priming call that only counts (see prime)
+        }
+        DoubleVector z = DoubleVector.zero(SPECIES);
+        DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            int ai = aAt + MR_NARROW * p;
+            int bi = bAt + NR * p;
+            DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
+            DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + LANES);
+            DoubleVector x = DoubleVector.broadcast(SPECIES, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(SPECIES, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(SPECIES, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(SPECIES, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(SPECIES, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = DoubleVector.broadcast(SPECIES, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        int c1 = cAt + ldc;
+        int c2 = c1 + ldc;
+        int c3 = c2 + ldc;
+        int c4 = c3 + ldc;
+        int c5 = c4 + ldc;
+        int o1 = oldAt + ldOld;
+        int o2 = o1 + ldOld;
+        int o3 = o2 + ldOld;
+        int o4 = o3 + ldOld;
+        int o5 = o4 + ldOld;
+        c00.add(DoubleVector.fromArray(SPECIES, old, oldAt)).intoArray(c, cAt);
+        c01.add(DoubleVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, cAt + LANES);
+        c10.add(DoubleVector.fromArray(SPECIES, old, o1)).intoArray(c, c1);
+        c11.add(DoubleVector.fromArray(SPECIES, old, o1 + LANES)).intoArray(c, c1 + LANES);
+        c20.add(DoubleVector.fromArray(SPECIES, old, o2)).intoArray(c, c2);
+        c21.add(DoubleVector.fromArray(SPECIES, old, o2 + LANES)).intoArray(c, c2 + LANES);
+        c30.add(DoubleVector.fromArray(SPECIES, old, o3)).intoArray(c, c3);
+        c31.add(DoubleVector.fromArray(SPECIES, old, o3 + LANES)).intoArray(c, c3 + LANES);
+        c40.add(DoubleVector.fromArray(SPECIES, old, o4)).intoArray(c, c4);
+        c41.add(DoubleVector.fromArray(SPECIES, old, o4 + LANES)).intoArray(c, c4 + LANES);
+        c50.add(DoubleVector.fromArray(SPECIES, old, o5)).intoArray(c, c5);
+        c51.add(DoubleVector.fromArray(SPECIES, old, o5 + LANES)).intoArray(c, c5 + LANES);
     }
 
     // Eight rows: sixteen accumulators, two B vectors and one broadcast, within AVX-512's 32

@@ -15,7 +15,7 @@ public final class PrimedKernelProbe {
      * Multiplies 512 x 512 matrices in each dtype on the vector kernels, six times plain and three
      * times by a transposed B of 500 columns.
      *
-     * @param args unused; {@code -Dtiles=4} runs the kernels with four-row tiles (AVX2's) on any CPU,
+     * @param args unused; {@code -Dtiles=6} runs the kernels with six-row tiles (AVX2's) on any CPU,
      *     {@code -DsmallBlocks=N} runs N one-tile blocks, too small to prime, first
      */
     public static void main(String[] args) {
@@ -23,9 +23,9 @@ public final class PrimedKernelProbe {
             System.out.println("NO VECTOR KERNEL");
             return;
         }
-        boolean four = "4".equals(System.getProperty("tiles"));
-        GemmKernel kernel = four ? new VectorGemmKernel(VectorGemmKernel.MR_NARROW) : new VectorGemmKernel();
-        FloatGemmKernel floatKernel = four ? new FloatVectorGemmKernel(FloatVectorGemmKernel.MR_NARROW) : new FloatVectorGemmKernel();
+        boolean six = "6".equals(System.getProperty("tiles"));
+        GemmKernel kernel = six ? new VectorGemmKernel(VectorGemmKernel.MR_NARROW) : new VectorGemmKernel();
+        FloatGemmKernel floatKernel = six ? new FloatVectorGemmKernel(FloatVectorGemmKernel.MR_NARROW) : new FloatVectorGemmKernel();
         int n = 512;
         int partial = 500;
         double[] a = new double[n * n];

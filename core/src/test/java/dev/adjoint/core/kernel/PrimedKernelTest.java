@@ -18,25 +18,25 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * What C2 makes of the vector micro-kernels and their packing after priming, in a fresh JVM's
  * compilation log ({@code -XX:+LogCompilation}): every vector operation of the tile intrinsified,
- * for tiles of eight rows (AVX-512) and four (AVX2, forced here on any CPU), and no compiled
+ * for tiles of eight rows (AVX-512) and six (AVX2, forced here on any CPU), and no compiled
  * kernel or packing thrown away when a later product takes a branch priming did not, or when the
  * first block big enough to prime comes after C2 has compiled the kernel from small ones. Priming calls
  * the kernel mostly with depth 0; with nothing else, C2 compiled it before the JDK had profiled
  * the tile's additions and stores and left them virtual, or declined to inline a helper of the
- * four-row kernel, and boxed the vectors: every later product of the JVM ran 2-10 times slower,
+ * narrower kernel, and boxed the vectors: every later product of the JVM ran 2-10 times slower,
  * with the same bits, so no other test saw it.
  */
 class PrimedKernelTest {
     /** A compile task of an Adjoint kernel method; C1's tasks carry levels 1-3, C2's none (JDK 17) or 4. */
     private static final Pattern TASK = Pattern.compile(
-            "<task compile_id='(\\d+)' (compile_kind='osr' )?method='dev\\.adjoint\\.core\\.kernel\\.(\\w+) (eightRows|fourRows|packB) [^>]*>");
+            "<task compile_id='(\\d+)' (compile_kind='osr' )?method='dev\\.adjoint\\.core\\.kernel\\.(\\w+) (eightRows|sixRowsPacked|sixRows|packB) [^>]*>");
 
     /**
      * @param smallBlocks one-tile blocks run first: 255 of them would have C2 compile the kernels
      *     (sooner without tiered compilation) if priming were not given up after the first 32
      */
     @ParameterizedTest(name = "tiles: {0}, small blocks first: {1}, tiered compilation: {2}")
-    @CsvSource({"default, 0, true", "4, 0, true", "default, 255, true", "default, 255, false"})
+    @CsvSource({"default, 0, true", "6, 0, true", "default, 255, true", "default, 255, false"})
     void thePrimedKernelsCompileWithEveryVectorOperationIntrinsified(String tiles, int smallBlocks, boolean tiered) throws Exception {
         boolean smallFirst = smallBlocks > 0;
         File log = File.createTempFile("primed-kernel", ".log");
@@ -74,7 +74,7 @@ class PrimedKernelTest {
             }
             int end = text.indexOf("</task>", task.end());
             String body = text.substring(task.end(), end < 0 ? text.length() : end);
-            int rows = task.group(4).equals("eightRows") ? 8 : 4;
+            int rows = task.group(4).equals("eightRows") ? 8 : 6;
             String what = task.group(3) + "." + task.group(4);
             kernels.add(task.group(3));
             // per tile row: two loads, additions and stores of C, and two multiply-adds a step
@@ -87,7 +87,7 @@ class PrimedKernelTest {
         assertTrue(kernels.contains("FloatVectorGemmKernel"), "C2 compiled the float32 micro-kernel: " + kernels);
         // a depth-0 priming call reaching C2's code of a kernel compiled from real products
         assertFalse(Pattern.compile("<uncommon_trap thread='\\d+' reason='unstable_if'[^>]*>\\s*<jvms bci='1' method='"
-                + "dev\\.adjoint\\.core\\.kernel\\.\\w+ (eightRows|fourRows|packB) ").matcher(text).find(),
+                + "dev\\.adjoint\\.core\\.kernel\\.\\w+ (eightRows|sixRowsPacked|sixRows|packB) ").matcher(text).find(),
                 "a priming call of depth 0 ran into C2's code of a kernel compiled from real products");
         for (String id : ids) {
             assertFalse(Pattern.compile("<make_not_entrant thread='\\d+' compile_id='" + id + "' compiler='c2'").matcher(text).find(),
