@@ -19,11 +19,12 @@ import jdk.incubator.vector.VectorSpecies;
  * Blocks: an A panel ({@code mr x KC}) stays in L1 while the B panels of a {@code KC x NC} block
  * (L2) stream past it; the shared dimension is cut into equal blocks of at most {@code KC}. B is
  * always packed; A when stored transposed, and on the six-row tile also a row-major A that feeds
- * enough tiles (the packed {@code MC x KC} block is reused for every B block), which the six-row
- * kernel then reads at constant strides.
+ * enough tiles (the packed block of about {@code MC x KC}, whole panels, is reused for every B
+ * block), which the six-row kernel then reads at constant strides.
  *
  * <p>The first block (one thread's part of a product) of at least {@link #PRIME_WORK}
- * multiply-adds in a JVM first primes the micro-kernel and the packing of B on scratch
+ * multiply-adds in a JVM first primes the micro-kernel (on the six-row tile, the packed-panel one,
+ * which large products run) and the packing of B on scratch
  * ({@link #prime}), so that C2 compiles them within that block rather than after hundreds of boxed
  * full-depth calls, unless smaller blocks ran {@link #PRIME_WINDOW_STEPS} steps of the micro-kernel
  * first; the bits of every product are the same either way.
@@ -126,7 +127,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
         // equal depth blocks (784 deep: four of 196, not three of 256 and one of 16), since each
         // block reads and writes all of C once
         int kc0 = ceilDiv(k, ceilDiv(k, KC));
-        int mcBlock = MC / mr * mr; // whole panels
+        int mcBlock = roundUp(MC, mr); // whole panels: a part of 512 rows stays one block
         int mcMax = roundUp(Math.min(mcBlock, m), mr);
         int ncMax = roundUp(Math.min(NC, n), NR);
         float[] ap = FloatPacking.buffer(FloatPacking.A_BLOCK, mcMax * kc0);
@@ -213,7 +214,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
     /**
      * {@link FloatPacking#packA} of a transposed A (stored k x m, so a panel's column p is a run of
      * {@code mr} values of stored row p): where a tile row is one whole vector ({@code mr} equal to
-     * the lanes: float64 on AVX-512 and AVX2), whole panels copy one vector per column and the last,
+     * the lanes: float64 on AVX-512), whole panels copy one vector per column and the last,
      * partial panel goes to {@link FloatPacking#packA}; otherwise all of it goes there. The same layout
      * and values either way.
      * NOTE: only whole vectors of the kernel's own species: a narrower shape of the same element
@@ -270,8 +271,9 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
     }
 
     /**
-     * Runs the micro-kernel of {@code mr} rows and {@link #packB} on scratch until C2 has compiled
-     * both, once per JVM, before the first block of at least {@value #PRIME_WORK} multiply-adds. The
+     * Runs the micro-kernel of {@code mr} rows (of six rows, the packed-panel one) and
+     * {@link #packB} on scratch until C2 has compiled both, once per JVM, before the first block of
+     * at least {@value #PRIME_WORK} multiply-adds. The
      * results stay in scratch: priming changes when the kernel is fast, never what it computes.
      * NOTE: until C2 compiles them these methods run the Vector API boxed, a hundred times slower,
      * and tiered compilation waits for a count of calls and loop iterations (bench/RESULTS.md,

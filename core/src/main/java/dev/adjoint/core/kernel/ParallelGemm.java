@@ -22,7 +22,8 @@ import java.util.concurrent.RecursiveAction;
  * Spark task does to its {@code spark.task.cpus}.
  *
  * <p>The split is along the longer of m and n, in multiples of 16 so that every part but the last
- * fills whole register tiles. Splitting rows means each part packs all of B, splitting columns all
+ * fills whole register tiles of 8 rows or of 16 columns (a part of rows on the 6-row tile ends in
+ * one padded panel). Splitting rows means each part packs all of B, splitting columns all
  * of A; along the longer side that repeated packing is the smaller share of the work.
  *
  * <p>The split never cuts the shared dimension k, and the kernels compute every element of C by

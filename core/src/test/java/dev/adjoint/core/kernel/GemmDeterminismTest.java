@@ -102,7 +102,7 @@ class GemmDeterminismTest {
         assertSameBits(product(p, kernel, 1), c, ParallelGemm.threads() + " threads (the default) against 1");
     }
 
-    /** The tile height (8 rows with AVX-512's 32 registers, else 4) does not change a bit either. */
+    /** The tile height (8 rows with AVX-512's 32 registers, else 6) does not change a bit either. */
     @Test
     void bothTileHeightsOfTheVectorKernelGiveTheSameBits() {
         if (KernelProvider.vectorKernelOrNull() == null) {
