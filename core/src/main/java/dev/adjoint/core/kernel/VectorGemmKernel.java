@@ -196,11 +196,11 @@ final class VectorGemmKernel implements GemmKernel {
                 int oldAt = add ? cAt : 0;
                 int ldOld = add ? ldc : 0;
                 if (mr == MR_WIDE) {
-                    eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+                    VectorTiles.eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
                 } else if (aArray == ap) {
-                    sixRowsPacked(kc, ap, aAt, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+                    VectorTiles.sixRowsPacked(kc, ap, aAt, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
                 } else {
-                    sixRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+                    VectorTiles.sixRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
                 }
                 if (!whole) {
                     merge(tile, c, cAt, ldc, rows, cols, accumulate);
@@ -277,7 +277,7 @@ final class VectorGemmKernel implements GemmKernel {
      * and tiered compilation waits for a count of calls and loop iterations (bench/RESULTS.md,
      * "Cold start"). Calls of depth 0 return at once: they raise the call count, which alone
      * reaches C2's threshold, at almost no cost, and they stay out of the loops' branch profiles;
-     * to C2 they make everything after the return look cold (see the note above sixRows).
+     * to C2 they make everything after the return look cold (see the note in {@link VectorTiles}).
      * One call in {@value #PRIME_DEEP_EVERY} is {@value #PRIME_DEPTH} deep, so that C2 sees
      * full-depth loops (a kernel compiled on shallow loops runs real products slower for the life
      * of the JVM), but few enough boxed iterations run that the Vector API's own fallback methods
@@ -320,9 +320,9 @@ final class VectorGemmKernel implements GemmKernel {
             }
             packB(panels, 0, depth, 0, 2 * NR, packed);
             if (mr == MR_WIDE) {
-                eightRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
+                VectorTiles.eightRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             } else {
-                sixRowsPacked(depth, a, 0, b, 0, c, 0, NR, c, 0, NR);
+                VectorTiles.sixRowsPacked(depth, a, 0, b, 0, c, 0, NR, c, 0, NR);
             }
             if (depth > 0) {
                 long now = System.nanoTime();
@@ -380,198 +380,5 @@ final class VectorGemmKernel implements GemmKernel {
                 System.arraycopy(tile, t, c, d, cols);
             }
         }
-    }
-
-    // The accumulators are named locals, not an array, so that C2 keeps every one in a register.
-    // A(r, p) of the panel is a[aAt + r * rowStep + p * depthStep]: packed panels have (1, mr).
-    // C's rows r of the tile get the accumulators plus old[oldAt + r * ldOld ...].
-    // NOTE: the micro-kernels and packB call nothing that the Vector API does not force inline
-    // (the stores are written out): priming's calls of depth 0 make every call after their return
-    // look cold to C2, which then declines to inline a helper and boxes the vectors handed to it.
-    // Six rows: twelve accumulators, two B vectors and one broadcast, within AVX2's 16 registers.
-    private static void sixRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
-                                double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
-        if (kc == 0) {
-            return; // a priming call that only counts (see prime)
-        }
-        DoubleVector z = DoubleVector.zero(SPECIES);
-        DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        int ai = aAt;
-        int bi = bAt;
-        for (int p = 0; p < kc; p++, ai += depthStep, bi += NR) {
-            DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
-            DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + LANES);
-            DoubleVector x = DoubleVector.broadcast(SPECIES, a[ai]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = DoubleVector.broadcast(SPECIES, a[ai + rowStep]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 2 * rowStep]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 3 * rowStep]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 4 * rowStep]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 5 * rowStep]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-        }
-        int c1 = cAt + ldc;
-        int c2 = c1 + ldc;
-        int c3 = c2 + ldc;
-        int c4 = c3 + ldc;
-        int c5 = c4 + ldc;
-        int o1 = oldAt + ldOld;
-        int o2 = o1 + ldOld;
-        int o3 = o2 + ldOld;
-        int o4 = o3 + ldOld;
-        int o5 = o4 + ldOld;
-        c00.add(DoubleVector.fromArray(SPECIES, old, oldAt)).intoArray(c, cAt);
-        c01.add(DoubleVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, cAt + LANES);
-        c10.add(DoubleVector.fromArray(SPECIES, old, o1)).intoArray(c, c1);
-        c11.add(DoubleVector.fromArray(SPECIES, old, o1 + LANES)).intoArray(c, c1 + LANES);
-        c20.add(DoubleVector.fromArray(SPECIES, old, o2)).intoArray(c, c2);
-        c21.add(DoubleVector.fromArray(SPECIES, old, o2 + LANES)).intoArray(c, c2 + LANES);
-        c30.add(DoubleVector.fromArray(SPECIES, old, o3)).intoArray(c, c3);
-        c31.add(DoubleVector.fromArray(SPECIES, old, o3 + LANES)).intoArray(c, c3 + LANES);
-        c40.add(DoubleVector.fromArray(SPECIES, old, o4)).intoArray(c, c4);
-        c41.add(DoubleVector.fromArray(SPECIES, old, o4 + LANES)).intoArray(c, c4 + LANES);
-        c50.add(DoubleVector.fromArray(SPECIES, old, o5)).intoArray(c, c5);
-        c51.add(DoubleVector.fromArray(SPECIES, old, o5 + LANES)).intoArray(c, c5 + LANES);
-    }
-
-    // Six rows of a packed panel (the six values of a depth step together): every index is a
-    // constant multiple of the loop counter plus an invariant, so C2 hoists the range checks out
-    // of the loop, which the variable strides above keep inside (AVX2 cores issue too few
-    // instructions per cycle to carry them beside twelve multiply-adds).
-    private static void sixRowsPacked(int kc, double[] a, int aAt, double[] bp, int bAt,
-                                      double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
-        if (kc == 0) {
-            return; // a priming call that only counts (see prime)
-        }
-        DoubleVector z = DoubleVector.zero(SPECIES);
-        DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int p = 0; p < kc; p++) {
-            int ai = aAt + MR_NARROW * p;
-            int bi = bAt + NR * p;
-            DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
-            DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + LANES);
-            DoubleVector x = DoubleVector.broadcast(SPECIES, a[ai]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-        }
-        int c1 = cAt + ldc;
-        int c2 = c1 + ldc;
-        int c3 = c2 + ldc;
-        int c4 = c3 + ldc;
-        int c5 = c4 + ldc;
-        int o1 = oldAt + ldOld;
-        int o2 = o1 + ldOld;
-        int o3 = o2 + ldOld;
-        int o4 = o3 + ldOld;
-        int o5 = o4 + ldOld;
-        c00.add(DoubleVector.fromArray(SPECIES, old, oldAt)).intoArray(c, cAt);
-        c01.add(DoubleVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, cAt + LANES);
-        c10.add(DoubleVector.fromArray(SPECIES, old, o1)).intoArray(c, c1);
-        c11.add(DoubleVector.fromArray(SPECIES, old, o1 + LANES)).intoArray(c, c1 + LANES);
-        c20.add(DoubleVector.fromArray(SPECIES, old, o2)).intoArray(c, c2);
-        c21.add(DoubleVector.fromArray(SPECIES, old, o2 + LANES)).intoArray(c, c2 + LANES);
-        c30.add(DoubleVector.fromArray(SPECIES, old, o3)).intoArray(c, c3);
-        c31.add(DoubleVector.fromArray(SPECIES, old, o3 + LANES)).intoArray(c, c3 + LANES);
-        c40.add(DoubleVector.fromArray(SPECIES, old, o4)).intoArray(c, c4);
-        c41.add(DoubleVector.fromArray(SPECIES, old, o4 + LANES)).intoArray(c, c4 + LANES);
-        c50.add(DoubleVector.fromArray(SPECIES, old, o5)).intoArray(c, c5);
-        c51.add(DoubleVector.fromArray(SPECIES, old, o5 + LANES)).intoArray(c, c5 + LANES);
-    }
-
-    // Eight rows: sixteen accumulators, two B vectors and one broadcast, within AVX-512's 32
-    // registers.
-    private static void eightRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
-                                  double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
-        if (kc == 0) {
-            return; // a priming call that only counts (see prime)
-        }
-        DoubleVector z = DoubleVector.zero(SPECIES);
-        DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        DoubleVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        int ai = aAt;
-        int bi = bAt;
-        for (int p = 0; p < kc; p++, ai += depthStep, bi += NR) {
-            DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
-            DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + LANES);
-            DoubleVector x = DoubleVector.broadcast(SPECIES, a[ai]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = DoubleVector.broadcast(SPECIES, a[ai + rowStep]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 2 * rowStep]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 3 * rowStep]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 4 * rowStep]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 5 * rowStep]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 6 * rowStep]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            x = DoubleVector.broadcast(SPECIES, a[ai + 7 * rowStep]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-        }
-        int c1 = cAt + ldc;
-        int c2 = c1 + ldc;
-        int c3 = c2 + ldc;
-        int c4 = c3 + ldc;
-        int c5 = c4 + ldc;
-        int c6 = c5 + ldc;
-        int c7 = c6 + ldc;
-        int o1 = oldAt + ldOld;
-        int o2 = o1 + ldOld;
-        int o3 = o2 + ldOld;
-        int o4 = o3 + ldOld;
-        int o5 = o4 + ldOld;
-        int o6 = o5 + ldOld;
-        int o7 = o6 + ldOld;
-        c00.add(DoubleVector.fromArray(SPECIES, old, oldAt)).intoArray(c, cAt);
-        c01.add(DoubleVector.fromArray(SPECIES, old, oldAt + LANES)).intoArray(c, cAt + LANES);
-        c10.add(DoubleVector.fromArray(SPECIES, old, o1)).intoArray(c, c1);
-        c11.add(DoubleVector.fromArray(SPECIES, old, o1 + LANES)).intoArray(c, c1 + LANES);
-        c20.add(DoubleVector.fromArray(SPECIES, old, o2)).intoArray(c, c2);
-        c21.add(DoubleVector.fromArray(SPECIES, old, o2 + LANES)).intoArray(c, c2 + LANES);
-        c30.add(DoubleVector.fromArray(SPECIES, old, o3)).intoArray(c, c3);
-        c31.add(DoubleVector.fromArray(SPECIES, old, o3 + LANES)).intoArray(c, c3 + LANES);
-        c40.add(DoubleVector.fromArray(SPECIES, old, o4)).intoArray(c, c4);
-        c41.add(DoubleVector.fromArray(SPECIES, old, o4 + LANES)).intoArray(c, c4 + LANES);
-        c50.add(DoubleVector.fromArray(SPECIES, old, o5)).intoArray(c, c5);
-        c51.add(DoubleVector.fromArray(SPECIES, old, o5 + LANES)).intoArray(c, c5 + LANES);
-        c60.add(DoubleVector.fromArray(SPECIES, old, o6)).intoArray(c, c6);
-        c61.add(DoubleVector.fromArray(SPECIES, old, o6 + LANES)).intoArray(c, c6 + LANES);
-        c70.add(DoubleVector.fromArray(SPECIES, old, o7)).intoArray(c, c7);
-        c71.add(DoubleVector.fromArray(SPECIES, old, o7 + LANES)).intoArray(c, c7 + LANES);
     }
 }

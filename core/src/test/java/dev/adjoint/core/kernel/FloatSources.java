@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
 public final class FloatSources {
     /** The float64 files, in {@code dev.adjoint.core.kernel}, that have float32 twins. */
     static final List<String> SOURCES = List.of(
-            "Operand", "GemmKernel", "Packing", "VectorGemmKernel", "ScalarGemmKernel", "GemmLoops", "ConvLoops", "ColumnLoops", "MaxPoolLoops");
+            "Operand", "GemmKernel", "Packing", "VectorGemmKernel", "VectorTiles", "ScalarGemmKernel", "GemmLoops", "ConvLoops", "ColumnLoops", "MaxPoolLoops");
     private static final Pattern LITERAL = Pattern.compile("(?<![\\w.])(\\d+\\.\\d+)(?![\\w.])");
     private static final Pattern UNINITIALIZED = Pattern.compile("Buffers\\.uninitialized\\((.*?)\\);");
     private static final Pattern KEEP = Pattern.compile("^(.*?)\\s*// float64 in both dtypes\\s*$");

@@ -83,8 +83,8 @@ class PrimedKernelTest {
             assertEquals(2 * rows, count(body, "_VectorTernaryOp"), what + ": multiply-adds intrinsified");
             assertEquals(2 * rows + 2, count(body, "_VectorLoadOp"), what + ": loads intrinsified");
         }
-        assertTrue(kernels.contains("VectorGemmKernel"), "C2 compiled the float64 micro-kernel: " + kernels);
-        assertTrue(kernels.contains("FloatVectorGemmKernel"), "C2 compiled the float32 micro-kernel: " + kernels);
+        assertTrue(kernels.contains("VectorTiles"), "C2 compiled the float64 micro-kernel: " + kernels);
+        assertTrue(kernels.contains("FloatVectorTiles"), "C2 compiled the float32 micro-kernel: " + kernels);
         // a depth-0 priming call reaching C2's code of a kernel compiled from real products
         assertFalse(Pattern.compile("<uncommon_trap thread='\\d+' reason='unstable_if'[^>]*>\\s*<jvms bci='1' method='"
                 + "dev\\.adjoint\\.core\\.kernel\\.\\w+ (eightRows|sixRowsPacked|sixRows|packB) ").matcher(text).find(),
