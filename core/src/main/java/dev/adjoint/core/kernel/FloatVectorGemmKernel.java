@@ -213,8 +213,9 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
 
     /**
      * {@link FloatPacking#packA} of a transposed A (stored k x m, so a panel's column p is a run of
-     * {@code mr} values of stored row p): where a tile row is one whole vector ({@code mr} equal to
-     * the lanes: float64 on AVX-512), whole panels copy one vector per column and the last,
+     * {@code mr} values of stored row p): where a tile row is one or two vectors long ({@code mr}
+     * from the lanes to twice the lanes: float64 on AVX-512 and AVX2), whole panels copy each column
+     * as one vector, or as two that overlap (the second ending at the column's end), and the last,
      * partial panel goes to {@link FloatPacking#packA}; otherwise all of it goes there. The same layout
      * and values either way.
      * NOTE: only whole vectors of the kernel's own species: a narrower shape of the same element
@@ -222,18 +223,22 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
      * unintrinsified (bench/RESULTS.md, "float32 in nn").
      */
     private void packTransposedA(FloatOperand a, int i0, int rows, int p0, int depth, float[] dst) {
-        if (mr != LANES) {
+        if (mr < LANES || mr > 2 * LANES) {
             FloatPacking.packA(a, i0, rows, p0, depth, mr, dst);
             return;
         }
         float[] src = a.data();
         int stride = a.stride();
         int whole = rows - rows % mr;
+        int tail = mr - LANES; // where the second vector of a column starts; 0: one vector
         for (int ir = 0; ir < whole; ir += mr) {
             int s = a.offset() + p0 * stride + i0 + ir;
             int end = (ir + mr) * depth;
             for (int out = ir * depth; out < end; out += mr, s += stride) {
                 FloatVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+                if (tail > 0) {
+                    FloatVector.fromArray(SPECIES, src, s + tail).intoArray(dst, out + tail);
+                }
             }
         }
         if (whole < rows) {
