@@ -324,6 +324,11 @@ final class VectorGemmKernel implements GemmKernel {
                 profileOperations(scratch);
             }
             packB(panels, 0, depth, 0, 2 * NR, packed);
+            if (mr == MR_NARROW) {
+                // the six-row tile packs a row-major A too: a whole panel and a padded one, so that
+                // C2 compiles both branches (a first padded panel would throw its code away)
+                Packing.packA(panels, 0, mr + 2, 0, depth, mr, packed, 0);
+            }
             if (mr == MR_WIDE) {
                 VectorTiles.eightRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             } else {
