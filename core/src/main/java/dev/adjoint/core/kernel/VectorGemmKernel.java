@@ -67,6 +67,8 @@ final class VectorGemmKernel implements GemmKernel {
     /** One priming call in this many is {@link #PRIME_DEPTH} deep, the others of depth 0. */
     private static final int PRIME_DEEP_EVERY = 1024;
     private static final int PRIME_DEPTH = 256;
+    /** Calls, mostly of depth 0, of a second kernel after priming (several times C2's call threshold). */
+    private static final int PRIME_NEXT_CALLS = 16 * PRIME_DEEP_EVERY;
     /** Priming calls that each also run {@link #profileOperations}: several times HotSpot's count for profiling a method. */
     private static final int PRIME_PROFILE_CALLS = 2_048;
     /**
@@ -343,6 +345,15 @@ final class VectorGemmKernel implements GemmKernel {
                 if (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS) {
                     break;
                 }
+            }
+        }
+        if (mr == MR_NARROW) {
+            // The six-row kernel for an A read in place (products of few columns, as a network's
+            // last layer): called as often, so that C2 compiles it next, while products run, rather
+            // than after they have run it boxed. Not waited for: the first product does not need it.
+            for (int call = 0; call < PRIME_NEXT_CALLS; call++) {
+                VectorTiles.sixRows(call % PRIME_DEEP_EVERY == PRIME_DEEP_EVERY - 1 ? PRIME_DEPTH : 0, a, 0, 1, mr, b, 0, c, 0, NR,
+                        c, 0, NR);
             }
         }
         primed = true;

@@ -13,7 +13,7 @@ public final class PrimedKernelProbe {
 
     /**
      * Multiplies 512 x 512 matrices in each dtype on the vector kernels, six times plain and three
-     * times by a transposed B of 500 columns.
+     * times by a transposed B of 500 columns, then 64 x 256 by 256 x 10 two hundred times.
      *
      * @param args unused; {@code -Dtiles=6} runs the kernels with six-row tiles (AVX2's) on any CPU,
      *     {@code -DsmallBlocks=N} runs N one-tile blocks, too small to prime, first
@@ -49,6 +49,11 @@ public final class PrimedKernelProbe {
             kernel.multiply(new Operand(a, 0, n, false), new Operand(b, 0, n, transposed), c, 0, columns, n, columns, n);
             floatKernel.multiply(new FloatOperand(fa, 0, n, false), new FloatOperand(fb, 0, n, transposed), fc, 0, columns, n,
                     columns, n);
+        }
+        // products of few columns, as a network's last layer: the six-row tile reads A in place there
+        for (int i = 0; i < 200; i++) {
+            kernel.multiply(new Operand(a, 0, 256, false), new Operand(b, 0, 10, false), c, 0, 10, 64, 10, 256);
+            floatKernel.multiply(new FloatOperand(fa, 0, 256, false), new FloatOperand(fb, 0, 10, false), fc, 0, 10, 64, 10, 256);
         }
         System.out.println("PRODUCTS " + c[0] + " " + fc[0]);
     }
