@@ -54,6 +54,22 @@ final class Packing {
                         dst[out + r] = 0.0;
                     }
                 }
+            } else if (live == 6 && mr == 6) {
+                // a whole panel of the six-row tile: its six rows read side by side, written in order
+                int s0 = a.offset() + (i0 + ir) * stride + p0;
+                int s1 = s0 + stride;
+                int s2 = s1 + stride;
+                int s3 = s2 + stride;
+                int s4 = s3 + stride;
+                int s5 = s4 + stride;
+                for (int p = 0; p < depth; p++, out += 6) {
+                    dst[out] = src[s0 + p];
+                    dst[out + 1] = src[s1 + p];
+                    dst[out + 2] = src[s2 + p];
+                    dst[out + 3] = src[s3 + p];
+                    dst[out + 4] = src[s4 + p];
+                    dst[out + 5] = src[s5 + p];
+                }
             } else {
                 for (int r = 0; r < mr; r++) {
                     int d = out + r;

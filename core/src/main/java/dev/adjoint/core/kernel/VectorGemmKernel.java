@@ -40,7 +40,7 @@ final class VectorGemmKernel implements GemmKernel {
      * Columns of a product from which the six-row tile packs a row-major A: below, each A panel
      * feeds too few tiles to repay the copy.
      */
-    static final int PACK_ROW_MAJOR_COLUMNS = 4 * NR;
+    static final int PACK_ROW_MAJOR_COLUMNS = 8 * NR;
     static final int KC = 256;
     static final int NC = 256;
     static final int MC = 512;
