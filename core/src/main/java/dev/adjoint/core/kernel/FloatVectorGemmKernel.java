@@ -279,8 +279,10 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
 
     /**
      * Runs the micro-kernel of {@code mr} rows (of six rows, the packed-panel one) and
-     * {@link #packB} on scratch until C2 has compiled both, once per JVM, before the first block of
-     * at least {@value #PRIME_WORK} multiply-adds. The
+     * {@link #packB} (on the six-row tile also {@link FloatPacking#packA} of a row-major A) on scratch
+     * until C2 has compiled them, once per JVM, before the first block of at least
+     * {@value #PRIME_WORK} multiply-adds; on the six-row tile it then calls the in-place kernel as
+     * often, without waiting for C2. The
      * results stay in scratch: priming changes when the kernel is fast, never what it computes.
      * NOTE: until C2 compiles them these methods run the Vector API boxed, a hundred times slower,
      * and tiered compilation waits for a count of calls and loop iterations (bench/RESULTS.md,
@@ -318,7 +320,8 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
         // two panels of B (also read as a transposed B) and the buffer they are packed into
         FloatOperand panels = new FloatOperand(new float[PRIME_DEPTH * 2 * NR], 0, 2 * NR, false);
         FloatOperand transposed = new FloatOperand(panels.data(), 0, PRIME_DEPTH, true);
-        float[] packed = new float[PRIME_DEPTH * 2 * NR];
+        // two panels of B, or of A on the six-row tile (wider than B's where vectors are 128 bits)
+        float[] packed = new float[PRIME_DEPTH * 2 * Math.max(NR, mr)];
         float[] scratch = new float[LANES];
         long start = System.nanoTime();
         for (int call = 0; ; call++) {

@@ -277,8 +277,10 @@ final class VectorGemmKernel implements GemmKernel {
 
     /**
      * Runs the micro-kernel of {@code mr} rows (of six rows, the packed-panel one) and
-     * {@link #packB} on scratch until C2 has compiled both, once per JVM, before the first block of
-     * at least {@value #PRIME_WORK} multiply-adds. The
+     * {@link #packB} (on the six-row tile also {@link Packing#packA} of a row-major A) on scratch
+     * until C2 has compiled them, once per JVM, before the first block of at least
+     * {@value #PRIME_WORK} multiply-adds; on the six-row tile it then calls the in-place kernel as
+     * often, without waiting for C2. The
      * results stay in scratch: priming changes when the kernel is fast, never what it computes.
      * NOTE: until C2 compiles them these methods run the Vector API boxed, a hundred times slower,
      * and tiered compilation waits for a count of calls and loop iterations (bench/RESULTS.md,
@@ -316,7 +318,8 @@ final class VectorGemmKernel implements GemmKernel {
         // two panels of B (also read as a transposed B) and the buffer they are packed into
         Operand panels = new Operand(new double[PRIME_DEPTH * 2 * NR], 0, 2 * NR, false);
         Operand transposed = new Operand(panels.data(), 0, PRIME_DEPTH, true);
-        double[] packed = new double[PRIME_DEPTH * 2 * NR];
+        // two panels of B, or of A on the six-row tile (wider than B's where vectors are 128 bits)
+        double[] packed = new double[PRIME_DEPTH * 2 * Math.max(NR, mr)];
         double[] scratch = new double[LANES];
         long start = System.nanoTime();
         for (int call = 0; ; call++) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -51,6 +52,20 @@ class PrimedKernelTest {
         } finally {
             Files.deleteIfExists(log.toPath());
         }
+    }
+
+    /**
+     * Where vectors of doubles are 128 bits (NEON; here {@code -XX:MaxVectorSize=16}) the six-row
+     * tile's panels of A are wider than the B panels priming packs: priming's scratch must hold
+     * either (it once overflowed).
+     */
+    @Test
+    void primingRunsWithVectorsOf128Bits() throws Exception {
+        ChildJvm.Result child = ChildJvm.run(PrimedKernelProbe.class, true, "--add-modules", "jdk.incubator.vector",
+                "-XX:MaxVectorSize=16", "-Dtiles=6");
+        assertEquals(0, child.exitCode(), child.output());
+        assumeFalse(child.output().contains("NO VECTOR KERNEL"), "this JVM has no vector kernels at 128 bits");
+        assertTrue(child.output().contains("PRODUCTS"), child.output());
     }
 
     /**
