@@ -89,6 +89,13 @@ final class KernelProvider {
             return new ScalarGemmKernel();
         }
         GemmKernel vector = vectorKernelOrNull();
+        if (vector != null && withoutFma()) {
+            // the vector kernels' multiply-adds (the products' and exp's) would run in software,
+            // hundreds of times slower than these scalar loops
+            reason.append("this x86 JVM runs without AVX (128-bit vectors), so without the FMA instruction the vector"
+                    + " kernels need");
+            return new ScalarGemmKernel();
+        }
         if (vector != null) {
             return vector;
         }
@@ -96,6 +103,18 @@ final class KernelProvider {
                 ? "the Vector API is present but its vectors are too narrow on this CPU"
                 : "start the JVM with --add-modules " + MODULE + " for the faster vector kernel");
         return new ScalarGemmKernel();
+    }
+
+    /**
+     * Whether the vector kernels would lack a hardware FMA: an x86 JVM whose vectors of doubles are
+     * 128 bits runs without AVX (an old CPU, x86 emulation such as Rosetta, {@code -XX:UseAVX=0}),
+     * and FMA needs AVX. Free, unlike asking HotSpot's {@code UseFMA} (about 25 ms of a cold start
+     * for the management classes). CPUs with AVX but no FMA (2011-2012) are not caught.
+     */
+    private static boolean withoutFma() {
+        String arch = System.getProperty("os.arch", "");
+        boolean x86 = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86") || arch.equals("i386");
+        return x86 && VectorGemmKernel.lanes() <= 2;
     }
 
     // Initialization-on-demand: the choice happens once, lazily, without locking on later calls.
