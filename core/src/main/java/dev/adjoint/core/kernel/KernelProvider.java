@@ -71,8 +71,9 @@ final class KernelProvider {
             return null;
         }
         try {
-            // NOTE: the only reference to VectorGemmKernel; its class (and jdk.incubator.vector)
-            // is not loaded unless this line runs.
+            // NOTE: with withoutFma (which runs only after this has returned a kernel), the only
+            // reference to VectorGemmKernel: its class (and jdk.incubator.vector) is not loaded
+            // unless this line runs.
             return VectorGemmKernel.lanes() >= 2 ? new VectorGemmKernel() : null;
         } catch (LinkageError e) {
             return null;
