@@ -57,7 +57,8 @@ final class FloatPacking {
                     }
                 }
             } else if (live == 6 && mr == 6) {
-                // a whole panel of the six-row tile: its six rows read side by side, written in order
+                // a whole panel of the six-row tile (FloatVectorGemmKernel.MR_NARROW): its six rows read side by
+                // side, written in order, where the loop below writes each row six apart
                 int s0 = a.offset() + (i0 + ir) * stride + p0;
                 int s1 = s0 + stride;
                 int s2 = s1 + stride;

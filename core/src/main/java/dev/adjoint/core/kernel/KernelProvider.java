@@ -92,7 +92,7 @@ final class KernelProvider {
         GemmKernel vector = vectorKernelOrNull();
         if (vector != null && withoutFma()) {
             // the vector kernels' multiply-adds (the products' and exp's) would run in software,
-            // hundreds of times slower than these scalar loops
+            // far slower than these scalar loops (bench/RESULTS.md, "Rules in the kernels")
             reason.append("this x86 JVM runs without AVX (128-bit vectors), so without the FMA instruction the vector"
                     + " kernels need");
             return new ScalarGemmKernel();
@@ -108,9 +108,9 @@ final class KernelProvider {
 
     /**
      * Whether the vector kernels would lack a hardware FMA: an x86 JVM whose vectors of doubles are
-     * 128 bits runs without AVX (an old CPU, x86 emulation such as Rosetta, {@code -XX:UseAVX=0}),
-     * and FMA needs AVX. Free, unlike asking HotSpot's {@code UseFMA} (about 25 ms of a cold start
-     * for the management classes). CPUs with AVX but no FMA (2011-2012) are not caught.
+     * 128 bits runs without AVX (an old CPU, an emulator without it, {@code -XX:UseAVX=0}), and FMA
+     * needs AVX. Read from the vector width, which costs nothing; asking HotSpot's {@code UseFMA}
+     * loads the management classes into every cold start. CPUs with AVX but no FMA are not caught.
      */
     private static boolean withoutFma() {
         String arch = System.getProperty("os.arch", "");

@@ -80,11 +80,11 @@ final class VectorTiles {
     }
 
     // Six rows of a packed panel (the six values of a depth step together): every index is a
-    // constant multiple of the loop counter plus an invariant, so C2 hoists the range checks out
-    // of the loop, which the variable strides above keep inside (AVX2 cores issue too few
-    // instructions per cycle to carry them beside twelve multiply-adds).
+    // constant multiple of the loop counter plus an invariant, so C2 hoists B's range checks out of
+    // the loop and keeps two for A, where the variable strides above keep them all inside
+    // (bench/RESULTS.md, "Matrix multiply on AVX2").
     static void sixRowsPacked(int kc, double[] a, int aAt, double[] bp, int bAt,
-                                      double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
+                              double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
         if (kc == 0) {
             return; // a priming call that only counts (see prime)
         }
