@@ -137,7 +137,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
         float[] tile = FloatPacking.buffer(FloatPacking.TILE, mr * NR);
         // The eight-row kernel reads a row-major A where it lies: a panel's rows are sequential
         // streams that stay in L1 while the B panels pass. The six-row kernel runs faster on a
-        // packed panel (constant strides, no range checks in the loop; six rows read in place ran
+        // packed panel (constant strides, no range checks on A in the loop; six rows read in place ran
         // slower still, bench/RESULTS.md), so it packs a row-major A that feeds enough tiles. A
         // transposed A is packed unless each element feeds one tile only.
         boolean packA = a.transposed() ? n > NR : mr == MR_NARROW && n >= PACK_ROW_MAJOR_COLUMNS;

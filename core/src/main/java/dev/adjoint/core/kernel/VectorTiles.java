@@ -24,8 +24,9 @@ final class VectorTiles {
     // (the stores are written out): priming's calls of depth 0 make every call after their return
     // look cold to C2, which then declines to inline a helper and boxes the vectors handed to it.
     // Six rows: twelve accumulators, two B vectors and one broadcast, within AVX2's 16 registers.
-    // NOTE: the loop counts B's index (a constant stride; A's depth step is a variable): 6-9%
-    // faster on narrow products than a separate depth counter.
+    // NOTE: the loop counts B's index (a constant stride; A's depth step is a variable), not a
+    // depth counter from which both indices are derived: C2 compiles the index loop faster
+    // (bench/RESULTS.md, "The six-row loops count an index").
     static void sixRows(int kc, double[] a, int aAt, int rowStep, int depthStep, double[] bp, int bAt,
                                 double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
         if (kc == 0) {
@@ -82,9 +83,9 @@ final class VectorTiles {
 
     // Six rows of a packed panel (the six values of a depth step together). NOTE: the loop counts
     // A's index itself, in steps of six, so C2 removes the range checks of A's six loads from the
-    // loop (B's two vector loads keep theirs). A depth counter with both indices derived from it
-    // kept two of A's checks inside the loop and ran about a fifth slower; counting B's index instead
-    // was a few percent slower (bench/RESULTS.md, "Matrix multiply on AVX2").
+    // loop (B's two vector loads keep theirs). Do not go back to a depth counter with both indices
+    // derived from it: C2 then keeps two of A's checks in the loop, and the products run slower;
+    // counting B's index instead is slower too (bench/RESULTS.md, "The six-row loops count an index").
     static void sixRowsPacked(int kc, double[] a, int aAt, double[] bp, int bAt,
                               double[] c, int cAt, int ldc, double[] old, int oldAt, int ldOld) {
         if (kc == 0) {
