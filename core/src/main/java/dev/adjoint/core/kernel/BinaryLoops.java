@@ -17,10 +17,11 @@ final class BinaryLoops {
     }
 
     /**
-     * {@link #inner} for float32 operands: each block widened into scratch (a broadcast operand as
-     * one element of stride 0), the float64 loop, each result rounded once (see {@link FloatBlocks}).
+     * {@link #inner(Binary, double[], int, double[], int, int, double[], int, int, int)} for float32
+     * operands: each block widened into scratch (a broadcast operand as one element of stride 0),
+     * the float64 loop, each result rounded once (see {@link FloatBlocks}).
      */
-    static void innerFloats(Binary f, float[] r, int ro, float[] a, int ao, int sa, float[] b, int bo, int sb, int n) {
+    static void inner(Binary f, float[] r, int ro, float[] a, int ao, int sa, float[] b, int bo, int sb, int n) {
         if (sa == 1 && (sb == 1 || sb == 0) && arithmetic(f, r, ro, a, ao, b, bo, sb, n)) {
             return;
         }

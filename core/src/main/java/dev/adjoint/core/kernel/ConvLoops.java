@@ -170,14 +170,9 @@ final class ConvLoops {
                 int src = oc * cw + j - j0;
                 if (bias == null) {
                     System.arraycopy(slice, src, y, dst, len);
-                } else if (len >= MathKernel.MIN_LENGTH) {
-                    // on the math kernel (the bias broadcast): C2 does not vectorize the loop below
-                    KernelProvider.math().arithmetic(Elementwise.Binary.ADD, slice, src, bias, group * og + oc, 0, y, dst, len);
                 } else {
-                    double b = bias[group * og + oc];
-                    for (int t = 0; t < len; t++) {
-                        y[dst + t] = slice[src + t] + b;
-                    }
+                    // the bias broadcast: long runs on the math kernel (C2 does not vectorize the loop)
+                    BinaryLoops.inner(Elementwise.Binary.ADD, y, dst, slice, src, 1, bias, group * og + oc, 0, len);
                 }
             }
             j += len;

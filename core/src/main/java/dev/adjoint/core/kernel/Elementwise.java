@@ -339,7 +339,7 @@ public final class Elementwise {
         if (a.floats != null && b.floats != null) {
             float[] r = Buffers.uninitializedFloats(n);
             return NDArray.wrapLike(r, forEachRow(a, b, (ro, pa, sa, pb, sb, len) ->
-                    BinaryLoops.innerFloats(f, r, ro, a.floats, pa, sa, b.floats, pb, sb, len)));
+                    BinaryLoops.inner(f, r, ro, a.floats, pa, sa, b.floats, pb, sb, len)));
         }
         if (a.floats != null || b.floats != null) {
             return zip(f, a.toFloat64(), b.toFloat64()).toFloat32();
@@ -418,7 +418,7 @@ public final class Elementwise {
             float[] v = {(float) c};
             runs(x, (at, p, step, len) -> {
                 // a broadcast run is one value: computed once, then filled
-                BinaryLoops.innerFloats(f, r, at, a, p, step, v, 0, 0, step == 0 ? 1 : len);
+                BinaryLoops.inner(f, r, at, a, p, step, v, 0, 0, step == 0 ? 1 : len);
                 if (step == 0) {
                     Arrays.fill(r, at + 1, at + len, r[at]);
                 }
