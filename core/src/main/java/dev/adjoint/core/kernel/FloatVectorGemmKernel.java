@@ -186,29 +186,42 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
                 FloatPacking.packA(a, ic + ir, rows, pc, kc, mr, ap);
                 aAt = 0;
             }
-            for (int jr = 0; jr < nc; jr += NR) {
-                int cols = Math.min(NR, nc - jr);
-                int bAt = jr * kc;
-                int cAt = cOff + (ic + ir) * ldc + jc + jr;
-                boolean whole = rows == mr && cols == NR;
-                float[] out = whole ? c : tile;
-                int outAt = whole ? cAt : 0;
-                int ldo = whole ? ldc : NR;
-                // what the tile adds to: C itself, or a row of -0.0 read for every row
-                boolean add = whole && accumulate;
-                float[] old = add ? c : NEGATIVE_ZEROS;
-                int oldAt = add ? cAt : 0;
-                int ldOld = add ? ldc : 0;
-                if (mr == MR_WIDE) {
-                    FloatVectorTiles.eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
-                } else if (aArray == ap) {
-                    FloatVectorTiles.sixRowsPacked(kc, ap, aAt, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
-                } else {
-                    FloatVectorTiles.sixRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
-                }
-                if (!whole) {
-                    merge(tile, c, cAt, ldc, rows, cols, accumulate);
-                }
+            panel(mr, rows, aArray, aAt, rowStep, depthStep, ap, ic + ir, kc, bp, jc, nc, c, cOff, ldc, tile, accumulate);
+        }
+    }
+
+    /**
+     * One row panel of a block ({@code rows} rows from {@code row0}, read from {@code aArray} at
+     * {@code aAt}) against the block's B panels.
+     * NOTE: a method of its own, called once per row panel, so that tiered compilation compiles
+     * it from its call count within the first product; a loop over all tiles of a block, called
+     * a few dozen times a product, waited for on-stack compiles and ran interpreted or in C1's
+     * code through the next products (bench/RESULTS.md, "Cold start").
+     */
+    private static void panel(int mr, int rows, float[] aArray, int aAt, int rowStep, int depthStep, float[] ap, int row0,
+            int kc, float[] bp, int jc, int nc, float[] c, int cOff, int ldc, float[] tile, boolean accumulate) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            int bAt = jr * kc;
+            int cAt = cOff + row0 * ldc + jc + jr;
+            boolean whole = rows == mr && cols == NR;
+            float[] out = whole ? c : tile;
+            int outAt = whole ? cAt : 0;
+            int ldo = whole ? ldc : NR;
+            // what the tile adds to: C itself, or a row of -0.0 read for every row
+            boolean add = whole && accumulate;
+            float[] old = add ? c : NEGATIVE_ZEROS;
+            int oldAt = add ? cAt : 0;
+            int ldOld = add ? ldc : 0;
+            if (mr == MR_WIDE) {
+                FloatVectorTiles.eightRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+            } else if (aArray == ap) {
+                FloatVectorTiles.sixRowsPacked(kc, ap, aAt, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+            } else {
+                FloatVectorTiles.sixRows(kc, aArray, aAt, rowStep, depthStep, bp, bAt, out, outAt, ldo, old, oldAt, ldOld);
+            }
+            if (!whole) {
+                merge(tile, c, cAt, ldc, rows, cols, accumulate);
             }
         }
     }
@@ -279,10 +292,9 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
 
     /**
      * Runs the micro-kernel of {@code mr} rows (of six rows, the packed-panel one) and
-     * {@link #packB} (on the six-row tile also {@link FloatPacking#packA} of a row-major A) on scratch
-     * until C2 has compiled them, once per JVM, before the first block of at least
-     * {@value #PRIME_WORK} multiply-adds; on the six-row tile it then calls the in-place kernel as
-     * often, without waiting for C2. The
+     * {@link #packB} on scratch until C2 has compiled them, once per JVM, before the first block of
+     * at least {@value #PRIME_WORK} multiply-adds; on the six-row tile it then calls the in-place
+     * kernel and {@link FloatPacking#packA} of a row-major A as often, without waiting for C2. The
      * results stay in scratch: priming changes when the kernel is fast, never what it computes.
      * NOTE: until C2 compiles them these methods run the Vector API boxed, a hundred times slower,
      * and tiered compilation waits for a count of calls and loop iterations (bench/RESULTS.md,
@@ -331,11 +343,6 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
                 profileOperations(scratch);
             }
             packB(panels, 0, depth, 0, 2 * NR, packed);
-            if (mr == MR_NARROW) {
-                // the six-row tile packs a row-major A too: a whole panel and a padded one, so that
-                // C2 compiles both branches (a first padded panel would throw its code away)
-                FloatPacking.packA(panels, 0, mr + 2, 0, depth, mr, packed, 0);
-            }
             if (mr == MR_WIDE) {
                 FloatVectorTiles.eightRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             } else {
@@ -354,11 +361,16 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
         }
         if (mr == MR_NARROW) {
             // The six-row kernel for an A read in place (products of few columns, as a network's
-            // last layer): called as often, so that C2 compiles it next, while products run, rather
-            // than after they have run it boxed. Not waited for: the first product does not need it.
+            // last layer), and the packing of a row-major A, a whole panel and a padded one (so
+            // that C2 compiles both branches: a first padded panel would throw its code away):
+            // called as often, so that C2 compiles them next, while products run, rather than
+            // after they have run boxed. Not waited for: the first product runs them in C1's code
+            // meanwhile. NOTE: not in the loop above, where C2 compiled the packing of A (scalar
+            // code, 30-40 ms of compiling) ahead of the kernel the first product waits for.
             for (int call = 0; call < PRIME_NEXT_CALLS; call++) {
-                FloatVectorTiles.sixRows(call % PRIME_DEEP_EVERY == PRIME_DEEP_EVERY - 1 ? PRIME_DEPTH : 0, a, 0, 1, mr, b, 0, c, 0, NR,
-                        c, 0, NR);
+                int depth = call % PRIME_DEEP_EVERY == PRIME_DEEP_EVERY - 1 ? PRIME_DEPTH : 0;
+                FloatPacking.packA(panels, 0, mr + 2, 0, depth, mr, packed, 0);
+                FloatVectorTiles.sixRows(depth, a, 0, 1, mr, b, 0, c, 0, NR, c, 0, NR);
             }
         }
         primed = true;
