@@ -96,9 +96,10 @@ final class FloatColumnLoops {
      * One image's part of a row of cols, for unit strides: {@code cols[dst + oy oW + ox] =
      * x[xPlane + (oy + ihTop) w + ox + iwLeft]} where that element lies inside the input, 0 where
      * it is padding. Output rows as wide as input rows ("same" padding) make it one copy of the
-     * shifted plane; otherwise a copy per output row. Then zeros over the rows above and below the
-     * input and the columns left and right of it (where a single copy carried the shift across a
-     * row's edge). A window column wholly in the padding (left == right) copies nothing.
+     * shifted plane; otherwise a run per output row ({@link MathKernel#copyRuns}). Then zeros over
+     * the rows above and below the input and the columns left and right of it (where a single copy
+     * carried the shift across a row's edge). A window column wholly in the padding (left == right)
+     * copies nothing.
      */
     private static void imageRow(float[] x, int xPlane, Geometry g, int ihTop, int iwLeft, float[] cols, int dst) {
         int w = g.w();
@@ -116,10 +117,9 @@ final class FloatColumnLoops {
             if (to > from) {
                 System.arraycopy(x, xPlane + from + ihTop * w + iwLeft, cols, dst + from, to - from);
             }
-        } else if (right > left) {
-            for (int oy = top; oy < bottom; oy++) {
-                System.arraycopy(x, xPlane + (oy + ihTop) * w + iwLeft + left, cols, dst + oy * ow + left, right - left);
-            }
+        } else if (right > left && bottom > top) {
+            KernelProvider.math().copyRuns(x, xPlane + (top + ihTop) * w + iwLeft + left, w, cols, dst + top * ow + left, ow,
+                    bottom - top, right - left);
         }
         for (int oy = top; oy < bottom; oy++) {
             int at = dst + oy * ow;
@@ -184,12 +184,9 @@ final class FloatColumnLoops {
                             math.arithmetic(Elementwise.Binary.ADD, gx, d, cols, src + yLo * ow, 1, gx, d, (yHi - yLo) * w);
                             continue;
                         }
-                        for (int y = yLo; y < yHi; y++) {
-                            int s = src + y * ow;
-                            int d = gxPlane + (y + di) * w + dj;
-                            for (int x = xLo; x < xHi; x++) {
-                                gx[d + x] += cols[s + x];
-                            }
+                        if (yLo < yHi && xLo < xHi) {
+                            math.addRuns(cols, src + yLo * ow + xLo, ow, gx, gxPlane + (yLo + di) * w + dj + xLo, w, yHi - yLo,
+                                    xHi - xLo);
                         }
                     }
                 }

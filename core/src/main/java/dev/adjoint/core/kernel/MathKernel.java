@@ -114,6 +114,30 @@ interface MathKernel {
     void addTo(double[] a, int ao, double[] r, int ro, int n);
 
     /**
+     * Copies {@code runs} runs of {@code n} elements, run i from {@code a[ao + i as ..]} to
+     * {@code r[ro + i rs ..]}; {@code a} and {@code r} are distinct arrays. The vector kernel copies a
+     * run of at least a vector as whole vectors, the last one ending at the run's end, without a
+     * call per run: the short runs of a convolution's columns (an output row, 11 to 26 elements in
+     * a small CNN), where {@link System#arraycopy}'s call cost most of the copy.
+     */
+    void copyRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n);
+
+    /** {@link #copyRuns(double[], int, int, double[], int, int, int, int)} on floats. */
+    void copyRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n);
+
+    /**
+     * {@code r[ro + i rs + j] += a[ao + i as + j]} for run i in [0, runs), j in [0, n): each element
+     * one addition, as that Java expression (the same bits in both kernels); {@code a} and {@code r}
+     * are distinct arrays and the runs of {@code r} do not overlap. The vector kernel adds a run of at
+     * least a vector as whole vectors, the last one ending at the run's end (its sums taken before
+     * the vector before it is stored, so the lanes they share get the same value twice).
+     */
+    void addRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n);
+
+    /** {@link #addRuns(double[], int, int, double[], int, int, int, int)} on floats. */
+    void addRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n);
+
+    /**
      * The sum of {@code a[ao + i]}, i in [0, n), in {@link ReduceKernels#SUM_LANES} running sums
      * combined as {@link ReduceKernels#sumInLanes} does: the same bits in both kernels.
      */

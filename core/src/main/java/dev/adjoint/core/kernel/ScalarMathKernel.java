@@ -257,6 +257,42 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void copyRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
+        for (int i = 0; i < runs; i++) {
+            System.arraycopy(a, ao + i * as, r, ro + i * rs, n);
+        }
+    }
+
+    @Override
+    public void copyRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
+        for (int i = 0; i < runs; i++) {
+            System.arraycopy(a, ao + i * as, r, ro + i * rs, n);
+        }
+    }
+
+    @Override
+    public void addRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
+        for (int i = 0; i < runs; i++) {
+            int s = ao + i * as;
+            int d = ro + i * rs;
+            for (int j = 0; j < n; j++) {
+                r[d + j] += a[s + j];
+            }
+        }
+    }
+
+    @Override
+    public void addRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
+        for (int i = 0; i < runs; i++) {
+            int s = ao + i * as;
+            int d = ro + i * rs;
+            for (int j = 0; j < n; j++) {
+                r[d + j] += a[s + j];
+            }
+        }
+    }
+
+    @Override
     public double sum(double[] a, int ao, int n) {
         return ReduceKernels.sumInLanes(a, ao, n);
     }

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API loops of {@link VectorMathKernel} that are plain arithmetic (the four operations,
- * softmax's backward) or a maximum, kept apart from its polynomial functions. Each gives the bits
+ * softmax's backward), a maximum or copies, kept apart from its polynomial functions. Each gives the bits
  * of its scalar twin in {@link ScalarMathKernel}: one rounding per Java operation, no fused
  * multiply-add.
  */
@@ -261,6 +261,83 @@ final class VectorLoops {
         }
         for (; i < n; i++) {
             r[ro + i] = x[xo + i] > 0 ? g[go + i * gs] : 0.0f;
+        }
+    }
+
+    /** {@link MathKernel#copyRuns(double[], int, int, double[], int, int, int, int)}. */
+    static void copyRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
+        if (n < LANES) {
+            for (int i = 0; i < runs; i++) {
+                System.arraycopy(a, ao + i * as, r, ro + i * rs, n);
+            }
+            return;
+        }
+        int last = n - LANES; // the last vector ends at the run's end, over part of the one before
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            for (int j = 0; j < last; j += LANES) {
+                DoubleVector.fromArray(SPECIES, a, s + j).intoArray(r, d + j);
+            }
+            DoubleVector.fromArray(SPECIES, a, s + last).intoArray(r, d + last);
+        }
+    }
+
+    /** {@link MathKernel#copyRuns(float[], int, int, float[], int, int, int, int)}. */
+    static void copyRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
+        int lanes = FLOATS.length();
+        if (n < lanes) {
+            for (int i = 0; i < runs; i++) {
+                System.arraycopy(a, ao + i * as, r, ro + i * rs, n);
+            }
+            return;
+        }
+        int last = n - lanes;
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            for (int j = 0; j < last; j += lanes) {
+                FloatVector.fromArray(FLOATS, a, s + j).intoArray(r, d + j);
+            }
+            FloatVector.fromArray(FLOATS, a, s + last).intoArray(r, d + last);
+        }
+    }
+
+    /** {@link MathKernel#addRuns(double[], int, int, double[], int, int, int, int)}. */
+    static void addRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
+        if (n < LANES) {
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                for (int j = 0; j < n; j++) {
+                    r[d + j] += a[s + j];
+                }
+            }
+            return;
+        }
+        int last = n - LANES;
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            // the last vector's sums first, from r before any store of this run reaches its lanes
+            DoubleVector tail = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
+            for (int j = 0; j < last; j += LANES) {
+                DoubleVector.fromArray(SPECIES, r, d + j).add(DoubleVector.fromArray(SPECIES, a, s + j)).intoArray(r, d + j);
+            }
+            tail.intoArray(r, d + last);
+        }
+    }
+
+    /** {@link MathKernel#addRuns(float[], int, int, float[], int, int, int, int)}. */
+    static void addRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
+        int lanes = FLOATS.length();
+        if (n < lanes) {
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                for (int j = 0; j < n; j++) {
+                    r[d + j] += a[s + j];
+                }
+            }
+            return;
+        }
+        int last = n - lanes;
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            FloatVector tail = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
+            for (int j = 0; j < last; j += lanes) {
+                FloatVector.fromArray(FLOATS, r, d + j).add(FloatVector.fromArray(FLOATS, a, s + j)).intoArray(r, d + j);
+            }
+            tail.intoArray(r, d + last);
         }
     }
 }
