@@ -374,9 +374,34 @@ public final class Elementwise {
         if (n == 0) {
             return a;
         }
+        int stepA = uniformStep(a);
+        int stepB = uniformStep(b);
+        if (stepA >= 0 && stepB >= 0) {
+            // one operand one value broadcast everywhere (a sum's gradient), the other contiguous:
+            // one run, as for two contiguous ones, not a walk of rows (short rows then missed the
+            // vector loops, and float32 ones went through widened blocks a row at a time)
+            int ao = a.offset;
+            int bo = b.offset;
+            Parallel.forRange(n, FloatBlocks.BLOCK,
+                    (from, to) -> rows.run(from, ao + from * stepA, stepA, bo + from * stepB, stepB, to - from));
+            return stepB == 1 ? b : a;
+        }
         int inner = a.shape[a.shape.length - 1];
         Parallel.forRange(n / inner, 1, inner, (first, last) -> walkRows(a, b, rows, first, last));
         return a;
+    }
+
+    /** 1 for a contiguous array, 0 for one value broadcast to every position (all strides 0), -1 otherwise. */
+    private static int uniformStep(NDArray x) {
+        if (x.isContiguous()) {
+            return 1;
+        }
+        for (int stride : x.strides) {
+            if (stride != 0) {
+                return -1;
+            }
+        }
+        return 0;
     }
 
     /** Rows [first, last) of {@link #forEachRow}'s walk (a row being the last axis). */
