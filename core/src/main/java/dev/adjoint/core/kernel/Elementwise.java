@@ -356,7 +356,8 @@ public final class Elementwise {
 
     /**
      * Walks two arrays of one shape in row-major order, a row (the last axis) at a time, or in
-     * one run when both are contiguous; returns the array whose shape array the result shares.
+     * one run when each is contiguous or one value broadcast everywhere; returns the array whose
+     * shape array the result shares.
      * Long walks split over threads ({@link Parallel}): contiguous runs at multiples of a float32
      * block, row walks at whole rows, so each element sees the loop a one-thread walk gives it.
      */
@@ -377,9 +378,8 @@ public final class Elementwise {
         int stepA = uniformStep(a);
         int stepB = uniformStep(b);
         if (stepA >= 0 && stepB >= 0) {
-            // one operand one value broadcast everywhere (a sum's gradient), the other contiguous:
-            // one run, as for two contiguous ones, not a walk of rows (short rows then missed the
-            // vector loops, and float32 ones went through widened blocks a row at a time)
+            // each contiguous or one value broadcast everywhere (a sum's gradient), not both
+            // contiguous: one run at steps 1 and 0, so that short rows still reach the vector loops
             int ao = a.offset;
             int bo = b.offset;
             Parallel.forRange(n, FloatBlocks.BLOCK,
@@ -391,13 +391,16 @@ public final class Elementwise {
         return a;
     }
 
-    /** 1 for a contiguous array, 0 for one value broadcast to every position (all strides 0), -1 otherwise. */
+    /**
+     * 1 for a contiguous array, 0 for one value broadcast to every position (a stride of 0 on every
+     * axis longer than 1), -1 otherwise.
+     */
     private static int uniformStep(NDArray x) {
         if (x.isContiguous()) {
             return 1;
         }
-        for (int stride : x.strides) {
-            if (stride != 0) {
+        for (int d = 0; d < x.shape.length; d++) {
+            if (x.shape[d] > 1 && x.strides[d] != 0) {
                 return -1;
             }
         }

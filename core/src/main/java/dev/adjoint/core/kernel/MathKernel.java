@@ -116,9 +116,9 @@ interface MathKernel {
     /**
      * Copies {@code runs} runs of {@code n} elements, run i from {@code a[ao + i as ..]} to
      * {@code r[ro + i rs ..]}; {@code a} and {@code r} are distinct arrays. The vector kernel copies a
-     * run of at least a vector as whole vectors, the last one ending at the run's end, without a
-     * call per run: the short runs of a convolution's columns (an output row, 11 to 26 elements in
-     * a small CNN), where {@link System#arraycopy}'s call cost most of the copy.
+     * run of at least a vector as whole vectors, the last one ending at the run's end, with no call
+     * per run: for runs of a few vectors (a convolution's output rows), where a call per run
+     * ({@link System#arraycopy}) costs as much as the copy.
      */
     void copyRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n);
 

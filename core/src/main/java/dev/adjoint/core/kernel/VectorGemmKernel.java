@@ -67,7 +67,10 @@ final class VectorGemmKernel implements GemmKernel {
     /** One priming call in this many is {@link #PRIME_DEPTH} deep, the others of depth 0. */
     private static final int PRIME_DEEP_EVERY = 1024;
     private static final int PRIME_DEPTH = 256;
-    /** Calls, mostly of depth 0, of a second kernel after priming (several times C2's call threshold). */
+    /**
+     * Calls, mostly of depth 0, of the in-place six-row kernel and of the packing of A after priming
+     * (several times C2's call threshold).
+     */
     private static final int PRIME_NEXT_CALLS = 16 * PRIME_DEEP_EVERY;
     /** Priming calls that each also run {@link #profileOperations}: several times HotSpot's count for profiling a method. */
     private static final int PRIME_PROFILE_CALLS = 2_048;

@@ -92,7 +92,7 @@ class ElementwiseTest {
     /**
      * Arrays of {@code shape} [rows, cols] in every layout that picks a different loop: contiguous,
      * a slice (contiguous rows, rows further apart), transposed (last stride rows), a broadcast
-     * column (last stride 0) and a broadcast scalar (all strides 0).
+     * column (last stride 0) and a broadcast scalar (all strides 0), also away from its array's start.
      */
     private static NDArray[] layouts(long seed, int rows, int cols) {
         int[] shape = {rows, cols};
@@ -101,7 +101,8 @@ class ElementwiseTest {
             NDArray.of(values(seed + 1, rows * (cols + 3)), new int[] {rows, cols + 3}).narrow(1, 2, cols),
             NDArray.of(values(seed + 2, rows * cols), new int[] {cols, rows}).swapAxes(0, 1),
             NDArray.of(values(seed + 3, rows), new int[] {rows, 1}).expand(shape),
-            NDArray.of(values(seed + 4, 1), new int[] {1, 1}).expand(shape)};
+            NDArray.of(values(seed + 4, 1), new int[] {1, 1}).expand(shape),
+            NDArray.of(values(seed + 5, 9), new int[] {9, 1}).narrow(0, 5, 1).expand(shape)};
     }
 
     private static void assertSameBits(double expected, double actual, String what) {
@@ -156,6 +157,27 @@ class ElementwiseTest {
             }
         }
         assertEquals(Set.of("contiguous", "broadcastFirst", "broadcastSecond", "strided"), patterns, "stride patterns covered");
+    }
+
+    /**
+     * One value broadcast along axes of size 3 and 50, its size-1 axis keeping a stride of 1, beside
+     * a contiguous operand, either way round: each function's bits.
+     */
+    @Test
+    void aValueBroadcastPastASizeOneAxisZipsAsOneRun() {
+        int[] shape = {3, 1, 50};
+        NDArray one = NDArray.of(values(21, 4), new int[] {4, 1, 1}).narrow(0, 2, 1).expand(shape);
+        NDArray m = NDArray.of(values(22, 150), shape);
+        for (Elementwise.Binary f : Elementwise.Binary.values()) {
+            double[] x = one.toArray();
+            double[] y = m.toArray();
+            double[] r = Elementwise.zip(f, one, m).toArray();
+            double[] q = Elementwise.zip(f, m, one).toArray();
+            for (int i = 0; i < r.length; i++) {
+                assertSameBits(f.apply(x[i], y[i]), r[i], f + " broadcast first at " + i);
+                assertSameBits(f.apply(y[i], x[i]), q[i], f + " broadcast second at " + i);
+            }
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.adjoint.core.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -16,7 +17,7 @@ class MathKernelRunsTest {
     private static final double[] SPECIAL = {0.0, -0.0, 1.0, -1.0, Double.MAX_VALUE, -Double.MAX_VALUE,
         Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 1e-310};
 
-    static java.util.List<MathKernel> kernels() {
+    static List<MathKernel> kernels() {
         return MathKernelTest.kernels();
     }
 

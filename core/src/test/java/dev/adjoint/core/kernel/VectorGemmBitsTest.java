@@ -23,9 +23,10 @@ class VectorGemmBitsTest {
 
     /**
      * m, n, k: edge tiles, depths of one block, of equal blocks (600 = 3 x 200, 1,100 = 5 x 220) and
-     * past MC, and columns past 128 (the six-row tile then packs a row-major A).
+     * past MC, and columns past {@code PACK_ROW_MAJOR_COLUMNS} for every dtype and vector width (260:
+     * the six-row tile then packs a row-major A).
      */
-    static final int[][] SIZES = {{19, 37, 600}, {8, 16, 256}, {23, 50, 257}, {530, 20, 30}, {64, 64, 520}, {13, 150, 1100}};
+    static final int[][] SIZES = {{19, 37, 600}, {8, 16, 256}, {23, 50, 257}, {530, 20, 30}, {64, 64, 520}, {13, 260, 1100}};
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
