@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * backward into x and the weight) and max pooling (2x2, stride 2, on [64, 32, 28, 28], forward and
  * backward into the input) in float64 and float32 side by side: im2col and its products run in the
  * tensors' dtype, so float32 convolution should take about half the time; max pooling reads and
- * writes float32 planes as they are.
+ * writes float32 planes as they are. {@link #cnnConv} is the fashion-mnist CNN's second convolution
+ * (no padding, short output rows).
  * Run: {@code java -jar bench/target/benchmarks.jar ConvDtypeBenchmark -bm sample}.
  */
 @State(Scope.Thread)
@@ -38,6 +39,9 @@ public class ConvDtypeBenchmark {
     Tensor x;
     Tensor weight;
     Tensor pooled;
+    Tensor cnnX;
+    Tensor cnnWeight;
+    Tensor cnnBias;
 
     /** Random inputs, converted to the dtype. */
     @Setup
@@ -47,6 +51,9 @@ public class ConvDtypeBenchmark {
         x = Tensor.randn(d, rng, 64, 32, 14, 14).requiresGrad(true);
         weight = Tensor.randn(d, rng, 64, 32, 3, 3).mul(0.06).detach().requiresGrad(true);
         pooled = Tensor.randn(d, rng, 64, 32, 28, 28).requiresGrad(true);
+        cnnX = Tensor.randn(d, rng, 128, 32, 13, 13).requiresGrad(true);
+        cnnWeight = Tensor.randn(d, rng, 64, 32, 3, 3).mul(0.06).detach().requiresGrad(true);
+        cnnBias = Tensor.zeros(d, 64).requiresGrad(true);
     }
 
     /** conv2d(x, weight, padding 1), then backward of its sum into x and the weight. */
@@ -56,6 +63,20 @@ public class ConvDtypeBenchmark {
         weight.zeroGrad();
         x.conv2d(weight, null, 1, 1).sum().backward();
         return weight.grad();
+    }
+
+    /**
+     * The fashion-mnist CNN's second convolution: conv2d(x [128, 32, 13, 13], weight [64, 32, 3, 3],
+     * bias [64]), no padding (output rows of 11), then backward of its sum into x, the weight and the
+     * bias.
+     */
+    @Benchmark
+    public Tensor cnnConv() {
+        cnnX.zeroGrad();
+        cnnWeight.zeroGrad();
+        cnnBias.zeroGrad();
+        cnnX.conv2d(cnnWeight, cnnBias, 1, 0).sum().backward();
+        return cnnWeight.grad();
     }
 
     /** maxPool2d(2, 2, 0), then backward of its sum into the input. */
