@@ -258,34 +258,50 @@ final class ScalarMathKernel implements MathKernel {
 
     @Override
     public void copyRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
-        for (int i = 0; i < runs; i++) {
-            System.arraycopy(a, ao + i * as, r, ro + i * rs, n);
-        }
+        copyEachRun(a, ao, as, r, ro, rs, runs, n);
     }
 
     @Override
     public void copyRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
+        copyEachRun(a, ao, as, r, ro, rs, runs, n);
+    }
+
+    @Override
+    public void addRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
+        addEachRun(a, ao, as, r, ro, rs, runs, n);
+    }
+
+    @Override
+    public void addRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
+        addEachRun(a, ao, as, r, ro, rs, runs, n);
+    }
+
+    /** {@link MathKernel#copyRuns} a run at a time; also the vector kernel's runs shorter than a vector. */
+    static void copyEachRun(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
         for (int i = 0; i < runs; i++) {
             System.arraycopy(a, ao + i * as, r, ro + i * rs, n);
         }
     }
 
-    @Override
-    public void addRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
+    /** {@link #copyEachRun(double[], int, int, double[], int, int, int, int)} on floats. */
+    static void copyEachRun(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
         for (int i = 0; i < runs; i++) {
-            int s = ao + i * as;
-            int d = ro + i * rs;
+            System.arraycopy(a, ao + i * as, r, ro + i * rs, n);
+        }
+    }
+
+    /** {@link MathKernel#addRuns} element by element; also the vector kernel's runs shorter than a vector. */
+    static void addEachRun(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             for (int j = 0; j < n; j++) {
                 r[d + j] += a[s + j];
             }
         }
     }
 
-    @Override
-    public void addRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
-        for (int i = 0; i < runs; i++) {
-            int s = ao + i * as;
-            int d = ro + i * rs;
+    /** {@link #addEachRun(double[], int, int, double[], int, int, int, int)} on floats. */
+    static void addEachRun(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             for (int j = 0; j < n; j++) {
                 r[d + j] += a[s + j];
             }

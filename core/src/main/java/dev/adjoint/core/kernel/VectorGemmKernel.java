@@ -366,8 +366,8 @@ final class VectorGemmKernel implements GemmKernel {
             // that C2 compiles both branches: a first padded panel would throw its code away):
             // called as often, so that C2 compiles them next, while products run, rather than
             // after they have run boxed. Not waited for: the first product runs them in C1's code
-            // meanwhile. NOTE: not in the loop above, where C2 compiled the packing of A (scalar
-            // code, 30-40 ms of compiling) ahead of the kernel the first product waits for.
+            // meanwhile. NOTE: not in the loop above, where C2 compiled the packing of A ahead of
+            // the kernel the first product waits for (bench/RESULTS.md, "Cold start on AVX2").
             for (int call = 0; call < PRIME_NEXT_CALLS; call++) {
                 int depth = call % PRIME_DEEP_EVERY == PRIME_DEEP_EVERY - 1 ? PRIME_DEPTH : 0;
                 Packing.packA(panels, 0, mr + 2, 0, depth, mr, packed, 0);

@@ -267,9 +267,7 @@ final class VectorLoops {
     /** {@link MathKernel#copyRuns(double[], int, int, double[], int, int, int, int)}. */
     static void copyRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
         if (n < LANES) {
-            for (int i = 0; i < runs; i++) {
-                System.arraycopy(a, ao + i * as, r, ro + i * rs, n);
-            }
+            ScalarMathKernel.copyEachRun(a, ao, as, r, ro, rs, runs, n);
             return;
         }
         int last = n - LANES; // the last vector ends at the run's end, over part of the one before
@@ -285,9 +283,7 @@ final class VectorLoops {
     static void copyRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
         int lanes = FLOATS.length();
         if (n < lanes) {
-            for (int i = 0; i < runs; i++) {
-                System.arraycopy(a, ao + i * as, r, ro + i * rs, n);
-            }
+            ScalarMathKernel.copyEachRun(a, ao, as, r, ro, rs, runs, n);
             return;
         }
         int last = n - lanes;
@@ -302,11 +298,7 @@ final class VectorLoops {
     /** {@link MathKernel#addRuns(double[], int, int, double[], int, int, int, int)}. */
     static void addRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
         if (n < LANES) {
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                for (int j = 0; j < n; j++) {
-                    r[d + j] += a[s + j];
-                }
-            }
+            ScalarMathKernel.addEachRun(a, ao, as, r, ro, rs, runs, n);
             return;
         }
         int last = n - LANES;
@@ -324,11 +316,7 @@ final class VectorLoops {
     static void addRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
         int lanes = FLOATS.length();
         if (n < lanes) {
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                for (int j = 0; j < n; j++) {
-                    r[d + j] += a[s + j];
-                }
-            }
+            ScalarMathKernel.addEachRun(a, ao, as, r, ro, rs, runs, n);
             return;
         }
         int last = n - lanes;

@@ -164,7 +164,7 @@ class ElementwiseTest {
      * a contiguous operand, either way round: each function's bits.
      */
     @Test
-    void aValueBroadcastPastASizeOneAxisZipsAsOneRun() {
+    void aValueBroadcastPastASizeOneAxisGivesEachFunctionsBits() {
         int[] shape = {3, 1, 50};
         NDArray one = NDArray.of(values(21, 4), new int[] {4, 1, 1}).narrow(0, 2, 1).expand(shape);
         NDArray m = NDArray.of(values(22, 150), shape);
