@@ -1,6 +1,7 @@
 package dev.adjoint.bench;
 
 import dev.adjoint.core.DType;
+import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
 import java.util.SplittableRandom;
@@ -21,7 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
  * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
  * ({@code softmax}), each with a backward pass into the inputs; in float64 and float32
- * ({@code -p dtype=float32}).
+ * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
+ * replayed from a {@link RecordedStep} ({@code ...Replayed}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -64,6 +66,17 @@ public class ElementwiseBenchmark {
         return bias.grad();
     }
 
+    /** {@link #biasRelu} in a {@link MemoryScope}: the step's arrays come back for the next call. */
+    @Benchmark
+    public Tensor biasReluScoped() {
+        h.zeroGrad();
+        bias.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            h.add(bias).relu().sum().backward();
+        }
+        return bias.grad();
+    }
+
     /** {@link #biasRelu} replayed from a {@link RecordedStep}. */
     @Benchmark
     public Tensor biasReluReplayed() {
@@ -78,6 +91,16 @@ public class ElementwiseBenchmark {
     public Tensor softmaxReplayed() {
         logits.zeroGrad();
         softmaxStep.replay();
+        return logits.grad();
+    }
+
+    /** {@link #softmax} in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor softmaxScoped() {
+        logits.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            logits.softmax(-1).mul(weight).sum().backward();
+        }
         return logits.grad();
     }
 

@@ -179,6 +179,12 @@ final class BackwardPass {
             return false;
         }
         for (int slot = 0; slot < count; slot++) {
+            Buffers.Lease scope = nodes[slot].scope;
+            if (scope != null && scope.released()) {
+                throw new IllegalStateException("backward: the graph reaches " + nodes[slot].op.name() + ", recorded inside a"
+                        + " MemoryScope that has closed (what it saved for the backward pass may hold other values now);"
+                        + " call backward() before the scope closes");
+            }
             Tensor[] inputs = nodes[slot].inputs;
             int first = edgeCount;
             if (first + inputs.length > edgeSlots.length) {

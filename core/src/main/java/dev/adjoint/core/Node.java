@@ -1,5 +1,6 @@
 package dev.adjoint.core;
 
+import dev.adjoint.core.kernel.Buffers;
 import java.util.Arrays;
 
 /**
@@ -57,6 +58,12 @@ final class Node implements Context {
      * pass. A plain field (see {@link TensorHooks} for why that is safe).
      */
     TensorHooks hooks;
+    /**
+     * The lease of the {@link MemoryScope} open when this op was recorded, or null: once it is
+     * released, what the forward saved (arrays that scope lent) may hold other values, and no
+     * backward pass may run through this node.
+     */
+    final Buffers.Lease scope;
     /** Where the user created this op; captured only in anomaly mode. */
     String site;
 
@@ -96,6 +103,7 @@ final class Node implements Context {
         this.op = op;
         this.inputs = inputs;
         this.hash = hash;
+        this.scope = Buffers.graphLease();
         long sum = 0;
         for (int i = 0; i < inputs.length; i++) {
             long v = inputs[i].value().version();

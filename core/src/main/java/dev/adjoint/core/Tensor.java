@@ -1,6 +1,7 @@
 package dev.adjoint.core;
 
 import dev.adjoint.core.kernel.Elementwise.Binary;
+import dev.adjoint.core.kernel.Buffers;
 import dev.adjoint.core.kernel.NDArray;
 import dev.adjoint.core.kernel.Shapes;
 import dev.adjoint.core.ops.Access;
@@ -51,6 +52,11 @@ import java.util.random.RandomGenerator;
 public final class Tensor {
     /** Replaced only by {@link #setDtype}, which is not for use while other threads hold the tensor. */
     private NDArray value;
+    /**
+     * The lease of the memory under {@link #value} when a {@link MemoryScope} lent it; null when the
+     * memory is this tensor's for good. Once released, reads are refused.
+     */
+    private Buffers.Lease lease;
     private Node node;
     private boolean requiresGrad;
     /** Written under this tensor's lock; volatile because {@link #zeroGrad()} and {@link #grad()} read it without. */
@@ -81,7 +87,7 @@ public final class Tensor {
         Access.install(new Access.Bridge() {
             @Override
             public NDArray value(Tensor t) {
-                return t.value;
+                return t.live(null);
             }
 
             @Override
@@ -117,6 +123,7 @@ public final class Tensor {
 
     private Tensor(NDArray value) {
         this.value = value;
+        this.lease = Buffers.leaseOf(value);
     }
 
     // ---------------------------------------------------------------- creation
@@ -436,7 +443,7 @@ public final class Tensor {
             return this;
         }
         synchronized (this) {
-            NDArray old = value;
+            NDArray old = live("setDtype");
             NDArray converted = TensorFactories.in(dtype, old);
             converted.continueVersionFrom(old);
             value = converted;
@@ -455,7 +462,7 @@ public final class Tensor {
      */
     public float[] toFloatArray() {
         checkRecordingRead("toFloatArray()");
-        return value.toFloatArray();
+        return live("toFloatArray").toFloatArray();
     }
 
     /**
@@ -477,7 +484,31 @@ public final class Tensor {
 
     /** The value behind this tensor, shared. */
     NDArray value() {
+        return live(null);
+    }
+
+    /**
+     * The value, refused once the memory under it has gone back with its {@link MemoryScope}.
+     *
+     * @param what the public method reading it, or null for an op's read
+     */
+    private NDArray live(String what) {
+        Buffers.Lease l = lease;
+        if (l != null && l.released()) {
+            throw released(what);
+        }
         return value;
+    }
+
+    private IllegalStateException released(String what) {
+        return new IllegalStateException((what == null ? "" : what + ": ") + "tensor of shape " + Arrays.toString(shape()) + " ("
+                + dtype() + ") was computed inside a MemoryScope that has closed, and its memory now holds other values;"
+                + " keep it with MemoryScope.keep(tensor) before the scope closes, or read it while the scope is open");
+    }
+
+    /** This tensor's lease on memory a {@link MemoryScope} lent, or null. */
+    Buffers.Lease lease() {
+        return lease;
     }
 
     /**
@@ -492,7 +523,7 @@ public final class Tensor {
             throw new IllegalStateException("item: tensor of shape " + Arrays.toString(shape()) + " has " + size()
                     + " elements, not 1");
         }
-        return value.item();
+        return live("item").item();
     }
 
     /**
@@ -515,7 +546,7 @@ public final class Tensor {
                         + Arrays.toString(s) + " at axis " + i);
             }
         }
-        return value.get(index);
+        return live("get").get(index);
     }
 
     /**
@@ -525,7 +556,7 @@ public final class Tensor {
      */
     public double[] toArray() {
         checkRecordingRead("toArray()");
-        return value.toArray();
+        return live("toArray").toArray();
     }
 
     /**
@@ -539,7 +570,7 @@ public final class Tensor {
             throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
                     + " is smaller than the tensor's " + size() + " elements");
         }
-        value.copyTo(dst);
+        live("copyTo").copyTo(dst);
     }
 
     /**
@@ -554,7 +585,7 @@ public final class Tensor {
             throw new IllegalArgumentException("copyTo: destination of length " + (dst == null ? "null" : dst.length)
                     + " is smaller than the tensor's " + size() + " elements");
         }
-        value.copyTo(dst);
+        live("copyTo").copyTo(dst);
     }
 
     // ---------------------------------------------------------------- autograd state
@@ -734,7 +765,7 @@ public final class Tensor {
 
     /** Whether a gradient's buffer may be overwritten in place: our own contiguous copy, outside any graph. */
     private static boolean reusable(Tensor g) {
-        return g != null && g.node == null && g.value.isContiguous() && g.value.size() > 0;
+        return g != null && g.node == null && g.lease == null && g.value.isContiguous() && g.value.size() > 0;
     }
 
     /**
@@ -748,7 +779,7 @@ public final class Tensor {
             throw new IllegalStateException("backward: output has shape " + Arrays.toString(shape())
                     + "; only a scalar output can seed its own gradient, so pass gradOutput: backward(gradOutput)");
         }
-        Engine.backward(this, new Tensor(NDArray.fullLike(1.0, value)), false, null);
+        Engine.backward(this, new Tensor(NDArray.fullLike(1.0, live("backward"))), false, null);
     }
 
     /**
@@ -772,7 +803,7 @@ public final class Tensor {
                 return recorded;
             }
         }
-        return new Tensor(value);
+        return new Tensor(live("detach"));
     }
 
     /**
@@ -801,7 +832,7 @@ public final class Tensor {
      */
     public Tensor modify(Consumer<double[]> update) {
         checkModifiable("modify", update);
-        value.modify(update);
+        live("modify").modify(update);
         return this;
     }
 
@@ -816,7 +847,7 @@ public final class Tensor {
      */
     public Tensor modifyFloats(Consumer<float[]> update) {
         checkModifiable("modifyFloats", update);
-        value.modifyFloats(update);
+        live("modifyFloats").modifyFloats(update);
         return this;
     }
 
@@ -851,8 +882,22 @@ public final class Tensor {
         requiresGrad = true;
     }
 
-    /** Adds a gradient contribution into this leaf's {@code grad()}. */
+    /**
+     * Adds a gradient contribution into this leaf's {@code grad()}. The arrays it takes are this
+     * tensor's for good, not an open {@link MemoryScope}'s.
+     */
     void accumulateGrad(Tensor g, boolean createGraph) {
+        boolean muted = Buffers.mute();
+        try {
+            accumulate(g, createGraph);
+        } finally {
+            if (muted) {
+                Buffers.unmute();
+            }
+        }
+    }
+
+    private void accumulate(Tensor g, boolean createGraph) {
         synchronized (this) {
             if (gradZeroed) {
                 GRAD_ZEROED.setRelease(this, false);
@@ -865,7 +910,7 @@ public final class Tensor {
                 }
             } else if (grad == null) {
                 grad = createGraph ? g : new Tensor(g.value.copy());
-            } else if (createGraph || grad.node != null) {
+            } else if (createGraph || grad.node != null || grad.lease != null) {
                 grad = grad.add(g);
             } else {
                 grad.value.addInPlace(g.value);

@@ -16,9 +16,13 @@ final class TensorFormat {
      * Formats a tensor. Above {@value #SUMMARISE_ABOVE} elements every axis longer than
      * {@code 2 * EDGE} shows its first and last {@value #EDGE} positions around {@code ...}, as
      * NumPy and PyTorch print; only the elements shown are read (a broadcast view is never
-     * materialised) and they alone decide the number format.
+     * materialised) and they alone decide the number format. A tensor whose memory went back with
+     * its {@link MemoryScope} prints as released, with its shape (a debugger calls this).
      */
     static String format(Tensor t) {
+        if (t.lease() != null && t.lease().released()) {
+            return "tensor(released by its MemoryScope, shape=" + Arrays.toString(t.shape()) + ", dtype=" + t.dtype() + ")";
+        }
         NDArray value = t.value();
         int[] shape = value.shape();
         boolean summarise = value.size() > SUMMARISE_ABOVE;

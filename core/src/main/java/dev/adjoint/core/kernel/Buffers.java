@@ -1,7 +1,10 @@
 package dev.adjoint.core.kernel;
 
 import java.lang.ref.SoftReference;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A per-thread pool of large arrays, so that kernels can reuse warm memory instead of fresh arrays
@@ -22,6 +25,14 @@ import java.util.Arrays;
  * replaced, when the length differs) the first time. Its owner promises that nothing taken in one
  * run is used after the next run starts. No scope opens inside it, so no array is both in the
  * arena and in the pool.
+ *
+ * <p>A {@link Region} lends arrays to the code its thread runs while it is open (a user's
+ * {@code MemoryScope}): each large array taken there is remembered with a {@link Lease}, and when the
+ * region closes every array not {@link Region#keep kept} goes back to the pool and its lease is
+ * released. The tensors over such an array hold its lease and refuse to be read once it is
+ * released, so a result used after its region closed fails loudly instead of reading an array
+ * that now holds something else. While a scope of a backward pass is open (or stopped, until it
+ * is released or discarded), or an arena is entered, the arrays taken are theirs, not the region's.
  *
  * <p>Pooled arrays are softly referenced (the GC may take them back under memory pressure) and
  * bounded per thread. Two system properties exist for testing and opting out:
@@ -46,6 +57,8 @@ public final class Buffers {
     static final int CAPACITY = 6;
 
     private static final ThreadLocal<Recycler> RECYCLER = ThreadLocal.withInitial(Recycler::new);
+    /** Regions open on all threads: while none is, a new tensor need not look for its lease. */
+    private static final AtomicInteger REGIONS = new AtomicInteger();
 
     private Buffers() {
     }
@@ -122,19 +135,35 @@ public final class Buffers {
         private int logged;
         private boolean stopped;
         private boolean done;
+        /** Whether this scope, stopped, keeps an open region from remembering arrays. */
+        private boolean muting;
 
         private Scope(Recycler recycler) {
             this.recycler = recycler;
         }
 
-        /** Stops remembering: arrays taken from now on are not this scope's. Idempotent. */
+        /**
+         * Stops remembering: arrays taken from now on are not this scope's, nor, until it is
+         * released or discarded, an open region's (they are the user's). Idempotent.
+         */
         public void stop() {
             if (!stopped) {
                 stopped = true;
                 if (recycler.open == this) {
                     recycler.open = null;
+                    recycler.muted++;
+                    muting = true;
                 }
             }
+        }
+
+        private void finish() {
+            done = true;
+            if (muting) {
+                muting = false;
+                recycler.muted--;
+            }
+            recycler.spare = this;
         }
 
         /**
@@ -145,12 +174,11 @@ public final class Buffers {
         public void release() {
             stop();
             if (!done) {
-                done = true;
                 for (int i = 0; i < Math.min(logged, CAPACITY); i++) {
                     recycler.give(log[i]);
                     log[i] = null;
                 }
-                recycler.spare = this;
+                finish();
             }
         }
 
@@ -158,9 +186,8 @@ public final class Buffers {
         public void discard() {
             stop();
             if (!done) {
-                done = true;
                 Arrays.fill(log, null);
-                recycler.spare = this;
+                finish();
             }
         }
 
@@ -171,6 +198,201 @@ public final class Buffers {
 
         void remember(Object a) {
             log[logged++ % CAPACITY] = a;
+        }
+    }
+
+    /**
+     * Opens a region on this thread: until it is {@link Region#close() closed}, the large arrays
+     * taken on this thread (outside a backward pass's scope and an arena) are lent under a
+     * {@link Lease} each, and come back to the pool when it closes. Regions nest: an inner one
+     * lends until it closes, then the outer one again.
+     *
+     * @return the region, or null when the pool is off
+     */
+    public static Region openRegion() {
+        if (!ENABLED) {
+            return null;
+        }
+        Recycler r = RECYCLER.get();
+        Region region = new Region(r, r.region);
+        r.region = region;
+        REGIONS.incrementAndGet();
+        return region;
+    }
+
+    /**
+     * The lease of an array lent by a region open on this thread (one that was lent and kept out
+     * of every region has none). A tensor made over a lent array, or a view of one, holds this.
+     *
+     * @param array an array or a view
+     * @return the lease of its buffer, or null when that is not lent by an open region of this thread
+     */
+    public static Lease leaseOf(NDArray array) {
+        if (REGIONS.get() == 0) {
+            return null;
+        }
+        Object buffer = array.buffer();
+        if (lengthOf(buffer) < (buffer instanceof float[] ? MIN_FLOATS : MIN_LENGTH)) {
+            return null;
+        }
+        return RECYCLER.get().leases.get(buffer);
+    }
+
+    /**
+     * The lease of the graph an op records now: the innermost open region's, whose closing releases
+     * the arrays that graph saved.
+     *
+     * @return that lease, or null when no region is open on this thread
+     */
+    public static Lease graphLease() {
+        if (REGIONS.get() == 0) {
+            return null;
+        }
+        Region region = RECYCLER.get().region;
+        return region == null ? null : region.graph;
+    }
+
+    /**
+     * Stops the regions of this thread from lending until {@link #unmute()}: what is taken
+     * meanwhile is the caller's for good (a leaf's gradient).
+     *
+     * @return whether it muted (false when no region is open anywhere: then no unmute is due)
+     */
+    public static boolean mute() {
+        if (REGIONS.get() == 0) {
+            return false;
+        }
+        RECYCLER.get().muted++;
+        return true;
+    }
+
+    /** Ends a {@link #mute()} that returned true. */
+    public static void unmute() {
+        RECYCLER.get().muted--;
+    }
+
+    private static int lengthOf(Object buffer) {
+        return buffer instanceof float[] f ? f.length : ((double[]) buffer).length;
+    }
+
+    /**
+     * Whether memory lent by a region may still be used: valid until its region closes, unless it
+     * was kept; then valid until the region it was kept for closes, or for good past the outermost.
+     */
+    public static final class Lease {
+        /** The array lent (null for a region's graph). */
+        private final Object buffer;
+        /** The region that gives the array back when it closes; null once kept past every region. */
+        private Region owner;
+        private boolean released;
+
+        private Lease(Object buffer, Region owner) {
+            this.buffer = buffer;
+            this.owner = owner;
+        }
+
+        /** Whether the memory has gone back to the pool (and may hold another tensor's values). @return true once released */
+        public boolean released() {
+            return released;
+        }
+    }
+
+    /** The arrays a thread's code took while this region was open (see {@link #openRegion()}). */
+    public static final class Region {
+        private final Recycler recycler;
+        private final Region parent;
+        private final Thread thread = Thread.currentThread();
+        /** The leases this region gives back when it closes, in the order the arrays were taken. */
+        private ArrayList<Lease> lent = new ArrayList<>();
+        /** The lease of the graph recorded while open. */
+        private final Lease graph = new Lease(null, this);
+        private boolean closed;
+
+        private Region(Recycler recycler, Region parent) {
+            this.recycler = recycler;
+            this.parent = parent;
+        }
+
+        void lend(Object buffer) {
+            Lease lease = new Lease(buffer, this);
+            lent.add(lease);
+            recycler.leases.put(buffer, lease);
+        }
+
+        /**
+         * Keeps the array of {@code lease} from going back when this region closes: it is lent on
+         * by the enclosing region, or kept for good when there is none. Does nothing for a lease
+         * this region (or one inside it) did not lend.
+         *
+         * @param lease a lease from {@link #leaseOf}
+         */
+        public void keep(Lease lease) {
+            checkThread("keep");
+            if (closed) {
+                throw new IllegalStateException("MemoryScope.keep: the scope is closed");
+            }
+            if (lease == null || lease.released || lease.buffer == null) {
+                return;
+            }
+            for (Region r = lease.owner; r != null; r = r.parent) {
+                if (r == this) {
+                    lease.owner = parent;
+                    if (parent == null) {
+                        recycler.leases.remove(lease.buffer);
+                    } else {
+                        parent.lent.add(lease);
+                    }
+                    return;
+                }
+            }
+        }
+
+        /**
+         * Closes this region: its graph's lease and the leases of the arrays it lent are released,
+         * and the arrays go back to this thread's pool.
+         *
+         * @throws IllegalStateException on another thread, or while a region opened inside it is open
+         */
+        public void close() {
+            checkThread("close");
+            if (closed) {
+                return;
+            }
+            if (recycler.region != this) {
+                throw new IllegalStateException("MemoryScope.close: a scope opened inside this one is still open;"
+                        + " close scopes in the reverse order of opening (try-with-resources does)");
+            }
+            closed = true;
+            recycler.region = parent;
+            REGIONS.decrementAndGet();
+            graph.released = true;
+            int given = 0;
+            for (Lease lease : lent) {
+                if (lease.owner == this) {
+                    lease.released = true;
+                    recycler.leases.remove(lease.buffer);
+                    given++;
+                }
+            }
+            recycler.limit = Math.max(recycler.limit, given);
+            for (Lease lease : lent) {
+                if (lease.released) {
+                    recycler.give(lease.buffer);
+                }
+            }
+            lent = null;
+        }
+
+        /** Whether {@link #close()} has run. @return true once closed */
+        public boolean isClosed() {
+            return closed;
+        }
+
+        private void checkThread(String what) {
+            if (Thread.currentThread() != thread) {
+                throw new IllegalStateException("MemoryScope." + what + ": called on thread " + Thread.currentThread().getName()
+                        + " but the scope was opened on " + thread.getName() + "; a scope belongs to one thread");
+            }
         }
     }
 
@@ -258,9 +480,11 @@ public final class Buffers {
         Recycler r = RECYCLER.get();
         Arrays.fill(r.pool, null);
         r.pooled = 0;
+        r.limit = CAPACITY;
         r.open = null;
         r.spare = null;
         r.arena = null;
+        r.muted = 0;
     }
 
     /** Whether {@code a} (a double[] or a float[]) is of the asked dtype and length. */
@@ -279,13 +503,21 @@ public final class Buffers {
 
     private static final class Recycler {
         @SuppressWarnings({"unchecked", "rawtypes"})
-        final SoftReference<Object>[] pool = new SoftReference[CAPACITY];
+        SoftReference<Object>[] pool = new SoftReference[CAPACITY];
         int pooled;
+        /** How many arrays the pool keeps: {@link #CAPACITY}, or as many as a region gave back at once. */
+        int limit = CAPACITY;
         Scope open;
         /** A finished scope, for the next {@link Buffers#open()}. */
         Scope spare;
         /** The arena entered on this thread, or null. */
         Arena arena;
+        /** The innermost region open on this thread, or null. */
+        Region region;
+        /** Stopped scopes not yet finished: while any is, the region lends nothing. */
+        int muted;
+        /** The leases of the arrays this thread's open regions lent. */
+        final IdentityHashMap<Object, Lease> leases = new IdentityHashMap<>();
 
         /** A double[n], or a float[n] if {@code floats}. */
         Object take(int n, boolean floats) {
@@ -293,8 +525,8 @@ public final class Buffers {
             for (int i = pooled - 1; i >= 0; i--) {
                 Object candidate = pool[i].get();
                 if (candidate == null || fits(candidate, n, floats)) {
-                    pool[i] = pool[--pooled];
-                    pool[pooled] = null;
+                    System.arraycopy(pool, i + 1, pool, i, pooled - i - 1);
+                    pool[--pooled] = null;
                     if (candidate != null) {
                         r = candidate;
                         if (TEST_MODE) {
@@ -309,17 +541,23 @@ public final class Buffers {
             }
             if (open != null) {
                 open.remember(r);
+            } else if (region != null && muted == 0) {
+                region.lend(r);
             }
             return r;
         }
 
-        // A remembered array is never in the pool: it was taken out (or newly made) while its
-        // scope was open, and is given back at most once, by that scope's release.
+        // A remembered or lent array is never in the pool: it was taken out (or newly made) while its
+        // scope or region was open, and is given back at most once, by that scope's release or that
+        // region's close.
         void give(Object a) {
-            if (pooled == CAPACITY) {
+            if (pooled == limit) {
                 // drop the oldest
-                System.arraycopy(pool, 1, pool, 0, CAPACITY - 1);
+                System.arraycopy(pool, 1, pool, 0, pooled - 1);
                 pooled--;
+            }
+            if (pooled == pool.length) {
+                pool = Arrays.copyOf(pool, Math.max(limit, 2 * pool.length));
             }
             pool[pooled++] = new SoftReference<>(a);
         }

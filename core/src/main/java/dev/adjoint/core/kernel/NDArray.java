@@ -287,6 +287,11 @@ public final class NDArray {
         return owner.version;
     }
 
+    /** The buffer behind this array and its views: the double[] or the float[]. @return the buffer, shared */
+    public Object buffer() {
+        return data != null ? data : floats;
+    }
+
     /** Whether the elements sit at consecutive positions from {@code offset} in row-major order. */
     public boolean isContiguous() {
         return contiguous;

@@ -1,0 +1,112 @@
+package dev.adjoint.core;
+
+import dev.adjoint.core.kernel.Buffers;
+
+/**
+ * Gives the memory of the tensors computed inside it back for reuse when it closes, as PyTorch's
+ * caching allocator takes a tensor's memory back when its last reference goes. Java cannot tell
+ * when a result is no longer referenced, so the scope's owner says it: everything computed inside
+ * is done with at {@link #close()}, except what {@link #keep} names.
+ *
+ * <pre>{@code
+ * for (Batch batch : batches) {
+ *     try (MemoryScope scope = MemoryScope.open()) {
+ *         Tensor loss = Losses.crossEntropy(model.forward(batch.x()), batch.y());
+ *         loss.backward();
+ *         optimizer.step();
+ *         total += loss.item();
+ *     }   // the batch's activations and gradients go back; the next batch's ops reuse them
+ * }
+ * }</pre>
+ *
+ * <p><b>Why.</b> A fresh Java array is zeroed and lands in memory no cache has seen lately; an op on
+ * large tensors that writes its result into a fresh array can take twice as long as the same op
+ * writing into an array it used a moment ago. Inside a scope, the ops of one step take the arrays
+ * the previous step's scope gave back.
+ *
+ * <p><b>What belongs to the scope:</b> the results of ops run on this thread while it is open,
+ * their views ({@code reshape}, {@code transpose}, {@code detach}, ...) and the graph recorded
+ * meanwhile. After {@code close()}, reading such a tensor ({@code item()}, {@code toArray()}, an
+ * op taking it as input, ...) throws {@link IllegalStateException} naming its shape, it prints as
+ * released, and a {@code backward()} through that graph is refused: its memory may hold another
+ * tensor's values by then, and Adjoint never computes with it. Call {@code backward()} and read
+ * what you need before the scope closes, or {@link #keep} it. Which results are recycled is an
+ * implementation detail (today, arrays of 256 KB and more; the tests recycle every size): code
+ * must not read a result it did not keep after the close, whatever its size.
+ *
+ * <p><b>What does not belong to it:</b> tensors made before it opened (parameters, inputs, a data
+ * set's batches), the gradients {@code backward()} accumulates into leaves (and into tensors that
+ * {@link Tensor#retainGrad() retain} theirs), so that an optimizer reads them after the close and
+ * the next step reuses their buffers, an optimizer's state, and the steps of a
+ * {@link RecordedStep}, which keeps its own arrays. With {@code createGraph}, gradients are results
+ * of the graph and belong to the scope.
+ *
+ * <p>A scope belongs to the thread that opened it: {@code keep} and {@code close} must run there,
+ * and ops run on other threads meanwhile are not in it. Scopes nest: an inner scope's results go
+ * back when it closes; one it keeps belongs to the enclosing scope from then on (and stays for
+ * good when there is none). With recycling turned off ({@code -Dadjoint.recycle=false}) a scope
+ * recycles nothing and refuses nothing.
+ */
+public final class MemoryScope implements AutoCloseable {
+    /** Null when recycling is off. */
+    private final Buffers.Region region;
+    private boolean closed;
+
+    private MemoryScope(Buffers.Region region) {
+        this.region = region;
+    }
+
+    /**
+     * Opens a scope on this thread.
+     *
+     * @return the scope; close it on this thread (try-with-resources)
+     */
+    public static MemoryScope open() {
+        return new MemoryScope(Buffers.openRegion());
+    }
+
+    /**
+     * Keeps a tensor computed inside this scope (and its views, which share its memory) valid after
+     * the scope closes; it then belongs to the enclosing scope, if one is open. Its graph is not
+     * kept: a {@code backward()} from it after the close is refused. A tensor that does not belong
+     * to this scope is returned as it is.
+     *
+     * @param tensor a tensor
+     * @return {@code tensor}
+     * @throws IllegalArgumentException if {@code tensor} is null
+     * @throws IllegalStateException if this scope is closed, if this is not the thread that opened
+     *     it, or if {@code tensor}'s memory has already gone back with a scope that closed
+     */
+    public Tensor keep(Tensor tensor) {
+        if (tensor == null) {
+            throw new IllegalArgumentException("MemoryScope.keep: tensor is null");
+        }
+        if (closed) {
+            throw new IllegalStateException("MemoryScope.keep: the scope is closed; keep a tensor before its scope closes");
+        }
+        Buffers.Lease lease = tensor.lease();
+        if (lease != null && lease.released()) {
+            throw new IllegalStateException("MemoryScope.keep: the tensor of shape " + java.util.Arrays.toString(tensor.shape())
+                    + " was computed inside a MemoryScope that has already closed; its memory holds other values now");
+        }
+        if (region != null) {
+            region.keep(lease);
+        }
+        return tensor;
+    }
+
+    /**
+     * Closes this scope: the memory of the tensors computed inside it, except those kept, goes back
+     * for reuse, and those tensors and their graph can no longer be used. Closing again does nothing.
+     *
+     * @throws IllegalStateException if this is not the thread that opened it, or a scope opened
+     *     inside it is still open
+     */
+    @Override
+    public void close() {
+        if (region != null) {
+            region.close();
+        }
+        closed = true;
+    }
+}
