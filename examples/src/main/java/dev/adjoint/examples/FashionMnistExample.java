@@ -2,6 +2,7 @@ package dev.adjoint.examples;
 
 import dev.adjoint.core.Autograd;
 import dev.adjoint.core.DType;
+import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Adam;
@@ -177,8 +178,11 @@ final class FashionMnistExample {
                     loss = step.replay(x, targets);
                 } else {
                     adam.zeroGrad();
-                    loss = Losses.crossEntropy(model.forward(x), batch.labels());
-                    loss.backward();
+                    // the step's activations and gradients go back for the next step's ops
+                    try (MemoryScope scope = MemoryScope.open()) {
+                        loss = scope.keep(Losses.crossEntropy(model.forward(x), batch.labels()));
+                        loss.backward();
+                    }
                 }
                 adam.step();
                 double l = loss.item();
@@ -251,7 +255,9 @@ final class FashionMnistExample {
                     }
                     parts.add(evaluation[0].replay(x));
                 } else {
-                    parts.add(model.forward(x));
+                    try (MemoryScope scope = MemoryScope.open()) {
+                        parts.add(scope.keep(model.forward(x)));
+                    }
                 }
             }
         }

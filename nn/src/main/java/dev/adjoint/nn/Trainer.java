@@ -1,6 +1,7 @@
 package dev.adjoint.nn;
 
 import dev.adjoint.core.DType;
+import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.Tensor;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -16,7 +17,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * A small training loop: for each mini-batch, {@code zeroGrad}, forward, loss, backward, a check of
- * the gradients, optional gradient clipping, {@code step}; returns the loss of every step.
+ * the gradients, optional gradient clipping, {@code step}; returns the loss of every step. Each
+ * step runs in a {@link MemoryScope}, so its large arrays serve the next step
+ * ({@link #recycleMemory(boolean)}).
  *
  * <pre>{@code
  * Trainer trainer = new Trainer(model, new Adam(model.parameters(), 0.01),
@@ -44,7 +47,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>The trainer keeps no loss tensor beyond its step (only {@code item()} values), so each step's
  * graph and activations can be collected as soon as the step ends. Loss functions and listeners
- * should do the same: a kept loss tensor keeps its whole graph alive.
+ * should do the same: a kept loss tensor keeps its whole graph alive, and is refused once its step's memory scope has closed.
  */
 public final class Trainer {
 
@@ -96,6 +99,7 @@ public final class Trainer {
     private final List<Listener> listeners = new ArrayList<>();
     private LearningRateSchedule schedule;
     private double clipNorm;
+    private boolean recycle = true;
     private PrintStream progress;
     private PrintStream doctor = System.err;
     private List<Finding> findings = List.of();
@@ -248,6 +252,22 @@ public final class Trainer {
      */
     public Trainer progress(PrintStream out) {
         this.progress = out;
+        return this;
+    }
+
+    /**
+     * Whether each step runs in a {@link MemoryScope} (on by default): the step's activations and
+     * intermediate gradients go back for the next step's ops when it ends, which makes steps on
+     * large tensors faster. A loss function that keeps a tensor it computed (a prediction for a
+     * metric, say) past its step then finds it refused with an {@link IllegalStateException} that
+     * names {@code MemoryScope}; turn recycling off for such a loss, or read what it needs (a
+     * {@code double}, a copy from {@code toArray()}) within the step.
+     *
+     * @param on whether to run each step in a memory scope
+     * @return this trainer
+     */
+    public Trainer recycleMemory(boolean on) {
+        this.recycle = on;
         return this;
     }
 
@@ -482,6 +502,16 @@ public final class Trainer {
         }
         requireDtype("the batch's inputs are", batch.inputs().dtype());
         optimizer.zeroGrad();
+        if (!recycle) {
+            return update(batch, step, where, history);
+        }
+        try (MemoryScope scope = MemoryScope.open()) {
+            return update(batch, step, where, history);
+        }
+    }
+
+    /** The step after {@code zeroGrad}: forward, loss, backward, checks, clipping, the update. */
+    private double update(Batch batch, int step, String where, double[] history) {
         Tensor loss = lossFunction.loss(model.forward(batch.inputs()), batch);
         if (loss == null || loss.size() != 1) {
             throw new IllegalStateException("Trainer: the loss function must return a scalar, got "

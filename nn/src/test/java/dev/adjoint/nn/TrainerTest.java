@@ -36,6 +36,48 @@ class TrainerTest {
     }
 
     @Test
+    void stepsInMemoryScopesTrainTheSameBitsAsStepsWithout() {
+        double[][] histories = new double[2][];
+        double[][] weights = new double[2][];
+        for (int run = 0; run < 2; run++) {
+            Sequential model = MLP.of(new int[] {6, 16, 16, 3}, Tanh::new, Init.xavierUniform(new SplittableRandom(4)));
+            SplittableRandom rng = new SplittableRandom(5);
+            double[][] inputs = new double[40][6];
+            double[][] targets = new double[40][3];
+            for (int i = 0; i < 40; i++) {
+                inputs[i] = rng.doubles(6, -1, 1).toArray();
+                targets[i] = rng.doubles(3, -1, 1).toArray();
+            }
+            Dataset data = Dataset.of(inputs, targets);
+            Trainer trainer = new Trainer(model, new Adam(model.parameters(), 0.01),
+                    (prediction, batch) -> Losses.mse(prediction, batch.targets())).doctor(null).recycleMemory(run == 1);
+            histories[run] = trainer.fit(data, 3, 8, new SplittableRandom(7));
+            weights[run] = model.parameters().get(0).toArray();
+        }
+        assertArrayEquals(histories[0], histories[1]);
+        assertArrayEquals(weights[0], weights[1]);
+    }
+
+    @Test
+    void aPredictionKeptPastItsStepIsRefusedUnlessRecyclingIsOff() {
+        for (boolean recycle : new boolean[] {true, false}) {
+            Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.constant(0.1));
+            List<Tensor> kept = new ArrayList<>();
+            Trainer trainer = new Trainer(model, new SGD(model.parameters(), 0.1), (prediction, batch) -> {
+                kept.add(prediction);
+                return Losses.sumSquaredError(prediction, batch.targets());
+            }).doctor(null).recycleMemory(recycle);
+            trainer.fit(SEED_DATA, 2);
+            if (recycle) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> kept.get(0).toArray());
+                assertTrue(e.getMessage().contains("MemoryScope"), e.getMessage());
+            } else {
+                assertEquals(4, kept.get(0).toArray().length);
+            }
+        }
+    }
+
+    @Test
     void listenersSeeTheStartBeforeTheFirstStepThenEveryStepThenTheEnd() {
         Sequential model = MLP.of(new int[] {2, 3, 2}, Tanh::new, Init.constant(0.1));
         List<String> events = new ArrayList<>();
