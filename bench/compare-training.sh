@@ -12,7 +12,8 @@
 # e.g. "-XX:+UseSerialGC"), PYTHON (default /usr/bin/python3), DTYPE (float64, the default, or
 # float32: both sides run in it where the Adjoint benchmark has a dtype parameter; the others
 # print no ratio, as their Adjoint side stays float64). A workload
-# with a RecordedStep replay (seedStep, mlpStep, biasRelu, softmax) gets a "replayed" row too.
+# with a RecordedStep replay (seedStep, mlpStep, biasRelu, softmax) gets a "replayed" row too, and one
+# run in a MemoryScope (biasRelu, softmax) a "scoped" row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,9 +30,10 @@ if [ ! -f "$JAR" ]; then
   mvn -B -ntp -q -pl bench -am package -DskipTests
 fi
 OUT="$(mktemp -d)"
-# each workload's RecordedStep replay (seedStepReplayed, ...) runs too where there is one
+# each workload's RecordedStep replay (seedStepReplayed, ...) and MemoryScope run (biasReluScoped, ...)
+# run too where there is one
 # convolution and pooling from ConvDtypeBenchmark (ConvBenchmark's workloads, with a dtype parameter)
-REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvDtypeBenchmark|StridedBenchmark)\\.(${WORKLOADS[*]})(Replayed)?\$")"
+REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvDtypeBenchmark|StridedBenchmark)\\.(${WORKLOADS[*]})(Replayed|Scoped)?\$")"
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "=== round $round of $ROUNDS"
@@ -66,15 +68,19 @@ for path in sys.argv[2:]:
 print()
 print(f"{'workload':<15} {'PyTorch us':>12} {'Adjoint us':>12} {'speed-up':>9}")
 def row(label, name, us, a):
-    if adjoint_dtype[name] == torch_dtype[name.replace("Replayed", "")]:
+    base = name.replace("Replayed", "").replace("Scoped", "")
+    if adjoint_dtype[name] == torch_dtype[base]:
         print(f"{label:<15} {us:>12.2f} {a:>12.2f} {us / a:>8.2f}x")
     else:
         # no ratio across dtypes: this Adjoint benchmark has no dtype parameter
-        print(f"{label:<15} {us:>12.2f} {a:>12.2f}   (PyTorch {torch_dtype[name.replace('Replayed', '')]}, Adjoint {adjoint_dtype[name]}: no ratio)")
+        print(f"{label:<15} {us:>12.2f} {a:>12.2f}   (PyTorch {torch_dtype[base]}, Adjoint {adjoint_dtype[name]}: no ratio)")
 for name, us in torch.items():
     a = adjoint.get(name)
     if a:
         row(name, name, us, a)
+    s = adjoint.get(name + "Scoped")
+    if s:
+        row("  scoped", name + "Scoped", us, s)
     r = adjoint.get(name + "Replayed")
     if r:
         row("  replayed", name + "Replayed", us, r)

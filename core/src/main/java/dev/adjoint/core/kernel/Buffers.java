@@ -284,7 +284,8 @@ public final class Buffers {
         private final Object buffer;
         /** The region that gives the array back when it closes; null once kept past every region. */
         private Region owner;
-        private boolean released;
+        /** Volatile: a thread handed a tensor after its scope closed must see the release. */
+        private volatile boolean released;
 
         private Lease(Object buffer, Region owner) {
             this.buffer = buffer;

@@ -2,7 +2,6 @@ package dev.adjoint.core.kernel;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,8 +19,8 @@ final class VectorConversions {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     /**
-     * Floats of {@link #SPECIES}'s shape (twice its lanes): a float vector converts to two double
-     * vectors and back. NOTE: the conversions use this shape and no other, as the float32 GEMM and
+     * Floats of {@link #SPECIES}'s shape (twice its lanes): the lower half of a float vector
+     * converts to a double vector and back. NOTE: the conversions use this shape and no other, as the float32 GEMM and
      * the pooling loop do: a second float shape anywhere (a half-width vector matching the double
      * lanes, say) pollutes the type profiles of FloatVector's shared load and store code, and C2
      * then fails to intrinsify the GEMM tile's stores in some JVMs, which run float32 products 10x
@@ -112,12 +111,15 @@ final class VectorConversions {
         }
     }
 
+    // NOTE: part 0 of castShape only. A part-1 conversion (the upper half of a float vector) goes
+    // through a rearrange whose intrinsics sit deeper than C2's inlining depth from a deep call
+    // site (softmax's rows of a float32 tensor), and there it ran the Java fallback, many times
+    // slower; each float vector load here feeds one conversion, one double vector's worth of lanes.
     private static void widenVector(float[] a, int ao, double[] r, int ro, int n) {
         int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += 2 * LANES) {
-            FloatVector f = FloatVector.fromArray(FLOATS, a, ao + i);
-            ((DoubleVector) f.castShape(SPECIES, 0)).intoArray(r, ro + i);
-            ((DoubleVector) f.castShape(SPECIES, 1)).intoArray(r, ro + i + LANES);
+        // a full float vector is read from i; its first LANES lanes are converted
+        for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
+            ((DoubleVector) FloatVector.fromArray(FLOATS, a, ao + i).castShape(SPECIES, 0)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] = a[ao + i];
@@ -126,11 +128,10 @@ final class VectorConversions {
 
     private static void narrowVector(double[] a, int ao, float[] r, int ro, int n) {
         int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += 2 * LANES) {
-            // each half lands in its own lanes with zero bits elsewhere: or-ing the bits joins them exactly
-            IntVector low = DoubleVector.fromArray(SPECIES, a, ao + i).castShape(FLOATS, 0).reinterpretAsInts();
-            IntVector high = DoubleVector.fromArray(SPECIES, a, ao + i + LANES).castShape(FLOATS, -1).reinterpretAsInts();
-            low.or(high).reinterpretAsFloats().intoArray(r, ro + i);
+        // each store writes LANES rounded floats and LANES zeros after them, which the next store
+        // (or the tail) overwrites: the bound keeps those zeros inside [ro, ro + n)
+        for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
+            ((FloatVector) DoubleVector.fromArray(SPECIES, a, ao + i).castShape(FLOATS, 0)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] = (float) a[ao + i];

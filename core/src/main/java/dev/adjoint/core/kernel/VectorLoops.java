@@ -219,10 +219,10 @@ final class VectorLoops {
     /** {@code r[ro + i] += a[ao + i]} with each float widened exactly (a float32 bias gradient's rows). */
     static void addWidenedTo(float[] a, int ao, double[] r, int ro, int n) {
         int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += 2 * LANES) {
-            FloatVector f = FloatVector.fromArray(FLOATS, a, ao + i);
-            DoubleVector.fromArray(SPECIES, r, ro + i).add((DoubleVector) f.castShape(SPECIES, 0)).intoArray(r, ro + i);
-            DoubleVector.fromArray(SPECIES, r, ro + i + LANES).add((DoubleVector) f.castShape(SPECIES, 1)).intoArray(r, ro + i + LANES);
+        // part 0 conversions only, as VectorConversions' (see the note there)
+        for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
+            DoubleVector w = (DoubleVector) FloatVector.fromArray(FLOATS, a, ao + i).castShape(SPECIES, 0);
+            DoubleVector.fromArray(SPECIES, r, ro + i).add(w).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] += a[ao + i];

@@ -24,7 +24,7 @@ class ColdConversionTest {
         MathKernel k = KernelProvider.mathFor(vector);
         SplittableRandom rng = new SplittableRandom(20261205L);
         int chunk = VectorConversions.CHUNK;
-        int[] lengths = {chunk - 1, chunk, chunk + 1, chunk + 15, chunk + 16, 2 * chunk + 7, 3 * chunk, 20_000, 100_003};
+        int[] lengths = {1, 7, 8, 9, 13, 16, 17, chunk - 1, chunk, chunk + 1, chunk + 15, chunk + 16, 2 * chunk + 7, 3 * chunk, 20_000, 100_003};
         // handover: never, after the first chunk, after the third, and the real timed verdict (-1)
         int[] handovers = {Integer.MAX_VALUE, 0, 2, -1};
         try {
