@@ -500,7 +500,7 @@ public final class Autograd {
                 throw new IllegalArgumentException(op.name() + ": input " + i + " is null");
             }
             anyGrad |= t.requiresGrad();
-            boolean f = t.value().isFloat32();
+            boolean f = t.array().isFloat32();
             if (i == 0) {
                 float32 = f;
             } else if (f != float32) {

@@ -173,17 +173,23 @@ final class BackwardPass {
         }
     }
 
+    /** Refuses a node recorded inside a {@link MemoryScope} that has closed. */
+    private static void refuseReleased(Node node) {
+        if (node.scope.released()) {
+            throw new IllegalStateException("backward: the graph reaches " + node.op.name() + ", recorded inside a"
+                    + " MemoryScope that has closed (what it saved for the backward pass may hold other values now);"
+                    + " call backward() before the scope closes");
+        }
+    }
+
     /** @return false if the stamps could not be trusted, and the numbering must start again exactly */
     private boolean numberNodes(Node root) {
         if (slotOf(root) < 0) {
             return false;
         }
         for (int slot = 0; slot < count; slot++) {
-            Buffers.Lease scope = nodes[slot].scope;
-            if (scope != null && scope.released()) {
-                throw new IllegalStateException("backward: the graph reaches " + nodes[slot].op.name() + ", recorded inside a"
-                        + " MemoryScope that has closed (what it saved for the backward pass may hold other values now);"
-                        + " call backward() before the scope closes");
+            if (nodes[slot].scope != null) {
+                refuseReleased(nodes[slot]);
             }
             Tensor[] inputs = nodes[slot].inputs;
             int first = edgeCount;

@@ -18,8 +18,8 @@ final class Engine {
      * are accumulated into the leaves' {@code grad()}; otherwise they are returned, one per target.
      */
     static Tensor[] backward(Tensor root, Tensor gradOutput, boolean createGraph, Tensor[] targets) {
-        if (!root.requiresGrad() || gradOutput == null || !Shapes.same(gradOutput.value().shapeView(), root.value().shapeView())
-                || gradOutput.value().isFloat32() != root.value().isFloat32()) {
+        if (!root.requiresGrad() || gradOutput == null || !Shapes.same(gradOutput.array().shapeView(), root.array().shapeView())
+                || gradOutput.array().isFloat32() != root.array().isFloat32()) {
             throw refusal(root, gradOutput, targets == null ? "backward" : "grad");
         }
         Autograd.ThreadState state = Autograd.state();
@@ -75,7 +75,7 @@ final class Engine {
         }
         for (int k = 0; k < grads.length; k++) {
             if (grads[k] != null && (!sameShape(grads[k], inputs[k]) || state.anomaly > 0
-                    || grads[k].value().isFloat32() != inputs[k].value().isFloat32())) {
+                    || grads[k].array().isFloat32() != inputs[k].array().isFloat32())) {
                 check(node.op, inputs, node, k, grads[k], state);
             }
         }
@@ -100,7 +100,7 @@ final class Engine {
         for (int k = 0; k < grads.length; k++) {
             // most gradients share their input's shape array, which makes the check one comparison
             if (grads[k] != null && (!sameShape(grads[k], inputs[k]) || state.anomaly > 0
-                    || grads[k].value().isFloat32() != inputs[k].value().isFloat32())) {
+                    || grads[k].array().isFloat32() != inputs[k].array().isFloat32())) {
                 check(op, inputs, node, k, grads[k], state);
             }
         }
@@ -108,8 +108,8 @@ final class Engine {
     }
 
     private static boolean sameShape(Tensor a, Tensor b) {
-        int[] x = a.value().shapeView();
-        int[] y = b.value().shapeView();
+        int[] x = a.array().shapeView();
+        int[] y = b.array().shapeView();
         return x == y || Shapes.same(x, y);
     }
 
@@ -124,7 +124,7 @@ final class Engine {
         if (!sameShape(gradient, inputs[k])) {
             throw new BackwardShapeException(op, k, inputs[k], gradient.shape(), inputs[k].shape());
         }
-        if (gradient.value().isFloat32() != inputs[k].value().isFloat32()) {
+        if (gradient.array().isFloat32() != inputs[k].array().isFloat32()) {
             throw new IllegalStateException(op.name() + " (" + op.getClass().getName() + "): backward returned a "
                     + gradient.dtype() + " gradient for input " + k + ", which is " + inputs[k].dtype() + Arrays.toString(
                     inputs[k].shape()) + " (a gradient has its input's dtype; if setDtype changed the input after this graph was"

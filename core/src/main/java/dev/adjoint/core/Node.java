@@ -103,10 +103,10 @@ final class Node implements Context {
         this.op = op;
         this.inputs = inputs;
         this.hash = hash;
-        this.scope = Buffers.graphLease();
+        this.scope = Buffers.regionsOpen() ? Buffers.graphLease() : null;
         long sum = 0;
         for (int i = 0; i < inputs.length; i++) {
-            long v = inputs[i].value().version();
+            long v = inputs[i].array().version();
             if ((v & 1) != 0) {
                 throw new IllegalStateException(op.name() + ": input " + i + " of shape " + Arrays.toString(inputs[i].shape())
                         + " is being modified in place while this op would read it; parameters must not be updated during a"
@@ -126,7 +126,7 @@ final class Node implements Context {
         java.lang.invoke.VarHandle.acquireFence();
         long sum = 0;
         for (Tensor t : inputs) {
-            sum += t.value().version();
+            sum += t.array().version();
         }
         if (sum != inputVersions) {
             throw new IllegalStateException(op.name() + ": an input (shapes " + shapes(inputs)
@@ -178,7 +178,7 @@ final class Node implements Context {
 
     private void keep(Tensor t) {
         int index = savedCount++;
-        long version = t.value().version();
+        long version = t.array().version();
         if (index == 0) {
             saved0 = t;
             version0 = version;
@@ -208,7 +208,7 @@ final class Node implements Context {
         }
         Tensor t = index == 0 ? saved0 : index == 1 ? saved1 : moreSaved[index - 2];
         long then = index == 0 ? version0 : index == 1 ? version1 : moreVersions[index - 2];
-        long now = t.value().version();
+        long now = t.array().version();
         if (now != then || (then & 1) != 0) {
             throw modified(t, then, now);
         }

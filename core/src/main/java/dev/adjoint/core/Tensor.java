@@ -123,7 +123,8 @@ public final class Tensor {
 
     private Tensor(NDArray value) {
         this.value = value;
-        this.lease = Buffers.leaseOf(value);
+        // the check first, inline: most tensors are made with no scope open anywhere
+        this.lease = Buffers.regionsOpen() ? Buffers.leaseOf(value) : null;
     }
 
     // ---------------------------------------------------------------- creation
@@ -504,6 +505,14 @@ public final class Tensor {
         return new IllegalStateException((what == null ? "" : what + ": ") + "tensor of shape " + Arrays.toString(shape()) + " ("
                 + dtype() + ") was computed inside a MemoryScope that has closed, and its memory now holds other values;"
                 + " keep it with MemoryScope.keep(tensor) before the scope closes, or read it while the scope is open");
+    }
+
+    /**
+     * The value without {@link #live}'s check, for its shape, dtype and version (which a released
+     * tensor keeps): the engine's bookkeeping reads these on every op.
+     */
+    NDArray array() {
+        return value;
     }
 
     /** This tensor's lease on memory a {@link MemoryScope} lent, or null. */
@@ -887,13 +896,14 @@ public final class Tensor {
      * tensor's for good, not an open {@link MemoryScope}'s.
      */
     void accumulateGrad(Tensor g, boolean createGraph) {
-        boolean muted = Buffers.mute();
+        if (!Buffers.mute()) {
+            accumulate(g, createGraph);
+            return;
+        }
         try {
             accumulate(g, createGraph);
         } finally {
-            if (muted) {
-                Buffers.unmute();
-            }
+            Buffers.unmute();
         }
     }
 

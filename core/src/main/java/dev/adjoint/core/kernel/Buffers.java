@@ -57,7 +57,12 @@ public final class Buffers {
     static final int CAPACITY = 6;
 
     private static final ThreadLocal<Recycler> RECYCLER = ThreadLocal.withInitial(Recycler::new);
-    /** Regions open on all threads: while none is, a new tensor need not look for its lease. */
+    /**
+     * Regions open on all threads: while none is, a new tensor need not look for its lease. Changed
+     * atomically, read plainly ({@link #regionsOpen()}): a thread with a region open always reads
+     * at least its own increment (a later value in the counter's order still includes it), and
+     * another thread's stale count only costs it a lookup, since regions are per thread.
+     */
     private static final AtomicInteger REGIONS = new AtomicInteger();
 
     private Buffers() {
@@ -228,7 +233,7 @@ public final class Buffers {
      * @return the lease of its buffer, or null when that is not lent by an open region of this thread
      */
     public static Lease leaseOf(NDArray array) {
-        if (REGIONS.get() == 0) {
+        if (!regionsOpen()) {
             return null;
         }
         Object buffer = array.buffer();
@@ -245,11 +250,16 @@ public final class Buffers {
      * @return that lease, or null when no region is open on this thread
      */
     public static Lease graphLease() {
-        if (REGIONS.get() == 0) {
+        if (!regionsOpen()) {
             return null;
         }
         Region region = RECYCLER.get().region;
         return region == null ? null : region.graph;
+    }
+
+    /** Whether a region may be open on this thread (see {@link #REGIONS}). @return false when none is */
+    public static boolean regionsOpen() {
+        return REGIONS.getPlain() != 0;
     }
 
     /**
@@ -259,7 +269,7 @@ public final class Buffers {
      * @return whether it muted (false when no region is open anywhere: then no unmute is due)
      */
     public static boolean mute() {
-        if (REGIONS.get() == 0) {
+        if (!regionsOpen()) {
             return false;
         }
         RECYCLER.get().muted++;
