@@ -2,6 +2,7 @@ package dev.adjoint.spark;
 
 import dev.adjoint.core.Autograd;
 import dev.adjoint.core.MatmulThreads;
+import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Batch;
 import java.util.Arrays;
@@ -62,7 +63,9 @@ final class StepTask implements PairFlatMapFunction<Iterator<Block>, Integer, do
         TaskContext task = TaskContext.get();
         int cpus = task == null ? 1 : Math.max(1, task.cpus());
         WorkerModels.Worker worker = WorkerModels.borrow(trainerId, factory);
-        try (Autograd.Scope threads = MatmulThreads.limit(cpus)) {
+        // the step's activations and gradients go back for the next task's ops on this thread:
+        // everything the task returns is copied out below
+        try (Autograd.Scope threads = MatmulThreads.limit(cpus); MemoryScope memory = MemoryScope.open()) {
             double[] values = parameters.value();
             worker.load(parameters.id(), values);
             Tensor value = loss.loss(worker.model.forward(batch.inputs()), batch);
