@@ -175,7 +175,7 @@ final class BackwardPass {
 
     /** Refuses a node recorded inside a {@link MemoryScope} that has closed. */
     private static void refuseReleased(Node node) {
-        if (node.scope.released()) {
+        if (node.regionLease.released()) {
             throw new IllegalStateException("backward: the graph reaches " + node.op.name() + ", recorded inside a"
                     + " MemoryScope that has closed (what it saved for the backward pass may hold other values now);"
                     + " call backward() before the scope closes");
@@ -188,7 +188,7 @@ final class BackwardPass {
             return false;
         }
         for (int slot = 0; slot < count; slot++) {
-            if (nodes[slot].scope != null) {
+            if (nodes[slot].regionLease != null) {
                 refuseReleased(nodes[slot]);
             }
             Tensor[] inputs = nodes[slot].inputs;

@@ -1,6 +1,7 @@
 package dev.adjoint.core;
 
 import dev.adjoint.core.kernel.Buffers;
+import java.util.Arrays;
 
 /**
  * Gives the memory of the tensors computed inside it back for reuse when it closes, as PyTorch's
@@ -19,10 +20,10 @@ import dev.adjoint.core.kernel.Buffers;
  * }
  * }</pre>
  *
- * <p><b>Why.</b> A fresh Java array is zeroed and lands in memory no cache has seen lately; an op on
- * large tensors that writes its result into a fresh array can take twice as long as the same op
- * writing into an array it used a moment ago. Inside a scope, the ops of one step take the arrays
- * the previous step's scope gave back.
+ * <p><b>Why.</b> A fresh Java array is zeroed and lands in memory no cache has seen lately, so an op
+ * on large tensors that writes its result into a fresh array is slower than the same op writing
+ * into an array used a moment ago. Inside a scope, the ops of one step take the arrays the
+ * previous step's scope gave back.
  *
  * <p><b>What belongs to the scope:</b> the results of ops run on this thread while it is open,
  * their views ({@code reshape}, {@code transpose}, {@code detach}, ...) and the graph recorded
@@ -31,20 +32,28 @@ import dev.adjoint.core.kernel.Buffers;
  * released, and a {@code backward()} through that graph is refused: its memory may hold another
  * tensor's values by then, and Adjoint never computes with it. Call {@code backward()} and read
  * what you need before the scope closes, or {@link #keep} it. Which results are recycled is an
- * implementation detail (today, arrays of 256 KB and more; the tests recycle every size): code
+ * implementation detail (today, arrays from 256 KB to 16 MB; the tests recycle every size): code
  * must not read a result it did not keep after the close, whatever its size.
  *
  * <p><b>What does not belong to it:</b> tensors made before it opened (parameters, inputs, a data
  * set's batches), the gradients {@code backward()} accumulates into leaves (and into tensors that
  * {@link Tensor#retainGrad() retain} theirs), so that an optimizer reads them after the close and
  * the next step reuses their buffers, an optimizer's state, and the steps of a
- * {@link RecordedStep}, which keeps its own arrays. With {@code createGraph}, gradients are results
- * of the graph and belong to the scope.
+ * {@link RecordedStep}, which keeps its own arrays. Gradients that {@link Autograd#grad} returns, and
+ * those accumulated with {@code createGraph}, are results computed inside and belong to the scope.
+ *
+ * <p><b>Keep scopes short.</b> A scope holds the memory of everything computed inside it until it
+ * closes, whether or not anything still refers to it: open one per step (or per batch of an
+ * evaluation), not around a whole training run. The pool that takes the memory back keeps, per
+ * thread, as many arrays as the largest scope gave back, softly referenced (the garbage collector
+ * takes them when memory runs short).
  *
  * <p>A scope belongs to the thread that opened it: {@code keep} and {@code close} must run there,
- * and ops run on other threads meanwhile are not in it. Scopes nest: an inner scope's results go
- * back when it closes; one it keeps belongs to the enclosing scope from then on (and stays for
- * good when there is none). With recycling turned off ({@code -Dadjoint.recycle=false}) a scope
+ * and ops run on other threads meanwhile are not in it (a view that another thread makes of one
+ * of its results is, like the result). Scopes nest: an inner scope's results go back when it
+ * closes; one it keeps belongs to the enclosing scope from then on (and stays for good when there
+ * is none). Closing a scope closes the scopes opened inside it that were left open, then
+ * reports them with an {@link IllegalStateException}. With recycling turned off ({@code -Dadjoint.recycle=false}) a scope
  * recycles nothing and refuses nothing.
  */
 public final class MemoryScope implements AutoCloseable {
@@ -86,7 +95,7 @@ public final class MemoryScope implements AutoCloseable {
         }
         Buffers.Lease lease = tensor.lease();
         if (lease != null && lease.released()) {
-            throw new IllegalStateException("MemoryScope.keep: the tensor of shape " + java.util.Arrays.toString(tensor.shape())
+            throw new IllegalStateException("MemoryScope.keep: the tensor of shape " + Arrays.toString(tensor.shape())
                     + " was computed inside a MemoryScope that has already closed; its memory holds other values now");
         }
         if (region != null) {
@@ -100,13 +109,18 @@ public final class MemoryScope implements AutoCloseable {
      * for reuse, and those tensors and their graph can no longer be used. Closing again does nothing.
      *
      * @throws IllegalStateException if this is not the thread that opened it, or a scope opened
-     *     inside it is still open
+     *     inside it was still open (it is closed too)
      */
     @Override
     public void close() {
-        if (region != null) {
-            region.close();
+        if (region == null) {
+            closed = true;
+            return;
         }
-        closed = true;
+        try {
+            region.close();
+        } finally {
+            closed = region.isClosed();
+        }
     }
 }

@@ -63,7 +63,7 @@ final class Node implements Context {
      * released, what the forward saved (arrays that scope lent) may hold other values, and no
      * backward pass may run through this node.
      */
-    final Buffers.Lease scope;
+    final Buffers.Lease regionLease;
     /** Where the user created this op; captured only in anomaly mode. */
     String site;
 
@@ -103,7 +103,7 @@ final class Node implements Context {
         this.op = op;
         this.inputs = inputs;
         this.hash = hash;
-        this.scope = Buffers.regionsOpen() ? Buffers.graphLease() : null;
+        this.regionLease = Buffers.regionsOpen() ? Buffers.regionLease() : null;
         long sum = 0;
         for (int i = 0; i < inputs.length; i++) {
             long v = inputs[i].array().version();

@@ -56,7 +56,7 @@ public final class Tensor {
      * The lease of the memory under {@link #value} when a {@link MemoryScope} lent it; null when the
      * memory is this tensor's for good. Once released, reads are refused.
      */
-    private Buffers.Lease lease;
+    private final Buffers.Lease lease;
     private Node node;
     private boolean requiresGrad;
     /** Written under this tensor's lock; volatile because {@link #zeroGrad()} and {@link #grad()} read it without. */
@@ -502,7 +502,7 @@ public final class Tensor {
     }
 
     private IllegalStateException released(String what) {
-        return new IllegalStateException((what == null ? "" : what + ": ") + "tensor of shape " + Arrays.toString(shape()) + " ("
+        return new IllegalStateException((what == null ? "an op's input: " : what + ": ") + "tensor of shape " + Arrays.toString(shape()) + " ("
                 + dtype() + ") was computed inside a MemoryScope that has closed, and its memory now holds other values;"
                 + " keep it with MemoryScope.keep(tensor) before the scope closes, or read it while the scope is open");
     }
@@ -914,16 +914,16 @@ public final class Tensor {
                 if (createGraph) {
                     grad = g;
                 } else if (reusable(grad)) {
-                    grad.value.copyFrom(g.value);
+                    grad.value.copyFrom(g.value());
                 } else {
-                    grad = new Tensor(g.value.copy());
+                    grad = new Tensor(g.value().copy());
                 }
             } else if (grad == null) {
-                grad = createGraph ? g : new Tensor(g.value.copy());
+                grad = createGraph ? g : new Tensor(g.value().copy());
             } else if (createGraph || grad.node != null || grad.lease != null) {
                 grad = grad.add(g);
             } else {
-                grad.value.addInPlace(g.value);
+                grad.value.addInPlace(g.value());
             }
         }
     }

@@ -202,11 +202,15 @@ class MemoryScopeTest {
     }
 
     @Test
-    void scopesCloseInReverseOrderOnTheirOwnThread() throws Exception {
+    void closingAScopeClosesTheScopesLeftOpenInsideItAndSaysSo() throws Exception {
+        Tensor x = Tensor.of(new double[] {1, 2}, 2);
         MemoryScope outer = MemoryScope.open();
         MemoryScope inner = MemoryScope.open();
+        Tensor innerResult = x.mul(3);
         IllegalStateException e = assertThrows(IllegalStateException.class, outer::close);
         assertTrue(e.getMessage().contains("still open"), e.getMessage());
+        refused(innerResult::toArray);
+        assertThrows(IllegalStateException.class, () -> inner.keep(x), "the inner scope is closed too");
         CompletableFuture<Throwable> other = CompletableFuture.supplyAsync(() -> {
             try {
                 inner.close();
@@ -220,6 +224,36 @@ class MemoryScopeTest {
         inner.close();
         outer.close();
         outer.close(); // again: nothing
+    }
+
+    @Test
+    void aViewMadeOnAnotherThreadWhileTheScopeIsOpenIsRefusedAfterItCloses() throws Exception {
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4}, 4);
+        Tensor view;
+        Tensor detached;
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor y = x.mul(10);
+            view = CompletableFuture.supplyAsync(() -> y.reshape(2, 2)).get();
+            detached = CompletableFuture.supplyAsync(y::detach).get();
+            assertArrayEquals(new double[] {10, 20, 30, 40}, view.toArray());
+        }
+        try (MemoryScope next = MemoryScope.open()) {
+            x.mul(-3); // takes the memory back
+        }
+        refused(view::toArray);
+        refused(detached::toArray);
+    }
+
+    @Test
+    void aReleasedGradientIsRefusedAtTheLeaf() {
+        Tensor a = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+        Tensor stale;
+        try (MemoryScope scope = MemoryScope.open()) {
+            stale = a.detach().mul(2);
+        }
+        refused(() -> a.mul(3).backward(stale));
+        refused(() -> a.backward(stale));
+        assertEquals(null, a.grad());
     }
 
     @Test

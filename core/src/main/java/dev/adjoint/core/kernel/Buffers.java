@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is released or discarded), or an arena is entered, the arrays taken are theirs, not the region's.
  *
  * <p>Pooled arrays are softly referenced (the GC may take them back under memory pressure) and
- * bounded per thread. Two system properties exist for testing and opting out:
+ * bounded per thread: {@link #CAPACITY} arrays, or as many as a region gave back at once. An open
+ * region holds every array it lent until it closes. Two system properties exist for testing and opting out:
  * {@code adjoint.recycle=false} turns the pool off; {@code adjoint.recycle.test=true} pools arrays
  * of every length and fills each reused array (of either dtype) with NaN first, so that a kernel that fails to
  * overwrite its output, or an array released while still in use, shows up as NaN in the suite.
@@ -53,7 +54,7 @@ public final class Buffers {
     static final int MIN_FLOATS = TEST_MODE ? 1 : MIN_LENGTH * 2;
     /** {@link #MAX_LENGTH} for float arrays: the same bytes. */
     static final int MAX_FLOATS = MAX_LENGTH * 2;
-    /** Arrays kept per thread, in the pool and in a scope's record each. */
+    /** Arrays kept per thread in a scope's record, and in the pool until a region gives back more at once. */
     static final int CAPACITY = 6;
 
     private static final ThreadLocal<Recycler> RECYCLER = ThreadLocal.withInitial(Recycler::new);
@@ -229,32 +230,41 @@ public final class Buffers {
      * The lease of an array lent by a region open on this thread (one that was lent and kept out
      * of every region has none). A tensor made over a lent array, or a view of one, holds this.
      *
+     * The lease found on the lending thread is noted on the array's owner, so that a view made on
+     * another thread while the region is open finds it there.
+     *
      * @param array an array or a view
-     * @return the lease of its buffer, or null when that is not lent by an open region of this thread
+     * @return the lease of its buffer, or null when that is not lent by an open region
      */
     public static Lease leaseOf(NDArray array) {
         if (!regionsOpen()) {
             return null;
         }
+        NDArray owner = array.owner();
+        if (owner.lease != null) {
+            return owner.lease;
+        }
         Object buffer = array.buffer();
         if (lengthOf(buffer) < (buffer instanceof float[] ? MIN_FLOATS : MIN_LENGTH)) {
             return null;
         }
-        return RECYCLER.get().leases.get(buffer);
+        Lease lease = RECYCLER.get().leases.get(buffer);
+        owner.lease = lease;
+        return lease;
     }
 
     /**
-     * The lease of the graph an op records now: the innermost open region's, whose closing releases
-     * the arrays that graph saved.
+     * The lease of the innermost region open on this thread, released when it closes: whatever holds
+     * arrays taken meanwhile without being a tensor over one can hold this instead.
      *
      * @return that lease, or null when no region is open on this thread
      */
-    public static Lease graphLease() {
+    public static Lease regionLease() {
         if (!regionsOpen()) {
             return null;
         }
         Region region = RECYCLER.get().region;
-        return region == null ? null : region.graph;
+        return region == null ? null : region.own;
     }
 
     /** Whether a region may be open on this thread (see {@link #REGIONS}). @return false when none is */
@@ -290,7 +300,7 @@ public final class Buffers {
      * was kept; then valid until the region it was kept for closes, or for good past the outermost.
      */
     public static final class Lease {
-        /** The array lent (null for a region's graph). */
+        /** The array lent (null for a region's own lease). */
         private final Object buffer;
         /** The region that gives the array back when it closes; null once kept past every region. */
         private Region owner;
@@ -315,8 +325,8 @@ public final class Buffers {
         private final Thread thread = Thread.currentThread();
         /** The leases this region gives back when it closes, in the order the arrays were taken. */
         private ArrayList<Lease> lent = new ArrayList<>();
-        /** The lease of the graph recorded while open. */
-        private final Lease graph = new Lease(null, this);
+        /** The region's own lease ({@link #regionLease()}). */
+        private final Lease own = new Lease(null, this);
         private boolean closed;
 
         private Region(Recycler recycler, Region parent) {
@@ -359,24 +369,34 @@ public final class Buffers {
         }
 
         /**
-         * Closes this region: its graph's lease and the leases of the arrays it lent are released,
-         * and the arrays go back to this thread's pool.
+         * Closes this region: its own lease and the leases of the arrays it lent are released, and the
+         * arrays go back to this thread's pool. Regions opened inside it and left open are closed
+         * first, and then this throws.
          *
-         * @throws IllegalStateException on another thread, or while a region opened inside it is open
+         * @throws IllegalStateException on another thread, or if a region opened inside it was still open
          */
         public void close() {
             checkThread("close");
             if (closed) {
                 return;
             }
-            if (recycler.region != this) {
-                throw new IllegalStateException("MemoryScope.close: a scope opened inside this one is still open;"
-                        + " close scopes in the reverse order of opening (try-with-resources does)");
+            boolean innerOpen = false;
+            while (recycler.region != this) {
+                recycler.region.close();
+                innerOpen = true;
             }
+            release();
+            if (innerOpen) {
+                throw new IllegalStateException("MemoryScope.close: a scope opened inside this one was still open (now closed"
+                        + " with it); close scopes in the reverse order of opening (try-with-resources does)");
+            }
+        }
+
+        private void release() {
             closed = true;
             recycler.region = parent;
             REGIONS.decrementAndGet();
-            graph.released = true;
+            own.released = true;
             int given = 0;
             for (Lease lease : lent) {
                 if (lease.owner == this) {

@@ -32,6 +32,12 @@ public final class NDArray {
     /** The array that owns the buffer (itself, or the base of a view): it holds the version. */
     private final NDArray owner;
     /**
+     * On the owner: the lease under which a region lent the buffer, once a tensor over it looked it
+     * up on the lending thread; views on any thread read it here ({@link Buffers#leaseOf}). Written
+     * once, before the tensor that found it can reach another thread.
+     */
+    Buffers.Lease lease;
+    /**
      * Odd while an update is in progress. Read as a volatile (acquire ordering, a plain load on
      * x86). An update enters by compare-and-set from even to odd (which is how a second, concurrent
      * update is refused, and which orders the odd value before the update's writes) and leaves with
@@ -285,6 +291,11 @@ public final class NDArray {
      */
     public long version() {
         return owner.version;
+    }
+
+    /** The array that owns the buffer: itself, or the base of a view. */
+    NDArray owner() {
+        return owner;
     }
 
     /** The buffer behind this array and its views: the double[] or the float[]. @return the buffer, shared */

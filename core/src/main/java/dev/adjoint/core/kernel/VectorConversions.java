@@ -112,9 +112,9 @@ final class VectorConversions {
     }
 
     // NOTE: part 0 of castShape only. A part-1 conversion (the upper half of a float vector) goes
-    // through a rearrange whose intrinsics sit deeper than C2's inlining depth from a deep call
-    // site (softmax's rows of a float32 tensor), and there it ran the Java fallback, many times
-    // slower; each float vector load here feeds one conversion, one double vector's worth of lanes.
+    // through a rearrange whose intrinsics can fall past C2's inlining depth when the conversion is
+    // inlined into a deep caller, which then runs it boxed (bench/RESULTS.md, "Conversions without
+    // a part-1 cast"); so each float vector load feeds one conversion, one double vector's lanes.
     private static void widenVector(float[] a, int ao, double[] r, int ro, int n) {
         int i = 0;
         // a full float vector is read from i; its first LANES lanes are converted
