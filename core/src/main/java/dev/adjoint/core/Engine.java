@@ -18,6 +18,7 @@ final class Engine {
      * are accumulated into the leaves' {@code grad()}; otherwise they are returned, one per target.
      */
     static Tensor[] backward(Tensor root, Tensor gradOutput, boolean createGraph, Tensor[] targets) {
+        // gradOutput's value read checked: one a MemoryScope took back must not reach a leaf
         if (!root.requiresGrad() || gradOutput == null || !Shapes.same(gradOutput.value().shapeView(), root.array().shapeView())
                 || gradOutput.array().isFloat32() != root.array().isFloat32()) {
             throw refusal(root, gradOutput, targets == null ? "backward" : "grad");

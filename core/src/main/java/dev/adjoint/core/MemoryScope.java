@@ -93,15 +93,19 @@ public final class MemoryScope implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("MemoryScope.keep: the scope is closed; keep a tensor before its scope closes");
         }
-        Buffers.Lease lease = tensor.lease();
-        if (lease != null && lease.released()) {
-            throw new IllegalStateException("MemoryScope.keep: the tensor of shape " + Arrays.toString(tensor.shape())
-                    + " was computed inside a MemoryScope that has already closed; its memory holds other values now");
-        }
+        tensor.live("MemoryScope.keep");
         if (region != null) {
-            region.keep(lease);
+            region.keep(tensor.lease());
         }
         return tensor;
+    }
+
+    /** The refusal of a read of {@code t}, whose memory went back with its scope; {@code what} is null for an op's read. */
+    static IllegalStateException released(Tensor t, String what) {
+        return new IllegalStateException((what == null ? "an op's input: " : what + ": ") + "tensor of shape "
+                + Arrays.toString(t.shape()) + " (" + t.dtype() + ") was computed inside a MemoryScope that has closed, and its"
+                + " memory now holds other values; keep it with MemoryScope.keep(tensor) before the scope closes, or read it"
+                + " while the scope is open");
     }
 
     /**

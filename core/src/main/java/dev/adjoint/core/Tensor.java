@@ -493,18 +493,17 @@ public final class Tensor {
      *
      * @param what the public method reading it, or null for an op's read
      */
-    private NDArray live(String what) {
-        Buffers.Lease l = lease;
-        if (l != null && l.released()) {
-            throw released(what);
+    NDArray live(String what) {
+        if (released()) {
+            throw MemoryScope.released(this, what);
         }
         return value;
     }
 
-    private IllegalStateException released(String what) {
-        return new IllegalStateException((what == null ? "an op's input: " : what + ": ") + "tensor of shape " + Arrays.toString(shape()) + " ("
-                + dtype() + ") was computed inside a MemoryScope that has closed, and its memory now holds other values;"
-                + " keep it with MemoryScope.keep(tensor) before the scope closes, or read it while the scope is open");
+    /** Whether the memory under this tensor has gone back with its {@link MemoryScope}. */
+    boolean released() {
+        Buffers.Lease l = lease;
+        return l != null && l.released();
     }
 
     /**
@@ -774,7 +773,7 @@ public final class Tensor {
 
     /** Whether a gradient's buffer may be overwritten in place: our own contiguous copy, outside any graph. */
     private static boolean reusable(Tensor g) {
-        return g != null && g.node == null && g.lease == null && g.value.isContiguous() && g.value.size() > 0;
+        return g != null && g.node == null && g.value.isContiguous() && g.value.size() > 0;
     }
 
     /**
@@ -920,7 +919,7 @@ public final class Tensor {
                 }
             } else if (grad == null) {
                 grad = createGraph ? g : new Tensor(g.value().copy());
-            } else if (createGraph || grad.node != null || grad.lease != null) {
+            } else if (createGraph || grad.node != null) {
                 grad = grad.add(g);
             } else {
                 grad.value.addInPlace(g.value());

@@ -20,7 +20,7 @@ final class TensorFormat {
      * its {@link MemoryScope} prints as released, with its shape (a debugger calls this).
      */
     static String format(Tensor t) {
-        if (t.lease() != null && t.lease().released()) {
+        if (t.released()) {
             return "tensor(released by its MemoryScope, shape=" + Arrays.toString(t.shape()) + ", dtype=" + t.dtype() + ")";
         }
         NDArray value = t.value();

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -273,7 +272,7 @@ class MemoryScopeTest {
     }
 
     @Test
-    void anInPlaceUpdateOfAReleasedLeafIsRefused() throws ExecutionException, InterruptedException {
+    void anInPlaceUpdateOfAReleasedLeafIsRefused() {
         Tensor leaf;
         try (MemoryScope scope = MemoryScope.open()) {
             try (Autograd.Scope off = Autograd.noGrad()) {

@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * region closes every array not {@link Region#keep kept} goes back to the pool and its lease is
  * released. The tensors over such an array hold its lease and refuse to be read once it is
  * released, so a result used after its region closed fails loudly instead of reading an array
- * that now holds something else. While a scope of a backward pass is open (or stopped, until it
- * is released or discarded), or an arena is entered, the arrays taken are theirs, not the region's.
+ * that now holds something else. While a scope of a backward pass is open, a region is
+ * {@link #mute() muted}, or an arena is entered, the arrays taken are not the region's.
  *
  * <p>Pooled arrays are softly referenced (the GC may take them back under memory pressure) and
  * bounded per thread: {@link #CAPACITY} arrays, or as many as a region gave back at once. An open
@@ -141,35 +141,19 @@ public final class Buffers {
         private int logged;
         private boolean stopped;
         private boolean done;
-        /** Whether this scope, stopped, keeps an open region from remembering arrays. */
-        private boolean muting;
 
         private Scope(Recycler recycler) {
             this.recycler = recycler;
         }
 
-        /**
-         * Stops remembering: arrays taken from now on are not this scope's, nor, until it is
-         * released or discarded, an open region's (they are the user's). Idempotent.
-         */
+        /** Stops remembering: arrays taken from now on are not this scope's. Idempotent. */
         public void stop() {
             if (!stopped) {
                 stopped = true;
                 if (recycler.open == this) {
                     recycler.open = null;
-                    recycler.muted++;
-                    muting = true;
                 }
             }
-        }
-
-        private void finish() {
-            done = true;
-            if (muting) {
-                muting = false;
-                recycler.muted--;
-            }
-            recycler.spare = this;
         }
 
         /**
@@ -180,11 +164,12 @@ public final class Buffers {
         public void release() {
             stop();
             if (!done) {
+                done = true;
                 for (int i = 0; i < Math.min(logged, CAPACITY); i++) {
                     recycler.give(log[i]);
                     log[i] = null;
                 }
-                finish();
+                recycler.spare = this;
             }
         }
 
@@ -192,8 +177,9 @@ public final class Buffers {
         public void discard() {
             stop();
             if (!done) {
+                done = true;
                 Arrays.fill(log, null);
-                finish();
+                recycler.spare = this;
             }
         }
 
@@ -233,13 +219,12 @@ public final class Buffers {
      * The lease found on the lending thread is noted on the array's owner, so that a view made on
      * another thread while the region is open finds it there.
      *
+     * Callers test {@link #regionsOpen()} first, inline: most tensors are made with no region open.
+     *
      * @param array an array or a view
      * @return the lease of its buffer, or null when that is not lent by an open region
      */
     public static Lease leaseOf(NDArray array) {
-        if (!regionsOpen()) {
-            return null;
-        }
         NDArray owner = array.owner();
         if (owner.lease != null) {
             return owner.lease;
@@ -249,7 +234,9 @@ public final class Buffers {
             return null;
         }
         Lease lease = RECYCLER.get().leases.get(buffer);
-        owner.lease = lease;
+        if (lease != null) {
+            owner.lease = lease;
+        }
         return lease;
     }
 
@@ -260,9 +247,6 @@ public final class Buffers {
      * @return that lease, or null when no region is open on this thread
      */
     public static Lease regionLease() {
-        if (!regionsOpen()) {
-            return null;
-        }
         Region region = RECYCLER.get().region;
         return region == null ? null : region.own;
     }
@@ -397,17 +381,12 @@ public final class Buffers {
             recycler.region = parent;
             REGIONS.decrementAndGet();
             own.released = true;
-            int given = 0;
+            // the pool makes room for all of them (kept ones included: an upper bound is enough)
+            recycler.limit = Math.max(recycler.limit, lent.size());
             for (Lease lease : lent) {
                 if (lease.owner == this) {
                     lease.released = true;
                     recycler.leases.remove(lease.buffer);
-                    given++;
-                }
-            }
-            recycler.limit = Math.max(recycler.limit, given);
-            for (Lease lease : lent) {
-                if (lease.released) {
                     recycler.give(lease.buffer);
                 }
             }
@@ -545,7 +524,7 @@ public final class Buffers {
         Arena arena;
         /** The innermost region open on this thread, or null. */
         Region region;
-        /** Stopped scopes not yet finished: while any is, the region lends nothing. */
+        /** Open {@link Buffers#mute()}s: while any is, the region lends nothing. */
         int muted;
         /** The leases of the arrays this thread's open regions lent. */
         final IdentityHashMap<Object, Lease> leases = new IdentityHashMap<>();
