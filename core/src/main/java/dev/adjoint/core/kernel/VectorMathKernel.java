@@ -392,6 +392,9 @@ final class VectorMathKernel implements MathKernel {
     @Override
     public double dot(double[] a, int ao, double[] b, int bo, int n) {
         int lanes = ReduceKernels.SUM_LANES;
+        if (LANES == 4) {
+            return dotInQuarters(a, ao, b, bo, n);
+        }
         if (LANES != 8) {
             return ScalarMathKernel.dotInLanes(a, ao, b, bo, n);
         }
@@ -406,6 +409,34 @@ final class VectorMathKernel implements MathKernel {
             if (i + 2 * lanes > n) {
                 low.intoArray(sums, 0);
                 high.intoArray(sums, 8);
+            }
+        }
+        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
+    }
+
+    /**
+     * {@link #dot} on 4-lane vectors (AVX2): running sum k is lane k % 4 of vector k / 4, each
+     * product rounded and then added as in {@link ScalarMathKernel#dotInLanes}, so the same bits.
+     */
+    private static double dotInQuarters(double[] a, int ao, double[] b, int bo, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] sums = new double[lanes];
+        DoubleVector s0 = DoubleVector.zero(SPECIES);
+        DoubleVector s1 = s0;
+        DoubleVector s2 = s0;
+        DoubleVector s3 = s0;
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            s0 = s0.add(DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)));
+            s1 = s1.add(DoubleVector.fromArray(SPECIES, a, ao + i + 4).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 4)));
+            s2 = s2.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 8)));
+            s3 = s3.add(DoubleVector.fromArray(SPECIES, a, ao + i + 12).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 12)));
+            if (i + 2 * lanes > n) {
+                // stored in the loop's last turn: vector code after a loop can be left uncompiled
+                s0.intoArray(sums, 0);
+                s1.intoArray(sums, 4);
+                s2.intoArray(sums, 8);
+                s3.intoArray(sums, 12);
             }
         }
         return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
