@@ -233,6 +233,8 @@ final class GemmLoops {
                     }
                 }
             }
+        } else if (k == 2 || k == 3) {
+            shallow(a, ao, ars, acs, b, bo, brs, bcs, c, cOff, ldc, m, n, k == 3);
         } else {
             // one running sum per element of C
             for (int i = 0; i < m; i++) {
@@ -246,6 +248,31 @@ final class GemmLoops {
                     }
                     c[ci + j] = s;
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #direct}'s running sums for a depth of 2 or 3 (the layers of tiny networks), written out:
+     * the same additions in the same order (from 0.0, so a product of -0.0 still sums to 0.0),
+     * without an inner loop whose two or three turns cost more than its arithmetic.
+     */
+    private static void shallow(double[] a, int ao, int ars, int acs, double[] b, int bo, int brs, int bcs,
+                                double[] c, int cOff, int ldc, int m, int n, boolean three) {
+        for (int i = 0; i < m; i++) {
+            int ai = ao + i * ars;
+            double a0 = a[ai];
+            double a1 = a[ai + acs];
+            double a2 = three ? a[ai + 2 * acs] : 0.0;
+            int ci = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                int bj = bo + j * bcs;
+                double s = 0.0 + a0 * b[bj];
+                s += a1 * b[bj + brs];
+                if (three) {
+                    s += a2 * b[bj + 2 * brs];
+                }
+                c[ci + j] = s;
             }
         }
     }

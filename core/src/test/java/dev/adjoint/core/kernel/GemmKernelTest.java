@@ -104,9 +104,12 @@ class GemmKernelTest {
         p.check();
     }
 
+    /** {m, n, k} of the tiny networks' layers: depths 2 and 3 take written-out sums. */
+    static final int[][] SHALLOW_SIZES = {{2, 3, 2}, {2, 2, 3}, {3, 3, 3}, {1, 1, 2}, {5, 7, 3}, {4, 9, 2}, {3, 12, 3}};
+
     static Stream<Arguments> directCases() {
         List<Arguments> out = new ArrayList<>();
-        for (int[] s : SIZES) {
+        for (int[] s : java.util.stream.Stream.concat(Arrays.stream(SIZES), Arrays.stream(SHALLOW_SIZES)).toList()) {
             for (int t = 0; t < 4; t++) {
                 out.add(Arguments.of(s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0));
             }
@@ -126,6 +129,20 @@ class GemmKernelTest {
         Gemm.direct(p.a.data(), p.a.offset(), p.a.rowStep(), p.a.columnStep(),
                 p.b.data(), p.b.offset(), p.b.rowStep(), p.b.columnStep(), p.c, p.cOff, p.ldc, m, n, k);
         p.check();
+    }
+
+    /** A sum of products that are all -0.0 is 0.0, as the naive loop's sum from 0.0 gives, at every depth. */
+    @Test
+    void directSumsOfNegativeZeroProductsAreZero() {
+        for (int k = 1; k <= 4; k++) {
+            double[] a = new double[k];
+            Arrays.fill(a, -1.0);
+            double[] b = new double[k * 2]; // k x 2, zeros
+            double[] c = {7, 7};
+            Gemm.direct(a, 0, k, 1, b, 0, 2, 1, c, 0, 2, 1, 2, k);
+            assertEquals(0L, Double.doubleToRawLongBits(c[0]), "depth " + k);
+            assertEquals(0L, Double.doubleToRawLongBits(c[1]), "depth " + k);
+        }
     }
 
     static Stream<Arguments> rowCases() {
