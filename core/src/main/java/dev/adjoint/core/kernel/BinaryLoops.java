@@ -25,6 +25,11 @@ final class BinaryLoops {
         if (sa == 1 && (sb == 1 || sb == 0) && arithmetic(f, r, ro, a, ao, b, bo, sb, n)) {
             return;
         }
+        if (sa == 0 && sb == 1 && (f == Binary.ADD || f == Binary.MUL) && arithmetic(f, r, ro, b, bo, a, ao, 0, n)) {
+            // a broadcast first operand (the gradient of a sum times a tensor): b + a and b a, bit
+            // for bit, as the float64 loops do
+            return;
+        }
         if (f == Binary.RELU_GRAD && sb == 1 && (sa == 1 || sa == 0) && n >= MathKernel.MIN_LENGTH) {
             // a selection: straight on floats, the float64 result rounded to the bit
             KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
