@@ -142,4 +142,7 @@ interface MathKernel {
      * combined as {@link ReduceKernels#sumInLanes} does: the same bits in both kernels.
      */
     double sum(double[] a, int ao, int n);
+
+    /** {@link #sum(double[], int, int)} of floats, each widened exactly: the same bits in both kernels. */
+    double sum(float[] a, int ao, int n);
 }

@@ -358,6 +358,11 @@ public final class ReduceKernels {
      * together).
      */
     static double sum(float[] a, int from, int n) {
+        return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(a, from, n) : sumInLanes(a, from, n);
+    }
+
+    /** {@link #sumInLanes(double[], int, int)} of floats, each widened as it is added. */
+    static double sumInLanes(float[] a, int from, int n) {
         // locals, not an array: HotSpot keeps them in registers (as sumInLanes)
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         double s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0;

@@ -312,4 +312,9 @@ final class ScalarMathKernel implements MathKernel {
     public double sum(double[] a, int ao, int n) {
         return ReduceKernels.sumInLanes(a, ao, n);
     }
+
+    @Override
+    public double sum(float[] a, int ao, int n) {
+        return ReduceKernels.sumInLanes(a, ao, n);
+    }
 }

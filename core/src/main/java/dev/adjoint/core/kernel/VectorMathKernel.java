@@ -1,6 +1,7 @@
 package dev.adjoint.core.kernel;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -22,6 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorMathKernel implements MathKernel {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
+    /** Floats of {@link #SPECIES}'s shape (twice its lanes), for sums of floats widened by part-0 casts. */
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     private static final DoubleVector ONE = DoubleVector.broadcast(SPECIES, 1.0);
 
     /** The polynomial path covers |x| <= this; e^-708 is still a normal double, e^708 finite. */
@@ -349,7 +352,6 @@ final class VectorMathKernel implements MathKernel {
         DoubleVector e0 = V_E0, e1 = V_E1, e2 = V_E2, e3 = V_E3, e4 = V_E4, e5 = V_E5, e6 = V_E6;
         DoubleVector e7 = V_E7, e8 = V_E8, e9 = V_E9, e10 = V_E10, e11 = V_E11, e12 = V_E12;
         LongVector bias = V_BIAS;
-        DoubleVector sums = DoubleVector.zero(SPECIES);
         double[] lanes = new double[LANES];
         double sum = 0;
         int i = 0;
@@ -364,16 +366,15 @@ final class VectorMathKernel implements MathKernel {
                 DoubleVector scale = t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes();
                 DoubleVector e = p.fma(y, one).mul(scale);
                 e.intoArray(r, ro + i);
-                sums = sums.add(e);
+                // the lane sums live in memory, not in a vector carried around the loop: C2 (JDK 17)
+                // left such a vector boxed, a new object every turn, in about half the JVMs
+                DoubleVector.fromArray(SPECIES, lanes, 0).add(e).intoArray(lanes, 0);
             } else {
                 for (int j = i; j < i + LANES; j++) {
                     double e = exp(a[ao + j] - shift);
                     r[ro + j] = e;
                     sum += e;
                 }
-            }
-            if (i + LANES == bound) {
-                sums.intoArray(lanes, 0);
             }
         }
         // NOTE: lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector
@@ -538,5 +539,48 @@ final class VectorMathKernel implements MathKernel {
             }
         }
         return ReduceKernels.finishLanes(sums, a, ao + i, n - i);
+    }
+
+    @Override
+    public double sum(float[] a, int ao, int n) {
+        if (LANES != 4) {
+            return ReduceKernels.sumInLanes(a, ao, n);
+        }
+        // running sum k is lane k % 4 of vector k / 4; each float vector load (eight floats) feeds
+        // one exact conversion of its first four (part 0 only: see VectorConversions); the last load
+        // of a turn reads four floats past it, so the vector turns stop four short of the end
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] sums = new double[lanes];
+        DoubleVector s0 = DoubleVector.zero(SPECIES);
+        DoubleVector s1 = s0;
+        DoubleVector s2 = s0;
+        DoubleVector s3 = s0;
+        int i = 0;
+        int bound = n - lanes - FLOATS.length() + 4;
+        for (; i <= bound; i += lanes) {
+            int p = ao + i;
+            s0 = s0.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p).castShape(SPECIES, 0));
+            s1 = s1.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 4).castShape(SPECIES, 0));
+            s2 = s2.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 8).castShape(SPECIES, 0));
+            s3 = s3.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 12).castShape(SPECIES, 0));
+            if (i + lanes > bound) {
+                // stored in the loop's last turn: vector code after a loop can be left uncompiled
+                s0.intoArray(sums, 0);
+                s1.intoArray(sums, 4);
+                s2.intoArray(sums, 8);
+                s3.intoArray(sums, 12);
+            }
+        }
+        // the last whole turns, then the tail, into the same running sums
+        for (; i + lanes <= n; i += lanes) {
+            for (int k = 0; k < lanes; k++) {
+                sums[k] += a[ao + i + k];
+            }
+        }
+        double[] rest = new double[lanes];
+        for (int j = 0; i + j < n; j++) {
+            rest[j] = a[ao + i + j];
+        }
+        return ReduceKernels.finishLanes(sums, rest, 0, n - i);
     }
 }

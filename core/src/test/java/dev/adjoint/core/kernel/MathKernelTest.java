@@ -389,6 +389,35 @@ class MathKernelTest {
         assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(k.sum(new double[] {-0.0, -0.0}, 0, 2)), "-0 + -0 from +0");
     }
 
+    /** Sums of floats: each widened exactly, then the same sixteen running sums, at every length to 70 and past the vector turns' ends. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void floatSumHasTheBitsOfItsSixteenRunningSums(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(8);
+        java.util.List<Integer> lengths = new java.util.ArrayList<>();
+        for (int n = 0; n <= 70; n++) {
+            lengths.add(n);
+        }
+        lengths.addAll(java.util.List.of(127, 1000, 4099));
+        for (int n : lengths) {
+            float[] f = new float[n + 3];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) (rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9)));
+            }
+            double[] wide = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                wide[i] = f[i];
+            }
+            double expected = sixteenSums(wide, 3, n);
+            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(k.sum(f, 3, n)), k + " float sum, n=" + n);
+            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(ReduceKernels.sum(f, 3, n)), "ReduceKernels float sum, n=" + n);
+        }
+        assertTrue(Double.isNaN(k.sum(new float[] {1, Float.NaN, 2}, 0, 3)), "NaN");
+        float[] zeros = new float[40];
+        java.util.Arrays.fill(zeros, -0.0f);
+        assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(k.sum(zeros, 0, 40)), "-0 sums from +0");
+    }
+
     @ParameterizedTest
     @MethodSource("kernels")
     void reluIsExactWithNaNAndNegativeZeroPassingThrough(MathKernel k) {
