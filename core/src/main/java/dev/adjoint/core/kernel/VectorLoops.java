@@ -162,7 +162,7 @@ final class VectorLoops {
 
     /**
      * NOTE: compare and blend in one flat loop compiled on its own, the lane maxima stored in the
-     * loop's last turn (see {@link VectorMathKernel}'s expLoop): JDK 17 ran lanewise(MAX) of doubles, or a compare
+     * loop's last turn (a vector store after a loop can be left as a call): JDK 17 ran lanewise(MAX) of doubles, or a compare
      * and blend inlined into softmax's row loop, as its Java fallback.
      */
     static double max(double[] a, int ao, int n) {

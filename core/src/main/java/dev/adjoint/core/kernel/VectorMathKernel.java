@@ -338,8 +338,10 @@ final class VectorMathKernel implements MathKernel {
      *
      * <p>NOTE: one flat loop, too long for C2 to inline into a caller (so it is compiled on its own,
      * whoever calls it), with its constants in static final vectors, no helper calls, and the
-     * lane sums stored inside the loop: a vector store after a loop can be left as a call, which
-     * then runs unintrinsified.
+     * lane sums in an array, added to and stored every turn: a vector store after a loop can be
+     * left as a call, which then runs unintrinsified, and a vector carried from turn to turn past
+     * the out-of-range branch was left boxed in some JVMs (bench/RESULTS.md, "softmax's exp loop
+     * unboxed").
      */
     private static double expLoop(double[] a, int ao, double shift, double[] r, int ro, int n) {
         DoubleVector shiftBy = DoubleVector.broadcast(SPECIES, shift);
