@@ -235,6 +235,8 @@ final class FloatGemmLoops {
                     }
                 }
             }
+        } else if (k == 2 || k == 3) {
+            shallow(a, ao, ars, acs, b, bo, brs, bcs, c, cOff, ldc, m, n, k == 3);
         } else {
             // one running sum per element of C
             for (int i = 0; i < m; i++) {
@@ -248,6 +250,31 @@ final class FloatGemmLoops {
                     }
                     c[ci + j] = s;
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #direct}'s running sums for a depth of 2 or 3 (the layers of tiny networks), written out:
+     * the same additions in the same order (from 0.0, so a product of -0.0 still sums to 0.0),
+     * without an inner loop whose two or three turns cost more than its arithmetic.
+     */
+    private static void shallow(float[] a, int ao, int ars, int acs, float[] b, int bo, int brs, int bcs,
+                                float[] c, int cOff, int ldc, int m, int n, boolean three) {
+        for (int i = 0; i < m; i++) {
+            int ai = ao + i * ars;
+            float a0 = a[ai];
+            float a1 = a[ai + acs];
+            float a2 = three ? a[ai + 2 * acs] : 0.0f;
+            int ci = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                int bj = bo + j * bcs;
+                float s = 0.0f + a0 * b[bj];
+                s += a1 * b[bj + brs];
+                if (three) {
+                    s += a2 * b[bj + 2 * brs];
+                }
+                c[ci + j] = s;
             }
         }
     }

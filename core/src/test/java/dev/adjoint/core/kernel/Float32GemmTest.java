@@ -198,6 +198,55 @@ class Float32GemmTest {
         return NDArray.wrap(v, x.shape.clone());
     }
 
+    /**
+     * The direct loops in float32, depths 1 to 4 (2 and 3 written out), either operand transposed:
+     * each element the naive float loop's sum from 0.0f, to the bit, -0.0 products included.
+     */
+    @Test
+    void tinyFloat32ProductsAreTheNaiveFloatSums() {
+        SplittableRandom random = new SplittableRandom(11);
+        int[][] shapes = {{2, 3, 2}, {2, 2, 3}, {3, 3, 3}, {1, 1, 2}, {5, 7, 3}, {4, 9, 2}, {3, 12, 3}, {2, 3, 1}, {3, 2, 4}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0;
+                boolean tb = (t & 2) != 0;
+                float[] a = new float[m * k];
+                float[] b = new float[k * n];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = random.nextInt(5) == 0 ? -1f : (float) random.nextGaussian();
+                }
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = random.nextInt(5) == 0 ? 0f : (float) random.nextGaussian();
+                }
+                NDArray x = NDArray.wrap(a, ta ? new int[] {k, m} : new int[] {m, k});
+                NDArray y = NDArray.wrap(b, tb ? new int[] {n, k} : new int[] {k, n});
+                float[] c = Gemm.matmul(x, ta, y, tb).toFloatArray();
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        float sum = 0.0f;
+                        for (int p = 0; p < k; p++) {
+                            sum += a[ta ? p * m + i : i * k + p] * b[tb ? j * k + p : p * n + j];
+                        }
+                        assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(c[i * n + j]),
+                                Arrays.toString(s) + " t=" + t + " at " + i + ", " + j);
+                    }
+                }
+            }
+        }
+        // every product -0.0: the sum from 0.0f is 0.0
+        for (int k = 1; k <= 4; k++) {
+            float[] minusOnes = new float[k];
+            Arrays.fill(minusOnes, -1f);
+            float[] c = Gemm.matmul(NDArray.wrap(minusOnes, new int[] {1, k}), false, NDArray.wrap(new float[2 * k], new int[] {k, 2}), false)
+                    .toFloatArray();
+            assertEquals(0, Float.floatToRawIntBits(c[0]), "depth " + k);
+            assertEquals(0, Float.floatToRawIntBits(c[1]), "depth " + k);
+        }
+    }
+
     /** Through Gemm's public entries: tiny (direct loops), blocked, parallel, transposed in place, views, batched. */
     @Test
     void matmulOfFloat32ArraysRunsInFloat32() {

@@ -1,0 +1,139 @@
+package dev.adjoint.core.kernel;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link VectorMathKernel}'s sums and dot products: the sixteen running sums of
+ * {@link ReduceKernels#sumInLanes} (element i into sum i % 16, combined by
+ * {@link ReduceKernels#finishLanes}) held in vectors, two of 8 lanes or four of 4, so that the
+ * vector and scalar kernels give the same bits. Other widths take the scalar loops.
+ */
+final class VectorSums {
+    private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    /** Floats of {@link #SPECIES}'s shape (twice its lanes), for sums of floats widened by part-0 casts. */
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+
+    private VectorSums() {
+    }
+
+    /** {@link MathKernel#dot}: products rounded, then added into the sixteen running sums. */
+    static double dot(double[] a, int ao, double[] b, int bo, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        if (LANES == 4) {
+            return dotInQuarters(a, ao, b, bo, n);
+        }
+        if (LANES != 8) {
+            return ScalarMathKernel.dotInLanes(a, ao, b, bo, n);
+        }
+        // running sum k of the definition is lane k % 8 of vector k / 8, stored in the loop's last turn
+        double[] sums = new double[lanes];
+        DoubleVector low = DoubleVector.zero(SPECIES);
+        DoubleVector high = DoubleVector.zero(SPECIES);
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            low = low.add(DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)));
+            high = high.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 8)));
+            if (i + 2 * lanes > n) {
+                low.intoArray(sums, 0);
+                high.intoArray(sums, 8);
+            }
+        }
+        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
+    }
+
+    /**
+     * {@link #dot} on 4-lane vectors (AVX2): running sum k is lane k % 4 of vector k / 4, each
+     * product rounded and then added as in {@link ScalarMathKernel#dotInLanes}, so the same bits.
+     */
+    private static double dotInQuarters(double[] a, int ao, double[] b, int bo, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] sums = new double[lanes];
+        DoubleVector s0 = DoubleVector.zero(SPECIES);
+        DoubleVector s1 = s0;
+        DoubleVector s2 = s0;
+        DoubleVector s3 = s0;
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            s0 = s0.add(DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)));
+            s1 = s1.add(DoubleVector.fromArray(SPECIES, a, ao + i + 4).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 4)));
+            s2 = s2.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 8)));
+            s3 = s3.add(DoubleVector.fromArray(SPECIES, a, ao + i + 12).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 12)));
+            if (i + 2 * lanes > n) {
+                // stored in the loop's last turn: vector code after a loop can be left uncompiled
+                s0.intoArray(sums, 0);
+                s1.intoArray(sums, 4);
+                s2.intoArray(sums, 8);
+                s3.intoArray(sums, 12);
+            }
+        }
+        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
+    }
+
+    /** {@link MathKernel#sum(double[], int, int)}. */
+    static double sum(double[] a, int ao, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        if (LANES != 8) {
+            return ReduceKernels.sumInLanes(a, ao, n);
+        }
+        // running sum k of the definition is lane k % 8 of vector k / 8, stored in the loop's last turn
+        double[] sums = new double[lanes];
+        DoubleVector low = DoubleVector.zero(SPECIES);
+        DoubleVector high = DoubleVector.zero(SPECIES);
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            low = low.add(DoubleVector.fromArray(SPECIES, a, ao + i));
+            high = high.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8));
+            if (i + 2 * lanes > n) {
+                low.intoArray(sums, 0);
+                high.intoArray(sums, 8);
+            }
+        }
+        return ReduceKernels.finishLanes(sums, a, ao + i, n - i);
+    }
+
+    /** {@link MathKernel#sum(float[], int, int)}: each float widened exactly, then added. */
+    static double sum(float[] a, int ao, int n) {
+        if (LANES != 4) {
+            return ReduceKernels.sumInLanes(a, ao, n);
+        }
+        // running sum k is lane k % 4 of vector k / 4; each float vector load (eight floats) feeds
+        // one exact conversion of its first four (part 0 only: see VectorConversions); the last load
+        // of a turn reads four floats past it, so the vector turns stop four short of the end
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] sums = new double[lanes];
+        DoubleVector s0 = DoubleVector.zero(SPECIES);
+        DoubleVector s1 = s0;
+        DoubleVector s2 = s0;
+        DoubleVector s3 = s0;
+        int i = 0;
+        int bound = n - lanes - FLOATS.length() + 4;
+        for (; i <= bound; i += lanes) {
+            int p = ao + i;
+            s0 = s0.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p).castShape(SPECIES, 0));
+            s1 = s1.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 4).castShape(SPECIES, 0));
+            s2 = s2.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 8).castShape(SPECIES, 0));
+            s3 = s3.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 12).castShape(SPECIES, 0));
+            if (i + lanes > bound) {
+                // stored in the loop's last turn: vector code after a loop can be left uncompiled
+                s0.intoArray(sums, 0);
+                s1.intoArray(sums, 4);
+                s2.intoArray(sums, 8);
+                s3.intoArray(sums, 12);
+            }
+        }
+        // the last whole turns, then the tail, into the same running sums
+        for (; i + lanes <= n; i += lanes) {
+            for (int k = 0; k < lanes; k++) {
+                sums[k] += a[ao + i + k];
+            }
+        }
+        double[] rest = new double[lanes];
+        for (int j = 0; i + j < n; j++) {
+            rest[j] = a[ao + i + j];
+        }
+        return ReduceKernels.finishLanes(sums, rest, 0, n - i);
+    }
+}
