@@ -25,7 +25,7 @@ final class BinaryLoops {
         if (sa == 1 && (sb == 1 || sb == 0) && arithmetic(f, r, ro, a, ao, b, bo, sb, n)) {
             return;
         }
-        if (sa == 0 && sb == 1 && (f == Binary.ADD || f == Binary.MUL) && arithmetic(f, r, ro, b, bo, a, ao, 0, n)) {
+        if (sa == 0 && sb == 1 && n > 0 && (f == Binary.ADD || f == Binary.MUL) && arithmetic(f, r, ro, b, bo, a, ao, 0, n)) {
             // a broadcast first operand (the gradient of a sum times a tensor): b + a and b a, bit
             // for bit, as the float64 loops do
             return;

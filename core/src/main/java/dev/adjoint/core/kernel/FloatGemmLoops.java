@@ -261,6 +261,9 @@ final class FloatGemmLoops {
      */
     private static void shallow(float[] a, int ao, int ars, int acs, float[] b, int bo, int brs, int bcs,
                                 float[] c, int cOff, int ldc, int m, int n, boolean three) {
+        if (n == 0) {
+            return; // nothing to write, and A's row may not exist to read
+        }
         for (int i = 0; i < m; i++) {
             int ai = ao + i * ars;
             float a0 = a[ai];

@@ -259,6 +259,9 @@ final class GemmLoops {
      */
     private static void shallow(double[] a, int ao, int ars, int acs, double[] b, int bo, int brs, int bcs,
                                 double[] c, int cOff, int ldc, int m, int n, boolean three) {
+        if (n == 0) {
+            return; // nothing to write, and A's row may not exist to read
+        }
         for (int i = 0; i < m; i++) {
             int ai = ao + i * ars;
             double a0 = a[ai];

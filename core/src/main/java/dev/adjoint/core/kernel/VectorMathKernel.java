@@ -376,8 +376,7 @@ final class VectorMathKernel implements MathKernel {
                 }
             }
         }
-        // NOTE: lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector
-        // code; stored in the loop's last turn, as vector code after a loop can be left uncompiled
+        // NOTE: lane by lane rather than reduceLanes, which JDK 17 does not always compile to vector code
         for (double l : lanes) {
             sum += l;
         }

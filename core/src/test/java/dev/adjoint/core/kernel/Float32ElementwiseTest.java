@@ -79,6 +79,10 @@ class Float32ElementwiseTest {
                 for (float c : new float[] {0.5f, -2f, 0f, Float.NaN}) {
                     assertRounded(Elementwise.zipScalar(f, a.toFloat64(), c), Elementwise.zipScalar(f, a, c), f + " scalar " + c + " n=" + n);
                 }
+                // one value broadcast beside a contiguous operand, either way round (short runs take the scalar loops)
+                NDArray one = NDArray.of(new float[] {-1.25f}, new int[] {1}).expand(new int[] {n});
+                assertRounded(Elementwise.zip(f, one.toFloat64(), b.toFloat64()), Elementwise.zip(f, one, b), f + " broadcast first n=" + n);
+                assertRounded(Elementwise.zip(f, a.toFloat64(), one.toFloat64()), Elementwise.zip(f, a, one), f + " broadcast second n=" + n);
             }
             int rows = 9;
             int cols = 700;
