@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link MathKernel} on the Vector API, with its own {@code exp}: Cody-Waite range reduction, a
- * Taylor polynomial evaluated with fused multiply-adds, and the power of two built in the
+ * Taylor polynomial evaluated by Estrin's scheme with fused multiply-adds, and the power of two built in the
  * exponent bits. {@code tanh} and {@code sigmoid} are built on it. Only exact IEEE operations
  * (add, multiply, fma, bit moves) are used, so the results are the same bits whether the JIT has
  * compiled this code or the JVM still interprets the Vector API's Java fallback. The JDK's own
@@ -34,14 +34,13 @@ final class VectorMathKernel implements MathKernel {
     private static final double SHIFTER = 0x1.8p52;
     private static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
     private static final long SIGN_BIT = Long.MIN_VALUE;
-    /** 1/k! for k = 17 down to 1: expm1(r) = r (1 + r/2 + r^2/6 + ...) on the reduced ranges. */
-    private static final double[] D = inverseFactorials(17);
-    private static final double D0 = D[0], D1 = D[1], D2 = D[2], D3 = D[3], D4 = D[4], D5 = D[5], D6 = D[6], D7 = D[7],
-            D8 = D[8], D9 = D[9], D10 = D[10], D11 = D[11], D12 = D[12], D13 = D[13], D14 = D[14], D15 = D[15], D16 = D[16];
-    /** 1/k! for k = 13 down to 1: exp's polynomial, on |r| <= ln2 / 2 (the next term is under 0.05 ulp). */
-    private static final double[] E = inverseFactorials(13);
-    private static final double E0 = E[0], E1 = E[1], E2 = E[2], E3 = E[3], E4 = E[4], E5 = E[5], E6 = E[6], E7 = E[7],
-            E8 = E[8], E9 = E[9], E10 = E[10], E11 = E[11], E12 = E[12];
+    /**
+     * 1/(k+2)! for k = 0 to 15: the series of (expm1(r) - r) / r^2. exp's polynomial takes the first
+     * twelve (on |r| <= ln2 / 2 the next term is under 0.05 ulp), expm1's all sixteen (on [0, ln 2]).
+     */
+    private static final double[] C = inverseFactorialsFrom2(16);
+    private static final double C0 = C[0], C1 = C[1], C2 = C[2], C3 = C[3], C4 = C[4], C5 = C[5], C6 = C[6], C7 = C[7],
+            C8 = C[8], C9 = C[9], C10 = C[10], C11 = C[11], C12 = C[12], C13 = C[13], C14 = C[14], C15 = C[15];
     private static final DoubleVector LN2_HI_VECTOR = DoubleVector.broadcast(SPECIES, LN2_HI);
     private static final DoubleVector LN2_LO_VECTOR = DoubleVector.broadcast(SPECIES, LN2_LO);
     /** Subtracted from the shifter's bits, leaves the biased exponent of 2^k (see {@link #powerOfTwo(double)}). */
@@ -49,23 +48,24 @@ final class VectorMathKernel implements MathKernel {
     private static final DoubleVector V_RANGE = DoubleVector.broadcast(SPECIES, RANGE);
     private static final DoubleVector V_LOG2E = DoubleVector.broadcast(SPECIES, LOG2E);
     private static final DoubleVector V_SHIFTER = DoubleVector.broadcast(SPECIES, SHIFTER);
-    private static final DoubleVector V_E0 = DoubleVector.broadcast(SPECIES, E0), V_E1 = DoubleVector.broadcast(SPECIES, E1),
-            V_E2 = DoubleVector.broadcast(SPECIES, E2), V_E3 = DoubleVector.broadcast(SPECIES, E3), V_E4 = DoubleVector.broadcast(SPECIES, E4),
-            V_E5 = DoubleVector.broadcast(SPECIES, E5), V_E6 = DoubleVector.broadcast(SPECIES, E6), V_E7 = DoubleVector.broadcast(SPECIES, E7),
-            V_E8 = DoubleVector.broadcast(SPECIES, E8), V_E9 = DoubleVector.broadcast(SPECIES, E9), V_E10 = DoubleVector.broadcast(SPECIES, E10),
-            V_E11 = DoubleVector.broadcast(SPECIES, E11), V_E12 = DoubleVector.broadcast(SPECIES, E12);
+    private static final DoubleVector V_C0 = DoubleVector.broadcast(SPECIES, C0), V_C1 = DoubleVector.broadcast(SPECIES, C1),
+            V_C2 = DoubleVector.broadcast(SPECIES, C2), V_C3 = DoubleVector.broadcast(SPECIES, C3), V_C4 = DoubleVector.broadcast(SPECIES, C4),
+            V_C5 = DoubleVector.broadcast(SPECIES, C5), V_C6 = DoubleVector.broadcast(SPECIES, C6), V_C7 = DoubleVector.broadcast(SPECIES, C7),
+            V_C8 = DoubleVector.broadcast(SPECIES, C8), V_C9 = DoubleVector.broadcast(SPECIES, C9), V_C10 = DoubleVector.broadcast(SPECIES, C10),
+            V_C11 = DoubleVector.broadcast(SPECIES, C11), V_C12 = DoubleVector.broadcast(SPECIES, C12),
+            V_C13 = DoubleVector.broadcast(SPECIES, C13), V_C14 = DoubleVector.broadcast(SPECIES, C14),
+            V_C15 = DoubleVector.broadcast(SPECIES, C15);
 
-    /** 1/n!, 1/(n-1)!, ..., 1/1! (each factorial is exact in a double for n <= 18). */
-    private static double[] inverseFactorials(int n) {
-        double[] d = new double[n];
+    /** 1/2!, 1/3!, ..., 1/(n+1)! (each factorial is exact in a double up to 18!). */
+    private static double[] inverseFactorialsFrom2(int n) {
+        double[] c = new double[n];
         double factorial = 1;
-        for (int k = 1; k <= n; k++) {
-            factorial *= k;
-            d[n - k] = 1.0 / factorial;
+        for (int k = 0; k < n; k++) {
+            factorial *= k + 2;
+            c[k] = 1.0 / factorial;
         }
-        return d;
+        return c;
     }
-
     @Override
     public String description() {
         return "vector (DoubleVector " + SPECIES.vectorBitSize() + "-bit exp, tanh, sigmoid, relu)";
@@ -74,11 +74,14 @@ final class VectorMathKernel implements MathKernel {
     // ---------------------------------------------------------------- the polynomial, scalar and vector
     //
     // y = k ln2 + r, and then exp(y) = 2^k (1 + expm1(r)), expm1(y) = 2^k expm1(r) + (2^k - 1).
-    // exp rounds k to nearest (|r| <= ln2 / 2: small x keep k = 0 and full precision), where a
-    // degree-13 polynomial suffices; expm1 takes k = floor(y / ln2), so r is in [0, ln 2] and, for
-    // y >= 0, the two terms are non-negative (rounded to nearest, expm1(r) could go negative and
-    // cancel, costing tanh two more ulps), with a degree-17 polynomial for the wider range. The
-    // scalar and vector code are the same operations in the same order.
+    // exp rounds k to nearest (|r| <= ln2 / 2: small x keep k = 0 and full precision), where twelve
+    // terms of expm1(r) = r + r^2 (1/2! + r/3! + ...) suffice; expm1 takes k = floor(y / ln2), so r
+    // is in [0, ln 2] and, for y >= 0, the two terms are non-negative (rounded to nearest, expm1(r)
+    // could go negative and cancel, costing tanh two more ulps), with sixteen terms for the wider
+    // range. The series is evaluated by Estrin's scheme (pairs, then pairs of pairs in r^2, r^4, r^8):
+    // four multiply-adds deep instead of Horner's eleven or fifteen, so the loop is not bound by
+    // the chain's latency; r + r^2 P(r) rounds the large terms once, at the end. The scalar and
+    // vector code are the same operations in the same order.
 
     /** Rounds k down in {@link #shifted}. */
     private static final double FLOOR = -0.5;
@@ -99,28 +102,39 @@ final class VectorMathKernel implements MathKernel {
         return Double.longBitsToDouble((Double.doubleToRawLongBits(t) - SHIFTER_BITS + 1023) << 52);
     }
 
-    /** expm1(r) for r in [-ln2 / 2, ln 2] (a little outside is fine). */
+    /** The first twelve terms of 1/2! + r/3! + r^2/4! + ..., by Estrin's scheme. */
+    private static double series12(double r, double r2, double r4, double r8) {
+        double s0 = Math.fma(Math.fma(C3, r, C2), r2, Math.fma(C1, r, C0));
+        double s1 = Math.fma(Math.fma(C7, r, C6), r2, Math.fma(C5, r, C4));
+        double s2 = Math.fma(Math.fma(C11, r, C10), r2, Math.fma(C9, r, C8));
+        return Math.fma(s2, r8, Math.fma(s1, r4, s0));
+    }
+
+    /** expm1(r) for r in [-ln2 / 2, ln 2] (a little outside is fine): r + r^2 times sixteen terms. */
     private static double expm1Reduced(double r) {
-        double p = D[0];
-        for (int i = 1; i < D.length; i++) {
-            p = Math.fma(p, r, D[i]);
-        }
-        return p * r;
+        double r2 = r * r;
+        double r4 = r2 * r2;
+        double r8 = r4 * r4;
+        double s0 = Math.fma(Math.fma(C3, r, C2), r2, Math.fma(C1, r, C0));
+        double s1 = Math.fma(Math.fma(C7, r, C6), r2, Math.fma(C5, r, C4));
+        double s2 = Math.fma(Math.fma(C11, r, C10), r2, Math.fma(C9, r, C8));
+        double s3 = Math.fma(Math.fma(C15, r, C14), r2, Math.fma(C13, r, C12));
+        double p = Math.fma(Math.fma(s3, r4, s2), r8, Math.fma(s1, r4, s0));
+        return Math.fma(r2, p, r);
     }
 
     /**
      * exp(x) for |x| <= RANGE: k = x / ln2 rounded to nearest by one fma, r = x - k ln2 (|r| <= ln2 / 2),
-     * exp(x) = 2^k (1 + r P(r)) with P the degree-12 Taylor polynomial of expm1(r) / r.
+     * exp(x) = 2^k (1 + (r + r^2 P(r))) with P the first twelve terms of (expm1(r) - r) / r^2.
      */
     static double expPoly(double x) {
         double t = Math.fma(x, LOG2E, SHIFTER);
         double minusK = SHIFTER - t;
         double r = Math.fma(minusK, LN2_LO, Math.fma(minusK, LN2_HI, x));
-        double p = E[0];
-        for (int i = 1; i < E.length; i++) {
-            p = Math.fma(p, r, E[i]);
-        }
-        return Math.fma(p, r, 1.0) * powerOfTwo(t);
+        double r2 = r * r;
+        double r4 = r2 * r2;
+        double r8 = r4 * r4;
+        return (Math.fma(r2, series12(r, r2, r4, r8), r) + 1.0) * powerOfTwo(t);
     }
 
     /** expm1(y) for 0 <= y <= 2 RANGE. */
@@ -143,49 +157,34 @@ final class VectorMathKernel implements MathKernel {
         return t.reinterpretAsLongs().sub(SHIFTER_BITS - 1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
     }
 
-    // NOTE: unrolled, with each coefficient broadcast where it is used: with the vectors in an
-    // array, or split into calls C2 does not inline, C2 leaves the vectors boxed.
+    // NOTE: written out, the coefficients in static final vectors: with the vectors in an array, or
+    // split into calls C2 does not inline, C2 leaves the vectors boxed.
     private static DoubleVector expm1Reduced(DoubleVector r) {
-        DoubleVector p = DoubleVector.broadcast(SPECIES, D0);
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D1));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D2));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D3));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D4));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D5));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D6));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D7));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D8));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D9));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D10));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D11));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D12));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D13));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D14));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D15));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, D16));
-        return p.mul(r);
+        DoubleVector r2 = r.mul(r);
+        DoubleVector r4 = r2.mul(r2);
+        DoubleVector r8 = r4.mul(r4);
+        DoubleVector s0 = V_C3.fma(r, V_C2).fma(r2, V_C1.fma(r, V_C0));
+        DoubleVector s1 = V_C7.fma(r, V_C6).fma(r2, V_C5.fma(r, V_C4));
+        DoubleVector s2 = V_C11.fma(r, V_C10).fma(r2, V_C9.fma(r, V_C8));
+        DoubleVector s3 = V_C15.fma(r, V_C14).fma(r2, V_C13.fma(r, V_C12));
+        DoubleVector p = s3.fma(r4, s2).fma(r8, s1.fma(r4, s0));
+        return r2.fma(p, r);
     }
 
     /** exp of every lane, all of them within [-RANGE, RANGE]: {@link #expPoly}'s operations. */
     private static DoubleVector expVector(DoubleVector x) {
-        DoubleVector shifter = DoubleVector.broadcast(SPECIES, SHIFTER);
-        DoubleVector t = x.fma(DoubleVector.broadcast(SPECIES, LOG2E), shifter);
+        DoubleVector shifter = V_SHIFTER;
+        DoubleVector t = x.fma(V_LOG2E, shifter);
         DoubleVector minusK = shifter.sub(t);
         DoubleVector r = minusK.fma(LN2_LO_VECTOR, minusK.fma(LN2_HI_VECTOR, x));
-        DoubleVector p = DoubleVector.broadcast(SPECIES, E0);
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E1));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E2));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E3));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E4));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E5));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E6));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E7));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E8));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E9));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E10));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E11));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, E12));
-        return p.fma(r, ONE).mul(powerOfTwo(t));
+        DoubleVector r2 = r.mul(r);
+        DoubleVector r4 = r2.mul(r2);
+        DoubleVector r8 = r4.mul(r4);
+        DoubleVector s0 = V_C3.fma(r, V_C2).fma(r2, V_C1.fma(r, V_C0));
+        DoubleVector s1 = V_C7.fma(r, V_C6).fma(r2, V_C5.fma(r, V_C4));
+        DoubleVector s2 = V_C11.fma(r, V_C10).fma(r2, V_C9.fma(r, V_C8));
+        DoubleVector p = s2.fma(r8, s1.fma(r4, s0));
+        return r2.fma(p, r).add(ONE).mul(powerOfTwo(t));
     }
 
     /** expm1 of every lane, all of them within [0, 2 RANGE]. */
@@ -348,8 +347,8 @@ final class VectorMathKernel implements MathKernel {
         DoubleVector ln2Hi = LN2_HI_VECTOR;
         DoubleVector ln2Lo = LN2_LO_VECTOR;
         DoubleVector one = ONE;
-        DoubleVector e0 = V_E0, e1 = V_E1, e2 = V_E2, e3 = V_E3, e4 = V_E4, e5 = V_E5, e6 = V_E6;
-        DoubleVector e7 = V_E7, e8 = V_E8, e9 = V_E9, e10 = V_E10, e11 = V_E11, e12 = V_E12;
+        DoubleVector c0 = V_C0, c1 = V_C1, c2 = V_C2, c3 = V_C3, c4 = V_C4, c5 = V_C5;
+        DoubleVector c6 = V_C6, c7 = V_C7, c8 = V_C8, c9 = V_C9, c10 = V_C10, c11 = V_C11;
         LongVector bias = V_BIAS;
         double[] lanes = new double[LANES];
         double sum = 0;
@@ -360,10 +359,15 @@ final class VectorMathKernel implements MathKernel {
                 DoubleVector t = x.fma(log2e, shifter);
                 DoubleVector minusK = shifter.sub(t);
                 DoubleVector y = minusK.fma(ln2Lo, minusK.fma(ln2Hi, x));
-                DoubleVector p = e0.fma(y, e1).fma(y, e2).fma(y, e3).fma(y, e4).fma(y, e5).fma(y, e6)
-                        .fma(y, e7).fma(y, e8).fma(y, e9).fma(y, e10).fma(y, e11).fma(y, e12);
+                DoubleVector y2 = y.mul(y);
+                DoubleVector y4 = y2.mul(y2);
+                DoubleVector y8 = y4.mul(y4);
+                DoubleVector s0 = c3.fma(y, c2).fma(y2, c1.fma(y, c0));
+                DoubleVector s1 = c7.fma(y, c6).fma(y2, c5.fma(y, c4));
+                DoubleVector s2 = c11.fma(y, c10).fma(y2, c9.fma(y, c8));
+                DoubleVector p = s2.fma(y8, s1.fma(y4, s0));
                 DoubleVector scale = t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes();
-                DoubleVector e = p.fma(y, one).mul(scale);
+                DoubleVector e = y2.fma(p, y).add(one).mul(scale);
                 e.intoArray(r, ro + i);
                 // the lane sums live in memory, not in a vector carried around the loop: C2 (JDK 17)
                 // left such a vector boxed, a new object every turn, in about half the JVMs
