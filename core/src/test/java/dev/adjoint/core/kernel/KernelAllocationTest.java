@@ -1,0 +1,185 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Once compiled, the kernels' loops allocate nothing per element. On the Vector API a vector that
+ * C2 leaves boxed (one carried from turn to turn past a branch, one stored in an array of
+ * objects, one passed to a call C2 did not inline) is a new object every turn, and the loop runs
+ * several times slower for the life of the JVM. Each kernel runs on a 4,096-element input (one
+ * lane out of exp's range, so the loops' out-of-range branches are in the profile) until a call
+ * allocates at most {@link #BOUND} bytes: a few small per-call objects pass, a boxed vector per
+ * turn (over 1,000 turns) does not. Interpreted and C1-compiled vector code allocates too, so the
+ * test waits for C2, up to {@link #DEADLINE_NANOS}; a kernel still allocating then fails it.
+ */
+class KernelAllocationTest {
+    private static final int N = 4096;
+    private static final long BOUND = 1024;
+    private static final long DEADLINE_NANOS = 60_000_000_000L;
+
+    @Test
+    void compiledKernelsAllocateNothingPerElement() {
+        com.sun.management.ThreadMXBean threads = threads();
+        Map<String, Runnable> kernels = new LinkedHashMap<>();
+        for (MathKernel k : MathKernelTest.kernels()) {
+            mathKernels(k).forEach((name, run) -> kernels.put(k.description() + ": " + name, run));
+        }
+        gemmKernels().forEach(kernels::put);
+        for (Map.Entry<String, Runnable> e : kernels.entrySet()) {
+            assertSettlesWithoutAllocating(threads, e.getKey(), e.getValue());
+        }
+    }
+
+    /**
+     * The probe itself: a loop that allocates every turn fails it ({@link BoxingLoop} stores each
+     * turn's values in an array of objects, which C2 cannot scalar-replace).
+     */
+    @Test
+    void aKernelThatBoxesEveryTurnFails() {
+        com.sun.management.ThreadMXBean threads = threads();
+        Runnable boxing = BoxingLoop.forElements(N);
+        AssertionError error = null;
+        try {
+            assertSettlesWithoutAllocating(threads, "boxing", boxing, 2_000_000_000L);
+        } catch (AssertionError expected) {
+            error = expected;
+        }
+        if (error == null) {
+            fail("a loop allocating an object per turn passed the allocation probe");
+        }
+    }
+
+    private static com.sun.management.ThreadMXBean threads() {
+        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counts in this JVM");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+                "no per-thread allocation counts in this JVM");
+        return threads;
+    }
+
+    private static void assertSettlesWithoutAllocating(com.sun.management.ThreadMXBean threads, String name, Runnable kernel) {
+        assertSettlesWithoutAllocating(threads, name, kernel, DEADLINE_NANOS);
+    }
+
+    private static void assertSettlesWithoutAllocating(com.sun.management.ThreadMXBean threads, String name, Runnable kernel,
+                                                      long deadlineNanos) {
+        long start = System.nanoTime();
+        long perCall;
+        do {
+            int calls = 20;
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < calls; i++) {
+                kernel.run();
+            }
+            perCall = (threads.getCurrentThreadAllocatedBytes() - before) / calls;
+            if (perCall <= BOUND) {
+                return;
+            }
+        } while (System.nanoTime() - start < deadlineNanos);
+        fail(name + " still allocates " + perCall + " bytes per call of " + N + " elements after "
+                + (System.nanoTime() - start) / 1_000_000 + " ms: a vector left boxed in its loop?");
+    }
+
+    private static Map<String, Runnable> mathKernels(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(5);
+        double[] a = new double[N];
+        double[] b = new double[N];
+        double[] r = new double[N];
+        double[] where = new double[N];
+        float[] fa = new float[N];
+        float[] fb = new float[N];
+        float[] fr = new float[N];
+        for (int i = 0; i < N; i++) {
+            a[i] = rng.nextDouble(-30, 30);
+            b[i] = rng.nextDouble(-3, 3);
+            fa[i] = (float) a[i];
+            fb[i] = (float) b[i];
+        }
+        a[5] = 800; // past exp's polynomial range: the loops take their scalar branch once per call
+        double[] sink = new double[1];
+        Map<String, Runnable> m = new LinkedHashMap<>();
+        m.put("exp", () -> k.exp(a, 0, r, 0, N));
+        m.put("expShifted", () -> sink[0] += k.expShifted(a, 0, 1.5, r, 0, N));
+        m.put("tanh", () -> k.tanh(a, 0, r, 0, N));
+        m.put("sigmoid", () -> k.sigmoid(a, 0, r, 0, N));
+        m.put("relu", () -> k.relu(a, 0, r, 0, N));
+        m.put("relu float32", () -> k.relu(fa, 0, fr, 0, N));
+        m.put("reluGrad", () -> k.reluGrad(b, 0, 1, a, 0, r, 0, N));
+        m.put("reluGrad of one gradient", () -> k.reluGrad(b, 0, 0, a, 0, r, 0, N));
+        m.put("reluGrad float32", () -> k.reluGrad(fb, 0, 1, fa, 0, fr, 0, N));
+        m.put("widen", () -> k.widen(fa, 0, r, 0, N));
+        m.put("narrow", () -> k.narrow(a, 0, fr, 0, N));
+        m.put("dot", () -> sink[0] += k.dot(a, 0, b, 0, N));
+        m.put("max", () -> sink[0] += k.max(a, 0, N));
+        m.put("sum", () -> sink[0] += k.sum(a, 0, N));
+        m.put("sum float32", () -> sink[0] += k.sum(fa, 0, N));
+        m.put("mulDifference", () -> k.mulDifference(a, 0, b, 0, 0.25, r, 0, N));
+        m.put("subtractScaled", () -> k.subtractScaled(a, 0, b, 0, 0.25, r, 0, N));
+        m.put("addWidenedTo", () -> k.addWidenedTo(fa, 0, r, 0, N));
+        m.put("addTo", () -> k.addTo(a, 0, r, 0, N));
+        m.put("copyRuns", () -> k.copyRuns(a, 0, 40, r, 0, 37, N / 40, 37));
+        m.put("copyRuns float32", () -> k.copyRuns(fa, 0, 40, fr, 0, 37, N / 40, 37));
+        m.put("addRuns", () -> k.addRuns(a, 0, 40, r, 0, 37, N / 40, 37));
+        m.put("addRuns float32", () -> k.addRuns(fa, 0, 40, fr, 0, 37, N / 40, 37));
+        m.put("maxPool2x2", () -> k.maxPool2x2(fa, 0, fr, 0, where, 0, 64, N / 64, 32));
+        for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.ADD, Elementwise.Binary.SUB,
+            Elementwise.Binary.MUL, Elementwise.Binary.DIV}) {
+            m.put(op + "", () -> k.arithmetic(op, a, 0, b, 0, 1, r, 0, N));
+            m.put(op + " of one value", () -> k.arithmetic(op, a, 0, b, 0, 0, r, 0, N));
+            m.put(op + " float32", () -> k.arithmetic(op, fa, 0, fb, 0, 1, fr, 0, N));
+        }
+        return m;
+    }
+
+    /** Products of 64 x 64 by 64 x 64 (N multiply-adds per output row, on the packed kernels' tiles), both dtypes. */
+    private static Map<String, Runnable> gemmKernels() {
+        int d = 64;
+        double[] a = new double[d * d];
+        double[] b = new double[d * d];
+        double[] c = new double[d * d];
+        float[] fa = new float[d * d];
+        float[] fb = new float[d * d];
+        float[] fc = new float[d * d];
+        SplittableRandom rng = new SplittableRandom(6);
+        for (int i = 0; i < d * d; i++) {
+            a[i] = rng.nextDouble(-1, 1);
+            b[i] = rng.nextDouble(-1, 1);
+            fa[i] = (float) a[i];
+            fb[i] = (float) b[i];
+        }
+        GemmKernel kernel = KernelProvider.kernel();
+        FloatGemmKernel floatKernel = KernelProvider.floatKernel();
+        Operand oa = new Operand(a, 0, d, false);
+        Operand ob = new Operand(b, 0, d, true);
+        FloatOperand foa = new FloatOperand(fa, 0, d, false);
+        FloatOperand fob = new FloatOperand(fb, 0, d, false);
+        Map<String, Runnable> m = new LinkedHashMap<>();
+        m.put(kernel.description() + ": product", () -> kernel.multiply(oa, ob, c, 0, d, d, d, d));
+        m.put(floatKernel.description() + ": float32 product", () -> floatKernel.multiply(foa, fob, fc, 0, d, d, d, d));
+        return m;
+    }
+
+    /** A loop that boxes every turn's value: what the probe must catch. */
+    private static final class BoxingLoop {
+        private BoxingLoop() {
+        }
+
+        static Runnable forElements(int n) {
+            double[] a = new double[n];
+            Object[] last = new Object[1];
+            return () -> {
+                for (int i = 0; i < n; i += 4) {
+                    last[0] = new double[] {a[i], a[i + 1], a[i + 2], a[i + 3]};
+                }
+            };
+        }
+    }
+}
