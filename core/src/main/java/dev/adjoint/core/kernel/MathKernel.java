@@ -75,6 +75,12 @@ interface MathKernel {
     double dot(double[] a, int ao, double[] b, int bo, int n);
 
     /**
+     * {@link #dot(double[], int, double[], int, int)} of floats, each widened exactly: the same bits
+     * as on widened copies, in both kernels.
+     */
+    double dot(float[] a, int ao, float[] b, int bo, int n);
+
+    /**
      * {@code r[ro + i] = a[ao + i] (op) b[bo + i sb]} for i in [0, n), op one of {@code ADD},
      * {@code SUB}, {@code MUL}, {@code DIV}; {@code sb} is 1, or 0 for a broadcast b. One IEEE
      * operation per element: the same bits in both kernels. {@code r} may be {@code a} at
@@ -100,6 +106,13 @@ interface MathKernel {
      * roundings as that Java expression (no fused multiply-add): the same bits in both kernels.
      */
     void mulDifference(double[] y, int yo, double[] g, int go, double s, double[] r, int ro, int n);
+
+    /**
+     * {@link #mulDifference(double[], int, double[], int, double, double[], int, int)} of floats:
+     * y and g widened exactly, the float64 result rounded to float as the cast; the same bits as
+     * widening, the float64 loop and narrowing. r must not overlap y or g.
+     */
+    void mulDifference(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n);
 
     /**
      * {@code r[ro + i] = g[go + i] - e[eo + i] * s} for i in [0, n): log-softmax's backward, two

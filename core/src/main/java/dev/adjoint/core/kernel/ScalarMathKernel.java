@@ -90,6 +90,32 @@ final class ScalarMathKernel implements MathKernel {
         return finishDot(s, a, ao + i, b, bo + i, n - i);
     }
 
+    @Override
+    public double dot(float[] a, int ao, float[] b, int bo, int n) {
+        return dotInLanes(a, ao, b, bo, n);
+    }
+
+    /** {@link #dotInLanes(double[], int, double[], int, int)} of floats, each widened as it is multiplied. */
+    static double dotInLanes(float[] a, int ao, float[] b, int bo, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] s = new double[lanes];
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            for (int k = 0; k < lanes; k++) {
+                s[k] += (double) a[ao + i + k] * b[bo + i + k];
+            }
+        }
+        return finishDot(s, a, ao + i, b, bo + i, n - i);
+    }
+
+    /** {@link #finishDot(double[], double[], int, double[], int, int)} of floats. */
+    static double finishDot(double[] s, float[] a, int ao, float[] b, int bo, int rest) {
+        for (int j = 0; j < rest; j++) {
+            s[j] += (double) a[ao + j] * b[bo + j];
+        }
+        return ReduceKernels.finishLanes(s, new double[0], 0, 0);
+    }
+
     /** Adds the last {@code rest} (< 16) products to the running sums and combines them as {@link ReduceKernels#finishLanes} does. */
     static double finishDot(double[] s, double[] a, int ao, double[] b, int bo, int rest) {
         for (int j = 0; j < rest; j++) {
@@ -211,6 +237,13 @@ final class ScalarMathKernel implements MathKernel {
     public void mulDifference(double[] y, int yo, double[] g, int go, double s, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = y[yo + i] * (g[go + i] - s);
+        }
+    }
+
+    @Override
+    public void mulDifference(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) (y[yo + i] * (g[go + i] - s));
         }
     }
 

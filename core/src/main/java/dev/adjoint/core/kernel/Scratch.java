@@ -29,7 +29,9 @@ final class Scratch {
     static final int SLICE = 4;
     /** A convolution block's weight-gradient product. */
     static final int PRODUCT = 5;
-    private static final int SLOTS = 6;
+    /** The math kernel's intermediate block (tanh's and sigmoid's exponentials). */
+    static final int MATH = 6;
+    private static final int SLOTS = 7;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<double[]>[]> DOUBLES = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

@@ -202,10 +202,27 @@ public final class SoftmaxKernels {
         }
     }
 
-    /** {@link #softmaxBackward} over the last axis of float32 arrays: rows widened, the float64 slice loop, rounded once. */
+    /**
+     * {@link #softmaxBackward} over the last axis of float32 arrays: rows widened, the float64 slice
+     * loop, rounded once. Softmax's rows of at least {@link MathKernel#MIN_LENGTH} go to the math
+     * kernel's float loops, which widen and round as they go: the same bits.
+     */
     private static NDArray softmaxBackwardFloatRows(NDArray g, NDArray y, int n, boolean log) {
         float[] r = Buffers.uninitializedFloats(y.size);
         int rows = n == 0 ? 0 : y.size / n;
+        if (!log && n >= MathKernel.MIN_LENGTH) {
+            float[] gf = g.floats;
+            float[] yf = y.floats;
+            Parallel.forRange(rows, 1, n, (first, last) -> {
+                MathKernel math = KernelProvider.math();
+                for (int k = first; k < last; k++) {
+                    int pg = g.offset + k * n;
+                    int py = y.offset + k * n;
+                    math.mulDifference(yf, py, gf, pg, math.dot(gf, pg, yf, py, n), r, k * n, n);
+                }
+            });
+            return NDArray.wrapLike(r, y);
+        }
         Parallel.forRange(rows, 1, n, (first, last) -> {
             double[] gr = new double[n];
             double[] yr = new double[n];

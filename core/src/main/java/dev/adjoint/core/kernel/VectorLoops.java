@@ -204,6 +204,25 @@ final class VectorLoops {
         }
     }
 
+    /**
+     * {@link MathKernel#mulDifference(float[], int, float[], int, double, float[], int, int)}: each
+     * float load feeds one part-0 widening (see {@link VectorConversions}), and each store writes
+     * LANES rounded floats and LANES zeros after them, which the next store (or the tail)
+     * overwrites; the bound keeps those zeros inside r's run.
+     */
+    static void mulDifference(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n) {
+        DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
+        int i = 0;
+        for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
+            DoubleVector yv = (DoubleVector) FloatVector.fromArray(FLOATS, y, yo + i).castShape(SPECIES, 0);
+            DoubleVector d = ((DoubleVector) FloatVector.fromArray(FLOATS, g, go + i).castShape(SPECIES, 0)).sub(sv);
+            ((FloatVector) yv.mul(d).castShape(FLOATS, 0)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = (float) (y[yo + i] * (g[go + i] - s));
+        }
+    }
+
     static void subtractScaled(double[] g, int go, double[] e, int eo, double s, double[] r, int ro, int n) {
         DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
         int i = 0;

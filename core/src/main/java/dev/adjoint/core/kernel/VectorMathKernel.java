@@ -48,6 +48,10 @@ final class VectorMathKernel implements MathKernel {
     private static final DoubleVector V_RANGE = DoubleVector.broadcast(SPECIES, RANGE);
     private static final DoubleVector V_LOG2E = DoubleVector.broadcast(SPECIES, LOG2E);
     private static final DoubleVector V_SHIFTER = DoubleVector.broadcast(SPECIES, SHIFTER);
+    private static final DoubleVector V_FLOOR = DoubleVector.broadcast(SPECIES, -0.5);
+    private static final DoubleVector V_TWO = DoubleVector.broadcast(SPECIES, 2.0);
+    /** tanh's vector path covers |x| <= this; beyond it tanh is +-1 in doubles. */
+    private static final DoubleVector V_TANH_LIMIT = DoubleVector.broadcast(SPECIES, 20.0);
     private static final DoubleVector V_C0 = DoubleVector.broadcast(SPECIES, C0), V_C1 = DoubleVector.broadcast(SPECIES, C1),
             V_C2 = DoubleVector.broadcast(SPECIES, C2), V_C3 = DoubleVector.broadcast(SPECIES, C3), V_C4 = DoubleVector.broadcast(SPECIES, C4),
             V_C5 = DoubleVector.broadcast(SPECIES, C5), V_C6 = DoubleVector.broadcast(SPECIES, C6), V_C7 = DoubleVector.broadcast(SPECIES, C7),
@@ -144,61 +148,6 @@ final class VectorMathKernel implements MathKernel {
         return Math.fma(scale, expm1Reduced(reduced(y, t)), scale - 1.0);
     }
 
-    private static DoubleVector shifted(DoubleVector y, double rounding) {
-        return y.mul(LOG2E).add(rounding).add(SHIFTER);
-    }
-
-    private static DoubleVector reduced(DoubleVector y, DoubleVector t) {
-        DoubleVector minusK = t.sub(SHIFTER).neg();
-        return minusK.fma(LN2_LO_VECTOR, minusK.fma(LN2_HI_VECTOR, y));
-    }
-
-    private static DoubleVector powerOfTwo(DoubleVector t) {
-        return t.reinterpretAsLongs().sub(SHIFTER_BITS - 1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-    }
-
-    // NOTE: written out, the coefficients in static final vectors: with the vectors in an array, or
-    // split into calls C2 does not inline, C2 leaves the vectors boxed.
-    private static DoubleVector expm1Reduced(DoubleVector r) {
-        DoubleVector r2 = r.mul(r);
-        DoubleVector r4 = r2.mul(r2);
-        DoubleVector r8 = r4.mul(r4);
-        DoubleVector s0 = V_C3.fma(r, V_C2).fma(r2, V_C1.fma(r, V_C0));
-        DoubleVector s1 = V_C7.fma(r, V_C6).fma(r2, V_C5.fma(r, V_C4));
-        DoubleVector s2 = V_C11.fma(r, V_C10).fma(r2, V_C9.fma(r, V_C8));
-        DoubleVector s3 = V_C15.fma(r, V_C14).fma(r2, V_C13.fma(r, V_C12));
-        DoubleVector p = s3.fma(r4, s2).fma(r8, s1.fma(r4, s0));
-        return r2.fma(p, r);
-    }
-
-    /** exp of every lane, all of them within [-RANGE, RANGE]: {@link #expPoly}'s operations. */
-    private static DoubleVector expVector(DoubleVector x) {
-        DoubleVector shifter = V_SHIFTER;
-        DoubleVector t = x.fma(V_LOG2E, shifter);
-        DoubleVector minusK = shifter.sub(t);
-        DoubleVector r = minusK.fma(LN2_LO_VECTOR, minusK.fma(LN2_HI_VECTOR, x));
-        DoubleVector r2 = r.mul(r);
-        DoubleVector r4 = r2.mul(r2);
-        DoubleVector r8 = r4.mul(r4);
-        DoubleVector s0 = V_C3.fma(r, V_C2).fma(r2, V_C1.fma(r, V_C0));
-        DoubleVector s1 = V_C7.fma(r, V_C6).fma(r2, V_C5.fma(r, V_C4));
-        DoubleVector s2 = V_C11.fma(r, V_C10).fma(r2, V_C9.fma(r, V_C8));
-        DoubleVector p = s2.fma(r8, s1.fma(r4, s0));
-        return r2.fma(p, r).add(ONE).mul(powerOfTwo(t));
-    }
-
-    /** expm1 of every lane, all of them within [0, 2 RANGE]. */
-    private static DoubleVector expm1NonNegativeVector(DoubleVector y) {
-        DoubleVector t = shifted(y, FLOOR);
-        DoubleVector scale = powerOfTwo(t);
-        return scale.fma(expm1Reduced(reduced(y, t)), scale.sub(1.0));
-    }
-
-    /** Whether every lane is within the polynomial's range (false for NaN). */
-    private static boolean inRange(DoubleVector x) {
-        return x.lanewise(VectorOperators.ABS).compare(VectorOperators.LE, RANGE).allTrue();
-    }
-
     /** exp by the polynomial in range, {@link Math#exp} outside (overflow, underflow, NaN). */
     static double exp(double x) {
         return Math.abs(x) <= RANGE ? expPoly(x) : Math.exp(x);
@@ -231,17 +180,77 @@ final class VectorMathKernel implements MathKernel {
         expLoop(a, ao, 0.0, r, ro, n);
     }
 
+    /** tanh's and sigmoid's blocks: two passes over one block stay in the first-level cache. */
+    private static final int BLOCK = 512;
+
+    // NOTE: tanh and sigmoid run in two passes per block, each its own flat loop (the polynomial
+    // written out, the constants in static final vectors): in one loop, with the scalar path for
+    // lanes out of range inlined beside it, C2 reached its node-count limit and left a Vector API
+    // call uninlined in some JVMs, boxing its vectors, a new object every turn
+    // (KernelAllocationTest). Each pass is too long to be inlined into the block loop. The first
+    // pass writes to scratch, so that r may be a (the float32 loops convert in place).
     @Override
     public void tanh(double[] a, int ao, double[] r, int ro, int n) {
+        double[] e = Scratch.doubles(Scratch.MATH, Math.min(n, BLOCK));
+        for (int from = 0; from < n; from += BLOCK) {
+            int length = Math.min(BLOCK, n - from);
+            expm1OfTwiceAbs(a, ao + from, e, length);
+            tanhFromExpm1(a, ao + from, e, r, ro + from, length);
+        }
+    }
+
+    /**
+     * {@code e[i] = expm1(2 |a[ao + i]|)} by {@link #expm1NonNegative}'s operations, for each whole
+     * vector whose lanes are all within [-20, 20]; the other vectors and the tail are left as they were.
+     */
+    private static void expm1OfTwiceAbs(double[] a, int ao, double[] e, int n) {
+        DoubleVector log2e = V_LOG2E;
+        DoubleVector floor = V_FLOOR;
+        DoubleVector shifter = V_SHIFTER;
+        DoubleVector ln2Hi = LN2_HI_VECTOR;
+        DoubleVector ln2Lo = LN2_LO_VECTOR;
+        DoubleVector one = ONE;
+        DoubleVector limit = V_TANH_LIMIT;
+        LongVector bias = V_BIAS;
+        DoubleVector c0 = V_C0, c1 = V_C1, c2 = V_C2, c3 = V_C3, c4 = V_C4, c5 = V_C5, c6 = V_C6, c7 = V_C7;
+        DoubleVector c8 = V_C8, c9 = V_C9, c10 = V_C10, c11 = V_C11, c12 = V_C12, c13 = V_C13, c14 = V_C14, c15 = V_C15;
+        for (int i = 0, bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector ax = DoubleVector.fromArray(SPECIES, a, ao + i).abs();
+            if (ax.compare(VectorOperators.LE, limit).allTrue()) {
+                DoubleVector y = ax.add(ax);
+                DoubleVector t = y.mul(log2e).add(floor).add(shifter);
+                DoubleVector scale = t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes();
+                DoubleVector minusK = t.sub(shifter).neg();
+                DoubleVector z = minusK.fma(ln2Lo, minusK.fma(ln2Hi, y));
+                DoubleVector z2 = z.mul(z);
+                DoubleVector z4 = z2.mul(z2);
+                DoubleVector z8 = z4.mul(z4);
+                DoubleVector s0 = c3.fma(z, c2).fma(z2, c1.fma(z, c0));
+                DoubleVector s1 = c7.fma(z, c6).fma(z2, c5.fma(z, c4));
+                DoubleVector s2 = c11.fma(z, c10).fma(z2, c9.fma(z, c8));
+                DoubleVector s3 = c15.fma(z, c14).fma(z2, c13.fma(z, c12));
+                DoubleVector p = s3.fma(z4, s2).fma(z8, s1.fma(z4, s0));
+                scale.fma(z2.fma(p, z), scale.sub(one)).intoArray(e, i);
+            }
+        }
+    }
+
+    /**
+     * tanh(x) = sign(x) e / (e + 2) from the e that {@link #expm1OfTwiceAbs} wrote, for the vectors
+     * it wrote (the same test picks them); the other vectors and the tail by {@link #tanh(double)}.
+     * Each vector of a is read before r's is written, so r may be a.
+     */
+    private static void tanhFromExpm1(double[] a, int ao, double[] ex, double[] r, int ro, int n) {
+        DoubleVector two = V_TWO;
+        DoubleVector limit = V_TANH_LIMIT;
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
             DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i);
-            DoubleVector ax = x.lanewise(VectorOperators.ABS);
-            if (ax.compare(VectorOperators.LE, 20.0).allTrue()) {
-                DoubleVector e = expm1NonNegativeVector(ax.add(ax));
-                DoubleVector t = e.div(e.add(2.0));
-                // copy x's sign onto t (t >= 0)
-                t.reinterpretAsLongs().or(x.reinterpretAsLongs().and(SIGN_BIT)).reinterpretAsDoubles().intoArray(r, ro + i);
+            if (x.abs().compare(VectorOperators.LE, limit).allTrue()) {
+                DoubleVector e = DoubleVector.fromArray(SPECIES, ex, i);
+                DoubleVector th = e.div(e.add(two));
+                // copy x's sign onto th (th >= 0)
+                th.viewAsIntegralLanes().or(x.viewAsIntegralLanes().and(SIGN_BIT)).viewAsFloatingLanes().intoArray(r, ro + i);
             } else {
                 for (int j = i; j < i + LANES; j++) {
                     r[ro + j] = tanh(a[ao + j]);
@@ -255,15 +264,64 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public void sigmoid(double[] a, int ao, double[] r, int ro, int n) {
+        double[] e = Scratch.doubles(Scratch.MATH, Math.min(n, BLOCK));
+        for (int from = 0; from < n; from += BLOCK) {
+            int length = Math.min(BLOCK, n - from);
+            expOfNegativeAbs(a, ao + from, e, length);
+            sigmoidFromExp(a, ao + from, e, r, ro + from, length);
+        }
+    }
+
+    /**
+     * {@code e[i] = exp(-|a[ao + i]|)} by {@link #expPoly}'s operations, for each whole vector whose
+     * lanes are all within the polynomial's range; the other vectors and the tail are left as they were.
+     */
+    private static void expOfNegativeAbs(double[] a, int ao, double[] e, int n) {
+        DoubleVector range = V_RANGE;
+        DoubleVector log2e = V_LOG2E;
+        DoubleVector shifter = V_SHIFTER;
+        DoubleVector ln2Hi = LN2_HI_VECTOR;
+        DoubleVector ln2Lo = LN2_LO_VECTOR;
+        DoubleVector one = ONE;
+        LongVector bias = V_BIAS;
+        DoubleVector c0 = V_C0, c1 = V_C1, c2 = V_C2, c3 = V_C3, c4 = V_C4, c5 = V_C5;
+        DoubleVector c6 = V_C6, c7 = V_C7, c8 = V_C8, c9 = V_C9, c10 = V_C10, c11 = V_C11;
+        for (int i = 0, bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector ax = DoubleVector.fromArray(SPECIES, a, ao + i).abs();
+            if (ax.compare(VectorOperators.LE, range).allTrue()) {
+                DoubleVector negAbs = ax.neg();
+                DoubleVector t = negAbs.fma(log2e, shifter);
+                DoubleVector minusK = shifter.sub(t);
+                DoubleVector y = minusK.fma(ln2Lo, minusK.fma(ln2Hi, negAbs));
+                DoubleVector y2 = y.mul(y);
+                DoubleVector y4 = y2.mul(y2);
+                DoubleVector y8 = y4.mul(y4);
+                DoubleVector s0 = c3.fma(y, c2).fma(y2, c1.fma(y, c0));
+                DoubleVector s1 = c7.fma(y, c6).fma(y2, c5.fma(y, c4));
+                DoubleVector s2 = c11.fma(y, c10).fma(y2, c9.fma(y, c8));
+                DoubleVector p = s2.fma(y8, s1.fma(y4, s0));
+                DoubleVector scale = t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes();
+                y2.fma(p, y).add(one).mul(scale).intoArray(e, i);
+            }
+        }
+    }
+
+    /**
+     * sigmoid from the e = exp(-|x|) that {@link #expOfNegativeAbs} wrote, for the vectors it wrote:
+     * 1 / (1 + e) for x >= 0, e / (1 + e) below; the other vectors and the tail by
+     * {@link #sigmoid(double)}. Each vector of a is read before r's is written, so r may be a.
+     */
+    private static void sigmoidFromExp(double[] a, int ao, double[] ex, double[] r, int ro, int n) {
+        DoubleVector range = V_RANGE;
+        DoubleVector one = ONE;
+        DoubleVector zero = DoubleVector.zero(SPECIES);
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
             DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i);
-            DoubleVector negAbs = x.lanewise(VectorOperators.ABS).neg();
-            if (inRange(negAbs)) {
-                // e = exp(-|x|) never overflows; s = 1 / (1 + e) for x >= 0, e s below
-                DoubleVector e = expVector(negAbs);
-                DoubleVector s = ONE.div(e.add(1.0));
-                s.blend(e.mul(s), x.lt(0.0)).intoArray(r, ro + i);
+            if (x.abs().compare(VectorOperators.LE, range).allTrue()) {
+                DoubleVector e = DoubleVector.fromArray(SPECIES, ex, i);
+                DoubleVector s = one.div(e.add(one));
+                s.blend(e.mul(s), x.compare(VectorOperators.LT, zero)).intoArray(r, ro + i);
             } else {
                 for (int j = i; j < i + LANES; j++) {
                     r[ro + j] = sigmoid(a[ao + j]);
@@ -398,6 +456,11 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public double dot(float[] a, int ao, float[] b, int bo, int n) {
+        return VectorSums.dot(a, ao, b, bo, n);
+    }
+
+    @Override
     public void arithmetic(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
         VectorLoops.arithmetic(op, a, ao, b, bo, sb, r, ro, n);
     }
@@ -414,6 +477,11 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public void mulDifference(double[] y, int yo, double[] g, int go, double s, double[] r, int ro, int n) {
+        VectorLoops.mulDifference(y, yo, g, go, s, r, ro, n);
+    }
+
+    @Override
+    public void mulDifference(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n) {
         VectorLoops.mulDifference(y, yo, g, go, s, r, ro, n);
     }
 

@@ -72,6 +72,53 @@ final class VectorSums {
         return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
     }
 
+    /**
+     * {@link MathKernel#dot(float[], int, float[], int, int)} on 4-lane vectors (AVX2), each float
+     * widened exactly by a part-0 cast as in {@link #sum(float[], int, int)}; other widths take the
+     * scalar loop.
+     */
+    static double dot(float[] a, int ao, float[] b, int bo, int n) {
+        if (LANES != 4) {
+            return ScalarMathKernel.dotInLanes(a, ao, b, bo, n);
+        }
+        // running sum k is lane k % 4 of vector k / 4; the last load of a turn reads four floats
+        // past it, so the vector turns stop four short of the end
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] sums = new double[lanes];
+        DoubleVector s0 = DoubleVector.zero(SPECIES);
+        DoubleVector s1 = s0;
+        DoubleVector s2 = s0;
+        DoubleVector s3 = s0;
+        int i = 0;
+        int bound = n - lanes - FLOATS.length() + 4;
+        for (; i <= bound; i += lanes) {
+            int p = ao + i;
+            int q = bo + i;
+            s0 = s0.add(((DoubleVector) FloatVector.fromArray(FLOATS, a, p).castShape(SPECIES, 0))
+                    .mul((DoubleVector) FloatVector.fromArray(FLOATS, b, q).castShape(SPECIES, 0)));
+            s1 = s1.add(((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 4).castShape(SPECIES, 0))
+                    .mul((DoubleVector) FloatVector.fromArray(FLOATS, b, q + 4).castShape(SPECIES, 0)));
+            s2 = s2.add(((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 8).castShape(SPECIES, 0))
+                    .mul((DoubleVector) FloatVector.fromArray(FLOATS, b, q + 8).castShape(SPECIES, 0)));
+            s3 = s3.add(((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 12).castShape(SPECIES, 0))
+                    .mul((DoubleVector) FloatVector.fromArray(FLOATS, b, q + 12).castShape(SPECIES, 0)));
+            if (i + lanes > bound) {
+                // stored in the loop's last turn: vector code after a loop can be left uncompiled
+                s0.intoArray(sums, 0);
+                s1.intoArray(sums, 4);
+                s2.intoArray(sums, 8);
+                s3.intoArray(sums, 12);
+            }
+        }
+        // the last whole turns, then the tail, into the same running sums
+        for (; i + lanes <= n; i += lanes) {
+            for (int k = 0; k < lanes; k++) {
+                sums[k] += (double) a[ao + i + k] * b[bo + i + k];
+            }
+        }
+        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
+    }
+
     /** {@link MathKernel#sum(double[], int, int)}. */
     static double sum(double[] a, int ao, int n) {
         int lanes = ReduceKernels.SUM_LANES;

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Once compiled, the kernels' loops allocate nothing per element. On the Vector API a vector that
+ * Once compiled, the math kernels' loops allocate nothing per element. On the Vector API a vector that
  * C2 leaves boxed (one carried from turn to turn past a branch, one stored in an array of
  * objects, one passed to a call C2 did not inline) is a new object every turn, and the loop runs
  * several times slower for the life of the JVM. Each kernel runs on a 4,096-element input (one
@@ -31,7 +31,6 @@ class KernelAllocationTest {
         for (MathKernel k : MathKernelTest.kernels()) {
             mathKernels(k).forEach((name, run) -> kernels.put(k.description() + ": " + name, run));
         }
-        gemmKernels().forEach(kernels::put);
         for (Map.Entry<String, Runnable> e : kernels.entrySet()) {
             assertSettlesWithoutAllocating(threads, e.getKey(), e.getValue());
         }
@@ -118,10 +117,12 @@ class KernelAllocationTest {
         m.put("widen", () -> k.widen(fa, 0, r, 0, N));
         m.put("narrow", () -> k.narrow(a, 0, fr, 0, N));
         m.put("dot", () -> sink[0] += k.dot(a, 0, b, 0, N));
+        m.put("dot float32", () -> sink[0] += k.dot(fa, 0, fb, 0, N));
         m.put("max", () -> sink[0] += k.max(a, 0, N));
         m.put("sum", () -> sink[0] += k.sum(a, 0, N));
         m.put("sum float32", () -> sink[0] += k.sum(fa, 0, N));
         m.put("mulDifference", () -> k.mulDifference(a, 0, b, 0, 0.25, r, 0, N));
+        m.put("mulDifference float32", () -> k.mulDifference(fa, 0, fb, 0, 0.25, fr, 0, N));
         m.put("subtractScaled", () -> k.subtractScaled(a, 0, b, 0, 0.25, r, 0, N));
         m.put("addWidenedTo", () -> k.addWidenedTo(fa, 0, r, 0, N));
         m.put("addTo", () -> k.addTo(a, 0, r, 0, N));
@@ -136,34 +137,6 @@ class KernelAllocationTest {
             m.put(op + " of one value", () -> k.arithmetic(op, a, 0, b, 0, 0, r, 0, N));
             m.put(op + " float32", () -> k.arithmetic(op, fa, 0, fb, 0, 1, fr, 0, N));
         }
-        return m;
-    }
-
-    /** Products of 64 x 64 by 64 x 64 (N multiply-adds per output row, on the packed kernels' tiles), both dtypes. */
-    private static Map<String, Runnable> gemmKernels() {
-        int d = 64;
-        double[] a = new double[d * d];
-        double[] b = new double[d * d];
-        double[] c = new double[d * d];
-        float[] fa = new float[d * d];
-        float[] fb = new float[d * d];
-        float[] fc = new float[d * d];
-        SplittableRandom rng = new SplittableRandom(6);
-        for (int i = 0; i < d * d; i++) {
-            a[i] = rng.nextDouble(-1, 1);
-            b[i] = rng.nextDouble(-1, 1);
-            fa[i] = (float) a[i];
-            fb[i] = (float) b[i];
-        }
-        GemmKernel kernel = KernelProvider.kernel();
-        FloatGemmKernel floatKernel = KernelProvider.floatKernel();
-        Operand oa = new Operand(a, 0, d, false);
-        Operand ob = new Operand(b, 0, d, true);
-        FloatOperand foa = new FloatOperand(fa, 0, d, false);
-        FloatOperand fob = new FloatOperand(fb, 0, d, false);
-        Map<String, Runnable> m = new LinkedHashMap<>();
-        m.put(kernel.description() + ": product", () -> kernel.multiply(oa, ob, c, 0, d, d, d, d));
-        m.put(floatKernel.description() + ": float32 product", () -> floatKernel.multiply(foa, fob, fc, 0, d, d, d, d));
         return m;
     }
 

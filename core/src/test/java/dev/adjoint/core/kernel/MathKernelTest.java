@@ -418,6 +418,93 @@ class MathKernelTest {
         assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(k.sum(zeros, 0, 40)), "-0 sums from +0");
     }
 
+    private static List<Integer> floatLengths() {
+        List<Integer> lengths = new ArrayList<>();
+        for (int n = 0; n <= 70; n++) {
+            lengths.add(n);
+        }
+        lengths.addAll(List.of(127, 1000, 4099));
+        return lengths;
+    }
+
+    /** tanh and sigmoid may write over their input (the float32 loops convert in place): the same bits as into another array, across blocks. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void tanhAndSigmoidInPlaceGiveTheSameBits(MathKernel k) {
+        for (int n : List.of(0, 1, 5, 63, 64, 70, 511, 512, 513, 1500)) {
+            for (Op op : List.<Op>of(MathKernel::tanh, MathKernel::sigmoid)) {
+                double[] a = input(n, 1200 + n);
+                double[] apart = new double[a.length];
+                op.run(k, a, 3, apart, 3, n);
+                op.run(k, a, 3, a, 3, n);
+                for (int i = 3; i < 3 + n; i++) {
+                    assertEquals(Double.doubleToRawLongBits(apart[i]), Double.doubleToRawLongBits(a[i]), k + " in place, n=" + n + ", at " + i);
+                }
+            }
+        }
+    }
+
+    /** Dot products of floats: each widened exactly, the products rounded, then the sixteen running sums, at every length to 70 and past. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void floatDotHasTheBitsOfTheDotOfWidenedCopies(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(18);
+        for (int n : floatLengths()) {
+            float[] a = new float[n + 3];
+            float[] b = new float[n + 1];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9)));
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (float) (rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9)));
+            }
+            double[] s = new double[16];
+            for (int i = 0; i < n; i++) {
+                s[i % 16] += (double) a[3 + i] * (double) b[1 + i];
+            }
+            for (int width = 8; width > 0; width /= 2) {
+                for (int j = 0; j < width; j++) {
+                    s[j] += s[j + width];
+                }
+            }
+            assertEquals(Double.doubleToLongBits(s[0]), Double.doubleToLongBits(k.dot(a, 3, b, 1, n)), k + " float dot of " + n);
+        }
+        float[] withNaN = new float[40];
+        withNaN[33] = Float.NaN;
+        assertTrue(Double.isNaN(k.dot(withNaN, 0, new float[40], 0, 40)), "NaN");
+        float[] zeros = new float[40];
+        java.util.Arrays.fill(zeros, -0.0f);
+        float[] ones = new float[40];
+        java.util.Arrays.fill(ones, 1f);
+        assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(k.dot(zeros, 0, ones, 0, 40)), "-0 products sum from +0");
+    }
+
+    /** softmax's backward on floats: y (g - s) in float64, rounded once; nothing written outside the run. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void floatMulDifferenceIsTheFloat64ResultRounded(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(19);
+        float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, Float.MAX_VALUE};
+        for (int n : floatLengths()) {
+            float[] y = new float[n + 2];
+            float[] g = new float[n + 5];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = rng.nextInt(8) == 0 ? special[rng.nextInt(special.length)] : (float) rng.nextDouble(0, 1);
+            }
+            for (int i = 0; i < g.length; i++) {
+                g[i] = rng.nextInt(8) == 0 ? special[rng.nextInt(special.length)] : (float) rng.nextDouble(-3, 3);
+            }
+            double s = rng.nextDouble(-1, 1);
+            float[] r = new float[n + 9];
+            java.util.Arrays.fill(r, 7f);
+            k.mulDifference(y, 2, g, 5, s, r, 4, n);
+            for (int i = 0; i < r.length; i++) {
+                float expected = i >= 4 && i < 4 + n ? (float) ((double) y[2 + i - 4] * ((double) g[5 + i - 4] - s)) : 7f;
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(r[i]), k + " float mulDifference, n=" + n + ", at " + i);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("kernels")
     void reluIsExactWithNaNAndNegativeZeroPassingThrough(MathKernel k) {
