@@ -104,6 +104,22 @@ public class ElementwiseBenchmark {
         return logits.grad();
     }
 
+    /** tanh of a [256, 1000] tensor, forward only, in a {@link MemoryScope} (the math kernel's loop, not fresh memory). */
+    @Benchmark
+    public Tensor tanhScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return logits.tanh();
+        }
+    }
+
+    /** sigmoid of a [256, 1000] tensor, forward only, in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor sigmoidScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return logits.sigmoid();
+        }
+    }
+
     /** softmax(x) weighted and summed, then backward into x. */
     @Benchmark
     public Tensor softmax() {
