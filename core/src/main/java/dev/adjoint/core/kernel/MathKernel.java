@@ -29,10 +29,10 @@ interface MathKernel {
     /** {@code r[ro + i] = exp(a[ao + i])} for i in [0, n). */
     void exp(double[] a, int ao, double[] r, int ro, int n);
 
-    /** {@code r[ro + i] = tanh(a[ao + i])}. */
+    /** {@code r[ro + i] = tanh(a[ao + i])}; r may be a at the same offset (the float32 blocks convert in place), no other overlap. */
     void tanh(double[] a, int ao, double[] r, int ro, int n);
 
-    /** {@code r[ro + i] = 1 / (1 + exp(-a[ao + i]))}, computed without overflow. */
+    /** {@code r[ro + i] = 1 / (1 + exp(-a[ao + i]))}, computed without overflow; r may be a at the same offset, no other overlap. */
     void sigmoid(double[] a, int ao, double[] r, int ro, int n);
 
     /** {@code r[ro + i] = x < 0 ? +0 : x} for x = a[ao + i]: NaN and -0 pass through (exact in both kernels). */
@@ -76,7 +76,7 @@ interface MathKernel {
 
     /**
      * {@link #dot(double[], int, double[], int, int)} of floats, each widened exactly: the same bits
-     * as on widened copies, in both kernels.
+     * as on widened copies, in both kernels (a NaN's sign and payload aside, which Java leaves open).
      */
     double dot(float[] a, int ao, float[] b, int bo, int n);
 

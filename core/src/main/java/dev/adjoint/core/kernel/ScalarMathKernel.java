@@ -2,6 +2,8 @@ package dev.adjoint.core.kernel;
 
 /** {@link MathKernel} in plain Java: {@link Math#exp} and branch-free selects, one element at a time. */
 final class ScalarMathKernel implements MathKernel {
+    private static final double[] NO_VALUES = {};
+
     @Override
     public String description() {
         return "scalar";
@@ -113,7 +115,7 @@ final class ScalarMathKernel implements MathKernel {
         for (int j = 0; j < rest; j++) {
             s[j] += (double) a[ao + j] * b[bo + j];
         }
-        return ReduceKernels.finishLanes(s, new double[0], 0, 0);
+        return ReduceKernels.finishLanes(s, NO_VALUES, 0, 0);
     }
 
     /** Adds the last {@code rest} (< 16) products to the running sums and combines them as {@link ReduceKernels#finishLanes} does. */

@@ -13,7 +13,8 @@ import java.util.Arrays;
  * megabytes for good: the collector takes them back when memory runs short.
  *
  * <p>Two users of one slot on one thread at once would share its array: each slot has one user
- * (the names below), and none of them calls another of its own kind while it holds its array.
+ * (the names below; the math kernel's slot has a few, none of which calls another), and none of
+ * them calls another of its own kind while it holds its array.
  * Results live elsewhere ({@link Buffers}), never here.
  */
 final class Scratch {
@@ -29,7 +30,7 @@ final class Scratch {
     static final int SLICE = 4;
     /** A convolution block's weight-gradient product. */
     static final int PRODUCT = 5;
-    /** The math kernel's intermediate block (tanh's and sigmoid's exponentials). */
+    /** The math kernel's intermediate values (tanh's and sigmoid's exponentials, a float dot's widened operands). */
     static final int MATH = 6;
     private static final int SLOTS = 7;
 

@@ -74,12 +74,15 @@ final class VectorSums {
 
     /**
      * {@link MathKernel#dot(float[], int, float[], int, int)} on 4-lane vectors (AVX2), each float
-     * widened exactly by a part-0 cast as in {@link #sum(float[], int, int)}; other widths take the
-     * scalar loop.
+     * widened exactly by a part-0 cast as in {@link #sum(float[], int, int)}; other widths widen
+     * both runs into scratch and take {@link #dot(double[], int, double[], int, int)}.
      */
     static double dot(float[] a, int ao, float[] b, int bo, int n) {
         if (LANES != 4) {
-            return ScalarMathKernel.dotInLanes(a, ao, b, bo, n);
+            double[] w = Scratch.doubles(Scratch.MATH, 2 * n);
+            VectorConversions.widen(a, ao, w, 0, n);
+            VectorConversions.widen(b, bo, w, n, n);
+            return dot(w, 0, w, n, n);
         }
         // running sum k is lane k % 4 of vector k / 4; the last load of a turn reads four floats
         // past it, so the vector turns stop four short of the end

@@ -17,23 +17,32 @@ import org.junit.jupiter.api.Test;
  * lane out of exp's range, so the loops' out-of-range branches are in the profile) until a call
  * allocates at most {@link #BOUND} bytes: a few small per-call objects pass, a boxed vector per
  * turn (over 1,000 turns) does not. Interpreted and C1-compiled vector code allocates too, so the
- * test waits for C2, up to {@link #DEADLINE_NANOS}; a kernel still allocating then fails it.
+ * test waits for C2, up to {@link #DEADLINE_NANOS}; a kernel still allocating then fails it. A
+ * kernel's simplest loop ({@code addTo}) goes first: where even it never settles, this JVM does
+ * not compile the Vector API with C2 (-Xint, {@code -XX:TieredStopAtLevel=1}, another JIT), and
+ * that kernel is skipped rather than failed.
  */
 class KernelAllocationTest {
     private static final int N = 4096;
     private static final long BOUND = 1024;
     private static final long DEADLINE_NANOS = 60_000_000_000L;
+    private static final long CONTROL_DEADLINE_NANOS = 30_000_000_000L;
 
     @Test
     void compiledKernelsAllocateNothingPerElement() {
         com.sun.management.ThreadMXBean threads = threads();
-        Map<String, Runnable> kernels = new LinkedHashMap<>();
+        java.util.List<String> skipped = new java.util.ArrayList<>();
         for (MathKernel k : MathKernelTest.kernels()) {
-            mathKernels(k).forEach((name, run) -> kernels.put(k.description() + ": " + name, run));
+            Map<String, Runnable> kernels = mathKernels(k);
+            if (!settles(threads, kernels.get("addTo"), CONTROL_DEADLINE_NANOS)) {
+                skipped.add(k.description());
+                continue;
+            }
+            for (Map.Entry<String, Runnable> e : kernels.entrySet()) {
+                assertSettlesWithoutAllocating(threads, k.description() + ": " + e.getKey(), e.getValue(), DEADLINE_NANOS);
+            }
         }
-        for (Map.Entry<String, Runnable> e : kernels.entrySet()) {
-            assertSettlesWithoutAllocating(threads, e.getKey(), e.getValue());
-        }
+        assumeTrue(skipped.isEmpty(), "not compiled by C2 in this JVM, so not checked: " + skipped);
     }
 
     /**
@@ -64,27 +73,34 @@ class KernelAllocationTest {
         return threads;
     }
 
-    private static void assertSettlesWithoutAllocating(com.sun.management.ThreadMXBean threads, String name, Runnable kernel) {
-        assertSettlesWithoutAllocating(threads, name, kernel, DEADLINE_NANOS);
-    }
-
     private static void assertSettlesWithoutAllocating(com.sun.management.ThreadMXBean threads, String name, Runnable kernel,
                                                       long deadlineNanos) {
         long start = System.nanoTime();
-        long perCall;
+        if (!settles(threads, kernel, deadlineNanos)) {
+            fail(name + " still allocates " + perCall(threads, kernel) + " bytes per call of " + N + " elements after "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms: a vector left boxed in its loop?");
+        }
+    }
+
+    /** Whether a call of {@code kernel} comes to allocate at most {@link #BOUND} bytes within the deadline. */
+    private static boolean settles(com.sun.management.ThreadMXBean threads, Runnable kernel, long deadlineNanos) {
+        long start = System.nanoTime();
         do {
-            int calls = 20;
-            long before = threads.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < calls; i++) {
-                kernel.run();
-            }
-            perCall = (threads.getCurrentThreadAllocatedBytes() - before) / calls;
-            if (perCall <= BOUND) {
-                return;
+            if (perCall(threads, kernel) <= BOUND) {
+                return true;
             }
         } while (System.nanoTime() - start < deadlineNanos);
-        fail(name + " still allocates " + perCall + " bytes per call of " + N + " elements after "
-                + (System.nanoTime() - start) / 1_000_000 + " ms: a vector left boxed in its loop?");
+        return false;
+    }
+
+    /** Bytes allocated per call, over 20 calls. */
+    private static long perCall(com.sun.management.ThreadMXBean threads, Runnable kernel) {
+        int calls = 20;
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < calls; i++) {
+            kernel.run();
+        }
+        return (threads.getCurrentThreadAllocatedBytes() - before) / calls;
     }
 
     private static Map<String, Runnable> mathKernels(MathKernel k) {
@@ -130,12 +146,14 @@ class KernelAllocationTest {
         m.put("copyRuns float32", () -> k.copyRuns(fa, 0, 40, fr, 0, 37, N / 40, 37));
         m.put("addRuns", () -> k.addRuns(a, 0, 40, r, 0, 37, N / 40, 37));
         m.put("addRuns float32", () -> k.addRuns(fa, 0, 40, fr, 0, 37, N / 40, 37));
-        m.put("maxPool2x2", () -> k.maxPool2x2(fa, 0, fr, 0, where, 0, 64, N / 64, 32));
+        // rows of 64 floats, two input rows per output row: N / 128 output rows fill the input
+        m.put("maxPool2x2", () -> k.maxPool2x2(fa, 0, fr, 0, where, 0, 64, N / 128, 32));
         for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.ADD, Elementwise.Binary.SUB,
             Elementwise.Binary.MUL, Elementwise.Binary.DIV}) {
             m.put(op + "", () -> k.arithmetic(op, a, 0, b, 0, 1, r, 0, N));
             m.put(op + " of one value", () -> k.arithmetic(op, a, 0, b, 0, 0, r, 0, N));
             m.put(op + " float32", () -> k.arithmetic(op, fa, 0, fb, 0, 1, fr, 0, N));
+            m.put(op + " float32 of one value", () -> k.arithmetic(op, fa, 0, fb, 0, 0, fr, 0, N));
         }
         return m;
     }
