@@ -2,8 +2,6 @@ package dev.adjoint.core.kernel;
 
 /** {@link MathKernel} in plain Java: {@link Math#exp} and branch-free selects, one element at a time. */
 final class ScalarMathKernel implements MathKernel {
-    private static final double[] NO_VALUES = {};
-
     @Override
     public String description() {
         return "scalar";
@@ -99,23 +97,19 @@ final class ScalarMathKernel implements MathKernel {
 
     /** {@link #dotInLanes(double[], int, double[], int, int)} of floats, each widened as it is multiplied. */
     static double dotInLanes(float[] a, int ao, float[] b, int bo, int n) {
-        int lanes = ReduceKernels.SUM_LANES;
-        double[] s = new double[lanes];
-        int i = 0;
-        for (; i + lanes <= n; i += lanes) {
-            for (int k = 0; k < lanes; k++) {
-                s[k] += (double) a[ao + i + k] * b[bo + i + k];
-            }
-        }
-        return finishDot(s, a, ao + i, b, bo + i, n - i);
+        return finishDot(new double[ReduceKernels.SUM_LANES], a, ao, b, bo, n);
     }
 
-    /** {@link #finishDot(double[], double[], int, double[], int, int)} of floats. */
+    /**
+     * Adds the next {@code rest} products of floats (any number) to the running sums, product j
+     * to sum j % 16, and combines them as {@link ReduceKernels#finishLanes} does.
+     */
     static double finishDot(double[] s, float[] a, int ao, float[] b, int bo, int rest) {
         for (int j = 0; j < rest; j++) {
-            s[j] += (double) a[ao + j] * b[bo + j];
+            // SUM_LANES is a power of two
+            s[j & (ReduceKernels.SUM_LANES - 1)] += (double) a[ao + j] * b[bo + j];
         }
-        return ReduceKernels.finishLanes(s, NO_VALUES, 0, 0);
+        return ReduceKernels.finishLanes(s, s, 0, 0); // nothing left to add: only the combining
     }
 
     /** Adds the last {@code rest} (< 16) products to the running sums and combines them as {@link ReduceKernels#finishLanes} does. */

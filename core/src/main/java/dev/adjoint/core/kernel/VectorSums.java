@@ -113,12 +113,7 @@ final class VectorSums {
                 s3.intoArray(sums, 12);
             }
         }
-        // the last whole turns, then the tail, into the same running sums
-        for (; i + lanes <= n; i += lanes) {
-            for (int k = 0; k < lanes; k++) {
-                sums[k] += (double) a[ao + i + k] * b[bo + i + k];
-            }
-        }
+        // the last whole turns and the tail into the same running sums (i is a multiple of 16)
         return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
     }
 
@@ -174,16 +169,10 @@ final class VectorSums {
                 s3.intoArray(sums, 12);
             }
         }
-        // the last whole turns, then the tail, into the same running sums
-        for (; i + lanes <= n; i += lanes) {
-            for (int k = 0; k < lanes; k++) {
-                sums[k] += a[ao + i + k];
-            }
+        // the last whole turns and the tail into the same running sums (SUM_LANES is a power of two)
+        for (; i < n; i++) {
+            sums[i & (lanes - 1)] += a[ao + i];
         }
-        double[] rest = new double[lanes];
-        for (int j = 0; i + j < n; j++) {
-            rest[j] = a[ao + i + j];
-        }
-        return ReduceKernels.finishLanes(sums, rest, 0, n - i);
+        return ReduceKernels.finishLanes(sums, sums, 0, 0); // nothing left to add: only the combining
     }
 }

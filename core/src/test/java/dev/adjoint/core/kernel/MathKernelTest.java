@@ -394,12 +394,7 @@ class MathKernelTest {
     @MethodSource("kernels")
     void floatSumHasTheBitsOfItsSixteenRunningSums(MathKernel k) {
         SplittableRandom rng = new SplittableRandom(8);
-        java.util.List<Integer> lengths = new java.util.ArrayList<>();
-        for (int n = 0; n <= 70; n++) {
-            lengths.add(n);
-        }
-        lengths.addAll(java.util.List.of(127, 1000, 4099));
-        for (int n : lengths) {
+        for (int n : floatLengths()) {
             float[] f = new float[n + 3];
             for (int i = 0; i < f.length; i++) {
                 f[i] = (float) (rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9)));
