@@ -36,8 +36,10 @@ final class ColumnLoops {
         int w = g.w();
         int sh = g.sh();
         int sw = g.sw();
-        // unit strides: an output row's inputs are a run of an input row, so whole images go at once (imageRow)
-        boolean unitStrides = sh == 1 && sw == 1;
+        if (sh == 1 && sw == 1 && j0 % plane == 0 && cw % plane == 0) {
+            im2colPlanes(x, xOff, g, group, j0, cw, cols, first, last);
+            return;
+        }
         for (int r = first; r < last; r++) {
             int ch = group * cg + r / (g.kh() * g.kw());
             int ki = r / g.kw() % g.kh();
@@ -50,13 +52,6 @@ final class ColumnLoops {
             int ihTop = ki * g.dh() - g.ph();
             int iwLeft = kj * g.dw() - g.pw();
             for (int j = j0, end = j0 + cw; j < end; ) {
-                if (unitStrides && col0 == 0 && row == 0 && end - j >= plane) {
-                    imageRow(x, xOff + (image * g.c() + ch) * h * w, g, ihTop, iwLeft, cols, dst);
-                    dst += plane;
-                    j += plane;
-                    image++;
-                    continue;
-                }
                 int len = Math.min(ow - col0, end - j);
                 int ih = row * sh + ihTop;
                 if (ih < 0 || ih >= h) {
@@ -91,44 +86,67 @@ final class ColumnLoops {
     }
 
     /**
-     * One image's part of a row of cols, for unit strides: {@code cols[dst + oy oW + ox] =
+     * {@link #im2colRows} for unit strides and columns of whole images: row by row of cols, its
+     * window's bounds worked out once, then image by image {@code cols[dst + oy oW + ox] =
      * x[xPlane + (oy + ihTop) w + ox + iwLeft]} where that element lies inside the input, 0 where
-     * it is padding. Output rows as wide as input rows ("same" padding) make it one copy of the
-     * shifted plane; otherwise a run per output row ({@link MathKernel#copyRuns}). Then zeros over
-     * the rows above and below the input and the columns left and right of it (where a single copy
-     * carried the shift across a row's edge). A window column wholly in the padding (left == right)
-     * copies nothing.
+     * it is padding. Output rows as wide as input rows ("same" padding) make an image one copy of
+     * the shifted plane; otherwise a run per output row ({@link MathKernel#copyRuns}). Then zeros
+     * over the rows above and below the input and the columns left and right of it (where a single
+     * copy carried the shift across a row's edge). A window column wholly in the padding
+     * (left == right) copies nothing.
      */
-    private static void imageRow(double[] x, int xPlane, Geometry g, int ihTop, int iwLeft, double[] cols, int dst) {
-        int w = g.w();
+    private static void im2colPlanes(double[] x, int xOff, Geometry g, int group, int j0, int cw, double[] cols, int first,
+            int last) {
         int oh = g.outH();
         int ow = g.outW();
-        int top = Math.min(oh, Math.max(0, -ihTop)); // output rows above the input
-        int bottom = Math.max(top, Math.min(oh, g.h() - ihTop)); // the first output row below it
-        int left = Math.min(ow, Math.max(0, -iwLeft)); // output columns left of the input
-        int right = Math.max(left, Math.min(ow, w - iwLeft)); // the first column right of it
-        Arrays.fill(cols, dst, dst + top * ow, 0.0);
-        if (right > left && ow == w) {
-            // from the first inside element to the last one (inside the plane, as left < right)
-            int from = top * w + left;
-            int to = (bottom - 1) * w + right;
-            if (to > from) {
-                System.arraycopy(x, xPlane + from + ihTop * w + iwLeft, cols, dst + from, to - from);
+        int plane = oh * ow;
+        int h = g.h();
+        int w = g.w();
+        int kh = g.kh();
+        int kw = g.kw();
+        int images = cw / plane;
+        int firstImage = j0 / plane;
+        int imageStride = g.c() * h * w;
+        MathKernel math = KernelProvider.math();
+        for (int r = first; r < last; r++) {
+            int ch = group * (g.c() / g.groups()) + r / (kh * kw);
+            int ihTop = r / kw % kh * g.dh() - g.ph();
+            int iwLeft = r % kw * g.dw() - g.pw();
+            int top = Math.min(oh, Math.max(0, -ihTop)); // output rows above the input
+            int bottom = Math.max(top, Math.min(oh, h - ihTop)); // the first output row below it
+            int left = Math.min(ow, Math.max(0, -iwLeft)); // output columns left of the input
+            int right = Math.max(left, Math.min(ow, w - iwLeft)); // the first column right of it
+            boolean inside = right > left && bottom > top;
+            boolean sides = left > 0 || right < ow;
+            // the first element read, relative to an image's plane of channel ch
+            int from = (top + ihTop) * w + iwLeft + left;
+            int xAt = xOff + (firstImage * g.c() + ch) * h * w + from;
+            for (int img = 0, dst = r * cw; img < images; img++, dst += plane, xAt += imageStride) {
+                if (top > 0) {
+                    Arrays.fill(cols, dst, dst + top * ow, 0.0);
+                }
+                if (inside && ow == w) {
+                    // one copy from the first inside element to the last one
+                    System.arraycopy(x, xAt, cols, dst + top * w + left, (bottom - top - 1) * w + right - left);
+                } else if (inside) {
+                    math.copyRuns(x, xAt, w, cols, dst + top * ow + left, ow, bottom - top, right - left);
+                }
+                if (sides) {
+                    for (int oy = top; oy < bottom; oy++) {
+                        int at = dst + oy * ow;
+                        for (int t = 0; t < left; t++) {
+                            cols[at + t] = 0.0;
+                        }
+                        for (int t = right; t < ow; t++) {
+                            cols[at + t] = 0.0;
+                        }
+                    }
+                }
+                if (bottom < oh) {
+                    Arrays.fill(cols, dst + bottom * ow, dst + plane, 0.0);
+                }
             }
-        } else if (right > left && bottom > top) {
-            KernelProvider.math().copyRuns(x, xPlane + (top + ihTop) * w + iwLeft + left, w, cols, dst + top * ow + left, ow,
-                    bottom - top, right - left);
         }
-        for (int oy = top; oy < bottom; oy++) {
-            int at = dst + oy * ow;
-            for (int t = 0; t < left; t++) {
-                cols[at + t] = 0.0;
-            }
-            for (int t = right; t < ow; t++) {
-                cols[at + t] = 0.0;
-            }
-        }
-        Arrays.fill(cols, dst + bottom * ow, dst + oh * ow, 0.0);
     }
 
     /**

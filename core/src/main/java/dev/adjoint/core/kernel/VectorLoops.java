@@ -290,6 +290,17 @@ final class VectorLoops {
             return;
         }
         int last = n - LANES; // the last vector ends at the run's end, over part of the one before
+        if (n <= 2 * LANES) {
+            // NOTE: two vectors a run and no inner loop: C2's code for a loop of one or two turns
+            // costs more per run than the copies (im2col's short rows, bench/RESULTS.md)
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                DoubleVector head = DoubleVector.fromArray(SPECIES, a, s);
+                DoubleVector tail = DoubleVector.fromArray(SPECIES, a, s + last);
+                head.intoArray(r, d);
+                tail.intoArray(r, d + last);
+            }
+            return;
+        }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             for (int j = 0; j < last; j += LANES) {
                 DoubleVector.fromArray(SPECIES, a, s + j).intoArray(r, d + j);
@@ -306,6 +317,15 @@ final class VectorLoops {
             return;
         }
         int last = n - lanes;
+        if (n <= 2 * lanes) {
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                FloatVector head = FloatVector.fromArray(FLOATS, a, s);
+                FloatVector tail = FloatVector.fromArray(FLOATS, a, s + last);
+                head.intoArray(r, d);
+                tail.intoArray(r, d + last);
+            }
+            return;
+        }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             for (int j = 0; j < last; j += lanes) {
                 FloatVector.fromArray(FLOATS, a, s + j).intoArray(r, d + j);
@@ -321,6 +341,16 @@ final class VectorLoops {
             return;
         }
         int last = n - LANES;
+        if (n <= 2 * LANES) {
+            // both sums from r before either store (as copyRuns: no inner loop)
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                DoubleVector head = DoubleVector.fromArray(SPECIES, r, d).add(DoubleVector.fromArray(SPECIES, a, s));
+                DoubleVector tail = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
+                head.intoArray(r, d);
+                tail.intoArray(r, d + last);
+            }
+            return;
+        }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             // the last vector's sums first, from r before any store of this run reaches its lanes
             DoubleVector tail = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
@@ -339,6 +369,15 @@ final class VectorLoops {
             return;
         }
         int last = n - lanes;
+        if (n <= 2 * lanes) {
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                FloatVector head = FloatVector.fromArray(FLOATS, r, d).add(FloatVector.fromArray(FLOATS, a, s));
+                FloatVector tail = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
+                head.intoArray(r, d);
+                tail.intoArray(r, d + last);
+            }
+            return;
+        }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             FloatVector tail = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
             for (int j = 0; j < last; j += lanes) {

@@ -173,6 +173,55 @@ class ConvKernelsTest {
         }
     }
 
+    /**
+     * im2col writes every element of its columns: the window's input element, or 0 in the padding,
+     * for columns of whole images (unit strides take a path of their own there) and of any span,
+     * from an input that starts past its array's first element, both dtypes, bit for bit.
+     */
+    @Property(tries = 200)
+    void im2colCopiesEachWindowOrZero(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Geometry g = randomGeometry(rng);
+        int plane = g.outH() * g.outW();
+        int total = g.n() * plane;
+        boolean whole = rng.nextBoolean();
+        int j0 = whole ? rng.nextInt(g.n()) * plane : rng.nextInt(total);
+        int cw = whole ? (1 + rng.nextInt(g.n() - j0 / plane)) * plane : 1 + rng.nextInt(total - j0);
+        int group = rng.nextInt(g.groups());
+        int xOff = rng.nextInt(3);
+        double[] x = random(rng, xOff + g.n() * g.c() * g.h() * g.w());
+        float[] xF = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            xF[i] = (float) x[i];
+        }
+        int cg = g.c() / g.groups();
+        double[] expected = new double[g.rows() * cw];
+        for (int r = 0; r < g.rows(); r++) {
+            int ch = group * cg + r / (g.kh() * g.kw());
+            int ki = r / g.kw() % g.kh();
+            int kj = r % g.kw();
+            for (int j = j0; j < j0 + cw; j++) {
+                int ih = (j % plane) / g.outW() * g.sh() + ki * g.dh() - g.ph();
+                int iw = j % g.outW() * g.sw() + kj * g.dw() - g.pw();
+                boolean inside = ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w();
+                expected[r * cw + j - j0] = inside ? x[xOff + ((j / plane * g.c() + ch) * g.h() + ih) * g.w() + iw] : 0.0;
+            }
+        }
+        double[] cols = new double[expected.length];
+        float[] colsF = new float[expected.length];
+        java.util.Arrays.fill(cols, Double.NaN);
+        java.util.Arrays.fill(colsF, Float.NaN);
+        ColumnLoops.im2col(x, xOff, g, group, j0, cw, cols, false);
+        FloatColumnLoops.im2col(xF, xOff, g, group, j0, cw, colsF, false);
+        for (int i = 0; i < expected.length; i++) {
+            String where = g + " j0 " + j0 + " cw " + cw + " group " + group + ": element " + i;
+            assertTrue(Double.doubleToRawLongBits(expected[i]) == Double.doubleToRawLongBits(cols[i]),
+                    where + " float64 " + cols[i] + " instead of " + expected[i]);
+            assertTrue(Float.floatToRawIntBits((float) expected[i]) == Float.floatToRawIntBits(colsF[i]),
+                    where + " float32 " + colsF[i] + " instead of " + (float) expected[i]);
+        }
+    }
+
     /** A random geometry: kernels up to 5 x 5, unit strides half the time, dilation, "same" padding a third of the time. */
     private static Geometry randomGeometry(SplittableRandom rng) {
         int groups = 1 + rng.nextInt(2);
