@@ -301,6 +301,22 @@ final class VectorLoops {
             }
             return;
         }
+        if (n <= 4 * LANES) {
+            // four vectors a run, those past the run's end moved back onto its last vector
+            int second = Math.min(LANES, last);
+            int third = Math.min(2 * LANES, last);
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                DoubleVector v0 = DoubleVector.fromArray(SPECIES, a, s);
+                DoubleVector v1 = DoubleVector.fromArray(SPECIES, a, s + second);
+                DoubleVector v2 = DoubleVector.fromArray(SPECIES, a, s + third);
+                DoubleVector v3 = DoubleVector.fromArray(SPECIES, a, s + last);
+                v0.intoArray(r, d);
+                v1.intoArray(r, d + second);
+                v2.intoArray(r, d + third);
+                v3.intoArray(r, d + last);
+            }
+            return;
+        }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             for (int j = 0; j < last; j += LANES) {
                 DoubleVector.fromArray(SPECIES, a, s + j).intoArray(r, d + j);
@@ -323,6 +339,21 @@ final class VectorLoops {
                 FloatVector tail = FloatVector.fromArray(FLOATS, a, s + last);
                 head.intoArray(r, d);
                 tail.intoArray(r, d + last);
+            }
+            return;
+        }
+        if (n <= 4 * lanes) {
+            int second = Math.min(lanes, last);
+            int third = Math.min(2 * lanes, last);
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                FloatVector v0 = FloatVector.fromArray(FLOATS, a, s);
+                FloatVector v1 = FloatVector.fromArray(FLOATS, a, s + second);
+                FloatVector v2 = FloatVector.fromArray(FLOATS, a, s + third);
+                FloatVector v3 = FloatVector.fromArray(FLOATS, a, s + last);
+                v0.intoArray(r, d);
+                v1.intoArray(r, d + second);
+                v2.intoArray(r, d + third);
+                v3.intoArray(r, d + last);
             }
             return;
         }
@@ -351,6 +382,22 @@ final class VectorLoops {
             }
             return;
         }
+        if (n <= 4 * LANES) {
+            // all four sums from r before any store: lanes two vectors share get the same sum
+            int second = Math.min(LANES, last);
+            int third = Math.min(2 * LANES, last);
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                DoubleVector v0 = DoubleVector.fromArray(SPECIES, r, d).add(DoubleVector.fromArray(SPECIES, a, s));
+                DoubleVector v1 = DoubleVector.fromArray(SPECIES, r, d + second).add(DoubleVector.fromArray(SPECIES, a, s + second));
+                DoubleVector v2 = DoubleVector.fromArray(SPECIES, r, d + third).add(DoubleVector.fromArray(SPECIES, a, s + third));
+                DoubleVector v3 = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
+                v0.intoArray(r, d);
+                v1.intoArray(r, d + second);
+                v2.intoArray(r, d + third);
+                v3.intoArray(r, d + last);
+            }
+            return;
+        }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             // the last vector's sums first, from r before any store of this run reaches its lanes
             DoubleVector tail = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
@@ -375,6 +422,21 @@ final class VectorLoops {
                 FloatVector tail = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
                 head.intoArray(r, d);
                 tail.intoArray(r, d + last);
+            }
+            return;
+        }
+        if (n <= 4 * lanes) {
+            int second = Math.min(lanes, last);
+            int third = Math.min(2 * lanes, last);
+            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+                FloatVector v0 = FloatVector.fromArray(FLOATS, r, d).add(FloatVector.fromArray(FLOATS, a, s));
+                FloatVector v1 = FloatVector.fromArray(FLOATS, r, d + second).add(FloatVector.fromArray(FLOATS, a, s + second));
+                FloatVector v2 = FloatVector.fromArray(FLOATS, r, d + third).add(FloatVector.fromArray(FLOATS, a, s + third));
+                FloatVector v3 = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
+                v0.intoArray(r, d);
+                v1.intoArray(r, d + second);
+                v2.intoArray(r, d + third);
+                v3.intoArray(r, d + last);
             }
             return;
         }
