@@ -132,20 +132,26 @@ final class ColumnLoops {
                     math.copyRuns(x, xAt, w, cols, dst + top * ow + left, ow, bottom - top, right - left);
                 }
                 if (sides) {
-                    for (int oy = top; oy < bottom; oy++) {
-                        int at = dst + oy * ow;
-                        for (int t = 0; t < left; t++) {
-                            cols[at + t] = 0.0;
-                        }
-                        for (int t = right; t < ow; t++) {
-                            cols[at + t] = 0.0;
-                        }
+                    // column by column down the rows: a padding of a column or two is a short loop
+                    // per column, not two loops of a turn or none per row
+                    for (int t = 0; t < left; t++) {
+                        zeroColumn(cols, dst + top * ow + t, dst + bottom * ow, ow);
+                    }
+                    for (int t = right; t < ow; t++) {
+                        zeroColumn(cols, dst + top * ow + t, dst + bottom * ow, ow);
                     }
                 }
                 if (bottom < oh) {
                     Arrays.fill(cols, dst + bottom * ow, dst + plane, 0.0);
                 }
             }
+        }
+    }
+
+    /** Zeros {@code cols[at]}, {@code cols[at + step]}, ... below {@code end}. */
+    private static void zeroColumn(double[] cols, int at, int end, int step) {
+        for (; at < end; at += step) {
+            cols[at] = 0.0;
         }
     }
 

@@ -113,13 +113,13 @@ final class FloatConvLoops {
             return NDArray.wrap(partials, shape);
         }
         float[] gw = new float[size];
+        MathKernel math = KernelProvider.math();
         Parallel.forRange(size, Parallel.GRAIN, lanes, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float s = partials[i];
-                for (int lane = 1; lane < lanes; lane++) {
-                    s += partials[lane * size + i];
-                }
-                gw[i] = s;
+            // lane by lane over a range, so each element gets lane 0's partial plus the others in
+            // lane order, and each lane is read in one pass, not lanes streams at once
+            System.arraycopy(partials, from, gw, from, to - from);
+            for (int lane = 1; lane < lanes; lane++) {
+                math.arithmetic(Elementwise.Binary.ADD, gw, from, partials, lane * size + from, 1, gw, from, to - from);
             }
         });
         return NDArray.wrap(gw, shape);
