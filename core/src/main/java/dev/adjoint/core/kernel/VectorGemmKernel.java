@@ -239,7 +239,11 @@ final class VectorGemmKernel implements GemmKernel {
      * unintrinsified (bench/RESULTS.md, "float32 in nn").
      */
     private void packTransposedA(Operand a, int i0, int rows, int p0, int depth, double[] dst) {
-        if (mr < LANES || mr > 2 * LANES) {
+        if (mr < LANES) {
+            packTransposedANarrow(a, i0, rows, p0, depth, dst);
+            return;
+        }
+        if (mr > 2 * LANES) {
             Packing.packA(a, i0, rows, p0, depth, mr, dst);
             return;
         }
@@ -259,6 +263,34 @@ final class VectorGemmKernel implements GemmKernel {
         }
         if (whole < rows) {
             Packing.packA(a, i0 + whole, rows - whole, p0, depth, mr, dst, whole * depth);
+        }
+    }
+
+    /**
+     * {@link #packTransposedA} for a tile row shorter than a vector (six-row tiles of float32 on
+     * AVX2): each column of a whole panel as one vector, whose lanes past the tile row land on the
+     * next column's first elements (stored next) or, after the last, on the next panel (packed
+     * after it) or scratch beyond the block. A panel whose last vector would read past A's array
+     * goes to {@link Packing#packA}, as does the last, partial panel. The same layout and values.
+     */
+    private void packTransposedANarrow(Operand a, int i0, int rows, int p0, int depth, double[] dst) {
+        double[] src = a.data();
+        int stride = a.stride();
+        int whole = rows - rows % mr;
+        int ir = 0;
+        for (; ir < whole; ir += mr) {
+            int s = a.offset() + p0 * stride + i0 + ir;
+            int out = ir * depth;
+            int end = out + mr * depth;
+            if (depth == 0 || s + (depth - 1) * stride + LANES > src.length || end - mr + LANES > dst.length) {
+                break;
+            }
+            for (; out < end; out += mr, s += stride) {
+                DoubleVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+            }
+        }
+        if (ir < rows) {
+            Packing.packA(a, i0 + ir, rows - ir, p0, depth, mr, dst, ir * depth);
         }
     }
 
