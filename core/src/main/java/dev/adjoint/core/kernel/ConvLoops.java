@@ -10,6 +10,13 @@ import java.util.Arrays;
  * counts elements of either dtype.
  */
 final class ConvLoops {
+    /**
+     * Output planes from which the forward multiplies image by image straight into the output
+     * rather than into scratch then copied: one packing of the weight per image is then small
+     * against the image's product.
+     */
+    static final int DIRECT_PLANE = 256;
+
     private ConvLoops() {
     }
 
@@ -19,7 +26,7 @@ final class ConvLoops {
         NDArray wc = weight.contiguous();
         double[] b = bias == null ? null : bias.toArray();
         int[] shape = g.outputShape();
-        // every element is written, by moveColumns
+        // every element is written, by moveColumns or an image's product
         double[] y = Buffers.uninitialized(Shapes.size(shape)); // float32: Buffers.uninitializedFloats(Shapes.size(shape))
         int k = g.rows();
         int og = g.o() / g.groups();
@@ -30,9 +37,21 @@ final class ConvLoops {
             double[] out = Scratch.doubles(Scratch.SLICE, og * chunk);
             ConvKernels.eachChunk(plan, plan.from(first), plan.to(last - 1), (j0, cw, group) -> {
                 ColumnLoops.im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
-                GemmLoops.multiply(null, new Operand(wc.data, wc.offset + group * og * k, k, false),
-                        new Operand(cols, 0, cw, false), out, 0, cw, og, cw, k);
-                moveColumns(out, y, g, group, j0, cw, b);
+                Operand w = new Operand(wc.data, wc.offset + group * og * k, k, false);
+                int plane = g.outH() * g.outW();
+                if (plane >= DIRECT_PLANE && j0 % plane == 0 && cw % plane == 0) {
+                    // each image's product straight into its output planes: the same products, no copy
+                    for (int j = j0; j < j0 + cw; j += plane) {
+                        int at = (j / plane * g.o() + group * og) * plane;
+                        GemmLoops.multiply(null, w, new Operand(cols, j - j0, cw, false), y, at, plane, og, plane, k);
+                        for (int oc = 0; b != null && oc < og; oc++, at += plane) {
+                            BinaryLoops.inner(Elementwise.Binary.ADD, y, at, y, at, 1, b, group * og + oc, 0, plane);
+                        }
+                    }
+                } else {
+                    GemmLoops.multiply(null, w, new Operand(cols, 0, cw, false), out, 0, cw, og, cw, k);
+                    moveColumns(out, y, g, group, j0, cw, b);
+                }
             });
         });
         return NDArray.wrap(y, shape);

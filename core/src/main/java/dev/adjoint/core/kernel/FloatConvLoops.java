@@ -12,6 +12,13 @@ import java.util.Arrays;
  * counts elements of either dtype.
  */
 final class FloatConvLoops {
+    /**
+     * Output planes from which the forward multiplies image by image straight into the output
+     * rather than into scratch then copied: one packing of the weight per image is then small
+     * against the image's product.
+     */
+    static final int DIRECT_PLANE = 256;
+
     private FloatConvLoops() {
     }
 
@@ -21,7 +28,7 @@ final class FloatConvLoops {
         NDArray wc = weight.contiguous();
         float[] b = bias == null ? null : bias.toFloatArray();
         int[] shape = g.outputShape();
-        // every element is written, by moveColumns
+        // every element is written, by moveColumns or an image's product
         float[] y = Buffers.uninitializedFloats(Shapes.size(shape));
         int k = g.rows();
         int og = g.o() / g.groups();
@@ -32,9 +39,21 @@ final class FloatConvLoops {
             float[] out = Scratch.floats(Scratch.SLICE, og * chunk);
             ConvKernels.eachChunk(plan, plan.from(first), plan.to(last - 1), (j0, cw, group) -> {
                 FloatColumnLoops.im2col(xc.floats, xc.offset, g, group, j0, cw, cols, split);
-                FloatGemmLoops.multiply(null, new FloatOperand(wc.floats, wc.offset + group * og * k, k, false),
-                        new FloatOperand(cols, 0, cw, false), out, 0, cw, og, cw, k);
-                moveColumns(out, y, g, group, j0, cw, b);
+                FloatOperand w = new FloatOperand(wc.floats, wc.offset + group * og * k, k, false);
+                int plane = g.outH() * g.outW();
+                if (plane >= DIRECT_PLANE && j0 % plane == 0 && cw % plane == 0) {
+                    // each image's product straight into its output planes: the same products, no copy
+                    for (int j = j0; j < j0 + cw; j += plane) {
+                        int at = (j / plane * g.o() + group * og) * plane;
+                        FloatGemmLoops.multiply(null, w, new FloatOperand(cols, j - j0, cw, false), y, at, plane, og, plane, k);
+                        for (int oc = 0; b != null && oc < og; oc++, at += plane) {
+                            BinaryLoops.inner(Elementwise.Binary.ADD, y, at, y, at, 1, b, group * og + oc, 0, plane);
+                        }
+                    }
+                } else {
+                    FloatGemmLoops.multiply(null, w, new FloatOperand(cols, 0, cw, false), out, 0, cw, og, cw, k);
+                    moveColumns(out, y, g, group, j0, cw, b);
+                }
             });
         });
         return NDArray.wrap(y, shape);

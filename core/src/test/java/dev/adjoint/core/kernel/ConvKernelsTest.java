@@ -319,6 +319,30 @@ class ConvKernelsTest {
         }
     }
 
+    /**
+     * Output planes of at least {@code ConvLoops.DIRECT_PLANE} go from each image's product straight
+     * into the output, the bias added there: against the definition in float64, and in float32
+     * against the scratch-and-copy path that images cut into chunks take.
+     */
+    @Test
+    void largePlanesGoStraightIntoTheOutput() {
+        Geometry g = new Geometry(3, 2, 20, 18, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertTrue(g.outH() * g.outW() >= ConvLoops.DIRECT_PLANE);
+        // 9,000: an image a block; 1,000: images cut into chunks
+        check(g, 9_000, 8);
+        check(g, ConvKernels.SCRATCH_BUDGET, 9);
+        SplittableRandom rng = new SplittableRandom(8);
+        NDArray x = NDArray.wrap(random(rng, g.n() * g.c() * g.h() * g.w()), g.inputShape()).toFloat32();
+        NDArray w = NDArray.wrap(random(rng, g.o() * g.c() * 9), g.weightShape()).toFloat32();
+        NDArray b = NDArray.wrap(random(rng, g.o()), new int[] {g.o()}).toFloat32();
+        double[] direct = ConvKernels.conv2d(x, w, b, g, 9_000).toArray();
+        double[] copied = ConvKernels.conv2d(x, w, b, g, 1_000).toArray();
+        for (int i = 0; i < direct.length; i++) {
+            assertTrue(Math.abs(direct[i] - copied[i]) <= 1e-5 * (1 + Math.abs(copied[i])),
+                    "float32 at " + i + ": " + direct[i] + " against " + copied[i]);
+        }
+    }
+
     @Test
     void aLargeBatchRunsInChunksOfBoundedScratch() {
         Geometry g = new Geometry(64, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
