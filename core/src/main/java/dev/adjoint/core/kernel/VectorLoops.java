@@ -302,19 +302,7 @@ final class VectorLoops {
             return;
         }
         if (n <= 4 * LANES) {
-            // four vectors a run, those past the run's end moved back onto its last vector
-            int second = Math.min(LANES, last);
-            int third = Math.min(2 * LANES, last);
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                DoubleVector v0 = DoubleVector.fromArray(SPECIES, a, s);
-                DoubleVector v1 = DoubleVector.fromArray(SPECIES, a, s + second);
-                DoubleVector v2 = DoubleVector.fromArray(SPECIES, a, s + third);
-                DoubleVector v3 = DoubleVector.fromArray(SPECIES, a, s + last);
-                v0.intoArray(r, d);
-                v1.intoArray(r, d + second);
-                v2.intoArray(r, d + third);
-                v3.intoArray(r, d + last);
-            }
+            copyFourVectors(a, ao, as, r, ro, rs, runs, last);
             return;
         }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
@@ -343,18 +331,7 @@ final class VectorLoops {
             return;
         }
         if (n <= 4 * lanes) {
-            int second = Math.min(lanes, last);
-            int third = Math.min(2 * lanes, last);
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                FloatVector v0 = FloatVector.fromArray(FLOATS, a, s);
-                FloatVector v1 = FloatVector.fromArray(FLOATS, a, s + second);
-                FloatVector v2 = FloatVector.fromArray(FLOATS, a, s + third);
-                FloatVector v3 = FloatVector.fromArray(FLOATS, a, s + last);
-                v0.intoArray(r, d);
-                v1.intoArray(r, d + second);
-                v2.intoArray(r, d + third);
-                v3.intoArray(r, d + last);
-            }
+            copyFourVectors(a, ao, as, r, ro, rs, runs, last);
             return;
         }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
@@ -383,19 +360,7 @@ final class VectorLoops {
             return;
         }
         if (n <= 4 * LANES) {
-            // all four sums from r before any store: lanes two vectors share get the same sum
-            int second = Math.min(LANES, last);
-            int third = Math.min(2 * LANES, last);
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                DoubleVector v0 = DoubleVector.fromArray(SPECIES, r, d).add(DoubleVector.fromArray(SPECIES, a, s));
-                DoubleVector v1 = DoubleVector.fromArray(SPECIES, r, d + second).add(DoubleVector.fromArray(SPECIES, a, s + second));
-                DoubleVector v2 = DoubleVector.fromArray(SPECIES, r, d + third).add(DoubleVector.fromArray(SPECIES, a, s + third));
-                DoubleVector v3 = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
-                v0.intoArray(r, d);
-                v1.intoArray(r, d + second);
-                v2.intoArray(r, d + third);
-                v3.intoArray(r, d + last);
-            }
+            addFourVectors(a, ao, as, r, ro, rs, runs, last);
             return;
         }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
@@ -426,18 +391,7 @@ final class VectorLoops {
             return;
         }
         if (n <= 4 * lanes) {
-            int second = Math.min(lanes, last);
-            int third = Math.min(2 * lanes, last);
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                FloatVector v0 = FloatVector.fromArray(FLOATS, r, d).add(FloatVector.fromArray(FLOATS, a, s));
-                FloatVector v1 = FloatVector.fromArray(FLOATS, r, d + second).add(FloatVector.fromArray(FLOATS, a, s + second));
-                FloatVector v2 = FloatVector.fromArray(FLOATS, r, d + third).add(FloatVector.fromArray(FLOATS, a, s + third));
-                FloatVector v3 = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
-                v0.intoArray(r, d);
-                v1.intoArray(r, d + second);
-                v2.intoArray(r, d + third);
-                v3.intoArray(r, d + last);
-            }
+            addFourVectors(a, ao, as, r, ro, rs, runs, last);
             return;
         }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
@@ -446,6 +400,80 @@ final class VectorLoops {
                 FloatVector.fromArray(FLOATS, r, d + j).add(FloatVector.fromArray(FLOATS, a, s + j)).intoArray(r, d + j);
             }
             tail.intoArray(r, d + last);
+        }
+    }
+
+    /**
+     * Runs of two to four vectors, {@code last} = the run's length less a vector: four vectors a
+     * run, those past the run's end moved back onto its last vector.
+     * NOTE: a method of its own, so that {@link #copyRuns} stays small enough for C2 to inline
+     * into im2col's loop (runs of a vector or two slowed by a fifth when it was not).
+     */
+    private static void copyFourVectors(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int last) {
+        int second = Math.min(LANES, last);
+        int third = Math.min(2 * LANES, last);
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            DoubleVector v0 = DoubleVector.fromArray(SPECIES, a, s);
+            DoubleVector v1 = DoubleVector.fromArray(SPECIES, a, s + second);
+            DoubleVector v2 = DoubleVector.fromArray(SPECIES, a, s + third);
+            DoubleVector v3 = DoubleVector.fromArray(SPECIES, a, s + last);
+            v0.intoArray(r, d);
+            v1.intoArray(r, d + second);
+            v2.intoArray(r, d + third);
+            v3.intoArray(r, d + last);
+        }
+    }
+
+    /** {@link #copyFourVectors(double[], int, int, double[], int, int, int, int)} on floats. */
+    private static void copyFourVectors(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int last) {
+        int lanes = FLOATS.length();
+        int second = Math.min(lanes, last);
+        int third = Math.min(2 * lanes, last);
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            FloatVector v0 = FloatVector.fromArray(FLOATS, a, s);
+            FloatVector v1 = FloatVector.fromArray(FLOATS, a, s + second);
+            FloatVector v2 = FloatVector.fromArray(FLOATS, a, s + third);
+            FloatVector v3 = FloatVector.fromArray(FLOATS, a, s + last);
+            v0.intoArray(r, d);
+            v1.intoArray(r, d + second);
+            v2.intoArray(r, d + third);
+            v3.intoArray(r, d + last);
+        }
+    }
+
+    /**
+     * {@link #copyFourVectors(double[], int, int, double[], int, int, int, int)} adding: all four
+     * sums taken from r before any store, so lanes two vectors share get the same sum.
+     */
+    private static void addFourVectors(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int last) {
+        int second = Math.min(LANES, last);
+        int third = Math.min(2 * LANES, last);
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            DoubleVector v0 = DoubleVector.fromArray(SPECIES, r, d).add(DoubleVector.fromArray(SPECIES, a, s));
+            DoubleVector v1 = DoubleVector.fromArray(SPECIES, r, d + second).add(DoubleVector.fromArray(SPECIES, a, s + second));
+            DoubleVector v2 = DoubleVector.fromArray(SPECIES, r, d + third).add(DoubleVector.fromArray(SPECIES, a, s + third));
+            DoubleVector v3 = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
+            v0.intoArray(r, d);
+            v1.intoArray(r, d + second);
+            v2.intoArray(r, d + third);
+            v3.intoArray(r, d + last);
+        }
+    }
+
+    /** {@link #addFourVectors(double[], int, int, double[], int, int, int, int)} on floats. */
+    private static void addFourVectors(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int last) {
+        int lanes = FLOATS.length();
+        int second = Math.min(lanes, last);
+        int third = Math.min(2 * lanes, last);
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            FloatVector v0 = FloatVector.fromArray(FLOATS, r, d).add(FloatVector.fromArray(FLOATS, a, s));
+            FloatVector v1 = FloatVector.fromArray(FLOATS, r, d + second).add(FloatVector.fromArray(FLOATS, a, s + second));
+            FloatVector v2 = FloatVector.fromArray(FLOATS, r, d + third).add(FloatVector.fromArray(FLOATS, a, s + third));
+            FloatVector v3 = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
+            v0.intoArray(r, d);
+            v1.intoArray(r, d + second);
+            v2.intoArray(r, d + third);
+            v3.intoArray(r, d + last);
         }
     }
 }

@@ -123,10 +123,9 @@ class ConvKernelsTest {
         SplittableRandom rng = new SplittableRandom(seed);
         Geometry g = randomGeometry(rng);
         int plane = g.outH() * g.outW();
-        int total = g.n() * plane;
-        boolean whole = rng.nextBoolean();
-        int j0 = whole ? rng.nextInt(g.n()) * plane : rng.nextInt(total);
-        int cw = whole ? (1 + rng.nextInt(g.n() - j0 / plane)) * plane : 1 + rng.nextInt(total - j0);
+        int[] span = randomSpan(rng, g);
+        int j0 = span[0];
+        int cw = span[1];
         int group = rng.nextInt(g.groups());
         // half the time a range of the group's channels, as one thread of a split col2im gets
         int window = g.kh() * g.kw();
@@ -183,10 +182,9 @@ class ConvKernelsTest {
         SplittableRandom rng = new SplittableRandom(seed);
         Geometry g = randomGeometry(rng);
         int plane = g.outH() * g.outW();
-        int total = g.n() * plane;
-        boolean whole = rng.nextBoolean();
-        int j0 = whole ? rng.nextInt(g.n()) * plane : rng.nextInt(total);
-        int cw = whole ? (1 + rng.nextInt(g.n() - j0 / plane)) * plane : 1 + rng.nextInt(total - j0);
+        int[] span = randomSpan(rng, g);
+        int j0 = span[0];
+        int cw = span[1];
         int group = rng.nextInt(g.groups());
         int xOff = rng.nextInt(3);
         double[] x = random(rng, xOff + g.n() * g.c() * g.h() * g.w());
@@ -220,6 +218,16 @@ class ConvKernelsTest {
             assertTrue(Float.floatToRawIntBits((float) expected[i]) == Float.floatToRawIntBits(colsF[i]),
                     where + " float32 " + colsF[i] + " instead of " + (float) expected[i]);
         }
+    }
+
+    /** Columns [j0, j0 + cw) of g's images: half the time whole images, else any span. */
+    private static int[] randomSpan(SplittableRandom rng, Geometry g) {
+        int plane = g.outH() * g.outW();
+        int total = g.n() * plane;
+        boolean whole = rng.nextBoolean();
+        int j0 = whole ? rng.nextInt(g.n()) * plane : rng.nextInt(total);
+        int cw = whole ? (1 + rng.nextInt(g.n() - j0 / plane)) * plane : 1 + rng.nextInt(total - j0);
+        return new int[] {j0, cw};
     }
 
     /** A random geometry: kernels up to 5 x 5, unit strides half the time, dilation, "same" padding a third of the time. */
