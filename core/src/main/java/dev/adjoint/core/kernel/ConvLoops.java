@@ -22,6 +22,11 @@ final class ConvLoops {
 
     /** Y = conv(x, weight) + bias, with at most {@code budget} doubles of scratch per block. */
     static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, Geometry g, int budget) {
+        return conv2d(x, weight, bias, g, budget, DIRECT_PLANE);
+    }
+
+    /** {@link #conv2d(NDArray, NDArray, NDArray, Geometry, int)} with planes of {@code directPlane} on going straight to y. */
+    static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, Geometry g, int budget, int directPlane) {
         NDArray xc = x.contiguous();
         NDArray wc = weight.contiguous();
         double[] b = bias == null ? null : bias.toArray();
@@ -39,7 +44,10 @@ final class ConvLoops {
                 ColumnLoops.im2col(xc.data, xc.offset, g, group, j0, cw, cols, split);
                 Operand w = new Operand(wc.data, wc.offset + group * og * k, k, false);
                 int plane = g.outH() * g.outW();
-                if (plane >= DIRECT_PLANE && j0 % plane == 0 && cw % plane == 0) {
+                // an image's product large enough for the matrix kernel, as the block's is (or of
+                // one row: the plain loops either way), so that each element's sum is the same
+                boolean sameKernel = og == 1 || (long) og * plane * k > Gemm.SMALL_WORK;
+                if (plane >= directPlane && sameKernel && j0 % plane == 0 && cw % plane == 0) {
                     // each image's product straight into its output planes: the same products, no copy
                     for (int j = j0; j < j0 + cw; j += plane) {
                         int at = (j / plane * g.o() + group * og) * plane;
@@ -130,13 +138,12 @@ final class ConvLoops {
             return NDArray.wrap(partials, shape);
         }
         double[] gw = new double[size];
-        MathKernel math = KernelProvider.math();
         Parallel.forRange(size, Parallel.GRAIN, lanes, (from, to) -> {
             // lane by lane over a range, so each element gets lane 0's partial plus the others in
             // lane order, and each lane is read in one pass, not lanes streams at once
             System.arraycopy(partials, from, gw, from, to - from);
             for (int lane = 1; lane < lanes; lane++) {
-                math.arithmetic(Elementwise.Binary.ADD, gw, from, partials, lane * size + from, 1, gw, from, to - from);
+                BinaryLoops.inner(Elementwise.Binary.ADD, gw, from, gw, from, 1, partials, lane * size + from, 1, to - from);
             }
         });
         return NDArray.wrap(gw, shape);

@@ -234,8 +234,9 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
      * {@code mr} values of stored row p): where a tile row is one or two vectors long ({@code mr}
      * from the lanes to twice the lanes: float64 on AVX-512 and AVX2), whole panels copy each column
      * as one vector, or as two that overlap (the second ending at the column's end), and the last,
-     * partial panel goes to {@link FloatPacking#packA}; otherwise all of it goes there. The same layout
-     * and values either way.
+     * partial panel goes to {@link FloatPacking#packA}; where it is shorter than a vector (float32),
+     * {@link #packTransposedANarrow}; otherwise all of it goes to {@link FloatPacking#packA}. The same
+     * layout and values either way.
      * NOTE: only whole vectors of the kernel's own species: a narrower shape of the same element
      * type pollutes the Vector API's shared profiles, and C2 then leaves the micro-kernel's stores
      * unintrinsified (bench/RESULTS.md, "float32 in nn").
@@ -269,8 +270,8 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
     }
 
     /**
-     * {@link #packTransposedA} for a tile row shorter than a vector (six-row tiles of float32 on
-     * AVX2): each column of a whole panel as one vector, whose lanes past the tile row land on the
+     * {@link #packTransposedA} for a tile row shorter than a vector (float32: six rows against
+     * eight lanes on AVX2, eight against sixteen on AVX-512): each column of a whole panel as one vector, whose lanes past the tile row land on the
      * next column's first elements (stored next) or, after the last, on the next panel (packed
      * after it) or scratch beyond the block. A panel whose last vector would read past A's array
      * goes to {@link FloatPacking#packA}, as does the last, partial panel. The same layout and values.

@@ -164,22 +164,22 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public void copyRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
-        VectorLoops.copyRuns(a, ao, as, r, ro, rs, runs, n);
+        VectorRuns.copyRuns(a, ao, as, r, ro, rs, runs, n);
     }
 
     @Override
     public void copyRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
-        VectorLoops.copyRuns(a, ao, as, r, ro, rs, runs, n);
+        VectorRuns.copyRuns(a, ao, as, r, ro, rs, runs, n);
     }
 
     @Override
     public void addRuns(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int n) {
-        VectorLoops.addRuns(a, ao, as, r, ro, rs, runs, n);
+        VectorRuns.addRuns(a, ao, as, r, ro, rs, runs, n);
     }
 
     @Override
     public void addRuns(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int n) {
-        VectorLoops.addRuns(a, ao, as, r, ro, rs, runs, n);
+        VectorRuns.addRuns(a, ao, as, r, ro, rs, runs, n);
     }
 
     @Override

@@ -329,25 +329,42 @@ class ConvKernelsTest {
 
     /**
      * Output planes of at least {@code ConvLoops.DIRECT_PLANE} go from each image's product straight
-     * into the output, the bias added there: against the definition in float64, and in float32
-     * against the scratch-and-copy path that images cut into chunks take.
+     * into the output, the bias added there: bit for bit what the scratch-and-copy path gives, with
+     * and without a bias, one group and two, both dtypes, and against the definition. Products of an
+     * image too small for the matrix kernel (the last geometry) keep to the copy path, whose block
+     * product is not.
      */
     @Test
     void largePlanesGoStraightIntoTheOutput() {
-        Geometry g = new Geometry(3, 2, 20, 18, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        assertTrue(g.outH() * g.outW() >= ConvLoops.DIRECT_PLANE);
-        // 9,000: an image a block; 1,000: images cut into chunks
-        check(g, 9_000, 8);
-        check(g, ConvKernels.SCRATCH_BUDGET, 9);
-        SplittableRandom rng = new SplittableRandom(8);
-        NDArray x = NDArray.wrap(random(rng, g.n() * g.c() * g.h() * g.w()), g.inputShape()).toFloat32();
-        NDArray w = NDArray.wrap(random(rng, g.o() * g.c() * 9), g.weightShape()).toFloat32();
-        NDArray b = NDArray.wrap(random(rng, g.o()), new int[] {g.o()}).toFloat32();
-        double[] direct = ConvKernels.conv2d(x, w, b, g, 9_000).toArray();
-        double[] copied = ConvKernels.conv2d(x, w, b, g, 1_000).toArray();
-        for (int i = 0; i < direct.length; i++) {
-            assertTrue(Math.abs(direct[i] - copied[i]) <= 1e-5 * (1 + Math.abs(copied[i])),
-                    "float32 at " + i + ": " + direct[i] + " against " + copied[i]);
+        Geometry[] geometries = {
+            new Geometry(3, 2, 20, 18, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+            new Geometry(3, 4, 20, 18, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+            new Geometry(8, 1, 17, 17, 2, 2, 2, 1, 1, 0, 0, 1, 1, 1)};
+        for (Geometry g : geometries) {
+            assertTrue(g.outH() * g.outW() >= ConvLoops.DIRECT_PLANE, g + " plane");
+            check(g, ConvKernels.SCRATCH_BUDGET, 9);
+            SplittableRandom rng = new SplittableRandom(8);
+            NDArray x = NDArray.wrap(random(rng, g.n() * g.c() * g.h() * g.w()), g.inputShape());
+            NDArray w = NDArray.wrap(random(rng, g.o() * g.c() / g.groups() * g.kh() * g.kw()), g.weightShape());
+            NDArray b = NDArray.wrap(random(rng, g.o()), new int[] {g.o()});
+            for (NDArray bias : new NDArray[] {b, null}) {
+                NDArray[] direct = {
+                    ConvLoops.conv2d(x, w, bias, g, ConvKernels.SCRATCH_BUDGET),
+                    FloatConvLoops.conv2d(x.toFloat32(), w.toFloat32(), bias == null ? null : bias.toFloat32(), g,
+                            ConvKernels.SCRATCH_BUDGET)};
+                NDArray[] copied = {
+                    ConvLoops.conv2d(x, w, bias, g, ConvKernels.SCRATCH_BUDGET, Integer.MAX_VALUE),
+                    FloatConvLoops.conv2d(x.toFloat32(), w.toFloat32(), bias == null ? null : bias.toFloat32(), g,
+                            ConvKernels.SCRATCH_BUDGET, Integer.MAX_VALUE)};
+                for (int d = 0; d < 2; d++) {
+                    double[] p = direct[d].toArray();
+                    double[] q = copied[d].toArray();
+                    for (int i = 0; i < p.length; i++) {
+                        assertTrue(Double.doubleToRawLongBits(p[i]) == Double.doubleToRawLongBits(q[i]),
+                                g + (bias == null ? " no bias" : " bias") + " dtype " + d + " at " + i + ": " + p[i] + " against " + q[i]);
+                    }
+                }
+            }
         }
     }
 

@@ -10,8 +10,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * {@link MathKernel#copyRuns} and {@link MathKernel#addRuns} against their written-out loops, bit
  * for bit, in both kernels and dtypes: runs shorter than a vector, of exactly one, between one and
- * two (where the last vector overlaps the first) and longer, with the elements between runs and
- * around them left as they were.
+ * two (where the last vector overlaps the first), up to four (four vectors, those past the run's end
+ * moved back onto its last) and longer, with the elements between runs and around them left as they
+ * were.
  */
 class MathKernelRunsTest {
     private static final double[] SPECIAL = {0.0, -0.0, 1.0, -1.0, Double.MAX_VALUE, -Double.MAX_VALUE,
@@ -41,7 +42,9 @@ class MathKernelRunsTest {
     @ParameterizedTest
     @MethodSource("kernels")
     void copyRunsAndAddRunsGiveTheBitsOfTheirLoops(MathKernel k) {
-        for (int n = 0; n <= 40; n++) {
+        // past five vectors of the widest float shape (AVX-512: 16 lanes): runs of one, two and four
+        // vectors and the loop above them, in both dtypes, on any CPU
+        for (int n = 0; n <= 82; n++) {
             for (int runs = 0; runs <= 3; runs++) {
                 int as = n + 3;
                 int rs = n + 5;
