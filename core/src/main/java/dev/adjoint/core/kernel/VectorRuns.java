@@ -144,7 +144,7 @@ final class VectorRuns {
      * Runs of two to four vectors, {@code last} = the run's length less a vector: four vectors a
      * run, those past the run's end moved back onto its last vector.
      * NOTE: a method of its own, so that {@link #copyRuns} stays small enough for C2 to inline
-     * into im2col's loop (runs of a vector or two slowed by a fifth when it was not).
+     * into im2col's loop (bench/RESULTS.md, "im2col by planes").
      */
     private static void copyFourVectors(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int last) {
         int second = LANES; // the run is longer than two vectors
