@@ -344,6 +344,11 @@ public final class ReduceKernels {
         for (int j = 0; j < rest; j++) {
             s[j] += a[p + j];
         }
+        return combineLanes(s);
+    }
+
+    /** Combines the running sums as {@link #finishLanes} does: sum k with sum k + 8, then k + 4, k + 2, k + 1. */
+    static double combineLanes(double[] s) {
         for (int width = SUM_LANES / 2; width > 0; width /= 2) {
             for (int k = 0; k < width; k++) {
                 s[k] += s[k + width];
@@ -387,11 +392,10 @@ public final class ReduceKernels {
             s15 += a[p + 15];
         }
         double[] s = {s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15};
-        double[] rest = new double[SUM_LANES];
         for (int j = 0; i + j < n; j++) {
-            rest[j] = a[from + i + j];
+            s[j] += a[from + i + j];
         }
-        return finishLanes(s, rest, 0, n - i);
+        return combineLanes(s);
     }
 
     /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */

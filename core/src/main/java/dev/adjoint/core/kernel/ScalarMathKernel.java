@@ -102,22 +102,22 @@ final class ScalarMathKernel implements MathKernel {
 
     /**
      * Adds the next {@code rest} products of floats (any number) to the running sums, product j
-     * to sum j % 16, and combines them as {@link ReduceKernels#finishLanes} does.
+     * to sum j % 16, and combines them ({@link ReduceKernels#combineLanes}).
      */
     static double finishDot(double[] s, float[] a, int ao, float[] b, int bo, int rest) {
         for (int j = 0; j < rest; j++) {
             // SUM_LANES is a power of two
             s[j & (ReduceKernels.SUM_LANES - 1)] += (double) a[ao + j] * b[bo + j];
         }
-        return ReduceKernels.finishLanes(s, s, 0, 0); // nothing left to add: only the combining
+        return ReduceKernels.combineLanes(s);
     }
 
-    /** Adds the last {@code rest} (< 16) products to the running sums and combines them as {@link ReduceKernels#finishLanes} does. */
+    /** Adds the last {@code rest} (< 16) products to the running sums and combines them ({@link ReduceKernels#combineLanes}). */
     static double finishDot(double[] s, double[] a, int ao, double[] b, int bo, int rest) {
         for (int j = 0; j < rest; j++) {
             s[j] += a[ao + j] * b[bo + j];
         }
-        return ReduceKernels.finishLanes(s, a, ao, 0);
+        return ReduceKernels.combineLanes(s);
     }
 
     @Override

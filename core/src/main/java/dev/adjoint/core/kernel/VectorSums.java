@@ -173,6 +173,6 @@ final class VectorSums {
         for (; i < n; i++) {
             sums[i & (lanes - 1)] += a[ao + i];
         }
-        return ReduceKernels.finishLanes(sums, sums, 0, 0); // nothing left to add: only the combining
+        return ReduceKernels.combineLanes(sums);
     }
 }
