@@ -48,8 +48,12 @@ public final class Buffers {
     static final boolean TEST_MODE = Boolean.getBoolean("adjoint.recycle.test");
     /** Arrays shorter than this (32K doubles, 256 KB) are allocated normally: the JVM's fast path is cheap for them. */
     static final int MIN_LENGTH = TEST_MODE ? 1 : 1 << 15;
-    /** Arrays longer than this (2M doubles, 16 MB) are not kept. */
-    static final int MAX_LENGTH = 1 << 21;
+    /**
+     * Arrays longer than this (16M doubles, 128 MB) are not kept: high enough for a convolution's
+     * activations on a batch of a thousand images, which a fresh array pays for in full (its
+     * zeroing). The pool keeps no more arrays than the largest region gave back at once, softly.
+     */
+    static final int MAX_LENGTH = 1 << 24;
     /** {@link #MIN_LENGTH} for float arrays: the same bytes, twice the elements. */
     static final int MIN_FLOATS = TEST_MODE ? 1 : MIN_LENGTH * 2;
     /** {@link #MAX_LENGTH} for float arrays: the same bytes. */

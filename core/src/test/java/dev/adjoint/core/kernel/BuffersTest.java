@@ -50,6 +50,29 @@ class BuffersTest {
     }
 
     @Test
+    void activationsOfAThousandImageBatchAreKeptAndLongerArraysAreNot() {
+        // float32 [1000, 32, 26, 26]: the fashion-mnist CNN's first activation on an evaluation chunk
+        int activation = 1000 * 32 * 26 * 26;
+        assertTrue(activation <= Buffers.MAX_FLOATS, "a convolution's activations on a thousand images are kept");
+        Buffers.Scope scope = Buffers.open();
+        float[] a = Buffers.uninitializedFloats(activation);
+        scope.release();
+        assertSame(a, Buffers.uninitializedFloats(activation));
+        a = null;
+
+        scope = Buffers.open();
+        double[] longest = Buffers.uninitialized(Buffers.MAX_LENGTH);
+        scope.release();
+        assertSame(longest, Buffers.uninitialized(Buffers.MAX_LENGTH), "the longest kept length");
+        longest = null;
+
+        scope = Buffers.open();
+        Buffers.uninitialized(Buffers.MAX_LENGTH + 1);
+        scope.release();
+        assertEquals(0, Buffers.pooled(), "past the bound, arrays go to the garbage collector");
+    }
+
+    @Test
     void discardedNestedAndStoppedScopesGiveNothingBack() {
         Buffers.Scope discarded = Buffers.open();
         Buffers.uninitialized(N);
