@@ -37,6 +37,12 @@ final class VectorPoolLoops {
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
     /** Windows a vector of pairs holds: a chunk of a row takes this many, or half as many. */
     static final int WINDOWS = PAIRS.length();
+    /**
+     * The position of each lane's window within its row pair: 2 j. NOTE: a constant, not made per
+     * call: JDK 17's C2 does not intrinsify {@code addIndex} with a scale, whose Java fallback then
+     * boxed vectors on every call (one call per plane).
+     */
+    private static final IntVector COLUMNS = IntVector.zero(INTS).addIndex(2);
 
     private VectorPoolLoops() {
     }
@@ -58,8 +64,7 @@ final class VectorPoolLoops {
         // a chunk's float store writes this many past its n windows: the rows that hold them come after
         int spill = FLOATS.length() - n;
         int rows = oh - (spill + ow - 1) / ow;
-        // the position of each lane's window within its row pair: 2 j
-        IntVector columns = IntVector.zero(INTS).addIndex(2);
+        IntVector columns = COLUMNS;
         int i = 0;
         for (; i < rows && xo + (2 * i + 1) * w + 2 * (ow - n) + FLOATS.length() <= x.length; i++) {
             int top = 2 * i * w;
