@@ -110,8 +110,8 @@ public final class Buffers {
     }
 
     /**
-     * Opens a scope on this thread that remembers the arrays taken until {@link Scope#stop()}, but
-     * for those that an open region lends (they come back with the region). Scopes do not nest: while one is open on this thread, this returns {@code null}, and the
+     * Opens a scope on this thread that remembers the arrays taken until {@link Scope#stop()}.
+     * Scopes do not nest: while one is open on this thread, this returns {@code null}, and the
      * open one goes on remembering.
      *
      * @return the scope, or null when the pool is off or a scope is already open on this thread
@@ -199,8 +199,8 @@ public final class Buffers {
 
     /**
      * Opens a region on this thread: until it is {@link Region#close() closed}, the large arrays
-     * taken on this thread (outside an arena, and inside a backward pass's scope too) are lent
-     * under a {@link Lease} each, and come back to the pool when it closes. Regions nest: an inner one
+     * taken on this thread (outside a backward pass's scope and an arena) are lent under a
+     * {@link Lease} each, and come back to the pool when it closes. Regions nest: an inner one
      * lends until it closes, then the outer one again.
      *
      * @return the region, or null when the pool is off
@@ -553,12 +553,10 @@ public final class Buffers {
             if (r == null) {
                 r = floats ? new float[n] : new double[n];
             }
-            // A region takes precedence over a backward pass's scope: all its arrays come back when it
-            // closes, where the scope's record keeps only the last few of a long backward pass.
-            if (region != null && muted == 0) {
-                region.lend(r);
-            } else if (open != null) {
+            if (open != null) {
                 open.remember(r);
+            } else if (region != null && muted == 0) {
+                region.lend(r);
             }
             return r;
         }
