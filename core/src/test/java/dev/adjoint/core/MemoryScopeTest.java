@@ -23,6 +23,41 @@ import org.junit.jupiter.api.Test;
  * ({@code adjoint.recycle.test}), so a result read after its memory went back would show.
  */
 class MemoryScopeTest {
+    /** Large enough to be recycled outside the suite's test mode too. */
+    private static final int KEPT = 40_000;
+
+    @Test
+    void gradientsThatAHookOrACustomOpKeepInsideAScopeStayReadableAfterItCloses() {
+        SplittableRandom rng = new SplittableRandom(11);
+        Tensor x = Tensor.randn(rng, KEPT).requiresGrad(true);
+        Tensor w = Tensor.randn(rng, KEPT);
+        java.util.ArrayList<Tensor> seen = new java.util.ArrayList<>();
+        CustomOp keeper = new CustomOp() {
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                return in[0].mul(1.0);
+            }
+
+            @Override
+            public Tensor[] backward(Context ctx, Tensor g) {
+                seen.add(g); // the default retainsGradients(): true, so it may keep g
+                return new Tensor[] {g};
+            }
+        };
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor h = x.tanh();
+            h.registerHook(g -> {
+                seen.add(g);
+                return g;
+            });
+            keeper.apply(h).mul(w).sum().backward();
+        }
+        assertEquals(2, seen.size());
+        for (Tensor g : seen) {
+            assertArrayEquals(w.toArray(), g.toArray(), 0.0, "a gradient a hook or op kept was given back with the scope");
+        }
+    }
+
 
     private static Object buffer(Tensor t) {
         return t.value().buffer();

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Kernels take arrays with {@link #uninitialized(int)} (float64) or {@link #uninitializedFloats(int)}
  * (float32; the same pool, the same byte thresholds): an array from there holds garbage, so
  * only a kernel that overwrites every element may use it. Arrays come back to the pool only
- * through a {@link Scope}: while a scope is open on a thread, it remembers the large arrays taken
+ * through a {@link Scope} or a {@link Region} (below): while a scope is open on a thread, it remembers the large arrays taken
  * on that thread (the last {@link #CAPACITY} of them, the warmest); its owner, who alone knows
  * whether those arrays are dead, then either {@link Scope#release() releases} them into the pool
  * or {@link Scope#discard() discards} the record. The pool itself knows nothing of what the arrays
@@ -49,9 +49,8 @@ public final class Buffers {
     /** Arrays shorter than this (32K doubles, 256 KB) are allocated normally: the JVM's fast path is cheap for them. */
     static final int MIN_LENGTH = TEST_MODE ? 1 : 1 << 15;
     /**
-     * Arrays longer than this (16M doubles, 128 MB) are not kept: high enough for a convolution's
-     * activations on a batch of a thousand images, which a fresh array pays for in full (its
-     * zeroing). The pool keeps no more arrays than the largest region gave back at once, softly.
+     * Arrays longer than this (16M doubles, 128 MB) are not kept. The pool keeps no more arrays than
+     * the largest region gave back at once, softly referenced.
      */
     static final int MAX_LENGTH = 1 << 24;
     /** {@link #MIN_LENGTH} for float arrays: the same bytes, twice the elements. */

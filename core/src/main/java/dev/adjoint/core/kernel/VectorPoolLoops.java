@@ -39,8 +39,8 @@ final class VectorPoolLoops {
     static final int WINDOWS = PAIRS.length();
     /**
      * The position of each lane's window within its row pair: 2 j. NOTE: a constant, not made per
-     * call: JDK 17's C2 does not intrinsify {@code addIndex} with a scale, whose Java fallback then
-     * boxed vectors on every call (one call per plane).
+     * call: JDK 17's C2 does not intrinsify {@code addIndex} with a scale, and its Java fallback
+     * boxes vectors on every call (one call per plane).
      */
     private static final IntVector COLUMNS = IntVector.zero(INTS).addIndex(2);
 
@@ -64,7 +64,6 @@ final class VectorPoolLoops {
         // a chunk's float store writes this many past its n windows: the rows that hold them come after
         int spill = FLOATS.length() - n;
         int rows = oh - (spill + ow - 1) / ow;
-        IntVector columns = COLUMNS;
         int i = 0;
         for (; i < rows && xo + (2 * i + 1) * w + 2 * (ow - n) + FLOATS.length() <= x.length; i++) {
             int top = 2 * i * w;
@@ -85,7 +84,7 @@ final class VectorPoolLoops {
                 FloatVector lowerMax = c.blend(d, dWins);
                 VectorMask<Float> lowerWins = beats(lowerMax, upperMax);
                 upperMax.blend(lowerMax, lowerWins).intoArray(y, yo + row + j);
-                IntVector base = columns.add(top + 2 * j);
+                IntVector base = COLUMNS.add(top + 2 * j);
                 IntVector upperAt = base.blend(base.add(1), bWins.cast(INTS));
                 IntVector lowerAt = base.add(w).blend(base.add(w + 1), dWins.cast(INTS));
                 ((DoubleVector) upperAt.blend(lowerAt, lowerWins.cast(INTS)).convertShape(VectorOperators.I2D, DOUBLES, 0))
