@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #mute() muted}, or an arena is entered, the arrays taken are not the region's.
  *
  * <p>Pooled arrays are softly referenced (the GC may take them back under memory pressure) and
- * bounded per thread: {@link #CAPACITY} arrays, or as many as a region gave back at once. An open
+ * bounded per thread: {@link #CAPACITY} arrays, or as many as a region gave back at once together
+ * with what the backward passes run inside it gave back. An open
  * region holds every array it lent until it closes. Two system properties exist for testing and opting out:
  * {@code adjoint.recycle=false} turns the pool off; {@code adjoint.recycle.test=true} pools arrays
  * of every length and fills each reused array (of either dtype) with NaN first, so that a kernel that fails to
@@ -168,10 +169,12 @@ public final class Buffers {
             stop();
             if (!done) {
                 done = true;
-                for (int i = 0; i < Math.min(logged, CAPACITY); i++) {
+                int given = Math.min(logged, CAPACITY);
+                for (int i = 0; i < given; i++) {
                     recycler.give(log[i]);
                     log[i] = null;
                 }
+                recycler.scopesGave += given;
                 recycler.spare = this;
             }
         }
@@ -314,11 +317,14 @@ public final class Buffers {
         private ArrayList<Lease> lent = new ArrayList<>();
         /** The region's own lease ({@link #regionLease()}). */
         private final Lease own = new Lease(null, this);
+        /** {@link Recycler#scopesGave} when this region opened. */
+        private final long scopesGaveBefore;
         private boolean closed;
 
         private Region(Recycler recycler, Region parent) {
             this.recycler = recycler;
             this.parent = parent;
+            this.scopesGaveBefore = recycler.scopesGave;
         }
 
         void lend(Object buffer) {
@@ -384,8 +390,11 @@ public final class Buffers {
             recycler.region = parent;
             REGIONS.decrementAndGet();
             own.released = true;
-            // the pool makes room for all of them (kept ones included: an upper bound is enough)
-            recycler.limit = Math.max(recycler.limit, lent.size());
+            // the pool makes room for all of them (kept ones included: an upper bound is enough), and
+            // for what backward passes gave back while it was open: otherwise this region's arrays
+            // would push those out, and the next step's backward pass would find none
+            int scopes = (int) Math.min(Integer.MAX_VALUE - lent.size(), recycler.scopesGave - scopesGaveBefore);
+            recycler.limit = Math.max(recycler.limit, lent.size() + scopes);
             for (Lease lease : lent) {
                 if (lease.owner == this) {
                     lease.released = true;
@@ -518,8 +527,13 @@ public final class Buffers {
         @SuppressWarnings({"unchecked", "rawtypes"})
         SoftReference<Object>[] pool = new SoftReference[CAPACITY];
         int pooled;
-        /** How many arrays the pool keeps: {@link #CAPACITY}, or as many as a region gave back at once. */
+        /**
+         * How many arrays the pool keeps: {@link #CAPACITY}, or as many as a region gave back at once
+         * with what scopes gave back while it was open.
+         */
         int limit = CAPACITY;
+        /** Arrays that scopes on this thread have given back, ever (a region takes the difference). */
+        long scopesGave;
         Scope open;
         /** A finished scope, for the next {@link Buffers#open()}. */
         Scope spare;

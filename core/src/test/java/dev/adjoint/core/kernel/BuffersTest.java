@@ -161,6 +161,33 @@ class BuffersTest {
     }
 
     @Test
+    void aScopesBackwardArraysAndItsForwardArraysAllStayPooledForTheNextStep() {
+        int depth = 2 * Buffers.CAPACITY;
+        SplittableRandom rng = new SplittableRandom(9);
+        Tensor x = Tensor.randn(rng, N).requiresGrad(true);
+        double[] first = null;
+        for (int step = 0; step < 3; step++) {
+            x.zeroGrad();
+            try (dev.adjoint.core.MemoryScope scope = dev.adjoint.core.MemoryScope.open()) {
+                Tensor h = x;
+                for (int layer = 0; layer < depth; layer++) {
+                    h = h.tanh();
+                }
+                h.sum().backward();
+            }
+            // the scope's tanh results, and the last CAPACITY gradients the backward pass gave back
+            assertTrue(Buffers.pooled() >= depth + Buffers.CAPACITY, "pooled " + Buffers.pooled() + " arrays after a scope of "
+                    + depth + " layers: the scope's arrays pushed the backward pass's out of the pool");
+            double[] g = x.grad().toArray();
+            if (first == null) {
+                first = g;
+            } else {
+                assertArrayEquals(first, g, 0.0, "step " + step + ": recycled arrays changed the gradient");
+            }
+        }
+    }
+
+    @Test
     void aGradientGivenToAUsersOpIsNeverRecycled() {
         List<Tensor> seen = new ArrayList<>();
         CustomOp spy = new CustomOp() {
