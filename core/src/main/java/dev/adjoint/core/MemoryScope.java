@@ -45,8 +45,8 @@ import java.util.Arrays;
  * <p><b>Keep scopes short.</b> A scope holds the memory of everything computed inside it until it
  * closes, whether or not anything still refers to it: open one per step (or per batch of an
  * evaluation), not around a whole training run. The pool that takes the memory back keeps, per
- * thread, as many arrays as the largest scope gave back, softly referenced (the garbage collector
- * takes them when memory runs short).
+ * thread, as many arrays as the largest scope gave back (with a few of the last backward pass
+ * inside it), softly referenced (the garbage collector takes them when memory runs short).
  *
  * <p>A scope belongs to the thread that opened it: {@code keep} and {@code close} must run there,
  * and ops run on other threads meanwhile are not in it (a view that another thread makes of one

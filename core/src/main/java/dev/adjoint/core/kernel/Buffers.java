@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Pooled arrays are softly referenced (the GC may take them back under memory pressure) and
  * bounded per thread: {@link #CAPACITY} arrays, or as many as a region gave back at once together
- * with what the backward passes run inside it gave back. An open
- * region holds every array it lent until it closes. Two system properties exist for testing and opting out:
+ * with what a backward pass run inside it gave back. An open region holds every array it lent
+ * until it closes. Two system properties exist for testing and opting out:
  * {@code adjoint.recycle=false} turns the pool off; {@code adjoint.recycle.test=true} pools arrays
  * of every length and fills each reused array (of either dtype) with NaN first, so that a kernel that fails to
  * overwrite its output, or an array released while still in use, shows up as NaN in the suite.
@@ -49,16 +49,13 @@ public final class Buffers {
     static final boolean TEST_MODE = Boolean.getBoolean("adjoint.recycle.test");
     /** Arrays shorter than this (32K doubles, 256 KB) are allocated normally: the JVM's fast path is cheap for them. */
     static final int MIN_LENGTH = TEST_MODE ? 1 : 1 << 15;
-    /**
-     * Arrays longer than this (16M doubles, 128 MB) are not kept. The pool keeps no more arrays than
-     * the largest region gave back at once, softly referenced.
-     */
+    /** Arrays longer than this (16M doubles, 128 MB) are not kept. */
     static final int MAX_LENGTH = 1 << 24;
     /** {@link #MIN_LENGTH} for float arrays: the same bytes, twice the elements. */
     static final int MIN_FLOATS = TEST_MODE ? 1 : MIN_LENGTH * 2;
     /** {@link #MAX_LENGTH} for float arrays: the same bytes. */
     static final int MAX_FLOATS = MAX_LENGTH * 2;
-    /** Arrays kept per thread in a scope's record, and in the pool until a region gives back more at once. */
+    /** Arrays kept per thread in a scope's record, and in the pool until a region's close makes room for more. */
     static final int CAPACITY = 6;
 
     private static final ThreadLocal<Recycler> RECYCLER = ThreadLocal.withInitial(Recycler::new);
@@ -391,9 +388,10 @@ public final class Buffers {
             REGIONS.decrementAndGet();
             own.released = true;
             // the pool makes room for all of them (kept ones included: an upper bound is enough), and
-            // for what backward passes gave back while it was open: otherwise this region's arrays
-            // would push those out, and the next step's backward pass would find none
-            int scopes = (int) Math.min(Integer.MAX_VALUE - lent.size(), recycler.scopesGave - scopesGaveBefore);
+            // for what a backward pass gave back while it was open (one pass's worth at most: the
+            // count grows with every step a long region runs): otherwise this region's arrays would
+            // push those out, and the next step's backward pass would find none
+            int scopes = (int) Math.min(CAPACITY, recycler.scopesGave - scopesGaveBefore);
             recycler.limit = Math.max(recycler.limit, lent.size() + scopes);
             for (Lease lease : lent) {
                 if (lease.owner == this) {
@@ -529,7 +527,7 @@ public final class Buffers {
         int pooled;
         /**
          * How many arrays the pool keeps: {@link #CAPACITY}, or as many as a region gave back at once
-         * with what scopes gave back while it was open.
+         * with what a backward pass's scope gave back while it was open.
          */
         int limit = CAPACITY;
         /** Arrays that scopes on this thread have given back, ever (a region takes the difference). */

@@ -161,7 +161,7 @@ class BuffersTest {
     }
 
     @Test
-    void aScopesBackwardArraysAndItsForwardArraysAllStayPooledForTheNextStep() {
+    void aMemoryScopesForwardArraysAndItsBackwardPassesArraysStayPooledForTheNextStep() {
         int depth = 2 * Buffers.CAPACITY;
         SplittableRandom rng = new SplittableRandom(9);
         Tensor x = Tensor.randn(rng, N).requiresGrad(true);
@@ -184,6 +184,38 @@ class BuffersTest {
             } else {
                 assertArrayEquals(first, g, 0.0, "step " + step + ": recycled arrays changed the gradient");
             }
+        }
+    }
+
+    @Test
+    void aMemoryScopeAroundManyStepsDoesNotGrowThePoolsBound() {
+        int depth = 2 * Buffers.CAPACITY;
+        SplittableRandom rng = new SplittableRandom(13);
+        try (dev.adjoint.core.MemoryScope outer = dev.adjoint.core.MemoryScope.open()) {
+            Tensor x = Tensor.randn(rng, N).requiresGrad(true);
+            for (int step = 0; step < 20; step++) {
+                x.zeroGrad();
+                try (dev.adjoint.core.MemoryScope scope = dev.adjoint.core.MemoryScope.open()) {
+                    Tensor h = x;
+                    for (int layer = 0; layer < depth; layer++) {
+                        h = h.tanh();
+                    }
+                    h.sum().backward();
+                }
+            }
+        }
+        // steps of other lengths, each leaving arrays no later step takes
+        for (int step = 1; step <= 20; step++) {
+            Tensor y = Tensor.randn(rng, N + step).requiresGrad(true);
+            try (dev.adjoint.core.MemoryScope scope = dev.adjoint.core.MemoryScope.open()) {
+                Tensor h = y;
+                for (int layer = 0; layer < depth; layer++) {
+                    h = h.tanh();
+                }
+                h.sum().backward();
+            }
+            assertTrue(Buffers.pooled() <= depth + Buffers.CAPACITY, "pooled " + Buffers.pooled()
+                    + " arrays: the bound grew with the steps an outer scope ran");
         }
     }
 
