@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.adjoint.core.Autograd;
 import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
+import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,6 +161,17 @@ class BuffersTest {
         assertArrayEquals(keptValues, keptForward.toArray(), 0.0, "a forward result the user kept was overwritten");
     }
 
+    /** One training step in a {@link MemoryScope}: {@code depth} tanh layers on x, the sum's backward pass. */
+    private static void scopedTanhChainStep(Tensor x, int depth) {
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor h = x;
+            for (int layer = 0; layer < depth; layer++) {
+                h = h.tanh();
+            }
+            h.sum().backward();
+        }
+    }
+
     @Test
     void aMemoryScopesForwardArraysAndItsBackwardPassesArraysStayPooledForTheNextStep() {
         int depth = 2 * Buffers.CAPACITY;
@@ -168,13 +180,7 @@ class BuffersTest {
         double[] first = null;
         for (int step = 0; step < 3; step++) {
             x.zeroGrad();
-            try (dev.adjoint.core.MemoryScope scope = dev.adjoint.core.MemoryScope.open()) {
-                Tensor h = x;
-                for (int layer = 0; layer < depth; layer++) {
-                    h = h.tanh();
-                }
-                h.sum().backward();
-            }
+            scopedTanhChainStep(x, depth);
             // the scope's tanh results, and the last CAPACITY gradients the backward pass gave back
             assertTrue(Buffers.pooled() >= depth + Buffers.CAPACITY, "pooled " + Buffers.pooled() + " arrays after a scope of "
                     + depth + " layers: the scope's arrays pushed the backward pass's out of the pool");
@@ -191,29 +197,16 @@ class BuffersTest {
     void aMemoryScopeAroundManyStepsDoesNotGrowThePoolsBound() {
         int depth = 2 * Buffers.CAPACITY;
         SplittableRandom rng = new SplittableRandom(13);
-        try (dev.adjoint.core.MemoryScope outer = dev.adjoint.core.MemoryScope.open()) {
+        try (MemoryScope outer = MemoryScope.open()) {
             Tensor x = Tensor.randn(rng, N).requiresGrad(true);
             for (int step = 0; step < 20; step++) {
                 x.zeroGrad();
-                try (dev.adjoint.core.MemoryScope scope = dev.adjoint.core.MemoryScope.open()) {
-                    Tensor h = x;
-                    for (int layer = 0; layer < depth; layer++) {
-                        h = h.tanh();
-                    }
-                    h.sum().backward();
-                }
+                scopedTanhChainStep(x, depth);
             }
         }
         // steps of other lengths, each leaving arrays no later step takes
         for (int step = 1; step <= 20; step++) {
-            Tensor y = Tensor.randn(rng, N + step).requiresGrad(true);
-            try (dev.adjoint.core.MemoryScope scope = dev.adjoint.core.MemoryScope.open()) {
-                Tensor h = y;
-                for (int layer = 0; layer < depth; layer++) {
-                    h = h.tanh();
-                }
-                h.sum().backward();
-            }
+            scopedTanhChainStep(Tensor.randn(rng, N + step).requiresGrad(true), depth);
             assertTrue(Buffers.pooled() <= depth + Buffers.CAPACITY, "pooled " + Buffers.pooled()
                     + " arrays: the bound grew with the steps an outer scope ran");
         }
