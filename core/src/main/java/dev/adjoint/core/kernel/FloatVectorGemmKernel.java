@@ -258,9 +258,9 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             int s = a.offset() + p0 * stride + i0 + ir;
             int end = (ir + mr) * depth;
             for (int out = ir * depth; out < end; out += mr, s += stride) {
-                FloatVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+                ((FloatVector) SPECIES.fromArray(src, s)).intoArray(dst, out);
                 if (tail > 0) {
-                    FloatVector.fromArray(SPECIES, src, s + tail).intoArray(dst, out + tail);
+                    ((FloatVector) SPECIES.fromArray(src, s + tail)).intoArray(dst, out + tail);
                 }
             }
         }
@@ -289,7 +289,7 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
                 break;
             }
             for (; out < end; out += mr, s += stride) {
-                FloatVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+                ((FloatVector) SPECIES.fromArray(src, s)).intoArray(dst, out);
             }
         }
         if (ir < rows) {
@@ -317,8 +317,8 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             int s = b.offset() + p0 * stride + j0 + jr;
             int end = (jr + NR) * depth;
             for (int out = jr * depth; out < end; out += NR, s += stride) {
-                FloatVector.fromArray(SPECIES, src, s).intoArray(dst, out);
-                FloatVector.fromArray(SPECIES, src, s + LANES).intoArray(dst, out + LANES);
+                ((FloatVector) SPECIES.fromArray(src, s)).intoArray(dst, out);
+                ((FloatVector) SPECIES.fromArray(src, s + LANES)).intoArray(dst, out + LANES);
             }
         }
         if (whole < cols) {

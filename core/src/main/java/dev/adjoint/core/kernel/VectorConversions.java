@@ -119,7 +119,7 @@ final class VectorConversions {
         int i = 0;
         // a full float vector is read from i; its first LANES lanes are converted
         for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
-            ((DoubleVector) FloatVector.fromArray(FLOATS, a, ao + i).castShape(SPECIES, 0)).intoArray(r, ro + i);
+            ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, ao + i)).castShape(SPECIES, 0)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] = a[ao + i];
@@ -131,7 +131,7 @@ final class VectorConversions {
         // each store writes LANES rounded floats and LANES zeros after them, which the next store
         // (or the tail) overwrites: the bound keeps those zeros inside [ro, ro + n)
         for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
-            ((FloatVector) DoubleVector.fromArray(SPECIES, a, ao + i).castShape(FLOATS, 0)).intoArray(r, ro + i);
+            ((FloatVector) ((DoubleVector) SPECIES.fromArray(a, ao + i)).castShape(FLOATS, 0)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] = (float) a[ao + i];

@@ -207,7 +207,7 @@ final class VectorExp {
         DoubleVector c0 = V_C0, c1 = V_C1, c2 = V_C2, c3 = V_C3, c4 = V_C4, c5 = V_C5, c6 = V_C6, c7 = V_C7;
         DoubleVector c8 = V_C8, c9 = V_C9, c10 = V_C10, c11 = V_C11, c12 = V_C12, c13 = V_C13, c14 = V_C14, c15 = V_C15;
         for (int i = 0, bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector ax = DoubleVector.fromArray(SPECIES, a, ao + i).abs();
+            DoubleVector ax = ((DoubleVector) SPECIES.fromArray(a, ao + i)).abs();
             if (ax.compare(VectorOperators.LE, limit).allTrue()) {
                 DoubleVector y = ax.add(ax);
                 DoubleVector t = y.mul(log2e).add(floor).add(shifter);
@@ -237,9 +237,9 @@ final class VectorExp {
         DoubleVector limit = V_TANH_LIMIT;
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i);
+            DoubleVector x = ((DoubleVector) SPECIES.fromArray(a, ao + i));
             if (x.abs().compare(VectorOperators.LE, limit).allTrue()) {
-                DoubleVector e = DoubleVector.fromArray(SPECIES, ex, i);
+                DoubleVector e = ((DoubleVector) SPECIES.fromArray(ex, i));
                 DoubleVector th = e.div(e.add(two));
                 // copy x's sign onto th (th >= 0)
                 th.viewAsIntegralLanes().or(x.viewAsIntegralLanes().and(SIGN_BIT)).viewAsFloatingLanes().intoArray(r, ro + i);
@@ -279,7 +279,7 @@ final class VectorExp {
         DoubleVector c0 = V_C0, c1 = V_C1, c2 = V_C2, c3 = V_C3, c4 = V_C4, c5 = V_C5;
         DoubleVector c6 = V_C6, c7 = V_C7, c8 = V_C8, c9 = V_C9, c10 = V_C10, c11 = V_C11;
         for (int i = 0, bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector ax = DoubleVector.fromArray(SPECIES, a, ao + i).abs();
+            DoubleVector ax = ((DoubleVector) SPECIES.fromArray(a, ao + i)).abs();
             if (ax.compare(VectorOperators.LE, range).allTrue()) {
                 DoubleVector negAbs = ax.neg();
                 DoubleVector t = negAbs.fma(log2e, shifter);
@@ -309,9 +309,9 @@ final class VectorExp {
         DoubleVector zero = DoubleVector.zero(SPECIES);
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i);
+            DoubleVector x = ((DoubleVector) SPECIES.fromArray(a, ao + i));
             if (x.abs().compare(VectorOperators.LE, range).allTrue()) {
-                DoubleVector e = DoubleVector.fromArray(SPECIES, ex, i);
+                DoubleVector e = ((DoubleVector) SPECIES.fromArray(ex, i));
                 DoubleVector s = one.div(e.add(one));
                 s.blend(e.mul(s), x.compare(VectorOperators.LT, zero)).intoArray(r, ro + i);
             } else {
@@ -351,7 +351,7 @@ final class VectorExp {
         double sum = 0;
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i).sub(shiftBy);
+            DoubleVector x = ((DoubleVector) SPECIES.fromArray(a, ao + i)).sub(shiftBy);
             if (x.abs().compare(VectorOperators.LE, range).allTrue()) {
                 DoubleVector t = x.fma(log2e, shifter);
                 DoubleVector minusK = shifter.sub(t);
@@ -368,7 +368,7 @@ final class VectorExp {
                 e.intoArray(r, ro + i);
                 // the lane sums live in memory, not in a vector carried around the loop: C2 (JDK 17)
                 // left such a vector boxed, a new object every turn, in about half the JVMs
-                DoubleVector.fromArray(SPECIES, lanes, 0).add(e).intoArray(lanes, 0);
+                ((DoubleVector) SPECIES.fromArray(lanes, 0)).add(e).intoArray(lanes, 0);
             } else {
                 for (int j = i; j < i + LANES; j++) {
                     double e = exp(a[ao + j] - shift);

@@ -256,9 +256,9 @@ final class VectorGemmKernel implements GemmKernel {
             int s = a.offset() + p0 * stride + i0 + ir;
             int end = (ir + mr) * depth;
             for (int out = ir * depth; out < end; out += mr, s += stride) {
-                DoubleVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+                ((DoubleVector) SPECIES.fromArray(src, s)).intoArray(dst, out);
                 if (tail > 0) {
-                    DoubleVector.fromArray(SPECIES, src, s + tail).intoArray(dst, out + tail);
+                    ((DoubleVector) SPECIES.fromArray(src, s + tail)).intoArray(dst, out + tail);
                 }
             }
         }
@@ -287,7 +287,7 @@ final class VectorGemmKernel implements GemmKernel {
                 break;
             }
             for (; out < end; out += mr, s += stride) {
-                DoubleVector.fromArray(SPECIES, src, s).intoArray(dst, out);
+                ((DoubleVector) SPECIES.fromArray(src, s)).intoArray(dst, out);
             }
         }
         if (ir < rows) {
@@ -315,8 +315,8 @@ final class VectorGemmKernel implements GemmKernel {
             int s = b.offset() + p0 * stride + j0 + jr;
             int end = (jr + NR) * depth;
             for (int out = jr * depth; out < end; out += NR, s += stride) {
-                DoubleVector.fromArray(SPECIES, src, s).intoArray(dst, out);
-                DoubleVector.fromArray(SPECIES, src, s + LANES).intoArray(dst, out + LANES);
+                ((DoubleVector) SPECIES.fromArray(src, s)).intoArray(dst, out);
+                ((DoubleVector) SPECIES.fromArray(src, s + LANES)).intoArray(dst, out + LANES);
             }
         }
         if (whole < cols) {

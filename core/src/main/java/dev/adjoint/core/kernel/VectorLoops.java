@@ -21,143 +21,171 @@ final class VectorLoops {
     private VectorLoops() {
     }
 
-    // NOTE: one loop per operation, each on a constant operator: C2 intrinsifies a lanewise
-    // operation only when its operator is a constant.
+    // NOTE: one method per operation, each loop on a constant operator (C2 intrinsifies a lanewise
+    // operation only when its operator is a constant) and compiled on its own profile: a switch's
+    // case that had not run when C2 compiled the switch was compiled without the loads' type
+    // profile and ran boxed for the life of the JVM (bench/RESULTS.md, "Vector code that stays boxed")
     static void arithmetic(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
-        int i = 0;
-        int bound = SPECIES.loopBound(n);
-        int step = LANES;
         switch (op) {
-            case ADD -> {
-                if (sb == 0) {
-                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).add(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).add(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] + b[bo + i * sb];
-                }
-            }
-            case SUB -> {
-                if (sb == 0) {
-                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).sub(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).sub(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] - b[bo + i * sb];
-                }
-            }
-            case MUL -> {
-                if (sb == 0) {
-                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).mul(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] * b[bo + i * sb];
-                }
-            }
-            case DIV -> {
-                if (sb == 0) {
-                    DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).div(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        DoubleVector.fromArray(SPECIES, a, ao + i).div(DoubleVector.fromArray(SPECIES, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] / b[bo + i * sb];
-                }
-            }
+            case ADD -> add(a, ao, b, bo, sb, r, ro, n);
+            case SUB -> sub(a, ao, b, bo, sb, r, ro, n);
+            case MUL -> mul(a, ao, b, bo, sb, r, ro, n);
+            case DIV -> div(a, ao, b, bo, sb, r, ro, n);
             default -> throw new IllegalArgumentException("arithmetic: " + op + " is not one of ADD, SUB, MUL, DIV");
         }
     }
 
+    private static void add(double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        if (sb == 0) {
+            DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
+            for (; i < bound; i += SPECIES.length()) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).add(v).intoArray(r, ro + i);
+            }
+        } else {
+            for (; i < bound; i += SPECIES.length()) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).add((DoubleVector) SPECIES.fromArray(b, bo + i)).intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = a[ao + i] + b[bo + i * sb];
+        }
+    }
+
+    private static void sub(double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        if (sb == 0) {
+            DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
+            for (; i < bound; i += SPECIES.length()) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).sub(v).intoArray(r, ro + i);
+            }
+        } else {
+            for (; i < bound; i += SPECIES.length()) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).sub((DoubleVector) SPECIES.fromArray(b, bo + i)).intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = a[ao + i] - b[bo + i * sb];
+        }
+    }
+
+    private static void mul(double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        if (sb == 0) {
+            DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
+            for (; i < bound; i += SPECIES.length()) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).mul(v).intoArray(r, ro + i);
+            }
+        } else {
+            for (; i < bound; i += SPECIES.length()) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).mul((DoubleVector) SPECIES.fromArray(b, bo + i)).intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = a[ao + i] * b[bo + i * sb];
+        }
+    }
+
+    private static void div(double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        if (sb == 0) {
+            DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
+            for (; i < bound; i += SPECIES.length()) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).div(v).intoArray(r, ro + i);
+            }
+        } else {
+            for (; i < bound; i += SPECIES.length()) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).div((DoubleVector) SPECIES.fromArray(b, bo + i)).intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = a[ao + i] / b[bo + i * sb];
+        }
+    }
+
     static void arithmetic(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        switch (op) {
+            case ADD -> add(a, ao, b, bo, sb, r, ro, n);
+            case SUB -> sub(a, ao, b, bo, sb, r, ro, n);
+            case MUL -> mul(a, ao, b, bo, sb, r, ro, n);
+            case DIV -> div(a, ao, b, bo, sb, r, ro, n);
+            default -> throw new IllegalArgumentException("arithmetic: " + op + " is not one of ADD, SUB, MUL, DIV");
+        }
+    }
+
+    private static void add(float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
         int i = 0;
         int bound = FLOATS.loopBound(n);
-        int step = FLOATS.length();
-        switch (op) {
-            case ADD -> {
-                if (sb == 0) {
-                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).add(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).add(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] + b[bo + i * sb];
-                }
+        if (sb == 0) {
+            FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
+            for (; i < bound; i += FLOATS.length()) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).add(v).intoArray(r, ro + i);
             }
-            case SUB -> {
-                if (sb == 0) {
-                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).sub(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).sub(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] - b[bo + i * sb];
-                }
+        } else {
+            for (; i < bound; i += FLOATS.length()) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).add((FloatVector) FLOATS.fromArray(b, bo + i)).intoArray(r, ro + i);
             }
-            case MUL -> {
-                if (sb == 0) {
-                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).mul(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).mul(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] * b[bo + i * sb];
-                }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = a[ao + i] + b[bo + i * sb];
+        }
+    }
+
+    private static void sub(float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        int i = 0;
+        int bound = FLOATS.loopBound(n);
+        if (sb == 0) {
+            FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
+            for (; i < bound; i += FLOATS.length()) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).sub(v).intoArray(r, ro + i);
             }
-            case DIV -> {
-                if (sb == 0) {
-                    FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).div(v).intoArray(r, ro + i);
-                    }
-                } else {
-                    for (; i < bound; i += step) {
-                        FloatVector.fromArray(FLOATS, a, ao + i).div(FloatVector.fromArray(FLOATS, b, bo + i)).intoArray(r, ro + i);
-                    }
-                }
-                for (; i < n; i++) {
-                    r[ro + i] = a[ao + i] / b[bo + i * sb];
-                }
+        } else {
+            for (; i < bound; i += FLOATS.length()) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).sub((FloatVector) FLOATS.fromArray(b, bo + i)).intoArray(r, ro + i);
             }
-            default -> throw new IllegalArgumentException("arithmetic: " + op + " is not one of ADD, SUB, MUL, DIV");
+        }
+        for (; i < n; i++) {
+            r[ro + i] = a[ao + i] - b[bo + i * sb];
+        }
+    }
+
+    private static void mul(float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        int i = 0;
+        int bound = FLOATS.loopBound(n);
+        if (sb == 0) {
+            FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
+            for (; i < bound; i += FLOATS.length()) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).mul(v).intoArray(r, ro + i);
+            }
+        } else {
+            for (; i < bound; i += FLOATS.length()) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).mul((FloatVector) FLOATS.fromArray(b, bo + i)).intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = a[ao + i] * b[bo + i * sb];
+        }
+    }
+
+    private static void div(float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        int i = 0;
+        int bound = FLOATS.loopBound(n);
+        if (sb == 0) {
+            FloatVector v = FloatVector.broadcast(FLOATS, b[bo]);
+            for (; i < bound; i += FLOATS.length()) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).div(v).intoArray(r, ro + i);
+            }
+        } else {
+            for (; i < bound; i += FLOATS.length()) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).div((FloatVector) FLOATS.fromArray(b, bo + i)).intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = a[ao + i] / b[bo + i * sb];
         }
     }
 
@@ -173,8 +201,8 @@ final class VectorLoops {
         java.util.Arrays.fill(lanes, Double.NEGATIVE_INFINITY);
         int i = 0;
         for (; i + 2 * LANES <= n; i += 2 * LANES) {
-            DoubleVector x0 = DoubleVector.fromArray(SPECIES, a, ao + i);
-            DoubleVector x1 = DoubleVector.fromArray(SPECIES, a, ao + i + LANES);
+            DoubleVector x0 = ((DoubleVector) SPECIES.fromArray(a, ao + i));
+            DoubleVector x1 = ((DoubleVector) SPECIES.fromArray(a, ao + i + LANES));
             m0 = m0.blend(x0, x0.compare(VectorOperators.GT, m0));
             m1 = m1.blend(x1, x1.compare(VectorOperators.GT, m1));
             if (i + 4 * LANES > n) {
@@ -197,8 +225,8 @@ final class VectorLoops {
         DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector d = DoubleVector.fromArray(SPECIES, g, go + i).sub(sv);
-            DoubleVector.fromArray(SPECIES, y, yo + i).mul(d).intoArray(r, ro + i);
+            DoubleVector d = ((DoubleVector) SPECIES.fromArray(g, go + i)).sub(sv);
+            ((DoubleVector) SPECIES.fromArray(y, yo + i)).mul(d).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] = y[yo + i] * (g[go + i] - s);
@@ -215,8 +243,8 @@ final class VectorLoops {
         DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
         int i = 0;
         for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
-            DoubleVector yv = (DoubleVector) FloatVector.fromArray(FLOATS, y, yo + i).castShape(SPECIES, 0);
-            DoubleVector d = ((DoubleVector) FloatVector.fromArray(FLOATS, g, go + i).castShape(SPECIES, 0)).sub(sv);
+            DoubleVector yv = (DoubleVector) ((FloatVector) FLOATS.fromArray(y, yo + i)).castShape(SPECIES, 0);
+            DoubleVector d = ((DoubleVector) ((FloatVector) FLOATS.fromArray(g, go + i)).castShape(SPECIES, 0)).sub(sv);
             ((FloatVector) yv.mul(d).castShape(FLOATS, 0)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
@@ -228,8 +256,8 @@ final class VectorLoops {
         DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector p = DoubleVector.fromArray(SPECIES, e, eo + i).mul(sv);
-            DoubleVector.fromArray(SPECIES, g, go + i).sub(p).intoArray(r, ro + i);
+            DoubleVector p = ((DoubleVector) SPECIES.fromArray(e, eo + i)).mul(sv);
+            ((DoubleVector) SPECIES.fromArray(g, go + i)).sub(p).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] = g[go + i] - e[eo + i] * s;
@@ -241,8 +269,8 @@ final class VectorLoops {
         int i = 0;
         // part 0 conversions only, as VectorConversions' (see the note there)
         for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
-            DoubleVector w = (DoubleVector) FloatVector.fromArray(FLOATS, a, ao + i).castShape(SPECIES, 0);
-            DoubleVector.fromArray(SPECIES, r, ro + i).add(w).intoArray(r, ro + i);
+            DoubleVector w = (DoubleVector) ((FloatVector) FLOATS.fromArray(a, ao + i)).castShape(SPECIES, 0);
+            ((DoubleVector) SPECIES.fromArray(r, ro + i)).add(w).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] += a[ao + i];
@@ -254,7 +282,7 @@ final class VectorLoops {
         int i = 0;
         FloatVector zero = FloatVector.zero(FLOATS);
         for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
-            FloatVector x = FloatVector.fromArray(FLOATS, a, ao + i);
+            FloatVector x = ((FloatVector) FLOATS.fromArray(a, ao + i));
             x.blend(zero, x.compare(VectorOperators.LT, 0.0f)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
@@ -271,11 +299,11 @@ final class VectorLoops {
         if (gs == 0) {
             FloatVector gv = FloatVector.broadcast(FLOATS, g[go]);
             for (; i < bound; i += FLOATS.length()) {
-                zero.blend(gv, FloatVector.fromArray(FLOATS, x, xo + i).compare(VectorOperators.GT, 0.0f)).intoArray(r, ro + i);
+                zero.blend(gv, ((FloatVector) FLOATS.fromArray(x, xo + i)).compare(VectorOperators.GT, 0.0f)).intoArray(r, ro + i);
             }
         } else {
             for (; i < bound; i += FLOATS.length()) {
-                zero.blend(FloatVector.fromArray(FLOATS, g, go + i), FloatVector.fromArray(FLOATS, x, xo + i).compare(VectorOperators.GT, 0.0f))
+                zero.blend(((FloatVector) FLOATS.fromArray(g, go + i)), ((FloatVector) FLOATS.fromArray(x, xo + i)).compare(VectorOperators.GT, 0.0f))
                         .intoArray(r, ro + i);
             }
         }

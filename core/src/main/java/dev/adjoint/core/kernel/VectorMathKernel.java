@@ -45,7 +45,7 @@ final class VectorMathKernel implements MathKernel {
         int i = 0;
         DoubleVector zero = DoubleVector.zero(SPECIES);
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector x = DoubleVector.fromArray(SPECIES, a, ao + i);
+            DoubleVector x = ((DoubleVector) SPECIES.fromArray(a, ao + i));
             x.blend(zero, x.compare(VectorOperators.LT, 0.0)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
@@ -62,13 +62,13 @@ final class VectorMathKernel implements MathKernel {
         if (gs == 0) {
             DoubleVector gv = DoubleVector.broadcast(SPECIES, g[go]);
             for (; i < bound; i += LANES) {
-                VectorMask<Double> positive = DoubleVector.fromArray(SPECIES, x, xo + i).compare(VectorOperators.GT, 0.0);
+                VectorMask<Double> positive = ((DoubleVector) SPECIES.fromArray(x, xo + i)).compare(VectorOperators.GT, 0.0);
                 zero.blend(gv, positive).intoArray(r, ro + i);
             }
         } else {
             for (; i < bound; i += LANES) {
-                VectorMask<Double> positive = DoubleVector.fromArray(SPECIES, x, xo + i).compare(VectorOperators.GT, 0.0);
-                zero.blend(DoubleVector.fromArray(SPECIES, g, go + i), positive).intoArray(r, ro + i);
+                VectorMask<Double> positive = ((DoubleVector) SPECIES.fromArray(x, xo + i)).compare(VectorOperators.GT, 0.0);
+                zero.blend(((DoubleVector) SPECIES.fromArray(g, go + i)), positive).intoArray(r, ro + i);
             }
         }
         for (; i < n; i++) {
@@ -155,7 +155,7 @@ final class VectorMathKernel implements MathKernel {
     public void addTo(double[] a, int ao, double[] r, int ro, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector.fromArray(SPECIES, r, ro + i).add(DoubleVector.fromArray(SPECIES, a, ao + i)).intoArray(r, ro + i);
+            ((DoubleVector) SPECIES.fromArray(r, ro + i)).add((DoubleVector) SPECIES.fromArray(a, ao + i)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             r[ro + i] += a[ao + i];

@@ -71,8 +71,8 @@ final class VectorPoolLoops {
             for (int j0 = 0; j0 < ow; j0 += n) {
                 int j = Math.min(j0, ow - n);
                 int t = xo + top + 2 * j;
-                LongVector upper = (LongVector) FloatVector.fromArray(FLOATS, x, t).reinterpretShape(PAIRS, 0);
-                LongVector lower = (LongVector) FloatVector.fromArray(FLOATS, x, t + w).reinterpretShape(PAIRS, 0);
+                LongVector upper = (LongVector) ((FloatVector) FLOATS.fromArray(x, t)).reinterpretShape(PAIRS, 0);
+                LongVector lower = (LongVector) ((FloatVector) FLOATS.fromArray(x, t + w)).reinterpretShape(PAIRS, 0);
                 FloatVector a = left(upper);
                 FloatVector b = right(upper);
                 FloatVector c = left(lower);

@@ -31,8 +31,8 @@ final class VectorRuns {
             // NOTE: two vectors a run and no inner loop: C2's code for a loop of one or two turns
             // costs more per run than the copies (im2col's short rows, bench/RESULTS.md)
             for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                DoubleVector head = DoubleVector.fromArray(SPECIES, a, s);
-                DoubleVector tail = DoubleVector.fromArray(SPECIES, a, s + last);
+                DoubleVector head = ((DoubleVector) SPECIES.fromArray(a, s));
+                DoubleVector tail = ((DoubleVector) SPECIES.fromArray(a, s + last));
                 head.intoArray(r, d);
                 tail.intoArray(r, d + last);
             }
@@ -44,9 +44,9 @@ final class VectorRuns {
         }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             for (int j = 0; j < last; j += LANES) {
-                DoubleVector.fromArray(SPECIES, a, s + j).intoArray(r, d + j);
+                ((DoubleVector) SPECIES.fromArray(a, s + j)).intoArray(r, d + j);
             }
-            DoubleVector.fromArray(SPECIES, a, s + last).intoArray(r, d + last);
+            ((DoubleVector) SPECIES.fromArray(a, s + last)).intoArray(r, d + last);
         }
     }
 
@@ -60,8 +60,8 @@ final class VectorRuns {
         int last = n - lanes;
         if (n <= 2 * lanes) {
             for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                FloatVector head = FloatVector.fromArray(FLOATS, a, s);
-                FloatVector tail = FloatVector.fromArray(FLOATS, a, s + last);
+                FloatVector head = ((FloatVector) FLOATS.fromArray(a, s));
+                FloatVector tail = ((FloatVector) FLOATS.fromArray(a, s + last));
                 head.intoArray(r, d);
                 tail.intoArray(r, d + last);
             }
@@ -73,9 +73,9 @@ final class VectorRuns {
         }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             for (int j = 0; j < last; j += lanes) {
-                FloatVector.fromArray(FLOATS, a, s + j).intoArray(r, d + j);
+                ((FloatVector) FLOATS.fromArray(a, s + j)).intoArray(r, d + j);
             }
-            FloatVector.fromArray(FLOATS, a, s + last).intoArray(r, d + last);
+            ((FloatVector) FLOATS.fromArray(a, s + last)).intoArray(r, d + last);
         }
     }
 
@@ -89,8 +89,8 @@ final class VectorRuns {
         if (n <= 2 * LANES) {
             // both sums from r before either store (as copyRuns: no inner loop)
             for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                DoubleVector head = DoubleVector.fromArray(SPECIES, r, d).add(DoubleVector.fromArray(SPECIES, a, s));
-                DoubleVector tail = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
+                DoubleVector head = ((DoubleVector) SPECIES.fromArray(r, d)).add((DoubleVector) SPECIES.fromArray(a, s));
+                DoubleVector tail = ((DoubleVector) SPECIES.fromArray(r, d + last)).add((DoubleVector) SPECIES.fromArray(a, s + last));
                 head.intoArray(r, d);
                 tail.intoArray(r, d + last);
             }
@@ -102,9 +102,9 @@ final class VectorRuns {
         }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
             // the last vector's sums first, from r before any store of this run reaches its lanes
-            DoubleVector tail = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
+            DoubleVector tail = ((DoubleVector) SPECIES.fromArray(r, d + last)).add((DoubleVector) SPECIES.fromArray(a, s + last));
             for (int j = 0; j < last; j += LANES) {
-                DoubleVector.fromArray(SPECIES, r, d + j).add(DoubleVector.fromArray(SPECIES, a, s + j)).intoArray(r, d + j);
+                ((DoubleVector) SPECIES.fromArray(r, d + j)).add((DoubleVector) SPECIES.fromArray(a, s + j)).intoArray(r, d + j);
             }
             tail.intoArray(r, d + last);
         }
@@ -120,8 +120,8 @@ final class VectorRuns {
         int last = n - lanes;
         if (n <= 2 * lanes) {
             for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                FloatVector head = FloatVector.fromArray(FLOATS, r, d).add(FloatVector.fromArray(FLOATS, a, s));
-                FloatVector tail = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
+                FloatVector head = ((FloatVector) FLOATS.fromArray(r, d)).add((FloatVector) FLOATS.fromArray(a, s));
+                FloatVector tail = ((FloatVector) FLOATS.fromArray(r, d + last)).add((FloatVector) FLOATS.fromArray(a, s + last));
                 head.intoArray(r, d);
                 tail.intoArray(r, d + last);
             }
@@ -132,9 +132,9 @@ final class VectorRuns {
             return;
         }
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-            FloatVector tail = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
+            FloatVector tail = ((FloatVector) FLOATS.fromArray(r, d + last)).add((FloatVector) FLOATS.fromArray(a, s + last));
             for (int j = 0; j < last; j += lanes) {
-                FloatVector.fromArray(FLOATS, r, d + j).add(FloatVector.fromArray(FLOATS, a, s + j)).intoArray(r, d + j);
+                ((FloatVector) FLOATS.fromArray(r, d + j)).add((FloatVector) FLOATS.fromArray(a, s + j)).intoArray(r, d + j);
             }
             tail.intoArray(r, d + last);
         }
@@ -150,10 +150,10 @@ final class VectorRuns {
         int second = LANES; // the run is longer than two vectors
         int third = Math.min(2 * LANES, last);
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-            DoubleVector v0 = DoubleVector.fromArray(SPECIES, a, s);
-            DoubleVector v1 = DoubleVector.fromArray(SPECIES, a, s + second);
-            DoubleVector v2 = DoubleVector.fromArray(SPECIES, a, s + third);
-            DoubleVector v3 = DoubleVector.fromArray(SPECIES, a, s + last);
+            DoubleVector v0 = ((DoubleVector) SPECIES.fromArray(a, s));
+            DoubleVector v1 = ((DoubleVector) SPECIES.fromArray(a, s + second));
+            DoubleVector v2 = ((DoubleVector) SPECIES.fromArray(a, s + third));
+            DoubleVector v3 = ((DoubleVector) SPECIES.fromArray(a, s + last));
             v0.intoArray(r, d);
             v1.intoArray(r, d + second);
             v2.intoArray(r, d + third);
@@ -167,10 +167,10 @@ final class VectorRuns {
         int second = lanes;
         int third = Math.min(2 * lanes, last);
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-            FloatVector v0 = FloatVector.fromArray(FLOATS, a, s);
-            FloatVector v1 = FloatVector.fromArray(FLOATS, a, s + second);
-            FloatVector v2 = FloatVector.fromArray(FLOATS, a, s + third);
-            FloatVector v3 = FloatVector.fromArray(FLOATS, a, s + last);
+            FloatVector v0 = ((FloatVector) FLOATS.fromArray(a, s));
+            FloatVector v1 = ((FloatVector) FLOATS.fromArray(a, s + second));
+            FloatVector v2 = ((FloatVector) FLOATS.fromArray(a, s + third));
+            FloatVector v3 = ((FloatVector) FLOATS.fromArray(a, s + last));
             v0.intoArray(r, d);
             v1.intoArray(r, d + second);
             v2.intoArray(r, d + third);
@@ -186,10 +186,10 @@ final class VectorRuns {
         int second = LANES; // the run is longer than two vectors
         int third = Math.min(2 * LANES, last);
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-            DoubleVector v0 = DoubleVector.fromArray(SPECIES, r, d).add(DoubleVector.fromArray(SPECIES, a, s));
-            DoubleVector v1 = DoubleVector.fromArray(SPECIES, r, d + second).add(DoubleVector.fromArray(SPECIES, a, s + second));
-            DoubleVector v2 = DoubleVector.fromArray(SPECIES, r, d + third).add(DoubleVector.fromArray(SPECIES, a, s + third));
-            DoubleVector v3 = DoubleVector.fromArray(SPECIES, r, d + last).add(DoubleVector.fromArray(SPECIES, a, s + last));
+            DoubleVector v0 = ((DoubleVector) SPECIES.fromArray(r, d)).add((DoubleVector) SPECIES.fromArray(a, s));
+            DoubleVector v1 = ((DoubleVector) SPECIES.fromArray(r, d + second)).add((DoubleVector) SPECIES.fromArray(a, s + second));
+            DoubleVector v2 = ((DoubleVector) SPECIES.fromArray(r, d + third)).add((DoubleVector) SPECIES.fromArray(a, s + third));
+            DoubleVector v3 = ((DoubleVector) SPECIES.fromArray(r, d + last)).add((DoubleVector) SPECIES.fromArray(a, s + last));
             v0.intoArray(r, d);
             v1.intoArray(r, d + second);
             v2.intoArray(r, d + third);
@@ -203,10 +203,10 @@ final class VectorRuns {
         int second = lanes;
         int third = Math.min(2 * lanes, last);
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-            FloatVector v0 = FloatVector.fromArray(FLOATS, r, d).add(FloatVector.fromArray(FLOATS, a, s));
-            FloatVector v1 = FloatVector.fromArray(FLOATS, r, d + second).add(FloatVector.fromArray(FLOATS, a, s + second));
-            FloatVector v2 = FloatVector.fromArray(FLOATS, r, d + third).add(FloatVector.fromArray(FLOATS, a, s + third));
-            FloatVector v3 = FloatVector.fromArray(FLOATS, r, d + last).add(FloatVector.fromArray(FLOATS, a, s + last));
+            FloatVector v0 = ((FloatVector) FLOATS.fromArray(r, d)).add((FloatVector) FLOATS.fromArray(a, s));
+            FloatVector v1 = ((FloatVector) FLOATS.fromArray(r, d + second)).add((FloatVector) FLOATS.fromArray(a, s + second));
+            FloatVector v2 = ((FloatVector) FLOATS.fromArray(r, d + third)).add((FloatVector) FLOATS.fromArray(a, s + third));
+            FloatVector v3 = ((FloatVector) FLOATS.fromArray(r, d + last)).add((FloatVector) FLOATS.fromArray(a, s + last));
             v0.intoArray(r, d);
             v1.intoArray(r, d + second);
             v2.intoArray(r, d + third);

@@ -34,8 +34,8 @@ final class VectorSums {
         DoubleVector high = DoubleVector.zero(SPECIES);
         int i = 0;
         for (; i + lanes <= n; i += lanes) {
-            low = low.add(DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)));
-            high = high.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 8)));
+            low = ((DoubleVector) SPECIES.fromArray(a, ao + i)).mul((DoubleVector) SPECIES.fromArray(b, bo + i)).add(low);
+            high = ((DoubleVector) SPECIES.fromArray(a, ao + i + 8)).mul((DoubleVector) SPECIES.fromArray(b, bo + i + 8)).add(high);
             if (i + 2 * lanes > n) {
                 low.intoArray(sums, 0);
                 high.intoArray(sums, 8);
@@ -57,10 +57,10 @@ final class VectorSums {
         DoubleVector s3 = s0;
         int i = 0;
         for (; i + lanes <= n; i += lanes) {
-            s0 = s0.add(DoubleVector.fromArray(SPECIES, a, ao + i).mul(DoubleVector.fromArray(SPECIES, b, bo + i)));
-            s1 = s1.add(DoubleVector.fromArray(SPECIES, a, ao + i + 4).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 4)));
-            s2 = s2.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 8)));
-            s3 = s3.add(DoubleVector.fromArray(SPECIES, a, ao + i + 12).mul(DoubleVector.fromArray(SPECIES, b, bo + i + 12)));
+            s0 = ((DoubleVector) SPECIES.fromArray(a, ao + i)).mul((DoubleVector) SPECIES.fromArray(b, bo + i)).add(s0);
+            s1 = ((DoubleVector) SPECIES.fromArray(a, ao + i + 4)).mul((DoubleVector) SPECIES.fromArray(b, bo + i + 4)).add(s1);
+            s2 = ((DoubleVector) SPECIES.fromArray(a, ao + i + 8)).mul((DoubleVector) SPECIES.fromArray(b, bo + i + 8)).add(s2);
+            s3 = ((DoubleVector) SPECIES.fromArray(a, ao + i + 12)).mul((DoubleVector) SPECIES.fromArray(b, bo + i + 12)).add(s3);
             if (i + 2 * lanes > n) {
                 // stored in the loop's last turn: vector code after a loop can be left uncompiled
                 s0.intoArray(sums, 0);
@@ -97,14 +97,14 @@ final class VectorSums {
         for (; i <= bound; i += lanes) {
             int p = ao + i;
             int q = bo + i;
-            s0 = s0.add(((DoubleVector) FloatVector.fromArray(FLOATS, a, p).castShape(SPECIES, 0))
-                    .mul((DoubleVector) FloatVector.fromArray(FLOATS, b, q).castShape(SPECIES, 0)));
-            s1 = s1.add(((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 4).castShape(SPECIES, 0))
-                    .mul((DoubleVector) FloatVector.fromArray(FLOATS, b, q + 4).castShape(SPECIES, 0)));
-            s2 = s2.add(((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 8).castShape(SPECIES, 0))
-                    .mul((DoubleVector) FloatVector.fromArray(FLOATS, b, q + 8).castShape(SPECIES, 0)));
-            s3 = s3.add(((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 12).castShape(SPECIES, 0))
-                    .mul((DoubleVector) FloatVector.fromArray(FLOATS, b, q + 12).castShape(SPECIES, 0)));
+            s0 = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p)).castShape(SPECIES, 0))
+                    .mul((DoubleVector) ((FloatVector) FLOATS.fromArray(b, q)).castShape(SPECIES, 0)).add(s0);
+            s1 = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p + 4)).castShape(SPECIES, 0))
+                    .mul((DoubleVector) ((FloatVector) FLOATS.fromArray(b, q + 4)).castShape(SPECIES, 0)).add(s1);
+            s2 = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p + 8)).castShape(SPECIES, 0))
+                    .mul((DoubleVector) ((FloatVector) FLOATS.fromArray(b, q + 8)).castShape(SPECIES, 0)).add(s2);
+            s3 = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p + 12)).castShape(SPECIES, 0))
+                    .mul((DoubleVector) ((FloatVector) FLOATS.fromArray(b, q + 12)).castShape(SPECIES, 0)).add(s3);
             if (i + lanes > bound) {
                 // stored in the loop's last turn: vector code after a loop can be left uncompiled
                 s0.intoArray(sums, 0);
@@ -129,8 +129,8 @@ final class VectorSums {
         DoubleVector high = DoubleVector.zero(SPECIES);
         int i = 0;
         for (; i + lanes <= n; i += lanes) {
-            low = low.add(DoubleVector.fromArray(SPECIES, a, ao + i));
-            high = high.add(DoubleVector.fromArray(SPECIES, a, ao + i + 8));
+            low = ((DoubleVector) SPECIES.fromArray(a, ao + i)).add(low);
+            high = ((DoubleVector) SPECIES.fromArray(a, ao + i + 8)).add(high);
             if (i + 2 * lanes > n) {
                 low.intoArray(sums, 0);
                 high.intoArray(sums, 8);
@@ -157,10 +157,10 @@ final class VectorSums {
         int bound = n - lanes - FLOATS.length() + 4;
         for (; i <= bound; i += lanes) {
             int p = ao + i;
-            s0 = s0.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p).castShape(SPECIES, 0));
-            s1 = s1.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 4).castShape(SPECIES, 0));
-            s2 = s2.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 8).castShape(SPECIES, 0));
-            s3 = s3.add((DoubleVector) FloatVector.fromArray(FLOATS, a, p + 12).castShape(SPECIES, 0));
+            s0 = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p)).castShape(SPECIES, 0)).add(s0);
+            s1 = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p + 4)).castShape(SPECIES, 0)).add(s1);
+            s2 = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p + 8)).castShape(SPECIES, 0)).add(s2);
+            s3 = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p + 12)).castShape(SPECIES, 0)).add(s3);
             if (i + lanes > bound) {
                 // stored in the loop's last turn: vector code after a loop can be left uncompiled
                 s0.intoArray(sums, 0);
