@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class KernelAllocationTest {
     private static final int N = 4096;
-    private static final long BOUND = 1024;
+    static final long BOUND = 1024;
     private static final long DEADLINE_NANOS = 60_000_000_000L;
     private static final long CONTROL_DEADLINE_NANOS = 30_000_000_000L;
 
@@ -83,7 +83,7 @@ class KernelAllocationTest {
     }
 
     /** Whether a call of {@code kernel} comes to allocate at most {@link #BOUND} bytes within the deadline. */
-    private static boolean settles(com.sun.management.ThreadMXBean threads, Runnable kernel, long deadlineNanos) {
+    static boolean settles(com.sun.management.ThreadMXBean threads, Runnable kernel, long deadlineNanos) {
         long start = System.nanoTime();
         do {
             if (perCall(threads, kernel) <= BOUND) {
@@ -94,7 +94,7 @@ class KernelAllocationTest {
     }
 
     /** Bytes allocated per call, over 20 calls. */
-    private static long perCall(com.sun.management.ThreadMXBean threads, Runnable kernel) {
+    static long perCall(com.sun.management.ThreadMXBean threads, Runnable kernel) {
         int calls = 20;
         long before = threads.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < calls; i++) {
@@ -103,7 +103,7 @@ class KernelAllocationTest {
         return (threads.getCurrentThreadAllocatedBytes() - before) / calls;
     }
 
-    private static Map<String, Runnable> mathKernels(MathKernel k) {
+    static Map<String, Runnable> mathKernels(MathKernel k) {
         SplittableRandom rng = new SplittableRandom(5);
         double[] a = new double[N];
         double[] b = new double[N];
