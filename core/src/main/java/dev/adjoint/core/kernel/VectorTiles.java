@@ -23,6 +23,9 @@ final class VectorTiles {
     // NOTE: the micro-kernels and packB call nothing that the Vector API does not force inline
     // (the stores are written out): priming's calls of depth 0 make every call after their return
     // look cold to C2, which then declines to inline a helper and boxes the vectors handed to it.
+    // NOTE: B's loaded vector is each fused product's receiver and the loaded old C each sum's,
+    // never the broadcast or an accumulator: C2 knows a loaded vector's class from the cast's
+    // profile here, the others' only from the JDK's shared profiles (CONTRIBUTING.md, Vector API).
     // Six rows: twelve accumulators, two B vectors and one broadcast, within AVX2's 16 registers.
     // NOTE: the loop counts B's index (a constant stride; A's depth step is a variable), not a
     // depth counter from which both indices are derived: C2 compiles the index loop faster
