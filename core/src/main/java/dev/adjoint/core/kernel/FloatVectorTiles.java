@@ -41,8 +41,8 @@ final class FloatVectorTiles {
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         int ai = aAt;
         for (int bi = bAt, end = bAt + NR * kc; bi < end; bi += NR, ai += depthStep) {
-            FloatVector b0 = ((FloatVector) SPECIES.fromArray(bp, bi));
-            FloatVector b1 = ((FloatVector) SPECIES.fromArray(bp, bi + LANES));
+            FloatVector b0 = (FloatVector) SPECIES.fromArray(bp, bi);
+            FloatVector b1 = (FloatVector) SPECIES.fromArray(bp, bi + LANES);
             FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
             c00 = b0.fma(x, c00);
             c01 = b1.fma(x, c01);
@@ -99,8 +99,8 @@ final class FloatVectorTiles {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         for (int ai = aAt, bi = bAt, end = aAt + MR_NARROW * kc; ai < end; ai += MR_NARROW, bi += NR) {
-            FloatVector b0 = ((FloatVector) SPECIES.fromArray(bp, bi));
-            FloatVector b1 = ((FloatVector) SPECIES.fromArray(bp, bi + LANES));
+            FloatVector b0 = (FloatVector) SPECIES.fromArray(bp, bi);
+            FloatVector b1 = (FloatVector) SPECIES.fromArray(bp, bi + LANES);
             FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
             c00 = b0.fma(x, c00);
             c01 = b1.fma(x, c01);
@@ -157,8 +157,8 @@ final class FloatVectorTiles {
         int ai = aAt;
         int bi = bAt;
         for (int p = 0; p < kc; p++, ai += depthStep, bi += NR) {
-            FloatVector b0 = ((FloatVector) SPECIES.fromArray(bp, bi));
-            FloatVector b1 = ((FloatVector) SPECIES.fromArray(bp, bi + LANES));
+            FloatVector b0 = (FloatVector) SPECIES.fromArray(bp, bi);
+            FloatVector b1 = (FloatVector) SPECIES.fromArray(bp, bi + LANES);
             FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
             c00 = b0.fma(x, c00);
             c01 = b1.fma(x, c01);

@@ -237,9 +237,9 @@ final class VectorExp {
         DoubleVector limit = V_TANH_LIMIT;
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector x = ((DoubleVector) SPECIES.fromArray(a, ao + i));
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
             if (x.abs().compare(VectorOperators.LE, limit).allTrue()) {
-                DoubleVector e = ((DoubleVector) SPECIES.fromArray(ex, i));
+                DoubleVector e = (DoubleVector) SPECIES.fromArray(ex, i);
                 DoubleVector th = e.div(e.add(two));
                 // copy x's sign onto th (th >= 0)
                 th.viewAsIntegralLanes().or(x.viewAsIntegralLanes().and(SIGN_BIT)).viewAsFloatingLanes().intoArray(r, ro + i);
@@ -309,9 +309,9 @@ final class VectorExp {
         DoubleVector zero = DoubleVector.zero(SPECIES);
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector x = ((DoubleVector) SPECIES.fromArray(a, ao + i));
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
             if (x.abs().compare(VectorOperators.LE, range).allTrue()) {
-                DoubleVector e = ((DoubleVector) SPECIES.fromArray(ex, i));
+                DoubleVector e = (DoubleVector) SPECIES.fromArray(ex, i);
                 DoubleVector s = one.div(e.add(one));
                 s.blend(e.mul(s), x.compare(VectorOperators.LT, zero)).intoArray(r, ro + i);
             } else {

@@ -23,8 +23,8 @@ final class VectorLoops {
 
     // NOTE: one method per operation, each loop on a constant operator (C2 intrinsifies a lanewise
     // operation only when its operator is a constant) and compiled on its own profile: a switch's
-    // case that had not run when C2 compiled the switch was compiled without the loads' type
-    // profile and ran boxed for the life of the JVM (bench/RESULTS.md, "Vector code that stays boxed")
+    // case that has not run when C2 compiles the switch has no profile of its loads' casts, and
+    // stays boxed for the life of the JVM (bench/RESULTS.md, "Vector code that stays boxed")
     static void arithmetic(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
         switch (op) {
             case ADD -> add(a, ao, b, bo, sb, r, ro, n);
@@ -40,11 +40,11 @@ final class VectorLoops {
         int bound = SPECIES.loopBound(n);
         if (sb == 0) {
             DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-            for (; i < bound; i += SPECIES.length()) {
+            for (; i < bound; i += LANES) {
                 ((DoubleVector) SPECIES.fromArray(a, ao + i)).add(v).intoArray(r, ro + i);
             }
         } else {
-            for (; i < bound; i += SPECIES.length()) {
+            for (; i < bound; i += LANES) {
                 ((DoubleVector) SPECIES.fromArray(a, ao + i)).add((DoubleVector) SPECIES.fromArray(b, bo + i)).intoArray(r, ro + i);
             }
         }
@@ -58,11 +58,11 @@ final class VectorLoops {
         int bound = SPECIES.loopBound(n);
         if (sb == 0) {
             DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-            for (; i < bound; i += SPECIES.length()) {
+            for (; i < bound; i += LANES) {
                 ((DoubleVector) SPECIES.fromArray(a, ao + i)).sub(v).intoArray(r, ro + i);
             }
         } else {
-            for (; i < bound; i += SPECIES.length()) {
+            for (; i < bound; i += LANES) {
                 ((DoubleVector) SPECIES.fromArray(a, ao + i)).sub((DoubleVector) SPECIES.fromArray(b, bo + i)).intoArray(r, ro + i);
             }
         }
@@ -76,11 +76,11 @@ final class VectorLoops {
         int bound = SPECIES.loopBound(n);
         if (sb == 0) {
             DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-            for (; i < bound; i += SPECIES.length()) {
+            for (; i < bound; i += LANES) {
                 ((DoubleVector) SPECIES.fromArray(a, ao + i)).mul(v).intoArray(r, ro + i);
             }
         } else {
-            for (; i < bound; i += SPECIES.length()) {
+            for (; i < bound; i += LANES) {
                 ((DoubleVector) SPECIES.fromArray(a, ao + i)).mul((DoubleVector) SPECIES.fromArray(b, bo + i)).intoArray(r, ro + i);
             }
         }
@@ -94,11 +94,11 @@ final class VectorLoops {
         int bound = SPECIES.loopBound(n);
         if (sb == 0) {
             DoubleVector v = DoubleVector.broadcast(SPECIES, b[bo]);
-            for (; i < bound; i += SPECIES.length()) {
+            for (; i < bound; i += LANES) {
                 ((DoubleVector) SPECIES.fromArray(a, ao + i)).div(v).intoArray(r, ro + i);
             }
         } else {
-            for (; i < bound; i += SPECIES.length()) {
+            for (; i < bound; i += LANES) {
                 ((DoubleVector) SPECIES.fromArray(a, ao + i)).div((DoubleVector) SPECIES.fromArray(b, bo + i)).intoArray(r, ro + i);
             }
         }
@@ -201,8 +201,8 @@ final class VectorLoops {
         java.util.Arrays.fill(lanes, Double.NEGATIVE_INFINITY);
         int i = 0;
         for (; i + 2 * LANES <= n; i += 2 * LANES) {
-            DoubleVector x0 = ((DoubleVector) SPECIES.fromArray(a, ao + i));
-            DoubleVector x1 = ((DoubleVector) SPECIES.fromArray(a, ao + i + LANES));
+            DoubleVector x0 = (DoubleVector) SPECIES.fromArray(a, ao + i);
+            DoubleVector x1 = (DoubleVector) SPECIES.fromArray(a, ao + i + LANES);
             m0 = m0.blend(x0, x0.compare(VectorOperators.GT, m0));
             m1 = m1.blend(x1, x1.compare(VectorOperators.GT, m1));
             if (i + 4 * LANES > n) {
@@ -282,7 +282,7 @@ final class VectorLoops {
         int i = 0;
         FloatVector zero = FloatVector.zero(FLOATS);
         for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
-            FloatVector x = ((FloatVector) FLOATS.fromArray(a, ao + i));
+            FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
             x.blend(zero, x.compare(VectorOperators.LT, 0.0f)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
@@ -303,7 +303,7 @@ final class VectorLoops {
             }
         } else {
             for (; i < bound; i += FLOATS.length()) {
-                zero.blend(((FloatVector) FLOATS.fromArray(g, go + i)), ((FloatVector) FLOATS.fromArray(x, xo + i)).compare(VectorOperators.GT, 0.0f))
+                zero.blend((FloatVector) FLOATS.fromArray(g, go + i), ((FloatVector) FLOATS.fromArray(x, xo + i)).compare(VectorOperators.GT, 0.0f))
                         .intoArray(r, ro + i);
             }
         }

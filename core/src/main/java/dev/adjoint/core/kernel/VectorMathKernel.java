@@ -45,7 +45,7 @@ final class VectorMathKernel implements MathKernel {
         int i = 0;
         DoubleVector zero = DoubleVector.zero(SPECIES);
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector x = ((DoubleVector) SPECIES.fromArray(a, ao + i));
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
             x.blend(zero, x.compare(VectorOperators.LT, 0.0)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
@@ -68,7 +68,7 @@ final class VectorMathKernel implements MathKernel {
         } else {
             for (; i < bound; i += LANES) {
                 VectorMask<Double> positive = ((DoubleVector) SPECIES.fromArray(x, xo + i)).compare(VectorOperators.GT, 0.0);
-                zero.blend(((DoubleVector) SPECIES.fromArray(g, go + i)), positive).intoArray(r, ro + i);
+                zero.blend((DoubleVector) SPECIES.fromArray(g, go + i), positive).intoArray(r, ro + i);
             }
         }
         for (; i < n; i++) {

@@ -31,8 +31,8 @@ final class VectorRuns {
             // NOTE: two vectors a run and no inner loop: C2's code for a loop of one or two turns
             // costs more per run than the copies (im2col's short rows, bench/RESULTS.md)
             for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                DoubleVector head = ((DoubleVector) SPECIES.fromArray(a, s));
-                DoubleVector tail = ((DoubleVector) SPECIES.fromArray(a, s + last));
+                DoubleVector head = (DoubleVector) SPECIES.fromArray(a, s);
+                DoubleVector tail = (DoubleVector) SPECIES.fromArray(a, s + last);
                 head.intoArray(r, d);
                 tail.intoArray(r, d + last);
             }
@@ -60,8 +60,8 @@ final class VectorRuns {
         int last = n - lanes;
         if (n <= 2 * lanes) {
             for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                FloatVector head = ((FloatVector) FLOATS.fromArray(a, s));
-                FloatVector tail = ((FloatVector) FLOATS.fromArray(a, s + last));
+                FloatVector head = (FloatVector) FLOATS.fromArray(a, s);
+                FloatVector tail = (FloatVector) FLOATS.fromArray(a, s + last);
                 head.intoArray(r, d);
                 tail.intoArray(r, d + last);
             }
@@ -150,10 +150,10 @@ final class VectorRuns {
         int second = LANES; // the run is longer than two vectors
         int third = Math.min(2 * LANES, last);
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-            DoubleVector v0 = ((DoubleVector) SPECIES.fromArray(a, s));
-            DoubleVector v1 = ((DoubleVector) SPECIES.fromArray(a, s + second));
-            DoubleVector v2 = ((DoubleVector) SPECIES.fromArray(a, s + third));
-            DoubleVector v3 = ((DoubleVector) SPECIES.fromArray(a, s + last));
+            DoubleVector v0 = (DoubleVector) SPECIES.fromArray(a, s);
+            DoubleVector v1 = (DoubleVector) SPECIES.fromArray(a, s + second);
+            DoubleVector v2 = (DoubleVector) SPECIES.fromArray(a, s + third);
+            DoubleVector v3 = (DoubleVector) SPECIES.fromArray(a, s + last);
             v0.intoArray(r, d);
             v1.intoArray(r, d + second);
             v2.intoArray(r, d + third);
@@ -167,10 +167,10 @@ final class VectorRuns {
         int second = lanes;
         int third = Math.min(2 * lanes, last);
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-            FloatVector v0 = ((FloatVector) FLOATS.fromArray(a, s));
-            FloatVector v1 = ((FloatVector) FLOATS.fromArray(a, s + second));
-            FloatVector v2 = ((FloatVector) FLOATS.fromArray(a, s + third));
-            FloatVector v3 = ((FloatVector) FLOATS.fromArray(a, s + last));
+            FloatVector v0 = (FloatVector) FLOATS.fromArray(a, s);
+            FloatVector v1 = (FloatVector) FLOATS.fromArray(a, s + second);
+            FloatVector v2 = (FloatVector) FLOATS.fromArray(a, s + third);
+            FloatVector v3 = (FloatVector) FLOATS.fromArray(a, s + last);
             v0.intoArray(r, d);
             v1.intoArray(r, d + second);
             v2.intoArray(r, d + third);

@@ -39,8 +39,8 @@ final class VectorTiles {
         DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         int ai = aAt;
         for (int bi = bAt, end = bAt + NR * kc; bi < end; bi += NR, ai += depthStep) {
-            DoubleVector b0 = ((DoubleVector) SPECIES.fromArray(bp, bi));
-            DoubleVector b1 = ((DoubleVector) SPECIES.fromArray(bp, bi + LANES));
+            DoubleVector b0 = (DoubleVector) SPECIES.fromArray(bp, bi);
+            DoubleVector b1 = (DoubleVector) SPECIES.fromArray(bp, bi + LANES);
             DoubleVector x = DoubleVector.broadcast(SPECIES, a[ai]);
             c00 = b0.fma(x, c00);
             c01 = b1.fma(x, c01);
@@ -97,8 +97,8 @@ final class VectorTiles {
         DoubleVector z = DoubleVector.zero(SPECIES);
         DoubleVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         for (int ai = aAt, bi = bAt, end = aAt + MR_NARROW * kc; ai < end; ai += MR_NARROW, bi += NR) {
-            DoubleVector b0 = ((DoubleVector) SPECIES.fromArray(bp, bi));
-            DoubleVector b1 = ((DoubleVector) SPECIES.fromArray(bp, bi + LANES));
+            DoubleVector b0 = (DoubleVector) SPECIES.fromArray(bp, bi);
+            DoubleVector b1 = (DoubleVector) SPECIES.fromArray(bp, bi + LANES);
             DoubleVector x = DoubleVector.broadcast(SPECIES, a[ai]);
             c00 = b0.fma(x, c00);
             c01 = b1.fma(x, c01);
@@ -155,8 +155,8 @@ final class VectorTiles {
         int ai = aAt;
         int bi = bAt;
         for (int p = 0; p < kc; p++, ai += depthStep, bi += NR) {
-            DoubleVector b0 = ((DoubleVector) SPECIES.fromArray(bp, bi));
-            DoubleVector b1 = ((DoubleVector) SPECIES.fromArray(bp, bi + LANES));
+            DoubleVector b0 = (DoubleVector) SPECIES.fromArray(bp, bi);
+            DoubleVector b1 = (DoubleVector) SPECIES.fromArray(bp, bi + LANES);
             DoubleVector x = DoubleVector.broadcast(SPECIES, a[ai]);
             c00 = b0.fma(x, c00);
             c01 = b1.fma(x, c01);

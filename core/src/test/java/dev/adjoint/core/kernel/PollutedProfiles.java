@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * so that the type profiles inside the API's own methods (shared by every caller in the JVM) are
  * polymorphic; then runs each math kernel of {@link KernelAllocationTest} until a call allocates
  * at most {@link KernelAllocationTest#BOUND} bytes. Prints one line per kernel that never settles
- * and exits with 1 if there is one, 0 if none, 2 where this JVM cannot tell (no C2, no vector kernel).
+ * and exits with 1 if there is one, 0 if none, 2 where this JVM cannot tell (no C2, no vector kernel,
+ * no per-thread allocation counts).
  */
 final class PollutedProfiles {
     private static final long DEADLINE_NANOS = 10_000_000_000L;
@@ -30,13 +31,18 @@ final class PollutedProfiles {
     public static void main(String[] args) throws Exception {
         GemmKernel vector = KernelProvider.vectorKernelOrNull();
         com.sun.management.HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-        if (vector == null || !"4".equals(vm.getVMOption("TieredStopAtLevel").getValue())
+        if (vector == null || vm == null || !"4".equals(vm.getVMOption("TieredStopAtLevel").getValue())
                 || !"true".equals(vm.getVMOption("UseCompiler").getValue())) {
             System.out.println("skip: no vector kernel or no C2 in this JVM");
             System.exit(2);
         }
+        if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads)
+                || !threads.isThreadAllocatedMemorySupported() || !threads.isThreadAllocatedMemoryEnabled()) {
+            System.out.println("skip: no per-thread allocation counts in this JVM");
+            System.exit(2);
+            return;
+        }
         pollute(3000);
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         List<String> boxed = new ArrayList<>();
         for (Map.Entry<String, Runnable> e : KernelAllocationTest.mathKernels(KernelProvider.mathFor(vector)).entrySet()) {
             if (!KernelAllocationTest.settles(threads, e.getValue(), DEADLINE_NANOS)) {

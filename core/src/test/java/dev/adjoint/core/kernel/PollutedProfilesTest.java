@@ -1,15 +1,19 @@
 package dev.adjoint.core.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,11 +23,49 @@ import org.junit.jupiter.api.Test;
  * where the receiver's exact class is known from a profile of Adjoint's own code, and otherwise
  * leaves the vectors boxed for the life of the JVM (bench/RESULTS.md, "Vector code that stays
  * boxed"). The check runs in a child JVM ({@link PollutedProfiles}), since the pollution would
- * outlive the test in this one.
+ * outlive the test in this one. On a busy machine C2 can compile a kernel before its own profile
+ * has recorded anything, and that kernel then boxes in that JVM only: a kernel fails the test when
+ * it boxes in each of {@link #ATTEMPTS} child JVMs (one that depends on the shared profiles boxes
+ * in every one).
  */
 class PollutedProfilesTest {
+    private static final int ATTEMPTS = 3;
+    private static final Pattern BOXED = Pattern.compile("^boxed: (.*) \\(", Pattern.MULTILINE);
+
     @Test
     void mathKernelsSettleUnboxedAfterOtherShapesRanThroughTheVectorApi() throws Exception {
+        Set<String> everyTime = null;
+        StringBuilder outputs = new StringBuilder();
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            Run run = runChild();
+            assumeTrue(run.exit != 2, run.output);
+            assertTrue(run.output.contains("done"), "the child JVM did not finish (exit " + run.exit + "): " + run.output);
+            Set<String> boxed = new LinkedHashSet<>();
+            Matcher m = BOXED.matcher(run.output);
+            while (m.find()) {
+                boxed.add(m.group(1));
+            }
+            if (run.exit == 0 || boxed.isEmpty()) {
+                return;
+            }
+            outputs.append("child JVM ").append(attempt).append(":\n").append(run.output);
+            if (everyTime == null) {
+                everyTime = boxed;
+            } else {
+                everyTime.retainAll(boxed);
+            }
+            if (everyTime.isEmpty()) {
+                return;
+            }
+        }
+        fail("kernels boxed in each of " + ATTEMPTS + " JVMs after other shapes ran through the Vector API: " + everyTime
+                + "\n" + outputs);
+    }
+
+    private record Run(int exit, String output) {
+    }
+
+    private static Run runChild() throws Exception {
         String java = ProcessHandle.current().info().command()
                 .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         Path log = Files.createTempFile("adjoint-polluted", ".log");
@@ -31,13 +73,12 @@ class PollutedProfilesTest {
             Process child = new ProcessBuilder(List.of(java, "--add-modules", "jdk.incubator.vector", "-XX:+UseSerialGC",
                     "-cp", System.getProperty("java.class.path"), PollutedProfiles.class.getName()))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            child.getOutputStream().close();
             if (!child.waitFor(10, TimeUnit.MINUTES)) {
-                child.destroyForcibly();
+                child.destroyForcibly().waitFor();
+                fail("the child JVM ran past 10 minutes: " + Files.readString(log, StandardCharsets.UTF_8));
             }
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            assumeTrue(child.exitValue() != 2, out);
-            assertTrue(out.contains("done"), "the child did not finish: " + out);
-            assertEquals(0, child.exitValue(), "kernels boxed after other shapes ran through the Vector API:\n" + out);
+            return new Run(child.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(log);
         }
