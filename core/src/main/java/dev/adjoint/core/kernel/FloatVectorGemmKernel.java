@@ -387,9 +387,11 @@ final class FloatVectorGemmKernel implements FloatGemmKernel {
             if (depth > 0) {
                 long now = System.nanoTime();
                 // the packing's other branches, one row deep: a partial last panel and a transposed B,
-                // so that C2 compiles them rather than traps that throw the code away on first use
+                // whole and partial, so that C2 compiles them rather than traps that throw the code
+                // away on first use
                 packB(panels, 0, 1, NR, NR - 3, packed);
                 packB(transposed, 0, 1, 0, NR, packed);
+                packB(transposed, 0, 1, 0, NR - 3, packed);
                 if (now - before < PRIME_COMPILED_NANOS || now - start > PRIME_MAX_NANOS) {
                     break;
                 }
