@@ -30,12 +30,7 @@ final class VectorRuns {
         if (n <= 2 * LANES) {
             // NOTE: two vectors a run and no inner loop: C2's code for a loop of one or two turns
             // costs more per run than the copies (im2col's short rows, bench/RESULTS.md)
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                DoubleVector head = (DoubleVector) SPECIES.fromArray(a, s);
-                DoubleVector tail = (DoubleVector) SPECIES.fromArray(a, s + last);
-                head.intoArray(r, d);
-                tail.intoArray(r, d + last);
-            }
+            copyTwoVectors(a, ao, as, r, ro, rs, runs, last);
             return;
         }
         if (n <= 4 * LANES) {
@@ -59,12 +54,7 @@ final class VectorRuns {
         }
         int last = n - lanes;
         if (n <= 2 * lanes) {
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                FloatVector head = (FloatVector) FLOATS.fromArray(a, s);
-                FloatVector tail = (FloatVector) FLOATS.fromArray(a, s + last);
-                head.intoArray(r, d);
-                tail.intoArray(r, d + last);
-            }
+            copyTwoVectors(a, ao, as, r, ro, rs, runs, last);
             return;
         }
         if (n <= 4 * lanes) {
@@ -87,13 +77,7 @@ final class VectorRuns {
         }
         int last = n - LANES;
         if (n <= 2 * LANES) {
-            // both sums from r before either store (as copyRuns: no inner loop)
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                DoubleVector head = ((DoubleVector) SPECIES.fromArray(r, d)).add((DoubleVector) SPECIES.fromArray(a, s));
-                DoubleVector tail = ((DoubleVector) SPECIES.fromArray(r, d + last)).add((DoubleVector) SPECIES.fromArray(a, s + last));
-                head.intoArray(r, d);
-                tail.intoArray(r, d + last);
-            }
+            addTwoVectors(a, ao, as, r, ro, rs, runs, last);
             return;
         }
         if (n <= 4 * LANES) {
@@ -119,12 +103,7 @@ final class VectorRuns {
         }
         int last = n - lanes;
         if (n <= 2 * lanes) {
-            for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
-                FloatVector head = ((FloatVector) FLOATS.fromArray(r, d)).add((FloatVector) FLOATS.fromArray(a, s));
-                FloatVector tail = ((FloatVector) FLOATS.fromArray(r, d + last)).add((FloatVector) FLOATS.fromArray(a, s + last));
-                head.intoArray(r, d);
-                tail.intoArray(r, d + last);
-            }
+            addTwoVectors(a, ao, as, r, ro, rs, runs, last);
             return;
         }
         if (n <= 4 * lanes) {
@@ -161,6 +140,33 @@ final class VectorRuns {
         }
     }
 
+    /**
+     * Runs of one to two vectors, {@code last} = the run's length less a vector: two vectors a run,
+     * the second ending at the run's end.
+     * NOTE: a method of its own, as {@link #copyFourVectors(double[], int, int, double[], int, int, int, int)}:
+     * inlined into im2col's loop, its stores' vector class came from the JDK's shared profile, not
+     * the loads' casts, and a JVM where other code ran other shapes left them boxed
+     * (bench/RESULTS.md, "Vector code that stays boxed").
+     */
+    private static void copyTwoVectors(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int last) {
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            DoubleVector head = (DoubleVector) SPECIES.fromArray(a, s);
+            DoubleVector tail = (DoubleVector) SPECIES.fromArray(a, s + last);
+            head.intoArray(r, d);
+            tail.intoArray(r, d + last);
+        }
+    }
+
+    /** {@link #copyTwoVectors(double[], int, int, double[], int, int, int, int)} on floats. */
+    private static void copyTwoVectors(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int last) {
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            FloatVector head = (FloatVector) FLOATS.fromArray(a, s);
+            FloatVector tail = (FloatVector) FLOATS.fromArray(a, s + last);
+            head.intoArray(r, d);
+            tail.intoArray(r, d + last);
+        }
+    }
+
     /** {@link #copyFourVectors(double[], int, int, double[], int, int, int, int)} on floats. */
     private static void copyFourVectors(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int last) {
         int lanes = FLOATS.length();
@@ -175,6 +181,29 @@ final class VectorRuns {
             v1.intoArray(r, d + second);
             v2.intoArray(r, d + third);
             v3.intoArray(r, d + last);
+        }
+    }
+
+    /**
+     * {@link #copyTwoVectors(double[], int, int, double[], int, int, int, int)} adding: both sums
+     * taken from r before either store, so lanes the two vectors share get the same sum.
+     */
+    private static void addTwoVectors(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int last) {
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            DoubleVector head = ((DoubleVector) SPECIES.fromArray(r, d)).add((DoubleVector) SPECIES.fromArray(a, s));
+            DoubleVector tail = ((DoubleVector) SPECIES.fromArray(r, d + last)).add((DoubleVector) SPECIES.fromArray(a, s + last));
+            head.intoArray(r, d);
+            tail.intoArray(r, d + last);
+        }
+    }
+
+    /** {@link #addTwoVectors(double[], int, int, double[], int, int, int, int)} on floats. */
+    private static void addTwoVectors(float[] a, int ao, int as, float[] r, int ro, int rs, int runs, int last) {
+        for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
+            FloatVector head = ((FloatVector) FLOATS.fromArray(r, d)).add((FloatVector) FLOATS.fromArray(a, s));
+            FloatVector tail = ((FloatVector) FLOATS.fromArray(r, d + last)).add((FloatVector) FLOATS.fromArray(a, s + last));
+            head.intoArray(r, d);
+            tail.intoArray(r, d + last);
         }
     }
 
