@@ -28,8 +28,6 @@ final class VectorRuns {
         }
         int last = n - LANES; // the last vector ends at the run's end, over part of the one before
         if (n <= 2 * LANES) {
-            // NOTE: two vectors a run and no inner loop: C2's code for a loop of one or two turns
-            // costs more per run than the copies (im2col's short rows, bench/RESULTS.md)
             copyTwoVectors(a, ao, as, r, ro, rs, runs, last);
             return;
         }
@@ -143,10 +141,12 @@ final class VectorRuns {
     /**
      * Runs of one to two vectors, {@code last} = the run's length less a vector: two vectors a run,
      * the second ending at the run's end.
-     * NOTE: a method of its own, as {@link #copyFourVectors(double[], int, int, double[], int, int, int, int)}:
-     * inlined into im2col's loop, its stores' vector class came from the JDK's shared profile, not
-     * the loads' casts, and a JVM where other code ran other shapes left them boxed
-     * (bench/RESULTS.md, "Vector code that stays boxed").
+     * NOTE: no inner loop: C2's code for a loop of one or two turns costs more per run than the
+     * copies (im2col's short rows, bench/RESULTS.md). And a method of its own, as
+     * {@link #copyFourVectors(double[], int, int, double[], int, int, int, int)}: inlined into
+     * im2col's loop, its stores take the vector class from the JDK's shared profile rather than the
+     * loads' casts, and stay boxed in a JVM where other code ran other shapes (bench/RESULTS.md,
+     * "Vector code that stays boxed").
      */
     private static void copyTwoVectors(double[] a, int ao, int as, double[] r, int ro, int rs, int runs, int last) {
         for (int i = 0, s = ao, d = ro; i < runs; i++, s += as, d += rs) {
