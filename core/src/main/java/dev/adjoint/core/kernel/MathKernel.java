@@ -69,6 +69,21 @@ interface MathKernel {
     double expShifted(double[] a, int ao, double shift, double[] r, int ro, int n);
 
     /**
+     * {@code r[ro + i] = exp(a[ao + i])} on floats, in float32 arithmetic: within one ulp of the
+     * correctly rounded result in both kernels (the vector kernel's float polynomial, {@link
+     * VectorFloatExp}; the scalar kernel's {@link Math#exp} rounded), which agree within one ulp.
+     * Not the float64 result rounded, as other float32 loops are.
+     */
+    void exp(float[] a, int ao, float[] r, int ro, int n);
+
+    /**
+     * {@code r[ro + i] = exp(a[ao + i] - shift)} as {@link #exp(float[], int, float[], int, int)}, the
+     * difference taken exactly (its rounding error goes into the exponential), returning {@link
+     * #sum(float[], int, int)} of what it wrote: softmax's exponentials of a float32 row.
+     */
+    double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n);
+
+    /**
      * The sum of {@code a[ao + i] * b[bo + i]}, i in [0, n), as {@link ScalarMathKernel#dotInLanes}
      * defines it (sixteen running sums): the same bits in both kernels.
      */
@@ -100,6 +115,9 @@ interface MathKernel {
      * holds both.
      */
     double max(double[] a, int ao, int n);
+
+    /** {@link #max(double[], int, int)} of floats: the same value in both kernels (a zero's sign aside). */
+    float max(float[] a, int ao, int n);
 
     /**
      * {@code r[ro + i] = y[yo + i] * (g[go + i] - s)} for i in [0, n): softmax's backward, two

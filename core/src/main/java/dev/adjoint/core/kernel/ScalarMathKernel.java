@@ -69,6 +69,22 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void exp(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) Math.exp(a[ao + i]);
+        }
+    }
+
+    @Override
+    public double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            // the difference of two floats is exact in a double (short of overflow)
+            r[ro + i] = (float) Math.exp((double) a[ao + i] - shift);
+        }
+        return sum(r, ro, n);
+    }
+
+    @Override
     public double dot(double[] a, int ao, double[] b, int bo, int n) {
         return dotInLanes(a, ao, b, bo, n);
     }
@@ -227,6 +243,24 @@ final class ScalarMathKernel implements MathKernel {
         m0 = m1 > m0 ? m1 : m0;
         m2 = m3 > m2 ? m3 : m2;
         return m2 > m0 ? m2 : m0;
+    }
+
+    @Override
+    public float max(float[] a, int p, int n) {
+        float m0 = Float.NEGATIVE_INFINITY;
+        float m1 = m0;
+        int j = 0;
+        for (; j + 2 <= n; j += 2) {
+            float x0 = a[p + j];
+            float x1 = a[p + j + 1];
+            m0 = x0 > m0 ? x0 : m0;
+            m1 = x1 > m1 ? x1 : m1;
+        }
+        for (; j < n; j++) {
+            float x = a[p + j];
+            m0 = x > m0 ? x : m0;
+        }
+        return m1 > m0 ? m1 : m0;
     }
 
     @Override

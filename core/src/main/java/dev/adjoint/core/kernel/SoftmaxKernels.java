@@ -69,13 +69,24 @@ public final class SoftmaxKernels {
     }
 
     /**
-     * Softmax over an axis followed only by size-1 axes, of a contiguous float32 array: each row (n
-     * long) widened, the float64 slice loop, the row rounded once; the float64 result rounded, bit
-     * for bit.
+     * Softmax over an axis followed only by size-1 axes, of a contiguous float32 array. Rows of at
+     * least {@link MathKernel#MIN_LENGTH} run in float32 on the math kernel ({@link
+     * #softmaxFloatRow}); shorter rows are widened, run through the float64 slice loop and rounded
+     * once: the float64 result rounded, bit for bit.
      */
     private static NDArray softmaxFloatRows(NDArray c, int n, boolean log) {
         float[] r = Buffers.uninitializedFloats(c.size);
         int rows = n == 0 ? 0 : c.size / n;
+        if (n >= MathKernel.MIN_LENGTH) {
+            float[] a = c.floats;
+            Parallel.forRange(rows, 1, n, (first, last) -> {
+                MathKernel math = KernelProvider.math();
+                for (int k = first; k < last; k++) {
+                    softmaxFloatRow(math, a, c.offset + k * n, r, k * n, n, log);
+                }
+            });
+            return NDArray.wrapLike(r, c);
+        }
         Parallel.forRange(rows, 1, n, (first, last) -> {
             double[] row = new double[n];
             double[] out = new double[n];
@@ -87,6 +98,31 @@ public final class SoftmaxKernels {
             }
         });
         return NDArray.wrapLike(r, c);
+    }
+
+    /**
+     * Softmax (or log-softmax) of a float32 row of n elements, from a at pa to r at base, in
+     * float32 arithmetic as PyTorch's: the maximum m, e = exp(x - m) in float ({@link
+     * MathKernel#expShifted(float[], int, float, float[], int, int)}, within one ulp, x - m's
+     * rounding error included) and their sum s in float64; softmax is e times (float) (1 / s), two
+     * more roundings, and log-softmax ((x - m) - log s) in float64, rounded once. Within a few ulps
+     * of the float64 result, not its bits.
+     */
+    private static void softmaxFloatRow(MathKernel math, float[] a, int pa, float[] r, int base, int n, boolean log) {
+        float max = math.max(a, pa, n);
+        if (max == Float.NEGATIVE_INFINITY) {
+            max = 0; // an all -inf row gives NaN, as in float64
+        }
+        double sum = math.expShifted(a, pa, max, r, base, n);
+        if (log) {
+            double logSum = Math.log(sum);
+            for (int j = 0; j < n; j++) {
+                r[base + j] = (float) (((double) a[pa + j] - max) - logSum);
+            }
+        } else {
+            float[] inverse = {(float) (1 / sum)};
+            math.arithmetic(Elementwise.Binary.MUL, r, base, inverse, 0, 0, r, base, n);
+        }
     }
 
     /** Softmax of the n elements of a from pa step inner, written to r from base step inner. */

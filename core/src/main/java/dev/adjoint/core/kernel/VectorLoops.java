@@ -221,6 +221,31 @@ final class VectorLoops {
         return m;
     }
 
+    /** {@link #max(double[], int, int)} of floats, on one vector of lanes (eight on AVX2). */
+    static float max(float[] a, int ao, int n) {
+        int lanes = FLOATS.length();
+        FloatVector m = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        float[] lane = new float[lanes];
+        java.util.Arrays.fill(lane, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += lanes) {
+            FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
+            m = m.blend(x, x.compare(VectorOperators.GT, m));
+            if (i + 2 * lanes > bound) {
+                m.intoArray(lane, 0);
+            }
+        }
+        float r = Float.NEGATIVE_INFINITY;
+        for (float l : lane) {
+            r = l > r ? l : r;
+        }
+        for (; i < n; i++) {
+            float x = a[ao + i];
+            r = x > r ? x : r;
+        }
+        return r;
+    }
+
     static void mulDifference(double[] y, int yo, double[] g, int go, double s, double[] r, int ro, int n) {
         DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
         int i = 0;

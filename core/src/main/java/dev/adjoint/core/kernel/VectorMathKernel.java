@@ -92,6 +92,17 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void exp(float[] a, int ao, float[] r, int ro, int n) {
+        VectorFloatExp.expShifted(a, ao, 0f, r, ro, n);
+    }
+
+    @Override
+    public double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n) {
+        VectorFloatExp.expShifted(a, ao, shift, r, ro, n);
+        return VectorSums.sum(r, ro, n);
+    }
+
+    @Override
     public double dot(double[] a, int ao, double[] b, int bo, int n) {
         return VectorSums.dot(a, ao, b, bo, n);
     }
@@ -113,6 +124,11 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public double max(double[] a, int ao, int n) {
+        return VectorLoops.max(a, ao, n);
+    }
+
+    @Override
+    public float max(float[] a, int ao, int n) {
         return VectorLoops.max(a, ao, n);
     }
 

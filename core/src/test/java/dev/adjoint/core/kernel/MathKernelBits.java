@@ -25,6 +25,19 @@ public final class MathKernelBits {
         return a;
     }
 
+    /** {@link #inputs()} as floats (those out of float's range become infinities). */
+    static float[] floatInputs() {
+        double[] a = inputs();
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) (a[i] / 8);
+        }
+        f[17] = 88.5f;
+        f[400] = -100.5f;
+        f[500] = -200f;
+        return f;
+    }
+
     /** One line per function: its name and a hash of its results' bits. */
     static String digest(MathKernel k) {
         double[] a = inputs();
@@ -39,6 +52,13 @@ public final class MathKernelBits {
         sb.append("sigmoid ").append(hash(r)).append('\n');
         double sum = k.expShifted(a, 0, 3.0, r, 0, n);
         sb.append("expShifted ").append(hash(r)).append(' ').append(Double.doubleToRawLongBits(sum)).append('\n');
+        float[] f = floatInputs();
+        float[] fr = new float[n];
+        k.exp(f, 0, fr, 0, n);
+        sb.append("exp float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        double fsum = k.expShifted(f, 0, 1.7f, fr, 0, n);
+        sb.append("expShifted float32 ").append(java.util.Arrays.hashCode(fr)).append(' ').append(Double.doubleToRawLongBits(fsum))
+                .append(' ').append(Float.floatToRawIntBits(k.max(f, 0, n))).append('\n');
         // 2x2 max pooling of a 30 x 30 float32 plane: the maxima's bits, the positions and the rows it took
         float[] plane = new float[900];
         for (int i = 0; i < plane.length; i++) {

@@ -170,6 +170,87 @@ class MathKernelTest {
         }
     }
 
+    /** The distance in floats between two values (0 for two NaNs; large for NaN against a number). */
+    static long floatUlps(float expected, float actual) {
+        if (Float.isNaN(expected) || Float.isNaN(actual)) {
+            return Float.isNaN(expected) && Float.isNaN(actual) ? 0 : Long.MAX_VALUE;
+        }
+        int e = Float.floatToRawIntBits(expected);
+        int a = Float.floatToRawIntBits(actual);
+        long oe = e < 0 ? -(long) (e & Integer.MAX_VALUE) : e;
+        long oa = a < 0 ? -(long) (a & Integer.MAX_VALUE) : a;
+        return Math.abs(oe - oa);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void floatExpShiftedIsWithinOneUlpOfTheExactDifferencesExpAndSumsWhatItWrote(MathKernel k) {
+        // shifts whose differences with the inputs round in float (x - shift is taken exactly, its
+        // rounding error carried into the exponential); the sum is the float sum of the results
+        float[] shifts = {0f, 4.5f, -3.3f, 20.7f, 86.9f, 1e-3f, 1e7f};
+        for (int n = 0; n <= 70; n++) {
+            for (float shift : shifts) {
+                float[] a = new float[n + 3];
+                SplittableRandom rng = new SplittableRandom(n * 7L + Float.floatToIntBits(shift));
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) (shift + rng.nextDouble(-95, 95));
+                }
+                a[a.length - 1] = rng.nextBoolean() ? Float.NEGATIVE_INFINITY : Float.NaN;
+                float[] r = new float[n];
+                double sum = k.expShifted(a, 3, shift, r, 0, n);
+                for (int i = 0; i < n; i++) {
+                    float expected = (float) Math.exp((double) a[3 + i] - shift);
+                    long d = floatUlps(expected, r[i]);
+                    if (d > 1) {
+                        throw new AssertionError(k + " exp(" + a[3 + i] + " - " + shift + ") = " + r[i] + ", expected " + expected
+                                + ": " + d + " ulps");
+                    }
+                }
+                assertEquals(Double.doubleToRawLongBits(k.sum(r, 0, n)), Double.doubleToRawLongBits(sum), "sum of " + n);
+            }
+        }
+        // far below the range: +0, as the rounded result; -infinity too; NaN stays NaN
+        float[] low = new float[70];
+        java.util.Arrays.fill(low, -1000f);
+        low[3] = Float.NEGATIVE_INFINITY;
+        low[9] = -103.9f; // a subnormal result
+        low[40] = Float.NaN;
+        float[] r = new float[70];
+        k.exp(low, 0, r, 0, 70);
+        for (int i = 0; i < 70; i++) {
+            assertEquals(Float.floatToRawIntBits((float) Math.exp(low[i])), Float.floatToRawIntBits(r[i]), k + " exp(" + low[i] + ")");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void floatMaxSkipsNaNsAndFindsTheLargestValueAnywhereInTheRun(MathKernel k) {
+        for (int n = 0; n <= 70; n++) {
+            double[] d = input(n, 1600 + n);
+            float[] a = new float[d.length];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) d[i];
+            }
+            float expected = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                expected = a[2 + i] > expected ? a[2 + i] : expected;
+            }
+            assertEquals(expected, k.max(a, 2, n), 0f, k + " max, n=" + n);
+            for (int at = 0; at < n; at++) {
+                float[] b = new float[a.length];
+                java.util.Arrays.fill(b, -5f);
+                b[2 + at] = 1e30f;
+                b[0] = Float.MAX_VALUE; // outside the run
+                assertEquals(1e30f, k.max(b, 2, n), 0f, k + " max at " + at + ", n=" + n);
+            }
+        }
+        float[] many = new float[40];
+        java.util.Arrays.fill(many, Float.NaN);
+        assertEquals(Float.NEGATIVE_INFINITY, k.max(many, 0, 40), 0f, "all NaN");
+        many[37] = -2;
+        assertEquals(-2f, k.max(many, 0, 40), 0f, "NaNs skipped");
+    }
+
     @ParameterizedTest
     @MethodSource("kernels")
     void reluGradIsExactForEveryLayoutAndValue(MathKernel k) {
@@ -546,6 +627,14 @@ class MathKernelTest {
         k.tanh(a, 0, all[1], 0, a.length);
         k.sigmoid(a, 0, all[2], 0, a.length);
         double[] alone = new double[1];
+        float[] f = MathKernelBits.floatInputs();
+        float[] fe = new float[f.length];
+        k.expShifted(f, 0, 2.5f, fe, 0, f.length);
+        float[] fAlone = new float[1];
+        for (int i = 0; i < 80; i++) {
+            k.expShifted(f, i, 2.5f, fAlone, 0, 1);
+            assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fe[i]), "float exp(" + f[i] + " - 2.5)");
+        }
         for (int i = 0; i < 80; i++) {
             double[] one = {a[i]};
             k.exp(one, 0, alone, 0, 1);

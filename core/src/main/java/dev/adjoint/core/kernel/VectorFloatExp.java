@@ -1,0 +1,134 @@
+package dev.adjoint.core.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * exp of floats in float32 arithmetic, for {@link VectorMathKernel}: eight lanes a vector on AVX2
+ * where {@link VectorExp}'s float64 polynomial takes four, and a polynomial of half the degree.
+ * The same scheme as {@link VectorExp}: Cody-Waite range reduction by fused multiply-adds, a
+ * Taylor series by Estrin's scheme, the power of two built in the exponent bits; only exact IEEE
+ * operations, so the results are the same bits compiled or interpreted. Within one ulp of the
+ * correctly rounded result for every float (MathKernelTest checks every 1024th bit pattern; an
+ * exhaustive run over all floats is in bench/RESULTS.md).
+ *
+ * <p>Lanes from -104 down (-infinity too) give +0, as the rounded result is; lanes above 87 or in
+ * [-104, -87) (overflow and subnormal results) and NaN take {@code (float) Math.exp}; tails
+ * shorter than a vector take the same polynomial in scalar code, so a value's result does not
+ * depend on where it sits in the array.
+ */
+final class VectorFloatExp {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+
+    private VectorFloatExp() {
+    }
+
+    /** The polynomial covers |x| <= this: e^-87 is still a normal float, e^87 finite. */
+    private static final float RANGE = 87.0f;
+    /** Below this e^x rounds to +0 (under half the smallest subnormal, e^-103.97). */
+    private static final float ZERO_BELOW = -104.0f;
+    private static final float LOG2E = 1.44269504088896341f;
+    // ln 2 split so that k * LN2_HI is exact for |k| < 2^12: LN2_HI holds ln 2's first 12 bits
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.428606765330187045e-06f;
+    /** Adding 1.5 * 2^23 rounds to an integer, which then sits in the low bits of the sum. */
+    private static final float SHIFTER = 0x1.8p23f;
+    private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
+    /**
+     * 1/(k+2)! for k = 0 to 5: the series of (expm1(r) - r) / r^2 to r^5, so exp(r) to r^7. On |r| <=
+     * ln2 / 2 the next term is under 0.1 ulp of a float.
+     */
+    private static final float C0 = 1f / 2, C1 = 1f / 6, C2 = 1f / 24, C3 = 1f / 120, C4 = 1f / 720, C5 = 1f / 5040;
+    private static final FloatVector V_RANGE = FloatVector.broadcast(SPECIES, RANGE);
+    private static final FloatVector V_ZERO_BELOW = FloatVector.broadcast(SPECIES, ZERO_BELOW);
+    private static final FloatVector V_LOG2E = FloatVector.broadcast(SPECIES, LOG2E);
+    private static final FloatVector V_LN2_HI = FloatVector.broadcast(SPECIES, LN2_HI);
+    private static final FloatVector V_LN2_LO = FloatVector.broadcast(SPECIES, LN2_LO);
+    private static final FloatVector V_SHIFTER = FloatVector.broadcast(SPECIES, SHIFTER);
+    private static final FloatVector V_ONE = FloatVector.broadcast(SPECIES, 1f);
+    private static final FloatVector V_C0 = FloatVector.broadcast(SPECIES, C0), V_C1 = FloatVector.broadcast(SPECIES, C1),
+            V_C2 = FloatVector.broadcast(SPECIES, C2), V_C3 = FloatVector.broadcast(SPECIES, C3),
+            V_C4 = FloatVector.broadcast(SPECIES, C4), V_C5 = FloatVector.broadcast(SPECIES, C5);
+    /** Subtracted from the shifter's bits, leaves the biased exponent of 2^k. */
+    private static final IntVector V_BIAS = IntVector.broadcast(IntVector.SPECIES_PREFERRED, SHIFTER_BITS - 127);
+
+    // ---------------------------------------------------------------- the polynomial, scalar and vector
+    //
+    // d = x - shift is rounded to float, and its rounding error e found exactly (Knuth's two-sum):
+    // exp(x - shift) = exp(d + e), so a softmax's small entries, far below the row's maximum, keep
+    // full relative precision (without e, an entry 20 below the maximum was 17 ulps off). Then
+    // d = k ln2 + r with k rounded to nearest (|r| <= ln2 / 2) and exp = 2^k (1 + (r' + r'^2 P(r')))
+    // with r' = r + e. The scalar and vector code are the same operations in the same order.
+
+    /** exp(x - shift) by the polynomial, for |x - shift| <= RANGE. */
+    static float expPoly(float x, float shift) {
+        float d = x - shift;
+        float back = d - x;
+        float error = (x - (d - back)) - (shift + back);
+        float t = Math.fma(d, LOG2E, SHIFTER);
+        float minusK = SHIFTER - t;
+        float r = Math.fma(minusK, LN2_LO, Math.fma(minusK, LN2_HI, d)) + error;
+        float r2 = r * r;
+        float r4 = r2 * r2;
+        float p = Math.fma(Math.fma(C5, r, C4), r4, Math.fma(Math.fma(C3, r, C2), r2, Math.fma(C1, r, C0)));
+        return (Math.fma(r2, p, r) + 1f) * Float.intBitsToFloat((Float.floatToRawIntBits(t) - SHIFTER_BITS + 127) << 23);
+    }
+
+    /** exp(x - shift): the polynomial in range, +0 far below it, {@code (float) Math.exp} otherwise. */
+    static float exp(float x, float shift) {
+        float d = x - shift;
+        if (Math.abs(d) <= RANGE) {
+            return expPoly(x, shift);
+        }
+        return d < ZERO_BELOW ? 0f : (float) Math.exp((double) x - shift);
+    }
+
+    /**
+     * {@code r[ro + i] = exp(a[ao + i] - shift)} for i in [0, n) (see the class comment).
+     *
+     * <p>NOTE: one flat loop with its constants in static final vectors and no helper calls, as
+     * {@link VectorExp#expShifted}'s (bench/RESULTS.md, "softmax's exp loop unboxed").
+     */
+    static void expShifted(float[] a, int ao, float shift, float[] r, int ro, int n) {
+        FloatVector shiftBy = FloatVector.broadcast(SPECIES, shift);
+        FloatVector range = V_RANGE;
+        FloatVector zeroBelow = V_ZERO_BELOW;
+        FloatVector log2e = V_LOG2E;
+        FloatVector shifter = V_SHIFTER;
+        FloatVector ln2Hi = V_LN2_HI;
+        FloatVector ln2Lo = V_LN2_LO;
+        FloatVector one = V_ONE;
+        FloatVector c0 = V_C0, c1 = V_C1, c2 = V_C2, c3 = V_C3, c4 = V_C4, c5 = V_C5;
+        IntVector bias = V_BIAS;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector x = (FloatVector) SPECIES.fromArray(a, ao + i);
+            FloatVector d = x.sub(shiftBy);
+            VectorMask<Float> zero = d.compare(VectorOperators.LT, zeroBelow);
+            if (d.abs().compare(VectorOperators.LE, range).or(zero).allTrue()) {
+                FloatVector back = d.sub(x);
+                FloatVector error = x.sub(d.sub(back)).sub(shiftBy.add(back));
+                FloatVector t = d.fma(log2e, shifter);
+                FloatVector minusK = shifter.sub(t);
+                FloatVector y = minusK.fma(ln2Lo, minusK.fma(ln2Hi, d)).add(error);
+                FloatVector y2 = y.mul(y);
+                FloatVector y4 = y2.mul(y2);
+                FloatVector p = c5.fma(y, c4).fma(y4, c3.fma(y, c2).fma(y2, c1.fma(y, c0)));
+                FloatVector scale = t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+                // lanes far below the range computed garbage (or NaN, from -infinity): +0 there
+                y2.fma(p, y).add(one).mul(scale).blend(0f, zero).intoArray(r, ro + i);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    r[ro + j] = exp(a[ao + j], shift);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = exp(a[ao + i], shift);
+        }
+    }
+}
