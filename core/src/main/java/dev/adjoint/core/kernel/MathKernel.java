@@ -126,9 +126,12 @@ interface MathKernel {
     void mulDifference(double[] y, int yo, double[] g, int go, double s, double[] r, int ro, int n);
 
     /**
-     * {@link #mulDifference(double[], int, double[], int, double, double[], int, int)} of floats:
-     * y and g widened exactly, the float64 result rounded to float as the cast; the same bits as
-     * widening, the float64 loop and narrowing. r must not overlap y or g.
+     * {@link #mulDifference(double[], int, double[], int, double, double[], int, int)} of floats, in
+     * float32 arithmetic: {@code y * ((g - hi) - lo)} with {@code hi = (float) s} and {@code lo =
+     * (float) (s - hi)}, three roundings as that Java expression (so g - s keeps its precision
+     * where g is close to s; lo is 0 where s is infinite, and a finite s beyond float's range takes
+     * the float64 expression, rounded); within two ulps of the float64 result rounded, not its
+     * bits, and the same bits in both kernels. r must not overlap y or g.
      */
     void mulDifference(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n);
 

@@ -270,10 +270,23 @@ final class ScalarMathKernel implements MathKernel {
         }
     }
 
-    @Override
-    public void mulDifference(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n) {
+    /** {@code (float) (y * (g - s))} in float64: float32's mulDifference where s is beyond float's range. */
+    static void mulDifferenceWidened(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = (float) (y[yo + i] * (g[go + i] - s));
+        }
+    }
+
+    @Override
+    public void mulDifference(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n) {
+        float hi = (float) s;
+        if (Float.isInfinite(hi) && !Double.isInfinite(s)) {
+            ScalarMathKernel.mulDifferenceWidened(y, yo, g, go, s, r, ro, n);
+            return;
+        }
+        float lo = Float.isInfinite(hi) ? 0f : (float) (s - hi);
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = y[yo + i] * ((g[go + i] - hi) - lo);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.adjoint.core.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,10 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * correctly rounded result for every float (MathKernelTest checks every 1024th bit pattern; an
  * exhaustive run over all floats is in bench/RESULTS.md).
  *
- * <p>Lanes from -104 down (-infinity too) give +0, as the rounded result is; lanes above 87 or in
- * [-104, -87) (overflow and subnormal results) and NaN take {@code (float) Math.exp}; tails
- * shorter than a vector take the same polynomial in scalar code, so a value's result does not
- * depend on where it sits in the array.
+ * <p>A vector with a lane outside [-87, 87] goes lane by lane: from -104 down (-infinity too) +0,
+ * as the rounded result is; above 87, in [-104, -87) (overflow and subnormal results) and NaN
+ * {@code (float) Math.exp}; the others the polynomial. Tails shorter than a vector take the same
+ * polynomial in scalar code, so a value's result does not depend on where it sits in the array.
  */
 final class VectorFloatExp {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -44,7 +43,6 @@ final class VectorFloatExp {
      */
     private static final float C0 = 1f / 2, C1 = 1f / 6, C2 = 1f / 24, C3 = 1f / 120, C4 = 1f / 720, C5 = 1f / 5040;
     private static final FloatVector V_RANGE = FloatVector.broadcast(SPECIES, RANGE);
-    private static final FloatVector V_ZERO_BELOW = FloatVector.broadcast(SPECIES, ZERO_BELOW);
     private static final FloatVector V_LOG2E = FloatVector.broadcast(SPECIES, LOG2E);
     private static final FloatVector V_LN2_HI = FloatVector.broadcast(SPECIES, LN2_HI);
     private static final FloatVector V_LN2_LO = FloatVector.broadcast(SPECIES, LN2_LO);
@@ -96,7 +94,6 @@ final class VectorFloatExp {
     static void expShifted(float[] a, int ao, float shift, float[] r, int ro, int n) {
         FloatVector shiftBy = FloatVector.broadcast(SPECIES, shift);
         FloatVector range = V_RANGE;
-        FloatVector zeroBelow = V_ZERO_BELOW;
         FloatVector log2e = V_LOG2E;
         FloatVector shifter = V_SHIFTER;
         FloatVector ln2Hi = V_LN2_HI;
@@ -108,8 +105,7 @@ final class VectorFloatExp {
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
             FloatVector x = (FloatVector) SPECIES.fromArray(a, ao + i);
             FloatVector d = x.sub(shiftBy);
-            VectorMask<Float> zero = d.compare(VectorOperators.LT, zeroBelow);
-            if (d.abs().compare(VectorOperators.LE, range).or(zero).allTrue()) {
+            if (d.abs().compare(VectorOperators.LE, range).allTrue()) {
                 FloatVector back = d.sub(x);
                 FloatVector error = x.sub(d.sub(back)).sub(shiftBy.add(back));
                 FloatVector t = d.fma(log2e, shifter);
@@ -119,8 +115,7 @@ final class VectorFloatExp {
                 FloatVector y4 = y2.mul(y2);
                 FloatVector p = c5.fma(y, c4).fma(y4, c3.fma(y, c2).fma(y2, c1.fma(y, c0)));
                 FloatVector scale = t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
-                // lanes far below the range computed garbage (or NaN, from -infinity): +0 there
-                y2.fma(p, y).add(one).mul(scale).blend(0f, zero).intoArray(r, ro + i);
+                y2.fma(p, y).add(one).mul(scale).intoArray(r, ro + i);
             } else {
                 for (int j = i; j < i + LANES; j++) {
                     r[ro + j] = exp(a[ao + j], shift);

@@ -259,21 +259,26 @@ final class VectorLoops {
     }
 
     /**
-     * {@link MathKernel#mulDifference(float[], int, float[], int, double, float[], int, int)}: each
-     * float load feeds one part-0 widening (see {@link VectorConversions}), and each store writes
-     * LANES rounded floats and LANES zeros after them, which the next store (or the tail)
-     * overwrites; the bound keeps those zeros inside r's run.
+     * {@link MathKernel#mulDifference(float[], int, float[], int, double, float[], int, int)}: float
+     * arithmetic on full float vectors, s split into two floats.
      */
     static void mulDifference(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n) {
-        DoubleVector sv = DoubleVector.broadcast(SPECIES, s);
+        float hi = (float) s;
+        if (Float.isInfinite(hi) && !Double.isInfinite(s)) {
+            ScalarMathKernel.mulDifferenceWidened(y, yo, g, go, s, r, ro, n);
+            return;
+        }
+        float lo = Float.isInfinite(hi) ? 0f : (float) (s - hi);
+        FloatVector sHi = FloatVector.broadcast(FLOATS, hi);
+        FloatVector sLo = FloatVector.broadcast(FLOATS, lo);
+        int lanes = FLOATS.length();
         int i = 0;
-        for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
-            DoubleVector yv = (DoubleVector) ((FloatVector) FLOATS.fromArray(y, yo + i)).castShape(SPECIES, 0);
-            DoubleVector d = ((DoubleVector) ((FloatVector) FLOATS.fromArray(g, go + i)).castShape(SPECIES, 0)).sub(sv);
-            ((FloatVector) yv.mul(d).castShape(FLOATS, 0)).intoArray(r, ro + i);
+        for (int bound = FLOATS.loopBound(n); i < bound; i += lanes) {
+            FloatVector d = ((FloatVector) FLOATS.fromArray(g, go + i)).sub(sHi).sub(sLo);
+            ((FloatVector) FLOATS.fromArray(y, yo + i)).mul(d).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
-            r[ro + i] = (float) (y[yo + i] * (g[go + i] - s));
+            r[ro + i] = y[yo + i] * ((g[go + i] - hi) - lo);
         }
     }
 
