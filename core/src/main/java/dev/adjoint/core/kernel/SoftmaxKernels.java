@@ -105,8 +105,8 @@ public final class SoftmaxKernels {
      * float32 arithmetic as PyTorch's: the maximum m, e = exp(x - m) in float ({@link
      * MathKernel#expShifted(float[], int, float, float[], int, int)}, within one ulp, x - m's
      * rounding error included) and their sum s in float64; softmax is e times (float) (1 / s), two
-     * more roundings, and log-softmax ((x - m) - log s) in float64, rounded once. Within a few ulps
-     * of the float64 result, not its bits.
+     * more roundings, and log-softmax (x - m) - (float) log s in float. Within a few ulps of the
+     * float64 result, not its bits.
      */
     private static void softmaxFloatRow(MathKernel math, float[] a, int pa, float[] r, int base, int n, boolean log) {
         float max = math.max(a, pa, n);
@@ -115,10 +115,11 @@ public final class SoftmaxKernels {
         }
         double sum = math.expShifted(a, pa, max, r, base, n);
         if (log) {
-            double logSum = Math.log(sum);
-            for (int j = 0; j < n; j++) {
-                r[base + j] = (float) (((double) a[pa + j] - max) - logSum);
-            }
+            // (x - m) - (float) log s: the sum holds exp(0) = 1, so |result| >= max(|x - m|, log s),
+            // and each of the three roundings is within half an ulp of the result
+            float[] by = {max, (float) Math.log(sum)};
+            math.arithmetic(Elementwise.Binary.SUB, a, pa, by, 0, 0, r, base, n);
+            math.arithmetic(Elementwise.Binary.SUB, r, base, by, 1, 0, r, base, n);
         } else {
             float[] inverse = {(float) (1 / sum)};
             math.arithmetic(Elementwise.Binary.MUL, r, base, inverse, 0, 0, r, base, n);
