@@ -110,9 +110,10 @@ public final class Elementwise {
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
      * MathKernel#MIN_LENGTH} of exp, tanh and sigmoid go to the math kernel, which agrees with
      * {@link Unary#apply} within a few ulps, and of relu, which it computes exactly; everything
-     * else is {@code f.apply} to the bit. One exception to the float32 rule above: exp of at least
-     * {@link MathKernel#MIN_LENGTH} floats runs in float32 arithmetic, within one ulp of the
-     * correctly rounded result ({@link MathKernel#exp(float[], int, float[], int, int)}).
+     * else is {@code f.apply} to the bit. One exception to the float32 rule above: exp, sigmoid and
+     * tanh of at least {@link MathKernel#MIN_LENGTH} floats run in float32 arithmetic, within one
+     * ulp (exp) or two of the correctly rounded result ({@link MathKernel#exp(float[], int, float[],
+     * int, int)}).
      */
     public static NDArray map(Unary f, NDArray x) {
         // the math kernel or not by the whole length, so a float32 block gets what float64 would
@@ -125,14 +126,21 @@ public final class Elementwise {
             Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> KernelProvider.math().relu(a, o + from, r, from, to - from));
             return NDArray.wrapLike(r, x);
         }
-        if (f == Unary.EXP && math && x.floats != null) {
-            // float32 arithmetic, within one ulp (MathKernel#exp(float[]...)); a view runs on its
-            // contiguous copy, so it gets that copy's bits
+        if ((f == Unary.EXP || f == Unary.SIGMOID || f == Unary.TANH) && math && x.floats != null) {
+            // float32 arithmetic, within an ulp or two (MathKernel#exp(float[]...)); a view runs on
+            // its contiguous copy, so it gets that copy's bits
             NDArray c = x.contiguous();
             float[] r = Buffers.uninitializedFloats(c.size);
             float[] a = c.floats;
             int o = c.offset;
-            Parallel.forRange(c.size, FloatBlocks.BLOCK, (from, to) -> KernelProvider.math().exp(a, o + from, r, from, to - from));
+            Parallel.forRange(c.size, FloatBlocks.BLOCK, (from, to) -> {
+                MathKernel k = KernelProvider.math();
+                switch (f) {
+                    case EXP -> k.exp(a, o + from, r, from, to - from);
+                    case SIGMOID -> k.sigmoid(a, o + from, r, from, to - from);
+                    default -> k.tanh(a, o + from, r, from, to - from);
+                }
+            });
             return NDArray.wrapLike(r, c);
         }
         return blockwise(x, true, (a, o, r, ro, n) -> {

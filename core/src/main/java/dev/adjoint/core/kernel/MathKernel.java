@@ -77,6 +77,16 @@ interface MathKernel {
     void exp(float[] a, int ao, float[] r, int ro, int n);
 
     /**
+     * {@link #sigmoid(double[], int, double[], int, int)} of floats in float32 arithmetic (the vector
+     * kernel's {@link VectorFloatExp}; the scalar kernel rounds the float64 function): within two ulps
+     * of the correctly rounded result; r may be a at the same offset, no other overlap.
+     */
+    void sigmoid(float[] a, int ao, float[] r, int ro, int n);
+
+    /** {@link #tanh(double[], int, double[], int, int)} of floats, as {@link #sigmoid(float[], int, float[], int, int)}. */
+    void tanh(float[] a, int ao, float[] r, int ro, int n);
+
+    /**
      * {@code r[ro + i] = exp(a[ao + i] - shift)} as {@link #exp(float[], int, float[], int, int)}, the
      * difference taken exactly (its rounding error goes into the exponential), returning {@link
      * #sum(float[], int, int)} of what it wrote: softmax's exponentials of a float32 row.

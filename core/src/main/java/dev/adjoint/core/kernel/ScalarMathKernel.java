@@ -76,6 +76,20 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void sigmoid(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) Elementwise.sigmoid(a[ao + i]);
+        }
+    }
+
+    @Override
+    public void tanh(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) Math.tanh(a[ao + i]);
+        }
+    }
+
+    @Override
     public double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             // the difference of two floats is exact in a double (short of overflow)

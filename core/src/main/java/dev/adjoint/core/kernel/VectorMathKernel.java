@@ -97,6 +97,16 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void sigmoid(float[] a, int ao, float[] r, int ro, int n) {
+        VectorFloatExp.sigmoid(a, ao, r, ro, n);
+    }
+
+    @Override
+    public void tanh(float[] a, int ao, float[] r, int ro, int n) {
+        VectorFloatExp.tanh(a, ao, r, ro, n);
+    }
+
+    @Override
     public double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n) {
         VectorFloatExp.expShifted(a, ao, shift, r, ro, n);
         return VectorSums.sum(r, ro, n);

@@ -126,6 +126,8 @@ class KernelAllocationTest {
         m.put("exp float32", () -> k.exp(fa, 0, fr, 0, N));
         m.put("expShifted float32", () -> sink[0] += k.expShifted(fa, 0, 1.5f, fr, 0, N));
         m.put("max float32", () -> sink[0] += k.max(fa, 0, N));
+        m.put("sigmoid float32", () -> k.sigmoid(fa, 0, fr, 0, N));
+        m.put("tanh float32", () -> k.tanh(fa, 0, fr, 0, N));
         m.put("tanh", () -> k.tanh(a, 0, r, 0, N));
         m.put("sigmoid", () -> k.sigmoid(a, 0, r, 0, N));
         m.put("relu", () -> k.relu(a, 0, r, 0, N));

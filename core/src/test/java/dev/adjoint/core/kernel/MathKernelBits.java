@@ -56,6 +56,10 @@ public final class MathKernelBits {
         float[] fr = new float[n];
         k.exp(f, 0, fr, 0, n);
         sb.append("exp float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.sigmoid(f, 0, fr, 0, n);
+        sb.append("sigmoid float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.tanh(f, 0, fr, 0, n);
+        sb.append("tanh float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         double fsum = k.expShifted(f, 0, 1.7f, fr, 0, n);
         sb.append("expShifted float32 ").append(java.util.Arrays.hashCode(fr)).append(' ').append(Double.doubleToRawLongBits(fsum))
                 .append(' ').append(Float.floatToRawIntBits(k.max(f, 0, n))).append('\n');

@@ -644,9 +644,17 @@ class MathKernelTest {
         float[] fe = new float[f.length];
         k.expShifted(f, 0, 2.5f, fe, 0, f.length);
         float[] fAlone = new float[1];
+        float[] fs = new float[f.length];
+        k.sigmoid(f, 0, fs, 0, f.length);
+        float[] ft = new float[f.length];
+        k.tanh(f, 0, ft, 0, f.length);
         for (int i = 0; i < 80; i++) {
             k.expShifted(f, i, 2.5f, fAlone, 0, 1);
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fe[i]), "float exp(" + f[i] + " - 2.5)");
+            k.sigmoid(f, i, fAlone, 0, 1);
+            assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fs[i]), "float sigmoid(" + f[i] + ")");
+            k.tanh(f, i, fAlone, 0, 1);
+            assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(ft[i]), "float tanh(" + f[i] + ")");
         }
         for (int i = 0; i < 80; i++) {
             double[] one = {a[i]};
