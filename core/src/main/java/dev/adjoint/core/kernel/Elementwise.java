@@ -12,7 +12,8 @@ import java.util.Arrays;
  *
  * <p>float32 arrays run the same loops on blocks widened to float64 and round each result once
  * ({@link FloatBlocks}): a float32 result is the float64 result on the widened inputs rounded to
- * float, bit for bit, so every formula here is written once for both dtypes.
+ * float, bit for bit, so every formula here is written once for both dtypes. The exception: long
+ * runs of exp, sigmoid and tanh compute in float32 arithmetic on the math kernel ({@link #map}).
  *
  * <p>NOTE: every function keeps loops of its own with the arithmetic written out, not a call to
  * {@code apply} per element: a virtual call in the loop would stop C2 from vectorizing it.

@@ -555,7 +555,7 @@ class MathKernelTest {
         assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(k.dot(zeros, 0, ones, 0, 40)), "-0 products sum from +0");
     }
 
-    /** softmax's backward on floats: y (g - s) in float64, rounded once; nothing written outside the run. */
+    /** softmax's backward on floats: y ((g - hi) - lo) in float; nothing written outside the run. */
     @ParameterizedTest
     @MethodSource("kernels")
     void floatMulDifferenceIsItsFloatExpressionWithinTwoUlpsOfTheFloat64Result(MathKernel k) {
