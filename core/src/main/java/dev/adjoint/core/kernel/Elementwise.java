@@ -13,7 +13,8 @@ import java.util.Arrays;
  * <p>float32 arrays run the same loops on blocks widened to float64 and round each result once
  * ({@link FloatBlocks}): a float32 result is the float64 result on the widened inputs rounded to
  * float, bit for bit, so every formula here is written once for both dtypes. The exception: long
- * runs of exp, sigmoid and tanh compute in float32 arithmetic on the math kernel ({@link #map}).
+ * runs of exp, log, sigmoid, tanh and softplus compute in float32 arithmetic on the math kernel
+ * ({@link #map}).
  *
  * <p>NOTE: every function keeps loops of its own with the arithmetic written out, not a call to
  * {@code apply} per element: a virtual call in the loop would stop C2 from vectorizing it.
@@ -111,10 +112,10 @@ public final class Elementwise {
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
      * MathKernel#MIN_LENGTH} of exp, tanh and sigmoid go to the math kernel, which agrees with
      * {@link Unary#apply} within a few ulps, and of relu, which it computes exactly; everything
-     * else is {@code f.apply} to the bit. One exception to the float32 rule above: exp, sigmoid and
-     * tanh of at least {@link MathKernel#MIN_LENGTH} floats run in float32 arithmetic, within one
-     * ulp (exp) or two of the correctly rounded result ({@link MathKernel#exp(float[], int, float[],
-     * int, int)}).
+     * else is {@code f.apply} to the bit. One exception to the float32 rule above: exp, log,
+     * sigmoid, tanh and softplus of at least {@link MathKernel#MIN_LENGTH} floats run in float32
+     * arithmetic ({@link #inFloat32Arithmetic}), within one ulp (exp, log) or two of the correctly
+     * rounded result ({@link MathKernel#exp(float[], int, float[], int, int)}).
      */
     public static NDArray map(Unary f, NDArray x) {
         // the math kernel or not by the whole length, so a float32 block gets what float64 would
@@ -127,7 +128,7 @@ public final class Elementwise {
             Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> KernelProvider.math().relu(a, o + from, r, from, to - from));
             return NDArray.wrapLike(r, x);
         }
-        if ((f == Unary.EXP || f == Unary.SIGMOID || f == Unary.TANH) && math && x.floats != null) {
+        if (inFloat32Arithmetic(f) && math && x.floats != null) {
             // float32 arithmetic, within an ulp or two (MathKernel#exp(float[]...)); a view runs on
             // its contiguous copy, so it gets that copy's bits
             NDArray c = x.contiguous();
@@ -139,7 +140,10 @@ public final class Elementwise {
                 switch (f) {
                     case EXP -> k.exp(a, o + from, r, from, to - from);
                     case SIGMOID -> k.sigmoid(a, o + from, r, from, to - from);
-                    default -> k.tanh(a, o + from, r, from, to - from);
+                    case TANH -> k.tanh(a, o + from, r, from, to - from);
+                    case LOG -> k.log(a, o + from, r, from, to - from);
+                    case SOFTPLUS -> k.softplus(a, o + from, r, from, to - from);
+                    default -> throw new IllegalStateException("map: no float32 loop for " + f);
                 }
             });
             return NDArray.wrapLike(r, c);
@@ -149,6 +153,17 @@ public final class Elementwise {
                 loop(f, a, o, r, ro, n);
             }
         });
+    }
+
+    /**
+     * Whether float32 runs of {@code f} of at least {@link MathKernel#MIN_LENGTH} compute in float32
+     * arithmetic on the math kernel (within an ulp or two), not as the float64 result rounded.
+     *
+     * @param f the function
+     * @return true for exp, log, sigmoid, tanh and softplus
+     */
+    public static boolean inFloat32Arithmetic(Unary f) {
+        return f == Unary.EXP || f == Unary.LOG || f == Unary.SIGMOID || f == Unary.TANH || f == Unary.SOFTPLUS;
     }
 
     /** A float64 loop from {@code a[o + i]} to {@code r[ro + i]}, i in [0, n), that reads each element before writing its index. */

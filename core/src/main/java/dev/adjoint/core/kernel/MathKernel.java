@@ -87,6 +87,19 @@ interface MathKernel {
     void tanh(float[] a, int ao, float[] r, int ro, int n);
 
     /**
+     * {@code r[ro + i] = log(a[ao + i])} on floats in float32 arithmetic (the vector kernel's {@link
+     * VectorFloatLog}; the scalar kernel rounds {@link Math#log}): within one ulp of the correctly
+     * rounded result; r may be a at the same offset, no other overlap.
+     */
+    void log(float[] a, int ao, float[] r, int ro, int n);
+
+    /**
+     * {@code r[ro + i] = max(x, 0) + log1p(exp(-|x|))} for x = a[ao + i], on floats in float32
+     * arithmetic, as {@link #sigmoid(float[], int, float[], int, int)}: within two ulps.
+     */
+    void softplus(float[] a, int ao, float[] r, int ro, int n);
+
+    /**
      * {@code r[ro + i] = exp(a[ao + i] - shift)} as {@link #exp(float[], int, float[], int, int)}, the
      * difference taken exactly (its rounding error goes into the exponential), returning {@link
      * #sum(float[], int, int)} of what it wrote: softmax's exponentials of a float32 row.

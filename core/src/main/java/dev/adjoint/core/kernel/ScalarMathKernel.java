@@ -90,6 +90,20 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void log(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) Math.log(a[ao + i]);
+        }
+    }
+
+    @Override
+    public void softplus(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) Elementwise.softplus(a[ao + i]);
+        }
+    }
+
+    @Override
     public double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             // the difference of two floats is exact in a double (short of overflow)

@@ -27,28 +27,28 @@ final class VectorFloatExp {
     }
 
     /** The polynomial covers |x| <= this: e^-87 is still a normal float, e^87 finite. */
-    private static final float RANGE = 87.0f;
+    static final float RANGE = 87.0f;
     /** Below this e^x rounds to +0 (under half the smallest subnormal, e^-103.97). */
     private static final float ZERO_BELOW = -104.0f;
-    private static final float LOG2E = 1.44269504088896341f;
+    static final float LOG2E = 1.44269504088896341f;
     // ln 2 split so that k * LN2_HI is exact for |k| < 2^12: LN2_HI holds ln 2's first 12 bits
-    private static final float LN2_HI = 0.693145751953125f;
-    private static final float LN2_LO = 1.428606765330187045e-06f;
+    static final float LN2_HI = 0.693145751953125f;
+    static final float LN2_LO = 1.428606765330187045e-06f;
     /** Adding 1.5 * 2^23 rounds to an integer, which then sits in the low bits of the sum. */
-    private static final float SHIFTER = 0x1.8p23f;
-    private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
+    static final float SHIFTER = 0x1.8p23f;
+    static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
     /**
      * 1/(k+2)! for k = 0 to 5: the series of (expm1(r) - r) / r^2 to r^5, so exp(r) to r^7. On |r| <=
      * ln2 / 2 the next term is under 0.1 ulp of a float.
      */
-    private static final float C0 = 1f / 2, C1 = 1f / 6, C2 = 1f / 24, C3 = 1f / 120, C4 = 1f / 720, C5 = 1f / 5040;
-    private static final FloatVector V_RANGE = FloatVector.broadcast(SPECIES, RANGE);
-    private static final FloatVector V_LOG2E = FloatVector.broadcast(SPECIES, LOG2E);
-    private static final FloatVector V_LN2_HI = FloatVector.broadcast(SPECIES, LN2_HI);
-    private static final FloatVector V_LN2_LO = FloatVector.broadcast(SPECIES, LN2_LO);
-    private static final FloatVector V_SHIFTER = FloatVector.broadcast(SPECIES, SHIFTER);
-    private static final FloatVector V_ONE = FloatVector.broadcast(SPECIES, 1f);
-    private static final FloatVector V_C0 = FloatVector.broadcast(SPECIES, C0), V_C1 = FloatVector.broadcast(SPECIES, C1),
+    static final float C0 = 1f / 2, C1 = 1f / 6, C2 = 1f / 24, C3 = 1f / 120, C4 = 1f / 720, C5 = 1f / 5040;
+    static final FloatVector V_RANGE = FloatVector.broadcast(SPECIES, RANGE);
+    static final FloatVector V_LOG2E = FloatVector.broadcast(SPECIES, LOG2E);
+    static final FloatVector V_LN2_HI = FloatVector.broadcast(SPECIES, LN2_HI);
+    static final FloatVector V_LN2_LO = FloatVector.broadcast(SPECIES, LN2_LO);
+    static final FloatVector V_SHIFTER = FloatVector.broadcast(SPECIES, SHIFTER);
+    static final FloatVector V_ONE = FloatVector.broadcast(SPECIES, 1f);
+    static final FloatVector V_C0 = FloatVector.broadcast(SPECIES, C0), V_C1 = FloatVector.broadcast(SPECIES, C1),
             V_C2 = FloatVector.broadcast(SPECIES, C2), V_C3 = FloatVector.broadcast(SPECIES, C3),
             V_C4 = FloatVector.broadcast(SPECIES, C4), V_C5 = FloatVector.broadcast(SPECIES, C5);
     /** tanh's polynomial covers |x| <= this; beyond it tanh rounds to +-1 (1 - tanh 9.1 is under half an ulp of 1). */
@@ -63,12 +63,12 @@ final class VectorFloatExp {
     private static final FloatVector V_C6 = FloatVector.broadcast(SPECIES, C6), V_C7 = FloatVector.broadcast(SPECIES, C7);
     private static final FloatVector V_TANH_LIMIT = FloatVector.broadcast(SPECIES, TANH_LIMIT);
     private static final FloatVector V_FLOOR = FloatVector.broadcast(SPECIES, FLOOR);
-    private static final FloatVector V_TWO = FloatVector.broadcast(SPECIES, 2f);
-    private static final FloatVector V_ZERO = FloatVector.zero(SPECIES);
+    static final FloatVector V_TWO = FloatVector.broadcast(SPECIES, 2f);
+    static final FloatVector V_ZERO = FloatVector.zero(SPECIES);
     private static final int SIGN_BIT = Integer.MIN_VALUE;
 
     /** Subtracted from the shifter's bits, leaves the biased exponent of 2^k. */
-    private static final IntVector V_BIAS = IntVector.broadcast(IntVector.SPECIES_PREFERRED, SHIFTER_BITS - 127);
+    static final IntVector V_BIAS = IntVector.broadcast(IntVector.SPECIES_PREFERRED, SHIFTER_BITS - 127);
 
     // ---------------------------------------------------------------- the polynomial, scalar and vector
     //
@@ -146,7 +146,7 @@ final class VectorFloatExp {
     // ---------------------------------------------------------------- sigmoid and tanh in float32
 
     /** exp(-|x|) for |x| <= RANGE, by {@link #expPoly}'s operations (no shift, so no rounding error to carry). */
-    private static float expNegAbs(float ax) {
+    static float expNegAbs(float ax) {
         float d = -ax;
         float t = Math.fma(d, LOG2E, SHIFTER);
         float minusK = SHIFTER - t;

@@ -107,6 +107,16 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void log(float[] a, int ao, float[] r, int ro, int n) {
+        VectorFloatLog.log(a, ao, r, ro, n);
+    }
+
+    @Override
+    public void softplus(float[] a, int ao, float[] r, int ro, int n) {
+        VectorFloatLog.softplus(a, ao, r, ro, n);
+    }
+
+    @Override
     public double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n) {
         VectorFloatExp.expShifted(a, ao, shift, r, ro, n);
         return VectorSums.sum(r, ro, n);

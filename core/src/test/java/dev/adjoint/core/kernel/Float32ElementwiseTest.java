@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The float32 elementwise kernels against their one source of truth, the float64 loops: on every
  * function and layout a float32 result is the float64 result on the widened inputs rounded to
- * float, bit for bit, except exp and softmax of runs long enough for the math kernel, which run in
- * float32 arithmetic and stay within an ulp or a few; exp, tanh and sigmoid on both math kernels
+ * float, bit for bit, except exp, log, sigmoid, tanh, softplus and softmax of runs long enough for
+ * the math kernel, which run in float32 arithmetic and stay within an ulp or a few; exp, tanh and sigmoid on both math kernels
  * stay within one ulp of float of the correctly rounded {@link Math} functions over millions of
  * inputs spanning every float exponent (subnormals, overflow, infinities, NaN); and the results
  * repeat bit for bit.
@@ -74,24 +74,32 @@ class Float32ElementwiseTest {
 
     /** The functions whose long float32 runs compute in float32 arithmetic. */
     private static boolean inFloatArithmetic(Elementwise.Unary f) {
-        return f == Elementwise.Unary.EXP || f == Elementwise.Unary.SIGMOID || f == Elementwise.Unary.TANH;
+        return Elementwise.inFloat32Arithmetic(f);
+    }
+
+    /** The ulps a float32-arithmetic function may be from the correctly rounded result. */
+    private static int floatUlpBound(Elementwise.Unary f) {
+        return f == Elementwise.Unary.EXP || f == Elementwise.Unary.LOG ? 1 : 2;
     }
 
     @Test
-    void everyUnaryFunctionIsItsFloat64ResultRoundedButLongExpSigmoidAndTanhWithinUlps() {
+    void everyUnaryFunctionIsItsFloat64ResultRoundedButLongRunsInFloat32ArithmeticWithinUlps() {
         for (Elementwise.Unary f : Elementwise.Unary.values()) {
             for (int n : LENGTHS) {
                 NDArray x = NDArray.of(values(n, n * 31L + f.ordinal()), new int[] {n});
                 if (inFloatArithmetic(f) && n >= MathKernel.MIN_LENGTH) {
                     // float32 arithmetic on the math kernel: its own bits, within an ulp or two
                     NDArray y = Elementwise.map(f, x);
-                    assertWithin(Elementwise.map(f, x.toFloat64()), y, f == Elementwise.Unary.EXP ? 1 : 2, f + " n=" + n);
+                    assertWithin(Elementwise.map(f, x.toFloat64()), y, floatUlpBound(f), f + " n=" + n);
                     float[] direct = new float[n];
                     MathKernel k = KernelProvider.math();
                     switch (f) {
                         case EXP -> k.exp(x.toFloatArray(), 0, direct, 0, n);
                         case SIGMOID -> k.sigmoid(x.toFloatArray(), 0, direct, 0, n);
-                        default -> k.tanh(x.toFloatArray(), 0, direct, 0, n);
+                        case TANH -> k.tanh(x.toFloatArray(), 0, direct, 0, n);
+                        case LOG -> k.log(x.toFloatArray(), 0, direct, 0, n);
+                        case SOFTPLUS -> k.softplus(x.toFloatArray(), 0, direct, 0, n);
+                        default -> throw new AssertionError(f + " is not in float32 arithmetic");
                     }
                     assertEquals(java.util.Arrays.toString(direct), java.util.Arrays.toString(y.toFloatArray()), f + " n=" + n);
                 } else {
@@ -264,10 +272,13 @@ class Float32ElementwiseTest {
         long exp32 = maxFloatUlps(k, (m, x, r, n) -> m.exp(x, 0, r, 0, n), Math::exp, a, 1, "exp");
         long tanh32 = maxFloatUlps(k, (m, x, r, n) -> m.tanh(x, 0, r, 0, n), Math::tanh, a, 2, "tanh");
         long sigmoid32 = maxFloatUlps(k, (m, x, r, n) -> m.sigmoid(x, 0, r, 0, n), Elementwise::sigmoid, a, 2, "sigmoid");
+        long log32 = maxFloatUlps(k, (m, x, r, n) -> m.log(x, 0, r, 0, n), Math::log, a, 1, "log");
+        long softplus32 = maxFloatUlps(k, (m, x, r, n) -> m.softplus(x, 0, r, 0, n), Elementwise::softplus, a, 2, "softplus");
         long tanh = maxUlps(k, (m, x, r, n) -> m.tanh(x, 0, r, 0, n), Math::tanh, a, "tanh");
         long sigmoid = maxUlps(k, (m, x, r, n) -> m.sigmoid(x, 0, r, 0, n), Elementwise::sigmoid, a, "sigmoid");
         System.out.println(k.description() + ": float32 worst ulps over " + a.length + " inputs, widened / in float32 arithmetic: exp "
-                + exp + " / " + exp32 + ", tanh " + tanh + " / " + tanh32 + ", sigmoid " + sigmoid + " / " + sigmoid32);
+                + exp + " / " + exp32 + ", tanh " + tanh + " / " + tanh32 + ", sigmoid " + sigmoid + " / " + sigmoid32
+                + "; in float32 arithmetic: log " + log32 + ", softplus " + softplus32);
     }
 
     @Test

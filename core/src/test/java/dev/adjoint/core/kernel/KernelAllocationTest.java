@@ -128,6 +128,13 @@ class KernelAllocationTest {
         m.put("max float32", () -> sink[0] += k.max(fa, 0, N));
         m.put("sigmoid float32", () -> k.sigmoid(fa, 0, fr, 0, N));
         m.put("tanh float32", () -> k.tanh(fa, 0, fr, 0, N));
+        float[] positive = new float[N];
+        for (int i = 0; i < N; i++) {
+            positive[i] = Math.abs(fa[i]) + 1e-3f;
+        }
+        positive[7] = -1f; // the scalar branch once per call, as exp's out-of-range value
+        m.put("log float32", () -> k.log(positive, 0, fr, 0, N));
+        m.put("softplus float32", () -> k.softplus(fa, 0, fr, 0, N));
         m.put("tanh", () -> k.tanh(a, 0, r, 0, N));
         m.put("sigmoid", () -> k.sigmoid(a, 0, r, 0, N));
         m.put("relu", () -> k.relu(a, 0, r, 0, N));

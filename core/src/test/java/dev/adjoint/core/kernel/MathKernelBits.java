@@ -60,6 +60,10 @@ public final class MathKernelBits {
         sb.append("sigmoid float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.tanh(f, 0, fr, 0, n);
         sb.append("tanh float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.log(f, 0, fr, 0, n);
+        sb.append("log float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.softplus(f, 0, fr, 0, n);
+        sb.append("softplus float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         double fsum = k.expShifted(f, 0, 1.7f, fr, 0, n);
         sb.append("expShifted float32 ").append(java.util.Arrays.hashCode(fr)).append(' ').append(Double.doubleToRawLongBits(fsum))
                 .append(' ').append(Float.floatToRawIntBits(k.max(f, 0, n))).append('\n');

@@ -648,6 +648,10 @@ class MathKernelTest {
         k.sigmoid(f, 0, fs, 0, f.length);
         float[] ft = new float[f.length];
         k.tanh(f, 0, ft, 0, f.length);
+        float[] fl = new float[f.length];
+        k.log(f, 0, fl, 0, f.length);
+        float[] fp = new float[f.length];
+        k.softplus(f, 0, fp, 0, f.length);
         for (int i = 0; i < 80; i++) {
             k.expShifted(f, i, 2.5f, fAlone, 0, 1);
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fe[i]), "float exp(" + f[i] + " - 2.5)");
@@ -655,6 +659,10 @@ class MathKernelTest {
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fs[i]), "float sigmoid(" + f[i] + ")");
             k.tanh(f, i, fAlone, 0, 1);
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(ft[i]), "float tanh(" + f[i] + ")");
+            k.log(f, i, fAlone, 0, 1);
+            assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fl[i]), "float log(" + f[i] + ")");
+            k.softplus(f, i, fAlone, 0, 1);
+            assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fp[i]), "float softplus(" + f[i] + ")");
         }
         for (int i = 0; i < 80; i++) {
             double[] one = {a[i]};
