@@ -1040,6 +1040,8 @@ public final class Tensor {
 
     /**
      * Returns log(1 + e^this), elementwise, computed without overflow; its derivative is the sigmoid.
+     * A float32 tensor of 64 or more elements computes in float32 arithmetic, within 2 ulps of the
+     * correctly rounded result.
      *
      * @return log(1 + e^this), elementwise, computed without overflow; its derivative is the sigmoid
      */
@@ -1072,7 +1074,8 @@ public final class Tensor {
     }
 
     /**
-     * Returns the natural logarithm, elementwise.
+     * Returns the natural logarithm, elementwise: within 1 ulp of the correctly rounded result for 64
+     * or more elements (a vector polynomial; float32 in float32 arithmetic), {@link Math#log} for fewer.
      *
      * @return the natural logarithm, elementwise
      */

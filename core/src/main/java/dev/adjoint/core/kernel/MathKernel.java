@@ -29,6 +29,13 @@ interface MathKernel {
     /** {@code r[ro + i] = exp(a[ao + i])} for i in [0, n). */
     void exp(double[] a, int ao, double[] r, int ro, int n);
 
+    /**
+     * {@code r[ro + i] = log(a[ao + i])}: {@link Math#log} in the scalar kernel, {@link VectorLog} in
+     * the vector kernel (within one ulp of the correctly rounded result); r may be a at the same
+     * offset, no other overlap.
+     */
+    void log(double[] a, int ao, double[] r, int ro, int n);
+
     /** {@code r[ro + i] = tanh(a[ao + i])}; r may be a at the same offset (the float32 blocks convert in place), no other overlap. */
     void tanh(double[] a, int ao, double[] r, int ro, int n);
 

@@ -29,6 +29,11 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void log(double[] a, int ao, double[] r, int ro, int n) {
+        VectorLog.log(a, ao, r, ro, n);
+    }
+
+    @Override
     public void tanh(double[] a, int ao, double[] r, int ro, int n) {
         VectorExp.tanh(a, ao, r, ro, n);
     }

@@ -135,6 +135,12 @@ class KernelAllocationTest {
         positive[7] = -1f; // the scalar branch once per call, as exp's out-of-range value
         m.put("log float32", () -> k.log(positive, 0, fr, 0, N));
         m.put("softplus float32", () -> k.softplus(fa, 0, fr, 0, N));
+        double[] positiveDoubles = new double[N];
+        for (int i = 0; i < N; i++) {
+            positiveDoubles[i] = Math.abs(a[i]) + 1e-3;
+        }
+        positiveDoubles[9] = -1; // the scalar branch once per call
+        m.put("log", () -> k.log(positiveDoubles, 0, r, 0, N));
         m.put("tanh", () -> k.tanh(a, 0, r, 0, N));
         m.put("sigmoid", () -> k.sigmoid(a, 0, r, 0, N));
         m.put("relu", () -> k.relu(a, 0, r, 0, N));

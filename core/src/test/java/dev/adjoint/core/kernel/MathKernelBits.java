@@ -48,6 +48,12 @@ public final class MathKernelBits {
         sb.append("exp ").append(hash(r)).append('\n');
         k.tanh(a, 0, r, 0, n);
         sb.append("tanh ").append(hash(r)).append('\n');
+        double[] positive = new double[n];
+        for (int i = 0; i < n; i++) {
+            positive[i] = Math.abs(a[i]) * 3 + (i % 7 == 0 ? 0 : 1e-300);
+        }
+        k.log(positive, 0, r, 0, n);
+        sb.append("log ").append(hash(r)).append('\n');
         k.sigmoid(a, 0, r, 0, n);
         sb.append("sigmoid ").append(hash(r)).append('\n');
         double sum = k.expShifted(a, 0, 3.0, r, 0, n);

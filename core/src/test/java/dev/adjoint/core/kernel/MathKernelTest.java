@@ -126,6 +126,56 @@ class MathKernelTest {
         assertTrue(Double.isNaN(r[1016]));
     }
 
+    /** The distance in doubles between two values (0 for two NaNs; large for NaN against a number). */
+    static long doubleUlps(double expected, double actual) {
+        if (Double.isNaN(expected) || Double.isNaN(actual)) {
+            return Double.isNaN(expected) && Double.isNaN(actual) ? 0 : Long.MAX_VALUE;
+        }
+        if (expected == actual) {
+            return 0; // infinities, and zeros of either sign
+        }
+        long e = Double.doubleToRawLongBits(expected);
+        long a = Double.doubleToRawLongBits(actual);
+        e = e < 0 ? -(e & Long.MAX_VALUE) : e;
+        a = a < 0 ? -(a & Long.MAX_VALUE) : a;
+        return Math.abs(e - a);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void logIsWithinOneUlpOfTheCorrectlyRoundedResultOverEveryExponent(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(20261206L);
+        int n = 1 << 18;
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            switch (i % 4) {
+                case 0 -> a[i] = Double.longBitsToDouble(rng.nextLong(0, Double.doubleToRawLongBits(Double.POSITIVE_INFINITY)));
+                case 1 -> a[i] = rng.nextDouble(0.5, 2);
+                case 2 -> a[i] = 1 + rng.nextDouble(-1e-6, 1e-6);
+                default -> a[i] = rng.nextDouble(0, 100);
+            }
+        }
+        double[] edges = {0.0, -0.0, Double.MIN_VALUE, Double.MIN_NORMAL, Math.nextDown(Double.MIN_NORMAL), Double.MAX_VALUE, 1.0,
+            Math.nextUp(1.0), Math.nextDown(1.0), Math.sqrt(0.5), Math.nextDown(Math.sqrt(0.5)), Math.sqrt(2), 2.0, -1.0,
+            Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
+        System.arraycopy(edges, 0, a, 1000, edges.length);
+        double[] r = new double[n];
+        k.log(a, 0, r, 0, n);
+        long worst = 0;
+        for (int i = 0; i < n; i++) {
+            long d = doubleUlps(StrictMath.log(a[i]), r[i]);
+            if (d > 1) {
+                throw new AssertionError(k + " log(" + a[i] + ") = " + r[i] + ", StrictMath.log " + StrictMath.log(a[i]) + ": " + d + " ulps");
+            }
+            worst = Math.max(worst, d);
+        }
+        assertEquals(Double.NEGATIVE_INFINITY, r[1000]);
+        assertEquals(Double.NEGATIVE_INFINITY, r[1001]);
+        assertEquals(0.0, r[1006]);
+        assertTrue(Double.isNaN(r[1013]));
+        System.out.println(k.description() + ": log worst " + worst + " ulp over " + n + " inputs");
+    }
+
     @ParameterizedTest
     @MethodSource("kernels")
     void dotHasTheBitsOfItsSixteenRunningSums(MathKernel k) {
@@ -644,6 +694,13 @@ class MathKernelTest {
         float[] fe = new float[f.length];
         k.expShifted(f, 0, 2.5f, fe, 0, f.length);
         float[] fAlone = new float[1];
+        double[] logs = new double[a.length];
+        k.log(a, 0, logs, 0, a.length);
+        for (int i = 0; i < 80; i++) {
+            double[] one = {a[i]};
+            k.log(one, 0, alone, 0, 1);
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(logs[i]), "log(" + a[i] + ")");
+        }
         float[] fs = new float[f.length];
         k.sigmoid(f, 0, fs, 0, f.length);
         float[] ft = new float[f.length];

@@ -1,0 +1,118 @@
+package dev.adjoint.core.kernel;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * log of doubles on the Vector API, for {@link VectorMathKernel}, by {@link VectorFloatLog}'s
+ * scheme in float64: x = 2^k m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), s = f / (2 + f),
+ * log1p(f) = f - (f^2/2 - s (f^2/2 + R(s^2))) with R ten terms of the series of 2 atanh(s) / s - 2
+ * (by Estrin's scheme), then k ln2 added in two parts; k reaches a double through the shifter's
+ * bits, as AVX2 has no instruction that converts longs. Only exact IEEE operations, so the same
+ * bits compiled or interpreted; lanes that are not positive normal doubles take {@link Math#log};
+ * tails take the same operations in scalar code. Within one ulp of the correctly rounded result
+ * (MathKernelTest).
+ */
+final class VectorLog {
+    private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+
+    private VectorLog() {
+    }
+
+    /** The bits of sqrt(1/2): subtracted, the exponent field counts k from there. */
+    private static final long SQRT_HALF_BITS = Double.doubleToRawLongBits(Math.sqrt(0.5));
+    private static final int MANTISSA_BITS = 52;
+    /** Adding k to these bits gives 1.5 * 2^52 + k, whose difference from 1.5 * 2^52 is k as a double. */
+    private static final double SHIFTER = 0x1.8p52;
+    private static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
+    // ln 2 in two parts, k * LN2_HI exact for |k| < 2^20 (fdlibm's split, as VectorExp's)
+    private static final double LN2_HI = 6.93147180369123816490e-01;
+    private static final double LN2_LO = 1.90821492927058770002e-10;
+    /** 2 / (2j + 1) for j = 1 to 10: on s^2 <= 0.0295 the next term is under 0.01 ulp. */
+    private static final double L1 = 2.0 / 3, L2 = 2.0 / 5, L3 = 2.0 / 7, L4 = 2.0 / 9, L5 = 2.0 / 11, L6 = 2.0 / 13,
+            L7 = 2.0 / 15, L8 = 2.0 / 17, L9 = 2.0 / 19, L10 = 2.0 / 21;
+    private static final DoubleVector V_MIN_NORMAL = DoubleVector.broadcast(SPECIES, Double.MIN_NORMAL);
+    private static final DoubleVector V_MAX = DoubleVector.broadcast(SPECIES, Double.MAX_VALUE);
+    private static final DoubleVector V_ONE = DoubleVector.broadcast(SPECIES, 1.0);
+    private static final DoubleVector V_TWO = DoubleVector.broadcast(SPECIES, 2.0);
+    private static final DoubleVector V_HALF = DoubleVector.broadcast(SPECIES, 0.5);
+    private static final DoubleVector V_SHIFTER = DoubleVector.broadcast(SPECIES, SHIFTER);
+    private static final DoubleVector V_LN2_HI = DoubleVector.broadcast(SPECIES, LN2_HI);
+    private static final DoubleVector V_LN2_LO = DoubleVector.broadcast(SPECIES, LN2_LO);
+    private static final DoubleVector V_L1 = DoubleVector.broadcast(SPECIES, L1), V_L2 = DoubleVector.broadcast(SPECIES, L2),
+            V_L3 = DoubleVector.broadcast(SPECIES, L3), V_L4 = DoubleVector.broadcast(SPECIES, L4),
+            V_L5 = DoubleVector.broadcast(SPECIES, L5), V_L6 = DoubleVector.broadcast(SPECIES, L6),
+            V_L7 = DoubleVector.broadcast(SPECIES, L7), V_L8 = DoubleVector.broadcast(SPECIES, L8),
+            V_L9 = DoubleVector.broadcast(SPECIES, L9), V_L10 = DoubleVector.broadcast(SPECIES, L10);
+    private static final LongVector V_SQRT_HALF_BITS = LongVector.broadcast(LongVector.SPECIES_PREFERRED, SQRT_HALF_BITS);
+    private static final LongVector V_SHIFTER_BITS = LongVector.broadcast(LongVector.SPECIES_PREFERRED, SHIFTER_BITS);
+
+    /** log(x) for a positive normal double x by the reduction above. */
+    static double logPoly(double x) {
+        long bits = Double.doubleToRawLongBits(x);
+        long k = (bits - SQRT_HALF_BITS) >> MANTISSA_BITS;
+        double f = Double.longBitsToDouble(bits - (k << MANTISSA_BITS)) - 1.0;
+        double s = f / (f + 2.0);
+        double z = s * s;
+        double z2 = z * z;
+        double z4 = z2 * z2;
+        double z8 = z4 * z4;
+        double q0 = Math.fma(Math.fma(L4, z, L3), z2, Math.fma(L2, z, L1));
+        double q1 = Math.fma(Math.fma(L8, z, L7), z2, Math.fma(L6, z, L5));
+        double series = z * Math.fma(Math.fma(L10, z, L9), z8, Math.fma(q1, z4, q0));
+        double hfsq = 0.5 * f * f;
+        double dk = Double.longBitsToDouble(k + SHIFTER_BITS) - SHIFTER;
+        return dk * LN2_HI - ((hfsq - (s * (hfsq + series) + dk * LN2_LO)) - f);
+    }
+
+    /** log(x): the polynomial on positive normal doubles, {@link Math#log} otherwise. */
+    static double log(double x) {
+        return x >= Double.MIN_NORMAL && x <= Double.MAX_VALUE ? logPoly(x) : Math.log(x);
+    }
+
+    /** {@code r[ro + i] = log(a[ao + i])} for i in [0, n); r may be a at the same offset. */
+    static void log(double[] a, int ao, double[] r, int ro, int n) {
+        DoubleVector minNormal = V_MIN_NORMAL;
+        DoubleVector max = V_MAX;
+        DoubleVector one = V_ONE;
+        DoubleVector two = V_TWO;
+        DoubleVector half = V_HALF;
+        DoubleVector shifter = V_SHIFTER;
+        DoubleVector ln2Hi = V_LN2_HI;
+        DoubleVector ln2Lo = V_LN2_LO;
+        DoubleVector l1 = V_L1, l2 = V_L2, l3 = V_L3, l4 = V_L4, l5 = V_L5, l6 = V_L6, l7 = V_L7, l8 = V_L8, l9 = V_L9, l10 = V_L10;
+        LongVector sqrtHalf = V_SQRT_HALF_BITS;
+        LongVector shifterBits = V_SHIFTER_BITS;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
+            if (x.compare(VectorOperators.GE, minNormal).and(x.compare(VectorOperators.LE, max)).allTrue()) {
+                LongVector bits = (LongVector) x.viewAsIntegralLanes();
+                LongVector k = bits.sub(sqrtHalf).lanewise(VectorOperators.ASHR, MANTISSA_BITS);
+                DoubleVector f = ((DoubleVector) bits.sub(k.lanewise(VectorOperators.LSHL, MANTISSA_BITS)).viewAsFloatingLanes()).sub(one);
+                DoubleVector s = f.div(f.add(two));
+                DoubleVector z = s.mul(s);
+                DoubleVector z2 = z.mul(z);
+                DoubleVector z4 = z2.mul(z2);
+                DoubleVector z8 = z4.mul(z4);
+                DoubleVector q0 = l4.fma(z, l3).fma(z2, l2.fma(z, l1));
+                DoubleVector q1 = l8.fma(z, l7).fma(z2, l6.fma(z, l5));
+                DoubleVector series = z.mul(l10.fma(z, l9).fma(z8, q1.fma(z4, q0)));
+                DoubleVector hfsq = half.mul(f).mul(f);
+                DoubleVector dk = ((DoubleVector) k.add(shifterBits).viewAsFloatingLanes()).sub(shifter);
+                DoubleVector rest = hfsq.sub(s.mul(hfsq.add(series)).add(dk.mul(ln2Lo))).sub(f);
+                dk.mul(ln2Hi).sub(rest).intoArray(r, ro + i);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    r[ro + j] = log(a[ao + j]);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = log(a[ao + i]);
+        }
+    }
+}
