@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
  * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
- * ({@code softmax}), each with a backward pass into the inputs; in float64 and float32
+ * ({@code softmax}), each with a backward pass into the inputs, and tanh, sigmoid, log and
+ * softplus of [256, 1000], forward only ({@code tanhScoped}, ...); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
  */
@@ -40,6 +41,8 @@ public class ElementwiseBenchmark {
     Tensor bias;
     Tensor logits;
     Tensor weight;
+    /** Uniform in [0.001, 1.001): log's argument. */
+    Tensor positive;
 
     /** Random inputs. */
     @Setup
@@ -50,6 +53,7 @@ public class ElementwiseBenchmark {
         bias = Tensor.randn(d, rng, 512).requiresGrad(true);
         logits = Tensor.randn(d, rng, 256, 1000).requiresGrad(true);
         weight = Tensor.randn(d, rng, 256, 1000);
+        positive = Tensor.rand(d, rng, 256, 1000).add(1e-3);
         biasReluStep = RecordedStep.record(in -> h.add(bias).relu().sum());
         softmaxStep = RecordedStep.record(in -> logits.softmax(-1).mul(weight).sum());
     }
@@ -121,6 +125,22 @@ public class ElementwiseBenchmark {
     public Tensor sigmoidScoped() {
         try (MemoryScope scope = MemoryScope.open()) {
             return weight.sigmoid();
+        }
+    }
+
+    /** log of a positive [256, 1000] tensor that needs no gradient, forward only, in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor logScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return positive.log();
+        }
+    }
+
+    /** softplus of a [256, 1000] tensor that needs no gradient, forward only, in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor softplusScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return weight.softplus();
         }
     }
 

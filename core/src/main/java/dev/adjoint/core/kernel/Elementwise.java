@@ -110,7 +110,7 @@ public final class Elementwise {
 
     /**
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
-     * MathKernel#MIN_LENGTH} of exp, log, tanh and sigmoid go to the math kernel, which agrees with
+     * MathKernel#MIN_LENGTH} of exp, log, tanh, sigmoid and softplus go to the math kernel, which agrees with
      * {@link Unary#apply} within a few ulps, and of relu, which it computes exactly; everything
      * else is {@code f.apply} to the bit. One exception to the float32 rule above: exp, log,
      * sigmoid, tanh and softplus of at least {@link MathKernel#MIN_LENGTH} floats run in float32
@@ -225,7 +225,8 @@ public final class Elementwise {
             case SIGMOID -> { KernelProvider.math().sigmoid(a, o, r, ro, n); yield true; }
             case RELU -> { KernelProvider.math().relu(a, o, r, ro, n); yield true; }
             case LOG -> { KernelProvider.math().log(a, o, r, ro, n); yield true; }
-            case NEG, SQRT, ABS, SIN, COS, SIGN, LOG1P, SOFTPLUS, INFINITY_TO_ZERO, ERF -> false;
+            case SOFTPLUS -> { KernelProvider.math().softplus(a, o, r, ro, n); yield true; }
+            case NEG, SQRT, ABS, SIN, COS, SIGN, LOG1P, INFINITY_TO_ZERO, ERF -> false;
         };
     }
 

@@ -36,6 +36,13 @@ interface MathKernel {
      */
     void log(double[] a, int ao, double[] r, int ro, int n);
 
+    /**
+     * {@code r[ro + i] = max(x, 0) + log1p(exp(-|x|))} for x = a[ao + i]: {@link
+     * Elementwise#softplus} in the scalar kernel, {@link VectorLog} in the vector kernel (within two
+     * ulps of the correctly rounded result); r may be a at the same offset, no other overlap.
+     */
+    void softplus(double[] a, int ao, double[] r, int ro, int n);
+
     /** {@code r[ro + i] = tanh(a[ao + i])}; r may be a at the same offset (the float32 blocks convert in place), no other overlap. */
     void tanh(double[] a, int ao, double[] r, int ro, int n);
 

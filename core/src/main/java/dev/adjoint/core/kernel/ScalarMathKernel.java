@@ -22,6 +22,13 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void softplus(double[] a, int ao, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = Elementwise.softplus(a[ao + i]);
+        }
+    }
+
+    @Override
     public void tanh(double[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = Math.tanh(a[ao + i]);

@@ -268,7 +268,7 @@ final class VectorExp {
      * {@code e[i] = exp(-|a[ao + i]|)} by {@link #expPoly}'s operations, for each whole vector whose
      * lanes are all within the polynomial's range; the other vectors and the tail are left as they were.
      */
-    private static void expOfNegativeAbs(double[] a, int ao, double[] e, int n) {
+    static void expOfNegativeAbs(double[] a, int ao, double[] e, int n) {
         DoubleVector range = V_RANGE;
         DoubleVector log2e = V_LOG2E;
         DoubleVector shifter = V_SHIFTER;

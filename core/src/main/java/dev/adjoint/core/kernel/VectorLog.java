@@ -115,4 +115,96 @@ final class VectorLog {
             r[ro + i] = log(a[ao + i]);
         }
     }
+
+    // ---------------------------------------------------------------- softplus
+
+    /** 2 / (2j + 1) for j = 11 to 16: log1p's series on s <= 1/3 takes sixteen terms in all. */
+    private static final double L11 = 2.0 / 23, L12 = 2.0 / 25, L13 = 2.0 / 27, L14 = 2.0 / 29, L15 = 2.0 / 31, L16 = 2.0 / 33;
+    private static final DoubleVector V_L11 = DoubleVector.broadcast(SPECIES, L11), V_L12 = DoubleVector.broadcast(SPECIES, L12),
+            V_L13 = DoubleVector.broadcast(SPECIES, L13), V_L14 = DoubleVector.broadcast(SPECIES, L14),
+            V_L15 = DoubleVector.broadcast(SPECIES, L15), V_L16 = DoubleVector.broadcast(SPECIES, L16);
+    private static final DoubleVector V_RANGE = DoubleVector.broadcast(SPECIES, VectorExp.RANGE);
+    private static final DoubleVector V_ZERO = DoubleVector.zero(SPECIES);
+    /** softplus's blocks: two passes over one block stay in the first-level cache. */
+    private static final int BLOCK = 512;
+
+    /**
+     * log1p(e) for e in [0, 1] without a reduction: s = e / (2 + e) <= 1/3, e - (e^2/2 - s (e^2/2 +
+     * R(s^2))) with sixteen terms of R (on s^2 <= 1/9 the next is under 0.1 ulp).
+     */
+    private static double log1pSmall(double e) {
+        double s = e / (e + 2.0);
+        double z = s * s;
+        double z2 = z * z;
+        double z4 = z2 * z2;
+        double z8 = z4 * z4;
+        double q0 = Math.fma(Math.fma(L4, z, L3), z2, Math.fma(L2, z, L1));
+        double q1 = Math.fma(Math.fma(L8, z, L7), z2, Math.fma(L6, z, L5));
+        double q2 = Math.fma(Math.fma(L12, z, L11), z2, Math.fma(L10, z, L9));
+        double q3 = Math.fma(Math.fma(L16, z, L15), z2, Math.fma(L14, z, L13));
+        double series = z * Math.fma(Math.fma(q3, z4, q2), z8, Math.fma(q1, z4, q0));
+        double hfsq = 0.5 * e * e;
+        return e - (hfsq - s * (hfsq + series));
+    }
+
+    /** softplus(x) = max(x, 0) + log1p(exp(-|x|)), the exponential by {@link VectorExp#exp(double)}. */
+    static double softplus(double x) {
+        return Math.max(x, 0.0) + log1pSmall(VectorExp.exp(-Math.abs(x)));
+    }
+
+    // NOTE: two passes per block, as VectorExp's sigmoid (whose first pass this shares): one loop
+    // holding exp's and log1p's series would be long enough for C2 to leave vectors boxed
+    // (see VectorFloatLog's softplus). The first pass writes to scratch, so that r may be a.
+    /** {@code r[ro + i] = softplus(a[ao + i])} for i in [0, n); r may be a at the same offset. */
+    static void softplus(double[] a, int ao, double[] r, int ro, int n) {
+        double[] e = Scratch.doubles(Scratch.MATH, Math.min(n, BLOCK));
+        for (int from = 0; from < n; from += BLOCK) {
+            int length = Math.min(BLOCK, n - from);
+            VectorExp.expOfNegativeAbs(a, ao + from, e, length);
+            softplusFromExp(a, ao + from, e, r, ro + from, length);
+        }
+    }
+
+    /**
+     * softplus from the e = exp(-|x|) that {@link VectorExp#expOfNegativeAbs} wrote, for the vectors
+     * it wrote (the same test picks them): max(x, 0) + log1p(e) by {@link #log1pSmall}'s operations;
+     * the other vectors and the tail by {@link #softplus(double)}. Each vector of a is read before r's
+     * is written, so r may be a.
+     */
+    private static void softplusFromExp(double[] a, int ao, double[] ex, double[] r, int ro, int n) {
+        DoubleVector range = V_RANGE;
+        DoubleVector two = V_TWO;
+        DoubleVector half = V_HALF;
+        DoubleVector zero = V_ZERO;
+        DoubleVector l1 = V_L1, l2 = V_L2, l3 = V_L3, l4 = V_L4, l5 = V_L5, l6 = V_L6, l7 = V_L7, l8 = V_L8;
+        DoubleVector l9 = V_L9, l10 = V_L10, l11 = V_L11, l12 = V_L12, l13 = V_L13, l14 = V_L14, l15 = V_L15, l16 = V_L16;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
+            if (x.abs().compare(VectorOperators.LE, range).allTrue()) {
+                DoubleVector e = (DoubleVector) SPECIES.fromArray(ex, i);
+                DoubleVector s = e.div(e.add(two));
+                DoubleVector z = s.mul(s);
+                DoubleVector z2 = z.mul(z);
+                DoubleVector z4 = z2.mul(z2);
+                DoubleVector z8 = z4.mul(z4);
+                DoubleVector q0 = l4.fma(z, l3).fma(z2, l2.fma(z, l1));
+                DoubleVector q1 = l8.fma(z, l7).fma(z2, l6.fma(z, l5));
+                DoubleVector q2 = l12.fma(z, l11).fma(z2, l10.fma(z, l9));
+                DoubleVector q3 = l16.fma(z, l15).fma(z2, l14.fma(z, l13));
+                DoubleVector series = z.mul(q3.fma(z4, q2).fma(z8, q1.fma(z4, q0)));
+                DoubleVector hfsq = half.mul(e).mul(e);
+                DoubleVector log1p = e.sub(hfsq.sub(s.mul(hfsq.add(series))));
+                // max(x, 0) as a blend (a -0 left as it is adds to the same sum)
+                x.blend(zero, x.compare(VectorOperators.LT, zero)).add(log1p).intoArray(r, ro + i);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    r[ro + j] = softplus(a[ao + j]);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = softplus(a[ao + i]);
+        }
+    }
 }

@@ -34,6 +34,11 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void softplus(double[] a, int ao, double[] r, int ro, int n) {
+        VectorLog.softplus(a, ao, r, ro, n);
+    }
+
+    @Override
     public void tanh(double[] a, int ao, double[] r, int ro, int n) {
         VectorExp.tanh(a, ao, r, ro, n);
     }

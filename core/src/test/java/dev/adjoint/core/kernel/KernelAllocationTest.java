@@ -141,6 +141,7 @@ class KernelAllocationTest {
         }
         positiveDoubles[9] = -1; // the scalar branch once per call
         m.put("log", () -> k.log(positiveDoubles, 0, r, 0, N));
+        m.put("softplus", () -> k.softplus(a, 0, r, 0, N));
         m.put("tanh", () -> k.tanh(a, 0, r, 0, N));
         m.put("sigmoid", () -> k.sigmoid(a, 0, r, 0, N));
         m.put("relu", () -> k.relu(a, 0, r, 0, N));

@@ -54,6 +54,8 @@ public final class MathKernelBits {
         }
         k.log(positive, 0, r, 0, n);
         sb.append("log ").append(hash(r)).append('\n');
+        k.softplus(a, 0, r, 0, n);
+        sb.append("softplus ").append(hash(r)).append('\n');
         k.sigmoid(a, 0, r, 0, n);
         sb.append("sigmoid ").append(hash(r)).append('\n');
         double sum = k.expShifted(a, 0, 3.0, r, 0, n);

@@ -178,6 +178,39 @@ class MathKernelTest {
 
     @ParameterizedTest
     @MethodSource("kernels")
+    void softplusIsWithinTwoUlpsOfItsDefinition(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(20261207L);
+        int n = 1 << 18;
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            switch (i % 4) {
+                case 0 -> a[i] = rng.nextDouble(-800, 800);
+                case 1 -> a[i] = rng.nextDouble(-40, 40);
+                case 2 -> a[i] = rng.nextDouble(-1e-6, 1e-6);
+                default -> a[i] = Math.scalb(rng.nextDouble(-1, 1), rng.nextInt(-1074, 11));
+            }
+        }
+        double[] edges = {0.0, -0.0, Double.MIN_VALUE, 708.0, -708.0, Math.nextUp(708.0), -745.5, 37.0, 709.8, Double.MAX_VALUE,
+            -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
+        System.arraycopy(edges, 0, a, 1000, edges.length);
+        double[] r = new double[n];
+        k.softplus(a, 0, r, 0, n);
+        long worst = 0;
+        for (int i = 0; i < n; i++) {
+            long d = doubleUlps(Elementwise.softplus(a[i]), r[i]);
+            if (d > 2) {
+                throw new AssertionError(k + " softplus(" + a[i] + ") = " + r[i] + ", definition " + Elementwise.softplus(a[i]) + ": " + d + " ulps");
+            }
+            worst = Math.max(worst, d);
+        }
+        assertEquals(Double.POSITIVE_INFINITY, r[1011]);
+        assertEquals(0.0, r[1012]);
+        assertTrue(Double.isNaN(r[1013]));
+        System.out.println(k.description() + ": softplus worst " + worst + " ulps from its definition over " + n + " inputs");
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
     void dotHasTheBitsOfItsSixteenRunningSums(MathKernel k) {
         for (int n = 0; n <= 70; n++) {
             double[] a = input(n, 800 + n);
@@ -694,6 +727,13 @@ class MathKernelTest {
         float[] fe = new float[f.length];
         k.expShifted(f, 0, 2.5f, fe, 0, f.length);
         float[] fAlone = new float[1];
+        double[] softplus = new double[a.length];
+        k.softplus(a, 0, softplus, 0, a.length);
+        for (int i = 0; i < 80; i++) {
+            double[] one = {a[i]};
+            k.softplus(one, 0, alone, 0, 1);
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(softplus[i]), "softplus(" + a[i] + ")");
+        }
         double[] logs = new double[a.length];
         k.log(a, 0, logs, 0, a.length);
         for (int i = 0; i < 80; i++) {
