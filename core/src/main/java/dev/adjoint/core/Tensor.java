@@ -1040,7 +1040,8 @@ public final class Tensor {
 
     /**
      * Returns log(1 + e^this), elementwise, computed without overflow; its derivative is the sigmoid.
-     * 64 or more elements run on a vector polynomial, within 2 ulps (float32 in float32 arithmetic).
+     * 64 or more elements run on a vector polynomial with the Vector API, within 2 ulps (float32 in
+     * float32 arithmetic).
      *
      * @return log(1 + e^this), elementwise, computed without overflow; its derivative is the sigmoid
      */
@@ -1074,7 +1075,8 @@ public final class Tensor {
 
     /**
      * Returns the natural logarithm, elementwise: within 1 ulp of the correctly rounded result for 64
-     * or more elements (a vector polynomial; float32 in float32 arithmetic), {@link Math#log} for fewer.
+     * or more elements (a vector polynomial with the Vector API; float32 in float32 arithmetic),
+     * {@link Math#log} for fewer.
      *
      * @return the natural logarithm, elementwise
      */

@@ -112,7 +112,7 @@ public final class Elementwise {
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
      * MathKernel#MIN_LENGTH} of exp, log, tanh, sigmoid and softplus go to the math kernel, which agrees with
      * {@link Unary#apply} within a few ulps, and of relu, which it computes exactly; everything
-     * else is {@code f.apply} to the bit. One exception to the float32 rule above: exp, log,
+     * else is {@code f.apply} to the bit. One exception to the float32 rule (the class comment): exp, log,
      * sigmoid, tanh and softplus of at least {@link MathKernel#MIN_LENGTH} floats run in float32
      * arithmetic ({@link #inFloat32Arithmetic}), within one ulp (exp, log) or two of the correctly
      * rounded result ({@link MathKernel#exp(float[], int, float[], int, int)}).
@@ -129,24 +129,29 @@ public final class Elementwise {
             return NDArray.wrapLike(r, x);
         }
         if (inFloat32Arithmetic(f) && math && x.floats != null) {
-            // float32 arithmetic, within an ulp or two (MathKernel#exp(float[]...)); a view runs on
-            // its contiguous copy, so it gets that copy's bits
-            NDArray c = x.contiguous();
-            float[] r = Buffers.uninitializedFloats(c.size);
-            float[] a = c.floats;
-            int o = c.offset;
-            Parallel.forRange(c.size, FloatBlocks.BLOCK, (from, to) -> {
-                MathKernel k = KernelProvider.math();
-                switch (f) {
-                    case EXP -> k.exp(a, o + from, r, from, to - from);
-                    case SIGMOID -> k.sigmoid(a, o + from, r, from, to - from);
-                    case TANH -> k.tanh(a, o + from, r, from, to - from);
-                    case LOG -> k.log(a, o + from, r, from, to - from);
-                    case SOFTPLUS -> k.softplus(a, o + from, r, from, to - from);
-                    default -> throw new IllegalStateException("map: no float32 loop for " + f);
+            // float32 arithmetic, within an ulp or two (MathKernel#exp(float[]...))
+            float[] r = Buffers.uninitializedFloats(x.size);
+            if (x.isContiguous()) {
+                float[] a = x.floats;
+                int o = x.offset;
+                Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> inFloat32(f, a, o + from, r, from, to - from));
+                return NDArray.wrapLike(r, x);
+            }
+            // a view (a broadcast, a transpose) read block by block, never materialised: widened
+            // exactly into scratch and narrowed back, the same floats, so it gets its contiguous
+            // copy's bits (a value's result does not depend on its place)
+            Strided view = Strided.of(x);
+            Parallel.forRange(x.size, FloatBlocks.BLOCK, (start, end) -> {
+                double[] w = FloatBlocks.scratch()[0];
+                float[] block = FloatBlocks.floatScratch();
+                for (int from = start; from < end; from += FloatBlocks.BLOCK) {
+                    int len = Math.min(FloatBlocks.BLOCK, end - from);
+                    view.copy(from, from + len, w, 0);
+                    FloatBlocks.narrow(w, block, 0, len);
+                    inFloat32(f, block, 0, r, from, len);
                 }
             });
-            return NDArray.wrapLike(r, c);
+            return NDArray.wrapLike(r, x);
         }
         return blockwise(x, true, (a, o, r, ro, n) -> {
             if (!math || !onMathKernel(f, a, o, r, ro, n)) {
@@ -157,13 +162,24 @@ public final class Elementwise {
 
     /**
      * Whether float32 runs of {@code f} of at least {@link MathKernel#MIN_LENGTH} compute in float32
-     * arithmetic on the math kernel (within an ulp or two), not as the float64 result rounded.
-     *
-     * @param f the function
-     * @return true for exp, log, sigmoid, tanh and softplus
+     * arithmetic on the math kernel (within an ulp or two), not as the float64 result rounded: exp,
+     * log, sigmoid, tanh and softplus.
      */
-    public static boolean inFloat32Arithmetic(Unary f) {
+    static boolean inFloat32Arithmetic(Unary f) {
         return f == Unary.EXP || f == Unary.LOG || f == Unary.SIGMOID || f == Unary.TANH || f == Unary.SOFTPLUS;
+    }
+
+    /** {@code r[ro + i] = f(a[ao + i])} in float32 arithmetic on the math kernel, for f {@link #inFloat32Arithmetic}. */
+    private static void inFloat32(Unary f, float[] a, int ao, float[] r, int ro, int n) {
+        MathKernel k = KernelProvider.math();
+        switch (f) {
+            case EXP -> k.exp(a, ao, r, ro, n);
+            case SIGMOID -> k.sigmoid(a, ao, r, ro, n);
+            case TANH -> k.tanh(a, ao, r, ro, n);
+            case LOG -> k.log(a, ao, r, ro, n);
+            case SOFTPLUS -> k.softplus(a, ao, r, ro, n);
+            default -> throw new IllegalStateException("map: no float32 loop for " + f);
+        }
     }
 
     /** A float64 loop from {@code a[o + i]} to {@code r[ro + i]}, i in [0, n), that reads each element before writing its index. */

@@ -28,6 +28,13 @@ final class FloatBlocks {
         return SCRATCH.get();
     }
 
+    private static final ThreadLocal<float[]> FLOAT_SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
+
+    /** This thread's float block: a view's block read back to floats, for the float32-arithmetic loops. */
+    static float[] floatScratch() {
+        return FLOAT_SCRATCH.get();
+    }
+
     /** {@code w[i] = a[ao + i sa]} for i in [0, n), exactly. */
     static void widen(float[] a, int ao, int sa, double[] w, int n) {
         if (sa == 1) {

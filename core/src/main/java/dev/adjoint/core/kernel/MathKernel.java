@@ -3,14 +3,15 @@ package dev.adjoint.core.kernel;
 /**
  * Elementwise functions over contiguous runs of doubles that gain from SIMD (and one float32
  * loop that is not elementwise, 2x2 max pooling): {@code exp} and the
- * functions built on it, relu's backward (a select, which scalar code can only do with a
- * branch or bit tricks), and the float/double conversions through which float32 arrays reach the
- * float64 loops ({@link FloatBlocks}). {@link KernelProvider} picks the implementation with the matmul kernel:
+ * functions built on it, {@code log} and {@code softplus}, relu's backward (a select, which scalar
+ * code can only do with a branch or bit tricks), and the float/double conversions through which
+ * float32 arrays reach the float64 loops ({@link FloatBlocks}); and, on floats in float32
+ * arithmetic, exp, log, sigmoid, tanh, softplus and softmax's row loops. {@link KernelProvider} picks the implementation with the matmul kernel:
  * {@link VectorMathKernel} on the Vector API, {@link ScalarMathKernel} otherwise. Callers use it for
  * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
  *
  * <p>The two implementations agree to within a few units in the last place (the vector kernel's
- * polynomial {@code exp} is not bit-for-bit {@link Math#exp}); relu, its backward, the four
+ * polynomials are not bit for bit {@link Math}'s functions); relu, its backward, the four
  * arithmetic operations, softmax's backward loops, addTo, sum and max pooling give the same bits in both, and
  * max the same value (a zero's sign aside).
  *
@@ -31,15 +32,15 @@ interface MathKernel {
 
     /**
      * {@code r[ro + i] = log(a[ao + i])}: {@link Math#log} in the scalar kernel, {@link VectorLog} in
-     * the vector kernel (within one ulp of the correctly rounded result); r may be a at the same
-     * offset, no other overlap.
+     * the vector kernel (within one ulp of {@link StrictMath#log}); r may be a at the same offset, no
+     * other overlap.
      */
     void log(double[] a, int ao, double[] r, int ro, int n);
 
     /**
      * {@code r[ro + i] = max(x, 0) + log1p(exp(-|x|))} for x = a[ao + i]: {@link
      * Elementwise#softplus} in the scalar kernel, {@link VectorLog} in the vector kernel (within two
-     * ulps of the correctly rounded result); r may be a at the same offset, no other overlap.
+     * ulps of {@link Elementwise#softplus}); r may be a at the same offset, no other overlap.
      */
     void softplus(double[] a, int ao, double[] r, int ro, int n);
 
@@ -114,8 +115,10 @@ interface MathKernel {
     void softplus(float[] a, int ao, float[] r, int ro, int n);
 
     /**
-     * {@code r[ro + i] = exp(a[ao + i] - shift)} as {@link #exp(float[], int, float[], int, int)}, the
-     * difference taken exactly (its rounding error goes into the exponential), returning {@link
+     * {@code r[ro + i] = exp(a[ao + i] - shift)} as {@link #exp(float[], int, float[], int, int)},
+     * within one ulp of the exponential of the exact difference (the vector kernel carries the
+     * float difference's rounding error into the exponential; the scalar kernel takes the
+     * difference in float64), returning {@link
      * #sum(float[], int, int)} of what it wrote: softmax's exponentials of a float32 row.
      */
     double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n);

@@ -120,7 +120,8 @@ final class ScalarMathKernel implements MathKernel {
     @Override
     public double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
-            // the difference of two floats is exact in a double (short of overflow)
+            // the difference of two floats in float64: exact unless their exponents are far apart,
+            // and then off by at most half an ulp of a double
             r[ro + i] = (float) Math.exp((double) a[ao + i] - shift);
         }
         return sum(r, ro, n);
@@ -323,7 +324,7 @@ final class ScalarMathKernel implements MathKernel {
     public void mulDifference(float[] y, int yo, float[] g, int go, double s, float[] r, int ro, int n) {
         float hi = (float) s;
         if (Float.isInfinite(hi) && !Double.isInfinite(s)) {
-            ScalarMathKernel.mulDifferenceWidened(y, yo, g, go, s, r, ro, n);
+            mulDifferenceWidened(y, yo, g, go, s, r, ro, n);
             return;
         }
         float lo = Float.isInfinite(hi) ? 0f : (float) (s - hi);

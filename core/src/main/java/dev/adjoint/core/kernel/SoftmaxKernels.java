@@ -81,8 +81,9 @@ public final class SoftmaxKernels {
             float[] a = c.floats;
             Parallel.forRange(rows, 1, n, (first, last) -> {
                 MathKernel math = KernelProvider.math();
+                float[] operands = new float[2];
                 for (int k = first; k < last; k++) {
-                    softmaxFloatRow(math, a, c.offset + k * n, r, k * n, n, log);
+                    softmaxFloatRow(math, a, c.offset + k * n, r, k * n, n, log, operands);
                 }
             });
             return NDArray.wrapLike(r, c);
@@ -108,7 +109,7 @@ public final class SoftmaxKernels {
      * more roundings, and log-softmax (x - m) - (float) log s in float. Within a few ulps of the
      * float64 result, not its bits.
      */
-    private static void softmaxFloatRow(MathKernel math, float[] a, int pa, float[] r, int base, int n, boolean log) {
+    private static void softmaxFloatRow(MathKernel math, float[] a, int pa, float[] r, int base, int n, boolean log, float[] operands) {
         float max = math.max(a, pa, n);
         if (max == Float.NEGATIVE_INFINITY) {
             max = 0; // an all -inf row gives NaN, as in float64
@@ -117,12 +118,13 @@ public final class SoftmaxKernels {
         if (log) {
             // (x - m) - (float) log s: the sum holds exp(0) = 1, so |result| >= max(|x - m|, log s),
             // and each of the three roundings is within half an ulp of the result
-            float[] by = {max, (float) Math.log(sum)};
-            math.arithmetic(Elementwise.Binary.SUB, a, pa, by, 0, 0, r, base, n);
-            math.arithmetic(Elementwise.Binary.SUB, r, base, by, 1, 0, r, base, n);
+            operands[0] = max;
+            operands[1] = (float) Math.log(sum);
+            math.arithmetic(Elementwise.Binary.SUB, a, pa, operands, 0, 0, r, base, n);
+            math.arithmetic(Elementwise.Binary.SUB, r, base, operands, 1, 0, r, base, n);
         } else {
-            float[] inverse = {(float) (1 / sum)};
-            math.arithmetic(Elementwise.Binary.MUL, r, base, inverse, 0, 0, r, base, n);
+            operands[0] = (float) (1 / sum);
+            math.arithmetic(Elementwise.Binary.MUL, r, base, operands, 0, 0, r, base, n);
         }
     }
 
@@ -242,7 +244,9 @@ public final class SoftmaxKernels {
     /**
      * {@link #softmaxBackward} over the last axis of float32 arrays: rows widened, the float64 slice
      * loop, rounded once. Softmax's rows of at least {@link MathKernel#MIN_LENGTH} go to the math
-     * kernel's float loops, which widen and round as they go: the same bits.
+     * kernel's float loops instead: the dot in float64, then {@code y ((g - hi) - lo)} in float32
+     * arithmetic ({@link MathKernel#mulDifference(float[], int, float[], int, double, float[], int,
+     * int)}), within two ulps of the float64 result rounded.
      */
     private static NDArray softmaxBackwardFloatRows(NDArray g, NDArray y, int n, boolean log) {
         float[] r = Buffers.uninitializedFloats(y.size);

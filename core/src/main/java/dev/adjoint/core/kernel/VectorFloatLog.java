@@ -76,9 +76,9 @@ final class VectorFloatLog {
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
             FloatVector x = (FloatVector) SPECIES.fromArray(a, ao + i);
             if (x.compare(VectorOperators.GE, minNormal).and(x.compare(VectorOperators.LE, max)).allTrue()) {
-                IntVector bits = (IntVector) x.viewAsIntegralLanes();
+                IntVector bits = x.viewAsIntegralLanes();
                 IntVector k = bits.sub(sqrtHalf).lanewise(VectorOperators.ASHR, MANTISSA_BITS);
-                FloatVector f = ((FloatVector) bits.sub(k.lanewise(VectorOperators.LSHL, MANTISSA_BITS)).viewAsFloatingLanes()).sub(one);
+                FloatVector f = bits.sub(k.lanewise(VectorOperators.LSHL, MANTISSA_BITS)).viewAsFloatingLanes().sub(one);
                 FloatVector s = f.div(f.add(two));
                 FloatVector z = s.mul(s);
                 FloatVector series = z.mul(l2.mul(z).add(l1).add(l4.mul(z).add(l3).mul(z.mul(z))));
@@ -158,7 +158,7 @@ final class VectorFloatLog {
                 FloatVector y2 = y.mul(y);
                 FloatVector y4 = y2.mul(y2);
                 FloatVector p = c5.fma(y, c4).fma(y4, c3.fma(y, c2).fma(y2, c1.fma(y, c0)));
-                FloatVector scale = (FloatVector) t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+                FloatVector scale = t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
                 y2.fma(p, y).add(one).mul(scale).intoArray(e, i);
             }
         }

@@ -6,11 +6,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link MathKernel} on the Vector API: exp and the functions built on it in {@link VectorExp}
- * (the same bits compiled or interpreted, within a few ulps of {@link Math#exp}), relu and its
- * backward as blends, sums and dots in {@link VectorSums}, conversions in {@link VectorConversions},
- * the other loops in {@link VectorLoops}. Only loaded when the {@code jdk.incubator.vector} module
- * is present.
+ * {@link MathKernel} on the Vector API: exp and the functions built on it in {@link VectorExp}, log
+ * and softplus in {@link VectorLog}, their float32-arithmetic twins in {@link VectorFloatExp} and
+ * {@link VectorFloatLog} (all the same bits compiled or interpreted, within a few ulps of the
+ * correctly rounded functions), relu and its backward as blends, sums and dots in {@link
+ * VectorSums}, conversions in {@link VectorConversions}, the other loops in {@link VectorLoops}.
+ * Only loaded when the {@code jdk.incubator.vector} module is present.
  */
 final class VectorMathKernel implements MathKernel {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
@@ -18,7 +19,7 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public String description() {
-        return "vector (DoubleVector " + SPECIES.vectorBitSize() + "-bit exp, tanh, sigmoid, relu)";
+        return "vector (" + SPECIES.vectorBitSize() + "-bit exp, log, tanh, sigmoid, softplus, relu; float32 in float32)";
     }
 
     // ---------------------------------------------------------------- the kernels

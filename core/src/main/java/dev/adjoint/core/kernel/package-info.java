@@ -2,8 +2,8 @@
  * Numeric kernels: n-dimensional arrays of doubles or floats ({@code NDArray}: row-major with
  * strides, so that transposes and broadcasts are views; {@code Strided} reads a view as runs of
  * merged axes: row copies, fills, tiles) and the loops over them. Shape arithmetic
- * ({@code Shapes}); elementwise functions over any strides ({@code Elementwise}, with exp, tanh,
- * sigmoid and relu's backward on SIMD through {@code MathKernel}); sums and maxima along axes
+ * ({@code Shapes}); elementwise functions over any strides ({@code Elementwise}, with exp, log,
+ * tanh, sigmoid, softplus and relu's backward on SIMD through {@code MathKernel}); sums and maxima along axes
  * ({@code ReduceKernels}) and softmax ({@code SoftmaxKernels}); copies along an axis ({@code Slabs});
  * the matrix multiply ({@code Gemm}: direct loops for small products, packed cache-blocked kernels on
  * the Vector API or in plain Java for large ones, split over one thread per core or
@@ -16,7 +16,11 @@
  * tree, which a test holds them to; elementwise loops and reductions run their one float64 loop on
  * blocks widened from float32 and round once ({@code FloatBlocks}), so a float32 result is the
  * float64 one rounded; any other kernel widens its whole operands and rounds its result
- * ({@code Widening}). Mixed dtypes never reach a kernel from the API (ops refuse them).
+ * ({@code Widening}). The exception, for speed (eight lanes on AVX2 where float64 has four, and
+ * shorter series, as PyTorch computes them): exp, log, sigmoid, tanh, softplus and softmax's rows
+ * in float32 arithmetic ({@code VectorFloatExp}, {@code VectorFloatLog}), hand-written twins of
+ * the float64 polynomials that Float32ElementwiseTest, Float32SoftmaxRowsTest and MathKernelTest
+ * hold to their ulp bounds against the correctly rounded functions. Mixed dtypes never reach a kernel from the API (ops refuse them).
  * Internal: the API here may change without notice; use {@link dev.adjoint.core.Tensor}.
  */
 package dev.adjoint.core.kernel;
