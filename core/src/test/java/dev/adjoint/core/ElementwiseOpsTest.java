@@ -157,6 +157,29 @@ class ElementwiseOpsTest {
     }
 
     @Test
+    void erfIsWithinThreeUlpsOnEachIntervalOfItsApproximation() throws java.io.IOException {
+        // 1,526 points, each side of every interval's edge among them, against mpmath at 40 digits
+        java.util.List<String> lines;
+        try (java.io.InputStream in = ElementwiseOpsTest.class.getResourceAsStream("/erf-mpmath.txt")) {
+            lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).lines().filter(l -> !l.startsWith("#")).toList();
+        }
+        assertTrue(lines.size() > 1500, "the table: " + lines.size() + " lines");
+        double[] x = new double[lines.size()];
+        double[] expected = new double[lines.size()];
+        for (int i = 0; i < x.length; i++) {
+            String[] pair = lines.get(i).split(" ");
+            x[i] = Double.parseDouble(pair[0]);
+            expected[i] = Double.parseDouble(pair[1]);
+        }
+        // long enough for the math kernel's path, and each value alone (a scalar)
+        double[] all = Tensor.of(x).erf().toArray();
+        for (int i = 0; i < x.length; i++) {
+            assertTrue(Math.abs(all[i] - expected[i]) <= 3 * Math.ulp(expected[i]), "erf(" + x[i] + ") = " + all[i] + ", expected " + expected[i]);
+            assertEquals(Double.doubleToLongBits(all[i]), Double.doubleToLongBits(Tensor.scalar(x[i]).erf().item()), "erf(" + x[i] + ") alone");
+        }
+    }
+
+    @Test
     void activationsAtKnownPoints() {
         Tensor x = Tensor.of(new double[] {-2, -0.0, 0, 1.5});
         assertArrayEquals(new double[] {-0.02, -0.0, 0, 1.5}, x.leakyRelu(0.01).toArray());
