@@ -113,7 +113,7 @@ public final class Elementwise {
      * MathKernel#MIN_LENGTH} of exp, log, tanh, sigmoid and softplus go to the math kernel, which agrees with
      * {@link Unary#apply} within a few ulps, and of relu, which it computes exactly; everything
      * else is {@code f.apply} to the bit. One exception to the float32 rule (the class comment): exp, log,
-     * sigmoid, tanh and softplus of at least {@link MathKernel#MIN_LENGTH} floats run in float32
+     * sigmoid, tanh, softplus and erf of at least {@link MathKernel#MIN_LENGTH} floats run in float32
      * arithmetic ({@link #inFloat32Arithmetic}), within one ulp (exp, log) or two of the correctly
      * rounded result ({@link MathKernel#exp(float[], int, float[], int, int)}).
      */
@@ -163,10 +163,10 @@ public final class Elementwise {
     /**
      * Whether float32 runs of {@code f} of at least {@link MathKernel#MIN_LENGTH} compute in float32
      * arithmetic on the math kernel (within an ulp or two), not as the float64 result rounded: exp,
-     * log, sigmoid, tanh and softplus.
+     * log, sigmoid, tanh, softplus and erf.
      */
     static boolean inFloat32Arithmetic(Unary f) {
-        return f == Unary.EXP || f == Unary.LOG || f == Unary.SIGMOID || f == Unary.TANH || f == Unary.SOFTPLUS;
+        return f == Unary.EXP || f == Unary.LOG || f == Unary.SIGMOID || f == Unary.TANH || f == Unary.SOFTPLUS || f == Unary.ERF;
     }
 
     /** {@code r[ro + i] = f(a[ao + i])} in float32 arithmetic on the math kernel, for f {@link #inFloat32Arithmetic}. */
@@ -178,6 +178,7 @@ public final class Elementwise {
             case TANH -> k.tanh(a, ao, r, ro, n);
             case LOG -> k.log(a, ao, r, ro, n);
             case SOFTPLUS -> k.softplus(a, ao, r, ro, n);
+            case ERF -> k.erf(a, ao, r, ro, n);
             default -> throw new IllegalStateException("map: no float32 loop for " + f);
         }
     }

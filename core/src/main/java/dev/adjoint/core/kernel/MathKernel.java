@@ -115,6 +115,12 @@ interface MathKernel {
     void softplus(float[] a, int ao, float[] r, int ro, int n);
 
     /**
+     * {@code r[ro + i] = erf(a[ao + i])} on floats in float32 arithmetic (the vector kernel's {@link
+     * VectorFloatErf}; the scalar kernel rounds {@link ErrorFunction#erf}): within two ulps.
+     */
+    void erf(float[] a, int ao, float[] r, int ro, int n);
+
+    /**
      * {@code r[ro + i] = exp(a[ao + i] - shift)} as {@link #exp(float[], int, float[], int, int)},
      * within one ulp of the exponential of the exact difference (the vector kernel carries the
      * float difference's rounding error into the exponential; the scalar kernel takes the

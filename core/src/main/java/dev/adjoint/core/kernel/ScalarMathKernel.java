@@ -111,6 +111,13 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void erf(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) ErrorFunction.erf(a[ao + i]);
+        }
+    }
+
+    @Override
     public void softplus(float[] a, int ao, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = (float) Elementwise.softplus(a[ao + i]);

@@ -123,6 +123,11 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void erf(float[] a, int ao, float[] r, int ro, int n) {
+        VectorFloatErf.erf(a, ao, r, ro, n);
+    }
+
+    @Override
     public void softplus(float[] a, int ao, float[] r, int ro, int n) {
         VectorFloatLog.softplus(a, ao, r, ro, n);
     }

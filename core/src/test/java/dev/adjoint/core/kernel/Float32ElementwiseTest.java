@@ -94,6 +94,7 @@ class Float32ElementwiseTest {
                         case TANH -> k.tanh(x.toFloatArray(), 0, direct, 0, n);
                         case LOG -> k.log(x.toFloatArray(), 0, direct, 0, n);
                         case SOFTPLUS -> k.softplus(x.toFloatArray(), 0, direct, 0, n);
+                        case ERF -> k.erf(x.toFloatArray(), 0, direct, 0, n);
                         default -> throw new AssertionError(f + " is not in float32 arithmetic");
                     }
                     assertEquals(java.util.Arrays.toString(direct), java.util.Arrays.toString(y.toFloatArray()), f + " n=" + n);
@@ -271,11 +272,12 @@ class Float32ElementwiseTest {
         long sigmoid32 = maxFloatUlps(k, (m, x, r, n) -> m.sigmoid(x, 0, r, 0, n), Elementwise::sigmoid, a, 2, "sigmoid");
         long log32 = maxFloatUlps(k, (m, x, r, n) -> m.log(x, 0, r, 0, n), Math::log, a, 1, "log");
         long softplus32 = maxFloatUlps(k, (m, x, r, n) -> m.softplus(x, 0, r, 0, n), Elementwise::softplus, a, 2, "softplus");
+        long erf32 = maxFloatUlps(k, (m, x, r, n) -> m.erf(x, 0, r, 0, n), ErrorFunction::erf, a, 2, "erf");
         long tanh = maxUlps(k, (m, x, r, n) -> m.tanh(x, 0, r, 0, n), Math::tanh, a, "tanh");
         long sigmoid = maxUlps(k, (m, x, r, n) -> m.sigmoid(x, 0, r, 0, n), Elementwise::sigmoid, a, "sigmoid");
         System.out.println(k.description() + ": float32 worst ulps over " + a.length + " inputs, widened / in float32 arithmetic: exp "
                 + exp + " / " + exp32 + ", tanh " + tanh + " / " + tanh32 + ", sigmoid " + sigmoid + " / " + sigmoid32
-                + "; in float32 arithmetic: log " + log32 + ", softplus " + softplus32);
+                + "; in float32 arithmetic: log " + log32 + ", softplus " + softplus32 + ", erf " + erf32);
     }
 
     @Test

@@ -72,6 +72,8 @@ public final class MathKernelBits {
         sb.append("log float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.softplus(f, 0, fr, 0, n);
         sb.append("softplus float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.erf(f, 0, fr, 0, n);
+        sb.append("erf float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         double fsum = k.expShifted(f, 0, 1.7f, fr, 0, n);
         sb.append("expShifted float32 ").append(java.util.Arrays.hashCode(fr)).append(' ').append(Double.doubleToRawLongBits(fsum))
                 .append(' ').append(Float.floatToRawIntBits(k.max(f, 0, n))).append('\n');

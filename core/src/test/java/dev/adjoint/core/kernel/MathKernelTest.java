@@ -749,6 +749,8 @@ class MathKernelTest {
         k.log(f, 0, fl, 0, f.length);
         float[] fp = new float[f.length];
         k.softplus(f, 0, fp, 0, f.length);
+        float[] fe2 = new float[f.length];
+        k.erf(f, 0, fe2, 0, f.length);
         for (int i = 0; i < 80; i++) {
             k.expShifted(f, i, 2.5f, fAlone, 0, 1);
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fe[i]), "float exp(" + f[i] + " - 2.5)");
@@ -760,6 +762,8 @@ class MathKernelTest {
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fl[i]), "float log(" + f[i] + ")");
             k.softplus(f, i, fAlone, 0, 1);
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fp[i]), "float softplus(" + f[i] + ")");
+            k.erf(f, i, fAlone, 0, 1);
+            assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fe2[i]), "float erf(" + f[i] + ")");
         }
         for (int i = 0; i < 80; i++) {
             double[] one = {a[i]};
