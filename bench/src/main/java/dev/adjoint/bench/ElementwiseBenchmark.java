@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
  * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
- * ({@code softmax}), each with a backward pass into the inputs, and tanh, sigmoid, log and
- * softplus of [256, 1000], forward only ({@code tanhScoped}, ...); in float64 and float32
+ * ({@code softmax}), each with a backward pass into the inputs, and tanh, sigmoid, log, softplus
+ * and gelu of [256, 1000], forward only ({@code tanhScoped}, ...); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
  */
@@ -141,6 +141,14 @@ public class ElementwiseBenchmark {
     public Tensor softplusScoped() {
         try (MemoryScope scope = MemoryScope.open()) {
             return weight.softplus();
+        }
+    }
+
+    /** gelu (the exact erf form) of a [256, 1000] tensor that needs no gradient, forward only, in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor geluScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return weight.gelu();
         }
     }
 
