@@ -1318,7 +1318,7 @@ public final class Tensor {
 
     /**
      * Returns the error function {@code erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt}, elementwise, within 3
-     * ulps; a float32 tensor of 64 or more elements computes in float32 arithmetic, within 2 ulps.
+     * ulps; a float32 tensor of 64 or more elements computes in float32 arithmetic, within 1 ulp.
      *
      * @return erf, elementwise
      */

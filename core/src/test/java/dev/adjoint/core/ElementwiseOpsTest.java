@@ -171,7 +171,7 @@ class ElementwiseOpsTest {
             x[i] = Double.parseDouble(pair[0]);
             expected[i] = Double.parseDouble(pair[1]);
         }
-        // long enough for the math kernel's path, and each value alone (a scalar)
+        // the whole array (its blocks split over threads) and each value alone (a scalar): the same bits
         double[] all = Tensor.of(x).erf().toArray();
         for (int i = 0; i < x.length; i++) {
             assertTrue(Math.abs(all[i] - expected[i]) <= 3 * Math.ulp(expected[i]), "erf(" + x[i] + ") = " + all[i] + ", expected " + expected[i]);

@@ -116,7 +116,7 @@ interface MathKernel {
 
     /**
      * {@code r[ro + i] = erf(a[ao + i])} on floats in float32 arithmetic (the vector kernel's {@link
-     * VectorFloatErf}; the scalar kernel rounds {@link ErrorFunction#erf}): within two ulps.
+     * VectorFloatErf}; the scalar kernel rounds {@link ErrorFunction#erf}): within one ulp.
      */
     void erf(float[] a, int ao, float[] r, int ro, int n);
 

@@ -10,10 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
  * erf of floats in float32 arithmetic, for {@link VectorMathKernel} (and so for float32 gelu), with
  * the conventions of {@link VectorFloatExp}: exact IEEE operations only, a scalar twin for tails and
  * for vectors with a lane out of range. Below 1 in magnitude {@code x Q(x^2)}; from 1 to 4 {@code 1
- * - e^(-x^2) H(|x| - 2.5)} with x's sign; from 4 on +-1 (erf(4) rounds to 1 in float). Q (degree 6)
+ * - e^(-x^2) H(|x| - 2.5)} with x's sign; from 4 on +-1 (erf(4) rounds to 1 in float). Q (degree 6,
+ * its constant term kept as Q(0) - 1 so that x Q is x plus a correction)
  * and H (degree 12) are Chebyshev fits by mpmath's {@code chebyfit} at 40 digits of {@code erf(sqrt
  * u) / sqrt u} on [0, 1] and of {@code erfc(x) e^(x^2)} on [1, 4], coefficients rounded to float.
- * Every lane computes both branches and the blend picks one. Within two ulps of the correctly
+ * Every lane computes both branches and the blend picks one. Within one ulp of the correctly
  * rounded result (Float32ElementwiseTest; exhaustively in bench/RESULTS.md).
  */
 final class VectorFloatErf {
@@ -29,7 +30,7 @@ final class VectorFloatErf {
     private static final float ONE_FROM = 4f;
     private static final float MIDDLE = 2.5f;
     private static final float Q0 = 7.875875e-05f, Q1 = -0.00080168643f, Q2 = 0.0051890872f, Q3 = -0.026854211f,
-            Q4 = 0.11283594f, Q5 = -0.37612626f, Q6 = 1.1283791f;
+            Q4 = 0.11283594f, Q5 = -0.37612626f, Q6_MINUS_ONE = 0.12837917f;
     private static final float H0 = 1.0301513e-07f, H1 = -4.2647343e-07f, H2 = 9.763902e-07f, H3 = -3.7472737e-06f,
             H4 = 1.6114107e-05f, H5 = -5.9523158e-05f, H6 = 0.00021091796f, H7 = -0.00073315296f, H8 = 0.0024670658f,
             H9 = -0.0080016935f, H10 = 0.024937995f, H11 = -0.07434734f, H12 = 0.21080637f;
@@ -39,17 +40,20 @@ final class VectorFloatErf {
     private static final FloatVector V_MIDDLE = FloatVector.broadcast(SPECIES, MIDDLE);
     private static final FloatVector V_Q0 = FloatVector.broadcast(SPECIES, Q0), V_Q1 = FloatVector.broadcast(SPECIES, Q1),
             V_Q2 = FloatVector.broadcast(SPECIES, Q2), V_Q3 = FloatVector.broadcast(SPECIES, Q3), V_Q4 = FloatVector.broadcast(SPECIES, Q4),
-            V_Q5 = FloatVector.broadcast(SPECIES, Q5), V_Q6 = FloatVector.broadcast(SPECIES, Q6);
+            V_Q5 = FloatVector.broadcast(SPECIES, Q5), V_Q6_MINUS_ONE = FloatVector.broadcast(SPECIES, Q6_MINUS_ONE);
     private static final FloatVector V_H0 = FloatVector.broadcast(SPECIES, H0), V_H1 = FloatVector.broadcast(SPECIES, H1),
             V_H2 = FloatVector.broadcast(SPECIES, H2), V_H3 = FloatVector.broadcast(SPECIES, H3), V_H4 = FloatVector.broadcast(SPECIES, H4),
             V_H5 = FloatVector.broadcast(SPECIES, H5), V_H6 = FloatVector.broadcast(SPECIES, H6), V_H7 = FloatVector.broadcast(SPECIES, H7),
             V_H8 = FloatVector.broadcast(SPECIES, H8), V_H9 = FloatVector.broadcast(SPECIES, H9), V_H10 = FloatVector.broadcast(SPECIES, H10),
             V_H11 = FloatVector.broadcast(SPECIES, H11), V_H12 = FloatVector.broadcast(SPECIES, H12);
 
-    /** x Q(u), u = x^2, by Horner's rule. */
+    /**
+     * x Q(u), u = x^2, as x + x (Q(u) - 1) with one rounding at the end (Q(0) = 2 / sqrt(pi) is not a
+     * float, 2 / sqrt(pi) - 1 is one to a far smaller error), by Horner's rule.
+     */
     private static float small(float x, float u) {
-        float q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Q0, u, Q1), u, Q2), u, Q3), u, Q4), u, Q5), u, Q6);
-        return x * q;
+        float q = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Q0, u, Q1), u, Q2), u, Q3), u, Q4), u, Q5), u, Q6_MINUS_ONE);
+        return Math.fma(x, q, x);
     }
 
     /** 1 - e^(-u) H(ax - 2.5) for 1 <= ax < 4, u = ax^2, by Horner's rule. */
@@ -138,7 +142,7 @@ final class VectorFloatErf {
         FloatVector oneFrom = V_ONE_FROM;
         FloatVector middle = V_MIDDLE;
         FloatVector one = VectorFloatExp.V_ONE;
-        FloatVector q0 = V_Q0, q1 = V_Q1, q2 = V_Q2, q3 = V_Q3, q4 = V_Q4, q5 = V_Q5, q6 = V_Q6;
+        FloatVector q0 = V_Q0, q1 = V_Q1, q2 = V_Q2, q3 = V_Q3, q4 = V_Q4, q5 = V_Q5, q6 = V_Q6_MINUS_ONE;
         FloatVector h0 = V_H0, h1 = V_H1, h2 = V_H2, h3 = V_H3, h4 = V_H4, h5 = V_H5, h6 = V_H6;
         FloatVector h7 = V_H7, h8 = V_H8, h9 = V_H9, h10 = V_H10, h11 = V_H11, h12 = V_H12;
         int i = 0;
@@ -148,7 +152,7 @@ final class VectorFloatErf {
             if (ax.compare(VectorOperators.LE, limit).allTrue()) {
                 FloatVector u = x.mul(x);
                 FloatVector q = q0.fma(u, q1).fma(u, q2).fma(u, q3).fma(u, q4).fma(u, q5).fma(u, q6);
-                FloatVector small = x.mul(q);
+                FloatVector small = x.fma(q, x);
                 FloatVector t = ax.sub(middle);
                 FloatVector h = h0.fma(t, h1).fma(t, h2).fma(t, h3).fma(t, h4).fma(t, h5)
                         .fma(t, h6).fma(t, h7).fma(t, h8).fma(t, h9).fma(t, h10).fma(t, h11).fma(t, h12);
