@@ -180,6 +180,36 @@ class ElementwiseOpsTest {
     }
 
     @Test
+    void geluIsItsCompositeInOnePass() {
+        // the fused op gives the bits of x * 0.5 * (1 + erf(x * (1 / sqrt 2))) op by op: float64 at
+        // every length, float32 from the math kernel's length on (float32 arithmetic); a transposed
+        // float32 view gives its contiguous copy's
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(41);
+        for (int n : new int[] {1, 7, 63, 64, 65, 700, 1500}) {
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = rng.nextInt(9) == 0 ? new double[] {0.0, -0.0, 5.5, -5.5, 1e-30, NAN, Double.POSITIVE_INFINITY}[rng.nextInt(7)]
+                        : rng.nextGaussian() * 2;
+            }
+            for (DType dtype : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+                Tensor x = Tensor.of(v).to(dtype);
+                Tensor composite = x.mul(0.5).mul(x.mul(Math.sqrt(0.5)).erf().add(1.0));
+                if (dtype == DType.FLOAT64 || n >= 64) {
+                    assertArrayEquals(composite.toArray(), x.gelu().toArray(), dtype + " n=" + n);
+                } else {
+                    // short float32 runs: computed in float64, rounded once (more accurate than op by
+                    // op in float32 where 1 + erf cancels)
+                    float[] rounded = x.to(DType.FLOAT64).gelu().to(DType.FLOAT32).toFloatArray();
+                    assertArrayEquals(rounded, x.gelu().toFloatArray(), dtype + " n=" + n);
+                }
+            }
+        }
+        Tensor m = Tensor.randn(DType.FLOAT32, rng, 40, 30);
+        Tensor copy = Tensor.of(m.transpose().toFloatArray(), 30, 40);
+        assertArrayEquals(copy.gelu().toArray(), m.transpose().gelu().toArray(), "a transposed view");
+    }
+
+    @Test
     void activationsAtKnownPoints() {
         Tensor x = Tensor.of(new double[] {-2, -0.0, 0, 1.5});
         assertArrayEquals(new double[] {-0.02, -0.0, 0, 1.5}, x.leakyRelu(0.01).toArray());

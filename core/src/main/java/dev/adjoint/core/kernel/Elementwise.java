@@ -143,7 +143,7 @@ public final class Elementwise {
             Strided view = Strided.of(x);
             Parallel.forRange(x.size, FloatBlocks.BLOCK, (start, end) -> {
                 double[] w = FloatBlocks.scratch()[0];
-                float[] block = FloatBlocks.floatScratch();
+                float[] block = FloatBlocks.floatScratch()[0];
                 for (int from = start; from < end; from += FloatBlocks.BLOCK) {
                     int len = Math.min(FloatBlocks.BLOCK, end - from);
                     view.copy(from, from + len, w, 0);
@@ -181,6 +181,57 @@ public final class Elementwise {
             case ERF -> k.erf(a, ao, r, ro, n);
             default -> throw new IllegalStateException("map: no float32 loop for " + f);
         }
+    }
+
+    private static final double SQRT_HALF = Math.sqrt(0.5);
+
+    /**
+     * gelu in its exact form, {@code x * 0.5 * (1 + erf(x * (1 / sqrt 2)))} in PyTorch's order of
+     * operations, in one pass: float64 gives the bits of those four operations and erf done one by
+     * one; float32 runs of at least {@link MathKernel#MIN_LENGTH} compute each operation in float32
+     * arithmetic (erf on the math kernel, within one ulp), as the four float32 operations would;
+     * shorter float32 runs compute in float64 and round once.
+     *
+     * @param x the input
+     * @return gelu of every element, contiguous
+     */
+    public static NDArray gelu(NDArray x) {
+        if (x.floats != null && x.size >= MathKernel.MIN_LENGTH) {
+            float[] r = Buffers.uninitializedFloats(x.size);
+            // a view is read block by block (widened into scratch and narrowed back: the same floats)
+            Strided view = x.isContiguous() ? null : Strided.of(x);
+            Parallel.forRange(x.size, FloatBlocks.BLOCK, (start, end) -> {
+                float[][] blocks = FloatBlocks.floatScratch();
+                float[] t = blocks[1];
+                float half = (float) SQRT_HALF;
+                for (int from = start; from < end; from += FloatBlocks.BLOCK) {
+                    int len = Math.min(FloatBlocks.BLOCK, end - from);
+                    float[] a = x.floats;
+                    int o = x.offset + from;
+                    if (view != null) {
+                        double[] w = FloatBlocks.scratch()[0];
+                        view.copy(from, from + len, w, 0);
+                        a = blocks[0];
+                        o = 0;
+                        FloatBlocks.narrow(w, a, 0, len);
+                    }
+                    for (int i = 0; i < len; i++) {
+                        t[i] = a[o + i] * half;
+                    }
+                    KernelProvider.math().erf(t, 0, t, 0, len);
+                    for (int i = 0; i < len; i++) {
+                        r[from + i] = a[o + i] * 0.5f * (1f + t[i]);
+                    }
+                }
+            });
+            return NDArray.wrapLike(r, x);
+        }
+        return blockwise(x, true, (a, o, r, ro, n) -> {
+            for (int i = 0; i < n; i++) {
+                double v = a[o + i];
+                r[ro + i] = v * 0.5 * (1 + ErrorFunction.erf(v * SQRT_HALF));
+            }
+        });
     }
 
     /** A float64 loop from {@code a[o + i]} to {@code r[ro + i]}, i in [0, n), that reads each element before writing its index. */

@@ -96,11 +96,31 @@ public final class Activations {
      * @return {@code x/2 (1 + erf(x / sqrt 2))}, elementwise
      */
     public static Tensor gelu(Tensor x) {
-        // PyTorch's order of operations: x * 0.5 * (1 + erf(x * (1 / sqrt 2)))
-        return x.mul(0.5).mul(Exponentials.erf(x.mul(SQRT_HALF)).add(1.0));
+        return GELU.apply(x);
     }
 
     private static final double SQRT_HALF = Math.sqrt(0.5);
+    /** 1 / sqrt(2 pi): the standard normal density's factor. */
+    private static final double INVERSE_SQRT_TWO_PI = 1 / Math.sqrt(2 * Math.PI);
+
+    /**
+     * One op rather than the composite {@code x * 0.5 * (1 + erf(x / sqrt 2))}: one pass and one node
+     * (the same forward bits in float64), and PyTorch's backward formula.
+     */
+    private static final Primitive GELU = new Primitive.OfInput("gelu") {
+        @Override
+        NDArray compute(NDArray x) {
+            return Elementwise.gelu(x);
+        }
+
+        // d/dx x Phi(x) = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2, phi(x) = e^(-x^2 / 2) / sqrt(2 pi)
+        @Override
+        Tensor gradient(Tensor g, Tensor x) {
+            Tensor cdf = x.mul(SQRT_HALF).erf().add(1.0).mul(0.5);
+            Tensor pdf = x.mul(x).mul(-0.5).exp().mul(INVERSE_SQRT_TWO_PI);
+            return g.mul(cdf.add(x.mul(pdf)));
+        }
+    };
 
     /**
      * The sigmoid-weighted linear unit (swish).
