@@ -90,7 +90,7 @@ public final class Activations {
     }
 
     /**
-     * The Gaussian error linear unit in its exact form (PyTorch's default), a composite of erf.
+     * The Gaussian error linear unit in its exact form (PyTorch's default), one op over erf.
      *
      * @param x the input
      * @return {@code x/2 (1 + erf(x / sqrt 2))}, elementwise
