@@ -13,8 +13,7 @@ import java.util.Arrays;
  * <p>float32 arrays run the same loops on blocks widened to float64 and round each result once
  * ({@link FloatBlocks}): a float32 result is the float64 result on the widened inputs rounded to
  * float, bit for bit, so every formula here is written once for both dtypes. The exception: long
- * runs of exp, log, sigmoid, tanh and softplus compute in float32 arithmetic on the math kernel
- * ({@link #map}).
+ * runs of the functions {@link Float32Arithmetic} covers, and gelu, compute in float32 arithmetic.
  *
  * <p>NOTE: every function keeps loops of its own with the arithmetic written out, not a call to
  * {@code apply} per element: a virtual call in the loop would stop C2 from vectorizing it.
@@ -112,10 +111,9 @@ public final class Elementwise {
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
      * MathKernel#MIN_LENGTH} of exp, log, tanh, sigmoid and softplus go to the math kernel, which agrees with
      * {@link Unary#apply} within a few ulps, and of relu, which it computes exactly; everything
-     * else is {@code f.apply} to the bit. One exception to the float32 rule (the class comment): exp, log,
-     * sigmoid, tanh, softplus and erf of at least {@link MathKernel#MIN_LENGTH} floats run in float32
-     * arithmetic ({@link #inFloat32Arithmetic}), within one ulp (exp, log) or two of the correctly
-     * rounded result ({@link MathKernel#exp(float[], int, float[], int, int)}).
+     * else is {@code f.apply} to the bit. One exception to the float32 rule (the class comment): the functions
+     * {@link Float32Arithmetic} covers run in float32 arithmetic on at least {@link
+     * MathKernel#MIN_LENGTH} floats, within an ulp or two of the correctly rounded result.
      */
     public static NDArray map(Unary f, NDArray x) {
         // the math kernel or not by the whole length, so a float32 block gets what float64 would
@@ -128,59 +126,14 @@ public final class Elementwise {
             Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> KernelProvider.math().relu(a, o + from, r, from, to - from));
             return NDArray.wrapLike(r, x);
         }
-        if (inFloat32Arithmetic(f) && math && x.floats != null) {
-            // float32 arithmetic, within an ulp or two (MathKernel#exp(float[]...))
-            float[] r = Buffers.uninitializedFloats(x.size);
-            if (x.isContiguous()) {
-                float[] a = x.floats;
-                int o = x.offset;
-                Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> inFloat32(f, a, o + from, r, from, to - from));
-                return NDArray.wrapLike(r, x);
-            }
-            // a view (a broadcast, a transpose) read block by block, never materialised: widened
-            // exactly into scratch and narrowed back, the same floats, so it gets its contiguous
-            // copy's bits (a value's result does not depend on its place)
-            Strided view = Strided.of(x);
-            Parallel.forRange(x.size, FloatBlocks.BLOCK, (start, end) -> {
-                double[] w = FloatBlocks.scratch()[0];
-                float[] block = FloatBlocks.floatScratch()[0];
-                for (int from = start; from < end; from += FloatBlocks.BLOCK) {
-                    int len = Math.min(FloatBlocks.BLOCK, end - from);
-                    view.copy(from, from + len, w, 0);
-                    FloatBlocks.narrow(w, block, 0, len);
-                    inFloat32(f, block, 0, r, from, len);
-                }
-            });
-            return NDArray.wrapLike(r, x);
+        if (math && x.floats != null && Float32Arithmetic.covers(f)) {
+            return Float32Arithmetic.map(f, x);
         }
         return blockwise(x, true, (a, o, r, ro, n) -> {
             if (!math || !onMathKernel(f, a, o, r, ro, n)) {
                 loop(f, a, o, r, ro, n);
             }
         });
-    }
-
-    /**
-     * Whether float32 runs of {@code f} of at least {@link MathKernel#MIN_LENGTH} compute in float32
-     * arithmetic on the math kernel (within an ulp or two), not as the float64 result rounded: exp,
-     * log, sigmoid, tanh, softplus and erf.
-     */
-    static boolean inFloat32Arithmetic(Unary f) {
-        return f == Unary.EXP || f == Unary.LOG || f == Unary.SIGMOID || f == Unary.TANH || f == Unary.SOFTPLUS || f == Unary.ERF;
-    }
-
-    /** {@code r[ro + i] = f(a[ao + i])} in float32 arithmetic on the math kernel, for f {@link #inFloat32Arithmetic}. */
-    private static void inFloat32(Unary f, float[] a, int ao, float[] r, int ro, int n) {
-        MathKernel k = KernelProvider.math();
-        switch (f) {
-            case EXP -> k.exp(a, ao, r, ro, n);
-            case SIGMOID -> k.sigmoid(a, ao, r, ro, n);
-            case TANH -> k.tanh(a, ao, r, ro, n);
-            case LOG -> k.log(a, ao, r, ro, n);
-            case SOFTPLUS -> k.softplus(a, ao, r, ro, n);
-            case ERF -> k.erf(a, ao, r, ro, n);
-            default -> throw new IllegalStateException("map: no float32 loop for " + f);
-        }
     }
 
     private static final double SQRT_HALF = Math.sqrt(0.5);
@@ -197,34 +150,7 @@ public final class Elementwise {
      */
     public static NDArray gelu(NDArray x) {
         if (x.floats != null && x.size >= MathKernel.MIN_LENGTH) {
-            float[] r = Buffers.uninitializedFloats(x.size);
-            // a view is read block by block (widened into scratch and narrowed back: the same floats)
-            Strided view = x.isContiguous() ? null : Strided.of(x);
-            Parallel.forRange(x.size, FloatBlocks.BLOCK, (start, end) -> {
-                float[][] blocks = FloatBlocks.floatScratch();
-                float[] t = blocks[1];
-                float half = (float) SQRT_HALF;
-                for (int from = start; from < end; from += FloatBlocks.BLOCK) {
-                    int len = Math.min(FloatBlocks.BLOCK, end - from);
-                    float[] a = x.floats;
-                    int o = x.offset + from;
-                    if (view != null) {
-                        double[] w = FloatBlocks.scratch()[0];
-                        view.copy(from, from + len, w, 0);
-                        a = blocks[0];
-                        o = 0;
-                        FloatBlocks.narrow(w, a, 0, len);
-                    }
-                    for (int i = 0; i < len; i++) {
-                        t[i] = a[o + i] * half;
-                    }
-                    KernelProvider.math().erf(t, 0, t, 0, len);
-                    for (int i = 0; i < len; i++) {
-                        r[from + i] = a[o + i] * 0.5f * (1f + t[i]);
-                    }
-                }
-            });
-            return NDArray.wrapLike(r, x);
+            return Float32Arithmetic.gelu(x);
         }
         return blockwise(x, true, (a, o, r, ro, n) -> {
             for (int i = 0; i < n; i++) {

@@ -1,21 +1,23 @@
 package dev.adjoint.core.kernel;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+
 /**
  * The error function {@code erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt} in double precision, within 3
- * ulps of the correctly rounded value (ElementwiseOpsTest holds it to 200-bit mpmath values and to
- * 1,526 points at 40 digits, both sides of each interval's edge among them), odd (so {@code
- * erf(-0) = -0}), within 1 ulp for subnormals, {@code +-1} from 6 on and NaN for NaN. A fixed number of
- * operations per value, with no loop to convergence.
+ * ulps of the correctly rounded value (ElementwiseOpsTest holds it to mpmath's values; the
+ * measurements are in bench/RESULTS.md), odd (so {@code erf(-0) = -0}), within 1 ulp for
+ * subnormals, {@code +-1} from 6 on and NaN for NaN. A fixed number of operations per value, with
+ * no loop to convergence.
  *
  * <p>Below 1 in magnitude: {@code erf(x) = 2/sqrt(pi) x e^(-x^2) S(2 x^2)} with {@code S(y) = sum y^n
- * / (2n + 1)!!}, a series of positive terms (twenty), by Horner's rule. From 1 to 4:
- * {@code 1 - erfc(x)} with {@code erfc(x) = e^(-x^2) h(x)}, h a polynomial of degree 12 to 14 in x
- * minus the middle of each of five intervals, fitted to {@code erfc(x) e^(x^2)} (Chebyshev fits by
- * mpmath's {@code chebyfit} at 50 digits, within 3e-18 relative; with the coefficients rounded to
- * double, within 1.2e-16). From 4 to 6: Laplace's continued fraction {@code erfc(x) = e^(-x^2) / sqrt(pi) / (x +
- * (1/2) / (x + 1 / (x + (3/2) / (x + ...))))}, ten terms, which there is exact to well under an ulp
- * of 1 - erfc. {@code e^(-x^2)} takes the rounding error of {@code x^2} into account, whose effect
- * on erfc grows with x^2.
+ * / (2n + 1)!!}, a series of positive terms (twenty), by Horner's rule. From 1 to 4: {@code 1 -
+ * erfc(x)} with {@code erfc(x) = e^(-x^2) h(x)}, h a polynomial of degree 12 to 14 in x minus the
+ * middle of each of five intervals, fitted to {@code erfc(x) e^(x^2)} (Chebyshev fits by mpmath's
+ * {@code chebyfit} at 50 digits, coefficients rounded to double). From 4 to 6: Laplace's continued
+ * fraction {@code erfc(x) = e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...))))},
+ * ten terms, whose error there is far below an ulp of 1 - erfc. {@code e^(-x^2)} takes the
+ * rounding error of {@code x^2} into account, whose effect on erfc grows with x^2.
  */
 final class ErrorFunction {
     private ErrorFunction() {
@@ -71,10 +73,10 @@ final class ErrorFunction {
 
     private static double[] inverseDoubleFactorials(int n) {
         double[] d = new double[n];
-        java.math.BigDecimal f = java.math.BigDecimal.ONE;
+        BigDecimal f = BigDecimal.ONE;
         for (int k = 0; k < n; k++) {
-            f = f.multiply(java.math.BigDecimal.valueOf(2L * k + 1));
-            d[k] = java.math.BigDecimal.ONE.divide(f, java.math.MathContext.DECIMAL128).doubleValue();
+            f = f.multiply(BigDecimal.valueOf(2L * k + 1));
+            d[k] = BigDecimal.ONE.divide(f, MathContext.DECIMAL128).doubleValue();
         }
         return d;
     }

@@ -6,7 +6,8 @@ package dev.adjoint.core.kernel;
  * functions built on it, {@code log} and {@code softplus}, relu's backward (a select, which scalar
  * code can only do with a branch or bit tricks), and the float/double conversions through which
  * float32 arrays reach the float64 loops ({@link FloatBlocks}); and, on floats in float32
- * arithmetic, exp, log, sigmoid, tanh, softplus and softmax's row loops. {@link KernelProvider} picks the implementation with the matmul kernel:
+ * arithmetic, the functions {@link Float32Arithmetic} covers and softmax's row loops. {@link
+ * KernelProvider} picks the implementation with the matmul kernel:
  * {@link VectorMathKernel} on the Vector API, {@link ScalarMathKernel} otherwise. Callers use it for
  * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
  *

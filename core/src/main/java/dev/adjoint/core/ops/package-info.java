@@ -14,8 +14,8 @@
  * {@code maxPool2dBackward} and {@code avgPool2dBackward} and max pooling's gather
  * {@code maxPool2dGather}, the fused softmax and the fused activation backward ops, named
  * {@code sigmoidBackward} and so on, and {@code scaledProduct}, the tangent of a power in one
- * dispatch), or by exactness (clamp and leakyRelu, which shifted relus round; silu, whose backward
- * is PyTorch's formula; std and norm, whose gradient at 0 would be 0/0 as composites), or by being
+ * dispatch; gelu, one pass instead of five), or by exactness (clamp and leakyRelu, which shifted
+ * relus round; silu and gelu, whose backwards are PyTorch's formulas; std and norm, whose gradient at 0 would be 0/0 as composites), or by being
  * a function of its own (erf, maximum, where, pow with a tensor exponent); the index ops (gather
  * and its adjoint scatter, indexSelect and its adjoint indexAdd) and cumsum are primitives in
  * pairs, each the other's backward. Convolution and pooling have tangent rules of their own too,
@@ -23,7 +23,7 @@
  * positions are fixed); a batch of tangents is folded into the image axis where the op treats
  * each image on its own, becomes more output channels for conv2d's weight, and is taken one
  * direction at a time otherwise (the weight gradient, the input gradient's weight). Everything
- * else (mean, logSumExp, var, prod, select, stack, unsqueeze, gelu, broadcasting, batched matmul)
+ * else (mean, logSumExp, var, prod, select, stack, unsqueeze, broadcasting, batched matmul)
  * is a composite of primitives.
  */
 package dev.adjoint.core.ops;
