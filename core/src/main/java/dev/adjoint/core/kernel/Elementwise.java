@@ -44,7 +44,7 @@ public final class Elementwise {
         SOFTPLUS { @Override public double apply(double x) { return softplus(x); } },
         /** {@code x}, with an infinity replaced by 0 (NaN kept): logSumExp's shift, as PyTorch's. */
         INFINITY_TO_ZERO { @Override public double apply(double x) { return Double.isInfinite(x) ? 0.0 : x; } },
-        /** The error function, within 3 ulps (see {@link ErrorFunction}). */
+        /** The error function, within 2 ulps, the same bits on the math kernel (see {@link ErrorFunction}). */
         ERF { @Override public double apply(double x) { return ErrorFunction.erf(x); } };
 
         /**
@@ -69,6 +69,11 @@ public final class Elementwise {
         SIGMOID_GRAD { @Override public double apply(double a, double b) { return a * (1 - b) * b; } },
         /** {@code a (1 - b^2)}: tanh's backward, a = gradient, b = tanh output. */
         TANH_GRAD { @Override public double apply(double a, double b) { return a * (1 - b * b); } },
+        /**
+         * {@code a (Phi(b) + b phi(b))}: gelu's backward, a = gradient, b = gelu input, Phi the
+         * standard normal distribution function and phi its density (see {@link Elementwise#geluGrad}).
+         */
+        GELU_GRAD { @Override public double apply(double a, double b) { return geluGrad(a, b); } },
         /** {@code a [b > 0]}: relu's backward, a = gradient, b = relu input. */
         RELU_GRAD { @Override public double apply(double a, double b) { return reluGrad(a, b); } },
         /** {@code [a > b]} as 0 or 1; false at NaN. */
@@ -110,7 +115,7 @@ public final class Elementwise {
     /**
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
      * MathKernel#MIN_LENGTH} of exp, log, tanh, sigmoid and softplus go to the math kernel, which agrees with
-     * {@link Unary#apply} within a few ulps, and of relu, which it computes exactly; everything
+     * {@link Unary#apply} within a few ulps, and of relu and erf, which it computes to the bit; everything
      * else is {@code f.apply} to the bit. One exception to the float32 rule (the class comment): the functions
      * {@link Float32Arithmetic} covers run in float32 arithmetic on at least {@link
      * MathKernel#MIN_LENGTH} floats, within an ulp or two of the correctly rounded result.
@@ -136,7 +141,7 @@ public final class Elementwise {
         });
     }
 
-    private static final double SQRT_HALF = Math.sqrt(0.5);
+    static final double SQRT_HALF = Math.sqrt(0.5);
 
     /**
      * gelu in its exact form, {@code x * 0.5 * (1 + erf(x * (1 / sqrt 2)))} in PyTorch's order of
@@ -152,10 +157,26 @@ public final class Elementwise {
         if (x.floats != null && x.size >= MathKernel.MIN_LENGTH) {
             return Float32Arithmetic.gelu(x);
         }
+        if (x.size < MathKernel.MIN_LENGTH) {
+            return blockwise(x, true, (a, o, r, ro, n) -> {
+                for (int i = 0; i < n; i++) {
+                    double v = a[o + i];
+                    r[ro + i] = v * 0.5 * (1 + ErrorFunction.erf(v * SQRT_HALF));
+                }
+            });
+        }
+        // erf on the math kernel (the same bits), block by block through scratch
         return blockwise(x, true, (a, o, r, ro, n) -> {
-            for (int i = 0; i < n; i++) {
-                double v = a[o + i];
-                r[ro + i] = v * 0.5 * (1 + ErrorFunction.erf(v * SQRT_HALF));
+            double[] t = FloatBlocks.scratch()[1];
+            for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
+                int len = Math.min(FloatBlocks.BLOCK, n - from);
+                for (int i = 0; i < len; i++) {
+                    t[i] = a[o + from + i] * SQRT_HALF;
+                }
+                KernelProvider.math().erf(t, 0, t, 0, len);
+                for (int i = 0; i < len; i++) {
+                    r[ro + from + i] = a[o + from + i] * 0.5 * (1 + t[i]);
+                }
             }
         });
     }
@@ -220,7 +241,8 @@ public final class Elementwise {
             case RELU -> { KernelProvider.math().relu(a, o, r, ro, n); yield true; }
             case LOG -> { KernelProvider.math().log(a, o, r, ro, n); yield true; }
             case SOFTPLUS -> { KernelProvider.math().softplus(a, o, r, ro, n); yield true; }
-            case NEG, SQRT, ABS, SIN, COS, SIGN, LOG1P, INFINITY_TO_ZERO, ERF -> false;
+            case ERF -> { KernelProvider.math().erf(a, o, r, ro, n); yield true; }
+            case NEG, SQRT, ABS, SIN, COS, SIGN, LOG1P, INFINITY_TO_ZERO -> false;
         };
     }
 
@@ -277,6 +299,21 @@ public final class Elementwise {
         long u = Double.doubleToRawLongBits(x) - 1;
         long mask = ((u - 0x7FF0000000000000L) & ~u) >> 63;
         return Double.longBitsToDouble(Double.doubleToRawLongBits(g) & mask);
+    }
+
+    /** 1 / sqrt(2 pi): the standard normal density's factor. */
+    static final double INVERSE_SQRT_TWO_PI = 1 / Math.sqrt(2 * Math.PI);
+
+    /**
+     * gelu's backward at one element, {@code g (Phi(x) + x phi(x))} with {@code Phi(x) = 0.5 (1 +
+     * erf(x / sqrt 2))} and {@code phi(x) = e^(-x^2 / 2) / sqrt(2 pi)}: erf by {@link ErrorFunction},
+     * the exponential by {@link ExpSeries#exp}, both the same bits in either math kernel, so the
+     * math kernel's loop gives these bits too.
+     */
+    static double geluGrad(double g, double x) {
+        double cdf = 0.5 * (1 + ErrorFunction.erf(x * SQRT_HALF));
+        double pdf = ExpSeries.exp(-0.5 * x * x) * INVERSE_SQRT_TWO_PI;
+        return g * (cdf + x * pdf);
     }
 
     /** 1 if a > b, 0 if a < b, 1/2 at a tie, 1 where either is NaN: maximum's gradient share of a. */

@@ -5,7 +5,7 @@ package dev.adjoint.core.kernel;
  * loop that is not elementwise, 2x2 max pooling): {@code exp} and the
  * functions built on it, {@code log} and {@code softplus}, relu's backward (a select, which scalar
  * code can only do with a branch or bit tricks), and the float/double conversions through which
- * float32 arrays reach the float64 loops ({@link FloatBlocks}); and, on floats in float32
+ * float32 arrays reach the float64 loops ({@link FloatBlocks}), erf (the same bits in both kernels); and, on floats in float32
  * arithmetic, the functions {@link Float32Arithmetic} covers and softmax's row loops. {@link
  * KernelProvider} picks the implementation with the matmul kernel:
  * {@link VectorMathKernel} on the Vector API, {@link ScalarMathKernel} otherwise. Callers use it for
@@ -44,6 +44,20 @@ interface MathKernel {
      * ulps of {@link Elementwise#softplus}); r may be a at the same offset, no other overlap.
      */
     void softplus(double[] a, int ao, double[] r, int ro, int n);
+
+    /**
+     * {@code r[ro + i] = erf(a[ao + i])}: {@link ErrorFunction#erf} to the bit in both kernels (the
+     * vector kernel's {@link VectorErf} runs its operations lane by lane); r may be a at the same
+     * offset, no other overlap.
+     */
+    void erf(double[] a, int ao, double[] r, int ro, int n);
+
+    /**
+     * {@code r[ro + i] = Elementwise.geluGrad(g[go + i], x[xo + i])}, gelu's backward: the same
+     * bits in both kernels (the vector kernel runs erf and the exponential on vectors, block by
+     * block); r may be g or x at the same offset, no other overlap.
+     */
+    void geluGrad(double[] g, int go, double[] x, int xo, double[] r, int ro, int n);
 
     /** {@code r[ro + i] = tanh(a[ao + i])}; r may be a at the same offset (the float32 blocks convert in place), no other overlap. */
     void tanh(double[] a, int ao, double[] r, int ro, int n);

@@ -15,6 +15,20 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void erf(double[] a, int ao, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = ErrorFunction.erf(a[ao + i]);
+        }
+    }
+
+    @Override
+    public void geluGrad(double[] g, int go, double[] x, int xo, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = Elementwise.geluGrad(g[go + i], x[xo + i]);
+        }
+    }
+
+    @Override
     public void log(double[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = Math.log(a[ao + i]);

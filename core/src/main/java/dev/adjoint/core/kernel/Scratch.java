@@ -32,7 +32,9 @@ final class Scratch {
     static final int PRODUCT = 5;
     /** The math kernel's intermediate values (tanh's, sigmoid's, softplus's and erf's exponentials, a float dot's widened operands). */
     static final int MATH = 6;
-    private static final int SLOTS = 7;
+    /** gelu's backward: a block of erf's values and one of the density's exponentials ({@link VectorErf#geluGrad}). */
+    static final int GELU = 7;
+    private static final int SLOTS = 8;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<double[]>[]> DOUBLES = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

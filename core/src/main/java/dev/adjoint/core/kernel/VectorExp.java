@@ -1,5 +1,30 @@
 package dev.adjoint.core.kernel;
 
+import static dev.adjoint.core.kernel.ExpSeries.C0;
+import static dev.adjoint.core.kernel.ExpSeries.C1;
+import static dev.adjoint.core.kernel.ExpSeries.C10;
+import static dev.adjoint.core.kernel.ExpSeries.C11;
+import static dev.adjoint.core.kernel.ExpSeries.C12;
+import static dev.adjoint.core.kernel.ExpSeries.C13;
+import static dev.adjoint.core.kernel.ExpSeries.C14;
+import static dev.adjoint.core.kernel.ExpSeries.C15;
+import static dev.adjoint.core.kernel.ExpSeries.C2;
+import static dev.adjoint.core.kernel.ExpSeries.C3;
+import static dev.adjoint.core.kernel.ExpSeries.C4;
+import static dev.adjoint.core.kernel.ExpSeries.C5;
+import static dev.adjoint.core.kernel.ExpSeries.C6;
+import static dev.adjoint.core.kernel.ExpSeries.C7;
+import static dev.adjoint.core.kernel.ExpSeries.C8;
+import static dev.adjoint.core.kernel.ExpSeries.C9;
+import static dev.adjoint.core.kernel.ExpSeries.FLOOR;
+import static dev.adjoint.core.kernel.ExpSeries.LN2_HI;
+import static dev.adjoint.core.kernel.ExpSeries.LN2_LO;
+import static dev.adjoint.core.kernel.ExpSeries.LOG2E;
+import static dev.adjoint.core.kernel.ExpSeries.RANGE;
+import static dev.adjoint.core.kernel.ExpSeries.SHIFTER;
+import static dev.adjoint.core.kernel.ExpSeries.SHIFTER_BITS;
+import static dev.adjoint.core.kernel.ExpSeries.TANH_LIMIT;
+
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
@@ -15,162 +40,35 @@ import jdk.incubator.vector.VectorSpecies;
  * SVML when compiled and {@link Math#exp} lane by lane when not, and those differ in the last
  * place: the same training run could then give different bits depending on when the JIT got
  * there. Lanes outside the polynomial's range, and NaN, take {@link Math#exp}; tails shorter than
- * a vector take the same polynomial in scalar code, so a value's result does not depend on where
+ * a vector take the same polynomial in scalar code ({@link ExpSeries}), so a value's result does not depend on where
  * it sits in the array.
  */
 final class VectorExp {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
-    private static final DoubleVector ONE = DoubleVector.broadcast(SPECIES, 1.0);
+    static final DoubleVector ONE = DoubleVector.broadcast(SPECIES, 1.0);
+    private static final long SIGN_BIT = Long.MIN_VALUE;
 
     private VectorExp() {
     }
 
-    /** The polynomial path covers |x| <= this; e^-708 is still a normal double, e^708 finite. */
-    static final double RANGE = 708.0;
-    /** tanh's polynomial path covers |x| <= this; beyond it tanh is +-1 in doubles. */
-    private static final double TANH_LIMIT = 20.0;
-    /** Rounds k down in {@link #shifted}. */
-    private static final double FLOOR = -0.5;
-    private static final double LOG2E = 1.4426950408889634;
-    // ln 2 split so that k * LN2_HI is exact for |k| < 2^20 (fdlibm's constants)
-    private static final double LN2_HI = 6.93147180369123816490e-01;
-    private static final double LN2_LO = 1.90821492927058770002e-10;
-    /** Adding 1.5 * 2^52 rounds to an integer, which then sits in the low bits of the sum. */
-    private static final double SHIFTER = 0x1.8p52;
-    private static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
-    private static final long SIGN_BIT = Long.MIN_VALUE;
-    /**
-     * 1/(k+2)! for k = 0 to 15: the series of (expm1(r) - r) / r^2. exp's polynomial takes the first
-     * twelve (on |r| <= ln2 / 2 the next term is under 0.05 ulp), expm1's all sixteen (on [0, ln 2]).
-     */
-    private static final double[] C = inverseFactorialsFrom2(16);
-    private static final double C0 = C[0], C1 = C[1], C2 = C[2], C3 = C[3], C4 = C[4], C5 = C[5], C6 = C[6], C7 = C[7],
-            C8 = C[8], C9 = C[9], C10 = C[10], C11 = C[11], C12 = C[12], C13 = C[13], C14 = C[14], C15 = C[15];
-    private static final DoubleVector LN2_HI_VECTOR = DoubleVector.broadcast(SPECIES, LN2_HI);
-    private static final DoubleVector LN2_LO_VECTOR = DoubleVector.broadcast(SPECIES, LN2_LO);
-    /** Subtracted from the shifter's bits, leaves the biased exponent of 2^k (see {@link #powerOfTwo(double)}). */
-    private static final LongVector V_BIAS = LongVector.broadcast(LongVector.SPECIES_PREFERRED, SHIFTER_BITS - 1023);
+    static final DoubleVector LN2_HI_VECTOR = DoubleVector.broadcast(SPECIES, LN2_HI);
+    static final DoubleVector LN2_LO_VECTOR = DoubleVector.broadcast(SPECIES, LN2_LO);
+    /** Subtracted from the shifter's bits, leaves the biased exponent of 2^k (ExpSeries's {@code powerOfTwo}). */
+    static final LongVector V_BIAS = LongVector.broadcast(LongVector.SPECIES_PREFERRED, SHIFTER_BITS - 1023);
     private static final DoubleVector V_RANGE = DoubleVector.broadcast(SPECIES, RANGE);
-    private static final DoubleVector V_LOG2E = DoubleVector.broadcast(SPECIES, LOG2E);
-    private static final DoubleVector V_SHIFTER = DoubleVector.broadcast(SPECIES, SHIFTER);
+    static final DoubleVector V_LOG2E = DoubleVector.broadcast(SPECIES, LOG2E);
+    static final DoubleVector V_SHIFTER = DoubleVector.broadcast(SPECIES, SHIFTER);
     private static final DoubleVector V_FLOOR = DoubleVector.broadcast(SPECIES, FLOOR);
     private static final DoubleVector V_TWO = DoubleVector.broadcast(SPECIES, 2.0);
     private static final DoubleVector V_TANH_LIMIT = DoubleVector.broadcast(SPECIES, TANH_LIMIT);
-    private static final DoubleVector V_C0 = DoubleVector.broadcast(SPECIES, C0), V_C1 = DoubleVector.broadcast(SPECIES, C1),
+    static final DoubleVector V_C0 = DoubleVector.broadcast(SPECIES, C0), V_C1 = DoubleVector.broadcast(SPECIES, C1),
             V_C2 = DoubleVector.broadcast(SPECIES, C2), V_C3 = DoubleVector.broadcast(SPECIES, C3), V_C4 = DoubleVector.broadcast(SPECIES, C4),
             V_C5 = DoubleVector.broadcast(SPECIES, C5), V_C6 = DoubleVector.broadcast(SPECIES, C6), V_C7 = DoubleVector.broadcast(SPECIES, C7),
             V_C8 = DoubleVector.broadcast(SPECIES, C8), V_C9 = DoubleVector.broadcast(SPECIES, C9), V_C10 = DoubleVector.broadcast(SPECIES, C10),
             V_C11 = DoubleVector.broadcast(SPECIES, C11), V_C12 = DoubleVector.broadcast(SPECIES, C12),
             V_C13 = DoubleVector.broadcast(SPECIES, C13), V_C14 = DoubleVector.broadcast(SPECIES, C14),
             V_C15 = DoubleVector.broadcast(SPECIES, C15);
-
-    /** 1/2!, 1/3!, ..., 1/(n+1)! (each factorial is exact in a double up to 18!). */
-    private static double[] inverseFactorialsFrom2(int n) {
-        double[] c = new double[n];
-        double factorial = 1;
-        for (int k = 0; k < n; k++) {
-            factorial *= k + 2;
-            c[k] = 1.0 / factorial;
-        }
-        return c;
-    }
-
-    // ---------------------------------------------------------------- the polynomial, scalar and vector
-    //
-    // y = k ln2 + r, and then exp(y) = 2^k (1 + expm1(r)), expm1(y) = 2^k expm1(r) + (2^k - 1).
-    // exp rounds k to nearest (|r| <= ln2 / 2: small x keep k = 0 and full precision), where twelve
-    // terms of expm1(r) = r + r^2 (1/2! + r/3! + ...) suffice; expm1 takes k = floor(y / ln2), so r
-    // is in [0, ln 2] and, for y >= 0, the two terms are non-negative (rounded to nearest, expm1(r)
-    // could go negative and cancel, costing tanh two more ulps), with sixteen terms for the wider
-    // range. The series is evaluated by Estrin's scheme (pairs, then pairs of pairs in r^2, r^4, r^8):
-    // four multiply-adds deep instead of Horner's eleven or fifteen, so the loop is not bound by
-    // the chain's latency; r + r^2 P(r) rounds the large terms once, at the end. The scalar and
-    // vector code are the same operations in the same order.
-
-
-    /** k + 1.5 * 2^52 for k = y / ln2 rounded by {@code rounding} (FLOOR): k sits in the low bits (see {@link #SHIFTER}). */
-    private static double shifted(double y, double rounding) {
-        return (y * LOG2E + rounding) + SHIFTER;
-    }
-
-    /** y - k ln2 for the k that {@code t} holds. */
-    private static double reduced(double y, double t) {
-        double k = t - SHIFTER;
-        return Math.fma(-k, LN2_LO, Math.fma(-k, LN2_HI, y));
-    }
-
-    /** 2^k for the k that {@code t} holds (|k| <= 1022), built in the exponent bits. */
-    private static double powerOfTwo(double t) {
-        return Double.longBitsToDouble((Double.doubleToRawLongBits(t) - SHIFTER_BITS + 1023) << 52);
-    }
-
-    /** The first twelve terms of 1/2! + r/3! + r^2/4! + ..., by Estrin's scheme. */
-    private static double series12(double r, double r2, double r4, double r8) {
-        double s0 = Math.fma(Math.fma(C3, r, C2), r2, Math.fma(C1, r, C0));
-        double s1 = Math.fma(Math.fma(C7, r, C6), r2, Math.fma(C5, r, C4));
-        double s2 = Math.fma(Math.fma(C11, r, C10), r2, Math.fma(C9, r, C8));
-        return Math.fma(s2, r8, Math.fma(s1, r4, s0));
-    }
-
-    /** expm1(r) for r in [-ln2 / 2, ln 2] (a little outside is fine): r + r^2 times sixteen terms. */
-    private static double expm1Reduced(double r) {
-        double r2 = r * r;
-        double r4 = r2 * r2;
-        double r8 = r4 * r4;
-        double s0 = Math.fma(Math.fma(C3, r, C2), r2, Math.fma(C1, r, C0));
-        double s1 = Math.fma(Math.fma(C7, r, C6), r2, Math.fma(C5, r, C4));
-        double s2 = Math.fma(Math.fma(C11, r, C10), r2, Math.fma(C9, r, C8));
-        double s3 = Math.fma(Math.fma(C15, r, C14), r2, Math.fma(C13, r, C12));
-        double p = Math.fma(Math.fma(s3, r4, s2), r8, Math.fma(s1, r4, s0));
-        return Math.fma(r2, p, r);
-    }
-
-    /**
-     * exp(x) for |x| <= RANGE: k = x / ln2 rounded to nearest by one fma, r = x - k ln2 (|r| <= ln2 / 2),
-     * exp(x) = 2^k (1 + (r + r^2 P(r))) with P the first twelve terms of (expm1(r) - r) / r^2.
-     */
-    static double expPoly(double x) {
-        double t = Math.fma(x, LOG2E, SHIFTER);
-        double minusK = SHIFTER - t;
-        double r = Math.fma(minusK, LN2_LO, Math.fma(minusK, LN2_HI, x));
-        double r2 = r * r;
-        double r4 = r2 * r2;
-        double r8 = r4 * r4;
-        return (Math.fma(r2, series12(r, r2, r4, r8), r) + 1.0) * powerOfTwo(t);
-    }
-
-    /** expm1(y) for 0 <= y <= 2 RANGE. */
-    static double expm1NonNegative(double y) {
-        double t = shifted(y, FLOOR);
-        double scale = powerOfTwo(t);
-        return Math.fma(scale, expm1Reduced(reduced(y, t)), scale - 1.0);
-    }
-
-    /** exp by the polynomial in range, {@link Math#exp} outside (overflow, underflow, NaN). */
-    static double exp(double x) {
-        return Math.abs(x) <= RANGE ? expPoly(x) : Math.exp(x);
-    }
-
-    /**
-     * tanh(x) = sign(x) e / (e + 2) with e = expm1(2 |x|), which keeps full relative precision near
-     * 0; |x| > 20 gives +-1 (and NaN stays NaN).
-     */
-    static double tanh(double x) {
-        double ax = Math.abs(x);
-        if (!(ax <= TANH_LIMIT)) {
-            return Double.isNaN(x) ? x : Math.copySign(1.0, x);
-        }
-        double e = expm1NonNegative(2.0 * ax);
-        return Math.copySign(e / (e + 2.0), x);
-    }
-
-    /** 1 / (1 + exp(-x)), with exp(-|x|) so that nothing overflows. */
-    static double sigmoid(double x) {
-        double e = exp(-Math.abs(x));
-        double s = 1.0 / (1.0 + e);
-        return x < 0 ? e * s : s;
-    }
 
     /** tanh's and sigmoid's blocks: two passes over one block stay in the first-level cache. */
     private static final int BLOCK = 512;
@@ -192,7 +90,7 @@ final class VectorExp {
     }
 
     /**
-     * {@code e[i] = expm1(2 |a[ao + i]|)} by {@link #expm1NonNegative}'s operations, for each whole
+     * {@code e[i] = expm1(2 |a[ao + i]|)} by {@link ExpSeries#expm1NonNegative}'s operations, for each whole
      * vector whose lanes are all within [-20, 20]; the other vectors and the tail are left as they were.
      */
     private static void expm1OfTwiceAbs(double[] a, int ao, double[] e, int n) {
@@ -229,7 +127,7 @@ final class VectorExp {
 
     /**
      * tanh(x) = sign(x) e / (e + 2) from the e that {@link #expm1OfTwiceAbs} wrote, for the vectors
-     * it wrote (the same test picks them); the other vectors and the tail by {@link #tanh(double)}.
+     * it wrote (the same test picks them); the other vectors and the tail by {@link ExpSeries#tanh(double)}.
      * Each vector of a is read before r's is written, so r may be a.
      */
     private static void tanhFromExpm1(double[] a, int ao, double[] ex, double[] r, int ro, int n) {
@@ -245,12 +143,12 @@ final class VectorExp {
                 th.viewAsIntegralLanes().or(x.viewAsIntegralLanes().and(SIGN_BIT)).viewAsFloatingLanes().intoArray(r, ro + i);
             } else {
                 for (int j = i; j < i + LANES; j++) {
-                    r[ro + j] = tanh(a[ao + j]);
+                    r[ro + j] = ExpSeries.tanh(a[ao + j]);
                 }
             }
         }
         for (; i < n; i++) {
-            r[ro + i] = tanh(a[ao + i]);
+            r[ro + i] = ExpSeries.tanh(a[ao + i]);
         }
     }
 
@@ -265,7 +163,7 @@ final class VectorExp {
     }
 
     /**
-     * {@code e[i] = exp(-|a[ao + i]|)} by {@link #expPoly}'s operations, for each whole vector whose
+     * {@code e[i] = exp(-|a[ao + i]|)} by {@link ExpSeries#expPoly}'s operations, for each whole vector whose
      * lanes are all within the polynomial's range; the other vectors and the tail are left as they were.
      */
     static void expOfNegativeAbs(double[] a, int ao, double[] e, int n) {
@@ -301,7 +199,7 @@ final class VectorExp {
     /**
      * sigmoid from the e = exp(-|x|) that {@link #expOfNegativeAbs} wrote, for the vectors it wrote:
      * 1 / (1 + e) for x >= 0, e / (1 + e) below; the other vectors and the tail by
-     * {@link #sigmoid(double)}. Each vector of a is read before r's is written, so r may be a.
+     * {@link ExpSeries#sigmoid(double)}. Each vector of a is read before r's is written, so r may be a.
      */
     private static void sigmoidFromExp(double[] a, int ao, double[] ex, double[] r, int ro, int n) {
         DoubleVector range = V_RANGE;
@@ -316,18 +214,18 @@ final class VectorExp {
                 s.blend(e.mul(s), x.compare(VectorOperators.LT, zero)).intoArray(r, ro + i);
             } else {
                 for (int j = i; j < i + LANES; j++) {
-                    r[ro + j] = sigmoid(a[ao + j]);
+                    r[ro + j] = ExpSeries.sigmoid(a[ao + j]);
                 }
             }
         }
         for (; i < n; i++) {
-            r[ro + i] = sigmoid(a[ao + i]);
+            r[ro + i] = ExpSeries.sigmoid(a[ao + i]);
         }
     }
 
     /**
-     * {@code r[ro + i] = exp(a[ao + i] - shift)} by {@link #expPoly}'s operations (lanes out of range
-     * and the tail by {@link #exp(double)}), returning the sum of what it wrote.
+     * {@code r[ro + i] = exp(a[ao + i] - shift)} by {@link ExpSeries#expPoly}'s operations (lanes out of range
+     * and the tail by {@link ExpSeries#exp(double)}), returning the sum of what it wrote.
      *
      * <p>NOTE: one flat loop, too long for C2 to inline into a caller (so it is compiled on its own,
      * whoever calls it), with its constants in static final vectors, no helper calls, and the
@@ -371,7 +269,7 @@ final class VectorExp {
                 ((DoubleVector) SPECIES.fromArray(lanes, 0)).add(e).intoArray(lanes, 0);
             } else {
                 for (int j = i; j < i + LANES; j++) {
-                    double e = exp(a[ao + j] - shift);
+                    double e = ExpSeries.exp(a[ao + j] - shift);
                     r[ro + j] = e;
                     sum += e;
                 }
@@ -382,7 +280,7 @@ final class VectorExp {
             sum += l;
         }
         for (; i < n; i++) {
-            double e = exp(a[ao + i] - shift);
+            double e = ExpSeries.exp(a[ao + i] - shift);
             r[ro + i] = e;
             sum += e;
         }

@@ -123,7 +123,7 @@ final class VectorLog {
     private static final DoubleVector V_L11 = DoubleVector.broadcast(SPECIES, L11), V_L12 = DoubleVector.broadcast(SPECIES, L12),
             V_L13 = DoubleVector.broadcast(SPECIES, L13), V_L14 = DoubleVector.broadcast(SPECIES, L14),
             V_L15 = DoubleVector.broadcast(SPECIES, L15), V_L16 = DoubleVector.broadcast(SPECIES, L16);
-    private static final DoubleVector V_RANGE = DoubleVector.broadcast(SPECIES, VectorExp.RANGE);
+    private static final DoubleVector V_RANGE = DoubleVector.broadcast(SPECIES, ExpSeries.RANGE);
     private static final DoubleVector V_ZERO = DoubleVector.zero(SPECIES);
     /** softplus's blocks: two passes over one block stay in the first-level cache. */
     private static final int BLOCK = 512;
@@ -147,9 +147,9 @@ final class VectorLog {
         return e - (hfsq - s * (hfsq + series));
     }
 
-    /** softplus(x) = max(x, 0) + log1p(exp(-|x|)), the exponential by {@link VectorExp#exp(double)}. */
+    /** softplus(x) = max(x, 0) + log1p(exp(-|x|)), the exponential by {@link ExpSeries#exp(double)}. */
     static double softplus(double x) {
-        return Math.max(x, 0.0) + log1pSmall(VectorExp.exp(-Math.abs(x)));
+        return Math.max(x, 0.0) + log1pSmall(ExpSeries.exp(-Math.abs(x)));
     }
 
     // NOTE: two passes per block, as VectorExp's sigmoid (whose first pass this shares): one loop

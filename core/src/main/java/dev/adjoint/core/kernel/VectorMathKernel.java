@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link MathKernel} on the Vector API: exp and the functions built on it in {@link VectorExp}, log
- * and softplus in {@link VectorLog}, their float32-arithmetic twins in {@link VectorFloatExp} and
+ * and softplus in {@link VectorLog}, erf in {@link VectorErf}, their float32-arithmetic twins in {@link VectorFloatExp} and
  * {@link VectorFloatLog} (all the same bits compiled or interpreted, within a few ulps of the
  * correctly rounded functions), relu and its backward as blends, sums and dots in {@link
  * VectorSums}, conversions in {@link VectorConversions}, the other loops in {@link VectorLoops}.
@@ -19,7 +19,7 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public String description() {
-        return "vector (" + SPECIES.vectorBitSize() + "-bit exp, log, tanh, sigmoid, softplus, relu; float32 in float32)";
+        return "vector (" + SPECIES.vectorBitSize() + "-bit exp, log, tanh, sigmoid, softplus, erf, relu; float32 in float32)";
     }
 
     // ---------------------------------------------------------------- the kernels
@@ -32,6 +32,16 @@ final class VectorMathKernel implements MathKernel {
     @Override
     public void log(double[] a, int ao, double[] r, int ro, int n) {
         VectorLog.log(a, ao, r, ro, n);
+    }
+
+    @Override
+    public void erf(double[] a, int ao, double[] r, int ro, int n) {
+        VectorErf.erf(a, ao, r, ro, n);
+    }
+
+    @Override
+    public void geluGrad(double[] g, int go, double[] x, int xo, double[] r, int ro, int n) {
+        VectorErf.geluGrad(g, go, x, xo, r, ro, n);
     }
 
     @Override

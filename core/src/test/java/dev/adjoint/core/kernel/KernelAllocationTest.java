@@ -145,6 +145,10 @@ class KernelAllocationTest {
         positiveDoubles[9] = -1; // the scalar branch once per call
         m.put("log", () -> k.log(positiveDoubles, 0, r, 0, N));
         m.put("softplus", () -> k.softplus(a, 0, r, 0, N));
+        double[] erfDoubles = b.clone();
+        erfDoubles[13] = 20; // past the vector path's range: the scalar branch once per call
+        m.put("erf", () -> k.erf(erfDoubles, 0, r, 0, N));
+        m.put("geluGrad", () -> k.geluGrad(a, 0, erfDoubles, 0, r, 0, N));
         m.put("tanh", () -> k.tanh(a, 0, r, 0, N));
         m.put("sigmoid", () -> k.sigmoid(a, 0, r, 0, N));
         m.put("relu", () -> k.relu(a, 0, r, 0, N));

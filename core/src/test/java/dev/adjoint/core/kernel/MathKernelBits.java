@@ -56,6 +56,14 @@ public final class MathKernelBits {
         sb.append("log ").append(hash(r)).append('\n');
         k.softplus(a, 0, r, 0, n);
         sb.append("softplus ").append(hash(r)).append('\n');
+        double[] small = new double[n];
+        for (int i = 0; i < n; i++) {
+            small[i] = a[i] / 100;
+        }
+        k.erf(small, 0, r, 0, n);
+        sb.append("erf ").append(hash(r)).append('\n');
+        k.geluGrad(a, 0, small, 0, r, 0, n);
+        sb.append("geluGrad ").append(hash(r)).append('\n');
         k.sigmoid(a, 0, r, 0, n);
         sb.append("sigmoid ").append(hash(r)).append('\n');
         double sum = k.expShifted(a, 0, 3.0, r, 0, n);
