@@ -402,9 +402,17 @@ public final class Elementwise {
         });
     }
 
-    /** {@code a (f) b} for two arrays of the same shape (either may be a strided view). */
+    /**
+     * {@code a (f) b} for two arrays of the same shape (either may be a strided view): {@link
+     * Binary#apply}'s bits, float32 as the float64 result rounded, except gelu's backward on at least
+     * {@link MathKernel#MIN_LENGTH} floats, which computes in float32 arithmetic as gelu does.
+     */
     public static NDArray zip(Binary f, NDArray a, NDArray b) {
         int n = a.size;
+        if (f == Binary.GELU_GRAD && a.floats != null && b.floats != null && n >= MathKernel.MIN_LENGTH) {
+            // as gelu's forward, in float32 arithmetic
+            return Float32Arithmetic.geluGrad(a, b);
+        }
         if (a.floats != null && b.floats != null) {
             float[] r = Buffers.uninitializedFloats(n);
             return NDArray.wrapLike(r, forEachRow(a, b, (ro, pa, sa, pb, sb, len) ->

@@ -4,7 +4,7 @@ package dev.adjoint.core.kernel;
  * The error function {@code erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt} in double precision, by a
  * fixed sequence of exact IEEE operations (add, multiply, fma, divide, bit moves): the same bits
  * compiled or interpreted, and in both math kernels ({@link VectorErf}'s loops are these
- * operations lane by lane). Within 2 ulps of the correctly rounded value (ElementwiseOpsTest holds
+ * operations lane by lane). Within 1 ulp of the correctly rounded value (ElementwiseOpsTest holds
  * it to mpmath's values; the measurements are in bench/RESULTS.md), odd (so {@code erf(-0) = -0}),
  * within 1 ulp for subnormals, {@code +-1} from 6 on (erf rounds to 1 from 5.93) and NaN for NaN.
  *

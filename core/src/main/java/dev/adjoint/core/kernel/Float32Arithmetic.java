@@ -2,7 +2,7 @@ package dev.adjoint.core.kernel;
 
 /**
  * The one exception to {@link FloatBlocks}' rule that a float32 result is the float64 result
- * rounded: exp, log, sigmoid, tanh, softplus and erf (and so gelu) of at least {@link
+ * rounded: exp, log, sigmoid, tanh, softplus and erf (and so gelu and its backward) of at least {@link
  * MathKernel#MIN_LENGTH} floats compute in float32 arithmetic on the math kernel, as PyTorch does
  * (eight lanes on AVX2 where float64 has four, and shorter series), within one ulp (exp, log, erf)
  * or two of the correctly rounded result. A view is read block by block, never materialised, and
@@ -60,6 +60,54 @@ final class Float32Arithmetic {
                 r[ro + i] = a[ao + i] * 0.5f * (1f + t[i]);
             }
         });
+    }
+
+    private static final float INVERSE_SQRT_TWO_PI = (float) Elementwise.INVERSE_SQRT_TWO_PI;
+
+    /**
+     * gelu's backward, {@link Elementwise#geluGrad}, of float32 g and x of one shape: {@code g (0.5 (1 +
+     * erf(x / sqrt 2)) + x e^(-x^2 / 2) / sqrt(2 pi))} with each operation in float32 arithmetic
+     * (erf and the exponential on the math kernel, within one ulp), as the forward's float32 path.
+     * A view is read block by block and gets its contiguous copy's bits; the result is contiguous.
+     */
+    static NDArray geluGrad(NDArray g, NDArray x) {
+        int n = x.size;
+        float[] r = Buffers.uninitializedFloats(n);
+        Strided gView = g.isContiguous() ? null : Strided.of(g);
+        Strided xView = x.isContiguous() ? null : Strided.of(x);
+        int b = FloatBlocks.BLOCK;
+        Parallel.forRange(n, b, (start, end) -> {
+            // four blocks: g's and x's when they are views, erf's and the exponential's values
+            float[] s = Scratch.floats(Scratch.GELU, 4 * b);
+            MathKernel k = KernelProvider.math();
+            for (int from = start; from < end; from += b) {
+                int len = Math.min(b, end - from);
+                float[] ga = gView == null ? g.floats : s;
+                int go = gView == null ? g.offset + from : 0;
+                if (gView != null) {
+                    gView.copy(from, from + len, s, 0);
+                }
+                float[] xa = xView == null ? x.floats : s;
+                int xo = xView == null ? x.offset + from : b;
+                if (xView != null) {
+                    xView.copy(from, from + len, s, b);
+                }
+                for (int i = 0; i < len; i++) {
+                    float v = xa[xo + i];
+                    s[2 * b + i] = v * SQRT_HALF;
+                    s[3 * b + i] = -0.5f * v * v;
+                }
+                k.erf(s, 2 * b, s, 2 * b, len);
+                k.exp(s, 3 * b, s, 3 * b, len);
+                for (int i = 0; i < len; i++) {
+                    float v = xa[xo + i];
+                    float cdf = 0.5f * (1f + s[2 * b + i]);
+                    float pdf = s[3 * b + i] * INVERSE_SQRT_TWO_PI;
+                    r[from + i] = ga[go + i] * (cdf + v * pdf);
+                }
+            }
+        });
+        return NDArray.wrapLike(r, x);
     }
 
     /**

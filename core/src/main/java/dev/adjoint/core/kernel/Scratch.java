@@ -32,7 +32,10 @@ final class Scratch {
     static final int PRODUCT = 5;
     /** The math kernel's intermediate values (tanh's, sigmoid's, softplus's and erf's exponentials, a float dot's widened operands). */
     static final int MATH = 6;
-    /** gelu's backward: a block of erf's values and one of the density's exponentials ({@link VectorErf#geluGrad}). */
+    /**
+     * gelu's backward: blocks of erf's values and of the density's exponentials ({@link
+     * VectorErf#geluGrad}; in float32, {@link Float32Arithmetic#geluGrad}, with g's and x's blocks).
+     */
     static final int GELU = 7;
     private static final int SLOTS = 8;
 

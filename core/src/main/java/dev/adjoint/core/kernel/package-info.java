@@ -3,7 +3,9 @@
  * strides, so that transposes and broadcasts are views; {@code Strided} reads a view as runs of
  * merged axes: row copies, fills, tiles) and the loops over them. Shape arithmetic
  * ({@code Shapes}); elementwise functions over any strides ({@code Elementwise}, with exp, log,
- * tanh, sigmoid, softplus and relu's backward on SIMD through {@code MathKernel}); sums and maxima along axes
+ * tanh, sigmoid, softplus, erf, and relu's and gelu's backward on SIMD through {@code MathKernel};
+ * the polynomials' scalar twins, which the scalar kernel may share, in {@code ExpSeries} and
+ * {@code ErrorFunction}, free of the Vector API); sums and maxima along axes
  * ({@code ReduceKernels}) and softmax ({@code SoftmaxKernels}); copies along an axis ({@code Slabs});
  * the matrix multiply ({@code Gemm}: direct loops for small products, packed cache-blocked kernels on
  * the Vector API or in plain Java for large ones, split over one thread per core or
