@@ -144,18 +144,28 @@ public final class Elementwise {
     static final double SQRT_HALF = Math.sqrt(0.5);
 
     /**
-     * gelu in its exact form, {@code x * 0.5 * (1 + erf(x * (1 / sqrt 2)))} in PyTorch's order of
-     * operations, in one pass: float64 gives the bits of those four operations and erf done one by
-     * one; float32 runs of at least {@link MathKernel#MIN_LENGTH} compute each operation in float32
-     * arithmetic (erf on the math kernel, within one ulp), as the four float32 operations would;
-     * shorter float32 runs compute in float64 and round once.
+     * gelu in its exact form, in one pass. float64 gives the bits of {@code x * 0.5 * (1 + erf(x * (1
+     * / sqrt 2)))} in PyTorch's order of operations, the four operations and erf done one by one.
+     * float32 computes {@code x Phi(x)} with Phi the normal distribution function taken without
+     * {@code 1 + erf} (which cancels for negative x, leaving no correct digit in float32 below about
+     * -5): in float32 arithmetic on runs of at least {@link MathKernel#MIN_LENGTH} ({@link
+     * VectorFloatGelu}, within a few ulps), in float64 rounded once on shorter ones.
      *
      * @param x the input
      * @return gelu of every element, contiguous
      */
     public static NDArray gelu(NDArray x) {
-        if (x.floats != null && x.size >= MathKernel.MIN_LENGTH) {
-            return Float32Arithmetic.gelu(x);
+        if (x.floats != null) {
+            if (x.size >= MathKernel.MIN_LENGTH) {
+                return Float32Arithmetic.gelu(x);
+            }
+            // x Phi(x) in float64, rounded once
+            return blockwise(x, true, (a, o, r, ro, n) -> {
+                for (int i = 0; i < n; i++) {
+                    double v = a[o + i];
+                    r[ro + i] = v * ErrorFunction.normalCdf(v);
+                }
+            });
         }
         if (x.size < MathKernel.MIN_LENGTH) {
             return blockwise(x, true, (a, o, r, ro, n) -> {

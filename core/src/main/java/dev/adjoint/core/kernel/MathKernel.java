@@ -59,6 +59,19 @@ interface MathKernel {
      */
     void geluGrad(double[] g, int go, double[] x, int xo, double[] r, int ro, int n);
 
+    /**
+     * {@code r[ro + i] = gelu(a[ao + i]) = x Phi(x)} on floats in float32 arithmetic (the vector
+     * kernel's {@link VectorFloatGelu}; the scalar kernel rounds {@code x} {@link
+     * ErrorFunction#normalCdf}{@code (x)}); r may be a at the same offset, no other overlap.
+     */
+    void gelu(float[] a, int ao, float[] r, int ro, int n);
+
+    /**
+     * gelu's backward {@code r[ro + i] = g (Phi(x) + x phi(x))} on floats, x = x[xo + i], g = g[go +
+     * i], as {@link #gelu(float[], int, float[], int, int)}; r may be g or x at the same offset.
+     */
+    void geluGrad(float[] g, int go, float[] x, int xo, float[] r, int ro, int n);
+
     /** {@code r[ro + i] = tanh(a[ao + i])}; r may be a at the same offset (the float32 blocks convert in place), no other overlap. */
     void tanh(double[] a, int ao, double[] r, int ro, int n);
 

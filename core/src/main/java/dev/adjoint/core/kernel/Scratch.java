@@ -34,7 +34,8 @@ final class Scratch {
     static final int MATH = 6;
     /**
      * gelu's backward: blocks of erf's values and of the density's exponentials ({@link
-     * VectorErf#geluGrad}; in float32, {@link Float32Arithmetic#geluGrad}, with g's and x's blocks).
+     * VectorErf#geluGrad}); in float32, g's and x's blocks where they are views ({@link
+     * Float32Arithmetic#geluGrad}).
      */
     static final int GELU = 7;
     private static final int SLOTS = 8;

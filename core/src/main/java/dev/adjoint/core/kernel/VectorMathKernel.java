@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link MathKernel} on the Vector API: exp and the functions built on it in {@link VectorExp}, log
- * and softplus in {@link VectorLog}, erf in {@link VectorErf}, their float32-arithmetic twins in {@link VectorFloatExp} and
- * {@link VectorFloatLog} (all the same bits compiled or interpreted, within a few ulps of the
+ * and softplus in {@link VectorLog}, erf in {@link VectorErf}, their float32-arithmetic twins in {@link VectorFloatExp},
+ * {@link VectorFloatLog}, {@link VectorFloatErf} and {@link VectorFloatGelu} (all the same bits compiled or interpreted, within a few ulps of the
  * correctly rounded functions), relu and its backward as blends, sums and dots in {@link
  * VectorSums}, conversions in {@link VectorConversions}, the other loops in {@link VectorLoops}.
  * Only loaded when the {@code jdk.incubator.vector} module is present.
@@ -42,6 +42,16 @@ final class VectorMathKernel implements MathKernel {
     @Override
     public void geluGrad(double[] g, int go, double[] x, int xo, double[] r, int ro, int n) {
         VectorErf.geluGrad(g, go, x, xo, r, ro, n);
+    }
+
+    @Override
+    public void gelu(float[] a, int ao, float[] r, int ro, int n) {
+        VectorFloatGelu.gelu(a, ao, r, ro, n);
+    }
+
+    @Override
+    public void geluGrad(float[] g, int go, float[] x, int xo, float[] r, int ro, int n) {
+        VectorFloatGelu.geluGrad(g, go, x, xo, r, ro, n);
     }
 
     @Override

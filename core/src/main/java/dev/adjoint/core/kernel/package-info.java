@@ -19,9 +19,9 @@
  * blocks widened from float32 and round once ({@code FloatBlocks}), so a float32 result is the
  * float64 one rounded; any other kernel widens its whole operands and rounds its result
  * ({@code Widening}). The exception, for speed (eight lanes on AVX2 where float64 has four, and
- * shorter series, as PyTorch computes them): exp, log, sigmoid, tanh, softplus, erf and softmax's
- * rows in float32 arithmetic ({@code Float32Arithmetic} on {@code VectorFloatExp}, {@code
- * VectorFloatLog}, {@code VectorFloatErf}), hand-written twins of the float64 polynomials that
+ * shorter series, as PyTorch computes them): exp, log, sigmoid, tanh, softplus, erf, gelu, gelu's
+ * backward and softmax's rows in float32 arithmetic ({@code Float32Arithmetic} on {@code
+ * VectorFloatExp}, {@code VectorFloatLog}, {@code VectorFloatErf}, {@code VectorFloatGelu}), hand-written twins of the float64 polynomials that
  * Float32ElementwiseTest, Float32SoftmaxRowsTest and MathKernelTest hold to their ulp bounds
  * against the correctly rounded functions. Mixed dtypes never reach a kernel from the API (ops
  * refuse them).

@@ -289,11 +289,12 @@ class Float32ElementwiseTest {
         long log32 = maxFloatUlps(k, (m, x, r, n) -> m.log(x, 0, r, 0, n), Math::log, a, 1, "log");
         long softplus32 = maxFloatUlps(k, (m, x, r, n) -> m.softplus(x, 0, r, 0, n), Elementwise::softplus, a, 2, "softplus");
         long erf32 = maxFloatUlps(k, (m, x, r, n) -> m.erf(x, 0, r, 0, n), ErrorFunction::erf, a, 1, "erf");
+        long gelu32 = maxFloatUlps(k, (m, x, r, n) -> m.gelu(x, 0, r, 0, n), x -> x * ErrorFunction.normalCdf(x), a, 6, "gelu");
         long tanh = maxUlps(k, (m, x, r, n) -> m.tanh(x, 0, r, 0, n), Math::tanh, a, "tanh");
         long sigmoid = maxUlps(k, (m, x, r, n) -> m.sigmoid(x, 0, r, 0, n), Elementwise::sigmoid, a, "sigmoid");
         System.out.println(k.description() + ": float32 worst ulps over " + a.length + " inputs, widened / in float32 arithmetic: exp "
                 + exp + " / " + exp32 + ", tanh " + tanh + " / " + tanh32 + ", sigmoid " + sigmoid + " / " + sigmoid32
-                + "; in float32 arithmetic: log " + log32 + ", softplus " + softplus32 + ", erf " + erf32);
+                + "; in float32 arithmetic: log " + log32 + ", softplus " + softplus32 + ", erf " + erf32 + ", gelu " + gelu32);
     }
 
     @Test

@@ -138,6 +138,8 @@ class KernelAllocationTest {
         float[] erfArguments = fb.clone();
         erfArguments[11] = 20f; // past the vector path's range: the scalar branch once per call
         m.put("erf float32", () -> k.erf(erfArguments, 0, fr, 0, N));
+        m.put("gelu float32", () -> k.gelu(erfArguments, 0, fr, 0, N));
+        m.put("geluGrad float32", () -> k.geluGrad(fa, 0, erfArguments, 0, fr, 0, N));
         double[] positiveDoubles = new double[N];
         for (int i = 0; i < N; i++) {
             positiveDoubles[i] = Math.abs(a[i]) + 1e-3;

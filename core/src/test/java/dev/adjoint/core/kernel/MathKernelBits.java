@@ -82,6 +82,14 @@ public final class MathKernelBits {
         sb.append("softplus float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.erf(f, 0, fr, 0, n);
         sb.append("erf float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.gelu(f, 0, fr, 0, n);
+        sb.append("gelu float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        float[] fg = new float[n];
+        for (int i = 0; i < n; i++) {
+            fg[i] = f[(i * 7) % n];
+        }
+        k.geluGrad(fg, 0, f, 0, fr, 0, n);
+        sb.append("geluGrad float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         double fsum = k.expShifted(f, 0, 1.7f, fr, 0, n);
         sb.append("expShifted float32 ").append(java.util.Arrays.hashCode(fr)).append(' ').append(Double.doubleToRawLongBits(fsum))
                 .append(' ').append(Float.floatToRawIntBits(k.max(f, 0, n))).append('\n');

@@ -803,6 +803,10 @@ class MathKernelTest {
         k.softplus(f, 0, fp, 0, f.length);
         float[] fe2 = new float[f.length];
         k.erf(f, 0, fe2, 0, f.length);
+        float[] fg = new float[f.length];
+        k.gelu(f, 0, fg, 0, f.length);
+        float[] fgg = new float[f.length];
+        k.geluGrad(fe2, 0, f, 0, fgg, 0, f.length);
         for (int i = 0; i < 80; i++) {
             k.expShifted(f, i, 2.5f, fAlone, 0, 1);
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fe[i]), "float exp(" + f[i] + " - 2.5)");
@@ -816,6 +820,10 @@ class MathKernelTest {
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fp[i]), "float softplus(" + f[i] + ")");
             k.erf(f, i, fAlone, 0, 1);
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fe2[i]), "float erf(" + f[i] + ")");
+            k.gelu(f, i, fAlone, 0, 1);
+            assertEquals(Float.floatToIntBits(fAlone[0]), Float.floatToIntBits(fg[i]), "float gelu(" + f[i] + ")");
+            k.geluGrad(fe2, i, f, i, fAlone, 0, 1);
+            assertEquals(Float.floatToIntBits(fAlone[0]), Float.floatToIntBits(fgg[i]), "float geluGrad(" + fe2[i] + ", " + f[i] + ")");
         }
         for (int i = 0; i < 80; i++) {
             double[] one = {a[i]};
