@@ -1334,8 +1334,8 @@ public final class Tensor {
      * normal distribution taken without {@code 1 + erf} (which cancels for negative x, leaving no
      * correct digit in float32 below about -5), within 6 ulps of the correctly rounded gelu (in
      * float32 arithmetic on 64 or more elements, float64 rounded once below). Its backward, {@code
-     * g (Phi(x) + x phi(x))} with phi the standard normal density, is one fused op, differentiable
-     * again.
+     * g (Phi(x) + x phi(x))} with phi the standard normal density, is one fused op (in float32
+     * computed as the forward is), differentiable again.
      *
      * @return gelu, elementwise
      */

@@ -44,7 +44,7 @@ public final class Elementwise {
         SOFTPLUS { @Override public double apply(double x) { return softplus(x); } },
         /** {@code x}, with an infinity replaced by 0 (NaN kept): logSumExp's shift, as PyTorch's. */
         INFINITY_TO_ZERO { @Override public double apply(double x) { return Double.isInfinite(x) ? 0.0 : x; } },
-        /** The error function, within 2 ulps, the same bits on the math kernel (see {@link ErrorFunction}). */
+        /** The error function, within 1 ulp, the same bits on the math kernel (see {@link ErrorFunction}). */
         ERF { @Override public double apply(double x) { return ErrorFunction.erf(x); } };
 
         /**
@@ -162,8 +162,7 @@ public final class Elementwise {
             // x Phi(x) in float64, rounded once
             return blockwise(x, true, (a, o, r, ro, n) -> {
                 for (int i = 0; i < n; i++) {
-                    double v = a[o + i];
-                    r[ro + i] = v * ErrorFunction.normalCdf(v);
+                    r[ro + i] = ErrorFunction.gelu(a[o + i]);
                 }
             });
         }
@@ -414,14 +413,16 @@ public final class Elementwise {
 
     /**
      * {@code a (f) b} for two arrays of the same shape (either may be a strided view): {@link
-     * Binary#apply}'s bits, float32 as the float64 result rounded, except gelu's backward on at least
-     * {@link MathKernel#MIN_LENGTH} floats, which computes in float32 arithmetic as gelu does.
+     * Binary#apply}'s bits, float32 as the float64 result rounded, except gelu's backward in float32,
+     * which follows gelu's float32 forward: float32 arithmetic on at least {@link
+     * MathKernel#MIN_LENGTH} floats, {@link ErrorFunction#geluGrad} rounded below.
      */
     public static NDArray zip(Binary f, NDArray a, NDArray b) {
         int n = a.size;
-        if (f == Binary.GELU_GRAD && a.floats != null && b.floats != null && n >= MathKernel.MIN_LENGTH) {
-            // as gelu's forward, in float32 arithmetic
-            return Float32Arithmetic.geluGrad(a, b);
+        if (f == Binary.GELU_GRAD && a.floats != null && b.floats != null) {
+            // as gelu's forward: in float32 arithmetic, or below the math kernel's length x Phi(x)'s
+            // backward without 1 + erf in float64, rounded once
+            return n >= MathKernel.MIN_LENGTH ? Float32Arithmetic.geluGrad(a, b) : Float32Arithmetic.geluGradRounded(a, b);
         }
         if (a.floats != null && b.floats != null) {
             float[] r = Buffers.uninitializedFloats(n);

@@ -58,8 +58,8 @@ final class ErrorFunction {
 
     /**
      * The standard normal distribution function {@code Phi(x) = erfc(-x / sqrt 2) / 2}, to a relative
-     * error far below float32's (about 1e-13 at worst, from x / sqrt 2's rounding far out) at every
-     * x: below 0 it takes erfc itself, not {@code 1 + erf(x / sqrt 2)}, whose cancellation leaves
+     * error far below float32's (about 1e-13 at worst, from x / sqrt 2's rounding far out) wherever
+     * Phi is a normal double (x above about -37.5): below 0 it takes erfc itself, not {@code 1 + erf(x / sqrt 2)}, whose cancellation leaves
      * no correct digit below about -8. For float32 gelu ({@link Float32Arithmetic}), whose float64
      * results it rounds. NaN for NaN.
      */
@@ -82,7 +82,21 @@ final class ErrorFunction {
             term *= -(2 * n - 1) * v;
             sum += term;
         }
-        return 0.5 * Math.exp(-u * u) * ONE_OVER_SQRT_PI / u * sum;
+        return 0.5 * ExpSeries.exp(-u * u) * ONE_OVER_SQRT_PI / u * sum;
+    }
+
+    /** gelu(x) = x Phi(x) by {@link #normalCdf}: what float32 gelu rounds where it does not compute in float32 arithmetic. */
+    static double gelu(double x) {
+        return x * normalCdf(x);
+    }
+
+    /**
+     * gelu's backward {@code g (Phi(x) + x phi(x))} by {@link #normalCdf}, the density by {@link
+     * ExpSeries#exp}: what float32 gelu's backward rounds where it does not compute in float32
+     * arithmetic (float64's {@link Elementwise#geluGrad} keeps PyTorch's {@code 1 + erf}).
+     */
+    static double geluGrad(double g, double x) {
+        return g * (normalCdf(x) + x * (ExpSeries.exp(-0.5 * x * x) * Elementwise.INVERSE_SQRT_TWO_PI));
     }
 
     /** S(u) by Estrin's scheme. */

@@ -12,7 +12,7 @@ final class Float32Arithmetic {
     private Float32Arithmetic() {
     }
 
-    /** A float32 loop from {@code a[ao + i]} to {@code r[ro + i]}, i in [0, n); n at most a block where {@link #blockwise} is asked for blocks. */
+    /** A float32 loop from {@code a[ao + i]} to {@code r[ro + i]}, i in [0, n). */
     private interface Loop {
         void run(float[] a, int ao, float[] r, int ro, int n);
     }
@@ -28,7 +28,7 @@ final class Float32Arithmetic {
 
     /** {@code f} of every element of a float32 x, f {@link #covers covered}; the result is contiguous. */
     static NDArray map(Elementwise.Unary f, NDArray x) {
-        return blockwise(x, false, (a, ao, r, ro, n) -> {
+        return blockwise(x, (a, ao, r, ro, n) -> {
             MathKernel k = KernelProvider.math();
             switch (f) {
                 case EXP -> k.exp(a, ao, r, ro, n);
@@ -48,7 +48,7 @@ final class Float32Arithmetic {
      * x * 0.5 * (1 + erf(x / sqrt 2))} in float32 has no correct digit below about -5.
      */
     static NDArray gelu(NDArray x) {
-        return blockwise(x, false, (a, ao, r, ro, n) -> KernelProvider.math().gelu(a, ao, r, ro, n));
+        return blockwise(x, (a, ao, r, ro, n) -> KernelProvider.math().gelu(a, ao, r, ro, n));
     }
 
     /**
@@ -85,28 +85,37 @@ final class Float32Arithmetic {
     }
 
     /**
-     * Runs {@code loop} over a float32 x into a new contiguous float32 array, split over threads at
-     * multiples of a block ({@link Parallel}): a contiguous x in place, one call per thread (per
-     * block with {@code blocks}); a view copied block by block into scratch ({@link Strided}), one
-     * call per block.
+     * gelu's backward of fewer than {@link MathKernel#MIN_LENGTH} float32 elements: {@link
+     * ErrorFunction#geluGrad} in float64, rounded once (the operands read through contiguous copies).
      */
-    private static NDArray blockwise(NDArray x, boolean blocks, Loop loop) {
+    static NDArray geluGradRounded(NDArray g, NDArray x) {
+        float[] gs = g.toFloatArray();
+        float[] xs = x.toFloatArray();
+        float[] r = new float[xs.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (float) ErrorFunction.geluGrad(gs[i], xs[i]);
+        }
+        return NDArray.wrapLike(r, x);
+    }
+
+    /**
+     * Runs {@code loop} over a float32 x into a new contiguous float32 array, split over threads at
+     * multiples of a block ({@link Parallel}): a contiguous x in place, one call per thread; a view
+     * copied block by block into scratch ({@link Strided}), one call per block.
+     */
+    private static NDArray blockwise(NDArray x, Loop loop) {
         float[] r = Buffers.uninitializedFloats(x.size);
         Strided view = x.isContiguous() ? null : Strided.of(x);
         Parallel.forRange(x.size, FloatBlocks.BLOCK, (start, end) -> {
-            if (view == null && !blocks) {
+            if (view == null) {
                 loop.run(x.floats, x.offset + start, r, start, end - start);
                 return;
             }
-            float[] block = FloatBlocks.floatScratch()[0];
+            float[] block = FloatBlocks.floatScratch();
             for (int from = start; from < end; from += FloatBlocks.BLOCK) {
                 int len = Math.min(FloatBlocks.BLOCK, end - from);
-                if (view == null) {
-                    loop.run(x.floats, x.offset + from, r, from, len);
-                } else {
-                    view.copy(from, from + len, block, 0);
-                    loop.run(block, 0, r, from, len);
-                }
+                view.copy(from, from + len, block, 0);
+                loop.run(block, 0, r, from, len);
             }
         });
         return NDArray.wrapLike(r, x);

@@ -28,13 +28,10 @@ final class FloatBlocks {
         return SCRATCH.get();
     }
 
-    private static final ThreadLocal<float[][]> FLOAT_SCRATCH = ThreadLocal.withInitial(() -> new float[2][BLOCK]);
+    private static final ThreadLocal<float[]> FLOAT_SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
-    /**
-     * This thread's two float blocks, for the float32-arithmetic loops: a view's block read back to
-     * floats, and an intermediate result (gelu's erf).
-     */
-    static float[][] floatScratch() {
+    /** This thread's float block, for the float32-arithmetic loops: a view's block read back to floats. */
+    static float[] floatScratch() {
         return FLOAT_SCRATCH.get();
     }
 

@@ -31,17 +31,14 @@ final class ScalarMathKernel implements MathKernel {
     @Override
     public void gelu(float[] a, int ao, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
-            float x = a[ao + i];
-            r[ro + i] = (float) (x * ErrorFunction.normalCdf(x));
+            r[ro + i] = (float) ErrorFunction.gelu(a[ao + i]);
         }
     }
 
     @Override
     public void geluGrad(float[] g, int go, float[] x, int xo, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
-            double v = x[xo + i];
-            double pdf = Math.exp(-0.5 * v * v) * Elementwise.INVERSE_SQRT_TWO_PI;
-            r[ro + i] = (float) (g[go + i] * (ErrorFunction.normalCdf(v) + v * pdf));
+            r[ro + i] = (float) ErrorFunction.geluGrad(g[go + i], x[xo + i]);
         }
     }
 

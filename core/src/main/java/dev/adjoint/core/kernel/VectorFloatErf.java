@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * erf of floats in float32 arithmetic, for {@link VectorMathKernel} (and so for float32 gelu), with
+ * erf of floats in float32 arithmetic, for {@link VectorMathKernel}, with
  * the conventions of {@link VectorFloatExp}: exact IEEE operations only, a scalar twin for tails and
  * for vectors with a lane out of range. Below 1 in magnitude {@code x Q(x^2)}; from 1 to 4 {@code 1
  * - e^(-x^2) H(|x| - 2.5)} with x's sign; from 4 on +-1 (erf(4) rounds to 1 in float). Q (degree 6,

@@ -16,9 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * in [0, 9.5], coefficients rounded to float (relative error 2.6e-8). {@code e^(-a^2/2) = e^(-h/2)
  * (1 - l/2)} with {@code a^2 = h + l} exactly (one fma), {@code e^(-h/2)} by {@link
  * VectorFloatExp#expNegAbs}'s operations. Lanes with {@code |x| >= 9.5}, and NaN, take the float64
- * function rounded ({@link ErrorFunction#normalCdf}). The backward, {@code g (Phi(x) + x phi(x))},
- * shares the exponential: {@code phi(x) = e^(-x^2/2) / sqrt(2 pi)}. Error bounds: MathKernelTest;
- * measurements: bench/RESULTS.md.
+ * function rounded ({@link ErrorFunction#gelu}). The backward, {@code g (Phi(x) + x phi(x))},
+ * shares the exponential: {@code phi(x) = e^(-x^2/2) / sqrt(2 pi)}. Error bounds:
+ * Float32ElementwiseTest and ElementwiseOpsTest; measurements: bench/RESULTS.md.
  */
 final class VectorFloatGelu {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -92,7 +92,7 @@ final class VectorFloatGelu {
     static float gelu(float x) {
         float ax = Math.abs(x);
         if (!(ax < LIMIT)) {
-            return (float) (x * ErrorFunction.normalCdf(x));
+            return (float) ErrorFunction.gelu(x);
         }
         return x * cdf(x, ax, halfGaussian(ax));
     }
@@ -101,7 +101,7 @@ final class VectorFloatGelu {
     static float geluGrad(float g, float x) {
         float ax = Math.abs(x);
         if (!(ax < LIMIT)) {
-            return (float) (g * (ErrorFunction.normalCdf(x) + x * (Math.exp(-0.5 * x * x) * Elementwise.INVERSE_SQRT_TWO_PI)));
+            return (float) ErrorFunction.geluGrad(g, x);
         }
         float e = halfGaussian(ax);
         return g * (cdf(x, ax, e) + x * (e * INVERSE_SQRT_TWO_PI));
