@@ -4,7 +4,7 @@ or float32 with --dtype float32).
 
 Usage: pytorch_training.py [--threads N] [--min-time S] [--dtype float64|float32] WORKLOAD...
 Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step, always in
-float32, PyTorch's default), biasRelu, softmax, tanh, sigmoid, log, softplus, gelu (forward only, no gradient: ElementwiseBenchmark's
+float32, PyTorch's default), biasRelu, softmax, tanh, sigmoid, log, log1p, softplus, gelu (forward only, no gradient: ElementwiseBenchmark's
 tanhScoped, ...), geluGrad (gelu weighted, summed, backward), conv2d, maxPool2d (those two as ConvBenchmark and ConvDtypeBenchmark), expandedAdd,
 transposeCopy, sumBackward (as StridedBenchmark). Prints one JSON
 line per workload: {"workload", "backend": "torch", "threads", "dtype", "us"} (microseconds per call, the
@@ -102,6 +102,14 @@ def log(torch):
     return step
 
 
+def log1p(torch):
+    x = torch.rand(256, 1000) + 1e-3
+
+    def step():
+        return torch.log1p(x)
+    return step
+
+
 def softplus(torch):
     x = torch.randn(256, 1000)
 
@@ -175,7 +183,7 @@ def sum_backward(torch):
 
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "biasRelu": (bias_relu, None),
-             "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (gelu_grad, None), "conv2d": (conv2d, None), "maxPool2d": (max_pool2d, None),
+             "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (gelu_grad, None), "conv2d": (conv2d, None), "maxPool2d": (max_pool2d, None),
              "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None)}
 
 

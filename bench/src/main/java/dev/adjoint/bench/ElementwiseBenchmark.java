@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
  * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
- * ({@code softmax}), each with a backward pass into the inputs, and tanh, sigmoid, log, softplus
- * and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu forward and backward
+ * ({@code softmax}), each with a backward pass into the inputs, and tanh, sigmoid, log, log1p,
+ * softplus and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu forward and backward
  * ({@code geluGrad}); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
@@ -134,6 +134,14 @@ public class ElementwiseBenchmark {
     public Tensor logScoped() {
         try (MemoryScope scope = MemoryScope.open()) {
             return positive.log();
+        }
+    }
+
+    /** log1p of a [256, 1000] tensor (uniform in [0.001, 1.001)) that needs no gradient, forward only, in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor log1pScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return positive.log1p();
         }
     }
 

@@ -1030,7 +1030,9 @@ public final class Tensor {
     }
 
     /**
-     * Returns log(1 + this), elementwise, accurate near 0.
+     * Returns log(1 + this), elementwise, accurate near 0: within 1 ulp of {@link StrictMath#log1p}
+     * (64 or more elements run on vectors: log of 1 + x plus that sum's rounding error over it); a
+     * float32 tensor of 64 or more elements computes in float32 arithmetic, within 1 ulp.
      *
      * @return log(1 + this), elementwise, accurate near 0
      */

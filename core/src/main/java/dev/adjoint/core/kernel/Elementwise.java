@@ -114,7 +114,7 @@ public final class Elementwise {
 
     /**
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
-     * MathKernel#MIN_LENGTH} of exp, log, tanh, sigmoid and softplus go to the math kernel, which agrees with
+     * MathKernel#MIN_LENGTH} of exp, log, log1p, tanh, sigmoid and softplus go to the math kernel, which agrees with
      * {@link Unary#apply} within a few ulps, and of relu and erf, which it computes to the bit; everything
      * else is {@code f.apply} to the bit. One exception to the float32 rule (the class comment): the functions
      * {@link Float32Arithmetic} covers run in float32 arithmetic on at least {@link
@@ -251,7 +251,8 @@ public final class Elementwise {
             case LOG -> { KernelProvider.math().log(a, o, r, ro, n); yield true; }
             case SOFTPLUS -> { KernelProvider.math().softplus(a, o, r, ro, n); yield true; }
             case ERF -> { KernelProvider.math().erf(a, o, r, ro, n); yield true; }
-            case NEG, SQRT, ABS, SIN, COS, SIGN, LOG1P, INFINITY_TO_ZERO -> false;
+            case LOG1P -> { KernelProvider.math().log1p(a, o, r, ro, n); yield true; }
+            case NEG, SQRT, ABS, SIN, COS, SIGN, INFINITY_TO_ZERO -> false;
         };
     }
 

@@ -2,9 +2,9 @@ package dev.adjoint.core.kernel;
 
 /**
  * The one exception to {@link FloatBlocks}' rule that a float32 result is the float64 result
- * rounded: exp, log, sigmoid, tanh, softplus, erf, gelu and gelu's backward of at least {@link
+ * rounded: exp, log, log1p, sigmoid, tanh, softplus, erf, gelu and gelu's backward of at least {@link
  * MathKernel#MIN_LENGTH} floats compute in float32 arithmetic on the math kernel, as PyTorch does
- * (eight lanes on AVX2 where float64 has four, and shorter series), within one ulp (exp, log, erf),
+ * (eight lanes on AVX2 where float64 has four, and shorter series), within one ulp (exp, log, log1p, erf),
  * two or (gelu) a few of the correctly rounded result. A view is read block by block, never materialised, and
  * gets its contiguous copy's bits: a value's result does not depend on its place.
  */
@@ -21,8 +21,8 @@ final class Float32Arithmetic {
     static boolean covers(Elementwise.Unary f) {
         // every constant named, so that a new function does not compile until it is placed here
         return switch (f) {
-            case EXP, LOG, SIGMOID, TANH, SOFTPLUS, ERF -> true;
-            case NEG, SQRT, ABS, SIN, COS, RELU, SIGN, LOG1P, INFINITY_TO_ZERO -> false;
+            case EXP, LOG, LOG1P, SIGMOID, TANH, SOFTPLUS, ERF -> true;
+            case NEG, SQRT, ABS, SIN, COS, RELU, SIGN, INFINITY_TO_ZERO -> false;
         };
     }
 
@@ -35,6 +35,7 @@ final class Float32Arithmetic {
                 case SIGMOID -> k.sigmoid(a, ao, r, ro, n);
                 case TANH -> k.tanh(a, ao, r, ro, n);
                 case LOG -> k.log(a, ao, r, ro, n);
+                case LOG1P -> k.log1p(a, ao, r, ro, n);
                 case SOFTPLUS -> k.softplus(a, ao, r, ro, n);
                 case ERF -> k.erf(a, ao, r, ro, n);
                 default -> throw new IllegalStateException("map: no float32 loop for " + f);

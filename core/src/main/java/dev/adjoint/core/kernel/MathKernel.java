@@ -2,11 +2,12 @@ package dev.adjoint.core.kernel;
 
 /**
  * Elementwise functions over contiguous runs of doubles that gain from SIMD (and one float32
- * loop that is not elementwise, 2x2 max pooling): {@code exp} and the
- * functions built on it, {@code log} and {@code softplus}, relu's backward (a select, which scalar
- * code can only do with a branch or bit tricks), and the float/double conversions through which
- * float32 arrays reach the float64 loops ({@link FloatBlocks}), erf (the same bits in both kernels); and, on floats in float32
- * arithmetic, the functions {@link Float32Arithmetic} covers and softmax's row loops. {@link
+ * loop that is not elementwise, 2x2 max pooling): {@code exp} and the functions built on it,
+ * {@code log}, {@code log1p} and {@code softplus}, erf and gelu's backward (the same bits in both
+ * kernels), relu's backward (a select, which scalar code can only do with a branch or bit tricks),
+ * and the float/double conversions through which float32 arrays reach the float64 loops ({@link
+ * FloatBlocks}); and, on floats in float32 arithmetic, the functions {@link Float32Arithmetic}
+ * covers and softmax's row loops. {@link
  * KernelProvider} picks the implementation with the matmul kernel:
  * {@link VectorMathKernel} on the Vector API, {@link ScalarMathKernel} otherwise. Callers use it for
  * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
@@ -37,6 +38,20 @@ interface MathKernel {
      * other overlap.
      */
     void log(double[] a, int ao, double[] r, int ro, int n);
+
+    /**
+     * {@code r[ro + i] = log1p(a[ao + i])}: {@link Math#log1p} in the scalar kernel, {@link VectorLog}
+     * in the vector kernel (within one ulp of {@link StrictMath#log1p}); r may be a at the same
+     * offset, no other overlap.
+     */
+    void log1p(double[] a, int ao, double[] r, int ro, int n);
+
+    /**
+     * {@code r[ro + i] = log1p(a[ao + i])} on floats in float32 arithmetic (the vector kernel's {@link
+     * VectorFloatLog}; the scalar kernel rounds {@link Math#log1p}): within one ulp of the correctly
+     * rounded result; r may be a at the same offset, no other overlap.
+     */
+    void log1p(float[] a, int ao, float[] r, int ro, int n);
 
     /**
      * {@code r[ro + i] = max(x, 0) + log1p(exp(-|x|))} for x = a[ao + i]: {@link

@@ -43,6 +43,20 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void log1p(double[] a, int ao, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = Math.log1p(a[ao + i]);
+        }
+    }
+
+    @Override
+    public void log1p(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) Math.log1p(a[ao + i]);
+        }
+    }
+
+    @Override
     public void log(double[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = Math.log(a[ao + i]);

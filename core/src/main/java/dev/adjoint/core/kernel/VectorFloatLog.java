@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * log and softplus of floats in float32 arithmetic, for {@link VectorMathKernel}, with the
+ * log, log1p and softplus of floats in float32 arithmetic, for {@link VectorMathKernel}, with the
  * conventions of {@link VectorFloatExp}: only exact IEEE operations (the same bits compiled or
  * interpreted), a scalar twin for tails and for vectors with a lane out of range.
  *
@@ -19,6 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>softplus: max(x, 0) + log1p(e) with e = exp(-|x|) ({@link VectorFloatExp}'s polynomial) and
  * log1p(e), e in (0, 1], by the same atanh form without a reduction (s <= 1/3, seven terms).
  * Lanes with |x| > 87, and NaN, go lane by lane.
+ *
+ * <p>log1p: log(u) + e / u with u = 1 + x and e that sum's rounding error (exact by Knuth's
+ * two-sum), within one ulp of the correctly rounded result at every float.
  */
 final class VectorFloatLog {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -94,6 +97,91 @@ final class VectorFloatLog {
         }
         for (; i < n; i++) {
             r[ro + i] = log(a[ao + i]);
+        }
+    }
+
+    // ---------------------------------------------------------------- log1p
+
+    /**
+     * log1p(x) = log(u) + e / u with u = 1 + x rounded and e its rounding error (Knuth's two-sum,
+     * exact), log(u) by {@link #logPoly}; zeros (log(1) + 0 would turn -0 into +0) and u outside the
+     * positive normal floats (x <= -1, NaN, infinities) take {@code (float) Math.log1p}.
+     */
+    static float log1p(float x) {
+        float u = 1f + x;
+        if (!(u >= Float.MIN_NORMAL && u <= Float.MAX_VALUE && Math.abs(x) >= Float.MIN_VALUE)) {
+            return (float) Math.log1p(x);
+        }
+        float back = u - x;
+        float e = (1f - back) + (x - (u - back));
+        return logPoly(u) + e / u;
+    }
+
+    /** log1p's blocks: three passes over one block stay in the first-level cache. */
+    private static final int LOG1P_BLOCK = 512;
+    /** The least positive float: |x| at or above it is not a zero. */
+    private static final FloatVector V_TINY = FloatVector.broadcast(SPECIES, Float.MIN_VALUE);
+
+    // NOTE: three passes per block, as VectorLog's log1p (which says why). The first pass copies x,
+    // so that r may be a.
+    /** {@code r[ro + i] = log1p(a[ao + i])} for i in [0, n); r may be a at the same offset. */
+    static void log1p(float[] a, int ao, float[] r, int ro, int n) {
+        int block = Math.min(n, LOG1P_BLOCK);
+        float[] s = Scratch.floats(Scratch.MATH, 3 * block);
+        for (int from = 0; from < n; from += LOG1P_BLOCK) {
+            int length = Math.min(LOG1P_BLOCK, n - from);
+            sumsAndCorrections(a, ao + from, s, block, length);
+            log(s, 0, r, ro + from, length);
+            addCorrections(s, block, r, ro + from, length);
+        }
+    }
+
+    /**
+     * For x = a[ao + i]: {@code s[i] = u = 1 + x}, {@code s[block + i] = x} and {@code s[2 block + i]
+     * = e / u} with e the sum's rounding error, as {@link #log1p(float)} computes them.
+     */
+    private static void sumsAndCorrections(float[] a, int ao, float[] s, int block, int n) {
+        FloatVector one = VectorFloatExp.V_ONE;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector x = (FloatVector) SPECIES.fromArray(a, ao + i);
+            FloatVector u = one.add(x);
+            FloatVector back = u.sub(x);
+            u.intoArray(s, i);
+            x.intoArray(s, block + i);
+            one.sub(back).add(x.sub(u.sub(back))).div(u).intoArray(s, 2 * block + i);
+        }
+        for (; i < n; i++) {
+            float x = a[ao + i];
+            s[i] = 1f + x;
+            s[block + i] = x;
+        }
+    }
+
+    /**
+     * {@code r[ro + i] += s[2 block + i]} (log(u) plus its correction) for each whole vector whose
+     * lanes' u are all positive normal floats and whose x are all non-zero; the other vectors and
+     * the tail by {@link #log1p(float)} of the x kept in scratch.
+     */
+    private static void addCorrections(float[] s, int block, float[] r, int ro, int n) {
+        FloatVector tiny = V_TINY;
+        FloatVector minNormal = V_MIN_NORMAL;
+        FloatVector max = V_MAX;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector u = (FloatVector) SPECIES.fromArray(s, i);
+            FloatVector x = (FloatVector) SPECIES.fromArray(s, block + i);
+            if (u.compare(VectorOperators.GE, minNormal).and(u.compare(VectorOperators.LE, max))
+                    .and(x.abs().compare(VectorOperators.GE, tiny)).allTrue()) {
+                ((FloatVector) SPECIES.fromArray(r, ro + i)).add((FloatVector) SPECIES.fromArray(s, 2 * block + i)).intoArray(r, ro + i);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    r[ro + j] = log1p(s[block + j]);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = log1p(s[block + i]);
         }
     }
 

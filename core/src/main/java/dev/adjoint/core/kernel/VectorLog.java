@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * bits, as AVX2 has no instruction that converts longs. Only exact IEEE operations, so the same
  * bits compiled or interpreted; lanes that are not positive normal doubles take {@link Math#log};
  * tails take the same operations in scalar code. Within one ulp of {@link StrictMath#log}
- * (MathKernelTest); softplus within two ulps of its float64 definition.
+ * (MathKernelTest); log1p, as log of 1 + x plus that sum's rounding error over it, within one ulp
+ * of {@link StrictMath#log1p}; softplus within two ulps of its float64 definition.
  */
 final class VectorLog {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
@@ -116,6 +117,92 @@ final class VectorLog {
         }
     }
 
+    // ---------------------------------------------------------------- log1p
+
+    /**
+     * log1p(x) = log(u) + e / u with u = 1 + x rounded and e its rounding error (Knuth's two-sum,
+     * exact), log(u) by {@link #logPoly}; zeros (log(1) + 0 would turn -0 into +0) and u outside the
+     * positive normal doubles (x <= -1, NaN, infinities) take {@link Math#log1p}.
+     */
+    static double log1p(double x) {
+        double u = 1.0 + x;
+        if (!(u >= Double.MIN_NORMAL && u <= Double.MAX_VALUE && Math.abs(x) >= Double.MIN_VALUE)) {
+            return Math.log1p(x);
+        }
+        double back = u - x;
+        double e = (1.0 - back) + (x - (u - back));
+        return logPoly(u) + e / u;
+    }
+
+    /** log1p's blocks: three passes over one block stay in the first-level cache. */
+    private static final int LOG1P_BLOCK = 512;
+
+    // NOTE: three passes per block through scratch: u = 1 + x (and x and the corrections), then
+    // log's own loop on u, then the corrections added. Versions whose loop held log's series with
+    // the two-sum or the correction's load (in one pass or two, however -0 kept its sign) left
+    // vectors boxed (KernelAllocationTest, PollutedProfilesTest); log's loop alone does not. The
+    // first pass copies x, so that r may be a.
+    /** {@code r[ro + i] = log1p(a[ao + i])} for i in [0, n); r may be a at the same offset. */
+    static void log1p(double[] a, int ao, double[] r, int ro, int n) {
+        int block = Math.min(n, LOG1P_BLOCK);
+        double[] s = Scratch.doubles(Scratch.MATH, 3 * block);
+        for (int from = 0; from < n; from += LOG1P_BLOCK) {
+            int length = Math.min(LOG1P_BLOCK, n - from);
+            sumsAndCorrections(a, ao + from, s, block, length);
+            log(s, 0, r, ro + from, length);
+            addCorrections(s, block, r, ro + from, length);
+        }
+    }
+
+    /**
+     * For x = a[ao + i]: {@code s[i] = u = 1 + x}, {@code s[block + i] = x} and {@code s[2 block + i]
+     * = e / u} with e the sum's rounding error, as {@link #log1p(double)} computes them.
+     */
+    private static void sumsAndCorrections(double[] a, int ao, double[] s, int block, int n) {
+        DoubleVector one = V_ONE;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
+            DoubleVector u = one.add(x);
+            DoubleVector back = u.sub(x);
+            u.intoArray(s, i);
+            x.intoArray(s, block + i);
+            one.sub(back).add(x.sub(u.sub(back))).div(u).intoArray(s, 2 * block + i);
+        }
+        for (; i < n; i++) {
+            double x = a[ao + i];
+            s[i] = 1.0 + x;
+            s[block + i] = x;
+        }
+    }
+
+    /**
+     * {@code r[ro + i] += s[2 block + i]} (log(u) plus its correction) for each whole vector whose
+     * lanes' u are all positive normal doubles and whose x are all non-zero; the other vectors and
+     * the tail by {@link #log1p(double)} of the x kept in scratch.
+     */
+    private static void addCorrections(double[] s, int block, double[] r, int ro, int n) {
+        DoubleVector tiny = V_TINY;
+        DoubleVector minNormal = V_MIN_NORMAL;
+        DoubleVector max = V_MAX;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector u = (DoubleVector) SPECIES.fromArray(s, i);
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(s, block + i);
+            if (u.compare(VectorOperators.GE, minNormal).and(u.compare(VectorOperators.LE, max))
+                    .and(x.abs().compare(VectorOperators.GE, tiny)).allTrue()) {
+                ((DoubleVector) SPECIES.fromArray(r, ro + i)).add((DoubleVector) SPECIES.fromArray(s, 2 * block + i)).intoArray(r, ro + i);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    r[ro + j] = log1p(s[block + j]);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = log1p(s[block + i]);
+        }
+    }
+
     // ---------------------------------------------------------------- softplus
 
     /** 2 / (2j + 1) for j = 11 to 16: log1p's series on s <= 1/3 takes sixteen terms in all. */
@@ -125,6 +212,8 @@ final class VectorLog {
             V_L15 = DoubleVector.broadcast(SPECIES, L15), V_L16 = DoubleVector.broadcast(SPECIES, L16);
     private static final DoubleVector V_RANGE = DoubleVector.broadcast(SPECIES, ExpSeries.RANGE);
     private static final DoubleVector V_ZERO = DoubleVector.zero(SPECIES);
+    /** The least positive double: |x| at or above it is not a zero. */
+    private static final DoubleVector V_TINY = DoubleVector.broadcast(SPECIES, Double.MIN_VALUE);
     /** softplus's blocks: two passes over one block stay in the first-level cache. */
     private static final int BLOCK = 512;
 

@@ -19,7 +19,7 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public String description() {
-        return "vector (" + SPECIES.vectorBitSize() + "-bit exp, log, tanh, sigmoid, softplus, erf, relu; float32 in float32)";
+        return "vector (" + SPECIES.vectorBitSize() + "-bit exp, log, log1p, tanh, sigmoid, softplus, erf, relu; float32 in float32)";
     }
 
     // ---------------------------------------------------------------- the kernels
@@ -52,6 +52,16 @@ final class VectorMathKernel implements MathKernel {
     @Override
     public void geluGrad(float[] g, int go, float[] x, int xo, float[] r, int ro, int n) {
         VectorFloatGelu.geluGrad(g, go, x, xo, r, ro, n);
+    }
+
+    @Override
+    public void log1p(double[] a, int ao, double[] r, int ro, int n) {
+        VectorLog.log1p(a, ao, r, ro, n);
+    }
+
+    @Override
+    public void log1p(float[] a, int ao, float[] r, int ro, int n) {
+        VectorFloatLog.log1p(a, ao, r, ro, n);
     }
 
     @Override

@@ -3,7 +3,7 @@
  * strides, so that transposes and broadcasts are views; {@code Strided} reads a view as runs of
  * merged axes: row copies, fills, tiles) and the loops over them. Shape arithmetic
  * ({@code Shapes}); elementwise functions over any strides ({@code Elementwise}, with exp, log,
- * tanh, sigmoid, softplus, erf, and relu's and gelu's backward on SIMD through {@code MathKernel};
+ * log1p, tanh, sigmoid, softplus, erf, and relu's and gelu's backward on SIMD through {@code MathKernel};
  * the polynomials' scalar twins, which the scalar kernel may share, in {@code ExpSeries} and
  * {@code ErrorFunction}, free of the Vector API); sums and maxima along axes
  * ({@code ReduceKernels}) and softmax ({@code SoftmaxKernels}); copies along an axis ({@code Slabs});
@@ -19,7 +19,7 @@
  * blocks widened from float32 and round once ({@code FloatBlocks}), so a float32 result is the
  * float64 one rounded; any other kernel widens its whole operands and rounds its result
  * ({@code Widening}). The exception, for speed (eight lanes on AVX2 where float64 has four, and
- * shorter series, as PyTorch computes them): exp, log, sigmoid, tanh, softplus, erf, gelu, gelu's
+ * shorter series, as PyTorch computes them): exp, log, log1p, sigmoid, tanh, softplus, erf, gelu, gelu's
  * backward and softmax's rows in float32 arithmetic ({@code Float32Arithmetic} on {@code
  * VectorFloatExp}, {@code VectorFloatLog}, {@code VectorFloatErf}, {@code VectorFloatGelu}), hand-written twins of the float64 polynomials that
  * Float32ElementwiseTest, Float32SoftmaxRowsTest and MathKernelTest hold to their ulp bounds

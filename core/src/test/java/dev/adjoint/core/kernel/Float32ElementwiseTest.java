@@ -74,7 +74,7 @@ class Float32ElementwiseTest {
 
     /** The ulps a float32-arithmetic function may be from the correctly rounded result. */
     private static int floatUlpBound(Elementwise.Unary f) {
-        return f == Elementwise.Unary.EXP || f == Elementwise.Unary.LOG || f == Elementwise.Unary.ERF ? 1 : 2;
+        return f == Elementwise.Unary.EXP || f == Elementwise.Unary.LOG || f == Elementwise.Unary.LOG1P || f == Elementwise.Unary.ERF ? 1 : 2;
     }
 
     @Test
@@ -93,6 +93,7 @@ class Float32ElementwiseTest {
                         case SIGMOID -> k.sigmoid(x.toFloatArray(), 0, direct, 0, n);
                         case TANH -> k.tanh(x.toFloatArray(), 0, direct, 0, n);
                         case LOG -> k.log(x.toFloatArray(), 0, direct, 0, n);
+                        case LOG1P -> k.log1p(x.toFloatArray(), 0, direct, 0, n);
                         case SOFTPLUS -> k.softplus(x.toFloatArray(), 0, direct, 0, n);
                         case ERF -> k.erf(x.toFloatArray(), 0, direct, 0, n);
                         default -> throw new AssertionError(f + " is not in float32 arithmetic");
@@ -297,6 +298,7 @@ class Float32ElementwiseTest {
         long tanh32 = maxFloatUlps(k, (m, x, r, n) -> m.tanh(x, 0, r, 0, n), Math::tanh, a, 2, "tanh");
         long sigmoid32 = maxFloatUlps(k, (m, x, r, n) -> m.sigmoid(x, 0, r, 0, n), Elementwise::sigmoid, a, 2, "sigmoid");
         long log32 = maxFloatUlps(k, (m, x, r, n) -> m.log(x, 0, r, 0, n), Math::log, a, 1, "log");
+        long log1p32 = maxFloatUlps(k, (m, x, r, n) -> m.log1p(x, 0, r, 0, n), StrictMath::log1p, a, 1, "log1p");
         long softplus32 = maxFloatUlps(k, (m, x, r, n) -> m.softplus(x, 0, r, 0, n), Elementwise::softplus, a, 2, "softplus");
         long erf32 = maxFloatUlps(k, (m, x, r, n) -> m.erf(x, 0, r, 0, n), ErrorFunction::erf, a, 1, "erf");
         long gelu32 = maxFloatUlps(k, (m, x, r, n) -> m.gelu(x, 0, r, 0, n), x -> x * ErrorFunction.normalCdf(x), a, 6, "gelu");
@@ -304,7 +306,7 @@ class Float32ElementwiseTest {
         long sigmoid = maxUlps(k, (m, x, r, n) -> m.sigmoid(x, 0, r, 0, n), Elementwise::sigmoid, a, "sigmoid");
         System.out.println(k.description() + ": float32 worst ulps over " + a.length + " inputs, widened / in float32 arithmetic: exp "
                 + exp + " / " + exp32 + ", tanh " + tanh + " / " + tanh32 + ", sigmoid " + sigmoid + " / " + sigmoid32
-                + "; in float32 arithmetic: log " + log32 + ", softplus " + softplus32 + ", erf " + erf32 + ", gelu " + gelu32);
+                + "; in float32 arithmetic: log " + log32 + ", log1p " + log1p32 + ", softplus " + softplus32 + ", erf " + erf32 + ", gelu " + gelu32);
     }
 
     @Test

@@ -134,6 +134,7 @@ class KernelAllocationTest {
         }
         positive[7] = -1f; // the scalar branch once per call, as exp's out-of-range value
         m.put("log float32", () -> k.log(positive, 0, fr, 0, N));
+        m.put("log1p float32", () -> k.log1p(positive, 0, fr, 0, N));
         m.put("softplus float32", () -> k.softplus(fa, 0, fr, 0, N));
         float[] erfArguments = fb.clone();
         erfArguments[11] = 20f; // past the vector path's range: the scalar branch once per call
@@ -146,6 +147,7 @@ class KernelAllocationTest {
         }
         positiveDoubles[9] = -1; // the scalar branch once per call
         m.put("log", () -> k.log(positiveDoubles, 0, r, 0, N));
+        m.put("log1p", () -> k.log1p(positiveDoubles, 0, r, 0, N));
         m.put("softplus", () -> k.softplus(a, 0, r, 0, N));
         double[] erfDoubles = b.clone();
         erfDoubles[13] = 20; // past the vector path's range: the scalar branch once per call

@@ -56,6 +56,8 @@ public final class MathKernelBits {
         sb.append("log ").append(hash(r)).append('\n');
         k.softplus(a, 0, r, 0, n);
         sb.append("softplus ").append(hash(r)).append('\n');
+        k.log1p(a, 0, r, 0, n);
+        sb.append("log1p ").append(hash(r)).append('\n');
         double[] small = new double[n];
         for (int i = 0; i < n; i++) {
             small[i] = a[i] / 100;
@@ -82,6 +84,8 @@ public final class MathKernelBits {
         sb.append("softplus float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.erf(f, 0, fr, 0, n);
         sb.append("erf float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.log1p(f, 0, fr, 0, n);
+        sb.append("log1p float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.gelu(f, 0, fr, 0, n);
         sb.append("gelu float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         float[] fg = new float[n];

@@ -178,6 +178,37 @@ class MathKernelTest {
 
     @ParameterizedTest
     @MethodSource("kernels")
+    void log1pIsWithinOneUlpOfStrictMath(MathKernel k) {
+        // every scale from 1e-300 to 1e300, both sides of 0 down to -1, the edges and specials, at odd offsets
+        SplittableRandom rng = new SplittableRandom(77);
+        int n = 200_003;
+        double[] a = new double[n + 3];
+        double[] edges = {0.0, -0.0, -1.0, Math.nextUp(-1.0), -0.5, 1e-300, -1e-300, Double.MIN_VALUE, 0x1p-53, -0x1p-54,
+            Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, -2.0, Math.sqrt(2) - 1, Math.sqrt(0.5) - 1};
+        for (int i = 0; i < a.length; i++) {
+            a[i] = switch (rng.nextInt(5)) {
+                case 0 -> edges[rng.nextInt(edges.length)];
+                case 1 -> rng.nextDouble(-1, 1);
+                case 2 -> rng.nextDouble(-1e-3, 1e-3);
+                case 3 -> -rng.nextDouble();
+                default -> Math.exp(rng.nextDouble(-690, 690));
+            };
+        }
+        double[] r = new double[n + 1];
+        k.log1p(a, 3, r, 1, n);
+        for (int i = 0; i < n; i++) {
+            double x = a[3 + i];
+            double expected = StrictMath.log1p(x);
+            long d = Double.isNaN(expected) ? (Double.isNaN(r[1 + i]) ? 0 : Long.MAX_VALUE)
+                    : Math.abs(Double.doubleToLongBits(expected) - Double.doubleToLongBits(r[1 + i]));
+            if (d > 1) {
+                throw new AssertionError(k + " log1p(" + x + ") = " + r[1 + i] + ", StrictMath " + expected + ": " + d + " ulps");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
     void softplusIsWithinTwoUlpsOfItsDefinition(MathKernel k) {
         SplittableRandom rng = new SplittableRandom(20261207L);
         int n = 1 << 18;
@@ -733,6 +764,19 @@ class MathKernelTest {
             double[] one = {a[i]};
             k.softplus(one, 0, alone, 0, 1);
             assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(softplus[i]), "softplus(" + a[i] + ")");
+        }
+        double[] log1ps = new double[a.length];
+        k.log1p(a, 0, log1ps, 0, a.length);
+        for (int i = 0; i < 80; i++) {
+            double[] one = {a[i]};
+            k.log1p(one, 0, alone, 0, 1);
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(log1ps[i]), "log1p(" + a[i] + ")");
+        }
+        float[] fl1p = new float[f.length];
+        k.log1p(f, 0, fl1p, 0, f.length);
+        for (int i = 0; i < 80; i++) {
+            k.log1p(f, i, fAlone, 0, 1);
+            assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fl1p[i]), "float log1p(" + f[i] + ")");
         }
         double[] logs = new double[a.length];
         k.log(a, 0, logs, 0, a.length);
