@@ -56,7 +56,11 @@ public final class MathKernelBits {
         sb.append("log ").append(hash(r)).append('\n');
         k.softplus(a, 0, r, 0, n);
         sb.append("softplus ").append(hash(r)).append('\n');
-        k.log1p(a, 0, r, 0, n);
+        double[] aboveMinusOne = new double[n];
+        for (int i = 0; i < n; i++) {
+            aboveMinusOne[i] = Math.abs(a[i]) - 0.5;
+        }
+        k.log1p(aboveMinusOne, 0, r, 0, n);
         sb.append("log1p ").append(hash(r)).append('\n');
         double[] small = new double[n];
         for (int i = 0; i < n; i++) {
@@ -84,7 +88,11 @@ public final class MathKernelBits {
         sb.append("softplus float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.erf(f, 0, fr, 0, n);
         sb.append("erf float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
-        k.log1p(f, 0, fr, 0, n);
+        float[] fAboveMinusOne = new float[n];
+        for (int i = 0; i < n; i++) {
+            fAboveMinusOne[i] = Math.abs(f[i]) - 0.5f;
+        }
+        k.log1p(fAboveMinusOne, 0, fr, 0, n);
         sb.append("log1p float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.gelu(f, 0, fr, 0, n);
         sb.append("gelu float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');

@@ -196,13 +196,33 @@ class MathKernelTest {
         }
         double[] r = new double[n + 1];
         k.log1p(a, 3, r, 1, n);
+        double[] inPlace = a.clone();
+        k.log1p(inPlace, 3, inPlace, 3, n);
         for (int i = 0; i < n; i++) {
             double x = a[3 + i];
             double expected = StrictMath.log1p(x);
+            long e = Double.doubleToRawLongBits(expected);
+            long got = Double.doubleToRawLongBits(r[1 + i]);
+            // NaN for NaN; otherwise the same sign (so -0 stays -0) and at most one ulp apart
             long d = Double.isNaN(expected) ? (Double.isNaN(r[1 + i]) ? 0 : Long.MAX_VALUE)
-                    : Math.abs(Double.doubleToLongBits(expected) - Double.doubleToLongBits(r[1 + i]));
+                    : (e ^ got) < 0 ? Long.MAX_VALUE : Math.abs(e - got);
             if (d > 1) {
                 throw new AssertionError(k + " log1p(" + x + ") = " + r[1 + i] + ", StrictMath " + expected + ": " + d + " ulps");
+            }
+            assertEquals(Double.doubleToLongBits(r[1 + i]), Double.doubleToLongBits(inPlace[3 + i]), k + " log1p in place (" + x + ")");
+        }
+        // float32: zeros keep their sign through the vector path (a run of 64 with zeros among others)
+        float[] f = new float[64];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = i % 5 == 0 ? (i % 10 == 0 ? -0f : 0f) : 0.01f * i;
+        }
+        float[] fr = new float[f.length];
+        k.log1p(f, 0, fr, 0, f.length);
+        for (int i = 0; i < f.length; i++) {
+            if (f[i] == 0) {
+                assertEquals(Float.floatToRawIntBits(f[i]), Float.floatToRawIntBits(fr[i]), k + " float log1p(" + f[i] + ")");
+            } else {
+                assertTrue(floatUlps((float) StrictMath.log1p(f[i]), fr[i]) <= 1, k + " float log1p(" + f[i] + ") = " + fr[i]);
             }
         }
     }
@@ -765,18 +785,25 @@ class MathKernelTest {
             k.softplus(one, 0, alone, 0, 1);
             assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(softplus[i]), "softplus(" + a[i] + ")");
         }
+        // log1p on its domain (x > -1), so that most vectors take the vector path
+        double[] d1p = new double[a.length];
+        float[] f1p = new float[f.length];
+        for (int i = 0; i < a.length; i++) {
+            d1p[i] = Math.abs(a[i]) - 0.5;
+            f1p[i] = Math.abs(f[i]) - 0.5f;
+        }
         double[] log1ps = new double[a.length];
-        k.log1p(a, 0, log1ps, 0, a.length);
+        k.log1p(d1p, 0, log1ps, 0, a.length);
         for (int i = 0; i < 80; i++) {
-            double[] one = {a[i]};
+            double[] one = {d1p[i]};
             k.log1p(one, 0, alone, 0, 1);
-            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(log1ps[i]), "log1p(" + a[i] + ")");
+            assertEquals(Double.doubleToRawLongBits(alone[0]), Double.doubleToRawLongBits(log1ps[i]), "log1p(" + d1p[i] + ")");
         }
         float[] fl1p = new float[f.length];
-        k.log1p(f, 0, fl1p, 0, f.length);
+        k.log1p(f1p, 0, fl1p, 0, f.length);
         for (int i = 0; i < 80; i++) {
-            k.log1p(f, i, fAlone, 0, 1);
-            assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fl1p[i]), "float log1p(" + f[i] + ")");
+            k.log1p(f1p, i, fAlone, 0, 1);
+            assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fl1p[i]), "float log1p(" + f1p[i] + ")");
         }
         double[] logs = new double[a.length];
         k.log(a, 0, logs, 0, a.length);
