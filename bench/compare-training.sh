@@ -3,7 +3,8 @@
 # mlpStepFloat32) and in Adjoint's JMH harness in one go, and prints time per call, the speed ratio,
 # and each side's float32 over float64 speed-up of the MLP step. Usage:
 #   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 biasRelu softmax tanh sigmoid
-#                                                  log log1p softplus gelu geluGrad conv2d maxPool2d expandedAdd transposeCopy
+#                                                  log log1p softplus gelu geluGrad siluGrad conv2d maxPool2d expandedAdd
+#                                                  transposeCopy
 #                                                  sumBackward;
 #                                                  default the first five)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
@@ -14,7 +15,7 @@
 # float32: both sides run in it where the Adjoint benchmark has a dtype parameter; the others
 # print no ratio, as their Adjoint side stays float64). A workload
 # with a RecordedStep replay (seedStep, mlpStep, biasRelu, softmax) gets a "replayed" row too, and one
-# run in a MemoryScope (biasRelu, softmax, geluGrad) a "scoped" row; tanh, sigmoid, log, log1p, softplus and gelu
+# run in a MemoryScope (biasRelu, softmax, geluGrad, siluGrad) a "scoped" row; tanh, sigmoid, log, log1p, softplus and gelu
 # (forward only) run only in a MemoryScope.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
  * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
  * ({@code softmax}), each with a backward pass into the inputs, and tanh, sigmoid, log, log1p,
- * softplus and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu forward and backward
- * ({@code geluGrad}); in float64 and float32
+ * softplus and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu and silu forward and
+ * backward ({@code geluGrad}, {@code siluGrad}); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
  */
@@ -175,6 +175,24 @@ public class ElementwiseBenchmark {
         logits.zeroGrad();
         try (MemoryScope scope = MemoryScope.open()) {
             logits.gelu().mul(weight).sum().backward();
+        }
+        return logits.grad();
+    }
+
+    /** silu(x) weighted and summed, then backward into x ([256, 1000]): silu's forward and its fused backward. */
+    @Benchmark
+    public Tensor siluGrad() {
+        logits.zeroGrad();
+        logits.silu().mul(weight).sum().backward();
+        return logits.grad();
+    }
+
+    /** {@link #siluGrad} in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor siluGradScoped() {
+        logits.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            logits.silu().mul(weight).sum().backward();
         }
         return logits.grad();
     }

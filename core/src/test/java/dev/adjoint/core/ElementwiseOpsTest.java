@@ -253,6 +253,59 @@ class ElementwiseOpsTest {
     }
 
     @Test
+    void siluIsItsCompositeInOnePass() {
+        // x * sigmoid(x)'s bits, both dtypes, at every length and on a transposed view
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(44);
+        for (int n : new int[] {1, 63, 64, 65, 700, 1500}) {
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = rng.nextInt(9) == 0 ? new double[] {0.0, -0.0, 90, -90, -800, 1e-30, NAN, Double.NEGATIVE_INFINITY}[rng.nextInt(8)]
+                        : rng.nextGaussian() * 4;
+            }
+            for (DType dtype : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+                Tensor x = Tensor.of(v).to(dtype);
+                assertArrayEquals(x.mul(x.sigmoid()).toArray(), x.silu().toArray(), dtype + " n=" + n);
+            }
+        }
+        for (DType dtype : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+            Tensor m = Tensor.randn(dtype, rng, 40, 30).transpose();
+            assertArrayEquals(m.mul(m.sigmoid()).toArray(), m.silu().toArray(), dtype + " a transposed view");
+        }
+    }
+
+    @Test
+    void silusFusedBackwardMatchesTheCompositesDerivatives() {
+        // the fused backward against autograd through x * sigmoid(x), first and second derivatives,
+        // short and long runs, both dtypes
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(43);
+        for (int n : new int[] {9, 700}) {
+            double[] v = new double[n];
+            double[] w = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = rng.nextInt(10) == 0 ? new double[] {0.0, -0.0, 20, -20, 40, -40, 100}[rng.nextInt(7)] : rng.nextGaussian() * 3;
+                w[i] = rng.nextGaussian();
+            }
+            for (DType dtype : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+                double eps = dtype == DType.FLOAT64 ? 0x1p-52 : 0x1p-23;
+                Tensor weights = Tensor.of(w).to(dtype);
+                Tensor x = Tensor.of(v).to(dtype).requiresGrad(true);
+                List<Tensor> fused = Autograd.grad(x.silu().mul(weights).sum(), List.of(x), true);
+                List<Tensor> reference = Autograd.grad(x.mul(x.sigmoid()).mul(weights).sum(), List.of(x), true);
+                double[] g1 = fused.get(0).toArray();
+                double[] r1 = reference.get(0).toArray();
+                double[] g2 = Autograd.grad(fused.get(0).sum(), List.of(x), false).get(0).toArray();
+                double[] r2 = Autograd.grad(reference.get(0).sum(), List.of(x), false).get(0).toArray();
+                for (int i = 0; i < n; i++) {
+                    // s (1 + x (1 - s)) and s (1 - s)(2 + x (1 - 2s)) from terms up to about 1.1 and 0.5 in size
+                    double scale = Math.abs(w[i]) * 2;
+                    assertEquals(r1[i], g1[i], 8 * eps * scale, dtype + " n=" + n + " silu'(" + v[i] + ")");
+                    assertEquals(r2[i], g2[i], 8 * eps * scale, dtype + " n=" + n + " silu''(" + v[i] + ")");
+                }
+            }
+        }
+    }
+
+    @Test
     void float32GelusGradientKeepsItsPrecisionForNegativeInputs() {
         // where 1 + erf would cancel (x below about -5 in float32): against Phi(x) + x phi(x) in
         // float64 by commons-math's erfc, on a short run (float64 rounded: 2 ulps) and a long one

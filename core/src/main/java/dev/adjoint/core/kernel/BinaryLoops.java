@@ -4,6 +4,7 @@ import static dev.adjoint.core.kernel.Elementwise.geluGrad;
 import static dev.adjoint.core.kernel.Elementwise.maximumShare;
 import static dev.adjoint.core.kernel.Elementwise.pow;
 import static dev.adjoint.core.kernel.Elementwise.reluGrad;
+import static dev.adjoint.core.kernel.Elementwise.siluGrad;
 
 import dev.adjoint.core.kernel.Elementwise.Binary;
 
@@ -122,7 +123,7 @@ final class BinaryLoops {
 
     /**
      * Runs the loops that HotSpot does not vectorize on the math kernel: relu's backward (a select),
-     * gelu's (erf and an exponential: the same bits as its scalar loop) and the four arithmetic
+     * gelu's and silu's (erf, an exponential, a sigmoid: the same bits as their scalar loops) and the four arithmetic
      * operations (C2 cannot rule out that r overlaps an operand at another offset). Whether it did.
      */
     private static boolean onMathKernel(Binary f, double[] r, int ro, double[] a, int ao, int sa, double[] b, int bo, int sb, int n) {
@@ -138,6 +139,12 @@ final class BinaryLoops {
                     return false;
                 }
                 KernelProvider.math().geluGrad(a, ao, b, bo, r, ro, n);
+            }
+            case SILU_GRAD -> {
+                if (sa != 1 || sb != 1) {
+                    return false;
+                }
+                KernelProvider.math().siluGrad(a, ao, b, bo, r, ro, n);
             }
             case ADD, SUB, MUL, DIV -> {
                 if (sa == 1 && (sb == 1 || sb == 0)) {
@@ -166,6 +173,7 @@ final class BinaryLoops {
             case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y) * y; } yield r; }
             case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = a[ao + i] * (1 - y * y); } yield r; }
             case GELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = geluGrad(a[ao + i], b[bo + i]); yield r; }
+            case SILU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = siluGrad(a[ao + i], b[bo + i]); yield r; }
             case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i], b[bo + i]); yield r; }
             case GT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] > b[bo + i] ? 1.0 : 0.0; yield r; }
             case GE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] >= b[bo + i] ? 1.0 : 0.0; yield r; }
@@ -190,6 +198,7 @@ final class BinaryLoops {
             case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y) * y; } yield r; }
             case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i]; r[ro + i] = av * (1 - y * y); } yield r; }
             case GELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = geluGrad(av, b[bo + i]); yield r; }
+            case SILU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = siluGrad(av, b[bo + i]); yield r; }
             case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(av, b[bo + i]); yield r; }
             case GT -> { for (int i = 0; i < n; i++) r[ro + i] = av > b[bo + i] ? 1.0 : 0.0; yield r; }
             case GE -> { for (int i = 0; i < n; i++) r[ro + i] = av >= b[bo + i] ? 1.0 : 0.0; yield r; }
@@ -214,6 +223,7 @@ final class BinaryLoops {
             case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv) * bv; yield r; }
             case TANH_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] * (1 - bv * bv); yield r; }
             case GELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = geluGrad(a[ao + i * sa], bv); yield r; }
+            case SILU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = siluGrad(a[ao + i * sa], bv); yield r; }
             case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], bv); yield r; }
             case GT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > bv ? 1.0 : 0.0; yield r; }
             case GE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] >= bv ? 1.0 : 0.0; yield r; }
@@ -238,6 +248,7 @@ final class BinaryLoops {
             case SIGMOID_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y) * y; } yield r; }
             case TANH_GRAD -> { for (int i = 0; i < n; i++) { double y = b[bo + i * sb]; r[ro + i] = a[ao + i * sa] * (1 - y * y); } yield r; }
             case GELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = geluGrad(a[ao + i * sa], b[bo + i * sb]); yield r; }
+            case SILU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = siluGrad(a[ao + i * sa], b[bo + i * sb]); yield r; }
             case RELU_GRAD -> { for (int i = 0; i < n; i++) r[ro + i] = reluGrad(a[ao + i * sa], b[bo + i * sb]); yield r; }
             case GT -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] > b[bo + i * sb] ? 1.0 : 0.0; yield r; }
             case GE -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i * sa] >= b[bo + i * sb] ? 1.0 : 0.0; yield r; }

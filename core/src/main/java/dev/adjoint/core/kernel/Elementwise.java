@@ -74,6 +74,11 @@ public final class Elementwise {
          * standard normal distribution function and phi its density (see {@link Elementwise#geluGrad}).
          */
         GELU_GRAD { @Override public double apply(double a, double b) { return geluGrad(a, b); } },
+        /**
+         * {@code a s (1 + b (1 - s))} with {@code s = sigmoid(b)}: silu's backward, a = gradient, b =
+         * silu input (see {@link Elementwise#siluGrad}).
+         */
+        SILU_GRAD { @Override public double apply(double a, double b) { return siluGrad(a, b); } },
         /** {@code a [b > 0]}: relu's backward, a = gradient, b = relu input. */
         RELU_GRAD { @Override public double apply(double a, double b) { return reluGrad(a, b); } },
         /** {@code [a > b]} as 0 or 1; false at NaN. */
@@ -186,6 +191,32 @@ public final class Elementwise {
                 for (int i = 0; i < len; i++) {
                     r[ro + from + i] = a[o + from + i] * 0.5 * (1 + t[i]);
                 }
+            }
+        });
+    }
+
+    /**
+     * silu, {@code x sigmoid(x)}, in one pass: the bits of {@code zip(MUL, x, map(SIGMOID, x))} (the
+     * sigmoid on the math kernel from {@link MathKernel#MIN_LENGTH} elements on, in float32
+     * arithmetic for float32), without the sigmoid's array.
+     *
+     * @param x the input
+     * @return silu of every element, contiguous
+     */
+    public static NDArray silu(NDArray x) {
+        if (x.size < MathKernel.MIN_LENGTH) {
+            return zip(Binary.MUL, x, map(Unary.SIGMOID, x));
+        }
+        if (x.floats != null) {
+            return Float32Arithmetic.silu(x);
+        }
+        return blockwise(x, true, (a, o, r, ro, n) -> {
+            double[] s = FloatBlocks.scratch()[1];
+            for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
+                int len = Math.min(FloatBlocks.BLOCK, n - from);
+                KernelProvider.math().sigmoid(a, o + from, s, 0, len);
+                // the product on the math kernel: C2 does not vectorize a loop whose r may overlap a
+                KernelProvider.math().arithmetic(Binary.MUL, a, o + from, s, 0, 1, r, ro + from, len);
             }
         });
     }
@@ -326,6 +357,16 @@ public final class Elementwise {
         return g * (cdf + x * pdf);
     }
 
+    /**
+     * silu's backward at one element, {@code g s (1 + x (1 - s))} with {@code s = sigmoid(x)} by
+     * {@link ExpSeries#sigmoid}, the same bits in either math kernel, so the math kernel's loop gives
+     * these bits too.
+     */
+    static double siluGrad(double g, double x) {
+        double s = ExpSeries.sigmoid(x);
+        return g * (s * (1 + x * (1 - s)));
+    }
+
     /** 1 if a > b, 0 if a < b, 1/2 at a tie, 1 where either is NaN: maximum's gradient share of a. */
     static double maximumShare(double a, double b) {
         return a > b ? 1.0 : a < b ? 0.0 : a == b ? 0.5 : 1.0;
@@ -415,8 +456,9 @@ public final class Elementwise {
     /**
      * {@code a (f) b} for two arrays of the same shape (either may be a strided view): {@link
      * Binary#apply}'s bits, float32 as the float64 result rounded, except gelu's backward in float32,
-     * which follows gelu's float32 forward: float32 arithmetic on at least {@link
-     * MathKernel#MIN_LENGTH} floats, {@link ErrorFunction#geluGrad} rounded below.
+     * which follows gelu's float32 forward (float32 arithmetic on at least {@link
+     * MathKernel#MIN_LENGTH} floats, {@link ErrorFunction#geluGrad} rounded below), and silu's on at
+     * least {@link MathKernel#MIN_LENGTH} floats, in float32 arithmetic as the float32 sigmoid.
      */
     public static NDArray zip(Binary f, NDArray a, NDArray b) {
         int n = a.size;
@@ -424,6 +466,10 @@ public final class Elementwise {
             // as gelu's forward: in float32 arithmetic, or below the math kernel's length x Phi(x)'s
             // backward without 1 + erf in float64, rounded once
             return n >= MathKernel.MIN_LENGTH ? Float32Arithmetic.geluGrad(a, b) : Float32Arithmetic.geluGradRounded(a, b);
+        }
+        if (f == Binary.SILU_GRAD && a.floats != null && b.floats != null && n >= MathKernel.MIN_LENGTH) {
+            // as the float32 sigmoid: in float32 arithmetic
+            return Float32Arithmetic.siluGrad(a, b);
         }
         if (a.floats != null && b.floats != null) {
             float[] r = Buffers.uninitializedFloats(n);

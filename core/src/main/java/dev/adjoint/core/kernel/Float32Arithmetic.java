@@ -2,7 +2,7 @@ package dev.adjoint.core.kernel;
 
 /**
  * The one exception to {@link FloatBlocks}' rule that a float32 result is the float64 result
- * rounded: exp, log, log1p, sigmoid, tanh, softplus, erf, gelu and gelu's backward of at least {@link
+ * rounded: exp, log, log1p, sigmoid, tanh, softplus, erf, gelu, and gelu's and silu's backward, of at least {@link
  * MathKernel#MIN_LENGTH} floats compute in float32 arithmetic on the math kernel, as PyTorch does
  * (eight lanes on AVX2 where float64 has four, and shorter series), within one ulp (exp, log, log1p, erf),
  * two or (gelu) a few of the correctly rounded result. A view is read block by block, never materialised, and
@@ -52,12 +52,44 @@ final class Float32Arithmetic {
         return blockwise(x, (a, ao, r, ro, n) -> KernelProvider.math().gelu(a, ao, r, ro, n));
     }
 
+    /** silu of a float32 x in one pass: the float32 sigmoid on the math kernel, times x (one float rounding, as the composite's multiply). */
+    static NDArray silu(NDArray x) {
+        return blockwise(x, (a, ao, r, ro, n) -> {
+            // the float sigmoid takes no scratch of its own
+            float[] s = Scratch.floats(Scratch.MATH, Math.min(n, FloatBlocks.BLOCK));
+            for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
+                int len = Math.min(FloatBlocks.BLOCK, n - from);
+                KernelProvider.math().sigmoid(a, ao + from, s, 0, len);
+                // the product on the math kernel: C2 does not vectorize a loop whose r may overlap a
+                KernelProvider.math().arithmetic(Elementwise.Binary.MUL, a, ao + from, s, 0, 1, r, ro + from, len);
+            }
+        });
+    }
+
+    /** A float32 gradient loop: {@code r[ro + i]} from {@code g[go + i]} and {@code x[xo + i]}, i in [0, n). */
+    private interface GradientLoop {
+        void run(float[] g, int go, float[] x, int xo, float[] r, int ro, int n);
+    }
+
     /**
      * gelu's backward, {@code g (Phi(x) + x phi(x))}, of float32 g and x of one shape in float32
      * arithmetic on the math kernel, as {@link #gelu}. A view is read block by block and gets its
      * contiguous copy's bits; the result is contiguous.
      */
     static NDArray geluGrad(NDArray g, NDArray x) {
+        return gradient(g, x, (ga, go, xa, xo, r, ro, n) -> KernelProvider.math().geluGrad(ga, go, xa, xo, r, ro, n));
+    }
+
+    /**
+     * silu's backward, {@code g s (1 + x (1 - s))} with {@code s = sigmoid(x)}, of float32 g and x of
+     * one shape in float32 arithmetic (the sigmoid as float32's), as {@link #geluGrad}.
+     */
+    static NDArray siluGrad(NDArray g, NDArray x) {
+        return gradient(g, x, (ga, go, xa, xo, r, ro, n) -> KernelProvider.math().siluGrad(ga, go, xa, xo, r, ro, n));
+    }
+
+    /** Runs a gradient loop over float32 g and x into a new contiguous array, views block by block. */
+    private static NDArray gradient(NDArray g, NDArray x, GradientLoop loop) {
         int n = x.size;
         float[] r = Buffers.uninitializedFloats(n);
         Strided gView = g.isContiguous() ? null : Strided.of(g);
@@ -65,7 +97,7 @@ final class Float32Arithmetic {
         int b = FloatBlocks.BLOCK;
         Parallel.forRange(n, b, (start, end) -> {
             if (gView == null && xView == null) {
-                KernelProvider.math().geluGrad(g.floats, g.offset + start, x.floats, x.offset + start, r, start, end - start);
+                loop.run(g.floats, g.offset + start, x.floats, x.offset + start, r, start, end - start);
                 return;
             }
             // g's and x's blocks, where they are views
@@ -78,7 +110,7 @@ final class Float32Arithmetic {
                 if (xView != null) {
                     xView.copy(from, from + len, s, b);
                 }
-                KernelProvider.math().geluGrad(gView == null ? g.floats : s, gView == null ? g.offset + from : 0,
+                loop.run(gView == null ? g.floats : s, gView == null ? g.offset + from : 0,
                         xView == null ? x.floats : s, xView == null ? x.offset + from : b, r, from, len);
             }
         });

@@ -87,6 +87,20 @@ interface MathKernel {
      */
     void geluGrad(float[] g, int go, float[] x, int xo, float[] r, int ro, int n);
 
+    /**
+     * {@code r[ro + i] = Elementwise.siluGrad(g[go + i], x[xo + i])}, silu's backward: the same bits
+     * in both kernels (the vector kernel runs the sigmoid on vectors, block by block); r may be g or
+     * x at the same offset, no other overlap.
+     */
+    void siluGrad(double[] g, int go, double[] x, int xo, double[] r, int ro, int n);
+
+    /**
+     * silu's backward {@code r[ro + i] = g s (1 + x (1 - s))}, s = sigmoid(x), on floats in float32
+     * arithmetic (the sigmoid as {@link #sigmoid(float[], int, float[], int, int)}); r may be g or x
+     * at the same offset.
+     */
+    void siluGrad(float[] g, int go, float[] x, int xo, float[] r, int ro, int n);
+
     /** {@code r[ro + i] = tanh(a[ao + i])}; r may be a at the same offset (the float32 blocks convert in place), no other overlap. */
     void tanh(double[] a, int ao, double[] r, int ro, int n);
 

@@ -57,6 +57,21 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void siluGrad(double[] g, int go, double[] x, int xo, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = Elementwise.siluGrad(g[go + i], x[xo + i]);
+        }
+    }
+
+    @Override
+    public void siluGrad(float[] g, int go, float[] x, int xo, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            float s = (float) Elementwise.sigmoid(x[xo + i]);
+            r[ro + i] = g[go + i] * (s * (1f + x[xo + i] * (1f - s)));
+        }
+    }
+
+    @Override
     public void log(double[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = Math.log(a[ao + i]);

@@ -33,9 +33,9 @@ final class Scratch {
     /** The math kernel's intermediate values (tanh's, sigmoid's, softplus's and erf's exponentials, log1p's sums and corrections, a float dot's widened operands). */
     static final int MATH = 6;
     /**
-     * gelu's backward: blocks of erf's values and of the density's exponentials ({@link
-     * VectorErf#geluGrad}); in float32, g's and x's blocks where they are views ({@link
-     * Float32Arithmetic#geluGrad}).
+     * gelu's and silu's backward: blocks of erf's values and of the density's exponentials ({@link
+     * VectorErf#geluGrad}), of the sigmoid (silu's, float64); in float32, g's and x's blocks where
+     * they are views ({@link Float32Arithmetic#geluGrad}).
      */
     static final int GELU = 7;
     private static final int SLOTS = 8;

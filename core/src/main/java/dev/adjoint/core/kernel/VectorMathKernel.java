@@ -65,6 +65,41 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void siluGrad(double[] g, int go, double[] x, int xo, double[] r, int ro, int n) {
+        double[] s = Scratch.doubles(Scratch.GELU, Math.min(n, FloatBlocks.BLOCK));
+        for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
+            int len = Math.min(FloatBlocks.BLOCK, n - from);
+            VectorExp.sigmoid(x, xo + from, s, 0, len);
+            int gs = go + from;
+            int xs = xo + from;
+            int rs = ro + from;
+            for (int i = 0; i < len; i++) {
+                double v = x[xs + i];
+                double si = s[i];
+                r[rs + i] = g[gs + i] * (si * (1 + v * (1 - si)));
+            }
+        }
+    }
+
+    @Override
+    public void siluGrad(float[] g, int go, float[] x, int xo, float[] r, int ro, int n) {
+        // the float sigmoid takes no scratch of its own; GELU's float blocks may hold g's and x's views
+        float[] s = Scratch.floats(Scratch.MATH, Math.min(n, FloatBlocks.BLOCK));
+        for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
+            int len = Math.min(FloatBlocks.BLOCK, n - from);
+            VectorFloatExp.sigmoid(x, xo + from, s, 0, len);
+            int gs = go + from;
+            int xs = xo + from;
+            int rs = ro + from;
+            for (int i = 0; i < len; i++) {
+                float v = x[xs + i];
+                float si = s[i];
+                r[rs + i] = g[gs + i] * (si * (1f + v * (1f - si)));
+            }
+        }
+    }
+
+    @Override
     public void softplus(double[] a, int ao, double[] r, int ro, int n) {
         VectorLog.softplus(a, ao, r, ro, n);
     }

@@ -143,20 +143,32 @@ public final class Activations {
     }
 
     /**
-     * One op rather than {@code x.mul(x.sigmoid())}: one node, and PyTorch's backward formula, whose
-     * signed zeros where the sigmoid underflows match PyTorch's.
+     * One op rather than {@code x.mul(x.sigmoid())}: one node, and PyTorch's backward formula as one
+     * fused op, whose signed zeros where the sigmoid underflows match PyTorch's.
      */
     private static final Primitive SILU = new Primitive.OfInput("silu") {
         @Override
         NDArray compute(NDArray x) {
-            return Elementwise.zip(Binary.MUL, x, Elementwise.map(Unary.SIGMOID, x));
+            return Elementwise.silu(x);
         }
 
         // d/dx x s(x) = s(x) (1 + x (1 - s(x)))
         @Override
         Tensor gradient(Tensor g, Tensor x) {
+            return SILU_BACKWARD.applyTo(g, x);
+        }
+    };
+
+    /**
+     * {@code g s (1 + x (1 - s))}, s = sigmoid(x), as one fused, differentiable op (PyTorch's
+     * silu_backward): one pass instead of six ops, and its own derivative keeps higher orders exact.
+     */
+    private static final Primitive.FusedGradient SILU_BACKWARD = new Primitive.FusedGradient("siluBackward", Binary.SILU_GRAD) {
+        // d/dx s (1 + x (1 - s)) = s (1 - s) (2 + x (1 - 2 s))
+        @Override
+        Tensor gradientOfSecond(Tensor gOut, Tensor g, Tensor x) {
             Tensor s = x.sigmoid();
-            return g.mul(s.mul(x.mul(s.neg().add(1.0)).add(1.0)));
+            return gOut.mul(g).mul(s.mul(s.neg().add(1.0)).mul(x.mul(s.mul(-2.0).add(1.0)).add(2.0)));
         }
     };
 

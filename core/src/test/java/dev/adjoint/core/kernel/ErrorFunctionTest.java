@@ -9,8 +9,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * erf's and gelu's kernels: the math kernels' float64 erf and gelu backward against the scalar
- * functions, to the bit, and {@link ErrorFunction#normalCdf}, which float32 gelu rounds (erf itself
+ * erf's and gelu's kernels: the math kernels' float64 erf and gelu's (and silu's) backward against
+ * the scalar functions, to the bit, and {@link ErrorFunction#normalCdf}, which float32 gelu rounds (erf itself
  * is held to mpmath by ElementwiseOpsTest).
  */
 class ErrorFunctionTest {
@@ -42,6 +42,16 @@ class ErrorFunctionTest {
             assertEquals(43, r[n + 3], "erf wrote after its range");
             for (int i = 0; i < n; i++) {
                 assertEquals(Double.doubleToLongBits(ErrorFunction.erf(a[3 + i])), Double.doubleToLongBits(r[2 + i]), k + " erf(" + a[3 + i] + ")");
+            }
+            k.siluGrad(g, 1, a, 3, r, 2, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Double.doubleToLongBits(Elementwise.siluGrad(g[1 + i], a[3 + i])), Double.doubleToLongBits(r[2 + i]),
+                        k + " siluGrad(" + g[1 + i] + ", " + a[3 + i] + ")");
+            }
+            double[] siluInPlace = g.clone();
+            k.siluGrad(siluInPlace, 1, a, 3, siluInPlace, 1, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Double.doubleToLongBits(Elementwise.siluGrad(g[1 + i], a[3 + i])), Double.doubleToLongBits(siluInPlace[1 + i]), "siluGrad in place");
             }
             k.geluGrad(g, 1, a, 3, r, 2, n);
             assertEquals(42, r[0], "geluGrad wrote before its range");

@@ -134,6 +134,26 @@ class Float32ElementwiseTest {
     private static void assertZip(Elementwise.Binary f, NDArray a, NDArray b, String what) {
         NDArray narrow = Elementwise.zip(f, a, b);
         NDArray wide = Elementwise.zip(f, a.toFloat64(), b.toFloat64());
+        if (f == Elementwise.Binary.SILU_GRAD && a.size >= MathKernel.MIN_LENGTH) {
+            // float32 arithmetic, as the float32 sigmoid: within its bound of the float64 result, and
+            // the bits of the same operands made contiguous (s (1 + x (1 - s)) is at most 1.1 times g
+            // in size; sigmoid within 2 ulps, four roundings)
+            float[] contiguous = Elementwise.zip(f, a.contiguous(), b.contiguous()).toFloatArray();
+            float[] got = narrow.toFloatArray();
+            double[] w = wide.toArray();
+            float[] g = a.contiguous().toFloatArray();
+            float[] x = b.contiguous().toFloatArray();
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(Float.floatToIntBits(contiguous[i]), Float.floatToIntBits(got[i]), what + " at " + i + ": against its contiguous copy");
+                double bound = 6e-7 * Math.abs(g[i]) * Math.max(1, Math.abs(x[i]) * 0.25) + 1e-44;
+                boolean close = Float.isInfinite(g[i]) || Float.isInfinite(x[i]) || (Double.isNaN(w[i]) ? Float.isNaN(got[i])
+                        : Double.isInfinite(w[i]) ? w[i] == got[i]
+                        : Float.isInfinite(got[i]) ? Math.abs(w[i]) >= Float.MAX_VALUE - bound && w[i] * got[i] > 0
+                        : Math.abs(got[i] - w[i]) <= bound);
+                assertTrue(close, what + " at " + i + ": float64 " + w[i] + ", float32 " + got[i] + " (g " + g[i] + ", x " + x[i] + ")");
+            }
+            return;
+        }
         if (f != Elementwise.Binary.GELU_GRAD) {
             assertRounded(wide, narrow, what);
             return;
@@ -166,7 +186,7 @@ class Float32ElementwiseTest {
     }
 
     @Test
-    void everyBinaryFunctionButGelusBackwardIsItsFloat64ResultRoundedOnEveryLayout() {
+    void everyBinaryFunctionButGelusAndSilusBackwardIsItsFloat64ResultRoundedOnEveryLayout() {
         for (Elementwise.Binary f : Elementwise.Binary.values()) {
             for (int n : LENGTHS) {
                 NDArray a = NDArray.of(values(n, n + 7L * f.ordinal()), new int[] {n});
@@ -211,7 +231,8 @@ class Float32ElementwiseTest {
             }
         }
         for (Elementwise.Binary f : new Elementwise.Binary[] {Elementwise.Binary.MUL, Elementwise.Binary.RELU_GRAD,
-                Elementwise.Binary.SIGMOID_GRAD, Elementwise.Binary.TANH_GRAD, Elementwise.Binary.GELU_GRAD}) {
+                Elementwise.Binary.SIGMOID_GRAD, Elementwise.Binary.TANH_GRAD, Elementwise.Binary.GELU_GRAD,
+                Elementwise.Binary.SILU_GRAD}) {
             float[] first = Elementwise.zip(f, x, y).toFloatArray();
             for (int run = 0; run < 3; run++) {
                 assertEquals(java.util.Arrays.hashCode(first), java.util.Arrays.hashCode(Elementwise.zip(f, x, y).toFloatArray()), f.toString());

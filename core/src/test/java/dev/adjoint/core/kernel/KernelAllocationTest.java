@@ -153,6 +153,8 @@ class KernelAllocationTest {
         erfDoubles[13] = 20; // past the vector path's range: the scalar branch once per call
         m.put("erf", () -> k.erf(erfDoubles, 0, r, 0, N));
         m.put("geluGrad", () -> k.geluGrad(a, 0, erfDoubles, 0, r, 0, N));
+        m.put("siluGrad", () -> k.siluGrad(b, 0, a, 0, r, 0, N));
+        m.put("siluGrad float32", () -> k.siluGrad(fb, 0, fa, 0, fr, 0, N));
         m.put("tanh", () -> k.tanh(a, 0, r, 0, N));
         m.put("sigmoid", () -> k.sigmoid(a, 0, r, 0, N));
         m.put("relu", () -> k.relu(a, 0, r, 0, N));
