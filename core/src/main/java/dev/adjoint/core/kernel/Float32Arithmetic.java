@@ -5,7 +5,8 @@ package dev.adjoint.core.kernel;
  * rounded: exp, log, log1p, sigmoid, tanh, softplus, erf, gelu, and gelu's and silu's backward, of at least {@link
  * MathKernel#MIN_LENGTH} floats compute in float32 arithmetic on the math kernel, as PyTorch does
  * (eight lanes on AVX2 where float64 has four, and shorter series), within one ulp (exp, log, log1p, erf),
- * two or (gelu) a few of the correctly rounded result. A view is read block by block, never materialised, and
+ * two or (gelu) a few of the correctly rounded result; the two backward formulas, whose sums cancel
+ * near their roots, within a bound on their absolute error (Float32ElementwiseTest). A view is read block by block, never materialised, and
  * gets its contiguous copy's bits: a value's result does not depend on its place.
  */
 final class Float32Arithmetic {

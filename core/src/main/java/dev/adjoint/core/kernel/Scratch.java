@@ -30,7 +30,7 @@ final class Scratch {
     static final int SLICE = 4;
     /** A convolution block's weight-gradient product. */
     static final int PRODUCT = 5;
-    /** The math kernel's intermediate values (tanh's, sigmoid's, softplus's and erf's exponentials, log1p's sums and corrections, a float dot's widened operands). */
+    /** The math kernel's intermediate values (tanh's, sigmoid's, softplus's and erf's exponentials, log1p's sums and corrections, silu's float sigmoid, a float dot's widened operands). */
     static final int MATH = 6;
     /**
      * gelu's and silu's backward: blocks of erf's values and of the density's exponentials ({@link

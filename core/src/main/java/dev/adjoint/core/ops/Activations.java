@@ -161,7 +161,7 @@ public final class Activations {
 
     /**
      * {@code g s (1 + x (1 - s))}, s = sigmoid(x), as one fused, differentiable op (PyTorch's
-     * silu_backward): one pass instead of six ops, and its own derivative keeps higher orders exact.
+     * silu_backward): one pass instead of seven ops, and its own derivative keeps higher orders exact.
      */
     private static final Primitive.FusedGradient SILU_BACKWARD = new Primitive.FusedGradient("siluBackward", Binary.SILU_GRAD) {
         // d/dx s (1 + x (1 - s)) = s (1 - s) (2 + x (1 - 2 s))
