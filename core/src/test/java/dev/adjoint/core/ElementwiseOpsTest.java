@@ -218,38 +218,45 @@ class ElementwiseOpsTest {
         assertArrayEquals(copy.gelu().toArray(), m.transpose().gelu().toArray(), "a transposed view");
     }
 
-    @Test
-    void gelusFusedBackwardMatchesTheCompositesDerivatives() {
-        // the fused backward against autograd through the composite x * 0.5 * (1 + erf(x / sqrt 2)),
-        // first and second derivatives, on a run long enough for the math kernel (float64 and
-        // float32) and a short one
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(42);
+    /**
+     * A fused activation's first and second derivatives against autograd through its composite, on a
+     * short run and one long enough for the math kernel, in both dtypes: within 8 rounding errors of
+     * terms up to twice the weight (the derivatives' sums have terms up to about 1.1).
+     */
+    private static void assertFusedBackwardMatchesComposite(String name, java.util.function.UnaryOperator<Tensor> fused,
+                                                            java.util.function.UnaryOperator<Tensor> composite, long seed, double[] specials, double spread) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
         for (int n : new int[] {9, 700}) {
             double[] v = new double[n];
             double[] w = new double[n];
             for (int i = 0; i < n; i++) {
-                v[i] = rng.nextInt(10) == 0 ? new double[] {0.0, -0.0, -0.7518, 6.5, -6.5, 40, -40}[rng.nextInt(7)] : rng.nextGaussian() * 2;
+                v[i] = rng.nextInt(10) == 0 ? specials[rng.nextInt(specials.length)] : rng.nextGaussian() * spread;
                 w[i] = rng.nextGaussian();
             }
             for (DType dtype : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
                 double eps = dtype == DType.FLOAT64 ? 0x1p-52 : 0x1p-23;
                 Tensor weights = Tensor.of(w).to(dtype);
                 Tensor x = Tensor.of(v).to(dtype).requiresGrad(true);
-                List<Tensor> fused = Autograd.grad(x.gelu().mul(weights).sum(), List.of(x), true);
-                Tensor composite = x.mul(0.5).mul(x.mul(Math.sqrt(0.5)).erf().add(1.0));
-                List<Tensor> reference = Autograd.grad(composite.mul(weights).sum(), List.of(x), true);
-                double[] g1 = fused.get(0).toArray();
+                List<Tensor> first = Autograd.grad(fused.apply(x).mul(weights).sum(), List.of(x), true);
+                List<Tensor> reference = Autograd.grad(composite.apply(x).mul(weights).sum(), List.of(x), true);
+                double[] g1 = first.get(0).toArray();
                 double[] r1 = reference.get(0).toArray();
-                double[] g2 = Autograd.grad(fused.get(0).sum(), List.of(x), false).get(0).toArray();
+                double[] g2 = Autograd.grad(first.get(0).sum(), List.of(x), false).get(0).toArray();
                 double[] r2 = Autograd.grad(reference.get(0).sum(), List.of(x), false).get(0).toArray();
                 for (int i = 0; i < n; i++) {
-                    // Phi(x) + x phi(x) and phi(x) (2 - x^2) summed from terms up to about 1.1 and 0.8 in size
                     double scale = Math.abs(w[i]) * 2;
-                    assertEquals(r1[i], g1[i], 8 * eps * scale, dtype + " n=" + n + " gelu'(" + v[i] + ")");
-                    assertEquals(r2[i], g2[i], 8 * eps * scale, dtype + " n=" + n + " gelu''(" + v[i] + ")");
+                    assertEquals(r1[i], g1[i], 8 * eps * scale, dtype + " n=" + n + " " + name + "'(" + v[i] + ")");
+                    assertEquals(r2[i], g2[i], 8 * eps * scale, dtype + " n=" + n + " " + name + "''(" + v[i] + ")");
                 }
             }
         }
+    }
+
+    @Test
+    void gelusFusedBackwardMatchesTheCompositesDerivatives() {
+        // Phi(x) + x phi(x) and phi(x) (2 - x^2), against x * 0.5 * (1 + erf(x / sqrt 2))
+        assertFusedBackwardMatchesComposite("gelu", Tensor::gelu, x -> x.mul(0.5).mul(x.mul(Math.sqrt(0.5)).erf().add(1.0)), 42,
+                new double[] {0.0, -0.0, -0.7518, 6.5, -6.5, 40, -40}, 2);
     }
 
     @Test
@@ -275,34 +282,9 @@ class ElementwiseOpsTest {
 
     @Test
     void silusFusedBackwardMatchesTheCompositesDerivatives() {
-        // the fused backward against autograd through x * sigmoid(x), first and second derivatives,
-        // short and long runs, both dtypes
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(43);
-        for (int n : new int[] {9, 700}) {
-            double[] v = new double[n];
-            double[] w = new double[n];
-            for (int i = 0; i < n; i++) {
-                v[i] = rng.nextInt(10) == 0 ? new double[] {0.0, -0.0, 20, -20, 40, -40, 100}[rng.nextInt(7)] : rng.nextGaussian() * 3;
-                w[i] = rng.nextGaussian();
-            }
-            for (DType dtype : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
-                double eps = dtype == DType.FLOAT64 ? 0x1p-52 : 0x1p-23;
-                Tensor weights = Tensor.of(w).to(dtype);
-                Tensor x = Tensor.of(v).to(dtype).requiresGrad(true);
-                List<Tensor> fused = Autograd.grad(x.silu().mul(weights).sum(), List.of(x), true);
-                List<Tensor> reference = Autograd.grad(x.mul(x.sigmoid()).mul(weights).sum(), List.of(x), true);
-                double[] g1 = fused.get(0).toArray();
-                double[] r1 = reference.get(0).toArray();
-                double[] g2 = Autograd.grad(fused.get(0).sum(), List.of(x), false).get(0).toArray();
-                double[] r2 = Autograd.grad(reference.get(0).sum(), List.of(x), false).get(0).toArray();
-                for (int i = 0; i < n; i++) {
-                    // s (1 + x (1 - s)) and s (1 - s)(2 + x (1 - 2s)) from terms up to about 1.1 and 0.5 in size
-                    double scale = Math.abs(w[i]) * 2;
-                    assertEquals(r1[i], g1[i], 8 * eps * scale, dtype + " n=" + n + " silu'(" + v[i] + ")");
-                    assertEquals(r2[i], g2[i], 8 * eps * scale, dtype + " n=" + n + " silu''(" + v[i] + ")");
-                }
-            }
-        }
+        // s (1 + x (1 - s)) and s (1 - s)(2 + x (1 - 2s)), against x * sigmoid(x)
+        assertFusedBackwardMatchesComposite("silu", Tensor::silu, x -> x.mul(x.sigmoid()), 43,
+                new double[] {0.0, -0.0, 20, -20, 40, -40, 100}, 3);
     }
 
     @Test

@@ -51,7 +51,6 @@ final class ErrorFunction {
         return Math.copySign(1.0 - erfc(ax), x);
     }
 
-    private static final double SQRT_HALF = Math.sqrt(0.5);
     private static final double ONE_OVER_SQRT_PI = 1 / Math.sqrt(Math.PI);
     /** Terms of erfc's asymptotic series from 6 on: the next is below 3e-15 of the sum. */
     private static final int ASYMPTOTIC_TERMS = 24;
@@ -65,9 +64,9 @@ final class ErrorFunction {
      */
     static double normalCdf(double x) {
         if (!(x < 0)) {
-            return 0.5 * (1 + erf(x * SQRT_HALF));
+            return 0.5 * (1 + erf(x * Elementwise.SQRT_HALF));
         }
-        double u = -x * SQRT_HALF;
+        double u = -x * Elementwise.SQRT_HALF;
         if (u < SMALL) {
             return 0.5 * (1 - erf(u));
         }
