@@ -197,17 +197,25 @@ final class VectorLoops {
     static double max(double[] a, int ao, int n) {
         DoubleVector m0 = DoubleVector.broadcast(SPECIES, Double.NEGATIVE_INFINITY);
         DoubleVector m1 = m0;
-        double[] lanes = new double[2 * LANES];
+        DoubleVector m2 = m0;
+        DoubleVector m3 = m0;
+        double[] lanes = new double[4 * LANES];
         java.util.Arrays.fill(lanes, Double.NEGATIVE_INFINITY);
         int i = 0;
-        for (; i + 2 * LANES <= n; i += 2 * LANES) {
+        for (; i + 4 * LANES <= n; i += 4 * LANES) {
             DoubleVector x0 = (DoubleVector) SPECIES.fromArray(a, ao + i);
             DoubleVector x1 = (DoubleVector) SPECIES.fromArray(a, ao + i + LANES);
+            DoubleVector x2 = (DoubleVector) SPECIES.fromArray(a, ao + i + 2 * LANES);
+            DoubleVector x3 = (DoubleVector) SPECIES.fromArray(a, ao + i + 3 * LANES);
             m0 = m0.blend(x0, x0.compare(VectorOperators.GT, m0));
             m1 = m1.blend(x1, x1.compare(VectorOperators.GT, m1));
-            if (i + 4 * LANES > n) {
+            m2 = m2.blend(x2, x2.compare(VectorOperators.GT, m2));
+            m3 = m3.blend(x3, x3.compare(VectorOperators.GT, m3));
+            if (i + 8 * LANES > n) {
                 m0.intoArray(lanes, 0);
                 m1.intoArray(lanes, LANES);
+                m2.intoArray(lanes, 2 * LANES);
+                m3.intoArray(lanes, 3 * LANES);
             }
         }
         double m = Double.NEGATIVE_INFINITY;
@@ -221,18 +229,22 @@ final class VectorLoops {
         return m;
     }
 
-    /** {@link #max(double[], int, int)} of floats, on one vector of lanes (eight on AVX2). */
+    /** {@link #max(double[], int, int)} of floats, on two vectors of lanes. */
     static float max(float[] a, int ao, int n) {
         int lanes = FLOATS.length();
-        FloatVector m = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
-        float[] lane = new float[lanes];
+        FloatVector m0 = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        FloatVector m1 = m0;
+        float[] lane = new float[2 * lanes];
         java.util.Arrays.fill(lane, Float.NEGATIVE_INFINITY);
         int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += lanes) {
-            FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
-            m = m.blend(x, x.compare(VectorOperators.GT, m));
-            if (i + 2 * lanes > bound) {
-                m.intoArray(lane, 0);
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            FloatVector x0 = (FloatVector) FLOATS.fromArray(a, ao + i);
+            FloatVector x1 = (FloatVector) FLOATS.fromArray(a, ao + i + lanes);
+            m0 = m0.blend(x0, x0.compare(VectorOperators.GT, m0));
+            m1 = m1.blend(x1, x1.compare(VectorOperators.GT, m1));
+            if (i + 4 * lanes > n) {
+                m0.intoArray(lane, 0);
+                m1.intoArray(lane, lanes);
             }
         }
         float r = Float.NEGATIVE_INFINITY;
@@ -279,6 +291,43 @@ final class VectorLoops {
         }
         for (; i < n; i++) {
             r[ro + i] = y[yo + i] * ((g[go + i] - hi) - lo);
+        }
+    }
+
+    /**
+     * silu's backward from its sigmoid: {@code r[ro + i] = g (s (1 + x (1 - s)))} with s = s[i]
+     * (the sigmoid of x, computed ahead into scratch), as {@link Elementwise#siluGrad}; r may be g
+     * or x at the same offset (each lane is read before it is stored).
+     */
+    static void siluGrad(double[] g, int go, double[] x, int xo, double[] s, double[] r, int ro, int n) {
+        DoubleVector one = DoubleVector.broadcast(SPECIES, 1.0);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector si = (DoubleVector) SPECIES.fromArray(s, i);
+            DoubleVector v = (DoubleVector) SPECIES.fromArray(x, xo + i);
+            DoubleVector f = si.mul(one.add(v.mul(one.sub(si))));
+            ((DoubleVector) SPECIES.fromArray(g, go + i)).mul(f).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            double si = s[i];
+            r[ro + i] = g[go + i] * (si * (1 + x[xo + i] * (1 - si)));
+        }
+    }
+
+    /** {@link #siluGrad(double[], int, double[], int, double[], double[], int, int)} of floats, in float arithmetic. */
+    static void siluGrad(float[] g, int go, float[] x, int xo, float[] s, float[] r, int ro, int n) {
+        FloatVector one = FloatVector.broadcast(FLOATS, 1f);
+        int lanes = FLOATS.length();
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += lanes) {
+            FloatVector si = (FloatVector) FLOATS.fromArray(s, i);
+            FloatVector v = (FloatVector) FLOATS.fromArray(x, xo + i);
+            FloatVector f = si.mul(one.add(v.mul(one.sub(si))));
+            ((FloatVector) FLOATS.fromArray(g, go + i)).mul(f).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            float si = s[i];
+            r[ro + i] = g[go + i] * (si * (1f + x[xo + i] * (1f - si)));
         }
     }
 

@@ -70,14 +70,7 @@ final class VectorMathKernel implements MathKernel {
         for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
             int len = Math.min(FloatBlocks.BLOCK, n - from);
             VectorExp.sigmoid(x, xo + from, s, 0, len);
-            int gs = go + from;
-            int xs = xo + from;
-            int rs = ro + from;
-            for (int i = 0; i < len; i++) {
-                double v = x[xs + i];
-                double si = s[i];
-                r[rs + i] = g[gs + i] * (si * (1 + v * (1 - si)));
-            }
+            VectorLoops.siluGrad(g, go + from, x, xo + from, s, r, ro + from, len);
         }
     }
 
@@ -88,14 +81,7 @@ final class VectorMathKernel implements MathKernel {
         for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
             int len = Math.min(FloatBlocks.BLOCK, n - from);
             VectorFloatExp.sigmoid(x, xo + from, s, 0, len);
-            int gs = go + from;
-            int xs = xo + from;
-            int rs = ro + from;
-            for (int i = 0; i < len; i++) {
-                float v = x[xs + i];
-                float si = s[i];
-                r[rs + i] = g[gs + i] * (si * (1f + v * (1f - si)));
-            }
+            VectorLoops.siluGrad(g, go + from, x, xo + from, s, r, ro + from, len);
         }
     }
 

@@ -15,6 +15,8 @@ final class VectorSums {
     private static final int LANES = SPECIES.length();
     /** Floats of {@link #SPECIES}'s shape (twice its lanes), for sums of floats widened by part-0 casts. */
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    /** Eight floats, for sums of floats widened onto 8-lane double vectors (AVX-512) by same-length casts. */
+    private static final VectorSpecies<Float> EIGHT_FLOATS = FloatVector.SPECIES_256;
 
     private VectorSums() {
     }
@@ -74,10 +76,14 @@ final class VectorSums {
 
     /**
      * {@link MathKernel#dot(float[], int, float[], int, int)} on 4-lane vectors (AVX2), each float
-     * widened exactly by a part-0 cast as in {@link #sum(float[], int, int)}; other widths widen
-     * both runs into scratch and take {@link #dot(double[], int, double[], int, int)}.
+     * widened exactly by a part-0 cast as in {@link #sum(float[], int, int)}; on 8-lane vectors
+     * (AVX-512) {@link #dotInHalves}; other widths widen both runs into scratch and take
+     * {@link #dot(double[], int, double[], int, int)}.
      */
     static double dot(float[] a, int ao, float[] b, int bo, int n) {
+        if (LANES == 8) {
+            return dotInHalves(a, ao, b, bo, n);
+        }
         if (LANES != 4) {
             double[] w = Scratch.doubles(Scratch.MATH, 2 * n);
             VectorConversions.widen(a, ao, w, 0, n);
@@ -117,6 +123,33 @@ final class VectorSums {
         return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
     }
 
+    /**
+     * {@link #dot(float[], int, float[], int, int)} on 8-lane vectors (AVX-512): running sum k is
+     * lane k % 8 of vector k / 8, each run of eight floats widened exactly by one cast of the same
+     * length, the products rounded and then added, as {@link ScalarMathKernel#dotInLanes}: the same bits.
+     */
+    private static double dotInHalves(float[] a, int ao, float[] b, int bo, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] sums = new double[lanes];
+        DoubleVector low = DoubleVector.zero(SPECIES);
+        DoubleVector high = low;
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            int p = ao + i;
+            int q = bo + i;
+            low = ((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(a, p)).castShape(SPECIES, 0))
+                    .mul((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(b, q)).castShape(SPECIES, 0)).add(low);
+            high = ((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(a, p + 8)).castShape(SPECIES, 0))
+                    .mul((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(b, q + 8)).castShape(SPECIES, 0)).add(high);
+            if (i + 2 * lanes > n) {
+                // stored in the loop's last turn: vector code after a loop can be left uncompiled
+                low.intoArray(sums, 0);
+                high.intoArray(sums, 8);
+            }
+        }
+        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
+    }
+
     /** {@link MathKernel#sum(double[], int, int)}. */
     static double sum(double[] a, int ao, int n) {
         int lanes = ReduceKernels.SUM_LANES;
@@ -141,6 +174,9 @@ final class VectorSums {
 
     /** {@link MathKernel#sum(float[], int, int)}: each float widened exactly, then added. */
     static double sum(float[] a, int ao, int n) {
+        if (LANES == 8) {
+            return sumInHalves(a, ao, n);
+        }
         if (LANES != 4) {
             return ReduceKernels.sumInLanes(a, ao, n);
         }
@@ -170,6 +206,32 @@ final class VectorSums {
             }
         }
         // the last whole turns and the tail into the same running sums (SUM_LANES is a power of two)
+        for (; i < n; i++) {
+            sums[i & (lanes - 1)] += a[ao + i];
+        }
+        return ReduceKernels.combineLanes(sums);
+    }
+
+    /**
+     * {@link #sum(float[], int, int)} on 8-lane vectors (AVX-512): running sum k is lane k % 8 of
+     * vector k / 8, each run of eight floats widened exactly by one cast of the same length.
+     */
+    private static double sumInHalves(float[] a, int ao, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] sums = new double[lanes];
+        DoubleVector low = DoubleVector.zero(SPECIES);
+        DoubleVector high = low;
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            int p = ao + i;
+            low = ((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(a, p)).castShape(SPECIES, 0)).add(low);
+            high = ((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(a, p + 8)).castShape(SPECIES, 0)).add(high);
+            if (i + 2 * lanes > n) {
+                // stored in the loop's last turn: vector code after a loop can be left uncompiled
+                low.intoArray(sums, 0);
+                high.intoArray(sums, 8);
+            }
+        }
         for (; i < n; i++) {
             sums[i & (lanes - 1)] += a[ao + i];
         }

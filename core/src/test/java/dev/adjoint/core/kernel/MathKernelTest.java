@@ -826,6 +826,8 @@ class MathKernelTest {
         k.gelu(f, 0, fg, 0, f.length);
         float[] fgg = new float[f.length];
         k.geluGrad(fe2, 0, f, 0, fgg, 0, f.length);
+        float[] fsg = new float[f.length];
+        k.siluGrad(fe2, 0, f, 0, fsg, 0, f.length);
         for (int i = 0; i < 80; i++) {
             k.expShifted(f, i, 2.5f, fAlone, 0, 1);
             assertEquals(Float.floatToRawIntBits(fAlone[0]), Float.floatToRawIntBits(fe[i]), "float exp(" + f[i] + " - 2.5)");
@@ -843,6 +845,8 @@ class MathKernelTest {
             assertEquals(Float.floatToIntBits(fAlone[0]), Float.floatToIntBits(fg[i]), "float gelu(" + f[i] + ")");
             k.geluGrad(fe2, i, f, i, fAlone, 0, 1);
             assertEquals(Float.floatToIntBits(fAlone[0]), Float.floatToIntBits(fgg[i]), "float geluGrad(" + fe2[i] + ", " + f[i] + ")");
+            k.siluGrad(fe2, i, f, i, fAlone, 0, 1);
+            assertEquals(Float.floatToIntBits(fAlone[0]), Float.floatToIntBits(fsg[i]), "float siluGrad(" + fe2[i] + ", " + f[i] + ")");
         }
         for (int i = 0; i < 80; i++) {
             double[] one = {a[i]};
