@@ -15,8 +15,6 @@ final class VectorSums {
     private static final int LANES = SPECIES.length();
     /** Floats of {@link #SPECIES}'s shape (twice its lanes), for sums of floats widened by part-0 casts. */
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
-    /** Eight floats, for sums of floats widened onto 8-lane double vectors (AVX-512) by same-length casts. */
-    private static final VectorSpecies<Float> EIGHT_FLOATS = FloatVector.SPECIES_256;
 
     private VectorSums() {
     }
@@ -125,8 +123,9 @@ final class VectorSums {
 
     /**
      * {@link #dot(float[], int, float[], int, int)} on 8-lane vectors (AVX-512): running sum k is
-     * lane k % 8 of vector k / 8, each run of eight floats widened exactly by one cast of the same
-     * length, the products rounded and then added, as {@link ScalarMathKernel#dotInLanes}: the same bits.
+     * lane k % 8 of vector k / 8, each float widened exactly by a part-0 cast of a whole float
+     * vector (sixteen floats, of which the cast takes the first eight), the products rounded and
+     * then added, as {@link ScalarMathKernel#dotInLanes}: the same bits.
      */
     private static double dotInHalves(float[] a, int ao, float[] b, int bo, int n) {
         int lanes = ReduceKernels.SUM_LANES;
@@ -134,19 +133,22 @@ final class VectorSums {
         DoubleVector low = DoubleVector.zero(SPECIES);
         DoubleVector high = low;
         int i = 0;
-        for (; i + lanes <= n; i += lanes) {
+        // the second load of a turn reads eight floats past it, so the vector turns stop eight short
+        int bound = n - lanes - FLOATS.length() + LANES;
+        for (; i <= bound; i += lanes) {
             int p = ao + i;
             int q = bo + i;
-            low = ((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(a, p)).castShape(SPECIES, 0))
-                    .mul((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(b, q)).castShape(SPECIES, 0)).add(low);
-            high = ((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(a, p + 8)).castShape(SPECIES, 0))
-                    .mul((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(b, q + 8)).castShape(SPECIES, 0)).add(high);
-            if (i + 2 * lanes > n) {
+            low = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p)).castShape(SPECIES, 0))
+                    .mul((DoubleVector) ((FloatVector) FLOATS.fromArray(b, q)).castShape(SPECIES, 0)).add(low);
+            high = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p + 8)).castShape(SPECIES, 0))
+                    .mul((DoubleVector) ((FloatVector) FLOATS.fromArray(b, q + 8)).castShape(SPECIES, 0)).add(high);
+            if (i + lanes > bound) {
                 // stored in the loop's last turn: vector code after a loop can be left uncompiled
                 low.intoArray(sums, 0);
                 high.intoArray(sums, 8);
             }
         }
+        // the last whole turns and the tail into the same running sums (i is a multiple of 16)
         return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i);
     }
 
@@ -214,7 +216,7 @@ final class VectorSums {
 
     /**
      * {@link #sum(float[], int, int)} on 8-lane vectors (AVX-512): running sum k is lane k % 8 of
-     * vector k / 8, each run of eight floats widened exactly by one cast of the same length.
+     * vector k / 8, each float widened exactly by a part-0 cast, as {@link #dotInHalves}.
      */
     private static double sumInHalves(float[] a, int ao, int n) {
         int lanes = ReduceKernels.SUM_LANES;
@@ -222,11 +224,12 @@ final class VectorSums {
         DoubleVector low = DoubleVector.zero(SPECIES);
         DoubleVector high = low;
         int i = 0;
-        for (; i + lanes <= n; i += lanes) {
+        int bound = n - lanes - FLOATS.length() + LANES;
+        for (; i <= bound; i += lanes) {
             int p = ao + i;
-            low = ((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(a, p)).castShape(SPECIES, 0)).add(low);
-            high = ((DoubleVector) ((FloatVector) EIGHT_FLOATS.fromArray(a, p + 8)).castShape(SPECIES, 0)).add(high);
-            if (i + 2 * lanes > n) {
+            low = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p)).castShape(SPECIES, 0)).add(low);
+            high = ((DoubleVector) ((FloatVector) FLOATS.fromArray(a, p + 8)).castShape(SPECIES, 0)).add(high);
+            if (i + lanes > bound) {
                 // stored in the loop's last turn: vector code after a loop can be left uncompiled
                 low.intoArray(sums, 0);
                 high.intoArray(sums, 8);
