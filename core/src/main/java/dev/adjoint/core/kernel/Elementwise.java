@@ -147,6 +147,8 @@ public final class Elementwise {
     }
 
     static final double SQRT_HALF = Math.sqrt(0.5);
+    /** gelu's float64 constants for the math kernel's broadcast operand: sqrt(1/2), 1/2, 1. */
+    private static final double[] GELU_CONSTANTS = {SQRT_HALF, 0.5, 1.0};
 
     /**
      * gelu in its exact form, in one pass. float64 gives the bits of {@code x * 0.5 * (1 + erf(x * (1
@@ -179,18 +181,20 @@ public final class Elementwise {
                 }
             });
         }
-        // erf on the math kernel (the same bits), block by block through scratch
+        // erf and the four operations on the math kernel (the same bits: one rounding per operation,
+        // in the same order), block by block through scratch. NOTE: not plain loops, which C2 does
+        // not vectorize here (r may be a)
         return blockwise(x, true, (a, o, r, ro, n) -> {
             double[] t = FloatBlocks.scratch()[1];
+            MathKernel k = KernelProvider.math();
             for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
                 int len = Math.min(FloatBlocks.BLOCK, n - from);
-                for (int i = 0; i < len; i++) {
-                    t[i] = a[o + from + i] * SQRT_HALF;
-                }
-                KernelProvider.math().erf(t, 0, t, 0, len);
-                for (int i = 0; i < len; i++) {
-                    r[ro + from + i] = a[o + from + i] * 0.5 * (1 + t[i]);
-                }
+                k.arithmetic(Binary.MUL, a, o + from, GELU_CONSTANTS, 0, 0, t, 0, len);
+                k.erf(t, 0, t, 0, len);
+                k.arithmetic(Binary.ADD, t, 0, GELU_CONSTANTS, 2, 0, t, 0, len);
+                // x * 0.5 into r, then times 1 + erf (r may be a: x is not read again)
+                k.arithmetic(Binary.MUL, a, o + from, GELU_CONSTANTS, 1, 0, r, ro + from, len);
+                k.arithmetic(Binary.MUL, r, ro + from, t, 0, 1, r, ro + from, len);
             }
         });
     }

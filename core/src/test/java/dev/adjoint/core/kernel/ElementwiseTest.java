@@ -207,6 +207,25 @@ class ElementwiseTest {
         }
     }
 
+    /**
+     * float64 gelu is {@code x * 0.5 * (1 + erf(x * sqrt(1/2)))} operation by operation, PyTorch's
+     * order, bit for bit: on short runs (scalar loops) and long ones (the math kernel's passes), on
+     * every layout, with the special values among random ones.
+     */
+    @Test
+    void float64GeluHasTheBitsOfItsCompositeInPyTorchsOrder() {
+        for (int cols : new int[] {7, MathKernel.MIN_LENGTH + 6, FloatBlocks.BLOCK + 3}) {
+            for (NDArray a : layouts(33, 3, cols)) {
+                double[] r = Elementwise.gelu(a).toArray();
+                double[] x = a.toArray();
+                for (int i = 0; i < r.length; i++) {
+                    double expected = x[i] * 0.5 * (1 + ErrorFunction.erf(x[i] * Elementwise.SQRT_HALF));
+                    assertSameBits(expected, r[i], "gelu(" + x[i] + "), " + cols + " columns, strides " + Arrays.toString(a.strides));
+                }
+            }
+        }
+    }
+
     private static NDArray random(long seed, int... shape) {
         SplittableRandom rng = new SplittableRandom(seed);
         double[] x = new double[Shapes.size(shape)];
