@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API loops of {@link VectorMathKernel} that are plain arithmetic (the four operations,
- * softmax's backward) or a maximum, kept apart from its polynomial functions ({@link VectorExp}) and
+ * softmax's backward, silu's backward from its sigmoid) or a maximum, kept apart from its polynomial functions ({@link VectorExp}) and
  * its runs ({@link VectorRuns}). Each gives the bits
  * of its scalar twin in {@link ScalarMathKernel}: one rounding per Java operation, no fused
  * multiply-add.
