@@ -158,7 +158,8 @@ final class ColumnLoops {
     /**
      * The reverse of {@link #im2col}: adds each column entry into the input position it was read
      * from. Long runs split over threads by input channel, whose rows no other channel's touch, so
-     * every element gets its additions in the one-thread order.
+     * every element gets its additions in the one-thread order. gx must start at +0.0 where it is
+     * added to; entries of cols for padding positions may be zeroed (cols is scratch).
      */
     static void col2im(double[] cols, Geometry g, int group, int j0, int cw, double[] gx, boolean split) {
         int window = g.kh() * g.kw();
@@ -206,6 +207,22 @@ final class ColumnLoops {
                             math.arithmetic(Elementwise.Binary.ADD, gx, d, cols, src + yLo * ow, 1, gx, d, (yHi - yLo) * w);
                             continue;
                         }
+                        if (ow == w && yLo < yHi && xLo < xHi) {
+                            // shifted rows of the same length as the image's (padding that keeps the
+                            // size): the entries between two rows' runs are padding positions, whose
+                            // gradient is dropped; zeroed, the rows are one run, on the math kernel.
+                            // Adding +0.0 changes no element: gx starts at +0.0 and a sum that starts
+                            // there is never -0.0
+                            int base = src + yLo * ow;
+                            for (int y = 0; y < yHi - yLo; y++, base += ow) {
+                                zeroRange(cols, base, xLo);
+                                zeroRange(cols, base + xHi, ow - xHi);
+                            }
+                            int d = gxPlane + (yLo + di) * w + dj + xLo;
+                            math.arithmetic(Elementwise.Binary.ADD, gx, d, cols, src + yLo * ow + xLo, 1, gx, d,
+                                    (yHi - yLo - 1) * w + xHi - xLo);
+                            continue;
+                        }
                         if (yLo < yHi && xLo < xHi) {
                             math.addRuns(cols, src + yLo * ow + xLo, ow, gx, gxPlane + (yLo + di) * w + dj + xLo, w, yHi - yLo,
                                     xHi - xLo);
@@ -213,6 +230,13 @@ final class ColumnLoops {
                     }
                 }
             }
+        }
+    }
+
+    /** Zeros {@code a[at]} to {@code a[at + n - 1]}. */
+    private static void zeroRange(double[] a, int at, int n) {
+        for (int i = 0; i < n; i++) {
+            a[at + i] = 0.0;
         }
     }
 
