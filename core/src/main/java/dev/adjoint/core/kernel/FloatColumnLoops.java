@@ -217,8 +217,8 @@ final class FloatColumnLoops {
                             // there is never -0.0
                             int base = src + yLo * ow;
                             for (int y = 0; y < yHi - yLo; y++, base += ow) {
-                                zeroRange(cols, base, xLo);
-                                zeroRange(cols, base + xHi, ow - xHi);
+                                Arrays.fill(cols, base, base + xLo, 0.0f);
+                                Arrays.fill(cols, base + xHi, base + ow, 0.0f);
                             }
                             int d = gxPlane + (yLo + di) * w + dj + xLo;
                             math.arithmetic(Elementwise.Binary.ADD, gx, d, cols, src + yLo * ow + xLo, 1, gx, d,
@@ -232,13 +232,6 @@ final class FloatColumnLoops {
                     }
                 }
             }
-        }
-    }
-
-    /** Zeros {@code a[at]} to {@code a[at + n - 1]}. */
-    private static void zeroRange(float[] a, int at, int n) {
-        for (int i = 0; i < n; i++) {
-            a[at + i] = 0.0f;
         }
     }
 
