@@ -216,11 +216,12 @@ public final class Elementwise {
         }
         return blockwise(x, true, (a, o, r, ro, n) -> {
             double[] s = FloatBlocks.scratch()[1];
+            MathKernel k = KernelProvider.math();
             for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
                 int len = Math.min(FloatBlocks.BLOCK, n - from);
-                KernelProvider.math().sigmoid(a, o + from, s, 0, len);
+                k.sigmoid(a, o + from, s, 0, len);
                 // the product on the math kernel: C2 does not vectorize a loop whose r may overlap a
-                KernelProvider.math().arithmetic(Binary.MUL, a, o + from, s, 0, 1, r, ro + from, len);
+                k.arithmetic(Binary.MUL, a, o + from, s, 0, 1, r, ro + from, len);
             }
         });
     }
