@@ -215,8 +215,13 @@ final class ColumnLoops {
                             // there is never -0.0
                             int base = src + yLo * ow;
                             for (int y = 0; y < yHi - yLo; y++, base += ow) {
-                                Arrays.fill(cols, base, base + xLo, 0.0);
-                                Arrays.fill(cols, base + xHi, base + ow, 0.0);
+                                // a column or two: plain loops, not a call of Arrays.fill per run
+                                for (int q = base; q < base + xLo; q++) {
+                                    cols[q] = 0.0;
+                                }
+                                for (int q = base + xHi; q < base + ow; q++) {
+                                    cols[q] = 0.0;
+                                }
                             }
                             int d = gxPlane + (yLo + di) * w + dj + xLo;
                             math.arithmetic(Elementwise.Binary.ADD, gx, d, cols, src + yLo * ow + xLo, 1, gx, d,

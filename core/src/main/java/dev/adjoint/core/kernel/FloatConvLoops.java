@@ -127,27 +127,35 @@ final class FloatConvLoops {
                     // not cols (k rows): a transposed B is packed element by element
                     FloatGemmLoops.multiply(null, new FloatOperand(cols, 0, cw, false), new FloatOperand(slice, 0, cw, true),
                             part, 0, og, k, og, cw);
+                    // partials keep each group's [k, og] layout, the product's: one contiguous
+                    // addition, the same additions as into [og, k] (transposed once at the end)
                     int base = laneBase + group * og * k;
-                    for (int o = 0; o < og; o++) {
-                        for (int q = 0, at = base + o * k; q < k; q++) {
-                            partials[at + q] += part[q * og + o];
-                        }
-                    }
+                    BinaryLoops.inner(Elementwise.Binary.ADD, partials, base, partials, base, 1, part, 0, 1, og * k);
                 });
             }
         });
-        if (lanes == 1) {
-            return NDArray.wrap(partials, shape);
+        float[] sum = partials;
+        if (lanes > 1) {
+            float[] total = new float[size];
+            Parallel.forRange(size, Parallel.GRAIN, lanes, (from, to) -> {
+                // lane by lane over a range, so each element gets lane 0's partial plus the others in
+                // lane order, and each lane is read in one pass, not lanes streams at once
+                System.arraycopy(partials, from, total, from, to - from);
+                for (int lane = 1; lane < lanes; lane++) {
+                    BinaryLoops.inner(Elementwise.Binary.ADD, total, from, total, from, 1, partials, lane * size + from, 1, to - from);
+                }
+            });
+            sum = total;
         }
         float[] gw = new float[size];
-        Parallel.forRange(size, Parallel.GRAIN, lanes, (from, to) -> {
-            // lane by lane over a range, so each element gets lane 0's partial plus the others in
-            // lane order, and each lane is read in one pass, not lanes streams at once
-            System.arraycopy(partials, from, gw, from, to - from);
-            for (int lane = 1; lane < lanes; lane++) {
-                BinaryLoops.inner(Elementwise.Binary.ADD, gw, from, gw, from, 1, partials, lane * size + from, 1, to - from);
+        for (int group = 0; group < g.groups(); group++) {
+            int base = group * og * k;
+            for (int q = 0; q < k; q++) {
+                for (int o = 0, at = base + q * og; o < og; o++) {
+                    gw[base + o * k + q] = sum[at + o];
+                }
             }
-        });
+        }
         return NDArray.wrap(gw, shape);
     }
 
