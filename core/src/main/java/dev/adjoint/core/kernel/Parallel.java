@@ -124,6 +124,22 @@ public final class Parallel {
     }
 
     /**
+     * Runs {@code body} once for each of the {@code count} parts of a matrix product, each part an
+     * index, on up to {@code workers} threads, as a split loop: pool threads lingering after the
+     * last split loop or product take their parts at once, without a wake-up; a part that no other
+     * thread has started when the caller is free runs on the caller (a pool thread slow to wake
+     * leaves its part to it); and the pool threads linger after their parts
+     * ({@link #LINGER_NANOS}). The caller spins, then parks, for parts still running elsewhere.
+     */
+    static void forParts(int count, int workers, Range body) {
+        if (count <= 1 || workers <= 1) {
+            body.run(0, count);
+            return;
+        }
+        new Split(count, 1, workers, false, body).run();
+    }
+
+    /**
      * The sum of [0, n) as block sums of {@link #SUM_BLOCK} elements added up in block order:
      * {@code ((b0 + b1) + b2) + ...}, the blocks computed on up to {@link #parts} threads. One block
      * (n up to {@link #SUM_BLOCK}) is {@code block.sum(0, n)} itself.
@@ -147,15 +163,16 @@ public final class Parallel {
     }
 
     /**
-     * How long a pool thread that finished its parts of a split loop stays spinning for the next one
-     * before it goes back to the pool: the wait policy of OpenMP's threads, so that consecutive
-     * split loops (a step's forward and backward) find it running instead of paying for a wake-up
-     * each. NOTE: not shorter:
-     * loops separated by about the spin's length (a sum, then its backward filling a gradient)
-     * found the thread just gone, and ran slower than with no spin at all (bench/RESULTS.md,
-     * "Split loops").
+     * How long a pool thread that finished its parts of a split loop or of a matrix product stays
+     * spinning for the next one before it goes back to the pool: the wait policy of OpenMP's
+     * threads, so that consecutive split loops and products (a step's forward and backward) find it
+     * running instead of paying for a wake-up each. NOTE: not shorter: loops separated by about the
+     * spin's length (a sum, then its backward filling a gradient) found the thread just gone, and
+     * ran slower than with no spin at all; at 50 us a small network's step (the products of a batch
+     * of 128, with a few hundred microseconds of small ops between them) woke the thread for most
+     * of its products (bench/RESULTS.md, "Split loops", "Products as split loops").
      */
-    static final long LINGER_NANOS = 50_000;
+    static final long LINGER_NANOS = 200_000;
     /**
      * The split loop most recently started, for lingering pool threads to join; null when it is
      * done. Shared by all callers because a lingering thread has no other way to find the next loop;

@@ -31,8 +31,12 @@ import java.util.concurrent.RecursiveAction;
  * {@link ScalarGemmKernel} and {@link VectorGemmKernel}): so the thread count changes which thread
  * computes an element, never its bits.
  *
- * <p>A caller from outside the pool computes the first part itself and hands the others to the
- * pool, so a two-way split wakes one pool thread, not two, and the caller does not sit idle.
+ * <p>A caller from outside the pool runs the parts as one of {@link Parallel}'s split loops: it
+ * computes the first part itself, pool threads still lingering after the last split loop or
+ * product take the others at once (a two-way split wakes at most one pool thread, and none in the
+ * middle of a training step), a part that no pool thread has started by the time the caller is
+ * free runs on the caller, and the pool threads linger after their parts for the next product or
+ * loop. A product inside a parallel product (on a pool thread) forks its parts in place.
  */
 final class ParallelGemm {
     /** Name of the system property that sets the number of threads of large products. */
@@ -163,34 +167,27 @@ final class ParallelGemm {
         boolean byRows = m >= n;
         int length = byRows ? m : n;
         int chunk = chunk(length, parts);
+        ForkJoinPool p = pool();
+        if (ForkJoinTask.getPool() != p) {
+            // NOTE: not a fork/join task per part: a pool thread that finished one parked, and the
+            // next product of a small network's step paid for waking it (bench/RESULTS.md,
+            // "Products as split loops")
+            int count = (length + chunk - 1) / chunk;
+            Parallel.forParts(count, parts, (first, last) -> {
+                for (int i = first; i < last; i++) {
+                    part.run(byRows, i * chunk, Math.min(chunk, length - i * chunk));
+                }
+            });
+            return;
+        }
+        // already one of our workers (a product inside a parallel product): fork in place
         List<RecursiveAction> tasks = new ArrayList<>(parts);
         for (int start = 0; start < length; start += chunk) {
             int from = start;
             int size = Math.min(chunk, length - start);
             tasks.add(action(() -> part.run(byRows, from, size)));
         }
-        ForkJoinPool p = pool();
-        if (ForkJoinTask.getPool() == p) {
-            // already one of our workers (a product inside a parallel product): fork in place
-            ForkJoinTask.invokeAll(tasks);
-        } else {
-            // the calling thread is already running: it takes the first part itself, so that a
-            // two-way split wakes one pool thread instead of two and waits for no hand-off
-            for (int t = 1; t < tasks.size(); t++) {
-                p.execute(tasks.get(t));
-            }
-            try {
-                tasks.get(0).invoke();
-            } finally {
-                // even when the first part failed: no part may still be writing C after return
-                for (int t = 1; t < tasks.size(); t++) {
-                    tasks.get(t).quietlyJoin();
-                }
-            }
-            for (int t = 1; t < tasks.size(); t++) {
-                tasks.get(t).join(); // rethrows a part's failure
-            }
-        }
+        ForkJoinTask.invokeAll(tasks);
     }
 
     /** How many parts an m x n x k product is split into for {@code maxParts} threads. */

@@ -7,9 +7,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Back-to-back split loops from several threads at once, as lingering pool threads join them
- * ({@link Parallel#LINGER_NANOS}): every index must run once, and no loop on more threads than it
- * was split for, though it has more parts than that. Run by {@link ParallelKernelsTest} in its own JVM and, with {@code -Dadjoint.threads=8} (a
+ * Back-to-back split loops and matrix products from several threads at once, as lingering pool
+ * threads join them ({@link Parallel#LINGER_NANOS}): every index must run once, no loop on more
+ * threads than it was split for, though it has more parts than that, and every product must give
+ * the bits of the same product on one thread. Run by {@link ParallelKernelsTest} in its own JVM and, with {@code -Dadjoint.threads=8} (a
  * pool of seven threads, so that a loop of two or three parts could draw more), in a child JVM;
  * exits with 1 and the failures on standard output if anything is wrong.
  */
@@ -27,6 +28,16 @@ public final class SplitLoopsProbe {
     /** Runs {@code loops} loops on each of {@code callers} threads; the failures found. */
     static List<String> run(int callers, int loops) throws InterruptedException {
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        // a product of three parts on three threads, two on two (160 rows, 1.6 million multiply-adds)
+        int rows = 160;
+        int cols = 64;
+        int depth = 160;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+        Operand a = new Operand(rng.doubles(rows * depth, -1, 1).toArray(), 0, depth, false);
+        Operand b = new Operand(rng.doubles(depth * cols, -1, 1).toArray(), 0, cols, false);
+        GemmKernel kernel = KernelProvider.kernel();
+        double[] expected = new double[rows * cols];
+        ParallelGemm.multiply(1, kernel, a, b, expected, 0, cols, rows, cols, depth);
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < callers; c++) {
             int parts = 2 + c % 2;
@@ -34,6 +45,15 @@ public final class SplitLoopsProbe {
                 try {
                     Parallel.forceParts(parts);
                     for (int loop = 0; loop < loops; loop++) {
+                        if (loop % 3 == 2) {
+                            double[] product = new double[rows * cols];
+                            ParallelGemm.multiply(parts, kernel, a, b, product, 0, cols, rows, cols, depth);
+                            if (!java.util.Arrays.equals(expected, product)) {
+                                failures.add("loop " + loop + ": a product split for " + parts + " threads differs from one thread's");
+                                return;
+                            }
+                            continue;
+                        }
                         // more parts than threads, alternately element loops and one-index parts
                         int n = loop % 2 == 0 ? Parallel.MIN_PARALLEL + loop * FloatBlocks.BLOCK : 64 + loop % 7;
                         int[] visits = new int[n];
