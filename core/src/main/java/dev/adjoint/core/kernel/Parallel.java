@@ -168,9 +168,9 @@ public final class Parallel {
      * threads, so that consecutive split loops and products (a step's forward and backward) find it
      * running instead of paying for a wake-up each. NOTE: not shorter: loops separated by about the
      * spin's length (a sum, then its backward filling a gradient) found the thread just gone, and
-     * ran slower than with no spin at all; at 50 us a small network's step (the products of a batch
-     * of 128, with a few hundred microseconds of small ops between them) woke the thread for most
-     * of its products (bench/RESULTS.md, "Split loops", "Products as split loops").
+     * ran slower than with no spin at all; at a quarter of this, a small network's step (the products
+     * of a batch of 128, small ops between them) woke the thread for most of its products
+     * (bench/RESULTS.md, "Split loops", "Products as split loops").
      */
     static final long LINGER_NANOS = 200_000;
     /**

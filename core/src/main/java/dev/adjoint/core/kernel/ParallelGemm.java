@@ -33,8 +33,8 @@ import java.util.concurrent.RecursiveAction;
  *
  * <p>A caller from outside the pool runs the parts as one of {@link Parallel}'s split loops: it
  * computes the first part itself, pool threads still lingering after the last split loop or
- * product take the others at once (a two-way split wakes at most one pool thread, and none in the
- * middle of a training step), a part that no pool thread has started by the time the caller is
+ * product take the others at once (a two-way split wakes at most one pool thread, none when one
+ * lingers), a part that no pool thread has started by the time the caller is
  * free runs on the caller, and the pool threads linger after their parts for the next product or
  * loop. A product inside a parallel product (on a pool thread) forks its parts in place.
  */
