@@ -168,8 +168,8 @@ public final class Parallel {
      * threads, so that consecutive split loops and products (a step's forward and backward) find it
      * running instead of paying for a wake-up each. NOTE: not shorter: loops separated by about the
      * spin's length (a sum, then its backward filling a gradient) found the thread just gone, and
-     * ran slower than with no spin at all; at a quarter of this, a small network's step (the products
-     * of a batch of 128, small ops between them) woke the thread for most of its products
+     * ran slower than with no spin at all; at a quarter of this, the pool's part of a small network's
+     * products (a batch of 128, small ops between them) often waited for a wake-up
      * (bench/RESULTS.md, "Split loops", "Products as split loops").
      */
     static final long LINGER_NANOS = 200_000;
@@ -254,8 +254,15 @@ public final class Parallel {
                 }
                 if (unfinished.get() > 0) {
                     waiter = Thread.currentThread();
+                    // an interrupted thread's park returns at once: the flag is cleared while it
+                    // waits (else it would spin for the whole wait) and set again after
+                    boolean interrupted = false;
                     while (unfinished.get() > 0) {
                         LockSupport.park(this);
+                        interrupted |= Thread.interrupted();
+                    }
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
                     }
                 }
             } finally {

@@ -172,8 +172,10 @@ final class ParallelGemm {
             // NOTE: not a fork/join task per part: a pool thread that finished one parked, and the
             // next product of a small network's step paid for waking it (bench/RESULTS.md,
             // "Products as split loops")
+            // parts whole grains long may outnumber maxParts (rounding): they still run on at most
+            // maxParts threads, the caller's cap
             int count = (length + chunk - 1) / chunk;
-            Parallel.forParts(count, parts, (first, last) -> {
+            Parallel.forParts(count, Math.min(count, maxParts), (first, last) -> {
                 for (int i = first; i < last; i++) {
                     part.run(byRows, i * chunk, Math.min(chunk, length - i * chunk));
                 }

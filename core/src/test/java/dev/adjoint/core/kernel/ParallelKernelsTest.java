@@ -112,6 +112,46 @@ class ParallelKernelsTest {
         assertTrue(e.getMessage().contains("part from"), e.getMessage());
     }
 
+    /**
+     * A caller whose interrupt flag is set parks while another thread runs the loop's last part
+     * (an interrupted thread's park returns at once: waiting on it, the caller spun), and keeps
+     * the flag.
+     */
+    @Test
+    void anInterruptedCallerWaitsParkedAndStaysInterrupted() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx.isCurrentThreadCpuTimeSupported(), "no thread CPU time here");
+        Parallel.forceParts(2);
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+        long busyNanos = 300_000_000L;
+        Thread.currentThread().interrupt();
+        long cpu0 = mx.getCurrentThreadCpuTime();
+        try {
+            Parallel.forRange(2, 1, Parallel.MIN_PARALLEL, (from, to) -> {
+                if (from == 0) {
+                    // the caller's part: wait (up to 10 s) until a pool thread has taken the other
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (!started.get() && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();
+                    }
+                } else {
+                    started.set(true);
+                    long end = System.nanoTime() + busyNanos;
+                    while (System.nanoTime() < end) {
+                        Thread.onSpinWait();
+                    }
+                }
+            });
+        } finally {
+            long cpu = mx.getCurrentThreadCpuTime() - cpu0;
+            boolean stillInterrupted = Thread.interrupted();
+            assertTrue(started.get(), "a pool thread ran the second part");
+            assertTrue(stillInterrupted, "the caller's interrupt flag survives the loop");
+            assertTrue(cpu < busyNanos / 3, "the caller spent " + cpu / 1_000_000 + " ms of CPU waiting " + busyNanos / 1_000_000
+                    + " ms for the other part");
+        }
+    }
+
     @Test
     void elementwiseMapsGiveTheSameBitsForAnyThreadCount() {
         List<NDArray> inputs = new ArrayList<>(bothDtypes(random(1, SHAPE)));

@@ -28,10 +28,11 @@ public final class SplitLoopsProbe {
     /** Runs {@code loops} loops on each of {@code callers} threads; the failures found. */
     static List<String> run(int callers, int loops) throws InterruptedException {
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
-        // a product of three parts on three threads, two on two (160 rows, 1.6 million multiply-adds)
-        int rows = 160;
+        // products split for three threads and for two (1.6 million multiply-adds), whose 97 rows
+        // cut in whole grains make more parts than that (four, three): still at most that many threads
+        int rows = 97;
         int cols = 64;
-        int depth = 160;
+        int depth = 256;
         java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
         Operand a = new Operand(rng.doubles(rows * depth, -1, 1).toArray(), 0, depth, false);
         Operand b = new Operand(rng.doubles(depth * cols, -1, 1).toArray(), 0, cols, false);
@@ -47,9 +48,26 @@ public final class SplitLoopsProbe {
                     for (int loop = 0; loop < loops; loop++) {
                         if (loop % 3 == 2) {
                             double[] product = new double[rows * cols];
-                            ParallelGemm.multiply(parts, kernel, a, b, product, 0, cols, rows, cols, depth);
+                            Set<Thread> runners = ConcurrentHashMap.newKeySet();
+                            GemmKernel recording = new GemmKernel() {
+                                @Override
+                                public String description() {
+                                    return kernel.description();
+                                }
+
+                                @Override
+                                public void multiply(Operand x, Operand y, double[] c, int cOff, int ldc, int pm, int pn, int pk) {
+                                    runners.add(Thread.currentThread());
+                                    kernel.multiply(x, y, c, cOff, ldc, pm, pn, pk);
+                                }
+                            };
+                            ParallelGemm.multiply(parts, recording, a, b, product, 0, cols, rows, cols, depth);
                             if (!java.util.Arrays.equals(expected, product)) {
                                 failures.add("loop " + loop + ": a product split for " + parts + " threads differs from one thread's");
+                                return;
+                            }
+                            if (runners.size() > parts) {
+                                failures.add("loop " + loop + ": " + runners.size() + " threads ran a product split for " + parts);
                                 return;
                             }
                             continue;
