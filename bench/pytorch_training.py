@@ -126,24 +126,18 @@ def gelu(torch):
     return step
 
 
-def gelu_grad(torch):
-    x = torch.randn(256, 1000, requires_grad=True)
-    w = torch.randn(256, 1000)
+def weighted_grad(name):
+    """An activation of [256, 1000] weighted, summed, then backward into x (geluGrad, siluGrad)."""
+    def make(torch):
+        f = getattr(torch.nn.functional, name)
+        x = torch.randn(256, 1000, requires_grad=True)
+        w = torch.randn(256, 1000)
 
-    def step():
-        x.grad = None
-        (torch.nn.functional.gelu(x) * w).sum().backward()
-    return step
-
-
-def silu_grad(torch):
-    x = torch.randn(256, 1000, requires_grad=True)
-    w = torch.randn(256, 1000)
-
-    def step():
-        x.grad = None
-        (torch.nn.functional.silu(x) * w).sum().backward()
-    return step
+        def step():
+            x.grad = None
+            (f(x) * w).sum().backward()
+        return step
+    return make
 
 
 def conv2d(torch):
@@ -193,7 +187,7 @@ def sum_backward(torch):
 
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "biasRelu": (bias_relu, None),
-             "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (gelu_grad, None), "siluGrad": (silu_grad, None), "conv2d": (conv2d, None), "maxPool2d": (max_pool2d, None),
+             "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv2d, None), "maxPool2d": (max_pool2d, None),
              "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None)}
 
 
