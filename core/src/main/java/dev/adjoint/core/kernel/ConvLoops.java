@@ -132,25 +132,23 @@ final class ConvLoops {
                 });
             }
         });
-        double[] sum = partials;
         if (lanes > 1) {
-            double[] total = new double[size];
             Parallel.forRange(size, Parallel.GRAIN, lanes, (from, to) -> {
-                // lane by lane over a range, so each element gets lane 0's partial plus the others in
-                // lane order, and each lane is read in one pass, not lanes streams at once
-                System.arraycopy(partials, from, total, from, to - from);
+                // into lane 0's partials, lane by lane over a range, so each element gets lane 0's
+                // partial plus the others in lane order, and each lane is read in one pass, not
+                // lanes streams at once
                 for (int lane = 1; lane < lanes; lane++) {
-                    BinaryLoops.inner(Elementwise.Binary.ADD, total, from, total, from, 1, partials, lane * size + from, 1, to - from);
+                    BinaryLoops.inner(Elementwise.Binary.ADD, partials, from, partials, from, 1, partials, lane * size + from, 1,
+                            to - from);
                 }
             });
-            sum = total;
         }
         double[] gw = new double[size];
         for (int group = 0; group < g.groups(); group++) {
             int base = group * og * k;
             for (int q = 0; q < k; q++) {
                 for (int o = 0, at = base + q * og; o < og; o++) {
-                    gw[base + o * k + q] = sum[at + o];
+                    gw[base + o * k + q] = partials[at + o];
                 }
             }
         }
