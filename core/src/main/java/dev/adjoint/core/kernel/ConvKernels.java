@@ -202,7 +202,8 @@ public final class ConvKernels {
 
     static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, Geometry g, int budget) {
         if (x.floats != null && weight.floats != null && (bias == null || bias.floats != null)) {
-            return FloatConvLoops.conv2d(x, weight, bias, g, budget);
+            return FloatWinograd.applies(g) ? FloatWinograd.conv2d(x, weight, bias, g, budget)
+                    : FloatConvLoops.conv2d(x, weight, bias, g, budget);
         }
         if (x.floats != null || weight.floats != null || bias != null && bias.floats != null) {
             return ConvLoops.conv2d(x.toFloat64(), weight.toFloat64(), bias == null ? null : bias.toFloat64(), g, budget)
@@ -226,7 +227,8 @@ public final class ConvKernels {
 
     static NDArray backwardInput(NDArray gradOutput, NDArray weight, Geometry g, int budget) {
         if (gradOutput.floats != null && weight.floats != null) {
-            return FloatConvLoops.backwardInput(gradOutput, weight, g, budget);
+            return FloatWinograd.applies(g) ? FloatWinograd.backwardInput(gradOutput, weight, g, budget)
+                    : FloatConvLoops.backwardInput(gradOutput, weight, g, budget);
         }
         if (gradOutput.floats != null || weight.floats != null) {
             return ConvLoops.backwardInput(gradOutput.toFloat64(), weight.toFloat64(), g, budget).toFloat32();

@@ -131,6 +131,45 @@ interface MathKernel {
      */
     int maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow);
 
+    /**
+     * {@link FloatWinograd#inputTransform(float[], int, int, int, int, float[], int, int)} of the
+     * first tiles of [0, count), bit for bit.
+     *
+     * @return how many of the first tiles it transformed (0 in the scalar kernel); the caller runs the
+     *     scalar loop on the rest
+     */
+    int winogradInput(float[] p, int s, int row, int count, float[] v, int at, int stride);
+
+    /**
+     * {@link FloatWinograd#outputTransform(float[], int, int, int, int, float, float[], int)} of the
+     * first tiles of [0, count), bit for bit.
+     *
+     * @return how many of the first tiles it transformed (0 in the scalar kernel)
+     */
+    int winogradOutput(float[] m, int at, int stride, int count, float b, float[] out, int ld);
+
+    /**
+     * The pairs of {@link FloatWinograd#planes}: for the {@code w} floats of an input row from
+     * {@code src}, {@code sub[low + m] = x[src + 2 m]} and {@code sub[high + m] = x[src + 2 m + 1]},
+     * and zeros in at least the two floats after each run; it may write up to
+     * {@link FloatWinograd#SLACK} floats past either run, zeros only.
+     *
+     * @return the pairs it copied: all {@code (w + 1) / 2} of them, or 0 (the scalar kernel, or too
+     *     near the end of x)
+     */
+    int winogradPairs(float[] x, int src, int w, float[] sub, int low, int high);
+
+    /**
+     * Both output rows of one row of {@code tiles} tiles of {@link FloatWinograd#convolve}, as its
+     * scalar scatter writes them, where the caller lets it write garbage past the second row's end,
+     * up to {@code 2 ow} floats from each row's start: the rows of the next tile row, which the caller
+     * writes afterwards.
+     *
+     * @return {@code tiles} if it wrote them, 0 if it wrote nothing (the scalar kernel, or rows too
+     *     short for its vectors within that room)
+     */
+    int winogradScatter(float[] out, int j0, int ld, float[] y, int dst, int ow, int tiles);
+
     /** {@code r[ro + i] = a[ao + i]} for i in [0, n): float to double, exact. */
     void widen(float[] a, int ao, double[] r, int ro, int n);
 

@@ -410,6 +410,30 @@ final class ScalarMathKernel implements MathKernel {
         return 0;
     }
 
+    /** None here: {@link FloatWinograd}'s scalar loop is the definition, and the caller runs it. */
+    @Override
+    public int winogradInput(float[] p, int s, int row, int count, float[] v, int at, int stride) {
+        return 0;
+    }
+
+    /** None here, as for the input transform. */
+    @Override
+    public int winogradOutput(float[] m, int at, int stride, int count, float b, float[] out, int ld) {
+        return 0;
+    }
+
+    /** None here, as for the input transform. */
+    @Override
+    public int winogradPairs(float[] x, int src, int w, float[] sub, int low, int high) {
+        return 0;
+    }
+
+    /** None here, as for the input transform. */
+    @Override
+    public int winogradScatter(float[] out, int j0, int ld, float[] y, int dst, int ow, int tiles) {
+        return 0;
+    }
+
     @Override
     public void relu(float[] a, int ao, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {

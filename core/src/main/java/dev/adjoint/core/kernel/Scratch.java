@@ -24,11 +24,11 @@ final class Scratch {
     static final int PACKED_B = 1;
     /** A matrix product's edge tile. */
     static final int TILE = 2;
-    /** A convolution block's im2col columns ({@link ConvLoops}). */
+    /** A convolution block's im2col columns ({@link ConvLoops}); a Winograd chunk's input transform ({@link FloatWinograd}). */
     static final int COLUMNS = 3;
-    /** A convolution block's slice of the output or its gradient. */
+    /** A convolution block's slice of the output or its gradient; a Winograd chunk's products. */
     static final int SLICE = 4;
-    /** A convolution block's weight-gradient product. */
+    /** A convolution block's weight-gradient product; a Winograd chunk's parity planes and output rows. */
     static final int PRODUCT = 5;
     /** The math kernel's intermediate values (tanh's, sigmoid's, softplus's and erf's exponentials, log1p's sums and corrections, silu's float sigmoid, a float dot's widened operands). */
     static final int MATH = 6;

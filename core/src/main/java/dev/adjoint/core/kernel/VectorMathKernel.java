@@ -240,6 +240,26 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public int winogradInput(float[] p, int s, int row, int count, float[] v, int at, int stride) {
+        return VectorWinograd.input(p, s, row, count, v, at, stride);
+    }
+
+    @Override
+    public int winogradOutput(float[] m, int at, int stride, int count, float b, float[] out, int ld) {
+        return VectorWinograd.output(m, at, stride, count, b, out, ld);
+    }
+
+    @Override
+    public int winogradPairs(float[] x, int src, int w, float[] sub, int low, int high) {
+        return VectorWinograd.pairs(x, src, w, sub, low, high);
+    }
+
+    @Override
+    public int winogradScatter(float[] out, int j0, int ld, float[] y, int dst, int ow, int tiles) {
+        return VectorWinograd.scatter(out, j0, ld, y, dst, ow, tiles);
+    }
+
+    @Override
     public void relu(float[] a, int ao, float[] r, int ro, int n) {
         VectorLoops.relu(a, ao, r, ro, n);
     }

@@ -180,6 +180,11 @@ class KernelAllocationTest {
         m.put("addRuns float32", () -> k.addRuns(fa, 0, 40, fr, 0, 37, N / 40, 37));
         // rows of 64 floats, two input rows per output row: N / 128 output rows fill the input
         m.put("maxPool2x2", () -> k.maxPool2x2(fa, 0, fr, 0, where, 0, 64, N / 128, 32));
+        // FloatWinograd's: rows of 240 tiles (224 of them transformed) 16 points apart, parity planes 1000 apart
+        m.put("winogradInput", () -> k.winogradInput(fa, 1000, 20, 224, fr, 0, 240));
+        m.put("winogradOutput", () -> k.winogradOutput(fa, 0, 240, 224, 0.5f, fr, 240));
+        m.put("winogradPairs", () -> k.winogradPairs(fa, 0, 4000, fr, 0, 2048));
+        m.put("winogradScatter", () -> k.winogradScatter(fa, 0, 1024, fr, 0, 1000, 496));
         for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.ADD, Elementwise.Binary.SUB,
             Elementwise.Binary.MUL, Elementwise.Binary.DIV}) {
             m.put(op + "", () -> k.arithmetic(op, a, 0, b, 0, 1, r, 0, N));

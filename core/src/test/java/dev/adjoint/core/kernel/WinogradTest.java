@@ -1,0 +1,279 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.adjoint.core.kernel.ConvKernels.Geometry;
+import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FloatWinograd}: its float32 convolutions and input gradients against the float64
+ * definition, as close as the direct float32 convolution comes; its bits the same from either math
+ * kernel, any chunking of the tiles and any thread count; what it does with a non-finite input; and
+ * which convolutions take it.
+ */
+class WinogradTest {
+    /** float32's unit roundoff, 2^-24. */
+    private static final double EPS = Math.ulp(1.0f) / 2;
+
+    /** 3x3, stride 1, padding 0-2 per axis, odd and even sizes from planes of one tile up. */
+    private static Geometry randomGeometry(SplittableRandom rng, int most) {
+        while (true) {
+            int ph = rng.nextInt(3);
+            int pw = rng.nextInt(3);
+            int h = 1 + rng.nextInt(most);
+            int w = 1 + rng.nextInt(most);
+            if (h + 2 * ph - 2 >= 1 && w + 2 * pw - 2 >= 1) {
+                return new Geometry(1 + rng.nextInt(3), 1 + rng.nextInt(12), h, w, 1 + rng.nextInt(12), 3, 3, 1, 1, ph, pw, 1, 1, 1);
+            }
+        }
+    }
+
+    private static float[] random(SplittableRandom rng, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rng.nextDouble(-1, 1);
+        }
+        return a;
+    }
+
+    private static double[] widen(float[] a, boolean abs) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = abs ? Math.abs(a[i]) : a[i];
+        }
+        return d;
+    }
+
+    /** The input gradient's definition: each output gradient element times the weights of its window. */
+    private static double[] inputGradient(double[] gy, double[] w, Geometry g) {
+        double[] gx = new double[g.n() * g.c() * g.h() * g.w()];
+        for (int n = 0; n < g.n(); n++) {
+            for (int o = 0; o < g.o(); o++) {
+                for (int i = 0; i < g.outH(); i++) {
+                    for (int j = 0; j < g.outW(); j++) {
+                        double v = gy[((n * g.o() + o) * g.outH() + i) * g.outW() + j];
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int p = 0; p < 3; p++) {
+                                for (int q = 0; q < 3; q++) {
+                                    int ih = i - g.ph() + p;
+                                    int iw = j - g.pw() + q;
+                                    if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                                        gx[((n * g.c() + c) * g.h() + ih) * g.w() + iw] += v * w[((o * g.c() + c) * 3 + p) * 3 + q];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return gx;
+    }
+
+    /**
+     * A bound on the magnitude of everything one output's tile sums, as intermediate values: per
+     * output channel, the input channels' sums of |x| over the tile's 4x4 window (the padded input
+     * x [n, c, h, w]) times their weights' sums of |w| ({@code weightSums} [o][c]). The transforms
+     * mix all of a tile's window into each of its four outputs, so a tile's rounding errors scale
+     * with it, not with the output's own window.
+     */
+    private static double[] tileMagnitude(float[] x, int n, int c, int h, int w, int ph, int pw, double[] weightSums, int o) {
+        int oh = h + 2 * ph - 2;
+        int ow = w + 2 * pw - 2;
+        double[] m = new double[n * o * oh * ow];
+        for (int b = 0; b < n; b++) {
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j++) {
+                    double[] window = new double[c];
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int p = 0; p < 4; p++) {
+                            for (int q = 0; q < 4; q++) {
+                                int ih = i / 2 * 2 - ph + p;
+                                int iw = j / 2 * 2 - pw + q;
+                                if (ih >= 0 && ih < h && iw >= 0 && iw < w) {
+                                    window[ch] += Math.abs(x[((b * c + ch) * h + ih) * w + iw]);
+                                }
+                            }
+                        }
+                    }
+                    for (int oc = 0; oc < o; oc++) {
+                        double sum = 0;
+                        for (int ch = 0; ch < c; ch++) {
+                            sum += window[ch] * weightSums[oc * c + ch];
+                        }
+                        m[((b * o + oc) * oh + i) * ow + j] = sum;
+                    }
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Sums of |w| over each 3x3 kernel of w [o, c, 3, 3], as [o][c], or as [c][o] if {@code swapped}. */
+    private static double[] weightSums(float[] w, int o, int c, boolean swapped) {
+        double[] s = new double[o * c];
+        for (int oc = 0; oc < o; oc++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int q = 0; q < 9; q++) {
+                    s[swapped ? ch * o + oc : oc * c + ch] += Math.abs(w[(oc * c + ch) * 9 + q]);
+                }
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Each element within 9 (k + 8) eps of its tile's magnitude ({@link #tileMagnitude}; k the
+     * channels summed), and the root-mean-square error at most four times the direct float32
+     * convolution's on the same data.
+     */
+    private static void assertAccurate(float[] winograd, float[] direct, double[] exact, double[] magnitude, int k, String what) {
+        assertEquals(exact.length, winograd.length, what + ": length");
+        double bound = 9.0 * (k + 8) * EPS;
+        double sw = 0;
+        double sd = 0;
+        double sm = 0;
+        for (int i = 0; i < exact.length; i++) {
+            double e = Math.abs(winograd[i] - exact[i]);
+            assertTrue(e <= bound * magnitude[i], what + " at " + i + ": " + winograd[i] + " against " + exact[i]);
+            sw += e * e;
+            sd += (direct[i] - exact[i]) * (direct[i] - exact[i]);
+            sm += magnitude[i] * magnitude[i];
+        }
+        double rms = Math.sqrt(sw / exact.length);
+        double rmsDirect = Math.sqrt(sd / exact.length);
+        double floor = EPS * Math.sqrt(sm / exact.length);
+        assertTrue(rms <= 4 * rmsDirect + floor, what + ": root-mean-square error " + rms + ", the direct convolution's " + rmsDirect);
+    }
+
+    @Property(tries = 150)
+    void theConvolutionMatchesTheDefinitionAsCloselyAsTheDirectOne(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Geometry g = randomGeometry(rng, 19);
+        float[] x = random(rng, g.n() * g.c() * g.h() * g.w());
+        float[] w = random(rng, g.o() * g.c() * 9);
+        float[] b = rng.nextBoolean() ? random(rng, g.o()) : null;
+        int budget = new int[] {1, 60, 700, ConvKernels.SCRATCH_BUDGET}[rng.nextInt(4)];
+        NDArray xa = NDArray.wrap(x, g.inputShape());
+        NDArray wa = NDArray.wrap(w, g.weightShape());
+        NDArray ba = b == null ? null : NDArray.wrap(b, new int[] {g.o()});
+        float[] y = FloatWinograd.conv2d(xa, wa, ba, g, budget).floats;
+        float[] direct = FloatConvLoops.conv2d(xa, wa, ba, g, ConvKernels.SCRATCH_BUDGET).floats;
+        double[] exact = ConvKernelsTest.reference(widen(x, false), widen(w, false), b == null ? null : widen(b, false), g);
+        double[] magnitude = tileMagnitude(x, g.n(), g.c(), g.h(), g.w(), g.ph(), g.pw(), weightSums(w, g.o(), g.c(), false), g.o());
+        for (int i = 0; b != null && i < magnitude.length; i++) {
+            magnitude[i] += Math.abs(b[i / (g.outH() * g.outW()) % g.o()]);
+        }
+        assertAccurate(y, direct, exact, magnitude, g.c(), g + " budget " + budget);
+    }
+
+    @Property(tries = 100)
+    void theInputGradientMatchesTheDefinitionAsCloselyAsTheDirectOne(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Geometry g = randomGeometry(rng, 19);
+        float[] gy = random(rng, g.n() * g.o() * g.outH() * g.outW());
+        float[] w = random(rng, g.o() * g.c() * 9);
+        int budget = new int[] {1, 60, 700, ConvKernels.SCRATCH_BUDGET}[rng.nextInt(4)];
+        NDArray gya = NDArray.wrap(gy, g.outputShape());
+        NDArray wa = NDArray.wrap(w, g.weightShape());
+        float[] gx = FloatWinograd.backwardInput(gya, wa, g, budget).floats;
+        float[] direct = FloatConvLoops.backwardInput(gya, wa, g, ConvKernels.SCRATCH_BUDGET).floats;
+        double[] magnitude = tileMagnitude(gy, g.n(), g.o(), g.outH(), g.outW(), 2 - g.ph(), 2 - g.pw(), weightSums(w, g.o(), g.c(), true),
+                g.c());
+        assertAccurate(gx, direct, inputGradient(widen(gy, false), widen(w, false), g), magnitude, g.o(), g + " budget " + budget);
+    }
+
+    /**
+     * The scalar kernel's loops define the bits: the vector kernel's transforms, copies and stores,
+     * tiles cut into chunks of any size (a row of tiles, an image's rows split between chunks) and
+     * any number of threads give the same.
+     */
+    @Property(tries = 40)
+    void theBitsDoNotDependOnTheKernelTheChunksOrTheThreads(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Geometry small = randomGeometry(rng, 40);
+        // planes and channels large enough for the vector loops
+        Geometry g = new Geometry(small.n(), 4 + small.c(), small.h(), small.w(), 4 + small.o(), 3, 3, 1, 1, small.ph(), small.pw(), 1, 1, 1);
+        float[] x = random(rng, g.n() * g.c() * g.h() * g.w());
+        float[] b = random(rng, g.o());
+        float[] u = FloatWinograd.weight(random(rng, g.o() * g.c() * 9), 0, g.o(), g.c(), false);
+        float[] expected = convolve(new ScalarMathKernel(), x, g, u, b, ConvKernels.SCRATCH_BUDGET, 1);
+        for (MathKernel k : MathKernelTest.kernels()) {
+            for (int budget : new int[] {1, 150, ConvKernels.SCRATCH_BUDGET}) {
+                for (int threads : new int[] {1, 2, 3}) {
+                    float[] y = convolve(k, x, g, u, b, budget, threads);
+                    for (int i = 0; i < y.length; i++) {
+                        int at = i;
+                        assertEquals(Float.floatToRawIntBits(expected[at]), Float.floatToRawIntBits(y[at]),
+                                () -> g + " " + k.description() + " budget " + budget + " threads " + threads + " at " + at);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] convolve(MathKernel k, float[] x, Geometry g, float[] u, float[] b, int budget, int threads) {
+        int parts = Parallel.forceParts(threads);
+        int cap = Gemm.limitThreads(threads);
+        try {
+            return FloatWinograd.convolve(k, x, 0, g.n(), g.c(), g.h(), g.w(), g.ph(), g.pw(), u, g.o(), b, budget);
+        } finally {
+            Gemm.limitThreads(cap);
+            Parallel.forceParts(parts);
+        }
+    }
+
+    /**
+     * An infinity in the input makes exactly the outputs whose windows hold it non-finite, as in the
+     * direct convolution (a tile's outputs that miss it never take it into their sums: the
+     * transforms' zeros keep it out), though some come out NaN where the direct sum is infinite.
+     */
+    @Test
+    void anInfinityInTheInputSpoilsTheOutputsWhoseWindowsHoldIt() {
+        Geometry g = new Geometry(1, 16, 12, 13, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        SplittableRandom rng = new SplittableRandom(11);
+        for (int at = 0; at < g.h() * g.w(); at += 7) {
+            float[] x = random(rng, g.n() * g.c() * g.h() * g.w());
+            float[] w = random(rng, g.o() * g.c() * 9);
+            x[3 * g.h() * g.w() + at] = Float.POSITIVE_INFINITY;
+            NDArray xa = NDArray.wrap(x, g.inputShape());
+            NDArray wa = NDArray.wrap(w, g.weightShape());
+            float[] y = FloatWinograd.conv2d(xa, wa, null, g, ConvKernels.SCRATCH_BUDGET).floats;
+            float[] direct = FloatConvLoops.conv2d(xa, wa, null, g, ConvKernels.SCRATCH_BUDGET).floats;
+            int spoiled = 0;
+            for (int i = 0; i < y.length; i++) {
+                assertEquals(Float.isFinite(direct[i]), Float.isFinite(y[i]), "infinity at " + at + ", output " + i + ": " + y[i]);
+                spoiled += Float.isFinite(y[i]) ? 0 : 1;
+            }
+            assertTrue(spoiled >= g.o(), "infinity at " + at + ": spoiled " + spoiled);
+        }
+    }
+
+    @Test
+    void theConvolutionsThatTakeIt() {
+        // the benchmark's layer, a wide plane, and both directions of each
+        assertTrue(FloatWinograd.applies(new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        assertTrue(FloatWinograd.applies(new Geometry(8, 64, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        assertTrue(FloatWinograd.applies(new Geometry(2, 16, 8, 12, 48, 3, 3, 1, 1, 1, 2, 1, 1, 1)));
+        Geometry[] not = {
+            new Geometry(64, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1), // stride 2
+            new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 2, 2, 1), // dilated
+            new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 2), // groups
+            new Geometry(64, 32, 14, 14, 64, 5, 5, 1, 1, 2, 2, 1, 1, 1), // 5x5
+            new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 3, 3, 1, 1, 1), // padding past 2
+            new Geometry(64, 8, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), // few input channels
+            new Geometry(64, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), // few channels together
+            new Geometry(64, 32, 8, 8, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), // narrow planes
+            new Geometry(64, 32, 7, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), // short planes
+        };
+        for (Geometry g : not) {
+            assertFalse(FloatWinograd.applies(g), g.toString());
+        }
+    }
+}
