@@ -57,13 +57,13 @@ final class FloatWinograd {
     /**
      * Whether a convolution of {@code g} runs here: 3x3 kernels, stride and dilation 1, one group,
      * padding 0 to 2, at least 16 channels in and out and 64 together, and planes at least 8 rows by
-     * 12 columns in and out. Below, the transforms and the tiles past the planes' edges cost more
+     * 11 columns in and out. Below, the transforms and the tiles past the planes' edges cost more
      * than the multiplications saved (bench/RESULTS.md, "Winograd").
      */
     static boolean applies(Geometry g) {
         return ENABLED && g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.dh() == 1 && g.dw() == 1
                 && g.groups() == 1 && g.ph() <= 2 && g.pw() <= 2 && g.c() >= 16 && g.o() >= 16 && g.c() + g.o() >= 64
-                && Math.min(g.h(), g.outH()) >= 8 && Math.min(g.w(), g.outW()) >= 12;
+                && Math.min(g.h(), g.outH()) >= 8 && Math.min(g.w(), g.outW()) >= 11;
     }
 
     /** {@link ConvKernels#conv2d} for float32 arrays where {@link #applies}. */

@@ -261,6 +261,8 @@ class WinogradTest {
         assertTrue(FloatWinograd.applies(new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         assertTrue(FloatWinograd.applies(new Geometry(8, 64, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         assertTrue(FloatWinograd.applies(new Geometry(2, 16, 8, 12, 48, 3, 3, 1, 1, 1, 2, 1, 1, 1)));
+        // the fashion-mnist CNN's second convolution: 13x13 planes, no padding, outputs of 11x11
+        assertTrue(FloatWinograd.applies(new Geometry(128, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1)));
         Geometry[] not = {
             new Geometry(64, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1), // stride 2
             new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 2, 2, 1), // dilated
@@ -269,7 +271,7 @@ class WinogradTest {
             new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 3, 3, 1, 1, 1), // padding past 2
             new Geometry(64, 8, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), // few input channels
             new Geometry(64, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), // few channels together
-            new Geometry(64, 32, 8, 8, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), // narrow planes
+            new Geometry(64, 32, 10, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), // narrow planes
             new Geometry(64, 32, 7, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1), // short planes
         };
         for (Geometry g : not) {
