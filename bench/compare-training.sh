@@ -3,7 +3,7 @@
 # mlpStepFloat32) and in Adjoint's JMH harness in one go, and prints time per call, the speed ratio,
 # and each side's float32 over float64 speed-up of the MLP step. Usage:
 #   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 biasRelu softmax tanh sigmoid
-#                                                  log log1p softplus gelu geluGrad siluGrad conv2d maxPool2d expandedAdd
+#                                                  log log1p softplus gelu geluGrad siluGrad conv2d wideConv maxPool2d expandedAdd
 #                                                  transposeCopy
 #                                                  sumBackward;
 #                                                  default the first five)

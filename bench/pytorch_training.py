@@ -5,7 +5,7 @@ or float32 with --dtype float32).
 Usage: pytorch_training.py [--threads N] [--min-time S] [--dtype float64|float32] WORKLOAD...
 Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step, always in
 float32, PyTorch's default), biasRelu, softmax, tanh, sigmoid, log, log1p, softplus, gelu (forward only, no gradient: ElementwiseBenchmark's
-tanhScoped, ...), geluGrad and siluGrad (gelu or silu weighted, summed, backward), conv2d, maxPool2d (those two as ConvBenchmark and ConvDtypeBenchmark), expandedAdd,
+tanhScoped, ...), geluGrad and siluGrad (gelu or silu weighted, summed, backward), conv2d, wideConv, maxPool2d (as ConvBenchmark and ConvDtypeBenchmark), expandedAdd,
 transposeCopy, sumBackward (as StridedBenchmark). Prints one JSON
 line per workload: {"workload", "backend": "torch", "threads", "dtype", "us"} (microseconds per call, the
 median of 5 rounds of at least --min-time seconds each, after warm-up).
@@ -151,6 +151,17 @@ def conv2d(torch):
     return step
 
 
+def wide_conv(torch):
+    x = torch.randn(16, 128, 28, 28, requires_grad=True)
+    w = (torch.randn(128, 128, 3, 3) * 0.03).requires_grad_(True)
+
+    def step():
+        x.grad = None
+        w.grad = None
+        torch.nn.functional.conv2d(x, w, None, 1, 1).sum().backward()
+    return step
+
+
 def max_pool2d(torch):
     x = torch.randn(64, 32, 28, 28, requires_grad=True)
 
@@ -187,7 +198,7 @@ def sum_backward(torch):
 
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "biasRelu": (bias_relu, None),
-             "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv2d, None), "maxPool2d": (max_pool2d, None),
+             "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv2d, None), "wideConv": (wide_conv, None), "maxPool2d": (max_pool2d, None),
              "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None)}
 
 

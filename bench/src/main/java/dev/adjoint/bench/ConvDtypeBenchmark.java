@@ -42,6 +42,8 @@ public class ConvDtypeBenchmark {
     Tensor cnnX;
     Tensor cnnWeight;
     Tensor cnnBias;
+    Tensor wideX;
+    Tensor wideWeight;
 
     /** Random inputs, converted to the dtype. */
     @Setup
@@ -54,6 +56,8 @@ public class ConvDtypeBenchmark {
         cnnX = Tensor.randn(d, rng, 128, 32, 13, 13).requiresGrad(true);
         cnnWeight = Tensor.randn(d, rng, 64, 32, 3, 3).mul(0.06).detach().requiresGrad(true);
         cnnBias = Tensor.zeros(d, 64).requiresGrad(true);
+        wideX = Tensor.randn(d, rng, 16, 128, 28, 28).requiresGrad(true);
+        wideWeight = Tensor.randn(d, rng, 128, 128, 3, 3).mul(0.03).detach().requiresGrad(true);
     }
 
     /** conv2d(x, weight, padding 1), then backward of its sum into x and the weight. */
@@ -77,6 +81,19 @@ public class ConvDtypeBenchmark {
         cnnBias.zeroGrad();
         cnnX.conv2d(cnnWeight, cnnBias, 1, 0).sum().backward();
         return cnnWeight.grad();
+    }
+
+    /**
+     * A wide 3x3 layer, as in ResNet-18's second stage: conv2d(x [16, 128, 28, 28], weight
+     * [128, 128, 3, 3], padding 1), then backward of its sum into x and the weight. In float32
+     * all three passes run Winograd's F(2x2, 3x3) (README, "Convolution").
+     */
+    @Benchmark
+    public Tensor wideConv() {
+        wideX.zeroGrad();
+        wideWeight.zeroGrad();
+        wideX.conv2d(wideWeight, null, 1, 1).sum().backward();
+        return wideWeight.grad();
     }
 
     /** maxPool2d(2, 2, 0), then backward of its sum into the input. */

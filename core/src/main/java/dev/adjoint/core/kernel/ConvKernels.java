@@ -250,7 +250,8 @@ public final class ConvKernels {
 
     static NDArray backwardWeight(NDArray x, NDArray gradOutput, Geometry g, int budget) {
         if (x.floats != null && gradOutput.floats != null) {
-            return FloatConvLoops.backwardWeight(x, gradOutput, g, budget);
+            return FloatWinograd.appliesToWeightGradient(g) ? FloatWinograd.backwardWeight(x, gradOutput, g, budget)
+                    : FloatConvLoops.backwardWeight(x, gradOutput, g, budget);
         }
         if (x.floats != null || gradOutput.floats != null) {
             return ConvLoops.backwardWeight(x.toFloat64(), gradOutput.toFloat64(), g, budget).toFloat32();

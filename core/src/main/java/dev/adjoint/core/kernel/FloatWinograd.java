@@ -13,36 +13,25 @@ import dev.adjoint.core.kernel.ConvKernels.Geometry;
  * product, {@code M[xi] = U[xi] V[xi]} ([o, c] by [c, tiles]), which the output transform
  * {@code At M A} turns back into 2x2 outputs. The input gradient is the same convolution of the
  * output gradient with the weight turned by 180 degrees and its channels swapped. The weight
- * gradient stays with {@link ConvKernels}' products: its F(3x3, 2x2) ran no faster here, its
- * transposed operand's packing and the output gradient's transform eating the multiplications saved.
+ * gradient runs F(3x3, 2x2) for wide layers ({@link #appliesToWeightGradient}): the 2x2 block of
+ * output gradient is the filter, the 4x4 input window the data, and the sum over tiles is one
+ * product per point.
  *
- * <p>Accuracy: the transforms only add, subtract and halve (the weight's in float64), so an output
+ * <p>Accuracy: the transforms only add, subtract and halve (the weight's in float64), so a result
  * is the direct convolution's sum up to a few more roundings; {@code WinogradTest} bounds the error
  * against a float64 reference and against the direct float32 convolution's. A tile is computed as
- * a whole, so an infinity or NaN in an input window makes all four outputs of its tile NaN or
- * infinite, where the direct convolution leaves those whose windows miss it finite.
+ * a whole, but its transforms keep each input out of the outputs whose windows miss it: a
+ * non-finite input spoils the outputs the direct convolution's would, though an infinity may come
+ * out as NaN.
  *
  * <p>Determinism: each output element is one product's sum over the input channels, the same
- * whichever chunk of tiles holds it and whichever thread runs it, so every thread count gives the
- * same bits; the math kernel's vector transforms give the scalar loops' bits.
+ * whichever chunk of tiles holds it and whichever thread runs it; the weight gradient sums its
+ * chunks of tiles in lanes fixed by the sizes, added in lane order. So every thread count gives the
+ * same bits, and the math kernel's vector transforms give the scalar loops' bits.
  */
 final class FloatWinograd {
     /** The points of a 4x4 tile: the number of products per (output channel, input channel) pair and tile. */
     static final int POINTS = 16;
-    /**
-     * Floats after each parity plane and after the output transform's results: room for the math
-     * kernel's vectors to write (planes) and read (the scatter) past the data.
-     */
-    static final int SLACK = 64;
-    /** Input pairs a row needs before the math kernel copies it. */
-    static final int PAIRS_MIN = 4;
-    /**
-     * Floats of room after each row of transformed tiles: the math kernel's transforms run whole
-     * vectors (of at most this many floats), the last one past the row's tiles.
-     */
-    static final int PAD = 16;
-    /** Tiles a transform needs before the math kernel runs it. */
-    static final int TRANSFORM_MIN = 8;
 
     /**
      * Whether 3x3 convolutions of stride 1 in float32 take this path: the system property
@@ -72,7 +61,8 @@ final class FloatWinograd {
         NDArray wc = weight.contiguous();
         float[] b = bias == null ? null : bias.contiguous().toFloatArray();
         float[] u = weight(wc.floats, wc.offset, g.o(), g.c(), false);
-        float[] y = convolve(KernelProvider.math(), xc.floats, xc.offset, g.n(), g.c(), g.h(), g.w(), g.ph(), g.pw(), u, g.o(), b, budget);
+        float[] y = convolve(KernelProvider.math(), xc.floats, xc.offset, g.n(), g.c(), g.h(), g.w(), g.ph(), g.pw(), u, g.o(), b,
+                budget);
         return NDArray.wrap(y, g.outputShape());
     }
 
@@ -85,9 +75,106 @@ final class FloatWinograd {
         NDArray gc = gradOutput.contiguous();
         NDArray wc = weight.contiguous();
         float[] u = weight(wc.floats, wc.offset, g.o(), g.c(), true);
-        float[] gx = convolve(KernelProvider.math(), gc.floats, gc.offset, g.n(), g.o(), g.outH(), g.outW(), 2 - g.ph(), 2 - g.pw(), u, g.c(), null,
-                budget);
+        float[] gx = convolve(KernelProvider.math(), gc.floats, gc.offset, g.n(), g.o(), g.outH(), g.outW(), 2 - g.ph(), 2 - g.pw(),
+                u, g.c(), null, budget);
         return NDArray.wrap(gx, g.inputShape());
+    }
+
+    /**
+     * Whether the weight gradient of a convolution of {@code g} runs here: where {@link #applies},
+     * for at least 4096 channel pairs (64 by 64). With fewer, the transposed operand's packing and the
+     * output gradient's transform cost what the multiplications save (bench/RESULTS.md, "Winograd").
+     */
+    static boolean appliesToWeightGradient(Geometry g) {
+        return applies(g) && (long) g.c() * g.o() >= 4096;
+    }
+
+    /**
+     * {@link ConvKernels#backwardWeight} for float32 arrays where {@link #appliesToWeightGradient}, by
+     * F(3x3, 2x2): per tile, the 4x4 input window's transform {@code V} (the forward's) and the 2x2 block of the
+     * output gradient's {@code Y = G2 g G2t}; per point, {@code M[xi] = Y[xi] V[xi]t} summed over the
+     * tiles (one product over the tiles of a chunk); and per channel pair the 3x3 gradient
+     * {@code A2t M A2}. The tiles' chunks fall into fixed lanes ({@link ConvKernels#MAX_LANES} at most),
+     * each summing its chunks in order into a partial of its own; the partials are added in lane order.
+     */
+    static NDArray backwardWeight(NDArray x, NDArray gradOutput, Geometry g, int budget) {
+        return backwardWeight(KernelProvider.math(), x, gradOutput, g, budget);
+    }
+
+    /** {@link #backwardWeight(NDArray, NDArray, Geometry, int)} with the transforms on {@code math} (tests pass each). */
+    static NDArray backwardWeight(MathKernel math, NDArray x, NDArray gradOutput, Geometry g, int budget) {
+        NDArray xc = x.contiguous();
+        NDArray gc = gradOutput.contiguous();
+        int n = g.n();
+        int c = g.c();
+        int h = g.h();
+        int w = g.w();
+        int o = g.o();
+        int oh = g.outH();
+        int ow = g.outW();
+        int th = (oh + 1) / 2;
+        int row = (ow + 1) / 2 + 1;
+        int tileRows = n * th;
+        int rowsPerChunk = Math.max(1, Math.min(tileRows, 4 * budget / (POINTS * (c + o) * row)));
+        int chunks = (tileRows + rowsPerChunk - 1) / rowsPerChunk;
+        // one lane at least: an empty batch's gradient is zeros
+        int lanes = Math.max(1, Math.min(chunks, ConvKernels.MAX_LANES));
+        int size = POINTS * o * c;
+        float[] partials = new float[lanes * size];
+        FloatGemmKernel gemm = KernelProvider.floatKernel();
+        float[] xs = xc.floats;
+        float[] gs = gc.floats;
+        ConvKernels.forEachBlock(lanes, (long) size * rowsPerChunk * row * chunks / lanes, (firstLane, lastLane, split) -> {
+            int most = rowsPerChunk * row;
+            float[] v = Scratch.floats(Scratch.COLUMNS, POINTS * c * (most + WinogradTransforms.PAD));
+            float[] y = Scratch.floats(Scratch.SLICE, POINTS * o * (most + WinogradTransforms.PAD));
+            float[] sub = Scratch.floats(Scratch.PRODUCT, 4 * ((Math.min(rowsPerChunk, th) + 1) * row + WinogradTransforms.SLACK));
+            float[] part = Scratch.floats(Scratch.WINOGRAD, size);
+            for (int lane = firstLane; lane < lastLane; lane++) {
+                for (int chunk = lane * chunks / lanes, stop = (lane + 1) * chunks / lanes; chunk < stop; chunk++) {
+                    int r0 = chunk * rowsPerChunk;
+                    int r1 = Math.min(tileRows, r0 + rowsPerChunk);
+                    int tb = (r1 - r0) * row;
+                    int ld = tb + WinogradTransforms.PAD;
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int r = r0; r < r1; ) {
+                            int image = r / th;
+                            int ty0 = r - image * th;
+                            int ty1 = Math.min(th, ty0 + r1 - r);
+                            int s = WinogradTransforms.planes(math, xs, xc.offset + (image * c + ch) * h * w, h, w, g.ph(), g.pw(),
+                                    ty0, ty1, row, sub);
+                            WinogradTransforms.inputTransform(math, sub, s, row, (ty1 - ty0) * row, v, ch * ld + (r - r0) * row,
+                                    c * ld);
+                            r += ty1 - ty0;
+                        }
+                    }
+                    for (int oc = 0; oc < o; oc++) {
+                        for (int r = r0; r < r1; ) {
+                            int image = r / th;
+                            int ty0 = r - image * th;
+                            int ty1 = Math.min(th, ty0 + r1 - r);
+                            // the output gradient's parity planes: no padding, zeros past its edges
+                            int s = WinogradTransforms.planes(math, gs, gc.offset + (image * o + oc) * oh * ow, oh, ow, 0, 0, ty0, ty1,
+                                    row, sub);
+                            WinogradTransforms.gradientTransform(math, sub, s, (ty1 - ty0) * row, y, oc * ld + (r - r0) * row,
+                                    o * ld);
+                            r += ty1 - ty0;
+                        }
+                    }
+                    int base = lane * size;
+                    for (int xi = 0; xi < POINTS; xi++) {
+                        // [o, tiles] times [tiles, c]: the transposed operand is V, the smaller when c <= o
+                        ParallelGemm.multiply(gemm, new FloatOperand(y, xi * o * ld, ld, false),
+                                new FloatOperand(v, xi * c * ld, ld, true), part, xi * o * c, c, o, c, tb);
+                    }
+                    BinaryLoops.inner(Elementwise.Binary.ADD, partials, base, partials, base, 1, part, 0, 1, size);
+                }
+            }
+        });
+        for (int lane = 1; lane < lanes; lane++) {
+            BinaryLoops.inner(Elementwise.Binary.ADD, partials, 0, partials, 0, 1, partials, lane * size, 1, size);
+        }
+        return NDArray.wrap(gradientOutput(partials, o, c), g.weightShape());
     }
 
     /**
@@ -141,7 +228,7 @@ final class FloatWinograd {
      * transformed weight {@code u} ({@link #weight}, [16][o][c]), y [n, o, oh, ow], oh = h + 2 ph - 2.
      *
      * <p>Tiles run in rows of {@code tw + 1}: the last tile of each row reads the right padding and
-     * its outputs are dropped, so that a row of tiles reads its four parity planes ({@link #planes})
+     * its outputs are dropped, so that a row of tiles reads its four parity planes ({@link WinogradTransforms#planes})
      * at fixed offsets from one index and the transforms run over whole chunks.
      *
      * @param math the kernel of the transforms (tests pass each; the same bits from every one)
@@ -162,23 +249,23 @@ final class FloatWinograd {
         FloatGemmKernel gemm = KernelProvider.floatKernel();
         ConvKernels.forEachBlock(chunks, (long) POINTS * c * o * rowsPerChunk * row, (first, last, split) -> {
             int most = rowsPerChunk * row;
-            float[] v = Scratch.floats(Scratch.COLUMNS, POINTS * c * (most + PAD));
-            float[] m = Scratch.floats(Scratch.SLICE, POINTS * o * most + SLACK);
-            float[] sub = Scratch.floats(Scratch.PRODUCT, Math.max(4 * ((Math.min(rowsPerChunk, th) + 1) * row + SLACK),
-                    4 * (most + PAD) + SLACK));
+            float[] v = Scratch.floats(Scratch.COLUMNS, POINTS * c * (most + WinogradTransforms.PAD));
+            float[] m = Scratch.floats(Scratch.SLICE, POINTS * o * most + WinogradTransforms.SLACK);
+            float[] sub = Scratch.floats(Scratch.PRODUCT, Math.max(4 * ((Math.min(rowsPerChunk, th) + 1) * row + WinogradTransforms.SLACK),
+                    4 * (most + WinogradTransforms.PAD) + WinogradTransforms.SLACK));
             for (int chunk = first; chunk < last; chunk++) {
                 int r0 = chunk * rowsPerChunk;
                 int r1 = Math.min(tileRows, r0 + rowsPerChunk);
                 int tb = (r1 - r0) * row;
-                // V's rows of tiles: tb + PAD apart, so that a transform's last vector writes past its row's end
-                int ld = tb + PAD;
+                // V's rows of tiles: tb + WinogradTransforms.PAD apart, so that a transform's last vector writes past its row's end
+                int ld = tb + WinogradTransforms.PAD;
                 for (int ch = 0; ch < c; ch++) {
                     for (int r = r0; r < r1; ) {
                         int image = r / th;
                         int ty0 = r - image * th;
                         int ty1 = Math.min(th, ty0 + r1 - r);
-                        int s = planes(math, x, xOff + (image * c + ch) * h * w, h, w, ph, pw, ty0, ty1, row, sub);
-                        inputTransform(math, sub, s, row, (ty1 - ty0) * row, v, ch * ld + (r - r0) * row, c * ld);
+                        int s = WinogradTransforms.planes(math, x, xOff + (image * c + ch) * h * w, h, w, ph, pw, ty0, ty1, row, sub);
+                        WinogradTransforms.inputTransform(math, sub, s, row, (ty1 - ty0) * row, v, ch * ld + (r - r0) * row, c * ld);
                         r += ty1 - ty0;
                     }
                 }
@@ -190,7 +277,7 @@ final class FloatWinograd {
                 }
                 for (int oc = 0; oc < o; oc++) {
                     // x + (-0.0) is x for every x: no bias adds nothing, -0.0 included
-                    outputTransform(math, m, oc * tb, o * tb, tb, bias == null ? -0.0f : bias[oc], sub, ld);
+                    WinogradTransforms.outputTransform(math, m, oc * tb, o * tb, tb, bias == null ? -0.0f : bias[oc], sub, ld);
                     for (int r = r0; r < r1; r++) {
                         int image = r / th;
                         int ty = r - image * th;
@@ -200,7 +287,7 @@ final class FloatWinograd {
                         boolean spill = r + 1 < r1 && ty + 1 < th;
                         int done = spill ? math.winogradScatter(sub, (r - r0) * row, ld, y, dst, ow, row - 1) : 0;
                         if (done == 0) {
-                            scatter(sub, (r - r0) * row, ld, y, dst, oh - 2 * ty > 1, ow);
+                            WinogradTransforms.scatter(sub, (r - r0) * row, ld, y, dst, oh - 2 * ty > 1, ow);
                         }
                     }
                 }
@@ -210,197 +297,34 @@ final class FloatWinograd {
     }
 
     /**
-     * The four parity planes of tile rows [ty0, ty1) of one zero-padded input plane, into
-     * {@code sub}: plane {@code 2 rp + cp} holds the padded plane's elements of row parity rp and
-     * column parity cp, from padded row {@code 2 ty0}, {@code row} to a row (the padded width is
-     * {@code 2 row}), each followed by {@link #SLACK} floats (the first of them zero). An input row
-     * is read as pairs of columns (2m, 2m + 1): the first of each pair goes to one column parity, the
-     * second to the other.
-     *
-     * @return the distance between the planes in {@code sub}
+     * The weight gradient [o, c, 3, 3] from the summed products {@code m[xi][o][c]}: {@code A2t M A2}
+     * per channel pair, A2t's rows (1, 1, 1, 0), (0, 1, -1, 0), (0, 1, 1, 1), in float64, rounded once.
      */
-    static int planes(MathKernel math, float[] x, int plane, int h, int w, int ph, int pw, int ty0, int ty1, int row,
-            float[] sub) {
-        int rows = ty1 - ty0 + 1;
-        int s = rows * row + SLACK;
-        int top = 2 * ty0 - ph;
-        int first = Math.max(0, top);
-        int end = Math.min(h, 2 * ty1 + 2 - ph);
-        // input column ix is padded column ix + pw: parity (ix + pw) & 1, position (ix + pw) >> 1
-        int lowPlane = pw & 1;
-        int lowAt = pw >> 1;
-        int highAt = (pw + 1) >> 1;
-        int lows = (w + 1) >> 1;
-        int highs = w >> 1;
-        for (int iy = first; iy < end; iy++) {
-            int py = iy - top;
-            int base = (py & 1) * 2 * s + (py >> 1) * row;
-            int low = base + lowPlane * s + lowAt;
-            int high = base + (1 - lowPlane) * s + highAt;
-            int src = plane + iy * w;
-            int done = lows >= PAIRS_MIN ? math.winogradPairs(x, src, w, sub, low, high) : 0;
-            if (done < lows) {
-                for (int q = done; q < lows; q++) {
-                    sub[low + q] = x[src + 2 * q];
-                }
-                for (int q = done; q < highs; q++) {
-                    sub[high + q] = x[src + 2 * q + 1];
-                }
-                // the right padding (the math kernel's pairs write it)
-                for (int q = low + lows, stop = base + lowPlane * s + row; q < stop; q++) {
-                    sub[q] = 0f;
-                }
-                for (int q = high + highs, stop = base + (1 - lowPlane) * s + row; q < stop; q++) {
-                    sub[q] = 0f;
-                }
+    static float[] gradientOutput(float[] m, int o, int c) {
+        int pairs = o * c;
+        float[] gw = new float[pairs * 9];
+        double[] u = new double[12];
+        for (int q = 0; q < pairs; q++) {
+            for (int i = 0; i < 4; i++) {
+                double m0 = m[i * pairs + q];
+                double m1 = m[(4 + i) * pairs + q];
+                double m2 = m[(8 + i) * pairs + q];
+                double m3 = m[(12 + i) * pairs + q];
+                u[i] = m0 + m1 + m2;
+                u[4 + i] = m1 - m2;
+                u[8 + i] = m1 + m2 + m3;
             }
-            // the left padding: at most one column of each parity (pw <= 2)
-            if (lowAt > 0) {
-                sub[low - 1] = 0f;
-            }
-            if (highAt > 0) {
-                sub[high - 1] = 0f;
+            for (int ky = 0; ky < 3; ky++) {
+                double u0 = u[4 * ky];
+                double u1 = u[4 * ky + 1];
+                double u2 = u[4 * ky + 2];
+                double u3 = u[4 * ky + 3];
+                gw[q * 9 + 3 * ky] = (float) (u0 + u1 + u2);
+                gw[q * 9 + 3 * ky + 1] = (float) (u1 - u2);
+                gw[q * 9 + 3 * ky + 2] = (float) (u1 + u2 + u3);
             }
         }
-        // the padding rows above and below, in each of the four planes, and each plane's first float after its rows
-        int above = first - top;
-        int below = end - top;
-        for (int rp = 0; rp < 2; rp++) {
-            int from = (above + 1 - rp) >> 1; // rows of parity rp above the data: padded rows rp, rp + 2, ... below above
-            int to = (below + 1 - rp) >> 1;
-            for (int cp = 0; cp < 2; cp++) {
-                int at = (2 * rp + cp) * s;
-                java.util.Arrays.fill(sub, at, at + from * row, 0f);
-                java.util.Arrays.fill(sub, at + to * row, at + rows * row + 1, 0f);
-            }
-        }
-        return s;
+        return gw;
     }
 
-    /** Tiles [0, count) of {@link #planes} into {@code v}: the math kernel's vectors, then the scalar loop. */
-    private static void inputTransform(MathKernel math, float[] p, int s, int row, int count, float[] v, int at, int stride) {
-        int done = count >= TRANSFORM_MIN ? math.winogradInput(p, s, row, count, v, at, stride) : 0;
-        inputTransform(p, s, row, done, count, v, at, stride);
-    }
-
-    /**
-     * The input transform {@code V = Bt d B} of tiles [from, to): tile k's 4x4 window is
-     * {@code d[a][i] = p[(2 (a & 1) + (i & 1)) s + k + (a >> 1) row + (i >> 1)]}, its 16 points go to
-     * {@code v[at + xi stride + k]}. Rows first, then columns, in this order of operations: the
-     * definition that {@link MathKernel#winogradInput} repeats bit for bit.
-     */
-    static void inputTransform(float[] p, int s, int row, int from, int to, float[] v, int at, int stride) {
-        int p0 = 0;
-        int p1 = s;
-        int p2 = 2 * s;
-        int p3 = 3 * s;
-        for (int k = from; k < to; k++) {
-            int q = k + row;
-            float h00 = p[p0 + k] - p[p0 + k + 1];
-            float h01 = p[p1 + k] + p[p0 + k + 1];
-            float h02 = p[p0 + k + 1] - p[p1 + k];
-            float h03 = p[p1 + k] - p[p1 + k + 1];
-            float h10 = p[p2 + k] - p[p2 + k + 1];
-            float h11 = p[p3 + k] + p[p2 + k + 1];
-            float h12 = p[p2 + k + 1] - p[p3 + k];
-            float h13 = p[p3 + k] - p[p3 + k + 1];
-            float h20 = p[p0 + q] - p[p0 + q + 1];
-            float h21 = p[p1 + q] + p[p0 + q + 1];
-            float h22 = p[p0 + q + 1] - p[p1 + q];
-            float h23 = p[p1 + q] - p[p1 + q + 1];
-            float h30 = p[p2 + q] - p[p2 + q + 1];
-            float h31 = p[p3 + q] + p[p2 + q + 1];
-            float h32 = p[p2 + q + 1] - p[p3 + q];
-            float h33 = p[p3 + q] - p[p3 + q + 1];
-            int t = at + k;
-            v[t] = h00 - h20;
-            v[t + stride] = h01 - h21;
-            v[t + 2 * stride] = h02 - h22;
-            v[t + 3 * stride] = h03 - h23;
-            v[t + 4 * stride] = h10 + h20;
-            v[t + 5 * stride] = h11 + h21;
-            v[t + 6 * stride] = h12 + h22;
-            v[t + 7 * stride] = h13 + h23;
-            v[t + 8 * stride] = h20 - h10;
-            v[t + 9 * stride] = h21 - h11;
-            v[t + 10 * stride] = h22 - h12;
-            v[t + 11 * stride] = h23 - h13;
-            v[t + 12 * stride] = h10 - h30;
-            v[t + 13 * stride] = h11 - h31;
-            v[t + 14 * stride] = h12 - h32;
-            v[t + 15 * stride] = h13 - h33;
-        }
-    }
-
-    /** Tiles [0, count) of the output transform: the math kernel's vectors, then the scalar loop. */
-    private static void outputTransform(MathKernel math, float[] m, int at, int stride, int count, float b, float[] out, int ld) {
-        int done = count >= TRANSFORM_MIN ? math.winogradOutput(m, at, stride, count, b, out, ld) : 0;
-        outputTransform(m, at, stride, done, count, b, out, ld);
-    }
-
-    /**
-     * The output transform {@code At M A + b} of tiles [from, to): tile j's 16 points are
-     * {@code m[at + xi stride + j]}, its outputs (r, c) go to {@code out[(2 r + c) ld + j]}. Columns
-     * of M first, then rows: the definition that {@link MathKernel#winogradOutput} repeats bit for bit.
-     */
-    static void outputTransform(float[] m, int at, int stride, int from, int to, float b, float[] out, int ld) {
-        for (int j = from; j < to; j++) {
-            int p = at + j;
-            float m1 = m[p + 4 * stride];
-            float m2 = m[p + 8 * stride];
-            float s00 = m[p] + m1 + m2;
-            float s10 = m1 - m2 - m[p + 12 * stride];
-            m1 = m[p + 5 * stride];
-            m2 = m[p + 9 * stride];
-            float s01 = m[p + stride] + m1 + m2;
-            float s11 = m1 - m2 - m[p + 13 * stride];
-            m1 = m[p + 6 * stride];
-            m2 = m[p + 10 * stride];
-            float s02 = m[p + 2 * stride] + m1 + m2;
-            float s12 = m1 - m2 - m[p + 14 * stride];
-            m1 = m[p + 7 * stride];
-            m2 = m[p + 11 * stride];
-            float s03 = m[p + 3 * stride] + m1 + m2;
-            float s13 = m1 - m2 - m[p + 15 * stride];
-            out[j] = s00 + s01 + s02 + b;
-            out[ld + j] = s01 - s02 - s03 + b;
-            out[2 * ld + j] = s10 + s11 + s12 + b;
-            out[3 * ld + j] = s11 - s12 - s13 + b;
-        }
-    }
-
-    /**
-     * One row of tiles' outputs from {@code out} (at {@code j0}, the four outputs {@code ld} apart)
-     * into the output rows from {@code dst}, the second row too if {@code second}; the last tile's
-     * right column is dropped where {@code ow} is odd, the row's extra tile always.
-     */
-    static void scatter(float[] out, int j0, int ld, float[] y, int dst, boolean second, int ow) {
-        int pairs = ow >> 1;
-        int a = j0;
-        int b = ld + j0;
-        if (second) {
-            int c = 2 * ld + j0;
-            int d = 3 * ld + j0;
-            int lower = dst + ow;
-            for (int t = 0; t < pairs; t++) {
-                int at = 2 * t;
-                y[dst + at] = out[a + t];
-                y[dst + at + 1] = out[b + t];
-                y[lower + at] = out[c + t];
-                y[lower + at + 1] = out[d + t];
-            }
-            if ((ow & 1) != 0) {
-                y[dst + ow - 1] = out[a + pairs];
-                y[lower + ow - 1] = out[c + pairs];
-            }
-            return;
-        }
-        for (int t = 0; t < pairs; t++) {
-            y[dst + 2 * t] = out[a + t];
-            y[dst + 2 * t + 1] = out[b + t];
-        }
-        if ((ow & 1) != 0) {
-            y[dst + ow - 1] = out[a + pairs];
-        }
-    }
 }

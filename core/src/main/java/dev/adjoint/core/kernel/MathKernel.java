@@ -132,7 +132,7 @@ interface MathKernel {
     int maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow);
 
     /**
-     * {@link FloatWinograd#inputTransform(float[], int, int, int, int, float[], int, int)} of the
+     * {@link WinogradTransforms#inputTransform(float[], int, int, int, int, float[], int, int)} of the
      * first tiles of [0, count), bit for bit.
      *
      * @return how many of the first tiles it transformed (0 in the scalar kernel); the caller runs the
@@ -141,7 +141,7 @@ interface MathKernel {
     int winogradInput(float[] p, int s, int row, int count, float[] v, int at, int stride);
 
     /**
-     * {@link FloatWinograd#outputTransform(float[], int, int, int, int, float, float[], int)} of the
+     * {@link WinogradTransforms#outputTransform(float[], int, int, int, int, float, float[], int)} of the
      * first tiles of [0, count), bit for bit.
      *
      * @return how many of the first tiles it transformed (0 in the scalar kernel)
@@ -149,10 +149,19 @@ interface MathKernel {
     int winogradOutput(float[] m, int at, int stride, int count, float b, float[] out, int ld);
 
     /**
-     * The pairs of {@link FloatWinograd#planes}: for the {@code w} floats of an input row from
+     * {@link WinogradTransforms#gradientTransform(float[], int, int, int, float[], int, int)} of tiles
+     * [0, count), bit for bit, in whole vectors: the last one reads and writes past count
+     * ({@link WinogradTransforms#PAD}).
+     *
+     * @return how many tiles it transformed: count, or 0 (the scalar kernel)
+     */
+    int winogradGradient(float[] p, int s, int count, float[] v, int at, int stride);
+
+    /**
+     * The pairs of {@link WinogradTransforms#planes}: for the {@code w} floats of an input row from
      * {@code src}, {@code sub[low + m] = x[src + 2 m]} and {@code sub[high + m] = x[src + 2 m + 1]},
      * and zeros in at least the two floats after each run; it may write up to
-     * {@link FloatWinograd#SLACK} floats past either run, zeros only.
+     * {@link WinogradTransforms#SLACK} floats past either run, zeros only.
      *
      * @return the pairs it copied: all {@code (w + 1) / 2} of them, or 0 (the scalar kernel, or too
      *     near the end of x)

@@ -410,7 +410,7 @@ final class ScalarMathKernel implements MathKernel {
         return 0;
     }
 
-    /** None here: {@link FloatWinograd}'s scalar loop is the definition, and the caller runs it. */
+    /** None here: {@link WinogradTransforms}' scalar loop is the definition, and the caller runs it. */
     @Override
     public int winogradInput(float[] p, int s, int row, int count, float[] v, int at, int stride) {
         return 0;
@@ -419,6 +419,12 @@ final class ScalarMathKernel implements MathKernel {
     /** None here, as for the input transform. */
     @Override
     public int winogradOutput(float[] m, int at, int stride, int count, float b, float[] out, int ld) {
+        return 0;
+    }
+
+    /** None here, as for the input transform. */
+    @Override
+    public int winogradGradient(float[] p, int s, int count, float[] v, int at, int stride) {
         return 0;
     }
 

@@ -26,7 +26,7 @@ final class Scratch {
     static final int TILE = 2;
     /** A convolution block's im2col columns ({@link ConvLoops}); a Winograd chunk's input transform ({@link FloatWinograd}). */
     static final int COLUMNS = 3;
-    /** A convolution block's slice of the output or its gradient; a Winograd chunk's products. */
+    /** A convolution block's slice of the output or its gradient; a Winograd chunk's products, or its output gradient's transform. */
     static final int SLICE = 4;
     /** A convolution block's weight-gradient product; a Winograd chunk's parity planes and output rows. */
     static final int PRODUCT = 5;
@@ -38,7 +38,9 @@ final class Scratch {
      * they are views ({@link Float32Arithmetic#geluGrad}).
      */
     static final int GELU = 7;
-    private static final int SLOTS = 8;
+    /** A Winograd chunk's weight-gradient products ({@link FloatWinograd#backwardWeight}). */
+    static final int WINOGRAD = 8;
+    private static final int SLOTS = 9;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<double[]>[]> DOUBLES = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

@@ -250,6 +250,11 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public int winogradGradient(float[] p, int s, int count, float[] v, int at, int stride) {
+        return VectorWinograd.gradient(p, s, count, v, at, stride);
+    }
+
+    @Override
     public int winogradPairs(float[] x, int src, int w, float[] sub, int low, int high) {
         return VectorWinograd.pairs(x, src, w, sub, low, high);
     }

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API loops of {@link VectorMathKernel} for {@link FloatWinograd}'s transforms: a vector
+ * The Vector API loops of {@link VectorMathKernel} for {@link FloatWinograd}'s transforms ({@link WinogradTransforms}): a vector
  * of consecutive tiles at a time, the scalar loops' operations in their order, so the same bits.
  * Both read and write only at fixed offsets from the tile index: a tile row's extra tile
  * ({@link FloatWinograd#convolve}) keeps the rows of tiles contiguous.
@@ -29,13 +29,13 @@ final class VectorWinograd {
 
     /**
      * The input transform of tiles [0, count) in whole vectors, the last one reading and writing
-     * past count ({@link FloatWinograd#PAD}); returns how many tiles it wrote, 0 where vectors are
+     * past count ({@link WinogradTransforms#PAD}); returns how many tiles it wrote, 0 where vectors are
      * wider than the pad. In three passes, the points of the transform's first row, its second and third, its last.
      * NOTE: passes of a few dozen vector operations each: in one loop of all 16 points, C2 left
      * the stores boxed (its inlining ran out of budget), as in the output transform.
      */
     static int input(float[] p, int s, int row, int count, float[] v, int at, int stride) {
-        if (LANES > FloatWinograd.PAD) {
+        if (LANES > WinogradTransforms.PAD) {
             return 0;
         }
         top(p, s, row, count, v, at, stride);
@@ -129,7 +129,7 @@ final class VectorWinograd {
      * NOTE: two passes: in one, C2 left the last store boxed (its inlining ran out of budget).
      */
     static int output(float[] m, int at, int stride, int count, float b, float[] out, int ld) {
-        if (LANES > FloatWinograd.PAD) {
+        if (LANES > WinogradTransforms.PAD) {
             return 0;
         }
         upper(m, at, stride, count, b, out, ld);
@@ -178,6 +178,69 @@ final class VectorWinograd {
             FloatVector s13 = m1.sub(m2).sub(((FloatVector) FLOATS.fromArray(m, p + 15 * stride)));
             s10.add(s11).add(s12).add(bias).intoArray(out, 2 * ld + j);
             s11.sub(s12).sub(s13).add(bias).intoArray(out, 3 * ld + j);
+        }
+    }
+
+    /**
+     * The output gradient's transform of tiles [0, count) in whole vectors, the last one past count;
+     * in two passes, the first two rows of points, then the last two.
+     */
+    static int gradient(float[] p, int s, int count, float[] v, int at, int stride) {
+        if (LANES > WinogradTransforms.PAD) {
+            return 0;
+        }
+        gradientTop(p, s, count, v, at, stride);
+        gradientBottom(p, s, count, v, at, stride);
+        return count;
+    }
+
+    private static void gradientTop(float[] p, int s, int count, float[] v, int at, int stride) {
+        FloatVector half = FloatVector.broadcast(FLOATS, 0.5f);
+        for (int k = 0; k < count; k += LANES) {
+            FloatVector g00 = (FloatVector) FLOATS.fromArray(p, k);
+            FloatVector g01 = (FloatVector) FLOATS.fromArray(p, s + k);
+            FloatVector g10 = (FloatVector) FLOATS.fromArray(p, 2 * s + k);
+            FloatVector g11 = (FloatVector) FLOATS.fromArray(p, 3 * s + k);
+            FloatVector a1 = g00.add(g01).mul(half);
+            FloatVector a2 = g00.sub(g01).mul(half);
+            FloatVector a3 = g01.neg();
+            FloatVector b1 = g10.add(g11).mul(half);
+            FloatVector b2 = g10.sub(g11).mul(half);
+            FloatVector b3 = g11.neg();
+            int t = at + k;
+            g00.intoArray(v, t);
+            a1.intoArray(v, t + stride);
+            a2.intoArray(v, t + 2 * stride);
+            a3.intoArray(v, t + 3 * stride);
+            g00.add(g10).mul(half).intoArray(v, t + 4 * stride);
+            a1.add(b1).mul(half).intoArray(v, t + 5 * stride);
+            a2.add(b2).mul(half).intoArray(v, t + 6 * stride);
+            a3.add(b3).mul(half).intoArray(v, t + 7 * stride);
+        }
+    }
+
+    private static void gradientBottom(float[] p, int s, int count, float[] v, int at, int stride) {
+        FloatVector half = FloatVector.broadcast(FLOATS, 0.5f);
+        for (int k = 0; k < count; k += LANES) {
+            FloatVector g00 = (FloatVector) FLOATS.fromArray(p, k);
+            FloatVector g01 = (FloatVector) FLOATS.fromArray(p, s + k);
+            FloatVector g10 = (FloatVector) FLOATS.fromArray(p, 2 * s + k);
+            FloatVector g11 = (FloatVector) FLOATS.fromArray(p, 3 * s + k);
+            FloatVector a1 = g00.add(g01).mul(half);
+            FloatVector a2 = g00.sub(g01).mul(half);
+            FloatVector a3 = g01.neg();
+            FloatVector b1 = g10.add(g11).mul(half);
+            FloatVector b2 = g10.sub(g11).mul(half);
+            FloatVector b3 = g11.neg();
+            int t = at + k;
+            g00.sub(g10).mul(half).intoArray(v, t + 8 * stride);
+            a1.sub(b1).mul(half).intoArray(v, t + 9 * stride);
+            a2.sub(b2).mul(half).intoArray(v, t + 10 * stride);
+            a3.sub(b3).mul(half).intoArray(v, t + 11 * stride);
+            g10.neg().intoArray(v, t + 12 * stride);
+            b1.neg().intoArray(v, t + 13 * stride);
+            b2.neg().intoArray(v, t + 14 * stride);
+            b3.neg().intoArray(v, t + 15 * stride);
         }
     }
 

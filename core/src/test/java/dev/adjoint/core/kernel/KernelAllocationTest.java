@@ -182,6 +182,7 @@ class KernelAllocationTest {
         m.put("maxPool2x2", () -> k.maxPool2x2(fa, 0, fr, 0, where, 0, 64, N / 128, 32));
         // FloatWinograd's: rows of 240 tiles (224 of them transformed) 16 points apart, parity planes 1000 apart
         m.put("winogradInput", () -> k.winogradInput(fa, 1000, 20, 224, fr, 0, 240));
+        m.put("winogradGradient", () -> k.winogradGradient(fa, 1000, 224, fr, 0, 240));
         m.put("winogradOutput", () -> k.winogradOutput(fa, 0, 240, 224, 0.5f, fr, 240));
         m.put("winogradPairs", () -> k.winogradPairs(fa, 0, 4000, fr, 0, 2048));
         m.put("winogradScatter", () -> k.winogradScatter(fa, 0, 1024, fr, 0, 1000, 496));

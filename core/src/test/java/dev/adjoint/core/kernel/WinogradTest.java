@@ -189,6 +189,129 @@ class WinogradTest {
         assertAccurate(gx, direct, inputGradient(widen(gy, false), widen(w, false), g), magnitude, g.o(), g + " budget " + budget);
     }
 
+    /** The weight gradient's definition: gw[o, c, p, q] sums gy[n, o, i, j] x[n, c, i - ph + p, j - pw + q]. */
+    private static double[] weightGradient(double[] x, double[] gy, Geometry g) {
+        double[] gw = new double[g.o() * g.c() * 9];
+        for (int n = 0; n < g.n(); n++) {
+            for (int o = 0; o < g.o(); o++) {
+                for (int i = 0; i < g.outH(); i++) {
+                    for (int j = 0; j < g.outW(); j++) {
+                        double v = gy[((n * g.o() + o) * g.outH() + i) * g.outW() + j];
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int p = 0; p < 3; p++) {
+                                for (int q = 0; q < 3; q++) {
+                                    int ih = i - g.ph() + p;
+                                    int iw = j - g.pw() + q;
+                                    if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                                        gw[((o * g.c() + c) * 3 + p) * 3 + q] += v * x[((n * g.c() + c) * g.h() + ih) * g.w() + iw];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return gw;
+    }
+
+    /**
+     * The weight gradient's counterpart of {@link #tileMagnitude}: per channel pair, the sum over
+     * all tiles of the input window's sum of |x| times the output gradient block's sum of |gy|, the
+     * same for each of the pair's nine taps.
+     */
+    private static double[] weightMagnitude(float[] x, float[] gy, Geometry g) {
+        double[] m = new double[g.o() * g.c() * 9];
+        int th = (g.outH() + 1) / 2;
+        int tw = (g.outW() + 1) / 2;
+        for (int n = 0; n < g.n(); n++) {
+            for (int ty = 0; ty < th; ty++) {
+                for (int tx = 0; tx < tw; tx++) {
+                    double[] window = new double[g.c()];
+                    for (int c = 0; c < g.c(); c++) {
+                        for (int p = 0; p < 4; p++) {
+                            for (int q = 0; q < 4; q++) {
+                                int ih = 2 * ty - g.ph() + p;
+                                int iw = 2 * tx - g.pw() + q;
+                                if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                                    window[c] += Math.abs(x[((n * g.c() + c) * g.h() + ih) * g.w() + iw]);
+                                }
+                            }
+                        }
+                    }
+                    for (int o = 0; o < g.o(); o++) {
+                        double block = 0;
+                        for (int p = 0; p < 2; p++) {
+                            for (int q = 0; q < 2; q++) {
+                                int i = 2 * ty + p;
+                                int j = 2 * tx + q;
+                                if (i < g.outH() && j < g.outW()) {
+                                    block += Math.abs(gy[((n * g.o() + o) * g.outH() + i) * g.outW() + j]);
+                                }
+                            }
+                        }
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int tap = 0; tap < 9; tap++) {
+                                m[(o * g.c() + c) * 9 + tap] += window[c] * block;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return m;
+    }
+
+    @Property(tries = 60)
+    void theWeightGradientMatchesTheDefinitionAsCloselyAsTheDirectOne(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Geometry g = randomGeometry(rng, 19);
+        float[] x = random(rng, g.n() * g.c() * g.h() * g.w());
+        float[] gy = random(rng, g.n() * g.o() * g.outH() * g.outW());
+        int budget = new int[] {1, 60, 700, ConvKernels.SCRATCH_BUDGET}[rng.nextInt(4)];
+        NDArray xa = NDArray.wrap(x, g.inputShape());
+        NDArray gya = NDArray.wrap(gy, g.outputShape());
+        float[] gw = FloatWinograd.backwardWeight(xa, gya, g, budget).floats;
+        float[] direct = FloatConvLoops.backwardWeight(xa, gya, g, ConvKernels.SCRATCH_BUDGET).floats;
+        int tiles = g.n() * (g.outH() + 1) / 2 * ((g.outW() + 1) / 2 + 1);
+        assertAccurate(gw, direct, weightGradient(widen(x, false), widen(gy, false), g), weightMagnitude(x, gy, g), tiles,
+                g + " budget " + budget);
+    }
+
+    /** The weight gradient's bits: the same from either math kernel and any number of threads. */
+    @Property(tries = 30)
+    void theWeightGradientsBitsDoNotDependOnTheKernelOrTheThreads(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Geometry small = randomGeometry(rng, 40);
+        Geometry g = new Geometry(small.n(), 4 + small.c(), small.h(), small.w(), 4 + small.o(), 3, 3, 1, 1, small.ph(), small.pw(), 1, 1, 1);
+        NDArray x = NDArray.wrap(random(rng, g.n() * g.c() * g.h() * g.w()), g.inputShape());
+        NDArray gy = NDArray.wrap(random(rng, g.n() * g.o() * g.outH() * g.outW()), g.outputShape());
+        for (int budget : new int[] {100, ConvKernels.SCRATCH_BUDGET}) {
+            float[] expected = weightGradient(new ScalarMathKernel(), x, gy, g, budget, 1);
+            for (MathKernel k : MathKernelTest.kernels()) {
+                for (int threads : new int[] {1, 2, 3}) {
+                    float[] gw = weightGradient(k, x, gy, g, budget, threads);
+                    for (int i = 0; i < gw.length; i++) {
+                        int at = i;
+                        assertEquals(Float.floatToRawIntBits(expected[at]), Float.floatToRawIntBits(gw[at]),
+                                () -> g + " " + k.description() + " budget " + budget + " threads " + threads + " at " + at);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] weightGradient(MathKernel k, NDArray x, NDArray gy, Geometry g, int budget, int threads) {
+        int parts = Parallel.forceParts(threads);
+        int cap = Gemm.limitThreads(threads);
+        try {
+            return FloatWinograd.backwardWeight(k, x, gy, g, budget).floats;
+        } finally {
+            Gemm.limitThreads(cap);
+            Parallel.forceParts(parts);
+        }
+    }
+
     /**
      * The scalar kernel's loops define the bits: the vector kernel's transforms, copies and stores,
      * tiles cut into chunks of any size (a row of tiles, an image's rows split between chunks) and
@@ -256,9 +379,27 @@ class WinogradTest {
     }
 
     @Test
+    void anEmptyBatchGivesEmptyResultsAndAZeroWeightGradient() {
+        Geometry g = new Geometry(0, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        NDArray x = NDArray.wrap(new float[0], g.inputShape());
+        NDArray gy = NDArray.wrap(new float[0], g.outputShape());
+        NDArray w = NDArray.wrap(random(new SplittableRandom(3), g.o() * g.c() * 9), g.weightShape());
+        assertEquals(0, FloatWinograd.conv2d(x, w, null, g, ConvKernels.SCRATCH_BUDGET).floats.length);
+        assertEquals(0, FloatWinograd.backwardInput(gy, w, g, ConvKernels.SCRATCH_BUDGET).floats.length);
+        float[] gw = FloatWinograd.backwardWeight(x, gy, g, ConvKernels.SCRATCH_BUDGET).floats;
+        assertEquals(g.o() * g.c() * 9, gw.length);
+        for (float v : gw) {
+            assertEquals(0f, v);
+        }
+    }
+
+    @Test
     void theConvolutionsThatTakeIt() {
-        // the benchmark's layer, a wide plane, and both directions of each
-        assertTrue(FloatWinograd.applies(new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        // the benchmark's layer (its weight gradient stays with the direct products), a wide plane
+        Geometry benchmark = new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertTrue(FloatWinograd.applies(benchmark));
+        assertFalse(FloatWinograd.appliesToWeightGradient(benchmark));
+        assertTrue(FloatWinograd.appliesToWeightGradient(new Geometry(8, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         assertTrue(FloatWinograd.applies(new Geometry(8, 64, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         assertTrue(FloatWinograd.applies(new Geometry(2, 16, 8, 12, 48, 3, 3, 1, 1, 1, 2, 1, 1, 1)));
         // the fashion-mnist CNN's second convolution: 13x13 planes, no padding, outputs of 11x11
