@@ -227,7 +227,7 @@ public final class ConvKernels {
 
     static NDArray backwardInput(NDArray gradOutput, NDArray weight, Geometry g, int budget) {
         if (gradOutput.floats != null && weight.floats != null) {
-            return FloatWinograd.applies(g) ? FloatWinograd.backwardInput(gradOutput, weight, g, budget)
+            return FloatWinograd.appliesToInputGradient(g) ? FloatWinograd.backwardInput(gradOutput, weight, g, budget)
                     : FloatConvLoops.backwardInput(gradOutput, weight, g, budget);
         }
         if (gradOutput.floats != null || weight.floats != null) {

@@ -44,15 +44,34 @@ final class FloatWinograd {
     }
 
     /**
-     * Whether a convolution of {@code g} runs here: 3x3 kernels, stride and dilation 1, one group,
-     * padding 0 to 2, at least 16 channels in and out and 64 together, and planes at least 8 rows by
-     * 11 columns in and out. Below, the transforms and the tiles past the planes' edges cost more
-     * than the multiplications saved (bench/RESULTS.md, "Winograd").
+     * Whether the forward pass of a convolution of {@code g} runs here: 3x3 kernels, stride and
+     * dilation 1, one group, padding 0 to 2, at least 16 channels in and out and 64 together,
+     * planes at least 8 rows by 12 columns in and out, and tiles at least 80% inside the output
+     * planes ({@link #tilesFit}). Below these, the transforms and the tiles past the planes' edges
+     * cost more than the multiplications saved (bench/RESULTS.md, "Winograd").
      */
     static boolean applies(Geometry g) {
+        return shapeFits(g) && tilesFit(g.outH(), g.outW());
+    }
+
+    /** Whether the input gradient of a convolution of {@code g} runs here: as {@link #applies}, its tiles over the input planes. */
+    static boolean appliesToInputGradient(Geometry g) {
+        return shapeFits(g) && tilesFit(g.h(), g.w());
+    }
+
+    private static boolean shapeFits(Geometry g) {
         return ENABLED && g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.dh() == 1 && g.dw() == 1
                 && g.groups() == 1 && g.ph() <= 2 && g.pw() <= 2 && g.c() >= 16 && g.o() >= 16 && g.c() + g.o() >= 64
-                && Math.min(g.h(), g.outH()) >= 8 && Math.min(g.w(), g.outW()) >= 11;
+                && Math.min(g.h(), g.outH()) >= 8 && Math.min(g.w(), g.outW()) >= 12;
+    }
+
+    /**
+     * Whether planes of {@code rows} by {@code cols} outputs fill at least 80% of the tiles that
+     * cover them: 2x2 tiles, each row of them one tile longer ({@link #convolve}).
+     */
+    static boolean tilesFit(int rows, int cols) {
+        long covered = (long) 2 * ((rows + 1) / 2) * 2 * ((cols + 1) / 2 + 1);
+        return 5L * rows * cols >= 4 * covered;
     }
 
     /** {@link ConvKernels#conv2d} for float32 arrays where {@link #applies}. */
@@ -67,7 +86,7 @@ final class FloatWinograd {
     }
 
     /**
-     * {@link ConvKernels#backwardInput} for float32 arrays where {@link #applies}: the convolution
+     * {@link ConvKernels#backwardInput} for float32 arrays where {@link #appliesToInputGradient}: the convolution
      * of the output gradient, padded by 2 - p, with the weight turned by 180 degrees and its
      * channels swapped.
      */
@@ -81,12 +100,14 @@ final class FloatWinograd {
     }
 
     /**
-     * Whether the weight gradient of a convolution of {@code g} runs here: where {@link #applies},
-     * for at least 4096 channel pairs (64 by 64). With fewer, the transposed operand's packing and the
-     * output gradient's transform cost what the multiplications save (bench/RESULTS.md, "Winograd").
+     * Whether the weight gradient of a convolution of {@code g} runs here: where {@link #applies}
+     * (its tiles are the forward's), for at least 4096 channel pairs (64 by 64) and output planes of
+     * at least 400 elements. With fewer, the transposed operand's packing, the output gradient's
+     * transform and the per-pair partials cost what the multiplications save (bench/RESULTS.md,
+     * "Winograd").
      */
     static boolean appliesToWeightGradient(Geometry g) {
-        return applies(g) && (long) g.c() * g.o() >= 4096;
+        return applies(g) && (long) g.c() * g.o() >= 4096 && g.outH() * g.outW() >= 400;
     }
 
     /**

@@ -398,12 +398,21 @@ class WinogradTest {
         // the benchmark's layer (its weight gradient stays with the direct products), a wide plane
         Geometry benchmark = new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         assertTrue(FloatWinograd.applies(benchmark));
+        assertTrue(FloatWinograd.appliesToInputGradient(benchmark));
         assertFalse(FloatWinograd.appliesToWeightGradient(benchmark));
-        assertTrue(FloatWinograd.appliesToWeightGradient(new Geometry(8, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
-        assertTrue(FloatWinograd.applies(new Geometry(8, 64, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        Geometry wide = new Geometry(8, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertTrue(FloatWinograd.applies(wide) && FloatWinograd.appliesToInputGradient(wide) && FloatWinograd.appliesToWeightGradient(wide));
+        // wide, but planes of 196 outputs: the weight gradient stays direct
+        Geometry small = new Geometry(16, 128, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertTrue(FloatWinograd.applies(small) && !FloatWinograd.appliesToWeightGradient(small));
         assertTrue(FloatWinograd.applies(new Geometry(2, 16, 8, 12, 48, 3, 3, 1, 1, 1, 2, 1, 1, 1)));
-        // the fashion-mnist CNN's second convolution: 13x13 planes, no padding, outputs of 11x11
-        assertTrue(FloatWinograd.applies(new Geometry(128, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1)));
+        // the fashion-mnist CNN's second convolution: 11x11 outputs fill 72% of their 12x14 tiles,
+        // its input gradient's 13x13 75% of 14x16
+        Geometry cnn = new Geometry(128, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1);
+        assertFalse(FloatWinograd.applies(cnn) || FloatWinograd.appliesToInputGradient(cnn));
+        // valid padding on 16x16: the forward's 14x14 outputs fill 87.5% of their tiles, the input gradient's 16x16 89%
+        Geometry valid = new Geometry(8, 32, 16, 16, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1);
+        assertTrue(FloatWinograd.applies(valid) && FloatWinograd.appliesToInputGradient(valid));
         Geometry[] not = {
             new Geometry(64, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1), // stride 2
             new Geometry(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 2, 2, 1), // dilated
@@ -417,6 +426,17 @@ class WinogradTest {
         };
         for (Geometry g : not) {
             assertFalse(FloatWinograd.applies(g), g.toString());
+            assertFalse(FloatWinograd.appliesToInputGradient(g), g.toString());
+            assertFalse(FloatWinograd.appliesToWeightGradient(g), g.toString());
         }
+    }
+
+    @Test
+    void tilesFitWhereEightyPercentOfThemHoldOutputs() {
+        assertTrue(FloatWinograd.tilesFit(14, 14)); // 196 of 14 x 16
+        assertTrue(FloatWinograd.tilesFit(16, 16)); // 256 of 16 x 18
+        assertFalse(FloatWinograd.tilesFit(11, 11)); // 121 of 12 x 14
+        assertTrue(FloatWinograd.tilesFit(28, 28));
+        assertFalse(FloatWinograd.tilesFit(13, 13)); // 169 of 14 x 16
     }
 }
