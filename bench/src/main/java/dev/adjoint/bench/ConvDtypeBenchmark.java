@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * backward into the input) in float64 and float32 side by side: im2col and its products run in the
  * tensors' dtype, so float32 convolution should take about half the time; max pooling reads and
  * writes float32 planes as they are. {@link #cnnConv} is the fashion-mnist CNN's second convolution
- * (no padding, short output rows).
+ * (no padding, short output rows), {@link #wideConv} a wide layer on larger planes, where float32
+ * takes Winograd's F(2x2, 3x3) (so does {@link #conv2d}'s forward and input gradient).
  * Run: {@code java -jar bench/target/benchmarks.jar ConvDtypeBenchmark -bm sample}.
  */
 @State(Scope.Thread)
@@ -86,7 +87,7 @@ public class ConvDtypeBenchmark {
     /**
      * A wide 3x3 layer, as in ResNet-18's second stage: conv2d(x [16, 128, 28, 28], weight
      * [128, 128, 3, 3], padding 1), then backward of its sum into x and the weight. In float32
-     * all three passes run Winograd's F(2x2, 3x3) (README, "Convolution").
+     * all three passes run Winograd's F(2x2, 3x3) (README, "Semantics in brief").
      */
     @Benchmark
     public Tensor wideConv() {

@@ -22,7 +22,8 @@ package dev.adjoint.core.kernel;
  * their own, and the partials are added in lane order.
  *
  * <p>float32 arrays run float32 loops ({@code FloatConvLoops}, generated from {@link ConvLoops})
- * and the float32 matrix multiply; mixed dtypes are widened to float64 and the result rounded.
+ * and the float32 matrix multiply, or, for the 3x3 convolutions of stride 1 that its rules take,
+ * {@link FloatWinograd}; mixed dtypes are widened to float64 and the result rounded.
  */
 public final class ConvKernels {
     /**
