@@ -140,26 +140,18 @@ def weighted_grad(name):
     return make
 
 
-def conv2d(torch):
-    x = torch.randn(64, 32, 14, 14, requires_grad=True)
-    w = (torch.randn(64, 32, 3, 3) * 0.06).requires_grad_(True)
+def conv_layer(n, c, size, o, scale):
+    """conv2d(x [n, c, size, size], w [o, c, 3, 3], padding 1), backward of its sum into x and w."""
+    def make(torch):
+        x = torch.randn(n, c, size, size, requires_grad=True)
+        w = (torch.randn(o, c, 3, 3) * scale).requires_grad_(True)
 
-    def step():
-        x.grad = None
-        w.grad = None
-        torch.nn.functional.conv2d(x, w, None, 1, 1).sum().backward()
-    return step
-
-
-def wide_conv(torch):
-    x = torch.randn(16, 128, 28, 28, requires_grad=True)
-    w = (torch.randn(128, 128, 3, 3) * 0.03).requires_grad_(True)
-
-    def step():
-        x.grad = None
-        w.grad = None
-        torch.nn.functional.conv2d(x, w, None, 1, 1).sum().backward()
-    return step
+        def step():
+            x.grad = None
+            w.grad = None
+            torch.nn.functional.conv2d(x, w, None, 1, 1).sum().backward()
+        return step
+    return make
 
 
 def max_pool2d(torch):
@@ -198,7 +190,7 @@ def sum_backward(torch):
 
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "biasRelu": (bias_relu, None),
-             "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv2d, None), "wideConv": (wide_conv, None), "maxPool2d": (max_pool2d, None),
+             "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
              "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None)}
 
 

@@ -157,31 +157,9 @@ final class FloatWinograd {
                     int r1 = Math.min(tileRows, r0 + rowsPerChunk);
                     int tb = (r1 - r0) * row;
                     int ld = tb + WinogradTransforms.PAD;
-                    for (int ch = 0; ch < c; ch++) {
-                        for (int r = r0; r < r1; ) {
-                            int image = r / th;
-                            int ty0 = r - image * th;
-                            int ty1 = Math.min(th, ty0 + r1 - r);
-                            int s = WinogradTransforms.planes(math, xs, xc.offset + (image * c + ch) * h * w, h, w, g.ph(), g.pw(),
-                                    ty0, ty1, row, sub);
-                            WinogradTransforms.inputTransform(math, sub, s, row, (ty1 - ty0) * row, v, ch * ld + (r - r0) * row,
-                                    c * ld);
-                            r += ty1 - ty0;
-                        }
-                    }
-                    for (int oc = 0; oc < o; oc++) {
-                        for (int r = r0; r < r1; ) {
-                            int image = r / th;
-                            int ty0 = r - image * th;
-                            int ty1 = Math.min(th, ty0 + r1 - r);
-                            // the output gradient's parity planes: no padding, zeros past its edges
-                            int s = WinogradTransforms.planes(math, gs, gc.offset + (image * o + oc) * oh * ow, oh, ow, 0, 0, ty0, ty1,
-                                    row, sub);
-                            WinogradTransforms.gradientTransform(math, sub, s, (ty1 - ty0) * row, y, oc * ld + (r - r0) * row,
-                                    o * ld);
-                            r += ty1 - ty0;
-                        }
-                    }
+                    transform(math, false, xs, xc.offset, c, h, w, g.ph(), g.pw(), th, row, r0, r1, ld, sub, v);
+                    // the output gradient's parity planes: no padding, zeros past its edges
+                    transform(math, true, gs, gc.offset, o, oh, ow, 0, 0, th, row, r0, r1, ld, sub, y);
                     int base = lane * size;
                     for (int xi = 0; xi < POINTS; xi++) {
                         // [o, tiles] times [tiles, c]: the transposed operand is V, the smaller when c <= o
@@ -196,6 +174,33 @@ final class FloatWinograd {
             BinaryLoops.inner(Elementwise.Binary.ADD, partials, 0, partials, 0, 1, partials, lane * size, 1, size);
         }
         return NDArray.wrap(gradientOutput(partials, o, c), g.weightShape());
+    }
+
+    /**
+     * The transforms of tile rows [r0, r1) ({@code th} to an image) of all {@code c} channels of
+     * {@code x} [n, c, h, w] from {@code off}, an image's rows at a time through their parity planes
+     * in {@code sub}: the input transform, or the output gradient's ({@code gradient}; its planes
+     * unpadded). Channel ch's tiles go to {@code v} at {@code ch ld}, each point's c rows
+     * {@code c ld} apart.
+     */
+    private static void transform(MathKernel math, boolean gradient, float[] x, int off, int c, int h, int w, int ph, int pw,
+            int th, int row, int r0, int r1, int ld, float[] sub, float[] v) {
+        for (int ch = 0; ch < c; ch++) {
+            for (int r = r0; r < r1; ) {
+                int image = r / th;
+                int ty0 = r - image * th;
+                int ty1 = Math.min(th, ty0 + r1 - r);
+                int s = WinogradTransforms.planes(math, x, off + (image * c + ch) * h * w, h, w, ph, pw, ty0, ty1, row, sub);
+                int count = (ty1 - ty0) * row;
+                int at = ch * ld + (r - r0) * row;
+                if (gradient) {
+                    WinogradTransforms.gradientTransform(math, sub, s, count, v, at, c * ld);
+                } else {
+                    WinogradTransforms.inputTransform(math, sub, s, row, count, v, at, c * ld);
+                }
+                r += ty1 - ty0;
+            }
+        }
     }
 
     /**
@@ -278,18 +283,9 @@ final class FloatWinograd {
                 int r0 = chunk * rowsPerChunk;
                 int r1 = Math.min(tileRows, r0 + rowsPerChunk);
                 int tb = (r1 - r0) * row;
-                // V's rows of tiles: tb + WinogradTransforms.PAD apart, so that a transform's last vector writes past its row's end
+                // V's rows of tiles: tb + PAD apart, so that a transform's last vector writes past its row's end
                 int ld = tb + WinogradTransforms.PAD;
-                for (int ch = 0; ch < c; ch++) {
-                    for (int r = r0; r < r1; ) {
-                        int image = r / th;
-                        int ty0 = r - image * th;
-                        int ty1 = Math.min(th, ty0 + r1 - r);
-                        int s = WinogradTransforms.planes(math, x, xOff + (image * c + ch) * h * w, h, w, ph, pw, ty0, ty1, row, sub);
-                        WinogradTransforms.inputTransform(math, sub, s, row, (ty1 - ty0) * row, v, ch * ld + (r - r0) * row, c * ld);
-                        r += ty1 - ty0;
-                    }
-                }
+                transform(math, false, x, xOff, c, h, w, ph, pw, th, row, r0, r1, ld, sub, v);
                 for (int xi = 0; xi < POINTS; xi++) {
                     // the matrix kernel for products of every size (FloatGemmLoops takes plain loops for
                     // the smallest), so that an element's bits never depend on its chunk's width

@@ -21,6 +21,8 @@ final class VectorWinograd {
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     /** Pairs of floats a vector holds. */
     private static final int PAIR_LANES = PAIRS.length();
+    /** Whether a vector of floats reads as half as many pairs, and narrows into as many ints: what pairs and scatter assume. */
+    private static final boolean PAIRED = 2 * PAIR_LANES == LANES && INTS.length() == LANES;
     /** LANES times -1 then LANES zeros: from offset LANES - k, a vector that keeps the first k lanes. */
     private static final int[] KEEP = keep();
 
@@ -184,6 +186,8 @@ final class VectorWinograd {
     /**
      * The output gradient's transform of tiles [0, count) in whole vectors, the last one past count;
      * in two passes, the first two rows of points, then the last two.
+     * NOTE: two passes that each load and transform the blocks along their rows again: one loop of
+     * all 16 stores is the size at which C2 left the input transform's stores boxed.
      */
     static int gradient(float[] p, int s, int count, float[] v, int at, int stride) {
         if (LANES > WinogradTransforms.PAD) {
@@ -253,7 +257,7 @@ final class VectorWinograd {
      */
     static int pairs(float[] x, int src, int w, float[] sub, int low, int high) {
         int count = (w + 1) >> 1;
-        if (src + 2 * (count - 1) + LANES > x.length) {
+        if (!PAIRED || src + 2 * (count - 1) + LANES > x.length) {
             return 0;
         }
         for (int m = 0; m < count; m += PAIR_LANES) {
@@ -277,7 +281,7 @@ final class VectorWinograd {
     static int scatter(float[] out, int j0, int ld, float[] y, int dst, int ow, int tiles) {
         int last = (tiles - 1) / PAIR_LANES * PAIR_LANES;
         // each row's stores stay within 2 ow floats of its start
-        if (tiles < 1 || 2 * last + LANES > 2 * ow) {
+        if (!PAIRED || tiles < 1 || 2 * last + LANES > 2 * ow) {
             return 0;
         }
         for (int row = 0; row < 2; row++) {
