@@ -20,9 +20,12 @@ import dev.adjoint.core.kernel.ConvKernels.Geometry;
  * <p>Accuracy: the transforms only add, subtract and halve (the weight's in float64), so a result
  * is the direct convolution's sum up to a few more roundings; {@code WinogradTest} bounds the error
  * against a float64 reference and against the direct float32 convolution's. A tile is computed as
- * a whole, but its transforms keep each input out of the outputs whose windows miss it: a
- * non-finite input spoils the outputs the direct convolution's would, though an infinity may come
- * out as NaN.
+ * a whole, but its transforms keep each input out of the outputs whose windows miss it: in the
+ * forward pass and the input gradient a non-finite value spoils the outputs the direct
+ * convolution's would, though an infinity may come out as NaN. The weight gradient's transforms
+ * multiply it by zeros: a non-finite input or output gradient spoils the taps the direct gradient
+ * would and often the other taps of the channel pairs it reaches (as NaN), never other pairs. Transformed values sum up to 4 inputs and the output transform up to 9
+ * products, so sums near float32's largest values overflow a little sooner than direct ones.
  *
  * <p>Determinism: each output element is one product's sum over the input channels, the same
  * whichever chunk of tiles holds it and whichever thread runs it; the weight gradient sums its
@@ -101,13 +104,14 @@ final class FloatWinograd {
 
     /**
      * Whether the weight gradient of a convolution of {@code g} runs here: where {@link #applies}
-     * (its tiles are the forward's), for at least 4096 channel pairs (64 by 64) and output planes of
-     * at least 400 elements. With fewer, the transposed operand's packing, the output gradient's
+     * (its tiles are the forward's), for 4096 to 2^24 channel pairs (c o; 64 by 64 and up) and output
+     * planes of at least 400 elements. With fewer, the transposed operand's packing, the output gradient's
      * transform and the per-pair partials cost what the multiplications save (bench/RESULTS.md,
      * "Winograd").
      */
     static boolean appliesToWeightGradient(Geometry g) {
-        return applies(g) && (long) g.c() * g.o() >= 4096 && g.outH() * g.outW() >= 400;
+        long pairs = (long) g.c() * g.o();
+        return applies(g) && pairs >= 4096 && pairs <= 1 << 24 && g.outH() * g.outW() >= 400;
     }
 
     /**
@@ -138,8 +142,9 @@ final class FloatWinograd {
         int tileRows = n * th;
         int rowsPerChunk = Math.max(1, Math.min(tileRows, 4 * budget / (POINTS * (c + o) * row)));
         int chunks = (tileRows + rowsPerChunk - 1) / rowsPerChunk;
-        // one lane at least: an empty batch's gradient is zeros
-        int lanes = Math.max(1, Math.min(chunks, ConvKernels.MAX_LANES));
+        // one lane at least (an empty batch's gradient is zeros), and as many as the budget holds
+        // partials for: the lanes depend on the sizes only
+        int lanes = Math.max(1, Math.min(Math.min(chunks, ConvKernels.MAX_LANES), 4 * budget / (POINTS * o * c)));
         int size = POINTS * o * c;
         float[] partials = new float[lanes * size];
         FloatGemmKernel gemm = KernelProvider.floatKernel();
