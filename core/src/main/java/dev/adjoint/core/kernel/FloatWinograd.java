@@ -24,12 +24,13 @@ import dev.adjoint.core.kernel.ConvKernels.Geometry;
  * forward pass and the input gradient a non-finite value spoils the outputs the direct
  * convolution's would, though an infinity may come out as NaN. The weight gradient's transforms
  * multiply it by zeros: a non-finite input or output gradient spoils the taps the direct gradient
- * would and often the other taps of the channel pairs it reaches (as NaN), never other pairs. Transformed values sum up to 4 inputs and the output transform up to 9
- * products, so sums near float32's largest values overflow a little sooner than direct ones.
+ * would and often the other taps of the channel pairs it reaches (as NaN), never other pairs.
+ * Transformed values sum up to 4 inputs and the output transform up to 9 products, so sums near
+ * float32's largest values overflow a little sooner than direct ones.
  *
  * <p>Determinism: each output element is one product's sum over the input channels, the same
  * whichever chunk of tiles holds it and whichever thread runs it; the weight gradient sums its
- * chunks of tiles in lanes fixed by the sizes, added in lane order. So every thread count gives the
+ * chunks of tiles in lanes fixed by the sizes and the scratch budget, added in lane order. So every thread count gives the
  * same bits, and the math kernel's vector transforms give the scalar loops' bits.
  */
 final class FloatWinograd {
@@ -259,15 +260,16 @@ final class FloatWinograd {
      * transformed weight {@code u} ({@link #weight}, [16][o][c]), y [n, o, oh, ow], oh = h + 2 ph - 2.
      *
      * <p>Tiles run in rows of {@code tw + 1}: the last tile of each row reads the right padding and
-     * its outputs are dropped, so that a row of tiles reads its four parity planes ({@link WinogradTransforms#planes})
-     * at fixed offsets from one index and the transforms run over whole chunks.
+     * its outputs are dropped, so that a row of tiles reads its four parity planes
+     * ({@link WinogradTransforms#planes}) at fixed offsets from one index and the transforms run
+     * over whole chunks.
      *
      * @param math the kernel of the transforms (tests pass each; the same bits from every one)
      * @param budget a quarter of the floats of scratch one chunk of tiles may use (products over
      *     fewer tiles ran slower: bench/RESULTS.md, "Winograd")
      */
-    static float[] convolve(MathKernel math, float[] x, int xOff, int n, int c, int h, int w, int ph, int pw, float[] u, int o, float[] bias,
-            int budget) {
+    static float[] convolve(MathKernel math, float[] x, int xOff, int n, int c, int h, int w, int ph, int pw, float[] u, int o,
+            float[] bias, int budget) {
         int oh = h + 2 * ph - 2;
         int ow = w + 2 * pw - 2;
         int th = (oh + 1) / 2;
@@ -282,7 +284,9 @@ final class FloatWinograd {
             int most = rowsPerChunk * row;
             float[] v = Scratch.floats(Scratch.COLUMNS, POINTS * c * (most + WinogradTransforms.PAD));
             float[] m = Scratch.floats(Scratch.SLICE, POINTS * o * most + WinogradTransforms.SLACK);
-            float[] sub = Scratch.floats(Scratch.PRODUCT, Math.max(4 * ((Math.min(rowsPerChunk, th) + 1) * row + WinogradTransforms.SLACK),
+            // the parity planes, then the output transform's four rows of results
+            float[] sub = Scratch.floats(Scratch.PRODUCT, Math.max(
+                    4 * ((Math.min(rowsPerChunk, th) + 1) * row + WinogradTransforms.SLACK),
                     4 * (most + WinogradTransforms.PAD) + WinogradTransforms.SLACK));
             for (int chunk = first; chunk < last; chunk++) {
                 int r0 = chunk * rowsPerChunk;
@@ -294,8 +298,8 @@ final class FloatWinograd {
                 for (int xi = 0; xi < POINTS; xi++) {
                     // the matrix kernel for products of every size (FloatGemmLoops takes plain loops for
                     // the smallest), so that an element's bits never depend on its chunk's width
-                    ParallelGemm.multiply(gemm, new FloatOperand(u, xi * o * c, c, false), new FloatOperand(v, xi * c * ld, ld, false),
-                            m, xi * o * tb, tb, o, tb, c);
+                    ParallelGemm.multiply(gemm, new FloatOperand(u, xi * o * c, c, false),
+                            new FloatOperand(v, xi * c * ld, ld, false), m, xi * o * tb, tb, o, tb, c);
                 }
                 for (int oc = 0; oc < o; oc++) {
                     // x + (-0.0) is x for every x: no bias adds nothing, -0.0 included
