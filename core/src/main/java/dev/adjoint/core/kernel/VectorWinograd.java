@@ -40,25 +40,28 @@ final class VectorWinograd {
         if (LANES > WinogradTransforms.PAD) {
             return 0;
         }
-        top(p, s, row, count, v, at, stride);
+        outer(p, 0, s, row, count, v, at, stride);
         middle(p, s, row, count, v, at, stride);
-        bottom(p, s, row, count, v, at, stride);
+        outer(p, 2 * s, 3 * s, row, count, v, at + 12 * stride, stride);
         return count;
     }
 
-    /** The first row of points: the window's rows 0 and 2 transformed along the row (h0, h2), then h0 - h2. */
-    private static void top(float[] p, int s, int row, int count, float[] v, int at, int stride) {
-        int p1 = s;
+    /**
+     * The first or the last row of points: two window rows two apart ({@code e}, {@code o}: the even
+     * and odd column planes' offsets, the second row {@code row} further), each transformed along
+     * the row, the first minus the second (h0 - h2 from planes 0 and 1, h1 - h3 from planes 2 and 3).
+     */
+    private static void outer(float[] p, int e, int o, int row, int count, float[] v, int at, int stride) {
         for (int k = 0; k < count; k += LANES) {
             int q = k + row;
-            FloatVector e0 = (FloatVector) FLOATS.fromArray(p, k);
-            FloatVector e1 = (FloatVector) FLOATS.fromArray(p, k + 1);
-            FloatVector o0 = (FloatVector) FLOATS.fromArray(p, p1 + k);
-            FloatVector o1 = (FloatVector) FLOATS.fromArray(p, p1 + k + 1);
-            FloatVector f0 = (FloatVector) FLOATS.fromArray(p, q);
-            FloatVector f1 = (FloatVector) FLOATS.fromArray(p, q + 1);
-            FloatVector g0 = (FloatVector) FLOATS.fromArray(p, p1 + q);
-            FloatVector g1 = (FloatVector) FLOATS.fromArray(p, p1 + q + 1);
+            FloatVector e0 = (FloatVector) FLOATS.fromArray(p, e + k);
+            FloatVector e1 = (FloatVector) FLOATS.fromArray(p, e + k + 1);
+            FloatVector o0 = (FloatVector) FLOATS.fromArray(p, o + k);
+            FloatVector o1 = (FloatVector) FLOATS.fromArray(p, o + k + 1);
+            FloatVector f0 = (FloatVector) FLOATS.fromArray(p, e + q);
+            FloatVector f1 = (FloatVector) FLOATS.fromArray(p, e + q + 1);
+            FloatVector g0 = (FloatVector) FLOATS.fromArray(p, o + q);
+            FloatVector g1 = (FloatVector) FLOATS.fromArray(p, o + q + 1);
             int t = at + k;
             e0.sub(e1).sub(f0.sub(f1)).intoArray(v, t);
             o0.add(e1).sub(g0.add(f1)).intoArray(v, t + stride);
@@ -103,27 +106,6 @@ final class VectorWinograd {
         }
     }
 
-    /** The last row of points: h1 - h3. */
-    private static void bottom(float[] p, int s, int row, int count, float[] v, int at, int stride) {
-        int p2 = 2 * s;
-        int p3 = 3 * s;
-        for (int k = 0; k < count; k += LANES) {
-            int q = k + row;
-            FloatVector e0 = (FloatVector) FLOATS.fromArray(p, p2 + k);
-            FloatVector e1 = (FloatVector) FLOATS.fromArray(p, p2 + k + 1);
-            FloatVector o0 = (FloatVector) FLOATS.fromArray(p, p3 + k);
-            FloatVector o1 = (FloatVector) FLOATS.fromArray(p, p3 + k + 1);
-            FloatVector f0 = (FloatVector) FLOATS.fromArray(p, p2 + q);
-            FloatVector f1 = (FloatVector) FLOATS.fromArray(p, p2 + q + 1);
-            FloatVector g0 = (FloatVector) FLOATS.fromArray(p, p3 + q);
-            FloatVector g1 = (FloatVector) FLOATS.fromArray(p, p3 + q + 1);
-            int t = at + k;
-            e0.sub(e1).sub(f0.sub(f1)).intoArray(v, t + 12 * stride);
-            o0.add(e1).sub(g0.add(f1)).intoArray(v, t + 13 * stride);
-            e1.sub(o0).sub(f1.sub(g0)).intoArray(v, t + 14 * stride);
-            o0.sub(o1).sub(g0.sub(g1)).intoArray(v, t + 15 * stride);
-        }
-    }
 
     /**
      * The output transform of tiles [0, count) in whole vectors, the last one past count, as for

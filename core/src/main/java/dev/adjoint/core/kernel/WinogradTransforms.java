@@ -66,12 +66,8 @@ final class WinogradTransforms {
                     sub[high + q] = x[src + 2 * q + 1];
                 }
                 // the right padding (the math kernel's pairs write it)
-                for (int q = low + lows, stop = base + lowPlane * s + row; q < stop; q++) {
-                    sub[q] = 0f;
-                }
-                for (int q = high + highs, stop = base + (1 - lowPlane) * s + row; q < stop; q++) {
-                    sub[q] = 0f;
-                }
+                java.util.Arrays.fill(sub, low + lows, base + lowPlane * s + row, 0f);
+                java.util.Arrays.fill(sub, high + highs, base + (1 - lowPlane) * s + row, 0f);
             }
             // the left padding: at most one column of each parity (pw <= 2)
             if (lowAt > 0) {
