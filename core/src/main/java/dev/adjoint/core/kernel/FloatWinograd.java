@@ -49,18 +49,23 @@ final class FloatWinograd {
 
     /**
      * Whether the forward pass of a convolution of {@code g} runs here: 3x3 kernels, stride and
-     * dilation 1, one group, padding 0 to 2, at least 16 channels in and out and 64 together,
-     * planes at least 8 rows by 12 columns in and out, and tiles at least 80% inside the output
-     * planes ({@link #tilesFit}). Below these, the transforms and the tiles past the planes' edges
-     * cost more than the multiplications saved (bench/RESULTS.md, "Winograd").
+     * dilation 1, one group, padding 0 to 2, at least 32 input channels, 16 output channels and 64
+     * together, planes at least 8 rows by 12 columns in and out, and tiles at least 80% inside the
+     * output planes ({@link #tilesFit}). Below these, the transforms and the tiles past the planes'
+     * edges cost more than the multiplications saved (bench/RESULTS.md, "Winograd"). The rules
+     * depend on the sizes only, never on the machine, so every machine computes the same bits.
      */
     static boolean applies(Geometry g) {
-        return shapeFits(g) && tilesFit(g.outH(), g.outW());
+        return shapeFits(g) && g.c() >= 32 && tilesFit(g.outH(), g.outW());
     }
 
-    /** Whether the input gradient of a convolution of {@code g} runs here: as {@link #applies}, its tiles over the input planes. */
+    /**
+     * Whether the input gradient of a convolution of {@code g} runs here: as {@link #applies}, its
+     * tiles over the input planes, and at most 3 output channels per input channel (with more, its
+     * products of few rows over many output channels lost to the direct gradient on AVX2).
+     */
     static boolean appliesToInputGradient(Geometry g) {
-        return shapeFits(g) && tilesFit(g.h(), g.w());
+        return shapeFits(g) && g.c() >= 32 && g.o() <= 3 * g.c() && tilesFit(g.h(), g.w());
     }
 
     private static boolean shapeFits(Geometry g) {
@@ -104,15 +109,16 @@ final class FloatWinograd {
     }
 
     /**
-     * Whether the weight gradient of a convolution of {@code g} runs here: where {@link #applies}
-     * (its tiles are the forward's), for 4096 to 2^24 channel pairs (c o; 64 by 64 and up) and output
+     * Whether the weight gradient of a convolution of {@code g} runs here: the sizes of
+     * {@link #applies} but 16 input channels and up, tiles at least 80% inside the output planes
+     * (its tiles are the forward's), 4096 to 2^24 channel pairs (c o; 64 by 64 and up) and output
      * planes of at least 400 elements. With fewer, the transposed operand's packing, the output gradient's
      * transform and the per-pair partials cost what the multiplications save (bench/RESULTS.md,
      * "Winograd").
      */
     static boolean appliesToWeightGradient(Geometry g) {
         long pairs = (long) g.c() * g.o();
-        return applies(g) && pairs >= 4096 && pairs <= 1 << 24 && g.outH() * g.outW() >= 400;
+        return shapeFits(g) && tilesFit(g.outH(), g.outW()) && pairs >= 4096 && pairs <= 1 << 24 && g.outH() * g.outW() >= 400;
     }
 
     /**

@@ -412,7 +412,7 @@ class WinogradTest {
     /** Through the public API: float32 tensors on a layer the rules take, against float64, all three passes. */
     @Test
     void aFloat32LayerThatTakesItAgreesWithFloat64() {
-        Geometry g = new Geometry(2, 24, 12, 14, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Geometry g = new Geometry(2, 32, 12, 14, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         assertTrue(FloatWinograd.applies(g) && FloatWinograd.appliesToInputGradient(g));
         SplittableRandom rng = new SplittableRandom(17);
         float[] x = random(rng, g.n() * g.c() * g.h() * g.w());
@@ -473,7 +473,15 @@ class WinogradTest {
         // wide, but planes of 196 outputs: the weight gradient stays direct
         Geometry small = new Geometry(16, 128, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         assertTrue(FloatWinograd.applies(small) && !FloatWinograd.appliesToWeightGradient(small));
-        assertTrue(FloatWinograd.applies(new Geometry(2, 16, 8, 12, 48, 3, 3, 1, 1, 1, 2, 1, 1, 1)));
+        assertTrue(FloatWinograd.applies(new Geometry(2, 32, 8, 12, 32, 3, 3, 1, 1, 1, 2, 1, 1, 1)));
+        // 16 input channels: the forward and the input gradient stay direct, a wide weight gradient does not
+        Geometry narrowIn = new Geometry(4, 16, 28, 28, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertFalse(FloatWinograd.applies(narrowIn) || FloatWinograd.appliesToInputGradient(narrowIn));
+        assertTrue(FloatWinograd.appliesToWeightGradient(narrowIn));
+        // the input gradient takes at most 3 output channels per input channel; the forward any
+        Geometry fanOut = new Geometry(8, 32, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertTrue(FloatWinograd.applies(fanOut) && !FloatWinograd.appliesToInputGradient(fanOut));
+        assertTrue(FloatWinograd.appliesToInputGradient(new Geometry(8, 32, 14, 14, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         // the fashion-mnist CNN's second convolution: 11x11 outputs fill 72% of their 12x14 tiles,
         // its input gradient's 13x13 75% of 14x16
         Geometry cnn = new Geometry(128, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1);
