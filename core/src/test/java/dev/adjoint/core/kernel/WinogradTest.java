@@ -478,6 +478,8 @@ class WinogradTest {
         Geometry narrowIn = new Geometry(4, 16, 28, 28, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         assertFalse(FloatWinograd.applies(narrowIn) || FloatWinograd.appliesToInputGradient(narrowIn));
         assertTrue(FloatWinograd.appliesToWeightGradient(narrowIn));
+        Geometry fewIn = new Geometry(2, 24, 12, 14, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertFalse(FloatWinograd.applies(fewIn) || FloatWinograd.appliesToInputGradient(fewIn));
         // the input gradient takes at most 3 output channels per input channel; the forward any
         Geometry fanOut = new Geometry(8, 32, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         assertTrue(FloatWinograd.applies(fanOut) && !FloatWinograd.appliesToInputGradient(fanOut));
