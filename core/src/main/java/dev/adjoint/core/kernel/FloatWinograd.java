@@ -118,7 +118,8 @@ final class FloatWinograd {
      */
     static boolean appliesToWeightGradient(Geometry g) {
         long pairs = (long) g.c() * g.o();
-        return shapeFits(g) && tilesFit(g.outH(), g.outW()) && pairs >= 4096 && pairs <= 1 << 24 && g.outH() * g.outW() >= 400;
+        return shapeFits(g) && tilesFit(g.outH(), g.outW()) && pairs >= 4096 && pairs <= 1 << 24
+                && g.outH() * g.outW() >= 400;
     }
 
     /**

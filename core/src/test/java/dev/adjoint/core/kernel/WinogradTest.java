@@ -50,21 +50,25 @@ class WinogradTest {
         return d;
     }
 
-    /** The input gradient's definition: each output gradient element times the weights of its window. */
-    private static double[] inputGradient(double[] gy, double[] w, Geometry g) {
-        double[] gx = new double[g.n() * g.c() * g.h() * g.w()];
+    /** One product of a 3x3 convolution's definition: output element y, input element x, weight element w (flat indices). */
+    private interface Tap {
+        void at(int y, int x, int w);
+    }
+
+    /** Every product of the convolution of {@code g} whose input element lies inside the planes, in one fixed order. */
+    private static void eachTap(Geometry g, Tap tap) {
         for (int n = 0; n < g.n(); n++) {
             for (int o = 0; o < g.o(); o++) {
                 for (int i = 0; i < g.outH(); i++) {
                     for (int j = 0; j < g.outW(); j++) {
-                        double v = gy[((n * g.o() + o) * g.outH() + i) * g.outW() + j];
+                        int y = ((n * g.o() + o) * g.outH() + i) * g.outW() + j;
                         for (int c = 0; c < g.c(); c++) {
                             for (int p = 0; p < 3; p++) {
                                 for (int q = 0; q < 3; q++) {
                                     int ih = i - g.ph() + p;
                                     int iw = j - g.pw() + q;
                                     if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
-                                        gx[((n * g.c() + c) * g.h() + ih) * g.w() + iw] += v * w[((o * g.c() + c) * 3 + p) * 3 + q];
+                                        tap.at(y, ((n * g.c() + c) * g.h() + ih) * g.w() + iw, ((o * g.c() + c) * 3 + p) * 3 + q);
                                     }
                                 }
                             }
@@ -73,6 +77,12 @@ class WinogradTest {
                 }
             }
         }
+    }
+
+    /** The input gradient's definition: each output gradient element times the weights of its window. */
+    private static double[] inputGradient(double[] gy, double[] w, Geometry g) {
+        double[] gx = new double[g.n() * g.c() * g.h() * g.w()];
+        eachTap(g, (y, x, k) -> gx[x] += gy[y] * w[k]);
         return gx;
     }
 
@@ -194,26 +204,7 @@ class WinogradTest {
     /** The weight gradient's definition: gw[o, c, p, q] sums gy[n, o, i, j] x[n, c, i - ph + p, j - pw + q]. */
     private static double[] weightGradient(double[] x, double[] gy, Geometry g) {
         double[] gw = new double[g.o() * g.c() * 9];
-        for (int n = 0; n < g.n(); n++) {
-            for (int o = 0; o < g.o(); o++) {
-                for (int i = 0; i < g.outH(); i++) {
-                    for (int j = 0; j < g.outW(); j++) {
-                        double v = gy[((n * g.o() + o) * g.outH() + i) * g.outW() + j];
-                        for (int c = 0; c < g.c(); c++) {
-                            for (int p = 0; p < 3; p++) {
-                                for (int q = 0; q < 3; q++) {
-                                    int ih = i - g.ph() + p;
-                                    int iw = j - g.pw() + q;
-                                    if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
-                                        gw[((o * g.c() + c) * 3 + p) * 3 + q] += v * x[((n * g.c() + c) * g.h() + ih) * g.w() + iw];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        eachTap(g, (y, i, k) -> gw[k] += gy[y] * x[i]);
         return gw;
     }
 
