@@ -152,22 +152,21 @@ public final class AxisKernels {
      * @return a new array, of x's shape with the axis as long as {@code indices}
      */
     public static NDArray indexSelect(NDArray x, int axis, int[] indices) {
-        if (x.floats != null) {
-            return indexSelect(x.toFloat64(), axis, indices).toFloat32();
-        }
+        // copies in the array's own dtype: only the selected slabs are read
         NDArray c = x.contiguous();
         int len = c.shape[axis];
         int outer = outer(c.shape, axis);
         int inner = inner(c.shape, axis);
         int[] shape = c.shape.clone();
         shape[axis] = indices.length;
-        double[] r = new double[Shapes.size(shape)];
+        Object r = c.newBuffer(Shapes.size(shape));
+        Object a = c.buffer();
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < indices.length; j++) {
-                System.arraycopy(c.data, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
+                System.arraycopy(a, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
             }
         }
-        return NDArray.wrap(r, shape);
+        return NDArray.wrapBuffer(r, shape);
     }
 
     /**
@@ -182,7 +181,7 @@ public final class AxisKernels {
      */
     public static NDArray indexAdd(NDArray g, int axis, int[] indices, int length) {
         if (g.floats != null) {
-            return indexAdd(g.toFloat64(), axis, indices, length).toFloat32();
+            return floatIndexAdd(g.contiguous(), axis, indices, length);
         }
         NDArray c = g.contiguous();
         int outer = outer(c.shape, axis);
@@ -204,6 +203,61 @@ public final class AxisKernels {
     }
 
     /**
+     * {@link #indexAdd} of a float32 array, with the bits of the float64 sums rounded once (what
+     * widening g and narrowing the result gives), without a float64 copy of the result: a position
+     * that receives one slab gets it (0 + v is exact), and only positions that receive several are
+     * summed in float64, in the same order, then rounded.
+     */
+    private static NDArray floatIndexAdd(NDArray c, int axis, int[] indices, int length) {
+        int outer = outer(c.shape, axis);
+        int inner = inner(c.shape, axis);
+        int[] shape = c.shape.clone();
+        shape[axis] = length;
+        float[] r = new float[Shapes.size(shape)];
+        float[] a = c.floats;
+        int[] count = new int[length];
+        for (int p : indices) {
+            count[p]++;
+        }
+        // slot[p]: where position p's float64 sums sit, for positions that receive several slabs
+        int[] slot = new int[length];
+        int[] repeated = new int[indices.length];
+        int slots = 0;
+        for (int p = 0; p < length; p++) {
+            if (count[p] > 1) {
+                slot[p] = slots;
+                repeated[slots++] = p;
+            }
+        }
+        double[] sums = new double[slots * inner];
+        for (int o = 0; o < outer; o++) {
+            java.util.Arrays.fill(sums, 0.0);
+            for (int j = 0; j < indices.length; j++) {
+                int p = indices[j];
+                int from = c.offset + (o * indices.length + j) * inner;
+                if (count[p] == 1) {
+                    int to = (o * length + p) * inner;
+                    for (int i = 0; i < inner; i++) {
+                        r[to + i] = 0.0f + a[from + i];
+                    }
+                } else {
+                    int to = slot[p] * inner;
+                    for (int i = 0; i < inner; i++) {
+                        sums[to + i] += a[from + i];
+                    }
+                }
+            }
+            for (int s = 0; s < slots; s++) {
+                int to = (o * length + repeated[s]) * inner;
+                for (int i = 0; i < inner; i++) {
+                    r[to + i] = (float) sums[s * inner + i];
+                }
+            }
+        }
+        return NDArray.wrap(r, shape);
+    }
+
+    /**
      * {@code out[p] = x[p with p[axis] replaced by index[p]]} for every position p of the index
      * shape (torch.gather).
      *
@@ -214,13 +268,19 @@ public final class AxisKernels {
      * @return a new array of the index's shape
      */
     public static NDArray gather(NDArray x, int axis, int[] index, int[] indexShape) {
-        if (x.floats != null) {
-            return gather(x.toFloat64(), axis, index, indexShape).toFloat32();
-        }
+        // reads in the array's own dtype: only the gathered elements are read
         NDArray c = x.contiguous();
         int[] strides = Shapes.contiguousStrides(c.shape);
-        double[] r = new double[index.length];
         int[] counter = new int[indexShape.length];
+        if (c.floats != null) {
+            float[] r = new float[index.length];
+            for (int p = 0; p < r.length; p++) {
+                r[p] = c.floats[c.offset + position(counter, strides, axis, index[p])];
+                step(counter, indexShape);
+            }
+            return NDArray.wrap(r, indexShape.clone());
+        }
+        double[] r = new double[index.length];
         for (int p = 0; p < r.length; p++) {
             r[p] = c.data[c.offset + position(counter, strides, axis, index[p])];
             step(counter, indexShape);

@@ -386,24 +386,6 @@ public final class Elementwise {
     }
 
     /**
-     * {@code c != 0 ? a : b} elementwise (NaN counts as true) for three arrays of the same shape
-     * (any of them may be a strided or broadcast view); the result is contiguous.
-     */
-    public static NDArray where(NDArray c, NDArray a, NDArray b) {
-        if (c.floats != null || a.floats != null || b.floats != null) {
-            return where(c.toFloat64(), a.toFloat64(), b.toFloat64()).toFloat32();
-        }
-        NDArray cc = c.contiguous();
-        NDArray ac = a.contiguous();
-        NDArray bc = b.contiguous();
-        double[] r = Buffers.uninitialized(cc.size);
-        for (int i = 0; i < r.length; i++) {
-            r[i] = cc.data[cc.offset + i] != 0 ? ac.data[ac.offset + i] : bc.data[bc.offset + i];
-        }
-        return NDArray.wrapLike(r, cc);
-    }
-
-    /**
      * {@code x^p} elementwise, with C99's (and PyTorch's) {@code pow}: {@code 1^p = 1} for every p, NaN
      * included, and {@code (-1)^(+-inf) = 1}, where {@link Math#pow} gives NaN. p = 2 is {@code x x}.
      */

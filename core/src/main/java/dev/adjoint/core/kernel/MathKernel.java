@@ -119,6 +119,12 @@ interface MathKernel {
     /** {@link #reluGrad(double[], int, int, double[], int, double[], int, int)} on floats: a selection, exact. */
     void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n);
 
+    /** {@code r[ro + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i]} (NaN counts as true): a selection, exact in both kernels. */
+    void where(double[] c, int co, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n);
+
+    /** {@link #where(double[], int, double[], int, double[], int, double[], int, int)} on floats: a selection, exact. */
+    void where(float[] c, int co, float[] a, int ao, float[] b, int bo, float[] r, int ro, int n);
+
     /**
      * 2x2 max pooling, stride 2, no padding, of one float32 plane of width {@code w}: each window's
      * maximum into {@code y[yo..]} and its position into {@code where[wo..]}, for the first rows of

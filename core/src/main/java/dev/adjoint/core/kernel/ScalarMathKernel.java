@@ -115,6 +115,20 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void where(double[] c, int co, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i];
+        }
+    }
+
+    @Override
+    public void where(float[] c, int co, float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i];
+        }
+    }
+
+    @Override
     public void widen(float[] a, int ao, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = a[ao + i];

@@ -19,7 +19,7 @@ public final class Slabs {
      * @return a new contiguous array
      */
     public static NDArray concat(List<NDArray> parts, int axis) {
-        if (Widening.any(parts)) {
+        if (Widening.any(parts) && !Widening.all(parts)) {
             List<NDArray> wide = new java.util.ArrayList<>(parts.size());
             for (NDArray p : parts) {
                 wide.add(p.toFloat64());
@@ -34,17 +34,18 @@ public final class Slabs {
         shape[axis] = total;
         int outer = outer(shape, axis);
         int inner = inner(shape, axis);
-        double[] out = new double[Shapes.size(shape)];
+        // copies in the parts' own dtype
+        Object out = parts.get(0).newBuffer(Shapes.size(shape));
         int at = 0;
         for (NDArray p : parts) {
             NDArray c = p.contiguous();
             int run = p.shape[axis] * inner;
             for (int o = 0; o < outer; o++) {
-                System.arraycopy(c.data, c.offset + o * run, out, (o * total + at) * inner, run);
+                System.arraycopy(c.buffer(), c.offset + o * run, out, (o * total + at) * inner, run);
             }
             at += p.shape[axis];
         }
-        return NDArray.wrap(out, shape);
+        return NDArray.wrapBuffer(out, shape);
     }
 
     /**
@@ -58,19 +59,16 @@ public final class Slabs {
      * @return a new contiguous array
      */
     public static NDArray pad(NDArray slab, int[] shape, int axis, int start) {
-        if (slab.floats != null) {
-            return pad(slab.toFloat64(), shape, axis, start).toFloat32();
-        }
         int outer = outer(shape, axis);
         int inner = inner(shape, axis);
         int total = shape[axis];
         NDArray c = slab.contiguous();
         int run = slab.shape[axis] * inner;
-        double[] out = new double[Shapes.size(shape)];
+        Object out = c.newBuffer(Shapes.size(shape));
         for (int o = 0; o < outer; o++) {
-            System.arraycopy(c.data, c.offset + o * run, out, (o * total + start) * inner, run);
+            System.arraycopy(c.buffer(), c.offset + o * run, out, (o * total + start) * inner, run);
         }
-        return NDArray.wrap(out, shape.clone());
+        return NDArray.wrapBuffer(out, shape.clone());
     }
 
     private static int outer(int[] shape, int axis) {

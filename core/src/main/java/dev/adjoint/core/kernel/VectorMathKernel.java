@@ -275,6 +275,16 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void where(double[] c, int co, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n) {
+        VectorLoops.where(c, co, a, ao, b, bo, r, ro, n);
+    }
+
+    @Override
+    public void where(float[] c, int co, float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
+        VectorLoops.where(c, co, a, ao, b, bo, r, ro, n);
+    }
+
+    @Override
     public void addWidenedTo(float[] a, int ao, double[] r, int ro, int n) {
         VectorLoops.addWidenedTo(a, ao, r, ro, n);
     }

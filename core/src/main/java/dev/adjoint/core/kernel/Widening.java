@@ -23,6 +23,16 @@ final class Widening {
         return false;
     }
 
+    /** Whether every one of the arrays is float32. */
+    static boolean all(List<NDArray> arrays) {
+        for (NDArray a : arrays) {
+            if (a.floats == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Each of the arrays rounded to float32. */
     static NDArray[] narrow(NDArray[] arrays) {
         NDArray[] out = new NDArray[arrays.length];

@@ -7,6 +7,7 @@ import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.Elementwise.Binary;
 import dev.adjoint.core.kernel.NDArray;
+import dev.adjoint.core.kernel.Selection;
 import dev.adjoint.core.kernel.Shapes;
 import java.util.Arrays;
 
@@ -153,7 +154,7 @@ public final class Comparison {
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0]);
-            return wrap(Elementwise.where(value(in[0]), value(in[1]), value(in[2])));
+            return wrap(Selection.where(value(in[0]), value(in[1]), value(in[2])));
         }
 
         // d where(c, a, b) = where(c, da, 0) + where(c, 0, db); the condition is a constant

@@ -162,6 +162,8 @@ class KernelAllocationTest {
         m.put("reluGrad", () -> k.reluGrad(b, 0, 1, a, 0, r, 0, N));
         m.put("reluGrad of one gradient", () -> k.reluGrad(b, 0, 0, a, 0, r, 0, N));
         m.put("reluGrad float32", () -> k.reluGrad(fb, 0, 1, fa, 0, fr, 0, N));
+        m.put("where", () -> k.where(b, 0, a, 0, positiveDoubles, 0, r, 0, N));
+        m.put("where float32", () -> k.where(fb, 0, fa, 0, positive, 0, fr, 0, N));
         m.put("widen", () -> k.widen(fa, 0, r, 0, N));
         m.put("narrow", () -> k.narrow(a, 0, fr, 0, N));
         m.put("dot", () -> sink[0] += k.dot(a, 0, b, 0, N));

@@ -1,0 +1,103 @@
+package dev.adjoint.bench;
+
+import dev.adjoint.core.DType;
+import dev.adjoint.core.Tensor;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Indexing and copying ops, in float64 and float32 ({@code -p dtype=float32}): an embedding
+ * lookup of 2,048 rows from a [50000, 128] table ({@code lookup}) and the same with the table's
+ * gradient ({@code lookupBackward}: the lookup's sum, backward, into the table); the target column
+ * of [256, 1000] logits gathered ({@code gatherTargets}); two [256, 512] joined along the columns
+ * ({@code concat}); and {@code where} over [256, 1000]. A float32 op should cost at most what its
+ * float64 twin does: it moves half the bytes.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class IndexingBenchmark {
+    /** The dtype of every tensor: float64 or float32. */
+    @Param({"float64", "float32"})
+    public String dtype;
+
+    Tensor table;
+    int[] rows;
+    Tensor logits;
+    Tensor targets;
+    Tensor left;
+    Tensor right;
+    Tensor mask;
+    Tensor a;
+    Tensor b;
+
+    /** A random table, random rows to look up, logits, their target columns and the operands. */
+    @Setup
+    public void setUp() {
+        SplittableRandom rng = new SplittableRandom(11);
+        DType d = "float32".equals(dtype) ? DType.FLOAT32 : DType.FLOAT64;
+        table = Tensor.randn(d, rng, 50_000, 128).requiresGrad(true);
+        rows = new int[2048];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = rng.nextInt(50_000);
+        }
+        logits = Tensor.randn(d, rng, 256, 1000);
+        double[] t = new double[256];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = rng.nextInt(1000);
+        }
+        targets = Tensor.of(t, 256, 1).to(d);
+        left = Tensor.randn(d, rng, 256, 512);
+        right = Tensor.randn(d, rng, 256, 512);
+        mask = Tensor.randn(d, rng, 256, 1000).gt(0.0);
+        a = Tensor.randn(d, rng, 256, 1000);
+        b = Tensor.randn(d, rng, 256, 1000);
+    }
+
+    /** 2,048 rows of a [50000, 128] table, no gradient recorded. */
+    @Benchmark
+    public Tensor lookup() {
+        return table.detach().indexSelect(0, rows);
+    }
+
+    /** The lookup, summed, and its backward pass: the table's gradient (dense, [50000, 128]). */
+    @Benchmark
+    public Tensor lookupBackward() {
+        table.zeroGrad();
+        table.indexSelect(0, rows).sum().backward();
+        return table.grad();
+    }
+
+    /** logits.gather(1, targets): one value a row of [256, 1000]. */
+    @Benchmark
+    public Tensor gatherTargets() {
+        return logits.gather(1, targets);
+    }
+
+    /** Two [256, 512] joined along the columns. */
+    @Benchmark
+    public Tensor concat() {
+        return Tensor.concat(List.of(left, right), 1);
+    }
+
+    /** where(mask, a, b) over [256, 1000]. */
+    @Benchmark
+    public Tensor where() {
+        return Tensor.where(mask, a, b);
+    }
+}

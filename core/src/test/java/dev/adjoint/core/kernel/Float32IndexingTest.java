@@ -1,0 +1,164 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The indexing and copying kernels on float32 arrays (indexSelect, gather, indexAdd, concat, pad,
+ * where): float32 in, float32 out, with the bits of the float64 kernel run on the widened array and
+ * rounded back, which is how they were defined before they ran on floats. indexAdd sums a position's
+ * several slabs in float64 and rounds once, so its float result is not a float32 sum.
+ */
+class Float32IndexingTest {
+    /** A random shape of rank 1-3, each dimension 1-5; an axis of it. */
+    private static int[] shape(SplittableRandom rng) {
+        int[] s = new int[1 + rng.nextInt(3)];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = 1 + rng.nextInt(5);
+        }
+        return s;
+    }
+
+    /** Floats of all magnitudes and signs, -0 and NaN among them. */
+    private static NDArray floats(SplittableRandom rng, int[] shape) {
+        float[] f = new float[Shapes.size(shape)];
+        for (int i = 0; i < f.length; i++) {
+            int kind = rng.nextInt(20);
+            f[i] = kind == 0 ? -0.0f : kind == 1 ? Float.NaN : kind == 2 ? 0.0f : (float) (rng.nextGaussian() * Math.pow(2, rng.nextInt(-30, 30)));
+        }
+        return NDArray.wrap(f, shape);
+    }
+
+    /** Positions along an axis of {@code length}, repeats likely. */
+    private static int[] indices(SplittableRandom rng, int count, int length) {
+        int[] p = new int[count];
+        for (int i = 0; i < count; i++) {
+            p[i] = rng.nextInt(length);
+        }
+        return p;
+    }
+
+    private static void assertSameBits(NDArray expected, NDArray actual, String what) {
+        assertNotNull(actual.floats, what + ": not float32");
+        assertNull(expected.floats, what + ": the reference should be float64");
+        assertEquals(java.util.Arrays.toString(expected.shape), java.util.Arrays.toString(actual.shape), what + ": shape");
+        float[] e = expected.toFloat32().toFloatArray();
+        float[] a = actual.toFloatArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(Float.floatToIntBits(e[i]), Float.floatToIntBits(a[i]), what + " at " + i + ": " + a[i] + " against " + e[i]);
+        }
+    }
+
+    @Property(tries = 300)
+    void indexSelectGatherAndIndexAddGiveTheWidenedBits(@ForAll @LongRange(min = 1) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] s = shape(rng);
+        int axis = rng.nextInt(s.length);
+        NDArray x = floats(rng, s);
+        NDArray wide = x.toFloat64();
+        int[] picked = indices(rng, 1 + rng.nextInt(8), s[axis]);
+        assertSameBits(AxisKernels.indexSelect(wide, axis, picked), AxisKernels.indexSelect(x, axis, picked), "indexSelect");
+
+        int[] indexShape = s.clone();
+        indexShape[axis] = 1 + rng.nextInt(6);
+        int[] index = indices(rng, Shapes.size(indexShape), s[axis]);
+        assertSameBits(AxisKernels.gather(wide, axis, index, indexShape), AxisKernels.gather(x, axis, index, indexShape), "gather");
+
+        // g as long as the indices along the axis; the result as long as `length`: repeats accumulate
+        int length = 1 + rng.nextInt(4);
+        int[] gShape = s.clone();
+        gShape[axis] = 1 + rng.nextInt(9);
+        NDArray g = floats(rng, gShape);
+        int[] to = indices(rng, gShape[axis], length);
+        assertSameBits(AxisKernels.indexAdd(g.toFloat64(), axis, to, length), AxisKernels.indexAdd(g, axis, to, length), "indexAdd");
+    }
+
+    @Property(tries = 200)
+    void concatAndPadGiveTheWidenedBits(@ForAll @LongRange(min = 1) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] s = shape(rng);
+        int axis = rng.nextInt(s.length);
+        int[] t = s.clone();
+        t[axis] = 1 + rng.nextInt(4);
+        NDArray a = floats(rng, s);
+        NDArray b = floats(rng, t);
+        assertSameBits(Slabs.concat(List.of(a.toFloat64(), b.toFloat64()), axis), Slabs.concat(List.of(a, b), axis), "concat");
+        int[] full = s.clone();
+        full[axis] += 3;
+        int start = rng.nextInt(4);
+        assertSameBits(Slabs.pad(a.toFloat64(), full, axis, start), Slabs.pad(a, full, axis, start), "pad");
+    }
+
+    @Property(tries = 200)
+    void whereGivesTheWidenedBits(@ForAll @LongRange(min = 1) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        // lengths around the math kernel's threshold and its vectors, some views
+        int[] s = {1 + rng.nextInt(3), 1 + rng.nextInt(50)};
+        NDArray c = floats(rng, s);
+        NDArray a = floats(rng, s);
+        NDArray b = floats(rng, s);
+        assertSameBits(Selection.where(c.toFloat64(), a.toFloat64(), b.toFloat64()), Selection.where(c, a, b), "where");
+        NDArray ct = c.swapAxes(0, 1);
+        NDArray at = a.swapAxes(0, 1);
+        NDArray bt = b.swapAxes(0, 1);
+        assertSameBits(Selection.where(ct.toFloat64(), at.toFloat64(), bt.toFloat64()), Selection.where(ct, at, bt), "where of views");
+        // mixed dtypes are computed in float64 and rounded, as the other kernels do
+        assertSameBits(Selection.where(c.toFloat64(), a.toFloat64(), b.toFloat64()), Selection.where(c.toFloat64(), a, b), "where, mixed");
+    }
+
+    /** 1 + 2^-24 + 2^-24: 1 in float32 arithmetic, 1 + 2^-23 in float64 (and exactly so in float32). */
+    @Test
+    void indexAddSumsRepeatedPositionsInFloat64() {
+        float tiny = (float) Math.scalb(1.0, -24);
+        NDArray g = NDArray.wrap(new float[] {1f, 5f, tiny, tiny, -0.0f}, new int[] {5, 1});
+        NDArray r = AxisKernels.indexAdd(g, 0, new int[] {0, 1, 0, 0, 2}, 4);
+        float[] v = r.toFloatArray();
+        assertEquals(1f + 2 * tiny, v[0], 0f, "three slabs at one position, summed in float64 and rounded once");
+        assertEquals(5f, v[1], 0f, "one slab");
+        assertEquals(Float.floatToIntBits(0.0f), Float.floatToIntBits(v[2]), "0 + -0 is +0, as the float64 sum");
+        assertEquals(Float.floatToIntBits(0.0f), Float.floatToIntBits(v[3]), "no slab: zero");
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.adjoint.core.kernel.MathKernelTest#kernels")
+    void theKernelsWhereIsExactWithZerosAndNaN(MathKernel k) {
+        double[] special = {0.0, -0.0, Double.NaN, 1.0, -1e-300, Double.POSITIVE_INFINITY, Double.MIN_VALUE};
+        for (int n = 0; n <= 70; n++) {
+            double[] c = new double[n + 2];
+            double[] a = new double[n + 3];
+            double[] b = new double[n + 1];
+            float[] fc = new float[n + 2];
+            float[] fa = new float[n + 3];
+            float[] fb = new float[n + 1];
+            for (int i = 0; i < n; i++) {
+                c[2 + i] = special[(i * 5 + n) % special.length];
+                a[3 + i] = i + 0.5;
+                b[1 + i] = -i - 0.25;
+                fc[2 + i] = (float) c[2 + i];
+                fa[3 + i] = (float) a[3 + i];
+                fb[1 + i] = (float) b[1 + i];
+            }
+            double[] r = new double[n + 1];
+            float[] fr = new float[n + 1];
+            k.where(c, 2, a, 3, b, 1, r, 1, n);
+            k.where(fc, 2, fa, 3, fb, 1, fr, 1, n);
+            for (int i = 0; i < n; i++) {
+                double expected = c[2 + i] != 0 ? a[3 + i] : b[1 + i];
+                assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(r[1 + i]), k + " where(" + c[2 + i] + "), n=" + n);
+                // -1e-300 and MIN_VALUE round to float zeros: their float conditions are false
+                float expectedFloat = fc[2 + i] != 0 ? fa[3 + i] : fb[1 + i];
+                assertEquals(Float.floatToRawIntBits(expectedFloat), Float.floatToRawIntBits(fr[1 + i]), k + " float where(" + fc[2 + i] + "), n=" + n);
+            }
+        }
+    }
+}
