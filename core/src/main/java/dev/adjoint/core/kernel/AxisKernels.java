@@ -159,14 +159,23 @@ public final class AxisKernels {
         int inner = inner(c.shape, axis);
         int[] shape = c.shape.clone();
         shape[axis] = indices.length;
-        Object r = c.newBuffer(Shapes.size(shape));
-        Object a = c.buffer();
+        // typed copies: an arraycopy between arrays of types unknown to the JIT checks them per call
+        if (c.floats != null) {
+            float[] r = new float[Shapes.size(shape)];
+            for (int o = 0; o < outer; o++) {
+                for (int j = 0; j < indices.length; j++) {
+                    System.arraycopy(c.floats, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
+                }
+            }
+            return NDArray.wrap(r, shape);
+        }
+        double[] r = new double[Shapes.size(shape)];
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < indices.length; j++) {
-                System.arraycopy(a, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
+                System.arraycopy(c.data, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
             }
         }
-        return NDArray.wrapBuffer(r, shape);
+        return NDArray.wrap(r, shape);
     }
 
     /**
