@@ -5,7 +5,7 @@
 #   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 biasRelu softmax tanh sigmoid
 #                                                  log log1p softplus gelu geluGrad siluGrad conv2d wideConv maxPool2d expandedAdd
 #                                                  transposeCopy
-#                                                  sumBackward;
+#                                                  sumBackward lookup lookupBackward gatherTargets concat where gt clamp;
 #                                                  default the first five)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
@@ -36,7 +36,7 @@ OUT="$(mktemp -d)"
 # each workload's RecordedStep replay (seedStepReplayed, ...) and MemoryScope run (biasReluScoped, ...)
 # run too where there is one
 # convolution and pooling from ConvDtypeBenchmark (ConvBenchmark's workloads, with a dtype parameter)
-REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvDtypeBenchmark|StridedBenchmark)\\.(${WORKLOADS[*]})(Replayed|Scoped)?\$")"
+REGEX="$(IFS='|'; echo "(TrainingBenchmark|ElementwiseBenchmark|ConvDtypeBenchmark|StridedBenchmark|SelectionBenchmark)\\.(${WORKLOADS[*]})(Replayed|Scoped)?\$")"
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "=== round $round of $ROUNDS"
@@ -48,7 +48,7 @@ for round in $(seq 1 "$ROUNDS"); do
   # shellcheck disable=SC2086
   java -jar "$JAR" "$REGEX" -p dtype="$DTYPE" -rf json -rff "$OUT/adjoint-$round.json" ${JMH_ARGS:-} \
     -jvmArgsAppend "-XX:ActiveProcessorCount=$THREADS --add-modules jdk.incubator.vector ${JVM_ARGS:-}" \
-    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark|ConvDtypeBenchmark|StridedBenchmark)"
+    | grep -E "^(Benchmark|TrainingBenchmark|ElementwiseBenchmark|ConvDtypeBenchmark|StridedBenchmark|SelectionBenchmark)"
 done
 
 "$PYTHON" - "$OUT/torch.jsonl" "$OUT"/adjoint-*.json <<'PY'

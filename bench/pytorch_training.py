@@ -188,10 +188,78 @@ def sum_backward(torch):
     return step
 
 
+def lookup(torch):
+    table = torch.randn(50_000, 128, requires_grad=True)
+    rows = torch.randint(0, 50_000, (2048,))
+
+    def step():
+        return table.detach().index_select(0, rows)
+    return step
+
+
+def lookup_backward(torch):
+    table = torch.randn(50_000, 128, requires_grad=True)
+    rows = torch.randint(0, 50_000, (2048,))
+
+    def step():
+        table.grad = None
+        table.index_select(0, rows).sum().backward()
+        return table.grad
+    return step
+
+
+def gather_targets(torch):
+    logits = torch.randn(256, 1000)
+    targets = torch.randint(0, 1000, (256, 1))
+
+    def step():
+        return logits.gather(1, targets)
+    return step
+
+
+def concat(torch):
+    left = torch.randn(256, 512)
+    right = torch.randn(256, 512)
+
+    def step():
+        return torch.cat([left, right], 1)
+    return step
+
+
+def where(torch):
+    mask = torch.randn(256, 1000) > 0
+    a = torch.randn(256, 1000)
+    b = torch.randn(256, 1000)
+
+    def step():
+        return torch.where(mask, a, b)
+    return step
+
+
+def gt(torch):
+    a = torch.randn(256, 1000)
+    b = torch.randn(256, 1000)
+
+    def step():
+        # Adjoint's comparisons give 1 or 0 in the operands' dtype
+        return (a > b).to(a.dtype)
+    return step
+
+
+def clamp(torch):
+    a = torch.randn(256, 1000)
+
+    def step():
+        return a.clamp(-0.5, 0.5)
+    return step
+
+
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "biasRelu": (bias_relu, None),
              "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
-             "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None)}
+             "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None),
+             "lookup": (lookup, None), "lookupBackward": (lookup_backward, None), "gatherTargets": (gather_targets, None),
+             "concat": (concat, None), "where": (where, None), "gt": (gt, None), "clamp": (clamp, None)}
 
 
 def main():

@@ -37,6 +37,11 @@ final class BinaryLoops {
             KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
             return;
         }
+        if (isComparison(f) && sa == 1 && (sb == 1 || sb == 0) && n >= MathKernel.MIN_LENGTH) {
+            // floats compare as their widened doubles do: exact
+            KernelProvider.math().compare(f, a, ao, b, bo, sb, r, ro, n);
+            return;
+        }
         double[][] scratch = FloatBlocks.scratch();
         double[] wa = scratch[0];
         double[] wb = scratch[1];
@@ -101,6 +106,10 @@ final class BinaryLoops {
         return true;
     }
 
+    private static boolean isComparison(Binary f) {
+        return f == Binary.GT || f == Binary.GE || f == Binary.LT || f == Binary.LE || f == Binary.EQ;
+    }
+
     /**
      * {@code r[ro + i] = f(a[ao + i sa], b[bo + i sb])} for i in [0, n): one loop per function for
      * each stride pattern (both contiguous, a broadcast first operand, a broadcast second one, any).
@@ -122,7 +131,7 @@ final class BinaryLoops {
     }
 
     /**
-     * Runs the loops that HotSpot does not vectorize on the math kernel: relu's backward (a select),
+     * Runs the loops that HotSpot does not vectorize on the math kernel: relu's backward and the comparisons (selects),
      * gelu's and silu's (erf, an exponential, a sigmoid: the same bits as their scalar loops) and the four arithmetic
      * operations (C2 cannot rule out that r overlaps an operand at another offset). Whether it did.
      */
@@ -145,6 +154,13 @@ final class BinaryLoops {
                     return false;
                 }
                 KernelProvider.math().siluGrad(a, ao, b, bo, r, ro, n);
+            }
+            case GT, GE, LT, LE, EQ -> {
+                // a branch per element on data like a random mask mispredicts half the time
+                if (sa != 1 || (sb != 1 && sb != 0)) {
+                    return false;
+                }
+                KernelProvider.math().compare(f, a, ao, b, bo, sb, r, ro, n);
             }
             case ADD, SUB, MUL, DIV -> {
                 if (sa == 1 && (sb == 1 || sb == 0)) {

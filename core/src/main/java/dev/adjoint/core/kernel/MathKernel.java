@@ -119,6 +119,21 @@ interface MathKernel {
     /** {@link #reluGrad(double[], int, int, double[], int, double[], int, int)} on floats: a selection, exact. */
     void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n);
 
+    /**
+     * {@code r[ro + i] = [a[ao + i] op b]} as 1 or 0 for op {@code GT GE LT LE EQ} (false at NaN; -0
+     * equals +0), b contiguous ({@code sb} 1) or one value ({@code sb} 0): exact in both kernels.
+     */
+    void compare(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n);
+
+    /** {@link #compare(Elementwise.Binary, double[], int, double[], int, int, double[], int, int)} on floats: exact. */
+    void compare(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n);
+
+    /** {@code r[ro + i] = x < lo ? lo : x > hi ? hi : x} for x = a[ao + i] (NaN passes through): exact in both kernels. */
+    void clamp(double[] a, int ao, double lo, double hi, double[] r, int ro, int n);
+
+    /** {@link #clamp(double[], int, double, double, double[], int, int)} on floats, with float bounds: exact. */
+    void clamp(float[] a, int ao, float lo, float hi, float[] r, int ro, int n);
+
     /** {@code r[ro + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i]} (NaN counts as true): a selection, exact in both kernels. */
     void where(double[] c, int co, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n);
 

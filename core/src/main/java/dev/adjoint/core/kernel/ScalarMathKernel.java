@@ -115,6 +115,36 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void compare(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = op.apply(a[ao + i], b[bo + i * sb]);
+        }
+    }
+
+    @Override
+    public void compare(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) op.apply(a[ao + i], b[bo + i * sb]);
+        }
+    }
+
+    @Override
+    public void clamp(double[] a, int ao, double lo, double hi, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            double v = a[ao + i];
+            r[ro + i] = v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+
+    @Override
+    public void clamp(float[] a, int ao, float lo, float hi, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = a[ao + i];
+            r[ro + i] = v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+
+    @Override
     public void where(double[] c, int co, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i];

@@ -370,32 +370,6 @@ final class VectorLoops {
         }
     }
 
-    /** {@code c != 0 ? a : b} (NaN counts as true, as {@code !=} does) by blends: no branch for a random condition to mispredict. */
-    static void where(double[] c, int co, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n) {
-        int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            DoubleVector cv = (DoubleVector) SPECIES.fromArray(c, co + i);
-            DoubleVector av = (DoubleVector) SPECIES.fromArray(a, ao + i);
-            ((DoubleVector) SPECIES.fromArray(b, bo + i)).blend(av, cv.compare(VectorOperators.NE, 0.0)).intoArray(r, ro + i);
-        }
-        for (; i < n; i++) {
-            r[ro + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i];
-        }
-    }
-
-    /** {@link #where(double[], int, double[], int, double[], int, double[], int, int)} on floats. */
-    static void where(float[] c, int co, float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
-        int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
-            FloatVector cv = (FloatVector) FLOATS.fromArray(c, co + i);
-            FloatVector av = (FloatVector) FLOATS.fromArray(a, ao + i);
-            ((FloatVector) FLOATS.fromArray(b, bo + i)).blend(av, cv.compare(VectorOperators.NE, 0.0f)).intoArray(r, ro + i);
-        }
-        for (; i < n; i++) {
-            r[ro + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i];
-        }
-    }
-
     /** relu's backward on floats: {@code x > 0 ? g : +0}, g contiguous ({@code gs} 1) or one value ({@code gs} 0). */
     static void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n) {
         int i = 0;

@@ -275,13 +275,33 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void compare(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        VectorSelections.compare(op, a, ao, b, bo, sb, r, ro, n);
+    }
+
+    @Override
+    public void compare(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        VectorSelections.compare(op, a, ao, b, bo, sb, r, ro, n);
+    }
+
+    @Override
+    public void clamp(double[] a, int ao, double lo, double hi, double[] r, int ro, int n) {
+        VectorSelections.clamp(a, ao, lo, hi, r, ro, n);
+    }
+
+    @Override
+    public void clamp(float[] a, int ao, float lo, float hi, float[] r, int ro, int n) {
+        VectorSelections.clamp(a, ao, lo, hi, r, ro, n);
+    }
+
+    @Override
     public void where(double[] c, int co, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n) {
-        VectorLoops.where(c, co, a, ao, b, bo, r, ro, n);
+        VectorSelections.where(c, co, a, ao, b, bo, r, ro, n);
     }
 
     @Override
     public void where(float[] c, int co, float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
-        VectorLoops.where(c, co, a, ao, b, bo, r, ro, n);
+        VectorSelections.where(c, co, a, ao, b, bo, r, ro, n);
     }
 
     @Override

@@ -162,6 +162,15 @@ class KernelAllocationTest {
         m.put("reluGrad", () -> k.reluGrad(b, 0, 1, a, 0, r, 0, N));
         m.put("reluGrad of one gradient", () -> k.reluGrad(b, 0, 0, a, 0, r, 0, N));
         m.put("reluGrad float32", () -> k.reluGrad(fb, 0, 1, fa, 0, fr, 0, N));
+        for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.GT, Elementwise.Binary.GE, Elementwise.Binary.LT,
+            Elementwise.Binary.LE, Elementwise.Binary.EQ}) {
+            m.put("compare " + op, () -> k.compare(op, a, 0, b, 0, 1, r, 0, N));
+            m.put("compare " + op + " to one value", () -> k.compare(op, a, 0, b, 0, 0, r, 0, N));
+            m.put("compare " + op + " float32", () -> k.compare(op, fa, 0, fb, 0, 1, fr, 0, N));
+            m.put("compare " + op + " float32 to one value", () -> k.compare(op, fa, 0, fb, 0, 0, fr, 0, N));
+        }
+        m.put("clamp", () -> k.clamp(a, 0, -0.5, 0.5, r, 0, N));
+        m.put("clamp float32", () -> k.clamp(fa, 0, -0.5f, 0.5f, fr, 0, N));
         m.put("where", () -> k.where(b, 0, a, 0, positiveDoubles, 0, r, 0, N));
         m.put("where float32", () -> k.where(fb, 0, fa, 0, positive, 0, fr, 0, N));
         m.put("widen", () -> k.widen(fa, 0, r, 0, N));

@@ -18,12 +18,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Indexing and copying ops, in float64 and float32 ({@code -p dtype=float32}): an embedding
+ * Selections and copies, in float64 and float32 ({@code -p dtype=float32}): an embedding
  * lookup of 2,048 rows from a [50000, 128] table ({@code lookup}) and the same with the table's
  * gradient ({@code lookupBackward}: the lookup's sum, backward, into the table); the target column
  * of [256, 1000] logits gathered ({@code gatherTargets}); two [256, 512] joined along the columns
- * ({@code concat}); and {@code where} over [256, 1000]. A float32 op should cost at most what its
- * float64 twin does: it moves half the bytes.
+ * ({@code concat}); and over [256, 1000], {@code where}, a comparison of two tensors ({@code gt})
+ * and {@code clamp} to [-0.5, 0.5]. A float32 op should cost at most what its float64 twin does: it
+ * moves half the bytes.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -31,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-public class IndexingBenchmark {
+public class SelectionBenchmark {
     /** The dtype of every tensor: float64 or float32. */
     @Param({"float64", "float32"})
     public String dtype;
@@ -99,5 +100,17 @@ public class IndexingBenchmark {
     @Benchmark
     public Tensor where() {
         return Tensor.where(mask, a, b);
+    }
+
+    /** a > b elementwise, as 1 or 0, over [256, 1000] of random signs. */
+    @Benchmark
+    public Tensor gt() {
+        return a.gt(b);
+    }
+
+    /** a limited to [-0.5, 0.5] over [256, 1000]: most values straddle a bound. */
+    @Benchmark
+    public Tensor clamp() {
+        return a.clamp(-0.5, 0.5);
     }
 }

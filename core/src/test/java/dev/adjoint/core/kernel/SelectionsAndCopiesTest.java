@@ -14,12 +14,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The indexing and copying kernels on float32 arrays (indexSelect, gather, indexAdd, concat, pad,
- * where): float32 in, float32 out, with the bits of the float64 kernel run on the widened array and
- * rounded back, which is how they were defined before they ran on floats. indexAdd sums a position's
- * several slabs in float64 and rounds once, so its float result is not a float32 sum.
+ * Selections and copies. The math kernels' comparisons, clamp and where give the scalar
+ * expressions' bits (NaN, signed zeros and infinities included) at every length and layout. The
+ * indexing and copying kernels on float32 arrays (indexSelect, gather, indexAdd, concat, pad,
+ * where, the comparisons, clamp) are float32 in, float32 out, with the bits of the float64 kernel
+ * run on the widened array and rounded back, which is how they were defined before they ran on
+ * floats. indexAdd sums a position's several slabs in float64 and rounds once, so its float result
+ * is not a float32 sum.
  */
-class Float32IndexingTest {
+class SelectionsAndCopiesTest {
     /** A random shape of rank 1-3, each dimension 1-5; an axis of it. */
     private static int[] shape(SplittableRandom rng) {
         int[] s = new int[1 + rng.nextInt(3)];
@@ -127,6 +130,73 @@ class Float32IndexingTest {
         assertEquals(5f, v[1], 0f, "one slab");
         assertEquals(Float.floatToIntBits(0.0f), Float.floatToIntBits(v[2]), "0 + -0 is +0, as the float64 sum");
         assertEquals(Float.floatToIntBits(0.0f), Float.floatToIntBits(v[3]), "no slab: zero");
+    }
+
+    private static final double[] SPECIAL = {0.0, -0.0, Double.NaN, 1.0, -1.0, 0.5, -0.5, Double.POSITIVE_INFINITY,
+        Double.NEGATIVE_INFINITY, 0.25, 2.0};
+
+    @ParameterizedTest
+    @MethodSource("dev.adjoint.core.kernel.MathKernelTest#kernels")
+    void theKernelsComparisonsAndClampAreExact(MathKernel k) {
+        Elementwise.Binary[] ops = {Elementwise.Binary.GT, Elementwise.Binary.GE, Elementwise.Binary.LT, Elementwise.Binary.LE,
+            Elementwise.Binary.EQ};
+        for (int n = 0; n <= 70; n++) {
+            double[] a = new double[n + 1];
+            double[] b = new double[n + 2];
+            float[] fa = new float[n + 1];
+            float[] fb = new float[n + 2];
+            for (int i = 0; i < n; i++) {
+                a[1 + i] = SPECIAL[(i * 3 + n) % SPECIAL.length];
+                b[2 + i] = SPECIAL[(i * 7 + 2 * n) % SPECIAL.length];
+                fa[1 + i] = (float) a[1 + i];
+                fb[2 + i] = (float) b[2 + i];
+            }
+            double[] r = new double[n + 3];
+            float[] fr = new float[n + 3];
+            for (Elementwise.Binary op : ops) {
+                for (int sb = 0; sb <= 1; sb++) {
+                    k.compare(op, a, 1, b, 2, sb, r, 3, n);
+                    k.compare(op, fa, 1, fb, 2, sb, fr, 3, n);
+                    for (int i = 0; i < n; i++) {
+                        double expected = op.apply(a[1 + i], b[2 + i * sb]);
+                        String what = k + " " + op + "(" + a[1 + i] + ", " + b[2 + i * sb] + "), sb=" + sb + ", n=" + n;
+                        assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(r[3 + i]), what);
+                        assertEquals(Float.floatToRawIntBits((float) expected), Float.floatToRawIntBits(fr[3 + i]), "float " + what);
+                    }
+                }
+            }
+            k.clamp(a, 1, -0.5, 0.5, r, 2, n);
+            k.clamp(fa, 1, -0.5f, 0.5f, fr, 2, n);
+            for (int i = 0; i < n; i++) {
+                double v = a[1 + i];
+                double expected = v < -0.5 ? -0.5 : v > 0.5 ? 0.5 : v;
+                assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(r[2 + i]), k + " clamp(" + v + "), n=" + n);
+                assertEquals(Float.floatToRawIntBits((float) expected), Float.floatToRawIntBits(fr[2 + i]), k + " float clamp(" + v + "), n=" + n);
+            }
+        }
+    }
+
+    @Property(tries = 100)
+    void comparisonsAndClampOnFloatsGiveTheWidenedBits(@ForAll @LongRange(min = 1) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] s = {1 + rng.nextInt(3), 1 + rng.nextInt(90)};
+        NDArray a = floats(rng, s);
+        NDArray b = floats(rng, s);
+        // equal elements, so that EQ, GE and LE see ties
+        for (int i = 0; i < a.size; i += 3) {
+            b.floats[i] = a.floats[i];
+        }
+        for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.GT, Elementwise.Binary.GE, Elementwise.Binary.LT,
+            Elementwise.Binary.LE, Elementwise.Binary.EQ}) {
+            assertSameBits(Elementwise.zip(op, a.toFloat64(), b.toFloat64()), Elementwise.zip(op, a, b), op + "");
+            assertSameBits(Elementwise.zip(op, a.toFloat64(), b.swapAxes(0, 1).contiguous().swapAxes(0, 1).toFloat64()),
+                    Elementwise.zip(op, a, b.swapAxes(0, 1).contiguous().swapAxes(0, 1)), op + " of a view");
+        }
+        double lo = -rng.nextDouble();
+        double hi = rng.nextDouble();
+        assertSameBits(Elementwise.clamp(a.toFloat64(), (float) lo, (float) hi), Elementwise.clamp(a, lo, hi), "clamp");
+        assertSameBits(Elementwise.clamp(a.swapAxes(0, 1).toFloat64(), (float) lo, (float) hi), Elementwise.clamp(a.swapAxes(0, 1), lo, hi),
+                "clamp of a view");
     }
 
     @ParameterizedTest

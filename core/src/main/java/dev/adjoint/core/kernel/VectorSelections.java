@@ -1,0 +1,158 @@
+package dev.adjoint.core.kernel;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector kernel's selections: comparisons as 1 or 0, clamp and where, by compares and blends.
+ * Exact: each result is one of the inputs or a constant, the bits of the scalar loops (a branch per
+ * element, which mispredicts half the time on data like a random mask).
+ */
+final class VectorSelections {
+    private VectorSelections() {
+    }
+
+    private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    /** Floats of {@link #SPECIES}'s shape (see {@link VectorMathKernel}). */
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+
+    private static final double[] GT_ANSWERS = {0, 1, 0};
+    private static final double[] GE_ANSWERS = {0, 1, 1};
+    private static final double[] LT_ANSWERS = {1, 0, 0};
+    private static final double[] LE_ANSWERS = {1, 0, 1};
+    private static final double[] EQ_ANSWERS = {0, 0, 1};
+
+    /** What {@code op} answers where a < b, a > b and a == b (NaN: none of the three, so 0): 1 or 0 each. */
+    private static double[] answers(Elementwise.Binary op) {
+        return switch (op) {
+            case GT -> GT_ANSWERS;
+            case GE -> GE_ANSWERS;
+            case LT -> LT_ANSWERS;
+            case LE -> LE_ANSWERS;
+            case EQ -> EQ_ANSWERS;
+            default -> throw new IllegalArgumentException("compare: " + op + " is not a comparison");
+        };
+    }
+
+    /**
+     * {@code [a op b]} as 1 or 0; b contiguous ({@code sb} 1) or one value ({@code sb} 0). Every
+     * comparison is the same three constant ones (a < b, b < a, a == b: exclusive, all false at
+     * NaN) blending in op's answer to each: the Vector API compiles a comparison to an instruction
+     * only where the JIT sees which one it is, so op is never passed to {@code compare}.
+     */
+    static void compare(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        double[] t = answers(op);
+        DoubleVector zero = DoubleVector.zero(SPECIES);
+        DoubleVector less = DoubleVector.broadcast(SPECIES, t[0]);
+        DoubleVector greater = DoubleVector.broadcast(SPECIES, t[1]);
+        DoubleVector equal = DoubleVector.broadcast(SPECIES, t[2]);
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        if (sb == 0 && bound > 0) {
+            DoubleVector y = DoubleVector.broadcast(SPECIES, b[bo]);
+            for (; i < bound; i += LANES) {
+                DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
+                zero.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
+                        .blend(equal, x.compare(VectorOperators.EQ, y)).intoArray(r, ro + i);
+            }
+        } else if (sb != 0) {
+            for (; i < bound; i += LANES) {
+                DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
+                DoubleVector y = (DoubleVector) SPECIES.fromArray(b, bo + i);
+                zero.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
+                        .blend(equal, x.compare(VectorOperators.EQ, y)).intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = op.apply(a[ao + i], b[bo + i * sb]);
+        }
+    }
+
+    /** {@link #compare(Elementwise.Binary, double[], int, double[], int, int, double[], int, int)} on floats. */
+    static void compare(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        double[] t = answers(op);
+        FloatVector zero = FloatVector.zero(FLOATS);
+        FloatVector less = FloatVector.broadcast(FLOATS, (float) t[0]);
+        FloatVector greater = FloatVector.broadcast(FLOATS, (float) t[1]);
+        FloatVector equal = FloatVector.broadcast(FLOATS, (float) t[2]);
+        int i = 0;
+        int bound = FLOATS.loopBound(n);
+        if (sb == 0 && bound > 0) {
+            FloatVector y = FloatVector.broadcast(FLOATS, b[bo]);
+            for (; i < bound; i += FLOATS.length()) {
+                FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
+                zero.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
+                        .blend(equal, x.compare(VectorOperators.EQ, y)).intoArray(r, ro + i);
+            }
+        } else if (sb != 0) {
+            for (; i < bound; i += FLOATS.length()) {
+                FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
+                FloatVector y = (FloatVector) FLOATS.fromArray(b, bo + i);
+                zero.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
+                        .blend(equal, x.compare(VectorOperators.EQ, y)).intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = (float) op.apply(a[ao + i], b[bo + i * sb]);
+        }
+    }
+
+    /** {@code x < lo ? lo : x > hi ? hi : x} by two blends: NaN fails both comparisons and passes through. */
+    static void clamp(double[] a, int ao, double lo, double hi, double[] r, int ro, int n) {
+        DoubleVector low = DoubleVector.broadcast(SPECIES, lo);
+        DoubleVector high = DoubleVector.broadcast(SPECIES, hi);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
+            x.blend(low, x.compare(VectorOperators.LT, low)).blend(high, x.compare(VectorOperators.GT, high)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            double v = a[ao + i];
+            r[ro + i] = v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+
+    /** {@link #clamp(double[], int, double, double, double[], int, int)} on floats. */
+    static void clamp(float[] a, int ao, float lo, float hi, float[] r, int ro, int n) {
+        FloatVector low = FloatVector.broadcast(FLOATS, lo);
+        FloatVector high = FloatVector.broadcast(FLOATS, hi);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
+            FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
+            x.blend(low, x.compare(VectorOperators.LT, low)).blend(high, x.compare(VectorOperators.GT, high)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            float v = a[ao + i];
+            r[ro + i] = v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+
+    /** {@code c != 0 ? a : b} (NaN counts as true, as {@code !=} does) by blends: no branch for a random condition to mispredict. */
+    static void where(double[] c, int co, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector cv = (DoubleVector) SPECIES.fromArray(c, co + i);
+            DoubleVector av = (DoubleVector) SPECIES.fromArray(a, ao + i);
+            ((DoubleVector) SPECIES.fromArray(b, bo + i)).blend(av, cv.compare(VectorOperators.NE, 0.0)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i];
+        }
+    }
+
+    /** {@link #where(double[], int, double[], int, double[], int, double[], int, int)} on floats. */
+    static void where(float[] c, int co, float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
+            FloatVector cv = (FloatVector) FLOATS.fromArray(c, co + i);
+            FloatVector av = (FloatVector) FLOATS.fromArray(a, ao + i);
+            ((FloatVector) FLOATS.fromArray(b, bo + i)).blend(av, cv.compare(VectorOperators.NE, 0.0f)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i];
+        }
+    }
+}
