@@ -1,6 +1,7 @@
 package dev.adjoint.bench;
 
 import dev.adjoint.core.DType;
+import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -24,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * of [256, 1000] logits gathered ({@code gatherTargets}); two [256, 512] joined along the columns
  * ({@code concat}); and over [256, 1000], {@code where}, a comparison of two tensors ({@code gt})
  * and {@code clamp} to [-0.5, 0.5]. A float32 op should cost at most what its float64 twin does: it
- * moves half the bytes.
+ * moves half the bytes. The {@code ...Scoped} twins run in a {@link MemoryScope}, whose results take
+ * arrays the previous call gave back: without the cost of memory no cache holds (PyTorch's caching
+ * allocator's case).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -112,5 +115,45 @@ public class SelectionBenchmark {
     @Benchmark
     public Tensor clamp() {
         return a.clamp(-0.5, 0.5);
+    }
+
+    /** {@link #lookup} in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor lookupScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return table.detach().indexSelect(0, rows);
+        }
+    }
+
+    /** {@link #concat} in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor concatScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return Tensor.concat(List.of(left, right), 1);
+        }
+    }
+
+    /** {@link #where} in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor whereScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return Tensor.where(mask, a, b);
+        }
+    }
+
+    /** {@link #gt} in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor gtScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return a.gt(b);
+        }
+    }
+
+    /** {@link #clamp} in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor clampScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return a.clamp(-0.5, 0.5);
+        }
     }
 }

@@ -159,9 +159,10 @@ public final class AxisKernels {
         int inner = inner(c.shape, axis);
         int[] shape = c.shape.clone();
         shape[axis] = indices.length;
-        // typed copies: an arraycopy between arrays of types unknown to the JIT checks them per call
+        // typed copies (an arraycopy between arrays of types unknown to the JIT checks them per
+        // call), into buffers a memory scope recycles: every element is written
         if (c.floats != null) {
-            float[] r = new float[Shapes.size(shape)];
+            float[] r = Buffers.uninitializedFloats(Shapes.size(shape));
             for (int o = 0; o < outer; o++) {
                 for (int j = 0; j < indices.length; j++) {
                     System.arraycopy(c.floats, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
@@ -169,7 +170,7 @@ public final class AxisKernels {
             }
             return NDArray.wrap(r, shape);
         }
-        double[] r = new double[Shapes.size(shape)];
+        double[] r = Buffers.uninitialized(Shapes.size(shape));
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < indices.length; j++) {
                 System.arraycopy(c.data, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
@@ -277,21 +278,27 @@ public final class AxisKernels {
      * @return a new array of the index's shape
      */
     public static NDArray gather(NDArray x, int axis, int[] index, int[] indexShape) {
-        // reads in the array's own dtype: only the gathered elements are read
         NDArray c = x.contiguous();
-        int[] strides = Shapes.contiguousStrides(c.shape);
-        int[] counter = new int[indexShape.length];
         if (c.floats != null) {
-            float[] r = new float[index.length];
-            for (int p = 0; p < r.length; p++) {
-                r[p] = c.floats[c.offset + position(counter, strides, axis, index[p])];
-                step(counter, indexShape);
-            }
-            return NDArray.wrap(r, indexShape.clone());
+            return gatherFloats(c, axis, index, indexShape);
         }
+        int[] strides = Shapes.contiguousStrides(c.shape);
         double[] r = new double[index.length];
+        int[] counter = new int[indexShape.length];
         for (int p = 0; p < r.length; p++) {
             r[p] = c.data[c.offset + position(counter, strides, axis, index[p])];
+            step(counter, indexShape);
+        }
+        return NDArray.wrap(r, indexShape.clone());
+    }
+
+    /** {@link #gather} of a contiguous float32 array, in floats: only the gathered elements are read. */
+    private static NDArray gatherFloats(NDArray c, int axis, int[] index, int[] indexShape) {
+        int[] strides = Shapes.contiguousStrides(c.shape);
+        float[] r = new float[index.length];
+        int[] counter = new int[indexShape.length];
+        for (int p = 0; p < r.length; p++) {
+            r[p] = c.floats[c.offset + position(counter, strides, axis, index[p])];
             step(counter, indexShape);
         }
         return NDArray.wrap(r, indexShape.clone());

@@ -105,6 +105,11 @@ public final class NDArray {
         return floats != null ? new float[n] : new double[n];
     }
 
+    /** A buffer of {@code n} elements in this array's dtype whose contents are undefined, for a result that writes every element ({@link Buffers}). */
+    Object uninitializedBuffer(int n) {
+        return floats != null ? Buffers.uninitializedFloats(n) : Buffers.uninitialized(n);
+    }
+
     /** A contiguous array over {@code buffer} (a {@code double[]} or {@code float[]}), which it takes ownership of. */
     static NDArray wrapBuffer(Object buffer, int[] shape) {
         return buffer instanceof float[] f ? wrap(f, shape) : wrap((double[]) buffer, shape);

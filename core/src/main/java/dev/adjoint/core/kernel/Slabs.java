@@ -34,8 +34,8 @@ public final class Slabs {
         shape[axis] = total;
         int outer = outer(shape, axis);
         int inner = inner(shape, axis);
-        // copies in the parts' own dtype
-        Object out = parts.get(0).newBuffer(Shapes.size(shape));
+        // copies in the parts' own dtype, into a buffer a memory scope recycles: every element is written
+        Object out = parts.get(0).uninitializedBuffer(Shapes.size(shape));
         int at = 0;
         for (NDArray p : parts) {
             NDArray c = p.contiguous();
