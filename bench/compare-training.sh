@@ -5,7 +5,8 @@
 #   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 biasRelu softmax tanh sigmoid
 #                                                  log log1p softplus gelu geluGrad siluGrad conv2d wideConv maxPool2d expandedAdd
 #                                                  transposeCopy
-#                                                  sumBackward lookup lookupBackward gatherTargets concat where gt clamp;
+#                                                  sumBackward lookup lookupBackward gatherTargets concat where gt clamp
+#                                                  leakyReluGrad absGrad clampGrad maximumGrad;
 #                                                  default the first five)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,

@@ -254,12 +254,31 @@ def clamp(torch):
     return step
 
 
+def selection_grad(name):
+    def make(torch):
+        x = torch.randn(256, 1000, requires_grad=True)
+        y = torch.randn(256, 1000, requires_grad=True)
+        b = torch.randn(256, 1000)
+        f = {"leakyRelu": lambda: torch.nn.functional.leaky_relu(x, 0.01), "abs": lambda: x.abs(),
+             "clamp": lambda: x.clamp(-0.5, 0.5), "maximum": lambda: torch.maximum(x, y)}[name]
+
+        def step():
+            x.grad = None
+            y.grad = None
+            (f() * b).sum().backward()
+            return x.grad
+        return step
+    return make
+
+
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "biasRelu": (bias_relu, None),
              "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
              "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None),
              "lookup": (lookup, None), "lookupBackward": (lookup_backward, None), "gatherTargets": (gather_targets, None),
-             "concat": (concat, None), "where": (where, None), "gt": (gt, None), "clamp": (clamp, None)}
+             "concat": (concat, None), "where": (where, None), "gt": (gt, None), "clamp": (clamp, None),
+             "leakyReluGrad": (selection_grad("leakyRelu"), None), "absGrad": (selection_grad("abs"), None),
+             "clampGrad": (selection_grad("clamp"), None), "maximumGrad": (selection_grad("maximum"), None)}
 
 
 def main():

@@ -25,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * of [256, 1000] logits gathered ({@code gatherTargets}); two [256, 512] joined along the columns
  * ({@code concat}); and over [256, 1000], {@code where}, a comparison of two tensors ({@code gt})
  * and {@code clamp} to [-0.5, 0.5]. A float32 op should cost at most what its float64 twin does: it
- * moves half the bytes. The {@code ...Scoped} twins run in a {@link MemoryScope}, whose results take
+ * moves half the bytes. Forward and backward, weighted and summed, in a {@link MemoryScope}: leaky relu
+ * ({@code leakyReluGrad}), abs ({@code absGrad}), clamp ({@code clampGrad}) and the elementwise
+ * maximum of two tensors ({@code maximumGrad}), whose gradients are selections too. The {@code ...Scoped} twins run in a {@link MemoryScope}, whose results take
  * arrays the previous call gave back: without the cost of memory no cache holds (PyTorch's caching
  * allocator's case).
  */
@@ -49,6 +51,8 @@ public class SelectionBenchmark {
     Tensor mask;
     Tensor a;
     Tensor b;
+    Tensor x;
+    Tensor y;
 
     /** A random table, random rows to look up, logits, their target columns and the operands. */
     @Setup
@@ -71,6 +75,8 @@ public class SelectionBenchmark {
         mask = Tensor.randn(d, rng, 256, 1000).gt(0.0);
         a = Tensor.randn(d, rng, 256, 1000);
         b = Tensor.randn(d, rng, 256, 1000);
+        x = Tensor.randn(d, rng, 256, 1000).requiresGrad(true);
+        y = Tensor.randn(d, rng, 256, 1000).requiresGrad(true);
     }
 
     /** 2,048 rows of a [50000, 128] table, no gradient recorded. */
@@ -155,5 +161,46 @@ public class SelectionBenchmark {
         try (MemoryScope scope = MemoryScope.open()) {
             return a.clamp(-0.5, 0.5);
         }
+    }
+
+    /** leakyRelu(x, 0.01) weighted by b, summed, backward, in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor leakyReluGrad() {
+        x.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            x.leakyRelu(0.01).mul(b).sum().backward();
+        }
+        return x.grad();
+    }
+
+    /** abs(x) weighted by b, summed, backward (the sign of x), in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor absGrad() {
+        x.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            x.abs().mul(b).sum().backward();
+        }
+        return x.grad();
+    }
+
+    /** clamp(x, -0.5, 0.5) weighted by b, summed, backward (the inside mask), in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor clampGrad() {
+        x.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            x.clamp(-0.5, 0.5).mul(b).sum().backward();
+        }
+        return x.grad();
+    }
+
+    /** maximum(x, y) weighted by b, summed, backward into both (each one's share), in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor maximumGrad() {
+        x.zeroGrad();
+        y.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            x.maximum(y).mul(b).sum().backward();
+        }
+        return x.grad();
     }
 }

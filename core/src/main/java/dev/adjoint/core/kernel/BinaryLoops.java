@@ -37,9 +37,16 @@ final class BinaryLoops {
             KernelProvider.math().reluGrad(a, ao, sa, b, bo, r, ro, n);
             return;
         }
-        if (isComparison(f) && sa == 1 && (sb == 1 || sb == 0) && n >= MathKernel.MIN_LENGTH) {
-            // floats compare as their widened doubles do: exact
-            KernelProvider.math().compare(f, a, ao, b, bo, sb, r, ro, n);
+        if (sa == 1 && n >= MathKernel.MIN_LENGTH && selects(f, sb)) {
+            // floats compare as their widened doubles do, and a float product rounds as the double
+            // one of two floats does: exact
+            if (f == Binary.LEAKY_RELU) {
+                KernelProvider.math().leakyRelu(a, ao, b[bo], r, ro, n);
+            } else if (f == Binary.LEAKY_RELU_SLOPE) {
+                KernelProvider.math().compare(slopeAnswers(b[bo]), a, ao, FLOAT_ZERO, 0, 0, r, ro, n);
+            } else {
+                KernelProvider.math().compare(answers(f), a, ao, b, bo, sb, r, ro, n);
+            }
             return;
         }
         double[][] scratch = FloatBlocks.scratch();
@@ -106,8 +113,48 @@ final class BinaryLoops {
         return true;
     }
 
-    private static boolean isComparison(Binary f) {
-        return f == Binary.GT || f == Binary.GE || f == Binary.LT || f == Binary.LE || f == Binary.EQ;
+    private static final double[] ZERO = {0.0};
+    private static final float[] FLOAT_ZERO = {0.0f};
+    private static final double[] GT_ANSWERS = {0, 1, 0, 0};
+    private static final double[] GE_ANSWERS = {0, 1, 1, 0};
+    private static final double[] LT_ANSWERS = {1, 0, 0, 0};
+    private static final double[] LE_ANSWERS = {1, 0, 1, 0};
+    private static final double[] EQ_ANSWERS = {0, 0, 1, 0};
+    /** {@link Elementwise#maximumShare}: 1 above, 0 below, 1/2 at a tie, 1 at NaN. */
+    private static final double[] MAXIMUM_SHARE_ANSWERS = {0, 1, 0.5, 1};
+
+    /**
+     * What a comparing function answers where a is below, above, equal to or unordered with b (see
+     * {@link MathKernel#compare(double[], double[], int, double[], int, int, double[], int, int)}).
+     */
+    static double[] answers(Binary f) {
+        return switch (f) {
+            case GT -> GT_ANSWERS;
+            case GE -> GE_ANSWERS;
+            case LT -> LT_ANSWERS;
+            case LE -> LE_ANSWERS;
+            case EQ -> EQ_ANSWERS;
+            case MAXIMUM_SHARE -> MAXIMUM_SHARE_ANSWERS;
+            default -> throw new IllegalArgumentException("answers: " + f + " is not a comparison");
+        };
+    }
+
+    /** Leaky relu's slope at a, compared with 0: 1 above, s elsewhere (NaN included). */
+    private static double[] slopeAnswers(double s) {
+        return new double[] {s, 1, s, s};
+    }
+
+    /**
+     * Whether f runs on the math kernel's selections with this layout of b (a contiguous): the
+     * comparisons and maximum's share with b contiguous or one value, leaky relu and its slope with
+     * one slope.
+     */
+    private static boolean selects(Binary f, int sb) {
+        return switch (f) {
+            case GT, GE, LT, LE, EQ, MAXIMUM_SHARE -> sb == 1 || sb == 0;
+            case LEAKY_RELU, LEAKY_RELU_SLOPE -> sb == 0;
+            default -> false;
+        };
     }
 
     /**
@@ -131,7 +178,8 @@ final class BinaryLoops {
     }
 
     /**
-     * Runs the loops that HotSpot does not vectorize on the math kernel: relu's backward and the comparisons (selects),
+     * Runs the loops that HotSpot does not vectorize on the math kernel: relu's backward, the comparisons,
+     * maximum's share and leaky relu (selects),
      * gelu's and silu's (erf, an exponential, a sigmoid: the same bits as their scalar loops) and the four arithmetic
      * operations (C2 cannot rule out that r overlaps an operand at another offset). Whether it did.
      */
@@ -155,12 +203,18 @@ final class BinaryLoops {
                 }
                 KernelProvider.math().siluGrad(a, ao, b, bo, r, ro, n);
             }
-            case GT, GE, LT, LE, EQ -> {
+            case GT, GE, LT, LE, EQ, MAXIMUM_SHARE, LEAKY_RELU, LEAKY_RELU_SLOPE -> {
                 // a branch per element on data like a random mask mispredicts half the time
-                if (sa != 1 || (sb != 1 && sb != 0)) {
+                if (sa != 1 || !selects(f, sb)) {
                     return false;
                 }
-                KernelProvider.math().compare(f, a, ao, b, bo, sb, r, ro, n);
+                if (f == Binary.LEAKY_RELU) {
+                    KernelProvider.math().leakyRelu(a, ao, b[bo], r, ro, n);
+                } else if (f == Binary.LEAKY_RELU_SLOPE) {
+                    KernelProvider.math().compare(slopeAnswers(b[bo]), a, ao, ZERO, 0, 0, r, ro, n);
+                } else {
+                    KernelProvider.math().compare(answers(f), a, ao, b, bo, sb, r, ro, n);
+                }
             }
             case ADD, SUB, MUL, DIV -> {
                 if (sa == 1 && (sb == 1 || sb == 0)) {

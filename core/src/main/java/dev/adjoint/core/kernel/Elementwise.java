@@ -288,7 +288,9 @@ public final class Elementwise {
             case SOFTPLUS -> { KernelProvider.math().softplus(a, o, r, ro, n); yield true; }
             case ERF -> { KernelProvider.math().erf(a, o, r, ro, n); yield true; }
             case LOG1P -> { KernelProvider.math().log1p(a, o, r, ro, n); yield true; }
-            case NEG, SQRT, ABS, SIN, COS, SIGN, INFINITY_TO_ZERO -> false;
+            // [x > 0] - [x < 0]: -1 below 0, 1 above, +0 at either zero and at NaN (a selection)
+            case SIGN -> { KernelProvider.math().compare(SIGN_ANSWERS, a, o, ZERO, 0, 0, r, ro, n); yield true; }
+            case NEG, SQRT, ABS, SIN, COS, INFINITY_TO_ZERO -> false;
         };
     }
 
@@ -444,9 +446,16 @@ public final class Elementwise {
         });
     }
 
+    private static final double[] SIGN_ANSWERS = {-1, 1, 0, 0};
+    private static final double[] ZERO = {0.0};
+
     /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
     public static NDArray strictlyInside(NDArray x, double lo, double hi) {
         return blockwise(x, false, (a, o, r, ro, n) -> {
+            if (n >= MathKernel.MIN_LENGTH) {
+                KernelProvider.math().inside(a, o, lo, hi, r, ro, n);
+                return;
+            }
             for (int i = 0; i < n; i++) {
                 double v = a[o + i];
                 r[ro + i] = lo < v && v < hi ? 1.0 : 0.0;

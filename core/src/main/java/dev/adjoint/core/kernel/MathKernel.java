@@ -120,13 +120,25 @@ interface MathKernel {
     void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n);
 
     /**
-     * {@code r[ro + i] = [a[ao + i] op b]} as 1 or 0 for op {@code GT GE LT LE EQ} (false at NaN; -0
-     * equals +0), b contiguous ({@code sb} 1) or one value ({@code sb} 0): exact in both kernels.
+     * {@code r[ro + i] = x < y ? t[0] : x > y ? t[1] : x == y ? t[2] : t[3]} for x = a[ao + i] and y =
+     * b[bo + i sb] (b contiguous, {@code sb} 1, or one value, {@code sb} 0): a comparison's answer
+     * where x is below, above, equal to (-0 equals +0) or unordered with y (NaN), exact in both kernels. The
+     * comparisons, sign, maximum's gradient share and leaky relu's slope are such tables
+     * ({@link BinaryLoops#answers}).
      */
-    void compare(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n);
+    void compare(double[] t, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n);
 
-    /** {@link #compare(Elementwise.Binary, double[], int, double[], int, int, double[], int, int)} on floats: exact. */
-    void compare(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n);
+    /** {@link #compare(double[], double[], int, double[], int, int, double[], int, int)} on floats, the answers rounded to float: exact. */
+    void compare(double[] t, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n);
+
+    /** {@code r[ro + i] = x > 0 ? x : x s} for x = a[ao + i]: leaky relu, exact in both kernels (one product). */
+    void leakyRelu(double[] a, int ao, double s, double[] r, int ro, int n);
+
+    /** {@link #leakyRelu(double[], int, double, double[], int, int)} on floats, slope s: exact. */
+    void leakyRelu(float[] a, int ao, float s, float[] r, int ro, int n);
+
+    /** {@code r[ro + i] = lo < x && x < hi ? 1 : 0} for x = a[ao + i] (0 at NaN): clamp's gradient mask, exact. */
+    void inside(double[] a, int ao, double lo, double hi, double[] r, int ro, int n);
 
     /** {@code r[ro + i] = x < lo ? lo : x > hi ? hi : x} for x = a[ao + i] (NaN passes through): exact in both kernels. */
     void clamp(double[] a, int ao, double lo, double hi, double[] r, int ro, int n);

@@ -115,16 +115,44 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
-    public void compare(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+    public void compare(double[] t, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
-            r[ro + i] = op.apply(a[ao + i], b[bo + i * sb]);
+            double x = a[ao + i];
+            double y = b[bo + i * sb];
+            r[ro + i] = x < y ? t[0] : x > y ? t[1] : x == y ? t[2] : t[3];
         }
     }
 
     @Override
-    public void compare(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+    public void compare(double[] t, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
-            r[ro + i] = (float) op.apply(a[ao + i], b[bo + i * sb]);
+            float x = a[ao + i];
+            float y = b[bo + i * sb];
+            r[ro + i] = (float) (x < y ? t[0] : x > y ? t[1] : x == y ? t[2] : t[3]);
+        }
+    }
+
+    @Override
+    public void leakyRelu(double[] a, int ao, double s, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            double x = a[ao + i];
+            r[ro + i] = x > 0 ? x : x * s;
+        }
+    }
+
+    @Override
+    public void leakyRelu(float[] a, int ao, float s, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            float x = a[ao + i];
+            r[ro + i] = x > 0 ? x : x * s;
+        }
+    }
+
+    @Override
+    public void inside(double[] a, int ao, double lo, double hi, double[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            double x = a[ao + i];
+            r[ro + i] = lo < x && x < hi ? 1.0 : 0.0;
         }
     }
 

@@ -275,13 +275,28 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
-    public void compare(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
-        VectorSelections.compare(op, a, ao, b, bo, sb, r, ro, n);
+    public void compare(double[] t, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        VectorSelections.compare(t, a, ao, b, bo, sb, r, ro, n);
     }
 
     @Override
-    public void compare(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
-        VectorSelections.compare(op, a, ao, b, bo, sb, r, ro, n);
+    public void compare(double[] t, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        VectorSelections.compare(t, a, ao, b, bo, sb, r, ro, n);
+    }
+
+    @Override
+    public void leakyRelu(double[] a, int ao, double s, double[] r, int ro, int n) {
+        VectorSelections.leakyRelu(a, ao, s, r, ro, n);
+    }
+
+    @Override
+    public void leakyRelu(float[] a, int ao, float s, float[] r, int ro, int n) {
+        VectorSelections.leakyRelu(a, ao, s, r, ro, n);
+    }
+
+    @Override
+    public void inside(double[] a, int ao, double lo, double hi, double[] r, int ro, int n) {
+        VectorSelections.inside(a, ao, lo, hi, r, ro, n);
     }
 
     @Override

@@ -6,7 +6,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vector kernel's selections: comparisons as 1 or 0, clamp and where, by compares and blends.
+ * The vector kernel's selections: comparisons' answers (1 or 0, sign, maximum's gradient share, leaky
+ * relu's slope), leaky relu, clamp and its gradient mask, and where, by compares and blends.
  * Exact: each result is one of the inputs or a constant, the bits of the scalar loops (a branch per
  * element, which mispredicts half the time on data like a random mask).
  */
@@ -19,33 +20,15 @@ final class VectorSelections {
     /** Floats of {@link #SPECIES}'s shape (see {@link VectorMathKernel}). */
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
-    private static final double[] GT_ANSWERS = {0, 1, 0};
-    private static final double[] GE_ANSWERS = {0, 1, 1};
-    private static final double[] LT_ANSWERS = {1, 0, 0};
-    private static final double[] LE_ANSWERS = {1, 0, 1};
-    private static final double[] EQ_ANSWERS = {0, 0, 1};
-
-    /** What {@code op} answers where a < b, a > b and a == b (NaN: none of the three, so 0): 1 or 0 each. */
-    private static double[] answers(Elementwise.Binary op) {
-        return switch (op) {
-            case GT -> GT_ANSWERS;
-            case GE -> GE_ANSWERS;
-            case LT -> LT_ANSWERS;
-            case LE -> LE_ANSWERS;
-            case EQ -> EQ_ANSWERS;
-            default -> throw new IllegalArgumentException("compare: " + op + " is not a comparison");
-        };
-    }
-
     /**
-     * {@code [a op b]} as 1 or 0; b contiguous ({@code sb} 1) or one value ({@code sb} 0). Every
-     * comparison is the same three constant ones (a < b, b < a, a == b: exclusive, all false at
-     * NaN) blending in op's answer to each: the Vector API compiles a comparison to an instruction
-     * only where the JIT sees which one it is, so op is never passed to {@code compare}.
+     * A comparison's answers t[0..3] where x is below, above, equal to or unordered with y; b
+     * contiguous ({@code sb} 1) or one value ({@code sb} 0). The same three constant comparisons
+     * (x < y, y < x, x == y: exclusive, all false at NaN) blend each answer over the unordered one:
+     * the Vector API compiles a comparison to an instruction only where the JIT sees which one it
+     * is, so no comparison is a parameter.
      */
-    static void compare(Elementwise.Binary op, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
-        double[] t = answers(op);
-        DoubleVector zero = DoubleVector.zero(SPECIES);
+    static void compare(double[] t, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        DoubleVector unordered = DoubleVector.broadcast(SPECIES, t[3]);
         DoubleVector less = DoubleVector.broadcast(SPECIES, t[0]);
         DoubleVector greater = DoubleVector.broadcast(SPECIES, t[1]);
         DoubleVector equal = DoubleVector.broadcast(SPECIES, t[2]);
@@ -55,26 +38,27 @@ final class VectorSelections {
             DoubleVector y = DoubleVector.broadcast(SPECIES, b[bo]);
             for (; i < bound; i += LANES) {
                 DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
-                zero.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
+                unordered.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
                         .blend(equal, x.compare(VectorOperators.EQ, y)).intoArray(r, ro + i);
             }
         } else if (sb != 0) {
             for (; i < bound; i += LANES) {
                 DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
                 DoubleVector y = (DoubleVector) SPECIES.fromArray(b, bo + i);
-                zero.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
+                unordered.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
                         .blend(equal, x.compare(VectorOperators.EQ, y)).intoArray(r, ro + i);
             }
         }
         for (; i < n; i++) {
-            r[ro + i] = op.apply(a[ao + i], b[bo + i * sb]);
+            double x = a[ao + i];
+            double y = b[bo + i * sb];
+            r[ro + i] = x < y ? t[0] : x > y ? t[1] : x == y ? t[2] : t[3];
         }
     }
 
-    /** {@link #compare(Elementwise.Binary, double[], int, double[], int, int, double[], int, int)} on floats. */
-    static void compare(Elementwise.Binary op, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
-        double[] t = answers(op);
-        FloatVector zero = FloatVector.zero(FLOATS);
+    /** {@link #compare(double[], double[], int, double[], int, int, double[], int, int)} on floats. */
+    static void compare(double[] t, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        FloatVector unordered = FloatVector.broadcast(FLOATS, (float) t[3]);
         FloatVector less = FloatVector.broadcast(FLOATS, (float) t[0]);
         FloatVector greater = FloatVector.broadcast(FLOATS, (float) t[1]);
         FloatVector equal = FloatVector.broadcast(FLOATS, (float) t[2]);
@@ -84,19 +68,62 @@ final class VectorSelections {
             FloatVector y = FloatVector.broadcast(FLOATS, b[bo]);
             for (; i < bound; i += FLOATS.length()) {
                 FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
-                zero.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
+                unordered.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
                         .blend(equal, x.compare(VectorOperators.EQ, y)).intoArray(r, ro + i);
             }
         } else if (sb != 0) {
             for (; i < bound; i += FLOATS.length()) {
                 FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
                 FloatVector y = (FloatVector) FLOATS.fromArray(b, bo + i);
-                zero.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
+                unordered.blend(less, x.compare(VectorOperators.LT, y)).blend(greater, y.compare(VectorOperators.LT, x))
                         .blend(equal, x.compare(VectorOperators.EQ, y)).intoArray(r, ro + i);
             }
         }
         for (; i < n; i++) {
-            r[ro + i] = (float) op.apply(a[ao + i], b[bo + i * sb]);
+            float x = a[ao + i];
+            float y = b[bo + i * sb];
+            r[ro + i] = (float) (x < y ? t[0] : x > y ? t[1] : x == y ? t[2] : t[3]);
+        }
+    }
+
+    /** {@code x > 0 ? x : x s}: the product everywhere, x blended back where positive. */
+    static void leakyRelu(double[] a, int ao, double s, double[] r, int ro, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
+            x.mul(s).blend(x, x.compare(VectorOperators.GT, 0.0)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            double x = a[ao + i];
+            r[ro + i] = x > 0 ? x : x * s;
+        }
+    }
+
+    /** {@link #leakyRelu(double[], int, double, double[], int, int)} on floats. */
+    static void leakyRelu(float[] a, int ao, float s, float[] r, int ro, int n) {
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
+            FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
+            x.mul(s).blend(x, x.compare(VectorOperators.GT, 0.0f)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            float x = a[ao + i];
+            r[ro + i] = x > 0 ? x : x * s;
+        }
+    }
+
+    /** {@code lo < x && x < hi ? 1 : 0}: two comparisons' masks and-ed, one blend. */
+    static void inside(double[] a, int ao, double lo, double hi, double[] r, int ro, int n) {
+        DoubleVector zero = DoubleVector.zero(SPECIES);
+        DoubleVector one = DoubleVector.broadcast(SPECIES, 1.0);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
+            zero.blend(one, x.compare(VectorOperators.GT, lo).and(x.compare(VectorOperators.LT, hi))).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            double x = a[ao + i];
+            r[ro + i] = lo < x && x < hi ? 1.0 : 0.0;
         }
     }
 

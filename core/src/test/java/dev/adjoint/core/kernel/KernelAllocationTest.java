@@ -162,13 +162,14 @@ class KernelAllocationTest {
         m.put("reluGrad", () -> k.reluGrad(b, 0, 1, a, 0, r, 0, N));
         m.put("reluGrad of one gradient", () -> k.reluGrad(b, 0, 0, a, 0, r, 0, N));
         m.put("reluGrad float32", () -> k.reluGrad(fb, 0, 1, fa, 0, fr, 0, N));
-        for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.GT, Elementwise.Binary.GE, Elementwise.Binary.LT,
-            Elementwise.Binary.LE, Elementwise.Binary.EQ}) {
-            m.put("compare " + op, () -> k.compare(op, a, 0, b, 0, 1, r, 0, N));
-            m.put("compare " + op + " to one value", () -> k.compare(op, a, 0, b, 0, 0, r, 0, N));
-            m.put("compare " + op + " float32", () -> k.compare(op, fa, 0, fb, 0, 1, fr, 0, N));
-            m.put("compare " + op + " float32 to one value", () -> k.compare(op, fa, 0, fb, 0, 0, fr, 0, N));
-        }
+        double[] answers = {-1, 1, 0.5, 0};
+        m.put("compare", () -> k.compare(answers, a, 0, b, 0, 1, r, 0, N));
+        m.put("compare to one value", () -> k.compare(answers, a, 0, b, 0, 0, r, 0, N));
+        m.put("compare float32", () -> k.compare(answers, fa, 0, fb, 0, 1, fr, 0, N));
+        m.put("compare float32 to one value", () -> k.compare(answers, fa, 0, fb, 0, 0, fr, 0, N));
+        m.put("leakyRelu", () -> k.leakyRelu(a, 0, 0.01, r, 0, N));
+        m.put("leakyRelu float32", () -> k.leakyRelu(fa, 0, 0.01f, fr, 0, N));
+        m.put("inside", () -> k.inside(a, 0, -0.5, 0.5, r, 0, N));
         m.put("clamp", () -> k.clamp(a, 0, -0.5, 0.5, r, 0, N));
         m.put("clamp float32", () -> k.clamp(fa, 0, -0.5f, 0.5f, fr, 0, N));
         m.put("where", () -> k.where(b, 0, a, 0, positiveDoubles, 0, r, 0, N));

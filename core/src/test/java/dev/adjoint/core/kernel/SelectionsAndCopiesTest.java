@@ -137,9 +137,9 @@ class SelectionsAndCopiesTest {
 
     @ParameterizedTest
     @MethodSource("dev.adjoint.core.kernel.MathKernelTest#kernels")
-    void theKernelsComparisonsAndClampAreExact(MathKernel k) {
+    void theKernelsSelectionsAreExact(MathKernel k) {
         Elementwise.Binary[] ops = {Elementwise.Binary.GT, Elementwise.Binary.GE, Elementwise.Binary.LT, Elementwise.Binary.LE,
-            Elementwise.Binary.EQ};
+            Elementwise.Binary.EQ, Elementwise.Binary.MAXIMUM_SHARE};
         for (int n = 0; n <= 70; n++) {
             double[] a = new double[n + 1];
             double[] b = new double[n + 2];
@@ -155,8 +155,8 @@ class SelectionsAndCopiesTest {
             float[] fr = new float[n + 3];
             for (Elementwise.Binary op : ops) {
                 for (int sb = 0; sb <= 1; sb++) {
-                    k.compare(op, a, 1, b, 2, sb, r, 3, n);
-                    k.compare(op, fa, 1, fb, 2, sb, fr, 3, n);
+                    k.compare(BinaryLoops.answers(op), a, 1, b, 2, sb, r, 3, n);
+                    k.compare(BinaryLoops.answers(op), fa, 1, fb, 2, sb, fr, 3, n);
                     for (int i = 0; i < n; i++) {
                         double expected = op.apply(a[1 + i], b[2 + i * sb]);
                         String what = k + " " + op + "(" + a[1 + i] + ", " + b[2 + i * sb] + "), sb=" + sb + ", n=" + n;
@@ -173,6 +173,27 @@ class SelectionsAndCopiesTest {
                 assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(r[2 + i]), k + " clamp(" + v + "), n=" + n);
                 assertEquals(Float.floatToRawIntBits((float) expected), Float.floatToRawIntBits(fr[2 + i]), k + " float clamp(" + v + "), n=" + n);
             }
+            k.inside(a, 1, -0.5, 0.5, r, 2, n);
+            for (int i = 0; i < n; i++) {
+                double v = a[1 + i];
+                assertEquals(Double.doubleToRawLongBits(-0.5 < v && v < 0.5 ? 1.0 : 0.0), Double.doubleToRawLongBits(r[2 + i]),
+                        k + " inside(" + v + "), n=" + n);
+            }
+            k.leakyRelu(a, 1, 0.01, r, 2, n);
+            k.leakyRelu(fa, 1, 0.01f, fr, 2, n);
+            for (int i = 0; i < n; i++) {
+                double v = a[1 + i];
+                assertEquals(Double.doubleToRawLongBits(Elementwise.Binary.LEAKY_RELU.apply(v, 0.01)), Double.doubleToRawLongBits(r[2 + i]),
+                        k + " leakyRelu(" + v + "), n=" + n);
+                assertEquals(Float.floatToRawIntBits((float) Elementwise.Binary.LEAKY_RELU.apply(fa[1 + i], 0.01f)),
+                        Float.floatToRawIntBits(fr[2 + i]), k + " float leakyRelu(" + v + "), n=" + n);
+            }
+            // sign, as the map's table: compared with one zero
+            k.compare(new double[] {-1, 1, 0, 0}, a, 1, new double[] {0.0}, 0, 0, r, 2, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Double.doubleToRawLongBits(Elementwise.Unary.SIGN.apply(a[1 + i])), Double.doubleToRawLongBits(r[2 + i]),
+                        k + " sign(" + a[1 + i] + "), n=" + n);
+            }
         }
     }
 
@@ -187,11 +208,17 @@ class SelectionsAndCopiesTest {
             b.floats[i] = a.floats[i];
         }
         for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.GT, Elementwise.Binary.GE, Elementwise.Binary.LT,
-            Elementwise.Binary.LE, Elementwise.Binary.EQ}) {
+            Elementwise.Binary.LE, Elementwise.Binary.EQ, Elementwise.Binary.MAXIMUM_SHARE}) {
             assertSameBits(Elementwise.zip(op, a.toFloat64(), b.toFloat64()), Elementwise.zip(op, a, b), op + "");
             assertSameBits(Elementwise.zip(op, a.toFloat64(), b.swapAxes(0, 1).contiguous().swapAxes(0, 1).toFloat64()),
                     Elementwise.zip(op, a, b.swapAxes(0, 1).contiguous().swapAxes(0, 1)), op + " of a view");
         }
+        float slope = (float) rng.nextDouble(-2, 2);
+        for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.LEAKY_RELU, Elementwise.Binary.LEAKY_RELU_SLOPE}) {
+            assertSameBits(Elementwise.zipScalar(op, a.toFloat64(), slope), Elementwise.zipScalar(op, a, slope), op + "");
+        }
+        assertSameBits(Elementwise.map(Elementwise.Unary.SIGN, a.toFloat64()), Elementwise.map(Elementwise.Unary.SIGN, a), "sign");
+        assertSameBits(Elementwise.strictlyInside(a.toFloat64(), -0.5, 0.5), Elementwise.strictlyInside(a, -0.5, 0.5), "inside");
         double lo = -rng.nextDouble();
         double hi = rng.nextDouble();
         assertSameBits(Elementwise.clamp(a.toFloat64(), (float) lo, (float) hi), Elementwise.clamp(a, lo, hi), "clamp");
