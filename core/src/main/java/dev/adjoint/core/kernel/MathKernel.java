@@ -4,7 +4,8 @@ package dev.adjoint.core.kernel;
  * Elementwise functions over contiguous runs of doubles that gain from SIMD (and one float32
  * loop that is not elementwise, 2x2 max pooling): {@code exp} and the functions built on it,
  * {@code log}, {@code log1p} and {@code softplus}, erf and gelu's backward (the same bits in both
- * kernels), relu's backward (a select, which scalar code can only do with a branch or bit tricks),
+ * kernels), relu's backward and the other selections (comparisons, sign, leaky relu, clamp and its
+ * mask, where: scalar code can only select with a branch, which mispredicts on random data, or bit tricks),
  * and the float/double conversions through which float32 arrays reach the float64 loops ({@link
  * FloatBlocks}); and, on floats in float32 arithmetic, the functions {@link Float32Arithmetic}
  * covers and softmax's row loops. {@link
@@ -13,7 +14,7 @@ package dev.adjoint.core.kernel;
  * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
  *
  * <p>The two implementations agree to within a few units in the last place (the vector kernel's
- * polynomials are not bit for bit {@link Math}'s functions); relu, its backward, the four
+ * polynomials are not bit for bit {@link Math}'s functions); relu, its backward, the selections, the four
  * arithmetic operations, softmax's backward loops, addTo, sum and max pooling give the same bits in both, and
  * max the same value (a zero's sign aside).
  *
