@@ -283,7 +283,8 @@ public final class AxisKernels {
             return gatherFloats(c, axis, index, indexShape);
         }
         int[] strides = Shapes.contiguousStrides(c.shape);
-        double[] r = new double[index.length];
+        // every element is written: a buffer a memory scope recycles
+        double[] r = Buffers.uninitialized(index.length);
         int[] counter = new int[indexShape.length];
         for (int p = 0; p < r.length; p++) {
             r[p] = c.data[c.offset + position(counter, strides, axis, index[p])];
@@ -295,7 +296,7 @@ public final class AxisKernels {
     /** {@link #gather} of a contiguous float32 array, in floats: only the gathered elements are read. */
     private static NDArray gatherFloats(NDArray c, int axis, int[] index, int[] indexShape) {
         int[] strides = Shapes.contiguousStrides(c.shape);
-        float[] r = new float[index.length];
+        float[] r = Buffers.uninitializedFloats(index.length);
         int[] counter = new int[indexShape.length];
         for (int p = 0; p < r.length; p++) {
             r[p] = c.floats[c.offset + position(counter, strides, axis, index[p])];

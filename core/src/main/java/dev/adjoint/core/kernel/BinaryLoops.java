@@ -113,7 +113,8 @@ final class BinaryLoops {
         return true;
     }
 
-    private static final double[] ZERO = {0.0};
+    /** One zero, the other operand of a comparison with 0 (sign, leaky relu's slope). */
+    static final double[] ZERO = {0.0};
     private static final float[] FLOAT_ZERO = {0.0f};
     private static final double[] GT_ANSWERS = {0, 1, 0, 0};
     private static final double[] GE_ANSWERS = {0, 1, 1, 0};

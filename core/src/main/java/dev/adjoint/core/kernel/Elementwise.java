@@ -12,8 +12,10 @@ import java.util.Arrays;
  *
  * <p>float32 arrays run the same loops on blocks widened to float64 and round each result once
  * ({@link FloatBlocks}): a float32 result is the float64 result on the widened inputs rounded to
- * float, bit for bit, so every formula here is written once for both dtypes. The exception: long
- * runs of the functions {@link Float32Arithmetic} covers, and gelu, compute in float32 arithmetic.
+ * float, bit for bit, so every formula here is written once for both dtypes. The exceptions: long
+ * runs of the functions {@link Float32Arithmetic} covers, and gelu, compute in float32 arithmetic;
+ * the four arithmetic operations, relu, the comparisons, leaky relu and clamp run straight on
+ * floats, exactly (the float result is the float64 one rounded by their nature).
  *
  * <p>NOTE: every function keeps loops of its own with the arithmetic written out, not a call to
  * {@code apply} per element: a virtual call in the loop would stop C2 from vectorizing it.
@@ -120,7 +122,7 @@ public final class Elementwise {
     /**
      * Applies {@code f} to every element; the result is contiguous. Runs of at least {@link
      * MathKernel#MIN_LENGTH} of exp, log, log1p, tanh, sigmoid and softplus go to the math kernel, which agrees with
-     * {@link Unary#apply} within a few ulps, and of relu and erf, which it computes to the bit; everything
+     * {@link Unary#apply} within a few ulps, and of relu, sign and erf, which it computes to the bit; everything
      * else is {@code f.apply} to the bit. One exception to the float32 rule (the class comment): the functions
      * {@link Float32Arithmetic} covers run in float32 arithmetic on at least {@link
      * MathKernel#MIN_LENGTH} floats, within an ulp or two of the correctly rounded result.
@@ -289,7 +291,7 @@ public final class Elementwise {
             case ERF -> { KernelProvider.math().erf(a, o, r, ro, n); yield true; }
             case LOG1P -> { KernelProvider.math().log1p(a, o, r, ro, n); yield true; }
             // [x > 0] - [x < 0]: -1 below 0, 1 above, +0 at either zero and at NaN (a selection)
-            case SIGN -> { KernelProvider.math().compare(SIGN_ANSWERS, a, o, ZERO, 0, 0, r, ro, n); yield true; }
+            case SIGN -> { KernelProvider.math().compare(SIGN_ANSWERS, a, o, BinaryLoops.ZERO, 0, 0, r, ro, n); yield true; }
             case NEG, SQRT, ABS, SIN, COS, INFINITY_TO_ZERO -> false;
         };
     }
@@ -447,7 +449,6 @@ public final class Elementwise {
     }
 
     private static final double[] SIGN_ANSWERS = {-1, 1, 0, 0};
-    private static final double[] ZERO = {0.0};
 
     /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
     public static NDArray strictlyInside(NDArray x, double lo, double hi) {

@@ -100,21 +100,6 @@ public final class NDArray {
         return new NDArray(null, data, shape, Shapes.contiguousStrides(shape), 0, data.length, null, true);
     }
 
-    /** A fresh zeroed buffer of {@code n} elements in this array's dtype. */
-    Object newBuffer(int n) {
-        return floats != null ? new float[n] : new double[n];
-    }
-
-    /** A buffer of {@code n} elements in this array's dtype whose contents are undefined, for a result that writes every element ({@link Buffers}). */
-    Object uninitializedBuffer(int n) {
-        return floats != null ? Buffers.uninitializedFloats(n) : Buffers.uninitialized(n);
-    }
-
-    /** A contiguous array over {@code buffer} (a {@code double[]} or {@code float[]}), which it takes ownership of. */
-    static NDArray wrapBuffer(Object buffer, int[] shape) {
-        return buffer instanceof float[] f ? wrap(f, shape) : wrap((double[]) buffer, shape);
-    }
-
     /**
      * A contiguous array over {@code data} with the shape of {@code like}, sharing its (immutable)
      * shape and, when {@code like} is contiguous, its strides: kernels allocate only the data.

@@ -1,6 +1,6 @@
 package dev.adjoint.core.kernel;
 
-/** {@link MathKernel} in plain Java: {@link Math#exp} and branch-free selects, one element at a time. */
+/** {@link MathKernel} in plain Java: {@link Math#exp} and the selections as the scalar definitions' ternaries, one element at a time. */
 final class ScalarMathKernel implements MathKernel {
     @Override
     public String description() {

@@ -34,18 +34,25 @@ public final class Slabs {
         shape[axis] = total;
         int outer = outer(shape, axis);
         int inner = inner(shape, axis);
-        // copies in the parts' own dtype, into a buffer a memory scope recycles: every element is written
-        Object out = parts.get(0).uninitializedBuffer(Shapes.size(shape));
+        // copies in the parts' own dtype, into a buffer a memory scope recycles (every element is
+        // written); typed, as an arraycopy between arrays of types unknown to the JIT checks them per call
+        boolean floats = parts.get(0).floats != null;
+        float[] fout = floats ? Buffers.uninitializedFloats(Shapes.size(shape)) : null;
+        double[] out = floats ? null : Buffers.uninitialized(Shapes.size(shape));
         int at = 0;
         for (NDArray p : parts) {
             NDArray c = p.contiguous();
             int run = p.shape[axis] * inner;
             for (int o = 0; o < outer; o++) {
-                System.arraycopy(c.buffer(), c.offset + o * run, out, (o * total + at) * inner, run);
+                if (floats) {
+                    System.arraycopy(c.floats, c.offset + o * run, fout, (o * total + at) * inner, run);
+                } else {
+                    System.arraycopy(c.data, c.offset + o * run, out, (o * total + at) * inner, run);
+                }
             }
             at += p.shape[axis];
         }
-        return NDArray.wrapBuffer(out, shape);
+        return floats ? NDArray.wrap(fout, shape) : NDArray.wrap(out, shape);
     }
 
     /**
@@ -64,11 +71,18 @@ public final class Slabs {
         int total = shape[axis];
         NDArray c = slab.contiguous();
         int run = slab.shape[axis] * inner;
-        Object out = c.newBuffer(Shapes.size(shape));
-        for (int o = 0; o < outer; o++) {
-            System.arraycopy(c.buffer(), c.offset + o * run, out, (o * total + start) * inner, run);
+        if (c.floats != null) {
+            float[] out = new float[Shapes.size(shape)];
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(c.floats, c.offset + o * run, out, (o * total + start) * inner, run);
+            }
+            return NDArray.wrap(out, shape.clone());
         }
-        return NDArray.wrapBuffer(out, shape.clone());
+        double[] out = new double[Shapes.size(shape)];
+        for (int o = 0; o < outer; o++) {
+            System.arraycopy(c.data, c.offset + o * run, out, (o * total + start) * inner, run);
+        }
+        return NDArray.wrap(out, shape.clone());
     }
 
     private static int outer(int[] shape, int axis) {

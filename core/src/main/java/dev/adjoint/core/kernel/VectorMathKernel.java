@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link MathKernel} on the Vector API: exp and the functions built on it in {@link VectorExp}, log
  * and softplus in {@link VectorLog}, erf in {@link VectorErf}, their float32-arithmetic twins in {@link VectorFloatExp},
  * {@link VectorFloatLog}, {@link VectorFloatErf} and {@link VectorFloatGelu} (all the same bits compiled or interpreted, within a few ulps of the
- * correctly rounded functions), relu and its backward as blends, sums and dots in {@link
+ * correctly rounded functions), relu and its backward as blends, the other selections (comparisons,
+ * leaky relu, clamp, where) in {@link VectorSelections}, sums and dots in {@link
  * VectorSums}, conversions in {@link VectorConversions}, the other loops in {@link VectorLoops}.
  * Only loaded when the {@code jdk.incubator.vector} module is present.
  */

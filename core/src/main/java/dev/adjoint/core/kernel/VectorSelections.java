@@ -23,11 +23,12 @@ final class VectorSelections {
     /**
      * A comparison's answers t[0..3] where x is below, above, equal to or unordered with y; b
      * contiguous ({@code sb} 1) or one value ({@code sb} 0). The same three constant comparisons
-     * (x < y, y < x, x == y: exclusive, all false at NaN) blend each answer over the unordered one:
-     * the Vector API compiles a comparison to an instruction only where the JIT sees which one it
-     * is, so no comparison is a parameter.
+     * (x < y, y < x, x == y: exclusive, all false at NaN) blend each answer over the unordered one.
+     * NOTE: no comparison is a parameter: the Vector API compiles a comparison to an instruction
+     * only where the JIT sees which one it is (a parameter left the loop boxed).
      */
     static void compare(double[] t, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
+        assert sb == 0 || sb == 1 : sb;
         DoubleVector unordered = DoubleVector.broadcast(SPECIES, t[3]);
         DoubleVector less = DoubleVector.broadcast(SPECIES, t[0]);
         DoubleVector greater = DoubleVector.broadcast(SPECIES, t[1]);
@@ -58,6 +59,7 @@ final class VectorSelections {
 
     /** {@link #compare(double[], double[], int, double[], int, int, double[], int, int)} on floats. */
     static void compare(double[] t, float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n) {
+        assert sb == 0 || sb == 1 : sb;
         FloatVector unordered = FloatVector.broadcast(FLOATS, (float) t[3]);
         FloatVector less = FloatVector.broadcast(FLOATS, (float) t[0]);
         FloatVector greater = FloatVector.broadcast(FLOATS, (float) t[1]);
@@ -127,14 +129,14 @@ final class VectorSelections {
         }
     }
 
-    /** {@code x < lo ? lo : x > hi ? hi : x} by two blends: NaN fails both comparisons and passes through. */
+    /** {@code x < lo ? lo : x > hi ? hi : x} by two blends, the low bound's last (so for any lo and hi): NaN fails both comparisons and passes through. */
     static void clamp(double[] a, int ao, double lo, double hi, double[] r, int ro, int n) {
         DoubleVector low = DoubleVector.broadcast(SPECIES, lo);
         DoubleVector high = DoubleVector.broadcast(SPECIES, hi);
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
             DoubleVector x = (DoubleVector) SPECIES.fromArray(a, ao + i);
-            x.blend(low, x.compare(VectorOperators.LT, low)).blend(high, x.compare(VectorOperators.GT, high)).intoArray(r, ro + i);
+            x.blend(high, x.compare(VectorOperators.GT, high)).blend(low, x.compare(VectorOperators.LT, low)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             double v = a[ao + i];
@@ -149,7 +151,7 @@ final class VectorSelections {
         int i = 0;
         for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
             FloatVector x = (FloatVector) FLOATS.fromArray(a, ao + i);
-            x.blend(low, x.compare(VectorOperators.LT, low)).blend(high, x.compare(VectorOperators.GT, high)).intoArray(r, ro + i);
+            x.blend(high, x.compare(VectorOperators.GT, high)).blend(low, x.compare(VectorOperators.LT, low)).intoArray(r, ro + i);
         }
         for (; i < n; i++) {
             float v = a[ao + i];

@@ -3,7 +3,8 @@
  * strides, so that transposes and broadcasts are views; {@code Strided} reads a view as runs of
  * merged axes: row copies, fills, tiles) and the loops over them. Shape arithmetic
  * ({@code Shapes}); elementwise functions over any strides ({@code Elementwise}, with exp, log,
- * log1p, tanh, sigmoid, softplus, erf, and relu's and gelu's backward on SIMD through {@code MathKernel};
+ * log1p, tanh, sigmoid, softplus, erf, relu's and gelu's backward and the selections (comparisons,
+ * sign, leaky relu, clamp, where: {@code Selection}) on SIMD through {@code MathKernel};
  * the polynomials' scalar twins, which the scalar kernel may share, in {@code ExpSeries} and
  * {@code ErrorFunction}, free of the Vector API); sums and maxima along axes
  * ({@code ReduceKernels}) and softmax ({@code SoftmaxKernels}); copies along an axis ({@code Slabs});
@@ -17,8 +18,10 @@
  * ({@code Float*} classes) are generated from the float64 ones by {@code FloatSources} in the test
  * tree, which a test holds them to; elementwise loops and reductions run their one float64 loop on
  * blocks widened from float32 and round once ({@code FloatBlocks}), so a float32 result is the
- * float64 one rounded; any other kernel widens its whole operands and rounds its result
- * ({@code Widening}). The exception, for speed (eight lanes on AVX2 where float64 has four, and
+ * float64 one rounded; selections and copies (indexSelect, gather, concat, pad, where, the
+ * comparisons, clamp, leaky relu) run on the floats, exactly, and indexAdd sums a position's repeated
+ * slabs in float64 and rounds once ({@code SelectionsAndCopiesTest}); any other kernel widens its
+ * whole operands and rounds its result ({@code Widening}). The exception, for speed (eight lanes on AVX2 where float64 has four, and
  * shorter series, as PyTorch computes them): exp, log, log1p, sigmoid, tanh, softplus, erf, gelu, gelu's
  * backward and softmax's rows in float32 arithmetic ({@code Float32Arithmetic} on {@code
  * VectorFloatExp}, {@code VectorFloatLog}, {@code VectorFloatErf}, {@code VectorFloatGelu}), hand-written twins of the float64 polynomials that

@@ -183,7 +183,8 @@ class ElementwiseTest {
     /**
      * Every unary function on every layout against its {@code apply}: bit for bit on runs shorter
      * than {@link MathKernel#MIN_LENGTH}; on longer runs within the math kernel's few ulps, since
-     * exp, tanh and sigmoid go there (the others run the same loops as on short runs).
+     * exp, tanh and sigmoid go there (relu, sign and erf give the same bits there; the others run the
+     * same loops as on short runs).
      */
     @Test
     void mapGivesEachFunctionsBitsOnEveryLayout() {

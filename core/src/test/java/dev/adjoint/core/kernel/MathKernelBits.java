@@ -105,6 +105,41 @@ public final class MathKernelBits {
         double fsum = k.expShifted(f, 0, 1.7f, fr, 0, n);
         sb.append("expShifted float32 ").append(java.util.Arrays.hashCode(fr)).append(' ').append(Double.doubleToRawLongBits(fsum))
                 .append(' ').append(Float.floatToRawIntBits(k.max(f, 0, n))).append('\n');
+        // the selections, on values laced with NaN, signed zeros, infinities and ties
+        double[] special = {Double.NaN, -0.0, 0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.5};
+        double[] s = a.clone();
+        double[] other = new double[n];
+        float[] fs = new float[n];
+        float[] fother = new float[n];
+        for (int i = 0; i < n; i++) {
+            if (i % 5 == 0) {
+                s[i] = special[(i / 5) % special.length];
+            }
+            other[i] = i % 3 == 0 ? s[i] : s[n - 1 - i];
+            fs[i] = (float) s[i];
+            fother[i] = (float) other[i];
+        }
+        double[] answers = {-1, 1, 0.5, 0.25};
+        k.compare(answers, s, 0, other, 0, 1, r, 0, n);
+        sb.append("compare ").append(hash(r)).append('\n');
+        k.compare(answers, s, 0, BinaryLoops.ZERO, 0, 0, r, 0, n);
+        sb.append("compare to one value ").append(hash(r)).append('\n');
+        k.leakyRelu(s, 0, 0.01, r, 0, n);
+        sb.append("leakyRelu ").append(hash(r)).append('\n');
+        k.inside(s, 0, -0.5, 0.5, r, 0, n);
+        sb.append("inside ").append(hash(r)).append('\n');
+        k.clamp(s, 0, -0.5, 0.5, r, 0, n);
+        sb.append("clamp ").append(hash(r)).append('\n');
+        k.where(other, 0, s, 0, a, 0, r, 0, n);
+        sb.append("where ").append(hash(r)).append('\n');
+        k.compare(answers, fs, 0, fother, 0, 1, fr, 0, n);
+        sb.append("compare float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.leakyRelu(fs, 0, 0.01f, fr, 0, n);
+        sb.append("leakyRelu float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.clamp(fs, 0, -0.5f, 0.5f, fr, 0, n);
+        sb.append("clamp float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.where(fother, 0, fs, 0, f, 0, fr, 0, n);
+        sb.append("where float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         // 2x2 max pooling of a 30 x 30 float32 plane: the maxima's bits, the positions and the rows it took
         float[] plane = new float[900];
         for (int i = 0; i < plane.length; i++) {

@@ -32,12 +32,20 @@ class SelectionsAndCopiesTest {
         return s;
     }
 
-    /** Floats of all magnitudes and signs, -0 and NaN among them. */
+    /** Floats of all magnitudes and signs, -0, NaN, infinities and subnormals among them. */
     private static NDArray floats(SplittableRandom rng, int[] shape) {
         float[] f = new float[Shapes.size(shape)];
         for (int i = 0; i < f.length; i++) {
-            int kind = rng.nextInt(20);
-            f[i] = kind == 0 ? -0.0f : kind == 1 ? Float.NaN : kind == 2 ? 0.0f : (float) (rng.nextGaussian() * Math.pow(2, rng.nextInt(-30, 30)));
+            int kind = rng.nextInt(24);
+            f[i] = switch (kind) {
+                case 0 -> -0.0f;
+                case 1 -> Float.NaN;
+                case 2 -> 0.0f;
+                case 3 -> Float.POSITIVE_INFINITY;
+                case 4 -> Float.NEGATIVE_INFINITY;
+                case 5 -> (float) rng.nextDouble(-1, 1) * Float.MIN_NORMAL;
+                default -> (float) (rng.nextGaussian() * Math.pow(2, rng.nextInt(-30, 30)));
+            };
         }
         return NDArray.wrap(f, shape);
     }
@@ -115,8 +123,28 @@ class SelectionsAndCopiesTest {
         NDArray at = a.swapAxes(0, 1);
         NDArray bt = b.swapAxes(0, 1);
         assertSameBits(Selection.where(ct.toFloat64(), at.toFloat64(), bt.toFloat64()), Selection.where(ct, at, bt), "where of views");
-        // mixed dtypes are computed in float64 and rounded, as the other kernels do
-        assertSameBits(Selection.where(c.toFloat64(), a.toFloat64(), b.toFloat64()), Selection.where(c.toFloat64(), a, b), "where, mixed");
+    }
+
+    /** Arrays long enough to split over threads ({@link Parallel}): the parts' seams change no bit. */
+    @Test
+    void longSelectionsSplitWithoutChangingABit() {
+        SplittableRandom rng = new SplittableRandom(47);
+        int[] s = {64, 1000};
+        NDArray c = floats(rng, s);
+        NDArray a = floats(rng, s);
+        NDArray b = floats(rng, s);
+        assertSameBits(Selection.where(c.toFloat64(), a.toFloat64(), b.toFloat64()), Selection.where(c, a, b), "where");
+        assertSameBits(Elementwise.clamp(a.toFloat64(), -0.5f, 0.5f), Elementwise.clamp(a, -0.5, 0.5), "clamp");
+        assertSameBits(Elementwise.zip(Elementwise.Binary.GE, a.toFloat64(), b.toFloat64()), Elementwise.zip(Elementwise.Binary.GE, a, b), "ge");
+        NDArray wide = Selection.where(c.toFloat64(), a.toFloat64(), b.toFloat64());
+        double[] expected = new double[wide.size];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = c.floats[i] != 0 ? a.floats[i] : b.floats[i];
+        }
+        double[] got = wide.toArray();
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Double.doubleToLongBits(expected[i]), Double.doubleToLongBits(got[i]), "float64 where at " + i);
+        }
     }
 
     /** 1 + 2^-24 + 2^-24: 1 in float32 arithmetic, 1 + 2^-23 in float64 (and exactly so in float32). */
