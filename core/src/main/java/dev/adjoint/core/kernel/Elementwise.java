@@ -14,8 +14,8 @@ import java.util.Arrays;
  * ({@link FloatBlocks}): a float32 result is the float64 result on the widened inputs rounded to
  * float, bit for bit, so every formula here is written once for both dtypes. The exceptions: long
  * runs of the functions {@link Float32Arithmetic} covers, and gelu, compute in float32 arithmetic;
- * the four arithmetic operations, relu, the comparisons, leaky relu and clamp run straight on
- * floats, exactly (the float result is the float64 one rounded by their nature).
+ * the four arithmetic operations, relu, abs, negation, the comparisons, leaky relu and clamp run
+ * straight on floats, exactly (the float result is the float64 one rounded by their nature).
  *
  * <p>NOTE: every function keeps loops of its own with the arithmetic written out, not a call to
  * {@code apply} per element: a virtual call in the loop would stop C2 from vectorizing it.
@@ -138,6 +138,15 @@ public final class Elementwise {
             Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> KernelProvider.math().relu(a, o + from, r, from, to - from));
             return NDArray.wrapLike(r, x);
         }
+        if ((f == Unary.ABS || f == Unary.NEG) && x.floats != null && x.isContiguous()) {
+            // the sign bit alone: exact on floats, a loop the JIT vectorizes
+            float[] r = Buffers.uninitializedFloats(x.size);
+            float[] a = x.floats;
+            int o = x.offset;
+            boolean abs = f == Unary.ABS;
+            Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> signBit(abs, a, o + from, r, from, to - from));
+            return NDArray.wrapLike(r, x);
+        }
         if (math && x.floats != null && Float32Arithmetic.covers(f)) {
             return Float32Arithmetic.map(f, x);
         }
@@ -146,6 +155,19 @@ public final class Elementwise {
                 loop(f, a, o, r, ro, n);
             }
         });
+    }
+
+    /** |a| or -a on floats, one loop each. */
+    private static void signBit(boolean abs, float[] a, int ao, float[] r, int ro, int n) {
+        if (abs) {
+            for (int i = 0; i < n; i++) {
+                r[ro + i] = Math.abs(a[ao + i]);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                r[ro + i] = -a[ao + i];
+            }
+        }
     }
 
     static final double SQRT_HALF = Math.sqrt(0.5);

@@ -245,7 +245,10 @@ class SelectionsAndCopiesTest {
         for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.LEAKY_RELU, Elementwise.Binary.LEAKY_RELU_SLOPE}) {
             assertSameBits(Elementwise.zipScalar(op, a.toFloat64(), slope), Elementwise.zipScalar(op, a, slope), op + "");
         }
-        assertSameBits(Elementwise.map(Elementwise.Unary.SIGN, a.toFloat64()), Elementwise.map(Elementwise.Unary.SIGN, a), "sign");
+        for (Elementwise.Unary f : new Elementwise.Unary[] {Elementwise.Unary.SIGN, Elementwise.Unary.ABS, Elementwise.Unary.NEG}) {
+            assertSameBits(Elementwise.map(f, a.toFloat64()), Elementwise.map(f, a), f + "");
+            assertSameBits(Elementwise.map(f, a.swapAxes(0, 1).toFloat64()), Elementwise.map(f, a.swapAxes(0, 1)), f + " of a view");
+        }
         assertSameBits(Elementwise.strictlyInside(a.toFloat64(), -0.5, 0.5), Elementwise.strictlyInside(a, -0.5, 0.5), "inside");
         double lo = -rng.nextDouble();
         double hi = rng.nextDouble();
