@@ -458,32 +458,14 @@ public final class Elementwise {
                     r, from, to - from));
             return NDArray.wrapLike(r, x);
         }
-        return blockwise(x, true, (a, o, r, ro, n) -> {
-            if (n >= MathKernel.MIN_LENGTH) {
-                KernelProvider.math().clamp(a, o, low, high, r, ro, n);
-                return;
-            }
-            for (int i = 0; i < n; i++) {
-                double v = a[o + i];
-                r[ro + i] = v < low ? low : v > high ? high : v;
-            }
-        });
+        return blockwise(x, true, (a, o, r, ro, n) -> KernelProvider.exactFor(n).clamp(a, o, low, high, r, ro, n));
     }
 
     private static final double[] SIGN_ANSWERS = {-1, 1, 0, 0};
 
     /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
     public static NDArray strictlyInside(NDArray x, double lo, double hi) {
-        return blockwise(x, false, (a, o, r, ro, n) -> {
-            if (n >= MathKernel.MIN_LENGTH) {
-                KernelProvider.math().inside(a, o, lo, hi, r, ro, n);
-                return;
-            }
-            for (int i = 0; i < n; i++) {
-                double v = a[o + i];
-                r[ro + i] = lo < v && v < hi ? 1.0 : 0.0;
-            }
-        });
+        return blockwise(x, false, (a, o, r, ro, n) -> KernelProvider.exactFor(n).inside(a, o, lo, hi, r, ro, n));
     }
 
     /**

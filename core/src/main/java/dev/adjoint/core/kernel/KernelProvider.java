@@ -53,6 +53,18 @@ final class KernelProvider {
         return Holder.MATH;
     }
 
+    /** The plain-Java math kernel, for runs too short for {@link #math()} (it holds no state). */
+    private static final MathKernel SCALAR_MATH = new ScalarMathKernel();
+
+    /**
+     * The kernel for a run of {@code n} elements of an exact function (a selection, whose bits both
+     * kernels share): {@link #math()} from {@link MathKernel#MIN_LENGTH} on, the plain-Java one below,
+     * so that short runs need no loop of their own and tiny graphs never load the vector kernel.
+     */
+    static MathKernel exactFor(int n) {
+        return n >= MathKernel.MIN_LENGTH ? math() : SCALAR_MATH;
+    }
+
     /** The math kernel that goes with a matmul kernel. */
     static MathKernel mathFor(GemmKernel kernel) {
         // NOTE: the only reference to VectorMathKernel, reached only when the vector matmul kernel

@@ -4,7 +4,7 @@ package dev.adjoint.core.kernel;
  * {@code where}: {@code c != 0 ? a : b} elementwise. A selection, exact in either dtype, so float32
  * arrays are selected as floats; runs of at least {@link MathKernel#MIN_LENGTH} go to the math
  * kernel's blends (a branch on a random condition mispredicts half the time), on several threads
- * for long ones.
+ * for long ones, and shorter ones to the plain-Java kernel ({@link KernelProvider#exactFor}).
  */
 public final class Selection {
     private Selection() {
@@ -29,28 +29,17 @@ public final class Selection {
         NDArray ac = a.contiguous();
         NDArray bc = b.contiguous();
         int n = cc.size;
-        boolean math = n >= MathKernel.MIN_LENGTH;
+        // the kernel by the whole length, as the other elementwise ops pick it
+        MathKernel k = KernelProvider.exactFor(n);
         if (floats) {
             float[] r = Buffers.uninitializedFloats(n);
-            if (math) {
-                Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> KernelProvider.math().where(cc.floats, cc.offset + from,
-                        ac.floats, ac.offset + from, bc.floats, bc.offset + from, r, from, to - from));
-            } else {
-                for (int i = 0; i < n; i++) {
-                    r[i] = cc.floats[cc.offset + i] != 0 ? ac.floats[ac.offset + i] : bc.floats[bc.offset + i];
-                }
-            }
+            Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> k.where(cc.floats, cc.offset + from, ac.floats, ac.offset + from,
+                    bc.floats, bc.offset + from, r, from, to - from));
             return NDArray.wrapLike(r, cc);
         }
         double[] r = Buffers.uninitialized(n);
-        if (math) {
-            Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> KernelProvider.math().where(cc.data, cc.offset + from,
-                    ac.data, ac.offset + from, bc.data, bc.offset + from, r, from, to - from));
-        } else {
-            for (int i = 0; i < n; i++) {
-                r[i] = cc.data[cc.offset + i] != 0 ? ac.data[ac.offset + i] : bc.data[bc.offset + i];
-            }
-        }
+        Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> k.where(cc.data, cc.offset + from, ac.data, ac.offset + from,
+                bc.data, bc.offset + from, r, from, to - from));
         return NDArray.wrapLike(r, cc);
     }
 }
