@@ -34,6 +34,42 @@ public final class AxisKernels {
     }
 
     /**
+     * The step k in [0, len) of the first maximum (minimum) of the elements at {@code from + k step}
+     * of a contiguous array, a NaN beating every number. Floats are compared as floats, which is
+     * how their widened doubles compare: no widened copy.
+     */
+    static int firstExtreme(NDArray c, int from, int len, int step, boolean min) {
+        int best = 0;
+        if (c.floats != null) {
+            float[] a = c.floats;
+            float bv = a[from];
+            for (int k = 1; k < len; k++) {
+                float v = a[from + k * step];
+                if (beats(v, bv, min)) {
+                    bv = v;
+                    best = k;
+                }
+            }
+            return best;
+        }
+        double[] a = c.data;
+        double bv = a[from];
+        for (int k = 1; k < len; k++) {
+            double v = a[from + k * step];
+            if (beats(v, bv, min)) {
+                bv = v;
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /** Element i of a contiguous array (from its offset), widened if float32. */
+    static double at(NDArray c, int i) {
+        return c.floats != null ? c.floats[c.offset + i] : c.data[c.offset + i];
+    }
+
+    /**
      * The position of the first maximum (or minimum) of each slice along {@code axis}, as a double,
      * the axis kept as size 1; a NaN beats every number, and the first NaN wins.
      *
@@ -43,30 +79,16 @@ public final class AxisKernels {
      * @return the positions, float64 whatever the input's dtype
      */
     public static NDArray argExtreme(NDArray x, int axis, boolean min) {
-        if (x.floats != null) {
-            // positions stay float64 for float32 input (PyTorch's are int64): float32 holds whole
-            // numbers exactly only up to 2^24
-            return argExtreme(x.toFloat64(), axis, min);
-        }
+        // positions are float64 for float32 input too (PyTorch's are int64): float32 holds whole
+        // numbers exactly only up to 2^24
         NDArray c = x.contiguous();
         int len = c.shape[axis];
         int outer = outer(c.shape, axis);
         int inner = inner(c.shape, axis);
-        double[] a = c.data;
         double[] r = new double[outer * inner];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
-                int base = c.offset + o * len * inner + i;
-                int best = 0;
-                double bv = a[base];
-                for (int k = 1; k < len; k++) {
-                    double v = a[base + k * inner];
-                    if (beats(v, bv, min)) {
-                        bv = v;
-                        best = k;
-                    }
-                }
-                r[o * inner + i] = best;
+                r[o * inner + i] = firstExtreme(c, c.offset + o * len * inner + i, len, inner, min);
             }
         }
         return NDArray.wrap(r, Shapes.reduced(c.shape, axis, true));
@@ -82,32 +104,32 @@ public final class AxisKernels {
      * @return the extreme and the mask
      */
     public static NDArray[] extremeWithTies(NDArray x, boolean min) {
-        if (x.floats != null) {
-            return Widening.narrow(extremeWithTies(x.toFloat64(), min));
-        }
+        // in x's dtype: the extreme is one of the elements, and 1/k rounds once either way
         NDArray c = x.contiguous();
-        double[] a = c.data;
-        double best = a[c.offset];
-        for (int i = 1; i < c.size; i++) {
-            double v = a[c.offset + i];
-            if (beats(v, best, min)) {
-                best = v;
-            }
-        }
-        double[] mask = new double[c.size];
+        double best = at(c, firstExtreme(c, c.offset, c.size, 1, min));
+        boolean nan = Double.isNaN(best);
+        boolean[] tie = new boolean[c.size];
         int ties = 0;
         for (int i = 0; i < c.size; i++) {
-            double v = a[c.offset + i];
-            if (v == best || (Double.isNaN(v) && Double.isNaN(best))) {
-                mask[i] = 1;
+            double v = at(c, i);
+            if (v == best || (nan && Double.isNaN(v))) {
+                tie[i] = true;
                 ties++;
             }
         }
+        NDArray mask = NDArray.fullLike(0, c);
         double share = 1.0 / ties;
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] *= share;
+        for (int i = 0; i < tie.length; i++) {
+            if (!tie[i]) {
+                continue;
+            }
+            if (mask.floats != null) {
+                mask.floats[i] = (float) share;
+            } else {
+                mask.data[i] = share;
+            }
         }
-        return new NDArray[] {NDArray.scalar(best), NDArray.wrap(mask, c.shape.clone())};
+        return new NDArray[] {NDArray.scalarLike(best, c), mask};
     }
 
     /**
@@ -120,27 +142,34 @@ public final class AxisKernels {
      * @return a new contiguous array of x's shape
      */
     public static NDArray cumsum(NDArray x, int axis, boolean reverse) {
-        if (x.floats != null) {
-            return cumsum(x.toFloat64(), axis, reverse).toFloat32();
-        }
+        // float32 sums in float64 and rounds each running sum once: the bits of the float64
+        // kernel on the widened array, rounded back, without the widened copy
         NDArray c = x.contiguous();
         int len = c.shape[axis];
         int outer = outer(c.shape, axis);
         int inner = inner(c.shape, axis);
+        float[] f = c.floats;
         double[] a = c.data;
-        double[] r = new double[c.size];
+        NDArray result = NDArray.fullLike(0, c);
+        float[] rf = result.floats;
+        double[] r = result.data;
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 int base = o * len * inner + i;
                 double s = 0;
                 for (int k = 0; k < len; k++) {
                     int p = base + (reverse ? len - 1 - k : k) * inner;
-                    s += a[c.offset + p];
-                    r[p] = s;
+                    if (f != null) {
+                        s += f[c.offset + p];
+                        rf[p] = (float) s;
+                    } else {
+                        s += a[c.offset + p];
+                        r[p] = s;
+                    }
                 }
             }
         }
-        return NDArray.wrap(r, c.shape.clone());
+        return result;
     }
 
     /**
@@ -316,18 +345,16 @@ public final class AxisKernels {
      * @return a new array
      */
     public static NDArray scatterAdd(NDArray src, int axis, int[] index, int[] shape) {
-        if (src.floats != null) {
-            return scatterAdd(src.toFloat64(), axis, index, shape).toFloat32();
-        }
+        // float32 sums in float64 and rounds once, as indexAdd does
         NDArray c = src.contiguous();
         int[] strides = Shapes.contiguousStrides(shape);
         double[] r = new double[Shapes.size(shape)];
         int[] counter = new int[c.shape.length];
         for (int p = 0; p < index.length; p++) {
-            r[position(counter, strides, axis, index[p])] += c.data[c.offset + p];
+            r[position(counter, strides, axis, index[p])] += at(c, p);
             step(counter, c.shape);
         }
-        return NDArray.wrap(r, shape.clone());
+        return c.floats != null ? NDArray.wrap(r, shape.clone()).toFloat32() : NDArray.wrap(r, shape.clone());
     }
 
     private static int position(int[] counter, int[] strides, int axis, int along) {

@@ -49,6 +49,11 @@ final class BinaryLoops {
             }
             return;
         }
+        if (f == Binary.MAXIMUM || f == Binary.MINIMUM) {
+            // the larger (smaller) float is the larger widened one, and NaN wins either way: exact
+            extremum(f == Binary.MINIMUM, r, ro, a, ao, sa, b, bo, sb, n);
+            return;
+        }
         double[][] scratch = FloatBlocks.scratch();
         double[] wa = scratch[0];
         double[] wb = scratch[1];
@@ -69,6 +74,28 @@ final class BinaryLoops {
             }
             inner(f, wr, 0, wa, 0, sa == 0 ? 0 : 1, wb, 0, sb == 0 ? 0 : 1, len);
             FloatBlocks.narrow(wr, r, ro + from, len);
+        }
+    }
+
+    /** {@code r[ro + i] = max (or min) of a[ao + i sa] and b[bo + i sb]}, on floats. */
+    private static void extremum(boolean min, float[] r, int ro, float[] a, int ao, int sa, float[] b, int bo, int sb, int n) {
+        if (sa == 1 && sb == 1) {
+            if (min) {
+                for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i], b[bo + i]);
+            } else {
+                for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i], b[bo + i]);
+            }
+        } else if (sa == 1 && sb == 0) {
+            float v = b[bo];
+            if (min) {
+                for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i], v);
+            } else {
+                for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i], v);
+            }
+        } else if (min) {
+            for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i * sa], b[bo + i * sb]);
+        } else {
+            for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i * sa], b[bo + i * sb]);
         }
     }
 

@@ -400,6 +400,9 @@ public final class ReduceKernels {
 
     /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */
     public static double sumSquaredDifference(NDArray a, NDArray b) {
+        if (a.floats != null && b.floats != null) {
+            return sumSquaredDifferenceOfFloats(a.contiguous(), b.contiguous());
+        }
         if (a.floats != null || b.floats != null) {
             return sumSquaredDifference(a.toFloat64(), b.toFloat64());
         }
@@ -419,8 +422,43 @@ public final class ReduceKernels {
         });
     }
 
+    /**
+     * {@link #sumSquaredDifference} of two float32 arrays, each element widened as it is read: the
+     * same operations in the same order as on widened copies, so the same bits.
+     */
+    private static double sumSquaredDifferenceOfFloats(NDArray ca, NDArray cb) {
+        float[] x = ca.floats;
+        float[] y = cb.floats;
+        int p = ca.offset;
+        int q = cb.offset;
+        return Parallel.sum(ca.size, (from, to) -> {
+            double s = 0;
+            for (int i = from; i < to; i++) {
+                double d = (double) x[p + i] - y[q + i];
+                s += d * d;
+            }
+            return s;
+        });
+    }
+
     /** {@code c (a - b)} elementwise over arrays of equal shape. */
     public static NDArray scaledDifference(double c, NDArray a, NDArray b) {
+        if (a.floats != null && b.floats != null) {
+            // each element as the float64 kernel computes it on the widened floats, rounded once
+            NDArray ca = a.contiguous();
+            NDArray cb = b.contiguous();
+            float[] x = ca.floats;
+            float[] y = cb.floats;
+            float[] r = Buffers.uninitializedFloats(ca.size);
+            int p = ca.offset;
+            int q = cb.offset;
+            Parallel.forRange(r.length, FloatBlocks.BLOCK, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    r[i] = (float) (c * ((double) x[p + i] - y[q + i]));
+                }
+            });
+            return NDArray.wrapLike(r, ca);
+        }
         if (a.floats != null || b.floats != null) {
             return scaledDifference(c, a.toFloat64(), b.toFloat64()).toFloat32();
         }
@@ -444,9 +482,7 @@ public final class ReduceKernels {
      * minimum) of each slice; a NaN counts as the extreme (the first one wins).
      */
     public static NDArray[] extremeWithMask(NDArray x, int axis, boolean min) {
-        if (x.floats != null) {
-            return Widening.narrow(extremeWithMask(x.toFloat64(), axis, min));
-        }
+        // in x's dtype: the extreme is one of the elements (floats compare as their widened doubles)
         NDArray c = x.contiguous();
         int[] shape = c.shape;
         int outer = 1;
@@ -458,27 +494,24 @@ public final class ReduceKernels {
         for (int i = axis + 1; i < shape.length; i++) {
             inner *= shape[i];
         }
-        double[] a = c.data;
-        int off = c.offset;
-        double[] max = new double[outer * inner];
-        double[] mask = new double[c.size];
+        boolean floats = c.floats != null;
+        float[] fmax = floats ? new float[outer * inner] : null;
+        double[] max = floats ? null : new double[outer * inner];
+        NDArray mask = NDArray.fullLike(0, c);
         for (int o = 0; o < outer; o++) {
             for (int in = 0; in < inner; in++) {
                 int base = o * len * inner + in;
-                int best = 0;
-                double bv = a[off + base];
-                for (int k = 1; k < len; k++) {
-                    double v = a[off + base + k * inner];
-                    // NaN propagates, as in NumPy and PyTorch.
-                    if ((min ? v < bv : v > bv) || (Double.isNaN(v) && !Double.isNaN(bv))) {
-                        bv = v;
-                        best = k;
-                    }
+                int best = base + AxisKernels.firstExtreme(c, c.offset + base, len, inner, min) * inner;
+                if (floats) {
+                    fmax[o * inner + in] = c.floats[c.offset + best];
+                    mask.floats[best] = 1.0f;
+                } else {
+                    max[o * inner + in] = c.data[c.offset + best];
+                    mask.data[best] = 1.0;
                 }
-                max[o * inner + in] = bv;
-                mask[base + best * inner] = 1.0;
             }
         }
-        return new NDArray[] {NDArray.wrap(max, Shapes.reduced(shape, axis, true)), NDArray.wrap(mask, shape.clone())};
+        int[] reduced = Shapes.reduced(shape, axis, true);
+        return new NDArray[] {floats ? NDArray.wrap(fmax, reduced) : NDArray.wrap(max, reduced), mask};
     }
 }

@@ -17,14 +17,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Selections and copies. The math kernels' comparisons, clamp and where give the scalar
  * expressions' bits (NaN, signed zeros and infinities included) at every length and layout. The
  * indexing and copying kernels on float32 arrays (indexSelect, gather, indexAdd, concat, pad,
- * where, the comparisons, clamp) are float32 in, float32 out, with the bits of the float64 kernel
+ * where, the comparisons, maximum, minimum, clamp) are float32 in, float32 out, with the bits of the float64 kernel
  * run on the widened array and rounded back, which is how they were defined before they ran on
  * floats. indexAdd sums a position's several slabs in float64 and rounds once, so its float result
  * is not a float32 sum.
  */
 class SelectionsAndCopiesTest {
     /** A random shape of rank 1-3, each dimension 1-5; an axis of it. */
-    private static int[] shape(SplittableRandom rng) {
+    static int[] shape(SplittableRandom rng) {
         int[] s = new int[1 + rng.nextInt(3)];
         for (int i = 0; i < s.length; i++) {
             s[i] = 1 + rng.nextInt(5);
@@ -33,7 +33,7 @@ class SelectionsAndCopiesTest {
     }
 
     /** Floats of all magnitudes and signs, -0, NaN, infinities and subnormals among them. */
-    private static NDArray floats(SplittableRandom rng, int[] shape) {
+    static NDArray floats(SplittableRandom rng, int[] shape) {
         float[] f = new float[Shapes.size(shape)];
         for (int i = 0; i < f.length; i++) {
             int kind = rng.nextInt(24);
@@ -59,7 +59,7 @@ class SelectionsAndCopiesTest {
         return p;
     }
 
-    private static void assertSameBits(NDArray expected, NDArray actual, String what) {
+    static void assertSameBits(NDArray expected, NDArray actual, String what) {
         assertNotNull(actual.floats, what + ": not float32");
         assertNull(expected.floats, what + ": the reference should be float64");
         assertEquals(java.util.Arrays.toString(expected.shape), java.util.Arrays.toString(actual.shape), what + ": shape");
@@ -236,8 +236,12 @@ class SelectionsAndCopiesTest {
             b.floats[i] = a.floats[i];
         }
         for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.GT, Elementwise.Binary.GE, Elementwise.Binary.LT,
-            Elementwise.Binary.LE, Elementwise.Binary.EQ, Elementwise.Binary.MAXIMUM_SHARE}) {
+            Elementwise.Binary.LE, Elementwise.Binary.EQ, Elementwise.Binary.MAXIMUM_SHARE, Elementwise.Binary.MAXIMUM,
+            Elementwise.Binary.MINIMUM}) {
             assertSameBits(Elementwise.zip(op, a.toFloat64(), b.toFloat64()), Elementwise.zip(op, a, b), op + "");
+            NDArray column = NDArray.wrap(new float[] {b.floats[0]}, new int[] {1, 1}).expand(s);
+            assertSameBits(Elementwise.zip(op, a.toFloat64(), column.toFloat64()), Elementwise.zip(op, a, column), op + " of one value");
+            assertSameBits(Elementwise.zip(op, column.toFloat64(), a.toFloat64()), Elementwise.zip(op, column, a), op + " with one value first");
             assertSameBits(Elementwise.zip(op, a.toFloat64(), b.swapAxes(0, 1).contiguous().swapAxes(0, 1).toFloat64()),
                     Elementwise.zip(op, a, b.swapAxes(0, 1).contiguous().swapAxes(0, 1)), op + " of a view");
         }
