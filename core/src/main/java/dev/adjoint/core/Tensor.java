@@ -143,6 +143,36 @@ public final class Tensor {
     }
 
     /**
+     * The given rows of a row-major table, as a {@code [rows.length, width]} tensor, copied once in
+     * the order given (repeats allowed): how a data loader builds a batch from its examples without
+     * an intermediate array. {@code Tensor.ofRows(data, w, rows)} equals
+     * {@code Tensor.of(data, data.length / w, w).indexSelect(0, rows)}.
+     *
+     * @param data the table, {@code data.length / width} rows one after another
+     * @param width the length of a row, positive, dividing {@code data.length}
+     * @param rows row numbers, each in {@code [0, data.length / width)}
+     * @return a new leaf
+     * @throws IllegalArgumentException if data or rows is null, width does not divide the table, or
+     *     a row is out of range (the message names it)
+     */
+    public static Tensor ofRows(double[] data, int width, int... rows) {
+        return TensorFactories.ofRows(data, width, rows);
+    }
+
+    /**
+     * As {@link #ofRows(double[], int, int...)}, a float32 tensor from a float table.
+     *
+     * @param data the table, {@code data.length / width} rows one after another
+     * @param width the length of a row, positive, dividing {@code data.length}
+     * @param rows row numbers, each in {@code [0, data.length / width)}
+     * @return a new float32 leaf
+     * @throws IllegalArgumentException as {@link #ofRows(double[], int, int...)}
+     */
+    public static Tensor ofRows(float[] data, int width, int... rows) {
+        return TensorFactories.ofRows(data, width, rows);
+    }
+
+    /**
      * A float32 tensor holding a copy of {@code data}, read row-major into {@code shape}.
      *
      * @param data the elements

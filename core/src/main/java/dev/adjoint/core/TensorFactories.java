@@ -31,6 +31,39 @@ final class TensorFactories {
         return Tensor.over(NDArray.of(data, new int[] {data.length}));
     }
 
+    static Tensor ofRows(double[] data, int width, int[] rows) {
+        checkRows(data == null ? -1 : data.length, width, rows);
+        return Tensor.over(NDArray.ofRows(data, width, rows));
+    }
+
+    static Tensor ofRows(float[] data, int width, int[] rows) {
+        checkRows(data == null ? -1 : data.length, width, rows);
+        return Tensor.over(NDArray.ofRows(data, width, rows));
+    }
+
+    /** That a table of {@code length} values holds whole rows of {@code width} and each of {@code rows}. */
+    private static void checkRows(int length, int width, int[] rows) {
+        if (length < 0) {
+            throw new IllegalArgumentException("ofRows: data is null");
+        }
+        if (rows == null) {
+            throw new IllegalArgumentException("ofRows: rows is null");
+        }
+        if (width <= 0 || length % width != 0) {
+            throw new IllegalArgumentException("ofRows: " + length + " values are not whole rows of width " + width);
+        }
+        int count = length / width;
+        for (int k = 0; k < rows.length; k++) {
+            if (rows[k] < 0 || rows[k] >= count) {
+                throw new IllegalArgumentException("ofRows: rows[" + k + "] = " + rows[k] + " is out of range for " + count
+                        + " rows of width " + width);
+            }
+        }
+        if ((long) rows.length * width > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("ofRows: " + rows.length + " rows of width " + width + " exceed a Java array");
+        }
+    }
+
     static Tensor zeros(DType dtype, int... shape) {
         return full(dtype, 0.0, shape);
     }

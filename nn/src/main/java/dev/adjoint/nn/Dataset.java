@@ -367,9 +367,9 @@ public final class Dataset {
         return new Batch(inputRows(rows), tensor(y, targetShape), l, rows);
     }
 
-    /** The input rows at {@code rows} (checked), copied straight from the inputs in the batches' dtype. */
+    /** The input rows at {@code rows} (checked), copied once, straight from the inputs in the batches' dtype. */
     private Tensor inputRows(int[] rows) {
-        return floatInputs != null ? Tensor.of(floatRows(rows), rows.length, inputWidth) : Tensor.of(doubleRows(rows), rows.length, inputWidth);
+        return floatInputs != null ? Tensor.ofRows(floatInputs, inputWidth, rows) : Tensor.ofRows(inputs, inputWidth, rows);
     }
 
     /** The float64 input rows at {@code rows}, one after another; null for a float32 data set. */

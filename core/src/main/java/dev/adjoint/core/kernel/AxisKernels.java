@@ -39,23 +39,27 @@ public final class AxisKernels {
      * how their widened doubles compare: no widened copy.
      */
     static int firstExtreme(NDArray c, int from, int len, int step, boolean min) {
+        return c.floats != null ? firstExtreme(c.floats, from, len, step, min) : firstExtreme(c.data, from, len, step, min);
+    }
+
+    private static int firstExtreme(double[] a, int from, int len, int step, boolean min) {
         int best = 0;
-        if (c.floats != null) {
-            float[] a = c.floats;
-            float bv = a[from];
-            for (int k = 1; k < len; k++) {
-                float v = a[from + k * step];
-                if (beats(v, bv, min)) {
-                    bv = v;
-                    best = k;
-                }
-            }
-            return best;
-        }
-        double[] a = c.data;
         double bv = a[from];
         for (int k = 1; k < len; k++) {
             double v = a[from + k * step];
+            if (beats(v, bv, min)) {
+                bv = v;
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    private static int firstExtreme(float[] a, int from, int len, int step, boolean min) {
+        int best = 0;
+        float bv = a[from];
+        for (int k = 1; k < len; k++) {
+            float v = a[from + k * step];
             if (beats(v, bv, min)) {
                 bv = v;
                 best = k;

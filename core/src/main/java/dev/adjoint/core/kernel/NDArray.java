@@ -144,6 +144,27 @@ public final class NDArray {
         return wrap(data.clone(), shape.clone());
     }
 
+    /**
+     * A contiguous {@code [rows.length, width]} array of the given rows of a row-major table, in
+     * that order, copied once (the caller checks the rows and the size).
+     */
+    public static NDArray ofRows(double[] data, int width, int[] rows) {
+        double[] r = new double[rows.length * width];
+        for (int k = 0; k < rows.length; k++) {
+            System.arraycopy(data, rows[k] * width, r, k * width, width);
+        }
+        return wrap(r, new int[] {rows.length, width});
+    }
+
+    /** As {@link #ofRows(double[], int, int[])}, float32. */
+    public static NDArray ofRows(float[] data, int width, int[] rows) {
+        float[] r = new float[rows.length * width];
+        for (int k = 0; k < rows.length; k++) {
+            System.arraycopy(data, rows[k] * width, r, k * width, width);
+        }
+        return wrap(r, new int[] {rows.length, width});
+    }
+
     /** A contiguous array filled with {@code value}. */
     public static NDArray full(double value, int[] shape) {
         double[] d = new double[Shapes.size(shape)];
