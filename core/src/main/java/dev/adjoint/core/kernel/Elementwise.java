@@ -139,7 +139,7 @@ public final class Elementwise {
             return NDArray.wrapLike(r, x);
         }
         if ((f == Unary.ABS || f == Unary.NEG) && x.floats != null && x.isContiguous()) {
-            // the sign bit alone: exact on floats, a loop the JIT vectorizes
+            // the sign bit alone: exact on floats
             float[] r = Buffers.uninitializedFloats(x.size);
             float[] a = x.floats;
             int o = x.offset;
@@ -157,16 +157,13 @@ public final class Elementwise {
         });
     }
 
-    /** |a| or -a on floats, one loop each. */
+    /** |a| or -a on floats, on the math kernel (short runs on the plain-Java one). */
     private static void signBit(boolean abs, float[] a, int ao, float[] r, int ro, int n) {
+        MathKernel k = KernelProvider.exactFor(n);
         if (abs) {
-            for (int i = 0; i < n; i++) {
-                r[ro + i] = Math.abs(a[ao + i]);
-            }
+            k.abs(a, ao, r, ro, n);
         } else {
-            for (int i = 0; i < n; i++) {
-                r[ro + i] = -a[ao + i];
-            }
+            k.neg(a, ao, r, ro, n);
         }
     }
 

@@ -120,6 +120,12 @@ interface MathKernel {
     /** {@link #reluGrad(double[], int, int, double[], int, double[], int, int)} on floats: a selection, exact. */
     void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n);
 
+    /** {@code r[ro + i] = |a[ao + i]|} on floats: {@link Math#abs(float)}, exact. */
+    void abs(float[] a, int ao, float[] r, int ro, int n);
+
+    /** {@code r[ro + i] = -a[ao + i]} on floats: the sign flipped, exact. */
+    void neg(float[] a, int ao, float[] r, int ro, int n);
+
     /**
      * {@code r[ro + i] = x < y ? t[0] : x > y ? t[1] : x == y ? t[2] : t[3]} for x = a[ao + i] and y =
      * b[bo + i sb] (b contiguous, {@code sb} 1, or one value, {@code sb} 0): a comparison's answer

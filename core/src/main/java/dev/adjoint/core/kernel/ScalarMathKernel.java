@@ -521,6 +521,20 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void abs(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = Math.abs(a[ao + i]);
+        }
+    }
+
+    @Override
+    public void neg(float[] a, int ao, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = -a[ao + i];
+        }
+    }
+
+    @Override
     public void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = x[xo + i] > 0 ? g[go + i * gs] : 0.0f;

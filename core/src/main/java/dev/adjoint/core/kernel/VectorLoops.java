@@ -370,6 +370,28 @@ final class VectorLoops {
         }
     }
 
+    /** |a| on floats (the sign bit cleared, as {@link Math#abs(float)}), a loop the JIT does not vectorize by itself. */
+    static void abs(float[] a, int ao, float[] r, int ro, int n) {
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
+            ((FloatVector) FLOATS.fromArray(a, ao + i)).lanewise(VectorOperators.ABS).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = Math.abs(a[ao + i]);
+        }
+    }
+
+    /** -a on floats (the sign bit flipped). */
+    static void neg(float[] a, int ao, float[] r, int ro, int n) {
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
+            ((FloatVector) FLOATS.fromArray(a, ao + i)).neg().intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = -a[ao + i];
+        }
+    }
+
     /** relu's backward on floats: {@code x > 0 ? g : +0}, g contiguous ({@code gs} 1) or one value ({@code gs} 0). */
     static void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n) {
         int i = 0;

@@ -276,6 +276,16 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void abs(float[] a, int ao, float[] r, int ro, int n) {
+        VectorLoops.abs(a, ao, r, ro, n);
+    }
+
+    @Override
+    public void neg(float[] a, int ao, float[] r, int ro, int n) {
+        VectorLoops.neg(a, ao, r, ro, n);
+    }
+
+    @Override
     public void compare(double[] t, double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n) {
         VectorSelections.compare(t, a, ao, b, bo, sb, r, ro, n);
     }

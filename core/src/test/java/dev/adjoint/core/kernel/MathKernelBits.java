@@ -140,6 +140,10 @@ public final class MathKernelBits {
         sb.append("clamp float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.where(fother, 0, fs, 0, f, 0, fr, 0, n);
         sb.append("where float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.abs(fs, 0, fr, 0, n);
+        sb.append("abs float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.neg(fs, 0, fr, 0, n);
+        sb.append("neg float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         // 2x2 max pooling of a 30 x 30 float32 plane: the maxima's bits, the positions and the rows it took
         float[] plane = new float[900];
         for (int i = 0; i < plane.length; i++) {

@@ -216,6 +216,14 @@ class SelectionsAndCopiesTest {
                 assertEquals(Float.floatToRawIntBits((float) Elementwise.Binary.LEAKY_RELU.apply(fa[1 + i], 0.01f)),
                         Float.floatToRawIntBits(fr[2 + i]), k + " float leakyRelu(" + v + "), n=" + n);
             }
+            k.abs(fa, 1, fr, 2, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(Math.abs(fa[1 + i])), Float.floatToRawIntBits(fr[2 + i]), k + " abs(" + fa[1 + i] + "), n=" + n);
+            }
+            k.neg(fa, 1, fr, 2, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(-fa[1 + i]), Float.floatToRawIntBits(fr[2 + i]), k + " neg(" + fa[1 + i] + "), n=" + n);
+            }
             // sign, as the map's table: compared with one zero
             k.compare(new double[] {-1, 1, 0, 0}, a, 1, new double[] {0.0}, 0, 0, r, 2, n);
             for (int i = 0; i < n; i++) {
