@@ -224,6 +224,16 @@ public class SelectionBenchmark {
         return logits.max(1, false);
     }
 
+    /** The largest of each of x's rows, summed, backward (a one-hot gradient), in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor maxRowsGrad() {
+        x.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            x.max(1, false).sum().backward();
+        }
+        return x.grad();
+    }
+
     /** The squared-difference loss of x against a, backward, in a {@link MemoryScope}. */
     @Benchmark
     public Tensor squaredDifferenceGrad() {

@@ -39,10 +39,16 @@ public final class AxisKernels {
      * how their widened doubles compare: no widened copy.
      */
     static int firstExtreme(NDArray c, int from, int len, int step, boolean min) {
+        if (step == 1 && len >= MathKernel.MIN_LENGTH) {
+            // a run: on the math kernel, without a branch per element
+            return c.floats != null ? KernelProvider.math().firstExtreme(c.floats, from, len, min)
+                    : KernelProvider.math().firstExtreme(c.data, from, len, min);
+        }
         return c.floats != null ? firstExtreme(c.floats, from, len, step, min) : firstExtreme(c.data, from, len, step, min);
     }
 
-    private static int firstExtreme(double[] a, int from, int len, int step, boolean min) {
+    /** {@link #firstExtreme(NDArray, int, int, int, boolean)} over a double array: the scalar rule. */
+    static int firstExtreme(double[] a, int from, int len, int step, boolean min) {
         int best = 0;
         double bv = a[from];
         for (int k = 1; k < len; k++) {
@@ -55,7 +61,8 @@ public final class AxisKernels {
         return best;
     }
 
-    private static int firstExtreme(float[] a, int from, int len, int step, boolean min) {
+    /** {@link #firstExtreme(NDArray, int, int, int, boolean)} over a float array: the scalar rule. */
+    static int firstExtreme(float[] a, int from, int len, int step, boolean min) {
         int best = 0;
         float bv = a[from];
         for (int k = 1; k < len; k++) {

@@ -120,6 +120,16 @@ interface MathKernel {
     /** {@link #reluGrad(double[], int, int, double[], int, double[], int, int)} on floats: a selection, exact. */
     void reluGrad(float[] g, int go, int gs, float[] x, int xo, float[] r, int ro, int n);
 
+    /**
+     * The position k in [0, n) of the first maximum ({@code min} false) or minimum of
+     * {@code a[ao + k]}, n at least 1: a NaN beats every number and the first NaN wins, and of equal
+     * values the first wins. The same position in both kernels.
+     */
+    int firstExtreme(double[] a, int ao, int n, boolean min);
+
+    /** {@link #firstExtreme(double[], int, int, boolean)} of floats. */
+    int firstExtreme(float[] a, int ao, int n, boolean min);
+
     /** {@code r[ro + i] = |a[ao + i]|} on floats: {@link Math#abs(float)}, exact. */
     void abs(float[] a, int ao, float[] r, int ro, int n);
 

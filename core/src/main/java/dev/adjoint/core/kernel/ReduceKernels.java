@@ -1,5 +1,7 @@
 package dev.adjoint.core.kernel;
 
+import java.util.Arrays;
+
 /**
  * Kernels that reduce along axes: sums down to a broadcast-compatible shape, the maximum along an
  * axis with a mask of where it was, and the sum of squared differences with its gradient (softmax
@@ -478,40 +480,60 @@ public final class ReduceKernels {
     }
 
     /**
-     * Max (or min) along {@code axis} (kept as size 1) and a mask with a 1 at the first maximum (or
-     * minimum) of each slice; a NaN counts as the extreme (the first one wins).
+     * Max (or min) along {@code axis} (kept as size 1), in x's dtype, and the position of each
+     * slice's first maximum (minimum) as a float64 array of the same shape; a NaN counts as the
+     * extreme (the first one wins). {@link #oneAt} makes the gradient's mask from the positions.
      */
-    public static NDArray[] extremeWithMask(NDArray x, int axis, boolean min) {
+    public static NDArray[] extremeWithPositions(NDArray x, int axis, boolean min) {
         // in x's dtype: the extreme is one of the elements (floats compare as their widened doubles)
         NDArray c = x.contiguous();
         int[] shape = c.shape;
-        int outer = 1;
-        for (int i = 0; i < axis; i++) {
-            outer *= shape[i];
-        }
         int len = shape[axis];
-        int inner = 1;
-        for (int i = axis + 1; i < shape.length; i++) {
-            inner *= shape[i];
-        }
+        int outer = Shapes.size(Arrays.copyOfRange(shape, 0, axis));
+        int inner = Shapes.size(Arrays.copyOfRange(shape, axis + 1, shape.length));
         boolean floats = c.floats != null;
         float[] fmax = floats ? new float[outer * inner] : null;
         double[] max = floats ? null : new double[outer * inner];
-        NDArray mask = NDArray.fullLike(0, c);
+        double[] positions = new double[outer * inner];
         for (int o = 0; o < outer; o++) {
             for (int in = 0; in < inner; in++) {
                 int base = o * len * inner + in;
-                int best = base + AxisKernels.firstExtreme(c, c.offset + base, len, inner, min) * inner;
+                int k = AxisKernels.firstExtreme(c, c.offset + base, len, inner, min);
+                int q = o * inner + in;
+                positions[q] = k;
                 if (floats) {
-                    fmax[o * inner + in] = c.floats[c.offset + best];
-                    mask.floats[best] = 1.0f;
+                    fmax[q] = c.floats[c.offset + base + k * inner];
                 } else {
-                    max[o * inner + in] = c.data[c.offset + best];
-                    mask.data[best] = 1.0;
+                    max[q] = c.data[c.offset + base + k * inner];
                 }
             }
         }
         int[] reduced = Shapes.reduced(shape, axis, true);
-        return new NDArray[] {floats ? NDArray.wrap(fmax, reduced) : NDArray.wrap(max, reduced), mask};
+        return new NDArray[] {floats ? NDArray.wrap(fmax, reduced) : NDArray.wrap(max, reduced), NDArray.wrap(positions, reduced.clone())};
+    }
+
+    /**
+     * Zeros of {@code shape} (float32 if {@code floats}) with a 1 at each slice's position along
+     * {@code axis}: positions of {@code shape} with the axis as size 1, as {@link #extremeWithPositions} gives.
+     */
+    public static NDArray oneAt(NDArray positions, int[] shape, int axis, boolean floats) {
+        NDArray p = positions.contiguous();
+        int len = shape[axis];
+        int outer = Shapes.size(Arrays.copyOfRange(shape, 0, axis));
+        int inner = Shapes.size(Arrays.copyOfRange(shape, axis + 1, shape.length));
+        int size = outer * len * inner;
+        float[] fm = floats ? new float[size] : null;
+        double[] m = floats ? null : new double[size];
+        for (int o = 0; o < outer; o++) {
+            for (int in = 0; in < inner; in++) {
+                int at = o * len * inner + (int) p.data[p.offset + o * inner + in] * inner + in;
+                if (floats) {
+                    fm[at] = 1.0f;
+                } else {
+                    m[at] = 1.0;
+                }
+            }
+        }
+        return floats ? NDArray.wrap(fm, shape.clone()) : NDArray.wrap(m, shape.clone());
     }
 }

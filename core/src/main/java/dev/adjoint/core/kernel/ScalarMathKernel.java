@@ -521,6 +521,16 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public int firstExtreme(double[] a, int ao, int n, boolean min) {
+        return AxisKernels.firstExtreme(a, ao, n, 1, min);
+    }
+
+    @Override
+    public int firstExtreme(float[] a, int ao, int n, boolean min) {
+        return AxisKernels.firstExtreme(a, ao, n, 1, min);
+    }
+
+    @Override
     public void abs(float[] a, int ao, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
             r[ro + i] = Math.abs(a[ao + i]);

@@ -276,6 +276,16 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public int firstExtreme(double[] a, int ao, int n, boolean min) {
+        return VectorExtremes.firstExtreme(a, ao, n, min);
+    }
+
+    @Override
+    public int firstExtreme(float[] a, int ao, int n, boolean min) {
+        return VectorExtremes.firstExtreme(a, ao, n, min);
+    }
+
+    @Override
     public void abs(float[] a, int ao, float[] r, int ro, int n) {
         VectorLoops.abs(a, ao, r, ro, n);
     }

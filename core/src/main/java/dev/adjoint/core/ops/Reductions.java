@@ -93,38 +93,50 @@ public final class Reductions {
     private static Tensor extreme(String op, Tensor x, int axis, boolean keepDim) {
         int[] shape = x.shape();
         int a = nonEmptyAxis(op, axis, shape);
-        Tensor m = new Extreme(op, a).apply(x);
+        Tensor m = new Extreme(op, a, shape[a]).apply(x);
         return keepDim ? m : m.reshape(Shapes.reduced(shape, a, false));
     }
 
     private static final class Extreme extends Primitive {
         private final int axis;
+        private final int length;
         private final boolean min;
 
-        Extreme(String name, int axis) {
+        Extreme(String name, int axis, int length) {
             super(name);
             this.axis = axis;
+            this.length = length;
             this.min = name.equals("min");
         }
 
+        // saves each slice's position only: the one-hot mask of the input's size is built when a
+        // gradient or tangent asks for it, so an eager max (no gradient) allocates its result alone
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            NDArray[] extremeAndMask = dev.adjoint.core.kernel.ReduceKernels.extremeWithMask(value(in[0]), axis, min);
-            ctx.save(wrap(extremeAndMask[1]));
-            return wrap(extremeAndMask[0]);
+            NDArray[] extremeAndPositions = dev.adjoint.core.kernel.ReduceKernels.extremeWithPositions(value(in[0]), axis, min);
+            ctx.save(wrap(extremeAndPositions[1]));
+            return wrap(extremeAndPositions[0]);
+        }
+
+        /** 1 at each slice's (first) extreme along the axis, 0 elsewhere: the input's shape, like's dtype. */
+        private Tensor mask(Context ctx, Tensor like) {
+            NDArray positions = value(ctx.saved(0));
+            int[] shape = positions.shapeView().clone();
+            shape[axis] = length;
+            return wrap(dev.adjoint.core.kernel.ReduceKernels.oneAt(positions, shape, axis, value(like).isFloat32()));
         }
 
         // d max = dx at the (first) extreme element, 0 elsewhere
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
-            Tensor mask = ctx.saved(0);
+            Tensor mask = mask(ctx, g);
             return new Tensor[] {g.expand(mask.shape()).mul(mask)};
         }
 
         // d max = the tangent at the (first) extreme element
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
-            return t[0].mul(ctx.saved(0)).sum(axis + Tangents.batch(t[0], in[0]), true);
+            return t[0].mul(mask(ctx, out)).sum(axis + Tangents.batch(t[0], in[0]), true);
         }
     }
 

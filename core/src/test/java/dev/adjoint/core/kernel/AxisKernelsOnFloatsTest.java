@@ -12,13 +12,16 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The kernels behind argmax/argmin, max/min (whole and along an axis), cumsum, gather's backward
  * (scatterAdd) and the squared-difference loss on float32 arrays read the floats as they are, with
  * no widened copy, and give the bits of the float64 kernel run on the widened array and rounded
  * back (how they were defined when they widened): NaN, signed zeros, infinities, subnormals, ties
- * and views included.
+ * and views included. The math kernels' positions of a run's first maximum or minimum are the
+ * scalar rule's.
  */
 class AxisKernelsOnFloatsTest {
 
@@ -49,10 +52,13 @@ class AxisKernelsOnFloatsTest {
                 NDArray positions = AxisKernels.argExtreme(x, axis, min);
                 assertNull(positions.floats, "positions are float64");
                 assertArrayEquals(AxisKernels.argExtreme(wide, axis, min).toArray(), positions.toArray(), "arg" + what + " along " + axis);
-                NDArray[] expected = ReduceKernels.extremeWithMask(wide, axis, min);
-                NDArray[] actual = ReduceKernels.extremeWithMask(x, axis, min);
+                NDArray[] expected = ReduceKernels.extremeWithPositions(wide, axis, min);
+                NDArray[] actual = ReduceKernels.extremeWithPositions(x, axis, min);
                 assertSameBits(expected[0], actual[0], what + " along " + axis);
-                assertSameBits(expected[1], actual[1], what + "'s mask along " + axis);
+                assertNull(actual[1].floats, "positions are float64");
+                assertArrayEquals(positions.toArray(), actual[1].toArray(), what + "'s positions along " + axis);
+                assertSameBits(ReduceKernels.oneAt(expected[1], x.shape, axis, false), ReduceKernels.oneAt(actual[1], x.shape, axis, true),
+                        what + "'s mask along " + axis);
             }
             NDArray[] expected = AxisKernels.extremeWithTies(wide, min);
             NDArray[] actual = AxisKernels.extremeWithTies(x, min);
@@ -110,5 +116,54 @@ class AxisKernelsOnFloatsTest {
                 Double.doubleToLongBits(ReduceKernels.sumSquaredDifference(fa, fb)));
         assertSameBits(ReduceKernels.scaledDifference(0.3, fa.toFloat64(), fb.toFloat64()), ReduceKernels.scaledDifference(0.3, fa, fb),
                 "scaled difference");
+    }
+
+    /** The scalar rule: a running best replaced by a larger (smaller) value, or by the first NaN. */
+    private static int firstExtreme(double[] a, int n, boolean min) {
+        int best = 0;
+        for (int k = 1; k < n; k++) {
+            double v = a[k];
+            double b = a[best];
+            if ((min ? v < b : v > b) || (Double.isNaN(v) && !Double.isNaN(b))) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.adjoint.core.kernel.MathKernelTest#kernels")
+    void theKernelsFindTheFirstExtremeByTheScalarRule(MathKernel k) {
+        double[] special = {0.0, -0.0, Double.NaN, 1.0, -1.0, 0.5, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 2.0};
+        SplittableRandom rng = new SplittableRandom(17);
+        for (int n = 1; n <= 300; n += n < 80 ? 1 : 37) {
+            for (int trial = 0; trial < 12; trial++) {
+                double[] a = new double[n];
+                // trial 0: no specials; 1: ties only; later: specials sprinkled more and more often
+                for (int i = 0; i < n; i++) {
+                    a[i] = trial == 1 ? rng.nextInt(3) : rng.nextGaussian();
+                    if (trial > 1 && rng.nextInt(14 - trial) == 0) {
+                        a[i] = special[rng.nextInt(special.length)];
+                    }
+                }
+                double[] padded = new double[n + 3];
+                float[] floats = new float[n + 5];
+                float[] narrowed = new float[n];
+                for (int i = 0; i < n; i++) {
+                    padded[3 + i] = a[i];
+                    floats[5 + i] = (float) a[i];
+                    narrowed[i] = (float) a[i];
+                }
+                double[] wide = new double[n];
+                for (int i = 0; i < n; i++) {
+                    wide[i] = narrowed[i];
+                }
+                for (boolean min : new boolean[] {false, true}) {
+                    String what = k + (min ? " min" : " max") + ", n=" + n + ", trial " + trial;
+                    assertEquals(firstExtreme(a, n, min), k.firstExtreme(padded, 3, n, min), what);
+                    assertEquals(firstExtreme(wide, n, min), k.firstExtreme(floats, 5, n, min), what + ", floats");
+                }
+            }
+        }
     }
 }

@@ -140,6 +140,9 @@ public final class MathKernelBits {
         sb.append("clamp float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.where(fother, 0, fs, 0, f, 0, fr, 0, n);
         sb.append("where float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        sb.append("firstExtreme ").append(k.firstExtreme(s, 0, n, false)).append(' ').append(k.firstExtreme(s, 1, n - 1, true))
+                .append(' ').append(k.firstExtreme(a, 0, n, false)).append(' ').append(k.firstExtreme(a, 0, n, true))
+                .append(' ').append(k.firstExtreme(f, 0, n, false)).append(' ').append(k.firstExtreme(f, 0, n, true)).append('\n');
         k.abs(fs, 0, fr, 0, n);
         sb.append("abs float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.neg(fs, 0, fr, 0, n);
