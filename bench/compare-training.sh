@@ -6,7 +6,8 @@
 #                                                  log log1p softplus gelu geluGrad siluGrad conv2d wideConv maxPool2d expandedAdd
 #                                                  transposeCopy
 #                                                  sumBackward lookup lookupBackward gatherTargets concat where gt clamp
-#                                                  leakyReluGrad absGrad clampGrad maximumGrad;
+#                                                  leakyReluGrad absGrad clampGrad maximumGrad maximum argmaxRows
+#                                                  maxRows maxRowsGrad squaredDifferenceGrad;
 #                                                  default the first five)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,
@@ -16,7 +17,7 @@
 # float32: both sides run in it where the Adjoint benchmark has a dtype parameter; the others
 # print no ratio, as their Adjoint side stays float64). A workload
 # with a RecordedStep replay (seedStep, mlpStep, biasRelu, softmax) gets a "replayed" row too, and one
-# run in a MemoryScope (biasRelu, softmax, geluGrad, siluGrad, lookup, concat, where, gt, clamp) a "scoped" row; tanh, sigmoid, log, log1p, softplus and gelu
+# run in a MemoryScope (biasRelu, softmax, geluGrad, siluGrad, lookup, concat, where, gt, clamp, maximum) a "scoped" row; tanh, sigmoid, log, log1p, softplus and gelu
 # (forward only) run only in a MemoryScope.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -271,6 +271,53 @@ def selection_grad(name):
     return make
 
 
+def maximum(torch):
+    a = torch.randn(256, 1000)
+    b = torch.randn(256, 1000)
+
+    def step():
+        return torch.maximum(a, b)
+    return step
+
+
+def argmax_rows(torch):
+    logits = torch.randn(256, 1000)
+
+    def step():
+        return logits.argmax(1)
+    return step
+
+
+def max_rows(torch):
+    logits = torch.randn(256, 1000)
+
+    def step():
+        # the values and the positions, as Adjoint's max keeps the positions for the gradient
+        return logits.max(1)
+    return step
+
+
+def max_rows_grad(torch):
+    x = torch.randn(256, 1000, requires_grad=True)
+
+    def step():
+        x.grad = None
+        x.max(1).values.sum().backward()
+        return x.grad
+    return step
+
+
+def squared_difference_grad(torch):
+    x = torch.randn(256, 1000, requires_grad=True)
+    a = torch.randn(256, 1000)
+
+    def step():
+        x.grad = None
+        torch.nn.functional.mse_loss(x, a, reduction="sum").backward()
+        return x.grad
+    return step
+
+
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "biasRelu": (bias_relu, None),
              "softmax": (softmax, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
@@ -278,7 +325,9 @@ WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFl
              "lookup": (lookup, None), "lookupBackward": (lookup_backward, None), "gatherTargets": (gather_targets, None),
              "concat": (concat, None), "where": (where, None), "gt": (gt, None), "clamp": (clamp, None),
              "leakyReluGrad": (selection_grad("leakyRelu"), None), "absGrad": (selection_grad("abs"), None),
-             "clampGrad": (selection_grad("clamp"), None), "maximumGrad": (selection_grad("maximum"), None)}
+             "clampGrad": (selection_grad("clamp"), None), "maximumGrad": (selection_grad("maximum"), None),
+             "maximum": (maximum, None), "argmaxRows": (argmax_rows, None), "maxRows": (max_rows, None),
+             "maxRowsGrad": (max_rows_grad, None), "squaredDifferenceGrad": (squared_difference_grad, None)}
 
 
 def main():
