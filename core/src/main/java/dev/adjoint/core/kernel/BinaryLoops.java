@@ -79,7 +79,9 @@ final class BinaryLoops {
 
     /** {@code r[ro + i] = max (or min) of a[ao + i sa] and b[bo + i sb]}, on floats. */
     private static void extremum(boolean min, float[] r, int ro, float[] a, int ao, int sa, float[] b, int bo, int sb, int n) {
-        if (sa == 1 && sb == 1) {
+        if (sa == 1 && (sb == 1 || sb == 0) && n >= MathKernel.MIN_LENGTH) {
+            KernelProvider.math().extremum(a, ao, b, bo, sb, r, ro, n, min);
+        } else if (sa == 1 && sb == 1) {
             if (min) {
                 for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i], b[bo + i]);
             } else {
@@ -207,7 +209,7 @@ final class BinaryLoops {
 
     /**
      * Runs the loops that HotSpot does not vectorize on the math kernel: relu's backward, the comparisons,
-     * maximum's share and leaky relu (selects),
+     * maximum's share and leaky relu (selects), maximum and minimum,
      * gelu's and silu's (erf, an exponential, a sigmoid: the same bits as their scalar loops) and the four arithmetic
      * operations (C2 cannot rule out that r overlaps an operand at another offset). Whether it did.
      */
@@ -243,6 +245,12 @@ final class BinaryLoops {
                 } else {
                     KernelProvider.math().compare(answers(f), a, ao, b, bo, sb, r, ro, n);
                 }
+            }
+            case MAXIMUM, MINIMUM -> {
+                if (sa != 1 || (sb != 1 && sb != 0)) {
+                    return false;
+                }
+                KernelProvider.math().extremum(a, ao, b, bo, sb, r, ro, n, f == Binary.MINIMUM);
             }
             case ADD, SUB, MUL, DIV -> {
                 if (sa == 1 && (sb == 1 || sb == 0)) {

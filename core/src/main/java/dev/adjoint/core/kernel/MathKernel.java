@@ -130,6 +130,16 @@ interface MathKernel {
     /** {@link #firstExtreme(double[], int, int, boolean)} of floats. */
     int firstExtreme(float[] a, int ao, int n, boolean min);
 
+    /**
+     * {@code r[ro + i] = Math.max(x, y)} ({@code Math.min} if {@code min}) for x = a[ao + i] and y =
+     * b[bo + i sb] (b contiguous, {@code sb} 1, or one value, {@code sb} 0): exact, NaN and the
+     * order of signed zeros as {@link Math#max(double, double)}.
+     */
+    void extremum(double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n, boolean min);
+
+    /** {@link #extremum(double[], int, double[], int, int, double[], int, int, boolean)} of floats. */
+    void extremum(float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n, boolean min);
+
     /** {@code r[ro + i] = |a[ao + i]|} on floats: {@link Math#abs(float)}, exact. */
     void abs(float[] a, int ao, float[] r, int ro, int n);
 

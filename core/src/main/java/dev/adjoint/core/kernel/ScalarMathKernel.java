@@ -521,6 +521,20 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void extremum(double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n, boolean min) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = min ? Math.min(a[ao + i], b[bo + i * sb]) : Math.max(a[ao + i], b[bo + i * sb]);
+        }
+    }
+
+    @Override
+    public void extremum(float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n, boolean min) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = min ? Math.min(a[ao + i], b[bo + i * sb]) : Math.max(a[ao + i], b[bo + i * sb]);
+        }
+    }
+
+    @Override
     public int firstExtreme(double[] a, int ao, int n, boolean min) {
         return AxisKernels.firstExtreme(a, ao, n, 1, min);
     }

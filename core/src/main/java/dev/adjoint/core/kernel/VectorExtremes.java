@@ -7,7 +7,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vector kernel's positions of a run's first maximum (minimum), a NaN beating every number and
+ * The vector kernel's maximum and minimum of two operands ({@code lanewise(MAX)}, {@code
+ * lanewise(MIN)}: {@link Math#max(double, double)}'s rules for NaN and signed zeros), and the
+ * positions of a run's first maximum (minimum), a NaN beating every number and
  * the first NaN winning: the position the scalar rule (a running best replaced by a larger, or the
  * first NaN) gives, without its branch per element. Two passes: the largest (smallest) number by
  * compares and blends (NaNs never win them), then the first element equal to it, unless a NaN
@@ -144,5 +146,67 @@ final class VectorExtremes {
             }
         }
         return first;
+    }
+
+    /** {@code r[ro + i] = max (min) of a[ao + i] and b[bo + i sb]}, sb 1 or 0 (one value). */
+    static void extremum(double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n, boolean min) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        if (sb == 0 && bound > 0) {
+            DoubleVector y = DoubleVector.broadcast(SPECIES, b[bo]);
+            if (min) {
+                for (; i < bound; i += LANES) {
+                    ((DoubleVector) SPECIES.fromArray(a, ao + i)).lanewise(VectorOperators.MIN, y).intoArray(r, ro + i);
+                }
+            } else {
+                for (; i < bound; i += LANES) {
+                    ((DoubleVector) SPECIES.fromArray(a, ao + i)).lanewise(VectorOperators.MAX, y).intoArray(r, ro + i);
+                }
+            }
+        } else if (min && sb == 1) {
+            for (; i < bound; i += LANES) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).lanewise(VectorOperators.MIN, (DoubleVector) SPECIES.fromArray(b, bo + i))
+                        .intoArray(r, ro + i);
+            }
+        } else if (sb == 1) {
+            for (; i < bound; i += LANES) {
+                ((DoubleVector) SPECIES.fromArray(a, ao + i)).lanewise(VectorOperators.MAX, (DoubleVector) SPECIES.fromArray(b, bo + i))
+                        .intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = min ? Math.min(a[ao + i], b[bo + i * sb]) : Math.max(a[ao + i], b[bo + i * sb]);
+        }
+    }
+
+    /** {@link #extremum(double[], int, double[], int, int, double[], int, int, boolean)} of floats. */
+    static void extremum(float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n, boolean min) {
+        int i = 0;
+        int bound = FLOATS.loopBound(n);
+        if (sb == 0 && bound > 0) {
+            FloatVector y = FloatVector.broadcast(FLOATS, b[bo]);
+            if (min) {
+                for (; i < bound; i += FLOAT_LANES) {
+                    ((FloatVector) FLOATS.fromArray(a, ao + i)).lanewise(VectorOperators.MIN, y).intoArray(r, ro + i);
+                }
+            } else {
+                for (; i < bound; i += FLOAT_LANES) {
+                    ((FloatVector) FLOATS.fromArray(a, ao + i)).lanewise(VectorOperators.MAX, y).intoArray(r, ro + i);
+                }
+            }
+        } else if (min && sb == 1) {
+            for (; i < bound; i += FLOAT_LANES) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).lanewise(VectorOperators.MIN, (FloatVector) FLOATS.fromArray(b, bo + i))
+                        .intoArray(r, ro + i);
+            }
+        } else if (sb == 1) {
+            for (; i < bound; i += FLOAT_LANES) {
+                ((FloatVector) FLOATS.fromArray(a, ao + i)).lanewise(VectorOperators.MAX, (FloatVector) FLOATS.fromArray(b, bo + i))
+                        .intoArray(r, ro + i);
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = min ? Math.min(a[ao + i], b[bo + i * sb]) : Math.max(a[ao + i], b[bo + i * sb]);
+        }
     }
 }

@@ -276,6 +276,16 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void extremum(double[] a, int ao, double[] b, int bo, int sb, double[] r, int ro, int n, boolean min) {
+        VectorExtremes.extremum(a, ao, b, bo, sb, r, ro, n, min);
+    }
+
+    @Override
+    public void extremum(float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n, boolean min) {
+        VectorExtremes.extremum(a, ao, b, bo, sb, r, ro, n, min);
+    }
+
+    @Override
     public int firstExtreme(double[] a, int ao, int n, boolean min) {
         return VectorExtremes.firstExtreme(a, ao, n, min);
     }

@@ -163,6 +163,10 @@ class KernelAllocationTest {
         m.put("reluGrad of one gradient", () -> k.reluGrad(b, 0, 0, a, 0, r, 0, N));
         m.put("reluGrad float32", () -> k.reluGrad(fb, 0, 1, fa, 0, fr, 0, N));
         m.put("abs float32", () -> k.abs(fa, 0, fr, 0, N));
+        m.put("extremum", () -> k.extremum(a, 0, b, 0, 1, r, 0, N, false));
+        m.put("extremum min of one value", () -> k.extremum(a, 0, b, 0, 0, r, 0, N, true));
+        m.put("extremum float32", () -> k.extremum(fa, 0, fb, 0, 1, fr, 0, N, false));
+        m.put("extremum float32 min of one value", () -> k.extremum(fa, 0, fb, 0, 0, fr, 0, N, true));
         m.put("firstExtreme", () -> sink[0] += k.firstExtreme(a, 0, N, false));
         m.put("firstExtreme min", () -> sink[0] += k.firstExtreme(a, 0, N, true));
         m.put("firstExtreme float32", () -> sink[0] += k.firstExtreme(fa, 0, N, false));

@@ -143,6 +143,14 @@ public final class MathKernelBits {
         sb.append("firstExtreme ").append(k.firstExtreme(s, 0, n, false)).append(' ').append(k.firstExtreme(s, 1, n - 1, true))
                 .append(' ').append(k.firstExtreme(a, 0, n, false)).append(' ').append(k.firstExtreme(a, 0, n, true))
                 .append(' ').append(k.firstExtreme(f, 0, n, false)).append(' ').append(k.firstExtreme(f, 0, n, true)).append('\n');
+        k.extremum(s, 0, other, 0, 1, r, 0, n, false);
+        sb.append("extremum ").append(hash(r));
+        k.extremum(s, 0, other, 0, 1, r, 0, n, true);
+        sb.append(' ').append(hash(r));
+        k.extremum(fs, 0, fother, 0, 1, fr, 0, n, false);
+        sb.append(' ').append(java.util.Arrays.hashCode(fr));
+        k.extremum(fs, 0, fother, 0, 0, fr, 0, n, true);
+        sb.append(' ').append(java.util.Arrays.hashCode(fr)).append('\n');
         k.abs(fs, 0, fr, 0, n);
         sb.append("abs float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.neg(fs, 0, fr, 0, n);

@@ -216,6 +216,21 @@ class SelectionsAndCopiesTest {
                 assertEquals(Float.floatToRawIntBits((float) Elementwise.Binary.LEAKY_RELU.apply(fa[1 + i], 0.01f)),
                         Float.floatToRawIntBits(fr[2 + i]), k + " float leakyRelu(" + v + "), n=" + n);
             }
+            for (boolean min : new boolean[] {false, true}) {
+                for (int sb = 0; sb <= 1; sb++) {
+                    k.extremum(a, 1, b, 2, sb, r, 3, n, min);
+                    k.extremum(fa, 1, fb, 2, sb, fr, 3, n, min);
+                    for (int i = 0; i < n; i++) {
+                        double x = a[1 + i];
+                        double y = b[2 + i * sb];
+                        double expected = min ? Math.min(x, y) : Math.max(x, y);
+                        float fexpected = min ? Math.min(fa[1 + i], fb[2 + i * sb]) : Math.max(fa[1 + i], fb[2 + i * sb]);
+                        String what = k + (min ? " min(" : " max(") + x + ", " + y + "), sb=" + sb + ", n=" + n;
+                        assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(r[3 + i]), what);
+                        assertEquals(Float.floatToRawIntBits(fexpected), Float.floatToRawIntBits(fr[3 + i]), "float " + what);
+                    }
+                }
+            }
             k.abs(fa, 1, fr, 2, n);
             for (int i = 0; i < n; i++) {
                 assertEquals(Float.floatToRawIntBits(Math.abs(fa[1 + i])), Float.floatToRawIntBits(fr[2 + i]), k + " abs(" + fa[1 + i] + "), n=" + n);
