@@ -536,4 +536,61 @@ public final class ReduceKernels {
         }
         return floats ? NDArray.wrap(fm, shape.clone()) : NDArray.wrap(m, shape.clone());
     }
+
+    /**
+     * {@code g} times {@link #oneAt}'s mask, in one pass and without the mask: each slice's
+     * gradient g at its position and {@code g * 0} elsewhere (the product's bits, so a NaN or
+     * infinite g gives NaN and a negative one -0 there, as the mask's product does); g of the
+     * positions' shape, the result of {@code shape} in g's dtype.
+     */
+    public static NDArray timesOneAt(NDArray g, NDArray positions, int[] shape, int axis) {
+        NDArray gc = g.contiguous();
+        NDArray p = positions.contiguous();
+        int len = shape[axis];
+        int outer = Shapes.size(Arrays.copyOfRange(shape, 0, axis));
+        int inner = Shapes.size(Arrays.copyOfRange(shape, axis + 1, shape.length));
+        int size = outer * len * inner;
+        boolean floats = gc.floats != null;
+        float[] fr = floats ? Buffers.uninitializedFloats(size) : null;
+        double[] r = floats ? null : Buffers.uninitialized(size);
+        for (int o = 0; o < outer; o++) {
+            for (int in = 0; in < inner; in++) {
+                int q = o * inner + in;
+                int from = o * len * inner + in;
+                int at = from + (int) p.data[p.offset + q] * inner;
+                if (floats) {
+                    float v = gc.floats[gc.offset + q];
+                    fill(fr, from, len, inner, v * 0.0f);
+                    fr[at] = v;
+                } else {
+                    double v = gc.data[gc.offset + q];
+                    fill(r, from, len, inner, v * 0.0);
+                    r[at] = v;
+                }
+            }
+        }
+        return floats ? NDArray.wrap(fr, shape.clone()) : NDArray.wrap(r, shape.clone());
+    }
+
+    /** {@code len} elements from {@code from}, {@code step} apart, set to v. */
+    private static void fill(double[] r, int from, int len, int step, double v) {
+        if (step == 1) {
+            Arrays.fill(r, from, from + len, v);
+            return;
+        }
+        for (int k = 0; k < len; k++) {
+            r[from + k * step] = v;
+        }
+    }
+
+    /** {@link #fill(double[], int, int, int, double)} of floats. */
+    private static void fill(float[] r, int from, int len, int step, float v) {
+        if (step == 1) {
+            Arrays.fill(r, from, from + len, v);
+            return;
+        }
+        for (int k = 0; k < len; k++) {
+            r[from + k * step] = v;
+        }
+    }
 }

@@ -129,6 +129,13 @@ public final class Reductions {
         // d max = dx at the (first) extreme element, 0 elsewhere
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
+            if (Access.unrecorded()) {
+                // when nothing records, the kernel alone: the mask's product without the mask
+                NDArray positions = value(ctx.saved(0));
+                int[] shape = positions.shapeView().clone();
+                shape[axis] = length;
+                return new Tensor[] {wrap(dev.adjoint.core.kernel.ReduceKernels.timesOneAt(value(g), positions, shape, axis))};
+            }
             Tensor mask = mask(ctx, g);
             return new Tensor[] {g.expand(mask.shape()).mul(mask)};
         }

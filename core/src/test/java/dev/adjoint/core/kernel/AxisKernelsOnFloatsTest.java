@@ -60,6 +60,24 @@ class AxisKernelsOnFloatsTest {
                 assertSameBits(ReduceKernels.oneAt(expected[1], x.shape, axis, false), ReduceKernels.oneAt(actual[1], x.shape, axis, true),
                         what + "'s mask along " + axis);
             }
+            for (int axis = 0; axis < x.shape.length; axis++) {
+                // max's gradient: g times the one-hot mask, in one pass, the product's bits (g holds
+                // NaN, infinities and negative values, so the zeros are NaN or -0 where the product's are)
+                NDArray positions = ReduceKernels.extremeWithPositions(x, axis, min)[1];
+                NDArray g = floats(rng, positions.shape);
+                for (NDArray gradient : new NDArray[] {g, g.toFloat64()}) {
+                    NDArray mask = ReduceKernels.oneAt(positions, x.shape, axis, gradient.floats != null);
+                    NDArray product = Elementwise.zip(Elementwise.Binary.MUL, gradient.expand(x.shape), mask);
+                    NDArray fused = ReduceKernels.timesOneAt(gradient, positions, x.shape, axis);
+                    assertEquals(product.floats != null, fused.floats != null, "dtype");
+                    double[] e = product.toArray();
+                    double[] f = fused.toArray();
+                    for (int i = 0; i < e.length; i++) {
+                        assertEquals(Double.doubleToRawLongBits(e[i]), Double.doubleToRawLongBits(f[i]),
+                                what + "'s gradient along " + axis + " at " + i + ": " + f[i] + " against " + e[i]);
+                    }
+                }
+            }
             NDArray[] expected = AxisKernels.extremeWithTies(wide, min);
             NDArray[] actual = AxisKernels.extremeWithTies(x, min);
             assertSameBits(expected[0], actual[0], what + " of all");
