@@ -17,8 +17,8 @@
 # float32: both sides run in it where the Adjoint benchmark has a dtype parameter; the others
 # print no ratio, as their Adjoint side stays float64). A workload
 # with a RecordedStep replay (seedStep, mlpStep, biasRelu, softmax) gets a "replayed" row too, and one
-# run in a MemoryScope (biasRelu, softmax, geluGrad, siluGrad, lookup, concat, where, gt, clamp, maximum) a "scoped" row; tanh, sigmoid, log, log1p, softplus and gelu
-# (forward only) run only in a MemoryScope.
+# run in a MemoryScope (biasRelu, softmax, geluGrad, siluGrad, lookup, concat, where, gt, clamp) a "scoped" row; tanh, sigmoid, log, log1p, softplus, gelu
+# and maximum (forward only) run only in a MemoryScope.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -34,7 +34,6 @@ public class DatasetBatchBenchmark {
     public String dtype;
 
     Dataset data;
-    int[] training;
     int[] evaluation;
     int[][] shuffled;
     int next;

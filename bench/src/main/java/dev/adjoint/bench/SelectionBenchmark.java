@@ -27,7 +27,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * and {@code clamp} to [-0.5, 0.5]. A float32 op should cost at most what its float64 twin does: it
  * moves half the bytes. Forward and backward, weighted and summed, in a {@link MemoryScope}: leaky relu
  * ({@code leakyReluGrad}), abs ({@code absGrad}), clamp ({@code clampGrad}) and the elementwise
- * maximum of two tensors ({@code maximumGrad}), whose gradients are selections too. The {@code ...Scoped} twins run in a {@link MemoryScope}, whose results take
+ * maximum of two tensors ({@code maximumGrad}), whose gradients are selections too. Reductions and
+ * their gradients: each row's argmax ({@code argmaxRows}) and max ({@code maxRows}), max's forward
+ * and backward ({@code maxRowsGrad}), and the squared-difference loss against another tensor,
+ * forward and backward ({@code squaredDifferenceGrad}). {@code maximumScoped} is the elementwise
+ * maximum alone. The {@code ...Scoped} twins run in a {@link MemoryScope}, whose results take
  * arrays the previous call gave back: without the cost of memory no cache holds (PyTorch's caching
  * allocator's case).
  */
@@ -218,7 +222,7 @@ public class SelectionBenchmark {
         return logits.argmax(1, false);
     }
 
-    /** The largest of each row's 1,000 logits (and its mask, for the backward). */
+    /** The largest of each row's 1,000 logits (and its position, for the backward). */
     @Benchmark
     public Tensor maxRows() {
         return logits.max(1, false);

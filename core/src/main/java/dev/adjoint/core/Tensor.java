@@ -152,8 +152,9 @@ public final class Tensor {
      * @param width the length of a row, positive, dividing {@code data.length}
      * @param rows row numbers, each in {@code [0, data.length / width)}
      * @return a new leaf
-     * @throws IllegalArgumentException if data or rows is null, width does not divide the table, or
-     *     a row is out of range (the message names it)
+     * @throws IllegalArgumentException if data or rows is null, width is not positive or does not
+     *     divide the table, a row is out of range (the message names it), or the result would
+     *     exceed a Java array
      */
     public static Tensor ofRows(double[] data, int width, int... rows) {
         return TensorFactories.ofRows(data, width, rows);

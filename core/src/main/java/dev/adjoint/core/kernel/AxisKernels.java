@@ -11,7 +11,7 @@ public final class AxisKernels {
     }
 
     /** The product of the dimensions before {@code axis}. */
-    private static int outer(int[] shape, int axis) {
+    static int outer(int[] shape, int axis) {
         int n = 1;
         for (int i = 0; i < axis; i++) {
             n *= shape[i];
@@ -20,7 +20,7 @@ public final class AxisKernels {
     }
 
     /** The product of the dimensions after {@code axis}. */
-    private static int inner(int[] shape, int axis) {
+    static int inner(int[] shape, int axis) {
         int n = 1;
         for (int i = axis + 1; i < shape.length; i++) {
             n *= shape[i];

@@ -12,7 +12,9 @@ import dev.adjoint.core.kernel.Elementwise.Binary;
  * The loops of {@link Elementwise#zip} and {@link Elementwise#zipScalar} over one run of elements:
  * the result's run from two operands at any steps (1, 0 for a broadcast operand, or a view's
  * stride), one loop per {@link Binary} function and layout, picked by exhaustive switch
- * expressions; float32 runs through the same loops on widened blocks.
+ * expressions. float32 runs on float loops or the math kernel's float methods where the float
+ * result is exactly the float64 one rounded (arithmetic, selections, maximum and minimum), and
+ * through the float64 loops on widened blocks otherwise.
  */
 final class BinaryLoops {
     private BinaryLoops() {

@@ -140,7 +140,10 @@ interface MathKernel {
     /** {@link #extremum(double[], int, double[], int, int, double[], int, int, boolean)} of floats. */
     void extremum(float[] a, int ao, float[] b, int bo, int sb, float[] r, int ro, int n, boolean min);
 
-    /** {@code r[ro + i] = |a[ao + i]|} on floats: {@link Math#abs(float)}, exact. */
+    /**
+     * {@code r[ro + i] = |a[ao + i]|} on floats: the sign bit cleared, exact (a NaN's too, where
+     * JDK 17's {@link Math#abs(float)} may keep it), the same bits in both kernels at any length.
+     */
     void abs(float[] a, int ao, float[] r, int ro, int n);
 
     /** {@code r[ro + i] = -a[ao + i]} on floats: the sign flipped, exact. */

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * Kernels that reduce along axes: sums down to a broadcast-compatible shape, the maximum along an
- * axis with a mask of where it was, and the sum of squared differences with its gradient (softmax
- * is in {@link SoftmaxKernels}).
+ * axis with the position where it was (and the gradient that position gives), and the sum of
+ * squared differences with its gradient (softmax is in {@link SoftmaxKernels}).
  *
  * <p>Long reductions split over threads ({@link Parallel}) without changing a bit: a sum of a whole
  * array adds fixed blocks in order, and a bias gradient adds fixed blocks of rows, then the blocks'
@@ -489,8 +489,8 @@ public final class ReduceKernels {
         NDArray c = x.contiguous();
         int[] shape = c.shape;
         int len = shape[axis];
-        int outer = Shapes.size(Arrays.copyOfRange(shape, 0, axis));
-        int inner = Shapes.size(Arrays.copyOfRange(shape, axis + 1, shape.length));
+        int outer = AxisKernels.outer(shape, axis);
+        int inner = AxisKernels.inner(shape, axis);
         boolean floats = c.floats != null;
         float[] fmax = floats ? new float[outer * inner] : null;
         double[] max = floats ? null : new double[outer * inner];
@@ -519,8 +519,8 @@ public final class ReduceKernels {
     public static NDArray oneAt(NDArray positions, int[] shape, int axis, boolean floats) {
         NDArray p = positions.contiguous();
         int len = shape[axis];
-        int outer = Shapes.size(Arrays.copyOfRange(shape, 0, axis));
-        int inner = Shapes.size(Arrays.copyOfRange(shape, axis + 1, shape.length));
+        int outer = AxisKernels.outer(shape, axis);
+        int inner = AxisKernels.inner(shape, axis);
         int size = outer * len * inner;
         float[] fm = floats ? new float[size] : null;
         double[] m = floats ? null : new double[size];
@@ -547,8 +547,8 @@ public final class ReduceKernels {
         NDArray gc = g.contiguous();
         NDArray p = positions.contiguous();
         int len = shape[axis];
-        int outer = Shapes.size(Arrays.copyOfRange(shape, 0, axis));
-        int inner = Shapes.size(Arrays.copyOfRange(shape, axis + 1, shape.length));
+        int outer = AxisKernels.outer(shape, axis);
+        int inner = AxisKernels.inner(shape, axis);
         int size = outer * len * inner;
         boolean floats = gc.floats != null;
         float[] fr = floats ? Buffers.uninitializedFloats(size) : null;

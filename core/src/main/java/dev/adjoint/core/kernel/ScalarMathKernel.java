@@ -547,7 +547,7 @@ final class ScalarMathKernel implements MathKernel {
     @Override
     public void abs(float[] a, int ao, float[] r, int ro, int n) {
         for (int i = 0; i < n; i++) {
-            r[ro + i] = Math.abs(a[ao + i]);
+            r[ro + i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[ao + i]) & 0x7fffffff);
         }
     }
 

@@ -370,14 +370,16 @@ final class VectorLoops {
         }
     }
 
-    /** |a| on floats (the sign bit cleared, as {@link Math#abs(float)}), a loop the JIT does not vectorize by itself. */
+    /** |a| on floats (the sign bit cleared, a NaN's too), a loop the JIT does not vectorize by itself. */
     static void abs(float[] a, int ao, float[] r, int ro, int n) {
         int i = 0;
         for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
-            ((FloatVector) FLOATS.fromArray(a, ao + i)).lanewise(VectorOperators.ABS).intoArray(r, ro + i);
+            // the sign bit masked off, as the tail does: lanewise(ABS) kept a NaN's sign until compiled
+            ((FloatVector) FLOATS.fromArray(a, ao + i)).viewAsIntegralLanes().lanewise(VectorOperators.AND, 0x7fffffff)
+                    .viewAsFloatingLanes().intoArray(r, ro + i);
         }
         for (; i < n; i++) {
-            r[ro + i] = Math.abs(a[ao + i]);
+            r[ro + i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[ao + i]) & 0x7fffffff);
         }
     }
 

@@ -109,8 +109,8 @@ public final class Reductions {
             this.min = name.equals("min");
         }
 
-        // saves each slice's position only: the one-hot mask of the input's size is built when a
-        // gradient or tangent asks for it, so an eager max (no gradient) allocates its result alone
+        // saves each slice's position only (one double a slice): the one-hot mask of the input's
+        // size is built when a recorded gradient or a tangent asks for it, not by an eager max
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
             NDArray[] extremeAndPositions = dev.adjoint.core.kernel.ReduceKernels.extremeWithPositions(value(in[0]), axis, min);
@@ -118,12 +118,17 @@ public final class Reductions {
             return wrap(extremeAndPositions[0]);
         }
 
+        /** The input's shape: the positions' with the axis as long as it was. */
+        private int[] inputShape(NDArray positions) {
+            int[] shape = positions.shapeView().clone();
+            shape[axis] = length;
+            return shape;
+        }
+
         /** 1 at each slice's (first) extreme along the axis, 0 elsewhere: the input's shape, like's dtype. */
         private Tensor mask(Context ctx, Tensor like) {
             NDArray positions = value(ctx.saved(0));
-            int[] shape = positions.shapeView().clone();
-            shape[axis] = length;
-            return wrap(dev.adjoint.core.kernel.ReduceKernels.oneAt(positions, shape, axis, value(like).isFloat32()));
+            return wrap(dev.adjoint.core.kernel.ReduceKernels.oneAt(positions, inputShape(positions), axis, value(like).isFloat32()));
         }
 
         // d max = dx at the (first) extreme element, 0 elsewhere
@@ -132,9 +137,7 @@ public final class Reductions {
             if (Access.unrecorded()) {
                 // when nothing records, the kernel alone: the mask's product without the mask
                 NDArray positions = value(ctx.saved(0));
-                int[] shape = positions.shapeView().clone();
-                shape[axis] = length;
-                return new Tensor[] {wrap(dev.adjoint.core.kernel.ReduceKernels.timesOneAt(value(g), positions, shape, axis))};
+                return new Tensor[] {wrap(dev.adjoint.core.kernel.ReduceKernels.timesOneAt(value(g), positions, inputShape(positions), axis))};
             }
             Tensor mask = mask(ctx, g);
             return new Tensor[] {g.expand(mask.shape()).mul(mask)};

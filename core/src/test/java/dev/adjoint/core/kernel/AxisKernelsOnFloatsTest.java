@@ -25,12 +25,35 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AxisKernelsOnFloatsTest {
 
-    /** x itself, or (for rank 2 and up) the same values through a transposed view. */
+    /**
+     * x itself, the same values through a transposed view (rank 2 and up), or as a contiguous view
+     * at an offset into a longer array (its first axis narrowed from a larger one).
+     */
     private static NDArray maybeView(SplittableRandom rng, NDArray x) {
-        if (x.shape.length < 2 || rng.nextBoolean()) {
-            return x;
+        int kind = rng.nextInt(3);
+        if (kind == 1 && x.shape.length >= 2) {
+            return x.swapAxes(0, 1).contiguous().swapAxes(0, 1);
         }
-        return x.swapAxes(0, 1).contiguous().swapAxes(0, 1);
+        if (kind == 2 && x.shape.length >= 1) {
+            int[] longer = x.shape.clone();
+            longer[0] += 2;
+            float[] f = new float[Shapes.size(longer)];
+            int skip = Shapes.size(longer) / longer[0];
+            System.arraycopy(x.toFloatArray(), 0, f, skip, x.size);
+            NDArray view = NDArray.wrap(f, longer).narrow(0, 1, x.shape[0]);
+            assertEquals(skip, view.offset, "a view at an offset");
+            return view;
+        }
+        return x;
+    }
+
+    /** A shape of rank 1-3 whose last axis is sometimes 64-130 long (the math kernel's runs). */
+    private static int[] shapeWithRuns(SplittableRandom rng) {
+        int[] s = shape(rng);
+        if (rng.nextInt(3) == 0) {
+            s[s.length - 1] = 64 + rng.nextInt(67);
+        }
+        return s;
     }
 
     /** x with ties: some elements copied from others. */
@@ -44,7 +67,7 @@ class AxisKernelsOnFloatsTest {
     @Property(tries = 300)
     void extremesAndTheirPositionsGiveTheWidenedBits(@ForAll @LongRange(min = 1) long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        NDArray x = maybeView(rng, withTies(rng, floats(rng, shape(rng))));
+        NDArray x = maybeView(rng, withTies(rng, floats(rng, shapeWithRuns(rng))));
         NDArray wide = x.toFloat64();
         for (boolean min : new boolean[] {false, true}) {
             String what = min ? "min" : "max";
@@ -70,6 +93,7 @@ class AxisKernelsOnFloatsTest {
                     NDArray product = Elementwise.zip(Elementwise.Binary.MUL, gradient.expand(x.shape), mask);
                     NDArray fused = ReduceKernels.timesOneAt(gradient, positions, x.shape, axis);
                     assertEquals(product.floats != null, fused.floats != null, "dtype");
+                    assertArrayEquals(x.shape, fused.shape, "shape");
                     double[] e = product.toArray();
                     double[] f = fused.toArray();
                     for (int i = 0; i < e.length; i++) {
@@ -88,7 +112,7 @@ class AxisKernelsOnFloatsTest {
     @Property(tries = 300)
     void runningSumsAndScatteredSumsGiveTheWidenedBits(@ForAll @LongRange(min = 1) long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        NDArray x = maybeView(rng, floats(rng, shape(rng)));
+        NDArray x = maybeView(rng, floats(rng, shapeWithRuns(rng)));
         for (int axis = 0; axis < x.shape.length; axis++) {
             for (boolean reverse : new boolean[] {false, true}) {
                 assertSameBits(AxisKernels.cumsum(x.toFloat64(), axis, reverse), AxisKernels.cumsum(x, axis, reverse),
@@ -108,7 +132,7 @@ class AxisKernelsOnFloatsTest {
     @Property(tries = 300)
     void squaredDifferencesGiveTheWidenedBits(@ForAll @LongRange(min = 1) long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        int[] s = shape(rng);
+        int[] s = shapeWithRuns(rng);
         NDArray a = maybeView(rng, floats(rng, s));
         NDArray b = maybeView(rng, floats(rng, s));
         assertEquals(Double.doubleToLongBits(ReduceKernels.sumSquaredDifference(a.toFloat64(), b.toFloat64())),
