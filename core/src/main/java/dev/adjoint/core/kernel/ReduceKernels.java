@@ -400,47 +400,44 @@ public final class ReduceKernels {
         return combineLanes(s);
     }
 
-    /** {@code sum((a - b)^2)} over arrays of equal shape, in one pass. */
+    /**
+     * {@code sum((a - b)^2)} over arrays of equal shape, in float64 (float32 elements widened
+     * exactly, so a float32 pair gives the bits of its widened copies): the squares of each block of
+     * {@link FloatBlocks#BLOCK} elements summed in lanes ({@link #sum(double[], int, int)}), the
+     * blocks' sums added in order within each of {@link Parallel#sum}'s fixed blocks. The additions
+     * are independent of the thread count, and independent of each other enough to keep the adder
+     * busy (one running sum waited on each addition).
+     */
     public static double sumSquaredDifference(NDArray a, NDArray b) {
-        if (a.floats != null && b.floats != null) {
-            return sumSquaredDifferenceOfFloats(a.contiguous(), b.contiguous());
-        }
-        if (a.floats != null || b.floats != null) {
+        if ((a.floats != null) != (b.floats != null)) {
             return sumSquaredDifference(a.toFloat64(), b.toFloat64());
         }
         NDArray ca = a.contiguous();
         NDArray cb = b.contiguous();
-        double[] x = ca.data;
-        double[] y = cb.data;
-        int p = ca.offset;
-        int q = cb.offset;
-        return Parallel.sum(ca.size, (from, to) -> {
-            double s = 0;
-            for (int i = from; i < to; i++) {
-                double d = x[p + i] - y[q + i];
-                s += d * d;
-            }
-            return s;
-        });
+        return Parallel.sum(ca.size, (from, to) -> squaredDifferences(ca, cb, from, to));
     }
 
-    /**
-     * {@link #sumSquaredDifference} of two float32 arrays, each element widened as it is read: the
-     * same operations in the same order as on widened copies, so the same bits.
-     */
-    private static double sumSquaredDifferenceOfFloats(NDArray ca, NDArray cb) {
-        float[] x = ca.floats;
-        float[] y = cb.floats;
-        int p = ca.offset;
-        int q = cb.offset;
-        return Parallel.sum(ca.size, (from, to) -> {
-            double s = 0;
-            for (int i = from; i < to; i++) {
-                double d = (double) x[p + i] - y[q + i];
-                s += d * d;
+    /** The sum of {@code (a - b)^2} over elements [from, to) of two contiguous arrays of one dtype. */
+    private static double squaredDifferences(NDArray ca, NDArray cb, int from, int to) {
+        double[][] scratch = FloatBlocks.scratch();
+        double[] d = scratch[2];
+        double s = 0;
+        for (int start = from; start < to; start += FloatBlocks.BLOCK) {
+            int len = Math.min(FloatBlocks.BLOCK, to - start);
+            // the differences and their squares on the math kernel's exact arithmetic (a plain
+            // loop into scratch is not vectorized: the JIT cannot rule out that d is x or y)
+            MathKernel k = KernelProvider.exactFor(len);
+            if (ca.floats != null) {
+                FloatBlocks.widen(ca.floats, ca.offset + start, 1, scratch[0], len);
+                FloatBlocks.widen(cb.floats, cb.offset + start, 1, scratch[1], len);
+                k.arithmetic(Elementwise.Binary.SUB, scratch[0], 0, scratch[1], 0, 1, d, 0, len);
+            } else {
+                k.arithmetic(Elementwise.Binary.SUB, ca.data, ca.offset + start, cb.data, cb.offset + start, 1, d, 0, len);
             }
-            return s;
-        });
+            k.arithmetic(Elementwise.Binary.MUL, d, 0, d, 0, 1, d, 0, len);
+            s += sum(d, 0, len);
+        }
+        return s;
     }
 
     /** {@code c (a - b)} elementwise over arrays of equal shape. */
@@ -454,9 +451,19 @@ public final class ReduceKernels {
             float[] r = Buffers.uninitializedFloats(ca.size);
             int p = ca.offset;
             int q = cb.offset;
+            // block by block through widened scratch on the math kernel's exact arithmetic: the
+            // bits of the loop of casts, which the JIT leaves scalar
+            double[] scale = {c};
             Parallel.forRange(r.length, FloatBlocks.BLOCK, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    r[i] = (float) (c * ((double) x[p + i] - y[q + i]));
+                double[][] scratch = FloatBlocks.scratch();
+                for (int start = from; start < to; start += FloatBlocks.BLOCK) {
+                    int len = Math.min(FloatBlocks.BLOCK, to - start);
+                    MathKernel k = KernelProvider.exactFor(len);
+                    FloatBlocks.widen(x, p + start, 1, scratch[0], len);
+                    FloatBlocks.widen(y, q + start, 1, scratch[1], len);
+                    k.arithmetic(Elementwise.Binary.SUB, scratch[0], 0, scratch[1], 0, 1, scratch[2], 0, len);
+                    k.arithmetic(Elementwise.Binary.MUL, scratch[2], 0, scale, 0, 0, scratch[2], 0, len);
+                    FloatBlocks.narrow(scratch[2], r, start, len);
                 }
             });
             return NDArray.wrapLike(r, ca);
@@ -471,10 +478,13 @@ public final class ReduceKernels {
         double[] r = Buffers.uninitialized(ca.size);
         int p = ca.offset;
         int q = cb.offset;
+        double[] scale = {c};
         Parallel.forRange(r.length, FloatBlocks.BLOCK, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                r[i] = c * (x[p + i] - y[q + i]);
-            }
+            // the difference into r, then times c in place, on the math kernel's exact arithmetic
+            // (the same bits as one loop, which the JIT leaves scalar: r might be x or y)
+            MathKernel k = KernelProvider.exactFor(to - from);
+            k.arithmetic(Elementwise.Binary.SUB, x, p + from, y, q + from, 1, r, from, to - from);
+            k.arithmetic(Elementwise.Binary.MUL, r, from, scale, 0, 0, r, from, to - from);
         });
         return NDArray.wrapLike(r, ca);
     }
