@@ -1,11 +1,9 @@
 package dev.adjoint.core.kernel;
 
-import java.util.Arrays;
-
 /**
- * Kernels that reduce along axes: sums down to a broadcast-compatible shape, the maximum along an
- * axis with the position where it was (and the gradient that position gives), and the sum of
- * squared differences with its gradient (softmax is in {@link SoftmaxKernels}).
+ * Kernels that reduce along axes: sums down to a broadcast-compatible shape and the sum of squared
+ * differences with its gradient (the extremes along an axis are in {@link AxisKernels}, softmax in
+ * {@link SoftmaxKernels}).
  *
  * <p>Long reductions split over threads ({@link Parallel}) without changing a bit: a sum of a whole
  * array adds fixed blocks in order, and a bias gradient adds fixed blocks of rows, then the blocks'
@@ -487,120 +485,5 @@ public final class ReduceKernels {
             k.arithmetic(Elementwise.Binary.MUL, r, from, scale, 0, 0, r, from, to - from);
         });
         return NDArray.wrapLike(r, ca);
-    }
-
-    /**
-     * Max (or min) along {@code axis} (kept as size 1), in x's dtype, and the position of each
-     * slice's first maximum (minimum) as a float64 array of the same shape; a NaN counts as the
-     * extreme (the first one wins). {@link #oneAt} makes the gradient's mask from the positions.
-     */
-    public static NDArray[] extremeWithPositions(NDArray x, int axis, boolean min) {
-        // in x's dtype: the extreme is one of the elements (floats compare as their widened doubles)
-        NDArray c = x.contiguous();
-        int[] shape = c.shape;
-        int len = shape[axis];
-        int outer = AxisKernels.outer(shape, axis);
-        int inner = AxisKernels.inner(shape, axis);
-        boolean floats = c.floats != null;
-        float[] fmax = floats ? new float[outer * inner] : null;
-        double[] max = floats ? null : new double[outer * inner];
-        double[] positions = new double[outer * inner];
-        for (int o = 0; o < outer; o++) {
-            for (int in = 0; in < inner; in++) {
-                int base = o * len * inner + in;
-                int k = AxisKernels.firstExtreme(c, c.offset + base, len, inner, min);
-                int q = o * inner + in;
-                positions[q] = k;
-                if (floats) {
-                    fmax[q] = c.floats[c.offset + base + k * inner];
-                } else {
-                    max[q] = c.data[c.offset + base + k * inner];
-                }
-            }
-        }
-        int[] reduced = Shapes.reduced(shape, axis, true);
-        return new NDArray[] {floats ? NDArray.wrap(fmax, reduced) : NDArray.wrap(max, reduced), NDArray.wrap(positions, reduced.clone())};
-    }
-
-    /**
-     * Zeros of {@code shape} (float32 if {@code floats}) with a 1 at each slice's position along
-     * {@code axis}: positions of {@code shape} with the axis as size 1, as {@link #extremeWithPositions} gives.
-     */
-    public static NDArray oneAt(NDArray positions, int[] shape, int axis, boolean floats) {
-        NDArray p = positions.contiguous();
-        int len = shape[axis];
-        int outer = AxisKernels.outer(shape, axis);
-        int inner = AxisKernels.inner(shape, axis);
-        int size = outer * len * inner;
-        float[] fm = floats ? new float[size] : null;
-        double[] m = floats ? null : new double[size];
-        for (int o = 0; o < outer; o++) {
-            for (int in = 0; in < inner; in++) {
-                int at = o * len * inner + (int) p.data[p.offset + o * inner + in] * inner + in;
-                if (floats) {
-                    fm[at] = 1.0f;
-                } else {
-                    m[at] = 1.0;
-                }
-            }
-        }
-        return floats ? NDArray.wrap(fm, shape.clone()) : NDArray.wrap(m, shape.clone());
-    }
-
-    /**
-     * {@code g} times {@link #oneAt}'s mask, in one pass and without the mask: each slice's
-     * gradient g at its position and {@code g * 0} elsewhere (the product's bits, so a NaN or
-     * infinite g gives NaN and a negative one -0 there, as the mask's product does); g of the
-     * positions' shape, the result of {@code shape} in g's dtype.
-     */
-    public static NDArray timesOneAt(NDArray g, NDArray positions, int[] shape, int axis) {
-        NDArray gc = g.contiguous();
-        NDArray p = positions.contiguous();
-        int len = shape[axis];
-        int outer = AxisKernels.outer(shape, axis);
-        int inner = AxisKernels.inner(shape, axis);
-        int size = outer * len * inner;
-        boolean floats = gc.floats != null;
-        float[] fr = floats ? Buffers.uninitializedFloats(size) : null;
-        double[] r = floats ? null : Buffers.uninitialized(size);
-        for (int o = 0; o < outer; o++) {
-            for (int in = 0; in < inner; in++) {
-                int q = o * inner + in;
-                int from = o * len * inner + in;
-                int at = from + (int) p.data[p.offset + q] * inner;
-                if (floats) {
-                    float v = gc.floats[gc.offset + q];
-                    fill(fr, from, len, inner, v * 0.0f);
-                    fr[at] = v;
-                } else {
-                    double v = gc.data[gc.offset + q];
-                    fill(r, from, len, inner, v * 0.0);
-                    r[at] = v;
-                }
-            }
-        }
-        return floats ? NDArray.wrap(fr, shape.clone()) : NDArray.wrap(r, shape.clone());
-    }
-
-    /** {@code len} elements from {@code from}, {@code step} apart, set to v. */
-    private static void fill(double[] r, int from, int len, int step, double v) {
-        if (step == 1) {
-            Arrays.fill(r, from, from + len, v);
-            return;
-        }
-        for (int k = 0; k < len; k++) {
-            r[from + k * step] = v;
-        }
-    }
-
-    /** {@link #fill(double[], int, int, int, double)} of floats. */
-    private static void fill(float[] r, int from, int len, int step, float v) {
-        if (step == 1) {
-            Arrays.fill(r, from, from + len, v);
-            return;
-        }
-        for (int k = 0; k < len; k++) {
-            r[from + k * step] = v;
-        }
     }
 }

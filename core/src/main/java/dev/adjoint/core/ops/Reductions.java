@@ -113,7 +113,7 @@ public final class Reductions {
         // size is built when a recorded gradient or a tangent asks for it, not by an eager max
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            NDArray[] extremeAndPositions = dev.adjoint.core.kernel.ReduceKernels.extremeWithPositions(value(in[0]), axis, min);
+            NDArray[] extremeAndPositions = dev.adjoint.core.kernel.AxisKernels.extremeWithPositions(value(in[0]), axis, min);
             ctx.save(wrap(extremeAndPositions[1]));
             return wrap(extremeAndPositions[0]);
         }
@@ -128,7 +128,7 @@ public final class Reductions {
         /** 1 at each slice's (first) extreme along the axis, 0 elsewhere: the input's shape, like's dtype. */
         private Tensor mask(Context ctx, Tensor like) {
             NDArray positions = value(ctx.saved(0));
-            return wrap(dev.adjoint.core.kernel.ReduceKernels.oneAt(positions, inputShape(positions), axis, value(like).isFloat32()));
+            return wrap(dev.adjoint.core.kernel.AxisKernels.oneAt(positions, inputShape(positions), axis, value(like).isFloat32()));
         }
 
         // d max = dx at the (first) extreme element, 0 elsewhere
@@ -137,7 +137,7 @@ public final class Reductions {
             if (Access.unrecorded()) {
                 // when nothing records, the kernel alone: the mask's product without the mask
                 NDArray positions = value(ctx.saved(0));
-                return new Tensor[] {wrap(dev.adjoint.core.kernel.ReduceKernels.timesOneAt(value(g), positions, inputShape(positions), axis))};
+                return new Tensor[] {wrap(dev.adjoint.core.kernel.AxisKernels.timesOneAt(value(g), positions, inputShape(positions), axis))};
             }
             Tensor mask = mask(ctx, g);
             return new Tensor[] {g.expand(mask.shape()).mul(mask)};

@@ -75,23 +75,23 @@ class AxisKernelsOnFloatsTest {
                 NDArray positions = AxisKernels.argExtreme(x, axis, min);
                 assertNull(positions.floats, "positions are float64");
                 assertArrayEquals(AxisKernels.argExtreme(wide, axis, min).toArray(), positions.toArray(), "arg" + what + " along " + axis);
-                NDArray[] expected = ReduceKernels.extremeWithPositions(wide, axis, min);
-                NDArray[] actual = ReduceKernels.extremeWithPositions(x, axis, min);
+                NDArray[] expected = AxisKernels.extremeWithPositions(wide, axis, min);
+                NDArray[] actual = AxisKernels.extremeWithPositions(x, axis, min);
                 assertSameBits(expected[0], actual[0], what + " along " + axis);
                 assertNull(actual[1].floats, "positions are float64");
                 assertArrayEquals(positions.toArray(), actual[1].toArray(), what + "'s positions along " + axis);
-                assertSameBits(ReduceKernels.oneAt(expected[1], x.shape, axis, false), ReduceKernels.oneAt(actual[1], x.shape, axis, true),
+                assertSameBits(AxisKernels.oneAt(expected[1], x.shape, axis, false), AxisKernels.oneAt(actual[1], x.shape, axis, true),
                         what + "'s mask along " + axis);
             }
             for (int axis = 0; axis < x.shape.length; axis++) {
                 // max's gradient: g times the one-hot mask, in one pass, the product's bits (g holds
                 // NaN, infinities and negative values, so the zeros are NaN or -0 where the product's are)
-                NDArray positions = ReduceKernels.extremeWithPositions(x, axis, min)[1];
+                NDArray positions = AxisKernels.extremeWithPositions(x, axis, min)[1];
                 NDArray g = floats(rng, positions.shape);
                 for (NDArray gradient : new NDArray[] {g, g.toFloat64()}) {
-                    NDArray mask = ReduceKernels.oneAt(positions, x.shape, axis, gradient.floats != null);
+                    NDArray mask = AxisKernels.oneAt(positions, x.shape, axis, gradient.floats != null);
                     NDArray product = Elementwise.zip(Elementwise.Binary.MUL, gradient.expand(x.shape), mask);
-                    NDArray fused = ReduceKernels.timesOneAt(gradient, positions, x.shape, axis);
+                    NDArray fused = AxisKernels.timesOneAt(gradient, positions, x.shape, axis);
                     assertEquals(product.floats != null, fused.floats != null, "dtype");
                     assertArrayEquals(x.shape, fused.shape, "shape");
                     double[] e = product.toArray();
