@@ -122,25 +122,23 @@ public final class AxisKernels {
         NDArray c = x.contiguous();
         double best = at(c, firstExtreme(c, c.offset, c.size, 1, min));
         boolean nan = Double.isNaN(best);
-        boolean[] tie = new boolean[c.size];
         int ties = 0;
         for (int i = 0; i < c.size; i++) {
             double v = at(c, i);
             if (v == best || (nan && Double.isNaN(v))) {
-                tie[i] = true;
                 ties++;
             }
         }
-        NDArray mask = NDArray.fullLike(0, c);
         double share = 1.0 / ties;
-        for (int i = 0; i < tie.length; i++) {
-            if (!tie[i]) {
-                continue;
-            }
-            if (mask.floats != null) {
-                mask.floats[i] = (float) share;
-            } else {
-                mask.data[i] = share;
+        NDArray mask = NDArray.fullLike(0, c);
+        for (int i = 0; i < c.size; i++) {
+            double v = at(c, i);
+            if (v == best || (nan && Double.isNaN(v))) {
+                if (mask.floats != null) {
+                    mask.floats[i] = (float) share;
+                } else {
+                    mask.data[i] = share;
+                }
             }
         }
         return new NDArray[] {NDArray.scalarLike(best, c), mask};
@@ -394,31 +392,14 @@ public final class AxisKernels {
      * extreme (the first one wins). {@link #oneAt} makes the gradient's mask from the positions.
      */
     public static NDArray[] extremeWithPositions(NDArray x, int axis, boolean min) {
-        // in x's dtype: the extreme is one of the elements (floats compare as their widened doubles)
+        // the positions argExtreme finds, and the extremes gathered at them in x's dtype
         NDArray c = x.contiguous();
-        int[] shape = c.shape;
-        int len = shape[axis];
-        int outer = outer(shape, axis);
-        int inner = inner(shape, axis);
-        boolean floats = c.floats != null;
-        float[] fmax = floats ? new float[outer * inner] : null;
-        double[] max = floats ? null : new double[outer * inner];
-        double[] positions = new double[outer * inner];
-        for (int o = 0; o < outer; o++) {
-            for (int in = 0; in < inner; in++) {
-                int base = o * len * inner + in;
-                int k = firstExtreme(c, c.offset + base, len, inner, min);
-                int q = o * inner + in;
-                positions[q] = k;
-                if (floats) {
-                    fmax[q] = c.floats[c.offset + base + k * inner];
-                } else {
-                    max[q] = c.data[c.offset + base + k * inner];
-                }
-            }
+        NDArray positions = argExtreme(c, axis, min);
+        int[] index = new int[positions.size];
+        for (int i = 0; i < index.length; i++) {
+            index[i] = (int) positions.data[i];
         }
-        int[] reduced = Shapes.reduced(shape, axis, true);
-        return new NDArray[] {floats ? NDArray.wrap(fmax, reduced) : NDArray.wrap(max, reduced), NDArray.wrap(positions, reduced.clone())};
+        return new NDArray[] {gather(c, axis, index, positions.shape), positions};
     }
 
     /**
@@ -426,24 +407,8 @@ public final class AxisKernels {
      * {@code axis}: positions of {@code shape} with the axis as size 1, as {@link #extremeWithPositions} gives.
      */
     public static NDArray oneAt(NDArray positions, int[] shape, int axis, boolean floats) {
-        NDArray p = positions.contiguous();
-        int len = shape[axis];
-        int outer = outer(shape, axis);
-        int inner = inner(shape, axis);
-        int size = outer * len * inner;
-        float[] fm = floats ? new float[size] : null;
-        double[] m = floats ? null : new double[size];
-        for (int o = 0; o < outer; o++) {
-            for (int in = 0; in < inner; in++) {
-                int at = o * len * inner + (int) p.data[p.offset + o * inner + in] * inner + in;
-                if (floats) {
-                    fm[at] = 1.0f;
-                } else {
-                    m[at] = 1.0;
-                }
-            }
-        }
-        return floats ? NDArray.wrap(fm, shape.clone()) : NDArray.wrap(m, shape.clone());
+        NDArray ones = NDArray.full(1.0, positions.shape);
+        return timesOneAt(floats ? ones.toFloat32() : ones, positions, shape, axis);
     }
 
     /**

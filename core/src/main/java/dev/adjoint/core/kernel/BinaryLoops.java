@@ -81,21 +81,8 @@ final class BinaryLoops {
 
     /** {@code r[ro + i] = max (or min) of a[ao + i sa] and b[bo + i sb]}, on floats. */
     private static void extremum(boolean min, float[] r, int ro, float[] a, int ao, int sa, float[] b, int bo, int sb, int n) {
-        if (sa == 1 && (sb == 1 || sb == 0) && n >= MathKernel.MIN_LENGTH) {
-            KernelProvider.math().extremum(a, ao, b, bo, sb, r, ro, n, min);
-        } else if (sa == 1 && sb == 1) {
-            if (min) {
-                for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i], b[bo + i]);
-            } else {
-                for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i], b[bo + i]);
-            }
-        } else if (sa == 1 && sb == 0) {
-            float v = b[bo];
-            if (min) {
-                for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i], v);
-            } else {
-                for (int i = 0; i < n; i++) r[ro + i] = Math.max(a[ao + i], v);
-            }
+        if (sa == 1 && (sb == 1 || sb == 0)) {
+            KernelProvider.exactFor(n).extremum(a, ao, b, bo, sb, r, ro, n, min);
         } else if (min) {
             for (int i = 0; i < n; i++) r[ro + i] = Math.min(a[ao + i * sa], b[bo + i * sb]);
         } else {

@@ -32,13 +32,4 @@ final class Widening {
         }
         return true;
     }
-
-    /** Each of the arrays rounded to float32. */
-    static NDArray[] narrow(NDArray[] arrays) {
-        NDArray[] out = new NDArray[arrays.length];
-        for (int i = 0; i < arrays.length; i++) {
-            out[i] = arrays[i].toFloat32();
-        }
-        return out;
-    }
 }

@@ -6,8 +6,9 @@
  * log1p, tanh, sigmoid, softplus, erf, relu's and gelu's backward and the selections (comparisons,
  * sign, leaky relu, clamp, where: {@code Selection}) on SIMD through {@code MathKernel};
  * the polynomials' scalar twins, which the scalar kernel may share, in {@code ExpSeries} and
- * {@code ErrorFunction}, free of the Vector API); sums and maxima along axes
- * ({@code ReduceKernels}) and softmax ({@code SoftmaxKernels}); copies along an axis ({@code Slabs});
+ * {@code ErrorFunction}, free of the Vector API); sums along axes ({@code ReduceKernels}), extremes,
+ * cumulative sums and index kernels along one axis ({@code AxisKernels}) and softmax
+ * ({@code SoftmaxKernels}); copies along an axis ({@code Slabs});
  * the matrix multiply ({@code Gemm}: direct loops for small products, packed cache-blocked kernels on
  * the Vector API or in plain Java for large ones, split over one thread per core or
  * {@code -Dadjoint.threads}, with the same bits for any thread count); the split of long
@@ -19,8 +20,10 @@
  * tree, which a test holds them to; elementwise loops and reductions run their one float64 loop on
  * blocks widened from float32 and round once ({@code FloatBlocks}), so a float32 result is the
  * float64 one rounded; selections and copies (indexSelect, gather, concat, pad, where, the
- * comparisons, clamp, leaky relu) run on the floats, exactly, and indexAdd sums a position's repeated
- * slabs in float64 and rounds once ({@code SelectionsAndCopiesTest}); any other kernel widens its
+ * comparisons, clamp, leaky relu, maximum, minimum, abs, negation) and the extremes along an axis
+ * run on the floats, exactly, and indexAdd, scatterAdd, cumsum and the squared difference read the
+ * floats but sum in float64 and round once ({@code SelectionsAndCopiesTest},
+ * {@code AxisKernelsOnFloatsTest}); any other kernel widens its
  * whole operands and rounds its result ({@code Widening}). The exception, for speed (eight lanes on AVX2 where float64 has four, and
  * shorter series, as PyTorch computes them): exp, log, log1p, sigmoid, tanh, softplus, erf, gelu, gelu's
  * backward and softmax's rows in float32 arithmetic ({@code Float32Arithmetic} on {@code
