@@ -310,6 +310,34 @@ interface MathKernel {
     double dot(float[] a, int ao, float[] b, int bo, int n);
 
     /**
+     * The sum of {@code (a[ao + i] - b[bo + i])^2}, i in [0, n): {@link #dot} of the differences with
+     * themselves, each difference and square rounded as that Java expression (no fused
+     * multiply-add), added into the same sixteen running sums: the bits of a difference pass, a
+     * square pass and {@link #sum(double[], int, int)}, in both kernels.
+     */
+    double squaredDistance(double[] a, int ao, double[] b, int bo, int n);
+
+    /**
+     * {@link #squaredDistance(double[], int, double[], int, int)} of floats, each widened exactly
+     * first: the same bits as on widened copies, in both kernels.
+     */
+    double squaredDistance(float[] a, int ao, float[] b, int bo, int n);
+
+    /**
+     * {@code r[ro + i] = (a[ao + i] - b[bo + i]) * c} for i in [0, n), two roundings as that Java
+     * expression: the gradient of a squared distance, the same bits in both kernels. {@code r} may be
+     * {@code a} or {@code b} at the same offset.
+     */
+    void scaledDifference(double c, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n);
+
+    /**
+     * {@code r[ro + i] = (float) (((double) a[ao + i] - b[bo + i]) * c)} for i in [0, n): the float64
+     * expression on the widened floats, rounded once to float (three roundings in all), the same
+     * bits in both kernels. {@code r} must not overlap {@code a} or {@code b}.
+     */
+    void scaledDifference(double c, float[] a, int ao, float[] b, int bo, float[] r, int ro, int n);
+
+    /**
      * {@code r[ro + i] = a[ao + i] (op) b[bo + i sb]} for i in [0, n), op one of {@code ADD},
      * {@code SUB}, {@code MUL}, {@code DIV}; {@code sb} is 1, or 0 for a broadcast b. One IEEE
      * operation per element: the same bits in both kernels. {@code r} may be {@code a} at

@@ -415,75 +415,47 @@ public final class ReduceKernels {
         return Parallel.sum(ca.size, (from, to) -> squaredDifferences(ca, cb, from, to));
     }
 
-    /** The sum of {@code (a - b)^2} over elements [from, to) of two contiguous arrays of one dtype. */
+    /**
+     * The sum of {@code (a - b)^2} over elements [from, to) of two contiguous arrays of one dtype:
+     * each {@link FloatBlocks#BLOCK} elements a {@link MathKernel#squaredDistance}, in order.
+     */
     private static double squaredDifferences(NDArray ca, NDArray cb, int from, int to) {
-        double[][] scratch = FloatBlocks.scratch();
-        double[] d = scratch[2];
         double s = 0;
         for (int start = from; start < to; start += FloatBlocks.BLOCK) {
             int len = Math.min(FloatBlocks.BLOCK, to - start);
-            // the differences and their squares on the math kernel's exact arithmetic (a plain
-            // loop into scratch is not vectorized: the JIT cannot rule out that d is x or y)
             MathKernel k = KernelProvider.exactFor(len);
-            if (ca.floats != null) {
-                FloatBlocks.widen(ca.floats, ca.offset + start, 1, scratch[0], len);
-                FloatBlocks.widen(cb.floats, cb.offset + start, 1, scratch[1], len);
-                k.arithmetic(Elementwise.Binary.SUB, scratch[0], 0, scratch[1], 0, 1, d, 0, len);
-            } else {
-                k.arithmetic(Elementwise.Binary.SUB, ca.data, ca.offset + start, cb.data, cb.offset + start, 1, d, 0, len);
-            }
-            k.arithmetic(Elementwise.Binary.MUL, d, 0, d, 0, 1, d, 0, len);
-            s += sum(d, 0, len);
+            s += ca.floats != null
+                    ? k.squaredDistance(ca.floats, ca.offset + start, cb.floats, cb.offset + start, len)
+                    : k.squaredDistance(ca.data, ca.offset + start, cb.data, cb.offset + start, len);
         }
         return s;
     }
 
-    /** {@code c (a - b)} elementwise over arrays of equal shape. */
+    /**
+     * {@code c (a - b)} elementwise over arrays of equal shape ({@link MathKernel#scaledDifference});
+     * a float32 pair gives the float64 result on its widened elements, rounded once.
+     */
     public static NDArray scaledDifference(double c, NDArray a, NDArray b) {
-        if (a.floats != null && b.floats != null) {
-            // each element as the float64 kernel computes it on the widened floats, rounded once
-            NDArray ca = a.contiguous();
-            NDArray cb = b.contiguous();
-            float[] x = ca.floats;
-            float[] y = cb.floats;
-            float[] r = Buffers.uninitializedFloats(ca.size);
-            int p = ca.offset;
-            int q = cb.offset;
-            // block by block through widened scratch on the math kernel's exact arithmetic: the
-            // bits of the loop of casts, which the JIT leaves scalar
-            double[] scale = {c};
-            Parallel.forRange(r.length, FloatBlocks.BLOCK, (from, to) -> {
-                double[][] scratch = FloatBlocks.scratch();
-                for (int start = from; start < to; start += FloatBlocks.BLOCK) {
-                    int len = Math.min(FloatBlocks.BLOCK, to - start);
-                    MathKernel k = KernelProvider.exactFor(len);
-                    FloatBlocks.widen(x, p + start, 1, scratch[0], len);
-                    FloatBlocks.widen(y, q + start, 1, scratch[1], len);
-                    k.arithmetic(Elementwise.Binary.SUB, scratch[0], 0, scratch[1], 0, 1, scratch[2], 0, len);
-                    k.arithmetic(Elementwise.Binary.MUL, scratch[2], 0, scale, 0, 0, scratch[2], 0, len);
-                    FloatBlocks.narrow(scratch[2], r, start, len);
-                }
-            });
-            return NDArray.wrapLike(r, ca);
-        }
-        if (a.floats != null || b.floats != null) {
+        if ((a.floats != null) != (b.floats != null)) {
             return scaledDifference(c, a.toFloat64(), b.toFloat64()).toFloat32();
         }
         NDArray ca = a.contiguous();
         NDArray cb = b.contiguous();
+        int p = ca.offset;
+        int q = cb.offset;
+        if (ca.floats != null) {
+            float[] x = ca.floats;
+            float[] y = cb.floats;
+            float[] r = Buffers.uninitializedFloats(ca.size);
+            Parallel.forRange(r.length, FloatBlocks.BLOCK, (from, to) ->
+                    KernelProvider.exactFor(to - from).scaledDifference(c, x, p + from, y, q + from, r, from, to - from));
+            return NDArray.wrapLike(r, ca);
+        }
         double[] x = ca.data;
         double[] y = cb.data;
         double[] r = Buffers.uninitialized(ca.size);
-        int p = ca.offset;
-        int q = cb.offset;
-        double[] scale = {c};
-        Parallel.forRange(r.length, FloatBlocks.BLOCK, (from, to) -> {
-            // the difference into r, then times c in place, on the math kernel's exact arithmetic
-            // (the same bits as one loop, which the JIT leaves scalar: r might be x or y)
-            MathKernel k = KernelProvider.exactFor(to - from);
-            k.arithmetic(Elementwise.Binary.SUB, x, p + from, y, q + from, 1, r, from, to - from);
-            k.arithmetic(Elementwise.Binary.MUL, r, from, scale, 0, 0, r, from, to - from);
-        });
+        Parallel.forRange(r.length, FloatBlocks.BLOCK, (from, to) ->
+                KernelProvider.exactFor(to - from).scaledDifference(c, x, p + from, y, q + from, r, from, to - from));
         return NDArray.wrapLike(r, ca);
     }
 }

@@ -343,6 +343,36 @@ final class VectorLoops {
         }
     }
 
+    /** {@link MathKernel#scaledDifference(double, double[], int, double[], int, double[], int, int)}. */
+    static void scaledDifference(double c, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n) {
+        DoubleVector cv = DoubleVector.broadcast(SPECIES, c);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            ((DoubleVector) SPECIES.fromArray(a, ao + i)).sub((DoubleVector) SPECIES.fromArray(b, bo + i)).mul(cv).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = (a[ao + i] - b[bo + i]) * c;
+        }
+    }
+
+    /**
+     * {@link MathKernel#scaledDifference(double, float[], int, float[], int, float[], int, int)}: the
+     * float64 loop on part-0 widenings, narrowed by a part-0 cast (as {@link VectorConversions}),
+     * whose store writes zeros past its lanes that the next store overwrites.
+     */
+    static void scaledDifference(double c, float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
+        DoubleVector cv = DoubleVector.broadcast(SPECIES, c);
+        int i = 0;
+        for (int bound = n - FLOATS.length(); i <= bound; i += LANES) {
+            DoubleVector x = (DoubleVector) ((FloatVector) FLOATS.fromArray(a, ao + i)).castShape(SPECIES, 0);
+            DoubleVector y = (DoubleVector) ((FloatVector) FLOATS.fromArray(b, bo + i)).castShape(SPECIES, 0);
+            ((FloatVector) x.sub(y).mul(cv).castShape(FLOATS, 0)).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = (float) (((double) a[ao + i] - b[bo + i]) * c);
+        }
+    }
+
     /** {@code r[ro + i] += a[ao + i]} with each float widened exactly (a float32 bias gradient's rows). */
     static void addWidenedTo(float[] a, int ao, double[] r, int ro, int n) {
         int i = 0;

@@ -192,12 +192,32 @@ final class VectorMathKernel implements MathKernel {
 
     @Override
     public double dot(double[] a, int ao, double[] b, int bo, int n) {
-        return VectorSums.dot(a, ao, b, bo, n);
+        return VectorSums.dot(a, ao, b, bo, n, false);
     }
 
     @Override
     public double dot(float[] a, int ao, float[] b, int bo, int n) {
-        return VectorSums.dot(a, ao, b, bo, n);
+        return VectorSums.dot(a, ao, b, bo, n, false);
+    }
+
+    @Override
+    public double squaredDistance(double[] a, int ao, double[] b, int bo, int n) {
+        return VectorSums.dot(a, ao, b, bo, n, true);
+    }
+
+    @Override
+    public double squaredDistance(float[] a, int ao, float[] b, int bo, int n) {
+        return VectorSums.dot(a, ao, b, bo, n, true);
+    }
+
+    @Override
+    public void scaledDifference(double c, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n) {
+        VectorLoops.scaledDifference(c, a, ao, b, bo, r, ro, n);
+    }
+
+    @Override
+    public void scaledDifference(double c, float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
+        VectorLoops.scaledDifference(c, a, ao, b, bo, r, ro, n);
     }
 
     @Override

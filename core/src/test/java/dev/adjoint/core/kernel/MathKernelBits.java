@@ -151,6 +151,13 @@ public final class MathKernelBits {
         sb.append(' ').append(java.util.Arrays.hashCode(fr));
         k.extremum(fs, 0, fother, 0, 0, fr, 0, n, true);
         sb.append(' ').append(java.util.Arrays.hashCode(fr)).append('\n');
+        // squared distances and scaled differences (a squared distance's gradient)
+        sb.append("squaredDistance ").append(Double.doubleToRawLongBits(k.squaredDistance(a, 1, other, 0, n - 1)))
+                .append(' ').append(Double.doubleToRawLongBits(k.squaredDistance(f, 0, fother, 1, n - 1))).append('\n');
+        k.scaledDifference(-0.75, s, 0, a, 0, r, 0, n);
+        sb.append("scaledDifference ").append(hash(r));
+        k.scaledDifference(1e-3, fs, 0, f, 0, fr, 0, n);
+        sb.append(' ').append(java.util.Arrays.hashCode(fr)).append('\n');
         k.abs(fs, 0, fr, 0, n);
         sb.append("abs float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.neg(fs, 0, fr, 0, n);

@@ -689,6 +689,97 @@ class MathKernelTest {
         assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(k.dot(zeros, 0, ones, 0, 40)), "-0 products sum from +0");
     }
 
+    /**
+     * Squared distances: the bits of a difference pass, a square pass and the sum of what they wrote
+     * (floats on widened copies), at every length to 70 and past, with NaN, infinities and signed
+     * zeros among the values.
+     */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void squaredDistanceHasTheBitsOfADifferencePassASquarePassAndTheirSum(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(23);
+        for (int n : floatLengths()) {
+            float[] fa = new float[n + 3];
+            float[] fb = new float[n + 1];
+            for (int i = 0; i < fa.length; i++) {
+                fa[i] = (float) (rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9)));
+            }
+            for (int i = 0; i < fb.length; i++) {
+                fb[i] = i % 9 == 4 ? fa[Math.min(i + 2, fa.length - 1)] : (float) (rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9)));
+            }
+            double[] a = new double[fa.length];
+            double[] b = new double[fb.length];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = fa[i] * (1 + 1e-9 * i);
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = fb[i];
+            }
+            double[] wa = new double[n];
+            double[] wb = new double[n];
+            for (int i = 0; i < n; i++) {
+                wa[i] = fa[3 + i];
+                wb[i] = fb[1 + i];
+            }
+            double[] d = new double[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = (a[3 + i] - b[1 + i]) * (a[3 + i] - b[1 + i]);
+            }
+            assertEquals(Double.doubleToLongBits(ReduceKernels.sumInLanes(d, 0, n)),
+                    Double.doubleToLongBits(k.squaredDistance(a, 3, b, 1, n)), k + " squared distance of " + n);
+            for (int i = 0; i < n; i++) {
+                d[i] = (wa[i] - wb[i]) * (wa[i] - wb[i]);
+            }
+            assertEquals(Double.doubleToLongBits(ReduceKernels.sumInLanes(d, 0, n)),
+                    Double.doubleToLongBits(k.squaredDistance(fa, 3, fb, 1, n)), k + " float squared distance of " + n);
+        }
+        float[] inf = new float[40];
+        inf[21] = Float.POSITIVE_INFINITY;
+        assertEquals(Double.POSITIVE_INFINITY, k.squaredDistance(inf, 0, new float[40], 0, 40), "inf - 0");
+        assertTrue(Double.isNaN(k.squaredDistance(inf, 0, inf, 0, 40)), "inf - inf");
+        double[] negativeZeros = new double[40];
+        java.util.Arrays.fill(negativeZeros, -0.0);
+        assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(k.squaredDistance(negativeZeros, 0, new double[40], 0, 40)),
+                "squares of -0 sum from +0");
+    }
+
+    /** A squared distance's gradient: (a - b) c, floats on their widened values rounded once; nothing written outside the run. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void scaledDifferenceIsItsJavaExpression(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(29);
+        double[] special = {Double.NaN, -0.0, 0.0, Double.POSITIVE_INFINITY, 3e38, 1e-45};
+        for (int n : floatLengths()) {
+            float[] fa = new float[n + 2];
+            float[] fb = new float[n + 5];
+            double[] a = new double[n + 2];
+            double[] b = new double[n + 5];
+            for (int i = 0; i < fa.length; i++) {
+                fa[i] = i % 11 == 3 ? (float) special[i % special.length] : (float) (rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9)));
+                a[i] = i % 11 == 3 ? special[i % special.length] : rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9));
+            }
+            for (int i = 0; i < fb.length; i++) {
+                fb[i] = (float) (rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9)));
+                b[i] = rng.nextDouble(-1, 1) * Math.pow(10, rng.nextInt(-8, 9));
+            }
+            double c = n % 3 == 0 ? 2.0 / 3 : n % 3 == 1 ? -1e-30 : 7e35;
+            int m = Math.max(0, n - 2);
+            float[] fr = new float[n + 4];
+            double[] r = new double[n + 4];
+            java.util.Arrays.fill(fr, 7f);
+            java.util.Arrays.fill(r, 7);
+            k.scaledDifference(c, fa, 2, fb, 5, fr, 1, m);
+            k.scaledDifference(c, a, 2, b, 5, r, 1, m);
+            for (int i = 0; i < fr.length; i++) {
+                boolean inside = i >= 1 && i < 1 + m;
+                float fe = inside ? (float) (((double) fa[i + 1] - fb[i + 4]) * c) : 7f;
+                double e = inside ? (a[i + 1] - b[i + 4]) * c : 7;
+                assertEquals(Float.floatToIntBits(fe), Float.floatToIntBits(fr[i]), k + " float scaled difference of " + n + " at " + i);
+                assertEquals(Double.doubleToLongBits(e), Double.doubleToLongBits(r[i]), k + " scaled difference of " + n + " at " + i);
+            }
+        }
+    }
+
     /** softmax's backward on floats: y ((g - hi) - lo) in float; nothing written outside the run. */
     @ParameterizedTest
     @MethodSource("kernels")
