@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
  * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
- * ({@code softmax}), each with a backward pass into the inputs, and tanh, sigmoid, log, log1p,
+ * ({@code softmax}), and over the channels (axis 1) of [32, 10, 28, 28] ({@code softmaxChannelsScoped}:
+ * ten classes per pixel, as a segmentation head's), each with a backward pass into the inputs, and tanh, sigmoid, log, log1p,
  * softplus and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu and silu forward and
  * backward ({@code geluGrad}, {@code siluGrad}); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
@@ -42,6 +43,8 @@ public class ElementwiseBenchmark {
     Tensor bias;
     Tensor logits;
     Tensor weight;
+    Tensor channelLogits;
+    Tensor channelWeight;
     /** Uniform in [0.001, 1.001): log's argument. */
     Tensor positive;
 
@@ -55,6 +58,8 @@ public class ElementwiseBenchmark {
         logits = Tensor.randn(d, rng, 256, 1000).requiresGrad(true);
         weight = Tensor.randn(d, rng, 256, 1000);
         positive = Tensor.rand(d, rng, 256, 1000).add(1e-3);
+        channelLogits = Tensor.randn(d, rng, 32, 10, 28, 28).requiresGrad(true);
+        channelWeight = Tensor.randn(d, rng, 32, 10, 28, 28);
         biasReluStep = RecordedStep.record(in -> h.add(bias).relu().sum());
         softmaxStep = RecordedStep.record(in -> logits.softmax(-1).mul(weight).sum());
     }
@@ -107,6 +112,16 @@ public class ElementwiseBenchmark {
             logits.softmax(-1).mul(weight).sum().backward();
         }
         return logits.grad();
+    }
+
+    /** softmax over axis 1 of [32, 10, 28, 28], times a weight, summed, backward; in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor softmaxChannelsScoped() {
+        channelLogits.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            channelLogits.softmax(1).mul(channelWeight).sum().backward();
+        }
+        return channelLogits.grad();
     }
 
     /**

@@ -1690,7 +1690,8 @@ public final class Tensor {
     /**
      * Softmax along one axis, computed stably (max-subtracted). float32 rows of 64 or more along
      * the last axis compute in float32 arithmetic (within 3 ulps of the float64 result, the
-     * backward within 2).
+     * backward within 2); along an axis with elements after it (channels), float32 gives the
+     * float64 result rounded. Either way the bits do not depend on the thread count.
      *
      * @param axis the axis; negative counts from the end
      * @return exp(x) / sum(exp(x)) along the axis

@@ -40,7 +40,9 @@ final class Scratch {
     static final int GELU = 7;
     /** A Winograd chunk's weight-gradient products ({@link FloatWinograd#backwardWeight}). */
     static final int WINOGRAD = 8;
-    private static final int SLOTS = 9;
+    /** A float32 softmax tile's widened rows and results ({@link SoftmaxColumns}). */
+    static final int SOFTMAX = 9;
+    private static final int SLOTS = 10;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<double[]>[]> DOUBLES = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

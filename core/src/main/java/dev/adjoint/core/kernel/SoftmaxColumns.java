@@ -1,0 +1,186 @@
+package dev.adjoint.core.kernel;
+
+import java.util.Arrays;
+
+/**
+ * Softmax, log-softmax and their gradient along an axis that has elements after it (a channel axis,
+ * or the first axis of a matrix) on contiguous arrays. The slices of one outer index form a block
+ * of {@code n} rows (the axis) by {@code inner} columns, each column a slice; a tile of columns is
+ * done at once, row by row: the rows are contiguous runs, so each step (a maximum, a difference, an
+ * exponential, a running sum) is a math-kernel call on a run of the tile's width, in place of a
+ * scalar loop that steps {@code inner} elements at a time. Every column takes the operations of the
+ * one-slice definition in the same order (the maximum, {@code e = exp(x - max)} added to a sum from
+ * the first row on, then {@code e / sum} as {@code e (1 / sum)} or {@code (x - max) - log(sum)}), so
+ * the tiling and the thread count leave the bits as they are. float32 tiles are widened exactly
+ * into scratch, run the float64 tile and are rounded once: the float64 result rounded.
+ */
+final class SoftmaxColumns {
+    /** A tile's elements (its width times the axis), whose rows stay in the second-level cache between passes. */
+    private static final int TILE_ELEMENTS = 1 << 14;
+
+    private SoftmaxColumns() {
+    }
+
+    /** The columns of a tile: a cache-sized share of {@code inner}, at least a math-kernel run where the block has one. */
+    private static int tileWidth(int n, int inner) {
+        return Math.min(inner, Math.max(MathKernel.MIN_LENGTH, TILE_ELEMENTS / Math.max(1, n)));
+    }
+
+    /** The math kernel of the columns: the vector kernel's functions for every column where a run can be long enough. */
+    private static MathKernel kernel(int inner) {
+        return KernelProvider.exactFor(inner);
+    }
+
+    /**
+     * Softmax (or log-softmax) of contiguous {@code c} along an axis of length {@code n} followed by
+     * {@code inner > 1} elements.
+     */
+    static NDArray softmax(NDArray c, int n, int inner, boolean log) {
+        boolean floats = c.floats != null;
+        double[] r = floats ? null : Buffers.uninitialized(c.size);
+        float[] rf = floats ? Buffers.uninitializedFloats(c.size) : null;
+        int outer = n == 0 ? 0 : c.size / (n * inner);
+        int w = tileWidth(n, inner);
+        int tiles = (inner + w - 1) / w;
+        MathKernel k = kernel(inner);
+        Parallel.forRange(outer * tiles, 1, (long) n * w, (first, last) -> {
+            double[] m = new double[w];
+            double[] s = new double[w];
+            double[] t = new double[w];
+            for (int task = first; task < last; task++) {
+                int base = task / tiles * n * inner + task % tiles * w;
+                int width = Math.min(w, inner - task % tiles * w);
+                if (floats) {
+                    double[] wide = Scratch.doubles(Scratch.SOFTMAX, 2 * n * w);
+                    widenRows(c.floats, c.offset + base, inner, wide, n, width);
+                    forward(k, wide, 0, width, wide, n * width, width, n, width, log, m, s, t);
+                    narrowRows(wide, n * width, rf, base, inner, n, width);
+                } else {
+                    forward(k, c.data, c.offset + base, inner, r, base, inner, n, width, log, m, s, t);
+                }
+            }
+        });
+        return floats ? NDArray.wrapLike(rf, c) : NDArray.wrapLike(r, c);
+    }
+
+    /**
+     * The gradient of {@link #softmax} from contiguous output gradient {@code g} and output {@code y}
+     * of one dtype: {@code y (g - sum(g y))}, or {@code g - exp(y) sum(g)} for log-softmax.
+     */
+    static NDArray backward(NDArray g, NDArray y, int n, int inner, boolean log) {
+        boolean floats = y.floats != null;
+        double[] r = floats ? null : Buffers.uninitialized(y.size);
+        float[] rf = floats ? Buffers.uninitializedFloats(y.size) : null;
+        int outer = n == 0 ? 0 : y.size / (n * inner);
+        int w = tileWidth(n, inner);
+        int tiles = (inner + w - 1) / w;
+        MathKernel k = kernel(inner);
+        Parallel.forRange(outer * tiles, 1, (long) n * w, (first, last) -> {
+            double[] s = new double[w];
+            double[] t = new double[w];
+            for (int task = first; task < last; task++) {
+                int base = task / tiles * n * inner + task % tiles * w;
+                int width = Math.min(w, inner - task % tiles * w);
+                if (floats) {
+                    int block = n * width;
+                    double[] wide = Scratch.doubles(Scratch.SOFTMAX, 3 * n * w);
+                    widenRows(g.floats, g.offset + base, inner, wide, n, width);
+                    widenRows(y.floats, y.offset + base, inner, wide, n, width, block);
+                    backward(k, wide, 0, wide, block, width, wide, 2 * block, width, n, width, log, s, t);
+                    narrowRows(wide, 2 * block, rf, base, inner, n, width);
+                } else {
+                    backward(k, g.data, g.offset + base, y.data, y.offset + base, inner, r, base, inner, n, width, log, s, t);
+                }
+            }
+        });
+        return floats ? NDArray.wrapLike(rf, y) : NDArray.wrapLike(r, y);
+    }
+
+    /**
+     * One tile's softmax: columns [0, w) of the n rows of x (row j from {@code xo + j xs}) into r (row
+     * j from {@code ro + j rs}); m, s and t hold at least w values each.
+     */
+    private static void forward(MathKernel k, double[] x, int xo, int xs, double[] r, int ro, int rs, int n, int w, boolean log,
+            double[] m, double[] s, double[] t) {
+        System.arraycopy(x, xo, m, 0, w);
+        for (int j = 1; j < n; j++) {
+            k.extremum(x, xo + j * xs, m, 0, 1, m, 0, w, false);
+        }
+        for (int i = 0; i < w; i++) {
+            if (m[i] == Double.NEGATIVE_INFINITY) {
+                m[i] = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
+            }
+        }
+        Arrays.fill(s, 0, w, 0.0);
+        for (int j = 0; j < n; j++) {
+            k.arithmetic(Elementwise.Binary.SUB, x, xo + j * xs, m, 0, 1, t, 0, w);
+            k.exp(t, 0, r, ro + j * rs, w);
+            k.addTo(r, ro + j * rs, s, 0, w);
+        }
+        if (log) {
+            // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
+            for (int i = 0; i < w; i++) {
+                s[i] = Math.log(s[i]);
+            }
+            for (int j = 0; j < n; j++) {
+                k.arithmetic(Elementwise.Binary.SUB, x, xo + j * xs, m, 0, 1, t, 0, w);
+                k.arithmetic(Elementwise.Binary.SUB, t, 0, s, 0, 1, r, ro + j * rs, w);
+            }
+        } else {
+            for (int i = 0; i < w; i++) {
+                s[i] = 1 / s[i];
+            }
+            for (int j = 0; j < n; j++) {
+                k.arithmetic(Elementwise.Binary.MUL, r, ro + j * rs, s, 0, 1, r, ro + j * rs, w);
+            }
+        }
+    }
+
+    /**
+     * One tile's gradient: g's and y's rows from {@code go + j ys} and {@code yo + j ys}, r's from
+     * {@code ro + j rs}; s and t hold at least w values each.
+     */
+    private static void backward(MathKernel k, double[] g, int go, double[] y, int yo, int ys, double[] r, int ro, int rs, int n, int w,
+            boolean log, double[] s, double[] t) {
+        Arrays.fill(s, 0, w, 0.0);
+        for (int j = 0; j < n; j++) {
+            if (log) {
+                k.addTo(g, go + j * ys, s, 0, w);
+            } else {
+                k.arithmetic(Elementwise.Binary.MUL, g, go + j * ys, y, yo + j * ys, 1, t, 0, w);
+                k.addTo(t, 0, s, 0, w);
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            if (log) {
+                // g - exp(y) s
+                k.exp(y, yo + j * ys, t, 0, w);
+                k.arithmetic(Elementwise.Binary.MUL, t, 0, s, 0, 1, t, 0, w);
+                k.arithmetic(Elementwise.Binary.SUB, g, go + j * ys, t, 0, 1, r, ro + j * rs, w);
+            } else {
+                // y (g - s)
+                k.arithmetic(Elementwise.Binary.SUB, g, go + j * ys, s, 0, 1, t, 0, w);
+                k.arithmetic(Elementwise.Binary.MUL, y, yo + j * ys, t, 0, 1, r, ro + j * rs, w);
+            }
+        }
+    }
+
+    /** Widens n rows of w floats, row j from {@code ao + j as}, into w's rows of w from 0. */
+    private static void widenRows(float[] a, int ao, int as, double[] wide, int n, int w) {
+        widenRows(a, ao, as, wide, n, w, 0);
+    }
+
+    /** Widens n rows of w floats, row j from {@code ao + j as}, into wide's rows of w from {@code at}. */
+    private static void widenRows(float[] a, int ao, int as, double[] wide, int n, int w, int at) {
+        for (int j = 0; j < n; j++) {
+            NDArray.widen(a, ao + j * as, wide, at + j * w, w);
+        }
+    }
+
+    /** Rounds wide's n rows of w from {@code at} into r's rows, row j from {@code ro + j rs}. */
+    private static void narrowRows(double[] wide, int at, float[] r, int ro, int rs, int n, int w) {
+        for (int j = 0; j < n; j++) {
+            NDArray.narrow(wide, at + j * w, r, ro + j * rs, w);
+        }
+    }
+}

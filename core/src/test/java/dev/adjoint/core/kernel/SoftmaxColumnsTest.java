@@ -1,0 +1,182 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.LongRange;
+
+/**
+ * Softmax, log-softmax and their gradient along an axis with elements after it, done a tile of
+ * columns at a time ({@link SoftmaxColumns}): each slice gets exactly the operations of the
+ * one-slice definition (the maximum, {@code exp(x - max)} by the math kernel of the columns,
+ * summed from the first element on, then {@code e (1 / sum)} or {@code (x - max) - log(sum)}),
+ * whatever the tile cuts, views and outer blocks; float32 is the float64 result on the widened
+ * values, rounded once.
+ */
+class SoftmaxColumnsTest {
+
+    /** A shape [outer, n, inner] (sometimes with a trailing 1, or flattened to [n, inner]) and the axis of n. */
+    private static int[] shape(SplittableRandom rng) {
+        int[] inners = {2, 3, 17, 63, 64, 65, 130, 1000, 1500};
+        int[] ns = {1, 2, 5, 16, 40, 300};
+        int n = ns[rng.nextInt(ns.length)];
+        int inner = inners[rng.nextInt(inners.length)];
+        if (n * inner > 60_000) {
+            n = 2;
+        }
+        return switch (rng.nextInt(3)) {
+            case 0 -> new int[] {n, inner};
+            case 1 -> new int[] {1 + rng.nextInt(3), n, inner};
+            default -> new int[] {1 + rng.nextInt(2), n, inner, 1};
+        };
+    }
+
+    private static int axis(int[] shape) {
+        return shape.length == 2 ? 0 : 1;
+    }
+
+    /** Values of mixed scales, and now and then NaN, infinities and whole -inf slices. */
+    private static double[] values(SplittableRandom rng, int[] shape, boolean special) {
+        double[] x = new double[Shapes.size(shape)];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rng.nextGaussian() * (rng.nextInt(4) == 0 ? 30 : 2);
+        }
+        if (special && x.length > 10) {
+            x[rng.nextInt(x.length)] = Double.NaN;
+            x[rng.nextInt(x.length)] = Double.POSITIVE_INFINITY;
+            x[rng.nextInt(x.length)] = Double.NEGATIVE_INFINITY;
+        }
+        return x;
+    }
+
+    /** The one-slice definition, slice by slice, with the columns' exp. */
+    private static double[] reference(double[] x, int[] shape, int axis, boolean log) {
+        int n = shape[axis];
+        int inner = SoftmaxKernels.innerSize(shape, axis);
+        MathKernel k = KernelProvider.exactFor(inner);
+        double[] r = new double[x.length];
+        double[] one = new double[1];
+        for (int o = 0; o < x.length / (n * inner); o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    max = Math.max(max, x[base + j * inner]);
+                }
+                if (max == Double.NEGATIVE_INFINITY) {
+                    max = 0;
+                }
+                double sum = 0;
+                for (int j = 0; j < n; j++) {
+                    k.exp(new double[] {x[base + j * inner] - max}, 0, one, 0, 1);
+                    r[base + j * inner] = one[0];
+                    sum += one[0];
+                }
+                double inv = 1 / sum;
+                double logSum = Math.log(sum);
+                for (int j = 0; j < n; j++) {
+                    int p = base + j * inner;
+                    r[p] = log ? (x[p] - max) - logSum : r[p] * inv;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** The gradient's one-slice definition: y (g - sum(g y)), or g - exp(y) sum(g). */
+    private static double[] referenceBackward(double[] g, double[] y, int[] shape, int axis, boolean log) {
+        int n = shape[axis];
+        int inner = SoftmaxKernels.innerSize(shape, axis);
+        MathKernel k = KernelProvider.exactFor(inner);
+        double[] r = new double[g.length];
+        double[] one = new double[1];
+        for (int o = 0; o < g.length / (n * inner); o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                double s = 0;
+                for (int j = 0; j < n; j++) {
+                    int p = base + j * inner;
+                    s += log ? g[p] : g[p] * y[p];
+                }
+                for (int j = 0; j < n; j++) {
+                    int p = base + j * inner;
+                    k.exp(new double[] {y[p]}, 0, one, 0, 1);
+                    r[p] = log ? g[p] - one[0] * s : y[p] * (g[p] - s);
+                }
+            }
+        }
+        return r;
+    }
+
+    private static void assertSameBits(double[] expected, double[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            if (Double.doubleToLongBits(expected[i]) != Double.doubleToLongBits(actual[i])) {
+                throw new AssertionError(what + " at " + i + ": " + actual[i] + " against " + expected[i]);
+            }
+        }
+    }
+
+    private static void assertRounded(double[] wide, float[] actual, String what) {
+        assertEquals(wide.length, actual.length, what);
+        for (int i = 0; i < wide.length; i++) {
+            if (Float.floatToIntBits((float) wide[i]) != Float.floatToIntBits(actual[i])) {
+                throw new AssertionError(what + " at " + i + ": " + actual[i] + " against " + (float) wide[i]);
+            }
+        }
+    }
+
+    @Property(tries = 60)
+    void eachSliceTakesTheOneSliceDefinitionsOperations(@ForAll @LongRange(min = 1) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] shape = shape(rng);
+        int axis = axis(shape);
+        double[] x = values(rng, shape, rng.nextInt(4) == 0);
+        double[] g = values(rng, shape, false);
+        for (boolean log : new boolean[] {false, true}) {
+            String what = (log ? "logSoftmax " : "softmax ") + java.util.Arrays.toString(shape) + " axis " + axis;
+            // float64, also through a view at an offset
+            NDArray a = NDArray.of(x, shape);
+            double[] y = SoftmaxKernels.softmax(a, axis, log).toArray();
+            assertSameBits(reference(x, shape, axis, log), y, what);
+            double[] longer = new double[x.length + 3];
+            System.arraycopy(x, 0, longer, 3, x.length);
+            NDArray view = NDArray.of(longer, new int[] {longer.length}).narrow(0, 3, x.length).reshape(shape);
+            assertSameBits(y, SoftmaxKernels.softmax(view, axis, log).toArray(), what + " of a view");
+            double[] back = SoftmaxKernels.softmaxBackward(NDArray.of(g, shape), NDArray.of(y, shape), axis, log).toArray();
+            assertSameBits(referenceBackward(g, y, shape, axis, log), back, what + " backward");
+            // float32: the float64 result on the widened values, rounded
+            NDArray fx = a.toFloat32();
+            NDArray fg = NDArray.of(g, shape).toFloat32();
+            NDArray fy = SoftmaxKernels.softmax(fx, axis, log);
+            assertRounded(SoftmaxKernels.softmax(fx.toFloat64(), axis, log).toArray(), fy.toFloatArray(), what + " float32");
+            assertRounded(SoftmaxKernels.softmaxBackward(fg.toFloat64(), fy.toFloat64(), axis, log).toArray(),
+                    SoftmaxKernels.softmaxBackward(fg, fy, axis, log).toFloatArray(), what + " float32 backward");
+        }
+    }
+
+    /** Columns of two tiles and more (inner 1000 over 300 rows), an all -inf slice and a NaN: the definition's NaN where it has one. */
+    @Example
+    void tilesAndSpecialSlicesKeepTheDefinition() {
+        int[] shape = {2, 300, 1000};
+        SplittableRandom rng = new SplittableRandom(7);
+        double[] x = values(rng, shape, false);
+        for (int j = 0; j < 300; j++) {
+            x[j * 1000 + 5] = Double.NEGATIVE_INFINITY;
+        }
+        x[300_000 + 7 * 1000 + 999] = Double.NaN;
+        double[] y = SoftmaxKernels.softmax(NDArray.of(x, shape), 1, false).toArray();
+        assertSameBits(reference(x, shape, 1, false), y, "softmax");
+        assertTrue(Double.isNaN(y[5]) && Double.isNaN(y[299 * 1000 + 5]), "an all -inf slice gives NaN");
+        assertTrue(Double.isNaN(y[300_000 + 999]) && !Double.isNaN(y[300_000 + 998]), "a NaN spoils its own slice only");
+        double sum = 0;
+        for (int j = 0; j < 300; j++) {
+            sum += y[j * 1000 + 6];
+        }
+        assertEquals(1, sum, 1e-12, "a slice sums to 1");
+    }
+}
