@@ -11,8 +11,10 @@ import java.util.concurrent.locks.LockSupport;
  * products ({@link ParallelGemm}), with the same thread count ({@code adjoint.threads}, the
  * calling thread's cap included).
  *
- * <p>Only loops of at least {@link #MIN_PARALLEL} elements split, into parts of at least
- * {@link #MIN_PART}: below that, waking a pool thread costs more than it saves.
+ * <p>Only loops of at least {@link #MIN_PARALLEL} elements split, over one thread per
+ * {@link #MIN_PART} elements at most: below that, waking a pool thread costs more than it saves.
+ * Each thread's share is cut into up to {@link #PIECES} parts, so that the calling thread takes
+ * over the parts of a pool thread that starts late.
  *
  * <p>Determinism: a part computes each of its outputs by exactly the operations a one-part run
  * uses. Elementwise loops split at multiples of a grain (a float32 block, a row) so that every
@@ -24,8 +26,12 @@ import java.util.concurrent.locks.LockSupport;
 public final class Parallel {
     /** Elements below which a loop stays on the calling thread. */
     public static final int MIN_PARALLEL = 1 << 15;
-    /** The fewest elements per part. */
+    /** The fewest elements per thread. */
     static final int MIN_PART = 1 << 14;
+    /** The parts a thread's share of a split loop is cut into, at most ({@link #forRange}). */
+    static final int PIECES = 4;
+    /** The fewest elements per part of a thread's share. */
+    static final int MIN_PIECE = 1 << 12;
     /** Spins of a split loop's caller waiting for parts that run elsewhere, before it parks. */
     static final int SPINS = 1 << 14;
     /** Elements per partial sum of {@link #sum}: fixed, whatever the thread count. */
@@ -87,8 +93,11 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        // at least a grain: fewer indices than parts leave some parts out
-        int chunk = (int) Math.max(grain, ((long) n / parts + grain - 1) / grain * grain);
+        // each thread's share cut into up to PIECES parts of at least MIN_PIECE elements: a caller
+        // whose pool thread starts late then takes over the parts it has not begun, instead of
+        // waiting for a whole share; at least a grain (fewer indices than parts leave some out)
+        long per = Math.max((MIN_PIECE + cost - 1) / cost, (long) n / ((long) parts * PIECES));
+        int chunk = (int) Math.min(n, Math.max(grain, (per + grain - 1) / grain * grain));
         new Split(n, chunk, parts, false, body).run();
     }
 

@@ -75,14 +75,18 @@ class ParallelKernelsTest {
             Parallel.forceParts(parts);
             AtomicInteger ranges = new AtomicInteger();
             long[] covered = new long[1];
+            java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
             Parallel.forRange(1 << 20, FloatBlocks.BLOCK, (from, to) -> {
                 assertEquals(0, from % FloatBlocks.BLOCK, "a part starts on a block");
                 ranges.incrementAndGet();
+                threads.add(Thread.currentThread());
                 synchronized (covered) {
                     covered[0] += to - from;
                 }
             });
-            assertEquals(parts, ranges.get(), "parts");
+            // each thread's share in PIECES parts, so a caller can take over a late thread's
+            assertEquals(parts == 1 ? 1 : parts * Parallel.PIECES, ranges.get(), "parts");
+            assertTrue(threads.size() <= parts, threads.size() + " threads for " + parts + " parts");
             assertEquals(1 << 20, covered[0], "every index once");
         }
         Parallel.forceParts(8);
