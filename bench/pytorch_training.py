@@ -317,6 +317,17 @@ def max_rows_grad(torch):
     return step
 
 
+def cross_entropy_grad(torch):
+    x = torch.randn(256, 1000, requires_grad=True)
+    classes = torch.randint(0, 1000, (256,))
+
+    def step():
+        x.grad = None
+        torch.nn.functional.cross_entropy(x, classes).backward()
+        return x.grad
+    return step
+
+
 def squared_difference_grad(torch):
     x = torch.randn(256, 1000, requires_grad=True)
     a = torch.randn(256, 1000)
@@ -337,7 +348,8 @@ WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFl
              "leakyReluGrad": (selection_grad("leakyRelu"), None), "absGrad": (selection_grad("abs"), None),
              "clampGrad": (selection_grad("clamp"), None), "maximumGrad": (selection_grad("maximum"), None),
              "maximum": (maximum, None), "argmaxRows": (argmax_rows, None), "maxRows": (max_rows, None),
-             "maxRowsGrad": (max_rows_grad, None), "squaredDifferenceGrad": (squared_difference_grad, None)}
+             "maxRowsGrad": (max_rows_grad, None), "squaredDifferenceGrad": (squared_difference_grad, None),
+             "crossEntropyGrad": (cross_entropy_grad, None)}
 
 
 def main():

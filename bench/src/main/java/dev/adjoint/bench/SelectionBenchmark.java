@@ -3,6 +3,7 @@ package dev.adjoint.bench;
 import dev.adjoint.core.DType;
 import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.nn.Losses;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * maximum of two tensors ({@code maximumGrad}), whose gradients are selections too. Reductions and
  * their gradients: each row's argmax ({@code argmaxRows}) and max ({@code maxRows}), max's forward
  * and backward ({@code maxRowsGrad}), and the squared-difference loss against another tensor,
- * forward and backward ({@code squaredDifferenceGrad}). {@code maximumScoped} is the elementwise
+ * forward and backward ({@code squaredDifferenceGrad}), and nn's cross-entropy of [256, 1000] logits
+ * against a class a row, forward and backward ({@code crossEntropyGrad}). {@code maximumScoped} is the elementwise
  * maximum alone. The {@code ...Scoped} twins run in a {@link MemoryScope}, whose results take
  * arrays the previous call gave back: without the cost of memory no cache holds (PyTorch's caching
  * allocator's case).
@@ -57,6 +59,7 @@ public class SelectionBenchmark {
     Tensor b;
     Tensor x;
     Tensor y;
+    int[] classes;
 
     /** A random table, random rows to look up, logits, their target columns and the operands. */
     @Setup
@@ -74,6 +77,10 @@ public class SelectionBenchmark {
             t[i] = rng.nextInt(1000);
         }
         targets = Tensor.of(t, 256, 1).to(d);
+        classes = new int[256];
+        for (int i = 0; i < classes.length; i++) {
+            classes[i] = (int) t[i];
+        }
         left = Tensor.randn(d, rng, 256, 512);
         right = Tensor.randn(d, rng, 256, 512);
         mask = Tensor.randn(d, rng, 256, 1000).gt(0.0);
@@ -244,6 +251,16 @@ public class SelectionBenchmark {
         x.zeroGrad();
         try (MemoryScope scope = MemoryScope.open()) {
             x.sumSquaredDifference(a).backward();
+        }
+        return x.grad();
+    }
+
+    /** nn's cross-entropy of x ([256, 1000] logits) against a class a row, and its backward; in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor crossEntropyGrad() {
+        x.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            Losses.crossEntropy(x, classes).backward();
         }
         return x.grad();
     }

@@ -2,6 +2,7 @@ package dev.adjoint.nn;
 
 import dev.adjoint.core.Context;
 import dev.adjoint.core.CustomOp;
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.Arrays;
 
@@ -104,7 +105,25 @@ public final class Losses {
         if (n == 0) {
             throw new IllegalArgumentException("crossEntropy: empty batch (logits shape " + Arrays.toString(shape) + ")");
         }
-        return crossEntropy(logits, oneHot("crossEntropy", classes, c).to(logits.dtype()));
+        return crossEntropy(logits, oneHot("crossEntropy", classes, c, logits.dtype()));
+    }
+
+    /**
+     * {@link #oneHot(int[], int)} in {@code dtype}, as one broadcast comparison of the class numbers
+     * (a column) with the column numbers (a row): the batch's rows written once, in the logits'
+     * dtype, with no float64 copy to convert. Class numbers up to 2^24 are exact in float32.
+     */
+    private static Tensor oneHot(String op, int[] classes, int count, DType dtype) {
+        checkClasses(op, classes, count);
+        double[] rows = new double[classes.length];
+        for (int i = 0; i < classes.length; i++) {
+            rows[i] = classes[i];
+        }
+        double[] columns = new double[count];
+        for (int j = 0; j < count; j++) {
+            columns[j] = j;
+        }
+        return Tensor.of(rows, classes.length, 1).to(dtype).eq(Tensor.of(columns, 1, count).to(dtype));
     }
 
     /**
@@ -125,15 +144,22 @@ public final class Losses {
 
     /** {@link #oneHot(int[], int)}, naming {@code op} when a class is out of range. */
     private static Tensor oneHot(String op, int[] classes, int count) {
+        checkClasses(op, classes, count);
         double[] v = new double[classes.length * count];
+        for (int i = 0; i < classes.length; i++) {
+            v[i * count + classes[i]] = 1.0;
+        }
+        return Tensor.of(v, classes.length, count);
+    }
+
+    /** That each class is in {@code [0, count)}, naming {@code op} and the first that is not. */
+    private static void checkClasses(String op, int[] classes, int count) {
         for (int i = 0; i < classes.length; i++) {
             if (classes[i] < 0 || classes[i] >= count) {
                 throw new IllegalArgumentException(op + ": class " + classes[i] + " at index " + i + " is out of range for " + count
                         + " classes");
             }
-            v[i * count + classes[i]] = 1.0;
         }
-        return Tensor.of(v, classes.length, count);
     }
 
     /**

@@ -164,6 +164,39 @@ class LossesTest {
         }
     }
 
+    /**
+     * Class labels and their one-hot rows as a tensor give the same loss and gradient bits, in
+     * float64 and float32 (the labels' one-hot is made in the logits' dtype), with rows of 3 and of
+     * 100 classes (float32 rows of 64 or more run on float32 arithmetic).
+     */
+    @Test
+    void classLabelsAndOneHotTargetsGiveTheSameBitsInEitherDtype() {
+        SplittableRandom rng = new SplittableRandom(41);
+        for (dev.adjoint.core.DType dtype : dev.adjoint.core.DType.values()) {
+            for (int c : new int[] {3, 100}) {
+                int n = 7;
+                int[] classes = new int[n];
+                for (int i = 0; i < n; i++) {
+                    classes[i] = rng.nextInt(c);
+                }
+                Tensor x = Tensor.randn(dtype, rng, n, c);
+                Tensor a = x.detach().requiresGrad(true);
+                Tensor b = x.detach().requiresGrad(true);
+                Tensor byLabels = Losses.crossEntropy(a, classes);
+                Tensor byRows = Losses.crossEntropy(b, Losses.oneHot(classes, c).to(dtype));
+                assertEquals(dtype, byLabels.dtype());
+                assertEquals(Double.doubleToLongBits(byRows.item()), Double.doubleToLongBits(byLabels.item()), dtype + " " + c);
+                byLabels.backward();
+                byRows.backward();
+                double[] ga = a.grad().toArray();
+                double[] gb = b.grad().toArray();
+                for (int i = 0; i < ga.length; i++) {
+                    assertEquals(Double.doubleToLongBits(gb[i]), Double.doubleToLongBits(ga[i]), dtype + " " + c + " gradient at " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void crossEntropyIsStableForHugeLogits() {
         Tensor loss = Losses.crossEntropy(Tensor.of(new double[] {1000, 0, -1000, 1e4}, 2, 2), new int[] {1, 1});
