@@ -15,8 +15,10 @@ import dev.adjoint.core.kernel.Parallel;
  * }</pre>
  *
  * <p>A loop shorter than {@link #MIN_LENGTH} indices runs on the calling thread. Longer ones are cut into
- * ranges that start at multiples of 512, one per thread; the body must then compute each index
- * independently of the others, so that the result does not depend on the thread count.
+ * ranges that start at multiples of 512, up to four per thread (so that the calling thread can take
+ * over the ranges of a thread that starts late); the body must then compute each index
+ * independently of the others, so that the result does not depend on the thread count or on
+ * which thread runs which range.
  */
 public final class ParallelLoops {
     /** Loops shorter than this run on the calling thread: waking another costs more than it saves. */

@@ -111,9 +111,13 @@ public final class Losses {
     /**
      * {@link #oneHot(int[], int)} in {@code dtype}, as one broadcast comparison of the class numbers
      * (a column) with the column numbers (a row): the batch's rows written once, in the logits'
-     * dtype, with no float64 copy to convert. Class numbers up to 2^24 are exact in float32.
+     * dtype, with no float64 copy to convert. Beyond 2^24 classes, where float32 no longer tells
+     * neighbouring column numbers apart, the float64 rows are converted instead.
      */
     private static Tensor oneHot(String op, int[] classes, int count, DType dtype) {
+        if (count > 1 << 24) {
+            return oneHot(op, classes, count).to(dtype);
+        }
         checkClasses(op, classes, count);
         double[] rows = new double[classes.length];
         for (int i = 0; i < classes.length; i++) {

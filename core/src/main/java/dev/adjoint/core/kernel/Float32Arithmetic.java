@@ -134,7 +134,7 @@ final class Float32Arithmetic {
 
     /**
      * Runs {@code loop} over a float32 x into a new contiguous float32 array, split over threads at
-     * multiples of a block ({@link Parallel}): a contiguous x in place, one call per thread; a view
+     * multiples of a block ({@link Parallel}): a contiguous x in place, one call per part; a view
      * copied block by block into scratch ({@link Strided}), one call per block.
      */
     private static NDArray blockwise(NDArray x, Loop loop) {

@@ -401,8 +401,9 @@ public final class ReduceKernels {
     /**
      * {@code sum((a - b)^2)} over arrays of equal shape, in float64 (float32 elements widened
      * exactly, so a float32 pair gives the bits of its widened copies): the squares of each block of
-     * {@link FloatBlocks#BLOCK} elements summed in lanes ({@link #sum(double[], int, int)}), the
-     * blocks' sums added in order within each of {@link Parallel#sum}'s fixed blocks. The additions
+     * {@link FloatBlocks#BLOCK} elements summed in lanes ({@link MathKernel#squaredDistance}, the bits
+     * of {@link #sum(double[], int, int)} of the squares), the blocks' sums added in order within
+     * each of {@link Parallel#sum}'s fixed blocks. The additions
      * are independent of the thread count, and independent of each other enough to keep the adder
      * busy (one running sum waited on each addition).
      */

@@ -3,12 +3,15 @@ package dev.adjoint.core.kernel;
 import java.util.Arrays;
 
 /**
- * Softmax, log-softmax and their gradient along an axis that has elements after it (a channel axis,
- * or the first axis of a matrix) on contiguous arrays. The slices of one outer index form a block
+ * Softmax, log-softmax and their gradient along an axis followed by at least
+ * {@link MathKernel#MIN_LENGTH} elements (the channels of images, or the first axis of a matrix) on
+ * contiguous arrays; slices closer together stay in {@link SoftmaxKernels}' loops, where a tile's
+ * runs would be too short to pay for their calls. The slices of one outer index form a block
  * of {@code n} rows (the axis) by {@code inner} columns, each column a slice; a tile of columns is
  * done at once, row by row: the rows are contiguous runs, so each step (a maximum, a difference, an
- * exponential, a running sum) is a math-kernel call on a run of the tile's width, in place of a
- * scalar loop that steps {@code inner} elements at a time. Every column takes the operations of the
+ * exponential, a running sum) is a math-kernel call on a run of the tile's width (exp the math
+ * kernel's, as for softmax's rows of that length), in place of a scalar loop that steps
+ * {@code inner} elements at a time. Every column takes the operations of the
  * one-slice definition in the same order (the maximum, {@code e = exp(x - max)} added to a sum from
  * the first row on, then {@code e / sum} as {@code e (1 / sum)} or {@code (x - max) - log(sum)}), so
  * the tiling and the thread count leave the bits as they are. float32 tiles are widened exactly
@@ -17,47 +20,39 @@ import java.util.Arrays;
 final class SoftmaxColumns {
     /** A tile's elements (its width times the axis), whose rows stay in the second-level cache between passes. */
     private static final int TILE_ELEMENTS = 1 << 14;
+    /** The most elements of a float32 tile, whose widened rows and results take per-thread scratch. */
+    private static final int FLOAT_TILE_ELEMENTS = 1 << 18;
 
     private SoftmaxColumns() {
     }
 
-    /** The columns of a tile: a cache-sized share of {@code inner}, at least a math-kernel run where the block has one. */
-    private static int tileWidth(int n, int inner) {
-        return Math.min(inner, Math.max(MathKernel.MIN_LENGTH, TILE_ELEMENTS / Math.max(1, n)));
-    }
-
-    /** The math kernel of the columns: the vector kernel's functions for every column where a run can be long enough. */
-    private static MathKernel kernel(int inner) {
-        return KernelProvider.exactFor(inner);
+    /**
+     * The columns of a tile: a cache-sized share of {@code inner}, at least a math-kernel run, and
+     * for float32 no more than its scratch holds for the axis (down to one column for very long
+     * axes). The width changes which calls a column's operations take, not the operations.
+     */
+    private static int tileWidth(int n, int inner, boolean floats) {
+        int w = Math.min(inner, Math.max(MathKernel.MIN_LENGTH, TILE_ELEMENTS / Math.max(1, n)));
+        return floats ? Math.max(1, Math.min(w, FLOAT_TILE_ELEMENTS / Math.max(1, n))) : w;
     }
 
     /**
      * Softmax (or log-softmax) of contiguous {@code c} along an axis of length {@code n} followed by
-     * {@code inner > 1} elements.
+     * {@code inner} elements, at least {@link MathKernel#MIN_LENGTH}.
      */
     static NDArray softmax(NDArray c, int n, int inner, boolean log) {
         boolean floats = c.floats != null;
         double[] r = floats ? null : Buffers.uninitialized(c.size);
         float[] rf = floats ? Buffers.uninitializedFloats(c.size) : null;
-        int outer = n == 0 ? 0 : c.size / (n * inner);
-        int w = tileWidth(n, inner);
-        int tiles = (inner + w - 1) / w;
-        MathKernel k = kernel(inner);
-        Parallel.forRange(outer * tiles, 1, (long) n * w, (first, last) -> {
-            double[] m = new double[w];
-            double[] s = new double[w];
-            double[] t = new double[w];
-            for (int task = first; task < last; task++) {
-                int base = task / tiles * n * inner + task % tiles * w;
-                int width = Math.min(w, inner - task % tiles * w);
-                if (floats) {
-                    double[] wide = Scratch.doubles(Scratch.SOFTMAX, 2 * n * w);
-                    widenRows(c.floats, c.offset + base, inner, wide, n, width);
-                    forward(k, wide, 0, width, wide, n * width, width, n, width, log, m, s, t);
-                    narrowRows(wide, n * width, rf, base, inner, n, width);
-                } else {
-                    forward(k, c.data, c.offset + base, inner, r, base, inner, n, width, log, m, s, t);
-                }
+        MathKernel k = KernelProvider.math();
+        forEachTile(c.size, n, inner, floats, (base, width, w, m, s, t) -> {
+            if (floats) {
+                double[] wide = Scratch.doubles(Scratch.SOFTMAX, Math.multiplyExact(2, n * w));
+                widenRows(c.floats, c.offset + base, inner, wide, 0, n, width);
+                forward(k, wide, 0, width, wide, n * width, width, n, width, log, m, s, t);
+                narrowRows(wide, n * width, rf, base, inner, n, width);
+            } else {
+                forward(k, c.data, c.offset + base, inner, r, base, inner, n, width, log, m, s, t);
             }
         });
         return floats ? NDArray.wrapLike(rf, c) : NDArray.wrapLike(r, c);
@@ -71,29 +66,45 @@ final class SoftmaxColumns {
         boolean floats = y.floats != null;
         double[] r = floats ? null : Buffers.uninitialized(y.size);
         float[] rf = floats ? Buffers.uninitializedFloats(y.size) : null;
-        int outer = n == 0 ? 0 : y.size / (n * inner);
-        int w = tileWidth(n, inner);
-        int tiles = (inner + w - 1) / w;
-        MathKernel k = kernel(inner);
-        Parallel.forRange(outer * tiles, 1, (long) n * w, (first, last) -> {
-            double[] s = new double[w];
-            double[] t = new double[w];
-            for (int task = first; task < last; task++) {
-                int base = task / tiles * n * inner + task % tiles * w;
-                int width = Math.min(w, inner - task % tiles * w);
-                if (floats) {
-                    int block = n * width;
-                    double[] wide = Scratch.doubles(Scratch.SOFTMAX, 3 * n * w);
-                    widenRows(g.floats, g.offset + base, inner, wide, n, width);
-                    widenRows(y.floats, y.offset + base, inner, wide, n, width, block);
-                    backward(k, wide, 0, wide, block, width, wide, 2 * block, width, n, width, log, s, t);
-                    narrowRows(wide, 2 * block, rf, base, inner, n, width);
-                } else {
-                    backward(k, g.data, g.offset + base, y.data, y.offset + base, inner, r, base, inner, n, width, log, s, t);
-                }
+        MathKernel k = KernelProvider.math();
+        forEachTile(y.size, n, inner, floats, (base, width, w, m, s, t) -> {
+            if (floats) {
+                int block = n * width;
+                double[] wide = Scratch.doubles(Scratch.SOFTMAX, Math.multiplyExact(3, n * w));
+                widenRows(g.floats, g.offset + base, inner, wide, 0, n, width);
+                widenRows(y.floats, y.offset + base, inner, wide, block, n, width);
+                backward(k, wide, 0, wide, block, width, wide, 2 * block, width, n, width, log, s, t);
+                narrowRows(wide, 2 * block, rf, base, inner, n, width);
+            } else {
+                backward(k, g.data, g.offset + base, y.data, y.offset + base, inner, r, base, inner, n, width, log, s, t);
             }
         });
         return floats ? NDArray.wrapLike(rf, y) : NDArray.wrapLike(r, y);
+    }
+
+    /** One tile of columns: its first element's index in a block-major array, its width, the widest tile and per-thread rows m, s and t of w values. */
+    @FunctionalInterface
+    private interface Tile {
+        void run(int base, int width, int w, double[] m, double[] s, double[] t);
+    }
+
+    /**
+     * Runs {@code tile} for each tile of columns of each of the {@code size / (n inner)} blocks, the
+     * tiles split over threads ({@link Parallel#forRange}); m, s and t are made once per part.
+     */
+    private static void forEachTile(int size, int n, int inner, boolean floats, Tile tile) {
+        int outer = n == 0 ? 0 : size / (n * inner);
+        int w = tileWidth(n, inner, floats);
+        int tiles = (inner + w - 1) / w;
+        Parallel.forRange(outer * tiles, 1, (long) n * w, (first, last) -> {
+            double[] m = new double[w];
+            double[] s = new double[w];
+            double[] t = new double[w];
+            for (int task = first; task < last; task++) {
+                int column = task % tiles * w;
+                tile.run(task / tiles * n * inner + column, Math.min(w, inner - column), w, m, s, t);
+            }
+        });
     }
 
     /**
@@ -165,13 +176,8 @@ final class SoftmaxColumns {
         }
     }
 
-    /** Widens n rows of w floats, row j from {@code ao + j as}, into w's rows of w from 0. */
-    private static void widenRows(float[] a, int ao, int as, double[] wide, int n, int w) {
-        widenRows(a, ao, as, wide, n, w, 0);
-    }
-
     /** Widens n rows of w floats, row j from {@code ao + j as}, into wide's rows of w from {@code at}. */
-    private static void widenRows(float[] a, int ao, int as, double[] wide, int n, int w, int at) {
+    private static void widenRows(float[] a, int ao, int as, double[] wide, int at, int n, int w) {
         for (int j = 0; j < n; j++) {
             NDArray.widen(a, ao + j * as, wide, at + j * w, w);
         }

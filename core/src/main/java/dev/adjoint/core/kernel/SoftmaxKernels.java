@@ -3,9 +3,10 @@ package dev.adjoint.core.kernel;
 /**
  * Softmax and log-softmax along an axis, and their gradient: a maximum and a sum per slice. Slices
  * are independent, so long arrays split over threads by whole slices ({@link Parallel}), each slice
- * computed as on one thread: the same bits for any thread count. Here the slices that are rows (the
- * last axis, or one followed by size-1 axes); an axis with elements after it goes to
- * {@link SoftmaxColumns}.
+ * computed as on one thread: the same bits for any thread count. An axis followed by
+ * {@link MathKernel#MIN_LENGTH} or more elements goes to {@link SoftmaxColumns}, which runs the
+ * slices a tile of columns at a time on the math kernel; the slices here are rows, or lie fewer
+ * than that many elements apart.
  */
 public final class SoftmaxKernels {
     private SoftmaxKernels() {
@@ -38,30 +39,37 @@ public final class SoftmaxKernels {
      * @return a new contiguous array of x's shape
      */
     public static NDArray softmax(NDArray x, int axis, boolean log) {
-        int inner = innerSize(x.shape, axis);
-        if (inner > 1) {
-            return SoftmaxColumns.softmax(x.contiguous(), x.shape[axis], inner, log);
+        int columns = innerSize(x.shape, axis);
+        if (columns >= MathKernel.MIN_LENGTH) {
+            return SoftmaxColumns.softmax(x.contiguous(), x.shape[axis], columns, log);
         }
         if (x.floats != null) {
-            return softmaxFloatRows(x.contiguous(), slice(x.shape, axis), log);
+            return innerSize(x.shape, axis) == 1 ? softmaxFloatRows(x.contiguous(), slice(x.shape, axis), log) : softmax(x.toFloat64(), axis, log).toFloat32();
         }
         NDArray c = x.contiguous();
         double[] a = c.data;
         double[] r = Buffers.uninitialized(c.size);
-        int n = slice(c.shape, axis);
-        int rows = n == 0 || inner == 0 ? 0 : c.size / n;
+        int n = c.shape[axis];
+        int inner = innerSize(c.shape, axis);
+        int outer = n == 0 || inner == 0 ? 0 : c.size / (n * inner);
         if (Parallel.parts(c.size) <= 1) {
             // NOTE: the one-thread loop here, not in a lambda: C2 then compiles this method with
             // softmaxSlice and the vector exp inlined on their profiles; compiled first from a
             // lambda, the vector exp's reinterpretations can be left as calls for the life of the JVM
-            for (int k = 0; k < rows; k++) {
-                softmaxSlice(a, c.offset + k * n, r, k * n, n, log);
+            for (int o = 0; o < outer; o++) {
+                for (int i = 0; i < inner; i++) {
+                    int base = o * n * inner + i;
+                    softmaxSlice(a, c.offset + base, r, base, n, inner, log);
+                }
             }
             return NDArray.wrapLike(r, c);
         }
-        Parallel.forRange(rows, 1, n, (first, last) -> {
-            for (int k = first; k < last; k++) {
-                softmaxSlice(a, c.offset + k * n, r, k * n, n, log);
+        Parallel.forRange(outer, 1, (long) n * inner, (first, last) -> {
+            for (int o = first; o < last; o++) {
+                for (int i = 0; i < inner; i++) {
+                    int base = o * n * inner + i;
+                    softmaxSlice(a, c.offset + base, r, base, n, inner, log);
+                }
             }
         });
         return NDArray.wrapLike(r, c);
@@ -93,7 +101,7 @@ public final class SoftmaxKernels {
             for (int k = first; k < last; k++) {
                 int base = k * n;
                 FloatBlocks.widen(c.floats, c.offset + base, 1, row, n);
-                softmaxSlice(row, 0, out, 0, n, log);
+                softmaxSlice(row, 0, out, 0, n, 1, log);
                 FloatBlocks.narrow(out, r, base, n);
             }
         });
@@ -127,35 +135,35 @@ public final class SoftmaxKernels {
         }
     }
 
-    /** Softmax of the n consecutive elements of a from pa, written to r from base. */
-    private static void softmaxSlice(double[] a, int pa, double[] r, int base, int n, boolean log) {
-        if (n >= MathKernel.MIN_LENGTH) {
+    /** Softmax of the n elements of a from pa step inner, written to r from base step inner. */
+    private static void softmaxSlice(double[] a, int pa, double[] r, int base, int n, int inner, boolean log) {
+        if (inner == 1 && n >= MathKernel.MIN_LENGTH) {
             softmaxRow(a, pa, r, base, n, log);
             return;
         }
         double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            max = Math.max(max, a[pa + j]);
+        for (int j = 0, p = pa; j < n; j++, p += inner) {
+            max = Math.max(max, a[p]);
         }
         if (max == Double.NEGATIVE_INFINITY) {
             max = 0; // an all -inf slice gives NaN, as exp(-inf - -inf) does in the composite
         }
         double sum = 0;
-        for (int j = 0; j < n; j++) {
-            double e = Math.exp(a[pa + j] - max);
-            r[base + j] = e;
+        for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+            double e = Math.exp(a[p] - max);
+            r[q] = e;
             sum += e;
         }
         if (log) {
             // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
             double logSum = Math.log(sum);
-            for (int j = 0; j < n; j++) {
-                r[base + j] = (a[pa + j] - max) - logSum;
+            for (int j = 0, p = pa, q = base; j < n; j++, p += inner, q += inner) {
+                r[q] = (a[p] - max) - logSum;
             }
         } else {
             double inv = 1 / sum;
-            for (int j = 0; j < n; j++) {
-                r[base + j] *= inv;
+            for (int j = 0, q = base; j < n; j++, q += inner) {
+                r[q] *= inv;
             }
         }
     }
@@ -197,29 +205,51 @@ public final class SoftmaxKernels {
      * @return a new contiguous array of y's shape
      */
     public static NDArray softmaxBackward(NDArray g, NDArray y, int axis, boolean log) {
-        if ((g.floats != null) != (y.floats != null)) {
-            return softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log).toFloat32();
+        int columns = innerSize(y.shape, axis);
+        if (columns >= MathKernel.MIN_LENGTH && (g.floats != null) == (y.floats != null)) {
+            return SoftmaxColumns.backward(g.contiguous(), y.contiguous(), y.shape[axis], columns, log);
         }
-        int inner = innerSize(y.shape, axis);
-        if (inner > 1) {
-            return SoftmaxColumns.backward(g.contiguous(), y.contiguous(), y.shape[axis], inner, log);
-        }
-        if (y.floats != null) {
+        if (g.floats != null && y.floats != null && innerSize(y.shape, axis) == 1) {
             return softmaxBackwardFloatRows(g.contiguous(), y.contiguous(), slice(y.shape, axis), log);
+        }
+        if (g.floats != null || y.floats != null) {
+            return softmaxBackward(g.toFloat64(), y.toFloat64(), axis, log).toFloat32();
         }
         NDArray cg = g.contiguous();
         NDArray cy = y.contiguous();
         double[] gd = cg.data;
         double[] yd = cy.data;
         double[] r = Buffers.uninitialized(cy.size);
-        int n = slice(cy.shape, axis);
-        int rows = n == 0 || inner == 0 ? 0 : cy.size / n;
-        Parallel.forRange(rows, 1, n, (first, last) -> {
-            for (int k = first; k < last; k++) {
-                contiguousSoftmaxBackward(gd, cg.offset + k * n, yd, cy.offset + k * n, r, k * n, n, log);
+        int n = cy.shape[axis];
+        int inner = innerSize(cy.shape, axis);
+        int outer = n == 0 || inner == 0 ? 0 : cy.size / (n * inner);
+        Parallel.forRange(outer, 1, (long) n * inner, (first, last) -> {
+            for (int o = first; o < last; o++) {
+                for (int i = 0; i < inner; i++) {
+                    int base = o * n * inner + i;
+                    int pg = cg.offset + base;
+                    int py = cy.offset + base;
+                    if (inner == 1) {
+                        contiguousSoftmaxBackward(gd, pg, yd, py, r, base, n, log);
+                    } else {
+                        stridedSoftmaxBackward(gd, pg, yd, py, r, base, n, inner, log);
+                    }
+                }
             }
         });
         return NDArray.wrapLike(r, cy);
+    }
+
+    /** One slice of {@link #softmaxBackward} whose elements lie {@code inner} apart. */
+    private static void stridedSoftmaxBackward(double[] gd, int pg, double[] yd, int py, double[] r, int base, int n, int inner, boolean log) {
+        double s = 0;
+        for (int j = 0, off = 0; j < n; j++, off += inner) {
+            s += log ? gd[pg + off] : gd[pg + off] * yd[py + off];
+        }
+        for (int j = 0, off = 0; j < n; j++, off += inner) {
+            double yv = yd[py + off];
+            r[base + off] = log ? gd[pg + off] - Math.exp(yv) * s : yv * (gd[pg + off] - s);
+        }
     }
 
     /**

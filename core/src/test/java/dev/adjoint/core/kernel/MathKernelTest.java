@@ -777,6 +777,17 @@ class MathKernelTest {
                 assertEquals(Float.floatToIntBits(fe), Float.floatToIntBits(fr[i]), k + " float scaled difference of " + n + " at " + i);
                 assertEquals(Double.doubleToLongBits(e), Double.doubleToLongBits(r[i]), k + " scaled difference of " + n + " at " + i);
             }
+            // float64 in place, r as a and as b at the same offset
+            double[] inA = a.clone();
+            double[] inB = b.clone();
+            k.scaledDifference(c, inA, 2, b, 2, inA, 2, m);
+            k.scaledDifference(c, a, 3, inB, 3, inB, 3, Math.max(0, m - 1));
+            for (int i = 0; i < m; i++) {
+                assertEquals(Double.doubleToLongBits((a[2 + i] - b[2 + i]) * c), Double.doubleToLongBits(inA[2 + i]), k + " in place of a, " + n);
+            }
+            for (int i = 0; i < m - 1; i++) {
+                assertEquals(Double.doubleToLongBits((a[3 + i] - b[3 + i]) * c), Double.doubleToLongBits(inB[3 + i]), k + " in place of b, " + n);
+            }
         }
     }
 

@@ -159,6 +159,32 @@ class SoftmaxColumnsTest {
         }
     }
 
+    /**
+     * A float32 tile no larger than its scratch: an axis of 5,000 over 64 columns takes tiles
+     * narrower than a run (52 and 12 columns), with the float64 result rounded, and gradients of
+     * mixed dtypes are the float64 gradient rounded; empty axes give empty results.
+     */
+    @Example
+    void longAxesMixedDtypesAndEmptyShapes() {
+        int[] shape = {1, 5000, 64};
+        SplittableRandom rng = new SplittableRandom(9);
+        NDArray x = NDArray.of(values(rng, shape, false), shape).toFloat32();
+        NDArray g = NDArray.of(values(rng, shape, false), shape).toFloat32();
+        for (boolean log : new boolean[] {false, true}) {
+            NDArray y = SoftmaxKernels.softmax(x, 1, log);
+            assertRounded(SoftmaxKernels.softmax(x.toFloat64(), 1, log).toArray(), y.toFloatArray(), "long axis, log " + log);
+            assertRounded(SoftmaxKernels.softmaxBackward(g.toFloat64(), y.toFloat64(), 1, log).toArray(),
+                    SoftmaxKernels.softmaxBackward(g, y, 1, log).toFloatArray(), "long axis backward, log " + log);
+            assertRounded(SoftmaxKernels.softmaxBackward(g.toFloat64(), y.toFloat64(), 1, log).toArray(),
+                    SoftmaxKernels.softmaxBackward(g, y.toFloat64(), 1, log).toFloatArray(), "mixed dtypes, log " + log);
+        }
+        for (int[] empty : new int[][] {{2, 0, 70}, {0, 3, 70}, {2, 3, 70, 0}}) {
+            NDArray e = NDArray.of(new double[0], empty);
+            assertEquals(0, SoftmaxKernels.softmax(e, 1, false).size, java.util.Arrays.toString(empty));
+            assertEquals(0, SoftmaxKernels.softmaxBackward(e, e, 1, true).size, java.util.Arrays.toString(empty));
+        }
+    }
+
     /** Columns of two tiles and more (inner 1000 over 300 rows), an all -inf slice and a NaN: the definition's NaN where it has one. */
     @Example
     void tilesAndSpecialSlicesKeepTheDefinition() {
