@@ -298,6 +298,14 @@ interface MathKernel {
     double expShifted(float[] a, int ao, float shift, float[] r, int ro, int n);
 
     /**
+     * {@code r[ro + i] = exp(a[ao + i] - b[bo + i])}: {@link #expShifted(float[], int, float, float[],
+     * int, int)} with a shift per element (softmax's exponentials of float32 columns, each column its
+     * own maximum), within one ulp of the exponential of the exact difference. r must not overlap a
+     * or b.
+     */
+    void expDifference(float[] a, int ao, float[] b, int bo, float[] r, int ro, int n);
+
+    /**
      * The sum of {@code a[ao + i] * b[bo + i]}, i in [0, n), as {@link ScalarMathKernel#dotInLanes}
      * defines it (sixteen running sums): the same bits in both kernels.
      */

@@ -264,6 +264,13 @@ final class ScalarMathKernel implements MathKernel {
     }
 
     @Override
+    public void expDifference(float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) Math.exp((double) a[ao + i] - b[bo + i]);
+        }
+    }
+
+    @Override
     public double dot(double[] a, int ao, double[] b, int bo, int n) {
         return dotInLanes(a, ao, b, bo, n, false);
     }

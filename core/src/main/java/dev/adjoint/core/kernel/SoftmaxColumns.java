@@ -14,8 +14,10 @@ import java.util.Arrays;
  * {@code inner} elements at a time. Every column takes the operations of the
  * one-slice definition in the same order (the maximum, {@code e = exp(x - max)} added to a sum from
  * the first row on, then {@code e / sum} as {@code e (1 / sum)} or {@code (x - max) - log(sum)}), so
- * the tiling and the thread count leave the bits as they are. float32 tiles are widened exactly
- * into scratch, run the float64 tile and are rounded once: the float64 result rounded.
+ * the tiling and the thread count leave the bits as they are. float32 runs as softmax's float32
+ * rows do: softmax and its gradient in float32 arithmetic (sums in float64), within a few ulps of
+ * the float64 result; log-softmax's gradient widens its tiles into scratch, runs the float64 tile
+ * and rounds once.
  */
 final class SoftmaxColumns {
     /** A tile's elements (its width times the axis), whose rows stay in the second-level cache between passes. */
@@ -45,14 +47,11 @@ final class SoftmaxColumns {
         double[] r = floats ? null : Buffers.uninitialized(c.size);
         float[] rf = floats ? Buffers.uninitializedFloats(c.size) : null;
         MathKernel k = KernelProvider.math();
-        forEachTile(c.size, n, inner, floats, (base, width, w, m, s, t) -> {
+        forEachTile(c.size, n, inner, floats, (base, width, w, rows) -> {
             if (floats) {
-                double[] wide = Scratch.doubles(Scratch.SOFTMAX, Math.multiplyExact(2, n * w));
-                widenRows(c.floats, c.offset + base, inner, wide, 0, n, width);
-                forward(k, wide, 0, width, wide, n * width, width, n, width, log, m, s, t);
-                narrowRows(wide, n * width, rf, base, inner, n, width);
+                forwardFloats(k, c.floats, c.offset + base, rf, base, inner, n, width, log, rows);
             } else {
-                forward(k, c.data, c.offset + base, inner, r, base, inner, n, width, log, m, s, t);
+                forward(k, c.data, c.offset + base, inner, r, base, inner, n, width, log, rows.m, rows.s, rows.t);
             }
         });
         return floats ? NDArray.wrapLike(rf, c) : NDArray.wrapLike(r, c);
@@ -67,44 +66,146 @@ final class SoftmaxColumns {
         double[] r = floats ? null : Buffers.uninitialized(y.size);
         float[] rf = floats ? Buffers.uninitializedFloats(y.size) : null;
         MathKernel k = KernelProvider.math();
-        forEachTile(y.size, n, inner, floats, (base, width, w, m, s, t) -> {
-            if (floats) {
+        forEachTile(y.size, n, inner, floats, (base, width, w, rows) -> {
+            if (floats && !log) {
+                backwardFloats(k, g.floats, g.offset + base, y.floats, y.offset + base, inner, rf, base, n, width, rows);
+            } else if (floats) {
+                // log-softmax's g - exp(y) sum(g) in float32 would lose most digits where exp(y) is
+                // near 1: widened, on float64, rounded once
                 int block = n * width;
                 double[] wide = Scratch.doubles(Scratch.SOFTMAX, Math.multiplyExact(3, n * w));
                 widenRows(g.floats, g.offset + base, inner, wide, 0, n, width);
                 widenRows(y.floats, y.offset + base, inner, wide, block, n, width);
-                backward(k, wide, 0, wide, block, width, wide, 2 * block, width, n, width, log, s, t);
+                backward(k, wide, 0, wide, block, width, wide, 2 * block, width, n, width, true, rows.s, rows.t);
                 narrowRows(wide, 2 * block, rf, base, inner, n, width);
             } else {
-                backward(k, g.data, g.offset + base, y.data, y.offset + base, inner, r, base, inner, n, width, log, s, t);
+                backward(k, g.data, g.offset + base, y.data, y.offset + base, inner, r, base, inner, n, width, log, rows.s, rows.t);
             }
         });
         return floats ? NDArray.wrapLike(rf, y) : NDArray.wrapLike(r, y);
     }
 
-    /** One tile of columns: its first element's index in a block-major array, its width, the widest tile and per-thread rows m, s and t of w values. */
+    /** A part's rows of a tile's width, made once per part: float64 m, s and t, float32 fm, ft, hi and lo. */
+    private static final class Rows {
+        final double[] m;
+        final double[] s;
+        final double[] t;
+        final float[] fm;
+        final float[] ft;
+        final float[] hi;
+        final float[] lo;
+
+        Rows(int w) {
+            m = new double[w];
+            s = new double[w];
+            t = new double[w];
+            fm = new float[w];
+            ft = new float[w];
+            hi = new float[w];
+            lo = new float[w];
+        }
+    }
+
+    /** One tile of columns: its first element's index in a block-major array, its width, the widest tile, and the part's rows. */
     @FunctionalInterface
     private interface Tile {
-        void run(int base, int width, int w, double[] m, double[] s, double[] t);
+        void run(int base, int width, int w, Rows rows);
     }
 
     /**
      * Runs {@code tile} for each tile of columns of each of the {@code size / (n inner)} blocks, the
-     * tiles split over threads ({@link Parallel#forRange}); m, s and t are made once per part.
+     * tiles split over threads ({@link Parallel#forRange}).
      */
     private static void forEachTile(int size, int n, int inner, boolean floats, Tile tile) {
         int outer = n == 0 ? 0 : size / (n * inner);
         int w = tileWidth(n, inner, floats);
         int tiles = (inner + w - 1) / w;
         Parallel.forRange(outer * tiles, 1, (long) n * w, (first, last) -> {
-            double[] m = new double[w];
-            double[] s = new double[w];
-            double[] t = new double[w];
+            Rows rows = new Rows(w);
             for (int task = first; task < last; task++) {
                 int column = task % tiles * w;
-                tile.run(task / tiles * n * inner + column, Math.min(w, inner - column), w, m, s, t);
+                tile.run(task / tiles * n * inner + column, Math.min(w, inner - column), w, rows);
             }
         });
+    }
+
+    /**
+     * One float32 tile's softmax in float32 arithmetic, as softmax's float32 rows: the columns'
+     * maxima m, {@code e = exp(x - m)} in float ({@link MathKernel#expDifference}), their sums in
+     * float64, then {@code e (float) (1 / sum)}, or {@code (x - m) - (float) log(sum)}; within a few
+     * ulps of the float64 result. Rows j of x and r from {@code xo + j s} and {@code ro + j s}.
+     */
+    private static void forwardFloats(MathKernel k, float[] x, int xo, float[] r, int ro, int stride, int n, int w, boolean log,
+            Rows rows) {
+        float[] m = rows.fm;
+        float[] f = rows.ft;
+        double[] s = rows.s;
+        System.arraycopy(x, xo, m, 0, w);
+        for (int j = 1; j < n; j++) {
+            k.extremum(x, xo + j * stride, m, 0, 1, m, 0, w, false);
+        }
+        for (int i = 0; i < w; i++) {
+            if (m[i] == Float.NEGATIVE_INFINITY) {
+                m[i] = 0; // an all -inf slice gives NaN, as in float64
+            }
+        }
+        Arrays.fill(s, 0, w, 0.0);
+        for (int j = 0; j < n; j++) {
+            k.expDifference(x, xo + j * stride, m, 0, r, ro + j * stride, w);
+            k.addWidenedTo(r, ro + j * stride, s, 0, w);
+        }
+        for (int i = 0; i < w; i++) {
+            f[i] = log ? (float) Math.log(s[i]) : (float) (1 / s[i]);
+        }
+        for (int j = 0; j < n; j++) {
+            if (log) {
+                k.arithmetic(Elementwise.Binary.SUB, x, xo + j * stride, m, 0, 1, r, ro + j * stride, w);
+                k.arithmetic(Elementwise.Binary.SUB, r, ro + j * stride, f, 0, 1, r, ro + j * stride, w);
+            } else {
+                k.arithmetic(Elementwise.Binary.MUL, r, ro + j * stride, f, 0, 1, r, ro + j * stride, w);
+            }
+        }
+    }
+
+    /**
+     * One float32 tile's softmax gradient, as softmax's float32 rows: {@code s = sum(g y)} of the
+     * widened values in float64 (each product exact), then {@code y ((g - hi) - lo)} in float32 with
+     * {@code hi = (float) s}, {@code lo = (float) (s - hi)} (0 where s is infinite); a column whose
+     * finite s is beyond float's range takes {@code y (g - s)} in float64, rounded. Within two ulps
+     * of the float64 result rounded.
+     */
+    private static void backwardFloats(MathKernel k, float[] g, int go, float[] y, int yo, int stride, float[] r, int ro, int n, int w,
+            Rows rows) {
+        double[] s = rows.s;
+        double[] wg = rows.m;
+        double[] wy = rows.t;
+        Arrays.fill(s, 0, w, 0.0);
+        for (int j = 0; j < n; j++) {
+            NDArray.widen(g, go + j * stride, wg, 0, w);
+            NDArray.widen(y, yo + j * stride, wy, 0, w);
+            k.arithmetic(Elementwise.Binary.MUL, wg, 0, wy, 0, 1, wg, 0, w);
+            k.addTo(wg, 0, s, 0, w);
+        }
+        boolean huge = false;
+        for (int i = 0; i < w; i++) {
+            float hi = (float) s[i];
+            rows.hi[i] = hi;
+            rows.lo[i] = Double.isInfinite(s[i]) ? 0f : (float) (s[i] - hi);
+            huge |= Float.isInfinite(hi) && !Double.isInfinite(s[i]);
+        }
+        for (int j = 0; j < n; j++) {
+            k.arithmetic(Elementwise.Binary.SUB, g, go + j * stride, rows.hi, 0, 1, rows.ft, 0, w);
+            k.arithmetic(Elementwise.Binary.SUB, rows.ft, 0, rows.lo, 0, 1, rows.ft, 0, w);
+            k.arithmetic(Elementwise.Binary.MUL, y, yo + j * stride, rows.ft, 0, 1, r, ro + j * stride, w);
+        }
+        for (int i = 0; huge && i < w; i++) {
+            if (Float.isInfinite(rows.hi[i]) && !Double.isInfinite(s[i])) {
+                for (int j = 0; j < n; j++) {
+                    int p = j * stride + i;
+                    r[ro + p] = (float) (y[yo + p] * ((double) g[go + p] - s[i]));
+                }
+            }
+        }
     }
 
     /**

@@ -145,6 +145,47 @@ final class VectorFloatExp {
         }
     }
 
+    /**
+     * {@code r[ro + i] = exp(a[ao + i] - b[bo + i])} for i in [0, n): {@link #expShifted}'s loop with
+     * the shift read per element. NOTE: a loop of its own, not expShifted's with a choice of shift
+     * inside: that loop is softmax's rows' hot loop, kept as it was measured.
+     */
+    static void expDifference(float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
+        FloatVector range = V_RANGE;
+        FloatVector log2e = V_LOG2E;
+        FloatVector shifter = V_SHIFTER;
+        FloatVector ln2Hi = V_LN2_HI;
+        FloatVector ln2Lo = V_LN2_LO;
+        FloatVector one = V_ONE;
+        FloatVector c0 = V_C0, c1 = V_C1, c2 = V_C2, c3 = V_C3, c4 = V_C4, c5 = V_C5;
+        IntVector bias = V_BIAS;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector x = (FloatVector) SPECIES.fromArray(a, ao + i);
+            FloatVector shiftBy = (FloatVector) SPECIES.fromArray(b, bo + i);
+            FloatVector d = x.sub(shiftBy);
+            if (d.abs().compare(VectorOperators.LE, range).allTrue()) {
+                FloatVector back = d.sub(x);
+                FloatVector error = x.sub(d.sub(back)).sub(shiftBy.add(back));
+                FloatVector t = d.fma(log2e, shifter);
+                FloatVector minusK = shifter.sub(t);
+                FloatVector y = minusK.fma(ln2Lo, minusK.fma(ln2Hi, d)).add(error);
+                FloatVector y2 = y.mul(y);
+                FloatVector y4 = y2.mul(y2);
+                FloatVector p = c5.fma(y, c4).fma(y4, c3.fma(y, c2).fma(y2, c1.fma(y, c0)));
+                FloatVector scale = t.viewAsIntegralLanes().sub(bias).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+                y2.fma(p, y).add(one).mul(scale).intoArray(r, ro + i);
+            } else {
+                for (int j = i; j < i + LANES; j++) {
+                    r[ro + j] = exp(a[ao + j], b[bo + j]);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            r[ro + i] = exp(a[ao + i], b[bo + i]);
+        }
+    }
+
     // ---------------------------------------------------------------- sigmoid and tanh in float32
 
     /** exp(-|x|) for |x| <= RANGE, by {@link #expPoly}'s operations (no shift, so no rounding error to carry). */

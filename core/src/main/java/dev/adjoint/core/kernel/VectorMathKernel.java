@@ -191,6 +191,11 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void expDifference(float[] a, int ao, float[] b, int bo, float[] r, int ro, int n) {
+        VectorFloatExp.expDifference(a, ao, b, bo, r, ro, n);
+    }
+
+    @Override
     public double dot(double[] a, int ao, double[] b, int bo, int n) {
         return VectorSums.dot(a, ao, b, bo, n, false);
     }

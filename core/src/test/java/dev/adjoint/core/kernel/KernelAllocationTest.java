@@ -188,6 +188,7 @@ class KernelAllocationTest {
         m.put("narrow", () -> k.narrow(a, 0, fr, 0, N));
         m.put("dot", () -> sink[0] += k.dot(a, 0, b, 0, N));
         m.put("dot float32", () -> sink[0] += k.dot(fa, 0, fb, 0, N));
+        m.put("expDifference", () -> k.expDifference(fa, 0, fb, 0, fr, 0, N));
         m.put("squaredDistance", () -> sink[0] += k.squaredDistance(a, 0, b, 0, N));
         m.put("squaredDistance float32", () -> sink[0] += k.squaredDistance(fa, 0, fb, 0, N));
         m.put("scaledDifference", () -> k.scaledDifference(0.5, a, 0, b, 0, r, 0, N));

@@ -102,6 +102,8 @@ public final class MathKernelBits {
         }
         k.geluGrad(fg, 0, f, 0, fr, 0, n);
         sb.append("geluGrad float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
+        k.expDifference(f, 0, fg, 0, fr, 0, n);
+        sb.append("expDifference float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         double fsum = k.expShifted(f, 0, 1.7f, fr, 0, n);
         sb.append("expShifted float32 ").append(java.util.Arrays.hashCode(fr)).append(' ').append(Double.doubleToRawLongBits(fsum))
                 .append(' ').append(Float.floatToRawIntBits(k.max(f, 0, n))).append('\n');

@@ -356,6 +356,40 @@ class MathKernelTest {
         }
     }
 
+    /** exp(a - b) with a shift per element (softmax's float32 columns): as expShifted's, within one ulp; nothing written outside the run. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void floatExpDifferenceIsWithinOneUlpOfTheExactDifferencesExp(MathKernel k) {
+        float[] shifts = {0f, 4.5f, -3.3f, 20.7f, 86.9f, 1e-3f, 1e7f};
+        for (int n : floatLengths()) {
+            SplittableRandom rng = new SplittableRandom(n * 13L + 5);
+            float[] a = new float[n + 3];
+            float[] b = new float[n + 1];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = i % 17 == 5 ? Float.NaN : shifts[rng.nextInt(shifts.length)];
+            }
+            for (int i = 0; i < n; i++) {
+                a[3 + i] = (float) (b[1 + i] + rng.nextDouble(-95, 95));
+            }
+            if (n > 4) {
+                a[3 + n / 2] = rng.nextBoolean() ? Float.NEGATIVE_INFINITY : Float.NaN;
+            }
+            float[] r = new float[n + 2];
+            java.util.Arrays.fill(r, 7f);
+            k.expDifference(a, 3, b, 1, r, 1, n);
+            assertEquals(7f, r[0], "before the run");
+            assertEquals(7f, r[n + 1], "after the run");
+            for (int i = 0; i < n; i++) {
+                float expected = (float) Math.exp((double) a[3 + i] - b[1 + i]);
+                long d = floatUlps(expected, r[1 + i]);
+                if (d > 1) {
+                    throw new AssertionError(k + " exp(" + a[3 + i] + " - " + b[1 + i] + ") = " + r[1 + i] + ", expected " + expected
+                            + ": " + d + " ulps");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("kernels")
     void floatMaxSkipsNaNsAndFindsTheLargestValueAnywhereInTheRun(MathKernel k) {
