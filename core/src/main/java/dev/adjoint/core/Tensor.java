@@ -1689,9 +1689,10 @@ public final class Tensor {
 
     /**
      * Softmax along one axis, computed stably (max-subtracted). float32 rows of 64 or more along
-     * the last axis compute in float32 arithmetic (within 3 ulps of the float64 result, the
-     * backward within 2); along an axis with elements after it (channels), float32 gives the
-     * float64 result rounded. Either way the bits do not depend on the thread count.
+     * the last axis, and slices along an axis followed by 64 or more elements (the channels of
+     * images), compute in float32 arithmetic (within 3 ulps of the float64 result, the backward
+     * within 2); other float32 slices give the float64 result rounded. Either way the bits do not
+     * depend on the thread count.
      *
      * @param axis the axis; negative counts from the end
      * @return exp(x) / sum(exp(x)) along the axis
@@ -1702,8 +1703,9 @@ public final class Tensor {
 
     /**
      * Log-softmax along one axis: {@code x - logSumExp(x)}, stable. float32 rows of 64 or more along
-     * the last axis compute in float32 arithmetic (within 3 ulps of the float64 result, or 1e-15
-     * near 0).
+     * the last axis, and slices along an axis followed by 64 or more elements, compute in float32
+     * arithmetic (within 3 ulps of the float64 result, or 1e-15 near 0); the backward gives the
+     * float64 result rounded.
      *
      * @param axis the axis; negative counts from the end
      * @return the log-probabilities
