@@ -40,7 +40,7 @@ final class Scratch {
     static final int GELU = 7;
     /** A Winograd chunk's weight-gradient products ({@link FloatWinograd#backwardWeight}). */
     static final int WINOGRAD = 8;
-    /** A float32 softmax tile's widened rows and results ({@link SoftmaxColumns}). */
+    /** A float32 log-softmax gradient's tile of widened rows and results ({@link SoftmaxColumns}). */
     static final int SOFTMAX = 9;
     private static final int SLOTS = 10;
 

@@ -22,20 +22,20 @@ import java.util.Arrays;
 final class SoftmaxColumns {
     /** A tile's elements (its width times the axis), whose rows stay in the second-level cache between passes. */
     private static final int TILE_ELEMENTS = 1 << 14;
-    /** The most elements of a float32 tile, whose widened rows and results take per-thread scratch. */
-    private static final int FLOAT_TILE_ELEMENTS = 1 << 18;
+    /** The most elements of a widened float32 tile (log-softmax's gradient), whose rows and results take per-thread scratch. */
+    private static final int WIDENED_TILE_ELEMENTS = 1 << 18;
 
     private SoftmaxColumns() {
     }
 
     /**
      * The columns of a tile: a cache-sized share of {@code inner}, at least a math-kernel run, and
-     * for float32 no more than its scratch holds for the axis (down to one column for very long
-     * axes). The width changes which calls a column's operations take, not the operations.
+     * for a widened tile no more than its scratch holds for the axis (down to one column for very
+     * long axes). The width changes which calls a column's operations take, not the operations.
      */
-    private static int tileWidth(int n, int inner, boolean floats) {
+    private static int tileWidth(int n, int inner, boolean widened) {
         int w = Math.min(inner, Math.max(MathKernel.MIN_LENGTH, TILE_ELEMENTS / Math.max(1, n)));
-        return floats ? Math.max(1, Math.min(w, FLOAT_TILE_ELEMENTS / Math.max(1, n))) : w;
+        return widened ? Math.max(1, Math.min(w, WIDENED_TILE_ELEMENTS / Math.max(1, n))) : w;
     }
 
     /**
@@ -47,7 +47,7 @@ final class SoftmaxColumns {
         double[] r = floats ? null : Buffers.uninitialized(c.size);
         float[] rf = floats ? Buffers.uninitializedFloats(c.size) : null;
         MathKernel k = KernelProvider.math();
-        forEachTile(c.size, n, inner, floats, (base, width, w, rows) -> {
+        forEachTile(c.size, n, inner, false, (base, width, w, rows) -> {
             if (floats) {
                 forwardFloats(k, c.floats, c.offset + base, rf, base, inner, n, width, log, rows);
             } else {
@@ -66,7 +66,7 @@ final class SoftmaxColumns {
         double[] r = floats ? null : Buffers.uninitialized(y.size);
         float[] rf = floats ? Buffers.uninitializedFloats(y.size) : null;
         MathKernel k = KernelProvider.math();
-        forEachTile(y.size, n, inner, floats, (base, width, w, rows) -> {
+        forEachTile(y.size, n, inner, floats && log, (base, width, w, rows) -> {
             if (floats && !log) {
                 backwardFloats(k, g.floats, g.offset + base, y.floats, y.offset + base, inner, rf, base, n, width, rows);
             } else if (floats) {
@@ -116,9 +116,9 @@ final class SoftmaxColumns {
      * Runs {@code tile} for each tile of columns of each of the {@code size / (n inner)} blocks, the
      * tiles split over threads ({@link Parallel#forRange}).
      */
-    private static void forEachTile(int size, int n, int inner, boolean floats, Tile tile) {
+    private static void forEachTile(int size, int n, int inner, boolean widened, Tile tile) {
         int outer = n == 0 ? 0 : size / (n * inner);
-        int w = tileWidth(n, inner, floats);
+        int w = tileWidth(n, inner, widened);
         int tiles = (inner + w - 1) / w;
         Parallel.forRange(outer * tiles, 1, (long) n * w, (first, last) -> {
             Rows rows = new Rows(w);

@@ -26,7 +26,7 @@
  * {@code AxisKernelsOnFloatsTest}); any other kernel widens its
  * whole operands and rounds its result ({@code Widening}). The exception, for speed (eight lanes on AVX2 where float64 has four, and
  * shorter series, as PyTorch computes them): exp, log, log1p, sigmoid, tanh, softplus, erf, gelu, gelu's
- * backward and softmax's rows in float32 arithmetic ({@code Float32Arithmetic} on {@code
+ * backward and softmax (rows, and columns 64 or more apart: {@code SoftmaxColumns}) in float32 arithmetic ({@code Float32Arithmetic} on {@code
  * VectorFloatExp}, {@code VectorFloatLog}, {@code VectorFloatErf}, {@code VectorFloatGelu}), hand-written twins of the float64 polynomials that
  * Float32ElementwiseTest, Float32SoftmaxRowsTest and MathKernelTest hold to their ulp bounds
  * against the correctly rounded functions. Mixed dtypes never reach a kernel from the API (ops

@@ -211,6 +211,49 @@ class SoftmaxColumnsTest {
         }
     }
 
+    /**
+     * float32 columns: a column whose gradient sum is finite but beyond float's range takes the
+     * float64 expression, rounded (not NaN from hi = infinity); an all -inf slice gives NaN and a
+     * NaN spoils its own slice only; a view at an offset gives its copy's bits.
+     */
+    @Example
+    void float32ColumnsSpecialValues() {
+        int[] shape = {2, 70};
+        float[] g = new float[140];
+        float[] y = new float[140];
+        java.util.Arrays.fill(g, 0.5f);
+        java.util.Arrays.fill(y, 0.25f);
+        g[3] = Float.MAX_VALUE;
+        g[70 + 3] = Float.MAX_VALUE;
+        y[3] = 0.75f;
+        y[70 + 3] = 0.75f;
+        NDArray gf = NDArray.of(g, shape);
+        NDArray yf = NDArray.of(y, shape);
+        float[] back = SoftmaxKernels.softmaxBackward(gf, yf, 0, false).toFloatArray();
+        double[] back64 = SoftmaxKernels.softmaxBackward(gf.toFloat64(), yf.toFloat64(), 0, false).toArray();
+        assertTrue(Float.isFinite(back[3]) && Float.isFinite(back[73]), back[3] + " " + back[73]);
+        assertRounded(back64, back, "a gradient sum beyond float's range");
+        float[] x = new float[3 * 2 * 70];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.sin(i);
+        }
+        x[5] = Float.NEGATIVE_INFINITY;
+        x[70 + 5] = Float.NEGATIVE_INFINITY;
+        x[140 + 70 + 9] = Float.NaN;
+        int[] three = {3, 2, 70};
+        float[] s = SoftmaxKernels.softmax(NDArray.of(x, three), 1, false).toFloatArray();
+        assertTrue(Float.isNaN(s[5]) && Float.isNaN(s[75]), "an all -inf slice gives NaN");
+        assertTrue(Float.isNaN(s[140 + 9]) && Float.isNaN(s[140 + 70 + 9]) && !Float.isNaN(s[140 + 8]), "a NaN spoils its slice only");
+        float[] longer = new float[x.length + 140];
+        System.arraycopy(x, 0, longer, 140, x.length);
+        NDArray view = NDArray.of(longer, new int[] {4, 2, 70}).narrow(0, 1, 3);
+        float[] v = SoftmaxKernels.softmax(view, 1, true).toFloatArray();
+        float[] c = SoftmaxKernels.softmax(NDArray.of(x, three), 1, true).toFloatArray();
+        for (int i = 0; i < c.length; i++) {
+            assertEquals(Float.floatToIntBits(c[i]), Float.floatToIntBits(v[i]), "view at " + i);
+        }
+    }
+
     /** Columns of two tiles and more (inner 1000 over 300 rows), an all -inf slice and a NaN: the definition's NaN where it has one. */
     @Example
     void tilesAndSpecialSlicesKeepTheDefinition() {
