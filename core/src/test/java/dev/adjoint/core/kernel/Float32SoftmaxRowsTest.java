@@ -7,7 +7,8 @@ import net.jqwik.api.constraints.LongRange;
 
 /**
  * float32 softmax, log-softmax and softmax's backward over rows long enough for float32 arithmetic
- * ({@link MathKernel#MIN_LENGTH} and up), on logits of every spread, against the float64 results
+ * ({@link MathKernel#MIN_LENGTH} and up), and over columns that far apart ({@link SoftmaxColumns}),
+ * on logits of every spread, against the float64 results
  * on the same inputs: softmax within 3 ulps of float, its backward within 2, log-softmax within 3
  * ulps or 1e-15 (where a dominant logit makes log-softmax nearly 0, log of a sum near 1 limits the
  * float64 result itself to about that).
@@ -42,6 +43,42 @@ class Float32SoftmaxRowsTest {
         }
         NDArray y = SoftmaxKernels.softmax(x, 1, false);
         NDArray gy = NDArray.of(g, new int[] {rows, n});
+        float[] back = SoftmaxKernels.softmaxBackward(gy, y, 1, false).toFloatArray();
+        double[] wide = SoftmaxKernels.softmaxBackward(gy.toFloat64(), y.toFloat64(), 1, false).toArray();
+        for (int i = 0; i < back.length; i++) {
+            if (MathKernelTest.floatUlps((float) wide[i], back[i]) > 2) {
+                throw new AssertionError("softmax backward " + where + " at " + i + ": " + back[i] + " against " + wide[i]);
+            }
+        }
+    }
+
+    @Property(tries = 100)
+    void columnsInFloat32ArithmeticStayWithinAFewUlpsOfTheFloat64Results(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] shape = {1 + rng.nextInt(2), 1 + rng.nextInt(60), MathKernel.MIN_LENGTH + rng.nextInt(200)};
+        int size = shape[0] * shape[1] * shape[2];
+        double spread = SPREADS[rng.nextInt(SPREADS.length)];
+        double mean = rng.nextDouble(-50, 50);
+        float[] a = new float[size];
+        float[] g = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = (float) (mean + spread * rng.nextGaussian());
+            g[i] = (float) rng.nextGaussian();
+        }
+        NDArray x = NDArray.of(a, shape);
+        String where = java.util.Arrays.toString(shape) + " axis 1, spread " + spread + ", mean " + mean;
+        for (boolean log : new boolean[] {false, true}) {
+            float[] y = SoftmaxKernels.softmax(x, 1, log).toFloatArray();
+            double[] wide = SoftmaxKernels.softmax(x.toFloat64(), 1, log).toArray();
+            for (int i = 0; i < y.length; i++) {
+                boolean near = log && Math.abs(y[i] - wide[i]) <= 1e-15;
+                if (!near && MathKernelTest.floatUlps((float) wide[i], y[i]) > 3) {
+                    throw new AssertionError((log ? "logSoftmax " : "softmax ") + where + " at " + i + ": " + y[i] + " against " + wide[i]);
+                }
+            }
+        }
+        NDArray y = SoftmaxKernels.softmax(x, 1, false);
+        NDArray gy = NDArray.of(g, shape);
         float[] back = SoftmaxKernels.softmaxBackward(gy, y, 1, false).toFloatArray();
         double[] wide = SoftmaxKernels.softmaxBackward(gy.toFloat64(), y.toFloat64(), 1, false).toArray();
         for (int i = 0; i < back.length; i++) {
