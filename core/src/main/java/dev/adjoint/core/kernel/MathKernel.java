@@ -306,7 +306,7 @@ interface MathKernel {
     void expDifference(float[] a, int ao, float[] b, int bo, float[] r, int ro, int n);
 
     /**
-     * The sum of {@code a[ao + i] * b[bo + i]}, i in [0, n), as {@link ScalarMathKernel#dotInLanes}
+     * The sum of {@code a[ao + i] * b[bo + i]}, i in [0, n), as {@link ReduceKernels#dotInLanes}
      * defines it (sixteen running sums): the same bits in both kernels.
      */
     double dot(double[] a, int ao, double[] b, int bo, int n);

@@ -272,74 +272,22 @@ final class ScalarMathKernel implements MathKernel {
 
     @Override
     public double dot(double[] a, int ao, double[] b, int bo, int n) {
-        return dotInLanes(a, ao, b, bo, n, false);
+        return ReduceKernels.dotInLanes(a, ao, b, bo, n, false);
     }
 
     @Override
     public double dot(float[] a, int ao, float[] b, int bo, int n) {
-        return dotInLanes(a, ao, b, bo, n, false);
+        return ReduceKernels.dotInLanes(a, ao, b, bo, n, false);
     }
 
     @Override
     public double squaredDistance(double[] a, int ao, double[] b, int bo, int n) {
-        return dotInLanes(a, ao, b, bo, n, true);
+        return ReduceKernels.dotInLanes(a, ao, b, bo, n, true);
     }
 
     @Override
     public double squaredDistance(float[] a, int ao, float[] b, int bo, int n) {
-        return dotInLanes(a, ao, b, bo, n, true);
-    }
-
-    /** A term of {@link #dotInLanes}: {@code x y}, or {@code (x - y)^2} for a squared distance. */
-    static double term(double x, double y, boolean difference) {
-        if (difference) {
-            double d = x - y;
-            return d * d;
-        }
-        return x * y;
-    }
-
-    /**
-     * The sum of {@code a[ao + i] * b[bo + i]} (or, for a squared distance, of
-     * {@code (a[ao + i] - b[bo + i])^2}) in {@link ReduceKernels#SUM_LANES} running sums, term i
-     * (rounded, then added) going to sum {@code i % 16}, combined as {@link ReduceKernels#finishLanes}
-     * combines them.
-     */
-    static double dotInLanes(double[] a, int ao, double[] b, int bo, int n, boolean difference) {
-        int lanes = ReduceKernels.SUM_LANES;
-        double[] s = new double[lanes];
-        int i = 0;
-        for (; i + lanes <= n; i += lanes) {
-            for (int k = 0; k < lanes; k++) {
-                s[k] += term(a[ao + i + k], b[bo + i + k], difference);
-            }
-        }
-        return finishDot(s, a, ao + i, b, bo + i, n - i, difference);
-    }
-
-    /** {@link #dotInLanes(double[], int, double[], int, int, boolean)} of floats, each widened as it is read. */
-    static double dotInLanes(float[] a, int ao, float[] b, int bo, int n, boolean difference) {
-        return finishDot(new double[ReduceKernels.SUM_LANES], a, ao, b, bo, n, difference);
-    }
-
-    /**
-     * Adds the next {@code rest} terms of floats (any number) to the running sums, term j to sum
-     * j % 16, and combines them ({@link ReduceKernels#combineLanes}).
-     */
-    static double finishDot(double[] s, float[] a, int ao, float[] b, int bo, int rest, boolean difference) {
-        for (int j = 0; j < rest; j++) {
-            // SUM_LANES is a power of two
-            s[j & (ReduceKernels.SUM_LANES - 1)] += term(a[ao + j], b[bo + j], difference);
-        }
-        return ReduceKernels.combineLanes(s);
-    }
-
-    /** Adds the last {@code rest} (< 16) terms to the running sums and combines them ({@link ReduceKernels#combineLanes}). */
-    static double finishDot(double[] s, double[] a, int ao, double[] b, int bo, int rest, boolean difference) {
-        for (int j = 0; j < rest; j++) {
-            s[j] += term(a[ao + j], b[bo + j], difference);
-        }
-        return ReduceKernels.combineLanes(s);
+        return ReduceKernels.dotInLanes(a, ao, b, bo, n, true);
     }
 
     @Override

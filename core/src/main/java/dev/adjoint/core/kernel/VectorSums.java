@@ -21,7 +21,7 @@ final class VectorSums {
 
     /**
      * A term of a dot product, {@code x y}, or of a squared distance, {@code (x - y)^2}: each the
-     * Java expression's roundings (no fused multiply-add), as {@link ScalarMathKernel#term}.
+     * Java expression's roundings (no fused multiply-add), as {@link ReduceKernels#term}.
      */
     private static DoubleVector term(DoubleVector x, DoubleVector y, boolean difference) {
         if (difference) {
@@ -41,7 +41,7 @@ final class VectorSums {
             return dotInQuarters(a, ao, b, bo, n, difference);
         }
         if (LANES != 8) {
-            return ScalarMathKernel.dotInLanes(a, ao, b, bo, n, difference);
+            return ReduceKernels.dotInLanes(a, ao, b, bo, n, difference);
         }
         // running sum k of the definition is lane k % 8 of vector k / 8, stored in the loop's last turn
         double[] sums = new double[lanes];
@@ -56,12 +56,12 @@ final class VectorSums {
                 high.intoArray(sums, 8);
             }
         }
-        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i, difference);
+        return ReduceKernels.finishDot(sums, a, ao + i, b, bo + i, n - i, difference);
     }
 
     /**
      * {@link #dot} on 4-lane vectors (AVX2): running sum k is lane k % 4 of vector k / 4, each
-     * product rounded and then added as in {@link ScalarMathKernel#dotInLanes(double[], int, double[], int, int, boolean)}, so the same bits.
+     * product rounded and then added as in {@link ReduceKernels#dotInLanes(double[], int, double[], int, int, boolean)}, so the same bits.
      */
     private static double dotInQuarters(double[] a, int ao, double[] b, int bo, int n, boolean difference) {
         int lanes = ReduceKernels.SUM_LANES;
@@ -84,7 +84,7 @@ final class VectorSums {
                 s3.intoArray(sums, 12);
             }
         }
-        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i, difference);
+        return ReduceKernels.finishDot(sums, a, ao + i, b, bo + i, n - i, difference);
     }
 
     /**
@@ -133,14 +133,14 @@ final class VectorSums {
             }
         }
         // the last whole turns and the tail into the same running sums (i is a multiple of 16)
-        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i, difference);
+        return ReduceKernels.finishDot(sums, a, ao + i, b, bo + i, n - i, difference);
     }
 
     /**
      * {@link #dot(float[], int, float[], int, int, boolean)} on 8-lane vectors (AVX-512): running sum k is
      * lane k % 8 of vector k / 8, each float widened exactly by a part-0 cast of a whole float
      * vector (sixteen floats, of which the cast takes the first eight), the products rounded and
-     * then added, as {@link ScalarMathKernel#dotInLanes(double[], int, double[], int, int, boolean)}: the same bits.
+     * then added, as {@link ReduceKernels#dotInLanes(double[], int, double[], int, int, boolean)}: the same bits.
      */
     private static double dotInHalves(float[] a, int ao, float[] b, int bo, int n, boolean difference) {
         int lanes = ReduceKernels.SUM_LANES;
@@ -164,7 +164,7 @@ final class VectorSums {
             }
         }
         // the last whole turns and the tail into the same running sums (i is a multiple of 16)
-        return ScalarMathKernel.finishDot(sums, a, ao + i, b, bo + i, n - i, difference);
+        return ReduceKernels.finishDot(sums, a, ao + i, b, bo + i, n - i, difference);
     }
 
     /** {@link MathKernel#sum(double[], int, int)}. */

@@ -29,27 +29,8 @@ class Float32SoftmaxRowsTest {
             a[i] = (float) (mean + spread * rng.nextGaussian());
             g[i] = (float) rng.nextGaussian();
         }
-        NDArray x = NDArray.of(a, new int[] {rows, n});
-        String where = rows + " x " + n + ", spread " + spread + ", mean " + mean;
-        for (boolean log : new boolean[] {false, true}) {
-            float[] y = SoftmaxKernels.softmax(x, 1, log).toFloatArray();
-            double[] wide = SoftmaxKernels.softmax(x.toFloat64(), 1, log).toArray();
-            for (int i = 0; i < y.length; i++) {
-                boolean near = log && Math.abs(y[i] - wide[i]) <= 1e-15;
-                if (!near && MathKernelTest.floatUlps((float) wide[i], y[i]) > 3) {
-                    throw new AssertionError((log ? "logSoftmax " : "softmax ") + where + " at " + i + ": " + y[i] + " against " + wide[i]);
-                }
-            }
-        }
-        NDArray y = SoftmaxKernels.softmax(x, 1, false);
-        NDArray gy = NDArray.of(g, new int[] {rows, n});
-        float[] back = SoftmaxKernels.softmaxBackward(gy, y, 1, false).toFloatArray();
-        double[] wide = SoftmaxKernels.softmaxBackward(gy.toFloat64(), y.toFloat64(), 1, false).toArray();
-        for (int i = 0; i < back.length; i++) {
-            if (MathKernelTest.floatUlps((float) wide[i], back[i]) > 2) {
-                throw new AssertionError("softmax backward " + where + " at " + i + ": " + back[i] + " against " + wide[i]);
-            }
-        }
+        assertWithinBounds(NDArray.of(a, new int[] {rows, n}), NDArray.of(g, new int[] {rows, n}), 1,
+                rows + " x " + n + ", spread " + spread + ", mean " + mean);
     }
 
     @Property(tries = 100)
@@ -65,11 +46,15 @@ class Float32SoftmaxRowsTest {
             a[i] = (float) (mean + spread * rng.nextGaussian());
             g[i] = (float) rng.nextGaussian();
         }
-        NDArray x = NDArray.of(a, shape);
-        String where = java.util.Arrays.toString(shape) + " axis 1, spread " + spread + ", mean " + mean;
+        assertWithinBounds(NDArray.of(a, shape), NDArray.of(g, shape), 1,
+                java.util.Arrays.toString(shape) + " axis 1, spread " + spread + ", mean " + mean);
+    }
+
+    /** The bounds above for softmax and log-softmax of x along axis, and softmax's backward from g. */
+    private static void assertWithinBounds(NDArray x, NDArray gy, int axis, String where) {
         for (boolean log : new boolean[] {false, true}) {
-            float[] y = SoftmaxKernels.softmax(x, 1, log).toFloatArray();
-            double[] wide = SoftmaxKernels.softmax(x.toFloat64(), 1, log).toArray();
+            float[] y = SoftmaxKernels.softmax(x, axis, log).toFloatArray();
+            double[] wide = SoftmaxKernels.softmax(x.toFloat64(), axis, log).toArray();
             for (int i = 0; i < y.length; i++) {
                 boolean near = log && Math.abs(y[i] - wide[i]) <= 1e-15;
                 if (!near && MathKernelTest.floatUlps((float) wide[i], y[i]) > 3) {
@@ -77,10 +62,9 @@ class Float32SoftmaxRowsTest {
                 }
             }
         }
-        NDArray y = SoftmaxKernels.softmax(x, 1, false);
-        NDArray gy = NDArray.of(g, shape);
-        float[] back = SoftmaxKernels.softmaxBackward(gy, y, 1, false).toFloatArray();
-        double[] wide = SoftmaxKernels.softmaxBackward(gy.toFloat64(), y.toFloat64(), 1, false).toArray();
+        NDArray y = SoftmaxKernels.softmax(x, axis, false);
+        float[] back = SoftmaxKernels.softmaxBackward(gy, y, axis, false).toFloatArray();
+        double[] wide = SoftmaxKernels.softmaxBackward(gy.toFloat64(), y.toFloat64(), axis, false).toArray();
         for (int i = 0; i < back.length; i++) {
             if (MathKernelTest.floatUlps((float) wide[i], back[i]) > 2) {
                 throw new AssertionError("softmax backward " + where + " at " + i + ": " + back[i] + " against " + wide[i]);
