@@ -2,7 +2,7 @@
 # Runs whole training iterations and elementwise work in PyTorch (float64, and float32 for
 # mlpStepFloat32) and in Adjoint's JMH harness in one go, and prints time per call, the speed ratio,
 # and each side's float32 over float64 speed-up of the MLP step. Usage:
-#   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 biasRelu softmax softmaxChannels tanh sigmoid
+#   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 fashionMlpStep biasRelu softmax softmaxChannels tanh sigmoid
 #                                                  log log1p softplus gelu geluGrad siluGrad conv2d wideConv maxPool2d expandedAdd
 #                                                  transposeCopy
 #                                                  sumBackward lookup lookupBackward gatherTargets concat where gt clamp

@@ -4,7 +4,7 @@ or float32 with --dtype float32).
 
 Usage: pytorch_training.py [--threads N] [--min-time S] [--dtype float64|float32] WORKLOAD...
 Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step, always in
-float32, PyTorch's default), biasRelu, softmax, tanh, sigmoid, log, log1p, softplus, gelu (forward only, no gradient: ElementwiseBenchmark's
+float32, PyTorch's default), fashionMlpStep (the Fashion-MNIST example's 784-256-128-10 step, batch 128), biasRelu, softmax, tanh, sigmoid, log, log1p, softplus, gelu (forward only, no gradient: ElementwiseBenchmark's
 tanhScoped, ...), geluGrad and siluGrad (gelu or silu weighted, summed, backward), conv2d, wideConv, maxPool2d (as ConvBenchmark and ConvDtypeBenchmark), expandedAdd,
 transposeCopy, sumBackward (as StridedBenchmark). Prints one JSON
 line per workload: {"workload", "backend": "torch", "threads", "dtype", "us"} (microseconds per call, the
@@ -43,6 +43,24 @@ def mlp_step(torch, dtype=None):
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     x = torch.randn(256, 784, dtype=dtype)
     y = torch.randint(0, 10, (256,))
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def fashion_mlp_step(torch):
+    # the Fashion-MNIST example's MLP: 784-256-128-10 ReLU, batch 128, cross-entropy on labels, Adam
+    torch.manual_seed(1)
+    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                              torch.nn.Linear(128, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x = torch.randn(128, 784)
+    y = torch.randint(0, 10, (128,))
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def step():
@@ -340,6 +358,7 @@ def squared_difference_grad(torch):
 
 
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
+             "fashionMlpStep": (fashion_mlp_step, None),
              "biasRelu": (bias_relu, None),
              "softmax": (softmax, None), "softmaxChannels": (softmax_channels, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
              "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None),

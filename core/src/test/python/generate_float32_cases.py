@@ -144,6 +144,8 @@ def run_op(w, named, dtype):
         return a @ named[w[4]] + named[w[5]]
     if op == "sumSquaredDifference":
         return ((a - named[w[4]]) ** 2).sum()
+    if op == "softmaxCrossEntropy":
+        return -(named[w[4]] * torch.log_softmax(a, 1)).sum() / a.shape[0]
     if op == "expand":
         return a.expand(*[int(s) for s in w[4:]])
     if op == "sumTo":

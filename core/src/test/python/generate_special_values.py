@@ -135,6 +135,13 @@ def cases():
     yield case("pow tensor", [a, b], torch.pow)
     # the condition is a (NaN counts as non-zero), the picked values b and reversed a
     yield case("where", [a, b, a[::-1]], lambda c, x, y: torch.where(c != 0, x, y))
+    # softmax cross-entropy of one row of logits against constant targets (named in the header): a
+    # class of probability 0 adds nothing, even at a -inf logit, so PyTorch's reference masks it
+    for row in ROWS:
+        for targets in ([0.0, 1.0, 0.0], [0.25, 0.0, 0.75]) if len(row) == 3 else ([1.0],):
+            t = torch.tensor([targets])
+            yield case("softmaxCrossEntropy " + " ".join(text(v) for v in targets), [[row]],
+                       lambda x: -torch.where(t != 0, t * torch.log_softmax(x, 1), torch.zeros(())).sum() / x.shape[0])
 
 
 def main():

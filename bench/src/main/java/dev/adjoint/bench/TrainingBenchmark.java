@@ -1,6 +1,7 @@
 package dev.adjoint.bench;
 
 import dev.adjoint.core.DType;
+import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.nn.Adam;
@@ -12,6 +13,7 @@ import dev.adjoint.nn.ReLU;
 import dev.adjoint.nn.SGD;
 import dev.adjoint.nn.Sequential;
 import dev.adjoint.nn.Sigmoid;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,6 +22,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -36,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code mlpStepFloat32}: the same MLP step in float32 ({@code model.to(DType.FLOAT32)}, a
  *       float32 batch; Adam's state in float32), next to PyTorch's float32 step;</li>
  *   <li>{@code seedStepReplayed}, {@code mlpStepReplayed}: the same steps replayed from a
- *       {@link RecordedStep} (the same bits; the graph is not built again).</li>
+ *       {@link RecordedStep} (the same bits; the graph is not built again);</li>
+ *   <li>{@code fashionMlpStep}: the Fashion-MNIST example's step (784-256-128-10 ReLU, batch 128, cross-entropy
+ *       on class labels, Adam, the forward and backward pass in a {@link MemoryScope}), in either dtype.</li>
  * </ul>
  * Run with {@code -prof gc} for bytes allocated per step.
  */
@@ -97,6 +102,33 @@ public class TrainingBenchmark {
         }
     }
 
+    /** The Fashion-MNIST example's MLP and a random batch of 128, in the {@code dtype} parameter's dtype. */
+    @State(Scope.Thread)
+    public static class FashionMlp {
+        /** float64 or float32. */
+        @Param({"float64", "float32"})
+        public String dtype;
+
+        Sequential net;
+        Adam adam;
+        Tensor x;
+        int[] classes;
+
+        /** He-initialised 784-256-128-10 ReLU network (as the example's), a random batch of 128. */
+        @Setup
+        public void setUp() {
+            SplittableRandom rng = new SplittableRandom(1);
+            DType d = DType.valueOf(dtype.toUpperCase(Locale.ROOT));
+            net = MLP.of(new int[] {784, 256, 128, 10}, ReLU::new, Init.heUniform(rng)).to(d);
+            adam = new Adam(net.parameters(), 1e-3);
+            x = Tensor.randn(rng, 128, 784).to(d);
+            classes = new int[128];
+            for (int i = 0; i < classes.length; i++) {
+                classes[i] = rng.nextInt(10);
+            }
+        }
+    }
+
     static void build(Mlp s, DType dtype) {
         build(s, dtype, true);
     }
@@ -152,6 +184,19 @@ public class TrainingBenchmark {
     @Benchmark
     public double mlpStepFloat32(Mlp32 s) {
         return mlpStep(s);
+    }
+
+    /** One step of the Fashion-MNIST example's MLP, as the example runs it; returns the loss. */
+    @Benchmark
+    public double fashionMlpStep(FashionMlp s) {
+        s.adam.zeroGrad();
+        Tensor loss;
+        try (MemoryScope scope = MemoryScope.open()) {
+            loss = scope.keep(Losses.crossEntropy(s.net.forward(s.x), s.classes));
+            loss.backward();
+        }
+        s.adam.step();
+        return loss.item();
     }
 
     /** One Adam iteration of the MLP; returns the loss. */

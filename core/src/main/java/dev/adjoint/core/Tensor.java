@@ -10,6 +10,7 @@ import dev.adjoint.core.ops.Arithmetic;
 import dev.adjoint.core.ops.Comparison;
 import dev.adjoint.core.ops.Conversion;
 import dev.adjoint.core.ops.Convolution;
+import dev.adjoint.core.ops.CrossEntropy;
 import dev.adjoint.core.ops.Exponentials;
 import dev.adjoint.core.ops.Extremes;
 import dev.adjoint.core.ops.Gathering;
@@ -1530,6 +1531,26 @@ public final class Tensor {
      */
     public Tensor sumSquaredDifference(Tensor other) {
         return Reductions.sumSquaredDifference(this, other);
+    }
+
+    /**
+     * The mean softmax cross-entropy of these logits ({@code [batch, classes]}) against target
+     * probabilities, {@code -sum(targets * logSoftmax(this, 1)) / batch}, or against one class
+     * number a row (PyTorch's {@code cross_entropy} takes either), as one op: one pass forward, one
+     * backward. A class whose target is 0 adds nothing, even where its logit is -inf (a masked
+     * class); class numbers give the loss of their one-hot rows bit for bit. The gradient is
+     * {@code (softmax(this) * rowSum(targets) - targets) / batch}; with respect to target
+     * probabilities {@code -logSoftmax(this, 1) / batch}, and none for class numbers. float32
+     * computes in float64 and rounds once.
+     *
+     * @param targets target probabilities (one-hot rows or soft labels) of this shape and dtype, or
+     *     class numbers ({@code [batch]}, whole numbers in [0, classes), in this dtype)
+     * @return the scalar loss, in this dtype
+     * @throws IllegalArgumentException if this is not [batch, classes] with both above 0, the
+     *     targets' shape or dtype differ, or a class number is out of range
+     */
+    public Tensor softmaxCrossEntropy(Tensor targets) {
+        return CrossEntropy.softmaxCrossEntropy(this, targets);
     }
 
     /**

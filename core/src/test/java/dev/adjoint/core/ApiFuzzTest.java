@@ -33,7 +33,8 @@ public class ApiFuzzTest {
             "sumAxis", "mean", "meanAxis", "max", "softmax", "logSoftmax", "logSumExp", "get", "item", "of", "backward",
             "backwardWith", "grad", "zeros", "full", "maximum", "minimum", "powTensor", "where", "gt", "eq", "erf", "gelu", "silu",
             "leakyRelu", "ofVector", "ofRows", "arange", "linspace", "eye", "maxAll", "min", "minAll", "logSumExpAll", "argmax", "argmin", "var", "std",
-            "cumsum", "prod", "norm", "indexSelect", "gather", "scatterAdd", "permute", "unsqueeze", "squeeze", "flatten", "stack");
+            "cumsum", "prod", "norm", "indexSelect", "gather", "scatterAdd", "permute", "unsqueeze", "squeeze", "flatten", "stack",
+            "softmaxCrossEntropy");
 
     @Provide
     Arbitrary<int[]> shapes() {
@@ -154,6 +155,7 @@ public class ApiFuzzTest {
             case "maximum" -> (x, y) -> x.maximum(y);
             case "minimum" -> (x, y) -> x.minimum(y);
             case "powTensor" -> (x, y) -> x.pow(y);
+            case "softmaxCrossEntropy" -> Tensor::softmaxCrossEntropy;
             case "where" -> (x, y) -> Tensor.where(y.gt(c.value), x, y);
             case "gt" -> (x, y) -> x.gt(y);
             case "eq" -> (x, y) -> x.eq(c.value);

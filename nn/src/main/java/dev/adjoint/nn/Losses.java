@@ -81,7 +81,8 @@ public final class Losses {
 
     /**
      * Softmax cross-entropy averaged over the batch: {@code mean_i(logSumExp(x_i) - x_i[c_i])},
-     * computed with the stable log-softmax.
+     * computed with the stable log-softmax, as one op ({@link Tensor#softmaxCrossEntropy}): the
+     * same bits as {@link #crossEntropy(Tensor, Tensor)} against the one-hot rows.
      *
      * @param logits raw scores, shape {@code [batch, classes]}
      * @param classes the true class of each row, each in {@code [0, classes)}
@@ -105,29 +106,16 @@ public final class Losses {
         if (n == 0) {
             throw new IllegalArgumentException("crossEntropy: empty batch (logits shape " + Arrays.toString(shape) + ")");
         }
-        return crossEntropy(logits, oneHot("crossEntropy", classes, c, logits.dtype()));
-    }
-
-    /**
-     * {@link #oneHot(int[], int)} in {@code dtype}, as one broadcast comparison of the class numbers
-     * (a column) with the column numbers (a row): the batch's rows written once, in the logits'
-     * dtype, with no float64 copy to convert. Beyond 2^24 classes, where float32 no longer tells
-     * neighbouring column numbers apart, the float64 rows are converted instead.
-     */
-    private static Tensor oneHot(String op, int[] classes, int count, DType dtype) {
-        if (count > 1 << 24) {
-            return oneHot(op, classes, count).to(dtype);
+        checkClasses("crossEntropy", classes, c);
+        if (c > 1 << 24 && logits.dtype() == DType.FLOAT32) {
+            // float32 no longer holds every class number beyond 2^24: the one-hot rows (the same bits)
+            return logits.softmaxCrossEntropy(oneHot(classes, c).to(DType.FLOAT32));
         }
-        checkClasses(op, classes, count);
-        double[] rows = new double[classes.length];
-        for (int i = 0; i < classes.length; i++) {
-            rows[i] = classes[i];
+        double[] numbers = new double[n];
+        for (int i = 0; i < n; i++) {
+            numbers[i] = classes[i];
         }
-        double[] columns = new double[count];
-        for (int j = 0; j < count; j++) {
-            columns[j] = j;
-        }
-        return Tensor.of(rows, classes.length, 1).to(dtype).eq(Tensor.of(columns, 1, count).to(dtype));
+        return logits.softmaxCrossEntropy(Tensor.of(numbers, n).to(logits.dtype()));
     }
 
     /**
@@ -169,22 +157,33 @@ public final class Losses {
     /**
      * Mean cross-entropy of softmax(logits) against target class probabilities (one-hot rows, or
      * soft labels): {@code -sum(targets * logSoftmax(logits)) / batch}, PyTorch's
-     * {@code cross_entropy} with probability targets. With one-hot rows it equals
-     * {@link #crossEntropy(Tensor, int[])} bit for bit; as a tensor the targets can be an input of
-     * a {@link dev.adjoint.core.RecordedStep}, where an {@code int[]} would be fixed when recorded.
+     * {@code cross_entropy} with probability targets, as one op ({@link Tensor#softmaxCrossEntropy}):
+     * a class whose target is 0 adds nothing, even where its logit is -inf. The targets may also be
+     * one class number a row ({@code [batch]}), as PyTorch's may. With one-hot rows, or their class
+     * numbers, it equals {@link #crossEntropy(Tensor, int[])} bit for bit; as a tensor the targets
+     * can be an input of a {@link dev.adjoint.core.RecordedStep}, where an {@code int[]} would be
+     * fixed when recorded.
      *
      * @param logits raw scores, shape {@code [batch, classes]}
-     * @param targets class probabilities of the same shape and dtype
+     * @param targets class probabilities of the same shape and dtype, or class numbers {@code [batch]}
+     *     of the logits' dtype
      * @return the scalar loss
      */
     public static Tensor crossEntropy(Tensor logits, Tensor targets) {
-        requireSameShape("crossEntropy", logits, targets);
+        boolean classNumbers = logits != null && targets != null && logits.rank() == 2 && targets.rank() == 1;
+        if (!classNumbers) {
+            requireSameShape("crossEntropy", logits, targets);
+        }
         int[] shape = logits.shape();
         if (shape.length != 2 || shape[0] == 0) {
             throw new IllegalArgumentException("crossEntropy: logits must have shape [batch, classes] with batch > 0, got "
                     + Arrays.toString(shape));
         }
-        return logits.logSoftmax(1).mul(targets).sum().div(-shape[0]);
+        try {
+            return logits.softmaxCrossEntropy(targets);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("crossEntropy: " + e.getMessage(), e);
+        }
     }
 
     private static void requireSameShape(String loss, Tensor a, Tensor b) {

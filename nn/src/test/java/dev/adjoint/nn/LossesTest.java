@@ -165,9 +165,9 @@ class LossesTest {
     }
 
     /**
-     * Class labels and their one-hot rows as a tensor give the same loss and gradient bits, in
-     * float64 and float32 (the labels' one-hot is made in the logits' dtype), with rows of 3 and of
-     * 100 classes (float32 rows of 64 or more run on float32 arithmetic).
+     * Class labels, their one-hot rows as a tensor and the class numbers as a tensor give the same
+     * loss and gradient bits, in float64 and float32, with rows of 3 and of 100 classes (rows of 64
+     * or more take the math kernel's exp).
      */
     @Test
     void classLabelsAndOneHotTargetsGiveTheSameBitsInEitherDtype() {
@@ -182,16 +182,22 @@ class LossesTest {
                 Tensor x = Tensor.randn(dtype, rng, n, c);
                 Tensor a = x.detach().requiresGrad(true);
                 Tensor b = x.detach().requiresGrad(true);
+                Tensor d = x.detach().requiresGrad(true);
                 Tensor byLabels = Losses.crossEntropy(a, classes);
                 Tensor byRows = Losses.crossEntropy(b, Losses.oneHot(classes, c).to(dtype));
+                Tensor byNumbers = Losses.crossEntropy(d, Tensor.of(java.util.Arrays.stream(classes).asDoubleStream().toArray(), n).to(dtype));
                 assertEquals(dtype, byLabels.dtype());
                 assertEquals(Double.doubleToLongBits(byRows.item()), Double.doubleToLongBits(byLabels.item()), dtype + " " + c);
+                assertEquals(Double.doubleToLongBits(byRows.item()), Double.doubleToLongBits(byNumbers.item()), dtype + " " + c);
                 byLabels.backward();
                 byRows.backward();
+                byNumbers.backward();
                 double[] ga = a.grad().toArray();
                 double[] gb = b.grad().toArray();
+                double[] gd = d.grad().toArray();
                 for (int i = 0; i < ga.length; i++) {
                     assertEquals(Double.doubleToLongBits(gb[i]), Double.doubleToLongBits(ga[i]), dtype + " " + c + " gradient at " + i);
+                    assertEquals(Double.doubleToLongBits(gb[i]), Double.doubleToLongBits(gd[i]), dtype + " " + c + " gradient at " + i);
                 }
             }
         }

@@ -2,7 +2,8 @@
  * The built-in ops (internal: not exported by the module). One small file per family
  * ({@code Arithmetic}, {@code Exponentials}, {@code Trigonometry}, {@code Activations},
  * {@code Comparison}, {@code ShapeOps}, {@code Indexing}, {@code Gathering}, {@code Reductions},
- * {@code Extremes}, {@code Statistics}, {@code MatMul}, {@code Convolution}, {@code Pooling}); each
+ * {@code Extremes}, {@code Statistics}, {@code MatMul}, {@code Convolution}, {@code Pooling},
+ * {@code CrossEntropy}); each
  * family's public static functions check their arguments and are what
  * {@link dev.adjoint.core.Tensor} delegates to. A primitive is a subclass of {@code Primitive}: a
  * {@link dev.adjoint.core.CustomOp} like any user's, its forward next to its backward with the
@@ -13,7 +14,8 @@
  * {@code conv2dBackwardWeight}, max and average pooling with their backward ops
  * {@code maxPool2dBackward} and {@code avgPool2dBackward} and max pooling's gather
  * {@code maxPool2dGather}, the fused softmax and the fused activation backward ops, named
- * {@code sigmoidBackward} and so on, and {@code scaledProduct}, the tangent of a power in one
+ * {@code sigmoidBackward} and so on, softmax cross-entropy with its gradient op
+ * {@code softmaxCrossEntropyBackward}, and {@code scaledProduct}, the tangent of a power in one
  * dispatch; gelu, one pass instead of five), or by exactness (clamp and leakyRelu, which shifted
  * relus round; silu and gelu, whose backwards are PyTorch's formulas; std and norm, whose gradient at 0 would be 0/0 as composites), or by being
  * a function of its own (erf, maximum, where, pow with a tensor exponent); the index ops (gather

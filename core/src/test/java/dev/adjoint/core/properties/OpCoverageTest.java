@@ -263,7 +263,10 @@ class OpCoverageTest {
                         // and the index and shape ops are not scalar expressions of the generator's kind. Each is
                         // checked to second order by ReductionPropertiesTest or IndexingPropertiesTest
                         "cumsum", "flatten", "leakyRelu", "maximum", "minimum", "where", "gather", "indexSelect", "min", "norm", "permute", "prod", "scatterAdd", "squeeze",
-                        "stack", "std", "unsqueeze"));
+                        "stack", "std", "unsqueeze",
+                        // a loss of [batch, classes] logits and targets, not a scalar expression: checked to second
+                        // order by OpGradientPropertiesTest and against PyTorch's Hessian-vector products (op-cases/losses.txt)
+                        "softmaxCrossEntropy"));
     }
 
     @Test

@@ -334,6 +334,32 @@ class OpGradientPropertiesTest {
         assertGradients(in -> in.get(0).sumSquaredDifference(in.get(1)), equal, p);
     }
 
+    @Property(tries = 40)
+    @Covers("softmaxCrossEntropy(Tensor)")
+    void softmaxCrossEntropy(@ForAll("seeds") long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        int n = 1 + rng.nextInt(4);
+        // short rows, and rows long enough for the math kernel's exp
+        int k = rng.nextBoolean() ? 1 + rng.nextInt(6) : 64 + rng.nextInt(8);
+        Tensor x = Tensor.randn(rng, n, k).mul(2).detach().requiresGrad(true);
+        // soft targets, some classes of probability 0, that require grad too
+        Tensor mask = Tensor.rand(rng, n, k).gt(Tensor.scalar(0.25));
+        Tensor soft = Tensor.randn(rng, n, k).softmax(1).mul(mask).detach().requiresGrad(true);
+        assertGradients(in -> in.get(0).softmaxCrossEntropy(in.get(1)), k == 1, x, soft);
+        // one-hot rows, held constant: the loss of class labels
+        double[] rows = new double[n * k];
+        double[] numbers = new double[n];
+        for (int i = 0; i < n; i++) {
+            numbers[i] = rng.nextInt(k);
+            rows[i * k + (int) numbers[i]] = 1;
+        }
+        Tensor oneHot = Tensor.of(rows, n, k);
+        assertGradients(in -> in.get(0).softmaxCrossEntropy(oneHot), k == 1, x);
+        // the same rows as class numbers
+        Tensor classes = Tensor.of(numbers, n);
+        assertGradients(in -> in.get(0).softmaxCrossEntropy(classes), k == 1, x);
+    }
+
     // ---------------------------------------------------------------- generators
 
 

@@ -236,6 +236,7 @@ class SpecialValuesTest {
             case "narrow" -> x.narrow(1, 1, 2);
             case "select" -> x.select(1, 2);
             case "concat" -> Tensor.concat(List.of(x, in.get(1)), 1);
+            case "softmaxCrossEntropy" -> x.softmaxCrossEntropy(Tensor.of(numbers(h, 2), x.shape()));
             default -> throw new IllegalArgumentException("unknown op in special-values.txt: " + h[1]);
         };
     }
