@@ -16,9 +16,13 @@ package dev.adjoint.core.kernel;
  * order. A class number c is the one-hot row of c, bit for bit: {@code r_i = 0 + 1 y_ic},
  * {@code T_i = 1}.
  *
- * <p>float32 rows are widened and computed as float64; the loss and the gradient are the float64
- * results rounded once. Rows are independent and run split over threads by whole rows: the same
- * bits for any thread count.
+ * <p>float32 computes in float32 arithmetic, as PyTorch's and as float32 softmax rows: the exps
+ * within one ulp ({@link MathKernel#expShifted(float[], int, float, float[], int, int)}, or
+ * {@code (float) exp((double) x - m)} for rows shorter than {@link MathKernel#MIN_LENGTH}), their
+ * sum in float64, {@code y = (x - m) - (float) log s} and the gradient {@code (p T - t) scale} in
+ * float ({@code p = e (float) (1 / s)}), the products {@code t y} added in float64 (exactly
+ * formed) and rounded once; within a few ulps of the float64 result. Rows are independent and run
+ * split over threads by whole rows: the same bits for any thread count.
  */
 public final class CrossEntropyKernels {
     private CrossEntropyKernels() {
@@ -28,7 +32,7 @@ public final class CrossEntropyKernels {
      * The forward pass's result: the loss, and what the gradient needs.
      *
      * @param loss the mean loss, in float64
-     * @param exps the rows' {@code exp(x - m)}, [batch, classes], float64 whatever the logits' dtype
+     * @param exps the rows' {@code exp(x - m)}, [batch, classes], in the logits' dtype
      * @param stats each row's sum of exps and sum of targets, [batch, 2], float64
      */
     public record Forward(double loss, NDArray exps, NDArray stats) {
@@ -48,7 +52,7 @@ public final class CrossEntropyKernels {
 
     /**
      * The mean softmax cross-entropy over the rows, with what
-     * {@link #gradient(double, NDArray, NDArray, NDArray, NDArray)} needs.
+     * {@link #gradient(double, NDArray, NDArray, NDArray)} needs.
      *
      * @param x the logits, [batch, classes] with batch above 0
      * @param t target probabilities of x's shape and dtype, or class numbers [batch]
@@ -63,18 +67,23 @@ public final class CrossEntropyKernels {
         NDArray tc = classes == null ? t.contiguous() : null;
         double[] terms = new double[rows];
         double[] stats = new double[2 * rows];
-        double[] exps = Buffers.uninitialized(xc.size);
+        boolean floats = xc.floats != null;
+        double[] exps = floats ? null : Buffers.uninitialized(xc.size);
+        float[] floatExps = floats ? Buffers.uninitializedFloats(xc.size) : null;
         Parallel.forRange(rows, 1, 2L * n, (first, last) -> {
-            Rows r = new Rows(xc, tc, n);
+            MathKernel math = KernelProvider.math();
             for (int i = first; i < last; i++) {
-                terms[i] = r.term(i, classes, exps, stats);
+                terms[i] = floats ? FloatRows.term(math, xc, tc, n, i, classes, floatExps, stats)
+                        : DoubleRows.term(math, xc, tc, n, i, classes, exps, stats);
             }
         });
         double sum = 0;
         for (double term : terms) {
             sum += term;
         }
-        return new Forward(sum / -rows, NDArray.wrap(exps, new int[] {rows, n}), NDArray.wrap(stats, new int[] {rows, 2}));
+        int[] shape = {rows, n};
+        return new Forward(sum / -rows, floats ? NDArray.wrap(floatExps, shape) : NDArray.wrap(exps, shape),
+                NDArray.wrap(stats, new int[] {rows, 2}));
     }
 
     /**
@@ -88,7 +97,7 @@ public final class CrossEntropyKernels {
      */
     public static NDArray gradient(double scale, NDArray x, NDArray t) {
         Forward f = forward(x, t);
-        return gradient(scale, f.exps(), f.stats(), t, x);
+        return gradient(scale, f.exps(), f.stats(), t);
     }
 
     /**
@@ -99,52 +108,32 @@ public final class CrossEntropyKernels {
      * @param exps the forward pass's {@link Forward#exps()}
      * @param stats the forward pass's {@link Forward#stats()}
      * @param t the forward pass's targets
-     * @param like the logits, whose dtype the gradient takes
      * @return a new contiguous array of the logits' shape and dtype
      */
-    public static NDArray gradient(double scale, NDArray exps, NDArray stats, NDArray t, NDArray like) {
+    public static NDArray gradient(double scale, NDArray exps, NDArray stats, NDArray t) {
         int rows = exps.shape[0];
         int n = exps.shape[1];
         int[] classes = t.shape.length == 1 ? classes(t, n) : null;
         NDArray tc = classes == null ? t.contiguous() : null;
-        double[] e = exps.data;
         double[] st = stats.data;
-        boolean floats = like.floats != null;
-        double[] r = floats ? null : Buffers.uninitialized(rows * n);
-        float[] rf = floats ? Buffers.uninitializedFloats(rows * n) : null;
+        int[] shape = {rows, n};
+        if (exps.floats != null) {
+            float[] r = Buffers.uninitializedFloats(rows * n);
+            Parallel.forRange(rows, 1, 2L * n, (first, last) -> {
+                for (int i = first; i < last; i++) {
+                    FloatRows.gradient((float) scale, exps.floats, i * n, (float) (1 / st[2 * i]), (float) st[2 * i + 1],
+                            classes == null ? -1 : classes[i], tc, r, n);
+                }
+            });
+            return NDArray.wrap(r, shape);
+        }
+        double[] r = Buffers.uninitialized(rows * n);
         Parallel.forRange(rows, 1, 2L * n, (first, last) -> {
-            double[] row = floats ? new double[n] : null;
             for (int i = first; i < last; i++) {
-                int base = i * n;
-                double inv = 1 / st[2 * i];
-                double total = st[2 * i + 1];
-                double[] out = floats ? row : r;
-                int at = floats ? 0 : base;
-                if (classes != null) {
-                    // the one-hot row's (p T - 0) scale and (p T - 1) scale
-                    for (int j = 0; j < n; j++) {
-                        out[at + j] = e[base + j] * inv * total * scale;
-                    }
-                    out[at + classes[i]] = (e[base + classes[i]] * inv * total - 1) * scale;
-                } else if (floats) {
-                    FloatBlocks.widen(tc.floats, tc.offset + base, 1, row, n);
-                    for (int j = 0; j < n; j++) {
-                        row[j] = (e[base + j] * inv * total - row[j]) * scale;
-                    }
-                } else {
-                    double[] ta = tc.data;
-                    int to = tc.offset + base;
-                    for (int j = 0; j < n; j++) {
-                        r[base + j] = (e[base + j] * inv * total - ta[to + j]) * scale;
-                    }
-                }
-                if (floats) {
-                    FloatBlocks.narrow(row, rf, base, n);
-                }
+                DoubleRows.gradient(scale, exps.data, i * n, 1 / st[2 * i], st[2 * i + 1], classes == null ? -1 : classes[i], tc, r, n);
             }
         });
-        int[] shape = {rows, n};
-        return floats ? NDArray.wrap(rf, shape) : NDArray.wrap(r, shape);
+        return NDArray.wrap(r, shape);
     }
 
     /** The class numbers of t ([batch]), each a whole number in [0, n). */
@@ -162,59 +151,42 @@ public final class CrossEntropyKernels {
         return out;
     }
 
-    /** One part's rows: where they are read from, and the part's own rows to widen a float32 row into. */
-    private static final class Rows {
-        private final NDArray x;
-        private final NDArray t;
-        private final int n;
-        private final MathKernel math = KernelProvider.math();
-        /** The widened logits and targets of a float32 row. */
-        private final double[] xRow;
-        private final double[] tRow;
-        private double[] xa;
-        private int xo;
-        private double[] ta;
-        private int to;
-
-        /** The rows of x and of t (null for class numbers). */
-        Rows(NDArray x, NDArray t, int n) {
-            this.x = x;
-            this.t = t;
-            this.n = n;
-            boolean floats = x.floats != null;
-            this.xRow = floats ? new double[n] : null;
-            this.tRow = floats && t != null ? new double[n] : null;
-        }
-
-        /** Points xa/xo (and ta/to) at row i, widening a float32 row first. */
-        private void load(int i) {
-            if (x.floats != null) {
-                FloatBlocks.widen(x.floats, x.offset + i * n, 1, xRow, n);
-                xa = xRow;
-                xo = 0;
-                if (t != null) {
-                    FloatBlocks.widen(t.floats, t.offset + i * n, 1, tRow, n);
-                    ta = tRow;
-                    to = 0;
-                }
-            } else {
-                xa = x.data;
-                xo = x.offset + i * n;
-                if (t != null) {
-                    ta = t.data;
-                    to = t.offset + i * n;
-                }
-            }
+    /** The rows of float64 logits. */
+    private static final class DoubleRows {
+        private DoubleRows() {
         }
 
         /**
          * Row i's {@code sum_j t_j y_j} over the classes whose target is not 0 (or of its class
-         * number's one-hot row); its exps to exps, their sum and the sum of targets to stats.
+         * number's one-hot row, t null); its exps to exps, their sum and the sum of targets to stats.
          */
-        double term(int i, int[] classes, double[] exps, double[] stats) {
-            load(i);
-            double max = max(xa, xo, n);
-            double s = expShifted(xa, xo, max, exps, i * n);
+        static double term(MathKernel math, NDArray x, NDArray t, int n, int i, int[] classes, double[] exps, double[] stats) {
+            double[] xa = x.data;
+            int xo = x.offset + i * n;
+            double max;
+            if (n >= MathKernel.MIN_LENGTH) {
+                max = math.max(xa, xo, n);
+            } else {
+                max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    max = Math.max(max, xa[xo + j]);
+                }
+            }
+            if (max == Double.NEGATIVE_INFINITY) {
+                max = 0; // an all -inf row gives NaN, as softmax
+            }
+            double s;
+            if (n >= MathKernel.MIN_LENGTH) {
+                s = math.expShifted(xa, xo, max, exps, i * n, n);
+            } else {
+                // softmax's short rows: the same exps and sum
+                s = 0;
+                for (int j = 0; j < n; j++) {
+                    double e = Math.exp(xa[xo + j] - max);
+                    exps[i * n + j] = e;
+                    s += e;
+                }
+            }
             double logSum = Math.log(s);
             double sum = 0;
             double total = 0;
@@ -223,6 +195,8 @@ public final class CrossEntropyKernels {
                 sum += 1.0 * ((xa[xo + classes[i]] - max) - logSum);
                 total += 1.0;
             } else {
+                double[] ta = t.data;
+                int to = t.offset + i * n;
                 for (int j = 0; j < n; j++) {
                     double target = ta[to + j];
                     if (target != 0) {
@@ -236,32 +210,94 @@ public final class CrossEntropyKernels {
             return sum;
         }
 
-        /** The row's maximum, or 0 where it is -inf (an all -inf row then gives NaN, as softmax). */
-        private double max(double[] a, int ao, int len) {
-            double m;
-            if (len >= MathKernel.MIN_LENGTH) {
-                m = math.max(a, ao, len);
-            } else {
-                m = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < len; j++) {
-                    m = Math.max(m, a[ao + j]);
+        /** The row at base's {@code (e inv T - t) scale}, against class c's one-hot row where c >= 0, else t's row. */
+        static void gradient(double scale, double[] e, int base, double inv, double total, int c, NDArray t, double[] r, int n) {
+            if (c >= 0) {
+                // the one-hot row's (p T - 0) scale and (p T - 1) scale
+                for (int j = 0; j < n; j++) {
+                    r[base + j] = e[base + j] * inv * total * scale;
                 }
+                r[base + c] = (e[base + c] * inv * total - 1) * scale;
+                return;
             }
-            return m == Double.NEGATIVE_INFINITY ? 0 : m;
+            double[] ta = t.data;
+            int to = t.offset + base;
+            for (int j = 0; j < n; j++) {
+                r[base + j] = (e[base + j] * inv * total - ta[to + j]) * scale;
+            }
+        }
+    }
+
+    /** The rows of float32 logits, in float32 arithmetic. */
+    private static final class FloatRows {
+        private FloatRows() {
         }
 
-        /** {@code exp(a_j - shift)} into r from ro, and their sum: softmax's exp and sum, bit for bit. */
-        private double expShifted(double[] a, int ao, double shift, double[] r, int ro) {
+        /** {@link DoubleRows#term} of a float32 row, y in float, the products added in float64. */
+        static double term(MathKernel math, NDArray x, NDArray t, int n, int i, int[] classes, float[] exps, double[] stats) {
+            float[] xa = x.floats;
+            int xo = x.offset + i * n;
+            float max;
             if (n >= MathKernel.MIN_LENGTH) {
-                return math.expShifted(a, ao, shift, r, ro, n);
+                max = math.max(xa, xo, n);
+            } else {
+                max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    max = Math.max(max, xa[xo + j]);
+                }
             }
+            if (max == Float.NEGATIVE_INFINITY) {
+                max = 0; // an all -inf row gives NaN, as softmax
+            }
+            double s;
+            if (n >= MathKernel.MIN_LENGTH) {
+                s = math.expShifted(xa, xo, max, exps, i * n, n);
+            } else {
+                // the scalar math kernel's exps: the difference in float64, rounded once
+                s = 0;
+                for (int j = 0; j < n; j++) {
+                    float e = (float) Math.exp((double) xa[xo + j] - max);
+                    exps[i * n + j] = e;
+                    s += e;
+                }
+            }
+            float logSum = (float) Math.log(s);
             double sum = 0;
-            for (int j = 0; j < n; j++) {
-                double e = Math.exp(a[ao + j] - shift);
-                r[ro + j] = e;
-                sum += e;
+            double total = 0;
+            if (classes != null) {
+                sum += 1.0 * ((xa[xo + classes[i]] - max) - logSum);
+                total += 1.0;
+            } else {
+                float[] ta = t.floats;
+                int to = t.offset + i * n;
+                for (int j = 0; j < n; j++) {
+                    float target = ta[to + j];
+                    if (target != 0) {
+                        // a float times a float: exact in float64
+                        sum += (double) target * ((xa[xo + j] - max) - logSum);
+                        total += target;
+                    }
+                }
             }
+            stats[2 * i] = s;
+            stats[2 * i + 1] = total;
             return sum;
+        }
+
+        /** {@link DoubleRows#gradient} of a float32 row, in float arithmetic. */
+        static void gradient(float scale, float[] e, int base, float inv, float total, int c, NDArray t, float[] r, int n) {
+            if (c >= 0) {
+                for (int j = 0; j < n; j++) {
+                    r[base + j] = e[base + j] * inv * total * scale;
+                }
+                r[base + c] = (e[base + c] * inv * total - 1) * scale;
+                return;
+            }
+            float[] ta = t.floats;
+            int to = t.offset + base;
+            for (int j = 0; j < n; j++) {
+                r[base + j] = (e[base + j] * inv * total - ta[to + j]) * scale;
+            }
         }
     }
 }

@@ -77,8 +77,7 @@ public final class CrossEntropy {
                 // when nothing records, the kernel alone on the forward pass's exps (the same bits as
                 // the gradient op's forward, which computes them again)
                 gx = Access.unrecorded()
-                        ? wrap(CrossEntropyKernels.gradient(g.item() / x.dim(0), value(ctx.saved(2)), value(ctx.saved(3)), value(t),
-                                value(x)))
+                        ? wrap(CrossEntropyKernels.gradient(g.item() / x.dim(0), value(ctx.saved(2)), value(ctx.saved(3)), value(t)))
                         : GRADIENT.apply(g, x, t);
             }
             // class numbers have no gradient
