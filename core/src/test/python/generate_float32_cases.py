@@ -144,6 +144,10 @@ def run_op(w, named, dtype):
         return a @ named[w[4]] + named[w[5]]
     if op == "sumSquaredDifference":
         return ((a - named[w[4]]) ** 2).sum()
+    if op == "layerNorm":
+        weight = None if w[4] == "none" else named[w[4]]
+        bias = None if w[5] == "none" else named[w[5]]
+        return F.layer_norm(a, [int(s) for s in w[7:]], weight, bias, float(w[6]))
     if op == "softmaxCrossEntropy":
         return -(named[w[4]] * torch.log_softmax(a, 1)).sum() / a.shape[0]
     if op == "expand":

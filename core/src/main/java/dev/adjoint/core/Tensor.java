@@ -16,6 +16,7 @@ import dev.adjoint.core.ops.Extremes;
 import dev.adjoint.core.ops.Gathering;
 import dev.adjoint.core.ops.Indexing;
 import dev.adjoint.core.ops.MatMul;
+import dev.adjoint.core.ops.Normalization;
 import dev.adjoint.core.ops.Pooling;
 import dev.adjoint.core.ops.Reductions;
 import dev.adjoint.core.ops.ShapeOps;
@@ -1551,6 +1552,24 @@ public final class Tensor {
      */
     public Tensor softmaxCrossEntropy(Tensor targets) {
         return CrossEntropy.softmaxCrossEntropy(this, targets);
+    }
+
+    /**
+     * Layer normalization, PyTorch's {@code layer_norm}: each slice over the trailing axes of
+     * {@code normalizedShape} becomes {@code (x - mean) / sqrt(var + eps)} (the biased variance),
+     * then times {@code weight}, plus {@code bias}. The normalization is one op (one pass forward,
+     * one backward, differentiable to any order); float32 computes it in float64 and rounds once.
+     *
+     * @param normalizedShape the sizes of the trailing axes to normalize over
+     * @param weight the scale, of {@code normalizedShape}, or null for none
+     * @param bias the shift, of {@code normalizedShape}, or null for none
+     * @param eps added to the variance (PyTorch's default is 1e-5), 0 or more
+     * @return the normalized tensor, of this shape
+     * @throws IllegalArgumentException if the last axes are not {@code normalizedShape}, a weight
+     *     or bias has another shape, or eps is negative or not finite
+     */
+    public Tensor layerNorm(int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        return Normalization.layerNorm(this, normalizedShape, weight, bias, eps);
     }
 
     /**

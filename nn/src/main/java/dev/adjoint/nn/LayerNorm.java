@@ -39,16 +39,7 @@ public final class LayerNorm implements Layer {
             throw new IllegalArgumentException("LayerNorm: expected input whose last axes are " + Arrays.toString(normalizedShape)
                     + ", got shape " + Arrays.toString(s));
         }
-        Tensor mean = x;
-        for (int axis = s.length - k; axis < s.length; axis++) {
-            mean = mean.mean(axis, true);
-        }
-        Tensor centered = x.sub(mean);
-        Tensor var = centered.mul(centered);
-        for (int axis = s.length - k; axis < s.length; axis++) {
-            var = var.mean(axis, true);
-        }
-        return centered.div(var.add(EPS).sqrt()).mul(weight).add(bias);
+        return x.layerNorm(normalizedShape, weight, bias, EPS);
     }
 
     @Override

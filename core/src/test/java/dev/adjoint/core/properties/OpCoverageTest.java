@@ -236,7 +236,10 @@ class OpCoverageTest {
                 // pooling are windowed ops, not elementwise, and ConvolutionTest checks that NaN and infinity
                 // propagate as in PyTorch 1.13
                 Set.of("avgPool2d", "conv1d", "conv2d", "cumsum", "flatten", "gather", "indexSelect", "maxPool2d", "min", "norm", "permute", "prod", "scatterAdd",
-                        "squeeze", "stack", "std", "unsqueeze", "var"));
+                        "squeeze", "stack", "std", "unsqueeze", "var",
+                        // a row's mean and variance: NaN and infinities spread over their row as in PyTorch
+                        // 1.13, which LayerNormTest pins
+                        "layerNorm"));
     }
 
     @Test
@@ -264,9 +267,10 @@ class OpCoverageTest {
                         // checked to second order by ReductionPropertiesTest or IndexingPropertiesTest
                         "cumsum", "flatten", "leakyRelu", "maximum", "minimum", "where", "gather", "indexSelect", "min", "norm", "permute", "prod", "scatterAdd", "squeeze",
                         "stack", "std", "unsqueeze",
-                        // a loss of [batch, classes] logits and targets, not a scalar expression: checked to second
-                        // order by OpGradientPropertiesTest and against PyTorch's Hessian-vector products (op-cases/losses.txt)
-                        "softmaxCrossEntropy"));
+                        // a loss of [batch, classes] logits and targets, and a normalization of rows, not scalar
+                        // expressions: checked to second order by OpGradientPropertiesTest and against PyTorch's
+                        // Hessian-vector products (op-cases/losses.txt, op-cases/normalization.txt)
+                        "layerNorm", "softmaxCrossEntropy"));
     }
 
     @Test

@@ -360,6 +360,24 @@ class OpGradientPropertiesTest {
         assertGradients(in -> in.get(0).softmaxCrossEntropy(classes), k == 1, x);
     }
 
+    @Property(tries = 40)
+    @Covers("layerNorm(int[],Tensor,Tensor,double)")
+    void layerNorm(@ForAll("seeds") long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        // rows of one or two trailing axes, short, or long enough for the math kernel's sums
+        int[] normalized = rng.nextBoolean() ? new int[] {2 + rng.nextInt(5)} : rng.nextBoolean()
+                ? new int[] {2, 1 + rng.nextInt(3)} : new int[] {64 + rng.nextInt(8)};
+        int[] shape = new int[1 + normalized.length];
+        shape[0] = 1 + rng.nextInt(3);
+        System.arraycopy(normalized, 0, shape, 1, normalized.length);
+        Tensor x = Tensor.randn(rng, shape).mul(2).add(0.5).detach().requiresGrad(true);
+        Tensor w = Tensor.randn(rng, normalized).detach().requiresGrad(true);
+        Tensor b = Tensor.randn(rng, normalized).detach().requiresGrad(true);
+        // the normalized rows are curved in x; bend makes the affine parts' second order count
+        assertGradients(in -> bend(in.get(0).layerNorm(normalized, in.get(1), in.get(2), 1e-5)), x, w, b);
+        assertGradients(in -> bend(in.get(0).layerNorm(normalized, null, null, 0.1)), x);
+    }
+
     // ---------------------------------------------------------------- generators
 
 

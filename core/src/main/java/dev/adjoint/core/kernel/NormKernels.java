@@ -1,0 +1,145 @@
+package dev.adjoint.core.kernel;
+
+/**
+ * Layer normalization without its affine part: each row of {@code cols} consecutive elements
+ * (the trailing axes of a contiguous array) becomes {@code (x - mean) rstd}, with
+ * {@code rstd = 1 / sqrt(var + eps)} and the biased variance {@code var = mean((x - mean)^2)},
+ * as PyTorch's {@code layer_norm}; and its gradient {@code rstd (g - mean(g) - xhat mean(g xhat))}.
+ * The means are sums over the row divided by its length ({@link MathKernel#sum} and
+ * {@link MathKernel#dot} from {@link MathKernel#MIN_LENGTH} elements, in order below). float32
+ * rows are widened, computed in float64 and rounded once. Rows are independent and split over
+ * threads by whole rows: the same bits for any thread count.
+ */
+public final class NormKernels {
+    private NormKernels() {
+    }
+
+    /**
+     * The normalized rows and each row's statistics.
+     *
+     * @param y the normalized array, of x's shape and dtype
+     * @param stats each row's mean and rstd, [rows, 2], float64
+     */
+    public record Normalized(NDArray y, NDArray stats) {
+    }
+
+    /**
+     * Normalizes each row of {@code cols} elements.
+     *
+     * @param x the array, whose size is a multiple of cols
+     * @param cols the row length, above 0
+     * @param eps added to the variance
+     * @return the rows and their statistics
+     */
+    public static Normalized normalize(NDArray x, int cols, double eps) {
+        NDArray xc = x.contiguous();
+        int rows = xc.size / cols;
+        double[] stats = new double[2 * rows];
+        boolean floats = xc.floats != null;
+        double[] r = floats ? null : Buffers.uninitialized(xc.size);
+        float[] rf = floats ? Buffers.uninitializedFloats(xc.size) : null;
+        Parallel.forRange(rows, 1, cols, (first, last) -> {
+            MathKernel math = KernelProvider.math();
+            double[] row = floats ? new double[cols] : null;
+            for (int i = first; i < last; i++) {
+                if (floats) {
+                    FloatBlocks.widen(xc.floats, xc.offset + i * cols, 1, row, cols);
+                    normalizeRow(math, row, 0, row, 0, cols, eps, stats, i);
+                    FloatBlocks.narrow(row, rf, i * cols, cols);
+                } else {
+                    normalizeRow(math, xc.data, xc.offset + i * cols, r, i * cols, cols, eps, stats, i);
+                }
+            }
+        });
+        NDArray y = floats ? NDArray.wrapLike(rf, xc) : NDArray.wrapLike(r, xc);
+        return new Normalized(y, NDArray.wrap(stats, new int[] {rows, 2}));
+    }
+
+    /**
+     * The gradient of {@link #normalize} at x for the output gradient g, each row
+     * {@code rstd (g - mean(g) - xhat mean(g xhat))}, {@code xhat = (x - mean) rstd}.
+     *
+     * @param g the output gradient, of x's shape and dtype
+     * @param x the input
+     * @param stats {@link Normalized#stats()} of x
+     * @param cols the row length
+     * @return a new contiguous array of x's shape and dtype
+     */
+    public static NDArray backward(NDArray g, NDArray x, NDArray stats, int cols) {
+        NDArray xc = x.contiguous();
+        NDArray gc = g.contiguous();
+        int rows = xc.size / cols;
+        double[] st = stats.data;
+        boolean floats = xc.floats != null;
+        double[] r = floats ? null : Buffers.uninitialized(xc.size);
+        float[] rf = floats ? Buffers.uninitializedFloats(xc.size) : null;
+        Parallel.forRange(rows, 1, 2L * cols, (first, last) -> {
+            MathKernel math = KernelProvider.math();
+            double[] xRow = floats ? new double[cols] : null;
+            double[] gRow = floats ? new double[cols] : null;
+            for (int i = first; i < last; i++) {
+                double mean = st[2 * i];
+                double rstd = st[2 * i + 1];
+                if (floats) {
+                    FloatBlocks.widen(xc.floats, xc.offset + i * cols, 1, xRow, cols);
+                    FloatBlocks.widen(gc.floats, gc.offset + i * cols, 1, gRow, cols);
+                    backwardRow(math, gRow, 0, xRow, 0, mean, rstd, xRow, 0, cols);
+                    FloatBlocks.narrow(xRow, rf, i * cols, cols);
+                } else {
+                    backwardRow(math, gc.data, gc.offset + i * cols, xc.data, xc.offset + i * cols, mean, rstd, r, i * cols, cols);
+                }
+            }
+        });
+        return floats ? NDArray.wrapLike(rf, xc) : NDArray.wrapLike(r, xc);
+    }
+
+    /** One row from a at ao to r at ro (r may be a at ao); its mean and rstd to stats[2i], stats[2i + 1]. */
+    private static void normalizeRow(MathKernel math, double[] a, int ao, double[] r, int ro, int n, double eps, double[] stats, int i) {
+        double mean = sum(math, a, ao, n) / n;
+        for (int j = 0; j < n; j++) {
+            r[ro + j] = a[ao + j] - mean;
+        }
+        double var = dot(math, r, ro, r, ro, n) / n;
+        double rstd = 1 / Math.sqrt(var + eps);
+        for (int j = 0; j < n; j++) {
+            r[ro + j] *= rstd;
+        }
+        stats[2 * i] = mean;
+        stats[2 * i + 1] = rstd;
+    }
+
+    /** One row's gradient from g at go and x at xo to r at ro (r may be x at xo). */
+    private static void backwardRow(MathKernel math, double[] g, int go, double[] x, int xo, double mean, double rstd, double[] r, int ro,
+            int n) {
+        for (int j = 0; j < n; j++) {
+            r[ro + j] = (x[xo + j] - mean) * rstd;
+        }
+        double a = sum(math, g, go, n) / n;
+        double b = dot(math, g, go, r, ro, n) / n;
+        for (int j = 0; j < n; j++) {
+            r[ro + j] = rstd * (g[go + j] - a - r[ro + j] * b);
+        }
+    }
+
+    private static double sum(MathKernel math, double[] a, int ao, int n) {
+        if (n >= MathKernel.MIN_LENGTH) {
+            return math.sum(a, ao, n);
+        }
+        double s = 0;
+        for (int j = 0; j < n; j++) {
+            s += a[ao + j];
+        }
+        return s;
+    }
+
+    private static double dot(MathKernel math, double[] a, int ao, double[] b, int bo, int n) {
+        if (n >= MathKernel.MIN_LENGTH) {
+            return math.dot(a, ao, b, bo, n);
+        }
+        double s = 0;
+        for (int j = 0; j < n; j++) {
+            s += a[ao + j] * b[bo + j];
+        }
+        return s;
+    }
+}
