@@ -4,6 +4,7 @@ import dev.adjoint.core.DType;
 import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.nn.LayerNorm;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code softmax}), and over the channels (axis 1) of [32, 10, 28, 28] ({@code softmaxChannelsScoped}:
  * ten classes per pixel, as a segmentation head's), each with a backward pass into the inputs, and tanh, sigmoid, log, log1p,
  * softplus and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu and silu forward and
- * backward ({@code geluGrad}, {@code siluGrad}); in float64 and float32
+ * backward ({@code geluGrad}, {@code siluGrad}), and nn's {@code LayerNorm(1000)} of [256, 1000], weighted, summed,
+ * backward into the input, the weight and the bias ({@code layerNormScoped}); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
  */
@@ -47,6 +49,7 @@ public class ElementwiseBenchmark {
     Tensor channelWeight;
     /** Uniform in [0.001, 1.001): log's argument. */
     Tensor positive;
+    LayerNorm layerNorm;
 
     /** Random inputs. */
     @Setup
@@ -60,6 +63,8 @@ public class ElementwiseBenchmark {
         positive = Tensor.rand(d, rng, 256, 1000).add(1e-3);
         channelLogits = Tensor.randn(d, rng, 32, 10, 28, 28).requiresGrad(true);
         channelWeight = Tensor.randn(d, rng, 32, 10, 28, 28);
+        layerNorm = new LayerNorm(1000);
+        layerNorm.to(d);
         biasReluStep = RecordedStep.record(in -> h.add(bias).relu().sum());
         softmaxStep = RecordedStep.record(in -> logits.softmax(-1).mul(weight).sum());
     }
@@ -181,6 +186,19 @@ public class ElementwiseBenchmark {
     public Tensor geluGrad() {
         logits.zeroGrad();
         logits.gelu().mul(weight).sum().backward();
+        return logits.grad();
+    }
+
+    /** nn's LayerNorm over the rows of [256, 1000], weighted and summed, then backward into x, the weight and the bias; scoped. */
+    @Benchmark
+    public Tensor layerNormScoped() {
+        logits.zeroGrad();
+        for (Tensor p : layerNorm.parameters()) {
+            p.zeroGrad();
+        }
+        try (MemoryScope scope = MemoryScope.open()) {
+            layerNorm.forward(logits).mul(weight).sum().backward();
+        }
         return logits.grad();
     }
 
