@@ -107,6 +107,15 @@ class LayerNormTest {
     }
 
     @Test
+    void anEmptyBatchNormalizesToAnEmptyTensor() {
+        Tensor x = Tensor.zeros(0, 65536, 65536).requiresGrad(true);
+        Tensor y = x.layerNorm(new int[] {65536, 65536}, null, null, 1e-5);
+        assertArrayEquals(new int[] {0, 65536, 65536}, y.shape());
+        y.sum().backward();
+        assertEquals(0, x.grad().size());
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         Tensor x = Tensor.zeros(2, 3);
         IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> x.layerNorm(new int[] {4}, null, null, 1e-5));

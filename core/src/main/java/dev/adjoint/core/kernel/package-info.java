@@ -7,8 +7,9 @@
  * sign, leaky relu, clamp, where: {@code Selection}) on SIMD through {@code MathKernel};
  * the polynomials' scalar twins, which the scalar kernel may share, in {@code ExpSeries} and
  * {@code ErrorFunction}, free of the Vector API); sums along axes ({@code ReduceKernels}), extremes,
- * cumulative sums and index kernels along one axis ({@code AxisKernels}) and softmax
- * ({@code SoftmaxKernels}); copies along an axis ({@code Slabs});
+ * cumulative sums and index kernels along one axis ({@code AxisKernels}), softmax
+ * ({@code SoftmaxKernels}), softmax cross-entropy ({@code CrossEntropyKernels}) and layer
+ * normalization ({@code NormKernels}), a row at a time; copies along an axis ({@code Slabs});
  * the matrix multiply ({@code Gemm}: direct loops for small products, packed cache-blocked kernels on
  * the Vector API or in plain Java for large ones, split over one thread per core or
  * {@code -Dadjoint.threads}, with the same bits for any thread count); the split of long
@@ -26,7 +27,7 @@
  * {@code AxisKernelsOnFloatsTest}); any other kernel widens its
  * whole operands and rounds its result ({@code Widening}). The exception, for speed (eight lanes on AVX2 where float64 has four, and
  * shorter series, as PyTorch computes them): exp, log, log1p, sigmoid, tanh, softplus, erf, gelu, gelu's
- * backward and softmax (rows, and columns 64 or more apart: {@code SoftmaxColumns}) in float32 arithmetic ({@code Float32Arithmetic} on {@code
+ * backward, softmax (rows, and columns 64 or more apart: {@code SoftmaxColumns}) and softmax cross-entropy in float32 arithmetic ({@code Float32Arithmetic} on {@code
  * VectorFloatExp}, {@code VectorFloatLog}, {@code VectorFloatErf}, {@code VectorFloatGelu}), hand-written twins of the float64 polynomials that
  * Float32ElementwiseTest, Float32SoftmaxRowsTest and MathKernelTest hold to their ulp bounds
  * against the correctly rounded functions. Mixed dtypes never reach a kernel from the API (ops

@@ -50,9 +50,10 @@ public final class Normalization {
         if (!(eps >= 0) || Double.isInfinite(eps)) {
             throw new IllegalArgumentException("layerNorm: eps must be a finite number of 0 or more, got " + eps);
         }
+        // the rows' length; an empty x has no rows (its trailing sizes' product may not fit an int)
         int cols = 1;
-        for (int d : normalizedShape) {
-            cols *= d;
+        for (int d = 0; d < k && x.size() > 0; d++) {
+            cols *= normalizedShape[d];
         }
         Tensor y = new LayerNorm(cols, eps).apply(x);
         if (weight != null) {
