@@ -104,6 +104,18 @@ class LayerNormTest {
         Tensor recorded = Autograd.grad(x.layerNorm(new int[] {90}, null, null, 1e-5), g, List.of(x), true).get(0);
         assertArrayEquals(plain.toArray(), recorded.toArray(), 0);
         assertTrue(recorded.requiresGrad(), "a recorded gradient is differentiable again");
+        // with a weight and a bias, in either dtype
+        for (DType dtype : DType.values()) {
+            Tensor xd = x.detach().to(dtype).requiresGrad(true);
+            Tensor w = Tensor.randn(rng, 90).to(dtype).requiresGrad(true);
+            Tensor b = Tensor.randn(rng, 90).to(dtype).requiresGrad(true);
+            Tensor gd = g.to(dtype);
+            List<Tensor> p = Autograd.grad(xd.layerNorm(new int[] {90}, w, b, 1e-5), gd, List.of(xd, w, b), false);
+            List<Tensor> r = Autograd.grad(xd.layerNorm(new int[] {90}, w, b, 1e-5), gd, List.of(xd, w, b), true);
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(p.get(i).toArray(), r.get(i).toArray(), 0, dtype + " input " + i);
+            }
+        }
     }
 
     @Test

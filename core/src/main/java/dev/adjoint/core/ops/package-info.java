@@ -3,7 +3,7 @@
  * ({@code Arithmetic}, {@code Exponentials}, {@code Trigonometry}, {@code Activations},
  * {@code Comparison}, {@code ShapeOps}, {@code Indexing}, {@code Gathering}, {@code Reductions},
  * {@code Extremes}, {@code Statistics}, {@code MatMul}, {@code Convolution}, {@code Pooling},
- * {@code CrossEntropy}); each
+ * {@code CrossEntropy}, {@code Normalization}); each
  * family's public static functions check their arguments and are what
  * {@link dev.adjoint.core.Tensor} delegates to. A primitive is a subclass of {@code Primitive}: a
  * {@link dev.adjoint.core.CustomOp} like any user's, its forward next to its backward with the
@@ -15,7 +15,8 @@
  * {@code maxPool2dBackward} and {@code avgPool2dBackward} and max pooling's gather
  * {@code maxPool2dGather}, the fused softmax and the fused activation backward ops, named
  * {@code sigmoidBackward} and so on, softmax cross-entropy with its gradient op
- * {@code softmaxCrossEntropyBackward}, and {@code scaledProduct}, the tangent of a power in one
+ * {@code softmaxCrossEntropyBackward}, layer normalization ({@code layerNorm}) with its gradient op
+ * {@code layerNormBackward}, and {@code scaledProduct}, the tangent of a power in one
  * dispatch; gelu, one pass instead of five), or by exactness (clamp and leakyRelu, which shifted
  * relus round; silu and gelu, whose backwards are PyTorch's formulas; std and norm, whose gradient at 0 would be 0/0 as composites), or by being
  * a function of its own (erf, maximum, where, pow with a tensor exponent); the index ops (gather
