@@ -4,6 +4,7 @@ import dev.adjoint.core.DType;
 import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.nn.BatchNorm2d;
 import dev.adjoint.nn.LayerNorm;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * ten classes per pixel, as a segmentation head's), each with a backward pass into the inputs, and tanh, sigmoid, log, log1p,
  * softplus and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu and silu forward and
  * backward ({@code geluGrad}, {@code siluGrad}), and nn's {@code LayerNorm(1000)} of [256, 1000], weighted, summed,
- * backward into the input, the weight and the bias ({@code layerNormScoped}); in float64 and float32
+ * backward into the input, the weight and the bias ({@code layerNormScoped}), and nn's {@code BatchNorm2d(32)} in
+ * training mode on [64, 32, 14, 14] (conv2d's shape), the same way ({@code batchNormScoped}); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
  */
@@ -50,6 +52,9 @@ public class ElementwiseBenchmark {
     /** Uniform in [0.001, 1.001): log's argument. */
     Tensor positive;
     LayerNorm layerNorm;
+    BatchNorm2d batchNorm;
+    Tensor images;
+    Tensor imageWeight;
 
     /** Random inputs. */
     @Setup
@@ -65,6 +70,10 @@ public class ElementwiseBenchmark {
         channelWeight = Tensor.randn(d, rng, 32, 10, 28, 28);
         layerNorm = new LayerNorm(1000);
         layerNorm.to(d);
+        batchNorm = new BatchNorm2d(32);
+        batchNorm.to(d);
+        images = Tensor.randn(d, rng, 64, 32, 14, 14).requiresGrad(true);
+        imageWeight = Tensor.randn(d, rng, 64, 32, 14, 14);
         biasReluStep = RecordedStep.record(in -> h.add(bias).relu().sum());
         softmaxStep = RecordedStep.record(in -> logits.softmax(-1).mul(weight).sum());
     }
@@ -200,6 +209,19 @@ public class ElementwiseBenchmark {
             layerNorm.forward(logits).mul(weight).sum().backward();
         }
         return logits.grad();
+    }
+
+    /** nn's BatchNorm2d(32) in training mode on [64, 32, 14, 14], weighted and summed, then backward; scoped. */
+    @Benchmark
+    public Tensor batchNormScoped() {
+        images.zeroGrad();
+        for (Tensor p : batchNorm.parameters()) {
+            p.zeroGrad();
+        }
+        try (MemoryScope scope = MemoryScope.open()) {
+            batchNorm.forward(images).mul(imageWeight).sum().backward();
+        }
+        return images.grad();
     }
 
     /** {@link #geluGrad} in a {@link MemoryScope}. */
