@@ -149,6 +149,8 @@ def run_op(w, named, dtype):
         bias = None if w[5] == "none" else named[w[5]]
         return F.layer_norm(a, [int(s) for s in w[7:]], weight, bias, float(w[6]))
     if op == "softmaxCrossEntropy":
+        if named[w[4]].dim() == 1:
+            return F.cross_entropy(a, named[w[4]].long())
         return -(named[w[4]] * torch.log_softmax(a, 1)).sum() / a.shape[0]
     if op == "expand":
         return a.expand(*[int(s) for s in w[4:]])

@@ -1,7 +1,8 @@
 """Cases for softmax cross-entropy as one op (softmaxCrossEntropy): logits (tanh times a scale, so
 that the Hessian is not zero in the logits) against soft targets that require grad, against one-hot
-rows held constant, and against soft targets with classes of probability 0. PyTorch computes
--sum(t * log_softmax(x, 1)) / batch, its cross_entropy with probability targets."""
+rows held constant, against soft targets with classes of probability 0, and against class numbers.
+PyTorch computes -sum(t * log_softmax(x, 1)) / batch (its cross_entropy with probability targets),
+and cross_entropy with class indices."""
 import torch
 
 
@@ -42,4 +43,12 @@ def cases(rng):
         y, vy = c.input(probs / probs.sum(1, keepdim=True))
         t, vt = c.op(f"tanh {x}", torch.tanh(vx))
         c.op(f"softmaxCrossEntropy {t} {y}", reference(vt, vy))
+        yield c
+    for _ in range(2):
+        c = Case("softmaxCrossEntropy of tanh against class numbers")
+        n, k = rng.randint(1, 4), rng.randint(2, 5)
+        x, vx = c.randn(n, k)
+        y, vy = c.const(torch.tensor([float(rng.randrange(k)) for _ in range(n)]))
+        t, vt = c.op(f"tanh {x}", torch.tanh(vx))
+        c.op(f"softmaxCrossEntropy {t} {y}", torch.nn.functional.cross_entropy(vt, vy.long()))
         yield c

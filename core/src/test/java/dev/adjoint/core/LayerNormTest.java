@@ -119,6 +119,22 @@ class LayerNormTest {
     }
 
     @Test
+    void aTransposedInputGivesTheBitsOfItsCopy() {
+        SplittableRandom rng = new SplittableRandom(5);
+        Tensor stored = Tensor.randn(rng, 70, 4);
+        Tensor copy = Tensor.of(stored.transpose().toArray(), 4, 70);
+        Tensor w = Tensor.randn(rng, 70);
+        assertArrayEquals(copy.layerNorm(new int[] {70}, w, null, 1e-5).toArray(),
+                stored.transpose().layerNorm(new int[] {70}, w, null, 1e-5).toArray(), 0);
+        Tensor a = stored.detach().requiresGrad(true);
+        Tensor b = copy.detach().requiresGrad(true);
+        Tensor g = Tensor.randn(rng, 4, 70);
+        a.transpose().layerNorm(new int[] {70}, null, null, 1e-5).backward(g);
+        b.layerNorm(new int[] {70}, null, null, 1e-5).backward(g);
+        assertArrayEquals(b.grad().transpose().toArray(), a.grad().toArray(), 0);
+    }
+
+    @Test
     void anEmptyBatchNormalizesToAnEmptyTensor() {
         Tensor x = Tensor.zeros(0, 65536, 65536).requiresGrad(true);
         Tensor y = x.layerNorm(new int[] {65536, 65536}, null, null, 1e-5);
@@ -136,6 +152,9 @@ class LayerNormTest {
         IllegalArgumentException weight = assertThrows(IllegalArgumentException.class,
                 () -> x.layerNorm(new int[] {3}, Tensor.zeros(2), null, 1e-5));
         assertTrue(weight.getMessage().contains("weight") && weight.getMessage().contains("[2]"), weight.getMessage());
+        IllegalArgumentException dtype = assertThrows(IllegalArgumentException.class,
+                () -> x.layerNorm(new int[] {3}, Tensor.ones(3).to(DType.FLOAT32), null, 1e-5));
+        assertTrue(dtype.getMessage().contains("layerNorm") && dtype.getMessage().contains("weight"), dtype.getMessage());
         IllegalArgumentException eps = assertThrows(IllegalArgumentException.class, () -> x.layerNorm(new int[] {3}, null, null, -1));
         assertTrue(eps.getMessage().contains("eps"), eps.getMessage());
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> x.layerNorm(new int[0], null, null, 1e-5));

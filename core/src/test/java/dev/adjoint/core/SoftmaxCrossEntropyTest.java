@@ -162,6 +162,27 @@ class SoftmaxCrossEntropyTest {
     }
 
     @Test
+    void viewsGiveTheBitsOfTheirContiguousCopies() {
+        SplittableRandom rng = new SplittableRandom(16);
+        // transposed logits, narrowed targets (an offset), expanded class numbers (stride 0)
+        Tensor stored = Tensor.randn(rng, 80, 6);
+        Tensor x = stored.transpose();
+        Tensor wide = Tensor.randn(rng, 6, 90).softmax(1);
+        Tensor t = wide.narrow(1, 5, 80);
+        Tensor copyX = Tensor.of(x.toArray(), 6, 80);
+        Tensor copyT = Tensor.of(t.toArray(), 6, 80);
+        assertEquals(Double.doubleToLongBits(copyX.softmaxCrossEntropy(copyT).item()), Double.doubleToLongBits(x.softmaxCrossEntropy(t).item()));
+        Tensor numbers = Tensor.scalar(7).expand(6);
+        assertEquals(Double.doubleToLongBits(copyX.softmaxCrossEntropy(Tensor.of(new double[] {7, 7, 7, 7, 7, 7}, 6)).item()),
+                Double.doubleToLongBits(x.softmaxCrossEntropy(numbers).item()));
+        Tensor a = stored.detach().requiresGrad(true);
+        Tensor b = copyX.detach().requiresGrad(true);
+        a.transpose().softmaxCrossEntropy(t).backward();
+        b.softmaxCrossEntropy(copyT).backward();
+        assertArrayEquals(b.grad().transpose().toArray(), a.grad().toArray(), 0);
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         Tensor x = Tensor.zeros(2, 3);
         IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> x.softmaxCrossEntropy(Tensor.zeros(3, 2)));

@@ -8,15 +8,15 @@ package dev.adjoint.core.kernel;
  * {@code y_j = (x_j - m) - log s}, never written out.
  *
  * <p>The loss is {@code (sum_i r_i) / -batch} with {@code r_i = sum_j t_ij y_ij} over the
- * classes whose target is not 0, in column order, and the rows' terms added in row order (the
- * roundings of PyTorch's {@code -sum(t * logSoftmax(x)) / batch} where no target is 0): a class of
- * probability 0 adds nothing, even where its logit is -inf (a masked class). The gradient is
+ * classes whose target is not 0, in column order, and the rows' terms added in row order: a class
+ * of probability 0 adds nothing, even where its logit is -inf (a masked class). The gradient is
  * {@code scale (p_ij T_i - t_ij)} with {@code p_ij = e_ij (1 / s_i)} (float64 softmax's
  * probabilities bit for bit) and {@code T_i} the sum of the row's targets that are not 0, in column
  * order. A class number c is the one-hot row of c, bit for bit: {@code r_i = 0 + 1 y_ic},
  * {@code T_i = 1}.
  *
- * <p>float32 computes in float32 arithmetic, as PyTorch's and as float32 softmax rows: the exps
+ * <p>float32 computes in float32 arithmetic, as PyTorch's (and as float32 softmax rows of
+ * {@link MathKernel#MIN_LENGTH} or more; shorter ones too, unlike softmax's): the exps
  * within one ulp ({@link MathKernel#expShifted(float[], int, float, float[], int, int)}, or
  * {@code (float) exp((double) x - m)} for rows shorter than {@link MathKernel#MIN_LENGTH}), their
  * sum in float64, {@code y = (x - m) - (float) log s} and the gradient {@code (p T - t) scale} in
@@ -109,6 +109,8 @@ public final class CrossEntropyKernels {
      * @param stats the forward pass's {@link Forward#stats()}
      * @param t the forward pass's targets
      * @return a new contiguous array of the logits' shape and dtype
+     * @throws IllegalArgumentException if a class number is not a whole number in [0, classes);
+     *     exps and stats must be the arrays {@link #forward} returned (read from their start)
      */
     public static NDArray gradient(double scale, NDArray exps, NDArray stats, NDArray t) {
         int rows = exps.shape[0];

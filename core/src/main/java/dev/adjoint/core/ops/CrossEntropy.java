@@ -3,6 +3,7 @@ package dev.adjoint.core.ops;
 import static dev.adjoint.core.ops.Access.value;
 
 import dev.adjoint.core.Context;
+import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.CrossEntropyKernels;
 import dev.adjoint.core.kernel.NDArray;
@@ -55,7 +56,8 @@ public final class CrossEntropy {
             return t;
         }
         int k = x.dim(1);
-        return t.detach().reshape(t.dim(0), 1).eq(Tensor.arange(0, k, 1).to(x.dtype()).reshape(1, k));
+        // compared in float64, where every column number is exact (float32 is not beyond 2^24)
+        return t.detach().to(DType.FLOAT64).reshape(t.dim(0), 1).eq(Tensor.arange(0, k, 1).reshape(1, k)).to(x.dtype());
     }
 
     // L = -(1/n) sum(t y): dL/dx = (p T - t) / n (p = softmax(x), T = the row sums of t), dL/dt = -y / n

@@ -46,6 +46,10 @@ public final class Normalization {
                 throw new IllegalArgumentException("layerNorm: " + (p == weight ? "weight" : "bias") + " of shape "
                         + Arrays.toString(p.shape()) + " does not match the normalized shape " + Arrays.toString(normalizedShape));
             }
+            if (p != null && p.dtype() != x.dtype()) {
+                throw new IllegalArgumentException("layerNorm: " + (p == weight ? "weight" : "bias") + " is " + p.dtype()
+                        + " but the input is " + x.dtype() + " (convert one with to(dtype))");
+            }
         }
         if (!(eps >= 0) || Double.isInfinite(eps)) {
             throw new IllegalArgumentException("layerNorm: eps must be a finite number of 0 or more, got " + eps);
