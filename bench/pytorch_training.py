@@ -35,14 +35,17 @@ def seed_step(torch):
     return step
 
 
-def mlp_step(torch, dtype=None):
+def mlp_step(torch, dtype=None, widths=(784, 512, 512, 10), batch=256):
+    """A ReLU MLP of the given layer widths, softmax cross-entropy on class labels, Adam."""
     dtype = dtype or torch.get_default_dtype()
     torch.manual_seed(1)
-    net = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
-                              torch.nn.Linear(512, 10)).to(dtype)
+    layers = []
+    for i in range(len(widths) - 1):
+        layers += [torch.nn.Linear(widths[i], widths[i + 1]), torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers[:-1]).to(dtype)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.randn(256, 784, dtype=dtype)
-    y = torch.randint(0, 10, (256,))
+    x = torch.randn(batch, widths[0], dtype=dtype)
+    y = torch.randint(0, widths[-1], (batch,))
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def step():
@@ -54,21 +57,8 @@ def mlp_step(torch, dtype=None):
 
 
 def fashion_mlp_step(torch):
-    # the Fashion-MNIST example's MLP: 784-256-128-10 ReLU, batch 128, cross-entropy on labels, Adam
-    torch.manual_seed(1)
-    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
-                              torch.nn.Linear(128, 10))
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.randn(128, 784)
-    y = torch.randint(0, 10, (128,))
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(net(x), y)
-        loss.backward()
-        opt.step()
-    return step
+    """The Fashion-MNIST example's MLP: 784-256-128-10, batch 128."""
+    return mlp_step(torch, widths=(784, 256, 128, 10), batch=128)
 
 
 def mlp_step_float32(torch):

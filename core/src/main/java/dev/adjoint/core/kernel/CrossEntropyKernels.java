@@ -230,7 +230,11 @@ public final class CrossEntropyKernels {
         }
     }
 
-    /** The rows of float32 logits, in float32 arithmetic. */
+    /**
+     * The rows of float32 logits, in float32 arithmetic. NOTE: a twin of {@link DoubleRows} on
+     * purpose, not a generated copy: its arithmetic differs (float y and gradient, float64 sums of
+     * exact products), and a generic version would box every element.
+     */
     private static final class FloatRows {
         private FloatRows() {
         }
