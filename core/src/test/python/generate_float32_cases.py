@@ -144,6 +144,10 @@ def run_op(w, named, dtype):
         return a @ named[w[4]] + named[w[5]]
     if op == "sumSquaredDifference":
         return ((a - named[w[4]]) ** 2).sum()
+    if op == "batchNorm":
+        weight = None if w[4] == "none" else named[w[4]]
+        bias = None if w[5] == "none" else named[w[5]]
+        return F.batch_norm(a, None, None, weight, bias, True, 0.0, float(w[6]))
     if op == "layerNorm":
         weight = None if w[4] == "none" else named[w[4]]
         bias = None if w[5] == "none" else named[w[5]]

@@ -1,6 +1,8 @@
 """Cases for layer normalization as one op (layerNorm x weight bias eps normalizedShape...): over the
 last axis or the last two, with and without weight and bias, rows short and long enough for the
-math kernel's sums, each after tanh times a scale so that the input's Hessian is not zero."""
+math kernel's sums; and batch normalization with batch statistics (batchNorm x weight bias eps) of
+[N, C], [N, C, L] and [N, C, H, W]; each after tanh times a scale so that the input's Hessian is not
+zero."""
 import torch
 import torch.nn.functional as F
 
@@ -21,4 +23,18 @@ def cases(rng):
                 c.op(f"layerNorm {s} {w} {b} {eps!r} {dims}", F.layer_norm(vs, normalized, vw, vb, eps))
             else:
                 c.op(f"layerNorm {s} none none {eps!r} {dims}", F.layer_norm(vs, normalized, None, None, eps))
+            yield c
+    for shape in [[4, 3], [3, 2, 5], [2, 3, 2, 3], [2, 2, 66]]:
+        for affine in (True, False):
+            c = Case("batchNorm of scaled tanh" + (" with weight and bias" if affine else ""))
+            x, vx = c.randn(*shape)
+            t, vt = c.op(f"tanh {x}", torch.tanh(vx))
+            s, vs = c.op(f"mul {t} {x}", vt * vx)
+            eps = rng.choice([1e-5, 0.1])
+            if affine:
+                w, vw = c.randn(shape[1])
+                b, vb = c.randn(shape[1])
+                c.op(f"batchNorm {s} {w} {b} {eps!r}", F.batch_norm(vs, None, None, vw, vb, True, 0.0, eps))
+            else:
+                c.op(f"batchNorm {s} none none {eps!r}", F.batch_norm(vs, None, None, None, None, True, 0.0, eps))
             yield c

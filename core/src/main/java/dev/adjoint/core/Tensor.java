@@ -1575,6 +1575,25 @@ public final class Tensor {
     }
 
     /**
+     * Batch normalization with the batch's statistics, PyTorch's {@code batch_norm} in training
+     * mode: each channel (axis 1 of [N, C, ...]) becomes {@code (x - mean) / sqrt(var + eps)} over
+     * all its values (the biased variance), then times {@code weight}, plus {@code bias}. The
+     * normalization is one op (one pass forward, one backward, differentiable to any order); float32
+     * computes it in float64 and rounds once. Running statistics are the caller's
+     * ({@code BatchNorm1d}, {@code BatchNorm2d}).
+     *
+     * @param weight the scale, [C], or null for none
+     * @param bias the shift, [C], or null for none
+     * @param eps added to the variance (PyTorch's default is 1e-5), 0 or more
+     * @return the normalized tensor, of this shape
+     * @throws IllegalArgumentException if this is not [N, C, ...] with values in every channel, a
+     *     weight or bias is not [C] of this dtype, or eps is negative or not finite
+     */
+    public Tensor batchNorm(Tensor weight, Tensor bias, double eps) {
+        return Normalization.batchNorm(this, weight, bias, eps);
+    }
+
+    /**
      * Swaps the last two axes (a view, no copy).
      *
      * @return the transpose

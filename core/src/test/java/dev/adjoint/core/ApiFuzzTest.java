@@ -34,7 +34,7 @@ public class ApiFuzzTest {
             "backwardWith", "grad", "zeros", "full", "maximum", "minimum", "powTensor", "where", "gt", "eq", "erf", "gelu", "silu",
             "leakyRelu", "ofVector", "ofRows", "arange", "linspace", "eye", "maxAll", "min", "minAll", "logSumExpAll", "argmax", "argmin", "var", "std",
             "cumsum", "prod", "norm", "indexSelect", "gather", "scatterAdd", "permute", "unsqueeze", "squeeze", "flatten", "stack",
-            "softmaxCrossEntropy", "layerNorm");
+            "softmaxCrossEntropy", "layerNorm", "batchNorm");
 
     @Provide
     Arbitrary<int[]> shapes() {
@@ -157,6 +157,7 @@ public class ApiFuzzTest {
             case "powTensor" -> (x, y) -> x.pow(y);
             case "softmaxCrossEntropy" -> Tensor::softmaxCrossEntropy;
             case "layerNorm" -> (x, y) -> x.layerNorm(c.shapeB, y, null, c.value);
+            case "batchNorm" -> (x, y) -> x.batchNorm(y, null, c.value);
             case "where" -> (x, y) -> Tensor.where(y.gt(c.value), x, y);
             case "gt" -> (x, y) -> x.gt(y);
             case "eq" -> (x, y) -> x.eq(c.value);

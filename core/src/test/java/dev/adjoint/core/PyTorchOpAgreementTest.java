@@ -197,6 +197,7 @@ public class PyTorchOpAgreementTest {
             case "maxPool2d" -> a.maxPool2d(integer(w[4]), integer(w[5]), integer(w[6]));
             case "avgPool2d" -> a.avgPool2d(integer(w[4]), integer(w[5]), integer(w[6]));
             case "softmaxCrossEntropy" -> a.softmaxCrossEntropy(named.get(w[4]));
+            case "batchNorm" -> a.batchNorm(bias(w[4], named), bias(w[5], named), Double.parseDouble(w[6]));
             case "layerNorm" -> a.layerNorm(integers(w, 7), bias(w[4], named), bias(w[5], named), Double.parseDouble(w[6]));
             // recorded by the float32 corpus only (op_cases_float32.py)
             case "to" -> a.to(DType.valueOf(w[4].toUpperCase(java.util.Locale.ROOT)));

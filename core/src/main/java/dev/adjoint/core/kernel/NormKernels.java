@@ -93,6 +93,152 @@ public final class NormKernels {
         return floats ? NDArray.wrapLike(rf, xc) : NDArray.wrapLike(r, xc);
     }
 
+    /**
+     * Normalizes each channel of x ([N, channels, inner...] flattened): channel c's values are the
+     * N runs of {@code inner} elements at {@code (n channels + c) inner}, normalized over all of
+     * them as one row (PyTorch's batch_norm with batch statistics). The sums go run by run, each run
+     * summed as a row of {@link #normalize} is.
+     *
+     * @param x the array, whose size is a multiple of channels * inner
+     * @param channels the number of channels, above 0
+     * @param inner the elements of a run, above 0
+     * @param eps added to the variance
+     * @return the normalized array and each channel's mean and rstd ([channels, 2])
+     */
+    public static Normalized normalizeChannels(NDArray x, int channels, int inner, double eps) {
+        NDArray xc = x.contiguous();
+        int runs = xc.size / (channels * inner);
+        double count = (double) runs * inner;
+        double[] stats = new double[2 * channels];
+        boolean floats = xc.floats != null;
+        double[] r = floats ? null : Buffers.uninitialized(xc.size);
+        float[] rf = floats ? Buffers.uninitializedFloats(xc.size) : null;
+        Parallel.forEachIndex(channels, (long) runs * inner, (first, last) -> {
+            MathKernel math = KernelProvider.math();
+            double[] run = floats ? new double[inner] : null;
+            for (int c = first; c < last; c++) {
+                double sum = 0;
+                for (int n = 0; n < runs; n++) {
+                    int at = (n * channels + c) * inner;
+                    double s = floats ? widenedSum(math, xc.floats, xc.offset + at, run, inner) : sum(math, xc.data, xc.offset + at, inner);
+                    sum = n == 0 ? s : sum + s;
+                }
+                double mean = sum / count;
+                double squares = 0;
+                for (int n = 0; n < runs; n++) {
+                    int at = (n * channels + c) * inner;
+                    double[] src = floats ? run : xc.data;
+                    int so = floats ? 0 : xc.offset + at;
+                    if (floats) {
+                        FloatBlocks.widen(xc.floats, xc.offset + at, 1, run, inner);
+                    }
+                    double[] dst = floats ? run : r;
+                    int dout = floats ? 0 : at;
+                    for (int j = 0; j < inner; j++) {
+                        dst[dout + j] = src[so + j] - mean;
+                    }
+                    double q = dot(math, dst, dout, dst, dout, inner);
+                    squares = n == 0 ? q : squares + q;
+                }
+                double rstd = 1 / Math.sqrt(squares / count + eps);
+                for (int n = 0; n < runs; n++) {
+                    int at = (n * channels + c) * inner;
+                    if (floats) {
+                        // the centred values again from x (the float copy above was rounded)
+                        for (int j = 0; j < inner; j++) {
+                            rf[at + j] = (float) ((xc.floats[xc.offset + at + j] - mean) * rstd);
+                        }
+                    } else {
+                        for (int j = 0; j < inner; j++) {
+                            r[at + j] *= rstd;
+                        }
+                    }
+                }
+                stats[2 * c] = mean;
+                stats[2 * c + 1] = rstd;
+            }
+        });
+        NDArray y = floats ? NDArray.wrapLike(rf, xc) : NDArray.wrapLike(r, xc);
+        return new Normalized(y, NDArray.wrap(stats, new int[] {channels, 2}));
+    }
+
+    /**
+     * The gradient of {@link #normalizeChannels}: per channel {@code rstd (g - M(g) - xhat M(g xhat))},
+     * M the mean over the channel's values.
+     *
+     * @param g the output gradient, of x's shape and dtype
+     * @param x the input
+     * @param stats {@link Normalized#stats()} of x
+     * @param channels the number of channels
+     * @param inner the elements of a run
+     * @return a new contiguous array of x's shape and dtype
+     */
+    public static NDArray backwardChannels(NDArray g, NDArray x, NDArray stats, int channels, int inner) {
+        NDArray xc = x.contiguous();
+        NDArray gc = g.contiguous();
+        int runs = xc.size / (channels * inner);
+        double count = (double) runs * inner;
+        double[] st = stats.data;
+        boolean floats = xc.floats != null;
+        double[] r = floats ? null : Buffers.uninitialized(xc.size);
+        float[] rf = floats ? Buffers.uninitializedFloats(xc.size) : null;
+        Parallel.forEachIndex(channels, 2L * runs * inner, (first, last) -> {
+            MathKernel math = KernelProvider.math();
+            double[] xh = new double[inner];
+            double[] gr = new double[inner];
+            for (int c = first; c < last; c++) {
+                double mean = st[2 * c];
+                double rstd = st[2 * c + 1];
+                double a = 0;
+                double b = 0;
+                for (int n = 0; n < runs; n++) {
+                    int at = (n * channels + c) * inner;
+                    load(xc, gc, at, mean, rstd, xh, gr, inner);
+                    double s = sum(math, gr, 0, inner);
+                    double d = dot(math, gr, 0, xh, 0, inner);
+                    a = n == 0 ? s : a + s;
+                    b = n == 0 ? d : b + d;
+                }
+                a /= count;
+                b /= count;
+                for (int n = 0; n < runs; n++) {
+                    int at = (n * channels + c) * inner;
+                    load(xc, gc, at, mean, rstd, xh, gr, inner);
+                    for (int j = 0; j < inner; j++) {
+                        double v = rstd * (gr[j] - a - xh[j] * b);
+                        if (floats) {
+                            rf[at + j] = (float) v;
+                        } else {
+                            r[at + j] = v;
+                        }
+                    }
+                }
+            }
+        });
+        return floats ? NDArray.wrapLike(rf, xc) : NDArray.wrapLike(r, xc);
+    }
+
+    /** The run at {@code at}: xhat = (x - mean) rstd into xh, g (widened) into gr. */
+    private static void load(NDArray x, NDArray g, int at, double mean, double rstd, double[] xh, double[] gr, int n) {
+        if (x.floats != null) {
+            for (int j = 0; j < n; j++) {
+                xh[j] = (x.floats[x.offset + at + j] - mean) * rstd;
+                gr[j] = g.floats[g.offset + at + j];
+            }
+        } else {
+            for (int j = 0; j < n; j++) {
+                xh[j] = (x.data[x.offset + at + j] - mean) * rstd;
+            }
+            System.arraycopy(g.data, g.offset + at, gr, 0, n);
+        }
+    }
+
+    /** The sum of n floats from a at ao, widened into w first. */
+    private static double widenedSum(MathKernel math, float[] a, int ao, double[] w, int n) {
+        FloatBlocks.widen(a, ao, 1, w, n);
+        return sum(math, w, 0, n);
+    }
+
     /** One row from a at ao to r at ro (r may be a at ao); its mean and rstd to stats[2i], stats[2i + 1]. */
     private static void normalizeRow(MathKernel math, double[] a, int ao, double[] r, int ro, int n, double eps, double[] stats, int i) {
         double mean = sum(math, a, ao, n) / n;

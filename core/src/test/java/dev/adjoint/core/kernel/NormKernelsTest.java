@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** {@link NormKernels}: the same bits on any number of threads, short rows and long. */
+/** {@link NormKernels}: the same bits on any number of threads, short rows and long, rows and channels. */
 class NormKernelsTest {
 
     @Test
@@ -37,6 +37,19 @@ class NormKernelsTest {
                         assertArrayEquals(y, split.y().toArray(), 0, parts + " parts");
                         assertArrayEquals(one.stats().toArray(), split.stats().toArray(), 0, parts + " parts");
                         assertArrayEquals(dx, NormKernels.backward(ga, xa, split.stats(), cols).toArray(), 0, parts + " parts");
+                    }
+                    // the same arrays as [3, 100, cols / ...]: 100 channels of 3 runs
+                    Parallel.forceParts(1);
+                    int inner = cols;
+                    NormKernels.Normalized ch = NormKernels.normalizeChannels(xa, 100, inner, 1e-5);
+                    double[] cy = ch.y().toArray();
+                    double[] cdx = NormKernels.backwardChannels(ga, xa, ch.stats(), 100, inner).toArray();
+                    for (int parts : new int[] {2, 3, 8}) {
+                        Parallel.forceParts(parts);
+                        NormKernels.Normalized split = NormKernels.normalizeChannels(xa, 100, inner, 1e-5);
+                        assertArrayEquals(cy, split.y().toArray(), 0, "channels, " + parts + " parts");
+                        assertArrayEquals(cdx, NormKernels.backwardChannels(ga, xa, split.stats(), 100, inner).toArray(), 0,
+                                "channels, " + parts + " parts");
                     }
                 } finally {
                     Parallel.forceParts(previous);

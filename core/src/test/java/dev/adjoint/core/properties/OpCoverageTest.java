@@ -237,9 +237,9 @@ class OpCoverageTest {
                 // propagate as in PyTorch 1.13
                 Set.of("avgPool2d", "conv1d", "conv2d", "cumsum", "flatten", "gather", "indexSelect", "maxPool2d", "min", "norm", "permute", "prod", "scatterAdd",
                         "squeeze", "stack", "std", "unsqueeze", "var",
-                        // a row's mean and variance: NaN and infinities spread over their row as in PyTorch
-                        // 1.13, which LayerNormTest pins
-                        "layerNorm"));
+                        // a row's (a channel's) mean and variance: NaN and infinities spread over their row as
+                        // in PyTorch 1.13, which LayerNormTest pins
+                        "batchNorm", "layerNorm"));
     }
 
     @Test
@@ -270,7 +270,7 @@ class OpCoverageTest {
                         // a loss of [batch, classes] logits and targets, and a normalization of rows, not scalar
                         // expressions: checked to second order by OpGradientPropertiesTest and against PyTorch's
                         // Hessian-vector products (op-cases/losses.txt, op-cases/normalization.txt)
-                        "layerNorm", "softmaxCrossEntropy"));
+                        "batchNorm", "layerNorm", "softmaxCrossEntropy"));
     }
 
     @Test

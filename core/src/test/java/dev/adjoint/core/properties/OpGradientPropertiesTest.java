@@ -380,6 +380,25 @@ class OpGradientPropertiesTest {
         assertGradients(in -> bend(in.get(0).layerNorm(normalized, in.get(1), null, 1e-5)), x, w);
     }
 
+    @Property(tries = 30)
+    @Covers("batchNorm(Tensor,Tensor,double)")
+    void batchNorm(@ForAll("seeds") long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        // [N, C], [N, C, L] and [N, C, H, W], runs short and long enough for the math kernel's sums
+        int n = 2 + rng.nextInt(2);
+        int c = 1 + rng.nextInt(3);
+        int[] shape = switch (rng.nextInt(3)) {
+            case 0 -> new int[] {n, c};
+            case 1 -> new int[] {n, c, rng.nextBoolean() ? 1 + rng.nextInt(4) : 64 + rng.nextInt(4)};
+            default -> new int[] {n, c, 1 + rng.nextInt(3), 2};
+        };
+        Tensor x = Tensor.randn(rng, shape).mul(2).add(0.5).detach().requiresGrad(true);
+        Tensor w = Tensor.randn(rng, c).detach().requiresGrad(true);
+        Tensor b = Tensor.randn(rng, c).detach().requiresGrad(true);
+        assertGradients(in -> bend(in.get(0).batchNorm(in.get(1), in.get(2), 1e-5)), x, w, b);
+        assertGradients(in -> bend(in.get(0).batchNorm(null, null, 0.1)), x);
+    }
+
     // ---------------------------------------------------------------- generators
 
 
