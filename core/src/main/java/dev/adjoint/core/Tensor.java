@@ -1579,14 +1579,14 @@ public final class Tensor {
      * mode: each channel (axis 1 of [N, C, ...]) becomes {@code (x - mean) / sqrt(var + eps)} over
      * all its values (the biased variance), then times {@code weight}, plus {@code bias}. The
      * normalization is one op (one pass forward, one backward, differentiable to any order); float32
-     * computes it in float64 and rounds once. Running statistics are the caller's
-     * ({@code BatchNorm1d}, {@code BatchNorm2d}).
+     * computes it in float64 and rounds once. Running statistics are left to the caller (nn's
+     * {@code BatchNorm1d} and {@code BatchNorm2d} keep their own).
      *
      * @param weight the scale, [C], or null for none
      * @param bias the shift, [C], or null for none
      * @param eps added to the variance (PyTorch's default is 1e-5), 0 or more
      * @return the normalized tensor, of this shape
-     * @throws IllegalArgumentException if this is not [N, C, ...] with values in every channel, a
+     * @throws IllegalArgumentException if this is not [N, C, ...] with more than one value per channel, a
      *     weight or bias is not [C] of this dtype, or eps is negative or not finite
      */
     public Tensor batchNorm(Tensor weight, Tensor bias, double eps) {

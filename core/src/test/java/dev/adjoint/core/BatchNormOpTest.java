@@ -92,6 +92,27 @@ class BatchNormOpTest {
     }
 
     @Test
+    void viewsGiveTheBitsOfTheirContiguousCopies() {
+        SplittableRandom rng = new SplittableRandom(4);
+        for (DType dtype : DType.values()) {
+            // a narrowed batch (an offset) and a permuted one (strides)
+            Tensor big = Tensor.randn(rng, 6, 3, 70).to(dtype);
+            Tensor narrowed = big.narrow(0, 2, 3);
+            Tensor permuted = Tensor.randn(rng, 3, 6, 70).to(dtype).permute(1, 0, 2);
+            for (Tensor view : new Tensor[] {narrowed, permuted}) {
+                Tensor copy = Tensor.of(view.toArray(), view.shape()).to(dtype);
+                assertArrayEquals(copy.batchNorm(null, null, 1e-5).toArray(), view.batchNorm(null, null, 1e-5).toArray(), 0, dtype.toString());
+                Tensor a = view.detach().requiresGrad(true);
+                Tensor b = copy.detach().requiresGrad(true);
+                Tensor g = Tensor.randn(rng, view.shape()).to(dtype);
+                a.batchNorm(null, null, 1e-5).backward(g);
+                b.batchNorm(null, null, 1e-5).backward(g);
+                assertArrayEquals(b.grad().toArray(), a.grad().toArray(), 0, dtype + " gradient");
+            }
+        }
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         Tensor x = Tensor.zeros(4, 3, 2);
         IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(5).batchNorm(null, null, 1e-5));
@@ -104,6 +125,8 @@ class BatchNormOpTest {
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
                 () -> Tensor.zeros(0, 3).batchNorm(null, null, 1e-5));
         assertTrue(empty.getMessage().contains("[0, 3]"), empty.getMessage());
+        IllegalArgumentException one = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(1, 3).batchNorm(null, null, 1e-5));
+        assertTrue(one.getMessage().contains("more than one value per channel"), one.getMessage());
         IllegalArgumentException eps = assertThrows(IllegalArgumentException.class, () -> x.batchNorm(null, null, Double.NaN));
         assertTrue(eps.getMessage().contains("eps"), eps.getMessage());
     }

@@ -1,14 +1,16 @@
 package dev.adjoint.core.kernel;
 
 /**
- * Layer normalization without its affine part: each row of {@code cols} consecutive elements
- * (the trailing axes of a contiguous array) becomes {@code (x - mean) rstd}, with
- * {@code rstd = 1 / sqrt(var + eps)} and the biased variance {@code var = mean((x - mean)^2)},
- * as PyTorch's {@code layer_norm}; and its gradient {@code rstd (g - mean(g) - xhat mean(g xhat))}.
- * The means are sums over the row divided by its length ({@link MathKernel#sum} and
- * {@link MathKernel#dot} from {@link MathKernel#MIN_LENGTH} elements, in order below). float32
- * rows are widened, computed in float64 and rounded once. Rows are independent and split over
- * threads by whole rows: the same bits for any thread count.
+ * Layer and batch normalization without their affine parts. {@link #normalize}: each row of
+ * {@code cols} consecutive elements (the trailing axes of a contiguous array) becomes
+ * {@code (x - mean) rstd}, with {@code rstd = 1 / sqrt(var + eps)} and the biased variance
+ * {@code var = mean((x - mean)^2)}, as PyTorch's {@code layer_norm}; {@link #normalizeChannels}:
+ * the same over each channel's N runs of an [N, C, ...] array, as {@code batch_norm} with batch
+ * statistics. Their gradients are {@code rstd (g - mean(g) - xhat mean(g xhat))}. The means are
+ * sums divided by the count ({@link MathKernel#sum} and {@link MathKernel#dot} from
+ * {@link MathKernel#MIN_LENGTH} elements, in order below; a channel's runs one after another).
+ * float32 is widened, computed in float64 and rounded once. Rows split over threads by whole rows,
+ * channels by whole channels (so at most C threads): the same bits for any thread count.
  */
 public final class NormKernels {
     private NormKernels() {
@@ -144,7 +146,7 @@ public final class NormKernels {
                 for (int n = 0; n < runs; n++) {
                     int at = (n * channels + c) * inner;
                     if (floats) {
-                        // the centred values again from x (the float copy above was rounded)
+                        // the scratch holds one run: centre again from x (the float64 path's two roundings)
                         for (int j = 0; j < inner; j++) {
                             rf[at + j] = (float) ((xc.floats[xc.offset + at + j] - mean) * rstd);
                         }

@@ -80,8 +80,8 @@ public final class Normalization {
      */
     public static Tensor batchNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
         int[] s = x.shape();
-        if (s.length < 2 || s[1] == 0 || x.size() == 0) {
-            throw new IllegalArgumentException("batchNorm: expected input [N, C, ...] with values in every channel, got shape "
+        if (s.length < 2 || s[1] == 0 || x.size() / s[1] < 2) {
+            throw new IllegalArgumentException("batchNorm: expected input [N, C, ...] with more than one value per channel, got shape "
                     + Arrays.toString(s));
         }
         int channels = s[1];

@@ -38,7 +38,7 @@ class NormKernelsTest {
                         assertArrayEquals(one.stats().toArray(), split.stats().toArray(), 0, parts + " parts");
                         assertArrayEquals(dx, NormKernels.backward(ga, xa, split.stats(), cols).toArray(), 0, parts + " parts");
                     }
-                    // the same arrays as [3, 100, cols / ...]: 100 channels of 3 runs
+                    // the same arrays as [3, 100, cols]: 100 channels of 3 runs
                     Parallel.forceParts(1);
                     int inner = cols;
                     NormKernels.Normalized ch = NormKernels.normalizeChannels(xa, 100, inner, 1e-5);
