@@ -533,9 +533,38 @@ public final class Elementwise {
                     (from, to) -> rows.run(from, ao + from * stepA, stepA, bo + from * stepB, stepB, to - from));
             return stepB == 1 ? b : a;
         }
-        int inner = a.shape[a.shape.length - 1];
-        Parallel.forRange(n / inner, 1, inner, (first, last) -> walkRows(a, b, rows, first, last));
+        // the trailing axes that both walk at one step form one row (a channel's H W against a
+        // per-channel value, say), so that rows reach the vector loops
+        int outer = outerAxes(a, b);
+        int inner = n;
+        for (int d = 0; d < outer; d++) {
+            inner /= a.shape[d];
+        }
+        int rowLength = inner;
+        Parallel.forRange(n / rowLength, 1, rowLength, (first, last) -> walkRows(a, b, rows, first, last, outer, rowLength));
         return a;
+    }
+
+    /**
+     * The axes before the longest run of trailing axes (of at most {@link Parallel#MIN_PART}
+     * elements beyond the last axis) that each of a and b (one shape) walks at one step: the last
+     * axis's stride times the elements after it. Axes of size 1 join any run.
+     */
+    private static int outerAxes(NDArray a, NDArray b) {
+        int rank = a.shape.length;
+        int sa = a.strides[rank - 1];
+        int sb = b.strides[rank - 1];
+        long length = a.shape[rank - 1];
+        int d = rank - 2;
+        for (; d >= 0; d--) {
+            boolean one = a.shape[d] == 1;
+            // rows of up to MIN_PART elements: enough for the vector loops, and a long walk still has rows to split
+            if (!one && (a.strides[d] != sa * length || b.strides[d] != sb * length || length * a.shape[d] > Parallel.MIN_PART)) {
+                break;
+            }
+            length *= a.shape[d];
+        }
+        return d + 1;
     }
 
     /**
@@ -554,16 +583,18 @@ public final class Elementwise {
         return 0;
     }
 
-    /** Rows [first, last) of {@link #forEachRow}'s walk (a row being the last axis). */
-    private static void walkRows(NDArray a, NDArray b, Rows rows, int first, int last) {
+    /**
+     * Rows [first, last) of {@link #forEachRow}'s walk: a row is the {@code inner} elements of the
+     * axes after the first {@code outer}, walked at the last axis's step.
+     */
+    private static void walkRows(NDArray a, NDArray b, Rows rows, int first, int last, int outer, int inner) {
         int rank = a.shape.length;
-        int inner = a.shape[rank - 1];
         int sa = a.strides[rank - 1];
         int sb = b.strides[rank - 1];
         int[] counter = new int[rank];
         int pa = a.offset;
         int pb = b.offset;
-        for (int d = rank - 2, rest = first; d >= 0; d--) {
+        for (int d = outer - 1, rest = first; d >= 0; d--) {
             counter[d] = rest % a.shape[d];
             rest /= a.shape[d];
             pa += counter[d] * a.strides[d];
@@ -571,7 +602,7 @@ public final class Elementwise {
         }
         for (int row = first; row < last; row++) {
             rows.run(row * inner, pa, sa, pb, sb, inner);
-            for (int d = rank - 2; d >= 0; d--) {
+            for (int d = outer - 1; d >= 0; d--) {
                 if (++counter[d] < a.shape[d]) {
                     pa += a.strides[d];
                     pb += b.strides[d];
