@@ -52,10 +52,6 @@ public abstract sealed class BatchNorm implements Layer permits BatchNorm1d, Bat
             throw new IllegalArgumentException(name + ": expected input of rank " + Arrays.toString(ranks).replaceAll("[\\[\\]]", "")
                     .replace(", ", " or ") + " with " + channels + " channels in axis 1, got shape " + Arrays.toString(s));
         }
-        // the statistics have the input's rank with 1 everywhere but the channel axis
-        int[] statShape = new int[s.length];
-        Arrays.fill(statShape, 1);
-        statShape[1] = channels;
         if (training) {
             long count = (long) x.size() / channels;
             if (count < 2) {
@@ -64,6 +60,10 @@ public abstract sealed class BatchNorm implements Layer permits BatchNorm1d, Bat
             }
             return normalizeBatch(x, (int) count);
         }
+        // the statistics have the input's rank with 1 everywhere but the channel axis
+        int[] statShape = new int[s.length];
+        Arrays.fill(statShape, 1);
+        statShape[1] = channels;
         Tensor mean = runningMean.reshape(statShape);
         Tensor var = runningVar.reshape(statShape);
         Tensor normalized = x.sub(mean).div(var.add(EPS).sqrt());

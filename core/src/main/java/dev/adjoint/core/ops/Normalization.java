@@ -60,7 +60,7 @@ public final class Normalization {
         for (int d = 0; d < k && x.size() > 0; d++) {
             cols *= normalizedShape[d];
         }
-        Tensor y = new LayerNorm(cols, eps).apply(x);
+        Tensor y = new Normalize(new TrailingRows(cols), eps).apply(x);
         if (weight != null) {
             y = y.mul(weight);
         }
@@ -99,7 +99,7 @@ public final class Normalization {
             throw new IllegalArgumentException("batchNorm: eps must be a finite number of 0 or more, got " + eps);
         }
         int inner = x.size() / (s[0] * channels);
-        Tensor y = new BatchNorm(new Channels(s[0], channels, inner), eps).apply(x);
+        Tensor y = new Normalize(new Channels(s[0], channels, inner), eps).apply(x);
         int[] statShape = new int[s.length];
         Arrays.fill(statShape, 1);
         statShape[1] = channels;
@@ -109,15 +109,82 @@ public final class Normalization {
         return bias == null ? y : y.add(bias.reshape(statShape));
     }
 
-    /** The [N, C, inner] layout of a batch-normalized tensor, and its channels as rows ([C, N inner]) behind k batch axes. */
-    private record Channels(int n, int c, int inner) {
-        /** t ([K..., N, C, ...]) with each channel's values as one row: [K..., C, N inner], a copy. */
-        Tensor rows(Tensor t, int k) {
+    /**
+     * Where a normalization's rows lie: the kernels that normalize them and take the gradient, its
+     * op names, and the rows as a [K..., rows, length] tensor (a view or a copy) for the recorded
+     * formulas of its gradient's own derivatives.
+     */
+    private interface Layout {
+        String name();
+
+        NormKernels.Normalized normalize(NDArray x, double eps);
+
+        NDArray backward(NDArray g, NDArray x, NDArray stats);
+
+        /** t, x's shape behind k batch axes, as [K..., rows, length]. */
+        Tensor rows(Tensor t, int k);
+
+        /** The inverse of {@link #rows}: [K..., rows, length] back to [K..., shape]. */
+        Tensor unrows(Tensor r, int k, int[] shape);
+    }
+
+    /** Rows of the trailing {@code cols} elements (layer normalization). */
+    private record TrailingRows(int cols) implements Layout {
+        @Override
+        public String name() {
+            return "layerNorm";
+        }
+
+        @Override
+        public NormKernels.Normalized normalize(NDArray x, double eps) {
+            return NormKernels.normalize(x, cols, eps);
+        }
+
+        @Override
+        public NDArray backward(NDArray g, NDArray x, NDArray stats) {
+            return NormKernels.backward(g, x, stats, cols);
+        }
+
+        @Override
+        public Tensor rows(Tensor t, int k) {
+            int size = 1;
+            for (int d = k; d < t.rank(); d++) {
+                size *= t.dim(d);
+            }
+            return t.reshape(Tangents.shape(t, k, new int[] {size / cols, cols}));
+        }
+
+        @Override
+        public Tensor unrows(Tensor r, int k, int[] shape) {
+            return r.reshape(Tangents.shape(r, k, shape));
+        }
+    }
+
+    /** The channels of an [N, C, inner...] tensor, each one row of its N runs (batch normalization). */
+    private record Channels(int n, int c, int inner) implements Layout {
+        @Override
+        public String name() {
+            return "batchNorm";
+        }
+
+        @Override
+        public NormKernels.Normalized normalize(NDArray x, double eps) {
+            return NormKernels.normalizeChannels(x, c, inner, eps);
+        }
+
+        @Override
+        public NDArray backward(NDArray g, NDArray x, NDArray stats) {
+            return NormKernels.backwardChannels(g, x, stats, c, inner);
+        }
+
+        /** Each channel's values as one row: [K..., C, N inner], a copy. */
+        @Override
+        public Tensor rows(Tensor t, int k) {
             return t.reshape(Tangents.shape(t, k, new int[] {n, c, inner})).permute(swap(k)).reshape(Tangents.shape(t, k, new int[] {c, n * inner}));
         }
 
-        /** The inverse of {@link #rows}: [K..., C, N inner] back to [K..., shape]. */
-        Tensor unrows(Tensor r, int k, int[] shape) {
+        @Override
+        public Tensor unrows(Tensor r, int k, int[] shape) {
             return r.reshape(Tangents.shape(r, k, new int[] {c, n, inner})).permute(swap(k)).reshape(Tangents.shape(r, k, shape));
         }
 
@@ -133,20 +200,20 @@ public final class Normalization {
         }
     }
 
-    // per channel, xhat = (x - mean) rstd over the channel's values: the layer norm's formulas on the channels as rows
-    private static final class BatchNorm extends Primitive {
-        private final Channels layout;
+    // xhat = (x - mean) rstd per row: dx = rstd (g - mean(g) - xhat mean(g xhat)), its Jacobian symmetric
+    private static final class Normalize extends Primitive {
+        private final Layout layout;
         private final double eps;
 
-        BatchNorm(Channels layout, double eps) {
-            super("batchNorm");
+        Normalize(Layout layout, double eps) {
+            super(layout.name());
             this.layout = layout;
             this.eps = eps;
         }
 
         @Override
         public Tensor forward(Context ctx, Tensor... in) {
-            NormKernels.Normalized n = NormKernels.normalizeChannels(value(in[0]), layout.c(), layout.inner(), eps);
+            NormKernels.Normalized n = layout.normalize(value(in[0]), eps);
             ctx.save(in[0], Access.wrap(n.stats()));
             return Access.wrap(n.y());
         }
@@ -154,30 +221,34 @@ public final class Normalization {
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor x = ctx.saved(0);
+            // when nothing records, the kernel alone on the forward pass's statistics (the same bits
+            // as the gradient op's forward, which computes them again)
             Tensor gx = Access.unrecorded()
-                    ? Access.wrap(NormKernels.backwardChannels(value(g), value(x), value(ctx.saved(1)), layout.c(), layout.inner()))
-                    : new BatchNormBackward(layout, eps).apply(g, x);
+                    ? Access.wrap(layout.backward(value(g), value(x), value(ctx.saved(1))))
+                    : new NormalizeBackward(layout, eps).apply(g, x);
             return new Tensor[] {gx};
         }
 
-        // dy = rstd (dx - M(dx) - xhat M(xhat dx)) per channel and direction (the Jacobian is symmetric)
+        // dy = the backward formula applied to dx (the Jacobian is symmetric), per row and direction
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             int k = Tangents.batch(t[0], in[0]);
-            Rows r = new Rows(layout.rows(in[0], 0), eps, 1);
-            Tensor d = layout.rows(t[0], k);
-            Tensor dy = d.sub(d.mean(1 + k, true)).sub(r.xhat.mul(d.mul(r.xhat).mean(1 + k, true))).mul(r.rstd);
-            return layout.unrows(dy, k, in[0].shape());
+            return layout.unrows(normalizedTangent(new RowStatistics(layout.rows(in[0], 0), eps), layout.rows(t[0], k), k), k,
+                    in[0].shape());
         }
     }
 
-    /** {@link LayerNormBackward} over the channels of a batch-normalized tensor. */
-    private static final class BatchNormBackward extends Primitive {
-        private final Channels layout;
+    /**
+     * h(g, x) = rstd (g - M(g) - xhat M(g xhat)), M the row mean (kept), as one differentiable op.
+     * Linear in g with a symmetric Jacobian: dh/dg^T v = h(v, x); its derivatives in x are
+     * {@link #gradientOfInput} and {@link #tangentOfInput}, on the layout's rows.
+     */
+    private static final class NormalizeBackward extends Primitive {
+        private final Layout layout;
         private final double eps;
 
-        BatchNormBackward(Channels layout, double eps) {
-            super("batchNormBackward");
+        NormalizeBackward(Layout layout, double eps) {
+            super(layout.name() + "Backward");
             this.layout = layout;
             this.eps = eps;
         }
@@ -186,8 +257,7 @@ public final class Normalization {
         public Tensor forward(Context ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
             NDArray x = value(in[1]);
-            NDArray stats = NormKernels.normalizeChannels(x, layout.c(), layout.inner(), eps).stats();
-            return Access.wrap(NormKernels.backwardChannels(value(in[0]), x, stats, layout.c(), layout.inner()));
+            return Access.wrap(layout.backward(value(in[0]), x, layout.normalize(x, eps).stats()));
         }
 
         @Override
@@ -205,12 +275,10 @@ public final class Normalization {
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             Tensor g = in[0];
             Tensor x = in[1];
-            Rows r = new Rows(layout.rows(x, 0), eps, 1);
             Tensor dg = null;
             if (t[0] != null) {
                 int k = Tangents.batch(t[0], g);
-                Tensor d = layout.rows(t[0], k);
-                dg = layout.unrows(d.sub(d.mean(1 + k, true)).sub(r.xhat.mul(d.mul(r.xhat).mean(1 + k, true))).mul(r.rstd), k, x.shape());
+                dg = layout.unrows(normalizedTangent(new RowStatistics(layout.rows(x, 0), eps), layout.rows(t[0], k), k), k, x.shape());
             }
             Tensor dx = null;
             if (t[1] != null) {
@@ -221,93 +289,9 @@ public final class Normalization {
         }
     }
 
-    // xhat = (x - mean) rstd per row: dx = rstd (g - mean(g) - xhat mean(g xhat)), its Jacobian symmetric
-    private static final class LayerNorm extends Primitive {
-        private final int cols;
-        private final double eps;
-
-        LayerNorm(int cols, double eps) {
-            super("layerNorm");
-            this.cols = cols;
-            this.eps = eps;
-        }
-
-        @Override
-        public Tensor forward(Context ctx, Tensor... in) {
-            NormKernels.Normalized n = NormKernels.normalize(value(in[0]), cols, eps);
-            ctx.save(in[0], Access.wrap(n.stats()));
-            return Access.wrap(n.y());
-        }
-
-        @Override
-        public Tensor[] backward(Context ctx, Tensor g) {
-            Tensor x = ctx.saved(0);
-            // when nothing records, the kernel alone on the forward pass's statistics (the same bits
-            // as the gradient op's forward, which computes them again)
-            Tensor gx = Access.unrecorded()
-                    ? Access.wrap(NormKernels.backward(value(g), value(x), value(ctx.saved(1)), cols))
-                    : new LayerNormBackward(cols, eps).apply(g, x);
-            return new Tensor[] {gx};
-        }
-
-        // dy = the backward formula applied to dx (the Jacobian is symmetric)
-        @Override
-        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
-            return new LayerNormBackward(cols, eps).apply(t[0], Tangents.like(in[0], t[0]));
-        }
-    }
-
-    /**
-     * h(g, x) = rstd (g - M(g) - xhat M(g xhat)), M the row mean (kept), as one differentiable op.
-     * Linear in g with a symmetric Jacobian: dh/dg^T v = h(v, x). With A = M(g), B = M(g xhat):
-     * dh/dx^T v = rstd^2 (xhat (A M(v) - M(v g) + 3 B M(v xhat)) - B v + B M(v) + A M(v xhat) - g M(v xhat)),
-     * and the tangent (dh/dx) dx = rstd^2 (P (A - g) + 3 B P xhat - B dx + B Q + xhat (A Q - M(g dx)))
-     * with P = M(xhat dx), Q = M(dx).
-     */
-    private static final class LayerNormBackward extends Primitive {
-        private final int cols;
-        private final double eps;
-
-        LayerNormBackward(int cols, double eps) {
-            super("layerNormBackward");
-            this.cols = cols;
-            this.eps = eps;
-        }
-
-        @Override
-        public Tensor forward(Context ctx, Tensor... in) {
-            ctx.save(in[0], in[1]);
-            NDArray x = value(in[1]);
-            return Access.wrap(NormKernels.backward(value(in[0]), x, NormKernels.normalize(x, cols, eps).stats(), cols));
-        }
-
-        @Override
-        public Tensor[] backward(Context ctx, Tensor v) {
-            Tensor g = ctx.saved(0);
-            Tensor x = ctx.saved(1);
-            Tensor gg = ctx.needsInputGrad(0) ? apply(v, x) : null;
-            Tensor gx = null;
-            if (ctx.needsInputGrad(1)) {
-                int rows = x.size() / cols;
-                gx = gradientOfInput(x.reshape(rows, cols), g.reshape(rows, cols), v.reshape(rows, cols), eps).reshape(x.shape());
-            }
-            return new Tensor[] {gg, gx};
-        }
-
-        @Override
-        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
-            Tensor g = in[0];
-            Tensor x = in[1];
-            Tensor dg = t[0] == null ? null : apply(t[0], Tangents.like(x, t[0]));
-            Tensor dx = null;
-            if (t[1] != null) {
-                int k = Tangents.batch(t[1], x);
-                int rows = x.size() / cols;
-                Tensor d = t[1].reshape(Tangents.shape(t[1], k, new int[] {rows, cols}));
-                dx = tangentOfInput(x.reshape(rows, cols), g.reshape(rows, cols), d, k, eps).reshape(Tangents.shape(t[1], k, x.shape()));
-            }
-            return Tangents.sum(dg, dx);
-        }
+    /** h(d, x) on rows: rstd (d - M(d) - xhat M(d xhat)), d behind k batch axes, the means per row and direction. */
+    private static Tensor normalizedTangent(RowStatistics r, Tensor d, int k) {
+        return d.sub(d.mean(1 + k, true)).sub(r.xhat.mul(d.mul(r.xhat).mean(1 + k, true))).mul(r.rstd);
     }
 
     /**
@@ -316,7 +300,7 @@ public final class Normalization {
      * with A = M(g), B = M(g xhat).
      */
     private static Tensor gradientOfInput(Tensor x, Tensor g, Tensor v, double eps) {
-        Rows r = new Rows(x, eps, 1);
+        RowStatistics r = new RowStatistics(x, eps);
         Tensor a = g.mean(1, true);
         Tensor b = g.mul(r.xhat).mean(1, true);
         Tensor mv = v.mean(1, true);
@@ -331,7 +315,7 @@ public final class Normalization {
      * rstd^2 (P (A - g) + 3 B P xhat - B d + B Q + xhat (A Q - M(g d))) with P = M(xhat d), Q = M(d).
      */
     private static Tensor tangentOfInput(Tensor x, Tensor g, Tensor d, int k, double eps) {
-        Rows r = new Rows(x, eps, 1);
+        RowStatistics r = new RowStatistics(x, eps);
         int axis = 1 + k;
         Tensor a = g.mean(1, true);
         Tensor b = g.mul(r.xhat).mean(1, true);
@@ -343,13 +327,13 @@ public final class Normalization {
     }
 
     /** A [rows, cols] tensor's normalized rows and their rstd ([rows, 1]), as recorded ops. */
-    private static final class Rows {
+    private static final class RowStatistics {
         final Tensor xhat;
         final Tensor rstd;
 
-        Rows(Tensor x, double eps, int axis) {
-            Tensor c = x.sub(x.mean(axis, true));
-            rstd = c.mul(c).mean(axis, true).add(eps).pow(-0.5);
+        RowStatistics(Tensor x, double eps) {
+            Tensor c = x.sub(x.mean(1, true));
+            rstd = c.mul(c).mean(1, true).add(eps).pow(-0.5);
             xhat = c.mul(rstd);
         }
     }
