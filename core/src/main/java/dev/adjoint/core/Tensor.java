@@ -1578,9 +1578,10 @@ public final class Tensor {
      * Batch normalization with the batch's statistics, PyTorch's {@code batch_norm} in training
      * mode: each channel (axis 1 of [N, C, ...]) becomes {@code (x - mean) / sqrt(var + eps)} over
      * all its values (the biased variance), then times {@code weight}, plus {@code bias}. The
-     * normalization is one op (one pass forward, one backward, differentiable to any order); float32
-     * computes it in float64 and rounds once. Running statistics are left to the caller (nn's
-     * {@code BatchNorm1d} and {@code BatchNorm2d} keep their own).
+     * normalization, weight and bias are one op (one pass forward, one backward that also gives the
+     * weight's and bias's gradients, differentiable to any order); float32 computes the
+     * normalization in float64 and rounds once, then applies the weight and bias in float32. For
+     * running statistics, see {@link #batchNorm(Tensor, Tensor, Tensor, Tensor, boolean, double, double)}.
      *
      * @param weight the scale, [C], or null for none
      * @param bias the shift, [C], or null for none
@@ -1591,6 +1592,33 @@ public final class Tensor {
      */
     public Tensor batchNorm(Tensor weight, Tensor bias, double eps) {
         return Normalization.batchNorm(this, weight, bias, eps);
+    }
+
+    /**
+     * PyTorch's {@code batch_norm(input, running_mean, running_var, weight, bias, training,
+     * momentum, eps)}. In training mode each channel is normalized with the batch's statistics, as
+     * {@link #batchNorm(Tensor, Tensor, double)} does, and the running statistics, where given,
+     * move toward the batch's in place: {@code running = (1 - momentum) running + momentum batch},
+     * with the unbiased variance (as PyTorch). In evaluation mode the running statistics normalize
+     * instead, {@code (x - runningMean) / sqrt(runningVar + eps) weight + bias}, and stay as they
+     * are. The running statistics are leaves that the update changes through {@link #modify}, so a
+     * {@link RecordedStep} refuses to record a training-mode call that has them.
+     *
+     * @param runningMean each channel's running mean, [C] of this dtype; null for none (training only)
+     * @param runningVar each channel's running variance, [C] of this dtype; null for none (training only)
+     * @param weight the scale, [C], or null for none
+     * @param bias the shift, [C], or null for none
+     * @param training whether to normalize with the batch's statistics (and update the running ones)
+     * @param momentum the running statistics' step toward the batch's, in [0, 1] (PyTorch's default is 0.1)
+     * @param eps added to the variance (PyTorch's default is 1e-5), 0 or more
+     * @return the normalized tensor, of this shape
+     * @throws IllegalArgumentException as {@link #batchNorm(Tensor, Tensor, double)} does; if a running
+     *     statistic is not [C] of this dtype, both are not given in evaluation mode, only one of them
+     *     is given, or momentum is outside [0, 1]
+     */
+    public Tensor batchNorm(Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training, double momentum,
+            double eps) {
+        return Normalization.batchNorm(this, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
     /**

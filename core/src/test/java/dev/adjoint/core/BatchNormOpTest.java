@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Tensor#batchNorm}: each channel against a plain loop of the definition, a NaN confined to
  * its channel, float32 as the float64 result rounded, a recorded backward with the plain
- * backward's bits, and bad arguments named.
+ * backward's bits (the weight's and bias's too), the running statistics' update and evaluation
+ * mode, and bad arguments named.
  */
 class BatchNormOpTest {
 
@@ -110,6 +111,80 @@ class BatchNormOpTest {
                 assertArrayEquals(b.grad().toArray(), a.grad().toArray(), 0, dtype + " gradient");
             }
         }
+    }
+
+    @Test
+    void trainingMovesTheRunningStatisticsTowardTheBatchs() {
+        SplittableRandom rng = new SplittableRandom(5);
+        for (DType dtype : DType.values()) {
+            Tensor x = Tensor.randn(rng, 4, 3, 5, 6).mul(2).add(1).to(dtype);
+            Tensor mean = Tensor.of(new double[] {0.5, -1, 2}).to(dtype);
+            Tensor var = Tensor.of(new double[] {1, 3, 0.25}).to(dtype);
+            double[] m0 = mean.toArray();
+            double[] v0 = var.toArray();
+            Tensor w = Tensor.randn(rng, 3).to(dtype);
+            Tensor b = Tensor.randn(rng, 3).to(dtype);
+            Tensor y = x.batchNorm(mean, var, w, b, true, 0.25, 1e-5);
+            assertArrayEquals(x.batchNorm(w, b, 1e-5).toArray(), y.toArray(), 0, "the batch's statistics normalize");
+            double[] v = x.toArray();
+            double tolerance = dtype == DType.FLOAT32 ? 1e-6 : 1e-12;
+            for (int c = 0; c < 3; c++) {
+                double s = 0;
+                for (int n = 0; n < 4; n++) {
+                    for (int j = 0; j < 30; j++) {
+                        s += v[(n * 3 + c) * 30 + j];
+                    }
+                }
+                double batchMean = s / 120;
+                double q = 0;
+                for (int n = 0; n < 4; n++) {
+                    for (int j = 0; j < 30; j++) {
+                        double d = v[(n * 3 + c) * 30 + j] - batchMean;
+                        q += d * d;
+                    }
+                }
+                // the unbiased variance, as PyTorch's running_var
+                assertEquals(0.75 * m0[c] + 0.25 * batchMean, mean.toArray()[c], tolerance * 10, dtype + " running mean " + c);
+                assertEquals(0.75 * v0[c] + 0.25 * q / 119, var.toArray()[c], tolerance * 10, dtype + " running variance " + c);
+            }
+        }
+    }
+
+    @Test
+    void evaluationNormalizesWithTheRunningStatistics() {
+        SplittableRandom rng = new SplittableRandom(6);
+        Tensor x = Tensor.randn(rng, 1, 2, 3);
+        Tensor mean = Tensor.of(new double[] {0.5, -1});
+        Tensor var = Tensor.of(new double[] {4, 0.25});
+        Tensor w = Tensor.of(new double[] {2, 3});
+        Tensor b = Tensor.of(new double[] {-1, 1});
+        double[] y = x.batchNorm(mean, var, w, b, false, 0.1, 0).toArray();
+        double[] v = x.toArray();
+        for (int i = 0; i < 6; i++) {
+            int c = i / 3;
+            assertEquals((v[i] - mean.toArray()[c]) / Math.sqrt(var.toArray()[c]) * w.toArray()[c] + b.toArray()[c], y[i], 1e-12);
+        }
+        assertArrayEquals(new double[] {0.5, -1}, mean.toArray(), 0, "evaluation leaves the running statistics as they are");
+        // one value per channel is fine in evaluation mode, and the statistics may be left out in training mode
+        assertEquals(2, Tensor.zeros(1, 2).batchNorm(mean, var, null, null, false, 0.1, 1e-5).size());
+        assertArrayEquals(x.batchNorm(w, b, 1e-5).toArray(), x.batchNorm(null, null, w, b, true, 0.1, 1e-5).toArray(), 0);
+    }
+
+    @Test
+    void badRunningStatisticsAreNamed() {
+        Tensor x = Tensor.zeros(4, 3, 2);
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> x.batchNorm(null, null, null, null, false, 0.1, 1e-5));
+        assertTrue(missing.getMessage().contains("evaluation mode needs"), missing.getMessage());
+        IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+                () -> x.batchNorm(Tensor.zeros(3), null, null, null, true, 0.1, 1e-5));
+        assertTrue(one.getMessage().contains("both running statistics or neither"), one.getMessage());
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> x.batchNorm(Tensor.zeros(3), Tensor.ones(2), null, null, true, 0.1, 1e-5));
+        assertTrue(shape.getMessage().contains("running variance of shape [2]"), shape.getMessage());
+        IllegalArgumentException momentum = assertThrows(IllegalArgumentException.class,
+                () -> x.batchNorm(Tensor.zeros(3), Tensor.ones(3), null, null, true, 1.5, 1e-5));
+        assertTrue(momentum.getMessage().contains("momentum") && momentum.getMessage().contains("1.5"), momentum.getMessage());
     }
 
     @Test

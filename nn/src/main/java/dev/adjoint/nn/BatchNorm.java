@@ -1,6 +1,5 @@
 package dev.adjoint.nn;
 
-import dev.adjoint.core.Autograd;
 import dev.adjoint.core.DType;
 import dev.adjoint.core.Tensor;
 import java.util.Arrays;
@@ -53,67 +52,15 @@ public abstract sealed class BatchNorm implements Layer permits BatchNorm1d, Bat
                     .replace(", ", " or ") + " with " + channels + " channels in axis 1, got shape " + Arrays.toString(s));
         }
         if (training) {
-            long count = (long) x.size() / channels;
-            if (count < 2) {
+            if ((long) x.size() / channels < 2) {
                 throw new IllegalArgumentException(name + ": expected more than one value per channel in training mode, got input shape "
                         + Arrays.toString(s));
             }
-            return normalizeBatch(x, (int) count);
+            Tensor y = x.batchNorm(runningMean, runningVar, weight, bias, true, MOMENTUM, EPS);
+            batchesTracked.modify(b -> b[0] += 1);
+            return y;
         }
-        // the statistics have the input's rank with 1 everywhere but the channel axis
-        int[] statShape = new int[s.length];
-        Arrays.fill(statShape, 1);
-        statShape[1] = channels;
-        Tensor mean = runningMean.reshape(statShape);
-        Tensor var = runningVar.reshape(statShape);
-        Tensor normalized = x.sub(mean).div(var.add(EPS).sqrt());
-        return normalized.mul(weight.reshape(statShape)).add(bias.reshape(statShape));
-    }
-
-    /**
-     * Training mode: each channel's values as one row ([C, N * H * W], one copy), normalized by
-     * {@link Tensor#layerNorm} (one pass forward, one backward), scaled and shifted per row, then
-     * viewed back as [N, C, ...]; the running statistics from the same rows.
-     */
-    private Tensor normalizeBatch(Tensor x, int count) {
-        int[] s = x.shape();
-        // channels first: [C, N, ...], the rest of the axes in order
-        int[] perm = new int[s.length];
-        int[] channelsFirst = new int[s.length];
-        perm[0] = 1;
-        perm[1] = 0;
-        channelsFirst[0] = s[1];
-        channelsFirst[1] = s[0];
-        for (int axis = 2; axis < s.length; axis++) {
-            perm[axis] = axis;
-            channelsFirst[axis] = s[axis];
-        }
-        Tensor rows = x.permute(perm).reshape(channels, count);
-        updateRunningStatistics(rows, count);
-        Tensor y = rows.layerNorm(new int[] {count}, null, null, EPS).mul(weight.reshape(channels, 1)).add(bias.reshape(channels, 1));
-        // the permutation swaps two axes: it is its own inverse
-        return y.reshape(channelsFirst).permute(perm);
-    }
-
-    /** Moves the running mean and unbiased variance toward those of the channels' rows ([C, count]). */
-    private void updateRunningStatistics(Tensor rows, int count) {
-        double[] m;
-        double[] v;
-        try (Autograd.Scope off = Autograd.noGrad()) {
-            m = rows.mean(1, false).toArray();
-            v = rows.var(1, false).toArray();
-        }
-        runningMean.modify(r -> {
-            for (int c = 0; c < channels; c++) {
-                r[c] = (1 - MOMENTUM) * r[c] + MOMENTUM * m[c];
-            }
-        });
-        runningVar.modify(r -> {
-            for (int c = 0; c < channels; c++) {
-                r[c] = (1 - MOMENTUM) * r[c] + MOMENTUM * v[c];
-            }
-        });
-        batchesTracked.modify(b -> b[0] += 1);
+        return x.batchNorm(runningMean, runningVar, weight, bias, false, MOMENTUM, EPS);
     }
 
     /**

@@ -1,16 +1,18 @@
 package dev.adjoint.core.kernel;
 
 /**
- * Layer and batch normalization without their affine parts. {@link #normalize}: each row of
- * {@code cols} consecutive elements (the trailing axes of a contiguous array) becomes
- * {@code (x - mean) rstd}, with {@code rstd = 1 / sqrt(var + eps)} and the biased variance
- * {@code var = mean((x - mean)^2)}, as PyTorch's {@code layer_norm}; {@link #normalizeChannels}:
- * the same over each channel's N runs of an [N, C, ...] array, as {@code batch_norm} with batch
- * statistics. Their gradients are {@code rstd (g - mean(g) - xhat mean(g xhat))}. The means are
- * sums divided by the count ({@link MathKernel#sum} and {@link MathKernel#dot} from
- * {@link MathKernel#MIN_LENGTH} elements, in order below; a channel's runs one after another).
- * float32 is widened, computed in float64 and rounded once. Rows split over threads by whole rows,
- * channels by whole channels (so at most C threads): the same bits for any thread count.
+ * Layer and batch normalization. {@link #normalize}: each row of {@code cols} consecutive elements
+ * (the trailing axes of a contiguous array) becomes {@code (x - mean) rstd}, with
+ * {@code rstd = 1 / sqrt(var + eps)} and the biased variance {@code var = mean((x - mean)^2)}, as
+ * PyTorch's {@code layer_norm} without its affine part; {@link #normalizeChannels}: the same over
+ * each channel's N runs of an [N, C, ...] array, times a weight plus a bias per channel, as
+ * {@code batch_norm} with batch statistics. Their gradients are
+ * {@code rstd (g - mean(g) - xhat mean(g xhat))}. The means are sums divided by the count
+ * ({@link MathKernel#sum} and {@link MathKernel#dot} from {@link MathKernel#MIN_LENGTH} elements, in
+ * order below), a channel's values gathered into one row first, so that a channel gives the bits of
+ * a row. float32 is widened, computed in float64 and rounded once (a weight and bias then applied in
+ * float arithmetic, as the ops would). Rows split over threads by whole rows, channels by whole
+ * channels (so at most C threads): the same bits for any thread count.
  */
 public final class NormKernels {
     private NormKernels() {
@@ -20,7 +22,8 @@ public final class NormKernels {
      * The normalized rows and each row's statistics.
      *
      * @param y the normalized array, of x's shape and dtype
-     * @param stats each row's mean and rstd, [rows, 2], float64
+     * @param stats each row's mean and rstd, [rows, 2], float64 (a channel's also its biased
+     *     variance, [channels, 3])
      */
     public record Normalized(NDArray y, NDArray stats) {
     }
@@ -96,149 +99,165 @@ public final class NormKernels {
     }
 
     /**
-     * Normalizes each channel of x ([N, channels, inner...] flattened): channel c's values are the
-     * N runs of {@code inner} elements at {@code (n channels + c) inner}, normalized over all of
-     * them as one row (PyTorch's batch_norm with batch statistics). The sums go run by run, each run
-     * summed as a row of {@link #normalize} is.
+     * The gradients of {@link #normalizeChannels}: the input's, {@code (rstd (g - M(g) - xhat M(g xhat))) w}
+     * (M the mean over the channel's values, the product by w rounded last), and each channel's sums
+     * {@code S(g xhat)} and {@code S(g)}, the weight's and the bias's gradients.
      *
-     * @param x the array, whose size is a multiple of channels * inner
-     * @param channels the number of channels, above 0
-     * @param inner the elements of a run, above 0
-     * @param eps added to the variance
-     * @return the normalized array and each channel's mean and rstd ([channels, 2])
+     * @param input the input gradient, of x's shape and dtype, contiguous
+     * @param sums [2, channels] in x's dtype: row 0 the sums of g xhat, row 1 the sums of g
      */
-    public static Normalized normalizeChannels(NDArray x, int channels, int inner, double eps) {
-        NDArray xc = x.contiguous();
-        int runs = xc.size / (channels * inner);
-        double count = (double) runs * inner;
-        double[] stats = new double[2 * channels];
-        boolean floats = xc.floats != null;
-        double[] r = floats ? null : Buffers.uninitialized(xc.size);
-        float[] rf = floats ? Buffers.uninitializedFloats(xc.size) : null;
-        Parallel.forEachIndex(channels, (long) runs * inner, (first, last) -> {
-            MathKernel math = KernelProvider.math();
-            double[] run = floats ? new double[inner] : null;
-            for (int c = first; c < last; c++) {
-                double sum = 0;
-                for (int n = 0; n < runs; n++) {
-                    int at = (n * channels + c) * inner;
-                    double s = floats ? widenedSum(math, xc.floats, xc.offset + at, run, inner) : sum(math, xc.data, xc.offset + at, inner);
-                    sum = n == 0 ? s : sum + s;
-                }
-                double mean = sum / count;
-                double squares = 0;
-                for (int n = 0; n < runs; n++) {
-                    int at = (n * channels + c) * inner;
-                    double[] src = floats ? run : xc.data;
-                    int so = floats ? 0 : xc.offset + at;
-                    if (floats) {
-                        FloatBlocks.widen(xc.floats, xc.offset + at, 1, run, inner);
-                    }
-                    double[] dst = floats ? run : r;
-                    int dout = floats ? 0 : at;
-                    for (int j = 0; j < inner; j++) {
-                        dst[dout + j] = src[so + j] - mean;
-                    }
-                    double q = dot(math, dst, dout, dst, dout, inner);
-                    squares = n == 0 ? q : squares + q;
-                }
-                double rstd = 1 / Math.sqrt(squares / count + eps);
-                for (int n = 0; n < runs; n++) {
-                    int at = (n * channels + c) * inner;
-                    if (floats) {
-                        // the scratch holds one run: centre again from x (the float64 path's two roundings)
-                        for (int j = 0; j < inner; j++) {
-                            rf[at + j] = (float) ((xc.floats[xc.offset + at + j] - mean) * rstd);
-                        }
-                    } else {
-                        for (int j = 0; j < inner; j++) {
-                            r[at + j] *= rstd;
-                        }
-                    }
-                }
-                stats[2 * c] = mean;
-                stats[2 * c + 1] = rstd;
-            }
-        });
-        NDArray y = floats ? NDArray.wrapLike(rf, xc) : NDArray.wrapLike(r, xc);
-        return new Normalized(y, NDArray.wrap(stats, new int[] {channels, 2}));
+    public record ChannelGradients(NDArray input, NDArray sums) {
     }
 
     /**
-     * The gradient of {@link #normalizeChannels}: per channel {@code rstd (g - M(g) - xhat M(g xhat))},
-     * M the mean over the channel's values.
+     * Normalizes each channel of x ([N, channels, inner...] flattened), then scales and shifts it:
+     * channel c's values are the N runs of {@code inner} elements at {@code (n channels + c) inner},
+     * normalized over all of them as one row of {@link #normalize} is (the same sums, so the bits
+     * of the layer norm of the channels laid out as rows), then {@code xhat w[c] + b[c]}, each
+     * product and sum rounded to x's dtype as the ops would (PyTorch's batch_norm with batch
+     * statistics). Each thread gathers one channel at a time into a row of scratch.
+     *
+     * @param x the array, whose size is a multiple of channels * inner
+     * @param weight the scale, [channels] of x's dtype, or null for none
+     * @param bias the shift, [channels] of x's dtype, or null for none
+     * @param channels the number of channels, above 0
+     * @param inner the elements of a run, above 0
+     * @param eps added to the variance
+     * @return the normalized array and each channel's mean, rstd and biased variance ([channels, 3])
+     */
+    public static Normalized normalizeChannels(NDArray x, NDArray weight, NDArray bias, int channels, int inner, double eps) {
+        NDArray xc = x.contiguous();
+        int count = xc.size / channels;
+        double[] stats = new double[3 * channels];
+        double[] w = weight == null ? null : weight.toArray();
+        double[] b = bias == null ? null : bias.toArray();
+        NDArray y = xc.floats != null ? NDArray.wrapLike(Buffers.uninitializedFloats(xc.size), xc)
+                : NDArray.wrapLike(Buffers.uninitialized(xc.size), xc);
+        Parallel.forEachIndex(channels, 4L * count, (first, last) -> {
+            MathKernel math = KernelProvider.math();
+            double[] row = Scratch.doubles(Scratch.NORM, count);
+            for (int c = first; c < last; c++) {
+                gather(xc, c, channels, inner, row, 0);
+                double mean = sum(math, row, 0, count) / count;
+                for (int j = 0; j < count; j++) {
+                    row[j] -= mean;
+                }
+                double var = dot(math, row, 0, row, 0, count) / count;
+                double rstd = 1 / Math.sqrt(var + eps);
+                stats[3 * c] = mean;
+                stats[3 * c + 1] = rstd;
+                stats[3 * c + 2] = var;
+                // 1 and -0 leave every value as it is, -0 and NaN included
+                scatter(row, 0, rstd, w == null ? 1 : w[c], b == null ? -0.0 : b[c], y, c, channels, inner);
+            }
+        });
+        return new Normalized(y, NDArray.wrap(stats, new int[] {channels, 3}));
+    }
+
+    /**
+     * The gradients of {@link #normalizeChannels} at x for the output gradient g (the rows' as
+     * {@link #backward} takes them, so the layer norm's bits on the channels laid out as rows).
      *
      * @param g the output gradient, of x's shape and dtype
      * @param x the input
+     * @param weight the scale, [channels] of x's dtype, or null for none
      * @param stats {@link Normalized#stats()} of x
      * @param channels the number of channels
      * @param inner the elements of a run
-     * @return a new contiguous array of x's shape and dtype
+     * @return the input's gradient and the weight's and bias's sums
      */
-    public static NDArray backwardChannels(NDArray g, NDArray x, NDArray stats, int channels, int inner) {
+    public static ChannelGradients backwardChannels(NDArray g, NDArray x, NDArray weight, NDArray stats, int channels, int inner) {
         NDArray xc = x.contiguous();
         NDArray gc = g.contiguous();
-        int runs = xc.size / (channels * inner);
-        double count = (double) runs * inner;
+        int count = xc.size / channels;
         double[] st = stats.data;
+        double[] w = weight == null ? null : weight.toArray();
         boolean floats = xc.floats != null;
-        double[] r = floats ? null : Buffers.uninitialized(xc.size);
-        float[] rf = floats ? Buffers.uninitializedFloats(xc.size) : null;
-        Parallel.forEachIndex(channels, 2L * runs * inner, (first, last) -> {
+        NDArray dx = floats ? NDArray.wrapLike(Buffers.uninitializedFloats(xc.size), xc) : NDArray.wrapLike(Buffers.uninitialized(xc.size), xc);
+        double[] sums = new double[2 * channels];
+        Parallel.forEachIndex(channels, 5L * count, (first, last) -> {
             MathKernel math = KernelProvider.math();
-            double[] xh = new double[inner];
-            double[] gr = new double[inner];
+            double[] rows = Scratch.doubles(Scratch.NORM, 2 * count);
             for (int c = first; c < last; c++) {
-                double mean = st[2 * c];
-                double rstd = st[2 * c + 1];
-                double a = 0;
-                double b = 0;
-                for (int n = 0; n < runs; n++) {
-                    int at = (n * channels + c) * inner;
-                    load(xc, gc, at, mean, rstd, xh, gr, inner);
-                    double s = sum(math, gr, 0, inner);
-                    double d = dot(math, gr, 0, xh, 0, inner);
-                    a = n == 0 ? s : a + s;
-                    b = n == 0 ? d : b + d;
+                gather(xc, c, channels, inner, rows, 0);
+                gather(gc, c, channels, inner, rows, count);
+                double mean = st[3 * c];
+                double rstd = st[3 * c + 1];
+                for (int j = 0; j < count; j++) {
+                    rows[j] = (rows[j] - mean) * rstd;
                 }
-                a /= count;
-                b /= count;
-                for (int n = 0; n < runs; n++) {
-                    int at = (n * channels + c) * inner;
-                    load(xc, gc, at, mean, rstd, xh, gr, inner);
-                    for (int j = 0; j < inner; j++) {
-                        double v = rstd * (gr[j] - a - xh[j] * b);
-                        if (floats) {
-                            rf[at + j] = (float) v;
-                        } else {
-                            r[at + j] = v;
-                        }
-                    }
+                double sg = sum(math, rows, count, count);
+                double sgx = dot(math, rows, count, rows, 0, count);
+                sums[c] = sgx;
+                sums[channels + c] = sg;
+                double a = sg / count;
+                double bx = sgx / count;
+                for (int j = 0; j < count; j++) {
+                    rows[j] = rstd * (rows[count + j] - a - rows[j] * bx);
                 }
+                scatter(rows, 0, 1, w == null ? 1 : w[c], -0.0, dx, c, channels, inner);
             }
         });
-        return floats ? NDArray.wrapLike(rf, xc) : NDArray.wrapLike(r, xc);
+        int[] shape = {2, channels};
+        if (!floats) {
+            return new ChannelGradients(dx, NDArray.wrap(sums, shape));
+        }
+        float[] f = new float[sums.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) sums[i];
+        }
+        return new ChannelGradients(dx, NDArray.wrap(f, shape));
     }
 
-    /** The run at {@code at}: xhat = (x - mean) rstd into xh, g (widened) into gr. */
-    private static void load(NDArray x, NDArray g, int at, double mean, double rstd, double[] xh, double[] gr, int n) {
-        if (x.floats != null) {
-            for (int j = 0; j < n; j++) {
-                xh[j] = (x.floats[x.offset + at + j] - mean) * rstd;
-                gr[j] = g.floats[g.offset + at + j];
+    /** Channel c's N runs of the contiguous x, one after another, into {@code row} from {@code at}. */
+    private static void gather(NDArray x, int c, int channels, int inner, double[] row, int at) {
+        int runs = x.size / (channels * inner);
+        for (int n = 0; n < runs; n++) {
+            int from = x.offset + (n * channels + c) * inner;
+            int to = at + n * inner;
+            if (x.floats != null) {
+                float[] f = x.floats;
+                for (int j = 0; j < inner; j++) {
+                    row[to + j] = f[from + j];
+                }
+            } else if (inner >= 16) {
+                System.arraycopy(x.data, from, row, to, inner);
+            } else {
+                double[] d = x.data;
+                for (int j = 0; j < inner; j++) {
+                    row[to + j] = d[from + j];
+                }
             }
-        } else {
-            for (int j = 0; j < n; j++) {
-                xh[j] = (x.data[x.offset + at + j] - mean) * rstd;
-            }
-            System.arraycopy(g.data, g.offset + at, gr, 0, n);
         }
     }
 
-    /** The sum of n floats from a at ao, widened into w first. */
-    private static double widenedSum(MathKernel math, float[] a, int ao, double[] w, int n) {
-        FloatBlocks.widen(a, ao, 1, w, n);
-        return sum(math, w, 0, n);
+    /**
+     * Channel c of the contiguous y from the row at {@code at}: {@code (v scale) w + b}, each step
+     * rounded to y's dtype (float32: the product by scale rounded to float, then float arithmetic).
+     */
+    private static void scatter(double[] row, int at, double scale, double w, double b, NDArray y, int c, int channels, int inner) {
+        int runs = y.size / (channels * inner);
+        if (y.floats != null) {
+            float[] f = y.floats;
+            float wf = (float) w;
+            float bf = (float) b;
+            for (int n = 0; n < runs; n++) {
+                int to = (n * channels + c) * inner;
+                int from = at + n * inner;
+                for (int j = 0; j < inner; j++) {
+                    f[to + j] = (float) (row[from + j] * scale) * wf + bf;
+                }
+            }
+        } else {
+            double[] d = y.data;
+            for (int n = 0; n < runs; n++) {
+                int to = (n * channels + c) * inner;
+                int from = at + n * inner;
+                for (int j = 0; j < inner; j++) {
+                    d[to + j] = row[from + j] * scale * w + b;
+                }
+            }
+        }
     }
 
     /** One row from a at ao to r at ro (r may be a at ao); its mean and rstd to stats[2i], stats[2i + 1]. */

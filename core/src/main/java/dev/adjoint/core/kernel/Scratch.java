@@ -42,7 +42,9 @@ final class Scratch {
     static final int WINOGRAD = 8;
     /** A float32 log-softmax gradient's tile of widened rows and results ({@link SoftmaxColumns}). */
     static final int SOFTMAX = 9;
-    private static final int SLOTS = 10;
+    /** A batch normalization's channel gathered into a row, and its gradient's ({@link NormKernels}). */
+    static final int NORM = 10;
+    private static final int SLOTS = 11;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<double[]>[]> DOUBLES = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

@@ -397,6 +397,28 @@ class OpGradientPropertiesTest {
         Tensor b = Tensor.randn(rng, c).detach().requiresGrad(true);
         assertGradients(in -> bend(in.get(0).batchNorm(in.get(1), in.get(2), 1e-5)), x, w, b);
         assertGradients(in -> bend(in.get(0).batchNorm(null, null, 0.1)), x);
+        // a weight alone, a bias alone (the op's inputs are x and the ones given)
+        assertGradients(in -> bend(in.get(0).batchNorm(in.get(1), null, 1e-5)), x, w);
+        assertGradients(in -> bend(in.get(0).batchNorm(null, in.get(1), 1e-5)), x, b);
+    }
+
+    @Property(tries = 15)
+    @Covers("batchNorm(Tensor,Tensor,Tensor,Tensor,boolean,double,double)")
+    void batchNormWithRunningStatistics(@ForAll("seeds") long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        int c = 1 + rng.nextInt(3);
+        int[] shape = rng.nextBoolean() ? new int[] {3, c} : new int[] {2, c, 3, 2};
+        Tensor x = Tensor.randn(rng, shape).mul(2).add(0.5).detach().requiresGrad(true);
+        Tensor w = Tensor.randn(rng, c).detach().requiresGrad(true);
+        Tensor b = Tensor.randn(rng, c).detach().requiresGrad(true);
+        // training: the batch's statistics (the running ones move on each call but take no part)
+        Tensor mean = Tensor.zeros(c);
+        Tensor var = Tensor.ones(c);
+        assertGradients(in -> bend(in.get(0).batchNorm(mean, var, in.get(1), in.get(2), true, 0.1, 1e-5)), x, w, b);
+        // evaluation: an affine map of x per channel, differentiable in the running statistics too
+        Tensor m = Tensor.randn(rng, c).detach().requiresGrad(true);
+        Tensor v = Tensor.rand(rng, c).add(0.5).detach().requiresGrad(true);
+        assertGradients(in -> bend(in.get(0).batchNorm(in.get(3), in.get(4), in.get(1), in.get(2), false, 0.1, 1e-5)), x, w, b, m, v);
     }
 
     // ---------------------------------------------------------------- generators
