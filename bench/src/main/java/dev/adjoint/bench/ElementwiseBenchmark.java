@@ -4,6 +4,7 @@ import dev.adjoint.core.DType;
 import dev.adjoint.core.MemoryScope;
 import dev.adjoint.core.RecordedStep;
 import dev.adjoint.core.Tensor;
+import dev.adjoint.nn.BatchNorm1d;
 import dev.adjoint.nn.BatchNorm2d;
 import dev.adjoint.nn.LayerNorm;
 import java.util.SplittableRandom;
@@ -28,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * softplus and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu and silu forward and
  * backward ({@code geluGrad}, {@code siluGrad}), and nn's {@code LayerNorm(1000)} of [256, 1000], weighted, summed,
  * backward into the input, the weight and the bias ({@code layerNormScoped}), and nn's {@code BatchNorm2d(32)} in
- * training mode on [64, 32, 14, 14] (conv2d's shape), the same way ({@code batchNormScoped}); in float64 and float32
+ * training mode on [64, 32, 14, 14] (conv2d's shape), the same way ({@code batchNormScoped}), and
+ * {@code BatchNorm1d(512)} on [256, 512], whose channels are columns ({@code batchNorm1dScoped}); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
  */
@@ -53,6 +55,8 @@ public class ElementwiseBenchmark {
     Tensor positive;
     LayerNorm layerNorm;
     BatchNorm2d batchNorm;
+    BatchNorm1d batchNorm1d;
+    Tensor hWeight;
     Tensor images;
     Tensor imageWeight;
 
@@ -72,6 +76,9 @@ public class ElementwiseBenchmark {
         layerNorm.to(d);
         batchNorm = new BatchNorm2d(32);
         batchNorm.to(d);
+        batchNorm1d = new BatchNorm1d(512);
+        batchNorm1d.to(d);
+        hWeight = Tensor.randn(d, rng, 256, 512);
         images = Tensor.randn(d, rng, 64, 32, 14, 14).requiresGrad(true);
         imageWeight = Tensor.randn(d, rng, 64, 32, 14, 14);
         biasReluStep = RecordedStep.record(in -> h.add(bias).relu().sum());
@@ -222,6 +229,19 @@ public class ElementwiseBenchmark {
             batchNorm.forward(images).mul(imageWeight).sum().backward();
         }
         return images.grad();
+    }
+
+    /** nn's BatchNorm1d(512) in training mode on [256, 512] (a channel is a column), weighted and summed, then backward; scoped. */
+    @Benchmark
+    public Tensor batchNorm1dScoped() {
+        h.zeroGrad();
+        for (Tensor p : batchNorm1d.parameters()) {
+            p.zeroGrad();
+        }
+        try (MemoryScope scope = MemoryScope.open()) {
+            batchNorm1d.forward(h).mul(hWeight).sum().backward();
+        }
+        return h.grad();
     }
 
     /** {@link #geluGrad} in a {@link MemoryScope}. */

@@ -10,8 +10,9 @@ package dev.adjoint.core.kernel;
  * {@code rstd (g - mean(g) - xhat mean(g xhat))}. The means are sums divided by the count
  * ({@link MathKernel#sum} and {@link MathKernel#dot} from {@link MathKernel#MIN_LENGTH} elements, in
  * order below), a channel's values gathered into one row first, so that a channel gives the bits of
- * a row. float32 is widened, computed in float64 and rounded once (a weight and bias then applied in
- * float arithmetic, as the ops would). Rows split over threads by whole rows, channels by whole
+ * a row; where a run is one element ([N, C]), a channel's sums go down its column in order instead.
+ * float32 is widened, computed in float64 and rounded once (a weight and bias then applied in float
+ * arithmetic, as the ops would). Rows split over threads by whole rows, channels by whole
  * channels (so at most C threads): the same bits for any thread count.
  */
 public final class NormKernels {
@@ -115,7 +116,7 @@ public final class NormKernels {
      * normalized over all of them as one row of {@link #normalize} is (the same sums, so the bits
      * of the layer norm of the channels laid out as rows), then {@code xhat w[c] + b[c]}, each
      * product and sum rounded to x's dtype as the ops would (PyTorch's batch_norm with batch
-     * statistics). Each thread gathers one channel at a time into a row of scratch.
+     * statistics). Each thread gathers a few channels at a time into rows of scratch.
      *
      * @param x the array, whose size is a multiple of channels * inner
      * @param weight the scale, [channels] of x's dtype, or null for none
@@ -127,30 +128,16 @@ public final class NormKernels {
      */
     public static Normalized normalizeChannels(NDArray x, NDArray weight, NDArray bias, int channels, int inner, double eps) {
         NDArray xc = x.contiguous();
-        int count = xc.size / channels;
         double[] stats = new double[3 * channels];
         double[] w = weight == null ? null : weight.toArray();
         double[] b = bias == null ? null : bias.toArray();
         NDArray y = xc.floats != null ? NDArray.wrapLike(Buffers.uninitializedFloats(xc.size), xc)
                 : NDArray.wrapLike(Buffers.uninitialized(xc.size), xc);
-        Parallel.forEachIndex(channels, 4L * count, (first, last) -> {
-            MathKernel math = KernelProvider.math();
-            double[] row = Scratch.doubles(Scratch.NORM, count);
-            for (int c = first; c < last; c++) {
-                gather(xc, c, channels, inner, row, 0);
-                double mean = sum(math, row, 0, count) / count;
-                for (int j = 0; j < count; j++) {
-                    row[j] -= mean;
-                }
-                double var = dot(math, row, 0, row, 0, count) / count;
-                double rstd = 1 / Math.sqrt(var + eps);
-                stats[3 * c] = mean;
-                stats[3 * c + 1] = rstd;
-                stats[3 * c + 2] = var;
-                // 1 and -0 leave every value as it is, -0 and NaN included
-                scatter(row, 0, rstd, w == null ? 1 : w[c], b == null ? -0.0 : b[c], y, c, channels, inner);
-            }
-        });
+        if (inner == 1) {
+            normalizeColumns(xc, w, b, channels, eps, y, stats);
+        } else {
+            normalizeBlocks(xc, w, b, channels, inner, eps, y, stats);
+        }
         return new Normalized(y, NDArray.wrap(stats, new int[] {channels, 3}));
     }
 
@@ -169,35 +156,15 @@ public final class NormKernels {
     public static ChannelGradients backwardChannels(NDArray g, NDArray x, NDArray weight, NDArray stats, int channels, int inner) {
         NDArray xc = x.contiguous();
         NDArray gc = g.contiguous();
-        int count = xc.size / channels;
-        double[] st = stats.data;
         double[] w = weight == null ? null : weight.toArray();
         boolean floats = xc.floats != null;
         NDArray dx = floats ? NDArray.wrapLike(Buffers.uninitializedFloats(xc.size), xc) : NDArray.wrapLike(Buffers.uninitialized(xc.size), xc);
         double[] sums = new double[2 * channels];
-        Parallel.forEachIndex(channels, 5L * count, (first, last) -> {
-            MathKernel math = KernelProvider.math();
-            double[] rows = Scratch.doubles(Scratch.NORM, 2 * count);
-            for (int c = first; c < last; c++) {
-                gather(xc, c, channels, inner, rows, 0);
-                gather(gc, c, channels, inner, rows, count);
-                double mean = st[3 * c];
-                double rstd = st[3 * c + 1];
-                for (int j = 0; j < count; j++) {
-                    rows[j] = (rows[j] - mean) * rstd;
-                }
-                double sg = sum(math, rows, count, count);
-                double sgx = dot(math, rows, count, rows, 0, count);
-                sums[c] = sgx;
-                sums[channels + c] = sg;
-                double a = sg / count;
-                double bx = sgx / count;
-                for (int j = 0; j < count; j++) {
-                    rows[j] = rstd * (rows[count + j] - a - rows[j] * bx);
-                }
-                scatter(rows, 0, 1, w == null ? 1 : w[c], -0.0, dx, c, channels, inner);
-            }
-        });
+        if (inner == 1) {
+            backwardColumns(gc, xc, w, stats.data, channels, dx, sums);
+        } else {
+            backwardBlocks(gc, xc, w, stats.data, channels, inner, dx, sums);
+        }
         int[] shape = {2, channels};
         if (!floats) {
             return new ChannelGradients(dx, NDArray.wrap(sums, shape));
@@ -209,52 +176,328 @@ public final class NormKernels {
         return new ChannelGradients(dx, NDArray.wrap(f, shape));
     }
 
-    /** Channel c's N runs of the contiguous x, one after another, into {@code row} from {@code at}. */
-    private static void gather(NDArray x, int c, int channels, int inner, double[] row, int at) {
+    /** {@link #normalizeChannels} for runs of two or more elements: blocks of channels gathered into rows. */
+    private static void normalizeBlocks(NDArray x, double[] w, double[] b, int channels, int inner, double eps, NDArray y, double[] stats) {
+        int count = x.size / channels;
+        int per = block(inner);
+        int stride = stride(per, count);
+        Parallel.forEachIndex((channels + per - 1) / per, 4L * per * count, (first, last) -> {
+            MathKernel math = KernelProvider.math();
+            double[] rows = Scratch.doubles(Scratch.NORM, per * stride);
+            for (int k = first; k < last; k++) {
+                int c0 = k * per;
+                int cb = Math.min(per, channels - c0);
+                gather(x, c0, cb, channels, inner, rows, 0, stride);
+                for (int i = 0; i < cb; i++) {
+                    int c = c0 + i;
+                    int at = i * stride;
+                    double mean = sum(math, rows, at, count) / count;
+                    for (int j = at; j < at + count; j++) {
+                        rows[j] -= mean;
+                    }
+                    double var = dot(math, rows, at, rows, at, count) / count;
+                    double rstd = 1 / Math.sqrt(var + eps);
+                    stats[3 * c] = mean;
+                    stats[3 * c + 1] = rstd;
+                    stats[3 * c + 2] = var;
+                    for (int j = at; j < at + count; j++) {
+                        rows[j] *= rstd;
+                    }
+                }
+                scatter(rows, stride, w, b, y, c0, cb, channels, inner);
+            }
+        });
+    }
+
+    /** {@link #backwardChannels} for runs of two or more elements, as {@link #normalizeBlocks}. */
+    private static void backwardBlocks(NDArray g, NDArray x, double[] w, double[] st, int channels, int inner, NDArray dx,
+            double[] sums) {
+        int count = x.size / channels;
+        int per = block(inner);
+        int stride = stride(per, count);
+        Parallel.forEachIndex((channels + per - 1) / per, 5L * per * count, (first, last) -> {
+            MathKernel math = KernelProvider.math();
+            // x's rows and g's, at the same places in two arrays (loops over both at one index vectorize)
+            double[] xr = Scratch.doubles(Scratch.NORM, per * stride);
+            double[] gr = Scratch.doubles(Scratch.NORM_GRADIENT, per * stride);
+            for (int k = first; k < last; k++) {
+                int c0 = k * per;
+                int cb = Math.min(per, channels - c0);
+                gather(x, c0, cb, channels, inner, xr, 0, stride);
+                gather(g, c0, cb, channels, inner, gr, 0, stride);
+                for (int i = 0; i < cb; i++) {
+                    int c = c0 + i;
+                    int at = i * stride;
+                    double mean = st[3 * c];
+                    double rstd = st[3 * c + 1];
+                    for (int j = at; j < at + count; j++) {
+                        xr[j] = (xr[j] - mean) * rstd;
+                    }
+                    double sg = sum(math, gr, at, count);
+                    double sgx = dot(math, gr, at, xr, at, count);
+                    sums[c] = sgx;
+                    sums[channels + c] = sg;
+                    double a = sg / count;
+                    double bx = sgx / count;
+                    for (int j = at; j < at + count; j++) {
+                        xr[j] = rstd * (gr[j] - a - xr[j] * bx);
+                    }
+                }
+                scatter(xr, stride, w, null, dx, c0, cb, channels, inner);
+            }
+        });
+    }
+
+    /** The channels a thread's pass over [N, C] takes at once: a strip of N rows of this many columns. */
+    private static final int COLUMNS = 128;
+
+    /**
+     * {@link #normalizeChannels} for runs of one element ([N, C]: a channel is a column): strips of
+     * {@link #COLUMNS} channels, each channel's sums taken down its column in order, each image's
+     * strip copied to scratch so that the loops over it and the channels' coefficients vectorize.
+     */
+    private static void normalizeColumns(NDArray x, double[] w, double[] b, int channels, double eps, NDArray y, double[] stats) {
+        int rows = x.size / channels;
+        Parallel.forEachIndex((channels + COLUMNS - 1) / COLUMNS, 3L * COLUMNS * rows, (first, last) -> {
+            MathKernel math = KernelProvider.math();
+            Strip s = new Strip();
+            for (int k = first; k < last; k++) {
+                int c0 = k * COLUMNS;
+                int cb = Math.min(COLUMNS, channels - c0);
+                java.util.Arrays.fill(s.a, 0);
+                for (int n = 0; n < rows; n++) {
+                    s.load(math, x, n * channels + c0, cb);
+                    for (int i = 0; i < COLUMNS; i++) {
+                        s.a[i] += s.t[i];
+                    }
+                }
+                for (int i = 0; i < cb; i++) {
+                    s.mean[i] = s.a[i] / rows;
+                    s.a[i] = 0;
+                }
+                for (int n = 0; n < rows; n++) {
+                    s.load(math, x, n * channels + c0, cb);
+                    for (int i = 0; i < COLUMNS; i++) {
+                        double v = s.t[i] - s.mean[i];
+                        s.a[i] += v * v;
+                    }
+                }
+                for (int i = 0; i < cb; i++) {
+                    int c = c0 + i;
+                    double var = s.a[i] / rows;
+                    s.rstd[i] = 1 / Math.sqrt(var + eps);
+                    stats[3 * c] = s.mean[i];
+                    stats[3 * c + 1] = s.rstd[i];
+                    stats[3 * c + 2] = var;
+                }
+                s.coefficients(w, b, c0, cb);
+                for (int n = 0; n < rows; n++) {
+                    s.load(math, x, n * channels + c0, cb);
+                    for (int i = 0; i < COLUMNS; i++) {
+                        s.t[i] = (s.t[i] - s.mean[i]) * s.rstd[i];
+                    }
+                    s.store(math, y, n * channels + c0, cb);
+                }
+            }
+        });
+    }
+
+    /** {@link #backwardChannels} for runs of one element, as {@link #normalizeColumns}. */
+    private static void backwardColumns(NDArray g, NDArray x, double[] w, double[] st, int channels, NDArray dx, double[] sums) {
+        int rows = x.size / channels;
+        Parallel.forEachIndex((channels + COLUMNS - 1) / COLUMNS, 4L * COLUMNS * rows, (first, last) -> {
+            MathKernel math = KernelProvider.math();
+            Strip s = new Strip();
+            Strip gs = new Strip();
+            for (int k = first; k < last; k++) {
+                int c0 = k * COLUMNS;
+                int cb = Math.min(COLUMNS, channels - c0);
+                java.util.Arrays.fill(s.a, 0);
+                java.util.Arrays.fill(gs.a, 0);
+                for (int i = 0; i < cb; i++) {
+                    s.mean[i] = st[3 * (c0 + i)];
+                    s.rstd[i] = st[3 * (c0 + i) + 1];
+                }
+                for (int n = 0; n < rows; n++) {
+                    s.load(math, x, n * channels + c0, cb);
+                    gs.load(math, g, n * channels + c0, cb);
+                    for (int i = 0; i < COLUMNS; i++) {
+                        double xh = (s.t[i] - s.mean[i]) * s.rstd[i];
+                        gs.a[i] += gs.t[i];
+                        s.a[i] += gs.t[i] * xh;
+                    }
+                }
+                for (int i = 0; i < cb; i++) {
+                    int c = c0 + i;
+                    sums[c] = s.a[i];
+                    sums[channels + c] = gs.a[i];
+                    // the means of g and of g xhat
+                    gs.mean[i] = gs.a[i] / rows;
+                    gs.rstd[i] = s.a[i] / rows;
+                }
+                s.coefficients(w, null, c0, cb);
+                for (int n = 0; n < rows; n++) {
+                    s.load(math, x, n * channels + c0, cb);
+                    gs.load(math, g, n * channels + c0, cb);
+                    for (int i = 0; i < COLUMNS; i++) {
+                        double xh = (s.t[i] - s.mean[i]) * s.rstd[i];
+                        s.t[i] = s.rstd[i] * (gs.t[i] - gs.mean[i] - xh * gs.rstd[i]);
+                    }
+                    s.store(math, dx, n * channels + c0, cb);
+                }
+            }
+        });
+    }
+
+    /**
+     * One thread's scratch for a strip of {@link #COLUMNS} channels, every array at offset 0, so that
+     * C2 vectorizes the loops over them: an image's strip ({@code t}, widened), per-channel sums,
+     * means and rstds, and the weight and bias (null where absent) in both dtypes.
+     */
+    private static final class Strip {
+        final double[] t = new double[COLUMNS];
+        final float[] tf = new float[COLUMNS];
+        final double[] a = new double[COLUMNS];
+        final double[] mean = new double[COLUMNS];
+        final double[] rstd = new double[COLUMNS];
+        final double[] w = new double[COLUMNS];
+        final double[] b = new double[COLUMNS];
+        final float[] wf = new float[COLUMNS];
+        final float[] bf = new float[COLUMNS];
+        boolean weighted;
+        boolean biased;
+
+        /** Channels c0 .. c0 + cb - 1 of the weight and bias. */
+        void coefficients(double[] weight, double[] bias, int c0, int cb) {
+            weighted = weight != null;
+            biased = bias != null;
+            for (int i = 0; i < cb; i++) {
+                w[i] = weighted ? weight[c0 + i] : 1;
+                b[i] = biased ? bias[c0 + i] : 0;
+                wf[i] = (float) w[i];
+                bf[i] = (float) b[i];
+            }
+        }
+
+        /** The strip of cb elements of the contiguous x at {@code at} (from its offset) into t; t past cb zeros. */
+        void load(MathKernel math, NDArray x, int at, int cb) {
+            if (x.floats != null) {
+                NDArray.widen(x.floats, x.offset + at, t, 0, cb);
+            } else {
+                System.arraycopy(x.data, x.offset + at, t, 0, cb);
+            }
+            if (cb < COLUMNS) {
+                java.util.Arrays.fill(t, cb, COLUMNS, 0);
+            }
+        }
+
+        /** t (cb elements) to the contiguous y at {@code at}, times w and plus b in y's dtype where given. */
+        void store(MathKernel math, NDArray y, int at, int cb) {
+            if (y.floats != null) {
+                NDArray.narrow(t, 0, tf, 0, COLUMNS);
+                if (weighted) {
+                    for (int i = 0; i < COLUMNS; i++) {
+                        tf[i] *= wf[i];
+                    }
+                }
+                if (biased) {
+                    for (int i = 0; i < COLUMNS; i++) {
+                        tf[i] += bf[i];
+                    }
+                }
+                System.arraycopy(tf, 0, y.floats, at, cb);
+            } else {
+                if (weighted) {
+                    for (int i = 0; i < COLUMNS; i++) {
+                        t[i] *= w[i];
+                    }
+                }
+                if (biased) {
+                    for (int i = 0; i < COLUMNS; i++) {
+                        t[i] += b[i];
+                    }
+                }
+                System.arraycopy(t, 0, y.data, at, cb);
+            }
+        }
+    }
+
+    /**
+     * The channels a thread takes at once: enough for a read of 16 or more elements per image, so
+     * that short runs ([N, C, 3], say) are read as blocks, not one by one.
+     */
+    private static int block(int inner) {
+        return inner >= 16 ? 1 : (16 + inner - 1) / inner;
+    }
+
+    /**
+     * The distance between a block's rows in scratch: the row, and for more than one, 8 elements more,
+     * so that the writes of a block's gather do not all land in the same few cache sets.
+     */
+    private static int stride(int per, int count) {
+        return per == 1 ? count : count + 8;
+    }
+
+    /**
+     * Channels c0 .. c0 + cb - 1 of the contiguous x into rows of {@code rows}: channel c0 + i's N
+     * runs one after another from {@code at + i stride}, floats widened.
+     */
+    private static void gather(NDArray x, int c0, int cb, int channels, int inner, double[] rows, int at, int stride) {
         int runs = x.size / (channels * inner);
         for (int n = 0; n < runs; n++) {
-            int from = x.offset + (n * channels + c) * inner;
+            int from = x.offset + (n * channels + c0) * inner;
             int to = at + n * inner;
-            if (x.floats != null) {
-                float[] f = x.floats;
-                for (int j = 0; j < inner; j++) {
-                    row[to + j] = f[from + j];
-                }
-            } else if (inner >= 16) {
-                System.arraycopy(x.data, from, row, to, inner);
-            } else {
-                double[] d = x.data;
-                for (int j = 0; j < inner; j++) {
-                    row[to + j] = d[from + j];
+            for (int i = 0; i < cb; i++) {
+                if (x.floats != null) {
+                    NDArray.widen(x.floats, from + i * inner, rows, to + i * stride, inner);
+                } else {
+                    System.arraycopy(x.data, from + i * inner, rows, to + i * stride, inner);
                 }
             }
         }
     }
 
     /**
-     * Channel c of the contiguous y from the row at {@code at}: {@code (v scale) w + b}, each step
-     * rounded to y's dtype (float32: the product by scale rounded to float, then float arithmetic).
+     * The rows {@link #gather} filled back into channels c0 .. c0 + cb - 1 of the contiguous y (floats
+     * rounded), then times the channel's weight and plus its bias where given, in y's dtype.
      */
-    private static void scatter(double[] row, int at, double scale, double w, double b, NDArray y, int c, int channels, int inner) {
+    private static void scatter(double[] rows, int stride, double[] w, double[] b, NDArray y, int c0, int cb, int channels, int inner) {
         int runs = y.size / (channels * inner);
-        if (y.floats != null) {
-            float[] f = y.floats;
-            float wf = (float) w;
-            float bf = (float) b;
-            for (int n = 0; n < runs; n++) {
-                int to = (n * channels + c) * inner;
-                int from = at + n * inner;
-                for (int j = 0; j < inner; j++) {
-                    f[to + j] = (float) (row[from + j] * scale) * wf + bf;
-                }
-            }
-        } else {
-            double[] d = y.data;
-            for (int n = 0; n < runs; n++) {
-                int to = (n * channels + c) * inner;
-                int from = at + n * inner;
-                for (int j = 0; j < inner; j++) {
-                    d[to + j] = row[from + j] * scale * w + b;
+        double[] d = y.data;
+        float[] f = y.floats;
+        for (int n = 0; n < runs; n++) {
+            for (int i = 0; i < cb; i++) {
+                int c = c0 + i;
+                int src = n * inner + i * stride;
+                int dst = (n * channels + c) * inner;
+                if (f != null) {
+                    NDArray.narrow(rows, src, f, dst, inner);
+                    if (w != null) {
+                        float wf = (float) w[c];
+                        for (int j = dst; j < dst + inner; j++) {
+                            f[j] *= wf;
+                        }
+                    }
+                    if (b != null) {
+                        float bf = (float) b[c];
+                        for (int j = dst; j < dst + inner; j++) {
+                            f[j] += bf;
+                        }
+                    }
+                } else {
+                    System.arraycopy(rows, src, d, dst, inner);
+                    if (w != null) {
+                        double wd = w[c];
+                        for (int j = dst; j < dst + inner; j++) {
+                            d[j] *= wd;
+                        }
+                    }
+                    if (b != null) {
+                        double bd = b[c];
+                        for (int j = dst; j < dst + inner; j++) {
+                            d[j] += bd;
+                        }
+                    }
                 }
             }
         }

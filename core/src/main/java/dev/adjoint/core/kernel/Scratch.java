@@ -42,9 +42,11 @@ final class Scratch {
     static final int WINOGRAD = 8;
     /** A float32 log-softmax gradient's tile of widened rows and results ({@link SoftmaxColumns}). */
     static final int SOFTMAX = 9;
-    /** A batch normalization's channel gathered into a row, and its gradient's ({@link NormKernels}). */
+    /** A batch normalization's channels gathered into rows ({@link NormKernels}). */
     static final int NORM = 10;
-    private static final int SLOTS = 11;
+    /** The output gradient's rows beside them in a batch normalization's backward. */
+    static final int NORM_GRADIENT = 11;
+    private static final int SLOTS = 12;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<double[]>[]> DOUBLES = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

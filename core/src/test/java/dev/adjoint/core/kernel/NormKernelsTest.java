@@ -68,7 +68,7 @@ class NormKernelsTest {
     @Test
     void aChannelGivesTheBitsOfItsValuesAsARow() {
         SplittableRandom rng = new SplittableRandom(10);
-        for (int inner : new int[] {1, 7, 70}) {
+        for (int inner : new int[] {2, 5, 7, 70}) {
             int n = 5;
             int c = 3;
             double[] x = new double[n * c * inner];
@@ -115,6 +115,61 @@ class NormKernelsTest {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void runsOfOneAreSummedDownTheirColumnsInOrder() {
+        SplittableRandom rng = new SplittableRandom(11);
+        // 70 channels: a strip of 64 and one of 6; 130 rows, past the math kernel's sums
+        int rows = 130;
+        int c = 70;
+        double[] x = new double[rows * c];
+        double[] g = new double[x.length];
+        double[] w = new double[c];
+        double[] b = new double[c];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 4 * rng.nextDouble() - 1;
+            g[i] = rng.nextDouble() - 0.5;
+        }
+        for (int i = 0; i < c; i++) {
+            w[i] = rng.nextDouble() + 0.5;
+            b[i] = rng.nextDouble() - 0.5;
+        }
+        NDArray xa = NDArray.of(x, new int[] {rows, c});
+        NDArray wa = NDArray.of(w, new int[] {c});
+        NormKernels.Normalized n = NormKernels.normalizeChannels(xa, wa, NDArray.of(b, new int[] {c}), c, 1, 1e-5);
+        NormKernels.ChannelGradients grads = NormKernels.backwardChannels(NDArray.of(g, new int[] {rows, c}), xa, wa, n.stats(), c, 1);
+        double[] y = n.y().toArray();
+        double[] dx = grads.input().toArray();
+        double[] sums = grads.sums().toArray();
+        for (int ch = 0; ch < c; ch++) {
+            double s = 0;
+            for (int k = 0; k < rows; k++) {
+                s += x[k * c + ch];
+            }
+            double mean = s / rows;
+            double q = 0;
+            for (int k = 0; k < rows; k++) {
+                double d = x[k * c + ch] - mean;
+                q += d * d;
+            }
+            double rstd = 1 / Math.sqrt(q / rows + 1e-5);
+            double sg = 0;
+            double sgx = 0;
+            for (int k = 0; k < rows; k++) {
+                double gv = g[k * c + ch];
+                sg += gv;
+                sgx += gv * ((x[k * c + ch] - mean) * rstd);
+            }
+            assertEquals(sgx, sums[ch], 0, "sum of g xhat, channel " + ch);
+            assertEquals(sg, sums[c + ch], 0, "sum of g, channel " + ch);
+            for (int k = 0; k < rows; k++) {
+                int at = k * c + ch;
+                double xh = (x[at] - mean) * rstd;
+                assertEquals(xh * w[ch] + b[ch], y[at], 0, "y at " + at);
+                assertEquals(rstd * (g[at] - sg / rows - xh * (sgx / rows)) * w[ch], dx[at], 0, "dx at " + at);
             }
         }
     }
