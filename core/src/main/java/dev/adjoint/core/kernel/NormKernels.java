@@ -46,14 +46,15 @@ public final class NormKernels {
         float[] rf = floats ? Buffers.uninitializedFloats(xc.size) : null;
         Parallel.forRange(rows, 1, cols, (first, last) -> {
             MathKernel math = KernelProvider.math();
-            double[] row = floats ? new double[cols] : null;
+            // each row copied (widened) to scratch at offset 0, where the loops over it vectorize
+            double[] row = Scratch.doubles(Scratch.NORM, cols);
             for (int i = first; i < last; i++) {
+                load(xc, i * cols, row, cols);
+                normalizeRow(math, row, cols, eps, stats, i);
                 if (floats) {
-                    FloatBlocks.widen(xc.floats, xc.offset + i * cols, 1, row, cols);
-                    normalizeRow(math, row, 0, row, 0, cols, eps, stats, i);
-                    FloatBlocks.narrow(row, rf, i * cols, cols);
+                    NDArray.narrow(row, 0, rf, i * cols, cols);
                 } else {
-                    normalizeRow(math, xc.data, xc.offset + i * cols, r, i * cols, cols, eps, stats, i);
+                    System.arraycopy(row, 0, r, i * cols, cols);
                 }
             }
         });
@@ -81,18 +82,16 @@ public final class NormKernels {
         float[] rf = floats ? Buffers.uninitializedFloats(xc.size) : null;
         Parallel.forRange(rows, 1, 2L * cols, (first, last) -> {
             MathKernel math = KernelProvider.math();
-            double[] xRow = floats ? new double[cols] : null;
-            double[] gRow = floats ? new double[cols] : null;
+            double[] xRow = Scratch.doubles(Scratch.NORM, cols);
+            double[] gRow = Scratch.doubles(Scratch.NORM_GRADIENT, cols);
             for (int i = first; i < last; i++) {
-                double mean = st[2 * i];
-                double rstd = st[2 * i + 1];
+                load(xc, i * cols, xRow, cols);
+                load(gc, i * cols, gRow, cols);
+                backwardRow(math, gRow, xRow, st[2 * i], st[2 * i + 1], cols);
                 if (floats) {
-                    FloatBlocks.widen(xc.floats, xc.offset + i * cols, 1, xRow, cols);
-                    FloatBlocks.widen(gc.floats, gc.offset + i * cols, 1, gRow, cols);
-                    backwardRow(math, gRow, 0, xRow, 0, mean, rstd, xRow, 0, cols);
-                    FloatBlocks.narrow(xRow, rf, i * cols, cols);
+                    NDArray.narrow(xRow, 0, rf, i * cols, cols);
                 } else {
-                    backwardRow(math, gc.data, gc.offset + i * cols, xc.data, xc.offset + i * cols, mean, rstd, r, i * cols, cols);
+                    System.arraycopy(xRow, 0, r, i * cols, cols);
                 }
             }
         });
@@ -503,31 +502,39 @@ public final class NormKernels {
         }
     }
 
-    /** One row from a at ao to r at ro (r may be a at ao); its mean and rstd to stats[2i], stats[2i + 1]. */
-    private static void normalizeRow(MathKernel math, double[] a, int ao, double[] r, int ro, int n, double eps, double[] stats, int i) {
-        double mean = sum(math, a, ao, n) / n;
-        for (int j = 0; j < n; j++) {
-            r[ro + j] = a[ao + j] - mean;
+    /** n elements of the contiguous x from {@code at} (past its offset) into row from 0, floats widened. */
+    private static void load(NDArray x, int at, double[] row, int n) {
+        if (x.floats != null) {
+            NDArray.widen(x.floats, x.offset + at, row, 0, n);
+        } else {
+            System.arraycopy(x.data, x.offset + at, row, 0, n);
         }
-        double var = dot(math, r, ro, r, ro, n) / n;
+    }
+
+    /** Normalizes the row r[0, n) in place; its mean and rstd to stats[2i], stats[2i + 1]. */
+    private static void normalizeRow(MathKernel math, double[] r, int n, double eps, double[] stats, int i) {
+        double mean = sum(math, r, 0, n) / n;
+        for (int j = 0; j < n; j++) {
+            r[j] -= mean;
+        }
+        double var = dot(math, r, 0, r, 0, n) / n;
         double rstd = 1 / Math.sqrt(var + eps);
         for (int j = 0; j < n; j++) {
-            r[ro + j] *= rstd;
+            r[j] *= rstd;
         }
         stats[2 * i] = mean;
         stats[2 * i + 1] = rstd;
     }
 
-    /** One row's gradient from g at go and x at xo to r at ro (r may be x at xo). */
-    private static void backwardRow(MathKernel math, double[] g, int go, double[] x, int xo, double mean, double rstd, double[] r, int ro,
-            int n) {
+    /** One row's gradient from g[0, n) and x[0, n), into x. */
+    private static void backwardRow(MathKernel math, double[] g, double[] x, double mean, double rstd, int n) {
         for (int j = 0; j < n; j++) {
-            r[ro + j] = (x[xo + j] - mean) * rstd;
+            x[j] = (x[j] - mean) * rstd;
         }
-        double a = sum(math, g, go, n) / n;
-        double b = dot(math, g, go, r, ro, n) / n;
+        double a = sum(math, g, 0, n) / n;
+        double b = dot(math, g, 0, x, 0, n) / n;
         for (int j = 0; j < n; j++) {
-            r[ro + j] = rstd * (g[go + j] - a - r[ro + j] * b);
+            x[j] = rstd * (g[j] - a - x[j] * b);
         }
     }
 
