@@ -1602,7 +1602,10 @@ public final class Tensor {
      * with the unbiased variance (as PyTorch). In evaluation mode the running statistics normalize
      * instead, {@code (x - runningMean) / sqrt(runningVar + eps) weight + bias}, and stay as they
      * are. The running statistics are leaves that the update changes through {@link #modify}, so a
-     * {@link RecordedStep} refuses to record a training-mode call that has them.
+     * {@link RecordedStep} refuses to record a training-mode call that has them. Unlike PyTorch,
+     * evaluation mode is differentiable in the running statistics too (they are ordinary tensors of
+     * the formula), and momentum is a number (PyTorch's {@code None}, a cumulative average, has no
+     * counterpart).
      *
      * @param runningMean each channel's running mean, [C] of this dtype; null for none (training only)
      * @param runningVar each channel's running variance, [C] of this dtype; null for none (training only)
@@ -1612,9 +1615,10 @@ public final class Tensor {
      * @param momentum the running statistics' step toward the batch's, in [0, 1] (PyTorch's default is 0.1)
      * @param eps added to the variance (PyTorch's default is 1e-5), 0 or more
      * @return the normalized tensor, of this shape
-     * @throws IllegalArgumentException as {@link #batchNorm(Tensor, Tensor, double)} does; if a running
-     *     statistic is not [C] of this dtype, both are not given in evaluation mode, only one of them
-     *     is given, or momentum is outside [0, 1]
+     * @throws IllegalArgumentException as {@link #batchNorm(Tensor, Tensor, double)} does (in
+     *     evaluation mode, one value per channel is enough); if a running statistic is not [C] of
+     *     this dtype, both are not given in evaluation mode, only one of them is given, they are not
+     *     leaves in training mode, or momentum is outside [0, 1]
      */
     public Tensor batchNorm(Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training, double momentum,
             double eps) {

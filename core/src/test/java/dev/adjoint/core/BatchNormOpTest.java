@@ -80,16 +80,30 @@ class BatchNormOpTest {
     @Test
     void aRecordedBackwardGivesThePlainBackwardsBits() {
         SplittableRandom rng = new SplittableRandom(3);
-        Tensor x = Tensor.randn(rng, 4, 3, 80).requiresGrad(true);
-        Tensor w = Tensor.randn(rng, 3).requiresGrad(true);
-        Tensor b = Tensor.randn(rng, 3).requiresGrad(true);
-        Tensor g = Tensor.randn(rng, 4, 3, 80);
-        List<Tensor> plain = Autograd.grad(x.batchNorm(w, b, 1e-5), g, List.of(x, w, b), false);
-        List<Tensor> recorded = Autograd.grad(x.batchNorm(w, b, 1e-5), g, List.of(x, w, b), true);
-        for (int i = 0; i < 3; i++) {
-            assertArrayEquals(plain.get(i).toArray(), recorded.get(i).toArray(), 0, "input " + i);
+        // runs of one (the columns), short runs (blocks of channels), long runs; a weight and bias, each alone
+        for (int[] shape : new int[][] {{64, 5}, {4, 3, 5}, {4, 3, 80}}) {
+            for (DType dtype : DType.values()) {
+                for (boolean[] given : new boolean[][] {{true, true}, {true, false}, {false, true}}) {
+                    Tensor x = Tensor.randn(rng, shape).to(dtype).requiresGrad(true);
+                    Tensor w = given[0] ? Tensor.randn(rng, shape[1]).to(dtype).requiresGrad(true) : null;
+                    Tensor b = given[1] ? Tensor.randn(rng, shape[1]).to(dtype).requiresGrad(true) : null;
+                    Tensor g = Tensor.randn(rng, shape).to(dtype);
+                    List<Tensor> inputs = new java.util.ArrayList<>(List.of(x));
+                    for (Tensor p : new Tensor[] {w, b}) {
+                        if (p != null) {
+                            inputs.add(p);
+                        }
+                    }
+                    List<Tensor> plain = Autograd.grad(x.batchNorm(w, b, 1e-5), g, inputs, false);
+                    List<Tensor> recorded = Autograd.grad(x.batchNorm(w, b, 1e-5), g, inputs, true);
+                    String what = java.util.Arrays.toString(shape) + " " + dtype + " weight " + given[0] + " bias " + given[1];
+                    for (int i = 0; i < inputs.size(); i++) {
+                        assertArrayEquals(plain.get(i).toArray(), recorded.get(i).toArray(), 0, what + ", input " + i);
+                    }
+                    assertTrue(recorded.get(0).requiresGrad(), "a recorded gradient is differentiable again");
+                }
+            }
         }
-        assertTrue(recorded.get(0).requiresGrad(), "a recorded gradient is differentiable again");
     }
 
     @Test
@@ -100,7 +114,9 @@ class BatchNormOpTest {
             Tensor big = Tensor.randn(rng, 6, 3, 70).to(dtype);
             Tensor narrowed = big.narrow(0, 2, 3);
             Tensor permuted = Tensor.randn(rng, 3, 6, 70).to(dtype).permute(1, 0, 2);
-            for (Tensor view : new Tensor[] {narrowed, permuted}) {
+            // [N, C]: the columns' path, from an offset
+            Tensor narrowedColumns = Tensor.randn(rng, 9, 3).to(dtype).narrow(0, 2, 6);
+            for (Tensor view : new Tensor[] {narrowed, permuted, narrowedColumns}) {
                 Tensor copy = Tensor.of(view.toArray(), view.shape()).to(dtype);
                 assertArrayEquals(copy.batchNorm(null, null, 1e-5).toArray(), view.batchNorm(null, null, 1e-5).toArray(), 0, dtype.toString());
                 Tensor a = view.detach().requiresGrad(true);
@@ -182,6 +198,15 @@ class BatchNormOpTest {
         IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
                 () -> x.batchNorm(Tensor.zeros(3), Tensor.ones(2), null, null, true, 0.1, 1e-5));
         assertTrue(shape.getMessage().contains("running variance of shape [2]"), shape.getMessage());
+        IllegalArgumentException rank = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.zeros(3).batchNorm(Tensor.zeros(3), Tensor.ones(3), null, null, false, 0.1, 1e-5));
+        assertTrue(rank.getMessage().contains("[3]"), rank.getMessage());
+        Tensor computed = Tensor.zeros(3).requiresGrad(true).mul(2);
+        Tensor untouched = Tensor.of(new double[] {1, 2, 3});
+        IllegalArgumentException leaves = assertThrows(IllegalArgumentException.class,
+                () -> x.batchNorm(untouched, computed, null, null, true, 0.1, 1e-5));
+        assertTrue(leaves.getMessage().contains("leaves"), leaves.getMessage());
+        assertArrayEquals(new double[] {1, 2, 3}, untouched.toArray(), 0, "neither statistic changed");
         IllegalArgumentException momentum = assertThrows(IllegalArgumentException.class,
                 () -> x.batchNorm(Tensor.zeros(3), Tensor.ones(3), null, null, true, 1.5, 1e-5));
         assertTrue(momentum.getMessage().contains("momentum") && momentum.getMessage().contains("1.5"), momentum.getMessage());

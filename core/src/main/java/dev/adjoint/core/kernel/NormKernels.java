@@ -13,7 +13,7 @@ package dev.adjoint.core.kernel;
  * a row; where a run is one element ([N, C]), a channel's sums go down its column in order instead.
  * float32 is widened, computed in float64 and rounded once (a weight and bias then applied in float
  * arithmetic, as the ops would). Rows split over threads by whole rows, channels by whole
- * channels (so at most C threads): the same bits for any thread count.
+ * channels (blocks or strips of them): the same bits for any thread count.
  */
 public final class NormKernels {
     private NormKernels() {
@@ -115,7 +115,8 @@ public final class NormKernels {
      * normalized over all of them as one row of {@link #normalize} is (the same sums, so the bits
      * of the layer norm of the channels laid out as rows), then {@code xhat w[c] + b[c]}, each
      * product and sum rounded to x's dtype as the ops would (PyTorch's batch_norm with batch
-     * statistics). Each thread gathers a few channels at a time into rows of scratch.
+     * statistics). A thread gathers a block of channels at a time into rows of scratch, or for runs
+     * of one element reads strips of channels down their columns.
      *
      * @param x the array, whose size is a multiple of channels * inner
      * @param weight the scale, [channels] of x's dtype, or null for none
@@ -178,7 +179,7 @@ public final class NormKernels {
     /** {@link #normalizeChannels} for runs of two or more elements: blocks of channels gathered into rows. */
     private static void normalizeBlocks(NDArray x, double[] w, double[] b, int channels, int inner, double eps, NDArray y, double[] stats) {
         int count = x.size / channels;
-        int per = block(inner);
+        int per = block(inner, channels, count);
         int stride = stride(per, count);
         Parallel.forEachIndex((channels + per - 1) / per, 4L * per * count, (first, last) -> {
             MathKernel math = KernelProvider.math();
@@ -186,7 +187,7 @@ public final class NormKernels {
             for (int k = first; k < last; k++) {
                 int c0 = k * per;
                 int cb = Math.min(per, channels - c0);
-                gather(x, c0, cb, channels, inner, rows, 0, stride);
+                gather(x, c0, cb, channels, inner, rows, stride);
                 for (int i = 0; i < cb; i++) {
                     int c = c0 + i;
                     int at = i * stride;
@@ -212,7 +213,7 @@ public final class NormKernels {
     private static void backwardBlocks(NDArray g, NDArray x, double[] w, double[] st, int channels, int inner, NDArray dx,
             double[] sums) {
         int count = x.size / channels;
-        int per = block(inner);
+        int per = block(inner, channels, count);
         int stride = stride(per, count);
         Parallel.forEachIndex((channels + per - 1) / per, 5L * per * count, (first, last) -> {
             MathKernel math = KernelProvider.math();
@@ -222,8 +223,8 @@ public final class NormKernels {
             for (int k = first; k < last; k++) {
                 int c0 = k * per;
                 int cb = Math.min(per, channels - c0);
-                gather(x, c0, cb, channels, inner, xr, 0, stride);
-                gather(g, c0, cb, channels, inner, gr, 0, stride);
+                gather(x, c0, cb, channels, inner, xr, stride);
+                gather(g, c0, cb, channels, inner, gr, stride);
                 for (int i = 0; i < cb; i++) {
                     int c = c0 + i;
                     int at = i * stride;
@@ -247,36 +248,45 @@ public final class NormKernels {
         });
     }
 
-    /** The channels a thread's pass over [N, C] takes at once: a strip of N rows of this many columns. */
+    /** The most channels a thread's pass over [N, C] takes at once: a strip of N rows of up to this many columns. */
     private static final int COLUMNS = 128;
 
     /**
+     * The width of the strips of C columns: {@link #COLUMNS}, or for fewer than four strips' worth a
+     * quarter of C (a multiple of 8), so that a few channels of many rows still keep threads busy.
+     * The sums go down each column whatever the width: the same bits.
+     */
+    private static int strip(int channels) {
+        return Math.min(COLUMNS, Math.max(8, ((channels + 3) / 4 + 7) / 8 * 8));
+    }
+
+    /**
      * {@link #normalizeChannels} for runs of one element ([N, C]: a channel is a column): strips of
-     * {@link #COLUMNS} channels, each channel's sums taken down its column in order, each image's
-     * strip copied to scratch so that the loops over it and the channels' coefficients vectorize.
+     * channels, each channel's sums taken down its column in order, each image's strip copied to
+     * scratch so that the loops over it and the channels' coefficients vectorize.
      */
     private static void normalizeColumns(NDArray x, double[] w, double[] b, int channels, double eps, NDArray y, double[] stats) {
         int rows = x.size / channels;
-        Parallel.forEachIndex((channels + COLUMNS - 1) / COLUMNS, 3L * COLUMNS * rows, (first, last) -> {
-            MathKernel math = KernelProvider.math();
-            Strip s = new Strip();
+        int width = strip(channels);
+        Parallel.forEachIndex((channels + width - 1) / width, 3L * width * rows, (first, last) -> {
+            Strip s = new Strip(width);
             for (int k = first; k < last; k++) {
-                int c0 = k * COLUMNS;
-                int cb = Math.min(COLUMNS, channels - c0);
+                int c0 = k * width;
+                int cb = Math.min(width, channels - c0);
                 java.util.Arrays.fill(s.a, 0);
                 for (int n = 0; n < rows; n++) {
-                    s.load(math, x, n * channels + c0, cb);
-                    for (int i = 0; i < COLUMNS; i++) {
+                    s.load(x, n * channels + c0, cb);
+                    for (int i = 0; i < width; i++) {
                         s.a[i] += s.t[i];
                     }
                 }
-                for (int i = 0; i < cb; i++) {
+                for (int i = 0; i < width; i++) {
                     s.mean[i] = s.a[i] / rows;
                     s.a[i] = 0;
                 }
                 for (int n = 0; n < rows; n++) {
-                    s.load(math, x, n * channels + c0, cb);
-                    for (int i = 0; i < COLUMNS; i++) {
+                    s.load(x, n * channels + c0, cb);
+                    for (int i = 0; i < width; i++) {
                         double v = s.t[i] - s.mean[i];
                         s.a[i] += v * v;
                     }
@@ -291,11 +301,11 @@ public final class NormKernels {
                 }
                 s.coefficients(w, b, c0, cb);
                 for (int n = 0; n < rows; n++) {
-                    s.load(math, x, n * channels + c0, cb);
-                    for (int i = 0; i < COLUMNS; i++) {
+                    s.load(x, n * channels + c0, cb);
+                    for (int i = 0; i < width; i++) {
                         s.t[i] = (s.t[i] - s.mean[i]) * s.rstd[i];
                     }
-                    s.store(math, y, n * channels + c0, cb);
+                    s.store(y, n * channels + c0, cb);
                 }
             }
         });
@@ -304,69 +314,89 @@ public final class NormKernels {
     /** {@link #backwardChannels} for runs of one element, as {@link #normalizeColumns}. */
     private static void backwardColumns(NDArray g, NDArray x, double[] w, double[] st, int channels, NDArray dx, double[] sums) {
         int rows = x.size / channels;
-        Parallel.forEachIndex((channels + COLUMNS - 1) / COLUMNS, 4L * COLUMNS * rows, (first, last) -> {
-            MathKernel math = KernelProvider.math();
-            Strip s = new Strip();
-            Strip gs = new Strip();
+        int width = strip(channels);
+        Parallel.forEachIndex((channels + width - 1) / width, 4L * width * rows, (first, last) -> {
+            Strip s = new Strip(width);
+            Strip gs = new Strip(width);
+            // the sums of g xhat and of g per channel, then their means
+            double[] sgx = s.a;
+            double[] sg = gs.a;
+            double[] meanGx = new double[width];
+            double[] meanG = new double[width];
             for (int k = first; k < last; k++) {
-                int c0 = k * COLUMNS;
-                int cb = Math.min(COLUMNS, channels - c0);
-                java.util.Arrays.fill(s.a, 0);
-                java.util.Arrays.fill(gs.a, 0);
-                for (int i = 0; i < cb; i++) {
-                    s.mean[i] = st[3 * (c0 + i)];
-                    s.rstd[i] = st[3 * (c0 + i) + 1];
+                int c0 = k * width;
+                int cb = Math.min(width, channels - c0);
+                java.util.Arrays.fill(sgx, 0);
+                java.util.Arrays.fill(sg, 0);
+                for (int i = 0; i < width; i++) {
+                    // past cb: 0 and 1, read but never stored
+                    s.mean[i] = i < cb ? st[3 * (c0 + i)] : 0;
+                    s.rstd[i] = i < cb ? st[3 * (c0 + i) + 1] : 1;
                 }
                 for (int n = 0; n < rows; n++) {
-                    s.load(math, x, n * channels + c0, cb);
-                    gs.load(math, g, n * channels + c0, cb);
-                    for (int i = 0; i < COLUMNS; i++) {
+                    s.load(x, n * channels + c0, cb);
+                    gs.load(g, n * channels + c0, cb);
+                    for (int i = 0; i < width; i++) {
                         double xh = (s.t[i] - s.mean[i]) * s.rstd[i];
-                        gs.a[i] += gs.t[i];
-                        s.a[i] += gs.t[i] * xh;
+                        sg[i] += gs.t[i];
+                        sgx[i] += gs.t[i] * xh;
                     }
                 }
+                for (int i = 0; i < width; i++) {
+                    meanG[i] = sg[i] / rows;
+                    meanGx[i] = sgx[i] / rows;
+                }
                 for (int i = 0; i < cb; i++) {
-                    int c = c0 + i;
-                    sums[c] = s.a[i];
-                    sums[channels + c] = gs.a[i];
-                    // the means of g and of g xhat
-                    gs.mean[i] = gs.a[i] / rows;
-                    gs.rstd[i] = s.a[i] / rows;
+                    sums[c0 + i] = sgx[i];
+                    sums[channels + c0 + i] = sg[i];
                 }
                 s.coefficients(w, null, c0, cb);
                 for (int n = 0; n < rows; n++) {
-                    s.load(math, x, n * channels + c0, cb);
-                    gs.load(math, g, n * channels + c0, cb);
-                    for (int i = 0; i < COLUMNS; i++) {
+                    s.load(x, n * channels + c0, cb);
+                    gs.load(g, n * channels + c0, cb);
+                    for (int i = 0; i < width; i++) {
                         double xh = (s.t[i] - s.mean[i]) * s.rstd[i];
-                        s.t[i] = s.rstd[i] * (gs.t[i] - gs.mean[i] - xh * gs.rstd[i]);
+                        s.t[i] = s.rstd[i] * (gs.t[i] - meanG[i] - xh * meanGx[i]);
                     }
-                    s.store(math, dx, n * channels + c0, cb);
+                    s.store(dx, n * channels + c0, cb);
                 }
             }
         });
     }
 
     /**
-     * One thread's scratch for a strip of {@link #COLUMNS} channels, every array at offset 0, so that
-     * C2 vectorizes the loops over them: an image's strip ({@code t}, widened), per-channel sums,
-     * means and rstds, and the weight and bias (null where absent) in both dtypes.
+     * One thread's scratch for a strip of channels, every array at offset 0, so that C2 vectorizes
+     * the loops over them: an image's strip ({@code t}, widened; zeros past the strip's channels),
+     * per-channel sums, means and rstds, and the weight and bias in both dtypes.
      */
     private static final class Strip {
-        final double[] t = new double[COLUMNS];
-        final float[] tf = new float[COLUMNS];
-        final double[] a = new double[COLUMNS];
-        final double[] mean = new double[COLUMNS];
-        final double[] rstd = new double[COLUMNS];
-        final double[] w = new double[COLUMNS];
-        final double[] b = new double[COLUMNS];
-        final float[] wf = new float[COLUMNS];
-        final float[] bf = new float[COLUMNS];
+        final int width;
+        final double[] t;
+        final float[] tf;
+        final double[] a;
+        final double[] mean;
+        final double[] rstd;
+        final double[] w;
+        final double[] b;
+        final float[] wf;
+        final float[] bf;
         boolean weighted;
         boolean biased;
 
-        /** Channels c0 .. c0 + cb - 1 of the weight and bias. */
+        Strip(int width) {
+            this.width = width;
+            t = new double[width];
+            tf = new float[width];
+            a = new double[width];
+            mean = new double[width];
+            rstd = new double[width];
+            w = new double[width];
+            b = new double[width];
+            wf = new float[width];
+            bf = new float[width];
+        }
+
+        /** Channels c0 .. c0 + cb - 1 of the weight and bias (null for none). */
         void coefficients(double[] weight, double[] bias, int c0, int cb) {
             weighted = weight != null;
             biased = bias != null;
@@ -378,41 +408,41 @@ public final class NormKernels {
             }
         }
 
-        /** The strip of cb elements of the contiguous x at {@code at} (from its offset) into t; t past cb zeros. */
-        void load(MathKernel math, NDArray x, int at, int cb) {
+        /** The cb elements of the contiguous x at {@code at} (past its offset) into t, zeros after them. */
+        void load(NDArray x, int at, int cb) {
             if (x.floats != null) {
                 NDArray.widen(x.floats, x.offset + at, t, 0, cb);
             } else {
                 System.arraycopy(x.data, x.offset + at, t, 0, cb);
             }
-            if (cb < COLUMNS) {
-                java.util.Arrays.fill(t, cb, COLUMNS, 0);
+            if (cb < width) {
+                java.util.Arrays.fill(t, cb, width, 0);
             }
         }
 
-        /** t (cb elements) to the contiguous y at {@code at}, times w and plus b in y's dtype where given. */
-        void store(MathKernel math, NDArray y, int at, int cb) {
+        /** t's first cb elements to the contiguous y at {@code at}, times w and plus b in y's dtype where given. */
+        void store(NDArray y, int at, int cb) {
             if (y.floats != null) {
-                NDArray.narrow(t, 0, tf, 0, COLUMNS);
+                NDArray.narrow(t, 0, tf, 0, width);
                 if (weighted) {
-                    for (int i = 0; i < COLUMNS; i++) {
+                    for (int i = 0; i < width; i++) {
                         tf[i] *= wf[i];
                     }
                 }
                 if (biased) {
-                    for (int i = 0; i < COLUMNS; i++) {
+                    for (int i = 0; i < width; i++) {
                         tf[i] += bf[i];
                     }
                 }
                 System.arraycopy(tf, 0, y.floats, at, cb);
             } else {
                 if (weighted) {
-                    for (int i = 0; i < COLUMNS; i++) {
+                    for (int i = 0; i < width; i++) {
                         t[i] *= w[i];
                     }
                 }
                 if (biased) {
-                    for (int i = 0; i < COLUMNS; i++) {
+                    for (int i = 0; i < width; i++) {
                         t[i] += b[i];
                     }
                 }
@@ -423,10 +453,12 @@ public final class NormKernels {
 
     /**
      * The channels a thread takes at once: enough for a read of 16 or more elements per image, so
-     * that short runs ([N, C, 3], say) are read as blocks, not one by one.
+     * that short runs ([N, C, 3], say) are read as blocks, not one by one; no more than there are,
+     * and one where a block's rows would not fit an array.
      */
-    private static int block(int inner) {
-        return inner >= 16 ? 1 : (16 + inner - 1) / inner;
+    private static int block(int inner, int channels, int count) {
+        int per = Math.min(channels, inner >= 16 ? 1 : (16 + inner - 1) / inner);
+        return (long) per * (count + 8) > Integer.MAX_VALUE - 16 ? 1 : per;
     }
 
     /**
@@ -439,13 +471,13 @@ public final class NormKernels {
 
     /**
      * Channels c0 .. c0 + cb - 1 of the contiguous x into rows of {@code rows}: channel c0 + i's N
-     * runs one after another from {@code at + i stride}, floats widened.
+     * runs one after another from {@code i stride}, floats widened.
      */
-    private static void gather(NDArray x, int c0, int cb, int channels, int inner, double[] rows, int at, int stride) {
+    private static void gather(NDArray x, int c0, int cb, int channels, int inner, double[] rows, int stride) {
         int runs = x.size / (channels * inner);
         for (int n = 0; n < runs; n++) {
             int from = x.offset + (n * channels + c0) * inner;
-            int to = at + n * inner;
+            int to = n * inner;
             for (int i = 0; i < cb; i++) {
                 if (x.floats != null) {
                     NDArray.widen(x.floats, from + i * inner, rows, to + i * stride, inner);

@@ -42,9 +42,9 @@ final class Scratch {
     static final int WINOGRAD = 8;
     /** A float32 log-softmax gradient's tile of widened rows and results ({@link SoftmaxColumns}). */
     static final int SOFTMAX = 9;
-    /** A batch normalization's channels gathered into rows ({@link NormKernels}). */
+    /** A normalization's rows: a layer norm's, a batch norm's channels gathered into rows ({@link NormKernels}). */
     static final int NORM = 10;
-    /** The output gradient's rows beside them in a batch normalization's backward. */
+    /** The output gradient's rows beside them in a normalization's backward. */
     static final int NORM_GRADIENT = 11;
     private static final int SLOTS = 12;
 

@@ -9,12 +9,13 @@ import dev.adjoint.core.kernel.NormKernels;
 import java.util.Arrays;
 
 /**
- * Layer normalization: the primitive {@code layerNorm} normalizes each row of the trailing
- * {@code cols} elements, {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, in
- * one pass forward and one backward (instead of mean, sub, mul, mean, add, sqrt, div and their
- * gradients); {@code batchNorm} does the same over each channel's values of an [N, C, ...] tensor,
- * its second-order and tangent rules the layer norm's on the channels as rows. The weight and bias
- * are a product and a sum after either. The numbers are {@link NormKernels}'.
+ * Layer and batch normalization: the primitive {@code layerNorm} normalizes each row of the
+ * trailing {@code cols} elements, {@code xhat = (x - mean) / sqrt(var + eps)} with the biased
+ * variance, in one pass forward and one backward (instead of mean, sub, mul, mean, add, sqrt, div
+ * and their gradients), its weight and bias a product and a sum after it; {@code batchNorm} does the
+ * same over each channel's values of an [N, C, ...] tensor with the weight and bias inside the op,
+ * whose backward gives all three gradients at once. Their second-order and tangent rules are the
+ * layer norm's, on the channels as rows. The numbers are {@link NormKernels}'.
  */
 public final class Normalization {
     private Normalization() {
@@ -101,6 +102,9 @@ public final class Normalization {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
             double momentum, double eps) {
+        if (x.rank() < 2) {
+            throw new IllegalArgumentException("batchNorm: expected input [N, C, ...], got shape " + Arrays.toString(x.shape()));
+        }
         if (!training || runningMean != null || runningVar != null) {
             if (runningMean == null || runningVar == null) {
                 throw new IllegalArgumentException("batchNorm: " + (training ? "give both running statistics or neither"
@@ -110,6 +114,11 @@ public final class Normalization {
             }
             checkParameter(x, runningMean, "running mean");
             checkParameter(x, runningVar, "running variance");
+            // both are checked before either changes: never one updated and the other not
+            if (training && (runningMean.gradFnName() != null || runningVar.gradFnName() != null)) {
+                throw new IllegalArgumentException("batchNorm: the running statistics must be leaves (training mode updates them in"
+                        + " place), got results of " + runningMean.gradFnName() + " and " + runningVar.gradFnName());
+            }
         }
         if (!(momentum >= 0 && momentum <= 1)) {
             throw new IllegalArgumentException("batchNorm: momentum must be in [0, 1], got " + momentum);
@@ -428,14 +437,16 @@ public final class Normalization {
                 if (gx != null && w != null) {
                     gx = gx.mul(w.reshape(channelShape(x)));
                 }
-                sums = weighted || biased ? new ChannelSums(layout, eps).apply(g, x) : null;
+                boolean parameters = weighted && ctx.needsInputGrad(1) || biased && ctx.needsInputGrad(weighted ? 2 : 1);
+                sums = parameters ? new ChannelSums(layout, eps).apply(g, x) : null;
             }
             Tensor[] grads = new Tensor[1 + (weighted ? 1 : 0) + (biased ? 1 : 0)];
             grads[0] = gx;
             if (weighted && ctx.needsInputGrad(1)) {
                 grads[1] = sums.select(0, 0);
             }
-            if (biased && ctx.needsInputGrad(grads.length - 1)) {
+            // the bias's index: after x and the weight where there is one
+            if (biased && ctx.needsInputGrad(weighted ? 2 : 1)) {
                 grads[grads.length - 1] = sums.select(0, 1);
             }
             return grads;

@@ -15,8 +15,10 @@ class NormKernelsTest {
     @Test
     void theThreadCountChangesNoBit() {
         SplittableRandom rng = new SplittableRandom(9);
-        for (int cols : new int[] {12, 1000}) {
-            int rows = 300;
+        // rows of 3 and 12 make channel blocks of 6 and 2 (100 channels: the last block of 6 partial),
+        // of 1 the columns' strips ([10, 300]: strips of 80, the last partial), of 1000 one channel a block
+        for (int cols : new int[] {1, 3, 12, 1000}) {
+            int rows = cols == 1 ? 3000 : 300;
             double[] x = new double[rows * cols];
             double[] g = new double[rows * cols];
             for (int i = 0; i < x.length; i++) {
@@ -42,19 +44,24 @@ class NormKernelsTest {
                         assertArrayEquals(one.stats().toArray(), split.stats().toArray(), 0, parts + " parts");
                         assertArrayEquals(dx, NormKernels.backward(ga, xa, split.stats(), cols).toArray(), 0, parts + " parts");
                     }
-                    // the same arrays as [3, 100, cols]: 100 channels of 3 runs, with a weight and bias
+                    // the same arrays as [3, 100, cols] (cols 1: [10, 300]), with a weight and bias
                     Parallel.forceParts(1);
                     int inner = cols;
-                    NDArray w = floats ? NDArray.of(x, new int[] {100}).toFloat32() : NDArray.of(java.util.Arrays.copyOf(x, 100), new int[] {100});
-                    NDArray b = floats ? NDArray.of(g, new int[] {100}).toFloat32() : NDArray.of(java.util.Arrays.copyOf(g, 100), new int[] {100});
-                    NormKernels.Normalized ch = NormKernels.normalizeChannels(xa, w, b, 100, inner, 1e-5);
+                    int c = cols == 1 ? 300 : 100;
+                    NDArray w = NDArray.of(java.util.Arrays.copyOf(x, c), new int[] {c});
+                    NDArray b = NDArray.of(java.util.Arrays.copyOf(g, c), new int[] {c});
+                    if (floats) {
+                        w = w.toFloat32();
+                        b = b.toFloat32();
+                    }
+                    NormKernels.Normalized ch = NormKernels.normalizeChannels(xa, w, b, c, inner, 1e-5);
                     double[] cy = ch.y().toArray();
-                    NormKernels.ChannelGradients cg = NormKernels.backwardChannels(ga, xa, w, ch.stats(), 100, inner);
+                    NormKernels.ChannelGradients cg = NormKernels.backwardChannels(ga, xa, w, ch.stats(), c, inner);
                     for (int parts : new int[] {2, 3, 8}) {
                         Parallel.forceParts(parts);
-                        NormKernels.Normalized split = NormKernels.normalizeChannels(xa, w, b, 100, inner, 1e-5);
+                        NormKernels.Normalized split = NormKernels.normalizeChannels(xa, w, b, c, inner, 1e-5);
                         assertArrayEquals(cy, split.y().toArray(), 0, "channels, " + parts + " parts");
-                        NormKernels.ChannelGradients sg = NormKernels.backwardChannels(ga, xa, w, split.stats(), 100, inner);
+                        NormKernels.ChannelGradients sg = NormKernels.backwardChannels(ga, xa, w, split.stats(), c, inner);
                         assertArrayEquals(cg.input().toArray(), sg.input().toArray(), 0, "channels, " + parts + " parts");
                         assertArrayEquals(cg.sums().toArray(), sg.sums().toArray(), 0, "channel sums, " + parts + " parts");
                     }
@@ -122,9 +129,9 @@ class NormKernelsTest {
     @Test
     void runsOfOneAreSummedDownTheirColumnsInOrder() {
         SplittableRandom rng = new SplittableRandom(11);
-        // 70 channels: a strip of 64 and one of 6; 130 rows, past the math kernel's sums
+        // 200 channels: strips of 56 (a quarter, rounded up to 8), the last partial; 130 rows
         int rows = 130;
-        int c = 70;
+        int c = 200;
         double[] x = new double[rows * c];
         double[] g = new double[x.length];
         double[] w = new double[c];
