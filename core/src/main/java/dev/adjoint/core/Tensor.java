@@ -16,6 +16,7 @@ import dev.adjoint.core.ops.Extremes;
 import dev.adjoint.core.ops.Gathering;
 import dev.adjoint.core.ops.Indexing;
 import dev.adjoint.core.ops.MatMul;
+import dev.adjoint.core.ops.BatchNormalization;
 import dev.adjoint.core.ops.Normalization;
 import dev.adjoint.core.ops.Pooling;
 import dev.adjoint.core.ops.Reductions;
@@ -1591,7 +1592,7 @@ public final class Tensor {
      *     weight or bias is not [C] of this dtype, or eps is negative or not finite
      */
     public Tensor batchNorm(Tensor weight, Tensor bias, double eps) {
-        return Normalization.batchNorm(this, weight, bias, eps);
+        return BatchNormalization.batchNorm(this, weight, bias, eps);
     }
 
     /**
@@ -1622,7 +1623,7 @@ public final class Tensor {
      */
     public Tensor batchNorm(Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training, double momentum,
             double eps) {
-        return Normalization.batchNorm(this, runningMean, runningVar, weight, bias, training, momentum, eps);
+        return BatchNormalization.batchNorm(this, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
     /**
