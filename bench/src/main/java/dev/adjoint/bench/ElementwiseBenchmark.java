@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * backward ({@code geluGrad}, {@code siluGrad}), and nn's {@code LayerNorm(1000)} of [256, 1000], weighted, summed,
  * backward into the input, the weight and the bias ({@code layerNormScoped}), and nn's {@code BatchNorm2d(32)} in
  * training mode on [64, 32, 14, 14] (conv2d's shape), the same way ({@code batchNormScoped}), and
- * {@code BatchNorm1d(512)} on [256, 512], whose channels are columns ({@code batchNorm1dScoped}); in float64 and float32
+ * {@code BatchNorm1d(512)} on [256, 512], whose channels are columns ({@code batchNorm1dScoped}), and
+ * tanh and sigmoid of [128, 256] forward and backward ({@code tanhGradScoped}, {@code sigmoidGradScoped}); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
  */
@@ -57,6 +58,9 @@ public class ElementwiseBenchmark {
     BatchNorm2d batchNorm;
     BatchNorm1d batchNorm1d;
     Tensor hWeight;
+    /** [128, 256]: a hidden layer's activations (the Fashion-MNIST MLP's batch and width), in cache. */
+    Tensor hidden;
+    Tensor hiddenWeight;
     Tensor images;
     Tensor imageWeight;
 
@@ -79,6 +83,8 @@ public class ElementwiseBenchmark {
         batchNorm1d = new BatchNorm1d(512);
         batchNorm1d.to(d);
         hWeight = Tensor.randn(d, rng, 256, 512);
+        hidden = Tensor.randn(d, rng, 128, 256).requiresGrad(true);
+        hiddenWeight = Tensor.randn(d, rng, 128, 256);
         images = Tensor.randn(d, rng, 64, 32, 14, 14).requiresGrad(true);
         imageWeight = Tensor.randn(d, rng, 64, 32, 14, 14);
         biasReluStep = RecordedStep.record(in -> h.add(bias).relu().sum());
@@ -242,6 +248,26 @@ public class ElementwiseBenchmark {
             batchNorm1d.forward(h).mul(hWeight).sum().backward();
         }
         return h.grad();
+    }
+
+    /** tanh of [128, 256] (in cache), weighted and summed, then backward into x: tanh's fused backward; scoped. */
+    @Benchmark
+    public Tensor tanhGradScoped() {
+        hidden.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            hidden.tanh().mul(hiddenWeight).sum().backward();
+        }
+        return hidden.grad();
+    }
+
+    /** sigmoid of [128, 256], as {@link #tanhGradScoped}. */
+    @Benchmark
+    public Tensor sigmoidGradScoped() {
+        hidden.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            hidden.sigmoid().mul(hiddenWeight).sum().backward();
+        }
+        return hidden.grad();
     }
 
     /** {@link #geluGrad} in a {@link MemoryScope}. */

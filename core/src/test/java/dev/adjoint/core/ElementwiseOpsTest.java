@@ -18,6 +18,35 @@ class ElementwiseOpsTest {
     private static final double NAN = Double.NaN;
 
     @Test
+    void sigmoidAndTanhBackwardGiveTheSameBitsAtAnyOffset() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(12);
+        for (DType dtype : DType.values()) {
+            // 300 elements: the one-index loop where the operands share an offset, the general one
+            // for a narrowed input (an offset of 7) and a narrowed gradient
+            Tensor wide = Tensor.randn(rng, 307).to(dtype);
+            Tensor gWide = Tensor.randn(rng, 307).to(dtype);
+            Tensor view = wide.narrow(0, 7, 300);
+            Tensor gView = gWide.narrow(0, 7, 300);
+            Tensor copy = Tensor.of(view.toArray(), 300).to(dtype);
+            Tensor gCopy = Tensor.of(gView.toArray(), 300).to(dtype);
+            for (boolean tanh : new boolean[] {true, false}) {
+                Tensor a = copy.detach().requiresGrad(true);
+                Tensor b = view.detach().requiresGrad(true);
+                (tanh ? a.tanh() : a.sigmoid()).backward(gCopy);
+                (tanh ? b.tanh() : b.sigmoid()).backward(gView);
+                double[] expected = a.grad().toArray();
+                assertArrayEquals(expected, b.grad().toArray(), 0, dtype + (tanh ? " tanh" : " sigmoid"));
+                double[] y = (tanh ? copy.tanh() : copy.sigmoid()).toArray();
+                double[] g = gCopy.toArray();
+                for (int i = 0; i < 300; i++) {
+                    double d = tanh ? g[i] * (1 - y[i] * y[i]) : g[i] * (1 - y[i]) * y[i];
+                    assertEquals(dtype == DType.FLOAT32 ? (float) d : d, expected[i], 0, "the formula at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void comparisonsFollowIeeeAndNanComparesFalse() {
         Tensor a = Tensor.of(new double[] {1, 2, 3, NAN, -0.0, NAN});
         Tensor b = Tensor.of(new double[] {2, 2, 2, 1, 0.0, NAN});

@@ -260,6 +260,25 @@ final class BinaryLoops {
     }
 
     private static double[] contiguous(Binary f, double[] r, int ro, double[] a, int ao, double[] b, int bo, int n) {
+        // NOTE: C2 leaves a loop over arrays at different offsets (ro + i, ao + i) scalar, even when
+        // they are equal; with one index it vectorizes. Fresh results and contiguous operands (and
+        // float32's widened blocks, all at 0) share their offsets: sigmoid's and tanh's backward,
+        // which have no math-kernel loop, take the one-index loops then.
+        if (ao == ro && bo == ro && (f == Binary.SIGMOID_GRAD || f == Binary.TANH_GRAD)) {
+            int end = ro + n;
+            if (f == Binary.SIGMOID_GRAD) {
+                for (int i = ro; i < end; i++) {
+                    double y = b[i];
+                    r[i] = a[i] * (1 - y) * y;
+                }
+            } else {
+                for (int i = ro; i < end; i++) {
+                    double y = b[i];
+                    r[i] = a[i] * (1 - y * y);
+                }
+            }
+            return r;
+        }
         return switch (f) {
             case ADD -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] + b[bo + i]; yield r; }
             case SUB -> { for (int i = 0; i < n; i++) r[ro + i] = a[ao + i] - b[bo + i]; yield r; }
