@@ -31,6 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * backward into the input, the weight and the bias ({@code layerNormScoped}), and nn's {@code BatchNorm2d(32)} in
  * training mode on [64, 32, 14, 14] (conv2d's shape), the same way ({@code batchNormScoped}), and
  * {@code BatchNorm1d(512)} on [256, 512], whose channels are columns ({@code batchNorm1dScoped}), and
+ * {@code BatchNorm2d(32)} in evaluation mode, forward only ({@code batchNormEvalScoped}), and
  * tanh and sigmoid of [128, 256] forward and backward ({@code tanhGradScoped}, {@code sigmoidGradScoped}); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
@@ -58,6 +59,9 @@ public class ElementwiseBenchmark {
     BatchNorm2d batchNorm;
     BatchNorm1d batchNorm1d;
     Tensor hWeight;
+    /** BatchNorm2d(32) in evaluation mode, and an input that needs no gradient (inference). */
+    BatchNorm2d evalBatchNorm;
+    Tensor imageValues;
     /** [128, 256]: a hidden layer's activations (the Fashion-MNIST MLP's batch and width), in cache. */
     Tensor hidden;
     Tensor hiddenWeight;
@@ -83,6 +87,10 @@ public class ElementwiseBenchmark {
         batchNorm1d = new BatchNorm1d(512);
         batchNorm1d.to(d);
         hWeight = Tensor.randn(d, rng, 256, 512);
+        evalBatchNorm = new BatchNorm2d(32);
+        evalBatchNorm.to(d);
+        evalBatchNorm.train(false);
+        imageValues = Tensor.randn(d, rng, 64, 32, 14, 14);
         hidden = Tensor.randn(d, rng, 128, 256).requiresGrad(true);
         hiddenWeight = Tensor.randn(d, rng, 128, 256);
         images = Tensor.randn(d, rng, 64, 32, 14, 14).requiresGrad(true);
@@ -248,6 +256,14 @@ public class ElementwiseBenchmark {
             batchNorm1d.forward(h).mul(hWeight).sum().backward();
         }
         return h.grad();
+    }
+
+    /** nn's BatchNorm2d(32) in evaluation mode on [64, 32, 14, 14], forward only (inference); scoped. */
+    @Benchmark
+    public Tensor batchNormEvalScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return evalBatchNorm.forward(imageValues).detach();
+        }
     }
 
     /** tanh of [128, 256] (in cache), weighted and summed, then backward into x: tanh's fused backward; scoped. */

@@ -81,12 +81,16 @@ public final class BatchNormalization {
         }
         if (!training) {
             checkEvaluation(x, weight, bias, eps);
+            // x alpha + beta per channel (two passes over x, as PyTorch's inference): alpha = w / sqrt(var + eps),
+            // beta = b - mean alpha
             int[] s = channelShape(x);
-            Tensor y = x.sub(runningMean.reshape(s)).div(runningVar.reshape(s).add(eps).sqrt());
+            Tensor alpha = runningVar.add(eps).pow(-0.5);
             if (weight != null) {
-                y = y.mul(weight.reshape(s));
+                alpha = alpha.mul(weight);
             }
-            return bias == null ? y : y.add(bias.reshape(s));
+            Tensor shift = runningMean.mul(alpha);
+            Tensor beta = bias == null ? shift.neg() : bias.sub(shift);
+            return x.mul(alpha.reshape(s)).add(beta.reshape(s));
         }
         checkBatchNorm(x, weight, bias, eps);
         BatchNorm op = normalizeChannels(x, weight, bias, eps);
