@@ -187,6 +187,30 @@ class BatchNormOpTest {
     }
 
     @Test
+    void evaluationGivesTheBitsOfTheScaleAndShiftOps() {
+        SplittableRandom rng = new SplittableRandom(7);
+        for (DType dtype : DType.values()) {
+            // [N, C] (rows of all channels), [N, C, H, W] (runs per channel), and a narrowed view
+            Tensor[] inputs = {Tensor.randn(rng, 70, 9).to(dtype), Tensor.randn(rng, 5, 9, 6, 7).to(dtype),
+                Tensor.randn(rng, 8, 9, 20).to(dtype).narrow(0, 3, 4)};
+            Tensor mean = Tensor.randn(rng, 9).to(dtype);
+            Tensor var = Tensor.rand(rng, 9).add(0.1).to(dtype);
+            Tensor w = Tensor.randn(rng, 9).to(dtype);
+            Tensor b = Tensor.randn(rng, 9).to(dtype);
+            for (Tensor x : inputs) {
+                int[] s = new int[x.rank()];
+                java.util.Arrays.fill(s, 1);
+                s[1] = 9;
+                Tensor alpha = var.add(1e-5).pow(-0.5).mul(w);
+                Tensor beta = b.sub(mean.mul(alpha));
+                double[] expected = x.mul(alpha.reshape(s)).add(beta.reshape(s)).toArray();
+                assertArrayEquals(expected, x.batchNorm(mean, var, w, b, false, 0.1, 1e-5).toArray(), 0,
+                        dtype + " " + java.util.Arrays.toString(x.shape()));
+            }
+        }
+    }
+
+    @Test
     void badRunningStatisticsAreNamed() {
         Tensor x = Tensor.zeros(4, 3, 2);
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,

@@ -250,6 +250,50 @@ public final class NormKernels {
     }
 
     /**
+     * {@code x alpha[c] + beta[c]} over each channel c of x ([N, channels, inner...] flattened), each
+     * product and sum rounded to x's dtype (the bits of the two ops): a batch normalization in
+     * evaluation mode, in one pass over x, each run's sum taken while its products are in cache.
+     *
+     * @param x the array
+     * @param alpha the scale, [channels] of x's dtype
+     * @param beta the shift, [channels] of x's dtype
+     * @param channels the number of channels, above 0
+     * @param inner the elements of a run, above 0
+     * @return a new contiguous array of x's shape and dtype
+     */
+    public static NDArray scaleChannels(NDArray x, NDArray alpha, NDArray beta, int channels, int inner) {
+        NDArray xc = x.contiguous();
+        NDArray a = alpha.contiguous();
+        NDArray b = beta.contiguous();
+        boolean floats = xc.floats != null;
+        NDArray y = floats ? NDArray.wrapLike(Buffers.uninitializedFloats(xc.size), xc) : NDArray.wrapLike(Buffers.uninitialized(xc.size), xc);
+        if (xc.size == 0) {
+            return y;
+        }
+        int runs = xc.size / inner;
+        // [N, C]: a row of all the channels at once against the whole of alpha and beta
+        boolean rows = inner == 1;
+        int length = rows ? channels : inner;
+        int stride = rows ? 1 : 0;
+        Parallel.forRange(rows ? runs / channels : runs, 1, length, (first, last) -> {
+            MathKernel math = KernelProvider.exactFor(length);
+            for (int k = first; k < last; k++) {
+                int at = k * length;
+                // a run's channel, whose alpha and beta broadcast over it; a row's channels, one each
+                int c = rows ? 0 : k % channels;
+                if (floats) {
+                    math.arithmetic(Elementwise.Binary.MUL, xc.floats, xc.offset + at, a.floats, a.offset + c, stride, y.floats, at, length);
+                    math.arithmetic(Elementwise.Binary.ADD, y.floats, at, b.floats, b.offset + c, stride, y.floats, at, length);
+                } else {
+                    math.arithmetic(Elementwise.Binary.MUL, xc.data, xc.offset + at, a.data, a.offset + c, stride, y.data, at, length);
+                    math.arithmetic(Elementwise.Binary.ADD, y.data, at, b.data, b.offset + c, stride, y.data, at, length);
+                }
+            }
+        });
+        return y;
+    }
+
+    /**
      * The channels a thread takes at once: enough for a read of 16 or more elements per image, so
      * that short runs ([N, C, 3], say) are read as blocks, not one by one; no more than there are,
      * and one where a block's rows would not fit an array.

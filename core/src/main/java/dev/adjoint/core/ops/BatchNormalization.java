@@ -81,7 +81,7 @@ public final class BatchNormalization {
         }
         if (!training) {
             checkEvaluation(x, weight, bias, eps);
-            // x alpha + beta per channel (two passes over x, as PyTorch's inference): alpha = w / sqrt(var + eps),
+            // x alpha + beta per channel, one op (as PyTorch's inference): alpha = w / sqrt(var + eps),
             // beta = b - mean alpha
             int[] s = channelShape(x);
             Tensor alpha = runningVar.add(eps).pow(-0.5);
@@ -90,7 +90,7 @@ public final class BatchNormalization {
             }
             Tensor shift = runningMean.mul(alpha);
             Tensor beta = bias == null ? shift.neg() : bias.sub(shift);
-            return x.mul(alpha.reshape(s)).add(beta.reshape(s));
+            return SCALE.apply(x, alpha, beta);
         }
         checkBatchNorm(x, weight, bias, eps);
         BatchNorm op = normalizeChannels(x, weight, bias, eps);
@@ -162,6 +162,57 @@ public final class BatchNormalization {
         s[1] = x.dim(1);
         return s;
     }
+
+    /**
+     * {@code x alpha + beta} per channel of an [N, C, ...] x (alpha and beta [C]), evaluation mode's
+     * one pass: the bits of {@code x.mul(alpha).add(beta)} broadcast per channel, and their gradients.
+     */
+    private static final Primitive SCALE = new Primitive("batchNormScale") {
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0], in[1]);
+            Tensor x = in[0];
+            // an empty x has no runs (the rest of its shape may not fit an int)
+            int inner = x.size() == 0 ? 1 : x.size() / (x.dim(0) * x.dim(1));
+            return Access.wrap(NormKernels.scaleChannels(value(x), value(in[1]), value(in[2]), x.dim(1), inner));
+        }
+
+        // dx = g alpha, dalpha = S(g x), dbeta = S(g), S the sum over a channel's values
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Tensor x = ctx.saved(0);
+            Tensor alpha = ctx.saved(1);
+            int[] s = channelShape(x);
+            int c = x.dim(1);
+            return new Tensor[] {
+                ctx.needsInputGrad(0) ? g.mul(alpha.reshape(s)) : null,
+                ctx.needsInputGrad(1) ? g.mul(x).sumTo(s).reshape(c) : null,
+                ctx.needsInputGrad(2) ? g.sumTo(s).reshape(c) : null};
+        }
+
+        // dy = dx alpha + x dalpha + dbeta
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor x = in[0];
+            int[] s = channelShape(x);
+            Tensor dy = null;
+            int k = 0;
+            if (t[0] != null) {
+                k = Tangents.batch(t[0], x);
+                dy = t[0].mul(in[1].reshape(s));
+            }
+            if (t[1] != null) {
+                k = Tangents.batch(t[1], in[1]);
+                dy = Tangents.sum(dy, x.mul(t[1].reshape(Tangents.shape(t[1], k, s))));
+            }
+            if (t[2] != null) {
+                k = Tangents.batch(t[2], in[2]);
+                dy = Tangents.sum(dy, t[2].reshape(Tangents.shape(t[2], k, s)));
+            }
+            int[] full = Tangents.shape(dy, k, x.shape());
+            return Arrays.equals(dy.shape(), full) ? dy : dy.expand(full);
+        }
+    };
 
     /**
      * batchNorm with its weight and bias: y = xhat w + b per channel, inputs x and, where given, w
