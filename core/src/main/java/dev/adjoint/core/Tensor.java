@@ -1603,7 +1603,7 @@ public final class Tensor {
      * with the unbiased variance (as PyTorch). In evaluation mode the running statistics normalize
      * instead, {@code (x - runningMean) / sqrt(runningVar + eps) weight + bias} computed as PyTorch's
      * inference computes it, {@code x alpha + beta} per channel with {@code alpha = weight /
-     * sqrt(runningVar + eps)} and {@code beta = bias - runningMean alpha} (two passes over x), and stay
+     * sqrt(runningVar + eps)} and {@code beta = bias - runningMean alpha} (one pass over x), and stay
      * as they are. The running statistics are leaves that the update changes through {@link #modify}, so a
      * {@link RecordedStep} refuses to record a training-mode call that has them. Unlike PyTorch,
      * evaluation mode is differentiable in the running statistics too (they are ordinary tensors of

@@ -18,7 +18,8 @@ import java.util.Arrays;
  * channel, in one pass forward and one backward that gives all three gradients; recorded, the same
  * bits from differentiable ops ({@link Normalization}'s gradient op on the channels as rows, and
  * {@code batchNormSums}). The running statistics of PyTorch's functional {@code batch_norm} come
- * from the forward pass's. The numbers are {@link NormKernels}'.
+ * from the forward pass's; evaluation mode scales and shifts each channel in one op,
+ * {@code batchNormScale}. The numbers are {@link NormKernels}'.
  */
 public final class BatchNormalization {
     private BatchNormalization() {

@@ -16,7 +16,7 @@
  * {@code maxPool2dGather}, the fused softmax and the fused activation backward ops, named
  * {@code sigmoidBackward} and so on, softmax cross-entropy with its gradient op
  * {@code softmaxCrossEntropyBackward}, layer normalization ({@code layerNorm}) with its gradient op
- * {@code layerNormBackward}, batch normalization's ({@code batchNorm}, with its weight and bias, its parameters' sums {@code batchNormSums}, and the normalization alone with {@code batchNormBackward} for the recorded formulas), and {@code scaledProduct}, the tangent of a power in one
+ * {@code layerNormBackward}, batch normalization's ({@code batchNorm}, with its weight and bias, its parameters' sums {@code batchNormSums}, evaluation mode's {@code batchNormScale}, and the normalization alone with {@code batchNormBackward} for the recorded formulas), and {@code scaledProduct}, the tangent of a power in one
  * dispatch; gelu, one pass instead of five), or by exactness (clamp and leakyRelu, which shifted
  * relus round; silu and gelu, whose backwards are PyTorch's formulas; std and norm, whose gradient at 0 would be 0/0 as composites), or by being
  * a function of its own (erf, maximum, where, pow with a tensor exponent); the index ops (gather
