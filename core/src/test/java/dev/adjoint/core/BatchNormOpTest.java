@@ -190,22 +190,39 @@ class BatchNormOpTest {
     void evaluationGivesTheBitsOfTheScaleAndShiftOps() {
         SplittableRandom rng = new SplittableRandom(7);
         for (DType dtype : DType.values()) {
-            // [N, C] (rows of all channels), [N, C, H, W] (runs per channel), and a narrowed view
-            Tensor[] inputs = {Tensor.randn(rng, 70, 9).to(dtype), Tensor.randn(rng, 5, 9, 6, 7).to(dtype),
-                Tensor.randn(rng, 8, 9, 20).to(dtype).narrow(0, 3, 4)};
-            Tensor mean = Tensor.randn(rng, 9).to(dtype);
-            Tensor var = Tensor.rand(rng, 9).add(0.1).to(dtype);
-            Tensor w = Tensor.randn(rng, 9).to(dtype);
-            Tensor b = Tensor.randn(rng, 9).to(dtype);
-            for (Tensor x : inputs) {
-                int[] s = new int[x.rank()];
-                java.util.Arrays.fill(s, 1);
-                s[1] = 9;
-                Tensor alpha = var.add(1e-5).pow(-0.5).mul(w);
-                Tensor beta = b.sub(mean.mul(alpha));
-                double[] expected = x.mul(alpha.reshape(s)).add(beta.reshape(s)).toArray();
-                assertArrayEquals(expected, x.batchNorm(mean, var, w, b, false, 0.1, 1e-5).toArray(), 0,
-                        dtype + " " + java.util.Arrays.toString(x.shape()));
+            for (int c : new int[] {9, 80}) {
+                // [N, C] (rows of all channels: short, then past the math kernel's 64), [N, C, H, W]
+                // (runs of 42 and of 81), a narrowed view
+                Tensor[] inputs = {Tensor.randn(rng, 70, c).to(dtype), Tensor.randn(rng, 5, c, 6, 7).to(dtype),
+                    Tensor.randn(rng, 2, c, 9, 9).to(dtype), Tensor.randn(rng, 8, c, 20).to(dtype).narrow(0, 3, 4)};
+                Tensor mean = Tensor.randn(rng, c).to(dtype);
+                Tensor var = Tensor.rand(rng, c).add(0.1).to(dtype);
+                Tensor w = Tensor.randn(rng, c).to(dtype);
+                Tensor b = Tensor.randn(rng, c).to(dtype);
+                for (Tensor x : inputs) {
+                    int[] s = new int[x.rank()];
+                    java.util.Arrays.fill(s, 1);
+                    s[1] = c;
+                    for (boolean[] given : new boolean[][] {{true, true}, {true, false}, {false, true}, {false, false}}) {
+                        Tensor weight = given[0] ? w : null;
+                        Tensor bias = given[1] ? b : null;
+                        Tensor alpha = given[0] ? var.add(1e-5).pow(-0.5).mul(w) : var.add(1e-5).pow(-0.5);
+                        Tensor beta = given[1] ? b.sub(mean.mul(alpha)) : mean.mul(alpha).neg();
+                        double[] expected = x.mul(alpha.reshape(s)).add(beta.reshape(s)).toArray();
+                        String what = dtype + " " + java.util.Arrays.toString(x.shape()) + " weight " + given[0] + " bias " + given[1];
+                        assertArrayEquals(expected, x.batchNorm(mean, var, weight, bias, false, 0.1, 1e-5).toArray(), 0, what);
+                        // and the definition, to rounding
+                        double[] v = x.toArray();
+                        double[] y = x.batchNorm(mean, var, weight, bias, false, 0.1, 1e-5).toArray();
+                        int inner = x.size() / (x.dim(0) * c);
+                        for (int i = 0; i < v.length; i += 7) {
+                            int ch = (i / inner) % c;
+                            double d = (v[i] - mean.toArray()[ch]) / Math.sqrt(var.toArray()[ch] + 1e-5) * (given[0] ? w.toArray()[ch] : 1)
+                                    + (given[1] ? b.toArray()[ch] : 0);
+                            assertEquals(d, y[i], dtype == DType.FLOAT32 ? 1e-4 * (1 + Math.abs(d)) : 1e-10 * (1 + Math.abs(d)), what + " at " + i);
+                        }
+                    }
+                }
             }
         }
     }

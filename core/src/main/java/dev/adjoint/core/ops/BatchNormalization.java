@@ -84,7 +84,6 @@ public final class BatchNormalization {
             checkEvaluation(x, weight, bias, eps);
             // x alpha + beta per channel, one op (as PyTorch's inference): alpha = w / sqrt(var + eps),
             // beta = b - mean alpha
-            int[] s = channelShape(x);
             Tensor alpha = runningVar.add(eps).pow(-0.5);
             if (weight != null) {
                 alpha = alpha.mul(weight);
