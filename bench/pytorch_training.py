@@ -5,7 +5,7 @@ or float32 with --dtype float32).
 Usage: pytorch_training.py [--threads N] [--min-time S] [--dtype float64|float32] WORKLOAD...
 Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step, always in
 float32, PyTorch's default), fashionMlpStep (the Fashion-MNIST example's 784-256-128-10 step, batch 128), biasRelu, softmax, tanh, sigmoid, log, log1p, softplus, gelu (forward only, no gradient: ElementwiseBenchmark's
-tanhScoped, ...), geluGrad and siluGrad (gelu or silu weighted, summed, backward), layerNorm (LayerNorm(1000), scoped), batchNorm (BatchNorm2d(32) on [64, 32, 14, 14], scoped), batchNorm1d (BatchNorm1d(512) on [256, 512], scoped), batchNormEval (BatchNorm2d(32) in evaluation mode, forward only), tanhGrad and sigmoidGrad (of [128, 256], weighted, summed, backward, scoped), conv2d, wideConv, maxPool2d (as ConvBenchmark and ConvDtypeBenchmark), expandedAdd,
+tanhScoped, ...), geluGrad and siluGrad (gelu or silu weighted, summed, backward), layerNorm (LayerNorm(1000), scoped), batchNorm (BatchNorm2d(32) on [64, 32, 14, 14], scoped), batchNorm1d (BatchNorm1d(512) on [256, 512], scoped), batchNormEval (BatchNorm2d(32) in evaluation mode, forward only), tanhGrad and sigmoidGrad (of [128, 256], weighted, summed, backward, scoped), sqrt and neg (of [128, 256], forward, scoped), conv2d, wideConv, maxPool2d (as ConvBenchmark and ConvDtypeBenchmark), expandedAdd,
 transposeCopy, sumBackward (as StridedBenchmark). Prints one JSON
 line per workload: {"workload", "backend": "torch", "threads", "dtype", "us"} (microseconds per call, the
 median of 5 rounds of at least --min-time seconds each, after warm-up).
@@ -180,6 +180,18 @@ def small_grad(name):
         def step():
             x.grad = None
             (f(x) * w).sum().backward()
+        return step
+    return make
+
+
+def small_forward(name):
+    """A function of [128, 256] uniform in [0, 1), forward only, no gradient (sqrt, neg)."""
+    def make(torch):
+        f = getattr(torch, name)
+        x = torch.rand(128, 256)
+
+        def step():
+            f(x)
         return step
     return make
 
@@ -415,7 +427,7 @@ def squared_difference_grad(torch):
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "fashionMlpStep": (fashion_mlp_step, None),
              "biasRelu": (bias_relu, None),
-             "softmax": (softmax, None), "softmaxChannels": (softmax_channels, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "layerNorm": (layer_norm, None), "batchNorm": (batch_norm, None), "batchNorm1d": (batch_norm1d, None), "batchNormEval": (batch_norm_eval, None), "tanhGrad": (small_grad("tanh"), None), "sigmoidGrad": (small_grad("sigmoid"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
+             "softmax": (softmax, None), "softmaxChannels": (softmax_channels, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "layerNorm": (layer_norm, None), "batchNorm": (batch_norm, None), "batchNorm1d": (batch_norm1d, None), "batchNormEval": (batch_norm_eval, None), "tanhGrad": (small_grad("tanh"), None), "sigmoidGrad": (small_grad("sigmoid"), None), "sqrt": (small_forward("sqrt"), None), "neg": (small_forward("neg"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
              "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None),
              "lookup": (lookup, None), "lookupBackward": (lookup_backward, None), "gatherTargets": (gather_targets, None),
              "concat": (concat, None), "where": (where, None), "gt": (gt, None), "clamp": (clamp, None),

@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * training mode on [64, 32, 14, 14] (conv2d's shape), the same way ({@code batchNormScoped}), and
  * {@code BatchNorm1d(512)} on [256, 512], whose channels are columns ({@code batchNorm1dScoped}), and
  * {@code BatchNorm2d(32)} in evaluation mode, forward only ({@code batchNormEvalScoped}), and
- * tanh and sigmoid of [128, 256] forward and backward ({@code tanhGradScoped}, {@code sigmoidGradScoped}); in float64 and float32
+ * tanh and sigmoid of [128, 256] forward and backward ({@code tanhGradScoped}, {@code sigmoidGradScoped}), and
+ * sqrt and negation of [128, 256], forward only ({@code sqrtScoped}, {@code negScoped}); in float64 and float32
  * ({@code -p dtype=float32}); each eager, in a {@link MemoryScope} ({@code ...Scoped}) and
  * replayed from a {@link RecordedStep} ({@code ...Replayed}).
  */
@@ -65,6 +66,8 @@ public class ElementwiseBenchmark {
     /** [128, 256]: a hidden layer's activations (the Fashion-MNIST MLP's batch and width), in cache. */
     Tensor hidden;
     Tensor hiddenWeight;
+    /** Uniform in [0, 1), [128, 256], no gradient: sqrt's argument. */
+    Tensor hiddenPositive;
     Tensor images;
     Tensor imageWeight;
 
@@ -93,6 +96,7 @@ public class ElementwiseBenchmark {
         imageValues = Tensor.randn(d, rng, 64, 32, 14, 14);
         hidden = Tensor.randn(d, rng, 128, 256).requiresGrad(true);
         hiddenWeight = Tensor.randn(d, rng, 128, 256);
+        hiddenPositive = Tensor.rand(d, rng, 128, 256);
         images = Tensor.randn(d, rng, 64, 32, 14, 14).requiresGrad(true);
         imageWeight = Tensor.randn(d, rng, 64, 32, 14, 14);
         biasReluStep = RecordedStep.record(in -> h.add(bias).relu().sum());
@@ -263,6 +267,22 @@ public class ElementwiseBenchmark {
     public Tensor batchNormEvalScoped() {
         try (MemoryScope scope = MemoryScope.open()) {
             return evalBatchNorm.forward(imageValues).detach();
+        }
+    }
+
+    /** sqrt of [128, 256] (in cache), forward only; scoped. */
+    @Benchmark
+    public Tensor sqrtScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return hiddenPositive.sqrt().detach();
+        }
+    }
+
+    /** -x of [128, 256] (in cache), forward only (what a difference's backward runs); scoped. */
+    @Benchmark
+    public Tensor negScoped() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return hiddenPositive.neg().detach();
         }
     }
 

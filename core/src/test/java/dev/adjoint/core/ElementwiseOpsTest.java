@@ -18,6 +18,34 @@ class ElementwiseOpsTest {
     private static final double NAN = Double.NaN;
 
     @Test
+    void negAbsAndSqrtGiveTheSameBitsAtAnyOffset() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(13);
+        for (DType dtype : DType.values()) {
+            // the one-index loop for a contiguous input, the general one for a narrowed view (offset 7)
+            Tensor view = Tensor.rand(rng, 307).mul(4).sub(1).to(dtype).narrow(0, 7, 300);
+            Tensor copy = Tensor.of(view.toArray(), 300).to(dtype);
+            double[] v = copy.toArray();
+            for (String f : new String[] {"neg", "abs", "sqrt"}) {
+                java.util.function.UnaryOperator<Tensor> op = switch (f) {
+                    case "neg" -> Tensor::neg;
+                    case "abs" -> Tensor::abs;
+                    default -> Tensor::sqrt;
+                };
+                double[] expected = op.apply(copy).toArray();
+                assertArrayEquals(expected, op.apply(view).toArray(), 0, dtype + " " + f);
+                for (int i = 0; i < 300; i++) {
+                    double d = switch (f) {
+                        case "neg" -> -v[i];
+                        case "abs" -> Math.abs(v[i]);
+                        default -> Math.sqrt(v[i]);
+                    };
+                    assertEquals(dtype == DType.FLOAT32 ? (float) d : d, expected[i], 0, dtype + " " + f + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void sigmoidAndTanhBackwardGiveTheSameBitsAtAnyOffset() {
         java.util.SplittableRandom rng = new java.util.SplittableRandom(12);
         for (DType dtype : DType.values()) {

@@ -147,6 +147,15 @@ public final class Elementwise {
             Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> signBit(abs, a, o + from, r, from, to - from));
             return NDArray.wrapLike(r, x);
         }
+        if (f == Unary.SQRT && x.floats != null && x.isContiguous()) {
+            // a float's square root rounds as the double one rounded does (a double has more than
+            // 2 * 24 + 2 bits): exact, and C2 gives the float loop a vector instruction
+            float[] r = Buffers.uninitializedFloats(x.size);
+            float[] a = x.floats;
+            int o = x.offset;
+            Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> floatSqrt(a, o + from, r, from, to - from));
+            return NDArray.wrapLike(r, x);
+        }
         if (math && x.floats != null && Float32Arithmetic.covers(f)) {
             return Float32Arithmetic.map(f, x);
         }
@@ -155,6 +164,19 @@ public final class Elementwise {
                 loop(f, a, o, r, ro, n);
             }
         });
+    }
+
+    /** {@code r[ro + i] = sqrt(a[ao + i])} on floats; one index where the offsets agree (see {@link #loop}). */
+    private static void floatSqrt(float[] a, int ao, float[] r, int ro, int n) {
+        if (ao == ro) {
+            for (int i = ro; i < ro + n; i++) {
+                r[i] = (float) Math.sqrt(a[i]);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                r[ro + i] = (float) Math.sqrt(a[ao + i]);
+            }
+        }
     }
 
     /** |a| or -a on floats, on the math kernel (short runs on the plain-Java one). */
@@ -317,6 +339,18 @@ public final class Elementwise {
 
     /** {@code r[ro + i] = f(a[o + i])} for i in [0, n); returns r. */
     private static double[] loop(Unary f, double[] a, int o, double[] r, int ro, int n) {
+        // NOTE: C2 leaves a loop over arrays at different offsets (ro + i, o + i) scalar, even when
+        // they are equal; with one index it vectorizes. Contiguous operands and float32's widened
+        // blocks share their offsets: the functions with a vector instruction take one-index loops.
+        if (o == ro && (f == Unary.NEG || f == Unary.ABS || f == Unary.SQRT)) {
+            int end = ro + n;
+            switch (f) {
+                case NEG -> { for (int i = ro; i < end; i++) r[i] = -a[i]; }
+                case ABS -> { for (int i = ro; i < end; i++) r[i] = Math.abs(a[i]); }
+                default -> { for (int i = ro; i < end; i++) r[i] = Math.sqrt(a[i]); }
+            }
+            return r;
+        }
         return switch (f) {
             case NEG -> { for (int i = 0; i < n; i++) r[ro + i] = -a[o + i]; yield r; }
             case EXP -> { for (int i = 0; i < n; i++) r[ro + i] = Math.exp(a[o + i]); yield r; }
