@@ -260,10 +260,8 @@ final class BinaryLoops {
     }
 
     private static double[] contiguous(Binary f, double[] r, int ro, double[] a, int ao, double[] b, int bo, int n) {
-        // NOTE: C2 leaves a loop over arrays at different offsets (ro + i, ao + i) scalar, even when
-        // they are equal; with one index it vectorizes. Fresh results and contiguous operands (and
-        // float32's widened blocks, all at 0) share their offsets: sigmoid's and tanh's backward,
-        // which have no math-kernel loop, take the one-index loops then.
+        // NOTE: one index where the offsets agree, which C2 vectorizes (see Elementwise.loop): for
+        // sigmoid's and tanh's backward, which have no math-kernel loop
         if (ao == ro && bo == ro && (f == Binary.SIGMOID_GRAD || f == Binary.TANH_GRAD)) {
             int end = ro + n;
             if (f == Binary.SIGMOID_GRAD) {

@@ -147,14 +147,8 @@ public final class Elementwise {
             Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> signBit(abs, a, o + from, r, from, to - from));
             return NDArray.wrapLike(r, x);
         }
-        if (f == Unary.SQRT && x.floats != null && x.isContiguous()) {
-            // a float's square root rounds as the double one rounded does (a double has more than
-            // 2 * 24 + 2 bits): exact, and C2 gives the float loop a vector instruction
-            float[] r = Buffers.uninitializedFloats(x.size);
-            float[] a = x.floats;
-            int o = x.offset;
-            Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> floatSqrt(a, o + from, r, from, to - from));
-            return NDArray.wrapLike(r, x);
+        if (f == Unary.SQRT && x.floats != null) {
+            return Float32Arithmetic.sqrt(x);
         }
         if (math && x.floats != null && Float32Arithmetic.covers(f)) {
             return Float32Arithmetic.map(f, x);
@@ -164,19 +158,6 @@ public final class Elementwise {
                 loop(f, a, o, r, ro, n);
             }
         });
-    }
-
-    /** {@code r[ro + i] = sqrt(a[ao + i])} on floats; one index where the offsets agree (see {@link #loop}). */
-    private static void floatSqrt(float[] a, int ao, float[] r, int ro, int n) {
-        if (ao == ro) {
-            for (int i = ro; i < ro + n; i++) {
-                r[i] = (float) Math.sqrt(a[i]);
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                r[ro + i] = (float) Math.sqrt(a[ao + i]);
-            }
-        }
     }
 
     /** |a| or -a on floats, on the math kernel (short runs on the plain-Java one). */

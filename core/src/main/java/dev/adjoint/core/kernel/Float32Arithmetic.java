@@ -6,7 +6,7 @@ package dev.adjoint.core.kernel;
  * MathKernel#MIN_LENGTH} floats compute in float32 arithmetic on the math kernel, as PyTorch does
  * (eight lanes on AVX2 where float64 has four, and shorter series), within one ulp (exp, log, log1p, erf),
  * two or (gelu) a few of the correctly rounded result; the two backward formulas, whose sums cancel
- * near their roots, within a bound on their absolute error (Float32ElementwiseTest). A view is read block by block, never materialised, and
+ * near their roots, within a bound on their absolute error (Float32ElementwiseTest). ({@link #sqrt} is here too, a float loop, exact.) A view is read block by block, never materialised, and
  * gets its contiguous copy's bits: a value's result does not depend on its place.
  */
 final class Float32Arithmetic {
@@ -40,6 +40,26 @@ final class Float32Arithmetic {
                 case SOFTPLUS -> k.softplus(a, ao, r, ro, n);
                 case ERF -> k.erf(a, ao, r, ro, n);
                 default -> throw new IllegalStateException("map: no float32 loop for " + f);
+            }
+        });
+    }
+
+    /**
+     * The square root of a float32 x as a float loop, not {@link #covers covered}: exact, the bits of
+     * the float64 root rounded (a double has more than 2 * 24 + 2 bits), where the widened blocks
+     * cost three passes; C2 gives the loop a vector instruction where the offsets agree (one index;
+     * see {@code Elementwise.loop}).
+     */
+    static NDArray sqrt(NDArray x) {
+        return blockwise(x, (a, ao, r, ro, n) -> {
+            if (ao == ro) {
+                for (int i = ro; i < ro + n; i++) {
+                    r[i] = (float) Math.sqrt(a[i]);
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    r[ro + i] = (float) Math.sqrt(a[ao + i]);
+                }
             }
         });
     }
