@@ -32,7 +32,7 @@ import java.util.Arrays;
  * released, and a {@code backward()} through that graph is refused: its memory may hold another
  * tensor's values by then, and Adjoint never computes with it. Call {@code backward()} and read
  * what you need before the scope closes, or {@link #keep} it. Which results are recycled is an
- * implementation detail (today, arrays from 256 KB to 128 MB; the tests recycle every size): code
+ * implementation detail (today, arrays from 32 KB to 128 MB; the tests recycle every size): code
  * must not read a result it did not keep after the close, whatever its size.
  *
  * <p><b>What does not belong to it:</b> tensors made before it opened (parameters, inputs, a data

@@ -47,8 +47,12 @@ public final class Buffers {
     static final boolean ENABLED = !"false".equals(System.getProperty("adjoint.recycle"));
     /** Test mode: every length is recycled, and reused arrays are poisoned with NaN. */
     static final boolean TEST_MODE = Boolean.getBoolean("adjoint.recycle.test");
-    /** Arrays shorter than this (32K doubles, 256 KB) are allocated normally: the JVM's fast path is cheap for them. */
-    static final int MIN_LENGTH = TEST_MODE ? 1 : 1 << 15;
+    /**
+     * Arrays shorter than this (4K doubles, 32 KB) are allocated normally. A new array is memory that
+     * no cache holds, so a kernel writing a new one of 128 KB takes several times as long as one
+     * writing a reused one (bench/RESULTS.md).
+     */
+    static final int MIN_LENGTH = TEST_MODE ? 1 : 1 << 12;
     /** Arrays longer than this (16M doubles, 128 MB) are not kept. */
     static final int MAX_LENGTH = 1 << 24;
     /** {@link #MIN_LENGTH} for float arrays: the same bytes, twice the elements. */

@@ -32,7 +32,7 @@ final class ConvLoops {
         double[] b = bias == null ? null : bias.toArray();
         int[] shape = g.outputShape();
         // every element is written, by moveColumns or an image's product
-        double[] y = Buffers.uninitialized(Shapes.size(shape)); // float32: Buffers.uninitializedFloats(Shapes.size(shape))
+        double[] y = Buffers.uninitialized(Shapes.size(shape));
         int k = g.rows();
         int og = g.o() / g.groups();
         ConvKernels.Plan plan = ConvKernels.Plan.of(g, budget);
@@ -70,7 +70,7 @@ final class ConvLoops {
         NDArray wc = weight.contiguous();
         int[] shape = g.inputShape();
         // every element is written: each block zeroes its images before col2im adds to them
-        double[] gx = Buffers.uninitialized(Shapes.size(shape)); // float32: Buffers.uninitializedFloats(Shapes.size(shape))
+        double[] gx = Buffers.uninitialized(Shapes.size(shape));
         int k = g.rows();
         int og = g.o() / g.groups();
         int image = g.c() * g.h() * g.w();

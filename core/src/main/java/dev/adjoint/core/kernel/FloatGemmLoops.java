@@ -78,7 +78,7 @@ final class FloatGemmLoops {
         if (k != b.shape[transB ? 1 : 0] || k == 0 || (long) m * n * k > Gemm.SMALL_WORK) {
             return null;
         }
-        float[] c = new float[m * n]; // direct writes all of it
+        float[] c = Buffers.uninitializedFloats(m * n); // direct writes all of it
         direct(a.floats, a.offset, a.strides[transA ? 1 : 0], a.strides[transA ? 0 : 1],
                 b.floats, b.offset, b.strides[transB ? 1 : 0], b.strides[transB ? 0 : 1], c, 0, n, m, n, k);
         boolean share = shareShape != null && shareShape.length == 2 && shareShape[0] == m && shareShape[1] == n;
@@ -108,7 +108,7 @@ final class FloatGemmLoops {
             return NDArray.wrap(new float[size], outShape);
         }
         // every path below writes all of C
-        float[] c = new float[size];
+        float[] c = Buffers.uninitializedFloats(size);
         MatrixLayout la = MatrixLayout.of(a);
         MatrixLayout lb = MatrixLayout.of(b);
         int[] counter = new int[rank - 2];

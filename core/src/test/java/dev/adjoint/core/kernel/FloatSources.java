@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  *   <li>NDArray's float64 buffer field becomes its float32 one ({@code x.data} to {@code x.floats};
  *       a call {@code data()} stays), {@code toArray()} becomes {@code toFloatArray()},
  *       {@code KernelProvider.kernel()} becomes {@code KernelProvider.floatKernel()}, and
- *       {@code Buffers.uninitialized(n)} (float64 only) becomes {@code new float[n]};
+ *       {@code Buffers.uninitialized(n)} becomes {@code Buffers.uninitializedFloats(n)};
  *   <li>on code lines (not comments), decimal literals get an {@code f}: {@code 0.0} to {@code 0.0f};
  *   <li>a line ending in {@code // float32: EXPR} takes EXPR as its initializer in the float file
  *       (a tile constant tuned per dtype); the comment itself is dropped;
@@ -142,7 +142,7 @@ public final class FloatSources {
                 .replaceAll("\\.data\\b(?!\\()", ".floats")
                 .replace(".toArray()", ".toFloatArray()")
                 .replace("KernelProvider.kernel()", "KernelProvider.floatKernel()");
-        line = UNINITIALIZED.matcher(line).replaceAll("new float[$1];");
+        line = UNINITIALIZED.matcher(line).replaceAll("Buffers.uninitializedFloats($1);");
         String trimmed = line.strip();
         if (!trimmed.startsWith("*") && !trimmed.startsWith("/*") && !trimmed.startsWith("//")) {
             int comment = line.indexOf("//");

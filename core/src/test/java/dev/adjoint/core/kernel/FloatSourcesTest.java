@@ -45,7 +45,7 @@ class FloatSourcesTest {
         assertTrue(out.startsWith("// GENERATED from Packing.java"), out);
         assertTrue(out.contains("final class FloatPacking {"), out);
         assertTrue(out.contains("static final int KC = 512;\n"), out);
-        assertTrue(out.contains("float[] x = new float[n * 2]; // 1.5 MB"), out);
+        assertTrue(out.contains("float[] x = Buffers.uninitializedFloats(n * 2); // 1.5 MB"), out);
         assertTrue(out.contains("FloatVector v = FloatVector.zero(SPECIES); VectorSpecies<Float> s;"), out);
         assertTrue(out.contains("void f(NDArray a, FloatOperand o) { a.floats[0] = 0.0f; o.data()[1] = 1.25f; new GemmKernelTest(); }"), out);
         assertTrue(out.contains("/** 2.0 floats */"), out);
