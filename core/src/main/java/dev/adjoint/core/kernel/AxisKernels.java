@@ -201,22 +201,32 @@ public final class AxisKernels {
         int[] shape = c.shape.clone();
         shape[axis] = indices.length;
         // typed copies (an arraycopy between arrays of types unknown to the JIT checks them per
-        // call), into buffers a memory scope recycles: every element is written
+        // call), into buffers a memory scope recycles: every element is written. Large selections
+        // split their slabs over threads (copies: the same bits for any split); a slab's source
+        // is often far from cache (a table's rows), so two threads keep more reads in flight.
+        int count = indices.length;
+        int slabs = outer * count;
         if (c.floats != null) {
             float[] r = Buffers.uninitializedFloats(Shapes.size(shape));
-            for (int o = 0; o < outer; o++) {
-                for (int j = 0; j < indices.length; j++) {
-                    System.arraycopy(c.floats, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
+            float[] a = c.floats;
+            int ao = c.offset;
+            Parallel.forRange(slabs, 1, inner, (from, to) -> {
+                for (int q = from; q < to; q++) {
+                    int o = q / count;
+                    System.arraycopy(a, ao + (o * len + indices[q - o * count]) * inner, r, q * inner, inner);
                 }
-            }
+            });
             return NDArray.wrap(r, shape);
         }
         double[] r = Buffers.uninitialized(Shapes.size(shape));
-        for (int o = 0; o < outer; o++) {
-            for (int j = 0; j < indices.length; j++) {
-                System.arraycopy(c.data, c.offset + (o * len + indices[j]) * inner, r, (o * indices.length + j) * inner, inner);
+        double[] a = c.data;
+        int ao = c.offset;
+        Parallel.forRange(slabs, 1, inner, (from, to) -> {
+            for (int q = from; q < to; q++) {
+                int o = q / count;
+                System.arraycopy(a, ao + (o * len + indices[q - o * count]) * inner, r, q * inner, inner);
             }
-        }
+        });
         return NDArray.wrap(r, shape);
     }
 

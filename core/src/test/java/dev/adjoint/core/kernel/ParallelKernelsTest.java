@@ -192,6 +192,30 @@ class ParallelKernelsTest {
     }
 
     @Test
+    void indexSelectCopiesEverySlabForAnyThreadCount() {
+        // slabs split over parts across the outer blocks: 3 x 1,500 slabs of 24, indices repeated
+        // and out of order
+        NDArray table = random(7, 3, 500, 24);
+        int[] indices = new int[1500];
+        for (int j = 0; j < indices.length; j++) {
+            indices[j] = (j * 337 + 11) % 500;
+        }
+        for (NDArray x : bothDtypes(table)) {
+            sameBitsForAnyParts("indexSelect " + name(x), () -> AxisKernels.indexSelect(x, 1, indices));
+            Parallel.forceParts(3);
+            double[] r = AxisKernels.indexSelect(x, 1, indices).toArray();
+            double[] t = x.toArray();
+            for (int o = 0; o < 3; o++) {
+                for (int j = 0; j < indices.length; j++) {
+                    for (int i = 0; i < 24; i++) {
+                        assertEquals(t[(o * 500 + indices[j]) * 24 + i], r[(o * indices.length + j) * 24 + i], "slab " + o + ", " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void affineAddsItsBiasWithTheSameBitsForAnyThreadCount() {
         NDArray x = random(6, 257, 40);
         NDArray w = random(7, 40, 131);
