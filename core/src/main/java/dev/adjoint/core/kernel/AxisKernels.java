@@ -206,28 +206,64 @@ public final class AxisKernels {
         // is often far from cache (a table's rows), so two threads keep more reads in flight.
         int count = indices.length;
         int slabs = outer * count;
+        boolean split = (long) slabs * inner >= Parallel.MIN_PARALLEL;
         if (c.floats != null) {
             float[] r = Buffers.uninitializedFloats(Shapes.size(shape));
             float[] a = c.floats;
             int ao = c.offset;
-            Parallel.forRange(slabs, 1, inner, (from, to) -> {
-                for (int q = from; q < to; q++) {
-                    int o = q / count;
-                    System.arraycopy(a, ao + (o * len + indices[q - o * count]) * inner, r, q * inner, inner);
-                }
-            });
+            if (split) {
+                Parallel.forRange(slabs, 1, inner, (from, to) -> copySlabs(a, ao, len, indices, inner, r, from, to));
+            } else {
+                copySlabs(a, ao, len, indices, inner, r, 0, slabs);
+            }
             return NDArray.wrap(r, shape);
         }
         double[] r = Buffers.uninitialized(Shapes.size(shape));
         double[] a = c.data;
         int ao = c.offset;
-        Parallel.forRange(slabs, 1, inner, (from, to) -> {
-            for (int q = from; q < to; q++) {
-                int o = q / count;
-                System.arraycopy(a, ao + (o * len + indices[q - o * count]) * inner, r, q * inner, inner);
-            }
-        });
+        if (split) {
+            Parallel.forRange(slabs, 1, inner, (from, to) -> copySlabs(a, ao, len, indices, inner, r, from, to));
+        } else {
+            copySlabs(a, ao, len, indices, inner, r, 0, slabs);
+        }
         return NDArray.wrap(r, shape);
+    }
+
+    /**
+     * Slabs [from, to) of a selection: slab q = o * indices.length + j is the {@code inner}
+     * elements of a's block o at position {@code indices[j]} (of {@code len}), written to q's place in r.
+     */
+    private static void copySlabs(double[] a, int ao, int len, int[] indices, int inner, double[] r, int from, int to) {
+        if (from >= to) {
+            return; // no slabs: perhaps no indices
+        }
+        int count = indices.length;
+        int o = from / count;
+        int j = from - o * count;
+        for (int q = from; q < to; q++) {
+            System.arraycopy(a, ao + (o * len + indices[j]) * inner, r, q * inner, inner);
+            if (++j == count) {
+                j = 0;
+                o++;
+            }
+        }
+    }
+
+    /** {@link #copySlabs(double[], int, int, int[], int, double[], int, int)} of floats. */
+    private static void copySlabs(float[] a, int ao, int len, int[] indices, int inner, float[] r, int from, int to) {
+        if (from >= to) {
+            return; // no slabs: perhaps no indices
+        }
+        int count = indices.length;
+        int o = from / count;
+        int j = from - o * count;
+        for (int q = from; q < to; q++) {
+            System.arraycopy(a, ao + (o * len + indices[j]) * inner, r, q * inner, inner);
+            if (++j == count) {
+                j = 0;
+                o++;
+            }
+        }
     }
 
     /**
