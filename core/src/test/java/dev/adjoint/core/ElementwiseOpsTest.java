@@ -46,6 +46,31 @@ class ElementwiseOpsTest {
     }
 
     @Test
+    void logSoftmaxRowsGiveTheSameBitsAtAnyOffset() {
+        // rows of 300: the one-index subtraction for an array at offset 0, the general loop for
+        // rows 1-4 of five (a contiguous view at offset 300)
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(17);
+        Tensor view = Tensor.randn(rng, 5, 300).mul(3).narrow(0, 1, 4);
+        Tensor copy = Tensor.of(view.toArray(), 4, 300);
+        double[] expected = copy.logSoftmax(1).toArray();
+        assertArrayEquals(expected, view.logSoftmax(1).toArray(), 0, "view against copy");
+        double[] v = copy.toArray();
+        for (int row = 0; row < 4; row++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < 300; j++) {
+                max = Math.max(max, v[row * 300 + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < 300; j++) {
+                sum += Math.exp(v[row * 300 + j] - max);
+            }
+            for (int j = 0; j < 300; j++) {
+                assertEquals((v[row * 300 + j] - max) - Math.log(sum), expected[row * 300 + j], 1e-12, "row " + row + " at " + j);
+            }
+        }
+    }
+
+    @Test
     void sigmoidAndTanhBackwardGiveTheSameBitsAtAnyOffset() {
         java.util.SplittableRandom rng = new java.util.SplittableRandom(12);
         for (DType dtype : DType.values()) {

@@ -182,8 +182,16 @@ public final class SoftmaxKernels {
         double sum = math.expShifted(a, pa, max, r, base, n);
         if (log) {
             double logSum = Math.log(sum);
-            for (int j = 0; j < n; j++) {
-                r[base + j] = (a[pa + j] - max) - logSum;
+            if (pa == base) {
+                // NOTE: one index, which C2 vectorizes; at two offsets (below) the loop stays
+                // scalar even when they are equal. A contiguous row of an array at offset 0 shares them.
+                for (int j = base, end = base + n; j < end; j++) {
+                    r[j] = (a[j] - max) - logSum;
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    r[base + j] = (a[pa + j] - max) - logSum;
+                }
             }
         } else {
             double inv = 1 / sum;
