@@ -4,7 +4,7 @@ or float32 with --dtype float32).
 
 Usage: pytorch_training.py [--threads N] [--min-time S] [--dtype float64|float32] WORKLOAD...
 Workloads: seedStep (1 thread, as the target says), mlpStep, mlpStepFloat32 (the same step, always in
-float32, PyTorch's default), fashionMlpStep (the Fashion-MNIST example's 784-256-128-10 step, batch 128), biasRelu, softmax, tanh, sigmoid, log, log1p, softplus, gelu (forward only, no gradient: ElementwiseBenchmark's
+float32, PyTorch's default), fashionMlpStep (the Fashion-MNIST example's 784-256-128-10 step, batch 128), biasRelu, softmax, logSoftmax (scoped), tanh, sigmoid, log, log1p, softplus, gelu (forward only, no gradient: ElementwiseBenchmark's
 tanhScoped, ...), geluGrad and siluGrad (gelu or silu weighted, summed, backward), layerNorm (LayerNorm(1000), scoped), batchNorm (BatchNorm2d(32) on [64, 32, 14, 14], scoped), batchNorm1d (BatchNorm1d(512) on [256, 512], scoped), batchNormEval (BatchNorm2d(32) in evaluation mode, forward only), tanhGrad and sigmoidGrad (of [128, 256], weighted, summed, backward, scoped), sqrt and neg (of [128, 256], forward, scoped), conv2d, wideConv, maxPool2d (as ConvBenchmark and ConvDtypeBenchmark), expandedAdd,
 transposeCopy, sumBackward (as StridedBenchmark). Prints one JSON
 line per workload: {"workload", "backend": "torch", "threads", "dtype", "us"} (microseconds per call, the
@@ -83,6 +83,16 @@ def softmax(torch):
     def step():
         x.grad = None
         (torch.softmax(x, -1) * w).sum().backward()
+    return step
+
+
+def log_softmax(torch):
+    x = torch.randn(256, 1000, requires_grad=True)
+    w = torch.randn(256, 1000)
+
+    def step():
+        x.grad = None
+        (torch.log_softmax(x, -1) * w).sum().backward()
     return step
 
 
@@ -427,7 +437,7 @@ def squared_difference_grad(torch):
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "fashionMlpStep": (fashion_mlp_step, None),
              "biasRelu": (bias_relu, None),
-             "softmax": (softmax, None), "softmaxChannels": (softmax_channels, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "layerNorm": (layer_norm, None), "batchNorm": (batch_norm, None), "batchNorm1d": (batch_norm1d, None), "batchNormEval": (batch_norm_eval, None), "tanhGrad": (small_grad("tanh"), None), "sigmoidGrad": (small_grad("sigmoid"), None), "sqrt": (small_forward("sqrt"), None), "neg": (small_forward("neg"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
+             "softmax": (softmax, None), "logSoftmax": (log_softmax, None), "softmaxChannels": (softmax_channels, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "layerNorm": (layer_norm, None), "batchNorm": (batch_norm, None), "batchNorm1d": (batch_norm1d, None), "batchNormEval": (batch_norm_eval, None), "tanhGrad": (small_grad("tanh"), None), "sigmoidGrad": (small_grad("sigmoid"), None), "sqrt": (small_forward("sqrt"), None), "neg": (small_forward("neg"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
              "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None),
              "lookup": (lookup, None), "lookupBackward": (lookup_backward, None), "gatherTargets": (gather_targets, None),
              "concat": (concat, None), "where": (where, None), "gt": (gt, None), "clamp": (clamp, None),

@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
  * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
- * ({@code softmax}), and over the channels (axis 1) of [32, 10, 28, 28] ({@code softmaxChannelsScoped}:
+ * ({@code softmax}; log-softmax the same way, {@code logSoftmaxScoped}), and over the channels (axis 1) of [32, 10, 28, 28] ({@code softmaxChannelsScoped}:
  * ten classes per pixel, as a segmentation head's), each with a backward pass into the inputs, and tanh, sigmoid, log, log1p,
  * softplus and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu and silu forward and
  * backward ({@code geluGrad}, {@code siluGrad}), and nn's {@code LayerNorm(1000)} of [256, 1000], weighted, summed,
@@ -149,6 +149,16 @@ public class ElementwiseBenchmark {
         logits.zeroGrad();
         try (MemoryScope scope = MemoryScope.open()) {
             logits.softmax(-1).mul(weight).sum().backward();
+        }
+        return logits.grad();
+    }
+
+    /** log-softmax over the last axis of [256, 1000], times a weight, summed, backward; in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor logSoftmaxScoped() {
+        logits.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            logits.logSoftmax(-1).mul(weight).sum().backward();
         }
         return logits.grad();
     }
