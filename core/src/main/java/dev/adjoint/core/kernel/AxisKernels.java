@@ -206,26 +206,17 @@ public final class AxisKernels {
         // is often far from cache (a table's rows), so two threads keep more reads in flight.
         int count = indices.length;
         int slabs = outer * count;
-        boolean split = (long) slabs * inner >= Parallel.MIN_PARALLEL;
         if (c.floats != null) {
             float[] r = Buffers.uninitializedFloats(Shapes.size(shape));
             float[] a = c.floats;
             int ao = c.offset;
-            if (split) {
-                Parallel.forRange(slabs, 1, inner, (from, to) -> copySlabs(a, ao, len, indices, inner, r, from, to));
-            } else {
-                copySlabs(a, ao, len, indices, inner, r, 0, slabs);
-            }
+            Parallel.forRange(slabs, 1, inner, (from, to) -> copySlabs(a, ao, len, indices, inner, r, from, to));
             return NDArray.wrap(r, shape);
         }
         double[] r = Buffers.uninitialized(Shapes.size(shape));
         double[] a = c.data;
         int ao = c.offset;
-        if (split) {
-            Parallel.forRange(slabs, 1, inner, (from, to) -> copySlabs(a, ao, len, indices, inner, r, from, to));
-        } else {
-            copySlabs(a, ao, len, indices, inner, r, 0, slabs);
-        }
+        Parallel.forRange(slabs, 1, inner, (from, to) -> copySlabs(a, ao, len, indices, inner, r, from, to));
         return NDArray.wrap(r, shape);
     }
 

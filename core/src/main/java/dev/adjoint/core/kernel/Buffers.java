@@ -49,8 +49,8 @@ public final class Buffers {
     static final boolean TEST_MODE = Boolean.getBoolean("adjoint.recycle.test");
     /**
      * Arrays shorter than this (4K doubles, 32 KB) are allocated normally. A new array is memory that
-     * no cache holds, so a kernel writing a new one of 128 KB takes several times as long as one
-     * writing a reused one (bench/RESULTS.md).
+     * no cache holds; a recycled one was written a moment ago, so from this length on the results
+     * of kernels come from the pool (measurements: bench/RESULTS.md).
      */
     static final int MIN_LENGTH = TEST_MODE ? 1 : 1 << 12;
     /** Arrays longer than this (16M doubles, 128 MB) are not kept. */

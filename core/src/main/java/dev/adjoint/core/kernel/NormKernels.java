@@ -167,14 +167,8 @@ public final class NormKernels {
             backwardBlocks(gc, xc, w, stats.data, channels, inner, dx, sums);
         }
         int[] shape = {2, channels};
-        if (!floats) {
-            return new ChannelGradients(dx, NDArray.wrap(sums, shape));
-        }
-        float[] f = new float[sums.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) sums[i];
-        }
-        return new ChannelGradients(dx, NDArray.wrap(f, shape));
+        NDArray s = NDArray.wrap(sums, shape);
+        return new ChannelGradients(dx, floats ? s.toFloat32() : s);
     }
 
     /** {@link #normalizeChannels} for runs of two or more elements: blocks of channels gathered into rows. */

@@ -72,7 +72,7 @@ public final class BatchNormalization {
             checkParameter(x, runningMean, "running mean");
             checkParameter(x, runningVar, "running variance");
             // both are checked before either changes: never one updated and the other not
-            if (training && (runningMean.gradFnName() != null || runningVar.gradFnName() != null)) {
+            if (training && (!runningMean.isLeaf() || !runningVar.isLeaf())) {
                 throw new IllegalArgumentException("batchNorm: the running statistics must be leaves (training mode updates them in"
                         + " place), got results of " + runningMean.gradFnName() + " and " + runningVar.gradFnName());
             }
@@ -131,11 +131,8 @@ public final class BatchNormalization {
         checkEvaluation(x, weight, bias, eps);
     }
 
-    /** The checks of evaluation mode, which normalizes even one value per channel. */
+    /** The checks of evaluation mode, which normalizes even one value per channel (x's rank checked by the caller). */
     private static void checkEvaluation(Tensor x, Tensor weight, Tensor bias, double eps) {
-        if (x.rank() < 2) {
-            throw new IllegalArgumentException("batchNorm: expected input [N, C, ...], got shape " + Arrays.toString(x.shape()));
-        }
         checkParameter(x, weight, "weight");
         checkParameter(x, bias, "bias");
         if (!(eps >= 0) || Double.isInfinite(eps)) {
@@ -256,6 +253,9 @@ public final class BatchNormalization {
         public Tensor[] backward(Context ctx, Tensor g) {
             Tensor x = ctx.saved(0);
             Tensor w = weighted ? ctx.saved(2) : null;
+            boolean weightGrad = weighted && ctx.needsInputGrad(1);
+            // the bias's index: after x and the weight where there is one
+            boolean biasGrad = biased && ctx.needsInputGrad(weighted ? 2 : 1);
             Tensor gx;
             Tensor sums;
             if (Access.unrecorded()) {
@@ -268,16 +268,14 @@ public final class BatchNormalization {
                 if (gx != null && w != null) {
                     gx = gx.mul(w.reshape(channelShape(x)));
                 }
-                boolean parameters = weighted && ctx.needsInputGrad(1) || biased && ctx.needsInputGrad(weighted ? 2 : 1);
-                sums = parameters ? new ChannelSums(layout, eps).apply(g, x) : null;
+                sums = weightGrad || biasGrad ? new ChannelSums(layout, eps).apply(g, x) : null;
             }
             Tensor[] grads = new Tensor[1 + (weighted ? 1 : 0) + (biased ? 1 : 0)];
             grads[0] = gx;
-            if (weighted && ctx.needsInputGrad(1)) {
+            if (weightGrad) {
                 grads[1] = sums.select(0, 0);
             }
-            // the bias's index: after x and the weight where there is one
-            if (biased && ctx.needsInputGrad(weighted ? 2 : 1)) {
+            if (biasGrad) {
                 grads[grads.length - 1] = sums.select(0, 1);
             }
             return grads;
