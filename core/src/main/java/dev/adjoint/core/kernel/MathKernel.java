@@ -391,6 +391,16 @@ interface MathKernel {
      */
     void subtractScaled(double[] g, int go, double[] e, int eo, double s, double[] r, int ro, int n);
 
+    /**
+     * {@link #subtractScaled(double[], int, double[], int, double, double[], int, int)} of floats, in
+     * float32 arithmetic: {@code g - e * (float) s}, two roundings as that Java expression (an s
+     * other than 0 outside float's normal range takes the float64 expression, rounded). Within
+     * one and a half ulps of {@code |e s|} plus half an ulp of the result from the exact value, not
+     * the float64 result's bits; the same bits in both kernels. e may be r at the same offset; no
+     * other overlap.
+     */
+    void subtractScaled(float[] g, int go, float[] e, int eo, double s, float[] r, int ro, int n);
+
     /** {@code r[ro + i] += a[ao + i]}, each float widened exactly, for i in [0, n): the same bits in both kernels. */
     void addWidenedTo(float[] a, int ao, double[] r, int ro, int n);
 

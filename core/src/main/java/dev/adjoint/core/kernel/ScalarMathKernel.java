@@ -465,6 +465,33 @@ final class ScalarMathKernel implements MathKernel {
         }
     }
 
+    /** {@code (float) (g - e * s)} in float64: float32's subtractScaled where s is beyond float's range. */
+    static void subtractScaledWidened(float[] g, int go, float[] e, int eo, double s, float[] r, int ro, int n) {
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = (float) (g[go + i] - e[eo + i] * s);
+        }
+    }
+
+    /**
+     * Whether float32's subtractScaled takes {@code (float) s} for s: 0, an infinity, NaN or a value
+     * of float's normal range (a subnormal or an overflowing float would lose s's relative precision).
+     */
+    static boolean floatScale(double s, float hi) {
+        return s == 0 || Double.isNaN(s) || Double.isInfinite(s) || Math.abs(s) >= Float.MIN_NORMAL && !Float.isInfinite(hi);
+    }
+
+    @Override
+    public void subtractScaled(float[] g, int go, float[] e, int eo, double s, float[] r, int ro, int n) {
+        float hi = (float) s;
+        if (!floatScale(s, hi)) {
+            subtractScaledWidened(g, go, e, eo, s, r, ro, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            r[ro + i] = g[go + i] - e[eo + i] * hi;
+        }
+    }
+
     /** None here: {@link MaxPoolLoops}'s scalar loop is the definition, and the caller runs it. */
     @Override
     public int maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {

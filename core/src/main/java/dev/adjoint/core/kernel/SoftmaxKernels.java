@@ -262,15 +262,18 @@ public final class SoftmaxKernels {
 
     /**
      * {@link #softmaxBackward} over the last axis of float32 arrays: rows widened, the float64 slice
-     * loop, rounded once. Softmax's rows of at least {@link MathKernel#MIN_LENGTH} go to the math
-     * kernel's float loops instead: the dot in float64, then {@code y ((g - hi) - lo)} in float32
-     * arithmetic ({@link MathKernel#mulDifference(float[], int, float[], int, double, float[], int,
-     * int)}), within two ulps of the float64 result rounded.
+     * loop, rounded once. Rows of at least {@link MathKernel#MIN_LENGTH} go to the math kernel's
+     * float loops instead, their sums in float64: softmax's {@code y ((g - hi) - lo)} ({@link
+     * MathKernel#mulDifference(float[], int, float[], int, double, float[], int, int)}), within two
+     * ulps of the float64 result rounded; log-softmax's {@code g - e s} with {@code e = exp(y)} in
+     * float ({@link MathKernel#subtractScaled(float[], int, float[], int, double, float[], int,
+     * int)}), within about three ulps of {@code |e s|} plus one of the result (PyTorch's float
+     * arithmetic; where g and e s nearly cancel, a few ulps of the terms rather than of the result).
      */
     private static NDArray softmaxBackwardFloatRows(NDArray g, NDArray y, int n, boolean log) {
         float[] r = Buffers.uninitializedFloats(y.size);
         int rows = n == 0 ? 0 : y.size / n;
-        if (!log && n >= MathKernel.MIN_LENGTH) {
+        if (n >= MathKernel.MIN_LENGTH) {
             float[] gf = g.floats;
             float[] yf = y.floats;
             Parallel.forRange(rows, 1, n, (first, last) -> {
@@ -278,7 +281,13 @@ public final class SoftmaxKernels {
                 for (int k = first; k < last; k++) {
                     int pg = g.offset + k * n;
                     int py = y.offset + k * n;
-                    math.mulDifference(yf, py, gf, pg, math.dot(gf, pg, yf, py, n), r, k * n, n);
+                    if (log) {
+                        double s = math.sum(gf, pg, n);
+                        math.exp(yf, py, r, k * n, n);
+                        math.subtractScaled(gf, pg, r, k * n, s, r, k * n, n);
+                    } else {
+                        math.mulDifference(yf, py, gf, pg, math.dot(gf, pg, yf, py, n), r, k * n, n);
+                    }
                 }
             });
             return NDArray.wrapLike(r, y);

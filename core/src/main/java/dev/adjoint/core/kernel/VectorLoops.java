@@ -343,6 +343,28 @@ final class VectorLoops {
         }
     }
 
+    /**
+     * {@link MathKernel#subtractScaled(float[], int, float[], int, double, float[], int, int)}: float
+     * arithmetic on full float vectors.
+     */
+    static void subtractScaled(float[] g, int go, float[] e, int eo, double s, float[] r, int ro, int n) {
+        float hi = (float) s;
+        if (!ScalarMathKernel.floatScale(s, hi)) {
+            ScalarMathKernel.subtractScaledWidened(g, go, e, eo, s, r, ro, n);
+            return;
+        }
+        FloatVector sv = FloatVector.broadcast(FLOATS, hi);
+        int lanes = FLOATS.length();
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += lanes) {
+            FloatVector p = ((FloatVector) FLOATS.fromArray(e, eo + i)).mul(sv);
+            ((FloatVector) FLOATS.fromArray(g, go + i)).sub(p).intoArray(r, ro + i);
+        }
+        for (; i < n; i++) {
+            r[ro + i] = g[go + i] - e[eo + i] * hi;
+        }
+    }
+
     /** {@link MathKernel#scaledDifference(double, double[], int, double[], int, double[], int, int)}. */
     static void scaledDifference(double c, double[] a, int ao, double[] b, int bo, double[] r, int ro, int n) {
         DoubleVector cv = DoubleVector.broadcast(SPECIES, c);

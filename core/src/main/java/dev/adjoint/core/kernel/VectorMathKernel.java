@@ -261,6 +261,11 @@ final class VectorMathKernel implements MathKernel {
     }
 
     @Override
+    public void subtractScaled(float[] g, int go, float[] e, int eo, double s, float[] r, int ro, int n) {
+        VectorLoops.subtractScaled(g, go, e, eo, s, r, ro, n);
+    }
+
+    @Override
     public int maxPool2x2(float[] x, int xo, float[] y, int yo, double[] where, int wo, int w, int oh, int ow) {
         return VectorPoolLoops.max2x2(x, xo, y, yo, where, wo, w, oh, ow);
     }

@@ -199,6 +199,7 @@ class KernelAllocationTest {
         m.put("mulDifference", () -> k.mulDifference(a, 0, b, 0, 0.25, r, 0, N));
         m.put("mulDifference float32", () -> k.mulDifference(fa, 0, fb, 0, 0.25, fr, 0, N));
         m.put("subtractScaled", () -> k.subtractScaled(a, 0, b, 0, 0.25, r, 0, N));
+        m.put("subtractScaled float32", () -> k.subtractScaled(fa, 0, fb, 0, 0.25, fr, 0, N));
         m.put("addWidenedTo", () -> k.addWidenedTo(fa, 0, r, 0, N));
         m.put("addTo", () -> k.addTo(a, 0, r, 0, N));
         m.put("copyRuns", () -> k.copyRuns(a, 0, 40, r, 0, 37, N / 40, 37));

@@ -160,6 +160,11 @@ public final class MathKernelBits {
         sb.append("scaledDifference ").append(hash(r));
         k.scaledDifference(1e-3, fs, 0, f, 0, fr, 0, n);
         sb.append(' ').append(java.util.Arrays.hashCode(fr)).append('\n');
+        // softmax's and log-softmax's float32 backward loops, s split into two floats
+        k.mulDifference(fs, 0, f, 0, 0.3, fr, 0, n);
+        sb.append("mulDifference float32 ").append(java.util.Arrays.hashCode(fr));
+        k.subtractScaled(fs, 0, f, 0, -1.7, fr, 0, n);
+        sb.append(' ').append(java.util.Arrays.hashCode(fr)).append('\n');
         k.abs(fs, 0, fr, 0, n);
         sb.append("abs float32 ").append(java.util.Arrays.hashCode(fr)).append('\n');
         k.neg(fs, 0, fr, 0, n);

@@ -865,6 +865,48 @@ class MathKernelTest {
         }
     }
 
+    /**
+     * log-softmax's backward on floats: g - e (float) s in float, e read where it is written;
+     * nothing written outside the run; within one and a half ulps of |e s| plus one of the result
+     * from the float64 expression, which an s outside float's normal range takes.
+     */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void floatSubtractScaledIsItsFloatExpressionCloseToTheFloat64Result(MathKernel k) {
+        SplittableRandom rng = new SplittableRandom(23);
+        float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, Float.MAX_VALUE};
+        for (int n : floatLengths()) {
+            float[] g = new float[n + 5];
+            float[] e = new float[n + 9];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = rng.nextInt(8) == 0 ? special[rng.nextInt(special.length)] : (float) rng.nextDouble(-3, 3);
+            }
+            for (int i = 0; i < e.length; i++) {
+                e[i] = rng.nextInt(8) == 0 ? special[rng.nextInt(special.length)] : (float) rng.nextDouble(0, 1);
+            }
+            // s beyond float's range or below its normal range takes the float64 expression; 0 and
+            // infinities stay in float
+            double[] scales = {1, 1e39, 1e-42, 0, Double.POSITIVE_INFINITY, 1e-30};
+            double s = scales[n % scales.length] * rng.nextDouble(-2, 2);
+            float[] before = e.clone();
+            k.subtractScaled(g, 5, e, 4, s, e, 4, n);
+            float hi = (float) s;
+            boolean widened = s != 0 && Double.isFinite(s) && (Math.abs(s) < Float.MIN_NORMAL || Float.isInfinite(hi));
+            for (int i = 0; i < e.length; i++) {
+                boolean in = i >= 4 && i < 4 + n;
+                float v = before[i];
+                double wide = in ? g[5 + i - 4] - v * s : v;
+                float expected = !in ? v : widened ? (float) wide : g[5 + i - 4] - v * hi;
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(e[i]), k + " float subtractScaled, n=" + n + ", s=" + s + ", at " + i);
+                if (in && Double.isFinite(wide) && Math.abs(wide) < 0.99 * Float.MAX_VALUE && Math.abs(v * s) < 0.99 * Float.MAX_VALUE) {
+                    double bound = 1.5 * Math.ulp((float) Math.abs(v * s)) + Math.ulp((float) Math.abs(wide)) + Float.MIN_VALUE;
+                    assertTrue(Math.abs(e[i] - wide) <= bound,
+                            k + " float subtractScaled, n=" + n + ", at " + i + ": " + e[i] + " against " + wide);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("kernels")
     void reluIsExactWithNaNAndNegativeZeroPassingThrough(MathKernel k) {
