@@ -104,16 +104,26 @@ class LayerNormTest {
         Tensor recorded = Autograd.grad(x.layerNorm(new int[] {90}, null, null, 1e-5), g, List.of(x), true).get(0);
         assertArrayEquals(plain.toArray(), recorded.toArray(), 0);
         assertTrue(recorded.requiresGrad(), "a recorded gradient is differentiable again");
-        // with a weight and a bias, in either dtype
+        // with a weight and a bias, either or both, in either dtype, over one axis or two
         for (DType dtype : DType.values()) {
-            Tensor xd = x.detach().to(dtype).requiresGrad(true);
-            Tensor w = Tensor.randn(rng, 90).to(dtype).requiresGrad(true);
-            Tensor b = Tensor.randn(rng, 90).to(dtype).requiresGrad(true);
-            Tensor gd = g.to(dtype);
-            List<Tensor> p = Autograd.grad(xd.layerNorm(new int[] {90}, w, b, 1e-5), gd, List.of(xd, w, b), false);
-            List<Tensor> r = Autograd.grad(xd.layerNorm(new int[] {90}, w, b, 1e-5), gd, List.of(xd, w, b), true);
-            for (int i = 0; i < 3; i++) {
-                assertArrayEquals(p.get(i).toArray(), r.get(i).toArray(), 0, dtype + " input " + i);
+            for (int[] normalized : new int[][] {{90}, {9, 10}}) {
+                int[] shape = normalized.length == 1 ? new int[] {5, 90} : new int[] {5, 9, 10};
+                Tensor xd = x.detach().reshape(shape).to(dtype).requiresGrad(true);
+                Tensor w = Tensor.randn(rng, normalized).to(dtype).requiresGrad(true);
+                Tensor b = Tensor.randn(rng, normalized).to(dtype).requiresGrad(true);
+                Tensor gd = g.reshape(shape).to(dtype);
+                for (int which = 0; which < 3; which++) {
+                    Tensor wi = which == 1 ? null : w;
+                    Tensor bi = which == 2 ? null : b;
+                    List<Tensor> in = wi == null ? List.of(xd, bi) : bi == null ? List.of(xd, wi) : List.of(xd, wi, bi);
+                    List<Tensor> p = Autograd.grad(xd.layerNorm(normalized, wi, bi, 1e-5), gd, in, false);
+                    List<Tensor> r = Autograd.grad(xd.layerNorm(normalized, wi, bi, 1e-5), gd, in, true);
+                    for (int i = 0; i < in.size(); i++) {
+                        String what = dtype + " " + java.util.Arrays.toString(normalized) + " parameters " + which + " input " + i;
+                        assertArrayEquals(p.get(i).shape(), r.get(i).shape(), what);
+                        assertArrayEquals(p.get(i).toArray(), r.get(i).toArray(), 0, what);
+                    }
+                }
             }
         }
     }

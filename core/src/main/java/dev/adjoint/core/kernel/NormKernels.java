@@ -371,7 +371,7 @@ public final class NormKernels {
     }
 
     /** n elements of the contiguous x from {@code at} (past its offset) into row from 0, floats widened. */
-    private static void load(NDArray x, int at, double[] row, int n) {
+    static void load(NDArray x, int at, double[] row, int n) {
         if (x.floats != null) {
             NDArray.widen(x.floats, x.offset + at, row, 0, n);
         } else {
@@ -380,7 +380,7 @@ public final class NormKernels {
     }
 
     /** Normalizes the row r[0, n) in place; its mean and rstd to stats[2i], stats[2i + 1]. */
-    private static void normalizeRow(MathKernel math, double[] r, int n, double eps, double[] stats, int i) {
+    static void normalizeRow(MathKernel math, double[] r, int n, double eps, double[] stats, int i) {
         double mean = sum(math, r, 0, n) / n;
         for (int j = 0; j < n; j++) {
             r[j] -= mean;
@@ -396,13 +396,23 @@ public final class NormKernels {
 
     /** One row's gradient from g[0, n) and x[0, n), into x. */
     private static void backwardRow(MathKernel math, double[] g, double[] x, double mean, double rstd, int n) {
+        xhatRow(x, mean, rstd, n);
+        gradientRow(math, g, x, rstd, n);
+    }
+
+    /** {@code x[j] = (x[j] - mean) rstd} for j in [0, n): the normalized row, with {@link #normalizeRow}'s bits. */
+    static void xhatRow(double[] x, double mean, double rstd, int n) {
         for (int j = 0; j < n; j++) {
             x[j] = (x[j] - mean) * rstd;
         }
+    }
+
+    /** A row's gradient {@code rstd (g - M(g) - xhat M(g xhat))} from g[0, n) and xhat[0, n), into xhat. */
+    static void gradientRow(MathKernel math, double[] g, double[] xhat, double rstd, int n) {
         double a = sum(math, g, 0, n) / n;
-        double b = dot(math, g, 0, x, 0, n) / n;
+        double b = dot(math, g, 0, xhat, 0, n) / n;
         for (int j = 0; j < n; j++) {
-            x[j] = rstd * (g[j] - a - x[j] * b);
+            xhat[j] = rstd * (g[j] - a - xhat[j] * b);
         }
     }
 

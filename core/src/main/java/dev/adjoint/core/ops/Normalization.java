@@ -12,7 +12,8 @@ import java.util.Arrays;
  * Layer normalization: the primitive {@code layerNorm} normalizes each row of the trailing
  * {@code cols} elements, {@code xhat = (x - mean) / sqrt(var + eps)} with the biased variance, in
  * one pass forward and one backward (instead of mean, sub, mul, mean, add, sqrt, div and their
- * gradients), its weight and bias a product and a sum after it. The normalization and its gradient
+ * gradients); with a weight or a bias, {@link LayerNormalization}'s op, which applies them in the
+ * same passes. The normalization and its gradient
  * op are written over a {@link Layout} of rows, which {@link BatchNormalization} shares (the
  * channels of [N, C, ...] as rows); their second-order and tangent rules hold for both. The
  * numbers are {@link NormKernels}'.
@@ -61,11 +62,10 @@ public final class Normalization {
         for (int d = 0; d < k && x.size() > 0; d++) {
             cols *= normalizedShape[d];
         }
-        Tensor y = new Normalize(new TrailingRows(cols), eps).apply(x);
-        if (weight != null) {
-            y = y.mul(weight);
+        if (weight != null || bias != null) {
+            return LayerNormalization.apply(x, normalizedShape.clone(), weight, bias, eps);
         }
-        return bias == null ? y : y.add(bias);
+        return new Normalize(new TrailingRows(cols), eps).apply(x);
     }
 
     /**
@@ -88,7 +88,7 @@ public final class Normalization {
     }
 
     /** Rows of the trailing {@code cols} elements (layer normalization). */
-    private record TrailingRows(int cols) implements Layout {
+    record TrailingRows(int cols) implements Layout {
         @Override
         public String name() {
             return "layerNorm";

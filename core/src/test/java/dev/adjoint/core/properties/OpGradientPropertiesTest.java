@@ -376,8 +376,9 @@ class OpGradientPropertiesTest {
         // the normalized rows are curved in x; bend makes the affine parts' second order count
         assertGradients(in -> bend(in.get(0).layerNorm(normalized, in.get(1), in.get(2), 1e-5)), x, w, b);
         assertGradients(in -> bend(in.get(0).layerNorm(normalized, null, null, 0.1)), x);
-        // a weight alone: the normalization, then a product
+        // a weight alone, a bias alone
         assertGradients(in -> bend(in.get(0).layerNorm(normalized, in.get(1), null, 1e-5)), x, w);
+        assertGradients(in -> bend(in.get(0).layerNorm(normalized, null, in.get(1), 1e-5)), x, b);
     }
 
     @Property(tries = 30)

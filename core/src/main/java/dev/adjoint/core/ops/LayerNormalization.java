@@ -1,0 +1,199 @@
+package dev.adjoint.core.ops;
+
+import static dev.adjoint.core.ops.Access.value;
+
+import dev.adjoint.core.Context;
+import dev.adjoint.core.Tensor;
+import dev.adjoint.core.kernel.LayerNormKernels;
+import dev.adjoint.core.kernel.NDArray;
+import dev.adjoint.core.kernel.NormKernels;
+import dev.adjoint.core.ops.Normalization.Normalize;
+import dev.adjoint.core.ops.Normalization.NormalizeBackward;
+import dev.adjoint.core.ops.Normalization.RowStatistics;
+import dev.adjoint.core.ops.Normalization.TrailingRows;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Layer normalization with a weight or a bias: the primitive {@code layerNorm} normalizes each row
+ * of the trailing axes, times the weight, plus the bias, in one pass forward and one backward
+ * that gives all three gradients ({@link LayerNormKernels}); recorded, the same bits from
+ * differentiable ops: {@link NormalizeBackward} of {@code g w}, and the weight's and bias's sums
+ * over the rows, {@code S(g xhat)} and {@code S(g)}, by {@code layerNormSums}. Without either,
+ * {@link Normalization}'s op alone.
+ */
+final class LayerNormalization {
+    private LayerNormalization() {
+    }
+
+    /**
+     * x normalized over its trailing axes of {@code normalized}, times weight, plus bias (one of them
+     * not null; arguments checked by the caller).
+     */
+    static Tensor apply(Tensor x, int[] normalized, Tensor weight, Tensor bias, double eps) {
+        // the parameters' size: the rows' length, also where x is empty
+        int cols = (weight != null ? weight : bias).size();
+        LayerNorm op = new LayerNorm(new TrailingRows(cols), normalized, eps, weight != null, bias != null);
+        return op.apply(weight == null ? new Tensor[] {x, bias} : bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias});
+    }
+
+    /** [1..., normalized] of x's rank: a parameter's shape against x, behind k batch axes of t. */
+    private static int[] against(Tensor t, int k, Tensor x, int[] normalized) {
+        return Tangents.padded(t, k, x.rank(), normalized);
+    }
+
+    /**
+     * y = xhat w + b over the trailing axes, inputs x and, where given, w and b (of the normalized
+     * shape). dx = h(g w, x), dw = S(g xhat), db = S(g), S the sum over the rows.
+     */
+    private static final class LayerNorm extends Primitive {
+        private final TrailingRows layout;
+        private final int[] normalized;
+        private final double eps;
+        private final boolean weighted;
+        private final boolean biased;
+
+        LayerNorm(TrailingRows layout, int[] normalized, double eps, boolean weighted, boolean biased) {
+            super("layerNorm");
+            this.layout = layout;
+            this.normalized = normalized;
+            this.eps = eps;
+            this.weighted = weighted;
+            this.biased = biased;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            NormKernels.Normalized n = LayerNormKernels.forward(value(in[0]), weighted ? value(in[1]) : null,
+                    biased ? value(in[in.length - 1]) : null, layout.cols(), eps);
+            Tensor stats = Access.wrap(n.stats());
+            if (weighted) {
+                ctx.save(in[0], stats, in[1]);
+            } else {
+                ctx.save(in[0], stats);
+            }
+            return Access.wrap(n.y());
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Tensor x = ctx.saved(0);
+            Tensor w = weighted ? ctx.saved(2) : null;
+            boolean inputGrad = ctx.needsInputGrad(0);
+            boolean weightGrad = weighted && ctx.needsInputGrad(1);
+            // the bias's index: after x and the weight where there is one
+            boolean biasGrad = biased && ctx.needsInputGrad(weighted ? 2 : 1);
+            Tensor gx;
+            Tensor sums;
+            if (Access.unrecorded()) {
+                LayerNormKernels.Gradients r = LayerNormKernels.backward(value(g), value(x), w == null ? null : value(w),
+                        value(ctx.saved(1)), layout.cols(), inputGrad);
+                gx = inputGrad ? Access.wrap(r.input()) : null;
+                sums = Access.wrap(r.sums());
+            } else {
+                gx = inputGrad ? new NormalizeBackward(layout, eps).apply(w == null ? g : g.mul(w), x) : null;
+                sums = weightGrad || biasGrad ? new RowSums(layout, normalized, eps).apply(g, x) : null;
+            }
+            Tensor[] grads = new Tensor[1 + (weighted ? 1 : 0) + (biased ? 1 : 0)];
+            grads[0] = gx;
+            if (weightGrad) {
+                grads[1] = sums.select(0, 0).reshape(normalized);
+            }
+            if (biasGrad) {
+                grads[grads.length - 1] = sums.select(0, 1).reshape(normalized);
+            }
+            return grads;
+        }
+
+        // dy = h(dx, x) w + xhat dw + db
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor x = in[0];
+            Tensor dx = t[0];
+            Tensor dw = weighted ? t[1] : null;
+            Tensor db = biased ? t[t.length - 1] : null;
+            Tensor dy = null;
+            int k = 0;
+            if (dx != null) {
+                k = Tangents.batch(dx, x);
+                dy = layout.unrows(Normalization.normalizedTangent(new RowStatistics(layout.rows(x, 0), eps), layout.rows(dx, k), k), k,
+                        x.shape());
+                if (weighted) {
+                    dy = dy.mul(in[1]);
+                }
+            }
+            if (dw != null) {
+                k = Tangents.batch(dw, in[1]);
+                dy = Tangents.sum(dy, new Normalize(layout, eps).apply(x).mul(dw.reshape(against(dw, k, x, normalized))));
+            }
+            if (db != null) {
+                k = Tangents.batch(db, in[t.length - 1]);
+                dy = Tangents.sum(dy, db.reshape(against(db, k, x, normalized)));
+            }
+            int[] full = Tangents.shape(dy, k, x.shape());
+            return Arrays.equals(dy.shape(), full) ? dy : dy.expand(full);
+        }
+    }
+
+    /**
+     * A layer normalization's parameter sums as one differentiable op: for g and x whose trailing
+     * axes are the normalized shape, [2, cols] holding S(g xhat) (the weight's gradient) and S(g)
+     * (the bias's), S the sum over the rows. With v = gOut, d/dg = xhat v[0] + v[1] and d/dx =
+     * h(g v[0], x) (h the normalization's gradient, its Jacobian symmetric).
+     */
+    private static final class RowSums extends Primitive {
+        private final TrailingRows layout;
+        private final int[] normalized;
+        private final double eps;
+
+        RowSums(TrailingRows layout, int[] normalized, double eps) {
+            super("layerNormSums");
+            this.layout = layout;
+            this.normalized = normalized;
+            this.eps = eps;
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            ctx.save(in[0], in[1]);
+            NDArray x = value(in[1]);
+            return Access.wrap(LayerNormKernels.backward(value(in[0]), x, null, layout.normalize(x, eps).stats(), layout.cols(), false)
+                    .sums());
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor v) {
+            Tensor g = ctx.saved(0);
+            Tensor x = ctx.saved(1);
+            Tensor vw = v.select(0, 0).reshape(normalized);
+            Tensor gg = ctx.needsInputGrad(0) ? new Normalize(layout, eps).apply(x).mul(vw).add(v.select(0, 1).reshape(normalized)) : null;
+            Tensor gx = ctx.needsInputGrad(1) ? new NormalizeBackward(layout, eps).apply(g.mul(vw), x) : null;
+            return new Tensor[] {gg, gx};
+        }
+
+        // d S(g xhat) = S(dg xhat) + S(g h(dx, x)), d S(g) = S(dg); on the rows, summed over them
+        @Override
+        public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor g = in[0];
+            Tensor x = in[1];
+            Tensor dw = null;
+            Tensor db = null;
+            int k = 0;
+            if (t[0] != null) {
+                k = Tangents.batch(t[0], g);
+                Tensor rows = layout.rows(t[0], k);
+                dw = rows.mul(layout.rows(new Normalize(layout, eps).apply(x), 0)).sum(k, false);
+                db = rows.sum(k, false);
+            }
+            if (t[1] != null) {
+                k = Tangents.batch(t[1], x);
+                Tensor h = Normalization.normalizedTangent(new RowStatistics(layout.rows(x, 0), eps), layout.rows(t[1], k), k);
+                dw = Tangents.sum(dw, h.mul(layout.rows(g, 0)).sum(k, false));
+            }
+            if (db == null) {
+                db = Tensor.zeros(dw.dtype(), dw.shape());
+            }
+            return Tensor.stack(List.of(dw, db), k);
+        }
+    }
+}
