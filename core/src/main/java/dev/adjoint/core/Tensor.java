@@ -1560,8 +1560,10 @@ public final class Tensor {
     /**
      * Layer normalization, PyTorch's {@code layer_norm}: each slice over the trailing axes of
      * {@code normalizedShape} becomes {@code (x - mean) / sqrt(var + eps)} (the biased variance),
-     * then times {@code weight}, plus {@code bias}. The normalization is one op (one pass forward,
-     * one backward, differentiable to any order); float32 computes it in float64 and rounds once.
+     * then times {@code weight}, plus {@code bias}. One op with the weight and bias (one pass
+     * forward, one backward that gives all three gradients, differentiable to any order; the bits
+     * of the normalization followed by the product and the sum); float32 normalizes in float64 and
+     * rounds once, then scales and shifts in float32 arithmetic.
      *
      * @param normalizedShape the sizes of the trailing axes to normalize over
      * @param weight the scale, of {@code normalizedShape}, or null for none
@@ -1800,8 +1802,10 @@ public final class Tensor {
     /**
      * Log-softmax along one axis: {@code x - logSumExp(x)}, stable. float32 rows of 64 or more along
      * the last axis, and slices along an axis followed by 64 or more elements, compute in float32
-     * arithmetic (within 3 ulps of the float64 result, or 1e-15 near 0); the backward gives the
-     * float64 result rounded.
+     * arithmetic (within 3 ulps of the float64 result, or 1e-15 near 0); the backward over such rows
+     * too, {@code g - exp(y) sum(g)} (within 3 ulps of {@code |exp(y) sum(g)|} plus 2 of the result,
+     * so a few ulps of the terms where they nearly cancel), and otherwise gives the float64 result
+     * rounded.
      *
      * @param axis the axis; negative counts from the end
      * @return the log-probabilities
