@@ -349,26 +349,7 @@ public final class BatchNormalization {
         // d S(g xhat) = S(dg xhat) + S(g h(dx, x)), d S(g) = S(dg); on the channels as rows
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
-            Tensor g = in[0];
-            Tensor x = in[1];
-            Tensor dw = null;
-            Tensor db = null;
-            int k = 0;
-            if (t[0] != null) {
-                k = Tangents.batch(t[0], g);
-                Tensor rows = layout.rows(t[0], k);
-                dw = rows.mul(layout.rows(new Normalize(layout, eps).apply(x), 0)).sum(k + 1, false);
-                db = rows.sum(k + 1, false);
-            }
-            if (t[1] != null) {
-                k = Tangents.batch(t[1], x);
-                Tensor h = Normalization.normalizedTangent(new RowStatistics(layout.rows(x, 0), eps), layout.rows(t[1], k), k);
-                dw = Tangents.sum(dw, h.mul(layout.rows(g, 0)).sum(k + 1, false));
-            }
-            if (db == null) {
-                db = Tensor.zeros(dw.dtype(), dw.shape());
-            }
-            return Tensor.stack(java.util.List.of(dw, db), k);
+            return Normalization.sumsTangent(layout, eps, in[0], in[1], t, 1);
         }
     }
 }

@@ -248,6 +248,33 @@ public final class Normalization {
         }
     }
 
+    /**
+     * The tangent of a normalization's parameter sums, [S(g xhat), S(g)] stacked behind the k batch
+     * axes, from the tangents t of g and x (either may be null): d S(g xhat) = S(dg xhat) + S(g h(dx,
+     * x)), d S(g) = S(dg), S the sum over axis {@code along} of the layout's rows (0 the rows, 1 each
+     * row's elements), after the batch axes.
+     */
+    static Tensor sumsTangent(Layout layout, double eps, Tensor g, Tensor x, Tensor[] t, int along) {
+        Tensor dw = null;
+        Tensor db = null;
+        int k = 0;
+        if (t[0] != null) {
+            k = Tangents.batch(t[0], g);
+            Tensor rows = layout.rows(t[0], k);
+            dw = rows.mul(layout.rows(new Normalize(layout, eps).apply(x), 0)).sum(k + along, false);
+            db = rows.sum(k + along, false);
+        }
+        if (t[1] != null) {
+            k = Tangents.batch(t[1], x);
+            Tensor h = normalizedTangent(new RowStatistics(layout.rows(x, 0), eps), layout.rows(t[1], k), k);
+            dw = Tangents.sum(dw, h.mul(layout.rows(g, 0)).sum(k + along, false));
+        }
+        if (db == null) {
+            db = Tensor.zeros(dw.dtype(), dw.shape());
+        }
+        return Tensor.stack(java.util.List.of(dw, db), k);
+    }
+
     /** h(d, x) on rows: rstd (d - M(d) - xhat M(d xhat)), d behind k batch axes, the means per row and direction. */
     static Tensor normalizedTangent(RowStatistics r, Tensor d, int k) {
         return d.sub(d.mean(1 + k, true)).sub(r.xhat.mul(d.mul(r.xhat).mean(1 + k, true))).mul(r.rstd);
