@@ -276,7 +276,7 @@ public final class AxisKernels {
         int inner = inner(c.shape, axis);
         int[] shape = c.shape.clone();
         shape[axis] = length;
-        double[] r = new double[Shapes.size(shape)];
+        double[] r = zeros(Shapes.size(shape));
         double[] a = c.data;
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < indices.length; j++) {
@@ -291,6 +291,27 @@ public final class AxisKernels {
     }
 
     /**
+     * n zeros from the pool, filled on the pool's threads: a gradient of a large table inside a
+     * backward pass (whose scope gives it back) is memory that was written recently, not a fresh
+     * array the collector must find room for and zero on one thread.
+     */
+    private static double[] zeros(int n) {
+        double[] r = Buffers.uninitialized(n);
+        Parallel.forRange(n, ZERO_GRAIN, (from, to) -> java.util.Arrays.fill(r, from, to, 0.0));
+        return r;
+    }
+
+    /** {@link #zeros} of floats. */
+    private static float[] zeroFloats(int n) {
+        float[] r = Buffers.uninitializedFloats(n);
+        Parallel.forRange(n, ZERO_GRAIN, (from, to) -> java.util.Arrays.fill(r, from, to, 0f));
+        return r;
+    }
+
+    /** Where {@link #zeros}' parts may start: multiples of a few pages. */
+    private static final int ZERO_GRAIN = 1 << 12;
+
+    /**
      * {@link #indexAdd} of a float32 array, with the bits of the float64 sums rounded once (what
      * widening g and narrowing the result gives), without a float64 copy of the result: a position
      * that receives one slab gets it (0 + v is exact), and only positions that receive several are
@@ -301,7 +322,7 @@ public final class AxisKernels {
         int inner = inner(c.shape, axis);
         int[] shape = c.shape.clone();
         shape[axis] = length;
-        float[] r = new float[Shapes.size(shape)];
+        float[] r = zeroFloats(Shapes.size(shape));
         float[] a = c.floats;
         int[] count = new int[length];
         for (int p : indices) {
@@ -397,7 +418,7 @@ public final class AxisKernels {
         // float32 sums in float64 and rounds once, as indexAdd does
         NDArray c = src.contiguous();
         int[] strides = Shapes.contiguousStrides(shape);
-        double[] r = new double[Shapes.size(shape)];
+        double[] r = zeros(Shapes.size(shape));
         int[] counter = new int[c.shape.length];
         for (int p = 0; p < index.length; p++) {
             r[position(counter, strides, axis, index[p])] += at(c, p);

@@ -324,4 +324,51 @@ class SelectionsAndCopiesTest {
             }
         }
     }
+
+    /**
+     * indexAdd's and scatterAdd's results start from zeros even when the pool hands them an array
+     * that held NaN (the gradient of a table where nothing was selected), filled on one thread or
+     * several.
+     */
+    @Test
+    void scatteredGradientsAreZerosWhereNothingLandsOnARecycledArray() {
+        int rows = 600;
+        int inner = 70;
+        int[] picked = {3, 599, 3, 17};
+        for (boolean floats : new boolean[] {false, true}) {
+            for (int parts : new int[] {1, 2}) {
+                int previous = Parallel.forceParts(parts);
+                try {
+                    // NaN arrays of the results' lengths back in the pool
+                    Buffers.Scope scope = Buffers.open();
+                    java.util.Arrays.fill(Buffers.uninitialized(rows * inner), Double.NaN);
+                    java.util.Arrays.fill(Buffers.uninitializedFloats(rows * inner), Float.NaN);
+                    scope.release();
+                    double[] g = new double[picked.length * inner];
+                    java.util.Arrays.fill(g, 1.5);
+                    NDArray ga = NDArray.of(g, new int[] {picked.length, inner});
+                    NDArray r = AxisKernels.indexAdd(floats ? ga.toFloat32() : ga, 0, picked, rows);
+                    assertEquals(floats, r.floats != null);
+                    double[] v = r.toArray();
+                    for (int i = 0; i < v.length; i++) {
+                        int row = i / inner;
+                        double expected = row == 3 ? 3 : row == 599 || row == 17 ? 1.5 : 0;
+                        assertEquals(expected, v[i], 0, (floats ? "float32" : "float64") + " indexAdd, " + parts + " parts, row " + row);
+                    }
+                    scope = Buffers.open();
+                    java.util.Arrays.fill(Buffers.uninitialized(rows * inner), Double.NaN);
+                    scope.release();
+                    int[] index = new int[inner];
+                    java.util.Arrays.fill(index, 5);
+                    NDArray src = NDArray.of(java.util.Arrays.copyOf(g, inner), new int[] {1, inner});
+                    double[] sv = AxisKernels.scatterAdd(floats ? src.toFloat32() : src, 0, index, new int[] {rows, inner}).toArray();
+                    for (int i = 0; i < sv.length; i++) {
+                        assertEquals(i / inner == 5 ? 1.5 : 0, sv[i], 0, (floats ? "float32" : "float64") + " scatterAdd, " + parts + " parts, at " + i);
+                    }
+                } finally {
+                    Parallel.forceParts(previous);
+                }
+            }
+        }
+    }
 }
