@@ -70,8 +70,9 @@ final class SoftmaxColumns {
             if (floats && !log) {
                 backwardFloats(k, g.floats, g.offset + base, y.floats, y.offset + base, inner, rf, base, n, width, rows);
             } else if (floats) {
-                // log-softmax's g - exp(y) sum(g) in float32 would lose most digits where exp(y) is
-                // near 1: widened, on float64, rounded once
+                // log-softmax's g - exp(y) sum(g): widened, on float64, rounded once (rows take float32
+                // arithmetic, as PyTorch and the float32 cross-entropy do, and lose digits of results
+                // near 0 where exp(y) is near 1; columns keep the float64 result rounded)
                 int block = n * width;
                 double[] wide = Scratch.doubles(Scratch.SOFTMAX, Math.multiplyExact(3, n * w));
                 widenRows(g.floats, g.offset + base, inner, wide, 0, n, width);
