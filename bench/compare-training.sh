@@ -2,7 +2,7 @@
 # Runs whole training iterations and elementwise work in PyTorch (float64, and float32 for
 # mlpStepFloat32) and in Adjoint's JMH harness in one go, and prints time per call, the speed ratio,
 # and each side's float32 over float64 speed-up of the MLP step. Usage:
-#   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 fashionMlpStep biasRelu softmax logSoftmax softmaxChannels tanh sigmoid
+#   bench/compare-training.sh [workload ...]     (seedStep mlpStep mlpStepFloat32 fashionMlpStep biasRelu softmax logSoftmax softmaxChannels logSoftmaxChannels tanh sigmoid
 #                                                  log log1p softplus gelu geluGrad siluGrad layerNorm batchNorm batchNorm1d batchNormEval tanhGrad sigmoidGrad sqrt neg conv2d wideConv maxPool2d expandedAdd
 #                                                  transposeCopy
 #                                                  sumBackward lookup lookupBackward gatherTargets concat where gt clamp
@@ -18,7 +18,7 @@
 # print no ratio, as their Adjoint side stays float64). A workload
 # with a RecordedStep replay (seedStep, mlpStep, biasRelu, softmax) gets a "replayed" row too, and one
 # run in a MemoryScope (biasRelu, softmax, geluGrad, siluGrad, lookup, concat, where, gt, clamp) a "scoped" row; tanh, sigmoid, log, log1p, softplus, gelu
-# and maximum (forward only), logSoftmax, softmaxChannels, layerNorm, batchNorm, batchNorm1d, batchNormEval, tanhGrad, sigmoidGrad, sqrt and neg run only in a MemoryScope.
+# and maximum (forward only), logSoftmax, softmaxChannels, logSoftmaxChannels, layerNorm, batchNorm, batchNorm1d, batchNormEval, tanhGrad, sigmoidGrad, sqrt and neg run only in a MemoryScope.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

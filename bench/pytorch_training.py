@@ -106,6 +106,16 @@ def softmax_channels(torch):
     return step
 
 
+def log_softmax_channels(torch):
+    x = torch.randn(32, 10, 28, 28, requires_grad=True)
+    w = torch.randn(32, 10, 28, 28)
+
+    def step():
+        x.grad = None
+        (torch.log_softmax(x, 1) * w).sum().backward()
+    return step
+
+
 def tanh(torch):
     x = torch.randn(256, 1000)
 
@@ -437,7 +447,7 @@ def squared_difference_grad(torch):
 WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFloat32": (mlp_step_float32, None),
              "fashionMlpStep": (fashion_mlp_step, None),
              "biasRelu": (bias_relu, None),
-             "softmax": (softmax, None), "logSoftmax": (log_softmax, None), "softmaxChannels": (softmax_channels, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "layerNorm": (layer_norm, None), "batchNorm": (batch_norm, None), "batchNorm1d": (batch_norm1d, None), "batchNormEval": (batch_norm_eval, None), "tanhGrad": (small_grad("tanh"), None), "sigmoidGrad": (small_grad("sigmoid"), None), "sqrt": (small_forward("sqrt"), None), "neg": (small_forward("neg"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
+             "softmax": (softmax, None), "logSoftmax": (log_softmax, None), "softmaxChannels": (softmax_channels, None), "logSoftmaxChannels": (log_softmax_channels, None), "tanh": (tanh, None), "sigmoid": (sigmoid, None), "log": (log, None), "log1p": (log1p, None), "softplus": (softplus, None), "gelu": (gelu, None), "geluGrad": (weighted_grad("gelu"), None), "layerNorm": (layer_norm, None), "batchNorm": (batch_norm, None), "batchNorm1d": (batch_norm1d, None), "batchNormEval": (batch_norm_eval, None), "tanhGrad": (small_grad("tanh"), None), "sigmoidGrad": (small_grad("sigmoid"), None), "sqrt": (small_forward("sqrt"), None), "neg": (small_forward("neg"), None), "siluGrad": (weighted_grad("silu"), None), "conv2d": (conv_layer(64, 32, 14, 64, 0.06), None), "wideConv": (conv_layer(16, 128, 28, 128, 0.03), None), "maxPool2d": (max_pool2d, None),
              "expandedAdd": (expanded_add, None), "transposeCopy": (transpose_copy, None), "sumBackward": (sum_backward, None),
              "lookup": (lookup, None), "lookupBackward": (lookup_backward, None), "gatherTargets": (gather_targets, None),
              "concat": (concat, None), "where": (where, None), "gt": (gt, None), "clamp": (clamp, None),

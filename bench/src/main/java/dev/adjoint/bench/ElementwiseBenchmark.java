@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Elementwise work, forward and backward, as in bench/pytorch_training.py: a broadcast bias add
  * and ReLU on [256, 512] ({@code biasRelu}), and softmax over the last axis of [256, 1000]
  * ({@code softmax}; log-softmax the same way, {@code logSoftmaxScoped}), and over the channels (axis 1) of [32, 10, 28, 28] ({@code softmaxChannelsScoped}:
- * ten classes per pixel, as a segmentation head's), each with a backward pass into the inputs, and tanh, sigmoid, log, log1p,
+ * ten classes per pixel, as a segmentation head's; log-softmax the same way, {@code logSoftmaxChannelsScoped}), each with a backward pass into the inputs, and tanh, sigmoid, log, log1p,
  * softplus and gelu of [256, 1000], forward only ({@code tanhScoped}, ...), and gelu and silu forward and
  * backward ({@code geluGrad}, {@code siluGrad}), and nn's {@code LayerNorm(1000)} of [256, 1000], weighted, summed,
  * backward into the input, the weight and the bias ({@code layerNormScoped}), and nn's {@code BatchNorm2d(32)} in
@@ -169,6 +169,16 @@ public class ElementwiseBenchmark {
         channelLogits.zeroGrad();
         try (MemoryScope scope = MemoryScope.open()) {
             channelLogits.softmax(1).mul(channelWeight).sum().backward();
+        }
+        return channelLogits.grad();
+    }
+
+    /** log-softmax over axis 1 of [32, 10, 28, 28], times a weight, summed, backward; in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor logSoftmaxChannelsScoped() {
+        channelLogits.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            channelLogits.logSoftmax(1).mul(channelWeight).sum().backward();
         }
         return channelLogits.grad();
     }

@@ -40,13 +40,11 @@ final class Scratch {
     static final int GELU = 7;
     /** A Winograd chunk's weight-gradient products ({@link FloatWinograd#backwardWeight}). */
     static final int WINOGRAD = 8;
-    /** A float32 log-softmax gradient's tile of widened rows and results ({@link SoftmaxColumns}). */
-    static final int SOFTMAX = 9;
-    /** A normalization's rows: a layer norm's, a batch norm's channels gathered into rows ({@link NormKernels}). */
-    static final int NORM = 10;
+    /** A normalization's rows: a layer norm's, a batch norm's channels gathered into rows ({@link NormKernels}, {@link LayerNormKernels}). */
+    static final int NORM = 9;
     /** The output gradient's rows beside them in a normalization's backward. */
-    static final int NORM_GRADIENT = 11;
-    private static final int SLOTS = 12;
+    static final int NORM_GRADIENT = 10;
+    private static final int SLOTS = 11;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<double[]>[]> DOUBLES = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

@@ -15,27 +15,22 @@ import java.util.Arrays;
  * one-slice definition in the same order (the maximum, {@code e = exp(x - max)} added to a sum from
  * the first row on, then {@code e / sum} as {@code e (1 / sum)} or {@code (x - max) - log(sum)}), so
  * the tiling and the thread count leave the bits as they are. float32 runs as softmax's float32
- * rows do: softmax and its gradient in float32 arithmetic (sums in float64), within a few ulps of
- * the float64 result; log-softmax's gradient widens its tiles into scratch, runs the float64 tile
- * and rounds once.
+ * rows do: softmax, log-softmax and their gradients in float32 arithmetic (sums in float64), within
+ * a few ulps of the float64 result (log-softmax's gradient of {@code |exp(y) sum(g)|}).
  */
 final class SoftmaxColumns {
     /** A tile's elements (its width times the axis), whose rows stay in the second-level cache between passes. */
     private static final int TILE_ELEMENTS = 1 << 14;
-    /** The most elements of a widened float32 tile (log-softmax's gradient), whose rows and results take per-thread scratch. */
-    private static final int WIDENED_TILE_ELEMENTS = 1 << 18;
 
     private SoftmaxColumns() {
     }
 
     /**
-     * The columns of a tile: a cache-sized share of {@code inner}, at least a math-kernel run, and
-     * for a widened tile no more than its scratch holds for the axis (down to one column for very
-     * long axes). The width changes which calls a column's operations take, not the operations.
+     * The columns of a tile: a cache-sized share of {@code inner}, at least a math-kernel run. The
+     * width changes which calls a column's operations take, not the operations.
      */
-    private static int tileWidth(int n, int inner, boolean widened) {
-        int w = Math.min(inner, Math.max(MathKernel.MIN_LENGTH, TILE_ELEMENTS / Math.max(1, n)));
-        return widened ? Math.max(1, Math.min(w, WIDENED_TILE_ELEMENTS / Math.max(1, n))) : w;
+    private static int tileWidth(int n, int inner) {
+        return Math.min(inner, Math.max(MathKernel.MIN_LENGTH, TILE_ELEMENTS / Math.max(1, n)));
     }
 
     /**
@@ -47,7 +42,7 @@ final class SoftmaxColumns {
         double[] r = floats ? null : Buffers.uninitialized(c.size);
         float[] rf = floats ? Buffers.uninitializedFloats(c.size) : null;
         MathKernel k = KernelProvider.math();
-        forEachTile(c.size, n, inner, false, (base, width, w, rows) -> {
+        forEachTile(c.size, n, inner, (base, width, w, rows) -> {
             if (floats) {
                 forwardFloats(k, c.floats, c.offset + base, rf, base, inner, n, width, log, rows);
             } else {
@@ -66,19 +61,11 @@ final class SoftmaxColumns {
         double[] r = floats ? null : Buffers.uninitialized(y.size);
         float[] rf = floats ? Buffers.uninitializedFloats(y.size) : null;
         MathKernel k = KernelProvider.math();
-        forEachTile(y.size, n, inner, floats && log, (base, width, w, rows) -> {
-            if (floats && !log) {
-                backwardFloats(k, g.floats, g.offset + base, y.floats, y.offset + base, inner, rf, base, n, width, rows);
+        forEachTile(y.size, n, inner, (base, width, w, rows) -> {
+            if (floats && log) {
+                logBackwardFloats(k, g.floats, g.offset + base, y.floats, y.offset + base, inner, rf, base, n, width, rows);
             } else if (floats) {
-                // log-softmax's g - exp(y) sum(g): widened, on float64, rounded once (rows take float32
-                // arithmetic, as PyTorch and the float32 cross-entropy do, and lose digits of results
-                // near 0 where exp(y) is near 1; columns keep the float64 result rounded)
-                int block = n * width;
-                double[] wide = Scratch.doubles(Scratch.SOFTMAX, Math.multiplyExact(3, n * w));
-                widenRows(g.floats, g.offset + base, inner, wide, 0, n, width);
-                widenRows(y.floats, y.offset + base, inner, wide, block, n, width);
-                backward(k, wide, 0, wide, block, width, wide, 2 * block, width, n, width, true, rows.s, rows.t);
-                narrowRows(wide, 2 * block, rf, base, inner, n, width);
+                backwardFloats(k, g.floats, g.offset + base, y.floats, y.offset + base, inner, rf, base, n, width, rows);
             } else {
                 backward(k, g.data, g.offset + base, y.data, y.offset + base, inner, r, base, inner, n, width, log, rows.s, rows.t);
             }
@@ -117,9 +104,9 @@ final class SoftmaxColumns {
      * Runs {@code tile} for each tile of columns of each of the {@code size / (n inner)} blocks, the
      * tiles split over threads ({@link Parallel#forRange}).
      */
-    private static void forEachTile(int size, int n, int inner, boolean widened, Tile tile) {
+    private static void forEachTile(int size, int n, int inner, Tile tile) {
         int outer = n == 0 ? 0 : size / (n * inner);
-        int w = tileWidth(n, inner, widened);
+        int w = tileWidth(n, inner);
         int tiles = (inner + w - 1) / w;
         Parallel.forRange(outer * tiles, 1, (long) n * w, (first, last) -> {
             Rows rows = new Rows(w);
@@ -210,6 +197,41 @@ final class SoftmaxColumns {
     }
 
     /**
+     * One float32 tile's log-softmax gradient, as log-softmax's float32 rows: {@code s = sum(g)} of
+     * the widened values in float64, then {@code g - e (float) s} with {@code e = exp(y)} in float
+     * ({@link MathKernel#subtractScaled(float[], int, float[], int, double, float[], int, int)}'s
+     * expression); a column whose s is outside float's normal range (and not 0, infinite or NaN)
+     * takes {@code g - e s} in float64, rounded.
+     */
+    private static void logBackwardFloats(MathKernel k, float[] g, int go, float[] y, int yo, int stride, float[] r, int ro, int n,
+            int w, Rows rows) {
+        double[] s = rows.s;
+        Arrays.fill(s, 0, w, 0.0);
+        for (int j = 0; j < n; j++) {
+            k.addWidenedTo(g, go + j * stride, s, 0, w);
+        }
+        boolean outside = false;
+        for (int i = 0; i < w; i++) {
+            rows.hi[i] = (float) s[i];
+            outside |= !ScalarMathKernel.floatScale(s[i], rows.hi[i]);
+        }
+        for (int j = 0; j < n; j++) {
+            k.exp(y, yo + j * stride, rows.ft, 0, w);
+            k.arithmetic(Elementwise.Binary.MUL, rows.ft, 0, rows.hi, 0, 1, rows.ft, 0, w);
+            k.arithmetic(Elementwise.Binary.SUB, g, go + j * stride, rows.ft, 0, 1, r, ro + j * stride, w);
+        }
+        for (int i = 0; outside && i < w; i++) {
+            if (!ScalarMathKernel.floatScale(s[i], rows.hi[i])) {
+                for (int j = 0; j < n; j++) {
+                    int p = j * stride + i;
+                    k.exp(y, yo + p, rows.ft, 0, 1);
+                    r[ro + p] = (float) (g[go + p] - rows.ft[0] * s[i]);
+                }
+            }
+        }
+    }
+
+    /**
      * One tile's softmax: columns [0, w) of the n rows of x (row j from {@code xo + j xs}) into r (row
      * j from {@code ro + j rs}); m, s and t hold at least w values each.
      */
@@ -275,20 +297,6 @@ final class SoftmaxColumns {
                 k.arithmetic(Elementwise.Binary.SUB, g, go + j * ys, s, 0, 1, t, 0, w);
                 k.arithmetic(Elementwise.Binary.MUL, y, yo + j * ys, t, 0, 1, r, ro + j * rs, w);
             }
-        }
-    }
-
-    /** Widens n rows of w floats, row j from {@code ao + j as}, into wide's rows of w from {@code at}. */
-    private static void widenRows(float[] a, int ao, int as, double[] wide, int at, int n, int w) {
-        for (int j = 0; j < n; j++) {
-            NDArray.widen(a, ao + j * as, wide, at + j * w, w);
-        }
-    }
-
-    /** Rounds wide's n rows of w from {@code at} into r's rows, row j from {@code ro + j rs}. */
-    private static void narrowRows(double[] wide, int at, float[] r, int ro, int rs, int n, int w) {
-        for (int j = 0; j < n; j++) {
-            NDArray.narrow(wide, at + j * w, r, ro + j * rs, w);
         }
     }
 }

@@ -132,9 +132,9 @@ class SoftmaxColumnsTest {
 
     /**
      * float32 as softmax's float32 rows: softmax within 3 ulps of the float64 result on the widened
-     * values, log-softmax within 3 ulps or 1e-15, softmax's gradient within 2 ulps, where the
-     * columns are 64 or more apart (float32 arithmetic); log-softmax's gradient, and everything
-     * over fewer columns, the float64 result rounded.
+     * values, log-softmax within 3 ulps or 1e-15, softmax's gradient within 2 ulps, log-softmax's
+     * within {@link Float32SoftmaxRowsTest#assertLogBackwardWithin}'s bound, where the columns are 64
+     * or more apart (float32 arithmetic); everything over fewer columns the float64 result rounded.
      */
     private static void assertFloat32(NDArray fx, NDArray fg, int axis, boolean log, String what) {
         boolean arithmetic = SoftmaxKernels.innerSize(fx.shape(), axis) >= MathKernel.MIN_LENGTH;
@@ -147,7 +147,9 @@ class SoftmaxColumnsTest {
         } else {
             assertRounded(y64, fy.toFloatArray(), what + " float32");
         }
-        if (arithmetic && !log) {
+        if (arithmetic && log) {
+            Float32SoftmaxRowsTest.assertLogBackwardWithin(fg, fy, axis, back64, back, what + " float32 backward");
+        } else if (arithmetic) {
             assertWithin(back64, back, 2, 0, what + " float32 backward");
         } else {
             assertRounded(back64, back, what + " float32 backward");
@@ -213,7 +215,8 @@ class SoftmaxColumnsTest {
 
     /**
      * float32 columns: a column whose gradient sum is finite but beyond float's range takes the
-     * float64 expression, rounded (not NaN from hi = infinity); an all -inf slice gives NaN and a
+     * float64 expression, rounded (not NaN or an infinity from hi = infinity), in softmax's gradient
+     * and log-softmax's; an all -inf slice gives NaN and a
      * NaN spoils its own slice only; a view at an offset gives its copy's bits.
      */
     @Example
@@ -233,6 +236,17 @@ class SoftmaxColumnsTest {
         double[] back64 = SoftmaxKernels.softmaxBackward(gf.toFloat64(), yf.toFloat64(), 0, false).toArray();
         assertTrue(Float.isFinite(back[3]) && Float.isFinite(back[73]), back[3] + " " + back[73]);
         assertRounded(back64, back, "a gradient sum beyond float's range");
+        // log-softmax's: g - exp(y) s in float64 for that column (in float, (float) s is infinite)
+        float[] ly = new float[140];
+        java.util.Arrays.fill(ly, -5f);
+        NDArray lyf = NDArray.of(ly, shape);
+        float[] logBack = SoftmaxKernels.softmaxBackward(gf, lyf, 0, true).toFloatArray();
+        for (int i : new int[] {3, 73, 4, 74}) {
+            float expected = (float) (g[i] - Math.exp(-5) * ((double) g[i % 70] + g[70 + i % 70]));
+            assertTrue(Float.isFinite(logBack[i]) && MathKernelTest.floatUlps(expected, logBack[i]) <= 2,
+                    "log-softmax, a gradient sum " + (i % 70 == 3 ? "beyond" : "within") + " float's range, at " + i + ": " + logBack[i]
+                            + " against " + expected);
+        }
         float[] x = new float[3 * 2 * 70];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) Math.sin(i);
