@@ -1802,10 +1802,10 @@ public final class Tensor {
     /**
      * Log-softmax along one axis: {@code x - logSumExp(x)}, stable. float32 rows of 64 or more along
      * the last axis, and slices along an axis followed by 64 or more elements, compute in float32
-     * arithmetic (within 3 ulps of the float64 result, or 1e-15 near 0); the backward over such rows
-     * too, {@code g - exp(y) sum(g)} (within 3 ulps of {@code |exp(y) sum(g)|} plus 2 of the result,
-     * so a few ulps of the terms where they nearly cancel), and otherwise gives the float64 result
-     * rounded.
+     * arithmetic (within 3 ulps of the float64 result, or 1e-15 near 0), and so does the backward
+     * over them, {@code g - exp(y) sum(g)} (within 3 ulps of {@code |exp(y) sum(g)|} plus 2 of the
+     * result, so a few ulps of the terms where they nearly cancel); shorter slices give the float64
+     * result rounded.
      *
      * @param axis the axis; negative counts from the end
      * @return the log-probabilities
