@@ -1804,8 +1804,9 @@ public final class Tensor {
      * the last axis, and slices along an axis followed by 64 or more elements, compute in float32
      * arithmetic (within 3 ulps of the float64 result, or 1e-15 near 0), and so does the backward
      * over them, {@code g - exp(y) sum(g)} (within 3 ulps of {@code |exp(y) sum(g)|} plus 2 of the
-     * result, so a few ulps of the terms where they nearly cancel); shorter slices give the float64
-     * result rounded.
+     * result, so a few ulps of the terms where they nearly cancel; a slice's largest value whose
+     * probability is above 1/2, a confident class, takes the float64 result rounded, keeping the
+     * digits of its small gradient); shorter slices give the float64 result rounded.
      *
      * @param axis the axis; negative counts from the end
      * @return the log-probabilities

@@ -200,8 +200,9 @@ final class SoftmaxColumns {
      * One float32 tile's log-softmax gradient, as log-softmax's float32 rows: {@code s = sum(g)} of
      * the widened values in float64, then {@code g - e (float) s} with {@code e = exp(y)} in float
      * ({@link MathKernel#subtractScaled(float[], int, float[], int, double, float[], int, int)}'s
-     * expression); a column whose s is outside float's normal range (and not 0, infinite or NaN)
-     * takes {@code g - e s} in float64, rounded.
+     * expression), at a column's largest y above log(1/2) in float64 ({@link
+     * SoftmaxKernels#confident}); a column whose s is outside float's normal range (and not 0,
+     * infinite or NaN) takes {@code g - e s} in float64, rounded.
      */
     private static void logBackwardFloats(MathKernel k, float[] g, int go, float[] y, int yo, int stride, float[] r, int ro, int n,
             int w, Rows rows) {
@@ -215,10 +216,15 @@ final class SoftmaxColumns {
             rows.hi[i] = (float) s[i];
             outside |= !ScalarMathKernel.floatScale(s[i], rows.hi[i]);
         }
+        float[] top = rows.fm;
+        System.arraycopy(y, yo, top, 0, w);
         for (int j = 0; j < n; j++) {
             k.exp(y, yo + j * stride, rows.ft, 0, w);
             k.arithmetic(Elementwise.Binary.MUL, rows.ft, 0, rows.hi, 0, 1, rows.ft, 0, w);
             k.arithmetic(Elementwise.Binary.SUB, g, go + j * stride, rows.ft, 0, 1, r, ro + j * stride, w);
+            if (j > 0) {
+                k.extremum(y, yo + j * stride, top, 0, 1, top, 0, w, false);
+            }
         }
         for (int i = 0; outside && i < w; i++) {
             if (!ScalarMathKernel.floatScale(s[i], rows.hi[i])) {
@@ -226,6 +232,16 @@ final class SoftmaxColumns {
                     int p = j * stride + i;
                     k.exp(y, yo + p, rows.ft, 0, 1);
                     r[ro + p] = (float) (g[go + p] - rows.ft[0] * s[i]);
+                }
+            }
+        }
+        // each column's first largest y, where exp(y) is above 1/2: the float64 expression, as rows'
+        for (int i = 0; i < w; i++) {
+            for (int j = 0; top[i] > SoftmaxKernels.HALF && j < n; j++) {
+                int p = j * stride + i;
+                if (y[yo + p] == top[i]) {
+                    r[ro + p] = SoftmaxKernels.confident(g[go + p], y[yo + p], s[i]);
+                    break;
                 }
             }
         }

@@ -268,7 +268,8 @@ public final class SoftmaxKernels {
      * ulps of the float64 result rounded; log-softmax's {@code g - e s} with {@code e = exp(y)} in
      * float ({@link MathKernel#subtractScaled(float[], int, float[], int, double, float[], int,
      * int)}), within about three ulps of {@code |e s|} plus one of the result (PyTorch's float
-     * arithmetic; where g and e s nearly cancel, a few ulps of the terms rather than of the result).
+     * arithmetic; where g and e s nearly cancel, a few ulps of the terms rather than of the result),
+     * except at the row's largest y where exp(y) is above 1/2 ({@link #confident}).
      */
     private static NDArray softmaxBackwardFloatRows(NDArray g, NDArray y, int n, boolean log) {
         float[] r = Buffers.uninitializedFloats(y.size);
@@ -285,6 +286,10 @@ public final class SoftmaxKernels {
                         double s = math.sum(gf, pg, n);
                         math.exp(yf, py, r, k * n, n);
                         math.subtractScaled(gf, pg, r, k * n, s, r, k * n, n);
+                        int top = math.firstExtreme(yf, py, n, false);
+                        if (yf[py + top] > HALF) {
+                            r[k * n + top] = confident(gf[pg + top], yf[py + top], s);
+                        }
                     } else {
                         math.mulDifference(yf, py, gf, pg, math.dot(gf, pg, yf, py, n), r, k * n, n);
                     }
@@ -305,6 +310,19 @@ public final class SoftmaxKernels {
             }
         });
         return NDArray.wrapLike(r, y);
+    }
+
+    /** log(1/2): a log-softmax value above it is a probability above 1/2, of which a slice has at most one. */
+    static final float HALF = (float) -Math.log(2);
+
+    /**
+     * log-softmax's float32 gradient {@code g - exp(y) s} at a y above {@link #HALF}, in float64 and
+     * rounded once: where exp(y) is near 1 (a confident class) and g near s, float's exp would leave
+     * the difference only the digits below its ulp of 1, the float64 result keeps them (the
+     * gradient that still teaches a class the model is sure of).
+     */
+    static float confident(float g, float y, double s) {
+        return (float) (g - Math.exp(y) * s);
     }
 
     /** One contiguous slice of {@link #softmaxBackward}: sums with several accumulators, exp on the math kernel. */

@@ -52,6 +52,49 @@ class Float32SoftmaxRowsTest {
                 java.util.Arrays.toString(shape) + " axis 1, spread " + spread + ", mean " + mean);
     }
 
+    /**
+     * A confident class (probability within 1e-3 to 1e-7 of 1) keeps the digits of its log-softmax
+     * gradient, NLL's {@code p - 1}: within an ulp of the float64 result rounded, over rows and over
+     * columns, where float's exp near 1 alone would leave a few significant bits.
+     */
+    @Property(tries = 60)
+    void aConfidentClassKeepsItsGradientsDigits(@ForAll @LongRange(min = 1, max = 1_000_000) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int n = MathKernel.MIN_LENGTH + rng.nextInt(200);
+        int inner = MathKernel.MIN_LENGTH + rng.nextInt(20);
+        double lead = Math.log(n) + rng.nextDouble(7, 16);
+        for (boolean columns : new boolean[] {false, true}) {
+            // columns: [n, inner] along axis 0, each column a slice; rows: [inner, n] along axis 1
+            int[] shape = columns ? new int[] {n, inner} : new int[] {inner, n};
+            int axis = columns ? 0 : 1;
+            float[] x = new float[n * inner];
+            float[] g = new float[n * inner];
+            int[] target = new int[inner];
+            for (int slice = 0; slice < inner; slice++) {
+                target[slice] = rng.nextInt(n);
+                for (int j = 0; j < n; j++) {
+                    int at = columns ? j * inner + slice : slice * n + j;
+                    x[at] = (float) (j == target[slice] ? lead : rng.nextGaussian());
+                    g[at] = j == target[slice] ? -1f : 0f;
+                }
+            }
+            NDArray xs = NDArray.of(x, shape);
+            NDArray gs = NDArray.of(g, shape);
+            NDArray y = SoftmaxKernels.softmax(xs, axis, true);
+            float[] back = SoftmaxKernels.softmaxBackward(gs, y, axis, true).toFloatArray();
+            double[] wide = SoftmaxKernels.softmaxBackward(gs.toFloat64(), y.toFloat64(), axis, true).toArray();
+            String where = (columns ? "columns " : "rows ") + java.util.Arrays.toString(shape) + ", lead " + lead;
+            assertLogBackwardWithin(gs, y, axis, wide, back, where);
+            for (int slice = 0; slice < inner; slice++) {
+                int at = columns ? target[slice] * inner + slice : slice * n + target[slice];
+                if (MathKernelTest.floatUlps((float) wide[at], back[at]) > 1) {
+                    throw new AssertionError("the confident class's gradient, " + where + " at " + at + ": " + back[at] + " against "
+                            + wide[at]);
+                }
+            }
+        }
+    }
+
     /** The bounds above for softmax and log-softmax of x along axis, and softmax's backward from g. */
     private static void assertWithinBounds(NDArray x, NDArray gy, int axis, String where) {
         for (boolean log : new boolean[] {false, true}) {
