@@ -1545,7 +1545,8 @@ public final class Tensor {
      * probabilities {@code -logSoftmax(this, 1) / batch}, and none for class numbers. float32
      * computes in float32 arithmetic, as PyTorch does: the loss within 8 ulps of the float64 loss of
      * the same numbers (relative to the larger of 1 and the loss), each gradient element within 8
-     * ulps of {@code (|p T| + |t|) / batch}.
+     * ulps of {@code (|p T| + |t|) / batch}, and the element where a probability above 1/2 meets a
+     * target (a confident class's {@code p - 1}) the float64 result rounded.
      *
      * @param targets target probabilities (one-hot rows or soft labels) of this shape and dtype, or
      *     class numbers ({@code [batch]}, whole numbers in [0, classes), in this dtype)

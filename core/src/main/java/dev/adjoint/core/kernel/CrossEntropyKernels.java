@@ -20,8 +20,10 @@ package dev.adjoint.core.kernel;
  * within one ulp ({@link MathKernel#expShifted(float[], int, float, float[], int, int)}, or
  * {@code (float) exp((double) x - m)} for rows shorter than {@link MathKernel#MIN_LENGTH}), their
  * sum in float64, {@code y = (x - m) - (float) log s} and the gradient {@code (p T - t) scale} in
- * float ({@code p = e (float) (1 / s)}), the products {@code t y} added in float64 (exactly
- * formed) and rounded once; within a few ulps of the float64 result. Rows are independent and run
+ * float ({@code p = e (float) (1 / s)}; where a probability above 1/2 has a target, in float64
+ * and rounded, so that a confident class keeps its gradient's digits), the products
+ * {@code t y} added in float64 (exactly formed) and rounded once; within a few ulps of the float64
+ * result (a gradient element within a few ulps of {@code |p T| + |t|}). Rows are independent and run
  * split over threads by whole rows: the same bits for any thread count.
  */
 public final class CrossEntropyKernels {
@@ -122,9 +124,10 @@ public final class CrossEntropyKernels {
         if (exps.floats != null) {
             float[] r = Buffers.uninitializedFloats(rows * n);
             Parallel.forRange(rows, 1, 2L * n, (first, last) -> {
+                MathKernel math = KernelProvider.exactFor(n);
                 for (int i = first; i < last; i++) {
-                    FloatRows.gradient((float) scale, exps.floats, i * n, (float) (1 / st[2 * i]), (float) st[2 * i + 1],
-                            classes == null ? -1 : classes[i], tc, r, n);
+                    FloatRows.gradient(math, scale, exps.floats, i * n, st[2 * i], (float) st[2 * i + 1], classes == null ? -1 : classes[i],
+                            tc, r, n);
                 }
             });
             return NDArray.wrap(r, shape);
@@ -290,19 +293,36 @@ public final class CrossEntropyKernels {
             return sum;
         }
 
-        /** {@link DoubleRows#gradient} of a float32 row, in float arithmetic. */
-        static void gradient(float scale, float[] e, int base, float inv, float total, int c, NDArray t, float[] r, int n) {
+        /**
+         * {@link DoubleRows#gradient} of a float32 row, in float arithmetic ({@code inv = (float) (1 /
+         * s)}, scale rounded to float), except where a probability above 1/2 meets a target that is
+         * not 0 (at most one element: the class number's, or the row's largest logit's): there
+         * {@code p T - t} can be a confident class's small {@code p - 1}, of which float's
+         * {@code 1 / s} near 1 would keep a few bits, so it takes the float64 expression, rounded
+         * (the same element and bits for a class number and its one-hot row).
+         */
+        static void gradient(MathKernel math, double scale, float[] e, int base, double s, float total, int c, NDArray t, float[] r,
+                int n) {
+            float inv = (float) (1 / s);
+            float fs = (float) scale;
+            float[] ta = c >= 0 ? null : t.floats;
+            int to = c >= 0 ? 0 : t.offset + base;
             if (c >= 0) {
                 for (int j = 0; j < n; j++) {
-                    r[base + j] = e[base + j] * inv * total * scale;
+                    r[base + j] = e[base + j] * inv * total * fs;
                 }
-                r[base + c] = (e[base + c] * inv * total - 1) * scale;
-                return;
+                r[base + c] = (e[base + c] * inv * total - 1) * fs;
+            } else {
+                for (int j = 0; j < n; j++) {
+                    r[base + j] = (e[base + j] * inv * total - ta[to + j]) * fs;
+                }
             }
-            float[] ta = t.floats;
-            int to = t.offset + base;
-            for (int j = 0; j < n; j++) {
-                r[base + j] = (e[base + j] * inv * total - ta[to + j]) * scale;
+            // the one element whose probability may be above 1/2 with a target that is not 0 (a
+            // class number's, or the row's first largest exp): for a one-hot row the same element
+            int top = c >= 0 ? c : math.firstExtreme(e, base, n, false);
+            double target = c >= 0 ? 1 : ta[to + top];
+            if (e[base + top] * inv > 0.5f && target != 0) {
+                r[base + top] = (float) ((e[base + top] * (1 / s) * total - target) * scale);
             }
         }
     }

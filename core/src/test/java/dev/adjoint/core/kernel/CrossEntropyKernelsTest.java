@@ -131,4 +131,37 @@ class CrossEntropyKernelsTest {
         assertEquals(Double.doubleToLongBits(CrossEntropyKernels.loss(x, h)), Double.doubleToLongBits(CrossEntropyKernels.loss(x, c)));
         assertArrayEquals(CrossEntropyKernels.gradient(0.5, x, h).toFloatArray(), CrossEntropyKernels.gradient(0.5, x, c).toFloatArray(), 0);
     }
+
+    /**
+     * A confident class (probability within 1e-3 to 1e-7 of 1) keeps the digits of its float32
+     * gradient {@code (p - 1) scale}: within an ulp of the float64 gradient rounded, for a class
+     * number and for its one-hot row (the same bits), short rows and long; where float's
+     * {@code 1 / s} near 1 alone would leave a few bits.
+     */
+    @Property(tries = 40)
+    void aConfidentClassKeepsItsGradientsDigitsInFloat32(@ForAll @IntRange(min = 1, max = 6) int rows,
+            @ForAll @IntRange(min = 2, max = 300) int n, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] x = new float[rows * n];
+        float[] numbers = new float[rows];
+        float[] oneHot = new float[rows * n];
+        for (int i = 0; i < rows; i++) {
+            int c = rng.nextInt(n);
+            numbers[i] = c;
+            oneHot[i * n + c] = 1;
+            double lead = Math.log(n) + rng.nextDouble(7, 16);
+            for (int j = 0; j < n; j++) {
+                x[i * n + j] = (float) (j == c ? lead : rng.nextGaussian());
+            }
+        }
+        NDArray xf = NDArray.of(x, new int[] {rows, n});
+        NDArray h = NDArray.of(oneHot, new int[] {rows, n});
+        double[] wide = CrossEntropyKernels.gradient(0.25, xf.toFloat64(), h.toFloat64()).toArray();
+        float[] g = CrossEntropyKernels.gradient(0.25, xf, NDArray.of(numbers, new int[] {rows})).toFloatArray();
+        assertArrayEquals(CrossEntropyKernels.gradient(0.25, xf, h).toFloatArray(), g, 0, "a class number and its one-hot row");
+        for (int i = 0; i < rows; i++) {
+            int at = i * n + (int) numbers[i];
+            assertTrue(MathKernelTest.floatUlps((float) wide[at], g[at]) <= 1, "row " + i + ": " + g[at] + " against " + wide[at]);
+        }
+    }
 }
