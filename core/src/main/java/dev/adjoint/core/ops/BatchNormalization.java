@@ -240,11 +240,7 @@ public final class BatchNormalization {
                     biased ? value(in[in.length - 1]) : null, layout.c(), layout.inner(), eps);
             statistics = n.stats();
             Tensor stats = Access.wrap(n.stats());
-            if (weighted) {
-                ctx.save(in[0], stats, in[1]);
-            } else {
-                ctx.save(in[0], stats);
-            }
+            Normalization.saveAffine(ctx, in, stats, weighted);
             return Access.wrap(n.y());
         }
 
@@ -254,8 +250,7 @@ public final class BatchNormalization {
             Tensor x = ctx.saved(0);
             Tensor w = weighted ? ctx.saved(2) : null;
             boolean weightGrad = weighted && ctx.needsInputGrad(1);
-            // the bias's index: after x and the weight where there is one
-            boolean biasGrad = biased && ctx.needsInputGrad(weighted ? 2 : 1);
+            boolean biasGrad = Normalization.biasGrad(ctx, weighted, biased);
             Tensor gx;
             Tensor sums;
             if (Access.unrecorded()) {
@@ -270,15 +265,7 @@ public final class BatchNormalization {
                 }
                 sums = weightGrad || biasGrad ? new ChannelSums(layout, eps).apply(g, x) : null;
             }
-            Tensor[] grads = new Tensor[1 + (weighted ? 1 : 0) + (biased ? 1 : 0)];
-            grads[0] = gx;
-            if (weightGrad) {
-                grads[1] = sums.select(0, 0);
-            }
-            if (biasGrad) {
-                grads[grads.length - 1] = sums.select(0, 1);
-            }
-            return grads;
+            return Normalization.affineGradients(gx, sums, weighted, biased, weightGrad, biasGrad, p -> p);
         }
 
         // dy = h(dx, x) w + xhat dw + db

@@ -66,11 +66,7 @@ final class LayerNormalization {
             NormKernels.Normalized n = LayerNormKernels.forward(value(in[0]), weighted ? value(in[1]) : null,
                     biased ? value(in[in.length - 1]) : null, layout.cols(), eps);
             Tensor stats = Access.wrap(n.stats());
-            if (weighted) {
-                ctx.save(in[0], stats, in[1]);
-            } else {
-                ctx.save(in[0], stats);
-            }
+            Normalization.saveAffine(ctx, in, stats, weighted);
             return Access.wrap(n.y());
         }
 
@@ -80,8 +76,7 @@ final class LayerNormalization {
             Tensor w = weighted ? ctx.saved(2) : null;
             boolean inputGrad = ctx.needsInputGrad(0);
             boolean weightGrad = weighted && ctx.needsInputGrad(1);
-            // the bias's index: after x and the weight where there is one
-            boolean biasGrad = biased && ctx.needsInputGrad(weighted ? 2 : 1);
+            boolean biasGrad = Normalization.biasGrad(ctx, weighted, biased);
             Tensor gx;
             Tensor sums;
             if (Access.unrecorded()) {
@@ -93,15 +88,7 @@ final class LayerNormalization {
                 gx = inputGrad ? new NormalizeBackward(layout, eps).apply(w == null ? g : g.mul(w), x) : null;
                 sums = weightGrad || biasGrad ? new RowSums(layout, normalized, eps).apply(g, x) : null;
             }
-            Tensor[] grads = new Tensor[1 + (weighted ? 1 : 0) + (biased ? 1 : 0)];
-            grads[0] = gx;
-            if (weightGrad) {
-                grads[1] = sums.select(0, 0).reshape(normalized);
-            }
-            if (biasGrad) {
-                grads[grads.length - 1] = sums.select(0, 1).reshape(normalized);
-            }
-            return grads;
+            return Normalization.affineGradients(gx, sums, weighted, biased, weightGrad, biasGrad, p -> p.reshape(normalized));
         }
 
         // dy = h(dx, x) w + xhat dw + db

@@ -7,6 +7,7 @@ import dev.adjoint.core.Tensor;
 import dev.adjoint.core.kernel.NDArray;
 import dev.adjoint.core.kernel.NormKernels;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 /**
  * Layer normalization: the primitive {@code layerNorm} normalizes each row of the trailing
@@ -246,6 +247,37 @@ public final class Normalization {
             }
             return Tangents.sum(dg, dx);
         }
+    }
+
+    /** Saves an affine normalization's x, its statistics and, where there is one, its weight (inputs x, [w], [b]). */
+    static void saveAffine(Context ctx, Tensor[] in, Tensor stats, boolean weighted) {
+        if (weighted) {
+            ctx.save(in[0], stats, in[1]);
+        } else {
+            ctx.save(in[0], stats);
+        }
+    }
+
+    /** Whether an affine normalization's bias (its input after x and the weight where there is one) needs a gradient. */
+    static boolean biasGrad(Context ctx, boolean weighted, boolean biased) {
+        return biased && ctx.needsInputGrad(weighted ? 2 : 1);
+    }
+
+    /**
+     * An affine normalization's gradients of its inputs x, [w], [b]: gx, then rows 0 (S(g xhat), the
+     * weight's) and 1 (S(g), the bias's) of {@code sums}, each shaped by {@code shape}, where asked for.
+     */
+    static Tensor[] affineGradients(Tensor gx, Tensor sums, boolean weighted, boolean biased, boolean weightGrad, boolean biasGrad,
+            UnaryOperator<Tensor> shape) {
+        Tensor[] grads = new Tensor[1 + (weighted ? 1 : 0) + (biased ? 1 : 0)];
+        grads[0] = gx;
+        if (weightGrad) {
+            grads[1] = shape.apply(sums.select(0, 0));
+        }
+        if (biasGrad) {
+            grads[grads.length - 1] = shape.apply(sums.select(0, 1));
+        }
+        return grads;
     }
 
     /**
