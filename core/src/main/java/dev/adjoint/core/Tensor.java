@@ -1546,7 +1546,7 @@ public final class Tensor {
      * computes in float32 arithmetic, as PyTorch does: the loss within 8 ulps of the float64 loss of
      * the same numbers (relative to the larger of 1 and the loss), each gradient element within 8
      * ulps of {@code (|p T| + |t|) / batch}, and the element where a probability above 1/2 meets a
-     * target (a confident class's {@code p - 1}) the float64 result rounded.
+     * target (a confident class's {@code p - 1}) within an ulp of the float64 result.
      *
      * @param targets target probabilities (one-hot rows or soft labels) of this shape and dtype, or
      *     class numbers ({@code [batch]}, whole numbers in [0, classes), in this dtype)
@@ -1806,8 +1806,8 @@ public final class Tensor {
      * arithmetic (within 3 ulps of the float64 result, or 1e-15 near 0), and so does the backward
      * over them, {@code g - exp(y) sum(g)} (within 3 ulps of {@code |exp(y) sum(g)|} plus 2 of the
      * result, so a few ulps of the terms where they nearly cancel; a slice's largest value whose
-     * probability is above 1/2, a confident class, takes the float64 result rounded, keeping the
-     * digits of its small gradient); shorter slices give the float64 result rounded.
+     * probability is above 1/2, a confident class, takes the float64 expression, rounded, keeping
+     * the digits of its small gradient); shorter slices give the float64 result rounded.
      *
      * @param axis the axis; negative counts from the end
      * @return the log-probabilities

@@ -267,7 +267,7 @@ public final class SoftmaxKernels {
      * MathKernel#mulDifference(float[], int, float[], int, double, float[], int, int)}), within two
      * ulps of the float64 result rounded; log-softmax's {@code g - e s} with {@code e = exp(y)} in
      * float ({@link MathKernel#subtractScaled(float[], int, float[], int, double, float[], int,
-     * int)}), within about three ulps of {@code |e s|} plus one of the result (PyTorch's float
+     * int)}), within about three ulps of {@code |e s|} plus two of the result (PyTorch's float
      * arithmetic; where g and e s nearly cancel, a few ulps of the terms rather than of the result),
      * except at the row's largest y where exp(y) is above 1/2 ({@link #confident}).
      */

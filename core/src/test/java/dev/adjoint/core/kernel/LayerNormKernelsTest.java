@@ -147,6 +147,28 @@ class LayerNormKernelsTest {
             LayerNormKernels.Gradients b = LayerNormKernels.backward(gc, xc, w, copy.stats(), 70, true);
             assertArrayEquals(bits(b.input()), bits(a.input()), "transposed backward");
             assertArrayEquals(bits(b.sums()), bits(a.sums()), "transposed sums");
+            // contiguous views past their arrays' starts: the kernels read from x's, g's and w's offsets
+            NDArray xo = random(rng, new int[] {80, 40}, 3, floats).narrow(0, 7, 70);
+            NDArray go = random(rng, new int[] {75, 40}, 1, floats).narrow(0, 3, 70);
+            NDArray wo = random(rng, new int[] {60}, 2, floats).narrow(0, 11, 40);
+            NDArray bo = random(rng, new int[] {50}, 1, floats).narrow(0, 5, 40);
+            NDArray xk = NDArray.of(xo.toArray(), new int[] {70, 40});
+            NDArray gk = NDArray.of(go.toArray(), new int[] {70, 40});
+            NDArray wk = NDArray.of(wo.toArray(), new int[] {40});
+            NDArray bk = NDArray.of(bo.toArray(), new int[] {40});
+            if (floats) {
+                xk = xk.toFloat32();
+                gk = gk.toFloat32();
+                wk = wk.toFloat32();
+                bk = bk.toFloat32();
+            }
+            NormKernels.Normalized shifted = LayerNormKernels.forward(xo, wo, bo, 40, 1e-5);
+            NormKernels.Normalized copied = LayerNormKernels.forward(xk, wk, bk, 40, 1e-5);
+            assertArrayEquals(bits(copied.y()), bits(shifted.y()), "forward at offsets");
+            LayerNormKernels.Gradients sa = LayerNormKernels.backward(go, xo, wo, shifted.stats(), 40, true);
+            LayerNormKernels.Gradients sb = LayerNormKernels.backward(gk, xk, wk, copied.stats(), 40, true);
+            assertArrayEquals(bits(sb.input()), bits(sa.input()), "backward at offsets");
+            assertArrayEquals(bits(sb.sums()), bits(sa.sums()), "sums at offsets");
             NDArray empty = random(rng, new int[] {0, 70}, 1, floats);
             NormKernels.Normalized none = LayerNormKernels.forward(empty, w, w, 70, 1e-5);
             assertEquals(0, none.y().size);

@@ -160,7 +160,7 @@ public final class MathKernelBits {
         sb.append("scaledDifference ").append(hash(r));
         k.scaledDifference(1e-3, fs, 0, f, 0, fr, 0, n);
         sb.append(' ').append(java.util.Arrays.hashCode(fr)).append('\n');
-        // softmax's and log-softmax's float32 backward loops, s split into two floats
+        // softmax's and log-softmax's float32 backward loops (softmax's s split into two floats)
         k.mulDifference(fs, 0, f, 0, 0.3, fr, 0, n);
         sb.append("mulDifference float32 ").append(java.util.Arrays.hashCode(fr));
         k.subtractScaled(fs, 0, f, 0, -1.7, fr, 0, n);
