@@ -433,6 +433,19 @@ def cross_entropy_grad(torch):
     return step
 
 
+def cross_entropy_targets_grad(torch):
+    x = torch.randn(256, 1000, requires_grad=True)
+    classes = torch.randint(0, 1000, (256,))
+    smoothed = torch.full((256, 1000), 0.1 / 1000)
+    smoothed[torch.arange(256), classes] += 0.9
+
+    def step():
+        x.grad = None
+        torch.nn.functional.cross_entropy(x, smoothed).backward()
+        return x.grad
+    return step
+
+
 def squared_difference_grad(torch):
     x = torch.randn(256, 1000, requires_grad=True)
     a = torch.randn(256, 1000)
@@ -455,7 +468,7 @@ WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFl
              "clampGrad": (selection_grad("clamp"), None), "maximumGrad": (selection_grad("maximum"), None),
              "maximum": (maximum, None), "argmaxRows": (argmax_rows, None), "maxRows": (max_rows, None),
              "maxRowsGrad": (max_rows_grad, None), "squaredDifferenceGrad": (squared_difference_grad, None),
-             "crossEntropyGrad": (cross_entropy_grad, None)}
+             "crossEntropyGrad": (cross_entropy_grad, None), "crossEntropyTargetsGrad": (cross_entropy_targets_grad, None)}
 
 
 def main():

@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * their gradients: each row's argmax ({@code argmaxRows}) and max ({@code maxRows}), max's forward
  * and backward ({@code maxRowsGrad}), and the squared-difference loss against another tensor,
  * forward and backward ({@code squaredDifferenceGrad}), and nn's cross-entropy of [256, 1000] logits
- * against a class a row, forward and backward ({@code crossEntropyGrad}). {@code maximumScoped} is the elementwise
+ * against a class a row, forward and backward ({@code crossEntropyGrad}), and against those classes as
+ * probability targets with label smoothing 0.1 ({@code crossEntropyTargetsGrad}). {@code maximumScoped} is the elementwise
  * maximum alone. The {@code ...Scoped} twins run in a {@link MemoryScope}, whose results take
  * arrays the previous call gave back: without the cost of memory no cache holds (PyTorch's caching
  * allocator's case).
@@ -60,6 +61,8 @@ public class SelectionBenchmark {
     Tensor x;
     Tensor y;
     int[] classes;
+    /** The classes as probability targets with label smoothing 0.1: 0.9 + 0.1 / 1000 on a row's class, 0.1 / 1000 elsewhere. */
+    Tensor smoothed;
 
     /** A random table, random rows to look up, logits, their target columns and the operands. */
     @Setup
@@ -78,9 +81,13 @@ public class SelectionBenchmark {
         }
         targets = Tensor.of(t, 256, 1).to(d);
         classes = new int[256];
+        double[] soft = new double[256 * 1000];
+        java.util.Arrays.fill(soft, 0.1 / 1000);
         for (int i = 0; i < classes.length; i++) {
             classes[i] = (int) t[i];
+            soft[i * 1000 + classes[i]] += 0.9;
         }
+        smoothed = Tensor.of(soft, 256, 1000).to(d);
         left = Tensor.randn(d, rng, 256, 512);
         right = Tensor.randn(d, rng, 256, 512);
         mask = Tensor.randn(d, rng, 256, 1000).gt(0.0);
@@ -261,6 +268,16 @@ public class SelectionBenchmark {
         x.zeroGrad();
         try (MemoryScope scope = MemoryScope.open()) {
             Losses.crossEntropy(x, classes).backward();
+        }
+        return x.grad();
+    }
+
+    /** The same against probability targets (the classes with label smoothing 0.1), forward and backward; in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor crossEntropyTargetsGrad() {
+        x.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            Losses.crossEntropy(x, smoothed).backward();
         }
         return x.grad();
     }

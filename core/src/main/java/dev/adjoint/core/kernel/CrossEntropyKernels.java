@@ -227,6 +227,14 @@ public final class CrossEntropyKernels {
             }
             double[] ta = t.data;
             int to = t.offset + base;
+            if (to == base) {
+                // NOTE: one index, which C2 vectorizes; at two offsets (below) the loop stays scalar
+                // even when they are equal. Targets at offset 0 share the rows' offsets.
+                for (int j = base, end = base + n; j < end; j++) {
+                    r[j] = (e[j] * inv * total - ta[j]) * scale;
+                }
+                return;
+            }
             for (int j = 0; j < n; j++) {
                 r[base + j] = (e[base + j] * inv * total - ta[to + j]) * scale;
             }
@@ -312,6 +320,11 @@ public final class CrossEntropyKernels {
                     r[base + j] = e[base + j] * inv * total * fs;
                 }
                 r[base + c] = (e[base + c] * inv * total - 1) * fs;
+            } else if (to == base) {
+                // one index, as DoubleRows' (C2 vectorizes it)
+                for (int j = base, end = base + n; j < end; j++) {
+                    r[j] = (e[j] * inv * total - ta[j]) * fs;
+                }
             } else {
                 for (int j = 0; j < n; j++) {
                     r[base + j] = (e[base + j] * inv * total - ta[to + j]) * fs;

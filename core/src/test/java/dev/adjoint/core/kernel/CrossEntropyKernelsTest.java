@@ -164,4 +164,47 @@ class CrossEntropyKernelsTest {
             assertTrue(MathKernelTest.floatUlps((float) wide[at], g[at]) <= 1, "row " + i + ": " + g[at] + " against " + wide[at]);
         }
     }
+
+    /**
+     * Probability targets at offset 0 take a one-index loop, targets past their array's start the
+     * loop over two offsets: the same bits, in either dtype, and the gradient's definition.
+     */
+    @Test
+    void targetsAtAnOffsetGiveTheBitsOfTargetsAtZero() {
+        SplittableRandom rng = new SplittableRandom(41);
+        for (boolean floats : new boolean[] {false, true}) {
+            NDArray x = randn(rng, 5, 130, 3);
+            NDArray all = softTargets(rng, 7, 130);
+            NDArray shifted = all.narrow(0, 2, 5);
+            NDArray copy = NDArray.of(shifted.toArray(), new int[] {5, 130});
+            if (floats) {
+                x = x.toFloat32();
+                shifted = all.toFloat32().narrow(0, 2, 5);
+                copy = copy.toFloat32();
+            }
+            double[] atZero = CrossEntropyKernels.gradient(0.2, x, copy).toArray();
+            assertArrayEquals(atZero, CrossEntropyKernels.gradient(0.2, x, shifted).toArray(), 0, floats ? "float32" : "float64");
+            if (!floats) {
+                // (softmax(x) T - t) scale, T each row's target sum
+                double[] xv = x.toArray();
+                double[] tv = copy.toArray();
+                for (int i = 0; i < 5; i++) {
+                    double m = Double.NEGATIVE_INFINITY;
+                    double total = 0;
+                    for (int j = 0; j < 130; j++) {
+                        m = Math.max(m, xv[i * 130 + j]);
+                        total += tv[i * 130 + j];
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < 130; j++) {
+                        sum += Math.exp(xv[i * 130 + j] - m);
+                    }
+                    for (int j = 0; j < 130; j++) {
+                        double expected = (Math.exp(xv[i * 130 + j] - m) / sum * total - tv[i * 130 + j]) * 0.2;
+                        assertEquals(expected, atZero[i * 130 + j], 1e-14, "row " + i + ", column " + j);
+                    }
+                }
+            }
+        }
+    }
 }
