@@ -330,11 +330,11 @@ public final class CrossEntropyKernels {
                     r[base + j] = (e[base + j] * inv * total - ta[to + j]) * fs;
                 }
             }
-            // the one element whose probability may be above 1/2 with a target that is not 0 (a
-            // class number's, or the row's first largest exp): for a one-hot row the same element
             if (n == 0) {
                 return;
             }
+            // the one element whose probability may be above 1/2 with a target that is not 0 (a
+            // class number's, or the row's first largest exp): for a one-hot row the same element
             int top = c >= 0 ? c : math.firstExtreme(e, base, n, false);
             double target = c >= 0 ? 1 : ta[to + top];
             if (e[base + top] * inv > 0.5f && target != 0) {

@@ -110,8 +110,7 @@ public final class LayerNormKernels {
             float[] pf = floats ? Scratch.floats(Scratch.NORM_GRADIENT, cols) : null;
             for (int k = first; k < last; k++) {
                 int pw = 2 * k * cols;
-                int pb = pw + cols;
-                java.util.Arrays.fill(partial, pw, pb + cols, 0);
+                java.util.Arrays.fill(partial, pw, pw + 2 * cols, 0);
                 for (int i = k * blockRows, end = Math.min(rows, (k + 1) * blockRows); i < end; i++) {
                     int at = i * cols;
                     int go = gc.offset + at;
@@ -119,31 +118,10 @@ public final class LayerNormKernels {
                     double rstd = st[2 * i + 1];
                     NormKernels.load(xc, at, xr, cols);
                     NormKernels.xhatRow(xr, mean, rstd, cols);
-                    // the sums' terms, then g w into gr (widened)
                     if (floats) {
-                        NDArray.narrow(xr, 0, xf, 0, cols);
-                        math.arithmetic(Elementwise.Binary.MUL, gc.floats, go, xf, 0, 1, pf, 0, cols);
-                        math.addWidenedTo(pf, 0, partial, pw, cols);
-                        math.addWidenedTo(gc.floats, go, partial, pb, cols);
-                        if (input) {
-                            if (w != null) {
-                                math.arithmetic(Elementwise.Binary.MUL, gc.floats, go, w.floats, w.offset, 1, pf, 0, cols);
-                                NDArray.widen(pf, 0, gr, 0, cols);
-                            } else {
-                                NDArray.widen(gc.floats, go, gr, 0, cols);
-                            }
-                        }
+                        floatTerms(math, gc.floats, go, w, xr, xf, pf, gr, partial, pw, cols, input);
                     } else {
-                        math.arithmetic(Elementwise.Binary.MUL, gc.data, go, xr, 0, 1, gr, 0, cols);
-                        math.addTo(gr, 0, partial, pw, cols);
-                        math.addTo(gc.data, go, partial, pb, cols);
-                        if (input) {
-                            if (w != null) {
-                                math.arithmetic(Elementwise.Binary.MUL, gc.data, go, w.data, w.offset, 1, gr, 0, cols);
-                            } else {
-                                System.arraycopy(gc.data, go, gr, 0, cols);
-                            }
-                        }
+                        doubleTerms(math, gc.data, go, w, xr, gr, partial, pw, cols, input);
                     }
                     if (input) {
                         NormKernels.gradientRow(KernelProvider.math(), gr, xr, rstd, cols);
@@ -164,5 +142,37 @@ public final class LayerNormKernels {
         NDArray s = NDArray.wrap(sums, new int[] {2, cols});
         NDArray dx = !input ? null : floats ? NDArray.wrapLike(rf, xc) : NDArray.wrapLike(r, xc);
         return new Gradients(dx, floats ? s.toFloat32() : s);
+    }
+
+    /**
+     * A float32 row's terms of the sums, g xhat (xhat rounded to float, the product in float) added
+     * into partial from pw and g from pw + cols, widened; then, where the input's gradient is wanted,
+     * g w (g without a weight) widened into gr.
+     */
+    private static void floatTerms(MathKernel math, float[] g, int go, NDArray w, double[] xhat, float[] xf, float[] pf, double[] gr,
+            double[] partial, int pw, int cols, boolean input) {
+        NDArray.narrow(xhat, 0, xf, 0, cols);
+        math.arithmetic(Elementwise.Binary.MUL, g, go, xf, 0, 1, pf, 0, cols);
+        math.addWidenedTo(pf, 0, partial, pw, cols);
+        math.addWidenedTo(g, go, partial, pw + cols, cols);
+        if (input && w != null) {
+            math.arithmetic(Elementwise.Binary.MUL, g, go, w.floats, w.offset, 1, pf, 0, cols);
+            NDArray.widen(pf, 0, gr, 0, cols);
+        } else if (input) {
+            NDArray.widen(g, go, gr, 0, cols);
+        }
+    }
+
+    /** {@link #floatTerms} of a float64 row (gr holds g xhat first). */
+    private static void doubleTerms(MathKernel math, double[] g, int go, NDArray w, double[] xhat, double[] gr, double[] partial, int pw,
+            int cols, boolean input) {
+        math.arithmetic(Elementwise.Binary.MUL, g, go, xhat, 0, 1, gr, 0, cols);
+        math.addTo(gr, 0, partial, pw, cols);
+        math.addTo(g, go, partial, pw + cols, cols);
+        if (input && w != null) {
+            math.arithmetic(Elementwise.Binary.MUL, g, go, w.data, w.offset, 1, gr, 0, cols);
+        } else if (input) {
+            System.arraycopy(g, go, gr, 0, cols);
+        }
     }
 }

@@ -237,8 +237,8 @@ final class SoftmaxColumns {
         }
         // each column's first largest y, where exp(y) is above 1/2: the float64 expression, as rows'
         for (int i = 0; i < w; i++) {
-            for (int j = 0; top[i] > SoftmaxKernels.HALF && j < n; j++) {
-                int p = j * stride + i;
+            int p = i;
+            for (int j = 0; top[i] > SoftmaxKernels.HALF && j < n; j++, p += stride) {
                 if (y[yo + p] == top[i]) {
                     r[ro + p] = SoftmaxKernels.confident(g[go + p], y[yo + p], s[i]);
                     break;

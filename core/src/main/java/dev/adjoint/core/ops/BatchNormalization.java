@@ -9,7 +9,6 @@ import dev.adjoint.core.kernel.NormKernels;
 import dev.adjoint.core.ops.Normalization.Channels;
 import dev.adjoint.core.ops.Normalization.Normalize;
 import dev.adjoint.core.ops.Normalization.NormalizeBackward;
-import dev.adjoint.core.ops.Normalization.RowStatistics;
 import java.util.Arrays;
 
 /**
@@ -271,30 +270,7 @@ public final class BatchNormalization {
         // dy = h(dx, x) w + xhat dw + db
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
-            Tensor x = in[0];
-            int[] s = channelShape(x);
-            Tensor dx = t[0];
-            Tensor dw = weighted ? t[1] : null;
-            Tensor db = biased ? t[t.length - 1] : null;
-            Tensor dy = null;
-            int k = 0;
-            if (dx != null) {
-                k = Tangents.batch(dx, x);
-                dy = layout.unrows(Normalization.normalizedTangent(new RowStatistics(layout.rows(x, 0), eps), layout.rows(dx, k), k), k, x.shape());
-                if (weighted) {
-                    dy = dy.mul(in[1].reshape(s));
-                }
-            }
-            if (dw != null) {
-                k = Tangents.batch(dw, in[1]);
-                dy = Tangents.sum(dy, new Normalize(layout, eps).apply(x).mul(dw.reshape(Tangents.shape(dw, k, s))));
-            }
-            if (db != null) {
-                k = Tangents.batch(db, in[t.length - 1]);
-                dy = Tangents.sum(dy, db.reshape(Tangents.shape(db, k, s)));
-            }
-            int[] full = Tangents.shape(dy, k, x.shape());
-            return Arrays.equals(dy.shape(), full) ? dy : dy.expand(full);
+            return Normalization.affineTangent(layout, eps, in, t, weighted, biased, channelShape(in[0]));
         }
     }
 

@@ -9,7 +9,6 @@ import dev.adjoint.core.kernel.NDArray;
 import dev.adjoint.core.kernel.NormKernels;
 import dev.adjoint.core.ops.Normalization.Normalize;
 import dev.adjoint.core.ops.Normalization.NormalizeBackward;
-import dev.adjoint.core.ops.Normalization.RowStatistics;
 import dev.adjoint.core.ops.Normalization.TrailingRows;
 import java.util.Arrays;
 
@@ -34,11 +33,6 @@ final class LayerNormalization {
         int cols = (weight != null ? weight : bias).size();
         LayerNorm op = new LayerNorm(new TrailingRows(cols), normalized, eps, weight != null, bias != null);
         return op.apply(weight == null ? new Tensor[] {x, bias} : bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias});
-    }
-
-    /** [1..., normalized] of x's rank: a parameter's shape against x, behind k batch axes of t. */
-    private static int[] against(Tensor t, int k, Tensor x, int[] normalized) {
-        return Tangents.padded(t, k, x.rank(), normalized);
     }
 
     /**
@@ -95,29 +89,11 @@ final class LayerNormalization {
         @Override
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             Tensor x = in[0];
-            Tensor dx = t[0];
-            Tensor dw = weighted ? t[1] : null;
-            Tensor db = biased ? t[t.length - 1] : null;
-            Tensor dy = null;
-            int k = 0;
-            if (dx != null) {
-                k = Tangents.batch(dx, x);
-                dy = layout.unrows(Normalization.normalizedTangent(new RowStatistics(layout.rows(x, 0), eps), layout.rows(dx, k), k), k,
-                        x.shape());
-                if (weighted) {
-                    dy = dy.mul(in[1]);
-                }
-            }
-            if (dw != null) {
-                k = Tangents.batch(dw, in[1]);
-                dy = Tangents.sum(dy, new Normalize(layout, eps).apply(x).mul(dw.reshape(against(dw, k, x, normalized))));
-            }
-            if (db != null) {
-                k = Tangents.batch(db, in[t.length - 1]);
-                dy = Tangents.sum(dy, db.reshape(against(db, k, x, normalized)));
-            }
-            int[] full = Tangents.shape(dy, k, x.shape());
-            return Arrays.equals(dy.shape(), full) ? dy : dy.expand(full);
+            // the parameters' shape at x's rank: ones, then the normalized shape
+            int[] parameter = new int[x.rank()];
+            Arrays.fill(parameter, 1);
+            System.arraycopy(normalized, 0, parameter, parameter.length - normalized.length, normalized.length);
+            return Normalization.affineTangent(layout, eps, in, t, weighted, biased, parameter);
         }
     }
 

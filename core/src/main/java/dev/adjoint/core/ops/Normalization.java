@@ -58,13 +58,13 @@ public final class Normalization {
         if (!(eps >= 0) || Double.isInfinite(eps)) {
             throw new IllegalArgumentException("layerNorm: eps must be a finite number of 0 or more, got " + eps);
         }
+        if (weight != null || bias != null) {
+            return LayerNormalization.apply(x, normalizedShape.clone(), weight, bias, eps);
+        }
         // the rows' length; an empty x has no rows (its trailing sizes' product may not fit an int)
         int cols = 1;
         for (int d = 0; d < k && x.size() > 0; d++) {
             cols *= normalizedShape[d];
-        }
-        if (weight != null || bias != null) {
-            return LayerNormalization.apply(x, normalizedShape.clone(), weight, bias, eps);
         }
         return new Normalize(new TrailingRows(cols), eps).apply(x);
     }
@@ -278,6 +278,37 @@ public final class Normalization {
             grads[grads.length - 1] = shape.apply(sums.select(0, 1));
         }
         return grads;
+    }
+
+    /**
+     * The tangent of an affine normalization y = xhat w + b (inputs x, [w], [b], tangents t, any of
+     * them null): dy = h(dx, x) w + xhat dw + db, the parameters and their tangents broadcast against
+     * x as {@code parameter} (their shape at x's rank: ones but where they lie).
+     */
+    static Tensor affineTangent(Layout layout, double eps, Tensor[] in, Tensor[] t, boolean weighted, boolean biased, int[] parameter) {
+        Tensor x = in[0];
+        Tensor dx = t[0];
+        Tensor dw = weighted ? t[1] : null;
+        Tensor db = biased ? t[t.length - 1] : null;
+        Tensor dy = null;
+        int k = 0;
+        if (dx != null) {
+            k = Tangents.batch(dx, x);
+            dy = layout.unrows(normalizedTangent(new RowStatistics(layout.rows(x, 0), eps), layout.rows(dx, k), k), k, x.shape());
+            if (weighted) {
+                dy = dy.mul(in[1].reshape(parameter));
+            }
+        }
+        if (dw != null) {
+            k = Tangents.batch(dw, in[1]);
+            dy = Tangents.sum(dy, new Normalize(layout, eps).apply(x).mul(dw.reshape(Tangents.shape(dw, k, parameter))));
+        }
+        if (db != null) {
+            k = Tangents.batch(db, in[t.length - 1]);
+            dy = Tangents.sum(dy, db.reshape(Tangents.shape(db, k, parameter)));
+        }
+        int[] full = Tangents.shape(dy, k, x.shape());
+        return Arrays.equals(dy.shape(), full) ? dy : dy.expand(full);
     }
 
     /**
