@@ -439,4 +439,7 @@ interface MathKernel {
 
     /** {@link #sum(double[], int, int)} of floats, each widened exactly: the same bits in both kernels. */
     double sum(float[] a, int ao, int n);
+
+    /** Batch normalization's loops over [N, C], down the columns in place: the same bits in both kernels. */
+    NormColumnKernel normColumns();
 }

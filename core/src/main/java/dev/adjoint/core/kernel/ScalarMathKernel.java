@@ -656,4 +656,11 @@ final class ScalarMathKernel implements MathKernel {
     public double sum(float[] a, int ao, int n) {
         return ReduceKernels.sumInLanes(a, ao, n);
     }
+
+    private static final NormColumnKernel NORM_COLUMNS = new ScalarNormColumns();
+
+    @Override
+    public NormColumnKernel normColumns() {
+        return NORM_COLUMNS;
+    }
 }

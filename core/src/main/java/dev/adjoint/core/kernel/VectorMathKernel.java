@@ -425,4 +425,11 @@ final class VectorMathKernel implements MathKernel {
     public double sum(float[] a, int ao, int n) {
         return VectorSums.sum(a, ao, n);
     }
+
+    private static final NormColumnKernel NORM_COLUMNS = new VectorNormColumns();
+
+    @Override
+    public NormColumnKernel normColumns() {
+        return NORM_COLUMNS;
+    }
 }

@@ -214,6 +214,7 @@ class KernelAllocationTest {
         m.put("winogradOutput", () -> k.winogradOutput(fa, 0, 240, 224, 0.5f, fr, 240));
         m.put("winogradPairs", () -> k.winogradPairs(fa, 0, 4000, fr, 0, 2048));
         m.put("winogradScatter", () -> k.winogradScatter(fa, 0, 1024, fr, 0, 1000, 496));
+        normColumns(k.normColumns(), a, b, r, fa, fb, fr, m);
         for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.ADD, Elementwise.Binary.SUB,
             Elementwise.Binary.MUL, Elementwise.Binary.DIV}) {
             m.put(op + "", () -> k.arithmetic(op, a, 0, b, 0, 1, r, 0, N));
@@ -222,6 +223,34 @@ class KernelAllocationTest {
             m.put(op + " float32 of one value", () -> k.arithmetic(op, fa, 0, fb, 0, 0, fr, 0, N));
         }
         return m;
+    }
+
+    /**
+     * Batch normalization's column loops on strips of 44 rows: 93 columns of doubles and 90 of floats
+     * (every path: blocks of vectors, single vectors, the scalar columns after them).
+     */
+    private static void normColumns(NormColumnKernel c, double[] a, double[] b, double[] r, float[] fa, float[] fb, float[] fr,
+            Map<String, Runnable> m) {
+        int rows = 44;
+        double[] mean = new double[128];
+        double[] rstd = new double[128];
+        double[] s = new double[128];
+        double[] t = new double[128];
+        double[] w = new double[128];
+        float[] wf = new float[128];
+        java.util.Arrays.fill(rstd, 0.5);
+        java.util.Arrays.fill(w, 1.5);
+        java.util.Arrays.fill(wf, 1.5f);
+        m.put("normColumns sums", () -> c.sums(a, 0, 93, rows, null, s, 93));
+        m.put("normColumns squares", () -> c.sums(a, 0, 93, rows, mean, s, 93));
+        m.put("normColumns normalize", () -> c.normalize(a, 0, 93, rows, mean, rstd, w, t, r, 0, 93));
+        m.put("normColumns gradientSums", () -> c.gradientSums(b, 0, a, 0, 93, rows, mean, rstd, s, t, 93));
+        m.put("normColumns gradient", () -> c.gradient(b, 0, a, 0, 93, rows, mean, rstd, s, t, w, r, 0, 93));
+        m.put("normColumns sums float32", () -> c.sums(fa, 0, 90, rows, null, s, 90));
+        m.put("normColumns squares float32", () -> c.sums(fa, 0, 90, rows, mean, s, 90));
+        m.put("normColumns normalize float32", () -> c.normalize(fa, 0, 90, rows, mean, rstd, wf, wf, fr, 0, 90));
+        m.put("normColumns gradientSums float32", () -> c.gradientSums(fb, 0, fa, 0, 90, rows, mean, rstd, s, t, 90));
+        m.put("normColumns gradient float32", () -> c.gradient(fb, 0, fa, 0, 90, rows, mean, rstd, s, t, wf, fr, 0, 90));
     }
 
     /** A loop that boxes every turn's value: what the probe must catch. */

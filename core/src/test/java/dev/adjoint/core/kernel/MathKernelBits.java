@@ -179,7 +179,54 @@ public final class MathKernelBits {
         int rows = k.maxPool2x2(plane, 0, y, 0, where, 0, 30, 15, 15);
         sb.append("maxPool2x2 ").append(java.util.Arrays.hashCode(y)).append(' ').append(hash(where)).append(' ').append(rows)
                 .append('\n');
+        normColumns(k.normColumns(), a, sb);
         return sb.toString();
+    }
+
+    /** Batch normalization's column loops on 10 rows of 77 columns, 83 apart, in both dtypes. */
+    private static void normColumns(NormColumnKernel c, double[] a, StringBuilder sb) {
+        int rows = 10;
+        int n = 77;
+        int stride = 83;
+        double[] x = new double[rows * stride];
+        double[] g = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (a[i] / 100);
+            g[i] = (float) (a[(i * 7) % a.length] / 300);
+        }
+        double[] mean = new double[n];
+        double[] rstd = new double[n];
+        double[] w = new double[n];
+        for (int i = 0; i < n; i++) {
+            mean[i] = a[i + 100] / 50;
+            rstd[i] = 0.5 + Math.abs(a[i + 200]) / 100;
+            w[i] = a[i + 300] / 200;
+        }
+        float[] xf = new float[x.length];
+        float[] gf = new float[x.length];
+        float[] wf = new float[n];
+        for (int i = 0; i < x.length; i++) {
+            xf[i] = (float) x[i];
+            gf[i] = (float) g[i];
+        }
+        for (int i = 0; i < n; i++) {
+            wf[i] = (float) w[i];
+        }
+        double[] s = new double[n];
+        double[] t = new double[n];
+        double[] y = new double[x.length];
+        float[] yf = new float[x.length];
+        sb.append("normColumns");
+        c.sums(x, 1, stride, rows, mean, s, n);
+        c.gradientSums(g, 2, x, 1, stride, rows, mean, rstd, t, s, n);
+        c.gradient(g, 2, x, 1, stride, rows, mean, rstd, t, s, w, y, 3, n);
+        sb.append(' ').append(hash(s)).append(' ').append(hash(y));
+        c.sums(xf, 1, stride, rows, mean, s, n);
+        c.gradientSums(gf, 2, xf, 1, stride, rows, mean, rstd, t, s, n);
+        c.gradient(gf, 2, xf, 1, stride, rows, mean, rstd, t, s, wf, yf, 3, n);
+        sb.append(' ').append(hash(s)).append(' ').append(java.util.Arrays.hashCode(yf));
+        c.normalize(xf, 1, stride, rows, mean, rstd, wf, wf, yf, 3, n);
+        sb.append(' ').append(java.util.Arrays.hashCode(yf)).append('\n');
     }
 
     private static int hash(double[] r) {

@@ -1,0 +1,149 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.LongRange;
+
+/**
+ * Batch normalization's column loops ({@link NormColumnKernel}) in both kernels: each result is the
+ * bits of its definition, written here as the Java expression of one column (sums in row order
+ * from 0, floats widened, each value rounded once and then scaled and shifted in its dtype), on
+ * strips of any width (the vector kernel's blocks of vectors, single vectors and scalar columns)
+ * and any number of rows, at offsets inside longer rows; and nothing outside the strip is written.
+ */
+class NormColumnKernelTest {
+    /** Marks the elements a kernel must not write. */
+    private static final double UNTOUCHED = -12345.5;
+
+    @Property(tries = 120)
+    void eachColumnTakesItsDefinitionsOperations(@ForAll @LongRange(min = 1) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int n = rng.nextInt(4) == 0 ? 1 + rng.nextInt(12) : 1 + rng.nextInt(150);
+        int rows = rng.nextInt(6) == 0 ? rng.nextInt(3) : 1 + rng.nextInt(40);
+        int stride = n + rng.nextInt(3) * rng.nextInt(1, 20);
+        int xo = rng.nextInt(5);
+        int go = rng.nextInt(5);
+        int yo = rng.nextInt(5);
+        int length = Math.max(0, rows - 1) * stride + n + 5;
+        double[] x = new double[length];
+        double[] g = new double[length];
+        for (int i = 0; i < length; i++) {
+            // floats' values, so that each dtype reads the same numbers
+            x[i] = (float) (rng.nextDouble(-3, 5) * (rng.nextInt(10) == 0 ? 1e3 : 1));
+            g[i] = (float) rng.nextDouble(-1, 1);
+        }
+        if (length > 3) {
+            x[rng.nextInt(length)] = -0.0;
+        }
+        double[] mean = channels(rng, n, -1, 1);
+        double[] rstd = channels(rng, n, 0.1, 3);
+        double[] mg = channels(rng, n, -0.5, 0.5);
+        double[] mgx = channels(rng, n, -0.5, 0.5);
+        double[] w = channels(rng, n, -2, 2);
+        double[] b = channels(rng, n, -2, 2);
+        if (rng.nextBoolean()) {
+            Arrays.fill(w, 1);
+            Arrays.fill(b, -0.0);
+        }
+        for (MathKernel math : MathKernelTest.kernels()) {
+            NormColumnKernel k = math.normColumns();
+            String where = math.description() + ", n " + n + ", rows " + rows + ", stride " + stride;
+            for (boolean floats : new boolean[] {false, true}) {
+                String at = where + (floats ? ", float32" : ", float64");
+                float[] xf = floats(x);
+                float[] gf = floats(g);
+                double[] sums = new double[n];
+                double[] squares = new double[n];
+                double[] sg = new double[n];
+                double[] sgx = new double[n];
+                // sums over no rows are 0, whatever the arrays held
+                for (double[] a : new double[][] {sums, squares, sg, sgx}) {
+                    Arrays.fill(a, Double.NaN);
+                }
+                double[] y = new double[length];
+                double[] dx = new double[length];
+                Arrays.fill(y, UNTOUCHED);
+                Arrays.fill(dx, UNTOUCHED);
+                if (floats) {
+                    float[] yf = floats(y);
+                    float[] dxf = floats(dx);
+                    k.sums(xf, xo, stride, rows, null, sums, n);
+                    k.sums(xf, xo, stride, rows, mean, squares, n);
+                    k.normalize(xf, xo, stride, rows, mean, rstd, floats(w), floats(b), yf, yo, n);
+                    k.gradientSums(gf, go, xf, xo, stride, rows, mean, rstd, sg, sgx, n);
+                    k.gradient(gf, go, xf, xo, stride, rows, mean, rstd, mg, mgx, floats(w), dxf, yo, n);
+                    y = doubles(yf);
+                    dx = doubles(dxf);
+                } else {
+                    k.sums(x, xo, stride, rows, null, sums, n);
+                    k.sums(x, xo, stride, rows, mean, squares, n);
+                    k.normalize(x, xo, stride, rows, mean, rstd, w, b, y, yo, n);
+                    k.gradientSums(g, go, x, xo, stride, rows, mean, rstd, sg, sgx, n);
+                    k.gradient(g, go, x, xo, stride, rows, mean, rstd, mg, mgx, w, dx, yo, n);
+                }
+                boolean[] written = new boolean[length];
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    double q = 0;
+                    double s1 = 0;
+                    double s2 = 0;
+                    for (int r = 0; r < rows; r++) {
+                        double xv = x[xo + r * stride + i];
+                        double gv = g[go + r * stride + i];
+                        s += xv;
+                        double v = xv - mean[i];
+                        q += v * v;
+                        double xh = (xv - mean[i]) * rstd[i];
+                        s1 += gv;
+                        s2 += gv * xh;
+                        int out = yo + r * stride + i;
+                        written[out] = true;
+                        double d = rstd[i] * (gv - mg[i] - xh * mgx[i]);
+                        double ye = floats ? (float) xh * (float) w[i] + (float) b[i] : xh * w[i] + b[i];
+                        double dxe = floats ? (float) d * (float) w[i] : d * w[i];
+                        assertEquals(ye, y[out], 0, at + ": y, row " + r + ", column " + i);
+                        assertEquals(dxe, dx[out], 0, at + ": dx, row " + r + ", column " + i);
+                    }
+                    assertEquals(s, sums[i], 0, at + ": sum, column " + i);
+                    assertEquals(q, squares[i], 0, at + ": sum of squares, column " + i);
+                    assertEquals(s1, sg[i], 0, at + ": sum of g, column " + i);
+                    assertEquals(s2, sgx[i], 0, at + ": sum of g xhat, column " + i);
+                }
+                for (int j = 0; j < length; j++) {
+                    if (!written[j]) {
+                        assertEquals(UNTOUCHED, y[j], 0, at + ": y written outside the strip at " + j);
+                        assertEquals(UNTOUCHED, dx[j], 0, at + ": dx written outside the strip at " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[] channels(SplittableRandom rng, int n, double lo, double hi) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rng.nextDouble(lo, hi);
+        }
+        return a;
+    }
+
+    private static float[] floats(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
+    private static double[] doubles(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+}
