@@ -268,26 +268,7 @@ public final class AxisKernels {
      * @return a new array
      */
     public static NDArray indexAdd(NDArray g, int axis, int[] indices, int length) {
-        if (g.floats != null) {
-            return floatIndexAdd(g.contiguous(), axis, indices, length);
-        }
-        NDArray c = g.contiguous();
-        int outer = outer(c.shape, axis);
-        int inner = inner(c.shape, axis);
-        int[] shape = c.shape.clone();
-        shape[axis] = length;
-        double[] r = zeros(Shapes.size(shape));
-        double[] a = c.data;
-        for (int o = 0; o < outer; o++) {
-            for (int j = 0; j < indices.length; j++) {
-                int from = c.offset + (o * indices.length + j) * inner;
-                int to = (o * length + indices[j]) * inner;
-                for (int i = 0; i < inner; i++) {
-                    r[to + i] += a[from + i];
-                }
-            }
-        }
-        return NDArray.wrap(r, shape);
+        return IndexAdd.of(g, axis, indices, length);
     }
 
     /**
@@ -295,14 +276,14 @@ public final class AxisKernels {
      * backward pass (whose scope gives it back) is memory that was written recently, not a fresh
      * array the collector must find room for and zero on one thread.
      */
-    private static double[] zeros(int n) {
+    static double[] zeros(int n) {
         double[] r = Buffers.uninitialized(n);
         Parallel.forRange(n, ZERO_GRAIN, (from, to) -> java.util.Arrays.fill(r, from, to, 0.0));
         return r;
     }
 
     /** {@link #zeros} of floats. */
-    private static float[] zeroFloats(int n) {
+    static float[] zeroFloats(int n) {
         float[] r = Buffers.uninitializedFloats(n);
         Parallel.forRange(n, ZERO_GRAIN, (from, to) -> java.util.Arrays.fill(r, from, to, 0f));
         return r;
@@ -310,61 +291,6 @@ public final class AxisKernels {
 
     /** Where {@link #zeros}' parts may start: multiples of a few pages. */
     private static final int ZERO_GRAIN = 1 << 12;
-
-    /**
-     * {@link #indexAdd} of a float32 array, with the bits of the float64 sums rounded once (what
-     * widening g and narrowing the result gives), without a float64 copy of the result: a position
-     * that receives one slab gets it (0 + v is exact), and only positions that receive several are
-     * summed in float64, in the same order, then rounded.
-     */
-    private static NDArray floatIndexAdd(NDArray c, int axis, int[] indices, int length) {
-        int outer = outer(c.shape, axis);
-        int inner = inner(c.shape, axis);
-        int[] shape = c.shape.clone();
-        shape[axis] = length;
-        float[] r = zeroFloats(Shapes.size(shape));
-        float[] a = c.floats;
-        int[] count = new int[length];
-        for (int p : indices) {
-            count[p]++;
-        }
-        // slot[p]: where position p's float64 sums sit, for positions that receive several slabs
-        int[] slot = new int[length];
-        int[] repeated = new int[indices.length];
-        int slots = 0;
-        for (int p = 0; p < length; p++) {
-            if (count[p] > 1) {
-                slot[p] = slots;
-                repeated[slots++] = p;
-            }
-        }
-        double[] sums = new double[slots * inner];
-        for (int o = 0; o < outer; o++) {
-            java.util.Arrays.fill(sums, 0.0);
-            for (int j = 0; j < indices.length; j++) {
-                int p = indices[j];
-                int from = c.offset + (o * indices.length + j) * inner;
-                if (count[p] == 1) {
-                    int to = (o * length + p) * inner;
-                    for (int i = 0; i < inner; i++) {
-                        r[to + i] = 0.0f + a[from + i];
-                    }
-                } else {
-                    int to = slot[p] * inner;
-                    for (int i = 0; i < inner; i++) {
-                        sums[to + i] += a[from + i];
-                    }
-                }
-            }
-            for (int s = 0; s < slots; s++) {
-                int to = (o * length + repeated[s]) * inner;
-                for (int i = 0; i < inner; i++) {
-                    r[to + i] = (float) sums[s * inner + i];
-                }
-            }
-        }
-        return NDArray.wrap(r, shape);
-    }
 
     /**
      * {@code out[p] = x[p with p[axis] replaced by index[p]]} for every position p of the index

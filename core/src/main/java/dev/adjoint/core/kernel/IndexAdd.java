@@ -1,0 +1,188 @@
+package dev.adjoint.core.kernel;
+
+import java.util.Arrays;
+
+/**
+ * {@link AxisKernels#indexAdd}, the adjoint of a lookup: zeros with slabs of g added at the looked-up
+ * positions. Where the axis is the first that matters (one outer block: an embedding table's rows)
+ * and the slabs are long, the result's rows go in chunks of about {@link #CHUNK_BYTES}, each zeroed
+ * and then given its slabs while it is in cache, on the pool's threads; each row's slabs are
+ * added in index order, as the plain loops add them, so the bits are the same for any chunking and
+ * thread count. float32 has the bits of the float64 sums rounded once.
+ */
+final class IndexAdd {
+    private IndexAdd() {
+    }
+
+    /** A chunk of the result's rows: zeroed and filled by one thread at a time, small enough to stay in its cache. */
+    static final int CHUNK_BYTES = 1 << 18;
+    /** Slabs shorter than this go through the plain loops (a kernel call per slab would cost more than it adds). */
+    static final int MIN_CHUNKED_SLAB = 16;
+
+    /** {@link AxisKernels#indexAdd}. */
+    static NDArray of(NDArray g, int axis, int[] indices, int length) {
+        NDArray c = g.contiguous();
+        int outer = AxisKernels.outer(c.shape, axis);
+        int inner = AxisKernels.inner(c.shape, axis);
+        if (outer == 1 && inner >= MIN_CHUNKED_SLAB && length > 0) {
+            return chunked(c, axis, indices, length, inner);
+        }
+        if (c.floats != null) {
+            return floats(c, axis, indices, length);
+        }
+        int[] shape = c.shape.clone();
+        shape[axis] = length;
+        double[] r = AxisKernels.zeros(Shapes.size(shape));
+        double[] a = c.data;
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < indices.length; j++) {
+                int from = c.offset + (o * indices.length + j) * inner;
+                int to = (o * length + indices[j]) * inner;
+                for (int i = 0; i < inner; i++) {
+                    r[to + i] += a[from + i];
+                }
+            }
+        }
+        return NDArray.wrap(r, shape);
+    }
+
+
+
+    /**
+     * One outer block of slabs of {@code inner} elements: the result's rows in chunks, the slabs of
+     * each chunk found by a counting sort of the indices (stable: a row's slabs stay in index order).
+     */
+    private static NDArray chunked(NDArray c, int axis, int[] indices, int length, int inner) {
+        boolean floats = c.floats != null;
+        int[] shape = c.shape.clone();
+        shape[axis] = length;
+        int rowsPer = Math.max(1, CHUNK_BYTES / ((floats ? Float.BYTES : Double.BYTES) * inner));
+        int chunks = (length + rowsPer - 1) / rowsPer;
+        int[] start = new int[chunks + 1];
+        for (int p : indices) {
+            start[p / rowsPer + 1]++;
+        }
+        for (int k = 0; k < chunks; k++) {
+            start[k + 1] += start[k];
+        }
+        int[] order = new int[indices.length];
+        int[] next = Arrays.copyOf(start, chunks);
+        for (int j = 0; j < indices.length; j++) {
+            order[next[indices[j] / rowsPer]++] = j;
+        }
+        int n = length * inner;
+        if (floats) {
+            float[] r = Buffers.uninitializedFloats(n);
+            Repeats rep = new Repeats(indices, length, inner);
+            Parallel.forEachIndex(chunks, (long) rowsPer * inner, (first, last) -> {
+                MathKernel math = KernelProvider.exactFor(inner);
+                for (int k = first; k < last; k++) {
+                    int lo = k * rowsPer;
+                    int hi = Math.min(length, lo + rowsPer);
+                    Arrays.fill(r, lo * inner, hi * inner, 0f);
+                    for (int q = start[k]; q < start[k + 1]; q++) {
+                        int j = order[q];
+                        int p = indices[j];
+                        if (rep.count[p] == 1) {
+                            // 0 + v: the float64 sum of one slab, rounded (a -0 becomes 0)
+                            math.arithmetic(Elementwise.Binary.ADD, c.floats, c.offset + j * inner, ZERO, 0, 0, r, p * inner, inner);
+                        } else {
+                            math.addWidenedTo(c.floats, c.offset + j * inner, rep.sums, rep.slot[p] * inner, inner);
+                        }
+                    }
+                    for (int p = lo; p < hi; p++) {
+                        if (rep.count[p] > 1) {
+                            NDArray.narrow(rep.sums, rep.slot[p] * inner, r, p * inner, inner);
+                        }
+                    }
+                }
+            });
+            return NDArray.wrap(r, shape);
+        }
+        double[] r = Buffers.uninitialized(n);
+        Parallel.forEachIndex(chunks, (long) rowsPer * inner, (first, last) -> {
+            MathKernel math = KernelProvider.exactFor(inner);
+            for (int k = first; k < last; k++) {
+                int lo = k * rowsPer;
+                Arrays.fill(r, lo * inner, Math.min(length, lo + rowsPer) * inner, 0.0);
+                for (int q = start[k]; q < start[k + 1]; q++) {
+                    int j = order[q];
+                    int to = indices[j] * inner;
+                    math.arithmetic(Elementwise.Binary.ADD, r, to, c.data, c.offset + j * inner, 1, r, to, inner);
+                }
+            }
+        });
+        return NDArray.wrap(r, shape);
+    }
+
+    /** The float 0 that a slab received once is added to. */
+    private static final float[] ZERO = {0f};
+
+    /**
+     * The positions that receive several slabs, whose float64 sums float32 keeps apart: how many
+     * slabs each position receives, and where a repeated position's sums sit (zeros at first).
+     */
+    private static final class Repeats {
+        final int[] count;
+        final int[] slot;
+        final double[] sums;
+
+        Repeats(int[] indices, int length, int inner) {
+            count = new int[length];
+            for (int p : indices) {
+                count[p]++;
+            }
+            slot = new int[length];
+            int slots = 0;
+            for (int p = 0; p < length; p++) {
+                if (count[p] > 1) {
+                    slot[p] = slots++;
+                }
+            }
+            sums = new double[slots * inner];
+        }
+    }
+
+    /**
+     * {@link #of} of a float32 array, with the bits of the float64 sums rounded once (what
+     * widening g and narrowing the result gives), without a float64 copy of the result: a position
+     * that receives one slab gets it (0 + v is exact), and only positions that receive several are
+     * summed in float64, in the same order, then rounded.
+     */
+    private static NDArray floats(NDArray c, int axis, int[] indices, int length) {
+        int outer = AxisKernels.outer(c.shape, axis);
+        int inner = AxisKernels.inner(c.shape, axis);
+        int[] shape = c.shape.clone();
+        shape[axis] = length;
+        float[] r = AxisKernels.zeroFloats(Shapes.size(shape));
+        float[] a = c.floats;
+        Repeats rep = new Repeats(indices, length, inner);
+        int[] count = rep.count;
+        int[] slot = rep.slot;
+        double[] sums = rep.sums;
+        for (int o = 0; o < outer; o++) {
+            Arrays.fill(sums, 0.0);
+            for (int j = 0; j < indices.length; j++) {
+                int p = indices[j];
+                int from = c.offset + (o * indices.length + j) * inner;
+                if (count[p] == 1) {
+                    int to = (o * length + p) * inner;
+                    for (int i = 0; i < inner; i++) {
+                        r[to + i] = 0.0f + a[from + i];
+                    }
+                } else {
+                    int to = slot[p] * inner;
+                    for (int i = 0; i < inner; i++) {
+                        sums[to + i] += a[from + i];
+                    }
+                }
+            }
+            for (int p = 0; p < length; p++) {
+                if (count[p] > 1) {
+                    NDArray.narrow(sums, slot[p] * inner, r, (o * length + p) * inner, inner);
+                }
+            }
+        }
+        return NDArray.wrap(r, shape);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.adjoint.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.LongRange;
+
+/**
+ * indexAdd (an embedding table's gradient) where the result's rows go in chunks zeroed and filled
+ * on the pool's threads ({@link IndexAdd}): the bits of the plain definition, each position's slabs
+ * summed in index order in float64 from 0 (float32 rounded once), whatever the chunks, their
+ * count, the repeats and the values (-0, NaN, infinities, subnormals), on arrays the pool recycled.
+ */
+class IndexAddTest {
+    @Property(tries = 60)
+    void chunkedRowsGiveTheDefinitionsBits(@ForAll @LongRange(min = 1) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int inner = IndexAdd.MIN_CHUNKED_SLAB + rng.nextInt(rng.nextBoolean() ? 8 : 200);
+        // up to several chunks of rows (a chunk holds CHUNK_BYTES / (4 inner) float rows)
+        int length = 1 + rng.nextInt(rng.nextBoolean() ? 40 : 3 * IndexAdd.CHUNK_BYTES / (4 * inner));
+        int m = rng.nextInt(60);
+        // a few positions for many slabs (repeats), or positions all over the table
+        int range = rng.nextBoolean() ? Math.min(length, 1 + rng.nextInt(5)) : length;
+        int[] indices = new int[m];
+        for (int j = 0; j < m; j++) {
+            indices[j] = rng.nextInt(range) * (length / range);
+        }
+        boolean leadingOne = rng.nextBoolean();
+        int[] shape = leadingOne ? new int[] {1, m, inner} : new int[] {m, inner};
+        int axis = leadingOne ? 1 : 0;
+        NDArray g = SelectionsAndCopiesTest.floats(rng, shape);
+        double[] expected = new double[length * inner];
+        float[] gf = g.toFloatArray();
+        for (int j = 0; j < m; j++) {
+            for (int i = 0; i < inner; i++) {
+                expected[indices[j] * inner + i] += gf[j * inner + i];
+            }
+        }
+        poisonPool(length * inner);
+        double[] d = AxisKernels.indexAdd(g.toFloat64(), axis, indices, length).toArray();
+        poisonPool(length * inner);
+        float[] f = AxisKernels.indexAdd(g, axis, indices, length).toFloatArray();
+        assertEquals(expected.length, d.length, "float64 size");
+        assertEquals(expected.length, f.length, "float32 size");
+        for (int k = 0; k < expected.length; k++) {
+            assertEquals(Double.doubleToLongBits(expected[k]), Double.doubleToLongBits(d[k]), "float64 at " + k);
+            assertEquals(Float.floatToIntBits((float) expected[k]), Float.floatToIntBits(f[k]), "float32 at " + k);
+        }
+    }
+
+    /** NaN arrays of the result's length back in the pool, where the kernel may take them: it must write every element. */
+    private static void poisonPool(int n) {
+        Buffers.Scope scope = Buffers.open();
+        java.util.Arrays.fill(Buffers.uninitialized(n), Double.NaN);
+        java.util.Arrays.fill(Buffers.uninitializedFloats(n), Float.NaN);
+        scope.release();
+    }
+}
