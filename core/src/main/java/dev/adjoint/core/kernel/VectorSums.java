@@ -170,6 +170,9 @@ final class VectorSums {
     /** {@link MathKernel#sum(double[], int, int)}. */
     static double sum(double[] a, int ao, int n) {
         int lanes = ReduceKernels.SUM_LANES;
+        if (LANES == 4) {
+            return sumInQuarters(a, ao, n);
+        }
         if (LANES != 8) {
             return ReduceKernels.sumInLanes(a, ao, n);
         }
@@ -184,6 +187,35 @@ final class VectorSums {
             if (i + 2 * lanes > n) {
                 low.intoArray(sums, 0);
                 high.intoArray(sums, 8);
+            }
+        }
+        return ReduceKernels.finishLanes(sums, a, ao + i, n - i);
+    }
+
+    /**
+     * {@link #sum(double[], int, int)} on 4-lane vectors (AVX2): running sum k is lane k % 4 of
+     * vector k / 4, as in {@link #dotInQuarters}.
+     */
+    private static double sumInQuarters(double[] a, int ao, int n) {
+        int lanes = ReduceKernels.SUM_LANES;
+        double[] sums = new double[lanes];
+        DoubleVector s0 = DoubleVector.zero(SPECIES);
+        DoubleVector s1 = s0;
+        DoubleVector s2 = s0;
+        DoubleVector s3 = s0;
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            int p = ao + i;
+            s0 = ((DoubleVector) SPECIES.fromArray(a, p)).add(s0);
+            s1 = ((DoubleVector) SPECIES.fromArray(a, p + 4)).add(s1);
+            s2 = ((DoubleVector) SPECIES.fromArray(a, p + 8)).add(s2);
+            s3 = ((DoubleVector) SPECIES.fromArray(a, p + 12)).add(s3);
+            if (i + 2 * lanes > n) {
+                // stored in the loop's last turn: vector code after a loop can be left uncompiled
+                s0.intoArray(sums, 0);
+                s1.intoArray(sums, 4);
+                s2.intoArray(sums, 8);
+                s3.intoArray(sums, 12);
             }
         }
         return ReduceKernels.finishLanes(sums, a, ao + i, n - i);

@@ -13,7 +13,7 @@ import net.jqwik.api.constraints.IntRange;
  * {@link ReduceKernels#sumInLanes} keeps its running sums in locals; it must give the bits of the
  * lane sums it documents: sixteen running sums in an array, finished by
  * {@link ReduceKernels#finishLanes} (which the vector kernel's sum shares), signed zeros and
- * non-finite values included.
+ * non-finite values included; so must both math kernels' sums.
  */
 class SumInLanesTest {
 
@@ -33,8 +33,14 @@ class SumInLanesTest {
     void theBitsOfTheLaneSums(@ForAll("values") double[] a, @ForAll @IntRange(min = 0, max = 3) int skip) {
         int from = Math.min(skip, a.length);
         int n = a.length - from;
-        assertEquals(Double.doubleToLongBits(reference(a, from, n)), Double.doubleToLongBits(ReduceKernels.sumInLanes(a, from, n)),
+        long expected = Double.doubleToLongBits(reference(a, from, n));
+        assertEquals(expected, Double.doubleToLongBits(ReduceKernels.sumInLanes(a, from, n)),
                 () -> java.util.Arrays.toString(a) + " from " + from);
+        // the kernels' sums, the vector one's in vectors of its width (4 lanes on AVX2, 8 on AVX-512)
+        for (MathKernel k : MathKernelTest.kernels()) {
+            assertEquals(expected, Double.doubleToLongBits(k.sum(a, from, n)),
+                    () -> k.description() + ": " + java.util.Arrays.toString(a) + " from " + from);
+        }
     }
 
     @Provide
