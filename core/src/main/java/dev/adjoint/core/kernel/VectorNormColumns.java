@@ -43,12 +43,12 @@ final class VectorNormColumns implements NormColumnKernel {
         return (FloatVector) v.castShape(FLOATS, 0);
     }
 
-    // NOTE: each method below has a float twin after it: the element types differ. The vectors a
-    // sum carries from row to row are stored in the row loop's last turn (vector code after a loop
-    // can be left uncompiled, as in VectorSums; with no rows the scalar loops write the zeros), and
-    // its loops sit in a method of their own, mostly too large for C2 to inline into a caller: in
-    // a first version inlined into NormColumns' lambda, the sums were boxed on every turn (the
-    // JMH benchmark allocated on every row; KernelAllocationTest runs the loops on their own).
+    // NOTE: each method below has a float twin after it: the element types differ. A running sum
+    // is added to the freshly loaded vector, not the other way round (CONTRIBUTING.md, "Vector
+    // API code"), stored in the row loop's last turn (vector code after a loop can be left
+    // uncompiled, as in VectorSums; with no rows the scalar loops write the zeros), and its loops
+    // sit in a method of their own, mostly too large for C2 to inline into a caller: a first
+    // version broke each rule in turn, and its sums were boxed on every row.
 
     @Override
     public void sums(double[] x, int xo, int stride, int rows, double[] mean, double[] s, int n) {
