@@ -46,8 +46,6 @@ final class IndexAdd {
         return NDArray.wrap(r, shape);
     }
 
-
-
     /**
      * One outer block of slabs of {@code inner} elements: the result's rows in chunks, the slabs of
      * each chunk found by a counting sort of the indices (stable: a row's slabs stay in index order).

@@ -8,14 +8,16 @@ package dev.adjoint.core.kernel;
  * mask, where: scalar code can only select with a branch, which mispredicts on random data, or bit tricks),
  * and the float/double conversions through which float32 arrays reach the float64 loops ({@link
  * FloatBlocks}); and, on floats in float32 arithmetic, the functions {@link Float32Arithmetic}
- * covers and softmax's row loops. {@link
+ * covers and softmax's row loops; and batch normalization's loops down the columns of [N, C]
+ * ({@link #normColumns()}, a {@link NormColumnKernel}). {@link
  * KernelProvider} picks the implementation with the matmul kernel:
  * {@link VectorMathKernel} on the Vector API, {@link ScalarMathKernel} otherwise. Callers use it for
  * runs of at least {@link #MIN_LENGTH} elements only, so tiny graphs never load it.
  *
  * <p>The two implementations agree to within a few units in the last place (the vector kernel's
  * polynomials are not bit for bit {@link Math}'s functions); relu, its backward, the selections, the four
- * arithmetic operations, softmax's backward loops, addTo, sum and max pooling give the same bits in both, and
+ * arithmetic operations, softmax's backward loops, addTo, sum, max pooling and the batch-norm column loops give
+ * the same bits in both, and
  * max the same value (a zero's sign aside).
  *
  * <p>NOTE: the arithmetic loops are written out per operation, dtype and kernel: a lanewise

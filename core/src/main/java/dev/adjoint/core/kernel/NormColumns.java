@@ -77,7 +77,7 @@ final class NormColumns {
         boolean floats = x.floats != null;
         Parallel.forEachIndex((channels + width - 1) / width, 4L * width * rows, (first, last) -> {
             Strip s = new Strip(width);
-            // the sums of g and of g xhat per channel (s.a), then their means
+            // the sums of g (s.a) and of g xhat (sgx) per channel, then their means
             double[] sgx = new double[width];
             double[] meanG = new double[width];
             double[] meanGx = new double[width];

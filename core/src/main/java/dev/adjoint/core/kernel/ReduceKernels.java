@@ -243,7 +243,7 @@ public final class ReduceKernels {
      * The sum of {@code n} consecutive elements from {@code from} in {@link #SUM_LANES} running sums,
      * element i going to sum {@code i % 16}, combined by {@link #finishLanes}: independent additions
      * keep the adder busy (one running sum waits on each addition's latency), and the vector kernel
-     * runs the same additions in two 8-lane vectors, so both give these bits.
+     * runs the same additions in two 8-lane vectors or four 4-lane ones, so both give these bits.
      */
     static double sumInLanes(double[] a, int from, int n) {
         // locals, not an array: HotSpot keeps them in registers

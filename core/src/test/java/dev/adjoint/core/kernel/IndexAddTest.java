@@ -38,8 +38,10 @@ class IndexAddTest {
                 expected[indices[j] * inner + i] += gf[j * inner + i];
             }
         }
+        // converted first: the conversion must not take the poisoned array meant for the result
+        NDArray g64 = g.toFloat64();
         poisonPool(length * inner);
-        double[] d = AxisKernels.indexAdd(g.toFloat64(), axis, indices, length).toArray();
+        double[] d = AxisKernels.indexAdd(g64, axis, indices, length).toArray();
         poisonPool(length * inner);
         float[] f = AxisKernels.indexAdd(g, axis, indices, length).toFloatArray();
         assertEquals(expected.length, d.length, "float64 size");

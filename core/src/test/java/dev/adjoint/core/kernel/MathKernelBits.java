@@ -183,7 +183,7 @@ public final class MathKernelBits {
         return sb.toString();
     }
 
-    /** Batch normalization's column loops on 10 rows of 77 columns, 83 apart, in both dtypes. */
+    /** Batch normalization's column loops (each of the five, in both dtypes) on 10 rows of 77 columns, 83 apart. */
     private static void normColumns(NormColumnKernel c, double[] a, StringBuilder sb) {
         int rows = 10;
         int n = 77;
@@ -217,6 +217,12 @@ public final class MathKernelBits {
         double[] y = new double[x.length];
         float[] yf = new float[x.length];
         sb.append("normColumns");
+        c.sums(x, 1, stride, rows, null, t, n);
+        sb.append(' ').append(hash(t));
+        c.normalize(x, 1, stride, rows, mean, rstd, w, mean, y, 3, n);
+        sb.append(' ').append(hash(y));
+        c.sums(xf, 1, stride, rows, null, t, n);
+        sb.append(' ').append(hash(t));
         c.sums(x, 1, stride, rows, mean, s, n);
         c.gradientSums(g, 2, x, 1, stride, rows, mean, rstd, t, s, n);
         c.gradient(g, 2, x, 1, stride, rows, mean, rstd, t, s, w, y, 3, n);

@@ -18,6 +18,8 @@ import net.jqwik.api.constraints.LongRange;
 class NormColumnKernelTest {
     /** Marks the elements a kernel must not write. */
     private static final double UNTOUCHED = -12345.5;
+    /** Values a few elements take: signed zeros, infinities, NaN, a subnormal float. */
+    private static final double[] SPECIAL = {-0.0, 0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 1e-40f};
 
     @Property(tries = 120)
     void eachColumnTakesItsDefinitionsOperations(@ForAll @LongRange(min = 1) long seed) {
@@ -28,16 +30,28 @@ class NormColumnKernelTest {
         int xo = rng.nextInt(5);
         int go = rng.nextInt(5);
         int yo = rng.nextInt(5);
-        int length = Math.max(0, rows - 1) * stride + n + 5;
-        double[] x = new double[length];
-        double[] g = new double[length];
-        for (int i = 0; i < length; i++) {
+        // each array ends right after its last row's strip or a little later: a read past the strip
+        // at the array's end would throw
+        int span = Math.max(0, rows - 1) * stride + n;
+        int lx = xo + span + (rng.nextBoolean() ? 0 : rng.nextInt(5));
+        int lg = go + span + (rng.nextBoolean() ? 0 : rng.nextInt(5));
+        int length = yo + span + (rng.nextBoolean() ? 0 : rng.nextInt(5));
+        double[] x = new double[lx];
+        double[] g = new double[lg];
+        for (int i = 0; i < lx; i++) {
             // floats' values, so that each dtype reads the same numbers
             x[i] = (float) (rng.nextDouble(-3, 5) * (rng.nextInt(10) == 0 ? 1e3 : 1));
+        }
+        for (int i = 0; i < lg; i++) {
             g[i] = (float) rng.nextDouble(-1, 1);
         }
-        if (length > 3) {
-            x[rng.nextInt(length)] = -0.0;
+        for (int j = 0; j < 3; j++) {
+            if (lx > 0 && rng.nextInt(4) == 0) {
+                x[rng.nextInt(lx)] = SPECIAL[rng.nextInt(SPECIAL.length)];
+            }
+            if (lg > 0 && rng.nextInt(4) == 0) {
+                g[rng.nextInt(lg)] = SPECIAL[rng.nextInt(SPECIAL.length)];
+            }
         }
         double[] mean = channels(rng, n, -1, 1);
         double[] rstd = channels(rng, n, 0.1, 3);
@@ -48,6 +62,16 @@ class NormColumnKernelTest {
         if (rng.nextBoolean()) {
             Arrays.fill(w, 1);
             Arrays.fill(b, -0.0);
+        }
+        if (rows > 0 && rng.nextBoolean()) {
+            // a column of -0.0 around a mean of 0 (signed zeros through every step), and a column at its mean
+            int zero = rng.nextInt(n);
+            int flat = rng.nextInt(n);
+            mean[zero] = 0;
+            for (int r = 0; r < rows; r++) {
+                x[xo + r * stride + zero] = -0.0;
+                x[xo + r * stride + flat] = mean[flat];
+            }
         }
         for (MathKernel math : MathKernelTest.kernels()) {
             NormColumnKernel k = math.normColumns();
@@ -105,22 +129,27 @@ class NormColumnKernelTest {
                         double d = rstd[i] * (gv - mg[i] - xh * mgx[i]);
                         double ye = floats ? (float) xh * (float) w[i] + (float) b[i] : xh * w[i] + b[i];
                         double dxe = floats ? (float) d * (float) w[i] : d * w[i];
-                        assertEquals(ye, y[out], 0, at + ": y, row " + r + ", column " + i);
-                        assertEquals(dxe, dx[out], 0, at + ": dx, row " + r + ", column " + i);
+                        assertBits(ye, y[out], at + ": y, row " + r + ", column " + i);
+                        assertBits(dxe, dx[out], at + ": dx, row " + r + ", column " + i);
                     }
-                    assertEquals(s, sums[i], 0, at + ": sum, column " + i);
-                    assertEquals(q, squares[i], 0, at + ": sum of squares, column " + i);
-                    assertEquals(s1, sg[i], 0, at + ": sum of g, column " + i);
-                    assertEquals(s2, sgx[i], 0, at + ": sum of g xhat, column " + i);
+                    assertBits(s, sums[i], at + ": sum, column " + i);
+                    assertBits(q, squares[i], at + ": sum of squares, column " + i);
+                    assertBits(s1, sg[i], at + ": sum of g, column " + i);
+                    assertBits(s2, sgx[i], at + ": sum of g xhat, column " + i);
                 }
                 for (int j = 0; j < length; j++) {
                     if (!written[j]) {
-                        assertEquals(UNTOUCHED, y[j], 0, at + ": y written outside the strip at " + j);
-                        assertEquals(UNTOUCHED, dx[j], 0, at + ": dx written outside the strip at " + j);
+                        assertBits(UNTOUCHED, y[j], at + ": y written outside the strip at " + j);
+                        assertBits(UNTOUCHED, dx[j], at + ": dx written outside the strip at " + j);
                     }
                 }
             }
         }
+    }
+
+    /** The same value, -0.0 told from 0.0 (any NaN matches any NaN). */
+    private static void assertBits(double expected, double actual, String what) {
+        assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(actual), () -> what + ": " + actual + " against " + expected);
     }
 
     private static double[] channels(SplittableRandom rng, int n, double lo, double hi) {

@@ -13,7 +13,8 @@ import net.jqwik.api.constraints.IntRange;
  * {@link ReduceKernels#sumInLanes} keeps its running sums in locals; it must give the bits of the
  * lane sums it documents: sixteen running sums in an array, finished by
  * {@link ReduceKernels#finishLanes} (which the vector kernel's sum shares), signed zeros and
- * non-finite values included; so must both math kernels' sums.
+ * non-finite values included; so must both math kernels' sums (the vector kernel's in the vectors of
+ * the machine running the test: four 4-lane ones on AVX2, two 8-lane ones on AVX-512).
  */
 class SumInLanesTest {
 
