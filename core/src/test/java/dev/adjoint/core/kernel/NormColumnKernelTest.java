@@ -78,8 +78,8 @@ class NormColumnKernelTest {
             String where = math.description() + ", n " + n + ", rows " + rows + ", stride " + stride;
             for (boolean floats : new boolean[] {false, true}) {
                 String at = where + (floats ? ", float32" : ", float64");
-                float[] xf = floats(x);
-                float[] gf = floats(g);
+                float[] xf = PoolKernelsTest.floats(x);
+                float[] gf = PoolKernelsTest.floats(g);
                 double[] sums = new double[n];
                 double[] squares = new double[n];
                 double[] sg = new double[n];
@@ -93,15 +93,15 @@ class NormColumnKernelTest {
                 Arrays.fill(y, UNTOUCHED);
                 Arrays.fill(dx, UNTOUCHED);
                 if (floats) {
-                    float[] yf = floats(y);
-                    float[] dxf = floats(dx);
+                    float[] yf = PoolKernelsTest.floats(y);
+                    float[] dxf = PoolKernelsTest.floats(dx);
                     k.sums(xf, xo, stride, rows, null, sums, n);
                     k.sums(xf, xo, stride, rows, mean, squares, n);
-                    k.normalize(xf, xo, stride, rows, mean, rstd, floats(w), floats(b), yf, yo, n);
+                    k.normalize(xf, xo, stride, rows, mean, rstd, PoolKernelsTest.floats(w), PoolKernelsTest.floats(b), yf, yo, n);
                     k.gradientSums(gf, go, xf, xo, stride, rows, mean, rstd, sg, sgx, n);
-                    k.gradient(gf, go, xf, xo, stride, rows, mean, rstd, mg, mgx, floats(w), dxf, yo, n);
-                    y = doubles(yf);
-                    dx = doubles(dxf);
+                    k.gradient(gf, go, xf, xo, stride, rows, mean, rstd, mg, mgx, PoolKernelsTest.floats(w), dxf, yo, n);
+                    y = PoolKernelsTest.widened(yf);
+                    dx = PoolKernelsTest.widened(dxf);
                 } else {
                     k.sums(x, xo, stride, rows, null, sums, n);
                     k.sums(x, xo, stride, rows, mean, squares, n);
@@ -158,21 +158,5 @@ class NormColumnKernelTest {
             a[i] = (float) rng.nextDouble(lo, hi);
         }
         return a;
-    }
-
-    private static float[] floats(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return f;
-    }
-
-    private static double[] doubles(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
     }
 }
