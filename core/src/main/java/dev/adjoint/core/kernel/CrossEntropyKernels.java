@@ -330,7 +330,9 @@ public final class CrossEntropyKernels {
                     r[base + j] = (e[base + j] * inv * total - ta[to + j]) * fs;
                 }
             }
-            if (n == 0) {
+            // no element's probability is above 1/2 where s > 2.5 (each exp is at most 1, within an
+            // ulp), so a row of probability targets need not look for its largest exp there
+            if (n == 0 || c < 0 && s > 2.5) {
                 return;
             }
             // the one element whose probability may be above 1/2 with a target that is not 0 (a

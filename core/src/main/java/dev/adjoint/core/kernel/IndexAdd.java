@@ -28,7 +28,7 @@ final class IndexAdd {
             return chunked(c, axis, indices, length, inner);
         }
         if (c.floats != null) {
-            return floats(c, axis, indices, length);
+            return floats(c, axis, indices, length, outer, inner);
         }
         int[] shape = c.shape.clone();
         shape[axis] = length;
@@ -106,7 +106,7 @@ final class IndexAdd {
                 for (int q = start[k]; q < start[k + 1]; q++) {
                     int j = order[q];
                     int to = indices[j] * inner;
-                    math.arithmetic(Elementwise.Binary.ADD, r, to, c.data, c.offset + j * inner, 1, r, to, inner);
+                    math.addTo(c.data, c.offset + j * inner, r, to, inner);
                 }
             }
         });
@@ -147,9 +147,7 @@ final class IndexAdd {
      * that receives one slab gets it (0 + v is exact), and only positions that receive several are
      * summed in float64, in the same order, then rounded.
      */
-    private static NDArray floats(NDArray c, int axis, int[] indices, int length) {
-        int outer = AxisKernels.outer(c.shape, axis);
-        int inner = AxisKernels.inner(c.shape, axis);
+    private static NDArray floats(NDArray c, int axis, int[] indices, int length, int outer, int inner) {
         int[] shape = c.shape.clone();
         shape[axis] = length;
         float[] r = AxisKernels.zeroFloats(Shapes.size(shape));

@@ -52,7 +52,7 @@ public final class LayerNormKernels {
             for (int i = first; i < last; i++) {
                 int at = i * cols;
                 NormKernels.load(xc, at, row, cols);
-                NormKernels.normalizeRow(KernelProvider.math(), row, cols, eps, stats, i);
+                NormKernels.normalizeRow(math, row, cols, eps, stats, i);
                 if (floats) {
                     NDArray.narrow(row, 0, rf, at, cols);
                     if (w != null) {
@@ -124,7 +124,7 @@ public final class LayerNormKernels {
                         doubleTerms(math, gc.data, go, w, xr, gr, partial, pw, cols, input);
                     }
                     if (input) {
-                        NormKernels.gradientRow(KernelProvider.math(), gr, xr, rstd, cols);
+                        NormKernels.gradientRow(math, gr, xr, rstd, cols);
                         if (floats) {
                             NDArray.narrow(xr, 0, rf, at, cols);
                         } else {

@@ -39,28 +39,7 @@ public final class NormKernels {
      * @return the rows and their statistics
      */
     public static Normalized normalize(NDArray x, int cols, double eps) {
-        NDArray xc = x.contiguous();
-        int rows = xc.size / cols;
-        double[] stats = new double[2 * rows];
-        boolean floats = xc.floats != null;
-        double[] r = floats ? null : Buffers.uninitialized(xc.size);
-        float[] rf = floats ? Buffers.uninitializedFloats(xc.size) : null;
-        Parallel.forRange(rows, 1, cols, (first, last) -> {
-            MathKernel math = KernelProvider.math();
-            // each row copied (widened) to scratch at offset 0, where the loops over it vectorize
-            double[] row = Scratch.doubles(Scratch.NORM, cols);
-            for (int i = first; i < last; i++) {
-                load(xc, i * cols, row, cols);
-                normalizeRow(math, row, cols, eps, stats, i);
-                if (floats) {
-                    NDArray.narrow(row, 0, rf, i * cols, cols);
-                } else {
-                    System.arraycopy(row, 0, r, i * cols, cols);
-                }
-            }
-        });
-        NDArray y = floats ? NDArray.wrapLike(rf, xc) : NDArray.wrapLike(r, xc);
-        return new Normalized(y, NDArray.wrap(stats, new int[] {rows, 2}));
+        return LayerNormKernels.forward(x, null, null, cols, eps);
     }
 
     /**

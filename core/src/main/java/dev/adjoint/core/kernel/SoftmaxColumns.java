@@ -42,7 +42,7 @@ final class SoftmaxColumns {
         double[] r = floats ? null : Buffers.uninitialized(c.size);
         float[] rf = floats ? Buffers.uninitializedFloats(c.size) : null;
         MathKernel k = KernelProvider.math();
-        forEachTile(c.size, n, inner, (base, width, w, rows) -> {
+        forEachTile(c.size, n, inner, (base, width, rows) -> {
             if (floats) {
                 forwardFloats(k, c.floats, c.offset + base, rf, base, inner, n, width, log, rows);
             } else {
@@ -61,7 +61,7 @@ final class SoftmaxColumns {
         double[] r = floats ? null : Buffers.uninitialized(y.size);
         float[] rf = floats ? Buffers.uninitializedFloats(y.size) : null;
         MathKernel k = KernelProvider.math();
-        forEachTile(y.size, n, inner, (base, width, w, rows) -> {
+        forEachTile(y.size, n, inner, (base, width, rows) -> {
             if (floats && log) {
                 logBackwardFloats(k, g.floats, g.offset + base, y.floats, y.offset + base, inner, rf, base, n, width, rows);
             } else if (floats) {
@@ -94,10 +94,10 @@ final class SoftmaxColumns {
         }
     }
 
-    /** One tile of columns: its first element's index in a block-major array, its width, the widest tile, and the part's rows. */
+    /** One tile of columns: its first element's index in a block-major array, its width, and the part's rows. */
     @FunctionalInterface
     private interface Tile {
-        void run(int base, int width, int w, Rows rows);
+        void run(int base, int width, Rows rows);
     }
 
     /**
@@ -112,7 +112,7 @@ final class SoftmaxColumns {
             Rows rows = new Rows(w);
             for (int task = first; task < last; task++) {
                 int column = task % tiles * w;
-                tile.run(task / tiles * n * inner + column, Math.min(w, inner - column), w, rows);
+                tile.run(task / tiles * n * inner + column, Math.min(w, inner - column), rows);
             }
         });
     }

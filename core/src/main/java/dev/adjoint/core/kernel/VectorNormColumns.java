@@ -47,8 +47,8 @@ final class VectorNormColumns implements NormColumnKernel {
     // is added to the freshly loaded vector, not the other way round (CONTRIBUTING.md, "Vector
     // API code"), stored in the row loop's last turn (vector code after a loop can be left
     // uncompiled, as in VectorSums; with no rows the scalar loops write the zeros), and its loops
-    // sit in a method of their own, mostly too large for C2 to inline into a caller: a first
-    // version broke each rule in turn, and its sums were boxed on every row.
+    // sit in a method of their own, mostly too large for C2 to inline into a caller (inlined into a
+    // large compile, C2 leaves the sums boxed).
 
     @Override
     public void sums(double[] x, int xo, int stride, int rows, double[] mean, double[] s, int n) {

@@ -10,7 +10,6 @@ import dev.adjoint.core.kernel.NormKernels;
 import dev.adjoint.core.ops.Normalization.Normalize;
 import dev.adjoint.core.ops.Normalization.NormalizeBackward;
 import dev.adjoint.core.ops.Normalization.TrailingRows;
-import java.util.Arrays;
 
 /**
  * Layer normalization with a weight or a bias: the primitive {@code layerNorm} normalizes each row
@@ -90,10 +89,7 @@ final class LayerNormalization {
         public Tensor jvp(Context ctx, Tensor[] in, Tensor[] t, Tensor out) {
             Tensor x = in[0];
             // the parameters' shape at x's rank: ones, then the normalized shape
-            int[] parameter = new int[x.rank()];
-            Arrays.fill(parameter, 1);
-            System.arraycopy(normalized, 0, parameter, parameter.length - normalized.length, normalized.length);
-            return Normalization.affineTangent(layout, eps, in, t, weighted, biased, parameter);
+            return Normalization.affineTangent(layout, eps, in, t, weighted, biased, Tangents.padded(x, 0, x.rank(), normalized));
         }
     }
 
