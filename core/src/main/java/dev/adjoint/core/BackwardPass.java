@@ -1,6 +1,7 @@
 package dev.adjoint.core;
 
 import dev.adjoint.core.kernel.Buffers;
+import dev.adjoint.core.kernel.NDArray;
 import java.util.Arrays;
 
 /**
@@ -64,6 +65,12 @@ final class BackwardPass {
     private Tensor[] targets;
     private Tensor[] results;
 
+    /** Whether this pass may write a leaf's gradient straight into its zeroed buffer (a plain backward that recycles). */
+    private boolean claiming;
+    /** The leaf whose zeroed gradient buffer this pass claimed ({@link #backwardLast}), and that buffer; null for none. */
+    private Tensor claimedLeaf;
+    private NDArray claimed;
+
     /**
      * Back-propagates {@code gradOutput} from {@code root}: into the leaves' {@code grad()} when
      * {@code targets} is null, otherwise into the returned array, one gradient per target.
@@ -75,6 +82,7 @@ final class BackwardPass {
         // pool: none outlives the sweep, since leaf gradients are copied out of them. Not inside a
         // forward-mode pass, whose tangents of those gradients may outlive it.
         Buffers.Scope scope = targets == null && !createGraph && state.forwardLevel == 0 ? Buffers.open() : null;
+        claiming = scope != null;
         long retainingBefore = state.retainingBackwards;
         boolean succeeded = false;
         try {
@@ -91,11 +99,22 @@ final class BackwardPass {
                 runLeafHooks(state);
             }
             for (int i = 0; i < leafCount; i += 2) {
-                leaves[i].accumulateGrad(leaves[i + 1], createGraph);
+                NDArray claim = null;
+                if (leaves[i] == claimedLeaf) {
+                    claim = claimed; // ended by the accumulation, under the leaf's lock
+                    claimed = null;
+                    claimedLeaf = null;
+                }
+                leaves[i].accumulateGrad(leaves[i + 1], createGraph, claim);
             }
             succeeded = true;
             return results;
         } finally {
+            if (claimed != null) {
+                claimedLeaf.dropGradClaim(claimed, true);
+                claimed = null;
+                claimedLeaf = null;
+            }
             noteRetention(state, scope);
             if (scope != null) {
                 if (succeeded && state.retainingBackwards == retainingBefore) {
@@ -121,7 +140,7 @@ final class BackwardPass {
                 g = interiorHooks(hooks, g, state);
             }
             // null when no path from the root carries a gradient here: then only the counts move
-            Tensor[] grads = g == null ? null : backward(node, g, state);
+            Tensor[] grads = g == null ? null : top == 0 && claiming ? backwardLast(node, slot, g, state) : backward(node, g, state);
             for (int k = 0, edge = firstEdge[slot]; k < node.inputs.length; k++) {
                 Tensor gk = grads == null ? null : grads[k];
                 int in = edgeSlots[edge + k];
@@ -137,6 +156,78 @@ final class BackwardPass {
                 }
             }
         }
+    }
+
+    /**
+     * The backward of a node that nothing is left to follow when every input is a leaf (none ready,
+     * none pending: no other node reads anything after it). When one of those leaves has a gradient
+     * buffer that {@link Tensor#zeroGrad()} left reading as zeros, and the node's backward reads no
+     * view of it, the buffer is claimed and {@link Buffers#offer offered} to the op, so that a
+     * gradient computed into fresh memory lands where it is kept instead (an embedding table's
+     * gradient, a first layer's weights): no copy after the sweep. The op may use the buffer for
+     * anything; any other gradient it returns on that buffer is copied out, since the accumulation
+     * overwrites the buffer.
+     */
+    private Tensor[] backwardLast(Node node, int slot, Tensor g, Autograd.ThreadState state) {
+        Tensor leaf = claimableLeaf(node, slot);
+        NDArray buffer = leaf == null ? null : leaf.claimGradBuffer();
+        if (buffer == null) {
+            return backward(node, g, state);
+        }
+        Object array = buffer.buffer();
+        if (g.array().buffer() == array || node.reads(array)) {
+            leaf.dropGradClaim(buffer, false);
+            return backward(node, g, state);
+        }
+        claimedLeaf = leaf;
+        claimed = buffer;
+        Tensor[] grads;
+        Buffers.offer(array);
+        try {
+            grads = backward(node, g, state);
+        } finally {
+            Buffers.withdraw();
+        }
+        Tensor[] inputs = node.inputs;
+        for (int k = 0; k < grads.length; k++) {
+            if (grads[k] != null && inputs[k] != leaf && grads[k].array().buffer() == array) {
+                grads[k] = Tensor.over(grads[k].array().copy());
+            }
+        }
+        return grads;
+    }
+
+    /**
+     * The leaf of {@code node} (the largest of a length the pool serves) whose gradient buffer
+     * {@link #backwardLast} may claim, or null: every input must be a leaf, the op must keep none
+     * of its gradients, and the leaf must appear once among the inputs, have no hooks (a hook may
+     * keep its gradient) and no contribution yet in this pass.
+     */
+    private Tensor claimableLeaf(Node node, int slot) {
+        Tensor[] inputs = node.inputs;
+        int first = firstEdge[slot];
+        Tensor best = null;
+        for (int k = 0; k < inputs.length; k++) {
+            if (edgeSlots[first + k] >= 0) {
+                return null; // an interior input: its node is still to come
+            }
+            NDArray v = inputs[k].array();
+            if (inputs[k].requiresGrad() && inputs[k].hooks() == null && Buffers.recycles(v.size(), v.isFloat32())
+                    && (best == null || v.size() > best.array().size())) {
+                best = inputs[k];
+            }
+        }
+        if (best == null || node.op.retainsGradients()) {
+            return null;
+        }
+        int uses = 0;
+        for (Tensor in : inputs) {
+            uses += in == best ? 1 : 0;
+        }
+        for (int i = 0; i < leafCount && uses == 1; i += 2) {
+            uses += leaves[i] == best ? 1 : 0;
+        }
+        return uses == 1 ? best : null;
     }
 
     private Tensor[] backward(Node node, Tensor g, Autograd.ThreadState state) {

@@ -196,6 +196,25 @@ final class Node implements Context {
         }
     }
 
+    /**
+     * Whether an input of this node or a tensor its forward saved is a view of {@code buffer} (a
+     * double[] or float[]), so that its backward may read it.
+     */
+    boolean reads(Object buffer) {
+        for (Tensor t : inputs) {
+            if (t.array().buffer() == buffer) {
+                return true;
+            }
+        }
+        for (int i = 0; i < savedCount; i++) {
+            Tensor t = i == 0 ? saved0 : i == 1 ? saved1 : moreSaved[i - 2];
+            if (t.array().buffer() == buffer) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** How many tensors the forward saved. */
     int savedCount() {
         return savedCount;

@@ -74,6 +74,12 @@ public final class Tensor {
      */
     private volatile boolean gradZeroed;
     /**
+     * The gradient buffer a backward pass has claimed to write this leaf's gradient straight into
+     * ({@link #claimGradBuffer()}), or null; guarded by this tensor's lock, set and cleared only by
+     * that pass.
+     */
+    private NDArray gradClaim;
+    /**
      * A leaf's gradient hooks (an interior tensor's live on its node); null when it has none. A
      * plain field, read once per backward pass that reaches this leaf: see {@link TensorHooks}.
      */
@@ -690,8 +696,11 @@ public final class Tensor {
             synchronized (this) {
                 if (gradZeroed) {
                     GRAD_ZEROED.setRelease(this, false);
-                    if (reusable(grad)) {
+                    if (reusable(grad) && gradClaim != grad.value) {
                         grad.value.fillZero();
+                    } else if (reusable(grad)) {
+                        // a backward pass is writing into the buffer: zeros of its own
+                        grad = new Tensor(NDArray.fullLike(0.0, grad.value));
                     } else {
                         grad = null;
                     }
@@ -778,9 +787,11 @@ public final class Tensor {
 
     /**
      * Resets the accumulated gradient to zeros, if there is one. The buffer is kept and reused: the
-     * next backward pass writes its gradient into it (no separate pass filling zeros), and
+     * next backward pass writes its gradient into it (no separate pass filling zeros; where the op
+     * that computes it is the pass's last, straight into the buffer, with no copy), and
      * {@link #grad()} reads zeros until then. A reference to the old gradient tensor taken before
-     * the reset keeps its values until one of those happens. A backward pass that another thread
+     * the reset keeps its values until one of those happens (a backward pass that fails part way
+     * may leave other values in it, while {@code grad()} still reads zeros). A backward pass that another thread
      * runs into this tensor at the same time adds its whole contribution either before the reset
      * or after it.
      */
@@ -929,24 +940,72 @@ public final class Tensor {
      * tensor's for good, not an open {@link MemoryScope}'s.
      */
     void accumulateGrad(Tensor g, boolean createGraph) {
+        accumulateGrad(g, createGraph, null);
+    }
+
+    /**
+     * As {@link #accumulateGrad(Tensor, boolean)}, ending first the claim {@code claimed} that
+     * {@link #claimGradBuffer()} returned to the caller (null for none): when {@code g} is then the
+     * whole of the zeroed buffer (the op wrote the gradient straight into it), nothing is copied.
+     */
+    void accumulateGrad(Tensor g, boolean createGraph, NDArray claimed) {
         if (!Buffers.mute()) {
-            accumulate(g, createGraph);
+            accumulate(g, createGraph, claimed);
             return;
         }
         try {
-            accumulate(g, createGraph);
+            accumulate(g, createGraph, claimed);
         } finally {
             Buffers.unmute();
         }
     }
 
-    private void accumulate(Tensor g, boolean createGraph) {
+    /**
+     * Claims this leaf's gradient buffer for one backward pass, if {@link #zeroGrad()} left it
+     * reading as zeros: until the pass accumulates into this tensor or drops the claim, the buffer is
+     * the pass's to write (its version odd; {@link #grad()} and other passes' accumulation take
+     * fresh memory instead of it), and its contents are dead.
+     *
+     * @return the claimed buffer's array, or null when there is nothing to claim
+     */
+    NDArray claimGradBuffer() {
+        if (!gradZeroed) {
+            return null;
+        }
         synchronized (this) {
+            Tensor g = grad;
+            if (!gradZeroed || gradClaim != null || !reusable(g) || !g.value.beginExclusiveWrite()) {
+                return null;
+            }
+            gradClaim = g.value;
+            return g.value;
+        }
+    }
+
+    /**
+     * Ends a claim without accumulating (the pass failed, or found a reason not to use it): the
+     * buffer still reads as zeros, whatever it holds.
+     *
+     * @param written whether anything may have been written into it (its version then moves on)
+     */
+    synchronized void dropGradClaim(NDArray claimed, boolean written) {
+        gradClaim = null;
+        claimed.endExclusiveWrite(written);
+    }
+
+    private void accumulate(Tensor g, boolean createGraph, NDArray claimed) {
+        synchronized (this) {
+            if (claimed != null) {
+                gradClaim = null;
+                claimed.endExclusiveWrite(true);
+            }
             if (gradZeroed) {
                 GRAD_ZEROED.setRelease(this, false);
                 if (createGraph) {
                     grad = g;
-                } else if (reusable(grad)) {
+                } else if (reusable(grad) && gradClaim != grad.value && g.value().isWholeBufferOf(grad.value)) {
+                    grad.value.markWritten(); // computed in place: nothing to copy
+                } else if (reusable(grad) && gradClaim != grad.value) {
                     grad.value.copyFrom(g.value());
                 } else {
                     grad = new Tensor(g.value().copy());

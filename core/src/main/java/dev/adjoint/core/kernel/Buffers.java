@@ -111,6 +111,38 @@ public final class Buffers {
     }
 
     /**
+     * Offers {@code array} (a double[] or a float[] whose contents are dead, owned by the caller) as
+     * the result of this thread's next take of exactly its dtype and length, before the pool: a
+     * backward pass lends a leaf's zeroed gradient buffer to the op that computes that gradient, so
+     * that the gradient is written where it is kept instead of being copied there. An array taken
+     * this way is neither remembered by a scope nor lent by a region, and the taker may use it for
+     * anything (its own scratch too). One offer at a time per thread; the offerer
+     * {@link #withdraw() withdraws} it when the code it was meant for has returned.
+     *
+     * @param array the array; only an array of a length the pool serves ({@link #recycles}) can be taken
+     */
+    public static void offer(Object array) {
+        RECYCLER.get().offered = array;
+    }
+
+    /** Withdraws this thread's offer, taken or not. */
+    public static void withdraw() {
+        RECYCLER.get().offered = null;
+    }
+
+    /**
+     * Whether a take of {@code n} elements of this dtype goes through the pool (and so can take an
+     * {@link #offer offered} array).
+     *
+     * @param n the length
+     * @param floats whether float32
+     * @return the flag
+     */
+    public static boolean recycles(int n, boolean floats) {
+        return ENABLED && (floats ? n >= MIN_FLOATS && n <= MAX_FLOATS : n >= MIN_LENGTH && n <= MAX_LENGTH);
+    }
+
+    /**
      * Opens a scope on this thread that remembers the arrays taken until {@link Scope#stop()}.
      * Scopes do not nest: while one is open on this thread, this returns {@code null}, and the
      * open one goes on remembering.
@@ -509,6 +541,7 @@ public final class Buffers {
         r.spare = null;
         r.arena = null;
         r.muted = 0;
+        r.offered = null;
     }
 
     /** Whether {@code a} (a double[] or a float[]) is of the asked dtype and length. */
@@ -539,6 +572,8 @@ public final class Buffers {
         Scope open;
         /** A finished scope, for the next {@link Buffers#open()}. */
         Scope spare;
+        /** An array {@link Buffers#offer offered} for the next take of its dtype and length, or null. */
+        Object offered;
         /** The arena entered on this thread, or null. */
         Arena arena;
         /** The innermost region open on this thread, or null. */
@@ -550,6 +585,14 @@ public final class Buffers {
 
         /** A double[n], or a float[n] if {@code floats}. */
         Object take(int n, boolean floats) {
+            if (offered != null && fits(offered, n, floats)) {
+                Object lent = offered;
+                offered = null;
+                if (TEST_MODE) {
+                    poison(lent);
+                }
+                return lent;
+            }
             Object r = null;
             for (int i = pooled - 1; i >= 0; i--) {
                 Object candidate = pool[i].get();

@@ -564,6 +564,50 @@ public final class NDArray {
         VERSION.setRelease(owner, v + 2);
     }
 
+    /**
+     * Whether this array is the whole of {@code other}'s buffer in order (the same buffer, from
+     * offset 0, contiguous, every element): then copying this array into {@code other} changes
+     * nothing.
+     *
+     * @param other an array that owns its buffer
+     * @return the flag
+     */
+    public boolean isWholeBufferOf(NDArray other) {
+        return buffer() == other.buffer() && offset == 0 && isContiguous() && size == bufferLength();
+    }
+
+    /**
+     * Bumps the version as an internal in-place write does, for a write that already happened in
+     * place (a gradient computed straight into the buffer that keeps it).
+     */
+    public void markWritten() {
+        endWrite(beginWrite("markWritten"));
+    }
+
+    /**
+     * Starts an exclusive write of the whole buffer that lasts until {@link #endExclusiveWrite()}:
+     * makes the version odd by compare-and-set, so that in-place updates refuse to run meanwhile and
+     * ops refuse to read it. A backward pass takes it on a leaf's zeroed gradient buffer before an
+     * op writes that gradient straight into it.
+     *
+     * @return false, changing nothing, if another write is in progress
+     */
+    public boolean beginExclusiveWrite() {
+        long v = owner.version;
+        return (v & 1) == 0 && VERSION.compareAndSet(owner, v, v + 1);
+    }
+
+    /**
+     * Ends what {@link #beginExclusiveWrite()} started.
+     *
+     * @param written whether the buffer was written meanwhile: the version then ends two more than
+     *     before; otherwise it is restored, so that readers of the old version see no change
+     */
+    public void endExclusiveWrite(boolean written) {
+        long odd = owner.version;
+        VERSION.setRelease(owner, written ? odd + 1 : odd - 1);
+    }
+
     /** Sets every element to zero in place, bumping the version. */
     public void fillZero() {
         if (floats != null) {

@@ -1,0 +1,205 @@
+package dev.adjoint.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A plain backward whose last node has only leaves for inputs writes a leaf's gradient straight
+ * into the buffer {@code zeroGrad} left reading as zeros ({@code BackwardPass.backwardLast}): the
+ * same bits as a fresh gradient, no copy, and none of the buffer's other readers disturbed. The
+ * suite runs with {@code adjoint.recycle.test}, so every length takes part and a lent buffer
+ * arrives filled with NaN.
+ */
+class GradBufferClaimTest {
+
+    /** The last node (indexSelect, matmul with a constant, a product of two leaves, conv2d), zeroed buffers, any dtype: a fresh gradient's bits. */
+    @Property(tries = 60)
+    void aGradientWrittenIntoTheZeroedBufferHasTheBitsOfAFreshOne(@ForAll @IntRange(min = 0, max = 3) int op,
+            @ForAll @IntRange(min = 1, max = 9) int rows, @ForAll @IntRange(min = 1, max = 7) int cols,
+            @ForAll boolean float32, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        DType d = float32 ? DType.FLOAT32 : DType.FLOAT64;
+        Tensor p = Tensor.randn(d, rng, rows, cols).requiresGrad(true);
+        Tensor q = Tensor.randn(d, rng, rows, cols).requiresGrad(true);
+        Tensor x = Tensor.randn(d, rng, 3, rows);
+        Tensor image = Tensor.randn(d, rng, 2, 1, rows + 2, cols + 2);
+        int[] picks = rng.ints(5, 0, rows).toArray();
+        Function<Tensor, Tensor> last = switch (op) {
+            case 0 -> t -> t.indexSelect(0, picks);
+            case 1 -> x::matmul;
+            case 2 -> t -> t.mul(q);
+            default -> t -> image.conv2d(t.reshape(1, 1, rows, cols), null, 1, 0);
+        };
+        Tensor shape = last.apply(p.detach());
+        last.apply(p).mul(Tensor.randn(d, rng, shape.shape())).sum().backward(); // the first gradient: a buffer of the leaf's own
+        Tensor buffer = p.grad();
+        for (int step = 0; step < 3; step++) {
+            // a new weighting after the last node each step, so that no buffer holds this step's answer already
+            Tensor weights = Tensor.randn(d, rng, shape.shape());
+            List<Tensor> expected = Autograd.grad(last.apply(p).mul(weights).sum(), List.of(p, q), false);
+            p.zeroGrad();
+            q.zeroGrad();
+            last.apply(p).mul(weights).sum().backward();
+            assertSame(buffer, p.grad(), "the buffer is kept");
+            assertBits(expected.get(0), p.grad());
+            if (op == 2) {
+                assertBits(expected.get(1), q.grad());
+            }
+        }
+    }
+
+    private static void assertBits(Tensor expected, Tensor actual) {
+        assertEquals(expected.dtype(), actual.dtype());
+        double[] e = expected.toArray();
+        double[] a = actual.toArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(Double.doubleToLongBits(e[i]), Double.doubleToLongBits(a[i]), () -> "element mismatch: "
+                    + Arrays.toString(e) + " against " + Arrays.toString(a));
+        }
+    }
+
+    /** A custom op that doubles its input and shows the gradient its backward returned. */
+    private static final class Doubling implements CustomOp {
+        final AtomicReference<Tensor> returned = new AtomicReference<>();
+        final Runnable duringBackward;
+
+        Doubling(Runnable duringBackward) {
+            this.duringBackward = duringBackward;
+        }
+
+        @Override
+        public String name() {
+            return "doubling";
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return in[0].mul(2.0);
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Tensor r = g.mul(2.0);
+            returned.set(r);
+            duringBackward.run();
+            return new Tensor[] {r};
+        }
+
+        @Override
+        public boolean retainsGradients() {
+            return false;
+        }
+    }
+
+    @Test
+    void theGradientTheOpComputedIsTheBufferNotACopyOfIt() {
+        Tensor p = Tensor.of(new double[] {1, 2, 3, 4}).requiresGrad(true);
+        Doubling op = new Doubling(() -> { });
+        op.apply(p).sum().backward();
+        Tensor buffer = p.grad();
+        p.zeroGrad();
+        op.apply(p).mul(3.0).sum().backward();
+        assertSame(buffer, p.grad());
+        assertSame(p.grad().array().buffer(), op.returned.get().array().buffer(), "the op wrote into the kept buffer");
+        assertArrayEquals(new double[] {6, 6, 6, 6}, p.grad().toArray());
+        // not zeroed: the next pass adds, in memory of its own
+        op.apply(p).sum().backward();
+        assertArrayEquals(new double[] {8, 8, 8, 8}, p.grad().toArray());
+        assertSame(buffer, p.grad());
+    }
+
+    /** Two leaves of one length: the op may give the lent buffer to the other leaf's gradient, which is then copied out. */
+    @Test
+    void anotherLeafsGradientOnTheLentBufferIsCopiedOut() {
+        CustomOp weighted = new CustomOp() {
+            @Override
+            public String name() {
+                return "weighted";
+            }
+
+            @Override
+            public Tensor forward(Context ctx, Tensor... in) {
+                return in[0].mul(3.0).add(in[1].mul(5.0));
+            }
+
+            @Override
+            public Tensor[] backward(Context ctx, Tensor g) {
+                Tensor second = g.mul(5.0); // computed first: it takes the lent buffer of the first leaf
+                Tensor first = g.mul(3.0);
+                return new Tensor[] {first, second};
+            }
+
+            @Override
+            public boolean retainsGradients() {
+                return false;
+            }
+        };
+        Tensor a = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {4, 5, 6}).requiresGrad(true);
+        weighted.apply(a, b).sum().backward();
+        a.zeroGrad();
+        b.zeroGrad();
+        weighted.apply(a, b).sum().backward();
+        assertArrayEquals(new double[] {3, 3, 3}, a.grad().toArray());
+        assertArrayEquals(new double[] {5, 5, 5}, b.grad().toArray());
+    }
+
+    /** A gradient taken before zeroGrad and read by the backward pass keeps its values while the pass reads it. */
+    @Test
+    void aBackwardThatReadsTheOldGradientIsNotLentItsBuffer() {
+        Tensor p = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        p.mul(p).sum().backward();
+        Tensor old = p.grad();
+        double[] values = old.toArray(); // 2, 4, 6
+        p.zeroGrad();
+        p.mul(old).sum().backward(); // d/dp sum(p * old) = old
+        assertSame(old, p.grad());
+        assertArrayEquals(values, p.grad().toArray());
+    }
+
+    /** grad() while a pass writes into the buffer: zeros of its own, and the pass's gradient still arrives. */
+    @Test
+    void gradReadDuringTheBackwardSeesZeros() {
+        Tensor p = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        AtomicReference<double[]> seen = new AtomicReference<>();
+        Doubling op = new Doubling(() -> { });
+        op.apply(p).sum().backward();
+        Doubling reading = new Doubling(() -> seen.set(p.grad().toArray()));
+        p.zeroGrad();
+        reading.apply(p).sum().backward();
+        assertArrayEquals(new double[] {0, 0, 0}, seen.get());
+        assertArrayEquals(new double[] {2, 2, 2}, p.grad().toArray());
+    }
+
+    /** A pass that fails after the op wrote into the lent buffer: the gradient still reads as zeros, and can be written again. */
+    @Test
+    void aFailedBackwardLeavesTheBufferReadingZeros() {
+        Tensor p = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        new Doubling(() -> { }).apply(p).sum().backward();
+        Tensor buffer = p.grad();
+        p.zeroGrad();
+        Doubling failing = new Doubling(() -> {
+            throw new IllegalStateException("boom");
+        });
+        Tensor loss = failing.apply(p).sum();
+        assertThrows(IllegalStateException.class, loss::backward);
+        assertSame(buffer, p.grad());
+        assertArrayEquals(new double[] {0, 0, 0}, p.grad().toArray());
+        p.grad().modify(v -> v[0] = 7); // not left locked
+        p.zeroGrad();
+        new Doubling(() -> { }).apply(p).sum().backward();
+        assertArrayEquals(new double[] {2, 2, 2}, p.grad().toArray());
+    }
+}
