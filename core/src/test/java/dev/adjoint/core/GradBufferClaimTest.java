@@ -14,6 +14,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A plain backward whose last node has only leaves for inputs writes a leaf's gradient straight
@@ -201,5 +203,44 @@ class GradBufferClaimTest {
         p.zeroGrad();
         new Doubling(() -> { }).apply(p).sum().backward();
         assertArrayEquals(new double[] {2, 2, 2}, p.grad().toArray());
+    }
+
+    /**
+     * While one thread's pass holds the claimed buffer (its op waits inside its backward), another
+     * thread reads {@code grad()} (or not) and runs a pass of its own into the same leaf: the
+     * reader sees zeros, the second pass takes fresh memory, and both contributions arrive.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aSecondPassWhileTheBufferIsClaimedAddsToIt(boolean readFirst) throws Exception {
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4}).requiresGrad(true);
+        x.mul(1.0).sum().backward();
+        Tensor buffer = x.grad();
+        x.zeroGrad();
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
+        Doubling holding = new Doubling(() -> {
+            inside.countDown();
+            try {
+                resume.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Tensor loss = holding.apply(x).sum();
+        Thread first = new Thread(loss::backward);
+        first.start();
+        try {
+            inside.await();
+            if (readFirst) {
+                assertArrayEquals(new double[] {0, 0, 0, 0}, x.grad().toArray());
+            }
+            x.mul(5.0).sum().backward();
+        } finally {
+            resume.countDown();
+            first.join();
+        }
+        assertArrayEquals(new double[] {7, 7, 7, 7}, x.grad().toArray());
+        assertEquals(0, buffer.array().version() % 2, "the claim ended");
     }
 }
