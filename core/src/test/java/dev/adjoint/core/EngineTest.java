@@ -63,6 +63,29 @@ class EngineTest {
     }
 
     @Test
+    void float32GradientsAccumulateByFloatAdditionInPlace() {
+        // 37 elements: whole vectors and a tail; the second pass adds into the buffer the first left
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+        float[] x = new float[37];
+        float[] w1 = new float[37];
+        float[] w2 = new float[37];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rng.nextGaussian();
+            w1[i] = (float) rng.nextGaussian();
+            w2[i] = (float) rng.nextGaussian() * 1e-3f;
+        }
+        Tensor p = Tensor.of(x).requiresGrad(true);
+        p.mul(Tensor.of(w1)).sum().backward();
+        Tensor buffer = p.grad();
+        p.mul(Tensor.of(w2)).sum().backward();
+        assertSame(buffer, p.grad());
+        float[] g = p.grad().toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Float.floatToIntBits(w1[i] + w2[i]), Float.floatToIntBits(g[i]), "element " + i);
+        }
+    }
+
+    @Test
     void aValueUsedTwiceGetsBothContributions() {
         Tensor x = vec(2);
         Tensor y = x.exp();

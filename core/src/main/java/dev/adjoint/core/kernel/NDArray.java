@@ -503,12 +503,8 @@ public final class NDArray {
         other = unaliased(other);
         long v = beginWrite("addInPlace");
         if (floats != null && other.isContiguous()) {
-            // NOTE: a copy and a loop over equal indices, which HotSpot vectorizes; it does not
-            // vectorize floats[i] += o[off + i] (it cannot rule out that the two overlap)
-            float[] o = other.toFloatArray();
-            for (int i = 0; i < size; i++) {
-                floats[i] += o[i];
-            }
+            // in place on the math kernel (r is a at the same offset): one float addition per element
+            KernelProvider.math().arithmetic(Elementwise.Binary.ADD, floats, 0, other.floats, other.offset, 1, floats, 0, size);
         } else if (floats != null) {
             Strided.of(other).addTo(floats);
         } else if (other.isContiguous() && size >= MathKernel.MIN_LENGTH) {
