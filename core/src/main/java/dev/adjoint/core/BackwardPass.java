@@ -2,6 +2,7 @@ package dev.adjoint.core;
 
 import dev.adjoint.core.kernel.Buffers;
 import dev.adjoint.core.kernel.NDArray;
+import dev.adjoint.core.ops.Access;
 import java.util.Arrays;
 
 /**
@@ -162,7 +163,8 @@ final class BackwardPass {
      * The backward of a node that nothing is left to follow when every input is a leaf (none ready,
      * none pending: no other node reads anything after it). When one of those leaves has a gradient
      * buffer that {@link Tensor#zeroGrad()} left reading as zeros, and the node's backward reads no
-     * view of it, the buffer is claimed and {@link Buffers#offer offered} to the op, so that a
+     * view of it (nor does a gradient already queued for a leaf), the buffer is claimed and
+     * {@link Buffers#offer offered} to the op, so that a
      * gradient computed into fresh memory lands where it is kept instead (an embedding table's
      * gradient, a first layer's weights): no copy after the sweep. The op may use the buffer for
      * anything; any other gradient it returns on that buffer is copied out, since the accumulation
@@ -175,7 +177,7 @@ final class BackwardPass {
             return backward(node, g, state);
         }
         Object array = buffer.buffer();
-        if (g.array().buffer() == array || node.reads(array)) {
+        if (g.array().buffer() == array || node.reads(array) || pendingOn(array)) {
             leaf.dropGradClaim(buffer, false);
             return backward(node, g, state);
         }
@@ -197,11 +199,22 @@ final class BackwardPass {
         return grads;
     }
 
+    /** Whether a gradient this pass has queued for a leaf (or a retaining tensor) is a view of {@code array}. */
+    private boolean pendingOn(Object array) {
+        for (int i = 1; i < leafCount; i += 2) {
+            if (leaves[i].array().buffer() == array) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * The leaf of {@code node} (the largest of a length the pool serves) whose gradient buffer
-     * {@link #backwardLast} may claim, or null: every input must be a leaf, the op must keep none
-     * of its gradients, and the leaf must appear once among the inputs, have no hooks (a hook may
-     * keep its gradient) and no contribution yet in this pass.
+     * {@link #backwardLast} may claim, or null: every input must be a leaf, the op a built-in one
+     * (which keeps none of its gradients and reads nothing but its inputs, what it saved and its
+     * gradient), and the leaf must appear once among the inputs, have no hooks (a hook may keep its
+     * gradient) and no contribution yet in this pass.
      */
     private Tensor claimableLeaf(Node node, int slot) {
         Tensor[] inputs = node.inputs;
@@ -217,8 +230,8 @@ final class BackwardPass {
                 best = inputs[k];
             }
         }
-        if (best == null || node.op.retainsGradients()) {
-            return null;
+        if (best == null || !Access.builtIn(node.op)) {
+            return null; // a user's op may read a view of the buffer that it captured
         }
         int uses = 0;
         for (Tensor in : inputs) {

@@ -790,8 +790,10 @@ public final class Tensor {
      * next backward pass writes its gradient into it (no separate pass filling zeros; where the op
      * that computes it is the pass's last, straight into the buffer, with no copy), and
      * {@link #grad()} reads zeros until then. A reference to the old gradient tensor taken before
-     * the reset keeps its values until one of those happens (a backward pass that fails part way
-     * may leave other values in it, while {@code grad()} still reads zeros). A backward pass that another thread
+     * the reset keeps its values until one of those happens: the next backward pass may write
+     * into the buffer while it runs (an op another thread applies to the old tensor meanwhile is
+     * refused, as reading a tensor being modified in place), and one that fails part way may leave
+     * other values there, while {@code grad()} still reads zeros. A backward pass that another thread
      * runs into this tensor at the same time adds its whole contribution either before the reset
      * or after it.
      */

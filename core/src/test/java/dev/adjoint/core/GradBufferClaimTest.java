@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.adjoint.core.ops.ClaimProbes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -72,36 +74,17 @@ class GradBufferClaimTest {
         }
     }
 
-    /** A custom op that doubles its input and shows the gradient its backward returned. */
-    private static final class Doubling implements CustomOp {
+    /** A built-in-style op that doubles its input and shows the gradient its backward returned. */
+    private static final class Doubling {
         final AtomicReference<Tensor> returned = new AtomicReference<>();
-        final Runnable duringBackward;
+        final CustomOp op;
 
         Doubling(Runnable duringBackward) {
-            this.duringBackward = duringBackward;
+            op = ClaimProbes.doubling(duringBackward, returned);
         }
 
-        @Override
-        public String name() {
-            return "doubling";
-        }
-
-        @Override
-        public Tensor forward(Context ctx, Tensor... in) {
-            return in[0].mul(2.0);
-        }
-
-        @Override
-        public Tensor[] backward(Context ctx, Tensor g) {
-            Tensor r = g.mul(2.0);
-            returned.set(r);
-            duringBackward.run();
-            return new Tensor[] {r};
-        }
-
-        @Override
-        public boolean retainsGradients() {
-            return false;
+        Tensor apply(Tensor x) {
+            return op.apply(x);
         }
     }
 
@@ -122,25 +105,46 @@ class GradBufferClaimTest {
         assertSame(buffer, p.grad());
     }
 
-    /** Two leaves of one length: the op may give the lent buffer to the other leaf's gradient, which is then copied out. */
+    /**
+     * Two leaves of one length: sub's backward passes its gradient on to the first (no array) and
+     * computes the second's into the lent buffer of the first, which must be copied out before the
+     * first's gradient is written there.
+     */
     @Test
     void anotherLeafsGradientOnTheLentBufferIsCopiedOut() {
-        CustomOp weighted = new CustomOp() {
+        Tensor a = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {4, 5, 6}).requiresGrad(true);
+        Tensor w = Tensor.of(new double[] {3, 5, 7});
+        a.sub(b).mul(w).sum().backward();
+        a.zeroGrad();
+        b.zeroGrad();
+        a.sub(b).mul(w).sum().backward();
+        assertArrayEquals(new double[] {3, 5, 7}, a.grad().toArray());
+        assertArrayEquals(new double[] {-3, -5, -7}, b.grad().toArray());
+    }
+
+    /** A user's op may read what it captured: its leaves' buffers are not lent. */
+    @Test
+    void aUsersOpIsNotLentABufferItMayRead() {
+        Tensor p = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        p.mul(2.0).sum().backward();
+        Tensor old = p.grad(); // 2, 2, 2
+        p.zeroGrad();
+        CustomOp capturing = new CustomOp() {
             @Override
             public String name() {
-                return "weighted";
+                return "capturing";
             }
 
             @Override
             public Tensor forward(Context ctx, Tensor... in) {
-                return in[0].mul(3.0).add(in[1].mul(5.0));
+                return in[0].mul(1.0);
             }
 
             @Override
             public Tensor[] backward(Context ctx, Tensor g) {
-                Tensor second = g.mul(5.0); // computed first: it takes the lent buffer of the first leaf
-                Tensor first = g.mul(3.0);
-                return new Tensor[] {first, second};
+                Tensor r = g.mul(3.0); // the op's first array of the leaf's length
+                return new Tensor[] {r.mul(old).div(3.0)};
             }
 
             @Override
@@ -148,14 +152,33 @@ class GradBufferClaimTest {
                 return false;
             }
         };
-        Tensor a = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
-        Tensor b = Tensor.of(new double[] {4, 5, 6}).requiresGrad(true);
-        weighted.apply(a, b).sum().backward();
-        a.zeroGrad();
-        b.zeroGrad();
-        weighted.apply(a, b).sum().backward();
-        assertArrayEquals(new double[] {3, 3, 3}, a.grad().toArray());
-        assertArrayEquals(new double[] {5, 5, 5}, b.grad().toArray());
+        capturing.apply(p).sum().backward();
+        assertArrayEquals(new double[] {2, 2, 2}, p.grad().toArray());
+    }
+
+    /** A gradient already queued for another leaf that is a view of the buffer keeps its values. */
+    @Test
+    void aQueuedGradientOnTheBufferKeepsItsValues() {
+        Tensor w = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        Tensor a = Tensor.of(new double[] {0, 0, 0}).requiresGrad(true);
+        w.mul(2.0).sum().backward();
+        Tensor old = w.grad(); // 2, 2, 2
+        w.zeroGrad();
+        // add's backward queues old itself for a, then w * 2 is the last node
+        a.add(w.mul(2.0).mul(3.0)).backward(old);
+        assertArrayEquals(new double[] {2, 2, 2}, a.grad().toArray());
+        assertArrayEquals(new double[] {12, 12, 12}, w.grad().toArray());
+    }
+
+    /** The gradient reaching the last node is a view of the buffer (backward given the old gradient). */
+    @Test
+    void aGradientOutputOnTheBufferKeepsItsValues() {
+        Tensor w = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        w.mul(2.0).sum().backward();
+        Tensor old = w.grad(); // 2, 2, 2
+        w.zeroGrad();
+        w.mul(5.0).backward(old);
+        assertArrayEquals(new double[] {10, 10, 10}, w.grad().toArray());
     }
 
     /** A gradient taken before zeroGrad and read by the backward pass keeps its values while the pass reads it. */
@@ -231,7 +254,7 @@ class GradBufferClaimTest {
         Thread first = new Thread(loss::backward);
         first.start();
         try {
-            inside.await();
+            assertTrue(inside.await(30, java.util.concurrent.TimeUnit.SECONDS), "the first pass reached the op's backward");
             if (readFirst) {
                 assertArrayEquals(new double[] {0, 0, 0, 0}, x.grad().toArray());
             }
