@@ -2,7 +2,6 @@ package dev.adjoint.core;
 
 import dev.adjoint.core.kernel.Buffers;
 import dev.adjoint.core.kernel.NDArray;
-import dev.adjoint.core.ops.Access;
 import java.util.Arrays;
 
 /**
@@ -161,14 +160,14 @@ final class BackwardPass {
 
     /**
      * The backward of a node that nothing is left to follow when every input is a leaf (none ready,
-     * none pending: no other node reads anything after it). When one of those leaves has a gradient
-     * buffer that {@link Tensor#zeroGrad()} left reading as zeros, and the node's backward reads no
-     * view of it (nor does a gradient already queued for a leaf), the buffer is claimed and
-     * {@link Buffers#offer offered} to the op, so that a
-     * gradient computed into fresh memory lands where it is kept instead (an embedding table's
-     * gradient, a first layer's weights): no copy after the sweep. The op may use the buffer for
-     * anything; any other gradient it returns on that buffer is copied out, since the accumulation
-     * overwrites the buffer.
+     * none pending: no other node reads anything after it). When the largest eligible leaf
+     * ({@link #claimableLeaf}) has a gradient buffer that {@link Tensor#zeroGrad()} left reading
+     * as zeros, and neither the node's inputs and saved tensors, nor its incoming gradient, nor a
+     * gradient already queued for a leaf is a view of it, the buffer is claimed and
+     * {@link Buffers#offer offered} to the op's first array of its dtype and length, so that the
+     * gradient lands where it is kept (an embedding table's, a first layer's weights): no copy
+     * after the sweep. The op may use the buffer for anything; any other gradient it returns on
+     * that buffer is copied out, since the accumulation overwrites the buffer.
      */
     private Tensor[] backwardLast(Node node, int slot, Tensor g, Autograd.ThreadState state) {
         Tensor leaf = claimableLeaf(node, slot);
@@ -211,10 +210,10 @@ final class BackwardPass {
 
     /**
      * The leaf of {@code node} (the largest of a length the pool serves) whose gradient buffer
-     * {@link #backwardLast} may claim, or null: every input must be a leaf, the op a built-in one
-     * (which keeps none of its gradients and reads nothing but its inputs, what it saved and its
-     * gradient), and the leaf must appear once among the inputs, have no hooks (a hook may keep its
-     * gradient) and no contribution yet in this pass.
+     * {@link #backwardLast} may claim, or null: every input must be a leaf, the op must keep none
+     * of its gradients and read nothing but its own arguments ({@link CustomOp#readsOnlyItsArguments()}),
+     * and the leaf must appear once among the inputs, have no hooks (a hook may keep its gradient)
+     * and no contribution yet in this pass.
      */
     private Tensor claimableLeaf(Node node, int slot) {
         Tensor[] inputs = node.inputs;
@@ -230,8 +229,8 @@ final class BackwardPass {
                 best = inputs[k];
             }
         }
-        if (best == null || !Access.builtIn(node.op)) {
-            return null; // a user's op may read a view of the buffer that it captured
+        if (best == null || node.op.retainsGradients() || !node.op.readsOnlyItsArguments()) {
+            return null;
         }
         int uses = 0;
         for (Tensor in : inputs) {

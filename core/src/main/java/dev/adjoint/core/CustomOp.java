@@ -28,7 +28,9 @@ package dev.adjoint.core;
  *       gradient it was given or to anything it computed, and its forward none to its output or
  *       to anything else it computed (beyond the {@link Context}); a plain
  *       {@link Tensor#backward()} whose every op keeps that promise reuses the memory of its
- *       intermediate gradients, and a {@link RecordedStep} that of its values too.</li>
+ *       intermediate gradients, and a {@link RecordedStep} that of its values too. One whose
+ *       {@link #readsOnlyItsArguments()} also returns {@code true} may compute a leaf's gradient
+ *       straight into the buffer {@link Tensor#zeroGrad()} kept.</li>
  *   <li><b>Tangent rule</b> (optional). {@link #jvp} gives the output's tangent (the
  *       Jacobian-vector product {@code J t}) from the inputs' tangents, for forward mode
  *       ({@link Autograd#jvp}, {@link Autograd#jacobian}, {@link Autograd#hessian}). Without one
@@ -127,6 +129,22 @@ public interface CustomOp {
      */
     default boolean retainsGradients() {
         return true;
+    }
+
+    /**
+     * Whether {@link #backward} reads no tensor but its inputs, what its {@link Context} saved, the
+     * gradient it is given and what it computes itself (nothing captured from elsewhere, such as
+     * another tensor's {@code grad()}). The default, {@code false}, is always safe. An op that
+     * returns {@code true} and keeps none of its gradients ({@link #retainsGradients()} false) may,
+     * as the last op of a plain {@link Tensor#backward()} with only leaves for inputs, be given a
+     * leaf's buffer that {@link Tensor#zeroGrad()} kept as the first array of its length it
+     * computes into, so that the leaf's gradient needs no copy. Breaking the promise gives silently
+     * wrong values, not an exception.
+     *
+     * @return whether backward reads only its own arguments
+     */
+    default boolean readsOnlyItsArguments() {
+        return false;
     }
 
     /**

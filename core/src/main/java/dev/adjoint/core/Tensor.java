@@ -696,7 +696,7 @@ public final class Tensor {
             synchronized (this) {
                 if (gradZeroed) {
                     GRAD_ZEROED.setRelease(this, false);
-                    if (reusable(grad) && gradClaim != grad.value) {
+                    if (unclaimedReusable()) {
                         grad.value.fillZero();
                     } else if (reusable(grad)) {
                         // a backward pass is writing into the buffer: zeros of its own
@@ -787,13 +787,13 @@ public final class Tensor {
 
     /**
      * Resets the accumulated gradient to zeros, if there is one. The buffer is kept and reused: the
-     * next backward pass writes its gradient into it (no separate pass filling zeros; where the op
-     * that computes it is the pass's last, straight into the buffer, with no copy), and
-     * {@link #grad()} reads zeros until then. A reference to the old gradient tensor taken before
-     * the reset keeps its values until one of those happens: the next backward pass may write
-     * into the buffer while it runs (an op another thread applies to the old tensor meanwhile is
-     * refused, as reading a tensor being modified in place), and one that fails part way may leave
-     * other values there, while {@code grad()} still reads zeros. A backward pass that another thread
+     * next backward pass writes its gradient into it (no separate pass filling zeros; the op that
+     * computes it may write it there directly, with no copy: {@link CustomOp#readsOnlyItsArguments()}),
+     * and {@link #grad()} reads zeros until then. A reference to the old gradient tensor taken
+     * before the reset keeps its values until one of those happens: the next backward pass may
+     * write into the buffer while it runs (reads of the old tensor meanwhile may see partial values;
+     * an op recorded on it is refused), and one that fails part way may leave other values there,
+     * while {@code grad()} still reads zeros. A backward pass that another thread
      * runs into this tensor at the same time adds its whole contribution either before the reset
      * or after it.
      */
@@ -819,6 +819,11 @@ public final class Tensor {
     }
 
     /** Whether a gradient's buffer may be overwritten in place: our own contiguous copy, outside any graph. */
+    /** Whether the gradient buffer can be reused and no backward pass has claimed it. Under the lock. */
+    private boolean unclaimedReusable() {
+        return reusable(grad) && gradClaim != grad.value;
+    }
+
     private static boolean reusable(Tensor g) {
         return g != null && g.node == null && g.value.isContiguous() && g.value.size() > 0;
     }
@@ -1005,9 +1010,9 @@ public final class Tensor {
                 GRAD_ZEROED.setRelease(this, false);
                 if (createGraph) {
                     grad = g;
-                } else if (reusable(grad) && gradClaim != grad.value && g.value().isWholeBufferOf(grad.value)) {
+                } else if (unclaimedReusable() && g.value().isWholeBufferOf(grad.value)) {
                     grad.value.markWritten(); // computed in place: nothing to copy
-                } else if (reusable(grad) && gradClaim != grad.value) {
+                } else if (unclaimedReusable()) {
                     grad.value.copyFrom(g.value());
                 } else {
                     grad = new Tensor(g.value().copy());

@@ -63,7 +63,7 @@ class EngineTest {
     }
 
     @Test
-    void float32GradientsAccumulateByFloatAdditionInPlace() {
+    void float32GradientsAccumulateInPlace() {
         // 37 elements: whole vectors and a tail; the second pass adds into the buffer the first left
         java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
         float[] x = new float[37];

@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.adjoint.core.ops.ClaimProbes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import net.jqwik.api.ForAll;
@@ -28,14 +29,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GradBufferClaimTest {
 
-    /** The last node (indexSelect, matmul with a constant, a product of two leaves, conv2d), zeroed buffers, any dtype: a fresh gradient's bits. */
+    /** The last node (indexSelect, matmul with a constant, a product of two leaves, conv2d's weight), zeroed buffers, any dtype: a fresh gradient's bits. */
     @Property(tries = 60)
     void aGradientWrittenIntoTheZeroedBufferHasTheBitsOfAFreshOne(@ForAll @IntRange(min = 0, max = 3) int op,
             @ForAll @IntRange(min = 1, max = 9) int rows, @ForAll @IntRange(min = 1, max = 7) int cols,
             @ForAll boolean float32, @ForAll long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         DType d = float32 ? DType.FLOAT32 : DType.FLOAT64;
-        Tensor p = Tensor.randn(d, rng, rows, cols).requiresGrad(true);
+        Tensor p = (op == 3 ? Tensor.randn(d, rng, 1, 1, rows, cols) : Tensor.randn(d, rng, rows, cols)).requiresGrad(true);
         Tensor q = Tensor.randn(d, rng, rows, cols).requiresGrad(true);
         Tensor x = Tensor.randn(d, rng, 3, rows);
         Tensor image = Tensor.randn(d, rng, 2, 1, rows + 2, cols + 2);
@@ -44,7 +45,7 @@ class GradBufferClaimTest {
             case 0 -> t -> t.indexSelect(0, picks);
             case 1 -> x::matmul;
             case 2 -> t -> t.mul(q);
-            default -> t -> image.conv2d(t.reshape(1, 1, rows, cols), null, 1, 0);
+            default -> t -> image.conv2d(t, null, 1, 0);
         };
         Tensor shape = last.apply(p.detach());
         last.apply(p).mul(Tensor.randn(d, rng, shape.shape())).sum().backward(); // the first gradient: a buffer of the leaf's own
@@ -64,6 +65,38 @@ class GradBufferClaimTest {
         }
     }
 
+    /**
+     * The built-in ops a model starts with (an embedding's lookup, a linear layer) are lent the
+     * buffer: the claim shows as one more completed update of it (claim, then the accumulation)
+     * than the copy into it that a pass without the claim makes.
+     */
+    @Test
+    void aLookupAndALinearLayerAreLentTheirTablesBuffer() {
+        SplittableRandom rng = new SplittableRandom(3);
+        Tensor table = Tensor.randn(rng, 40, 8).requiresGrad(true);
+        Tensor x = Tensor.randn(rng, 5, 8);
+        Tensor bias = Tensor.randn(rng, 3).requiresGrad(true);
+        Tensor weight = Tensor.randn(rng, 8, 3).requiresGrad(true);
+        List<Runnable> passes = List.of(
+                () -> table.indexSelect(0, 3, 7, 3).sum().backward(),
+                () -> x.affine(weight, bias).sum().backward());
+        List<Tensor> leaves = List.of(table, weight);
+        for (int i = 0; i < passes.size(); i++) {
+            Tensor leaf = leaves.get(i);
+            String name = i == 0 ? "the table" : "the weight";
+            passes.get(i).run();
+            leaf.zeroGrad();
+            leaf.grad(); // reads the zeros (one update): nothing left to claim
+            int before = leaf.grad().version();
+            passes.get(i).run(); // adds into the buffer
+            int added = leaf.grad().version();
+            assertEquals(1, added - before, name + ": an addition is one update");
+            leaf.zeroGrad();
+            passes.get(i).run();
+            assertEquals(2, leaf.grad().version() - added, name + ": the claim and the accumulation");
+        }
+    }
+
     private static void assertBits(Tensor expected, Tensor actual) {
         assertEquals(expected.dtype(), actual.dtype());
         double[] e = expected.toArray();
@@ -74,17 +107,44 @@ class GradBufferClaimTest {
         }
     }
 
-    /** A built-in-style op that doubles its input and shows the gradient its backward returned. */
-    private static final class Doubling {
+    /**
+     * An op that doubles its input, shows the gradient its backward returned and runs code inside
+     * its backward; it makes both promises that let a pass lend it a leaf's buffer.
+     */
+    private static final class Doubling implements CustomOp {
         final AtomicReference<Tensor> returned = new AtomicReference<>();
-        final CustomOp op;
+        final Runnable duringBackward;
 
         Doubling(Runnable duringBackward) {
-            op = ClaimProbes.doubling(duringBackward, returned);
+            this.duringBackward = duringBackward;
         }
 
-        Tensor apply(Tensor x) {
-            return op.apply(x);
+        @Override
+        public String name() {
+            return "doubling";
+        }
+
+        @Override
+        public Tensor forward(Context ctx, Tensor... in) {
+            return in[0].mul(2.0);
+        }
+
+        @Override
+        public Tensor[] backward(Context ctx, Tensor g) {
+            Tensor r = g.mul(2.0);
+            returned.set(r);
+            duringBackward.run();
+            return new Tensor[] {r};
+        }
+
+        @Override
+        public boolean retainsGradients() {
+            return false;
+        }
+
+        @Override
+        public boolean readsOnlyItsArguments() {
+            return true;
         }
     }
 
@@ -123,9 +183,9 @@ class GradBufferClaimTest {
         assertArrayEquals(new double[] {-3, -5, -7}, b.grad().toArray());
     }
 
-    /** A user's op may read what it captured: its leaves' buffers are not lent. */
+    /** An op that does not promise to read only its arguments (the default) is not lent a buffer it may have captured. */
     @Test
-    void aUsersOpIsNotLentABufferItMayRead() {
+    void anOpWithoutThePromiseIsNotLentABufferItMayRead() {
         Tensor p = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
         p.mul(2.0).sum().backward();
         Tensor old = p.grad(); // 2, 2, 2
@@ -240,8 +300,8 @@ class GradBufferClaimTest {
         x.mul(1.0).sum().backward();
         Tensor buffer = x.grad();
         x.zeroGrad();
-        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
         Doubling holding = new Doubling(() -> {
             inside.countDown();
             try {
@@ -254,15 +314,16 @@ class GradBufferClaimTest {
         Thread first = new Thread(loss::backward);
         first.start();
         try {
-            assertTrue(inside.await(30, java.util.concurrent.TimeUnit.SECONDS), "the first pass reached the op's backward");
+            assertTrue(inside.await(30, TimeUnit.SECONDS), "the first pass reached the op's backward");
             if (readFirst) {
                 assertArrayEquals(new double[] {0, 0, 0, 0}, x.grad().toArray());
             }
             x.mul(5.0).sum().backward();
         } finally {
             resume.countDown();
-            first.join();
+            first.join(30_000);
         }
+        assertTrue(!first.isAlive(), "the first pass ended");
         assertArrayEquals(new double[] {7, 7, 7, 7}, x.grad().toArray());
         assertEquals(0, buffer.array().version() % 2, "the claim ended");
     }

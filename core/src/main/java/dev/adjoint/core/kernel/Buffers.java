@@ -112,7 +112,8 @@ public final class Buffers {
 
     /**
      * Offers {@code array} (a double[] or a float[] whose contents are dead, owned by the caller) as
-     * the result of this thread's next take of exactly its dtype and length, before the pool: a
+     * the result of this thread's next take of exactly its dtype and length, before the pool (not
+     * while an {@link Arena} is entered, whose takes never see it): a
      * backward pass lends a leaf's zeroed gradient buffer to the op that computes that gradient, so
      * that the gradient is written where it is kept instead of being copied there. An array taken
      * this way is neither remembered by a scope nor lent by a region, and the taker may use it for

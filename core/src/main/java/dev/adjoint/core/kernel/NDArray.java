@@ -581,7 +581,7 @@ public final class NDArray {
     }
 
     /**
-     * Starts an exclusive write of the whole buffer that lasts until {@link #endExclusiveWrite()}:
+     * Starts an exclusive write of the whole buffer that lasts until {@link #endExclusiveWrite(boolean)}:
      * makes the version odd by compare-and-set, so that in-place updates refuse to run meanwhile and
      * ops refuse to read it. A backward pass takes it on a leaf's zeroed gradient buffer before an
      * op writes that gradient straight into it.

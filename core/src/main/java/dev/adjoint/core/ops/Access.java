@@ -95,18 +95,6 @@ public final class Access {
         }
     }
 
-    /**
-     * Whether {@code op} is one of the built-in ops, whose backward reads only its inputs, what its
-     * context saved, the gradient it is given and what its own forward computed (a user's op may
-     * read anything it captured).
-     *
-     * @param op an op
-     * @return the flag
-     */
-    public static boolean builtIn(CustomOp op) {
-        return op instanceof Primitive;
-    }
-
     static NDArray value(Tensor t) {
         return Holder.BRIDGE.value(t);
     }

@@ -9,8 +9,8 @@ import dev.adjoint.core.kernel.Elementwise;
 import dev.adjoint.core.kernel.NDArray;
 
 /**
- * Base of the built-in ops: a fixed name, the op contract's promise that backward keeps none of
- * its gradients, and helpers for one-input ops. A built-in op is applied only through the
+ * Base of the built-in ops: a fixed name, the op contract's promises that backward keeps none of
+ * its gradients and reads nothing but its own arguments, and helpers for one-input ops. A built-in op is applied only through the
  * functions of its family, which check shapes first, never directly by users.
  */
 abstract class Primitive implements CustomOp {
@@ -28,6 +28,12 @@ abstract class Primitive implements CustomOp {
     @Override
     public final boolean retainsGradients() {
         return false;
+    }
+
+    /** A built-in backward reads its inputs, what it saved, its gradient and what its forward computed. */
+    @Override
+    public final boolean readsOnlyItsArguments() {
+        return true;
     }
 
     /** Applies the op; the varargs array is made for this call, so the engine need not copy it. */
