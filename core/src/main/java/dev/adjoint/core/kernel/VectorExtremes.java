@@ -31,9 +31,9 @@ final class VectorExtremes {
     static int firstExtreme(double[] a, int ao, int n, boolean min) {
         // the extreme's value, NaN if any element is one: four vectors folded into the running one a turn
         int bound = SPECIES.loopBound(n) & -(4 * LANES);
-        double[] lanes = new double[LANES];
         double best = min ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
         if (bound > 0) {
+            double[] lanes = new double[LANES];
             DoubleVector m = DoubleVector.broadcast(SPECIES, best);
             if (min) {
                 for (int i = 0; i < bound; i += 4 * LANES) {
@@ -109,9 +109,9 @@ final class VectorExtremes {
     static int firstExtreme(float[] a, int ao, int n, boolean min) {
         // the extreme's value, NaN if any element is one: four vectors folded into the running one a turn
         int bound = FLOATS.loopBound(n) & -(4 * FLOAT_LANES);
-        float[] lanes = new float[FLOAT_LANES];
         float best = min ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
         if (bound > 0) {
+            float[] lanes = new float[FLOAT_LANES];
             FloatVector m = FloatVector.broadcast(FLOATS, best);
             if (min) {
                 for (int i = 0; i < bound; i += 4 * FLOAT_LANES) {
