@@ -159,11 +159,7 @@ public final class Parallel {
         }
         int blocks = (n + SUM_BLOCK - 1) / SUM_BLOCK;
         double[] partial = new double[blocks];
-        forRange(blocks, 1, SUM_BLOCK, (from, to) -> {
-            for (int b = from; b < to; b++) {
-                partial[b] = block.sum(b * SUM_BLOCK, Math.min(n, (b + 1) * SUM_BLOCK));
-            }
-        });
+        forRange(blocks, 1, SUM_BLOCK, new BlockSums(n, block, partial));
         double s = partial[0];
         for (int b = 1; b < blocks; b++) {
             s += partial[b];
@@ -190,6 +186,30 @@ public final class Parallel {
     private static final AtomicReference<Split> POSTED = new AtomicReference<>();
     /** Pool threads lingering now (an estimate: one may be about to leave). */
     private static final AtomicInteger LINGERING = new AtomicInteger();
+
+    /**
+     * {@link #sum}'s loop body: each block's sum into its slot. A class, not a lambda: a lambda is
+     * two calls deep (its class's method, then the method holding its code), and the kernels under
+     * a split loop must stay shallow (see {@link Split#claimParts}).
+     */
+    private static final class BlockSums implements Range {
+        private final int n;
+        private final Block block;
+        private final double[] partial;
+
+        BlockSums(int n, Block block, double[] partial) {
+            this.n = n;
+            this.block = block;
+            this.partial = partial;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            for (int b = from; b < to; b++) {
+                partial[b] = block.sum(b * SUM_BLOCK, Math.min(n, (b + 1) * SUM_BLOCK));
+            }
+        }
+    }
 
     /**
      * One split loop. The parts are fixed by the chunk; who runs which is not: the calling thread and
@@ -317,25 +337,25 @@ public final class Parallel {
                 int s = (seat + k) % workers;
                 int end = rangeStart(s + 1);
                 for (int part; (part = cursors.getAndIncrement(s)) < end; ) {
-                    run(part);
-                }
-            }
-        }
-
-        /** Runs one part, noting a failure, and wakes the caller after the last part. */
-        private void run(int part) {
-            int from = part * chunk;
-            try {
-                body.run(from, Math.min(n, from + chunk));
-            } catch (Throwable e) {
-                if (failure == null) {
-                    failure = e;
-                }
-            } finally {
-                if (unfinished.decrementAndGet() == 0) {
-                    Thread w = waiter;
-                    if (w != null) {
-                        LockSupport.unpark(w);
+                    // each part run here, noting a failure, the caller woken after the last part.
+                    // NOTE: not in a method of its own: C2 inlines 15 calls deep at most, and
+                    // the Vector API's operations sit five to six calls below a kernel; a kernel
+                    // inlined deeper into a compile of this loop's callers runs its vector code as
+                    // boxed Java (bench/RESULTS.md, "Vector code beyond C2's inlining depth")
+                    int from = part * chunk;
+                    try {
+                        body.run(from, Math.min(n, from + chunk));
+                    } catch (Throwable e) {
+                        if (failure == null) {
+                            failure = e;
+                        }
+                    } finally {
+                        if (unfinished.decrementAndGet() == 0) {
+                            Thread w = waiter;
+                            if (w != null) {
+                                LockSupport.unpark(w);
+                            }
+                        }
                     }
                 }
             }

@@ -156,12 +156,47 @@ public final class ReduceKernels {
      * number of threads.
      */
     static double sumAll(double[] a, int from, int n) {
-        return Parallel.sum(n, (start, end) -> sum(a, from + start, end - start));
+        return Parallel.sum(n, new DoubleSums(a, from));
     }
 
     /** {@link #sumAll(double[], int, int)} of float32 elements, each widened exactly: the same bits as on a widened copy. */
     static double sumAll(float[] a, int from, int n) {
-        return Parallel.sum(n, (start, end) -> sum(a, from + start, end - start));
+        return Parallel.sum(n, new FloatSums(a, from));
+    }
+
+    // NOTE: the blocks of a split sum are classes, not lambdas (a lambda is two calls deep): the
+    // kernel under Parallel's split loop must stay within C2's inlining depth ({@link Parallel})
+
+    /** {@link #sumAll(double[], int, int)}'s blocks. */
+    private static final class DoubleSums implements Parallel.Block {
+        private final double[] a;
+        private final int from;
+
+        DoubleSums(double[] a, int from) {
+            this.a = a;
+            this.from = from;
+        }
+
+        @Override
+        public double sum(int start, int end) {
+            return ReduceKernels.sum(a, from + start, end - start);
+        }
+    }
+
+    /** {@link #sumAll(float[], int, int)}'s blocks. */
+    private static final class FloatSums implements Parallel.Block {
+        private final float[] a;
+        private final int from;
+
+        FloatSums(float[] a, int from) {
+            this.a = a;
+            this.from = from;
+        }
+
+        @Override
+        public double sum(int start, int end) {
+            return ReduceKernels.sum(a, from + start, end - start);
+        }
     }
 
     /** A float64 sum as an array of {@code shape} in the dtype of {@code like}. */
@@ -465,7 +500,23 @@ public final class ReduceKernels {
         }
         NDArray ca = a.contiguous();
         NDArray cb = b.contiguous();
-        return Parallel.sum(ca.size, (from, to) -> squaredDifferences(ca, cb, from, to));
+        return Parallel.sum(ca.size, new SquaredDifferences(ca, cb));
+    }
+
+    /** {@link #sumSquaredDifference}'s blocks: a class, as {@link DoubleSums}. */
+    private static final class SquaredDifferences implements Parallel.Block {
+        private final NDArray ca;
+        private final NDArray cb;
+
+        SquaredDifferences(NDArray ca, NDArray cb) {
+            this.ca = ca;
+            this.cb = cb;
+        }
+
+        @Override
+        public double sum(int from, int to) {
+            return squaredDifferences(ca, cb, from, to);
+        }
     }
 
     /**
