@@ -101,17 +101,17 @@ final class BackwardPass {
             for (int i = 0; i < leafCount; i += 2) {
                 NDArray claim = null;
                 if (leaves[i] == claimedLeaf) {
-                    claim = claimed; // ended by the accumulation, under the leaf's lock
+                    claim = claimed; // ended by the accumulation, under its gradient's lock
                     claimed = null;
                     claimedLeaf = null;
                 }
-                leaves[i].accumulateGrad(leaves[i + 1], createGraph, claim);
+                leaves[i].accumulator().accumulate(leaves[i + 1], createGraph, claim);
             }
             succeeded = true;
             return results;
         } finally {
             if (claimed != null) {
-                claimedLeaf.dropGradClaim(claimed, true);
+                claimedLeaf.accumulatedGradient().dropClaim(claimed, true);
                 claimed = null;
                 claimedLeaf = null;
             }
@@ -171,13 +171,14 @@ final class BackwardPass {
      */
     private Tensor[] backwardLast(Node node, int slot, Tensor g, Autograd.ThreadState state) {
         Tensor leaf = claimableLeaf(node, slot);
-        NDArray buffer = leaf == null ? null : leaf.claimGradBuffer();
+        AccumulatedGradient gradient = leaf == null ? null : leaf.accumulatedGradient();
+        NDArray buffer = gradient == null ? null : gradient.claimBuffer();
         if (buffer == null) {
             return backward(node, g, state);
         }
         Object array = buffer.buffer();
         if (g.array().buffer() == array || node.reads(array) || pendingOn(array)) {
-            leaf.dropGradClaim(buffer, false);
+            gradient.dropClaim(buffer, false);
             return backward(node, g, state);
         }
         claimedLeaf = leaf;

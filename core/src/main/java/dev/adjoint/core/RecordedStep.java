@@ -273,7 +273,7 @@ public final class RecordedStep {
             // outside the arena: these arrays are the user's
             Tensor[] leaves = run.leaves;
             for (int i = 0; i < leafCount; i += 2) {
-                leaves[i].accumulateGrad(leaves[i + 1], false);
+                leaves[i].accumulator().accumulate(leaves[i + 1], false, null);
             }
             Tensor loss = Tensor.over(run.values[inputs.length + lossEntry].value().copy());
             succeeded = true;

@@ -62,29 +62,19 @@ public final class Tensor {
     private final Buffers.Lease lease;
     private Node node;
     private boolean requiresGrad;
-    /** Written under this tensor's lock; volatile because {@link #zeroGrad()} and {@link #grad()} read it without. */
-    private volatile Tensor grad;
     /**
-     * Set by {@link #zeroGrad()} instead of filling the gradient buffer with zeros: the buffer reads
-     * as zeros from then on, and the next backward overwrites it rather than adding to it (one pass
-     * over the gradient per step instead of two). Read as a volatile, written with release ordering
-     * through {@link #GRAD_ZEROED} (no fence on the per-step path), like {@code NDArray}'s version:
-     * {@code zeroGrad} sets it without taking the lock, and a thread that sees it set also sees
-     * everything before the reset.
+     * The gradient backward passes accumulate into this tensor, or null until the first one does
+     * ({@link #accumulator()}): made then, not here, because most tensors (a step's eager
+     * intermediates) never receive a gradient and should cost nothing for it. Written once, under
+     * this tensor's lock; volatile because {@link #grad()} and {@link #zeroGrad()} read it without
+     * a lock, so a reader that sees the object sees it fully made.
      */
-    private volatile boolean gradZeroed;
-    /**
-     * The gradient buffer a backward pass has claimed to write this leaf's gradient straight into
-     * ({@link #claimGradBuffer()}), or null; guarded by this tensor's lock, set and cleared only by
-     * that pass.
-     */
-    private NDArray gradClaim;
+    private volatile AccumulatedGradient gradient;
     /**
      * A leaf's gradient hooks (an interior tensor's live on its node); null when it has none. A
      * plain field, read once per backward pass that reaches this leaf: see {@link TensorHooks}.
      */
     private TensorHooks hooks;
-    private static final java.lang.invoke.VarHandle GRAD_ZEROED;
     /**
      * The tangent this tensor carries in one forward-mode pass, with that pass's level; written once,
      * by the thread that made the tensor, and ignored by any other pass ({@link ForwardMode}).
@@ -123,11 +113,6 @@ public final class Tensor {
                 return s.noGrad != 0 && (s.forwardLevel == 0 || s.tangentRule != 0);
             }
         });
-        try {
-            GRAD_ZEROED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Tensor.class, "gradZeroed", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 
     private Tensor(NDArray value) {
@@ -488,9 +473,9 @@ public final class Tensor {
             NDArray converted = TensorFactories.in(dtype, old);
             converted.continueVersionFrom(old);
             value = converted;
-            Tensor g = grad;
-            if (g != null) {
-                grad = new Tensor(TensorFactories.in(dtype, g.value));
+            AccumulatedGradient a = gradient;
+            if (a != null) {
+                a.convert(dtype);
             }
         }
         return this;
@@ -692,22 +677,8 @@ public final class Tensor {
      */
     public Tensor grad() {
         checkRecordingRead("grad()");
-        if (gradZeroed) {
-            synchronized (this) {
-                if (gradZeroed) {
-                    GRAD_ZEROED.setRelease(this, false);
-                    if (unclaimedReusable()) {
-                        grad.value.fillZero();
-                    } else if (reusable(grad)) {
-                        // a backward pass is writing into the buffer: zeros of its own
-                        grad = new Tensor(NDArray.fullLike(0.0, grad.value));
-                    } else {
-                        grad = null;
-                    }
-                }
-            }
-        }
-        return grad;
+        AccumulatedGradient a = gradient;
+        return a == null ? null : a.grad();
     }
 
     /**
@@ -799,33 +770,28 @@ public final class Tensor {
      */
     public void zeroGrad() {
         checkRecordingChange("zeroGrad()");
-        Tensor g = grad;
-        if (g == null) {
-            return;
-        }
-        if (reusable(g)) {
-            // NOTE: no lock here: even uncontended, a lock costs two compare-and-swaps per
-            // parameter per step, which shows in a tiny network's step. The flag is consumed under the lock by accumulateGrad and grad(), which check again
-            // that the buffer can be reused: a backward racing with this reset lands either before
-            // or after it.
-            GRAD_ZEROED.setRelease(this, true);
-        } else {
-            synchronized (this) {
-                if (grad == g) {
-                    grad = null;
-                }
-            }
+        AccumulatedGradient a = gradient;
+        if (a != null) {
+            a.zero();
         }
     }
 
-    /** Whether a gradient's buffer may be overwritten in place: our own contiguous copy, outside any graph. */
-    /** Whether the gradient buffer can be reused and no backward pass has claimed it. Under the lock. */
-    private boolean unclaimedReusable() {
-        return reusable(grad) && gradClaim != grad.value;
+    /** This tensor's accumulated gradient, or null when no backward pass has accumulated into it yet; makes nothing. */
+    AccumulatedGradient accumulatedGradient() {
+        return gradient;
     }
 
-    private static boolean reusable(Tensor g) {
-        return g != null && g.node == null && g.value.isContiguous() && g.value.size() > 0;
+    /** This tensor's accumulated gradient, made on the first call: for a pass about to accumulate into it. */
+    AccumulatedGradient accumulator() {
+        AccumulatedGradient a = gradient;
+        return a != null ? a : firstAccumulator();
+    }
+
+    private synchronized AccumulatedGradient firstAccumulator() {
+        if (gradient == null) {
+            gradient = new AccumulatedGradient();
+        }
+        return gradient;
     }
 
     /**
@@ -940,91 +906,6 @@ public final class Tensor {
         n.checkInputsUnchanged();
         node = n;
         requiresGrad = true;
-    }
-
-    /**
-     * Adds a gradient contribution into this leaf's {@code grad()}. The arrays it takes are this
-     * tensor's for good, not an open {@link MemoryScope}'s.
-     */
-    void accumulateGrad(Tensor g, boolean createGraph) {
-        accumulateGrad(g, createGraph, null);
-    }
-
-    /**
-     * As {@link #accumulateGrad(Tensor, boolean)}, ending first the claim {@code claimed} that
-     * {@link #claimGradBuffer()} returned to the caller (null for none): when {@code g} is then the
-     * whole of the zeroed buffer (the op wrote the gradient straight into it), nothing is copied.
-     */
-    void accumulateGrad(Tensor g, boolean createGraph, NDArray claimed) {
-        if (!Buffers.mute()) {
-            accumulate(g, createGraph, claimed);
-            return;
-        }
-        try {
-            accumulate(g, createGraph, claimed);
-        } finally {
-            Buffers.unmute();
-        }
-    }
-
-    /**
-     * Claims this leaf's gradient buffer for one backward pass, if {@link #zeroGrad()} left it
-     * reading as zeros: until the pass accumulates into this tensor or drops the claim, the buffer is
-     * the pass's to write (its version odd; {@link #grad()} and other passes' accumulation take
-     * fresh memory instead of it), and its contents are dead.
-     *
-     * @return the claimed buffer's array, or null when there is nothing to claim
-     */
-    NDArray claimGradBuffer() {
-        if (!gradZeroed) {
-            return null;
-        }
-        synchronized (this) {
-            Tensor g = grad;
-            if (!gradZeroed || gradClaim != null || !reusable(g) || !g.value.beginExclusiveWrite()) {
-                return null;
-            }
-            gradClaim = g.value;
-            return g.value;
-        }
-    }
-
-    /**
-     * Ends a claim without accumulating (the pass failed, or found a reason not to use it): the
-     * buffer still reads as zeros, whatever it holds.
-     *
-     * @param written whether anything may have been written into it (its version then moves on)
-     */
-    synchronized void dropGradClaim(NDArray claimed, boolean written) {
-        gradClaim = null;
-        claimed.endExclusiveWrite(written);
-    }
-
-    private void accumulate(Tensor g, boolean createGraph, NDArray claimed) {
-        synchronized (this) {
-            if (claimed != null) {
-                gradClaim = null;
-                claimed.endExclusiveWrite(true);
-            }
-            if (gradZeroed) {
-                GRAD_ZEROED.setRelease(this, false);
-                if (createGraph) {
-                    grad = g;
-                } else if (unclaimedReusable() && g.value().isWholeBufferOf(grad.value)) {
-                    grad.value.markWritten(); // computed in place: nothing to copy
-                } else if (unclaimedReusable()) {
-                    grad.value.copyFrom(g.value());
-                } else {
-                    grad = new Tensor(g.value().copy());
-                }
-            } else if (grad == null) {
-                grad = createGraph ? g : new Tensor(g.value().copy());
-            } else if (createGraph || grad.node != null) {
-                grad = grad.add(g);
-            } else {
-                grad.value.addInPlace(g.value());
-            }
-        }
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -2134,6 +2015,7 @@ public final class Tensor {
         if (!requiresGrad) {
             return "";
         }
-        return "requiresGrad=true, grad=" + (grad == null ? "none" : "set");
+        AccumulatedGradient a = gradient;
+        return "requiresGrad=true, grad=" + (a == null || !a.isSet() ? "none" : "set");
     }
 }
