@@ -540,10 +540,10 @@ public final class NDArray {
 
     /**
      * Makes the version odd before an internal in-place write and returns the even value it had.
-     * These writers (gradient accumulation) run under the lock of the tensor that owns the buffer,
-     * so they skip {@link #modify}'s compare-and-set (a {@code modify} already in progress is still
-     * refused, though not atomically): an opaque store and a release fence (no instruction on x86)
-     * keep the odd value ahead of the writes.
+     * These writers (gradient accumulation) run under the lock of the gradient state that owns the
+     * buffer ({@code AccumulatedGradient}), so they skip {@link #modify}'s compare-and-set (a
+     * {@code modify} already in progress is still refused, though not atomically): an opaque store
+     * and a release fence (no instruction on x86) keep the odd value ahead of the writes.
      */
     private long beginWrite(String what) {
         long v = owner.version;

@@ -189,8 +189,8 @@ public final class Parallel {
 
     /**
      * {@link #sum}'s loop body: each block's sum into its slot. A class, not a lambda: a lambda is
-     * two calls deep (its class's method, then the method holding its code), and the kernels under
-     * a split loop must stay shallow (see {@link Split#claimParts}).
+     * two calls deep (its class's method, then the method holding its code), and the sum's kernel
+     * under a split loop must stay shallow (see {@code Split.claimParts}).
      */
     private static final class BlockSums implements Range {
         private final int n;
@@ -338,10 +338,11 @@ public final class Parallel {
                 int end = rangeStart(s + 1);
                 for (int part; (part = cursors.getAndIncrement(s)) < end; ) {
                     // each part run here, noting a failure, the caller woken after the last part.
-                    // NOTE: not in a method of its own: C2 inlines 15 calls deep at most, and
-                    // the Vector API's operations sit five to six calls below a kernel; a kernel
-                    // inlined deeper into a compile of this loop's callers runs its vector code as
-                    // boxed Java (bench/RESULTS.md, "Vector code beyond C2's inlining depth")
+                    // NOTE: not in a method of its own: a kernel inlined into a compile of this
+                    // loop's callers must keep the Vector API's operations (several calls below
+                    // it) within C2's MaxInlineLevel; deeper ones are left to incremental
+                    // inlining, which a large compile may skip, and then run boxed
+                    // (bench/RESULTS.md, "Vector code beyond C2's inlining depth")
                     int from = part * chunk;
                     try {
                         body.run(from, Math.min(n, from + chunk));

@@ -164,10 +164,12 @@ public final class ReduceKernels {
         return Parallel.sum(n, new FloatSums(a, from));
     }
 
-    // NOTE: the blocks of a split sum are classes, not lambdas (a lambda is two calls deep): the
-    // kernel under Parallel's split loop must stay within C2's inlining depth ({@link Parallel})
-
-    /** {@link #sumAll(double[], int, int)}'s blocks. */
+    /**
+     * {@link #sumAll(double[], int, int)}'s blocks, each {@link #sum(double[], int, int)}'s rule
+     * written out. NOTE: a class calling the kernel itself, not a lambda calling {@code sum} (three
+     * calls instead of one): the kernel's vector operations must stay within C2's inlining depth
+     * below {@link Parallel}'s split loop (see {@code Parallel.Split.claimParts}).
+     */
     private static final class DoubleSums implements Parallel.Block {
         private final double[] a;
         private final int from;
@@ -179,11 +181,12 @@ public final class ReduceKernels {
 
         @Override
         public double sum(int start, int end) {
-            return ReduceKernels.sum(a, from + start, end - start);
+            int n = end - start;
+            return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(a, from + start, n) : sumInLanes(a, from + start, n);
         }
     }
 
-    /** {@link #sumAll(float[], int, int)}'s blocks. */
+    /** {@link #sumAll(float[], int, int)}'s blocks, as {@link DoubleSums}. */
     private static final class FloatSums implements Parallel.Block {
         private final float[] a;
         private final int from;
@@ -195,7 +198,8 @@ public final class ReduceKernels {
 
         @Override
         public double sum(int start, int end) {
-            return ReduceKernels.sum(a, from + start, end - start);
+            int n = end - start;
+            return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(a, from + start, n) : sumInLanes(a, from + start, n);
         }
     }
 
@@ -503,7 +507,11 @@ public final class ReduceKernels {
         return Parallel.sum(ca.size, new SquaredDifferences(ca, cb));
     }
 
-    /** {@link #sumSquaredDifference}'s blocks: a class, as {@link DoubleSums}. */
+    /**
+     * {@link #sumSquaredDifference}'s blocks, a class as {@link DoubleSums}: the sum of
+     * {@code (a - b)^2} over elements [from, to) of two contiguous arrays of one dtype, each
+     * {@link FloatBlocks#BLOCK} elements a {@link MathKernel#squaredDistance}, in order.
+     */
     private static final class SquaredDifferences implements Parallel.Block {
         private final NDArray ca;
         private final NDArray cb;
@@ -515,24 +523,16 @@ public final class ReduceKernels {
 
         @Override
         public double sum(int from, int to) {
-            return squaredDifferences(ca, cb, from, to);
+            double s = 0;
+            for (int start = from; start < to; start += FloatBlocks.BLOCK) {
+                int len = Math.min(FloatBlocks.BLOCK, to - start);
+                MathKernel k = KernelProvider.exactFor(len);
+                s += ca.floats != null
+                        ? k.squaredDistance(ca.floats, ca.offset + start, cb.floats, cb.offset + start, len)
+                        : k.squaredDistance(ca.data, ca.offset + start, cb.data, cb.offset + start, len);
+            }
+            return s;
         }
-    }
-
-    /**
-     * The sum of {@code (a - b)^2} over elements [from, to) of two contiguous arrays of one dtype:
-     * each {@link FloatBlocks#BLOCK} elements a {@link MathKernel#squaredDistance}, in order.
-     */
-    private static double squaredDifferences(NDArray ca, NDArray cb, int from, int to) {
-        double s = 0;
-        for (int start = from; start < to; start += FloatBlocks.BLOCK) {
-            int len = Math.min(FloatBlocks.BLOCK, to - start);
-            MathKernel k = KernelProvider.exactFor(len);
-            s += ca.floats != null
-                    ? k.squaredDistance(ca.floats, ca.offset + start, cb.floats, cb.offset + start, len)
-                    : k.squaredDistance(ca.data, ca.offset + start, cb.data, cb.offset + start, len);
-        }
-        return s;
     }
 
     /**

@@ -10,15 +10,20 @@ import java.util.SplittableRandom;
 /**
  * The child JVM of {@link DeepInliningTest}: runs the whole-array sums that {@link Parallel}
  * splits over threads ({@link ReduceKernels#sumTo} to a scalar, {@link ReduceKernels#sumSquaredDifference}),
- * in both dtypes, until C2 has compiled their callers with the kernels inlined, then checks that a
- * call allocates at most {@link #BOUND} bytes: the split loop's own objects and the kernels'
- * lanes take a few kilobytes, while vectors left boxed take tens of bytes an element. Prints one line per path that does not settle and exits with 1 if there is one, 0 if
- * none, 2 where this JVM cannot tell (no C2, no vector kernel, no per-thread allocation counts).
+ * in both dtypes, each for {@link #WARM_NANOS} so that C2 compiles their callers with the kernels
+ * inlined, then checks that a call allocates at most {@link #BOUND} bytes on the calling thread
+ * (the parts that pool threads run are not counted). Prints each path's bytes a call, a
+ * {@code boxed:} line for each path that does not come under the bound, and exits with 1 if there
+ * is one, 0 if none, 2 where this JVM cannot tell (no C2, no vector kernel, no per-thread
+ * allocation counts). About 20 seconds.
  */
 final class DeepInlining {
     /** Elements per call: sixteen of {@link Parallel#sum}'s blocks. */
     private static final int N = 16 * Parallel.SUM_BLOCK;
-    /** Bytes a call may allocate: one an element, a few times what a call takes unboxed. */
+    /**
+     * Bytes a call may allocate: one an element, well above what the split loop's objects and the
+     * kernels' lanes take, far below boxed vectors (tens of bytes an element).
+     */
     static final long BOUND = N;
     private static final long WARM_NANOS = 4_000_000_000L;
     private static final long DEADLINE_NANOS = 10_000_000_000L;
