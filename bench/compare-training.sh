@@ -6,7 +6,7 @@
 #                                                  log log1p softplus gelu geluGrad siluGrad layerNorm batchNorm batchNorm1d batchNormEval tanhGrad sigmoidGrad sqrt neg conv2d wideConv maxPool2d expandedAdd
 #                                                  transposeCopy
 #                                                  sumBackward lookup lookupBackward gatherTargets concat where gt clamp
-#                                                  leakyReluGrad absGrad clampGrad maximumGrad maximum argmaxRows
+#                                                  leakyReluGrad absGrad clampGrad maximumGrad whereGrad maximum argmaxRows
 #                                                  maxRows maxRowsGrad squaredDifferenceGrad crossEntropyGrad crossEntropyTargetsGrad;
 #                                                  default the first five)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),

@@ -374,8 +374,10 @@ def selection_grad(name):
         x = torch.randn(256, 1000, requires_grad=True)
         y = torch.randn(256, 1000, requires_grad=True)
         b = torch.randn(256, 1000)
+        m = torch.randn(256, 1000) > 0
         f = {"leakyRelu": lambda: torch.nn.functional.leaky_relu(x, 0.01), "abs": lambda: x.abs(),
-             "clamp": lambda: x.clamp(-0.5, 0.5), "maximum": lambda: torch.maximum(x, y)}[name]
+             "clamp": lambda: x.clamp(-0.5, 0.5), "maximum": lambda: torch.maximum(x, y),
+             "where": lambda: torch.where(m, x, y)}[name]
 
         def step():
             x.grad = None
@@ -466,6 +468,7 @@ WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFl
              "concat": (concat, None), "where": (where, None), "gt": (gt, None), "clamp": (clamp, None),
              "leakyReluGrad": (selection_grad("leakyRelu"), None), "absGrad": (selection_grad("abs"), None),
              "clampGrad": (selection_grad("clamp"), None), "maximumGrad": (selection_grad("maximum"), None),
+             "whereGrad": (selection_grad("where"), None),
              "maximum": (maximum, None), "argmaxRows": (argmax_rows, None), "maxRows": (max_rows, None),
              "maxRowsGrad": (max_rows_grad, None), "squaredDifferenceGrad": (squared_difference_grad, None),
              "crossEntropyGrad": (cross_entropy_grad, None), "crossEntropyTargetsGrad": (cross_entropy_targets_grad, None)}

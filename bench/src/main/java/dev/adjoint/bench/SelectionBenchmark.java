@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code concat}); and over [256, 1000], {@code where}, a comparison of two tensors ({@code gt})
  * and {@code clamp} to [-0.5, 0.5]. A float32 op should cost at most what its float64 twin does: it
  * moves half the bytes. Forward and backward, weighted and summed, in a {@link MemoryScope}: leaky relu
- * ({@code leakyReluGrad}), abs ({@code absGrad}), clamp ({@code clampGrad}) and the elementwise
- * maximum of two tensors ({@code maximumGrad}), whose gradients are selections too. Reductions and
+ * ({@code leakyReluGrad}), abs ({@code absGrad}), clamp ({@code clampGrad}), the elementwise
+ * maximum of two tensors ({@code maximumGrad}) and {@code where} of two ({@code whereGrad}), whose
+ * gradients are selections too. Reductions and
  * their gradients: each row's argmax ({@code argmaxRows}) and max ({@code maxRows}), max's forward
  * and backward ({@code maxRowsGrad}), and the squared-difference loss against another tensor,
  * forward and backward ({@code squaredDifferenceGrad}), and nn's cross-entropy of [256, 1000] logits
@@ -218,6 +219,17 @@ public class SelectionBenchmark {
         y.zeroGrad();
         try (MemoryScope scope = MemoryScope.open()) {
             x.maximum(y).mul(b).sum().backward();
+        }
+        return x.grad();
+    }
+
+    /** where(mask, x, y) weighted by b, summed, backward into both (each selected against zero), in a {@link MemoryScope}. */
+    @Benchmark
+    public Tensor whereGrad() {
+        x.zeroGrad();
+        y.zeroGrad();
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor.where(mask, x, y).mul(b).sum().backward();
         }
         return x.grad();
     }

@@ -1,0 +1,72 @@
+package dev.adjoint.core;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The arrays an op makes only to read once inside its backward pass come from the pool in a
+ * {@link MemoryScope}, as its results do: clamp's mask, and where's selection against a broadcast
+ * zero. A fresh array each step would be memory no cache holds (bench/RESULTS.md). Counted on the
+ * calling thread: with the pool, a step allocates the graph's small objects only, far below one
+ * [256, 1000] array.
+ */
+class ScopedTemporariesTest {
+    private static final int ROWS = 256;
+    private static final int COLUMNS = 1000;
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void clampsMaskComesFromThePool(DType dtype) {
+        SplittableRandom rng = new SplittableRandom(7);
+        Tensor x = Tensor.randn(dtype, rng, ROWS, COLUMNS).requiresGrad(true);
+        Tensor w = Tensor.randn(dtype, rng, ROWS, COLUMNS);
+        assertAllocatesLessThanAnArray(dtype, () -> {
+            x.zeroGrad();
+            try (MemoryScope scope = MemoryScope.open()) {
+                x.clamp(-0.5, 0.5).mul(w).sum().backward();
+            }
+            return x.grad();
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void wheresSelectionAgainstZeroComesFromThePool(DType dtype) {
+        SplittableRandom rng = new SplittableRandom(8);
+        Tensor mask = Tensor.randn(dtype, rng, ROWS, COLUMNS).gt(0.0);
+        Tensor x = Tensor.randn(dtype, rng, ROWS, COLUMNS).requiresGrad(true);
+        Tensor y = Tensor.randn(dtype, rng, ROWS, COLUMNS).requiresGrad(true);
+        Tensor w = Tensor.randn(dtype, rng, ROWS, COLUMNS);
+        assertAllocatesLessThanAnArray(dtype, () -> {
+            x.zeroGrad();
+            y.zeroGrad();
+            try (MemoryScope scope = MemoryScope.open()) {
+                Tensor.where(mask, x, y).mul(w).sum().backward();
+            }
+            return x.grad();
+        });
+    }
+
+    private static void assertAllocatesLessThanAnArray(DType dtype, Supplier<Tensor> step) {
+        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled(), "no per-thread allocation counts");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long arrayBytes = (long) ROWS * COLUMNS * (dtype == DType.FLOAT32 ? Float.BYTES : Double.BYTES);
+        for (int i = 0; i < 20; i++) {
+            step.get();
+        }
+        int calls = 20;
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < calls; i++) {
+            step.get();
+        }
+        long perCall = (threads.getCurrentThreadAllocatedBytes() - before) / calls;
+        assertTrue(perCall < arrayBytes / 4, () -> dtype + ": a step allocated " + perCall + " bytes, an array is " + arrayBytes);
+    }
+}
