@@ -11,10 +11,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The arrays an op makes only to read once inside its backward pass come from the pool in a
- * {@link MemoryScope}, as its results do: clamp's mask, and where's selection against a broadcast
- * zero. A fresh array each step would be memory no cache holds (bench/RESULTS.md). Counted on the
+ * {@link MemoryScope}, as its results do: clamp's mask, where's selection against a broadcast
+ * zero, and the contiguous copy of a gradient broadcast from a sum that batch normalization reads.
+ * A fresh array each step would be memory no cache holds (bench/RESULTS.md). Counted on the
  * calling thread: with the pool, a step allocates the graph's small objects only, far below one
- * [256, 1000] array.
+ * array of the input's size.
  */
 class ScopedTemporariesTest {
     private static final int ROWS = 256;
@@ -50,6 +51,25 @@ class ScopedTemporariesTest {
                 Tensor.where(mask, x, y).mul(w).sum().backward();
             }
             return x.grad();
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void batchNormsBroadcastGradientIsCopiedIntoThePool(DType dtype) {
+        SplittableRandom rng = new SplittableRandom(9);
+        // [8, 32, 25, 40]: as many elements as [256, 1000]; the sum's gradient reaches it as a broadcast view
+        Tensor images = Tensor.randn(dtype, rng, 8, 32, 25, 40).requiresGrad(true);
+        Tensor weight = Tensor.ones(dtype, 32).requiresGrad(true);
+        Tensor bias = Tensor.zeros(dtype, 32).requiresGrad(true);
+        assertAllocatesLessThanAnArray(dtype, () -> {
+            images.zeroGrad();
+            weight.zeroGrad();
+            bias.zeroGrad();
+            try (MemoryScope scope = MemoryScope.open()) {
+                images.batchNorm(weight, bias, 1e-5).sum().backward();
+            }
+            return images.grad();
         });
     }
 

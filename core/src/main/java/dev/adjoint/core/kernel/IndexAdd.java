@@ -21,7 +21,7 @@ final class IndexAdd {
 
     /** {@link AxisKernels#indexAdd}. */
     static NDArray of(NDArray g, int axis, int[] indices, int length) {
-        NDArray c = g.contiguous();
+        NDArray c = g.contiguousOperand();
         int outer = AxisKernels.outer(c.shape, axis);
         int inner = AxisKernels.inner(c.shape, axis);
         if (outer == 1 && inner >= MIN_CHUNKED_SLAB && length > 0) {

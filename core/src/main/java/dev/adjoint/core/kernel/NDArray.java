@@ -337,6 +337,26 @@ public final class NDArray {
         return floats != null ? wrap(toFloatArray(), shape.clone()) : wrap(toArray(), shape.clone());
     }
 
+    /**
+     * This array if contiguous, else a contiguous copy in an array from {@link Buffers}: for an
+     * operand that a kernel reads and then drops (a gradient broadcast from a sum, a scalar
+     * broadcast to a selection's shape), so that the copy is memory a cache holds. Not for a copy
+     * that outlives the op.
+     */
+    NDArray contiguousOperand() {
+        if (isContiguous()) {
+            return this;
+        }
+        if (floats != null) {
+            float[] f = Buffers.uninitializedFloats(size);
+            copyTo(f);
+            return wrap(f, shape.clone());
+        }
+        double[] d = Buffers.uninitialized(size);
+        copyTo(d);
+        return wrap(d, shape.clone());
+    }
+
     /** The element at a full index (bounds already checked by the caller). */
     public double get(int[] index) {
         int p = offset;

@@ -54,7 +54,7 @@ public final class NormKernels {
      */
     public static NDArray backward(NDArray g, NDArray x, NDArray stats, int cols) {
         NDArray xc = x.contiguous();
-        NDArray gc = g.contiguous();
+        NDArray gc = g.contiguousOperand();
         int rows = xc.size / cols;
         double[] st = stats.data;
         boolean floats = xc.floats != null;
@@ -135,7 +135,7 @@ public final class NormKernels {
      */
     public static ChannelGradients backwardChannels(NDArray g, NDArray x, NDArray weight, NDArray stats, int channels, int inner) {
         NDArray xc = x.contiguous();
-        NDArray gc = g.contiguous();
+        NDArray gc = g.contiguousOperand();
         double[] w = weight == null ? null : weight.toArray();
         boolean floats = xc.floats != null;
         NDArray dx = floats ? NDArray.wrapLike(Buffers.uninitializedFloats(xc.size), xc) : NDArray.wrapLike(Buffers.uninitialized(xc.size), xc);

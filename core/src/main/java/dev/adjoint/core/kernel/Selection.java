@@ -25,9 +25,10 @@ public final class Selection {
         if (!floats && (c.floats != null || a.floats != null || b.floats != null)) {
             return where(c.toFloat64(), a.toFloat64(), b.toFloat64()).toFloat32();
         }
-        NDArray cc = dense(c);
-        NDArray ac = dense(a);
-        NDArray bc = dense(b);
+        // broadcast operands (where's backward selects against a scalar zero) copied into the pool
+        NDArray cc = c.contiguousOperand();
+        NDArray ac = a.contiguousOperand();
+        NDArray bc = b.contiguousOperand();
         int n = cc.size;
         // the kernel by the whole length, as the other elementwise ops pick it
         MathKernel k = KernelProvider.exactFor(n);
@@ -41,24 +42,5 @@ public final class Selection {
         Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> k.where(cc.data, cc.offset + from, ac.data, ac.offset + from,
                 bc.data, bc.offset + from, r, from, to - from));
         return NDArray.wrapLike(r, cc);
-    }
-
-    /**
-     * The array itself if contiguous, else its contiguous copy in an array from {@link Buffers}: a
-     * broadcast operand (where's backward selects against a scalar zero) is read once by the
-     * kernel and is then dead, so its copy need not be memory no cache holds.
-     */
-    private static NDArray dense(NDArray x) {
-        if (x.isContiguous()) {
-            return x;
-        }
-        if (x.floats != null) {
-            float[] f = Buffers.uninitializedFloats(x.size);
-            x.copyTo(f);
-            return NDArray.wrap(f, x.shape.clone());
-        }
-        double[] d = Buffers.uninitialized(x.size);
-        x.copyTo(d);
-        return NDArray.wrap(d, x.shape.clone());
     }
 }
