@@ -14,8 +14,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@link MemoryScope}, as its results do: clamp's mask, where's selection against a broadcast
  * zero, and the contiguous copy of a gradient broadcast from a sum that batch normalization reads.
  * A fresh array each step would be memory no cache holds (bench/RESULTS.md). Counted on the
- * calling thread: with the pool, a step allocates the graph's small objects only, far below one
- * array of the input's size.
+ * calling thread, the median of 21 steps: with the pool, a step allocates the graph's small
+ * objects only, far below one array of the input's size.
  */
 class ScopedTemporariesTest {
     private static final int ROWS = 256;
@@ -81,12 +81,17 @@ class ScopedTemporariesTest {
         for (int i = 0; i < 20; i++) {
             step.get();
         }
-        int calls = 20;
-        long before = threads.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < calls; i++) {
+        // the median step: a step now and then may find the pool emptied (its arrays are softly
+        // held, and a collection may take them), but a fresh temporary would be in every step
+        long[] steps = new long[21];
+        for (int i = 0; i < steps.length; i++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
             step.get();
+            steps[i] = threads.getCurrentThreadAllocatedBytes() - before;
         }
-        long perCall = (threads.getCurrentThreadAllocatedBytes() - before) / calls;
-        assertTrue(perCall < arrayBytes / 4, () -> dtype + ": a step allocated " + perCall + " bytes, an array is " + arrayBytes);
+        java.util.Arrays.sort(steps);
+        long perCall = steps[steps.length / 2];
+        assertTrue(perCall < arrayBytes / 4, () -> dtype + ": the median step allocated " + perCall + " bytes, an array is "
+                + arrayBytes + " (steps: " + java.util.Arrays.toString(steps) + ")");
     }
 }

@@ -111,6 +111,42 @@ public final class Buffers {
     }
 
     /**
+     * As {@link #uninitialized(int)}, for an array the caller reads and drops before its op returns
+     * (a mask, a contiguous copy of an operand): never the {@link #offer offered} array, which is
+     * meant for the op's result.
+     *
+     * @param n the length
+     * @return an array of exactly that length
+     */
+    static double[] temporary(int n) {
+        Recycler r = RECYCLER.get();
+        Object offered = r.offered;
+        r.offered = null;
+        try {
+            return uninitialized(n);
+        } finally {
+            r.offered = offered;
+        }
+    }
+
+    /**
+     * As {@link #temporary(int)}, for float32.
+     *
+     * @param n the length
+     * @return an array of exactly that length
+     */
+    static float[] temporaryFloats(int n) {
+        Recycler r = RECYCLER.get();
+        Object offered = r.offered;
+        r.offered = null;
+        try {
+            return uninitializedFloats(n);
+        } finally {
+            r.offered = offered;
+        }
+    }
+
+    /**
      * Offers {@code array} (a double[] or a float[] whose contents are dead, owned by the caller) as
      * the result of this thread's next take of exactly its dtype and length, before the pool (not
      * while an {@link Arena} is entered, whose takes never see it): a

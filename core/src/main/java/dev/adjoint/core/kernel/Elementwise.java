@@ -153,7 +153,7 @@ public final class Elementwise {
         if (math && x.floats != null && Float32Arithmetic.covers(f)) {
             return Float32Arithmetic.map(f, x);
         }
-        return blockwise(x, (a, o, r, ro, n) -> {
+        return blockwise(x, false, (a, o, r, ro, n) -> {
             if (!math || !onMathKernel(f, a, o, r, ro, n)) {
                 loop(f, a, o, r, ro, n);
             }
@@ -191,14 +191,14 @@ public final class Elementwise {
                 return Float32Arithmetic.gelu(x);
             }
             // x Phi(x) in float64, rounded once
-            return blockwise(x, (a, o, r, ro, n) -> {
+            return blockwise(x, false, (a, o, r, ro, n) -> {
                 for (int i = 0; i < n; i++) {
                     r[ro + i] = ErrorFunction.gelu(a[o + i]);
                 }
             });
         }
         if (x.size < MathKernel.MIN_LENGTH) {
-            return blockwise(x, (a, o, r, ro, n) -> {
+            return blockwise(x, false, (a, o, r, ro, n) -> {
                 for (int i = 0; i < n; i++) {
                     double v = a[o + i];
                     r[ro + i] = v * 0.5 * (1 + ErrorFunction.erf(v * SQRT_HALF));
@@ -208,7 +208,7 @@ public final class Elementwise {
         // erf and the four operations on the math kernel (the same bits: one rounding per operation,
         // in the same order), block by block through scratch. NOTE: not plain loops, which C2 does
         // not vectorize here (r may be a)
-        return blockwise(x, (a, o, r, ro, n) -> {
+        return blockwise(x, false, (a, o, r, ro, n) -> {
             double[] t = FloatBlocks.scratch()[1];
             MathKernel k = KernelProvider.math();
             for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
@@ -238,7 +238,7 @@ public final class Elementwise {
         if (x.floats != null) {
             return Float32Arithmetic.silu(x);
         }
-        return blockwise(x, (a, o, r, ro, n) -> {
+        return blockwise(x, false, (a, o, r, ro, n) -> {
             double[] s = FloatBlocks.scratch()[1];
             MathKernel k = KernelProvider.math();
             for (int from = 0; from < n; from += FloatBlocks.BLOCK) {
@@ -256,16 +256,17 @@ public final class Elementwise {
     }
 
     /**
-     * Runs a loop over an array into a new contiguous one of its dtype, from {@link Buffers}: on contiguous float64
+     * Runs a loop over an array into a new contiguous one of its dtype, from {@link Buffers} (a
+     * {@link Buffers#temporary temporary} one for a result the caller drops before its op returns): on contiguous float64
      * directly; on float32, and on any strided view, over blocks read (and widened) into scratch
      * ({@link Strided}, {@link FloatBlocks}) with float32 results rounded once, so the float32
      * result is the float64 one rounded, bit for bit, and a view gives its contiguous copy's bits.
      * Long arrays split over threads at multiples of a block ({@link Parallel}).
      */
-    private static NDArray blockwise(NDArray x, Loop loop) {
+    private static NDArray blockwise(NDArray x, boolean temporary, Loop loop) {
         int n = x.size;
         if (x.floats == null && x.isContiguous()) {
-            double[] r = Buffers.uninitialized(n);
+            double[] r = temporary ? Buffers.temporary(n) : Buffers.uninitialized(n);
             double[] a = x.data;
             int o = x.offset;
             Parallel.forRange(n, FloatBlocks.BLOCK, (from, to) -> loop.run(a, o + from, r, from, to - from));
@@ -273,8 +274,8 @@ public final class Elementwise {
         }
         Strided view = x.isContiguous() ? null : Strided.of(x);
         // one result buffer: float64 for a float64 view (the loop writes it), else float32
-        double[] r = x.floats != null ? null : Buffers.uninitialized(n);
-        float[] rf = x.floats == null ? null : Buffers.uninitializedFloats(n);
+        double[] r = x.floats != null ? null : temporary ? Buffers.temporary(n) : Buffers.uninitialized(n);
+        float[] rf = x.floats == null ? null : temporary ? Buffers.temporaryFloats(n) : Buffers.uninitializedFloats(n);
         float[] a = x.floats;
         int o = x.offset;
         Parallel.forRange(n, FloatBlocks.BLOCK, (start, end) -> {
@@ -430,7 +431,7 @@ public final class Elementwise {
     public static NDArray pow(NDArray x, double p) {
         // a constant takes the array's dtype
         double q = x.floats != null ? (float) p : p;
-        return blockwise(x, (a, o, r, ro, n) -> powLoop(a, o, r, ro, n, q));
+        return blockwise(x, false, (a, o, r, ro, n) -> powLoop(a, o, r, ro, n, q));
     }
 
     private static void powLoop(double[] a, int o, double[] r, int ro, int n, double p) {
@@ -470,14 +471,14 @@ public final class Elementwise {
                     r, from, to - from));
             return NDArray.wrapLike(r, x);
         }
-        return blockwise(x, (a, o, r, ro, n) -> KernelProvider.exactFor(n).clamp(a, o, low, high, r, ro, n));
+        return blockwise(x, false, (a, o, r, ro, n) -> KernelProvider.exactFor(n).clamp(a, o, low, high, r, ro, n));
     }
 
     private static final double[] SIGN_ANSWERS = {-1, 1, 0, 0};
 
-    /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient. */
+    /** 1 where {@code lo < x < hi}, else 0 (NaN included): the mask of clamp's gradient, a {@link Buffers#temporary temporary}. */
     public static NDArray strictlyInside(NDArray x, double lo, double hi) {
-        return blockwise(x, (a, o, r, ro, n) -> KernelProvider.exactFor(n).inside(a, o, lo, hi, r, ro, n));
+        return blockwise(x, true, (a, o, r, ro, n) -> KernelProvider.exactFor(n).inside(a, o, lo, hi, r, ro, n));
     }
 
     /**

@@ -341,18 +341,19 @@ public final class NDArray {
      * This array if contiguous, else a contiguous copy in an array from {@link Buffers}: for an
      * operand that a kernel reads and then drops (a gradient broadcast from a sum, a scalar
      * broadcast to a selection's shape), so that the copy is memory a cache holds. Not for a copy
-     * that outlives the op.
+     * that outlives the op; never the array a backward pass offered for the op's result
+     * ({@link Buffers#temporary}).
      */
     NDArray contiguousOperand() {
         if (isContiguous()) {
             return this;
         }
         if (floats != null) {
-            float[] f = Buffers.uninitializedFloats(size);
+            float[] f = Buffers.temporaryFloats(size);
             copyTo(f);
             return wrap(f, shape.clone());
         }
-        double[] d = Buffers.uninitialized(size);
+        double[] d = Buffers.temporary(size);
         copyTo(d);
         return wrap(d, shape.clone());
     }

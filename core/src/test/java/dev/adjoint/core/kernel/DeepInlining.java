@@ -1,6 +1,5 @@
 package dev.adjoint.core.kernel;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,19 +32,7 @@ final class DeepInlining {
     }
 
     public static void main(String[] args) {
-        GemmKernel vector = KernelProvider.vectorKernelOrNull();
-        com.sun.management.HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-        if (vector == null || vm == null || !"4".equals(vm.getVMOption("TieredStopAtLevel").getValue())
-                || !"true".equals(vm.getVMOption("UseCompiler").getValue())) {
-            System.out.println("skip: no vector kernel or no C2 in this JVM");
-            System.exit(2);
-        }
-        if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads)
-                || !threads.isThreadAllocatedMemorySupported() || !threads.isThreadAllocatedMemoryEnabled()) {
-            System.out.println("skip: no per-thread allocation counts in this JVM");
-            System.exit(2);
-            return;
-        }
+        com.sun.management.ThreadMXBean threads = BoxedPaths.allocationCountsOrExit();
         SplittableRandom rng = new SplittableRandom(3);
         double[] a = new double[N];
         double[] b = new double[N];

@@ -1,6 +1,5 @@
 package dev.adjoint.core.kernel;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,19 +28,8 @@ final class PollutedProfiles {
     }
 
     public static void main(String[] args) throws Exception {
+        com.sun.management.ThreadMXBean threads = BoxedPaths.allocationCountsOrExit();
         GemmKernel vector = KernelProvider.vectorKernelOrNull();
-        com.sun.management.HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-        if (vector == null || vm == null || !"4".equals(vm.getVMOption("TieredStopAtLevel").getValue())
-                || !"true".equals(vm.getVMOption("UseCompiler").getValue())) {
-            System.out.println("skip: no vector kernel or no C2 in this JVM");
-            System.exit(2);
-        }
-        if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads)
-                || !threads.isThreadAllocatedMemorySupported() || !threads.isThreadAllocatedMemoryEnabled()) {
-            System.out.println("skip: no per-thread allocation counts in this JVM");
-            System.exit(2);
-            return;
-        }
         pollute(3000);
         List<String> boxed = new ArrayList<>();
         for (Map.Entry<String, Runnable> e : KernelAllocationTest.mathKernels(KernelProvider.mathFor(vector)).entrySet()) {

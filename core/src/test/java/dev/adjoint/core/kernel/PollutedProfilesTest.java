@@ -1,19 +1,13 @@
 package dev.adjoint.core.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,42 +24,14 @@ import org.junit.jupiter.api.Test;
  */
 class PollutedProfilesTest {
     private static final int ATTEMPTS = 3;
-    private static final Pattern BOXED = Pattern.compile("^boxed: (.*) \\(", Pattern.MULTILINE);
 
     @Test
     void mathKernelsSettleUnboxedAfterOtherShapesRanThroughTheVectorApi() throws Exception {
-        Set<String> everyTime = null;
-        StringBuilder outputs = new StringBuilder();
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            Run run = runChild();
-            assumeTrue(run.exit != 2, run.output);
-            assertTrue(run.output.contains("done"), "the child JVM did not finish (exit " + run.exit + "): " + run.output);
-            Set<String> boxed = new LinkedHashSet<>();
-            Matcher m = BOXED.matcher(run.output);
-            while (m.find()) {
-                boxed.add(m.group(1));
-            }
-            if (run.exit == 0 || boxed.isEmpty()) {
-                return;
-            }
-            outputs.append("child JVM ").append(attempt).append(":\n").append(run.output);
-            if (everyTime == null) {
-                everyTime = boxed;
-            } else {
-                everyTime.retainAll(boxed);
-            }
-            if (everyTime.isEmpty()) {
-                return;
-            }
-        }
-        fail("kernels boxed in each of " + ATTEMPTS + " JVMs after other shapes ran through the Vector API: " + everyTime
-                + "\n" + outputs);
+        BoxedPaths.assertNoneBoxedInEveryRun(ATTEMPTS, "kernels, after other shapes ran through the Vector API,",
+                PollutedProfilesTest::runChild);
     }
 
-    private record Run(int exit, String output) {
-    }
-
-    private static Run runChild() throws Exception {
+    private static ChildJvm.Result runChild() throws Exception {
         String java = ProcessHandle.current().info().command()
                 .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         Path log = Files.createTempFile("adjoint-polluted", ".log");
@@ -78,7 +44,7 @@ class PollutedProfilesTest {
                 child.destroyForcibly().waitFor();
                 fail("the child JVM ran past 10 minutes: " + Files.readString(log, StandardCharsets.UTF_8));
             }
-            return new Run(child.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+            return new ChildJvm.Result(child.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(log);
         }
