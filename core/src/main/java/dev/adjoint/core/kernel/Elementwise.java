@@ -633,9 +633,21 @@ public final class Elementwise {
 
     /** {@code a (f) c} for every element a of {@code x} (any layout) and a constant c. */
     public static NDArray zipScalar(Binary f, NDArray x, double c) {
+        return zipScalar(f, x, c, false);
+    }
+
+    /**
+     * {@link #zipScalar(Binary, NDArray, double)} into a {@link Buffers#temporary temporary}: for a
+     * mask that the caller's op reads and drops (leakyRelu's slopes in its backward).
+     */
+    public static NDArray scalarMask(Binary f, NDArray x, double c) {
+        return zipScalar(f, x, c, true);
+    }
+
+    private static NDArray zipScalar(Binary f, NDArray x, double c, boolean temporary) {
         int n = x.size;
         if (x.floats != null) {
-            float[] r = Buffers.uninitializedFloats(n);
+            float[] r = temporary ? Buffers.temporaryFloats(n) : Buffers.uninitializedFloats(n);
             float[] a = x.floats;
             float[] v = {(float) c};
             runs(x, (at, p, step, len) -> {
@@ -647,7 +659,7 @@ public final class Elementwise {
             });
             return NDArray.wrapLike(r, x);
         }
-        double[] r = Buffers.uninitialized(n);
+        double[] r = temporary ? Buffers.temporary(n) : Buffers.uninitialized(n);
         double[] a = x.data;
         double[] v = {c};
         runs(x, (at, p, step, len) -> {

@@ -289,7 +289,7 @@ public final class Activations {
         // d/dx leakyRelu(x) = x > 0 ? 1 : slope, a constant mask (slope at 0 and at NaN, as PyTorch)
         @Override
         public Tensor[] backward(Context ctx, Tensor g) {
-            return new Tensor[] {g.mul(wrap(Elementwise.zipScalar(Binary.LEAKY_RELU_SLOPE, value(ctx.saved(0)), slope)))};
+            return new Tensor[] {g.mul(wrap(Elementwise.scalarMask(Binary.LEAKY_RELU_SLOPE, value(ctx.saved(0)), slope)))};
         }
 
         @Override

@@ -62,4 +62,13 @@ class OfferedResultTest {
         // still offered: the next result of that length takes it
         assertTrue(offered == Buffers.uninitialized(ROWS * COLUMNS), "the offer did not outlast the mask");
     }
+
+    @Test
+    void leakyRelusSlopesAreATemporary() {
+        NDArray x = random(5);
+        double[] offered = new double[ROWS * COLUMNS];
+        Buffers.offer(offered);
+        assertFalse(offered == Elementwise.scalarMask(Elementwise.Binary.LEAKY_RELU_SLOPE, x, 0.1).data, "the slopes took the offered array");
+        assertTrue(offered == Buffers.uninitialized(ROWS * COLUMNS), "the offer did not outlast the slopes");
+    }
 }
