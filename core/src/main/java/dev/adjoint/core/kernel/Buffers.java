@@ -82,6 +82,11 @@ public final class Buffers {
      * @return an array of exactly that length
      */
     static double[] uninitialized(int n) {
+        return uninitialized(n, true);
+    }
+
+    /** {@link #uninitialized(int)}, the {@link #offer offered} array included or not. */
+    private static double[] uninitialized(int n, boolean offer) {
         if (!ENABLED || n < MIN_LENGTH) {
             return new double[n];
         }
@@ -89,7 +94,7 @@ public final class Buffers {
         if (r.arena != null) {
             return (double[]) r.arena.take(n, false);
         }
-        return n > MAX_LENGTH ? new double[n] : (double[]) r.take(n, false);
+        return n > MAX_LENGTH ? new double[n] : (double[]) r.take(n, false, offer);
     }
 
     /**
@@ -100,6 +105,11 @@ public final class Buffers {
      * @return an array of exactly that length
      */
     static float[] uninitializedFloats(int n) {
+        return uninitializedFloats(n, true);
+    }
+
+    /** {@link #uninitializedFloats(int)}, the {@link #offer offered} array included or not. */
+    private static float[] uninitializedFloats(int n, boolean offer) {
         if (!ENABLED || n < MIN_FLOATS) {
             return new float[n];
         }
@@ -107,7 +117,7 @@ public final class Buffers {
         if (r.arena != null) {
             return (float[]) r.arena.take(n, true);
         }
-        return n > MAX_FLOATS ? new float[n] : (float[]) r.take(n, true);
+        return n > MAX_FLOATS ? new float[n] : (float[]) r.take(n, true, offer);
     }
 
     /**
@@ -119,14 +129,7 @@ public final class Buffers {
      * @return an array of exactly that length
      */
     static double[] temporary(int n) {
-        Recycler r = RECYCLER.get();
-        Object offered = r.offered;
-        r.offered = null;
-        try {
-            return uninitialized(n);
-        } finally {
-            r.offered = offered;
-        }
+        return uninitialized(n, false);
     }
 
     /**
@@ -136,14 +139,7 @@ public final class Buffers {
      * @return an array of exactly that length
      */
     static float[] temporaryFloats(int n) {
-        Recycler r = RECYCLER.get();
-        Object offered = r.offered;
-        r.offered = null;
-        try {
-            return uninitializedFloats(n);
-        } finally {
-            r.offered = offered;
-        }
+        return uninitializedFloats(n, false);
     }
 
     /**
@@ -620,9 +616,9 @@ public final class Buffers {
         /** The leases of the arrays this thread's open regions lent. */
         final IdentityHashMap<Object, Lease> leases = new IdentityHashMap<>();
 
-        /** A double[n], or a float[n] if {@code floats}. */
-        Object take(int n, boolean floats) {
-            if (offered != null && fits(offered, n, floats)) {
+        /** A double[n], or a float[n] if {@code floats}; the {@link #offered} array only if {@code offer}. */
+        Object take(int n, boolean floats, boolean offer) {
+            if (offer && offered != null && fits(offered, n, floats)) {
                 Object lent = offered;
                 offered = null;
                 if (TEST_MODE) {

@@ -156,50 +156,40 @@ public final class ReduceKernels {
      * number of threads.
      */
     static double sumAll(double[] a, int from, int n) {
-        return Parallel.sum(n, new DoubleSums(a, from));
+        return Parallel.sum(n, new ArraySums(a, null, from));
     }
 
     /** {@link #sumAll(double[], int, int)} of float32 elements, each widened exactly: the same bits as on a widened copy. */
     static double sumAll(float[] a, int from, int n) {
-        return Parallel.sum(n, new FloatSums(a, from));
+        return Parallel.sum(n, new ArraySums(null, a, from));
     }
 
     /**
-     * {@link #sumAll(double[], int, int)}'s blocks, each {@link #sum(double[], int, int)}'s rule
-     * written out. NOTE: a class calling the kernel itself, not a lambda calling {@code sum} (three
-     * calls instead of one): the kernel's vector operations must stay within C2's inlining depth
-     * below {@link Parallel}'s split loop (see {@code Parallel.Split.claimParts}).
+     * {@link #sumAll}'s blocks of either dtype, each {@link #sum(double[], int, int)}'s rule written
+     * out. NOTE: a class calling the kernel itself, not a lambda calling {@code sum} (three calls
+     * instead of one): the kernel's vector operations must stay within C2's inlining depth below
+     * {@link Parallel}'s split loop (see {@code Parallel.Split.claimParts}).
      */
-    private static final class DoubleSums implements Parallel.Block {
-        private final double[] a;
+    private static final class ArraySums implements Parallel.Block {
+        private final double[] data;
+        private final float[] floats;
         private final int from;
 
-        DoubleSums(double[] a, int from) {
-            this.a = a;
+        /** Over {@code data}, or over {@code floats} where data is null. */
+        ArraySums(double[] data, float[] floats, int from) {
+            this.data = data;
+            this.floats = floats;
             this.from = from;
         }
 
         @Override
         public double sum(int start, int end) {
             int n = end - start;
-            return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(a, from + start, n) : sumInLanes(a, from + start, n);
-        }
-    }
-
-    /** {@link #sumAll(float[], int, int)}'s blocks, as {@link DoubleSums}. */
-    private static final class FloatSums implements Parallel.Block {
-        private final float[] a;
-        private final int from;
-
-        FloatSums(float[] a, int from) {
-            this.a = a;
-            this.from = from;
-        }
-
-        @Override
-        public double sum(int start, int end) {
-            int n = end - start;
-            return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(a, from + start, n) : sumInLanes(a, from + start, n);
+            int p = from + start;
+            if (data != null) {
+                return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(data, p, n) : sumInLanes(data, p, n);
+            }
+            return n >= MathKernel.MIN_LENGTH ? KernelProvider.math().sum(floats, p, n) : sumInLanes(floats, p, n);
         }
     }
 
@@ -508,7 +498,7 @@ public final class ReduceKernels {
     }
 
     /**
-     * {@link #sumSquaredDifference}'s blocks, a class as {@link DoubleSums}: the sum of
+     * {@link #sumSquaredDifference}'s blocks, a class as {@link ArraySums}: the sum of
      * {@code (a - b)^2} over elements [from, to) of two contiguous arrays of one dtype, each
      * {@link FloatBlocks#BLOCK} elements a {@link MathKernel#squaredDistance}, in order.
      */
