@@ -71,7 +71,7 @@ final class IndexAdd {
         int n = length * inner;
         if (floats) {
             float[] r = Buffers.uninitializedFloats(n);
-            Repeats rep = new Repeats(indices, length, inner);
+            Repeats rep = new Repeats(indices, inner);
             Parallel.forEachIndex(chunks, (long) rowsPer * inner, (first, last) -> {
                 MathKernel math = KernelProvider.exactFor(inner);
                 for (int k = first; k < last; k++) {
@@ -81,16 +81,20 @@ final class IndexAdd {
                     for (int q = start[k]; q < start[k + 1]; q++) {
                         int j = order[q];
                         int p = indices[j];
-                        if (rep.count[p] == 1) {
+                        int slot = rep.slot(p);
+                        if (slot < 0) {
                             // 0 + v: the float64 sum of one slab, rounded (a -0 becomes 0)
                             math.arithmetic(Elementwise.Binary.ADD, c.floats, c.offset + j * inner, ZERO, 0, 0, r, p * inner, inner);
                         } else {
-                            math.addWidenedTo(c.floats, c.offset + j * inner, rep.sums, rep.slot[p] * inner, inner);
+                            math.addWidenedTo(c.floats, c.offset + j * inner, rep.sums, slot * inner, inner);
                         }
                     }
-                    for (int p = lo; p < hi; p++) {
-                        if (rep.count[p] > 1) {
-                            NDArray.narrow(rep.sums, rep.slot[p] * inner, r, p * inner, inner);
+                    // the chunk's repeated positions, rounded once their sums are complete
+                    for (int q = start[k]; q < start[k + 1]; q++) {
+                        int p = indices[order[q]];
+                        int slot = rep.slot(p);
+                        if (slot >= 0) {
+                            NDArray.narrow(rep.sums, slot * inner, r, p * inner, inner);
                         }
                     }
                 }
@@ -117,27 +121,72 @@ final class IndexAdd {
     private static final float[] ZERO = {0f};
 
     /**
-     * The positions that receive several slabs, whose float64 sums float32 keeps apart: how many
-     * slabs each position receives, and where a repeated position's sums sit (zeros at first).
+     * The positions that receive several slabs, whose float64 sums float32 keeps apart: an open
+     * addressing table over the looked-up positions (its size set by the number of indices, not by
+     * the table's length), giving each repeated position a slot of {@code inner} sums (zeros at
+     * first) and each position looked up once none.
      */
-    private static final class Repeats {
-        final int[] count;
-        final int[] slot;
+    static final class Repeats {
+        /** The looked-up positions, -1 where a place is empty. */
+        private final int[] keys;
+        /** How many slabs a position receives while the table is built; then its slot, or -1 for one slab. */
+        private final int[] slots;
+        private final int mask;
+        /** 32 less the table's bits: a position's hash is the top bits of its Fibonacci product. */
+        private final int shift;
+        /** The repeated positions in slot order. */
+        final int[] repeated;
         final double[] sums;
 
-        Repeats(int[] indices, int length, int inner) {
-            count = new int[length];
+        Repeats(int[] indices, int inner) {
+            int capacity = Integer.highestOneBit(Math.max(4, indices.length) * 2 - 1) << 1;
+            keys = new int[capacity];
+            slots = new int[capacity];
+            mask = capacity - 1;
+            shift = Integer.numberOfLeadingZeros(capacity) + 1;
+            Arrays.fill(keys, -1);
             for (int p : indices) {
-                count[p]++;
+                slots[place(p)]++;
             }
-            slot = new int[length];
-            int slots = 0;
-            for (int p = 0; p < length; p++) {
-                if (count[p] > 1) {
-                    slot[p] = slots++;
+            int n = 0;
+            for (int h = 0; h < capacity; h++) {
+                if (slots[h] > 1) {
+                    n++;
                 }
             }
-            sums = new double[slots * inner];
+            repeated = new int[n];
+            int next = 0;
+            for (int h = 0; h < capacity; h++) {
+                if (slots[h] > 1) {
+                    repeated[next] = keys[h];
+                    slots[h] = next++;
+                } else {
+                    slots[h] = -1;
+                }
+            }
+            sums = new double[n * inner];
+        }
+
+        /** The place of position {@code p} (a non-negative index), claimed if it has none yet. */
+        private int place(int p) {
+            int h = (p * 0x9E3779B9) >>> shift;
+            while (keys[h] != p) {
+                if (keys[h] == -1) {
+                    keys[h] = p;
+                    return h;
+                }
+                h = (h + 1) & mask;
+            }
+            return h;
+        }
+
+        /** The slot of a looked-up position that receives several slabs, or -1 for one that receives one. */
+        int slot(int p) {
+            int h = (p * 0x9E3779B9) >>> shift;
+            while (keys[h] != p) {
+                h = (h + 1) & mask;
+            }
+            return slots[h];
         }
     }
 
@@ -152,31 +201,28 @@ final class IndexAdd {
         shape[axis] = length;
         float[] r = AxisKernels.zeroFloats(Shapes.size(shape));
         float[] a = c.floats;
-        Repeats rep = new Repeats(indices, length, inner);
-        int[] count = rep.count;
-        int[] slot = rep.slot;
+        Repeats rep = new Repeats(indices, inner);
         double[] sums = rep.sums;
         for (int o = 0; o < outer; o++) {
             Arrays.fill(sums, 0.0);
             for (int j = 0; j < indices.length; j++) {
                 int p = indices[j];
                 int from = c.offset + (o * indices.length + j) * inner;
-                if (count[p] == 1) {
+                int slot = rep.slot(p);
+                if (slot < 0) {
                     int to = (o * length + p) * inner;
                     for (int i = 0; i < inner; i++) {
                         r[to + i] = 0.0f + a[from + i];
                     }
                 } else {
-                    int to = slot[p] * inner;
+                    int to = slot * inner;
                     for (int i = 0; i < inner; i++) {
                         sums[to + i] += a[from + i];
                     }
                 }
             }
-            for (int p = 0; p < length; p++) {
-                if (count[p] > 1) {
-                    NDArray.narrow(sums, slot[p] * inner, r, (o * length + p) * inner, inner);
-                }
+            for (int s = 0; s < rep.repeated.length; s++) {
+                NDArray.narrow(sums, s * inner, r, (o * length + rep.repeated[s]) * inner, inner);
             }
         }
         return NDArray.wrap(r, shape);

@@ -52,6 +52,42 @@ class IndexAddTest {
         }
     }
 
+    /**
+     * The table of repeated positions: -1 for a position looked up once, and for a repeated one a
+     * slot of its own, numbered in the order of {@code repeated}, whatever the positions (clustered
+     * ones that share hash places, positions near Integer.MAX_VALUE) and however many there are.
+     */
+    @Property(tries = 200)
+    void repeatsGiveEachRepeatedPositionOneSlot(@ForAll @LongRange(min = 1) long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int m = rng.nextInt(rng.nextBoolean() ? 10 : 3000);
+        int base = rng.nextBoolean() ? 0 : Integer.MAX_VALUE - 100_000;
+        int stride = 1 << rng.nextInt(12);
+        int range = 1 + rng.nextInt(rng.nextBoolean() ? 8 : 100_000 / stride);
+        int[] indices = new int[m];
+        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        for (int j = 0; j < m; j++) {
+            indices[j] = base + rng.nextInt(range) * stride;
+            counts.merge(indices[j], 1, Integer::sum);
+        }
+        int inner = 1 + rng.nextInt(4);
+        IndexAdd.Repeats rep = new IndexAdd.Repeats(indices, inner);
+        long repeatedCount = counts.values().stream().filter(c -> c > 1).count();
+        assertEquals(repeatedCount, rep.repeated.length, "repeated positions");
+        assertEquals(repeatedCount * inner, rep.sums.length, "sums");
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int p : indices) {
+            int slot = rep.slot(p);
+            if (counts.get(p) == 1) {
+                assertEquals(-1, slot, "position " + p + " looked up once");
+            } else {
+                assertEquals(p, rep.repeated[slot], "the slot of position " + p);
+                seen.add(p);
+            }
+        }
+        assertEquals(repeatedCount, seen.size(), "every repeated position reached");
+    }
+
     /** NaN arrays of the result's length back in the pool, where the kernel may take them: it must write every element. */
     private static void poisonPool(int n) {
         Buffers.Scope scope = Buffers.open();
