@@ -13,7 +13,8 @@ import java.util.Arrays;
  * kernel's, as for softmax's rows of that length), in place of a scalar loop that steps
  * {@code inner} elements at a time. Every column takes the operations of the
  * one-slice definition in the same order (the maximum, {@code e = exp(x - max)} added to a sum from
- * the first row on, then {@code e / sum} as {@code e (1 / sum)} or {@code (x - max) - log(sum)}), so
+ * the first row on, then {@code e / sum} as {@code e (1 / sum)} or {@code (x - max) - log(sum)}, exp
+ * and log the math kernel's), so
  * the tiling and the thread count leave the bits as they are. float32 runs as softmax's float32
  * rows do: softmax, log-softmax and their gradients in float32 arithmetic (sums in float64), within
  * a few ulps of the float64 result (log-softmax's gradient of {@code |exp(y) sum(g)|}).
@@ -142,8 +143,13 @@ final class SoftmaxColumns {
             k.expDifference(x, xo + j * stride, m, 0, r, ro + j * stride, w);
             k.addWidenedTo(r, ro + j * stride, s, 0, w);
         }
+        if (log) {
+            // the kernel's log, a column at a time in one call (Math.log's call per column cost as
+            // much as the rest of the pass)
+            k.log(s, 0, s, 0, w);
+        }
         for (int i = 0; i < w; i++) {
-            f[i] = log ? (float) Math.log(s[i]) : (float) (1 / s[i]);
+            f[i] = log ? (float) s[i] : (float) (1 / s[i]);
         }
         for (int j = 0; j < n; j++) {
             if (log) {
@@ -270,9 +276,7 @@ final class SoftmaxColumns {
         }
         if (log) {
             // (x - max) - log(sum), not x - (max + log(sum)): max can absorb log(sum)
-            for (int i = 0; i < w; i++) {
-                s[i] = Math.log(s[i]);
-            }
+            k.log(s, 0, s, 0, w);
             for (int j = 0; j < n; j++) {
                 k.arithmetic(Elementwise.Binary.SUB, x, xo + j * xs, m, 0, 1, t, 0, w);
                 k.arithmetic(Elementwise.Binary.SUB, t, 0, s, 0, 1, r, ro + j * rs, w);
