@@ -147,6 +147,9 @@ public final class Elementwise {
             Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) -> signBit(abs, a, o + from, r, from, to - from));
             return NDArray.wrapLike(r, x);
         }
+        if (f == Unary.SIGN && x.floats != null && x.isContiguous()) {
+            return floatSign(x, false);
+        }
         if (f == Unary.SQRT && x.floats != null) {
             return Float32Arithmetic.sqrt(x);
         }
@@ -159,6 +162,35 @@ public final class Elementwise {
             }
         });
     }
+
+    /**
+     * The sign of x, {@link #map}'s {@code SIGN}, as a temporary ({@link Buffers#temporary}): for a
+     * backward pass that reads it once (abs's), so that it never takes the array the pass offers
+     * for the op's result.
+     */
+    public static NDArray signMask(NDArray x) {
+        if (x.floats != null && x.isContiguous()) {
+            return floatSign(x, true);
+        }
+        boolean math = x.size >= MathKernel.MIN_LENGTH;
+        return blockwise(x, true, (a, o, r, ro, n) -> {
+            if (!math || !onMathKernel(Unary.SIGN, a, o, r, ro, n)) {
+                loop(Unary.SIGN, a, o, r, ro, n);
+            }
+        });
+    }
+
+    /** The sign of contiguous floats on the math kernel's float selection: exact, so the widened loop's bits. */
+    private static NDArray floatSign(NDArray x, boolean temporary) {
+        float[] r = temporary ? Buffers.temporaryFloats(x.size) : Buffers.uninitializedFloats(x.size);
+        float[] a = x.floats;
+        int o = x.offset;
+        Parallel.forRange(x.size, FloatBlocks.BLOCK, (from, to) ->
+                KernelProvider.exactFor(to - from).compare(SIGN_ANSWERS, a, o + from, FLOAT_ZERO, 0, 0, r, from, to - from));
+        return NDArray.wrapLike(r, x);
+    }
+
+    private static final float[] FLOAT_ZERO = {0f};
 
     /** |a| or -a on floats, on the math kernel (short runs on the plain-Java one). */
     private static void signBit(boolean abs, float[] a, int ao, float[] r, int ro, int n) {

@@ -320,7 +320,7 @@ public final class Activations {
         // d/dx |x| = sign x
         @Override
         Tensor gradient(Tensor g, Tensor x) {
-            return g.mul(wrap(Elementwise.map(Unary.SIGN, value(x))));
+            return g.mul(wrap(Elementwise.signMask(value(x))));
         }
     };
 }

@@ -71,4 +71,17 @@ class OfferedResultTest {
         assertFalse(offered == Elementwise.scalarMask(Elementwise.Binary.LEAKY_RELU_SLOPE, x, 0.1).data, "the slopes took the offered array");
         assertTrue(offered == Buffers.uninitialized(ROWS * COLUMNS), "the offer did not outlast the slopes");
     }
+
+    @Test
+    void absSignMaskIsATemporary() {
+        NDArray x = random(6);
+        double[] offered = new double[ROWS * COLUMNS];
+        Buffers.offer(offered);
+        assertFalse(offered == Elementwise.signMask(x).data, "the sign mask took the offered array");
+        assertTrue(offered == Buffers.uninitialized(ROWS * COLUMNS), "the offer did not outlast the sign mask");
+        float[] offeredFloats = new float[ROWS * COLUMNS];
+        Buffers.offer(offeredFloats);
+        assertFalse(offeredFloats == Elementwise.signMask(x.toFloat32()).floats, "the float32 sign mask took the offered array");
+        assertTrue(offeredFloats == Buffers.uninitializedFloats(ROWS * COLUMNS), "the offer did not outlast the float32 sign mask");
+    }
 }

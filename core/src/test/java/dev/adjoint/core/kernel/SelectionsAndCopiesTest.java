@@ -284,6 +284,12 @@ class SelectionsAndCopiesTest {
             assertSameBits(Elementwise.map(f, a.toFloat64()), Elementwise.map(f, a), f + "");
             assertSameBits(Elementwise.map(f, a.swapAxes(0, 1).toFloat64()), Elementwise.map(f, a.swapAxes(0, 1)), f + " of a view");
         }
+        // abs's backward mask: the map's sign, a temporary
+        assertSameBits(Elementwise.map(Elementwise.Unary.SIGN, a.toFloat64()), Elementwise.signMask(a), "sign mask");
+        assertSameBits(Elementwise.map(Elementwise.Unary.SIGN, a.swapAxes(0, 1).toFloat64()), Elementwise.signMask(a.swapAxes(0, 1)),
+                "sign mask of a view");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(Elementwise.map(Elementwise.Unary.SIGN, a.toFloat64()).toArray(),
+                Elementwise.signMask(a.toFloat64()).toArray(), "float64 sign mask");
         assertSameBits(Elementwise.strictlyInside(a.toFloat64(), -0.5, 0.5), Elementwise.strictlyInside(a, -0.5, 0.5), "inside");
         double lo = -rng.nextDouble();
         double hi = rng.nextDouble();
