@@ -7,7 +7,7 @@
 #                                                  transposeCopy
 #                                                  sumBackward lookup lookupBackward gatherTargets concat where gt clamp
 #                                                  leakyReluGrad absGrad clampGrad maximumGrad whereGrad maximum argmaxRows
-#                                                  maxRows maxRowsGrad squaredDifferenceGrad crossEntropyGrad crossEntropyTargetsGrad;
+#                                                  maxRows sumColumns maxRowsGrad squaredDifferenceGrad crossEntropyGrad crossEntropyTargetsGrad;
 #                                                  default the first five)
 # Environment: THREADS (default 2; the seed step always runs on 1 thread, as its target says),
 # ROUNDS (default 1; with more, PyTorch and Adjoint take turns and each side's best round counts,

@@ -414,6 +414,14 @@ def max_rows(torch):
     return step
 
 
+def sum_columns(torch):
+    x = torch.randn(256, 1000)
+
+    def step():
+        return x.sum(0)
+    return step
+
+
 def max_rows_grad(torch):
     x = torch.randn(256, 1000, requires_grad=True)
 
@@ -469,7 +477,7 @@ WORKLOADS = {"seedStep": (seed_step, 1), "mlpStep": (mlp_step, None), "mlpStepFl
              "leakyReluGrad": (selection_grad("leakyRelu"), None), "absGrad": (selection_grad("abs"), None),
              "clampGrad": (selection_grad("clamp"), None), "maximumGrad": (selection_grad("maximum"), None),
              "whereGrad": (selection_grad("where"), None),
-             "maximum": (maximum, None), "argmaxRows": (argmax_rows, None), "maxRows": (max_rows, None),
+             "maximum": (maximum, None), "argmaxRows": (argmax_rows, None), "maxRows": (max_rows, None), "sumColumns": (sum_columns, None),
              "maxRowsGrad": (max_rows_grad, None), "squaredDifferenceGrad": (squared_difference_grad, None),
              "crossEntropyGrad": (cross_entropy_grad, None), "crossEntropyTargetsGrad": (cross_entropy_targets_grad, None)}
 

@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code leakyReluGrad}), abs ({@code absGrad}), clamp ({@code clampGrad}), the elementwise
  * maximum of two tensors ({@code maximumGrad}) and {@code where} of two ({@code whereGrad}), whose
  * gradients are selections too. Reductions and
- * their gradients: each row's argmax ({@code argmaxRows}) and max ({@code maxRows}), max's forward
+ * their gradients: each row's argmax ({@code argmaxRows}) and max ({@code maxRows}), each column's sum
+ * ({@code sumColumns}), max's forward
  * and backward ({@code maxRowsGrad}), and the squared-difference loss against another tensor,
  * forward and backward ({@code squaredDifferenceGrad}), and nn's cross-entropy of [256, 1000] logits
  * against a class a row, forward and backward ({@code crossEntropyGrad}), and against those classes as
@@ -246,6 +247,12 @@ public class SelectionBenchmark {
     @Benchmark
     public Tensor argmaxRows() {
         return logits.argmax(1, false);
+    }
+
+    /** Each column's sum over the 256 rows of the logits ({@code sum(0)}: a batch's total per feature). */
+    @Benchmark
+    public Tensor sumColumns() {
+        return logits.sum(0, false);
     }
 
     /** The largest of each row's 1,000 logits (and its position, for the backward). */

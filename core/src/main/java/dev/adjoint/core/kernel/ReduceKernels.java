@@ -35,8 +35,11 @@ public final class ReduceKernels {
             r[0] = c.floats != null ? sumAll(c.floats, c.offset, c.size) : sumAll(c.data, c.offset, c.size);
             return result(r, target, x);
         }
-        if (rank == 2 && target.length == 1 && x.isContiguous()) {
-            BiasGradients.sum(x, r);
+        if (x.isContiguous() && lastAxisKeptOnly(x.shape, target)) {
+            // [..., n] -> [n] or [1, ..., 1, n]: a bias gradient (also of a layer applied to each
+            // position of a sequence), or sum(0) of a matrix kept as [1, n]
+            int n = x.shape[rank - 1];
+            BiasGradients.sum(rank == 2 ? x : x.reshape(new int[] {x.size / n, n}), r);
             return result(r, target, x);
         }
         if (lead == 0 && x.isContiguous() && summedLastAxisOnly(x.shape, target)) {
@@ -134,6 +137,23 @@ public final class ReduceKernels {
             }
         }
         return kept;
+    }
+
+    /**
+     * Whether {@code target} keeps the last axis of {@code shape} (of rank 2 or more) and sums every
+     * other: its last length that axis's, every other length 1.
+     */
+    private static boolean lastAxisKeptOnly(int[] shape, int[] target) {
+        int rank = shape.length;
+        if (rank < 2 || target.length == 0 || target[target.length - 1] != shape[rank - 1]) {
+            return false;
+        }
+        for (int i = 0; i < target.length - 1; i++) {
+            if (target[i] != 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code target} is {@code shape} with its last axis (longer than 1) summed to 1. */

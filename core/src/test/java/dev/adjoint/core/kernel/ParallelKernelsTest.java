@@ -333,7 +333,8 @@ class ParallelKernelsTest {
      * A bias gradient ([m, n] to [n]) sums fixed blocks of rows, each from zero in row order, and
      * adds the blocks' sums in order; rows too long for such blocks, or too few rows for two
      * blocks, are summed in row order. float32 sums the widened elements in float64 and rounds
-     * once; a view that starts past its array's first row sums its own rows.
+     * once; a view that starts past its array's first row sums its own rows. Kept as [1, n] (a
+     * column sum with keepDim), or from leading axes that together hold the rows, the same bits.
      */
     @Test
     void aBiasGradientAddsFixedBlocksOfRowsInOrder() {
@@ -364,13 +365,25 @@ class ParallelKernelsTest {
                         }
                         expected[j] = float32 ? Float.floatToRawIntBits((float) total) : Double.doubleToRawLongBits(total);
                     }
+                    // the same sums kept as [1, n] (sum(0) with keepDim), and from the rows cut into two leading axes
+                    int d0 = 1;
+                    while (d0 < m && (d0 == 1 || m % d0 != 0)) {
+                        d0++;
+                    }
+                    d0 = d0 == m ? 1 : d0;
+                    NDArray cube = x.reshape(new int[] {d0, m / d0, n});
                     for (int parts : PARTS) {
                         Parallel.forceParts(parts);
-                        NDArray r = ReduceKernels.sumTo(x, new int[] {n});
-                        assertEquals(float32, r.floats != null, what + ": dtype");
-                        for (int j = 0; j < n; j++) {
-                            long bits = float32 ? Float.floatToRawIntBits(r.floats[j]) : Double.doubleToRawLongBits(r.data[j]);
-                            assertEquals(expected[j], bits, what + ", column " + j + ", " + parts + " parts");
+                        NDArray[] results = {ReduceKernels.sumTo(x, new int[] {n}), ReduceKernels.sumTo(x, new int[] {1, n}),
+                            ReduceKernels.sumTo(cube, new int[] {n}), ReduceKernels.sumTo(cube, new int[] {1, 1, n})};
+                        String[] targets = {"[n]", "[1, n]", "[" + d0 + ", " + m / d0 + ", n] to [n]", "[" + d0 + ", " + m / d0 + ", n] to [1, 1, n]"};
+                        for (int t = 0; t < results.length; t++) {
+                            NDArray r = results[t];
+                            assertEquals(float32, r.floats != null, what + ": dtype");
+                            for (int j = 0; j < n; j++) {
+                                long bits = float32 ? Float.floatToRawIntBits(r.floats[j]) : Double.doubleToRawLongBits(r.data[j]);
+                                assertEquals(expected[j], bits, what + " " + targets[t] + ", column " + j + ", " + parts + " parts");
+                            }
                         }
                     }
                 }
