@@ -1,5 +1,7 @@
 package dev.adjoint.core.kernel;
 
+import java.util.Arrays;
+
 /**
  * A bias gradient: a contiguous [m, n] array summed to [n] ({@link ReduceKernels#sumTo}), in fixed
  * blocks of rows split over threads, the blocks' sums added in order: the same bits for any thread
@@ -41,9 +43,11 @@ final class BiasGradients {
             return;
         }
         int blocks = (m + blockRows - 1) / blockRows;
-        double[] partial = new double[blocks * n];
+        // the caller's scratch, not a fresh array: memory a cache still holds from the last call
+        double[] partial = Scratch.doubles(Scratch.BLOCK_SUMS, blocks * n);
         Parallel.forRange(blocks, 1, (long) blockRows * n, (first, last) -> {
             for (int b = first; b < last; b++) {
+                Arrays.fill(partial, b * n, (b + 1) * n, 0.0);
                 addRows(x, b * blockRows, Math.min(m, (b + 1) * blockRows), 0, n, partial, b * n);
             }
         });

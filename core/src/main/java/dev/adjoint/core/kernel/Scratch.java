@@ -44,7 +44,9 @@ final class Scratch {
     static final int NORM = 9;
     /** The output gradient's rows beside them in a normalization's backward. */
     static final int NORM_GRADIENT = 10;
-    private static final int SLOTS = 11;
+    /** A bias gradient's block sums ({@link BiasGradients#sum}), written by the pool's threads and added up by the caller. */
+    static final int BLOCK_SUMS = 11;
+    private static final int SLOTS = 12;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<double[]>[]> DOUBLES = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);
