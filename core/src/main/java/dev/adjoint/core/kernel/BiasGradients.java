@@ -22,6 +22,9 @@ final class BiasGradients {
         return Math.max(1, Parallel.SUM_BLOCK / Math.max(1, n));
     }
 
+    /** The most block sums kept in a thread's scratch between calls (8 MB); larger ones are fresh arrays. */
+    private static final int MAX_KEPT_SUMS = 1 << 20;
+
     /** Rows per block below which a bias gradient splits its columns instead (the block sums would cost as much as the rows). */
     private static final int MIN_BLOCK_ROWS = 8;
 
@@ -43,8 +46,9 @@ final class BiasGradients {
             return;
         }
         int blocks = (m + blockRows - 1) / blockRows;
-        // the caller's scratch, not a fresh array: memory a cache still holds from the last call
-        double[] partial = Scratch.doubles(Scratch.BLOCK_SUMS, blocks * n);
+        // the caller's scratch, not a fresh array: memory a cache still holds from the last call;
+        // a fresh one where keeping it would hold more than MAX_KEPT_SUMS for the next call
+        double[] partial = (long) blocks * n <= MAX_KEPT_SUMS ? Scratch.doubles(Scratch.BLOCK_SUMS, blocks * n) : new double[blocks * n];
         Parallel.forRange(blocks, 1, (long) blockRows * n, (first, last) -> {
             for (int b = first; b < last; b++) {
                 Arrays.fill(partial, b * n, (b + 1) * n, 0.0);

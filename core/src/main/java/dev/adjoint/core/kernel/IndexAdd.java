@@ -71,7 +71,7 @@ final class IndexAdd {
         int n = length * inner;
         if (floats) {
             float[] r = Buffers.uninitializedFloats(n);
-            Repeats rep = new Repeats(indices, inner);
+            Repeats rep = new Repeats(indices, length, inner);
             Parallel.forEachIndex(chunks, (long) rowsPer * inner, (first, last) -> {
                 MathKernel math = KernelProvider.exactFor(inner);
                 for (int k = first; k < last; k++) {
@@ -89,11 +89,12 @@ final class IndexAdd {
                             math.addWidenedTo(c.floats, c.offset + j * inner, rep.sums, slot * inner, inner);
                         }
                     }
-                    // the chunk's repeated positions, rounded once their sums are complete
+                    // the chunk's repeated positions, each rounded once, at its last slab
                     for (int q = start[k]; q < start[k + 1]; q++) {
-                        int p = indices[order[q]];
+                        int j = order[q];
+                        int p = indices[j];
                         int slot = rep.slot(p);
-                        if (slot >= 0) {
+                        if (slot >= 0 && rep.last[slot] == j) {
                             NDArray.narrow(rep.sums, slot * inner, r, p * inner, inner);
                         }
                     }
@@ -136,10 +137,15 @@ final class IndexAdd {
         private final int shift;
         /** The repeated positions in slot order. */
         final int[] repeated;
+        /** For each slot, the index j of its position's last slab: where its sums are complete. */
+        final int[] last;
         final double[] sums;
 
-        Repeats(int[] indices, int inner) {
-            int capacity = Integer.highestOneBit(Math.max(4, indices.length) * 2 - 1) << 1;
+        /** The table of {@code indices}, positions in [0, length). */
+        Repeats(int[] indices, int length, int inner) {
+            // at most min(indices, length) distinct positions; a table at least twice that, at most 2^30
+            long distinct = Math.max(4, Math.min(indices.length, length));
+            int capacity = (int) Math.min(1L << 30, Long.highestOneBit(distinct * 2 - 1) << 1);
             keys = new int[capacity];
             slots = new int[capacity];
             mask = capacity - 1;
@@ -164,11 +170,19 @@ final class IndexAdd {
                     slots[h] = -1;
                 }
             }
+            last = new int[n];
+            for (int j = 0; j < indices.length; j++) {
+                int slot = slot(indices[j]);
+                if (slot >= 0) {
+                    last[slot] = j;
+                }
+            }
             sums = new double[n * inner];
         }
 
         /** The place of position {@code p} (a non-negative index), claimed if it has none yet. */
         private int place(int p) {
+            assert p >= 0 : "indexAdd: position " + p;
             int h = (p * 0x9E3779B9) >>> shift;
             while (keys[h] != p) {
                 if (keys[h] == -1) {
@@ -180,7 +194,10 @@ final class IndexAdd {
             return h;
         }
 
-        /** The slot of a looked-up position that receives several slabs, or -1 for one that receives one. */
+        /**
+         * The slot of a looked-up position that receives several slabs, or -1 for one that receives
+         * one; only for positions among the indices the table was made of.
+         */
         int slot(int p) {
             int h = (p * 0x9E3779B9) >>> shift;
             while (keys[h] != p) {
@@ -201,7 +218,7 @@ final class IndexAdd {
         shape[axis] = length;
         float[] r = AxisKernels.zeroFloats(Shapes.size(shape));
         float[] a = c.floats;
-        Repeats rep = new Repeats(indices, inner);
+        Repeats rep = new Repeats(indices, length, inner);
         double[] sums = rep.sums;
         for (int o = 0; o < outer; o++) {
             Arrays.fill(sums, 0.0);

@@ -145,7 +145,7 @@ public final class ReduceKernels {
      */
     private static boolean lastAxisKeptOnly(int[] shape, int[] target) {
         int rank = shape.length;
-        if (rank < 2 || target.length == 0 || target[target.length - 1] != shape[rank - 1]) {
+        if (rank < 2 || target.length == 0 || target.length > rank || target[target.length - 1] != shape[rank - 1]) {
             return false;
         }
         for (int i = 0; i < target.length - 1; i++) {

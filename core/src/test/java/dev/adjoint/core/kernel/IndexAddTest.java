@@ -71,7 +71,7 @@ class IndexAddTest {
             counts.merge(indices[j], 1, Integer::sum);
         }
         int inner = 1 + rng.nextInt(4);
-        IndexAdd.Repeats rep = new IndexAdd.Repeats(indices, inner);
+        IndexAdd.Repeats rep = new IndexAdd.Repeats(indices, Integer.MAX_VALUE, inner);
         long repeatedCount = counts.values().stream().filter(c -> c > 1).count();
         assertEquals(repeatedCount, rep.repeated.length, "repeated positions");
         assertEquals(repeatedCount * inner, rep.sums.length, "sums");
@@ -84,6 +84,15 @@ class IndexAddTest {
                 assertEquals(p, rep.repeated[slot], "the slot of position " + p);
                 seen.add(p);
             }
+        }
+        for (int s = 0; s < rep.repeated.length; s++) {
+            int lastIndex = -1;
+            for (int j = 0; j < m; j++) {
+                if (indices[j] == rep.repeated[s]) {
+                    lastIndex = j;
+                }
+            }
+            assertEquals(lastIndex, rep.last[s], "the last slab of position " + rep.repeated[s]);
         }
         assertEquals(repeatedCount, seen.size(), "every repeated position reached");
     }
