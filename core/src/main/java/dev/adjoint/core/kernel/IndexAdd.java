@@ -123,9 +123,9 @@ final class IndexAdd {
 
     /**
      * The positions that receive several slabs, whose float64 sums float32 keeps apart: an open
-     * addressing table over the looked-up positions (its size set by the number of indices, not by
-     * the table's length), giving each repeated position a slot of {@code inner} sums (zeros at
-     * first) and each position looked up once none.
+     * addressing table over the looked-up positions (at least twice as many places as there can be
+     * distinct positions, the fewer of the lookups and the table's rows), giving each repeated
+     * position a slot of {@code inner} sums (zeros at first) and each position looked up once none.
      */
     static final class Repeats {
         /** The looked-up positions, -1 where a place is empty. */
@@ -151,8 +151,18 @@ final class IndexAdd {
             mask = capacity - 1;
             shift = Integer.numberOfLeadingZeros(capacity) + 1;
             Arrays.fill(keys, -1);
+            // more distinct positions than the table's rows: one is out of [0, length), and the
+            // table, sized for those rows, could fill up
+            long claimed = 0;
             for (int p : indices) {
-                slots[place(p)]++;
+                if (p < 0) {
+                    throw new IllegalArgumentException("indexAdd: position " + p + " is negative");
+                }
+                int h = place(p);
+                if (slots[h]++ == 0 && ++claimed > distinct) {
+                    throw new IllegalArgumentException("indexAdd: more distinct positions than the " + length
+                            + " rows of the result: one of them is out of range");
+                }
             }
             int n = 0;
             for (int h = 0; h < capacity; h++) {
@@ -182,7 +192,6 @@ final class IndexAdd {
 
         /** The place of position {@code p} (a non-negative index), claimed if it has none yet. */
         private int place(int p) {
-            assert p >= 0 : "indexAdd: position " + p;
             int h = (p * 0x9E3779B9) >>> shift;
             while (keys[h] != p) {
                 if (keys[h] == -1) {

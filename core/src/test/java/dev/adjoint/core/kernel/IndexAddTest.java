@@ -97,6 +97,22 @@ class IndexAddTest {
         assertEquals(repeatedCount, seen.size(), "every repeated position reached");
     }
 
+    /**
+     * Positions beyond the result's rows (callers check them; the kernel is public) end in an
+     * exception, not in a search of a table sized for those rows that never ends: nine positions
+     * into one row, on the chunked path (slabs of 16) and on the plain one (slabs of 4).
+     */
+    @org.junit.jupiter.api.Test
+    void positionsBeyondTheRowsThrowRatherThanHang() {
+        for (int inner : new int[] {16, 4}) {
+            NDArray g = SelectionsAndCopiesTest.floats(new SplittableRandom(inner), new int[] {9, inner});
+            int[] indices = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () ->
+                    org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> AxisKernels.indexAdd(g, 0, indices, 1)),
+                    "slabs of " + inner);
+        }
+    }
+
     /** NaN arrays of the result's length back in the pool, where the kernel may take them: it must write every element. */
     private static void poisonPool(int n) {
         Buffers.Scope scope = Buffers.open();
