@@ -156,7 +156,14 @@ public final class Elementwise {
         if (math && x.floats != null && Float32Arithmetic.covers(f)) {
             return Float32Arithmetic.map(f, x);
         }
-        return blockwise(x, false, (a, o, r, ro, n) -> {
+        return mapBlockwise(f, x, false);
+    }
+
+    /** {@code f} of every element in float64 blocks (float32 widened and rounded), a temporary or a result. */
+    private static NDArray mapBlockwise(Unary f, NDArray x, boolean temporary) {
+        // the math kernel or not by the whole length, so a float32 block gets what float64 would
+        boolean math = x.size >= MathKernel.MIN_LENGTH;
+        return blockwise(x, temporary, (a, o, r, ro, n) -> {
             if (!math || !onMathKernel(f, a, o, r, ro, n)) {
                 loop(f, a, o, r, ro, n);
             }
@@ -172,12 +179,7 @@ public final class Elementwise {
         if (x.floats != null && x.isContiguous()) {
             return floatSign(x, true);
         }
-        boolean math = x.size >= MathKernel.MIN_LENGTH;
-        return blockwise(x, true, (a, o, r, ro, n) -> {
-            if (!math || !onMathKernel(Unary.SIGN, a, o, r, ro, n)) {
-                loop(Unary.SIGN, a, o, r, ro, n);
-            }
-        });
+        return mapBlockwise(Unary.SIGN, x, true);
     }
 
     /** The sign of contiguous floats on the math kernel's float selection: exact, so the widened loop's bits. */

@@ -53,35 +53,37 @@ class OfferedResultTest {
         assertTrue(offered == NormKernels.backward(g, x, n.stats(), COLUMNS).data, "the backward did not write the offered array");
     }
 
+    /**
+     * The temporary {@code take} makes leaves the array offered before it (of the temporary's dtype
+     * and length) on offer: the temporary is another array, and the next result of that length takes
+     * the offered one.
+     */
+    private static void assertLeavesTheOffer(boolean floats, java.util.function.Supplier<NDArray> take, String what) {
+        Object offered = floats ? new float[ROWS * COLUMNS] : new double[ROWS * COLUMNS];
+        Buffers.offer(offered);
+        NDArray t = take.get();
+        assertFalse(offered == (floats ? t.floats : t.data), "the " + what + " took the offered array");
+        Object next = floats ? Buffers.uninitializedFloats(ROWS * COLUMNS) : Buffers.uninitialized(ROWS * COLUMNS);
+        assertTrue(offered == next, "the offer did not outlast the " + what);
+    }
+
     @Test
     void clampsMaskIsATemporary() {
         NDArray x = random(4);
-        double[] offered = new double[ROWS * COLUMNS];
-        Buffers.offer(offered);
-        assertFalse(offered == Elementwise.strictlyInside(x, -0.5, 0.5).data, "the mask took the offered array");
-        // still offered: the next result of that length takes it
-        assertTrue(offered == Buffers.uninitialized(ROWS * COLUMNS), "the offer did not outlast the mask");
+        assertLeavesTheOffer(false, () -> Elementwise.strictlyInside(x, -0.5, 0.5), "mask");
     }
 
     @Test
     void leakyRelusSlopesAreATemporary() {
         NDArray x = random(5);
-        double[] offered = new double[ROWS * COLUMNS];
-        Buffers.offer(offered);
-        assertFalse(offered == Elementwise.scalarMask(Elementwise.Binary.LEAKY_RELU_SLOPE, x, 0.1).data, "the slopes took the offered array");
-        assertTrue(offered == Buffers.uninitialized(ROWS * COLUMNS), "the offer did not outlast the slopes");
+        assertLeavesTheOffer(false, () -> Elementwise.scalarMask(Elementwise.Binary.LEAKY_RELU_SLOPE, x, 0.1), "slopes");
     }
 
     @Test
     void absSignMaskIsATemporary() {
         NDArray x = random(6);
-        double[] offered = new double[ROWS * COLUMNS];
-        Buffers.offer(offered);
-        assertFalse(offered == Elementwise.signMask(x).data, "the sign mask took the offered array");
-        assertTrue(offered == Buffers.uninitialized(ROWS * COLUMNS), "the offer did not outlast the sign mask");
-        float[] offeredFloats = new float[ROWS * COLUMNS];
-        Buffers.offer(offeredFloats);
-        assertFalse(offeredFloats == Elementwise.signMask(x.toFloat32()).floats, "the float32 sign mask took the offered array");
-        assertTrue(offeredFloats == Buffers.uninitializedFloats(ROWS * COLUMNS), "the offer did not outlast the float32 sign mask");
+        assertLeavesTheOffer(false, () -> Elementwise.signMask(x), "sign mask");
+        NDArray xf = x.toFloat32();
+        assertLeavesTheOffer(true, () -> Elementwise.signMask(xf), "float32 sign mask");
     }
 }
